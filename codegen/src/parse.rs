@@ -1,0 +1,519 @@
+//! The spec language parser (see `spec/README.md`).
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+
+use crate::model::*;
+
+type Result<T> = std::result::Result<T, SpecError>;
+
+fn err(loc: &Loc, message: impl Into<String>, name: impl Into<String>) -> SpecError {
+    SpecError {
+        loc: loc.clone(),
+        message: message.into(),
+        name: name.into(),
+    }
+}
+
+/// Rust keywords that cannot be field names.
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
+    "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub",
+    "ref", "return", "self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use",
+    "where", "while", "abstract", "become", "box", "do", "final", "macro", "override", "priv",
+    "typeof", "unsized", "virtual", "yield", "try", "gen",
+];
+
+/// The Rust field or parameter name for a wire name.
+pub fn rust_field_name(wire: &str) -> String {
+    let snake = wire.to_snake_case();
+    if KEYWORDS.contains(&snake.as_str()) {
+        format!("{snake}_")
+    } else {
+        snake
+    }
+}
+
+/// The Rust variant name for an enum's wire value.
+pub fn rust_variant_name(wire: &str) -> String {
+    let camel = wire.to_upper_camel_case();
+    if camel.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("V{camel}")
+    } else {
+        camel
+    }
+}
+
+fn is_ident(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn is_wire_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+/// Strips a `#` comment that is not inside double quotes.
+fn strip_comment(line: &str) -> &str {
+    let mut in_quotes = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            '"' => in_quotes = !in_quotes,
+            '#' if !in_quotes => return line.get(..i).unwrap_or(line),
+            _ => {}
+        }
+    }
+    line
+}
+
+/// Splits on white space, keeping `"quoted strings"` (with their quotes) whole.
+fn words(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut in_quotes = false;
+    for c in s.chars() {
+        match c {
+            '"' => {
+                in_quotes = !in_quotes;
+                cur.push(c);
+            }
+            c if c.is_whitespace() && !in_quotes => {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+enum Block {
+    None,
+    Operation(Box<Operation>),
+    Struct(Struct),
+    Enum(Enum),
+}
+
+/// Parses one file into `spec`. `file` is the name used in errors.
+pub fn parse_file(spec: &mut Spec, file: &str, area: &str, text: &str) -> Result<()> {
+    let mut docs: Vec<String> = Vec::new();
+    let mut block = Block::None;
+    for (idx, raw) in text.lines().enumerate() {
+        let loc = Loc {
+            file: file.to_owned(),
+            line: idx + 1,
+        };
+        let trimmed = raw.trim();
+        if let Some(doc) = trimmed.strip_prefix("///") {
+            docs.push(doc.strip_prefix(' ').unwrap_or(doc).trim_end().to_owned());
+            continue;
+        }
+        let line = strip_comment(trimmed).trim();
+        if line.is_empty() {
+            continue;
+        }
+        if line == "}" {
+            match std::mem::replace(&mut block, Block::None) {
+                Block::None => return Err(err(&loc, "unmatched `}`", "}")),
+                Block::Operation(op) => spec.operations.push(*op),
+                Block::Struct(s) => spec.structs.push(s),
+                Block::Enum(e) => spec.enums.push(e),
+            }
+            if !docs.is_empty() {
+                return Err(err(&loc, "documentation comment before `}` documents nothing", "///"));
+            }
+            continue;
+        }
+        let doc = std::mem::take(&mut docs);
+        match &mut block {
+            Block::None => block = parse_header(line, &loc, area, doc)?,
+            Block::Operation(op) => parse_operation_line(op, line, &loc, doc)?,
+            Block::Struct(s) => s.fields.push(parse_field(line, &loc, doc)?),
+            Block::Enum(e) => e.values.push(parse_enum_value(line, &loc, doc)?),
+        }
+    }
+    match block {
+        Block::None => Ok(()),
+        Block::Operation(op) => Err(err(&op.loc, "block is not closed", &op.name)),
+        Block::Struct(s) => Err(err(&s.loc, "block is not closed", &s.name)),
+        Block::Enum(e) => Err(err(&e.loc, "block is not closed", &e.name)),
+    }
+}
+
+fn parse_header(line: &str, loc: &Loc, area: &str, docs: Vec<String>) -> Result<Block> {
+    let w = words(line);
+    let (kind, name, brace) = match w.as_slice() {
+        [k, n, b] => (k.as_str(), n.as_str(), b.as_str()),
+        _ => {
+            return Err(err(
+                loc,
+                "expected `operation NAME {`, `struct NAME {` or `enum NAME {`",
+                line,
+            ))
+        }
+    };
+    if brace != "{" {
+        return Err(err(loc, "expected `{` after the name", name));
+    }
+    if !is_ident(name) || !name.starts_with(|c: char| c.is_ascii_uppercase()) {
+        return Err(err(loc, "names must be UpperCamelCase identifiers", name));
+    }
+    Ok(match kind {
+        "operation" => Block::Operation(Box::new(Operation {
+            name: name.to_owned(),
+            docs,
+            method: String::new(),
+            uri: String::new(),
+            segments: Vec::new(),
+            path: Vec::new(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            request: None,
+            response: None,
+            status: Vec::new(),
+            is_async: false,
+            version: String::new(),
+            paged: None,
+            sources: Vec::new(),
+            area: area.to_owned(),
+            loc: loc.clone(),
+        })),
+        "struct" => Block::Struct(Struct {
+            name: name.to_owned(),
+            fields: Vec::new(),
+            docs,
+            area: area.to_owned(),
+            loc: loc.clone(),
+        }),
+        "enum" => Block::Enum(Enum {
+            name: name.to_owned(),
+            values: Vec::new(),
+            docs,
+            area: area.to_owned(),
+            loc: loc.clone(),
+        }),
+        other => return Err(err(loc, "unknown item kind", other)),
+    })
+}
+
+fn parse_type(s: &str, loc: &Loc) -> Result<TypeRef> {
+    if let Some(sc) = Scalar::parse(s) {
+        return Ok(TypeRef::Scalar(sc));
+    }
+    if is_ident(s) && s.starts_with(|c: char| c.is_ascii_uppercase()) {
+        return Ok(TypeRef::Named(s.to_owned()));
+    }
+    Err(err(loc, "unknown type", s))
+}
+
+fn parse_limits(attrs: &[String], loc: &Loc, sensitive: &mut bool, rust: &mut Option<String>) -> Result<Limits> {
+    let mut limits = Limits::default();
+    for a in attrs {
+        if a == "sensitive" {
+            *sensitive = true;
+            continue;
+        }
+        let Some((k, v)) = a.split_once('=') else {
+            return Err(err(loc, "unknown attribute", a));
+        };
+        let int = || {
+            v.parse::<i64>()
+                .map_err(|_| err(loc, "expected an integer", a.as_str()))
+        };
+        match k {
+            "max" => limits.max = Some(int()?),
+            "min" => limits.min = Some(int()?),
+            "pattern" => {
+                let p = v
+                    .strip_prefix('"')
+                    .and_then(|p| p.strip_suffix('"'))
+                    .ok_or_else(|| err(loc, "pattern must be quoted", a.as_str()))?;
+                if regex::Regex::new(p).is_err() {
+                    return Err(err(loc, "invalid regular expression", p));
+                }
+                limits.pattern = Some(p.to_owned());
+            }
+            "rust" => {
+                if !is_ident(v) {
+                    return Err(err(loc, "rust= needs an identifier", v));
+                }
+                *rust = Some(v.to_owned());
+            }
+            _ => return Err(err(loc, "unknown attribute", k)),
+        }
+    }
+    Ok(limits)
+}
+
+/// Splits `Name: rest` at the first colon.
+fn split_name<'a>(line: &'a str, loc: &Loc) -> Result<(&'a str, &'a str)> {
+    let (name, rest) = line
+        .split_once(':')
+        .ok_or_else(|| err(loc, "expected `Name: type`", line))?;
+    let name = name.trim();
+    if !is_wire_name(name) {
+        return Err(err(loc, "invalid element or parameter name", name));
+    }
+    Ok((name, rest.trim()))
+}
+
+fn parse_field(line: &str, loc: &Loc, docs: Vec<String>) -> Result<Field> {
+    let (element, rest) = split_name(line, loc)?;
+    let (ty, item, card, attrs_text) = if let Some(inner_rest) = rest.strip_prefix('[') {
+        let close = inner_rest
+            .find(']')
+            .ok_or_else(|| err(loc, "unclosed `[`", element))?;
+        let inner = inner_rest.get(..close).unwrap_or_default().trim();
+        let after = inner_rest.get(close + 1..).unwrap_or_default();
+        let (optional, after) = match after.strip_prefix('?') {
+            Some(a) => (true, a),
+            None => (false, after),
+        };
+        let (item, ty) = match inner.split_once(':') {
+            Some((i, t)) => {
+                let i = i.trim();
+                if !is_wire_name(i) {
+                    return Err(err(loc, "invalid item element name", i));
+                }
+                (i.to_owned(), parse_type(t.trim(), loc)?)
+            }
+            None => {
+                let ty = parse_type(inner, loc)?;
+                match &ty {
+                    TypeRef::Named(n) => (n.clone(), ty),
+                    TypeRef::Scalar(_) => {
+                        return Err(err(
+                            loc,
+                            "a list of scalars needs an item element: `[Item: type]`",
+                            element,
+                        ))
+                    }
+                }
+            }
+        };
+        (ty, Some(item), Card::List { always: !optional }, after)
+    } else {
+        let end = rest
+            .find(|c: char| c.is_whitespace() || c == '?' || c == '*')
+            .unwrap_or(rest.len());
+        let ty = parse_type(rest.get(..end).unwrap_or_default(), loc)?;
+        let after = rest.get(end..).unwrap_or_default();
+        let (card, after) = if let Some(a) = after.strip_prefix('?') {
+            (Card::Optional, a)
+        } else if let Some(a) = after.strip_prefix('*') {
+            (Card::Repeated, a)
+        } else {
+            (Card::Required, after)
+        };
+        (ty, None, card, after)
+    };
+    if !attrs_text.is_empty() && !attrs_text.starts_with(char::is_whitespace) {
+        return Err(err(loc, "unexpected text after the type", attrs_text));
+    }
+    let mut sensitive = false;
+    let mut rust = None;
+    let limits = parse_limits(&words(attrs_text), loc, &mut sensitive, &mut rust)?;
+    Ok(Field {
+        rust: rust.unwrap_or_else(|| rust_field_name(element)),
+        element: element.to_owned(),
+        ty,
+        item,
+        card,
+        limits,
+        sensitive,
+        docs,
+        loc: loc.clone(),
+    })
+}
+
+fn parse_param(rest: &str, loc: &Loc, docs: Vec<String>) -> Result<Param> {
+    let (name, rest) = split_name(rest, loc)?;
+    let w = words(rest);
+    let (first, attrs) = w
+        .split_first()
+        .ok_or_else(|| err(loc, "expected a type", name))?;
+    let (ty, optional) = match first.strip_suffix('?') {
+        Some(t) => (t, true),
+        None => (first.as_str(), false),
+    };
+    let ty = parse_type(ty, loc)?;
+    let mut sensitive = false;
+    let mut rust = None;
+    let limits = parse_limits(attrs, loc, &mut sensitive, &mut rust)?;
+    Ok(Param {
+        rust: rust.unwrap_or_else(|| rust_field_name(name)),
+        name: name.to_owned(),
+        ty,
+        optional,
+        limits,
+        docs,
+        loc: loc.clone(),
+    })
+}
+
+fn parse_body(rest: &str, loc: &Loc) -> Result<Body> {
+    let (root, ty) = match rest.split_once(':') {
+        Some((r, t)) => (r.trim(), t.trim()),
+        None => (rest.trim(), rest.trim()),
+    };
+    if !is_wire_name(root) {
+        return Err(err(loc, "invalid root element name", root));
+    }
+    if !is_ident(ty) {
+        return Err(err(loc, "invalid type name", ty));
+    }
+    Ok(Body {
+        root: root.to_owned(),
+        ty: ty.to_owned(),
+        loc: loc.clone(),
+    })
+}
+
+fn parse_operation_line(op: &mut Operation, line: &str, loc: &Loc, docs: Vec<String>) -> Result<()> {
+    let (key, rest) = match line.split_once(char::is_whitespace) {
+        Some((k, r)) => (k, r.trim()),
+        None => (line, ""),
+    };
+    let once = |set: bool, what: &str| {
+        if set {
+            Err(err(loc, format!("`{what}` given twice"), op.name.as_str()))
+        } else {
+            Ok(())
+        }
+    };
+    match key {
+        "method" => {
+            once(!op.method.is_empty(), "method")?;
+            if !matches!(rest, "GET" | "POST" | "PUT" | "DELETE" | "PATCH" | "HEAD") {
+                return Err(err(loc, "unknown HTTP method", rest));
+            }
+            op.method = rest.to_owned();
+        }
+        "uri" => {
+            once(!op.uri.is_empty(), "uri")?;
+            op.segments = parse_uri(rest, loc)?;
+            op.uri = rest.to_owned();
+        }
+        "version" => {
+            once(!op.version.is_empty(), "version")?;
+            let ok = rest.len() == 10
+                && rest
+                    .chars()
+                    .enumerate()
+                    .all(|(i, c)| if i == 4 || i == 7 { c == '-' } else { c.is_ascii_digit() });
+            if !ok {
+                return Err(err(loc, "version must look like 2014-10-01", rest));
+            }
+            op.version = rest.to_owned();
+        }
+        "path" => op.path.push(parse_param(rest, loc, docs)?),
+        "header" => op.headers.push(parse_param(rest, loc, docs)?),
+        "query" => {
+            if let Some((name, value)) = rest.split_once('=').filter(|(n, _)| !n.contains(':')) {
+                let name = name.trim();
+                if !is_wire_name(name) && !name.starts_with('$') {
+                    return Err(err(loc, "invalid query parameter name", name));
+                }
+                op.query.push(Query::Fixed {
+                    name: name.to_owned(),
+                    value: value.trim().to_owned(),
+                });
+            } else {
+                op.query.push(Query::Param(parse_param(rest, loc, docs)?));
+            }
+        }
+        "request" => {
+            once(op.request.is_some(), "request")?;
+            op.request = Some(parse_body(rest, loc)?);
+        }
+        "response" => {
+            once(op.response.is_some(), "response")?;
+            op.response = Some(parse_body(rest, loc)?);
+        }
+        "status" => {
+            once(!op.status.is_empty(), "status")?;
+            for s in rest.split_whitespace() {
+                let code: u16 = s
+                    .parse()
+                    .ok()
+                    .filter(|c| (100..600).contains(c))
+                    .ok_or_else(|| err(loc, "invalid status code", s))?;
+                op.status.push(code);
+            }
+            if op.status.is_empty() {
+                return Err(err(loc, "status needs at least one code", op.name.as_str()));
+            }
+        }
+        "async" => {
+            if !rest.is_empty() {
+                return Err(err(loc, "`async` takes no value", rest));
+            }
+            op.is_async = true;
+        }
+        "paged" => {
+            once(op.paged.is_some(), "paged")?;
+            let w = words(rest);
+            match w.as_slice() {
+                [token, items] => op.paged = Some((token.clone(), items.clone())),
+                _ => return Err(err(loc, "expected `paged TokenField ItemsField`", rest)),
+            }
+        }
+        "source" => op.sources.push(rest.to_owned()),
+        other => return Err(err(loc, "unknown operation line", other)),
+    }
+    Ok(())
+}
+
+fn parse_uri(uri: &str, loc: &Loc) -> Result<Vec<Segment>> {
+    if !uri.starts_with('/') {
+        return Err(err(loc, "the URI template must start with `/`", uri));
+    }
+    if uri.contains('?') {
+        return Err(err(loc, "leave the query string out of `uri`; use `query` lines", uri));
+    }
+    let mut segs = Vec::new();
+    for part in uri.split('/').skip(1) {
+        if let Some(p) = part.strip_prefix('{') {
+            let name = p
+                .strip_suffix('}')
+                .ok_or_else(|| err(loc, "a placeholder must be a whole segment", part))?;
+            if !is_ident(name) {
+                return Err(err(loc, "invalid placeholder name", name));
+            }
+            segs.push(Segment::Param(name.to_owned()));
+        } else {
+            if part.is_empty() || part.contains(['{', '}']) {
+                return Err(err(loc, "invalid URI segment", part));
+            }
+            segs.push(Segment::Literal(part.to_owned()));
+        }
+    }
+    Ok(segs)
+}
+
+fn parse_enum_value(line: &str, loc: &Loc, docs: Vec<String>) -> Result<EnumValue> {
+    let (wire, rust) = match line.split_once('=') {
+        Some((w, r)) => (w.trim(), Some(r.trim())),
+        None => (line.trim(), None),
+    };
+    if wire.is_empty() || wire.contains(char::is_whitespace) {
+        return Err(err(loc, "an enum value is one word", wire));
+    }
+    let rust = match rust {
+        Some(r) if is_ident(r) => r.to_owned(),
+        Some(r) => return Err(err(loc, "invalid Rust variant name", r)),
+        None => rust_variant_name(wire),
+    };
+    Ok(EnumValue {
+        wire: wire.to_owned(),
+        rust,
+        docs,
+        loc: loc.clone(),
+    })
+}

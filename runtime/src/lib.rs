@@ -1,0 +1,30 @@
+//! Handwritten runtime of the Azure Service Management client.
+//!
+//! The typed operations live in the generated crate (`azure-asm`, under
+//! `generated/`); this crate is what they run on:
+//!
+//! - [`xml`]: a small pull reader and an ordered writer for the service's XML;
+//! - [`credentials`]: management certificates (PEM, PKCS#12, `.publishsettings`);
+//! - [`Core`]: the HTTP pipeline (mutual TLS, `x-ms-version`, retries, tracing);
+//! - [`AsyncOperation`]: 202 + `x-ms-request-id`, polled with Get Operation Status;
+//! - [`paging`]: continuation-token streams;
+//! - [`Error`]: one error type for everything above.
+
+pub mod credentials;
+pub mod datetime;
+pub mod error;
+pub mod path;
+pub mod routing;
+pub mod xml;
+
+mod client;
+pub mod paging;
+mod poll;
+mod retry;
+
+pub use client::{decode_response, ClientBuilder, Core, OperationSpec, RawResponse, Request, DEFAULT_ENDPOINT, DEFAULT_VERSION};
+pub use credentials::{Credentials, PublishSettings, PublishedSubscription};
+pub use datetime::DateTime;
+pub use error::{DecodeError, DecodeErrorKind, Error, ServiceError, Validate, ValidationError};
+pub use poll::{AsyncOperation, OperationState, PollOptions, Progress};
+pub use retry::RetryPolicy;

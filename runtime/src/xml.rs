@@ -1,0 +1,924 @@
+//! XML for the Service Management API: a tolerant pull reader and an ordered
+//! writer. Generated code drives both; nothing here knows an operation.
+//!
+//! Reading is tolerant the way the service needs: elements may come in any
+//! order, unknown elements are skipped, `i:nil="true"` and empty elements mean
+//! "no value" for optional fields, a byte-order mark and an XML declaration are
+//! accepted. It is strict where safety needs it: a `DOCTYPE` is refused (no
+//! entity expansion), the document must be well formed and complete, and the
+//! root element must be the one expected.
+//!
+//! Writing follows the order the generated code calls it in, which is the wire
+//! order the spec gives.
+
+use std::borrow::Cow;
+
+use base64::Engine as _;
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+
+use crate::error::{DecodeError, DecodeErrorKind};
+
+/// The service's XML namespace.
+pub const NAMESPACE: &str = "http://schemas.microsoft.com/windowsazure";
+/// XMLSchema-instance, for `i:nil`.
+pub const XSI_NAMESPACE: &str = "http://www.w3.org/2001/XMLSchema-instance";
+
+/// A value carried as element text: strings, numbers, booleans, dates, enums.
+pub trait XmlText: Sized {
+    /// Parses the (unescaped) element text. The error names the expected kind
+    /// of value; it never repeats the value (which may be a secret).
+    fn parse_text(text: &str) -> Result<Self, &'static str>;
+    /// The text to write (the writer escapes it).
+    fn to_text(&self) -> Cow<'_, str>;
+}
+
+/// A value carried as an element with children (a spec `struct`).
+pub trait FromXml: Sized {
+    /// Reads the children of `element`, whose start tag was just read.
+    fn from_xml(reader: &mut XmlReader<'_>, element: &Child<'_>) -> Result<Self, DecodeError>;
+}
+
+/// Writes a spec `struct`'s children, in wire order.
+pub trait ToXml {
+    /// Writes the children (not the element itself).
+    fn write_children(&self, writer: &mut XmlWriter);
+}
+
+/// Decodes a whole document whose root element must be `root`.
+pub fn from_document<T: FromXml>(root: &'static str, input: &[u8]) -> Result<T, DecodeError> {
+    let mut reader = XmlReader::new(input);
+    let element = reader.root(root)?;
+    let value = T::from_xml(&mut reader, &element).map_err(|e| e.within(root))?;
+    reader.finish()?;
+    Ok(value)
+}
+
+/// Encodes `value` as a whole document with root element `root`.
+pub fn to_document<T: ToXml>(root: &str, value: &T) -> String {
+    let mut writer = XmlWriter::with_capacity(256);
+    writer.root_start(root);
+    value.write_children(&mut writer);
+    writer.end(root);
+    writer.into_string()
+}
+
+/// A child element just opened by [`XmlReader::next_child`].
+#[derive(Debug)]
+pub struct Child<'a> {
+    local: Name,
+    empty: bool,
+    nil: bool,
+    _input: std::marker::PhantomData<&'a [u8]>,
+}
+
+/// An element name, inline when short (they all are, in this API).
+#[derive(Debug)]
+enum Name {
+    Inline([u8; 48], u8),
+    Heap(Vec<u8>),
+}
+
+impl Name {
+    fn new(bytes: &[u8]) -> Self {
+        if bytes.len() <= 48 {
+            let mut buf = [0u8; 48];
+            if let Some(dst) = buf.get_mut(..bytes.len()) {
+                dst.copy_from_slice(bytes);
+            }
+            Name::Inline(buf, bytes.len() as u8)
+        } else {
+            Name::Heap(bytes.to_vec())
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Name::Inline(buf, len) => buf.get(..*len as usize).unwrap_or_default(),
+            Name::Heap(v) => v,
+        }
+    }
+}
+
+impl Child<'_> {
+    /// The element's local name (any prefix removed).
+    pub fn name(&self) -> &[u8] {
+        self.local.as_bytes()
+    }
+
+    /// `true` for `<X/>`.
+    pub fn is_empty(&self) -> bool {
+        self.empty
+    }
+
+    /// `true` when the element carries `i:nil="true"`.
+    pub fn is_nil(&self) -> bool {
+        self.nil
+    }
+
+    fn name_string(&self) -> String {
+        String::from_utf8_lossy(self.name()).into_owned()
+    }
+}
+
+/// A pull reader over a complete response body.
+pub struct XmlReader<'a> {
+    inner: Reader<&'a [u8]>,
+}
+
+impl<'a> XmlReader<'a> {
+    /// A reader over `input` (a leading UTF-8 byte-order mark is skipped).
+    pub fn new(input: &'a [u8]) -> Self {
+        let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
+        let mut inner = Reader::from_reader(input);
+        let config = inner.config_mut();
+        config.trim_text(false);
+        config.check_end_names = true;
+        config.expand_empty_elements = false;
+        Self { inner }
+    }
+
+    fn event(&mut self) -> Result<Event<'a>, DecodeError> {
+        self.inner
+            .read_event()
+            .map_err(|e| DecodeError::new(DecodeErrorKind::Syntax(e.to_string())))
+    }
+
+    /// Reads up to the root element and checks its name and namespace.
+    pub fn root(&mut self, expected: &'static str) -> Result<Child<'a>, DecodeError> {
+        self.root_inner(expected, true)
+    }
+
+    /// Like [`root`](Self::root), accepting any namespace (error bodies).
+    pub fn root_any_namespace(&mut self, expected: &'static str) -> Result<Child<'a>, DecodeError> {
+        self.root_inner(expected, false)
+    }
+
+    fn root_inner(&mut self, expected: &'static str, check_ns: bool) -> Result<Child<'a>, DecodeError> {
+        loop {
+            match self.event()? {
+                Event::Start(start) => return self.open_root(start, false, expected, check_ns),
+                Event::Empty(start) => return self.open_root(start, true, expected, check_ns),
+                Event::Decl(_) | Event::Comment(_) | Event::PI(_) => {}
+                Event::Text(t) if is_blank(&t) => {}
+                Event::DocType(_) => return Err(DecodeError::new(DecodeErrorKind::DocType)),
+                Event::Eof => return Err(DecodeError::new(DecodeErrorKind::Empty)),
+                Event::Text(_) | Event::CData(_) => {
+                    return Err(DecodeError::new(DecodeErrorKind::NotXml));
+                }
+                Event::End(_) => {
+                    return Err(DecodeError::new(DecodeErrorKind::Syntax(
+                        "end tag before the root element".into(),
+                    )))
+                }
+            }
+        }
+    }
+
+    fn open_root(
+        &mut self,
+        start: BytesStart<'a>,
+        empty: bool,
+        expected: &'static str,
+        check_ns: bool,
+    ) -> Result<Child<'a>, DecodeError> {
+        let namespace = start
+            .attributes()
+            .flatten()
+            .find(|a| a.key.as_ref() == b"xmlns")
+            .map(|a| a.value.into_owned());
+        let child = open(start, empty)?;
+        if child.name() != expected.as_bytes() {
+            return Err(DecodeError::new(DecodeErrorKind::UnexpectedRoot {
+                expected,
+                found: child.name_string(),
+            }));
+        }
+        if let Some(ns) = namespace.filter(|_| check_ns) {
+            if ns != NAMESPACE.as_bytes() {
+                return Err(DecodeError::new(DecodeErrorKind::Namespace(
+                    String::from_utf8_lossy(&ns).chars().take(200).collect(),
+                )));
+            }
+        }
+        Ok(child)
+    }
+
+    /// After the root element: only comments, processing instructions and
+    /// white space may follow.
+    pub fn finish(&mut self) -> Result<(), DecodeError> {
+        loop {
+            match self.event()? {
+                Event::Eof => return Ok(()),
+                Event::Comment(_) | Event::PI(_) => {}
+                Event::Text(t) if is_blank(&t) => {}
+                _ => {
+                    return Err(DecodeError::new(DecodeErrorKind::Syntax(
+                        "content after the root element".into(),
+                    )))
+                }
+            }
+        }
+    }
+
+    /// The next child element of the element being read, or `None` at its
+    /// end tag. Must not be called for an element that [`Child::is_empty`].
+    /// Every child returned must be consumed (read or [`skip`](Self::skip)ped).
+    pub fn next_child(&mut self) -> Result<Option<Child<'a>>, DecodeError> {
+        loop {
+            match self.event()? {
+                Event::Start(start) => return open(start, false).map(Some),
+                Event::Empty(start) => return open(start, true).map(Some),
+                Event::End(_) => return Ok(None),
+                Event::Eof => return Err(DecodeError::new(DecodeErrorKind::Truncated)),
+                Event::DocType(_) => return Err(DecodeError::new(DecodeErrorKind::DocType)),
+                // Mixed content between elements is ignored, like white space.
+                Event::Text(_)
+                | Event::CData(_)
+                | Event::Comment(_)
+                | Event::PI(_)
+                | Event::Decl(_) => {}
+            }
+        }
+    }
+
+    /// Skips `child` and everything inside it.
+    pub fn skip(&mut self, child: &Child<'_>) -> Result<(), DecodeError> {
+        if child.empty {
+            return Ok(());
+        }
+        let mut depth = 1usize;
+        loop {
+            match self.event()? {
+                Event::Start(_) => depth += 1,
+                Event::End(_) => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Ok(());
+                    }
+                }
+                Event::Eof => return Err(DecodeError::new(DecodeErrorKind::Truncated)),
+                Event::DocType(_) => return Err(DecodeError::new(DecodeErrorKind::DocType)),
+                _ => {}
+            }
+        }
+    }
+
+    /// The text content of `child` (unescaped), consuming it.
+    pub fn text(&mut self, child: &Child<'_>) -> Result<Cow<'a, str>, DecodeError> {
+        if child.empty {
+            return Ok(Cow::Borrowed(""));
+        }
+        let mut acc: Option<Cow<'a, str>> = None;
+        loop {
+            let piece: Cow<'a, str> = match self.event()? {
+                Event::End(_) => return Ok(acc.unwrap_or(Cow::Borrowed(""))),
+                Event::Text(t) => {
+                    let raw = utf8(t.into_inner())?;
+                    match raw {
+                        Cow::Borrowed(s) => quick_xml::escape::unescape(s).map_err(|e| {
+                            DecodeError::new(DecodeErrorKind::Syntax(e.to_string()))
+                        })?,
+                        Cow::Owned(s) => Cow::Owned(
+                            quick_xml::escape::unescape(&s)
+                                .map_err(|e| {
+                                    DecodeError::new(DecodeErrorKind::Syntax(e.to_string()))
+                                })?
+                                .into_owned(),
+                        ),
+                    }
+                }
+                Event::CData(c) => utf8(c.into_inner())?,
+                Event::Comment(_) | Event::PI(_) => continue,
+                Event::Start(_) | Event::Empty(_) => {
+                    return Err(DecodeError::new(DecodeErrorKind::UnexpectedElement))
+                }
+                Event::Eof => return Err(DecodeError::new(DecodeErrorKind::Truncated)),
+                Event::DocType(_) => return Err(DecodeError::new(DecodeErrorKind::DocType)),
+                Event::Decl(_) => continue,
+            };
+            acc = Some(match acc {
+                None => piece,
+                Some(prev) => Cow::Owned(prev.into_owned() + &piece),
+            });
+        }
+    }
+
+    // ----- helpers the generated code calls, one per field shape -----
+
+    /// An optional text value: `None` for `i:nil`, an empty element or white
+    /// space only.
+    pub fn text_opt<T: XmlText>(&mut self, child: &Child<'_>) -> Result<Option<T>, DecodeError> {
+        if child.nil {
+            self.skip(child)?;
+            return Ok(None);
+        }
+        let text = self.text(child).map_err(|e| e.within_child(child))?;
+        if text.trim().is_empty() {
+            return Ok(None);
+        }
+        T::parse_text(&text)
+            .map(Some)
+            .map_err(|expected| DecodeError::invalid(expected).within_child(child))
+    }
+
+    /// A required text value. An empty element is the empty string for
+    /// `String` and an error for other types; `i:nil` is an error.
+    pub fn text_req<T: XmlText>(&mut self, child: &Child<'_>) -> Result<Option<T>, DecodeError> {
+        if child.nil {
+            self.skip(child)?;
+            return Ok(None);
+        }
+        let text = self.text(child).map_err(|e| e.within_child(child))?;
+        T::parse_text(&text)
+            .map(Some)
+            .map_err(|expected| DecodeError::invalid(expected).within_child(child))
+    }
+
+    /// A structured value; `None` only for `i:nil`.
+    pub fn elem<T: FromXml>(&mut self, child: &Child<'_>) -> Result<Option<T>, DecodeError> {
+        if child.nil {
+            self.skip(child)?;
+            return Ok(None);
+        }
+        T::from_xml(self, child)
+            .map(Some)
+            .map_err(|e| e.within_child(child))
+    }
+
+    /// Optional base64 text decoded to UTF-8 (the service's `Label`s).
+    pub fn label_opt(&mut self, child: &Child<'_>) -> Result<Option<String>, DecodeError> {
+        let Some(bytes) = self.text_opt::<Base64>(child)? else {
+            return Ok(None);
+        };
+        String::from_utf8(bytes.0)
+            .map(Some)
+            .map_err(|_| DecodeError::invalid("base64 of UTF-8 text").within_child(child))
+    }
+
+    /// Required base64 label: an empty element is the empty label.
+    pub fn label_req(&mut self, child: &Child<'_>) -> Result<Option<String>, DecodeError> {
+        if child.nil {
+            self.skip(child)?;
+            return Ok(None);
+        }
+        Ok(Some(self.label_opt(child)?.unwrap_or_default()))
+    }
+
+    /// A wrapped list of structured items (`<Wrapper><Item/>...</Wrapper>`),
+    /// appended to `out`; other children of the wrapper are skipped.
+    pub fn elem_list<T: FromXml>(
+        &mut self,
+        wrapper: &Child<'_>,
+        item: &[u8],
+        out: &mut Vec<T>,
+    ) -> Result<(), DecodeError> {
+        if wrapper.empty {
+            return Ok(());
+        }
+        while let Some(child) = self.next_child()? {
+            if child.name() == item {
+                if let Some(v) = self.elem::<T>(&child).map_err(|e| {
+                    e.at_index(out.len()).within_child(wrapper)
+                })? {
+                    out.push(v);
+                }
+            } else {
+                self.skip(&child)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A wrapped list of text items.
+    pub fn text_list<T: XmlText>(
+        &mut self,
+        wrapper: &Child<'_>,
+        item: &[u8],
+        out: &mut Vec<T>,
+    ) -> Result<(), DecodeError> {
+        if wrapper.empty {
+            return Ok(());
+        }
+        while let Some(child) = self.next_child()? {
+            if child.name() == item {
+                if let Some(v) = self
+                    .text_req::<T>(&child)
+                    .map_err(|e| e.at_index(out.len()).within_child(wrapper))?
+                {
+                    out.push(v);
+                }
+            } else {
+                self.skip(&child)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<'a> XmlReader<'a> {
+    /// A repeated structured element (no wrapper): appends it to `out`.
+    pub fn elem_push<T: FromXml>(&mut self, child: &Child<'_>, out: &mut Vec<T>) -> Result<(), DecodeError> {
+        if let Some(v) = self.elem(child).map_err(|e| e.at_index(out.len()))? {
+            out.push(v);
+        }
+        Ok(())
+    }
+
+    /// A repeated text element (no wrapper).
+    pub fn text_push<T: XmlText>(&mut self, child: &Child<'_>, out: &mut Vec<T>) -> Result<(), DecodeError> {
+        if let Some(v) = self.text_req(child).map_err(|e| e.at_index(out.len()))? {
+            out.push(v);
+        }
+        Ok(())
+    }
+
+    /// A repeated label element (no wrapper).
+    pub fn label_push(&mut self, child: &Child<'_>, out: &mut Vec<String>) -> Result<(), DecodeError> {
+        if let Some(v) = self.label_req(child).map_err(|e| e.at_index(out.len()))? {
+            out.push(v);
+        }
+        Ok(())
+    }
+
+    /// A wrapped list of labels.
+    pub fn label_list(&mut self, wrapper: &Child<'_>, item: &[u8], out: &mut Vec<String>) -> Result<(), DecodeError> {
+        if wrapper.empty {
+            return Ok(());
+        }
+        while let Some(child) = self.next_child()? {
+            if child.name() == item {
+                self.label_push(&child, out).map_err(|e| e.within_child(wrapper))?;
+            } else {
+                self.skip(&child)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_blank(t: &quick_xml::events::BytesText<'_>) -> bool {
+    t.iter().all(|b| b.is_ascii_whitespace())
+}
+
+fn utf8(bytes: Cow<'_, [u8]>) -> Result<Cow<'_, str>, DecodeError> {
+    match bytes {
+        Cow::Borrowed(b) => std::str::from_utf8(b)
+            .map(Cow::Borrowed)
+            .map_err(|_| DecodeError::new(DecodeErrorKind::InvalidUtf8)),
+        Cow::Owned(b) => String::from_utf8(b)
+            .map(Cow::Owned)
+            .map_err(|_| DecodeError::new(DecodeErrorKind::InvalidUtf8)),
+    }
+}
+
+fn open<'a>(start: BytesStart<'_>, empty: bool) -> Result<Child<'a>, DecodeError> {
+    let qname = start.name();
+    let nil = start.len() > qname.as_ref().len() && has_nil(&start);
+    let local = local_part(qname.as_ref());
+    if std::str::from_utf8(local).is_err() {
+        return Err(DecodeError::new(DecodeErrorKind::InvalidUtf8));
+    }
+    Ok(Child {
+        local: Name::new(local),
+        empty,
+        nil,
+        _input: std::marker::PhantomData,
+    })
+}
+
+fn local_part(qname: &[u8]) -> &[u8] {
+    match qname.iter().position(|&b| b == b':') {
+        Some(i) => qname.get(i + 1..).unwrap_or(qname),
+        None => qname,
+    }
+}
+
+fn has_nil(start: &BytesStart<'_>) -> bool {
+    start.attributes().flatten().any(|a| {
+        local_part(a.key.as_ref()) == b"nil" && a.value.as_ref().eq_ignore_ascii_case(b"true")
+    })
+}
+
+/// Builds a request or response body in wire order.
+#[derive(Debug, Default)]
+pub struct XmlWriter {
+    buf: String,
+}
+
+impl XmlWriter {
+    /// An empty writer with room for `capacity` bytes.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            buf: String::with_capacity(capacity),
+        }
+    }
+
+    /// The XML declaration and the root start tag with the service's namespaces.
+    pub fn root_start(&mut self, name: &str) {
+        self.buf.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?><");
+        self.buf.push_str(name);
+        self.buf.push_str(" xmlns=\"");
+        self.buf.push_str(NAMESPACE);
+        self.buf.push_str("\" xmlns:i=\"");
+        self.buf.push_str(XSI_NAMESPACE);
+        self.buf.push_str("\">");
+    }
+
+    /// `<name>`.
+    pub fn start(&mut self, name: &str) {
+        self.buf.push('<');
+        self.buf.push_str(name);
+        self.buf.push('>');
+    }
+
+    /// `</name>`.
+    pub fn end(&mut self, name: &str) {
+        self.buf.push_str("</");
+        self.buf.push_str(name);
+        self.buf.push('>');
+    }
+
+    /// `<name i:nil="true"/>`.
+    pub fn nil(&mut self, name: &str) {
+        self.buf.push('<');
+        self.buf.push_str(name);
+        self.buf.push_str(" i:nil=\"true\"/>");
+    }
+
+    fn escaped(&mut self, text: &str) {
+        let mut last = 0;
+        for (i, b) in text.bytes().enumerate() {
+            let rep = match b {
+                b'<' => "&lt;",
+                b'>' => "&gt;",
+                b'&' => "&amp;",
+                b'"' => "&quot;",
+                b'\r' => "&#xD;",
+                _ => continue,
+            };
+            self.buf.push_str(text.get(last..i).unwrap_or_default());
+            self.buf.push_str(rep);
+            last = i + 1;
+        }
+        self.buf.push_str(text.get(last..).unwrap_or_default());
+    }
+
+    /// `<name>text</name>`.
+    pub fn text<T: XmlText>(&mut self, name: &str, value: &T) {
+        self.start(name);
+        let text = value.to_text();
+        self.escaped(&text);
+        self.end(name);
+    }
+
+    /// [`text`](Self::text) when `Some`; nothing when `None`.
+    pub fn text_opt<T: XmlText>(&mut self, name: &str, value: &Option<T>) {
+        if let Some(v) = value {
+            self.text(name, v);
+        }
+    }
+
+    /// A label: UTF-8 text written as base64.
+    pub fn label(&mut self, name: &str, value: &str) {
+        self.start(name);
+        self.buf
+            .push_str(&base64::engine::general_purpose::STANDARD.encode(value.as_bytes()));
+        self.end(name);
+    }
+
+    /// [`label`](Self::label) when `Some`.
+    pub fn label_opt(&mut self, name: &str, value: &Option<String>) {
+        if let Some(v) = value {
+            self.label(name, v);
+        }
+    }
+
+    /// A structured element.
+    pub fn elem<T: ToXml>(&mut self, name: &str, value: &T) {
+        self.start(name);
+        value.write_children(self);
+        self.end(name);
+    }
+
+    /// [`elem`](Self::elem) when `Some`.
+    pub fn elem_opt<T: ToXml>(&mut self, name: &str, value: &Option<T>) {
+        if let Some(v) = value {
+            self.elem(name, v);
+        }
+    }
+
+    /// A wrapped list of structured items; with `always` false an empty list
+    /// writes nothing.
+    pub fn elem_list<T: ToXml>(&mut self, wrapper: &str, item: &str, items: &[T], always: bool) {
+        if items.is_empty() && !always {
+            return;
+        }
+        self.start(wrapper);
+        for v in items {
+            self.elem(item, v);
+        }
+        self.end(wrapper);
+    }
+
+    /// A wrapped list of text items.
+    pub fn text_list<T: XmlText>(&mut self, wrapper: &str, item: &str, items: &[T], always: bool) {
+        if items.is_empty() && !always {
+            return;
+        }
+        self.start(wrapper);
+        for v in items {
+            self.text(item, v);
+        }
+        self.end(wrapper);
+    }
+
+    /// A wrapped list of labels.
+    pub fn label_list(&mut self, wrapper: &str, item: &str, items: &[String], always: bool) {
+        if items.is_empty() && !always {
+            return;
+        }
+        self.start(wrapper);
+        for v in items {
+            self.label(item, v);
+        }
+        self.end(wrapper);
+    }
+
+    /// The document so far.
+    pub fn as_str(&self) -> &str {
+        &self.buf
+    }
+
+    /// The finished document.
+    pub fn into_string(self) -> String {
+        self.buf
+    }
+}
+
+// ----- scalar codecs -----
+
+impl XmlText for String {
+    fn parse_text(text: &str) -> Result<Self, &'static str> {
+        Ok(text.to_owned())
+    }
+    fn to_text(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl XmlText for bool {
+    fn parse_text(text: &str) -> Result<Self, &'static str> {
+        let t = text.trim();
+        if t.eq_ignore_ascii_case("true") || t == "1" {
+            Ok(true)
+        } else if t.eq_ignore_ascii_case("false") || t == "0" {
+            Ok(false)
+        } else {
+            Err("a boolean")
+        }
+    }
+    fn to_text(&self) -> Cow<'_, str> {
+        Cow::Borrowed(if *self { "true" } else { "false" })
+    }
+}
+
+macro_rules! int_text {
+    ($($t:ty => $what:literal),*) => {$(
+        impl XmlText for $t {
+            fn parse_text(text: &str) -> Result<Self, &'static str> {
+                text.trim().parse().map_err(|_| $what)
+            }
+            fn to_text(&self) -> Cow<'_, str> {
+                Cow::Owned(self.to_string())
+            }
+        }
+    )*};
+}
+int_text!(i32 => "a 32-bit integer", i64 => "a 64-bit integer", u32 => "an unsigned 32-bit integer", u64 => "an unsigned 64-bit integer");
+
+/// Bytes carried as base64 text (certificate data, configuration files).
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct Base64(pub Vec<u8>);
+
+impl std::fmt::Debug for Base64 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Base64({} bytes)", self.0.len())
+    }
+}
+
+impl XmlText for Base64 {
+    fn parse_text(text: &str) -> Result<Self, &'static str> {
+        let engine = &base64::engine::general_purpose::STANDARD;
+        let trimmed = text.trim();
+        let decoded = if trimmed.bytes().any(|b| b.is_ascii_whitespace()) {
+            let compact: String = trimmed
+                .chars()
+                .filter(|c| !c.is_ascii_whitespace())
+                .collect();
+            engine.decode(compact)
+        } else {
+            engine.decode(trimmed)
+        };
+        decoded.map(Base64).map_err(|_| "base64")
+    }
+    fn to_text(&self) -> Cow<'_, str> {
+        Cow::Owned(base64::engine::general_purpose::STANDARD.encode(&self.0))
+    }
+}
+
+impl XmlText for Vec<u8> {
+    fn parse_text(text: &str) -> Result<Self, &'static str> {
+        Base64::parse_text(text).map(|b| b.0)
+    }
+    fn to_text(&self) -> Cow<'_, str> {
+        Cow::Owned(base64::engine::general_purpose::STANDARD.encode(self))
+    }
+}
+
+/// Stands in for a secret in `Debug` output.
+pub struct Redacted(bool);
+
+impl Redacted {
+    /// For any value: `Some`/present values print as `<redacted>`.
+    pub fn of<T: MaybeEmpty + ?Sized>(value: &T) -> Self {
+        Redacted(value.is_absent())
+    }
+}
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0 { "None" } else { "<redacted>" })
+    }
+}
+
+/// Whether a (secret) value is absent, so `Debug` can say so without showing it.
+pub trait MaybeEmpty {
+    /// `true` for `None`.
+    fn is_absent(&self) -> bool {
+        false
+    }
+}
+
+impl<T> MaybeEmpty for Option<T> {
+    fn is_absent(&self) -> bool {
+        self.is_none()
+    }
+}
+impl MaybeEmpty for String {}
+impl MaybeEmpty for Vec<u8> {}
+impl MaybeEmpty for str {}
+
+/// Why a document did not survive decode → encode → decode.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RoundTripError {
+    /// The original did not decode.
+    Decode(DecodeError),
+    /// The re-encoded document did not decode.
+    Reencode(DecodeError),
+    /// The two decodes differ (both `Debug` renderings, for a diff).
+    Mismatch {
+        /// First decode.
+        first: String,
+        /// Decode of the re-encoded document.
+        second: String,
+    },
+}
+
+impl std::fmt::Display for RoundTripError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RoundTripError::Decode(e) => write!(f, "decode failed: {e}"),
+            RoundTripError::Reencode(e) => write!(f, "the re-encoded document does not decode: {e}"),
+            RoundTripError::Mismatch { .. } => f.write_str("decode(encode(decode(x))) != decode(x)"),
+        }
+    }
+}
+
+impl std::error::Error for RoundTripError {}
+
+/// Decodes `input` as `T`, encodes it, decodes that, and compares.
+pub fn roundtrip<T>(root: &'static str, input: &[u8]) -> Result<(), RoundTripError>
+where
+    T: FromXml + ToXml + PartialEq + std::fmt::Debug,
+{
+    let first: T = from_document(root, input).map_err(RoundTripError::Decode)?;
+    let doc = to_document(root, &first);
+    let second: T = from_document(root, doc.as_bytes()).map_err(RoundTripError::Reencode)?;
+    if first == second {
+        Ok(())
+    } else {
+        Err(RoundTripError::Mismatch {
+            first: format!("{first:#?}"),
+            second: format!("{second:#?}"),
+        })
+    }
+}
+
+/// Returns the value of a required field, or a "missing element" error.
+pub fn required<T>(value: Option<T>, element: &'static str) -> Result<T, DecodeError> {
+    value.ok_or_else(|| DecodeError::new(DecodeErrorKind::Missing(element)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Default, PartialEq)]
+    struct Thing {
+        name: String,
+        label: Option<String>,
+        size: Option<i64>,
+        tags: Vec<String>,
+    }
+
+    impl FromXml for Thing {
+        fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+            let mut name = None;
+            let mut label = None;
+            let mut size = None;
+            let mut tags = Vec::new();
+            if !el.is_empty() {
+                while let Some(c) = r.next_child()? {
+                    match c.name() {
+                        b"Name" => name = r.text_req(&c)?,
+                        b"Label" => label = r.label_opt(&c)?,
+                        b"Size" => size = r.text_opt(&c)?,
+                        b"Tags" => r.text_list(&c, b"Tag", &mut tags)?,
+                        _ => r.skip(&c)?,
+                    }
+                }
+            }
+            Ok(Thing {
+                name: required(name, "Name")?,
+                label,
+                size,
+                tags,
+            })
+        }
+    }
+
+    impl ToXml for Thing {
+        fn write_children(&self, w: &mut XmlWriter) {
+            w.text("Name", &self.name);
+            w.label_opt("Label", &self.label);
+            w.text_opt("Size", &self.size);
+            w.text_list("Tags", "Tag", &self.tags, false);
+        }
+    }
+
+    #[test]
+    fn reads_in_any_order_skips_unknown_and_nil() {
+        let doc = "\u{feff}<?xml version=\"1.0\"?>\r\n<Thing xmlns=\"http://schemas.microsoft.com/windowsazure\" xmlns:i=\"http://www.w3.org/2001/XMLSchema-instance\">\
+            <Size i:nil=\"true\"/><Unknown><Deep>x</Deep></Unknown><Tags><Tag>a&amp;b</Tag><Tag><![CDATA[<c>]]></Tag></Tags>\
+            <Label>aMOpbGxv</Label><Name>n</Name></Thing>";
+        let t: Thing = from_document("Thing", doc.as_bytes()).unwrap();
+        assert_eq!(
+            t,
+            Thing {
+                name: "n".into(),
+                label: Some("héllo".into()),
+                size: None,
+                tags: vec!["a&b".into(), "<c>".into()]
+            }
+        );
+        let again: Thing = from_document("Thing", to_document("Thing", &t).as_bytes()).unwrap();
+        assert_eq!(again, t);
+    }
+
+    #[test]
+    fn errors_carry_the_path() {
+        let err = from_document::<Thing>("Thing", b"<Thing><Size>12x</Size><Name>a</Name></Thing>")
+            .unwrap_err();
+        assert_eq!(err.path(), "/Thing/Size");
+        assert!(err.to_string().contains("64-bit integer"), "{err}");
+        let err = from_document::<Thing>("Thing", b"<Thing><Size>1</Size></Thing>").unwrap_err();
+        assert!(err.to_string().contains("Name"), "{err}");
+        let err = from_document::<Thing>("Thing", b"<Thing><Name>a</Name>").unwrap_err();
+        assert!(matches!(err.kind(), DecodeErrorKind::Truncated), "{err}");
+        let err = from_document::<Thing>("Other", b"<Thing/>").unwrap_err();
+        assert!(matches!(err.kind(), DecodeErrorKind::UnexpectedRoot { .. }));
+        let err = from_document::<Thing>(
+            "Thing",
+            b"<!DOCTYPE x [<!ENTITY a \"aaaa\">]><Thing><Name>&a;</Name></Thing>",
+        )
+        .unwrap_err();
+        assert!(matches!(err.kind(), DecodeErrorKind::DocType));
+        let err =
+            from_document::<Thing>("Thing", b"<Thing xmlns=\"urn:other\"><Name>a</Name></Thing>")
+                .unwrap_err();
+        assert!(matches!(err.kind(), DecodeErrorKind::Namespace(_)));
+    }
+
+    #[test]
+    fn writer_escapes() {
+        let t = Thing {
+            name: "<a & \"b\">".into(),
+            ..Default::default()
+        };
+        let doc = to_document("Thing", &t);
+        assert!(doc.contains("<Name>&lt;a &amp; &quot;b&quot;&gt;</Name>"), "{doc}");
+        let back: Thing = from_document("Thing", doc.as_bytes()).unwrap();
+        assert_eq!(back, t);
+    }
+}
