@@ -94,6 +94,27 @@ fn main() -> ExitCode {
                 Err(code) => code,
             }
         }
+        Some("bench") => bench(&args[1..]),
         _ => usage(),
+    }
+}
+
+/// `cargo xtask bench [--quick]`: builds and runs the `asm-bench` harness in
+/// release mode (see bench/src/main.rs); it prints the table and writes
+/// docs/BENCHMARKS.md and target/bench/summary.json.
+fn bench(rest: &[String]) -> ExitCode {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .current_dir(root())
+        .args(["run", "--release", "--quiet", "-p", "asm-bench", "--"])
+        .args(rest)
+        .status();
+    match status {
+        Ok(s) if s.success() => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("cannot run cargo: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
