@@ -31,7 +31,8 @@ fn header(sources: &str) -> String {
 }
 
 fn render(tokens: TokenStream) -> Result<String, String> {
-    let file: syn::File = syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
+    let file: syn::File =
+        syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
     Ok(prettyplease::unparse(&file))
 }
 
@@ -175,7 +176,11 @@ fn struct_def(ctx: &Ctx<'_>, s: &Struct) -> TokenStream {
         let d = docs(&lines);
         quote!(#d pub #fname: #ty,)
     });
-    let derive_debug = if has_sensitive { quote!() } else { quote!(Debug,) };
+    let derive_debug = if has_sensitive {
+        quote!()
+    } else {
+        quote!(Debug,)
+    };
 
     // Reader.
     let locals = s.fields.iter().map(|f| {
@@ -290,7 +295,11 @@ fn struct_def(ctx: &Ctx<'_>, s: &Struct) -> TokenStream {
             Ok(Self { #(#inits)* })
         }
     };
-    let w_param = if s.fields.is_empty() { quote!(_w) } else { quote!(w) };
+    let w_param = if s.fields.is_empty() {
+        quote!(_w)
+    } else {
+        quote!(w)
+    };
     quote! {
         #doc
         #[derive(Clone, #derive_debug Default, PartialEq)]
@@ -467,7 +476,10 @@ fn required_params(op: &Operation) -> Vec<(&Param, bool)> {
 }
 
 fn user_path_params(op: &Operation) -> Vec<&Param> {
-    op.path.iter().filter(|p| p.name != "subscriptionId").collect()
+    op.path
+        .iter()
+        .filter(|p| p.name != "subscriptionId")
+        .collect()
 }
 
 /// The argument type and the expression turning the argument into query/header text.
@@ -545,14 +557,22 @@ fn options_struct(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         return quote!();
     }
     let name = options_name(op);
-    let doc = format!(" Optional parameters of [`Client::{}`](crate::Client::{}).", method_name(op), method_name(op));
+    let doc = format!(
+        " Optional parameters of [`Client::{}`](crate::Client::{}).",
+        method_name(op),
+        method_name(op)
+    );
     let fields = opts.iter().map(|(p, is_header)| {
         let f = ident(&p.rust);
         let ty = ctx.base_type(&p.ty);
         let mut lines = p.docs.clone();
         lines.push(format!(
             "{} `{}`.",
-            if *is_header { "Header" } else { "Query parameter" },
+            if *is_header {
+                "Header"
+            } else {
+                "Query parameter"
+            },
             p.name
         ));
         let d = docs(&lines);
@@ -659,7 +679,11 @@ fn client_method(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let mut qh = Vec::new();
     let mut qh_fixed = Vec::new();
     let mut push_param = |p: &Param, is_header: bool| {
-        let target = if is_header { quote!(req.headers) } else { quote!(req.query) };
+        let target = if is_header {
+            quote!(req.headers)
+        } else {
+            quote!(req.query)
+        };
         let name = &p.name;
         let a = ident(&p.rust);
         if p.optional {
@@ -695,7 +719,10 @@ fn client_method(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         None => quote!(),
     };
     let (ret, call) = if op.is_async {
-        (quote!(AsyncOperation), quote!(self.core.call_async(&req).await))
+        (
+            quote!(AsyncOperation),
+            quote!(self.core.call_async(&req).await),
+        )
     } else if let Some(b) = &op.response {
         let t = ident(&b.ty);
         (quote!(#t), quote!(self.core.call(&req).await))
@@ -723,7 +750,11 @@ fn paged_method(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let Some((token, items)) = &op.paged else {
         return quote!();
     };
-    let Some(resp) = op.response.as_ref().and_then(|b| ctx.spec.find_struct(&b.ty)) else {
+    let Some(resp) = op
+        .response
+        .as_ref()
+        .and_then(|b| ctx.spec.find_struct(&b.ty))
+    else {
         return quote!();
     };
     let Some(items_field) = resp.fields.iter().find(|f| &f.element == items) else {
@@ -773,7 +804,11 @@ fn paged_method(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     );
     let resp_ty = ident(&resp.name);
     let items_f = ident(&items_field.rust);
-    let token_resp = resp.fields.iter().find(|f| &f.element == token).map(|f| ident(&f.rust));
+    let token_resp = resp
+        .fields
+        .iter()
+        .find(|f| &f.element == token)
+        .map(|f| ident(&f.rust));
     let token_resp = token_resp.unwrap_or_else(|| token_field.clone());
     quote! {
         #[doc = #doc]
@@ -815,7 +850,11 @@ fn area_module(ctx: &Ctx<'_>, area: &str) -> TokenStream {
         methods.push(m);
         page_impls.push(p);
     }
-    let structs = spec.structs.iter().filter(|s| s.area == area).map(|s| struct_def(ctx, s));
+    let structs = spec
+        .structs
+        .iter()
+        .filter(|s| s.area == area)
+        .map(|s| struct_def(ctx, s));
     let enums = spec.enums.iter().filter(|e| e.area == area).map(enum_def);
     let moddoc = format!(" Operations and types of the `{area}` area (`spec/{area}.spec`).");
     quote! {
@@ -867,8 +906,16 @@ fn server_module(ctx: &Ctx<'_>) -> TokenStream {
     // ties keep spec order.
     let mut order: Vec<&Operation> = spec.operations.iter().collect();
     order.sort_by_key(|o| {
-        let fixed = o.query.iter().filter(|q| matches!(q, Query::Fixed { .. })).count();
-        let lits = o.segments.iter().filter(|s| matches!(s, Segment::Literal(_))).count();
+        let fixed = o
+            .query
+            .iter()
+            .filter(|q| matches!(q, Query::Fixed { .. }))
+            .count();
+        let lits = o
+            .segments
+            .iter()
+            .filter(|s| matches!(s, Segment::Literal(_)))
+            .count();
         (std::cmp::Reverse(fixed), std::cmp::Reverse(lits))
     });
     let routes = order.iter().map(|o| {
@@ -889,12 +936,16 @@ fn server_module(ctx: &Ctx<'_>) -> TokenStream {
         let mut lines = o.docs.clone();
         lines.push(format!("`{} {}`", o.method, o.uri));
         let d = docs(&lines);
-        let fields = server_fields(ctx, o).into_iter().map(|(n, t, _)| quote!(#n: #t));
+        let fields = server_fields(ctx, o)
+            .into_iter()
+            .map(|(n, t, _)| quote!(#n: #t));
         quote!(#d #v { #(#fields),* },)
     });
     let arms = order.iter().enumerate().map(|(i, o)| {
         let v = ident(&o.name);
-        let inits = server_fields(ctx, o).into_iter().map(|(n, _, init)| quote!(#n: #init));
+        let inits = server_fields(ctx, o)
+            .into_iter()
+            .map(|(n, _, init)| quote!(#n: #init));
         quote!(#i => ServerRequest::#v { #(#inits),* },)
     });
     let spec_arms = spec.operations.iter().map(|o| {
@@ -985,7 +1036,10 @@ fn server_module(ctx: &Ctx<'_>) -> TokenStream {
 }
 
 /// (field name, field type, initialiser from the route match) per operation input.
-fn server_fields(ctx: &Ctx<'_>, op: &Operation) -> Vec<(proc_macro2::Ident, TokenStream, TokenStream)> {
+fn server_fields(
+    ctx: &Ctx<'_>,
+    op: &Operation,
+) -> Vec<(proc_macro2::Ident, TokenStream, TokenStream)> {
     let mut out = Vec::new();
     for p in &op.path {
         let n = ident(&p.rust);
@@ -998,7 +1052,15 @@ fn server_fields(ctx: &Ctx<'_>, op: &Operation) -> Vec<(proc_macro2::Ident, Toke
         let t = ctx.base_type(&p.ty);
         let name = &p.name;
         if is_header {
-            out.push((n, t, quote!(return Err(RouteError::BadRequest(format!("header {} is not supported by the router", #name))))));
+            out.push((
+                n,
+                t,
+                quote!(
+                    return Err(RouteError::BadRequest(
+                        format!("header {} is not supported by the router", #name)
+                    ))
+                ),
+            ));
         } else {
             out.push((n, t, quote!(q.required(#name)?)));
         }
@@ -1006,7 +1068,11 @@ fn server_fields(ctx: &Ctx<'_>, op: &Operation) -> Vec<(proc_macro2::Ident, Toke
     if let Some(b) = &op.request {
         let t = ident(&b.ty);
         let root = &b.root;
-        out.push((ident("body"), quote!(#t), quote!(routing::body(body, #root)?)));
+        out.push((
+            ident("body"),
+            quote!(#t),
+            quote!(routing::body(body, #root)?),
+        ));
     }
     let opts = optional_params(op);
     if !opts.is_empty() {
@@ -1043,7 +1109,10 @@ fn lib_module(ctx: &Ctx<'_>) -> TokenStream {
     let mut by_type: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for o in &spec.operations {
         if let Some(b) = &o.response {
-            by_type.entry(o.name.as_str()).or_default().push(b.ty.as_str());
+            by_type
+                .entry(o.name.as_str())
+                .or_default()
+                .push(b.ty.as_str());
         }
     }
     let rt_arms = spec.operations.iter().filter_map(|o| {

@@ -48,7 +48,9 @@ pub fn load(dir: &Path) -> Result<Spec, Vec<SpecError>> {
             .unwrap_or_default();
         let shown = format!(
             "{prefix}/{}",
-            path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
+            path.file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default()
         );
         let area_ok = stem
             .chars()
@@ -56,8 +58,13 @@ pub fn load(dir: &Path) -> Result<Spec, Vec<SpecError>> {
             && stem.starts_with(|c: char| c.is_ascii_lowercase());
         if !area_ok || ["lib", "server"].contains(&stem.as_str()) {
             errors.push(SpecError {
-                loc: model::Loc { file: shown, line: 0 },
-                message: "spec file names must be lower_snake_case area names (not `lib` or `server`)".into(),
+                loc: model::Loc {
+                    file: shown,
+                    line: 0,
+                },
+                message:
+                    "spec file names must be lower_snake_case area names (not `lib` or `server`)"
+                        .into(),
                 name: stem,
             });
             continue;
@@ -71,7 +78,10 @@ pub fn load(dir: &Path) -> Result<Spec, Vec<SpecError>> {
                 spec.areas.push(stem);
             }
             Err(e) => errors.push(SpecError {
-                loc: model::Loc { file: shown, line: 0 },
+                loc: model::Loc {
+                    file: shown,
+                    line: 0,
+                },
                 message: format!("cannot read: {e}"),
                 name: String::new(),
             }),
@@ -134,7 +144,9 @@ fn list_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in rd.flatten() {
             let p = e.path();
             if p.is_dir() {

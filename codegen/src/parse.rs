@@ -126,7 +126,11 @@ pub fn parse_file(spec: &mut Spec, file: &str, area: &str, text: &str) -> Result
                 Block::Enum(e) => spec.enums.push(e),
             }
             if !docs.is_empty() {
-                return Err(err(&loc, "documentation comment before `}` documents nothing", "///"));
+                return Err(err(
+                    &loc,
+                    "documentation comment before `}` documents nothing",
+                    "///",
+                ));
             }
             continue;
         }
@@ -212,7 +216,12 @@ fn parse_type(s: &str, loc: &Loc) -> Result<TypeRef> {
     Err(err(loc, "unknown type", s))
 }
 
-fn parse_limits(attrs: &[String], loc: &Loc, sensitive: &mut bool, rust: &mut Option<String>) -> Result<Limits> {
+fn parse_limits(
+    attrs: &[String],
+    loc: &Loc,
+    sensitive: &mut bool,
+    rust: &mut Option<String>,
+) -> Result<Limits> {
     let mut limits = Limits::default();
     for a in attrs {
         if a == "sensitive" {
@@ -375,7 +384,12 @@ fn parse_body(rest: &str, loc: &Loc) -> Result<Body> {
     })
 }
 
-fn parse_operation_line(op: &mut Operation, line: &str, loc: &Loc, docs: Vec<String>) -> Result<()> {
+fn parse_operation_line(
+    op: &mut Operation,
+    line: &str,
+    loc: &Loc,
+    docs: Vec<String>,
+) -> Result<()> {
     let (key, rest) = match line.split_once(char::is_whitespace) {
         Some((k, r)) => (k, r.trim()),
         None => (line, ""),
@@ -403,10 +417,13 @@ fn parse_operation_line(op: &mut Operation, line: &str, loc: &Loc, docs: Vec<Str
         "version" => {
             once(!op.version.is_empty(), "version")?;
             let ok = rest.len() == 10
-                && rest
-                    .chars()
-                    .enumerate()
-                    .all(|(i, c)| if i == 4 || i == 7 { c == '-' } else { c.is_ascii_digit() });
+                && rest.chars().enumerate().all(|(i, c)| {
+                    if i == 4 || i == 7 {
+                        c == '-'
+                    } else {
+                        c.is_ascii_digit()
+                    }
+                });
             if !ok {
                 return Err(err(loc, "version must look like 2014-10-01", rest));
             }
@@ -475,7 +492,11 @@ fn parse_uri(uri: &str, loc: &Loc) -> Result<Vec<Segment>> {
         return Err(err(loc, "the URI template must start with `/`", uri));
     }
     if uri.contains('?') {
-        return Err(err(loc, "leave the query string out of `uri`; use `query` lines", uri));
+        return Err(err(
+            loc,
+            "leave the query string out of `uri`; use `query` lines",
+            uri,
+        ));
     }
     let mut segs = Vec::new();
     for part in uri.split('/').skip(1) {

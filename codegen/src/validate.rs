@@ -58,7 +58,11 @@ pub fn validate(spec: &mut Spec) -> Result<(), Vec<SpecError>> {
         let mut rust = BTreeSet::new();
         for f in &s.fields {
             if !elements.insert(f.element.as_str()) {
-                errors.push(err(&f.loc, "element listed twice in the struct", &f.element));
+                errors.push(err(
+                    &f.loc,
+                    "element listed twice in the struct",
+                    &f.element,
+                ));
             }
             if !rust.insert(f.rust.as_str()) {
                 errors.push(err(&f.loc, "two fields get the same Rust name", &f.rust));
@@ -95,7 +99,11 @@ pub fn validate(spec: &mut Spec) -> Result<(), Vec<SpecError>> {
     let mut shapes: BTreeMap<String, String> = BTreeMap::new();
     for op in &mut spec.operations {
         if let Some(prev) = op_names.get(&op.name) {
-            errors.push(err(&op.loc, format!("operation already defined at {prev}"), &op.name));
+            errors.push(err(
+                &op.loc,
+                format!("operation already defined at {prev}"),
+                &op.name,
+            ));
         }
         op_names.insert(op.name.clone(), op.loc.clone());
         for (missing, what) in [
@@ -131,7 +139,11 @@ pub fn validate(spec: &mut Spec) -> Result<(), Vec<SpecError>> {
         }
         for p in &op.path {
             if !seen.contains(&p.name) {
-                errors.push(err(&p.loc, "path parameter is not a placeholder of the URI", &p.name));
+                errors.push(err(
+                    &p.loc,
+                    "path parameter is not a placeholder of the URI",
+                    &p.name,
+                ));
             }
             if p.optional {
                 errors.push(err(&p.loc, "path parameters cannot be optional", &p.name));
@@ -139,10 +151,15 @@ pub fn validate(spec: &mut Spec) -> Result<(), Vec<SpecError>> {
         }
         op.path = params;
         let mut names = BTreeSet::new();
-        for p in op.path.iter().chain(op.headers.iter()).chain(op.query.iter().filter_map(|q| match q {
-            Query::Param(p) => Some(p),
-            Query::Fixed { .. } => None,
-        })) {
+        for p in op
+            .path
+            .iter()
+            .chain(op.headers.iter())
+            .chain(op.query.iter().filter_map(|q| match q {
+                Query::Param(p) => Some(p),
+                Query::Fixed { .. } => None,
+            }))
+        {
             check_ref(&p.ty, &p.loc, &mut errors);
             if let TypeRef::Named(n) = &p.ty {
                 if is_struct(n) {
@@ -150,7 +167,11 @@ pub fn validate(spec: &mut Spec) -> Result<(), Vec<SpecError>> {
                 }
             }
             if !names.insert(p.rust.clone()) {
-                errors.push(err(&p.loc, "two parameters get the same Rust name", &p.name));
+                errors.push(err(
+                    &p.loc,
+                    "two parameters get the same Rust name",
+                    &p.name,
+                ));
             }
         }
         for body in op.request.iter().chain(op.response.iter()) {
@@ -192,22 +213,46 @@ pub fn validate(spec: &mut Spec) -> Result<(), Vec<SpecError>> {
 
     // Paging.
     for op in &spec.operations {
-        let Some((token, items)) = &op.paged else { continue };
+        let Some((token, items)) = &op.paged else {
+            continue;
+        };
         let has_token_param = op.query.iter().any(|q| {
             matches!(q, Query::Param(p) if &p.name == token && p.optional && p.ty == TypeRef::Scalar(Scalar::String))
         });
         if !has_token_param {
-            errors.push(err(&op.loc, "paged: needs an optional string query parameter of that name", token));
+            errors.push(err(
+                &op.loc,
+                "paged: needs an optional string query parameter of that name",
+                token,
+            ));
         }
         let resp = op.response.as_ref().and_then(|b| spec.find_struct(&b.ty));
         match resp {
-            None => errors.push(err(&op.loc, "paged: the operation needs a response", &op.name)),
+            None => errors.push(err(
+                &op.loc,
+                "paged: the operation needs a response",
+                &op.name,
+            )),
             Some(s) => {
-                if !s.fields.iter().any(|f| &f.element == token && f.card == Card::Optional) {
-                    errors.push(err(&op.loc, "paged: the response needs an optional field of that name", token));
+                if !s
+                    .fields
+                    .iter()
+                    .any(|f| &f.element == token && f.card == Card::Optional)
+                {
+                    errors.push(err(
+                        &op.loc,
+                        "paged: the response needs an optional field of that name",
+                        token,
+                    ));
                 }
-                if !s.fields.iter().any(|f| &f.element == items && matches!(f.card, Card::Repeated | Card::List { .. })) {
-                    errors.push(err(&op.loc, "paged: the response needs a list field of that name", items));
+                if !s.fields.iter().any(|f| {
+                    &f.element == items && matches!(f.card, Card::Repeated | Card::List { .. })
+                }) {
+                    errors.push(err(
+                        &op.loc,
+                        "paged: the response needs a list field of that name",
+                        items,
+                    ));
                 }
             }
         }
@@ -218,12 +263,18 @@ pub fn validate(spec: &mut Spec) -> Result<(), Vec<SpecError>> {
         let mut stack = vec![s.name.as_str()];
         let mut visited = BTreeSet::new();
         while let Some(cur) = stack.pop() {
-            let Some(st) = spec.find_struct(cur) else { continue };
+            let Some(st) = spec.find_struct(cur) else {
+                continue;
+            };
             for f in &st.fields {
                 if matches!(f.card, Card::Required | Card::Optional) {
                     if let TypeRef::Named(n) = &f.ty {
                         if n == &s.name {
-                            errors.push(err(&s.loc, "the struct contains itself without a list in between", &s.name));
+                            errors.push(err(
+                                &s.loc,
+                                "the struct contains itself without a list in between",
+                                &s.name,
+                            ));
                         } else if visited.insert(n.as_str()) {
                             stack.push(n);
                         }
@@ -233,7 +284,8 @@ pub fn validate(spec: &mut Spec) -> Result<(), Vec<SpecError>> {
         }
     }
 
-    errors.sort_by(|a, b| (a.loc.file.as_str(), a.loc.line).cmp(&(b.loc.file.as_str(), b.loc.line)));
+    errors
+        .sort_by(|a, b| (a.loc.file.as_str(), a.loc.line).cmp(&(b.loc.file.as_str(), b.loc.line)));
     errors.dedup();
     if errors.is_empty() {
         Ok(())
@@ -249,6 +301,10 @@ fn check_limits(ty: &TypeRef, limits: &Limits, loc: &Loc, name: &str, errors: &m
     match ty {
         TypeRef::Scalar(s) if s.is_text() => {}
         TypeRef::Scalar(Scalar::I32 | Scalar::I64) if limits.pattern.is_none() => {}
-        _ => errors.push(err(loc, "limits apply to text and integer fields only", name)),
+        _ => errors.push(err(
+            loc,
+            "limits apply to text and integer fields only",
+            name,
+        )),
     }
 }

@@ -187,7 +187,10 @@ impl Core {
                 attempt += 1;
                 let outcome = self.send_once(request).await;
                 let retry_after = match &outcome {
-                    Ok(resp) if is_transient_status(resp.status) && !spec.success.contains(&resp.status) => {
+                    Ok(resp)
+                        if is_transient_status(resp.status)
+                            && !spec.success.contains(&resp.status) =>
+                    {
                         Some(retry_after(&resp.headers))
                     }
                     Err(Error::Transport { .. }) => Some(None),

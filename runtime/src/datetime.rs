@@ -23,7 +23,9 @@ impl DateTime {
 
     /// From seconds since the Unix epoch.
     pub fn from_unix(seconds: i64) -> Option<Self> {
-        OffsetDateTime::from_unix_timestamp(seconds).ok().map(DateTime)
+        OffsetDateTime::from_unix_timestamp(seconds)
+            .ok()
+            .map(DateTime)
     }
 
     /// Seconds since the Unix epoch.

@@ -383,7 +383,10 @@ pub mod check {
                 field,
                 format!("does not match the pattern {pattern}"),
             )),
-            None => Err(ValidationError::new(field, "has an invalid pattern in the spec")),
+            None => Err(ValidationError::new(
+                field,
+                "has an invalid pattern in the spec",
+            )),
         }
     }
 }

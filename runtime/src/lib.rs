@@ -22,7 +22,10 @@ pub mod paging;
 mod poll;
 mod retry;
 
-pub use client::{decode_response, ClientBuilder, Core, OperationSpec, RawResponse, Request, DEFAULT_ENDPOINT, DEFAULT_VERSION};
+pub use client::{
+    decode_response, ClientBuilder, Core, OperationSpec, RawResponse, Request, DEFAULT_ENDPOINT,
+    DEFAULT_VERSION,
+};
 pub use credentials::{Credentials, PublishSettings, PublishedSubscription};
 pub use datetime::DateTime;
 pub use error::{DecodeError, DecodeErrorKind, Error, ServiceError, Validate, ValidationError};

@@ -25,7 +25,11 @@ where
     Fut: Future<Output = Result<P, Error>>,
 {
     futures_util::stream::unfold(
-        (fetch, Some(None::<String>), Vec::<P::Item>::new().into_iter()),
+        (
+            fetch,
+            Some(None::<String>),
+            Vec::<P::Item>::new().into_iter(),
+        ),
         |(mut fetch, mut next, mut buffered)| async move {
             loop {
                 if let Some(item) = buffered.next() {

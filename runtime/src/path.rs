@@ -55,8 +55,17 @@ mod tests {
     #[test]
     fn segments_never_change_the_shape() {
         for v in [
-            "a/b", "a?b=c", "a#frag", "100%", "with space", "ünï©ødé", "../x", "a\\b", "a;b",
-            "%2F", "\u{0}",
+            "a/b",
+            "a?b=c",
+            "a#frag",
+            "100%",
+            "with space",
+            "ünï©ødé",
+            "../x",
+            "a\\b",
+            "a;b",
+            "%2F",
+            "\u{0}",
         ] {
             let s = seg(v);
             assert!(

@@ -134,7 +134,8 @@ impl AsyncOperation {
 
     /// Waits for the operation to finish, with the client's poll options.
     pub async fn wait(&self) -> Result<(), Error> {
-        self.wait_with(self.core.poll_options().clone(), |_| {}).await
+        self.wait_with(self.core.poll_options().clone(), |_| {})
+            .await
     }
 
     /// Waits, calling `progress` after every poll.
@@ -175,7 +176,9 @@ impl AsyncOperation {
                     waited: started.elapsed(),
                 });
             }
-            delay = (delay + delay / 2).min(options.max_delay).max(Duration::from_millis(1));
+            delay = (delay + delay / 2)
+                .min(options.max_delay)
+                .max(Duration::from_millis(1));
         }
     }
 }

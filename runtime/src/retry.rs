@@ -46,7 +46,10 @@ impl RetryPolicy {
         }
         let exp = self
             .base_delay
-            .saturating_mul(1u32.checked_shl(attempt.saturating_sub(1)).unwrap_or(u32::MAX))
+            .saturating_mul(
+                1u32.checked_shl(attempt.saturating_sub(1))
+                    .unwrap_or(u32::MAX),
+            )
             .min(self.max_delay);
         // Full jitter in [exp/2, exp].
         let half = exp / 2;
@@ -74,7 +77,13 @@ mod tests {
         assert!(d1 >= Duration::from_millis(50) && d1 <= Duration::from_millis(100));
         let d3 = p.delay(3, None);
         assert!(d3 >= Duration::from_millis(200) && d3 <= Duration::from_millis(400));
-        assert_eq!(p.delay(1, Some(Duration::from_secs(5))), Duration::from_secs(1));
-        assert_eq!(p.delay(1, Some(Duration::from_millis(7))), Duration::from_millis(7));
+        assert_eq!(
+            p.delay(1, Some(Duration::from_secs(5))),
+            Duration::from_secs(1)
+        );
+        assert_eq!(
+            p.delay(1, Some(Duration::from_millis(7))),
+            Duration::from_millis(7)
+        );
     }
 }

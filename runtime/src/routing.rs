@@ -41,7 +41,9 @@ impl std::fmt::Display for RouteError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             RouteError::NotFound => f.write_str("no such resource or operation"),
-            RouteError::MethodNotAllowed => f.write_str("the method is not allowed on this resource"),
+            RouteError::MethodNotAllowed => {
+                f.write_str("the method is not allowed on this resource")
+            }
             RouteError::BadRequest(m) => f.write_str(m),
         }
     }
@@ -78,9 +80,9 @@ impl QueryParams {
 
     /// A required parameter, parsed.
     pub fn required<T: XmlText>(&self, name: &str) -> Result<T, RouteError> {
-        let v = self
-            .get(name)
-            .ok_or_else(|| RouteError::BadRequest(format!("the query parameter {name} is required")))?;
+        let v = self.get(name).ok_or_else(|| {
+            RouteError::BadRequest(format!("the query parameter {name} is required"))
+        })?;
         T::parse_text(v).map_err(|what| {
             RouteError::BadRequest(format!("the query parameter {name} must be {what}"))
         })

@@ -154,7 +154,11 @@ impl<'a> XmlReader<'a> {
         self.root_inner(expected, false)
     }
 
-    fn root_inner(&mut self, expected: &'static str, check_ns: bool) -> Result<Child<'a>, DecodeError> {
+    fn root_inner(
+        &mut self,
+        expected: &'static str,
+        check_ns: bool,
+    ) -> Result<Child<'a>, DecodeError> {
         loop {
             match self.event()? {
                 Event::Start(start) => return self.open_root(start, false, expected, check_ns),
@@ -378,9 +382,10 @@ impl<'a> XmlReader<'a> {
         }
         while let Some(child) = self.next_child()? {
             if child.name() == item {
-                if let Some(v) = self.elem::<T>(&child).map_err(|e| {
-                    e.at_index(out.len()).within_child(wrapper)
-                })? {
+                if let Some(v) = self
+                    .elem::<T>(&child)
+                    .map_err(|e| e.at_index(out.len()).within_child(wrapper))?
+                {
                     out.push(v);
                 }
             } else {
@@ -418,7 +423,11 @@ impl<'a> XmlReader<'a> {
 
 impl<'a> XmlReader<'a> {
     /// A repeated structured element (no wrapper): appends it to `out`.
-    pub fn elem_push<T: FromXml>(&mut self, child: &Child<'_>, out: &mut Vec<T>) -> Result<(), DecodeError> {
+    pub fn elem_push<T: FromXml>(
+        &mut self,
+        child: &Child<'_>,
+        out: &mut Vec<T>,
+    ) -> Result<(), DecodeError> {
         if let Some(v) = self.elem(child).map_err(|e| e.at_index(out.len()))? {
             out.push(v);
         }
@@ -426,7 +435,11 @@ impl<'a> XmlReader<'a> {
     }
 
     /// A repeated text element (no wrapper).
-    pub fn text_push<T: XmlText>(&mut self, child: &Child<'_>, out: &mut Vec<T>) -> Result<(), DecodeError> {
+    pub fn text_push<T: XmlText>(
+        &mut self,
+        child: &Child<'_>,
+        out: &mut Vec<T>,
+    ) -> Result<(), DecodeError> {
         if let Some(v) = self.text_req(child).map_err(|e| e.at_index(out.len()))? {
             out.push(v);
         }
@@ -434,7 +447,11 @@ impl<'a> XmlReader<'a> {
     }
 
     /// A repeated label element (no wrapper).
-    pub fn label_push(&mut self, child: &Child<'_>, out: &mut Vec<String>) -> Result<(), DecodeError> {
+    pub fn label_push(
+        &mut self,
+        child: &Child<'_>,
+        out: &mut Vec<String>,
+    ) -> Result<(), DecodeError> {
         if let Some(v) = self.label_req(child).map_err(|e| e.at_index(out.len()))? {
             out.push(v);
         }
@@ -442,13 +459,19 @@ impl<'a> XmlReader<'a> {
     }
 
     /// A wrapped list of labels.
-    pub fn label_list(&mut self, wrapper: &Child<'_>, item: &[u8], out: &mut Vec<String>) -> Result<(), DecodeError> {
+    pub fn label_list(
+        &mut self,
+        wrapper: &Child<'_>,
+        item: &[u8],
+        out: &mut Vec<String>,
+    ) -> Result<(), DecodeError> {
         if wrapper.empty {
             return Ok(());
         }
         while let Some(child) = self.next_child()? {
             if child.name() == item {
-                self.label_push(&child, out).map_err(|e| e.within_child(wrapper))?;
+                self.label_push(&child, out)
+                    .map_err(|e| e.within_child(wrapper))?;
             } else {
                 self.skip(&child)?;
             }
@@ -516,7 +539,8 @@ impl XmlWriter {
 
     /// The XML declaration and the root start tag with the service's namespaces.
     pub fn root_start(&mut self, name: &str) {
-        self.buf.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?><");
+        self.buf
+            .push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?><");
         self.buf.push_str(name);
         self.buf.push_str(" xmlns=\"");
         self.buf.push_str(NAMESPACE);
@@ -789,8 +813,12 @@ impl std::fmt::Display for RoundTripError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             RoundTripError::Decode(e) => write!(f, "decode failed: {e}"),
-            RoundTripError::Reencode(e) => write!(f, "the re-encoded document does not decode: {e}"),
-            RoundTripError::Mismatch { .. } => f.write_str("decode(encode(decode(x))) != decode(x)"),
+            RoundTripError::Reencode(e) => {
+                write!(f, "the re-encoded document does not decode: {e}")
+            }
+            RoundTripError::Mismatch { .. } => {
+                f.write_str("decode(encode(decode(x))) != decode(x)")
+            }
         }
     }
 }
@@ -904,9 +932,11 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err.kind(), DecodeErrorKind::DocType));
-        let err =
-            from_document::<Thing>("Thing", b"<Thing xmlns=\"urn:other\"><Name>a</Name></Thing>")
-                .unwrap_err();
+        let err = from_document::<Thing>(
+            "Thing",
+            b"<Thing xmlns=\"urn:other\"><Name>a</Name></Thing>",
+        )
+        .unwrap_err();
         assert!(matches!(err.kind(), DecodeErrorKind::Namespace(_)));
     }
 
@@ -917,7 +947,10 @@ mod tests {
             ..Default::default()
         };
         let doc = to_document("Thing", &t);
-        assert!(doc.contains("<Name>&lt;a &amp; &quot;b&quot;&gt;</Name>"), "{doc}");
+        assert!(
+            doc.contains("<Name>&lt;a &amp; &quot;b&quot;&gt;</Name>"),
+            "{doc}"
+        );
         let back: Thing = from_document("Thing", doc.as_bytes()).unwrap();
         assert_eq!(back, t);
     }

@@ -1,0 +1,248 @@
+//! The generator end to end: the committed code is current, stale code is
+//! caught by name, `spec operations` matches the reference inventory, and a
+//! new operation needs spec edits only.
+
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        let dest = to.join(e.file_name());
+        if p.is_dir() {
+            copy_dir(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
+#[test]
+fn committed_generated_code_is_current() {
+    let spec = asm_codegen::load(&root().join("spec")).unwrap_or_else(|e| {
+        panic!(
+            "{}",
+            e.iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    });
+    let files = asm_codegen::generate(&spec).unwrap();
+    let problems = asm_codegen::check(&root().join("generated"), &files);
+    assert!(
+        problems.is_empty(),
+        "run `cargo xtask codegen`:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn check_names_deleted_edited_and_extra_files() {
+    let spec = asm_codegen::load(&root().join("spec")).unwrap();
+    let files = asm_codegen::generate(&spec).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("generated");
+    asm_codegen::write(&out, &files).unwrap();
+    assert!(asm_codegen::check(&out, &files).is_empty());
+
+    std::fs::remove_file(out.join("src/locations.rs")).unwrap();
+    let mut edited = std::fs::read_to_string(out.join("src/subscription.rs")).unwrap();
+    edited.push_str("\n// hand edit\n");
+    std::fs::write(out.join("src/subscription.rs"), edited).unwrap();
+    std::fs::write(out.join("src/stray.rs"), "").unwrap();
+
+    let problems = asm_codegen::check(&out, &files).join("\n");
+    assert!(
+        problems.contains("missing:") && problems.contains("locations.rs"),
+        "{problems}"
+    );
+    assert!(
+        problems.contains("stale:") && problems.contains("subscription.rs"),
+        "{problems}"
+    );
+    assert!(
+        problems.contains("extra:") && problems.contains("stray.rs"),
+        "{problems}"
+    );
+    // `write` repairs all three.
+    asm_codegen::write(&out, &files).unwrap();
+    assert!(asm_codegen::check(&out, &files).is_empty());
+}
+
+#[test]
+fn generation_is_deterministic() {
+    let spec = asm_codegen::load(&root().join("spec")).unwrap();
+    let a = asm_codegen::generate(&spec).unwrap();
+    let b = asm_codegen::generate(&asm_codegen::load(&root().join("spec")).unwrap()).unwrap();
+    assert_eq!(a, b);
+}
+
+/// The 28 operations of the first slice, with method and URI template as in
+/// `../shared/reference/operations.tsv`.
+#[test]
+fn spec_operations_match_the_reference_inventory() {
+    let spec = asm_codegen::load(&root().join("spec")).unwrap();
+    let table = asm_codegen::operations_table(&spec);
+    let tsv_path = root().join("../shared/reference/operations.tsv");
+    let tsv = std::fs::read_to_string(&tsv_path)
+        .unwrap_or_else(|e| panic!("{}: {e}", tsv_path.display()));
+    let reference: std::collections::BTreeMap<&str, (&str, &str)> = tsv
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            Some((*c.get(1)?, (*c.get(2)?, *c.get(3)?)))
+        })
+        .collect();
+    let slice = [
+        "GetSubscription",
+        "ListSubscriptionOperations",
+        "GetOperationStatus",
+        "ListLocations",
+        "ListAffinityGroups",
+        "GetAffinityGroupProperties",
+        "CreateAffinityGroup",
+        "UpdateAffinityGroup",
+        "DeleteAffinityGroup",
+        "ListHostedServices",
+        "GetHostedServiceProperties",
+        "CreateHostedService",
+        "UpdateHostedService",
+        "DeleteHostedService",
+        "DeleteHostedServiceAndContents",
+        "CheckHostedServiceNameAvailability",
+        "ListStorageAccounts",
+        "GetStorageAccountProperties",
+        "GetStorageAccountKeys",
+        "RegenerateStorageAccountKeys",
+        "CreateStorageAccount",
+        "UpdateStorageAccount",
+        "DeleteStorageAccount",
+        "CheckStorageAccountNameAvailability",
+        "ListManagementCertificates",
+        "GetManagementCertificate",
+        "AddManagementCertificate",
+        "DeleteManagementCertificate",
+    ];
+    let listed: Vec<Vec<&str>> = table.lines().map(|l| l.split('\t').collect()).collect();
+    assert!(
+        listed.iter().all(|c| c.len() == 3),
+        "format is Name<TAB>METHOD<TAB>URI"
+    );
+    for name in slice {
+        let row = listed
+            .iter()
+            .find(|c| c[0] == name)
+            .unwrap_or_else(|| panic!("{name} is not in the spec"));
+        let (method, uri) = reference[name];
+        assert_eq!((row[1], row[2]), (method, uri), "{name}");
+    }
+    // Every listed operation is in the reference inventory.
+    for row in &listed {
+        let (method, uri) = reference
+            .get(row[0])
+            .unwrap_or_else(|| panic!("{} is not in operations.tsv", row[0]));
+        assert_eq!((row[1], row[2]), (*method, *uri), "{}", row[0]);
+    }
+}
+
+/// A new operation needs spec edits only: add one to a copy of the spec and
+/// the generator emits a client method, a route and its types.
+#[test]
+fn a_new_operation_needs_spec_edits_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec_dir = tmp.path().join("spec");
+    copy_dir(&root().join("spec"), &spec_dir);
+    std::fs::write(
+        spec_dir.join("role_sizes.spec"),
+        r#"
+/// Lists the role sizes available to the subscription.
+operation ListRoleSizes {
+    method   GET
+    uri      /{subscriptionId}/rolesizes
+    version  2014-10-01
+    response RoleSizes
+    status   200
+}
+
+/// Role sizes.
+struct RoleSizes {
+    RoleSize: RoleSize*
+}
+
+/// A role size.
+struct RoleSize {
+    Name: string
+    Label: label
+    Cores: i32
+    MemoryInMb: i32
+    SupportedByWebWorkerRoles: bool?
+}
+"#,
+    )
+    .unwrap();
+    let spec = asm_codegen::load(&spec_dir).unwrap_or_else(|e| {
+        panic!(
+            "{}",
+            e.iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    });
+    assert!(asm_codegen::operations_table(&spec)
+        .contains("ListRoleSizes\tGET\t/{subscriptionId}/rolesizes\n"));
+    let files = asm_codegen::generate(&spec).unwrap();
+    let module = &files
+        .iter()
+        .find(|(p, _)| p == "src/role_sizes.rs")
+        .expect("a module for the new area")
+        .1;
+    assert!(
+        module.contains("pub async fn list_role_sizes(&self) -> Result<RoleSizes, Error>"),
+        "{module}"
+    );
+    assert!(module.contains("pub struct RoleSize {"));
+    assert!(module.contains("pub static LIST_ROLE_SIZES: OperationSpec"));
+    let server = &files.iter().find(|(p, _)| p == "src/server.rs").unwrap().1;
+    assert!(server.contains("ListRoleSizes {"));
+    let lib = &files.iter().find(|(p, _)| p == "src/lib.rs").unwrap().1;
+    assert!(lib.contains("pub mod role_sizes;"));
+    // Every generated file is valid Rust.
+    for (path, text) in &files {
+        if path.ends_with(".rs") {
+            syn::parse_file(text).unwrap_or_else(|e| panic!("{path}: {e}"));
+        }
+    }
+}
+
+#[test]
+fn spec_errors_name_file_line_and_item() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec_dir = tmp.path().join("spec");
+    std::fs::create_dir_all(&spec_dir).unwrap();
+    std::fs::write(
+        spec_dir.join("broken.spec"),
+        "struct A {\n    Name: string\n    Child: Missing?\n}\n\noperation GetA {\n    method GET\n    uri /{subscriptionId}/a/{name}/{name}\n    version 2014-10-01\n    response A\n    status 200\n}\n",
+    )
+    .unwrap();
+    let errors = asm_codegen::load(&spec_dir).unwrap_err();
+    let text = errors
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        text.contains("spec/broken.spec:3: unknown type (`Missing`)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("spec/broken.spec:6: placeholder used twice in the URI (`name`)"),
+        "{text}"
+    );
+}
