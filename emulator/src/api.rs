@@ -1,0 +1,1632 @@
+//! The behaviour of every operation over the stored state. Routing, body
+//! decoding and response encoding are the generated code's; this module
+//! decides what happens.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use asm_runtime::routing::{self, RouteError};
+use asm_runtime::xml::{self, XmlText};
+use asm_runtime::DateTime;
+use azure_asm::server::{route, ServerRequest, ROUTES};
+use azure_asm::*;
+use base64::Engine as _;
+use rand::RngCore as _;
+use redb::{ReadableTable, WriteTransaction};
+
+use crate::locations;
+use crate::pki;
+use crate::store::*;
+
+/// Subscription quotas reported (and enforced) by the emulator.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Quotas {
+    pub max_hosted_services: i32,
+    pub max_storage_accounts: i32,
+}
+
+/// The emulator's request handler (synchronous: it runs on a blocking thread).
+pub(crate) struct Api {
+    pub store: Store,
+    pub endpoint: String,
+    pub async_delay_ms: i64,
+    pub page_size: usize,
+    pub quotas: Quotas,
+}
+
+/// A request as the HTTP layer hands it over.
+pub(crate) struct Incoming {
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub body: bytes::Bytes,
+    pub version: Option<String>,
+    pub thumbprint: Option<String>,
+    pub client_ip: Option<String>,
+    pub request_id: String,
+}
+
+/// What to answer.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub status: u16,
+    pub body: Option<String>,
+}
+
+impl Reply {
+    fn empty(status: u16) -> Self {
+        Self { status, body: None }
+    }
+
+    fn xml<T: xml::ToXml>(req: &ServerRequest, value: &T) -> Self {
+        let root = req.spec().response_root.unwrap_or("Response");
+        Self {
+            status: req.spec().success.first().copied().unwrap_or(200),
+            body: Some(xml::to_document(root, value)),
+        }
+    }
+}
+
+/// An error answer: `<Error><Code/><Message/></Error>`.
+#[derive(Debug, Clone)]
+pub(crate) struct ApiError {
+    pub status: u16,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+    fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(400, "BadRequest", message)
+    }
+    fn not_found(message: impl Into<String>) -> Self {
+        Self::new(404, "ResourceNotFound", message)
+    }
+    fn conflict(message: impl Into<String>) -> Self {
+        Self::new(409, "ConflictError", message)
+    }
+    fn forbidden() -> Self {
+        Self::new(
+            403,
+            "ForbiddenError",
+            "The server failed to authenticate the request. Verify that the certificate is valid and is associated with this subscription.",
+        )
+    }
+
+    pub fn reply(&self) -> Reply {
+        Reply {
+            status: self.status,
+            body: Some(error_document(self.code, &self.message)),
+        }
+    }
+
+    fn failure(&self) -> Failure {
+        Failure {
+            status: self.status,
+            code: self.code.to_owned(),
+            message: self.message.clone(),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        tracing::error!(error = %e, "database failure");
+        ApiError::new(
+            500,
+            "InternalError",
+            "The server encountered an internal error.",
+        )
+    }
+}
+
+macro_rules! api_error_from_store {
+    ($($t:ty),*) => {$(
+        impl From<$t> for ApiError {
+            fn from(e: $t) -> Self {
+                ApiError::from(StoreError::from(e))
+            }
+        }
+    )*};
+}
+api_error_from_store!(
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError,
+    serde_json::Error
+);
+
+/// The service's error document.
+pub(crate) fn error_document(code: &str, message: &str) -> String {
+    format!(
+        "<Error xmlns=\"{}\" xmlns:i=\"{}\"><Code>{}</Code><Message>{}</Message></Error>",
+        xml::NAMESPACE,
+        xml::XSI_NAMESPACE,
+        escape(code),
+        escape(message)
+    )
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub(crate) fn now_ms() -> Millis {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+fn datetime(ms: Millis) -> DateTime {
+    time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        .map(DateTime)
+        .unwrap_or_default()
+}
+
+fn millis(dt: &DateTime) -> Millis {
+    (dt.0.unix_timestamp_nanos() / 1_000_000) as Millis
+}
+
+/// A new random storage access key (64 bytes, base64).
+fn new_key() -> String {
+    let mut bytes = [0u8; 64];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn is_mutating(method: &str) -> bool {
+    matches!(
+        method.to_ascii_uppercase().as_str(),
+        "POST" | "PUT" | "DELETE" | "PATCH"
+    )
+}
+
+/// Keeps an asynchronous operation's completion with its reply.
+struct Outcome {
+    reply: Reply,
+    /// For `async` operations: completes at, possibly failing then.
+    completion: Option<(Millis, Option<Failure>)>,
+}
+
+impl From<Reply> for Outcome {
+    fn from(reply: Reply) -> Self {
+        Self {
+            reply,
+            completion: None,
+        }
+    }
+}
+
+/// What is recorded about a mutating call.
+struct Record {
+    name: Option<&'static str>,
+    object_id: String,
+    parameters: Vec<(String, String)>,
+}
+
+const OK: u16 = 200;
+
+impl Api {
+    /// Serves one request.
+    pub fn handle(&self, inc: &Incoming) -> Reply {
+        let now = now_ms();
+        let segment = inc
+            .path
+            .trim_start_matches('/')
+            .split('/')
+            .next()
+            .unwrap_or("");
+        let subscription = asm_runtime::path::decode_segment(segment)
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if subscription.is_empty() {
+            return ApiError::not_found("The requested resource does not exist.").reply();
+        }
+        match self.authorised(&subscription, inc.thumbprint.as_deref()) {
+            Ok(true) => {}
+            Ok(false) => return ApiError::forbidden().reply(),
+            Err(e) => return e.reply(),
+        }
+        let record = is_mutating(&inc.method).then(|| self.record_of(inc, &subscription));
+        let result = self.check_version(inc).and_then(|()| {
+            route(&inc.method, &inc.path, &inc.query, &inc.body).map_err(|e| match e {
+                RouteError::NotFound => {
+                    ApiError::not_found("The requested resource or operation does not exist.")
+                }
+                RouteError::MethodNotAllowed => ApiError::new(
+                    405,
+                    "MethodNotAllowed",
+                    format!("The method {} is not allowed on this resource.", inc.method),
+                ),
+                RouteError::BadRequest(m) => ApiError::bad_request(m),
+            })
+        });
+        match (result, record) {
+            (Ok(req), None) => self
+                .read(&subscription, &req, now)
+                .unwrap_or_else(|e| e.reply()),
+            (Ok(req), Some(mut record)) => {
+                if let Some(id) = object_id(&req) {
+                    record.object_id = id;
+                }
+                self.mutate(inc, &subscription, record, now, |api, tx| {
+                    api.write(tx, &subscription, &req, now)
+                })
+            }
+            (Err(e), None) => e.reply(),
+            (Err(e), Some(record)) => {
+                self.mutate(inc, &subscription, record, now, |_, _| Err(e.clone()))
+            }
+        }
+    }
+
+    /// Whether `thumbprint` is a management certificate of `subscription`.
+    fn authorised(&self, subscription: &str, thumbprint: Option<&str>) -> Result<bool, ApiError> {
+        let Some(thumbprint) = thumbprint else {
+            return Ok(false);
+        };
+        let tx = self.store.db.begin_read()?;
+        let certs = tx.open_table(CERTIFICATES)?;
+        Ok(certs
+            .get(format!("{subscription}/{thumbprint}").as_str())?
+            .is_some())
+    }
+
+    fn check_version(&self, inc: &Incoming) -> Result<(), ApiError> {
+        let ok = inc.version.as_deref().is_some_and(|v| {
+            let v = v.trim();
+            v.len() == 10
+                && time::Date::parse(v, time::macros::format_description!("[year]-[month]-[day]"))
+                    .is_ok()
+                && v >= "2009-10-01"
+        });
+        if ok {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                400,
+                "MissingOrIncorrectVersionHeader",
+                "The versioning header is not specified or was specified incorrectly.",
+            ))
+        }
+    }
+
+    /// Name, object and parameters of a mutating call, from its route (even
+    /// when its body does not decode).
+    fn record_of(&self, inc: &Incoming, subscription: &str) -> Record {
+        let path = decoded_path(&inc.path);
+        let mut record = Record {
+            name: None,
+            object_id: path,
+            parameters: Vec::new(),
+        };
+        if let Ok((index, params, query)) =
+            routing::find(ROUTES, &inc.method, &inc.path, &inc.query)
+        {
+            if let Some(route) = ROUTES.get(index) {
+                let spec = route.spec;
+                record.name = Some(spec.name);
+                let names = spec
+                    .uri
+                    .split('/')
+                    .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')));
+                for (name, value) in names.zip(params) {
+                    if name != "subscriptionId" {
+                        record.parameters.push((name.to_owned(), value));
+                    }
+                }
+                for (k, v) in route.fixed_query {
+                    record.parameters.push(((*k).to_owned(), (*v).to_owned()));
+                }
+                let _ = query;
+                if let Some(root) = spec.request_root {
+                    let text = String::from_utf8_lossy(&inc.body);
+                    let text: String = text.chars().take(8192).collect();
+                    record.parameters.push((root.to_owned(), text));
+                }
+            }
+        }
+        let _ = subscription;
+        record
+    }
+
+    /// Runs a mutating call in one write transaction, records it in the
+    /// operation history (in the same transaction when it succeeds, in a
+    /// new one when it fails) and commits durably before answering.
+    fn mutate(
+        &self,
+        inc: &Incoming,
+        subscription: &str,
+        record: Record,
+        now: Millis,
+        f: impl FnOnce(&Self, &WriteTransaction) -> Result<Outcome, ApiError>,
+    ) -> Reply {
+        let attempt = (|| -> Result<Result<Reply, ApiError>, ApiError> {
+            let tx = self.store.write()?;
+            match f(self, &tx) {
+                Ok(outcome) => {
+                    let (http_status, error, until) = match &outcome.completion {
+                        Some((until, fail)) => (
+                            fail.as_ref().map(|f| f.status).unwrap_or(OK),
+                            fail.clone(),
+                            Some(*until),
+                        ),
+                        None => (outcome.reply.status, None, None),
+                    };
+                    self.append_operation(
+                        &tx,
+                        inc,
+                        subscription,
+                        &record,
+                        now,
+                        http_status,
+                        error,
+                        until,
+                    )?;
+                    tx.commit()?;
+                    Ok(Ok(outcome.reply))
+                }
+                Err(e) => {
+                    tx.abort()?;
+                    Ok(Err(e))
+                }
+            }
+        })();
+        match attempt {
+            Ok(Ok(reply)) => reply,
+            Ok(Err(e)) => {
+                let logged = (|| -> Result<(), ApiError> {
+                    let tx = self.store.write()?;
+                    self.append_operation(
+                        &tx,
+                        inc,
+                        subscription,
+                        &record,
+                        now,
+                        e.status,
+                        Some(e.failure()),
+                        None,
+                    )?;
+                    tx.commit()?;
+                    Ok(())
+                })();
+                match logged {
+                    Ok(()) => e.reply(),
+                    Err(store) => store.reply(),
+                }
+            }
+            Err(e) => e.reply(),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn append_operation(
+        &self,
+        tx: &WriteTransaction,
+        inc: &Incoming,
+        subscription: &str,
+        record: &Record,
+        now: Millis,
+        http_status: u16,
+        error: Option<Failure>,
+        until_ms: Option<Millis>,
+    ) -> Result<(), ApiError> {
+        let mut meta = tx.open_table(META)?;
+        let seq: u64 = get(&meta, "seq")?.unwrap_or(0) + 1;
+        put(&mut meta, "seq", &seq)?;
+        let key = format!("{subscription}/{seq:020}");
+        let rec = OperationRec {
+            seq,
+            subscription: subscription.to_owned(),
+            id: inc.request_id.clone(),
+            object_id: record.object_id.clone(),
+            name: record.name.map(str::to_owned),
+            parameters: record.parameters.clone(),
+            thumbprint: inc.thumbprint.clone(),
+            client_ip: inc.client_ip.clone(),
+            started_ms: now,
+            completed_ms: until_ms.unwrap_or_else(now_ms),
+            http_status,
+            error,
+            until_ms,
+        };
+        put(&mut tx.open_table(OPERATION_LOG)?, &key, &rec)?;
+        put(&mut tx.open_table(OPERATION_IDS)?, &inc.request_id, &key)?;
+        Ok(())
+    }
+
+    // ------------------------------------------------------------------
+    // Reads
+    // ------------------------------------------------------------------
+
+    fn read(&self, sub: &str, req: &ServerRequest, now: Millis) -> Result<Reply, ApiError> {
+        let tx = self.store.db.begin_read()?;
+        match req {
+            ServerRequest::ListLocations { .. } => Ok(Reply::xml(req, &locations::all())),
+            ServerRequest::ListAffinityGroups { .. } => {
+                let groups = tx.open_table(AFFINITY_GROUPS)?;
+                let list = scan::<AffinityGroupRec>(&groups, &format!("{sub}/"))?
+                    .into_iter()
+                    .map(|(_, g)| ag_to_wire(&g, false))
+                    .collect();
+                Ok(Reply::xml(
+                    req,
+                    &AffinityGroups {
+                        affinity_group: list,
+                    },
+                ))
+            }
+            ServerRequest::GetAffinityGroupProperties {
+                affinity_group_name,
+                ..
+            } => {
+                let groups = tx.open_table(AFFINITY_GROUPS)?;
+                let g: AffinityGroupRec = get(&groups, &ag_key(sub, affinity_group_name))?
+                    .ok_or_else(|| ag_not_found(affinity_group_name))?;
+                let mut wire = ag_to_wire(&g, true);
+                for s in self.hosted_services_of(&tx.open_table(HOSTED_SERVICES)?, sub, now)? {
+                    if s.affinity_group
+                        .as_deref()
+                        .is_some_and(|a| a.eq_ignore_ascii_case(&g.name))
+                    {
+                        wire.hosted_services.push(self.hs_to_wire(&s, now, false));
+                    }
+                }
+                for a in self.storage_accounts_of(&tx.open_table(STORAGE_ACCOUNTS)?, sub, now)? {
+                    if a.affinity_group
+                        .as_deref()
+                        .is_some_and(|x| x.eq_ignore_ascii_case(&g.name))
+                    {
+                        wire.storage_services.push(StorageService {
+                            url: self.sa_url(&a),
+                            service_name: Some(a.name.clone()),
+                            ..Default::default()
+                        });
+                    }
+                }
+                Ok(Reply::xml(req, &wire))
+            }
+            ServerRequest::ListHostedServices { .. } => {
+                let list = self
+                    .hosted_services_of(&tx.open_table(HOSTED_SERVICES)?, sub, now)?
+                    .iter()
+                    .map(|s| self.hs_to_wire(s, now, true))
+                    .collect();
+                Ok(Reply::xml(
+                    req,
+                    &HostedServices {
+                        hosted_service: list,
+                    },
+                ))
+            }
+            ServerRequest::GetHostedServiceProperties {
+                service_name,
+                options,
+                ..
+            } => {
+                let s =
+                    self.hosted_service(&tx.open_table(HOSTED_SERVICES)?, sub, service_name, now)?;
+                let mut wire = self.hs_to_wire(&s, now, true);
+                wire.compute_capabilities = Some(locations::compute_capabilities());
+                // No deployments are modelled: with embed-detail the list is empty.
+                let _ = options.embed_detail;
+                Ok(Reply::xml(req, &wire))
+            }
+            ServerRequest::CheckHostedServiceNameAvailability { service_name, .. } => {
+                let taken = if valid_dns_name(service_name) {
+                    let t = tx.open_table(HOSTED_SERVICES)?;
+                    get::<HostedServiceRec>(&t, &service_name.to_ascii_lowercase())?
+                        .is_some_and(|s| life(&s.pending, now) != Life::Gone)
+                } else {
+                    false
+                };
+                let answer = if !valid_dns_name(service_name) {
+                    AvailabilityResponse {
+                        result: false,
+                        reason: Some(DNS_NAME_RULES.to_owned()),
+                    }
+                } else if taken {
+                    AvailabilityResponse {
+                        result: false,
+                        reason: Some("The specified DNS name is already taken.".to_owned()),
+                    }
+                } else {
+                    AvailabilityResponse {
+                        result: true,
+                        reason: None,
+                    }
+                };
+                Ok(Reply::xml(req, &answer))
+            }
+            ServerRequest::ListStorageAccounts { .. } => {
+                let list = self
+                    .storage_accounts_of(&tx.open_table(STORAGE_ACCOUNTS)?, sub, now)?
+                    .iter()
+                    .map(|a| self.sa_to_wire(a, now))
+                    .collect();
+                Ok(Reply::xml(
+                    req,
+                    &StorageServices {
+                        storage_service: list,
+                    },
+                ))
+            }
+            ServerRequest::GetStorageAccountProperties { account_name, .. } => {
+                let a = self.storage_account(
+                    &tx.open_table(STORAGE_ACCOUNTS)?,
+                    sub,
+                    account_name,
+                    now,
+                )?;
+                Ok(Reply::xml(req, &self.sa_to_wire(&a, now)))
+            }
+            ServerRequest::GetStorageAccountKeys { account_name, .. } => {
+                let a = self.storage_account(
+                    &tx.open_table(STORAGE_ACCOUNTS)?,
+                    sub,
+                    account_name,
+                    now,
+                )?;
+                Ok(Reply::xml(req, &self.sa_keys(&a)))
+            }
+            ServerRequest::CheckStorageAccountNameAvailability { account_name, .. } => {
+                let valid = valid_storage_name(account_name);
+                let taken = valid && {
+                    let t = tx.open_table(STORAGE_ACCOUNTS)?;
+                    get::<StorageAccountRec>(&t, account_name)?
+                        .is_some_and(|a| life(&a.pending, now) != Life::Gone)
+                };
+                let answer = if !valid {
+                    AvailabilityResponse {
+                        result: false,
+                        reason: Some(STORAGE_NAME_RULES.to_owned()),
+                    }
+                } else if taken {
+                    AvailabilityResponse {
+                        result: false,
+                        reason: Some(
+                            "A storage account named '".to_owned()
+                                + account_name
+                                + "' already exists.",
+                        ),
+                    }
+                } else {
+                    AvailabilityResponse {
+                        result: true,
+                        reason: None,
+                    }
+                };
+                Ok(Reply::xml(req, &answer))
+            }
+            ServerRequest::ListManagementCertificates { .. } => {
+                let certs = tx.open_table(CERTIFICATES)?;
+                let list = scan::<CertificateRec>(&certs, &format!("{sub}/"))?
+                    .iter()
+                    .map(|(_, c)| cert_to_wire(c))
+                    .collect();
+                Ok(Reply::xml(
+                    req,
+                    &SubscriptionCertificates {
+                        subscription_certificate: list,
+                    },
+                ))
+            }
+            ServerRequest::GetManagementCertificate { thumbprint, .. } => {
+                let certs = tx.open_table(CERTIFICATES)?;
+                let key = format!("{sub}/{}", thumbprint.to_ascii_uppercase());
+                let c: CertificateRec = get(&certs, &key)?.ok_or_else(|| {
+                    ApiError::not_found(format!(
+                        "The certificate with thumbprint {thumbprint} was not found."
+                    ))
+                })?;
+                Ok(Reply::xml(req, &cert_to_wire(&c)))
+            }
+            ServerRequest::GetSubscription { .. } => {
+                let subs = tx.open_table(SUBSCRIPTIONS)?;
+                let s: SubscriptionRec = get(&subs, sub)?
+                    .ok_or_else(|| ApiError::not_found("The subscription does not exist."))?;
+                let hs = self
+                    .hosted_services_of(&tx.open_table(HOSTED_SERVICES)?, sub, now)?
+                    .len();
+                let sa = self
+                    .storage_accounts_of(&tx.open_table(STORAGE_ACCOUNTS)?, sub, now)?
+                    .len();
+                Ok(Reply::xml(req, &self.subscription_to_wire(&s, hs, sa)))
+            }
+            ServerRequest::GetOperationStatus { request_id, .. } => {
+                let id = request_id.replace('-', "").to_ascii_lowercase();
+                let ids = tx.open_table(OPERATION_IDS)?;
+                let not_found =
+                    || ApiError::not_found(format!("The operation {request_id} was not found."));
+                let key: String = get(&ids, &id)?.ok_or_else(not_found)?;
+                if !key.starts_with(&format!("{sub}/")) {
+                    return Err(not_found());
+                }
+                let op: OperationRec =
+                    get(&tx.open_table(OPERATION_LOG)?, &key)?.ok_or_else(not_found)?;
+                Ok(Reply::xml(req, &operation_status(&op, now)))
+            }
+            ServerRequest::ListSubscriptionOperations {
+                start_time,
+                end_time,
+                options,
+                ..
+            } => self.list_operations(&tx, req, sub, start_time, end_time, options, now),
+            _ => Err(ApiError::new(
+                501,
+                "NotImplemented",
+                format!("The emulator does not implement {}.", req.spec().name),
+            )),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn list_operations(
+        &self,
+        tx: &redb::ReadTransaction,
+        req: &ServerRequest,
+        sub: &str,
+        start: &DateTime,
+        end: &DateTime,
+        options: &ListSubscriptionOperationsOptions,
+        now: Millis,
+    ) -> Result<Reply, ApiError> {
+        let (start, end) = (millis(start), millis(end));
+        if end < start {
+            return Err(ApiError::bad_request(
+                "EndTime must not be earlier than StartTime.",
+            ));
+        }
+        let from: u64 = match options.continuation_token.as_deref() {
+            None => 0,
+            Some(t) => t
+                .parse()
+                .map_err(|_| ApiError::bad_request("The continuation token is invalid."))?,
+        };
+        let filter = options.object_id_filter.as_deref().map(|f| {
+            let f = f.trim();
+            // A full URL filters by its path.
+            let path = match f.split_once("://") {
+                Some((_, rest)) => rest.find('/').map(|i| &rest[i..]).unwrap_or("/"),
+                None => f,
+            };
+            decoded_path(path).to_ascii_lowercase()
+        });
+        let table = tx.open_table(OPERATION_LOG)?;
+        let prefix = format!("{sub}/");
+        let first = format!("{sub}/{from:020}");
+        let mut page = Vec::new();
+        let mut next = None;
+        for item in table.range::<&str>(first.as_str()..)? {
+            let (k, v) = item?;
+            if !k.value().starts_with(&prefix) {
+                break;
+            }
+            let op: OperationRec = serde_json::from_slice(v.value())?;
+            if op.started_ms < start || op.started_ms > end {
+                continue;
+            }
+            if let Some(f) = &filter {
+                if !op.object_id.to_ascii_lowercase().starts_with(f.as_str()) {
+                    continue;
+                }
+            }
+            let status = operation_status(&op, now);
+            if let Some(want) = &options.operation_result_filter {
+                if *want != status.status {
+                    continue;
+                }
+            }
+            if page.len() == self.page_size {
+                next = Some(op.seq.to_string());
+                break;
+            }
+            page.push(self.operation_to_wire(&op, status));
+        }
+        Ok(Reply::xml(
+            req,
+            &SubscriptionOperationCollection {
+                subscription_operations: page,
+                continuation_token: next,
+            },
+        ))
+    }
+
+    // ------------------------------------------------------------------
+    // Writes
+    // ------------------------------------------------------------------
+
+    fn write(
+        &self,
+        tx: &WriteTransaction,
+        sub: &str,
+        req: &ServerRequest,
+        now: Millis,
+    ) -> Result<Outcome, ApiError> {
+        match req {
+            ServerRequest::CreateAffinityGroup { body, .. } => {
+                let name = body.name.trim();
+                if !valid_group_name(name) {
+                    return Err(ApiError::bad_request(
+                        "The affinity group name must be 1 to 63 letters, digits, hyphens, underscores or periods.",
+                    ));
+                }
+                let location = locations::canonical(&body.location).ok_or_else(|| {
+                    ApiError::bad_request(format!("The location {} is not valid.", body.location))
+                })?;
+                let mut groups = tx.open_table(AFFINITY_GROUPS)?;
+                let key = ag_key(sub, name);
+                if groups.get(key.as_str())?.is_some() {
+                    return Err(ApiError::conflict(format!(
+                        "An affinity group named {name} already exists in the subscription."
+                    )));
+                }
+                let rec = AffinityGroupRec {
+                    subscription: sub.to_owned(),
+                    name: name.to_owned(),
+                    label: body.label.clone(),
+                    description: body.description.clone(),
+                    location: location.to_owned(),
+                    created_ms: now,
+                };
+                put(&mut groups, &key, &rec)?;
+                Ok(Reply::empty(201).into())
+            }
+            ServerRequest::UpdateAffinityGroup {
+                affinity_group_name,
+                body,
+                ..
+            } => {
+                let mut groups = tx.open_table(AFFINITY_GROUPS)?;
+                let key = ag_key(sub, affinity_group_name);
+                let mut g: AffinityGroupRec =
+                    get(&groups, &key)?.ok_or_else(|| ag_not_found(affinity_group_name))?;
+                g.label = body.label.clone();
+                if body.description.is_some() {
+                    g.description = body.description.clone();
+                }
+                put(&mut groups, &key, &g)?;
+                Ok(Reply::empty(OK).into())
+            }
+            ServerRequest::DeleteAffinityGroup {
+                affinity_group_name,
+                ..
+            } => {
+                let mut groups = tx.open_table(AFFINITY_GROUPS)?;
+                let key = ag_key(sub, affinity_group_name);
+                let g: AffinityGroupRec =
+                    get(&groups, &key)?.ok_or_else(|| ag_not_found(affinity_group_name))?;
+                let in_group = |a: &Option<String>| {
+                    a.as_deref()
+                        .is_some_and(|a| a.eq_ignore_ascii_case(&g.name))
+                };
+                let services =
+                    self.hosted_services_of(&tx.open_table(HOSTED_SERVICES)?, sub, now)?;
+                let accounts =
+                    self.storage_accounts_of(&tx.open_table(STORAGE_ACCOUNTS)?, sub, now)?;
+                if services.iter().any(|s| in_group(&s.affinity_group))
+                    || accounts.iter().any(|a| in_group(&a.affinity_group))
+                {
+                    return Err(ApiError::bad_request(format!(
+                        "The affinity group {} has cloud services or storage accounts in it and cannot be deleted.",
+                        g.name
+                    )));
+                }
+                groups.remove(key.as_str())?;
+                Ok(Reply::empty(OK).into())
+            }
+            ServerRequest::CreateHostedService { body, .. } => {
+                let name = body.service_name.trim();
+                if !valid_dns_name(name) {
+                    return Err(ApiError::bad_request(DNS_NAME_RULES));
+                }
+                let props = ext_props(&[], &body.extended_properties)?;
+                let placement = self.placement(
+                    tx,
+                    sub,
+                    body.location.as_deref(),
+                    body.affinity_group.as_deref(),
+                )?;
+                let mut table = tx.open_table(HOSTED_SERVICES)?;
+                let key = name.to_ascii_lowercase();
+                if get::<HostedServiceRec>(&table, &key)?
+                    .is_some_and(|s| life(&s.pending, now) != Life::Gone)
+                {
+                    return Err(ApiError::conflict(
+                        "The specified DNS name is already taken.",
+                    ));
+                }
+                let count = self.hosted_services_of(&table, sub, now)?.len();
+                if count as i64 >= self.quotas.max_hosted_services as i64 {
+                    return Err(ApiError::bad_request(format!(
+                        "The subscription has reached its limit of {} cloud services.",
+                        self.quotas.max_hosted_services
+                    )));
+                }
+                let rec = HostedServiceRec {
+                    subscription: sub.to_owned(),
+                    name: name.to_owned(),
+                    label: body.label.clone(),
+                    description: body.description.clone(),
+                    location: placement.location,
+                    affinity_group: placement.affinity_group,
+                    extended_properties: props,
+                    reverse_dns_fqdn: body.reverse_dns_fqdn.clone(),
+                    created_ms: now,
+                    modified_ms: now,
+                    pending: None,
+                };
+                put(&mut table, &key, &rec)?;
+                Ok(Reply::empty(201).into())
+            }
+            ServerRequest::UpdateHostedService {
+                service_name, body, ..
+            } => {
+                let mut table = tx.open_table(HOSTED_SERVICES)?;
+                let mut s = self.hosted_service(&table, sub, service_name, now)?;
+                if body.label.is_none() && body.description.is_none() {
+                    return Err(ApiError::bad_request(
+                        "An update must give at least a Label or a Description.",
+                    ));
+                }
+                if s.pending.is_some() {
+                    return Err(ApiError::conflict("The cloud service is being deleted."));
+                }
+                if let Some(label) = &body.label {
+                    s.label = label.clone();
+                }
+                if body.description.is_some() {
+                    s.description = body.description.clone();
+                }
+                s.extended_properties =
+                    ext_props(&s.extended_properties, &body.extended_properties)?;
+                if body.reverse_dns_fqdn.is_some() {
+                    s.reverse_dns_fqdn = body.reverse_dns_fqdn.clone();
+                }
+                s.modified_ms = now;
+                put(&mut table, &s.name.to_ascii_lowercase(), &s)?;
+                Ok(Reply::empty(OK).into())
+            }
+            ServerRequest::DeleteHostedService { service_name, .. } => {
+                let mut table = tx.open_table(HOSTED_SERVICES)?;
+                let s = self.hosted_service(&table, sub, service_name, now)?;
+                if s.pending.is_some() {
+                    return Err(ApiError::conflict("The cloud service is being deleted."));
+                }
+                table.remove(s.name.to_ascii_lowercase().as_str())?;
+                Ok(Reply::empty(OK).into())
+            }
+            ServerRequest::DeleteHostedServiceAndContents { service_name, .. } => {
+                let mut table = tx.open_table(HOSTED_SERVICES)?;
+                let mut s = self.hosted_service(&table, sub, service_name, now)?;
+                if s.pending.is_some() {
+                    return Err(ApiError::conflict("The cloud service is being deleted."));
+                }
+                let until = now + self.async_delay_ms;
+                s.pending = Some(Pending {
+                    until_ms: until,
+                    kind: PendingKind::Delete,
+                });
+                put(&mut table, &s.name.to_ascii_lowercase(), &s)?;
+                Ok(Outcome {
+                    reply: Reply::empty(202),
+                    completion: Some((until, None)),
+                })
+            }
+            ServerRequest::CreateStorageAccount { body, .. } => {
+                let name = body.service_name.as_str();
+                let placement = self.placement(
+                    tx,
+                    sub,
+                    body.location.as_deref(),
+                    body.affinity_group.as_deref(),
+                )?;
+                let props = ext_props(&[], &body.extended_properties)?;
+                let account_type = match &body.account_type {
+                    Some(StorageAccountType::Unknown(t)) => {
+                        return Err(ApiError::bad_request(format!(
+                            "The account type {t} is not valid."
+                        )))
+                    }
+                    Some(t) => t.to_text().into_owned(),
+                    None => match (body.geo_replication_enabled, body.secondary_read_enabled) {
+                        (Some(false), _) => "Standard_LRS".to_owned(),
+                        (_, Some(true)) => "Standard_RAGRS".to_owned(),
+                        _ => "Standard_GRS".to_owned(),
+                    },
+                };
+                let mut table = tx.open_table(STORAGE_ACCOUNTS)?;
+                if get::<StorageAccountRec>(&table, name)?
+                    .is_some_and(|a| life(&a.pending, now) != Life::Gone)
+                {
+                    return Err(ApiError::conflict(format!(
+                        "A storage account named '{name}' already exists."
+                    )));
+                }
+                let count = self.storage_accounts_of(&table, sub, now)?.len();
+                if count as i64 >= self.quotas.max_storage_accounts as i64 {
+                    return Err(ApiError::bad_request(format!(
+                        "The subscription has reached its limit of {} storage accounts.",
+                        self.quotas.max_storage_accounts
+                    )));
+                }
+                // Checked late, as the service did: the operation is accepted
+                // and fails when it completes.
+                let fail = (!locations::supports_account_type(&placement.region, &account_type))
+                    .then(|| Failure {
+                        status: 400,
+                        code: "BadRequest".to_owned(),
+                        message: format!(
+                            "The account type {account_type} is not available in {}.",
+                            placement.region
+                        ),
+                    });
+                let until = now + self.async_delay_ms;
+                let rec = StorageAccountRec {
+                    subscription: sub.to_owned(),
+                    name: name.to_owned(),
+                    label: body.label.clone(),
+                    description: body.description.clone(),
+                    location: placement.location,
+                    affinity_group: placement.affinity_group,
+                    region: placement.region,
+                    extended_properties: props,
+                    custom_domains: Vec::new(),
+                    account_type,
+                    primary_key: new_key(),
+                    secondary_key: new_key(),
+                    created_ms: now,
+                    pending: Some(Pending {
+                        until_ms: until,
+                        kind: PendingKind::Create { fail: fail.clone() },
+                    }),
+                };
+                put(&mut table, name, &rec)?;
+                Ok(Outcome {
+                    reply: Reply::empty(202),
+                    completion: Some((until, fail)),
+                })
+            }
+            ServerRequest::UpdateStorageAccount {
+                account_name, body, ..
+            } => {
+                let mut table = tx.open_table(STORAGE_ACCOUNTS)?;
+                let mut a = self.storage_account(&table, sub, account_name, now)?;
+                if let Some(t) = &body.account_type {
+                    let new = t.to_text().into_owned();
+                    if matches!(t, StorageAccountType::Unknown(_)) {
+                        return Err(ApiError::bad_request(format!(
+                            "The account type {new} is not valid."
+                        )));
+                    }
+                    let premium = |t: &str| t == "Premium_LRS";
+                    if new != a.account_type
+                        && (premium(&new)
+                            || premium(&a.account_type)
+                            || new == "Standard_ZRS"
+                            || a.account_type == "Standard_ZRS")
+                    {
+                        return Err(ApiError::bad_request(format!(
+                            "The account type cannot be changed from {} to {new}.",
+                            a.account_type
+                        )));
+                    }
+                    a.account_type = new;
+                } else if let Some(geo) = body.geo_replication_enabled {
+                    if a.account_type.starts_with("Standard") && a.account_type != "Standard_ZRS" {
+                        a.account_type =
+                            if geo { "Standard_GRS" } else { "Standard_LRS" }.to_owned();
+                    }
+                }
+                if let Some(label) = &body.label {
+                    a.label = label.clone();
+                }
+                if body.description.is_some() {
+                    a.description = body.description.clone();
+                }
+                a.extended_properties =
+                    ext_props(&a.extended_properties, &body.extended_properties)?;
+                if !body.custom_domains.is_empty() {
+                    a.custom_domains = body
+                        .custom_domains
+                        .iter()
+                        .filter(|d| !d.name.trim().is_empty())
+                        .map(|d| (d.name.clone(), d.use_sub_domain_name))
+                        .collect();
+                }
+                put(&mut table, &a.name.clone(), &a)?;
+                Ok(Reply::empty(OK).into())
+            }
+            ServerRequest::DeleteStorageAccount { account_name, .. } => {
+                let mut table = tx.open_table(STORAGE_ACCOUNTS)?;
+                let a = self.storage_account(&table, sub, account_name, now)?;
+                table.remove(a.name.as_str())?;
+                Ok(Reply::empty(OK).into())
+            }
+            ServerRequest::RegenerateStorageAccountKeys { name, body, .. } => {
+                let mut table = tx.open_table(STORAGE_ACCOUNTS)?;
+                let mut a = self.storage_account(&table, sub, name, now)?;
+                match &body.key_type {
+                    KeyType::Primary => a.primary_key = new_key(),
+                    KeyType::Secondary => a.secondary_key = new_key(),
+                    other => {
+                        return Err(ApiError::bad_request(format!(
+                            "The key type {} is not valid; use Primary or Secondary.",
+                            other.to_text()
+                        )))
+                    }
+                }
+                put(&mut table, &a.name.clone(), &a)?;
+                Ok(Reply::xml(req, &self.sa_keys(&a)).into())
+            }
+            ServerRequest::AddManagementCertificate { body, .. } => {
+                let thumbprint = if body.subscription_certificate_data.is_empty() {
+                    body.subscription_certificate_thumbprint
+                        .trim()
+                        .to_ascii_uppercase()
+                } else {
+                    pki::thumbprint(&body.subscription_certificate_data)
+                };
+                if thumbprint.is_empty() || !thumbprint.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Err(ApiError::bad_request(
+                        "The certificate thumbprint is invalid.",
+                    ));
+                }
+                let b64 = &base64::engine::general_purpose::STANDARD;
+                let public_key = if !body.subscription_certificate_public_key.is_empty() {
+                    body.subscription_certificate_public_key.clone()
+                } else if body.subscription_certificate_data.is_empty() {
+                    Vec::new()
+                } else {
+                    pki::subject_public_key_info(&body.subscription_certificate_data).ok_or_else(
+                        || {
+                            ApiError::bad_request(
+                                "SubscriptionCertificateData is not an X.509 certificate.",
+                            )
+                        },
+                    )?
+                };
+                if !body.subscription_certificate_data.is_empty()
+                    && pki::subject_public_key_info(&body.subscription_certificate_data).is_none()
+                {
+                    return Err(ApiError::bad_request(
+                        "SubscriptionCertificateData is not an X.509 certificate.",
+                    ));
+                }
+                let mut certs = tx.open_table(CERTIFICATES)?;
+                let key = format!("{sub}/{thumbprint}");
+                if certs.get(key.as_str())?.is_some() {
+                    return Err(ApiError::conflict(format!(
+                        "The certificate with thumbprint {thumbprint} already exists."
+                    )));
+                }
+                let rec = CertificateRec {
+                    thumbprint,
+                    data: b64.encode(&body.subscription_certificate_data),
+                    public_key: b64.encode(public_key),
+                    created_ms: now,
+                };
+                put(&mut certs, &key, &rec)?;
+                Ok(Reply::empty(201).into())
+            }
+            ServerRequest::DeleteManagementCertificate { thumbprint, .. } => {
+                let mut certs = tx.open_table(CERTIFICATES)?;
+                let key = format!("{sub}/{}", thumbprint.to_ascii_uppercase());
+                if certs.remove(key.as_str())?.is_none() {
+                    return Err(ApiError::not_found(format!(
+                        "The certificate with thumbprint {thumbprint} was not found."
+                    )));
+                }
+                Ok(Reply::empty(OK).into())
+            }
+            _ if req.spec().method.eq_ignore_ascii_case("GET") => Err(ApiError::new(
+                405,
+                "MethodNotAllowed",
+                "The method is not allowed on this resource.",
+            )),
+            _ => Err(ApiError::new(
+                501,
+                "NotImplemented",
+                format!("The emulator does not implement {}.", req.spec().name),
+            )),
+        }
+    }
+
+    /// Location or affinity group (exactly one), checked.
+    fn placement(
+        &self,
+        tx: &WriteTransaction,
+        sub: &str,
+        location: Option<&str>,
+        affinity_group: Option<&str>,
+    ) -> Result<Placement, ApiError> {
+        let location = location.map(str::trim).filter(|s| !s.is_empty());
+        let affinity_group = affinity_group.map(str::trim).filter(|s| !s.is_empty());
+        match (location, affinity_group) {
+            (Some(_), Some(_)) => Err(ApiError::bad_request(
+                "Specify either a Location or an AffinityGroup, not both.",
+            )),
+            (None, None) => Err(ApiError::bad_request(
+                "A Location or an AffinityGroup is required.",
+            )),
+            (Some(l), None) => {
+                let l = locations::canonical(l).ok_or_else(|| {
+                    ApiError::bad_request(format!("The location {l} is not valid."))
+                })?;
+                Ok(Placement {
+                    location: Some(l.to_owned()),
+                    affinity_group: None,
+                    region: l.to_owned(),
+                })
+            }
+            (None, Some(g)) => {
+                let groups = tx.open_table(AFFINITY_GROUPS)?;
+                let rec: AffinityGroupRec = get(&groups, &ag_key(sub, g))?.ok_or_else(|| {
+                    ApiError::bad_request(format!("The affinity group {g} does not exist."))
+                })?;
+                Ok(Placement {
+                    location: None,
+                    affinity_group: Some(rec.name),
+                    region: rec.location,
+                })
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------
+    // Lookups and conversions
+    // ------------------------------------------------------------------
+
+    fn hosted_services_of(
+        &self,
+        table: &impl ReadableTable<&'static str, &'static [u8]>,
+        sub: &str,
+        now: Millis,
+    ) -> Result<Vec<HostedServiceRec>, ApiError> {
+        Ok(scan::<HostedServiceRec>(table, "")?
+            .into_iter()
+            .map(|(_, s)| s)
+            .filter(|s| s.subscription == sub && life(&s.pending, now) != Life::Gone)
+            .collect())
+    }
+
+    fn storage_accounts_of(
+        &self,
+        table: &impl ReadableTable<&'static str, &'static [u8]>,
+        sub: &str,
+        now: Millis,
+    ) -> Result<Vec<StorageAccountRec>, ApiError> {
+        Ok(scan::<StorageAccountRec>(table, "")?
+            .into_iter()
+            .map(|(_, a)| a)
+            .filter(|a| a.subscription == sub && life(&a.pending, now) != Life::Gone)
+            .collect())
+    }
+
+    fn hosted_service(
+        &self,
+        table: &impl ReadableTable<&'static str, &'static [u8]>,
+        sub: &str,
+        name: &str,
+        now: Millis,
+    ) -> Result<HostedServiceRec, ApiError> {
+        get::<HostedServiceRec>(table, &name.to_ascii_lowercase())?
+            .filter(|s| s.subscription == sub && life(&s.pending, now) != Life::Gone)
+            .ok_or_else(|| {
+                ApiError::not_found(format!("The hosted service {name} does not exist."))
+            })
+    }
+
+    fn storage_account(
+        &self,
+        table: &impl ReadableTable<&'static str, &'static [u8]>,
+        sub: &str,
+        name: &str,
+        now: Millis,
+    ) -> Result<StorageAccountRec, ApiError> {
+        get::<StorageAccountRec>(table, name)?
+            .filter(|a| a.subscription == sub && life(&a.pending, now) != Life::Gone)
+            .ok_or_else(|| {
+                ApiError::not_found(format!("The storage account {name} does not exist."))
+            })
+    }
+
+    fn hs_url(&self, s: &HostedServiceRec) -> String {
+        format!(
+            "{}/{}/services/hostedservices/{}",
+            self.endpoint, s.subscription, s.name
+        )
+    }
+
+    fn sa_url(&self, a: &StorageAccountRec) -> String {
+        format!(
+            "{}/{}/services/storageservices/{}",
+            self.endpoint, a.subscription, a.name
+        )
+    }
+
+    fn hs_to_wire(
+        &self,
+        s: &HostedServiceRec,
+        now: Millis,
+        with_properties: bool,
+    ) -> HostedService {
+        let status = match life(&s.pending, now) {
+            Life::Creating => HostedServiceStatus::Creating,
+            Life::Deleting => HostedServiceStatus::Deleting,
+            Life::Created | Life::Gone => HostedServiceStatus::Created,
+        };
+        HostedService {
+            url: self.hs_url(s),
+            service_name: s.name.clone(),
+            hosted_service_properties: with_properties.then(|| HostedServiceProperties {
+                description: s.description.clone(),
+                affinity_group: s.affinity_group.clone(),
+                location: s.location.clone(),
+                label: s.label.clone(),
+                status: Some(status),
+                date_created: Some(datetime(s.created_ms)),
+                date_last_modified: Some(datetime(s.modified_ms)),
+                extended_properties: s
+                    .extended_properties
+                    .iter()
+                    .map(|(k, v)| ExtendedProperty {
+                        name: k.clone(),
+                        value: Some(v.clone()),
+                    })
+                    .collect(),
+                reverse_dns_fqdn: s.reverse_dns_fqdn.clone(),
+                guest_agent_type: None,
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn sa_to_wire(&self, a: &StorageAccountRec, now: Millis) -> StorageService {
+        let status = match life(&a.pending, now) {
+            Life::Creating => StorageServiceStatus::Creating,
+            Life::Deleting => StorageServiceStatus::Deleting,
+            Life::Created | Life::Gone => StorageServiceStatus::Created,
+        };
+        let endpoints = |suffix: &str| {
+            ["blob", "queue", "table", "file"]
+                .iter()
+                .map(|kind| format!("https://{}{suffix}.{kind}.core.windows.net/", a.name))
+                .collect::<Vec<_>>()
+        };
+        let geo = matches!(a.account_type.as_str(), "Standard_GRS" | "Standard_RAGRS");
+        let secondary = geo.then(|| locations::paired_region(&a.region).to_owned());
+        StorageService {
+            url: self.sa_url(a),
+            service_name: Some(a.name.clone()),
+            storage_service_properties: Some(StorageServiceProperties {
+                description: a.description.clone(),
+                affinity_group: a.affinity_group.clone(),
+                location: a.location.clone(),
+                label: a.label.clone(),
+                status: Some(status),
+                endpoints: endpoints(""),
+                geo_replication_enabled: Some(geo),
+                geo_primary_region: Some(a.region.clone()),
+                status_of_primary: Some(GeoRegionStatus::Available),
+                geo_secondary_region: secondary.clone(),
+                status_of_secondary: secondary.as_ref().map(|_| GeoRegionStatus::Available),
+                last_geo_failover_time: None,
+                creation_time: Some(datetime(a.created_ms)),
+                custom_domains: a
+                    .custom_domains
+                    .iter()
+                    .map(|(name, _)| CustomDomain {
+                        name: name.clone(),
+                        use_sub_domain_name: None,
+                    })
+                    .collect(),
+                secondary_read_enabled: Some(a.account_type == "Standard_RAGRS"),
+                secondary_endpoints: if a.account_type == "Standard_RAGRS" {
+                    endpoints("-secondary")
+                } else {
+                    Vec::new()
+                },
+                account_type: StorageAccountType::parse_text(&a.account_type).ok(),
+            }),
+            storage_service_keys: None,
+            extended_properties: a
+                .extended_properties
+                .iter()
+                .map(|(k, v)| ExtendedProperty {
+                    name: k.clone(),
+                    value: Some(v.clone()),
+                })
+                .collect(),
+            capabilities: Vec::new(),
+            migration_state: None,
+        }
+    }
+
+    fn sa_keys(&self, a: &StorageAccountRec) -> StorageService {
+        StorageService {
+            url: self.sa_url(a),
+            storage_service_keys: Some(StorageServiceKeys {
+                primary: Some(a.primary_key.clone()),
+                secondary: Some(a.secondary_key.clone()),
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn subscription_to_wire(
+        &self,
+        s: &SubscriptionRec,
+        hosted: usize,
+        storage: usize,
+    ) -> Subscription {
+        Subscription {
+            subscription_id: s.id.clone(),
+            subscription_name: Some(s.name.clone()),
+            subscription_status: Some(SubscriptionStatus::Active),
+            account_admin_live_email_id: Some("admin@emulator.invalid".to_owned()),
+            service_admin_live_email_id: Some("admin@emulator.invalid".to_owned()),
+            max_core_count: Some(20),
+            max_storage_accounts: Some(self.quotas.max_storage_accounts),
+            max_hosted_services: Some(self.quotas.max_hosted_services),
+            current_core_count: Some(0),
+            current_hosted_services: Some(hosted as i32),
+            current_storage_accounts: Some(storage as i32),
+            max_virtual_network_sites: Some(100),
+            max_local_network_sites: Some(100),
+            max_dns_servers: Some(9),
+            created_time: Some(datetime(s.created_ms)),
+            max_reserved_ips: Some(20),
+            max_public_ip_count: Some(5),
+            max_network_security_groups: Some(100),
+            max_network_security_rules_per_group: Some(200),
+            max_route_tables: Some(100),
+            max_routes_per_route_table: Some(100),
+            ..Default::default()
+        }
+    }
+
+    fn operation_to_wire(&self, op: &OperationRec, status: Operation) -> SubscriptionOperation {
+        let done = status.status != OperationStatus::InProgress;
+        SubscriptionOperation {
+            operation_id: op.id.clone(),
+            operation_object_id: Some(op.object_id.clone()),
+            operation_name: op.name.clone(),
+            operation_parameters: op
+                .parameters
+                .iter()
+                .map(|(k, v)| OperationParameter {
+                    name: Some(k.clone()),
+                    value: Some(v.clone()),
+                })
+                .collect(),
+            operation_caller: Some(OperationCaller {
+                used_service_management_api: Some(true),
+                user_email_address: None,
+                subscription_certificate_thumbprint: op.thumbprint.clone(),
+                client_ip: op.client_ip.clone(),
+            }),
+            operation_status: Some(status),
+            operation_started_time: Some(datetime(op.started_ms)),
+            operation_completed_time: done.then(|| datetime(op.completed_ms)),
+            operation_kind: None,
+        }
+    }
+}
+
+struct Placement {
+    location: Option<String>,
+    affinity_group: Option<String>,
+    region: String,
+}
+
+/// The status of a recorded operation at `now`.
+fn operation_status(op: &OperationRec, now: Millis) -> Operation {
+    let id = uuid::Uuid::parse_str(&op.id)
+        .map(|u| u.hyphenated().to_string())
+        .unwrap_or_else(|_| op.id.clone());
+    if op.until_ms.is_some_and(|u| now < u) {
+        return Operation {
+            id,
+            status: OperationStatus::InProgress,
+            http_status_code: None,
+            error: None,
+        };
+    }
+    match &op.error {
+        None => Operation {
+            id,
+            status: OperationStatus::Succeeded,
+            http_status_code: Some(op.http_status as i32),
+            error: None,
+        },
+        Some(f) => Operation {
+            id,
+            status: OperationStatus::Failed,
+            http_status_code: Some(f.status as i32),
+            error: Some(OperationError {
+                code: Some(f.code.clone()),
+                message: Some(f.message.clone()),
+            }),
+        },
+    }
+}
+
+/// The resource a mutating request acts on, as a path.
+fn object_id(req: &ServerRequest) -> Option<String> {
+    let sub = req.subscription_id()?;
+    Some(match req {
+        ServerRequest::CreateAffinityGroup { body, .. } => {
+            format!("/{sub}/affinitygroups/{}", body.name.trim())
+        }
+        ServerRequest::UpdateAffinityGroup {
+            affinity_group_name,
+            ..
+        }
+        | ServerRequest::DeleteAffinityGroup {
+            affinity_group_name,
+            ..
+        } => format!("/{sub}/affinitygroups/{affinity_group_name}"),
+        ServerRequest::CreateHostedService { body, .. } => {
+            format!(
+                "/{sub}/services/hostedservices/{}",
+                body.service_name.trim()
+            )
+        }
+        ServerRequest::UpdateHostedService { service_name, .. }
+        | ServerRequest::DeleteHostedService { service_name, .. }
+        | ServerRequest::DeleteHostedServiceAndContents { service_name, .. } => {
+            format!("/{sub}/services/hostedservices/{service_name}")
+        }
+        ServerRequest::CreateStorageAccount { body, .. } => {
+            format!("/{sub}/services/storageservices/{}", body.service_name)
+        }
+        ServerRequest::UpdateStorageAccount { account_name, .. }
+        | ServerRequest::DeleteStorageAccount { account_name, .. } => {
+            format!("/{sub}/services/storageservices/{account_name}")
+        }
+        ServerRequest::RegenerateStorageAccountKeys { name, .. } => {
+            format!("/{sub}/services/storageservices/{name}")
+        }
+        ServerRequest::AddManagementCertificate { body, .. } => {
+            let t = if body.subscription_certificate_data.is_empty() {
+                body.subscription_certificate_thumbprint
+                    .to_ascii_uppercase()
+            } else {
+                pki::thumbprint(&body.subscription_certificate_data)
+            };
+            format!("/{sub}/certificates/{t}")
+        }
+        ServerRequest::DeleteManagementCertificate { thumbprint, .. } => {
+            format!("/{sub}/certificates/{}", thumbprint.to_ascii_uppercase())
+        }
+        _ => return None,
+    })
+}
+
+/// The path with each segment percent-decoded.
+fn decoded_path(path: &str) -> String {
+    path.split('/')
+        .map(|s| asm_runtime::path::decode_segment(s).unwrap_or_else(|| s.to_owned()))
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn ag_key(sub: &str, name: &str) -> String {
+    format!("{sub}/{}", name.trim().to_ascii_lowercase())
+}
+
+fn ag_not_found(name: &str) -> ApiError {
+    ApiError::not_found(format!("The affinity group {name} does not exist."))
+}
+
+fn ag_to_wire(g: &AffinityGroupRec, details: bool) -> AffinityGroup {
+    AffinityGroup {
+        name: g.name.clone(),
+        label: g.label.clone(),
+        description: g.description.clone(),
+        location: g.location.clone(),
+        capabilities: vec!["PersistentVMRole".to_owned(), "HighMemory".to_owned()],
+        created_time: Some(datetime(g.created_ms)),
+        compute_capabilities: details.then(locations::compute_capabilities),
+        ..Default::default()
+    }
+}
+
+fn cert_to_wire(c: &CertificateRec) -> SubscriptionCertificate {
+    let b64 = &base64::engine::general_purpose::STANDARD;
+    SubscriptionCertificate {
+        subscription_certificate_public_key: b64.decode(&c.public_key).unwrap_or_default(),
+        subscription_certificate_thumbprint: c.thumbprint.clone(),
+        subscription_certificate_data: b64.decode(&c.data).unwrap_or_default(),
+        created: Some(datetime(c.created_ms)),
+    }
+}
+
+const DNS_NAME_RULES: &str = "The name must be 1 to 63 characters: letters, digits and hyphens, starting with a letter and ending with a letter or digit.";
+const STORAGE_NAME_RULES: &str =
+    "The name is not valid. Storage account names must be 3 to 24 characters, lower-case letters and digits only.";
+
+fn valid_dns_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && b[0].is_ascii_alphabetic()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+}
+
+fn valid_storage_name(name: &str) -> bool {
+    (3..=24).contains(&name.len())
+        && name
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+}
+
+fn valid_group_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+}
+
+/// Applies extended properties to `current`: a value sets, an empty value
+/// deletes. Limits of the service: at most 50, names up to 64 characters
+/// (letters, digits, underscores, starting with a letter), values up to 255.
+fn ext_props(
+    current: &[(String, String)],
+    changes: &[ExtendedProperty],
+) -> Result<Vec<(String, String)>, ApiError> {
+    let mut out = current.to_vec();
+    for p in changes {
+        let n = p.name.as_bytes();
+        if n.is_empty()
+            || n.len() > 64
+            || !n[0].is_ascii_alphabetic()
+            || !n.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        {
+            return Err(ApiError::bad_request(format!(
+                "The extended property name {} is not valid.",
+                p.name
+            )));
+        }
+        let value = p.value.clone().unwrap_or_default();
+        if value.chars().count() > 255 {
+            return Err(ApiError::bad_request(format!(
+                "The value of the extended property {} is longer than 255 characters.",
+                p.name
+            )));
+        }
+        out.retain(|(k, _)| !k.eq_ignore_ascii_case(&p.name));
+        if !value.is_empty() {
+            out.push((p.name.clone(), value));
+        }
+    }
+    if out.len() > 50 {
+        return Err(ApiError::bad_request(
+            "At most 50 extended properties are allowed.",
+        ));
+    }
+    Ok(out)
+}

@@ -1,0 +1,111 @@
+//! `asm-emulator`: runs the emulator until SIGTERM or SIGINT.
+//!
+//! Prints one JSON line on stdout once it listens:
+//! `{"endpoint":"https://127.0.0.1:PORT","subscription_id":"...","ca":"DIR/ca.pem","client_cert":"DIR/client.pem"}`.
+//! Logs go to stderr (`RUST_LOG` filters them; default `info`).
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+
+/// A local emulator of the Azure Service Management (classic) REST API.
+#[derive(Parser, Debug)]
+#[command(name = "asm-emulator", version)]
+struct Args {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// Directory for certificates and state (created if missing).
+    #[arg(long)]
+    data_dir: PathBuf,
+    /// Id of the first subscription when the data directory is new (default: random).
+    #[arg(long)]
+    subscription_id: Option<String>,
+    /// How long asynchronous operations stay InProgress, in milliseconds.
+    #[arg(long, default_value_t = 200)]
+    async_delay_ms: u64,
+    /// Page size of List Subscription Operations.
+    #[arg(long, default_value_t = 100)]
+    page_size: usize,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, default_value_t = 1 << 20)]
+    max_body_bytes: usize,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("asm-emulator: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("asm-emulator: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), asm_emulator::Error> {
+    let config = asm_emulator::Config {
+        listen: args.listen,
+        subscription_id: args.subscription_id,
+        async_delay: Duration::from_millis(args.async_delay_ms),
+        page_size: args.page_size,
+        max_body_bytes: args.max_body_bytes,
+        ..asm_emulator::Config::new(args.data_dir)
+    };
+    let emulator = asm_emulator::Emulator::start(config).await?;
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{}", emulator.announcement());
+        let _ = out.flush();
+    }
+    wait_for_signal().await;
+    tracing::info!("signal received, shutting down");
+    emulator.shutdown().await;
+    Ok(())
+}
+
+#[cfg(unix)]
+async fn wait_for_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        _ => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+#[cfg(not(unix))]
+async fn wait_for_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+}

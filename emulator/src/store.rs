@@ -1,0 +1,257 @@
+//! The emulator's state in redb: one table per kind of record, records
+//! encoded as JSON of the types below (a stable encoding owned by the
+//! emulator, independent of the wire format).
+
+use std::path::Path;
+
+use redb::{Database, Durability, ReadableTable, TableDefinition, WriteTransaction};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+
+pub(crate) type Def = TableDefinition<'static, &'static str, &'static [u8]>;
+
+/// Subscriptions by id (lower case).
+pub(crate) const SUBSCRIPTIONS: Def = TableDefinition::new("subscriptions");
+/// Management certificates by `{subscription}/{THUMBPRINT}`.
+pub(crate) const CERTIFICATES: Def = TableDefinition::new("certificates");
+/// Affinity groups by `{subscription}/{lower-case name}`.
+pub(crate) const AFFINITY_GROUPS: Def = TableDefinition::new("affinity_groups");
+/// Hosted services by lower-case name (names are global).
+pub(crate) const HOSTED_SERVICES: Def = TableDefinition::new("hosted_services");
+/// Storage accounts by name (names are global).
+pub(crate) const STORAGE_ACCOUNTS: Def = TableDefinition::new("storage_accounts");
+/// Operation history by `{subscription}/{sequence:020}`.
+pub(crate) const OPERATION_LOG: Def = TableDefinition::new("operations");
+/// Operation history key by request id (32 lower-case hex digits).
+pub(crate) const OPERATION_IDS: Def = TableDefinition::new("operation_ids");
+/// Counters and settings.
+pub(crate) const META: Def = TableDefinition::new("meta");
+
+const ALL: [Def; 8] = [
+    SUBSCRIPTIONS,
+    CERTIFICATES,
+    AFFINITY_GROUPS,
+    HOSTED_SERVICES,
+    STORAGE_ACCOUNTS,
+    OPERATION_LOG,
+    OPERATION_IDS,
+    META,
+];
+
+/// Milliseconds since the Unix epoch.
+pub(crate) type Millis = i64;
+
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub(crate) struct SubscriptionRec {
+    pub id: String,
+    pub name: String,
+    pub created_ms: Millis,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub(crate) struct CertificateRec {
+    pub thumbprint: String,
+    /// DER, base64.
+    pub data: String,
+    /// Public key as given (or the certificate's SubjectPublicKeyInfo), base64.
+    pub public_key: String,
+    pub created_ms: Millis,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub(crate) struct AffinityGroupRec {
+    pub subscription: String,
+    pub name: String,
+    pub label: String,
+    pub description: Option<String>,
+    pub location: String,
+    pub created_ms: Millis,
+}
+
+/// Why an asynchronous operation failed.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub(crate) struct Failure {
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+}
+
+/// A create or delete that completes at `until_ms`.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub(crate) struct Pending {
+    pub until_ms: Millis,
+    pub kind: PendingKind,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub(crate) enum PendingKind {
+    /// Being created; with a failure, the record vanishes when it completes.
+    Create { fail: Option<Failure> },
+    /// Being deleted; the record vanishes when it completes.
+    Delete,
+}
+
+/// What a record with a [`Pending`] change looks like at a given time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Life {
+    Creating,
+    Created,
+    Deleting,
+    Gone,
+}
+
+pub(crate) fn life(pending: &Option<Pending>, now: Millis) -> Life {
+    match pending {
+        None => Life::Created,
+        Some(p) => match (&p.kind, now < p.until_ms) {
+            (PendingKind::Create { .. }, true) => Life::Creating,
+            (PendingKind::Create { fail: None }, false) => Life::Created,
+            (PendingKind::Create { fail: Some(_) }, false) => Life::Gone,
+            (PendingKind::Delete, true) => Life::Deleting,
+            (PendingKind::Delete, false) => Life::Gone,
+        },
+    }
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub(crate) struct HostedServiceRec {
+    pub subscription: String,
+    pub name: String,
+    pub label: String,
+    pub description: Option<String>,
+    pub location: Option<String>,
+    pub affinity_group: Option<String>,
+    pub extended_properties: Vec<(String, String)>,
+    pub reverse_dns_fqdn: Option<String>,
+    pub created_ms: Millis,
+    pub modified_ms: Millis,
+    pub pending: Option<Pending>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub(crate) struct StorageAccountRec {
+    pub subscription: String,
+    pub name: String,
+    pub label: String,
+    pub description: Option<String>,
+    pub location: Option<String>,
+    pub affinity_group: Option<String>,
+    /// The location of the account (its own, or its affinity group's).
+    pub region: String,
+    pub extended_properties: Vec<(String, String)>,
+    pub custom_domains: Vec<(String, Option<bool>)>,
+    /// Wire text, e.g. `Standard_GRS`.
+    pub account_type: String,
+    pub primary_key: String,
+    pub secondary_key: String,
+    pub created_ms: Millis,
+    pub pending: Option<Pending>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub(crate) struct OperationRec {
+    pub seq: u64,
+    pub subscription: String,
+    /// The request id (32 hex digits).
+    pub id: String,
+    pub object_id: String,
+    pub name: Option<String>,
+    pub parameters: Vec<(String, String)>,
+    pub thumbprint: Option<String>,
+    pub client_ip: Option<String>,
+    pub started_ms: Millis,
+    pub completed_ms: Millis,
+    /// Final HTTP status (for an asynchronous operation, the status it ends with).
+    pub http_status: u16,
+    pub error: Option<Failure>,
+    /// Asynchronous operations: in progress until then.
+    pub until_ms: Option<Millis>,
+}
+
+/// The database.
+pub(crate) struct Store {
+    pub db: Database,
+}
+
+impl Store {
+    pub fn open(path: &Path) -> Result<Self, Error> {
+        let db = Database::create(path).map_err(|e| Error::Store(e.to_string()))?;
+        let tx = db.begin_write().map_err(|e| Error::Store(e.to_string()))?;
+        for def in ALL {
+            tx.open_table(def)
+                .map_err(|e| Error::Store(e.to_string()))?;
+        }
+        tx.commit().map_err(|e| Error::Store(e.to_string()))?;
+        Ok(Self { db })
+    }
+
+    /// A write transaction that is durable once committed.
+    pub fn write(&self) -> Result<WriteTransaction, StoreError> {
+        let mut tx = self.db.begin_write()?;
+        tx.set_durability(Durability::Immediate);
+        Ok(tx)
+    }
+}
+
+/// A database failure while serving a request.
+#[derive(Debug, thiserror::Error)]
+#[error("database error: {0}")]
+pub(crate) struct StoreError(pub String);
+
+macro_rules! store_error_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StoreError {
+            fn from(e: $t) -> Self {
+                StoreError(e.to_string())
+            }
+        }
+    )*};
+}
+store_error_from!(
+    redb::Error,
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError,
+    serde_json::Error
+);
+
+pub(crate) fn get<T: DeserializeOwned>(
+    table: &impl ReadableTable<&'static str, &'static [u8]>,
+    key: &str,
+) -> Result<Option<T>, StoreError> {
+    match table.get(key)? {
+        Some(v) => Ok(Some(serde_json::from_slice(v.value())?)),
+        None => Ok(None),
+    }
+}
+
+/// Every record whose key starts with `prefix`, in key order.
+pub(crate) fn scan<T: DeserializeOwned>(
+    table: &impl ReadableTable<&'static str, &'static [u8]>,
+    prefix: &str,
+) -> Result<Vec<(String, T)>, StoreError> {
+    let mut out = Vec::new();
+    for item in table.range::<&str>(prefix..)? {
+        let (k, v) = item?;
+        let key = k.value();
+        if !key.starts_with(prefix) {
+            break;
+        }
+        out.push((key.to_owned(), serde_json::from_slice(v.value())?));
+    }
+    Ok(out)
+}
+
+pub(crate) fn put<T: Serialize>(
+    table: &mut redb::Table<'_, &'static str, &'static [u8]>,
+    key: &str,
+    value: &T,
+) -> Result<(), StoreError> {
+    let bytes = serde_json::to_vec(value)?;
+    table.insert(key, bytes.as_slice())?;
+    Ok(())
+}
