@@ -15,18 +15,12 @@
 //! `replayed N interactions: M in spec, K passed` and fails when K < M.
 
 use std::collections::BTreeMap;
-use std::convert::Infallible;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 use asm_runtime::routing;
+use asm_tests::mock::{MockServer, Reply};
 use azure_asm::server::{self, ROUTES};
 use azure_asm::{Client, RetryPolicy};
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -76,82 +70,6 @@ fn json_files(dir: &Path) -> Vec<PathBuf> {
     }
     out.sort();
     out
-}
-
-/// What the mock server saw.
-#[derive(Debug, Clone)]
-struct Captured {
-    method: String,
-    path: String,
-    query: String,
-    version: Option<String>,
-    body: Vec<u8>,
-}
-
-/// The canned answer the mock gives next.
-#[derive(Clone, Default)]
-struct Answer {
-    status: u16,
-    body: String,
-    request_id: Option<String>,
-}
-
-#[derive(Default)]
-struct MockState {
-    answer: Answer,
-    captured: Vec<Captured>,
-}
-
-async fn start_mock() -> (String, Arc<Mutex<MockState>>) {
-    let state = Arc::new(Mutex::new(MockState::default()));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let st = state.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                return;
-            };
-            let st = st.clone();
-            tokio::spawn(async move {
-                let svc = service_fn(move |req: hyper::Request<Incoming>| {
-                    let st = st.clone();
-                    async move {
-                        let (parts, body) = req.into_parts();
-                        let body = body
-                            .collect()
-                            .await
-                            .map(|b| b.to_bytes())
-                            .unwrap_or_default();
-                        let answer = {
-                            let mut s = st.lock().unwrap();
-                            s.captured.push(Captured {
-                                method: parts.method.to_string(),
-                                path: parts.uri.path().to_owned(),
-                                query: parts.uri.query().unwrap_or("").to_owned(),
-                                version: parts
-                                    .headers
-                                    .get("x-ms-version")
-                                    .and_then(|v| v.to_str().ok())
-                                    .map(str::to_owned),
-                                body: body.to_vec(),
-                            });
-                            s.answer.clone()
-                        };
-                        let mut resp = hyper::Response::builder().status(answer.status);
-                        if let Some(id) = &answer.request_id {
-                            resp = resp.header("x-ms-request-id", id);
-                        }
-                        Ok::<_, Infallible>(resp.body(Full::new(Bytes::from(answer.body))).unwrap())
-                    }
-                });
-                let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                    .serve_connection(TokioIo::new(stream), svc)
-                    .await;
-            });
-        }
-    });
-    (format!("http://{addr}"), state)
 }
 
 /// An element tree for XML equivalence: local name, trimmed text, children.
@@ -263,7 +181,7 @@ fn check_response(op: &asm_runtime::OperationSpec, i: &Interaction) -> Result<()
 async fn check_request(
     i: &Interaction,
     op: &asm_runtime::OperationSpec,
-    mock: &(String, Arc<Mutex<MockState>>),
+    mock: &MockServer,
 ) -> Result<bool, String> {
     // Only where the request is fully known.
     let body = match (&i.request_body, op.request_root) {
@@ -278,28 +196,26 @@ async fn check_request(
         .unwrap_or("00000000-0000-0000-0000-000000000000");
     let client: Client = Client::builder()
         .subscription_id(sub)
-        .endpoint(mock.0.clone())
+        .endpoint(mock.endpoint.clone())
         .retry_policy(RetryPolicy::none())
         .no_proxy()
         .build()
         .map_err(|e| e.to_string())?;
-    {
-        let mut s = mock.1.lock().unwrap();
-        s.captured.clear();
-        s.answer = Answer {
-            status: i.status,
-            body: i.response_body.clone().unwrap_or_default(),
-            request_id: i.response_headers.get("x-ms-request-id").cloned(),
-        };
+    mock.reset();
+    let mut reply = Reply::new(i.status, i.response_body.clone().unwrap_or_default());
+    if let Some(id) = i.response_headers.get("x-ms-request-id") {
+        reply = reply.header("x-ms-request-id", id);
     }
+    mock.set_fallback(reply);
     let _ = decoded.invoke(&client).await;
-    let captured = mock.1.lock().unwrap().captured.clone();
+    let captured = mock.captured();
     let [c] = captured.as_slice() else {
         return Err(format!(
             "expected one request, the mock saw {}",
             captured.len()
         ));
     };
+    let version = c.header("x-ms-version");
     if c.method != i.method {
         return Err(format!("method {} != recorded {}", c.method, i.method));
     }
@@ -314,8 +230,8 @@ async fn check_request(
         .as_ref()
         .and_then(|h| h.get("x-ms-version"))
     {
-        if c.version.as_deref() != Some(v.as_str()) {
-            return Err(format!("x-ms-version {:?} != recorded {v}", c.version));
+        if version != Some(v.as_str()) {
+            return Err(format!("x-ms-version {version:?} != recorded {v}"));
         }
     }
     if !body.is_empty() {
@@ -336,7 +252,7 @@ async fn conformance_replay() {
     let dir = corpus_dir();
     let files = json_files(&dir);
     assert!(!files.is_empty(), "no recordings under {}", dir.display());
-    let mock = start_mock().await;
+    let mock = MockServer::start().await;
     let (mut n, mut m, mut k, mut requests) = (0usize, 0usize, 0usize, 0usize);
     let mut failures = Vec::new();
     let mut per_op: BTreeMap<&'static str, usize> = BTreeMap::new();
@@ -389,7 +305,7 @@ async fn conformance_replay() {
 /// changed value, or a response that does not decode, all fail.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replay_detects_differences() {
-    let mock = start_mock().await;
+    let mock = MockServer::start().await;
     let base = Interaction {
         method: "POST".into(),
         path: "/00000000-0000-0000-0000-000000000000/affinitygroups".into(),

@@ -971,12 +971,9 @@ fn server_module(ctx: &Ctx<'_>) -> TokenStream {
             .collect();
         let binds = fields.iter().map(|(n, _, _)| quote!(#n));
         let args = fields.iter().map(|(n, t, _)| {
-            let ts = t.to_string();
-            if ts == "String" {
-                quote!(#n)
-            } else if ts.starts_with("Vec") {
-                quote!(#n)
-            } else if ["bool", "i32", "i64", "DateTime"].contains(&ts.as_str()) {
+            // Copy scalars are passed by value; everything else by reference.
+            let by_value = ["bool", "i32", "i64", "DateTime"].contains(&t.to_string().as_str());
+            if by_value {
                 quote!(*#n)
             } else {
                 quote!(#n)
