@@ -33,7 +33,32 @@ fn header(sources: &str) -> String {
 fn render(tokens: TokenStream) -> Result<String, String> {
     let file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
-    Ok(prettyplease::unparse(&file))
+    Ok(space_items(&prettyplease::unparse(&file)))
+}
+
+/// prettyplease packs items together; put a blank line after every block
+/// that closes an item, so the output reads like handwritten code.
+fn space_items(code: &str) -> String {
+    let mut out = String::with_capacity(code.len() + code.len() / 16);
+    let mut lines = code.lines().peekable();
+    while let Some(line) = lines.next() {
+        out.push_str(line);
+        out.push('\n');
+        let closes = matches!(line.trim(), "}" | "};");
+        if closes {
+            if let Some(next) = lines.peek() {
+                let n = next.trim_start();
+                if !n.is_empty()
+                    && !n.starts_with('}')
+                    && !n.starts_with(')')
+                    && !n.starts_with("else")
+                {
+                    out.push('\n');
+                }
+            }
+        }
+    }
+    out
 }
 
 /// How a value is carried in XML.

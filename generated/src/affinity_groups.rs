@@ -7,10 +7,12 @@ use asm_runtime::error::check;
 use asm_runtime::xml::{
     self, required, Child, FromXml, ToXml, XmlReader, XmlText, XmlWriter,
 };
+
 use asm_runtime::{
     paging, path, AsyncOperation, DateTime, DecodeError, Error, OperationSpec, Request,
     ValidationError,
 };
+
 use asm_runtime::Validate;
 use asm_runtime::xml::Redacted;
 use futures_core::Stream;
@@ -26,6 +28,7 @@ pub static LIST_AFFINITY_GROUPS: OperationSpec = OperationSpec {
     request_root: None,
     response_root: Some("AffinityGroups"),
 };
+
 /// `GetAffinityGroupProperties`: `GET /{subscriptionId}/affinitygroups/{affinityGroupName}`
 pub static GET_AFFINITY_GROUP_PROPERTIES: OperationSpec = OperationSpec {
     name: "GetAffinityGroupProperties",
@@ -37,6 +40,7 @@ pub static GET_AFFINITY_GROUP_PROPERTIES: OperationSpec = OperationSpec {
     request_root: None,
     response_root: Some("AffinityGroup"),
 };
+
 /// `CreateAffinityGroup`: `POST /{subscriptionId}/affinitygroups`
 pub static CREATE_AFFINITY_GROUP: OperationSpec = OperationSpec {
     name: "CreateAffinityGroup",
@@ -48,6 +52,7 @@ pub static CREATE_AFFINITY_GROUP: OperationSpec = OperationSpec {
     request_root: Some("CreateAffinityGroup"),
     response_root: None,
 };
+
 /// `UpdateAffinityGroup`: `PUT /{subscriptionId}/affinitygroups/{affinityGroupName}`
 pub static UPDATE_AFFINITY_GROUP: OperationSpec = OperationSpec {
     name: "UpdateAffinityGroup",
@@ -59,6 +64,7 @@ pub static UPDATE_AFFINITY_GROUP: OperationSpec = OperationSpec {
     request_root: Some("UpdateAffinityGroup"),
     response_root: None,
 };
+
 /// `DeleteAffinityGroup`: `DELETE /{subscriptionId}/affinitygroups/{affinityGroupName}`
 pub static DELETE_AFFINITY_GROUP: OperationSpec = OperationSpec {
     name: "DeleteAffinityGroup",
@@ -70,6 +76,7 @@ pub static DELETE_AFFINITY_GROUP: OperationSpec = OperationSpec {
     request_root: None,
     response_root: None,
 };
+
 impl crate::Client {
     /// Lists the affinity groups of the subscription.
     ///
@@ -81,6 +88,7 @@ impl crate::Client {
         req.path.push_str("/affinitygroups");
         self.core.call(&req).await
     }
+
     /// Returns the properties of an affinity group, with the cloud services and storage accounts in it.
     ///
     /// `GET /{subscriptionId}/affinitygroups/{affinityGroupName}` (x-ms-version 2014-10-01).
@@ -95,6 +103,7 @@ impl crate::Client {
         path::push_segment(&mut req.path, "affinityGroupName", affinity_group_name)?;
         self.core.call(&req).await
     }
+
     /// Creates a new affinity group for the subscription.
     ///
     /// `POST /{subscriptionId}/affinitygroups` (x-ms-version 2014-10-01).
@@ -110,6 +119,7 @@ impl crate::Client {
         req.body = Some(xml::to_document("CreateAffinityGroup", body));
         self.core.call_empty(&req).await
     }
+
     /// Updates the label and/or the description of an affinity group.
     ///
     /// `PUT /{subscriptionId}/affinitygroups/{affinityGroupName}` (x-ms-version 2014-10-01).
@@ -127,6 +137,7 @@ impl crate::Client {
         req.body = Some(xml::to_document("UpdateAffinityGroup", body));
         self.core.call_empty(&req).await
     }
+
     /// Deletes an affinity group (it must not contain cloud services or storage accounts).
     ///
     /// `DELETE /{subscriptionId}/affinitygroups/{affinityGroupName}` (x-ms-version 2014-10-01).
@@ -142,12 +153,14 @@ impl crate::Client {
         self.core.call_empty(&req).await
     }
 }
+
 /// The affinity groups of a subscription.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AffinityGroups {
     /// `<AffinityGroup>`
     pub affinity_group: Vec<AffinityGroup>,
 }
+
 impl FromXml for AffinityGroups {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_affinity_group = Vec::new();
@@ -159,11 +172,13 @@ impl FromXml for AffinityGroups {
                 }
             }
         }
+
         Ok(Self {
             affinity_group: f_affinity_group,
         })
     }
 }
+
 impl ToXml for AffinityGroups {
     fn write_children(&self, w: &mut XmlWriter) {
         for v in &self.affinity_group {
@@ -171,11 +186,13 @@ impl ToXml for AffinityGroups {
         }
     }
 }
+
 impl Validate for AffinityGroups {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// An affinity group.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AffinityGroup {
@@ -212,6 +229,7 @@ pub struct AffinityGroup {
     /// Element `<ComputeCapabilities>`.
     pub compute_capabilities: Option<ComputeCapabilities>,
 }
+
 impl FromXml for AffinityGroup {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_name = None;
@@ -233,18 +251,22 @@ impl FromXml for AffinityGroup {
                     b"HostedServices" => {
                         r.elem_list(&c, b"HostedService", &mut f_hosted_services)?
                     }
+
                     b"StorageServices" => {
                         r.elem_list(&c, b"StorageService", &mut f_storage_services)?
                     }
+
                     b"Capabilities" => {
                         r.text_list(&c, b"Capability", &mut f_capabilities)?
                     }
+
                     b"CreatedTime" => f_created_time = r.text_opt(&c)?,
                     b"ComputeCapabilities" => f_compute_capabilities = r.elem(&c)?,
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             name: required(f_name, "Name")?,
             label: required(f_label, "Label")?,
@@ -258,6 +280,7 @@ impl FromXml for AffinityGroup {
         })
     }
 }
+
 impl ToXml for AffinityGroup {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text("Name", &self.name);
@@ -271,11 +294,13 @@ impl ToXml for AffinityGroup {
         w.elem_opt("ComputeCapabilities", &self.compute_capabilities);
     }
 }
+
 impl Validate for AffinityGroup {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// Body of Create Affinity Group.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateAffinityGroup {
@@ -296,6 +321,7 @@ pub struct CreateAffinityGroup {
     /// Element `<Location>`.
     pub location: String,
 }
+
 impl FromXml for CreateAffinityGroup {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_name = None;
@@ -313,6 +339,7 @@ impl FromXml for CreateAffinityGroup {
                 }
             }
         }
+
         Ok(Self {
             name: required(f_name, "Name")?,
             label: required(f_label, "Label")?,
@@ -321,6 +348,7 @@ impl FromXml for CreateAffinityGroup {
         })
     }
 }
+
 impl ToXml for CreateAffinityGroup {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text("Name", &self.name);
@@ -329,18 +357,22 @@ impl ToXml for CreateAffinityGroup {
         w.text("Location", &self.location);
     }
 }
+
 impl Validate for CreateAffinityGroup {
     fn validate(&self) -> Result<(), ValidationError> {
         {
             let v = &self.label;
             check::max_len("Label", v, 100usize)?;
         }
+
         if let Some(v) = &self.description {
             check::max_len("Description", v, 1024usize)?;
         }
+
         Ok(())
     }
 }
+
 /// Body of Update Affinity Group.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateAffinityGroup {
@@ -353,6 +385,7 @@ pub struct UpdateAffinityGroup {
     /// Element `<Description>`.
     pub description: Option<String>,
 }
+
 impl FromXml for UpdateAffinityGroup {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_label = None;
@@ -366,27 +399,32 @@ impl FromXml for UpdateAffinityGroup {
                 }
             }
         }
+
         Ok(Self {
             label: required(f_label, "Label")?,
             description: f_description,
         })
     }
 }
+
 impl ToXml for UpdateAffinityGroup {
     fn write_children(&self, w: &mut XmlWriter) {
         w.label("Label", &self.label);
         w.text_opt("Description", &self.description);
     }
 }
+
 impl Validate for UpdateAffinityGroup {
     fn validate(&self) -> Result<(), ValidationError> {
         {
             let v = &self.label;
             check::max_len("Label", v, 100usize)?;
         }
+
         if let Some(v) = &self.description {
             check::max_len("Description", v, 1024usize)?;
         }
+
         Ok(())
     }
 }

@@ -7,10 +7,12 @@ use asm_runtime::error::check;
 use asm_runtime::xml::{
     self, required, Child, FromXml, ToXml, XmlReader, XmlText, XmlWriter,
 };
+
 use asm_runtime::{
     paging, path, AsyncOperation, DateTime, DecodeError, Error, OperationSpec, Request,
     ValidationError,
 };
+
 use asm_runtime::Validate;
 use asm_runtime::xml::Redacted;
 use futures_core::Stream;
@@ -26,6 +28,7 @@ pub static LIST_HOSTED_SERVICES: OperationSpec = OperationSpec {
     request_root: None,
     response_root: Some("HostedServices"),
 };
+
 /// `GetHostedServiceProperties`: `GET /{subscriptionId}/services/hostedservices/{serviceName}`
 pub static GET_HOSTED_SERVICE_PROPERTIES: OperationSpec = OperationSpec {
     name: "GetHostedServiceProperties",
@@ -37,6 +40,7 @@ pub static GET_HOSTED_SERVICE_PROPERTIES: OperationSpec = OperationSpec {
     request_root: None,
     response_root: Some("HostedService"),
 };
+
 /// `CreateHostedService`: `POST /{subscriptionId}/services/hostedservices`
 pub static CREATE_HOSTED_SERVICE: OperationSpec = OperationSpec {
     name: "CreateHostedService",
@@ -48,6 +52,7 @@ pub static CREATE_HOSTED_SERVICE: OperationSpec = OperationSpec {
     request_root: Some("CreateHostedService"),
     response_root: None,
 };
+
 /// `UpdateHostedService`: `PUT /{subscriptionId}/services/hostedservices/{serviceName}`
 pub static UPDATE_HOSTED_SERVICE: OperationSpec = OperationSpec {
     name: "UpdateHostedService",
@@ -59,6 +64,7 @@ pub static UPDATE_HOSTED_SERVICE: OperationSpec = OperationSpec {
     request_root: Some("UpdateHostedService"),
     response_root: None,
 };
+
 /// `DeleteHostedService`: `DELETE /{subscriptionId}/services/hostedservices/{serviceName}`
 pub static DELETE_HOSTED_SERVICE: OperationSpec = OperationSpec {
     name: "DeleteHostedService",
@@ -70,6 +76,7 @@ pub static DELETE_HOSTED_SERVICE: OperationSpec = OperationSpec {
     request_root: None,
     response_root: None,
 };
+
 /// `DeleteHostedServiceAndContents`: `DELETE /{subscriptionId}/services/hostedservices/{serviceName}`
 pub static DELETE_HOSTED_SERVICE_AND_CONTENTS: OperationSpec = OperationSpec {
     name: "DeleteHostedServiceAndContents",
@@ -81,6 +88,7 @@ pub static DELETE_HOSTED_SERVICE_AND_CONTENTS: OperationSpec = OperationSpec {
     request_root: None,
     response_root: None,
 };
+
 /// `CheckHostedServiceNameAvailability`: `GET /{subscriptionId}/services/hostedservices/operations/isavailable/{serviceName}`
 pub static CHECK_HOSTED_SERVICE_NAME_AVAILABILITY: OperationSpec = OperationSpec {
     name: "CheckHostedServiceNameAvailability",
@@ -92,6 +100,7 @@ pub static CHECK_HOSTED_SERVICE_NAME_AVAILABILITY: OperationSpec = OperationSpec
     request_root: None,
     response_root: Some("AvailabilityResponse"),
 };
+
 /// Optional parameters of [`Client::get_hosted_service_properties`](crate::Client::get_hosted_service_properties).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetHostedServicePropertiesOptions {
@@ -99,6 +108,7 @@ pub struct GetHostedServicePropertiesOptions {
     /// Query parameter `embed-detail`.
     pub embed_detail: Option<bool>,
 }
+
 impl crate::Client {
     /// Lists the cloud services of the subscription.
     ///
@@ -110,6 +120,7 @@ impl crate::Client {
         req.path.push_str("/services/hostedservices");
         self.core.call(&req).await
     }
+
     /// Returns the properties of a cloud service and, with embed-detail=true, of all its deployments.
     ///
     /// `GET /{subscriptionId}/services/hostedservices/{serviceName}` (x-ms-version 2014-10-01).
@@ -126,8 +137,10 @@ impl crate::Client {
         if let Some(v) = &options.embed_detail {
             req.query.push(("embed-detail", XmlText::to_text(v).into_owned()));
         }
+
         self.core.call(&req).await
     }
+
     /// Creates a new cloud service.
     ///
     /// `POST /{subscriptionId}/services/hostedservices` (x-ms-version 2014-10-01).
@@ -143,6 +156,7 @@ impl crate::Client {
         req.body = Some(xml::to_document("CreateHostedService", body));
         self.core.call_empty(&req).await
     }
+
     /// Updates the label, description, extended properties or reverse DNS FQDN of a cloud service.
     ///
     /// `PUT /{subscriptionId}/services/hostedservices/{serviceName}` (x-ms-version 2014-10-01).
@@ -160,6 +174,7 @@ impl crate::Client {
         req.body = Some(xml::to_document("UpdateHostedService", body));
         self.core.call_empty(&req).await
     }
+
     /// Deletes a cloud service (it must have no deployments).
     ///
     /// `DELETE /{subscriptionId}/services/hostedservices/{serviceName}` (x-ms-version 2014-10-01).
@@ -171,6 +186,7 @@ impl crate::Client {
         path::push_segment(&mut req.path, "serviceName", service_name)?;
         self.core.call_empty(&req).await
     }
+
     /// Deletes a cloud service with its deployments, OS and data disks and their source blobs.
     ///
     /// `DELETE /{subscriptionId}/services/hostedservices/{serviceName}` (x-ms-version 2014-10-01); asynchronous: returns a handle to wait on.
@@ -186,6 +202,7 @@ impl crate::Client {
         req.query.push(("comp", "media".to_owned()));
         self.core.call_async(&req).await
     }
+
     /// Checks whether a cloud service name is available.
     ///
     /// `GET /{subscriptionId}/services/hostedservices/operations/isavailable/{serviceName}` (x-ms-version 2014-10-01).
@@ -201,6 +218,7 @@ impl crate::Client {
         self.core.call(&req).await
     }
 }
+
 /// A name/value pair attached to a cloud service, deployment, storage account.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExtendedProperty {
@@ -211,6 +229,7 @@ pub struct ExtendedProperty {
     /// Element `<Value>`.
     pub value: Option<String>,
 }
+
 impl FromXml for ExtendedProperty {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_name = None;
@@ -224,23 +243,27 @@ impl FromXml for ExtendedProperty {
                 }
             }
         }
+
         Ok(Self {
             name: required(f_name, "Name")?,
             value: f_value,
         })
     }
 }
+
 impl ToXml for ExtendedProperty {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text("Name", &self.name);
         w.text_opt("Value", &self.value);
     }
 }
+
 impl Validate for ExtendedProperty {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// Result of a name availability check.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AvailabilityResponse {
@@ -253,6 +276,7 @@ pub struct AvailabilityResponse {
     /// Element `<Reason>`.
     pub reason: Option<String>,
 }
+
 impl FromXml for AvailabilityResponse {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_result = None;
@@ -266,29 +290,34 @@ impl FromXml for AvailabilityResponse {
                 }
             }
         }
+
         Ok(Self {
             result: required(f_result, "Result")?,
             reason: f_reason,
         })
     }
 }
+
 impl ToXml for AvailabilityResponse {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text("Result", &self.result);
         w.text_opt("Reason", &self.reason);
     }
 }
+
 impl Validate for AvailabilityResponse {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// The cloud services of a subscription.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HostedServices {
     /// `<HostedService>`
     pub hosted_service: Vec<HostedService>,
 }
+
 impl FromXml for HostedServices {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_hosted_service = Vec::new();
@@ -300,11 +329,13 @@ impl FromXml for HostedServices {
                 }
             }
         }
+
         Ok(Self {
             hosted_service: f_hosted_service,
         })
     }
 }
+
 impl ToXml for HostedServices {
     fn write_children(&self, w: &mut XmlWriter) {
         for v in &self.hosted_service {
@@ -312,11 +343,13 @@ impl ToXml for HostedServices {
         }
     }
 }
+
 impl Validate for HostedServices {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// A cloud service.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HostedService {
@@ -343,6 +376,7 @@ pub struct HostedService {
     /// Element `<ComputeCapabilities>`.
     pub compute_capabilities: Option<ComputeCapabilities>,
 }
+
 impl FromXml for HostedService {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_url = None;
@@ -359,15 +393,18 @@ impl FromXml for HostedService {
                     b"HostedServiceProperties" => {
                         f_hosted_service_properties = r.elem(&c)?;
                     }
+
                     b"Deployments" => r.elem_list(&c, b"Deployment", &mut f_deployments)?,
                     b"DefaultWinRmCertificateThumbprint" => {
                         f_default_win_rm_certificate_thumbprint = r.text_opt(&c)?;
                     }
+
                     b"ComputeCapabilities" => f_compute_capabilities = r.elem(&c)?,
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             url: required(f_url, "Url")?,
             service_name: required(f_service_name, "ServiceName")?,
@@ -378,6 +415,7 @@ impl FromXml for HostedService {
         })
     }
 }
+
 impl ToXml for HostedService {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text("Url", &self.url);
@@ -391,11 +429,13 @@ impl ToXml for HostedService {
         w.elem_opt("ComputeCapabilities", &self.compute_capabilities);
     }
 }
+
 impl Validate for HostedService {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// Properties of a cloud service.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HostedServiceProperties {
@@ -430,6 +470,7 @@ pub struct HostedServiceProperties {
     /// Element `<GuestAgentType>`.
     pub guest_agent_type: Option<String>,
 }
+
 impl FromXml for HostedServiceProperties {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_description = None;
@@ -455,12 +496,14 @@ impl FromXml for HostedServiceProperties {
                     b"ExtendedProperties" => {
                         r.elem_list(&c, b"ExtendedProperty", &mut f_extended_properties)?
                     }
+
                     b"ReverseDnsFqdn" => f_reverse_dns_fqdn = r.text_opt(&c)?,
                     b"GuestAgentType" => f_guest_agent_type = r.text_opt(&c)?,
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             description: f_description,
             affinity_group: f_affinity_group,
@@ -475,6 +518,7 @@ impl FromXml for HostedServiceProperties {
         })
     }
 }
+
 impl ToXml for HostedServiceProperties {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("Description", &self.description);
@@ -494,11 +538,13 @@ impl ToXml for HostedServiceProperties {
         w.text_opt("GuestAgentType", &self.guest_agent_type);
     }
 }
+
 impl Validate for HostedServiceProperties {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// Body of Create Cloud Service.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateHostedService {
@@ -529,6 +575,7 @@ pub struct CreateHostedService {
     /// Element `<ReverseDnsFqdn>`.
     pub reverse_dns_fqdn: Option<String>,
 }
+
 impl FromXml for CreateHostedService {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_service_name = None;
@@ -549,11 +596,13 @@ impl FromXml for CreateHostedService {
                     b"ExtendedProperties" => {
                         r.elem_list(&c, b"ExtendedProperty", &mut f_extended_properties)?
                     }
+
                     b"ReverseDnsFqdn" => f_reverse_dns_fqdn = r.text_opt(&c)?,
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             service_name: required(f_service_name, "ServiceName")?,
             label: required(f_label, "Label")?,
@@ -565,6 +614,7 @@ impl FromXml for CreateHostedService {
         })
     }
 }
+
 impl ToXml for CreateHostedService {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text("ServiceName", &self.service_name);
@@ -581,22 +631,27 @@ impl ToXml for CreateHostedService {
         w.text_opt("ReverseDnsFqdn", &self.reverse_dns_fqdn);
     }
 }
+
 impl Validate for CreateHostedService {
     fn validate(&self) -> Result<(), ValidationError> {
         {
             let v = &self.service_name;
             check::max_len("ServiceName", v, 63usize)?;
         }
+
         {
             let v = &self.label;
             check::max_len("Label", v, 100usize)?;
         }
+
         if let Some(v) = &self.description {
             check::max_len("Description", v, 1024usize)?;
         }
+
         Ok(())
     }
 }
+
 /// Body of Update Cloud Service (give at least Label or Description).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateHostedService {
@@ -613,6 +668,7 @@ pub struct UpdateHostedService {
     /// `<ReverseDnsFqdn>`
     pub reverse_dns_fqdn: Option<String>,
 }
+
 impl FromXml for UpdateHostedService {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_label = None;
@@ -627,11 +683,13 @@ impl FromXml for UpdateHostedService {
                     b"ExtendedProperties" => {
                         r.elem_list(&c, b"ExtendedProperty", &mut f_extended_properties)?
                     }
+
                     b"ReverseDnsFqdn" => f_reverse_dns_fqdn = r.text_opt(&c)?,
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             label: f_label,
             description: f_description,
@@ -640,6 +698,7 @@ impl FromXml for UpdateHostedService {
         })
     }
 }
+
 impl ToXml for UpdateHostedService {
     fn write_children(&self, w: &mut XmlWriter) {
         w.label_opt("Label", &self.label);
@@ -653,17 +712,21 @@ impl ToXml for UpdateHostedService {
         w.text_opt("ReverseDnsFqdn", &self.reverse_dns_fqdn);
     }
 }
+
 impl Validate for UpdateHostedService {
     fn validate(&self) -> Result<(), ValidationError> {
         if let Some(v) = &self.label {
             check::max_len("Label", v, 100usize)?;
         }
+
         if let Some(v) = &self.description {
             check::max_len("Description", v, 1024usize)?;
         }
+
         Ok(())
     }
 }
+
 /// A deployment of a cloud service (web/worker roles or virtual machines).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Deployment {
@@ -752,6 +815,7 @@ pub struct Deployment {
     /// Element `<VirtualNetworkId>`.
     pub virtual_network_id: Option<String>,
 }
+
 impl FromXml for Deployment {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_name = None;
@@ -793,6 +857,7 @@ impl FromXml for Deployment {
                     b"RoleInstanceList" => {
                         r.elem_list(&c, b"RoleInstance", &mut f_role_instance_list)?
                     }
+
                     b"UpgradeStatus" => f_upgrade_status = r.elem(&c)?,
                     b"UpgradeDomainCount" => f_upgrade_domain_count = r.text_opt(&c)?,
                     b"RoleList" => r.elem_list(&c, b"Role", &mut f_role_list)?,
@@ -805,6 +870,7 @@ impl FromXml for Deployment {
                     b"ExtendedProperties" => {
                         r.elem_list(&c, b"ExtendedProperty", &mut f_extended_properties)?
                     }
+
                     b"Dns" => f_dns = r.elem(&c)?,
                     b"PersistentVMDowntime" => f_persistent_vm_downtime = r.elem(&c)?,
                     b"ExtensionConfiguration" => f_extension_configuration = r.elem(&c)?,
@@ -814,11 +880,13 @@ impl FromXml for Deployment {
                     b"LoadBalancers" => {
                         r.elem_list(&c, b"LoadBalancer", &mut f_load_balancers)?
                     }
+
                     b"VirtualNetworkId" => f_virtual_network_id = r.text_opt(&c)?,
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             name: required(f_name, "Name")?,
             deployment_slot: required(f_deployment_slot, "DeploymentSlot")?,
@@ -849,6 +917,7 @@ impl FromXml for Deployment {
         })
     }
 }
+
 impl ToXml for Deployment {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text("Name", &self.name);
@@ -884,11 +953,13 @@ impl ToXml for Deployment {
         w.text_opt("VirtualNetworkId", &self.virtual_network_id);
     }
 }
+
 impl Validate for Deployment {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// An upgrade in progress on a deployment.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpgradeStatus {
@@ -901,6 +972,7 @@ pub struct UpgradeStatus {
     /// Element `<CurrentUpgradeDomain>`.
     pub current_upgrade_domain: Option<i32>,
 }
+
 impl FromXml for UpgradeStatus {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_upgrade_type = None;
@@ -913,11 +985,13 @@ impl FromXml for UpgradeStatus {
                     b"CurrentUpgradeDomainState" => {
                         f_current_upgrade_domain_state = r.text_opt(&c)?;
                     }
+
                     b"CurrentUpgradeDomain" => f_current_upgrade_domain = r.text_opt(&c)?,
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             upgrade_type: f_upgrade_type,
             current_upgrade_domain_state: f_current_upgrade_domain_state,
@@ -925,6 +999,7 @@ impl FromXml for UpgradeStatus {
         })
     }
 }
+
 impl ToXml for UpgradeStatus {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("UpgradeType", &self.upgrade_type);
@@ -932,17 +1007,20 @@ impl ToXml for UpgradeStatus {
         w.text_opt("CurrentUpgradeDomain", &self.current_upgrade_domain);
     }
 }
+
 impl Validate for UpgradeStatus {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// Custom DNS settings of a deployment.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DnsSettings {
     /// `<DnsServers>`
     pub dns_servers: Vec<DnsServer>,
 }
+
 impl FromXml for DnsSettings {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_dns_servers = Vec::new();
@@ -954,19 +1032,23 @@ impl FromXml for DnsSettings {
                 }
             }
         }
+
         Ok(Self { dns_servers: f_dns_servers })
     }
 }
+
 impl ToXml for DnsSettings {
     fn write_children(&self, w: &mut XmlWriter) {
         w.elem_list("DnsServers", "DnsServer", &self.dns_servers, false);
     }
 }
+
 impl Validate for DnsSettings {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// A DNS server.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DnsServer {
@@ -977,6 +1059,7 @@ pub struct DnsServer {
     /// Element `<Address>`.
     pub address: Option<String>,
 }
+
 impl FromXml for DnsServer {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_name = None;
@@ -990,23 +1073,27 @@ impl FromXml for DnsServer {
                 }
             }
         }
+
         Ok(Self {
             name: required(f_name, "Name")?,
             address: f_address,
         })
     }
 }
+
 impl ToXml for DnsServer {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text("Name", &self.name);
         w.text_opt("Address", &self.address);
     }
 }
+
 impl Validate for DnsServer {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// When the virtual machines of a deployment are scheduled to be down for maintenance.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PersistentVMDowntime {
@@ -1019,6 +1106,7 @@ pub struct PersistentVMDowntime {
     /// Element `<Status>`.
     pub status: Option<String>,
 }
+
 impl FromXml for PersistentVMDowntime {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_start_time = None;
@@ -1034,6 +1122,7 @@ impl FromXml for PersistentVMDowntime {
                 }
             }
         }
+
         Ok(Self {
             start_time: f_start_time,
             end_time: f_end_time,
@@ -1041,6 +1130,7 @@ impl FromXml for PersistentVMDowntime {
         })
     }
 }
+
 impl ToXml for PersistentVMDowntime {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("StartTime", &self.start_time);
@@ -1048,11 +1138,13 @@ impl ToXml for PersistentVMDowntime {
         w.text_opt("Status", &self.status);
     }
 }
+
 impl Validate for PersistentVMDowntime {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// Extensions enabled on the roles of a deployment.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExtensionConfiguration {
@@ -1065,6 +1157,7 @@ pub struct ExtensionConfiguration {
     /// Element `<NamedRoles>`.
     pub named_roles: Vec<NamedRoleExtensions>,
 }
+
 impl FromXml for ExtensionConfiguration {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_all_roles = Vec::new();
@@ -1078,23 +1171,27 @@ impl FromXml for ExtensionConfiguration {
                 }
             }
         }
+
         Ok(Self {
             all_roles: f_all_roles,
             named_roles: f_named_roles,
         })
     }
 }
+
 impl ToXml for ExtensionConfiguration {
     fn write_children(&self, w: &mut XmlWriter) {
         w.elem_list("AllRoles", "Extension", &self.all_roles, false);
         w.elem_list("NamedRoles", "Role", &self.named_roles, false);
     }
 }
+
 impl Validate for ExtensionConfiguration {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// An extension enabled on a deployment.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeploymentExtension {
@@ -1107,6 +1204,7 @@ pub struct DeploymentExtension {
     /// Element `<State>`.
     pub state: Option<String>,
 }
+
 impl FromXml for DeploymentExtension {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_id = None;
@@ -1120,23 +1218,27 @@ impl FromXml for DeploymentExtension {
                 }
             }
         }
+
         Ok(Self {
             id: required(f_id, "Id")?,
             state: f_state,
         })
     }
 }
+
 impl ToXml for DeploymentExtension {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text("Id", &self.id);
         w.text_opt("State", &self.state);
     }
 }
+
 impl Validate for DeploymentExtension {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// The extensions of one role.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NamedRoleExtensions {
@@ -1145,6 +1247,7 @@ pub struct NamedRoleExtensions {
     /// `<Extensions>`
     pub extensions: Vec<DeploymentExtension>,
 }
+
 impl FromXml for NamedRoleExtensions {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_role_name = None;
@@ -1158,23 +1261,27 @@ impl FromXml for NamedRoleExtensions {
                 }
             }
         }
+
         Ok(Self {
             role_name: required(f_role_name, "RoleName")?,
             extensions: f_extensions,
         })
     }
 }
+
 impl ToXml for NamedRoleExtensions {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text("RoleName", &self.role_name);
         w.elem_list("Extensions", "Extension", &self.extensions, false);
     }
 }
+
 impl Validate for NamedRoleExtensions {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// A virtual IP address of a deployment.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VirtualIP {
@@ -1193,6 +1300,7 @@ pub struct VirtualIP {
     /// `<Type>`
     pub type_: Option<String>,
 }
+
 impl FromXml for VirtualIP {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_address = None;
@@ -1214,6 +1322,7 @@ impl FromXml for VirtualIP {
                 }
             }
         }
+
         Ok(Self {
             address: f_address,
             is_dns_programmed: f_is_dns_programmed,
@@ -1224,6 +1333,7 @@ impl FromXml for VirtualIP {
         })
     }
 }
+
 impl ToXml for VirtualIP {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("Address", &self.address);
@@ -1234,11 +1344,13 @@ impl ToXml for VirtualIP {
         w.text_opt("Type", &self.type_);
     }
 }
+
 impl Validate for VirtualIP {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// An internal load balancer of a deployment.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LoadBalancer {
@@ -1247,6 +1359,7 @@ pub struct LoadBalancer {
     /// `<FrontendIpConfiguration>`
     pub frontend_ip_configuration: Option<FrontendIpConfiguration>,
 }
+
 impl FromXml for LoadBalancer {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_name = None;
@@ -1258,27 +1371,32 @@ impl FromXml for LoadBalancer {
                     b"FrontendIpConfiguration" => {
                         f_frontend_ip_configuration = r.elem(&c)?;
                     }
+
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             name: required(f_name, "Name")?,
             frontend_ip_configuration: f_frontend_ip_configuration,
         })
     }
 }
+
 impl ToXml for LoadBalancer {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text("Name", &self.name);
         w.elem_opt("FrontendIpConfiguration", &self.frontend_ip_configuration);
     }
 }
+
 impl Validate for LoadBalancer {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// The front end of an internal load balancer.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FrontendIpConfiguration {
@@ -1291,6 +1409,7 @@ pub struct FrontendIpConfiguration {
     /// `<StaticVirtualNetworkIPAddress>`
     pub static_virtual_network_ip_address: Option<String>,
 }
+
 impl FromXml for FrontendIpConfiguration {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_type_ = None;
@@ -1304,10 +1423,12 @@ impl FromXml for FrontendIpConfiguration {
                     b"StaticVirtualNetworkIPAddress" => {
                         f_static_virtual_network_ip_address = r.text_opt(&c)?;
                     }
+
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             type_: f_type_,
             subnet_name: f_subnet_name,
@@ -1315,6 +1436,7 @@ impl FromXml for FrontendIpConfiguration {
         })
     }
 }
+
 impl ToXml for FrontendIpConfiguration {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("Type", &self.type_);
@@ -1325,11 +1447,13 @@ impl ToXml for FrontendIpConfiguration {
         );
     }
 }
+
 impl Validate for FrontendIpConfiguration {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// A running instance of a role.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RoleInstance {
@@ -1382,6 +1506,7 @@ pub struct RoleInstance {
     /// `<MaintenanceStatus>`
     pub maintenance_status: Option<MaintenanceStatus>,
 }
+
 impl FromXml for RoleInstance {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_role_name = None;
@@ -1411,6 +1536,7 @@ impl FromXml for RoleInstance {
                     b"InstanceUpgradeDomain" => {
                         f_instance_upgrade_domain = r.text_opt(&c)?;
                     }
+
                     b"InstanceFaultDomain" => f_instance_fault_domain = r.text_opt(&c)?,
                     b"InstanceSize" => f_instance_size = r.text_opt(&c)?,
                     b"InstanceStateDetails" => f_instance_state_details = r.text_opt(&c)?,
@@ -1419,11 +1545,13 @@ impl FromXml for RoleInstance {
                     b"InstanceEndpoints" => {
                         r.elem_list(&c, b"InstanceEndpoint", &mut f_instance_endpoints)?
                     }
+
                     b"PowerState" => f_power_state = r.text_opt(&c)?,
                     b"HostName" => f_host_name = r.text_opt(&c)?,
                     b"RemoteAccessCertificateThumbprint" => {
                         f_remote_access_certificate_thumbprint = r.text_opt(&c)?;
                     }
+
                     b"GuestAgentStatus" => f_guest_agent_status = r.elem(&c)?,
                     b"ResourceExtensionStatusList" => {
                         r.elem_list(
@@ -1432,15 +1560,18 @@ impl FromXml for RoleInstance {
                             &mut f_resource_extension_status_list,
                         )?
                     }
+
                     b"PublicIPs" => r.elem_list(&c, b"PublicIP", &mut f_public_ips)?,
                     b"NetworkInterfaces" => {
                         r.elem_list(&c, b"NetworkInterface", &mut f_network_interfaces)?
                     }
+
                     b"MaintenanceStatus" => f_maintenance_status = r.elem(&c)?,
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             role_name: required(f_role_name, "RoleName")?,
             instance_name: required(f_instance_name, "InstanceName")?,
@@ -1463,6 +1594,7 @@ impl FromXml for RoleInstance {
         })
     }
 }
+
 impl ToXml for RoleInstance {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text("RoleName", &self.role_name);
@@ -1503,11 +1635,13 @@ impl ToXml for RoleInstance {
         w.elem_opt("MaintenanceStatus", &self.maintenance_status);
     }
 }
+
 impl Validate for RoleInstance {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// An endpoint of a role instance.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InstanceEndpoint {
@@ -1528,6 +1662,7 @@ pub struct InstanceEndpoint {
     /// `<IdleTimeoutInMinutes>`
     pub idle_timeout_in_minutes: Option<i32>,
 }
+
 impl FromXml for InstanceEndpoint {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_name = None;
@@ -1547,10 +1682,12 @@ impl FromXml for InstanceEndpoint {
                     b"IdleTimeoutInMinutes" => {
                         f_idle_timeout_in_minutes = r.text_opt(&c)?;
                     }
+
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             name: required(f_name, "Name")?,
             vip: f_vip,
@@ -1561,6 +1698,7 @@ impl FromXml for InstanceEndpoint {
         })
     }
 }
+
 impl ToXml for InstanceEndpoint {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text("Name", &self.name);
@@ -1571,11 +1709,13 @@ impl ToXml for InstanceEndpoint {
         w.text_opt("IdleTimeoutInMinutes", &self.idle_timeout_in_minutes);
     }
 }
+
 impl Validate for InstanceEndpoint {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// Status reported by the guest agent of a virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GuestAgentStatus {
@@ -1596,6 +1736,7 @@ pub struct GuestAgentStatus {
     /// `<FormattedMessage>`
     pub formatted_message: Option<GuestAgentFormattedMessage>,
 }
+
 impl FromXml for GuestAgentStatus {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_protocol_version = None;
@@ -1619,6 +1760,7 @@ impl FromXml for GuestAgentStatus {
                 }
             }
         }
+
         Ok(Self {
             protocol_version: f_protocol_version,
             timestamp: f_timestamp,
@@ -1630,6 +1772,7 @@ impl FromXml for GuestAgentStatus {
         })
     }
 }
+
 impl ToXml for GuestAgentStatus {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("ProtocolVersion", &self.protocol_version);
@@ -1641,11 +1784,13 @@ impl ToXml for GuestAgentStatus {
         w.elem_opt("FormattedMessage", &self.formatted_message);
     }
 }
+
 impl Validate for GuestAgentStatus {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// A localizable status message.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GuestAgentMessage {
@@ -1654,6 +1799,7 @@ pub struct GuestAgentMessage {
     /// `<ParamList>`
     pub param_list: Vec<String>,
 }
+
 impl FromXml for GuestAgentMessage {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_message_resource_id = None;
@@ -1667,23 +1813,27 @@ impl FromXml for GuestAgentMessage {
                 }
             }
         }
+
         Ok(Self {
             message_resource_id: f_message_resource_id,
             param_list: f_param_list,
         })
     }
 }
+
 impl ToXml for GuestAgentMessage {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("MessageResourceId", &self.message_resource_id);
         w.text_list("ParamList", "Param", &self.param_list, false);
     }
 }
+
 impl Validate for GuestAgentMessage {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// A formatted status message.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GuestAgentFormattedMessage {
@@ -1692,6 +1842,7 @@ pub struct GuestAgentFormattedMessage {
     /// `<Message>`
     pub message: Option<String>,
 }
+
 impl FromXml for GuestAgentFormattedMessage {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_language = None;
@@ -1705,23 +1856,27 @@ impl FromXml for GuestAgentFormattedMessage {
                 }
             }
         }
+
         Ok(Self {
             language: f_language,
             message: f_message,
         })
     }
 }
+
 impl ToXml for GuestAgentFormattedMessage {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("Language", &self.language);
         w.text_opt("Message", &self.message);
     }
 }
+
 impl Validate for GuestAgentFormattedMessage {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// Status of a resource extension on a role instance.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceExtensionStatus {
@@ -1742,6 +1897,7 @@ pub struct ResourceExtensionStatus {
     /// `<ExtensionSettingStatus>`
     pub extension_setting_status: Option<ExtensionSettingStatus>,
 }
+
 impl FromXml for ResourceExtensionStatus {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_handler_name = None;
@@ -1765,6 +1921,7 @@ impl FromXml for ResourceExtensionStatus {
                 }
             }
         }
+
         Ok(Self {
             handler_name: required(f_handler_name, "HandlerName")?,
             version: f_version,
@@ -1776,6 +1933,7 @@ impl FromXml for ResourceExtensionStatus {
         })
     }
 }
+
 impl ToXml for ResourceExtensionStatus {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text("HandlerName", &self.handler_name);
@@ -1787,11 +1945,13 @@ impl ToXml for ResourceExtensionStatus {
         w.elem_opt("ExtensionSettingStatus", &self.extension_setting_status);
     }
 }
+
 impl Validate for ResourceExtensionStatus {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// Status of the settings of a resource extension.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExtensionSettingStatus {
@@ -1816,6 +1976,7 @@ pub struct ExtensionSettingStatus {
     /// `<SubStatusList>`
     pub sub_status_list: Vec<SubStatus>,
 }
+
 impl FromXml for ExtensionSettingStatus {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_timestamp = None;
@@ -1834,6 +1995,7 @@ impl FromXml for ExtensionSettingStatus {
                     b"ConfigurationAppliedTime" => {
                         f_configuration_applied_time = r.text_opt(&c)?;
                     }
+
                     b"Name" => f_name = r.text_opt(&c)?,
                     b"Operation" => f_operation = r.text_opt(&c)?,
                     b"Status" => f_status = r.text_opt(&c)?,
@@ -1843,10 +2005,12 @@ impl FromXml for ExtensionSettingStatus {
                     b"SubStatusList" => {
                         r.elem_list(&c, b"SubStatus", &mut f_sub_status_list)?
                     }
+
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             timestamp: f_timestamp,
             configuration_applied_time: f_configuration_applied_time,
@@ -1860,6 +2024,7 @@ impl FromXml for ExtensionSettingStatus {
         })
     }
 }
+
 impl ToXml for ExtensionSettingStatus {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("Timestamp", &self.timestamp);
@@ -1873,11 +2038,13 @@ impl ToXml for ExtensionSettingStatus {
         w.elem_list("SubStatusList", "SubStatus", &self.sub_status_list, false);
     }
 }
+
 impl Validate for ExtensionSettingStatus {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// A sub-status of a resource extension.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SubStatus {
@@ -1892,6 +2059,7 @@ pub struct SubStatus {
     /// `<FormattedMessage>`
     pub formatted_message: Option<GuestAgentFormattedMessage>,
 }
+
 impl FromXml for SubStatus {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_name = None;
@@ -1911,6 +2079,7 @@ impl FromXml for SubStatus {
                 }
             }
         }
+
         Ok(Self {
             name: f_name,
             status: f_status,
@@ -1920,6 +2089,7 @@ impl FromXml for SubStatus {
         })
     }
 }
+
 impl ToXml for SubStatus {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("Name", &self.name);
@@ -1929,11 +2099,13 @@ impl ToXml for SubStatus {
         w.elem_opt("FormattedMessage", &self.formatted_message);
     }
 }
+
 impl Validate for SubStatus {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// A public IP address (instance-level; also requested in a network configuration set).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PublicIP {
@@ -1952,6 +2124,7 @@ pub struct PublicIP {
     /// Element `<Fqdns>`.
     pub fqdns: Vec<String>,
 }
+
 impl FromXml for PublicIP {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_name = None;
@@ -1967,12 +2140,14 @@ impl FromXml for PublicIP {
                     b"IdleTimeoutInMinutes" => {
                         f_idle_timeout_in_minutes = r.text_opt(&c)?;
                     }
+
                     b"DomainNameLabel" => f_domain_name_label = r.text_opt(&c)?,
                     b"Fqdns" => r.text_list(&c, b"Fqdn", &mut f_fqdns)?,
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             name: required(f_name, "Name")?,
             address: f_address,
@@ -1982,6 +2157,7 @@ impl FromXml for PublicIP {
         })
     }
 }
+
 impl ToXml for PublicIP {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text("Name", &self.name);
@@ -1991,11 +2167,13 @@ impl ToXml for PublicIP {
         w.text_list("Fqdns", "Fqdn", &self.fqdns, false);
     }
 }
+
 impl Validate for PublicIP {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// A network interface of a virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkInterface {
@@ -2012,6 +2190,7 @@ pub struct NetworkInterface {
     /// `<IPForwarding>`
     pub ip_forwarding: Option<String>,
 }
+
 impl FromXml for NetworkInterface {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_name = None;
@@ -2027,12 +2206,14 @@ impl FromXml for NetworkInterface {
                     b"IPConfigurations" => {
                         r.elem_list(&c, b"IPConfiguration", &mut f_ip_configurations)?
                     }
+
                     b"NetworkSecurityGroup" => f_network_security_group = r.text_opt(&c)?,
                     b"IPForwarding" => f_ip_forwarding = r.text_opt(&c)?,
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             name: required(f_name, "Name")?,
             mac_address: f_mac_address,
@@ -2042,6 +2223,7 @@ impl FromXml for NetworkInterface {
         })
     }
 }
+
 impl ToXml for NetworkInterface {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text("Name", &self.name);
@@ -2056,11 +2238,13 @@ impl ToXml for NetworkInterface {
         w.text_opt("IPForwarding", &self.ip_forwarding);
     }
 }
+
 impl Validate for NetworkInterface {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// An IP configuration of a network interface.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IPConfiguration {
@@ -2075,6 +2259,7 @@ pub struct IPConfiguration {
     /// Element `<StaticVirtualNetworkIPAddress>`.
     pub static_virtual_network_ip_address: Option<String>,
 }
+
 impl FromXml for IPConfiguration {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_subnet_name = None;
@@ -2088,10 +2273,12 @@ impl FromXml for IPConfiguration {
                     b"StaticVirtualNetworkIPAddress" => {
                         f_static_virtual_network_ip_address = r.text_opt(&c)?;
                     }
+
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             subnet_name: f_subnet_name,
             address: f_address,
@@ -2099,6 +2286,7 @@ impl FromXml for IPConfiguration {
         })
     }
 }
+
 impl ToXml for IPConfiguration {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("SubnetName", &self.subnet_name);
@@ -2109,11 +2297,13 @@ impl ToXml for IPConfiguration {
         );
     }
 }
+
 impl Validate for IPConfiguration {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// Maintenance status of a role instance.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MaintenanceStatus {
@@ -2134,6 +2324,7 @@ pub struct MaintenanceStatus {
     /// `<LastOperationMessage>`
     pub last_operation_message: Option<String>,
 }
+
 impl FromXml for MaintenanceStatus {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_is_customer_initiated_maintenance_allowed = None;
@@ -2150,29 +2341,37 @@ impl FromXml for MaintenanceStatus {
                     b"IsCustomerInitiatedMaintenanceAllowed" => {
                         f_is_customer_initiated_maintenance_allowed = r.text_opt(&c)?;
                     }
+
                     b"PreMaintenanceWindowStartTime" => {
                         f_pre_maintenance_window_start_time = r.text_opt(&c)?;
                     }
+
                     b"PreMaintenanceWindowEndTime" => {
                         f_pre_maintenance_window_end_time = r.text_opt(&c)?;
                     }
+
                     b"MaintenanceWindowStartTime" => {
                         f_maintenance_window_start_time = r.text_opt(&c)?;
                     }
+
                     b"MaintenanceWindowEndTime" => {
                         f_maintenance_window_end_time = r.text_opt(&c)?;
                     }
+
                     b"LastOperationResultCode" => {
                         f_last_operation_result_code = r.text_opt(&c)?;
                     }
+
                     b"LastOperationResultString" => {
                         f_last_operation_result_string = r.text_opt(&c)?;
                     }
+
                     b"LastOperationMessage" => f_last_operation_message = r.text_opt(&c)?,
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             is_customer_initiated_maintenance_allowed: f_is_customer_initiated_maintenance_allowed,
             pre_maintenance_window_start_time: f_pre_maintenance_window_start_time,
@@ -2185,6 +2384,7 @@ impl FromXml for MaintenanceStatus {
         })
     }
 }
+
 impl ToXml for MaintenanceStatus {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt(
@@ -2203,11 +2403,13 @@ impl ToXml for MaintenanceStatus {
         w.text_opt("LastOperationMessage", &self.last_operation_message);
     }
 }
+
 impl Validate for MaintenanceStatus {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// A role of a deployment (a web/worker role or a persistent VM role).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Role {
@@ -2254,6 +2456,7 @@ pub struct Role {
     /// `<MigrationState>`
     pub migration_state: Option<String>,
 }
+
 impl FromXml for Role {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_role_name = None;
@@ -2283,6 +2486,7 @@ impl FromXml for Role {
                     b"ConfigurationSets" => {
                         r.elem_list(&c, b"ConfigurationSet", &mut f_configuration_sets)?
                     }
+
                     b"ResourceExtensionReferences" => {
                         r.elem_list(
                             &c,
@@ -2290,6 +2494,7 @@ impl FromXml for Role {
                             &mut f_resource_extension_references,
                         )?
                     }
+
                     b"VMImageName" => f_vm_image_name = r.text_opt(&c)?,
                     b"MediaLocation" => f_media_location = r.text_opt(&c)?,
                     b"AvailabilitySetName" => f_availability_set_name = r.text_opt(&c)?,
@@ -2300,12 +2505,14 @@ impl FromXml for Role {
                             &mut f_data_virtual_hard_disks,
                         )?
                     }
+
                     b"Label" => f_label = r.text_opt(&c)?,
                     b"OSVirtualHardDisk" => f_os_virtual_hard_disk = r.elem(&c)?,
                     b"RoleSize" => f_role_size = r.text_opt(&c)?,
                     b"DefaultWinRmCertificateThumbprint" => {
                         f_default_win_rm_certificate_thumbprint = r.text_opt(&c)?;
                     }
+
                     b"ProvisionGuestAgent" => f_provision_guest_agent = r.text_opt(&c)?,
                     b"VMImageInput" => f_vm_image_input = r.elem(&c)?,
                     b"DebugSettings" => f_debug_settings = r.elem(&c)?,
@@ -2315,6 +2522,7 @@ impl FromXml for Role {
                 }
             }
         }
+
         Ok(Self {
             role_name: required(f_role_name, "RoleName")?,
             os_version: f_os_version,
@@ -2337,6 +2545,7 @@ impl FromXml for Role {
         })
     }
 }
+
 impl ToXml for Role {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text("RoleName", &self.role_name);
@@ -2377,11 +2586,13 @@ impl ToXml for Role {
         w.text_opt("MigrationState", &self.migration_state);
     }
 }
+
 impl Validate for Role {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// A configuration set of a role: network settings, or Windows / Linux provisioning settings.
 #[derive(Clone, Default, PartialEq)]
 pub struct ConfigurationSet {
@@ -2434,6 +2645,7 @@ pub struct ConfigurationSet {
     /// `<CustomData>`
     pub custom_data: Option<Vec<u8>>,
 }
+
 impl std::fmt::Debug for ConfigurationSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ConfigurationSet")
@@ -2470,6 +2682,7 @@ impl std::fmt::Debug for ConfigurationSet {
             .finish()
     }
 }
+
 impl FromXml for ConfigurationSet {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_configuration_set_type = None;
@@ -2503,16 +2716,20 @@ impl FromXml for ConfigurationSet {
                     b"InputEndpoints" => {
                         r.elem_list(&c, b"InputEndpoint", &mut f_input_endpoints)?
                     }
+
                     b"SubnetNames" => {
                         r.text_list(&c, b"SubnetName", &mut f_subnet_names)?
                     }
+
                     b"StaticVirtualNetworkIPAddress" => {
                         f_static_virtual_network_ip_address = r.text_opt(&c)?;
                     }
+
                     b"PublicIPs" => r.elem_list(&c, b"PublicIP", &mut f_public_ips)?,
                     b"NetworkInterfaces" => {
                         r.elem_list(&c, b"NetworkInterface", &mut f_network_interfaces)?
                     }
+
                     b"NetworkSecurityGroup" => f_network_security_group = r.text_opt(&c)?,
                     b"IPForwarding" => f_ip_forwarding = r.text_opt(&c)?,
                     b"ComputerName" => f_computer_name = r.text_opt(&c)?,
@@ -2520,9 +2737,11 @@ impl FromXml for ConfigurationSet {
                     b"ResetPasswordOnFirstLogon" => {
                         f_reset_password_on_first_logon = r.text_opt(&c)?;
                     }
+
                     b"EnableAutomaticUpdates" => {
                         f_enable_automatic_updates = r.text_opt(&c)?;
                     }
+
                     b"TimeZone" => f_time_zone = r.text_opt(&c)?,
                     b"DomainJoin" => f_domain_join = r.elem(&c)?,
                     b"StoredCertificateSettings" => {
@@ -2532,23 +2751,27 @@ impl FromXml for ConfigurationSet {
                             &mut f_stored_certificate_settings,
                         )?
                     }
+
                     b"WinRM" => f_win_rm = r.elem(&c)?,
                     b"AdminUsername" => f_admin_username = r.text_opt(&c)?,
                     b"AdditionalUnattendContent" => {
                         f_additional_unattend_content = r.elem(&c)?;
                     }
+
                     b"HostName" => f_host_name = r.text_opt(&c)?,
                     b"UserName" => f_user_name = r.text_opt(&c)?,
                     b"UserPassword" => f_user_password = r.text_opt(&c)?,
                     b"DisableSshPasswordAuthentication" => {
                         f_disable_ssh_password_authentication = r.text_opt(&c)?;
                     }
+
                     b"SSH" => f_ssh = r.elem(&c)?,
                     b"CustomData" => f_custom_data = r.text_opt(&c)?,
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             configuration_set_type: required(
                 f_configuration_set_type,
@@ -2580,6 +2803,7 @@ impl FromXml for ConfigurationSet {
         })
     }
 }
+
 impl ToXml for ConfigurationSet {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text("ConfigurationSetType", &self.configuration_set_type);
@@ -2624,11 +2848,13 @@ impl ToXml for ConfigurationSet {
         w.text_opt("CustomData", &self.custom_data);
     }
 }
+
 impl Validate for ConfigurationSet {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// An external endpoint of a role.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InputEndpoint {
@@ -2669,6 +2895,7 @@ pub struct InputEndpoint {
     /// `<VirtualIPName>`
     pub virtual_ip_name: Option<String>,
 }
+
 impl FromXml for InputEndpoint {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_load_balanced_endpoint_set_name = None;
@@ -2690,6 +2917,7 @@ impl FromXml for InputEndpoint {
                     b"LoadBalancedEndpointSetName" => {
                         f_load_balanced_endpoint_set_name = r.text_opt(&c)?;
                     }
+
                     b"LocalPort" => f_local_port = r.text_opt(&c)?,
                     b"Name" => f_name = r.text_opt(&c)?,
                     b"Port" => f_port = r.text_opt(&c)?,
@@ -2699,19 +2927,23 @@ impl FromXml for InputEndpoint {
                     b"EnableDirectServerReturn" => {
                         f_enable_direct_server_return = r.text_opt(&c)?;
                     }
+
                     b"LoadBalancerName" => f_load_balancer_name = r.text_opt(&c)?,
                     b"EndpointAcl" => f_endpoint_acl = r.elem(&c)?,
                     b"IdleTimeoutInMinutes" => {
                         f_idle_timeout_in_minutes = r.text_opt(&c)?;
                     }
+
                     b"LoadBalancerDistribution" => {
                         f_load_balancer_distribution = r.text_opt(&c)?;
                     }
+
                     b"VirtualIPName" => f_virtual_ip_name = r.text_opt(&c)?,
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             load_balanced_endpoint_set_name: f_load_balanced_endpoint_set_name,
             local_port: f_local_port,
@@ -2729,6 +2961,7 @@ impl FromXml for InputEndpoint {
         })
     }
 }
+
 impl ToXml for InputEndpoint {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("LoadBalancedEndpointSetName", &self.load_balanced_endpoint_set_name);
@@ -2746,11 +2979,13 @@ impl ToXml for InputEndpoint {
         w.text_opt("VirtualIPName", &self.virtual_ip_name);
     }
 }
+
 impl Validate for InputEndpoint {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// How the load balancer probes an endpoint.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LoadBalancerProbe {
@@ -2769,6 +3004,7 @@ pub struct LoadBalancerProbe {
     /// `<TimeoutInSeconds>`
     pub timeout_in_seconds: Option<i32>,
 }
+
 impl FromXml for LoadBalancerProbe {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_path = None;
@@ -2788,6 +3024,7 @@ impl FromXml for LoadBalancerProbe {
                 }
             }
         }
+
         Ok(Self {
             path: f_path,
             port: f_port,
@@ -2797,6 +3034,7 @@ impl FromXml for LoadBalancerProbe {
         })
     }
 }
+
 impl ToXml for LoadBalancerProbe {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("Path", &self.path);
@@ -2806,17 +3044,20 @@ impl ToXml for LoadBalancerProbe {
         w.text_opt("TimeoutInSeconds", &self.timeout_in_seconds);
     }
 }
+
 impl Validate for LoadBalancerProbe {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// Access control list of an endpoint.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EndpointAcl {
     /// `<Rules>`
     pub rules: Vec<AclRule>,
 }
+
 impl FromXml for EndpointAcl {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_rules = Vec::new();
@@ -2828,19 +3069,23 @@ impl FromXml for EndpointAcl {
                 }
             }
         }
+
         Ok(Self { rules: f_rules })
     }
 }
+
 impl ToXml for EndpointAcl {
     fn write_children(&self, w: &mut XmlWriter) {
         w.elem_list("Rules", "Rule", &self.rules, false);
     }
 }
+
 impl Validate for EndpointAcl {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// A rule of an endpoint access control list.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AclRule {
@@ -2859,6 +3104,7 @@ pub struct AclRule {
     /// `<Description>`
     pub description: Option<String>,
 }
+
 impl FromXml for AclRule {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_order = None;
@@ -2876,6 +3122,7 @@ impl FromXml for AclRule {
                 }
             }
         }
+
         Ok(Self {
             order: f_order,
             action: f_action,
@@ -2884,6 +3131,7 @@ impl FromXml for AclRule {
         })
     }
 }
+
 impl ToXml for AclRule {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("Order", &self.order);
@@ -2892,11 +3140,13 @@ impl ToXml for AclRule {
         w.text_opt("Description", &self.description);
     }
 }
+
 impl Validate for AclRule {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// Domain join settings of a Windows virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DomainJoin {
@@ -2913,6 +3163,7 @@ pub struct DomainJoin {
     /// `<Provisioning>`
     pub provisioning: Option<DomainJoinProvisioning>,
 }
+
 impl FromXml for DomainJoin {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_credentials = None;
@@ -2930,6 +3181,7 @@ impl FromXml for DomainJoin {
                 }
             }
         }
+
         Ok(Self {
             credentials: f_credentials,
             join_domain: f_join_domain,
@@ -2938,6 +3190,7 @@ impl FromXml for DomainJoin {
         })
     }
 }
+
 impl ToXml for DomainJoin {
     fn write_children(&self, w: &mut XmlWriter) {
         w.elem_opt("Credentials", &self.credentials);
@@ -2946,11 +3199,13 @@ impl ToXml for DomainJoin {
         w.elem_opt("Provisioning", &self.provisioning);
     }
 }
+
 impl Validate for DomainJoin {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// Credentials used to join a domain.
 #[derive(Clone, Default, PartialEq)]
 pub struct DomainJoinCredentials {
@@ -2961,6 +3216,7 @@ pub struct DomainJoinCredentials {
     /// `<Password>`
     pub password: Option<String>,
 }
+
 impl std::fmt::Debug for DomainJoinCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DomainJoinCredentials")
@@ -2970,6 +3226,7 @@ impl std::fmt::Debug for DomainJoinCredentials {
             .finish()
     }
 }
+
 impl FromXml for DomainJoinCredentials {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_domain = None;
@@ -2985,6 +3242,7 @@ impl FromXml for DomainJoinCredentials {
                 }
             }
         }
+
         Ok(Self {
             domain: f_domain,
             username: f_username,
@@ -2992,6 +3250,7 @@ impl FromXml for DomainJoinCredentials {
         })
     }
 }
+
 impl ToXml for DomainJoinCredentials {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("Domain", &self.domain);
@@ -2999,17 +3258,20 @@ impl ToXml for DomainJoinCredentials {
         w.text_opt("Password", &self.password);
     }
 }
+
 impl Validate for DomainJoinCredentials {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// Offline domain join data.
 #[derive(Clone, Default, PartialEq)]
 pub struct DomainJoinProvisioning {
     /// `<AccountData>`
     pub account_data: Option<String>,
 }
+
 impl std::fmt::Debug for DomainJoinProvisioning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DomainJoinProvisioning")
@@ -3017,6 +3279,7 @@ impl std::fmt::Debug for DomainJoinProvisioning {
             .finish()
     }
 }
+
 impl FromXml for DomainJoinProvisioning {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_account_data = None;
@@ -3028,21 +3291,25 @@ impl FromXml for DomainJoinProvisioning {
                 }
             }
         }
+
         Ok(Self {
             account_data: f_account_data,
         })
     }
 }
+
 impl ToXml for DomainJoinProvisioning {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("AccountData", &self.account_data);
     }
 }
+
 impl Validate for DomainJoinProvisioning {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// A certificate installed on a Windows virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CertificateSetting {
@@ -3057,6 +3324,7 @@ pub struct CertificateSetting {
     /// `<Thumbprint>`
     pub thumbprint: Option<String>,
 }
+
 impl FromXml for CertificateSetting {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_store_location = None;
@@ -3072,6 +3340,7 @@ impl FromXml for CertificateSetting {
                 }
             }
         }
+
         Ok(Self {
             store_location: f_store_location,
             store_name: f_store_name,
@@ -3079,6 +3348,7 @@ impl FromXml for CertificateSetting {
         })
     }
 }
+
 impl ToXml for CertificateSetting {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("StoreLocation", &self.store_location);
@@ -3086,17 +3356,20 @@ impl ToXml for CertificateSetting {
         w.text_opt("Thumbprint", &self.thumbprint);
     }
 }
+
 impl Validate for CertificateSetting {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// WinRM settings of a Windows virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct WinRM {
     /// `<Listeners>`
     pub listeners: Vec<WinRmListener>,
 }
+
 impl FromXml for WinRM {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_listeners = Vec::new();
@@ -3108,19 +3381,23 @@ impl FromXml for WinRM {
                 }
             }
         }
+
         Ok(Self { listeners: f_listeners })
     }
 }
+
 impl ToXml for WinRM {
     fn write_children(&self, w: &mut XmlWriter) {
         w.elem_list("Listeners", "Listener", &self.listeners, false);
     }
 }
+
 impl Validate for WinRM {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// A WinRM listener.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct WinRmListener {
@@ -3133,6 +3410,7 @@ pub struct WinRmListener {
     /// Element `<CertificateThumbprint>`.
     pub certificate_thumbprint: Option<String>,
 }
+
 impl FromXml for WinRmListener {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_protocol = None;
@@ -3144,33 +3422,39 @@ impl FromXml for WinRmListener {
                     b"CertificateThumbprint" => {
                         f_certificate_thumbprint = r.text_opt(&c)?;
                     }
+
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             protocol: f_protocol,
             certificate_thumbprint: f_certificate_thumbprint,
         })
     }
 }
+
 impl ToXml for WinRmListener {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("Protocol", &self.protocol);
         w.text_opt("CertificateThumbprint", &self.certificate_thumbprint);
     }
 }
+
 impl Validate for WinRmListener {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// Additional unattend.xml content of a Windows virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AdditionalUnattendContent {
     /// `<Passes>`
     pub passes: Vec<UnattendPass>,
 }
+
 impl FromXml for AdditionalUnattendContent {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_passes = Vec::new();
@@ -3182,19 +3466,23 @@ impl FromXml for AdditionalUnattendContent {
                 }
             }
         }
+
         Ok(Self { passes: f_passes })
     }
 }
+
 impl ToXml for AdditionalUnattendContent {
     fn write_children(&self, w: &mut XmlWriter) {
         w.elem_list("Passes", "UnattendPass", &self.passes, false);
     }
 }
+
 impl Validate for AdditionalUnattendContent {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// A pass of the unattend.xml file.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UnattendPass {
@@ -3205,6 +3493,7 @@ pub struct UnattendPass {
     /// `<Components>`
     pub components: Vec<UnattendComponent>,
 }
+
 impl FromXml for UnattendPass {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_pass_name = None;
@@ -3216,27 +3505,32 @@ impl FromXml for UnattendPass {
                     b"Components" => {
                         r.elem_list(&c, b"UnattendComponent", &mut f_components)?
                     }
+
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             pass_name: f_pass_name,
             components: f_components,
         })
     }
 }
+
 impl ToXml for UnattendPass {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("PassName", &self.pass_name);
         w.elem_list("Components", "UnattendComponent", &self.components, false);
     }
 }
+
 impl Validate for UnattendPass {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// A component of an unattend pass.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UnattendComponent {
@@ -3247,6 +3541,7 @@ pub struct UnattendComponent {
     /// `<ComponentSettings>`
     pub component_settings: Vec<ComponentSetting>,
 }
+
 impl FromXml for UnattendComponent {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_component_name = None;
@@ -3258,16 +3553,19 @@ impl FromXml for UnattendComponent {
                     b"ComponentSettings" => {
                         r.elem_list(&c, b"ComponentSetting", &mut f_component_settings)?
                     }
+
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             component_name: f_component_name,
             component_settings: f_component_settings,
         })
     }
 }
+
 impl ToXml for UnattendComponent {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("ComponentName", &self.component_name);
@@ -3279,11 +3577,13 @@ impl ToXml for UnattendComponent {
         );
     }
 }
+
 impl Validate for UnattendComponent {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// A setting of an unattend component.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ComponentSetting {
@@ -3296,6 +3596,7 @@ pub struct ComponentSetting {
     /// Element `<Content>`.
     pub content: Option<Vec<u8>>,
 }
+
 impl FromXml for ComponentSetting {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_setting_name = None;
@@ -3309,23 +3610,27 @@ impl FromXml for ComponentSetting {
                 }
             }
         }
+
         Ok(Self {
             setting_name: f_setting_name,
             content: f_content,
         })
     }
 }
+
 impl ToXml for ComponentSetting {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("SettingName", &self.setting_name);
         w.text_opt("Content", &self.content);
     }
 }
+
 impl Validate for ComponentSetting {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// SSH settings of a Linux virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SshSettings {
@@ -3334,6 +3639,7 @@ pub struct SshSettings {
     /// `<KeyPairs>`
     pub key_pairs: Vec<SshKeyPair>,
 }
+
 impl FromXml for SshSettings {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_public_keys = Vec::new();
@@ -3347,23 +3653,27 @@ impl FromXml for SshSettings {
                 }
             }
         }
+
         Ok(Self {
             public_keys: f_public_keys,
             key_pairs: f_key_pairs,
         })
     }
 }
+
 impl ToXml for SshSettings {
     fn write_children(&self, w: &mut XmlWriter) {
         w.elem_list("PublicKeys", "PublicKey", &self.public_keys, false);
         w.elem_list("KeyPairs", "KeyPair", &self.key_pairs, false);
     }
 }
+
 impl Validate for SshSettings {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// An SSH public key installed on a Linux virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SshPublicKey {
@@ -3374,6 +3684,7 @@ pub struct SshPublicKey {
     /// Element `<Path>`.
     pub path: Option<String>,
 }
+
 impl FromXml for SshPublicKey {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_fingerprint = None;
@@ -3387,23 +3698,27 @@ impl FromXml for SshPublicKey {
                 }
             }
         }
+
         Ok(Self {
             fingerprint: f_fingerprint,
             path: f_path,
         })
     }
 }
+
 impl ToXml for SshPublicKey {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("Fingerprint", &self.fingerprint);
         w.text_opt("Path", &self.path);
     }
 }
+
 impl Validate for SshPublicKey {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// An SSH key pair installed on a Linux virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SshKeyPair {
@@ -3414,6 +3729,7 @@ pub struct SshKeyPair {
     /// Element `<Path>`.
     pub path: Option<String>,
 }
+
 impl FromXml for SshKeyPair {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_fingerprint = None;
@@ -3427,23 +3743,27 @@ impl FromXml for SshKeyPair {
                 }
             }
         }
+
         Ok(Self {
             fingerprint: f_fingerprint,
             path: f_path,
         })
     }
 }
+
 impl ToXml for SshKeyPair {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("Fingerprint", &self.fingerprint);
         w.text_opt("Path", &self.path);
     }
 }
+
 impl Validate for SshKeyPair {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// A resource extension added to a virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceExtensionReference {
@@ -3468,6 +3788,7 @@ pub struct ResourceExtensionReference {
     /// `<ForceUpdate>`
     pub force_update: Option<bool>,
 }
+
 impl FromXml for ResourceExtensionReference {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_reference_name = None;
@@ -3491,12 +3812,14 @@ impl FromXml for ResourceExtensionReference {
                             &mut f_resource_extension_parameter_values,
                         )?
                     }
+
                     b"State" => f_state = r.text_opt(&c)?,
                     b"ForceUpdate" => f_force_update = r.text_opt(&c)?,
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             reference_name: f_reference_name,
             publisher: f_publisher,
@@ -3508,6 +3831,7 @@ impl FromXml for ResourceExtensionReference {
         })
     }
 }
+
 impl ToXml for ResourceExtensionReference {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("ReferenceName", &self.reference_name);
@@ -3524,11 +3848,13 @@ impl ToXml for ResourceExtensionReference {
         w.text_opt("ForceUpdate", &self.force_update);
     }
 }
+
 impl Validate for ResourceExtensionReference {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// A configuration value of a resource extension.
 #[derive(Clone, Default, PartialEq)]
 pub struct ResourceExtensionParameterValue {
@@ -3543,6 +3869,7 @@ pub struct ResourceExtensionParameterValue {
     /// Element `<Type>`.
     pub type_: Option<String>,
 }
+
 impl std::fmt::Debug for ResourceExtensionParameterValue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ResourceExtensionParameterValue")
@@ -3552,6 +3879,7 @@ impl std::fmt::Debug for ResourceExtensionParameterValue {
             .finish()
     }
 }
+
 impl FromXml for ResourceExtensionParameterValue {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_key = None;
@@ -3567,6 +3895,7 @@ impl FromXml for ResourceExtensionParameterValue {
                 }
             }
         }
+
         Ok(Self {
             key: f_key,
             value: f_value,
@@ -3574,6 +3903,7 @@ impl FromXml for ResourceExtensionParameterValue {
         })
     }
 }
+
 impl ToXml for ResourceExtensionParameterValue {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("Key", &self.key);
@@ -3581,11 +3911,13 @@ impl ToXml for ResourceExtensionParameterValue {
         w.text_opt("Type", &self.type_);
     }
 }
+
 impl Validate for ResourceExtensionParameterValue {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// A data disk attached to a virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DataVirtualHardDisk {
@@ -3612,6 +3944,7 @@ pub struct DataVirtualHardDisk {
     /// Element `<IOType>`.
     pub io_type: Option<String>,
 }
+
 impl FromXml for DataVirtualHardDisk {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_host_caching = None;
@@ -3637,6 +3970,7 @@ impl FromXml for DataVirtualHardDisk {
                 }
             }
         }
+
         Ok(Self {
             host_caching: f_host_caching,
             disk_label: f_disk_label,
@@ -3649,6 +3983,7 @@ impl FromXml for DataVirtualHardDisk {
         })
     }
 }
+
 impl ToXml for DataVirtualHardDisk {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("HostCaching", &self.host_caching);
@@ -3661,11 +3996,13 @@ impl ToXml for DataVirtualHardDisk {
         w.text_opt("IOType", &self.io_type);
     }
 }
+
 impl Validate for DataVirtualHardDisk {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// The operating system disk of a virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OSVirtualHardDisk {
@@ -3696,6 +4033,7 @@ pub struct OSVirtualHardDisk {
     /// `<ResizedSizeInGB>`
     pub resized_size_in_gb: Option<i32>,
 }
+
 impl FromXml for OSVirtualHardDisk {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_host_caching = None;
@@ -3719,12 +4057,14 @@ impl FromXml for OSVirtualHardDisk {
                     b"RemoteSourceImageLink" => {
                         f_remote_source_image_link = r.text_opt(&c)?;
                     }
+
                     b"IOType" => f_io_type = r.text_opt(&c)?,
                     b"ResizedSizeInGB" => f_resized_size_in_gb = r.text_opt(&c)?,
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             host_caching: f_host_caching,
             disk_label: f_disk_label,
@@ -3738,6 +4078,7 @@ impl FromXml for OSVirtualHardDisk {
         })
     }
 }
+
 impl ToXml for OSVirtualHardDisk {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("HostCaching", &self.host_caching);
@@ -3751,11 +4092,13 @@ impl ToXml for OSVirtualHardDisk {
         w.text_opt("ResizedSizeInGB", &self.resized_size_in_gb);
     }
 }
+
 impl Validate for OSVirtualHardDisk {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// Disk sizes requested when the virtual machine was created from a VM image.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VMImageInput {
@@ -3764,6 +4107,7 @@ pub struct VMImageInput {
     /// `<DataDiskConfigurations>`
     pub data_disk_configurations: Vec<DataDiskConfigurationInput>,
 }
+
 impl FromXml for VMImageInput {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_os_disk_configuration = None;
@@ -3779,16 +4123,19 @@ impl FromXml for VMImageInput {
                             &mut f_data_disk_configurations,
                         )?
                     }
+
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             os_disk_configuration: f_os_disk_configuration,
             data_disk_configurations: f_data_disk_configurations,
         })
     }
 }
+
 impl ToXml for VMImageInput {
     fn write_children(&self, w: &mut XmlWriter) {
         w.elem_opt("OSDiskConfiguration", &self.os_disk_configuration);
@@ -3800,17 +4147,20 @@ impl ToXml for VMImageInput {
         );
     }
 }
+
 impl Validate for VMImageInput {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// Requested size of the OS disk.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OSDiskConfigurationInput {
     /// `<ResizedSizeInGB>`
     pub resized_size_in_gb: Option<i32>,
 }
+
 impl FromXml for OSDiskConfigurationInput {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_resized_size_in_gb = None;
@@ -3822,21 +4172,25 @@ impl FromXml for OSDiskConfigurationInput {
                 }
             }
         }
+
         Ok(Self {
             resized_size_in_gb: f_resized_size_in_gb,
         })
     }
 }
+
 impl ToXml for OSDiskConfigurationInput {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("ResizedSizeInGB", &self.resized_size_in_gb);
     }
 }
+
 impl Validate for OSDiskConfigurationInput {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// Requested size of a data disk.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DataDiskConfigurationInput {
@@ -3845,6 +4199,7 @@ pub struct DataDiskConfigurationInput {
     /// `<ResizedSizeInGB>`
     pub resized_size_in_gb: Option<i32>,
 }
+
 impl FromXml for DataDiskConfigurationInput {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_name = None;
@@ -3858,23 +4213,27 @@ impl FromXml for DataDiskConfigurationInput {
                 }
             }
         }
+
         Ok(Self {
             name: f_name,
             resized_size_in_gb: f_resized_size_in_gb,
         })
     }
 }
+
 impl ToXml for DataDiskConfigurationInput {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("Name", &self.name);
         w.text_opt("ResizedSizeInGB", &self.resized_size_in_gb);
     }
 }
+
 impl Validate for DataDiskConfigurationInput {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// Boot diagnostics settings of a virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DebugSettings {
@@ -3885,6 +4244,7 @@ pub struct DebugSettings {
     /// `<SerialOutputBlobUri>`
     pub serial_output_blob_uri: Option<String>,
 }
+
 impl FromXml for DebugSettings {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_boot_diagnostics_enabled = None;
@@ -3896,14 +4256,17 @@ impl FromXml for DebugSettings {
                     b"BootDiagnosticsEnabled" => {
                         f_boot_diagnostics_enabled = r.text_opt(&c)?;
                     }
+
                     b"ConsoleScreenshotBlobUri" => {
                         f_console_screenshot_blob_uri = r.text_opt(&c)?;
                     }
+
                     b"SerialOutputBlobUri" => f_serial_output_blob_uri = r.text_opt(&c)?,
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             boot_diagnostics_enabled: f_boot_diagnostics_enabled,
             console_screenshot_blob_uri: f_console_screenshot_blob_uri,
@@ -3911,6 +4274,7 @@ impl FromXml for DebugSettings {
         })
     }
 }
+
 impl ToXml for DebugSettings {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("BootDiagnosticsEnabled", &self.boot_diagnostics_enabled);
@@ -3918,11 +4282,13 @@ impl ToXml for DebugSettings {
         w.text_opt("SerialOutputBlobUri", &self.serial_output_blob_uri);
     }
 }
+
 impl Validate for DebugSettings {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// Status of a cloud service.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -3942,6 +4308,7 @@ pub enum HostedServiceStatus {
     /// A value this version of the spec does not know, kept as sent.
     Unknown(String),
 }
+
 impl HostedServiceStatus {
     /// The wire text.
     pub fn as_str(&self) -> &str {
@@ -3956,16 +4323,19 @@ impl HostedServiceStatus {
         }
     }
 }
+
 impl Default for HostedServiceStatus {
     fn default() -> Self {
         Self::Creating
     }
 }
+
 impl std::fmt::Display for HostedServiceStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl From<&str> for HostedServiceStatus {
     fn from(s: &str) -> Self {
         match s {
@@ -3979,14 +4349,17 @@ impl From<&str> for HostedServiceStatus {
         }
     }
 }
+
 impl XmlText for HostedServiceStatus {
     fn parse_text(text: &str) -> Result<Self, &'static str> {
         Ok(Self::from(text))
     }
+
     fn to_text(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The environment a deployment runs in.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -3998,6 +4371,7 @@ pub enum DeploymentSlot {
     /// A value this version of the spec does not know, kept as sent.
     Unknown(String),
 }
+
 impl DeploymentSlot {
     /// The wire text.
     pub fn as_str(&self) -> &str {
@@ -4008,16 +4382,19 @@ impl DeploymentSlot {
         }
     }
 }
+
 impl Default for DeploymentSlot {
     fn default() -> Self {
         Self::Production
     }
 }
+
 impl std::fmt::Display for DeploymentSlot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl From<&str> for DeploymentSlot {
     fn from(s: &str) -> Self {
         match s {
@@ -4027,14 +4404,17 @@ impl From<&str> for DeploymentSlot {
         }
     }
 }
+
 impl XmlText for DeploymentSlot {
     fn parse_text(text: &str) -> Result<Self, &'static str> {
         Ok(Self::from(text))
     }
+
     fn to_text(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// Status of a deployment.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -4058,6 +4438,7 @@ pub enum DeploymentStatus {
     /// A value this version of the spec does not know, kept as sent.
     Unknown(String),
 }
+
 impl DeploymentStatus {
     /// The wire text.
     pub fn as_str(&self) -> &str {
@@ -4074,16 +4455,19 @@ impl DeploymentStatus {
         }
     }
 }
+
 impl Default for DeploymentStatus {
     fn default() -> Self {
         Self::Running
     }
 }
+
 impl std::fmt::Display for DeploymentStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl From<&str> for DeploymentStatus {
     fn from(s: &str) -> Self {
         match s {
@@ -4099,14 +4483,17 @@ impl From<&str> for DeploymentStatus {
         }
     }
 }
+
 impl XmlText for DeploymentStatus {
     fn parse_text(text: &str) -> Result<Self, &'static str> {
         Ok(Self::from(text))
     }
+
     fn to_text(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// How upgrade domains are walked.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -4120,6 +4507,7 @@ pub enum UpgradeType {
     /// A value this version of the spec does not know, kept as sent.
     Unknown(String),
 }
+
 impl UpgradeType {
     /// The wire text.
     pub fn as_str(&self) -> &str {
@@ -4131,16 +4519,19 @@ impl UpgradeType {
         }
     }
 }
+
 impl Default for UpgradeType {
     fn default() -> Self {
         Self::Auto
     }
 }
+
 impl std::fmt::Display for UpgradeType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl From<&str> for UpgradeType {
     fn from(s: &str) -> Self {
         match s {
@@ -4151,14 +4542,17 @@ impl From<&str> for UpgradeType {
         }
     }
 }
+
 impl XmlText for UpgradeType {
     fn parse_text(text: &str) -> Result<Self, &'static str> {
         Ok(Self::from(text))
     }
+
     fn to_text(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// State of the current upgrade domain.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -4170,6 +4564,7 @@ pub enum CurrentUpgradeDomainState {
     /// A value this version of the spec does not know, kept as sent.
     Unknown(String),
 }
+
 impl CurrentUpgradeDomainState {
     /// The wire text.
     pub fn as_str(&self) -> &str {
@@ -4180,16 +4575,19 @@ impl CurrentUpgradeDomainState {
         }
     }
 }
+
 impl Default for CurrentUpgradeDomainState {
     fn default() -> Self {
         Self::Before
     }
 }
+
 impl std::fmt::Display for CurrentUpgradeDomainState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl From<&str> for CurrentUpgradeDomainState {
     fn from(s: &str) -> Self {
         match s {
@@ -4199,14 +4597,17 @@ impl From<&str> for CurrentUpgradeDomainState {
         }
     }
 }
+
 impl XmlText for CurrentUpgradeDomainState {
     fn parse_text(text: &str) -> Result<Self, &'static str> {
         Ok(Self::from(text))
     }
+
     fn to_text(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// Status of a role instance.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -4252,6 +4653,7 @@ pub enum InstanceStatus {
     /// A value this version of the spec does not know, kept as sent.
     Unknown(String),
 }
+
 impl InstanceStatus {
     /// The wire text.
     pub fn as_str(&self) -> &str {
@@ -4279,16 +4681,19 @@ impl InstanceStatus {
         }
     }
 }
+
 impl Default for InstanceStatus {
     fn default() -> Self {
         Self::RoleStateUnknown
     }
 }
+
 impl std::fmt::Display for InstanceStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl From<&str> for InstanceStatus {
     fn from(s: &str) -> Self {
         match s {
@@ -4315,14 +4720,17 @@ impl From<&str> for InstanceStatus {
         }
     }
 }
+
 impl XmlText for InstanceStatus {
     fn parse_text(text: &str) -> Result<Self, &'static str> {
         Ok(Self::from(text))
     }
+
     fn to_text(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// Running state of a role instance.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -4340,6 +4748,7 @@ pub enum PowerState {
     /// A value this version of the spec does not know, kept as sent.
     Unknown(String),
 }
+
 impl PowerState {
     /// The wire text.
     pub fn as_str(&self) -> &str {
@@ -4353,16 +4762,19 @@ impl PowerState {
         }
     }
 }
+
 impl Default for PowerState {
     fn default() -> Self {
         Self::Starting
     }
 }
+
 impl std::fmt::Display for PowerState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl From<&str> for PowerState {
     fn from(s: &str) -> Self {
         match s {
@@ -4375,14 +4787,17 @@ impl From<&str> for PowerState {
         }
     }
 }
+
 impl XmlText for PowerState {
     fn parse_text(text: &str) -> Result<Self, &'static str> {
         Ok(Self::from(text))
     }
+
     fn to_text(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// Kind of configuration set.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -4396,6 +4811,7 @@ pub enum ConfigurationSetType {
     /// A value this version of the spec does not know, kept as sent.
     Unknown(String),
 }
+
 impl ConfigurationSetType {
     /// The wire text.
     pub fn as_str(&self) -> &str {
@@ -4407,16 +4823,19 @@ impl ConfigurationSetType {
         }
     }
 }
+
 impl Default for ConfigurationSetType {
     fn default() -> Self {
         Self::NetworkConfiguration
     }
 }
+
 impl std::fmt::Display for ConfigurationSetType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl From<&str> for ConfigurationSetType {
     fn from(s: &str) -> Self {
         match s {
@@ -4427,14 +4846,17 @@ impl From<&str> for ConfigurationSetType {
         }
     }
 }
+
 impl XmlText for ConfigurationSetType {
     fn parse_text(text: &str) -> Result<Self, &'static str> {
         Ok(Self::from(text))
     }
+
     fn to_text(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// Caching of a disk blob.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -4448,6 +4870,7 @@ pub enum HostCaching {
     /// A value this version of the spec does not know, kept as sent.
     Unknown(String),
 }
+
 impl HostCaching {
     /// The wire text.
     pub fn as_str(&self) -> &str {
@@ -4459,16 +4882,19 @@ impl HostCaching {
         }
     }
 }
+
 impl Default for HostCaching {
     fn default() -> Self {
         Self::NoCaching
     }
 }
+
 impl std::fmt::Display for HostCaching {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl From<&str> for HostCaching {
     fn from(s: &str) -> Self {
         match s {
@@ -4479,10 +4905,12 @@ impl From<&str> for HostCaching {
         }
     }
 }
+
 impl XmlText for HostCaching {
     fn parse_text(text: &str) -> Result<Self, &'static str> {
         Ok(Self::from(text))
     }
+
     fn to_text(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }

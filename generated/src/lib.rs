@@ -22,6 +22,7 @@ pub use asm_runtime::{
     DecodeError, Error, OperationSpec, OperationState, PollOptions, Progress,
     PublishSettings, RetryPolicy, ServiceError, ValidationError,
 };
+
 use asm_runtime::xml;
 /// The `affinity_groups` area: `spec/affinity_groups.spec`.
 pub mod affinity_groups;
@@ -48,35 +49,42 @@ pub mod server;
 pub struct Client {
     core: Core,
 }
+
 impl From<Core> for Client {
     fn from(core: Core) -> Self {
         Self { core }
     }
 }
+
 impl Client {
     /// Starts configuring a client.
     pub fn builder() -> ClientBuilder<Client> {
         ClientBuilder::new()
     }
+
     /// The runtime pipeline behind this client.
     pub fn core(&self) -> &Core {
         &self.core
     }
+
     /// The subscription every call is made for.
     pub fn subscription_id(&self) -> &str {
         self.core.subscription_id()
     }
+
     /// A client that sends `version` as `x-ms-version` on every call.
     pub fn with_version(&self, version: impl Into<String>) -> Self {
         Self {
             core: self.core.with_version(version),
         }
     }
+
     /// A handle on an asynchronous operation started elsewhere, by its request id.
     pub fn operation(&self, request_id: impl Into<String>) -> AsyncOperation {
         AsyncOperation::resume(self.core.clone(), request_id)
     }
 }
+
 /// Every operation of the spec.
 pub static OPERATIONS: &[&OperationSpec] = &[
     &affinity_groups::LIST_AFFINITY_GROUPS,
@@ -119,18 +127,23 @@ pub fn roundtrip_response(
         "ListAffinityGroups" => {
             Some(xml::roundtrip::<AffinityGroups>("AffinityGroups", body))
         }
+
         "GetAffinityGroupProperties" => {
             Some(xml::roundtrip::<AffinityGroup>("AffinityGroup", body))
         }
+
         "ListHostedServices" => {
             Some(xml::roundtrip::<HostedServices>("HostedServices", body))
         }
+
         "GetHostedServiceProperties" => {
             Some(xml::roundtrip::<HostedService>("HostedService", body))
         }
+
         "CheckHostedServiceNameAvailability" => {
             Some(xml::roundtrip::<AvailabilityResponse>("AvailabilityResponse", body))
         }
+
         "ListLocations" => Some(xml::roundtrip::<Locations>("Locations", body)),
         "ListManagementCertificates" => {
             Some(
@@ -139,6 +152,7 @@ pub fn roundtrip_response(
                 >("SubscriptionCertificates", body),
             )
         }
+
         "GetManagementCertificate" => {
             Some(
                 xml::roundtrip::<
@@ -146,21 +160,27 @@ pub fn roundtrip_response(
                 >("SubscriptionCertificate", body),
             )
         }
+
         "ListStorageAccounts" => {
             Some(xml::roundtrip::<StorageServices>("StorageServices", body))
         }
+
         "GetStorageAccountProperties" => {
             Some(xml::roundtrip::<StorageService>("StorageService", body))
         }
+
         "GetStorageAccountKeys" => {
             Some(xml::roundtrip::<StorageService>("StorageService", body))
         }
+
         "RegenerateStorageAccountKeys" => {
             Some(xml::roundtrip::<StorageService>("StorageService", body))
         }
+
         "CheckStorageAccountNameAvailability" => {
             Some(xml::roundtrip::<AvailabilityResponse>("AvailabilityResponse", body))
         }
+
         "GetSubscription" => Some(xml::roundtrip::<Subscription>("Subscription", body)),
         "ListSubscriptionOperations" => {
             Some(
@@ -169,6 +189,7 @@ pub fn roundtrip_response(
                 >("SubscriptionOperationCollection", body),
             )
         }
+
         "GetOperationStatus" => Some(xml::roundtrip::<Operation>("Operation", body)),
         _ => None,
     }

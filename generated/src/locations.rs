@@ -7,10 +7,12 @@ use asm_runtime::error::check;
 use asm_runtime::xml::{
     self, required, Child, FromXml, ToXml, XmlReader, XmlText, XmlWriter,
 };
+
 use asm_runtime::{
     paging, path, AsyncOperation, DateTime, DecodeError, Error, OperationSpec, Request,
     ValidationError,
 };
+
 use asm_runtime::Validate;
 use asm_runtime::xml::Redacted;
 use futures_core::Stream;
@@ -26,6 +28,7 @@ pub static LIST_LOCATIONS: OperationSpec = OperationSpec {
     request_root: None,
     response_root: Some("Locations"),
 };
+
 impl crate::Client {
     /// Lists the data center locations that are valid for the subscription.
     ///
@@ -38,12 +41,14 @@ impl crate::Client {
         self.core.call(&req).await
     }
 }
+
 /// The locations available to the subscription.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Locations {
     /// `<Location>`
     pub location: Vec<Location>,
 }
+
 impl FromXml for Locations {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_location = Vec::new();
@@ -55,9 +60,11 @@ impl FromXml for Locations {
                 }
             }
         }
+
         Ok(Self { location: f_location })
     }
 }
+
 impl ToXml for Locations {
     fn write_children(&self, w: &mut XmlWriter) {
         for v in &self.location {
@@ -65,11 +72,13 @@ impl ToXml for Locations {
         }
     }
 }
+
 impl Validate for Locations {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// A data center location.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Location {
@@ -94,6 +103,7 @@ pub struct Location {
     /// Element `<StorageCapabilities>`.
     pub storage_capabilities: Option<StorageCapabilities>,
 }
+
 impl FromXml for Location {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_name = None;
@@ -109,12 +119,14 @@ impl FromXml for Location {
                     b"AvailableServices" => {
                         r.text_list(&c, b"AvailableService", &mut f_available_services)?
                     }
+
                     b"ComputeCapabilities" => f_compute_capabilities = r.elem(&c)?,
                     b"StorageCapabilities" => f_storage_capabilities = r.elem(&c)?,
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             name: required(f_name, "Name")?,
             display_name: f_display_name,
@@ -124,6 +136,7 @@ impl FromXml for Location {
         })
     }
 }
+
 impl ToXml for Location {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text("Name", &self.name);
@@ -138,11 +151,13 @@ impl ToXml for Location {
         w.elem_opt("StorageCapabilities", &self.storage_capabilities);
     }
 }
+
 impl Validate for Location {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// Role sizes available for a location, affinity group or cloud service.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ComputeCapabilities {
@@ -155,6 +170,7 @@ pub struct ComputeCapabilities {
     /// Element `<VirtualMachinesRoleSizes>`.
     pub virtual_machines_role_sizes: Vec<String>,
 }
+
 impl FromXml for ComputeCapabilities {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_web_worker_role_sizes = Vec::new();
@@ -165,19 +181,23 @@ impl FromXml for ComputeCapabilities {
                     b"WebWorkerRoleSizes" => {
                         r.text_list(&c, b"RoleSize", &mut f_web_worker_role_sizes)?
                     }
+
                     b"VirtualMachinesRoleSizes" => {
                         r.text_list(&c, b"RoleSize", &mut f_virtual_machines_role_sizes)?
                     }
+
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             web_worker_role_sizes: f_web_worker_role_sizes,
             virtual_machines_role_sizes: f_virtual_machines_role_sizes,
         })
     }
 }
+
 impl ToXml for ComputeCapabilities {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_list(
@@ -194,17 +214,20 @@ impl ToXml for ComputeCapabilities {
         );
     }
 }
+
 impl Validate for ComputeCapabilities {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// Storage capabilities of a location.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StorageCapabilities {
     /// `<StorageAccountTypes>`
     pub storage_account_types: Vec<StorageAccountType>,
 }
+
 impl FromXml for StorageCapabilities {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_storage_account_types = Vec::new();
@@ -218,15 +241,18 @@ impl FromXml for StorageCapabilities {
                             &mut f_storage_account_types,
                         )?
                     }
+
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             storage_account_types: f_storage_account_types,
         })
     }
 }
+
 impl ToXml for StorageCapabilities {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_list(
@@ -237,6 +263,7 @@ impl ToXml for StorageCapabilities {
         );
     }
 }
+
 impl Validate for StorageCapabilities {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())

@@ -7,10 +7,12 @@ use asm_runtime::error::check;
 use asm_runtime::xml::{
     self, required, Child, FromXml, ToXml, XmlReader, XmlText, XmlWriter,
 };
+
 use asm_runtime::{
     paging, path, AsyncOperation, DateTime, DecodeError, Error, OperationSpec, Request,
     ValidationError,
 };
+
 use asm_runtime::Validate;
 use asm_runtime::xml::Redacted;
 use futures_core::Stream;
@@ -26,6 +28,7 @@ pub static LIST_MANAGEMENT_CERTIFICATES: OperationSpec = OperationSpec {
     request_root: None,
     response_root: Some("SubscriptionCertificates"),
 };
+
 /// `GetManagementCertificate`: `GET /{subscriptionId}/certificates/{thumbprint}`
 pub static GET_MANAGEMENT_CERTIFICATE: OperationSpec = OperationSpec {
     name: "GetManagementCertificate",
@@ -37,6 +40,7 @@ pub static GET_MANAGEMENT_CERTIFICATE: OperationSpec = OperationSpec {
     request_root: None,
     response_root: Some("SubscriptionCertificate"),
 };
+
 /// `AddManagementCertificate`: `POST /{subscriptionId}/certificates`
 pub static ADD_MANAGEMENT_CERTIFICATE: OperationSpec = OperationSpec {
     name: "AddManagementCertificate",
@@ -48,6 +52,7 @@ pub static ADD_MANAGEMENT_CERTIFICATE: OperationSpec = OperationSpec {
     request_root: Some("SubscriptionCertificate"),
     response_root: None,
 };
+
 /// `DeleteManagementCertificate`: `DELETE /{subscriptionId}/certificates/{thumbprint}`
 pub static DELETE_MANAGEMENT_CERTIFICATE: OperationSpec = OperationSpec {
     name: "DeleteManagementCertificate",
@@ -59,6 +64,7 @@ pub static DELETE_MANAGEMENT_CERTIFICATE: OperationSpec = OperationSpec {
     request_root: None,
     response_root: None,
 };
+
 impl crate::Client {
     /// Lists the management certificates of the subscription.
     ///
@@ -72,6 +78,7 @@ impl crate::Client {
         req.path.push_str("/certificates");
         self.core.call(&req).await
     }
+
     /// Returns the management certificate with the given thumbprint.
     ///
     /// `GET /{subscriptionId}/certificates/{thumbprint}` (x-ms-version 2014-10-01).
@@ -86,6 +93,7 @@ impl crate::Client {
         path::push_segment(&mut req.path, "thumbprint", thumbprint)?;
         self.core.call(&req).await
     }
+
     /// Adds a certificate to the management certificates of the subscription.
     ///
     /// `POST /{subscriptionId}/certificates` (x-ms-version 2014-10-01).
@@ -101,6 +109,7 @@ impl crate::Client {
         req.body = Some(xml::to_document("SubscriptionCertificate", body));
         self.core.call_empty(&req).await
     }
+
     /// Deletes a management certificate from the subscription.
     ///
     /// `DELETE /{subscriptionId}/certificates/{thumbprint}` (x-ms-version 2014-10-01).
@@ -116,12 +125,14 @@ impl crate::Client {
         self.core.call_empty(&req).await
     }
 }
+
 /// The management certificates of a subscription.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SubscriptionCertificates {
     /// `<SubscriptionCertificate>`
     pub subscription_certificate: Vec<SubscriptionCertificate>,
 }
+
 impl FromXml for SubscriptionCertificates {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_subscription_certificate = Vec::new();
@@ -131,15 +142,18 @@ impl FromXml for SubscriptionCertificates {
                     b"SubscriptionCertificate" => {
                         r.elem_push(&c, &mut f_subscription_certificate)?
                     }
+
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             subscription_certificate: f_subscription_certificate,
         })
     }
 }
+
 impl ToXml for SubscriptionCertificates {
     fn write_children(&self, w: &mut XmlWriter) {
         for v in &self.subscription_certificate {
@@ -147,11 +161,13 @@ impl ToXml for SubscriptionCertificates {
         }
     }
 }
+
 impl Validate for SubscriptionCertificates {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// A management certificate (request body of Add, response of Get and List).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SubscriptionCertificate {
@@ -172,6 +188,7 @@ pub struct SubscriptionCertificate {
     /// Element `<Created>`.
     pub created: Option<DateTime>,
 }
+
 impl FromXml for SubscriptionCertificate {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_subscription_certificate_public_key = None;
@@ -184,17 +201,21 @@ impl FromXml for SubscriptionCertificate {
                     b"SubscriptionCertificatePublicKey" => {
                         f_subscription_certificate_public_key = r.text_req(&c)?;
                     }
+
                     b"SubscriptionCertificateThumbprint" => {
                         f_subscription_certificate_thumbprint = r.text_req(&c)?;
                     }
+
                     b"SubscriptionCertificateData" => {
                         f_subscription_certificate_data = r.text_req(&c)?;
                     }
+
                     b"Created" => f_created = r.text_opt(&c)?,
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             subscription_certificate_public_key: required(
                 f_subscription_certificate_public_key,
@@ -212,6 +233,7 @@ impl FromXml for SubscriptionCertificate {
         })
     }
 }
+
 impl ToXml for SubscriptionCertificate {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text(
@@ -226,6 +248,7 @@ impl ToXml for SubscriptionCertificate {
         w.text_opt("Created", &self.created);
     }
 }
+
 impl Validate for SubscriptionCertificate {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())

@@ -330,6 +330,7 @@ pub enum ServerRequest {
     /// `GET /{subscriptionId}/operations/{requestId}`
     GetOperationStatus { subscription_id: String, request_id: String },
 }
+
 /// Finds the operation for `method`, `path` and `query` (the raw,
 /// percent-encoded request target) and decodes its parameters and body.
 pub fn route(
@@ -349,35 +350,41 @@ pub fn route(
                     body: routing::body(body, "RegenerateKeys")?,
                 }
             }
+
             1usize => {
                 ServerRequest::DeleteHostedServiceAndContents {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
+
             2usize => {
                 ServerRequest::CheckHostedServiceNameAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
+
             3usize => {
                 ServerRequest::CheckStorageAccountNameAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
+
             4usize => {
                 ServerRequest::GetStorageAccountKeys {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
+
             5usize => {
                 ServerRequest::ListHostedServices {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
+
             6usize => {
                 ServerRequest::GetHostedServiceProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
@@ -387,12 +394,14 @@ pub fn route(
                     },
                 }
             }
+
             7usize => {
                 ServerRequest::CreateHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::body(body, "CreateHostedService")?,
                 }
             }
+
             8usize => {
                 ServerRequest::UpdateHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
@@ -400,29 +409,34 @@ pub fn route(
                     body: routing::body(body, "UpdateHostedService")?,
                 }
             }
+
             9usize => {
                 ServerRequest::DeleteHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
+
             10usize => {
                 ServerRequest::ListStorageAccounts {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
+
             11usize => {
                 ServerRequest::GetStorageAccountProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
+
             12usize => {
                 ServerRequest::CreateStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::body(body, "CreateStorageServiceInput")?,
                 }
             }
+
             13usize => {
                 ServerRequest::UpdateStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
@@ -430,17 +444,20 @@ pub fn route(
                     body: routing::body(body, "UpdateStorageServiceInput")?,
                 }
             }
+
             14usize => {
                 ServerRequest::DeleteStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
+
             15usize => {
                 ServerRequest::ListAffinityGroups {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
+
             16usize => {
                 ServerRequest::GetAffinityGroupProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
@@ -450,12 +467,14 @@ pub fn route(
                     )?,
                 }
             }
+
             17usize => {
                 ServerRequest::CreateAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::body(body, "CreateAffinityGroup")?,
                 }
             }
+
             18usize => {
                 ServerRequest::UpdateAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
@@ -466,6 +485,7 @@ pub fn route(
                     body: routing::body(body, "UpdateAffinityGroup")?,
                 }
             }
+
             19usize => {
                 ServerRequest::DeleteAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
@@ -475,34 +495,40 @@ pub fn route(
                     )?,
                 }
             }
+
             20usize => {
                 ServerRequest::ListLocations {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
+
             21usize => {
                 ServerRequest::ListManagementCertificates {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
+
             22usize => {
                 ServerRequest::GetManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     thumbprint: routing::path_param(&mut params, "thumbprint")?,
                 }
             }
+
             23usize => {
                 ServerRequest::AddManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::body(body, "SubscriptionCertificate")?,
                 }
             }
+
             24usize => {
                 ServerRequest::DeleteManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     thumbprint: routing::path_param(&mut params, "thumbprint")?,
                 }
             }
+
             25usize => {
                 ServerRequest::ListSubscriptionOperations {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
@@ -515,21 +541,25 @@ pub fn route(
                     },
                 }
             }
+
             26usize => {
                 ServerRequest::GetOperationStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     request_id: routing::path_param(&mut params, "requestId")?,
                 }
             }
+
             27usize => {
                 ServerRequest::GetSubscription {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
+
             _ => return Err(RouteError::NotFound),
         },
     )
 }
+
 impl ServerRequest {
     /// The operation's static facts.
     pub fn spec(&self) -> &'static OperationSpec {
@@ -537,160 +567,210 @@ impl ServerRequest {
             ServerRequest::ListAffinityGroups { .. } => {
                 &crate::affinity_groups::LIST_AFFINITY_GROUPS
             }
+
             ServerRequest::GetAffinityGroupProperties { .. } => {
                 &crate::affinity_groups::GET_AFFINITY_GROUP_PROPERTIES
             }
+
             ServerRequest::CreateAffinityGroup { .. } => {
                 &crate::affinity_groups::CREATE_AFFINITY_GROUP
             }
+
             ServerRequest::UpdateAffinityGroup { .. } => {
                 &crate::affinity_groups::UPDATE_AFFINITY_GROUP
             }
+
             ServerRequest::DeleteAffinityGroup { .. } => {
                 &crate::affinity_groups::DELETE_AFFINITY_GROUP
             }
+
             ServerRequest::ListHostedServices { .. } => {
                 &crate::hosted_services::LIST_HOSTED_SERVICES
             }
+
             ServerRequest::GetHostedServiceProperties { .. } => {
                 &crate::hosted_services::GET_HOSTED_SERVICE_PROPERTIES
             }
+
             ServerRequest::CreateHostedService { .. } => {
                 &crate::hosted_services::CREATE_HOSTED_SERVICE
             }
+
             ServerRequest::UpdateHostedService { .. } => {
                 &crate::hosted_services::UPDATE_HOSTED_SERVICE
             }
+
             ServerRequest::DeleteHostedService { .. } => {
                 &crate::hosted_services::DELETE_HOSTED_SERVICE
             }
+
             ServerRequest::DeleteHostedServiceAndContents { .. } => {
                 &crate::hosted_services::DELETE_HOSTED_SERVICE_AND_CONTENTS
             }
+
             ServerRequest::CheckHostedServiceNameAvailability { .. } => {
                 &crate::hosted_services::CHECK_HOSTED_SERVICE_NAME_AVAILABILITY
             }
+
             ServerRequest::ListLocations { .. } => &crate::locations::LIST_LOCATIONS,
             ServerRequest::ListManagementCertificates { .. } => {
                 &crate::management_certificates::LIST_MANAGEMENT_CERTIFICATES
             }
+
             ServerRequest::GetManagementCertificate { .. } => {
                 &crate::management_certificates::GET_MANAGEMENT_CERTIFICATE
             }
+
             ServerRequest::AddManagementCertificate { .. } => {
                 &crate::management_certificates::ADD_MANAGEMENT_CERTIFICATE
             }
+
             ServerRequest::DeleteManagementCertificate { .. } => {
                 &crate::management_certificates::DELETE_MANAGEMENT_CERTIFICATE
             }
+
             ServerRequest::ListStorageAccounts { .. } => {
                 &crate::storage_accounts::LIST_STORAGE_ACCOUNTS
             }
+
             ServerRequest::GetStorageAccountProperties { .. } => {
                 &crate::storage_accounts::GET_STORAGE_ACCOUNT_PROPERTIES
             }
+
             ServerRequest::GetStorageAccountKeys { .. } => {
                 &crate::storage_accounts::GET_STORAGE_ACCOUNT_KEYS
             }
+
             ServerRequest::RegenerateStorageAccountKeys { .. } => {
                 &crate::storage_accounts::REGENERATE_STORAGE_ACCOUNT_KEYS
             }
+
             ServerRequest::CreateStorageAccount { .. } => {
                 &crate::storage_accounts::CREATE_STORAGE_ACCOUNT
             }
+
             ServerRequest::UpdateStorageAccount { .. } => {
                 &crate::storage_accounts::UPDATE_STORAGE_ACCOUNT
             }
+
             ServerRequest::DeleteStorageAccount { .. } => {
                 &crate::storage_accounts::DELETE_STORAGE_ACCOUNT
             }
+
             ServerRequest::CheckStorageAccountNameAvailability { .. } => {
                 &crate::storage_accounts::CHECK_STORAGE_ACCOUNT_NAME_AVAILABILITY
             }
+
             ServerRequest::GetSubscription { .. } => {
                 &crate::subscription::GET_SUBSCRIPTION
             }
+
             ServerRequest::ListSubscriptionOperations { .. } => {
                 &crate::subscription::LIST_SUBSCRIPTION_OPERATIONS
             }
+
             ServerRequest::GetOperationStatus { .. } => {
                 &crate::subscription::GET_OPERATION_STATUS
             }
         }
     }
+
     /// The subscription in the path, if the operation has one.
     pub fn subscription_id(&self) -> Option<&str> {
         match self {
             ServerRequest::ListAffinityGroups { subscription_id, .. } => {
                 Some(subscription_id)
             }
+
             ServerRequest::GetAffinityGroupProperties { subscription_id, .. } => {
                 Some(subscription_id)
             }
+
             ServerRequest::CreateAffinityGroup { subscription_id, .. } => {
                 Some(subscription_id)
             }
+
             ServerRequest::UpdateAffinityGroup { subscription_id, .. } => {
                 Some(subscription_id)
             }
+
             ServerRequest::DeleteAffinityGroup { subscription_id, .. } => {
                 Some(subscription_id)
             }
+
             ServerRequest::ListHostedServices { subscription_id, .. } => {
                 Some(subscription_id)
             }
+
             ServerRequest::GetHostedServiceProperties { subscription_id, .. } => {
                 Some(subscription_id)
             }
+
             ServerRequest::CreateHostedService { subscription_id, .. } => {
                 Some(subscription_id)
             }
+
             ServerRequest::UpdateHostedService { subscription_id, .. } => {
                 Some(subscription_id)
             }
+
             ServerRequest::DeleteHostedService { subscription_id, .. } => {
                 Some(subscription_id)
             }
+
             ServerRequest::DeleteHostedServiceAndContents { subscription_id, .. } => {
                 Some(subscription_id)
             }
+
             ServerRequest::CheckHostedServiceNameAvailability { subscription_id, .. } => {
                 Some(subscription_id)
             }
+
             ServerRequest::ListLocations { subscription_id, .. } => Some(subscription_id),
             ServerRequest::ListManagementCertificates { subscription_id, .. } => {
                 Some(subscription_id)
             }
+
             ServerRequest::GetManagementCertificate { subscription_id, .. } => {
                 Some(subscription_id)
             }
+
             ServerRequest::AddManagementCertificate { subscription_id, .. } => {
                 Some(subscription_id)
             }
+
             ServerRequest::DeleteManagementCertificate { subscription_id, .. } => {
                 Some(subscription_id)
             }
+
             ServerRequest::ListStorageAccounts { subscription_id, .. } => {
                 Some(subscription_id)
             }
+
             ServerRequest::GetStorageAccountProperties { subscription_id, .. } => {
                 Some(subscription_id)
             }
+
             ServerRequest::GetStorageAccountKeys { subscription_id, .. } => {
                 Some(subscription_id)
             }
+
             ServerRequest::RegenerateStorageAccountKeys { subscription_id, .. } => {
                 Some(subscription_id)
             }
+
             ServerRequest::CreateStorageAccount { subscription_id, .. } => {
                 Some(subscription_id)
             }
+
             ServerRequest::UpdateStorageAccount { subscription_id, .. } => {
                 Some(subscription_id)
             }
+
             ServerRequest::DeleteStorageAccount { subscription_id, .. } => {
                 Some(subscription_id)
             }
+
             ServerRequest::CheckStorageAccountNameAvailability {
                 subscription_id,
                 ..
@@ -698,14 +778,17 @@ impl ServerRequest {
             ServerRequest::GetSubscription { subscription_id, .. } => {
                 Some(subscription_id)
             }
+
             ServerRequest::ListSubscriptionOperations { subscription_id, .. } => {
                 Some(subscription_id)
             }
+
             ServerRequest::GetOperationStatus { subscription_id, .. } => {
                 Some(subscription_id)
             }
         }
     }
+
     /// Makes the same call through `client` (conformance tests replay
     /// recorded requests this way). The response is dropped.
     pub async fn invoke(&self, client: &Client) -> Result<(), Error> {
@@ -713,81 +796,107 @@ impl ServerRequest {
             ServerRequest::ListAffinityGroups { .. } => {
                 client.list_affinity_groups().await?;
             }
+
             ServerRequest::GetAffinityGroupProperties { affinity_group_name, .. } => {
                 client.get_affinity_group_properties(affinity_group_name).await?;
             }
+
             ServerRequest::CreateAffinityGroup { body, .. } => {
                 client.create_affinity_group(body).await?;
             }
+
             ServerRequest::UpdateAffinityGroup { affinity_group_name, body, .. } => {
                 client.update_affinity_group(affinity_group_name, body).await?;
             }
+
             ServerRequest::DeleteAffinityGroup { affinity_group_name, .. } => {
                 client.delete_affinity_group(affinity_group_name).await?;
             }
+
             ServerRequest::ListHostedServices { .. } => {
                 client.list_hosted_services().await?;
             }
+
             ServerRequest::GetHostedServiceProperties { service_name, options, .. } => {
                 client.get_hosted_service_properties(service_name, options).await?;
             }
+
             ServerRequest::CreateHostedService { body, .. } => {
                 client.create_hosted_service(body).await?;
             }
+
             ServerRequest::UpdateHostedService { service_name, body, .. } => {
                 client.update_hosted_service(service_name, body).await?;
             }
+
             ServerRequest::DeleteHostedService { service_name, .. } => {
                 client.delete_hosted_service(service_name).await?;
             }
+
             ServerRequest::DeleteHostedServiceAndContents { service_name, .. } => {
                 client.delete_hosted_service_and_contents(service_name).await?;
             }
+
             ServerRequest::CheckHostedServiceNameAvailability { service_name, .. } => {
                 client.check_hosted_service_name_availability(service_name).await?;
             }
+
             ServerRequest::ListLocations { .. } => {
                 client.list_locations().await?;
             }
+
             ServerRequest::ListManagementCertificates { .. } => {
                 client.list_management_certificates().await?;
             }
+
             ServerRequest::GetManagementCertificate { thumbprint, .. } => {
                 client.get_management_certificate(thumbprint).await?;
             }
+
             ServerRequest::AddManagementCertificate { body, .. } => {
                 client.add_management_certificate(body).await?;
             }
+
             ServerRequest::DeleteManagementCertificate { thumbprint, .. } => {
                 client.delete_management_certificate(thumbprint).await?;
             }
+
             ServerRequest::ListStorageAccounts { .. } => {
                 client.list_storage_accounts().await?;
             }
+
             ServerRequest::GetStorageAccountProperties { account_name, .. } => {
                 client.get_storage_account_properties(account_name).await?;
             }
+
             ServerRequest::GetStorageAccountKeys { account_name, .. } => {
                 client.get_storage_account_keys(account_name).await?;
             }
+
             ServerRequest::RegenerateStorageAccountKeys { name, body, .. } => {
                 client.regenerate_storage_account_keys(name, body).await?;
             }
+
             ServerRequest::CreateStorageAccount { body, .. } => {
                 client.create_storage_account(body).await?;
             }
+
             ServerRequest::UpdateStorageAccount { account_name, body, .. } => {
                 client.update_storage_account(account_name, body).await?;
             }
+
             ServerRequest::DeleteStorageAccount { account_name, .. } => {
                 client.delete_storage_account(account_name).await?;
             }
+
             ServerRequest::CheckStorageAccountNameAvailability { account_name, .. } => {
                 client.check_storage_account_name_availability(account_name).await?;
             }
+
             ServerRequest::GetSubscription { .. } => {
                 client.get_subscription().await?;
             }
+
             ServerRequest::ListSubscriptionOperations {
                 start_time,
                 end_time,
@@ -798,10 +907,12 @@ impl ServerRequest {
                     .list_subscription_operations(*start_time, *end_time, options)
                     .await?;
             }
+
             ServerRequest::GetOperationStatus { request_id, .. } => {
                 client.get_operation_status(request_id).await?;
             }
         }
+
         Ok(())
     }
 }

@@ -7,10 +7,12 @@ use asm_runtime::error::check;
 use asm_runtime::xml::{
     self, required, Child, FromXml, ToXml, XmlReader, XmlText, XmlWriter,
 };
+
 use asm_runtime::{
     paging, path, AsyncOperation, DateTime, DecodeError, Error, OperationSpec, Request,
     ValidationError,
 };
+
 use asm_runtime::Validate;
 use asm_runtime::xml::Redacted;
 use futures_core::Stream;
@@ -26,6 +28,7 @@ pub static LIST_STORAGE_ACCOUNTS: OperationSpec = OperationSpec {
     request_root: None,
     response_root: Some("StorageServices"),
 };
+
 /// `GetStorageAccountProperties`: `GET /{subscriptionId}/services/storageservices/{accountName}`
 pub static GET_STORAGE_ACCOUNT_PROPERTIES: OperationSpec = OperationSpec {
     name: "GetStorageAccountProperties",
@@ -37,6 +40,7 @@ pub static GET_STORAGE_ACCOUNT_PROPERTIES: OperationSpec = OperationSpec {
     request_root: None,
     response_root: Some("StorageService"),
 };
+
 /// `GetStorageAccountKeys`: `GET /{subscriptionId}/services/storageservices/{accountName}/keys`
 pub static GET_STORAGE_ACCOUNT_KEYS: OperationSpec = OperationSpec {
     name: "GetStorageAccountKeys",
@@ -48,6 +52,7 @@ pub static GET_STORAGE_ACCOUNT_KEYS: OperationSpec = OperationSpec {
     request_root: None,
     response_root: Some("StorageService"),
 };
+
 /// `RegenerateStorageAccountKeys`: `POST /{subscriptionId}/services/storageservices/{name}/keys`
 pub static REGENERATE_STORAGE_ACCOUNT_KEYS: OperationSpec = OperationSpec {
     name: "RegenerateStorageAccountKeys",
@@ -59,6 +64,7 @@ pub static REGENERATE_STORAGE_ACCOUNT_KEYS: OperationSpec = OperationSpec {
     request_root: Some("RegenerateKeys"),
     response_root: Some("StorageService"),
 };
+
 /// `CreateStorageAccount`: `POST /{subscriptionId}/services/storageservices`
 pub static CREATE_STORAGE_ACCOUNT: OperationSpec = OperationSpec {
     name: "CreateStorageAccount",
@@ -70,6 +76,7 @@ pub static CREATE_STORAGE_ACCOUNT: OperationSpec = OperationSpec {
     request_root: Some("CreateStorageServiceInput"),
     response_root: None,
 };
+
 /// `UpdateStorageAccount`: `PUT /{subscriptionId}/services/storageservices/{accountName}`
 pub static UPDATE_STORAGE_ACCOUNT: OperationSpec = OperationSpec {
     name: "UpdateStorageAccount",
@@ -81,6 +88,7 @@ pub static UPDATE_STORAGE_ACCOUNT: OperationSpec = OperationSpec {
     request_root: Some("UpdateStorageServiceInput"),
     response_root: None,
 };
+
 /// `DeleteStorageAccount`: `DELETE /{subscriptionId}/services/storageservices/{accountName}`
 pub static DELETE_STORAGE_ACCOUNT: OperationSpec = OperationSpec {
     name: "DeleteStorageAccount",
@@ -92,6 +100,7 @@ pub static DELETE_STORAGE_ACCOUNT: OperationSpec = OperationSpec {
     request_root: None,
     response_root: None,
 };
+
 /// `CheckStorageAccountNameAvailability`: `GET /{subscriptionId}/services/storageservices/operations/isavailable/{accountName}`
 pub static CHECK_STORAGE_ACCOUNT_NAME_AVAILABILITY: OperationSpec = OperationSpec {
     name: "CheckStorageAccountNameAvailability",
@@ -103,6 +112,7 @@ pub static CHECK_STORAGE_ACCOUNT_NAME_AVAILABILITY: OperationSpec = OperationSpe
     request_root: None,
     response_root: Some("AvailabilityResponse"),
 };
+
 impl crate::Client {
     /// Lists the storage accounts of the subscription.
     ///
@@ -114,6 +124,7 @@ impl crate::Client {
         req.path.push_str("/services/storageservices");
         self.core.call(&req).await
     }
+
     /// Returns the system properties of a storage account.
     ///
     /// `GET /{subscriptionId}/services/storageservices/{accountName}` (x-ms-version 2014-10-01).
@@ -128,6 +139,7 @@ impl crate::Client {
         path::push_segment(&mut req.path, "accountName", account_name)?;
         self.core.call(&req).await
     }
+
     /// Returns the primary and secondary access keys of a storage account.
     ///
     /// `GET /{subscriptionId}/services/storageservices/{accountName}/keys` (x-ms-version 2014-10-01).
@@ -143,6 +155,7 @@ impl crate::Client {
         req.path.push_str("/keys");
         self.core.call(&req).await
     }
+
     /// Regenerates the primary or secondary access key of a storage account and returns both keys.
     ///
     /// `POST /{subscriptionId}/services/storageservices/{name}/keys` (x-ms-version 2014-10-01).
@@ -162,6 +175,7 @@ impl crate::Client {
         req.body = Some(xml::to_document("RegenerateKeys", body));
         self.core.call(&req).await
     }
+
     /// Creates a new storage account.
     ///
     /// `POST /{subscriptionId}/services/storageservices` (x-ms-version 2014-10-01); asynchronous: returns a handle to wait on.
@@ -177,6 +191,7 @@ impl crate::Client {
         req.body = Some(xml::to_document("CreateStorageServiceInput", body));
         self.core.call_async(&req).await
     }
+
     /// Updates the label, description, extended properties, custom domains and account type of a storage account.
     ///
     /// `PUT /{subscriptionId}/services/storageservices/{accountName}` (x-ms-version 2014-10-01).
@@ -194,6 +209,7 @@ impl crate::Client {
         req.body = Some(xml::to_document("UpdateStorageServiceInput", body));
         self.core.call_empty(&req).await
     }
+
     /// Deletes a storage account.
     ///
     /// `DELETE /{subscriptionId}/services/storageservices/{accountName}` (x-ms-version 2014-10-01).
@@ -205,6 +221,7 @@ impl crate::Client {
         path::push_segment(&mut req.path, "accountName", account_name)?;
         self.core.call_empty(&req).await
     }
+
     /// Checks whether a storage account name is available.
     ///
     /// `GET /{subscriptionId}/services/storageservices/operations/isavailable/{accountName}` (x-ms-version 2014-10-01).
@@ -220,12 +237,14 @@ impl crate::Client {
         self.core.call(&req).await
     }
 }
+
 /// The storage accounts of a subscription.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StorageServices {
     /// `<StorageService>`
     pub storage_service: Vec<StorageService>,
 }
+
 impl FromXml for StorageServices {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_storage_service = Vec::new();
@@ -237,11 +256,13 @@ impl FromXml for StorageServices {
                 }
             }
         }
+
         Ok(Self {
             storage_service: f_storage_service,
         })
     }
 }
+
 impl ToXml for StorageServices {
     fn write_children(&self, w: &mut XmlWriter) {
         for v in &self.storage_service {
@@ -249,11 +270,13 @@ impl ToXml for StorageServices {
         }
     }
 }
+
 impl Validate for StorageServices {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// A storage account. Get Storage Account Properties fills the properties; Get/Regenerate Keys return only Url and StorageServiceKeys.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StorageService {
@@ -282,6 +305,7 @@ pub struct StorageService {
     /// Element `<MigrationState>`.
     pub migration_state: Option<String>,
 }
+
 impl FromXml for StorageService {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_url = None;
@@ -299,18 +323,22 @@ impl FromXml for StorageService {
                     b"StorageServiceProperties" => {
                         f_storage_service_properties = r.elem(&c)?;
                     }
+
                     b"StorageServiceKeys" => f_storage_service_keys = r.elem(&c)?,
                     b"ExtendedProperties" => {
                         r.elem_list(&c, b"ExtendedProperty", &mut f_extended_properties)?
                     }
+
                     b"Capabilities" => {
                         r.text_list(&c, b"Capability", &mut f_capabilities)?
                     }
+
                     b"MigrationState" => f_migration_state = r.text_opt(&c)?,
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             url: required(f_url, "Url")?,
             service_name: f_service_name,
@@ -322,6 +350,7 @@ impl FromXml for StorageService {
         })
     }
 }
+
 impl ToXml for StorageService {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text("Url", &self.url);
@@ -338,11 +367,13 @@ impl ToXml for StorageService {
         w.text_opt("MigrationState", &self.migration_state);
     }
 }
+
 impl Validate for StorageService {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// Properties of a storage account.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StorageServiceProperties {
@@ -403,6 +434,7 @@ pub struct StorageServiceProperties {
     /// `<AccountType>`
     pub account_type: Option<StorageAccountType>,
 }
+
 impl FromXml for StorageServiceProperties {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_description = None;
@@ -434,6 +466,7 @@ impl FromXml for StorageServiceProperties {
                     b"GeoReplicationEnabled" => {
                         f_geo_replication_enabled = r.text_opt(&c)?;
                     }
+
                     b"GeoPrimaryRegion" => f_geo_primary_region = r.text_opt(&c)?,
                     b"StatusOfPrimary" => f_status_of_primary = r.text_opt(&c)?,
                     b"GeoSecondaryRegion" => f_geo_secondary_region = r.text_opt(&c)?,
@@ -443,15 +476,18 @@ impl FromXml for StorageServiceProperties {
                     b"CustomDomains" => {
                         r.elem_list(&c, b"CustomDomain", &mut f_custom_domains)?
                     }
+
                     b"SecondaryReadEnabled" => f_secondary_read_enabled = r.text_opt(&c)?,
                     b"SecondaryEndpoints" => {
                         r.text_list(&c, b"Endpoint", &mut f_secondary_endpoints)?
                     }
+
                     b"AccountType" => f_account_type = r.text_opt(&c)?,
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             description: f_description,
             affinity_group: f_affinity_group,
@@ -473,6 +509,7 @@ impl FromXml for StorageServiceProperties {
         })
     }
 }
+
 impl ToXml for StorageServiceProperties {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("Description", &self.description);
@@ -494,11 +531,13 @@ impl ToXml for StorageServiceProperties {
         w.text_opt("AccountType", &self.account_type);
     }
 }
+
 impl Validate for StorageServiceProperties {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// A custom domain mapped to a storage account.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CustomDomain {
@@ -511,6 +550,7 @@ pub struct CustomDomain {
     /// Element `<UseSubDomainName>`.
     pub use_sub_domain_name: Option<bool>,
 }
+
 impl FromXml for CustomDomain {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_name = None;
@@ -524,23 +564,27 @@ impl FromXml for CustomDomain {
                 }
             }
         }
+
         Ok(Self {
             name: required(f_name, "Name")?,
             use_sub_domain_name: f_use_sub_domain_name,
         })
     }
 }
+
 impl ToXml for CustomDomain {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text("Name", &self.name);
         w.text_opt("UseSubDomainName", &self.use_sub_domain_name);
     }
 }
+
 impl Validate for CustomDomain {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// The access keys of a storage account.
 #[derive(Clone, Default, PartialEq)]
 pub struct StorageServiceKeys {
@@ -549,6 +593,7 @@ pub struct StorageServiceKeys {
     /// `<Secondary>`
     pub secondary: Option<String>,
 }
+
 impl std::fmt::Debug for StorageServiceKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("StorageServiceKeys")
@@ -557,6 +602,7 @@ impl std::fmt::Debug for StorageServiceKeys {
             .finish()
     }
 }
+
 impl FromXml for StorageServiceKeys {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_primary = None;
@@ -570,23 +616,27 @@ impl FromXml for StorageServiceKeys {
                 }
             }
         }
+
         Ok(Self {
             primary: f_primary,
             secondary: f_secondary,
         })
     }
 }
+
 impl ToXml for StorageServiceKeys {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("Primary", &self.primary);
         w.text_opt("Secondary", &self.secondary);
     }
 }
+
 impl Validate for StorageServiceKeys {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// Body of Create Storage Account.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateStorageServiceInput {
@@ -625,6 +675,7 @@ pub struct CreateStorageServiceInput {
     /// Element `<AccountType>`.
     pub account_type: Option<StorageAccountType>,
 }
+
 impl FromXml for CreateStorageServiceInput {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_service_name = None;
@@ -647,15 +698,18 @@ impl FromXml for CreateStorageServiceInput {
                     b"GeoReplicationEnabled" => {
                         f_geo_replication_enabled = r.text_opt(&c)?;
                     }
+
                     b"ExtendedProperties" => {
                         r.elem_list(&c, b"ExtendedProperty", &mut f_extended_properties)?
                     }
+
                     b"SecondaryReadEnabled" => f_secondary_read_enabled = r.text_opt(&c)?,
                     b"AccountType" => f_account_type = r.text_opt(&c)?,
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             service_name: required(f_service_name, "ServiceName")?,
             description: f_description,
@@ -669,6 +723,7 @@ impl FromXml for CreateStorageServiceInput {
         })
     }
 }
+
 impl ToXml for CreateStorageServiceInput {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text("ServiceName", &self.service_name);
@@ -687,6 +742,7 @@ impl ToXml for CreateStorageServiceInput {
         w.text_opt("AccountType", &self.account_type);
     }
 }
+
 impl Validate for CreateStorageServiceInput {
     fn validate(&self) -> Result<(), ValidationError> {
         {
@@ -695,16 +751,20 @@ impl Validate for CreateStorageServiceInput {
             check::min_len("ServiceName", v, 3usize)?;
             check::pattern("ServiceName", v, "[a-z0-9]{3,24}")?;
         }
+
         if let Some(v) = &self.description {
             check::max_len("Description", v, 1024usize)?;
         }
+
         {
             let v = &self.label;
             check::max_len("Label", v, 100usize)?;
         }
+
         Ok(())
     }
 }
+
 /// Body of Update Storage Account.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateStorageServiceInput {
@@ -731,6 +791,7 @@ pub struct UpdateStorageServiceInput {
     /// `<AccountType>`
     pub account_type: Option<StorageAccountType>,
 }
+
 impl FromXml for UpdateStorageServiceInput {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_description = None;
@@ -748,18 +809,22 @@ impl FromXml for UpdateStorageServiceInput {
                     b"GeoReplicationEnabled" => {
                         f_geo_replication_enabled = r.text_opt(&c)?;
                     }
+
                     b"ExtendedProperties" => {
                         r.elem_list(&c, b"ExtendedProperty", &mut f_extended_properties)?
                     }
+
                     b"CustomDomains" => {
                         r.elem_list(&c, b"CustomDomain", &mut f_custom_domains)?
                     }
+
                     b"SecondaryReadEnabled" => f_secondary_read_enabled = r.text_opt(&c)?,
                     b"AccountType" => f_account_type = r.text_opt(&c)?,
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             description: f_description,
             label: f_label,
@@ -771,6 +836,7 @@ impl FromXml for UpdateStorageServiceInput {
         })
     }
 }
+
 impl ToXml for UpdateStorageServiceInput {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("Description", &self.description);
@@ -787,23 +853,28 @@ impl ToXml for UpdateStorageServiceInput {
         w.text_opt("AccountType", &self.account_type);
     }
 }
+
 impl Validate for UpdateStorageServiceInput {
     fn validate(&self) -> Result<(), ValidationError> {
         if let Some(v) = &self.description {
             check::max_len("Description", v, 1024usize)?;
         }
+
         if let Some(v) = &self.label {
             check::max_len("Label", v, 100usize)?;
         }
+
         Ok(())
     }
 }
+
 /// Body of Regenerate Storage Account Keys.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RegenerateKeys {
     /// `<KeyType>`
     pub key_type: KeyType,
 }
+
 impl FromXml for RegenerateKeys {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_key_type = None;
@@ -815,21 +886,25 @@ impl FromXml for RegenerateKeys {
                 }
             }
         }
+
         Ok(Self {
             key_type: required(f_key_type, "KeyType")?,
         })
     }
 }
+
 impl ToXml for RegenerateKeys {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text("KeyType", &self.key_type);
     }
 }
+
 impl Validate for RegenerateKeys {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// Status of a storage account.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -849,6 +924,7 @@ pub enum StorageServiceStatus {
     /// A value this version of the spec does not know, kept as sent.
     Unknown(String),
 }
+
 impl StorageServiceStatus {
     /// The wire text.
     pub fn as_str(&self) -> &str {
@@ -863,16 +939,19 @@ impl StorageServiceStatus {
         }
     }
 }
+
 impl Default for StorageServiceStatus {
     fn default() -> Self {
         Self::Creating
     }
 }
+
 impl std::fmt::Display for StorageServiceStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl From<&str> for StorageServiceStatus {
     fn from(s: &str) -> Self {
         match s {
@@ -886,14 +965,17 @@ impl From<&str> for StorageServiceStatus {
         }
     }
 }
+
 impl XmlText for StorageServiceStatus {
     fn parse_text(text: &str) -> Result<Self, &'static str> {
         Ok(Self::from(text))
     }
+
     fn to_text(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// Availability of a storage region.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -905,6 +987,7 @@ pub enum GeoRegionStatus {
     /// A value this version of the spec does not know, kept as sent.
     Unknown(String),
 }
+
 impl GeoRegionStatus {
     /// The wire text.
     pub fn as_str(&self) -> &str {
@@ -915,16 +998,19 @@ impl GeoRegionStatus {
         }
     }
 }
+
 impl Default for GeoRegionStatus {
     fn default() -> Self {
         Self::Available
     }
 }
+
 impl std::fmt::Display for GeoRegionStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl From<&str> for GeoRegionStatus {
     fn from(s: &str) -> Self {
         match s {
@@ -934,14 +1020,17 @@ impl From<&str> for GeoRegionStatus {
         }
     }
 }
+
 impl XmlText for GeoRegionStatus {
     fn parse_text(text: &str) -> Result<Self, &'static str> {
         Ok(Self::from(text))
     }
+
     fn to_text(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// Replication type of a storage account.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -959,6 +1048,7 @@ pub enum StorageAccountType {
     /// A value this version of the spec does not know, kept as sent.
     Unknown(String),
 }
+
 impl StorageAccountType {
     /// The wire text.
     pub fn as_str(&self) -> &str {
@@ -972,16 +1062,19 @@ impl StorageAccountType {
         }
     }
 }
+
 impl Default for StorageAccountType {
     fn default() -> Self {
         Self::StandardLrs
     }
 }
+
 impl std::fmt::Display for StorageAccountType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl From<&str> for StorageAccountType {
     fn from(s: &str) -> Self {
         match s {
@@ -994,14 +1087,17 @@ impl From<&str> for StorageAccountType {
         }
     }
 }
+
 impl XmlText for StorageAccountType {
     fn parse_text(text: &str) -> Result<Self, &'static str> {
         Ok(Self::from(text))
     }
+
     fn to_text(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// Which storage access key to regenerate.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1013,6 +1109,7 @@ pub enum KeyType {
     /// A value this version of the spec does not know, kept as sent.
     Unknown(String),
 }
+
 impl KeyType {
     /// The wire text.
     pub fn as_str(&self) -> &str {
@@ -1023,16 +1120,19 @@ impl KeyType {
         }
     }
 }
+
 impl Default for KeyType {
     fn default() -> Self {
         Self::Primary
     }
 }
+
 impl std::fmt::Display for KeyType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl From<&str> for KeyType {
     fn from(s: &str) -> Self {
         match s {
@@ -1042,10 +1142,12 @@ impl From<&str> for KeyType {
         }
     }
 }
+
 impl XmlText for KeyType {
     fn parse_text(text: &str) -> Result<Self, &'static str> {
         Ok(Self::from(text))
     }
+
     fn to_text(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }

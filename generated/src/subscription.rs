@@ -7,10 +7,12 @@ use asm_runtime::error::check;
 use asm_runtime::xml::{
     self, required, Child, FromXml, ToXml, XmlReader, XmlText, XmlWriter,
 };
+
 use asm_runtime::{
     paging, path, AsyncOperation, DateTime, DecodeError, Error, OperationSpec, Request,
     ValidationError,
 };
+
 use asm_runtime::Validate;
 use asm_runtime::xml::Redacted;
 use futures_core::Stream;
@@ -26,6 +28,7 @@ pub static GET_SUBSCRIPTION: OperationSpec = OperationSpec {
     request_root: None,
     response_root: Some("Subscription"),
 };
+
 /// `ListSubscriptionOperations`: `GET /{subscriptionId}/operations`
 pub static LIST_SUBSCRIPTION_OPERATIONS: OperationSpec = OperationSpec {
     name: "ListSubscriptionOperations",
@@ -37,6 +40,7 @@ pub static LIST_SUBSCRIPTION_OPERATIONS: OperationSpec = OperationSpec {
     request_root: None,
     response_root: Some("SubscriptionOperationCollection"),
 };
+
 /// `GetOperationStatus`: `GET /{subscriptionId}/operations/{requestId}`
 pub static GET_OPERATION_STATUS: OperationSpec = OperationSpec {
     name: "GetOperationStatus",
@@ -48,6 +52,7 @@ pub static GET_OPERATION_STATUS: OperationSpec = OperationSpec {
     request_root: None,
     response_root: Some("Operation"),
 };
+
 /// Optional parameters of [`Client::list_subscription_operations`](crate::Client::list_subscription_operations).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListSubscriptionOperationsOptions {
@@ -61,6 +66,7 @@ pub struct ListSubscriptionOperationsOptions {
     /// Query parameter `ContinuationToken`.
     pub continuation_token: Option<String>,
 }
+
 impl crate::Client {
     /// Returns account and resource allocation information for the subscription.
     ///
@@ -71,6 +77,7 @@ impl crate::Client {
         req.path = self.core.subscription_path()?;
         self.core.call(&req).await
     }
+
     /// Lists the create, update and delete operations performed on the subscription during a time window (at most 90 days back).
     ///
     /// `GET /{subscriptionId}/operations` (x-ms-version 2014-10-01).
@@ -89,14 +96,18 @@ impl crate::Client {
         if let Some(v) = &options.object_id_filter {
             req.query.push(("ObjectIdFilter", v.clone()));
         }
+
         if let Some(v) = &options.operation_result_filter {
             req.query.push(("OperationResultFilter", XmlText::to_text(v).into_owned()));
         }
+
         if let Some(v) = &options.continuation_token {
             req.query.push(("ContinuationToken", v.clone()));
         }
+
         self.core.call(&req).await
     }
+
     /// Like [`list_subscription_operations`](Self::list_subscription_operations), as a stream of `SubscriptionOperations` items that follows `ContinuationToken` from page to page.
     pub fn list_subscription_operations_stream(
         &self,
@@ -114,6 +125,7 @@ impl crate::Client {
             }
         })
     }
+
     /// Returns the status of an asynchronous operation (the id is the x-ms-request-id the operation returned).
     ///
     /// `GET /{subscriptionId}/operations/{requestId}` (x-ms-version 2014-10-01).
@@ -129,15 +141,18 @@ impl crate::Client {
         self.core.call(&req).await
     }
 }
+
 impl paging::Page for SubscriptionOperationCollection {
     type Item = SubscriptionOperation;
     fn continuation_token(&self) -> Option<&str> {
         self.continuation_token.as_deref()
     }
+
     fn into_items(self) -> Vec<Self::Item> {
         self.subscription_operations
     }
 }
+
 /// Account and resource allocation information for a subscription.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Subscription {
@@ -206,6 +221,7 @@ pub struct Subscription {
     /// `<MaxRoutesPerRouteTable>`
     pub max_routes_per_route_table: Option<i32>,
 }
+
 impl FromXml for Subscription {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_subscription_id = None;
@@ -245,9 +261,11 @@ impl FromXml for Subscription {
                     b"AccountAdminLiveEmailId" => {
                         f_account_admin_live_email_id = r.text_opt(&c)?;
                     }
+
                     b"ServiceAdminLiveEmailId" => {
                         f_service_admin_live_email_id = r.text_opt(&c)?;
                     }
+
                     b"MaxCoreCount" => f_max_core_count = r.text_opt(&c)?,
                     b"MaxStorageAccounts" => f_max_storage_accounts = r.text_opt(&c)?,
                     b"MaxHostedServices" => f_max_hosted_services = r.text_opt(&c)?,
@@ -255,21 +273,27 @@ impl FromXml for Subscription {
                     b"CurrentHostedServices" => {
                         f_current_hosted_services = r.text_opt(&c)?;
                     }
+
                     b"CurrentStorageAccounts" => {
                         f_current_storage_accounts = r.text_opt(&c)?;
                     }
+
                     b"MaxVirtualNetworkSites" => {
                         f_max_virtual_network_sites = r.text_opt(&c)?;
                     }
+
                     b"CurrentVirtualNetworkSites" => {
                         f_current_virtual_network_sites = r.text_opt(&c)?;
                     }
+
                     b"MaxLocalNetworkSites" => {
                         f_max_local_network_sites = r.text_opt(&c)?;
                     }
+
                     b"CurrentLocalNetworkSites" => {
                         f_current_local_network_sites = r.text_opt(&c)?;
                     }
+
                     b"MaxDnsServers" => f_max_dns_servers = r.text_opt(&c)?,
                     b"CurrentDnsServers" => f_current_dns_servers = r.text_opt(&c)?,
                     b"OfferCategories" => f_offer_categories = r.text_opt(&c)?,
@@ -281,20 +305,25 @@ impl FromXml for Subscription {
                     b"CurrentNetworkSecurityGroups" => {
                         f_current_network_security_groups = r.text_opt(&c)?;
                     }
+
                     b"MaxNetworkSecurityGroups" => {
                         f_max_network_security_groups = r.text_opt(&c)?;
                     }
+
                     b"MaxNetworkSecurityRulesPerGroup" => {
                         f_max_network_security_rules_per_group = r.text_opt(&c)?;
                     }
+
                     b"MaxRouteTables" => f_max_route_tables = r.text_opt(&c)?,
                     b"MaxRoutesPerRouteTable" => {
                         f_max_routes_per_route_table = r.text_opt(&c)?;
                     }
+
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             subscription_id: required(f_subscription_id, "SubscriptionID")?,
             subscription_name: f_subscription_name,
@@ -327,6 +356,7 @@ impl FromXml for Subscription {
         })
     }
 }
+
 impl ToXml for Subscription {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text("SubscriptionID", &self.subscription_id);
@@ -365,11 +395,13 @@ impl ToXml for Subscription {
         w.text_opt("MaxRoutesPerRouteTable", &self.max_routes_per_route_table);
     }
 }
+
 impl Validate for Subscription {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// Status of an asynchronous operation.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Operation {
@@ -388,6 +420,7 @@ pub struct Operation {
     /// Element `<Error>`.
     pub error: Option<OperationError>,
 }
+
 impl FromXml for Operation {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_id = None;
@@ -405,6 +438,7 @@ impl FromXml for Operation {
                 }
             }
         }
+
         Ok(Self {
             id: required(f_id, "ID")?,
             status: required(f_status, "Status")?,
@@ -413,6 +447,7 @@ impl FromXml for Operation {
         })
     }
 }
+
 impl ToXml for Operation {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text("ID", &self.id);
@@ -421,11 +456,13 @@ impl ToXml for Operation {
         w.elem_opt("Error", &self.error);
     }
 }
+
 impl Validate for Operation {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// Why an asynchronous operation failed.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OperationError {
@@ -436,6 +473,7 @@ pub struct OperationError {
     /// `<Message>`
     pub message: Option<String>,
 }
+
 impl FromXml for OperationError {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_code = None;
@@ -449,23 +487,27 @@ impl FromXml for OperationError {
                 }
             }
         }
+
         Ok(Self {
             code: f_code,
             message: f_message,
         })
     }
 }
+
 impl ToXml for OperationError {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("Code", &self.code);
         w.text_opt("Message", &self.message);
     }
 }
+
 impl Validate for OperationError {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// One page of the subscription's operation history.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SubscriptionOperationCollection {
@@ -476,6 +518,7 @@ pub struct SubscriptionOperationCollection {
     /// Element `<ContinuationToken>`.
     pub continuation_token: Option<String>,
 }
+
 impl FromXml for SubscriptionOperationCollection {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_subscription_operations = Vec::new();
@@ -490,17 +533,20 @@ impl FromXml for SubscriptionOperationCollection {
                             &mut f_subscription_operations,
                         )?
                     }
+
                     b"ContinuationToken" => f_continuation_token = r.text_opt(&c)?,
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             subscription_operations: f_subscription_operations,
             continuation_token: f_continuation_token,
         })
     }
 }
+
 impl ToXml for SubscriptionOperationCollection {
     fn write_children(&self, w: &mut XmlWriter) {
         w.elem_list(
@@ -512,11 +558,13 @@ impl ToXml for SubscriptionOperationCollection {
         w.text_opt("ContinuationToken", &self.continuation_token);
     }
 }
+
 impl Validate for SubscriptionOperationCollection {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// An operation performed on the subscription.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SubscriptionOperation {
@@ -547,6 +595,7 @@ pub struct SubscriptionOperation {
     /// `<OperationKind>`
     pub operation_kind: Option<String>,
 }
+
 impl FromXml for SubscriptionOperation {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_operation_id = None;
@@ -571,17 +620,20 @@ impl FromXml for SubscriptionOperation {
                             &mut f_operation_parameters,
                         )?
                     }
+
                     b"OperationCaller" => f_operation_caller = r.elem(&c)?,
                     b"OperationStatus" => f_operation_status = r.elem(&c)?,
                     b"OperationStartedTime" => f_operation_started_time = r.text_opt(&c)?,
                     b"OperationCompletedTime" => {
                         f_operation_completed_time = r.text_opt(&c)?;
                     }
+
                     b"OperationKind" => f_operation_kind = r.text_opt(&c)?,
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             operation_id: required(f_operation_id, "OperationId")?,
             operation_object_id: f_operation_object_id,
@@ -595,6 +647,7 @@ impl FromXml for SubscriptionOperation {
         })
     }
 }
+
 impl ToXml for SubscriptionOperation {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text("OperationId", &self.operation_id);
@@ -613,11 +666,13 @@ impl ToXml for SubscriptionOperation {
         w.text_opt("OperationKind", &self.operation_kind);
     }
 }
+
 impl Validate for SubscriptionOperation {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// A parameter the operation was called with.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OperationParameter {
@@ -628,6 +683,7 @@ pub struct OperationParameter {
     /// Element `<Value>`.
     pub value: Option<String>,
 }
+
 impl FromXml for OperationParameter {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_name = None;
@@ -641,23 +697,27 @@ impl FromXml for OperationParameter {
                 }
             }
         }
+
         Ok(Self {
             name: f_name,
             value: f_value,
         })
     }
 }
+
 impl ToXml for OperationParameter {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("Name", &self.name);
         w.text_opt("Value", &self.value);
     }
 }
+
 impl Validate for OperationParameter {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// Who called an operation.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OperationCaller {
@@ -678,6 +738,7 @@ pub struct OperationCaller {
     /// Element `<ClientIP>`.
     pub client_ip: Option<String>,
 }
+
 impl FromXml for OperationCaller {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_used_service_management_api = None;
@@ -690,15 +751,18 @@ impl FromXml for OperationCaller {
                     b"UsedServiceManagementApi" => {
                         f_used_service_management_api = r.text_opt(&c)?;
                     }
+
                     b"UserEmailAddress" => f_user_email_address = r.text_opt(&c)?,
                     b"SubscriptionCertificateThumbprint" => {
                         f_subscription_certificate_thumbprint = r.text_opt(&c)?;
                     }
+
                     b"ClientIP" => f_client_ip = r.text_opt(&c)?,
                     _ => r.skip(&c)?,
                 }
             }
         }
+
         Ok(Self {
             used_service_management_api: f_used_service_management_api,
             user_email_address: f_user_email_address,
@@ -707,6 +771,7 @@ impl FromXml for OperationCaller {
         })
     }
 }
+
 impl ToXml for OperationCaller {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("UsedServiceManagementApi", &self.used_service_management_api);
@@ -718,11 +783,13 @@ impl ToXml for OperationCaller {
         w.text_opt("ClientIP", &self.client_ip);
     }
 }
+
 impl Validate for OperationCaller {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
 /// State of a subscription.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -734,6 +801,7 @@ pub enum SubscriptionStatus {
     /// A value this version of the spec does not know, kept as sent.
     Unknown(String),
 }
+
 impl SubscriptionStatus {
     /// The wire text.
     pub fn as_str(&self) -> &str {
@@ -744,16 +812,19 @@ impl SubscriptionStatus {
         }
     }
 }
+
 impl Default for SubscriptionStatus {
     fn default() -> Self {
         Self::Active
     }
 }
+
 impl std::fmt::Display for SubscriptionStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl From<&str> for SubscriptionStatus {
     fn from(s: &str) -> Self {
         match s {
@@ -763,14 +834,17 @@ impl From<&str> for SubscriptionStatus {
         }
     }
 }
+
 impl XmlText for SubscriptionStatus {
     fn parse_text(text: &str) -> Result<Self, &'static str> {
         Ok(Self::from(text))
     }
+
     fn to_text(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// Status of an asynchronous operation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -784,6 +858,7 @@ pub enum OperationStatus {
     /// A value this version of the spec does not know, kept as sent.
     Unknown(String),
 }
+
 impl OperationStatus {
     /// The wire text.
     pub fn as_str(&self) -> &str {
@@ -795,16 +870,19 @@ impl OperationStatus {
         }
     }
 }
+
 impl Default for OperationStatus {
     fn default() -> Self {
         Self::InProgress
     }
 }
+
 impl std::fmt::Display for OperationStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl From<&str> for OperationStatus {
     fn from(s: &str) -> Self {
         match s {
@@ -815,10 +893,12 @@ impl From<&str> for OperationStatus {
         }
     }
 }
+
 impl XmlText for OperationStatus {
     fn parse_text(text: &str) -> Result<Self, &'static str> {
         Ok(Self::from(text))
     }
+
     fn to_text(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
