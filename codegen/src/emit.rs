@@ -1204,6 +1204,11 @@ fn lib_module(ctx: &Ctx<'_>) -> TokenStream {
             }
         }
 
+        /// The README's examples, compiled as doctests.
+        #[cfg(doctest)]
+        #[doc = include_str!("../../README.md")]
+        pub struct ReadmeDoctests;
+
         /// Every operation of the spec.
         pub static OPERATIONS: &[&OperationSpec] = &[ #(#all),* ];
 

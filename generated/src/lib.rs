@@ -85,6 +85,10 @@ impl Client {
     }
 }
 
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
 /// Every operation of the spec.
 pub static OPERATIONS: &[&OperationSpec] = &[
     &affinity_groups::LIST_AFFINITY_GROUPS,
