@@ -220,8 +220,9 @@ impl Emulator {
     }
 }
 
-/// A running emulator. Dropping it stops accepting connections abruptly;
-/// [`shutdown`](Self::shutdown) finishes in-flight requests first.
+/// A running emulator. [`shutdown`](Self::shutdown) stops it and waits for
+/// in-flight requests; dropping it starts the same shutdown in the
+/// background without waiting.
 #[derive(Debug)]
 pub struct RunningEmulator {
     endpoint: String,
