@@ -281,6 +281,18 @@ async fn service(client: &Client, cmd: ServiceCmd) -> Result {
                     "nothing to update: give --label, --description or --property",
                 ));
             }
+            // The service wants a label or a description: keep the current label.
+            let label = match (label, &description) {
+                (None, None) => Some(
+                    client
+                        .get_hosted_service_properties(&name, &Default::default())
+                        .await?
+                        .hosted_service_properties
+                        .unwrap_or_default()
+                        .label,
+                ),
+                (label, _) => label,
+            };
             client
                 .update_hosted_service(
                     &name,
@@ -480,7 +492,8 @@ async fn storage(client: &Client, cmd: StorageCmd) -> Result {
                 )
                 .await?;
             println!(
-                "regenerated the {key_type} key of {name}{}",
+                "regenerated the {} key of {name}{}",
+                key_type.as_str().to_lowercase(),
                 request_id_suffix()
             );
             print!("{}", key_lines(&keys, show_secrets, 0));
@@ -656,6 +669,7 @@ pub async fn history(
     client: &Client,
     start: DateTime,
     options: ListSubscriptionOperationsOptions,
+    short_time: bool,
     keep: impl Fn(&azure_asm::SubscriptionOperation) -> bool,
 ) -> Result<Table> {
     let end = DateTime::from_unix(DateTime::now().unix() + 60).unwrap_or_else(DateTime::now);
@@ -682,8 +696,13 @@ pub async fn history(
             },
             None => "-".to_owned(),
         };
+        let time = output::opt_time(op.operation_started_time.as_ref());
         t.row([
-            output::opt_time(op.operation_started_time.as_ref()),
+            if short_time {
+                time.get(11..19).unwrap_or(&time).to_owned()
+            } else {
+                time
+            },
             or_dash(op.operation_name.as_deref()),
             op.operation_object_id
                 .as_deref()
@@ -714,7 +733,7 @@ async fn operations(client: &Client, cmd: OperationsCmd) -> Result {
                 }),
                 continuation_token: None,
             };
-            let t = history(client, start, options, |_| true).await?;
+            let t = history(client, start, options, false, |_| true).await?;
             t.print_or(&format!("no operations in the last {since}"));
         }
     }

@@ -1,9 +1,11 @@
 //! Logging to stderr (`-v`, `RUST_LOG`), and the request ids of calls.
+//! The runtime logs operations, statuses and request ids, never bodies.
 //!
 //! The runtime records each call's `x-ms-request-id` on its `asm.request`
 //! span; a small layer keeps the last one so commands can print it even for
 //! operations whose generated method returns nothing.
 
+use std::io::IsTerminal as _;
 use std::sync::Mutex;
 
 use tracing::field::{Field, Visit};
@@ -69,13 +71,14 @@ pub fn init(verbose: u8) {
         Some(v) => EnvFilter::try_new(v).unwrap_or_else(|_| EnvFilter::new("warn")),
         None => EnvFilter::new(match verbose {
             0 => "warn",
-            1 => "info",
+            1 => "info,asm_runtime=debug",
             2 => "debug,hyper=info,hyper_util=info,rustls=info,reqwest=info",
             _ => "trace",
         }),
     };
     let fmt = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(verbose >= 2)
         .with_filter(filter);
     let ids = RequestIds.with_filter(filter::filter_fn(|m| {

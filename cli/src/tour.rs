@@ -265,6 +265,7 @@ async fn tour(
         client,
         since,
         ListSubscriptionOperationsOptions::default(),
+        true,
         move |op| {
             op.operation_object_id
                 .as_deref()
