@@ -426,3 +426,25 @@ fn unknown_enum_values_are_kept_and_secrets_are_redacted() {
     };
     assert!(xml::to_document("RegenerateKeys", &k).contains("<KeyType>Secondary</KeyType>"));
 }
+
+#[test]
+fn elements_in_another_namespace_keep_their_prefix() {
+    use azure_asm::{OperationParameter, SubscriptionOperation};
+    let op = SubscriptionOperation {
+        operation_id: "1".into(),
+        operation_parameters: vec![OperationParameter {
+            name: Some("serviceName".into()),
+            value: Some("a<b".into()),
+        }],
+        ..Default::default()
+    };
+    let doc = xml::to_document("SubscriptionOperation", &op);
+    assert!(
+        doc.contains("<a:Name xmlns:a=\"http://schemas.datacontract.org/2004/07/Microsoft.WindowsAzure.ServiceManagement\">serviceName</a:Name>"),
+        "{doc}"
+    );
+    assert!(doc.contains(">a&lt;b</a:Value>"), "{doc}");
+    let back: SubscriptionOperation =
+        xml::from_document("SubscriptionOperation", doc.as_bytes()).unwrap();
+    assert_eq!(back, op);
+}

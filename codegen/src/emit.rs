@@ -255,6 +255,18 @@ fn struct_def(ctx: &Ctx<'_>, s: &Struct) -> TokenStream {
         let fname = ident(&f.rust);
         let el = &f.element;
         let codec = ctx.codec(&f.ty);
+        if let Some((prefix, uri)) = &f.namespace {
+            let prefix = prefix.as_deref().unwrap_or("");
+            let write = match codec {
+                Codec::Label => quote!(w.label_ns(#prefix, #uri, #el, v);),
+                _ => quote!(w.text_ns(#prefix, #uri, #el, v);),
+            };
+            return match f.card {
+                Card::Required => quote!({ let v = &self.#fname; #write }),
+                Card::Optional => quote!(if let Some(v) = &self.#fname { #write }),
+                _ => quote!(for v in &self.#fname { #write }),
+            };
+        }
         match (f.card, codec) {
             (Card::Required, Codec::Text) => quote!(w.text(#el, &self.#fname);),
             (Card::Optional, Codec::Text) => quote!(w.text_opt(#el, &self.#fname);),

@@ -156,6 +156,8 @@ pub struct Field {
     pub limits: Limits,
     /// Never printed by `Debug`.
     pub sensitive: bool,
+    /// An element namespace other than the service's: (prefix, URI).
+    pub namespace: Option<(Option<String>, String)>,
     /// Docs.
     pub docs: Vec<String>,
     /// Where.

@@ -216,16 +216,26 @@ fn parse_type(s: &str, loc: &Loc) -> Result<TypeRef> {
     Err(err(loc, "unknown type", s))
 }
 
-fn parse_limits(
-    attrs: &[String],
-    loc: &Loc,
-    sensitive: &mut bool,
-    rust: &mut Option<String>,
-) -> Result<Limits> {
+/// Attributes other than limits.
+#[derive(Default)]
+struct Extra {
+    sensitive: bool,
+    rust: Option<String>,
+    ns: Option<String>,
+    prefix: Option<String>,
+}
+
+fn unquote<'a>(v: &'a str, a: &str, loc: &Loc) -> Result<&'a str> {
+    v.strip_prefix('"')
+        .and_then(|p| p.strip_suffix('"'))
+        .ok_or_else(|| err(loc, "value must be quoted", a))
+}
+
+fn parse_limits(attrs: &[String], loc: &Loc, extra: &mut Extra) -> Result<Limits> {
     let mut limits = Limits::default();
     for a in attrs {
         if a == "sensitive" {
-            *sensitive = true;
+            extra.sensitive = true;
             continue;
         }
         let Some((k, v)) = a.split_once('=') else {
@@ -239,10 +249,7 @@ fn parse_limits(
             "max" => limits.max = Some(int()?),
             "min" => limits.min = Some(int()?),
             "pattern" => {
-                let p = v
-                    .strip_prefix('"')
-                    .and_then(|p| p.strip_suffix('"'))
-                    .ok_or_else(|| err(loc, "pattern must be quoted", a.as_str()))?;
+                let p = unquote(v, a, loc)?;
                 if regex::Regex::new(p).is_err() {
                     return Err(err(loc, "invalid regular expression", p));
                 }
@@ -252,7 +259,14 @@ fn parse_limits(
                 if !is_ident(v) {
                     return Err(err(loc, "rust= needs an identifier", v));
                 }
-                *rust = Some(v.to_owned());
+                extra.rust = Some(v.to_owned());
+            }
+            "ns" => extra.ns = Some(unquote(v, a, loc)?.to_owned()),
+            "prefix" => {
+                if !is_ident(v) {
+                    return Err(err(loc, "prefix= needs an identifier", v));
+                }
+                extra.prefix = Some(v.to_owned());
             }
             _ => return Err(err(loc, "unknown attribute", k)),
         }
@@ -325,17 +339,22 @@ fn parse_field(line: &str, loc: &Loc, docs: Vec<String>) -> Result<Field> {
     if !attrs_text.is_empty() && !attrs_text.starts_with(char::is_whitespace) {
         return Err(err(loc, "unexpected text after the type", attrs_text));
     }
-    let mut sensitive = false;
-    let mut rust = None;
-    let limits = parse_limits(&words(attrs_text), loc, &mut sensitive, &mut rust)?;
+    let mut extra = Extra::default();
+    let limits = parse_limits(&words(attrs_text), loc, &mut extra)?;
+    let namespace = match (extra.ns, extra.prefix) {
+        (Some(uri), prefix) => Some((prefix, uri)),
+        (None, Some(_)) => return Err(err(loc, "prefix= needs ns=", element)),
+        (None, None) => None,
+    };
     Ok(Field {
-        rust: rust.unwrap_or_else(|| rust_field_name(element)),
+        rust: extra.rust.unwrap_or_else(|| rust_field_name(element)),
         element: element.to_owned(),
         ty,
         item,
         card,
         limits,
-        sensitive,
+        sensitive: extra.sensitive,
+        namespace,
         docs,
         loc: loc.clone(),
     })
@@ -352,11 +371,17 @@ fn parse_param(rest: &str, loc: &Loc, docs: Vec<String>) -> Result<Param> {
         None => (first.as_str(), false),
     };
     let ty = parse_type(ty, loc)?;
-    let mut sensitive = false;
-    let mut rust = None;
-    let limits = parse_limits(attrs, loc, &mut sensitive, &mut rust)?;
+    let mut extra = Extra::default();
+    let limits = parse_limits(attrs, loc, &mut extra)?;
+    if extra.ns.is_some() || extra.prefix.is_some() || extra.sensitive {
+        return Err(err(
+            loc,
+            "ns=, prefix= and sensitive apply to struct fields only",
+            name,
+        ));
+    }
     Ok(Param {
-        rust: rust.unwrap_or_else(|| rust_field_name(name)),
+        rust: extra.rust.unwrap_or_else(|| rust_field_name(name)),
         name: name.to_owned(),
         ty,
         optional,

@@ -68,6 +68,12 @@ pub fn validate(spec: &mut Spec) -> Result<(), Vec<SpecError>> {
                 errors.push(err(&f.loc, "two fields get the same Rust name", &f.rust));
             }
             check_ref(&f.ty, &f.loc, &mut errors);
+            if f.namespace.is_some()
+                && (matches!(&f.ty, TypeRef::Named(n) if is_struct(n))
+                    || matches!(f.card, Card::List { .. }))
+            {
+                errors.push(err(&f.loc, "ns= applies to text elements only", &f.element));
+            }
             check_limits(&f.ty, &f.limits, &f.loc, &f.element, &mut errors);
         }
     }

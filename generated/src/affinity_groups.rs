@@ -4,19 +4,17 @@
 //! Operations and types of the `affinity_groups` area (`spec/affinity_groups.spec`).
 #![allow(clippy::all, unused_imports, unused_mut)]
 use asm_runtime::error::check;
-use asm_runtime::xml::{
-    self, required, Child, FromXml, ToXml, XmlReader, XmlText, XmlWriter,
-};
+use asm_runtime::xml::{self, required, Child, FromXml, ToXml, XmlReader, XmlText, XmlWriter};
 
 use asm_runtime::{
     paging, path, AsyncOperation, DateTime, DecodeError, Error, OperationSpec, Request,
     ValidationError,
 };
 
-use asm_runtime::Validate;
-use asm_runtime::xml::Redacted;
-use futures_core::Stream;
 use crate::*;
+use asm_runtime::xml::Redacted;
+use asm_runtime::Validate;
+use futures_core::Stream;
 /// `ListAffinityGroups`: `GET /{subscriptionId}/affinitygroups`
 pub static LIST_AFFINITY_GROUPS: OperationSpec = OperationSpec {
     name: "ListAffinityGroups",
@@ -108,10 +106,7 @@ impl crate::Client {
     ///
     /// `POST /{subscriptionId}/affinitygroups` (x-ms-version 2014-10-01).
     /// See <https://learn.microsoft.com/previous-versions/azure/reference/gg715317(v=azure.100)>.
-    pub async fn create_affinity_group(
-        &self,
-        body: &CreateAffinityGroup,
-    ) -> Result<(), Error> {
+    pub async fn create_affinity_group(&self, body: &CreateAffinityGroup) -> Result<(), Error> {
         let mut req = Request::new(&CREATE_AFFINITY_GROUP);
         req.path = self.core.subscription_path()?;
         req.path.push_str("/affinitygroups");
@@ -142,10 +137,7 @@ impl crate::Client {
     ///
     /// `DELETE /{subscriptionId}/affinitygroups/{affinityGroupName}` (x-ms-version 2014-10-01).
     /// See <https://learn.microsoft.com/previous-versions/azure/reference/gg715314(v=azure.100)>.
-    pub async fn delete_affinity_group(
-        &self,
-        affinity_group_name: &str,
-    ) -> Result<(), Error> {
+    pub async fn delete_affinity_group(&self, affinity_group_name: &str) -> Result<(), Error> {
         let mut req = Request::new(&DELETE_AFFINITY_GROUP);
         req.path = self.core.subscription_path()?;
         req.path.push_str("/affinitygroups/");
@@ -256,9 +248,7 @@ impl FromXml for AffinityGroup {
                         r.elem_list(&c, b"StorageService", &mut f_storage_services)?
                     }
 
-                    b"Capabilities" => {
-                        r.text_list(&c, b"Capability", &mut f_capabilities)?
-                    }
+                    b"Capabilities" => r.text_list(&c, b"Capability", &mut f_capabilities)?,
 
                     b"CreatedTime" => f_created_time = r.text_opt(&c)?,
                     b"ComputeCapabilities" => f_compute_capabilities = r.elem(&c)?,
@@ -287,8 +277,18 @@ impl ToXml for AffinityGroup {
         w.label("Label", &self.label);
         w.text_opt("Description", &self.description);
         w.text("Location", &self.location);
-        w.elem_list("HostedServices", "HostedService", &self.hosted_services, false);
-        w.elem_list("StorageServices", "StorageService", &self.storage_services, false);
+        w.elem_list(
+            "HostedServices",
+            "HostedService",
+            &self.hosted_services,
+            false,
+        );
+        w.elem_list(
+            "StorageServices",
+            "StorageService",
+            &self.storage_services,
+            false,
+        );
         w.text_list("Capabilities", "Capability", &self.capabilities, false);
         w.text_opt("CreatedTime", &self.created_time);
         w.elem_opt("ComputeCapabilities", &self.compute_capabilities);

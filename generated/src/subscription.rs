@@ -4,19 +4,17 @@
 //! Operations and types of the `subscription` area (`spec/subscription.spec`).
 #![allow(clippy::all, unused_imports, unused_mut)]
 use asm_runtime::error::check;
-use asm_runtime::xml::{
-    self, required, Child, FromXml, ToXml, XmlReader, XmlText, XmlWriter,
-};
+use asm_runtime::xml::{self, required, Child, FromXml, ToXml, XmlReader, XmlText, XmlWriter};
 
 use asm_runtime::{
     paging, path, AsyncOperation, DateTime, DecodeError, Error, OperationSpec, Request,
     ValidationError,
 };
 
-use asm_runtime::Validate;
-use asm_runtime::xml::Redacted;
-use futures_core::Stream;
 use crate::*;
+use asm_runtime::xml::Redacted;
+use asm_runtime::Validate;
+use futures_core::Stream;
 /// `GetSubscription`: `GET /{subscriptionId}`
 pub static GET_SUBSCRIPTION: OperationSpec = OperationSpec {
     name: "GetSubscription",
@@ -91,14 +89,17 @@ impl crate::Client {
         let mut req = Request::new(&LIST_SUBSCRIPTION_OPERATIONS);
         req.path = self.core.subscription_path()?;
         req.path.push_str("/operations");
-        req.query.push(("StartTime", XmlText::to_text(&start_time).into_owned()));
-        req.query.push(("EndTime", XmlText::to_text(&end_time).into_owned()));
+        req.query
+            .push(("StartTime", XmlText::to_text(&start_time).into_owned()));
+        req.query
+            .push(("EndTime", XmlText::to_text(&end_time).into_owned()));
         if let Some(v) = &options.object_id_filter {
             req.query.push(("ObjectIdFilter", v.clone()));
         }
 
         if let Some(v) = &options.operation_result_filter {
-            req.query.push(("OperationResultFilter", XmlText::to_text(v).into_owned()));
+            req.query
+                .push(("OperationResultFilter", XmlText::to_text(v).into_owned()));
         }
 
         if let Some(v) = &options.continuation_token {
@@ -121,7 +122,9 @@ impl crate::Client {
             let mut options = options.clone();
             options.continuation_token = token;
             async move {
-                client.list_subscription_operations(start_time, end_time, &options).await
+                client
+                    .list_subscription_operations(start_time, end_time, &options)
+                    .await
             }
         })
     }
@@ -130,10 +133,7 @@ impl crate::Client {
     ///
     /// `GET /{subscriptionId}/operations/{requestId}` (x-ms-version 2014-10-01).
     /// See <https://learn.microsoft.com/previous-versions/azure/reference/ee460783(v=azure.100)>.
-    pub async fn get_operation_status(
-        &self,
-        request_id: &str,
-    ) -> Result<Operation, Error> {
+    pub async fn get_operation_status(&self, request_id: &str) -> Result<Operation, Error> {
         let mut req = Request::new(&GET_OPERATION_STATUS);
         req.path = self.core.subscription_path()?;
         req.path.push_str("/operations/");
@@ -371,9 +371,15 @@ impl ToXml for Subscription {
         w.text_opt("CurrentHostedServices", &self.current_hosted_services);
         w.text_opt("CurrentStorageAccounts", &self.current_storage_accounts);
         w.text_opt("MaxVirtualNetworkSites", &self.max_virtual_network_sites);
-        w.text_opt("CurrentVirtualNetworkSites", &self.current_virtual_network_sites);
+        w.text_opt(
+            "CurrentVirtualNetworkSites",
+            &self.current_virtual_network_sites,
+        );
         w.text_opt("MaxLocalNetworkSites", &self.max_local_network_sites);
-        w.text_opt("CurrentLocalNetworkSites", &self.current_local_network_sites);
+        w.text_opt(
+            "CurrentLocalNetworkSites",
+            &self.current_local_network_sites,
+        );
         w.text_opt("MaxDnsServers", &self.max_dns_servers);
         w.text_opt("CurrentDnsServers", &self.current_dns_servers);
         w.text_opt("OfferCategories", &self.offer_categories);
@@ -386,7 +392,10 @@ impl ToXml for Subscription {
             "CurrentNetworkSecurityGroups",
             &self.current_network_security_groups,
         );
-        w.text_opt("MaxNetworkSecurityGroups", &self.max_network_security_groups);
+        w.text_opt(
+            "MaxNetworkSecurityGroups",
+            &self.max_network_security_groups,
+        );
         w.text_opt(
             "MaxNetworkSecurityRulesPerGroup",
             &self.max_network_security_rules_per_group,
@@ -527,11 +536,7 @@ impl FromXml for SubscriptionOperationCollection {
             while let Some(c) = r.next_child()? {
                 match c.name() {
                     b"SubscriptionOperations" => {
-                        r.elem_list(
-                            &c,
-                            b"SubscriptionOperation",
-                            &mut f_subscription_operations,
-                        )?
+                        r.elem_list(&c, b"SubscriptionOperation", &mut f_subscription_operations)?
                     }
 
                     b"ContinuationToken" => f_continuation_token = r.text_opt(&c)?,
@@ -614,11 +619,7 @@ impl FromXml for SubscriptionOperation {
                     b"OperationObjectId" => f_operation_object_id = r.text_opt(&c)?,
                     b"OperationName" => f_operation_name = r.text_opt(&c)?,
                     b"OperationParameters" => {
-                        r.elem_list(
-                            &c,
-                            b"OperationParameter",
-                            &mut f_operation_parameters,
-                        )?
+                        r.elem_list(&c, b"OperationParameter", &mut f_operation_parameters)?
                     }
 
                     b"OperationCaller" => f_operation_caller = r.elem(&c)?,
@@ -707,8 +708,23 @@ impl FromXml for OperationParameter {
 
 impl ToXml for OperationParameter {
     fn write_children(&self, w: &mut XmlWriter) {
-        w.text_opt("Name", &self.name);
-        w.text_opt("Value", &self.value);
+        if let Some(v) = &self.name {
+            w.text_ns(
+                "a",
+                "http://schemas.datacontract.org/2004/07/Microsoft.WindowsAzure.ServiceManagement",
+                "Name",
+                v,
+            );
+        }
+
+        if let Some(v) = &self.value {
+            w.text_ns(
+                "a",
+                "http://schemas.datacontract.org/2004/07/Microsoft.WindowsAzure.ServiceManagement",
+                "Value",
+                v,
+            );
+        }
     }
 }
 
@@ -774,7 +790,10 @@ impl FromXml for OperationCaller {
 
 impl ToXml for OperationCaller {
     fn write_children(&self, w: &mut XmlWriter) {
-        w.text_opt("UsedServiceManagementApi", &self.used_service_management_api);
+        w.text_opt(
+            "UsedServiceManagementApi",
+            &self.used_service_management_api,
+        );
         w.text_opt("UserEmailAddress", &self.user_email_address);
         w.text_opt(
             "SubscriptionCertificateThumbprint",

@@ -596,6 +596,41 @@ impl XmlWriter {
         self.end(name);
     }
 
+    /// `<prefix:name xmlns:prefix="uri">text</prefix:name>` (or a default
+    /// namespace declaration when `prefix` is empty): an element in a
+    /// namespace other than the service's.
+    pub fn text_ns<T: XmlText>(&mut self, prefix: &str, uri: &str, name: &str, value: &T) {
+        let text = value.to_text();
+        self.ns_element(prefix, uri, name, |w| w.escaped(&text));
+    }
+
+    /// A label in another namespace.
+    pub fn label_ns(&mut self, prefix: &str, uri: &str, name: &str, value: &str) {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(value.as_bytes());
+        self.ns_element(prefix, uri, name, |w| w.buf.push_str(&encoded));
+    }
+
+    fn ns_element(&mut self, prefix: &str, uri: &str, name: &str, body: impl FnOnce(&mut Self)) {
+        let qname = if prefix.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{prefix}:{name}")
+        };
+        self.buf.push('<');
+        self.buf.push_str(&qname);
+        self.buf.push_str(if prefix.is_empty() {
+            " xmlns"
+        } else {
+            " xmlns:"
+        });
+        self.buf.push_str(prefix);
+        self.buf.push_str("=\"");
+        self.escaped(uri);
+        self.buf.push_str("\">");
+        body(self);
+        self.end(&qname);
+    }
+
     /// [`text`](Self::text) when `Some`; nothing when `None`.
     pub fn text_opt<T: XmlText>(&mut self, name: &str, value: &Option<T>) {
         if let Some(v) = value {

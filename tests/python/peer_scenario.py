@@ -240,6 +240,9 @@ first = ops[0]
 check(first.operation_name == "CreateAffinityGroup", "first operation %r" % first.operation_name)
 check(first.operation_object_id == "/%s/affinitygroups/%s" % (SUB, ag), "object id %r" % first.operation_object_id)
 check(first.operation_caller.used_service_management_api, "caller used the API")
+params = dict(first.operation_parameters)  # the peer reads a:Name/a:Value into a dict
+check("CreateAffinityGroup" in params and ag in params["CreateAffinityGroup"],
+      "operation parameters (a:Name/a:Value) %r" % params)
 check(first.operation_caller.client_ip == "127.0.0.1", "caller ip")
 check(len(first.operation_caller.subscription_certificate_thumbprint) == 40, "caller thumbprint")
 failed, _ = history(operation_result_filter="Failed")
