@@ -896,6 +896,7 @@ fn area_module(ctx: &Ctx<'_>, area: &str) -> TokenStream {
     let moddoc = format!(" Operations and types of the `{area}` area (`spec/{area}.spec`).");
     quote! {
         #![doc = #moddoc]
+        #![cfg_attr(rustfmt, rustfmt::skip)]
         #![allow(clippy::all, unused_imports, unused_mut)]
 
         use asm_runtime::error::check;
@@ -1023,6 +1024,7 @@ fn server_module(ctx: &Ctx<'_>) -> TokenStream {
         //! decoding its parameters and body. The emulator and the conformance
         //! tests use it; clients do not need it. Variant fields are the
         //! operation's inputs, named as the client method's parameters.
+        #![cfg_attr(rustfmt, rustfmt::skip)]
         #![allow(clippy::all, unused_imports, missing_docs)]
 
         use asm_runtime::routing::{self, Route, RouteError, Seg};
@@ -1172,6 +1174,7 @@ fn lib_module(ctx: &Ctx<'_>) -> TokenStream {
         //! }
         //! # Ok(()) }
         //! ```
+        #![cfg_attr(rustfmt, rustfmt::skip)]
         #![allow(clippy::all)]
 
         pub use asm_runtime::{

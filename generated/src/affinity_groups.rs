@@ -2,19 +2,22 @@
 // Change the spec and run `cargo xtask codegen` instead.
 
 //! Operations and types of the `affinity_groups` area (`spec/affinity_groups.spec`).
+#![cfg_attr(rustfmt, rustfmt::skip)]
 #![allow(clippy::all, unused_imports, unused_mut)]
 use asm_runtime::error::check;
-use asm_runtime::xml::{self, required, Child, FromXml, ToXml, XmlReader, XmlText, XmlWriter};
+use asm_runtime::xml::{
+    self, required, Child, FromXml, ToXml, XmlReader, XmlText, XmlWriter,
+};
 
 use asm_runtime::{
     paging, path, AsyncOperation, DateTime, DecodeError, Error, OperationSpec, Request,
     ValidationError,
 };
 
-use crate::*;
-use asm_runtime::xml::Redacted;
 use asm_runtime::Validate;
+use asm_runtime::xml::Redacted;
 use futures_core::Stream;
+use crate::*;
 /// `ListAffinityGroups`: `GET /{subscriptionId}/affinitygroups`
 pub static LIST_AFFINITY_GROUPS: OperationSpec = OperationSpec {
     name: "ListAffinityGroups",
@@ -106,7 +109,10 @@ impl crate::Client {
     ///
     /// `POST /{subscriptionId}/affinitygroups` (x-ms-version 2014-10-01).
     /// See <https://learn.microsoft.com/previous-versions/azure/reference/gg715317(v=azure.100)>.
-    pub async fn create_affinity_group(&self, body: &CreateAffinityGroup) -> Result<(), Error> {
+    pub async fn create_affinity_group(
+        &self,
+        body: &CreateAffinityGroup,
+    ) -> Result<(), Error> {
         let mut req = Request::new(&CREATE_AFFINITY_GROUP);
         req.path = self.core.subscription_path()?;
         req.path.push_str("/affinitygroups");
@@ -137,7 +143,10 @@ impl crate::Client {
     ///
     /// `DELETE /{subscriptionId}/affinitygroups/{affinityGroupName}` (x-ms-version 2014-10-01).
     /// See <https://learn.microsoft.com/previous-versions/azure/reference/gg715314(v=azure.100)>.
-    pub async fn delete_affinity_group(&self, affinity_group_name: &str) -> Result<(), Error> {
+    pub async fn delete_affinity_group(
+        &self,
+        affinity_group_name: &str,
+    ) -> Result<(), Error> {
         let mut req = Request::new(&DELETE_AFFINITY_GROUP);
         req.path = self.core.subscription_path()?;
         req.path.push_str("/affinitygroups/");
@@ -248,7 +257,9 @@ impl FromXml for AffinityGroup {
                         r.elem_list(&c, b"StorageService", &mut f_storage_services)?
                     }
 
-                    b"Capabilities" => r.text_list(&c, b"Capability", &mut f_capabilities)?,
+                    b"Capabilities" => {
+                        r.text_list(&c, b"Capability", &mut f_capabilities)?
+                    }
 
                     b"CreatedTime" => f_created_time = r.text_opt(&c)?,
                     b"ComputeCapabilities" => f_compute_capabilities = r.elem(&c)?,
@@ -277,18 +288,8 @@ impl ToXml for AffinityGroup {
         w.label("Label", &self.label);
         w.text_opt("Description", &self.description);
         w.text("Location", &self.location);
-        w.elem_list(
-            "HostedServices",
-            "HostedService",
-            &self.hosted_services,
-            false,
-        );
-        w.elem_list(
-            "StorageServices",
-            "StorageService",
-            &self.storage_services,
-            false,
-        );
+        w.elem_list("HostedServices", "HostedService", &self.hosted_services, false);
+        w.elem_list("StorageServices", "StorageService", &self.storage_services, false);
         w.text_list("Capabilities", "Capability", &self.capabilities, false);
         w.text_opt("CreatedTime", &self.created_time);
         w.elem_opt("ComputeCapabilities", &self.compute_capabilities);

@@ -2,19 +2,22 @@
 // Change the spec and run `cargo xtask codegen` instead.
 
 //! Operations and types of the `hosted_services` area (`spec/hosted_services.spec`).
+#![cfg_attr(rustfmt, rustfmt::skip)]
 #![allow(clippy::all, unused_imports, unused_mut)]
 use asm_runtime::error::check;
-use asm_runtime::xml::{self, required, Child, FromXml, ToXml, XmlReader, XmlText, XmlWriter};
+use asm_runtime::xml::{
+    self, required, Child, FromXml, ToXml, XmlReader, XmlText, XmlWriter,
+};
 
 use asm_runtime::{
     paging, path, AsyncOperation, DateTime, DecodeError, Error, OperationSpec, Request,
     ValidationError,
 };
 
-use crate::*;
-use asm_runtime::xml::Redacted;
 use asm_runtime::Validate;
+use asm_runtime::xml::Redacted;
 use futures_core::Stream;
+use crate::*;
 /// `ListHostedServices`: `GET /{subscriptionId}/services/hostedservices`
 pub static LIST_HOSTED_SERVICES: OperationSpec = OperationSpec {
     name: "ListHostedServices",
@@ -133,8 +136,7 @@ impl crate::Client {
         req.path.push_str("/services/hostedservices/");
         path::push_segment(&mut req.path, "serviceName", service_name)?;
         if let Some(v) = &options.embed_detail {
-            req.query
-                .push(("embed-detail", XmlText::to_text(v).into_owned()));
+            req.query.push(("embed-detail", XmlText::to_text(v).into_owned()));
         }
 
         self.core.call(&req).await
@@ -144,7 +146,10 @@ impl crate::Client {
     ///
     /// `POST /{subscriptionId}/services/hostedservices` (x-ms-version 2014-10-01).
     /// See <https://learn.microsoft.com/previous-versions/azure/reference/gg441304(v=azure.100)>.
-    pub async fn create_hosted_service(&self, body: &CreateHostedService) -> Result<(), Error> {
+    pub async fn create_hosted_service(
+        &self,
+        body: &CreateHostedService,
+    ) -> Result<(), Error> {
         let mut req = Request::new(&CREATE_HOSTED_SERVICE);
         req.path = self.core.subscription_path()?;
         req.path.push_str("/services/hostedservices");
@@ -209,8 +214,7 @@ impl crate::Client {
     ) -> Result<AvailabilityResponse, Error> {
         let mut req = Request::new(&CHECK_HOSTED_SERVICE_NAME_AVAILABILITY);
         req.path = self.core.subscription_path()?;
-        req.path
-            .push_str("/services/hostedservices/operations/isavailable/");
+        req.path.push_str("/services/hostedservices/operations/isavailable/");
         path::push_segment(&mut req.path, "serviceName", service_name)?;
         self.core.call(&req).await
     }
@@ -874,7 +878,9 @@ impl FromXml for Deployment {
                     b"VirtualIPs" => r.elem_list(&c, b"VirtualIP", &mut f_virtual_ips)?,
                     b"ReservedIPName" => f_reserved_ip_name = r.text_opt(&c)?,
                     b"InternalDnsSuffix" => f_internal_dns_suffix = r.text_opt(&c)?,
-                    b"LoadBalancers" => r.elem_list(&c, b"LoadBalancer", &mut f_load_balancers)?,
+                    b"LoadBalancers" => {
+                        r.elem_list(&c, b"LoadBalancer", &mut f_load_balancers)?
+                    }
 
                     b"VirtualNetworkId" => f_virtual_network_id = r.text_opt(&c)?,
                     _ => r.skip(&c)?,
@@ -922,12 +928,7 @@ impl ToXml for Deployment {
         w.label("Label", &self.label);
         w.text_opt("Url", &self.url);
         w.text_opt("Configuration", &self.configuration);
-        w.elem_list(
-            "RoleInstanceList",
-            "RoleInstance",
-            &self.role_instance_list,
-            false,
-        );
+        w.elem_list("RoleInstanceList", "RoleInstance", &self.role_instance_list, false);
         w.elem_opt("UpgradeStatus", &self.upgrade_status);
         w.text_opt("UpgradeDomainCount", &self.upgrade_domain_count);
         w.elem_list("RoleList", "Role", &self.role_list, false);
@@ -1003,10 +1004,7 @@ impl FromXml for UpgradeStatus {
 impl ToXml for UpgradeStatus {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("UpgradeType", &self.upgrade_type);
-        w.text_opt(
-            "CurrentUpgradeDomainState",
-            &self.current_upgrade_domain_state,
-        );
+        w.text_opt("CurrentUpgradeDomainState", &self.current_upgrade_domain_state);
         w.text_opt("CurrentUpgradeDomain", &self.current_upgrade_domain);
     }
 }
@@ -1036,9 +1034,7 @@ impl FromXml for DnsSettings {
             }
         }
 
-        Ok(Self {
-            dns_servers: f_dns_servers,
-        })
+        Ok(Self { dns_servers: f_dns_servers })
     }
 }
 
@@ -1558,11 +1554,13 @@ impl FromXml for RoleInstance {
                     }
 
                     b"GuestAgentStatus" => f_guest_agent_status = r.elem(&c)?,
-                    b"ResourceExtensionStatusList" => r.elem_list(
-                        &c,
-                        b"ResourceExtensionStatus",
-                        &mut f_resource_extension_status_list,
-                    )?,
+                    b"ResourceExtensionStatusList" => {
+                        r.elem_list(
+                            &c,
+                            b"ResourceExtensionStatus",
+                            &mut f_resource_extension_status_list,
+                        )?
+                    }
 
                     b"PublicIPs" => r.elem_list(&c, b"PublicIP", &mut f_public_ips)?,
                     b"NetworkInterfaces" => {
@@ -2005,7 +2003,9 @@ impl FromXml for ExtensionSettingStatus {
                     b"Code" => f_code = r.text_opt(&c)?,
                     b"Message" => f_message = r.elem(&c)?,
                     b"FormattedMessage" => f_formatted_message = r.elem(&c)?,
-                    b"SubStatusList" => r.elem_list(&c, b"SubStatus", &mut f_sub_status_list)?,
+                    b"SubStatusList" => {
+                        r.elem_list(&c, b"SubStatus", &mut f_sub_status_list)?
+                    }
 
                     _ => r.skip(&c)?,
                 }
@@ -2396,23 +2396,11 @@ impl ToXml for MaintenanceStatus {
             "PreMaintenanceWindowStartTime",
             &self.pre_maintenance_window_start_time,
         );
-        w.text_opt(
-            "PreMaintenanceWindowEndTime",
-            &self.pre_maintenance_window_end_time,
-        );
-        w.text_opt(
-            "MaintenanceWindowStartTime",
-            &self.maintenance_window_start_time,
-        );
-        w.text_opt(
-            "MaintenanceWindowEndTime",
-            &self.maintenance_window_end_time,
-        );
+        w.text_opt("PreMaintenanceWindowEndTime", &self.pre_maintenance_window_end_time);
+        w.text_opt("MaintenanceWindowStartTime", &self.maintenance_window_start_time);
+        w.text_opt("MaintenanceWindowEndTime", &self.maintenance_window_end_time);
         w.text_opt("LastOperationResultCode", &self.last_operation_result_code);
-        w.text_opt(
-            "LastOperationResultString",
-            &self.last_operation_result_string,
-        );
+        w.text_opt("LastOperationResultString", &self.last_operation_result_string);
         w.text_opt("LastOperationMessage", &self.last_operation_message);
     }
 }
@@ -2500,17 +2488,23 @@ impl FromXml for Role {
                         r.elem_list(&c, b"ConfigurationSet", &mut f_configuration_sets)?
                     }
 
-                    b"ResourceExtensionReferences" => r.elem_list(
-                        &c,
-                        b"ResourceExtensionReference",
-                        &mut f_resource_extension_references,
-                    )?,
+                    b"ResourceExtensionReferences" => {
+                        r.elem_list(
+                            &c,
+                            b"ResourceExtensionReference",
+                            &mut f_resource_extension_references,
+                        )?
+                    }
 
                     b"VMImageName" => f_vm_image_name = r.text_opt(&c)?,
                     b"MediaLocation" => f_media_location = r.text_opt(&c)?,
                     b"AvailabilitySetName" => f_availability_set_name = r.text_opt(&c)?,
                     b"DataVirtualHardDisks" => {
-                        r.elem_list(&c, b"DataVirtualHardDisk", &mut f_data_virtual_hard_disks)?
+                        r.elem_list(
+                            &c,
+                            b"DataVirtualHardDisk",
+                            &mut f_data_virtual_hard_disks,
+                        )?
                     }
 
                     b"Label" => f_label = r.text_opt(&c)?,
@@ -2669,23 +2663,14 @@ impl std::fmt::Debug for ConfigurationSet {
             .field("ip_forwarding", &self.ip_forwarding)
             .field("computer_name", &self.computer_name)
             .field("admin_password", &Redacted::of(&self.admin_password))
-            .field(
-                "reset_password_on_first_logon",
-                &self.reset_password_on_first_logon,
-            )
+            .field("reset_password_on_first_logon", &self.reset_password_on_first_logon)
             .field("enable_automatic_updates", &self.enable_automatic_updates)
             .field("time_zone", &self.time_zone)
             .field("domain_join", &self.domain_join)
-            .field(
-                "stored_certificate_settings",
-                &self.stored_certificate_settings,
-            )
+            .field("stored_certificate_settings", &self.stored_certificate_settings)
             .field("win_rm", &self.win_rm)
             .field("admin_username", &self.admin_username)
-            .field(
-                "additional_unattend_content",
-                &self.additional_unattend_content,
-            )
+            .field("additional_unattend_content", &self.additional_unattend_content)
             .field("host_name", &self.host_name)
             .field("user_name", &self.user_name)
             .field("user_password", &Redacted::of(&self.user_password))
@@ -2733,7 +2718,9 @@ impl FromXml for ConfigurationSet {
                         r.elem_list(&c, b"InputEndpoint", &mut f_input_endpoints)?
                     }
 
-                    b"SubnetNames" => r.text_list(&c, b"SubnetName", &mut f_subnet_names)?,
+                    b"SubnetNames" => {
+                        r.text_list(&c, b"SubnetName", &mut f_subnet_names)?
+                    }
 
                     b"StaticVirtualNetworkIPAddress" => {
                         f_static_virtual_network_ip_address = r.text_opt(&c)?;
@@ -2758,11 +2745,13 @@ impl FromXml for ConfigurationSet {
 
                     b"TimeZone" => f_time_zone = r.text_opt(&c)?,
                     b"DomainJoin" => f_domain_join = r.elem(&c)?,
-                    b"StoredCertificateSettings" => r.elem_list(
-                        &c,
-                        b"CertificateSetting",
-                        &mut f_stored_certificate_settings,
-                    )?,
+                    b"StoredCertificateSettings" => {
+                        r.elem_list(
+                            &c,
+                            b"CertificateSetting",
+                            &mut f_stored_certificate_settings,
+                        )?
+                    }
 
                     b"WinRM" => f_win_rm = r.elem(&c)?,
                     b"AdminUsername" => f_admin_username = r.text_opt(&c)?,
@@ -2785,7 +2774,10 @@ impl FromXml for ConfigurationSet {
         }
 
         Ok(Self {
-            configuration_set_type: required(f_configuration_set_type, "ConfigurationSetType")?,
+            configuration_set_type: required(
+                f_configuration_set_type,
+                "ConfigurationSetType",
+            )?,
             input_endpoints: f_input_endpoints,
             subnet_names: f_subnet_names,
             static_virtual_network_ip_address: f_static_virtual_network_ip_address,
@@ -2816,12 +2808,7 @@ impl FromXml for ConfigurationSet {
 impl ToXml for ConfigurationSet {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text("ConfigurationSetType", &self.configuration_set_type);
-        w.elem_list(
-            "InputEndpoints",
-            "InputEndpoint",
-            &self.input_endpoints,
-            false,
-        );
+        w.elem_list("InputEndpoints", "InputEndpoint", &self.input_endpoints, false);
         w.text_list("SubnetNames", "SubnetName", &self.subnet_names, false);
         w.text_opt(
             "StaticVirtualNetworkIPAddress",
@@ -2838,10 +2825,7 @@ impl ToXml for ConfigurationSet {
         w.text_opt("IPForwarding", &self.ip_forwarding);
         w.text_opt("ComputerName", &self.computer_name);
         w.text_opt("AdminPassword", &self.admin_password);
-        w.text_opt(
-            "ResetPasswordOnFirstLogon",
-            &self.reset_password_on_first_logon,
-        );
+        w.text_opt("ResetPasswordOnFirstLogon", &self.reset_password_on_first_logon);
         w.text_opt("EnableAutomaticUpdates", &self.enable_automatic_updates);
         w.text_opt("TimeZone", &self.time_zone);
         w.elem_opt("DomainJoin", &self.domain_join);
@@ -2853,10 +2837,7 @@ impl ToXml for ConfigurationSet {
         );
         w.elem_opt("WinRM", &self.win_rm);
         w.text_opt("AdminUsername", &self.admin_username);
-        w.elem_opt(
-            "AdditionalUnattendContent",
-            &self.additional_unattend_content,
-        );
+        w.elem_opt("AdditionalUnattendContent", &self.additional_unattend_content);
         w.text_opt("HostName", &self.host_name);
         w.text_opt("UserName", &self.user_name);
         w.text_opt("UserPassword", &self.user_password);
@@ -2984,20 +2965,14 @@ impl FromXml for InputEndpoint {
 
 impl ToXml for InputEndpoint {
     fn write_children(&self, w: &mut XmlWriter) {
-        w.text_opt(
-            "LoadBalancedEndpointSetName",
-            &self.load_balanced_endpoint_set_name,
-        );
+        w.text_opt("LoadBalancedEndpointSetName", &self.load_balanced_endpoint_set_name);
         w.text_opt("LocalPort", &self.local_port);
         w.text_opt("Name", &self.name);
         w.text_opt("Port", &self.port);
         w.elem_opt("LoadBalancerProbe", &self.load_balancer_probe);
         w.text_opt("Protocol", &self.protocol);
         w.text_opt("Vip", &self.vip);
-        w.text_opt(
-            "EnableDirectServerReturn",
-            &self.enable_direct_server_return,
-        );
+        w.text_opt("EnableDirectServerReturn", &self.enable_direct_server_return);
         w.text_opt("LoadBalancerName", &self.load_balancer_name);
         w.elem_opt("EndpointAcl", &self.endpoint_acl);
         w.text_opt("IdleTimeoutInMinutes", &self.idle_timeout_in_minutes);
@@ -3408,9 +3383,7 @@ impl FromXml for WinRM {
             }
         }
 
-        Ok(Self {
-            listeners: f_listeners,
-        })
+        Ok(Self { listeners: f_listeners })
     }
 }
 
@@ -3530,7 +3503,9 @@ impl FromXml for UnattendPass {
             while let Some(c) = r.next_child()? {
                 match c.name() {
                     b"PassName" => f_pass_name = r.text_opt(&c)?,
-                    b"Components" => r.elem_list(&c, b"UnattendComponent", &mut f_components)?,
+                    b"Components" => {
+                        r.elem_list(&c, b"UnattendComponent", &mut f_components)?
+                    }
 
                     _ => r.skip(&c)?,
                 }
@@ -3831,11 +3806,13 @@ impl FromXml for ResourceExtensionReference {
                     b"Publisher" => f_publisher = r.text_opt(&c)?,
                     b"Name" => f_name = r.text_req(&c)?,
                     b"Version" => f_version = r.text_opt(&c)?,
-                    b"ResourceExtensionParameterValues" => r.elem_list(
-                        &c,
-                        b"ResourceExtensionParameterValue",
-                        &mut f_resource_extension_parameter_values,
-                    )?,
+                    b"ResourceExtensionParameterValues" => {
+                        r.elem_list(
+                            &c,
+                            b"ResourceExtensionParameterValue",
+                            &mut f_resource_extension_parameter_values,
+                        )?
+                    }
 
                     b"State" => f_state = r.text_opt(&c)?,
                     b"ForceUpdate" => f_force_update = r.text_opt(&c)?,
@@ -4140,11 +4117,13 @@ impl FromXml for VMImageInput {
             while let Some(c) = r.next_child()? {
                 match c.name() {
                     b"OSDiskConfiguration" => f_os_disk_configuration = r.elem(&c)?,
-                    b"DataDiskConfigurations" => r.elem_list(
-                        &c,
-                        b"DataDiskConfiguration",
-                        &mut f_data_disk_configurations,
-                    )?,
+                    b"DataDiskConfigurations" => {
+                        r.elem_list(
+                            &c,
+                            b"DataDiskConfiguration",
+                            &mut f_data_disk_configurations,
+                        )?
+                    }
 
                     _ => r.skip(&c)?,
                 }
@@ -4300,10 +4279,7 @@ impl FromXml for DebugSettings {
 impl ToXml for DebugSettings {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text_opt("BootDiagnosticsEnabled", &self.boot_diagnostics_enabled);
-        w.text_opt(
-            "ConsoleScreenshotBlobUri",
-            &self.console_screenshot_blob_uri,
-        );
+        w.text_opt("ConsoleScreenshotBlobUri", &self.console_screenshot_blob_uri);
         w.text_opt("SerialOutputBlobUri", &self.serial_output_blob_uri);
     }
 }

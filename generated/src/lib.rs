@@ -16,11 +16,12 @@
 //! }
 //! # Ok(()) }
 //! ```
+#![cfg_attr(rustfmt, rustfmt::skip)]
 #![allow(clippy::all)]
 pub use asm_runtime::{
-    self as runtime, AsyncOperation, ClientBuilder, Core, Credentials, DateTime, DecodeError,
-    Error, OperationSpec, OperationState, PollOptions, Progress, PublishSettings, RetryPolicy,
-    ServiceError, ValidationError,
+    self as runtime, AsyncOperation, ClientBuilder, Core, Credentials, DateTime,
+    DecodeError, Error, OperationSpec, OperationState, PollOptions, Progress,
+    PublishSettings, RetryPolicy, ServiceError, ValidationError,
 };
 
 use asm_runtime::xml;
@@ -123,58 +124,76 @@ pub static OPERATIONS: &[&OperationSpec] = &[
 /// Decodes `body` as the response of `operation`, encodes it again and
 /// decodes that: `Ok` when both decodes are equal. `None` for an
 /// operation without a response body, or not in the spec.
-pub fn roundtrip_response(operation: &str, body: &[u8]) -> Option<Result<(), xml::RoundTripError>> {
+pub fn roundtrip_response(
+    operation: &str,
+    body: &[u8],
+) -> Option<Result<(), xml::RoundTripError>> {
     match operation {
-        "ListAffinityGroups" => Some(xml::roundtrip::<AffinityGroups>("AffinityGroups", body)),
+        "ListAffinityGroups" => {
+            Some(xml::roundtrip::<AffinityGroups>("AffinityGroups", body))
+        }
 
         "GetAffinityGroupProperties" => {
             Some(xml::roundtrip::<AffinityGroup>("AffinityGroup", body))
         }
 
-        "ListHostedServices" => Some(xml::roundtrip::<HostedServices>("HostedServices", body)),
+        "ListHostedServices" => {
+            Some(xml::roundtrip::<HostedServices>("HostedServices", body))
+        }
 
         "GetHostedServiceProperties" => {
             Some(xml::roundtrip::<HostedService>("HostedService", body))
         }
 
-        "CheckHostedServiceNameAvailability" => Some(xml::roundtrip::<AvailabilityResponse>(
-            "AvailabilityResponse",
-            body,
-        )),
+        "CheckHostedServiceNameAvailability" => {
+            Some(xml::roundtrip::<AvailabilityResponse>("AvailabilityResponse", body))
+        }
 
         "ListLocations" => Some(xml::roundtrip::<Locations>("Locations", body)),
-        "ListManagementCertificates" => Some(xml::roundtrip::<SubscriptionCertificates>(
-            "SubscriptionCertificates",
-            body,
-        )),
+        "ListManagementCertificates" => {
+            Some(
+                xml::roundtrip::<
+                    SubscriptionCertificates,
+                >("SubscriptionCertificates", body),
+            )
+        }
 
-        "GetManagementCertificate" => Some(xml::roundtrip::<SubscriptionCertificate>(
-            "SubscriptionCertificate",
-            body,
-        )),
+        "GetManagementCertificate" => {
+            Some(
+                xml::roundtrip::<
+                    SubscriptionCertificate,
+                >("SubscriptionCertificate", body),
+            )
+        }
 
-        "ListStorageAccounts" => Some(xml::roundtrip::<StorageServices>("StorageServices", body)),
+        "ListStorageAccounts" => {
+            Some(xml::roundtrip::<StorageServices>("StorageServices", body))
+        }
 
         "GetStorageAccountProperties" => {
             Some(xml::roundtrip::<StorageService>("StorageService", body))
         }
 
-        "GetStorageAccountKeys" => Some(xml::roundtrip::<StorageService>("StorageService", body)),
+        "GetStorageAccountKeys" => {
+            Some(xml::roundtrip::<StorageService>("StorageService", body))
+        }
 
         "RegenerateStorageAccountKeys" => {
             Some(xml::roundtrip::<StorageService>("StorageService", body))
         }
 
-        "CheckStorageAccountNameAvailability" => Some(xml::roundtrip::<AvailabilityResponse>(
-            "AvailabilityResponse",
-            body,
-        )),
+        "CheckStorageAccountNameAvailability" => {
+            Some(xml::roundtrip::<AvailabilityResponse>("AvailabilityResponse", body))
+        }
 
         "GetSubscription" => Some(xml::roundtrip::<Subscription>("Subscription", body)),
-        "ListSubscriptionOperations" => Some(xml::roundtrip::<SubscriptionOperationCollection>(
-            "SubscriptionOperationCollection",
-            body,
-        )),
+        "ListSubscriptionOperations" => {
+            Some(
+                xml::roundtrip::<
+                    SubscriptionOperationCollection,
+                >("SubscriptionOperationCollection", body),
+            )
+        }
 
         "GetOperationStatus" => Some(xml::roundtrip::<Operation>("Operation", body)),
         _ => None,

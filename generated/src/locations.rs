@@ -2,19 +2,22 @@
 // Change the spec and run `cargo xtask codegen` instead.
 
 //! Operations and types of the `locations` area (`spec/locations.spec`).
+#![cfg_attr(rustfmt, rustfmt::skip)]
 #![allow(clippy::all, unused_imports, unused_mut)]
 use asm_runtime::error::check;
-use asm_runtime::xml::{self, required, Child, FromXml, ToXml, XmlReader, XmlText, XmlWriter};
+use asm_runtime::xml::{
+    self, required, Child, FromXml, ToXml, XmlReader, XmlText, XmlWriter,
+};
 
 use asm_runtime::{
     paging, path, AsyncOperation, DateTime, DecodeError, Error, OperationSpec, Request,
     ValidationError,
 };
 
-use crate::*;
-use asm_runtime::xml::Redacted;
 use asm_runtime::Validate;
+use asm_runtime::xml::Redacted;
 use futures_core::Stream;
+use crate::*;
 /// `ListLocations`: `GET /{subscriptionId}/locations`
 pub static LIST_LOCATIONS: OperationSpec = OperationSpec {
     name: "ListLocations",
@@ -59,9 +62,7 @@ impl FromXml for Locations {
             }
         }
 
-        Ok(Self {
-            location: f_location,
-        })
+        Ok(Self { location: f_location })
     }
 }
 
@@ -235,7 +236,11 @@ impl FromXml for StorageCapabilities {
             while let Some(c) = r.next_child()? {
                 match c.name() {
                     b"StorageAccountTypes" => {
-                        r.text_list(&c, b"StorageAccountType", &mut f_storage_account_types)?
+                        r.text_list(
+                            &c,
+                            b"StorageAccountType",
+                            &mut f_storage_account_types,
+                        )?
                     }
 
                     _ => r.skip(&c)?,

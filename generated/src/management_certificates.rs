@@ -2,19 +2,22 @@
 // Change the spec and run `cargo xtask codegen` instead.
 
 //! Operations and types of the `management_certificates` area (`spec/management_certificates.spec`).
+#![cfg_attr(rustfmt, rustfmt::skip)]
 #![allow(clippy::all, unused_imports, unused_mut)]
 use asm_runtime::error::check;
-use asm_runtime::xml::{self, required, Child, FromXml, ToXml, XmlReader, XmlText, XmlWriter};
+use asm_runtime::xml::{
+    self, required, Child, FromXml, ToXml, XmlReader, XmlText, XmlWriter,
+};
 
 use asm_runtime::{
     paging, path, AsyncOperation, DateTime, DecodeError, Error, OperationSpec, Request,
     ValidationError,
 };
 
-use crate::*;
-use asm_runtime::xml::Redacted;
 use asm_runtime::Validate;
+use asm_runtime::xml::Redacted;
 use futures_core::Stream;
+use crate::*;
 /// `ListManagementCertificates`: `GET /{subscriptionId}/certificates`
 pub static LIST_MANAGEMENT_CERTIFICATES: OperationSpec = OperationSpec {
     name: "ListManagementCertificates",
@@ -68,7 +71,9 @@ impl crate::Client {
     ///
     /// `GET /{subscriptionId}/certificates` (x-ms-version 2014-10-01).
     /// See <https://learn.microsoft.com/previous-versions/azure/reference/jj154105(v=azure.100)>.
-    pub async fn list_management_certificates(&self) -> Result<SubscriptionCertificates, Error> {
+    pub async fn list_management_certificates(
+        &self,
+    ) -> Result<SubscriptionCertificates, Error> {
         let mut req = Request::new(&LIST_MANAGEMENT_CERTIFICATES);
         req.path = self.core.subscription_path()?;
         req.path.push_str("/certificates");
@@ -110,7 +115,10 @@ impl crate::Client {
     ///
     /// `DELETE /{subscriptionId}/certificates/{thumbprint}` (x-ms-version 2014-10-01).
     /// See <https://learn.microsoft.com/previous-versions/azure/reference/jj154127(v=azure.100)>.
-    pub async fn delete_management_certificate(&self, thumbprint: &str) -> Result<(), Error> {
+    pub async fn delete_management_certificate(
+        &self,
+        thumbprint: &str,
+    ) -> Result<(), Error> {
         let mut req = Request::new(&DELETE_MANAGEMENT_CERTIFICATE);
         req.path = self.core.subscription_path()?;
         req.path.push_str("/certificates/");
@@ -237,10 +245,7 @@ impl ToXml for SubscriptionCertificate {
             "SubscriptionCertificateThumbprint",
             &self.subscription_certificate_thumbprint,
         );
-        w.text(
-            "SubscriptionCertificateData",
-            &self.subscription_certificate_data,
-        );
+        w.text("SubscriptionCertificateData", &self.subscription_certificate_data);
         w.text_opt("Created", &self.created);
     }
 }

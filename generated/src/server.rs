@@ -5,10 +5,11 @@
 //! decoding its parameters and body. The emulator and the conformance
 //! tests use it; clients do not need it. Variant fields are the
 //! operation's inputs, named as the client method's parameters.
+#![cfg_attr(rustfmt, rustfmt::skip)]
 #![allow(clippy::all, unused_imports, missing_docs)]
-use crate::*;
 use asm_runtime::routing::{self, Route, RouteError, Seg};
 use asm_runtime::{DateTime, Error, OperationSpec};
+use crate::*;
 /// Every operation, in matching order.
 pub static ROUTES: &[Route] = &[
     Route {
@@ -109,11 +110,7 @@ pub static ROUTES: &[Route] = &[
     },
     Route {
         spec: &crate::storage_accounts::LIST_STORAGE_ACCOUNTS,
-        segments: &[
-            Seg::Param,
-            Seg::Lit("services"),
-            Seg::Lit("storageservices"),
-        ],
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("storageservices")],
         fixed_query: &[],
     },
     Route {
@@ -128,11 +125,7 @@ pub static ROUTES: &[Route] = &[
     },
     Route {
         spec: &crate::storage_accounts::CREATE_STORAGE_ACCOUNT,
-        segments: &[
-            Seg::Param,
-            Seg::Lit("services"),
-            Seg::Lit("storageservices"),
-        ],
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("storageservices")],
         fixed_query: &[],
     },
     Route {
@@ -230,16 +223,10 @@ pub enum ServerRequest {
     ListAffinityGroups { subscription_id: String },
     /// Returns the properties of an affinity group, with the cloud services and storage accounts in it.
     /// `GET /{subscriptionId}/affinitygroups/{affinityGroupName}`
-    GetAffinityGroupProperties {
-        subscription_id: String,
-        affinity_group_name: String,
-    },
+    GetAffinityGroupProperties { subscription_id: String, affinity_group_name: String },
     /// Creates a new affinity group for the subscription.
     /// `POST /{subscriptionId}/affinitygroups`
-    CreateAffinityGroup {
-        subscription_id: String,
-        body: CreateAffinityGroup,
-    },
+    CreateAffinityGroup { subscription_id: String, body: CreateAffinityGroup },
     /// Updates the label and/or the description of an affinity group.
     /// `PUT /{subscriptionId}/affinitygroups/{affinityGroupName}`
     UpdateAffinityGroup {
@@ -249,10 +236,7 @@ pub enum ServerRequest {
     },
     /// Deletes an affinity group (it must not contain cloud services or storage accounts).
     /// `DELETE /{subscriptionId}/affinitygroups/{affinityGroupName}`
-    DeleteAffinityGroup {
-        subscription_id: String,
-        affinity_group_name: String,
-    },
+    DeleteAffinityGroup { subscription_id: String, affinity_group_name: String },
     /// Lists the cloud services of the subscription.
     /// `GET /{subscriptionId}/services/hostedservices`
     ListHostedServices { subscription_id: String },
@@ -265,10 +249,7 @@ pub enum ServerRequest {
     },
     /// Creates a new cloud service.
     /// `POST /{subscriptionId}/services/hostedservices`
-    CreateHostedService {
-        subscription_id: String,
-        body: CreateHostedService,
-    },
+    CreateHostedService { subscription_id: String, body: CreateHostedService },
     /// Updates the label, description, extended properties or reverse DNS FQDN of a cloud service.
     /// `PUT /{subscriptionId}/services/hostedservices/{serviceName}`
     UpdateHostedService {
@@ -278,22 +259,13 @@ pub enum ServerRequest {
     },
     /// Deletes a cloud service (it must have no deployments).
     /// `DELETE /{subscriptionId}/services/hostedservices/{serviceName}`
-    DeleteHostedService {
-        subscription_id: String,
-        service_name: String,
-    },
+    DeleteHostedService { subscription_id: String, service_name: String },
     /// Deletes a cloud service with its deployments, OS and data disks and their source blobs.
     /// `DELETE /{subscriptionId}/services/hostedservices/{serviceName}`
-    DeleteHostedServiceAndContents {
-        subscription_id: String,
-        service_name: String,
-    },
+    DeleteHostedServiceAndContents { subscription_id: String, service_name: String },
     /// Checks whether a cloud service name is available.
     /// `GET /{subscriptionId}/services/hostedservices/operations/isavailable/{serviceName}`
-    CheckHostedServiceNameAvailability {
-        subscription_id: String,
-        service_name: String,
-    },
+    CheckHostedServiceNameAvailability { subscription_id: String, service_name: String },
     /// Lists the data center locations that are valid for the subscription.
     /// `GET /{subscriptionId}/locations`
     ListLocations { subscription_id: String },
@@ -302,37 +274,22 @@ pub enum ServerRequest {
     ListManagementCertificates { subscription_id: String },
     /// Returns the management certificate with the given thumbprint.
     /// `GET /{subscriptionId}/certificates/{thumbprint}`
-    GetManagementCertificate {
-        subscription_id: String,
-        thumbprint: String,
-    },
+    GetManagementCertificate { subscription_id: String, thumbprint: String },
     /// Adds a certificate to the management certificates of the subscription.
     /// `POST /{subscriptionId}/certificates`
-    AddManagementCertificate {
-        subscription_id: String,
-        body: SubscriptionCertificate,
-    },
+    AddManagementCertificate { subscription_id: String, body: SubscriptionCertificate },
     /// Deletes a management certificate from the subscription.
     /// `DELETE /{subscriptionId}/certificates/{thumbprint}`
-    DeleteManagementCertificate {
-        subscription_id: String,
-        thumbprint: String,
-    },
+    DeleteManagementCertificate { subscription_id: String, thumbprint: String },
     /// Lists the storage accounts of the subscription.
     /// `GET /{subscriptionId}/services/storageservices`
     ListStorageAccounts { subscription_id: String },
     /// Returns the system properties of a storage account.
     /// `GET /{subscriptionId}/services/storageservices/{accountName}`
-    GetStorageAccountProperties {
-        subscription_id: String,
-        account_name: String,
-    },
+    GetStorageAccountProperties { subscription_id: String, account_name: String },
     /// Returns the primary and secondary access keys of a storage account.
     /// `GET /{subscriptionId}/services/storageservices/{accountName}/keys`
-    GetStorageAccountKeys {
-        subscription_id: String,
-        account_name: String,
-    },
+    GetStorageAccountKeys { subscription_id: String, account_name: String },
     /// Regenerates the primary or secondary access key of a storage account and returns both keys.
     /// `POST /{subscriptionId}/services/storageservices/{name}/keys`
     RegenerateStorageAccountKeys {
@@ -342,10 +299,7 @@ pub enum ServerRequest {
     },
     /// Creates a new storage account.
     /// `POST /{subscriptionId}/services/storageservices`
-    CreateStorageAccount {
-        subscription_id: String,
-        body: CreateStorageServiceInput,
-    },
+    CreateStorageAccount { subscription_id: String, body: CreateStorageServiceInput },
     /// Updates the label, description, extended properties, custom domains and account type of a storage account.
     /// `PUT /{subscriptionId}/services/storageservices/{accountName}`
     UpdateStorageAccount {
@@ -355,10 +309,7 @@ pub enum ServerRequest {
     },
     /// Deletes a storage account.
     /// `DELETE /{subscriptionId}/services/storageservices/{accountName}`
-    DeleteStorageAccount {
-        subscription_id: String,
-        account_name: String,
-    },
+    DeleteStorageAccount { subscription_id: String, account_name: String },
     /// Checks whether a storage account name is available.
     /// `GET /{subscriptionId}/services/storageservices/operations/isavailable/{accountName}`
     CheckStorageAccountNameAvailability {
@@ -378,10 +329,7 @@ pub enum ServerRequest {
     },
     /// Returns the status of an asynchronous operation (the id is the x-ms-request-id the operation returned).
     /// `GET /{subscriptionId}/operations/{requestId}`
-    GetOperationStatus {
-        subscription_id: String,
-        request_id: String,
-    },
+    GetOperationStatus { subscription_id: String, request_id: String },
 }
 
 /// Finds the operation for `method`, `path` and `query` (the raw,
@@ -394,156 +342,223 @@ pub fn route(
 ) -> Result<ServerRequest, RouteError> {
     let (index, params, q) = routing::find(ROUTES, method, path, query)?;
     let mut params = params.into_iter();
-    Ok(match index {
-        0usize => ServerRequest::RegenerateStorageAccountKeys {
-            subscription_id: routing::path_param(&mut params, "subscriptionId")?,
-            name: routing::path_param(&mut params, "name")?,
-            body: routing::body(body, "RegenerateKeys")?,
-        },
+    Ok(
+        match index {
+            0usize => {
+                ServerRequest::RegenerateStorageAccountKeys {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    name: routing::path_param(&mut params, "name")?,
+                    body: routing::body(body, "RegenerateKeys")?,
+                }
+            }
 
-        1usize => ServerRequest::DeleteHostedServiceAndContents {
-            subscription_id: routing::path_param(&mut params, "subscriptionId")?,
-            service_name: routing::path_param(&mut params, "serviceName")?,
-        },
+            1usize => {
+                ServerRequest::DeleteHostedServiceAndContents {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                }
+            }
 
-        2usize => ServerRequest::CheckHostedServiceNameAvailability {
-            subscription_id: routing::path_param(&mut params, "subscriptionId")?,
-            service_name: routing::path_param(&mut params, "serviceName")?,
-        },
+            2usize => {
+                ServerRequest::CheckHostedServiceNameAvailability {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                }
+            }
 
-        3usize => ServerRequest::CheckStorageAccountNameAvailability {
-            subscription_id: routing::path_param(&mut params, "subscriptionId")?,
-            account_name: routing::path_param(&mut params, "accountName")?,
-        },
+            3usize => {
+                ServerRequest::CheckStorageAccountNameAvailability {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    account_name: routing::path_param(&mut params, "accountName")?,
+                }
+            }
 
-        4usize => ServerRequest::GetStorageAccountKeys {
-            subscription_id: routing::path_param(&mut params, "subscriptionId")?,
-            account_name: routing::path_param(&mut params, "accountName")?,
-        },
+            4usize => {
+                ServerRequest::GetStorageAccountKeys {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    account_name: routing::path_param(&mut params, "accountName")?,
+                }
+            }
 
-        5usize => ServerRequest::ListHostedServices {
-            subscription_id: routing::path_param(&mut params, "subscriptionId")?,
-        },
+            5usize => {
+                ServerRequest::ListHostedServices {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
 
-        6usize => ServerRequest::GetHostedServiceProperties {
-            subscription_id: routing::path_param(&mut params, "subscriptionId")?,
-            service_name: routing::path_param(&mut params, "serviceName")?,
-            options: GetHostedServicePropertiesOptions {
-                embed_detail: q.optional("embed-detail")?,
-            },
-        },
+            6usize => {
+                ServerRequest::GetHostedServiceProperties {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    options: GetHostedServicePropertiesOptions {
+                        embed_detail: q.optional("embed-detail")?,
+                    },
+                }
+            }
 
-        7usize => ServerRequest::CreateHostedService {
-            subscription_id: routing::path_param(&mut params, "subscriptionId")?,
-            body: routing::body(body, "CreateHostedService")?,
-        },
+            7usize => {
+                ServerRequest::CreateHostedService {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    body: routing::body(body, "CreateHostedService")?,
+                }
+            }
 
-        8usize => ServerRequest::UpdateHostedService {
-            subscription_id: routing::path_param(&mut params, "subscriptionId")?,
-            service_name: routing::path_param(&mut params, "serviceName")?,
-            body: routing::body(body, "UpdateHostedService")?,
-        },
+            8usize => {
+                ServerRequest::UpdateHostedService {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    body: routing::body(body, "UpdateHostedService")?,
+                }
+            }
 
-        9usize => ServerRequest::DeleteHostedService {
-            subscription_id: routing::path_param(&mut params, "subscriptionId")?,
-            service_name: routing::path_param(&mut params, "serviceName")?,
-        },
+            9usize => {
+                ServerRequest::DeleteHostedService {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                }
+            }
 
-        10usize => ServerRequest::ListStorageAccounts {
-            subscription_id: routing::path_param(&mut params, "subscriptionId")?,
-        },
+            10usize => {
+                ServerRequest::ListStorageAccounts {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
 
-        11usize => ServerRequest::GetStorageAccountProperties {
-            subscription_id: routing::path_param(&mut params, "subscriptionId")?,
-            account_name: routing::path_param(&mut params, "accountName")?,
-        },
+            11usize => {
+                ServerRequest::GetStorageAccountProperties {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    account_name: routing::path_param(&mut params, "accountName")?,
+                }
+            }
 
-        12usize => ServerRequest::CreateStorageAccount {
-            subscription_id: routing::path_param(&mut params, "subscriptionId")?,
-            body: routing::body(body, "CreateStorageServiceInput")?,
-        },
+            12usize => {
+                ServerRequest::CreateStorageAccount {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    body: routing::body(body, "CreateStorageServiceInput")?,
+                }
+            }
 
-        13usize => ServerRequest::UpdateStorageAccount {
-            subscription_id: routing::path_param(&mut params, "subscriptionId")?,
-            account_name: routing::path_param(&mut params, "accountName")?,
-            body: routing::body(body, "UpdateStorageServiceInput")?,
-        },
+            13usize => {
+                ServerRequest::UpdateStorageAccount {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    account_name: routing::path_param(&mut params, "accountName")?,
+                    body: routing::body(body, "UpdateStorageServiceInput")?,
+                }
+            }
 
-        14usize => ServerRequest::DeleteStorageAccount {
-            subscription_id: routing::path_param(&mut params, "subscriptionId")?,
-            account_name: routing::path_param(&mut params, "accountName")?,
-        },
+            14usize => {
+                ServerRequest::DeleteStorageAccount {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    account_name: routing::path_param(&mut params, "accountName")?,
+                }
+            }
 
-        15usize => ServerRequest::ListAffinityGroups {
-            subscription_id: routing::path_param(&mut params, "subscriptionId")?,
-        },
+            15usize => {
+                ServerRequest::ListAffinityGroups {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
 
-        16usize => ServerRequest::GetAffinityGroupProperties {
-            subscription_id: routing::path_param(&mut params, "subscriptionId")?,
-            affinity_group_name: routing::path_param(&mut params, "affinityGroupName")?,
-        },
+            16usize => {
+                ServerRequest::GetAffinityGroupProperties {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    affinity_group_name: routing::path_param(
+                        &mut params,
+                        "affinityGroupName",
+                    )?,
+                }
+            }
 
-        17usize => ServerRequest::CreateAffinityGroup {
-            subscription_id: routing::path_param(&mut params, "subscriptionId")?,
-            body: routing::body(body, "CreateAffinityGroup")?,
-        },
+            17usize => {
+                ServerRequest::CreateAffinityGroup {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    body: routing::body(body, "CreateAffinityGroup")?,
+                }
+            }
 
-        18usize => ServerRequest::UpdateAffinityGroup {
-            subscription_id: routing::path_param(&mut params, "subscriptionId")?,
-            affinity_group_name: routing::path_param(&mut params, "affinityGroupName")?,
-            body: routing::body(body, "UpdateAffinityGroup")?,
-        },
+            18usize => {
+                ServerRequest::UpdateAffinityGroup {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    affinity_group_name: routing::path_param(
+                        &mut params,
+                        "affinityGroupName",
+                    )?,
+                    body: routing::body(body, "UpdateAffinityGroup")?,
+                }
+            }
 
-        19usize => ServerRequest::DeleteAffinityGroup {
-            subscription_id: routing::path_param(&mut params, "subscriptionId")?,
-            affinity_group_name: routing::path_param(&mut params, "affinityGroupName")?,
-        },
+            19usize => {
+                ServerRequest::DeleteAffinityGroup {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    affinity_group_name: routing::path_param(
+                        &mut params,
+                        "affinityGroupName",
+                    )?,
+                }
+            }
 
-        20usize => ServerRequest::ListLocations {
-            subscription_id: routing::path_param(&mut params, "subscriptionId")?,
-        },
+            20usize => {
+                ServerRequest::ListLocations {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
 
-        21usize => ServerRequest::ListManagementCertificates {
-            subscription_id: routing::path_param(&mut params, "subscriptionId")?,
-        },
+            21usize => {
+                ServerRequest::ListManagementCertificates {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
 
-        22usize => ServerRequest::GetManagementCertificate {
-            subscription_id: routing::path_param(&mut params, "subscriptionId")?,
-            thumbprint: routing::path_param(&mut params, "thumbprint")?,
-        },
+            22usize => {
+                ServerRequest::GetManagementCertificate {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    thumbprint: routing::path_param(&mut params, "thumbprint")?,
+                }
+            }
 
-        23usize => ServerRequest::AddManagementCertificate {
-            subscription_id: routing::path_param(&mut params, "subscriptionId")?,
-            body: routing::body(body, "SubscriptionCertificate")?,
-        },
+            23usize => {
+                ServerRequest::AddManagementCertificate {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    body: routing::body(body, "SubscriptionCertificate")?,
+                }
+            }
 
-        24usize => ServerRequest::DeleteManagementCertificate {
-            subscription_id: routing::path_param(&mut params, "subscriptionId")?,
-            thumbprint: routing::path_param(&mut params, "thumbprint")?,
-        },
+            24usize => {
+                ServerRequest::DeleteManagementCertificate {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    thumbprint: routing::path_param(&mut params, "thumbprint")?,
+                }
+            }
 
-        25usize => ServerRequest::ListSubscriptionOperations {
-            subscription_id: routing::path_param(&mut params, "subscriptionId")?,
-            start_time: q.required("StartTime")?,
-            end_time: q.required("EndTime")?,
-            options: ListSubscriptionOperationsOptions {
-                object_id_filter: q.optional("ObjectIdFilter")?,
-                operation_result_filter: q.optional("OperationResultFilter")?,
-                continuation_token: q.optional("ContinuationToken")?,
-            },
-        },
+            25usize => {
+                ServerRequest::ListSubscriptionOperations {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    start_time: q.required("StartTime")?,
+                    end_time: q.required("EndTime")?,
+                    options: ListSubscriptionOperationsOptions {
+                        object_id_filter: q.optional("ObjectIdFilter")?,
+                        operation_result_filter: q.optional("OperationResultFilter")?,
+                        continuation_token: q.optional("ContinuationToken")?,
+                    },
+                }
+            }
 
-        26usize => ServerRequest::GetOperationStatus {
-            subscription_id: routing::path_param(&mut params, "subscriptionId")?,
-            request_id: routing::path_param(&mut params, "requestId")?,
-        },
+            26usize => {
+                ServerRequest::GetOperationStatus {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    request_id: routing::path_param(&mut params, "requestId")?,
+                }
+            }
 
-        27usize => ServerRequest::GetSubscription {
-            subscription_id: routing::path_param(&mut params, "subscriptionId")?,
-        },
+            27usize => {
+                ServerRequest::GetSubscription {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
 
-        _ => return Err(RouteError::NotFound),
-    })
+            _ => return Err(RouteError::NotFound),
+        },
+    )
 }
 
 impl ServerRequest {
@@ -647,128 +662,131 @@ impl ServerRequest {
                 &crate::storage_accounts::CHECK_STORAGE_ACCOUNT_NAME_AVAILABILITY
             }
 
-            ServerRequest::GetSubscription { .. } => &crate::subscription::GET_SUBSCRIPTION,
+            ServerRequest::GetSubscription { .. } => {
+                &crate::subscription::GET_SUBSCRIPTION
+            }
 
             ServerRequest::ListSubscriptionOperations { .. } => {
                 &crate::subscription::LIST_SUBSCRIPTION_OPERATIONS
             }
 
-            ServerRequest::GetOperationStatus { .. } => &crate::subscription::GET_OPERATION_STATUS,
+            ServerRequest::GetOperationStatus { .. } => {
+                &crate::subscription::GET_OPERATION_STATUS
+            }
         }
     }
 
     /// The subscription in the path, if the operation has one.
     pub fn subscription_id(&self) -> Option<&str> {
         match self {
-            ServerRequest::ListAffinityGroups {
-                subscription_id, ..
-            } => Some(subscription_id),
+            ServerRequest::ListAffinityGroups { subscription_id, .. } => {
+                Some(subscription_id)
+            }
 
-            ServerRequest::GetAffinityGroupProperties {
-                subscription_id, ..
-            } => Some(subscription_id),
+            ServerRequest::GetAffinityGroupProperties { subscription_id, .. } => {
+                Some(subscription_id)
+            }
 
-            ServerRequest::CreateAffinityGroup {
-                subscription_id, ..
-            } => Some(subscription_id),
+            ServerRequest::CreateAffinityGroup { subscription_id, .. } => {
+                Some(subscription_id)
+            }
 
-            ServerRequest::UpdateAffinityGroup {
-                subscription_id, ..
-            } => Some(subscription_id),
+            ServerRequest::UpdateAffinityGroup { subscription_id, .. } => {
+                Some(subscription_id)
+            }
 
-            ServerRequest::DeleteAffinityGroup {
-                subscription_id, ..
-            } => Some(subscription_id),
+            ServerRequest::DeleteAffinityGroup { subscription_id, .. } => {
+                Some(subscription_id)
+            }
 
-            ServerRequest::ListHostedServices {
-                subscription_id, ..
-            } => Some(subscription_id),
+            ServerRequest::ListHostedServices { subscription_id, .. } => {
+                Some(subscription_id)
+            }
 
-            ServerRequest::GetHostedServiceProperties {
-                subscription_id, ..
-            } => Some(subscription_id),
+            ServerRequest::GetHostedServiceProperties { subscription_id, .. } => {
+                Some(subscription_id)
+            }
 
-            ServerRequest::CreateHostedService {
-                subscription_id, ..
-            } => Some(subscription_id),
+            ServerRequest::CreateHostedService { subscription_id, .. } => {
+                Some(subscription_id)
+            }
 
-            ServerRequest::UpdateHostedService {
-                subscription_id, ..
-            } => Some(subscription_id),
+            ServerRequest::UpdateHostedService { subscription_id, .. } => {
+                Some(subscription_id)
+            }
 
-            ServerRequest::DeleteHostedService {
-                subscription_id, ..
-            } => Some(subscription_id),
+            ServerRequest::DeleteHostedService { subscription_id, .. } => {
+                Some(subscription_id)
+            }
 
-            ServerRequest::DeleteHostedServiceAndContents {
-                subscription_id, ..
-            } => Some(subscription_id),
+            ServerRequest::DeleteHostedServiceAndContents { subscription_id, .. } => {
+                Some(subscription_id)
+            }
 
-            ServerRequest::CheckHostedServiceNameAvailability {
-                subscription_id, ..
-            } => Some(subscription_id),
+            ServerRequest::CheckHostedServiceNameAvailability { subscription_id, .. } => {
+                Some(subscription_id)
+            }
 
-            ServerRequest::ListLocations {
-                subscription_id, ..
-            } => Some(subscription_id),
-            ServerRequest::ListManagementCertificates {
-                subscription_id, ..
-            } => Some(subscription_id),
+            ServerRequest::ListLocations { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::ListManagementCertificates { subscription_id, .. } => {
+                Some(subscription_id)
+            }
 
-            ServerRequest::GetManagementCertificate {
-                subscription_id, ..
-            } => Some(subscription_id),
+            ServerRequest::GetManagementCertificate { subscription_id, .. } => {
+                Some(subscription_id)
+            }
 
-            ServerRequest::AddManagementCertificate {
-                subscription_id, ..
-            } => Some(subscription_id),
+            ServerRequest::AddManagementCertificate { subscription_id, .. } => {
+                Some(subscription_id)
+            }
 
-            ServerRequest::DeleteManagementCertificate {
-                subscription_id, ..
-            } => Some(subscription_id),
+            ServerRequest::DeleteManagementCertificate { subscription_id, .. } => {
+                Some(subscription_id)
+            }
 
-            ServerRequest::ListStorageAccounts {
-                subscription_id, ..
-            } => Some(subscription_id),
+            ServerRequest::ListStorageAccounts { subscription_id, .. } => {
+                Some(subscription_id)
+            }
 
-            ServerRequest::GetStorageAccountProperties {
-                subscription_id, ..
-            } => Some(subscription_id),
+            ServerRequest::GetStorageAccountProperties { subscription_id, .. } => {
+                Some(subscription_id)
+            }
 
-            ServerRequest::GetStorageAccountKeys {
-                subscription_id, ..
-            } => Some(subscription_id),
+            ServerRequest::GetStorageAccountKeys { subscription_id, .. } => {
+                Some(subscription_id)
+            }
 
-            ServerRequest::RegenerateStorageAccountKeys {
-                subscription_id, ..
-            } => Some(subscription_id),
+            ServerRequest::RegenerateStorageAccountKeys { subscription_id, .. } => {
+                Some(subscription_id)
+            }
 
-            ServerRequest::CreateStorageAccount {
-                subscription_id, ..
-            } => Some(subscription_id),
+            ServerRequest::CreateStorageAccount { subscription_id, .. } => {
+                Some(subscription_id)
+            }
 
-            ServerRequest::UpdateStorageAccount {
-                subscription_id, ..
-            } => Some(subscription_id),
+            ServerRequest::UpdateStorageAccount { subscription_id, .. } => {
+                Some(subscription_id)
+            }
 
-            ServerRequest::DeleteStorageAccount {
-                subscription_id, ..
-            } => Some(subscription_id),
+            ServerRequest::DeleteStorageAccount { subscription_id, .. } => {
+                Some(subscription_id)
+            }
 
             ServerRequest::CheckStorageAccountNameAvailability {
-                subscription_id, ..
+                subscription_id,
+                ..
             } => Some(subscription_id),
-            ServerRequest::GetSubscription {
-                subscription_id, ..
-            } => Some(subscription_id),
+            ServerRequest::GetSubscription { subscription_id, .. } => {
+                Some(subscription_id)
+            }
 
-            ServerRequest::ListSubscriptionOperations {
-                subscription_id, ..
-            } => Some(subscription_id),
+            ServerRequest::ListSubscriptionOperations { subscription_id, .. } => {
+                Some(subscription_id)
+            }
 
-            ServerRequest::GetOperationStatus {
-                subscription_id, ..
-            } => Some(subscription_id),
+            ServerRequest::GetOperationStatus { subscription_id, .. } => {
+                Some(subscription_id)
+            }
         }
     }
 
@@ -780,33 +798,19 @@ impl ServerRequest {
                 client.list_affinity_groups().await?;
             }
 
-            ServerRequest::GetAffinityGroupProperties {
-                affinity_group_name,
-                ..
-            } => {
-                client
-                    .get_affinity_group_properties(affinity_group_name)
-                    .await?;
+            ServerRequest::GetAffinityGroupProperties { affinity_group_name, .. } => {
+                client.get_affinity_group_properties(affinity_group_name).await?;
             }
 
             ServerRequest::CreateAffinityGroup { body, .. } => {
                 client.create_affinity_group(body).await?;
             }
 
-            ServerRequest::UpdateAffinityGroup {
-                affinity_group_name,
-                body,
-                ..
-            } => {
-                client
-                    .update_affinity_group(affinity_group_name, body)
-                    .await?;
+            ServerRequest::UpdateAffinityGroup { affinity_group_name, body, .. } => {
+                client.update_affinity_group(affinity_group_name, body).await?;
             }
 
-            ServerRequest::DeleteAffinityGroup {
-                affinity_group_name,
-                ..
-            } => {
+            ServerRequest::DeleteAffinityGroup { affinity_group_name, .. } => {
                 client.delete_affinity_group(affinity_group_name).await?;
             }
 
@@ -814,23 +818,15 @@ impl ServerRequest {
                 client.list_hosted_services().await?;
             }
 
-            ServerRequest::GetHostedServiceProperties {
-                service_name,
-                options,
-                ..
-            } => {
-                client
-                    .get_hosted_service_properties(service_name, options)
-                    .await?;
+            ServerRequest::GetHostedServiceProperties { service_name, options, .. } => {
+                client.get_hosted_service_properties(service_name, options).await?;
             }
 
             ServerRequest::CreateHostedService { body, .. } => {
                 client.create_hosted_service(body).await?;
             }
 
-            ServerRequest::UpdateHostedService {
-                service_name, body, ..
-            } => {
+            ServerRequest::UpdateHostedService { service_name, body, .. } => {
                 client.update_hosted_service(service_name, body).await?;
             }
 
@@ -839,15 +835,11 @@ impl ServerRequest {
             }
 
             ServerRequest::DeleteHostedServiceAndContents { service_name, .. } => {
-                client
-                    .delete_hosted_service_and_contents(service_name)
-                    .await?;
+                client.delete_hosted_service_and_contents(service_name).await?;
             }
 
             ServerRequest::CheckHostedServiceNameAvailability { service_name, .. } => {
-                client
-                    .check_hosted_service_name_availability(service_name)
-                    .await?;
+                client.check_hosted_service_name_availability(service_name).await?;
             }
 
             ServerRequest::ListLocations { .. } => {
@@ -890,9 +882,7 @@ impl ServerRequest {
                 client.create_storage_account(body).await?;
             }
 
-            ServerRequest::UpdateStorageAccount {
-                account_name, body, ..
-            } => {
+            ServerRequest::UpdateStorageAccount { account_name, body, .. } => {
                 client.update_storage_account(account_name, body).await?;
             }
 
@@ -901,9 +891,7 @@ impl ServerRequest {
             }
 
             ServerRequest::CheckStorageAccountNameAvailability { account_name, .. } => {
-                client
-                    .check_storage_account_name_availability(account_name)
-                    .await?;
+                client.check_storage_account_name_availability(account_name).await?;
             }
 
             ServerRequest::GetSubscription { .. } => {

@@ -2,19 +2,22 @@
 // Change the spec and run `cargo xtask codegen` instead.
 
 //! Operations and types of the `storage_accounts` area (`spec/storage_accounts.spec`).
+#![cfg_attr(rustfmt, rustfmt::skip)]
 #![allow(clippy::all, unused_imports, unused_mut)]
 use asm_runtime::error::check;
-use asm_runtime::xml::{self, required, Child, FromXml, ToXml, XmlReader, XmlText, XmlWriter};
+use asm_runtime::xml::{
+    self, required, Child, FromXml, ToXml, XmlReader, XmlText, XmlWriter,
+};
 
 use asm_runtime::{
     paging, path, AsyncOperation, DateTime, DecodeError, Error, OperationSpec, Request,
     ValidationError,
 };
 
-use crate::*;
-use asm_runtime::xml::Redacted;
 use asm_runtime::Validate;
+use asm_runtime::xml::Redacted;
 use futures_core::Stream;
+use crate::*;
 /// `ListStorageAccounts`: `GET /{subscriptionId}/services/storageservices`
 pub static LIST_STORAGE_ACCOUNTS: OperationSpec = OperationSpec {
     name: "ListStorageAccounts",
@@ -230,8 +233,7 @@ impl crate::Client {
     ) -> Result<AvailabilityResponse, Error> {
         let mut req = Request::new(&CHECK_STORAGE_ACCOUNT_NAME_AVAILABILITY);
         req.path = self.core.subscription_path()?;
-        req.path
-            .push_str("/services/storageservices/operations/isavailable/");
+        req.path.push_str("/services/storageservices/operations/isavailable/");
         path::push_segment(&mut req.path, "accountName", account_name)?;
         self.core.call(&req).await
     }
@@ -328,7 +330,9 @@ impl FromXml for StorageService {
                         r.elem_list(&c, b"ExtendedProperty", &mut f_extended_properties)?
                     }
 
-                    b"Capabilities" => r.text_list(&c, b"Capability", &mut f_capabilities)?,
+                    b"Capabilities" => {
+                        r.text_list(&c, b"Capability", &mut f_capabilities)?
+                    }
 
                     b"MigrationState" => f_migration_state = r.text_opt(&c)?,
                     _ => r.skip(&c)?,
@@ -470,7 +474,9 @@ impl FromXml for StorageServiceProperties {
                     b"StatusOfSecondary" => f_status_of_secondary = r.text_opt(&c)?,
                     b"LastGeoFailoverTime" => f_last_geo_failover_time = r.text_opt(&c)?,
                     b"CreationTime" => f_creation_time = r.text_opt(&c)?,
-                    b"CustomDomains" => r.elem_list(&c, b"CustomDomain", &mut f_custom_domains)?,
+                    b"CustomDomains" => {
+                        r.elem_list(&c, b"CustomDomain", &mut f_custom_domains)?
+                    }
 
                     b"SecondaryReadEnabled" => f_secondary_read_enabled = r.text_opt(&c)?,
                     b"SecondaryEndpoints" => {
@@ -522,12 +528,7 @@ impl ToXml for StorageServiceProperties {
         w.text_opt("CreationTime", &self.creation_time);
         w.elem_list("CustomDomains", "CustomDomain", &self.custom_domains, false);
         w.text_opt("SecondaryReadEnabled", &self.secondary_read_enabled);
-        w.text_list(
-            "SecondaryEndpoints",
-            "Endpoint",
-            &self.secondary_endpoints,
-            false,
-        );
+        w.text_list("SecondaryEndpoints", "Endpoint", &self.secondary_endpoints, false);
         w.text_opt("AccountType", &self.account_type);
     }
 }
@@ -814,7 +815,9 @@ impl FromXml for UpdateStorageServiceInput {
                         r.elem_list(&c, b"ExtendedProperty", &mut f_extended_properties)?
                     }
 
-                    b"CustomDomains" => r.elem_list(&c, b"CustomDomain", &mut f_custom_domains)?,
+                    b"CustomDomains" => {
+                        r.elem_list(&c, b"CustomDomain", &mut f_custom_domains)?
+                    }
 
                     b"SecondaryReadEnabled" => f_secondary_read_enabled = r.text_opt(&c)?,
                     b"AccountType" => f_account_type = r.text_opt(&c)?,

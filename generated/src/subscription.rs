@@ -2,19 +2,22 @@
 // Change the spec and run `cargo xtask codegen` instead.
 
 //! Operations and types of the `subscription` area (`spec/subscription.spec`).
+#![cfg_attr(rustfmt, rustfmt::skip)]
 #![allow(clippy::all, unused_imports, unused_mut)]
 use asm_runtime::error::check;
-use asm_runtime::xml::{self, required, Child, FromXml, ToXml, XmlReader, XmlText, XmlWriter};
+use asm_runtime::xml::{
+    self, required, Child, FromXml, ToXml, XmlReader, XmlText, XmlWriter,
+};
 
 use asm_runtime::{
     paging, path, AsyncOperation, DateTime, DecodeError, Error, OperationSpec, Request,
     ValidationError,
 };
 
-use crate::*;
-use asm_runtime::xml::Redacted;
 use asm_runtime::Validate;
+use asm_runtime::xml::Redacted;
 use futures_core::Stream;
+use crate::*;
 /// `GetSubscription`: `GET /{subscriptionId}`
 pub static GET_SUBSCRIPTION: OperationSpec = OperationSpec {
     name: "GetSubscription",
@@ -89,17 +92,14 @@ impl crate::Client {
         let mut req = Request::new(&LIST_SUBSCRIPTION_OPERATIONS);
         req.path = self.core.subscription_path()?;
         req.path.push_str("/operations");
-        req.query
-            .push(("StartTime", XmlText::to_text(&start_time).into_owned()));
-        req.query
-            .push(("EndTime", XmlText::to_text(&end_time).into_owned()));
+        req.query.push(("StartTime", XmlText::to_text(&start_time).into_owned()));
+        req.query.push(("EndTime", XmlText::to_text(&end_time).into_owned()));
         if let Some(v) = &options.object_id_filter {
             req.query.push(("ObjectIdFilter", v.clone()));
         }
 
         if let Some(v) = &options.operation_result_filter {
-            req.query
-                .push(("OperationResultFilter", XmlText::to_text(v).into_owned()));
+            req.query.push(("OperationResultFilter", XmlText::to_text(v).into_owned()));
         }
 
         if let Some(v) = &options.continuation_token {
@@ -122,9 +122,7 @@ impl crate::Client {
             let mut options = options.clone();
             options.continuation_token = token;
             async move {
-                client
-                    .list_subscription_operations(start_time, end_time, &options)
-                    .await
+                client.list_subscription_operations(start_time, end_time, &options).await
             }
         })
     }
@@ -133,7 +131,10 @@ impl crate::Client {
     ///
     /// `GET /{subscriptionId}/operations/{requestId}` (x-ms-version 2014-10-01).
     /// See <https://learn.microsoft.com/previous-versions/azure/reference/ee460783(v=azure.100)>.
-    pub async fn get_operation_status(&self, request_id: &str) -> Result<Operation, Error> {
+    pub async fn get_operation_status(
+        &self,
+        request_id: &str,
+    ) -> Result<Operation, Error> {
         let mut req = Request::new(&GET_OPERATION_STATUS);
         req.path = self.core.subscription_path()?;
         req.path.push_str("/operations/");
@@ -371,15 +372,9 @@ impl ToXml for Subscription {
         w.text_opt("CurrentHostedServices", &self.current_hosted_services);
         w.text_opt("CurrentStorageAccounts", &self.current_storage_accounts);
         w.text_opt("MaxVirtualNetworkSites", &self.max_virtual_network_sites);
-        w.text_opt(
-            "CurrentVirtualNetworkSites",
-            &self.current_virtual_network_sites,
-        );
+        w.text_opt("CurrentVirtualNetworkSites", &self.current_virtual_network_sites);
         w.text_opt("MaxLocalNetworkSites", &self.max_local_network_sites);
-        w.text_opt(
-            "CurrentLocalNetworkSites",
-            &self.current_local_network_sites,
-        );
+        w.text_opt("CurrentLocalNetworkSites", &self.current_local_network_sites);
         w.text_opt("MaxDnsServers", &self.max_dns_servers);
         w.text_opt("CurrentDnsServers", &self.current_dns_servers);
         w.text_opt("OfferCategories", &self.offer_categories);
@@ -392,10 +387,7 @@ impl ToXml for Subscription {
             "CurrentNetworkSecurityGroups",
             &self.current_network_security_groups,
         );
-        w.text_opt(
-            "MaxNetworkSecurityGroups",
-            &self.max_network_security_groups,
-        );
+        w.text_opt("MaxNetworkSecurityGroups", &self.max_network_security_groups);
         w.text_opt(
             "MaxNetworkSecurityRulesPerGroup",
             &self.max_network_security_rules_per_group,
@@ -536,7 +528,11 @@ impl FromXml for SubscriptionOperationCollection {
             while let Some(c) = r.next_child()? {
                 match c.name() {
                     b"SubscriptionOperations" => {
-                        r.elem_list(&c, b"SubscriptionOperation", &mut f_subscription_operations)?
+                        r.elem_list(
+                            &c,
+                            b"SubscriptionOperation",
+                            &mut f_subscription_operations,
+                        )?
                     }
 
                     b"ContinuationToken" => f_continuation_token = r.text_opt(&c)?,
@@ -619,7 +615,11 @@ impl FromXml for SubscriptionOperation {
                     b"OperationObjectId" => f_operation_object_id = r.text_opt(&c)?,
                     b"OperationName" => f_operation_name = r.text_opt(&c)?,
                     b"OperationParameters" => {
-                        r.elem_list(&c, b"OperationParameter", &mut f_operation_parameters)?
+                        r.elem_list(
+                            &c,
+                            b"OperationParameter",
+                            &mut f_operation_parameters,
+                        )?
                     }
 
                     b"OperationCaller" => f_operation_caller = r.elem(&c)?,
@@ -790,10 +790,7 @@ impl FromXml for OperationCaller {
 
 impl ToXml for OperationCaller {
     fn write_children(&self, w: &mut XmlWriter) {
-        w.text_opt(
-            "UsedServiceManagementApi",
-            &self.used_service_management_api,
-        );
+        w.text_opt("UsedServiceManagementApi", &self.used_service_management_api);
         w.text_opt("UserEmailAddress", &self.user_email_address);
         w.text_opt(
             "SubscriptionCertificateThumbprint",
