@@ -1115,3 +1115,47 @@ async fn restart_keeps_state() {
     };
     assert!(Emulator::start(wrong).await.is_err());
 }
+
+#[tokio::test]
+async fn deployments_and_roles_are_looked_up_in_their_service() {
+    let (emu, c) = start(Config::ephemeral().expect("config")).await;
+    let svc = "deploy-lookup-svc";
+    // The service must exist first.
+    assert_service_error(
+        c.get_deployment_by_slot(svc, &DeploymentSlot::Production)
+            .await,
+        404,
+        "ResourceNotFound",
+    );
+    c.create_hosted_service(&CreateHostedService {
+        service_name: svc.into(),
+        label: "svc".into(),
+        location: Some("West US".into()),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    // A cloud service starts with no deployment in either slot.
+    for slot in [DeploymentSlot::Production, DeploymentSlot::Staging] {
+        let err = c.get_deployment_by_slot(svc, &slot).await.unwrap_err();
+        let se = err.service_error().expect("service error");
+        assert_eq!(
+            (se.status, se.code.as_deref()),
+            (404, Some("ResourceNotFound"))
+        );
+        assert!(se.message.contains(slot.as_str()), "{}", se.message);
+    }
+    assert_service_error(
+        c.get_deployment_by_name(svc, "d1").await,
+        404,
+        "ResourceNotFound",
+    );
+    assert_service_error(c.get_role(svc, "d1", "vm1").await, 404, "ResourceNotFound");
+    // An unknown slot value is sent as given and refused by the router.
+    let err = c
+        .get_deployment_by_slot(svc, &DeploymentSlot::Unknown("Canary".into()))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err}");
+    emu.shutdown().await;
+}

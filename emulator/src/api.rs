@@ -532,6 +532,33 @@ impl Api {
                 let _ = options.embed_detail;
                 Ok(Reply::xml(req, &wire))
             }
+            // Deployments cannot be created through the operations the
+            // emulator has so far: every cloud service has none.
+            ServerRequest::GetDeploymentBySlot {
+                service_name,
+                deployment_slot,
+                ..
+            } => {
+                self.hosted_service(&tx.open_table(HOSTED_SERVICES)?, sub, service_name, now)?;
+                Err(ApiError::not_found(format!(
+                    "No deployments were found in the {deployment_slot} slot of {service_name}."
+                )))
+            }
+            ServerRequest::GetDeploymentByName {
+                service_name,
+                deployment_name,
+                ..
+            }
+            | ServerRequest::GetRole {
+                service_name,
+                deployment_name,
+                ..
+            } => {
+                self.hosted_service(&tx.open_table(HOSTED_SERVICES)?, sub, service_name, now)?;
+                Err(ApiError::not_found(format!(
+                    "The deployment {deployment_name} does not exist in {service_name}."
+                )))
+            }
             ServerRequest::CheckHostedServiceNameAvailability { service_name, .. } => {
                 let taken = if valid_dns_name(service_name) {
                     let t = tx.open_table(HOSTED_SERVICES)?;

@@ -28,6 +28,9 @@ use asm_runtime::xml;
 /// The `affinity_groups` area: `spec/affinity_groups.spec`.
 pub mod affinity_groups;
 pub use affinity_groups::*;
+/// The `deployments` area: `spec/deployments.spec`.
+pub mod deployments;
+pub use deployments::*;
 /// The `hosted_services` area: `spec/hosted_services.spec`.
 pub mod hosted_services;
 pub use hosted_services::*;
@@ -43,6 +46,9 @@ pub use storage_accounts::*;
 /// The `subscription` area: `spec/subscription.spec`.
 pub mod subscription;
 pub use subscription::*;
+/// The `virtual_machines` area: `spec/virtual_machines.spec`.
+pub mod virtual_machines;
+pub use virtual_machines::*;
 pub mod server;
 /// The client: one async method per operation of the spec.
 /// Cheap to clone; clones share connections.
@@ -97,6 +103,8 @@ pub static OPERATIONS: &[&OperationSpec] = &[
     &affinity_groups::CREATE_AFFINITY_GROUP,
     &affinity_groups::UPDATE_AFFINITY_GROUP,
     &affinity_groups::DELETE_AFFINITY_GROUP,
+    &deployments::GET_DEPLOYMENT_BY_SLOT,
+    &deployments::GET_DEPLOYMENT_BY_NAME,
     &hosted_services::LIST_HOSTED_SERVICES,
     &hosted_services::GET_HOSTED_SERVICE_PROPERTIES,
     &hosted_services::CREATE_HOSTED_SERVICE,
@@ -120,6 +128,7 @@ pub static OPERATIONS: &[&OperationSpec] = &[
     &subscription::GET_SUBSCRIPTION,
     &subscription::LIST_SUBSCRIPTION_OPERATIONS,
     &subscription::GET_OPERATION_STATUS,
+    &virtual_machines::GET_ROLE,
 ];
 /// Decodes `body` as the response of `operation`, encodes it again and
 /// decodes that: `Ok` when both decodes are equal. `None` for an
@@ -137,6 +146,8 @@ pub fn roundtrip_response(
             Some(xml::roundtrip::<AffinityGroup>("AffinityGroup", body))
         }
 
+        "GetDeploymentBySlot" => Some(xml::roundtrip::<Deployment>("Deployment", body)),
+        "GetDeploymentByName" => Some(xml::roundtrip::<Deployment>("Deployment", body)),
         "ListHostedServices" => {
             Some(xml::roundtrip::<HostedServices>("HostedServices", body))
         }
@@ -196,6 +207,7 @@ pub fn roundtrip_response(
         }
 
         "GetOperationStatus" => Some(xml::roundtrip::<Operation>("Operation", body)),
+        "GetRole" => Some(xml::roundtrip::<Role>("PersistentVMRole", body)),
         _ => None,
     }
 }

@@ -58,6 +58,44 @@ pub static ROUTES: &[Route] = &[
         fixed_query: &[],
     },
     Route {
+        spec: &crate::virtual_machines::GET_ROLE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roles"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+    },
+    Route {
+        spec: &crate::deployments::GET_DEPLOYMENT_BY_SLOT,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deploymentslots"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+    },
+    Route {
+        spec: &crate::deployments::GET_DEPLOYMENT_BY_NAME,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+    },
+    Route {
         spec: &crate::storage_accounts::GET_STORAGE_ACCOUNT_KEYS,
         segments: &[
             Seg::Param,
@@ -237,6 +275,21 @@ pub enum ServerRequest {
     /// Deletes an affinity group (it must not contain cloud services or storage accounts).
     /// `DELETE /{subscriptionId}/affinitygroups/{affinityGroupName}`
     DeleteAffinityGroup { subscription_id: String, affinity_group_name: String },
+    /// Returns the configuration, status and system properties of the deployment
+    /// in a slot (production or staging) of a cloud service.
+    /// `GET /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}`
+    GetDeploymentBySlot {
+        subscription_id: String,
+        service_name: String,
+        deployment_slot: DeploymentSlot,
+    },
+    /// Returns the configuration, status and system properties of a deployment, by name.
+    /// `GET /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}`
+    GetDeploymentByName {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+    },
     /// Lists the cloud services of the subscription.
     /// `GET /{subscriptionId}/services/hostedservices`
     ListHostedServices { subscription_id: String },
@@ -330,6 +383,14 @@ pub enum ServerRequest {
     /// Returns the status of an asynchronous operation (the id is the x-ms-request-id the operation returned).
     /// `GET /{subscriptionId}/operations/{requestId}`
     GetOperationStatus { subscription_id: String, request_id: String },
+    /// Returns the properties of a virtual machine (a persistent VM role).
+    /// `GET /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}`
+    GetRole {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+    },
 }
 
 /// Finds the operation for `method`, `path` and `query` (the raw,
@@ -374,19 +435,44 @@ pub fn route(
             }
 
             4usize => {
+                ServerRequest::GetRole {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                }
+            }
+
+            5usize => {
+                ServerRequest::GetDeploymentBySlot {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_slot: routing::path_param(&mut params, "deploymentSlot")?,
+                }
+            }
+
+            6usize => {
+                ServerRequest::GetDeploymentByName {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                }
+            }
+
+            7usize => {
                 ServerRequest::GetStorageAccountKeys {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            5usize => {
+            8usize => {
                 ServerRequest::ListHostedServices {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            6usize => {
+            9usize => {
                 ServerRequest::GetHostedServiceProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -396,14 +482,14 @@ pub fn route(
                 }
             }
 
-            7usize => {
+            10usize => {
                 ServerRequest::CreateHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::body(body, "CreateHostedService")?,
                 }
             }
 
-            8usize => {
+            11usize => {
                 ServerRequest::UpdateHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -411,34 +497,34 @@ pub fn route(
                 }
             }
 
-            9usize => {
+            12usize => {
                 ServerRequest::DeleteHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            10usize => {
+            13usize => {
                 ServerRequest::ListStorageAccounts {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            11usize => {
+            14usize => {
                 ServerRequest::GetStorageAccountProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            12usize => {
+            15usize => {
                 ServerRequest::CreateStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::body(body, "CreateStorageServiceInput")?,
                 }
             }
 
-            13usize => {
+            16usize => {
                 ServerRequest::UpdateStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
@@ -446,20 +532,20 @@ pub fn route(
                 }
             }
 
-            14usize => {
+            17usize => {
                 ServerRequest::DeleteStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            15usize => {
+            18usize => {
                 ServerRequest::ListAffinityGroups {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            16usize => {
+            19usize => {
                 ServerRequest::GetAffinityGroupProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -469,14 +555,14 @@ pub fn route(
                 }
             }
 
-            17usize => {
+            20usize => {
                 ServerRequest::CreateAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::body(body, "CreateAffinityGroup")?,
                 }
             }
 
-            18usize => {
+            21usize => {
                 ServerRequest::UpdateAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -487,7 +573,7 @@ pub fn route(
                 }
             }
 
-            19usize => {
+            22usize => {
                 ServerRequest::DeleteAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -497,40 +583,40 @@ pub fn route(
                 }
             }
 
-            20usize => {
+            23usize => {
                 ServerRequest::ListLocations {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            21usize => {
+            24usize => {
                 ServerRequest::ListManagementCertificates {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            22usize => {
+            25usize => {
                 ServerRequest::GetManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     thumbprint: routing::path_param(&mut params, "thumbprint")?,
                 }
             }
 
-            23usize => {
+            26usize => {
                 ServerRequest::AddManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::body(body, "SubscriptionCertificate")?,
                 }
             }
 
-            24usize => {
+            27usize => {
                 ServerRequest::DeleteManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     thumbprint: routing::path_param(&mut params, "thumbprint")?,
                 }
             }
 
-            25usize => {
+            28usize => {
                 ServerRequest::ListSubscriptionOperations {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     start_time: q.required("StartTime")?,
@@ -543,14 +629,14 @@ pub fn route(
                 }
             }
 
-            26usize => {
+            29usize => {
                 ServerRequest::GetOperationStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     request_id: routing::path_param(&mut params, "requestId")?,
                 }
             }
 
-            27usize => {
+            30usize => {
                 ServerRequest::GetSubscription {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
@@ -583,6 +669,14 @@ impl ServerRequest {
 
             ServerRequest::DeleteAffinityGroup { .. } => {
                 &crate::affinity_groups::DELETE_AFFINITY_GROUP
+            }
+
+            ServerRequest::GetDeploymentBySlot { .. } => {
+                &crate::deployments::GET_DEPLOYMENT_BY_SLOT
+            }
+
+            ServerRequest::GetDeploymentByName { .. } => {
+                &crate::deployments::GET_DEPLOYMENT_BY_NAME
             }
 
             ServerRequest::ListHostedServices { .. } => {
@@ -673,6 +767,8 @@ impl ServerRequest {
             ServerRequest::GetOperationStatus { .. } => {
                 &crate::subscription::GET_OPERATION_STATUS
             }
+
+            ServerRequest::GetRole { .. } => &crate::virtual_machines::GET_ROLE,
         }
     }
 
@@ -696,6 +792,14 @@ impl ServerRequest {
             }
 
             ServerRequest::DeleteAffinityGroup { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetDeploymentBySlot { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetDeploymentByName { subscription_id, .. } => {
                 Some(subscription_id)
             }
 
@@ -787,6 +891,8 @@ impl ServerRequest {
             ServerRequest::GetOperationStatus { subscription_id, .. } => {
                 Some(subscription_id)
             }
+
+            ServerRequest::GetRole { subscription_id, .. } => Some(subscription_id),
         }
     }
 
@@ -812,6 +918,14 @@ impl ServerRequest {
 
             ServerRequest::DeleteAffinityGroup { affinity_group_name, .. } => {
                 client.delete_affinity_group(affinity_group_name).await?;
+            }
+
+            ServerRequest::GetDeploymentBySlot { service_name, deployment_slot, .. } => {
+                client.get_deployment_by_slot(service_name, deployment_slot).await?;
+            }
+
+            ServerRequest::GetDeploymentByName { service_name, deployment_name, .. } => {
+                client.get_deployment_by_name(service_name, deployment_name).await?;
             }
 
             ServerRequest::ListHostedServices { .. } => {
@@ -911,6 +1025,10 @@ impl ServerRequest {
 
             ServerRequest::GetOperationStatus { request_id, .. } => {
                 client.get_operation_status(request_id).await?;
+            }
+
+            ServerRequest::GetRole { service_name, deployment_name, role_name, .. } => {
+                client.get_role(service_name, deployment_name, role_name).await?;
             }
         }
 
