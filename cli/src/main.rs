@@ -19,12 +19,16 @@ use crate::connect::Target;
 
 /// Manage Azure classic (Service Management) resources, or try the API
 /// against an embedded emulator.
-///
-/// Without --cert, --pfx or --publish-settings every command runs against
-/// an embedded emulator (temporary data unless --emulator-data is given).
-/// Global options go before the command: `asm --emulator-data DIR storage list`.
 #[derive(Parser, Debug)]
-#[command(name = "asm", version, max_term_width = 100)]
+#[command(
+    name = "asm",
+    version,
+    max_term_width = 100,
+    after_help = "Without --cert, --pfx or --publish-settings every command runs against an \
+                  embedded emulator (temporary data unless --emulator-data is given).\n\
+                  Global options go before the command: `asm --emulator-data DIR storage list`.\n\
+                  Start with `asm tour`."
+)]
 struct Cli {
     #[command(flatten)]
     global: Global,
@@ -134,6 +138,7 @@ pub enum AffinityGroupCmd {
         /// Label (default: the name)
         #[arg(long)]
         label: Option<String>,
+        /// Description
         #[arg(long)]
         description: Option<String>,
     },
@@ -142,6 +147,7 @@ pub enum AffinityGroupCmd {
         name: String,
         #[arg(long)]
         label: Option<String>,
+        /// Description
         #[arg(long)]
         description: Option<String>,
     },
@@ -153,8 +159,10 @@ pub enum AffinityGroupCmd {
 #[derive(Args, Debug)]
 #[group(required = true, multiple = false)]
 pub struct Placement {
+    /// Location (see `asm locations list`)
     #[arg(long, value_name = "L")]
     pub location: Option<String>,
+    /// Affinity group (instead of a location)
     #[arg(long, value_name = "G")]
     pub affinity_group: Option<String>,
 }
@@ -178,6 +186,7 @@ pub enum ServiceCmd {
         /// Label (default: the name)
         #[arg(long)]
         label: Option<String>,
+        /// Description
         #[arg(long)]
         description: Option<String>,
         /// Extended property NAME=VALUE (repeatable)
@@ -189,6 +198,7 @@ pub enum ServiceCmd {
         name: String,
         #[arg(long)]
         label: Option<String>,
+        /// Description
         #[arg(long)]
         description: Option<String>,
         /// Extended property NAME=VALUE (repeatable; an empty value deletes it)
@@ -255,6 +265,7 @@ pub enum StorageCmd {
         /// Label (default: the name)
         #[arg(long)]
         label: Option<String>,
+        /// Description
         #[arg(long)]
         description: Option<String>,
         #[arg(long, value_enum, value_name = "TYPE")]
@@ -271,6 +282,7 @@ pub enum StorageCmd {
         name: String,
         #[arg(long)]
         label: Option<String>,
+        /// Description
         #[arg(long)]
         description: Option<String>,
         #[arg(long, value_enum, value_name = "TYPE")]
