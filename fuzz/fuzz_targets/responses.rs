@@ -1,0 +1,34 @@
+//! Every response decoder of the spec on arbitrary bytes.
+//!
+//! The first byte picks one of the operations that have a response body
+//! (`azure_asm::OPERATIONS` filtered on `response_root`); the rest is the
+//! body. Decoding may fail, but must never panic; and when the first decode
+//! succeeds, encoding the value and decoding it again must give the same
+//! value (`azure_asm::roundtrip_response`) — a failure there is a bug in the
+//! generator or the runtime, reported as a crash.
+#![no_main]
+
+use asm_runtime::xml::RoundTripError;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&selector, body)) = data.split_first() else {
+        return;
+    };
+    let ops: Vec<&'static str> = azure_asm::OPERATIONS
+        .iter()
+        .filter(|op| op.response_root.is_some())
+        .map(|op| op.name)
+        .collect();
+    let name = ops[usize::from(selector) % ops.len()];
+    match azure_asm::roundtrip_response(name, body) {
+        None => panic!("{name} has a response root but no decoder"),
+        Some(Ok(())) | Some(Err(RoundTripError::Decode(_))) => {}
+        Some(Err(e @ RoundTripError::Reencode(_))) => {
+            panic!("{name}: a decoded value does not survive encoding: {e}")
+        }
+        Some(Err(RoundTripError::Mismatch { first, second })) => {
+            panic!("{name}: decode(encode(v)) != v\nfirst: {first}\nsecond: {second}")
+        }
+    }
+});
