@@ -1,1 +1,140 @@
-fn main() {}
+//! `cargo xtask bench [--quick]`: the benchmark harness.
+//!
+//! One process runs everything it can: decode throughput of the generated
+//! types on large generated documents beside a raw quick-xml scan and the
+//! Python peer's parser, encode throughput of request bodies, peak memory
+//! while decoding, end-to-end calls against the emulator (Rust client,
+//! Python client, bare HTTP request), and build cost. It prints a table,
+//! writes `docs/BENCHMARKS.md` and `target/bench/summary.json`.
+//!
+//! Options: `--quick` (shorter runs, no cold build; under 3 minutes once
+//! built), `--skip-python`, `--skip-e2e`, `--skip-build`, `--only decode`,
+//! `--no-write` (print only), `--write-fuzz-seeds DIR`.
+
+mod alloc;
+mod buildcost;
+mod decode;
+mod docs;
+mod e2e;
+mod python;
+mod report;
+mod stats;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[global_allocator]
+static ALLOC: alloc::Counting = alloc::Counting;
+
+/// Command-line options.
+#[derive(Debug, Clone)]
+pub struct Opts {
+    pub quick: bool,
+    pub python: bool,
+    pub e2e: bool,
+    pub build: bool,
+    pub write: bool,
+    pub root: PathBuf,
+}
+
+impl Opts {
+    /// `target/bench` (created).
+    pub fn out_dir(&self) -> PathBuf {
+        let dir = target_dir(&self.root).join("bench");
+        let _ = std::fs::create_dir_all(&dir);
+        dir
+    }
+}
+
+/// The workspace's target directory (`CARGO_TARGET_DIR` or `<root>/target`).
+pub fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|p| if p.is_absolute() { p } else { root.join(p) })
+        .unwrap_or_else(|| root.join("target"))
+}
+
+fn workspace_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let has = |f: &str| args.iter().any(|a| a == f);
+    if let Some(i) = args.iter().position(|a| a == "--write-fuzz-seeds") {
+        let Some(dir) = args.get(i + 1) else {
+            eprintln!("--write-fuzz-seeds needs a directory");
+            return ExitCode::from(2);
+        };
+        return match decode::write_fuzz_seeds(Path::new(dir)) {
+            Ok(n) => {
+                eprintln!("wrote {n} seeds to {dir}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("cannot write seeds: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if let Some(i) = args.iter().position(|a| a == "--profile-decode") {
+        // Decodes one document in a loop (for perf / callgrind).
+        let root = args.get(i + 1).map_or("HostedService", String::as_str);
+        let secs: f64 = args.get(i + 2).and_then(|s| s.parse().ok()).unwrap_or(5.0);
+        decode::profile(root, secs);
+        return ExitCode::SUCCESS;
+    }
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    let wants = |part: &str| only.as_deref().is_none_or(|o| o == part);
+    let opts = Opts {
+        quick: has("--quick"),
+        python: !has("--skip-python"),
+        e2e: !has("--skip-e2e") && wants("e2e"),
+        build: !has("--skip-build") && wants("build"),
+        write: !has("--no-write"),
+        root: workspace_root(),
+    };
+    let started = std::time::Instant::now();
+    eprintln!(
+        "asm-bench: {} run from {}",
+        if opts.quick { "quick" } else { "full" },
+        opts.root.display()
+    );
+
+    let mut summary = report::Summary::new(&opts);
+    if wants("decode") {
+        summary.decode = decode::run_decode(&opts);
+    }
+    if wants("encode") {
+        summary.encode = decode::run_encode(&opts);
+    }
+    if opts.e2e {
+        summary.e2e = e2e::run(&opts);
+    }
+    if opts.build {
+        summary.build = Some(buildcost::run(&opts));
+    }
+    summary.total_seconds = started.elapsed().as_secs_f64();
+
+    let text = summary.render_markdown();
+    println!("{text}");
+    if opts.write {
+        if let Err(e) = summary.write(&opts, &text) {
+            eprintln!("cannot write the report: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    eprintln!(
+        "asm-bench: done in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,355 @@
+//! Parts 1, 2 and 4: decode throughput (beside a raw quick-xml scan and the
+//! Python peer), encode throughput, peak memory while decoding.
+
+use std::any::Any;
+use std::hint::black_box;
+use std::path::Path;
+
+use asm_runtime::xml::{from_document, FromXml};
+use asm_runtime::DecodeError;
+use quick_xml::events::Event;
+use quick_xml::Reader;
+use serde::Serialize;
+
+use crate::alloc::peak_during;
+use crate::docs::{self, Doc, Scale};
+use crate::stats::{mb_per_s, median, time_runs, Budget};
+use crate::{python, Opts};
+
+/// One decode document's figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct DecodeRow {
+    pub document: String,
+    pub operation: String,
+    pub bytes: usize,
+    pub items: usize,
+    pub rust_mb_s: f64,
+    pub rust_runs: usize,
+    pub raw_scan_mb_s: f64,
+    pub vs_raw_scan: f64,
+    pub python_mb_s: Option<f64>,
+    pub python_runs: usize,
+    pub vs_python: Option<f64>,
+    pub peak_bytes: usize,
+    pub peak_ratio: f64,
+}
+
+/// Part 1 and 4 figures, plus why Python is missing if it is.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DecodeReport {
+    pub rows: Vec<DecodeRow>,
+    pub python_note: Option<String>,
+}
+
+type DecodeFn = fn(&'static str, &[u8]) -> Result<(Box<dyn Any>, usize), DecodeError>;
+
+fn decode_as<T: FromXml + 'static>(
+    root: &'static str,
+    bytes: &[u8],
+) -> Result<(Box<dyn Any>, usize), DecodeError> {
+    let v: T = from_document(root, bytes)?;
+    Ok((Box::new(v), 0))
+}
+
+fn decoder(root: &str) -> DecodeFn {
+    match root {
+        "HostedServices" => |r, b| {
+            decode_as::<azure_asm::HostedServices>(r, b).map(|(v, _)| {
+                let n = v
+                    .downcast_ref::<azure_asm::HostedServices>()
+                    .map_or(0, |x| x.hosted_service.len());
+                (v, n)
+            })
+        },
+        "HostedService" => |r, b| {
+            decode_as::<azure_asm::HostedService>(r, b).map(|(v, _)| {
+                let n = v
+                    .downcast_ref::<azure_asm::HostedService>()
+                    .map_or(0, |x| x.deployments.len());
+                (v, n)
+            })
+        },
+        "SubscriptionOperationCollection" => |r, b| {
+            decode_as::<azure_asm::SubscriptionOperationCollection>(r, b).map(|(v, _)| {
+                let n = v
+                    .downcast_ref::<azure_asm::SubscriptionOperationCollection>()
+                    .map_or(0, |x| x.subscription_operations.len());
+                (v, n)
+            })
+        },
+        "StorageServices" => |r, b| {
+            decode_as::<azure_asm::StorageServices>(r, b).map(|(v, _)| {
+                let n = v
+                    .downcast_ref::<azure_asm::StorageServices>()
+                    .map_or(0, |x| x.storage_service.len());
+                (v, n)
+            })
+        },
+        other => panic!("no decoder for {other}"),
+    }
+}
+
+/// The practical limit: quick-xml's own event loop over the document, with
+/// the same reader settings as `asm_runtime::xml::XmlReader`, touching every
+/// event (no unescaping, no allocation, no value building).
+pub fn raw_scan(bytes: &[u8]) -> usize {
+    let mut reader = Reader::from_reader(bytes);
+    let config = reader.config_mut();
+    config.trim_text(false);
+    config.check_end_names = true;
+    config.expand_empty_elements = false;
+    let mut touched = 0usize;
+    loop {
+        match reader.read_event() {
+            Ok(Event::Eof) => break,
+            Ok(Event::Start(e)) | Ok(Event::Empty(e)) => touched += e.name().as_ref().len(),
+            Ok(Event::End(e)) => touched += e.name().as_ref().len(),
+            Ok(Event::Text(t)) => touched += t.len(),
+            Ok(e) => touched += e.len(),
+            Err(_) => return usize::MAX,
+        }
+    }
+    touched
+}
+
+fn budget(opts: &Opts) -> Budget {
+    if opts.quick {
+        Budget::new(5, 200, 1.0)
+    } else {
+        Budget::new(15, 2000, 4.0)
+    }
+}
+
+/// Parts 1 and 4.
+pub fn run_decode(opts: &Opts) -> DecodeReport {
+    eprintln!("decode: generating documents");
+    let docs = docs::decode_docs(Scale::FULL);
+    let mut report = DecodeReport::default();
+    for doc in &docs {
+        report.rows.push(decode_one(opts, doc));
+    }
+    if opts.python {
+        match python_decode(opts, &docs) {
+            Ok(results) => {
+                for (row, (mbs, runs)) in report.rows.iter_mut().zip(results) {
+                    row.python_mb_s = Some(mbs);
+                    row.python_runs = runs;
+                    row.vs_python = Some(row.rust_mb_s / mbs);
+                }
+            }
+            Err(e) => {
+                eprintln!("decode: Python peer not measured: {e}");
+                report.python_note = Some(e);
+            }
+        }
+    } else {
+        report.python_note = Some("skipped (--skip-python)".into());
+    }
+    report
+}
+
+fn decode_one(opts: &Opts, doc: &Doc) -> DecodeRow {
+    let decode = decoder(doc.root);
+    let bytes = &doc.bytes[..];
+    // Correctness first: it must decode, and the round trip must hold.
+    let (_, items) = decode(doc.root, bytes).unwrap_or_else(|e| panic!("{}: {e}", doc.name));
+    assert!(
+        matches!(
+            azure_asm::roundtrip_response(doc.operation, bytes),
+            Some(Ok(()))
+        ),
+        "{} does not round-trip",
+        doc.name
+    );
+    let b = budget(opts);
+    let rust = time_runs(b, || decode(doc.root, black_box(bytes)).ok());
+    let scan = time_runs(b, || raw_scan(black_box(bytes)));
+    // Peak memory: several runs, the largest peak.
+    let mut peak = 0;
+    for _ in 0..3 {
+        let (v, p) = peak_during(|| decode(doc.root, bytes));
+        drop(v);
+        peak = peak.max(p);
+    }
+    let rust_mb_s = mb_per_s(bytes.len(), median(&rust));
+    let raw_scan_mb_s = mb_per_s(bytes.len(), median(&scan));
+    let row = DecodeRow {
+        document: doc.name.into(),
+        operation: doc.operation.into(),
+        bytes: bytes.len(),
+        items,
+        rust_mb_s,
+        rust_runs: rust.len(),
+        raw_scan_mb_s,
+        vs_raw_scan: rust_mb_s / raw_scan_mb_s,
+        python_mb_s: None,
+        python_runs: 0,
+        vs_python: None,
+        peak_bytes: peak,
+        peak_ratio: peak as f64 / bytes.len() as f64,
+    };
+    eprintln!(
+        "decode: {:<58} {:>6.2} MB  rust {:>7.1} MB/s  scan {:>7.1} MB/s  ({:.2}x)  peak {:.2}x",
+        doc.name,
+        bytes.len() as f64 / 1e6,
+        rust_mb_s,
+        raw_scan_mb_s,
+        row.vs_raw_scan,
+        row.peak_ratio
+    );
+    row
+}
+
+fn python_decode(opts: &Opts, docs: &[Doc]) -> Result<Vec<(f64, usize)>, String> {
+    let py = python::ensure_venv(opts)?;
+    let dir = opts.out_dir().join("docs");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut args = Vec::new();
+    for doc in docs {
+        let path = dir.join(format!("{}.xml", doc.operation));
+        std::fs::write(&path, &doc.bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        args.push(format!("{}:{}", path.display(), doc.python_type));
+    }
+    let runs = if opts.quick { 1 } else { 3 };
+    eprintln!("decode: timing the Python peer ({runs} run(s) per document)");
+    let lines = python::run_script(
+        &py,
+        &opts.root.join("bench/python/decode.py"),
+        &runs.to_string(),
+        &args,
+    )?;
+    let mut out = Vec::new();
+    for (doc, line) in docs.iter().zip(&lines) {
+        let v: serde_json::Value =
+            serde_json::from_str(line).map_err(|e| format!("bad output {line:?}: {e}"))?;
+        let secs: Vec<f64> = v["seconds"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|x| x.as_f64()).collect())
+            .unwrap_or_default();
+        let mbs = mb_per_s(doc.bytes.len(), median(&secs));
+        eprintln!(
+            "decode: python {:<51} {:>7.2} MB/s ({} items)",
+            doc.name, mbs, v["items"]
+        );
+        out.push((mbs, secs.len()));
+    }
+    if out.len() != docs.len() {
+        return Err(format!(
+            "the Python script printed {} results for {} documents",
+            out.len(),
+            docs.len()
+        ));
+    }
+    Ok(out)
+}
+
+/// One request body's encode figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct EncodeRow {
+    pub body: String,
+    pub bytes: usize,
+    pub mb_s: f64,
+    pub ns_per_body: f64,
+}
+
+/// Part 2: encode throughput of request bodies (and, for scale, of the large
+/// response documents, which the emulator encodes).
+pub fn run_encode(opts: &Opts) -> Vec<EncodeRow> {
+    let mut rows = Vec::new();
+    let b = budget(opts);
+    for body in docs::request_bodies() {
+        let len = (body.encode)().len();
+        // Batches of 1,000 bodies per timed run.
+        let runs = time_runs(b, || {
+            for _ in 0..1000 {
+                black_box((body.encode)());
+            }
+        });
+        let per = median(&runs) / 1000.0;
+        rows.push(EncodeRow {
+            body: body.root.into(),
+            bytes: len,
+            mb_s: mb_per_s(len, per),
+            ns_per_body: per * 1e9,
+        });
+    }
+    let scale = Scale::FULL;
+    let hs = docs::hosted_service_detail(scale);
+    let ops = docs::subscription_operations(scale.operations);
+    type Encoder = Box<dyn Fn() -> String>;
+    let large: [(&str, Encoder); 2] = [
+        (
+            "HostedService embed-detail (response)",
+            Box::new(move || asm_runtime::xml::to_document("HostedService", &hs)),
+        ),
+        (
+            "SubscriptionOperationCollection (response)",
+            Box::new(move || {
+                asm_runtime::xml::to_document("SubscriptionOperationCollection", &ops)
+            }),
+        ),
+    ];
+    for (name, f) in large {
+        let len = f().len();
+        let runs = time_runs(b, &f);
+        let per = median(&runs);
+        rows.push(EncodeRow {
+            body: name.into(),
+            bytes: len,
+            mb_s: mb_per_s(len, per),
+            ns_per_body: per * 1e9,
+        });
+    }
+    for r in &rows {
+        eprintln!(
+            "encode: {:<44} {:>9} B {:>8.1} MB/s {:>12.0} ns",
+            r.body, r.bytes, r.mb_s, r.ns_per_body
+        );
+    }
+    rows
+}
+
+/// Writes small, valid documents of every response type (first byte: the
+/// operation's index among those with a response, as fuzz/fuzz_targets/
+/// responses.rs reads it) into `dir`.
+pub fn write_fuzz_seeds(dir: &Path) -> std::io::Result<usize> {
+    std::fs::create_dir_all(dir)?;
+    let ops: Vec<&str> = azure_asm::OPERATIONS
+        .iter()
+        .filter(|op| op.response_root.is_some())
+        .map(|op| op.name)
+        .collect();
+    let mut n = 0;
+    for doc in docs::decode_docs(Scale::TINY) {
+        if let Some(i) = ops.iter().position(|o| *o == doc.operation) {
+            let mut bytes = vec![i as u8];
+            bytes.extend_from_slice(&doc.bytes);
+            std::fs::write(dir.join(format!("gen-{}.xml", doc.operation)), bytes)?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// `--profile-decode ROOT SECONDS`: decodes the document with that root
+/// over and over (nothing else), for a profiler.
+pub fn profile(root: &str, seconds: f64) {
+    let docs = docs::decode_docs(Scale::FULL);
+    let Some(doc) = docs.iter().find(|d| d.root == root) else {
+        eprintln!("no document with root {root}");
+        return;
+    };
+    let decode = decoder(doc.root);
+    let started = std::time::Instant::now();
+    let mut n = 0usize;
+    while started.elapsed().as_secs_f64() < seconds {
+        black_box(decode(doc.root, black_box(&doc.bytes)).ok());
+        n += 1;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "{root}: {n} decodes of {} bytes, {:.1} MB/s",
+        doc.bytes.len(),
+        mb_per_s(doc.bytes.len() * n, secs)
+    );
+}

@@ -1,0 +1,375 @@
+//! The table, docs/BENCHMARKS.md and target/bench/summary.json.
+
+use std::fmt::Write as _;
+use std::process::Command;
+
+use serde::Serialize;
+use serde_json::json;
+
+use crate::buildcost::{BuildReport, COLD_MARKER};
+use crate::decode::{DecodeReport, EncodeRow};
+use crate::e2e::E2eReport;
+use crate::Opts;
+
+/// Where the run happened.
+#[derive(Debug, Clone, Serialize)]
+pub struct Machine {
+    pub cores: usize,
+    pub memory_gib: f64,
+    pub cpu: String,
+    pub os: String,
+    pub rustc: String,
+    pub date: String,
+}
+
+impl Machine {
+    fn detect() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+        let memory_gib = meminfo
+            .lines()
+            .find(|l| l.starts_with("MemTotal:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0 / 1024.0);
+        let cpu = std::fs::read_to_string("/proc/cpuinfo")
+            .unwrap_or_default()
+            .lines()
+            .find(|l| l.starts_with("model name"))
+            .and_then(|l| l.split_once(':'))
+            .map_or_else(|| "unknown CPU".into(), |(_, v)| v.trim().to_owned());
+        let os = command_line("uname", &["-sr"]).unwrap_or_else(|| std::env::consts::OS.into());
+        let rustc = command_line("rustc", &["-V"]).unwrap_or_else(|| "rustc (unknown)".into());
+        Self {
+            cores,
+            memory_gib,
+            cpu,
+            os,
+            rustc,
+            date: now_utc(),
+        }
+    }
+}
+
+fn command_line(cmd: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(cmd).args(args).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+fn now_utc() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute()
+    )
+}
+
+/// Today's date, YYYY-MM-DD (UTC).
+pub fn today() -> String {
+    now_utc().chars().take(10).collect()
+}
+
+/// Everything one run measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub mode: &'static str,
+    pub machine: Machine,
+    pub decode: DecodeReport,
+    pub encode: Vec<EncodeRow>,
+    pub e2e: E2eReport,
+    pub build: Option<BuildReport>,
+    pub total_seconds: f64,
+}
+
+fn min_of(xs: impl Iterator<Item = f64>) -> Option<f64> {
+    xs.fold(None, |m, x| Some(m.map_or(x, |m: f64| m.min(x))))
+}
+
+fn max_of(xs: impl Iterator<Item = f64>) -> Option<f64> {
+    xs.fold(None, |m, x| Some(m.map_or(x, |m: f64| m.max(x))))
+}
+
+fn opt(x: Option<f64>, digits: usize) -> String {
+    x.map_or_else(|| "n/a".into(), |v| format!("{v:.digits$}"))
+}
+
+impl Summary {
+    pub fn new(opts: &Opts) -> Self {
+        Self {
+            mode: if opts.quick { "quick" } else { "full" },
+            machine: Machine::detect(),
+            decode: DecodeReport::default(),
+            encode: Vec::new(),
+            e2e: E2eReport::default(),
+            build: None,
+            total_seconds: 0.0,
+        }
+    }
+
+    pub fn decode_vs_raw_scan_min(&self) -> Option<f64> {
+        min_of(self.decode.rows.iter().map(|r| r.vs_raw_scan))
+    }
+
+    pub fn decode_vs_python_min(&self) -> Option<f64> {
+        let v: Vec<f64> = self
+            .decode
+            .rows
+            .iter()
+            .filter_map(|r| r.vs_python)
+            .collect();
+        (v.len() == self.decode.rows.len())
+            .then(|| min_of(v.into_iter()))
+            .flatten()
+    }
+
+    pub fn peak_mem_ratio_max(&self) -> Option<f64> {
+        max_of(self.decode.rows.iter().map(|r| r.peak_ratio))
+    }
+
+    fn e2e_rps(&self, op: &str, client: &str, conc: usize) -> Option<f64> {
+        self.e2e
+            .rows
+            .iter()
+            .find(|r| r.operation == op && r.client == client && r.concurrency == conc)
+            .map(|r| r.rps)
+    }
+
+    fn e2e_ops(&self) -> Vec<String> {
+        let mut ops: Vec<String> = self.e2e.rows.iter().map(|r| r.operation.clone()).collect();
+        ops.dedup();
+        ops
+    }
+
+    /// min over operations of (Rust rps / Python rps), one connection.
+    pub fn e2e_rps_vs_python_1conn(&self) -> Option<f64> {
+        let ratios: Vec<Option<f64>> = self
+            .e2e_ops()
+            .iter()
+            .map(|op| Some(self.e2e_rps(op, "rust", 1)? / self.e2e_rps(op, "python", 1)?))
+            .collect();
+        if ratios.is_empty() || ratios.iter().any(Option::is_none) {
+            return None;
+        }
+        min_of(ratios.into_iter().flatten())
+    }
+
+    /// min over operations of the Rust client's rps with 64 concurrent requests.
+    pub fn e2e_rps_64conn(&self) -> Option<f64> {
+        min_of(
+            self.e2e_ops()
+                .iter()
+                .filter_map(|op| self.e2e_rps(op, "rust", 64)),
+        )
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        json!({
+            "decode_vs_raw_scan_min": self.decode_vs_raw_scan_min(),
+            "decode_vs_python_min": self.decode_vs_python_min(),
+            "e2e_rps_vs_python_1conn": self.e2e_rps_vs_python_1conn(),
+            "e2e_rps_64conn": self.e2e_rps_64conn(),
+            "peak_mem_ratio_max": self.peak_mem_ratio_max(),
+            "codegen_seconds": self.build.as_ref().map(|b| b.codegen_seconds),
+            "cold_build_seconds": self.build.as_ref().and_then(|b| b.cold_build_seconds),
+            "generated_lines_per_operation": self.build.as_ref().map(|b| b.lines_per_operation),
+            "details": self,
+        })
+    }
+
+    fn targets(&self) -> Vec<(String, String, String, Option<bool>)> {
+        let mut t = Vec::new();
+        let check = |v: Option<f64>, ok: fn(f64) -> bool| v.map(ok);
+        let v = self.decode_vs_raw_scan_min();
+        t.push((
+            "decode ≥ 0.5× the raw quick-xml scan, every document".into(),
+            opt(v, 2) + "× (worst document)",
+            "0.5×".into(),
+            check(v, |x| x >= 0.5),
+        ));
+        let v = self.decode_vs_python_min();
+        t.push((
+            "decode ≥ 100× the Python peer, every document".into(),
+            opt(v, 0) + "× (worst document)",
+            "100×".into(),
+            check(v, |x| x >= 100.0),
+        ));
+        let v = self.e2e_rps_vs_python_1conn();
+        t.push((
+            "end to end ≥ 10× the Python peer, one connection".into(),
+            opt(v, 1) + "× (worst operation)",
+            "10×".into(),
+            check(v, |x| x >= 10.0),
+        ));
+        let v = self.peak_mem_ratio_max();
+        t.push((
+            "peak memory while decoding ≤ 3× the document".into(),
+            opt(v, 2) + "× (worst document)",
+            "3×".into(),
+            check(v, |x| x <= 3.0),
+        ));
+        t
+    }
+
+    pub fn render_markdown(&self) -> String {
+        let m = &self.machine;
+        let mut s = String::new();
+        let _ = writeln!(s, "# Benchmarks\n");
+        let _ = writeln!(
+            s,
+            "Written by `cargo xtask bench{}` on {} — {} logical cores ({}), {:.1} GiB memory, {}, {}. \
+             Whole run: {:.0} s.\n",
+            if self.mode == "quick" { " --quick" } else { "" },
+            m.date,
+            m.cores,
+            m.cpu,
+            m.memory_gib,
+            m.os,
+            m.rustc,
+            self.total_seconds
+        );
+        let _ = writeln!(
+            s,
+            "Figures are medians of repeated runs; MB = 10^6 bytes. The same numbers are in \
+             `target/bench/summary.json`. What each figure measures and why a target is missed: \
+             see \"Notes\" below.\n"
+        );
+
+        let _ = writeln!(s, "## Targets\n");
+        let _ = writeln!(s, "| target | measured | status |");
+        let _ = writeln!(s, "|---|---|---|");
+        for (what, fig, _, ok) in self.targets() {
+            let status = match ok {
+                Some(true) => "met",
+                Some(false) => "**missed** (see Notes)",
+                None => "not measured (see Notes)",
+            };
+            let _ = writeln!(s, "| {what} | {fig} | {status} |");
+        }
+
+        let _ = writeln!(s, "\n## 1. Decode throughput and 4. peak memory\n");
+        let _ = writeln!(
+            s,
+            "| document | size | items | Rust decode | raw quick-xml scan | decode / scan | Python peer | Rust / Python | peak memory |"
+        );
+        let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for r in &self.decode.rows {
+            let _ = writeln!(
+                s,
+                "| {} | {:.2} MB | {} | {:.1} MB/s | {:.1} MB/s | {:.2}× | {} | {} | {:.2}× ({:.1} MB) |",
+                r.document,
+                r.bytes as f64 / 1e6,
+                r.items,
+                r.rust_mb_s,
+                r.raw_scan_mb_s,
+                r.vs_raw_scan,
+                r.python_mb_s.map_or_else(|| "n/a".into(), |v| format!("{v:.2} MB/s")),
+                r.vs_python.map_or_else(|| "n/a".into(), |v| format!("{v:.0}×")),
+                r.peak_ratio,
+                r.peak_bytes as f64 / 1e6,
+            );
+        }
+        if let Some(n) = &self.decode.python_note {
+            let _ = writeln!(s, "\nPython peer: {n}");
+        }
+
+        let _ = writeln!(s, "\n## 2. Encode throughput (`to_document`)\n");
+        let _ = writeln!(s, "| body | size | throughput | time per body |");
+        let _ = writeln!(s, "|---|---:|---:|---:|");
+        for r in &self.encode {
+            let time = if r.ns_per_body > 1e6 {
+                format!("{:.2} ms", r.ns_per_body / 1e6)
+            } else {
+                format!("{:.0} ns", r.ns_per_body)
+            };
+            let _ = writeln!(
+                s,
+                "| {} | {} B | {:.1} MB/s | {} |",
+                r.body, r.bytes, r.mb_s, time
+            );
+        }
+
+        let _ = writeln!(
+            s,
+            "\n## 3. End to end against the emulator (mutual TLS, keep-alive)\n"
+        );
+        if self.e2e.rows.is_empty() {
+            let _ = writeln!(s, "Not measured.");
+        } else {
+            let _ = writeln!(
+                s,
+                "| operation | client | concurrent requests | requests | requests/s | p50 | p99 |"
+            );
+            let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---:|");
+            for r in &self.e2e.rows {
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} | {} | {:.0} | {:.2} ms | {:.2} ms |",
+                    r.operation, r.client, r.concurrency, r.requests, r.rps, r.p50_ms, r.p99_ms
+                );
+            }
+        }
+        for n in &self.e2e.notes {
+            let _ = writeln!(s, "\n{n}");
+        }
+
+        let _ = writeln!(s, "\n## 5. Build cost\n");
+        if let Some(b) = &self.build {
+            let _ = writeln!(s, "| figure | value |");
+            let _ = writeln!(s, "|---|---:|");
+            let _ = writeln!(
+                s,
+                "| codegen, whole spec (`asm_codegen::load` + `generate`, in process; median of {}) | {:.3} s |",
+                b.codegen_runs, b.codegen_seconds
+            );
+            let _ = writeln!(
+                s,
+                "| cold release build of `azure-asm` (fresh target dir; {}) | {} |",
+                b.cold_build_note,
+                b.cold_build_seconds
+                    .map_or_else(|| "skipped (quick)".into(), |v| format!("{v:.0} s"))
+            );
+            let _ = writeln!(
+                s,
+                "| generated code: {} lines in {} files for {} operations, {} structs, {} enums | {:.0} lines per operation |",
+                b.generated_lines, b.generated_files, b.operations, b.structs, b.enums, b.lines_per_operation
+            );
+        } else {
+            let _ = writeln!(s, "Not measured.");
+        }
+        s
+    }
+
+    /// Writes docs/BENCHMARKS.md (the table and bench/NOTES.md) and target/bench/summary.json.
+    pub fn write(&self, opts: &Opts, table: &str) -> std::io::Result<()> {
+        let mut md = table.to_owned();
+        let notes = std::fs::read_to_string(opts.root.join("bench/NOTES.md")).unwrap_or_default();
+        if !notes.trim().is_empty() {
+            md.push('\n');
+            md.push_str(notes.trim_end());
+            md.push('\n');
+        }
+        if let Some(b) = &self.build {
+            if let (Some(secs), Some(date)) = (b.cold_build_seconds, &b.cold_build_date) {
+                let _ = writeln!(md, "\n{COLD_MARKER} {secs:.1} measured {date} -->");
+            }
+        }
+        let docs = opts.root.join("docs");
+        std::fs::create_dir_all(&docs)?;
+        std::fs::write(docs.join("BENCHMARKS.md"), md)?;
+        let json = serde_json::to_string_pretty(&self.json()).unwrap_or_default();
+        let path = opts.out_dir().join("summary.json");
+        std::fs::write(&path, json + "\n")?;
+        eprintln!(
+            "asm-bench: wrote {} and {}",
+            docs.join("BENCHMARKS.md").display(),
+            path.display()
+        );
+        Ok(())
+    }
+}
