@@ -66,36 +66,25 @@ pub fn to_document<T: ToXml>(root: &str, value: &T) -> String {
 /// A child element just opened by [`XmlReader::next_child`].
 #[derive(Debug)]
 pub struct Child<'a> {
-    local: Name,
+    local: Name<'a>,
     empty: bool,
     nil: bool,
-    _input: std::marker::PhantomData<&'a [u8]>,
 }
 
-/// An element name, inline when short (they all are, in this API).
+/// An element's local name: a slice of the input (always, when reading a
+/// complete body), owned only if the parser had to copy the tag.
 #[derive(Debug)]
-enum Name {
-    Inline([u8; 48], u8),
-    Heap(Vec<u8>),
+enum Name<'a> {
+    Input(&'a [u8]),
+    Copied(Vec<u8>),
 }
 
-impl Name {
-    fn new(bytes: &[u8]) -> Self {
-        if bytes.len() <= 48 {
-            let mut buf = [0u8; 48];
-            if let Some(dst) = buf.get_mut(..bytes.len()) {
-                dst.copy_from_slice(bytes);
-            }
-            Name::Inline(buf, bytes.len() as u8)
-        } else {
-            Name::Heap(bytes.to_vec())
-        }
-    }
-
+impl Name<'_> {
+    #[inline]
     fn as_bytes(&self) -> &[u8] {
         match self {
-            Name::Inline(buf, len) => buf.get(..*len as usize).unwrap_or_default(),
-            Name::Heap(v) => v,
+            Name::Input(b) => b,
+            Name::Copied(v) => v,
         }
     }
 }
@@ -124,6 +113,10 @@ impl Child<'_> {
 /// A pull reader over a complete response body.
 pub struct XmlReader<'a> {
     inner: Reader<&'a [u8]>,
+    input: &'a [u8],
+    /// The whole input as text, when it is valid UTF-8 (checked once, up
+    /// front): text pieces are then sliced from it without validating each.
+    input_str: Option<&'a str>,
 }
 
 impl<'a> XmlReader<'a> {
@@ -135,13 +128,19 @@ impl<'a> XmlReader<'a> {
         config.trim_text(false);
         config.check_end_names = true;
         config.expand_empty_elements = false;
-        Self { inner }
+        Self {
+            inner,
+            input,
+            input_str: std::str::from_utf8(input).ok(),
+        }
     }
 
+    #[inline]
     fn event(&mut self) -> Result<Event<'a>, DecodeError> {
-        self.inner
-            .read_event()
-            .map_err(|e| DecodeError::new(DecodeErrorKind::Syntax(e.to_string())))
+        match self.inner.read_event() {
+            Ok(event) => Ok(event),
+            Err(e) => Err(syntax_error(e)),
+        }
     }
 
     /// Reads up to the root element and checks its name and namespace.
@@ -191,7 +190,7 @@ impl<'a> XmlReader<'a> {
             .flatten()
             .find(|a| a.key.as_ref() == b"xmlns")
             .map(|a| a.value.into_owned());
-        let child = open(start, empty)?;
+        let child = open(self.input, start, empty)?;
         if child.name() != expected.as_bytes() {
             return Err(DecodeError::new(DecodeErrorKind::UnexpectedRoot {
                 expected,
@@ -231,8 +230,8 @@ impl<'a> XmlReader<'a> {
     pub fn next_child(&mut self) -> Result<Option<Child<'a>>, DecodeError> {
         loop {
             match self.event()? {
-                Event::Start(start) => return open(start, false).map(Some),
-                Event::Empty(start) => return open(start, true).map(Some),
+                Event::Start(start) => return open(self.input, start, false).map(Some),
+                Event::Empty(start) => return open(self.input, start, true).map(Some),
                 Event::End(_) => return Ok(None),
                 Event::Eof => return Err(DecodeError::new(DecodeErrorKind::Truncated)),
                 Event::DocType(_) => return Err(DecodeError::new(DecodeErrorKind::DocType)),
@@ -278,7 +277,7 @@ impl<'a> XmlReader<'a> {
             let piece: Cow<'a, str> = match self.event()? {
                 Event::End(_) => return Ok(acc.unwrap_or(Cow::Borrowed(""))),
                 Event::Text(t) => {
-                    let raw = utf8(t.into_inner())?;
+                    let raw = self.utf8(t.into_inner())?;
                     match raw {
                         Cow::Borrowed(s) => quick_xml::escape::unescape(s).map_err(|e| {
                             DecodeError::new(DecodeErrorKind::Syntax(e.to_string()))
@@ -292,7 +291,7 @@ impl<'a> XmlReader<'a> {
                         ),
                     }
                 }
-                Event::CData(c) => utf8(c.into_inner())?,
+                Event::CData(c) => self.utf8(c.into_inner())?,
                 Event::Comment(_) | Event::PI(_) => continue,
                 Event::Start(_) | Event::Empty(_) => {
                     return Err(DecodeError::new(DecodeErrorKind::UnexpectedElement))
@@ -306,6 +305,18 @@ impl<'a> XmlReader<'a> {
                 Some(prev) => Cow::Owned(prev.into_owned() + &piece),
             });
         }
+    }
+
+    /// `bytes` as text: a slice of the already validated input when it is
+    /// one, else validated here.
+    #[inline]
+    fn utf8(&self, bytes: Cow<'a, [u8]>) -> Result<Cow<'a, str>, DecodeError> {
+        if let (Cow::Borrowed(b), Some(doc)) = (&bytes, self.input_str) {
+            if let Some(text) = within_str(doc, b) {
+                return Ok(Cow::Borrowed(text));
+            }
+        }
+        utf8(bytes)
     }
 
     // ----- helpers the generated code calls, one per field shape -----
@@ -495,19 +506,42 @@ fn utf8(bytes: Cow<'_, [u8]>) -> Result<Cow<'_, str>, DecodeError> {
     }
 }
 
-fn open<'a>(start: BytesStart<'_>, empty: bool) -> Result<Child<'a>, DecodeError> {
+#[cold]
+#[inline(never)]
+fn syntax_error(e: quick_xml::Error) -> DecodeError {
+    DecodeError::new(DecodeErrorKind::Syntax(e.to_string()))
+}
+
+#[inline]
+fn open<'a>(input: &'a [u8], start: BytesStart<'_>, empty: bool) -> Result<Child<'a>, DecodeError> {
     let qname = start.name();
     let nil = start.len() > qname.as_ref().len() && has_nil(&start);
     let local = local_part(qname.as_ref());
-    if std::str::from_utf8(local).is_err() {
+    if !local.is_ascii() && std::str::from_utf8(local).is_err() {
         return Err(DecodeError::new(DecodeErrorKind::InvalidUtf8));
     }
-    Ok(Child {
-        local: Name::new(local),
-        empty,
-        nil,
-        _input: std::marker::PhantomData,
-    })
+    // Reading from a slice, the parser hands out slices of the input: keep
+    // the name as one rather than copying it.
+    let local = match within(input, local) {
+        Some(name) => Name::Input(name),
+        None => Name::Copied(local.to_vec()),
+    };
+    Ok(Child { local, empty, nil })
+}
+
+/// `part` as a slice of the text `input`, when it lies in it on character
+/// boundaries.
+#[inline]
+fn within_str<'a>(input: &'a str, part: &[u8]) -> Option<&'a str> {
+    let offset = (part.as_ptr() as usize).checked_sub(input.as_ptr() as usize)?;
+    input.get(offset..offset.checked_add(part.len())?)
+}
+
+/// `part` as a slice of `input` with `input`'s lifetime, when it lies in it.
+#[inline]
+fn within<'a>(input: &'a [u8], part: &[u8]) -> Option<&'a [u8]> {
+    let offset = (part.as_ptr() as usize).checked_sub(input.as_ptr() as usize)?;
+    input.get(offset..offset.checked_add(part.len())?)
 }
 
 fn local_part(qname: &[u8]) -> &[u8] {
