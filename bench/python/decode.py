@@ -37,7 +37,12 @@ def main():
             value = _MinidomXmlToObject.parse_response(Response(body), model)
             seconds.append(time.perf_counter() - started)
         # A sanity check that the parse produced a populated model.
-        items = len(value) if hasattr(value, "__len__") else 1
+        if hasattr(value, "deployments"):
+            items = len(value.deployments)
+        elif hasattr(value, "subscription_operations"):
+            items = len(value.subscription_operations)
+        else:
+            items = len(value)
         print(json.dumps({"file": path, "type": type_name, "bytes": len(body),
                           "items": items, "seconds": seconds}), flush=True)
 
