@@ -353,39 +353,6 @@ fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
     Some(Duration::try_from(wait).unwrap_or(Duration::ZERO))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn headers(v: &str) -> http::HeaderMap {
-        let mut h = http::HeaderMap::new();
-        h.insert(http::header::RETRY_AFTER, v.parse().unwrap());
-        h
-    }
-
-    #[test]
-    fn retry_after_seconds_and_dates() {
-        assert_eq!(retry_after(&headers("7")), Some(Duration::from_secs(7)));
-        assert_eq!(
-            retry_after(&headers("Sun, 06 Nov 1994 08:49:37 GMT")),
-            Some(Duration::ZERO)
-        );
-        let later = time::OffsetDateTime::now_utc() + time::Duration::seconds(120);
-        let text = later
-            .format(time::macros::format_description!(
-                "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-            ))
-            .unwrap();
-        let d = retry_after(&headers(&text)).unwrap();
-        assert!(
-            d > Duration::from_secs(100) && d <= Duration::from_secs(120),
-            "{d:?}"
-        );
-        assert_eq!(retry_after(&headers("soon")), None);
-        assert_eq!(retry_after(&http::HeaderMap::new()), None);
-    }
-}
-
 /// Configures and builds a client. `C` is the client type built (the
 /// generated `azure_asm::Client`, or [`Core`] itself).
 pub struct ClientBuilder<C = Core> {
@@ -583,5 +550,38 @@ impl<C: From<Core>> ClientBuilder<C> {
             }),
             version_override: None,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(v: &str) -> http::HeaderMap {
+        let mut h = http::HeaderMap::new();
+        h.insert(http::header::RETRY_AFTER, v.parse().unwrap());
+        h
+    }
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        assert_eq!(retry_after(&headers("7")), Some(Duration::from_secs(7)));
+        assert_eq!(
+            retry_after(&headers("Sun, 06 Nov 1994 08:49:37 GMT")),
+            Some(Duration::ZERO)
+        );
+        let later = time::OffsetDateTime::now_utc() + time::Duration::seconds(120);
+        let text = later
+            .format(time::macros::format_description!(
+                "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+            ))
+            .unwrap();
+        let d = retry_after(&headers(&text)).unwrap();
+        assert!(
+            d > Duration::from_secs(100) && d <= Duration::from_secs(120),
+            "{d:?}"
+        );
+        assert_eq!(retry_after(&headers("soon")), None);
+        assert_eq!(retry_after(&http::HeaderMap::new()), None);
     }
 }
