@@ -279,14 +279,10 @@ impl<'a> XmlReader<'a> {
                 Event::Text(t) => {
                     let raw = self.utf8(t.into_inner())?;
                     match raw {
-                        Cow::Borrowed(s) => quick_xml::escape::unescape(s).map_err(|e| {
-                            DecodeError::new(DecodeErrorKind::Syntax(e.to_string()))
-                        })?,
+                        Cow::Borrowed(s) => quick_xml::escape::unescape(s).map_err(escape_error)?,
                         Cow::Owned(s) => Cow::Owned(
                             quick_xml::escape::unescape(&s)
-                                .map_err(|e| {
-                                    DecodeError::new(DecodeErrorKind::Syntax(e.to_string()))
-                                })?
+                                .map_err(escape_error)?
                                 .into_owned(),
                         ),
                     }
@@ -504,6 +500,21 @@ fn utf8(bytes: Cow<'_, [u8]>) -> Result<Cow<'_, str>, DecodeError> {
             .map(Cow::Owned)
             .map_err(|_| DecodeError::new(DecodeErrorKind::InvalidUtf8)),
     }
+}
+
+/// A bad entity or character reference in text. quick-xml's own message
+/// repeats the entity's name, which is element text and may be part of a
+/// secret (a storage key): only its position is kept.
+#[cold]
+#[inline(never)]
+fn escape_error(e: quick_xml::escape::EscapeError) -> DecodeError {
+    use quick_xml::escape::EscapeError;
+    let message = match e {
+        EscapeError::UnrecognizedEntity(at, _) => format!("unrecognized entity at {at:?}"),
+        EscapeError::UnterminatedEntity(at) => format!("`&` without `;` at {at:?}"),
+        EscapeError::InvalidCharRef(_) => "invalid character reference".to_owned(),
+    };
+    DecodeError::new(DecodeErrorKind::Syntax(message))
 }
 
 #[cold]
