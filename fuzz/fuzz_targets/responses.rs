@@ -1,7 +1,9 @@
 //! Every response decoder of the spec on arbitrary bytes.
 //!
 //! The first byte picks one of the operations that have a response body
-//! (`azure_asm::OPERATIONS` filtered on `response_root`); the rest is the
+//! (`azure_asm::OPERATIONS` filtered on `response_root`, in that order: the
+//! index shifts when the spec gains operations, so the seeds in
+//! `fuzz/seeds/responses` are named after theirs); the rest is the
 //! body. Decoding may fail, but must never panic; and when the first decode
 //! succeeds, encoding the value and decoding it again must give the same
 //! value (`azure_asm::roundtrip_response`) — a failure there is a bug in the
