@@ -10,8 +10,8 @@
 //!   bytes, nothing else — the floor the client's own overhead sits on;
 //! - `python`: the Python peer's ServiceManagementService (bench/python/e2e.py).
 //!
-//! The emulator, the Rust clients and (as another process) the Python client
-//! share the machine's cores.
+//! The emulator (on its own runtime), the Rust clients (on another) and, as
+//! another process, the Python client share the machine's cores.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -46,30 +46,39 @@ const OPERATIONS: [&str; 2] = ["GetOperationStatus", "ListLocations"];
 const CONCURRENCY: [usize; 2] = [1, 64];
 
 pub fn run(opts: &Opts) -> E2eReport {
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
+    match run_inner(opts) {
+        Ok(r) => r,
         Err(e) => {
-            return E2eReport {
+            eprintln!("e2e: not measured: {e}");
+            E2eReport {
                 rows: Vec::new(),
-                notes: vec![format!("not measured: cannot start a Tokio runtime: {e}")],
+                notes: vec![format!("not measured: {e}")],
             }
         }
-    };
-    rt.block_on(async {
-        match run_async(opts).await {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("e2e: not measured: {e}");
-                E2eReport {
-                    rows: Vec::new(),
-                    notes: vec![format!("not measured: {e}")],
-                }
-            }
-        }
-    })
+    }
+}
+
+/// The emulator runs on its own multi-threaded runtime, as a server would;
+/// the Rust clients run on another one (the default multi-threaded runtime
+/// an application would use).
+fn run_inner(opts: &Opts) -> Result<E2eReport, String> {
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("emulator")
+        .build()
+        .map_err(|e| format!("cannot start a Tokio runtime: {e}"))?;
+    let client_rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("client")
+        .build()
+        .map_err(|e| format!("cannot start a Tokio runtime: {e}"))?;
+    let config = Config::ephemeral().map_err(|e| e.to_string())?;
+    let emulator = server_rt
+        .block_on(Emulator::start(config))
+        .map_err(|e| format!("the emulator did not start: {e}"))?;
+    let result = client_rt.block_on(measure_all(opts, &emulator));
+    server_rt.block_on(emulator.shutdown());
+    result
 }
 
 /// How one client sends one request.
@@ -114,15 +123,6 @@ impl Caller {
             }
         }
     }
-}
-
-async fn run_async(opts: &Opts) -> Result<E2eReport, String> {
-    let emulator = Emulator::start(Config::ephemeral().map_err(|e| e.to_string())?)
-        .await
-        .map_err(|e| format!("the emulator did not start: {e}"))?;
-    let result = measure_all(opts, &emulator).await;
-    emulator.shutdown().await;
-    result
 }
 
 async fn measure_all(opts: &Opts, emulator: &RunningEmulator) -> Result<E2eReport, String> {
@@ -182,9 +182,14 @@ async fn measure_all(opts: &Opts, emulator: &RunningEmulator) -> Result<E2eRepor
             }
             _ => format!("/{}/locations", emulator.subscription_id()),
         };
+        let url = format!("{}{path}", emulator.endpoint());
+        if let Some(note) = decode_cost(&bare_http, &url, op).await {
+            eprintln!("e2e: {note}");
+            report.notes.push(note);
+        }
         let bare = Caller::Bare {
             http: bare_http.clone(),
-            url: Arc::from(format!("{}{path}", emulator.endpoint())),
+            url: Arc::from(url),
         };
         for conc in CONCURRENCY {
             for (name, caller) in [
@@ -208,6 +213,39 @@ async fn measure_all(opts: &Opts, emulator: &RunningEmulator) -> Result<E2eRepor
         }
     }
     Ok(report)
+}
+
+/// How long the generated decoder takes on the body the emulator returns
+/// for `op` (part of the Rust client's time per call).
+async fn decode_cost(http: &reqwest::Client, url: &str, op: &str) -> Option<String> {
+    let body = http
+        .get(url)
+        .header("x-ms-version", "2014-10-01")
+        .send()
+        .await
+        .ok()?
+        .bytes()
+        .await
+        .ok()?;
+    let decode = |b: &[u8]| match op {
+        "GetOperationStatus" => {
+            asm_runtime::xml::from_document::<azure_asm::Operation>("Operation", b)
+                .map(|v| drop(std::hint::black_box(v)))
+        }
+        _ => asm_runtime::xml::from_document::<azure_asm::Locations>("Locations", b)
+            .map(|v| drop(std::hint::black_box(v))),
+    };
+    decode(&body).ok()?;
+    let n = 2000;
+    let t = Instant::now();
+    for _ in 0..n {
+        let _ = decode(std::hint::black_box(&body));
+    }
+    let us = t.elapsed().as_secs_f64() / n as f64 * 1e6;
+    Some(format!(
+        "{op}: the response body is {} bytes; decoding it (and freeing the value) takes {us:.1} µs",
+        body.len()
+    ))
 }
 
 async fn measure(

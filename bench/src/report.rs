@@ -159,6 +159,38 @@ impl Summary {
         min_of(ratios.into_iter().flatten())
     }
 
+    fn e2e_p50(&self, op: &str, client: &str, conc: usize) -> Option<f64> {
+        self.e2e
+            .rows
+            .iter()
+            .find(|r| r.operation == op && r.client == client && r.concurrency == conc)
+            .map(|r| r.p50_ms)
+    }
+
+    /// Per operation, one connection: the client's own time per call
+    /// (its p50 minus the bare request's p50), Rust and Python, in ms.
+    pub fn e2e_overheads(&self) -> Vec<(String, Option<f64>, Option<f64>)> {
+        self.e2e_ops()
+            .into_iter()
+            .map(|op| {
+                let bare = self.e2e_p50(&op, "bare reqwest", 1);
+                let of = |c: &str| Some(self.e2e_p50(&op, c, 1)? - bare?);
+                let (rust, python) = (of("rust"), of("python"));
+                (op, rust, python)
+            })
+            .collect()
+    }
+
+    /// min over operations of (Python overhead / Rust overhead), one connection.
+    pub fn e2e_overhead_vs_python_1conn(&self) -> Option<f64> {
+        let v: Vec<f64> = self
+            .e2e_overheads()
+            .into_iter()
+            .filter_map(|(_, r, p)| Some(p? / r?.max(0.001)))
+            .collect();
+        min_of(v.into_iter())
+    }
+
     /// min over operations of the Rust client's rps with 64 concurrent requests.
     pub fn e2e_rps_64conn(&self) -> Option<f64> {
         min_of(
@@ -174,6 +206,7 @@ impl Summary {
             "decode_vs_python_min": self.decode_vs_python_min(),
             "e2e_rps_vs_python_1conn": self.e2e_rps_vs_python_1conn(),
             "e2e_rps_64conn": self.e2e_rps_64conn(),
+            "e2e_client_overhead_vs_python_1conn": self.e2e_overhead_vs_python_1conn(),
             "peak_mem_ratio_max": self.peak_mem_ratio_max(),
             "codegen_seconds": self.build.as_ref().map(|b| b.codegen_seconds),
             "cold_build_seconds": self.build.as_ref().and_then(|b| b.cold_build_seconds),
@@ -312,6 +345,27 @@ impl Summary {
                     "| {} | {} | {} | {} | {:.0} | {:.2} ms | {:.2} ms |",
                     r.operation, r.client, r.concurrency, r.requests, r.rps, r.p50_ms, r.p99_ms
                 );
+            }
+        }
+        let overheads = self.e2e_overheads();
+        if overheads.iter().any(|(_, r, p)| r.is_some() || p.is_some()) {
+            let _ = writeln!(
+                s,
+                "\nThe clients' own time per call, one connection (p50 minus the bare request's p50, \
+                 which is the emulator, TLS and HTTP round trip both clients share):\n"
+            );
+            let _ = writeln!(
+                s,
+                "| operation | Rust client | Python peer | Python / Rust |"
+            );
+            let _ = writeln!(s, "|---|---:|---:|---:|");
+            let ms = |v: Option<f64>| v.map_or_else(|| "n/a".into(), |v| format!("{:.3} ms", v));
+            for (op, r, p) in &overheads {
+                let ratio = match (r, p) {
+                    (Some(r), Some(p)) => format!("{:.0}×", p / r.max(0.001)),
+                    _ => "n/a".into(),
+                };
+                let _ = writeln!(s, "| {op} | {} | {} | {ratio} |", ms(*r), ms(*p));
             }
         }
         for n in &self.e2e.notes {
