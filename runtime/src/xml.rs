@@ -376,6 +376,27 @@ impl<'a> XmlReader<'a> {
         Ok(Some(self.label_opt(child)?.unwrap_or_default()))
     }
 
+    /// Calls `read` for each `item` child of `wrapper` (other children are
+    /// skipped); errors get the wrapper added to their path.
+    fn each_item(
+        &mut self,
+        wrapper: &Child<'_>,
+        item: &[u8],
+        mut read: impl FnMut(&mut Self, &Child<'_>) -> Result<(), DecodeError>,
+    ) -> Result<(), DecodeError> {
+        if wrapper.empty {
+            return Ok(());
+        }
+        while let Some(child) = self.next_child()? {
+            if child.name() == item {
+                read(self, &child).map_err(|e| e.within_child(wrapper))?;
+            } else {
+                self.skip(&child)?;
+            }
+        }
+        Ok(())
+    }
+
     /// A wrapped list of structured items (`<Wrapper><Item/>...</Wrapper>`),
     /// appended to `out`; other children of the wrapper are skipped.
     pub fn elem_list<T: FromXml>(
@@ -384,22 +405,7 @@ impl<'a> XmlReader<'a> {
         item: &[u8],
         out: &mut Vec<T>,
     ) -> Result<(), DecodeError> {
-        if wrapper.empty {
-            return Ok(());
-        }
-        while let Some(child) = self.next_child()? {
-            if child.name() == item {
-                if let Some(v) = self
-                    .elem::<T>(&child)
-                    .map_err(|e| e.at_index(out.len()).within_child(wrapper))?
-                {
-                    out.push(v);
-                }
-            } else {
-                self.skip(&child)?;
-            }
-        }
-        Ok(())
+        self.each_item(wrapper, item, |r, child| r.elem_push(child, out))
     }
 
     /// A wrapped list of text items.
@@ -409,22 +415,7 @@ impl<'a> XmlReader<'a> {
         item: &[u8],
         out: &mut Vec<T>,
     ) -> Result<(), DecodeError> {
-        if wrapper.empty {
-            return Ok(());
-        }
-        while let Some(child) = self.next_child()? {
-            if child.name() == item {
-                if let Some(v) = self
-                    .text_req::<T>(&child)
-                    .map_err(|e| e.at_index(out.len()).within_child(wrapper))?
-                {
-                    out.push(v);
-                }
-            } else {
-                self.skip(&child)?;
-            }
-        }
-        Ok(())
+        self.each_item(wrapper, item, |r, child| r.text_push(child, out))
     }
 }
 
@@ -472,18 +463,7 @@ impl<'a> XmlReader<'a> {
         item: &[u8],
         out: &mut Vec<String>,
     ) -> Result<(), DecodeError> {
-        if wrapper.empty {
-            return Ok(());
-        }
-        while let Some(child) = self.next_child()? {
-            if child.name() == item {
-                self.label_push(&child, out)
-                    .map_err(|e| e.within_child(wrapper))?;
-            } else {
-                self.skip(&child)?;
-            }
-        }
-        Ok(())
+        self.each_item(wrapper, item, |r, child| r.label_push(child, out))
     }
 }
 
