@@ -297,7 +297,9 @@ async fn conformance_replay() {
     for f in failures.iter().take(40) {
         eprintln!("FAIL {f}");
     }
-    println!("replayed {n} interactions: {m} in spec, {k} passed");
+    asm_tests::report_line(&format!(
+        "replayed {n} interactions: {m} in spec, {k} passed"
+    ));
     assert!(m > 0, "no interaction matched an operation of the spec");
     assert_eq!(k, m, "{} interaction(s) failed", failures.len());
 }

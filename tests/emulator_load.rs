@@ -262,13 +262,13 @@ async fn sixty_four_clients_two_hundred_ops_each() {
     latencies.sort();
     let pct = |p: f64| latencies[((latencies.len() as f64 - 1.0) * p).round() as usize];
     let mutating: usize = models.iter().map(|m| m.mutating_calls).sum();
-    println!(
+    asm_tests::report_line(&format!(
         "load: {total_ops} operations ({mutating} mutating) by {CLIENTS} clients in {:.2} s: {:.0} ops/s, p50 {:.1} ms, p99 {:.1} ms",
         elapsed.as_secs_f64(),
         total_ops as f64 / elapsed.as_secs_f64(),
         pct(0.50).as_secs_f64() * 1000.0,
         pct(0.99).as_secs_f64() * 1000.0,
-    );
+    ));
     assert_eq!(latencies.len(), total_ops);
 
     // The state equals what the acknowledged operations imply.

@@ -1,5 +1,15 @@
 //! Helpers shared by the workspace's integration tests.
 
+/// Prints a line that scripts read from the test run's output. The test
+/// harness captures `println!`; this writes to the process's stdout directly,
+/// so the line shows in `cargo test` output whether the test passes or not.
+pub fn report_line(line: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
 pub mod mock {
     //! A scripted plain-HTTP server on 127.0.0.1 that records every request.
 
