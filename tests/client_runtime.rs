@@ -448,3 +448,78 @@ fn elements_in_another_namespace_keep_their_prefix() {
         xml::from_document("SubscriptionOperation", doc.as_bytes()).unwrap();
     assert_eq!(back, op);
 }
+
+/// A `tracing` writer that keeps everything in memory.
+#[derive(Clone, Default)]
+struct LogBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogBuffer {
+    type Writer = LogBuffer;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+/// Every request gets a span with the operation, status, request id and
+/// elapsed time; secrets in the response never reach the log.
+#[tokio::test(flavor = "current_thread")]
+async fn requests_are_traced_without_secrets() {
+    let logs = LogBuffer::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(logs.clone())
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let mock = MockServer::start().await;
+    let key = "c2VjcmV0LWtleS1ieXRlcy1zZWNyZXQta2V5LWJ5dGVzLXNlY3JldA==";
+    mock.push(
+        Reply::new(
+            200,
+            format!("<StorageService xmlns=\"{NS}\"><Url>u</Url><StorageServiceKeys><Primary>{key}</Primary><Secondary>{key}</Secondary></StorageServiceKeys></StorageService>"),
+        )
+        .header("x-ms-request-id", "feedface"),
+    );
+    let keys = client(&mock)
+        .get_storage_account_keys("acct")
+        .await
+        .unwrap();
+    assert_eq!(
+        keys.storage_service_keys.unwrap().primary.as_deref(),
+        Some(key)
+    );
+    mock.push(
+        Reply::new(409, error_body("ConflictError", "taken")).header("x-ms-request-id", "beef"),
+    );
+    let _ = client(&mock).delete_storage_account("acct").await;
+
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(text.contains("asm.request"), "{text}");
+    assert!(
+        text.contains("operation=\"GetStorageAccountKeys\""),
+        "{text}"
+    );
+    assert!(text.contains("request_id=\"feedface\""), "{text}");
+    assert!(text.contains("status=200"), "{text}");
+    assert!(text.contains("elapsed_ms="), "{text}");
+    assert!(
+        text.contains("operation=\"DeleteStorageAccount\"") && text.contains("status=409"),
+        "{text}"
+    );
+    assert!(
+        !text.contains(key) && !text.contains(&key[..16]),
+        "a key reached the log: {text}"
+    );
+}

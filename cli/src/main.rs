@@ -2,6 +2,9 @@
 //! API, built on the generated `azure_asm::Client`. Without credentials it
 //! starts an embedded emulator, so every command works on a fresh machine.
 
+// Help texts come from doc comments and show URLs as they are.
+#![allow(rustdoc::bare_urls)]
+
 mod cert;
 mod commands;
 mod connect;

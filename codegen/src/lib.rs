@@ -1,7 +1,7 @@
 //! The generator: `spec/*.spec` → `generated/`.
 //!
 //! [`load`] parses and validates a spec directory into a [`model::Spec`];
-//! [`generate`] turns it into files; [`write`] and [`check`] put them on disk
+//! [`generate`] turns it into files; [`write()`] and [`check`] put them on disk
 //! or compare them with what is there. `cargo xtask codegen` is a thin driver.
 
 pub mod emit;

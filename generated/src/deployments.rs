@@ -104,7 +104,7 @@ pub struct Deployment {
     ///
     /// Element `<Label>`.
     pub label: String,
-    /// The URL of the deployment, e.g. http://<service>.cloudapp.net/.
+    /// The URL of the deployment, e.g. `http://<service>.cloudapp.net/`.
     ///
     /// Element `<Url>`.
     pub url: Option<String>,

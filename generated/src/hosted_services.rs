@@ -549,7 +549,7 @@ impl Validate for HostedServiceProperties {
 /// Body of Create Cloud Service.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateHostedService {
-    /// The cloud service name, unique in Azure; the DNS prefix of <name>.cloudapp.net.
+    /// The cloud service name, unique in Azure; the DNS prefix of `<name>.cloudapp.net`.
     ///
     /// Element `<ServiceName>`.
     pub service_name: String,
