@@ -523,3 +523,35 @@ async fn requests_are_traced_without_secrets() {
         "a key reached the log: {text}"
     );
 }
+
+/// Calls can be spawned on a multi-threaded runtime: every future is `Send`,
+/// and the client is `Send + Sync + Clone`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn futures_are_send_and_clients_are_shareable() {
+    fn assert_send<T: Send>(_: &T) {}
+    fn assert_shareable<T: Send + Sync + Clone + 'static>() {}
+    assert_shareable::<Client>();
+    let mock = MockServer::start().await;
+    mock.set_fallback(Reply::new(
+        200,
+        format!("<Locations xmlns=\"{NS}\"><Location><Name>West US</Name></Location></Locations>"),
+    ));
+    let c = client(&mock);
+    let body = CreateAffinityGroup::default();
+    assert_send(&c.create_affinity_group(&body));
+    assert_send(&c.list_subscription_operations_stream(
+        DateTime::now(),
+        DateTime::now(),
+        ListSubscriptionOperationsOptions::default(),
+    ));
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move { c.list_locations().await.map(|l| l.location.len()) })
+        })
+        .collect();
+    for t in tasks {
+        assert_eq!(t.await.unwrap().unwrap(), 1);
+    }
+    assert_eq!(mock.captured().len(), 8);
+}
