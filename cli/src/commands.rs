@@ -340,13 +340,17 @@ fn where_(location: Option<&str>, group: Option<&str>) -> String {
     }
 }
 
-pub fn service_fields(s: &azure_asm::HostedService) -> Fields {
-    let p = s.hosted_service_properties.clone().unwrap_or_default();
-    let props: Vec<String> = p
-        .extended_properties
+/// Extended properties as `NAME=VALUE` texts.
+fn property_pairs(properties: &[azure_asm::ExtendedProperty]) -> Vec<String> {
+    properties
         .iter()
         .map(|e| format!("{}={}", e.name, e.value.as_deref().unwrap_or("")))
-        .collect();
+        .collect()
+}
+
+pub fn service_fields(s: &azure_asm::HostedService) -> Fields {
+    let p = s.hosted_service_properties.clone().unwrap_or_default();
+    let props = property_pairs(&p.extended_properties);
     let mut f = Fields::new();
     f.add("name", s.service_name.clone())
         .add("label", p.label.clone())
@@ -418,11 +422,7 @@ pub fn key_lines(keys: &StorageService, show_secrets: bool, indent: usize) -> St
 
 pub fn storage_fields(a: &StorageService) -> Fields {
     let p = a.storage_service_properties.clone().unwrap_or_default();
-    let props: Vec<String> = a
-        .extended_properties
-        .iter()
-        .map(|e| format!("{}={}", e.name, e.value.as_deref().unwrap_or("")))
-        .collect();
+    let props = property_pairs(&a.extended_properties);
     let mut f = Fields::new();
     f.add("name", a.service_name.clone().unwrap_or_default())
         .add("label", p.label.clone())
