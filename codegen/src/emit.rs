@@ -622,7 +622,9 @@ fn options_struct(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     }
 }
 
-fn client_method(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
+/// The client method(s) of an operation, and the trait impl that lives
+/// outside `impl Client` (the `Page` impl of a paged response), if any.
+fn client_method(ctx: &Ctx<'_>, op: &Operation) -> (TokenStream, TokenStream) {
     let m = ident(&method_name(op));
     let c = spec_const(op);
     let mut lines = op.docs.clone();
@@ -766,8 +768,8 @@ fn client_method(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     } else {
         (quote!(()), quote!(self.core.call_empty(&req).await))
     };
-    let paged = paged_method(ctx, op);
-    quote! {
+    let (stream_method, page_impl) = paged_method(ctx, op);
+    let method = quote! {
         #doc
         pub async fn #m(&self, #(#args),*) -> Result<#ret, Error> {
             #(#checks)*
@@ -779,23 +781,25 @@ fn client_method(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
             #call
         }
 
-        #paged
-    }
+        #stream_method
+    };
+    (method, page_impl)
 }
 
-fn paged_method(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
+/// For a paged operation: the `_stream` method and the response's `Page` impl.
+fn paged_method(ctx: &Ctx<'_>, op: &Operation) -> (TokenStream, TokenStream) {
     let Some((token, items)) = &op.paged else {
-        return quote!();
+        return Default::default();
     };
     let Some(resp) = op
         .response
         .as_ref()
         .and_then(|b| ctx.spec.find_struct(&b.ty))
     else {
-        return quote!();
+        return Default::default();
     };
     let Some(items_field) = resp.fields.iter().find(|f| &f.element == items) else {
-        return quote!();
+        return Default::default();
     };
     let item_ty = ctx.base_type(&items_field.ty);
     let m = ident(&method_name(op));
@@ -847,7 +851,7 @@ fn paged_method(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
         .find(|f| &f.element == token)
         .map(|f| ident(&f.rust));
     let token_resp = token_resp.unwrap_or_else(|| token_field.clone());
-    quote! {
+    let method = quote! {
         #[doc = #doc]
         pub fn #ms(&self, #(#args,)* options: #o) -> impl Stream<Item = Result<#item_ty, Error>> + Send + 'static {
             let client = self.clone();
@@ -860,16 +864,15 @@ fn paged_method(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
                 async move { client.#m(#(#call_args,)* &options).await }
             })
         }
-    }
-    .into_iter()
-    .chain(quote! {
+    };
+    let page_impl = quote! {
         impl paging::Page for #resp_ty {
             type Item = #item_ty;
             fn continuation_token(&self) -> Option<&str> { self.#token_resp.as_deref() }
             fn into_items(self) -> Vec<Self::Item> { self.#items_f }
         }
-    })
-    .collect()
+    };
+    (method, page_impl)
 }
 
 fn area_module(ctx: &Ctx<'_>, area: &str) -> TokenStream {
@@ -880,10 +883,7 @@ fn area_module(ctx: &Ctx<'_>, area: &str) -> TokenStream {
     let mut methods = Vec::new();
     let mut page_impls = Vec::new();
     for o in &ops {
-        // The paged method emits an inherent method followed by a trait impl;
-        // split them: the impl must live outside `impl Client`.
-        let ts = client_method(ctx, o);
-        let (m, p) = split_page_impl(ts);
+        let (m, p) = client_method(ctx, o);
         methods.push(m);
         page_impls.push(p);
     }
@@ -917,22 +917,6 @@ fn area_module(ctx: &Ctx<'_>, area: &str) -> TokenStream {
         #(#page_impls)*
         #(#structs)*
         #(#enums)*
-    }
-}
-
-/// Splits the `impl paging::Page ...` item off the end of a method's tokens.
-fn split_page_impl(ts: TokenStream) -> (TokenStream, TokenStream) {
-    let tokens: Vec<proc_macro2::TokenTree> = ts.into_iter().collect();
-    let pos = tokens.iter().enumerate().position(|(i, t)| {
-        matches!(t, proc_macro2::TokenTree::Ident(id) if id == "impl")
-            && matches!(tokens.get(i + 1), Some(proc_macro2::TokenTree::Ident(n)) if n == "paging")
-    });
-    match pos {
-        Some(p) => (
-            tokens.iter().take(p).cloned().collect(),
-            tokens.iter().skip(p).cloned().collect(),
-        ),
-        None => (tokens.into_iter().collect(), TokenStream::new()),
     }
 }
 
