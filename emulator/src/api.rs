@@ -563,7 +563,7 @@ impl Api {
                 let taken = if valid_dns_name(service_name) {
                     let t = tx.open_table(HOSTED_SERVICES)?;
                     get::<HostedServiceRec>(&t, &service_name.to_ascii_lowercase())?
-                        .is_some_and(|s| life(&s.pending, now) != Life::Gone)
+                        .is_some_and(|s| exists(&s.pending, now))
                 } else {
                     false
                 };
@@ -621,7 +621,7 @@ impl Api {
                 let taken = valid && {
                     let t = tx.open_table(STORAGE_ACCOUNTS)?;
                     get::<StorageAccountRec>(&t, account_name)?
-                        .is_some_and(|a| life(&a.pending, now) != Life::Gone)
+                        .is_some_and(|a| exists(&a.pending, now))
                 };
                 let answer = if !valid {
                     AvailabilityResponse {
@@ -876,9 +876,7 @@ impl Api {
                 )?;
                 let mut table = tx.open_table(HOSTED_SERVICES)?;
                 let key = name.to_ascii_lowercase();
-                if get::<HostedServiceRec>(&table, &key)?
-                    .is_some_and(|s| life(&s.pending, now) != Life::Gone)
-                {
+                if get::<HostedServiceRec>(&table, &key)?.is_some_and(|s| exists(&s.pending, now)) {
                     return Err(ApiError::conflict(
                         "The specified DNS name is already taken.",
                     ));
@@ -983,8 +981,7 @@ impl Api {
                     },
                 };
                 let mut table = tx.open_table(STORAGE_ACCOUNTS)?;
-                if get::<StorageAccountRec>(&table, name)?
-                    .is_some_and(|a| life(&a.pending, now) != Life::Gone)
+                if get::<StorageAccountRec>(&table, name)?.is_some_and(|a| exists(&a.pending, now))
                 {
                     return Err(ApiError::conflict(format!(
                         "A storage account named '{name}' already exists."
@@ -1233,7 +1230,7 @@ impl Api {
         Ok(scan::<HostedServiceRec>(table, "")?
             .into_iter()
             .map(|(_, s)| s)
-            .filter(|s| s.subscription == sub && life(&s.pending, now) != Life::Gone)
+            .filter(|s| s.subscription == sub && exists(&s.pending, now))
             .collect())
     }
 
@@ -1246,7 +1243,7 @@ impl Api {
         Ok(scan::<StorageAccountRec>(table, "")?
             .into_iter()
             .map(|(_, a)| a)
-            .filter(|a| a.subscription == sub && life(&a.pending, now) != Life::Gone)
+            .filter(|a| a.subscription == sub && exists(&a.pending, now))
             .collect())
     }
 
@@ -1258,7 +1255,7 @@ impl Api {
         now: Millis,
     ) -> Result<HostedServiceRec, ApiError> {
         get::<HostedServiceRec>(table, &name.to_ascii_lowercase())?
-            .filter(|s| s.subscription == sub && life(&s.pending, now) != Life::Gone)
+            .filter(|s| s.subscription == sub && exists(&s.pending, now))
             .ok_or_else(|| {
                 ApiError::not_found(format!("The hosted service {name} does not exist."))
             })
@@ -1272,7 +1269,7 @@ impl Api {
         now: Millis,
     ) -> Result<StorageAccountRec, ApiError> {
         get::<StorageAccountRec>(table, name)?
-            .filter(|a| a.subscription == sub && life(&a.pending, now) != Life::Gone)
+            .filter(|a| a.subscription == sub && exists(&a.pending, now))
             .ok_or_else(|| {
                 ApiError::not_found(format!("The storage account {name} does not exist."))
             })

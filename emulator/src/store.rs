@@ -115,6 +115,11 @@ pub(crate) fn life(pending: &Option<Pending>, now: Millis) -> Life {
     }
 }
 
+/// Whether a resource with this pending state is still there (not yet gone).
+pub(crate) fn exists(pending: &Option<Pending>, now: Millis) -> bool {
+    life(pending, now) != Life::Gone
+}
+
 #[derive(Serialize, Deserialize, Clone, Debug)]
 pub(crate) struct HostedServiceRec {
     pub subscription: String,
