@@ -1,6 +1,6 @@
 //! Emitters: walk the model, produce token streams, render with prettyplease.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use heck::ToShoutySnakeCase;
 use proc_macro2::{Literal, TokenStream};
@@ -1126,15 +1126,6 @@ fn lib_module(ctx: &Ctx<'_>) -> TokenStream {
         quote!(&#a::#c)
     });
     // Round trip of every response type, by operation name.
-    let mut by_type: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for o in &spec.operations {
-        if let Some(b) = &o.response {
-            by_type
-                .entry(o.name.as_str())
-                .or_default()
-                .push(b.ty.as_str());
-        }
-    }
     let rt_arms = spec.operations.iter().filter_map(|o| {
         let b = o.response.as_ref()?;
         let name = &o.name;
