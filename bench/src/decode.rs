@@ -155,7 +155,7 @@ fn decode_one(opts: &Opts, doc: &Doc) -> DecodeRow {
     let (_, items) = decode(doc.root, bytes).unwrap_or_else(|e| panic!("{}: {e}", doc.name));
     assert!(
         matches!(
-            azure_asm::roundtrip_response(doc.operation, bytes),
+            azure_asm::server::roundtrip_response(doc.operation, bytes),
             Some(Ok(()))
         ),
         "{} does not round-trip",

@@ -904,7 +904,7 @@ mod tests {
     #[test]
     fn documents_decode_to_the_values_they_were_built_from() {
         for doc in decode_docs(Scale::TINY) {
-            let r = azure_asm::roundtrip_response(doc.operation, &doc.bytes);
+            let r = azure_asm::server::roundtrip_response(doc.operation, &doc.bytes);
             assert!(matches!(r, Some(Ok(()))), "{}: {:?}", doc.name, r);
         }
         let s = hosted_service_detail(Scale::TINY);

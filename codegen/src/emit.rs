@@ -61,6 +61,9 @@ fn space_items(code: &str) -> String {
     out
 }
 
+/// The service's namespace.
+const XML_NS: &str = "http://schemas.microsoft.com/windowsazure";
+
 /// How a value is carried in XML.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Codec {
@@ -73,6 +76,14 @@ struct Ctx<'a> {
     spec: &'a Spec,
     /// Structs that need `validate` to recurse into them.
     needs_validation: BTreeSet<String>,
+    /// Types carried in JSON bodies (serde derives).
+    json_types: BTreeSet<String>,
+    /// Types carried in XML bodies (XML readers and writers).
+    xml_types: BTreeSet<String>,
+    /// Types that are the schema of a text body, with their root element.
+    text_roots: Vec<(String, String)>,
+    /// Operations whose route looks at the request body's root element.
+    body_dispatch: BTreeSet<String>,
 }
 
 impl<'a> Ctx<'a> {
@@ -98,9 +109,177 @@ impl<'a> Ctx<'a> {
                 break;
             }
         }
+        let json_types = crate::validate::reachable(spec, &[Format::Json]);
+        let xml_types = crate::validate::reachable(
+            spec,
+            &[Format::Xml, Format::Atom, Format::AtomFeed, Format::Text],
+        );
+        let mut text_roots: Vec<(String, String)> = spec
+            .operations
+            .iter()
+            .flat_map(|o| o.request.iter().chain(o.response.iter()))
+            .filter(|b| b.format == Format::Text)
+            .filter_map(|b| Some((b.type_name()?.to_owned(), b.root.clone())))
+            .collect();
+        text_roots.sort();
+        text_roots.dedup();
+        let mut groups: std::collections::BTreeMap<String, Vec<&Operation>> = Default::default();
+        for o in spec.operations.iter().filter(|o| o.same_wire_as.is_none()) {
+            groups
+                .entry(crate::validate::wire_key(o))
+                .or_default()
+                .push(o);
+        }
+        let body_dispatch = groups
+            .values()
+            .filter(|g| g.len() > 1)
+            .flatten()
+            .map(|o| o.name.clone())
+            .collect();
         Self {
             spec,
             needs_validation: needs,
+            json_types,
+            xml_types,
+            text_roots,
+            body_dispatch,
+        }
+    }
+
+    /// The namespace of a struct's elements.
+    fn struct_ns(&self, name: &str) -> String {
+        self.spec
+            .find_struct(name)
+            .and_then(|s| s.namespace.clone())
+            .unwrap_or_else(|| XML_NS.to_owned())
+    }
+
+    /// The namespace of a body's root.
+    fn body_ns(&self, b: &Body) -> String {
+        match (&b.namespace, b.type_name()) {
+            (Some(ns), _) => ns.clone(),
+            (None, Some(t)) => self.struct_ns(t),
+            (None, None) => XML_NS.to_owned(),
+        }
+    }
+
+    /// Whether a struct gets XML readers and writers.
+    fn is_xml(&self, name: &str) -> bool {
+        self.xml_types.contains(name) || !self.json_types.contains(name)
+    }
+
+    /// The Rust type of a body as users see it.
+    fn body_type(&self, b: &Body) -> TokenStream {
+        let inner = b.ty.as_ref().map(|t| self.base_type(t));
+        match (b.format, inner) {
+            (Format::Atom, Some(t)) => quote!(atom::Entry<#t>),
+            (Format::AtomFeed, Some(t)) => quote!(atom::Feed<#t>),
+            (Format::Text, Some(t)) => quote!(TextDocument<#t>),
+            (Format::Text, None) => quote!(String),
+            (Format::Bytes, _) => quote!(Vec<u8>),
+            (_, Some(t)) => t,
+            (_, None) => quote!(()),
+        }
+    }
+
+    /// The client method's argument type for a request body.
+    fn request_arg_type(&self, b: &Body) -> TokenStream {
+        match (b.format, &b.ty) {
+            (Format::Text, Some(t)) => {
+                let t = self.base_type(t);
+                quote!(&TextDocument<#t>)
+            }
+            (Format::Text, None) => quote!(&str),
+            (Format::Bytes, _) => quote!(&[u8]),
+            (_, Some(TypeRef::Scalar(_))) => arg_type(
+                self,
+                b.ty.as_ref().unwrap_or(&TypeRef::Scalar(Scalar::String)),
+            ),
+            (_, Some(t)) => {
+                let t = self.base_type(t);
+                quote!(&#t)
+            }
+            (_, None) => quote!(&()),
+        }
+    }
+
+    /// The owned type of a request body (the server's decoded form).
+    fn request_owned_type(&self, b: &Body) -> TokenStream {
+        match (b.format, &b.ty) {
+            (Format::Text, Some(t)) => {
+                let t = self.base_type(t);
+                quote!(TextDocument<#t>)
+            }
+            (Format::Text, None) => quote!(String),
+            (Format::Bytes, _) => quote!(Vec<u8>),
+            (_, Some(t)) => self.base_type(t),
+            (_, None) => quote!(()),
+        }
+    }
+
+    /// An expression decoding the bytes `b` into the body's value
+    /// (`Result<_, DecodeError>`).
+    fn decode_expr(&self, body: &Body, b: TokenStream) -> TokenStream {
+        let root = &body.root;
+        let ns = self.body_ns(body);
+        let t = body.ty.as_ref().map(|t| self.base_type(t));
+        match (body.format, &body.ty) {
+            (Format::Xml, Some(TypeRef::Scalar(_))) => {
+                quote!(xml::scalar_from_document::<#t>(#root, #ns, #b))
+            }
+            (Format::Xml, Some(TypeRef::Named(n))) if self.spec.find_enum(n).is_some() => {
+                quote!(xml::scalar_from_document::<#t>(#root, #ns, #b))
+            }
+            (Format::Xml, _) => quote!(xml::from_document_ns::<#t>(#root, #ns, #b)),
+            (Format::Atom, _) => quote!(atom::entry_from_document::<#t>(#root, #b)),
+            (Format::AtomFeed, _) => quote!(atom::feed_from_document::<#t>(#root, #b)),
+            (Format::Json, _) => quote!(json::from_json::<#t>(#b)),
+            (Format::Text, Some(_)) => {
+                quote!(document::text_from_bytes(#b).map(TextDocument::<#t>::from_text))
+            }
+            (Format::Text, None) => quote!(document::text_from_bytes(#b)),
+            (Format::Bytes, _) => quote!(Ok::<Vec<u8>, DecodeError>(#b.to_vec())),
+        }
+    }
+
+    /// A callable decoding bytes into the body's value.
+    fn decoder(&self, body: &Body) -> TokenStream {
+        if body.format == Format::Json {
+            let t = body.ty.as_ref().map(|t| self.base_type(t));
+            return quote!(json::from_json::<#t>);
+        }
+        let d = self.decode_expr(body, quote!(b));
+        quote!(|b| #d)
+    }
+
+    /// A callable encoding a reference to the body's value into text.
+    fn encoder(&self, body: &Body) -> TokenStream {
+        if body.format == Format::Json {
+            return quote!(json::to_json);
+        }
+        let e = self.encode_expr(body, quote!(v));
+        quote!(|v| #e)
+    }
+
+    /// An expression encoding the value `v` (a reference to the body type
+    /// as users see it) into the body text.
+    fn encode_expr(&self, body: &Body, v: TokenStream) -> TokenStream {
+        let root = &body.root;
+        let ns = self.body_ns(body);
+        match (body.format, &body.ty) {
+            (Format::Xml, Some(TypeRef::Scalar(_))) => {
+                quote!(xml::scalar_to_document(#root, #ns, #v))
+            }
+            (Format::Xml, Some(TypeRef::Named(n))) if self.spec.find_enum(n).is_some() => {
+                quote!(xml::scalar_to_document(#root, #ns, #v))
+            }
+            (Format::Xml, _) => quote!(xml::to_document_ns(#root, #ns, #v)),
+            (Format::Atom, _) => quote!(atom::entry_to_document(#root, #ns, #v)),
+            (Format::AtomFeed, _) => quote!(atom::feed_to_document(#root, #ns, #v)),
+            (Format::Json, _) => quote!(json::to_json(#v)),
+            (Format::Text, Some(_)) => quote!(#v.text().to_owned()),
+            (Format::Text, None) => quote!(#v.clone()),
+            (Format::Bytes, _) => quote!(String::from_utf8_lossy(#v).into_owned()),
         }
     }
 
@@ -116,7 +295,10 @@ impl<'a> Ctx<'a> {
     fn base_type(&self, ty: &TypeRef) -> TokenStream {
         match ty {
             TypeRef::Scalar(s) => match s {
-                Scalar::String | Scalar::Label | Scalar::Guid => quote!(String),
+                Scalar::String | Scalar::Label | Scalar::Guid | Scalar::Duration => {
+                    quote!(String)
+                }
+                Scalar::F64 => quote!(f64),
                 Scalar::Bool => quote!(bool),
                 Scalar::I32 => quote!(i32),
                 Scalar::I64 => quote!(i64),
@@ -135,6 +317,7 @@ impl<'a> Ctx<'a> {
         match f.card {
             Card::Required => base,
             Card::Optional => quote!(Option<#base>),
+            Card::List { .. } if f.keep_empty => quote!(Option<Vec<#base>>),
             Card::Repeated | Card::List { .. } => quote!(Vec<#base>),
         }
     }
@@ -173,9 +356,15 @@ fn cargo_toml() -> String {
      edition.workspace = true\n\
      license.workspace = true\n\
      \n\
+     [features]\n\
+     # The server side (routing, request decoding, response round trips):\n\
+     # the emulator and the conformance tests; clients do not need it.\n\
+     server = []\n\
+     \n\
      [dependencies]\n\
      asm-runtime.workspace = true\n\
      futures-core.workspace = true\n\
+     serde.workspace = true\n\
      \n\
      [lints.rust]\n\
      missing_docs = \"warn\"\n"
@@ -188,108 +377,65 @@ fn struct_def(ctx: &Ctx<'_>, s: &Struct) -> TokenStream {
     let name = ident(&s.name);
     let doc = docs(&s.docs);
     let has_sensitive = s.fields.iter().any(|f| f.sensitive);
+    let is_json = ctx.json_types.contains(&s.name);
+    let is_xml = ctx.is_xml(&s.name);
+    let my_ns = ctx.struct_ns(&s.name);
     let fields = s.fields.iter().map(|f| {
         let fname = ident(&f.rust);
         let ty = ctx.field_type(f);
         let mut lines = f.docs.clone();
+        let what = if is_json && !is_xml {
+            format!("Key `{}`", f.element)
+        } else if f.attribute {
+            format!("Attribute `{}`", f.element)
+        } else {
+            format!("Element `<{}>`", f.element)
+        };
         if lines.is_empty() {
-            lines.push(format!("`<{}>`", f.element));
+            lines.push(format!("{what}."));
         } else {
             lines.push(String::new());
-            lines.push(format!("Element `<{}>`.", f.element));
+            lines.push(format!("{what}."));
         }
         let d = docs(&lines);
-        quote!(#d pub #fname: #ty,)
+        let serde_attrs = if is_json {
+            serde_field_attrs(f)
+        } else {
+            quote!()
+        };
+        quote!(#d #serde_attrs pub #fname: #ty,)
     });
     let derive_debug = if has_sensitive {
         quote!()
     } else {
         quote!(Debug,)
     };
+    let derive_serde = if is_json {
+        quote!(serde::Serialize, serde::Deserialize,)
+    } else {
+        quote!()
+    };
 
-    // Reader.
-    let locals = s.fields.iter().map(|f| {
-        let l = format_ident!("f_{}", f.rust);
-        match f.card {
-            Card::Required | Card::Optional => quote!(let mut #l = None;),
-            Card::Repeated | Card::List { .. } => quote!(let mut #l = Vec::new();),
-        }
-    });
-    let arms = s.fields.iter().map(|f| {
-        let l = format_ident!("f_{}", f.rust);
-        let el = Literal::byte_string(f.element.as_bytes());
-        let codec = ctx.codec(&f.ty);
-        let read = match (f.card, codec) {
-            (Card::Required, Codec::Text) => quote!(#l = r.text_req(&c)?),
-            (Card::Optional, Codec::Text) => quote!(#l = r.text_opt(&c)?),
-            (Card::Required, Codec::Label) => quote!(#l = r.label_req(&c)?),
-            (Card::Optional, Codec::Label) => quote!(#l = r.label_opt(&c)?),
-            (Card::Required | Card::Optional, Codec::Elem) => quote!(#l = r.elem(&c)?),
-            (Card::Repeated, Codec::Text) => quote!(r.text_push(&c, &mut #l)?),
-            (Card::Repeated, Codec::Label) => quote!(r.label_push(&c, &mut #l)?),
-            (Card::Repeated, Codec::Elem) => quote!(r.elem_push(&c, &mut #l)?),
-            (Card::List { .. }, codec) => {
-                let item = Literal::byte_string(f.item.as_deref().unwrap_or_default().as_bytes());
-                match codec {
-                    Codec::Elem => quote!(r.elem_list(&c, #item, &mut #l)?),
-                    Codec::Label => quote!(r.label_list(&c, #item, &mut #l)?),
-                    Codec::Text => quote!(r.text_list(&c, #item, &mut #l)?),
-                }
-            }
-        };
-        quote!(#el => #read,)
-    });
-    let inits = s.fields.iter().map(|f| {
-        let fname = ident(&f.rust);
-        let l = format_ident!("f_{}", f.rust);
-        if f.card == Card::Required {
-            let el = &f.element;
-            quote!(#fname: required(#l, #el)?,)
-        } else {
-            quote!(#fname: #l,)
-        }
-    });
-
-    // Writer.
-    let writes = s.fields.iter().map(|f| {
-        let fname = ident(&f.rust);
-        let el = &f.element;
-        let codec = ctx.codec(&f.ty);
-        if let Some((prefix, uri)) = &f.namespace {
-            let prefix = prefix.as_deref().unwrap_or("");
-            let write = match codec {
-                Codec::Label => quote!(w.label_ns(#prefix, #uri, #el, v);),
-                _ => quote!(w.text_ns(#prefix, #uri, #el, v);),
-            };
-            return match f.card {
-                Card::Required => quote!({ let v = &self.#fname; #write }),
-                Card::Optional => quote!(if let Some(v) = &self.#fname { #write }),
-                _ => quote!(for v in &self.#fname { #write }),
-            };
-        }
-        match (f.card, codec) {
-            (Card::Required, Codec::Text) => quote!(w.text(#el, &self.#fname);),
-            (Card::Optional, Codec::Text) => quote!(w.text_opt(#el, &self.#fname);),
-            (Card::Required, Codec::Label) => quote!(w.label(#el, &self.#fname);),
-            (Card::Optional, Codec::Label) => quote!(w.label_opt(#el, &self.#fname);),
-            (Card::Required, Codec::Elem) => quote!(w.elem(#el, &self.#fname);),
-            (Card::Optional, Codec::Elem) => quote!(w.elem_opt(#el, &self.#fname);),
-            (Card::Repeated, Codec::Text) => quote!(for v in &self.#fname { w.text(#el, v); }),
-            (Card::Repeated, Codec::Label) => quote!(for v in &self.#fname { w.label(#el, v); }),
-            (Card::Repeated, Codec::Elem) => quote!(for v in &self.#fname { w.elem(#el, v); }),
-            (Card::List { always }, codec) => {
-                let item = f.item.as_deref().unwrap_or_default();
-                match codec {
-                    Codec::Elem => quote!(w.elem_list(#el, #item, &self.#fname, #always);),
-                    Codec::Label => quote!(w.label_list(#el, #item, &self.#fname, #always);),
-                    Codec::Text => quote!(w.text_list(#el, #item, &self.#fname, #always);),
-                }
-            }
-        }
-    });
+    let xml_impls = if is_xml {
+        xml_impls(ctx, s, &my_ns)
+    } else {
+        quote!()
+    };
 
     // Validation.
-    let checks = s.fields.iter().filter_map(|f| validation(ctx, f));
+    let checks: Vec<TokenStream> = s.fields.iter().filter_map(|f| validation(ctx, f)).collect();
+    let validate_impl = if checks.is_empty() {
+        quote!(impl Validate for #name {})
+    } else {
+        quote! {
+            impl Validate for #name {
+                fn validate(&self) -> Result<(), ValidationError> {
+                    #(#checks)*
+                    Ok(())
+                }
+            }
+        }
+    };
     let debug_impl = if has_sensitive {
         let entries = s.fields.iter().map(|f| {
             let fname = ident(&f.rust);
@@ -311,6 +457,201 @@ fn struct_def(ctx: &Ctx<'_>, s: &Struct) -> TokenStream {
     } else {
         quote!()
     };
+    let root_impl = ctx
+        .text_roots
+        .iter()
+        .filter(|(t, _)| t == &s.name)
+        .map(|(_, root)| {
+            quote! {
+                impl xml::XmlRoot for #name {
+                    const ROOT: &'static str = #root;
+                    const NAMESPACE: &'static str = #my_ns;
+                }
+            }
+        });
+    quote! {
+        #doc
+        #[derive(Clone, #derive_debug Default, PartialEq, #derive_serde)]
+        pub struct #name { #(#fields)* }
+
+        #debug_impl
+        #xml_impls
+        #validate_impl
+        #(#root_impl)*
+    }
+}
+
+/// serde attributes of a JSON field.
+fn serde_field_attrs(f: &Field) -> TokenStream {
+    let key = &f.element;
+    let b64 = f.ty == TypeRef::Scalar(Scalar::Base64);
+    match f.card {
+        Card::Required if b64 => {
+            quote!(#[serde(rename = #key, with = "asm_runtime::json::base64")])
+        }
+        Card::Required => quote!(#[serde(rename = #key)]),
+        Card::Optional if b64 => {
+            quote!(#[serde(rename = #key, default, skip_serializing_if = "Option::is_none", with = "asm_runtime::json::base64_opt")])
+        }
+        Card::Optional => {
+            quote!(#[serde(rename = #key, default, skip_serializing_if = "Option::is_none")])
+        }
+        Card::Repeated | Card::List { .. } => {
+            quote!(#[serde(rename = #key, default, skip_serializing_if = "Vec::is_empty", deserialize_with = "asm_runtime::json::null_as_empty")])
+        }
+    }
+}
+
+/// `FromXml` and `ToXml` of a struct.
+fn xml_impls(ctx: &Ctx<'_>, s: &Struct, my_ns: &str) -> TokenStream {
+    let name = ident(&s.name);
+    let attrs: Vec<&Field> = s.fields.iter().filter(|f| f.attribute).collect();
+    let elems: Vec<&Field> = s.fields.iter().filter(|f| !f.attribute).collect();
+
+    // Reader.
+    let attr_reads = attrs.iter().map(|f| {
+        let l = format_ident!("f_{}", f.rust);
+        let a = &f.element;
+        if f.card == Card::Required {
+            quote!(let #l = el.attr_req(#a)?;)
+        } else {
+            quote!(let #l = el.attr_opt(#a)?;)
+        }
+    });
+    let locals = elems.iter().map(|f| {
+        let l = format_ident!("f_{}", f.rust);
+        match f.card {
+            Card::List { .. } if f.keep_empty => quote!(let mut #l = None;),
+            Card::Required | Card::Optional => quote!(let mut #l = None;),
+            Card::Repeated | Card::List { .. } => quote!(let mut #l = Vec::new();),
+        }
+    });
+    let arms = elems.iter().map(|f| {
+        let l = format_ident!("f_{}", f.rust);
+        let el = Literal::byte_string(f.element.as_bytes());
+        let codec = ctx.codec(&f.ty);
+        let read = match (f.card, codec) {
+            (Card::Required, Codec::Text) => quote!(#l = r.text_req(&c)?),
+            (Card::Optional, Codec::Text) => quote!(#l = r.text_opt(&c)?),
+            (Card::Required, Codec::Label) => quote!(#l = r.label_req(&c)?),
+            (Card::Optional, Codec::Label) => quote!(#l = r.label_opt(&c)?),
+            (Card::Required | Card::Optional, Codec::Elem) => quote!(#l = r.elem(&c)?),
+            (Card::Repeated, Codec::Text) => quote!(r.text_push(&c, &mut #l)?),
+            (Card::Repeated, Codec::Label) => quote!(r.label_push(&c, &mut #l)?),
+            (Card::Repeated, Codec::Elem) => quote!(r.elem_push(&c, &mut #l)?),
+            (Card::List { .. }, codec) => {
+                let item = Literal::byte_string(f.item.as_deref().unwrap_or_default().as_bytes());
+                let call = match codec {
+                    Codec::Elem => quote!(elem_list),
+                    Codec::Label => quote!(label_list),
+                    Codec::Text => quote!(text_list),
+                };
+                if f.keep_empty {
+                    quote!({
+                        let mut items = Vec::new();
+                        r.#call(&c, #item, &mut items)?;
+                        #l = Some(items);
+                    })
+                } else {
+                    quote!(r.#call(&c, #item, &mut #l)?)
+                }
+            }
+        };
+        quote!(#el => #read,)
+    });
+    let inits = s.fields.iter().map(|f| {
+        let fname = ident(&f.rust);
+        let l = format_ident!("f_{}", f.rust);
+        if f.card == Card::Required {
+            let el = &f.element;
+            quote!(#fname: required(#l, #el)?,)
+        } else {
+            quote!(#fname: #l,)
+        }
+    });
+
+    // Writer.
+    let attr_writes = attrs.iter().map(|f| {
+        let fname = ident(&f.rust);
+        let a = &f.element;
+        if f.card == Card::Required {
+            quote!(w.attr(#a, &self.#fname);)
+        } else {
+            quote!(w.attr_opt(#a, &self.#fname);)
+        }
+    });
+    let writes = elems.iter().map(|f| {
+        let fname = ident(&f.rust);
+        let el = &f.element;
+        let codec = ctx.codec(&f.ty);
+        if let Some((prefix, uri)) = &f.namespace {
+            let prefix = prefix.as_deref().unwrap_or("");
+            let write = match codec {
+                Codec::Label => quote!(w.label_ns(#prefix, #uri, #el, v);),
+                _ => quote!(w.text_ns(#prefix, #uri, #el, v);),
+            };
+            return match f.card {
+                Card::Required => quote!({ let v = &self.#fname; #write }),
+                Card::Optional => quote!(if let Some(v) = &self.#fname { #write }),
+                _ => quote!(for v in &self.#fname { #write }),
+            };
+        }
+        // A nested struct in another namespace declares it.
+        let other_ns = match &f.ty {
+            TypeRef::Named(n) if codec == Codec::Elem => {
+                let ns = ctx.struct_ns(n);
+                (ns != my_ns).then_some(ns)
+            }
+            _ => None,
+        };
+        if let Some(ns) = other_ns {
+            let write = quote!(w.elem_ns(#el, #ns, v););
+            return match f.card {
+                Card::Required => quote!({ let v = &self.#fname; #write }),
+                Card::Optional => quote!(if let Some(v) = &self.#fname { #write }),
+                Card::Repeated => quote!(for v in &self.#fname { #write }),
+                Card::List { always } => {
+                    let item = f.item.as_deref().unwrap_or_default();
+                    let list = quote! {
+                        w.start(#el);
+                        for v in items { w.elem_ns(#item, #ns, v); }
+                        w.end(#el);
+                    };
+                    if f.keep_empty {
+                        quote!(if let Some(items) = &self.#fname { #list })
+                    } else if always {
+                        quote!({ let items = &self.#fname; #list })
+                    } else {
+                        quote!(if !self.#fname.is_empty() { let items = &self.#fname; #list })
+                    }
+                }
+            };
+        }
+        match (f.card, codec) {
+            (Card::Required, Codec::Text) => quote!(w.text(#el, &self.#fname);),
+            (Card::Optional, Codec::Text) => quote!(w.text_opt(#el, &self.#fname);),
+            (Card::Required, Codec::Label) => quote!(w.label(#el, &self.#fname);),
+            (Card::Optional, Codec::Label) => quote!(w.label_opt(#el, &self.#fname);),
+            (Card::Required, Codec::Elem) => quote!(w.elem(#el, &self.#fname);),
+            (Card::Optional, Codec::Elem) => quote!(w.elem_opt(#el, &self.#fname);),
+            (Card::Repeated, Codec::Text) => quote!(for v in &self.#fname { w.text(#el, v); }),
+            (Card::Repeated, Codec::Label) => quote!(for v in &self.#fname { w.label(#el, v); }),
+            (Card::Repeated, Codec::Elem) => quote!(for v in &self.#fname { w.elem(#el, v); }),
+            (Card::List { always }, codec) => {
+                let item = f.item.as_deref().unwrap_or_default();
+                let call = match codec {
+                    Codec::Elem => quote!(elem_list),
+                    Codec::Label => quote!(label_list),
+                    Codec::Text => quote!(text_list),
+                };
+                if f.keep_empty {
+                    quote!(if let Some(v) = &self.#fname { w.#call(#el, #item, v, true); })
+                } else {
+                    quote!(w.#call(#el, #item, &self.#fname, #always);)
+                }
+            }
+        }
+    });
     let reader_body = if s.fields.is_empty() {
         quote! {
             if !el.is_empty() {
@@ -318,8 +659,17 @@ fn struct_def(ctx: &Ctx<'_>, s: &Struct) -> TokenStream {
             }
             Ok(Self {})
         }
+    } else if elems.is_empty() {
+        quote! {
+            #(#attr_reads)*
+            if !el.is_empty() {
+                while let Some(c) = r.next_child()? { r.skip(&c)?; }
+            }
+            Ok(Self { #(#inits)* })
+        }
     } else {
         quote! {
+            #(#attr_reads)*
             #(#locals)*
             if !el.is_empty() {
                 while let Some(c) = r.next_child()? {
@@ -332,18 +682,21 @@ fn struct_def(ctx: &Ctx<'_>, s: &Struct) -> TokenStream {
             Ok(Self { #(#inits)* })
         }
     };
-    let w_param = if s.fields.is_empty() {
+    let w_param = if elems.is_empty() {
         quote!(_w)
     } else {
         quote!(w)
     };
+    let attr_fn = if attrs.is_empty() {
+        quote!()
+    } else {
+        quote! {
+            fn write_attributes(&self, w: &mut XmlWriter) {
+                #(#attr_writes)*
+            }
+        }
+    };
     quote! {
-        #doc
-        #[derive(Clone, #derive_debug Default, PartialEq)]
-        pub struct #name { #(#fields)* }
-
-        #debug_impl
-
         impl FromXml for #name {
             fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
                 #reader_body
@@ -351,15 +704,9 @@ fn struct_def(ctx: &Ctx<'_>, s: &Struct) -> TokenStream {
         }
 
         impl ToXml for #name {
+            #attr_fn
             fn write_children(&self, #w_param: &mut XmlWriter) {
                 #(#writes)*
-            }
-        }
-
-        impl Validate for #name {
-            fn validate(&self) -> Result<(), ValidationError> {
-                #(#checks)*
-                Ok(())
             }
         }
     }
@@ -402,21 +749,25 @@ fn validation(ctx: &Ctx<'_>, f: &Field) -> Option<TokenStream> {
     Some(match f.card {
         Card::Required => quote!({ let v = &self.#fname; #(#body)* }),
         Card::Optional => quote!(if let Some(v) = &self.#fname { #(#body)* }),
+        Card::List { .. } if f.keep_empty => {
+            quote!(for v in self.#fname.iter().flatten() { #(#body)* })
+        }
         Card::Repeated | Card::List { .. } => quote!(for v in &self.#fname { #(#body)* }),
     })
 }
 
-fn enum_def(e: &Enum) -> TokenStream {
+fn enum_def(ctx: &Ctx<'_>, e: &Enum) -> TokenStream {
     let name = ident(&e.name);
     let doc = docs(&e.docs);
-    let variants = e.values.iter().map(|v| {
+    let variants = e.values.iter().enumerate().map(|(i, v)| {
         let vi = ident(&v.rust);
         let mut lines = v.docs.clone();
         if lines.is_empty() {
             lines.push(format!("`{}`", v.wire));
         }
         let d = docs(&lines);
-        quote!(#d #vi,)
+        let default = if i == 0 { quote!(#[default]) } else { quote!() };
+        quote!(#d #default #vi,)
     });
     let as_str = e.values.iter().map(|v| {
         let vi = ident(&v.rust);
@@ -428,10 +779,27 @@ fn enum_def(e: &Enum) -> TokenStream {
         let w = &v.wire;
         quote!(#w => Self::#vi,)
     });
-    let first = ident(&e.values.first().map(|v| v.rust.clone()).unwrap_or_default());
+    let serde_impls = if ctx.json_types.contains(&e.name) {
+        quote! {
+            impl serde::Serialize for #name {
+                fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                    s.serialize_str(self.as_str())
+                }
+            }
+
+            impl<'de> serde::Deserialize<'de> for #name {
+                fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+                    Ok(Self::from(text.as_ref()))
+                }
+            }
+        }
+    } else {
+        quote!()
+    };
     quote! {
         #doc
-        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum #name {
             #(#variants)*
@@ -447,10 +815,6 @@ fn enum_def(e: &Enum) -> TokenStream {
                     Self::Unknown(s) => s,
                 }
             }
-        }
-
-        impl Default for #name {
-            fn default() -> Self { Self::#first }
         }
 
         impl std::fmt::Display for #name {
@@ -476,6 +840,8 @@ fn enum_def(e: &Enum) -> TokenStream {
                 std::borrow::Cow::Borrowed(self.as_str())
             }
         }
+
+        #serde_impls
     }
 }
 
@@ -550,28 +916,50 @@ fn arg_ref(ty: &TypeRef, arg: &proc_macro2::Ident) -> TokenStream {
     }
 }
 
-fn op_spec_static(op: &Operation) -> TokenStream {
+fn format_name(f: Format) -> &'static str {
+    match f {
+        Format::Xml => "xml",
+        Format::Atom => "atom",
+        Format::AtomFeed => "atom-feed",
+        Format::Json => "json",
+        Format::Text => "text",
+        Format::Bytes => "bytes",
+    }
+}
+
+fn op_spec_static(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     let c = spec_const(op);
     let name = &op.name;
     let method = &op.method;
     let uri = &op.uri;
     let version = &op.version;
-    let status = &op.status;
-    let is_async = op.is_async;
-    let req_root = match &op.request {
-        Some(b) => {
-            let r = &b.root;
-            quote!(Some(#r))
-        }
+    let status = op.status.iter().map(|(lo, hi)| quote!((#lo, #hi)));
+    let is_async = op.is_async();
+    let opt = |v: Option<String>| match v {
+        Some(v) => quote!(Some(#v)),
         None => quote!(None),
     };
-    let resp_root = match &op.response {
-        Some(b) => {
-            let r = &b.root;
-            quote!(Some(#r))
+    let root_of = |b: &Body| match b.format {
+        Format::Xml | Format::Atom | Format::AtomFeed | Format::Text if !b.root.is_empty() => {
+            Some(b.root.clone())
         }
-        None => quote!(None),
+        _ => None,
     };
+    let req_root = opt(op.request.as_ref().and_then(root_of));
+    let resp_root = opt(op.response.as_ref().and_then(root_of));
+    let req_format = opt(op
+        .request
+        .as_ref()
+        .map(|b| format_name(b.format).to_owned()));
+    let resp_format = opt(op
+        .response
+        .as_ref()
+        .map(|b| format_name(b.format).to_owned()));
+    let resp_ns = opt(op
+        .response
+        .as_ref()
+        .filter(|b| !matches!(b.format, Format::Json | Format::Bytes) && !b.root.is_empty())
+        .map(|b| ctx.body_ns(b)));
     let doc = format!(" `{}`: `{} {}`", op.name, op.method, op.uri);
     quote! {
         #[doc = #doc]
@@ -584,6 +972,9 @@ fn op_spec_static(op: &Operation) -> TokenStream {
             is_async: #is_async,
             request_root: #req_root,
             response_root: #resp_root,
+            request_format: #req_format,
+            response_format: #resp_format,
+            response_namespace: #resp_ns,
         };
     }
 }
@@ -622,6 +1013,41 @@ fn options_struct(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
     }
 }
 
+fn output_name(op: &Operation) -> proc_macro2::Ident {
+    format_ident!("{}Output", op.name)
+}
+
+/// The struct returned by an operation with typed response headers.
+fn output_struct(ctx: &Ctx<'_>, op: &Operation) -> TokenStream {
+    if op.response_headers.is_empty() || op.is_async() {
+        return quote!();
+    }
+    let name = output_name(op);
+    let doc = format!(
+        " What [`Client::{}`](crate::Client::{}) returns: the body and the response headers.",
+        method_name(op),
+        method_name(op)
+    );
+    let body = op.response.as_ref().map(|b| {
+        let t = ctx.body_type(b);
+        quote!(/// The response body.
+            pub body: #t,)
+    });
+    let fields = op.response_headers.iter().map(|p| {
+        let f = ident(&p.rust);
+        let t = ctx.base_type(&p.ty);
+        let mut lines = p.docs.clone();
+        lines.push(format!("Response header `{}`.", p.name));
+        let d = docs(&lines);
+        quote!(#d pub #f: Option<#t>,)
+    });
+    quote! {
+        #[doc = #doc]
+        #[derive(Clone, Debug, Default, PartialEq)]
+        pub struct #name { #body #(#fields)* }
+    }
+}
+
 /// The client method(s) of an operation, and the trait impl that lives
 /// outside `impl Client` (the `Page` impl of a paged response), if any.
 fn client_method(ctx: &Ctx<'_>, op: &Operation) -> (TokenStream, TokenStream) {
@@ -634,12 +1060,18 @@ fn client_method(ctx: &Ctx<'_>, op: &Operation) -> (TokenStream, TokenStream) {
         op.method,
         op.uri,
         op.version,
-        if op.is_async {
-            "; asynchronous: returns a handle to wait on"
-        } else {
-            ""
+        match &op.poller {
+            Some(p) => format!("; long-running ({p} poller): returns a handle to wait on"),
+            None => String::new(),
         }
     ));
+    if let Some(t) = &op.same_wire_as {
+        lines.push(format!(
+            "The same request on the wire as [`{}`](Self::{}).",
+            crate::parse::rust_field_name(t),
+            crate::parse::rust_field_name(t)
+        ));
+    }
     for s in &op.sources {
         lines.push(format!("See <{s}>."));
     }
@@ -657,8 +1089,8 @@ fn client_method(ctx: &Ctx<'_>, op: &Operation) -> (TokenStream, TokenStream) {
         args.push(quote!(#a: #t));
     }
     if let Some(b) = &op.request {
-        let t = ident(&b.ty);
-        args.push(quote!(body: &#t));
+        let t = ctx.request_arg_type(b);
+        args.push(quote!(body: #t));
     }
     let has_opts = !optional_params(op).is_empty();
     if has_opts {
@@ -676,6 +1108,21 @@ fn client_method(ctx: &Ctx<'_>, op: &Operation) -> (TokenStream, TokenStream) {
             segments = rest;
         }
     }
+    let value_of = |name: &str| -> TokenStream {
+        if name == "subscriptionId" {
+            return quote!(self.core.subscription_id());
+        }
+        let p = op.path.iter().find(|p| p.name == name);
+        let a = ident(&p.map(|p| p.rust.clone()).unwrap_or_default());
+        match p.map(|p| &p.ty) {
+            Some(TypeRef::Scalar(s)) if s.is_text() => quote!(#a),
+            Some(ty) => {
+                let r = arg_ref(ty, &a);
+                quote!(&XmlText::to_text(#r))
+            }
+            None => quote!(#a),
+        }
+    };
     for seg in segments {
         literal.push('/');
         match seg {
@@ -683,23 +1130,31 @@ fn client_method(ctx: &Ctx<'_>, op: &Operation) -> (TokenStream, TokenStream) {
             Segment::Param(name) => {
                 path_stmts.push(quote!(req.path.push_str(#literal);));
                 literal.clear();
-                let value = if name == "subscriptionId" {
-                    quote!(self.core.subscription_id())
-                } else {
-                    let p = op.path.iter().find(|p| &p.name == name);
-                    let a = ident(&p.map(|p| p.rust.clone()).unwrap_or_default());
-                    match p.map(|p| &p.ty) {
-                        Some(TypeRef::Scalar(s)) if s.is_text() => quote!(#a),
-                        Some(ty) => {
-                            let r = arg_ref(ty, &a);
-                            quote!(&XmlText::to_text(#r))
-                        }
-                        None => quote!(#a),
-                    }
-                };
+                let value = value_of(name);
                 path_stmts.push(quote!(path::push_segment(&mut req.path, #name, #value)?;));
             }
+            Segment::Mixed(parts) => {
+                for part in parts {
+                    match part {
+                        Segment::Param(name) => {
+                            path_stmts.push(quote!(req.path.push_str(#literal);));
+                            literal.clear();
+                            let value = value_of(name);
+                            path_stmts
+                                .push(quote!(path::push_segment(&mut req.path, #name, #value)?;));
+                        }
+                        Segment::Literal(l) => literal.push_str(l),
+                        Segment::Mixed(_) => {}
+                    }
+                }
+            }
         }
+    }
+    if op.trailing_slash {
+        literal.push('/');
+    }
+    if segments.is_empty() && !op.segments.is_empty() && op.trailing_slash {
+        // `/{subscriptionId}/` : the slash after the subscription.
     }
     if !literal.is_empty() {
         path_stmts.push(quote!(req.path.push_str(#literal);));
@@ -747,33 +1202,166 @@ fn client_method(ctx: &Ctx<'_>, op: &Operation) -> (TokenStream, TokenStream) {
     for h in &op.headers {
         push_param(h, true);
     }
+    for (name, value) in &op.fixed_headers {
+        qh_fixed.push(quote!(req.headers.push((#name, #value.to_owned()));));
+    }
     let body_stmt = match &op.request {
         Some(b) => {
-            let root = &b.root;
+            let ct = op
+                .content_type
+                .clone()
+                .unwrap_or_else(|| b.format.content_type().to_owned());
+            let validate = match (b.format, &b.ty) {
+                (Format::Xml | Format::Atom | Format::Json, Some(TypeRef::Named(n)))
+                    if ctx.spec.find_struct(n).is_some() =>
+                {
+                    quote!(body.validate()?;)
+                }
+                _ => quote!(),
+            };
+            let encode = match (b.format, &b.ty) {
+                (Format::Atom, _) => {
+                    let root = &b.root;
+                    let ns = ctx.body_ns(b);
+                    quote!(atom::content_to_document(#root, #ns, body))
+                }
+                (Format::Xml, Some(TypeRef::Scalar(_))) => {
+                    let root = &b.root;
+                    let ns = ctx.body_ns(b);
+                    let r = arg_ref(
+                        b.ty.as_ref().unwrap_or(&TypeRef::Scalar(Scalar::String)),
+                        &ident("body"),
+                    );
+                    quote!(xml::scalar_to_document(#root, #ns, #r))
+                }
+                (Format::Text, None) => quote!(body.to_owned()),
+                (Format::Bytes, _) => quote!(body.to_vec()),
+                _ => ctx.encode_expr(b, quote!(body)),
+            };
             quote! {
-                body.validate()?;
-                req.body = Some(xml::to_document(#root, body));
+                #validate
+                req.set_body(#ct, #encode);
             }
         }
         None => quote!(),
     };
-    let (ret, call) = if op.is_async {
+    let has_outputs = !op.response_headers.is_empty() && !op.is_async();
+    let (ret, call) = if let Some(pname) = &op.poller {
+        let poller = ctx.spec.find_poller(pname);
+        let pstruct = format_ident!("{}Poller", pname);
+        let ctx_fields: Vec<TokenStream> = poller
+            .and_then(|p| ctx.spec.find_operation(&p.operation))
+            .map(|sop| {
+                crate::validate::poller_context_params(sop)
+                    .into_iter()
+                    .map(|p| {
+                        let f = ident(&p.rust);
+                        let arg = op
+                            .path
+                            .iter()
+                            .find(|q| q.name == p.name)
+                            .map(|q| ident(&q.rust));
+                        quote!(#f: #arg.to_owned())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let poller_value = if ctx_fields.is_empty() {
+            quote!(#pstruct)
+        } else {
+            quote!(#pstruct { #(#ctx_fields),* })
+        };
+        let id_expr = match poller.map(|p| &p.id) {
+            Some(IdSource::Body(field)) => {
+                let b = op.response.as_ref();
+                let decode = b
+                    .map(|b| ctx.decode_expr(b, quote!(bytes)))
+                    .unwrap_or_else(|| {
+                        quote!(Err(DecodeError::new(asm_runtime::DecodeErrorKind::Empty)))
+                    });
+                let resp_struct = b
+                    .and_then(|b| b.type_name())
+                    .and_then(|n| ctx.spec.find_struct(n));
+                let f = resp_struct.and_then(|s| s.fields.iter().find(|f| &f.element == field));
+                let fid = ident(&f.map(|f| f.rust.clone()).unwrap_or_default());
+                let take = if f.is_some_and(|f| f.card == Card::Required) {
+                    quote!(Some(started.#fid))
+                } else {
+                    quote!(started.#fid)
+                };
+                quote! {
+                    let started = asm_runtime::decode_body(&resp, |bytes| #decode)?;
+                    let id: String = asm_runtime::decode_body(&resp, |_| {
+                        #take.filter(|id| !id.is_empty()).ok_or_else(|| DecodeError::new(asm_runtime::DecodeErrorKind::Missing(#field)))
+                    })?;
+                    let finished = false;
+                }
+            }
+            Some(IdSource::Header(h)) => quote! {
+                let id: String = asm_runtime::decode_body(&resp, |_| {
+                    resp.header(#h).map(str::to_owned).ok_or_else(|| DecodeError::new(asm_runtime::DecodeErrorKind::Missing(#h)))
+                })?;
+                let finished = resp.status != 202;
+            },
+            None => quote!(let id = String::new(); let finished = true;),
+        };
         (
             quote!(AsyncOperation),
-            quote!(self.core.call_async(&req).await),
+            quote! {
+                let resp = self.core.send(&req).await?;
+                #id_expr
+                Ok(AsyncOperation::new(self.core.clone(), #c.name, id, resp.status, finished, std::sync::Arc::new(#poller_value)))
+            },
+        )
+    } else if has_outputs {
+        let o = output_name(op);
+        let body_init = op.response.as_ref().map(|b| {
+            let decode = ctx.decode_expr(b, quote!(bytes));
+            quote!(body: asm_runtime::decode_body(&resp, |bytes| #decode)?,)
+        });
+        let headers = op.response_headers.iter().map(|p| {
+            let f = ident(&p.rust);
+            let name = &p.name;
+            let t = ctx.base_type(&p.ty);
+            quote! {
+                #f: asm_runtime::decode_body(&resp, |_| match resp.header(#name) {
+                    None => Ok(None),
+                    Some(v) => <#t as XmlText>::parse_text(v).map(Some).map_err(|what| DecodeError::invalid(what).within(#name)),
+                })?,
+            }
+        });
+        (
+            quote!(#o),
+            quote! {
+                let resp = self.core.send(&req).await?;
+                Ok(#o { #body_init #(#headers)* })
+            },
         )
     } else if let Some(b) = &op.response {
-        let t = ident(&b.ty);
-        (quote!(#t), quote!(self.core.call(&req).await))
+        let t = ctx.body_type(b);
+        let decoder = ctx.decoder(b);
+        (t, quote!(self.core.call(&req, #decoder).await))
     } else {
         (quote!(()), quote!(self.core.call_empty(&req).await))
     };
     let (stream_method, page_impl) = paged_method(ctx, op);
+    let allow = if args.len() > 6 {
+        quote!(#[allow(clippy::too_many_arguments)])
+    } else {
+        quote!()
+    };
+    let mutable =
+        if path_stmts.is_empty() && qh.is_empty() && qh_fixed.is_empty() && op.request.is_none() {
+            quote!()
+        } else {
+            quote!(mut)
+        };
     let method = quote! {
         #doc
+        #allow
         pub async fn #m(&self, #(#args),*) -> Result<#ret, Error> {
             #(#checks)*
-            let mut req = Request::new(&#c);
+            let #mutable req = Request::new(&#c);
             #(#path_stmts)*
             #(#qh_fixed)*
             #(#qh)*
@@ -786,6 +1374,165 @@ fn client_method(ctx: &Ctx<'_>, op: &Operation) -> (TokenStream, TokenStream) {
     (method, page_impl)
 }
 
+/// A poller: the generated [`Poll`] implementation over its status operation.
+fn poller_def(ctx: &Ctx<'_>, p: &Poller) -> TokenStream {
+    let Some(op) = ctx.spec.find_operation(&p.operation) else {
+        return quote!();
+    };
+    let Some(resp) = op
+        .response
+        .as_ref()
+        .and_then(|b| b.type_name())
+        .and_then(|n| ctx.spec.find_struct(n))
+    else {
+        return quote!();
+    };
+    let name = format_ident!("{}Poller", p.name);
+    let mut lines = p.docs.clone();
+    lines.push(String::new());
+    lines.push(format!(
+        "Polls with [`Client::{}`](crate::Client::{}).",
+        method_name(op),
+        method_name(op)
+    ));
+    let doc = docs(&lines);
+    let ctx_params = crate::validate::poller_context_params(op);
+    let fields = ctx_params.iter().map(|x| {
+        let f = ident(&x.rust);
+        let d = format!(" The `{}` path parameter of the status operation.", x.name);
+        quote!(#[doc = #d] pub #f: String,)
+    });
+    let call_args = ctx_params.iter().map(|x| {
+        let f = ident(&x.rust);
+        quote!(&self.#f)
+    });
+    let m = ident(&method_name(op));
+    let field = |el: &str| resp.fields.iter().find(|f| f.element == el);
+    let status_f = field(&p.status);
+    let sf = ident(&status_f.map(|f| f.rust.clone()).unwrap_or_default());
+    let status_ref = if status_f.is_some_and(|f| f.card == Card::Required) {
+        quote!(Some(&status.#sf))
+    } else {
+        quote!(status.#sf.as_ref())
+    };
+    let enum_name = match status_f.map(|f| &f.ty) {
+        Some(TypeRef::Named(n)) => n.clone(),
+        _ => String::new(),
+    };
+    let en = ident(&enum_name);
+    let e = ctx.spec.find_enum(&enum_name);
+    let tagged = |tag: PollTag| -> Vec<TokenStream> {
+        e.map(|e| {
+            e.values
+                .iter()
+                .filter(|v| v.tag == Some(tag))
+                .map(|v| {
+                    let vi = ident(&v.rust);
+                    quote!(Some(#en::#vi))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+    };
+    let pending = tagged(PollTag::Pending);
+    let success = tagged(PollTag::Success);
+    let failure = tagged(PollTag::Failure);
+    let http = match p.http_status.as_deref().and_then(field) {
+        Some(f) => {
+            let fi = ident(&f.rust);
+            match (&f.ty, f.card) {
+                (TypeRef::Scalar(Scalar::I32), Card::Required) => {
+                    quote!(u16::try_from(status.#fi).ok())
+                }
+                (TypeRef::Scalar(Scalar::I32), _) => {
+                    quote!(status.#fi.and_then(|c| u16::try_from(c).ok()))
+                }
+                (_, Card::Required) => quote!(asm_runtime::poll::http_status_code(&status.#fi)),
+                _ => quote!(status.#fi.as_deref().and_then(asm_runtime::poll::http_status_code)),
+            }
+        }
+        None => quote!(None),
+    };
+    let (code, message) = match p.error.as_deref().and_then(field) {
+        Some(f) => {
+            let fi = ident(&f.rust);
+            let es = match &f.ty {
+                TypeRef::Named(n) => ctx.spec.find_struct(n),
+                _ => None,
+            };
+            let part = |name: &str| -> TokenStream {
+                let sub = es.and_then(|s| s.fields.iter().find(|x| x.element == name));
+                let si = ident(&sub.map(|x| x.rust.clone()).unwrap_or_default());
+                let get = if sub.is_some_and(|x| x.card == Card::Required) {
+                    quote!(Some(e.#si.clone()))
+                } else {
+                    quote!(e.#si.clone())
+                };
+                if f.card == Card::Required {
+                    quote!({ let e = &status.#fi; #get })
+                } else {
+                    quote!(status.#fi.as_ref().and_then(|e| #get))
+                }
+            };
+            (part("Code"), part("Message"))
+        }
+        None => (quote!(None), quote!(None::<String>)),
+    };
+    let pending_arm = if pending.is_empty() {
+        quote!()
+    } else {
+        quote!(#(#pending)|* => OperationState::InProgress,)
+    };
+    let success_arm = if success.is_empty() {
+        quote!()
+    } else {
+        quote!(#(#success)|* => OperationState::Succeeded { http_status: #http },)
+    };
+    let failure_arm = if failure.is_empty() {
+        quote!()
+    } else {
+        quote! {
+            #(#failure)|* => OperationState::Failed(asm_runtime::ServiceError {
+                status: #http.unwrap_or(500),
+                code: #code,
+                message: #message.unwrap_or_default(),
+                request_id: Some(id.to_owned()),
+            }),
+        }
+    };
+    let derive = if ctx_params.is_empty() {
+        quote!(#[derive(Clone, Copy, Debug, Default)])
+    } else {
+        quote!(#[derive(Clone, Debug, Default)])
+    };
+    let body = if ctx_params.is_empty() {
+        quote!(;)
+    } else {
+        quote!({ #(#fields)* })
+    };
+    quote! {
+        #doc
+        #derive
+        pub struct #name #body
+
+        impl asm_runtime::Poll for #name {
+            fn poll<'a>(&'a self, core: &'a asm_runtime::Core, id: &'a str) -> asm_runtime::poll::BoxFuture<'a, Result<OperationState, Error>> {
+                Box::pin(async move {
+                    let client = crate::Client::from(core.clone());
+                    let status = client.#m(#(#call_args,)* id).await?;
+                    Ok(match #status_ref {
+                        #pending_arm
+                        #success_arm
+                        #failure_arm
+                        Some(other) => OperationState::Other(other.as_str().to_owned()),
+                        None => OperationState::Other(String::new()),
+                    })
+                })
+            }
+        }
+    }
+}
+
 /// For a paged operation: the `_stream` method and the response's `Page` impl.
 fn paged_method(ctx: &Ctx<'_>, op: &Operation) -> (TokenStream, TokenStream) {
     let Some((token, items)) = &op.paged else {
@@ -794,7 +1541,8 @@ fn paged_method(ctx: &Ctx<'_>, op: &Operation) -> (TokenStream, TokenStream) {
     let Some(resp) = op
         .response
         .as_ref()
-        .and_then(|b| ctx.spec.find_struct(&b.ty))
+        .and_then(|b| b.type_name())
+        .and_then(|n| ctx.spec.find_struct(n))
     else {
         return Default::default();
     };
@@ -878,8 +1626,14 @@ fn paged_method(ctx: &Ctx<'_>, op: &Operation) -> (TokenStream, TokenStream) {
 fn area_module(ctx: &Ctx<'_>, area: &str) -> TokenStream {
     let spec = ctx.spec;
     let ops: Vec<&Operation> = spec.operations.iter().filter(|o| o.area == area).collect();
-    let statics = ops.iter().map(|o| op_spec_static(o));
+    let statics = ops.iter().map(|o| op_spec_static(ctx, o));
     let options = ops.iter().map(|o| options_struct(ctx, o));
+    let outputs = ops.iter().map(|o| output_struct(ctx, o));
+    let pollers = spec
+        .pollers
+        .iter()
+        .filter(|p| p.area == area)
+        .map(|p| poller_def(ctx, p));
     let mut methods = Vec::new();
     let mut page_impls = Vec::new();
     for o in &ops {
@@ -892,16 +1646,20 @@ fn area_module(ctx: &Ctx<'_>, area: &str) -> TokenStream {
         .iter()
         .filter(|s| s.area == area)
         .map(|s| struct_def(ctx, s));
-    let enums = spec.enums.iter().filter(|e| e.area == area).map(enum_def);
+    let enums = spec
+        .enums
+        .iter()
+        .filter(|e| e.area == area)
+        .map(|e| enum_def(ctx, e));
     let moddoc = format!(" Operations and types of the `{area}` area (`spec/{area}.spec`).");
     quote! {
         #![doc = #moddoc]
         #![cfg_attr(rustfmt, rustfmt::skip)]
-        #![allow(clippy::all, unused_imports, unused_mut)]
+        #![allow(unused_imports)]
 
         use asm_runtime::error::check;
         use asm_runtime::xml::{self, required, Child, FromXml, ToXml, XmlReader, XmlText, XmlWriter};
-        use asm_runtime::{paging, path, AsyncOperation, DateTime, DecodeError, Error, OperationSpec, Request, ValidationError};
+        use asm_runtime::{atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error, OperationSpec, OperationState, Request, TextDocument, ValidationError};
         use asm_runtime::Validate;
         use asm_runtime::xml::Redacted;
         use futures_core::Stream;
@@ -909,6 +1667,8 @@ fn area_module(ctx: &Ctx<'_>, area: &str) -> TokenStream {
 
         #(#statics)*
         #(#options)*
+        #(#outputs)*
+        #(#pollers)*
 
         impl crate::Client {
             #(#methods)*
@@ -924,9 +1684,15 @@ fn area_module(ctx: &Ctx<'_>, area: &str) -> TokenStream {
 
 fn server_module(ctx: &Ctx<'_>) -> TokenStream {
     let spec = ctx.spec;
-    // Routes: fixed-query operations first, then more literal segments first;
-    // ties keep spec order.
-    let mut order: Vec<&Operation> = spec.operations.iter().collect();
+    // Routes (aliases excluded: the router hands their requests to the
+    // operation they alias): fixed-query operations first, then more literal
+    // segments first, then body-dispatched before body-less; ties keep spec
+    // order.
+    let mut order: Vec<&Operation> = spec
+        .operations
+        .iter()
+        .filter(|o| o.same_wire_as.is_none())
+        .collect();
     order.sort_by_key(|o| {
         let fixed = o
             .query
@@ -938,22 +1704,50 @@ fn server_module(ctx: &Ctx<'_>) -> TokenStream {
             .iter()
             .filter(|s| matches!(s, Segment::Literal(_)))
             .count();
-        (std::cmp::Reverse(fixed), std::cmp::Reverse(lits))
+        let dispatch = ctx.body_dispatch.contains(&o.name) && o.request.is_some();
+        (
+            std::cmp::Reverse(fixed),
+            std::cmp::Reverse(lits),
+            std::cmp::Reverse(dispatch),
+        )
     });
+    let served: Vec<&Operation> = spec
+        .operations
+        .iter()
+        .filter(|o| o.same_wire_as.is_none())
+        .collect();
     let routes = order.iter().map(|o| {
         let c = spec_const(o);
         let area = ident(&o.area);
         let segs = o.segments.iter().map(|s| match s {
             Segment::Literal(l) => quote!(Seg::Lit(#l)),
             Segment::Param(_) => quote!(Seg::Param),
+            Segment::Mixed(parts) => {
+                let parts = parts.iter().map(|p| match p {
+                    Segment::Literal(l) => quote!(Part::Lit(#l)),
+                    _ => quote!(Part::Param),
+                });
+                quote!(Seg::Mixed(&[#(#parts),*]))
+            }
         });
         let fixed = o.query.iter().filter_map(|q| match q {
             Query::Fixed { name, value } => Some(quote!((#name, #value))),
             Query::Param(_) => None,
         });
-        quote!(Route { spec: &crate::#area::#c, segments: &[#(#segs),*], fixed_query: &[#(#fixed),*] },)
+        let body_root = match o
+            .request
+            .as_ref()
+            .filter(|b| b.format == Format::Xml && ctx.body_dispatch.contains(&o.name))
+        {
+            Some(b) => {
+                let r = &b.root;
+                quote!(Some(#r))
+            }
+            None => quote!(None),
+        };
+        quote!(Route { spec: &crate::#area::#c, segments: &[#(#segs),*], fixed_query: &[#(#fixed),*], body_root: #body_root },)
     });
-    let variants = spec.operations.iter().map(|o| {
+    let variants = served.iter().map(|o| {
         let v = ident(&o.name);
         let mut lines = o.docs.clone();
         lines.push(format!("`{} {}`", o.method, o.uri));
@@ -970,13 +1764,13 @@ fn server_module(ctx: &Ctx<'_>) -> TokenStream {
             .map(|(n, _, init)| quote!(#n: #init));
         quote!(#i => ServerRequest::#v { #(#inits),* },)
     });
-    let spec_arms = spec.operations.iter().map(|o| {
+    let spec_arms = served.iter().map(|o| {
         let v = ident(&o.name);
         let c = spec_const(o);
         let area = ident(&o.area);
         quote!(ServerRequest::#v { .. } => &crate::#area::#c,)
     });
-    let sub_arms = spec.operations.iter().map(|o| {
+    let sub_arms = served.iter().map(|o| {
         let v = ident(&o.name);
         if o.path.iter().any(|p| p.name == "subscriptionId") {
             quote!(ServerRequest::#v { subscription_id, .. } => Some(subscription_id),)
@@ -984,7 +1778,7 @@ fn server_module(ctx: &Ctx<'_>) -> TokenStream {
             quote!(ServerRequest::#v { .. } => None,)
         }
     });
-    let invoke_arms = spec.operations.iter().map(|o| {
+    let invoke_arms = served.iter().map(|o| {
         let v = ident(&o.name);
         let m = ident(&method_name(o));
         let fields: Vec<_> = server_fields(ctx, o)
@@ -994,7 +1788,8 @@ fn server_module(ctx: &Ctx<'_>) -> TokenStream {
         let binds = fields.iter().map(|(n, _, _)| quote!(#n));
         let args = fields.iter().map(|(n, t, _)| {
             // Copy scalars are passed by value; everything else by reference.
-            let by_value = ["bool", "i32", "i64", "DateTime"].contains(&t.to_string().as_str());
+            let by_value =
+                ["bool", "i32", "i64", "f64", "DateTime"].contains(&t.to_string().as_str());
             if by_value {
                 quote!(*#n)
             } else {
@@ -1003,19 +1798,43 @@ fn server_module(ctx: &Ctx<'_>) -> TokenStream {
         });
         quote!(ServerRequest::#v { #(#binds,)* .. } => { client.#m(#(#args),*).await?; })
     });
+    // Round trip of every response type, by operation name.
+    let rt_arms = spec.operations.iter().filter_map(|o| {
+        let b = o.response.as_ref()?;
+        let name = &o.name;
+        let decoder = ctx.decoder(b);
+        let check = match (b.format, &b.ty) {
+            (Format::Text, Some(TypeRef::Named(t))) => {
+                // The text's schema: the typed form must round-trip too.
+                let t = ident(t);
+                quote! {
+                    xml::roundtrip_with(body, #decoder, |v| v.text().to_owned())
+                        .and_then(|()| xml::roundtrip_with(body, <#t as xml::XmlRoot>::from_document, xml::XmlRoot::to_document))
+                }
+            }
+            (Format::Bytes, _) => quote!(Ok(())),
+            _ => {
+                let encoder = ctx.encoder(b);
+                quote!(xml::roundtrip_with(body, #decoder, #encoder))
+            }
+        };
+        Some(quote!(#name => Some(#check),))
+    });
     quote! {
         //! Server side of the spec: routing a request to its operation and
         //! decoding its parameters and body. The emulator and the conformance
-        //! tests use it; clients do not need it. Variant fields are the
-        //! operation's inputs, named as the client method's parameters.
+        //! tests use it (cargo feature `server`); clients do not need it.
+        //! Variant fields are the operation's inputs, named as the client
+        //! method's parameters.
         #![cfg_attr(rustfmt, rustfmt::skip)]
-        #![allow(clippy::all, unused_imports, missing_docs)]
+        #![allow(unused_imports, missing_docs)]
 
-        use asm_runtime::routing::{self, Route, RouteError, Seg};
-        use asm_runtime::{DateTime, Error, OperationSpec};
+        use asm_runtime::routing::{self, Part, Route, RouteError, Seg};
+        use asm_runtime::xml::{self, XmlText};
+        use asm_runtime::{atom, document, json, DateTime, DecodeError, Error, OperationSpec, TextDocument};
         use crate::*;
 
-        /// Every operation, in matching order.
+        /// Every operation the router reaches, in matching order.
         pub static ROUTES: &[Route] = &[ #(#routes)* ];
 
         /// A decoded request: one variant per operation.
@@ -1026,7 +1845,7 @@ fn server_module(ctx: &Ctx<'_>) -> TokenStream {
         /// Finds the operation for `method`, `path` and `query` (the raw,
         /// percent-encoded request target) and decodes its parameters and body.
         pub fn route(method: &str, path: &str, query: &str, body: &[u8]) -> Result<ServerRequest, RouteError> {
-            let (index, params, q) = routing::find(ROUTES, method, path, query)?;
+            let (index, params, q) = routing::find(ROUTES, method, path, query, Some(body))?;
             let mut params = params.into_iter();
             Ok(match index {
                 #(#arms)*
@@ -1052,6 +1871,17 @@ fn server_module(ctx: &Ctx<'_>) -> TokenStream {
                 Ok(())
             }
         }
+
+        /// Decodes `body` as the response of `operation`, encodes it again and
+        /// decodes that: `Ok` when both decodes are equal. `None` for an
+        /// operation without a response body, or not in the spec.
+        pub fn roundtrip_response(operation: &str, body: &[u8]) -> Option<Result<(), xml::RoundTripError>> {
+            match operation {
+                #(#rt_arms)*
+                _ => None,
+            }
+        }
+
     }
 }
 
@@ -1086,13 +1916,27 @@ fn server_fields(
         }
     }
     if let Some(b) = &op.request {
-        let t = ident(&b.ty);
-        let root = &b.root;
-        out.push((
-            ident("body"),
-            quote!(#t),
-            quote!(routing::body(body, #root)?),
-        ));
+        let t = ctx.request_owned_type(b);
+        let decode = match (b.format, &b.ty) {
+            (Format::Atom, _) => {
+                let root = &b.root;
+                quote!(routing::decoded(atom::content_from_document(#root, body))?)
+            }
+            (Format::Xml | Format::Json, Some(TypeRef::Named(n)))
+                if ctx.spec.find_struct(n).is_some() =>
+            {
+                let d = ctx.decode_expr(b, quote!(body));
+                quote!(routing::decoded(#d)?)
+            }
+            (Format::Text, Some(_)) => quote!(TextDocument::from_text(routing::text_body(body)?)),
+            (Format::Text, None) => quote!(routing::text_body(body)?),
+            (Format::Bytes, _) => quote!(body.to_vec()),
+            _ => {
+                let d = ctx.decode_expr(b, quote!(body));
+                quote!(#d.map_err(|e| RouteError::BadRequest(format!("the request body is invalid: {e}")))?)
+            }
+        };
+        out.push((ident("body"), t, decode));
     }
     let opts = optional_params(op);
     if !opts.is_empty() {
@@ -1125,14 +1969,22 @@ fn lib_module(ctx: &Ctx<'_>) -> TokenStream {
         let a = ident(&o.area);
         quote!(&#a::#c)
     });
-    // Round trip of every response type, by operation name.
-    let rt_arms = spec.operations.iter().filter_map(|o| {
-        let b = o.response.as_ref()?;
-        let name = &o.name;
-        let t = ident(&b.ty);
-        let root = &b.root;
-        Some(quote!(#name => Some(xml::roundtrip::<#t>(#root, body)),))
-    });
+    let operation_fn = match spec.find_poller("Classic") {
+        Some(p)
+            if spec
+                .find_operation(&p.operation)
+                .is_some_and(|o| crate::validate::poller_context_params(o).is_empty()) =>
+        {
+            quote! {
+                /// A handle on an asynchronous operation started elsewhere, by its
+                /// request id (polled with the `Classic` poller).
+                pub fn operation(&self, request_id: impl Into<String>) -> AsyncOperation {
+                    self.operation_with(request_id, ClassicPoller)
+                }
+            }
+        }
+        _ => quote!(),
+    };
     quote! {
         //! Typed async client for the Azure Service Management (classic) REST
         //! API, generated from `spec/`.
@@ -1150,16 +2002,16 @@ fn lib_module(ctx: &Ctx<'_>) -> TokenStream {
         //! # Ok(()) }
         //! ```
         #![cfg_attr(rustfmt, rustfmt::skip)]
-        #![allow(clippy::all)]
 
         pub use asm_runtime::{
             self as runtime, AsyncOperation, ClientBuilder, Core, Credentials, DateTime, DecodeError, Error,
-            OperationSpec, OperationState, PollOptions, Progress, PublishSettings, RetryPolicy, ServiceError,
-            ValidationError,
+            OperationSpec, OperationState, Poll, PollOptions, Progress, PublishSettings, RetryPolicy, ServiceError,
+            TextDocument, ValidationError,
         };
-        use asm_runtime::xml;
+        pub use asm_runtime::atom::{Entry, Feed};
 
         #(#mods)*
+        #[cfg(feature = "server")]
         pub mod server;
 
         /// The client: one async method per operation of the spec.
@@ -1188,9 +2040,12 @@ fn lib_module(ctx: &Ctx<'_>) -> TokenStream {
                 Self { core: self.core.with_version(version) }
             }
 
-            /// A handle on an asynchronous operation started elsewhere, by its request id.
-            pub fn operation(&self, request_id: impl Into<String>) -> AsyncOperation {
-                AsyncOperation::resume(self.core.clone(), request_id)
+            #operation_fn
+
+            /// A handle on an asynchronous operation started elsewhere, by its
+            /// id, polled with `poller`.
+            pub fn operation_with(&self, request_id: impl Into<String>, poller: impl Poll + 'static) -> AsyncOperation {
+                AsyncOperation::new(self.core.clone(), "", request_id, 202, false, std::sync::Arc::new(poller))
             }
         }
 
@@ -1202,14 +2057,5 @@ fn lib_module(ctx: &Ctx<'_>) -> TokenStream {
         /// Every operation of the spec.
         pub static OPERATIONS: &[&OperationSpec] = &[ #(#all),* ];
 
-        /// Decodes `body` as the response of `operation`, encodes it again and
-        /// decodes that: `Ok` when both decodes are equal. `None` for an
-        /// operation without a response body, or not in the spec.
-        pub fn roundtrip_response(operation: &str, body: &[u8]) -> Option<Result<(), xml::RoundTripError>> {
-            match operation {
-                #(#rt_arms)*
-                _ => None,
-            }
-        }
     }
 }

@@ -51,6 +51,8 @@ pub struct Spec {
     pub structs: Vec<Struct>,
     /// Enums.
     pub enums: Vec<Enum>,
+    /// Pollers of long-running operations.
+    pub pollers: Vec<Poller>,
 }
 
 /// Scalar types.
@@ -72,6 +74,10 @@ pub enum Scalar {
     Label,
     /// A GUID, kept as text.
     Guid,
+    /// A finite floating-point number.
+    F64,
+    /// An ISO 8601 duration (`PT5M`), kept as text.
+    Duration,
 }
 
 impl Scalar {
@@ -86,13 +92,18 @@ impl Scalar {
             "base64" => Scalar::Base64,
             "label" => Scalar::Label,
             "guid" => Scalar::Guid,
+            "f64" => Scalar::F64,
+            "duration" => Scalar::Duration,
             _ => return None,
         })
     }
 
     /// Text-like (length limits apply, `&str` parameters).
     pub fn is_text(self) -> bool {
-        matches!(self, Scalar::String | Scalar::Label | Scalar::Guid)
+        matches!(
+            self,
+            Scalar::String | Scalar::Label | Scalar::Guid | Scalar::Duration
+        )
     }
 }
 
@@ -158,6 +169,10 @@ pub struct Field {
     pub sensitive: bool,
     /// An element namespace other than the service's: (prefix, URI).
     pub namespace: Option<(Option<String>, String)>,
+    /// An XML attribute of the element (`@name`), not a child element.
+    pub attribute: bool,
+    /// A wrapped list whose empty wrapper is a value (`Option<Vec<T>>`).
+    pub keep_empty: bool,
     /// Docs.
     pub docs: Vec<String>,
     /// Where.
@@ -169,14 +184,30 @@ pub struct Field {
 pub struct Struct {
     /// Type name.
     pub name: String,
-    /// Fields in wire order.
+    /// Fields in wire order (attributes first, then elements).
     pub fields: Vec<Field>,
+    /// The element namespace of the type (`ns="..."`); `None`: the service's.
+    pub namespace: Option<String>,
+    /// `..Other` splices, resolved by validation: (position in `fields`,
+    /// struct name, where).
+    pub splices: Vec<(usize, String, Loc)>,
     /// Docs.
     pub docs: Vec<String>,
     /// Area (file stem).
     pub area: String,
     /// Where.
     pub loc: Loc,
+}
+
+/// What an enum value means to a poller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PollTag {
+    /// Still running.
+    Pending,
+    /// Finished well.
+    Success,
+    /// Finished with an error.
+    Failure,
 }
 
 /// An enum value.
@@ -186,6 +217,8 @@ pub struct EnumValue {
     pub wire: String,
     /// The Rust variant.
     pub rust: String,
+    /// Its meaning to a poller, if any.
+    pub tag: Option<PollTag>,
     /// Docs.
     pub docs: Vec<String>,
     /// Where.
@@ -240,13 +273,104 @@ pub enum Query {
     Param(Param),
 }
 
+/// How a body is carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// An XML document.
+    Xml,
+    /// An Atom `<entry>` whose `<content>` holds the root.
+    Atom,
+    /// An Atom `<feed>` of such entries.
+    AtomFeed,
+    /// A JSON document.
+    Json,
+    /// Raw text (with a schema type: an XML document kept as text).
+    Text,
+    /// Raw bytes.
+    Bytes,
+}
+
+impl Format {
+    /// The spec keyword.
+    pub fn parse(s: &str) -> Option<Format> {
+        Some(match s {
+            "xml" => Format::Xml,
+            "atom" => Format::Atom,
+            "atom-feed" => Format::AtomFeed,
+            "json" => Format::Json,
+            "text" => Format::Text,
+            "bytes" => Format::Bytes,
+            _ => return None,
+        })
+    }
+
+    /// The default request `Content-Type`.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Xml => "application/xml",
+            Format::Atom | Format::AtomFeed => "application/atom+xml",
+            Format::Json => "application/json",
+            Format::Text => "text/plain",
+            Format::Bytes => "application/octet-stream",
+        }
+    }
+}
+
 /// A request or response body.
 #[derive(Debug, Clone)]
 pub struct Body {
-    /// Root element.
+    /// Format.
+    pub format: Format,
+    /// Root element (the content's root for Atom; the schema type's root for
+    /// text; empty for JSON, bytes and schema-less text).
     pub root: String,
-    /// Type (a struct).
-    pub ty: String,
+    /// Type: a struct, or a scalar for a scalar root; `None` for raw text
+    /// or bytes without a schema.
+    pub ty: Option<TypeRef>,
+    /// The root's namespace when given on the body line (`ns="..."`).
+    pub namespace: Option<String>,
+    /// Where.
+    pub loc: Loc,
+}
+
+impl Body {
+    /// The struct type's name, when the type is a struct or enum name.
+    pub fn type_name(&self) -> Option<&str> {
+        match &self.ty {
+            Some(TypeRef::Named(n)) => Some(n),
+            _ => None,
+        }
+    }
+}
+
+/// Where a started long-running operation's id comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdSource {
+    /// A response header (`x-ms-request-id`).
+    Header(String),
+    /// A field of the response body (`ID` of `GatewayOperationAsyncResponse`).
+    Body(String),
+}
+
+/// A spec `poller`: how long-running operations are polled.
+#[derive(Debug, Clone)]
+pub struct Poller {
+    /// Name (`Classic`, `Networking`).
+    pub name: String,
+    /// The status operation.
+    pub operation: String,
+    /// Where the id comes from.
+    pub id: IdSource,
+    /// The status response's enum field (values tagged pending/success/failure).
+    pub status: String,
+    /// The status response's error field (a struct with Code and Message).
+    pub error: Option<String>,
+    /// The status response's HTTP status field.
+    pub http_status: Option<String>,
+    /// Docs.
+    pub docs: Vec<String>,
+    /// Area.
+    pub area: String,
     /// Where.
     pub loc: Loc,
 }
@@ -258,6 +382,8 @@ pub enum Segment {
     Literal(String),
     /// `{name}`.
     Param(String),
+    /// Literal text and placeholders within one segment (`{a}-{b}`).
+    Mixed(Vec<Segment>),
 }
 
 /// An operation.
@@ -271,22 +397,33 @@ pub struct Operation {
     pub method: String,
     /// URI template.
     pub uri: String,
-    /// Parsed template.
+    /// Parsed template (without a trailing slash).
     pub segments: Vec<Segment>,
+    /// The template ends with `/`.
+    pub trailing_slash: bool,
     /// Path parameters, in template order (declared or implied).
     pub path: Vec<Param>,
     /// Query parameters.
     pub query: Vec<Query>,
     /// Request headers.
     pub headers: Vec<Param>,
+    /// Request headers always sent with a fixed value (`Accept`).
+    pub fixed_headers: Vec<(String, String)>,
+    /// Response headers returned as typed outputs.
+    pub response_headers: Vec<Param>,
+    /// The request `Content-Type`, when not the format's default.
+    pub content_type: Option<String>,
     /// Request body.
     pub request: Option<Body>,
     /// Response body.
     pub response: Option<Body>,
-    /// Success codes.
-    pub status: Vec<u16>,
-    /// 202 + request id.
-    pub is_async: bool,
+    /// Success codes, as inclusive ranges.
+    pub status: Vec<(u16, u16)>,
+    /// Long-running: the poller that follows it (`async [Poller]`).
+    pub poller: Option<String>,
+    /// Another operation with the same request on the wire (the router hands
+    /// such requests to that one).
+    pub same_wire_as: Option<String>,
     /// `x-ms-version`.
     pub version: String,
     /// Paging: (token field/parameter, items field).
@@ -308,5 +445,22 @@ impl Spec {
     /// An enum by name.
     pub fn find_enum(&self, name: &str) -> Option<&Enum> {
         self.enums.iter().find(|e| e.name == name)
+    }
+
+    /// An operation by name.
+    pub fn find_operation(&self, name: &str) -> Option<&Operation> {
+        self.operations.iter().find(|o| o.name == name)
+    }
+
+    /// A poller by name.
+    pub fn find_poller(&self, name: &str) -> Option<&Poller> {
+        self.pollers.iter().find(|p| p.name == name)
+    }
+}
+
+impl Operation {
+    /// Long-running.
+    pub fn is_async(&self) -> bool {
+        self.poller.is_some()
     }
 }

@@ -98,6 +98,20 @@ enum Block {
     Operation(Box<Operation>),
     Struct(Struct),
     Enum(Enum),
+    Poller(Box<PollerDraft>),
+}
+
+/// A poller block being read.
+struct PollerDraft {
+    name: String,
+    operation: Option<String>,
+    id: Option<IdSource>,
+    status: Option<String>,
+    error: Option<String>,
+    http_status: Option<String>,
+    docs: Vec<String>,
+    area: String,
+    loc: Loc,
 }
 
 /// Parses one file into `spec`. `file` is the name used in errors.
@@ -124,6 +138,7 @@ pub fn parse_file(spec: &mut Spec, file: &str, area: &str, text: &str) -> Result
                 Block::Operation(op) => spec.operations.push(*op),
                 Block::Struct(s) => spec.structs.push(s),
                 Block::Enum(e) => spec.enums.push(e),
+                Block::Poller(p) => spec.pollers.push(finish_poller(*p)?),
             }
             if !docs.is_empty() {
                 return Err(err(
@@ -138,8 +153,20 @@ pub fn parse_file(spec: &mut Spec, file: &str, area: &str, text: &str) -> Result
         match &mut block {
             Block::None => block = parse_header(line, &loc, area, doc)?,
             Block::Operation(op) => parse_operation_line(op, line, &loc, doc)?,
-            Block::Struct(s) => s.fields.push(parse_field(line, &loc, doc)?),
+            Block::Struct(s) => {
+                if let Some(name) = line.strip_prefix("..") {
+                    let name = name.trim();
+                    if !is_ident(name) {
+                        return Err(err(&loc, "`..` needs a struct name", name));
+                    }
+                    s.splices
+                        .push((s.fields.len(), name.to_owned(), loc.clone()));
+                } else {
+                    s.fields.push(parse_field(line, &loc, doc)?);
+                }
+            }
             Block::Enum(e) => e.values.push(parse_enum_value(line, &loc, doc)?),
+            Block::Poller(p) => parse_poller_line(p, line, &loc)?,
         }
     }
     match block {
@@ -147,17 +174,81 @@ pub fn parse_file(spec: &mut Spec, file: &str, area: &str, text: &str) -> Result
         Block::Operation(op) => Err(err(&op.loc, "block is not closed", &op.name)),
         Block::Struct(s) => Err(err(&s.loc, "block is not closed", &s.name)),
         Block::Enum(e) => Err(err(&e.loc, "block is not closed", &e.name)),
+        Block::Poller(p) => Err(err(&p.loc, "block is not closed", &p.name)),
     }
+}
+
+fn parse_poller_line(p: &mut PollerDraft, line: &str, loc: &Loc) -> Result<()> {
+    let w = words(line);
+    let field = |slot: &mut Option<String>, v: &[String], what: &str| -> Result<()> {
+        match v {
+            [name] if is_wire_name(name) => {
+                if slot.is_some() {
+                    return Err(err(loc, format!("`{what}` given twice"), name.as_str()));
+                }
+                *slot = Some(name.clone());
+                Ok(())
+            }
+            _ => Err(err(loc, format!("expected `{what} Name`"), line)),
+        }
+    };
+    match w.split_first() {
+        Some((k, rest)) if k == "operation" => field(&mut p.operation, rest, "operation"),
+        Some((k, rest)) if k == "status" => field(&mut p.status, rest, "status"),
+        Some((k, rest)) if k == "error" => field(&mut p.error, rest, "error"),
+        Some((k, rest)) if k == "http-status" => field(&mut p.http_status, rest, "http-status"),
+        Some((k, rest)) if k == "id" => {
+            let id = match rest {
+                [kind, name] if kind == "header" => IdSource::Header(name.clone()),
+                [kind, name] if kind == "body" && is_wire_name(name) => {
+                    IdSource::Body(name.clone())
+                }
+                _ => {
+                    return Err(err(
+                        loc,
+                        "expected `id header NAME` or `id body FIELD`",
+                        line,
+                    ))
+                }
+            };
+            if p.id.replace(id).is_some() {
+                return Err(err(loc, "`id` given twice", p.name.as_str()));
+            }
+            Ok(())
+        }
+        _ => Err(err(loc, "unknown poller line", line)),
+    }
+}
+
+fn finish_poller(p: PollerDraft) -> Result<Poller> {
+    let missing = |what: &str| err(&p.loc, format!("poller has no `{what}`"), &p.name);
+    Ok(Poller {
+        operation: p.operation.clone().ok_or_else(|| missing("operation"))?,
+        id: p.id.clone().ok_or_else(|| missing("id"))?,
+        status: p.status.clone().ok_or_else(|| missing("status"))?,
+        error: p.error,
+        http_status: p.http_status,
+        name: p.name,
+        docs: p.docs,
+        area: p.area,
+        loc: p.loc,
+    })
 }
 
 fn parse_header(line: &str, loc: &Loc, area: &str, docs: Vec<String>) -> Result<Block> {
     let w = words(line);
-    let (kind, name, brace) = match w.as_slice() {
-        [k, n, b] => (k.as_str(), n.as_str(), b.as_str()),
+    let (kind, name, ns, brace) = match w.as_slice() {
+        [k, n, b] => (k.as_str(), n.as_str(), None, b.as_str()),
+        [k, n, a, b] if k == "struct" => {
+            let v = a
+                .strip_prefix("ns=")
+                .ok_or_else(|| err(loc, "a struct takes only `ns=\"uri\"`", a.as_str()))?;
+            (k.as_str(), n.as_str(), Some(unquote(v, a, loc)?.to_owned()), b.as_str())
+        }
         _ => {
             return Err(err(
                 loc,
-                "expected `operation NAME {`, `struct NAME {` or `enum NAME {`",
+                "expected `operation NAME {`, `struct NAME [ns=\"uri\"] {`, `enum NAME {` or `poller NAME {`",
                 line,
             ))
         }
@@ -175,13 +266,18 @@ fn parse_header(line: &str, loc: &Loc, area: &str, docs: Vec<String>) -> Result<
             method: String::new(),
             uri: String::new(),
             segments: Vec::new(),
+            trailing_slash: false,
             path: Vec::new(),
             query: Vec::new(),
             headers: Vec::new(),
+            fixed_headers: Vec::new(),
+            response_headers: Vec::new(),
+            content_type: None,
             request: None,
             response: None,
             status: Vec::new(),
-            is_async: false,
+            poller: None,
+            same_wire_as: None,
             version: String::new(),
             paged: None,
             sources: Vec::new(),
@@ -191,6 +287,8 @@ fn parse_header(line: &str, loc: &Loc, area: &str, docs: Vec<String>) -> Result<
         "struct" => Block::Struct(Struct {
             name: name.to_owned(),
             fields: Vec::new(),
+            namespace: ns,
+            splices: Vec::new(),
             docs,
             area: area.to_owned(),
             loc: loc.clone(),
@@ -202,6 +300,17 @@ fn parse_header(line: &str, loc: &Loc, area: &str, docs: Vec<String>) -> Result<
             area: area.to_owned(),
             loc: loc.clone(),
         }),
+        "poller" => Block::Poller(Box::new(PollerDraft {
+            name: name.to_owned(),
+            operation: None,
+            id: None,
+            status: None,
+            error: None,
+            http_status: None,
+            docs,
+            area: area.to_owned(),
+            loc: loc.clone(),
+        })),
         other => return Err(err(loc, "unknown item kind", other)),
     })
 }
@@ -220,6 +329,7 @@ fn parse_type(s: &str, loc: &Loc) -> Result<TypeRef> {
 #[derive(Default)]
 struct Extra {
     sensitive: bool,
+    keep_empty: bool,
     rust: Option<String>,
     ns: Option<String>,
     prefix: Option<String>,
@@ -236,6 +346,10 @@ fn parse_limits(attrs: &[String], loc: &Loc, extra: &mut Extra) -> Result<Limits
     for a in attrs {
         if a == "sensitive" {
             extra.sensitive = true;
+            continue;
+        }
+        if a == "keep-empty" {
+            extra.keep_empty = true;
             continue;
         }
         let Some((k, v)) = a.split_once('=') else {
@@ -287,6 +401,10 @@ fn split_name<'a>(line: &'a str, loc: &Loc) -> Result<(&'a str, &'a str)> {
 }
 
 fn parse_field(line: &str, loc: &Loc, docs: Vec<String>) -> Result<Field> {
+    let (attribute, line) = match line.strip_prefix('@') {
+        Some(rest) => (true, rest),
+        None => (false, line),
+    };
     let (element, rest) = split_name(line, loc)?;
     let (ty, item, card, attrs_text) = if let Some(inner_rest) = rest.strip_prefix('[') {
         let close = inner_rest
@@ -346,6 +464,20 @@ fn parse_field(line: &str, loc: &Loc, docs: Vec<String>) -> Result<Field> {
         (None, Some(_)) => return Err(err(loc, "prefix= needs ns=", element)),
         (None, None) => None,
     };
+    if attribute && !matches!(card, Card::Required | Card::Optional) {
+        return Err(err(
+            loc,
+            "an attribute is a single value (no `*` or list)",
+            element,
+        ));
+    }
+    if extra.keep_empty && !matches!(card, Card::List { always: false }) {
+        return Err(err(
+            loc,
+            "keep-empty applies to optional wrapped lists (`[X]?`)",
+            element,
+        ));
+    }
     Ok(Field {
         rust: extra.rust.unwrap_or_else(|| rust_field_name(element)),
         element: element.to_owned(),
@@ -355,6 +487,8 @@ fn parse_field(line: &str, loc: &Loc, docs: Vec<String>) -> Result<Field> {
         limits,
         sensitive: extra.sensitive,
         namespace,
+        attribute,
+        keep_empty: extra.keep_empty,
         docs,
         loc: loc.clone(),
     })
@@ -373,10 +507,10 @@ fn parse_param(rest: &str, loc: &Loc, docs: Vec<String>) -> Result<Param> {
     let ty = parse_type(ty, loc)?;
     let mut extra = Extra::default();
     let limits = parse_limits(attrs, loc, &mut extra)?;
-    if extra.ns.is_some() || extra.prefix.is_some() || extra.sensitive {
+    if extra.ns.is_some() || extra.prefix.is_some() || extra.sensitive || extra.keep_empty {
         return Err(err(
             loc,
-            "ns=, prefix= and sensitive apply to struct fields only",
+            "ns=, prefix=, sensitive and keep-empty apply to struct fields only",
             name,
         ));
     }
@@ -392,19 +526,51 @@ fn parse_param(rest: &str, loc: &Loc, docs: Vec<String>) -> Result<Param> {
 }
 
 fn parse_body(rest: &str, loc: &Loc) -> Result<Body> {
+    let mut w = words(rest);
+    let mut namespace = None;
+    if let Some(last) = w.last() {
+        if let Some(v) = last.strip_prefix("ns=") {
+            namespace = Some(unquote(v, last, loc)?.to_owned());
+            w.pop();
+        }
+    }
+    let (format, rest) = match w.first().and_then(|f| Format::parse(f)) {
+        Some(f) => (f, w.get(1..).unwrap_or_default().join(" ")),
+        None => (Format::Xml, w.join(" ")),
+    };
+    let rest = rest.trim();
+    if rest.is_empty() {
+        if matches!(format, Format::Text | Format::Bytes) {
+            return Ok(Body {
+                format,
+                root: String::new(),
+                ty: None,
+                namespace,
+                loc: loc.clone(),
+            });
+        }
+        return Err(err(loc, "expected a root element or type", rest));
+    }
     let (root, ty) = match rest.split_once(':') {
         Some((r, t)) => (r.trim(), t.trim()),
-        None => (rest.trim(), rest.trim()),
+        None => (rest, rest),
     };
     if !is_wire_name(root) {
         return Err(err(loc, "invalid root element name", root));
     }
-    if !is_ident(ty) {
-        return Err(err(loc, "invalid type name", ty));
+    let ty = parse_type(ty, loc)?;
+    if format == Format::Json && root != rest {
+        return Err(err(loc, "a JSON body names only its type", rest));
     }
     Ok(Body {
-        root: root.to_owned(),
-        ty: ty.to_owned(),
+        format,
+        root: if format == Format::Json {
+            String::new()
+        } else {
+            root.to_owned()
+        },
+        ty: Some(ty),
+        namespace,
         loc: loc.clone(),
     })
 }
@@ -436,7 +602,8 @@ fn parse_operation_line(
         }
         "uri" => {
             once(!op.uri.is_empty(), "uri")?;
-            op.segments = parse_uri(rest, loc)?;
+            op.trailing_slash = rest.len() > 1 && rest.ends_with('/');
+            op.segments = parse_uri(rest.trim_end_matches('/'), loc)?;
             op.uri = rest.to_owned();
         }
         "version" => {
@@ -455,7 +622,33 @@ fn parse_operation_line(
             op.version = rest.to_owned();
         }
         "path" => op.path.push(parse_param(rest, loc, docs)?),
-        "header" => op.headers.push(parse_param(rest, loc, docs)?),
+        "header" => {
+            if let Some((name, value)) = rest.split_once('=').filter(|(n, _)| !n.contains(':')) {
+                let name = name.trim();
+                if !is_wire_name(name) {
+                    return Err(err(loc, "invalid header name", name));
+                }
+                op.fixed_headers
+                    .push((name.to_owned(), value.trim().to_owned()));
+            } else {
+                op.headers.push(parse_param(rest, loc, docs)?);
+            }
+        }
+        "response-header" => op.response_headers.push(parse_param(rest, loc, docs)?),
+        "content-type" => {
+            once(op.content_type.is_some(), "content-type")?;
+            if rest.is_empty() || rest.contains(char::is_whitespace) && !rest.contains(';') {
+                return Err(err(loc, "expected a media type", rest));
+            }
+            op.content_type = Some(rest.to_owned());
+        }
+        "same-wire-as" => {
+            once(op.same_wire_as.is_some(), "same-wire-as")?;
+            if !is_ident(rest) {
+                return Err(err(loc, "expected an operation name", rest));
+            }
+            op.same_wire_as = Some(rest.to_owned());
+        }
         "query" => {
             if let Some((name, value)) = rest.split_once('=').filter(|(n, _)| !n.contains(':')) {
                 let name = name.trim();
@@ -481,22 +674,32 @@ fn parse_operation_line(
         "status" => {
             once(!op.status.is_empty(), "status")?;
             for s in rest.split_whitespace() {
-                let code: u16 = s
-                    .parse()
-                    .ok()
-                    .filter(|c| (100..600).contains(c))
-                    .ok_or_else(|| err(loc, "invalid status code", s))?;
-                op.status.push(code);
+                let code = |t: &str| -> Result<u16> {
+                    t.parse()
+                        .ok()
+                        .filter(|c| (100..600).contains(c))
+                        .ok_or_else(|| err(loc, "invalid status code", s))
+                };
+                let range = match s.split_once('-') {
+                    Some((lo, hi)) => (code(lo)?, code(hi)?),
+                    None => (code(s)?, code(s)?),
+                };
+                if range.0 > range.1 {
+                    return Err(err(loc, "empty status range", s));
+                }
+                op.status.push(range);
             }
             if op.status.is_empty() {
                 return Err(err(loc, "status needs at least one code", op.name.as_str()));
             }
         }
         "async" => {
-            if !rest.is_empty() {
-                return Err(err(loc, "`async` takes no value", rest));
+            once(op.poller.is_some(), "async")?;
+            let poller = if rest.is_empty() { "Classic" } else { rest };
+            if !is_ident(poller) {
+                return Err(err(loc, "`async` takes a poller name", rest));
             }
-            op.is_async = true;
+            op.poller = Some(poller.to_owned());
         }
         "paged" => {
             once(op.paged.is_some(), "paged")?;
@@ -524,26 +727,81 @@ fn parse_uri(uri: &str, loc: &Loc) -> Result<Vec<Segment>> {
         ));
     }
     let mut segs = Vec::new();
+    if uri.is_empty() {
+        return Err(err(loc, "the URI template must start with `/`", uri));
+    }
     for part in uri.split('/').skip(1) {
-        if let Some(p) = part.strip_prefix('{') {
-            let name = p
-                .strip_suffix('}')
-                .ok_or_else(|| err(loc, "a placeholder must be a whole segment", part))?;
-            if !is_ident(name) {
-                return Err(err(loc, "invalid placeholder name", name));
+        if part.is_empty() {
+            return Err(err(loc, "empty URI segment", uri));
+        }
+        let pieces = parse_segment(part, loc)?;
+        match <[Segment; 1]>::try_from(pieces) {
+            Ok([one]) => segs.push(one),
+            Err(many) => {
+                if many
+                    .windows(2)
+                    .any(|w| matches!(w, [Segment::Param(_), Segment::Param(_)]))
+                {
+                    return Err(err(
+                        loc,
+                        "two placeholders need literal text between them",
+                        part,
+                    ));
+                }
+                segs.push(Segment::Mixed(many));
             }
-            segs.push(Segment::Param(name.to_owned()));
-        } else {
-            if part.is_empty() || part.contains(['{', '}']) {
-                return Err(err(loc, "invalid URI segment", part));
-            }
-            segs.push(Segment::Literal(part.to_owned()));
         }
     }
     Ok(segs)
 }
 
+/// One segment's pieces: literal text and `{placeholder}`s.
+fn parse_segment(part: &str, loc: &Loc) -> Result<Vec<Segment>> {
+    let mut out = Vec::new();
+    let mut rest = part;
+    while !rest.is_empty() {
+        match rest.find('{') {
+            Some(0) => {
+                let close = rest
+                    .find('}')
+                    .ok_or_else(|| err(loc, "unclosed `{` in the URI", part))?;
+                let name = rest.get(1..close).unwrap_or_default();
+                if !is_ident(name) {
+                    return Err(err(loc, "invalid placeholder name", name));
+                }
+                out.push(Segment::Param(name.to_owned()));
+                rest = rest.get(close + 1..).unwrap_or_default();
+            }
+            found => {
+                let end = found.unwrap_or(rest.len());
+                let lit = rest.get(..end).unwrap_or_default();
+                if lit.contains('}') {
+                    return Err(err(loc, "invalid URI segment", part));
+                }
+                out.push(Segment::Literal(lit.to_owned()));
+                rest = rest.get(end..).unwrap_or_default();
+            }
+        }
+    }
+    Ok(out)
+}
+
 fn parse_enum_value(line: &str, loc: &Loc, docs: Vec<String>) -> Result<EnumValue> {
+    let mut line = line.trim();
+    let mut tag = None;
+    for (word, t) in [
+        ("pending", PollTag::Pending),
+        ("success", PollTag::Success),
+        ("failure", PollTag::Failure),
+    ] {
+        if let Some(rest) = line.strip_suffix(word) {
+            if rest.ends_with(char::is_whitespace) {
+                tag = Some(t);
+                line = rest.trim_end();
+                break;
+            }
+        }
+    }
     let (wire, rust) = match line.split_once('=') {
         Some((w, r)) => (w.trim(), Some(r.trim())),
         None => (line.trim(), None),
@@ -559,6 +817,7 @@ fn parse_enum_value(line: &str, loc: &Loc, docs: Vec<String>) -> Result<EnumValu
     Ok(EnumValue {
         wire: wire.to_owned(),
         rust,
+        tag,
         docs,
         loc: loc.clone(),
     })

@@ -21,6 +21,7 @@ const RESERVED_TYPES: &[&str] = &["Client", "Error", "ServerRequest", "RouteErro
 /// in file order.
 pub fn validate(spec: &mut Spec) -> Result<(), Vec<SpecError>> {
     let mut errors = Vec::new();
+    resolve_splices(spec, &mut errors);
     let mut type_names: BTreeMap<String, Loc> = BTreeMap::new();
     let mut generated_names: BTreeSet<String> = BTreeSet::new();
 
@@ -68,6 +69,15 @@ pub fn validate(spec: &mut Spec) -> Result<(), Vec<SpecError>> {
                 errors.push(err(&f.loc, "two fields get the same Rust name", &f.rust));
             }
             check_ref(&f.ty, &f.loc, &mut errors);
+            if f.attribute
+                && (matches!(&f.ty, TypeRef::Named(n) if is_struct(n)) || f.namespace.is_some())
+            {
+                errors.push(err(
+                    &f.loc,
+                    "an attribute is a scalar or an enum, in no other namespace",
+                    &f.element,
+                ));
+            }
             if f.namespace.is_some()
                 && (matches!(&f.ty, TypeRef::Named(n) if is_struct(n))
                     || matches!(f.card, Card::List { .. }))
@@ -102,7 +112,7 @@ pub fn validate(spec: &mut Spec) -> Result<(), Vec<SpecError>> {
     }
 
     let mut op_names: BTreeMap<String, Loc> = BTreeMap::new();
-    let mut shapes: BTreeMap<String, String> = BTreeMap::new();
+    let mut shapes: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for op in &mut spec.operations {
         if let Some(prev) = op_names.get(&op.name) {
             errors.push(err(
@@ -125,7 +135,15 @@ pub fn validate(spec: &mut Spec) -> Result<(), Vec<SpecError>> {
         // Path parameters: every placeholder once, declared ones must exist.
         let mut seen = BTreeSet::new();
         let mut params = Vec::new();
-        for seg in &op.segments {
+        let flat: Vec<&Segment> = op
+            .segments
+            .iter()
+            .flat_map(|s| match s {
+                Segment::Mixed(parts) => parts.iter().collect::<Vec<_>>(),
+                other => vec![other],
+            })
+            .collect();
+        for seg in flat {
             if let Segment::Param(name) = seg {
                 if !seen.insert(name.clone()) {
                     errors.push(err(&op.loc, "placeholder used twice in the URI", name));
@@ -181,41 +199,101 @@ pub fn validate(spec: &mut Spec) -> Result<(), Vec<SpecError>> {
             }
         }
         for body in op.request.iter().chain(op.response.iter()) {
-            if !is_struct(&body.ty) {
-                errors.push(err(&body.loc, "a body's type must be a struct", &body.ty));
+            let named_struct = body.type_name().is_some_and(is_struct);
+            match (body.format, &body.ty) {
+                (Format::Xml, Some(TypeRef::Scalar(_))) => {}
+                (Format::Xml, Some(TypeRef::Named(n))) if is_enum(n) => {}
+                (Format::Text, None) | (Format::Bytes, None) => {}
+                (Format::Bytes, Some(_)) => {
+                    errors.push(err(&body.loc, "a bytes body has no type", &op.name))
+                }
+                (_, Some(TypeRef::Named(_))) if named_struct => {}
+                (_, Some(TypeRef::Named(n))) => errors.push(err(&body.loc, "unknown type", n)),
+                _ => errors.push(err(
+                    &body.loc,
+                    "this body format needs a struct type",
+                    &op.name,
+                )),
+            }
+        }
+        if op.content_type.is_some() && op.request.is_none() {
+            errors.push(err(
+                &op.loc,
+                "content-type without a request body",
+                &op.name,
+            ));
+        }
+        for p in &op.response_headers {
+            if matches!(&p.ty, TypeRef::Named(n) if is_struct(n)) {
+                errors.push(err(
+                    &p.loc,
+                    "response headers must be scalars or enums",
+                    &p.name,
+                ));
             }
         }
         if op.method == "GET" && op.request.is_some() {
             errors.push(err(&op.loc, "a GET cannot have a request body", &op.name));
         }
-        // Two operations may not be indistinguishable on the wire.
-        let fixed: Vec<String> = op
-            .query
+        // Two operations may not be indistinguishable on the wire (checked below).
+        let key = wire_key(op);
+        shapes.entry(key).or_default().push(op.name.clone());
+    }
+
+    // Operations that look the same on the wire: told apart by the request
+    // body's root element, or declared `same-wire-as` one another.
+    for names in shapes.values().filter(|v| v.len() > 1) {
+        let ops: Vec<&Operation> = names
             .iter()
-            .filter_map(|q| match q {
-                Query::Fixed { name, value } => Some(format!("{name}={value}")),
-                Query::Param(_) => None,
-            })
+            .filter_map(|n| spec.find_operation(n))
             .collect();
-        let shape: Vec<String> = op
-            .segments
-            .iter()
-            .map(|s| match s {
-                Segment::Literal(l) => l.to_ascii_lowercase(),
-                Segment::Param(_) => "{}".into(),
-            })
-            .collect();
-        let key = format!("{} /{}?{}", op.method, shape.join("/"), fixed.join("&"));
-        if let Some(other) = shapes.get(&key) {
-            errors.push(err(
-                &op.loc,
-                format!("same method, URI shape and fixed query as {other}"),
-                &op.name,
-            ));
-        } else {
-            shapes.insert(key, op.name.clone());
+        let mut roots: BTreeMap<Option<String>, &str> = BTreeMap::new();
+        for op in &ops {
+            if let Some(target) = &op.same_wire_as {
+                if !names.contains(target) || target == &op.name {
+                    errors.push(err(
+                        &op.loc,
+                        "same-wire-as names another operation with the same method, URI and fixed query",
+                        target,
+                    ));
+                }
+                continue;
+            }
+            let root = op
+                .request
+                .as_ref()
+                .filter(|b| matches!(b.format, Format::Xml))
+                .map(|b| b.root.clone());
+            if let Some(other) = roots.insert(root, &op.name) {
+                errors.push(err(
+                    &op.loc,
+                    format!(
+                        "same method, URI shape, fixed query and request root as {other} (declare `same-wire-as {other}` if the service tells them apart otherwise)"
+                    ),
+                    &op.name,
+                ));
+            }
         }
     }
+    for op in &spec.operations {
+        if let Some(target) = &op.same_wire_as {
+            if spec.find_operation(target).is_none() {
+                errors.push(err(&op.loc, "unknown operation", target));
+            } else if spec
+                .find_operation(target)
+                .is_some_and(|t| t.same_wire_as.is_some())
+            {
+                errors.push(err(
+                    &op.loc,
+                    "same-wire-as must name an operation the router reaches (not another alias)",
+                    target,
+                ));
+            }
+        }
+    }
+
+    validate_pollers(spec, &mut errors);
+    validate_json(spec, &mut errors);
 
     // Paging.
     for op in &spec.operations {
@@ -232,7 +310,11 @@ pub fn validate(spec: &mut Spec) -> Result<(), Vec<SpecError>> {
                 token,
             ));
         }
-        let resp = op.response.as_ref().and_then(|b| spec.find_struct(&b.ty));
+        let resp = op
+            .response
+            .as_ref()
+            .and_then(|b| b.type_name())
+            .and_then(|n| spec.find_struct(n));
         match resp {
             None => errors.push(err(
                 &op.loc,
@@ -297,6 +379,284 @@ pub fn validate(spec: &mut Spec) -> Result<(), Vec<SpecError>> {
         Ok(())
     } else {
         Err(errors)
+    }
+}
+
+/// Method, URI shape (placeholders and case folded) and fixed query: what
+/// the router matches an operation on before looking at the body.
+pub fn wire_key(op: &Operation) -> String {
+    let fixed: Vec<String> = op
+        .query
+        .iter()
+        .filter_map(|q| match q {
+            Query::Fixed { name, value } => Some(format!(
+                "{}={}",
+                name.to_ascii_lowercase(),
+                value.to_ascii_lowercase()
+            )),
+            Query::Param(_) => None,
+        })
+        .collect();
+    let shape: Vec<String> = op
+        .segments
+        .iter()
+        .map(|s| match s {
+            Segment::Literal(l) => l.to_ascii_lowercase(),
+            Segment::Param(_) => "{}".into(),
+            Segment::Mixed(parts) => parts
+                .iter()
+                .map(|p| match p {
+                    Segment::Literal(l) => l.to_ascii_lowercase(),
+                    _ => "{}".into(),
+                })
+                .collect(),
+        })
+        .collect();
+    format!("{} /{}?{}", op.method, shape.join("/"), fixed.join("&"))
+}
+
+/// Expands `..Struct` splices, in place, in dependency order.
+fn resolve_splices(spec: &mut Spec, errors: &mut Vec<SpecError>) {
+    loop {
+        let mut progressed = false;
+        let mut pending = false;
+        for i in 0..spec.structs.len() {
+            if spec.structs[i].splices.is_empty() {
+                continue;
+            }
+            pending = true;
+            // Splice only from structs that are themselves resolved.
+            let ready = spec.structs[i]
+                .splices
+                .iter()
+                .all(|(_, name, _)| spec.find_struct(name).is_none_or(|s| s.splices.is_empty()));
+            if !ready {
+                continue;
+            }
+            let splices = std::mem::take(&mut spec.structs[i].splices);
+            let mut offset = 0;
+            for (pos, name, loc) in splices {
+                let Some(src) = spec.find_struct(&name) else {
+                    errors.push(err(&loc, "unknown struct to splice", &name));
+                    continue;
+                };
+                let fields: Vec<Field> = src.fields.clone();
+                let n = fields.len();
+                let at = (pos + offset).min(spec.structs[i].fields.len());
+                spec.structs[i].fields.splice(at..at, fields);
+                offset += n;
+            }
+            progressed = true;
+        }
+        if !pending {
+            return;
+        }
+        if !progressed {
+            for s in spec.structs.iter().filter(|s| !s.splices.is_empty()) {
+                errors.push(err(&s.loc, "`..` splices form a cycle", &s.name));
+            }
+            for s in &mut spec.structs {
+                s.splices.clear();
+            }
+            return;
+        }
+    }
+}
+
+fn validate_pollers(spec: &Spec, errors: &mut Vec<SpecError>) {
+    let mut names = BTreeSet::new();
+    for p in &spec.pollers {
+        if !names.insert(p.name.as_str()) {
+            errors.push(err(&p.loc, "poller defined twice", &p.name));
+        }
+        let Some(op) = spec.find_operation(&p.operation) else {
+            errors.push(err(&p.loc, "unknown status operation", &p.operation));
+            continue;
+        };
+        if op.is_async() || op.method != "GET" {
+            errors.push(err(
+                &p.loc,
+                "the status operation must be a plain GET",
+                &p.operation,
+            ));
+        }
+        if op
+            .path
+            .iter()
+            .filter(|x| x.name != "subscriptionId")
+            .count()
+            == 0
+        {
+            errors.push(err(
+                &p.loc,
+                "the status operation needs a path parameter for the id",
+                &p.operation,
+            ));
+        }
+        let resp = op
+            .response
+            .as_ref()
+            .filter(|b| b.format == Format::Xml)
+            .and_then(|b| b.type_name())
+            .and_then(|n| spec.find_struct(n));
+        let Some(resp) = resp else {
+            errors.push(err(
+                &p.loc,
+                "the status operation needs an XML struct response",
+                &p.operation,
+            ));
+            continue;
+        };
+        let field = |name: &str| resp.fields.iter().find(|f| f.element == name);
+        match field(&p.status).map(|f| (&f.ty, f.card)) {
+            Some((TypeRef::Named(n), Card::Required | Card::Optional)) => match spec.find_enum(n) {
+                Some(e) => {
+                    for tag in [PollTag::Pending, PollTag::Success, PollTag::Failure] {
+                        if !e.values.iter().any(|v| v.tag == Some(tag)) {
+                            errors.push(err(
+                                &e.loc,
+                                format!("the poller {} needs a value tagged {tag:?}", p.name)
+                                    .to_lowercase(),
+                                &e.name,
+                            ));
+                        }
+                    }
+                }
+                None => errors.push(err(&p.loc, "status must be an enum field", &p.status)),
+            },
+            _ => errors.push(err(
+                &p.loc,
+                "status must be a single enum field of the response",
+                &p.status,
+            )),
+        }
+        if let Some(e) = &p.error {
+            let ok = field(e)
+                .filter(|f| matches!(f.card, Card::Required | Card::Optional))
+                .and_then(|f| match &f.ty {
+                    TypeRef::Named(n) => spec.find_struct(n),
+                    _ => None,
+                })
+                .is_some_and(|s| {
+                    ["Code", "Message"].iter().all(|want| {
+                        s.fields.iter().any(|f| {
+                            &f.element == want
+                                && f.ty == TypeRef::Scalar(Scalar::String)
+                                && matches!(f.card, Card::Required | Card::Optional)
+                        })
+                    })
+                });
+            if !ok {
+                errors.push(err(
+                    &p.loc,
+                    "error must be a struct field with string Code and Message",
+                    e,
+                ));
+            }
+        }
+        if let Some(h) = &p.http_status {
+            let ok = field(h).is_some_and(|f| {
+                matches!(f.card, Card::Required | Card::Optional)
+                    && matches!(f.ty, TypeRef::Scalar(Scalar::I32 | Scalar::String))
+            });
+            if !ok {
+                errors.push(err(&p.loc, "http-status must be an i32 or string field", h));
+            }
+        }
+    }
+    for op in &spec.operations {
+        let Some(name) = &op.poller else { continue };
+        let Some(p) = spec.find_poller(name) else {
+            errors.push(err(&op.loc, "unknown poller", name));
+            continue;
+        };
+        if let IdSource::Body(field) = &p.id {
+            let has = op
+                .response
+                .as_ref()
+                .and_then(|b| b.type_name())
+                .and_then(|n| spec.find_struct(n))
+                .is_some_and(|s| {
+                    s.fields.iter().any(|f| {
+                        &f.element == field
+                            && f.ty == TypeRef::Scalar(Scalar::String)
+                            && matches!(f.card, Card::Required | Card::Optional)
+                    })
+                });
+            if !has {
+                errors.push(err(
+                    &op.loc,
+                    format!("the poller {name} takes the id from the response field {field}: the response needs it (a string)"),
+                    &op.name,
+                ));
+            }
+        }
+        // Path parameters of the status operation besides the id come from
+        // the started operation's parameters of the same name.
+        if let Some(status_op) = spec.find_operation(&p.operation) {
+            let extra = poller_context_params(status_op);
+            for x in extra {
+                if !op.path.iter().any(|q| q.name == x.name) {
+                    errors.push(err(
+                        &op.loc,
+                        format!("the poller {name} needs the path parameter {}", x.name),
+                        &op.name,
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// The status operation's path parameters other than the subscription and
+/// the id (the last one): the poller takes them from the started operation.
+pub fn poller_context_params(status_op: &Operation) -> Vec<&Param> {
+    let mut user: Vec<&Param> = status_op
+        .path
+        .iter()
+        .filter(|p| p.name != "subscriptionId")
+        .collect();
+    user.pop();
+    user
+}
+
+/// The structs and enums reachable from bodies of `formats`.
+pub fn reachable(spec: &Spec, formats: &[Format]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut stack: Vec<String> = spec
+        .operations
+        .iter()
+        .flat_map(|o| o.request.iter().chain(o.response.iter()))
+        .filter(|b| formats.contains(&b.format))
+        .filter_map(|b| b.type_name().map(str::to_owned))
+        .collect();
+    while let Some(n) = stack.pop() {
+        if !out.insert(n.clone()) {
+            continue;
+        }
+        if let Some(s) = spec.find_struct(&n) {
+            for f in &s.fields {
+                if let TypeRef::Named(t) = &f.ty {
+                    stack.push(t.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+fn validate_json(spec: &Spec, errors: &mut Vec<SpecError>) {
+    let json = reachable(spec, &[Format::Json]);
+    for s in spec.structs.iter().filter(|s| json.contains(&s.name)) {
+        for f in &s.fields {
+            if f.attribute || matches!(f.card, Card::List { .. }) || f.namespace.is_some() {
+                errors.push(err(
+                    &f.loc,
+                    "JSON has no attributes, wrappers or namespaces: use `Key: T`, `Key: T?` or `Key: T*` (an array)",
+                    &f.element,
+                ));
+            }
+        }
     }
 }
 

@@ -60,7 +60,7 @@ impl Reply {
     fn xml<T: xml::ToXml>(req: &ServerRequest, value: &T) -> Self {
         let root = req.spec().response_root.unwrap_or("Response");
         Self {
-            status: req.spec().success.first().copied().unwrap_or(200),
+            status: req.spec().first_success(),
             body: Some(xml::to_document(root, value)),
         }
     }
@@ -321,7 +321,7 @@ impl Api {
             parameters: Vec::new(),
         };
         if let Ok((index, params, query)) =
-            routing::find(ROUTES, &inc.method, &inc.path, &inc.query)
+            routing::find(ROUTES, &inc.method, &inc.path, &inc.query, Some(&inc.body))
         {
             if let Some(route) = ROUTES.get(index) {
                 let spec = route.spec;

@@ -3,15 +3,15 @@
 
 //! Operations and types of the `affinity_groups` area (`spec/affinity_groups.spec`).
 #![cfg_attr(rustfmt, rustfmt::skip)]
-#![allow(clippy::all, unused_imports, unused_mut)]
+#![allow(unused_imports)]
 use asm_runtime::error::check;
 use asm_runtime::xml::{
     self, required, Child, FromXml, ToXml, XmlReader, XmlText, XmlWriter,
 };
 
 use asm_runtime::{
-    paging, path, AsyncOperation, DateTime, DecodeError, Error, OperationSpec, Request,
-    ValidationError,
+    atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error,
+    OperationSpec, OperationState, Request, TextDocument, ValidationError,
 };
 
 use asm_runtime::Validate;
@@ -24,10 +24,13 @@ pub static LIST_AFFINITY_GROUPS: OperationSpec = OperationSpec {
     method: "GET",
     uri: "/{subscriptionId}/affinitygroups",
     version: "2014-10-01",
-    success: &[200u16],
+    success: &[(200u16, 200u16)],
     is_async: false,
     request_root: None,
     response_root: Some("AffinityGroups"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
 };
 
 /// `GetAffinityGroupProperties`: `GET /{subscriptionId}/affinitygroups/{affinityGroupName}`
@@ -36,10 +39,13 @@ pub static GET_AFFINITY_GROUP_PROPERTIES: OperationSpec = OperationSpec {
     method: "GET",
     uri: "/{subscriptionId}/affinitygroups/{affinityGroupName}",
     version: "2014-10-01",
-    success: &[200u16],
+    success: &[(200u16, 200u16)],
     is_async: false,
     request_root: None,
     response_root: Some("AffinityGroup"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
 };
 
 /// `CreateAffinityGroup`: `POST /{subscriptionId}/affinitygroups`
@@ -48,10 +54,13 @@ pub static CREATE_AFFINITY_GROUP: OperationSpec = OperationSpec {
     method: "POST",
     uri: "/{subscriptionId}/affinitygroups",
     version: "2014-10-01",
-    success: &[201u16],
+    success: &[(201u16, 201u16)],
     is_async: false,
     request_root: Some("CreateAffinityGroup"),
     response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
 };
 
 /// `UpdateAffinityGroup`: `PUT /{subscriptionId}/affinitygroups/{affinityGroupName}`
@@ -60,10 +69,13 @@ pub static UPDATE_AFFINITY_GROUP: OperationSpec = OperationSpec {
     method: "PUT",
     uri: "/{subscriptionId}/affinitygroups/{affinityGroupName}",
     version: "2014-10-01",
-    success: &[200u16],
+    success: &[(200u16, 200u16)],
     is_async: false,
     request_root: Some("UpdateAffinityGroup"),
     response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
 };
 
 /// `DeleteAffinityGroup`: `DELETE /{subscriptionId}/affinitygroups/{affinityGroupName}`
@@ -72,10 +84,13 @@ pub static DELETE_AFFINITY_GROUP: OperationSpec = OperationSpec {
     method: "DELETE",
     uri: "/{subscriptionId}/affinitygroups/{affinityGroupName}",
     version: "2014-10-01",
-    success: &[200u16],
+    success: &[(200u16, 200u16)],
     is_async: false,
     request_root: None,
     response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
 };
 
 impl crate::Client {
@@ -87,7 +102,14 @@ impl crate::Client {
         let mut req = Request::new(&LIST_AFFINITY_GROUPS);
         req.path = self.core.subscription_path()?;
         req.path.push_str("/affinitygroups");
-        self.core.call(&req).await
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    AffinityGroups,
+                >("AffinityGroups", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
     }
 
     /// Returns the properties of an affinity group, with the cloud services and storage accounts in it.
@@ -102,7 +124,14 @@ impl crate::Client {
         req.path = self.core.subscription_path()?;
         req.path.push_str("/affinitygroups/");
         path::push_segment(&mut req.path, "affinityGroupName", affinity_group_name)?;
-        self.core.call(&req).await
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    AffinityGroup,
+                >("AffinityGroup", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
     }
 
     /// Creates a new affinity group for the subscription.
@@ -117,7 +146,14 @@ impl crate::Client {
         req.path = self.core.subscription_path()?;
         req.path.push_str("/affinitygroups");
         body.validate()?;
-        req.body = Some(xml::to_document("CreateAffinityGroup", body));
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "CreateAffinityGroup",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
         self.core.call_empty(&req).await
     }
 
@@ -135,7 +171,14 @@ impl crate::Client {
         req.path.push_str("/affinitygroups/");
         path::push_segment(&mut req.path, "affinityGroupName", affinity_group_name)?;
         body.validate()?;
-        req.body = Some(xml::to_document("UpdateAffinityGroup", body));
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "UpdateAffinityGroup",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
         self.core.call_empty(&req).await
     }
 
@@ -158,7 +201,7 @@ impl crate::Client {
 /// The affinity groups of a subscription.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AffinityGroups {
-    /// `<AffinityGroup>`
+    /// Element `<AffinityGroup>`.
     pub affinity_group: Vec<AffinityGroup>,
 }
 
@@ -188,12 +231,7 @@ impl ToXml for AffinityGroups {
     }
 }
 
-impl Validate for AffinityGroups {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for AffinityGroups {}
 /// An affinity group.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AffinityGroup {
@@ -205,7 +243,7 @@ pub struct AffinityGroup {
     ///
     /// Element `<Label>`.
     pub label: String,
-    /// `<Description>`
+    /// Element `<Description>`.
     pub description: Option<String>,
     /// The data center location of the affinity group.
     ///
@@ -223,7 +261,7 @@ pub struct AffinityGroup {
     ///
     /// Element `<Capabilities>`.
     pub capabilities: Vec<String>,
-    /// `<CreatedTime>`
+    /// Element `<CreatedTime>`.
     pub created_time: Option<DateTime>,
     /// Role sizes available in the group.
     ///
@@ -296,12 +334,7 @@ impl ToXml for AffinityGroup {
     }
 }
 
-impl Validate for AffinityGroup {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for AffinityGroup {}
 /// Body of Create Affinity Group.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateAffinityGroup {

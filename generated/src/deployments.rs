@@ -3,15 +3,15 @@
 
 //! Operations and types of the `deployments` area (`spec/deployments.spec`).
 #![cfg_attr(rustfmt, rustfmt::skip)]
-#![allow(clippy::all, unused_imports, unused_mut)]
+#![allow(unused_imports)]
 use asm_runtime::error::check;
 use asm_runtime::xml::{
     self, required, Child, FromXml, ToXml, XmlReader, XmlText, XmlWriter,
 };
 
 use asm_runtime::{
-    paging, path, AsyncOperation, DateTime, DecodeError, Error, OperationSpec, Request,
-    ValidationError,
+    atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error,
+    OperationSpec, OperationState, Request, TextDocument, ValidationError,
 };
 
 use asm_runtime::Validate;
@@ -24,10 +24,13 @@ pub static GET_DEPLOYMENT_BY_SLOT: OperationSpec = OperationSpec {
     method: "GET",
     uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}",
     version: "2014-10-01",
-    success: &[200u16],
+    success: &[(200u16, 200u16)],
     is_async: false,
     request_root: None,
     response_root: Some("Deployment"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
 };
 
 /// `GetDeploymentByName`: `GET /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}`
@@ -36,10 +39,13 @@ pub static GET_DEPLOYMENT_BY_NAME: OperationSpec = OperationSpec {
     method: "GET",
     uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}",
     version: "2014-10-01",
-    success: &[200u16],
+    success: &[(200u16, 200u16)],
     is_async: false,
     request_root: None,
     response_root: Some("Deployment"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
 };
 
 impl crate::Client {
@@ -63,7 +69,14 @@ impl crate::Client {
             "deploymentSlot",
             &XmlText::to_text(deployment_slot),
         )?;
-        self.core.call(&req).await
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    Deployment,
+                >("Deployment", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
     }
 
     /// Returns the configuration, status and system properties of a deployment, by name.
@@ -81,7 +94,14 @@ impl crate::Client {
         path::push_segment(&mut req.path, "serviceName", service_name)?;
         req.path.push_str("/deployments/");
         path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
-        self.core.call(&req).await
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    Deployment,
+                >("Deployment", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
     }
 }
 
@@ -92,13 +112,13 @@ pub struct Deployment {
     ///
     /// Element `<Name>`.
     pub name: String,
-    /// `<DeploymentSlot>`
+    /// Element `<DeploymentSlot>`.
     pub deployment_slot: DeploymentSlot,
     /// The unique identifier of the deployment.
     ///
     /// Element `<PrivateID>`.
     pub private_id: String,
-    /// `<Status>`
+    /// Element `<Status>`.
     pub status: DeploymentStatus,
     /// The user-supplied label.
     ///
@@ -112,15 +132,15 @@ pub struct Deployment {
     ///
     /// Element `<Configuration>`.
     pub configuration: Option<Vec<u8>>,
-    /// `<RoleInstanceList>`
+    /// Element `<RoleInstanceList>`.
     pub role_instance_list: Vec<RoleInstance>,
     /// Present while an upgrade is in progress.
     ///
     /// Element `<UpgradeStatus>`.
     pub upgrade_status: Option<UpgradeStatus>,
-    /// `<UpgradeDomainCount>`
+    /// Element `<UpgradeDomainCount>`.
     pub upgrade_domain_count: Option<i32>,
-    /// `<RoleList>`
+    /// Element `<RoleList>`.
     pub role_list: Vec<Role>,
     /// Version of the Azure SDK that built the package.
     ///
@@ -138,11 +158,11 @@ pub struct Deployment {
     ///
     /// Element `<VirtualNetworkName>`.
     pub virtual_network_name: Option<String>,
-    /// `<CreatedTime>`
+    /// Element `<CreatedTime>`.
     pub created_time: Option<DateTime>,
-    /// `<LastModifiedTime>`
+    /// Element `<LastModifiedTime>`.
     pub last_modified_time: Option<DateTime>,
-    /// `<ExtendedProperties>`
+    /// Element `<ExtendedProperties>`.
     pub extended_properties: Vec<ExtendedProperty>,
     /// Custom DNS servers of the deployment.
     ///
@@ -152,9 +172,9 @@ pub struct Deployment {
     ///
     /// Element `<PersistentVMDowntime>`.
     pub persistent_vm_downtime: Option<PersistentVMDowntime>,
-    /// `<ExtensionConfiguration>`
+    /// Element `<ExtensionConfiguration>`.
     pub extension_configuration: Option<ExtensionConfiguration>,
-    /// `<VirtualIPs>`
+    /// Element `<VirtualIPs>`.
     pub virtual_ips: Vec<VirtualIP>,
     /// The reserved IP address the deployment uses.
     ///
@@ -312,18 +332,13 @@ impl ToXml for Deployment {
     }
 }
 
-impl Validate for Deployment {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for Deployment {}
 /// An upgrade in progress on a deployment.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpgradeStatus {
-    /// `<UpgradeType>`
+    /// Element `<UpgradeType>`.
     pub upgrade_type: Option<UpgradeType>,
-    /// `<CurrentUpgradeDomainState>`
+    /// Element `<CurrentUpgradeDomainState>`.
     pub current_upgrade_domain_state: Option<CurrentUpgradeDomainState>,
     /// The upgrade domain being upgraded (zero-based).
     ///
@@ -366,16 +381,11 @@ impl ToXml for UpgradeStatus {
     }
 }
 
-impl Validate for UpgradeStatus {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for UpgradeStatus {}
 /// Custom DNS settings of a deployment.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DnsSettings {
-    /// `<DnsServers>`
+    /// Element `<DnsServers>`.
     pub dns_servers: Vec<DnsServer>,
 }
 
@@ -401,16 +411,11 @@ impl ToXml for DnsSettings {
     }
 }
 
-impl Validate for DnsSettings {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for DnsSettings {}
 /// A DNS server.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DnsServer {
-    /// `<Name>`
+    /// Element `<Name>`.
     pub name: String,
     /// The IP address of the DNS server.
     ///
@@ -446,18 +451,13 @@ impl ToXml for DnsServer {
     }
 }
 
-impl Validate for DnsServer {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for DnsServer {}
 /// When the virtual machines of a deployment are scheduled to be down for maintenance.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PersistentVMDowntime {
-    /// `<StartTime>`
+    /// Element `<StartTime>`.
     pub start_time: Option<DateTime>,
-    /// `<EndTime>`
+    /// Element `<EndTime>`.
     pub end_time: Option<DateTime>,
     /// e.g. PersistentVMUpdateScheduled.
     ///
@@ -497,12 +497,7 @@ impl ToXml for PersistentVMDowntime {
     }
 }
 
-impl Validate for PersistentVMDowntime {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for PersistentVMDowntime {}
 /// Extensions enabled on the roles of a deployment.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExtensionConfiguration {
@@ -544,12 +539,7 @@ impl ToXml for ExtensionConfiguration {
     }
 }
 
-impl Validate for ExtensionConfiguration {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for ExtensionConfiguration {}
 /// An extension enabled on a deployment.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeploymentExtension {
@@ -591,18 +581,13 @@ impl ToXml for DeploymentExtension {
     }
 }
 
-impl Validate for DeploymentExtension {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for DeploymentExtension {}
 /// The extensions of one role.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NamedRoleExtensions {
-    /// `<RoleName>`
+    /// Element `<RoleName>`.
     pub role_name: String,
-    /// `<Extensions>`
+    /// Element `<Extensions>`.
     pub extensions: Vec<DeploymentExtension>,
 }
 
@@ -634,28 +619,23 @@ impl ToXml for NamedRoleExtensions {
     }
 }
 
-impl Validate for NamedRoleExtensions {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for NamedRoleExtensions {}
 /// A virtual IP address of a deployment.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VirtualIP {
-    /// `<Address>`
+    /// Element `<Address>`.
     pub address: Option<String>,
-    /// `<IsDnsProgrammed>`
+    /// Element `<IsDnsProgrammed>`.
     pub is_dns_programmed: Option<bool>,
-    /// `<Name>`
+    /// Element `<Name>`.
     pub name: Option<String>,
     /// True if the address is a reserved IP.
     ///
     /// Element `<IsReserved>`.
     pub is_reserved: Option<bool>,
-    /// `<ReservedIPName>`
+    /// Element `<ReservedIPName>`.
     pub reserved_ip_name: Option<String>,
-    /// `<Type>`
+    /// Element `<Type>`.
     pub type_: Option<String>,
 }
 
@@ -703,18 +683,13 @@ impl ToXml for VirtualIP {
     }
 }
 
-impl Validate for VirtualIP {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for VirtualIP {}
 /// An internal load balancer of a deployment.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LoadBalancer {
-    /// `<Name>`
+    /// Element `<Name>`.
     pub name: String,
-    /// `<FrontendIpConfiguration>`
+    /// Element `<FrontendIpConfiguration>`.
     pub frontend_ip_configuration: Option<FrontendIpConfiguration>,
 }
 
@@ -749,12 +724,7 @@ impl ToXml for LoadBalancer {
     }
 }
 
-impl Validate for LoadBalancer {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for LoadBalancer {}
 /// The front end of an internal load balancer.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FrontendIpConfiguration {
@@ -762,9 +732,9 @@ pub struct FrontendIpConfiguration {
     ///
     /// Element `<Type>`.
     pub type_: Option<String>,
-    /// `<SubnetName>`
+    /// Element `<SubnetName>`.
     pub subnet_name: Option<String>,
-    /// `<StaticVirtualNetworkIPAddress>`
+    /// Element `<StaticVirtualNetworkIPAddress>`.
     pub static_virtual_network_ip_address: Option<String>,
 }
 
@@ -806,24 +776,19 @@ impl ToXml for FrontendIpConfiguration {
     }
 }
 
-impl Validate for FrontendIpConfiguration {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for FrontendIpConfiguration {}
 /// A running instance of a role.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RoleInstance {
-    /// `<RoleName>`
+    /// Element `<RoleName>`.
     pub role_name: String,
-    /// `<InstanceName>`
+    /// Element `<InstanceName>`.
     pub instance_name: String,
-    /// `<InstanceStatus>`
+    /// Element `<InstanceStatus>`.
     pub instance_status: Option<InstanceStatus>,
-    /// `<InstanceUpgradeDomain>`
+    /// Element `<InstanceUpgradeDomain>`.
     pub instance_upgrade_domain: Option<i32>,
-    /// `<InstanceFaultDomain>`
+    /// Element `<InstanceFaultDomain>`.
     pub instance_fault_domain: Option<i32>,
     /// The size of the instance, e.g. Small, A6, Basic_A2.
     ///
@@ -833,15 +798,15 @@ pub struct RoleInstance {
     ///
     /// Element `<InstanceStateDetails>`.
     pub instance_state_details: Option<String>,
-    /// `<InstanceErrorCode>`
+    /// Element `<InstanceErrorCode>`.
     pub instance_error_code: Option<String>,
     /// The internal IP address (DIP) of the instance.
     ///
     /// Element `<IpAddress>`.
     pub ip_address: Option<String>,
-    /// `<InstanceEndpoints>`
+    /// Element `<InstanceEndpoints>`.
     pub instance_endpoints: Vec<InstanceEndpoint>,
-    /// `<PowerState>`
+    /// Element `<PowerState>`.
     pub power_state: Option<PowerState>,
     /// The DNS host name of the virtual machine.
     ///
@@ -851,17 +816,17 @@ pub struct RoleInstance {
     ///
     /// Element `<RemoteAccessCertificateThumbprint>`.
     pub remote_access_certificate_thumbprint: Option<String>,
-    /// `<GuestAgentStatus>`
+    /// Element `<GuestAgentStatus>`.
     pub guest_agent_status: Option<GuestAgentStatus>,
-    /// `<ResourceExtensionStatusList>`
+    /// Element `<ResourceExtensionStatusList>`.
     pub resource_extension_status_list: Vec<ResourceExtensionStatus>,
     /// Instance-level public IP addresses.
     ///
     /// Element `<PublicIPs>`.
     pub public_ips: Vec<PublicIP>,
-    /// `<NetworkInterfaces>`
+    /// Element `<NetworkInterfaces>`.
     pub network_interfaces: Vec<NetworkInterface>,
-    /// `<MaintenanceStatus>`
+    /// Element `<MaintenanceStatus>`.
     pub maintenance_status: Option<MaintenanceStatus>,
 }
 
@@ -994,30 +959,25 @@ impl ToXml for RoleInstance {
     }
 }
 
-impl Validate for RoleInstance {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for RoleInstance {}
 /// An endpoint of a role instance.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InstanceEndpoint {
-    /// `<Name>`
+    /// Element `<Name>`.
     pub name: String,
     /// The virtual IP address of the endpoint.
     ///
     /// Element `<Vip>`.
     pub vip: Option<String>,
-    /// `<PublicPort>`
+    /// Element `<PublicPort>`.
     pub public_port: Option<i32>,
-    /// `<LocalPort>`
+    /// Element `<LocalPort>`.
     pub local_port: Option<i32>,
     /// e.g. tcp, udp, http.
     ///
     /// Element `<Protocol>`.
     pub protocol: Option<String>,
-    /// `<IdleTimeoutInMinutes>`
+    /// Element `<IdleTimeoutInMinutes>`.
     pub idle_timeout_in_minutes: Option<i32>,
 }
 
@@ -1068,30 +1028,25 @@ impl ToXml for InstanceEndpoint {
     }
 }
 
-impl Validate for InstanceEndpoint {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for InstanceEndpoint {}
 /// Status reported by the guest agent of a virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GuestAgentStatus {
-    /// `<ProtocolVersion>`
+    /// Element `<ProtocolVersion>`.
     pub protocol_version: Option<String>,
-    /// `<Timestamp>`
+    /// Element `<Timestamp>`.
     pub timestamp: Option<DateTime>,
-    /// `<GuestAgentVersion>`
+    /// Element `<GuestAgentVersion>`.
     pub guest_agent_version: Option<String>,
     /// e.g. Ready, NotReady.
     ///
     /// Element `<Status>`.
     pub status: Option<String>,
-    /// `<Code>`
+    /// Element `<Code>`.
     pub code: Option<i32>,
-    /// `<Message>`
+    /// Element `<Message>`.
     pub message: Option<GuestAgentMessage>,
-    /// `<FormattedMessage>`
+    /// Element `<FormattedMessage>`.
     pub formatted_message: Option<GuestAgentFormattedMessage>,
 }
 
@@ -1143,18 +1098,13 @@ impl ToXml for GuestAgentStatus {
     }
 }
 
-impl Validate for GuestAgentStatus {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for GuestAgentStatus {}
 /// A localizable status message.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GuestAgentMessage {
-    /// `<MessageResourceId>`
+    /// Element `<MessageResourceId>`.
     pub message_resource_id: Option<String>,
-    /// `<ParamList>`
+    /// Element `<ParamList>`.
     pub param_list: Vec<String>,
 }
 
@@ -1186,18 +1136,13 @@ impl ToXml for GuestAgentMessage {
     }
 }
 
-impl Validate for GuestAgentMessage {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for GuestAgentMessage {}
 /// A formatted status message.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GuestAgentFormattedMessage {
-    /// `<Language>`
+    /// Element `<Language>`.
     pub language: Option<String>,
-    /// `<Message>`
+    /// Element `<Message>`.
     pub message: Option<String>,
 }
 
@@ -1229,30 +1174,25 @@ impl ToXml for GuestAgentFormattedMessage {
     }
 }
 
-impl Validate for GuestAgentFormattedMessage {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for GuestAgentFormattedMessage {}
 /// Status of a resource extension on a role instance.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceExtensionStatus {
-    /// `<HandlerName>`
+    /// Element `<HandlerName>`.
     pub handler_name: String,
-    /// `<Version>`
+    /// Element `<Version>`.
     pub version: Option<String>,
     /// e.g. Installing, Ready, NotReady, Unresponsive.
     ///
     /// Element `<Status>`.
     pub status: Option<String>,
-    /// `<Code>`
+    /// Element `<Code>`.
     pub code: Option<String>,
-    /// `<Message>`
+    /// Element `<Message>`.
     pub message: Option<GuestAgentMessage>,
-    /// `<FormattedMessage>`
+    /// Element `<FormattedMessage>`.
     pub formatted_message: Option<GuestAgentFormattedMessage>,
-    /// `<ExtensionSettingStatus>`
+    /// Element `<ExtensionSettingStatus>`.
     pub extension_setting_status: Option<ExtensionSettingStatus>,
 }
 
@@ -1304,34 +1244,29 @@ impl ToXml for ResourceExtensionStatus {
     }
 }
 
-impl Validate for ResourceExtensionStatus {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for ResourceExtensionStatus {}
 /// Status of the settings of a resource extension.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExtensionSettingStatus {
-    /// `<Timestamp>`
+    /// Element `<Timestamp>`.
     pub timestamp: Option<DateTime>,
-    /// `<ConfigurationAppliedTime>`
+    /// Element `<ConfigurationAppliedTime>`.
     pub configuration_applied_time: Option<DateTime>,
-    /// `<Name>`
+    /// Element `<Name>`.
     pub name: Option<String>,
-    /// `<Operation>`
+    /// Element `<Operation>`.
     pub operation: Option<String>,
     /// e.g. Transitioning, Error, Success, Warning.
     ///
     /// Element `<Status>`.
     pub status: Option<String>,
-    /// `<Code>`
+    /// Element `<Code>`.
     pub code: Option<String>,
-    /// `<Message>`
+    /// Element `<Message>`.
     pub message: Option<GuestAgentMessage>,
-    /// `<FormattedMessage>`
+    /// Element `<FormattedMessage>`.
     pub formatted_message: Option<GuestAgentFormattedMessage>,
-    /// `<SubStatusList>`
+    /// Element `<SubStatusList>`.
     pub sub_status_list: Vec<SubStatus>,
 }
 
@@ -1397,24 +1332,19 @@ impl ToXml for ExtensionSettingStatus {
     }
 }
 
-impl Validate for ExtensionSettingStatus {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for ExtensionSettingStatus {}
 /// A sub-status of a resource extension.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SubStatus {
-    /// `<Name>`
+    /// Element `<Name>`.
     pub name: Option<String>,
-    /// `<Status>`
+    /// Element `<Status>`.
     pub status: Option<String>,
-    /// `<Code>`
+    /// Element `<Code>`.
     pub code: Option<String>,
-    /// `<Message>`
+    /// Element `<Message>`.
     pub message: Option<GuestAgentMessage>,
-    /// `<FormattedMessage>`
+    /// Element `<FormattedMessage>`.
     pub formatted_message: Option<GuestAgentFormattedMessage>,
 }
 
@@ -1458,24 +1388,19 @@ impl ToXml for SubStatus {
     }
 }
 
-impl Validate for SubStatus {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for SubStatus {}
 /// A public IP address (instance-level; also requested in a network configuration set).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PublicIP {
-    /// `<Name>`
+    /// Element `<Name>`.
     pub name: String,
     /// The address (role instances only).
     ///
     /// Element `<Address>`.
     pub address: Option<String>,
-    /// `<IdleTimeoutInMinutes>`
+    /// Element `<IdleTimeoutInMinutes>`.
     pub idle_timeout_in_minutes: Option<i32>,
-    /// `<DomainNameLabel>`
+    /// Element `<DomainNameLabel>`.
     pub domain_name_label: Option<String>,
     /// The fully qualified domain names (role instances only).
     ///
@@ -1526,26 +1451,21 @@ impl ToXml for PublicIP {
     }
 }
 
-impl Validate for PublicIP {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for PublicIP {}
 /// A network interface of a virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkInterface {
-    /// `<Name>`
+    /// Element `<Name>`.
     pub name: String,
     /// The MAC address (role instances only).
     ///
     /// Element `<MacAddress>`.
     pub mac_address: Option<String>,
-    /// `<IPConfigurations>`
+    /// Element `<IPConfigurations>`.
     pub ip_configurations: Vec<IPConfiguration>,
-    /// `<NetworkSecurityGroup>`
+    /// Element `<NetworkSecurityGroup>`.
     pub network_security_group: Option<String>,
-    /// `<IPForwarding>`
+    /// Element `<IPForwarding>`.
     pub ip_forwarding: Option<String>,
 }
 
@@ -1597,16 +1517,11 @@ impl ToXml for NetworkInterface {
     }
 }
 
-impl Validate for NetworkInterface {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for NetworkInterface {}
 /// An IP configuration of a network interface.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IPConfiguration {
-    /// `<SubnetName>`
+    /// Element `<SubnetName>`.
     pub subnet_name: Option<String>,
     /// The address (role instances only).
     ///
@@ -1656,30 +1571,25 @@ impl ToXml for IPConfiguration {
     }
 }
 
-impl Validate for IPConfiguration {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for IPConfiguration {}
 /// Maintenance status of a role instance.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MaintenanceStatus {
-    /// `<IsCustomerInitiatedMaintenanceAllowed>`
+    /// Element `<IsCustomerInitiatedMaintenanceAllowed>`.
     pub is_customer_initiated_maintenance_allowed: Option<bool>,
-    /// `<PreMaintenanceWindowStartTime>`
+    /// Element `<PreMaintenanceWindowStartTime>`.
     pub pre_maintenance_window_start_time: Option<DateTime>,
-    /// `<PreMaintenanceWindowEndTime>`
+    /// Element `<PreMaintenanceWindowEndTime>`.
     pub pre_maintenance_window_end_time: Option<DateTime>,
-    /// `<MaintenanceWindowStartTime>`
+    /// Element `<MaintenanceWindowStartTime>`.
     pub maintenance_window_start_time: Option<DateTime>,
-    /// `<MaintenanceWindowEndTime>`
+    /// Element `<MaintenanceWindowEndTime>`.
     pub maintenance_window_end_time: Option<DateTime>,
-    /// `<LastOperationResultCode>`
+    /// Element `<LastOperationResultCode>`.
     pub last_operation_result_code: Option<String>,
-    /// `<LastOperationResultString>`
+    /// Element `<LastOperationResultString>`.
     pub last_operation_result_string: Option<String>,
-    /// `<LastOperationMessage>`
+    /// Element `<LastOperationMessage>`.
     pub last_operation_message: Option<String>,
 }
 
@@ -1762,16 +1672,11 @@ impl ToXml for MaintenanceStatus {
     }
 }
 
-impl Validate for MaintenanceStatus {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for MaintenanceStatus {}
 /// A role of a deployment (a web/worker role or a persistent VM role).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Role {
-    /// `<RoleName>`
+    /// Element `<RoleName>`.
     pub role_name: String,
     /// The guest OS version (web/worker roles; empty for virtual machines).
     ///
@@ -1781,37 +1686,37 @@ pub struct Role {
     ///
     /// Element `<RoleType>`.
     pub role_type: Option<String>,
-    /// `<ConfigurationSets>`
+    /// Element `<ConfigurationSets>`.
     pub configuration_sets: Vec<ConfigurationSet>,
-    /// `<ResourceExtensionReferences>`
+    /// Element `<ResourceExtensionReferences>`.
     pub resource_extension_references: Vec<ResourceExtensionReference>,
-    /// `<VMImageName>`
+    /// Element `<VMImageName>`.
     pub vm_image_name: Option<String>,
-    /// `<MediaLocation>`
+    /// Element `<MediaLocation>`.
     pub media_location: Option<String>,
-    /// `<AvailabilitySetName>`
+    /// Element `<AvailabilitySetName>`.
     pub availability_set_name: Option<String>,
-    /// `<DataVirtualHardDisks>`
+    /// Element `<DataVirtualHardDisks>`.
     pub data_virtual_hard_disks: Vec<DataVirtualHardDisk>,
-    /// `<Label>`
+    /// Element `<Label>`.
     pub label: Option<String>,
-    /// `<OSVirtualHardDisk>`
+    /// Element `<OSVirtualHardDisk>`.
     pub os_virtual_hard_disk: Option<OSVirtualHardDisk>,
     /// The size of the role instances, e.g. Small, A6, Basic_A2.
     ///
     /// Element `<RoleSize>`.
     pub role_size: Option<String>,
-    /// `<DefaultWinRmCertificateThumbprint>`
+    /// Element `<DefaultWinRmCertificateThumbprint>`.
     pub default_win_rm_certificate_thumbprint: Option<String>,
-    /// `<ProvisionGuestAgent>`
+    /// Element `<ProvisionGuestAgent>`.
     pub provision_guest_agent: Option<bool>,
-    /// `<VMImageInput>`
+    /// Element `<VMImageInput>`.
     pub vm_image_input: Option<VMImageInput>,
-    /// `<DebugSettings>`
+    /// Element `<DebugSettings>`.
     pub debug_settings: Option<DebugSettings>,
-    /// `<LicenseType>`
+    /// Element `<LicenseType>`.
     pub license_type: Option<String>,
-    /// `<MigrationState>`
+    /// Element `<MigrationState>`.
     pub migration_state: Option<String>,
 }
 
@@ -1945,62 +1850,57 @@ impl ToXml for Role {
     }
 }
 
-impl Validate for Role {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for Role {}
 /// A configuration set of a role: network settings, or Windows / Linux provisioning settings.
 #[derive(Clone, Default, PartialEq)]
 pub struct ConfigurationSet {
-    /// `<ConfigurationSetType>`
+    /// Element `<ConfigurationSetType>`.
     pub configuration_set_type: ConfigurationSetType,
-    /// `<InputEndpoints>`
+    /// Element `<InputEndpoints>`.
     pub input_endpoints: Vec<InputEndpoint>,
-    /// `<SubnetNames>`
+    /// Element `<SubnetNames>`.
     pub subnet_names: Vec<String>,
-    /// `<StaticVirtualNetworkIPAddress>`
+    /// Element `<StaticVirtualNetworkIPAddress>`.
     pub static_virtual_network_ip_address: Option<String>,
-    /// `<PublicIPs>`
+    /// Element `<PublicIPs>`.
     pub public_ips: Vec<PublicIP>,
-    /// `<NetworkInterfaces>`
+    /// Element `<NetworkInterfaces>`.
     pub network_interfaces: Vec<NetworkInterface>,
-    /// `<NetworkSecurityGroup>`
+    /// Element `<NetworkSecurityGroup>`.
     pub network_security_group: Option<String>,
-    /// `<IPForwarding>`
+    /// Element `<IPForwarding>`.
     pub ip_forwarding: Option<String>,
-    /// `<ComputerName>`
+    /// Element `<ComputerName>`.
     pub computer_name: Option<String>,
-    /// `<AdminPassword>`
+    /// Element `<AdminPassword>`.
     pub admin_password: Option<String>,
-    /// `<ResetPasswordOnFirstLogon>`
+    /// Element `<ResetPasswordOnFirstLogon>`.
     pub reset_password_on_first_logon: Option<bool>,
-    /// `<EnableAutomaticUpdates>`
+    /// Element `<EnableAutomaticUpdates>`.
     pub enable_automatic_updates: Option<bool>,
-    /// `<TimeZone>`
+    /// Element `<TimeZone>`.
     pub time_zone: Option<String>,
-    /// `<DomainJoin>`
+    /// Element `<DomainJoin>`.
     pub domain_join: Option<DomainJoin>,
-    /// `<StoredCertificateSettings>`
+    /// Element `<StoredCertificateSettings>`.
     pub stored_certificate_settings: Vec<CertificateSetting>,
-    /// `<WinRM>`
+    /// Element `<WinRM>`.
     pub win_rm: Option<WinRM>,
-    /// `<AdminUsername>`
+    /// Element `<AdminUsername>`.
     pub admin_username: Option<String>,
-    /// `<AdditionalUnattendContent>`
+    /// Element `<AdditionalUnattendContent>`.
     pub additional_unattend_content: Option<AdditionalUnattendContent>,
-    /// `<HostName>`
+    /// Element `<HostName>`.
     pub host_name: Option<String>,
-    /// `<UserName>`
+    /// Element `<UserName>`.
     pub user_name: Option<String>,
-    /// `<UserPassword>`
+    /// Element `<UserPassword>`.
     pub user_password: Option<String>,
-    /// `<DisableSshPasswordAuthentication>`
+    /// Element `<DisableSshPasswordAuthentication>`.
     pub disable_ssh_password_authentication: Option<bool>,
-    /// `<SSH>`
+    /// Element `<SSH>`.
     pub ssh: Option<SshSettings>,
-    /// `<CustomData>`
+    /// Element `<CustomData>`.
     pub custom_data: Option<Vec<u8>>,
 }
 
@@ -2207,12 +2107,7 @@ impl ToXml for ConfigurationSet {
     }
 }
 
-impl Validate for ConfigurationSet {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for ConfigurationSet {}
 /// An external endpoint of a role.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InputEndpoint {
@@ -2220,13 +2115,13 @@ pub struct InputEndpoint {
     ///
     /// Element `<LoadBalancedEndpointSetName>`.
     pub load_balanced_endpoint_set_name: Option<String>,
-    /// `<LocalPort>`
+    /// Element `<LocalPort>`.
     pub local_port: Option<i32>,
-    /// `<Name>`
+    /// Element `<Name>`.
     pub name: Option<String>,
-    /// `<Port>`
+    /// Element `<Port>`.
     pub port: Option<i32>,
-    /// `<LoadBalancerProbe>`
+    /// Element `<LoadBalancerProbe>`.
     pub load_balancer_probe: Option<LoadBalancerProbe>,
     /// e.g. tcp, udp.
     ///
@@ -2236,21 +2131,21 @@ pub struct InputEndpoint {
     ///
     /// Element `<Vip>`.
     pub vip: Option<String>,
-    /// `<EnableDirectServerReturn>`
+    /// Element `<EnableDirectServerReturn>`.
     pub enable_direct_server_return: Option<bool>,
     /// The internal load balancer of the endpoint.
     ///
     /// Element `<LoadBalancerName>`.
     pub load_balancer_name: Option<String>,
-    /// `<EndpointAcl>`
+    /// Element `<EndpointAcl>`.
     pub endpoint_acl: Option<EndpointAcl>,
-    /// `<IdleTimeoutInMinutes>`
+    /// Element `<IdleTimeoutInMinutes>`.
     pub idle_timeout_in_minutes: Option<i32>,
     /// e.g. sourceIP, sourceIPProtocol.
     ///
     /// Element `<LoadBalancerDistribution>`.
     pub load_balancer_distribution: Option<String>,
-    /// `<VirtualIPName>`
+    /// Element `<VirtualIPName>`.
     pub virtual_ip_name: Option<String>,
 }
 
@@ -2338,12 +2233,7 @@ impl ToXml for InputEndpoint {
     }
 }
 
-impl Validate for InputEndpoint {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for InputEndpoint {}
 /// How the load balancer probes an endpoint.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LoadBalancerProbe {
@@ -2351,15 +2241,15 @@ pub struct LoadBalancerProbe {
     ///
     /// Element `<Path>`.
     pub path: Option<String>,
-    /// `<Port>`
+    /// Element `<Port>`.
     pub port: Option<i32>,
     /// e.g. tcp, http.
     ///
     /// Element `<Protocol>`.
     pub protocol: Option<String>,
-    /// `<IntervalInSeconds>`
+    /// Element `<IntervalInSeconds>`.
     pub interval_in_seconds: Option<i32>,
-    /// `<TimeoutInSeconds>`
+    /// Element `<TimeoutInSeconds>`.
     pub timeout_in_seconds: Option<i32>,
 }
 
@@ -2403,16 +2293,11 @@ impl ToXml for LoadBalancerProbe {
     }
 }
 
-impl Validate for LoadBalancerProbe {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for LoadBalancerProbe {}
 /// Access control list of an endpoint.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EndpointAcl {
-    /// `<Rules>`
+    /// Element `<Rules>`.
     pub rules: Vec<AclRule>,
 }
 
@@ -2438,12 +2323,7 @@ impl ToXml for EndpointAcl {
     }
 }
 
-impl Validate for EndpointAcl {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for EndpointAcl {}
 /// A rule of an endpoint access control list.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AclRule {
@@ -2459,7 +2339,7 @@ pub struct AclRule {
     ///
     /// Element `<RemoteSubnet>`.
     pub remote_subnet: Option<String>,
-    /// `<Description>`
+    /// Element `<Description>`.
     pub description: Option<String>,
 }
 
@@ -2499,16 +2379,11 @@ impl ToXml for AclRule {
     }
 }
 
-impl Validate for AclRule {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for AclRule {}
 /// Domain join settings of a Windows virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DomainJoin {
-    /// `<Credentials>`
+    /// Element `<Credentials>`.
     pub credentials: Option<DomainJoinCredentials>,
     /// The domain to join.
     ///
@@ -2518,7 +2393,7 @@ pub struct DomainJoin {
     ///
     /// Element `<MachineObjectOU>`.
     pub machine_object_ou: Option<String>,
-    /// `<Provisioning>`
+    /// Element `<Provisioning>`.
     pub provisioning: Option<DomainJoinProvisioning>,
 }
 
@@ -2558,20 +2433,15 @@ impl ToXml for DomainJoin {
     }
 }
 
-impl Validate for DomainJoin {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for DomainJoin {}
 /// Credentials used to join a domain.
 #[derive(Clone, Default, PartialEq)]
 pub struct DomainJoinCredentials {
-    /// `<Domain>`
+    /// Element `<Domain>`.
     pub domain: Option<String>,
-    /// `<Username>`
+    /// Element `<Username>`.
     pub username: Option<String>,
-    /// `<Password>`
+    /// Element `<Password>`.
     pub password: Option<String>,
 }
 
@@ -2617,16 +2487,11 @@ impl ToXml for DomainJoinCredentials {
     }
 }
 
-impl Validate for DomainJoinCredentials {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for DomainJoinCredentials {}
 /// Offline domain join data.
 #[derive(Clone, Default, PartialEq)]
 pub struct DomainJoinProvisioning {
-    /// `<AccountData>`
+    /// Element `<AccountData>`.
     pub account_data: Option<String>,
 }
 
@@ -2662,12 +2527,7 @@ impl ToXml for DomainJoinProvisioning {
     }
 }
 
-impl Validate for DomainJoinProvisioning {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for DomainJoinProvisioning {}
 /// A certificate installed on a Windows virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CertificateSetting {
@@ -2679,7 +2539,7 @@ pub struct CertificateSetting {
     ///
     /// Element `<StoreName>`.
     pub store_name: Option<String>,
-    /// `<Thumbprint>`
+    /// Element `<Thumbprint>`.
     pub thumbprint: Option<String>,
 }
 
@@ -2715,16 +2575,11 @@ impl ToXml for CertificateSetting {
     }
 }
 
-impl Validate for CertificateSetting {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for CertificateSetting {}
 /// WinRM settings of a Windows virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct WinRM {
-    /// `<Listeners>`
+    /// Element `<Listeners>`.
     pub listeners: Vec<WinRmListener>,
 }
 
@@ -2750,12 +2605,7 @@ impl ToXml for WinRM {
     }
 }
 
-impl Validate for WinRM {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for WinRM {}
 /// A WinRM listener.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct WinRmListener {
@@ -2800,16 +2650,11 @@ impl ToXml for WinRmListener {
     }
 }
 
-impl Validate for WinRmListener {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for WinRmListener {}
 /// Additional unattend.xml content of a Windows virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AdditionalUnattendContent {
-    /// `<Passes>`
+    /// Element `<Passes>`.
     pub passes: Vec<UnattendPass>,
 }
 
@@ -2835,12 +2680,7 @@ impl ToXml for AdditionalUnattendContent {
     }
 }
 
-impl Validate for AdditionalUnattendContent {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for AdditionalUnattendContent {}
 /// A pass of the unattend.xml file.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UnattendPass {
@@ -2848,7 +2688,7 @@ pub struct UnattendPass {
     ///
     /// Element `<PassName>`.
     pub pass_name: Option<String>,
-    /// `<Components>`
+    /// Element `<Components>`.
     pub components: Vec<UnattendComponent>,
 }
 
@@ -2883,12 +2723,7 @@ impl ToXml for UnattendPass {
     }
 }
 
-impl Validate for UnattendPass {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for UnattendPass {}
 /// A component of an unattend pass.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UnattendComponent {
@@ -2896,7 +2731,7 @@ pub struct UnattendComponent {
     ///
     /// Element `<ComponentName>`.
     pub component_name: Option<String>,
-    /// `<ComponentSettings>`
+    /// Element `<ComponentSettings>`.
     pub component_settings: Vec<ComponentSetting>,
 }
 
@@ -2936,12 +2771,7 @@ impl ToXml for UnattendComponent {
     }
 }
 
-impl Validate for UnattendComponent {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for UnattendComponent {}
 /// A setting of an unattend component.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ComponentSetting {
@@ -2983,18 +2813,13 @@ impl ToXml for ComponentSetting {
     }
 }
 
-impl Validate for ComponentSetting {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for ComponentSetting {}
 /// SSH settings of a Linux virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SshSettings {
-    /// `<PublicKeys>`
+    /// Element `<PublicKeys>`.
     pub public_keys: Vec<SshPublicKey>,
-    /// `<KeyPairs>`
+    /// Element `<KeyPairs>`.
     pub key_pairs: Vec<SshKeyPair>,
 }
 
@@ -3026,16 +2851,11 @@ impl ToXml for SshSettings {
     }
 }
 
-impl Validate for SshSettings {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for SshSettings {}
 /// An SSH public key installed on a Linux virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SshPublicKey {
-    /// `<Fingerprint>`
+    /// Element `<Fingerprint>`.
     pub fingerprint: Option<String>,
     /// Where the key is stored on the virtual machine.
     ///
@@ -3071,16 +2891,11 @@ impl ToXml for SshPublicKey {
     }
 }
 
-impl Validate for SshPublicKey {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for SshPublicKey {}
 /// An SSH key pair installed on a Linux virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SshKeyPair {
-    /// `<Fingerprint>`
+    /// Element `<Fingerprint>`.
     pub fingerprint: Option<String>,
     /// Where the key pair is stored on the virtual machine.
     ///
@@ -3116,12 +2931,7 @@ impl ToXml for SshKeyPair {
     }
 }
 
-impl Validate for SshKeyPair {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for SshKeyPair {}
 /// A resource extension added to a virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceExtensionReference {
@@ -3129,21 +2939,21 @@ pub struct ResourceExtensionReference {
     ///
     /// Element `<ReferenceName>`.
     pub reference_name: Option<String>,
-    /// `<Publisher>`
+    /// Element `<Publisher>`.
     pub publisher: Option<String>,
     /// The extension name.
     ///
     /// Element `<Name>`.
     pub name: String,
-    /// `<Version>`
+    /// Element `<Version>`.
     pub version: Option<String>,
-    /// `<ResourceExtensionParameterValues>`
+    /// Element `<ResourceExtensionParameterValues>`.
     pub resource_extension_parameter_values: Vec<ResourceExtensionParameterValue>,
     /// e.g. Enable, Disable, Uninstall.
     ///
     /// Element `<State>`.
     pub state: Option<String>,
-    /// `<ForceUpdate>`
+    /// Element `<ForceUpdate>`.
     pub force_update: Option<bool>,
 }
 
@@ -3207,16 +3017,11 @@ impl ToXml for ResourceExtensionReference {
     }
 }
 
-impl Validate for ResourceExtensionReference {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for ResourceExtensionReference {}
 /// A configuration value of a resource extension.
 #[derive(Clone, Default, PartialEq)]
 pub struct ResourceExtensionParameterValue {
-    /// `<Key>`
+    /// Element `<Key>`.
     pub key: Option<String>,
     /// The configuration (base64 on the wire); private values are secrets.
     ///
@@ -3270,32 +3075,27 @@ impl ToXml for ResourceExtensionParameterValue {
     }
 }
 
-impl Validate for ResourceExtensionParameterValue {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for ResourceExtensionParameterValue {}
 /// A data disk attached to a virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DataVirtualHardDisk {
-    /// `<HostCaching>`
+    /// Element `<HostCaching>`.
     pub host_caching: Option<HostCaching>,
-    /// `<DiskLabel>`
+    /// Element `<DiskLabel>`.
     pub disk_label: Option<String>,
-    /// `<DiskName>`
+    /// Element `<DiskName>`.
     pub disk_name: Option<String>,
     /// Logical unit number of the disk.
     ///
     /// Element `<Lun>`.
     pub lun: Option<i32>,
-    /// `<LogicalDiskSizeInGB>`
+    /// Element `<LogicalDiskSizeInGB>`.
     pub logical_disk_size_in_gb: Option<i32>,
     /// Location of the VHD blob.
     ///
     /// Element `<MediaLink>`.
     pub media_link: Option<String>,
-    /// `<SourceMediaLink>`
+    /// Element `<SourceMediaLink>`.
     pub source_media_link: Option<String>,
     /// Standard or Provisioned (premium).
     ///
@@ -3355,20 +3155,15 @@ impl ToXml for DataVirtualHardDisk {
     }
 }
 
-impl Validate for DataVirtualHardDisk {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for DataVirtualHardDisk {}
 /// The operating system disk of a virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OSVirtualHardDisk {
-    /// `<HostCaching>`
+    /// Element `<HostCaching>`.
     pub host_caching: Option<HostCaching>,
-    /// `<DiskLabel>`
+    /// Element `<DiskLabel>`.
     pub disk_label: Option<String>,
-    /// `<DiskName>`
+    /// Element `<DiskName>`.
     pub disk_name: Option<String>,
     /// Location of the VHD blob.
     ///
@@ -3382,13 +3177,13 @@ pub struct OSVirtualHardDisk {
     ///
     /// Element `<OS>`.
     pub os: Option<String>,
-    /// `<RemoteSourceImageLink>`
+    /// Element `<RemoteSourceImageLink>`.
     pub remote_source_image_link: Option<String>,
     /// Standard or Provisioned (premium).
     ///
     /// Element `<IOType>`.
     pub io_type: Option<String>,
-    /// `<ResizedSizeInGB>`
+    /// Element `<ResizedSizeInGB>`.
     pub resized_size_in_gb: Option<i32>,
 }
 
@@ -3451,18 +3246,13 @@ impl ToXml for OSVirtualHardDisk {
     }
 }
 
-impl Validate for OSVirtualHardDisk {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for OSVirtualHardDisk {}
 /// Disk sizes requested when the virtual machine was created from a VM image.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VMImageInput {
-    /// `<OSDiskConfiguration>`
+    /// Element `<OSDiskConfiguration>`.
     pub os_disk_configuration: Option<OSDiskConfigurationInput>,
-    /// `<DataDiskConfigurations>`
+    /// Element `<DataDiskConfigurations>`.
     pub data_disk_configurations: Vec<DataDiskConfigurationInput>,
 }
 
@@ -3506,16 +3296,11 @@ impl ToXml for VMImageInput {
     }
 }
 
-impl Validate for VMImageInput {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for VMImageInput {}
 /// Requested size of the OS disk.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OSDiskConfigurationInput {
-    /// `<ResizedSizeInGB>`
+    /// Element `<ResizedSizeInGB>`.
     pub resized_size_in_gb: Option<i32>,
 }
 
@@ -3543,18 +3328,13 @@ impl ToXml for OSDiskConfigurationInput {
     }
 }
 
-impl Validate for OSDiskConfigurationInput {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for OSDiskConfigurationInput {}
 /// Requested size of a data disk.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DataDiskConfigurationInput {
-    /// `<Name>`
+    /// Element `<Name>`.
     pub name: Option<String>,
-    /// `<ResizedSizeInGB>`
+    /// Element `<ResizedSizeInGB>`.
     pub resized_size_in_gb: Option<i32>,
 }
 
@@ -3586,20 +3366,15 @@ impl ToXml for DataDiskConfigurationInput {
     }
 }
 
-impl Validate for DataDiskConfigurationInput {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for DataDiskConfigurationInput {}
 /// Boot diagnostics settings of a virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DebugSettings {
-    /// `<BootDiagnosticsEnabled>`
+    /// Element `<BootDiagnosticsEnabled>`.
     pub boot_diagnostics_enabled: Option<bool>,
-    /// `<ConsoleScreenshotBlobUri>`
+    /// Element `<ConsoleScreenshotBlobUri>`.
     pub console_screenshot_blob_uri: Option<String>,
-    /// `<SerialOutputBlobUri>`
+    /// Element `<SerialOutputBlobUri>`.
     pub serial_output_blob_uri: Option<String>,
 }
 
@@ -3641,17 +3416,13 @@ impl ToXml for DebugSettings {
     }
 }
 
-impl Validate for DebugSettings {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for DebugSettings {}
 /// The environment a deployment runs in.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DeploymentSlot {
     /// `Production`
+    #[default]
     Production,
     /// `Staging`
     Staging,
@@ -3667,12 +3438,6 @@ impl DeploymentSlot {
             Self::Staging => "Staging",
             Self::Unknown(s) => s,
         }
-    }
-}
-
-impl Default for DeploymentSlot {
-    fn default() -> Self {
-        Self::Production
     }
 }
 
@@ -3703,10 +3468,11 @@ impl XmlText for DeploymentSlot {
 }
 
 /// Status of a deployment.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DeploymentStatus {
     /// `Running`
+    #[default]
     Running,
     /// `Suspended`
     Suspended,
@@ -3743,12 +3509,6 @@ impl DeploymentStatus {
     }
 }
 
-impl Default for DeploymentStatus {
-    fn default() -> Self {
-        Self::Running
-    }
-}
-
 impl std::fmt::Display for DeploymentStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -3782,10 +3542,11 @@ impl XmlText for DeploymentStatus {
 }
 
 /// How upgrade domains are walked.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpgradeType {
     /// `Auto`
+    #[default]
     Auto,
     /// `Manual`
     Manual,
@@ -3804,12 +3565,6 @@ impl UpgradeType {
             Self::Simultaneous => "Simultaneous",
             Self::Unknown(s) => s,
         }
-    }
-}
-
-impl Default for UpgradeType {
-    fn default() -> Self {
-        Self::Auto
     }
 }
 
@@ -3841,10 +3596,11 @@ impl XmlText for UpgradeType {
 }
 
 /// State of the current upgrade domain.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CurrentUpgradeDomainState {
     /// `Before`
+    #[default]
     Before,
     /// `During`
     During,
@@ -3860,12 +3616,6 @@ impl CurrentUpgradeDomainState {
             Self::During => "During",
             Self::Unknown(s) => s,
         }
-    }
-}
-
-impl Default for CurrentUpgradeDomainState {
-    fn default() -> Self {
-        Self::Before
     }
 }
 
@@ -3896,10 +3646,11 @@ impl XmlText for CurrentUpgradeDomainState {
 }
 
 /// Status of a role instance.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum InstanceStatus {
     /// `RoleStateUnknown`
+    #[default]
     RoleStateUnknown,
     /// `CreatingVM`
     CreatingVm,
@@ -3969,12 +3720,6 @@ impl InstanceStatus {
     }
 }
 
-impl Default for InstanceStatus {
-    fn default() -> Self {
-        Self::RoleStateUnknown
-    }
-}
-
 impl std::fmt::Display for InstanceStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -4019,10 +3764,11 @@ impl XmlText for InstanceStatus {
 }
 
 /// Running state of a role instance.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PowerState {
     /// `Starting`
+    #[default]
     Starting,
     /// `Started`
     Started,
@@ -4047,12 +3793,6 @@ impl PowerState {
             Self::StateUnknown => "Unknown",
             Self::Unknown(s) => s,
         }
-    }
-}
-
-impl Default for PowerState {
-    fn default() -> Self {
-        Self::Starting
     }
 }
 
@@ -4086,10 +3826,11 @@ impl XmlText for PowerState {
 }
 
 /// Kind of configuration set.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ConfigurationSetType {
     /// `NetworkConfiguration`
+    #[default]
     NetworkConfiguration,
     /// `WindowsProvisioningConfiguration`
     WindowsProvisioningConfiguration,
@@ -4108,12 +3849,6 @@ impl ConfigurationSetType {
             Self::LinuxProvisioningConfiguration => "LinuxProvisioningConfiguration",
             Self::Unknown(s) => s,
         }
-    }
-}
-
-impl Default for ConfigurationSetType {
-    fn default() -> Self {
-        Self::NetworkConfiguration
     }
 }
 
@@ -4145,10 +3880,11 @@ impl XmlText for ConfigurationSetType {
 }
 
 /// Caching of a disk blob.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum HostCaching {
     /// `None`
+    #[default]
     NoCaching,
     /// `ReadOnly`
     ReadOnly,
@@ -4167,12 +3903,6 @@ impl HostCaching {
             Self::ReadWrite => "ReadWrite",
             Self::Unknown(s) => s,
         }
-    }
-}
-
-impl Default for HostCaching {
-    fn default() -> Self {
-        Self::NoCaching
     }
 }
 

@@ -3,15 +3,15 @@
 
 //! Operations and types of the `hosted_services` area (`spec/hosted_services.spec`).
 #![cfg_attr(rustfmt, rustfmt::skip)]
-#![allow(clippy::all, unused_imports, unused_mut)]
+#![allow(unused_imports)]
 use asm_runtime::error::check;
 use asm_runtime::xml::{
     self, required, Child, FromXml, ToXml, XmlReader, XmlText, XmlWriter,
 };
 
 use asm_runtime::{
-    paging, path, AsyncOperation, DateTime, DecodeError, Error, OperationSpec, Request,
-    ValidationError,
+    atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error,
+    OperationSpec, OperationState, Request, TextDocument, ValidationError,
 };
 
 use asm_runtime::Validate;
@@ -24,10 +24,13 @@ pub static LIST_HOSTED_SERVICES: OperationSpec = OperationSpec {
     method: "GET",
     uri: "/{subscriptionId}/services/hostedservices",
     version: "2014-10-01",
-    success: &[200u16],
+    success: &[(200u16, 200u16)],
     is_async: false,
     request_root: None,
     response_root: Some("HostedServices"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
 };
 
 /// `GetHostedServiceProperties`: `GET /{subscriptionId}/services/hostedservices/{serviceName}`
@@ -36,10 +39,13 @@ pub static GET_HOSTED_SERVICE_PROPERTIES: OperationSpec = OperationSpec {
     method: "GET",
     uri: "/{subscriptionId}/services/hostedservices/{serviceName}",
     version: "2014-10-01",
-    success: &[200u16],
+    success: &[(200u16, 200u16)],
     is_async: false,
     request_root: None,
     response_root: Some("HostedService"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
 };
 
 /// `CreateHostedService`: `POST /{subscriptionId}/services/hostedservices`
@@ -48,10 +54,13 @@ pub static CREATE_HOSTED_SERVICE: OperationSpec = OperationSpec {
     method: "POST",
     uri: "/{subscriptionId}/services/hostedservices",
     version: "2014-10-01",
-    success: &[201u16],
+    success: &[(201u16, 201u16)],
     is_async: false,
     request_root: Some("CreateHostedService"),
     response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
 };
 
 /// `UpdateHostedService`: `PUT /{subscriptionId}/services/hostedservices/{serviceName}`
@@ -60,10 +69,13 @@ pub static UPDATE_HOSTED_SERVICE: OperationSpec = OperationSpec {
     method: "PUT",
     uri: "/{subscriptionId}/services/hostedservices/{serviceName}",
     version: "2014-10-01",
-    success: &[200u16],
+    success: &[(200u16, 200u16)],
     is_async: false,
     request_root: Some("UpdateHostedService"),
     response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
 };
 
 /// `DeleteHostedService`: `DELETE /{subscriptionId}/services/hostedservices/{serviceName}`
@@ -72,10 +84,13 @@ pub static DELETE_HOSTED_SERVICE: OperationSpec = OperationSpec {
     method: "DELETE",
     uri: "/{subscriptionId}/services/hostedservices/{serviceName}",
     version: "2014-10-01",
-    success: &[200u16],
+    success: &[(200u16, 200u16)],
     is_async: false,
     request_root: None,
     response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
 };
 
 /// `DeleteHostedServiceAndContents`: `DELETE /{subscriptionId}/services/hostedservices/{serviceName}`
@@ -84,10 +99,13 @@ pub static DELETE_HOSTED_SERVICE_AND_CONTENTS: OperationSpec = OperationSpec {
     method: "DELETE",
     uri: "/{subscriptionId}/services/hostedservices/{serviceName}",
     version: "2014-10-01",
-    success: &[202u16],
+    success: &[(202u16, 202u16)],
     is_async: true,
     request_root: None,
     response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
 };
 
 /// `CheckHostedServiceNameAvailability`: `GET /{subscriptionId}/services/hostedservices/operations/isavailable/{serviceName}`
@@ -96,10 +114,13 @@ pub static CHECK_HOSTED_SERVICE_NAME_AVAILABILITY: OperationSpec = OperationSpec
     method: "GET",
     uri: "/{subscriptionId}/services/hostedservices/operations/isavailable/{serviceName}",
     version: "2014-10-01",
-    success: &[200u16],
+    success: &[(200u16, 200u16)],
     is_async: false,
     request_root: None,
     response_root: Some("AvailabilityResponse"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
 };
 
 /// Optional parameters of [`Client::get_hosted_service_properties`](crate::Client::get_hosted_service_properties).
@@ -119,7 +140,14 @@ impl crate::Client {
         let mut req = Request::new(&LIST_HOSTED_SERVICES);
         req.path = self.core.subscription_path()?;
         req.path.push_str("/services/hostedservices");
-        self.core.call(&req).await
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    HostedServices,
+                >("HostedServices", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
     }
 
     /// Returns the properties of a cloud service and, with embed-detail=true, of all its deployments.
@@ -139,7 +167,14 @@ impl crate::Client {
             req.query.push(("embed-detail", XmlText::to_text(v).into_owned()));
         }
 
-        self.core.call(&req).await
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    HostedService,
+                >("HostedService", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
     }
 
     /// Creates a new cloud service.
@@ -154,7 +189,14 @@ impl crate::Client {
         req.path = self.core.subscription_path()?;
         req.path.push_str("/services/hostedservices");
         body.validate()?;
-        req.body = Some(xml::to_document("CreateHostedService", body));
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "CreateHostedService",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
         self.core.call_empty(&req).await
     }
 
@@ -172,7 +214,14 @@ impl crate::Client {
         req.path.push_str("/services/hostedservices/");
         path::push_segment(&mut req.path, "serviceName", service_name)?;
         body.validate()?;
-        req.body = Some(xml::to_document("UpdateHostedService", body));
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "UpdateHostedService",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
         self.core.call_empty(&req).await
     }
 
@@ -190,7 +239,7 @@ impl crate::Client {
 
     /// Deletes a cloud service with its deployments, OS and data disks and their source blobs.
     ///
-    /// `DELETE /{subscriptionId}/services/hostedservices/{serviceName}` (x-ms-version 2014-10-01); asynchronous: returns a handle to wait on.
+    /// `DELETE /{subscriptionId}/services/hostedservices/{serviceName}` (x-ms-version 2014-10-01); long-running (Classic poller): returns a handle to wait on.
     /// See <https://learn.microsoft.com/previous-versions/azure/reference/gg441305(v=azure.100)>.
     pub async fn delete_hosted_service_and_contents(
         &self,
@@ -201,7 +250,28 @@ impl crate::Client {
         req.path.push_str("/services/hostedservices/");
         path::push_segment(&mut req.path, "serviceName", service_name)?;
         req.query.push(("comp", "media".to_owned()));
-        self.core.call_async(&req).await
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                self.core.clone(),
+                DELETE_HOSTED_SERVICE_AND_CONTENTS.name,
+                id,
+                resp.status,
+                finished,
+                std::sync::Arc::new(ClassicPoller),
+            ),
+        )
     }
 
     /// Checks whether a cloud service name is available.
@@ -216,14 +286,21 @@ impl crate::Client {
         req.path = self.core.subscription_path()?;
         req.path.push_str("/services/hostedservices/operations/isavailable/");
         path::push_segment(&mut req.path, "serviceName", service_name)?;
-        self.core.call(&req).await
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    AvailabilityResponse,
+                >("AvailabilityResponse", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
     }
 }
 
 /// A name/value pair attached to a cloud service, deployment, storage account.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExtendedProperty {
-    /// `<Name>`
+    /// Element `<Name>`.
     pub name: String,
     /// The value; set it empty (nil) in an update to delete the property.
     ///
@@ -259,12 +336,7 @@ impl ToXml for ExtendedProperty {
     }
 }
 
-impl Validate for ExtendedProperty {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for ExtendedProperty {}
 /// Result of a name availability check.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AvailabilityResponse {
@@ -306,16 +378,11 @@ impl ToXml for AvailabilityResponse {
     }
 }
 
-impl Validate for AvailabilityResponse {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for AvailabilityResponse {}
 /// The cloud services of a subscription.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HostedServices {
-    /// `<HostedService>`
+    /// Element `<HostedService>`.
     pub hosted_service: Vec<HostedService>,
 }
 
@@ -345,12 +412,7 @@ impl ToXml for HostedServices {
     }
 }
 
-impl Validate for HostedServices {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for HostedServices {}
 /// A cloud service.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HostedService {
@@ -362,7 +424,7 @@ pub struct HostedService {
     ///
     /// Element `<ServiceName>`.
     pub service_name: String,
-    /// `<HostedServiceProperties>`
+    /// Element `<HostedServiceProperties>`.
     pub hosted_service_properties: Option<HostedServiceProperties>,
     /// The deployments (Get Hosted Service Properties with embed-detail=true).
     ///
@@ -431,16 +493,11 @@ impl ToXml for HostedService {
     }
 }
 
-impl Validate for HostedService {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for HostedService {}
 /// Properties of a cloud service.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HostedServiceProperties {
-    /// `<Description>`
+    /// Element `<Description>`.
     pub description: Option<String>,
     /// Set when the service is in an affinity group (then Location is absent).
     ///
@@ -454,13 +511,13 @@ pub struct HostedServiceProperties {
     ///
     /// Element `<Label>`.
     pub label: String,
-    /// `<Status>`
+    /// Element `<Status>`.
     pub status: Option<HostedServiceStatus>,
-    /// `<DateCreated>`
+    /// Element `<DateCreated>`.
     pub date_created: Option<DateTime>,
-    /// `<DateLastModified>`
+    /// Element `<DateLastModified>`.
     pub date_last_modified: Option<DateTime>,
-    /// `<ExtendedProperties>`
+    /// Element `<ExtendedProperties>`.
     pub extended_properties: Vec<ExtendedProperty>,
     /// The DNS name the service's IP address resolves to in reverse lookups.
     ///
@@ -540,12 +597,7 @@ impl ToXml for HostedServiceProperties {
     }
 }
 
-impl Validate for HostedServiceProperties {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for HostedServiceProperties {}
 /// Body of Create Cloud Service.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateHostedService {
@@ -569,7 +621,7 @@ pub struct CreateHostedService {
     ///
     /// Element `<AffinityGroup>`.
     pub affinity_group: Option<String>,
-    /// `<ExtendedProperties>`
+    /// Element `<ExtendedProperties>`.
     pub extended_properties: Vec<ExtendedProperty>,
     /// The DNS name the service's IP address resolves to in reverse lookups.
     ///
@@ -664,9 +716,9 @@ pub struct UpdateHostedService {
     ///
     /// Element `<Description>`.
     pub description: Option<String>,
-    /// `<ExtendedProperties>`
+    /// Element `<ExtendedProperties>`.
     pub extended_properties: Vec<ExtendedProperty>,
-    /// `<ReverseDnsFqdn>`
+    /// Element `<ReverseDnsFqdn>`.
     pub reverse_dns_fqdn: Option<String>,
 }
 
@@ -729,10 +781,11 @@ impl Validate for UpdateHostedService {
 }
 
 /// Status of a cloud service.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum HostedServiceStatus {
     /// `Creating`
+    #[default]
     Creating,
     /// `Created`
     Created,
@@ -760,12 +813,6 @@ impl HostedServiceStatus {
             Self::ResolvingDns => "ResolvingDns",
             Self::Unknown(s) => s,
         }
-    }
-}
-
-impl Default for HostedServiceStatus {
-    fn default() -> Self {
-        Self::Creating
     }
 }
 

@@ -17,20 +17,22 @@
 //! # Ok(()) }
 //! ```
 #![cfg_attr(rustfmt, rustfmt::skip)]
-#![allow(clippy::all)]
 pub use asm_runtime::{
     self as runtime, AsyncOperation, ClientBuilder, Core, Credentials, DateTime,
-    DecodeError, Error, OperationSpec, OperationState, PollOptions, Progress,
-    PublishSettings, RetryPolicy, ServiceError, ValidationError,
+    DecodeError, Error, OperationSpec, OperationState, Poll, PollOptions, Progress,
+    PublishSettings, RetryPolicy, ServiceError, TextDocument, ValidationError,
 };
 
-use asm_runtime::xml;
+pub use asm_runtime::atom::{Entry, Feed};
 /// The `affinity_groups` area: `spec/affinity_groups.spec`.
 pub mod affinity_groups;
 pub use affinity_groups::*;
 /// The `deployments` area: `spec/deployments.spec`.
 pub mod deployments;
 pub use deployments::*;
+/// The `gateways` area: `spec/gateways.spec`.
+pub mod gateways;
+pub use gateways::*;
 /// The `hosted_services` area: `spec/hosted_services.spec`.
 pub mod hosted_services;
 pub use hosted_services::*;
@@ -40,6 +42,15 @@ pub use locations::*;
 /// The `management_certificates` area: `spec/management_certificates.spec`.
 pub mod management_certificates;
 pub use management_certificates::*;
+/// The `other` area: `spec/other.spec`.
+pub mod other;
+pub use other::*;
+/// The `role_instances` area: `spec/role_instances.spec`.
+pub mod role_instances;
+pub use role_instances::*;
+/// The `service_bus` area: `spec/service_bus.spec`.
+pub mod service_bus;
+pub use service_bus::*;
 /// The `storage_accounts` area: `spec/storage_accounts.spec`.
 pub mod storage_accounts;
 pub use storage_accounts::*;
@@ -49,6 +60,13 @@ pub use subscription::*;
 /// The `virtual_machines` area: `spec/virtual_machines.spec`.
 pub mod virtual_machines;
 pub use virtual_machines::*;
+/// The `virtual_networks` area: `spec/virtual_networks.spec`.
+pub mod virtual_networks;
+pub use virtual_networks::*;
+/// The `websites` area: `spec/websites.spec`.
+pub mod websites;
+pub use websites::*;
+#[cfg(feature = "server")]
 pub mod server;
 /// The client: one async method per operation of the spec.
 /// Cheap to clone; clones share connections.
@@ -86,9 +104,27 @@ impl Client {
         }
     }
 
-    /// A handle on an asynchronous operation started elsewhere, by its request id.
+    /// A handle on an asynchronous operation started elsewhere, by its
+    /// request id (polled with the `Classic` poller).
     pub fn operation(&self, request_id: impl Into<String>) -> AsyncOperation {
-        AsyncOperation::resume(self.core.clone(), request_id)
+        self.operation_with(request_id, ClassicPoller)
+    }
+
+    /// A handle on an asynchronous operation started elsewhere, by its
+    /// id, polled with `poller`.
+    pub fn operation_with(
+        &self,
+        request_id: impl Into<String>,
+        poller: impl Poll + 'static,
+    ) -> AsyncOperation {
+        AsyncOperation::new(
+            self.core.clone(),
+            "",
+            request_id,
+            202,
+            false,
+            std::sync::Arc::new(poller),
+        )
     }
 }
 
@@ -105,6 +141,8 @@ pub static OPERATIONS: &[&OperationSpec] = &[
     &affinity_groups::DELETE_AFFINITY_GROUP,
     &deployments::GET_DEPLOYMENT_BY_SLOT,
     &deployments::GET_DEPLOYMENT_BY_NAME,
+    &gateways::CREATE_VIRTUAL_NETWORK_GATEWAY,
+    &gateways::GET_GATEWAY_OPERATION_STATUS,
     &hosted_services::LIST_HOSTED_SERVICES,
     &hosted_services::GET_HOSTED_SERVICE_PROPERTIES,
     &hosted_services::CREATE_HOSTED_SERVICE,
@@ -117,6 +155,12 @@ pub static OPERATIONS: &[&OperationSpec] = &[
     &management_certificates::GET_MANAGEMENT_CERTIFICATE,
     &management_certificates::ADD_MANAGEMENT_CERTIFICATE,
     &management_certificates::DELETE_MANAGEMENT_CERTIFICATE,
+    &other::LIST_ALERT_RULES,
+    &role_instances::DELETE_ROLE_INSTANCES_BY_NAME,
+    &service_bus::CREATE_NAMESPACE,
+    &service_bus::GET_NAMESPACE,
+    &service_bus::LIST_NAMESPACES,
+    &service_bus::CHECK_NAMESPACE_AVAILABILITY,
     &storage_accounts::LIST_STORAGE_ACCOUNTS,
     &storage_accounts::GET_STORAGE_ACCOUNT_PROPERTIES,
     &storage_accounts::GET_STORAGE_ACCOUNT_KEYS,
@@ -128,86 +172,17 @@ pub static OPERATIONS: &[&OperationSpec] = &[
     &subscription::GET_SUBSCRIPTION,
     &subscription::LIST_SUBSCRIPTION_OPERATIONS,
     &subscription::GET_OPERATION_STATUS,
+    &subscription::LIST_SUBSCRIPTIONS,
     &virtual_machines::GET_ROLE,
+    &virtual_machines::START_ROLE,
+    &virtual_machines::SHUTDOWN_ROLE,
+    &virtual_machines::RESTART_ROLE,
+    &virtual_networks::GET_NETWORK_CONFIGURATION,
+    &virtual_networks::SET_NETWORK_CONFIGURATION,
+    &virtual_networks::LIST_VIRTUAL_NETWORK_SITES,
+    &websites::LIST_WEB_SPACES,
+    &websites::LIST_GEO_REGIONS,
+    &websites::GET_DNS_SUFFIX,
+    &websites::GET_WEB_SITE_INSTANCE_IDS,
+    &websites::LIST_WEB_SITES,
 ];
-/// Decodes `body` as the response of `operation`, encodes it again and
-/// decodes that: `Ok` when both decodes are equal. `None` for an
-/// operation without a response body, or not in the spec.
-pub fn roundtrip_response(
-    operation: &str,
-    body: &[u8],
-) -> Option<Result<(), xml::RoundTripError>> {
-    match operation {
-        "ListAffinityGroups" => {
-            Some(xml::roundtrip::<AffinityGroups>("AffinityGroups", body))
-        }
-
-        "GetAffinityGroupProperties" => {
-            Some(xml::roundtrip::<AffinityGroup>("AffinityGroup", body))
-        }
-
-        "GetDeploymentBySlot" => Some(xml::roundtrip::<Deployment>("Deployment", body)),
-        "GetDeploymentByName" => Some(xml::roundtrip::<Deployment>("Deployment", body)),
-        "ListHostedServices" => {
-            Some(xml::roundtrip::<HostedServices>("HostedServices", body))
-        }
-
-        "GetHostedServiceProperties" => {
-            Some(xml::roundtrip::<HostedService>("HostedService", body))
-        }
-
-        "CheckHostedServiceNameAvailability" => {
-            Some(xml::roundtrip::<AvailabilityResponse>("AvailabilityResponse", body))
-        }
-
-        "ListLocations" => Some(xml::roundtrip::<Locations>("Locations", body)),
-        "ListManagementCertificates" => {
-            Some(
-                xml::roundtrip::<
-                    SubscriptionCertificates,
-                >("SubscriptionCertificates", body),
-            )
-        }
-
-        "GetManagementCertificate" => {
-            Some(
-                xml::roundtrip::<
-                    SubscriptionCertificate,
-                >("SubscriptionCertificate", body),
-            )
-        }
-
-        "ListStorageAccounts" => {
-            Some(xml::roundtrip::<StorageServices>("StorageServices", body))
-        }
-
-        "GetStorageAccountProperties" => {
-            Some(xml::roundtrip::<StorageService>("StorageService", body))
-        }
-
-        "GetStorageAccountKeys" => {
-            Some(xml::roundtrip::<StorageService>("StorageService", body))
-        }
-
-        "RegenerateStorageAccountKeys" => {
-            Some(xml::roundtrip::<StorageService>("StorageService", body))
-        }
-
-        "CheckStorageAccountNameAvailability" => {
-            Some(xml::roundtrip::<AvailabilityResponse>("AvailabilityResponse", body))
-        }
-
-        "GetSubscription" => Some(xml::roundtrip::<Subscription>("Subscription", body)),
-        "ListSubscriptionOperations" => {
-            Some(
-                xml::roundtrip::<
-                    SubscriptionOperationCollection,
-                >("SubscriptionOperationCollection", body),
-            )
-        }
-
-        "GetOperationStatus" => Some(xml::roundtrip::<Operation>("Operation", body)),
-        "GetRole" => Some(xml::roundtrip::<Role>("PersistentVMRole", body)),
-        _ => None,
-    }
-}

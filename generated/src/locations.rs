@@ -3,15 +3,15 @@
 
 //! Operations and types of the `locations` area (`spec/locations.spec`).
 #![cfg_attr(rustfmt, rustfmt::skip)]
-#![allow(clippy::all, unused_imports, unused_mut)]
+#![allow(unused_imports)]
 use asm_runtime::error::check;
 use asm_runtime::xml::{
     self, required, Child, FromXml, ToXml, XmlReader, XmlText, XmlWriter,
 };
 
 use asm_runtime::{
-    paging, path, AsyncOperation, DateTime, DecodeError, Error, OperationSpec, Request,
-    ValidationError,
+    atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error,
+    OperationSpec, OperationState, Request, TextDocument, ValidationError,
 };
 
 use asm_runtime::Validate;
@@ -24,10 +24,13 @@ pub static LIST_LOCATIONS: OperationSpec = OperationSpec {
     method: "GET",
     uri: "/{subscriptionId}/locations",
     version: "2014-10-01",
-    success: &[200u16],
+    success: &[(200u16, 200u16)],
     is_async: false,
     request_root: None,
     response_root: Some("Locations"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
 };
 
 impl crate::Client {
@@ -39,14 +42,21 @@ impl crate::Client {
         let mut req = Request::new(&LIST_LOCATIONS);
         req.path = self.core.subscription_path()?;
         req.path.push_str("/locations");
-        self.core.call(&req).await
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    Locations,
+                >("Locations", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
     }
 }
 
 /// The locations available to the subscription.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Locations {
-    /// `<Location>`
+    /// Element `<Location>`.
     pub location: Vec<Location>,
 }
 
@@ -74,12 +84,7 @@ impl ToXml for Locations {
     }
 }
 
-impl Validate for Locations {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for Locations {}
 /// A data center location.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Location {
@@ -153,12 +158,7 @@ impl ToXml for Location {
     }
 }
 
-impl Validate for Location {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for Location {}
 /// Role sizes available for a location, affinity group or cloud service.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ComputeCapabilities {
@@ -216,16 +216,11 @@ impl ToXml for ComputeCapabilities {
     }
 }
 
-impl Validate for ComputeCapabilities {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for ComputeCapabilities {}
 /// Storage capabilities of a location.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StorageCapabilities {
-    /// `<StorageAccountTypes>`
+    /// Element `<StorageAccountTypes>`.
     pub storage_account_types: Vec<StorageAccountType>,
 }
 
@@ -265,8 +260,4 @@ impl ToXml for StorageCapabilities {
     }
 }
 
-impl Validate for StorageCapabilities {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
+impl Validate for StorageCapabilities {}

@@ -3,15 +3,15 @@
 
 //! Operations and types of the `management_certificates` area (`spec/management_certificates.spec`).
 #![cfg_attr(rustfmt, rustfmt::skip)]
-#![allow(clippy::all, unused_imports, unused_mut)]
+#![allow(unused_imports)]
 use asm_runtime::error::check;
 use asm_runtime::xml::{
     self, required, Child, FromXml, ToXml, XmlReader, XmlText, XmlWriter,
 };
 
 use asm_runtime::{
-    paging, path, AsyncOperation, DateTime, DecodeError, Error, OperationSpec, Request,
-    ValidationError,
+    atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error,
+    OperationSpec, OperationState, Request, TextDocument, ValidationError,
 };
 
 use asm_runtime::Validate;
@@ -24,10 +24,13 @@ pub static LIST_MANAGEMENT_CERTIFICATES: OperationSpec = OperationSpec {
     method: "GET",
     uri: "/{subscriptionId}/certificates",
     version: "2014-10-01",
-    success: &[200u16],
+    success: &[(200u16, 200u16)],
     is_async: false,
     request_root: None,
     response_root: Some("SubscriptionCertificates"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
 };
 
 /// `GetManagementCertificate`: `GET /{subscriptionId}/certificates/{thumbprint}`
@@ -36,10 +39,13 @@ pub static GET_MANAGEMENT_CERTIFICATE: OperationSpec = OperationSpec {
     method: "GET",
     uri: "/{subscriptionId}/certificates/{thumbprint}",
     version: "2014-10-01",
-    success: &[200u16],
+    success: &[(200u16, 200u16)],
     is_async: false,
     request_root: None,
     response_root: Some("SubscriptionCertificate"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
 };
 
 /// `AddManagementCertificate`: `POST /{subscriptionId}/certificates`
@@ -48,10 +54,13 @@ pub static ADD_MANAGEMENT_CERTIFICATE: OperationSpec = OperationSpec {
     method: "POST",
     uri: "/{subscriptionId}/certificates",
     version: "2014-10-01",
-    success: &[200u16, 201u16],
+    success: &[(200u16, 200u16), (201u16, 201u16)],
     is_async: false,
     request_root: Some("SubscriptionCertificate"),
     response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
 };
 
 /// `DeleteManagementCertificate`: `DELETE /{subscriptionId}/certificates/{thumbprint}`
@@ -60,10 +69,13 @@ pub static DELETE_MANAGEMENT_CERTIFICATE: OperationSpec = OperationSpec {
     method: "DELETE",
     uri: "/{subscriptionId}/certificates/{thumbprint}",
     version: "2014-10-01",
-    success: &[200u16],
+    success: &[(200u16, 200u16)],
     is_async: false,
     request_root: None,
     response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
 };
 
 impl crate::Client {
@@ -77,7 +89,18 @@ impl crate::Client {
         let mut req = Request::new(&LIST_MANAGEMENT_CERTIFICATES);
         req.path = self.core.subscription_path()?;
         req.path.push_str("/certificates");
-        self.core.call(&req).await
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    SubscriptionCertificates,
+                >(
+                    "SubscriptionCertificates",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )
+            .await
     }
 
     /// Returns the management certificate with the given thumbprint.
@@ -92,7 +115,18 @@ impl crate::Client {
         req.path = self.core.subscription_path()?;
         req.path.push_str("/certificates/");
         path::push_segment(&mut req.path, "thumbprint", thumbprint)?;
-        self.core.call(&req).await
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    SubscriptionCertificate,
+                >(
+                    "SubscriptionCertificate",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )
+            .await
     }
 
     /// Adds a certificate to the management certificates of the subscription.
@@ -107,7 +141,14 @@ impl crate::Client {
         req.path = self.core.subscription_path()?;
         req.path.push_str("/certificates");
         body.validate()?;
-        req.body = Some(xml::to_document("SubscriptionCertificate", body));
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "SubscriptionCertificate",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
         self.core.call_empty(&req).await
     }
 
@@ -130,7 +171,7 @@ impl crate::Client {
 /// The management certificates of a subscription.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SubscriptionCertificates {
-    /// `<SubscriptionCertificate>`
+    /// Element `<SubscriptionCertificate>`.
     pub subscription_certificate: Vec<SubscriptionCertificate>,
 }
 
@@ -163,12 +204,7 @@ impl ToXml for SubscriptionCertificates {
     }
 }
 
-impl Validate for SubscriptionCertificates {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for SubscriptionCertificates {}
 /// A management certificate (request body of Add, response of Get and List).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SubscriptionCertificate {
@@ -250,8 +286,4 @@ impl ToXml for SubscriptionCertificate {
     }
 }
 
-impl Validate for SubscriptionCertificate {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
+impl Validate for SubscriptionCertificate {}

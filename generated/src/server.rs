@@ -3,15 +3,34 @@
 
 //! Server side of the spec: routing a request to its operation and
 //! decoding its parameters and body. The emulator and the conformance
-//! tests use it; clients do not need it. Variant fields are the
-//! operation's inputs, named as the client method's parameters.
+//! tests use it (cargo feature `server`); clients do not need it.
+//! Variant fields are the operation's inputs, named as the client
+//! method's parameters.
 #![cfg_attr(rustfmt, rustfmt::skip)]
-#![allow(clippy::all, unused_imports, missing_docs)]
-use asm_runtime::routing::{self, Route, RouteError, Seg};
-use asm_runtime::{DateTime, Error, OperationSpec};
+#![allow(unused_imports, missing_docs)]
+use asm_runtime::routing::{self, Part, Route, RouteError, Seg};
+use asm_runtime::xml::{self, XmlText};
+use asm_runtime::{
+    atom, document, json, DateTime, DecodeError, Error, OperationSpec, TextDocument,
+};
+
 use crate::*;
-/// Every operation, in matching order.
+/// Every operation the router reaches, in matching order.
 pub static ROUTES: &[Route] = &[
+    Route {
+        spec: &crate::role_instances::DELETE_ROLE_INSTANCES_BY_NAME,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roleinstances"),
+        ],
+        fixed_query: &[("comp", "delete")],
+        body_root: None,
+    },
     Route {
         spec: &crate::storage_accounts::REGENERATE_STORAGE_ACCOUNT_KEYS,
         segments: &[
@@ -22,6 +41,7 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("keys"),
         ],
         fixed_query: &[("action", "regenerate")],
+        body_root: None,
     },
     Route {
         spec: &crate::hosted_services::DELETE_HOSTED_SERVICE_AND_CONTENTS,
@@ -32,6 +52,67 @@ pub static ROUTES: &[Route] = &[
             Seg::Param,
         ],
         fixed_query: &[("comp", "media")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::LIST_GEO_REGIONS,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("WebSpaces")],
+        fixed_query: &[("properties", "georegions")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::GET_DNS_SUFFIX,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("WebSpaces")],
+        fixed_query: &[("properties", "dnssuffix")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::virtual_machines::START_ROLE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roleinstances"),
+            Seg::Param,
+            Seg::Lit("Operations"),
+        ],
+        fixed_query: &[],
+        body_root: Some("StartRoleOperation"),
+    },
+    Route {
+        spec: &crate::virtual_machines::SHUTDOWN_ROLE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roleinstances"),
+            Seg::Param,
+            Seg::Lit("Operations"),
+        ],
+        fixed_query: &[],
+        body_root: Some("ShutdownRoleOperation"),
+    },
+    Route {
+        spec: &crate::virtual_machines::RESTART_ROLE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roleinstances"),
+            Seg::Param,
+            Seg::Lit("Operations"),
+        ],
+        fixed_query: &[],
+        body_root: Some("RestartRoleOperation"),
     },
     Route {
         spec: &crate::hosted_services::CHECK_HOSTED_SERVICE_NAME_AVAILABILITY,
@@ -44,6 +125,7 @@ pub static ROUTES: &[Route] = &[
             Seg::Param,
         ],
         fixed_query: &[],
+        body_root: None,
     },
     Route {
         spec: &crate::storage_accounts::CHECK_STORAGE_ACCOUNT_NAME_AVAILABILITY,
@@ -56,6 +138,7 @@ pub static ROUTES: &[Route] = &[
             Seg::Param,
         ],
         fixed_query: &[],
+        body_root: None,
     },
     Route {
         spec: &crate::virtual_machines::GET_ROLE,
@@ -70,6 +153,21 @@ pub static ROUTES: &[Route] = &[
             Seg::Param,
         ],
         fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::GET_WEB_SITE_INSTANCE_IDS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+            Seg::Param,
+            Seg::Lit("instanceids"),
+        ],
+        fixed_query: &[],
+        body_root: None,
     },
     Route {
         spec: &crate::deployments::GET_DEPLOYMENT_BY_SLOT,
@@ -82,6 +180,7 @@ pub static ROUTES: &[Route] = &[
             Seg::Param,
         ],
         fixed_query: &[],
+        body_root: None,
     },
     Route {
         spec: &crate::deployments::GET_DEPLOYMENT_BY_NAME,
@@ -94,6 +193,88 @@ pub static ROUTES: &[Route] = &[
             Seg::Param,
         ],
         fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::CREATE_VIRTUAL_NETWORK_GATEWAY,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Param,
+            Seg::Lit("gateway"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::GET_GATEWAY_OPERATION_STATUS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("operation"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::other::LIST_ALERT_RULES,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("monitoring"),
+            Seg::Lit("alertrules"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::CREATE_NAMESPACE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("servicebus"),
+            Seg::Lit("namespaces"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::GET_NAMESPACE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("servicebus"),
+            Seg::Lit("namespaces"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::LIST_NAMESPACES,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("servicebus"),
+            Seg::Lit("namespaces"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::CHECK_NAMESPACE_AVAILABILITY,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("ServiceBus"),
+            Seg::Lit("CheckNamespaceAvailability"),
+        ],
+        fixed_query: &[],
+        body_root: None,
     },
     Route {
         spec: &crate::storage_accounts::GET_STORAGE_ACCOUNT_KEYS,
@@ -105,11 +286,58 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("keys"),
         ],
         fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::virtual_networks::GET_NETWORK_CONFIGURATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("media"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::virtual_networks::SET_NETWORK_CONFIGURATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("media"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::virtual_networks::LIST_VIRTUAL_NETWORK_SITES,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("virtualnetwork"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::LIST_WEB_SITES,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+        ],
+        fixed_query: &[],
+        body_root: None,
     },
     Route {
         spec: &crate::hosted_services::LIST_HOSTED_SERVICES,
         segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("hostedservices")],
         fixed_query: &[],
+        body_root: None,
     },
     Route {
         spec: &crate::hosted_services::GET_HOSTED_SERVICE_PROPERTIES,
@@ -120,11 +348,13 @@ pub static ROUTES: &[Route] = &[
             Seg::Param,
         ],
         fixed_query: &[],
+        body_root: None,
     },
     Route {
         spec: &crate::hosted_services::CREATE_HOSTED_SERVICE,
         segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("hostedservices")],
         fixed_query: &[],
+        body_root: None,
     },
     Route {
         spec: &crate::hosted_services::UPDATE_HOSTED_SERVICE,
@@ -135,6 +365,7 @@ pub static ROUTES: &[Route] = &[
             Seg::Param,
         ],
         fixed_query: &[],
+        body_root: None,
     },
     Route {
         spec: &crate::hosted_services::DELETE_HOSTED_SERVICE,
@@ -145,11 +376,13 @@ pub static ROUTES: &[Route] = &[
             Seg::Param,
         ],
         fixed_query: &[],
+        body_root: None,
     },
     Route {
         spec: &crate::storage_accounts::LIST_STORAGE_ACCOUNTS,
         segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("storageservices")],
         fixed_query: &[],
+        body_root: None,
     },
     Route {
         spec: &crate::storage_accounts::GET_STORAGE_ACCOUNT_PROPERTIES,
@@ -160,11 +393,13 @@ pub static ROUTES: &[Route] = &[
             Seg::Param,
         ],
         fixed_query: &[],
+        body_root: None,
     },
     Route {
         spec: &crate::storage_accounts::CREATE_STORAGE_ACCOUNT,
         segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("storageservices")],
         fixed_query: &[],
+        body_root: None,
     },
     Route {
         spec: &crate::storage_accounts::UPDATE_STORAGE_ACCOUNT,
@@ -175,6 +410,7 @@ pub static ROUTES: &[Route] = &[
             Seg::Param,
         ],
         fixed_query: &[],
+        body_root: None,
     },
     Route {
         spec: &crate::storage_accounts::DELETE_STORAGE_ACCOUNT,
@@ -185,71 +421,97 @@ pub static ROUTES: &[Route] = &[
             Seg::Param,
         ],
         fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::LIST_WEB_SPACES,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("WebSpaces")],
+        fixed_query: &[],
+        body_root: None,
     },
     Route {
         spec: &crate::affinity_groups::LIST_AFFINITY_GROUPS,
         segments: &[Seg::Param, Seg::Lit("affinitygroups")],
         fixed_query: &[],
+        body_root: None,
     },
     Route {
         spec: &crate::affinity_groups::GET_AFFINITY_GROUP_PROPERTIES,
         segments: &[Seg::Param, Seg::Lit("affinitygroups"), Seg::Param],
         fixed_query: &[],
+        body_root: None,
     },
     Route {
         spec: &crate::affinity_groups::CREATE_AFFINITY_GROUP,
         segments: &[Seg::Param, Seg::Lit("affinitygroups")],
         fixed_query: &[],
+        body_root: None,
     },
     Route {
         spec: &crate::affinity_groups::UPDATE_AFFINITY_GROUP,
         segments: &[Seg::Param, Seg::Lit("affinitygroups"), Seg::Param],
         fixed_query: &[],
+        body_root: None,
     },
     Route {
         spec: &crate::affinity_groups::DELETE_AFFINITY_GROUP,
         segments: &[Seg::Param, Seg::Lit("affinitygroups"), Seg::Param],
         fixed_query: &[],
+        body_root: None,
     },
     Route {
         spec: &crate::locations::LIST_LOCATIONS,
         segments: &[Seg::Param, Seg::Lit("locations")],
         fixed_query: &[],
+        body_root: None,
     },
     Route {
         spec: &crate::management_certificates::LIST_MANAGEMENT_CERTIFICATES,
         segments: &[Seg::Param, Seg::Lit("certificates")],
         fixed_query: &[],
+        body_root: None,
     },
     Route {
         spec: &crate::management_certificates::GET_MANAGEMENT_CERTIFICATE,
         segments: &[Seg::Param, Seg::Lit("certificates"), Seg::Param],
         fixed_query: &[],
+        body_root: None,
     },
     Route {
         spec: &crate::management_certificates::ADD_MANAGEMENT_CERTIFICATE,
         segments: &[Seg::Param, Seg::Lit("certificates")],
         fixed_query: &[],
+        body_root: None,
     },
     Route {
         spec: &crate::management_certificates::DELETE_MANAGEMENT_CERTIFICATE,
         segments: &[Seg::Param, Seg::Lit("certificates"), Seg::Param],
         fixed_query: &[],
+        body_root: None,
     },
     Route {
         spec: &crate::subscription::LIST_SUBSCRIPTION_OPERATIONS,
         segments: &[Seg::Param, Seg::Lit("operations")],
         fixed_query: &[],
+        body_root: None,
     },
     Route {
         spec: &crate::subscription::GET_OPERATION_STATUS,
         segments: &[Seg::Param, Seg::Lit("operations"), Seg::Param],
         fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::subscription::LIST_SUBSCRIPTIONS,
+        segments: &[Seg::Lit("subscriptions")],
+        fixed_query: &[],
+        body_root: None,
     },
     Route {
         spec: &crate::subscription::GET_SUBSCRIPTION,
         segments: &[Seg::Param],
         fixed_query: &[],
+        body_root: None,
     },
 ];
 /// A decoded request: one variant per operation.
@@ -290,6 +552,19 @@ pub enum ServerRequest {
         service_name: String,
         deployment_name: String,
     },
+    /// Creates the gateway of a virtual network. The network must have a
+    /// GatewaySubnet; the gateway takes a long time to provision, tracked with
+    /// Get Gateway Operation Status.
+    /// `POST /{subscriptionId}/services/networking/{networkName}/gateway`
+    CreateVirtualNetworkGateway {
+        subscription_id: String,
+        network_name: String,
+        body: CreateGatewayParameters,
+    },
+    /// Returns the status of a networking (gateway) operation, by the ID that the
+    /// operation's GatewayOperationAsyncResponse carried.
+    /// `GET /{subscriptionId}/services/networking/operation/{requestId}`
+    GetGatewayOperationStatus { subscription_id: String, request_id: String },
     /// Lists the cloud services of the subscription.
     /// `GET /{subscriptionId}/services/hostedservices`
     ListHostedServices { subscription_id: String },
@@ -334,6 +609,37 @@ pub enum ServerRequest {
     /// Deletes a management certificate from the subscription.
     /// `DELETE /{subscriptionId}/certificates/{thumbprint}`
     DeleteManagementCertificate { subscription_id: String, thumbprint: String },
+    /// Lists the alert rules of the subscription.
+    /// `GET /{subscriptionId}/services/monitoring/alertrules`
+    ListAlertRules { subscription_id: String },
+    /// Deletes role instances (by instance name) from a deployment. The
+    /// deployment must keep at least one instance of each role.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/`
+    DeleteRoleInstancesByName {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        body: RoleInstances,
+    },
+    /// Creates a Service Bus namespace (idempotent). Region and NamespaceType
+    /// are the fields a create needs; the answer is the new namespace, usually
+    /// still Activating.
+    /// `PUT /{subscriptionId}/services/servicebus/namespaces/{namespaceName}`
+    CreateNamespace {
+        subscription_id: String,
+        namespace_name: String,
+        body: NamespaceDescription,
+    },
+    /// Returns a Service Bus namespace.
+    /// `GET /{subscriptionId}/services/servicebus/namespaces/{namespaceName}`
+    GetNamespace { subscription_id: String, namespace_name: String },
+    /// Lists the Service Bus namespaces of the subscription.
+    /// `GET /{subscriptionId}/services/servicebus/namespaces/`
+    ListNamespaces { subscription_id: String },
+    /// Checks whether a namespace name is available (namespace names are global:
+    /// they become DNS names).
+    /// `GET /{subscriptionId}/services/ServiceBus/CheckNamespaceAvailability`
+    CheckNamespaceAvailability { subscription_id: String, namespace: String },
     /// Lists the storage accounts of the subscription.
     /// `GET /{subscriptionId}/services/storageservices`
     ListStorageAccounts { subscription_id: String },
@@ -383,6 +689,9 @@ pub enum ServerRequest {
     /// Returns the status of an asynchronous operation (the id is the x-ms-request-id the operation returned).
     /// `GET /{subscriptionId}/operations/{requestId}`
     GetOperationStatus { subscription_id: String, request_id: String },
+    /// Lists the subscriptions the caller's credentials can access.
+    /// `GET /subscriptions`
+    ListSubscriptions {},
     /// Returns the properties of a virtual machine (a persistent VM role).
     /// `GET /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}`
     GetRole {
@@ -390,6 +699,76 @@ pub enum ServerRequest {
         service_name: String,
         deployment_name: String,
         role_name: String,
+    },
+    /// Starts a stopped virtual machine.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations`
+    StartRole {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+        body: StartRoleOperation,
+    },
+    /// Shuts down a virtual machine; PostShutdownAction says whether its compute
+    /// resources are kept (Stopped, still billed) or released (StoppedDeallocated).
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations`
+    ShutdownRole {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+        body: ShutdownRoleOperation,
+    },
+    /// Restarts a virtual machine.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations`
+    RestartRole {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+        body: RestartRoleOperation,
+    },
+    /// Returns the subscription's network configuration document (netcfg): DNS
+    /// servers, local network sites and virtual network sites. The service sends
+    /// it as `text/plain` with a byte-order mark, an XML declaration and CRLF
+    /// line ends; the raw text is kept, and can be parsed as NetworkConfiguration.
+    /// `GET /{subscriptionId}/services/networking/media`
+    GetNetworkConfiguration { subscription_id: String },
+    /// Replaces the subscription's network configuration document (netcfg) as a
+    /// whole: every virtual network, local network site and DNS server not in
+    /// the new document is removed.
+    /// `PUT /{subscriptionId}/services/networking/media`
+    SetNetworkConfiguration {
+        subscription_id: String,
+        body: TextDocument<NetworkConfiguration>,
+    },
+    /// Lists the virtual network sites of the subscription, with their state,
+    /// subnets, DNS servers and gateway connections.
+    /// `GET /{subscriptionId}/services/networking/virtualnetwork`
+    ListVirtualNetworkSites { subscription_id: String },
+    /// Lists the web spaces of the subscription.
+    /// `GET /{subscriptionId}/services/WebSpaces`
+    ListWebSpaces { subscription_id: String },
+    /// Lists the geographical regions where web sites can be created.
+    /// `GET /{subscriptionId}/services/WebSpaces`
+    ListGeoRegions { subscription_id: String },
+    /// Returns the DNS suffix of web sites for the subscription, e.g.
+    /// azurewebsites.net.
+    /// `GET /{subscriptionId}/services/WebSpaces`
+    GetDnsSuffix { subscription_id: String },
+    /// Returns the ids of the running instances of a web site.
+    /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/instanceids`
+    GetWebSiteInstanceIds {
+        subscription_id: String,
+        web_space_name: String,
+        web_site_name: String,
+    },
+    /// Lists the web sites of a web space.
+    /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites`
+    ListWebSites {
+        subscription_id: String,
+        web_space_name: String,
+        options: ListWebSitesOptions,
     },
 }
 
@@ -401,40 +780,131 @@ pub fn route(
     query: &str,
     body: &[u8],
 ) -> Result<ServerRequest, RouteError> {
-    let (index, params, q) = routing::find(ROUTES, method, path, query)?;
+    let (index, params, q) = routing::find(ROUTES, method, path, query, Some(body))?;
     let mut params = params.into_iter();
     Ok(
         match index {
             0usize => {
-                ServerRequest::RegenerateStorageAccountKeys {
+                ServerRequest::DeleteRoleInstancesByName {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
-                    name: routing::path_param(&mut params, "name")?,
-                    body: routing::body(body, "RegenerateKeys")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            RoleInstances,
+                        >(
+                            "RoleInstances",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
                 }
             }
 
             1usize => {
+                ServerRequest::RegenerateStorageAccountKeys {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    name: routing::path_param(&mut params, "name")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            RegenerateKeys,
+                        >(
+                            "RegenerateKeys",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            2usize => {
                 ServerRequest::DeleteHostedServiceAndContents {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            2usize => {
+            3usize => {
+                ServerRequest::ListGeoRegions {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            4usize => {
+                ServerRequest::GetDnsSuffix {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            5usize => {
+                ServerRequest::StartRole {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            StartRoleOperation,
+                        >(
+                            "StartRoleOperation",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            6usize => {
+                ServerRequest::ShutdownRole {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            ShutdownRoleOperation,
+                        >(
+                            "ShutdownRoleOperation",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            7usize => {
+                ServerRequest::RestartRole {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            RestartRoleOperation,
+                        >(
+                            "RestartRoleOperation",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            8usize => {
                 ServerRequest::CheckHostedServiceNameAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            3usize => {
+            9usize => {
                 ServerRequest::CheckStorageAccountNameAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            4usize => {
+            10usize => {
                 ServerRequest::GetRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -443,7 +913,15 @@ pub fn route(
                 }
             }
 
-            5usize => {
+            11usize => {
+                ServerRequest::GetWebSiteInstanceIds {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    web_site_name: routing::path_param(&mut params, "webSiteName")?,
+                }
+            }
+
+            12usize => {
                 ServerRequest::GetDeploymentBySlot {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -451,7 +929,7 @@ pub fn route(
                 }
             }
 
-            6usize => {
+            13usize => {
                 ServerRequest::GetDeploymentByName {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -459,20 +937,108 @@ pub fn route(
                 }
             }
 
-            7usize => {
+            14usize => {
+                ServerRequest::CreateVirtualNetworkGateway {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    network_name: routing::path_param(&mut params, "networkName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            CreateGatewayParameters,
+                        >(
+                            "CreateGatewayParameters",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            15usize => {
+                ServerRequest::GetGatewayOperationStatus {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    request_id: routing::path_param(&mut params, "requestId")?,
+                }
+            }
+
+            16usize => {
+                ServerRequest::ListAlertRules {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            17usize => {
+                ServerRequest::CreateNamespace {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                    body: routing::decoded(
+                        atom::content_from_document("NamespaceDescription", body),
+                    )?,
+                }
+            }
+
+            18usize => {
+                ServerRequest::GetNamespace {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                }
+            }
+
+            19usize => {
+                ServerRequest::ListNamespaces {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            20usize => {
+                ServerRequest::CheckNamespaceAvailability {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace: q.required("namespace")?,
+                }
+            }
+
+            21usize => {
                 ServerRequest::GetStorageAccountKeys {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            8usize => {
+            22usize => {
+                ServerRequest::GetNetworkConfiguration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            23usize => {
+                ServerRequest::SetNetworkConfiguration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    body: TextDocument::from_text(routing::text_body(body)?),
+                }
+            }
+
+            24usize => {
+                ServerRequest::ListVirtualNetworkSites {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            25usize => {
+                ServerRequest::ListWebSites {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    options: ListWebSitesOptions {
+                        properties_to_include: q.optional("propertiesToInclude")?,
+                    },
+                }
+            }
+
+            26usize => {
                 ServerRequest::ListHostedServices {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            9usize => {
+            27usize => {
                 ServerRequest::GetHostedServiceProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -482,70 +1048,108 @@ pub fn route(
                 }
             }
 
-            10usize => {
+            28usize => {
                 ServerRequest::CreateHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
-                    body: routing::body(body, "CreateHostedService")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            CreateHostedService,
+                        >(
+                            "CreateHostedService",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
                 }
             }
 
-            11usize => {
+            29usize => {
                 ServerRequest::UpdateHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
-                    body: routing::body(body, "UpdateHostedService")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            UpdateHostedService,
+                        >(
+                            "UpdateHostedService",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
                 }
             }
 
-            12usize => {
+            30usize => {
                 ServerRequest::DeleteHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            13usize => {
+            31usize => {
                 ServerRequest::ListStorageAccounts {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            14usize => {
+            32usize => {
                 ServerRequest::GetStorageAccountProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            15usize => {
+            33usize => {
                 ServerRequest::CreateStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
-                    body: routing::body(body, "CreateStorageServiceInput")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            CreateStorageServiceInput,
+                        >(
+                            "CreateStorageServiceInput",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
                 }
             }
 
-            16usize => {
+            34usize => {
                 ServerRequest::UpdateStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
-                    body: routing::body(body, "UpdateStorageServiceInput")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            UpdateStorageServiceInput,
+                        >(
+                            "UpdateStorageServiceInput",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
                 }
             }
 
-            17usize => {
+            35usize => {
                 ServerRequest::DeleteStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            18usize => {
+            36usize => {
+                ServerRequest::ListWebSpaces {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            37usize => {
                 ServerRequest::ListAffinityGroups {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            19usize => {
+            38usize => {
                 ServerRequest::GetAffinityGroupProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -555,25 +1159,41 @@ pub fn route(
                 }
             }
 
-            20usize => {
+            39usize => {
                 ServerRequest::CreateAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
-                    body: routing::body(body, "CreateAffinityGroup")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            CreateAffinityGroup,
+                        >(
+                            "CreateAffinityGroup",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
                 }
             }
 
-            21usize => {
+            40usize => {
                 ServerRequest::UpdateAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
                         &mut params,
                         "affinityGroupName",
                     )?,
-                    body: routing::body(body, "UpdateAffinityGroup")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            UpdateAffinityGroup,
+                        >(
+                            "UpdateAffinityGroup",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
                 }
             }
 
-            22usize => {
+            41usize => {
                 ServerRequest::DeleteAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -583,40 +1203,48 @@ pub fn route(
                 }
             }
 
-            23usize => {
+            42usize => {
                 ServerRequest::ListLocations {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            24usize => {
+            43usize => {
                 ServerRequest::ListManagementCertificates {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            25usize => {
+            44usize => {
                 ServerRequest::GetManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     thumbprint: routing::path_param(&mut params, "thumbprint")?,
                 }
             }
 
-            26usize => {
+            45usize => {
                 ServerRequest::AddManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
-                    body: routing::body(body, "SubscriptionCertificate")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            SubscriptionCertificate,
+                        >(
+                            "SubscriptionCertificate",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
                 }
             }
 
-            27usize => {
+            46usize => {
                 ServerRequest::DeleteManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     thumbprint: routing::path_param(&mut params, "thumbprint")?,
                 }
             }
 
-            28usize => {
+            47usize => {
                 ServerRequest::ListSubscriptionOperations {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     start_time: q.required("StartTime")?,
@@ -629,14 +1257,19 @@ pub fn route(
                 }
             }
 
-            29usize => {
+            48usize => {
                 ServerRequest::GetOperationStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     request_id: routing::path_param(&mut params, "requestId")?,
                 }
             }
 
-            30usize => {
+            49usize => {
+                ServerRequest::ListSubscriptions {
+                }
+            }
+
+            50usize => {
                 ServerRequest::GetSubscription {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
@@ -677,6 +1310,14 @@ impl ServerRequest {
 
             ServerRequest::GetDeploymentByName { .. } => {
                 &crate::deployments::GET_DEPLOYMENT_BY_NAME
+            }
+
+            ServerRequest::CreateVirtualNetworkGateway { .. } => {
+                &crate::gateways::CREATE_VIRTUAL_NETWORK_GATEWAY
+            }
+
+            ServerRequest::GetGatewayOperationStatus { .. } => {
+                &crate::gateways::GET_GATEWAY_OPERATION_STATUS
             }
 
             ServerRequest::ListHostedServices { .. } => {
@@ -724,6 +1365,21 @@ impl ServerRequest {
                 &crate::management_certificates::DELETE_MANAGEMENT_CERTIFICATE
             }
 
+            ServerRequest::ListAlertRules { .. } => &crate::other::LIST_ALERT_RULES,
+            ServerRequest::DeleteRoleInstancesByName { .. } => {
+                &crate::role_instances::DELETE_ROLE_INSTANCES_BY_NAME
+            }
+
+            ServerRequest::CreateNamespace { .. } => {
+                &crate::service_bus::CREATE_NAMESPACE
+            }
+
+            ServerRequest::GetNamespace { .. } => &crate::service_bus::GET_NAMESPACE,
+            ServerRequest::ListNamespaces { .. } => &crate::service_bus::LIST_NAMESPACES,
+            ServerRequest::CheckNamespaceAvailability { .. } => {
+                &crate::service_bus::CHECK_NAMESPACE_AVAILABILITY
+            }
+
             ServerRequest::ListStorageAccounts { .. } => {
                 &crate::storage_accounts::LIST_STORAGE_ACCOUNTS
             }
@@ -768,7 +1424,34 @@ impl ServerRequest {
                 &crate::subscription::GET_OPERATION_STATUS
             }
 
+            ServerRequest::ListSubscriptions { .. } => {
+                &crate::subscription::LIST_SUBSCRIPTIONS
+            }
+
             ServerRequest::GetRole { .. } => &crate::virtual_machines::GET_ROLE,
+            ServerRequest::StartRole { .. } => &crate::virtual_machines::START_ROLE,
+            ServerRequest::ShutdownRole { .. } => &crate::virtual_machines::SHUTDOWN_ROLE,
+            ServerRequest::RestartRole { .. } => &crate::virtual_machines::RESTART_ROLE,
+            ServerRequest::GetNetworkConfiguration { .. } => {
+                &crate::virtual_networks::GET_NETWORK_CONFIGURATION
+            }
+
+            ServerRequest::SetNetworkConfiguration { .. } => {
+                &crate::virtual_networks::SET_NETWORK_CONFIGURATION
+            }
+
+            ServerRequest::ListVirtualNetworkSites { .. } => {
+                &crate::virtual_networks::LIST_VIRTUAL_NETWORK_SITES
+            }
+
+            ServerRequest::ListWebSpaces { .. } => &crate::websites::LIST_WEB_SPACES,
+            ServerRequest::ListGeoRegions { .. } => &crate::websites::LIST_GEO_REGIONS,
+            ServerRequest::GetDnsSuffix { .. } => &crate::websites::GET_DNS_SUFFIX,
+            ServerRequest::GetWebSiteInstanceIds { .. } => {
+                &crate::websites::GET_WEB_SITE_INSTANCE_IDS
+            }
+
+            ServerRequest::ListWebSites { .. } => &crate::websites::LIST_WEB_SITES,
         }
     }
 
@@ -800,6 +1483,14 @@ impl ServerRequest {
             }
 
             ServerRequest::GetDeploymentByName { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CreateVirtualNetworkGateway { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetGatewayOperationStatus { subscription_id, .. } => {
                 Some(subscription_id)
             }
 
@@ -848,6 +1539,27 @@ impl ServerRequest {
                 Some(subscription_id)
             }
 
+            ServerRequest::ListAlertRules { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteRoleInstancesByName { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CreateNamespace { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetNamespace { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::ListNamespaces { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CheckNamespaceAvailability { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
             ServerRequest::ListStorageAccounts { subscription_id, .. } => {
                 Some(subscription_id)
             }
@@ -892,7 +1604,34 @@ impl ServerRequest {
                 Some(subscription_id)
             }
 
+            ServerRequest::ListSubscriptions { .. } => None,
             ServerRequest::GetRole { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::StartRole { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::ShutdownRole { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::RestartRole { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::GetNetworkConfiguration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::SetNetworkConfiguration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListVirtualNetworkSites { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListWebSpaces { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::ListGeoRegions { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetDnsSuffix { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::GetWebSiteInstanceIds { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListWebSites { subscription_id, .. } => Some(subscription_id),
         }
     }
 
@@ -926,6 +1665,14 @@ impl ServerRequest {
 
             ServerRequest::GetDeploymentByName { service_name, deployment_name, .. } => {
                 client.get_deployment_by_name(service_name, deployment_name).await?;
+            }
+
+            ServerRequest::CreateVirtualNetworkGateway { network_name, body, .. } => {
+                client.create_virtual_network_gateway(network_name, body).await?;
+            }
+
+            ServerRequest::GetGatewayOperationStatus { request_id, .. } => {
+                client.get_gateway_operation_status(request_id).await?;
             }
 
             ServerRequest::ListHostedServices { .. } => {
@@ -974,6 +1721,37 @@ impl ServerRequest {
 
             ServerRequest::DeleteManagementCertificate { thumbprint, .. } => {
                 client.delete_management_certificate(thumbprint).await?;
+            }
+
+            ServerRequest::ListAlertRules { .. } => {
+                client.list_alert_rules().await?;
+            }
+
+            ServerRequest::DeleteRoleInstancesByName {
+                service_name,
+                deployment_name,
+                body,
+                ..
+            } => {
+                client
+                    .delete_role_instances_by_name(service_name, deployment_name, body)
+                    .await?;
+            }
+
+            ServerRequest::CreateNamespace { namespace_name, body, .. } => {
+                client.create_namespace(namespace_name, body).await?;
+            }
+
+            ServerRequest::GetNamespace { namespace_name, .. } => {
+                client.get_namespace(namespace_name).await?;
+            }
+
+            ServerRequest::ListNamespaces { .. } => {
+                client.list_namespaces().await?;
+            }
+
+            ServerRequest::CheckNamespaceAvailability { namespace, .. } => {
+                client.check_namespace_availability(namespace).await?;
             }
 
             ServerRequest::ListStorageAccounts { .. } => {
@@ -1027,11 +1805,681 @@ impl ServerRequest {
                 client.get_operation_status(request_id).await?;
             }
 
+            ServerRequest::ListSubscriptions { .. } => {
+                client.list_subscriptions().await?;
+            }
+
             ServerRequest::GetRole { service_name, deployment_name, role_name, .. } => {
                 client.get_role(service_name, deployment_name, role_name).await?;
+            }
+
+            ServerRequest::StartRole {
+                service_name,
+                deployment_name,
+                role_name,
+                body,
+                ..
+            } => {
+                client.start_role(service_name, deployment_name, role_name, body).await?;
+            }
+
+            ServerRequest::ShutdownRole {
+                service_name,
+                deployment_name,
+                role_name,
+                body,
+                ..
+            } => {
+                client
+                    .shutdown_role(service_name, deployment_name, role_name, body)
+                    .await?;
+            }
+
+            ServerRequest::RestartRole {
+                service_name,
+                deployment_name,
+                role_name,
+                body,
+                ..
+            } => {
+                client
+                    .restart_role(service_name, deployment_name, role_name, body)
+                    .await?;
+            }
+
+            ServerRequest::GetNetworkConfiguration { .. } => {
+                client.get_network_configuration().await?;
+            }
+
+            ServerRequest::SetNetworkConfiguration { body, .. } => {
+                client.set_network_configuration(body).await?;
+            }
+
+            ServerRequest::ListVirtualNetworkSites { .. } => {
+                client.list_virtual_network_sites().await?;
+            }
+
+            ServerRequest::ListWebSpaces { .. } => {
+                client.list_web_spaces().await?;
+            }
+
+            ServerRequest::ListGeoRegions { .. } => {
+                client.list_geo_regions().await?;
+            }
+
+            ServerRequest::GetDnsSuffix { .. } => {
+                client.get_dns_suffix().await?;
+            }
+
+            ServerRequest::GetWebSiteInstanceIds {
+                web_space_name,
+                web_site_name,
+                ..
+            } => {
+                client.get_web_site_instance_ids(web_space_name, web_site_name).await?;
+            }
+
+            ServerRequest::ListWebSites { web_space_name, options, .. } => {
+                client.list_web_sites(web_space_name, options).await?;
             }
         }
 
         Ok(())
+    }
+}
+
+/// Decodes `body` as the response of `operation`, encodes it again and
+/// decodes that: `Ok` when both decodes are equal. `None` for an
+/// operation without a response body, or not in the spec.
+pub fn roundtrip_response(
+    operation: &str,
+    body: &[u8],
+) -> Option<Result<(), xml::RoundTripError>> {
+    match operation {
+        "ListAffinityGroups" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        AffinityGroups,
+                    >("AffinityGroups", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "AffinityGroups",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetAffinityGroupProperties" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        AffinityGroup,
+                    >("AffinityGroup", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "AffinityGroup",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetDeploymentBySlot" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        Deployment,
+                    >("Deployment", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Deployment",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetDeploymentByName" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        Deployment,
+                    >("Deployment", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Deployment",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "CreateVirtualNetworkGateway" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetGatewayOperationStatus" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperation,
+                    >(
+                        "GatewayOperation",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperation",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListHostedServices" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        HostedServices,
+                    >("HostedServices", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "HostedServices",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetHostedServiceProperties" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        HostedService,
+                    >("HostedService", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "HostedService",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "CheckHostedServiceNameAvailability" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        AvailabilityResponse,
+                    >(
+                        "AvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "AvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListLocations" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        Locations,
+                    >("Locations", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Locations",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListManagementCertificates" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        SubscriptionCertificates,
+                    >(
+                        "SubscriptionCertificates",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "SubscriptionCertificates",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetManagementCertificate" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        SubscriptionCertificate,
+                    >(
+                        "SubscriptionCertificate",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "SubscriptionCertificate",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListAlertRules" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    json::from_json::<AlertRuleList>,
+                    json::to_json,
+                ),
+            )
+        }
+
+        "CreateNamespace" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::entry_from_document::<
+                        NamespaceDescription,
+                    >("NamespaceDescription", b),
+                    |v| atom::entry_to_document(
+                        "NamespaceDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetNamespace" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::entry_from_document::<
+                        NamespaceDescription,
+                    >("NamespaceDescription", b),
+                    |v| atom::entry_to_document(
+                        "NamespaceDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListNamespaces" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::feed_from_document::<
+                        NamespaceDescription,
+                    >("NamespaceDescription", b),
+                    |v| atom::feed_to_document(
+                        "NamespaceDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "CheckNamespaceAvailability" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::entry_from_document::<
+                        NamespaceAvailability,
+                    >("NamespaceAvailability", b),
+                    |v| atom::entry_to_document(
+                        "NamespaceAvailability",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListStorageAccounts" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        StorageServices,
+                    >("StorageServices", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "StorageServices",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetStorageAccountProperties" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        StorageService,
+                    >("StorageService", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "StorageService",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetStorageAccountKeys" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        StorageService,
+                    >("StorageService", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "StorageService",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "RegenerateStorageAccountKeys" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        StorageService,
+                    >("StorageService", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "StorageService",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "CheckStorageAccountNameAvailability" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        AvailabilityResponse,
+                    >(
+                        "AvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "AvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetSubscription" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        Subscription,
+                    >("Subscription", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Subscription",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListSubscriptionOperations" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        SubscriptionOperationCollection,
+                    >(
+                        "SubscriptionOperationCollection",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "SubscriptionOperationCollection",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetOperationStatus" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        Operation,
+                    >("Operation", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Operation",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListSubscriptions" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        Subscriptions,
+                    >("Subscriptions", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Subscriptions",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetRole" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        Role,
+                    >(
+                        "PersistentVMRole",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "PersistentVMRole",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetNetworkConfiguration" => {
+            Some(
+                xml::roundtrip_with(
+                        body,
+                        |b| {
+                            document::text_from_bytes(b)
+                                .map(TextDocument::<NetworkConfiguration>::from_text)
+                        },
+                        |v| v.text().to_owned(),
+                    )
+                    .and_then(|()| xml::roundtrip_with(
+                        body,
+                        <NetworkConfiguration as xml::XmlRoot>::from_document,
+                        xml::XmlRoot::to_document,
+                    )),
+            )
+        }
+
+        "ListVirtualNetworkSites" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        VirtualNetworkSites,
+                    >(
+                        "VirtualNetworkSites",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "VirtualNetworkSites",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListWebSpaces" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        WebSpaces,
+                    >("WebSpaces", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "WebSpaces",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListGeoRegions" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GeoRegions,
+                    >("GeoRegions", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "GeoRegions",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetDnsSuffix" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::scalar_from_document::<
+                        String,
+                    >(
+                        "string",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
+                        b,
+                    ),
+                    |v| xml::scalar_to_document(
+                        "string",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetWebSiteInstanceIds" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ArrayOfstring,
+                    >(
+                        "ArrayOfstring",
+                        "http://schemas.microsoft.com/2003/10/Serialization/Arrays",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ArrayOfstring",
+                        "http://schemas.microsoft.com/2003/10/Serialization/Arrays",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListWebSites" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        Sites,
+                    >("Sites", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Sites",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        _ => None,
     }
 }

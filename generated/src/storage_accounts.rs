@@ -3,15 +3,15 @@
 
 //! Operations and types of the `storage_accounts` area (`spec/storage_accounts.spec`).
 #![cfg_attr(rustfmt, rustfmt::skip)]
-#![allow(clippy::all, unused_imports, unused_mut)]
+#![allow(unused_imports)]
 use asm_runtime::error::check;
 use asm_runtime::xml::{
     self, required, Child, FromXml, ToXml, XmlReader, XmlText, XmlWriter,
 };
 
 use asm_runtime::{
-    paging, path, AsyncOperation, DateTime, DecodeError, Error, OperationSpec, Request,
-    ValidationError,
+    atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error,
+    OperationSpec, OperationState, Request, TextDocument, ValidationError,
 };
 
 use asm_runtime::Validate;
@@ -24,10 +24,13 @@ pub static LIST_STORAGE_ACCOUNTS: OperationSpec = OperationSpec {
     method: "GET",
     uri: "/{subscriptionId}/services/storageservices",
     version: "2014-10-01",
-    success: &[200u16],
+    success: &[(200u16, 200u16)],
     is_async: false,
     request_root: None,
     response_root: Some("StorageServices"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
 };
 
 /// `GetStorageAccountProperties`: `GET /{subscriptionId}/services/storageservices/{accountName}`
@@ -36,10 +39,13 @@ pub static GET_STORAGE_ACCOUNT_PROPERTIES: OperationSpec = OperationSpec {
     method: "GET",
     uri: "/{subscriptionId}/services/storageservices/{accountName}",
     version: "2014-10-01",
-    success: &[200u16],
+    success: &[(200u16, 200u16)],
     is_async: false,
     request_root: None,
     response_root: Some("StorageService"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
 };
 
 /// `GetStorageAccountKeys`: `GET /{subscriptionId}/services/storageservices/{accountName}/keys`
@@ -48,10 +54,13 @@ pub static GET_STORAGE_ACCOUNT_KEYS: OperationSpec = OperationSpec {
     method: "GET",
     uri: "/{subscriptionId}/services/storageservices/{accountName}/keys",
     version: "2014-10-01",
-    success: &[200u16],
+    success: &[(200u16, 200u16)],
     is_async: false,
     request_root: None,
     response_root: Some("StorageService"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
 };
 
 /// `RegenerateStorageAccountKeys`: `POST /{subscriptionId}/services/storageservices/{name}/keys`
@@ -60,10 +69,13 @@ pub static REGENERATE_STORAGE_ACCOUNT_KEYS: OperationSpec = OperationSpec {
     method: "POST",
     uri: "/{subscriptionId}/services/storageservices/{name}/keys",
     version: "2014-10-01",
-    success: &[200u16],
+    success: &[(200u16, 200u16)],
     is_async: false,
     request_root: Some("RegenerateKeys"),
     response_root: Some("StorageService"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
 };
 
 /// `CreateStorageAccount`: `POST /{subscriptionId}/services/storageservices`
@@ -72,10 +84,13 @@ pub static CREATE_STORAGE_ACCOUNT: OperationSpec = OperationSpec {
     method: "POST",
     uri: "/{subscriptionId}/services/storageservices",
     version: "2014-10-01",
-    success: &[202u16],
+    success: &[(202u16, 202u16)],
     is_async: true,
     request_root: Some("CreateStorageServiceInput"),
     response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
 };
 
 /// `UpdateStorageAccount`: `PUT /{subscriptionId}/services/storageservices/{accountName}`
@@ -84,10 +99,13 @@ pub static UPDATE_STORAGE_ACCOUNT: OperationSpec = OperationSpec {
     method: "PUT",
     uri: "/{subscriptionId}/services/storageservices/{accountName}",
     version: "2014-10-01",
-    success: &[200u16],
+    success: &[(200u16, 200u16)],
     is_async: false,
     request_root: Some("UpdateStorageServiceInput"),
     response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
 };
 
 /// `DeleteStorageAccount`: `DELETE /{subscriptionId}/services/storageservices/{accountName}`
@@ -96,10 +114,13 @@ pub static DELETE_STORAGE_ACCOUNT: OperationSpec = OperationSpec {
     method: "DELETE",
     uri: "/{subscriptionId}/services/storageservices/{accountName}",
     version: "2014-10-01",
-    success: &[200u16],
+    success: &[(200u16, 200u16)],
     is_async: false,
     request_root: None,
     response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
 };
 
 /// `CheckStorageAccountNameAvailability`: `GET /{subscriptionId}/services/storageservices/operations/isavailable/{accountName}`
@@ -108,10 +129,13 @@ pub static CHECK_STORAGE_ACCOUNT_NAME_AVAILABILITY: OperationSpec = OperationSpe
     method: "GET",
     uri: "/{subscriptionId}/services/storageservices/operations/isavailable/{accountName}",
     version: "2014-10-01",
-    success: &[200u16],
+    success: &[(200u16, 200u16)],
     is_async: false,
     request_root: None,
     response_root: Some("AvailabilityResponse"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
 };
 
 impl crate::Client {
@@ -123,7 +147,14 @@ impl crate::Client {
         let mut req = Request::new(&LIST_STORAGE_ACCOUNTS);
         req.path = self.core.subscription_path()?;
         req.path.push_str("/services/storageservices");
-        self.core.call(&req).await
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    StorageServices,
+                >("StorageServices", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
     }
 
     /// Returns the system properties of a storage account.
@@ -138,7 +169,14 @@ impl crate::Client {
         req.path = self.core.subscription_path()?;
         req.path.push_str("/services/storageservices/");
         path::push_segment(&mut req.path, "accountName", account_name)?;
-        self.core.call(&req).await
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    StorageService,
+                >("StorageService", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
     }
 
     /// Returns the primary and secondary access keys of a storage account.
@@ -154,7 +192,14 @@ impl crate::Client {
         req.path.push_str("/services/storageservices/");
         path::push_segment(&mut req.path, "accountName", account_name)?;
         req.path.push_str("/keys");
-        self.core.call(&req).await
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    StorageService,
+                >("StorageService", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
     }
 
     /// Regenerates the primary or secondary access key of a storage account and returns both keys.
@@ -173,13 +218,27 @@ impl crate::Client {
         req.path.push_str("/keys");
         req.query.push(("action", "regenerate".to_owned()));
         body.validate()?;
-        req.body = Some(xml::to_document("RegenerateKeys", body));
-        self.core.call(&req).await
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "RegenerateKeys",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    StorageService,
+                >("StorageService", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
     }
 
     /// Creates a new storage account.
     ///
-    /// `POST /{subscriptionId}/services/storageservices` (x-ms-version 2014-10-01); asynchronous: returns a handle to wait on.
+    /// `POST /{subscriptionId}/services/storageservices` (x-ms-version 2014-10-01); long-running (Classic poller): returns a handle to wait on.
     /// See <https://learn.microsoft.com/previous-versions/azure/reference/hh264518(v=azure.100)>.
     pub async fn create_storage_account(
         &self,
@@ -189,8 +248,36 @@ impl crate::Client {
         req.path = self.core.subscription_path()?;
         req.path.push_str("/services/storageservices");
         body.validate()?;
-        req.body = Some(xml::to_document("CreateStorageServiceInput", body));
-        self.core.call_async(&req).await
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "CreateStorageServiceInput",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                self.core.clone(),
+                CREATE_STORAGE_ACCOUNT.name,
+                id,
+                resp.status,
+                finished,
+                std::sync::Arc::new(ClassicPoller),
+            ),
+        )
     }
 
     /// Updates the label, description, extended properties, custom domains and account type of a storage account.
@@ -207,7 +294,14 @@ impl crate::Client {
         req.path.push_str("/services/storageservices/");
         path::push_segment(&mut req.path, "accountName", account_name)?;
         body.validate()?;
-        req.body = Some(xml::to_document("UpdateStorageServiceInput", body));
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "UpdateStorageServiceInput",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
         self.core.call_empty(&req).await
     }
 
@@ -235,14 +329,21 @@ impl crate::Client {
         req.path = self.core.subscription_path()?;
         req.path.push_str("/services/storageservices/operations/isavailable/");
         path::push_segment(&mut req.path, "accountName", account_name)?;
-        self.core.call(&req).await
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    AvailabilityResponse,
+                >("AvailabilityResponse", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
     }
 }
 
 /// The storage accounts of a subscription.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StorageServices {
-    /// `<StorageService>`
+    /// Element `<StorageService>`.
     pub storage_service: Vec<StorageService>,
 }
 
@@ -272,12 +373,7 @@ impl ToXml for StorageServices {
     }
 }
 
-impl Validate for StorageServices {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for StorageServices {}
 /// A storage account. Get Storage Account Properties fills the properties; Get/Regenerate Keys return only Url and StorageServiceKeys.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StorageService {
@@ -289,13 +385,13 @@ pub struct StorageService {
     ///
     /// Element `<ServiceName>`.
     pub service_name: Option<String>,
-    /// `<StorageServiceProperties>`
+    /// Element `<StorageServiceProperties>`.
     pub storage_service_properties: Option<StorageServiceProperties>,
     /// Access keys (Get Storage Account Keys, Regenerate Keys).
     ///
     /// Element `<StorageServiceKeys>`.
     pub storage_service_keys: Option<StorageServiceKeys>,
-    /// `<ExtendedProperties>`
+    /// Element `<ExtendedProperties>`.
     pub extended_properties: Vec<ExtendedProperty>,
     /// Capabilities of the account, e.g. PersistentVMRole.
     ///
@@ -369,16 +465,11 @@ impl ToXml for StorageService {
     }
 }
 
-impl Validate for StorageService {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for StorageService {}
 /// Properties of a storage account.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StorageServiceProperties {
-    /// `<Description>`
+    /// Element `<Description>`.
     pub description: Option<String>,
     /// Set when the account is in an affinity group (then Location is absent).
     ///
@@ -392,7 +483,7 @@ pub struct StorageServiceProperties {
     ///
     /// Element `<Label>`.
     pub label: String,
-    /// `<Status>`
+    /// Element `<Status>`.
     pub status: Option<StorageServiceStatus>,
     /// Blob, queue, table and file endpoints.
     ///
@@ -406,19 +497,19 @@ pub struct StorageServiceProperties {
     ///
     /// Element `<GeoPrimaryRegion>`.
     pub geo_primary_region: Option<String>,
-    /// `<StatusOfPrimary>`
+    /// Element `<StatusOfPrimary>`.
     pub status_of_primary: Option<GeoRegionStatus>,
     /// Secondary region (geo-redundant accounts).
     ///
     /// Element `<GeoSecondaryRegion>`.
     pub geo_secondary_region: Option<String>,
-    /// `<StatusOfSecondary>`
+    /// Element `<StatusOfSecondary>`.
     pub status_of_secondary: Option<GeoRegionStatus>,
     /// Time of the last failover to the secondary region.
     ///
     /// Element `<LastGeoFailoverTime>`.
     pub last_geo_failover_time: Option<DateTime>,
-    /// `<CreationTime>`
+    /// Element `<CreationTime>`.
     pub creation_time: Option<DateTime>,
     /// Custom domains of the account.
     ///
@@ -432,7 +523,7 @@ pub struct StorageServiceProperties {
     ///
     /// Element `<SecondaryEndpoints>`.
     pub secondary_endpoints: Vec<String>,
-    /// `<AccountType>`
+    /// Element `<AccountType>`.
     pub account_type: Option<StorageAccountType>,
 }
 
@@ -533,12 +624,7 @@ impl ToXml for StorageServiceProperties {
     }
 }
 
-impl Validate for StorageServiceProperties {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for StorageServiceProperties {}
 /// A custom domain mapped to a storage account.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CustomDomain {
@@ -580,18 +666,13 @@ impl ToXml for CustomDomain {
     }
 }
 
-impl Validate for CustomDomain {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for CustomDomain {}
 /// The access keys of a storage account.
 #[derive(Clone, Default, PartialEq)]
 pub struct StorageServiceKeys {
-    /// `<Primary>`
+    /// Element `<Primary>`.
     pub primary: Option<String>,
-    /// `<Secondary>`
+    /// Element `<Secondary>`.
     pub secondary: Option<String>,
 }
 
@@ -632,12 +713,7 @@ impl ToXml for StorageServiceKeys {
     }
 }
 
-impl Validate for StorageServiceKeys {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for StorageServiceKeys {}
 /// Body of Create Storage Account.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateStorageServiceInput {
@@ -665,7 +741,7 @@ pub struct CreateStorageServiceInput {
     ///
     /// Element `<GeoReplicationEnabled>`.
     pub geo_replication_enabled: Option<bool>,
-    /// `<ExtendedProperties>`
+    /// Element `<ExtendedProperties>`.
     pub extended_properties: Vec<ExtendedProperty>,
     /// Deprecated since 2014-06-01; use AccountType.
     ///
@@ -781,15 +857,15 @@ pub struct UpdateStorageServiceInput {
     ///
     /// Element `<GeoReplicationEnabled>`.
     pub geo_replication_enabled: Option<bool>,
-    /// `<ExtendedProperties>`
+    /// Element `<ExtendedProperties>`.
     pub extended_properties: Vec<ExtendedProperty>,
-    /// `<CustomDomains>`
+    /// Element `<CustomDomains>`.
     pub custom_domains: Vec<CustomDomain>,
     /// Deprecated since 2014-06-01; use AccountType.
     ///
     /// Element `<SecondaryReadEnabled>`.
     pub secondary_read_enabled: Option<bool>,
-    /// `<AccountType>`
+    /// Element `<AccountType>`.
     pub account_type: Option<StorageAccountType>,
 }
 
@@ -872,7 +948,7 @@ impl Validate for UpdateStorageServiceInput {
 /// Body of Regenerate Storage Account Keys.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RegenerateKeys {
-    /// `<KeyType>`
+    /// Element `<KeyType>`.
     pub key_type: KeyType,
 }
 
@@ -900,17 +976,13 @@ impl ToXml for RegenerateKeys {
     }
 }
 
-impl Validate for RegenerateKeys {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for RegenerateKeys {}
 /// Status of a storage account.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum StorageServiceStatus {
     /// `Creating`
+    #[default]
     Creating,
     /// `Created`
     Created,
@@ -938,12 +1010,6 @@ impl StorageServiceStatus {
             Self::ResolvingDns => "ResolvingDns",
             Self::Unknown(s) => s,
         }
-    }
-}
-
-impl Default for StorageServiceStatus {
-    fn default() -> Self {
-        Self::Creating
     }
 }
 
@@ -978,10 +1044,11 @@ impl XmlText for StorageServiceStatus {
 }
 
 /// Availability of a storage region.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GeoRegionStatus {
     /// `Available`
+    #[default]
     Available,
     /// `Unavailable`
     Unavailable,
@@ -997,12 +1064,6 @@ impl GeoRegionStatus {
             Self::Unavailable => "Unavailable",
             Self::Unknown(s) => s,
         }
-    }
-}
-
-impl Default for GeoRegionStatus {
-    fn default() -> Self {
-        Self::Available
     }
 }
 
@@ -1033,10 +1094,11 @@ impl XmlText for GeoRegionStatus {
 }
 
 /// Replication type of a storage account.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum StorageAccountType {
     /// Locally redundant storage.
+    #[default]
     StandardLrs,
     /// Zone redundant storage.
     StandardZrs,
@@ -1061,12 +1123,6 @@ impl StorageAccountType {
             Self::PremiumLrs => "Premium_LRS",
             Self::Unknown(s) => s,
         }
-    }
-}
-
-impl Default for StorageAccountType {
-    fn default() -> Self {
-        Self::StandardLrs
     }
 }
 
@@ -1100,10 +1156,11 @@ impl XmlText for StorageAccountType {
 }
 
 /// Which storage access key to regenerate.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum KeyType {
     /// `Primary`
+    #[default]
     Primary,
     /// `Secondary`
     Secondary,
@@ -1119,12 +1176,6 @@ impl KeyType {
             Self::Secondary => "Secondary",
             Self::Unknown(s) => s,
         }
-    }
-}
-
-impl Default for KeyType {
-    fn default() -> Self {
-        Self::Primary
     }
 }
 

@@ -3,15 +3,15 @@
 
 //! Operations and types of the `subscription` area (`spec/subscription.spec`).
 #![cfg_attr(rustfmt, rustfmt::skip)]
-#![allow(clippy::all, unused_imports, unused_mut)]
+#![allow(unused_imports)]
 use asm_runtime::error::check;
 use asm_runtime::xml::{
     self, required, Child, FromXml, ToXml, XmlReader, XmlText, XmlWriter,
 };
 
 use asm_runtime::{
-    paging, path, AsyncOperation, DateTime, DecodeError, Error, OperationSpec, Request,
-    ValidationError,
+    atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error,
+    OperationSpec, OperationState, Request, TextDocument, ValidationError,
 };
 
 use asm_runtime::Validate;
@@ -24,10 +24,13 @@ pub static GET_SUBSCRIPTION: OperationSpec = OperationSpec {
     method: "GET",
     uri: "/{subscriptionId}",
     version: "2014-10-01",
-    success: &[200u16],
+    success: &[(200u16, 200u16)],
     is_async: false,
     request_root: None,
     response_root: Some("Subscription"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
 };
 
 /// `ListSubscriptionOperations`: `GET /{subscriptionId}/operations`
@@ -36,10 +39,13 @@ pub static LIST_SUBSCRIPTION_OPERATIONS: OperationSpec = OperationSpec {
     method: "GET",
     uri: "/{subscriptionId}/operations",
     version: "2014-10-01",
-    success: &[200u16],
+    success: &[(200u16, 200u16)],
     is_async: false,
     request_root: None,
     response_root: Some("SubscriptionOperationCollection"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
 };
 
 /// `GetOperationStatus`: `GET /{subscriptionId}/operations/{requestId}`
@@ -48,10 +54,28 @@ pub static GET_OPERATION_STATUS: OperationSpec = OperationSpec {
     method: "GET",
     uri: "/{subscriptionId}/operations/{requestId}",
     version: "2014-10-01",
-    success: &[200u16],
+    success: &[(200u16, 200u16)],
     is_async: false,
     request_root: None,
     response_root: Some("Operation"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `ListSubscriptions`: `GET /subscriptions`
+pub static LIST_SUBSCRIPTIONS: OperationSpec = OperationSpec {
+    name: "ListSubscriptions",
+    method: "GET",
+    uri: "/subscriptions",
+    version: "2013-08-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("Subscriptions"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
 };
 
 /// Optional parameters of [`Client::list_subscription_operations`](crate::Client::list_subscription_operations).
@@ -68,6 +92,57 @@ pub struct ListSubscriptionOperationsOptions {
     pub continuation_token: Option<String>,
 }
 
+/// Classic long-running operations: the service answers 202 with the
+/// operation id in `x-ms-request-id` (200 or 201 when it finished at once),
+/// and Get Operation Status reports InProgress, then Succeeded or Failed.
+///
+/// Polls with [`Client::get_operation_status`](crate::Client::get_operation_status).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ClassicPoller;
+impl asm_runtime::Poll for ClassicPoller {
+    fn poll<'a>(
+        &'a self,
+        core: &'a asm_runtime::Core,
+        id: &'a str,
+    ) -> asm_runtime::poll::BoxFuture<'a, Result<OperationState, Error>> {
+        Box::pin(async move {
+            let client = crate::Client::from(core.clone());
+            let status = client.get_operation_status(id).await?;
+            Ok(
+                match Some(&status.status) {
+                    Some(OperationStatus::InProgress) => OperationState::InProgress,
+                    Some(OperationStatus::Succeeded) => {
+                        OperationState::Succeeded {
+                            http_status: status
+                                .http_status_code
+                                .and_then(|c| u16::try_from(c).ok()),
+                        }
+                    }
+
+                    Some(OperationStatus::Failed) => {
+                        OperationState::Failed(asm_runtime::ServiceError {
+                            status: status
+                                .http_status_code
+                                .and_then(|c| u16::try_from(c).ok())
+                                .unwrap_or(500),
+                            code: status.error.as_ref().and_then(|e| e.code.clone()),
+                            message: status
+                                .error
+                                .as_ref()
+                                .and_then(|e| e.message.clone())
+                                .unwrap_or_default(),
+                            request_id: Some(id.to_owned()),
+                        })
+                    }
+
+                    Some(other) => OperationState::Other(other.as_str().to_owned()),
+                    None => OperationState::Other(String::new()),
+                },
+            )
+        })
+    }
+}
+
 impl crate::Client {
     /// Returns account and resource allocation information for the subscription.
     ///
@@ -76,7 +151,14 @@ impl crate::Client {
     pub async fn get_subscription(&self) -> Result<Subscription, Error> {
         let mut req = Request::new(&GET_SUBSCRIPTION);
         req.path = self.core.subscription_path()?;
-        self.core.call(&req).await
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    Subscription,
+                >("Subscription", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
     }
 
     /// Lists the create, update and delete operations performed on the subscription during a time window (at most 90 days back).
@@ -106,7 +188,18 @@ impl crate::Client {
             req.query.push(("ContinuationToken", v.clone()));
         }
 
-        self.core.call(&req).await
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    SubscriptionOperationCollection,
+                >(
+                    "SubscriptionOperationCollection",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )
+            .await
     }
 
     /// Like [`list_subscription_operations`](Self::list_subscription_operations), as a stream of `SubscriptionOperations` items that follows `ContinuationToken` from page to page.
@@ -139,7 +232,31 @@ impl crate::Client {
         req.path = self.core.subscription_path()?;
         req.path.push_str("/operations/");
         path::push_segment(&mut req.path, "requestId", request_id)?;
-        self.core.call(&req).await
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    Operation,
+                >("Operation", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Lists the subscriptions the caller's credentials can access.
+    ///
+    /// `GET /subscriptions` (x-ms-version 2013-08-01).
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn775050(v=azure.100)>.
+    pub async fn list_subscriptions(&self) -> Result<Subscriptions, Error> {
+        let mut req = Request::new(&LIST_SUBSCRIPTIONS);
+        req.path.push_str("/subscriptions");
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    Subscriptions,
+                >("Subscriptions", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
     }
 }
 
@@ -157,11 +274,11 @@ impl paging::Page for SubscriptionOperationCollection {
 /// Account and resource allocation information for a subscription.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Subscription {
-    /// `<SubscriptionID>`
+    /// Element `<SubscriptionID>`.
     pub subscription_id: String,
-    /// `<SubscriptionName>`
+    /// Element `<SubscriptionName>`.
     pub subscription_name: Option<String>,
-    /// `<SubscriptionStatus>`
+    /// Element `<SubscriptionStatus>`.
     pub subscription_status: Option<SubscriptionStatus>,
     /// Live ID of the account administrator.
     ///
@@ -171,29 +288,29 @@ pub struct Subscription {
     ///
     /// Element `<ServiceAdminLiveEmailId>`.
     pub service_admin_live_email_id: Option<String>,
-    /// `<MaxCoreCount>`
+    /// Element `<MaxCoreCount>`.
     pub max_core_count: Option<i32>,
-    /// `<MaxStorageAccounts>`
+    /// Element `<MaxStorageAccounts>`.
     pub max_storage_accounts: Option<i32>,
-    /// `<MaxHostedServices>`
+    /// Element `<MaxHostedServices>`.
     pub max_hosted_services: Option<i32>,
-    /// `<CurrentCoreCount>`
+    /// Element `<CurrentCoreCount>`.
     pub current_core_count: Option<i32>,
-    /// `<CurrentHostedServices>`
+    /// Element `<CurrentHostedServices>`.
     pub current_hosted_services: Option<i32>,
-    /// `<CurrentStorageAccounts>`
+    /// Element `<CurrentStorageAccounts>`.
     pub current_storage_accounts: Option<i32>,
-    /// `<MaxVirtualNetworkSites>`
+    /// Element `<MaxVirtualNetworkSites>`.
     pub max_virtual_network_sites: Option<i32>,
-    /// `<CurrentVirtualNetworkSites>`
+    /// Element `<CurrentVirtualNetworkSites>`.
     pub current_virtual_network_sites: Option<i32>,
-    /// `<MaxLocalNetworkSites>`
+    /// Element `<MaxLocalNetworkSites>`.
     pub max_local_network_sites: Option<i32>,
-    /// `<CurrentLocalNetworkSites>`
+    /// Element `<CurrentLocalNetworkSites>`.
     pub current_local_network_sites: Option<i32>,
-    /// `<MaxDnsServers>`
+    /// Element `<MaxDnsServers>`.
     pub max_dns_servers: Option<i32>,
-    /// `<CurrentDnsServers>`
+    /// Element `<CurrentDnsServers>`.
     pub current_dns_servers: Option<i32>,
     /// Semicolon-separated offer categories.
     ///
@@ -203,23 +320,23 @@ pub struct Subscription {
     ///
     /// Element `<AADTenantID>`.
     pub aad_tenant_id: Option<String>,
-    /// `<CreatedTime>`
+    /// Element `<CreatedTime>`.
     pub created_time: Option<DateTime>,
-    /// `<MaxReservedIPs>`
+    /// Element `<MaxReservedIPs>`.
     pub max_reserved_ips: Option<i32>,
-    /// `<CurrentReservedIPs>`
+    /// Element `<CurrentReservedIPs>`.
     pub current_reserved_ips: Option<i32>,
-    /// `<MaxPublicIPCount>`
+    /// Element `<MaxPublicIPCount>`.
     pub max_public_ip_count: Option<i32>,
-    /// `<CurrentNetworkSecurityGroups>`
+    /// Element `<CurrentNetworkSecurityGroups>`.
     pub current_network_security_groups: Option<i32>,
-    /// `<MaxNetworkSecurityGroups>`
+    /// Element `<MaxNetworkSecurityGroups>`.
     pub max_network_security_groups: Option<i32>,
-    /// `<MaxNetworkSecurityRulesPerGroup>`
+    /// Element `<MaxNetworkSecurityRulesPerGroup>`.
     pub max_network_security_rules_per_group: Option<i32>,
-    /// `<MaxRouteTables>`
+    /// Element `<MaxRouteTables>`.
     pub max_route_tables: Option<i32>,
-    /// `<MaxRoutesPerRouteTable>`
+    /// Element `<MaxRoutesPerRouteTable>`.
     pub max_routes_per_route_table: Option<i32>,
 }
 
@@ -397,12 +514,7 @@ impl ToXml for Subscription {
     }
 }
 
-impl Validate for Subscription {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for Subscription {}
 /// Status of an asynchronous operation.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Operation {
@@ -410,7 +522,7 @@ pub struct Operation {
     ///
     /// Element `<ID>`.
     pub id: String,
-    /// `<Status>`
+    /// Element `<Status>`.
     pub status: OperationStatus,
     /// HTTP status of the finished operation; absent while it is in progress.
     ///
@@ -458,12 +570,7 @@ impl ToXml for Operation {
     }
 }
 
-impl Validate for Operation {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for Operation {}
 /// Why an asynchronous operation failed.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OperationError {
@@ -471,7 +578,7 @@ pub struct OperationError {
     ///
     /// Element `<Code>`.
     pub code: Option<String>,
-    /// `<Message>`
+    /// Element `<Message>`.
     pub message: Option<String>,
 }
 
@@ -503,16 +610,11 @@ impl ToXml for OperationError {
     }
 }
 
-impl Validate for OperationError {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for OperationError {}
 /// One page of the subscription's operation history.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SubscriptionOperationCollection {
-    /// `<SubscriptionOperations>`
+    /// Element `<SubscriptionOperations>`.
     pub subscription_operations: Vec<SubscriptionOperation>,
     /// Present when more results are available; pass it back as the ContinuationToken query parameter.
     ///
@@ -560,12 +662,7 @@ impl ToXml for SubscriptionOperationCollection {
     }
 }
 
-impl Validate for SubscriptionOperationCollection {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for SubscriptionOperationCollection {}
 /// An operation performed on the subscription.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SubscriptionOperation {
@@ -581,19 +678,19 @@ pub struct SubscriptionOperation {
     ///
     /// Element `<OperationName>`.
     pub operation_name: Option<String>,
-    /// `<OperationParameters>`
+    /// Element `<OperationParameters>`.
     pub operation_parameters: Vec<OperationParameter>,
-    /// `<OperationCaller>`
+    /// Element `<OperationCaller>`.
     pub operation_caller: Option<OperationCaller>,
     /// Final or current status of the operation.
     ///
     /// Element `<OperationStatus>`.
     pub operation_status: Option<Operation>,
-    /// `<OperationStartedTime>`
+    /// Element `<OperationStartedTime>`.
     pub operation_started_time: Option<DateTime>,
-    /// `<OperationCompletedTime>`
+    /// Element `<OperationCompletedTime>`.
     pub operation_completed_time: Option<DateTime>,
-    /// `<OperationKind>`
+    /// Element `<OperationKind>`.
     pub operation_kind: Option<String>,
 }
 
@@ -668,16 +765,11 @@ impl ToXml for SubscriptionOperation {
     }
 }
 
-impl Validate for SubscriptionOperation {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for SubscriptionOperation {}
 /// A parameter the operation was called with.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OperationParameter {
-    /// `<Name>`
+    /// Element `<Name>`.
     pub name: Option<String>,
     /// The value; complex values are serialized XML text.
     ///
@@ -728,12 +820,7 @@ impl ToXml for OperationParameter {
     }
 }
 
-impl Validate for OperationParameter {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
+impl Validate for OperationParameter {}
 /// Who called an operation.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OperationCaller {
@@ -800,17 +887,299 @@ impl ToXml for OperationCaller {
     }
 }
 
-impl Validate for OperationCaller {
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
+impl Validate for OperationCaller {}
+/// The subscriptions the caller can access.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Subscriptions {
+    /// Element `<Subscription>`.
+    pub subscription: Vec<SubscriptionListEntry>,
+}
+
+impl FromXml for Subscriptions {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_subscription = Vec::new();
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Subscription" => r.elem_push(&c, &mut f_subscription)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            subscription: f_subscription,
+        })
     }
 }
 
+impl ToXml for Subscriptions {
+    fn write_children(&self, w: &mut XmlWriter) {
+        for v in &self.subscription {
+            w.elem("Subscription", v);
+        }
+    }
+}
+
+impl Validate for Subscriptions {}
+/// A subscription, as List Subscriptions describes it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SubscriptionListEntry {
+    /// Element `<SubscriptionID>`.
+    pub subscription_id: String,
+    /// Element `<SubscriptionName>`.
+    pub subscription_name: Option<String>,
+    /// Element `<SubscriptionStatus>`.
+    pub subscription_status: Option<SubscriptionStatus>,
+    /// Live ID of the account administrator.
+    ///
+    /// Element `<AccountAdminLiveEmailId>`.
+    pub account_admin_live_email_id: Option<String>,
+    /// Live ID of the service administrator.
+    ///
+    /// Element `<ServiceAdminLiveEmailId>`.
+    pub service_admin_live_email_id: Option<String>,
+    /// Element `<MaxCoreCount>`.
+    pub max_core_count: Option<i32>,
+    /// Element `<MaxStorageAccounts>`.
+    pub max_storage_accounts: Option<i32>,
+    /// Element `<MaxHostedServices>`.
+    pub max_hosted_services: Option<i32>,
+    /// Element `<CurrentCoreCount>`.
+    pub current_core_count: Option<i32>,
+    /// Element `<CurrentHostedServices>`.
+    pub current_hosted_services: Option<i32>,
+    /// Element `<CurrentStorageAccounts>`.
+    pub current_storage_accounts: Option<i32>,
+    /// Element `<MaxVirtualNetworkSites>`.
+    pub max_virtual_network_sites: Option<i32>,
+    /// Element `<CurrentVirtualNetworkSites>`.
+    pub current_virtual_network_sites: Option<i32>,
+    /// Element `<MaxLocalNetworkSites>`.
+    pub max_local_network_sites: Option<i32>,
+    /// Element `<CurrentLocalNetworkSites>`.
+    pub current_local_network_sites: Option<i32>,
+    /// Element `<MaxDnsServers>`.
+    pub max_dns_servers: Option<i32>,
+    /// Element `<CurrentDnsServers>`.
+    pub current_dns_servers: Option<i32>,
+    /// Semicolon-separated offer categories.
+    ///
+    /// Element `<OfferCategories>`.
+    pub offer_categories: Option<String>,
+    /// Extra virtual IPs allowed per deployment.
+    ///
+    /// Element `<MaxExtraVIPCount>`.
+    pub max_extra_vip_count: Option<i32>,
+    /// The Azure Active Directory tenant of the subscription.
+    ///
+    /// Element `<AADTenantID>`.
+    pub aad_tenant_id: Option<String>,
+    /// Element `<CreatedTime>`.
+    pub created_time: Option<DateTime>,
+    /// Element `<MaxReservedIPs>`.
+    pub max_reserved_ips: Option<i32>,
+    /// Element `<CurrentReservedIPs>`.
+    pub current_reserved_ips: Option<i32>,
+    /// Element `<MaxPublicIPCount>`.
+    pub max_public_ip_count: Option<i32>,
+    /// Element `<CurrentNetworkSecurityGroups>`.
+    pub current_network_security_groups: Option<i32>,
+    /// Element `<MaxNetworkSecurityGroups>`.
+    pub max_network_security_groups: Option<i32>,
+    /// Element `<MaxNetworkSecurityRulesPerGroup>`.
+    pub max_network_security_rules_per_group: Option<i32>,
+    /// Element `<MaxRouteTables>`.
+    pub max_route_tables: Option<i32>,
+    /// Element `<MaxRoutesPerRouteTable>`.
+    pub max_routes_per_route_table: Option<i32>,
+}
+
+impl FromXml for SubscriptionListEntry {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_subscription_id = None;
+        let mut f_subscription_name = None;
+        let mut f_subscription_status = None;
+        let mut f_account_admin_live_email_id = None;
+        let mut f_service_admin_live_email_id = None;
+        let mut f_max_core_count = None;
+        let mut f_max_storage_accounts = None;
+        let mut f_max_hosted_services = None;
+        let mut f_current_core_count = None;
+        let mut f_current_hosted_services = None;
+        let mut f_current_storage_accounts = None;
+        let mut f_max_virtual_network_sites = None;
+        let mut f_current_virtual_network_sites = None;
+        let mut f_max_local_network_sites = None;
+        let mut f_current_local_network_sites = None;
+        let mut f_max_dns_servers = None;
+        let mut f_current_dns_servers = None;
+        let mut f_offer_categories = None;
+        let mut f_max_extra_vip_count = None;
+        let mut f_aad_tenant_id = None;
+        let mut f_created_time = None;
+        let mut f_max_reserved_ips = None;
+        let mut f_current_reserved_ips = None;
+        let mut f_max_public_ip_count = None;
+        let mut f_current_network_security_groups = None;
+        let mut f_max_network_security_groups = None;
+        let mut f_max_network_security_rules_per_group = None;
+        let mut f_max_route_tables = None;
+        let mut f_max_routes_per_route_table = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"SubscriptionID" => f_subscription_id = r.text_req(&c)?,
+                    b"SubscriptionName" => f_subscription_name = r.text_opt(&c)?,
+                    b"SubscriptionStatus" => f_subscription_status = r.text_opt(&c)?,
+                    b"AccountAdminLiveEmailId" => {
+                        f_account_admin_live_email_id = r.text_opt(&c)?;
+                    }
+
+                    b"ServiceAdminLiveEmailId" => {
+                        f_service_admin_live_email_id = r.text_opt(&c)?;
+                    }
+
+                    b"MaxCoreCount" => f_max_core_count = r.text_opt(&c)?,
+                    b"MaxStorageAccounts" => f_max_storage_accounts = r.text_opt(&c)?,
+                    b"MaxHostedServices" => f_max_hosted_services = r.text_opt(&c)?,
+                    b"CurrentCoreCount" => f_current_core_count = r.text_opt(&c)?,
+                    b"CurrentHostedServices" => {
+                        f_current_hosted_services = r.text_opt(&c)?;
+                    }
+
+                    b"CurrentStorageAccounts" => {
+                        f_current_storage_accounts = r.text_opt(&c)?;
+                    }
+
+                    b"MaxVirtualNetworkSites" => {
+                        f_max_virtual_network_sites = r.text_opt(&c)?;
+                    }
+
+                    b"CurrentVirtualNetworkSites" => {
+                        f_current_virtual_network_sites = r.text_opt(&c)?;
+                    }
+
+                    b"MaxLocalNetworkSites" => {
+                        f_max_local_network_sites = r.text_opt(&c)?;
+                    }
+
+                    b"CurrentLocalNetworkSites" => {
+                        f_current_local_network_sites = r.text_opt(&c)?;
+                    }
+
+                    b"MaxDnsServers" => f_max_dns_servers = r.text_opt(&c)?,
+                    b"CurrentDnsServers" => f_current_dns_servers = r.text_opt(&c)?,
+                    b"OfferCategories" => f_offer_categories = r.text_opt(&c)?,
+                    b"MaxExtraVIPCount" => f_max_extra_vip_count = r.text_opt(&c)?,
+                    b"AADTenantID" => f_aad_tenant_id = r.text_opt(&c)?,
+                    b"CreatedTime" => f_created_time = r.text_opt(&c)?,
+                    b"MaxReservedIPs" => f_max_reserved_ips = r.text_opt(&c)?,
+                    b"CurrentReservedIPs" => f_current_reserved_ips = r.text_opt(&c)?,
+                    b"MaxPublicIPCount" => f_max_public_ip_count = r.text_opt(&c)?,
+                    b"CurrentNetworkSecurityGroups" => {
+                        f_current_network_security_groups = r.text_opt(&c)?;
+                    }
+
+                    b"MaxNetworkSecurityGroups" => {
+                        f_max_network_security_groups = r.text_opt(&c)?;
+                    }
+
+                    b"MaxNetworkSecurityRulesPerGroup" => {
+                        f_max_network_security_rules_per_group = r.text_opt(&c)?;
+                    }
+
+                    b"MaxRouteTables" => f_max_route_tables = r.text_opt(&c)?,
+                    b"MaxRoutesPerRouteTable" => {
+                        f_max_routes_per_route_table = r.text_opt(&c)?;
+                    }
+
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            subscription_id: required(f_subscription_id, "SubscriptionID")?,
+            subscription_name: f_subscription_name,
+            subscription_status: f_subscription_status,
+            account_admin_live_email_id: f_account_admin_live_email_id,
+            service_admin_live_email_id: f_service_admin_live_email_id,
+            max_core_count: f_max_core_count,
+            max_storage_accounts: f_max_storage_accounts,
+            max_hosted_services: f_max_hosted_services,
+            current_core_count: f_current_core_count,
+            current_hosted_services: f_current_hosted_services,
+            current_storage_accounts: f_current_storage_accounts,
+            max_virtual_network_sites: f_max_virtual_network_sites,
+            current_virtual_network_sites: f_current_virtual_network_sites,
+            max_local_network_sites: f_max_local_network_sites,
+            current_local_network_sites: f_current_local_network_sites,
+            max_dns_servers: f_max_dns_servers,
+            current_dns_servers: f_current_dns_servers,
+            offer_categories: f_offer_categories,
+            max_extra_vip_count: f_max_extra_vip_count,
+            aad_tenant_id: f_aad_tenant_id,
+            created_time: f_created_time,
+            max_reserved_ips: f_max_reserved_ips,
+            current_reserved_ips: f_current_reserved_ips,
+            max_public_ip_count: f_max_public_ip_count,
+            current_network_security_groups: f_current_network_security_groups,
+            max_network_security_groups: f_max_network_security_groups,
+            max_network_security_rules_per_group: f_max_network_security_rules_per_group,
+            max_route_tables: f_max_route_tables,
+            max_routes_per_route_table: f_max_routes_per_route_table,
+        })
+    }
+}
+
+impl ToXml for SubscriptionListEntry {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text("SubscriptionID", &self.subscription_id);
+        w.text_opt("SubscriptionName", &self.subscription_name);
+        w.text_opt("SubscriptionStatus", &self.subscription_status);
+        w.text_opt("AccountAdminLiveEmailId", &self.account_admin_live_email_id);
+        w.text_opt("ServiceAdminLiveEmailId", &self.service_admin_live_email_id);
+        w.text_opt("MaxCoreCount", &self.max_core_count);
+        w.text_opt("MaxStorageAccounts", &self.max_storage_accounts);
+        w.text_opt("MaxHostedServices", &self.max_hosted_services);
+        w.text_opt("CurrentCoreCount", &self.current_core_count);
+        w.text_opt("CurrentHostedServices", &self.current_hosted_services);
+        w.text_opt("CurrentStorageAccounts", &self.current_storage_accounts);
+        w.text_opt("MaxVirtualNetworkSites", &self.max_virtual_network_sites);
+        w.text_opt("CurrentVirtualNetworkSites", &self.current_virtual_network_sites);
+        w.text_opt("MaxLocalNetworkSites", &self.max_local_network_sites);
+        w.text_opt("CurrentLocalNetworkSites", &self.current_local_network_sites);
+        w.text_opt("MaxDnsServers", &self.max_dns_servers);
+        w.text_opt("CurrentDnsServers", &self.current_dns_servers);
+        w.text_opt("OfferCategories", &self.offer_categories);
+        w.text_opt("MaxExtraVIPCount", &self.max_extra_vip_count);
+        w.text_opt("AADTenantID", &self.aad_tenant_id);
+        w.text_opt("CreatedTime", &self.created_time);
+        w.text_opt("MaxReservedIPs", &self.max_reserved_ips);
+        w.text_opt("CurrentReservedIPs", &self.current_reserved_ips);
+        w.text_opt("MaxPublicIPCount", &self.max_public_ip_count);
+        w.text_opt(
+            "CurrentNetworkSecurityGroups",
+            &self.current_network_security_groups,
+        );
+        w.text_opt("MaxNetworkSecurityGroups", &self.max_network_security_groups);
+        w.text_opt(
+            "MaxNetworkSecurityRulesPerGroup",
+            &self.max_network_security_rules_per_group,
+        );
+        w.text_opt("MaxRouteTables", &self.max_route_tables);
+        w.text_opt("MaxRoutesPerRouteTable", &self.max_routes_per_route_table);
+    }
+}
+
+impl Validate for SubscriptionListEntry {}
 /// State of a subscription.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SubscriptionStatus {
     /// `Active`
+    #[default]
     Active,
     /// `Disabled`
     Disabled,
@@ -826,12 +1195,6 @@ impl SubscriptionStatus {
             Self::Disabled => "Disabled",
             Self::Unknown(s) => s,
         }
-    }
-}
-
-impl Default for SubscriptionStatus {
-    fn default() -> Self {
-        Self::Active
     }
 }
 
@@ -862,10 +1225,11 @@ impl XmlText for SubscriptionStatus {
 }
 
 /// Status of an asynchronous operation.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum OperationStatus {
     /// `InProgress`
+    #[default]
     InProgress,
     /// `Succeeded`
     Succeeded,
@@ -884,12 +1248,6 @@ impl OperationStatus {
             Self::Failed => "Failed",
             Self::Unknown(s) => s,
         }
-    }
-}
-
-impl Default for OperationStatus {
-    fn default() -> Self {
-        Self::InProgress
     }
 }
 

@@ -3,15 +3,15 @@
 
 //! Operations and types of the `virtual_machines` area (`spec/virtual_machines.spec`).
 #![cfg_attr(rustfmt, rustfmt::skip)]
-#![allow(clippy::all, unused_imports, unused_mut)]
+#![allow(unused_imports)]
 use asm_runtime::error::check;
 use asm_runtime::xml::{
     self, required, Child, FromXml, ToXml, XmlReader, XmlText, XmlWriter,
 };
 
 use asm_runtime::{
-    paging, path, AsyncOperation, DateTime, DecodeError, Error, OperationSpec, Request,
-    ValidationError,
+    atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error,
+    OperationSpec, OperationState, Request, TextDocument, ValidationError,
 };
 
 use asm_runtime::Validate;
@@ -24,10 +24,58 @@ pub static GET_ROLE: OperationSpec = OperationSpec {
     method: "GET",
     uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}",
     version: "2014-10-01",
-    success: &[200u16],
+    success: &[(200u16, 200u16)],
     is_async: false,
     request_root: None,
     response_root: Some("PersistentVMRole"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `StartRole`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations`
+pub static START_ROLE: OperationSpec = OperationSpec {
+    name: "StartRole",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations",
+    version: "2017-01-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("StartRoleOperation"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `ShutdownRole`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations`
+pub static SHUTDOWN_ROLE: OperationSpec = OperationSpec {
+    name: "ShutdownRole",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations",
+    version: "2017-01-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("ShutdownRoleOperation"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `RestartRole`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations`
+pub static RESTART_ROLE: OperationSpec = OperationSpec {
+    name: "RestartRole",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations",
+    version: "2017-01-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("RestartRoleOperation"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
 };
 
 impl crate::Client {
@@ -49,6 +97,333 @@ impl crate::Client {
         path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
         req.path.push_str("/roles/");
         path::push_segment(&mut req.path, "roleName", role_name)?;
-        self.core.call(&req).await
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    Role,
+                >("PersistentVMRole", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Starts a stopped virtual machine.
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations` (x-ms-version 2017-01-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/jj157189(v=azure.100)>.
+    pub async fn start_role(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+        role_name: &str,
+        body: &StartRoleOperation,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&START_ROLE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        req.path.push_str("/roleinstances/");
+        path::push_segment(&mut req.path, "roleName", role_name)?;
+        req.path.push_str("/Operations");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "StartRoleOperation",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                self.core.clone(),
+                START_ROLE.name,
+                id,
+                resp.status,
+                finished,
+                std::sync::Arc::new(ClassicPoller),
+            ),
+        )
+    }
+
+    /// Shuts down a virtual machine; PostShutdownAction says whether its compute
+    /// resources are kept (Stopped, still billed) or released (StoppedDeallocated).
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations` (x-ms-version 2017-01-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/jj157195(v=azure.100)>.
+    pub async fn shutdown_role(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+        role_name: &str,
+        body: &ShutdownRoleOperation,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&SHUTDOWN_ROLE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        req.path.push_str("/roleinstances/");
+        path::push_segment(&mut req.path, "roleName", role_name)?;
+        req.path.push_str("/Operations");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "ShutdownRoleOperation",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                self.core.clone(),
+                SHUTDOWN_ROLE.name,
+                id,
+                resp.status,
+                finished,
+                std::sync::Arc::new(ClassicPoller),
+            ),
+        )
+    }
+
+    /// Restarts a virtual machine.
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations` (x-ms-version 2017-01-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/jj157197(v=azure.100)>.
+    pub async fn restart_role(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+        role_name: &str,
+        body: &RestartRoleOperation,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&RESTART_ROLE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        req.path.push_str("/roleinstances/");
+        path::push_segment(&mut req.path, "roleName", role_name)?;
+        req.path.push_str("/Operations");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "RestartRoleOperation",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                self.core.clone(),
+                RESTART_ROLE.name,
+                id,
+                resp.status,
+                finished,
+                std::sync::Arc::new(ClassicPoller),
+            ),
+        )
+    }
+}
+
+/// Body of Start Role.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StartRoleOperation {
+    /// Always `StartRoleOperation`.
+    ///
+    /// Element `<OperationType>`.
+    pub operation_type: String,
+}
+
+impl FromXml for StartRoleOperation {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_operation_type = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"OperationType" => f_operation_type = r.text_req(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            operation_type: required(f_operation_type, "OperationType")?,
+        })
+    }
+}
+
+impl ToXml for StartRoleOperation {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text("OperationType", &self.operation_type);
+    }
+}
+
+impl Validate for StartRoleOperation {}
+/// Body of Shutdown Role.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ShutdownRoleOperation {
+    /// Always `ShutdownRoleOperation`.
+    ///
+    /// Element `<OperationType>`.
+    pub operation_type: String,
+    /// What happens to the virtual machine's resources (default: Stopped).
+    ///
+    /// Element `<PostShutdownAction>`.
+    pub post_shutdown_action: Option<PostShutdownAction>,
+}
+
+impl FromXml for ShutdownRoleOperation {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_operation_type = None;
+        let mut f_post_shutdown_action = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"OperationType" => f_operation_type = r.text_req(&c)?,
+                    b"PostShutdownAction" => f_post_shutdown_action = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            operation_type: required(f_operation_type, "OperationType")?,
+            post_shutdown_action: f_post_shutdown_action,
+        })
+    }
+}
+
+impl ToXml for ShutdownRoleOperation {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text("OperationType", &self.operation_type);
+        w.text_opt("PostShutdownAction", &self.post_shutdown_action);
+    }
+}
+
+impl Validate for ShutdownRoleOperation {}
+/// Body of Restart Role.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RestartRoleOperation {
+    /// Always `RestartRoleOperation`.
+    ///
+    /// Element `<OperationType>`.
+    pub operation_type: String,
+}
+
+impl FromXml for RestartRoleOperation {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_operation_type = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"OperationType" => f_operation_type = r.text_req(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            operation_type: required(f_operation_type, "OperationType")?,
+        })
+    }
+}
+
+impl ToXml for RestartRoleOperation {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text("OperationType", &self.operation_type);
+    }
+}
+
+impl Validate for RestartRoleOperation {}
+/// State a virtual machine is left in by Shutdown Role.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PostShutdownAction {
+    /// Shut down; the compute resources stay allocated (and billed).
+    #[default]
+    Stopped,
+    /// Shut down and deallocated; the virtual IP may be released.
+    StoppedDeallocated,
+    /// A value this version of the spec does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PostShutdownAction {
+    /// The wire text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Stopped => "Stopped",
+            Self::StoppedDeallocated => "StoppedDeallocated",
+            Self::Unknown(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for PostShutdownAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for PostShutdownAction {
+    fn from(s: &str) -> Self {
+        match s {
+            "Stopped" => Self::Stopped,
+            "StoppedDeallocated" => Self::StoppedDeallocated,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl XmlText for PostShutdownAction {
+    fn parse_text(text: &str) -> Result<Self, &'static str> {
+        Ok(Self::from(text))
+    }
+
+    fn to_text(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(self.as_str())
     }
 }

@@ -9,7 +9,7 @@ use tracing::Instrument as _;
 
 use crate::credentials::{self, Credentials, PublishSettings};
 use crate::error::{DecodeError, DecodeErrorKind, Error, ServiceError};
-use crate::poll::{AsyncOperation, PollOptions};
+use crate::poll::PollOptions;
 use crate::retry::RetryPolicy;
 use crate::xml::{self, FromXml};
 
@@ -31,14 +31,36 @@ pub struct OperationSpec {
     pub uri: &'static str,
     /// `x-ms-version` the operation needs.
     pub version: &'static str,
-    /// Success status codes.
-    pub success: &'static [u16],
+    /// Success status codes, as inclusive ranges (`(200, 200)`, `(200, 399)`).
+    pub success: &'static [(u16, u16)],
     /// Answers 202 + `x-ms-request-id`, to be polled.
     pub is_async: bool,
     /// Root element of the request body.
     pub request_root: Option<&'static str>,
-    /// Root element of the response body.
+    /// Root element of the response body (XML; the content's root for Atom;
+    /// the schema's root for text).
     pub response_root: Option<&'static str>,
+    /// The request body's format: `xml`, `atom`, `json`, `text`, `bytes`.
+    pub request_format: Option<&'static str>,
+    /// The response body's format: `xml`, `atom`, `atom-feed`, `json`,
+    /// `text`, `bytes`.
+    pub response_format: Option<&'static str>,
+    /// The namespace of the response's root (or Atom content) element.
+    pub response_namespace: Option<&'static str>,
+}
+
+impl OperationSpec {
+    /// Whether `status` is one of the operation's success codes.
+    pub fn is_success(&self, status: u16) -> bool {
+        self.success
+            .iter()
+            .any(|&(lo, hi)| (lo..=hi).contains(&status))
+    }
+
+    /// The first success code (what a server answers by default).
+    pub fn first_success(&self) -> u16 {
+        self.success.first().map(|&(lo, _)| lo).unwrap_or(200)
+    }
 }
 
 /// One request, built by generated code.
@@ -52,8 +74,10 @@ pub struct Request {
     pub query: Vec<(&'static str, String)>,
     /// Extra request headers.
     pub headers: Vec<(&'static str, String)>,
-    /// The XML body.
-    pub body: Option<String>,
+    /// The body (XML, Atom, JSON, text or bytes).
+    pub body: Option<bytes::Bytes>,
+    /// The body's `Content-Type`.
+    pub content_type: &'static str,
 }
 
 impl Request {
@@ -65,7 +89,14 @@ impl Request {
             query: Vec::new(),
             headers: Vec::new(),
             body: None,
+            content_type: "application/xml",
         }
+    }
+
+    /// Sets the body and its content type.
+    pub fn set_body(&mut self, content_type: &'static str, body: impl Into<bytes::Bytes>) {
+        self.content_type = content_type;
+        self.body = Some(body.into());
     }
 
     /// The query string (`a=b&c=d`, encoded), empty when there is none.
@@ -188,8 +219,7 @@ impl Core {
                 let outcome = self.send_once(request).await;
                 let retry_after = match &outcome {
                     Ok(resp)
-                        if is_transient_status(resp.status)
-                            && !spec.success.contains(&resp.status) =>
+                        if is_transient_status(resp.status) && !spec.is_success(resp.status) =>
                     {
                         Some(retry_after(&resp.headers))
                     }
@@ -213,7 +243,7 @@ impl Core {
             if let Some(id) = &resp.request_id {
                 span.record("request_id", id.as_str());
             }
-            if spec.success.contains(&resp.status) {
+            if spec.is_success(resp.status) {
                 tracing::debug!("ok");
                 Ok(resp)
             } else {
@@ -248,7 +278,7 @@ impl Core {
         }
         if let Some(body) = &request.body {
             builder = builder
-                .header(http::header::CONTENT_TYPE, "application/xml")
+                .header(http::header::CONTENT_TYPE, request.content_type)
                 .body(body.clone());
         } else if matches!(spec.method, "POST" | "PUT" | "PATCH") {
             builder = builder.header(http::header::CONTENT_LENGTH, "0");
@@ -279,32 +309,55 @@ impl Core {
         })
     }
 
-    /// Sends and decodes the body as the operation's response root.
-    pub async fn call<T: FromXml>(&self, request: &Request) -> Result<T, Error> {
+    /// Sends and decodes the body with `decode` (a generated reader).
+    pub async fn call<T>(
+        &self,
+        request: &Request,
+        decode: impl FnOnce(&[u8]) -> Result<T, DecodeError>,
+    ) -> Result<T, Error> {
         let resp = self.send(request).await?;
-        let root = request.spec.response_root.unwrap_or("");
-        decode_response(root, &resp)
+        decode_body(&resp, decode)
     }
 
     /// Sends, expecting no body worth reading.
     pub async fn call_empty(&self, request: &Request) -> Result<(), Error> {
         self.send(request).await.map(|_| ())
     }
-
-    /// Sends an asynchronous operation: the handle polls it to completion.
-    pub async fn call_async(&self, request: &Request) -> Result<AsyncOperation, Error> {
-        let resp = self.send(request).await?;
-        AsyncOperation::from_response(self.clone(), request.spec.name, &resp)
-    }
 }
 
-/// Decodes a response body with the generated reader for `T`.
-pub fn decode_response<T: FromXml>(root: &'static str, resp: &RawResponse) -> Result<T, Error> {
-    xml::from_document(root, &resp.body).map_err(|source| Error::Decode {
+/// Decodes a response body with `decode`, attaching the response's status
+/// and request id to a failure.
+pub fn decode_body<T>(
+    resp: &RawResponse,
+    decode: impl FnOnce(&[u8]) -> Result<T, DecodeError>,
+) -> Result<T, Error> {
+    decode(&resp.body).map_err(|source| Error::Decode {
         source,
         status: resp.status,
         request_id: resp.request_id.clone(),
     })
+}
+
+/// Decodes an XML response body whose root is `root` (service namespace).
+pub fn decode_response<T: FromXml>(root: &'static str, resp: &RawResponse) -> Result<T, Error> {
+    decode_body(resp, |b| xml::from_document(root, b))
+}
+
+impl RawResponse {
+    /// A response header as text, if present and printable.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The body as UTF-8 text (a byte-order mark removed).
+    pub fn text(&self) -> Result<String, Error> {
+        decode_body(self, |b| {
+            let b = b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b);
+            std::str::from_utf8(b)
+                .map(str::to_owned)
+                .map_err(|_| DecodeError::new(DecodeErrorKind::InvalidUtf8))
+        })
+    }
 }
 
 fn too_large(limit: usize, status: u16, request_id: Option<String>) -> Error {

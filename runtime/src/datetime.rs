@@ -90,6 +90,20 @@ impl XmlText for DateTime {
     }
 }
 
+impl serde::Serialize for DateTime {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_rfc3339())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DateTime {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        text.parse()
+            .map_err(|what: &'static str| serde::de::Error::custom(format!("expected {what}")))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,6 +35,15 @@ pub enum Error {
         /// The error the operation reported.
         error: ServiceError,
     },
+    /// An asynchronous operation reported a status the spec does not know;
+    /// waiting stops rather than polling until the timeout.
+    #[error("operation {request_id} reported an unknown status {status:?}")]
+    UnknownOperationStatus {
+        /// The operation (request) id.
+        request_id: String,
+        /// The status as the service sent it.
+        status: String,
+    },
     /// Waiting for an asynchronous operation took longer than allowed.
     #[error("operation {request_id} still in progress after {waited:?}")]
     OperationTimeout {
@@ -254,7 +263,8 @@ impl DecodeError {
         self
     }
 
-    pub(crate) fn at_index(mut self, index: usize) -> Self {
+    /// Marks the error as inside item `index` of a list.
+    pub fn at_index(mut self, index: usize) -> Self {
         if let Some(last) = self.path.last_mut() {
             last.push_str(&format!("[{index}]"));
         }
@@ -323,8 +333,10 @@ impl ValidationError {
 /// Checks a value against the spec's limits before it is sent (and, in the
 /// emulator, after it is received).
 pub trait Validate {
-    /// `Ok` when every limit holds.
-    fn validate(&self) -> Result<(), ValidationError>;
+    /// `Ok` when every limit holds (types without limits keep the default).
+    fn validate(&self) -> Result<(), ValidationError> {
+        Ok(())
+    }
 }
 
 /// The checks generated `validate()` methods call.

@@ -4,30 +4,36 @@
 //! `generated/`); this crate is what they run on:
 //!
 //! - [`xml`]: a small pull reader and an ordered writer for the service's XML;
+//! - [`atom`], [`json`], [`document`]: the other body formats (Atom
+//!   envelopes, JSON, raw text documents with a schema);
 //! - [`credentials`]: management certificates (PEM, PKCS#12, `.publishsettings`);
 //! - [`Core`]: the HTTP pipeline (mutual TLS, `x-ms-version`, retries, tracing);
-//! - [`AsyncOperation`]: 202 + `x-ms-request-id`, polled with Get Operation Status;
+//! - [`AsyncOperation`]: long-running operations, polled by a generated [`Poll`];
 //! - [`paging`]: continuation-token streams;
 //! - [`Error`]: one error type for everything above.
 
+pub mod atom;
 pub mod credentials;
 pub mod datetime;
+pub mod document;
 pub mod error;
+pub mod json;
 pub mod path;
 pub mod routing;
 pub mod xml;
 
 mod client;
 pub mod paging;
-mod poll;
+pub mod poll;
 mod retry;
 
 pub use client::{
-    decode_response, ClientBuilder, Core, OperationSpec, RawResponse, Request, DEFAULT_ENDPOINT,
-    DEFAULT_VERSION,
+    decode_body, decode_response, ClientBuilder, Core, OperationSpec, RawResponse, Request,
+    DEFAULT_ENDPOINT, DEFAULT_VERSION,
 };
 pub use credentials::{Credentials, PublishSettings, PublishedSubscription};
 pub use datetime::DateTime;
+pub use document::TextDocument;
 pub use error::{DecodeError, DecodeErrorKind, Error, ServiceError, Validate, ValidationError};
-pub use poll::{AsyncOperation, OperationState, PollOptions, Progress};
+pub use poll::{AsyncOperation, OperationState, Poll, PollOptions, Progress};
 pub use retry::RetryPolicy;

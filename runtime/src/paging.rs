@@ -17,7 +17,9 @@ pub trait Page {
 }
 
 /// Streams the items of every page: `fetch(token)` gets one page, starting
-/// with `None`, until a page has no (or an empty) continuation token.
+/// with `None`, until a page has no (or an empty) continuation token, or
+/// repeats the token it was asked with (the service would answer the same
+/// page again, forever).
 pub fn items<P, F, Fut>(fetch: F) -> impl Stream<Item = Result<P::Item, Error>>
 where
     P: Page,
@@ -36,11 +38,11 @@ where
                     return Some((Ok(item), (fetch, next, buffered)));
                 }
                 let token = next.take()?;
-                match fetch(token).await {
+                match fetch(token.clone()).await {
                     Ok(page) => {
                         next = page
                             .continuation_token()
-                            .filter(|t| !t.is_empty())
+                            .filter(|t| !t.is_empty() && Some(*t) != token.as_deref())
                             .map(|t| Some(t.to_owned()));
                         buffered = page.into_items().into_iter();
                     }
@@ -85,5 +87,25 @@ mod tests {
         .collect()
         .await;
         assert_eq!(got, vec![1, 2, 3]);
+    }
+
+    #[tokio::test]
+    async fn stops_when_a_token_repeats() {
+        let mut calls = 0;
+        let got: Vec<u32> = items(|t: Option<String>| {
+            calls += 1;
+            async move {
+                Ok(match t.as_deref() {
+                    None => P(vec![1], Some("a".into())),
+                    // The service answers the same token again.
+                    Some(_) => P(vec![2], Some("a".into())),
+                })
+            }
+        })
+        .map(|r| r.unwrap())
+        .collect()
+        .await;
+        assert_eq!(got, vec![1, 2]);
+        assert_eq!(calls, 2);
     }
 }

@@ -1,11 +1,19 @@
-//! Long-running operations: 202 + `x-ms-request-id`, polled with
-//! Get Operation Status until `Succeeded` or `Failed`.
+//! Long-running operations: the service answers 202 (or a body carrying an
+//! operation id) and the operation is polled until it ends.
+//!
+//! How an operation is polled is the spec's business: each `poller` of the
+//! spec becomes a generated type implementing [`Poll`] (Get Operation
+//! Status for classic operations, the networking operation status for
+//! gateways, ...), which maps the status response onto [`OperationState`].
+//! This module only runs the loop.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::client::{Core, OperationSpec, RawResponse, Request};
-use crate::error::{DecodeError, Error, ServiceError};
-use crate::xml::{Child, FromXml, XmlReader};
+use crate::client::Core;
+use crate::error::{Error, ServiceError};
 
 /// How asynchronous operations are polled.
 #[derive(Debug, Clone)]
@@ -57,6 +65,20 @@ pub struct Progress<'a> {
     pub elapsed: Duration,
 }
 
+/// A boxed future, as [`Poll::poll`] returns.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Asks the service once for the state of an operation. Generated from the
+/// spec's `poller` declarations.
+pub trait Poll: Send + Sync + std::fmt::Debug {
+    /// The operation's state now.
+    fn poll<'a>(
+        &'a self,
+        core: &'a Core,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<OperationState, Error>>;
+}
+
 /// A started asynchronous operation.
 #[derive(Debug, Clone)]
 pub struct AsyncOperation {
@@ -64,45 +86,29 @@ pub struct AsyncOperation {
     operation: &'static str,
     request_id: String,
     status: u16,
+    finished: bool,
+    poller: Arc<dyn Poll>,
 }
 
-static GET_OPERATION_STATUS: OperationSpec = OperationSpec {
-    name: "GetOperationStatus",
-    method: "GET",
-    uri: "/{subscriptionId}/operations/{requestId}",
-    version: "2014-10-01",
-    success: &[200],
-    is_async: false,
-    request_root: None,
-    response_root: Some("Operation"),
-};
-
 impl AsyncOperation {
-    pub(crate) fn from_response(
+    /// A handle on operation `id`, started by `operation` with HTTP `status`;
+    /// `finished` when the service already answered that it is done (200 or
+    /// 201 instead of 202). Generated code builds these.
+    pub fn new(
         core: Core,
         operation: &'static str,
-        resp: &RawResponse,
-    ) -> Result<Self, Error> {
-        let request_id = resp.request_id.clone().ok_or_else(|| Error::Decode {
-            source: DecodeError::new(crate::error::DecodeErrorKind::Missing("x-ms-request-id")),
-            status: resp.status,
-            request_id: None,
-        })?;
-        Ok(Self {
-            core,
-            operation,
-            request_id,
-            status: resp.status,
-        })
-    }
-
-    /// A handle for an operation started elsewhere.
-    pub fn resume(core: Core, request_id: impl Into<String>) -> Self {
+        id: impl Into<String>,
+        status: u16,
+        finished: bool,
+        poller: Arc<dyn Poll>,
+    ) -> Self {
         Self {
             core,
-            operation: "",
-            request_id: request_id.into(),
-            status: 202,
+            operation,
+            request_id: id.into(),
+            status,
+            finished,
+            poller,
         }
     }
 
@@ -111,7 +117,7 @@ impl AsyncOperation {
         &self.request_id
     }
 
-    /// The operation that was started.
+    /// The operation that was started (empty for a handle made from an id).
     pub fn operation(&self) -> &str {
         self.operation
     }
@@ -122,14 +128,14 @@ impl AsyncOperation {
         self.status
     }
 
+    /// Whether the service said the operation was done when it answered.
+    pub fn finished_at_once(&self) -> bool {
+        self.finished
+    }
+
     /// Asks once for the operation's state.
     pub async fn poll(&self) -> Result<OperationState, Error> {
-        let mut req = Request::new(&GET_OPERATION_STATUS);
-        req.path = self.core.subscription_path()?;
-        req.path.push_str("/operations/");
-        crate::path::push_segment(&mut req.path, "requestId", &self.request_id)?;
-        let status: OperationStatusBody = self.core.call(&req).await?;
-        Ok(status.into_state(&self.request_id))
+        self.poller.poll(&self.core, &self.request_id).await
     }
 
     /// Waits for the operation to finish, with the client's poll options.
@@ -138,13 +144,14 @@ impl AsyncOperation {
             .await
     }
 
-    /// Waits, calling `progress` after every poll.
+    /// Waits, calling `progress` after every poll. A status the spec does not
+    /// know ends the wait with [`Error::UnknownOperationStatus`].
     pub async fn wait_with(
         &self,
         options: PollOptions,
         mut progress: impl FnMut(&Progress<'_>),
     ) -> Result<(), Error> {
-        if self.status != 202 {
+        if self.finished {
             return Ok(());
         }
         let started = Instant::now();
@@ -168,7 +175,13 @@ impl AsyncOperation {
                         error,
                     })
                 }
-                OperationState::InProgress | OperationState::Other(_) => {}
+                OperationState::Other(status) => {
+                    return Err(Error::UnknownOperationStatus {
+                        request_id: self.request_id.clone(),
+                        status,
+                    })
+                }
+                OperationState::InProgress => {}
             }
             if started.elapsed() >= options.timeout {
                 return Err(Error::OperationTimeout {
@@ -183,65 +196,9 @@ impl AsyncOperation {
     }
 }
 
-/// The few fields of `<Operation>` the poller needs (the full type is in
-/// the generated crate).
-#[derive(Default)]
-struct OperationStatusBody {
-    status: String,
-    http_status: Option<u16>,
-    code: Option<String>,
-    message: Option<String>,
-}
-
-impl OperationStatusBody {
-    fn into_state(self, request_id: &str) -> OperationState {
-        match self.status.as_str() {
-            "InProgress" => OperationState::InProgress,
-            "Succeeded" => OperationState::Succeeded {
-                http_status: self.http_status,
-            },
-            "Failed" => OperationState::Failed(ServiceError {
-                status: self.http_status.unwrap_or(500),
-                code: self.code,
-                message: self.message.unwrap_or_default(),
-                request_id: Some(request_id.to_owned()),
-            }),
-            _ => OperationState::Other(self.status),
-        }
-    }
-}
-
-impl FromXml for OperationStatusBody {
-    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
-        let mut out = OperationStatusBody::default();
-        if el.is_empty() {
-            return Ok(out);
-        }
-        while let Some(c) = r.next_child()? {
-            match c.name() {
-                b"Status" => out.status = r.text_opt::<String>(&c)?.unwrap_or_default(),
-                b"HttpStatusCode" => {
-                    // Either a number or a name such as `OK`/`BadRequest`.
-                    let text: Option<String> = r.text_opt(&c)?;
-                    out.http_status = text.and_then(|t| http_status(&t));
-                }
-                b"Error" if !c.is_empty() => {
-                    while let Some(e) = r.next_child()? {
-                        match e.name() {
-                            b"Code" => out.code = r.text_opt(&e)?,
-                            b"Message" => out.message = r.text_opt(&e)?,
-                            _ => r.skip(&e)?,
-                        }
-                    }
-                }
-                _ => r.skip(&c)?,
-            }
-        }
-        Ok(out)
-    }
-}
-
-fn http_status(text: &str) -> Option<u16> {
+/// The HTTP status a finished operation reports, as a number: the service
+/// sends either the number or its name (`OK`, `BadRequest`, ...).
+pub fn http_status_code(text: &str) -> Option<u16> {
     let t = text.trim();
     if let Ok(n) = t.parse() {
         return Some(n);
@@ -265,30 +222,11 @@ fn http_status(text: &str) -> Option<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::xml;
 
     #[test]
-    fn reads_failed_operation() {
-        let body = br#"<Operation xmlns="http://schemas.microsoft.com/windowsazure" xmlns:i="http://www.w3.org/2001/XMLSchema-instance"><ID>0b7a1e5c-6f2d-4a47-9f6e-1c8a7f1a2b3c</ID><Status>Failed</Status><HttpStatusCode>409</HttpStatusCode><Error><Code>ConflictError</Code><Message>taken</Message></Error></Operation>"#;
-        let b: OperationStatusBody = xml::from_document("Operation", body).unwrap();
-        match b.into_state("abc") {
-            OperationState::Failed(e) => {
-                assert_eq!(e.status, 409);
-                assert_eq!(e.code.as_deref(), Some("ConflictError"));
-                assert_eq!(e.message, "taken");
-            }
-            other => panic!("{other:?}"),
-        }
-        let b: OperationStatusBody = xml::from_document(
-            "Operation",
-            b"<Operation><Status>Succeeded</Status><HttpStatusCode>OK</HttpStatusCode></Operation>",
-        )
-        .unwrap();
-        assert_eq!(
-            b.into_state("x"),
-            OperationState::Succeeded {
-                http_status: Some(200)
-            }
-        );
+    fn status_names() {
+        assert_eq!(http_status_code(" 409 "), Some(409));
+        assert_eq!(http_status_code("OK"), Some(200));
+        assert_eq!(http_status_code("Teapot"), None);
     }
 }

@@ -6,12 +6,55 @@ use crate::error::Validate;
 use crate::path::decode_segment;
 use crate::xml::{self, FromXml, XmlText};
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn root_names() {
+        assert_eq!(body_root_name(b"\xEF\xBB\xBF<?xml version=\"1.0\"?>\r\n<!-- c --><a:StartRoleOperation xmlns:a=\"x\">"), Some(&b"StartRoleOperation"[..]));
+        assert_eq!(body_root_name(b"<X/>"), Some(&b"X"[..]));
+        assert_eq!(body_root_name(b"{\"json\":1}"), None);
+        assert_eq!(body_root_name(b""), None);
+    }
+
+    #[test]
+    fn mixed_segments() {
+        let parts: &'static [Part] = &[Part::Param, Part::Lit("-"), Part::Param];
+        let mut p = Vec::new();
+        assert!(match_segment(&Seg::Mixed(parts), "sha1-ABC-DEF", &mut p));
+        assert_eq!(p, ["sha1", "ABC-DEF"]);
+        let parts: &'static [Part] = &[Part::Param, Part::Lit("("), Part::Param, Part::Lit(")")];
+        let mut p = Vec::new();
+        assert!(match_segment(&Seg::Mixed(parts), "site(staging)", &mut p));
+        assert_eq!(p, ["site", "staging"]);
+        assert!(!match_segment(
+            &Seg::Mixed(parts),
+            "site(staging",
+            &mut Vec::new()
+        ));
+        assert!(!match_segment(&Seg::Mixed(parts), "(x)", &mut Vec::new()));
+    }
+}
+
 /// One segment of a URI template.
 #[derive(Debug, Clone, Copy)]
 pub enum Seg {
     /// Literal text (matched case-insensitively, as the service did).
     Lit(&'static str),
     /// A `{placeholder}`.
+    Param,
+    /// Literal text and placeholders within one segment
+    /// (`{thumbprintAlgorithm}-{thumbprint}`).
+    Mixed(&'static [Part]),
+}
+
+/// A piece of a [`Seg::Mixed`] segment.
+#[derive(Debug, Clone, Copy)]
+pub enum Part {
+    /// Literal text.
+    Lit(&'static str),
+    /// A placeholder: runs up to the next literal piece (or the segment's end).
     Param,
 }
 
@@ -20,10 +63,14 @@ pub enum Seg {
 pub struct Route {
     /// The operation.
     pub spec: &'static OperationSpec,
-    /// Its URI template.
+    /// Its URI template (a trailing slash is not a segment: a request matches
+    /// with or without it).
     pub segments: &'static [Seg],
     /// Fixed query parameters that select it (`comp=media`).
     pub fixed_query: &'static [(&'static str, &'static str)],
+    /// The request body's root element, when operations share a URI and are
+    /// told apart by it (`StartRoleOperation`, `ShutdownRoleOperation`, ...).
+    pub body_root: Option<&'static str>,
 }
 
 /// Why a request did not route.
@@ -101,38 +148,33 @@ impl QueryParams {
 
 /// Finds the route for a request: its index in `routes`, the decoded path
 /// parameters in order, and the query.
+///
+/// `body` is the request body when known: routes that share a URI and are
+/// told apart by the body's root element match on it. Without a body (a
+/// recording that kept none) the first of them matches.
 pub fn find(
     routes: &[Route],
     method: &str,
     path: &str,
     query: &str,
+    body: Option<&[u8]>,
 ) -> Result<(usize, Vec<String>, QueryParams), RouteError> {
     let q = QueryParams::parse(query)?;
-    let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let trimmed = path.trim_start_matches('/');
+    let trimmed = trimmed.strip_suffix('/').unwrap_or(trimmed);
+    let segs: Vec<&str> = trimmed.split('/').collect();
+    let root = body.and_then(body_root_name);
     let mut path_matched = false;
     for (index, route) in routes.iter().enumerate() {
         if route.segments.len() != segs.len() {
             continue;
         }
         let mut params = Vec::new();
-        let mut ok = true;
-        for (t, s) in route.segments.iter().zip(&segs) {
-            match t {
-                Seg::Lit(l) => {
-                    if !l.eq_ignore_ascii_case(s) {
-                        ok = false;
-                        break;
-                    }
-                }
-                Seg::Param => match decode_segment(s) {
-                    Some(v) if !v.is_empty() => params.push(v),
-                    _ => {
-                        ok = false;
-                        break;
-                    }
-                },
-            }
-        }
+        let ok = route
+            .segments
+            .iter()
+            .zip(&segs)
+            .all(|(t, s)| match_segment(t, s, &mut params));
         if !ok {
             continue;
         }
@@ -144,15 +186,97 @@ pub fn find(
             continue;
         }
         path_matched = true;
-        if route.spec.method.eq_ignore_ascii_case(method) {
-            return Ok((index, params, q));
+        if !route.spec.method.eq_ignore_ascii_case(method) {
+            continue;
         }
+        if let (Some(want), Some(found)) = (route.body_root, root) {
+            if want.as_bytes() != found {
+                continue;
+            }
+        }
+        return Ok((index, params, q));
     }
     Err(if path_matched {
         RouteError::MethodNotAllowed
     } else {
         RouteError::NotFound
     })
+}
+
+fn match_segment(t: &Seg, s: &str, params: &mut Vec<String>) -> bool {
+    match t {
+        Seg::Lit(l) => l.eq_ignore_ascii_case(s),
+        Seg::Param => match decode_segment(s) {
+            Some(v) if !v.is_empty() => {
+                params.push(v);
+                true
+            }
+            _ => false,
+        },
+        Seg::Mixed(parts) => {
+            let Some(mut rest) = decode_segment(s) else {
+                return false;
+            };
+            let mut iter = parts.iter().peekable();
+            while let Some(part) = iter.next() {
+                match part {
+                    Part::Lit(l) => match rest.get(..l.len()) {
+                        Some(head) if head.eq_ignore_ascii_case(l) => {
+                            rest = rest.get(l.len()..).unwrap_or_default().to_owned();
+                        }
+                        _ => return false,
+                    },
+                    Part::Param => {
+                        let end = match iter.peek() {
+                            Some(Part::Lit(next)) => match rest.find(next) {
+                                Some(i) => i,
+                                None => return false,
+                            },
+                            _ => rest.len(),
+                        };
+                        let value = rest.get(..end).unwrap_or_default();
+                        if value.is_empty() {
+                            return false;
+                        }
+                        params.push(value.to_owned());
+                        rest = rest.get(end..).unwrap_or_default().to_owned();
+                    }
+                }
+            }
+            rest.is_empty()
+        }
+    }
+}
+
+/// The local name of a body's root element (after a byte-order mark, the
+/// XML declaration, comments and white space); `None` when the body does not
+/// start like XML.
+pub fn body_root_name(body: &[u8]) -> Option<&[u8]> {
+    let mut rest = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    loop {
+        let start = rest.iter().position(|b| !b.is_ascii_whitespace())?;
+        rest = rest.get(start..)?;
+        if rest.starts_with(b"<?") {
+            let end = rest.windows(2).position(|w| w == b"?>")?;
+            rest = rest.get(end + 2..)?;
+        } else if rest.starts_with(b"<!--") {
+            let end = rest.windows(3).position(|w| w == b"-->")?;
+            rest = rest.get(end + 3..)?;
+        } else {
+            break;
+        }
+    }
+    let tag = rest.strip_prefix(b"<")?;
+    let end = tag
+        .iter()
+        .position(|b| b.is_ascii_whitespace() || matches!(b, b'/' | b'>'))
+        .unwrap_or(tag.len());
+    let qname = tag.get(..end)?;
+    let local = match qname.iter().position(|&b| b == b':') {
+        Some(i) => qname.get(i + 1..)?,
+        None => qname,
+    };
+    (!local.is_empty()).then_some(local)
 }
 
 /// The next path parameter, parsed.
@@ -167,12 +291,25 @@ pub fn path_param<T: XmlText>(
         .map_err(|what| RouteError::BadRequest(format!("the path parameter {name} must be {what}")))
 }
 
-/// Decodes and validates a request body.
+/// Decodes and validates an XML request body (root in the service's namespace).
 pub fn body<T: FromXml + Validate>(body: &[u8], root: &'static str) -> Result<T, RouteError> {
-    let value: T = xml::from_document(root, body)
-        .map_err(|e| RouteError::BadRequest(format!("the request body is invalid: {e}")))?;
+    decoded(xml::from_document(root, body))
+}
+
+/// Checks a decoded request body: a decode error or a broken limit is a
+/// bad request.
+pub fn decoded<T: Validate>(value: Result<T, crate::error::DecodeError>) -> Result<T, RouteError> {
+    let value =
+        value.map_err(|e| RouteError::BadRequest(format!("the request body is invalid: {e}")))?;
     value
         .validate()
         .map_err(|e| RouteError::BadRequest(e.to_string()))?;
     Ok(value)
+}
+
+/// A text request body.
+pub fn text_body(body: &[u8]) -> Result<String, RouteError> {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    String::from_utf8(body.to_vec())
+        .map_err(|_| RouteError::BadRequest("the request body is not UTF-8 text".into()))
 }

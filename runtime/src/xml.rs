@@ -39,28 +39,97 @@ pub trait FromXml: Sized {
     fn from_xml(reader: &mut XmlReader<'_>, element: &Child<'_>) -> Result<Self, DecodeError>;
 }
 
-/// Writes a spec `struct`'s children, in wire order.
+/// Writes a spec `struct`'s attributes and children, in wire order.
 pub trait ToXml {
+    /// Writes the attributes (` name="value"`), if the type has any; called
+    /// while the start tag is open.
+    fn write_attributes(&self, _writer: &mut XmlWriter) {}
     /// Writes the children (not the element itself).
     fn write_children(&self, writer: &mut XmlWriter);
 }
 
-/// Decodes a whole document whose root element must be `root`.
+/// Decodes a whole document whose root element must be `root` in the
+/// service's namespace.
 pub fn from_document<T: FromXml>(root: &'static str, input: &[u8]) -> Result<T, DecodeError> {
+    from_document_ns(root, NAMESPACE, input)
+}
+
+/// Decodes a whole document whose root element must be `root`, in namespace
+/// `ns` when the root declares one.
+pub fn from_document_ns<T: FromXml>(
+    root: &'static str,
+    ns: &str,
+    input: &[u8],
+) -> Result<T, DecodeError> {
     let mut reader = XmlReader::new(input);
-    let element = reader.root(root)?;
+    let element = reader.root_in(root, Some(ns))?;
     let value = T::from_xml(&mut reader, &element).map_err(|e| e.within(root))?;
     reader.finish()?;
     Ok(value)
 }
 
-/// Encodes `value` as a whole document with root element `root`.
+/// Decodes a document whose root element holds a single text value
+/// (`<string xmlns="...Serialization/">azurewebsites.net</string>`).
+pub fn scalar_from_document<T: XmlText>(
+    root: &'static str,
+    ns: &str,
+    input: &[u8],
+) -> Result<T, DecodeError> {
+    let mut reader = XmlReader::new(input);
+    let element = reader.root_in(root, Some(ns))?;
+    let value = reader
+        .text_req::<T>(&element)
+        .map_err(|e| e.within(root))?
+        .ok_or_else(|| DecodeError::new(DecodeErrorKind::Missing(root)))?;
+    reader.finish()?;
+    Ok(value)
+}
+
+/// Encodes `value` as a whole document with root element `root` in the
+/// service's namespace.
 pub fn to_document<T: ToXml>(root: &str, value: &T) -> String {
+    to_document_ns(root, NAMESPACE, value)
+}
+
+/// Encodes `value` as a whole document with root element `root` in
+/// namespace `ns`.
+pub fn to_document_ns<T: ToXml>(root: &str, ns: &str, value: &T) -> String {
     let mut writer = XmlWriter::with_capacity(256);
-    writer.root_start(root);
+    writer.root_open(root, ns);
+    value.write_attributes(&mut writer);
+    writer.buf.push('>');
     value.write_children(&mut writer);
     writer.end(root);
     writer.into_string()
+}
+
+/// Encodes a single text value as a whole document (`<string xmlns=..>v</string>`).
+pub fn scalar_to_document<T: XmlText>(root: &str, ns: &str, value: &T) -> String {
+    let mut writer = XmlWriter::with_capacity(64);
+    writer.root_open(root, ns);
+    writer.buf.push('>');
+    writer.escaped(&value.to_text());
+    writer.end(root);
+    writer.into_string()
+}
+
+/// A type that is the root of a document of its own (a raw text body with
+/// a known schema, such as the network configuration).
+pub trait XmlRoot: FromXml + ToXml {
+    /// The root element.
+    const ROOT: &'static str;
+    /// The root element's namespace.
+    const NAMESPACE: &'static str;
+
+    /// Decodes a whole document.
+    fn from_document(input: &[u8]) -> Result<Self, DecodeError> {
+        from_document_ns(Self::ROOT, Self::NAMESPACE, input)
+    }
+
+    /// Encodes a whole document.
+    fn to_document(&self) -> String {
+        to_document_ns(Self::ROOT, Self::NAMESPACE, self)
+    }
 }
 
 /// A child element just opened by [`XmlReader::next_child`].
@@ -69,6 +138,7 @@ pub struct Child<'a> {
     local: Name<'a>,
     empty: bool,
     nil: bool,
+    start: BytesStart<'a>,
 }
 
 /// An element's local name: a slice of the input (always, when reading a
@@ -108,6 +178,70 @@ impl Child<'_> {
     fn name_string(&self) -> String {
         String::from_utf8_lossy(self.name()).into_owned()
     }
+
+    /// The (unescaped) value of the attribute whose local name is `name`,
+    /// whatever its prefix; `None` when absent.
+    pub fn attr(&self, name: &[u8]) -> Result<Option<Cow<'_, str>>, DecodeError> {
+        for a in self.start.attributes().with_checks(false) {
+            let a = a.map_err(|e| {
+                DecodeError::new(DecodeErrorKind::Syntax(format!("attribute: {e}")))
+            })?;
+            if local_part(a.key.as_ref()) == name && !a.key.as_ref().starts_with(b"xmlns") {
+                let raw = match a.value {
+                    Cow::Borrowed(b) => Cow::Borrowed(
+                        std::str::from_utf8(b)
+                            .map_err(|_| DecodeError::new(DecodeErrorKind::InvalidUtf8))?,
+                    ),
+                    Cow::Owned(b) => Cow::Owned(
+                        String::from_utf8(b)
+                            .map_err(|_| DecodeError::new(DecodeErrorKind::InvalidUtf8))?,
+                    ),
+                };
+                let value = match raw {
+                    Cow::Borrowed(r) => quick_xml::escape::unescape(r).map_err(escape_error)?,
+                    Cow::Owned(r) => Cow::Owned(
+                        quick_xml::escape::unescape(&r)
+                            .map_err(escape_error)?
+                            .into_owned(),
+                    ),
+                };
+                return Ok(Some(value));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The value of the namespace declaration `xmlns` (the element's default
+    /// namespace), when the element declares one.
+    pub fn default_namespace(&self) -> Option<Cow<'_, [u8]>> {
+        self.start
+            .attributes()
+            .with_checks(false)
+            .flatten()
+            .find(|a| a.key.as_ref() == b"xmlns")
+            .map(|a| a.value)
+    }
+
+    /// An optional attribute parsed as `T` (absent or empty: `None`).
+    pub fn attr_opt<T: XmlText>(&self, name: &'static str) -> Result<Option<T>, DecodeError> {
+        match self.attr(name.as_bytes())? {
+            None => Ok(None),
+            Some(v) if v.trim().is_empty() => Ok(None),
+            Some(v) => T::parse_text(&v)
+                .map(Some)
+                .map_err(|expected| DecodeError::invalid(expected).within(&format!("@{name}"))),
+        }
+    }
+
+    /// A required attribute parsed as `T` (an empty string is a value).
+    pub fn attr_req<T: XmlText>(&self, name: &'static str) -> Result<Option<T>, DecodeError> {
+        match self.attr(name.as_bytes())? {
+            None => Ok(None),
+            Some(v) => T::parse_text(&v)
+                .map(Some)
+                .map_err(|expected| DecodeError::invalid(expected).within(&format!("@{name}"))),
+        }
+    }
 }
 
 /// A pull reader over a complete response body.
@@ -143,25 +277,28 @@ impl<'a> XmlReader<'a> {
         }
     }
 
-    /// Reads up to the root element and checks its name and namespace.
+    /// Reads up to the root element and checks its name and namespace (the
+    /// service's).
     pub fn root(&mut self, expected: &'static str) -> Result<Child<'a>, DecodeError> {
-        self.root_inner(expected, true)
+        self.root_in(expected, Some(NAMESPACE))
     }
 
     /// Like [`root`](Self::root), accepting any namespace (error bodies).
     pub fn root_any_namespace(&mut self, expected: &'static str) -> Result<Child<'a>, DecodeError> {
-        self.root_inner(expected, false)
+        self.root_in(expected, None)
     }
 
-    fn root_inner(
+    /// Reads up to the root element and checks its name and, when `ns` is
+    /// given and the root declares a default namespace, that namespace.
+    pub fn root_in(
         &mut self,
         expected: &'static str,
-        check_ns: bool,
+        ns: Option<&str>,
     ) -> Result<Child<'a>, DecodeError> {
         loop {
             match self.event()? {
-                Event::Start(start) => return self.open_root(start, false, expected, check_ns),
-                Event::Empty(start) => return self.open_root(start, true, expected, check_ns),
+                Event::Start(start) => return self.open_root(start, false, expected, ns),
+                Event::Empty(start) => return self.open_root(start, true, expected, ns),
                 Event::Decl(_) | Event::Comment(_) | Event::PI(_) => {}
                 Event::Text(t) if is_blank(&t) => {}
                 Event::DocType(_) => return Err(DecodeError::new(DecodeErrorKind::DocType)),
@@ -183,13 +320,8 @@ impl<'a> XmlReader<'a> {
         start: BytesStart<'a>,
         empty: bool,
         expected: &'static str,
-        check_ns: bool,
+        ns: Option<&str>,
     ) -> Result<Child<'a>, DecodeError> {
-        let namespace = start
-            .attributes()
-            .flatten()
-            .find(|a| a.key.as_ref() == b"xmlns")
-            .map(|a| a.value.into_owned());
         let child = open(self.input, start, empty)?;
         if child.name() != expected.as_bytes() {
             return Err(DecodeError::new(DecodeErrorKind::UnexpectedRoot {
@@ -197,10 +329,10 @@ impl<'a> XmlReader<'a> {
                 found: child.name_string(),
             }));
         }
-        if let Some(ns) = namespace.filter(|_| check_ns) {
-            if ns != NAMESPACE.as_bytes() {
+        if let (Some(want), Some(found)) = (ns, child.default_namespace()) {
+            if found.as_ref() != want.as_bytes() {
                 return Err(DecodeError::new(DecodeErrorKind::Namespace(
-                    String::from_utf8_lossy(&ns).chars().take(200).collect(),
+                    String::from_utf8_lossy(&found).chars().take(200).collect(),
                 )));
             }
         }
@@ -504,7 +636,7 @@ fn syntax_error(e: quick_xml::Error) -> DecodeError {
 }
 
 #[inline]
-fn open<'a>(input: &'a [u8], start: BytesStart<'_>, empty: bool) -> Result<Child<'a>, DecodeError> {
+fn open<'a>(input: &'a [u8], start: BytesStart<'a>, empty: bool) -> Result<Child<'a>, DecodeError> {
     let qname = start.name();
     let nil = start.len() > qname.as_ref().len() && has_nil(&start);
     let local = local_part(qname.as_ref());
@@ -517,7 +649,12 @@ fn open<'a>(input: &'a [u8], start: BytesStart<'_>, empty: bool) -> Result<Child
         Some(name) => Name::Input(name),
         None => Name::Copied(local.to_vec()),
     };
-    Ok(Child { local, empty, nil })
+    Ok(Child {
+        local,
+        empty,
+        nil,
+        start,
+    })
 }
 
 /// `part` as a slice of the text `input`, when it lies in it on character
@@ -564,14 +701,60 @@ impl XmlWriter {
 
     /// The XML declaration and the root start tag with the service's namespaces.
     pub fn root_start(&mut self, name: &str) {
+        self.root_open(name, NAMESPACE);
+        self.buf.push('>');
+    }
+
+    /// The XML declaration and the root start tag in namespace `ns`, left
+    /// open for attributes (close it with `>`: [`close_start`](Self::close_start)).
+    pub fn root_open(&mut self, name: &str, ns: &str) {
         self.buf
             .push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?><");
         self.buf.push_str(name);
         self.buf.push_str(" xmlns=\"");
-        self.buf.push_str(NAMESPACE);
+        self.escaped(ns);
         self.buf.push_str("\" xmlns:i=\"");
         self.buf.push_str(XSI_NAMESPACE);
-        self.buf.push_str("\">");
+        self.buf.push('"');
+    }
+
+    /// Ends a start tag left open by [`root_open`](Self::root_open) or
+    /// [`open`](Self::open).
+    pub fn close_start(&mut self) {
+        self.buf.push('>');
+    }
+
+    /// `<name` (left open for attributes).
+    pub fn open(&mut self, name: &str) {
+        self.buf.push('<');
+        self.buf.push_str(name);
+    }
+
+    /// ` name="value"` inside an open start tag.
+    pub fn attr<T: XmlText>(&mut self, name: &str, value: &T) {
+        self.buf.push(' ');
+        self.buf.push_str(name);
+        self.buf.push_str("=\"");
+        let text = value.to_text();
+        self.escaped(&text);
+        self.buf.push('"');
+    }
+
+    /// [`attr`](Self::attr) when `Some`.
+    pub fn attr_opt<T: XmlText>(&mut self, name: &str, value: &Option<T>) {
+        if let Some(v) = value {
+            self.attr(name, v);
+        }
+    }
+
+    /// Raw text (already escaped or known safe), as is.
+    pub fn raw(&mut self, text: &str) {
+        self.buf.push_str(text);
+    }
+
+    /// Escaped text content.
+    pub fn text_content(&mut self, text: &str) {
+        self.escaped(text);
     }
 
     /// `<name>`.
@@ -680,7 +863,37 @@ impl XmlWriter {
 
     /// A structured element.
     pub fn elem<T: ToXml>(&mut self, name: &str, value: &T) {
-        self.start(name);
+        self.open(name);
+        value.write_attributes(self);
+        self.buf.push('>');
+        value.write_children(self);
+        self.end(name);
+    }
+
+    /// A structured element in namespace `ns` (declared as its default
+    /// namespace), inside a parent of another namespace.
+    pub fn elem_ns<T: ToXml>(&mut self, name: &str, ns: &str, value: &T) {
+        self.elem_ns_inner(name, ns, value, false);
+    }
+
+    /// [`elem_ns`](Self::elem_ns), also declaring the `i:` (XMLSchema-instance)
+    /// prefix, as the root of an embedded document does.
+    pub fn elem_ns_with_xsi<T: ToXml>(&mut self, name: &str, ns: &str, value: &T) {
+        self.elem_ns_inner(name, ns, value, true);
+    }
+
+    fn elem_ns_inner<T: ToXml>(&mut self, name: &str, ns: &str, value: &T, xsi: bool) {
+        self.open(name);
+        self.buf.push_str(" xmlns=\"");
+        self.escaped(ns);
+        self.buf.push('"');
+        if xsi {
+            self.buf.push_str(" xmlns:i=\"");
+            self.buf.push_str(XSI_NAMESPACE);
+            self.buf.push('"');
+        }
+        value.write_attributes(self);
+        self.buf.push('>');
         value.write_children(self);
         self.end(name);
     }
@@ -780,6 +993,21 @@ macro_rules! int_text {
     )*};
 }
 int_text!(i32 => "a 32-bit integer", i64 => "a 64-bit integer", u32 => "an unsigned 32-bit integer", u64 => "an unsigned 64-bit integer");
+
+impl XmlText for f64 {
+    /// Finite numbers only: NaN would break value equality (and no API field
+    /// carries one).
+    fn parse_text(text: &str) -> Result<Self, &'static str> {
+        text.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or("a finite number")
+    }
+    fn to_text(&self) -> Cow<'_, str> {
+        Cow::Owned(self.to_string())
+    }
+}
 
 /// Bytes carried as base64 text (certificate data, configuration files).
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
@@ -890,9 +1118,42 @@ pub fn roundtrip<T>(root: &'static str, input: &[u8]) -> Result<(), RoundTripErr
 where
     T: FromXml + ToXml + PartialEq + std::fmt::Debug,
 {
-    let first: T = from_document(root, input).map_err(RoundTripError::Decode)?;
-    let doc = to_document(root, &first);
-    let second: T = from_document(root, doc.as_bytes()).map_err(RoundTripError::Reencode)?;
+    roundtrip_ns::<T>(root, NAMESPACE, input)
+}
+
+/// [`roundtrip`] for a root in namespace `ns`.
+pub fn roundtrip_ns<T>(root: &'static str, ns: &str, input: &[u8]) -> Result<(), RoundTripError>
+where
+    T: FromXml + ToXml + PartialEq + std::fmt::Debug,
+{
+    roundtrip_with(
+        input,
+        |b| from_document_ns::<T>(root, ns, b),
+        |v| to_document_ns(root, ns, v),
+    )
+}
+
+/// [`roundtrip`] for a document holding one text value.
+pub fn roundtrip_scalar<T>(root: &'static str, ns: &str, input: &[u8]) -> Result<(), RoundTripError>
+where
+    T: XmlText + PartialEq + std::fmt::Debug,
+{
+    roundtrip_with(
+        input,
+        |b| scalar_from_document::<T>(root, ns, b),
+        |v| scalar_to_document(root, ns, v),
+    )
+}
+
+/// The round trip with any decoder and encoder (XML, Atom, JSON, text).
+pub fn roundtrip_with<T: PartialEq + std::fmt::Debug>(
+    input: &[u8],
+    decode: impl Fn(&[u8]) -> Result<T, DecodeError>,
+    encode: impl Fn(&T) -> String,
+) -> Result<(), RoundTripError> {
+    let first = decode(input).map_err(RoundTripError::Decode)?;
+    let doc = encode(&first);
+    let second = decode(doc.as_bytes()).map_err(RoundTripError::Reencode)?;
     if first == second {
         Ok(())
     } else {
