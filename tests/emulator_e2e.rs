@@ -501,7 +501,14 @@ async fn affinity_groups_hosted_services_and_locations() {
         "{}",
         got.url
     );
-    assert!(got.deployments.is_empty());
+    // embed-detail: the service sends `<Deployments/>`, an empty list that
+    // is there (not an absent one).
+    assert_eq!(got.deployments, Some(Vec::new()));
+    let plain = c
+        .get_hosted_service_properties(&svc, &GetHostedServicePropertiesOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(plain.deployments, None);
     let props = got.hosted_service_properties.unwrap();
     assert_eq!(props.label, "Service label ✓");
     assert_eq!(props.affinity_group.as_deref(), Some("group1"));

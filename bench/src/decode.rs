@@ -65,7 +65,7 @@ fn decoder(root: &str) -> DecodeFn {
             decode_as::<azure_asm::HostedService>(r, b).map(|(v, _)| {
                 let n = v
                     .downcast_ref::<azure_asm::HostedService>()
-                    .map_or(0, |x| x.deployments.len());
+                    .map_or(0, |x| x.deployments.as_ref().map_or(0, Vec::len));
                 (v, n)
             })
         },

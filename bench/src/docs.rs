@@ -206,7 +206,7 @@ fn hosted_service(i: usize) -> HostedService {
         url: format!("https://management.core.windows.net/{SUB}/services/hostedservices/{name}"),
         service_name: name,
         hosted_service_properties: Some(hosted_service_properties(i)),
-        deployments: Vec::new(),
+        deployments: None,
         default_win_rm_certificate_thumbprint: Some(thumbprint(i)),
         compute_capabilities: Some(compute_capabilities()),
     }
@@ -222,9 +222,11 @@ pub fn hosted_services(n: usize) -> HostedServices {
 /// GetHostedServiceProperties with embed-detail.
 pub fn hosted_service_detail(scale: Scale) -> HostedService {
     let mut s = hosted_service(7);
-    s.deployments = (0..scale.deployments)
-        .map(|d| deployment(d, scale.role_instances, scale.roles))
-        .collect();
+    s.deployments = Some(
+        (0..scale.deployments)
+            .map(|d| deployment(d, scale.role_instances, scale.roles))
+            .collect(),
+    );
     s
 }
 

@@ -4,12 +4,18 @@
 //! types on large generated documents beside a raw quick-xml scan and the
 //! Python peer's parser, encode throughput of request bodies, peak memory
 //! while decoding, end-to-end calls against the emulator (Rust client,
-//! Python client, bare HTTP request), and build cost. It prints a table,
-//! writes `docs/BENCHMARKS.md` and `target/bench/summary.json`.
+//! Python client, bare HTTP request), build cost, and the build cost of a
+//! synthetic crate of all 440 operations (bench/src/synthetic.rs). It prints
+//! a table, writes `docs/BENCHMARKS.md` and `target/bench/summary.json`.
 //!
 //! Options: `--quick` (shorter runs, no cold build; under 3 minutes once
-//! built), `--skip-python`, `--skip-e2e`, `--skip-build`, `--only decode`,
-//! `--no-write` (print only), `--write-fuzz-seeds DIR`.
+//! built, plus the synthetic build unless skipped), `--skip-python`,
+//! `--skip-e2e`, `--skip-build`, `--skip-synthetic` (or
+//! `ASM_SKIP_SYNTHETIC=1`: reports the last measured figures),
+//! `--only decode|encode|e2e|build|synthetic`, `--no-write` (print only),
+//! `--write-fuzz-seeds DIR`. `--only synthetic` prints its section and
+//! writes `target/bench/synthetic.json`, leaving docs/BENCHMARKS.md and
+//! summary.json alone.
 
 mod alloc;
 mod buildcost;
@@ -19,6 +25,7 @@ mod e2e;
 mod python;
 mod report;
 mod stats;
+mod synthetic;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -54,7 +61,7 @@ pub fn target_dir(root: &Path) -> PathBuf {
         .unwrap_or_else(|| root.join("target"))
 }
 
-fn workspace_root() -> PathBuf {
+pub fn workspace_root() -> PathBuf {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     manifest
         .parent()
@@ -122,7 +129,31 @@ fn main() -> ExitCode {
     if opts.build {
         summary.build = Some(buildcost::run(&opts));
     }
+    if wants("synthetic") {
+        let skip = has("--skip-synthetic")
+            || std::env::var("ASM_SKIP_SYNTHETIC").is_ok_and(|v| !v.is_empty() && v != "0");
+        summary.synthetic = Some(synthetic::run(&opts, skip));
+    }
     summary.total_seconds = started.elapsed().as_secs_f64();
+
+    if only.as_deref() == Some("synthetic") {
+        // Re-measuring this part alone: print it, keep the full report as it is.
+        println!("{}", summary.synthetic_section());
+        if opts.write {
+            let path = opts.out_dir().join("synthetic.json");
+            let json = serde_json::to_string_pretty(&summary.synthetic_json()).unwrap_or_default();
+            if let Err(e) = std::fs::write(&path, json + "\n") {
+                eprintln!("cannot write {}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+            eprintln!("asm-bench: wrote {}", path.display());
+        }
+        eprintln!(
+            "asm-bench: done in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        return ExitCode::SUCCESS;
+    }
 
     let text = summary.render_markdown();
     println!("{text}");

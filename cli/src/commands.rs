@@ -234,7 +234,7 @@ async fn service(client: &Client, cmd: ServiceCmd) -> Result {
             print!("{}", service_fields(&s).render(0));
             if detail {
                 let mut t = Table::new(&["DEPLOYMENT", "SLOT", "STATUS", "LABEL"]).indent(2);
-                for d in &s.deployments {
+                for d in s.deployments.iter().flatten() {
                     t.row([
                         d.name.clone(),
                         d.deployment_slot.to_string(),

@@ -380,7 +380,7 @@ fn struct_def(ctx: &Ctx<'_>, s: &Struct) -> TokenStream {
     let is_json = ctx.json_types.contains(&s.name);
     let is_xml = ctx.is_xml(&s.name);
     let my_ns = ctx.struct_ns(&s.name);
-    let fields = s.fields.iter().map(|f| {
+    let fields = s.fields.iter().filter(|f| f.fixed.is_none()).map(|f| {
         let fname = ident(&f.rust);
         let ty = ctx.field_type(f);
         let mut lines = f.docs.clone();
@@ -423,7 +423,12 @@ fn struct_def(ctx: &Ctx<'_>, s: &Struct) -> TokenStream {
     };
 
     // Validation.
-    let checks: Vec<TokenStream> = s.fields.iter().filter_map(|f| validation(ctx, f)).collect();
+    let checks: Vec<TokenStream> = s
+        .fields
+        .iter()
+        .filter(|f| f.fixed.is_none())
+        .filter_map(|f| validation(ctx, f))
+        .collect();
     let validate_impl = if checks.is_empty() {
         quote!(impl Validate for #name {})
     } else {
@@ -437,7 +442,7 @@ fn struct_def(ctx: &Ctx<'_>, s: &Struct) -> TokenStream {
         }
     };
     let debug_impl = if has_sensitive {
-        let entries = s.fields.iter().map(|f| {
+        let entries = s.fields.iter().filter(|f| f.fixed.is_none()).map(|f| {
             let fname = ident(&f.rust);
             let fstr = &f.rust;
             if f.sensitive {
@@ -507,6 +512,12 @@ fn xml_impls(ctx: &Ctx<'_>, s: &Struct, my_ns: &str) -> TokenStream {
     let name = ident(&s.name);
     let attrs: Vec<&Field> = s.fields.iter().filter(|f| f.attribute).collect();
     let elems: Vec<&Field> = s.fields.iter().filter(|f| !f.attribute).collect();
+    // Constants are written, not read (and have no Rust field).
+    let read_elems: Vec<&Field> = elems
+        .iter()
+        .copied()
+        .filter(|f| f.fixed.is_none())
+        .collect();
 
     // Reader.
     let attr_reads = attrs.iter().map(|f| {
@@ -518,7 +529,7 @@ fn xml_impls(ctx: &Ctx<'_>, s: &Struct, my_ns: &str) -> TokenStream {
             quote!(let #l = el.attr_opt(#a)?;)
         }
     });
-    let locals = elems.iter().map(|f| {
+    let locals = read_elems.iter().map(|f| {
         let l = format_ident!("f_{}", f.rust);
         match f.card {
             Card::List { .. } if f.keep_empty => quote!(let mut #l = None;),
@@ -526,7 +537,7 @@ fn xml_impls(ctx: &Ctx<'_>, s: &Struct, my_ns: &str) -> TokenStream {
             Card::Repeated | Card::List { .. } => quote!(let mut #l = Vec::new();),
         }
     });
-    let arms = elems.iter().map(|f| {
+    let arms = read_elems.iter().map(|f| {
         let l = format_ident!("f_{}", f.rust);
         let el = Literal::byte_string(f.element.as_bytes());
         let codec = ctx.codec(&f.ty);
@@ -559,7 +570,7 @@ fn xml_impls(ctx: &Ctx<'_>, s: &Struct, my_ns: &str) -> TokenStream {
         };
         quote!(#el => #read,)
     });
-    let inits = s.fields.iter().map(|f| {
+    let inits = s.fields.iter().filter(|f| f.fixed.is_none()).map(|f| {
         let fname = ident(&f.rust);
         let l = format_ident!("f_{}", f.rust);
         if f.card == Card::Required {
@@ -584,6 +595,9 @@ fn xml_impls(ctx: &Ctx<'_>, s: &Struct, my_ns: &str) -> TokenStream {
         let fname = ident(&f.rust);
         let el = &f.element;
         let codec = ctx.codec(&f.ty);
+        if let Some(value) = &f.fixed {
+            return quote!(w.start(#el); w.text_content(#value); w.end(#el););
+        }
         if let Some((prefix, uri)) = &f.namespace {
             let prefix = prefix.as_deref().unwrap_or("");
             let write = match codec {
@@ -652,14 +666,14 @@ fn xml_impls(ctx: &Ctx<'_>, s: &Struct, my_ns: &str) -> TokenStream {
             }
         }
     });
-    let reader_body = if s.fields.is_empty() {
+    let reader_body = if s.fields.iter().all(|f| f.fixed.is_some()) {
         quote! {
             if !el.is_empty() {
                 while let Some(c) = r.next_child()? { r.skip(&c)?; }
             }
             Ok(Self {})
         }
-    } else if elems.is_empty() {
+    } else if read_elems.is_empty() {
         quote! {
             #(#attr_reads)*
             if !el.is_empty() {

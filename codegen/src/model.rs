@@ -173,6 +173,8 @@ pub struct Field {
     pub attribute: bool,
     /// A wrapped list whose empty wrapper is a value (`Option<Vec<T>>`).
     pub keep_empty: bool,
+    /// A constant the writer always sends (`fixed="..."`): no Rust field.
+    pub fixed: Option<String>,
     /// Docs.
     pub docs: Vec<String>,
     /// Where.

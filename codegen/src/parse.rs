@@ -330,6 +330,7 @@ fn parse_type(s: &str, loc: &Loc) -> Result<TypeRef> {
 struct Extra {
     sensitive: bool,
     keep_empty: bool,
+    fixed: Option<String>,
     rust: Option<String>,
     ns: Option<String>,
     prefix: Option<String>,
@@ -376,6 +377,7 @@ fn parse_limits(attrs: &[String], loc: &Loc, extra: &mut Extra) -> Result<Limits
                 extra.rust = Some(v.to_owned());
             }
             "ns" => extra.ns = Some(unquote(v, a, loc)?.to_owned()),
+            "fixed" => extra.fixed = Some(unquote(v, a, loc)?.to_owned()),
             "prefix" => {
                 if !is_ident(v) {
                     return Err(err(loc, "prefix= needs an identifier", v));
@@ -464,6 +466,15 @@ fn parse_field(line: &str, loc: &Loc, docs: Vec<String>) -> Result<Field> {
         (None, Some(_)) => return Err(err(loc, "prefix= needs ns=", element)),
         (None, None) => None,
     };
+    if extra.fixed.is_some()
+        && (card != Card::Required || !matches!(ty, TypeRef::Scalar(Scalar::String)) || attribute)
+    {
+        return Err(err(
+            loc,
+            "fixed= applies to required string elements",
+            element,
+        ));
+    }
     if attribute && !matches!(card, Card::Required | Card::Optional) {
         return Err(err(
             loc,
@@ -489,6 +500,7 @@ fn parse_field(line: &str, loc: &Loc, docs: Vec<String>) -> Result<Field> {
         namespace,
         attribute,
         keep_empty: extra.keep_empty,
+        fixed: extra.fixed,
         docs,
         loc: loc.clone(),
     })
@@ -507,10 +519,15 @@ fn parse_param(rest: &str, loc: &Loc, docs: Vec<String>) -> Result<Param> {
     let ty = parse_type(ty, loc)?;
     let mut extra = Extra::default();
     let limits = parse_limits(attrs, loc, &mut extra)?;
-    if extra.ns.is_some() || extra.prefix.is_some() || extra.sensitive || extra.keep_empty {
+    if extra.ns.is_some()
+        || extra.prefix.is_some()
+        || extra.sensitive
+        || extra.keep_empty
+        || extra.fixed.is_some()
+    {
         return Err(err(
             loc,
-            "ns=, prefix=, sensitive and keep-empty apply to struct fields only",
+            "ns=, prefix=, fixed=, sensitive and keep-empty apply to struct fields only",
             name,
         ));
     }

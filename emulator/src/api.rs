@@ -50,21 +50,41 @@ pub(crate) struct Incoming {
 pub(crate) struct Reply {
     pub status: u16,
     pub body: Option<String>,
+    pub content_type: &'static str,
 }
 
 impl Reply {
-    fn empty(status: u16) -> Self {
-        Self { status, body: None }
+    pub(crate) fn empty(status: u16) -> Self {
+        Self {
+            status,
+            body: None,
+            content_type: XML_CONTENT,
+        }
     }
 
-    fn xml<T: xml::ToXml>(req: &ServerRequest, value: &T) -> Self {
-        let root = req.spec().response_root.unwrap_or("Response");
+    /// The operation's XML response (root and namespace from the spec).
+    pub(crate) fn xml<T: xml::ToXml>(req: &ServerRequest, value: &T) -> Self {
+        let spec = req.spec();
+        let root = spec.response_root.unwrap_or("Response");
+        let ns = spec.response_namespace.unwrap_or(xml::NAMESPACE);
+        Self::body(
+            spec.first_success(),
+            XML_CONTENT,
+            xml::to_document_ns(root, ns, value),
+        )
+    }
+
+    /// A body with its content type.
+    pub(crate) fn body(status: u16, content_type: &'static str, body: String) -> Self {
         Self {
-            status: req.spec().first_success(),
-            body: Some(xml::to_document(root, value)),
+            status,
+            body: Some(body),
+            content_type,
         }
     }
 }
+
+pub(crate) const XML_CONTENT: &str = "application/xml; charset=utf-8";
 
 /// An error answer: `<Error><Code/><Message/></Error>`.
 #[derive(Debug, Clone)]
@@ -82,13 +102,13 @@ impl ApiError {
             message: message.into(),
         }
     }
-    fn bad_request(message: impl Into<String>) -> Self {
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
         Self::new(400, "BadRequest", message)
     }
-    fn not_found(message: impl Into<String>) -> Self {
+    pub(crate) fn not_found(message: impl Into<String>) -> Self {
         Self::new(404, "ResourceNotFound", message)
     }
-    fn conflict(message: impl Into<String>) -> Self {
+    pub(crate) fn conflict(message: impl Into<String>) -> Self {
         Self::new(409, "ConflictError", message)
     }
     fn forbidden() -> Self {
@@ -100,10 +120,11 @@ impl ApiError {
     }
 
     pub fn reply(&self) -> Reply {
-        Reply {
-            status: self.status,
-            body: Some(error_document(self.code, &self.message)),
-        }
+        Reply::body(
+            self.status,
+            XML_CONTENT,
+            error_document(self.code, &self.message),
+        )
     }
 
     fn failure(&self) -> Failure {
@@ -177,7 +198,7 @@ pub(crate) fn now_ms() -> Millis {
         .unwrap_or(0)
 }
 
-fn datetime(ms: Millis) -> DateTime {
+pub(crate) fn datetime(ms: Millis) -> DateTime {
     time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
         .map(DateTime)
         .unwrap_or_default()
@@ -188,7 +209,7 @@ fn millis(dt: &DateTime) -> Millis {
 }
 
 /// A new random storage access key (64 bytes, base64).
-fn new_key() -> String {
+pub(crate) fn new_key() -> String {
     let mut bytes = [0u8; 64];
     rand::rng().fill_bytes(&mut bytes);
     base64::engine::general_purpose::STANDARD.encode(bytes)
@@ -202,10 +223,10 @@ fn is_mutating(method: &str) -> bool {
 }
 
 /// Keeps an asynchronous operation's completion with its reply.
-struct Outcome {
-    reply: Reply,
+pub(crate) struct Outcome {
+    pub reply: Reply,
     /// For `async` operations: completes at, possibly failing then.
-    completion: Option<(Millis, Option<Failure>)>,
+    pub completion: Option<(Millis, Option<Failure>)>,
 }
 
 impl From<Reply> for Outcome {
@@ -241,6 +262,17 @@ impl Api {
             .to_ascii_lowercase();
         if subscription.is_empty() {
             return ApiError::not_found("The requested resource does not exist.").reply();
+        }
+        // `GET /subscriptions` names no subscription: it lists the caller's.
+        if subscription == "subscriptions" {
+            if let Ok(ServerRequest::ListSubscriptions {}) =
+                route(&inc.method, &inc.path, &inc.query, &inc.body)
+            {
+                return self
+                    .check_version(inc)
+                    .and_then(|()| self.list_subscriptions(inc.thumbprint.as_deref()))
+                    .unwrap_or_else(|e| e.reply());
+            }
         }
         match self.authorised(&subscription, inc.thumbprint.as_deref()) {
             Ok(true) => {}
@@ -528,8 +560,11 @@ impl Api {
                     self.hosted_service(&tx.open_table(HOSTED_SERVICES)?, sub, service_name, now)?;
                 let mut wire = self.hs_to_wire(&s, now, true);
                 wire.compute_capabilities = Some(locations::compute_capabilities());
-                // No deployments are modelled: with embed-detail the list is empty.
-                let _ = options.embed_detail;
+                // No deployments are modelled: with embed-detail the service
+                // sends an empty `<Deployments/>`, without it nothing.
+                if options.embed_detail == Some(true) {
+                    wire.deployments = Some(Vec::new());
+                }
                 Ok(Reply::xml(req, &wire))
             }
             // Deployments cannot be created through the operations the
@@ -699,11 +734,7 @@ impl Api {
                 options,
                 ..
             } => self.list_operations(&tx, req, sub, start_time, end_time, options, now),
-            _ => Err(ApiError::new(
-                501,
-                "NotImplemented",
-                format!("The emulator does not implement {}.", req.spec().name),
-            )),
+            _ => self.read_more(&tx, sub, req, now),
         }
     }
 
@@ -1168,11 +1199,7 @@ impl Api {
                 "MethodNotAllowed",
                 "The method is not allowed on this resource.",
             )),
-            _ => Err(ApiError::new(
-                501,
-                "NotImplemented",
-                format!("The emulator does not implement {}.", req.spec().name),
-            )),
+            _ => self.write_more(tx, sub, req, now),
         }
     }
 
@@ -1247,7 +1274,7 @@ impl Api {
             .collect())
     }
 
-    fn hosted_service(
+    pub(crate) fn hosted_service(
         &self,
         table: &impl ReadableTable<&'static str, &'static [u8]>,
         sub: &str,

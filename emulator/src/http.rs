@@ -206,7 +206,7 @@ fn response(reply: Reply, request_id: &str) -> Response<Full<Bytes>> {
         .header("Server", "asm-emulator");
     let body = match reply.body {
         Some(b) => {
-            builder = builder.header("Content-Type", "application/xml; charset=utf-8");
+            builder = builder.header("Content-Type", reply.content_type);
             Bytes::from(b)
         }
         None => Bytes::new(),

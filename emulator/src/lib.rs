@@ -44,6 +44,7 @@
 #![warn(missing_docs)]
 
 mod api;
+mod areas;
 mod http;
 mod locations;
 mod pki;

@@ -28,8 +28,20 @@ pub(crate) const OPERATION_LOG: Def = TableDefinition::new("operations");
 pub(crate) const OPERATION_IDS: Def = TableDefinition::new("operation_ids");
 /// Counters and settings.
 pub(crate) const META: Def = TableDefinition::new("meta");
+/// Network configuration by subscription.
+pub(crate) const NETWORK_CONFIG: Def = TableDefinition::new("network_config");
+/// Virtual network gateways by `{subscription}/{lower-case network}`.
+pub(crate) const GATEWAYS: Def = TableDefinition::new("gateways");
+/// Networking operations by `{subscription}/{id}`.
+pub(crate) const GATEWAY_OPERATIONS: Def = TableDefinition::new("gateway_operations");
+/// Service Bus namespaces by lower-case name (names are global).
+pub(crate) const SB_NAMESPACES: Def = TableDefinition::new("sb_namespaces");
 
-const ALL: [Def; 8] = [
+const ALL: [Def; 12] = [
+    NETWORK_CONFIG,
+    GATEWAYS,
+    GATEWAY_OPERATIONS,
+    SB_NAMESPACES,
     SUBSCRIPTIONS,
     CERTIFICATES,
     AFFINITY_GROUPS,

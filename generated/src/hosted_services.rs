@@ -426,10 +426,11 @@ pub struct HostedService {
     pub service_name: String,
     /// Element `<HostedServiceProperties>`.
     pub hosted_service_properties: Option<HostedServiceProperties>,
-    /// The deployments (Get Hosted Service Properties with embed-detail=true).
+    /// The deployments: with embed-detail=true the service sends the list,
+    /// `<Deployments/>` when there are none; without it, nothing.
     ///
     /// Element `<Deployments>`.
-    pub deployments: Vec<Deployment>,
+    pub deployments: Option<Vec<Deployment>>,
     /// Thumbprint of the default WinRM certificate of the service.
     ///
     /// Element `<DefaultWinRmCertificateThumbprint>`.
@@ -445,7 +446,7 @@ impl FromXml for HostedService {
         let mut f_url = None;
         let mut f_service_name = None;
         let mut f_hosted_service_properties = None;
-        let mut f_deployments = Vec::new();
+        let mut f_deployments = None;
         let mut f_default_win_rm_certificate_thumbprint = None;
         let mut f_compute_capabilities = None;
         if !el.is_empty() {
@@ -457,7 +458,12 @@ impl FromXml for HostedService {
                         f_hosted_service_properties = r.elem(&c)?;
                     }
 
-                    b"Deployments" => r.elem_list(&c, b"Deployment", &mut f_deployments)?,
+                    b"Deployments" => {
+                        let mut items = Vec::new();
+                        r.elem_list(&c, b"Deployment", &mut items)?;
+                        f_deployments = Some(items);
+                    }
+
                     b"DefaultWinRmCertificateThumbprint" => {
                         f_default_win_rm_certificate_thumbprint = r.text_opt(&c)?;
                     }
@@ -484,7 +490,10 @@ impl ToXml for HostedService {
         w.text("Url", &self.url);
         w.text("ServiceName", &self.service_name);
         w.elem_opt("HostedServiceProperties", &self.hosted_service_properties);
-        w.elem_list("Deployments", "Deployment", &self.deployments, false);
+        if let Some(v) = &self.deployments {
+            w.elem_list("Deployments", "Deployment", v, true);
+        }
+
         w.text_opt(
             "DefaultWinRmCertificateThumbprint",
             &self.default_win_rm_certificate_thumbprint,

@@ -270,34 +270,24 @@ impl crate::Client {
 
 /// Body of Start Role.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct StartRoleOperation {
-    /// Always `StartRoleOperation`.
-    ///
-    /// Element `<OperationType>`.
-    pub operation_type: String,
-}
-
+pub struct StartRoleOperation {}
 impl FromXml for StartRoleOperation {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
-        let mut f_operation_type = None;
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
-                match c.name() {
-                    b"OperationType" => f_operation_type = r.text_req(&c)?,
-                    _ => r.skip(&c)?,
-                }
+                r.skip(&c)?;
             }
         }
 
-        Ok(Self {
-            operation_type: required(f_operation_type, "OperationType")?,
-        })
+        Ok(Self {})
     }
 }
 
 impl ToXml for StartRoleOperation {
     fn write_children(&self, w: &mut XmlWriter) {
-        w.text("OperationType", &self.operation_type);
+        w.start("OperationType");
+        w.text_content("StartRoleOperation");
+        w.end("OperationType");
     }
 }
 
@@ -305,10 +295,6 @@ impl Validate for StartRoleOperation {}
 /// Body of Shutdown Role.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ShutdownRoleOperation {
-    /// Always `ShutdownRoleOperation`.
-    ///
-    /// Element `<OperationType>`.
-    pub operation_type: String,
     /// What happens to the virtual machine's resources (default: Stopped).
     ///
     /// Element `<PostShutdownAction>`.
@@ -317,12 +303,10 @@ pub struct ShutdownRoleOperation {
 
 impl FromXml for ShutdownRoleOperation {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
-        let mut f_operation_type = None;
         let mut f_post_shutdown_action = None;
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"OperationType" => f_operation_type = r.text_req(&c)?,
                     b"PostShutdownAction" => f_post_shutdown_action = r.text_opt(&c)?,
                     _ => r.skip(&c)?,
                 }
@@ -330,7 +314,6 @@ impl FromXml for ShutdownRoleOperation {
         }
 
         Ok(Self {
-            operation_type: required(f_operation_type, "OperationType")?,
             post_shutdown_action: f_post_shutdown_action,
         })
     }
@@ -338,7 +321,9 @@ impl FromXml for ShutdownRoleOperation {
 
 impl ToXml for ShutdownRoleOperation {
     fn write_children(&self, w: &mut XmlWriter) {
-        w.text("OperationType", &self.operation_type);
+        w.start("OperationType");
+        w.text_content("ShutdownRoleOperation");
+        w.end("OperationType");
         w.text_opt("PostShutdownAction", &self.post_shutdown_action);
     }
 }
@@ -346,34 +331,24 @@ impl ToXml for ShutdownRoleOperation {
 impl Validate for ShutdownRoleOperation {}
 /// Body of Restart Role.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct RestartRoleOperation {
-    /// Always `RestartRoleOperation`.
-    ///
-    /// Element `<OperationType>`.
-    pub operation_type: String,
-}
-
+pub struct RestartRoleOperation {}
 impl FromXml for RestartRoleOperation {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
-        let mut f_operation_type = None;
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
-                match c.name() {
-                    b"OperationType" => f_operation_type = r.text_req(&c)?,
-                    _ => r.skip(&c)?,
-                }
+                r.skip(&c)?;
             }
         }
 
-        Ok(Self {
-            operation_type: required(f_operation_type, "OperationType")?,
-        })
+        Ok(Self {})
     }
 }
 
 impl ToXml for RestartRoleOperation {
     fn write_children(&self, w: &mut XmlWriter) {
-        w.text("OperationType", &self.operation_type);
+        w.start("OperationType");
+        w.text_content("RestartRoleOperation");
+        w.end("OperationType");
     }
 }
 

@@ -192,7 +192,7 @@ pub fn feed_from_document<T: FromXml>(
             }
             if c.name() == b"entry" {
                 let entry = read_entry(&mut r, &c, content_root)
-                    .map_err(|e| e.at_index(entries.len()).within("entry").within("feed"))?;
+                    .map_err(|e| e.within("entry").at_index(entries.len()).within("feed"))?;
                 entries.push(entry);
             } else {
                 r.skip(&c)?;
@@ -401,5 +401,18 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.path(), "/entry/content/Desc", "{err}");
+        // In a feed, the index goes on the entry.
+        let err = feed_from_document::<Desc>(
+            "Desc",
+            b"<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><content><Desc><Name>a</Name></Desc></content></entry><entry><content><Desc/></content></entry><entry/></feed>",
+        )
+        .unwrap_err();
+        assert_eq!(err.path(), "/feed/entry[1]/content/Desc", "{err}");
+        let err = feed_from_document::<Desc>(
+            "Desc",
+            b"<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><content><Desc><Name>a</Name></Desc></content></entry><entry/></feed>",
+        )
+        .unwrap_err();
+        assert_eq!(err.path(), "/feed/entry[1]", "{err}");
     }
 }

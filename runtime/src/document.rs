@@ -85,9 +85,37 @@ impl<T> std::fmt::Debug for TextDocument<T> {
     }
 }
 
-/// A body as UTF-8 text, a leading byte-order mark removed.
+/// A body as UTF-8 text, leading byte-order marks removed.
+///
+/// All of them, not just one: the text is what gets sent back, and a second
+/// mark left at its start would be removed on the next read, so a value
+/// would not survive being sent and read again.
 pub fn text_from_bytes(body: &[u8]) -> Result<String, DecodeError> {
-    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let mut body = body;
+    while let Some(rest) = body.strip_prefix(b"\xEF\xBB\xBF") {
+        body = rest;
+    }
     String::from_utf8(body.to_vec())
         .map_err(|_| DecodeError::new(crate::error::DecodeErrorKind::InvalidUtf8))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_order_marks_are_removed_once_and_for_all() {
+        assert_eq!(text_from_bytes(b"\xEF\xBB\xBF<a/>").unwrap(), "<a/>");
+        // Found by the `responses` fuzz target: with two marks, the text
+        // kept one, and reading that text again removed it.
+        let first = text_from_bytes(b"\xEF\xBB\xBF\xEF\xBB\xBF<a/>").unwrap();
+        assert_eq!(first, "<a/>");
+        assert_eq!(text_from_bytes(first.as_bytes()).unwrap(), first);
+        // A mark later in the text is text.
+        assert_eq!(
+            text_from_bytes("<a>\u{FEFF}</a>".as_bytes()).unwrap(),
+            "<a>\u{FEFF}</a>"
+        );
+        assert!(text_from_bytes(b"\xEF\xBB\xBF\xff").is_err());
+    }
 }

@@ -122,7 +122,11 @@ check(props.label == u"Service \u2713", "service label round-trips: %r" % props.
 check(props.affinity_group == ag, "service affinity group")
 check(props.status == "Created", "service status")
 check(props.extended_properties.get("Owner") == "python", "extended properties: %r" % props.extended_properties)
-check(not got.deployments, "no deployments")  # absent: the spec omits an empty wrapper
+# embed-detail: the emulator answers <Deployments/> as the service does, and
+# the peer reads it as an empty list.
+check(got.deployments is not None and len(list(got.deployments)) == 0, "no deployments: %r" % got.deployments)
+raw = sms.perform_get("/%s/services/hostedservices/%s?embed-detail=true" % (sms.subscription_id, svc))
+check(b"<Deployments/>" in raw.body or b"<Deployments></Deployments>" in raw.body, "empty Deployments element sent: %r" % raw.body[:400])
 check(svc in [s.service_name for s in sms.list_hosted_services()], "service listed")
 mutate(sms.update_hosted_service, svc, label="Updated", description="changed",
        extended_properties={"Team": "peer"})

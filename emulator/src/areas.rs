@@ -1,0 +1,512 @@
+//! Behaviour of the spec-v2 operations (each wire form proven on one real
+//! operation): the network configuration and the virtual network sites
+//! derived from it, gateways with networking operation ids, Service Bus
+//! namespaces (Atom), alert rules (JSON), web spaces, the subscription list,
+//! and the role operations that need a deployment (none exist yet).
+
+use asm_runtime::atom::{self, Entry, Feed};
+use asm_runtime::json;
+use asm_runtime::xml;
+use asm_runtime::TextDocument;
+use azure_asm::server::ServerRequest;
+use azure_asm::*;
+use redb::{ReadTransaction, ReadableTable, WriteTransaction};
+use serde::{Deserialize, Serialize};
+
+use crate::api::{datetime, new_key, Api, ApiError, Outcome, Reply, XML_CONTENT};
+use crate::locations;
+use crate::store::*;
+
+const ATOM_ENTRY: &str = "application/atom+xml;type=entry;charset=utf-8";
+const ATOM_FEED: &str = "application/atom+xml;type=feed;charset=utf-8";
+const JSON_CONTENT: &str = "application/json; charset=utf-8";
+const TEXT_CONTENT: &str = "text/plain";
+
+/// A subscription's network configuration, as set (the text is kept as sent;
+/// the emulator parses it to derive the virtual network sites).
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub(crate) struct NetworkConfigRec {
+    pub text: String,
+    /// Virtual network site ids, by lower-case name (stable across sets).
+    pub ids: Vec<(String, String)>,
+}
+
+/// A virtual network's gateway.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub(crate) struct GatewayRec {
+    pub network: String,
+    pub size: Option<String>,
+    pub gateway_type: Option<String>,
+    pub created_ms: Millis,
+}
+
+/// A networking (gateway) operation.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub(crate) struct GatewayOpRec {
+    pub id: String,
+    pub name: String,
+    pub started_ms: Millis,
+    pub until_ms: Millis,
+}
+
+/// A Service Bus namespace (names are global).
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub(crate) struct NamespaceRec {
+    pub subscription: String,
+    pub name: String,
+    pub region: String,
+    pub key: String,
+    pub namespace_type: Option<String>,
+    pub created_ms: Millis,
+}
+
+impl Api {
+    /// Reads of the spec-v2 operations.
+    pub(crate) fn read_more(
+        &self,
+        tx: &ReadTransaction,
+        sub: &str,
+        req: &ServerRequest,
+        now: Millis,
+    ) -> Result<Reply, ApiError> {
+        match req {
+            ServerRequest::GetNetworkConfiguration { .. } => {
+                let rec: NetworkConfigRec =
+                    get(&tx.open_table(NETWORK_CONFIG)?, sub)?.ok_or_else(|| {
+                        ApiError::not_found("The network configuration has not been set.")
+                    })?;
+                Ok(Reply::body(200, TEXT_CONTENT, rec.text))
+            }
+            ServerRequest::ListVirtualNetworkSites { .. } => {
+                let sites = match get::<NetworkConfigRec>(&tx.open_table(NETWORK_CONFIG)?, sub)? {
+                    Some(rec) => virtual_network_sites(&rec)?,
+                    None => Vec::new(),
+                };
+                Ok(Reply::xml(
+                    req,
+                    &VirtualNetworkSites {
+                        virtual_network_site: sites,
+                    },
+                ))
+            }
+            ServerRequest::GetGatewayOperationStatus { request_id, .. } => {
+                let op: GatewayOpRec = get(
+                    &tx.open_table(GATEWAY_OPERATIONS)?,
+                    &format!("{sub}/{}", request_id.to_ascii_lowercase()),
+                )?
+                .ok_or_else(|| {
+                    ApiError::not_found(format!("The operation {request_id} was not found."))
+                })?;
+                let done = now >= op.until_ms;
+                Ok(Reply::xml(
+                    req,
+                    &GatewayOperation {
+                        id: op.id.clone(),
+                        operation_name: Some(op.name.clone()),
+                        operation_started_time: Some(datetime(op.started_ms)),
+                        operation_completed_time: done.then(|| datetime(op.until_ms)),
+                        status: if done {
+                            GatewayOperationStatus::Successful
+                        } else {
+                            GatewayOperationStatus::InProgress
+                        },
+                        http_status_code: done.then(|| "OK".to_owned()),
+                        ..Default::default()
+                    },
+                ))
+            }
+            ServerRequest::GetNamespace { namespace_name, .. } => {
+                let ns = namespace(&tx.open_table(SB_NAMESPACES)?, sub, namespace_name)?;
+                Ok(self.namespace_entry(&ns))
+            }
+            ServerRequest::ListNamespaces { .. } => {
+                let all = scan::<NamespaceRec>(&tx.open_table(SB_NAMESPACES)?, "")?;
+                let feed = Feed {
+                    id: Some(format!("uuid:{}", uuid::Uuid::new_v4())),
+                    title: Some("ServiceBus Namespaces".into()),
+                    updated: Some(datetime(now)),
+                    links: Vec::new(),
+                    entries: all
+                        .into_iter()
+                        .filter(|(_, n)| n.subscription == sub)
+                        .map(|(_, n)| self.namespace_entry_value(&n))
+                        .collect(),
+                };
+                Ok(Reply::body(
+                    200,
+                    ATOM_FEED,
+                    atom::feed_to_document("NamespaceDescription", SB_NS, &feed),
+                ))
+            }
+            ServerRequest::CheckNamespaceAvailability { namespace, .. } => {
+                let taken = get::<NamespaceRec>(
+                    &tx.open_table(SB_NAMESPACES)?,
+                    &namespace.to_ascii_lowercase(),
+                )?
+                .is_some();
+                let (result, reason) = if !valid_namespace_name(namespace) {
+                    (false, Some("The namespace name is not valid: 6 to 50 letters, digits and hyphens, starting with a letter and not ending with a hyphen.".to_owned()))
+                } else if taken {
+                    (
+                        false,
+                        Some("The namespace name is already in use.".to_owned()),
+                    )
+                } else {
+                    (true, None)
+                };
+                let entry = Entry::new(NamespaceAvailability {
+                    result,
+                    reason_detail: reason,
+                });
+                Ok(Reply::body(
+                    200,
+                    ATOM_ENTRY,
+                    atom::entry_to_document("NamespaceAvailability", SB_NS, &entry),
+                ))
+            }
+            ServerRequest::ListAlertRules { .. } => Ok(Reply::body(
+                200,
+                JSON_CONTENT,
+                json::to_json(&AlertRuleList::default()),
+            )),
+            ServerRequest::ListWebSpaces { .. } => Ok(Reply::xml(req, &WebSpaces::default())),
+            ServerRequest::ListGeoRegions { .. } => Ok(Reply::xml(
+                req,
+                &GeoRegions {
+                    geo_region: locations::all()
+                        .location
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, l)| GeoRegion {
+                            description: None,
+                            display_name: l.display_name.clone(),
+                            name: l.name,
+                            sort_order: i32::try_from(i).ok(),
+                        })
+                        .collect(),
+                },
+            )),
+            ServerRequest::GetDnsSuffix { .. } => Ok(Reply::body(
+                200,
+                XML_CONTENT,
+                xml::scalar_to_document(
+                    "string",
+                    "http://schemas.microsoft.com/2003/10/Serialization/",
+                    &"azurewebsites.net".to_owned(),
+                ),
+            )),
+            ServerRequest::ListWebSites { web_space_name, .. }
+            | ServerRequest::GetWebSiteInstanceIds { web_space_name, .. } => Err(
+                ApiError::not_found(format!("The web space {web_space_name} does not exist.")),
+            ),
+            _ => Err(not_implemented(req)),
+        }
+    }
+
+    /// Writes of the spec-v2 operations.
+    pub(crate) fn write_more(
+        &self,
+        tx: &WriteTransaction,
+        sub: &str,
+        req: &ServerRequest,
+        now: Millis,
+    ) -> Result<Outcome, ApiError> {
+        match req {
+            ServerRequest::SetNetworkConfiguration { body, .. } => {
+                let config = parse_config(body)?;
+                let mut table = tx.open_table(NETWORK_CONFIG)?;
+                let old: Option<NetworkConfigRec> = get(&table, sub)?;
+                let mut seen = std::collections::BTreeSet::new();
+                let mut ids = Vec::new();
+                for site in &config.virtual_network_configuration.virtual_network_sites {
+                    let key = site.name.to_ascii_lowercase();
+                    if !seen.insert(key.clone()) {
+                        return Err(ApiError::bad_request(format!(
+                            "The virtual network {} is defined twice.",
+                            site.name
+                        )));
+                    }
+                    if site.location.is_some() == site.affinity_group.is_some() {
+                        return Err(ApiError::bad_request(format!(
+                            "The virtual network {} needs either a Location or an AffinityGroup.",
+                            site.name
+                        )));
+                    }
+                    let id = old
+                        .as_ref()
+                        .and_then(|o| o.ids.iter().find(|(k, _)| *k == key))
+                        .map(|(_, id)| id.clone())
+                        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+                    ids.push((key, id));
+                }
+                let rec = NetworkConfigRec {
+                    text: body.text().to_owned(),
+                    ids,
+                };
+                put(&mut table, sub, &rec)?;
+                Ok(Outcome {
+                    reply: Reply::empty(202),
+                    completion: Some((now + self.async_delay_ms, None)),
+                })
+            }
+            ServerRequest::CreateVirtualNetworkGateway {
+                network_name, body, ..
+            } => {
+                let config: Option<NetworkConfigRec> = get(&tx.open_table(NETWORK_CONFIG)?, sub)?;
+                let exists = match &config {
+                    Some(rec) => parse_config(&TextDocument::from_text(rec.text.clone()))?
+                        .virtual_network_configuration
+                        .virtual_network_sites
+                        .iter()
+                        .any(|s| s.name.eq_ignore_ascii_case(network_name)),
+                    None => false,
+                };
+                if !exists {
+                    return Err(ApiError::not_found(format!(
+                        "The virtual network {network_name} does not exist."
+                    )));
+                }
+                let mut gateways = tx.open_table(GATEWAYS)?;
+                let key = format!("{sub}/{}", network_name.to_ascii_lowercase());
+                if get::<GatewayRec>(&gateways, &key)?.is_some() {
+                    return Err(ApiError::conflict(format!(
+                        "The virtual network {network_name} already has a gateway."
+                    )));
+                }
+                put(
+                    &mut gateways,
+                    &key,
+                    &GatewayRec {
+                        network: network_name.clone(),
+                        size: body.gateway_size.as_ref().map(|s| s.as_str().to_owned()),
+                        gateway_type: body.gateway_type.as_ref().map(|s| s.as_str().to_owned()),
+                        created_ms: now,
+                    },
+                )?;
+                let id = uuid::Uuid::new_v4().to_string();
+                put(
+                    &mut tx.open_table(GATEWAY_OPERATIONS)?,
+                    &format!("{sub}/{id}"),
+                    &GatewayOpRec {
+                        id: id.clone(),
+                        name: "CreateVirtualNetworkGateway".into(),
+                        started_ms: now,
+                        until_ms: now + self.async_delay_ms,
+                    },
+                )?;
+                Ok(Reply::xml(req, &GatewayOperationAsyncResponse { id }).into())
+            }
+            ServerRequest::CreateNamespace {
+                namespace_name,
+                body,
+                ..
+            } => {
+                if !valid_namespace_name(namespace_name) {
+                    return Err(ApiError::bad_request(format!(
+                        "The namespace name {namespace_name} is not valid: 6 to 50 letters, digits and hyphens, starting with a letter and not ending with a hyphen."
+                    )));
+                }
+                let region = locations::canonical(&body.region).ok_or_else(|| {
+                    ApiError::bad_request(format!("The region {} is not valid.", body.region))
+                })?;
+                let mut table = tx.open_table(SB_NAMESPACES)?;
+                let key = namespace_name.to_ascii_lowercase();
+                if get::<NamespaceRec>(&table, &key)?.is_some() {
+                    return Err(ApiError::conflict(format!(
+                        "The namespace {namespace_name} already exists."
+                    )));
+                }
+                let rec = NamespaceRec {
+                    subscription: sub.to_owned(),
+                    name: namespace_name.clone(),
+                    region: region.to_owned(),
+                    key: new_key(),
+                    namespace_type: body.namespace_type.as_ref().map(|t| t.as_str().to_owned()),
+                    created_ms: now,
+                };
+                put(&mut table, &key, &rec)?;
+                Ok(self.namespace_entry(&rec).into())
+            }
+            ServerRequest::StartRole {
+                service_name,
+                deployment_name,
+                ..
+            }
+            | ServerRequest::ShutdownRole {
+                service_name,
+                deployment_name,
+                ..
+            }
+            | ServerRequest::RestartRole {
+                service_name,
+                deployment_name,
+                ..
+            }
+            | ServerRequest::DeleteRoleInstancesByName {
+                service_name,
+                deployment_name,
+                ..
+            } => {
+                // Deployments are not modelled yet: the service exists or
+                // not, and the deployment never does.
+                self.hosted_service(&tx.open_table(HOSTED_SERVICES)?, sub, service_name, now)?;
+                Err(ApiError::not_found(format!(
+                    "The deployment {deployment_name} does not exist in {service_name} ({} was not applied).",
+                    req.spec().name
+                )))
+            }
+            _ => Err(not_implemented(req)),
+        }
+    }
+
+    /// Get Subscriptions (`GET /subscriptions`): every subscription whose
+    /// management certificates include the caller's.
+    pub(crate) fn list_subscriptions(&self, thumbprint: Option<&str>) -> Result<Reply, ApiError> {
+        let Some(thumbprint) = thumbprint else {
+            return Err(ApiError::new(
+                403,
+                "ForbiddenError",
+                "The server failed to authenticate the request.",
+            ));
+        };
+        let tx = self.store.db.begin_read()?;
+        let certs = tx.open_table(CERTIFICATES)?;
+        let subs = scan::<SubscriptionRec>(&tx.open_table(SUBSCRIPTIONS)?, "")?;
+        let mut out = Vec::new();
+        for (_, s) in subs {
+            if certs
+                .get(format!("{}/{thumbprint}", s.id).as_str())?
+                .is_some()
+            {
+                out.push(SubscriptionListEntry {
+                    subscription_id: s.id.clone(),
+                    subscription_name: Some(s.name.clone()),
+                    subscription_status: Some(SubscriptionStatus::Active),
+                    max_hosted_services: Some(self.quotas.max_hosted_services),
+                    max_storage_accounts: Some(self.quotas.max_storage_accounts),
+                    created_time: Some(datetime(s.created_ms)),
+                    ..Default::default()
+                });
+            }
+        }
+        Ok(Reply::body(
+            200,
+            XML_CONTENT,
+            xml::to_document("Subscriptions", &Subscriptions { subscription: out }),
+        ))
+    }
+
+    fn namespace_entry_value(&self, n: &NamespaceRec) -> Entry<NamespaceDescription> {
+        let host = format!("{}.servicebus.windows.net", n.name);
+        Entry {
+            id: Some(format!("uuid:{}", uuid::Uuid::new_v4())),
+            title: Some(n.name.clone()),
+            updated: Some(datetime(n.created_ms)),
+            links: Vec::new(),
+            content: NamespaceDescription {
+                name: Some(n.name.clone()),
+                region: n.region.clone(),
+                default_key: Some(n.key.clone()),
+                status: Some(NamespaceStatus::Active),
+                created_at: Some(datetime(n.created_ms)),
+                acs_management_endpoint: Some(format!(
+                    "https://{}-sb.accesscontrol.windows.net/",
+                    n.name
+                )),
+                service_bus_endpoint: Some(format!("https://{host}/")),
+                connection_string: Some(format!(
+                    "Endpoint=sb://{host}/;SharedSecretIssuer=owner;SharedSecretValue={}",
+                    n.key
+                )),
+                subscription_id: Some(n.subscription.replace('-', "")),
+                enabled: Some(true),
+                namespace_type: n.namespace_type.as_deref().map(NamespaceType::from),
+                ..Default::default()
+            },
+        }
+    }
+
+    fn namespace_entry(&self, n: &NamespaceRec) -> Reply {
+        Reply::body(
+            200,
+            ATOM_ENTRY,
+            atom::entry_to_document(
+                "NamespaceDescription",
+                SB_NS,
+                &self.namespace_entry_value(n),
+            ),
+        )
+    }
+}
+
+const SB_NS: &str = "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect";
+
+fn not_implemented(req: &ServerRequest) -> ApiError {
+    ApiError::new(
+        501,
+        "NotImplemented",
+        format!("The emulator does not implement {}.", req.spec().name),
+    )
+}
+
+fn parse_config(
+    doc: &TextDocument<NetworkConfiguration>,
+) -> Result<NetworkConfiguration, ApiError> {
+    doc.parse()
+        .map_err(|e| ApiError::bad_request(format!("The network configuration is not valid: {e}")))
+}
+
+/// The virtual network sites of a configuration, as List Virtual Network
+/// Sites reports them.
+fn virtual_network_sites(rec: &NetworkConfigRec) -> Result<Vec<VirtualNetworkSite>, ApiError> {
+    let config = parse_config(&TextDocument::from_text(rec.text.clone()))?;
+    Ok(config
+        .virtual_network_configuration
+        .virtual_network_sites
+        .iter()
+        .map(|s| VirtualNetworkSite {
+            name: s.name.clone(),
+            id: rec
+                .ids
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(&s.name))
+                .map(|(_, id)| id.clone())
+                .unwrap_or_default(),
+            affinity_group: s.affinity_group.clone(),
+            location: s.location.clone(),
+            state: VirtualNetworkState::Created,
+            address_space: Some(AddressSpace {
+                address_prefixes: s.address_space.address_prefix.clone(),
+            }),
+            subnets: s
+                .subnets
+                .iter()
+                .map(|n| Subnet {
+                    name: n.name.clone(),
+                    address_prefix: n.address_prefix.clone(),
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        })
+        .collect())
+}
+
+fn namespace(
+    table: &impl ReadableTable<&'static str, &'static [u8]>,
+    sub: &str,
+    name: &str,
+) -> Result<NamespaceRec, ApiError> {
+    get::<NamespaceRec>(table, &name.to_ascii_lowercase())?
+        .filter(|n| n.subscription == sub)
+        .ok_or_else(|| ApiError::not_found(format!("The namespace {name} does not exist.")))
+}
+
+/// Service Bus namespace names: 6 to 50 letters, digits and hyphens,
+/// starting with a letter, not ending with a hyphen.
+fn valid_namespace_name(name: &str) -> bool {
+    (6..=50).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && !name.ends_with('-')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
