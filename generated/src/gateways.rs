@@ -48,7 +48,7 @@ pub static GET_GATEWAY_OPERATION_STATUS: OperationSpec = OperationSpec {
     response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
 };
 
-/// Networking operations: the started call's body carries <ID>, polled with
+/// Networking operations: the started call's body carries `<ID>`, polled with
 /// Get Gateway Operation Status until Successful or Failed.
 ///
 /// Polls with [`Client::get_gateway_operation_status`](crate::Client::get_gateway_operation_status).

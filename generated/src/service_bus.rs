@@ -212,11 +212,11 @@ pub struct NamespaceDescription {
     pub status: Option<NamespaceStatus>,
     /// Element `<CreatedAt>`.
     pub created_at: Option<DateTime>,
-    /// Access Control Service management endpoint, e.g. https://<name>-sb.accesscontrol.windows.net/.
+    /// Access Control Service management endpoint, e.g. `https://<name>-sb.accesscontrol.windows.net/`.
     ///
     /// Element `<AcsManagementEndpoint>`.
     pub acs_management_endpoint: Option<String>,
-    /// Service Bus endpoint, e.g. https://<name>.servicebus.windows.net/.
+    /// Service Bus endpoint, e.g. `https://<name>.servicebus.windows.net/`.
     ///
     /// Element `<ServiceBusEndpoint>`.
     pub service_bus_endpoint: Option<String>,
