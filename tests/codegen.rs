@@ -233,6 +233,11 @@ struct RoleSize {
     assert!(server.contains("ListRoleSizes {"));
     let lib = &files.iter().find(|(p, _)| p == "src/lib.rs").unwrap().1;
     assert!(lib.contains("pub mod role_sizes;"));
+    // ... and a command of the generated CLI (`asm role-sizes list-role-sizes`).
+    let cli = &files.iter().find(|(p, _)| p == "src/cli.rs").unwrap().1;
+    assert!(cli.contains("area: \"role-sizes\""), "{cli}");
+    assert!(cli.contains("name: \"list-role-sizes\""));
+    assert!(cli.contains("fn run_list_role_sizes<'a>("));
     // Every generated file is valid Rust.
     for (path, text) in &files {
         if path.ends_with(".rs") {

@@ -375,6 +375,10 @@ struct FormatRow {
     /// Text that must not appear in the error's Display or Debug, nor in
     /// the value's Debug.
     secrets: &'static [&'static str],
+    /// A known, reported bug: the row's failures are printed, not fatal,
+    /// and the row must start failing the test once it passes (so the
+    /// marker goes when the bug is fixed).
+    known_bug: Option<&'static str>,
 }
 
 fn frow(name: &'static str, op: Op, input: impl Into<Vec<u8>>, expect: Expect) -> FormatRow {
@@ -384,6 +388,7 @@ fn frow(name: &'static str, op: Op, input: impl Into<Vec<u8>>, expect: Expect) -
         input: input.into(),
         expect,
         secrets: &[],
+        known_bug: None,
     }
 }
 
@@ -525,6 +530,11 @@ fn format_rows() -> Vec<FormatRow> {
         frow("json: number out of range", Op::ListAlertRules, alert_rules(r#"{"Condition":{"Threshold":1e999}}"#), E(K::Syntax, None)),
         frow("json: not UTF-8 inside a string", Op::ListAlertRules, json_not_utf8, E(K::Syntax, None)),
         frow("json: nested 10,000 deep", Op::ListAlertRules, deep_json, E(K::Syntax, None)),
+        // A double written with 17 significant digits (as .NET's "R" does)
+        // must decode to the same double again after re-encoding: serde_json
+        // parses floats exactly only with its `float_roundtrip` feature (on,
+        // in runtime/Cargo.toml; found by fuzzing, docs/FUZZING.md).
+        frow("json: 17-digit threshold survives the round trip", Op::ListAlertRules, alert_rules(r#"{"Condition":{"Threshold":9.7063165375601314e5}}"#), O(&["threshold: Some(970631.65375601"])),
         // ----- raw text with a schema -----
         frow("text: network configuration as recorded", Op::GetNetworkConfiguration, netcfg(VNET), O(&["name: \"test\"", "affinity_group: Some(\"test-ag\")", "address_prefix: \"10.0.0.0/23\""])),
         // Found by the `responses` fuzz target (the minimised input: selector, two marks).
@@ -542,7 +552,7 @@ fn format_rows() -> Vec<FormatRow> {
         // ----- scalar root <string> -----
         frow("string: DNS suffix as recorded", Op::GetDnsSuffix, format!(r#"<string xmlns="{SER_NS}">azurewebsites.net</string>"#), O(&["\"azurewebsites.net\""])),
         // The path reads /string/string (`xml::scalar_from_document` adds the root twice).
-        frow("string: nested element", Op::GetDnsSuffix, format!(r#"<string xmlns="{SER_NS}">azure<b>websites</b>.net</string>"#), E(K::UnexpectedElement, None)),
+        frow("string: nested element", Op::GetDnsSuffix, format!(r#"<string xmlns="{SER_NS}">azure<b>websites</b>.net</string>"#), E(K::UnexpectedElement, Some("/string"))),
         frow("string: wrong root", Op::GetDnsSuffix, format!(r#"<String xmlns="{SER_NS}">azurewebsites.net</String>"#), E(K::Root, None)),
         frow("string: wrong namespace", Op::GetDnsSuffix, format!(r#"<string xmlns="{ARRAYS_NS}">azurewebsites.net</string>"#), E(K::Namespace, None)),
         frow("string: i:nil", Op::GetDnsSuffix, format!(r#"<string xmlns="{SER_NS}" xmlns:i="{XSI}" i:nil="true"/>"#), E(K::Missing("string"), None)),
@@ -613,11 +623,12 @@ fn check_outcome(
 fn malformed_body_formats_table() {
     use asm_runtime::xml::RoundTripError;
     let rows = format_rows();
-    let mut failures = Vec::new();
+    let mut all_failures = Vec::new();
     for r in &rows {
+        let mut failures = Vec::new();
         let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| r.op.decode(&r.input)));
         let Ok(outcome) = outcome else {
-            failures.push(format!("{}: PANICKED", r.name));
+            all_failures.push(format!("{}: PANICKED", r.name));
             continue;
         };
         check_outcome(r.name, &r.expect, r.secrets, &outcome, &mut failures);
@@ -634,7 +645,18 @@ fn malformed_body_formats_table() {
                 r.name
             )),
         }
+        match (r.known_bug, failures.is_empty()) {
+            (None, _) => all_failures.append(&mut failures),
+            (Some(bug), false) => {
+                asm_tests::report_line(&format!("known bug, not fatal: {} ({bug})", r.name))
+            }
+            (Some(_), true) => all_failures.push(format!(
+                "{}: passes now; remove its known_bug marker",
+                r.name
+            )),
+        }
     }
+    let mut failures = all_failures;
     // Every body format of the spec has rows (XML through the first table too).
     for op in azure_asm::OPERATIONS {
         let Some(format) = op.response_format.filter(|f| *f != "bytes") else {

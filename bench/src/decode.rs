@@ -316,7 +316,7 @@ pub fn write_fuzz_seeds(dir: &Path) -> std::io::Result<usize> {
     std::fs::create_dir_all(dir)?;
     let ops: Vec<&str> = azure_asm::OPERATIONS
         .iter()
-        .filter(|op| op.response_root.is_some())
+        .filter(|op| matches!(op.response_format, Some(f) if f != "bytes"))
         .map(|op| op.name)
         .collect();
     let mut n = 0;

@@ -2,9 +2,9 @@
 
 use std::path::Path;
 
+use asm_runtime::x509;
 use rustls_pki_types::pem::PemObject as _;
 use rustls_pki_types::CertificateDer;
-use sha1::{Digest as _, Sha1};
 
 /// What Add Management Certificate needs from a certificate.
 pub struct CertInfo {
@@ -27,59 +27,14 @@ pub fn read_certificate(path: &Path) -> Result<CertInfo, String> {
             .as_ref()
             .to_vec()
     };
-    let public_key = subject_public_key_info(&der)
+    let public_key = x509::subject_public_key_info(&der)
         .ok_or_else(|| format!("{}: not an X.509 certificate", path.display()))?
         .to_vec();
     Ok(CertInfo {
-        thumbprint: hex::encode_upper(Sha1::digest(&der)),
+        thumbprint: x509::thumbprint(&der),
         public_key,
         der,
     })
-}
-
-/// One DER element: (tag, the whole element, its contents, what follows).
-type Tlv<'a> = (u8, &'a [u8], &'a [u8], &'a [u8]);
-
-fn tlv(input: &[u8]) -> Option<Tlv<'_>> {
-    let tag = *input.first()?;
-    let first = *input.get(1)?;
-    let (len, header) = if first < 0x80 {
-        (usize::from(first), 2)
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 {
-            return None;
-        }
-        let mut len = 0usize;
-        for b in input.get(2..2 + n)? {
-            len = (len << 8) | usize::from(*b);
-        }
-        (len, 2 + n)
-    };
-    let end = header.checked_add(len)?;
-    let whole = input.get(..end)?;
-    Some((tag, whole, &whole[header..], &input[end..]))
-}
-
-/// The `SubjectPublicKeyInfo` of a DER certificate.
-fn subject_public_key_info(cert: &[u8]) -> Option<&[u8]> {
-    let (0x30, _, cert, _) = tlv(cert)? else {
-        return None;
-    };
-    let (0x30, _, tbs, _) = tlv(cert)? else {
-        return None;
-    };
-    let mut rest = tbs;
-    let (tag, _, _, after) = tlv(rest)?;
-    if tag == 0xa0 {
-        rest = after; // [0] version
-    }
-    // serial, signature algorithm, issuer, validity, subject
-    for _ in 0..5 {
-        rest = tlv(rest)?.3;
-    }
-    let (tag, spki, _, _) = tlv(rest)?;
-    (tag == 0x30).then_some(spki)
 }
 
 #[cfg(test)]
@@ -87,9 +42,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rejects_garbage() {
-        assert!(subject_public_key_info(&[]).is_none());
-        assert!(subject_public_key_info(&[0x30, 0x82, 0xff]).is_none());
-        assert!(subject_public_key_info(&[0x30, 0x03, 0x30, 0x01, 0x00]).is_none());
+    fn reads_pem_and_der_and_rejects_garbage() {
+        use rcgen::PublicKeyData as _;
+        let dir = tempfile::tempdir().unwrap();
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let pem = dir.path().join("cert.pem");
+        std::fs::write(&pem, format!("{}{}", cert.pem(), key.serialize_pem())).unwrap();
+        let der = dir.path().join("cert.cer");
+        std::fs::write(&der, cert.der()).unwrap();
+        for path in [&pem, &der] {
+            let info = read_certificate(path).unwrap();
+            assert_eq!(info.der, cert.der().as_ref());
+            assert_eq!(info.thumbprint, x509::thumbprint(cert.der()));
+            assert_eq!(info.public_key, key.subject_public_key_info());
+        }
+        let garbage = dir.path().join("garbage.cer");
+        std::fs::write(&garbage, [0x30, 0x03, 0x30, 0x01, 0x00]).unwrap();
+        let e = read_certificate(&garbage).err().unwrap();
+        assert!(e.contains("not an X.509 certificate"), "{e}");
+        std::fs::write(&garbage, "no PEM here").unwrap();
+        let e = read_certificate(&garbage).err().unwrap();
+        assert!(e.contains("no certificate found"), "{e}");
     }
 }

@@ -9,21 +9,38 @@ use azure_asm::{
     StorageAccountType, StorageService, SubscriptionCertificate, UpdateAffinityGroup,
     UpdateHostedService, UpdateStorageServiceInput,
 };
+use clap::ArgMatches;
 use futures_util::StreamExt as _;
 
 use crate::connect::Target;
 use crate::error::{msg, CliError};
 use crate::logging::request_id_suffix;
 use crate::output::{self, or_dash, Fields, Table};
+use crate::spec::{Printing, SpecCommand};
 use crate::{
-    AccountType, AffinityGroupCmd, CertificateCmd, Command, KeyKind, LocationsCmd, OperationCmd,
-    OperationsCmd, Placement, ResultFilter, ServiceCmd, StorageCmd, SubscriptionCmd,
+    AffinityGroupCmd, CertificateCmd, Command, LocationsCmd, OperationCmd, OperationsCmd,
+    Placement, ServiceCmd, StorageCmd, SubscriptionCmd,
 };
 
 type Result<T = ()> = std::result::Result<T, CliError>;
 
-/// Connects, runs the command, and stops the embedded emulator if any.
-pub async fn run(target: Target, command: Command) -> Result {
+/// Connects, runs a hand-written command, and stops the embedded emulator
+/// if any.
+pub async fn run(target: Target, command: Command, printing: Printing) -> Result {
+    let name = match &command {
+        Command::Tour(_) => "tour",
+        Command::Subscription(_) => "subscription",
+        Command::Locations(_) => "locations",
+        Command::AffinityGroup(_) => "affinity-group",
+        Command::Service(_) => "service",
+        Command::Storage(_) => "storage",
+        Command::Certificate(_) => "certificate",
+        Command::Operations(_) => "operations",
+        Command::Operation(_) => "operation",
+        Command::Completions { .. } => "completions",
+    };
+    crate::spec::refuse_output(printing.format, name)?;
+    let show_secrets = printing.show_secrets;
     let session = target.connect().await?;
     let client = session.client.clone();
     let emulated = session.is_emulated();
@@ -33,11 +50,28 @@ pub async fn run(target: Target, command: Command) -> Result {
         Command::Locations(c) => locations(&client, c).await,
         Command::AffinityGroup(c) => affinity_group(&client, c).await,
         Command::Service(c) => service(&client, c).await,
-        Command::Storage(c) => storage(&client, c).await,
+        Command::Storage(c) => storage(&client, c, show_secrets).await,
         Command::Certificate(c) => certificate(&client, c).await,
         Command::Operations(c) => operations(&client, c).await,
         Command::Operation(c) => operation(&client, c).await,
+        Command::Completions { .. } => Ok(()),
     };
+    drop(client);
+    session.close().await;
+    result
+}
+
+/// Connects, runs a command generated from the spec, and stops the
+/// embedded emulator if any.
+pub async fn run_generated(
+    target: Target,
+    command: &'static SpecCommand,
+    matches: &ArgMatches,
+    printing: Printing,
+) -> Result {
+    let session = target.connect().await?;
+    let client = session.client.clone();
+    let result = crate::spec::run(&client, command, matches, printing).await;
     drop(client);
     session.close().await;
     result
@@ -376,14 +410,8 @@ fn print_availability(kind: &str, name: &str, available: bool, reason: Option<&s
     }
 }
 
-fn account_type(t: AccountType) -> StorageAccountType {
-    match t {
-        AccountType::StandardLrs => StorageAccountType::StandardLrs,
-        AccountType::StandardZrs => StorageAccountType::StandardZrs,
-        AccountType::StandardGrs => StorageAccountType::StandardGrs,
-        AccountType::StandardRagrs => StorageAccountType::StandardRagrs,
-        AccountType::PremiumLrs => StorageAccountType::PremiumLrs,
-    }
+fn account_type(t: String) -> StorageAccountType {
+    StorageAccountType::from(t.as_str())
 }
 
 /// One line per poll of an asynchronous operation.
@@ -438,7 +466,7 @@ pub fn storage_fields(a: &StorageService) -> Fields {
     f
 }
 
-async fn storage(client: &Client, cmd: StorageCmd) -> Result {
+async fn storage(client: &Client, cmd: StorageCmd, show_secrets: bool) -> Result {
     match cmd {
         StorageCmd::List => {
             let mut t = Table::new(&[
@@ -467,22 +495,15 @@ async fn storage(client: &Client, cmd: StorageCmd) -> Result {
         StorageCmd::Show { name } => {
             storage_fields(&client.get_storage_account_properties(&name).await?).print();
         }
-        StorageCmd::Keys { name, show_secrets } => {
+        StorageCmd::Keys { name } => {
             let keys = client.get_storage_account_keys(&name).await?;
             print!("{}", key_lines(&keys, show_secrets, 0));
             if !show_secrets {
                 println!("(redacted; add --show-secrets to print the keys)");
             }
         }
-        StorageCmd::RegenerateKeys {
-            name,
-            key,
-            show_secrets,
-        } => {
-            let key_type = match key {
-                KeyKind::Primary => KeyType::Primary,
-                KeyKind::Secondary => KeyType::Secondary,
-            };
+        StorageCmd::RegenerateKeys { name, key } => {
+            let key_type = KeyType::from(key.as_str());
             let keys = client
                 .regenerate_storage_account_keys(
                     &name,
@@ -609,8 +630,8 @@ async fn certificate(client: &Client, cmd: CertificateCmd) -> Result {
                 )
                 .print();
         }
-        CertificateCmd::Add { cert } => {
-            let info = crate::cert::read_certificate(&cert)?;
+        CertificateCmd::Add { file } => {
+            let info = crate::cert::read_certificate(&file)?;
             client
                 .add_management_certificate(&SubscriptionCertificate {
                     subscription_certificate_public_key: info.public_key,
@@ -726,11 +747,7 @@ async fn operations(client: &Client, cmd: OperationsCmd) -> Result {
                 .ok_or_else(|| msg("--since is too far back"))?;
             let options = ListSubscriptionOperationsOptions {
                 object_id_filter: object_id,
-                operation_result_filter: result.map(|r| match r {
-                    ResultFilter::Succeeded => OperationStatus::Succeeded,
-                    ResultFilter::Failed => OperationStatus::Failed,
-                    ResultFilter::InProgress => OperationStatus::InProgress,
-                }),
+                operation_result_filter: result.as_deref().map(OperationStatus::from),
                 continuation_token: None,
             };
             let t = history(client, start, options, false, |_| true).await?;

@@ -1,6 +1,10 @@
 //! `asm`: a command-line client for the Azure Service Management (classic)
 //! API, built on the generated `azure_asm::Client`. Without credentials it
 //! starts an embedded emulator, so every command works on a fresh machine.
+//!
+//! Two kinds of commands: one per operation of the spec (`asm <area>
+//! <operation>`, built from the generated command table, see [`spec`]),
+//! and hand-written ones that read better (`tour`, `storage create`, ...).
 
 // Help texts come from doc comments and show URLs as they are.
 #![allow(rustdoc::bare_urls)]
@@ -11,14 +15,19 @@ mod connect;
 mod error;
 mod logging;
 mod output;
+mod spec;
 mod tour;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{
+    ArgAction, ArgMatches, Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand,
+};
 
 use crate::connect::Target;
+use crate::spec::{spec_enum, OutputFormat, Printing};
 
 /// Manage Azure classic (Service Management) resources, or try the API
 /// against an embedded emulator.
@@ -27,10 +36,12 @@ use crate::connect::Target;
     name = "asm",
     version,
     max_term_width = 100,
-    after_help = "Without --cert, --pfx or --publish-settings every command runs against an \
-                  embedded emulator (temporary data unless --emulator-data is given).\n\
-                  Global options go before the command: `asm --emulator-data DIR storage list`.\n\
-                  Start with `asm tour`."
+    after_help = "Every operation of the API is a command: `asm <area> <operation>` \
+                  (`asm storage-accounts --help` lists an area's). \
+                  Without --cert, --pfx or --publish-settings (or AZURE_CERT_PATH, \
+                  AZURE_PUBLISH_SETTINGS_FILE) every command runs against an embedded emulator \
+                  (temporary data unless --emulator-data is given). Global options go before \
+                  or after the command. Start with `asm tour`."
 )]
 struct Cli {
     #[command(flatten)]
@@ -39,38 +50,52 @@ struct Cli {
     command: Command,
 }
 
+/// Environment variable for `--subscription-id`.
+const ENV_SUBSCRIPTION_ID: &str = "AZURE_SUBSCRIPTION_ID";
+/// Environment variable for `--cert`.
+const ENV_CERT_PATH: &str = "AZURE_CERT_PATH";
+/// Environment variable for `--publish-settings`.
+const ENV_PUBLISH_SETTINGS: &str = "AZURE_PUBLISH_SETTINGS_FILE";
+
 #[derive(Args, Debug)]
-#[command(next_help_heading = "Global options (before the command)")]
+#[command(next_help_heading = "Global options (before or after the command)")]
 struct Global {
     /// Management endpoint (default https://management.core.windows.net, or the publish settings')
-    #[arg(long, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL")]
     endpoint: Option<String>,
     /// Subscription id (required with --cert and --pfx; picks one of the publish settings)
-    #[arg(long, value_name = "ID")]
+    #[arg(long, global = true, value_name = "ID", env = ENV_SUBSCRIPTION_ID)]
     subscription_id: Option<String>,
     /// Management certificate and its private key, in one PEM file
-    #[arg(long, value_name = "PEM", conflicts_with_all = ["pfx", "publish_settings"])]
+    #[arg(long, global = true, value_name = "PEM", env = ENV_CERT_PATH)]
     cert: Option<PathBuf>,
     /// Management certificate as PKCS#12 (.pfx)
-    #[arg(long, value_name = "FILE", conflicts_with = "publish_settings")]
+    #[arg(long, global = true, value_name = "FILE")]
     pfx: Option<PathBuf>,
     /// Environment variable holding the .pfx password (default: empty password)
-    #[arg(long, value_name = "VAR", requires = "pfx")]
+    #[arg(long, global = true, value_name = "VAR", requires = "pfx")]
     pfx_password_env: Option<String>,
     /// A .publishsettings file (subscription, certificate and endpoint)
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", env = ENV_PUBLISH_SETTINGS)]
     publish_settings: Option<PathBuf>,
     /// An extra trusted root CA certificate (PEM)
-    #[arg(long, value_name = "PEM")]
+    #[arg(long, global = true, value_name = "PEM")]
     ca: Option<PathBuf>,
     /// Send this x-ms-version on every call instead of each operation's own
-    #[arg(long = "x-ms-version", value_name = "V")]
+    #[arg(long = "x-ms-version", global = true, value_name = "V")]
     x_ms_version: Option<String>,
     /// Keep the embedded emulator's state in DIR (reused across runs)
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["cert", "pfx", "publish_settings", "endpoint"])]
+    #[arg(long, global = true, value_name = "DIR", conflicts_with = "endpoint")]
     emulator_data: Option<PathBuf>,
+    /// Output format: table (text for people), json (keys are the wire names) or xml (the
+    /// response document re-encoded); json and xml are for the `<area> <operation>` commands
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Table, value_name = "FORMAT")]
+    output: OutputFormat,
+    /// Print secrets (storage keys, passwords, connection strings) instead of redacting them
+    #[arg(long, global = true)]
+    show_secrets: bool,
     /// Log to stderr (-v info, -vv debug, -vvv trace; RUST_LOG also works)
-    #[arg(short, long, action = ArgAction::Count)]
+    #[arg(short, long, global = true, action = ArgAction::Count)]
     verbose: u8,
 }
 
@@ -103,12 +128,17 @@ enum Command {
     /// One asynchronous operation
     #[command(subcommand)]
     Operation(OperationCmd),
+    /// Print a shell completion script: `source <(asm completions bash)`
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Args, Debug)]
 pub struct TourArgs {
-    /// Print storage keys in full
-    #[arg(long)]
+    /// Print storage keys in full (the global --show-secrets)
+    #[arg(skip)]
     pub show_secrets: bool,
     /// Location to create things in (default: West US if offered, else the first)
     #[arg(long, value_name = "L")]
@@ -219,26 +249,6 @@ pub enum ServiceCmd {
     Check { name: String },
 }
 
-#[derive(Copy, Clone, Debug, ValueEnum)]
-pub enum KeyKind {
-    Primary,
-    Secondary,
-}
-
-#[derive(Copy, Clone, Debug, ValueEnum)]
-pub enum AccountType {
-    #[value(name = "Standard_LRS")]
-    StandardLrs,
-    #[value(name = "Standard_ZRS")]
-    StandardZrs,
-    #[value(name = "Standard_GRS")]
-    StandardGrs,
-    #[value(name = "Standard_RAGRS")]
-    StandardRagrs,
-    #[value(name = "Premium_LRS")]
-    PremiumLrs,
-}
-
 #[derive(Subcommand, Debug)]
 pub enum StorageCmd {
     /// List storage accounts
@@ -246,18 +256,13 @@ pub enum StorageCmd {
     /// Show a storage account
     Show { name: String },
     /// Show the access keys (redacted unless --show-secrets)
-    Keys {
-        name: String,
-        #[arg(long)]
-        show_secrets: bool,
-    },
+    Keys { name: String },
     /// Regenerate the primary or secondary key
     RegenerateKeys {
         name: String,
-        #[arg(long, value_enum)]
-        key: KeyKind,
-        #[arg(long)]
-        show_secrets: bool,
+        /// Which key (a KeyType of the spec)
+        #[arg(long, value_parser = spec_enum("KeyType"))]
+        key: String,
     },
     /// Create a storage account and wait until it exists
     Create {
@@ -271,8 +276,9 @@ pub enum StorageCmd {
         /// Description
         #[arg(long)]
         description: Option<String>,
-        #[arg(long, value_enum, value_name = "TYPE")]
-        account_type: Option<AccountType>,
+        /// Replication type (a StorageAccountType of the spec)
+        #[arg(long, value_parser = spec_enum("StorageAccountType"), value_name = "TYPE")]
+        account_type: Option<String>,
         /// Extended property NAME=VALUE (repeatable)
         #[arg(long = "property", value_name = "K=V")]
         properties: Vec<String>,
@@ -288,8 +294,9 @@ pub enum StorageCmd {
         /// Description
         #[arg(long)]
         description: Option<String>,
-        #[arg(long, value_enum, value_name = "TYPE")]
-        account_type: Option<AccountType>,
+        /// Replication type (a StorageAccountType of the spec)
+        #[arg(long, value_parser = spec_enum("StorageAccountType"), value_name = "TYPE")]
+        account_type: Option<String>,
         /// Extended property NAME=VALUE (repeatable; an empty value deletes it)
         #[arg(long = "property", value_name = "K=V")]
         properties: Vec<String>,
@@ -308,21 +315,13 @@ pub enum CertificateCmd {
     Show { thumbprint: String },
     /// Upload a certificate (PEM or DER; a private key in the file is not sent)
     Add {
-        #[arg(long, value_name = "PEM")]
-        cert: PathBuf,
+        /// The certificate file (PEM or DER; not the global --cert, which
+        /// is the certificate asm signs in with)
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
     },
     /// Remove a management certificate
     Delete { thumbprint: String },
-}
-
-#[derive(Copy, Clone, Debug, ValueEnum)]
-pub enum ResultFilter {
-    #[value(name = "Succeeded")]
-    Succeeded,
-    #[value(name = "Failed")]
-    Failed,
-    #[value(name = "InProgress")]
-    InProgress,
 }
 
 #[derive(Subcommand, Debug)]
@@ -335,8 +334,9 @@ pub enum OperationsCmd {
         /// Only operations on this object (URL or /subscription/... path)
         #[arg(long, value_name = "ID")]
         object_id: Option<String>,
-        #[arg(long, value_enum, value_name = "STATUS")]
-        result: Option<ResultFilter>,
+        /// Only operations with this result (an OperationStatus of the spec)
+        #[arg(long, value_parser = spec_enum("OperationStatus"), value_name = "STATUS")]
+        result: Option<String>,
     },
 }
 
@@ -349,21 +349,51 @@ pub enum OperationCmd {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let root = spec::augment(Cli::command());
+    let matches = match root.clone().try_get_matches() {
+        Ok(m) => m,
         Err(e) => {
-            let unknown = e.kind() == clap::error::ErrorKind::UnknownArgument;
             let _ = e.print();
-            if unknown {
-                eprintln!(
-                    "\nnote: global options (--endpoint, --cert, --emulator-data, ...) go before \
-                     the command, e.g. `asm --emulator-data DIR storage list`"
-                );
-            }
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    logging::init(cli.global.verbose);
+    let generated = spec::find(&matches);
+    // The hand-written commands read their own arguments; a generated one
+    // only needs the global options (whose ids the derive shares).
+    let global = match Global::from_arg_matches(&matches) {
+        Ok(g) => g,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(2);
+        }
+    };
+    let command = match generated {
+        Some(_) => None,
+        None => match Cli::from_arg_matches(&matches) {
+            Ok(cli) => Some(cli.command),
+            Err(e) => {
+                let _ = e.format(&mut Cli::command()).print();
+                return ExitCode::from(2);
+            }
+        },
+    };
+    if let Some(Command::Completions { shell }) = command {
+        let mut root = root;
+        clap_complete::generate(shell, &mut root, "asm", &mut std::io::stdout());
+        return ExitCode::SUCCESS;
+    }
+    logging::init(global.verbose);
+    let target = match target(global_sources(&matches), &global) {
+        Ok(t) => t,
+        Err(e) => {
+            eprint!("{}", e.render());
+            return ExitCode::FAILURE;
+        }
+    };
+    let printing = Printing {
+        format: global.output,
+        show_secrets: global.show_secrets,
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -375,23 +405,132 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let g = cli.global;
-    let target = Target {
-        endpoint: g.endpoint,
-        subscription_id: g.subscription_id,
-        cert: g.cert,
-        pfx: g.pfx,
-        pfx_password_env: g.pfx_password_env,
-        publish_settings: g.publish_settings,
-        ca: g.ca,
-        x_ms_version: g.x_ms_version,
-        emulator_data: g.emulator_data,
+    let result = match (generated, command) {
+        (Some((spec_command, op_matches)), _) => runtime.block_on(commands::run_generated(
+            target,
+            spec_command,
+            op_matches,
+            printing,
+        )),
+        (None, Some(mut command)) => {
+            if let Command::Tour(args) = &mut command {
+                args.show_secrets = global.show_secrets;
+            }
+            runtime.block_on(commands::run(target, command, printing))
+        }
+        (None, None) => Ok(()),
     };
-    match runtime.block_on(commands::run(target, cli.command)) {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprint!("{}", e.render());
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Which credential options came from the command line (the rest, if any,
+/// from the environment).
+struct Sources {
+    cert: bool,
+    pfx: bool,
+    publish_settings: bool,
+    emulator_data: bool,
+}
+
+fn global_sources(m: &ArgMatches) -> Sources {
+    // Global options are recorded in the deepest subcommand's matches too;
+    // the root's know the value and where it came from.
+    let cli = |id: &str| m.value_source(id) == Some(ValueSource::CommandLine);
+    Sources {
+        cert: cli("cert"),
+        pfx: cli("pfx"),
+        publish_settings: cli("publish_settings"),
+        emulator_data: cli("emulator_data"),
+    }
+}
+
+/// The target from the global options. Credentials on the command line
+/// win over those from the environment (`AZURE_CERT_PATH`,
+/// `AZURE_PUBLISH_SETTINGS_FILE`), and `--emulator-data` over both; two
+/// kinds of credentials from the same place are an error.
+fn target(src: Sources, g: &Global) -> Result<Target, error::CliError> {
+    let mut cert = g.cert.clone();
+    let mut pfx = g.pfx.clone();
+    let mut publish_settings = g.publish_settings.clone();
+    let on_cli = [src.cert, src.pfx, src.publish_settings];
+    if src.emulator_data {
+        if on_cli.iter().any(|b| *b) {
+            return Err(error::msg(
+                "--emulator-data runs against the embedded emulator: it cannot be used with \
+                 --cert, --pfx or --publish-settings",
+            ));
+        }
+        cert = None;
+        pfx = None;
+        publish_settings = None;
+    } else if on_cli.iter().any(|b| *b) {
+        // (--pfx has no environment variable: it is on the command line.)
+        if on_cli.iter().filter(|b| **b).count() > 1 {
+            return Err(error::msg(
+                "give one of --cert, --pfx and --publish-settings",
+            ));
+        }
+        if !src.cert {
+            cert = None;
+        }
+        if !src.publish_settings {
+            publish_settings = None;
+        }
+    } else if cert.is_some() && publish_settings.is_some() {
+        return Err(error::msg(format!(
+            "both {ENV_CERT_PATH} and {ENV_PUBLISH_SETTINGS} are set: unset one, or give \
+             --cert or --publish-settings"
+        )));
+    }
+    Ok(Target {
+        endpoint: g.endpoint.clone(),
+        subscription_id: g.subscription_id.clone(),
+        cert,
+        pfx,
+        pfx_password_env: g.pfx_password_env.clone(),
+        publish_settings,
+        ca: g.ca.clone(),
+        x_ms_version: g.x_ms_version.clone(),
+        emulator_data: g.emulator_data.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// clap's own checks, and no command's flag shadows a global option
+    /// (which would take the value of the command's flag).
+    #[test]
+    fn the_command_tree_is_consistent() {
+        let root = spec::augment(Cli::command());
+        root.clone().debug_assert();
+        let globals: Vec<String> = root
+            .get_arguments()
+            .filter(|a| a.is_global_set())
+            .filter_map(|a| a.get_long().map(str::to_owned))
+            .collect();
+        assert!(globals.contains(&"cert".to_owned()), "{globals:?}");
+        fn walk(cmd: &clap::Command, globals: &[String], path: &str) {
+            for sub in cmd.get_subcommands() {
+                let path = format!("{path} {}", sub.get_name());
+                for a in sub.get_arguments() {
+                    if let Some(long) = a.get_long() {
+                        assert!(
+                            a.is_global_set() || !globals.iter().any(|g| g == long),
+                            "`{path} --{long}` shadows the global option"
+                        );
+                    }
+                }
+                walk(sub, globals, &path);
+            }
+        }
+        walk(&root, &globals, "asm");
     }
 }

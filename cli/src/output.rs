@@ -194,9 +194,271 @@ pub fn short_object(object_id: &str, subscription_id: &str) -> String {
     }
 }
 
+// ---------------------------------------------------------------- any response
+
+use serde_json::Value as Json;
+
+/// Columns wider than this are left out of list tables (URLs, long
+/// descriptions: `--output json` has everything).
+const MAX_CELL: usize = 40;
+/// At most this many columns in a list table.
+const MAX_COLUMNS: usize = 6;
+
+/// A response (as JSON, secrets already redacted) as text for people: a
+/// table for a list response (one object holding one list, or an Atom
+/// feed), aligned `key: value` lines for an object, the text of a scalar.
+pub fn render_value(value: &Json) -> String {
+    match value {
+        Json::Null => String::new(),
+        Json::Array(items) => list_table(items, 0),
+        Json::Object(map) => match main_list(map) {
+            Some((items, rest)) => {
+                let mut out = list_table(&items, 0);
+                let mut f = Fields::new();
+                for (k, v) in rest {
+                    f.add(&words(k), scalar_text(v).unwrap_or_default());
+                }
+                out.push_str(&f.render(0));
+                out
+            }
+            None => match object_lines(map, 0) {
+                lines if lines.is_empty() => "(none)\n".to_owned(),
+                lines => lines,
+            },
+        },
+        other => format!(
+            "{}
+",
+            scalar_text(other).unwrap_or_default()
+        ),
+    }
+}
+
+/// The list of a list response: the one array of an object whose other
+/// members are scalars (a `ContinuationToken`, say), or an Atom feed's
+/// entries (their contents).
+#[allow(clippy::type_complexity)]
+fn main_list(map: &serde_json::Map<String, Json>) -> Option<(Vec<Json>, Vec<(&String, &Json)>)> {
+    if let Some(Json::Array(entries)) = map.get("entries") {
+        let items = entries
+            .iter()
+            .map(|e| e.get("content").cloned().unwrap_or_else(|| e.clone()))
+            .collect();
+        return Some((items, Vec::new()));
+    }
+    let arrays: Vec<_> = map.iter().filter(|(_, v)| v.is_array()).collect();
+    let [(_, Json::Array(items))] = arrays.as_slice() else {
+        return None;
+    };
+    if map.values().any(Json::is_object) {
+        return None;
+    }
+    let rest = map
+        .iter()
+        .filter(|(_, v)| !v.is_array() && !v.is_null())
+        .collect();
+    Some((items.clone(), rest))
+}
+
+/// The text of a scalar, or of a list of scalars (joined); `None` for
+/// objects and lists of objects.
+fn scalar_text(v: &Json) -> Option<String> {
+    match v {
+        Json::Null => Some(String::new()),
+        Json::String(s) => Some(s.clone()),
+        Json::Bool(b) => Some(b.to_string()),
+        Json::Number(n) => Some(n.to_string()),
+        Json::Array(items) => items
+            .iter()
+            .map(scalar_text)
+            .collect::<Option<Vec<_>>>()
+            .map(|v| v.join(", ")),
+        Json::Object(_) => None,
+    }
+}
+
+/// `ServiceName` → `service name`, `odata.type` → `odata type`.
+fn words(key: &str) -> String {
+    let mut out = String::new();
+    let mut prev_lower = false;
+    for c in key.chars() {
+        if c == '.' || c == '_' || c == '-' {
+            out.push(' ');
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower {
+            out.push(' ');
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+/// The scalar leaves of an item, one level of nesting flattened.
+fn leaves(item: &Json) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let Json::Object(map) = item else {
+        return vec![(String::new(), scalar_text(item).unwrap_or_default())];
+    };
+    for (k, v) in map {
+        match v {
+            Json::Object(inner) => {
+                for (k2, v2) in inner {
+                    if let Some(t) = scalar_text(v2) {
+                        out.push((k2.clone(), t));
+                    }
+                }
+            }
+            _ => match scalar_text(v) {
+                Some(t) => out.push((k.clone(), t)),
+                None => {
+                    if let Json::Array(a) = v {
+                        out.push((k.clone(), format!("[{} items]", a.len())));
+                    }
+                }
+            },
+        }
+    }
+    out
+}
+
+fn list_table(items: &[Json], indent: usize) -> String {
+    if items.is_empty() {
+        return format!(
+            "{}(none)
+",
+            " ".repeat(indent)
+        );
+    }
+    if items.iter().all(|i| !i.is_object()) {
+        let pad = " ".repeat(indent);
+        return items
+            .iter()
+            .map(|i| {
+                format!(
+                    "{pad}{}
+",
+                    scalar_text(i).unwrap_or_default()
+                )
+            })
+            .collect();
+    }
+    let rows: Vec<Vec<(String, String)>> = items.iter().map(leaves).collect();
+    let mut columns: Vec<String> = Vec::new();
+    for row in &rows {
+        for (k, _) in row {
+            if !columns.contains(k) {
+                columns.push(k.clone());
+            }
+        }
+    }
+    let cell = |row: &[(String, String)], col: &str| {
+        row.iter()
+            .find(|(k, _)| k == col)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let mut keep: Vec<String> = columns
+        .iter()
+        .filter(|c| {
+            let widths: Vec<usize> = rows.iter().map(|r| cell(r, c).chars().count()).collect();
+            widths.iter().any(|w| *w > 0) && widths.iter().all(|w| *w <= MAX_CELL)
+        })
+        .take(MAX_COLUMNS)
+        .cloned()
+        .collect();
+    if keep.is_empty() {
+        keep = columns.into_iter().take(1).collect();
+    }
+    let headers: Vec<String> = keep.iter().map(|c| words(c).to_uppercase()).collect();
+    let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let mut t = Table::new(&header_refs).indent(indent);
+    for row in &rows {
+        t.row(keep.iter().map(|c| {
+            let v = cell(row, c);
+            if v.is_empty() {
+                "-".to_owned()
+            } else {
+                v
+            }
+        }));
+    }
+    t.render()
+}
+
+fn object_lines(map: &serde_json::Map<String, Json>, indent: usize) -> String {
+    let pad = " ".repeat(indent);
+    let width = map
+        .iter()
+        .filter(|(_, v)| scalar_text(v).is_some_and(|t| !t.is_empty()))
+        .map(|(k, _)| words(k).chars().count() + 1)
+        .max()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for (k, v) in map {
+        let key = words(k);
+        match (v, scalar_text(v)) {
+            (Json::Null, _) => {}
+            (_, Some(text)) if text.is_empty() => {}
+            (_, Some(text)) => {
+                let key = format!("{key}:");
+                let _ = writeln!(out, "{pad}{key:<width$}  {text}");
+            }
+            (Json::Object(inner), None) => {
+                let _ = writeln!(out, "{pad}{key}:");
+                out.push_str(&object_lines(inner, indent + 2));
+            }
+            (Json::Array(items), None) => {
+                let _ = writeln!(out, "{pad}{key}:");
+                out.push_str(&list_table(items, indent + 2));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn renders_lists_objects_and_scalars() {
+        let list = serde_json::json!({"StorageService": [
+            {"Url": "https://management.example/sub/services/storageservices/aaaaaaaaaaaaaaaaaaaa",
+             "ServiceName": "a", "StorageServiceProperties": {"Location": "West US", "Label": "A"}},
+            {"Url": "https://x", "ServiceName": "b", "StorageServiceProperties": {"Label": "B"}},
+        ]});
+        assert_eq!(
+            render_value(&list),
+            "SERVICE NAME  LOCATION  LABEL
+a             West US   A
+b             -         B
+"
+        );
+        assert_eq!(
+            render_value(&serde_json::json!({"X": []})),
+            "(none)
+"
+        );
+        let obj = serde_json::json!({"Name": "g", "Capabilities": ["A", "B"],
+            "Keys": {"Primary": "<redacted>"}, "Absent": null});
+        assert_eq!(
+            render_value(&obj),
+            "name:          g
+capabilities:  A, B
+keys:
+  primary:  <redacted>
+"
+        );
+        assert_eq!(
+            render_value(&serde_json::json!("azurewebsites.net")),
+            "azurewebsites.net
+"
+        );
+    }
 
     #[test]
     fn redacts() {

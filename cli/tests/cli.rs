@@ -3,12 +3,24 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+/// The environment variables `asm` reads, removed so tests are hermetic.
+const ENV: &[&str] = &[
+    "RUST_LOG",
+    "AZURE_SUBSCRIPTION_ID",
+    "AZURE_CERT_PATH",
+    "AZURE_PUBLISH_SETTINGS_FILE",
+];
+
+fn asm_command() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_asm"));
+    for var in ENV {
+        c.env_remove(var);
+    }
+    c
+}
+
 fn asm(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_asm"))
-        .args(args)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("run asm")
+    asm_command().args(args).output().expect("run asm")
 }
 
 fn asm_in(dir: &Path, args: &[&str]) -> Output {
@@ -255,7 +267,7 @@ fn certificate_add_show_delete() {
     // Any certificate will do: the emulator's CA certificate.
     let ca = dir.path().join("ca.pem");
     let ca = ca.to_str().expect("utf-8 temp path");
-    let o = asm_in(dir.path(), &["certificate", "add", "--cert", ca]);
+    let o = asm_in(dir.path(), &["certificate", "add", ca]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     let thumbprint = out

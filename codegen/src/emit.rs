@@ -8,6 +8,10 @@ use quote::{format_ident, quote};
 
 use crate::model::*;
 
+// The generated CLI's command table and the types' `serde` output attributes.
+#[path = "emit_cli.rs"]
+mod cli;
+
 /// One generated file: path relative to `generated/`, and its text.
 pub type File = (String, String);
 
@@ -340,6 +344,10 @@ pub fn generate(spec: &Spec) -> Result<Vec<File>, String> {
         header("spec/*.spec") + &render(server_module(&ctx))?,
     ));
     files.push((
+        "src/cli.rs".to_owned(),
+        header("spec/*.spec") + &render(cli::cli_module(&ctx))?,
+    ));
+    files.push((
         "src/lib.rs".to_owned(),
         header("spec/*.spec") + &render(lib_module(&ctx))?,
     ));
@@ -360,6 +368,11 @@ fn cargo_toml() -> String {
      # The server side (routing, request decoding, response round trips):\n\
      # the emulator and the conformance tests; clients do not need it.\n\
      server = []\n\
+     # serde::Serialize on every type, for output (keys = wire names; enums as\n\
+     # their wire text; `sensitive` fields redacted, see asm_runtime::redaction).\n\
+     serde = []\n\
+     # The command table of a generated command-line client (asm_runtime::cli).\n\
+     cli = [\"serde\"]\n\
      \n\
      [dependencies]\n\
      asm-runtime.workspace = true\n\
@@ -398,10 +411,12 @@ fn struct_def(ctx: &Ctx<'_>, s: &Struct) -> TokenStream {
             lines.push(format!("{what}."));
         }
         let d = docs(&lines);
-        let serde_attrs = if is_json {
+        let serde_attrs = if is_json && f.sensitive {
+            cli::json_sensitive_attrs(f)
+        } else if is_json {
             serde_field_attrs(f)
         } else {
-            quote!()
+            cli::serde_output_attrs(f)
         };
         quote!(#d #serde_attrs pub #fname: #ty,)
     });
@@ -414,6 +429,11 @@ fn struct_def(ctx: &Ctx<'_>, s: &Struct) -> TokenStream {
         quote!(serde::Serialize, serde::Deserialize,)
     } else {
         quote!()
+    };
+    let output_serde = if is_json {
+        quote!()
+    } else {
+        cli::serde_output_derive()
     };
 
     let xml_impls = if is_xml {
@@ -477,6 +497,7 @@ fn struct_def(ctx: &Ctx<'_>, s: &Struct) -> TokenStream {
     quote! {
         #doc
         #[derive(Clone, #derive_debug Default, PartialEq, #derive_serde)]
+        #output_serde
         pub struct #name { #(#fields)* }
 
         #debug_impl
@@ -809,7 +830,7 @@ fn enum_def(ctx: &Ctx<'_>, e: &Enum) -> TokenStream {
             }
         }
     } else {
-        quote!()
+        cli::enum_output_serialize(e)
     };
     quote! {
         #doc
@@ -1615,7 +1636,7 @@ fn paged_method(ctx: &Ctx<'_>, op: &Operation) -> (TokenStream, TokenStream) {
     let token_resp = token_resp.unwrap_or_else(|| token_field.clone());
     let method = quote! {
         #[doc = #doc]
-        pub fn #ms(&self, #(#args,)* options: #o) -> impl Stream<Item = Result<#item_ty, Error>> + Send + 'static {
+        pub fn #ms(&self, #(#args,)* options: #o) -> paging::ItemStream<#item_ty> {
             let client = self.clone();
             #(#owned)*
             paging::items(move |token: Option<String>| {
@@ -1834,6 +1855,24 @@ fn server_module(ctx: &Ctx<'_>) -> TokenStream {
         };
         Some(quote!(#name => Some(#check),))
     });
+    // Decode and re-encode, for the emulator's generic responses.
+    let norm_arms = spec.operations.iter().filter_map(|o| {
+        let b = o.response.as_ref()?;
+        if !matches!(
+            b.format,
+            Format::Xml | Format::Atom | Format::AtomFeed | Format::Json
+        ) {
+            return None;
+        }
+        let name = &o.name;
+        let decode = ctx.decode_expr(b, quote!(body));
+        let encode = ctx.encode_expr(b, quote!(&v));
+        Some(quote!(#name => Some(#decode.map(|v| #encode)),))
+    });
+    let spec_files = spec.areas.iter().map(|a| {
+        let path = format!("../../spec/{a}.spec");
+        quote!((#a, include_str!(#path)))
+    });
     quote! {
         //! Server side of the spec: routing a request to its operation and
         //! decoding its parameters and body. The emulator and the conformance
@@ -1883,6 +1922,20 @@ fn server_module(ctx: &Ctx<'_>) -> TokenStream {
             pub async fn invoke(&self, client: &Client) -> Result<(), Error> {
                 match self { #(#invoke_arms)* }
                 Ok(())
+            }
+        }
+
+        /// The spec itself, (area, text) per file: the emulator's generic engine
+        /// loads it (with `asm_codegen::load_texts`).
+        pub static SPEC_FILES: &[(&str, &str)] = &[ #(#spec_files),* ];
+
+        /// Decodes `body` as the response of `operation` and encodes it again
+        /// (spec element order, unknown elements dropped). `None` for an
+        /// operation without an XML, Atom or JSON response.
+        pub fn normalize_response(operation: &str, body: &[u8]) -> Option<Result<String, DecodeError>> {
+            match operation {
+                #(#norm_arms)*
+                _ => None,
             }
         }
 
@@ -2027,6 +2080,9 @@ fn lib_module(ctx: &Ctx<'_>) -> TokenStream {
         #(#mods)*
         #[cfg(feature = "server")]
         pub mod server;
+        /// The command table of a command-line client (`asm_runtime::cli`).
+        #[cfg(feature = "cli")]
+        pub mod cli;
 
         /// The client: one async method per operation of the spec.
         /// Cheap to clone; clones share connections.

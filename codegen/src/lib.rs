@@ -56,14 +56,14 @@ pub fn load(dir: &Path) -> Result<Spec, Vec<SpecError>> {
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
             && stem.starts_with(|c: char| c.is_ascii_lowercase());
-        if !area_ok || ["lib", "server"].contains(&stem.as_str()) {
+        if !area_ok || ["lib", "server", "cli"].contains(&stem.as_str()) {
             errors.push(SpecError {
                 loc: model::Loc {
                     file: shown,
                     line: 0,
                 },
                 message:
-                    "spec file names must be lower_snake_case area names (not `lib` or `server`)"
+                    "spec file names must be lower_snake_case area names (not `lib`, `server` or `cli`)"
                         .into(),
                 name: stem,
             });
@@ -85,6 +85,27 @@ pub fn load(dir: &Path) -> Result<Spec, Vec<SpecError>> {
                 message: format!("cannot read: {e}"),
                 name: String::new(),
             }),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    validate::validate(&mut spec)?;
+    Ok(spec)
+}
+
+/// Parses and validates spec files given as (area, text) pairs, as
+/// [`load`] does for a directory (the emulator loads the embedded spec so).
+pub fn load_texts(files: &[(&str, &str)]) -> Result<Spec, Vec<SpecError>> {
+    let mut sorted = files.to_vec();
+    sorted.sort();
+    let mut spec = Spec::default();
+    let mut errors = Vec::new();
+    for (area, text) in sorted {
+        let shown = format!("spec/{area}.spec");
+        match parse::parse_file(&mut spec, &shown, area, text) {
+            Ok(()) => spec.areas.push(area.to_owned()),
+            Err(e) => errors.push(e),
         }
     }
     if !errors.is_empty() {

@@ -53,6 +53,61 @@ pub struct Spec {
     pub enums: Vec<Enum>,
     /// Pollers of long-running operations.
     pub pollers: Vec<Poller>,
+    /// Resources the emulator serves generically.
+    pub resources: Vec<Resource>,
+}
+
+/// Where a resource's name must be unique.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Within its subscription (and parent).
+    Subscription,
+    /// Across every subscription (DNS names: cloud services, namespaces).
+    Global,
+}
+
+/// A spec `resource`: what a resource is, for the emulator's generic
+/// engine (which operations create, read, list, update, delete and check
+/// it; its key; its parent; the fields the service fills itself).
+#[derive(Debug, Clone)]
+pub struct Resource {
+    /// Name.
+    pub name: String,
+    /// Its URI template (the last placeholder is its key).
+    pub path: String,
+    /// Parsed template.
+    pub segments: Vec<Segment>,
+    /// The state element that holds its name (also read from the create body).
+    pub name_element: String,
+    /// Where names are unique.
+    pub scope: Scope,
+    /// Names compare case-sensitively.
+    pub case_sensitive: bool,
+    /// The parent resource, if any.
+    pub parent: Option<String>,
+    /// Operations by role.
+    pub create: Option<String>,
+    /// Read.
+    pub get: Option<String>,
+    /// List (of the parent's, or the subscription's, resources).
+    pub list: Option<String>,
+    /// Update (merge the request into the state, by element).
+    pub update: Option<String>,
+    /// Delete (one or more: Delete Hosted Service, and Delete Hosted Service
+    /// and Contents, which is asynchronous).
+    pub delete: Vec<String>,
+    /// Name availability: (operation, result element, reason element).
+    pub check: Option<(String, String, Option<String>)>,
+    /// Fields the service fills itself: (element, template, also on update).
+    pub set: Vec<(String, String, bool)>,
+    /// The title of an Atom feed listing it (`feed-title`).
+    pub feed_title: Option<String>,
+    /// Docs.
+    pub docs: Vec<String>,
+    /// Area.
+    pub area: String,
+    /// Where.
+    pub loc: Loc,
 }
 
 /// Scalar types.
@@ -457,6 +512,11 @@ impl Spec {
     /// A poller by name.
     pub fn find_poller(&self, name: &str) -> Option<&Poller> {
         self.pollers.iter().find(|p| p.name == name)
+    }
+
+    /// A resource by name.
+    pub fn find_resource(&self, name: &str) -> Option<&Resource> {
+        self.resources.iter().find(|r| r.name == name)
     }
 }
 

@@ -99,6 +99,7 @@ enum Block {
     Struct(Struct),
     Enum(Enum),
     Poller(Box<PollerDraft>),
+    Resource(Box<Resource>),
 }
 
 /// A poller block being read.
@@ -139,6 +140,12 @@ pub fn parse_file(spec: &mut Spec, file: &str, area: &str, text: &str) -> Result
                 Block::Struct(s) => spec.structs.push(s),
                 Block::Enum(e) => spec.enums.push(e),
                 Block::Poller(p) => spec.pollers.push(finish_poller(*p)?),
+                Block::Resource(r) => {
+                    if r.path.is_empty() || r.name_element.is_empty() {
+                        return Err(err(&r.loc, "a resource needs `path` and `name`", &r.name));
+                    }
+                    spec.resources.push(*r)
+                }
             }
             if !docs.is_empty() {
                 return Err(err(
@@ -167,6 +174,7 @@ pub fn parse_file(spec: &mut Spec, file: &str, area: &str, text: &str) -> Result
             }
             Block::Enum(e) => e.values.push(parse_enum_value(line, &loc, doc)?),
             Block::Poller(p) => parse_poller_line(p, line, &loc)?,
+            Block::Resource(r) => parse_resource_line(r, line, &loc)?,
         }
     }
     match block {
@@ -175,6 +183,7 @@ pub fn parse_file(spec: &mut Spec, file: &str, area: &str, text: &str) -> Result
         Block::Struct(s) => Err(err(&s.loc, "block is not closed", &s.name)),
         Block::Enum(e) => Err(err(&e.loc, "block is not closed", &e.name)),
         Block::Poller(p) => Err(err(&p.loc, "block is not closed", &p.name)),
+        Block::Resource(r) => Err(err(&r.loc, "block is not closed", &r.name)),
     }
 }
 
@@ -218,6 +227,102 @@ fn parse_poller_line(p: &mut PollerDraft, line: &str, loc: &Loc) -> Result<()> {
         }
         _ => Err(err(loc, "unknown poller line", line)),
     }
+}
+
+fn parse_resource_line(r: &mut Resource, line: &str, loc: &Loc) -> Result<()> {
+    let (key, rest) = match line.split_once(char::is_whitespace) {
+        Some((k, v)) => (k, v.trim()),
+        None => (line, ""),
+    };
+    let op = |slot: &mut Option<String>, what: &str| -> Result<()> {
+        if !is_ident(rest) {
+            return Err(err(loc, format!("`{what}` takes an operation name"), rest));
+        }
+        if slot.replace(rest.to_owned()).is_some() {
+            return Err(err(loc, format!("`{what}` given twice"), rest));
+        }
+        Ok(())
+    };
+    match key {
+        "path" => {
+            r.segments = parse_uri(rest.trim_end_matches('/'), loc)?;
+            r.path = rest.to_owned();
+        }
+        "name" => {
+            if !is_wire_name(rest) {
+                return Err(err(
+                    loc,
+                    "`name` takes the state element holding the name",
+                    rest,
+                ));
+            }
+            r.name_element = rest.to_owned();
+        }
+        "scope" => {
+            r.scope = match rest {
+                "subscription" => Scope::Subscription,
+                "global" => Scope::Global,
+                _ => return Err(err(loc, "scope is `subscription` or `global`", rest)),
+            }
+        }
+        "case-sensitive" => r.case_sensitive = true,
+        "feed-title" => {
+            let t = rest
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .unwrap_or(rest);
+            r.feed_title = Some(t.to_owned());
+        }
+        "parent" => {
+            if !is_ident(rest) {
+                return Err(err(loc, "`parent` takes a resource name", rest));
+            }
+            r.parent = Some(rest.to_owned());
+        }
+        "create" => op(&mut r.create, "create")?,
+        "get" => op(&mut r.get, "get")?,
+        "list" => op(&mut r.list, "list")?,
+        "update" => op(&mut r.update, "update")?,
+        "delete" => {
+            if !is_ident(rest) {
+                return Err(err(loc, "`delete` takes an operation name", rest));
+            }
+            r.delete.push(rest.to_owned());
+        }
+        "check" => {
+            let w = words(rest);
+            let (name, result, reason) = match w.as_slice() {
+                [n, res] => (n, res, None),
+                [n, res, why] => (n, res, Some(why.clone())),
+                _ => {
+                    return Err(err(
+                        loc,
+                        "expected `check Operation ResultElement [ReasonElement]`",
+                        rest,
+                    ))
+                }
+            };
+            r.check = Some((name.clone(), result.clone(), reason));
+        }
+        "set" | "set-always" => {
+            let (el, value) = rest
+                .split_once('=')
+                .ok_or_else(|| err(loc, "expected `set Element = value`", rest))?;
+            let el = el.trim();
+            if !is_wire_name(el) {
+                return Err(err(loc, "invalid element name", el));
+            }
+            let value = value.trim();
+            let value = value
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .unwrap_or(value);
+            r.set
+                .push((el.to_owned(), value.to_owned(), key == "set-always"));
+        }
+        other => return Err(err(loc, "unknown resource line", other)),
+    }
+    Ok(())
 }
 
 fn finish_poller(p: PollerDraft) -> Result<Poller> {
@@ -300,6 +405,26 @@ fn parse_header(line: &str, loc: &Loc, area: &str, docs: Vec<String>) -> Result<
             area: area.to_owned(),
             loc: loc.clone(),
         }),
+        "resource" => Block::Resource(Box::new(Resource {
+            name: name.to_owned(),
+            path: String::new(),
+            segments: Vec::new(),
+            name_element: String::new(),
+            scope: Scope::Subscription,
+            case_sensitive: false,
+            parent: None,
+            create: None,
+            get: None,
+            list: None,
+            update: None,
+            delete: Vec::new(),
+            check: None,
+            set: Vec::new(),
+            feed_title: None,
+            docs,
+            area: area.to_owned(),
+            loc: loc.clone(),
+        })),
         "poller" => Block::Poller(Box::new(PollerDraft {
             name: name.to_owned(),
             operation: None,

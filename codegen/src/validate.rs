@@ -294,6 +294,7 @@ pub fn validate(spec: &mut Spec) -> Result<(), Vec<SpecError>> {
 
     validate_pollers(spec, &mut errors);
     validate_json(spec, &mut errors);
+    validate_resources(spec, &mut errors);
 
     // Paging.
     for op in &spec.operations {
@@ -643,6 +644,93 @@ pub fn reachable(spec: &Spec, formats: &[Format]) -> BTreeSet<String> {
         }
     }
     out
+}
+
+/// A URI template's shape: literals folded to lower case, placeholders `{}`.
+pub fn shape(segments: &[Segment]) -> Vec<String> {
+    segments
+        .iter()
+        .map(|s| match s {
+            Segment::Literal(l) => l.to_ascii_lowercase(),
+            Segment::Param(_) => "{}".into(),
+            Segment::Mixed(_) => "{~}".into(),
+        })
+        .collect()
+}
+
+fn validate_resources(spec: &Spec, errors: &mut Vec<SpecError>) {
+    let mut names = BTreeSet::new();
+    for r in &spec.resources {
+        if !names.insert(r.name.as_str()) {
+            errors.push(err(&r.loc, "resource defined twice", &r.name));
+        }
+        let own = shape(&r.segments);
+        if !matches!(r.segments.last(), Some(Segment::Param(_))) {
+            errors.push(err(
+                &r.loc,
+                "a resource path ends with its key placeholder",
+                &r.path,
+            ));
+        }
+        let collection = own
+            .get(..own.len().saturating_sub(1))
+            .unwrap_or_default()
+            .to_vec();
+        let mut check_op = |name: &Option<String>, role: &str, want: &[String]| {
+            let Some(name) = name else { return };
+            match spec.find_operation(name) {
+                None => errors.push(err(&r.loc, format!("unknown {role} operation"), name)),
+                Some(op) => {
+                    let got = shape(&op.segments);
+                    let ok = got == want || (role == "create" && got == collection);
+                    if !ok {
+                        errors.push(err(
+                            &r.loc,
+                            format!(
+                                "the {role} operation's URI {} does not fit the resource path {}",
+                                op.uri, r.path
+                            ),
+                            name,
+                        ));
+                    }
+                }
+            }
+        };
+        check_op(&r.get, "get", &own);
+        check_op(&r.update, "update", &own);
+        for d in &r.delete {
+            check_op(&Some(d.clone()), "delete", &own);
+        }
+        check_op(&r.create, "create", &own);
+        check_op(&r.list, "list", &collection);
+        if let Some((op, _, _)) = &r.check {
+            if spec.find_operation(op).is_none() {
+                errors.push(err(&r.loc, "unknown check operation", op));
+            }
+        }
+        if let Some(p) = &r.parent {
+            match spec.find_resource(p) {
+                None => errors.push(err(&r.loc, "unknown parent resource", p)),
+                Some(parent) => {
+                    let ps = shape(&parent.segments);
+                    if own.len() <= ps.len() || own.get(..ps.len()) != Some(&ps[..]) {
+                        errors.push(err(
+                            &r.loc,
+                            "the parent's path must be a prefix of this path",
+                            p,
+                        ));
+                    }
+                }
+            }
+        }
+        if r.get.is_none() && r.list.is_none() {
+            errors.push(err(
+                &r.loc,
+                "a resource needs a get or a list operation",
+                &r.name,
+            ));
+        }
+    }
 }
 
 fn validate_json(spec: &Spec, errors: &mut Vec<SpecError>) {

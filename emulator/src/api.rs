@@ -4,10 +4,10 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use asm_runtime::routing::{self, RouteError};
+use asm_runtime::routing::RouteError;
 use asm_runtime::xml::{self, XmlText};
 use asm_runtime::DateTime;
-use azure_asm::server::{route, ServerRequest, ROUTES};
+use azure_asm::server::{route, ServerRequest};
 use azure_asm::*;
 use base64::Engine as _;
 use rand::RngCore as _;
@@ -26,6 +26,7 @@ pub(crate) struct Quotas {
 
 /// The emulator's request handler (synchronous: it runs on a blocking thread).
 pub(crate) struct Api {
+    pub engine: std::sync::Arc<crate::engine::Engine>,
     pub store: Store,
     pub endpoint: String,
     pub async_delay_ms: i64,
@@ -240,7 +241,7 @@ impl From<Reply> for Outcome {
 
 /// What is recorded about a mutating call.
 struct Record {
-    name: Option<&'static str>,
+    name: Option<String>,
     object_id: String,
     parameters: Vec<(String, String)>,
 }
@@ -279,7 +280,40 @@ impl Api {
             Ok(false) => return ApiError::forbidden().reply(),
             Err(e) => return e.reply(),
         }
-        let record = is_mutating(&inc.method).then(|| self.record_of(inc, &subscription));
+        // One routing, with the spec model: it names the operation for the
+        // history, and picks the engine for the operations a resource declares.
+        let matched = self
+            .engine
+            .route(&inc.method, &inc.path, &inc.query, &inc.body)
+            .ok();
+        let record = is_mutating(&inc.method).then(|| self.record_of(inc, matched.as_ref()));
+        if let Some(m) = matched.filter(|m| self.engine.serves(&m.op.name)) {
+            if let Err(e) = self.check_version(inc) {
+                return match record {
+                    Some(record) => {
+                        self.mutate(inc, &subscription, record, now, |_, _| Err(e.clone()))
+                    }
+                    None => e.reply(),
+                };
+            }
+            return match record {
+                None => self
+                    .store
+                    .db
+                    .begin_read()
+                    .map_err(ApiError::from)
+                    .and_then(|tx| self.engine_read(&tx, &subscription, &m, now))
+                    .unwrap_or_else(|e| e.reply()),
+                Some(mut record) => {
+                    if let Some(id) = self.engine_object_id(&m, &inc.body) {
+                        record.object_id = id;
+                    }
+                    self.mutate(inc, &subscription, record, now, |api, tx| {
+                        api.engine_write(tx, &subscription, &m, &inc.body, now)
+                    })
+                }
+            };
+        }
         let result = self.check_version(inc).and_then(|()| {
             route(&inc.method, &inc.path, &inc.query, &inc.body).map_err(|e| match e {
                 RouteError::NotFound => {
@@ -345,40 +379,36 @@ impl Api {
 
     /// Name, object and parameters of a mutating call, from its route (even
     /// when its body does not decode).
-    fn record_of(&self, inc: &Incoming, subscription: &str) -> Record {
+    fn record_of(&self, inc: &Incoming, matched: Option<&crate::engine::Matched<'_>>) -> Record {
         let path = decoded_path(&inc.path);
         let mut record = Record {
             name: None,
             object_id: path,
             parameters: Vec::new(),
         };
-        if let Ok((index, params, query)) =
-            routing::find(ROUTES, &inc.method, &inc.path, &inc.query, Some(&inc.body))
-        {
-            if let Some(route) = ROUTES.get(index) {
-                let spec = route.spec;
-                record.name = Some(spec.name);
-                let names = spec
-                    .uri
-                    .split('/')
-                    .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')));
-                for (name, value) in names.zip(params) {
-                    if name != "subscriptionId" {
-                        record.parameters.push((name.to_owned(), value));
-                    }
-                }
-                for (k, v) in route.fixed_query {
-                    record.parameters.push(((*k).to_owned(), (*v).to_owned()));
-                }
-                let _ = query;
-                if let Some(root) = spec.request_root {
-                    let text = String::from_utf8_lossy(&inc.body);
-                    let text: String = text.chars().take(8192).collect();
-                    record.parameters.push((root.to_owned(), text));
+        if let Some(m) = matched {
+            record.name = Some(m.op.name.clone());
+            for (name, value) in &m.params {
+                if name != "subscriptionId" {
+                    record.parameters.push((name.clone(), value.clone()));
                 }
             }
+            for q in &m.op.query {
+                if let asm_codegen::model::Query::Fixed { name, value } = q {
+                    record.parameters.push((name.clone(), value.clone()));
+                }
+            }
+            if let Some(b) = &m.op.request {
+                let root = if b.root.is_empty() {
+                    "Body"
+                } else {
+                    b.root.as_str()
+                };
+                let text = String::from_utf8_lossy(&inc.body);
+                let text: String = text.chars().take(8192).collect();
+                record.parameters.push((root.to_owned(), text));
+            }
         }
-        let _ = subscription;
         record
     }
 
@@ -472,7 +502,7 @@ impl Api {
             subscription: subscription.to_owned(),
             id: inc.request_id.clone(),
             object_id: record.object_id.clone(),
-            name: record.name.map(str::to_owned),
+            name: record.name.clone(),
             parameters: record.parameters.clone(),
             thumbprint: inc.thumbprint.clone(),
             client_ip: inc.client_ip.clone(),
@@ -495,78 +525,6 @@ impl Api {
         let tx = self.store.db.begin_read()?;
         match req {
             ServerRequest::ListLocations { .. } => Ok(Reply::xml(req, &locations::all())),
-            ServerRequest::ListAffinityGroups { .. } => {
-                let groups = tx.open_table(AFFINITY_GROUPS)?;
-                let list = scan::<AffinityGroupRec>(&groups, &format!("{sub}/"))?
-                    .into_iter()
-                    .map(|(_, g)| ag_to_wire(&g, false))
-                    .collect();
-                Ok(Reply::xml(
-                    req,
-                    &AffinityGroups {
-                        affinity_group: list,
-                    },
-                ))
-            }
-            ServerRequest::GetAffinityGroupProperties {
-                affinity_group_name,
-                ..
-            } => {
-                let groups = tx.open_table(AFFINITY_GROUPS)?;
-                let g: AffinityGroupRec = get(&groups, &ag_key(sub, affinity_group_name))?
-                    .ok_or_else(|| ag_not_found(affinity_group_name))?;
-                let mut wire = ag_to_wire(&g, true);
-                for s in self.hosted_services_of(&tx.open_table(HOSTED_SERVICES)?, sub, now)? {
-                    if s.affinity_group
-                        .as_deref()
-                        .is_some_and(|a| a.eq_ignore_ascii_case(&g.name))
-                    {
-                        wire.hosted_services.push(self.hs_to_wire(&s, now, false));
-                    }
-                }
-                for a in self.storage_accounts_of(&tx.open_table(STORAGE_ACCOUNTS)?, sub, now)? {
-                    if a.affinity_group
-                        .as_deref()
-                        .is_some_and(|x| x.eq_ignore_ascii_case(&g.name))
-                    {
-                        wire.storage_services.push(StorageService {
-                            url: self.sa_url(&a),
-                            service_name: Some(a.name.clone()),
-                            ..Default::default()
-                        });
-                    }
-                }
-                Ok(Reply::xml(req, &wire))
-            }
-            ServerRequest::ListHostedServices { .. } => {
-                let list = self
-                    .hosted_services_of(&tx.open_table(HOSTED_SERVICES)?, sub, now)?
-                    .iter()
-                    .map(|s| self.hs_to_wire(s, now, true))
-                    .collect();
-                Ok(Reply::xml(
-                    req,
-                    &HostedServices {
-                        hosted_service: list,
-                    },
-                ))
-            }
-            ServerRequest::GetHostedServiceProperties {
-                service_name,
-                options,
-                ..
-            } => {
-                let s =
-                    self.hosted_service(&tx.open_table(HOSTED_SERVICES)?, sub, service_name, now)?;
-                let mut wire = self.hs_to_wire(&s, now, true);
-                wire.compute_capabilities = Some(locations::compute_capabilities());
-                // No deployments are modelled: with embed-detail the service
-                // sends an empty `<Deployments/>`, without it nothing.
-                if options.embed_detail == Some(true) {
-                    wire.deployments = Some(Vec::new());
-                }
-                Ok(Reply::xml(req, &wire))
-            }
             // Deployments cannot be created through the operations the
             // emulator has so far: every cloud service has none.
             ServerRequest::GetDeploymentBySlot {
@@ -574,7 +532,7 @@ impl Api {
                 deployment_slot,
                 ..
             } => {
-                self.hosted_service(&tx.open_table(HOSTED_SERVICES)?, sub, service_name, now)?;
+                self.hosted_service(&tx.open_table(RESOURCES)?, sub, service_name, now)?;
                 Err(ApiError::not_found(format!(
                     "No deployments were found in the {deployment_slot} slot of {service_name}."
                 )))
@@ -589,96 +547,15 @@ impl Api {
                 deployment_name,
                 ..
             } => {
-                self.hosted_service(&tx.open_table(HOSTED_SERVICES)?, sub, service_name, now)?;
+                self.hosted_service(&tx.open_table(RESOURCES)?, sub, service_name, now)?;
                 Err(ApiError::not_found(format!(
                     "The deployment {deployment_name} does not exist in {service_name}."
                 )))
             }
-            ServerRequest::CheckHostedServiceNameAvailability { service_name, .. } => {
-                let taken = if valid_dns_name(service_name) {
-                    let t = tx.open_table(HOSTED_SERVICES)?;
-                    get::<HostedServiceRec>(&t, &service_name.to_ascii_lowercase())?
-                        .is_some_and(|s| exists(&s.pending, now))
-                } else {
-                    false
-                };
-                let answer = if !valid_dns_name(service_name) {
-                    AvailabilityResponse {
-                        result: false,
-                        reason: Some(DNS_NAME_RULES.to_owned()),
-                    }
-                } else if taken {
-                    AvailabilityResponse {
-                        result: false,
-                        reason: Some("The specified DNS name is already taken.".to_owned()),
-                    }
-                } else {
-                    AvailabilityResponse {
-                        result: true,
-                        reason: None,
-                    }
-                };
-                Ok(Reply::xml(req, &answer))
-            }
-            ServerRequest::ListStorageAccounts { .. } => {
-                let list = self
-                    .storage_accounts_of(&tx.open_table(STORAGE_ACCOUNTS)?, sub, now)?
-                    .iter()
-                    .map(|a| self.sa_to_wire(a, now))
-                    .collect();
-                Ok(Reply::xml(
-                    req,
-                    &StorageServices {
-                        storage_service: list,
-                    },
-                ))
-            }
-            ServerRequest::GetStorageAccountProperties { account_name, .. } => {
-                let a = self.storage_account(
-                    &tx.open_table(STORAGE_ACCOUNTS)?,
-                    sub,
-                    account_name,
-                    now,
-                )?;
-                Ok(Reply::xml(req, &self.sa_to_wire(&a, now)))
-            }
             ServerRequest::GetStorageAccountKeys { account_name, .. } => {
-                let a = self.storage_account(
-                    &tx.open_table(STORAGE_ACCOUNTS)?,
-                    sub,
-                    account_name,
-                    now,
-                )?;
-                Ok(Reply::xml(req, &self.sa_keys(&a)))
-            }
-            ServerRequest::CheckStorageAccountNameAvailability { account_name, .. } => {
-                let valid = valid_storage_name(account_name);
-                let taken = valid && {
-                    let t = tx.open_table(STORAGE_ACCOUNTS)?;
-                    get::<StorageAccountRec>(&t, account_name)?
-                        .is_some_and(|a| exists(&a.pending, now))
-                };
-                let answer = if !valid {
-                    AvailabilityResponse {
-                        result: false,
-                        reason: Some(STORAGE_NAME_RULES.to_owned()),
-                    }
-                } else if taken {
-                    AvailabilityResponse {
-                        result: false,
-                        reason: Some(
-                            "A storage account named '".to_owned()
-                                + account_name
-                                + "' already exists.",
-                        ),
-                    }
-                } else {
-                    AvailabilityResponse {
-                        result: true,
-                        reason: None,
-                    }
-                };
-                Ok(Reply::xml(req, &answer))
+                let (_, rec) =
+                    self.storage_account(&tx.open_table(RESOURCES)?, sub, account_name, now)?;
+                Ok(Reply::xml(req, &self.sa_keys(&crate::hooks::sa_view(&rec))))
             }
             ServerRequest::ListManagementCertificates { .. } => {
                 let certs = tx.open_table(CERTIFICATES)?;
@@ -708,10 +585,10 @@ impl Api {
                 let s: SubscriptionRec = get(&subs, sub)?
                     .ok_or_else(|| ApiError::not_found("The subscription does not exist."))?;
                 let hs = self
-                    .hosted_services_of(&tx.open_table(HOSTED_SERVICES)?, sub, now)?
+                    .hosted_services_of(&tx.open_table(RESOURCES)?, sub, now)?
                     .len();
                 let sa = self
-                    .storage_accounts_of(&tx.open_table(STORAGE_ACCOUNTS)?, sub, now)?
+                    .storage_accounts_of(&tx.open_table(RESOURCES)?, sub, now)?
                     .len();
                 Ok(Reply::xml(req, &self.subscription_to_wire(&s, hs, sa)))
             }
@@ -822,317 +699,22 @@ impl Api {
         now: Millis,
     ) -> Result<Outcome, ApiError> {
         match req {
-            ServerRequest::CreateAffinityGroup { body, .. } => {
-                let name = body.name.trim();
-                if !valid_group_name(name) {
-                    return Err(ApiError::bad_request(
-                        "The affinity group name must be 1 to 63 letters, digits, hyphens, underscores or periods.",
-                    ));
-                }
-                let location = locations::canonical(&body.location).ok_or_else(|| {
-                    ApiError::bad_request(format!("The location {} is not valid.", body.location))
-                })?;
-                let mut groups = tx.open_table(AFFINITY_GROUPS)?;
-                let key = ag_key(sub, name);
-                if groups.get(key.as_str())?.is_some() {
-                    return Err(ApiError::conflict(format!(
-                        "An affinity group named {name} already exists in the subscription."
-                    )));
-                }
-                let rec = AffinityGroupRec {
-                    subscription: sub.to_owned(),
-                    name: name.to_owned(),
-                    label: body.label.clone(),
-                    description: body.description.clone(),
-                    location: location.to_owned(),
-                    created_ms: now,
-                };
-                put(&mut groups, &key, &rec)?;
-                Ok(Reply::empty(201).into())
-            }
-            ServerRequest::UpdateAffinityGroup {
-                affinity_group_name,
-                body,
-                ..
-            } => {
-                let mut groups = tx.open_table(AFFINITY_GROUPS)?;
-                let key = ag_key(sub, affinity_group_name);
-                let mut g: AffinityGroupRec =
-                    get(&groups, &key)?.ok_or_else(|| ag_not_found(affinity_group_name))?;
-                g.label = body.label.clone();
-                if body.description.is_some() {
-                    g.description = body.description.clone();
-                }
-                put(&mut groups, &key, &g)?;
-                Ok(Reply::empty(OK).into())
-            }
-            ServerRequest::DeleteAffinityGroup {
-                affinity_group_name,
-                ..
-            } => {
-                let mut groups = tx.open_table(AFFINITY_GROUPS)?;
-                let key = ag_key(sub, affinity_group_name);
-                let g: AffinityGroupRec =
-                    get(&groups, &key)?.ok_or_else(|| ag_not_found(affinity_group_name))?;
-                let in_group = |a: &Option<String>| {
-                    a.as_deref()
-                        .is_some_and(|a| a.eq_ignore_ascii_case(&g.name))
-                };
-                let services =
-                    self.hosted_services_of(&tx.open_table(HOSTED_SERVICES)?, sub, now)?;
-                let accounts =
-                    self.storage_accounts_of(&tx.open_table(STORAGE_ACCOUNTS)?, sub, now)?;
-                if services.iter().any(|s| in_group(&s.affinity_group))
-                    || accounts.iter().any(|a| in_group(&a.affinity_group))
-                {
-                    return Err(ApiError::bad_request(format!(
-                        "The affinity group {} has cloud services or storage accounts in it and cannot be deleted.",
-                        g.name
-                    )));
-                }
-                groups.remove(key.as_str())?;
-                Ok(Reply::empty(OK).into())
-            }
-            ServerRequest::CreateHostedService { body, .. } => {
-                let name = body.service_name.trim();
-                if !valid_dns_name(name) {
-                    return Err(ApiError::bad_request(DNS_NAME_RULES));
-                }
-                let props = ext_props(&[], &body.extended_properties)?;
-                let placement = self.placement(
-                    tx,
-                    sub,
-                    body.location.as_deref(),
-                    body.affinity_group.as_deref(),
-                )?;
-                let mut table = tx.open_table(HOSTED_SERVICES)?;
-                let key = name.to_ascii_lowercase();
-                if get::<HostedServiceRec>(&table, &key)?.is_some_and(|s| exists(&s.pending, now)) {
-                    return Err(ApiError::conflict(
-                        "The specified DNS name is already taken.",
-                    ));
-                }
-                let count = self.hosted_services_of(&table, sub, now)?.len();
-                if count as i64 >= self.quotas.max_hosted_services as i64 {
-                    return Err(ApiError::bad_request(format!(
-                        "The subscription has reached its limit of {} cloud services.",
-                        self.quotas.max_hosted_services
-                    )));
-                }
-                let rec = HostedServiceRec {
-                    subscription: sub.to_owned(),
-                    name: name.to_owned(),
-                    label: body.label.clone(),
-                    description: body.description.clone(),
-                    location: placement.location,
-                    affinity_group: placement.affinity_group,
-                    extended_properties: props,
-                    reverse_dns_fqdn: body.reverse_dns_fqdn.clone(),
-                    created_ms: now,
-                    modified_ms: now,
-                    pending: None,
-                };
-                put(&mut table, &key, &rec)?;
-                Ok(Reply::empty(201).into())
-            }
-            ServerRequest::UpdateHostedService {
-                service_name, body, ..
-            } => {
-                let mut table = tx.open_table(HOSTED_SERVICES)?;
-                let mut s = self.hosted_service(&table, sub, service_name, now)?;
-                if body.label.is_none() && body.description.is_none() {
-                    return Err(ApiError::bad_request(
-                        "An update must give at least a Label or a Description.",
-                    ));
-                }
-                if s.pending.is_some() {
-                    return Err(ApiError::conflict("The cloud service is being deleted."));
-                }
-                if let Some(label) = &body.label {
-                    s.label = label.clone();
-                }
-                if body.description.is_some() {
-                    s.description = body.description.clone();
-                }
-                s.extended_properties =
-                    ext_props(&s.extended_properties, &body.extended_properties)?;
-                if body.reverse_dns_fqdn.is_some() {
-                    s.reverse_dns_fqdn = body.reverse_dns_fqdn.clone();
-                }
-                s.modified_ms = now;
-                put(&mut table, &s.name.to_ascii_lowercase(), &s)?;
-                Ok(Reply::empty(OK).into())
-            }
-            ServerRequest::DeleteHostedService { service_name, .. } => {
-                let mut table = tx.open_table(HOSTED_SERVICES)?;
-                let s = self.hosted_service(&table, sub, service_name, now)?;
-                if s.pending.is_some() {
-                    return Err(ApiError::conflict("The cloud service is being deleted."));
-                }
-                table.remove(s.name.to_ascii_lowercase().as_str())?;
-                Ok(Reply::empty(OK).into())
-            }
-            ServerRequest::DeleteHostedServiceAndContents { service_name, .. } => {
-                let mut table = tx.open_table(HOSTED_SERVICES)?;
-                let mut s = self.hosted_service(&table, sub, service_name, now)?;
-                if s.pending.is_some() {
-                    return Err(ApiError::conflict("The cloud service is being deleted."));
-                }
-                let until = now + self.async_delay_ms;
-                s.pending = Some(Pending {
-                    until_ms: until,
-                    kind: PendingKind::Delete,
-                });
-                put(&mut table, &s.name.to_ascii_lowercase(), &s)?;
-                Ok(Outcome {
-                    reply: Reply::empty(202),
-                    completion: Some((until, None)),
-                })
-            }
-            ServerRequest::CreateStorageAccount { body, .. } => {
-                let name = body.service_name.as_str();
-                let placement = self.placement(
-                    tx,
-                    sub,
-                    body.location.as_deref(),
-                    body.affinity_group.as_deref(),
-                )?;
-                let props = ext_props(&[], &body.extended_properties)?;
-                let account_type = match &body.account_type {
-                    Some(StorageAccountType::Unknown(t)) => {
-                        return Err(ApiError::bad_request(format!(
-                            "The account type {t} is not valid."
-                        )))
-                    }
-                    Some(t) => t.to_text().into_owned(),
-                    None => match (body.geo_replication_enabled, body.secondary_read_enabled) {
-                        (Some(false), _) => "Standard_LRS".to_owned(),
-                        (_, Some(true)) => "Standard_RAGRS".to_owned(),
-                        _ => "Standard_GRS".to_owned(),
-                    },
-                };
-                let mut table = tx.open_table(STORAGE_ACCOUNTS)?;
-                if get::<StorageAccountRec>(&table, name)?.is_some_and(|a| exists(&a.pending, now))
-                {
-                    return Err(ApiError::conflict(format!(
-                        "A storage account named '{name}' already exists."
-                    )));
-                }
-                let count = self.storage_accounts_of(&table, sub, now)?.len();
-                if count as i64 >= self.quotas.max_storage_accounts as i64 {
-                    return Err(ApiError::bad_request(format!(
-                        "The subscription has reached its limit of {} storage accounts.",
-                        self.quotas.max_storage_accounts
-                    )));
-                }
-                // Checked late, as the service did: the operation is accepted
-                // and fails when it completes.
-                let fail = (!locations::supports_account_type(&placement.region, &account_type))
-                    .then(|| Failure {
-                        status: 400,
-                        code: "BadRequest".to_owned(),
-                        message: format!(
-                            "The account type {account_type} is not available in {}.",
-                            placement.region
-                        ),
-                    });
-                let until = now + self.async_delay_ms;
-                let rec = StorageAccountRec {
-                    subscription: sub.to_owned(),
-                    name: name.to_owned(),
-                    label: body.label.clone(),
-                    description: body.description.clone(),
-                    location: placement.location,
-                    affinity_group: placement.affinity_group,
-                    region: placement.region,
-                    extended_properties: props,
-                    custom_domains: Vec::new(),
-                    account_type,
-                    primary_key: new_key(),
-                    secondary_key: new_key(),
-                    created_ms: now,
-                    pending: Some(Pending {
-                        until_ms: until,
-                        kind: PendingKind::Create { fail: fail.clone() },
-                    }),
-                };
-                put(&mut table, name, &rec)?;
-                Ok(Outcome {
-                    reply: Reply::empty(202),
-                    completion: Some((until, fail)),
-                })
-            }
-            ServerRequest::UpdateStorageAccount {
-                account_name, body, ..
-            } => {
-                let mut table = tx.open_table(STORAGE_ACCOUNTS)?;
-                let mut a = self.storage_account(&table, sub, account_name, now)?;
-                if let Some(t) = &body.account_type {
-                    let new = t.to_text().into_owned();
-                    if matches!(t, StorageAccountType::Unknown(_)) {
-                        return Err(ApiError::bad_request(format!(
-                            "The account type {new} is not valid."
-                        )));
-                    }
-                    let premium = |t: &str| t == "Premium_LRS";
-                    if new != a.account_type
-                        && (premium(&new)
-                            || premium(&a.account_type)
-                            || new == "Standard_ZRS"
-                            || a.account_type == "Standard_ZRS")
-                    {
-                        return Err(ApiError::bad_request(format!(
-                            "The account type cannot be changed from {} to {new}.",
-                            a.account_type
-                        )));
-                    }
-                    a.account_type = new;
-                } else if let Some(geo) = body.geo_replication_enabled {
-                    if a.account_type.starts_with("Standard") && a.account_type != "Standard_ZRS" {
-                        a.account_type =
-                            if geo { "Standard_GRS" } else { "Standard_LRS" }.to_owned();
-                    }
-                }
-                if let Some(label) = &body.label {
-                    a.label = label.clone();
-                }
-                if body.description.is_some() {
-                    a.description = body.description.clone();
-                }
-                a.extended_properties =
-                    ext_props(&a.extended_properties, &body.extended_properties)?;
-                if !body.custom_domains.is_empty() {
-                    a.custom_domains = body
-                        .custom_domains
-                        .iter()
-                        .filter(|d| !d.name.trim().is_empty())
-                        .map(|d| (d.name.clone(), d.use_sub_domain_name))
-                        .collect();
-                }
-                put(&mut table, &a.name.clone(), &a)?;
-                Ok(Reply::empty(OK).into())
-            }
-            ServerRequest::DeleteStorageAccount { account_name, .. } => {
-                let mut table = tx.open_table(STORAGE_ACCOUNTS)?;
-                let a = self.storage_account(&table, sub, account_name, now)?;
-                table.remove(a.name.as_str())?;
-                Ok(Reply::empty(OK).into())
-            }
             ServerRequest::RegenerateStorageAccountKeys { name, body, .. } => {
-                let mut table = tx.open_table(STORAGE_ACCOUNTS)?;
-                let mut a = self.storage_account(&table, sub, name, now)?;
-                match &body.key_type {
-                    KeyType::Primary => a.primary_key = new_key(),
-                    KeyType::Secondary => a.secondary_key = new_key(),
+                let mut table = tx.open_table(RESOURCES)?;
+                let (key, mut rec) = self.storage_account(&table, sub, name, now)?;
+                let element = match &body.key_type {
+                    KeyType::Primary => "PrimaryKey",
+                    KeyType::Secondary => "SecondaryKey",
                     other => {
                         return Err(ApiError::bad_request(format!(
                             "The key type {} is not valid; use Primary or Secondary.",
                             other.to_text()
                         )))
                     }
-                }
-                put(&mut table, &a.name.clone(), &a)?;
-                Ok(Reply::xml(req, &self.sa_keys(&a)).into())
+                };
+                rec.state.set(crate::engine::Elem::text(element, new_key()));
+                put(&mut table, &key, &rec)?;
+                Ok(Reply::xml(req, &self.sa_keys(&crate::hooks::sa_view(&rec))).into())
             }
             ServerRequest::AddManagementCertificate { body, .. } => {
                 let thumbprint = if body.subscription_certificate_data.is_empty() {
@@ -1204,7 +786,7 @@ impl Api {
     }
 
     /// Location or affinity group (exactly one), checked.
-    fn placement(
+    pub(crate) fn placement(
         &self,
         tx: &WriteTransaction,
         sub: &str,
@@ -1231,14 +813,15 @@ impl Api {
                 })
             }
             (None, Some(g)) => {
-                let groups = tx.open_table(AFFINITY_GROUPS)?;
-                let rec: AffinityGroupRec = get(&groups, &ag_key(sub, g))?.ok_or_else(|| {
-                    ApiError::bad_request(format!("The affinity group {g} does not exist."))
-                })?;
+                let (name, location) = self
+                    .affinity_group(&tx.open_table(RESOURCES)?, sub, g)?
+                    .ok_or_else(|| {
+                        ApiError::bad_request(format!("The affinity group {g} does not exist."))
+                    })?;
                 Ok(Placement {
                     location: None,
-                    affinity_group: Some(rec.name),
-                    region: rec.location,
+                    affinity_group: Some(name),
+                    region: location,
                 })
             }
         }
@@ -1248,60 +831,6 @@ impl Api {
     // Lookups and conversions
     // ------------------------------------------------------------------
 
-    fn hosted_services_of(
-        &self,
-        table: &impl ReadableTable<&'static str, &'static [u8]>,
-        sub: &str,
-        now: Millis,
-    ) -> Result<Vec<HostedServiceRec>, ApiError> {
-        Ok(scan::<HostedServiceRec>(table, "")?
-            .into_iter()
-            .map(|(_, s)| s)
-            .filter(|s| s.subscription == sub && exists(&s.pending, now))
-            .collect())
-    }
-
-    fn storage_accounts_of(
-        &self,
-        table: &impl ReadableTable<&'static str, &'static [u8]>,
-        sub: &str,
-        now: Millis,
-    ) -> Result<Vec<StorageAccountRec>, ApiError> {
-        Ok(scan::<StorageAccountRec>(table, "")?
-            .into_iter()
-            .map(|(_, a)| a)
-            .filter(|a| a.subscription == sub && exists(&a.pending, now))
-            .collect())
-    }
-
-    pub(crate) fn hosted_service(
-        &self,
-        table: &impl ReadableTable<&'static str, &'static [u8]>,
-        sub: &str,
-        name: &str,
-        now: Millis,
-    ) -> Result<HostedServiceRec, ApiError> {
-        get::<HostedServiceRec>(table, &name.to_ascii_lowercase())?
-            .filter(|s| s.subscription == sub && exists(&s.pending, now))
-            .ok_or_else(|| {
-                ApiError::not_found(format!("The hosted service {name} does not exist."))
-            })
-    }
-
-    fn storage_account(
-        &self,
-        table: &impl ReadableTable<&'static str, &'static [u8]>,
-        sub: &str,
-        name: &str,
-        now: Millis,
-    ) -> Result<StorageAccountRec, ApiError> {
-        get::<StorageAccountRec>(table, name)?
-            .filter(|a| a.subscription == sub && exists(&a.pending, now))
-            .ok_or_else(|| {
-                ApiError::not_found(format!("The storage account {name} does not exist."))
-            })
-    }
-
     fn hs_url(&self, s: &HostedServiceRec) -> String {
         format!(
             "{}/{}/services/hostedservices/{}",
@@ -1309,14 +838,14 @@ impl Api {
         )
     }
 
-    fn sa_url(&self, a: &StorageAccountRec) -> String {
+    pub(crate) fn sa_url(&self, a: &StorageAccountRec) -> String {
         format!(
             "{}/{}/services/storageservices/{}",
             self.endpoint, a.subscription, a.name
         )
     }
 
-    fn hs_to_wire(
+    pub(crate) fn hs_to_wire(
         &self,
         s: &HostedServiceRec,
         now: Millis,
@@ -1353,7 +882,7 @@ impl Api {
         }
     }
 
-    fn sa_to_wire(&self, a: &StorageAccountRec, now: Millis) -> StorageService {
+    pub(crate) fn sa_to_wire(&self, a: &StorageAccountRec, now: Millis) -> StorageService {
         let status = match life(&a.pending, now) {
             Life::Creating => StorageServiceStatus::Creating,
             Life::Deleting => StorageServiceStatus::Deleting,
@@ -1485,10 +1014,10 @@ impl Api {
     }
 }
 
-struct Placement {
-    location: Option<String>,
-    affinity_group: Option<String>,
-    region: String,
+pub(crate) struct Placement {
+    pub location: Option<String>,
+    pub affinity_group: Option<String>,
+    pub region: String,
 }
 
 /// The status of a recorded operation at `now`.
@@ -1527,35 +1056,6 @@ fn operation_status(op: &OperationRec, now: Millis) -> Operation {
 fn object_id(req: &ServerRequest) -> Option<String> {
     let sub = req.subscription_id()?;
     Some(match req {
-        ServerRequest::CreateAffinityGroup { body, .. } => {
-            format!("/{sub}/affinitygroups/{}", body.name.trim())
-        }
-        ServerRequest::UpdateAffinityGroup {
-            affinity_group_name,
-            ..
-        }
-        | ServerRequest::DeleteAffinityGroup {
-            affinity_group_name,
-            ..
-        } => format!("/{sub}/affinitygroups/{affinity_group_name}"),
-        ServerRequest::CreateHostedService { body, .. } => {
-            format!(
-                "/{sub}/services/hostedservices/{}",
-                body.service_name.trim()
-            )
-        }
-        ServerRequest::UpdateHostedService { service_name, .. }
-        | ServerRequest::DeleteHostedService { service_name, .. }
-        | ServerRequest::DeleteHostedServiceAndContents { service_name, .. } => {
-            format!("/{sub}/services/hostedservices/{service_name}")
-        }
-        ServerRequest::CreateStorageAccount { body, .. } => {
-            format!("/{sub}/services/storageservices/{}", body.service_name)
-        }
-        ServerRequest::UpdateStorageAccount { account_name, .. }
-        | ServerRequest::DeleteStorageAccount { account_name, .. } => {
-            format!("/{sub}/services/storageservices/{account_name}")
-        }
         ServerRequest::RegenerateStorageAccountKeys { name, .. } => {
             format!("/{sub}/services/storageservices/{name}")
         }
@@ -1583,27 +1083,6 @@ fn decoded_path(path: &str) -> String {
         .join("/")
 }
 
-fn ag_key(sub: &str, name: &str) -> String {
-    format!("{sub}/{}", name.trim().to_ascii_lowercase())
-}
-
-fn ag_not_found(name: &str) -> ApiError {
-    ApiError::not_found(format!("The affinity group {name} does not exist."))
-}
-
-fn ag_to_wire(g: &AffinityGroupRec, details: bool) -> AffinityGroup {
-    AffinityGroup {
-        name: g.name.clone(),
-        label: g.label.clone(),
-        description: g.description.clone(),
-        location: g.location.clone(),
-        capabilities: vec!["PersistentVMRole".to_owned(), "HighMemory".to_owned()],
-        created_time: Some(datetime(g.created_ms)),
-        compute_capabilities: details.then(locations::compute_capabilities),
-        ..Default::default()
-    }
-}
-
 fn cert_to_wire(c: &CertificateRec) -> SubscriptionCertificate {
     let b64 = &base64::engine::general_purpose::STANDARD;
     SubscriptionCertificate {
@@ -1614,11 +1093,11 @@ fn cert_to_wire(c: &CertificateRec) -> SubscriptionCertificate {
     }
 }
 
-const DNS_NAME_RULES: &str = "The name must be 1 to 63 characters: letters, digits and hyphens, starting with a letter and ending with a letter or digit.";
-const STORAGE_NAME_RULES: &str =
+pub(crate) const DNS_NAME_RULES: &str = "The name must be 1 to 63 characters: letters, digits and hyphens, starting with a letter and ending with a letter or digit.";
+pub(crate) const STORAGE_NAME_RULES: &str =
     "The name is not valid. Storage account names must be 3 to 24 characters, lower-case letters and digits only.";
 
-fn valid_dns_name(name: &str) -> bool {
+pub(crate) fn valid_dns_name(name: &str) -> bool {
     let b = name.as_bytes();
     !b.is_empty()
         && b.len() <= 63
@@ -1627,25 +1106,17 @@ fn valid_dns_name(name: &str) -> bool {
         && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
 }
 
-fn valid_storage_name(name: &str) -> bool {
+pub(crate) fn valid_storage_name(name: &str) -> bool {
     (3..=24).contains(&name.len())
         && name
             .bytes()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
 }
 
-fn valid_group_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 63
-        && name
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
-}
-
 /// Applies extended properties to `current`: a value sets, an empty value
 /// deletes. Limits of the service: at most 50, names up to 64 characters
 /// (letters, digits, underscores, starting with a letter), values up to 255.
-fn ext_props(
+pub(crate) fn ext_props(
     current: &[(String, String)],
     changes: &[ExtendedProperty],
 ) -> Result<Vec<(String, String)>, ApiError> {

@@ -1,24 +1,22 @@
-//! Behaviour of the spec-v2 operations (each wire form proven on one real
-//! operation): the network configuration and the virtual network sites
-//! derived from it, gateways with networking operation ids, Service Bus
-//! namespaces (Atom), alert rules (JSON), web spaces, the subscription list,
-//! and the role operations that need a deployment (none exist yet).
+//! Behaviour of the spec-v2 operations that is more than a resource (each
+//! wire form proven on one real operation): the network configuration and
+//! the virtual network sites derived from it, gateways with networking
+//! operation ids, alert rules (JSON), web spaces, the subscription list, and
+//! the role operations that need a deployment (none exist yet). Service Bus
+//! namespaces are a plain resource: the engine serves them.
 
-use asm_runtime::atom::{self, Entry, Feed};
 use asm_runtime::json;
 use asm_runtime::xml;
 use asm_runtime::TextDocument;
 use azure_asm::server::ServerRequest;
 use azure_asm::*;
-use redb::{ReadTransaction, ReadableTable, WriteTransaction};
+use redb::{ReadTransaction, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
-use crate::api::{datetime, new_key, Api, ApiError, Outcome, Reply, XML_CONTENT};
+use crate::api::{datetime, Api, ApiError, Outcome, Reply, XML_CONTENT};
 use crate::locations;
 use crate::store::*;
 
-const ATOM_ENTRY: &str = "application/atom+xml;type=entry;charset=utf-8";
-const ATOM_FEED: &str = "application/atom+xml;type=feed;charset=utf-8";
 const JSON_CONTENT: &str = "application/json; charset=utf-8";
 const TEXT_CONTENT: &str = "text/plain";
 
@@ -47,17 +45,6 @@ pub(crate) struct GatewayOpRec {
     pub name: String,
     pub started_ms: Millis,
     pub until_ms: Millis,
-}
-
-/// A Service Bus namespace (names are global).
-#[derive(Serialize, Deserialize, Clone, Debug)]
-pub(crate) struct NamespaceRec {
-    pub subscription: String,
-    pub name: String,
-    pub region: String,
-    pub key: String,
-    pub namespace_type: Option<String>,
-    pub created_ms: Millis,
 }
 
 impl Api {
@@ -113,55 +100,6 @@ impl Api {
                         http_status_code: done.then(|| "OK".to_owned()),
                         ..Default::default()
                     },
-                ))
-            }
-            ServerRequest::GetNamespace { namespace_name, .. } => {
-                let ns = namespace(&tx.open_table(SB_NAMESPACES)?, sub, namespace_name)?;
-                Ok(self.namespace_entry(&ns))
-            }
-            ServerRequest::ListNamespaces { .. } => {
-                let all = scan::<NamespaceRec>(&tx.open_table(SB_NAMESPACES)?, "")?;
-                let feed = Feed {
-                    id: Some(format!("uuid:{}", uuid::Uuid::new_v4())),
-                    title: Some("ServiceBus Namespaces".into()),
-                    updated: Some(datetime(now)),
-                    links: Vec::new(),
-                    entries: all
-                        .into_iter()
-                        .filter(|(_, n)| n.subscription == sub)
-                        .map(|(_, n)| self.namespace_entry_value(&n))
-                        .collect(),
-                };
-                Ok(Reply::body(
-                    200,
-                    ATOM_FEED,
-                    atom::feed_to_document("NamespaceDescription", SB_NS, &feed),
-                ))
-            }
-            ServerRequest::CheckNamespaceAvailability { namespace, .. } => {
-                let taken = get::<NamespaceRec>(
-                    &tx.open_table(SB_NAMESPACES)?,
-                    &namespace.to_ascii_lowercase(),
-                )?
-                .is_some();
-                let (result, reason) = if !valid_namespace_name(namespace) {
-                    (false, Some("The namespace name is not valid: 6 to 50 letters, digits and hyphens, starting with a letter and not ending with a hyphen.".to_owned()))
-                } else if taken {
-                    (
-                        false,
-                        Some("The namespace name is already in use.".to_owned()),
-                    )
-                } else {
-                    (true, None)
-                };
-                let entry = Entry::new(NamespaceAvailability {
-                    result,
-                    reason_detail: reason,
-                });
-                Ok(Reply::body(
-                    200,
-                    ATOM_ENTRY,
-                    atom::entry_to_document("NamespaceAvailability", SB_NS, &entry),
                 ))
             }
             ServerRequest::ListAlertRules { .. } => Ok(Reply::body(
@@ -296,37 +234,6 @@ impl Api {
                 )?;
                 Ok(Reply::xml(req, &GatewayOperationAsyncResponse { id }).into())
             }
-            ServerRequest::CreateNamespace {
-                namespace_name,
-                body,
-                ..
-            } => {
-                if !valid_namespace_name(namespace_name) {
-                    return Err(ApiError::bad_request(format!(
-                        "The namespace name {namespace_name} is not valid: 6 to 50 letters, digits and hyphens, starting with a letter and not ending with a hyphen."
-                    )));
-                }
-                let region = locations::canonical(&body.region).ok_or_else(|| {
-                    ApiError::bad_request(format!("The region {} is not valid.", body.region))
-                })?;
-                let mut table = tx.open_table(SB_NAMESPACES)?;
-                let key = namespace_name.to_ascii_lowercase();
-                if get::<NamespaceRec>(&table, &key)?.is_some() {
-                    return Err(ApiError::conflict(format!(
-                        "The namespace {namespace_name} already exists."
-                    )));
-                }
-                let rec = NamespaceRec {
-                    subscription: sub.to_owned(),
-                    name: namespace_name.clone(),
-                    region: region.to_owned(),
-                    key: new_key(),
-                    namespace_type: body.namespace_type.as_ref().map(|t| t.as_str().to_owned()),
-                    created_ms: now,
-                };
-                put(&mut table, &key, &rec)?;
-                Ok(self.namespace_entry(&rec).into())
-            }
             ServerRequest::StartRole {
                 service_name,
                 deployment_name,
@@ -349,7 +256,7 @@ impl Api {
             } => {
                 // Deployments are not modelled yet: the service exists or
                 // not, and the deployment never does.
-                self.hosted_service(&tx.open_table(HOSTED_SERVICES)?, sub, service_name, now)?;
+                self.hosted_service(&tx.open_table(RESOURCES)?, sub, service_name, now)?;
                 Err(ApiError::not_found(format!(
                     "The deployment {deployment_name} does not exist in {service_name} ({} was not applied).",
                     req.spec().name
@@ -395,52 +302,7 @@ impl Api {
             xml::to_document("Subscriptions", &Subscriptions { subscription: out }),
         ))
     }
-
-    fn namespace_entry_value(&self, n: &NamespaceRec) -> Entry<NamespaceDescription> {
-        let host = format!("{}.servicebus.windows.net", n.name);
-        Entry {
-            id: Some(format!("uuid:{}", uuid::Uuid::new_v4())),
-            title: Some(n.name.clone()),
-            updated: Some(datetime(n.created_ms)),
-            links: Vec::new(),
-            content: NamespaceDescription {
-                name: Some(n.name.clone()),
-                region: n.region.clone(),
-                default_key: Some(n.key.clone()),
-                status: Some(NamespaceStatus::Active),
-                created_at: Some(datetime(n.created_ms)),
-                acs_management_endpoint: Some(format!(
-                    "https://{}-sb.accesscontrol.windows.net/",
-                    n.name
-                )),
-                service_bus_endpoint: Some(format!("https://{host}/")),
-                connection_string: Some(format!(
-                    "Endpoint=sb://{host}/;SharedSecretIssuer=owner;SharedSecretValue={}",
-                    n.key
-                )),
-                subscription_id: Some(n.subscription.replace('-', "")),
-                enabled: Some(true),
-                namespace_type: n.namespace_type.as_deref().map(NamespaceType::from),
-                ..Default::default()
-            },
-        }
-    }
-
-    fn namespace_entry(&self, n: &NamespaceRec) -> Reply {
-        Reply::body(
-            200,
-            ATOM_ENTRY,
-            atom::entry_to_document(
-                "NamespaceDescription",
-                SB_NS,
-                &self.namespace_entry_value(n),
-            ),
-        )
-    }
 }
-
-const SB_NS: &str = "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect";
-
 fn not_implemented(req: &ServerRequest) -> ApiError {
     ApiError::new(
         501,
@@ -490,23 +352,4 @@ fn virtual_network_sites(rec: &NetworkConfigRec) -> Result<Vec<VirtualNetworkSit
             ..Default::default()
         })
         .collect())
-}
-
-fn namespace(
-    table: &impl ReadableTable<&'static str, &'static [u8]>,
-    sub: &str,
-    name: &str,
-) -> Result<NamespaceRec, ApiError> {
-    get::<NamespaceRec>(table, &name.to_ascii_lowercase())?
-        .filter(|n| n.subscription == sub)
-        .ok_or_else(|| ApiError::not_found(format!("The namespace {name} does not exist.")))
-}
-
-/// Service Bus namespace names: 6 to 50 letters, digits and hyphens,
-/// starting with a letter, not ending with a hyphen.
-fn valid_namespace_name(name: &str) -> bool {
-    (6..=50).contains(&name.len())
-        && name.starts_with(|c: char| c.is_ascii_alphabetic())
-        && !name.ends_with('-')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }

@@ -45,6 +45,8 @@
 
 mod api;
 mod areas;
+mod engine;
+mod hooks;
 mod http;
 mod locations;
 mod pki;
@@ -133,6 +135,14 @@ pub struct Config {
     pub max_hosted_services: i32,
     /// `MaxStorageAccounts` of each subscription (enforced). Default 250.
     pub max_storage_accounts: i32,
+    /// A JSON state to start with (the form [`RunningEmulator::dump`] and
+    /// `asm-emulator dump` print): its records are written into the store
+    /// before the emulator serves, replacing records with the same keys.
+    pub seed: Option<PathBuf>,
+    /// Serve this spec directory instead of the embedded spec: resources it
+    /// declares are served by the generic engine (for tests of the engine;
+    /// operations the generated crate does not know have no typed handler).
+    pub spec_dir: Option<PathBuf>,
     /// Keeps a temporary data directory alive for as long as the emulator
     /// runs (set by [`Config::ephemeral`]); it is deleted afterwards.
     pub temp_dir: Option<Arc<tempfile::TempDir>>,
@@ -150,6 +160,8 @@ impl Config {
             max_body_bytes: 1 << 20,
             max_hosted_services: 100,
             max_storage_accounts: 250,
+            seed: None,
+            spec_dir: None,
             temp_dir: None,
         }
     }
@@ -190,7 +202,21 @@ impl Emulator {
             local.set_ip(IpAddr::V4(Ipv4Addr::LOCALHOST));
         }
         let endpoint = format!("https://{local}");
+        let engine = match &config.spec_dir {
+            None => engine::Engine::embedded(),
+            Some(dir) => asm_codegen::load(dir)
+                .map(engine::Engine::new)
+                .map_err(|errors| {
+                    errors
+                        .iter()
+                        .map(|e| e.to_string())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                }),
+        }
+        .map_err(|e| Error::Config(format!("the spec: {e}")))?;
         let api = Arc::new(api::Api {
+            engine: Arc::new(engine),
             store: prepared.store,
             endpoint: endpoint.clone(),
             async_delay_ms: config.async_delay.as_millis() as i64,
@@ -236,6 +262,13 @@ pub struct RunningEmulator {
     _temp_dir: Option<Arc<tempfile::TempDir>>,
 }
 
+/// The state of a data directory whose emulator is not running, as
+/// [`RunningEmulator::dump`] gives it.
+pub fn dump_data_dir(data_dir: &Path) -> Result<serde_json::Value, Error> {
+    let store = store::Store::open(&data_dir.join("state.redb"))?;
+    store::dump(&store.db).map_err(|e| Error::Store(e.to_string()))
+}
+
 impl std::fmt::Debug for api::Api {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Api")
@@ -263,6 +296,12 @@ impl RunningEmulator {
     /// The data directory.
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
+    }
+
+    /// The whole state, `{"table": {"key": record}}` (what `--seed` takes):
+    /// tests of downstream crates arrange with a seed and assert on this.
+    pub fn dump(&self) -> Result<serde_json::Value, Error> {
+        store::dump(&self.api.store.db).map_err(|e| Error::Store(e.to_string()))
     }
 
     /// `DATA_DIR/ca.pem`: the CA certificate to trust.
@@ -347,6 +386,13 @@ fn prepare(config: &Config) -> Result<Prepared, Error> {
     let tls = tls::server_config(chain, key)?;
 
     let store = store::Store::open(&dir.join("state.redb"))?;
+    if let Some(seed) = &config.seed {
+        let text = std::fs::read_to_string(seed).map_err(|e| Error::io(seed, e))?;
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| Error::Config(format!("{}: {e}", seed.display())))?;
+        store::load(&store.db, &value)
+            .map_err(|e| Error::Config(format!("{}: {e}", seed.display())))?;
+    }
     let client_path = dir.join("client.pem");
     let stored: Option<String> = {
         let tx = store.db.begin_read().map_err(store::StoreError::from)?;

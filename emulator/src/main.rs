@@ -16,12 +16,17 @@ use clap::Parser;
 #[derive(Parser, Debug)]
 #[command(name = "asm-emulator", version)]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:0")]
     listen: SocketAddr,
     /// Directory for certificates and state (created if missing).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// A JSON state to start with (the form `dump` prints).
     #[arg(long)]
-    data_dir: PathBuf,
+    seed: Option<PathBuf>,
     /// Id of the first subscription when the data directory is new (default: random).
     #[arg(long)]
     subscription_id: Option<String>,
@@ -36,8 +41,31 @@ struct Args {
     max_body_bytes: usize,
 }
 
+#[derive(clap::Subcommand, Debug)]
+enum Command {
+    /// Prints the state of a data directory (whose emulator is stopped) as
+    /// JSON: `{"table": {"key": record}}`.
+    Dump,
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
+    let Some(data_dir) = args.data_dir.clone() else {
+        eprintln!("asm-emulator: --data-dir is required");
+        return ExitCode::from(2);
+    };
+    if let Some(Command::Dump) = args.command {
+        return match asm_emulator::dump_data_dir(&data_dir) {
+            Ok(v) => {
+                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("asm-emulator: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -56,7 +84,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(args)) {
+    match runtime.block_on(run(args, data_dir)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("asm-emulator: {e}");
@@ -65,14 +93,15 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(args: Args) -> Result<(), asm_emulator::Error> {
+async fn run(args: Args, data_dir: PathBuf) -> Result<(), asm_emulator::Error> {
     let config = asm_emulator::Config {
         listen: args.listen,
+        seed: args.seed,
         subscription_id: args.subscription_id,
         async_delay: Duration::from_millis(args.async_delay_ms),
         page_size: args.page_size,
         max_body_bytes: args.max_body_bytes,
-        ..asm_emulator::Config::new(args.data_dir)
+        ..asm_emulator::Config::new(data_dir)
     };
     let emulator = asm_emulator::Emulator::start(config).await?;
     {

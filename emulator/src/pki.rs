@@ -8,15 +8,12 @@ use rcgen::{
     KeyUsagePurpose,
 };
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-use sha1::{Digest, Sha1};
 
 use crate::Error;
 
 /// The SHA-1 thumbprint of a certificate's DER, upper-case hex (as the
 /// service writes it).
-pub fn thumbprint(der: &[u8]) -> String {
-    hex::encode_upper(Sha1::digest(der))
-}
+pub use asm_runtime::x509::thumbprint;
 
 /// A certificate and its key, both PEM.
 pub(crate) struct Issued {
@@ -127,56 +124,7 @@ pub(crate) fn write_private(path: &Path, contents: &str) -> Result<(), Error> {
 /// The DER of the SubjectPublicKeyInfo of a certificate, or `None` when
 /// `der` is not an X.509 certificate.
 pub(crate) fn subject_public_key_info(der: &[u8]) -> Option<Vec<u8>> {
-    // Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version OPTIONAL,
-    //   serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo, ... } ... }
-    let (tag, cert, rest) = der_item(der)?;
-    if tag != 0x30 || !rest.is_empty() {
-        return None;
-    }
-    let (tag, tbs, _) = der_item(cert)?;
-    if tag != 0x30 {
-        return None;
-    }
-    let mut cur = tbs;
-    let (tag, _, after) = der_item(cur)?;
-    if tag == 0xA0 {
-        cur = after;
-    }
-    // serialNumber, signature, issuer, validity, subject
-    for expected in [0x02u8, 0x30, 0x30, 0x30, 0x30] {
-        let (tag, _, after) = der_item(cur)?;
-        if tag != expected {
-            return None;
-        }
-        cur = after;
-    }
-    let (tag, _, after) = der_item(cur)?;
-    if tag != 0x30 {
-        return None;
-    }
-    Some(cur.get(..cur.len() - after.len())?.to_vec())
-}
-
-/// One DER TLV: (tag, contents, rest).
-fn der_item(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let tag = *input.first()?;
-    let first = *input.get(1)? as usize;
-    let (len, header) = if first < 0x80 {
-        (first, 2usize)
-    } else {
-        let n = first & 0x7F;
-        if n == 0 || n > 4 {
-            return None;
-        }
-        let mut len = 0usize;
-        for i in 0..n {
-            len = (len << 8) | *input.get(2 + i)? as usize;
-        }
-        (len, 2 + n)
-    };
-    let end = header.checked_add(len)?;
-    let contents = input.get(header..end)?;
-    Some((tag, contents, input.get(end..)?))
+    asm_runtime::x509::subject_public_key_info(der).map(<[u8]>::to_vec)
 }
 
 #[cfg(test)]

@@ -4,7 +4,9 @@
 
 use std::path::Path;
 
-use redb::{Database, Durability, ReadableTable, TableDefinition, WriteTransaction};
+use redb::{
+    Database, Durability, ReadableTable, TableDefinition, TableHandle as _, WriteTransaction,
+};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -16,37 +18,29 @@ pub(crate) type Def = TableDefinition<'static, &'static str, &'static [u8]>;
 pub(crate) const SUBSCRIPTIONS: Def = TableDefinition::new("subscriptions");
 /// Management certificates by `{subscription}/{THUMBPRINT}`.
 pub(crate) const CERTIFICATES: Def = TableDefinition::new("certificates");
-/// Affinity groups by `{subscription}/{lower-case name}`.
-pub(crate) const AFFINITY_GROUPS: Def = TableDefinition::new("affinity_groups");
-/// Hosted services by lower-case name (names are global).
-pub(crate) const HOSTED_SERVICES: Def = TableDefinition::new("hosted_services");
-/// Storage accounts by name (names are global).
-pub(crate) const STORAGE_ACCOUNTS: Def = TableDefinition::new("storage_accounts");
 /// Operation history by `{subscription}/{sequence:020}`.
 pub(crate) const OPERATION_LOG: Def = TableDefinition::new("operations");
 /// Operation history key by request id (32 lower-case hex digits).
 pub(crate) const OPERATION_IDS: Def = TableDefinition::new("operation_ids");
 /// Counters and settings.
 pub(crate) const META: Def = TableDefinition::new("meta");
+/// Resources the generic engine serves, by
+/// `{resource}/{subscription or *}/{parents.../}{name}`.
+pub(crate) const RESOURCES: Def = TableDefinition::new("resources");
 /// Network configuration by subscription.
 pub(crate) const NETWORK_CONFIG: Def = TableDefinition::new("network_config");
 /// Virtual network gateways by `{subscription}/{lower-case network}`.
 pub(crate) const GATEWAYS: Def = TableDefinition::new("gateways");
 /// Networking operations by `{subscription}/{id}`.
 pub(crate) const GATEWAY_OPERATIONS: Def = TableDefinition::new("gateway_operations");
-/// Service Bus namespaces by lower-case name (names are global).
-pub(crate) const SB_NAMESPACES: Def = TableDefinition::new("sb_namespaces");
 
-const ALL: [Def; 12] = [
+const ALL: [Def; 9] = [
+    RESOURCES,
     NETWORK_CONFIG,
     GATEWAYS,
     GATEWAY_OPERATIONS,
-    SB_NAMESPACES,
     SUBSCRIPTIONS,
     CERTIFICATES,
-    AFFINITY_GROUPS,
-    HOSTED_SERVICES,
-    STORAGE_ACCOUNTS,
     OPERATION_LOG,
     OPERATION_IDS,
     META,
@@ -69,16 +63,6 @@ pub(crate) struct CertificateRec {
     pub data: String,
     /// Public key as given (or the certificate's SubjectPublicKeyInfo), base64.
     pub public_key: String,
-    pub created_ms: Millis,
-}
-
-#[derive(Serialize, Deserialize, Clone, Debug)]
-pub(crate) struct AffinityGroupRec {
-    pub subscription: String,
-    pub name: String,
-    pub label: String,
-    pub description: Option<String>,
-    pub location: String,
     pub created_ms: Millis,
 }
 
@@ -132,7 +116,9 @@ pub(crate) fn exists(pending: &Option<Pending>, now: Millis) -> bool {
     life(pending, now) != Life::Gone
 }
 
-#[derive(Serialize, Deserialize, Clone, Debug)]
+/// A cloud service as the hand-written parts see it (a view of the engine's
+/// record: `hooks::hs_view`).
+#[derive(Clone, Debug)]
 pub(crate) struct HostedServiceRec {
     pub subscription: String,
     pub name: String,
@@ -147,7 +133,9 @@ pub(crate) struct HostedServiceRec {
     pub pending: Option<Pending>,
 }
 
-#[derive(Serialize, Deserialize, Clone, Debug)]
+/// A storage account as the hand-written parts see it (a view of the
+/// engine's record: `hooks::sa_view`).
+#[derive(Clone, Debug)]
 pub(crate) struct StorageAccountRec {
     pub subscription: String,
     pub name: String,
@@ -210,6 +198,48 @@ impl Store {
         tx.set_durability(Durability::Immediate);
         Ok(tx)
     }
+}
+
+/// Every record of every table, as JSON: `{"table": {"key": record}}`.
+pub(crate) fn dump(db: &Database) -> Result<serde_json::Value, StoreError> {
+    let tx = db.begin_read()?;
+    let mut out = serde_json::Map::new();
+    for def in ALL {
+        let table = tx.open_table(def)?;
+        let mut records = serde_json::Map::new();
+        for item in table.iter()? {
+            let (k, v) = item?;
+            records.insert(k.value().to_owned(), serde_json::from_slice(v.value())?);
+        }
+        out.insert(def.name().to_owned(), serde_json::Value::Object(records));
+    }
+    Ok(serde_json::Value::Object(out))
+}
+
+/// Writes the records of a [`dump`] (or a hand-written seed of the same
+/// form) into the database, replacing records with the same keys.
+pub(crate) fn load(db: &Database, seed: &serde_json::Value) -> Result<(), StoreError> {
+    let obj = seed
+        .as_object()
+        .ok_or_else(|| StoreError("the seed must be a JSON object of tables".into()))?;
+    let mut tx = db.begin_write()?;
+    tx.set_durability(Durability::Immediate);
+    for (name, records) in obj {
+        let def = ALL
+            .into_iter()
+            .find(|d| d.name() == name)
+            .ok_or_else(|| StoreError(format!("the seed names an unknown table {name:?}")))?;
+        let records = records
+            .as_object()
+            .ok_or_else(|| StoreError(format!("table {name:?} must be an object of records")))?;
+        let mut table = tx.open_table(def)?;
+        for (key, value) in records {
+            let bytes = serde_json::to_vec(value)?;
+            table.insert(key.as_str(), bytes.as_slice())?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
 }
 
 /// A database failure while serving a request.

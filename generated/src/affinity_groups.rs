@@ -200,8 +200,10 @@ impl crate::Client {
 
 /// The affinity groups of a subscription.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct AffinityGroups {
     /// Element `<AffinityGroup>`.
+    #[cfg_attr(feature = "serde", serde(rename = "AffinityGroup"))]
     pub affinity_group: Vec<AffinityGroup>,
 }
 
@@ -234,38 +236,57 @@ impl ToXml for AffinityGroups {
 impl Validate for AffinityGroups {}
 /// An affinity group.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct AffinityGroup {
     /// The affinity group's name, unique in the subscription.
     ///
     /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
     pub name: String,
     /// The user-supplied label.
     ///
     /// Element `<Label>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Label"))]
     pub label: String,
     /// Element `<Description>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Description", skip_serializing_if = "Option::is_none")
+    )]
     pub description: Option<String>,
     /// The data center location of the affinity group.
     ///
     /// Element `<Location>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Location"))]
     pub location: String,
     /// Cloud services in the group (Get Affinity Group Properties only; Url, ServiceName and properties).
     ///
     /// Element `<HostedServices>`.
+    #[cfg_attr(feature = "serde", serde(rename = "HostedServices"))]
     pub hosted_services: Vec<HostedService>,
     /// Storage accounts in the group (Get Affinity Group Properties only; Url and ServiceName).
     ///
     /// Element `<StorageServices>`.
+    #[cfg_attr(feature = "serde", serde(rename = "StorageServices"))]
     pub storage_services: Vec<StorageService>,
     /// Capabilities of the group, e.g. PersistentVMRole, HighMemory.
     ///
     /// Element `<Capabilities>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Capabilities"))]
     pub capabilities: Vec<String>,
     /// Element `<CreatedTime>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "CreatedTime", skip_serializing_if = "Option::is_none")
+    )]
     pub created_time: Option<DateTime>,
     /// Role sizes available in the group.
     ///
     /// Element `<ComputeCapabilities>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ComputeCapabilities", skip_serializing_if = "Option::is_none")
+    )]
     pub compute_capabilities: Option<ComputeCapabilities>,
 }
 
@@ -337,22 +358,30 @@ impl ToXml for AffinityGroup {
 impl Validate for AffinityGroup {}
 /// Body of Create Affinity Group.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct CreateAffinityGroup {
     /// A name for the affinity group, unique in the subscription.
     ///
     /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
     pub name: String,
     /// A label for the affinity group (up to 100 characters).
     ///
     /// Element `<Label>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Label"))]
     pub label: String,
     /// A description (up to 1024 characters).
     ///
     /// Element `<Description>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Description", skip_serializing_if = "Option::is_none")
+    )]
     pub description: Option<String>,
     /// The data center location; see List Locations.
     ///
     /// Element `<Location>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Location"))]
     pub location: String,
 }
 
@@ -409,14 +438,20 @@ impl Validate for CreateAffinityGroup {
 
 /// Body of Update Affinity Group.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct UpdateAffinityGroup {
     /// The new label (up to 100 characters).
     ///
     /// Element `<Label>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Label"))]
     pub label: String,
     /// The new description (up to 1024 characters).
     ///
     /// Element `<Description>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Description", skip_serializing_if = "Option::is_none")
+    )]
     pub description: Option<String>,
 }
 

@@ -107,90 +107,169 @@ impl crate::Client {
 
 /// A deployment of a cloud service (web/worker roles or virtual machines).
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Deployment {
     /// The deployment name, unique in the cloud service.
     ///
     /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
     pub name: String,
     /// Element `<DeploymentSlot>`.
+    #[cfg_attr(feature = "serde", serde(rename = "DeploymentSlot"))]
     pub deployment_slot: DeploymentSlot,
     /// The unique identifier of the deployment.
     ///
     /// Element `<PrivateID>`.
+    #[cfg_attr(feature = "serde", serde(rename = "PrivateID"))]
     pub private_id: String,
     /// Element `<Status>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Status"))]
     pub status: DeploymentStatus,
     /// The user-supplied label.
     ///
     /// Element `<Label>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Label"))]
     pub label: String,
     /// The URL of the deployment, e.g. `http://<service>.cloudapp.net/`.
     ///
     /// Element `<Url>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Url", skip_serializing_if = "Option::is_none")
+    )]
     pub url: Option<String>,
     /// The service configuration (.cscfg) of the deployment.
     ///
     /// Element `<Configuration>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Configuration",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::base64"
+        )
+    )]
     pub configuration: Option<Vec<u8>>,
     /// Element `<RoleInstanceList>`.
+    #[cfg_attr(feature = "serde", serde(rename = "RoleInstanceList"))]
     pub role_instance_list: Vec<RoleInstance>,
     /// Present while an upgrade is in progress.
     ///
     /// Element `<UpgradeStatus>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "UpgradeStatus", skip_serializing_if = "Option::is_none")
+    )]
     pub upgrade_status: Option<UpgradeStatus>,
     /// Element `<UpgradeDomainCount>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "UpgradeDomainCount", skip_serializing_if = "Option::is_none")
+    )]
     pub upgrade_domain_count: Option<i32>,
     /// Element `<RoleList>`.
+    #[cfg_attr(feature = "serde", serde(rename = "RoleList"))]
     pub role_list: Vec<Role>,
     /// Version of the Azure SDK that built the package.
     ///
     /// Element `<SdkVersion>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SdkVersion", skip_serializing_if = "Option::is_none")
+    )]
     pub sdk_version: Option<String>,
     /// True while an operation is updating the deployment.
     ///
     /// Element `<Locked>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Locked", skip_serializing_if = "Option::is_none")
+    )]
     pub locked: Option<bool>,
     /// True if Rollback Update Or Upgrade is allowed now.
     ///
     /// Element `<RollbackAllowed>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "RollbackAllowed", skip_serializing_if = "Option::is_none")
+    )]
     pub rollback_allowed: Option<bool>,
     /// The virtual network the deployment is connected to.
     ///
     /// Element `<VirtualNetworkName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "VirtualNetworkName", skip_serializing_if = "Option::is_none")
+    )]
     pub virtual_network_name: Option<String>,
     /// Element `<CreatedTime>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "CreatedTime", skip_serializing_if = "Option::is_none")
+    )]
     pub created_time: Option<DateTime>,
     /// Element `<LastModifiedTime>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "LastModifiedTime", skip_serializing_if = "Option::is_none")
+    )]
     pub last_modified_time: Option<DateTime>,
     /// Element `<ExtendedProperties>`.
+    #[cfg_attr(feature = "serde", serde(rename = "ExtendedProperties"))]
     pub extended_properties: Vec<ExtendedProperty>,
     /// Custom DNS servers of the deployment.
     ///
     /// Element `<Dns>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Dns", skip_serializing_if = "Option::is_none")
+    )]
     pub dns: Option<DnsSettings>,
     /// Planned maintenance downtime of the virtual machines.
     ///
     /// Element `<PersistentVMDowntime>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "PersistentVMDowntime", skip_serializing_if = "Option::is_none")
+    )]
     pub persistent_vm_downtime: Option<PersistentVMDowntime>,
     /// Element `<ExtensionConfiguration>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ExtensionConfiguration", skip_serializing_if = "Option::is_none")
+    )]
     pub extension_configuration: Option<ExtensionConfiguration>,
     /// Element `<VirtualIPs>`.
+    #[cfg_attr(feature = "serde", serde(rename = "VirtualIPs"))]
     pub virtual_ips: Vec<VirtualIP>,
     /// The reserved IP address the deployment uses.
     ///
     /// Element `<ReservedIPName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ReservedIPName", skip_serializing_if = "Option::is_none")
+    )]
     pub reserved_ip_name: Option<String>,
     /// The internal DNS suffix of the deployment.
     ///
     /// Element `<InternalDnsSuffix>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "InternalDnsSuffix", skip_serializing_if = "Option::is_none")
+    )]
     pub internal_dns_suffix: Option<String>,
     /// Internal load balancers of the deployment.
     ///
     /// Element `<LoadBalancers>`.
+    #[cfg_attr(feature = "serde", serde(rename = "LoadBalancers"))]
     pub load_balancers: Vec<LoadBalancer>,
     /// Id of the virtual network.
     ///
     /// Element `<VirtualNetworkId>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "VirtualNetworkId", skip_serializing_if = "Option::is_none")
+    )]
     pub virtual_network_id: Option<String>,
 }
 
@@ -335,14 +414,30 @@ impl ToXml for Deployment {
 impl Validate for Deployment {}
 /// An upgrade in progress on a deployment.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct UpgradeStatus {
     /// Element `<UpgradeType>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "UpgradeType", skip_serializing_if = "Option::is_none")
+    )]
     pub upgrade_type: Option<UpgradeType>,
     /// Element `<CurrentUpgradeDomainState>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "CurrentUpgradeDomainState",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub current_upgrade_domain_state: Option<CurrentUpgradeDomainState>,
     /// The upgrade domain being upgraded (zero-based).
     ///
     /// Element `<CurrentUpgradeDomain>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "CurrentUpgradeDomain", skip_serializing_if = "Option::is_none")
+    )]
     pub current_upgrade_domain: Option<i32>,
 }
 
@@ -384,8 +479,10 @@ impl ToXml for UpgradeStatus {
 impl Validate for UpgradeStatus {}
 /// Custom DNS settings of a deployment.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct DnsSettings {
     /// Element `<DnsServers>`.
+    #[cfg_attr(feature = "serde", serde(rename = "DnsServers"))]
     pub dns_servers: Vec<DnsServer>,
 }
 
@@ -414,12 +511,18 @@ impl ToXml for DnsSettings {
 impl Validate for DnsSettings {}
 /// A DNS server.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct DnsServer {
     /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
     pub name: String,
     /// The IP address of the DNS server.
     ///
     /// Element `<Address>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Address", skip_serializing_if = "Option::is_none")
+    )]
     pub address: Option<String>,
 }
 
@@ -454,14 +557,27 @@ impl ToXml for DnsServer {
 impl Validate for DnsServer {}
 /// When the virtual machines of a deployment are scheduled to be down for maintenance.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct PersistentVMDowntime {
     /// Element `<StartTime>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "StartTime", skip_serializing_if = "Option::is_none")
+    )]
     pub start_time: Option<DateTime>,
     /// Element `<EndTime>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "EndTime", skip_serializing_if = "Option::is_none")
+    )]
     pub end_time: Option<DateTime>,
     /// e.g. PersistentVMUpdateScheduled.
     ///
     /// Element `<Status>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Status", skip_serializing_if = "Option::is_none")
+    )]
     pub status: Option<String>,
 }
 
@@ -500,14 +616,17 @@ impl ToXml for PersistentVMDowntime {
 impl Validate for PersistentVMDowntime {}
 /// Extensions enabled on the roles of a deployment.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ExtensionConfiguration {
     /// Extensions applied to all roles.
     ///
     /// Element `<AllRoles>`.
+    #[cfg_attr(feature = "serde", serde(rename = "AllRoles"))]
     pub all_roles: Vec<DeploymentExtension>,
     /// Extensions applied to named roles.
     ///
     /// Element `<NamedRoles>`.
+    #[cfg_attr(feature = "serde", serde(rename = "NamedRoles"))]
     pub named_roles: Vec<NamedRoleExtensions>,
 }
 
@@ -542,14 +661,20 @@ impl ToXml for ExtensionConfiguration {
 impl Validate for ExtensionConfiguration {}
 /// An extension enabled on a deployment.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct DeploymentExtension {
     /// The extension id (as added with Add Extension).
     ///
     /// Element `<Id>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Id"))]
     pub id: String,
     /// e.g. enable, disable, uninstall.
     ///
     /// Element `<State>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "State", skip_serializing_if = "Option::is_none")
+    )]
     pub state: Option<String>,
 }
 
@@ -584,10 +709,13 @@ impl ToXml for DeploymentExtension {
 impl Validate for DeploymentExtension {}
 /// The extensions of one role.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct NamedRoleExtensions {
     /// Element `<RoleName>`.
+    #[cfg_attr(feature = "serde", serde(rename = "RoleName"))]
     pub role_name: String,
     /// Element `<Extensions>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Extensions"))]
     pub extensions: Vec<DeploymentExtension>,
 }
 
@@ -622,20 +750,45 @@ impl ToXml for NamedRoleExtensions {
 impl Validate for NamedRoleExtensions {}
 /// A virtual IP address of a deployment.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct VirtualIP {
     /// Element `<Address>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Address", skip_serializing_if = "Option::is_none")
+    )]
     pub address: Option<String>,
     /// Element `<IsDnsProgrammed>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "IsDnsProgrammed", skip_serializing_if = "Option::is_none")
+    )]
     pub is_dns_programmed: Option<bool>,
     /// Element `<Name>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Name", skip_serializing_if = "Option::is_none")
+    )]
     pub name: Option<String>,
     /// True if the address is a reserved IP.
     ///
     /// Element `<IsReserved>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "IsReserved", skip_serializing_if = "Option::is_none")
+    )]
     pub is_reserved: Option<bool>,
     /// Element `<ReservedIPName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ReservedIPName", skip_serializing_if = "Option::is_none")
+    )]
     pub reserved_ip_name: Option<String>,
     /// Element `<Type>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Type", skip_serializing_if = "Option::is_none")
+    )]
     pub type_: Option<String>,
 }
 
@@ -686,10 +839,19 @@ impl ToXml for VirtualIP {
 impl Validate for VirtualIP {}
 /// An internal load balancer of a deployment.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct LoadBalancer {
     /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
     pub name: String,
     /// Element `<FrontendIpConfiguration>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "FrontendIpConfiguration",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub frontend_ip_configuration: Option<FrontendIpConfiguration>,
 }
 
@@ -727,14 +889,30 @@ impl ToXml for LoadBalancer {
 impl Validate for LoadBalancer {}
 /// The front end of an internal load balancer.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct FrontendIpConfiguration {
     /// e.g. Private.
     ///
     /// Element `<Type>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Type", skip_serializing_if = "Option::is_none")
+    )]
     pub type_: Option<String>,
     /// Element `<SubnetName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SubnetName", skip_serializing_if = "Option::is_none")
+    )]
     pub subnet_name: Option<String>,
     /// Element `<StaticVirtualNetworkIPAddress>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "StaticVirtualNetworkIPAddress",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub static_virtual_network_ip_address: Option<String>,
 }
 
@@ -779,54 +957,112 @@ impl ToXml for FrontendIpConfiguration {
 impl Validate for FrontendIpConfiguration {}
 /// A running instance of a role.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct RoleInstance {
     /// Element `<RoleName>`.
+    #[cfg_attr(feature = "serde", serde(rename = "RoleName"))]
     pub role_name: String,
     /// Element `<InstanceName>`.
+    #[cfg_attr(feature = "serde", serde(rename = "InstanceName"))]
     pub instance_name: String,
     /// Element `<InstanceStatus>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "InstanceStatus", skip_serializing_if = "Option::is_none")
+    )]
     pub instance_status: Option<InstanceStatus>,
     /// Element `<InstanceUpgradeDomain>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "InstanceUpgradeDomain", skip_serializing_if = "Option::is_none")
+    )]
     pub instance_upgrade_domain: Option<i32>,
     /// Element `<InstanceFaultDomain>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "InstanceFaultDomain", skip_serializing_if = "Option::is_none")
+    )]
     pub instance_fault_domain: Option<i32>,
     /// The size of the instance, e.g. Small, A6, Basic_A2.
     ///
     /// Element `<InstanceSize>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "InstanceSize", skip_serializing_if = "Option::is_none")
+    )]
     pub instance_size: Option<String>,
     /// A snapshot of the instance state (usually empty).
     ///
     /// Element `<InstanceStateDetails>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "InstanceStateDetails", skip_serializing_if = "Option::is_none")
+    )]
     pub instance_state_details: Option<String>,
     /// Element `<InstanceErrorCode>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "InstanceErrorCode", skip_serializing_if = "Option::is_none")
+    )]
     pub instance_error_code: Option<String>,
     /// The internal IP address (DIP) of the instance.
     ///
     /// Element `<IpAddress>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "IpAddress", skip_serializing_if = "Option::is_none")
+    )]
     pub ip_address: Option<String>,
     /// Element `<InstanceEndpoints>`.
+    #[cfg_attr(feature = "serde", serde(rename = "InstanceEndpoints"))]
     pub instance_endpoints: Vec<InstanceEndpoint>,
     /// Element `<PowerState>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "PowerState", skip_serializing_if = "Option::is_none")
+    )]
     pub power_state: Option<PowerState>,
     /// The DNS host name of the virtual machine.
     ///
     /// Element `<HostName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "HostName", skip_serializing_if = "Option::is_none")
+    )]
     pub host_name: Option<String>,
     /// Thumbprint of the RDP (Windows) or SSH (Linux) server certificate.
     ///
     /// Element `<RemoteAccessCertificateThumbprint>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "RemoteAccessCertificateThumbprint",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub remote_access_certificate_thumbprint: Option<String>,
     /// Element `<GuestAgentStatus>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "GuestAgentStatus", skip_serializing_if = "Option::is_none")
+    )]
     pub guest_agent_status: Option<GuestAgentStatus>,
     /// Element `<ResourceExtensionStatusList>`.
+    #[cfg_attr(feature = "serde", serde(rename = "ResourceExtensionStatusList"))]
     pub resource_extension_status_list: Vec<ResourceExtensionStatus>,
     /// Instance-level public IP addresses.
     ///
     /// Element `<PublicIPs>`.
+    #[cfg_attr(feature = "serde", serde(rename = "PublicIPs"))]
     pub public_ips: Vec<PublicIP>,
     /// Element `<NetworkInterfaces>`.
+    #[cfg_attr(feature = "serde", serde(rename = "NetworkInterfaces"))]
     pub network_interfaces: Vec<NetworkInterface>,
     /// Element `<MaintenanceStatus>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MaintenanceStatus", skip_serializing_if = "Option::is_none")
+    )]
     pub maintenance_status: Option<MaintenanceStatus>,
 }
 
@@ -962,22 +1198,44 @@ impl ToXml for RoleInstance {
 impl Validate for RoleInstance {}
 /// An endpoint of a role instance.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct InstanceEndpoint {
     /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
     pub name: String,
     /// The virtual IP address of the endpoint.
     ///
     /// Element `<Vip>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Vip", skip_serializing_if = "Option::is_none")
+    )]
     pub vip: Option<String>,
     /// Element `<PublicPort>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "PublicPort", skip_serializing_if = "Option::is_none")
+    )]
     pub public_port: Option<i32>,
     /// Element `<LocalPort>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "LocalPort", skip_serializing_if = "Option::is_none")
+    )]
     pub local_port: Option<i32>,
     /// e.g. tcp, udp, http.
     ///
     /// Element `<Protocol>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Protocol", skip_serializing_if = "Option::is_none")
+    )]
     pub protocol: Option<String>,
     /// Element `<IdleTimeoutInMinutes>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "IdleTimeoutInMinutes", skip_serializing_if = "Option::is_none")
+    )]
     pub idle_timeout_in_minutes: Option<i32>,
 }
 
@@ -1031,22 +1289,51 @@ impl ToXml for InstanceEndpoint {
 impl Validate for InstanceEndpoint {}
 /// Status reported by the guest agent of a virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct GuestAgentStatus {
     /// Element `<ProtocolVersion>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ProtocolVersion", skip_serializing_if = "Option::is_none")
+    )]
     pub protocol_version: Option<String>,
     /// Element `<Timestamp>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Timestamp", skip_serializing_if = "Option::is_none")
+    )]
     pub timestamp: Option<DateTime>,
     /// Element `<GuestAgentVersion>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "GuestAgentVersion", skip_serializing_if = "Option::is_none")
+    )]
     pub guest_agent_version: Option<String>,
     /// e.g. Ready, NotReady.
     ///
     /// Element `<Status>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Status", skip_serializing_if = "Option::is_none")
+    )]
     pub status: Option<String>,
     /// Element `<Code>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Code", skip_serializing_if = "Option::is_none")
+    )]
     pub code: Option<i32>,
     /// Element `<Message>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Message", skip_serializing_if = "Option::is_none")
+    )]
     pub message: Option<GuestAgentMessage>,
     /// Element `<FormattedMessage>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "FormattedMessage", skip_serializing_if = "Option::is_none")
+    )]
     pub formatted_message: Option<GuestAgentFormattedMessage>,
 }
 
@@ -1101,10 +1388,16 @@ impl ToXml for GuestAgentStatus {
 impl Validate for GuestAgentStatus {}
 /// A localizable status message.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct GuestAgentMessage {
     /// Element `<MessageResourceId>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MessageResourceId", skip_serializing_if = "Option::is_none")
+    )]
     pub message_resource_id: Option<String>,
     /// Element `<ParamList>`.
+    #[cfg_attr(feature = "serde", serde(rename = "ParamList"))]
     pub param_list: Vec<String>,
 }
 
@@ -1139,10 +1432,19 @@ impl ToXml for GuestAgentMessage {
 impl Validate for GuestAgentMessage {}
 /// A formatted status message.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct GuestAgentFormattedMessage {
     /// Element `<Language>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Language", skip_serializing_if = "Option::is_none")
+    )]
     pub language: Option<String>,
     /// Element `<Message>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Message", skip_serializing_if = "Option::is_none")
+    )]
     pub message: Option<String>,
 }
 
@@ -1177,22 +1479,48 @@ impl ToXml for GuestAgentFormattedMessage {
 impl Validate for GuestAgentFormattedMessage {}
 /// Status of a resource extension on a role instance.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ResourceExtensionStatus {
     /// Element `<HandlerName>`.
+    #[cfg_attr(feature = "serde", serde(rename = "HandlerName"))]
     pub handler_name: String,
     /// Element `<Version>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Version", skip_serializing_if = "Option::is_none")
+    )]
     pub version: Option<String>,
     /// e.g. Installing, Ready, NotReady, Unresponsive.
     ///
     /// Element `<Status>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Status", skip_serializing_if = "Option::is_none")
+    )]
     pub status: Option<String>,
     /// Element `<Code>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Code", skip_serializing_if = "Option::is_none")
+    )]
     pub code: Option<String>,
     /// Element `<Message>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Message", skip_serializing_if = "Option::is_none")
+    )]
     pub message: Option<GuestAgentMessage>,
     /// Element `<FormattedMessage>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "FormattedMessage", skip_serializing_if = "Option::is_none")
+    )]
     pub formatted_message: Option<GuestAgentFormattedMessage>,
     /// Element `<ExtensionSettingStatus>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ExtensionSettingStatus", skip_serializing_if = "Option::is_none")
+    )]
     pub extension_setting_status: Option<ExtensionSettingStatus>,
 }
 
@@ -1247,26 +1575,63 @@ impl ToXml for ResourceExtensionStatus {
 impl Validate for ResourceExtensionStatus {}
 /// Status of the settings of a resource extension.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ExtensionSettingStatus {
     /// Element `<Timestamp>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Timestamp", skip_serializing_if = "Option::is_none")
+    )]
     pub timestamp: Option<DateTime>,
     /// Element `<ConfigurationAppliedTime>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "ConfigurationAppliedTime",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub configuration_applied_time: Option<DateTime>,
     /// Element `<Name>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Name", skip_serializing_if = "Option::is_none")
+    )]
     pub name: Option<String>,
     /// Element `<Operation>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Operation", skip_serializing_if = "Option::is_none")
+    )]
     pub operation: Option<String>,
     /// e.g. Transitioning, Error, Success, Warning.
     ///
     /// Element `<Status>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Status", skip_serializing_if = "Option::is_none")
+    )]
     pub status: Option<String>,
     /// Element `<Code>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Code", skip_serializing_if = "Option::is_none")
+    )]
     pub code: Option<String>,
     /// Element `<Message>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Message", skip_serializing_if = "Option::is_none")
+    )]
     pub message: Option<GuestAgentMessage>,
     /// Element `<FormattedMessage>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "FormattedMessage", skip_serializing_if = "Option::is_none")
+    )]
     pub formatted_message: Option<GuestAgentFormattedMessage>,
     /// Element `<SubStatusList>`.
+    #[cfg_attr(feature = "serde", serde(rename = "SubStatusList"))]
     pub sub_status_list: Vec<SubStatus>,
 }
 
@@ -1335,16 +1700,37 @@ impl ToXml for ExtensionSettingStatus {
 impl Validate for ExtensionSettingStatus {}
 /// A sub-status of a resource extension.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SubStatus {
     /// Element `<Name>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Name", skip_serializing_if = "Option::is_none")
+    )]
     pub name: Option<String>,
     /// Element `<Status>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Status", skip_serializing_if = "Option::is_none")
+    )]
     pub status: Option<String>,
     /// Element `<Code>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Code", skip_serializing_if = "Option::is_none")
+    )]
     pub code: Option<String>,
     /// Element `<Message>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Message", skip_serializing_if = "Option::is_none")
+    )]
     pub message: Option<GuestAgentMessage>,
     /// Element `<FormattedMessage>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "FormattedMessage", skip_serializing_if = "Option::is_none")
+    )]
     pub formatted_message: Option<GuestAgentFormattedMessage>,
 }
 
@@ -1391,20 +1777,35 @@ impl ToXml for SubStatus {
 impl Validate for SubStatus {}
 /// A public IP address (instance-level; also requested in a network configuration set).
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct PublicIP {
     /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
     pub name: String,
     /// The address (role instances only).
     ///
     /// Element `<Address>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Address", skip_serializing_if = "Option::is_none")
+    )]
     pub address: Option<String>,
     /// Element `<IdleTimeoutInMinutes>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "IdleTimeoutInMinutes", skip_serializing_if = "Option::is_none")
+    )]
     pub idle_timeout_in_minutes: Option<i32>,
     /// Element `<DomainNameLabel>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "DomainNameLabel", skip_serializing_if = "Option::is_none")
+    )]
     pub domain_name_label: Option<String>,
     /// The fully qualified domain names (role instances only).
     ///
     /// Element `<Fqdns>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Fqdns"))]
     pub fqdns: Vec<String>,
 }
 
@@ -1454,18 +1855,33 @@ impl ToXml for PublicIP {
 impl Validate for PublicIP {}
 /// A network interface of a virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct NetworkInterface {
     /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
     pub name: String,
     /// The MAC address (role instances only).
     ///
     /// Element `<MacAddress>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MacAddress", skip_serializing_if = "Option::is_none")
+    )]
     pub mac_address: Option<String>,
     /// Element `<IPConfigurations>`.
+    #[cfg_attr(feature = "serde", serde(rename = "IPConfigurations"))]
     pub ip_configurations: Vec<IPConfiguration>,
     /// Element `<NetworkSecurityGroup>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "NetworkSecurityGroup", skip_serializing_if = "Option::is_none")
+    )]
     pub network_security_group: Option<String>,
     /// Element `<IPForwarding>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "IPForwarding", skip_serializing_if = "Option::is_none")
+    )]
     pub ip_forwarding: Option<String>,
 }
 
@@ -1520,16 +1936,32 @@ impl ToXml for NetworkInterface {
 impl Validate for NetworkInterface {}
 /// An IP configuration of a network interface.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct IPConfiguration {
     /// Element `<SubnetName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SubnetName", skip_serializing_if = "Option::is_none")
+    )]
     pub subnet_name: Option<String>,
     /// The address (role instances only).
     ///
     /// Element `<Address>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Address", skip_serializing_if = "Option::is_none")
+    )]
     pub address: Option<String>,
     /// The requested static address (roles only).
     ///
     /// Element `<StaticVirtualNetworkIPAddress>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "StaticVirtualNetworkIPAddress",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub static_virtual_network_ip_address: Option<String>,
 }
 
@@ -1574,22 +2006,76 @@ impl ToXml for IPConfiguration {
 impl Validate for IPConfiguration {}
 /// Maintenance status of a role instance.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct MaintenanceStatus {
     /// Element `<IsCustomerInitiatedMaintenanceAllowed>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "IsCustomerInitiatedMaintenanceAllowed",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub is_customer_initiated_maintenance_allowed: Option<bool>,
     /// Element `<PreMaintenanceWindowStartTime>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "PreMaintenanceWindowStartTime",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub pre_maintenance_window_start_time: Option<DateTime>,
     /// Element `<PreMaintenanceWindowEndTime>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "PreMaintenanceWindowEndTime",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub pre_maintenance_window_end_time: Option<DateTime>,
     /// Element `<MaintenanceWindowStartTime>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "MaintenanceWindowStartTime",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub maintenance_window_start_time: Option<DateTime>,
     /// Element `<MaintenanceWindowEndTime>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "MaintenanceWindowEndTime",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub maintenance_window_end_time: Option<DateTime>,
     /// Element `<LastOperationResultCode>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "LastOperationResultCode",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub last_operation_result_code: Option<String>,
     /// Element `<LastOperationResultString>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "LastOperationResultString",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub last_operation_result_string: Option<String>,
     /// Element `<LastOperationMessage>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "LastOperationMessage", skip_serializing_if = "Option::is_none")
+    )]
     pub last_operation_message: Option<String>,
 }
 
@@ -1675,48 +2161,112 @@ impl ToXml for MaintenanceStatus {
 impl Validate for MaintenanceStatus {}
 /// A role of a deployment (a web/worker role or a persistent VM role).
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Role {
     /// Element `<RoleName>`.
+    #[cfg_attr(feature = "serde", serde(rename = "RoleName"))]
     pub role_name: String,
     /// The guest OS version (web/worker roles; empty for virtual machines).
     ///
     /// Element `<OsVersion>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "OsVersion", skip_serializing_if = "Option::is_none")
+    )]
     pub os_version: Option<String>,
     /// PersistentVMRole for virtual machines.
     ///
     /// Element `<RoleType>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "RoleType", skip_serializing_if = "Option::is_none")
+    )]
     pub role_type: Option<String>,
     /// Element `<ConfigurationSets>`.
+    #[cfg_attr(feature = "serde", serde(rename = "ConfigurationSets"))]
     pub configuration_sets: Vec<ConfigurationSet>,
     /// Element `<ResourceExtensionReferences>`.
+    #[cfg_attr(feature = "serde", serde(rename = "ResourceExtensionReferences"))]
     pub resource_extension_references: Vec<ResourceExtensionReference>,
     /// Element `<VMImageName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "VMImageName", skip_serializing_if = "Option::is_none")
+    )]
     pub vm_image_name: Option<String>,
     /// Element `<MediaLocation>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MediaLocation", skip_serializing_if = "Option::is_none")
+    )]
     pub media_location: Option<String>,
     /// Element `<AvailabilitySetName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "AvailabilitySetName", skip_serializing_if = "Option::is_none")
+    )]
     pub availability_set_name: Option<String>,
     /// Element `<DataVirtualHardDisks>`.
+    #[cfg_attr(feature = "serde", serde(rename = "DataVirtualHardDisks"))]
     pub data_virtual_hard_disks: Vec<DataVirtualHardDisk>,
     /// Element `<Label>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Label", skip_serializing_if = "Option::is_none")
+    )]
     pub label: Option<String>,
     /// Element `<OSVirtualHardDisk>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "OSVirtualHardDisk", skip_serializing_if = "Option::is_none")
+    )]
     pub os_virtual_hard_disk: Option<OSVirtualHardDisk>,
     /// The size of the role instances, e.g. Small, A6, Basic_A2.
     ///
     /// Element `<RoleSize>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "RoleSize", skip_serializing_if = "Option::is_none")
+    )]
     pub role_size: Option<String>,
     /// Element `<DefaultWinRmCertificateThumbprint>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "DefaultWinRmCertificateThumbprint",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub default_win_rm_certificate_thumbprint: Option<String>,
     /// Element `<ProvisionGuestAgent>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ProvisionGuestAgent", skip_serializing_if = "Option::is_none")
+    )]
     pub provision_guest_agent: Option<bool>,
     /// Element `<VMImageInput>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "VMImageInput", skip_serializing_if = "Option::is_none")
+    )]
     pub vm_image_input: Option<VMImageInput>,
     /// Element `<DebugSettings>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "DebugSettings", skip_serializing_if = "Option::is_none")
+    )]
     pub debug_settings: Option<DebugSettings>,
     /// Element `<LicenseType>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "LicenseType", skip_serializing_if = "Option::is_none")
+    )]
     pub license_type: Option<String>,
     /// Element `<MigrationState>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MigrationState", skip_serializing_if = "Option::is_none")
+    )]
     pub migration_state: Option<String>,
 }
 
@@ -1853,54 +2403,157 @@ impl ToXml for Role {
 impl Validate for Role {}
 /// A configuration set of a role: network settings, or Windows / Linux provisioning settings.
 #[derive(Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ConfigurationSet {
     /// Element `<ConfigurationSetType>`.
+    #[cfg_attr(feature = "serde", serde(rename = "ConfigurationSetType"))]
     pub configuration_set_type: ConfigurationSetType,
     /// Element `<InputEndpoints>`.
+    #[cfg_attr(feature = "serde", serde(rename = "InputEndpoints"))]
     pub input_endpoints: Vec<InputEndpoint>,
     /// Element `<SubnetNames>`.
+    #[cfg_attr(feature = "serde", serde(rename = "SubnetNames"))]
     pub subnet_names: Vec<String>,
     /// Element `<StaticVirtualNetworkIPAddress>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "StaticVirtualNetworkIPAddress",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub static_virtual_network_ip_address: Option<String>,
     /// Element `<PublicIPs>`.
+    #[cfg_attr(feature = "serde", serde(rename = "PublicIPs"))]
     pub public_ips: Vec<PublicIP>,
     /// Element `<NetworkInterfaces>`.
+    #[cfg_attr(feature = "serde", serde(rename = "NetworkInterfaces"))]
     pub network_interfaces: Vec<NetworkInterface>,
     /// Element `<NetworkSecurityGroup>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "NetworkSecurityGroup", skip_serializing_if = "Option::is_none")
+    )]
     pub network_security_group: Option<String>,
     /// Element `<IPForwarding>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "IPForwarding", skip_serializing_if = "Option::is_none")
+    )]
     pub ip_forwarding: Option<String>,
     /// Element `<ComputerName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ComputerName", skip_serializing_if = "Option::is_none")
+    )]
     pub computer_name: Option<String>,
     /// Element `<AdminPassword>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "AdminPassword",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::secret"
+        )
+    )]
     pub admin_password: Option<String>,
     /// Element `<ResetPasswordOnFirstLogon>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "ResetPasswordOnFirstLogon",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub reset_password_on_first_logon: Option<bool>,
     /// Element `<EnableAutomaticUpdates>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "EnableAutomaticUpdates", skip_serializing_if = "Option::is_none")
+    )]
     pub enable_automatic_updates: Option<bool>,
     /// Element `<TimeZone>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "TimeZone", skip_serializing_if = "Option::is_none")
+    )]
     pub time_zone: Option<String>,
     /// Element `<DomainJoin>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "DomainJoin", skip_serializing_if = "Option::is_none")
+    )]
     pub domain_join: Option<DomainJoin>,
     /// Element `<StoredCertificateSettings>`.
+    #[cfg_attr(feature = "serde", serde(rename = "StoredCertificateSettings"))]
     pub stored_certificate_settings: Vec<CertificateSetting>,
     /// Element `<WinRM>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "WinRM", skip_serializing_if = "Option::is_none")
+    )]
     pub win_rm: Option<WinRM>,
     /// Element `<AdminUsername>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "AdminUsername", skip_serializing_if = "Option::is_none")
+    )]
     pub admin_username: Option<String>,
     /// Element `<AdditionalUnattendContent>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "AdditionalUnattendContent",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub additional_unattend_content: Option<AdditionalUnattendContent>,
     /// Element `<HostName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "HostName", skip_serializing_if = "Option::is_none")
+    )]
     pub host_name: Option<String>,
     /// Element `<UserName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "UserName", skip_serializing_if = "Option::is_none")
+    )]
     pub user_name: Option<String>,
     /// Element `<UserPassword>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "UserPassword",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::secret"
+        )
+    )]
     pub user_password: Option<String>,
     /// Element `<DisableSshPasswordAuthentication>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "DisableSshPasswordAuthentication",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub disable_ssh_password_authentication: Option<bool>,
     /// Element `<SSH>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SSH", skip_serializing_if = "Option::is_none")
+    )]
     pub ssh: Option<SshSettings>,
     /// Element `<CustomData>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "CustomData",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::base64"
+        )
+    )]
     pub custom_data: Option<Vec<u8>>,
 }
 
@@ -2110,42 +2763,104 @@ impl ToXml for ConfigurationSet {
 impl Validate for ConfigurationSet {}
 /// An external endpoint of a role.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct InputEndpoint {
     /// Endpoints with the same set name are load balanced together.
     ///
     /// Element `<LoadBalancedEndpointSetName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "LoadBalancedEndpointSetName",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub load_balanced_endpoint_set_name: Option<String>,
     /// Element `<LocalPort>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "LocalPort", skip_serializing_if = "Option::is_none")
+    )]
     pub local_port: Option<i32>,
     /// Element `<Name>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Name", skip_serializing_if = "Option::is_none")
+    )]
     pub name: Option<String>,
     /// Element `<Port>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Port", skip_serializing_if = "Option::is_none")
+    )]
     pub port: Option<i32>,
     /// Element `<LoadBalancerProbe>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "LoadBalancerProbe", skip_serializing_if = "Option::is_none")
+    )]
     pub load_balancer_probe: Option<LoadBalancerProbe>,
     /// e.g. tcp, udp.
     ///
     /// Element `<Protocol>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Protocol", skip_serializing_if = "Option::is_none")
+    )]
     pub protocol: Option<String>,
     /// The virtual IP address of the endpoint.
     ///
     /// Element `<Vip>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Vip", skip_serializing_if = "Option::is_none")
+    )]
     pub vip: Option<String>,
     /// Element `<EnableDirectServerReturn>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "EnableDirectServerReturn",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub enable_direct_server_return: Option<bool>,
     /// The internal load balancer of the endpoint.
     ///
     /// Element `<LoadBalancerName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "LoadBalancerName", skip_serializing_if = "Option::is_none")
+    )]
     pub load_balancer_name: Option<String>,
     /// Element `<EndpointAcl>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "EndpointAcl", skip_serializing_if = "Option::is_none")
+    )]
     pub endpoint_acl: Option<EndpointAcl>,
     /// Element `<IdleTimeoutInMinutes>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "IdleTimeoutInMinutes", skip_serializing_if = "Option::is_none")
+    )]
     pub idle_timeout_in_minutes: Option<i32>,
     /// e.g. sourceIP, sourceIPProtocol.
     ///
     /// Element `<LoadBalancerDistribution>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "LoadBalancerDistribution",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub load_balancer_distribution: Option<String>,
     /// Element `<VirtualIPName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "VirtualIPName", skip_serializing_if = "Option::is_none")
+    )]
     pub virtual_ip_name: Option<String>,
 }
 
@@ -2236,20 +2951,41 @@ impl ToXml for InputEndpoint {
 impl Validate for InputEndpoint {}
 /// How the load balancer probes an endpoint.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct LoadBalancerProbe {
     /// Relative path probed (http only).
     ///
     /// Element `<Path>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Path", skip_serializing_if = "Option::is_none")
+    )]
     pub path: Option<String>,
     /// Element `<Port>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Port", skip_serializing_if = "Option::is_none")
+    )]
     pub port: Option<i32>,
     /// e.g. tcp, http.
     ///
     /// Element `<Protocol>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Protocol", skip_serializing_if = "Option::is_none")
+    )]
     pub protocol: Option<String>,
     /// Element `<IntervalInSeconds>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "IntervalInSeconds", skip_serializing_if = "Option::is_none")
+    )]
     pub interval_in_seconds: Option<i32>,
     /// Element `<TimeoutInSeconds>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "TimeoutInSeconds", skip_serializing_if = "Option::is_none")
+    )]
     pub timeout_in_seconds: Option<i32>,
 }
 
@@ -2296,8 +3032,10 @@ impl ToXml for LoadBalancerProbe {
 impl Validate for LoadBalancerProbe {}
 /// Access control list of an endpoint.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct EndpointAcl {
     /// Element `<Rules>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Rules"))]
     pub rules: Vec<AclRule>,
 }
 
@@ -2326,20 +3064,37 @@ impl ToXml for EndpointAcl {
 impl Validate for EndpointAcl {}
 /// A rule of an endpoint access control list.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct AclRule {
     /// Rules are evaluated in ascending order.
     ///
     /// Element `<Order>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Order", skip_serializing_if = "Option::is_none")
+    )]
     pub order: Option<i32>,
     /// permit or deny.
     ///
     /// Element `<Action>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Action", skip_serializing_if = "Option::is_none")
+    )]
     pub action: Option<String>,
     /// The remote subnet, in CIDR notation.
     ///
     /// Element `<RemoteSubnet>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "RemoteSubnet", skip_serializing_if = "Option::is_none")
+    )]
     pub remote_subnet: Option<String>,
     /// Element `<Description>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Description", skip_serializing_if = "Option::is_none")
+    )]
     pub description: Option<String>,
 }
 
@@ -2382,18 +3137,35 @@ impl ToXml for AclRule {
 impl Validate for AclRule {}
 /// Domain join settings of a Windows virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct DomainJoin {
     /// Element `<Credentials>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Credentials", skip_serializing_if = "Option::is_none")
+    )]
     pub credentials: Option<DomainJoinCredentials>,
     /// The domain to join.
     ///
     /// Element `<JoinDomain>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "JoinDomain", skip_serializing_if = "Option::is_none")
+    )]
     pub join_domain: Option<String>,
     /// The organizational unit of the computer account.
     ///
     /// Element `<MachineObjectOU>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MachineObjectOU", skip_serializing_if = "Option::is_none")
+    )]
     pub machine_object_ou: Option<String>,
     /// Element `<Provisioning>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Provisioning", skip_serializing_if = "Option::is_none")
+    )]
     pub provisioning: Option<DomainJoinProvisioning>,
 }
 
@@ -2436,12 +3208,29 @@ impl ToXml for DomainJoin {
 impl Validate for DomainJoin {}
 /// Credentials used to join a domain.
 #[derive(Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct DomainJoinCredentials {
     /// Element `<Domain>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Domain", skip_serializing_if = "Option::is_none")
+    )]
     pub domain: Option<String>,
     /// Element `<Username>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Username", skip_serializing_if = "Option::is_none")
+    )]
     pub username: Option<String>,
     /// Element `<Password>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Password",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::secret"
+        )
+    )]
     pub password: Option<String>,
 }
 
@@ -2490,8 +3279,17 @@ impl ToXml for DomainJoinCredentials {
 impl Validate for DomainJoinCredentials {}
 /// Offline domain join data.
 #[derive(Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct DomainJoinProvisioning {
     /// Element `<AccountData>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "AccountData",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::secret"
+        )
+    )]
     pub account_data: Option<String>,
 }
 
@@ -2530,16 +3328,29 @@ impl ToXml for DomainJoinProvisioning {
 impl Validate for DomainJoinProvisioning {}
 /// A certificate installed on a Windows virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct CertificateSetting {
     /// e.g. LocalMachine.
     ///
     /// Element `<StoreLocation>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "StoreLocation", skip_serializing_if = "Option::is_none")
+    )]
     pub store_location: Option<String>,
     /// e.g. My, Root.
     ///
     /// Element `<StoreName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "StoreName", skip_serializing_if = "Option::is_none")
+    )]
     pub store_name: Option<String>,
     /// Element `<Thumbprint>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Thumbprint", skip_serializing_if = "Option::is_none")
+    )]
     pub thumbprint: Option<String>,
 }
 
@@ -2578,8 +3389,10 @@ impl ToXml for CertificateSetting {
 impl Validate for CertificateSetting {}
 /// WinRM settings of a Windows virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct WinRM {
     /// Element `<Listeners>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Listeners"))]
     pub listeners: Vec<WinRmListener>,
 }
 
@@ -2608,14 +3421,23 @@ impl ToXml for WinRM {
 impl Validate for WinRM {}
 /// A WinRM listener.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct WinRmListener {
     /// Http or Https.
     ///
     /// Element `<Protocol>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Protocol", skip_serializing_if = "Option::is_none")
+    )]
     pub protocol: Option<String>,
     /// Certificate of an Https listener.
     ///
     /// Element `<CertificateThumbprint>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "CertificateThumbprint", skip_serializing_if = "Option::is_none")
+    )]
     pub certificate_thumbprint: Option<String>,
 }
 
@@ -2653,8 +3475,10 @@ impl ToXml for WinRmListener {
 impl Validate for WinRmListener {}
 /// Additional unattend.xml content of a Windows virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct AdditionalUnattendContent {
     /// Element `<Passes>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Passes"))]
     pub passes: Vec<UnattendPass>,
 }
 
@@ -2683,12 +3507,18 @@ impl ToXml for AdditionalUnattendContent {
 impl Validate for AdditionalUnattendContent {}
 /// A pass of the unattend.xml file.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct UnattendPass {
     /// e.g. oobeSystem.
     ///
     /// Element `<PassName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "PassName", skip_serializing_if = "Option::is_none")
+    )]
     pub pass_name: Option<String>,
     /// Element `<Components>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Components"))]
     pub components: Vec<UnattendComponent>,
 }
 
@@ -2726,12 +3556,18 @@ impl ToXml for UnattendPass {
 impl Validate for UnattendPass {}
 /// A component of an unattend pass.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct UnattendComponent {
     /// e.g. Microsoft-Windows-Shell-Setup.
     ///
     /// Element `<ComponentName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ComponentName", skip_serializing_if = "Option::is_none")
+    )]
     pub component_name: Option<String>,
     /// Element `<ComponentSettings>`.
+    #[cfg_attr(feature = "serde", serde(rename = "ComponentSettings"))]
     pub component_settings: Vec<ComponentSetting>,
 }
 
@@ -2774,14 +3610,27 @@ impl ToXml for UnattendComponent {
 impl Validate for UnattendComponent {}
 /// A setting of an unattend component.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ComponentSetting {
     /// e.g. AutoLogon, FirstLogonCommands.
     ///
     /// Element `<SettingName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SettingName", skip_serializing_if = "Option::is_none")
+    )]
     pub setting_name: Option<String>,
     /// The XML content of the setting.
     ///
     /// Element `<Content>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Content",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::base64"
+        )
+    )]
     pub content: Option<Vec<u8>>,
 }
 
@@ -2816,10 +3665,13 @@ impl ToXml for ComponentSetting {
 impl Validate for ComponentSetting {}
 /// SSH settings of a Linux virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SshSettings {
     /// Element `<PublicKeys>`.
+    #[cfg_attr(feature = "serde", serde(rename = "PublicKeys"))]
     pub public_keys: Vec<SshPublicKey>,
     /// Element `<KeyPairs>`.
+    #[cfg_attr(feature = "serde", serde(rename = "KeyPairs"))]
     pub key_pairs: Vec<SshKeyPair>,
 }
 
@@ -2854,12 +3706,21 @@ impl ToXml for SshSettings {
 impl Validate for SshSettings {}
 /// An SSH public key installed on a Linux virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SshPublicKey {
     /// Element `<Fingerprint>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Fingerprint", skip_serializing_if = "Option::is_none")
+    )]
     pub fingerprint: Option<String>,
     /// Where the key is stored on the virtual machine.
     ///
     /// Element `<Path>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Path", skip_serializing_if = "Option::is_none")
+    )]
     pub path: Option<String>,
 }
 
@@ -2894,12 +3755,21 @@ impl ToXml for SshPublicKey {
 impl Validate for SshPublicKey {}
 /// An SSH key pair installed on a Linux virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SshKeyPair {
     /// Element `<Fingerprint>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Fingerprint", skip_serializing_if = "Option::is_none")
+    )]
     pub fingerprint: Option<String>,
     /// Where the key pair is stored on the virtual machine.
     ///
     /// Element `<Path>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Path", skip_serializing_if = "Option::is_none")
+    )]
     pub path: Option<String>,
 }
 
@@ -2934,26 +3804,49 @@ impl ToXml for SshKeyPair {
 impl Validate for SshKeyPair {}
 /// A resource extension added to a virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ResourceExtensionReference {
     /// The reference name of the extension in the role.
     ///
     /// Element `<ReferenceName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ReferenceName", skip_serializing_if = "Option::is_none")
+    )]
     pub reference_name: Option<String>,
     /// Element `<Publisher>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Publisher", skip_serializing_if = "Option::is_none")
+    )]
     pub publisher: Option<String>,
     /// The extension name.
     ///
     /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
     pub name: String,
     /// Element `<Version>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Version", skip_serializing_if = "Option::is_none")
+    )]
     pub version: Option<String>,
     /// Element `<ResourceExtensionParameterValues>`.
+    #[cfg_attr(feature = "serde", serde(rename = "ResourceExtensionParameterValues"))]
     pub resource_extension_parameter_values: Vec<ResourceExtensionParameterValue>,
     /// e.g. Enable, Disable, Uninstall.
     ///
     /// Element `<State>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "State", skip_serializing_if = "Option::is_none")
+    )]
     pub state: Option<String>,
     /// Element `<ForceUpdate>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ForceUpdate", skip_serializing_if = "Option::is_none")
+    )]
     pub force_update: Option<bool>,
 }
 
@@ -3020,16 +3913,33 @@ impl ToXml for ResourceExtensionReference {
 impl Validate for ResourceExtensionReference {}
 /// A configuration value of a resource extension.
 #[derive(Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ResourceExtensionParameterValue {
     /// Element `<Key>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Key", skip_serializing_if = "Option::is_none")
+    )]
     pub key: Option<String>,
     /// The configuration (base64 on the wire); private values are secrets.
     ///
     /// Element `<Value>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Value",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::secret_base64"
+        )
+    )]
     pub value: Option<Vec<u8>>,
     /// Public or Private.
     ///
     /// Element `<Type>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Type", skip_serializing_if = "Option::is_none")
+    )]
     pub type_: Option<String>,
 }
 
@@ -3078,28 +3988,61 @@ impl ToXml for ResourceExtensionParameterValue {
 impl Validate for ResourceExtensionParameterValue {}
 /// A data disk attached to a virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct DataVirtualHardDisk {
     /// Element `<HostCaching>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "HostCaching", skip_serializing_if = "Option::is_none")
+    )]
     pub host_caching: Option<HostCaching>,
     /// Element `<DiskLabel>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "DiskLabel", skip_serializing_if = "Option::is_none")
+    )]
     pub disk_label: Option<String>,
     /// Element `<DiskName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "DiskName", skip_serializing_if = "Option::is_none")
+    )]
     pub disk_name: Option<String>,
     /// Logical unit number of the disk.
     ///
     /// Element `<Lun>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Lun", skip_serializing_if = "Option::is_none")
+    )]
     pub lun: Option<i32>,
     /// Element `<LogicalDiskSizeInGB>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "LogicalDiskSizeInGB", skip_serializing_if = "Option::is_none")
+    )]
     pub logical_disk_size_in_gb: Option<i32>,
     /// Location of the VHD blob.
     ///
     /// Element `<MediaLink>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MediaLink", skip_serializing_if = "Option::is_none")
+    )]
     pub media_link: Option<String>,
     /// Element `<SourceMediaLink>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SourceMediaLink", skip_serializing_if = "Option::is_none")
+    )]
     pub source_media_link: Option<String>,
     /// Standard or Provisioned (premium).
     ///
     /// Element `<IOType>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "IOType", skip_serializing_if = "Option::is_none")
+    )]
     pub io_type: Option<String>,
 }
 
@@ -3158,32 +4101,69 @@ impl ToXml for DataVirtualHardDisk {
 impl Validate for DataVirtualHardDisk {}
 /// The operating system disk of a virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct OSVirtualHardDisk {
     /// Element `<HostCaching>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "HostCaching", skip_serializing_if = "Option::is_none")
+    )]
     pub host_caching: Option<HostCaching>,
     /// Element `<DiskLabel>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "DiskLabel", skip_serializing_if = "Option::is_none")
+    )]
     pub disk_label: Option<String>,
     /// Element `<DiskName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "DiskName", skip_serializing_if = "Option::is_none")
+    )]
     pub disk_name: Option<String>,
     /// Location of the VHD blob.
     ///
     /// Element `<MediaLink>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MediaLink", skip_serializing_if = "Option::is_none")
+    )]
     pub media_link: Option<String>,
     /// The image the disk was created from.
     ///
     /// Element `<SourceImageName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SourceImageName", skip_serializing_if = "Option::is_none")
+    )]
     pub source_image_name: Option<String>,
     /// Linux or Windows.
     ///
     /// Element `<OS>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "OS", skip_serializing_if = "Option::is_none")
+    )]
     pub os: Option<String>,
     /// Element `<RemoteSourceImageLink>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "RemoteSourceImageLink", skip_serializing_if = "Option::is_none")
+    )]
     pub remote_source_image_link: Option<String>,
     /// Standard or Provisioned (premium).
     ///
     /// Element `<IOType>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "IOType", skip_serializing_if = "Option::is_none")
+    )]
     pub io_type: Option<String>,
     /// Element `<ResizedSizeInGB>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ResizedSizeInGB", skip_serializing_if = "Option::is_none")
+    )]
     pub resized_size_in_gb: Option<i32>,
 }
 
@@ -3249,10 +4229,16 @@ impl ToXml for OSVirtualHardDisk {
 impl Validate for OSVirtualHardDisk {}
 /// Disk sizes requested when the virtual machine was created from a VM image.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct VMImageInput {
     /// Element `<OSDiskConfiguration>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "OSDiskConfiguration", skip_serializing_if = "Option::is_none")
+    )]
     pub os_disk_configuration: Option<OSDiskConfigurationInput>,
     /// Element `<DataDiskConfigurations>`.
+    #[cfg_attr(feature = "serde", serde(rename = "DataDiskConfigurations"))]
     pub data_disk_configurations: Vec<DataDiskConfigurationInput>,
 }
 
@@ -3299,8 +4285,13 @@ impl ToXml for VMImageInput {
 impl Validate for VMImageInput {}
 /// Requested size of the OS disk.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct OSDiskConfigurationInput {
     /// Element `<ResizedSizeInGB>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ResizedSizeInGB", skip_serializing_if = "Option::is_none")
+    )]
     pub resized_size_in_gb: Option<i32>,
 }
 
@@ -3331,10 +4322,19 @@ impl ToXml for OSDiskConfigurationInput {
 impl Validate for OSDiskConfigurationInput {}
 /// Requested size of a data disk.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct DataDiskConfigurationInput {
     /// Element `<Name>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Name", skip_serializing_if = "Option::is_none")
+    )]
     pub name: Option<String>,
     /// Element `<ResizedSizeInGB>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ResizedSizeInGB", skip_serializing_if = "Option::is_none")
+    )]
     pub resized_size_in_gb: Option<i32>,
 }
 
@@ -3369,12 +4369,28 @@ impl ToXml for DataDiskConfigurationInput {
 impl Validate for DataDiskConfigurationInput {}
 /// Boot diagnostics settings of a virtual machine.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct DebugSettings {
     /// Element `<BootDiagnosticsEnabled>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "BootDiagnosticsEnabled", skip_serializing_if = "Option::is_none")
+    )]
     pub boot_diagnostics_enabled: Option<bool>,
     /// Element `<ConsoleScreenshotBlobUri>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "ConsoleScreenshotBlobUri",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub console_screenshot_blob_uri: Option<String>,
     /// Element `<SerialOutputBlobUri>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SerialOutputBlobUri", skip_serializing_if = "Option::is_none")
+    )]
     pub serial_output_blob_uri: Option<String>,
 }
 
@@ -3467,6 +4483,13 @@ impl XmlText for DeploymentSlot {
     }
 }
 
+#[cfg(feature = "serde")]
+impl serde::Serialize for DeploymentSlot {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// Status of a deployment.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -3541,6 +4564,13 @@ impl XmlText for DeploymentStatus {
     }
 }
 
+#[cfg(feature = "serde")]
+impl serde::Serialize for DeploymentStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// How upgrade domains are walked.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -3595,6 +4625,13 @@ impl XmlText for UpgradeType {
     }
 }
 
+#[cfg(feature = "serde")]
+impl serde::Serialize for UpgradeType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// State of the current upgrade domain.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -3642,6 +4679,13 @@ impl XmlText for CurrentUpgradeDomainState {
 
     fn to_text(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for CurrentUpgradeDomainState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
@@ -3763,6 +4807,13 @@ impl XmlText for InstanceStatus {
     }
 }
 
+#[cfg(feature = "serde")]
+impl serde::Serialize for InstanceStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// Running state of a role instance.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -3825,6 +4876,13 @@ impl XmlText for PowerState {
     }
 }
 
+#[cfg(feature = "serde")]
+impl serde::Serialize for PowerState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// Kind of configuration set.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -3879,6 +4937,13 @@ impl XmlText for ConfigurationSetType {
     }
 }
 
+#[cfg(feature = "serde")]
+impl serde::Serialize for ConfigurationSetType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// Caching of a disk blob.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -3930,5 +4995,12 @@ impl XmlText for HostCaching {
 
     fn to_text(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for HostCaching {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }

@@ -189,14 +189,23 @@ impl crate::Client {
 
 /// Parameters of Create Virtual Network Gateway.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct CreateGatewayParameters {
     /// Size of the gateway (default: Default).
     ///
     /// Element `<GatewaySize>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "GatewaySize", skip_serializing_if = "Option::is_none")
+    )]
     pub gateway_size: Option<GatewaySize>,
     /// Routing type of the gateway (default: StaticRouting).
     ///
     /// Element `<gatewayType>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "gatewayType", skip_serializing_if = "Option::is_none")
+    )]
     pub gateway_type: Option<GatewayType>,
 }
 
@@ -231,10 +240,12 @@ impl ToXml for CreateGatewayParameters {
 impl Validate for CreateGatewayParameters {}
 /// The answer of a started networking operation.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct GatewayOperationAsyncResponse {
     /// Id of the operation, for Get Gateway Operation Status (a dashed GUID).
     ///
     /// Element `<ID>`.
+    #[cfg_attr(feature = "serde", serde(rename = "ID"))]
     pub id: String,
 }
 
@@ -263,36 +274,67 @@ impl ToXml for GatewayOperationAsyncResponse {
 impl Validate for GatewayOperationAsyncResponse {}
 /// Status of a networking (gateway) operation.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct GatewayOperation {
     /// Operation-specific data (empty in every recording).
     ///
     /// Element `<Data>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Data", skip_serializing_if = "Option::is_none")
+    )]
     pub data: Option<String>,
     /// Set when Status is Failed.
     ///
     /// Element `<Error>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Error", skip_serializing_if = "Option::is_none")
+    )]
     pub error: Option<OperationError>,
     /// Empty in every recording.
     ///
     /// Element `<HealthStatus>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "HealthStatus", skip_serializing_if = "Option::is_none")
+    )]
     pub health_status: Option<String>,
     /// Name of the HTTP status the operation finished with, e.g. OK; absent while in progress.
     ///
     /// Element `<HttpStatusCode>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")
+    )]
     pub http_status_code: Option<String>,
     /// Id of the operation (a dashed GUID).
     ///
     /// Element `<ID>`.
+    #[cfg_attr(feature = "serde", serde(rename = "ID"))]
     pub id: String,
     /// Element `<OperationCompletedTime>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "OperationCompletedTime", skip_serializing_if = "Option::is_none")
+    )]
     pub operation_completed_time: Option<DateTime>,
     /// Name of the operation, e.g. DeleteGateway, ResetSharedKey.
     ///
     /// Element `<OperationName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "OperationName", skip_serializing_if = "Option::is_none")
+    )]
     pub operation_name: Option<String>,
     /// Element `<OperationStartedTime>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "OperationStartedTime", skip_serializing_if = "Option::is_none")
+    )]
     pub operation_started_time: Option<DateTime>,
     /// Element `<Status>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Status"))]
     pub status: GatewayOperationStatus,
 }
 
@@ -410,6 +452,13 @@ impl XmlText for GatewaySize {
     }
 }
 
+#[cfg(feature = "serde")]
+impl serde::Serialize for GatewaySize {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// Routing type of a virtual network gateway.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -457,6 +506,13 @@ impl XmlText for GatewayType {
 
     fn to_text(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for GatewayType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
@@ -511,5 +567,12 @@ impl XmlText for GatewayOperationStatus {
 
     fn to_text(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for GatewayOperationStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }

@@ -299,12 +299,18 @@ impl crate::Client {
 
 /// A name/value pair attached to a cloud service, deployment, storage account.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ExtendedProperty {
     /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
     pub name: String,
     /// The value; set it empty (nil) in an update to delete the property.
     ///
     /// Element `<Value>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Value", skip_serializing_if = "Option::is_none")
+    )]
     pub value: Option<String>,
 }
 
@@ -339,14 +345,20 @@ impl ToXml for ExtendedProperty {
 impl Validate for ExtendedProperty {}
 /// Result of a name availability check.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct AvailabilityResponse {
     /// True if the name is available.
     ///
     /// Element `<Result>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Result"))]
     pub result: bool,
     /// Why the name is not available.
     ///
     /// Element `<Reason>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Reason", skip_serializing_if = "Option::is_none")
+    )]
     pub reason: Option<String>,
 }
 
@@ -381,8 +393,10 @@ impl ToXml for AvailabilityResponse {
 impl Validate for AvailabilityResponse {}
 /// The cloud services of a subscription.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct HostedServices {
     /// Element `<HostedService>`.
+    #[cfg_attr(feature = "serde", serde(rename = "HostedService"))]
     pub hosted_service: Vec<HostedService>,
 }
 
@@ -415,29 +429,54 @@ impl ToXml for HostedServices {
 impl Validate for HostedServices {}
 /// A cloud service.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct HostedService {
     /// The Service Management URL of the cloud service.
     ///
     /// Element `<Url>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Url"))]
     pub url: String,
     /// The cloud service name (the DNS prefix under cloudapp.net).
     ///
     /// Element `<ServiceName>`.
+    #[cfg_attr(feature = "serde", serde(rename = "ServiceName"))]
     pub service_name: String,
     /// Element `<HostedServiceProperties>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "HostedServiceProperties",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub hosted_service_properties: Option<HostedServiceProperties>,
     /// The deployments: with embed-detail=true the service sends the list,
     /// `<Deployments/>` when there are none; without it, nothing.
     ///
     /// Element `<Deployments>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Deployments", skip_serializing_if = "Option::is_none")
+    )]
     pub deployments: Option<Vec<Deployment>>,
     /// Thumbprint of the default WinRM certificate of the service.
     ///
     /// Element `<DefaultWinRmCertificateThumbprint>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "DefaultWinRmCertificateThumbprint",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub default_win_rm_certificate_thumbprint: Option<String>,
     /// Role sizes available to the service.
     ///
     /// Element `<ComputeCapabilities>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ComputeCapabilities", skip_serializing_if = "Option::is_none")
+    )]
     pub compute_capabilities: Option<ComputeCapabilities>,
 }
 
@@ -505,36 +544,71 @@ impl ToXml for HostedService {
 impl Validate for HostedService {}
 /// Properties of a cloud service.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct HostedServiceProperties {
     /// Element `<Description>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Description", skip_serializing_if = "Option::is_none")
+    )]
     pub description: Option<String>,
     /// Set when the service is in an affinity group (then Location is absent).
     ///
     /// Element `<AffinityGroup>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "AffinityGroup", skip_serializing_if = "Option::is_none")
+    )]
     pub affinity_group: Option<String>,
     /// Set when the service is not in an affinity group.
     ///
     /// Element `<Location>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Location", skip_serializing_if = "Option::is_none")
+    )]
     pub location: Option<String>,
     /// The user-supplied label.
     ///
     /// Element `<Label>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Label"))]
     pub label: String,
     /// Element `<Status>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Status", skip_serializing_if = "Option::is_none")
+    )]
     pub status: Option<HostedServiceStatus>,
     /// Element `<DateCreated>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "DateCreated", skip_serializing_if = "Option::is_none")
+    )]
     pub date_created: Option<DateTime>,
     /// Element `<DateLastModified>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "DateLastModified", skip_serializing_if = "Option::is_none")
+    )]
     pub date_last_modified: Option<DateTime>,
     /// Element `<ExtendedProperties>`.
+    #[cfg_attr(feature = "serde", serde(rename = "ExtendedProperties"))]
     pub extended_properties: Vec<ExtendedProperty>,
     /// The DNS name the service's IP address resolves to in reverse lookups.
     ///
     /// Element `<ReverseDnsFqdn>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ReverseDnsFqdn", skip_serializing_if = "Option::is_none")
+    )]
     pub reverse_dns_fqdn: Option<String>,
     /// The guest agent type (seen once in the recordings).
     ///
     /// Element `<GuestAgentType>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "GuestAgentType", skip_serializing_if = "Option::is_none")
+    )]
     pub guest_agent_type: Option<String>,
 }
 
@@ -609,32 +683,52 @@ impl ToXml for HostedServiceProperties {
 impl Validate for HostedServiceProperties {}
 /// Body of Create Cloud Service.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct CreateHostedService {
     /// The cloud service name, unique in Azure; the DNS prefix of `<name>.cloudapp.net`.
     ///
     /// Element `<ServiceName>`.
+    #[cfg_attr(feature = "serde", serde(rename = "ServiceName"))]
     pub service_name: String,
     /// A label (up to 100 characters).
     ///
     /// Element `<Label>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Label"))]
     pub label: String,
     /// A description (up to 1024 characters).
     ///
     /// Element `<Description>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Description", skip_serializing_if = "Option::is_none")
+    )]
     pub description: Option<String>,
     /// The location of the service (give this or AffinityGroup).
     ///
     /// Element `<Location>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Location", skip_serializing_if = "Option::is_none")
+    )]
     pub location: Option<String>,
     /// The affinity group of the service (give this or Location).
     ///
     /// Element `<AffinityGroup>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "AffinityGroup", skip_serializing_if = "Option::is_none")
+    )]
     pub affinity_group: Option<String>,
     /// Element `<ExtendedProperties>`.
+    #[cfg_attr(feature = "serde", serde(rename = "ExtendedProperties"))]
     pub extended_properties: Vec<ExtendedProperty>,
     /// The DNS name the service's IP address resolves to in reverse lookups.
     ///
     /// Element `<ReverseDnsFqdn>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ReverseDnsFqdn", skip_serializing_if = "Option::is_none")
+    )]
     pub reverse_dns_fqdn: Option<String>,
 }
 
@@ -716,18 +810,32 @@ impl Validate for CreateHostedService {
 
 /// Body of Update Cloud Service (give at least Label or Description).
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct UpdateHostedService {
     /// A new label (up to 100 characters).
     ///
     /// Element `<Label>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Label", skip_serializing_if = "Option::is_none")
+    )]
     pub label: Option<String>,
     /// A new description (up to 1024 characters).
     ///
     /// Element `<Description>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Description", skip_serializing_if = "Option::is_none")
+    )]
     pub description: Option<String>,
     /// Element `<ExtendedProperties>`.
+    #[cfg_attr(feature = "serde", serde(rename = "ExtendedProperties"))]
     pub extended_properties: Vec<ExtendedProperty>,
     /// Element `<ReverseDnsFqdn>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ReverseDnsFqdn", skip_serializing_if = "Option::is_none")
+    )]
     pub reverse_dns_fqdn: Option<String>,
 }
 
@@ -852,5 +960,12 @@ impl XmlText for HostedServiceStatus {
 
     fn to_text(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for HostedServiceStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }

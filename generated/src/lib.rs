@@ -68,6 +68,9 @@ pub mod websites;
 pub use websites::*;
 #[cfg(feature = "server")]
 pub mod server;
+/// The command table of a command-line client (`asm_runtime::cli`).
+#[cfg(feature = "cli")]
+pub mod cli;
 /// The client: one async method per operation of the spec.
 /// Cheap to clone; clones share connections.
 #[derive(Clone, Debug)]

@@ -55,8 +55,10 @@ impl crate::Client {
 
 /// The locations available to the subscription.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Locations {
     /// Element `<Location>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Location"))]
     pub location: Vec<Location>,
 }
 
@@ -87,26 +89,41 @@ impl ToXml for Locations {
 impl Validate for Locations {}
 /// A data center location.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Location {
     /// The location name, used in Location elements of create requests (e.g. West US).
     ///
     /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
     pub name: String,
     /// The name to display.
     ///
     /// Element `<DisplayName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")
+    )]
     pub display_name: Option<String>,
     /// Services available at the location, e.g. Compute, Storage, PersistentVMRole, HighMemory.
     ///
     /// Element `<AvailableServices>`.
+    #[cfg_attr(feature = "serde", serde(rename = "AvailableServices"))]
     pub available_services: Vec<String>,
     /// Role sizes available at the location (not returned for every location).
     ///
     /// Element `<ComputeCapabilities>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ComputeCapabilities", skip_serializing_if = "Option::is_none")
+    )]
     pub compute_capabilities: Option<ComputeCapabilities>,
     /// Storage account types available at the location (not returned for every location).
     ///
     /// Element `<StorageCapabilities>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "StorageCapabilities", skip_serializing_if = "Option::is_none")
+    )]
     pub storage_capabilities: Option<StorageCapabilities>,
 }
 
@@ -161,14 +178,17 @@ impl ToXml for Location {
 impl Validate for Location {}
 /// Role sizes available for a location, affinity group or cloud service.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ComputeCapabilities {
     /// Sizes for web and worker roles (PaaS).
     ///
     /// Element `<WebWorkerRoleSizes>`.
+    #[cfg_attr(feature = "serde", serde(rename = "WebWorkerRoleSizes"))]
     pub web_worker_role_sizes: Vec<String>,
     /// Sizes for virtual machines (IaaS).
     ///
     /// Element `<VirtualMachinesRoleSizes>`.
+    #[cfg_attr(feature = "serde", serde(rename = "VirtualMachinesRoleSizes"))]
     pub virtual_machines_role_sizes: Vec<String>,
 }
 
@@ -219,8 +239,10 @@ impl ToXml for ComputeCapabilities {
 impl Validate for ComputeCapabilities {}
 /// Storage capabilities of a location.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct StorageCapabilities {
     /// Element `<StorageAccountTypes>`.
+    #[cfg_attr(feature = "serde", serde(rename = "StorageAccountTypes"))]
     pub storage_account_types: Vec<StorageAccountType>,
 }
 

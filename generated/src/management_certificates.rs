@@ -170,8 +170,10 @@ impl crate::Client {
 
 /// The management certificates of a subscription.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SubscriptionCertificates {
     /// Element `<SubscriptionCertificate>`.
+    #[cfg_attr(feature = "serde", serde(rename = "SubscriptionCertificate"))]
     pub subscription_certificate: Vec<SubscriptionCertificate>,
 }
 
@@ -207,22 +209,42 @@ impl ToXml for SubscriptionCertificates {
 impl Validate for SubscriptionCertificates {}
 /// A management certificate (request body of Add, response of Get and List).
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SubscriptionCertificate {
     /// The certificate's public key (DER, base64 on the wire).
     ///
     /// Element `<SubscriptionCertificatePublicKey>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "SubscriptionCertificatePublicKey",
+            serialize_with = "asm_runtime::redaction::base64"
+        )
+    )]
     pub subscription_certificate_public_key: Vec<u8>,
     /// The certificate's thumbprint (hex).
     ///
     /// Element `<SubscriptionCertificateThumbprint>`.
+    #[cfg_attr(feature = "serde", serde(rename = "SubscriptionCertificateThumbprint"))]
     pub subscription_certificate_thumbprint: String,
     /// The certificate's raw data in .cer format (DER, base64 on the wire).
     ///
     /// Element `<SubscriptionCertificateData>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "SubscriptionCertificateData",
+            serialize_with = "asm_runtime::redaction::base64"
+        )
+    )]
     pub subscription_certificate_data: Vec<u8>,
     /// When the certificate was added (returned by the service; not sent on Add).
     ///
     /// Element `<Created>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Created", skip_serializing_if = "Option::is_none")
+    )]
     pub created: Option<DateTime>,
 }
 

@@ -89,10 +89,12 @@ impl crate::Client {
 
 /// The role instances to delete.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct RoleInstances {
     /// Name of a role instance (the InstanceName of a RoleInstance).
     ///
     /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
     pub name: Vec<String>,
 }
 

@@ -1888,6 +1888,488 @@ impl ServerRequest {
     }
 }
 
+/// The spec itself, (area, text) per file: the emulator's generic engine
+/// loads it (with `asm_codegen::load_texts`).
+pub static SPEC_FILES: &[(&str, &str)] = &[
+    ("affinity_groups", include_str!("../../spec/affinity_groups.spec")),
+    ("deployments", include_str!("../../spec/deployments.spec")),
+    ("gateways", include_str!("../../spec/gateways.spec")),
+    ("hosted_services", include_str!("../../spec/hosted_services.spec")),
+    ("locations", include_str!("../../spec/locations.spec")),
+    ("management_certificates", include_str!("../../spec/management_certificates.spec")),
+    ("other", include_str!("../../spec/other.spec")),
+    ("role_instances", include_str!("../../spec/role_instances.spec")),
+    ("service_bus", include_str!("../../spec/service_bus.spec")),
+    ("storage_accounts", include_str!("../../spec/storage_accounts.spec")),
+    ("subscription", include_str!("../../spec/subscription.spec")),
+    ("virtual_machines", include_str!("../../spec/virtual_machines.spec")),
+    ("virtual_networks", include_str!("../../spec/virtual_networks.spec")),
+    ("websites", include_str!("../../spec/websites.spec")),
+];
+/// Decodes `body` as the response of `operation` and encodes it again
+/// (spec element order, unknown elements dropped). `None` for an
+/// operation without an XML, Atom or JSON response.
+pub fn normalize_response(
+    operation: &str,
+    body: &[u8],
+) -> Option<Result<String, DecodeError>> {
+    match operation {
+        "ListAffinityGroups" => {
+            Some(
+                xml::from_document_ns::<
+                    AffinityGroups,
+                >("AffinityGroups", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "AffinityGroups",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetAffinityGroupProperties" => {
+            Some(
+                xml::from_document_ns::<
+                    AffinityGroup,
+                >("AffinityGroup", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "AffinityGroup",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetDeploymentBySlot" => {
+            Some(
+                xml::from_document_ns::<
+                    Deployment,
+                >("Deployment", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Deployment",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetDeploymentByName" => {
+            Some(
+                xml::from_document_ns::<
+                    Deployment,
+                >("Deployment", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Deployment",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "CreateVirtualNetworkGateway" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetGatewayOperationStatus" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperation,
+                >("GatewayOperation", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperation",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListHostedServices" => {
+            Some(
+                xml::from_document_ns::<
+                    HostedServices,
+                >("HostedServices", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "HostedServices",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetHostedServiceProperties" => {
+            Some(
+                xml::from_document_ns::<
+                    HostedService,
+                >("HostedService", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "HostedService",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "CheckHostedServiceNameAvailability" => {
+            Some(
+                xml::from_document_ns::<
+                    AvailabilityResponse,
+                >(
+                        "AvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "AvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListLocations" => {
+            Some(
+                xml::from_document_ns::<
+                    Locations,
+                >("Locations", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Locations",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListManagementCertificates" => {
+            Some(
+                xml::from_document_ns::<
+                    SubscriptionCertificates,
+                >(
+                        "SubscriptionCertificates",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "SubscriptionCertificates",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetManagementCertificate" => {
+            Some(
+                xml::from_document_ns::<
+                    SubscriptionCertificate,
+                >(
+                        "SubscriptionCertificate",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "SubscriptionCertificate",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListAlertRules" => {
+            Some(json::from_json::<AlertRuleList>(body).map(|v| json::to_json(&v)))
+        }
+
+        "CreateNamespace" => {
+            Some(
+                atom::entry_from_document::<
+                    NamespaceDescription,
+                >("NamespaceDescription", body)
+                    .map(|v| atom::entry_to_document(
+                        "NamespaceDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetNamespace" => {
+            Some(
+                atom::entry_from_document::<
+                    NamespaceDescription,
+                >("NamespaceDescription", body)
+                    .map(|v| atom::entry_to_document(
+                        "NamespaceDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListNamespaces" => {
+            Some(
+                atom::feed_from_document::<
+                    NamespaceDescription,
+                >("NamespaceDescription", body)
+                    .map(|v| atom::feed_to_document(
+                        "NamespaceDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        &v,
+                    )),
+            )
+        }
+
+        "CheckNamespaceAvailability" => {
+            Some(
+                atom::entry_from_document::<
+                    NamespaceAvailability,
+                >("NamespaceAvailability", body)
+                    .map(|v| atom::entry_to_document(
+                        "NamespaceAvailability",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListStorageAccounts" => {
+            Some(
+                xml::from_document_ns::<
+                    StorageServices,
+                >("StorageServices", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "StorageServices",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetStorageAccountProperties" => {
+            Some(
+                xml::from_document_ns::<
+                    StorageService,
+                >("StorageService", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "StorageService",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetStorageAccountKeys" => {
+            Some(
+                xml::from_document_ns::<
+                    StorageService,
+                >("StorageService", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "StorageService",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "RegenerateStorageAccountKeys" => {
+            Some(
+                xml::from_document_ns::<
+                    StorageService,
+                >("StorageService", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "StorageService",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "CheckStorageAccountNameAvailability" => {
+            Some(
+                xml::from_document_ns::<
+                    AvailabilityResponse,
+                >(
+                        "AvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "AvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetSubscription" => {
+            Some(
+                xml::from_document_ns::<
+                    Subscription,
+                >("Subscription", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Subscription",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListSubscriptionOperations" => {
+            Some(
+                xml::from_document_ns::<
+                    SubscriptionOperationCollection,
+                >(
+                        "SubscriptionOperationCollection",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "SubscriptionOperationCollection",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetOperationStatus" => {
+            Some(
+                xml::from_document_ns::<
+                    Operation,
+                >("Operation", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Operation",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListSubscriptions" => {
+            Some(
+                xml::from_document_ns::<
+                    Subscriptions,
+                >("Subscriptions", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Subscriptions",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetRole" => {
+            Some(
+                xml::from_document_ns::<
+                    Role,
+                >("PersistentVMRole", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "PersistentVMRole",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListVirtualNetworkSites" => {
+            Some(
+                xml::from_document_ns::<
+                    VirtualNetworkSites,
+                >(
+                        "VirtualNetworkSites",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "VirtualNetworkSites",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListWebSpaces" => {
+            Some(
+                xml::from_document_ns::<
+                    WebSpaces,
+                >("WebSpaces", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "WebSpaces",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListGeoRegions" => {
+            Some(
+                xml::from_document_ns::<
+                    GeoRegions,
+                >("GeoRegions", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "GeoRegions",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetDnsSuffix" => {
+            Some(
+                xml::scalar_from_document::<
+                    String,
+                >("string", "http://schemas.microsoft.com/2003/10/Serialization/", body)
+                    .map(|v| xml::scalar_to_document(
+                        "string",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetWebSiteInstanceIds" => {
+            Some(
+                xml::from_document_ns::<
+                    ArrayOfstring,
+                >(
+                        "ArrayOfstring",
+                        "http://schemas.microsoft.com/2003/10/Serialization/Arrays",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "ArrayOfstring",
+                        "http://schemas.microsoft.com/2003/10/Serialization/Arrays",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListWebSites" => {
+            Some(
+                xml::from_document_ns::<
+                    Sites,
+                >("Sites", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Sites",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        _ => None,
+    }
+}
+
 /// Decodes `body` as the response of `operation`, encodes it again and
 /// decodes that: `Ok` when both decodes are equal. `None` for an
 /// operation without a response body, or not in the spec.

@@ -195,50 +195,108 @@ impl crate::Client {
 /// A Service Bus namespace. A create sends Region, CreateACSNamespace and
 /// NamespaceType; the service fills the rest.
 #[derive(Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct NamespaceDescription {
     /// The namespace name.
     ///
     /// Element `<Name>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Name", skip_serializing_if = "Option::is_none")
+    )]
     pub name: Option<String>,
     /// Region of the namespace, e.g. West US.
     ///
     /// Element `<Region>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Region"))]
     pub region: String,
     /// Default (owner) key; absent from some Get/List answers.
     ///
     /// Element `<DefaultKey>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "DefaultKey",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::secret"
+        )
+    )]
     pub default_key: Option<String>,
     /// Element `<Status>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Status", skip_serializing_if = "Option::is_none")
+    )]
     pub status: Option<NamespaceStatus>,
     /// Element `<CreatedAt>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "CreatedAt", skip_serializing_if = "Option::is_none")
+    )]
     pub created_at: Option<DateTime>,
     /// Access Control Service management endpoint, e.g. `https://<name>-sb.accesscontrol.windows.net/`.
     ///
     /// Element `<AcsManagementEndpoint>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "AcsManagementEndpoint", skip_serializing_if = "Option::is_none")
+    )]
     pub acs_management_endpoint: Option<String>,
     /// Service Bus endpoint, e.g. `https://<name>.servicebus.windows.net/`.
     ///
     /// Element `<ServiceBusEndpoint>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ServiceBusEndpoint", skip_serializing_if = "Option::is_none")
+    )]
     pub service_bus_endpoint: Option<String>,
     /// Connection string with the owner's shared secret.
     ///
     /// Element `<ConnectionString>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "ConnectionString",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::secret"
+        )
+    )]
     pub connection_string: Option<String>,
     /// The subscription id, as 32 hex digits without dashes.
     ///
     /// Element `<SubscriptionId>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SubscriptionId", skip_serializing_if = "Option::is_none")
+    )]
     pub subscription_id: Option<String>,
     /// Element `<Enabled>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Enabled", skip_serializing_if = "Option::is_none")
+    )]
     pub enabled: Option<bool>,
     /// Element `<Critical>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Critical", skip_serializing_if = "Option::is_none")
+    )]
     pub critical: Option<bool>,
     /// Whether an Access Control Service namespace is created with it.
     ///
     /// Element `<CreateACSNamespace>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "CreateACSNamespace", skip_serializing_if = "Option::is_none")
+    )]
     pub create_acs_namespace: Option<bool>,
     /// Kind of namespace (default: Messaging).
     ///
     /// Element `<NamespaceType>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "NamespaceType", skip_serializing_if = "Option::is_none")
+    )]
     pub namespace_type: Option<NamespaceType>,
 }
 
@@ -340,14 +398,20 @@ impl ToXml for NamespaceDescription {
 impl Validate for NamespaceDescription {}
 /// Whether a namespace name is available.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct NamespaceAvailability {
     /// True if the name is available.
     ///
     /// Element `<Result>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Result"))]
     pub result: bool,
     /// Why the name is not available (nil when it is).
     ///
     /// Element `<ReasonDetail>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ReasonDetail", skip_serializing_if = "Option::is_none")
+    )]
     pub reason_detail: Option<String>,
 }
 
@@ -430,6 +494,13 @@ impl XmlText for NamespaceStatus {
     }
 }
 
+#[cfg(feature = "serde")]
+impl serde::Serialize for NamespaceStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// Kind of Service Bus namespace.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -477,5 +548,12 @@ impl XmlText for NamespaceType {
 
     fn to_text(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for NamespaceType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }

@@ -342,8 +342,10 @@ impl crate::Client {
 
 /// The storage accounts of a subscription.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct StorageServices {
     /// Element `<StorageService>`.
+    #[cfg_attr(feature = "serde", serde(rename = "StorageService"))]
     pub storage_service: Vec<StorageService>,
 }
 
@@ -376,30 +378,53 @@ impl ToXml for StorageServices {
 impl Validate for StorageServices {}
 /// A storage account. Get Storage Account Properties fills the properties; Get/Regenerate Keys return only Url and StorageServiceKeys.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct StorageService {
     /// The Service Management URL of the storage account.
     ///
     /// Element `<Url>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Url"))]
     pub url: String,
     /// The storage account name (absent in key responses).
     ///
     /// Element `<ServiceName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ServiceName", skip_serializing_if = "Option::is_none")
+    )]
     pub service_name: Option<String>,
     /// Element `<StorageServiceProperties>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "StorageServiceProperties",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub storage_service_properties: Option<StorageServiceProperties>,
     /// Access keys (Get Storage Account Keys, Regenerate Keys).
     ///
     /// Element `<StorageServiceKeys>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "StorageServiceKeys", skip_serializing_if = "Option::is_none")
+    )]
     pub storage_service_keys: Option<StorageServiceKeys>,
     /// Element `<ExtendedProperties>`.
+    #[cfg_attr(feature = "serde", serde(rename = "ExtendedProperties"))]
     pub extended_properties: Vec<ExtendedProperty>,
     /// Capabilities of the account, e.g. PersistentVMRole.
     ///
     /// Element `<Capabilities>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Capabilities"))]
     pub capabilities: Vec<String>,
     /// Classic-to-ARM migration state.
     ///
     /// Element `<MigrationState>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MigrationState", skip_serializing_if = "Option::is_none")
+    )]
     pub migration_state: Option<String>,
 }
 
@@ -468,62 +493,119 @@ impl ToXml for StorageService {
 impl Validate for StorageService {}
 /// Properties of a storage account.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct StorageServiceProperties {
     /// Element `<Description>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Description", skip_serializing_if = "Option::is_none")
+    )]
     pub description: Option<String>,
     /// Set when the account is in an affinity group (then Location is absent).
     ///
     /// Element `<AffinityGroup>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "AffinityGroup", skip_serializing_if = "Option::is_none")
+    )]
     pub affinity_group: Option<String>,
     /// Set when the account is not in an affinity group.
     ///
     /// Element `<Location>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Location", skip_serializing_if = "Option::is_none")
+    )]
     pub location: Option<String>,
     /// The user-supplied label.
     ///
     /// Element `<Label>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Label"))]
     pub label: String,
     /// Element `<Status>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Status", skip_serializing_if = "Option::is_none")
+    )]
     pub status: Option<StorageServiceStatus>,
     /// Blob, queue, table and file endpoints.
     ///
     /// Element `<Endpoints>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Endpoints"))]
     pub endpoints: Vec<String>,
     /// Deprecated since 2014-06-01 (see AccountType); only in older responses.
     ///
     /// Element `<GeoReplicationEnabled>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "GeoReplicationEnabled", skip_serializing_if = "Option::is_none")
+    )]
     pub geo_replication_enabled: Option<bool>,
     /// Primary region of the account.
     ///
     /// Element `<GeoPrimaryRegion>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "GeoPrimaryRegion", skip_serializing_if = "Option::is_none")
+    )]
     pub geo_primary_region: Option<String>,
     /// Element `<StatusOfPrimary>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "StatusOfPrimary", skip_serializing_if = "Option::is_none")
+    )]
     pub status_of_primary: Option<GeoRegionStatus>,
     /// Secondary region (geo-redundant accounts).
     ///
     /// Element `<GeoSecondaryRegion>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "GeoSecondaryRegion", skip_serializing_if = "Option::is_none")
+    )]
     pub geo_secondary_region: Option<String>,
     /// Element `<StatusOfSecondary>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "StatusOfSecondary", skip_serializing_if = "Option::is_none")
+    )]
     pub status_of_secondary: Option<GeoRegionStatus>,
     /// Time of the last failover to the secondary region.
     ///
     /// Element `<LastGeoFailoverTime>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "LastGeoFailoverTime", skip_serializing_if = "Option::is_none")
+    )]
     pub last_geo_failover_time: Option<DateTime>,
     /// Element `<CreationTime>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "CreationTime", skip_serializing_if = "Option::is_none")
+    )]
     pub creation_time: Option<DateTime>,
     /// Custom domains of the account.
     ///
     /// Element `<CustomDomains>`.
+    #[cfg_attr(feature = "serde", serde(rename = "CustomDomains"))]
     pub custom_domains: Vec<CustomDomain>,
     /// Deprecated since 2014-06-01 (see AccountType).
     ///
     /// Element `<SecondaryReadEnabled>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SecondaryReadEnabled", skip_serializing_if = "Option::is_none")
+    )]
     pub secondary_read_enabled: Option<bool>,
     /// Secondary endpoints (read-access geo-redundant accounts).
     ///
     /// Element `<SecondaryEndpoints>`.
+    #[cfg_attr(feature = "serde", serde(rename = "SecondaryEndpoints"))]
     pub secondary_endpoints: Vec<String>,
     /// Element `<AccountType>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "AccountType", skip_serializing_if = "Option::is_none")
+    )]
     pub account_type: Option<StorageAccountType>,
 }
 
@@ -627,14 +709,20 @@ impl ToXml for StorageServiceProperties {
 impl Validate for StorageServiceProperties {}
 /// A custom domain mapped to a storage account.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct CustomDomain {
     /// The custom domain name.
     ///
     /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
     pub name: String,
     /// Update only: true to use indirect CNAME validation (asverify subdomain).
     ///
     /// Element `<UseSubDomainName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "UseSubDomainName", skip_serializing_if = "Option::is_none")
+    )]
     pub use_sub_domain_name: Option<bool>,
 }
 
@@ -669,10 +757,27 @@ impl ToXml for CustomDomain {
 impl Validate for CustomDomain {}
 /// The access keys of a storage account.
 #[derive(Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct StorageServiceKeys {
     /// Element `<Primary>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Primary",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::secret"
+        )
+    )]
     pub primary: Option<String>,
     /// Element `<Secondary>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Secondary",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::secret"
+        )
+    )]
     pub secondary: Option<String>,
 }
 
@@ -716,40 +821,68 @@ impl ToXml for StorageServiceKeys {
 impl Validate for StorageServiceKeys {}
 /// Body of Create Storage Account.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct CreateStorageServiceInput {
     /// The account name: 3 to 24 lower-case letters and digits, unique in Azure.
     ///
     /// Element `<ServiceName>`.
+    #[cfg_attr(feature = "serde", serde(rename = "ServiceName"))]
     pub service_name: String,
     /// A description (up to 1024 characters).
     ///
     /// Element `<Description>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Description", skip_serializing_if = "Option::is_none")
+    )]
     pub description: Option<String>,
     /// A label (up to 100 characters).
     ///
     /// Element `<Label>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Label"))]
     pub label: String,
     /// The affinity group to create the account in (give this or Location).
     ///
     /// Element `<AffinityGroup>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "AffinityGroup", skip_serializing_if = "Option::is_none")
+    )]
     pub affinity_group: Option<String>,
     /// The location to create the account in (give this or AffinityGroup).
     ///
     /// Element `<Location>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Location", skip_serializing_if = "Option::is_none")
+    )]
     pub location: Option<String>,
     /// Deprecated since 2014-06-01; use AccountType.
     ///
     /// Element `<GeoReplicationEnabled>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "GeoReplicationEnabled", skip_serializing_if = "Option::is_none")
+    )]
     pub geo_replication_enabled: Option<bool>,
     /// Element `<ExtendedProperties>`.
+    #[cfg_attr(feature = "serde", serde(rename = "ExtendedProperties"))]
     pub extended_properties: Vec<ExtendedProperty>,
     /// Deprecated since 2014-06-01; use AccountType.
     ///
     /// Element `<SecondaryReadEnabled>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SecondaryReadEnabled", skip_serializing_if = "Option::is_none")
+    )]
     pub secondary_read_enabled: Option<bool>,
     /// Replication type; the service default is Standard_GRS.
     ///
     /// Element `<AccountType>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "AccountType", skip_serializing_if = "Option::is_none")
+    )]
     pub account_type: Option<StorageAccountType>,
 }
 
@@ -844,28 +977,51 @@ impl Validate for CreateStorageServiceInput {
 
 /// Body of Update Storage Account.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct UpdateStorageServiceInput {
     /// A new description (up to 1024 characters).
     ///
     /// Element `<Description>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Description", skip_serializing_if = "Option::is_none")
+    )]
     pub description: Option<String>,
     /// A new label (up to 100 characters).
     ///
     /// Element `<Label>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Label", skip_serializing_if = "Option::is_none")
+    )]
     pub label: Option<String>,
     /// Deprecated since 2014-06-01; use AccountType.
     ///
     /// Element `<GeoReplicationEnabled>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "GeoReplicationEnabled", skip_serializing_if = "Option::is_none")
+    )]
     pub geo_replication_enabled: Option<bool>,
     /// Element `<ExtendedProperties>`.
+    #[cfg_attr(feature = "serde", serde(rename = "ExtendedProperties"))]
     pub extended_properties: Vec<ExtendedProperty>,
     /// Element `<CustomDomains>`.
+    #[cfg_attr(feature = "serde", serde(rename = "CustomDomains"))]
     pub custom_domains: Vec<CustomDomain>,
     /// Deprecated since 2014-06-01; use AccountType.
     ///
     /// Element `<SecondaryReadEnabled>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SecondaryReadEnabled", skip_serializing_if = "Option::is_none")
+    )]
     pub secondary_read_enabled: Option<bool>,
     /// Element `<AccountType>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "AccountType", skip_serializing_if = "Option::is_none")
+    )]
     pub account_type: Option<StorageAccountType>,
 }
 
@@ -947,8 +1103,10 @@ impl Validate for UpdateStorageServiceInput {
 
 /// Body of Regenerate Storage Account Keys.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct RegenerateKeys {
     /// Element `<KeyType>`.
+    #[cfg_attr(feature = "serde", serde(rename = "KeyType"))]
     pub key_type: KeyType,
 }
 
@@ -1043,6 +1201,13 @@ impl XmlText for StorageServiceStatus {
     }
 }
 
+#[cfg(feature = "serde")]
+impl serde::Serialize for StorageServiceStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// Availability of a storage region.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1090,6 +1255,13 @@ impl XmlText for GeoRegionStatus {
 
     fn to_text(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for GeoRegionStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
@@ -1155,6 +1327,13 @@ impl XmlText for StorageAccountType {
     }
 }
 
+#[cfg(feature = "serde")]
+impl serde::Serialize for StorageAccountType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// Which storage access key to regenerate.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1202,5 +1381,12 @@ impl XmlText for KeyType {
 
     fn to_text(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for KeyType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }

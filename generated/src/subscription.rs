@@ -208,7 +208,7 @@ impl crate::Client {
         start_time: DateTime,
         end_time: DateTime,
         options: ListSubscriptionOperationsOptions,
-    ) -> impl Stream<Item = Result<SubscriptionOperation, Error>> + Send + 'static {
+    ) -> paging::ItemStream<SubscriptionOperation> {
         let client = self.clone();
         paging::items(move |token: Option<String>| {
             let client = client.clone();
@@ -273,70 +273,201 @@ impl paging::Page for SubscriptionOperationCollection {
 
 /// Account and resource allocation information for a subscription.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Subscription {
     /// Element `<SubscriptionID>`.
+    #[cfg_attr(feature = "serde", serde(rename = "SubscriptionID"))]
     pub subscription_id: String,
     /// Element `<SubscriptionName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SubscriptionName", skip_serializing_if = "Option::is_none")
+    )]
     pub subscription_name: Option<String>,
     /// Element `<SubscriptionStatus>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SubscriptionStatus", skip_serializing_if = "Option::is_none")
+    )]
     pub subscription_status: Option<SubscriptionStatus>,
     /// Live ID of the account administrator.
     ///
     /// Element `<AccountAdminLiveEmailId>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "AccountAdminLiveEmailId",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub account_admin_live_email_id: Option<String>,
     /// Live ID of the service administrator.
     ///
     /// Element `<ServiceAdminLiveEmailId>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "ServiceAdminLiveEmailId",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub service_admin_live_email_id: Option<String>,
     /// Element `<MaxCoreCount>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MaxCoreCount", skip_serializing_if = "Option::is_none")
+    )]
     pub max_core_count: Option<i32>,
     /// Element `<MaxStorageAccounts>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MaxStorageAccounts", skip_serializing_if = "Option::is_none")
+    )]
     pub max_storage_accounts: Option<i32>,
     /// Element `<MaxHostedServices>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MaxHostedServices", skip_serializing_if = "Option::is_none")
+    )]
     pub max_hosted_services: Option<i32>,
     /// Element `<CurrentCoreCount>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "CurrentCoreCount", skip_serializing_if = "Option::is_none")
+    )]
     pub current_core_count: Option<i32>,
     /// Element `<CurrentHostedServices>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "CurrentHostedServices", skip_serializing_if = "Option::is_none")
+    )]
     pub current_hosted_services: Option<i32>,
     /// Element `<CurrentStorageAccounts>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "CurrentStorageAccounts", skip_serializing_if = "Option::is_none")
+    )]
     pub current_storage_accounts: Option<i32>,
     /// Element `<MaxVirtualNetworkSites>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MaxVirtualNetworkSites", skip_serializing_if = "Option::is_none")
+    )]
     pub max_virtual_network_sites: Option<i32>,
     /// Element `<CurrentVirtualNetworkSites>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "CurrentVirtualNetworkSites",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub current_virtual_network_sites: Option<i32>,
     /// Element `<MaxLocalNetworkSites>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MaxLocalNetworkSites", skip_serializing_if = "Option::is_none")
+    )]
     pub max_local_network_sites: Option<i32>,
     /// Element `<CurrentLocalNetworkSites>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "CurrentLocalNetworkSites",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub current_local_network_sites: Option<i32>,
     /// Element `<MaxDnsServers>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MaxDnsServers", skip_serializing_if = "Option::is_none")
+    )]
     pub max_dns_servers: Option<i32>,
     /// Element `<CurrentDnsServers>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "CurrentDnsServers", skip_serializing_if = "Option::is_none")
+    )]
     pub current_dns_servers: Option<i32>,
     /// Semicolon-separated offer categories.
     ///
     /// Element `<OfferCategories>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "OfferCategories", skip_serializing_if = "Option::is_none")
+    )]
     pub offer_categories: Option<String>,
     /// The Azure Active Directory tenant of the subscription.
     ///
     /// Element `<AADTenantID>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "AADTenantID", skip_serializing_if = "Option::is_none")
+    )]
     pub aad_tenant_id: Option<String>,
     /// Element `<CreatedTime>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "CreatedTime", skip_serializing_if = "Option::is_none")
+    )]
     pub created_time: Option<DateTime>,
     /// Element `<MaxReservedIPs>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MaxReservedIPs", skip_serializing_if = "Option::is_none")
+    )]
     pub max_reserved_ips: Option<i32>,
     /// Element `<CurrentReservedIPs>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "CurrentReservedIPs", skip_serializing_if = "Option::is_none")
+    )]
     pub current_reserved_ips: Option<i32>,
     /// Element `<MaxPublicIPCount>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MaxPublicIPCount", skip_serializing_if = "Option::is_none")
+    )]
     pub max_public_ip_count: Option<i32>,
     /// Element `<CurrentNetworkSecurityGroups>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "CurrentNetworkSecurityGroups",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub current_network_security_groups: Option<i32>,
     /// Element `<MaxNetworkSecurityGroups>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "MaxNetworkSecurityGroups",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub max_network_security_groups: Option<i32>,
     /// Element `<MaxNetworkSecurityRulesPerGroup>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "MaxNetworkSecurityRulesPerGroup",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub max_network_security_rules_per_group: Option<i32>,
     /// Element `<MaxRouteTables>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MaxRouteTables", skip_serializing_if = "Option::is_none")
+    )]
     pub max_route_tables: Option<i32>,
     /// Element `<MaxRoutesPerRouteTable>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MaxRoutesPerRouteTable", skip_serializing_if = "Option::is_none")
+    )]
     pub max_routes_per_route_table: Option<i32>,
 }
 
@@ -517,20 +648,31 @@ impl ToXml for Subscription {
 impl Validate for Subscription {}
 /// Status of an asynchronous operation.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Operation {
     /// The operation id (a dashed GUID here, 32 hex digits in x-ms-request-id).
     ///
     /// Element `<ID>`.
+    #[cfg_attr(feature = "serde", serde(rename = "ID"))]
     pub id: String,
     /// Element `<Status>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Status"))]
     pub status: OperationStatus,
     /// HTTP status of the finished operation; absent while it is in progress.
     ///
     /// Element `<HttpStatusCode>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")
+    )]
     pub http_status_code: Option<i32>,
     /// Set when Status is Failed.
     ///
     /// Element `<Error>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Error", skip_serializing_if = "Option::is_none")
+    )]
     pub error: Option<OperationError>,
 }
 
@@ -573,12 +715,21 @@ impl ToXml for Operation {
 impl Validate for Operation {}
 /// Why an asynchronous operation failed.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct OperationError {
     /// Error code, e.g. ResourceNotFound, BadRequest, InternalError.
     ///
     /// Element `<Code>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Code", skip_serializing_if = "Option::is_none")
+    )]
     pub code: Option<String>,
     /// Element `<Message>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Message", skip_serializing_if = "Option::is_none")
+    )]
     pub message: Option<String>,
 }
 
@@ -613,12 +764,18 @@ impl ToXml for OperationError {
 impl Validate for OperationError {}
 /// One page of the subscription's operation history.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SubscriptionOperationCollection {
     /// Element `<SubscriptionOperations>`.
+    #[cfg_attr(feature = "serde", serde(rename = "SubscriptionOperations"))]
     pub subscription_operations: Vec<SubscriptionOperation>,
     /// Present when more results are available; pass it back as the ContinuationToken query parameter.
     ///
     /// Element `<ContinuationToken>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ContinuationToken", skip_serializing_if = "Option::is_none")
+    )]
     pub continuation_token: Option<String>,
 }
 
@@ -665,32 +822,63 @@ impl ToXml for SubscriptionOperationCollection {
 impl Validate for SubscriptionOperationCollection {}
 /// An operation performed on the subscription.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SubscriptionOperation {
     /// Id of the operation (usable with GetOperationStatus).
     ///
     /// Element `<OperationId>`.
+    #[cfg_attr(feature = "serde", serde(rename = "OperationId"))]
     pub operation_id: String,
     /// URL of the object the operation was performed on.
     ///
     /// Element `<OperationObjectId>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "OperationObjectId", skip_serializing_if = "Option::is_none")
+    )]
     pub operation_object_id: Option<String>,
     /// Name of the operation, e.g. CreateHostedService.
     ///
     /// Element `<OperationName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "OperationName", skip_serializing_if = "Option::is_none")
+    )]
     pub operation_name: Option<String>,
     /// Element `<OperationParameters>`.
+    #[cfg_attr(feature = "serde", serde(rename = "OperationParameters"))]
     pub operation_parameters: Vec<OperationParameter>,
     /// Element `<OperationCaller>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "OperationCaller", skip_serializing_if = "Option::is_none")
+    )]
     pub operation_caller: Option<OperationCaller>,
     /// Final or current status of the operation.
     ///
     /// Element `<OperationStatus>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "OperationStatus", skip_serializing_if = "Option::is_none")
+    )]
     pub operation_status: Option<Operation>,
     /// Element `<OperationStartedTime>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "OperationStartedTime", skip_serializing_if = "Option::is_none")
+    )]
     pub operation_started_time: Option<DateTime>,
     /// Element `<OperationCompletedTime>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "OperationCompletedTime", skip_serializing_if = "Option::is_none")
+    )]
     pub operation_completed_time: Option<DateTime>,
     /// Element `<OperationKind>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "OperationKind", skip_serializing_if = "Option::is_none")
+    )]
     pub operation_kind: Option<String>,
 }
 
@@ -768,12 +956,21 @@ impl ToXml for SubscriptionOperation {
 impl Validate for SubscriptionOperation {}
 /// A parameter the operation was called with.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct OperationParameter {
     /// Element `<Name>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Name", skip_serializing_if = "Option::is_none")
+    )]
     pub name: Option<String>,
     /// The value; complex values are serialized XML text.
     ///
     /// Element `<Value>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Value", skip_serializing_if = "Option::is_none")
+    )]
     pub value: Option<String>,
 }
 
@@ -823,22 +1020,45 @@ impl ToXml for OperationParameter {
 impl Validate for OperationParameter {}
 /// Who called an operation.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct OperationCaller {
     /// True if the operation was called through the Service Management API (false: the portal).
     ///
     /// Element `<UsedServiceManagementApi>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "UsedServiceManagementApi",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub used_service_management_api: Option<bool>,
     /// Set when the operation was called from the portal.
     ///
     /// Element `<UserEmailAddress>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "UserEmailAddress", skip_serializing_if = "Option::is_none")
+    )]
     pub user_email_address: Option<String>,
     /// Set when the operation was called through the API: the management certificate's thumbprint.
     ///
     /// Element `<SubscriptionCertificateThumbprint>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "SubscriptionCertificateThumbprint",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub subscription_certificate_thumbprint: Option<String>,
     /// IP address of the caller.
     ///
     /// Element `<ClientIP>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ClientIP", skip_serializing_if = "Option::is_none")
+    )]
     pub client_ip: Option<String>,
 }
 
@@ -890,8 +1110,10 @@ impl ToXml for OperationCaller {
 impl Validate for OperationCaller {}
 /// The subscriptions the caller can access.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Subscriptions {
     /// Element `<Subscription>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Subscription"))]
     pub subscription: Vec<SubscriptionListEntry>,
 }
 
@@ -924,74 +1146,209 @@ impl ToXml for Subscriptions {
 impl Validate for Subscriptions {}
 /// A subscription, as List Subscriptions describes it.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SubscriptionListEntry {
     /// Element `<SubscriptionID>`.
+    #[cfg_attr(feature = "serde", serde(rename = "SubscriptionID"))]
     pub subscription_id: String,
     /// Element `<SubscriptionName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SubscriptionName", skip_serializing_if = "Option::is_none")
+    )]
     pub subscription_name: Option<String>,
     /// Element `<SubscriptionStatus>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SubscriptionStatus", skip_serializing_if = "Option::is_none")
+    )]
     pub subscription_status: Option<SubscriptionStatus>,
     /// Live ID of the account administrator.
     ///
     /// Element `<AccountAdminLiveEmailId>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "AccountAdminLiveEmailId",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub account_admin_live_email_id: Option<String>,
     /// Live ID of the service administrator.
     ///
     /// Element `<ServiceAdminLiveEmailId>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "ServiceAdminLiveEmailId",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub service_admin_live_email_id: Option<String>,
     /// Element `<MaxCoreCount>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MaxCoreCount", skip_serializing_if = "Option::is_none")
+    )]
     pub max_core_count: Option<i32>,
     /// Element `<MaxStorageAccounts>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MaxStorageAccounts", skip_serializing_if = "Option::is_none")
+    )]
     pub max_storage_accounts: Option<i32>,
     /// Element `<MaxHostedServices>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MaxHostedServices", skip_serializing_if = "Option::is_none")
+    )]
     pub max_hosted_services: Option<i32>,
     /// Element `<CurrentCoreCount>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "CurrentCoreCount", skip_serializing_if = "Option::is_none")
+    )]
     pub current_core_count: Option<i32>,
     /// Element `<CurrentHostedServices>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "CurrentHostedServices", skip_serializing_if = "Option::is_none")
+    )]
     pub current_hosted_services: Option<i32>,
     /// Element `<CurrentStorageAccounts>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "CurrentStorageAccounts", skip_serializing_if = "Option::is_none")
+    )]
     pub current_storage_accounts: Option<i32>,
     /// Element `<MaxVirtualNetworkSites>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MaxVirtualNetworkSites", skip_serializing_if = "Option::is_none")
+    )]
     pub max_virtual_network_sites: Option<i32>,
     /// Element `<CurrentVirtualNetworkSites>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "CurrentVirtualNetworkSites",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub current_virtual_network_sites: Option<i32>,
     /// Element `<MaxLocalNetworkSites>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MaxLocalNetworkSites", skip_serializing_if = "Option::is_none")
+    )]
     pub max_local_network_sites: Option<i32>,
     /// Element `<CurrentLocalNetworkSites>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "CurrentLocalNetworkSites",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub current_local_network_sites: Option<i32>,
     /// Element `<MaxDnsServers>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MaxDnsServers", skip_serializing_if = "Option::is_none")
+    )]
     pub max_dns_servers: Option<i32>,
     /// Element `<CurrentDnsServers>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "CurrentDnsServers", skip_serializing_if = "Option::is_none")
+    )]
     pub current_dns_servers: Option<i32>,
     /// Semicolon-separated offer categories.
     ///
     /// Element `<OfferCategories>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "OfferCategories", skip_serializing_if = "Option::is_none")
+    )]
     pub offer_categories: Option<String>,
     /// Extra virtual IPs allowed per deployment.
     ///
     /// Element `<MaxExtraVIPCount>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MaxExtraVIPCount", skip_serializing_if = "Option::is_none")
+    )]
     pub max_extra_vip_count: Option<i32>,
     /// The Azure Active Directory tenant of the subscription.
     ///
     /// Element `<AADTenantID>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "AADTenantID", skip_serializing_if = "Option::is_none")
+    )]
     pub aad_tenant_id: Option<String>,
     /// Element `<CreatedTime>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "CreatedTime", skip_serializing_if = "Option::is_none")
+    )]
     pub created_time: Option<DateTime>,
     /// Element `<MaxReservedIPs>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MaxReservedIPs", skip_serializing_if = "Option::is_none")
+    )]
     pub max_reserved_ips: Option<i32>,
     /// Element `<CurrentReservedIPs>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "CurrentReservedIPs", skip_serializing_if = "Option::is_none")
+    )]
     pub current_reserved_ips: Option<i32>,
     /// Element `<MaxPublicIPCount>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MaxPublicIPCount", skip_serializing_if = "Option::is_none")
+    )]
     pub max_public_ip_count: Option<i32>,
     /// Element `<CurrentNetworkSecurityGroups>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "CurrentNetworkSecurityGroups",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub current_network_security_groups: Option<i32>,
     /// Element `<MaxNetworkSecurityGroups>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "MaxNetworkSecurityGroups",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub max_network_security_groups: Option<i32>,
     /// Element `<MaxNetworkSecurityRulesPerGroup>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "MaxNetworkSecurityRulesPerGroup",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub max_network_security_rules_per_group: Option<i32>,
     /// Element `<MaxRouteTables>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MaxRouteTables", skip_serializing_if = "Option::is_none")
+    )]
     pub max_route_tables: Option<i32>,
     /// Element `<MaxRoutesPerRouteTable>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MaxRoutesPerRouteTable", skip_serializing_if = "Option::is_none")
+    )]
     pub max_routes_per_route_table: Option<i32>,
 }
 
@@ -1224,6 +1581,13 @@ impl XmlText for SubscriptionStatus {
     }
 }
 
+#[cfg(feature = "serde")]
+impl serde::Serialize for SubscriptionStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// Status of an asynchronous operation.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1275,5 +1639,12 @@ impl XmlText for OperationStatus {
 
     fn to_text(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for OperationStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }

@@ -270,6 +270,7 @@ impl crate::Client {
 
 /// Body of Start Role.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct StartRoleOperation {}
 impl FromXml for StartRoleOperation {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
@@ -294,10 +295,15 @@ impl ToXml for StartRoleOperation {
 impl Validate for StartRoleOperation {}
 /// Body of Shutdown Role.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ShutdownRoleOperation {
     /// What happens to the virtual machine's resources (default: Stopped).
     ///
     /// Element `<PostShutdownAction>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "PostShutdownAction", skip_serializing_if = "Option::is_none")
+    )]
     pub post_shutdown_action: Option<PostShutdownAction>,
 }
 
@@ -331,6 +337,7 @@ impl ToXml for ShutdownRoleOperation {
 impl Validate for ShutdownRoleOperation {}
 /// Body of Restart Role.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct RestartRoleOperation {}
 impl FromXml for RestartRoleOperation {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
@@ -400,5 +407,12 @@ impl XmlText for PostShutdownAction {
 
     fn to_text(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for PostShutdownAction {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }

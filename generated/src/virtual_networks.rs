@@ -152,8 +152,10 @@ impl crate::Client {
 
 /// The subscription's network configuration document (netcfg).
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct NetworkConfiguration {
     /// Element `<VirtualNetworkConfiguration>`.
+    #[cfg_attr(feature = "serde", serde(rename = "VirtualNetworkConfiguration"))]
     pub virtual_network_configuration: VirtualNetworkConfiguration,
 }
 
@@ -195,18 +197,25 @@ impl xml::XmlRoot for NetworkConfiguration {
 
 /// DNS servers, local network sites and virtual network sites of the subscription.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct VirtualNetworkConfiguration {
     /// DNS servers the virtual networks may reference (an empty `<Dns/>` reads as none).
     ///
     /// Element `<Dns>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Dns", skip_serializing_if = "Option::is_none")
+    )]
     pub dns: Option<NetcfgDns>,
     /// On-premises networks reachable through a gateway.
     ///
     /// Element `<LocalNetworkSites>`.
+    #[cfg_attr(feature = "serde", serde(rename = "LocalNetworkSites"))]
     pub local_network_sites: Vec<NetcfgLocalNetworkSite>,
     /// The virtual networks.
     ///
     /// Element `<VirtualNetworkSites>`.
+    #[cfg_attr(feature = "serde", serde(rename = "VirtualNetworkSites"))]
     pub virtual_network_sites: Vec<NetcfgVirtualNetworkSite>,
 }
 
@@ -265,8 +274,10 @@ impl ToXml for VirtualNetworkConfiguration {
 impl Validate for VirtualNetworkConfiguration {}
 /// DNS servers defined for the subscription.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct NetcfgDns {
     /// Element `<DnsServers>`.
+    #[cfg_attr(feature = "serde", serde(rename = "DnsServers"))]
     pub dns_servers: Vec<NetcfgDnsServer>,
 }
 
@@ -295,14 +306,17 @@ impl ToXml for NetcfgDns {
 impl Validate for NetcfgDns {}
 /// A DNS server, referenced by name from virtual network sites.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct NetcfgDnsServer {
     /// Name of the DNS server, used by DnsServerRef.
     ///
     /// Attribute `name`.
+    #[cfg_attr(feature = "serde", serde(rename = "name"))]
     pub name: String,
     /// IPv4 address of the DNS server.
     ///
     /// Attribute `IPAddress`.
+    #[cfg_attr(feature = "serde", serde(rename = "IPAddress"))]
     pub ip_address: String,
 }
 
@@ -335,18 +349,25 @@ impl ToXml for NetcfgDnsServer {
 impl Validate for NetcfgDnsServer {}
 /// An on-premises network site.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct NetcfgLocalNetworkSite {
     /// Name of the local network site, used by LocalNetworkSiteRef.
     ///
     /// Attribute `name`.
+    #[cfg_attr(feature = "serde", serde(rename = "name"))]
     pub name: String,
     /// Address ranges of the local network.
     ///
     /// Element `<AddressSpace>`.
+    #[cfg_attr(feature = "serde", serde(rename = "AddressSpace"))]
     pub address_space: NetcfgAddressSpace,
     /// IPv4 address of the on-premises VPN device.
     ///
     /// Element `<VPNGatewayAddress>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "VPNGatewayAddress", skip_serializing_if = "Option::is_none")
+    )]
     pub vpn_gateway_address: Option<String>,
 }
 
@@ -387,10 +408,12 @@ impl ToXml for NetcfgLocalNetworkSite {
 impl Validate for NetcfgLocalNetworkSite {}
 /// Address ranges in CIDR notation: repeated AddressPrefix elements, no wrapper.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct NetcfgAddressSpace {
     /// An address range in CIDR notation, e.g. 10.0.0.0/16.
     ///
     /// Element `<AddressPrefix>`.
+    #[cfg_attr(feature = "serde", serde(rename = "AddressPrefix"))]
     pub address_prefix: Vec<String>,
 }
 
@@ -423,32 +446,49 @@ impl ToXml for NetcfgAddressSpace {
 impl Validate for NetcfgAddressSpace {}
 /// A virtual network.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct NetcfgVirtualNetworkSite {
     /// Name of the virtual network.
     ///
     /// Attribute `name`.
+    #[cfg_attr(feature = "serde", serde(rename = "name"))]
     pub name: String,
     /// Affinity group of the virtual network (older networks; exclusive with Location).
     ///
     /// Attribute `AffinityGroup`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "AffinityGroup", skip_serializing_if = "Option::is_none")
+    )]
     pub affinity_group: Option<String>,
     /// Location (region) of the virtual network, e.g. West US (exclusive with AffinityGroup).
     ///
     /// Attribute `Location`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Location", skip_serializing_if = "Option::is_none")
+    )]
     pub location: Option<String>,
     /// Address ranges of the virtual network.
     ///
     /// Element `<AddressSpace>`.
+    #[cfg_attr(feature = "serde", serde(rename = "AddressSpace"))]
     pub address_space: NetcfgAddressSpace,
     /// Element `<Subnets>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Subnets"))]
     pub subnets: Vec<NetcfgSubnet>,
     /// DNS servers (defined under Dns) the virtual network uses.
     ///
     /// Element `<DnsServersRef>`.
+    #[cfg_attr(feature = "serde", serde(rename = "DnsServersRef"))]
     pub dns_servers_ref: Vec<DnsServerRef>,
     /// Gateway connections and the point-to-site client address pool.
     ///
     /// Element `<Gateway>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Gateway", skip_serializing_if = "Option::is_none")
+    )]
     pub gateway: Option<NetcfgGateway>,
 }
 
@@ -506,14 +546,17 @@ impl ToXml for NetcfgVirtualNetworkSite {
 impl Validate for NetcfgVirtualNetworkSite {}
 /// A subnet of a virtual network.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct NetcfgSubnet {
     /// Name of the subnet (GatewaySubnet is reserved for the gateway).
     ///
     /// Attribute `name`.
+    #[cfg_attr(feature = "serde", serde(rename = "name"))]
     pub name: String,
     /// Address range of the subnet in CIDR notation.
     ///
     /// Element `<AddressPrefix>`.
+    #[cfg_attr(feature = "serde", serde(rename = "AddressPrefix"))]
     pub address_prefix: String,
 }
 
@@ -550,8 +593,10 @@ impl ToXml for NetcfgSubnet {
 impl Validate for NetcfgSubnet {}
 /// A reference to a DNS server defined under Dns/DnsServers.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct DnsServerRef {
     /// Attribute `name`.
+    #[cfg_attr(feature = "serde", serde(rename = "name"))]
     pub name: String,
 }
 
@@ -581,18 +626,28 @@ impl ToXml for DnsServerRef {
 impl Validate for DnsServerRef {}
 /// The gateway configuration of a virtual network.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct NetcfgGateway {
     /// Gateway size (documented by the schema; never recorded).
     ///
     /// Attribute `profile`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "profile", skip_serializing_if = "Option::is_none")
+    )]
     pub profile: Option<GatewayProfile>,
     /// Addresses handed to point-to-site VPN clients.
     ///
     /// Element `<VPNClientAddressPool>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "VPNClientAddressPool", skip_serializing_if = "Option::is_none")
+    )]
     pub vpn_client_address_pool: Option<NetcfgAddressSpace>,
     /// Local network sites the gateway connects to.
     ///
     /// Element `<ConnectionsToLocalNetwork>`.
+    #[cfg_attr(feature = "serde", serde(rename = "ConnectionsToLocalNetwork"))]
     pub connections_to_local_network: Vec<LocalNetworkSiteRef>,
 }
 
@@ -645,12 +700,18 @@ impl ToXml for NetcfgGateway {
 impl Validate for NetcfgGateway {}
 /// A gateway connection to a local network site.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct LocalNetworkSiteRef {
     /// Name of the local network site (defined under LocalNetworkSites).
     ///
     /// Attribute `name`.
+    #[cfg_attr(feature = "serde", serde(rename = "name"))]
     pub name: String,
     /// Element `<Connection>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Connection", skip_serializing_if = "Option::is_none")
+    )]
     pub connection: Option<NetcfgConnection>,
 }
 
@@ -687,8 +748,10 @@ impl ToXml for LocalNetworkSiteRef {
 impl Validate for LocalNetworkSiteRef {}
 /// The kind of a gateway connection.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct NetcfgConnection {
     /// Attribute `type`.
+    #[cfg_attr(feature = "serde", serde(rename = "type"))]
     pub connection_type: LocalNetworkConnectionType,
 }
 
@@ -718,8 +781,10 @@ impl ToXml for NetcfgConnection {
 impl Validate for NetcfgConnection {}
 /// The virtual network sites of a subscription.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct VirtualNetworkSites {
     /// Element `<VirtualNetworkSite>`.
+    #[cfg_attr(feature = "serde", serde(rename = "VirtualNetworkSite"))]
     pub virtual_network_site: Vec<VirtualNetworkSite>,
 }
 
@@ -755,50 +820,87 @@ impl ToXml for VirtualNetworkSites {
 impl Validate for VirtualNetworkSites {}
 /// A virtual network site.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct VirtualNetworkSite {
     /// Name of the virtual network.
     ///
     /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
     pub name: String,
     /// Label of the virtual network (never recorded).
     ///
     /// Element `<Label>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Label", skip_serializing_if = "Option::is_none")
+    )]
     pub label: Option<String>,
     /// Unique identifier of the virtual network (a dashed GUID).
     ///
     /// Element `<Id>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Id"))]
     pub id: String,
     /// Affinity group of the virtual network (older networks).
     ///
     /// Element `<AffinityGroup>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "AffinityGroup", skip_serializing_if = "Option::is_none")
+    )]
     pub affinity_group: Option<String>,
     /// Element `<State>`.
+    #[cfg_attr(feature = "serde", serde(rename = "State"))]
     pub state: VirtualNetworkState,
     /// True when a deployment uses the virtual network.
     ///
     /// Element `<InUse>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "InUse", skip_serializing_if = "Option::is_none")
+    )]
     pub in_use: Option<bool>,
     /// Address ranges of the virtual network.
     ///
     /// Element `<AddressSpace>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "AddressSpace", skip_serializing_if = "Option::is_none")
+    )]
     pub address_space: Option<AddressSpace>,
     /// Element `<Subnets>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Subnets"))]
     pub subnets: Vec<Subnet>,
     /// DNS servers the virtual network uses.
     ///
     /// Element `<Dns>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Dns", skip_serializing_if = "Option::is_none")
+    )]
     pub dns: Option<DnsSettings>,
     /// The virtual network's gateway (present when one is configured).
     ///
     /// Element `<Gateway>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Gateway", skip_serializing_if = "Option::is_none")
+    )]
     pub gateway: Option<VirtualNetworkSiteGateway>,
     /// Location (region) of the virtual network, e.g. West US.
     ///
     /// Element `<Location>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Location", skip_serializing_if = "Option::is_none")
+    )]
     pub location: Option<String>,
     /// Migration state (classic to Resource Manager), e.g. Prepared.
     ///
     /// Element `<MigrationState>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MigrationState", skip_serializing_if = "Option::is_none")
+    )]
     pub migration_state: Option<String>,
 }
 
@@ -873,10 +975,12 @@ impl ToXml for VirtualNetworkSite {
 impl Validate for VirtualNetworkSite {}
 /// Address ranges: an AddressPrefixes wrapper of AddressPrefix items.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct AddressSpace {
     /// Address ranges in CIDR notation, e.g. 10.0.0.0/16.
     ///
     /// Element `<AddressPrefixes>`.
+    #[cfg_attr(feature = "serde", serde(rename = "AddressPrefixes"))]
     pub address_prefixes: Vec<String>,
 }
 
@@ -910,20 +1014,31 @@ impl ToXml for AddressSpace {
 impl Validate for AddressSpace {}
 /// A subnet of a virtual network site.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Subnet {
     /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
     pub name: String,
     /// Address range of the subnet in CIDR notation.
     ///
     /// Element `<AddressPrefix>`.
+    #[cfg_attr(feature = "serde", serde(rename = "AddressPrefix"))]
     pub address_prefix: String,
     /// Network security group associated with the subnet.
     ///
     /// Element `<NetworkSecurityGroup>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "NetworkSecurityGroup", skip_serializing_if = "Option::is_none")
+    )]
     pub network_security_group: Option<String>,
     /// Route table associated with the subnet.
     ///
     /// Element `<RouteTableName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "RouteTableName", skip_serializing_if = "Option::is_none")
+    )]
     pub route_table_name: Option<String>,
 }
 
@@ -966,22 +1081,33 @@ impl ToXml for Subnet {
 impl Validate for Subnet {}
 /// The gateway of a virtual network site.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct VirtualNetworkSiteGateway {
     /// Gateway size.
     ///
     /// Element `<Profile>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Profile", skip_serializing_if = "Option::is_none")
+    )]
     pub profile: Option<GatewayProfile>,
     /// Local network sites the gateway connects to.
     ///
     /// Element `<Sites>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Sites"))]
     pub sites: Vec<LocalNetworkSite>,
     /// Addresses handed to point-to-site VPN clients.
     ///
     /// Element `<VPNClientAddressPool>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "VPNClientAddressPool", skip_serializing_if = "Option::is_none")
+    )]
     pub vpn_client_address_pool: Option<AddressSpace>,
     /// Names of connected virtual networks (vnet-to-vnet).
     ///
     /// Element `<VnetNames>`.
+    #[cfg_attr(feature = "serde", serde(rename = "VnetNames"))]
     pub vnet_names: Vec<String>,
 }
 
@@ -1024,18 +1150,29 @@ impl ToXml for VirtualNetworkSiteGateway {
 impl Validate for VirtualNetworkSiteGateway {}
 /// A local network site connected to a virtual network gateway.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct LocalNetworkSite {
     /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
     pub name: String,
     /// Address ranges of the local network.
     ///
     /// Element `<AddressSpace>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "AddressSpace", skip_serializing_if = "Option::is_none")
+    )]
     pub address_space: Option<AddressSpace>,
     /// IPv4 address of the on-premises VPN device.
     ///
     /// Element `<VpnGatewayAddress>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "VpnGatewayAddress", skip_serializing_if = "Option::is_none")
+    )]
     pub vpn_gateway_address: Option<String>,
     /// Element `<Connections>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Connections"))]
     pub connections: Vec<LocalNetworkConnection>,
 }
 
@@ -1078,8 +1215,13 @@ impl ToXml for LocalNetworkSite {
 impl Validate for LocalNetworkSite {}
 /// A connection of a gateway to a local network site.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct LocalNetworkConnection {
     /// Element `<Type>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Type", skip_serializing_if = "Option::is_none")
+    )]
     pub type_: Option<LocalNetworkConnectionType>,
 }
 
@@ -1156,6 +1298,13 @@ impl XmlText for LocalNetworkConnectionType {
     }
 }
 
+#[cfg(feature = "serde")]
+impl serde::Serialize for LocalNetworkConnectionType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// Size of a virtual network gateway.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1211,6 +1360,13 @@ impl XmlText for GatewayProfile {
 
     fn to_text(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for GatewayProfile {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
@@ -1273,5 +1429,12 @@ impl XmlText for VirtualNetworkState {
 
     fn to_text(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for VirtualNetworkState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }

@@ -221,8 +221,10 @@ impl crate::Client {
 
 /// The regions where web sites can be created.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct GeoRegions {
     /// Element `<GeoRegion>`.
+    #[cfg_attr(feature = "serde", serde(rename = "GeoRegion"))]
     pub geo_region: Vec<GeoRegion>,
 }
 
@@ -253,20 +255,34 @@ impl ToXml for GeoRegions {
 impl Validate for GeoRegions {}
 /// A region where web sites can be created.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct GeoRegion {
     /// Element `<Description>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Description", skip_serializing_if = "Option::is_none")
+    )]
     pub description: Option<String>,
     /// The name to display.
     ///
     /// Element `<DisplayName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")
+    )]
     pub display_name: Option<String>,
     /// The region's name, e.g. West US.
     ///
     /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
     pub name: String,
     /// Position in a sorted list.
     ///
     /// Element `<SortOrder>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SortOrder", skip_serializing_if = "Option::is_none")
+    )]
     pub sort_order: Option<i32>,
 }
 
@@ -309,8 +325,10 @@ impl ToXml for GeoRegion {
 impl Validate for GeoRegion {}
 /// The web spaces of a subscription.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct WebSpaces {
     /// Element `<WebSpace>`.
+    #[cfg_attr(feature = "serde", serde(rename = "WebSpace"))]
     pub web_space: Vec<WebSpace>,
 }
 
@@ -341,44 +359,98 @@ impl ToXml for WebSpaces {
 impl Validate for WebSpaces {}
 /// A web space: the sites of a subscription in one region.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct WebSpace {
     /// Element `<AvailabilityState>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "AvailabilityState", skip_serializing_if = "Option::is_none")
+    )]
     pub availability_state: Option<WebSpaceAvailabilityState>,
     /// Element `<ComputeMode>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ComputeMode", skip_serializing_if = "Option::is_none")
+    )]
     pub compute_mode: Option<WebComputeMode>,
     /// Element `<CurrentNumberOfWorkers>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "CurrentNumberOfWorkers", skip_serializing_if = "Option::is_none")
+    )]
     pub current_number_of_workers: Option<i32>,
     /// Element `<CurrentWorkerSize>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "CurrentWorkerSize", skip_serializing_if = "Option::is_none")
+    )]
     pub current_worker_size: Option<WebWorkerSize>,
     /// Data center code, e.g. bay, blu.
     ///
     /// Element `<GeoLocation>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "GeoLocation", skip_serializing_if = "Option::is_none")
+    )]
     pub geo_location: Option<String>,
     /// Region, e.g. West US.
     ///
     /// Element `<GeoRegion>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "GeoRegion", skip_serializing_if = "Option::is_none")
+    )]
     pub geo_region: Option<String>,
     /// Element `<HostingEnvironment>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "HostingEnvironment", skip_serializing_if = "Option::is_none")
+    )]
     pub hosting_environment: Option<String>,
     /// Name of the web space, e.g. westuswebspace.
     ///
     /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
     pub name: String,
     /// Element `<NumberOfWorkers>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "NumberOfWorkers", skip_serializing_if = "Option::is_none")
+    )]
     pub number_of_workers: Option<i32>,
     /// e.g. VirtualDedicatedPlan.
     ///
     /// Element `<Plan>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Plan", skip_serializing_if = "Option::is_none")
+    )]
     pub plan: Option<String>,
     /// Element `<ResourceGroup>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ResourceGroup", skip_serializing_if = "Option::is_none")
+    )]
     pub resource_group: Option<String>,
     /// Element `<Status>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Status", skip_serializing_if = "Option::is_none")
+    )]
     pub status: Option<WebSpaceStatus>,
     /// The subscription id.
     ///
     /// Element `<Subscription>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Subscription", skip_serializing_if = "Option::is_none")
+    )]
     pub subscription: Option<String>,
     /// Element `<WorkerSize>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "WorkerSize", skip_serializing_if = "Option::is_none")
+    )]
     pub worker_size: Option<WebWorkerSize>,
 }
 
@@ -464,10 +536,12 @@ impl ToXml for WebSpace {
 impl Validate for WebSpace {}
 /// A list of strings (a WCF string array).
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ArrayOfstring {
     /// The instance ids.
     ///
     /// Element `<string>`.
+    #[cfg_attr(feature = "serde", serde(rename = "string"))]
     pub ids: Vec<String>,
 }
 
@@ -498,8 +572,10 @@ impl ToXml for ArrayOfstring {
 impl Validate for ArrayOfstring {}
 /// The web sites of a web space.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Sites {
     /// Element `<Site>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Site"))]
     pub site: Vec<Site>,
 }
 
@@ -530,136 +606,333 @@ impl ToXml for Sites {
 impl Validate for Sites {}
 /// A web site.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Site {
     /// Whether the site's administration (SCM) site is enabled.
     ///
     /// Element `<AdminEnabled>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "AdminEnabled", skip_serializing_if = "Option::is_none")
+    )]
     pub admin_enabled: Option<bool>,
     /// Element `<AvailabilityState>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "AvailabilityState", skip_serializing_if = "Option::is_none")
+    )]
     pub availability_state: Option<SiteAvailabilityState>,
     /// Element `<ClientAffinityEnabled>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ClientAffinityEnabled", skip_serializing_if = "Option::is_none")
+    )]
     pub client_affinity_enabled: Option<bool>,
     /// Element `<ClientCertEnabled>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ClientCertEnabled", skip_serializing_if = "Option::is_none")
+    )]
     pub client_cert_enabled: Option<bool>,
     /// Element `<ComputeMode>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ComputeMode", skip_serializing_if = "Option::is_none")
+    )]
     pub compute_mode: Option<WebComputeMode>,
     /// Element `<ContainerSize>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ContainerSize", skip_serializing_if = "Option::is_none")
+    )]
     pub container_size: Option<i32>,
     /// Element `<ContentAvailabilityState>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "ContentAvailabilityState",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub content_availability_state: Option<ContentAvailabilityState>,
     /// Element `<DailyMemoryTimeQuota>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "DailyMemoryTimeQuota", skip_serializing_if = "Option::is_none")
+    )]
     pub daily_memory_time_quota: Option<i32>,
     /// e.g. mysite.azurewebsites.net.
     ///
     /// Element `<DefaultHostName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "DefaultHostName", skip_serializing_if = "Option::is_none")
+    )]
     pub default_host_name: Option<String>,
     /// Element `<DeploymentId>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "DeploymentId", skip_serializing_if = "Option::is_none")
+    )]
     pub deployment_id: Option<String>,
     /// Element `<DomainVerificationIdentifiers>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "DomainVerificationIdentifiers",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub domain_verification_identifiers: Option<String>,
     /// Element `<Enabled>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Enabled", skip_serializing_if = "Option::is_none")
+    )]
     pub enabled: Option<bool>,
     /// Host names that serve the site (including the SCM host name).
     ///
     /// Element `<EnabledHostNames>`.
+    #[cfg_attr(feature = "serde", serde(rename = "EnabledHostNames"))]
     pub enabled_host_names: Vec<String>,
     /// Element `<GatewaySiteName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "GatewaySiteName", skip_serializing_if = "Option::is_none")
+    )]
     pub gateway_site_name: Option<String>,
     /// Scale unit hosting the site, e.g. waws-prod-bay-061.
     ///
     /// Element `<HomeStamp>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "HomeStamp", skip_serializing_if = "Option::is_none")
+    )]
     pub home_stamp: Option<String>,
     /// SSL state of each host name.
     ///
     /// Element `<HostNameSslStates>`.
+    #[cfg_attr(feature = "serde", serde(rename = "HostNameSslStates"))]
     pub host_name_ssl_states: Vec<HostNameSslState>,
     /// Host names of the site.
     ///
     /// Element `<HostNames>`.
+    #[cfg_attr(feature = "serde", serde(rename = "HostNames"))]
     pub host_names: Vec<String>,
     /// Element `<HostNamesDisabled>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "HostNamesDisabled", skip_serializing_if = "Option::is_none")
+    )]
     pub host_names_disabled: Option<bool>,
     /// Element `<HostingEnvironment>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "HostingEnvironment", skip_serializing_if = "Option::is_none")
+    )]
     pub hosting_environment: Option<String>,
     /// Element `<HostingEnvironmentId>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "HostingEnvironmentId", skip_serializing_if = "Option::is_none")
+    )]
     pub hosting_environment_id: Option<String>,
     /// Element `<HostingEnvironmentProfile>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "HostingEnvironmentProfile",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub hosting_environment_profile: Option<HostingEnvironmentProfile>,
     /// Element `<Kind>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Kind", skip_serializing_if = "Option::is_none")
+    )]
     pub kind: Option<String>,
     /// Element `<LastModifiedTimeUtc>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "LastModifiedTimeUtc", skip_serializing_if = "Option::is_none")
+    )]
     pub last_modified_time_utc: Option<DateTime>,
     /// Element `<MaxNumberOfWorkers>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MaxNumberOfWorkers", skip_serializing_if = "Option::is_none")
+    )]
     pub max_number_of_workers: Option<i32>,
     /// e.g. WebSites.
     ///
     /// Element `<MicroService>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MicroService", skip_serializing_if = "Option::is_none")
+    )]
     pub micro_service: Option<String>,
     /// The site name (`name(slot)` for a deployment slot).
     ///
     /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
     pub name: String,
     /// Comma-separated outbound IP addresses.
     ///
     /// Element `<OutboundIpAddresses>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "OutboundIpAddresses", skip_serializing_if = "Option::is_none")
+    )]
     pub outbound_ip_addresses: Option<String>,
     /// Element `<Owner>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Owner", skip_serializing_if = "Option::is_none")
+    )]
     pub owner: Option<String>,
     /// Element `<PremiumAppDeployed>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "PremiumAppDeployed", skip_serializing_if = "Option::is_none")
+    )]
     pub premium_app_deployed: Option<bool>,
     /// Element `<RepositorySiteName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "RepositorySiteName", skip_serializing_if = "Option::is_none")
+    )]
     pub repository_site_name: Option<String>,
     /// Element `<Reserved>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Reserved", skip_serializing_if = "Option::is_none")
+    )]
     pub reserved: Option<bool>,
     /// Element `<ResourceGroup>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ResourceGroup", skip_serializing_if = "Option::is_none")
+    )]
     pub resource_group: Option<String>,
     /// Element `<RuntimeAvailabilityState>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "RuntimeAvailabilityState",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub runtime_availability_state: Option<RuntimeAvailabilityState>,
     /// Pricing tier.
     ///
     /// Element `<SKU>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SKU", skip_serializing_if = "Option::is_none")
+    )]
     pub sku: Option<WebSiteSku>,
     /// Element `<ScmSiteAlsoStopped>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ScmSiteAlsoStopped", skip_serializing_if = "Option::is_none")
+    )]
     pub scm_site_also_stopped: Option<bool>,
     /// Service Management URL of the site on its scale unit.
     ///
     /// Element `<SelfLink>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SelfLink", skip_serializing_if = "Option::is_none")
+    )]
     pub self_link: Option<String>,
     /// Web hosting plan (server farm) the site runs in.
     ///
     /// Element `<ServerFarm>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ServerFarm", skip_serializing_if = "Option::is_none")
+    )]
     pub server_farm: Option<String>,
     /// Element `<ServerFarmId>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ServerFarmId", skip_serializing_if = "Option::is_none")
+    )]
     pub server_farm_id: Option<String>,
     /// Element `<SiteDisabledReason>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SiteDisabledReason", skip_serializing_if = "Option::is_none")
+    )]
     pub site_disabled_reason: Option<i32>,
     /// e.g. Limited.
     ///
     /// Element `<SiteMode>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SiteMode", skip_serializing_if = "Option::is_none")
+    )]
     pub site_mode: Option<String>,
     /// Element `<SiteProperties>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SiteProperties", skip_serializing_if = "Option::is_none")
+    )]
     pub site_properties: Option<SiteProperties>,
     /// Element `<State>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "State", skip_serializing_if = "Option::is_none")
+    )]
     pub state: Option<WebSiteState>,
     /// e.g. Running.
     ///
     /// Element `<StorageRecoveryDefaultState>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "StorageRecoveryDefaultState",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
     pub storage_recovery_default_state: Option<String>,
     /// Element `<SuspendedTill>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SuspendedTill", skip_serializing_if = "Option::is_none")
+    )]
     pub suspended_till: Option<DateTime>,
     /// Deployment slot the site swaps with.
     ///
     /// Element `<TargetSwapSlot>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "TargetSwapSlot", skip_serializing_if = "Option::is_none")
+    )]
     pub target_swap_slot: Option<String>,
     /// Element `<TrafficManagerHostNames>`.
+    #[cfg_attr(feature = "serde", serde(rename = "TrafficManagerHostNames"))]
     pub traffic_manager_host_names: Vec<String>,
     /// Element `<UsageState>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "UsageState", skip_serializing_if = "Option::is_none")
+    )]
     pub usage_state: Option<WebSiteUsageState>,
     /// Element `<WebHostingPlan>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "WebHostingPlan", skip_serializing_if = "Option::is_none")
+    )]
     pub web_hosting_plan: Option<String>,
     /// Name of the web space the site is in.
     ///
     /// Element `<WebSpace>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "WebSpace", skip_serializing_if = "Option::is_none")
+    )]
     pub web_space: Option<String>,
 }
 
@@ -929,28 +1202,62 @@ impl ToXml for Site {
 impl Validate for Site {}
 /// SSL binding of one host name of a web site.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct HostNameSslState {
     /// Element `<HostType>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "HostType", skip_serializing_if = "Option::is_none")
+    )]
     pub host_type: Option<HostNameType>,
     /// Element `<IPBasedSslState>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "IPBasedSslState", skip_serializing_if = "Option::is_none")
+    )]
     pub ip_based_ssl_state: Option<IpBasedSslState>,
     /// Element `<IpBasedSslResult>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "IpBasedSslResult", skip_serializing_if = "Option::is_none")
+    )]
     pub ip_based_ssl_result: Option<String>,
     /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
     pub name: String,
     /// Element `<SslState>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SslState", skip_serializing_if = "Option::is_none")
+    )]
     pub ssl_state: Option<SslState>,
     /// Thumbprint of the certificate bound to the host name.
     ///
     /// Element `<Thumbprint>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Thumbprint", skip_serializing_if = "Option::is_none")
+    )]
     pub thumbprint: Option<String>,
     /// Element `<ToUpdate>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ToUpdate", skip_serializing_if = "Option::is_none")
+    )]
     pub to_update: Option<bool>,
     /// Element `<ToUpdateIpBasedSsl>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ToUpdateIpBasedSsl", skip_serializing_if = "Option::is_none")
+    )]
     pub to_update_ip_based_ssl: Option<bool>,
     /// Virtual IP of an IP-based SSL binding.
     ///
     /// Element `<VirtualIP>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "VirtualIP", skip_serializing_if = "Option::is_none")
+    )]
     pub virtual_ip: Option<String>,
 }
 
@@ -1013,12 +1320,25 @@ impl ToXml for HostNameSslState {
 impl Validate for HostNameSslState {}
 /// The App Service Environment a site runs in.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct HostingEnvironmentProfile {
     /// Element `<Id>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Id", skip_serializing_if = "Option::is_none")
+    )]
     pub id: Option<String>,
     /// Element `<Name>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Name", skip_serializing_if = "Option::is_none")
+    )]
     pub name: Option<String>,
     /// Element `<Type>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Type", skip_serializing_if = "Option::is_none")
+    )]
     pub type_: Option<String>,
 }
 
@@ -1057,16 +1377,20 @@ impl ToXml for HostingEnvironmentProfile {
 impl Validate for HostingEnvironmentProfile {}
 /// Settings and properties of a web site.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SiteProperties {
     /// Application settings.
     ///
     /// Element `<AppSettings>`.
+    #[cfg_attr(feature = "serde", serde(rename = "AppSettings"))]
     pub app_settings: Vec<NameValuePair>,
     /// Element `<Metadata>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Metadata"))]
     pub metadata: Vec<NameValuePair>,
     /// Properties requested with propertiesToInclude (RepositoryUri, PublishingUsername, PublishingPassword).
     ///
     /// Element `<Properties>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Properties"))]
     pub properties: Vec<NameValuePair>,
 }
 
@@ -1111,10 +1435,20 @@ impl ToXml for SiteProperties {
 impl Validate for SiteProperties {}
 /// A name/value pair.
 #[derive(Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct NameValuePair {
     /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
     pub name: String,
     /// Element `<Value>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Value",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::secret"
+        )
+    )]
     pub value: Option<String>,
 }
 
@@ -1206,6 +1540,13 @@ impl XmlText for WebSpaceAvailabilityState {
     }
 }
 
+#[cfg(feature = "serde")]
+impl serde::Serialize for WebSpaceAvailabilityState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// Status of a web space.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1256,6 +1597,13 @@ impl XmlText for WebSpaceStatus {
     }
 }
 
+#[cfg(feature = "serde")]
+impl serde::Serialize for WebSpaceStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// How web site workers are allocated.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1303,6 +1651,13 @@ impl XmlText for WebComputeMode {
 
     fn to_text(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for WebComputeMode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
@@ -1360,6 +1715,13 @@ impl XmlText for WebWorkerSize {
     }
 }
 
+#[cfg(feature = "serde")]
+impl serde::Serialize for WebWorkerSize {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// Availability of a web site.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1414,6 +1776,13 @@ impl XmlText for SiteAvailabilityState {
     }
 }
 
+#[cfg(feature = "serde")]
+impl serde::Serialize for SiteAvailabilityState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// Availability of a web site's content.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1461,6 +1830,13 @@ impl XmlText for ContentAvailabilityState {
 
     fn to_text(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for ContentAvailabilityState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
@@ -1515,6 +1891,13 @@ impl XmlText for RuntimeAvailabilityState {
 
     fn to_text(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for RuntimeAvailabilityState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
@@ -1580,6 +1963,13 @@ impl XmlText for WebSiteSku {
     }
 }
 
+#[cfg(feature = "serde")]
+impl serde::Serialize for WebSiteSku {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// Run state of a web site.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1627,6 +2017,13 @@ impl XmlText for WebSiteState {
 
     fn to_text(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for WebSiteState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
@@ -1680,6 +2077,13 @@ impl XmlText for WebSiteUsageState {
     }
 }
 
+#[cfg(feature = "serde")]
+impl serde::Serialize for WebSiteUsageState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// Kind of a web site host name.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1730,6 +2134,13 @@ impl XmlText for HostNameType {
     }
 }
 
+#[cfg(feature = "serde")]
+impl serde::Serialize for HostNameType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// IP-based SSL state of a host name.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1773,6 +2184,13 @@ impl XmlText for IpBasedSslState {
 
     fn to_text(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for IpBasedSslState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
@@ -1827,5 +2245,12 @@ impl XmlText for SslState {
 
     fn to_text(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for SslState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }

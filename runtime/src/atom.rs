@@ -17,7 +17,7 @@ use crate::xml::{Child, FromXml, ToXml, XmlReader, XmlWriter};
 pub const NAMESPACE: &str = "http://www.w3.org/2005/Atom";
 
 /// An Atom `<link>`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Link {
     /// `rel`.
     pub rel: Option<String>,
@@ -25,8 +25,10 @@ pub struct Link {
     pub href: Option<String>,
 }
 
-/// An Atom entry holding one description of type `T`.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// An Atom entry holding one description of type `T`. Serializes (for
+/// output, with the generated types' `serde` feature) keyed by the Atom
+/// element names: `id`, `title`, `updated`, `links`, `content`.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Entry<T> {
     /// `<id>`.
     pub id: Option<String>,
@@ -71,8 +73,8 @@ impl<T> DerefMut for Entry<T> {
     }
 }
 
-/// An Atom feed of entries.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// An Atom feed of entries (serializes like [`Entry`], with `entries`).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Feed<T> {
     /// `<id>`.
     pub id: Option<String>,

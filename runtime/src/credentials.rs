@@ -34,7 +34,6 @@ use rustls_pki_types::pem::{self, PemObject, SectionKind};
 use rustls_pki_types::{
     CertificateDer, PrivateKeyDer, PrivatePkcs1KeyDer, PrivatePkcs8KeyDer, PrivateSec1KeyDer,
 };
-use sha1::{Digest, Sha1};
 
 /// Errors raised while loading credentials or building the TLS configuration.
 ///
@@ -268,7 +267,7 @@ impl Credentials {
     fn assemble(chain: Vec<CertificateDer<'static>>, key: PrivateKeyDer<'static>) -> Self {
         let thumbprint = chain
             .first()
-            .map(|leaf| hex::encode_upper(Sha1::digest(leaf.as_ref())))
+            .map(|leaf| crate::x509::thumbprint(leaf.as_ref()))
             .unwrap_or_default();
         Self {
             inner: Arc::new(Inner {
@@ -830,6 +829,7 @@ mod tests {
     }
 
     fn sha1_upper(der: &[u8]) -> String {
+        use sha1::{Digest as _, Sha1};
         hex::encode_upper(Sha1::digest(der))
     }
 

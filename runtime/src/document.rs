@@ -76,6 +76,13 @@ impl<T> Default for TextDocument<T> {
     }
 }
 
+/// Serializes as the text.
+impl<T> serde::Serialize for TextDocument<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
 impl<T> std::fmt::Debug for TextDocument<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TextDocument")

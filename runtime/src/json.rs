@@ -19,10 +19,11 @@ pub fn from_json<T: DeserializeOwned>(input: &[u8]) -> Result<T, DecodeError> {
     serde_json::from_slice(input).map_err(json_error)
 }
 
-/// Encodes a JSON document.
+/// Encodes a JSON document. Sensitive fields are written as they are: this
+/// is the wire form, not output for people (see [`crate::redaction`]).
 pub fn to_json<T: Serialize>(value: &T) -> String {
     // Serializing plain data (no maps with non-string keys) cannot fail.
-    serde_json::to_string(value).unwrap_or_default()
+    crate::redaction::with_secrets_shown(|| serde_json::to_string(value).unwrap_or_default())
 }
 
 #[cold]
@@ -122,5 +123,22 @@ mod tests {
         let r: Rule = from_json(br#"{"Name":"a","Threshold":1.5,"Other":[1]}"#).unwrap();
         assert_eq!(r.threshold, Some(1.5));
         assert_eq!(from_json::<Rule>(to_json(&r).as_bytes()).unwrap(), r);
+    }
+
+    #[test]
+    fn the_wire_keeps_secrets_that_output_redacts() {
+        #[derive(serde::Serialize)]
+        struct Account {
+            #[serde(rename = "Key", serialize_with = "crate::redaction::secret")]
+            key: Option<String>,
+        }
+        let a = Account {
+            key: Some("s3cret".into()),
+        };
+        assert_eq!(to_json(&a), r#"{"Key":"s3cret"}"#);
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            r#"{"Key":"<redacted>"}"#
+        );
     }
 }

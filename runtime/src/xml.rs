@@ -77,9 +77,9 @@ pub fn scalar_from_document<T: XmlText>(
 ) -> Result<T, DecodeError> {
     let mut reader = XmlReader::new(input);
     let element = reader.root_in(root, Some(ns))?;
+    // text_req names the element in its errors already.
     let value = reader
-        .text_req::<T>(&element)
-        .map_err(|e| e.within(root))?
+        .text_req::<T>(&element)?
         .ok_or_else(|| DecodeError::new(DecodeErrorKind::Missing(root)))?;
     reader.finish()?;
     Ok(value)

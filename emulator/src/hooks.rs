@@ -1,0 +1,671 @@
+//! Real behaviour on top of the generic engine, per resource: what the
+//! spec cannot say (name rules, canonical locations, what a read shows that
+//! is not stored, deletes the service refuses). Everything else about a
+//! declared resource is the engine's.
+
+use asm_codegen::model::Resource;
+use asm_runtime::xml::{self, FromXml, ToXml};
+use azure_asm::*;
+use base64::Engine as _;
+use redb::{ReadTransaction, ReadableTable, WriteTransaction};
+
+use crate::api::{
+    ext_props, valid_dns_name, valid_storage_name, Api, ApiError, DNS_NAME_RULES,
+    STORAGE_NAME_RULES,
+};
+use crate::engine::{display, Elem, Matched, ResourceRec};
+use crate::locations;
+use crate::store::*;
+
+/// An element tree as a generated type (through its XML).
+fn typed<T: FromXml>(root: &'static str, e: &Elem) -> Option<T> {
+    xml::from_document(root, e.to_xml(root).as_bytes()).ok()
+}
+
+/// Extended properties as an `ExtendedProperties` element.
+fn ext_props_elem(props: &[(String, String)]) -> Elem {
+    Elem {
+        name: "ExtendedProperties".into(),
+        children: props
+            .iter()
+            .map(|(k, v)| Elem {
+                name: "ExtendedProperty".into(),
+                children: vec![
+                    Elem::text("Name", k.clone()),
+                    Elem::text("Value", v.clone()),
+                ],
+                ..Default::default()
+            })
+            .collect(),
+        ..Default::default()
+    }
+}
+
+/// The extended properties of a state.
+fn ext_props_of(state: &Elem) -> Vec<(String, String)> {
+    state
+        .child("ExtendedProperties")
+        .map(|w| {
+            w.children
+                .iter()
+                .filter_map(|p| {
+                    Some((
+                        p.child_text("Name")?.to_owned(),
+                        p.child_text("Value").unwrap_or_default().to_owned(),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn b64(text: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(text.as_bytes())
+}
+
+fn unb64(text: &str) -> String {
+    base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .unwrap_or_default()
+}
+
+/// A storage account's state: the fields of [`StorageAccountRec`] as elements.
+pub(crate) fn sa_state(v: &StorageAccountRec) -> Elem {
+    let mut e = Elem {
+        name: "StorageService".into(),
+        ..Default::default()
+    };
+    e.set(Elem::text("ServiceName", v.name.clone()));
+    e.set(Elem::text("Label", b64(&v.label)));
+    for (n, val) in [
+        ("Description", &v.description),
+        ("Location", &v.location),
+        ("AffinityGroup", &v.affinity_group),
+    ] {
+        if let Some(val) = val {
+            e.set(Elem::text(n, val.clone()));
+        }
+    }
+    e.set(Elem::text("Region", v.region.clone()));
+    e.set(Elem::text("AccountType", v.account_type.clone()));
+    e.set(Elem::text("PrimaryKey", v.primary_key.clone()));
+    e.set(Elem::text("SecondaryKey", v.secondary_key.clone()));
+    e.set(ext_props_elem(&v.extended_properties));
+    e.set(Elem {
+        name: "CustomDomains".into(),
+        children: v
+            .custom_domains
+            .iter()
+            .map(|(n, sub)| {
+                let mut d = Elem {
+                    name: "CustomDomain".into(),
+                    ..Default::default()
+                };
+                d.set(Elem::text("Name", n.clone()));
+                if let Some(s) = sub {
+                    d.set(Elem::text("UseSubDomainName", s.to_string()));
+                }
+                d
+            })
+            .collect(),
+        ..Default::default()
+    });
+    e
+}
+
+/// A storage account record as the hand-written parts see it.
+pub(crate) fn sa_view(rec: &ResourceRec) -> StorageAccountRec {
+    let s = &rec.state;
+    let text = |n: &str| s.child_text(n).map(str::to_owned).filter(|t| !t.is_empty());
+    StorageAccountRec {
+        subscription: rec.subscription.clone(),
+        name: rec.name.clone(),
+        label: text("Label").map(|l| unb64(&l)).unwrap_or_default(),
+        description: text("Description"),
+        location: text("Location"),
+        affinity_group: text("AffinityGroup"),
+        region: text("Region").unwrap_or_default(),
+        extended_properties: ext_props_of(s),
+        custom_domains: s
+            .child("CustomDomains")
+            .map(|w| {
+                w.children
+                    .iter()
+                    .filter_map(|d| {
+                        Some((
+                            d.child_text("Name")?.to_owned(),
+                            d.child_text("UseSubDomainName").map(|v| v == "true"),
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        account_type: text("AccountType").unwrap_or_default(),
+        primary_key: text("PrimaryKey").unwrap_or_default(),
+        secondary_key: text("SecondaryKey").unwrap_or_default(),
+        created_ms: rec.created_ms,
+        pending: rec.pending.clone(),
+    }
+}
+
+/// A cloud service record as the hand-written parts of the emulator see it.
+pub(crate) fn hs_view(rec: &ResourceRec) -> HostedServiceRec {
+    let s = &rec.state;
+    let text = |n: &str| s.child_text(n).map(str::to_owned).filter(|t| !t.is_empty());
+    let label = text("Label")
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+        .and_then(|b| String::from_utf8(b).ok())
+        .unwrap_or_default();
+    HostedServiceRec {
+        subscription: rec.subscription.clone(),
+        name: rec.name.clone(),
+        label,
+        description: text("Description"),
+        location: text("Location"),
+        affinity_group: text("AffinityGroup"),
+        extended_properties: ext_props_of(s),
+        reverse_dns_fqdn: text("ReverseDnsFqdn"),
+        created_ms: rec.created_ms,
+        modified_ms: rec.modified_ms,
+        pending: rec.pending.clone(),
+    }
+}
+
+/// A typed value as an element tree (for read hooks that show generated
+/// types).
+fn elem_of<T: ToXml>(name: &str, value: &T) -> Elem {
+    let mut e = Elem::parse(xml::to_document(name, value).as_bytes()).unwrap_or_default();
+    e.name = name.to_owned();
+    e
+}
+
+impl Api {
+    /// Checks and completes a new resource's state before it is stored.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn hook_create(
+        &self,
+        tx: &WriteTransaction,
+        r: &Resource,
+        sub: &str,
+        _parents: &[String],
+        name: &str,
+        state: &mut Elem,
+        now: Millis,
+    ) -> Result<Option<Failure>, ApiError> {
+        match r.name.as_str() {
+            "StorageAccount" => {
+                let body: CreateStorageServiceInput = typed("CreateStorageServiceInput", state)
+                    .ok_or_else(|| ApiError::bad_request("The request body is invalid."))?;
+                if !valid_storage_name(name) {
+                    return Err(ApiError::bad_request(STORAGE_NAME_RULES));
+                }
+                let placement = self.placement(
+                    tx,
+                    sub,
+                    body.location.as_deref(),
+                    body.affinity_group.as_deref(),
+                )?;
+                let props = ext_props(&[], &body.extended_properties)?;
+                let account_type = match &body.account_type {
+                    Some(StorageAccountType::Unknown(t)) => {
+                        return Err(ApiError::bad_request(format!(
+                            "The account type {t} is not valid."
+                        )))
+                    }
+                    Some(t) => t.as_str().to_owned(),
+                    None => match (body.geo_replication_enabled, body.secondary_read_enabled) {
+                        (Some(false), _) => "Standard_LRS".to_owned(),
+                        (_, Some(true)) => "Standard_RAGRS".to_owned(),
+                        _ => "Standard_GRS".to_owned(),
+                    },
+                };
+                let count = self
+                    .storage_accounts_of(&tx.open_table(RESOURCES)?, sub, now)?
+                    .len();
+                if count as i64 >= self.quotas.max_storage_accounts as i64 {
+                    return Err(ApiError::bad_request(format!(
+                        "The subscription has reached its limit of {} storage accounts.",
+                        self.quotas.max_storage_accounts
+                    )));
+                }
+                // Checked late, as the service did: the operation is accepted
+                // and fails when it completes.
+                let fail = (!locations::supports_account_type(&placement.region, &account_type))
+                    .then(|| Failure {
+                        status: 400,
+                        code: "BadRequest".to_owned(),
+                        message: format!(
+                            "The account type {account_type} is not available in {}.",
+                            placement.region
+                        ),
+                    });
+                let view = StorageAccountRec {
+                    subscription: sub.to_owned(),
+                    name: name.to_owned(),
+                    label: body.label.clone(),
+                    description: body.description.clone(),
+                    location: placement.location,
+                    affinity_group: placement.affinity_group,
+                    region: placement.region,
+                    extended_properties: props,
+                    custom_domains: Vec::new(),
+                    account_type,
+                    primary_key: crate::api::new_key(),
+                    secondary_key: crate::api::new_key(),
+                    created_ms: now,
+                    pending: None,
+                };
+                *state = sa_state(&view);
+                Ok(fail)
+            }
+            "AffinityGroup" => {
+                if !valid_group_name(name) {
+                    return Err(ApiError::bad_request(
+                        "The affinity group name must be 1 to 63 letters, digits, hyphens, underscores or periods.",
+                    ));
+                }
+                let given = state.child_text("Location").unwrap_or_default().to_owned();
+                let location = locations::canonical(&given).ok_or_else(|| {
+                    ApiError::bad_request(format!("The location {given} is not valid."))
+                })?;
+                state.set(Elem::text("Location", location));
+                Ok(None)
+            }
+            "HostedService" => {
+                if !valid_dns_name(name) {
+                    return Err(ApiError::bad_request(DNS_NAME_RULES));
+                }
+                let body: CreateHostedService = typed("CreateHostedService", state)
+                    .ok_or_else(|| ApiError::bad_request("The request body is invalid."))?;
+                let props = ext_props(&[], &body.extended_properties)?;
+                let placement = self.placement(
+                    tx,
+                    sub,
+                    body.location.as_deref(),
+                    body.affinity_group.as_deref(),
+                )?;
+                let count = self
+                    .hosted_services_of(&tx.open_table(RESOURCES)?, sub, now)?
+                    .len();
+                if count as i64 >= self.quotas.max_hosted_services as i64 {
+                    return Err(ApiError::bad_request(format!(
+                        "The subscription has reached its limit of {} cloud services.",
+                        self.quotas.max_hosted_services
+                    )));
+                }
+                state
+                    .children
+                    .retain(|c| c.name != "Location" && c.name != "AffinityGroup");
+                if let Some(l) = placement.location {
+                    state.set(Elem::text("Location", l));
+                }
+                if let Some(g) = placement.affinity_group {
+                    state.set(Elem::text("AffinityGroup", g));
+                }
+                state.set(ext_props_elem(&props));
+                Ok(None)
+            }
+            "ServiceBusNamespace" => {
+                if !valid_namespace_name(name) {
+                    return Err(ApiError::bad_request(format!(
+                        "The namespace name {name} is not valid: 6 to 50 letters, digits and hyphens, starting with a letter and not ending with a hyphen."
+                    )));
+                }
+                let given = state.child_text("Region").unwrap_or_default().to_owned();
+                let region = locations::canonical(&given).ok_or_else(|| {
+                    ApiError::bad_request(format!("The region {given} is not valid."))
+                })?;
+                state.set(Elem::text("Region", region));
+                let key = crate::api::new_key();
+                state.set(Elem::text(
+                    "ConnectionString",
+                    format!("Endpoint=sb://{name}.servicebus.windows.net/;SharedSecretIssuer=owner;SharedSecretValue={key}"),
+                ));
+                state.set(Elem::text("DefaultKey", key));
+                state.set(Elem::text("SubscriptionId", sub.replace('-', "")));
+                Ok(None)
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Checks an update (`update`, the request) merged into a resource's
+    /// state (`merged`; `old` is the state before).
+    pub(crate) fn hook_update(
+        &self,
+        _tx: &WriteTransaction,
+        r: &Resource,
+        old: &Elem,
+        update: &Elem,
+        merged: &mut Elem,
+        _now: Millis,
+    ) -> Result<(), ApiError> {
+        match r.name.as_str() {
+            "HostedService" => {
+                if update.child("Label").is_none() && update.child("Description").is_none() {
+                    return Err(ApiError::bad_request(
+                        "An update must give at least a Label or a Description.",
+                    ));
+                }
+                // Extended properties merge by name (an empty value removes one).
+                let body: UpdateHostedService = typed("UpdateHostedService", update)
+                    .ok_or_else(|| ApiError::bad_request("The request body is invalid."))?;
+                let props = ext_props(&ext_props_of(old), &body.extended_properties)?;
+                merged.set(ext_props_elem(&props));
+                Ok(())
+            }
+            "StorageAccount" => {
+                let body: UpdateStorageServiceInput = typed("UpdateStorageServiceInput", update)
+                    .ok_or_else(|| ApiError::bad_request("The request body is invalid."))?;
+                let old_rec = ResourceRec {
+                    state: old.clone(),
+                    ..Default::default()
+                };
+                let mut a = sa_view(&old_rec);
+                if let Some(t) = &body.account_type {
+                    let new = t.as_str().to_owned();
+                    if matches!(t, StorageAccountType::Unknown(_)) {
+                        return Err(ApiError::bad_request(format!(
+                            "The account type {new} is not valid."
+                        )));
+                    }
+                    let premium = |t: &str| t == "Premium_LRS";
+                    if new != a.account_type
+                        && (premium(&new)
+                            || premium(&a.account_type)
+                            || new == "Standard_ZRS"
+                            || a.account_type == "Standard_ZRS")
+                    {
+                        return Err(ApiError::bad_request(format!(
+                            "The account type cannot be changed from {} to {new}.",
+                            a.account_type
+                        )));
+                    }
+                    a.account_type = new;
+                } else if let Some(geo) = body.geo_replication_enabled {
+                    if a.account_type.starts_with("Standard") && a.account_type != "Standard_ZRS" {
+                        a.account_type =
+                            if geo { "Standard_GRS" } else { "Standard_LRS" }.to_owned();
+                    }
+                }
+                if let Some(label) = &body.label {
+                    a.label = label.clone();
+                }
+                if body.description.is_some() {
+                    a.description = body.description.clone();
+                }
+                a.extended_properties =
+                    ext_props(&a.extended_properties, &body.extended_properties)?;
+                if !body.custom_domains.is_empty() {
+                    a.custom_domains = body
+                        .custom_domains
+                        .iter()
+                        .filter(|d| !d.name.trim().is_empty())
+                        .map(|d| (d.name.clone(), d.use_sub_domain_name))
+                        .collect();
+                }
+                a.name = old.child_text("ServiceName").unwrap_or_default().to_owned();
+                *merged = sa_state(&a);
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Why the service would refuse `name` for `r` (availability checks
+    /// answer with it).
+    pub(crate) fn hook_name_rules(&self, r: &Resource, name: &str) -> Option<String> {
+        match r.name.as_str() {
+            "HostedService" => (!valid_dns_name(name)).then(|| DNS_NAME_RULES.to_owned()),
+            "StorageAccount" => (!valid_storage_name(name)).then(|| STORAGE_NAME_RULES.to_owned()),
+            "ServiceBusNamespace" => (!valid_namespace_name(name)).then(|| {
+                "The namespace name is not valid: 6 to 50 letters, digits and hyphens, starting with a letter and not ending with a hyphen.".to_owned()
+            }),
+            _ => None,
+        }
+    }
+
+    /// The message of a name that is taken.
+    pub(crate) fn hook_taken_message(&self, r: &Resource, name: &str) -> String {
+        match r.name.as_str() {
+            "HostedService" => "The specified DNS name is already taken.".to_owned(),
+            "StorageAccount" => format!("A storage account named '{name}' already exists."),
+            _ => format!("A {} named {name} already exists.", display(&r.name)),
+        }
+    }
+
+    /// Refuses a delete the service refuses.
+    pub(crate) fn hook_delete(
+        &self,
+        tx: &WriteTransaction,
+        r: &Resource,
+        rec: &ResourceRec,
+        now: Millis,
+    ) -> Result<(), ApiError> {
+        match r.name.as_str() {
+            "AffinityGroup" => {
+                let in_group = |a: &Option<String>| {
+                    a.as_deref()
+                        .is_some_and(|a| a.eq_ignore_ascii_case(&rec.name))
+                };
+                let services =
+                    self.hosted_services_of(&tx.open_table(RESOURCES)?, &rec.subscription, now)?;
+                let accounts =
+                    self.storage_accounts_of(&tx.open_table(RESOURCES)?, &rec.subscription, now)?;
+                if services.iter().any(|s| in_group(&s.affinity_group))
+                    || accounts.iter().any(|a| in_group(&a.affinity_group))
+                {
+                    return Err(ApiError::bad_request(format!(
+                        "The affinity group {} has cloud services or storage accounts in it and cannot be deleted.",
+                        rec.name
+                    )));
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Adds what a read shows and the state does not hold.
+    pub(crate) fn hook_read(
+        &self,
+        tx: &ReadTransaction,
+        r: &Resource,
+        m: &Matched<'_>,
+        rec: &ResourceRec,
+        state: &mut Elem,
+        now: Millis,
+    ) -> Result<(), ApiError> {
+        let operation = m.op.name.as_str();
+        match r.name.as_str() {
+            "StorageAccount" => {
+                // The rendering of a storage account is the service's own
+                // (endpoints, geo-replication, status): the typed view.
+                *state = elem_of("StorageService", &self.sa_to_wire(&sa_view(rec), now));
+                Ok(())
+            }
+            "HostedService" => {
+                let status = match life(&rec.pending, now) {
+                    Life::Creating => "Creating",
+                    Life::Deleting => "Deleting",
+                    Life::Created | Life::Gone => "Created",
+                };
+                state.set(Elem::text("Status", status));
+                if operation == "GetHostedServiceProperties" {
+                    state.set(elem_of(
+                        "ComputeCapabilities",
+                        &locations::compute_capabilities(),
+                    ));
+                    // No deployments are modelled: with embed-detail the
+                    // service sends an empty `<Deployments/>`, else nothing.
+                    if m.query
+                        .get("embed-detail")
+                        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+                    {
+                        state.set(Elem {
+                            name: "Deployments".into(),
+                            ..Default::default()
+                        });
+                    }
+                }
+                Ok(())
+            }
+            "AffinityGroup" => {
+                state.set(Elem {
+                    name: "Capabilities".into(),
+                    children: vec![
+                        Elem::text("Capability", "PersistentVMRole"),
+                        Elem::text("Capability", "HighMemory"),
+                    ],
+                    ..Default::default()
+                });
+                if operation != "GetAffinityGroupProperties" {
+                    return Ok(());
+                }
+                let in_group = |a: &Option<String>| {
+                    a.as_deref()
+                        .is_some_and(|a| a.eq_ignore_ascii_case(&rec.name))
+                };
+                let mut services = Elem {
+                    name: "HostedServices".into(),
+                    ..Default::default()
+                };
+                for s in
+                    self.hosted_services_of(&tx.open_table(RESOURCES)?, &rec.subscription, now)?
+                {
+                    if in_group(&s.affinity_group) {
+                        services
+                            .children
+                            .push(elem_of("HostedService", &self.hs_to_wire(&s, now, false)));
+                    }
+                }
+                let mut accounts = Elem {
+                    name: "StorageServices".into(),
+                    ..Default::default()
+                };
+                for a in
+                    self.storage_accounts_of(&tx.open_table(RESOURCES)?, &rec.subscription, now)?
+                {
+                    if in_group(&a.affinity_group) {
+                        accounts.children.push(elem_of(
+                            "StorageService",
+                            &StorageService {
+                                url: self.sa_url(&a),
+                                service_name: Some(a.name.clone()),
+                                ..Default::default()
+                            },
+                        ));
+                    }
+                }
+                state.set(services);
+                state.set(accounts);
+                state.set(elem_of(
+                    "ComputeCapabilities",
+                    &locations::compute_capabilities(),
+                ));
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The live storage accounts of `sub`.
+    pub(crate) fn storage_accounts_of(
+        &self,
+        table: &impl ReadableTable<&'static str, &'static [u8]>,
+        sub: &str,
+        now: Millis,
+    ) -> Result<Vec<StorageAccountRec>, ApiError> {
+        Ok(scan::<ResourceRec>(table, "StorageAccount/*/")?
+            .into_iter()
+            .filter(|(_, r)| r.subscription == sub && exists(&r.pending, now))
+            .map(|(_, r)| sa_view(&r))
+            .collect())
+    }
+
+    /// The storage account `name` of `sub` (404 when missing or gone) and its
+    /// record's key.
+    pub(crate) fn storage_account(
+        &self,
+        table: &impl ReadableTable<&'static str, &'static [u8]>,
+        sub: &str,
+        name: &str,
+        now: Millis,
+    ) -> Result<(String, ResourceRec), ApiError> {
+        let key = format!("StorageAccount/*/{}", name.to_ascii_lowercase());
+        get::<ResourceRec>(table, &key)?
+            .filter(|r| r.subscription == sub && exists(&r.pending, now))
+            .map(|r| (key, r))
+            .ok_or_else(|| {
+                ApiError::not_found(format!("The storage account {name} does not exist."))
+            })
+    }
+
+    /// The live cloud services of `sub`.
+    pub(crate) fn hosted_services_of(
+        &self,
+        table: &impl ReadableTable<&'static str, &'static [u8]>,
+        sub: &str,
+        now: Millis,
+    ) -> Result<Vec<HostedServiceRec>, ApiError> {
+        Ok(scan::<ResourceRec>(table, "HostedService/*/")?
+            .into_iter()
+            .filter(|(_, r)| r.subscription == sub && exists(&r.pending, now))
+            .map(|(_, r)| hs_view(&r))
+            .collect())
+    }
+
+    /// The cloud service `name` of `sub` (404 when missing or gone).
+    pub(crate) fn hosted_service(
+        &self,
+        table: &impl ReadableTable<&'static str, &'static [u8]>,
+        sub: &str,
+        name: &str,
+        now: Millis,
+    ) -> Result<HostedServiceRec, ApiError> {
+        get::<ResourceRec>(
+            table,
+            &format!("HostedService/*/{}", name.to_ascii_lowercase()),
+        )?
+        .filter(|r| r.subscription == sub && exists(&r.pending, now))
+        .map(|r| hs_view(&r))
+        .ok_or_else(|| ApiError::not_found(format!("The hosted service {name} does not exist.")))
+    }
+
+    /// The affinity group `name` of `sub`, if it exists: (name, location).
+    pub(crate) fn affinity_group(
+        &self,
+        table: &impl redb::ReadableTable<&'static str, &'static [u8]>,
+        sub: &str,
+        name: &str,
+    ) -> Result<Option<(String, String)>, ApiError> {
+        let key = format!("AffinityGroup/{sub}/{}", name.to_ascii_lowercase());
+        Ok(get::<ResourceRec>(table, &key)?.map(|g| {
+            let location = g
+                .state
+                .child_text("Location")
+                .unwrap_or_default()
+                .to_owned();
+            (g.name, location)
+        }))
+    }
+}
+
+/// Service Bus namespace names: 6 to 50 letters, digits and hyphens,
+/// starting with a letter, not ending with a hyphen.
+fn valid_namespace_name(name: &str) -> bool {
+    (6..=50).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && !name.ends_with('-')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
+fn valid_group_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+}
