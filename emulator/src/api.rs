@@ -11,10 +11,9 @@ use azure_asm::server::{route, ServerRequest};
 use azure_asm::*;
 use base64::Engine as _;
 use rand::RngCore as _;
-use redb::{ReadableTable, WriteTransaction};
+use redb::WriteTransaction;
 
 use crate::locations;
-use crate::pki;
 use crate::store::*;
 
 /// Subscription quotas reported (and enforced) by the emulator.
@@ -352,9 +351,9 @@ impl Api {
             return Ok(false);
         };
         let tx = self.store.db.begin_read()?;
-        let certs = tx.open_table(CERTIFICATES)?;
-        Ok(certs
-            .get(format!("{subscription}/{thumbprint}").as_str())?
+        let table = tx.open_table(RESOURCES)?;
+        Ok(table
+            .get(crate::hooks::certificate_key(subscription, thumbprint).as_str())?
             .is_some())
     }
 
@@ -557,29 +556,6 @@ impl Api {
                     self.storage_account(&tx.open_table(RESOURCES)?, sub, account_name, now)?;
                 Ok(Reply::xml(req, &self.sa_keys(&crate::hooks::sa_view(&rec))))
             }
-            ServerRequest::ListManagementCertificates { .. } => {
-                let certs = tx.open_table(CERTIFICATES)?;
-                let list = scan::<CertificateRec>(&certs, &format!("{sub}/"))?
-                    .iter()
-                    .map(|(_, c)| cert_to_wire(c))
-                    .collect();
-                Ok(Reply::xml(
-                    req,
-                    &SubscriptionCertificates {
-                        subscription_certificate: list,
-                    },
-                ))
-            }
-            ServerRequest::GetManagementCertificate { thumbprint, .. } => {
-                let certs = tx.open_table(CERTIFICATES)?;
-                let key = format!("{sub}/{}", thumbprint.to_ascii_uppercase());
-                let c: CertificateRec = get(&certs, &key)?.ok_or_else(|| {
-                    ApiError::not_found(format!(
-                        "The certificate with thumbprint {thumbprint} was not found."
-                    ))
-                })?;
-                Ok(Reply::xml(req, &cert_to_wire(&c)))
-            }
             ServerRequest::GetSubscription { .. } => {
                 let subs = tx.open_table(SUBSCRIPTIONS)?;
                 let s: SubscriptionRec = get(&subs, sub)?
@@ -715,66 +691,6 @@ impl Api {
                 rec.state.set(crate::engine::Elem::text(element, new_key()));
                 put(&mut table, &key, &rec)?;
                 Ok(Reply::xml(req, &self.sa_keys(&crate::hooks::sa_view(&rec))).into())
-            }
-            ServerRequest::AddManagementCertificate { body, .. } => {
-                let thumbprint = if body.subscription_certificate_data.is_empty() {
-                    body.subscription_certificate_thumbprint
-                        .trim()
-                        .to_ascii_uppercase()
-                } else {
-                    pki::thumbprint(&body.subscription_certificate_data)
-                };
-                if thumbprint.is_empty() || !thumbprint.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    return Err(ApiError::bad_request(
-                        "The certificate thumbprint is invalid.",
-                    ));
-                }
-                let b64 = &base64::engine::general_purpose::STANDARD;
-                let public_key = if !body.subscription_certificate_public_key.is_empty() {
-                    body.subscription_certificate_public_key.clone()
-                } else if body.subscription_certificate_data.is_empty() {
-                    Vec::new()
-                } else {
-                    pki::subject_public_key_info(&body.subscription_certificate_data).ok_or_else(
-                        || {
-                            ApiError::bad_request(
-                                "SubscriptionCertificateData is not an X.509 certificate.",
-                            )
-                        },
-                    )?
-                };
-                if !body.subscription_certificate_data.is_empty()
-                    && pki::subject_public_key_info(&body.subscription_certificate_data).is_none()
-                {
-                    return Err(ApiError::bad_request(
-                        "SubscriptionCertificateData is not an X.509 certificate.",
-                    ));
-                }
-                let mut certs = tx.open_table(CERTIFICATES)?;
-                let key = format!("{sub}/{thumbprint}");
-                if certs.get(key.as_str())?.is_some() {
-                    return Err(ApiError::conflict(format!(
-                        "The certificate with thumbprint {thumbprint} already exists."
-                    )));
-                }
-                let rec = CertificateRec {
-                    thumbprint,
-                    data: b64.encode(&body.subscription_certificate_data),
-                    public_key: b64.encode(public_key),
-                    created_ms: now,
-                };
-                put(&mut certs, &key, &rec)?;
-                Ok(Reply::empty(201).into())
-            }
-            ServerRequest::DeleteManagementCertificate { thumbprint, .. } => {
-                let mut certs = tx.open_table(CERTIFICATES)?;
-                let key = format!("{sub}/{}", thumbprint.to_ascii_uppercase());
-                if certs.remove(key.as_str())?.is_none() {
-                    return Err(ApiError::not_found(format!(
-                        "The certificate with thumbprint {thumbprint} was not found."
-                    )));
-                }
-                Ok(Reply::empty(OK).into())
             }
             _ if req.spec().method.eq_ignore_ascii_case("GET") => Err(ApiError::new(
                 405,
@@ -1059,18 +975,6 @@ fn object_id(req: &ServerRequest) -> Option<String> {
         ServerRequest::RegenerateStorageAccountKeys { name, .. } => {
             format!("/{sub}/services/storageservices/{name}")
         }
-        ServerRequest::AddManagementCertificate { body, .. } => {
-            let t = if body.subscription_certificate_data.is_empty() {
-                body.subscription_certificate_thumbprint
-                    .to_ascii_uppercase()
-            } else {
-                pki::thumbprint(&body.subscription_certificate_data)
-            };
-            format!("/{sub}/certificates/{t}")
-        }
-        ServerRequest::DeleteManagementCertificate { thumbprint, .. } => {
-            format!("/{sub}/certificates/{}", thumbprint.to_ascii_uppercase())
-        }
         _ => return None,
     })
 }
@@ -1081,16 +985,6 @@ fn decoded_path(path: &str) -> String {
         .map(|s| asm_runtime::path::decode_segment(s).unwrap_or_else(|| s.to_owned()))
         .collect::<Vec<_>>()
         .join("/")
-}
-
-fn cert_to_wire(c: &CertificateRec) -> SubscriptionCertificate {
-    let b64 = &base64::engine::general_purpose::STANDARD;
-    SubscriptionCertificate {
-        subscription_certificate_public_key: b64.decode(&c.public_key).unwrap_or_default(),
-        subscription_certificate_thumbprint: c.thumbprint.clone(),
-        subscription_certificate_data: b64.decode(&c.data).unwrap_or_default(),
-        created: Some(datetime(c.created_ms)),
-    }
 }
 
 pub(crate) const DNS_NAME_RULES: &str = "The name must be 1 to 63 characters: letters, digits and hyphens, starting with a letter and ending with a letter or digit.";

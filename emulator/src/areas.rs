@@ -277,12 +277,12 @@ impl Api {
             ));
         };
         let tx = self.store.db.begin_read()?;
-        let certs = tx.open_table(CERTIFICATES)?;
+        let certs = tx.open_table(RESOURCES)?;
         let subs = scan::<SubscriptionRec>(&tx.open_table(SUBSCRIPTIONS)?, "")?;
         let mut out = Vec::new();
         for (_, s) in subs {
             if certs
-                .get(format!("{}/{thumbprint}", s.id).as_str())?
+                .get(crate::hooks::certificate_key(&s.id, thumbprint).as_str())?
                 .is_some()
             {
                 out.push(SubscriptionListEntry {

@@ -664,8 +664,12 @@ impl Api {
             Some(v) => Some(v),
             None if role == Role::Create => {
                 let elem = request_elem(&self.engine.spec, m.op, body)?;
-                elem.child_text(&r.name_element)
-                    .map(|s| s.trim().to_owned())
+                match self.hook_create_name(r, &elem)? {
+                    Some(derived) => Some(derived),
+                    None => elem
+                        .child_text(&r.name_element)
+                        .map(|s| s.trim().to_owned()),
+                }
             }
             None => None,
         };

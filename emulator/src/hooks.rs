@@ -71,6 +71,51 @@ fn unb64(text: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The record of a management certificate given as DER (the emulator's own
+/// client certificate, and those of added subscriptions): (key, record).
+pub(crate) fn certificate_record(sub: &str, der: &[u8], now: Millis) -> (String, ResourceRec) {
+    let b64 = &base64::engine::general_purpose::STANDARD;
+    let thumbprint = crate::pki::thumbprint(der);
+    let mut state = Elem {
+        name: "SubscriptionCertificate".into(),
+        ..Default::default()
+    };
+    state.set(Elem::text(
+        "SubscriptionCertificatePublicKey",
+        b64.encode(crate::pki::subject_public_key_info(der).unwrap_or_default()),
+    ));
+    state.set(Elem::text(
+        "SubscriptionCertificateThumbprint",
+        thumbprint.clone(),
+    ));
+    state.set(Elem::text("SubscriptionCertificateData", b64.encode(der)));
+    state.set(Elem::text(
+        "Created",
+        xml::XmlText::to_text(&crate::api::datetime(now)).into_owned(),
+    ));
+    (
+        certificate_key(sub, &thumbprint),
+        ResourceRec {
+            resource: "ManagementCertificate".into(),
+            subscription: sub.to_owned(),
+            parents: Vec::new(),
+            name: thumbprint,
+            state,
+            created_ms: now,
+            modified_ms: now,
+            pending: None,
+        },
+    )
+}
+
+/// Where the engine keeps a subscription's management certificate.
+pub(crate) fn certificate_key(sub: &str, thumbprint: &str) -> String {
+    format!(
+        "ManagementCertificate/{sub}/{}",
+        thumbprint.to_ascii_lowercase()
+    )
+}
+
 /// A storage account's state: the fields of [`StorageAccountRec`] as elements.
 pub(crate) fn sa_state(v: &StorageAccountRec) -> Elem {
     let mut e = Elem {
@@ -182,6 +227,42 @@ fn elem_of<T: ToXml>(name: &str, value: &T) -> Elem {
 }
 
 impl Api {
+    /// A name the service derives from the create body (a certificate's
+    /// thumbprint from its data); `None`: the name element as given.
+    pub(crate) fn hook_create_name(
+        &self,
+        r: &Resource,
+        body: &Elem,
+    ) -> Result<Option<String>, ApiError> {
+        match r.name.as_str() {
+            "ManagementCertificate" => {
+                let data = body
+                    .child_text("SubscriptionCertificateData")
+                    .unwrap_or_default();
+                let thumbprint = if data.trim().is_empty() {
+                    body.child_text("SubscriptionCertificateThumbprint")
+                        .unwrap_or_default()
+                        .trim()
+                        .to_ascii_uppercase()
+                } else {
+                    let der = base64::engine::general_purpose::STANDARD
+                        .decode(data.trim())
+                        .map_err(|_| {
+                            ApiError::bad_request("SubscriptionCertificateData is not base64.")
+                        })?;
+                    crate::pki::thumbprint(&der)
+                };
+                if thumbprint.is_empty() || !thumbprint.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Err(ApiError::bad_request(
+                        "The certificate thumbprint is invalid.",
+                    ));
+                }
+                Ok(Some(thumbprint))
+            }
+            _ => Ok(None),
+        }
+    }
+
     /// Checks and completes a new resource's state before it is stored.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn hook_create(
@@ -259,6 +340,39 @@ impl Api {
                 };
                 *state = sa_state(&view);
                 Ok(fail)
+            }
+            "ManagementCertificate" => {
+                let b64 = &base64::engine::general_purpose::STANDARD;
+                let field = |n: &str| -> Result<Vec<u8>, ApiError> {
+                    b64.decode(state.child_text(n).unwrap_or_default().trim())
+                        .map_err(|_| ApiError::bad_request(format!("{n} is not base64.")))
+                };
+                let data = field("SubscriptionCertificateData")?;
+                let given_key = field("SubscriptionCertificatePublicKey")?;
+                let spki = if data.is_empty() {
+                    None
+                } else {
+                    Some(crate::pki::subject_public_key_info(&data).ok_or_else(|| {
+                        ApiError::bad_request(
+                            "SubscriptionCertificateData is not an X.509 certificate.",
+                        )
+                    })?)
+                };
+                let public_key = if given_key.is_empty() {
+                    spki.unwrap_or_default()
+                } else {
+                    given_key
+                };
+                state.set(Elem::text(
+                    "SubscriptionCertificatePublicKey",
+                    b64.encode(public_key),
+                ));
+                state.set(Elem::text(
+                    "SubscriptionCertificateThumbprint",
+                    name.to_ascii_uppercase(),
+                ));
+                state.set(Elem::text("SubscriptionCertificateData", b64.encode(&data)));
+                Ok(None)
             }
             "AffinityGroup" => {
                 if !valid_group_name(name) {
@@ -432,6 +546,9 @@ impl Api {
         match r.name.as_str() {
             "HostedService" => "The specified DNS name is already taken.".to_owned(),
             "StorageAccount" => format!("A storage account named '{name}' already exists."),
+            "ManagementCertificate" => {
+                format!("The certificate with thumbprint {name} already exists.")
+            }
             _ => format!("A {} named {name} already exists.", display(&r.name)),
         }
     }

@@ -58,7 +58,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine as _;
 use tokio::sync::watch;
 
 pub use pki::thumbprint;
@@ -468,20 +467,10 @@ fn create_subscription(store: &store::Store, id: &str, cert_der: &[u8]) -> Resul
             )?;
         }
         let mut certs = tx
-            .open_table(store::CERTIFICATES)
+            .open_table(store::RESOURCES)
             .map_err(store::StoreError::from)?;
-        let thumbprint = pki::thumbprint(cert_der);
-        let b64 = &base64::engine::general_purpose::STANDARD;
-        store::put(
-            &mut certs,
-            &format!("{id}/{thumbprint}"),
-            &store::CertificateRec {
-                thumbprint: thumbprint.clone(),
-                data: b64.encode(cert_der),
-                public_key: b64.encode(pki::subject_public_key_info(cert_der).unwrap_or_default()),
-                created_ms: now,
-            },
-        )?;
+        let (key, rec) = hooks::certificate_record(id, cert_der, now);
+        store::put(&mut certs, &key, &rec)?;
     }
     tx.commit().map_err(store::StoreError::from)?;
     Ok(())

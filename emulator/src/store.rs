@@ -16,8 +16,6 @@ pub(crate) type Def = TableDefinition<'static, &'static str, &'static [u8]>;
 
 /// Subscriptions by id (lower case).
 pub(crate) const SUBSCRIPTIONS: Def = TableDefinition::new("subscriptions");
-/// Management certificates by `{subscription}/{THUMBPRINT}`.
-pub(crate) const CERTIFICATES: Def = TableDefinition::new("certificates");
 /// Operation history by `{subscription}/{sequence:020}`.
 pub(crate) const OPERATION_LOG: Def = TableDefinition::new("operations");
 /// Operation history key by request id (32 lower-case hex digits).
@@ -34,13 +32,12 @@ pub(crate) const GATEWAYS: Def = TableDefinition::new("gateways");
 /// Networking operations by `{subscription}/{id}`.
 pub(crate) const GATEWAY_OPERATIONS: Def = TableDefinition::new("gateway_operations");
 
-const ALL: [Def; 9] = [
+const ALL: [Def; 8] = [
     RESOURCES,
     NETWORK_CONFIG,
     GATEWAYS,
     GATEWAY_OPERATIONS,
     SUBSCRIPTIONS,
-    CERTIFICATES,
     OPERATION_LOG,
     OPERATION_IDS,
     META,
@@ -53,16 +50,6 @@ pub(crate) type Millis = i64;
 pub(crate) struct SubscriptionRec {
     pub id: String,
     pub name: String,
-    pub created_ms: Millis,
-}
-
-#[derive(Serialize, Deserialize, Clone, Debug)]
-pub(crate) struct CertificateRec {
-    pub thumbprint: String,
-    /// DER, base64.
-    pub data: String,
-    /// Public key as given (or the certificate's SubjectPublicKeyInfo), base64.
-    pub public_key: String,
     pub created_ms: Millis,
 }
 
