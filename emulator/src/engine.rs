@@ -627,6 +627,44 @@ impl Api {
         }
     }
 
+    /// The live records of the top-level resource `resource` in `sub`.
+    pub(crate) fn live_records(
+        &self,
+        table: &impl ReadableTable<&'static str, &'static [u8]>,
+        resource: &str,
+        sub: &str,
+        now: Millis,
+    ) -> Result<Vec<ResourceRec>, ApiError> {
+        let Some(r) = self.engine.spec.find_resource(resource) else {
+            return Ok(Vec::new());
+        };
+        Ok(scan::<ResourceRec>(table, &list_prefix(r, sub, &[]))?
+            .into_iter()
+            .map(|(_, rec)| rec)
+            .filter(|rec| rec.subscription == sub && exists(&rec.pending, now))
+            .collect())
+    }
+
+    /// The live record of the top-level resource `resource` named `name` in
+    /// `sub`, with its key; a 404 naming it when there is none.
+    pub(crate) fn live_record(
+        &self,
+        table: &impl ReadableTable<&'static str, &'static [u8]>,
+        resource: &str,
+        sub: &str,
+        name: &str,
+        now: Millis,
+    ) -> Result<(String, ResourceRec), ApiError> {
+        let r = self
+            .engine
+            .spec
+            .find_resource(resource)
+            .ok_or_else(|| not_implemented(resource))?;
+        let key = record_key(r, sub, &[], name);
+        self.live(table, sub, &key, r, name, now)
+            .map(|rec| (key, rec))
+    }
+
     /// The object id of a mutating request the engine serves: the
     /// resource's path (a create names it in its body).
     pub(crate) fn engine_object_id(&self, m: &Matched<'_>, body: &[u8]) -> Option<String> {

@@ -695,11 +695,8 @@ impl Api {
         sub: &str,
         now: Millis,
     ) -> Result<Vec<StorageAccountRec>, ApiError> {
-        Ok(scan::<ResourceRec>(table, "StorageAccount/*/")?
-            .into_iter()
-            .filter(|(_, r)| r.subscription == sub && exists(&r.pending, now))
-            .map(|(_, r)| sa_view(&r))
-            .collect())
+        let records = self.live_records(table, "StorageAccount", sub, now)?;
+        Ok(records.iter().map(sa_view).collect())
     }
 
     /// The storage account `name` of `sub` (404 when missing or gone) and its
@@ -711,13 +708,7 @@ impl Api {
         name: &str,
         now: Millis,
     ) -> Result<(String, ResourceRec), ApiError> {
-        let key = format!("StorageAccount/*/{}", name.to_ascii_lowercase());
-        get::<ResourceRec>(table, &key)?
-            .filter(|r| r.subscription == sub && exists(&r.pending, now))
-            .map(|r| (key, r))
-            .ok_or_else(|| {
-                ApiError::not_found(format!("The storage account {name} does not exist."))
-            })
+        self.live_record(table, "StorageAccount", sub, name, now)
     }
 
     /// The live cloud services of `sub`.
@@ -727,11 +718,8 @@ impl Api {
         sub: &str,
         now: Millis,
     ) -> Result<Vec<HostedServiceRec>, ApiError> {
-        Ok(scan::<ResourceRec>(table, "HostedService/*/")?
-            .into_iter()
-            .filter(|(_, r)| r.subscription == sub && exists(&r.pending, now))
-            .map(|(_, r)| hs_view(&r))
-            .collect())
+        let records = self.live_records(table, "HostedService", sub, now)?;
+        Ok(records.iter().map(hs_view).collect())
     }
 
     /// The cloud service `name` of `sub` (404 when missing or gone).
@@ -742,13 +730,8 @@ impl Api {
         name: &str,
         now: Millis,
     ) -> Result<HostedServiceRec, ApiError> {
-        get::<ResourceRec>(
-            table,
-            &format!("HostedService/*/{}", name.to_ascii_lowercase()),
-        )?
-        .filter(|r| r.subscription == sub && exists(&r.pending, now))
-        .map(|r| hs_view(&r))
-        .ok_or_else(|| ApiError::not_found(format!("The hosted service {name} does not exist.")))
+        let (_, rec) = self.live_record(table, "HostedService", sub, name, now)?;
+        Ok(hs_view(&rec))
     }
 
     /// The affinity group `name` of `sub`, if it exists: (name, location).
