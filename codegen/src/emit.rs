@@ -1263,10 +1263,13 @@ fn client_method(ctx: &Ctx<'_>, op: &Operation) -> (TokenStream, TokenStream) {
                 (Format::Xml, Some(TypeRef::Scalar(_))) => {
                     let root = &b.root;
                     let ns = ctx.body_ns(b);
-                    let r = arg_ref(
-                        b.ty.as_ref().unwrap_or(&TypeRef::Scalar(Scalar::String)),
-                        &ident("body"),
-                    );
+                    let ty = b.ty.as_ref().unwrap_or(&TypeRef::Scalar(Scalar::String));
+                    // A text argument is a `&str`; the encoder takes a sized
+                    // `XmlText` (`String`).
+                    let r = match ty {
+                        TypeRef::Scalar(s) if s.is_text() => quote!(&body.to_owned()),
+                        _ => arg_ref(ty, &ident("body")),
+                    };
                     quote!(xml::scalar_to_document(#root, #ns, #r))
                 }
                 (Format::Text, None) => quote!(body.to_owned()),

@@ -87,8 +87,8 @@ pub struct Resource {
     pub parent: Option<String>,
     /// Operations by role.
     pub create: Option<String>,
-    /// Read.
-    pub get: Option<String>,
+    /// Reads (a detailed read may be another operation on the same path).
+    pub get: Vec<String>,
     /// List (of the parent's, or the subscription's, resources).
     pub list: Option<String>,
     /// Update (merge the request into the state, by element).
@@ -102,6 +102,13 @@ pub struct Resource {
     pub set: Vec<(String, String, bool)>,
     /// The title of an Atom feed listing it (`feed-title`).
     pub feed_title: Option<String>,
+    /// A create on an existing name replaces it (PUT semantics: Set Rule,
+    /// Set Route) instead of a conflict.
+    pub upsert: bool,
+    /// A child shown in its parent's reads, under this wrapper element,
+    /// optionally only when a query parameter has a value
+    /// (`shown-in Rules when detaillevel=Full`).
+    pub shown_in: Option<(String, Option<(String, String)>)>,
     /// Docs.
     pub docs: Vec<String>,
     /// Area.

@@ -280,7 +280,35 @@ fn parse_resource_line(r: &mut Resource, line: &str, loc: &Loc) -> Result<()> {
             r.parent = Some(rest.to_owned());
         }
         "create" => op(&mut r.create, "create")?,
-        "get" => op(&mut r.get, "get")?,
+        "get" => {
+            if !is_ident(rest) {
+                return Err(err(loc, "`get` takes an operation name", rest));
+            }
+            r.get.push(rest.to_owned());
+        }
+        "upsert" => r.upsert = true,
+        "shown-in" => {
+            let w = words(rest);
+            let when = |c: &str| -> Result<(String, String)> {
+                let (k, v) = c
+                    .split_once('=')
+                    .ok_or_else(|| err(loc, "expected `when name=value`", c))?;
+                Ok((k.to_owned(), v.to_owned()))
+            };
+            r.shown_in = Some(match w.as_slice() {
+                [wrapper] if is_wire_name(wrapper) => (wrapper.clone(), None),
+                [wrapper, kw, cond] if kw == "when" && is_wire_name(wrapper) => {
+                    (wrapper.clone(), Some(when(cond)?))
+                }
+                _ => {
+                    return Err(err(
+                        loc,
+                        "expected `shown-in WrapperElement [when query=value]`",
+                        rest,
+                    ))
+                }
+            });
+        }
         "list" => op(&mut r.list, "list")?,
         "update" => op(&mut r.update, "update")?,
         "delete" => {
@@ -414,13 +442,15 @@ fn parse_header(line: &str, loc: &Loc, area: &str, docs: Vec<String>) -> Result<
             case_sensitive: false,
             parent: None,
             create: None,
-            get: None,
+            get: Vec::new(),
             list: None,
             update: None,
             delete: Vec::new(),
             check: None,
             set: Vec::new(),
             feed_title: None,
+            upsert: false,
+            shown_in: None,
             docs,
             area: area.to_owned(),
             loc: loc.clone(),

@@ -696,7 +696,9 @@ fn validate_resources(spec: &Spec, errors: &mut Vec<SpecError>) {
                 }
             }
         };
-        check_op(&r.get, "get", &own);
+        for g in &r.get {
+            check_op(&Some(g.clone()), "get", &own);
+        }
         check_op(&r.update, "update", &own);
         for d in &r.delete {
             check_op(&Some(d.clone()), "delete", &own);
@@ -723,12 +725,15 @@ fn validate_resources(spec: &Spec, errors: &mut Vec<SpecError>) {
                 }
             }
         }
-        if r.get.is_none() && r.list.is_none() {
+        if r.get.is_empty() && r.list.is_none() && r.shown_in.is_none() {
             errors.push(err(
                 &r.loc,
-                "a resource needs a get or a list operation",
+                "a resource needs a get or a list operation, or `shown-in` its parent",
                 &r.name,
             ));
+        }
+        if r.shown_in.is_some() && r.parent.is_none() {
+            errors.push(err(&r.loc, "`shown-in` needs a parent", &r.name));
         }
     }
 }

@@ -307,9 +307,11 @@ impl Engine {
         }
         let mut served = BTreeMap::new();
         for (ri, r) in spec.resources.iter().enumerate() {
+            for op in &r.get {
+                served.insert(op.clone(), (ri, Role::Get));
+            }
             for (op, role) in [
                 (&r.create, Role::Create),
-                (&r.get, Role::Get),
                 (&r.list, Role::List),
                 (&r.update, Role::Update),
             ] {
@@ -437,7 +439,9 @@ impl Api {
                     )));
                 }
                 let key = record_key(r, sub, &parents, &name);
-                if get::<ResourceRec>(&table, &key)?.is_some_and(|x| exists(&x.pending, now)) {
+                let existing =
+                    get::<ResourceRec>(&table, &key)?.filter(|x| exists(&x.pending, now));
+                if existing.is_some() && !r.upsert {
                     return Err(ApiError::conflict(self.hook_taken_message(r, &name)));
                 }
                 let mut state = request_elem(&self.engine.spec, m.op, body)?;
@@ -557,6 +561,7 @@ impl Api {
                 let rec = self.live(&table, sub, &key, r, &name, now)?;
                 let mut state = rec.state.clone();
                 self.hook_read(tx, r, m, &rec, &mut state, now)?;
+                self.embed_children(&table, r, m, &rec, &mut state, now)?;
                 self.render_reply(m.op, &state)
             }
             Role::List => {
@@ -677,6 +682,62 @@ impl Api {
             .map(|(_, v)| v.clone())
             .unwrap_or_default();
         Some(resource_path(r, &sub, &parents, &own?))
+    }
+
+    /// Children declared `shown-in` this resource go into its read, under
+    /// their wrapper (when the read's query asks for them).
+    fn embed_children(
+        &self,
+        table: &impl ReadableTable<&'static str, &'static [u8]>,
+        r: &Resource,
+        m: &Matched<'_>,
+        rec: &ResourceRec,
+        state: &mut Elem,
+        now: Millis,
+    ) -> Result<(), ApiError> {
+        let spec = &self.engine.spec;
+        let response =
+            m.op.response
+                .as_ref()
+                .and_then(|b| b.type_name())
+                .and_then(|t| spec.find_struct(t));
+        for child in spec
+            .resources
+            .iter()
+            .filter(|c| c.parent.as_deref() == Some(r.name.as_str()))
+        {
+            let Some((wrapper, when)) = &child.shown_in else {
+                continue;
+            };
+            if let Some((k, v)) = when {
+                if !m.query.get(k).is_some_and(|x| x.eq_ignore_ascii_case(v)) {
+                    continue;
+                }
+            }
+            // The item element the response type gives the wrapper.
+            let Some(item) = response
+                .and_then(|s| s.fields.iter().find(|f| &f.element == wrapper))
+                .and_then(|f| f.item.clone())
+            else {
+                continue;
+            };
+            let mut parents = rec.parents.clone();
+            parents.push(rec.name.clone());
+            let prefix = list_prefix(child, &rec.subscription, &parents);
+            let mut list = Elem {
+                name: wrapper.clone(),
+                ..Default::default()
+            };
+            for (k, c) in scan::<ResourceRec>(table, &prefix)? {
+                if direct_child(&k, &prefix) && exists(&c.pending, now) {
+                    let mut e = c.state.clone();
+                    e.name = item.clone();
+                    list.children.push(e);
+                }
+            }
+            state.set(list);
+        }
+        Ok(())
     }
 
     /// (parent names, own name) of a request.
@@ -805,7 +866,20 @@ impl Api {
                 let title = self.title_of(op, state);
                 atom_entry(&title, &render_content(spec, ty, &b.root, state))
             }
-            _ => render_document(spec, ty, &b.root, state),
+            _ => {
+                let doc = render_document(spec, ty, &b.root, state);
+                // The body line's `ns=` names the root's namespace (a scalar
+                // root such as SQL's `<ServerName>` has no type to carry it).
+                match &b.namespace {
+                    Some(ns) if spec.find_struct(ty).is_none_or(|s| s.namespace.is_none()) => doc
+                        .replacen(
+                            &format!("xmlns=\"{WINDOWS_AZURE}\""),
+                            &format!("xmlns=\"{}\"", escape(ns)),
+                            1,
+                        ),
+                    _ => doc,
+                }
+            }
         };
         self.normalized(op, status, text)
     }

@@ -259,6 +259,17 @@ impl Api {
                 }
                 Ok(Some(thumbprint))
             }
+            // The service names a new SQL server itself: ten lower-case
+            // letters and digits (`q2dkhhxjvj`).
+            "SqlServer" => {
+                use rand::Rng as _;
+                const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+                let mut rng = rand::rng();
+                let name = (0..10)
+                    .map(|_| char::from(CHARS[rng.random_range(0..CHARS.len())]))
+                    .collect();
+                Ok(Some(name))
+            }
             _ => Ok(None),
         }
     }
@@ -419,6 +430,11 @@ impl Api {
                     state.set(Elem::text("AffinityGroup", g));
                 }
                 state.set(ext_props_elem(&props));
+                Ok(None)
+            }
+            // Create Server answers with the name alone (a scalar root).
+            "SqlServer" => {
+                state.text = name.to_owned();
                 Ok(None)
             }
             "ServiceBusNamespace" => {

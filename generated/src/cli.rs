@@ -673,6 +673,808 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         run: run_delete_management_certificate,
     },
     asm_runtime::cli::Command {
+        area: "network-security-groups",
+        name: "create-network-security-group",
+        operation: &CREATE_NETWORK_SECURITY_GROUP,
+        about: "Creates a network security group in a region.",
+        long_about: "Creates a network security group in a region. The service adds its default rules (allow virtual network and load balancer traffic, deny the rest).\n\n`POST /{subscriptionId}/services/networking/networksecuritygroups` (x-ms-version 2016-07-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "name",
+                wire: "Name",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Name of the network security group, unique in the subscription.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "label",
+                wire: "Label",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Label (plain text, not base64).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "location",
+                wire: "Location",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Region of the network security group, e.g. West US.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "NetworkSecurityGroup",
+            ty: "CreateNetworkSecurityGroupParameters",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_create_network_security_group,
+    },
+    asm_runtime::cli::Command {
+        area: "network-security-groups",
+        name: "get-network-security-group",
+        operation: &GET_NETWORK_SECURITY_GROUP,
+        about: "Returns a network security group; with `detaillevel=Full` also its rules.",
+        long_about: "Returns a network security group; with `detaillevel=Full` also its rules.\n\n`GET /{subscriptionId}/services/networking/networksecuritygroups/{networkSecurityGroupName}` (x-ms-version 2016-07-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "network-security-group-name",
+                wire: "networkSecurityGroupName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkSecurityGroupName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "detaillevel",
+                wire: "detaillevel",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "`Full` to include the rules (the service leaves them out otherwise).",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_network_security_group,
+    },
+    asm_runtime::cli::Command {
+        area: "network-security-groups",
+        name: "list-network-security-groups",
+        operation: &LIST_NETWORK_SECURITY_GROUPS,
+        about: "Lists the network security groups of the subscription (without their rules).",
+        long_about: "Lists the network security groups of the subscription (without their rules).\n\n`GET /{subscriptionId}/services/networking/networksecuritygroups` (x-ms-version 2016-07-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[],
+        body: None,
+        poller: None,
+        run: run_list_network_security_groups,
+    },
+    asm_runtime::cli::Command {
+        area: "network-security-groups",
+        name: "delete-network-security-group",
+        operation: &DELETE_NETWORK_SECURITY_GROUP,
+        about: "Deletes a network security group.",
+        long_about: "Deletes a network security group. It must not be associated with a subnet, role or network interface.\n\n`DELETE /{subscriptionId}/services/networking/networksecuritygroups/{networkSecurityGroupName}` (x-ms-version 2016-07-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "network-security-group-name",
+                wire: "networkSecurityGroupName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkSecurityGroupName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_delete_network_security_group,
+    },
+    asm_runtime::cli::Command {
+        area: "network-security-groups",
+        name: "set-network-security-rule",
+        operation: &SET_NETWORK_SECURITY_RULE,
+        about: "Adds a rule to a network security group, or replaces the rule of that name.",
+        long_about: "Adds a rule to a network security group, or replaces the rule of that name.\n\n`PUT /{subscriptionId}/services/networking/networksecuritygroups/{networkSecurityGroupName}/rules/{ruleName}` (x-ms-version 2016-07-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "network-security-group-name",
+                wire: "networkSecurityGroupName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkSecurityGroupName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "rule-name",
+                wire: "ruleName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{ruleName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "type",
+                wire: "Type",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "NetworkSecurityRuleType",
+                required: true,
+                repeated: false,
+                help: "Direction of the traffic the rule applies to.",
+                values: &[("Inbound", ""), ("Outbound", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "priority",
+                wire: "Priority",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: true,
+                repeated: false,
+                help: "Lower numbers are evaluated first (100 to 4096).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "action",
+                wire: "Action",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "NetworkSecurityRuleAction",
+                required: true,
+                repeated: false,
+                help: "Element `<Action>` of the request body.",
+                values: &[("Allow", ""), ("Deny", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "source-address-prefix",
+                wire: "SourceAddressPrefix",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Source address range in CIDR notation, `*`, or a tag such as VIRTUAL_NETWORK, AZURE_LOADBALANCER or INTERNET.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "source-port-range",
+                wire: "SourcePortRange",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Source port or range, e.g. `80`, `1000-2000` or `*`.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "destination-address-prefix",
+                wire: "DestinationAddressPrefix",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Destination address range in CIDR notation, `*`, or a tag.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "destination-port-range",
+                wire: "DestinationPortRange",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Destination port or range.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "protocol",
+                wire: "Protocol",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "TCP, UDP or `*`.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "Rule",
+            ty: "SetNetworkSecurityRuleParameters",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_set_network_security_rule,
+    },
+    asm_runtime::cli::Command {
+        area: "network-security-groups",
+        name: "delete-network-security-rule",
+        operation: &DELETE_NETWORK_SECURITY_RULE,
+        about: "Deletes a rule of a network security group (the default rules cannot be deleted).",
+        long_about: "Deletes a rule of a network security group (the default rules cannot be deleted).\n\n`DELETE /{subscriptionId}/services/networking/networksecuritygroups/{networkSecurityGroupName}/rules/{ruleName}` (x-ms-version 2016-07-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "network-security-group-name",
+                wire: "networkSecurityGroupName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkSecurityGroupName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "rule-name",
+                wire: "ruleName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{ruleName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_delete_network_security_rule,
+    },
+    asm_runtime::cli::Command {
+        area: "network-security-groups",
+        name: "add-network-security-group-to-subnet",
+        operation: &ADD_NETWORK_SECURITY_GROUP_TO_SUBNET,
+        about: "Associates a network security group with a subnet of a virtual network.",
+        long_about: "Associates a network security group with a subnet of a virtual network.\n\n`POST /{subscriptionId}/services/networking/virtualnetwork/{virtualNetworkName}/subnets/{subnetName}/networksecuritygroups` (x-ms-version 2016-07-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "virtual-network-name",
+                wire: "virtualNetworkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{virtualNetworkName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "subnet-name",
+                wire: "subnetName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{subnetName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "name",
+                wire: "Name",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Name of the network security group.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "NetworkSecurityGroup",
+            ty: "NetworkSecurityGroupRef",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_add_network_security_group_to_subnet,
+    },
+    asm_runtime::cli::Command {
+        area: "network-security-groups",
+        name: "get-network-security-group-for-subnet",
+        operation: &GET_NETWORK_SECURITY_GROUP_FOR_SUBNET,
+        about: "Returns the network security group associated with a subnet.",
+        long_about: "Returns the network security group associated with a subnet.\n\n`GET /{subscriptionId}/services/networking/virtualnetwork/{virtualNetworkName}/subnets/{subnetName}/networksecuritygroups` (x-ms-version 2016-07-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "virtual-network-name",
+                wire: "virtualNetworkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{virtualNetworkName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "subnet-name",
+                wire: "subnetName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{subnetName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_network_security_group_for_subnet,
+    },
+    asm_runtime::cli::Command {
+        area: "network-security-groups",
+        name: "remove-network-security-group-from-subnet",
+        operation: &REMOVE_NETWORK_SECURITY_GROUP_FROM_SUBNET,
+        about: "Removes the association of a network security group with a subnet.",
+        long_about: "Removes the association of a network security group with a subnet.\n\n`DELETE /{subscriptionId}/services/networking/virtualnetwork/{virtualNetworkName}/subnets/{subnetName}/networksecuritygroups/{networkSecurityGroupName}` (x-ms-version 2016-07-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "virtual-network-name",
+                wire: "virtualNetworkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{virtualNetworkName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "subnet-name",
+                wire: "subnetName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{subnetName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "network-security-group-name",
+                wire: "networkSecurityGroupName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkSecurityGroupName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_remove_network_security_group_from_subnet,
+    },
+    asm_runtime::cli::Command {
+        area: "network-security-groups",
+        name: "add-network-security-group-to-role",
+        operation: &ADD_NETWORK_SECURITY_GROUP_TO_ROLE,
+        about: "Associates a network security group with a role (virtual machine) of a deployment.",
+        long_about: "Associates a network security group with a role (virtual machine) of a deployment.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/networksecuritygroups` (x-ms-version 2016-07-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "role-name",
+                wire: "roleName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{roleName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "name",
+                wire: "Name",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Name of the network security group.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "NetworkSecurityGroup",
+            ty: "NetworkSecurityGroupRef",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_add_network_security_group_to_role,
+    },
+    asm_runtime::cli::Command {
+        area: "network-security-groups",
+        name: "get-network-security-group-for-role",
+        operation: &GET_NETWORK_SECURITY_GROUP_FOR_ROLE,
+        about: "Returns the network security group associated with a role.",
+        long_about: "Returns the network security group associated with a role.\n\n`GET /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/networksecuritygroups` (x-ms-version 2016-07-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "role-name",
+                wire: "roleName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{roleName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_network_security_group_for_role,
+    },
+    asm_runtime::cli::Command {
+        area: "network-security-groups",
+        name: "remove-network-security-group-from-role",
+        operation: &REMOVE_NETWORK_SECURITY_GROUP_FROM_ROLE,
+        about: "Removes the association of a network security group with a role.",
+        long_about: "Removes the association of a network security group with a role.\n\n`DELETE /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/networksecuritygroups/{networkSecurityGroupName}` (x-ms-version 2016-07-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "role-name",
+                wire: "roleName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{roleName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "network-security-group-name",
+                wire: "networkSecurityGroupName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkSecurityGroupName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_remove_network_security_group_from_role,
+    },
+    asm_runtime::cli::Command {
+        area: "network-security-groups",
+        name: "add-network-security-group-to-network-interface",
+        operation: &ADD_NETWORK_SECURITY_GROUP_TO_NETWORK_INTERFACE,
+        about: "Associates a network security group with a network interface of a role.",
+        long_about: "Associates a network security group with a network interface of a role.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/networkinterfaces/{networkInterfaceName}/networksecuritygroups` (x-ms-version 2016-07-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "role-name",
+                wire: "roleName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{roleName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "network-interface-name",
+                wire: "networkInterfaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkInterfaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "name",
+                wire: "Name",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Name of the network security group.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "NetworkSecurityGroup",
+            ty: "NetworkSecurityGroupRef",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_add_network_security_group_to_network_interface,
+    },
+    asm_runtime::cli::Command {
+        area: "network-security-groups",
+        name: "get-network-security-group-for-network-interface",
+        operation: &GET_NETWORK_SECURITY_GROUP_FOR_NETWORK_INTERFACE,
+        about: "Returns the network security group associated with a network interface.",
+        long_about: "Returns the network security group associated with a network interface.\n\n`GET /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/networkinterfaces/{networkInterfaceName}/networksecuritygroups` (x-ms-version 2016-07-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "role-name",
+                wire: "roleName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{roleName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "network-interface-name",
+                wire: "networkInterfaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkInterfaceName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_network_security_group_for_network_interface,
+    },
+    asm_runtime::cli::Command {
+        area: "network-security-groups",
+        name: "remove-network-security-group-from-network-interface",
+        operation: &REMOVE_NETWORK_SECURITY_GROUP_FROM_NETWORK_INTERFACE,
+        about: "Removes the association of a network security group with a network interface.",
+        long_about: "Removes the association of a network security group with a network interface.\n\n`DELETE /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/networkinterfaces/{networkInterfaceName}/networksecuritygroups/{networkSecurityGroupName}` (x-ms-version 2016-07-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "role-name",
+                wire: "roleName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{roleName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "network-interface-name",
+                wire: "networkInterfaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkInterfaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "network-security-group-name",
+                wire: "networkSecurityGroupName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkSecurityGroupName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_remove_network_security_group_from_network_interface,
+    },
+    asm_runtime::cli::Command {
+        area: "network-security-groups",
+        name: "validate-network-security-group-migration",
+        operation: &VALIDATE_NETWORK_SECURITY_GROUP_MIGRATION,
+        about: "Checks whether a network security group can be migrated to Azure Resource Manager; an empty list means it can.",
+        long_about: "Checks whether a network security group can be migrated to Azure Resource Manager; an empty list means it can.\n\n`POST /{subscriptionId}/services/networking/networksecuritygroups/{networkSecurityGroupName}/migration` (x-ms-version 2016-07-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "network-security-group-name",
+                wire: "networkSecurityGroupName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkSecurityGroupName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_validate_network_security_group_migration,
+    },
+    asm_runtime::cli::Command {
+        area: "network-security-groups",
+        name: "prepare-network-security-group-migration",
+        operation: &PREPARE_NETWORK_SECURITY_GROUP_MIGRATION,
+        about: "Prepares a network security group for migration to Azure Resource Manager.",
+        long_about: "Prepares a network security group for migration to Azure Resource Manager.\n\n`POST /{subscriptionId}/services/networking/networksecuritygroups/{networkSecurityGroupName}/migration` (x-ms-version 2016-07-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "network-security-group-name",
+                wire: "networkSecurityGroupName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkSecurityGroupName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_prepare_network_security_group_migration,
+    },
+    asm_runtime::cli::Command {
+        area: "network-security-groups",
+        name: "commit-network-security-group-migration",
+        operation: &COMMIT_NETWORK_SECURITY_GROUP_MIGRATION,
+        about: "Commits the migration of a prepared network security group to Azure Resource Manager.",
+        long_about: "Commits the migration of a prepared network security group to Azure Resource Manager.\n\n`POST /{subscriptionId}/services/networking/networksecuritygroups/{networkSecurityGroupName}/migration` (x-ms-version 2016-07-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "network-security-group-name",
+                wire: "networkSecurityGroupName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkSecurityGroupName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_commit_network_security_group_migration,
+    },
+    asm_runtime::cli::Command {
+        area: "network-security-groups",
+        name: "abort-network-security-group-migration",
+        operation: &ABORT_NETWORK_SECURITY_GROUP_MIGRATION,
+        about: "Aborts the migration of a prepared network security group.",
+        long_about: "Aborts the migration of a prepared network security group.\n\n`POST /{subscriptionId}/services/networking/networksecuritygroups/{networkSecurityGroupName}/migration` (x-ms-version 2016-07-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "network-security-group-name",
+                wire: "networkSecurityGroupName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkSecurityGroupName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_abort_network_security_group_migration,
+    },
+    asm_runtime::cli::Command {
         area: "other",
         name: "list-alert-rules",
         operation: &LIST_ALERT_RULES,
@@ -729,6 +1531,512 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         }),
         poller: Some("Classic"),
         run: run_delete_role_instances_by_name,
+    },
+    asm_runtime::cli::Command {
+        area: "route-tables",
+        name: "create-route-table",
+        operation: &CREATE_ROUTE_TABLE,
+        about: "Creates a route table in a region.",
+        long_about: "Creates a route table in a region.\n\n`POST /{subscriptionId}/services/networking/routetables` (x-ms-version 2016-07-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "name",
+                wire: "Name",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Name of the route table, unique in the subscription.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "label",
+                wire: "Label",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Label (plain text, not base64).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "location",
+                wire: "Location",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Region of the route table, e.g. West US.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "RouteTable",
+            ty: "CreateRouteTableParameters",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_create_route_table,
+    },
+    asm_runtime::cli::Command {
+        area: "route-tables",
+        name: "get-route-table",
+        operation: &GET_ROUTE_TABLE,
+        about: "Returns a route table without its routes.",
+        long_about: "Returns a route table without its routes.\n\n`GET /{subscriptionId}/services/networking/routetables/{routeTableName}` (x-ms-version 2016-07-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "route-table-name",
+                wire: "routeTableName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{routeTableName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_route_table,
+    },
+    asm_runtime::cli::Command {
+        area: "route-tables",
+        name: "get-route-table-with-details",
+        operation: &GET_ROUTE_TABLE_WITH_DETAILS,
+        about: "Returns a route table with its routes (`detailLevel=Full`).",
+        long_about: "Returns a route table with its routes (`detailLevel=Full`).\n\n`GET /{subscriptionId}/services/networking/routetables/{routeTableName}` (x-ms-version 2016-07-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "route-table-name",
+                wire: "routeTableName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{routeTableName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_route_table_with_details,
+    },
+    asm_runtime::cli::Command {
+        area: "route-tables",
+        name: "list-route-tables",
+        operation: &LIST_ROUTE_TABLES,
+        about: "Lists the route tables of the subscription (without their routes).",
+        long_about: "Lists the route tables of the subscription (without their routes).\n\n`GET /{subscriptionId}/services/networking/routetables` (x-ms-version 2016-07-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[],
+        body: None,
+        poller: None,
+        run: run_list_route_tables,
+    },
+    asm_runtime::cli::Command {
+        area: "route-tables",
+        name: "delete-route-table",
+        operation: &DELETE_ROUTE_TABLE,
+        about: "Deletes a route table.",
+        long_about: "Deletes a route table. It must not be associated with a subnet.\n\n`DELETE /{subscriptionId}/services/networking/routetables/{routeTableName}` (x-ms-version 2016-07-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "route-table-name",
+                wire: "routeTableName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{routeTableName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_delete_route_table,
+    },
+    asm_runtime::cli::Command {
+        area: "route-tables",
+        name: "set-route",
+        operation: &SET_ROUTE,
+        about: "Adds a route to a route table, or replaces the route of that name.",
+        long_about: "Adds a route to a route table, or replaces the route of that name.\n\n`PUT /{subscriptionId}/services/networking/routetables/{routeTableName}/routes/{routeName}` (x-ms-version 2016-07-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "route-table-name",
+                wire: "routeTableName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{routeTableName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "route-name",
+                wire: "routeName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{routeName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "name",
+                wire: "Name",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Name of the route (the URI names it too).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "address-prefix",
+                wire: "AddressPrefix",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Destination address range in CIDR notation, e.g. 0.0.0.0/0.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "Route",
+            ty: "SetRouteParameters",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_set_route,
+    },
+    asm_runtime::cli::Command {
+        area: "route-tables",
+        name: "delete-route",
+        operation: &DELETE_ROUTE,
+        about: "Deletes a route of a route table.",
+        long_about: "Deletes a route of a route table.\n\n`DELETE /{subscriptionId}/services/networking/routetables/{routeTableName}/routes/{routeName}` (x-ms-version 2016-07-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "route-table-name",
+                wire: "routeTableName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{routeTableName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "route-name",
+                wire: "routeName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{routeName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_delete_route,
+    },
+    asm_runtime::cli::Command {
+        area: "route-tables",
+        name: "add-route-table-to-subnet",
+        operation: &ADD_ROUTE_TABLE_TO_SUBNET,
+        about: "Associates a route table with a subnet of a virtual network.",
+        long_about: "Associates a route table with a subnet of a virtual network.\n\n`POST /{subscriptionId}/services/networking/virtualnetwork/{vnetName}/subnets/{subnetName}/routetables` (x-ms-version 2016-07-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "vnet-name",
+                wire: "vnetName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{vnetName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "subnet-name",
+                wire: "subnetName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{subnetName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "route-table-name",
+                wire: "RouteTableName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Name of the route table.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "RouteTableAssociation",
+            ty: "RouteTableAssociation",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_add_route_table_to_subnet,
+    },
+    asm_runtime::cli::Command {
+        area: "route-tables",
+        name: "get-route-table-for-subnet",
+        operation: &GET_ROUTE_TABLE_FOR_SUBNET,
+        about: "Returns the route table associated with a subnet.",
+        long_about: "Returns the route table associated with a subnet.\n\n`GET /{subscriptionId}/services/networking/virtualnetwork/{vnetName}/subnets/{subnetName}/routetables` (x-ms-version 2016-07-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "vnet-name",
+                wire: "vnetName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{vnetName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "subnet-name",
+                wire: "subnetName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{subnetName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_route_table_for_subnet,
+    },
+    asm_runtime::cli::Command {
+        area: "route-tables",
+        name: "remove-route-table-from-subnet",
+        operation: &REMOVE_ROUTE_TABLE_FROM_SUBNET,
+        about: "Removes the association of a route table with a subnet.",
+        long_about: "Removes the association of a route table with a subnet.\n\n`DELETE /{subscriptionId}/services/networking/virtualnetwork/{vnetName}/subnets/{subnetName}/routetables` (x-ms-version 2016-07-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "vnet-name",
+                wire: "vnetName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{vnetName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "subnet-name",
+                wire: "subnetName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{subnetName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_remove_route_table_from_subnet,
+    },
+    asm_runtime::cli::Command {
+        area: "route-tables",
+        name: "get-effective-route-table-for-role-instance",
+        operation: &GET_EFFECTIVE_ROUTE_TABLE_FOR_ROLE_INSTANCE,
+        about: "Returns the routes in effect for a role instance (its primary network interface): system routes and user-defined ones.",
+        long_about: "Returns the routes in effect for a role instance (its primary network interface): system routes and user-defined ones.\n\n`GET /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleinstanceName}/effectiveroutetable` (x-ms-version 2016-07-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "roleinstance-name",
+                wire: "roleinstanceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{roleinstanceName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_effective_route_table_for_role_instance,
+    },
+    asm_runtime::cli::Command {
+        area: "route-tables",
+        name: "get-effective-route-table-for-network-interface",
+        operation: &GET_EFFECTIVE_ROUTE_TABLE_FOR_NETWORK_INTERFACE,
+        about: "Returns the routes in effect for a network interface of a role instance.",
+        long_about: "Returns the routes in effect for a network interface of a role instance.\n\n`GET /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleinstanceName}/networkinterfaces/{networkInterfaceName}/effectiveroutetable` (x-ms-version 2016-07-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "roleinstance-name",
+                wire: "roleinstanceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{roleinstanceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "network-interface-name",
+                wire: "networkInterfaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkInterfaceName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_effective_route_table_for_network_interface,
+    },
+    asm_runtime::cli::Command {
+        area: "route-tables",
+        name: "validate-route-table-migration",
+        operation: &VALIDATE_ROUTE_TABLE_MIGRATION,
+        about: "Checks whether a route table can be migrated to Azure Resource Manager; an empty list means it can.",
+        long_about: "Checks whether a route table can be migrated to Azure Resource Manager; an empty list means it can.\n\n`POST /{subscriptionId}/services/networking/routetables/{routeTableName}/migration` (x-ms-version 2016-07-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "route-table-name",
+                wire: "routeTableName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{routeTableName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_validate_route_table_migration,
+    },
+    asm_runtime::cli::Command {
+        area: "route-tables",
+        name: "prepare-route-table-migration",
+        operation: &PREPARE_ROUTE_TABLE_MIGRATION,
+        about: "Prepares a route table for migration to Azure Resource Manager.",
+        long_about: "Prepares a route table for migration to Azure Resource Manager.\n\n`POST /{subscriptionId}/services/networking/routetables/{routeTableName}/migration` (x-ms-version 2016-07-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "route-table-name",
+                wire: "routeTableName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{routeTableName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_prepare_route_table_migration,
+    },
+    asm_runtime::cli::Command {
+        area: "route-tables",
+        name: "commit-route-table-migration",
+        operation: &COMMIT_ROUTE_TABLE_MIGRATION,
+        about: "Commits the migration of a prepared route table to Azure Resource Manager.",
+        long_about: "Commits the migration of a prepared route table to Azure Resource Manager.\n\n`POST /{subscriptionId}/services/networking/routetables/{routeTableName}/migration` (x-ms-version 2016-07-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "route-table-name",
+                wire: "routeTableName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{routeTableName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_commit_route_table_migration,
+    },
+    asm_runtime::cli::Command {
+        area: "route-tables",
+        name: "abort-route-table-migration",
+        operation: &ABORT_ROUTE_TABLE_MIGRATION,
+        about: "Aborts the migration of a prepared route table.",
+        long_about: "Aborts the migration of a prepared route table.\n\n`POST /{subscriptionId}/services/networking/routetables/{routeTableName}/migration` (x-ms-version 2016-07-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "route-table-name",
+                wire: "routeTableName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{routeTableName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_abort_route_table_migration,
     },
     asm_runtime::cli::Command {
         area: "service-bus",
@@ -944,6 +2252,1610 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         body: None,
         poller: None,
         run: run_check_namespace_availability,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "list-servers",
+        operation: &LIST_SERVERS,
+        about: "Lists the SQL Database servers of the subscription.",
+        long_about: "Lists the SQL Database servers of the subscription.\n\n`GET /{subscriptionId}/services/sqlservers/servers` (x-ms-version 2014-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[],
+        body: None,
+        poller: None,
+        run: run_list_servers,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "create-server",
+        operation: &CREATE_SERVER,
+        about: "Creates a SQL Database server.",
+        long_about: "Creates a SQL Database server. The service chooses the server's name and returns it (the fully qualified DNS name is `<name>.database.windows.net`).\n\n`POST /{subscriptionId}/services/sqlservers/servers` (x-ms-version 2014-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "administrator-login",
+                wire: "AdministratorLogin",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The administrator login to create.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "administrator-login-password",
+                wire: "AdministratorLoginPassword",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The administrator login's password.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "location",
+                wire: "Location",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The region to create the server in, e.g. West US.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "version",
+                wire: "Version",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "The server version (2.0, or 12.0 for V12); the service default when absent.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "Server",
+            ty: "CreateServerInput",
+            required: false,
+        }),
+        poller: None,
+        run: run_create_server,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "delete-server",
+        operation: &DELETE_SERVER,
+        about: "Deletes a SQL Database server with its databases and firewall rules.",
+        long_about: "Deletes a SQL Database server with its databases and firewall rules.\n\n`DELETE /{subscriptionId}/services/sqlservers/servers/{serverName}` (x-ms-version 2014-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "server-name",
+                wire: "serverName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serverName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_delete_server,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "set-server-administrator-password",
+        operation: &SET_SERVER_ADMINISTRATOR_PASSWORD,
+        about: "Sets the password of a server's administrator login.",
+        long_about: "Sets the password of a server's administrator login.\n\n`POST /{subscriptionId}/services/sqlservers/servers/{serverName}` (x-ms-version 2014-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "server-name",
+                wire: "serverName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serverName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "AdministratorLoginPassword",
+            ty: "string",
+            required: true,
+        }),
+        poller: None,
+        run: run_set_server_administrator_password,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "list-server-quotas",
+        operation: &LIST_SERVER_QUOTAS,
+        about: "Lists the quotas of a server (e.g. `server_dtu_quota`).",
+        long_about: "Lists the quotas of a server (e.g. `server_dtu_quota`).\n\n`GET /{subscriptionId}/services/sqlservers/servers/{serverName}/serverquotas` (x-ms-version 2014-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "server-name",
+                wire: "serverName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serverName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_list_server_quotas,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "get-server-quota",
+        operation: &GET_SERVER_QUOTA,
+        about: "Returns one quota of a server.",
+        long_about: "Returns one quota of a server.\n\n`GET /{subscriptionId}/services/sqlservers/servers/{serverName}/serverquotas/{quotaName}` (x-ms-version 2012-03-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "server-name",
+                wire: "serverName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serverName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "quota-name",
+                wire: "quotaName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{quotaName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_server_quota,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "get-server-event-logs",
+        operation: &GET_SERVER_EVENT_LOGS,
+        about: "Returns the event logs of a server (Python client only).",
+        long_about: "Returns the event logs of a server (Python client only).\n\n`GET /{subscriptionId}/services/sqlservers/servers/{serverName}/events` (x-ms-version 2014-10-01).\nSee https://github.com/Azure/azure-sdk-for-python/blob/425f9c3dc70cccdf9555fd140d9223b3e0ea2924/azure-servicemanagement-legacy/azure/servicemanagement/sqldatabasemanagementservice.py",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "server-name",
+                wire: "serverName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serverName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "start-date",
+                wire: "startDate",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "datetime",
+                required: true,
+                repeated: false,
+                help: "Start of the time window (UTC).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "interval-size-in-minutes",
+                wire: "intervalSizeInMinutes",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "i32",
+                required: true,
+                repeated: false,
+                help: "Length of each aggregation interval, in minutes.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "event-types",
+                wire: "eventTypes",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Comma-separated event types to return (all when absent).",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_server_event_logs,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "list-firewall-rules",
+        operation: &LIST_FIREWALL_RULES,
+        about: "Lists the firewall rules of a server.",
+        long_about: "Lists the firewall rules of a server.\n\n`GET /{subscriptionId}/services/sqlservers/servers/{serverName}/firewallrules` (x-ms-version 2014-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "server-name",
+                wire: "serverName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serverName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_list_firewall_rules,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "get-firewall-rule",
+        operation: &GET_FIREWALL_RULE,
+        about: "Returns a firewall rule of a server.",
+        long_about: "Returns a firewall rule of a server.\n\n`GET /{subscriptionId}/services/sqlservers/servers/{serverName}/firewallrules/{ruleName}` (x-ms-version 2012-03-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "server-name",
+                wire: "serverName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serverName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "rule-name",
+                wire: "ruleName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{ruleName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_firewall_rule,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "create-firewall-rule",
+        operation: &CREATE_FIREWALL_RULE,
+        about: "Creates a firewall rule on a server: the client addresses from StartIPAddress to EndIPAddress may connect (0.0.0.0 to 0.0.0.0 allows Azure services).",
+        long_about: "Creates a firewall rule on a server: the client addresses from StartIPAddress to EndIPAddress may connect (0.0.0.0 to 0.0.0.0 allows Azure services).\n\n`POST /{subscriptionId}/services/sqlservers/servers/{serverName}/firewallrules` (x-ms-version 2014-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "server-name",
+                wire: "serverName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serverName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "name",
+                wire: "Name",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The rule's name.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "start-ip-address",
+                wire: "StartIPAddress",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "First client address the rule allows (IPv4).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "end-ip-address",
+                wire: "EndIPAddress",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Last client address the rule allows (IPv4).",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "ServiceResource",
+            ty: "FirewallRuleInput",
+            required: false,
+        }),
+        poller: None,
+        run: run_create_firewall_rule,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "update-firewall-rule",
+        operation: &UPDATE_FIREWALL_RULE,
+        about: "Changes the address range of a firewall rule.",
+        long_about: "Changes the address range of a firewall rule.\n\n`PUT /{subscriptionId}/services/sqlservers/servers/{serverName}/firewallrules/{ruleName}` (x-ms-version 2014-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "server-name",
+                wire: "serverName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serverName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "rule-name",
+                wire: "ruleName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{ruleName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "name",
+                wire: "Name",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The rule's name.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "start-ip-address",
+                wire: "StartIPAddress",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "First client address the rule allows (IPv4).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "end-ip-address",
+                wire: "EndIPAddress",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Last client address the rule allows (IPv4).",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "ServiceResource",
+            ty: "FirewallRuleInput",
+            required: false,
+        }),
+        poller: None,
+        run: run_update_firewall_rule,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "delete-firewall-rule",
+        operation: &DELETE_FIREWALL_RULE,
+        about: "Deletes a firewall rule of a server.",
+        long_about: "Deletes a firewall rule of a server.\n\n`DELETE /{subscriptionId}/services/sqlservers/servers/{serverName}/firewallrules/{ruleName}` (x-ms-version 2014-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "server-name",
+                wire: "serverName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serverName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "rule-name",
+                wire: "ruleName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{ruleName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_delete_firewall_rule,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "list-databases",
+        operation: &LIST_DATABASES,
+        about: "Lists the databases of a server (including `master`).",
+        long_about: "Lists the databases of a server (including `master`).\n\n`GET /{subscriptionId}/services/sqlservers/servers/{serverName}/databases` (x-ms-version 2014-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "server-name",
+                wire: "serverName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serverName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_list_databases,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "get-database",
+        operation: &GET_DATABASE,
+        about: "Returns a database of a server.",
+        long_about: "Returns a database of a server.\n\n`GET /{subscriptionId}/services/sqlservers/servers/{serverName}/databases/{databaseName}` (x-ms-version 2012-03-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "server-name",
+                wire: "serverName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serverName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "database-name",
+                wire: "databaseName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{databaseName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_database,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "create-database",
+        operation: &CREATE_DATABASE,
+        about: "Creates a database on a server.",
+        long_about: "Creates a database on a server.\n\n`POST /{subscriptionId}/services/sqlservers/servers/{serverName}/databases` (x-ms-version 2014-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "server-name",
+                wire: "serverName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serverName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "name",
+                wire: "Name",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The database name.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "edition",
+                wire: "Edition",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "DatabaseEdition",
+                required: false,
+                repeated: false,
+                help: "The edition; the service default when absent.",
+                values: &[
+                    ("Web", "Retired 2015 edition (up to 5 GB)."),
+                    ("Business", "Retired 2015 edition (up to 150 GB)."),
+                    ("Basic", ""),
+                    ("Standard", ""),
+                    ("Premium", ""),
+                    ("System", "The `master` database."),
+                ],
+            },
+            asm_runtime::cli::Arg {
+                id: "max-size-gb",
+                wire: "MaxSizeGB",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "Maximum size in GB.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "collation-name",
+                wire: "CollationName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "The collation; SQL_Latin1_General_CP1_CI_AS when absent.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "max-size-bytes",
+                wire: "MaxSizeBytes",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i64",
+                required: false,
+                repeated: false,
+                help: "Maximum size in bytes (instead of MaxSizeGB).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "service-objective-id",
+                wire: "ServiceObjectiveId",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "The service objective (performance level) id.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "ServiceResource",
+            ty: "CreateDatabaseInput",
+            required: false,
+        }),
+        poller: None,
+        run: run_create_database,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "update-database",
+        operation: &UPDATE_DATABASE,
+        about: "Changes a database: its name, edition, maximum size or service objective.",
+        long_about: "Changes a database: its name, edition, maximum size or service objective.\n\n`PUT /{subscriptionId}/services/sqlservers/servers/{serverName}/databases/{databaseName}` (x-ms-version 2014-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "server-name",
+                wire: "serverName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serverName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "database-name",
+                wire: "databaseName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{databaseName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "name",
+                wire: "Name",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "A new name for the database.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "edition",
+                wire: "Edition",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "DatabaseEdition",
+                required: true,
+                repeated: false,
+                help: "The edition (required by the Node client).",
+                values: &[
+                    ("Web", "Retired 2015 edition (up to 5 GB)."),
+                    ("Business", "Retired 2015 edition (up to 150 GB)."),
+                    ("Basic", ""),
+                    ("Standard", ""),
+                    ("Premium", ""),
+                    ("System", "The `master` database."),
+                ],
+            },
+            asm_runtime::cli::Arg {
+                id: "max-size-gb",
+                wire: "MaxSizeGB",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "New maximum size in GB.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "max-size-bytes",
+                wire: "MaxSizeBytes",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i64",
+                required: false,
+                repeated: false,
+                help: "New maximum size in bytes.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "service-objective-id",
+                wire: "ServiceObjectiveId",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "New service objective (performance level) id.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "ServiceResource",
+            ty: "UpdateDatabaseInput",
+            required: false,
+        }),
+        poller: None,
+        run: run_update_database,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "delete-database",
+        operation: &DELETE_DATABASE,
+        about: "Deletes a database.",
+        long_about: "Deletes a database.\n\n`DELETE /{subscriptionId}/services/sqlservers/servers/{serverName}/databases/{databaseName}` (x-ms-version 2014-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "server-name",
+                wire: "serverName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serverName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "database-name",
+                wire: "databaseName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{databaseName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_delete_database,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "get-database-event-logs",
+        operation: &GET_DATABASE_EVENT_LOGS,
+        about: "Returns the event logs of a database.",
+        long_about: "Returns the event logs of a database.\n\n`GET /{subscriptionId}/services/sqlservers/servers/{serverName}/databases/{databaseName}/events` (x-ms-version 2012-03-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "server-name",
+                wire: "serverName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serverName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "database-name",
+                wire: "databaseName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{databaseName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "start-date",
+                wire: "startDate",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "datetime",
+                required: true,
+                repeated: false,
+                help: "Start of the time window (UTC).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "interval-size-in-minutes",
+                wire: "intervalSizeInMinutes",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "i32",
+                required: true,
+                repeated: false,
+                help: "Length of each aggregation interval, in minutes.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "event-types",
+                wire: "eventTypes",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Comma-separated event types to return.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_database_event_logs,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "list-database-copies",
+        operation: &LIST_DATABASE_COPIES,
+        about: "Lists the copies (replication links) of a database.",
+        long_about: "Lists the copies (replication links) of a database.\n\n`GET /{subscriptionId}/services/sqlservers/servers/{serverName}/databases/{databaseName}/databasecopies` (x-ms-version 2012-03-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "server-name",
+                wire: "serverName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serverName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "database-name",
+                wire: "databaseName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{databaseName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_list_database_copies,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "get-database-copy",
+        operation: &GET_DATABASE_COPY,
+        about: "Returns a copy (replication link) of a database.",
+        long_about: "Returns a copy (replication link) of a database.\n\n`GET /{subscriptionId}/services/sqlservers/servers/{serverName}/databases/{databaseName}/databasecopies/{databaseCopyName}` (x-ms-version 2012-03-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "server-name",
+                wire: "serverName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serverName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "database-name",
+                wire: "databaseName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{databaseName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "database-copy-name",
+                wire: "databaseCopyName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{databaseCopyName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_database_copy,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "create-database-copy",
+        operation: &CREATE_DATABASE_COPY,
+        about: "Starts copying a database to a partner server (a one-off copy or a continuous geo-replication link).",
+        long_about: "Starts copying a database to a partner server (a one-off copy or a continuous geo-replication link).\n\n`POST /{subscriptionId}/services/sqlservers/servers/{serverName}/databases/{databaseName}/databasecopies` (x-ms-version 2012-03-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "server-name",
+                wire: "serverName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serverName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "database-name",
+                wire: "databaseName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{databaseName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "partner-server",
+                wire: "PartnerServer",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The server to copy to.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "partner-database",
+                wire: "PartnerDatabase",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The name of the copy on the partner server.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "is-continuous",
+                wire: "IsContinuous",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: true,
+                repeated: false,
+                help: "True for a continuous copy (geo-replication).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "is-offline-secondary",
+                wire: "IsOfflineSecondary",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "True for an offline (non-readable) secondary.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "ServiceResource",
+            ty: "CreateDatabaseCopyInput",
+            required: false,
+        }),
+        poller: None,
+        run: run_create_database_copy,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "update-database-copy",
+        operation: &UPDATE_DATABASE_COPY,
+        about: "Changes a database copy (forced termination of a continuous copy).",
+        long_about: "Changes a database copy (forced termination of a continuous copy).\n\n`PUT /{subscriptionId}/services/sqlservers/servers/{serverName}/databases/{databaseName}/databasecopies/{databaseCopyName}` (x-ms-version 2012-03-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "server-name",
+                wire: "serverName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serverName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "database-name",
+                wire: "databaseName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{databaseName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "database-copy-name",
+                wire: "databaseCopyName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{databaseCopyName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "is-forced-terminate",
+                wire: "IsForcedTerminate",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "True to terminate a continuous copy without waiting for it to catch up.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "ServiceResource",
+            ty: "UpdateDatabaseCopyInput",
+            required: false,
+        }),
+        poller: None,
+        run: run_update_database_copy,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "delete-database-copy",
+        operation: &DELETE_DATABASE_COPY,
+        about: "Stops a database copy (removes the replication link).",
+        long_about: "Stops a database copy (removes the replication link).\n\n`DELETE /{subscriptionId}/services/sqlservers/servers/{serverName}/databases/{databaseName}/databasecopies/{databaseCopyName}` (x-ms-version 2012-03-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "server-name",
+                wire: "serverName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serverName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "database-name",
+                wire: "databaseName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{databaseName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "database-copy-name",
+                wire: "databaseCopyName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{databaseCopyName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_delete_database_copy,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "get-database-operation",
+        operation: &GET_DATABASE_OPERATION,
+        about: "Returns one database operation (create, copy, update, ...) of a server.",
+        long_about: "Returns one database operation (create, copy, update, ...) of a server.\n\n`GET /{subscriptionId}/services/sqlservers/servers/{serverName}/databaseoperations/{operationGuid}` (x-ms-version 2012-03-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "server-name",
+                wire: "serverName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serverName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "operation-guid",
+                wire: "operationGuid",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{operationGuid}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_database_operation,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "list-database-operations-by-database",
+        operation: &LIST_DATABASE_OPERATIONS_BY_DATABASE,
+        about: "Lists the operations on one database of a server.",
+        long_about: "Lists the operations on one database of a server.\n\n`GET /{subscriptionId}/services/sqlservers/servers/{serverName}/databaseoperations` (x-ms-version 2012-03-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "server-name",
+                wire: "serverName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serverName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "database-name",
+                wire: "databaseName",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The database whose operations are listed.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_list_database_operations_by_database,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "list-database-operations-by-server",
+        operation: &LIST_DATABASE_OPERATIONS_BY_SERVER,
+        about: "Lists the database operations of a server.",
+        long_about: "Lists the database operations of a server.\n\n`GET /{subscriptionId}/services/sqlservers/servers/{serverName}/databaseoperations` (x-ms-version 2012-03-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "server-name",
+                wire: "serverName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serverName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_list_database_operations_by_server,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "list-recoverable-databases",
+        operation: &LIST_RECOVERABLE_DATABASES,
+        about: "Lists the databases of a server that can be recovered from geo-replicated backups.",
+        long_about: "Lists the databases of a server that can be recovered from geo-replicated backups.\n\n`GET /{subscriptionId}/services/sqlservers/servers/{serverName}/recoverabledatabases` (x-ms-version 2012-03-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "server-name",
+                wire: "serverName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serverName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_list_recoverable_databases,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "get-recoverable-database",
+        operation: &GET_RECOVERABLE_DATABASE,
+        about: "Returns a recoverable database of a server.",
+        long_about: "Returns a recoverable database of a server.\n\n`GET /{subscriptionId}/services/sqlservers/servers/{serverName}/recoverabledatabases/{databaseName}` (x-ms-version 2012-03-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "server-name",
+                wire: "serverName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serverName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "database-name",
+                wire: "databaseName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{databaseName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_recoverable_database,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "list-restorable-dropped-databases",
+        operation: &LIST_RESTORABLE_DROPPED_DATABASES,
+        about: "Lists the dropped databases of a server that can still be restored.",
+        long_about: "Lists the dropped databases of a server that can still be restored.\n\n`GET /{subscriptionId}/services/sqlservers/servers/{serverName}/restorabledroppeddatabases` (x-ms-version 2012-03-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "server-name",
+                wire: "serverName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serverName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_list_restorable_dropped_databases,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "get-restorable-dropped-database",
+        operation: &GET_RESTORABLE_DROPPED_DATABASE,
+        about: "Returns a restorable dropped database (by its entity id, e.g. `name,131234567890000000`).",
+        long_about: "Returns a restorable dropped database (by its entity id, e.g. `name,131234567890000000`).\n\n`GET /{subscriptionId}/services/sqlservers/servers/{serverName}/restorabledroppeddatabases/{entityId}` (x-ms-version 2012-03-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "server-name",
+                wire: "serverName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serverName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "entity-id",
+                wire: "entityId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{entityId}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_restorable_dropped_database,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "recover-database",
+        operation: &RECOVER_DATABASE,
+        about: "Recovers a database from its geo-replicated backup, to the same or another server.",
+        long_about: "Recovers a database from its geo-replicated backup, to the same or another server.\n\n`POST /{subscriptionId}/services/sqlservers/servers/{sourceServerName}/recoverdatabaseoperations` (x-ms-version 2012-03-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "source-server-name",
+                wire: "sourceServerName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{sourceServerName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "source-database-name",
+                wire: "SourceDatabaseName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The database to recover.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "target-server-name",
+                wire: "TargetServerName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "The server to recover to (the source server when absent).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "target-database-name",
+                wire: "TargetDatabaseName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "The recovered database's name (the source name when absent).",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "ServiceResource",
+            ty: "RecoverDatabaseInput",
+            required: false,
+        }),
+        poller: None,
+        run: run_recover_database,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "restore-database",
+        operation: &RESTORE_DATABASE,
+        about: "Restores a live or dropped database to a point in time, as a new database.",
+        long_about: "Restores a live or dropped database to a point in time, as a new database.\n\n`POST /{subscriptionId}/services/sqlservers/servers/{sourceServerName}/restoredatabaseoperations` (x-ms-version 2012-03-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "source-server-name",
+                wire: "sourceServerName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{sourceServerName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "source-database-name",
+                wire: "SourceDatabaseName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The database to restore.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "source-database-deletion-date",
+                wire: "SourceDatabaseDeletionDate",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "datetime",
+                required: false,
+                repeated: false,
+                help: "When the source was dropped (to restore a dropped database).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "target-server-name",
+                wire: "TargetServerName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "The server to restore to (the source server when absent).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "target-database-name",
+                wire: "TargetDatabaseName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The restored database's name.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "target-utc-point-in-time",
+                wire: "TargetUtcPointInTime",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "datetime",
+                required: false,
+                repeated: false,
+                help: "The point in time to restore to (the latest when absent).",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "ServiceResource",
+            ty: "RestoreDatabaseInput",
+            required: false,
+        }),
+        poller: None,
+        run: run_restore_database,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "list-service-objectives",
+        operation: &LIST_SERVICE_OBJECTIVES,
+        about: "Lists the service objectives (performance levels) a server offers.",
+        long_about: "Lists the service objectives (performance levels) a server offers.\n\n`GET /{subscriptionId}/services/sqlservers/servers/{serverName}/serviceobjectives` (x-ms-version 2014-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "server-name",
+                wire: "serverName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serverName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_list_service_objectives,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "get-service-objective",
+        operation: &GET_SERVICE_OBJECTIVE,
+        about: "Returns a service objective (performance level) of a server.",
+        long_about: "Returns a service objective (performance level) of a server.\n\n`GET /{subscriptionId}/services/sqlservers/servers/{serverName}/serviceobjectives/{serviceObjectiveId}` (x-ms-version 2012-03-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "server-name",
+                wire: "serverName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serverName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "service-objective-id",
+                wire: "serviceObjectiveId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceObjectiveId}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_service_objective,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "export-database",
+        operation: &EXPORT_DATABASE,
+        about: "Exports a database to a bacpac blob; returns the request id to pass to Get Import/Export Status.",
+        long_about: "Exports a database to a bacpac blob; returns the request id to pass to Get Import/Export Status.\n\n`POST /{subscriptionId}/services/sqlservers/servers/{serverName}/DacOperations/Export` (x-ms-version 2012-03-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "server-name",
+                wire: "serverName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serverName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "ExportInput",
+            ty: "ExportInput",
+            required: false,
+        }),
+        poller: None,
+        run: run_export_database,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "import-database",
+        operation: &IMPORT_DATABASE,
+        about: "Imports a bacpac blob as a new database; returns the request id to pass to Get Import/Export Status.",
+        long_about: "Imports a bacpac blob as a new database; returns the request id to pass to Get Import/Export Status.\n\n`POST /{subscriptionId}/services/sqlservers/servers/{serverName}/DacOperations/Import` (x-ms-version 2012-03-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "server-name",
+                wire: "serverName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serverName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "azure-edition",
+                wire: "AzureEdition",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Edition of the new database, e.g. Business.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "database-size-in-gb",
+                wire: "DatabaseSizeInGB",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "Maximum size of the new database, in GB.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "ImportInput",
+            ty: "ImportInput",
+            required: false,
+        }),
+        poller: None,
+        run: run_import_database,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "get-import-export-status",
+        operation: &GET_IMPORT_EXPORT_STATUS,
+        about: "Returns the status of an import or export, the credentials in the query string (prefer Get Import/Export Status Post, which sends them in the body).",
+        long_about: "Returns the status of an import or export, the credentials in the query string (prefer Get Import/Export Status Post, which sends them in the body).\n\n`GET /{subscriptionId}/services/sqlservers/servers/{serverName}/DacOperations/Status` (x-ms-version 2012-03-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "server-name",
+                wire: "serverName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serverName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "servername",
+                wire: "servername",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The fully qualified DNS name of the server (`<name>.database.windows.net`).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "username",
+                wire: "username",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The server's administrator login.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "password",
+                wire: "password",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The administrator login's password.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "req-id",
+                wire: "reqId",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The request id returned by Import Database or Export Database.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_import_export_status,
+    },
+    asm_runtime::cli::Command {
+        area: "sql-database",
+        name: "get-import-export-status-post",
+        operation: &GET_IMPORT_EXPORT_STATUS_POST,
+        about: "Returns the status of an import or export, the credentials in the body.",
+        long_about: "Returns the status of an import or export, the credentials in the body.\n\n`POST /{subscriptionId}/services/sqlservers/servers/{serverName}/DacOperations/Status` (x-ms-version 2012-03-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/sqlManagement/lib/sqlManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "server-name",
+                wire: "serverName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serverName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "password",
+                wire: "Password",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The administrator login's password.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "request-id",
+                wire: "RequestId",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The request id returned by Import Database or Export Database.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "body-server-name",
+                wire: "ServerName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The fully qualified DNS name of the server.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "user-name",
+                wire: "UserName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The server's administrator login.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "StatusInput",
+            ty: "StatusInput",
+            required: false,
+        }),
+        poller: None,
+        run: run_get_import_export_status_post,
     },
     asm_runtime::cli::Command {
         area: "storage-accounts",
@@ -1376,6 +4288,228 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         body: None,
         poller: None,
         run: run_list_subscriptions,
+    },
+    asm_runtime::cli::Command {
+        area: "traffic-manager",
+        name: "check-dns-prefix-availability",
+        operation: &CHECK_DNS_PREFIX_AVAILABILITY,
+        about: "Checks whether a DNS prefix is available for a new profile (`<prefix>.trafficmanager.net`).",
+        long_about: "Checks whether a DNS prefix is available for a new profile (`<prefix>.trafficmanager.net`).\n\n`GET /{subscriptionId}/services/WATM/operations/isavailable/{dnsName}` (x-ms-version 2011-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/trafficManagerManagement/lib/trafficManagerManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "dns-name",
+                wire: "dnsName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{dnsName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_check_dns_prefix_availability,
+    },
+    asm_runtime::cli::Command {
+        area: "traffic-manager",
+        name: "create-profile",
+        operation: &CREATE_PROFILE,
+        about: "Creates a Traffic Manager profile.",
+        long_about: "Creates a Traffic Manager profile. It starts Disabled, with no definition.\n\n`POST /{subscriptionId}/services/WATM/profiles` (x-ms-version 2011-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/trafficManagerManagement/lib/trafficManagerManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "domain-name",
+                wire: "DomainName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The profile's DNS name: a prefix followed by `.trafficmanager.net`.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "name",
+                wire: "Name",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Name of the profile, unique in the subscription.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "Profile",
+            ty: "CreateProfileParameters",
+            required: false,
+        }),
+        poller: None,
+        run: run_create_profile,
+    },
+    asm_runtime::cli::Command {
+        area: "traffic-manager",
+        name: "get-profile",
+        operation: &GET_PROFILE,
+        about: "Returns a Traffic Manager profile and the status of its definitions.",
+        long_about: "Returns a Traffic Manager profile and the status of its definitions.\n\n`GET /{subscriptionId}/services/WATM/profiles/{profileName}` (x-ms-version 2011-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/trafficManagerManagement/lib/trafficManagerManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "profile-name",
+                wire: "profileName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{profileName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_profile,
+    },
+    asm_runtime::cli::Command {
+        area: "traffic-manager",
+        name: "list-profiles",
+        operation: &LIST_PROFILES,
+        about: "Lists the Traffic Manager profiles of the subscription.",
+        long_about: "Lists the Traffic Manager profiles of the subscription.\n\n`GET /{subscriptionId}/services/WATM/profiles` (x-ms-version 2011-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/trafficManagerManagement/lib/trafficManagerManagementClient.js",
+        args: &[],
+        body: None,
+        poller: None,
+        run: run_list_profiles,
+    },
+    asm_runtime::cli::Command {
+        area: "traffic-manager",
+        name: "update-profile",
+        operation: &UPDATE_PROFILE,
+        about: "Enables or disables a profile, naming the definition version to use.",
+        long_about: "Enables or disables a profile, naming the definition version to use.\n\n`PUT /{subscriptionId}/services/WATM/profiles/{profileName}` (x-ms-version 2011-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/trafficManagerManagement/lib/trafficManagerManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "profile-name",
+                wire: "profileName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{profileName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "status",
+                wire: "Status",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "TrafficManagerStatus",
+                required: true,
+                repeated: false,
+                help: "Enabled or Disabled.",
+                values: &[("Enabled", ""), ("Disabled", "")],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "Profile",
+            ty: "UpdateProfileParameters",
+            required: true,
+        }),
+        poller: None,
+        run: run_update_profile,
+    },
+    asm_runtime::cli::Command {
+        area: "traffic-manager",
+        name: "delete-profile",
+        operation: &DELETE_PROFILE,
+        about: "Deletes a Traffic Manager profile and its definitions.",
+        long_about: "Deletes a Traffic Manager profile and its definitions.\n\n`DELETE /{subscriptionId}/services/WATM/profiles/{profileName}` (x-ms-version 2011-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/trafficManagerManagement/lib/trafficManagerManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "profile-name",
+                wire: "profileName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{profileName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_delete_profile,
+    },
+    asm_runtime::cli::Command {
+        area: "traffic-manager",
+        name: "create-definition",
+        operation: &CREATE_DEFINITION,
+        about: "Creates the definition of a profile (replacing the current one); the answer carries its version.",
+        long_about: "Creates the definition of a profile (replacing the current one); the answer carries its version.\n\n`POST /{subscriptionId}/services/WATM/profiles/{profileName}/definitions` (x-ms-version 2011-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/trafficManagerManagement/lib/trafficManagerManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "profile-name",
+                wire: "profileName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{profileName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "Definition",
+            ty: "CreateDefinitionParameters",
+            required: true,
+        }),
+        poller: None,
+        run: run_create_definition,
+    },
+    asm_runtime::cli::Command {
+        area: "traffic-manager",
+        name: "get-definition",
+        operation: &GET_DEFINITION,
+        about: "Returns the definition of a profile (version 1, the one a profile has).",
+        long_about: "Returns the definition of a profile (version 1, the one a profile has).\n\n`GET /{subscriptionId}/services/WATM/profiles/{profileName}/definitions/1` (x-ms-version 2011-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/trafficManagerManagement/lib/trafficManagerManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "profile-name",
+                wire: "profileName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{profileName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_definition,
+    },
+    asm_runtime::cli::Command {
+        area: "traffic-manager",
+        name: "list-definitions",
+        operation: &LIST_DEFINITIONS,
+        about: "Lists the definitions of a profile.",
+        long_about: "Lists the definitions of a profile.\n\n`GET /{subscriptionId}/services/WATM/profiles/{profileName}/definitions` (x-ms-version 2011-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/trafficManagerManagement/lib/trafficManagerManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "profile-name",
+                wire: "profileName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{profileName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_list_definitions,
     },
     asm_runtime::cli::Command {
         area: "virtual-machines",
@@ -2220,6 +5354,579 @@ fn run_delete_management_certificate<'a>(
     })
 }
 
+/// Runs `CreateNetworkSecurityGroup` with the arguments of its command.
+fn run_create_network_security_group<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let mut body: CreateNetworkSecurityGroupParameters = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    CreateNetworkSecurityGroupParameters,
+                >("NetworkSecurityGroup", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "name", &mut body.name)?;
+        asm_runtime::cli::set_opt(args, "label", &mut body.label)?;
+        asm_runtime::cli::set(args, "location", &mut body.location)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.create_network_security_group(&body).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `GetNetworkSecurityGroup` with the arguments of its command.
+fn run_get_network_security_group<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_network_security_group_name: String = asm_runtime::cli::req(
+            args,
+            "network-security-group-name",
+        )?;
+        let options = GetNetworkSecurityGroupOptions {
+            detail_level: asm_runtime::cli::opt(args, "detaillevel")?,
+        };
+
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_network_security_group(&p_network_security_group_name, &options)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "NetworkSecurityGroup",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `ListNetworkSecurityGroups` with the arguments of its command.
+fn run_list_network_security_groups<'a>(
+    client: &'a crate::Client,
+    _args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_network_security_groups().await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "NetworkSecurityGroups",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `DeleteNetworkSecurityGroup` with the arguments of its command.
+fn run_delete_network_security_group<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_network_security_group_name: String = asm_runtime::cli::req(
+            args,
+            "network-security-group-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .delete_network_security_group(&p_network_security_group_name)
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `SetNetworkSecurityRule` with the arguments of its command.
+fn run_set_network_security_rule<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_network_security_group_name: String = asm_runtime::cli::req(
+            args,
+            "network-security-group-name",
+        )?;
+        let p_rule_name: String = asm_runtime::cli::req(args, "rule-name")?;
+        let mut body: SetNetworkSecurityRuleParameters = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    SetNetworkSecurityRuleParameters,
+                >("Rule", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "type", &mut body.type_)?;
+        asm_runtime::cli::set(args, "priority", &mut body.priority)?;
+        asm_runtime::cli::set(args, "action", &mut body.action)?;
+        asm_runtime::cli::set(
+            args,
+            "source-address-prefix",
+            &mut body.source_address_prefix,
+        )?;
+        asm_runtime::cli::set(args, "source-port-range", &mut body.source_port_range)?;
+        asm_runtime::cli::set(
+            args,
+            "destination-address-prefix",
+            &mut body.destination_address_prefix,
+        )?;
+        asm_runtime::cli::set(
+            args,
+            "destination-port-range",
+            &mut body.destination_port_range,
+        )?;
+        asm_runtime::cli::set(args, "protocol", &mut body.protocol)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .set_network_security_rule(
+                        &p_network_security_group_name,
+                        &p_rule_name,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `DeleteNetworkSecurityRule` with the arguments of its command.
+fn run_delete_network_security_rule<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_network_security_group_name: String = asm_runtime::cli::req(
+            args,
+            "network-security-group-name",
+        )?;
+        let p_rule_name: String = asm_runtime::cli::req(args, "rule-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .delete_network_security_rule(
+                        &p_network_security_group_name,
+                        &p_rule_name,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `AddNetworkSecurityGroupToSubnet` with the arguments of its command.
+fn run_add_network_security_group_to_subnet<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_virtual_network_name: String = asm_runtime::cli::req(
+            args,
+            "virtual-network-name",
+        )?;
+        let p_subnet_name: String = asm_runtime::cli::req(args, "subnet-name")?;
+        let mut body: NetworkSecurityGroupRef = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    NetworkSecurityGroupRef,
+                >("NetworkSecurityGroup", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "name", &mut body.name)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .add_network_security_group_to_subnet(
+                        &p_virtual_network_name,
+                        &p_subnet_name,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `GetNetworkSecurityGroupForSubnet` with the arguments of its command.
+fn run_get_network_security_group_for_subnet<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_virtual_network_name: String = asm_runtime::cli::req(
+            args,
+            "virtual-network-name",
+        )?;
+        let p_subnet_name: String = asm_runtime::cli::req(args, "subnet-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_network_security_group_for_subnet(
+                        &p_virtual_network_name,
+                        &p_subnet_name,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "NetworkSecurityGroup",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `RemoveNetworkSecurityGroupFromSubnet` with the arguments of its command.
+fn run_remove_network_security_group_from_subnet<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_virtual_network_name: String = asm_runtime::cli::req(
+            args,
+            "virtual-network-name",
+        )?;
+        let p_subnet_name: String = asm_runtime::cli::req(args, "subnet-name")?;
+        let p_network_security_group_name: String = asm_runtime::cli::req(
+            args,
+            "network-security-group-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .remove_network_security_group_from_subnet(
+                        &p_virtual_network_name,
+                        &p_subnet_name,
+                        &p_network_security_group_name,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `AddNetworkSecurityGroupToRole` with the arguments of its command.
+fn run_add_network_security_group_to_role<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let p_role_name: String = asm_runtime::cli::req(args, "role-name")?;
+        let mut body: NetworkSecurityGroupRef = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    NetworkSecurityGroupRef,
+                >("NetworkSecurityGroup", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "name", &mut body.name)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .add_network_security_group_to_role(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &p_role_name,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `GetNetworkSecurityGroupForRole` with the arguments of its command.
+fn run_get_network_security_group_for_role<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let p_role_name: String = asm_runtime::cli::req(args, "role-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_network_security_group_for_role(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &p_role_name,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "NetworkSecurityGroup",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `RemoveNetworkSecurityGroupFromRole` with the arguments of its command.
+fn run_remove_network_security_group_from_role<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let p_role_name: String = asm_runtime::cli::req(args, "role-name")?;
+        let p_network_security_group_name: String = asm_runtime::cli::req(
+            args,
+            "network-security-group-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .remove_network_security_group_from_role(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &p_role_name,
+                        &p_network_security_group_name,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `AddNetworkSecurityGroupToNetworkInterface` with the arguments of its command.
+fn run_add_network_security_group_to_network_interface<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let p_role_name: String = asm_runtime::cli::req(args, "role-name")?;
+        let p_network_interface_name: String = asm_runtime::cli::req(
+            args,
+            "network-interface-name",
+        )?;
+        let mut body: NetworkSecurityGroupRef = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    NetworkSecurityGroupRef,
+                >("NetworkSecurityGroup", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "name", &mut body.name)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .add_network_security_group_to_network_interface(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &p_role_name,
+                        &p_network_interface_name,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `GetNetworkSecurityGroupForNetworkInterface` with the arguments of its command.
+fn run_get_network_security_group_for_network_interface<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let p_role_name: String = asm_runtime::cli::req(args, "role-name")?;
+        let p_network_interface_name: String = asm_runtime::cli::req(
+            args,
+            "network-interface-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_network_security_group_for_network_interface(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &p_role_name,
+                        &p_network_interface_name,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "NetworkSecurityGroup",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `RemoveNetworkSecurityGroupFromNetworkInterface` with the arguments of its command.
+fn run_remove_network_security_group_from_network_interface<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let p_role_name: String = asm_runtime::cli::req(args, "role-name")?;
+        let p_network_interface_name: String = asm_runtime::cli::req(
+            args,
+            "network-interface-name",
+        )?;
+        let p_network_security_group_name: String = asm_runtime::cli::req(
+            args,
+            "network-security-group-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .remove_network_security_group_from_network_interface(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &p_role_name,
+                        &p_network_interface_name,
+                        &p_network_security_group_name,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `ValidateNetworkSecurityGroupMigration` with the arguments of its command.
+fn run_validate_network_security_group_migration<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_network_security_group_name: String = asm_runtime::cli::req(
+            args,
+            "network-security-group-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .validate_network_security_group_migration(
+                        &p_network_security_group_name,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `PrepareNetworkSecurityGroupMigration` with the arguments of its command.
+fn run_prepare_network_security_group_migration<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_network_security_group_name: String = asm_runtime::cli::req(
+            args,
+            "network-security-group-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .prepare_network_security_group_migration(
+                        &p_network_security_group_name,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `CommitNetworkSecurityGroupMigration` with the arguments of its command.
+fn run_commit_network_security_group_migration<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_network_security_group_name: String = asm_runtime::cli::req(
+            args,
+            "network-security-group-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .commit_network_security_group_migration(
+                        &p_network_security_group_name,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `AbortNetworkSecurityGroupMigration` with the arguments of its command.
+fn run_abort_network_security_group_migration<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_network_security_group_name: String = asm_runtime::cli::req(
+            args,
+            "network-security-group-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .abort_network_security_group_migration(
+                        &p_network_security_group_name,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
 /// Runs `ListAlertRules` with the arguments of its command.
 fn run_list_alert_rules<'a>(
     client: &'a crate::Client,
@@ -2265,6 +5972,408 @@ fn run_delete_role_instances_by_name<'a>(
                         &body,
                     )
                     .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `CreateRouteTable` with the arguments of its command.
+fn run_create_route_table<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let mut body: CreateRouteTableParameters = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    CreateRouteTableParameters,
+                >("RouteTable", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "name", &mut body.name)?;
+        asm_runtime::cli::set_opt(args, "label", &mut body.label)?;
+        asm_runtime::cli::set_opt(args, "location", &mut body.location)?;
+        Ok(asm_runtime::cli::Outcome::Started(client.create_route_table(&body).await?))
+    })
+}
+
+/// Runs `GetRouteTable` with the arguments of its command.
+fn run_get_route_table<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_route_table_name: String = asm_runtime::cli::req(
+            args,
+            "route-table-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.get_route_table(&p_route_table_name).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "RouteTable",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GetRouteTableWithDetails` with the arguments of its command.
+fn run_get_route_table_with_details<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_route_table_name: String = asm_runtime::cli::req(
+            args,
+            "route-table-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.get_route_table_with_details(&p_route_table_name).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "RouteTable",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `ListRouteTables` with the arguments of its command.
+fn run_list_route_tables<'a>(
+    client: &'a crate::Client,
+    _args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_route_tables().await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "RouteTables",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `DeleteRouteTable` with the arguments of its command.
+fn run_delete_route_table<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_route_table_name: String = asm_runtime::cli::req(
+            args,
+            "route-table-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.delete_route_table(&p_route_table_name).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `SetRoute` with the arguments of its command.
+fn run_set_route<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_route_table_name: String = asm_runtime::cli::req(
+            args,
+            "route-table-name",
+        )?;
+        let p_route_name: String = asm_runtime::cli::req(args, "route-name")?;
+        let mut body: SetRouteParameters = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    SetRouteParameters,
+                >("Route", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "name", &mut body.name)?;
+        asm_runtime::cli::set_opt(args, "address-prefix", &mut body.address_prefix)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.set_route(&p_route_table_name, &p_route_name, &body).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `DeleteRoute` with the arguments of its command.
+fn run_delete_route<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_route_table_name: String = asm_runtime::cli::req(
+            args,
+            "route-table-name",
+        )?;
+        let p_route_name: String = asm_runtime::cli::req(args, "route-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.delete_route(&p_route_table_name, &p_route_name).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `AddRouteTableToSubnet` with the arguments of its command.
+fn run_add_route_table_to_subnet<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_vnet_name: String = asm_runtime::cli::req(args, "vnet-name")?;
+        let p_subnet_name: String = asm_runtime::cli::req(args, "subnet-name")?;
+        let mut body: RouteTableAssociation = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    RouteTableAssociation,
+                >(
+                    "RouteTableAssociation",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "route-table-name", &mut body.route_table_name)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .add_route_table_to_subnet(&p_vnet_name, &p_subnet_name, &body)
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `GetRouteTableForSubnet` with the arguments of its command.
+fn run_get_route_table_for_subnet<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_vnet_name: String = asm_runtime::cli::req(args, "vnet-name")?;
+        let p_subnet_name: String = asm_runtime::cli::req(args, "subnet-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_route_table_for_subnet(&p_vnet_name, &p_subnet_name)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "RouteTableAssociation",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `RemoveRouteTableFromSubnet` with the arguments of its command.
+fn run_remove_route_table_from_subnet<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_vnet_name: String = asm_runtime::cli::req(args, "vnet-name")?;
+        let p_subnet_name: String = asm_runtime::cli::req(args, "subnet-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .remove_route_table_from_subnet(&p_vnet_name, &p_subnet_name)
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `GetEffectiveRouteTableForRoleInstance` with the arguments of its command.
+fn run_get_effective_route_table_for_role_instance<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let p_roleinstance_name: String = asm_runtime::cli::req(
+            args,
+            "roleinstance-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_effective_route_table_for_role_instance(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &p_roleinstance_name,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "EffectiveRouteTable",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GetEffectiveRouteTableForNetworkInterface` with the arguments of its command.
+fn run_get_effective_route_table_for_network_interface<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let p_roleinstance_name: String = asm_runtime::cli::req(
+            args,
+            "roleinstance-name",
+        )?;
+        let p_network_interface_name: String = asm_runtime::cli::req(
+            args,
+            "network-interface-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_effective_route_table_for_network_interface(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &p_roleinstance_name,
+                        &p_network_interface_name,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "EffectiveRouteTable",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `ValidateRouteTableMigration` with the arguments of its command.
+fn run_validate_route_table_migration<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_route_table_name: String = asm_runtime::cli::req(
+            args,
+            "route-table-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .validate_route_table_migration(&p_route_table_name)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `PrepareRouteTableMigration` with the arguments of its command.
+fn run_prepare_route_table_migration<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_route_table_name: String = asm_runtime::cli::req(
+            args,
+            "route-table-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.prepare_route_table_migration(&p_route_table_name).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `CommitRouteTableMigration` with the arguments of its command.
+fn run_commit_route_table_migration<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_route_table_name: String = asm_runtime::cli::req(
+            args,
+            "route-table-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.commit_route_table_migration(&p_route_table_name).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `AbortRouteTableMigration` with the arguments of its command.
+fn run_abort_route_table_migration<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_route_table_name: String = asm_runtime::cli::req(
+            args,
+            "route-table-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.abort_route_table_migration(&p_route_table_name).await?,
             ),
         )
     })
@@ -2410,6 +6519,1219 @@ fn run_check_namespace_availability<'a>(
                 };
 
                 asm_runtime::cli::Value::new(v, doc, "atom")
+            }),
+        )
+    })
+}
+
+/// Runs `ListServers` with the arguments of its command.
+fn run_list_servers<'a>(
+    client: &'a crate::Client,
+    _args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_servers().await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "Servers",
+                        "http://schemas.microsoft.com/sqlazure/2010/12/",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `CreateServer` with the arguments of its command.
+fn run_create_server<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let mut body: CreateServerInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    CreateServerInput,
+                >("Server", "http://schemas.microsoft.com/sqlazure/2010/12/", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(
+            args,
+            "administrator-login",
+            &mut body.administrator_login,
+        )?;
+        asm_runtime::cli::set(
+            args,
+            "administrator-login-password",
+            &mut body.administrator_login_password,
+        )?;
+        asm_runtime::cli::set(args, "location", &mut body.location)?;
+        asm_runtime::cli::set_opt(args, "version", &mut body.version)?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.create_server(&body).await?;
+                let doc = {
+                    let r = &v;
+                    xml::scalar_to_document(
+                        "ServerName",
+                        "http://schemas.microsoft.com/sqlazure/2010/12/",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `DeleteServer` with the arguments of its command.
+fn run_delete_server<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_server_name: String = asm_runtime::cli::req(args, "server-name")?;
+        client.delete_server(&p_server_name).await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `SetServerAdministratorPassword` with the arguments of its command.
+fn run_set_server_administrator_password<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_server_name: String = asm_runtime::cli::req(args, "server-name")?;
+        let body: String = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::scalar_from_document::<
+                    String,
+                >(
+                    "AdministratorLoginPassword",
+                    "http://schemas.microsoft.com/sqlazure/2010/12/",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        client.set_server_administrator_password(&p_server_name, &body).await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `ListServerQuotas` with the arguments of its command.
+fn run_list_server_quotas<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_server_name: String = asm_runtime::cli::req(args, "server-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_server_quotas(&p_server_name).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GetServerQuota` with the arguments of its command.
+fn run_get_server_quota<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_server_name: String = asm_runtime::cli::req(args, "server-name")?;
+        let p_quota_name: String = asm_runtime::cli::req(args, "quota-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.get_server_quota(&p_server_name, &p_quota_name).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GetServerEventLogs` with the arguments of its command.
+fn run_get_server_event_logs<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_server_name: String = asm_runtime::cli::req(args, "server-name")?;
+        let p_start_date: DateTime = asm_runtime::cli::req(args, "start-date")?;
+        let p_interval_size_in_minutes: i32 = asm_runtime::cli::req(
+            args,
+            "interval-size-in-minutes",
+        )?;
+        let options = GetServerEventLogsOptions {
+            event_types: asm_runtime::cli::opt(args, "event-types")?,
+        };
+
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_server_event_logs(
+                        &p_server_name,
+                        p_start_date,
+                        p_interval_size_in_minutes,
+                        &options,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `ListFirewallRules` with the arguments of its command.
+fn run_list_firewall_rules<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_server_name: String = asm_runtime::cli::req(args, "server-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_firewall_rules(&p_server_name).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GetFirewallRule` with the arguments of its command.
+fn run_get_firewall_rule<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_server_name: String = asm_runtime::cli::req(args, "server-name")?;
+        let p_rule_name: String = asm_runtime::cli::req(args, "rule-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.get_firewall_rule(&p_server_name, &p_rule_name).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `CreateFirewallRule` with the arguments of its command.
+fn run_create_firewall_rule<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_server_name: String = asm_runtime::cli::req(args, "server-name")?;
+        let mut body: FirewallRuleInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    FirewallRuleInput,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "name", &mut body.name)?;
+        asm_runtime::cli::set(args, "start-ip-address", &mut body.start_ip_address)?;
+        asm_runtime::cli::set(args, "end-ip-address", &mut body.end_ip_address)?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.create_firewall_rule(&p_server_name, &body).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `UpdateFirewallRule` with the arguments of its command.
+fn run_update_firewall_rule<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_server_name: String = asm_runtime::cli::req(args, "server-name")?;
+        let p_rule_name: String = asm_runtime::cli::req(args, "rule-name")?;
+        let mut body: FirewallRuleInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    FirewallRuleInput,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "name", &mut body.name)?;
+        asm_runtime::cli::set(args, "start-ip-address", &mut body.start_ip_address)?;
+        asm_runtime::cli::set(args, "end-ip-address", &mut body.end_ip_address)?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .update_firewall_rule(&p_server_name, &p_rule_name, &body)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `DeleteFirewallRule` with the arguments of its command.
+fn run_delete_firewall_rule<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_server_name: String = asm_runtime::cli::req(args, "server-name")?;
+        let p_rule_name: String = asm_runtime::cli::req(args, "rule-name")?;
+        client.delete_firewall_rule(&p_server_name, &p_rule_name).await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `ListDatabases` with the arguments of its command.
+fn run_list_databases<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_server_name: String = asm_runtime::cli::req(args, "server-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_databases(&p_server_name).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GetDatabase` with the arguments of its command.
+fn run_get_database<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_server_name: String = asm_runtime::cli::req(args, "server-name")?;
+        let p_database_name: String = asm_runtime::cli::req(args, "database-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.get_database(&p_server_name, &p_database_name).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `CreateDatabase` with the arguments of its command.
+fn run_create_database<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_server_name: String = asm_runtime::cli::req(args, "server-name")?;
+        let mut body: CreateDatabaseInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    CreateDatabaseInput,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "name", &mut body.name)?;
+        asm_runtime::cli::set_opt(args, "edition", &mut body.edition)?;
+        asm_runtime::cli::set_opt(args, "max-size-gb", &mut body.max_size_gb)?;
+        asm_runtime::cli::set_opt(args, "collation-name", &mut body.collation_name)?;
+        asm_runtime::cli::set_opt(args, "max-size-bytes", &mut body.max_size_bytes)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "service-objective-id",
+            &mut body.service_objective_id,
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.create_database(&p_server_name, &body).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `UpdateDatabase` with the arguments of its command.
+fn run_update_database<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_server_name: String = asm_runtime::cli::req(args, "server-name")?;
+        let p_database_name: String = asm_runtime::cli::req(args, "database-name")?;
+        let mut body: UpdateDatabaseInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    UpdateDatabaseInput,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "name", &mut body.name)?;
+        asm_runtime::cli::set(args, "edition", &mut body.edition)?;
+        asm_runtime::cli::set_opt(args, "max-size-gb", &mut body.max_size_gb)?;
+        asm_runtime::cli::set_opt(args, "max-size-bytes", &mut body.max_size_bytes)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "service-objective-id",
+            &mut body.service_objective_id,
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .update_database(&p_server_name, &p_database_name, &body)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `DeleteDatabase` with the arguments of its command.
+fn run_delete_database<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_server_name: String = asm_runtime::cli::req(args, "server-name")?;
+        let p_database_name: String = asm_runtime::cli::req(args, "database-name")?;
+        client.delete_database(&p_server_name, &p_database_name).await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `GetDatabaseEventLogs` with the arguments of its command.
+fn run_get_database_event_logs<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_server_name: String = asm_runtime::cli::req(args, "server-name")?;
+        let p_database_name: String = asm_runtime::cli::req(args, "database-name")?;
+        let p_start_date: DateTime = asm_runtime::cli::req(args, "start-date")?;
+        let p_interval_size_in_minutes: i32 = asm_runtime::cli::req(
+            args,
+            "interval-size-in-minutes",
+        )?;
+        let p_event_types: String = asm_runtime::cli::req(args, "event-types")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_database_event_logs(
+                        &p_server_name,
+                        &p_database_name,
+                        p_start_date,
+                        p_interval_size_in_minutes,
+                        &p_event_types,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `ListDatabaseCopies` with the arguments of its command.
+fn run_list_database_copies<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_server_name: String = asm_runtime::cli::req(args, "server-name")?;
+        let p_database_name: String = asm_runtime::cli::req(args, "database-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .list_database_copies(&p_server_name, &p_database_name)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GetDatabaseCopy` with the arguments of its command.
+fn run_get_database_copy<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_server_name: String = asm_runtime::cli::req(args, "server-name")?;
+        let p_database_name: String = asm_runtime::cli::req(args, "database-name")?;
+        let p_database_copy_name: String = asm_runtime::cli::req(
+            args,
+            "database-copy-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_database_copy(
+                        &p_server_name,
+                        &p_database_name,
+                        &p_database_copy_name,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `CreateDatabaseCopy` with the arguments of its command.
+fn run_create_database_copy<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_server_name: String = asm_runtime::cli::req(args, "server-name")?;
+        let p_database_name: String = asm_runtime::cli::req(args, "database-name")?;
+        let mut body: CreateDatabaseCopyInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    CreateDatabaseCopyInput,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "partner-server", &mut body.partner_server)?;
+        asm_runtime::cli::set(args, "partner-database", &mut body.partner_database)?;
+        asm_runtime::cli::set(args, "is-continuous", &mut body.is_continuous)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "is-offline-secondary",
+            &mut body.is_offline_secondary,
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .create_database_copy(&p_server_name, &p_database_name, &body)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `UpdateDatabaseCopy` with the arguments of its command.
+fn run_update_database_copy<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_server_name: String = asm_runtime::cli::req(args, "server-name")?;
+        let p_database_name: String = asm_runtime::cli::req(args, "database-name")?;
+        let p_database_copy_name: String = asm_runtime::cli::req(
+            args,
+            "database-copy-name",
+        )?;
+        let mut body: UpdateDatabaseCopyInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    UpdateDatabaseCopyInput,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(
+            args,
+            "is-forced-terminate",
+            &mut body.is_forced_terminate,
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .update_database_copy(
+                        &p_server_name,
+                        &p_database_name,
+                        &p_database_copy_name,
+                        &body,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `DeleteDatabaseCopy` with the arguments of its command.
+fn run_delete_database_copy<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_server_name: String = asm_runtime::cli::req(args, "server-name")?;
+        let p_database_name: String = asm_runtime::cli::req(args, "database-name")?;
+        let p_database_copy_name: String = asm_runtime::cli::req(
+            args,
+            "database-copy-name",
+        )?;
+        client
+            .delete_database_copy(
+                &p_server_name,
+                &p_database_name,
+                &p_database_copy_name,
+            )
+            .await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `GetDatabaseOperation` with the arguments of its command.
+fn run_get_database_operation<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_server_name: String = asm_runtime::cli::req(args, "server-name")?;
+        let p_operation_guid: String = asm_runtime::cli::req(args, "operation-guid")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_database_operation(&p_server_name, &p_operation_guid)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `ListDatabaseOperationsByDatabase` with the arguments of its command.
+fn run_list_database_operations_by_database<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_server_name: String = asm_runtime::cli::req(args, "server-name")?;
+        let p_database_name: String = asm_runtime::cli::req(args, "database-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .list_database_operations_by_database(
+                        &p_server_name,
+                        &p_database_name,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `ListDatabaseOperationsByServer` with the arguments of its command.
+fn run_list_database_operations_by_server<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_server_name: String = asm_runtime::cli::req(args, "server-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_database_operations_by_server(&p_server_name).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `ListRecoverableDatabases` with the arguments of its command.
+fn run_list_recoverable_databases<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_server_name: String = asm_runtime::cli::req(args, "server-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_recoverable_databases(&p_server_name).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GetRecoverableDatabase` with the arguments of its command.
+fn run_get_recoverable_database<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_server_name: String = asm_runtime::cli::req(args, "server-name")?;
+        let p_database_name: String = asm_runtime::cli::req(args, "database-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_recoverable_database(&p_server_name, &p_database_name)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `ListRestorableDroppedDatabases` with the arguments of its command.
+fn run_list_restorable_dropped_databases<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_server_name: String = asm_runtime::cli::req(args, "server-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_restorable_dropped_databases(&p_server_name).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GetRestorableDroppedDatabase` with the arguments of its command.
+fn run_get_restorable_dropped_database<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_server_name: String = asm_runtime::cli::req(args, "server-name")?;
+        let p_entity_id: String = asm_runtime::cli::req(args, "entity-id")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_restorable_dropped_database(&p_server_name, &p_entity_id)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `RecoverDatabase` with the arguments of its command.
+fn run_recover_database<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_source_server_name: String = asm_runtime::cli::req(
+            args,
+            "source-server-name",
+        )?;
+        let mut body: RecoverDatabaseInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    RecoverDatabaseInput,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(
+            args,
+            "source-database-name",
+            &mut body.source_database_name,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "target-server-name",
+            &mut body.target_server_name,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "target-database-name",
+            &mut body.target_database_name,
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.recover_database(&p_source_server_name, &body).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `RestoreDatabase` with the arguments of its command.
+fn run_restore_database<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_source_server_name: String = asm_runtime::cli::req(
+            args,
+            "source-server-name",
+        )?;
+        let mut body: RestoreDatabaseInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    RestoreDatabaseInput,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(
+            args,
+            "source-database-name",
+            &mut body.source_database_name,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "source-database-deletion-date",
+            &mut body.source_database_deletion_date,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "target-server-name",
+            &mut body.target_server_name,
+        )?;
+        asm_runtime::cli::set(
+            args,
+            "target-database-name",
+            &mut body.target_database_name,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "target-utc-point-in-time",
+            &mut body.target_utc_point_in_time,
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.restore_database(&p_source_server_name, &body).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `ListServiceObjectives` with the arguments of its command.
+fn run_list_service_objectives<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_server_name: String = asm_runtime::cli::req(args, "server-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_service_objectives(&p_server_name).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GetServiceObjective` with the arguments of its command.
+fn run_get_service_objective<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_server_name: String = asm_runtime::cli::req(args, "server-name")?;
+        let p_service_objective_id: String = asm_runtime::cli::req(
+            args,
+            "service-objective-id",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_service_objective(&p_server_name, &p_service_objective_id)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `ExportDatabase` with the arguments of its command.
+fn run_export_database<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_server_name: String = asm_runtime::cli::req(args, "server-name")?;
+        let body: ExportInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    ExportInput,
+                >(
+                    "ExportInput",
+                    "http://schemas.datacontract.org/2004/07/Microsoft.SqlServer.Management.Dac.ServiceTypes",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.export_database(&p_server_name, &body).await?;
+                let doc = {
+                    let r = &v;
+                    xml::scalar_to_document(
+                        "Guid",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `ImportDatabase` with the arguments of its command.
+fn run_import_database<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_server_name: String = asm_runtime::cli::req(args, "server-name")?;
+        let mut body: ImportInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    ImportInput,
+                >(
+                    "ImportInput",
+                    "http://schemas.datacontract.org/2004/07/Microsoft.SqlServer.Management.Dac.ServiceTypes",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "azure-edition", &mut body.azure_edition)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "database-size-in-gb",
+            &mut body.database_size_in_gb,
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.import_database(&p_server_name, &body).await?;
+                let doc = {
+                    let r = &v;
+                    xml::scalar_to_document(
+                        "Guid",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GetImportExportStatus` with the arguments of its command.
+fn run_get_import_export_status<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_server_name: String = asm_runtime::cli::req(args, "server-name")?;
+        let p_servername: String = asm_runtime::cli::req(args, "servername")?;
+        let p_username: String = asm_runtime::cli::req(args, "username")?;
+        let p_password: String = asm_runtime::cli::req(args, "password")?;
+        let p_req_id: String = asm_runtime::cli::req(args, "req-id")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_import_export_status(
+                        &p_server_name,
+                        &p_servername,
+                        &p_username,
+                        &p_password,
+                        &p_req_id,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ArrayOfStatusInfo",
+                        "http://schemas.datacontract.org/2004/07/Microsoft.SqlServer.Management.Dac.ServiceTypes",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GetImportExportStatusPost` with the arguments of its command.
+fn run_get_import_export_status_post<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_server_name: String = asm_runtime::cli::req(args, "server-name")?;
+        let mut body: StatusInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    StatusInput,
+                >(
+                    "StatusInput",
+                    "http://schemas.datacontract.org/2004/07/Microsoft.SqlServer.Management.Dac.ServiceTypes",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "password", &mut body.password)?;
+        asm_runtime::cli::set(args, "request-id", &mut body.request_id)?;
+        asm_runtime::cli::set(args, "body-server-name", &mut body.server_name)?;
+        asm_runtime::cli::set(args, "user-name", &mut body.user_name)?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_import_export_status_post(&p_server_name, &body)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ArrayOfStatusInfo",
+                        "http://schemas.datacontract.org/2004/07/Microsoft.SqlServer.Management.Dac.ServiceTypes",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
             }),
         )
     })
@@ -2737,6 +8059,214 @@ fn run_list_subscriptions<'a>(
                     let r = &v;
                     xml::to_document_ns(
                         "Subscriptions",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `CheckDnsPrefixAvailability` with the arguments of its command.
+fn run_check_dns_prefix_availability<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_dns_name: String = asm_runtime::cli::req(args, "dns-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.check_dns_prefix_availability(&p_dns_name).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "AvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `CreateProfile` with the arguments of its command.
+fn run_create_profile<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let mut body: CreateProfileParameters = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    CreateProfileParameters,
+                >("Profile", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "domain-name", &mut body.domain_name)?;
+        asm_runtime::cli::set(args, "name", &mut body.name)?;
+        client.create_profile(&body).await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `GetProfile` with the arguments of its command.
+fn run_get_profile<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_profile_name: String = asm_runtime::cli::req(args, "profile-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.get_profile(&p_profile_name).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "Profile",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `ListProfiles` with the arguments of its command.
+fn run_list_profiles<'a>(
+    client: &'a crate::Client,
+    _args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_profiles().await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "Profiles",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `UpdateProfile` with the arguments of its command.
+fn run_update_profile<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_profile_name: String = asm_runtime::cli::req(args, "profile-name")?;
+        let mut body: UpdateProfileParameters = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    UpdateProfileParameters,
+                >("Profile", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "status", &mut body.status)?;
+        client.update_profile(&p_profile_name, &body).await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `DeleteProfile` with the arguments of its command.
+fn run_delete_profile<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_profile_name: String = asm_runtime::cli::req(args, "profile-name")?;
+        client.delete_profile(&p_profile_name).await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `CreateDefinition` with the arguments of its command.
+fn run_create_definition<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_profile_name: String = asm_runtime::cli::req(args, "profile-name")?;
+        let body: CreateDefinitionParameters = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    CreateDefinitionParameters,
+                >("Definition", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.create_definition(&p_profile_name, &body).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "Definition",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GetDefinition` with the arguments of its command.
+fn run_get_definition<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_profile_name: String = asm_runtime::cli::req(args, "profile-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.get_definition(&p_profile_name).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "Definition",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `ListDefinitions` with the arguments of its command.
+fn run_list_definitions<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_profile_name: String = asm_runtime::cli::req(args, "profile-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_definitions(&p_profile_name).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "Definitions",
                         "http://schemas.microsoft.com/windowsazure",
                         r,
                     )

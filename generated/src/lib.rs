@@ -42,21 +42,33 @@ pub use locations::*;
 /// The `management_certificates` area: `spec/management_certificates.spec`.
 pub mod management_certificates;
 pub use management_certificates::*;
+/// The `network_security_groups` area: `spec/network_security_groups.spec`.
+pub mod network_security_groups;
+pub use network_security_groups::*;
 /// The `other` area: `spec/other.spec`.
 pub mod other;
 pub use other::*;
 /// The `role_instances` area: `spec/role_instances.spec`.
 pub mod role_instances;
 pub use role_instances::*;
+/// The `route_tables` area: `spec/route_tables.spec`.
+pub mod route_tables;
+pub use route_tables::*;
 /// The `service_bus` area: `spec/service_bus.spec`.
 pub mod service_bus;
 pub use service_bus::*;
+/// The `sql_database` area: `spec/sql_database.spec`.
+pub mod sql_database;
+pub use sql_database::*;
 /// The `storage_accounts` area: `spec/storage_accounts.spec`.
 pub mod storage_accounts;
 pub use storage_accounts::*;
 /// The `subscription` area: `spec/subscription.spec`.
 pub mod subscription;
 pub use subscription::*;
+/// The `traffic_manager` area: `spec/traffic_manager.spec`.
+pub mod traffic_manager;
+pub use traffic_manager::*;
 /// The `virtual_machines` area: `spec/virtual_machines.spec`.
 pub mod virtual_machines;
 pub use virtual_machines::*;
@@ -158,12 +170,85 @@ pub static OPERATIONS: &[&OperationSpec] = &[
     &management_certificates::GET_MANAGEMENT_CERTIFICATE,
     &management_certificates::ADD_MANAGEMENT_CERTIFICATE,
     &management_certificates::DELETE_MANAGEMENT_CERTIFICATE,
+    &network_security_groups::CREATE_NETWORK_SECURITY_GROUP,
+    &network_security_groups::GET_NETWORK_SECURITY_GROUP,
+    &network_security_groups::LIST_NETWORK_SECURITY_GROUPS,
+    &network_security_groups::DELETE_NETWORK_SECURITY_GROUP,
+    &network_security_groups::SET_NETWORK_SECURITY_RULE,
+    &network_security_groups::DELETE_NETWORK_SECURITY_RULE,
+    &network_security_groups::ADD_NETWORK_SECURITY_GROUP_TO_SUBNET,
+    &network_security_groups::GET_NETWORK_SECURITY_GROUP_FOR_SUBNET,
+    &network_security_groups::REMOVE_NETWORK_SECURITY_GROUP_FROM_SUBNET,
+    &network_security_groups::ADD_NETWORK_SECURITY_GROUP_TO_ROLE,
+    &network_security_groups::GET_NETWORK_SECURITY_GROUP_FOR_ROLE,
+    &network_security_groups::REMOVE_NETWORK_SECURITY_GROUP_FROM_ROLE,
+    &network_security_groups::ADD_NETWORK_SECURITY_GROUP_TO_NETWORK_INTERFACE,
+    &network_security_groups::GET_NETWORK_SECURITY_GROUP_FOR_NETWORK_INTERFACE,
+    &network_security_groups::REMOVE_NETWORK_SECURITY_GROUP_FROM_NETWORK_INTERFACE,
+    &network_security_groups::VALIDATE_NETWORK_SECURITY_GROUP_MIGRATION,
+    &network_security_groups::PREPARE_NETWORK_SECURITY_GROUP_MIGRATION,
+    &network_security_groups::COMMIT_NETWORK_SECURITY_GROUP_MIGRATION,
+    &network_security_groups::ABORT_NETWORK_SECURITY_GROUP_MIGRATION,
     &other::LIST_ALERT_RULES,
     &role_instances::DELETE_ROLE_INSTANCES_BY_NAME,
+    &route_tables::CREATE_ROUTE_TABLE,
+    &route_tables::GET_ROUTE_TABLE,
+    &route_tables::GET_ROUTE_TABLE_WITH_DETAILS,
+    &route_tables::LIST_ROUTE_TABLES,
+    &route_tables::DELETE_ROUTE_TABLE,
+    &route_tables::SET_ROUTE,
+    &route_tables::DELETE_ROUTE,
+    &route_tables::ADD_ROUTE_TABLE_TO_SUBNET,
+    &route_tables::GET_ROUTE_TABLE_FOR_SUBNET,
+    &route_tables::REMOVE_ROUTE_TABLE_FROM_SUBNET,
+    &route_tables::GET_EFFECTIVE_ROUTE_TABLE_FOR_ROLE_INSTANCE,
+    &route_tables::GET_EFFECTIVE_ROUTE_TABLE_FOR_NETWORK_INTERFACE,
+    &route_tables::VALIDATE_ROUTE_TABLE_MIGRATION,
+    &route_tables::PREPARE_ROUTE_TABLE_MIGRATION,
+    &route_tables::COMMIT_ROUTE_TABLE_MIGRATION,
+    &route_tables::ABORT_ROUTE_TABLE_MIGRATION,
     &service_bus::CREATE_NAMESPACE,
     &service_bus::GET_NAMESPACE,
     &service_bus::LIST_NAMESPACES,
     &service_bus::CHECK_NAMESPACE_AVAILABILITY,
+    &sql_database::LIST_SERVERS,
+    &sql_database::CREATE_SERVER,
+    &sql_database::DELETE_SERVER,
+    &sql_database::SET_SERVER_ADMINISTRATOR_PASSWORD,
+    &sql_database::LIST_SERVER_QUOTAS,
+    &sql_database::GET_SERVER_QUOTA,
+    &sql_database::GET_SERVER_EVENT_LOGS,
+    &sql_database::LIST_FIREWALL_RULES,
+    &sql_database::GET_FIREWALL_RULE,
+    &sql_database::CREATE_FIREWALL_RULE,
+    &sql_database::UPDATE_FIREWALL_RULE,
+    &sql_database::DELETE_FIREWALL_RULE,
+    &sql_database::LIST_DATABASES,
+    &sql_database::GET_DATABASE,
+    &sql_database::CREATE_DATABASE,
+    &sql_database::UPDATE_DATABASE,
+    &sql_database::DELETE_DATABASE,
+    &sql_database::GET_DATABASE_EVENT_LOGS,
+    &sql_database::LIST_DATABASE_COPIES,
+    &sql_database::GET_DATABASE_COPY,
+    &sql_database::CREATE_DATABASE_COPY,
+    &sql_database::UPDATE_DATABASE_COPY,
+    &sql_database::DELETE_DATABASE_COPY,
+    &sql_database::GET_DATABASE_OPERATION,
+    &sql_database::LIST_DATABASE_OPERATIONS_BY_DATABASE,
+    &sql_database::LIST_DATABASE_OPERATIONS_BY_SERVER,
+    &sql_database::LIST_RECOVERABLE_DATABASES,
+    &sql_database::GET_RECOVERABLE_DATABASE,
+    &sql_database::LIST_RESTORABLE_DROPPED_DATABASES,
+    &sql_database::GET_RESTORABLE_DROPPED_DATABASE,
+    &sql_database::RECOVER_DATABASE,
+    &sql_database::RESTORE_DATABASE,
+    &sql_database::LIST_SERVICE_OBJECTIVES,
+    &sql_database::GET_SERVICE_OBJECTIVE,
+    &sql_database::EXPORT_DATABASE,
+    &sql_database::IMPORT_DATABASE,
+    &sql_database::GET_IMPORT_EXPORT_STATUS,
+    &sql_database::GET_IMPORT_EXPORT_STATUS_POST,
     &storage_accounts::LIST_STORAGE_ACCOUNTS,
     &storage_accounts::GET_STORAGE_ACCOUNT_PROPERTIES,
     &storage_accounts::GET_STORAGE_ACCOUNT_KEYS,
@@ -176,6 +261,15 @@ pub static OPERATIONS: &[&OperationSpec] = &[
     &subscription::LIST_SUBSCRIPTION_OPERATIONS,
     &subscription::GET_OPERATION_STATUS,
     &subscription::LIST_SUBSCRIPTIONS,
+    &traffic_manager::CHECK_DNS_PREFIX_AVAILABILITY,
+    &traffic_manager::CREATE_PROFILE,
+    &traffic_manager::GET_PROFILE,
+    &traffic_manager::LIST_PROFILES,
+    &traffic_manager::UPDATE_PROFILE,
+    &traffic_manager::DELETE_PROFILE,
+    &traffic_manager::CREATE_DEFINITION,
+    &traffic_manager::GET_DEFINITION,
+    &traffic_manager::LIST_DEFINITIONS,
     &virtual_machines::GET_ROLE,
     &virtual_machines::START_ROLE,
     &virtual_machines::SHUTDOWN_ROLE,

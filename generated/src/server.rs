@@ -18,6 +18,58 @@ use crate::*;
 /// Every operation the router reaches, in matching order.
 pub static ROUTES: &[Route] = &[
     Route {
+        spec: &crate::network_security_groups::VALIDATE_NETWORK_SECURITY_GROUP_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("networksecuritygroups"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "validate")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::network_security_groups::PREPARE_NETWORK_SECURITY_GROUP_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("networksecuritygroups"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "prepare")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::network_security_groups::COMMIT_NETWORK_SECURITY_GROUP_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("networksecuritygroups"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "commit")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::network_security_groups::ABORT_NETWORK_SECURITY_GROUP_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("networksecuritygroups"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "abort")],
+        body_root: None,
+    },
+    Route {
         spec: &crate::role_instances::DELETE_ROLE_INSTANCES_BY_NAME,
         segments: &[
             Seg::Param,
@@ -29,6 +81,134 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("roleinstances"),
         ],
         fixed_query: &[("comp", "delete")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::route_tables::VALIDATE_ROUTE_TABLE_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("routetables"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "validate")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::route_tables::PREPARE_ROUTE_TABLE_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("routetables"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "prepare")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::route_tables::COMMIT_ROUTE_TABLE_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("routetables"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "commit")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::route_tables::ABORT_ROUTE_TABLE_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("routetables"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "abort")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::LIST_DATABASES,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+            Seg::Lit("databases"),
+        ],
+        fixed_query: &[("contentview", "generic")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::LIST_DATABASE_OPERATIONS_BY_SERVER,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+            Seg::Lit("databaseoperations"),
+        ],
+        fixed_query: &[("contentview", "generic")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::LIST_RECOVERABLE_DATABASES,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+            Seg::Lit("recoverabledatabases"),
+        ],
+        fixed_query: &[("contentview", "generic")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::LIST_RESTORABLE_DROPPED_DATABASES,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+            Seg::Lit("restorabledroppeddatabases"),
+        ],
+        fixed_query: &[("contentview", "generic")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::route_tables::GET_ROUTE_TABLE_WITH_DETAILS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("routetables"),
+            Seg::Param,
+        ],
+        fixed_query: &[("detailLevel", "Full")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::SET_SERVER_ADMINISTRATOR_PASSWORD,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+        ],
+        fixed_query: &[("op", "ResetPassword")],
         body_root: None,
     },
     Route {
@@ -64,6 +244,79 @@ pub static ROUTES: &[Route] = &[
         spec: &crate::websites::GET_DNS_SUFFIX,
         segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("WebSpaces")],
         fixed_query: &[("properties", "dnssuffix")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::network_security_groups::ADD_NETWORK_SECURITY_GROUP_TO_NETWORK_INTERFACE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roles"),
+            Seg::Param,
+            Seg::Lit("networkinterfaces"),
+            Seg::Param,
+            Seg::Lit("networksecuritygroups"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::network_security_groups::GET_NETWORK_SECURITY_GROUP_FOR_NETWORK_INTERFACE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roles"),
+            Seg::Param,
+            Seg::Lit("networkinterfaces"),
+            Seg::Param,
+            Seg::Lit("networksecuritygroups"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::network_security_groups::REMOVE_NETWORK_SECURITY_GROUP_FROM_NETWORK_INTERFACE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roles"),
+            Seg::Param,
+            Seg::Lit("networkinterfaces"),
+            Seg::Param,
+            Seg::Lit("networksecuritygroups"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::route_tables::GET_EFFECTIVE_ROUTE_TABLE_FOR_NETWORK_INTERFACE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roleinstances"),
+            Seg::Param,
+            Seg::Lit("networkinterfaces"),
+            Seg::Param,
+            Seg::Lit("effectiveroutetable"),
+        ],
+        fixed_query: &[],
         body_root: None,
     },
     Route {
@@ -115,6 +368,325 @@ pub static ROUTES: &[Route] = &[
         body_root: Some("RestartRoleOperation"),
     },
     Route {
+        spec: &crate::network_security_groups::ADD_NETWORK_SECURITY_GROUP_TO_SUBNET,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("virtualnetwork"),
+            Seg::Param,
+            Seg::Lit("subnets"),
+            Seg::Param,
+            Seg::Lit("networksecuritygroups"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::network_security_groups::GET_NETWORK_SECURITY_GROUP_FOR_SUBNET,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("virtualnetwork"),
+            Seg::Param,
+            Seg::Lit("subnets"),
+            Seg::Param,
+            Seg::Lit("networksecuritygroups"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::network_security_groups::REMOVE_NETWORK_SECURITY_GROUP_FROM_SUBNET,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("virtualnetwork"),
+            Seg::Param,
+            Seg::Lit("subnets"),
+            Seg::Param,
+            Seg::Lit("networksecuritygroups"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::network_security_groups::ADD_NETWORK_SECURITY_GROUP_TO_ROLE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roles"),
+            Seg::Param,
+            Seg::Lit("networksecuritygroups"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::network_security_groups::GET_NETWORK_SECURITY_GROUP_FOR_ROLE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roles"),
+            Seg::Param,
+            Seg::Lit("networksecuritygroups"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::network_security_groups::REMOVE_NETWORK_SECURITY_GROUP_FROM_ROLE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roles"),
+            Seg::Param,
+            Seg::Lit("networksecuritygroups"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::route_tables::ADD_ROUTE_TABLE_TO_SUBNET,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("virtualnetwork"),
+            Seg::Param,
+            Seg::Lit("subnets"),
+            Seg::Param,
+            Seg::Lit("routetables"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::route_tables::GET_ROUTE_TABLE_FOR_SUBNET,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("virtualnetwork"),
+            Seg::Param,
+            Seg::Lit("subnets"),
+            Seg::Param,
+            Seg::Lit("routetables"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::route_tables::REMOVE_ROUTE_TABLE_FROM_SUBNET,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("virtualnetwork"),
+            Seg::Param,
+            Seg::Lit("subnets"),
+            Seg::Param,
+            Seg::Lit("routetables"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::route_tables::GET_EFFECTIVE_ROUTE_TABLE_FOR_ROLE_INSTANCE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roleinstances"),
+            Seg::Param,
+            Seg::Lit("effectiveroutetable"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::GET_DATABASE_EVENT_LOGS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+            Seg::Lit("databases"),
+            Seg::Param,
+            Seg::Lit("events"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::LIST_DATABASE_COPIES,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+            Seg::Lit("databases"),
+            Seg::Param,
+            Seg::Lit("databasecopies"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::GET_DATABASE_COPY,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+            Seg::Lit("databases"),
+            Seg::Param,
+            Seg::Lit("databasecopies"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::CREATE_DATABASE_COPY,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+            Seg::Lit("databases"),
+            Seg::Param,
+            Seg::Lit("databasecopies"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::UPDATE_DATABASE_COPY,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+            Seg::Lit("databases"),
+            Seg::Param,
+            Seg::Lit("databasecopies"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::DELETE_DATABASE_COPY,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+            Seg::Lit("databases"),
+            Seg::Param,
+            Seg::Lit("databasecopies"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::EXPORT_DATABASE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+            Seg::Lit("DacOperations"),
+            Seg::Lit("Export"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::IMPORT_DATABASE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+            Seg::Lit("DacOperations"),
+            Seg::Lit("Import"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::GET_IMPORT_EXPORT_STATUS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+            Seg::Lit("DacOperations"),
+            Seg::Lit("Status"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::GET_IMPORT_EXPORT_STATUS_POST,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+            Seg::Lit("DacOperations"),
+            Seg::Lit("Status"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::traffic_manager::GET_DEFINITION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WATM"),
+            Seg::Lit("profiles"),
+            Seg::Param,
+            Seg::Lit("definitions"),
+            Seg::Lit("1"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
         spec: &crate::hosted_services::CHECK_HOSTED_SERVICE_NAME_AVAILABILITY,
         segments: &[
             Seg::Param,
@@ -122,6 +694,333 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("hostedservices"),
             Seg::Lit("operations"),
             Seg::Lit("isavailable"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::network_security_groups::SET_NETWORK_SECURITY_RULE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("networksecuritygroups"),
+            Seg::Param,
+            Seg::Lit("rules"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::network_security_groups::DELETE_NETWORK_SECURITY_RULE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("networksecuritygroups"),
+            Seg::Param,
+            Seg::Lit("rules"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::route_tables::SET_ROUTE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("routetables"),
+            Seg::Param,
+            Seg::Lit("routes"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::route_tables::DELETE_ROUTE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("routetables"),
+            Seg::Param,
+            Seg::Lit("routes"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::LIST_SERVER_QUOTAS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+            Seg::Lit("serverquotas"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::GET_SERVER_QUOTA,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+            Seg::Lit("serverquotas"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::GET_SERVER_EVENT_LOGS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+            Seg::Lit("events"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::LIST_FIREWALL_RULES,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+            Seg::Lit("firewallrules"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::GET_FIREWALL_RULE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+            Seg::Lit("firewallrules"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::CREATE_FIREWALL_RULE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+            Seg::Lit("firewallrules"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::UPDATE_FIREWALL_RULE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+            Seg::Lit("firewallrules"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::DELETE_FIREWALL_RULE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+            Seg::Lit("firewallrules"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::GET_DATABASE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+            Seg::Lit("databases"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::CREATE_DATABASE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+            Seg::Lit("databases"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::UPDATE_DATABASE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+            Seg::Lit("databases"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::DELETE_DATABASE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+            Seg::Lit("databases"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::GET_DATABASE_OPERATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+            Seg::Lit("databaseoperations"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::LIST_DATABASE_OPERATIONS_BY_DATABASE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+            Seg::Lit("databaseoperations"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::GET_RECOVERABLE_DATABASE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+            Seg::Lit("recoverabledatabases"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::GET_RESTORABLE_DROPPED_DATABASE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+            Seg::Lit("restorabledroppeddatabases"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::RECOVER_DATABASE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+            Seg::Lit("recoverdatabaseoperations"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::RESTORE_DATABASE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+            Seg::Lit("restoredatabaseoperations"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::LIST_SERVICE_OBJECTIVES,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+            Seg::Lit("serviceobjectives"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::GET_SERVICE_OBJECTIVE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+            Seg::Lit("serviceobjectives"),
             Seg::Param,
         ],
         fixed_query: &[],
@@ -136,6 +1035,45 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("operations"),
             Seg::Lit("isavailable"),
             Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::traffic_manager::CHECK_DNS_PREFIX_AVAILABILITY,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WATM"),
+            Seg::Lit("operations"),
+            Seg::Lit("isavailable"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::traffic_manager::CREATE_DEFINITION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WATM"),
+            Seg::Lit("profiles"),
+            Seg::Param,
+            Seg::Lit("definitions"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::traffic_manager::LIST_DEFINITIONS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WATM"),
+            Seg::Lit("profiles"),
+            Seg::Param,
+            Seg::Lit("definitions"),
         ],
         fixed_query: &[],
         body_root: None,
@@ -220,12 +1158,104 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::network_security_groups::CREATE_NETWORK_SECURITY_GROUP,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("networksecuritygroups"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::network_security_groups::GET_NETWORK_SECURITY_GROUP,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("networksecuritygroups"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::network_security_groups::LIST_NETWORK_SECURITY_GROUPS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("networksecuritygroups"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::network_security_groups::DELETE_NETWORK_SECURITY_GROUP,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("networksecuritygroups"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
         spec: &crate::other::LIST_ALERT_RULES,
         segments: &[
             Seg::Param,
             Seg::Lit("services"),
             Seg::Lit("monitoring"),
             Seg::Lit("alertrules"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::route_tables::CREATE_ROUTE_TABLE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("routetables"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::route_tables::GET_ROUTE_TABLE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("routetables"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::route_tables::LIST_ROUTE_TABLES,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("routetables"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::route_tables::DELETE_ROUTE_TABLE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("routetables"),
+            Seg::Param,
         ],
         fixed_query: &[],
         body_root: None,
@@ -277,6 +1307,40 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::sql_database::LIST_SERVERS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::CREATE_SERVER,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::sql_database::DELETE_SERVER,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("sqlservers"),
+            Seg::Lit("servers"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
         spec: &crate::storage_accounts::GET_STORAGE_ACCOUNT_KEYS,
         segments: &[
             Seg::Param,
@@ -284,6 +1348,64 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("storageservices"),
             Seg::Param,
             Seg::Lit("keys"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::traffic_manager::CREATE_PROFILE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WATM"),
+            Seg::Lit("profiles"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::traffic_manager::GET_PROFILE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WATM"),
+            Seg::Lit("profiles"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::traffic_manager::LIST_PROFILES,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WATM"),
+            Seg::Lit("profiles"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::traffic_manager::UPDATE_PROFILE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WATM"),
+            Seg::Lit("profiles"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::traffic_manager::DELETE_PROFILE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WATM"),
+            Seg::Lit("profiles"),
+            Seg::Param,
         ],
         fixed_query: &[],
         body_root: None,
@@ -609,6 +1731,150 @@ pub enum ServerRequest {
     /// Deletes a management certificate from the subscription.
     /// `DELETE /{subscriptionId}/certificates/{thumbprint}`
     DeleteManagementCertificate { subscription_id: String, thumbprint: String },
+    /// Creates a network security group in a region. The service adds its
+    /// default rules (allow virtual network and load balancer traffic, deny the
+    /// rest).
+    /// `POST /{subscriptionId}/services/networking/networksecuritygroups`
+    CreateNetworkSecurityGroup {
+        subscription_id: String,
+        body: CreateNetworkSecurityGroupParameters,
+    },
+    /// Returns a network security group; with `detaillevel=Full` also its rules.
+    /// `GET /{subscriptionId}/services/networking/networksecuritygroups/{networkSecurityGroupName}`
+    GetNetworkSecurityGroup {
+        subscription_id: String,
+        network_security_group_name: String,
+        options: GetNetworkSecurityGroupOptions,
+    },
+    /// Lists the network security groups of the subscription (without their rules).
+    /// `GET /{subscriptionId}/services/networking/networksecuritygroups`
+    ListNetworkSecurityGroups { subscription_id: String },
+    /// Deletes a network security group. It must not be associated with a
+    /// subnet, role or network interface.
+    /// `DELETE /{subscriptionId}/services/networking/networksecuritygroups/{networkSecurityGroupName}`
+    DeleteNetworkSecurityGroup {
+        subscription_id: String,
+        network_security_group_name: String,
+    },
+    /// Adds a rule to a network security group, or replaces the rule of that name.
+    /// `PUT /{subscriptionId}/services/networking/networksecuritygroups/{networkSecurityGroupName}/rules/{ruleName}`
+    SetNetworkSecurityRule {
+        subscription_id: String,
+        network_security_group_name: String,
+        rule_name: String,
+        body: SetNetworkSecurityRuleParameters,
+    },
+    /// Deletes a rule of a network security group (the default rules cannot be deleted).
+    /// `DELETE /{subscriptionId}/services/networking/networksecuritygroups/{networkSecurityGroupName}/rules/{ruleName}`
+    DeleteNetworkSecurityRule {
+        subscription_id: String,
+        network_security_group_name: String,
+        rule_name: String,
+    },
+    /// Associates a network security group with a subnet of a virtual network.
+    /// `POST /{subscriptionId}/services/networking/virtualnetwork/{virtualNetworkName}/subnets/{subnetName}/networksecuritygroups`
+    AddNetworkSecurityGroupToSubnet {
+        subscription_id: String,
+        virtual_network_name: String,
+        subnet_name: String,
+        body: NetworkSecurityGroupRef,
+    },
+    /// Returns the network security group associated with a subnet.
+    /// `GET /{subscriptionId}/services/networking/virtualnetwork/{virtualNetworkName}/subnets/{subnetName}/networksecuritygroups`
+    GetNetworkSecurityGroupForSubnet {
+        subscription_id: String,
+        virtual_network_name: String,
+        subnet_name: String,
+    },
+    /// Removes the association of a network security group with a subnet.
+    /// `DELETE /{subscriptionId}/services/networking/virtualnetwork/{virtualNetworkName}/subnets/{subnetName}/networksecuritygroups/{networkSecurityGroupName}`
+    RemoveNetworkSecurityGroupFromSubnet {
+        subscription_id: String,
+        virtual_network_name: String,
+        subnet_name: String,
+        network_security_group_name: String,
+    },
+    /// Associates a network security group with a role (virtual machine) of a deployment.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/networksecuritygroups`
+    AddNetworkSecurityGroupToRole {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+        body: NetworkSecurityGroupRef,
+    },
+    /// Returns the network security group associated with a role.
+    /// `GET /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/networksecuritygroups`
+    GetNetworkSecurityGroupForRole {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+    },
+    /// Removes the association of a network security group with a role.
+    /// `DELETE /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/networksecuritygroups/{networkSecurityGroupName}`
+    RemoveNetworkSecurityGroupFromRole {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+        network_security_group_name: String,
+    },
+    /// Associates a network security group with a network interface of a role.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/networkinterfaces/{networkInterfaceName}/networksecuritygroups`
+    AddNetworkSecurityGroupToNetworkInterface {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+        network_interface_name: String,
+        body: NetworkSecurityGroupRef,
+    },
+    /// Returns the network security group associated with a network interface.
+    /// `GET /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/networkinterfaces/{networkInterfaceName}/networksecuritygroups`
+    GetNetworkSecurityGroupForNetworkInterface {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+        network_interface_name: String,
+    },
+    /// Removes the association of a network security group with a network interface.
+    /// `DELETE /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/networkinterfaces/{networkInterfaceName}/networksecuritygroups/{networkSecurityGroupName}`
+    RemoveNetworkSecurityGroupFromNetworkInterface {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+        network_interface_name: String,
+        network_security_group_name: String,
+    },
+    /// Checks whether a network security group can be migrated to Azure
+    /// Resource Manager; an empty list means it can.
+    /// `POST /{subscriptionId}/services/networking/networksecuritygroups/{networkSecurityGroupName}/migration`
+    ValidateNetworkSecurityGroupMigration {
+        subscription_id: String,
+        network_security_group_name: String,
+    },
+    /// Prepares a network security group for migration to Azure Resource Manager.
+    /// `POST /{subscriptionId}/services/networking/networksecuritygroups/{networkSecurityGroupName}/migration`
+    PrepareNetworkSecurityGroupMigration {
+        subscription_id: String,
+        network_security_group_name: String,
+    },
+    /// Commits the migration of a prepared network security group to Azure
+    /// Resource Manager.
+    /// `POST /{subscriptionId}/services/networking/networksecuritygroups/{networkSecurityGroupName}/migration`
+    CommitNetworkSecurityGroupMigration {
+        subscription_id: String,
+        network_security_group_name: String,
+    },
+    /// Aborts the migration of a prepared network security group.
+    /// `POST /{subscriptionId}/services/networking/networksecuritygroups/{networkSecurityGroupName}/migration`
+    AbortNetworkSecurityGroupMigration {
+        subscription_id: String,
+        network_security_group_name: String,
+    },
     /// Lists the alert rules of the subscription.
     /// `GET /{subscriptionId}/services/monitoring/alertrules`
     ListAlertRules { subscription_id: String },
@@ -621,6 +1887,89 @@ pub enum ServerRequest {
         deployment_name: String,
         body: RoleInstances,
     },
+    /// Creates a route table in a region.
+    /// `POST /{subscriptionId}/services/networking/routetables`
+    CreateRouteTable { subscription_id: String, body: CreateRouteTableParameters },
+    /// Returns a route table without its routes.
+    /// `GET /{subscriptionId}/services/networking/routetables/{routeTableName}`
+    GetRouteTable { subscription_id: String, route_table_name: String },
+    /// Returns a route table with its routes (`detailLevel=Full`).
+    /// `GET /{subscriptionId}/services/networking/routetables/{routeTableName}`
+    GetRouteTableWithDetails { subscription_id: String, route_table_name: String },
+    /// Lists the route tables of the subscription (without their routes).
+    /// `GET /{subscriptionId}/services/networking/routetables`
+    ListRouteTables { subscription_id: String },
+    /// Deletes a route table. It must not be associated with a subnet.
+    /// `DELETE /{subscriptionId}/services/networking/routetables/{routeTableName}`
+    DeleteRouteTable { subscription_id: String, route_table_name: String },
+    /// Adds a route to a route table, or replaces the route of that name.
+    /// `PUT /{subscriptionId}/services/networking/routetables/{routeTableName}/routes/{routeName}`
+    SetRoute {
+        subscription_id: String,
+        route_table_name: String,
+        route_name: String,
+        body: SetRouteParameters,
+    },
+    /// Deletes a route of a route table.
+    /// `DELETE /{subscriptionId}/services/networking/routetables/{routeTableName}/routes/{routeName}`
+    DeleteRoute {
+        subscription_id: String,
+        route_table_name: String,
+        route_name: String,
+    },
+    /// Associates a route table with a subnet of a virtual network.
+    /// `POST /{subscriptionId}/services/networking/virtualnetwork/{vnetName}/subnets/{subnetName}/routetables`
+    AddRouteTableToSubnet {
+        subscription_id: String,
+        vnet_name: String,
+        subnet_name: String,
+        body: RouteTableAssociation,
+    },
+    /// Returns the route table associated with a subnet.
+    /// `GET /{subscriptionId}/services/networking/virtualnetwork/{vnetName}/subnets/{subnetName}/routetables`
+    GetRouteTableForSubnet {
+        subscription_id: String,
+        vnet_name: String,
+        subnet_name: String,
+    },
+    /// Removes the association of a route table with a subnet.
+    /// `DELETE /{subscriptionId}/services/networking/virtualnetwork/{vnetName}/subnets/{subnetName}/routetables`
+    RemoveRouteTableFromSubnet {
+        subscription_id: String,
+        vnet_name: String,
+        subnet_name: String,
+    },
+    /// Returns the routes in effect for a role instance (its primary network
+    /// interface): system routes and user-defined ones.
+    /// `GET /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleinstanceName}/effectiveroutetable`
+    GetEffectiveRouteTableForRoleInstance {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        roleinstance_name: String,
+    },
+    /// Returns the routes in effect for a network interface of a role instance.
+    /// `GET /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleinstanceName}/networkinterfaces/{networkInterfaceName}/effectiveroutetable`
+    GetEffectiveRouteTableForNetworkInterface {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        roleinstance_name: String,
+        network_interface_name: String,
+    },
+    /// Checks whether a route table can be migrated to Azure Resource Manager;
+    /// an empty list means it can.
+    /// `POST /{subscriptionId}/services/networking/routetables/{routeTableName}/migration`
+    ValidateRouteTableMigration { subscription_id: String, route_table_name: String },
+    /// Prepares a route table for migration to Azure Resource Manager.
+    /// `POST /{subscriptionId}/services/networking/routetables/{routeTableName}/migration`
+    PrepareRouteTableMigration { subscription_id: String, route_table_name: String },
+    /// Commits the migration of a prepared route table to Azure Resource Manager.
+    /// `POST /{subscriptionId}/services/networking/routetables/{routeTableName}/migration`
+    CommitRouteTableMigration { subscription_id: String, route_table_name: String },
+    /// Aborts the migration of a prepared route table.
+    /// `POST /{subscriptionId}/services/networking/routetables/{routeTableName}/migration`
+    AbortRouteTableMigration { subscription_id: String, route_table_name: String },
     /// Creates a Service Bus namespace (idempotent). Region and NamespaceType
     /// are the fields a create needs; the answer is the new namespace, usually
     /// still Activating.
@@ -640,6 +1989,238 @@ pub enum ServerRequest {
     /// they become DNS names).
     /// `GET /{subscriptionId}/services/ServiceBus/CheckNamespaceAvailability`
     CheckNamespaceAvailability { subscription_id: String, namespace: String },
+    /// Lists the SQL Database servers of the subscription.
+    /// `GET /{subscriptionId}/services/sqlservers/servers`
+    ListServers { subscription_id: String },
+    /// Creates a SQL Database server. The service chooses the server's name and
+    /// returns it (the fully qualified DNS name is `<name>.database.windows.net`).
+    /// `POST /{subscriptionId}/services/sqlservers/servers`
+    CreateServer { subscription_id: String, body: CreateServerInput },
+    /// Deletes a SQL Database server with its databases and firewall rules.
+    /// `DELETE /{subscriptionId}/services/sqlservers/servers/{serverName}`
+    DeleteServer { subscription_id: String, server_name: String },
+    /// Sets the password of a server's administrator login.
+    /// `POST /{subscriptionId}/services/sqlservers/servers/{serverName}`
+    SetServerAdministratorPassword {
+        subscription_id: String,
+        server_name: String,
+        body: String,
+    },
+    /// Lists the quotas of a server (e.g. `server_dtu_quota`).
+    /// `GET /{subscriptionId}/services/sqlservers/servers/{serverName}/serverquotas`
+    ListServerQuotas { subscription_id: String, server_name: String },
+    /// Returns one quota of a server.
+    /// `GET /{subscriptionId}/services/sqlservers/servers/{serverName}/serverquotas/{quotaName}`
+    GetServerQuota { subscription_id: String, server_name: String, quota_name: String },
+    /// Returns the event logs of a server (Python client only).
+    /// `GET /{subscriptionId}/services/sqlservers/servers/{serverName}/events`
+    GetServerEventLogs {
+        subscription_id: String,
+        server_name: String,
+        start_date: DateTime,
+        interval_size_in_minutes: i32,
+        options: GetServerEventLogsOptions,
+    },
+    /// Lists the firewall rules of a server.
+    /// `GET /{subscriptionId}/services/sqlservers/servers/{serverName}/firewallrules`
+    ListFirewallRules { subscription_id: String, server_name: String },
+    /// Returns a firewall rule of a server.
+    /// `GET /{subscriptionId}/services/sqlservers/servers/{serverName}/firewallrules/{ruleName}`
+    GetFirewallRule { subscription_id: String, server_name: String, rule_name: String },
+    /// Creates a firewall rule on a server: the client addresses from
+    /// StartIPAddress to EndIPAddress may connect (0.0.0.0 to 0.0.0.0 allows
+    /// Azure services).
+    /// `POST /{subscriptionId}/services/sqlservers/servers/{serverName}/firewallrules`
+    CreateFirewallRule {
+        subscription_id: String,
+        server_name: String,
+        body: FirewallRuleInput,
+    },
+    /// Changes the address range of a firewall rule.
+    /// `PUT /{subscriptionId}/services/sqlservers/servers/{serverName}/firewallrules/{ruleName}`
+    UpdateFirewallRule {
+        subscription_id: String,
+        server_name: String,
+        rule_name: String,
+        body: FirewallRuleInput,
+    },
+    /// Deletes a firewall rule of a server.
+    /// `DELETE /{subscriptionId}/services/sqlservers/servers/{serverName}/firewallrules/{ruleName}`
+    DeleteFirewallRule {
+        subscription_id: String,
+        server_name: String,
+        rule_name: String,
+    },
+    /// Lists the databases of a server (including `master`).
+    /// `GET /{subscriptionId}/services/sqlservers/servers/{serverName}/databases`
+    ListDatabases { subscription_id: String, server_name: String },
+    /// Returns a database of a server.
+    /// `GET /{subscriptionId}/services/sqlservers/servers/{serverName}/databases/{databaseName}`
+    GetDatabase { subscription_id: String, server_name: String, database_name: String },
+    /// Creates a database on a server.
+    /// `POST /{subscriptionId}/services/sqlservers/servers/{serverName}/databases`
+    CreateDatabase {
+        subscription_id: String,
+        server_name: String,
+        body: CreateDatabaseInput,
+    },
+    /// Changes a database: its name, edition, maximum size or service objective.
+    /// `PUT /{subscriptionId}/services/sqlservers/servers/{serverName}/databases/{databaseName}`
+    UpdateDatabase {
+        subscription_id: String,
+        server_name: String,
+        database_name: String,
+        body: UpdateDatabaseInput,
+    },
+    /// Deletes a database.
+    /// `DELETE /{subscriptionId}/services/sqlservers/servers/{serverName}/databases/{databaseName}`
+    DeleteDatabase {
+        subscription_id: String,
+        server_name: String,
+        database_name: String,
+    },
+    /// Returns the event logs of a database.
+    /// `GET /{subscriptionId}/services/sqlservers/servers/{serverName}/databases/{databaseName}/events`
+    GetDatabaseEventLogs {
+        subscription_id: String,
+        server_name: String,
+        database_name: String,
+        start_date: DateTime,
+        interval_size_in_minutes: i32,
+        event_types: String,
+    },
+    /// Lists the copies (replication links) of a database.
+    /// `GET /{subscriptionId}/services/sqlservers/servers/{serverName}/databases/{databaseName}/databasecopies`
+    ListDatabaseCopies {
+        subscription_id: String,
+        server_name: String,
+        database_name: String,
+    },
+    /// Returns a copy (replication link) of a database.
+    /// `GET /{subscriptionId}/services/sqlservers/servers/{serverName}/databases/{databaseName}/databasecopies/{databaseCopyName}`
+    GetDatabaseCopy {
+        subscription_id: String,
+        server_name: String,
+        database_name: String,
+        database_copy_name: String,
+    },
+    /// Starts copying a database to a partner server (a one-off copy or a
+    /// continuous geo-replication link).
+    /// `POST /{subscriptionId}/services/sqlservers/servers/{serverName}/databases/{databaseName}/databasecopies`
+    CreateDatabaseCopy {
+        subscription_id: String,
+        server_name: String,
+        database_name: String,
+        body: CreateDatabaseCopyInput,
+    },
+    /// Changes a database copy (forced termination of a continuous copy).
+    /// `PUT /{subscriptionId}/services/sqlservers/servers/{serverName}/databases/{databaseName}/databasecopies/{databaseCopyName}`
+    UpdateDatabaseCopy {
+        subscription_id: String,
+        server_name: String,
+        database_name: String,
+        database_copy_name: String,
+        body: UpdateDatabaseCopyInput,
+    },
+    /// Stops a database copy (removes the replication link).
+    /// `DELETE /{subscriptionId}/services/sqlservers/servers/{serverName}/databases/{databaseName}/databasecopies/{databaseCopyName}`
+    DeleteDatabaseCopy {
+        subscription_id: String,
+        server_name: String,
+        database_name: String,
+        database_copy_name: String,
+    },
+    /// Returns one database operation (create, copy, update, ...) of a server.
+    /// `GET /{subscriptionId}/services/sqlservers/servers/{serverName}/databaseoperations/{operationGuid}`
+    GetDatabaseOperation {
+        subscription_id: String,
+        server_name: String,
+        operation_guid: String,
+    },
+    /// Lists the operations on one database of a server.
+    /// `GET /{subscriptionId}/services/sqlservers/servers/{serverName}/databaseoperations`
+    ListDatabaseOperationsByDatabase {
+        subscription_id: String,
+        server_name: String,
+        database_name: String,
+    },
+    /// Lists the database operations of a server.
+    /// `GET /{subscriptionId}/services/sqlservers/servers/{serverName}/databaseoperations`
+    ListDatabaseOperationsByServer { subscription_id: String, server_name: String },
+    /// Lists the databases of a server that can be recovered from geo-replicated
+    /// backups.
+    /// `GET /{subscriptionId}/services/sqlservers/servers/{serverName}/recoverabledatabases`
+    ListRecoverableDatabases { subscription_id: String, server_name: String },
+    /// Returns a recoverable database of a server.
+    /// `GET /{subscriptionId}/services/sqlservers/servers/{serverName}/recoverabledatabases/{databaseName}`
+    GetRecoverableDatabase {
+        subscription_id: String,
+        server_name: String,
+        database_name: String,
+    },
+    /// Lists the dropped databases of a server that can still be restored.
+    /// `GET /{subscriptionId}/services/sqlservers/servers/{serverName}/restorabledroppeddatabases`
+    ListRestorableDroppedDatabases { subscription_id: String, server_name: String },
+    /// Returns a restorable dropped database (by its entity id, e.g.
+    /// `name,131234567890000000`).
+    /// `GET /{subscriptionId}/services/sqlservers/servers/{serverName}/restorabledroppeddatabases/{entityId}`
+    GetRestorableDroppedDatabase {
+        subscription_id: String,
+        server_name: String,
+        entity_id: String,
+    },
+    /// Recovers a database from its geo-replicated backup, to the same or
+    /// another server.
+    /// `POST /{subscriptionId}/services/sqlservers/servers/{sourceServerName}/recoverdatabaseoperations`
+    RecoverDatabase {
+        subscription_id: String,
+        source_server_name: String,
+        body: RecoverDatabaseInput,
+    },
+    /// Restores a live or dropped database to a point in time, as a new
+    /// database.
+    /// `POST /{subscriptionId}/services/sqlservers/servers/{sourceServerName}/restoredatabaseoperations`
+    RestoreDatabase {
+        subscription_id: String,
+        source_server_name: String,
+        body: RestoreDatabaseInput,
+    },
+    /// Lists the service objectives (performance levels) a server offers.
+    /// `GET /{subscriptionId}/services/sqlservers/servers/{serverName}/serviceobjectives`
+    ListServiceObjectives { subscription_id: String, server_name: String },
+    /// Returns a service objective (performance level) of a server.
+    /// `GET /{subscriptionId}/services/sqlservers/servers/{serverName}/serviceobjectives/{serviceObjectiveId}`
+    GetServiceObjective {
+        subscription_id: String,
+        server_name: String,
+        service_objective_id: String,
+    },
+    /// Exports a database to a bacpac blob; returns the request id to pass to
+    /// Get Import/Export Status.
+    /// `POST /{subscriptionId}/services/sqlservers/servers/{serverName}/DacOperations/Export`
+    ExportDatabase { subscription_id: String, server_name: String, body: ExportInput },
+    /// Imports a bacpac blob as a new database; returns the request id to pass
+    /// to Get Import/Export Status.
+    /// `POST /{subscriptionId}/services/sqlservers/servers/{serverName}/DacOperations/Import`
+    ImportDatabase { subscription_id: String, server_name: String, body: ImportInput },
+    /// Returns the status of an import or export, the credentials in the query
+    /// string (prefer Get Import/Export Status Post, which sends them in the body).
+    /// `GET /{subscriptionId}/services/sqlservers/servers/{serverName}/DacOperations/Status`
+    GetImportExportStatus {
+        subscription_id: String,
+        server_name: String,
+        servername: String,
+        username: String,
+        password: String,
+        req_id: String,
+    },
+    /// Returns the status of an import or export, the credentials in the body.
+    /// `POST /{subscriptionId}/services/sqlservers/servers/{serverName}/DacOperations/Status`
+    GetImportExportStatusPost {
+        subscription_id: String,
+        server_name: String,
+        body: StatusInput,
+    },
     /// Lists the storage accounts of the subscription.
     /// `GET /{subscriptionId}/services/storageservices`
     ListStorageAccounts { subscription_id: String },
@@ -692,6 +2273,43 @@ pub enum ServerRequest {
     /// Lists the subscriptions the caller's credentials can access.
     /// `GET /subscriptions`
     ListSubscriptions {},
+    /// Checks whether a DNS prefix is available for a new profile
+    /// (`<prefix>.trafficmanager.net`).
+    /// `GET /{subscriptionId}/services/WATM/operations/isavailable/{dnsName}`
+    CheckDnsPrefixAvailability { subscription_id: String, dns_name: String },
+    /// Creates a Traffic Manager profile. It starts Disabled, with no definition.
+    /// `POST /{subscriptionId}/services/WATM/profiles`
+    CreateProfile { subscription_id: String, body: CreateProfileParameters },
+    /// Returns a Traffic Manager profile and the status of its definitions.
+    /// `GET /{subscriptionId}/services/WATM/profiles/{profileName}`
+    GetProfile { subscription_id: String, profile_name: String },
+    /// Lists the Traffic Manager profiles of the subscription.
+    /// `GET /{subscriptionId}/services/WATM/profiles`
+    ListProfiles { subscription_id: String },
+    /// Enables or disables a profile, naming the definition version to use.
+    /// `PUT /{subscriptionId}/services/WATM/profiles/{profileName}`
+    UpdateProfile {
+        subscription_id: String,
+        profile_name: String,
+        body: UpdateProfileParameters,
+    },
+    /// Deletes a Traffic Manager profile and its definitions.
+    /// `DELETE /{subscriptionId}/services/WATM/profiles/{profileName}`
+    DeleteProfile { subscription_id: String, profile_name: String },
+    /// Creates the definition of a profile (replacing the current one); the
+    /// answer carries its version.
+    /// `POST /{subscriptionId}/services/WATM/profiles/{profileName}/definitions`
+    CreateDefinition {
+        subscription_id: String,
+        profile_name: String,
+        body: CreateDefinitionParameters,
+    },
+    /// Returns the definition of a profile (version 1, the one a profile has).
+    /// `GET /{subscriptionId}/services/WATM/profiles/{profileName}/definitions/1`
+    GetDefinition { subscription_id: String, profile_name: String },
+    /// Lists the definitions of a profile.
+    /// `GET /{subscriptionId}/services/WATM/profiles/{profileName}/definitions`
+    ListDefinitions { subscription_id: String, profile_name: String },
     /// Returns the properties of a virtual machine (a persistent VM role).
     /// `GET /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}`
     GetRole {
@@ -785,6 +2403,46 @@ pub fn route(
     Ok(
         match index {
             0usize => {
+                ServerRequest::ValidateNetworkSecurityGroupMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    network_security_group_name: routing::path_param(
+                        &mut params,
+                        "networkSecurityGroupName",
+                    )?,
+                }
+            }
+
+            1usize => {
+                ServerRequest::PrepareNetworkSecurityGroupMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    network_security_group_name: routing::path_param(
+                        &mut params,
+                        "networkSecurityGroupName",
+                    )?,
+                }
+            }
+
+            2usize => {
+                ServerRequest::CommitNetworkSecurityGroupMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    network_security_group_name: routing::path_param(
+                        &mut params,
+                        "networkSecurityGroupName",
+                    )?,
+                }
+            }
+
+            3usize => {
+                ServerRequest::AbortNetworkSecurityGroupMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    network_security_group_name: routing::path_param(
+                        &mut params,
+                        "networkSecurityGroupName",
+                    )?,
+                }
+            }
+
+            4usize => {
                 ServerRequest::DeleteRoleInstancesByName {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -801,7 +2459,87 @@ pub fn route(
                 }
             }
 
-            1usize => {
+            5usize => {
+                ServerRequest::ValidateRouteTableMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    route_table_name: routing::path_param(&mut params, "routeTableName")?,
+                }
+            }
+
+            6usize => {
+                ServerRequest::PrepareRouteTableMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    route_table_name: routing::path_param(&mut params, "routeTableName")?,
+                }
+            }
+
+            7usize => {
+                ServerRequest::CommitRouteTableMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    route_table_name: routing::path_param(&mut params, "routeTableName")?,
+                }
+            }
+
+            8usize => {
+                ServerRequest::AbortRouteTableMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    route_table_name: routing::path_param(&mut params, "routeTableName")?,
+                }
+            }
+
+            9usize => {
+                ServerRequest::ListDatabases {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    server_name: routing::path_param(&mut params, "serverName")?,
+                }
+            }
+
+            10usize => {
+                ServerRequest::ListDatabaseOperationsByServer {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    server_name: routing::path_param(&mut params, "serverName")?,
+                }
+            }
+
+            11usize => {
+                ServerRequest::ListRecoverableDatabases {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    server_name: routing::path_param(&mut params, "serverName")?,
+                }
+            }
+
+            12usize => {
+                ServerRequest::ListRestorableDroppedDatabases {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    server_name: routing::path_param(&mut params, "serverName")?,
+                }
+            }
+
+            13usize => {
+                ServerRequest::GetRouteTableWithDetails {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    route_table_name: routing::path_param(&mut params, "routeTableName")?,
+                }
+            }
+
+            14usize => {
+                ServerRequest::SetServerAdministratorPassword {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    server_name: routing::path_param(&mut params, "serverName")?,
+                    body: xml::scalar_from_document::<
+                        String,
+                    >(
+                            "AdministratorLoginPassword",
+                            "http://schemas.microsoft.com/sqlazure/2010/12/",
+                            body,
+                        )
+                        .map_err(|e| RouteError::BadRequest(
+                            format!("the request body is invalid: {e}"),
+                        ))?,
+                }
+            }
+
+            15usize => {
                 ServerRequest::RegenerateStorageAccountKeys {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     name: routing::path_param(&mut params, "name")?,
@@ -817,26 +2555,94 @@ pub fn route(
                 }
             }
 
-            2usize => {
+            16usize => {
                 ServerRequest::DeleteHostedServiceAndContents {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            3usize => {
+            17usize => {
                 ServerRequest::ListGeoRegions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            4usize => {
+            18usize => {
                 ServerRequest::GetDnsSuffix {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            5usize => {
+            19usize => {
+                ServerRequest::AddNetworkSecurityGroupToNetworkInterface {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                    network_interface_name: routing::path_param(
+                        &mut params,
+                        "networkInterfaceName",
+                    )?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            NetworkSecurityGroupRef,
+                        >(
+                            "NetworkSecurityGroup",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            20usize => {
+                ServerRequest::GetNetworkSecurityGroupForNetworkInterface {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                    network_interface_name: routing::path_param(
+                        &mut params,
+                        "networkInterfaceName",
+                    )?,
+                }
+            }
+
+            21usize => {
+                ServerRequest::RemoveNetworkSecurityGroupFromNetworkInterface {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                    network_interface_name: routing::path_param(
+                        &mut params,
+                        "networkInterfaceName",
+                    )?,
+                    network_security_group_name: routing::path_param(
+                        &mut params,
+                        "networkSecurityGroupName",
+                    )?,
+                }
+            }
+
+            22usize => {
+                ServerRequest::GetEffectiveRouteTableForNetworkInterface {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    roleinstance_name: routing::path_param(
+                        &mut params,
+                        "roleinstanceName",
+                    )?,
+                    network_interface_name: routing::path_param(
+                        &mut params,
+                        "networkInterfaceName",
+                    )?,
+                }
+            }
+
+            23usize => {
                 ServerRequest::StartRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -854,7 +2660,7 @@ pub fn route(
                 }
             }
 
-            6usize => {
+            24usize => {
                 ServerRequest::ShutdownRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -872,7 +2678,7 @@ pub fn route(
                 }
             }
 
-            7usize => {
+            25usize => {
                 ServerRequest::RestartRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -890,21 +2696,603 @@ pub fn route(
                 }
             }
 
-            8usize => {
+            26usize => {
+                ServerRequest::AddNetworkSecurityGroupToSubnet {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    virtual_network_name: routing::path_param(
+                        &mut params,
+                        "virtualNetworkName",
+                    )?,
+                    subnet_name: routing::path_param(&mut params, "subnetName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            NetworkSecurityGroupRef,
+                        >(
+                            "NetworkSecurityGroup",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            27usize => {
+                ServerRequest::GetNetworkSecurityGroupForSubnet {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    virtual_network_name: routing::path_param(
+                        &mut params,
+                        "virtualNetworkName",
+                    )?,
+                    subnet_name: routing::path_param(&mut params, "subnetName")?,
+                }
+            }
+
+            28usize => {
+                ServerRequest::RemoveNetworkSecurityGroupFromSubnet {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    virtual_network_name: routing::path_param(
+                        &mut params,
+                        "virtualNetworkName",
+                    )?,
+                    subnet_name: routing::path_param(&mut params, "subnetName")?,
+                    network_security_group_name: routing::path_param(
+                        &mut params,
+                        "networkSecurityGroupName",
+                    )?,
+                }
+            }
+
+            29usize => {
+                ServerRequest::AddNetworkSecurityGroupToRole {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            NetworkSecurityGroupRef,
+                        >(
+                            "NetworkSecurityGroup",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            30usize => {
+                ServerRequest::GetNetworkSecurityGroupForRole {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                }
+            }
+
+            31usize => {
+                ServerRequest::RemoveNetworkSecurityGroupFromRole {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                    network_security_group_name: routing::path_param(
+                        &mut params,
+                        "networkSecurityGroupName",
+                    )?,
+                }
+            }
+
+            32usize => {
+                ServerRequest::AddRouteTableToSubnet {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    vnet_name: routing::path_param(&mut params, "vnetName")?,
+                    subnet_name: routing::path_param(&mut params, "subnetName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            RouteTableAssociation,
+                        >(
+                            "RouteTableAssociation",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            33usize => {
+                ServerRequest::GetRouteTableForSubnet {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    vnet_name: routing::path_param(&mut params, "vnetName")?,
+                    subnet_name: routing::path_param(&mut params, "subnetName")?,
+                }
+            }
+
+            34usize => {
+                ServerRequest::RemoveRouteTableFromSubnet {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    vnet_name: routing::path_param(&mut params, "vnetName")?,
+                    subnet_name: routing::path_param(&mut params, "subnetName")?,
+                }
+            }
+
+            35usize => {
+                ServerRequest::GetEffectiveRouteTableForRoleInstance {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    roleinstance_name: routing::path_param(
+                        &mut params,
+                        "roleinstanceName",
+                    )?,
+                }
+            }
+
+            36usize => {
+                ServerRequest::GetDatabaseEventLogs {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    server_name: routing::path_param(&mut params, "serverName")?,
+                    database_name: routing::path_param(&mut params, "databaseName")?,
+                    start_date: q.required("startDate")?,
+                    interval_size_in_minutes: q.required("intervalSizeInMinutes")?,
+                    event_types: q.required("eventTypes")?,
+                }
+            }
+
+            37usize => {
+                ServerRequest::ListDatabaseCopies {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    server_name: routing::path_param(&mut params, "serverName")?,
+                    database_name: routing::path_param(&mut params, "databaseName")?,
+                }
+            }
+
+            38usize => {
+                ServerRequest::GetDatabaseCopy {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    server_name: routing::path_param(&mut params, "serverName")?,
+                    database_name: routing::path_param(&mut params, "databaseName")?,
+                    database_copy_name: routing::path_param(
+                        &mut params,
+                        "databaseCopyName",
+                    )?,
+                }
+            }
+
+            39usize => {
+                ServerRequest::CreateDatabaseCopy {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    server_name: routing::path_param(&mut params, "serverName")?,
+                    database_name: routing::path_param(&mut params, "databaseName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            CreateDatabaseCopyInput,
+                        >(
+                            "ServiceResource",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            40usize => {
+                ServerRequest::UpdateDatabaseCopy {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    server_name: routing::path_param(&mut params, "serverName")?,
+                    database_name: routing::path_param(&mut params, "databaseName")?,
+                    database_copy_name: routing::path_param(
+                        &mut params,
+                        "databaseCopyName",
+                    )?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            UpdateDatabaseCopyInput,
+                        >(
+                            "ServiceResource",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            41usize => {
+                ServerRequest::DeleteDatabaseCopy {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    server_name: routing::path_param(&mut params, "serverName")?,
+                    database_name: routing::path_param(&mut params, "databaseName")?,
+                    database_copy_name: routing::path_param(
+                        &mut params,
+                        "databaseCopyName",
+                    )?,
+                }
+            }
+
+            42usize => {
+                ServerRequest::ExportDatabase {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    server_name: routing::path_param(&mut params, "serverName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            ExportInput,
+                        >(
+                            "ExportInput",
+                            "http://schemas.datacontract.org/2004/07/Microsoft.SqlServer.Management.Dac.ServiceTypes",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            43usize => {
+                ServerRequest::ImportDatabase {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    server_name: routing::path_param(&mut params, "serverName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            ImportInput,
+                        >(
+                            "ImportInput",
+                            "http://schemas.datacontract.org/2004/07/Microsoft.SqlServer.Management.Dac.ServiceTypes",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            44usize => {
+                ServerRequest::GetImportExportStatus {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    server_name: routing::path_param(&mut params, "serverName")?,
+                    servername: q.required("servername")?,
+                    username: q.required("username")?,
+                    password: q.required("password")?,
+                    req_id: q.required("reqId")?,
+                }
+            }
+
+            45usize => {
+                ServerRequest::GetImportExportStatusPost {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    server_name: routing::path_param(&mut params, "serverName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            StatusInput,
+                        >(
+                            "StatusInput",
+                            "http://schemas.datacontract.org/2004/07/Microsoft.SqlServer.Management.Dac.ServiceTypes",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            46usize => {
+                ServerRequest::GetDefinition {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    profile_name: routing::path_param(&mut params, "profileName")?,
+                }
+            }
+
+            47usize => {
                 ServerRequest::CheckHostedServiceNameAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            9usize => {
+            48usize => {
+                ServerRequest::SetNetworkSecurityRule {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    network_security_group_name: routing::path_param(
+                        &mut params,
+                        "networkSecurityGroupName",
+                    )?,
+                    rule_name: routing::path_param(&mut params, "ruleName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            SetNetworkSecurityRuleParameters,
+                        >("Rule", "http://schemas.microsoft.com/windowsazure", body),
+                    )?,
+                }
+            }
+
+            49usize => {
+                ServerRequest::DeleteNetworkSecurityRule {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    network_security_group_name: routing::path_param(
+                        &mut params,
+                        "networkSecurityGroupName",
+                    )?,
+                    rule_name: routing::path_param(&mut params, "ruleName")?,
+                }
+            }
+
+            50usize => {
+                ServerRequest::SetRoute {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    route_table_name: routing::path_param(
+                        &mut params,
+                        "routeTableName",
+                    )?,
+                    route_name: routing::path_param(&mut params, "routeName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            SetRouteParameters,
+                        >("Route", "http://schemas.microsoft.com/windowsazure", body),
+                    )?,
+                }
+            }
+
+            51usize => {
+                ServerRequest::DeleteRoute {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    route_table_name: routing::path_param(
+                        &mut params,
+                        "routeTableName",
+                    )?,
+                    route_name: routing::path_param(&mut params, "routeName")?,
+                }
+            }
+
+            52usize => {
+                ServerRequest::ListServerQuotas {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    server_name: routing::path_param(&mut params, "serverName")?,
+                }
+            }
+
+            53usize => {
+                ServerRequest::GetServerQuota {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    server_name: routing::path_param(&mut params, "serverName")?,
+                    quota_name: routing::path_param(&mut params, "quotaName")?,
+                }
+            }
+
+            54usize => {
+                ServerRequest::GetServerEventLogs {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    server_name: routing::path_param(&mut params, "serverName")?,
+                    start_date: q.required("startDate")?,
+                    interval_size_in_minutes: q.required("intervalSizeInMinutes")?,
+                    options: GetServerEventLogsOptions {
+                        event_types: q.optional("eventTypes")?,
+                    },
+                }
+            }
+
+            55usize => {
+                ServerRequest::ListFirewallRules {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    server_name: routing::path_param(&mut params, "serverName")?,
+                }
+            }
+
+            56usize => {
+                ServerRequest::GetFirewallRule {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    server_name: routing::path_param(&mut params, "serverName")?,
+                    rule_name: routing::path_param(&mut params, "ruleName")?,
+                }
+            }
+
+            57usize => {
+                ServerRequest::CreateFirewallRule {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    server_name: routing::path_param(&mut params, "serverName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            FirewallRuleInput,
+                        >(
+                            "ServiceResource",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            58usize => {
+                ServerRequest::UpdateFirewallRule {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    server_name: routing::path_param(&mut params, "serverName")?,
+                    rule_name: routing::path_param(&mut params, "ruleName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            FirewallRuleInput,
+                        >(
+                            "ServiceResource",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            59usize => {
+                ServerRequest::DeleteFirewallRule {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    server_name: routing::path_param(&mut params, "serverName")?,
+                    rule_name: routing::path_param(&mut params, "ruleName")?,
+                }
+            }
+
+            60usize => {
+                ServerRequest::GetDatabase {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    server_name: routing::path_param(&mut params, "serverName")?,
+                    database_name: routing::path_param(&mut params, "databaseName")?,
+                }
+            }
+
+            61usize => {
+                ServerRequest::CreateDatabase {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    server_name: routing::path_param(&mut params, "serverName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            CreateDatabaseInput,
+                        >(
+                            "ServiceResource",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            62usize => {
+                ServerRequest::UpdateDatabase {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    server_name: routing::path_param(&mut params, "serverName")?,
+                    database_name: routing::path_param(&mut params, "databaseName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            UpdateDatabaseInput,
+                        >(
+                            "ServiceResource",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            63usize => {
+                ServerRequest::DeleteDatabase {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    server_name: routing::path_param(&mut params, "serverName")?,
+                    database_name: routing::path_param(&mut params, "databaseName")?,
+                }
+            }
+
+            64usize => {
+                ServerRequest::GetDatabaseOperation {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    server_name: routing::path_param(&mut params, "serverName")?,
+                    operation_guid: routing::path_param(&mut params, "operationGuid")?,
+                }
+            }
+
+            65usize => {
+                ServerRequest::ListDatabaseOperationsByDatabase {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    server_name: routing::path_param(&mut params, "serverName")?,
+                    database_name: q.required("databaseName")?,
+                }
+            }
+
+            66usize => {
+                ServerRequest::GetRecoverableDatabase {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    server_name: routing::path_param(&mut params, "serverName")?,
+                    database_name: routing::path_param(&mut params, "databaseName")?,
+                }
+            }
+
+            67usize => {
+                ServerRequest::GetRestorableDroppedDatabase {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    server_name: routing::path_param(&mut params, "serverName")?,
+                    entity_id: routing::path_param(&mut params, "entityId")?,
+                }
+            }
+
+            68usize => {
+                ServerRequest::RecoverDatabase {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    source_server_name: routing::path_param(
+                        &mut params,
+                        "sourceServerName",
+                    )?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            RecoverDatabaseInput,
+                        >(
+                            "ServiceResource",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            69usize => {
+                ServerRequest::RestoreDatabase {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    source_server_name: routing::path_param(
+                        &mut params,
+                        "sourceServerName",
+                    )?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            RestoreDatabaseInput,
+                        >(
+                            "ServiceResource",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            70usize => {
+                ServerRequest::ListServiceObjectives {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    server_name: routing::path_param(&mut params, "serverName")?,
+                }
+            }
+
+            71usize => {
+                ServerRequest::GetServiceObjective {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    server_name: routing::path_param(&mut params, "serverName")?,
+                    service_objective_id: routing::path_param(
+                        &mut params,
+                        "serviceObjectiveId",
+                    )?,
+                }
+            }
+
+            72usize => {
                 ServerRequest::CheckStorageAccountNameAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            10usize => {
+            73usize => {
+                ServerRequest::CheckDnsPrefixAvailability {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    dns_name: routing::path_param(&mut params, "dnsName")?,
+                }
+            }
+
+            74usize => {
+                ServerRequest::CreateDefinition {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    profile_name: routing::path_param(&mut params, "profileName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            CreateDefinitionParameters,
+                        >(
+                            "Definition",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            75usize => {
+                ServerRequest::ListDefinitions {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    profile_name: routing::path_param(&mut params, "profileName")?,
+                }
+            }
+
+            76usize => {
                 ServerRequest::GetRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -913,7 +3301,7 @@ pub fn route(
                 }
             }
 
-            11usize => {
+            77usize => {
                 ServerRequest::GetWebSiteInstanceIds {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -921,7 +3309,7 @@ pub fn route(
                 }
             }
 
-            12usize => {
+            78usize => {
                 ServerRequest::GetDeploymentBySlot {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -929,7 +3317,7 @@ pub fn route(
                 }
             }
 
-            13usize => {
+            79usize => {
                 ServerRequest::GetDeploymentByName {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -937,7 +3325,7 @@ pub fn route(
                 }
             }
 
-            14usize => {
+            80usize => {
                 ServerRequest::CreateVirtualNetworkGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -953,20 +3341,99 @@ pub fn route(
                 }
             }
 
-            15usize => {
+            81usize => {
                 ServerRequest::GetGatewayOperationStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     request_id: routing::path_param(&mut params, "requestId")?,
                 }
             }
 
-            16usize => {
+            82usize => {
+                ServerRequest::CreateNetworkSecurityGroup {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            CreateNetworkSecurityGroupParameters,
+                        >(
+                            "NetworkSecurityGroup",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            83usize => {
+                ServerRequest::GetNetworkSecurityGroup {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    network_security_group_name: routing::path_param(
+                        &mut params,
+                        "networkSecurityGroupName",
+                    )?,
+                    options: GetNetworkSecurityGroupOptions {
+                        detail_level: q.optional("detaillevel")?,
+                    },
+                }
+            }
+
+            84usize => {
+                ServerRequest::ListNetworkSecurityGroups {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            85usize => {
+                ServerRequest::DeleteNetworkSecurityGroup {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    network_security_group_name: routing::path_param(
+                        &mut params,
+                        "networkSecurityGroupName",
+                    )?,
+                }
+            }
+
+            86usize => {
                 ServerRequest::ListAlertRules {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            17usize => {
+            87usize => {
+                ServerRequest::CreateRouteTable {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            CreateRouteTableParameters,
+                        >(
+                            "RouteTable",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            88usize => {
+                ServerRequest::GetRouteTable {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    route_table_name: routing::path_param(&mut params, "routeTableName")?,
+                }
+            }
+
+            89usize => {
+                ServerRequest::ListRouteTables {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            90usize => {
+                ServerRequest::DeleteRouteTable {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    route_table_name: routing::path_param(&mut params, "routeTableName")?,
+                }
+            }
+
+            91usize => {
                 ServerRequest::CreateNamespace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -976,53 +3443,124 @@ pub fn route(
                 }
             }
 
-            18usize => {
+            92usize => {
                 ServerRequest::GetNamespace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            19usize => {
+            93usize => {
                 ServerRequest::ListNamespaces {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            20usize => {
+            94usize => {
                 ServerRequest::CheckNamespaceAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace: q.required("namespace")?,
                 }
             }
 
-            21usize => {
+            95usize => {
+                ServerRequest::ListServers {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            96usize => {
+                ServerRequest::CreateServer {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            CreateServerInput,
+                        >(
+                            "Server",
+                            "http://schemas.microsoft.com/sqlazure/2010/12/",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            97usize => {
+                ServerRequest::DeleteServer {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    server_name: routing::path_param(&mut params, "serverName")?,
+                }
+            }
+
+            98usize => {
                 ServerRequest::GetStorageAccountKeys {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            22usize => {
+            99usize => {
+                ServerRequest::CreateProfile {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            CreateProfileParameters,
+                        >("Profile", "http://schemas.microsoft.com/windowsazure", body),
+                    )?,
+                }
+            }
+
+            100usize => {
+                ServerRequest::GetProfile {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    profile_name: routing::path_param(&mut params, "profileName")?,
+                }
+            }
+
+            101usize => {
+                ServerRequest::ListProfiles {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            102usize => {
+                ServerRequest::UpdateProfile {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    profile_name: routing::path_param(&mut params, "profileName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            UpdateProfileParameters,
+                        >("Profile", "http://schemas.microsoft.com/windowsazure", body),
+                    )?,
+                }
+            }
+
+            103usize => {
+                ServerRequest::DeleteProfile {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    profile_name: routing::path_param(&mut params, "profileName")?,
+                }
+            }
+
+            104usize => {
                 ServerRequest::GetNetworkConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            23usize => {
+            105usize => {
                 ServerRequest::SetNetworkConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: TextDocument::from_text(routing::text_body(body)?),
                 }
             }
 
-            24usize => {
+            106usize => {
                 ServerRequest::ListVirtualNetworkSites {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            25usize => {
+            107usize => {
                 ServerRequest::ListWebSites {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -1032,13 +3570,13 @@ pub fn route(
                 }
             }
 
-            26usize => {
+            108usize => {
                 ServerRequest::ListHostedServices {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            27usize => {
+            109usize => {
                 ServerRequest::GetHostedServiceProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -1048,7 +3586,7 @@ pub fn route(
                 }
             }
 
-            28usize => {
+            110usize => {
                 ServerRequest::CreateHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -1063,7 +3601,7 @@ pub fn route(
                 }
             }
 
-            29usize => {
+            111usize => {
                 ServerRequest::UpdateHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -1079,27 +3617,27 @@ pub fn route(
                 }
             }
 
-            30usize => {
+            112usize => {
                 ServerRequest::DeleteHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            31usize => {
+            113usize => {
                 ServerRequest::ListStorageAccounts {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            32usize => {
+            114usize => {
                 ServerRequest::GetStorageAccountProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            33usize => {
+            115usize => {
                 ServerRequest::CreateStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -1114,7 +3652,7 @@ pub fn route(
                 }
             }
 
-            34usize => {
+            116usize => {
                 ServerRequest::UpdateStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
@@ -1130,26 +3668,26 @@ pub fn route(
                 }
             }
 
-            35usize => {
+            117usize => {
                 ServerRequest::DeleteStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            36usize => {
+            118usize => {
                 ServerRequest::ListWebSpaces {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            37usize => {
+            119usize => {
                 ServerRequest::ListAffinityGroups {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            38usize => {
+            120usize => {
                 ServerRequest::GetAffinityGroupProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -1159,7 +3697,7 @@ pub fn route(
                 }
             }
 
-            39usize => {
+            121usize => {
                 ServerRequest::CreateAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -1174,7 +3712,7 @@ pub fn route(
                 }
             }
 
-            40usize => {
+            122usize => {
                 ServerRequest::UpdateAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -1193,7 +3731,7 @@ pub fn route(
                 }
             }
 
-            41usize => {
+            123usize => {
                 ServerRequest::DeleteAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -1203,26 +3741,26 @@ pub fn route(
                 }
             }
 
-            42usize => {
+            124usize => {
                 ServerRequest::ListLocations {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            43usize => {
+            125usize => {
                 ServerRequest::ListManagementCertificates {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            44usize => {
+            126usize => {
                 ServerRequest::GetManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     thumbprint: routing::path_param(&mut params, "thumbprint")?,
                 }
             }
 
-            45usize => {
+            127usize => {
                 ServerRequest::AddManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -1237,14 +3775,14 @@ pub fn route(
                 }
             }
 
-            46usize => {
+            128usize => {
                 ServerRequest::DeleteManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     thumbprint: routing::path_param(&mut params, "thumbprint")?,
                 }
             }
 
-            47usize => {
+            129usize => {
                 ServerRequest::ListSubscriptionOperations {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     start_time: q.required("StartTime")?,
@@ -1257,19 +3795,19 @@ pub fn route(
                 }
             }
 
-            48usize => {
+            130usize => {
                 ServerRequest::GetOperationStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     request_id: routing::path_param(&mut params, "requestId")?,
                 }
             }
 
-            49usize => {
+            131usize => {
                 ServerRequest::ListSubscriptions {
                 }
             }
 
-            50usize => {
+            132usize => {
                 ServerRequest::GetSubscription {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
@@ -1365,9 +3903,140 @@ impl ServerRequest {
                 &crate::management_certificates::DELETE_MANAGEMENT_CERTIFICATE
             }
 
+            ServerRequest::CreateNetworkSecurityGroup { .. } => {
+                &crate::network_security_groups::CREATE_NETWORK_SECURITY_GROUP
+            }
+
+            ServerRequest::GetNetworkSecurityGroup { .. } => {
+                &crate::network_security_groups::GET_NETWORK_SECURITY_GROUP
+            }
+
+            ServerRequest::ListNetworkSecurityGroups { .. } => {
+                &crate::network_security_groups::LIST_NETWORK_SECURITY_GROUPS
+            }
+
+            ServerRequest::DeleteNetworkSecurityGroup { .. } => {
+                &crate::network_security_groups::DELETE_NETWORK_SECURITY_GROUP
+            }
+
+            ServerRequest::SetNetworkSecurityRule { .. } => {
+                &crate::network_security_groups::SET_NETWORK_SECURITY_RULE
+            }
+
+            ServerRequest::DeleteNetworkSecurityRule { .. } => {
+                &crate::network_security_groups::DELETE_NETWORK_SECURITY_RULE
+            }
+
+            ServerRequest::AddNetworkSecurityGroupToSubnet { .. } => {
+                &crate::network_security_groups::ADD_NETWORK_SECURITY_GROUP_TO_SUBNET
+            }
+
+            ServerRequest::GetNetworkSecurityGroupForSubnet { .. } => {
+                &crate::network_security_groups::GET_NETWORK_SECURITY_GROUP_FOR_SUBNET
+            }
+
+            ServerRequest::RemoveNetworkSecurityGroupFromSubnet { .. } => {
+                &crate::network_security_groups::REMOVE_NETWORK_SECURITY_GROUP_FROM_SUBNET
+            }
+
+            ServerRequest::AddNetworkSecurityGroupToRole { .. } => {
+                &crate::network_security_groups::ADD_NETWORK_SECURITY_GROUP_TO_ROLE
+            }
+
+            ServerRequest::GetNetworkSecurityGroupForRole { .. } => {
+                &crate::network_security_groups::GET_NETWORK_SECURITY_GROUP_FOR_ROLE
+            }
+
+            ServerRequest::RemoveNetworkSecurityGroupFromRole { .. } => {
+                &crate::network_security_groups::REMOVE_NETWORK_SECURITY_GROUP_FROM_ROLE
+            }
+
+            ServerRequest::AddNetworkSecurityGroupToNetworkInterface { .. } => {
+                &crate::network_security_groups::ADD_NETWORK_SECURITY_GROUP_TO_NETWORK_INTERFACE
+            }
+
+            ServerRequest::GetNetworkSecurityGroupForNetworkInterface { .. } => {
+                &crate::network_security_groups::GET_NETWORK_SECURITY_GROUP_FOR_NETWORK_INTERFACE
+            }
+
+            ServerRequest::RemoveNetworkSecurityGroupFromNetworkInterface { .. } => {
+                &crate::network_security_groups::REMOVE_NETWORK_SECURITY_GROUP_FROM_NETWORK_INTERFACE
+            }
+
+            ServerRequest::ValidateNetworkSecurityGroupMigration { .. } => {
+                &crate::network_security_groups::VALIDATE_NETWORK_SECURITY_GROUP_MIGRATION
+            }
+
+            ServerRequest::PrepareNetworkSecurityGroupMigration { .. } => {
+                &crate::network_security_groups::PREPARE_NETWORK_SECURITY_GROUP_MIGRATION
+            }
+
+            ServerRequest::CommitNetworkSecurityGroupMigration { .. } => {
+                &crate::network_security_groups::COMMIT_NETWORK_SECURITY_GROUP_MIGRATION
+            }
+
+            ServerRequest::AbortNetworkSecurityGroupMigration { .. } => {
+                &crate::network_security_groups::ABORT_NETWORK_SECURITY_GROUP_MIGRATION
+            }
+
             ServerRequest::ListAlertRules { .. } => &crate::other::LIST_ALERT_RULES,
             ServerRequest::DeleteRoleInstancesByName { .. } => {
                 &crate::role_instances::DELETE_ROLE_INSTANCES_BY_NAME
+            }
+
+            ServerRequest::CreateRouteTable { .. } => {
+                &crate::route_tables::CREATE_ROUTE_TABLE
+            }
+
+            ServerRequest::GetRouteTable { .. } => &crate::route_tables::GET_ROUTE_TABLE,
+            ServerRequest::GetRouteTableWithDetails { .. } => {
+                &crate::route_tables::GET_ROUTE_TABLE_WITH_DETAILS
+            }
+
+            ServerRequest::ListRouteTables { .. } => {
+                &crate::route_tables::LIST_ROUTE_TABLES
+            }
+
+            ServerRequest::DeleteRouteTable { .. } => {
+                &crate::route_tables::DELETE_ROUTE_TABLE
+            }
+
+            ServerRequest::SetRoute { .. } => &crate::route_tables::SET_ROUTE,
+            ServerRequest::DeleteRoute { .. } => &crate::route_tables::DELETE_ROUTE,
+            ServerRequest::AddRouteTableToSubnet { .. } => {
+                &crate::route_tables::ADD_ROUTE_TABLE_TO_SUBNET
+            }
+
+            ServerRequest::GetRouteTableForSubnet { .. } => {
+                &crate::route_tables::GET_ROUTE_TABLE_FOR_SUBNET
+            }
+
+            ServerRequest::RemoveRouteTableFromSubnet { .. } => {
+                &crate::route_tables::REMOVE_ROUTE_TABLE_FROM_SUBNET
+            }
+
+            ServerRequest::GetEffectiveRouteTableForRoleInstance { .. } => {
+                &crate::route_tables::GET_EFFECTIVE_ROUTE_TABLE_FOR_ROLE_INSTANCE
+            }
+
+            ServerRequest::GetEffectiveRouteTableForNetworkInterface { .. } => {
+                &crate::route_tables::GET_EFFECTIVE_ROUTE_TABLE_FOR_NETWORK_INTERFACE
+            }
+
+            ServerRequest::ValidateRouteTableMigration { .. } => {
+                &crate::route_tables::VALIDATE_ROUTE_TABLE_MIGRATION
+            }
+
+            ServerRequest::PrepareRouteTableMigration { .. } => {
+                &crate::route_tables::PREPARE_ROUTE_TABLE_MIGRATION
+            }
+
+            ServerRequest::CommitRouteTableMigration { .. } => {
+                &crate::route_tables::COMMIT_ROUTE_TABLE_MIGRATION
+            }
+
+            ServerRequest::AbortRouteTableMigration { .. } => {
+                &crate::route_tables::ABORT_ROUTE_TABLE_MIGRATION
             }
 
             ServerRequest::CreateNamespace { .. } => {
@@ -1378,6 +4047,128 @@ impl ServerRequest {
             ServerRequest::ListNamespaces { .. } => &crate::service_bus::LIST_NAMESPACES,
             ServerRequest::CheckNamespaceAvailability { .. } => {
                 &crate::service_bus::CHECK_NAMESPACE_AVAILABILITY
+            }
+
+            ServerRequest::ListServers { .. } => &crate::sql_database::LIST_SERVERS,
+            ServerRequest::CreateServer { .. } => &crate::sql_database::CREATE_SERVER,
+            ServerRequest::DeleteServer { .. } => &crate::sql_database::DELETE_SERVER,
+            ServerRequest::SetServerAdministratorPassword { .. } => {
+                &crate::sql_database::SET_SERVER_ADMINISTRATOR_PASSWORD
+            }
+
+            ServerRequest::ListServerQuotas { .. } => {
+                &crate::sql_database::LIST_SERVER_QUOTAS
+            }
+
+            ServerRequest::GetServerQuota { .. } => {
+                &crate::sql_database::GET_SERVER_QUOTA
+            }
+
+            ServerRequest::GetServerEventLogs { .. } => {
+                &crate::sql_database::GET_SERVER_EVENT_LOGS
+            }
+
+            ServerRequest::ListFirewallRules { .. } => {
+                &crate::sql_database::LIST_FIREWALL_RULES
+            }
+
+            ServerRequest::GetFirewallRule { .. } => {
+                &crate::sql_database::GET_FIREWALL_RULE
+            }
+
+            ServerRequest::CreateFirewallRule { .. } => {
+                &crate::sql_database::CREATE_FIREWALL_RULE
+            }
+
+            ServerRequest::UpdateFirewallRule { .. } => {
+                &crate::sql_database::UPDATE_FIREWALL_RULE
+            }
+
+            ServerRequest::DeleteFirewallRule { .. } => {
+                &crate::sql_database::DELETE_FIREWALL_RULE
+            }
+
+            ServerRequest::ListDatabases { .. } => &crate::sql_database::LIST_DATABASES,
+            ServerRequest::GetDatabase { .. } => &crate::sql_database::GET_DATABASE,
+            ServerRequest::CreateDatabase { .. } => &crate::sql_database::CREATE_DATABASE,
+            ServerRequest::UpdateDatabase { .. } => &crate::sql_database::UPDATE_DATABASE,
+            ServerRequest::DeleteDatabase { .. } => &crate::sql_database::DELETE_DATABASE,
+            ServerRequest::GetDatabaseEventLogs { .. } => {
+                &crate::sql_database::GET_DATABASE_EVENT_LOGS
+            }
+
+            ServerRequest::ListDatabaseCopies { .. } => {
+                &crate::sql_database::LIST_DATABASE_COPIES
+            }
+
+            ServerRequest::GetDatabaseCopy { .. } => {
+                &crate::sql_database::GET_DATABASE_COPY
+            }
+
+            ServerRequest::CreateDatabaseCopy { .. } => {
+                &crate::sql_database::CREATE_DATABASE_COPY
+            }
+
+            ServerRequest::UpdateDatabaseCopy { .. } => {
+                &crate::sql_database::UPDATE_DATABASE_COPY
+            }
+
+            ServerRequest::DeleteDatabaseCopy { .. } => {
+                &crate::sql_database::DELETE_DATABASE_COPY
+            }
+
+            ServerRequest::GetDatabaseOperation { .. } => {
+                &crate::sql_database::GET_DATABASE_OPERATION
+            }
+
+            ServerRequest::ListDatabaseOperationsByDatabase { .. } => {
+                &crate::sql_database::LIST_DATABASE_OPERATIONS_BY_DATABASE
+            }
+
+            ServerRequest::ListDatabaseOperationsByServer { .. } => {
+                &crate::sql_database::LIST_DATABASE_OPERATIONS_BY_SERVER
+            }
+
+            ServerRequest::ListRecoverableDatabases { .. } => {
+                &crate::sql_database::LIST_RECOVERABLE_DATABASES
+            }
+
+            ServerRequest::GetRecoverableDatabase { .. } => {
+                &crate::sql_database::GET_RECOVERABLE_DATABASE
+            }
+
+            ServerRequest::ListRestorableDroppedDatabases { .. } => {
+                &crate::sql_database::LIST_RESTORABLE_DROPPED_DATABASES
+            }
+
+            ServerRequest::GetRestorableDroppedDatabase { .. } => {
+                &crate::sql_database::GET_RESTORABLE_DROPPED_DATABASE
+            }
+
+            ServerRequest::RecoverDatabase { .. } => {
+                &crate::sql_database::RECOVER_DATABASE
+            }
+
+            ServerRequest::RestoreDatabase { .. } => {
+                &crate::sql_database::RESTORE_DATABASE
+            }
+
+            ServerRequest::ListServiceObjectives { .. } => {
+                &crate::sql_database::LIST_SERVICE_OBJECTIVES
+            }
+
+            ServerRequest::GetServiceObjective { .. } => {
+                &crate::sql_database::GET_SERVICE_OBJECTIVE
+            }
+
+            ServerRequest::ExportDatabase { .. } => &crate::sql_database::EXPORT_DATABASE,
+            ServerRequest::ImportDatabase { .. } => &crate::sql_database::IMPORT_DATABASE,
+            ServerRequest::GetImportExportStatus { .. } => {
+                &crate::sql_database::GET_IMPORT_EXPORT_STATUS
+            }
+
+            ServerRequest::GetImportExportStatusPost { .. } => {
+                &crate::sql_database::GET_IMPORT_EXPORT_STATUS_POST
             }
 
             ServerRequest::ListStorageAccounts { .. } => {
@@ -1426,6 +4217,36 @@ impl ServerRequest {
 
             ServerRequest::ListSubscriptions { .. } => {
                 &crate::subscription::LIST_SUBSCRIPTIONS
+            }
+
+            ServerRequest::CheckDnsPrefixAvailability { .. } => {
+                &crate::traffic_manager::CHECK_DNS_PREFIX_AVAILABILITY
+            }
+
+            ServerRequest::CreateProfile { .. } => {
+                &crate::traffic_manager::CREATE_PROFILE
+            }
+
+            ServerRequest::GetProfile { .. } => &crate::traffic_manager::GET_PROFILE,
+            ServerRequest::ListProfiles { .. } => &crate::traffic_manager::LIST_PROFILES,
+            ServerRequest::UpdateProfile { .. } => {
+                &crate::traffic_manager::UPDATE_PROFILE
+            }
+
+            ServerRequest::DeleteProfile { .. } => {
+                &crate::traffic_manager::DELETE_PROFILE
+            }
+
+            ServerRequest::CreateDefinition { .. } => {
+                &crate::traffic_manager::CREATE_DEFINITION
+            }
+
+            ServerRequest::GetDefinition { .. } => {
+                &crate::traffic_manager::GET_DEFINITION
+            }
+
+            ServerRequest::ListDefinitions { .. } => {
+                &crate::traffic_manager::LIST_DEFINITIONS
             }
 
             ServerRequest::GetRole { .. } => &crate::virtual_machines::GET_ROLE,
@@ -1539,11 +4360,142 @@ impl ServerRequest {
                 Some(subscription_id)
             }
 
+            ServerRequest::CreateNetworkSecurityGroup { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetNetworkSecurityGroup { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListNetworkSecurityGroups { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteNetworkSecurityGroup { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::SetNetworkSecurityRule { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteNetworkSecurityRule { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::AddNetworkSecurityGroupToSubnet { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetNetworkSecurityGroupForSubnet { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::RemoveNetworkSecurityGroupFromSubnet {
+                subscription_id,
+                ..
+            } => Some(subscription_id),
+            ServerRequest::AddNetworkSecurityGroupToRole { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetNetworkSecurityGroupForRole { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::RemoveNetworkSecurityGroupFromRole { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::AddNetworkSecurityGroupToNetworkInterface {
+                subscription_id,
+                ..
+            } => Some(subscription_id),
+            ServerRequest::GetNetworkSecurityGroupForNetworkInterface {
+                subscription_id,
+                ..
+            } => Some(subscription_id),
+            ServerRequest::RemoveNetworkSecurityGroupFromNetworkInterface {
+                subscription_id,
+                ..
+            } => Some(subscription_id),
+            ServerRequest::ValidateNetworkSecurityGroupMigration {
+                subscription_id,
+                ..
+            } => Some(subscription_id),
+            ServerRequest::PrepareNetworkSecurityGroupMigration {
+                subscription_id,
+                ..
+            } => Some(subscription_id),
+            ServerRequest::CommitNetworkSecurityGroupMigration {
+                subscription_id,
+                ..
+            } => Some(subscription_id),
+            ServerRequest::AbortNetworkSecurityGroupMigration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
             ServerRequest::ListAlertRules { subscription_id, .. } => {
                 Some(subscription_id)
             }
 
             ServerRequest::DeleteRoleInstancesByName { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CreateRouteTable { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetRouteTable { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::GetRouteTableWithDetails { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListRouteTables { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteRouteTable { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::SetRoute { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::DeleteRoute { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::AddRouteTableToSubnet { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetRouteTableForSubnet { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::RemoveRouteTableFromSubnet { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetEffectiveRouteTableForRoleInstance {
+                subscription_id,
+                ..
+            } => Some(subscription_id),
+            ServerRequest::GetEffectiveRouteTableForNetworkInterface {
+                subscription_id,
+                ..
+            } => Some(subscription_id),
+            ServerRequest::ValidateRouteTableMigration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::PrepareRouteTableMigration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CommitRouteTableMigration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::AbortRouteTableMigration { subscription_id, .. } => {
                 Some(subscription_id)
             }
 
@@ -1557,6 +4509,143 @@ impl ServerRequest {
             }
 
             ServerRequest::CheckNamespaceAvailability { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListServers { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::CreateServer { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::DeleteServer { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::SetServerAdministratorPassword { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListServerQuotas { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetServerQuota { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetServerEventLogs { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListFirewallRules { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetFirewallRule { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CreateFirewallRule { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UpdateFirewallRule { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteFirewallRule { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListDatabases { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::GetDatabase { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::CreateDatabase { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UpdateDatabase { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteDatabase { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetDatabaseEventLogs { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListDatabaseCopies { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetDatabaseCopy { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CreateDatabaseCopy { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UpdateDatabaseCopy { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteDatabaseCopy { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetDatabaseOperation { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListDatabaseOperationsByDatabase { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListDatabaseOperationsByServer { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListRecoverableDatabases { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetRecoverableDatabase { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListRestorableDroppedDatabases { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetRestorableDroppedDatabase { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::RecoverDatabase { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::RestoreDatabase { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListServiceObjectives { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetServiceObjective { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ExportDatabase { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ImportDatabase { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetImportExportStatus { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetImportExportStatusPost { subscription_id, .. } => {
                 Some(subscription_id)
             }
 
@@ -1605,6 +4694,24 @@ impl ServerRequest {
             }
 
             ServerRequest::ListSubscriptions { .. } => None,
+            ServerRequest::CheckDnsPrefixAvailability { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CreateProfile { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::GetProfile { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::ListProfiles { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::UpdateProfile { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::DeleteProfile { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::CreateDefinition { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetDefinition { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::ListDefinitions { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
             ServerRequest::GetRole { subscription_id, .. } => Some(subscription_id),
             ServerRequest::StartRole { subscription_id, .. } => Some(subscription_id),
             ServerRequest::ShutdownRole { subscription_id, .. } => Some(subscription_id),
@@ -1723,6 +4830,243 @@ impl ServerRequest {
                 client.delete_management_certificate(thumbprint).await?;
             }
 
+            ServerRequest::CreateNetworkSecurityGroup { body, .. } => {
+                client.create_network_security_group(body).await?;
+            }
+
+            ServerRequest::GetNetworkSecurityGroup {
+                network_security_group_name,
+                options,
+                ..
+            } => {
+                client
+                    .get_network_security_group(network_security_group_name, options)
+                    .await?;
+            }
+
+            ServerRequest::ListNetworkSecurityGroups { .. } => {
+                client.list_network_security_groups().await?;
+            }
+
+            ServerRequest::DeleteNetworkSecurityGroup {
+                network_security_group_name,
+                ..
+            } => {
+                client.delete_network_security_group(network_security_group_name).await?;
+            }
+
+            ServerRequest::SetNetworkSecurityRule {
+                network_security_group_name,
+                rule_name,
+                body,
+                ..
+            } => {
+                client
+                    .set_network_security_rule(
+                        network_security_group_name,
+                        rule_name,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::DeleteNetworkSecurityRule {
+                network_security_group_name,
+                rule_name,
+                ..
+            } => {
+                client
+                    .delete_network_security_rule(network_security_group_name, rule_name)
+                    .await?;
+            }
+
+            ServerRequest::AddNetworkSecurityGroupToSubnet {
+                virtual_network_name,
+                subnet_name,
+                body,
+                ..
+            } => {
+                client
+                    .add_network_security_group_to_subnet(
+                        virtual_network_name,
+                        subnet_name,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::GetNetworkSecurityGroupForSubnet {
+                virtual_network_name,
+                subnet_name,
+                ..
+            } => {
+                client
+                    .get_network_security_group_for_subnet(
+                        virtual_network_name,
+                        subnet_name,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::RemoveNetworkSecurityGroupFromSubnet {
+                virtual_network_name,
+                subnet_name,
+                network_security_group_name,
+                ..
+            } => {
+                client
+                    .remove_network_security_group_from_subnet(
+                        virtual_network_name,
+                        subnet_name,
+                        network_security_group_name,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::AddNetworkSecurityGroupToRole {
+                service_name,
+                deployment_name,
+                role_name,
+                body,
+                ..
+            } => {
+                client
+                    .add_network_security_group_to_role(
+                        service_name,
+                        deployment_name,
+                        role_name,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::GetNetworkSecurityGroupForRole {
+                service_name,
+                deployment_name,
+                role_name,
+                ..
+            } => {
+                client
+                    .get_network_security_group_for_role(
+                        service_name,
+                        deployment_name,
+                        role_name,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::RemoveNetworkSecurityGroupFromRole {
+                service_name,
+                deployment_name,
+                role_name,
+                network_security_group_name,
+                ..
+            } => {
+                client
+                    .remove_network_security_group_from_role(
+                        service_name,
+                        deployment_name,
+                        role_name,
+                        network_security_group_name,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::AddNetworkSecurityGroupToNetworkInterface {
+                service_name,
+                deployment_name,
+                role_name,
+                network_interface_name,
+                body,
+                ..
+            } => {
+                client
+                    .add_network_security_group_to_network_interface(
+                        service_name,
+                        deployment_name,
+                        role_name,
+                        network_interface_name,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::GetNetworkSecurityGroupForNetworkInterface {
+                service_name,
+                deployment_name,
+                role_name,
+                network_interface_name,
+                ..
+            } => {
+                client
+                    .get_network_security_group_for_network_interface(
+                        service_name,
+                        deployment_name,
+                        role_name,
+                        network_interface_name,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::RemoveNetworkSecurityGroupFromNetworkInterface {
+                service_name,
+                deployment_name,
+                role_name,
+                network_interface_name,
+                network_security_group_name,
+                ..
+            } => {
+                client
+                    .remove_network_security_group_from_network_interface(
+                        service_name,
+                        deployment_name,
+                        role_name,
+                        network_interface_name,
+                        network_security_group_name,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::ValidateNetworkSecurityGroupMigration {
+                network_security_group_name,
+                ..
+            } => {
+                client
+                    .validate_network_security_group_migration(
+                        network_security_group_name,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::PrepareNetworkSecurityGroupMigration {
+                network_security_group_name,
+                ..
+            } => {
+                client
+                    .prepare_network_security_group_migration(
+                        network_security_group_name,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::CommitNetworkSecurityGroupMigration {
+                network_security_group_name,
+                ..
+            } => {
+                client
+                    .commit_network_security_group_migration(network_security_group_name)
+                    .await?;
+            }
+
+            ServerRequest::AbortNetworkSecurityGroupMigration {
+                network_security_group_name,
+                ..
+            } => {
+                client
+                    .abort_network_security_group_migration(network_security_group_name)
+                    .await?;
+            }
+
             ServerRequest::ListAlertRules { .. } => {
                 client.list_alert_rules().await?;
             }
@@ -1736,6 +5080,99 @@ impl ServerRequest {
                 client
                     .delete_role_instances_by_name(service_name, deployment_name, body)
                     .await?;
+            }
+
+            ServerRequest::CreateRouteTable { body, .. } => {
+                client.create_route_table(body).await?;
+            }
+
+            ServerRequest::GetRouteTable { route_table_name, .. } => {
+                client.get_route_table(route_table_name).await?;
+            }
+
+            ServerRequest::GetRouteTableWithDetails { route_table_name, .. } => {
+                client.get_route_table_with_details(route_table_name).await?;
+            }
+
+            ServerRequest::ListRouteTables { .. } => {
+                client.list_route_tables().await?;
+            }
+
+            ServerRequest::DeleteRouteTable { route_table_name, .. } => {
+                client.delete_route_table(route_table_name).await?;
+            }
+
+            ServerRequest::SetRoute { route_table_name, route_name, body, .. } => {
+                client.set_route(route_table_name, route_name, body).await?;
+            }
+
+            ServerRequest::DeleteRoute { route_table_name, route_name, .. } => {
+                client.delete_route(route_table_name, route_name).await?;
+            }
+
+            ServerRequest::AddRouteTableToSubnet {
+                vnet_name,
+                subnet_name,
+                body,
+                ..
+            } => {
+                client.add_route_table_to_subnet(vnet_name, subnet_name, body).await?;
+            }
+
+            ServerRequest::GetRouteTableForSubnet { vnet_name, subnet_name, .. } => {
+                client.get_route_table_for_subnet(vnet_name, subnet_name).await?;
+            }
+
+            ServerRequest::RemoveRouteTableFromSubnet { vnet_name, subnet_name, .. } => {
+                client.remove_route_table_from_subnet(vnet_name, subnet_name).await?;
+            }
+
+            ServerRequest::GetEffectiveRouteTableForRoleInstance {
+                service_name,
+                deployment_name,
+                roleinstance_name,
+                ..
+            } => {
+                client
+                    .get_effective_route_table_for_role_instance(
+                        service_name,
+                        deployment_name,
+                        roleinstance_name,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::GetEffectiveRouteTableForNetworkInterface {
+                service_name,
+                deployment_name,
+                roleinstance_name,
+                network_interface_name,
+                ..
+            } => {
+                client
+                    .get_effective_route_table_for_network_interface(
+                        service_name,
+                        deployment_name,
+                        roleinstance_name,
+                        network_interface_name,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::ValidateRouteTableMigration { route_table_name, .. } => {
+                client.validate_route_table_migration(route_table_name).await?;
+            }
+
+            ServerRequest::PrepareRouteTableMigration { route_table_name, .. } => {
+                client.prepare_route_table_migration(route_table_name).await?;
+            }
+
+            ServerRequest::CommitRouteTableMigration { route_table_name, .. } => {
+                client.commit_route_table_migration(route_table_name).await?;
+            }
+
+            ServerRequest::AbortRouteTableMigration { route_table_name, .. } => {
+                client.abort_route_table_migration(route_table_name).await?;
             }
 
             ServerRequest::CreateNamespace { namespace_name, body, .. } => {
@@ -1752,6 +5189,247 @@ impl ServerRequest {
 
             ServerRequest::CheckNamespaceAvailability { namespace, .. } => {
                 client.check_namespace_availability(namespace).await?;
+            }
+
+            ServerRequest::ListServers { .. } => {
+                client.list_servers().await?;
+            }
+
+            ServerRequest::CreateServer { body, .. } => {
+                client.create_server(body).await?;
+            }
+
+            ServerRequest::DeleteServer { server_name, .. } => {
+                client.delete_server(server_name).await?;
+            }
+
+            ServerRequest::SetServerAdministratorPassword { server_name, body, .. } => {
+                client.set_server_administrator_password(server_name, body).await?;
+            }
+
+            ServerRequest::ListServerQuotas { server_name, .. } => {
+                client.list_server_quotas(server_name).await?;
+            }
+
+            ServerRequest::GetServerQuota { server_name, quota_name, .. } => {
+                client.get_server_quota(server_name, quota_name).await?;
+            }
+
+            ServerRequest::GetServerEventLogs {
+                server_name,
+                start_date,
+                interval_size_in_minutes,
+                options,
+                ..
+            } => {
+                client
+                    .get_server_event_logs(
+                        server_name,
+                        *start_date,
+                        *interval_size_in_minutes,
+                        options,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::ListFirewallRules { server_name, .. } => {
+                client.list_firewall_rules(server_name).await?;
+            }
+
+            ServerRequest::GetFirewallRule { server_name, rule_name, .. } => {
+                client.get_firewall_rule(server_name, rule_name).await?;
+            }
+
+            ServerRequest::CreateFirewallRule { server_name, body, .. } => {
+                client.create_firewall_rule(server_name, body).await?;
+            }
+
+            ServerRequest::UpdateFirewallRule { server_name, rule_name, body, .. } => {
+                client.update_firewall_rule(server_name, rule_name, body).await?;
+            }
+
+            ServerRequest::DeleteFirewallRule { server_name, rule_name, .. } => {
+                client.delete_firewall_rule(server_name, rule_name).await?;
+            }
+
+            ServerRequest::ListDatabases { server_name, .. } => {
+                client.list_databases(server_name).await?;
+            }
+
+            ServerRequest::GetDatabase { server_name, database_name, .. } => {
+                client.get_database(server_name, database_name).await?;
+            }
+
+            ServerRequest::CreateDatabase { server_name, body, .. } => {
+                client.create_database(server_name, body).await?;
+            }
+
+            ServerRequest::UpdateDatabase { server_name, database_name, body, .. } => {
+                client.update_database(server_name, database_name, body).await?;
+            }
+
+            ServerRequest::DeleteDatabase { server_name, database_name, .. } => {
+                client.delete_database(server_name, database_name).await?;
+            }
+
+            ServerRequest::GetDatabaseEventLogs {
+                server_name,
+                database_name,
+                start_date,
+                interval_size_in_minutes,
+                event_types,
+                ..
+            } => {
+                client
+                    .get_database_event_logs(
+                        server_name,
+                        database_name,
+                        *start_date,
+                        *interval_size_in_minutes,
+                        event_types,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::ListDatabaseCopies { server_name, database_name, .. } => {
+                client.list_database_copies(server_name, database_name).await?;
+            }
+
+            ServerRequest::GetDatabaseCopy {
+                server_name,
+                database_name,
+                database_copy_name,
+                ..
+            } => {
+                client
+                    .get_database_copy(server_name, database_name, database_copy_name)
+                    .await?;
+            }
+
+            ServerRequest::CreateDatabaseCopy {
+                server_name,
+                database_name,
+                body,
+                ..
+            } => {
+                client.create_database_copy(server_name, database_name, body).await?;
+            }
+
+            ServerRequest::UpdateDatabaseCopy {
+                server_name,
+                database_name,
+                database_copy_name,
+                body,
+                ..
+            } => {
+                client
+                    .update_database_copy(
+                        server_name,
+                        database_name,
+                        database_copy_name,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::DeleteDatabaseCopy {
+                server_name,
+                database_name,
+                database_copy_name,
+                ..
+            } => {
+                client
+                    .delete_database_copy(server_name, database_name, database_copy_name)
+                    .await?;
+            }
+
+            ServerRequest::GetDatabaseOperation { server_name, operation_guid, .. } => {
+                client.get_database_operation(server_name, operation_guid).await?;
+            }
+
+            ServerRequest::ListDatabaseOperationsByDatabase {
+                server_name,
+                database_name,
+                ..
+            } => {
+                client
+                    .list_database_operations_by_database(server_name, database_name)
+                    .await?;
+            }
+
+            ServerRequest::ListDatabaseOperationsByServer { server_name, .. } => {
+                client.list_database_operations_by_server(server_name).await?;
+            }
+
+            ServerRequest::ListRecoverableDatabases { server_name, .. } => {
+                client.list_recoverable_databases(server_name).await?;
+            }
+
+            ServerRequest::GetRecoverableDatabase { server_name, database_name, .. } => {
+                client.get_recoverable_database(server_name, database_name).await?;
+            }
+
+            ServerRequest::ListRestorableDroppedDatabases { server_name, .. } => {
+                client.list_restorable_dropped_databases(server_name).await?;
+            }
+
+            ServerRequest::GetRestorableDroppedDatabase {
+                server_name,
+                entity_id,
+                ..
+            } => {
+                client.get_restorable_dropped_database(server_name, entity_id).await?;
+            }
+
+            ServerRequest::RecoverDatabase { source_server_name, body, .. } => {
+                client.recover_database(source_server_name, body).await?;
+            }
+
+            ServerRequest::RestoreDatabase { source_server_name, body, .. } => {
+                client.restore_database(source_server_name, body).await?;
+            }
+
+            ServerRequest::ListServiceObjectives { server_name, .. } => {
+                client.list_service_objectives(server_name).await?;
+            }
+
+            ServerRequest::GetServiceObjective {
+                server_name,
+                service_objective_id,
+                ..
+            } => {
+                client.get_service_objective(server_name, service_objective_id).await?;
+            }
+
+            ServerRequest::ExportDatabase { server_name, body, .. } => {
+                client.export_database(server_name, body).await?;
+            }
+
+            ServerRequest::ImportDatabase { server_name, body, .. } => {
+                client.import_database(server_name, body).await?;
+            }
+
+            ServerRequest::GetImportExportStatus {
+                server_name,
+                servername,
+                username,
+                password,
+                req_id,
+                ..
+            } => {
+                client
+                    .get_import_export_status(
+                        server_name,
+                        servername,
+                        username,
+                        password,
+                        req_id,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::GetImportExportStatusPost { server_name, body, .. } => {
+                client.get_import_export_status_post(server_name, body).await?;
             }
 
             ServerRequest::ListStorageAccounts { .. } => {
@@ -1807,6 +5485,42 @@ impl ServerRequest {
 
             ServerRequest::ListSubscriptions { .. } => {
                 client.list_subscriptions().await?;
+            }
+
+            ServerRequest::CheckDnsPrefixAvailability { dns_name, .. } => {
+                client.check_dns_prefix_availability(dns_name).await?;
+            }
+
+            ServerRequest::CreateProfile { body, .. } => {
+                client.create_profile(body).await?;
+            }
+
+            ServerRequest::GetProfile { profile_name, .. } => {
+                client.get_profile(profile_name).await?;
+            }
+
+            ServerRequest::ListProfiles { .. } => {
+                client.list_profiles().await?;
+            }
+
+            ServerRequest::UpdateProfile { profile_name, body, .. } => {
+                client.update_profile(profile_name, body).await?;
+            }
+
+            ServerRequest::DeleteProfile { profile_name, .. } => {
+                client.delete_profile(profile_name).await?;
+            }
+
+            ServerRequest::CreateDefinition { profile_name, body, .. } => {
+                client.create_definition(profile_name, body).await?;
+            }
+
+            ServerRequest::GetDefinition { profile_name, .. } => {
+                client.get_definition(profile_name).await?;
+            }
+
+            ServerRequest::ListDefinitions { profile_name, .. } => {
+                client.list_definitions(profile_name).await?;
             }
 
             ServerRequest::GetRole { service_name, deployment_name, role_name, .. } => {
@@ -1897,11 +5611,15 @@ pub static SPEC_FILES: &[(&str, &str)] = &[
     ("hosted_services", include_str!("../../spec/hosted_services.spec")),
     ("locations", include_str!("../../spec/locations.spec")),
     ("management_certificates", include_str!("../../spec/management_certificates.spec")),
+    ("network_security_groups", include_str!("../../spec/network_security_groups.spec")),
     ("other", include_str!("../../spec/other.spec")),
     ("role_instances", include_str!("../../spec/role_instances.spec")),
+    ("route_tables", include_str!("../../spec/route_tables.spec")),
     ("service_bus", include_str!("../../spec/service_bus.spec")),
+    ("sql_database", include_str!("../../spec/sql_database.spec")),
     ("storage_accounts", include_str!("../../spec/storage_accounts.spec")),
     ("subscription", include_str!("../../spec/subscription.spec")),
+    ("traffic_manager", include_str!("../../spec/traffic_manager.spec")),
     ("virtual_machines", include_str!("../../spec/virtual_machines.spec")),
     ("virtual_networks", include_str!("../../spec/virtual_networks.spec")),
     ("websites", include_str!("../../spec/websites.spec")),
@@ -2086,8 +5804,217 @@ pub fn normalize_response(
             )
         }
 
+        "GetNetworkSecurityGroup" => {
+            Some(
+                xml::from_document_ns::<
+                    NetworkSecurityGroup,
+                >(
+                        "NetworkSecurityGroup",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "NetworkSecurityGroup",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListNetworkSecurityGroups" => {
+            Some(
+                xml::from_document_ns::<
+                    NetworkSecurityGroups,
+                >(
+                        "NetworkSecurityGroups",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "NetworkSecurityGroups",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetNetworkSecurityGroupForSubnet" => {
+            Some(
+                xml::from_document_ns::<
+                    NetworkSecurityGroupAssociation,
+                >(
+                        "NetworkSecurityGroup",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "NetworkSecurityGroup",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetNetworkSecurityGroupForRole" => {
+            Some(
+                xml::from_document_ns::<
+                    NetworkSecurityGroupAssociation,
+                >(
+                        "NetworkSecurityGroup",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "NetworkSecurityGroup",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetNetworkSecurityGroupForNetworkInterface" => {
+            Some(
+                xml::from_document_ns::<
+                    NetworkSecurityGroupAssociation,
+                >(
+                        "NetworkSecurityGroup",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "NetworkSecurityGroup",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ValidateNetworkSecurityGroupMigration" => {
+            Some(
+                xml::from_document_ns::<
+                    ValidationMessages,
+                >(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
         "ListAlertRules" => {
             Some(json::from_json::<AlertRuleList>(body).map(|v| json::to_json(&v)))
+        }
+
+        "GetRouteTable" => {
+            Some(
+                xml::from_document_ns::<
+                    RouteTable,
+                >("RouteTable", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "RouteTable",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetRouteTableWithDetails" => {
+            Some(
+                xml::from_document_ns::<
+                    RouteTable,
+                >("RouteTable", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "RouteTable",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListRouteTables" => {
+            Some(
+                xml::from_document_ns::<
+                    RouteTables,
+                >("RouteTables", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "RouteTables",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetRouteTableForSubnet" => {
+            Some(
+                xml::from_document_ns::<
+                    RouteTableAssociation,
+                >(
+                        "RouteTableAssociation",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "RouteTableAssociation",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetEffectiveRouteTableForRoleInstance" => {
+            Some(
+                xml::from_document_ns::<
+                    EffectiveRouteTable,
+                >(
+                        "EffectiveRouteTable",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "EffectiveRouteTable",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetEffectiveRouteTableForNetworkInterface" => {
+            Some(
+                xml::from_document_ns::<
+                    EffectiveRouteTable,
+                >(
+                        "EffectiveRouteTable",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "EffectiveRouteTable",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ValidateRouteTableMigration" => {
+            Some(
+                xml::from_document_ns::<
+                    ValidationMessages,
+                >(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
         }
 
         "CreateNamespace" => {
@@ -2137,6 +6064,443 @@ pub fn normalize_response(
                     .map(|v| atom::entry_to_document(
                         "NamespaceAvailability",
                         "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListServers" => {
+            Some(
+                xml::from_document_ns::<
+                    SqlServers,
+                >("Servers", "http://schemas.microsoft.com/sqlazure/2010/12/", body)
+                    .map(|v| xml::to_document_ns(
+                        "Servers",
+                        "http://schemas.microsoft.com/sqlazure/2010/12/",
+                        &v,
+                    )),
+            )
+        }
+
+        "CreateServer" => {
+            Some(
+                xml::scalar_from_document::<
+                    String,
+                >("ServerName", "http://schemas.microsoft.com/sqlazure/2010/12/", body)
+                    .map(|v| xml::scalar_to_document(
+                        "ServerName",
+                        "http://schemas.microsoft.com/sqlazure/2010/12/",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListServerQuotas" => {
+            Some(
+                xml::from_document_ns::<
+                    ServerQuotas,
+                >("ServiceResources", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetServerQuota" => {
+            Some(
+                xml::from_document_ns::<
+                    ServerQuota,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetServerEventLogs" => {
+            Some(
+                xml::from_document_ns::<
+                    DatabaseEvents,
+                >("ServiceResources", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListFirewallRules" => {
+            Some(
+                xml::from_document_ns::<
+                    FirewallRules,
+                >("ServiceResources", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetFirewallRule" => {
+            Some(
+                xml::from_document_ns::<
+                    FirewallRule,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "CreateFirewallRule" => {
+            Some(
+                xml::from_document_ns::<
+                    FirewallRule,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "UpdateFirewallRule" => {
+            Some(
+                xml::from_document_ns::<
+                    FirewallRule,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListDatabases" => {
+            Some(
+                xml::from_document_ns::<
+                    Databases,
+                >("ServiceResources", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetDatabase" => {
+            Some(
+                xml::from_document_ns::<
+                    Database,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "CreateDatabase" => {
+            Some(
+                xml::from_document_ns::<
+                    Database,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "UpdateDatabase" => {
+            Some(
+                xml::from_document_ns::<
+                    Database,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetDatabaseEventLogs" => {
+            Some(
+                xml::from_document_ns::<
+                    DatabaseEvents,
+                >("ServiceResources", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListDatabaseCopies" => {
+            Some(
+                xml::from_document_ns::<
+                    DatabaseCopies,
+                >("ServiceResources", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetDatabaseCopy" => {
+            Some(
+                xml::from_document_ns::<
+                    DatabaseCopy,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "CreateDatabaseCopy" => {
+            Some(
+                xml::from_document_ns::<
+                    DatabaseCopy,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "UpdateDatabaseCopy" => {
+            Some(
+                xml::from_document_ns::<
+                    DatabaseCopy,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetDatabaseOperation" => {
+            Some(
+                xml::from_document_ns::<
+                    DatabaseOperation,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListDatabaseOperationsByDatabase" => {
+            Some(
+                xml::from_document_ns::<
+                    DatabaseOperations,
+                >("ServiceResources", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListDatabaseOperationsByServer" => {
+            Some(
+                xml::from_document_ns::<
+                    DatabaseOperations,
+                >("ServiceResources", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListRecoverableDatabases" => {
+            Some(
+                xml::from_document_ns::<
+                    RecoverableDatabases,
+                >("ServiceResources", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetRecoverableDatabase" => {
+            Some(
+                xml::from_document_ns::<
+                    RecoverableDatabase,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListRestorableDroppedDatabases" => {
+            Some(
+                xml::from_document_ns::<
+                    RestorableDroppedDatabases,
+                >("ServiceResources", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetRestorableDroppedDatabase" => {
+            Some(
+                xml::from_document_ns::<
+                    RestorableDroppedDatabase,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "RecoverDatabase" => {
+            Some(
+                xml::from_document_ns::<
+                    RecoverDatabaseOperation,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "RestoreDatabase" => {
+            Some(
+                xml::from_document_ns::<
+                    RestoreDatabaseOperation,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListServiceObjectives" => {
+            Some(
+                xml::from_document_ns::<
+                    ServiceObjectives,
+                >("ServiceResources", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetServiceObjective" => {
+            Some(
+                xml::from_document_ns::<
+                    ServiceObjective,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ExportDatabase" => {
+            Some(
+                xml::scalar_from_document::<
+                    String,
+                >("Guid", "http://schemas.microsoft.com/2003/10/Serialization/", body)
+                    .map(|v| xml::scalar_to_document(
+                        "Guid",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
+                        &v,
+                    )),
+            )
+        }
+
+        "ImportDatabase" => {
+            Some(
+                xml::scalar_from_document::<
+                    String,
+                >("Guid", "http://schemas.microsoft.com/2003/10/Serialization/", body)
+                    .map(|v| xml::scalar_to_document(
+                        "Guid",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetImportExportStatus" => {
+            Some(
+                xml::from_document_ns::<
+                    ArrayOfStatusInfo,
+                >(
+                        "ArrayOfStatusInfo",
+                        "http://schemas.datacontract.org/2004/07/Microsoft.SqlServer.Management.Dac.ServiceTypes",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "ArrayOfStatusInfo",
+                        "http://schemas.datacontract.org/2004/07/Microsoft.SqlServer.Management.Dac.ServiceTypes",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetImportExportStatusPost" => {
+            Some(
+                xml::from_document_ns::<
+                    ArrayOfStatusInfo,
+                >(
+                        "ArrayOfStatusInfo",
+                        "http://schemas.datacontract.org/2004/07/Microsoft.SqlServer.Management.Dac.ServiceTypes",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "ArrayOfStatusInfo",
+                        "http://schemas.datacontract.org/2004/07/Microsoft.SqlServer.Management.Dac.ServiceTypes",
                         &v,
                     )),
             )
@@ -2261,6 +6625,88 @@ pub fn normalize_response(
                 >("Subscriptions", "http://schemas.microsoft.com/windowsazure", body)
                     .map(|v| xml::to_document_ns(
                         "Subscriptions",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "CheckDnsPrefixAvailability" => {
+            Some(
+                xml::from_document_ns::<
+                    AvailabilityResponse,
+                >(
+                        "AvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "AvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetProfile" => {
+            Some(
+                xml::from_document_ns::<
+                    TrafficManagerProfile,
+                >("Profile", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Profile",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListProfiles" => {
+            Some(
+                xml::from_document_ns::<
+                    TrafficManagerProfiles,
+                >("Profiles", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Profiles",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "CreateDefinition" => {
+            Some(
+                xml::from_document_ns::<
+                    TrafficManagerDefinition,
+                >("Definition", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Definition",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetDefinition" => {
+            Some(
+                xml::from_document_ns::<
+                    TrafficManagerDefinition,
+                >("Definition", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Definition",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListDefinitions" => {
+            Some(
+                xml::from_document_ns::<
+                    TrafficManagerDefinitions,
+                >("Definitions", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Definitions",
                         "http://schemas.microsoft.com/windowsazure",
                         &v,
                     )),
@@ -2590,12 +7036,260 @@ pub fn roundtrip_response(
             )
         }
 
+        "GetNetworkSecurityGroup" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        NetworkSecurityGroup,
+                    >(
+                        "NetworkSecurityGroup",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "NetworkSecurityGroup",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListNetworkSecurityGroups" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        NetworkSecurityGroups,
+                    >(
+                        "NetworkSecurityGroups",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "NetworkSecurityGroups",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetNetworkSecurityGroupForSubnet" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        NetworkSecurityGroupAssociation,
+                    >(
+                        "NetworkSecurityGroup",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "NetworkSecurityGroup",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetNetworkSecurityGroupForRole" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        NetworkSecurityGroupAssociation,
+                    >(
+                        "NetworkSecurityGroup",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "NetworkSecurityGroup",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetNetworkSecurityGroupForNetworkInterface" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        NetworkSecurityGroupAssociation,
+                    >(
+                        "NetworkSecurityGroup",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "NetworkSecurityGroup",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ValidateNetworkSecurityGroupMigration" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ValidationMessages,
+                    >(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
         "ListAlertRules" => {
             Some(
                 xml::roundtrip_with(
                     body,
                     json::from_json::<AlertRuleList>,
                     json::to_json,
+                ),
+            )
+        }
+
+        "GetRouteTable" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        RouteTable,
+                    >("RouteTable", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "RouteTable",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetRouteTableWithDetails" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        RouteTable,
+                    >("RouteTable", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "RouteTable",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListRouteTables" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        RouteTables,
+                    >("RouteTables", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "RouteTables",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetRouteTableForSubnet" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        RouteTableAssociation,
+                    >(
+                        "RouteTableAssociation",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "RouteTableAssociation",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetEffectiveRouteTableForRoleInstance" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        EffectiveRouteTable,
+                    >(
+                        "EffectiveRouteTable",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "EffectiveRouteTable",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetEffectiveRouteTableForNetworkInterface" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        EffectiveRouteTable,
+                    >(
+                        "EffectiveRouteTable",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "EffectiveRouteTable",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ValidateRouteTableMigration" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ValidationMessages,
+                    >(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
                 ),
             )
         }
@@ -2658,6 +7352,586 @@ pub fn roundtrip_response(
                     |v| atom::entry_to_document(
                         "NamespaceAvailability",
                         "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListServers" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        SqlServers,
+                    >("Servers", "http://schemas.microsoft.com/sqlazure/2010/12/", b),
+                    |v| xml::to_document_ns(
+                        "Servers",
+                        "http://schemas.microsoft.com/sqlazure/2010/12/",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "CreateServer" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::scalar_from_document::<
+                        String,
+                    >("ServerName", "http://schemas.microsoft.com/sqlazure/2010/12/", b),
+                    |v| xml::scalar_to_document(
+                        "ServerName",
+                        "http://schemas.microsoft.com/sqlazure/2010/12/",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListServerQuotas" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ServerQuotas,
+                    >(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetServerQuota" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ServerQuota,
+                    >("ServiceResource", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetServerEventLogs" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        DatabaseEvents,
+                    >(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListFirewallRules" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        FirewallRules,
+                    >(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetFirewallRule" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        FirewallRule,
+                    >("ServiceResource", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "CreateFirewallRule" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        FirewallRule,
+                    >("ServiceResource", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "UpdateFirewallRule" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        FirewallRule,
+                    >("ServiceResource", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListDatabases" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        Databases,
+                    >(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetDatabase" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        Database,
+                    >("ServiceResource", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "CreateDatabase" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        Database,
+                    >("ServiceResource", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "UpdateDatabase" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        Database,
+                    >("ServiceResource", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetDatabaseEventLogs" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        DatabaseEvents,
+                    >(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListDatabaseCopies" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        DatabaseCopies,
+                    >(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetDatabaseCopy" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        DatabaseCopy,
+                    >("ServiceResource", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "CreateDatabaseCopy" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        DatabaseCopy,
+                    >("ServiceResource", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "UpdateDatabaseCopy" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        DatabaseCopy,
+                    >("ServiceResource", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetDatabaseOperation" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        DatabaseOperation,
+                    >("ServiceResource", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListDatabaseOperationsByDatabase" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        DatabaseOperations,
+                    >(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListDatabaseOperationsByServer" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        DatabaseOperations,
+                    >(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListRecoverableDatabases" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        RecoverableDatabases,
+                    >(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetRecoverableDatabase" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        RecoverableDatabase,
+                    >("ServiceResource", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListRestorableDroppedDatabases" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        RestorableDroppedDatabases,
+                    >(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetRestorableDroppedDatabase" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        RestorableDroppedDatabase,
+                    >("ServiceResource", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "RecoverDatabase" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        RecoverDatabaseOperation,
+                    >("ServiceResource", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "RestoreDatabase" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        RestoreDatabaseOperation,
+                    >("ServiceResource", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListServiceObjectives" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ServiceObjectives,
+                    >(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ServiceResources",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetServiceObjective" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ServiceObjective,
+                    >("ServiceResource", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "ServiceResource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ExportDatabase" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::scalar_from_document::<
+                        String,
+                    >("Guid", "http://schemas.microsoft.com/2003/10/Serialization/", b),
+                    |v| xml::scalar_to_document(
+                        "Guid",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ImportDatabase" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::scalar_from_document::<
+                        String,
+                    >("Guid", "http://schemas.microsoft.com/2003/10/Serialization/", b),
+                    |v| xml::scalar_to_document(
+                        "Guid",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetImportExportStatus" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ArrayOfStatusInfo,
+                    >(
+                        "ArrayOfStatusInfo",
+                        "http://schemas.datacontract.org/2004/07/Microsoft.SqlServer.Management.Dac.ServiceTypes",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ArrayOfStatusInfo",
+                        "http://schemas.datacontract.org/2004/07/Microsoft.SqlServer.Management.Dac.ServiceTypes",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetImportExportStatusPost" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ArrayOfStatusInfo,
+                    >(
+                        "ArrayOfStatusInfo",
+                        "http://schemas.datacontract.org/2004/07/Microsoft.SqlServer.Management.Dac.ServiceTypes",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ArrayOfStatusInfo",
+                        "http://schemas.datacontract.org/2004/07/Microsoft.SqlServer.Management.Dac.ServiceTypes",
                         v,
                     ),
                 ),
@@ -2809,6 +8083,106 @@ pub fn roundtrip_response(
                     >("Subscriptions", "http://schemas.microsoft.com/windowsazure", b),
                     |v| xml::to_document_ns(
                         "Subscriptions",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "CheckDnsPrefixAvailability" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        AvailabilityResponse,
+                    >(
+                        "AvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "AvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetProfile" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        TrafficManagerProfile,
+                    >("Profile", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Profile",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListProfiles" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        TrafficManagerProfiles,
+                    >("Profiles", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Profiles",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "CreateDefinition" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        TrafficManagerDefinition,
+                    >("Definition", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Definition",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetDefinition" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        TrafficManagerDefinition,
+                    >("Definition", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Definition",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListDefinitions" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        TrafficManagerDefinitions,
+                    >("Definitions", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Definitions",
                         "http://schemas.microsoft.com/windowsazure",
                         v,
                     ),
