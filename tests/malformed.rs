@@ -680,19 +680,14 @@ fn malformed_body_formats_table() {
     );
 }
 
-/// The seeds of the fuzz targets stay valid: each response seed's selector
-/// byte picks the operation its file is named after (the index among the
-/// operations with a decodable body, as `fuzz/fuzz_targets/responses.rs`
-/// computes it) and its body survives the round trip; each route seed
-/// routes.
+/// The seeds of the fuzz targets stay valid: each response seed names the
+/// operation its file is named after (`Operation\n` then the body, as
+/// `azure_asm::server::select_response_input` reads it for
+/// `fuzz/fuzz_targets/responses.rs`) and its body survives the round trip;
+/// each route seed routes.
 #[test]
 fn fuzz_seeds_select_their_operation_and_decode() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds");
-    let ops: Vec<&str> = azure_asm::OPERATIONS
-        .iter()
-        .filter(|op| matches!(op.response_format, Some(f) if f != "bytes"))
-        .map(|op| op.name)
-        .collect();
     let mut failures = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     let mut files: Vec<_> = std::fs::read_dir(root.join("responses"))
@@ -709,16 +704,12 @@ fn fuzz_seeds_select_their_operation_and_decode() {
         let stem = file.split('.').next().unwrap_or_default();
         let named = stem.split('-').nth(1).unwrap_or_default();
         let data = std::fs::read(path).expect("seed");
-        let Some((&selector, body)) = data.split_first() else {
+        let Some((picked, body)) = azure_asm::server::select_response_input(&data) else {
             failures.push(format!("{file}: empty"));
             continue;
         };
-        let picked = ops[usize::from(selector) % ops.len()];
-        if picked != named {
-            let want = ops.iter().position(|o| *o == named);
-            failures.push(format!(
-                "{file}: selector {selector} picks {picked}; {named} is {want:?}"
-            ));
+        if picked != named || !data.starts_with(format!("{named}\n").as_bytes()) {
+            failures.push(format!("{file}: picks {picked}, not {named} by name"));
             continue;
         }
         seen.insert(picked);

@@ -1191,7 +1191,10 @@ fn client_method(ctx: &Ctx<'_>, op: &Operation) -> (TokenStream, TokenStream) {
     if segments.is_empty() && !op.segments.is_empty() && op.trailing_slash {
         // `/{subscriptionId}/` : the slash after the subscription.
     }
-    if !literal.is_empty() {
+    if literal == "/" {
+        // A trailing slash after a placeholder (`…/queues/{queueName}/`).
+        path_stmts.push(quote!(req.path.push('/');));
+    } else if !literal.is_empty() {
         path_stmts.push(quote!(req.path.push_str(#literal);));
     }
     // Parameter limits.
@@ -1926,6 +1929,23 @@ fn server_module(ctx: &Ctx<'_>) -> TokenStream {
                 match self { #(#invoke_arms)* }
                 Ok(())
             }
+        }
+
+        /// Which operation's response decoder a fuzz or seed input is for:
+        /// `OperationName\n` then the body (stable when the spec grows), or
+        /// else a selector byte indexing the operations with a decodable
+        /// response (any input picks one).
+        pub fn select_response_input(data: &[u8]) -> Option<(&'static str, &[u8])> {
+            let decodable = || OPERATIONS.iter().filter(|op| matches!(op.response_format, Some(f) if f != "bytes"));
+            if let Some(newline) = data.iter().position(|&b| b == b'\n') {
+                let (name, rest) = data.split_at(newline);
+                if let Some(op) = decodable().find(|op| op.name.as_bytes() == name) {
+                    return Some((op.name, rest.get(1..).unwrap_or_default()));
+                }
+            }
+            let (&selector, body) = data.split_first()?;
+            let count = decodable().count().max(1);
+            decodable().nth(usize::from(selector) % count).map(|op| (op.name, body))
         }
 
         /// The spec itself, (area, text) per file: the emulator's generic engine

@@ -1,10 +1,10 @@
 //! Every response decoder of the spec on arbitrary bytes.
 //!
-//! The first byte picks one of the operations that have a response body
-//! (`azure_asm::OPERATIONS` filtered on `response_format`, raw `bytes`
-//! bodies left out as there is nothing to decode, in that order: the index
-//! shifts when the spec gains operations, so the seeds in
-//! `fuzz/seeds/responses` are named after theirs); the rest is the body.
+//! The input names the operation (`OperationName\n` then the body; the
+//! seeds in `fuzz/seeds/responses` are written so, which stays valid when
+//! the spec grows) or, for any other input, its first byte picks one of the
+//! operations with a decodable response body
+//! (`azure_asm::server::select_response_input`).
 //! That covers every body format: XML documents (scalar roots such as
 //! `<string>` and `ArrayOfstring` included), Atom entries and feeds, JSON,
 //! and raw text with a schema. Decoding may fail, but must never panic;
@@ -18,15 +18,9 @@ use asm_runtime::xml::RoundTripError;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&selector, body)) = data.split_first() else {
+    let Some((name, body)) = azure_asm::server::select_response_input(data) else {
         return;
     };
-    let ops: Vec<&'static str> = azure_asm::OPERATIONS
-        .iter()
-        .filter(|op| matches!(op.response_format, Some(f) if f != "bytes"))
-        .map(|op| op.name)
-        .collect();
-    let name = ops[usize::from(selector) % ops.len()];
     match azure_asm::server::roundtrip_response(name, body) {
         None => panic!("{name} has a response body but no decoder"),
         Some(Ok(())) | Some(Err(RoundTripError::Decode(_))) => {}

@@ -2254,6 +2254,2151 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         run: run_check_namespace_availability,
     },
     asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "delete-namespace",
+        operation: &DELETE_NAMESPACE,
+        about: "Deletes a Service Bus namespace with everything in it.",
+        long_about: "Deletes a Service Bus namespace with everything in it.\n\n`DELETE /{subscriptionId}/services/servicebus/namespaces/{namespaceName}` (x-ms-version 2013-08-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn140231(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_delete_namespace,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "get-service-bus-regions",
+        operation: &GET_SERVICE_BUS_REGIONS,
+        about: "Lists the regions where Service Bus namespaces can be created.",
+        long_about: "Lists the regions where Service Bus namespaces can be created.\n\n`GET /{subscriptionId}/services/servicebus/regions` (x-ms-version 2012-03-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/jj860465(v=azure.100)",
+        args: &[],
+        body: None,
+        poller: None,
+        run: run_get_service_bus_regions,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "get-namespace-connection-details",
+        operation: &GET_NAMESPACE_CONNECTION_DETAILS,
+        about: "Returns the connection details (connection strings per shared access rule) of a namespace.",
+        long_about: "Returns the connection details (connection strings per shared access rule) of a namespace.\n\n`GET /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/ConnectionDetails` (x-ms-version 2013-08-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/serviceBusManagement/lib/serviceBusManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_namespace_connection_details,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "create-namespace-authorization-rule",
+        operation: &CREATE_NAMESPACE_AUTHORIZATION_RULE,
+        about: "Adds a shared access authorization rule to a namespace.",
+        long_about: "Adds a shared access authorization rule to a namespace. The rule's name is its KeyName.\n\n`POST /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/AuthorizationRules` (x-ms-version 2013-08-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/serviceBusManagement/lib/serviceBusManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "claim-type",
+                wire: "ClaimType",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<ClaimType>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "claim-value",
+                wire: "ClaimValue",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<ClaimValue>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "rights",
+                wire: "Rights",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "AccessRights",
+                required: false,
+                repeated: true,
+                help: "Element `<Rights>` of the request body.",
+                values: &[("Manage", ""), ("Send", ""), ("Listen", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "created-time",
+                wire: "CreatedTime",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "datetime",
+                required: false,
+                repeated: false,
+                help: "Element `<CreatedTime>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "modified-time",
+                wire: "ModifiedTime",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "datetime",
+                required: false,
+                repeated: false,
+                help: "Element `<ModifiedTime>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "revision",
+                wire: "Revision",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i64",
+                required: false,
+                repeated: false,
+                help: "Element `<Revision>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "key-name",
+                wire: "KeyName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The rule's name.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "primary-key",
+                wire: "PrimaryKey",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<PrimaryKey>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "secondary-key",
+                wire: "SecondaryKey",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<SecondaryKey>` of the request body.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "atom",
+            root: "SharedAccessAuthorizationRule",
+            ty: "SharedAccessAuthorizationRule",
+            required: false,
+        }),
+        poller: None,
+        run: run_create_namespace_authorization_rule,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "get-namespace-authorization-rule",
+        operation: &GET_NAMESPACE_AUTHORIZATION_RULE,
+        about: "Returns a shared access authorization rule of a namespace.",
+        long_about: "Returns a shared access authorization rule of a namespace.\n\n`GET /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/AuthorizationRules/{entityName}` (x-ms-version 2013-08-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/serviceBusManagement/lib/serviceBusManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "entity-name",
+                wire: "entityName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{entityName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_namespace_authorization_rule,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "list-namespace-authorization-rules",
+        operation: &LIST_NAMESPACE_AUTHORIZATION_RULES,
+        about: "Lists the shared access authorization rules of a namespace.",
+        long_about: "Lists the shared access authorization rules of a namespace.\n\n`GET /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/AuthorizationRules` (x-ms-version 2013-08-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/serviceBusManagement/lib/serviceBusManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_list_namespace_authorization_rules,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "update-namespace-authorization-rule",
+        operation: &UPDATE_NAMESPACE_AUTHORIZATION_RULE,
+        about: "Replaces a shared access authorization rule of a namespace (keys, rights).",
+        long_about: "Replaces a shared access authorization rule of a namespace (keys, rights).\n\n`PUT /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/AuthorizationRules/{ruleName}` (x-ms-version 2012-03-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/serviceBusManagement/lib/serviceBusManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "rule-name",
+                wire: "ruleName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{ruleName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "claim-type",
+                wire: "ClaimType",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<ClaimType>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "claim-value",
+                wire: "ClaimValue",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<ClaimValue>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "rights",
+                wire: "Rights",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "AccessRights",
+                required: false,
+                repeated: true,
+                help: "Element `<Rights>` of the request body.",
+                values: &[("Manage", ""), ("Send", ""), ("Listen", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "created-time",
+                wire: "CreatedTime",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "datetime",
+                required: false,
+                repeated: false,
+                help: "Element `<CreatedTime>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "modified-time",
+                wire: "ModifiedTime",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "datetime",
+                required: false,
+                repeated: false,
+                help: "Element `<ModifiedTime>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "revision",
+                wire: "Revision",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i64",
+                required: false,
+                repeated: false,
+                help: "Element `<Revision>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "key-name",
+                wire: "KeyName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The rule's name.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "primary-key",
+                wire: "PrimaryKey",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<PrimaryKey>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "secondary-key",
+                wire: "SecondaryKey",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<SecondaryKey>` of the request body.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "atom",
+            root: "SharedAccessAuthorizationRule",
+            ty: "SharedAccessAuthorizationRule",
+            required: false,
+        }),
+        poller: None,
+        run: run_update_namespace_authorization_rule,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "delete-namespace-authorization-rule",
+        operation: &DELETE_NAMESPACE_AUTHORIZATION_RULE,
+        about: "Deletes a shared access authorization rule of a namespace.",
+        long_about: "Deletes a shared access authorization rule of a namespace.\n\n`DELETE /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/AuthorizationRules/{ruleName}` (x-ms-version 2012-03-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/serviceBusManagement/lib/serviceBusManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "rule-name",
+                wire: "ruleName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{ruleName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_delete_namespace_authorization_rule,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "create-queue",
+        operation: &CREATE_QUEUE,
+        about: "Creates a queue in a namespace.",
+        long_about: "Creates a queue in a namespace.\n\n`PUT /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/queues/{queueName}/` (x-ms-version 2013-08-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/serviceBusManagement/lib/serviceBusManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "queue-name",
+                wire: "queueName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{queueName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "lock-duration",
+                wire: "LockDuration",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "duration",
+                required: false,
+                repeated: false,
+                help: "How long a peek-locked message stays locked (default PT1M).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "max-size-in-megabytes",
+                wire: "MaxSizeInMegabytes",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i64",
+                required: false,
+                repeated: false,
+                help: "Element `<MaxSizeInMegabytes>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "requires-duplicate-detection",
+                wire: "RequiresDuplicateDetection",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<RequiresDuplicateDetection>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "requires-session",
+                wire: "RequiresSession",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<RequiresSession>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "default-message-time-to-live",
+                wire: "DefaultMessageTimeToLive",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "duration",
+                required: false,
+                repeated: false,
+                help: "Element `<DefaultMessageTimeToLive>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "dead-lettering-on-message-expiration",
+                wire: "DeadLetteringOnMessageExpiration",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<DeadLetteringOnMessageExpiration>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "duplicate-detection-history-time-window",
+                wire: "DuplicateDetectionHistoryTimeWindow",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "duration",
+                required: false,
+                repeated: false,
+                help: "Element `<DuplicateDetectionHistoryTimeWindow>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "max-delivery-count",
+                wire: "MaxDeliveryCount",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "Element `<MaxDeliveryCount>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "enable-batched-operations",
+                wire: "EnableBatchedOperations",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<EnableBatchedOperations>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "size-in-bytes",
+                wire: "SizeInBytes",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i64",
+                required: false,
+                repeated: false,
+                help: "Element `<SizeInBytes>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "message-count",
+                wire: "MessageCount",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i64",
+                required: false,
+                repeated: false,
+                help: "Element `<MessageCount>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "is-anonymous-accessible",
+                wire: "IsAnonymousAccessible",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<IsAnonymousAccessible>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "status",
+                wire: "Status",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Active, Disabled, SendDisabled or ReceiveDisabled.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "created-at",
+                wire: "CreatedAt",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "datetime",
+                required: false,
+                repeated: false,
+                help: "Element `<CreatedAt>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "updated-at",
+                wire: "UpdatedAt",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "datetime",
+                required: false,
+                repeated: false,
+                help: "Element `<UpdatedAt>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "accessed-at",
+                wire: "AccessedAt",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "datetime",
+                required: false,
+                repeated: false,
+                help: "Element `<AccessedAt>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "support-ordering",
+                wire: "SupportOrdering",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<SupportOrdering>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "auto-delete-on-idle",
+                wire: "AutoDeleteOnIdle",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "duration",
+                required: false,
+                repeated: false,
+                help: "Element `<AutoDeleteOnIdle>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "entity-availability-status",
+                wire: "EntityAvailabilityStatus",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<EntityAvailabilityStatus>` of the request body.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "atom",
+            root: "QueueDescription",
+            ty: "QueueDescription",
+            required: false,
+        }),
+        poller: None,
+        run: run_create_queue,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "update-queue",
+        operation: &UPDATE_QUEUE,
+        about: "Updates a queue: the whole description is sent again, with `If-Match: *`.",
+        long_about: "Updates a queue: the whole description is sent again, with `If-Match: *`.\n\n`PUT /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/queues/{queueName}/` (x-ms-version 2013-08-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/serviceBusManagement/lib/serviceBusManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "queue-name",
+                wire: "queueName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{queueName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "lock-duration",
+                wire: "LockDuration",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "duration",
+                required: false,
+                repeated: false,
+                help: "How long a peek-locked message stays locked (default PT1M).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "max-size-in-megabytes",
+                wire: "MaxSizeInMegabytes",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i64",
+                required: false,
+                repeated: false,
+                help: "Element `<MaxSizeInMegabytes>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "requires-duplicate-detection",
+                wire: "RequiresDuplicateDetection",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<RequiresDuplicateDetection>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "requires-session",
+                wire: "RequiresSession",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<RequiresSession>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "default-message-time-to-live",
+                wire: "DefaultMessageTimeToLive",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "duration",
+                required: false,
+                repeated: false,
+                help: "Element `<DefaultMessageTimeToLive>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "dead-lettering-on-message-expiration",
+                wire: "DeadLetteringOnMessageExpiration",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<DeadLetteringOnMessageExpiration>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "duplicate-detection-history-time-window",
+                wire: "DuplicateDetectionHistoryTimeWindow",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "duration",
+                required: false,
+                repeated: false,
+                help: "Element `<DuplicateDetectionHistoryTimeWindow>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "max-delivery-count",
+                wire: "MaxDeliveryCount",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "Element `<MaxDeliveryCount>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "enable-batched-operations",
+                wire: "EnableBatchedOperations",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<EnableBatchedOperations>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "size-in-bytes",
+                wire: "SizeInBytes",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i64",
+                required: false,
+                repeated: false,
+                help: "Element `<SizeInBytes>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "message-count",
+                wire: "MessageCount",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i64",
+                required: false,
+                repeated: false,
+                help: "Element `<MessageCount>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "is-anonymous-accessible",
+                wire: "IsAnonymousAccessible",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<IsAnonymousAccessible>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "status",
+                wire: "Status",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Active, Disabled, SendDisabled or ReceiveDisabled.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "created-at",
+                wire: "CreatedAt",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "datetime",
+                required: false,
+                repeated: false,
+                help: "Element `<CreatedAt>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "updated-at",
+                wire: "UpdatedAt",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "datetime",
+                required: false,
+                repeated: false,
+                help: "Element `<UpdatedAt>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "accessed-at",
+                wire: "AccessedAt",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "datetime",
+                required: false,
+                repeated: false,
+                help: "Element `<AccessedAt>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "support-ordering",
+                wire: "SupportOrdering",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<SupportOrdering>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "auto-delete-on-idle",
+                wire: "AutoDeleteOnIdle",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "duration",
+                required: false,
+                repeated: false,
+                help: "Element `<AutoDeleteOnIdle>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "entity-availability-status",
+                wire: "EntityAvailabilityStatus",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<EntityAvailabilityStatus>` of the request body.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "atom",
+            root: "QueueDescription",
+            ty: "QueueDescription",
+            required: false,
+        }),
+        poller: None,
+        run: run_update_queue,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "get-queue",
+        operation: &GET_QUEUE,
+        about: "Returns a queue.",
+        long_about: "Returns a queue.\n\n`GET /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/Queues/{queueName}` (x-ms-version 2013-08-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/serviceBusManagement/lib/serviceBusManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "queue-name",
+                wire: "queueName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{queueName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_queue,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "list-queues",
+        operation: &LIST_QUEUES,
+        about: "Lists the queues of a namespace (the entry titles are the queue names).",
+        long_about: "Lists the queues of a namespace (the entry titles are the queue names).\n\n`GET /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/Queues` (x-ms-version 2013-08-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/serviceBusManagement/lib/serviceBusManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_list_queues,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "delete-queue",
+        operation: &DELETE_QUEUE,
+        about: "Deletes a queue.",
+        long_about: "Deletes a queue.\n\n`DELETE /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/Queues/{queueName}` (x-ms-version 2013-08-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/serviceBusManagement/lib/serviceBusManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "queue-name",
+                wire: "queueName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{queueName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_delete_queue,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "get-queue-connection-details",
+        operation: &GET_QUEUE_CONNECTION_DETAILS,
+        about: "Returns the connection details of a queue.",
+        long_about: "Returns the connection details of a queue.\n\n`GET /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/Queues/{queueName}/ConnectionDetails` (x-ms-version 2013-08-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/serviceBusManagement/lib/serviceBusManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "queue-name",
+                wire: "queueName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{queueName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_queue_connection_details,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "create-topic",
+        operation: &CREATE_TOPIC,
+        about: "Creates a topic in a namespace.",
+        long_about: "Creates a topic in a namespace.\n\n`PUT /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/topics/{topicName}/` (x-ms-version 2013-08-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/serviceBusManagement/lib/serviceBusManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "topic-name",
+                wire: "topicName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{topicName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "default-message-time-to-live",
+                wire: "DefaultMessageTimeToLive",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "duration",
+                required: false,
+                repeated: false,
+                help: "Element `<DefaultMessageTimeToLive>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "max-size-in-megabytes",
+                wire: "MaxSizeInMegabytes",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i64",
+                required: false,
+                repeated: false,
+                help: "Element `<MaxSizeInMegabytes>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "requires-duplicate-detection",
+                wire: "RequiresDuplicateDetection",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<RequiresDuplicateDetection>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "duplicate-detection-history-time-window",
+                wire: "DuplicateDetectionHistoryTimeWindow",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "duration",
+                required: false,
+                repeated: false,
+                help: "Element `<DuplicateDetectionHistoryTimeWindow>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "enable-batched-operations",
+                wire: "EnableBatchedOperations",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<EnableBatchedOperations>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "size-in-bytes",
+                wire: "SizeInBytes",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i64",
+                required: false,
+                repeated: false,
+                help: "Element `<SizeInBytes>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "filtering-messages-before-publishing",
+                wire: "FilteringMessagesBeforePublishing",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<FilteringMessagesBeforePublishing>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "is-anonymous-accessible",
+                wire: "IsAnonymousAccessible",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<IsAnonymousAccessible>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "status",
+                wire: "Status",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Active, Disabled, SendDisabled or ReceiveDisabled.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "created-at",
+                wire: "CreatedAt",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "datetime",
+                required: false,
+                repeated: false,
+                help: "Element `<CreatedAt>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "updated-at",
+                wire: "UpdatedAt",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "datetime",
+                required: false,
+                repeated: false,
+                help: "Element `<UpdatedAt>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "accessed-at",
+                wire: "AccessedAt",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "datetime",
+                required: false,
+                repeated: false,
+                help: "Element `<AccessedAt>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "support-ordering",
+                wire: "SupportOrdering",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<SupportOrdering>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "subscription-count",
+                wire: "SubscriptionCount",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "Element `<SubscriptionCount>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "auto-delete-on-idle",
+                wire: "AutoDeleteOnIdle",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "duration",
+                required: false,
+                repeated: false,
+                help: "Element `<AutoDeleteOnIdle>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "entity-availability-status",
+                wire: "EntityAvailabilityStatus",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<EntityAvailabilityStatus>` of the request body.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "atom",
+            root: "TopicDescription",
+            ty: "TopicDescription",
+            required: false,
+        }),
+        poller: None,
+        run: run_create_topic,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "update-topic",
+        operation: &UPDATE_TOPIC,
+        about: "Updates a topic: the whole description is sent again, with `If-Match: *`.",
+        long_about: "Updates a topic: the whole description is sent again, with `If-Match: *`.\n\n`PUT /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/topics/{topicName}/` (x-ms-version 2013-08-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/serviceBusManagement/lib/serviceBusManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "topic-name",
+                wire: "topicName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{topicName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "default-message-time-to-live",
+                wire: "DefaultMessageTimeToLive",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "duration",
+                required: false,
+                repeated: false,
+                help: "Element `<DefaultMessageTimeToLive>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "max-size-in-megabytes",
+                wire: "MaxSizeInMegabytes",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i64",
+                required: false,
+                repeated: false,
+                help: "Element `<MaxSizeInMegabytes>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "requires-duplicate-detection",
+                wire: "RequiresDuplicateDetection",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<RequiresDuplicateDetection>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "duplicate-detection-history-time-window",
+                wire: "DuplicateDetectionHistoryTimeWindow",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "duration",
+                required: false,
+                repeated: false,
+                help: "Element `<DuplicateDetectionHistoryTimeWindow>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "enable-batched-operations",
+                wire: "EnableBatchedOperations",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<EnableBatchedOperations>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "size-in-bytes",
+                wire: "SizeInBytes",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i64",
+                required: false,
+                repeated: false,
+                help: "Element `<SizeInBytes>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "filtering-messages-before-publishing",
+                wire: "FilteringMessagesBeforePublishing",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<FilteringMessagesBeforePublishing>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "is-anonymous-accessible",
+                wire: "IsAnonymousAccessible",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<IsAnonymousAccessible>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "status",
+                wire: "Status",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Active, Disabled, SendDisabled or ReceiveDisabled.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "created-at",
+                wire: "CreatedAt",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "datetime",
+                required: false,
+                repeated: false,
+                help: "Element `<CreatedAt>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "updated-at",
+                wire: "UpdatedAt",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "datetime",
+                required: false,
+                repeated: false,
+                help: "Element `<UpdatedAt>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "accessed-at",
+                wire: "AccessedAt",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "datetime",
+                required: false,
+                repeated: false,
+                help: "Element `<AccessedAt>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "support-ordering",
+                wire: "SupportOrdering",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<SupportOrdering>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "subscription-count",
+                wire: "SubscriptionCount",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "Element `<SubscriptionCount>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "auto-delete-on-idle",
+                wire: "AutoDeleteOnIdle",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "duration",
+                required: false,
+                repeated: false,
+                help: "Element `<AutoDeleteOnIdle>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "entity-availability-status",
+                wire: "EntityAvailabilityStatus",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<EntityAvailabilityStatus>` of the request body.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "atom",
+            root: "TopicDescription",
+            ty: "TopicDescription",
+            required: false,
+        }),
+        poller: None,
+        run: run_update_topic,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "get-topic",
+        operation: &GET_TOPIC,
+        about: "Returns a topic.",
+        long_about: "Returns a topic.\n\n`GET /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/topics/{topicName}` (x-ms-version 2013-08-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/serviceBusManagement/lib/serviceBusManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "topic-name",
+                wire: "topicName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{topicName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_topic,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "list-topics",
+        operation: &LIST_TOPICS,
+        about: "Lists the topics of a namespace (the entry titles are the topic names).",
+        long_about: "Lists the topics of a namespace (the entry titles are the topic names).\n\n`GET /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/topics/` (x-ms-version 2013-08-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/serviceBusManagement/lib/serviceBusManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_list_topics,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "delete-topic",
+        operation: &DELETE_TOPIC,
+        about: "Deletes a topic.",
+        long_about: "Deletes a topic.\n\n`DELETE /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/topics/{topicName}` (x-ms-version 2013-08-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/serviceBusManagement/lib/serviceBusManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "topic-name",
+                wire: "topicName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{topicName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_delete_topic,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "get-topic-connection-details",
+        operation: &GET_TOPIC_CONNECTION_DETAILS,
+        about: "Returns the connection details of a topic.",
+        long_about: "Returns the connection details of a topic.\n\n`GET /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/Topics/{topicName}/ConnectionDetails` (x-ms-version 2013-08-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/serviceBusManagement/lib/serviceBusManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "topic-name",
+                wire: "topicName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{topicName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_topic_connection_details,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "get-notification-hub",
+        operation: &GET_NOTIFICATION_HUB,
+        about: "Returns a notification hub.",
+        long_about: "Returns a notification hub.\n\n`GET /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/NotificationHubs/{notificationHubName}` (x-ms-version 2013-08-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/serviceBusManagement/lib/serviceBusManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "notification-hub-name",
+                wire: "notificationHubName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{notificationHubName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_notification_hub,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "list-notification-hubs",
+        operation: &LIST_NOTIFICATION_HUBS,
+        about: "Lists the notification hubs of a namespace.",
+        long_about: "Lists the notification hubs of a namespace.\n\n`GET /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/NotificationHubs` (x-ms-version 2013-08-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/serviceBusManagement/lib/serviceBusManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_list_notification_hubs,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "delete-notification-hub",
+        operation: &DELETE_NOTIFICATION_HUB,
+        about: "Deletes a notification hub.",
+        long_about: "Deletes a notification hub.\n\n`DELETE /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/NotificationHubs/{notificationHubName}` (x-ms-version 2013-08-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/serviceBusManagement/lib/serviceBusManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "notification-hub-name",
+                wire: "notificationHubName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{notificationHubName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_delete_notification_hub,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "get-notification-hub-connection-details",
+        operation: &GET_NOTIFICATION_HUB_CONNECTION_DETAILS,
+        about: "Returns the connection details of a notification hub.",
+        long_about: "Returns the connection details of a notification hub.\n\n`GET /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/NotificationHubs/{notificationHubName}/ConnectionDetails` (x-ms-version 2013-08-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/serviceBusManagement/lib/serviceBusManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "notification-hub-name",
+                wire: "notificationHubName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{notificationHubName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_notification_hub_connection_details,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "list-relays",
+        operation: &LIST_RELAYS,
+        about: "Lists the relays of a namespace (Python peer only).",
+        long_about: "Lists the relays of a namespace (Python peer only).\n\n`GET /{subscriptionId}/services/serviceBus/Namespaces/{namespaceName}/Relays` (x-ms-version 2012-03-01).\nSee https://pypi.org/project/azure-servicemanagement-legacy/0.20.8/",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_list_relays,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "get-relay-connection-details",
+        operation: &GET_RELAY_CONNECTION_DETAILS,
+        about: "Returns the connection details of a relay.",
+        long_about: "Returns the connection details of a relay.\n\n`GET /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/Relays/{relayName}/ConnectionDetails` (x-ms-version 2013-08-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/serviceBusManagement/lib/serviceBusManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "relay-name",
+                wire: "relayName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{relayName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_relay_connection_details,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "get-supported-metrics-queue",
+        operation: &GET_SUPPORTED_METRICS_QUEUE,
+        about: "Lists the metrics supported for a queue (Python peer only).",
+        long_about: "Lists the metrics supported for a queue (Python peer only).\n\n`GET /{subscriptionId}/services/serviceBus/Namespaces/{namespaceName}/Queues/{queueName}/Metrics` (x-ms-version 2012-03-01).\nSee https://pypi.org/project/azure-servicemanagement-legacy/0.20.8/",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "queue-name",
+                wire: "queueName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{queueName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_supported_metrics_queue,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "get-metrics-rollups-queue",
+        operation: &GET_METRICS_ROLLUPS_QUEUE,
+        about: "Lists the rollups (time grains and retentions) of a queue's metric (Python peer only).",
+        long_about: "Lists the rollups (time grains and retentions) of a queue's metric (Python peer only).\n\n`GET /{subscriptionId}/services/serviceBus/Namespaces/{namespaceName}/Queues/{queueName}/Metrics/{metric}/Rollups` (x-ms-version 2012-03-01).\nSee https://pypi.org/project/azure-servicemanagement-legacy/0.20.8/",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "queue-name",
+                wire: "queueName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{queueName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "metric",
+                wire: "metric",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{metric}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_metrics_rollups_queue,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "get-metrics-data-queue",
+        operation: &GET_METRICS_DATA_QUEUE,
+        about: "Returns the values of a queue's metric for one rollup (Python peer only).",
+        long_about: "Returns the values of a queue's metric for one rollup (Python peer only).\n\n`GET /{subscriptionId}/services/serviceBus/Namespaces/{namespaceName}/Queues/{queueName}/Metrics/{metric}/Rollups/{rollup}/Values` (x-ms-version 2012-03-01).\nSee https://pypi.org/project/azure-servicemanagement-legacy/0.20.8/",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "queue-name",
+                wire: "queueName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{queueName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "metric",
+                wire: "metric",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{metric}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "rollup",
+                wire: "rollup",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{rollup}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_metrics_data_queue,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "get-supported-metrics-topic",
+        operation: &GET_SUPPORTED_METRICS_TOPIC,
+        about: "Lists the metrics supported for a topic (Python peer only).",
+        long_about: "Lists the metrics supported for a topic (Python peer only).\n\n`GET /{subscriptionId}/services/serviceBus/Namespaces/{namespaceName}/Topics/{topicName}/Metrics` (x-ms-version 2012-03-01).\nSee https://pypi.org/project/azure-servicemanagement-legacy/0.20.8/",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "topic-name",
+                wire: "topicName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{topicName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_supported_metrics_topic,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "get-metrics-rollups-topic",
+        operation: &GET_METRICS_ROLLUPS_TOPIC,
+        about: "Lists the rollups (time grains and retentions) of a topic's metric (Python peer only).",
+        long_about: "Lists the rollups (time grains and retentions) of a topic's metric (Python peer only).\n\n`GET /{subscriptionId}/services/serviceBus/Namespaces/{namespaceName}/Topics/{topicName}/Metrics/{metric}/Rollups` (x-ms-version 2012-03-01).\nSee https://pypi.org/project/azure-servicemanagement-legacy/0.20.8/",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "topic-name",
+                wire: "topicName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{topicName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "metric",
+                wire: "metric",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{metric}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_metrics_rollups_topic,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "get-metrics-data-topic",
+        operation: &GET_METRICS_DATA_TOPIC,
+        about: "Returns the values of a topic's metric for one rollup (Python peer only).",
+        long_about: "Returns the values of a topic's metric for one rollup (Python peer only).\n\n`GET /{subscriptionId}/services/serviceBus/Namespaces/{namespaceName}/Topics/{topicName}/Metrics/{metric}/Rollups/{rollup}/Values` (x-ms-version 2012-03-01).\nSee https://pypi.org/project/azure-servicemanagement-legacy/0.20.8/",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "topic-name",
+                wire: "topicName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{topicName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "metric",
+                wire: "metric",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{metric}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "rollup",
+                wire: "rollup",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{rollup}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_metrics_data_topic,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "get-supported-metrics-notification-hub",
+        operation: &GET_SUPPORTED_METRICS_NOTIFICATION_HUB,
+        about: "Lists the metrics supported for a notification hub (Python peer only).",
+        long_about: "Lists the metrics supported for a notification hub (Python peer only).\n\n`GET /{subscriptionId}/services/serviceBus/Namespaces/{namespaceName}/NotificationHubs/{hubName}/Metrics` (x-ms-version 2012-03-01).\nSee https://pypi.org/project/azure-servicemanagement-legacy/0.20.8/",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "hub-name",
+                wire: "hubName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{hubName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_supported_metrics_notification_hub,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "get-metrics-rollups-notification-hub",
+        operation: &GET_METRICS_ROLLUPS_NOTIFICATION_HUB,
+        about: "Lists the rollups (time grains and retentions) of a notification hub's metric (Python peer only).",
+        long_about: "Lists the rollups (time grains and retentions) of a notification hub's metric (Python peer only).\n\n`GET /{subscriptionId}/services/serviceBus/Namespaces/{namespaceName}/NotificationHubs/{hubName}/Metrics/{metric}/Rollups` (x-ms-version 2012-03-01).\nSee https://pypi.org/project/azure-servicemanagement-legacy/0.20.8/",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "hub-name",
+                wire: "hubName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{hubName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "metric",
+                wire: "metric",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{metric}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_metrics_rollups_notification_hub,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "get-metrics-data-notification-hub",
+        operation: &GET_METRICS_DATA_NOTIFICATION_HUB,
+        about: "Returns the values of a notification hub's metric for one rollup (Python peer only).",
+        long_about: "Returns the values of a notification hub's metric for one rollup (Python peer only).\n\n`GET /{subscriptionId}/services/serviceBus/Namespaces/{namespaceName}/NotificationHubs/{hubName}/Metrics/{metric}/Rollups/{rollup}/Values` (x-ms-version 2012-03-01).\nSee https://pypi.org/project/azure-servicemanagement-legacy/0.20.8/",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "hub-name",
+                wire: "hubName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{hubName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "metric",
+                wire: "metric",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{metric}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "rollup",
+                wire: "rollup",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{rollup}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_metrics_data_notification_hub,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "get-supported-metrics-relay",
+        operation: &GET_SUPPORTED_METRICS_RELAY,
+        about: "Lists the metrics supported for a relay (Python peer only).",
+        long_about: "Lists the metrics supported for a relay (Python peer only).\n\n`GET /{subscriptionId}/services/serviceBus/Namespaces/{namespaceName}/Relays/{relayName}/Metrics` (x-ms-version 2012-03-01).\nSee https://pypi.org/project/azure-servicemanagement-legacy/0.20.8/",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "relay-name",
+                wire: "relayName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{relayName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_supported_metrics_relay,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "get-metrics-rollups-relay",
+        operation: &GET_METRICS_ROLLUPS_RELAY,
+        about: "Lists the rollups (time grains and retentions) of a relay's metric (Python peer only).",
+        long_about: "Lists the rollups (time grains and retentions) of a relay's metric (Python peer only).\n\n`GET /{subscriptionId}/services/serviceBus/Namespaces/{namespaceName}/Relays/{relayName}/Metrics/{metric}/Rollups` (x-ms-version 2012-03-01).\nSee https://pypi.org/project/azure-servicemanagement-legacy/0.20.8/",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "relay-name",
+                wire: "relayName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{relayName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "metric",
+                wire: "metric",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{metric}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_metrics_rollups_relay,
+    },
+    asm_runtime::cli::Command {
+        area: "service-bus",
+        name: "get-metrics-data-relay",
+        operation: &GET_METRICS_DATA_RELAY,
+        about: "Returns the values of a relay's metric for one rollup (Python peer only).",
+        long_about: "Returns the values of a relay's metric for one rollup (Python peer only).\n\n`GET /{subscriptionId}/services/serviceBus/Namespaces/{namespaceName}/Relays/{relayName}/Metrics/{metric}/Rollups/{rollup}/Values` (x-ms-version 2012-03-01).\nSee https://pypi.org/project/azure-servicemanagement-legacy/0.20.8/",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "namespace-name",
+                wire: "namespaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{namespaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "relay-name",
+                wire: "relayName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{relayName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "metric",
+                wire: "metric",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{metric}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "rollup",
+                wire: "rollup",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{rollup}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_metrics_data_relay,
+    },
+    asm_runtime::cli::Command {
         area: "sql-database",
         name: "list-servers",
         operation: &LIST_SERVERS,
@@ -6519,6 +8664,1384 @@ fn run_check_namespace_availability<'a>(
                 };
 
                 asm_runtime::cli::Value::new(v, doc, "atom")
+            }),
+        )
+    })
+}
+
+/// Runs `DeleteNamespace` with the arguments of its command.
+fn run_delete_namespace<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        client.delete_namespace(&p_namespace_name).await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `GetServiceBusRegions` with the arguments of its command.
+fn run_get_service_bus_regions<'a>(
+    client: &'a crate::Client,
+    _args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.get_service_bus_regions().await?;
+                let doc = {
+                    let r = &v;
+                    atom::feed_to_document(
+                        "RegionCodeDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "atom-feed")
+            }),
+        )
+    })
+}
+
+/// Runs `GetNamespaceConnectionDetails` with the arguments of its command.
+fn run_get_namespace_connection_details<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_namespace_connection_details(&p_namespace_name)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    atom::feed_to_document(
+                        "ConnectionDetail",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "atom-feed")
+            }),
+        )
+    })
+}
+
+/// Runs `CreateNamespaceAuthorizationRule` with the arguments of its command.
+fn run_create_namespace_authorization_rule<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        let mut body: SharedAccessAuthorizationRule = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| {
+                    atom::entry_from_document::<
+                        SharedAccessAuthorizationRule,
+                    >("SharedAccessAuthorizationRule", b)
+                        .map(atom::Entry::into_content)
+                        .or_else(|_| xml::from_document_ns::<
+                            SharedAccessAuthorizationRule,
+                        >(
+                            "SharedAccessAuthorizationRule",
+                            "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                            b,
+                        ))
+                },
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "claim-type", &mut body.claim_type)?;
+        asm_runtime::cli::set_opt(args, "claim-value", &mut body.claim_value)?;
+        asm_runtime::cli::set_all(args, "rights", &mut body.rights)?;
+        asm_runtime::cli::set_opt(args, "created-time", &mut body.created_time)?;
+        asm_runtime::cli::set_opt(args, "modified-time", &mut body.modified_time)?;
+        asm_runtime::cli::set_opt(args, "revision", &mut body.revision)?;
+        asm_runtime::cli::set(args, "key-name", &mut body.key_name)?;
+        asm_runtime::cli::set_opt(args, "primary-key", &mut body.primary_key)?;
+        asm_runtime::cli::set_opt(args, "secondary-key", &mut body.secondary_key)?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .create_namespace_authorization_rule(&p_namespace_name, &body)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    atom::entry_to_document(
+                        "SharedAccessAuthorizationRule",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "atom")
+            }),
+        )
+    })
+}
+
+/// Runs `GetNamespaceAuthorizationRule` with the arguments of its command.
+fn run_get_namespace_authorization_rule<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        let p_entity_name: String = asm_runtime::cli::req(args, "entity-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_namespace_authorization_rule(&p_namespace_name, &p_entity_name)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    atom::entry_to_document(
+                        "SharedAccessAuthorizationRule",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "atom")
+            }),
+        )
+    })
+}
+
+/// Runs `ListNamespaceAuthorizationRules` with the arguments of its command.
+fn run_list_namespace_authorization_rules<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .list_namespace_authorization_rules(&p_namespace_name)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    atom::feed_to_document(
+                        "SharedAccessAuthorizationRule",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "atom-feed")
+            }),
+        )
+    })
+}
+
+/// Runs `UpdateNamespaceAuthorizationRule` with the arguments of its command.
+fn run_update_namespace_authorization_rule<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        let p_rule_name: String = asm_runtime::cli::req(args, "rule-name")?;
+        let mut body: SharedAccessAuthorizationRule = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| {
+                    atom::entry_from_document::<
+                        SharedAccessAuthorizationRule,
+                    >("SharedAccessAuthorizationRule", b)
+                        .map(atom::Entry::into_content)
+                        .or_else(|_| xml::from_document_ns::<
+                            SharedAccessAuthorizationRule,
+                        >(
+                            "SharedAccessAuthorizationRule",
+                            "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                            b,
+                        ))
+                },
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "claim-type", &mut body.claim_type)?;
+        asm_runtime::cli::set_opt(args, "claim-value", &mut body.claim_value)?;
+        asm_runtime::cli::set_all(args, "rights", &mut body.rights)?;
+        asm_runtime::cli::set_opt(args, "created-time", &mut body.created_time)?;
+        asm_runtime::cli::set_opt(args, "modified-time", &mut body.modified_time)?;
+        asm_runtime::cli::set_opt(args, "revision", &mut body.revision)?;
+        asm_runtime::cli::set(args, "key-name", &mut body.key_name)?;
+        asm_runtime::cli::set_opt(args, "primary-key", &mut body.primary_key)?;
+        asm_runtime::cli::set_opt(args, "secondary-key", &mut body.secondary_key)?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .update_namespace_authorization_rule(
+                        &p_namespace_name,
+                        &p_rule_name,
+                        &body,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    atom::entry_to_document(
+                        "SharedAccessAuthorizationRule",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "atom")
+            }),
+        )
+    })
+}
+
+/// Runs `DeleteNamespaceAuthorizationRule` with the arguments of its command.
+fn run_delete_namespace_authorization_rule<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        let p_rule_name: String = asm_runtime::cli::req(args, "rule-name")?;
+        client
+            .delete_namespace_authorization_rule(&p_namespace_name, &p_rule_name)
+            .await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `CreateQueue` with the arguments of its command.
+fn run_create_queue<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        let p_queue_name: String = asm_runtime::cli::req(args, "queue-name")?;
+        let mut body: QueueDescription = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| {
+                    atom::entry_from_document::<QueueDescription>("QueueDescription", b)
+                        .map(atom::Entry::into_content)
+                        .or_else(|_| xml::from_document_ns::<
+                            QueueDescription,
+                        >(
+                            "QueueDescription",
+                            "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                            b,
+                        ))
+                },
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "lock-duration", &mut body.lock_duration)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "max-size-in-megabytes",
+            &mut body.max_size_in_megabytes,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "requires-duplicate-detection",
+            &mut body.requires_duplicate_detection,
+        )?;
+        asm_runtime::cli::set_opt(args, "requires-session", &mut body.requires_session)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "default-message-time-to-live",
+            &mut body.default_message_time_to_live,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "dead-lettering-on-message-expiration",
+            &mut body.dead_lettering_on_message_expiration,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "duplicate-detection-history-time-window",
+            &mut body.duplicate_detection_history_time_window,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "max-delivery-count",
+            &mut body.max_delivery_count,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "enable-batched-operations",
+            &mut body.enable_batched_operations,
+        )?;
+        asm_runtime::cli::set_opt(args, "size-in-bytes", &mut body.size_in_bytes)?;
+        asm_runtime::cli::set_opt(args, "message-count", &mut body.message_count)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "is-anonymous-accessible",
+            &mut body.is_anonymous_accessible,
+        )?;
+        asm_runtime::cli::set_opt(args, "status", &mut body.status)?;
+        asm_runtime::cli::set_opt(args, "created-at", &mut body.created_at)?;
+        asm_runtime::cli::set_opt(args, "updated-at", &mut body.updated_at)?;
+        asm_runtime::cli::set_opt(args, "accessed-at", &mut body.accessed_at)?;
+        asm_runtime::cli::set_opt(args, "support-ordering", &mut body.support_ordering)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "auto-delete-on-idle",
+            &mut body.auto_delete_on_idle,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "entity-availability-status",
+            &mut body.entity_availability_status,
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .create_queue(&p_namespace_name, &p_queue_name, &body)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    atom::entry_to_document(
+                        "QueueDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "atom")
+            }),
+        )
+    })
+}
+
+/// Runs `UpdateQueue` with the arguments of its command.
+fn run_update_queue<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        let p_queue_name: String = asm_runtime::cli::req(args, "queue-name")?;
+        let mut body: QueueDescription = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| {
+                    atom::entry_from_document::<QueueDescription>("QueueDescription", b)
+                        .map(atom::Entry::into_content)
+                        .or_else(|_| xml::from_document_ns::<
+                            QueueDescription,
+                        >(
+                            "QueueDescription",
+                            "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                            b,
+                        ))
+                },
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "lock-duration", &mut body.lock_duration)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "max-size-in-megabytes",
+            &mut body.max_size_in_megabytes,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "requires-duplicate-detection",
+            &mut body.requires_duplicate_detection,
+        )?;
+        asm_runtime::cli::set_opt(args, "requires-session", &mut body.requires_session)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "default-message-time-to-live",
+            &mut body.default_message_time_to_live,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "dead-lettering-on-message-expiration",
+            &mut body.dead_lettering_on_message_expiration,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "duplicate-detection-history-time-window",
+            &mut body.duplicate_detection_history_time_window,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "max-delivery-count",
+            &mut body.max_delivery_count,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "enable-batched-operations",
+            &mut body.enable_batched_operations,
+        )?;
+        asm_runtime::cli::set_opt(args, "size-in-bytes", &mut body.size_in_bytes)?;
+        asm_runtime::cli::set_opt(args, "message-count", &mut body.message_count)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "is-anonymous-accessible",
+            &mut body.is_anonymous_accessible,
+        )?;
+        asm_runtime::cli::set_opt(args, "status", &mut body.status)?;
+        asm_runtime::cli::set_opt(args, "created-at", &mut body.created_at)?;
+        asm_runtime::cli::set_opt(args, "updated-at", &mut body.updated_at)?;
+        asm_runtime::cli::set_opt(args, "accessed-at", &mut body.accessed_at)?;
+        asm_runtime::cli::set_opt(args, "support-ordering", &mut body.support_ordering)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "auto-delete-on-idle",
+            &mut body.auto_delete_on_idle,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "entity-availability-status",
+            &mut body.entity_availability_status,
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .update_queue(&p_namespace_name, &p_queue_name, &body)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    atom::entry_to_document(
+                        "QueueDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "atom")
+            }),
+        )
+    })
+}
+
+/// Runs `GetQueue` with the arguments of its command.
+fn run_get_queue<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        let p_queue_name: String = asm_runtime::cli::req(args, "queue-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.get_queue(&p_namespace_name, &p_queue_name).await?;
+                let doc = {
+                    let r = &v;
+                    atom::entry_to_document(
+                        "QueueDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "atom")
+            }),
+        )
+    })
+}
+
+/// Runs `ListQueues` with the arguments of its command.
+fn run_list_queues<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_queues(&p_namespace_name).await?;
+                let doc = {
+                    let r = &v;
+                    atom::feed_to_document(
+                        "QueueDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "atom-feed")
+            }),
+        )
+    })
+}
+
+/// Runs `DeleteQueue` with the arguments of its command.
+fn run_delete_queue<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        let p_queue_name: String = asm_runtime::cli::req(args, "queue-name")?;
+        client.delete_queue(&p_namespace_name, &p_queue_name).await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `GetQueueConnectionDetails` with the arguments of its command.
+fn run_get_queue_connection_details<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        let p_queue_name: String = asm_runtime::cli::req(args, "queue-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_queue_connection_details(&p_namespace_name, &p_queue_name)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    atom::feed_to_document(
+                        "ConnectionDetail",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "atom-feed")
+            }),
+        )
+    })
+}
+
+/// Runs `CreateTopic` with the arguments of its command.
+fn run_create_topic<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        let p_topic_name: String = asm_runtime::cli::req(args, "topic-name")?;
+        let mut body: TopicDescription = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| {
+                    atom::entry_from_document::<TopicDescription>("TopicDescription", b)
+                        .map(atom::Entry::into_content)
+                        .or_else(|_| xml::from_document_ns::<
+                            TopicDescription,
+                        >(
+                            "TopicDescription",
+                            "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                            b,
+                        ))
+                },
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(
+            args,
+            "default-message-time-to-live",
+            &mut body.default_message_time_to_live,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "max-size-in-megabytes",
+            &mut body.max_size_in_megabytes,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "requires-duplicate-detection",
+            &mut body.requires_duplicate_detection,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "duplicate-detection-history-time-window",
+            &mut body.duplicate_detection_history_time_window,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "enable-batched-operations",
+            &mut body.enable_batched_operations,
+        )?;
+        asm_runtime::cli::set_opt(args, "size-in-bytes", &mut body.size_in_bytes)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "filtering-messages-before-publishing",
+            &mut body.filtering_messages_before_publishing,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "is-anonymous-accessible",
+            &mut body.is_anonymous_accessible,
+        )?;
+        asm_runtime::cli::set_opt(args, "status", &mut body.status)?;
+        asm_runtime::cli::set_opt(args, "created-at", &mut body.created_at)?;
+        asm_runtime::cli::set_opt(args, "updated-at", &mut body.updated_at)?;
+        asm_runtime::cli::set_opt(args, "accessed-at", &mut body.accessed_at)?;
+        asm_runtime::cli::set_opt(args, "support-ordering", &mut body.support_ordering)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "subscription-count",
+            &mut body.subscription_count,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "auto-delete-on-idle",
+            &mut body.auto_delete_on_idle,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "entity-availability-status",
+            &mut body.entity_availability_status,
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .create_topic(&p_namespace_name, &p_topic_name, &body)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    atom::entry_to_document(
+                        "TopicDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "atom")
+            }),
+        )
+    })
+}
+
+/// Runs `UpdateTopic` with the arguments of its command.
+fn run_update_topic<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        let p_topic_name: String = asm_runtime::cli::req(args, "topic-name")?;
+        let mut body: TopicDescription = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| {
+                    atom::entry_from_document::<TopicDescription>("TopicDescription", b)
+                        .map(atom::Entry::into_content)
+                        .or_else(|_| xml::from_document_ns::<
+                            TopicDescription,
+                        >(
+                            "TopicDescription",
+                            "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                            b,
+                        ))
+                },
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(
+            args,
+            "default-message-time-to-live",
+            &mut body.default_message_time_to_live,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "max-size-in-megabytes",
+            &mut body.max_size_in_megabytes,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "requires-duplicate-detection",
+            &mut body.requires_duplicate_detection,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "duplicate-detection-history-time-window",
+            &mut body.duplicate_detection_history_time_window,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "enable-batched-operations",
+            &mut body.enable_batched_operations,
+        )?;
+        asm_runtime::cli::set_opt(args, "size-in-bytes", &mut body.size_in_bytes)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "filtering-messages-before-publishing",
+            &mut body.filtering_messages_before_publishing,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "is-anonymous-accessible",
+            &mut body.is_anonymous_accessible,
+        )?;
+        asm_runtime::cli::set_opt(args, "status", &mut body.status)?;
+        asm_runtime::cli::set_opt(args, "created-at", &mut body.created_at)?;
+        asm_runtime::cli::set_opt(args, "updated-at", &mut body.updated_at)?;
+        asm_runtime::cli::set_opt(args, "accessed-at", &mut body.accessed_at)?;
+        asm_runtime::cli::set_opt(args, "support-ordering", &mut body.support_ordering)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "subscription-count",
+            &mut body.subscription_count,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "auto-delete-on-idle",
+            &mut body.auto_delete_on_idle,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "entity-availability-status",
+            &mut body.entity_availability_status,
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .update_topic(&p_namespace_name, &p_topic_name, &body)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    atom::entry_to_document(
+                        "TopicDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "atom")
+            }),
+        )
+    })
+}
+
+/// Runs `GetTopic` with the arguments of its command.
+fn run_get_topic<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        let p_topic_name: String = asm_runtime::cli::req(args, "topic-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.get_topic(&p_namespace_name, &p_topic_name).await?;
+                let doc = {
+                    let r = &v;
+                    atom::entry_to_document(
+                        "TopicDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "atom")
+            }),
+        )
+    })
+}
+
+/// Runs `ListTopics` with the arguments of its command.
+fn run_list_topics<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_topics(&p_namespace_name).await?;
+                let doc = {
+                    let r = &v;
+                    atom::feed_to_document(
+                        "TopicDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "atom-feed")
+            }),
+        )
+    })
+}
+
+/// Runs `DeleteTopic` with the arguments of its command.
+fn run_delete_topic<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        let p_topic_name: String = asm_runtime::cli::req(args, "topic-name")?;
+        client.delete_topic(&p_namespace_name, &p_topic_name).await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `GetTopicConnectionDetails` with the arguments of its command.
+fn run_get_topic_connection_details<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        let p_topic_name: String = asm_runtime::cli::req(args, "topic-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_topic_connection_details(&p_namespace_name, &p_topic_name)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    atom::feed_to_document(
+                        "ConnectionDetail",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "atom-feed")
+            }),
+        )
+    })
+}
+
+/// Runs `GetNotificationHub` with the arguments of its command.
+fn run_get_notification_hub<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        let p_notification_hub_name: String = asm_runtime::cli::req(
+            args,
+            "notification-hub-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_notification_hub(&p_namespace_name, &p_notification_hub_name)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    atom::entry_to_document(
+                        "NotificationHubDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "atom")
+            }),
+        )
+    })
+}
+
+/// Runs `ListNotificationHubs` with the arguments of its command.
+fn run_list_notification_hubs<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_notification_hubs(&p_namespace_name).await?;
+                let doc = {
+                    let r = &v;
+                    atom::feed_to_document(
+                        "NotificationHubDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "atom-feed")
+            }),
+        )
+    })
+}
+
+/// Runs `DeleteNotificationHub` with the arguments of its command.
+fn run_delete_notification_hub<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        let p_notification_hub_name: String = asm_runtime::cli::req(
+            args,
+            "notification-hub-name",
+        )?;
+        client
+            .delete_notification_hub(&p_namespace_name, &p_notification_hub_name)
+            .await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `GetNotificationHubConnectionDetails` with the arguments of its command.
+fn run_get_notification_hub_connection_details<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        let p_notification_hub_name: String = asm_runtime::cli::req(
+            args,
+            "notification-hub-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_notification_hub_connection_details(
+                        &p_namespace_name,
+                        &p_notification_hub_name,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    atom::feed_to_document(
+                        "ConnectionDetail",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "atom-feed")
+            }),
+        )
+    })
+}
+
+/// Runs `ListRelays` with the arguments of its command.
+fn run_list_relays<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_relays(&p_namespace_name).await?;
+                let doc = {
+                    let r = &v;
+                    atom::feed_to_document(
+                        "RelayDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "atom-feed")
+            }),
+        )
+    })
+}
+
+/// Runs `GetRelayConnectionDetails` with the arguments of its command.
+fn run_get_relay_connection_details<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        let p_relay_name: String = asm_runtime::cli::req(args, "relay-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_relay_connection_details(&p_namespace_name, &p_relay_name)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    atom::feed_to_document(
+                        "ConnectionDetail",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "atom-feed")
+            }),
+        )
+    })
+}
+
+/// Runs `GetSupportedMetricsQueue` with the arguments of its command.
+fn run_get_supported_metrics_queue<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        let p_queue_name: String = asm_runtime::cli::req(args, "queue-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_supported_metrics_queue(&p_namespace_name, &p_queue_name)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "atom-feed")
+            }),
+        )
+    })
+}
+
+/// Runs `GetMetricsRollupsQueue` with the arguments of its command.
+fn run_get_metrics_rollups_queue<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        let p_queue_name: String = asm_runtime::cli::req(args, "queue-name")?;
+        let p_metric: String = asm_runtime::cli::req(args, "metric")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_metrics_rollups_queue(
+                        &p_namespace_name,
+                        &p_queue_name,
+                        &p_metric,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "atom-feed")
+            }),
+        )
+    })
+}
+
+/// Runs `GetMetricsDataQueue` with the arguments of its command.
+fn run_get_metrics_data_queue<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        let p_queue_name: String = asm_runtime::cli::req(args, "queue-name")?;
+        let p_metric: String = asm_runtime::cli::req(args, "metric")?;
+        let p_rollup: String = asm_runtime::cli::req(args, "rollup")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_metrics_data_queue(
+                        &p_namespace_name,
+                        &p_queue_name,
+                        &p_metric,
+                        &p_rollup,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "atom-feed")
+            }),
+        )
+    })
+}
+
+/// Runs `GetSupportedMetricsTopic` with the arguments of its command.
+fn run_get_supported_metrics_topic<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        let p_topic_name: String = asm_runtime::cli::req(args, "topic-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_supported_metrics_topic(&p_namespace_name, &p_topic_name)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "atom-feed")
+            }),
+        )
+    })
+}
+
+/// Runs `GetMetricsRollupsTopic` with the arguments of its command.
+fn run_get_metrics_rollups_topic<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        let p_topic_name: String = asm_runtime::cli::req(args, "topic-name")?;
+        let p_metric: String = asm_runtime::cli::req(args, "metric")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_metrics_rollups_topic(
+                        &p_namespace_name,
+                        &p_topic_name,
+                        &p_metric,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "atom-feed")
+            }),
+        )
+    })
+}
+
+/// Runs `GetMetricsDataTopic` with the arguments of its command.
+fn run_get_metrics_data_topic<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        let p_topic_name: String = asm_runtime::cli::req(args, "topic-name")?;
+        let p_metric: String = asm_runtime::cli::req(args, "metric")?;
+        let p_rollup: String = asm_runtime::cli::req(args, "rollup")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_metrics_data_topic(
+                        &p_namespace_name,
+                        &p_topic_name,
+                        &p_metric,
+                        &p_rollup,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "atom-feed")
+            }),
+        )
+    })
+}
+
+/// Runs `GetSupportedMetricsNotificationHub` with the arguments of its command.
+fn run_get_supported_metrics_notification_hub<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        let p_hub_name: String = asm_runtime::cli::req(args, "hub-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_supported_metrics_notification_hub(
+                        &p_namespace_name,
+                        &p_hub_name,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "atom-feed")
+            }),
+        )
+    })
+}
+
+/// Runs `GetMetricsRollupsNotificationHub` with the arguments of its command.
+fn run_get_metrics_rollups_notification_hub<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        let p_hub_name: String = asm_runtime::cli::req(args, "hub-name")?;
+        let p_metric: String = asm_runtime::cli::req(args, "metric")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_metrics_rollups_notification_hub(
+                        &p_namespace_name,
+                        &p_hub_name,
+                        &p_metric,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "atom-feed")
+            }),
+        )
+    })
+}
+
+/// Runs `GetMetricsDataNotificationHub` with the arguments of its command.
+fn run_get_metrics_data_notification_hub<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        let p_hub_name: String = asm_runtime::cli::req(args, "hub-name")?;
+        let p_metric: String = asm_runtime::cli::req(args, "metric")?;
+        let p_rollup: String = asm_runtime::cli::req(args, "rollup")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_metrics_data_notification_hub(
+                        &p_namespace_name,
+                        &p_hub_name,
+                        &p_metric,
+                        &p_rollup,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "atom-feed")
+            }),
+        )
+    })
+}
+
+/// Runs `GetSupportedMetricsRelay` with the arguments of its command.
+fn run_get_supported_metrics_relay<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        let p_relay_name: String = asm_runtime::cli::req(args, "relay-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_supported_metrics_relay(&p_namespace_name, &p_relay_name)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "atom-feed")
+            }),
+        )
+    })
+}
+
+/// Runs `GetMetricsRollupsRelay` with the arguments of its command.
+fn run_get_metrics_rollups_relay<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        let p_relay_name: String = asm_runtime::cli::req(args, "relay-name")?;
+        let p_metric: String = asm_runtime::cli::req(args, "metric")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_metrics_rollups_relay(
+                        &p_namespace_name,
+                        &p_relay_name,
+                        &p_metric,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "atom-feed")
+            }),
+        )
+    })
+}
+
+/// Runs `GetMetricsDataRelay` with the arguments of its command.
+fn run_get_metrics_data_relay<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_namespace_name: String = asm_runtime::cli::req(args, "namespace-name")?;
+        let p_relay_name: String = asm_runtime::cli::req(args, "relay-name")?;
+        let p_metric: String = asm_runtime::cli::req(args, "metric")?;
+        let p_rollup: String = asm_runtime::cli::req(args, "rollup")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_metrics_data_relay(
+                        &p_namespace_name,
+                        &p_relay_name,
+                        &p_metric,
+                        &p_rollup,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "atom-feed")
             }),
         )
     })

@@ -247,6 +247,82 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::service_bus::GET_METRICS_DATA_QUEUE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("serviceBus"),
+            Seg::Lit("Namespaces"),
+            Seg::Param,
+            Seg::Lit("Queues"),
+            Seg::Param,
+            Seg::Lit("Metrics"),
+            Seg::Param,
+            Seg::Lit("Rollups"),
+            Seg::Param,
+            Seg::Lit("Values"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::GET_METRICS_DATA_TOPIC,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("serviceBus"),
+            Seg::Lit("Namespaces"),
+            Seg::Param,
+            Seg::Lit("Topics"),
+            Seg::Param,
+            Seg::Lit("Metrics"),
+            Seg::Param,
+            Seg::Lit("Rollups"),
+            Seg::Param,
+            Seg::Lit("Values"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::GET_METRICS_DATA_NOTIFICATION_HUB,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("serviceBus"),
+            Seg::Lit("Namespaces"),
+            Seg::Param,
+            Seg::Lit("NotificationHubs"),
+            Seg::Param,
+            Seg::Lit("Metrics"),
+            Seg::Param,
+            Seg::Lit("Rollups"),
+            Seg::Param,
+            Seg::Lit("Values"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::GET_METRICS_DATA_RELAY,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("serviceBus"),
+            Seg::Lit("Namespaces"),
+            Seg::Param,
+            Seg::Lit("Relays"),
+            Seg::Param,
+            Seg::Lit("Metrics"),
+            Seg::Param,
+            Seg::Lit("Rollups"),
+            Seg::Param,
+            Seg::Lit("Values"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
         spec: &crate::network_security_groups::ADD_NETWORK_SECURITY_GROUP_TO_NETWORK_INTERFACE,
         segments: &[
             Seg::Param,
@@ -315,6 +391,74 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("networkinterfaces"),
             Seg::Param,
             Seg::Lit("effectiveroutetable"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::GET_METRICS_ROLLUPS_QUEUE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("serviceBus"),
+            Seg::Lit("Namespaces"),
+            Seg::Param,
+            Seg::Lit("Queues"),
+            Seg::Param,
+            Seg::Lit("Metrics"),
+            Seg::Param,
+            Seg::Lit("Rollups"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::GET_METRICS_ROLLUPS_TOPIC,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("serviceBus"),
+            Seg::Lit("Namespaces"),
+            Seg::Param,
+            Seg::Lit("Topics"),
+            Seg::Param,
+            Seg::Lit("Metrics"),
+            Seg::Param,
+            Seg::Lit("Rollups"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::GET_METRICS_ROLLUPS_NOTIFICATION_HUB,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("serviceBus"),
+            Seg::Lit("Namespaces"),
+            Seg::Param,
+            Seg::Lit("NotificationHubs"),
+            Seg::Param,
+            Seg::Lit("Metrics"),
+            Seg::Param,
+            Seg::Lit("Rollups"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::GET_METRICS_ROLLUPS_RELAY,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("serviceBus"),
+            Seg::Lit("Namespaces"),
+            Seg::Param,
+            Seg::Lit("Relays"),
+            Seg::Param,
+            Seg::Lit("Metrics"),
+            Seg::Param,
+            Seg::Lit("Rollups"),
         ],
         fixed_query: &[],
         body_root: None,
@@ -519,6 +663,126 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("roleinstances"),
             Seg::Param,
             Seg::Lit("effectiveroutetable"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::GET_QUEUE_CONNECTION_DETAILS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("servicebus"),
+            Seg::Lit("namespaces"),
+            Seg::Param,
+            Seg::Lit("Queues"),
+            Seg::Param,
+            Seg::Lit("ConnectionDetails"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::GET_TOPIC_CONNECTION_DETAILS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("servicebus"),
+            Seg::Lit("namespaces"),
+            Seg::Param,
+            Seg::Lit("Topics"),
+            Seg::Param,
+            Seg::Lit("ConnectionDetails"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::GET_NOTIFICATION_HUB_CONNECTION_DETAILS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("servicebus"),
+            Seg::Lit("namespaces"),
+            Seg::Param,
+            Seg::Lit("NotificationHubs"),
+            Seg::Param,
+            Seg::Lit("ConnectionDetails"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::GET_RELAY_CONNECTION_DETAILS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("servicebus"),
+            Seg::Lit("namespaces"),
+            Seg::Param,
+            Seg::Lit("Relays"),
+            Seg::Param,
+            Seg::Lit("ConnectionDetails"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::GET_SUPPORTED_METRICS_QUEUE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("serviceBus"),
+            Seg::Lit("Namespaces"),
+            Seg::Param,
+            Seg::Lit("Queues"),
+            Seg::Param,
+            Seg::Lit("Metrics"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::GET_SUPPORTED_METRICS_TOPIC,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("serviceBus"),
+            Seg::Lit("Namespaces"),
+            Seg::Param,
+            Seg::Lit("Topics"),
+            Seg::Param,
+            Seg::Lit("Metrics"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::GET_SUPPORTED_METRICS_NOTIFICATION_HUB,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("serviceBus"),
+            Seg::Lit("Namespaces"),
+            Seg::Param,
+            Seg::Lit("NotificationHubs"),
+            Seg::Param,
+            Seg::Lit("Metrics"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::GET_SUPPORTED_METRICS_RELAY,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("serviceBus"),
+            Seg::Lit("Namespaces"),
+            Seg::Param,
+            Seg::Lit("Relays"),
+            Seg::Param,
+            Seg::Lit("Metrics"),
         ],
         fixed_query: &[],
         body_root: None,
@@ -751,6 +1015,251 @@ pub static ROUTES: &[Route] = &[
             Seg::Param,
             Seg::Lit("routes"),
             Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::GET_NAMESPACE_CONNECTION_DETAILS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("servicebus"),
+            Seg::Lit("namespaces"),
+            Seg::Param,
+            Seg::Lit("ConnectionDetails"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::CREATE_NAMESPACE_AUTHORIZATION_RULE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("servicebus"),
+            Seg::Lit("namespaces"),
+            Seg::Param,
+            Seg::Lit("AuthorizationRules"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::GET_NAMESPACE_AUTHORIZATION_RULE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("servicebus"),
+            Seg::Lit("namespaces"),
+            Seg::Param,
+            Seg::Lit("AuthorizationRules"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::LIST_NAMESPACE_AUTHORIZATION_RULES,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("servicebus"),
+            Seg::Lit("namespaces"),
+            Seg::Param,
+            Seg::Lit("AuthorizationRules"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::UPDATE_NAMESPACE_AUTHORIZATION_RULE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("servicebus"),
+            Seg::Lit("namespaces"),
+            Seg::Param,
+            Seg::Lit("AuthorizationRules"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::DELETE_NAMESPACE_AUTHORIZATION_RULE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("servicebus"),
+            Seg::Lit("namespaces"),
+            Seg::Param,
+            Seg::Lit("AuthorizationRules"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::CREATE_QUEUE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("servicebus"),
+            Seg::Lit("namespaces"),
+            Seg::Param,
+            Seg::Lit("queues"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::GET_QUEUE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("servicebus"),
+            Seg::Lit("namespaces"),
+            Seg::Param,
+            Seg::Lit("Queues"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::LIST_QUEUES,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("servicebus"),
+            Seg::Lit("namespaces"),
+            Seg::Param,
+            Seg::Lit("Queues"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::DELETE_QUEUE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("servicebus"),
+            Seg::Lit("namespaces"),
+            Seg::Param,
+            Seg::Lit("Queues"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::CREATE_TOPIC,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("servicebus"),
+            Seg::Lit("namespaces"),
+            Seg::Param,
+            Seg::Lit("topics"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::GET_TOPIC,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("servicebus"),
+            Seg::Lit("namespaces"),
+            Seg::Param,
+            Seg::Lit("topics"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::LIST_TOPICS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("servicebus"),
+            Seg::Lit("namespaces"),
+            Seg::Param,
+            Seg::Lit("topics"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::DELETE_TOPIC,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("servicebus"),
+            Seg::Lit("namespaces"),
+            Seg::Param,
+            Seg::Lit("topics"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::GET_NOTIFICATION_HUB,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("servicebus"),
+            Seg::Lit("namespaces"),
+            Seg::Param,
+            Seg::Lit("NotificationHubs"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::LIST_NOTIFICATION_HUBS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("servicebus"),
+            Seg::Lit("namespaces"),
+            Seg::Param,
+            Seg::Lit("NotificationHubs"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::DELETE_NOTIFICATION_HUB,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("servicebus"),
+            Seg::Lit("namespaces"),
+            Seg::Param,
+            Seg::Lit("NotificationHubs"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::LIST_RELAYS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("serviceBus"),
+            Seg::Lit("Namespaces"),
+            Seg::Param,
+            Seg::Lit("Relays"),
         ],
         fixed_query: &[],
         body_root: None,
@@ -1302,6 +1811,29 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("services"),
             Seg::Lit("ServiceBus"),
             Seg::Lit("CheckNamespaceAvailability"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::DELETE_NAMESPACE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("servicebus"),
+            Seg::Lit("namespaces"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_bus::GET_SERVICE_BUS_REGIONS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("servicebus"),
+            Seg::Lit("regions"),
         ],
         fixed_query: &[],
         body_root: None,
@@ -1989,6 +2521,232 @@ pub enum ServerRequest {
     /// they become DNS names).
     /// `GET /{subscriptionId}/services/ServiceBus/CheckNamespaceAvailability`
     CheckNamespaceAvailability { subscription_id: String, namespace: String },
+    /// Deletes a Service Bus namespace with everything in it.
+    /// `DELETE /{subscriptionId}/services/servicebus/namespaces/{namespaceName}`
+    DeleteNamespace { subscription_id: String, namespace_name: String },
+    /// Lists the regions where Service Bus namespaces can be created.
+    /// `GET /{subscriptionId}/services/servicebus/regions`
+    GetServiceBusRegions { subscription_id: String },
+    /// Returns the connection details (connection strings per shared access
+    /// rule) of a namespace.
+    /// `GET /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/ConnectionDetails`
+    GetNamespaceConnectionDetails { subscription_id: String, namespace_name: String },
+    /// Adds a shared access authorization rule to a namespace. The rule's name
+    /// is its KeyName.
+    /// `POST /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/AuthorizationRules`
+    CreateNamespaceAuthorizationRule {
+        subscription_id: String,
+        namespace_name: String,
+        body: SharedAccessAuthorizationRule,
+    },
+    /// Returns a shared access authorization rule of a namespace.
+    /// `GET /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/AuthorizationRules/{entityName}`
+    GetNamespaceAuthorizationRule {
+        subscription_id: String,
+        namespace_name: String,
+        entity_name: String,
+    },
+    /// Lists the shared access authorization rules of a namespace.
+    /// `GET /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/AuthorizationRules`
+    ListNamespaceAuthorizationRules { subscription_id: String, namespace_name: String },
+    /// Replaces a shared access authorization rule of a namespace (keys,
+    /// rights).
+    /// `PUT /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/AuthorizationRules/{ruleName}`
+    UpdateNamespaceAuthorizationRule {
+        subscription_id: String,
+        namespace_name: String,
+        rule_name: String,
+        body: SharedAccessAuthorizationRule,
+    },
+    /// Deletes a shared access authorization rule of a namespace.
+    /// `DELETE /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/AuthorizationRules/{ruleName}`
+    DeleteNamespaceAuthorizationRule {
+        subscription_id: String,
+        namespace_name: String,
+        rule_name: String,
+    },
+    /// Creates a queue in a namespace.
+    /// `PUT /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/queues/{queueName}/`
+    CreateQueue {
+        subscription_id: String,
+        namespace_name: String,
+        queue_name: String,
+        body: QueueDescription,
+    },
+    /// Returns a queue.
+    /// `GET /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/Queues/{queueName}`
+    GetQueue { subscription_id: String, namespace_name: String, queue_name: String },
+    /// Lists the queues of a namespace (the entry titles are the queue names).
+    /// `GET /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/Queues`
+    ListQueues { subscription_id: String, namespace_name: String },
+    /// Deletes a queue.
+    /// `DELETE /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/Queues/{queueName}`
+    DeleteQueue { subscription_id: String, namespace_name: String, queue_name: String },
+    /// Returns the connection details of a queue.
+    /// `GET /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/Queues/{queueName}/ConnectionDetails`
+    GetQueueConnectionDetails {
+        subscription_id: String,
+        namespace_name: String,
+        queue_name: String,
+    },
+    /// Creates a topic in a namespace.
+    /// `PUT /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/topics/{topicName}/`
+    CreateTopic {
+        subscription_id: String,
+        namespace_name: String,
+        topic_name: String,
+        body: TopicDescription,
+    },
+    /// Returns a topic.
+    /// `GET /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/topics/{topicName}`
+    GetTopic { subscription_id: String, namespace_name: String, topic_name: String },
+    /// Lists the topics of a namespace (the entry titles are the topic names).
+    /// `GET /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/topics/`
+    ListTopics { subscription_id: String, namespace_name: String },
+    /// Deletes a topic.
+    /// `DELETE /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/topics/{topicName}`
+    DeleteTopic { subscription_id: String, namespace_name: String, topic_name: String },
+    /// Returns the connection details of a topic.
+    /// `GET /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/Topics/{topicName}/ConnectionDetails`
+    GetTopicConnectionDetails {
+        subscription_id: String,
+        namespace_name: String,
+        topic_name: String,
+    },
+    /// Returns a notification hub.
+    /// `GET /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/NotificationHubs/{notificationHubName}`
+    GetNotificationHub {
+        subscription_id: String,
+        namespace_name: String,
+        notification_hub_name: String,
+    },
+    /// Lists the notification hubs of a namespace.
+    /// `GET /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/NotificationHubs`
+    ListNotificationHubs { subscription_id: String, namespace_name: String },
+    /// Deletes a notification hub.
+    /// `DELETE /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/NotificationHubs/{notificationHubName}`
+    DeleteNotificationHub {
+        subscription_id: String,
+        namespace_name: String,
+        notification_hub_name: String,
+    },
+    /// Returns the connection details of a notification hub.
+    /// `GET /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/NotificationHubs/{notificationHubName}/ConnectionDetails`
+    GetNotificationHubConnectionDetails {
+        subscription_id: String,
+        namespace_name: String,
+        notification_hub_name: String,
+    },
+    /// Lists the relays of a namespace (Python peer only).
+    /// `GET /{subscriptionId}/services/serviceBus/Namespaces/{namespaceName}/Relays`
+    ListRelays { subscription_id: String, namespace_name: String },
+    /// Returns the connection details of a relay.
+    /// `GET /{subscriptionId}/services/servicebus/namespaces/{namespaceName}/Relays/{relayName}/ConnectionDetails`
+    GetRelayConnectionDetails {
+        subscription_id: String,
+        namespace_name: String,
+        relay_name: String,
+    },
+    /// Lists the metrics supported for a queue (Python peer only).
+    /// `GET /{subscriptionId}/services/serviceBus/Namespaces/{namespaceName}/Queues/{queueName}/Metrics`
+    GetSupportedMetricsQueue {
+        subscription_id: String,
+        namespace_name: String,
+        queue_name: String,
+    },
+    /// Lists the rollups (time grains and retentions) of a queue's metric
+    /// (Python peer only).
+    /// `GET /{subscriptionId}/services/serviceBus/Namespaces/{namespaceName}/Queues/{queueName}/Metrics/{metric}/Rollups`
+    GetMetricsRollupsQueue {
+        subscription_id: String,
+        namespace_name: String,
+        queue_name: String,
+        metric: String,
+    },
+    /// Returns the values of a queue's metric for one rollup (Python peer only).
+    /// `GET /{subscriptionId}/services/serviceBus/Namespaces/{namespaceName}/Queues/{queueName}/Metrics/{metric}/Rollups/{rollup}/Values`
+    GetMetricsDataQueue {
+        subscription_id: String,
+        namespace_name: String,
+        queue_name: String,
+        metric: String,
+        rollup: String,
+    },
+    /// Lists the metrics supported for a topic (Python peer only).
+    /// `GET /{subscriptionId}/services/serviceBus/Namespaces/{namespaceName}/Topics/{topicName}/Metrics`
+    GetSupportedMetricsTopic {
+        subscription_id: String,
+        namespace_name: String,
+        topic_name: String,
+    },
+    /// Lists the rollups (time grains and retentions) of a topic's metric
+    /// (Python peer only).
+    /// `GET /{subscriptionId}/services/serviceBus/Namespaces/{namespaceName}/Topics/{topicName}/Metrics/{metric}/Rollups`
+    GetMetricsRollupsTopic {
+        subscription_id: String,
+        namespace_name: String,
+        topic_name: String,
+        metric: String,
+    },
+    /// Returns the values of a topic's metric for one rollup (Python peer only).
+    /// `GET /{subscriptionId}/services/serviceBus/Namespaces/{namespaceName}/Topics/{topicName}/Metrics/{metric}/Rollups/{rollup}/Values`
+    GetMetricsDataTopic {
+        subscription_id: String,
+        namespace_name: String,
+        topic_name: String,
+        metric: String,
+        rollup: String,
+    },
+    /// Lists the metrics supported for a notification hub (Python peer only).
+    /// `GET /{subscriptionId}/services/serviceBus/Namespaces/{namespaceName}/NotificationHubs/{hubName}/Metrics`
+    GetSupportedMetricsNotificationHub {
+        subscription_id: String,
+        namespace_name: String,
+        hub_name: String,
+    },
+    /// Lists the rollups (time grains and retentions) of a notification hub's metric
+    /// (Python peer only).
+    /// `GET /{subscriptionId}/services/serviceBus/Namespaces/{namespaceName}/NotificationHubs/{hubName}/Metrics/{metric}/Rollups`
+    GetMetricsRollupsNotificationHub {
+        subscription_id: String,
+        namespace_name: String,
+        hub_name: String,
+        metric: String,
+    },
+    /// Returns the values of a notification hub's metric for one rollup (Python peer only).
+    /// `GET /{subscriptionId}/services/serviceBus/Namespaces/{namespaceName}/NotificationHubs/{hubName}/Metrics/{metric}/Rollups/{rollup}/Values`
+    GetMetricsDataNotificationHub {
+        subscription_id: String,
+        namespace_name: String,
+        hub_name: String,
+        metric: String,
+        rollup: String,
+    },
+    /// Lists the metrics supported for a relay (Python peer only).
+    /// `GET /{subscriptionId}/services/serviceBus/Namespaces/{namespaceName}/Relays/{relayName}/Metrics`
+    GetSupportedMetricsRelay {
+        subscription_id: String,
+        namespace_name: String,
+        relay_name: String,
+    },
+    /// Lists the rollups (time grains and retentions) of a relay's metric
+    /// (Python peer only).
+    /// `GET /{subscriptionId}/services/serviceBus/Namespaces/{namespaceName}/Relays/{relayName}/Metrics/{metric}/Rollups`
+    GetMetricsRollupsRelay {
+        subscription_id: String,
+        namespace_name: String,
+        relay_name: String,
+        metric: String,
+    },
+    /// Returns the values of a relay's metric for one rollup (Python peer only).
+    /// `GET /{subscriptionId}/services/serviceBus/Namespaces/{namespaceName}/Relays/{relayName}/Metrics/{metric}/Rollups/{rollup}/Values`
+    GetMetricsDataRelay {
+        subscription_id: String,
+        namespace_name: String,
+        relay_name: String,
+        metric: String,
+        rollup: String,
+    },
     /// Lists the SQL Database servers of the subscription.
     /// `GET /{subscriptionId}/services/sqlservers/servers`
     ListServers { subscription_id: String },
@@ -2575,6 +3333,46 @@ pub fn route(
             }
 
             19usize => {
+                ServerRequest::GetMetricsDataQueue {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                    queue_name: routing::path_param(&mut params, "queueName")?,
+                    metric: routing::path_param(&mut params, "metric")?,
+                    rollup: routing::path_param(&mut params, "rollup")?,
+                }
+            }
+
+            20usize => {
+                ServerRequest::GetMetricsDataTopic {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                    topic_name: routing::path_param(&mut params, "topicName")?,
+                    metric: routing::path_param(&mut params, "metric")?,
+                    rollup: routing::path_param(&mut params, "rollup")?,
+                }
+            }
+
+            21usize => {
+                ServerRequest::GetMetricsDataNotificationHub {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                    hub_name: routing::path_param(&mut params, "hubName")?,
+                    metric: routing::path_param(&mut params, "metric")?,
+                    rollup: routing::path_param(&mut params, "rollup")?,
+                }
+            }
+
+            22usize => {
+                ServerRequest::GetMetricsDataRelay {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                    relay_name: routing::path_param(&mut params, "relayName")?,
+                    metric: routing::path_param(&mut params, "metric")?,
+                    rollup: routing::path_param(&mut params, "rollup")?,
+                }
+            }
+
+            23usize => {
                 ServerRequest::AddNetworkSecurityGroupToNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -2596,7 +3394,7 @@ pub fn route(
                 }
             }
 
-            20usize => {
+            24usize => {
                 ServerRequest::GetNetworkSecurityGroupForNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -2609,7 +3407,7 @@ pub fn route(
                 }
             }
 
-            21usize => {
+            25usize => {
                 ServerRequest::RemoveNetworkSecurityGroupFromNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -2626,7 +3424,7 @@ pub fn route(
                 }
             }
 
-            22usize => {
+            26usize => {
                 ServerRequest::GetEffectiveRouteTableForNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -2642,7 +3440,43 @@ pub fn route(
                 }
             }
 
-            23usize => {
+            27usize => {
+                ServerRequest::GetMetricsRollupsQueue {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                    queue_name: routing::path_param(&mut params, "queueName")?,
+                    metric: routing::path_param(&mut params, "metric")?,
+                }
+            }
+
+            28usize => {
+                ServerRequest::GetMetricsRollupsTopic {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                    topic_name: routing::path_param(&mut params, "topicName")?,
+                    metric: routing::path_param(&mut params, "metric")?,
+                }
+            }
+
+            29usize => {
+                ServerRequest::GetMetricsRollupsNotificationHub {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                    hub_name: routing::path_param(&mut params, "hubName")?,
+                    metric: routing::path_param(&mut params, "metric")?,
+                }
+            }
+
+            30usize => {
+                ServerRequest::GetMetricsRollupsRelay {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                    relay_name: routing::path_param(&mut params, "relayName")?,
+                    metric: routing::path_param(&mut params, "metric")?,
+                }
+            }
+
+            31usize => {
                 ServerRequest::StartRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -2660,7 +3494,7 @@ pub fn route(
                 }
             }
 
-            24usize => {
+            32usize => {
                 ServerRequest::ShutdownRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -2678,7 +3512,7 @@ pub fn route(
                 }
             }
 
-            25usize => {
+            33usize => {
                 ServerRequest::RestartRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -2696,7 +3530,7 @@ pub fn route(
                 }
             }
 
-            26usize => {
+            34usize => {
                 ServerRequest::AddNetworkSecurityGroupToSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -2716,7 +3550,7 @@ pub fn route(
                 }
             }
 
-            27usize => {
+            35usize => {
                 ServerRequest::GetNetworkSecurityGroupForSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -2727,7 +3561,7 @@ pub fn route(
                 }
             }
 
-            28usize => {
+            36usize => {
                 ServerRequest::RemoveNetworkSecurityGroupFromSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -2742,7 +3576,7 @@ pub fn route(
                 }
             }
 
-            29usize => {
+            37usize => {
                 ServerRequest::AddNetworkSecurityGroupToRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -2760,7 +3594,7 @@ pub fn route(
                 }
             }
 
-            30usize => {
+            38usize => {
                 ServerRequest::GetNetworkSecurityGroupForRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -2769,7 +3603,7 @@ pub fn route(
                 }
             }
 
-            31usize => {
+            39usize => {
                 ServerRequest::RemoveNetworkSecurityGroupFromRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -2782,7 +3616,7 @@ pub fn route(
                 }
             }
 
-            32usize => {
+            40usize => {
                 ServerRequest::AddRouteTableToSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vnet_name: routing::path_param(&mut params, "vnetName")?,
@@ -2799,7 +3633,7 @@ pub fn route(
                 }
             }
 
-            33usize => {
+            41usize => {
                 ServerRequest::GetRouteTableForSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vnet_name: routing::path_param(&mut params, "vnetName")?,
@@ -2807,7 +3641,7 @@ pub fn route(
                 }
             }
 
-            34usize => {
+            42usize => {
                 ServerRequest::RemoveRouteTableFromSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vnet_name: routing::path_param(&mut params, "vnetName")?,
@@ -2815,7 +3649,7 @@ pub fn route(
                 }
             }
 
-            35usize => {
+            43usize => {
                 ServerRequest::GetEffectiveRouteTableForRoleInstance {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -2827,7 +3661,74 @@ pub fn route(
                 }
             }
 
-            36usize => {
+            44usize => {
+                ServerRequest::GetQueueConnectionDetails {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                    queue_name: routing::path_param(&mut params, "queueName")?,
+                }
+            }
+
+            45usize => {
+                ServerRequest::GetTopicConnectionDetails {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                    topic_name: routing::path_param(&mut params, "topicName")?,
+                }
+            }
+
+            46usize => {
+                ServerRequest::GetNotificationHubConnectionDetails {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                    notification_hub_name: routing::path_param(
+                        &mut params,
+                        "notificationHubName",
+                    )?,
+                }
+            }
+
+            47usize => {
+                ServerRequest::GetRelayConnectionDetails {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                    relay_name: routing::path_param(&mut params, "relayName")?,
+                }
+            }
+
+            48usize => {
+                ServerRequest::GetSupportedMetricsQueue {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                    queue_name: routing::path_param(&mut params, "queueName")?,
+                }
+            }
+
+            49usize => {
+                ServerRequest::GetSupportedMetricsTopic {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                    topic_name: routing::path_param(&mut params, "topicName")?,
+                }
+            }
+
+            50usize => {
+                ServerRequest::GetSupportedMetricsNotificationHub {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                    hub_name: routing::path_param(&mut params, "hubName")?,
+                }
+            }
+
+            51usize => {
+                ServerRequest::GetSupportedMetricsRelay {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                    relay_name: routing::path_param(&mut params, "relayName")?,
+                }
+            }
+
+            52usize => {
                 ServerRequest::GetDatabaseEventLogs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -2838,7 +3739,7 @@ pub fn route(
                 }
             }
 
-            37usize => {
+            53usize => {
                 ServerRequest::ListDatabaseCopies {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -2846,7 +3747,7 @@ pub fn route(
                 }
             }
 
-            38usize => {
+            54usize => {
                 ServerRequest::GetDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -2858,7 +3759,7 @@ pub fn route(
                 }
             }
 
-            39usize => {
+            55usize => {
                 ServerRequest::CreateDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -2875,7 +3776,7 @@ pub fn route(
                 }
             }
 
-            40usize => {
+            56usize => {
                 ServerRequest::UpdateDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -2896,7 +3797,7 @@ pub fn route(
                 }
             }
 
-            41usize => {
+            57usize => {
                 ServerRequest::DeleteDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -2908,7 +3809,7 @@ pub fn route(
                 }
             }
 
-            42usize => {
+            58usize => {
                 ServerRequest::ExportDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -2924,7 +3825,7 @@ pub fn route(
                 }
             }
 
-            43usize => {
+            59usize => {
                 ServerRequest::ImportDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -2940,7 +3841,7 @@ pub fn route(
                 }
             }
 
-            44usize => {
+            60usize => {
                 ServerRequest::GetImportExportStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -2951,7 +3852,7 @@ pub fn route(
                 }
             }
 
-            45usize => {
+            61usize => {
                 ServerRequest::GetImportExportStatusPost {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -2967,21 +3868,21 @@ pub fn route(
                 }
             }
 
-            46usize => {
+            62usize => {
                 ServerRequest::GetDefinition {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            47usize => {
+            63usize => {
                 ServerRequest::CheckHostedServiceNameAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            48usize => {
+            64usize => {
                 ServerRequest::SetNetworkSecurityRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -2997,7 +3898,7 @@ pub fn route(
                 }
             }
 
-            49usize => {
+            65usize => {
                 ServerRequest::DeleteNetworkSecurityRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -3008,7 +3909,7 @@ pub fn route(
                 }
             }
 
-            50usize => {
+            66usize => {
                 ServerRequest::SetRoute {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(
@@ -3024,7 +3925,7 @@ pub fn route(
                 }
             }
 
-            51usize => {
+            67usize => {
                 ServerRequest::DeleteRoute {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(
@@ -3035,14 +3936,175 @@ pub fn route(
                 }
             }
 
-            52usize => {
+            68usize => {
+                ServerRequest::GetNamespaceConnectionDetails {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                }
+            }
+
+            69usize => {
+                ServerRequest::CreateNamespaceAuthorizationRule {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                    body: routing::decoded(
+                        atom::content_from_document(
+                            "SharedAccessAuthorizationRule",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            70usize => {
+                ServerRequest::GetNamespaceAuthorizationRule {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                    entity_name: routing::path_param(&mut params, "entityName")?,
+                }
+            }
+
+            71usize => {
+                ServerRequest::ListNamespaceAuthorizationRules {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                }
+            }
+
+            72usize => {
+                ServerRequest::UpdateNamespaceAuthorizationRule {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                    rule_name: routing::path_param(&mut params, "ruleName")?,
+                    body: routing::decoded(
+                        atom::content_from_document(
+                            "SharedAccessAuthorizationRule",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            73usize => {
+                ServerRequest::DeleteNamespaceAuthorizationRule {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                    rule_name: routing::path_param(&mut params, "ruleName")?,
+                }
+            }
+
+            74usize => {
+                ServerRequest::CreateQueue {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                    queue_name: routing::path_param(&mut params, "queueName")?,
+                    body: routing::decoded(
+                        atom::content_from_document("QueueDescription", body),
+                    )?,
+                }
+            }
+
+            75usize => {
+                ServerRequest::GetQueue {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                    queue_name: routing::path_param(&mut params, "queueName")?,
+                }
+            }
+
+            76usize => {
+                ServerRequest::ListQueues {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                }
+            }
+
+            77usize => {
+                ServerRequest::DeleteQueue {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                    queue_name: routing::path_param(&mut params, "queueName")?,
+                }
+            }
+
+            78usize => {
+                ServerRequest::CreateTopic {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                    topic_name: routing::path_param(&mut params, "topicName")?,
+                    body: routing::decoded(
+                        atom::content_from_document("TopicDescription", body),
+                    )?,
+                }
+            }
+
+            79usize => {
+                ServerRequest::GetTopic {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                    topic_name: routing::path_param(&mut params, "topicName")?,
+                }
+            }
+
+            80usize => {
+                ServerRequest::ListTopics {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                }
+            }
+
+            81usize => {
+                ServerRequest::DeleteTopic {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                    topic_name: routing::path_param(&mut params, "topicName")?,
+                }
+            }
+
+            82usize => {
+                ServerRequest::GetNotificationHub {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                    notification_hub_name: routing::path_param(
+                        &mut params,
+                        "notificationHubName",
+                    )?,
+                }
+            }
+
+            83usize => {
+                ServerRequest::ListNotificationHubs {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                }
+            }
+
+            84usize => {
+                ServerRequest::DeleteNotificationHub {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                    notification_hub_name: routing::path_param(
+                        &mut params,
+                        "notificationHubName",
+                    )?,
+                }
+            }
+
+            85usize => {
+                ServerRequest::ListRelays {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                }
+            }
+
+            86usize => {
                 ServerRequest::ListServerQuotas {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            53usize => {
+            87usize => {
                 ServerRequest::GetServerQuota {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -3050,7 +4112,7 @@ pub fn route(
                 }
             }
 
-            54usize => {
+            88usize => {
                 ServerRequest::GetServerEventLogs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -3062,14 +4124,14 @@ pub fn route(
                 }
             }
 
-            55usize => {
+            89usize => {
                 ServerRequest::ListFirewallRules {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            56usize => {
+            90usize => {
                 ServerRequest::GetFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -3077,7 +4139,7 @@ pub fn route(
                 }
             }
 
-            57usize => {
+            91usize => {
                 ServerRequest::CreateFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -3093,7 +4155,7 @@ pub fn route(
                 }
             }
 
-            58usize => {
+            92usize => {
                 ServerRequest::UpdateFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -3110,7 +4172,7 @@ pub fn route(
                 }
             }
 
-            59usize => {
+            93usize => {
                 ServerRequest::DeleteFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -3118,7 +4180,7 @@ pub fn route(
                 }
             }
 
-            60usize => {
+            94usize => {
                 ServerRequest::GetDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -3126,7 +4188,7 @@ pub fn route(
                 }
             }
 
-            61usize => {
+            95usize => {
                 ServerRequest::CreateDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -3142,7 +4204,7 @@ pub fn route(
                 }
             }
 
-            62usize => {
+            96usize => {
                 ServerRequest::UpdateDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -3159,7 +4221,7 @@ pub fn route(
                 }
             }
 
-            63usize => {
+            97usize => {
                 ServerRequest::DeleteDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -3167,7 +4229,7 @@ pub fn route(
                 }
             }
 
-            64usize => {
+            98usize => {
                 ServerRequest::GetDatabaseOperation {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -3175,7 +4237,7 @@ pub fn route(
                 }
             }
 
-            65usize => {
+            99usize => {
                 ServerRequest::ListDatabaseOperationsByDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -3183,7 +4245,7 @@ pub fn route(
                 }
             }
 
-            66usize => {
+            100usize => {
                 ServerRequest::GetRecoverableDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -3191,7 +4253,7 @@ pub fn route(
                 }
             }
 
-            67usize => {
+            101usize => {
                 ServerRequest::GetRestorableDroppedDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -3199,7 +4261,7 @@ pub fn route(
                 }
             }
 
-            68usize => {
+            102usize => {
                 ServerRequest::RecoverDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     source_server_name: routing::path_param(
@@ -3218,7 +4280,7 @@ pub fn route(
                 }
             }
 
-            69usize => {
+            103usize => {
                 ServerRequest::RestoreDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     source_server_name: routing::path_param(
@@ -3237,14 +4299,14 @@ pub fn route(
                 }
             }
 
-            70usize => {
+            104usize => {
                 ServerRequest::ListServiceObjectives {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            71usize => {
+            105usize => {
                 ServerRequest::GetServiceObjective {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -3255,21 +4317,21 @@ pub fn route(
                 }
             }
 
-            72usize => {
+            106usize => {
                 ServerRequest::CheckStorageAccountNameAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            73usize => {
+            107usize => {
                 ServerRequest::CheckDnsPrefixAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     dns_name: routing::path_param(&mut params, "dnsName")?,
                 }
             }
 
-            74usize => {
+            108usize => {
                 ServerRequest::CreateDefinition {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
@@ -3285,14 +4347,14 @@ pub fn route(
                 }
             }
 
-            75usize => {
+            109usize => {
                 ServerRequest::ListDefinitions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            76usize => {
+            110usize => {
                 ServerRequest::GetRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -3301,7 +4363,7 @@ pub fn route(
                 }
             }
 
-            77usize => {
+            111usize => {
                 ServerRequest::GetWebSiteInstanceIds {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -3309,7 +4371,7 @@ pub fn route(
                 }
             }
 
-            78usize => {
+            112usize => {
                 ServerRequest::GetDeploymentBySlot {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -3317,7 +4379,7 @@ pub fn route(
                 }
             }
 
-            79usize => {
+            113usize => {
                 ServerRequest::GetDeploymentByName {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -3325,7 +4387,7 @@ pub fn route(
                 }
             }
 
-            80usize => {
+            114usize => {
                 ServerRequest::CreateVirtualNetworkGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -3341,14 +4403,14 @@ pub fn route(
                 }
             }
 
-            81usize => {
+            115usize => {
                 ServerRequest::GetGatewayOperationStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     request_id: routing::path_param(&mut params, "requestId")?,
                 }
             }
 
-            82usize => {
+            116usize => {
                 ServerRequest::CreateNetworkSecurityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -3363,7 +4425,7 @@ pub fn route(
                 }
             }
 
-            83usize => {
+            117usize => {
                 ServerRequest::GetNetworkSecurityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -3376,13 +4438,13 @@ pub fn route(
                 }
             }
 
-            84usize => {
+            118usize => {
                 ServerRequest::ListNetworkSecurityGroups {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            85usize => {
+            119usize => {
                 ServerRequest::DeleteNetworkSecurityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -3392,13 +4454,13 @@ pub fn route(
                 }
             }
 
-            86usize => {
+            120usize => {
                 ServerRequest::ListAlertRules {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            87usize => {
+            121usize => {
                 ServerRequest::CreateRouteTable {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -3413,27 +4475,27 @@ pub fn route(
                 }
             }
 
-            88usize => {
+            122usize => {
                 ServerRequest::GetRouteTable {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            89usize => {
+            123usize => {
                 ServerRequest::ListRouteTables {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            90usize => {
+            124usize => {
                 ServerRequest::DeleteRouteTable {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            91usize => {
+            125usize => {
                 ServerRequest::CreateNamespace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -3443,33 +4505,46 @@ pub fn route(
                 }
             }
 
-            92usize => {
+            126usize => {
                 ServerRequest::GetNamespace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            93usize => {
+            127usize => {
                 ServerRequest::ListNamespaces {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            94usize => {
+            128usize => {
                 ServerRequest::CheckNamespaceAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace: q.required("namespace")?,
                 }
             }
 
-            95usize => {
+            129usize => {
+                ServerRequest::DeleteNamespace {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    namespace_name: routing::path_param(&mut params, "namespaceName")?,
+                }
+            }
+
+            130usize => {
+                ServerRequest::GetServiceBusRegions {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            131usize => {
                 ServerRequest::ListServers {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            96usize => {
+            132usize => {
                 ServerRequest::CreateServer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -3484,21 +4559,21 @@ pub fn route(
                 }
             }
 
-            97usize => {
+            133usize => {
                 ServerRequest::DeleteServer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            98usize => {
+            134usize => {
                 ServerRequest::GetStorageAccountKeys {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            99usize => {
+            135usize => {
                 ServerRequest::CreateProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -3509,20 +4584,20 @@ pub fn route(
                 }
             }
 
-            100usize => {
+            136usize => {
                 ServerRequest::GetProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            101usize => {
+            137usize => {
                 ServerRequest::ListProfiles {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            102usize => {
+            138usize => {
                 ServerRequest::UpdateProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
@@ -3534,33 +4609,33 @@ pub fn route(
                 }
             }
 
-            103usize => {
+            139usize => {
                 ServerRequest::DeleteProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            104usize => {
+            140usize => {
                 ServerRequest::GetNetworkConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            105usize => {
+            141usize => {
                 ServerRequest::SetNetworkConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: TextDocument::from_text(routing::text_body(body)?),
                 }
             }
 
-            106usize => {
+            142usize => {
                 ServerRequest::ListVirtualNetworkSites {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            107usize => {
+            143usize => {
                 ServerRequest::ListWebSites {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -3570,13 +4645,13 @@ pub fn route(
                 }
             }
 
-            108usize => {
+            144usize => {
                 ServerRequest::ListHostedServices {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            109usize => {
+            145usize => {
                 ServerRequest::GetHostedServiceProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -3586,7 +4661,7 @@ pub fn route(
                 }
             }
 
-            110usize => {
+            146usize => {
                 ServerRequest::CreateHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -3601,7 +4676,7 @@ pub fn route(
                 }
             }
 
-            111usize => {
+            147usize => {
                 ServerRequest::UpdateHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -3617,27 +4692,27 @@ pub fn route(
                 }
             }
 
-            112usize => {
+            148usize => {
                 ServerRequest::DeleteHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            113usize => {
+            149usize => {
                 ServerRequest::ListStorageAccounts {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            114usize => {
+            150usize => {
                 ServerRequest::GetStorageAccountProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            115usize => {
+            151usize => {
                 ServerRequest::CreateStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -3652,7 +4727,7 @@ pub fn route(
                 }
             }
 
-            116usize => {
+            152usize => {
                 ServerRequest::UpdateStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
@@ -3668,26 +4743,26 @@ pub fn route(
                 }
             }
 
-            117usize => {
+            153usize => {
                 ServerRequest::DeleteStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            118usize => {
+            154usize => {
                 ServerRequest::ListWebSpaces {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            119usize => {
+            155usize => {
                 ServerRequest::ListAffinityGroups {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            120usize => {
+            156usize => {
                 ServerRequest::GetAffinityGroupProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -3697,7 +4772,7 @@ pub fn route(
                 }
             }
 
-            121usize => {
+            157usize => {
                 ServerRequest::CreateAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -3712,7 +4787,7 @@ pub fn route(
                 }
             }
 
-            122usize => {
+            158usize => {
                 ServerRequest::UpdateAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -3731,7 +4806,7 @@ pub fn route(
                 }
             }
 
-            123usize => {
+            159usize => {
                 ServerRequest::DeleteAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -3741,26 +4816,26 @@ pub fn route(
                 }
             }
 
-            124usize => {
+            160usize => {
                 ServerRequest::ListLocations {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            125usize => {
+            161usize => {
                 ServerRequest::ListManagementCertificates {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            126usize => {
+            162usize => {
                 ServerRequest::GetManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     thumbprint: routing::path_param(&mut params, "thumbprint")?,
                 }
             }
 
-            127usize => {
+            163usize => {
                 ServerRequest::AddManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -3775,14 +4850,14 @@ pub fn route(
                 }
             }
 
-            128usize => {
+            164usize => {
                 ServerRequest::DeleteManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     thumbprint: routing::path_param(&mut params, "thumbprint")?,
                 }
             }
 
-            129usize => {
+            165usize => {
                 ServerRequest::ListSubscriptionOperations {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     start_time: q.required("StartTime")?,
@@ -3795,19 +4870,19 @@ pub fn route(
                 }
             }
 
-            130usize => {
+            166usize => {
                 ServerRequest::GetOperationStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     request_id: routing::path_param(&mut params, "requestId")?,
                 }
             }
 
-            131usize => {
+            167usize => {
                 ServerRequest::ListSubscriptions {
                 }
             }
 
-            132usize => {
+            168usize => {
                 ServerRequest::GetSubscription {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
@@ -4047,6 +5122,123 @@ impl ServerRequest {
             ServerRequest::ListNamespaces { .. } => &crate::service_bus::LIST_NAMESPACES,
             ServerRequest::CheckNamespaceAvailability { .. } => {
                 &crate::service_bus::CHECK_NAMESPACE_AVAILABILITY
+            }
+
+            ServerRequest::DeleteNamespace { .. } => {
+                &crate::service_bus::DELETE_NAMESPACE
+            }
+
+            ServerRequest::GetServiceBusRegions { .. } => {
+                &crate::service_bus::GET_SERVICE_BUS_REGIONS
+            }
+
+            ServerRequest::GetNamespaceConnectionDetails { .. } => {
+                &crate::service_bus::GET_NAMESPACE_CONNECTION_DETAILS
+            }
+
+            ServerRequest::CreateNamespaceAuthorizationRule { .. } => {
+                &crate::service_bus::CREATE_NAMESPACE_AUTHORIZATION_RULE
+            }
+
+            ServerRequest::GetNamespaceAuthorizationRule { .. } => {
+                &crate::service_bus::GET_NAMESPACE_AUTHORIZATION_RULE
+            }
+
+            ServerRequest::ListNamespaceAuthorizationRules { .. } => {
+                &crate::service_bus::LIST_NAMESPACE_AUTHORIZATION_RULES
+            }
+
+            ServerRequest::UpdateNamespaceAuthorizationRule { .. } => {
+                &crate::service_bus::UPDATE_NAMESPACE_AUTHORIZATION_RULE
+            }
+
+            ServerRequest::DeleteNamespaceAuthorizationRule { .. } => {
+                &crate::service_bus::DELETE_NAMESPACE_AUTHORIZATION_RULE
+            }
+
+            ServerRequest::CreateQueue { .. } => &crate::service_bus::CREATE_QUEUE,
+            ServerRequest::GetQueue { .. } => &crate::service_bus::GET_QUEUE,
+            ServerRequest::ListQueues { .. } => &crate::service_bus::LIST_QUEUES,
+            ServerRequest::DeleteQueue { .. } => &crate::service_bus::DELETE_QUEUE,
+            ServerRequest::GetQueueConnectionDetails { .. } => {
+                &crate::service_bus::GET_QUEUE_CONNECTION_DETAILS
+            }
+
+            ServerRequest::CreateTopic { .. } => &crate::service_bus::CREATE_TOPIC,
+            ServerRequest::GetTopic { .. } => &crate::service_bus::GET_TOPIC,
+            ServerRequest::ListTopics { .. } => &crate::service_bus::LIST_TOPICS,
+            ServerRequest::DeleteTopic { .. } => &crate::service_bus::DELETE_TOPIC,
+            ServerRequest::GetTopicConnectionDetails { .. } => {
+                &crate::service_bus::GET_TOPIC_CONNECTION_DETAILS
+            }
+
+            ServerRequest::GetNotificationHub { .. } => {
+                &crate::service_bus::GET_NOTIFICATION_HUB
+            }
+
+            ServerRequest::ListNotificationHubs { .. } => {
+                &crate::service_bus::LIST_NOTIFICATION_HUBS
+            }
+
+            ServerRequest::DeleteNotificationHub { .. } => {
+                &crate::service_bus::DELETE_NOTIFICATION_HUB
+            }
+
+            ServerRequest::GetNotificationHubConnectionDetails { .. } => {
+                &crate::service_bus::GET_NOTIFICATION_HUB_CONNECTION_DETAILS
+            }
+
+            ServerRequest::ListRelays { .. } => &crate::service_bus::LIST_RELAYS,
+            ServerRequest::GetRelayConnectionDetails { .. } => {
+                &crate::service_bus::GET_RELAY_CONNECTION_DETAILS
+            }
+
+            ServerRequest::GetSupportedMetricsQueue { .. } => {
+                &crate::service_bus::GET_SUPPORTED_METRICS_QUEUE
+            }
+
+            ServerRequest::GetMetricsRollupsQueue { .. } => {
+                &crate::service_bus::GET_METRICS_ROLLUPS_QUEUE
+            }
+
+            ServerRequest::GetMetricsDataQueue { .. } => {
+                &crate::service_bus::GET_METRICS_DATA_QUEUE
+            }
+
+            ServerRequest::GetSupportedMetricsTopic { .. } => {
+                &crate::service_bus::GET_SUPPORTED_METRICS_TOPIC
+            }
+
+            ServerRequest::GetMetricsRollupsTopic { .. } => {
+                &crate::service_bus::GET_METRICS_ROLLUPS_TOPIC
+            }
+
+            ServerRequest::GetMetricsDataTopic { .. } => {
+                &crate::service_bus::GET_METRICS_DATA_TOPIC
+            }
+
+            ServerRequest::GetSupportedMetricsNotificationHub { .. } => {
+                &crate::service_bus::GET_SUPPORTED_METRICS_NOTIFICATION_HUB
+            }
+
+            ServerRequest::GetMetricsRollupsNotificationHub { .. } => {
+                &crate::service_bus::GET_METRICS_ROLLUPS_NOTIFICATION_HUB
+            }
+
+            ServerRequest::GetMetricsDataNotificationHub { .. } => {
+                &crate::service_bus::GET_METRICS_DATA_NOTIFICATION_HUB
+            }
+
+            ServerRequest::GetSupportedMetricsRelay { .. } => {
+                &crate::service_bus::GET_SUPPORTED_METRICS_RELAY
+            }
+
+            ServerRequest::GetMetricsRollupsRelay { .. } => {
+                &crate::service_bus::GET_METRICS_ROLLUPS_RELAY
+            }
+
+            ServerRequest::GetMetricsDataRelay { .. } => {
+                &crate::service_bus::GET_METRICS_DATA_RELAY
             }
 
             ServerRequest::ListServers { .. } => &crate::sql_database::LIST_SERVERS,
@@ -4509,6 +5701,123 @@ impl ServerRequest {
             }
 
             ServerRequest::CheckNamespaceAvailability { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteNamespace { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetServiceBusRegions { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetNamespaceConnectionDetails { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CreateNamespaceAuthorizationRule { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetNamespaceAuthorizationRule { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListNamespaceAuthorizationRules { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UpdateNamespaceAuthorizationRule { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteNamespaceAuthorizationRule { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CreateQueue { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::GetQueue { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::ListQueues { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::DeleteQueue { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::GetQueueConnectionDetails { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CreateTopic { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::GetTopic { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::ListTopics { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::DeleteTopic { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::GetTopicConnectionDetails { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetNotificationHub { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListNotificationHubs { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteNotificationHub { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetNotificationHubConnectionDetails {
+                subscription_id,
+                ..
+            } => Some(subscription_id),
+            ServerRequest::ListRelays { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::GetRelayConnectionDetails { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetSupportedMetricsQueue { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetMetricsRollupsQueue { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetMetricsDataQueue { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetSupportedMetricsTopic { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetMetricsRollupsTopic { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetMetricsDataTopic { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetSupportedMetricsNotificationHub { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetMetricsRollupsNotificationHub { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetMetricsDataNotificationHub { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetSupportedMetricsRelay { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetMetricsRollupsRelay { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetMetricsDataRelay { subscription_id, .. } => {
                 Some(subscription_id)
             }
 
@@ -5191,6 +6500,293 @@ impl ServerRequest {
                 client.check_namespace_availability(namespace).await?;
             }
 
+            ServerRequest::DeleteNamespace { namespace_name, .. } => {
+                client.delete_namespace(namespace_name).await?;
+            }
+
+            ServerRequest::GetServiceBusRegions { .. } => {
+                client.get_service_bus_regions().await?;
+            }
+
+            ServerRequest::GetNamespaceConnectionDetails { namespace_name, .. } => {
+                client.get_namespace_connection_details(namespace_name).await?;
+            }
+
+            ServerRequest::CreateNamespaceAuthorizationRule {
+                namespace_name,
+                body,
+                ..
+            } => {
+                client.create_namespace_authorization_rule(namespace_name, body).await?;
+            }
+
+            ServerRequest::GetNamespaceAuthorizationRule {
+                namespace_name,
+                entity_name,
+                ..
+            } => {
+                client
+                    .get_namespace_authorization_rule(namespace_name, entity_name)
+                    .await?;
+            }
+
+            ServerRequest::ListNamespaceAuthorizationRules { namespace_name, .. } => {
+                client.list_namespace_authorization_rules(namespace_name).await?;
+            }
+
+            ServerRequest::UpdateNamespaceAuthorizationRule {
+                namespace_name,
+                rule_name,
+                body,
+                ..
+            } => {
+                client
+                    .update_namespace_authorization_rule(namespace_name, rule_name, body)
+                    .await?;
+            }
+
+            ServerRequest::DeleteNamespaceAuthorizationRule {
+                namespace_name,
+                rule_name,
+                ..
+            } => {
+                client
+                    .delete_namespace_authorization_rule(namespace_name, rule_name)
+                    .await?;
+            }
+
+            ServerRequest::CreateQueue { namespace_name, queue_name, body, .. } => {
+                client.create_queue(namespace_name, queue_name, body).await?;
+            }
+
+            ServerRequest::GetQueue { namespace_name, queue_name, .. } => {
+                client.get_queue(namespace_name, queue_name).await?;
+            }
+
+            ServerRequest::ListQueues { namespace_name, .. } => {
+                client.list_queues(namespace_name).await?;
+            }
+
+            ServerRequest::DeleteQueue { namespace_name, queue_name, .. } => {
+                client.delete_queue(namespace_name, queue_name).await?;
+            }
+
+            ServerRequest::GetQueueConnectionDetails {
+                namespace_name,
+                queue_name,
+                ..
+            } => {
+                client.get_queue_connection_details(namespace_name, queue_name).await?;
+            }
+
+            ServerRequest::CreateTopic { namespace_name, topic_name, body, .. } => {
+                client.create_topic(namespace_name, topic_name, body).await?;
+            }
+
+            ServerRequest::GetTopic { namespace_name, topic_name, .. } => {
+                client.get_topic(namespace_name, topic_name).await?;
+            }
+
+            ServerRequest::ListTopics { namespace_name, .. } => {
+                client.list_topics(namespace_name).await?;
+            }
+
+            ServerRequest::DeleteTopic { namespace_name, topic_name, .. } => {
+                client.delete_topic(namespace_name, topic_name).await?;
+            }
+
+            ServerRequest::GetTopicConnectionDetails {
+                namespace_name,
+                topic_name,
+                ..
+            } => {
+                client.get_topic_connection_details(namespace_name, topic_name).await?;
+            }
+
+            ServerRequest::GetNotificationHub {
+                namespace_name,
+                notification_hub_name,
+                ..
+            } => {
+                client
+                    .get_notification_hub(namespace_name, notification_hub_name)
+                    .await?;
+            }
+
+            ServerRequest::ListNotificationHubs { namespace_name, .. } => {
+                client.list_notification_hubs(namespace_name).await?;
+            }
+
+            ServerRequest::DeleteNotificationHub {
+                namespace_name,
+                notification_hub_name,
+                ..
+            } => {
+                client
+                    .delete_notification_hub(namespace_name, notification_hub_name)
+                    .await?;
+            }
+
+            ServerRequest::GetNotificationHubConnectionDetails {
+                namespace_name,
+                notification_hub_name,
+                ..
+            } => {
+                client
+                    .get_notification_hub_connection_details(
+                        namespace_name,
+                        notification_hub_name,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::ListRelays { namespace_name, .. } => {
+                client.list_relays(namespace_name).await?;
+            }
+
+            ServerRequest::GetRelayConnectionDetails {
+                namespace_name,
+                relay_name,
+                ..
+            } => {
+                client.get_relay_connection_details(namespace_name, relay_name).await?;
+            }
+
+            ServerRequest::GetSupportedMetricsQueue {
+                namespace_name,
+                queue_name,
+                ..
+            } => {
+                client.get_supported_metrics_queue(namespace_name, queue_name).await?;
+            }
+
+            ServerRequest::GetMetricsRollupsQueue {
+                namespace_name,
+                queue_name,
+                metric,
+                ..
+            } => {
+                client
+                    .get_metrics_rollups_queue(namespace_name, queue_name, metric)
+                    .await?;
+            }
+
+            ServerRequest::GetMetricsDataQueue {
+                namespace_name,
+                queue_name,
+                metric,
+                rollup,
+                ..
+            } => {
+                client
+                    .get_metrics_data_queue(namespace_name, queue_name, metric, rollup)
+                    .await?;
+            }
+
+            ServerRequest::GetSupportedMetricsTopic {
+                namespace_name,
+                topic_name,
+                ..
+            } => {
+                client.get_supported_metrics_topic(namespace_name, topic_name).await?;
+            }
+
+            ServerRequest::GetMetricsRollupsTopic {
+                namespace_name,
+                topic_name,
+                metric,
+                ..
+            } => {
+                client
+                    .get_metrics_rollups_topic(namespace_name, topic_name, metric)
+                    .await?;
+            }
+
+            ServerRequest::GetMetricsDataTopic {
+                namespace_name,
+                topic_name,
+                metric,
+                rollup,
+                ..
+            } => {
+                client
+                    .get_metrics_data_topic(namespace_name, topic_name, metric, rollup)
+                    .await?;
+            }
+
+            ServerRequest::GetSupportedMetricsNotificationHub {
+                namespace_name,
+                hub_name,
+                ..
+            } => {
+                client
+                    .get_supported_metrics_notification_hub(namespace_name, hub_name)
+                    .await?;
+            }
+
+            ServerRequest::GetMetricsRollupsNotificationHub {
+                namespace_name,
+                hub_name,
+                metric,
+                ..
+            } => {
+                client
+                    .get_metrics_rollups_notification_hub(
+                        namespace_name,
+                        hub_name,
+                        metric,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::GetMetricsDataNotificationHub {
+                namespace_name,
+                hub_name,
+                metric,
+                rollup,
+                ..
+            } => {
+                client
+                    .get_metrics_data_notification_hub(
+                        namespace_name,
+                        hub_name,
+                        metric,
+                        rollup,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::GetSupportedMetricsRelay {
+                namespace_name,
+                relay_name,
+                ..
+            } => {
+                client.get_supported_metrics_relay(namespace_name, relay_name).await?;
+            }
+
+            ServerRequest::GetMetricsRollupsRelay {
+                namespace_name,
+                relay_name,
+                metric,
+                ..
+            } => {
+                client
+                    .get_metrics_rollups_relay(namespace_name, relay_name, metric)
+                    .await?;
+            }
+
+            ServerRequest::GetMetricsDataRelay {
+                namespace_name,
+                relay_name,
+                metric,
+                rollup,
+                ..
+            } => {
+                client
+                    .get_metrics_data_relay(namespace_name, relay_name, metric, rollup)
+                    .await?;
+            }
+
             ServerRequest::ListServers { .. } => {
                 client.list_servers().await?;
             }
@@ -5600,6 +7196,29 @@ impl ServerRequest {
 
         Ok(())
     }
+}
+
+/// Which operation's response decoder a fuzz or seed input is for:
+/// `OperationName\n` then the body (stable when the spec grows), or
+/// else a selector byte indexing the operations with a decodable
+/// response (any input picks one).
+pub fn select_response_input(data: &[u8]) -> Option<(&'static str, &[u8])> {
+    let decodable = || {
+        OPERATIONS
+            .iter()
+            .filter(|op| matches!(op.response_format, Some(f) if f != "bytes"))
+    };
+
+    if let Some(newline) = data.iter().position(|&b| b == b'\n') {
+        let (name, rest) = data.split_at(newline);
+        if let Some(op) = decodable().find(|op| op.name.as_bytes() == name) {
+            return Some((op.name, rest.get(1..).unwrap_or_default()));
+        }
+    }
+
+    let (&selector, body) = data.split_first()?;
+    let count = decodable().count().max(1);
+    decodable().nth(usize::from(selector) % count).map(|op| (op.name, body))
 }
 
 /// The spec itself, (area, text) per file: the emulator's generic engine
@@ -6064,6 +7683,383 @@ pub fn normalize_response(
                     .map(|v| atom::entry_to_document(
                         "NamespaceAvailability",
                         "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetServiceBusRegions" => {
+            Some(
+                atom::feed_from_document::<
+                    RegionCodeDescription,
+                >("RegionCodeDescription", body)
+                    .map(|v| atom::feed_to_document(
+                        "RegionCodeDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetNamespaceConnectionDetails" => {
+            Some(
+                atom::feed_from_document::<ConnectionDetail>("ConnectionDetail", body)
+                    .map(|v| atom::feed_to_document(
+                        "ConnectionDetail",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        &v,
+                    )),
+            )
+        }
+
+        "CreateNamespaceAuthorizationRule" => {
+            Some(
+                atom::entry_from_document::<
+                    SharedAccessAuthorizationRule,
+                >("SharedAccessAuthorizationRule", body)
+                    .map(|v| atom::entry_to_document(
+                        "SharedAccessAuthorizationRule",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetNamespaceAuthorizationRule" => {
+            Some(
+                atom::entry_from_document::<
+                    SharedAccessAuthorizationRule,
+                >("SharedAccessAuthorizationRule", body)
+                    .map(|v| atom::entry_to_document(
+                        "SharedAccessAuthorizationRule",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListNamespaceAuthorizationRules" => {
+            Some(
+                atom::feed_from_document::<
+                    SharedAccessAuthorizationRule,
+                >("SharedAccessAuthorizationRule", body)
+                    .map(|v| atom::feed_to_document(
+                        "SharedAccessAuthorizationRule",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        &v,
+                    )),
+            )
+        }
+
+        "UpdateNamespaceAuthorizationRule" => {
+            Some(
+                atom::entry_from_document::<
+                    SharedAccessAuthorizationRule,
+                >("SharedAccessAuthorizationRule", body)
+                    .map(|v| atom::entry_to_document(
+                        "SharedAccessAuthorizationRule",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        &v,
+                    )),
+            )
+        }
+
+        "CreateQueue" => {
+            Some(
+                atom::entry_from_document::<QueueDescription>("QueueDescription", body)
+                    .map(|v| atom::entry_to_document(
+                        "QueueDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        &v,
+                    )),
+            )
+        }
+
+        "UpdateQueue" => {
+            Some(
+                atom::entry_from_document::<QueueDescription>("QueueDescription", body)
+                    .map(|v| atom::entry_to_document(
+                        "QueueDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetQueue" => {
+            Some(
+                atom::entry_from_document::<QueueDescription>("QueueDescription", body)
+                    .map(|v| atom::entry_to_document(
+                        "QueueDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListQueues" => {
+            Some(
+                atom::feed_from_document::<QueueDescription>("QueueDescription", body)
+                    .map(|v| atom::feed_to_document(
+                        "QueueDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetQueueConnectionDetails" => {
+            Some(
+                atom::feed_from_document::<ConnectionDetail>("ConnectionDetail", body)
+                    .map(|v| atom::feed_to_document(
+                        "ConnectionDetail",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        &v,
+                    )),
+            )
+        }
+
+        "CreateTopic" => {
+            Some(
+                atom::entry_from_document::<TopicDescription>("TopicDescription", body)
+                    .map(|v| atom::entry_to_document(
+                        "TopicDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        &v,
+                    )),
+            )
+        }
+
+        "UpdateTopic" => {
+            Some(
+                atom::entry_from_document::<TopicDescription>("TopicDescription", body)
+                    .map(|v| atom::entry_to_document(
+                        "TopicDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetTopic" => {
+            Some(
+                atom::entry_from_document::<TopicDescription>("TopicDescription", body)
+                    .map(|v| atom::entry_to_document(
+                        "TopicDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListTopics" => {
+            Some(
+                atom::feed_from_document::<TopicDescription>("TopicDescription", body)
+                    .map(|v| atom::feed_to_document(
+                        "TopicDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetTopicConnectionDetails" => {
+            Some(
+                atom::feed_from_document::<ConnectionDetail>("ConnectionDetail", body)
+                    .map(|v| atom::feed_to_document(
+                        "ConnectionDetail",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetNotificationHub" => {
+            Some(
+                atom::entry_from_document::<
+                    NotificationHubDescription,
+                >("NotificationHubDescription", body)
+                    .map(|v| atom::entry_to_document(
+                        "NotificationHubDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListNotificationHubs" => {
+            Some(
+                atom::feed_from_document::<
+                    NotificationHubDescription,
+                >("NotificationHubDescription", body)
+                    .map(|v| atom::feed_to_document(
+                        "NotificationHubDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetNotificationHubConnectionDetails" => {
+            Some(
+                atom::feed_from_document::<ConnectionDetail>("ConnectionDetail", body)
+                    .map(|v| atom::feed_to_document(
+                        "ConnectionDetail",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListRelays" => {
+            Some(
+                atom::feed_from_document::<RelayDescription>("RelayDescription", body)
+                    .map(|v| atom::feed_to_document(
+                        "RelayDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetRelayConnectionDetails" => {
+            Some(
+                atom::feed_from_document::<ConnectionDetail>("ConnectionDetail", body)
+                    .map(|v| atom::feed_to_document(
+                        "ConnectionDetail",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetSupportedMetricsQueue" => {
+            Some(
+                atom::feed_from_document::<MetricProperties>("properties", body)
+                    .map(|v| atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetMetricsRollupsQueue" => {
+            Some(
+                atom::feed_from_document::<MetricRollups>("properties", body)
+                    .map(|v| atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetMetricsDataQueue" => {
+            Some(
+                atom::feed_from_document::<MetricValues>("properties", body)
+                    .map(|v| atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetSupportedMetricsTopic" => {
+            Some(
+                atom::feed_from_document::<MetricProperties>("properties", body)
+                    .map(|v| atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetMetricsRollupsTopic" => {
+            Some(
+                atom::feed_from_document::<MetricRollups>("properties", body)
+                    .map(|v| atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetMetricsDataTopic" => {
+            Some(
+                atom::feed_from_document::<MetricValues>("properties", body)
+                    .map(|v| atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetSupportedMetricsNotificationHub" => {
+            Some(
+                atom::feed_from_document::<MetricProperties>("properties", body)
+                    .map(|v| atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetMetricsRollupsNotificationHub" => {
+            Some(
+                atom::feed_from_document::<MetricRollups>("properties", body)
+                    .map(|v| atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetMetricsDataNotificationHub" => {
+            Some(
+                atom::feed_from_document::<MetricValues>("properties", body)
+                    .map(|v| atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetSupportedMetricsRelay" => {
+            Some(
+                atom::feed_from_document::<MetricProperties>("properties", body)
+                    .map(|v| atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetMetricsRollupsRelay" => {
+            Some(
+                atom::feed_from_document::<MetricRollups>("properties", body)
+                    .map(|v| atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetMetricsDataRelay" => {
+            Some(
+                atom::feed_from_document::<MetricValues>("properties", body)
+                    .map(|v| atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
                         &v,
                     )),
             )
@@ -7352,6 +9348,510 @@ pub fn roundtrip_response(
                     |v| atom::entry_to_document(
                         "NamespaceAvailability",
                         "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetServiceBusRegions" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::feed_from_document::<
+                        RegionCodeDescription,
+                    >("RegionCodeDescription", b),
+                    |v| atom::feed_to_document(
+                        "RegionCodeDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetNamespaceConnectionDetails" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::feed_from_document::<
+                        ConnectionDetail,
+                    >("ConnectionDetail", b),
+                    |v| atom::feed_to_document(
+                        "ConnectionDetail",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "CreateNamespaceAuthorizationRule" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::entry_from_document::<
+                        SharedAccessAuthorizationRule,
+                    >("SharedAccessAuthorizationRule", b),
+                    |v| atom::entry_to_document(
+                        "SharedAccessAuthorizationRule",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetNamespaceAuthorizationRule" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::entry_from_document::<
+                        SharedAccessAuthorizationRule,
+                    >("SharedAccessAuthorizationRule", b),
+                    |v| atom::entry_to_document(
+                        "SharedAccessAuthorizationRule",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListNamespaceAuthorizationRules" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::feed_from_document::<
+                        SharedAccessAuthorizationRule,
+                    >("SharedAccessAuthorizationRule", b),
+                    |v| atom::feed_to_document(
+                        "SharedAccessAuthorizationRule",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "UpdateNamespaceAuthorizationRule" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::entry_from_document::<
+                        SharedAccessAuthorizationRule,
+                    >("SharedAccessAuthorizationRule", b),
+                    |v| atom::entry_to_document(
+                        "SharedAccessAuthorizationRule",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "CreateQueue" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::entry_from_document::<
+                        QueueDescription,
+                    >("QueueDescription", b),
+                    |v| atom::entry_to_document(
+                        "QueueDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "UpdateQueue" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::entry_from_document::<
+                        QueueDescription,
+                    >("QueueDescription", b),
+                    |v| atom::entry_to_document(
+                        "QueueDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetQueue" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::entry_from_document::<
+                        QueueDescription,
+                    >("QueueDescription", b),
+                    |v| atom::entry_to_document(
+                        "QueueDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListQueues" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::feed_from_document::<
+                        QueueDescription,
+                    >("QueueDescription", b),
+                    |v| atom::feed_to_document(
+                        "QueueDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetQueueConnectionDetails" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::feed_from_document::<
+                        ConnectionDetail,
+                    >("ConnectionDetail", b),
+                    |v| atom::feed_to_document(
+                        "ConnectionDetail",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "CreateTopic" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::entry_from_document::<
+                        TopicDescription,
+                    >("TopicDescription", b),
+                    |v| atom::entry_to_document(
+                        "TopicDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "UpdateTopic" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::entry_from_document::<
+                        TopicDescription,
+                    >("TopicDescription", b),
+                    |v| atom::entry_to_document(
+                        "TopicDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetTopic" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::entry_from_document::<
+                        TopicDescription,
+                    >("TopicDescription", b),
+                    |v| atom::entry_to_document(
+                        "TopicDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListTopics" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::feed_from_document::<
+                        TopicDescription,
+                    >("TopicDescription", b),
+                    |v| atom::feed_to_document(
+                        "TopicDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetTopicConnectionDetails" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::feed_from_document::<
+                        ConnectionDetail,
+                    >("ConnectionDetail", b),
+                    |v| atom::feed_to_document(
+                        "ConnectionDetail",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetNotificationHub" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::entry_from_document::<
+                        NotificationHubDescription,
+                    >("NotificationHubDescription", b),
+                    |v| atom::entry_to_document(
+                        "NotificationHubDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListNotificationHubs" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::feed_from_document::<
+                        NotificationHubDescription,
+                    >("NotificationHubDescription", b),
+                    |v| atom::feed_to_document(
+                        "NotificationHubDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetNotificationHubConnectionDetails" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::feed_from_document::<
+                        ConnectionDetail,
+                    >("ConnectionDetail", b),
+                    |v| atom::feed_to_document(
+                        "ConnectionDetail",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListRelays" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::feed_from_document::<
+                        RelayDescription,
+                    >("RelayDescription", b),
+                    |v| atom::feed_to_document(
+                        "RelayDescription",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetRelayConnectionDetails" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::feed_from_document::<
+                        ConnectionDetail,
+                    >("ConnectionDetail", b),
+                    |v| atom::feed_to_document(
+                        "ConnectionDetail",
+                        "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetSupportedMetricsQueue" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::feed_from_document::<MetricProperties>("properties", b),
+                    |v| atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetMetricsRollupsQueue" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::feed_from_document::<MetricRollups>("properties", b),
+                    |v| atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetMetricsDataQueue" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::feed_from_document::<MetricValues>("properties", b),
+                    |v| atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetSupportedMetricsTopic" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::feed_from_document::<MetricProperties>("properties", b),
+                    |v| atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetMetricsRollupsTopic" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::feed_from_document::<MetricRollups>("properties", b),
+                    |v| atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetMetricsDataTopic" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::feed_from_document::<MetricValues>("properties", b),
+                    |v| atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetSupportedMetricsNotificationHub" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::feed_from_document::<MetricProperties>("properties", b),
+                    |v| atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetMetricsRollupsNotificationHub" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::feed_from_document::<MetricRollups>("properties", b),
+                    |v| atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetMetricsDataNotificationHub" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::feed_from_document::<MetricValues>("properties", b),
+                    |v| atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetSupportedMetricsRelay" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::feed_from_document::<MetricProperties>("properties", b),
+                    |v| atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetMetricsRollupsRelay" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::feed_from_document::<MetricRollups>("properties", b),
+                    |v| atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetMetricsDataRelay" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| atom::feed_from_document::<MetricValues>("properties", b),
+                    |v| atom::feed_to_document(
+                        "properties",
+                        "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata",
                         v,
                     ),
                 ),
