@@ -174,7 +174,7 @@ impl<'a> Ctx<'a> {
 
     /// The Rust type of a body as users see it.
     fn body_type(&self, b: &Body) -> TokenStream {
-        let inner = b.ty.as_ref().map(|t| self.base_type(t));
+        let inner = b.ty.as_ref().map(|t| self.json_type(b, t));
         match (b.format, inner) {
             (Format::Atom, Some(t)) => quote!(atom::Entry<#t>),
             (Format::AtomFeed, Some(t)) => quote!(atom::Feed<#t>),
@@ -183,6 +183,16 @@ impl<'a> Ctx<'a> {
             (Format::Bytes, _) => quote!(Vec<u8>),
             (_, Some(t)) => t,
             (_, None) => quote!(()),
+        }
+    }
+
+    /// A body's type: `Vec<T>` for a JSON array root (`json T*`), else `T`.
+    fn json_type(&self, b: &Body, t: &TypeRef) -> TokenStream {
+        let t = self.base_type(t);
+        if b.array {
+            quote!(Vec<#t>)
+        } else {
+            t
         }
     }
 
@@ -226,7 +236,7 @@ impl<'a> Ctx<'a> {
     fn decode_expr(&self, body: &Body, b: TokenStream) -> TokenStream {
         let root = &body.root;
         let ns = self.body_ns(body);
-        let t = body.ty.as_ref().map(|t| self.base_type(t));
+        let t = body.ty.as_ref().map(|t| self.json_type(body, t));
         match (body.format, &body.ty) {
             (Format::Xml, Some(TypeRef::Scalar(_))) => {
                 quote!(xml::scalar_from_document::<#t>(#root, #ns, #b))
@@ -249,7 +259,7 @@ impl<'a> Ctx<'a> {
     /// A callable decoding bytes into the body's value.
     fn decoder(&self, body: &Body) -> TokenStream {
         if body.format == Format::Json {
-            let t = body.ty.as_ref().map(|t| self.base_type(t));
+            let t = body.ty.as_ref().map(|t| self.json_type(body, t));
             return quote!(json::from_json::<#t>);
         }
         let d = self.decode_expr(body, quote!(b));
@@ -1107,6 +1117,17 @@ fn client_method(ctx: &Ctx<'_>, op: &Operation) -> (TokenStream, TokenStream) {
             crate::parse::rust_field_name(t)
         ));
     }
+    if op.is_async() && !op.response_headers.is_empty() {
+        let names: Vec<String> = op
+            .response_headers
+            .iter()
+            .map(|h| format!("`{}`", h.name))
+            .collect();
+        lines.push(format!(
+            "Response headers ({}): [`AsyncOperation::header`].",
+            names.join(", ")
+        ));
+    }
     for s in &op.sources {
         lines.push(format!("See <{s}>."));
     }
@@ -1351,7 +1372,7 @@ fn client_method(ctx: &Ctx<'_>, op: &Operation) -> (TokenStream, TokenStream) {
             quote! {
                 let resp = self.core.send(&req).await?;
                 #id_expr
-                Ok(AsyncOperation::new(self.core.clone(), #c.name, id, resp.status, finished, std::sync::Arc::new(#poller_value)))
+                Ok(AsyncOperation::new(self.core.clone(), #c.name, id, resp.status, finished, std::sync::Arc::new(#poller_value)).with_headers(resp.headers))
             },
         )
     } else if has_outputs {

@@ -393,6 +393,8 @@ pub struct Body {
     pub ty: Option<TypeRef>,
     /// The root's namespace when given on the body line (`ns="..."`).
     pub namespace: Option<String>,
+    /// A JSON body whose root is an array of the type (`json Job*`).
+    pub array: bool,
     /// Where.
     pub loc: Loc,
 }

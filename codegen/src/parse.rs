@@ -662,7 +662,13 @@ fn parse_field(line: &str, loc: &Loc, docs: Vec<String>) -> Result<Field> {
 }
 
 fn parse_param(rest: &str, loc: &Loc, docs: Vec<String>) -> Result<Param> {
+    // OData query options (`$skip`, `$top`, `$filter`) keep their `$`.
+    let (dollar, rest) = match rest.strip_prefix('$') {
+        Some(r) => ("$", r),
+        None => ("", rest),
+    };
     let (name, rest) = split_name(rest, loc)?;
+    let name = &format!("{dollar}{name}");
     let w = words(rest);
     let (first, attrs) = w
         .split_first()
@@ -718,11 +724,17 @@ fn parse_body(rest: &str, loc: &Loc) -> Result<Body> {
                 root: String::new(),
                 ty: None,
                 namespace,
+                array: false,
                 loc: loc.clone(),
             });
         }
         return Err(err(loc, "expected a root element or type", rest));
     }
+    // `json Type*`: the document is an array of `Type`.
+    let (rest, array) = match rest.strip_suffix('*') {
+        Some(r) if format == Format::Json => (r.trim(), true),
+        _ => (rest, false),
+    };
     let (root, ty) = match rest.split_once(':') {
         Some((r, t)) => (r.trim(), t.trim()),
         None => (rest, rest),
@@ -743,6 +755,7 @@ fn parse_body(rest: &str, loc: &Loc) -> Result<Body> {
         },
         ty: Some(ty),
         namespace,
+        array,
         loc: loc.clone(),
     })
 }

@@ -646,6 +646,14 @@ pub fn reachable(spec: &Spec, formats: &[Format]) -> BTreeSet<String> {
     out
 }
 
+/// A URI's shape for fitting operations to a resource path: [`shape`]
+/// without `~` segments (the scheduler reads a job collection at
+/// `.../scheduler/~/JobCollections/{name}` and writes it at
+/// `.../scheduler/JobCollections/{name}`).
+fn resource_shape(segments: &[Segment]) -> Vec<String> {
+    shape(segments).into_iter().filter(|s| s != "~").collect()
+}
+
 /// A URI template's shape: literals folded to lower case, placeholders `{}`.
 pub fn shape(segments: &[Segment]) -> Vec<String> {
     segments
@@ -664,7 +672,7 @@ fn validate_resources(spec: &Spec, errors: &mut Vec<SpecError>) {
         if !names.insert(r.name.as_str()) {
             errors.push(err(&r.loc, "resource defined twice", &r.name));
         }
-        let own = shape(&r.segments);
+        let own = resource_shape(&r.segments);
         if !matches!(r.segments.last(), Some(Segment::Param(_))) {
             errors.push(err(
                 &r.loc,
@@ -681,7 +689,7 @@ fn validate_resources(spec: &Spec, errors: &mut Vec<SpecError>) {
             match spec.find_operation(name) {
                 None => errors.push(err(&r.loc, format!("unknown {role} operation"), name)),
                 Some(op) => {
-                    let got = shape(&op.segments);
+                    let got = resource_shape(&op.segments);
                     let ok = got == want || (role == "create" && got == collection);
                     if !ok {
                         errors.push(err(
@@ -714,7 +722,7 @@ fn validate_resources(spec: &Spec, errors: &mut Vec<SpecError>) {
             match spec.find_resource(p) {
                 None => errors.push(err(&r.loc, "unknown parent resource", p)),
                 Some(parent) => {
-                    let ps = shape(&parent.segments);
+                    let ps = resource_shape(&parent.segments);
                     if own.len() <= ps.len() || own.get(..ps.len()) != Some(&ps[..]) {
                         errors.push(err(
                             &r.loc,
@@ -739,6 +747,15 @@ fn validate_resources(spec: &Spec, errors: &mut Vec<SpecError>) {
 }
 
 fn validate_json(spec: &Spec, errors: &mut Vec<SpecError>) {
+    for o in &spec.operations {
+        if let Some(b) = o.request.as_ref().filter(|b| b.array) {
+            errors.push(err(
+                &b.loc,
+                "a JSON array root (`json Type*`) is for responses only",
+                &o.name,
+            ));
+        }
+    }
     let json = reachable(spec, &[Format::Json]);
     for s in spec.structs.iter().filter(|s| json.contains(&s.name)) {
         for f in &s.fields {

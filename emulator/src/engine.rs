@@ -397,6 +397,14 @@ fn placeholders(segments: &[Segment]) -> Vec<String> {
     out
 }
 
+/// Whether `param` is the key of one of `r`'s parents.
+fn keys_of_parents(r: &Resource, param: &str) -> bool {
+    let keys = key_params(r);
+    keys.iter()
+        .take(keys.len().saturating_sub(1))
+        .any(|k| k == param)
+}
+
 /// The resource's placeholders other than the subscription: parents' keys
 /// then its own.
 fn key_params(r: &Resource) -> Vec<String> {
@@ -499,21 +507,8 @@ impl Api {
                 self.hook_delete(tx, r, &rec, now)?;
                 let mut table = tx.open_table(RESOURCES)?;
                 let _ = keys;
-                if m.op.is_async() {
-                    // Gone when the operation completes; Deleting until then.
-                    let until = now + self.async_delay_ms;
-                    rec.pending = Some(Pending {
-                        until_ms: until,
-                        kind: PendingKind::Delete,
-                    });
-                    put(&mut table, &key, &rec)?;
-                    return Ok(Outcome {
-                        reply: Reply::empty(202),
-                        completion: Some((until, None)),
-                    });
-                }
-                table.remove(key.as_str())?;
-                // Children go with their parent.
+                // Children go with their parent (at once: an asynchronous
+                // delete leaves only the parent reading as Deleting).
                 let mut own = rec.parents.clone();
                 own.push(rec.name.clone());
                 for child in descendants(&self.engine.spec, &r.name) {
@@ -530,6 +525,20 @@ impl Api {
                         table.remove(k.as_str())?;
                     }
                 }
+                if m.op.is_async() {
+                    // Gone when the operation completes; Deleting until then.
+                    let until = now + self.async_delay_ms;
+                    rec.pending = Some(Pending {
+                        until_ms: until,
+                        kind: PendingKind::Delete,
+                    });
+                    put(&mut table, &key, &rec)?;
+                    return Ok(Outcome {
+                        reply: Reply::empty(202),
+                        completion: Some((until, None)),
+                    });
+                }
+                table.remove(key.as_str())?;
                 Ok(Reply::empty(m.op.status.first().map_or(200, |s| s.0)).into())
             }
             Role::Get | Role::List | Role::Check => Err(not_implemented(&m.op.name)),
@@ -587,11 +596,20 @@ impl Api {
                 self.render_list(m.op, &list)
             }
             Role::Check => {
+                // The name: the resource's key in the path, else the last
+                // path parameter, else the required query parameter (the
+                // scheduler's `?resourceName=` below a cloud service path).
+                let own_key = key_params(r).last().cloned().unwrap_or_default();
                 let name = m
                     .params
                     .iter()
-                    .rev()
-                    .find(|(k, _)| k != "subscriptionId")
+                    .find(|(k, _)| *k == own_key)
+                    .or_else(|| {
+                        m.params
+                            .iter()
+                            .rev()
+                            .find(|(k, _)| k != "subscriptionId" && !keys_of_parents(r, k))
+                    })
                     .map(|(_, v)| v.clone())
                     .or_else(|| {
                         m.op.query.iter().find_map(|q| match q {

@@ -2039,6 +2039,884 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         run: run_abort_route_table_migration,
     },
     asm_runtime::cli::Command {
+        area: "scheduler",
+        name: "list-cloud-services",
+        operation: &LIST_CLOUD_SERVICES,
+        about: "Lists the cloud services of the subscription that hold resources of resource providers (scheduler job collections, ...).",
+        long_about: "Lists the cloud services of the subscription that hold resources of resource providers (scheduler job collections, ...).\n\n`GET /{subscriptionId}/cloudservices` (x-ms-version 2014-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/cloudserviceManagement/lib/cloudServiceManagementClient.js",
+        args: &[],
+        body: None,
+        poller: None,
+        run: run_list_cloud_services,
+    },
+    asm_runtime::cli::Command {
+        area: "scheduler",
+        name: "create-cloud-service",
+        operation: &CREATE_CLOUD_SERVICE,
+        about: "Creates a cloud service to hold resources such as scheduler job collections.",
+        long_about: "Creates a cloud service to hold resources such as scheduler job collections.\n\n`PUT /{subscriptionId}/CloudServices/{cloudServiceName}` (x-ms-version 2014-10-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-python/blob/425f9c3dc70cccdf9555fd140d9223b3e0ea2924/azure-servicemanagement-legacy/azure/servicemanagement/schedulermanagementservice.py",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "cloud-service-name",
+                wire: "cloudServiceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{cloudServiceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "label",
+                wire: "Label",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Plain text (not base64).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "description",
+                wire: "Description",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<Description>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "geo-region",
+                wire: "GeoRegion",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The region, e.g. `West Europe`.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "email",
+                wire: "Email",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Contact address (Node's cloud service client only).",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "CloudService",
+            ty: "CreateCloudServiceInput",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_create_cloud_service,
+    },
+    asm_runtime::cli::Command {
+        area: "scheduler",
+        name: "get-cloud-service",
+        operation: &GET_CLOUD_SERVICE,
+        about: "Returns a cloud service with the resources it holds.",
+        long_about: "Returns a cloud service with the resources it holds.\n\n`GET /{subscriptionId}/CloudServices/{cloudServiceName}` (x-ms-version 2014-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/cloudserviceManagement/lib/cloudServiceManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "cloud-service-name",
+                wire: "cloudServiceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{cloudServiceName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_cloud_service,
+    },
+    asm_runtime::cli::Command {
+        area: "scheduler",
+        name: "delete-cloud-service",
+        operation: &DELETE_CLOUD_SERVICE,
+        about: "Deletes a cloud service with the resources it holds.",
+        long_about: "Deletes a cloud service with the resources it holds.\n\n`DELETE /{subscriptionId}/CloudServices/{cloudServiceName}` (x-ms-version 2014-10-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/cloudserviceManagement/lib/cloudServiceManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "cloud-service-name",
+                wire: "cloudServiceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{cloudServiceName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_delete_cloud_service,
+    },
+    asm_runtime::cli::Command {
+        area: "scheduler",
+        name: "entitle-resource",
+        operation: &ENTITLE_RESOURCE,
+        about: "Entitles the subscription to a resource type of a resource provider (for the scheduler: `scheduler` / `JobCollections`).",
+        long_about: "Entitles the subscription to a resource type of a resource provider (for the scheduler: `scheduler` / `JobCollections`).\n\n`POST /{subscriptionId}/EntitleResource` (x-ms-version 2013-03-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/cloudserviceManagement/lib/cloudServiceManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "resource-provider-name-space",
+                wire: "ResourceProviderNameSpace",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The resource provider, e.g. `scheduler`.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "type",
+                wire: "Type",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The resource type, e.g. `JobCollections`.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "registration-date",
+                wire: "RegistrationDate",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "datetime",
+                required: true,
+                repeated: false,
+                help: "Element `<RegistrationDate>` of the request body.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "EntitleResource",
+            ty: "EntitleResource",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_entitle_resource,
+    },
+    asm_runtime::cli::Command {
+        area: "scheduler",
+        name: "register-scheduler-resource-provider",
+        operation: &REGISTER_SCHEDULER_RESOURCE_PROVIDER,
+        about: "Registers the scheduler resource provider (job collections) with the subscription.",
+        long_about: "Registers the scheduler resource provider (job collections) with the subscription.\n\n`PUT /{subscriptionId}/services` (x-ms-version 2013-03-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/schedulerManagement/lib/schedulerManagementClient.js",
+        args: &[],
+        body: None,
+        poller: None,
+        run: run_register_scheduler_resource_provider,
+    },
+    asm_runtime::cli::Command {
+        area: "scheduler",
+        name: "unregister-scheduler-resource-provider",
+        operation: &UNREGISTER_SCHEDULER_RESOURCE_PROVIDER,
+        about: "Unregisters the scheduler resource provider from the subscription.",
+        long_about: "Unregisters the scheduler resource provider from the subscription.\n\n`PUT /{subscriptionId}/services` (x-ms-version 2013-03-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/schedulerManagement/lib/schedulerManagementClient.js",
+        args: &[],
+        body: None,
+        poller: None,
+        run: run_unregister_scheduler_resource_provider,
+    },
+    asm_runtime::cli::Command {
+        area: "scheduler",
+        name: "get-scheduler-resource-provider-properties",
+        operation: &GET_SCHEDULER_RESOURCE_PROVIDER_PROPERTIES,
+        about: "Returns the properties of the scheduler resource provider (the plans and their quotas, as key/value pairs).",
+        long_about: "Returns the properties of the scheduler resource provider (the plans and their quotas, as key/value pairs).\n\n`GET /{subscriptionId}/resourceproviders/scheduler/Properties` (x-ms-version 2013-03-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/schedulerManagement/lib/schedulerManagementClient.js",
+        args: &[],
+        body: None,
+        poller: None,
+        run: run_get_scheduler_resource_provider_properties,
+    },
+    asm_runtime::cli::Command {
+        area: "scheduler",
+        name: "check-job-collection-name-availability",
+        operation: &CHECK_JOB_COLLECTION_NAME_AVAILABILITY,
+        about: "Tells whether a job collection name is available in a cloud service.",
+        long_about: "Tells whether a job collection name is available in a cloud service.\n\n`GET /{subscriptionId}/cloudservices/{cloudServiceName}/resources/scheduler/JobCollections/` (x-ms-version 2014-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/schedulerManagement/lib/schedulerManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "cloud-service-name",
+                wire: "cloudServiceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{cloudServiceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "resource-name",
+                wire: "resourceName",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The job collection name to check.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_check_job_collection_name_availability,
+    },
+    asm_runtime::cli::Command {
+        area: "scheduler",
+        name: "create-job-collection",
+        operation: &CREATE_JOB_COLLECTION,
+        about: "Creates a job collection in a cloud service.",
+        long_about: "Creates a job collection in a cloud service. The `ETag` response header is the collection's version, for `If-Match` on updates.\n\n`PUT /{subscriptionId}/cloudservices/{cloudServiceName}/resources/scheduler/JobCollections/{jobCollectionName}` (x-ms-version 2014-10-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-python/blob/425f9c3dc70cccdf9555fd140d9223b3e0ea2924/azure-servicemanagement-legacy/azure/servicemanagement/schedulermanagementservice.py",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "cloud-service-name",
+                wire: "cloudServiceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{cloudServiceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "job-collection-name",
+                wire: "jobCollectionName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{jobCollectionName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "schema-version",
+                wire: "SchemaVersion",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<SchemaVersion>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "label",
+                wire: "Label",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "label",
+                required: false,
+                repeated: false,
+                help: "Element `<Label>` of the request body.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "Resource",
+            ty: "CreateJobCollectionInput",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_create_job_collection,
+    },
+    asm_runtime::cli::Command {
+        area: "scheduler",
+        name: "update-job-collection",
+        operation: &UPDATE_JOB_COLLECTION,
+        about: "Changes a job collection's plan, quota or label.",
+        long_about: "Changes a job collection's plan, quota or label. The same request on the wire as CreateJobCollection; `If-Match` carries the ETag read last.\n\n`PUT /{subscriptionId}/cloudservices/{cloudServiceName}/resources/scheduler/JobCollections/{jobCollectionName}` (x-ms-version 2013-03-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/schedulerManagement/lib/schedulerManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "cloud-service-name",
+                wire: "cloudServiceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{cloudServiceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "job-collection-name",
+                wire: "jobCollectionName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{jobCollectionName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "if-match",
+                wire: "If-Match",
+                kind: asm_runtime::cli::ArgKind::Header,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The job collection's ETag (from a read or the last create/update).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "schema-version",
+                wire: "SchemaVersion",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<SchemaVersion>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "e-tag",
+                wire: "ETag",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "The ETag the change applies to.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "label",
+                wire: "Label",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "label",
+                required: false,
+                repeated: false,
+                help: "Element `<Label>` of the request body.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "Resource",
+            ty: "UpdateJobCollectionInput",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_update_job_collection,
+    },
+    asm_runtime::cli::Command {
+        area: "scheduler",
+        name: "get-job-collection",
+        operation: &GET_JOB_COLLECTION,
+        about: "Returns a job collection.",
+        long_about: "Returns a job collection.\n\n`GET /{subscriptionId}/cloudservices/{cloudServiceName}/resources/scheduler/~/JobCollections/{jobCollectionName}` (x-ms-version 2014-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/schedulerManagement/lib/schedulerManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "cloud-service-name",
+                wire: "cloudServiceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{cloudServiceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "job-collection-name",
+                wire: "jobCollectionName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{jobCollectionName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_job_collection,
+    },
+    asm_runtime::cli::Command {
+        area: "scheduler",
+        name: "delete-job-collection",
+        operation: &DELETE_JOB_COLLECTION,
+        about: "Deletes a job collection with its jobs.",
+        long_about: "Deletes a job collection with its jobs.\n\n`DELETE /{subscriptionId}/cloudservices/{cloudServiceName}/resources/scheduler/JobCollections/{jobCollectionName}` (x-ms-version 2014-10-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-python/blob/425f9c3dc70cccdf9555fd140d9223b3e0ea2924/azure-servicemanagement-legacy/azure/servicemanagement/schedulermanagementservice.py",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "cloud-service-name",
+                wire: "cloudServiceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{cloudServiceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "job-collection-name",
+                wire: "jobCollectionName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{jobCollectionName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_delete_job_collection,
+    },
+    asm_runtime::cli::Command {
+        area: "scheduler",
+        name: "create-job",
+        operation: &CREATE_JOB,
+        about: "Creates a job in a job collection; the service chooses its id.",
+        long_about: "Creates a job in a job collection; the service chooses its id.\n\n`POST /{subscriptionId}/cloudservices/{cloudServiceName}/resources/scheduler/~/JobCollections/{jobCollectionName}/jobs` (x-ms-version 2013-03-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/scheduler/lib/schedulerClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "cloud-service-name",
+                wire: "cloudServiceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{cloudServiceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "job-collection-name",
+                wire: "jobCollectionName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{jobCollectionName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "start-time",
+                wire: "startTime",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "datetime",
+                required: false,
+                repeated: false,
+                help: "When the job starts (now when absent).",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "json",
+            root: "",
+            ty: "JobInput",
+            required: true,
+        }),
+        poller: None,
+        run: run_create_job,
+    },
+    asm_runtime::cli::Command {
+        area: "scheduler",
+        name: "create-or-update-job",
+        operation: &CREATE_OR_UPDATE_JOB,
+        about: "Creates the job `jobId`, or replaces it.",
+        long_about: "Creates the job `jobId`, or replaces it.\n\n`PUT /{subscriptionId}/cloudservices/{cloudServiceName}/resources/scheduler/~/JobCollections/{jobCollectionName}/jobs/{jobId}` (x-ms-version 2014-10-01).\nSee https://github.com/Azure/azure-sdk-for-python/blob/425f9c3dc70cccdf9555fd140d9223b3e0ea2924/azure-servicemanagement-legacy/azure/servicemanagement/schedulermanagementservice.py",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "cloud-service-name",
+                wire: "cloudServiceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{cloudServiceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "job-collection-name",
+                wire: "jobCollectionName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{jobCollectionName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "job-id",
+                wire: "jobId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{jobId}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "start-time",
+                wire: "startTime",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "datetime",
+                required: false,
+                repeated: false,
+                help: "When the job starts (now when absent).",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "json",
+            root: "",
+            ty: "JobInput",
+            required: true,
+        }),
+        poller: None,
+        run: run_create_or_update_job,
+    },
+    asm_runtime::cli::Command {
+        area: "scheduler",
+        name: "get-job",
+        operation: &GET_JOB,
+        about: "Returns a job with its status.",
+        long_about: "Returns a job with its status.\n\n`GET /{subscriptionId}/cloudservices/{cloudServiceName}/resources/scheduler/~/JobCollections/{jobCollectionName}/jobs/{jobId}` (x-ms-version 2014-10-01).\nSee https://github.com/Azure/azure-sdk-for-python/blob/425f9c3dc70cccdf9555fd140d9223b3e0ea2924/azure-servicemanagement-legacy/azure/servicemanagement/schedulermanagementservice.py",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "cloud-service-name",
+                wire: "cloudServiceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{cloudServiceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "job-collection-name",
+                wire: "jobCollectionName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{jobCollectionName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "job-id",
+                wire: "jobId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{jobId}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_job,
+    },
+    asm_runtime::cli::Command {
+        area: "scheduler",
+        name: "list-jobs",
+        operation: &LIST_JOBS,
+        about: "Lists the jobs of a job collection (a JSON array).",
+        long_about: "Lists the jobs of a job collection (a JSON array).\n\n`GET /{subscriptionId}/cloudservices/{cloudServiceName}/resources/scheduler/~/JobCollections/{jobCollectionName}/jobs` (x-ms-version 2014-10-01).\nSee https://github.com/Azure/azure-sdk-for-python/blob/425f9c3dc70cccdf9555fd140d9223b3e0ea2924/azure-servicemanagement-legacy/azure/servicemanagement/schedulermanagementservice.py",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "cloud-service-name",
+                wire: "cloudServiceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{cloudServiceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "job-collection-name",
+                wire: "jobCollectionName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{jobCollectionName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "skip",
+                wire: "$skip",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "Jobs to skip.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "top",
+                wire: "$top",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "At most this many jobs.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "filter",
+                wire: "$filter",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Only jobs in a state: `state eq Enabled` (Disabled, Faulted, Completed).",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_list_jobs,
+    },
+    asm_runtime::cli::Command {
+        area: "scheduler",
+        name: "delete-job",
+        operation: &DELETE_JOB,
+        about: "Deletes a job.",
+        long_about: "Deletes a job.\n\n`DELETE /{subscriptionId}/cloudservices/{cloudServiceName}/resources/scheduler/~/JobCollections/{jobCollectionName}/jobs/{jobId}` (x-ms-version 2014-10-01).\nSee https://github.com/Azure/azure-sdk-for-python/blob/425f9c3dc70cccdf9555fd140d9223b3e0ea2924/azure-servicemanagement-legacy/azure/servicemanagement/schedulermanagementservice.py",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "cloud-service-name",
+                wire: "cloudServiceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{cloudServiceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "job-collection-name",
+                wire: "jobCollectionName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{jobCollectionName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "job-id",
+                wire: "jobId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{jobId}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_delete_job,
+    },
+    asm_runtime::cli::Command {
+        area: "scheduler",
+        name: "update-job-state",
+        operation: &UPDATE_JOB_STATE,
+        about: "Enables or disables a job.",
+        long_about: "Enables or disables a job.\n\n`PATCH /{subscriptionId}/cloudservices/{cloudServiceName}/resources/scheduler/~/JobCollections/{jobCollectionName}/jobs/{jobId}` (x-ms-version 2013-03-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/scheduler/lib/schedulerClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "cloud-service-name",
+                wire: "cloudServiceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{cloudServiceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "job-collection-name",
+                wire: "jobCollectionName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{jobCollectionName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "job-id",
+                wire: "jobId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{jobId}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "state",
+                wire: "state",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "JobState",
+                required: true,
+                repeated: false,
+                help: "Element `<state>` of the request body.",
+                values: &[
+                    ("Enabled", ""),
+                    ("Disabled", ""),
+                    ("Faulted", ""),
+                    ("Completed", ""),
+                ],
+            },
+            asm_runtime::cli::Arg {
+                id: "state-details",
+                wire: "stateDetails",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Why (free text).",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "json",
+            root: "",
+            ty: "JobStateInput",
+            required: false,
+        }),
+        poller: None,
+        run: run_update_job_state,
+    },
+    asm_runtime::cli::Command {
+        area: "scheduler",
+        name: "update-job-collection-jobs-state",
+        operation: &UPDATE_JOB_COLLECTION_JOBS_STATE,
+        about: "Enables or disables every job of a job collection; returns the jobs.",
+        long_about: "Enables or disables every job of a job collection; returns the jobs.\n\n`PATCH /{subscriptionId}/cloudservices/{cloudServiceName}/resources/scheduler/~/JobCollections/{jobCollectionName}/jobs` (x-ms-version 2013-03-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/scheduler/lib/schedulerClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "cloud-service-name",
+                wire: "cloudServiceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{cloudServiceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "job-collection-name",
+                wire: "jobCollectionName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{jobCollectionName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "state",
+                wire: "state",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "JobState",
+                required: true,
+                repeated: false,
+                help: "Element `<state>` of the request body.",
+                values: &[
+                    ("Enabled", ""),
+                    ("Disabled", ""),
+                    ("Faulted", ""),
+                    ("Completed", ""),
+                ],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "json",
+            root: "",
+            ty: "JobCollectionJobsStateInput",
+            required: false,
+        }),
+        poller: None,
+        run: run_update_job_collection_jobs_state,
+    },
+    asm_runtime::cli::Command {
+        area: "scheduler",
+        name: "get-job-history",
+        operation: &GET_JOB_HISTORY,
+        about: "Returns the history of a job's runs (a JSON array, newest first).",
+        long_about: "Returns the history of a job's runs (a JSON array, newest first).\n\n`GET /{subscriptionId}/cloudservices/{cloudServiceName}/resources/scheduler/~/JobCollections/{jobCollectionName}/jobs/{jobId}/history` (x-ms-version 2013-03-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/scheduler/lib/schedulerClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "cloud-service-name",
+                wire: "cloudServiceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{cloudServiceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "job-collection-name",
+                wire: "jobCollectionName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{jobCollectionName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "job-id",
+                wire: "jobId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{jobId}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "skip",
+                wire: "$skip",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "Entries to skip.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "top",
+                wire: "$top",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "At most this many entries.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "filter",
+                wire: "$filter",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Only runs with a status: `status eq Failed` (Completed, Postponed).",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_job_history,
+    },
+    asm_runtime::cli::Command {
         area: "service-bus",
         name: "create-namespace",
         operation: &CREATE_NAMESPACE,
@@ -8520,6 +9398,636 @@ fn run_abort_route_table_migration<'a>(
             asm_runtime::cli::Outcome::Started(
                 client.abort_route_table_migration(&p_route_table_name).await?,
             ),
+        )
+    })
+}
+
+/// Runs `ListCloudServices` with the arguments of its command.
+fn run_list_cloud_services<'a>(
+    client: &'a crate::Client,
+    _args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_cloud_services().await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "CloudServices",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `CreateCloudService` with the arguments of its command.
+fn run_create_cloud_service<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_cloud_service_name: String = asm_runtime::cli::req(
+            args,
+            "cloud-service-name",
+        )?;
+        let mut body: CreateCloudServiceInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    CreateCloudServiceInput,
+                >("CloudService", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "label", &mut body.label)?;
+        asm_runtime::cli::set_opt(args, "description", &mut body.description)?;
+        asm_runtime::cli::set(args, "geo-region", &mut body.geo_region)?;
+        asm_runtime::cli::set_opt(args, "email", &mut body.email)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.create_cloud_service(&p_cloud_service_name, &body).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `GetCloudService` with the arguments of its command.
+fn run_get_cloud_service<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_cloud_service_name: String = asm_runtime::cli::req(
+            args,
+            "cloud-service-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.get_cloud_service(&p_cloud_service_name).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "CloudService",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `DeleteCloudService` with the arguments of its command.
+fn run_delete_cloud_service<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_cloud_service_name: String = asm_runtime::cli::req(
+            args,
+            "cloud-service-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.delete_cloud_service(&p_cloud_service_name).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `EntitleResource` with the arguments of its command.
+fn run_entitle_resource<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let mut body: EntitleResource = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    EntitleResource,
+                >("EntitleResource", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(
+            args,
+            "resource-provider-name-space",
+            &mut body.resource_provider_name_space,
+        )?;
+        asm_runtime::cli::set(args, "type", &mut body.type_)?;
+        asm_runtime::cli::set(args, "registration-date", &mut body.registration_date)?;
+        Ok(asm_runtime::cli::Outcome::Started(client.entitle_resource(&body).await?))
+    })
+}
+
+/// Runs `RegisterSchedulerResourceProvider` with the arguments of its command.
+fn run_register_scheduler_resource_provider<'a>(
+    client: &'a crate::Client,
+    _args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        client.register_scheduler_resource_provider().await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `UnregisterSchedulerResourceProvider` with the arguments of its command.
+fn run_unregister_scheduler_resource_provider<'a>(
+    client: &'a crate::Client,
+    _args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        client.unregister_scheduler_resource_provider().await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `GetSchedulerResourceProviderProperties` with the arguments of its command.
+fn run_get_scheduler_resource_provider_properties<'a>(
+    client: &'a crate::Client,
+    _args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.get_scheduler_resource_provider_properties().await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ResourceProviderProperties",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `CheckJobCollectionNameAvailability` with the arguments of its command.
+fn run_check_job_collection_name_availability<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_cloud_service_name: String = asm_runtime::cli::req(
+            args,
+            "cloud-service-name",
+        )?;
+        let p_resource_name: String = asm_runtime::cli::req(args, "resource-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .check_job_collection_name_availability(
+                        &p_cloud_service_name,
+                        &p_resource_name,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ResourceNameAvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `CreateJobCollection` with the arguments of its command.
+fn run_create_job_collection<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_cloud_service_name: String = asm_runtime::cli::req(
+            args,
+            "cloud-service-name",
+        )?;
+        let p_job_collection_name: String = asm_runtime::cli::req(
+            args,
+            "job-collection-name",
+        )?;
+        let mut body: CreateJobCollectionInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    CreateJobCollectionInput,
+                >("Resource", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "schema-version", &mut body.schema_version)?;
+        asm_runtime::cli::set_opt(args, "label", &mut body.label)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .create_job_collection(
+                        &p_cloud_service_name,
+                        &p_job_collection_name,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `UpdateJobCollection` with the arguments of its command.
+fn run_update_job_collection<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_cloud_service_name: String = asm_runtime::cli::req(
+            args,
+            "cloud-service-name",
+        )?;
+        let p_job_collection_name: String = asm_runtime::cli::req(
+            args,
+            "job-collection-name",
+        )?;
+        let p_if_match: String = asm_runtime::cli::req(args, "if-match")?;
+        let mut body: UpdateJobCollectionInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    UpdateJobCollectionInput,
+                >("Resource", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "schema-version", &mut body.schema_version)?;
+        asm_runtime::cli::set_opt(args, "e-tag", &mut body.etag)?;
+        asm_runtime::cli::set_opt(args, "label", &mut body.label)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .update_job_collection(
+                        &p_cloud_service_name,
+                        &p_job_collection_name,
+                        &p_if_match,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `GetJobCollection` with the arguments of its command.
+fn run_get_job_collection<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_cloud_service_name: String = asm_runtime::cli::req(
+            args,
+            "cloud-service-name",
+        )?;
+        let p_job_collection_name: String = asm_runtime::cli::req(
+            args,
+            "job-collection-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_job_collection(&p_cloud_service_name, &p_job_collection_name)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "Resource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `DeleteJobCollection` with the arguments of its command.
+fn run_delete_job_collection<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_cloud_service_name: String = asm_runtime::cli::req(
+            args,
+            "cloud-service-name",
+        )?;
+        let p_job_collection_name: String = asm_runtime::cli::req(
+            args,
+            "job-collection-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .delete_job_collection(&p_cloud_service_name, &p_job_collection_name)
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `CreateJob` with the arguments of its command.
+fn run_create_job<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_cloud_service_name: String = asm_runtime::cli::req(
+            args,
+            "cloud-service-name",
+        )?;
+        let p_job_collection_name: String = asm_runtime::cli::req(
+            args,
+            "job-collection-name",
+        )?;
+        let mut body: JobInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| json::from_json::<JobInput>(b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "start-time", &mut body.start_time)?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .create_job(&p_cloud_service_name, &p_job_collection_name, &body)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    json::to_json(r)
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "json")
+            }),
+        )
+    })
+}
+
+/// Runs `CreateOrUpdateJob` with the arguments of its command.
+fn run_create_or_update_job<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_cloud_service_name: String = asm_runtime::cli::req(
+            args,
+            "cloud-service-name",
+        )?;
+        let p_job_collection_name: String = asm_runtime::cli::req(
+            args,
+            "job-collection-name",
+        )?;
+        let p_job_id: String = asm_runtime::cli::req(args, "job-id")?;
+        let mut body: JobInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| json::from_json::<JobInput>(b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "start-time", &mut body.start_time)?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .create_or_update_job(
+                        &p_cloud_service_name,
+                        &p_job_collection_name,
+                        &p_job_id,
+                        &body,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    json::to_json(r)
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "json")
+            }),
+        )
+    })
+}
+
+/// Runs `GetJob` with the arguments of its command.
+fn run_get_job<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_cloud_service_name: String = asm_runtime::cli::req(
+            args,
+            "cloud-service-name",
+        )?;
+        let p_job_collection_name: String = asm_runtime::cli::req(
+            args,
+            "job-collection-name",
+        )?;
+        let p_job_id: String = asm_runtime::cli::req(args, "job-id")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_job(&p_cloud_service_name, &p_job_collection_name, &p_job_id)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    json::to_json(r)
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "json")
+            }),
+        )
+    })
+}
+
+/// Runs `ListJobs` with the arguments of its command.
+fn run_list_jobs<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_cloud_service_name: String = asm_runtime::cli::req(
+            args,
+            "cloud-service-name",
+        )?;
+        let p_job_collection_name: String = asm_runtime::cli::req(
+            args,
+            "job-collection-name",
+        )?;
+        let options = ListJobsOptions {
+            skip: asm_runtime::cli::opt(args, "skip")?,
+            top: asm_runtime::cli::opt(args, "top")?,
+            filter: asm_runtime::cli::opt(args, "filter")?,
+        };
+
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .list_jobs(&p_cloud_service_name, &p_job_collection_name, &options)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    json::to_json(r)
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "json")
+            }),
+        )
+    })
+}
+
+/// Runs `DeleteJob` with the arguments of its command.
+fn run_delete_job<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_cloud_service_name: String = asm_runtime::cli::req(
+            args,
+            "cloud-service-name",
+        )?;
+        let p_job_collection_name: String = asm_runtime::cli::req(
+            args,
+            "job-collection-name",
+        )?;
+        let p_job_id: String = asm_runtime::cli::req(args, "job-id")?;
+        client
+            .delete_job(&p_cloud_service_name, &p_job_collection_name, &p_job_id)
+            .await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `UpdateJobState` with the arguments of its command.
+fn run_update_job_state<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_cloud_service_name: String = asm_runtime::cli::req(
+            args,
+            "cloud-service-name",
+        )?;
+        let p_job_collection_name: String = asm_runtime::cli::req(
+            args,
+            "job-collection-name",
+        )?;
+        let p_job_id: String = asm_runtime::cli::req(args, "job-id")?;
+        let mut body: JobStateInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| json::from_json::<JobStateInput>(b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "state", &mut body.state)?;
+        asm_runtime::cli::set_opt(args, "state-details", &mut body.state_details)?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .update_job_state(
+                        &p_cloud_service_name,
+                        &p_job_collection_name,
+                        &p_job_id,
+                        &body,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    json::to_json(r)
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "json")
+            }),
+        )
+    })
+}
+
+/// Runs `UpdateJobCollectionJobsState` with the arguments of its command.
+fn run_update_job_collection_jobs_state<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_cloud_service_name: String = asm_runtime::cli::req(
+            args,
+            "cloud-service-name",
+        )?;
+        let p_job_collection_name: String = asm_runtime::cli::req(
+            args,
+            "job-collection-name",
+        )?;
+        let mut body: JobCollectionJobsStateInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| json::from_json::<JobCollectionJobsStateInput>(b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "state", &mut body.state)?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .update_job_collection_jobs_state(
+                        &p_cloud_service_name,
+                        &p_job_collection_name,
+                        &body,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    json::to_json(r)
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "json")
+            }),
+        )
+    })
+}
+
+/// Runs `GetJobHistory` with the arguments of its command.
+fn run_get_job_history<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_cloud_service_name: String = asm_runtime::cli::req(
+            args,
+            "cloud-service-name",
+        )?;
+        let p_job_collection_name: String = asm_runtime::cli::req(
+            args,
+            "job-collection-name",
+        )?;
+        let p_job_id: String = asm_runtime::cli::req(args, "job-id")?;
+        let options = GetJobHistoryOptions {
+            skip: asm_runtime::cli::opt(args, "skip")?,
+            top: asm_runtime::cli::opt(args, "top")?,
+            filter: asm_runtime::cli::opt(args, "filter")?,
+        };
+
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_job_history(
+                        &p_cloud_service_name,
+                        &p_job_collection_name,
+                        &p_job_id,
+                        &options,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    json::to_json(r)
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "json")
+            }),
         )
     })
 }

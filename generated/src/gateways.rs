@@ -153,13 +153,14 @@ impl crate::Client {
         let finished = false;
         Ok(
             AsyncOperation::new(
-                self.core.clone(),
-                CREATE_VIRTUAL_NETWORK_GATEWAY.name,
-                id,
-                resp.status,
-                finished,
-                std::sync::Arc::new(NetworkingPoller),
-            ),
+                    self.core.clone(),
+                    CREATE_VIRTUAL_NETWORK_GATEWAY.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
         )
     }
 

@@ -264,13 +264,14 @@ impl crate::Client {
         let finished = resp.status != 202;
         Ok(
             AsyncOperation::new(
-                self.core.clone(),
-                DELETE_HOSTED_SERVICE_AND_CONTENTS.name,
-                id,
-                resp.status,
-                finished,
-                std::sync::Arc::new(ClassicPoller),
-            ),
+                    self.core.clone(),
+                    DELETE_HOSTED_SERVICE_AND_CONTENTS.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
         )
     }
 

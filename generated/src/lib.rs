@@ -54,6 +54,9 @@ pub use role_instances::*;
 /// The `route_tables` area: `spec/route_tables.spec`.
 pub mod route_tables;
 pub use route_tables::*;
+/// The `scheduler` area: `spec/scheduler.spec`.
+pub mod scheduler;
+pub use scheduler::*;
 /// The `service_bus` area: `spec/service_bus.spec`.
 pub mod service_bus;
 pub use service_bus::*;
@@ -207,6 +210,27 @@ pub static OPERATIONS: &[&OperationSpec] = &[
     &route_tables::PREPARE_ROUTE_TABLE_MIGRATION,
     &route_tables::COMMIT_ROUTE_TABLE_MIGRATION,
     &route_tables::ABORT_ROUTE_TABLE_MIGRATION,
+    &scheduler::LIST_CLOUD_SERVICES,
+    &scheduler::CREATE_CLOUD_SERVICE,
+    &scheduler::GET_CLOUD_SERVICE,
+    &scheduler::DELETE_CLOUD_SERVICE,
+    &scheduler::ENTITLE_RESOURCE,
+    &scheduler::REGISTER_SCHEDULER_RESOURCE_PROVIDER,
+    &scheduler::UNREGISTER_SCHEDULER_RESOURCE_PROVIDER,
+    &scheduler::GET_SCHEDULER_RESOURCE_PROVIDER_PROPERTIES,
+    &scheduler::CHECK_JOB_COLLECTION_NAME_AVAILABILITY,
+    &scheduler::CREATE_JOB_COLLECTION,
+    &scheduler::UPDATE_JOB_COLLECTION,
+    &scheduler::GET_JOB_COLLECTION,
+    &scheduler::DELETE_JOB_COLLECTION,
+    &scheduler::CREATE_JOB,
+    &scheduler::CREATE_OR_UPDATE_JOB,
+    &scheduler::GET_JOB,
+    &scheduler::LIST_JOBS,
+    &scheduler::DELETE_JOB,
+    &scheduler::UPDATE_JOB_STATE,
+    &scheduler::UPDATE_JOB_COLLECTION_JOBS_STATE,
+    &scheduler::GET_JOB_HISTORY,
     &service_bus::CREATE_NAMESPACE,
     &service_bus::GET_NAMESPACE,
     &service_bus::LIST_NAMESPACES,

@@ -76,13 +76,14 @@ impl crate::Client {
         let finished = resp.status != 202;
         Ok(
             AsyncOperation::new(
-                self.core.clone(),
-                DELETE_ROLE_INSTANCES_BY_NAME.name,
-                id,
-                resp.status,
-                finished,
-                std::sync::Arc::new(ClassicPoller),
-            ),
+                    self.core.clone(),
+                    DELETE_ROLE_INSTANCES_BY_NAME.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
         )
     }
 }

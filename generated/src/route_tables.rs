@@ -293,13 +293,14 @@ impl crate::Client {
         let finished = resp.status != 202;
         Ok(
             AsyncOperation::new(
-                self.core.clone(),
-                CREATE_ROUTE_TABLE.name,
-                id,
-                resp.status,
-                finished,
-                std::sync::Arc::new(ClassicPoller),
-            ),
+                    self.core.clone(),
+                    CREATE_ROUTE_TABLE.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
         )
     }
 
@@ -392,13 +393,14 @@ impl crate::Client {
         let finished = resp.status != 202;
         Ok(
             AsyncOperation::new(
-                self.core.clone(),
-                DELETE_ROUTE_TABLE.name,
-                id,
-                resp.status,
-                finished,
-                std::sync::Arc::new(ClassicPoller),
-            ),
+                    self.core.clone(),
+                    DELETE_ROUTE_TABLE.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
         )
     }
 
@@ -441,13 +443,14 @@ impl crate::Client {
         let finished = resp.status != 202;
         Ok(
             AsyncOperation::new(
-                self.core.clone(),
-                SET_ROUTE.name,
-                id,
-                resp.status,
-                finished,
-                std::sync::Arc::new(ClassicPoller),
-            ),
+                    self.core.clone(),
+                    SET_ROUTE.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
         )
     }
 
@@ -480,13 +483,14 @@ impl crate::Client {
         let finished = resp.status != 202;
         Ok(
             AsyncOperation::new(
-                self.core.clone(),
-                DELETE_ROUTE.name,
-                id,
-                resp.status,
-                finished,
-                std::sync::Arc::new(ClassicPoller),
-            ),
+                    self.core.clone(),
+                    DELETE_ROUTE.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
         )
     }
 
@@ -530,13 +534,14 @@ impl crate::Client {
         let finished = resp.status != 202;
         Ok(
             AsyncOperation::new(
-                self.core.clone(),
-                ADD_ROUTE_TABLE_TO_SUBNET.name,
-                id,
-                resp.status,
-                finished,
-                std::sync::Arc::new(ClassicPoller),
-            ),
+                    self.core.clone(),
+                    ADD_ROUTE_TABLE_TO_SUBNET.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
         )
     }
 
@@ -600,13 +605,14 @@ impl crate::Client {
         let finished = resp.status != 202;
         Ok(
             AsyncOperation::new(
-                self.core.clone(),
-                REMOVE_ROUTE_TABLE_FROM_SUBNET.name,
-                id,
-                resp.status,
-                finished,
-                std::sync::Arc::new(ClassicPoller),
-            ),
+                    self.core.clone(),
+                    REMOVE_ROUTE_TABLE_FROM_SUBNET.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
         )
     }
 
@@ -729,13 +735,14 @@ impl crate::Client {
         let finished = resp.status != 202;
         Ok(
             AsyncOperation::new(
-                self.core.clone(),
-                PREPARE_ROUTE_TABLE_MIGRATION.name,
-                id,
-                resp.status,
-                finished,
-                std::sync::Arc::new(ClassicPoller),
-            ),
+                    self.core.clone(),
+                    PREPARE_ROUTE_TABLE_MIGRATION.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
         )
     }
 
@@ -767,13 +774,14 @@ impl crate::Client {
         let finished = resp.status != 202;
         Ok(
             AsyncOperation::new(
-                self.core.clone(),
-                COMMIT_ROUTE_TABLE_MIGRATION.name,
-                id,
-                resp.status,
-                finished,
-                std::sync::Arc::new(ClassicPoller),
-            ),
+                    self.core.clone(),
+                    COMMIT_ROUTE_TABLE_MIGRATION.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
         )
     }
 
@@ -805,13 +813,14 @@ impl crate::Client {
         let finished = resp.status != 202;
         Ok(
             AsyncOperation::new(
-                self.core.clone(),
-                ABORT_ROUTE_TABLE_MIGRATION.name,
-                id,
-                resp.status,
-                finished,
-                std::sync::Arc::new(ClassicPoller),
-            ),
+                    self.core.clone(),
+                    ABORT_ROUTE_TABLE_MIGRATION.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
         )
     }
 }

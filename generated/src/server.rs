@@ -18,6 +18,139 @@ use crate::*;
 /// Every operation the router reaches, in matching order.
 pub static ROUTES: &[Route] = &[
     Route {
+        spec: &crate::scheduler::REGISTER_SCHEDULER_RESOURCE_PROVIDER,
+        segments: &[Seg::Param, Seg::Lit("services")],
+        fixed_query: &[("service", "scheduler.JobCollections"), ("action", "register")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::scheduler::UNREGISTER_SCHEDULER_RESOURCE_PROVIDER,
+        segments: &[Seg::Param, Seg::Lit("services")],
+        fixed_query: &[
+            ("service", "scheduler.JobCollections"),
+            ("action", "unregister"),
+        ],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::scheduler::GET_JOB_HISTORY,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("cloudservices"),
+            Seg::Param,
+            Seg::Lit("resources"),
+            Seg::Lit("scheduler"),
+            Seg::Lit("~"),
+            Seg::Lit("JobCollections"),
+            Seg::Param,
+            Seg::Lit("jobs"),
+            Seg::Param,
+            Seg::Lit("history"),
+        ],
+        fixed_query: &[("api-version", "2014-04-01")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::scheduler::CREATE_JOB,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("cloudservices"),
+            Seg::Param,
+            Seg::Lit("resources"),
+            Seg::Lit("scheduler"),
+            Seg::Lit("~"),
+            Seg::Lit("JobCollections"),
+            Seg::Param,
+            Seg::Lit("jobs"),
+        ],
+        fixed_query: &[("api-version", "2014-04-01")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::scheduler::CREATE_OR_UPDATE_JOB,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("cloudservices"),
+            Seg::Param,
+            Seg::Lit("resources"),
+            Seg::Lit("scheduler"),
+            Seg::Lit("~"),
+            Seg::Lit("JobCollections"),
+            Seg::Param,
+            Seg::Lit("jobs"),
+            Seg::Param,
+        ],
+        fixed_query: &[("api-version", "2014-04-01")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::scheduler::GET_JOB,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("cloudservices"),
+            Seg::Param,
+            Seg::Lit("resources"),
+            Seg::Lit("scheduler"),
+            Seg::Lit("~"),
+            Seg::Lit("JobCollections"),
+            Seg::Param,
+            Seg::Lit("jobs"),
+            Seg::Param,
+        ],
+        fixed_query: &[("api-version", "2014-04-01")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::scheduler::LIST_JOBS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("cloudservices"),
+            Seg::Param,
+            Seg::Lit("resources"),
+            Seg::Lit("scheduler"),
+            Seg::Lit("~"),
+            Seg::Lit("JobCollections"),
+            Seg::Param,
+            Seg::Lit("jobs"),
+        ],
+        fixed_query: &[("api-version", "2014-04-01")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::scheduler::DELETE_JOB,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("cloudservices"),
+            Seg::Param,
+            Seg::Lit("resources"),
+            Seg::Lit("scheduler"),
+            Seg::Lit("~"),
+            Seg::Lit("JobCollections"),
+            Seg::Param,
+            Seg::Lit("jobs"),
+            Seg::Param,
+        ],
+        fixed_query: &[("api-version", "2014-04-01")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::scheduler::UPDATE_JOB_STATE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("cloudservices"),
+            Seg::Param,
+            Seg::Lit("resources"),
+            Seg::Lit("scheduler"),
+            Seg::Lit("~"),
+            Seg::Lit("JobCollections"),
+            Seg::Param,
+            Seg::Lit("jobs"),
+            Seg::Param,
+        ],
+        fixed_query: &[("api-version", "2014-04-01")],
+        body_root: None,
+    },
+    Route {
         spec: &crate::network_security_groups::VALIDATE_NETWORK_SECURITY_GROUP_MIGRATION,
         segments: &[
             Seg::Param,
@@ -136,6 +269,19 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::scheduler::CHECK_JOB_COLLECTION_NAME_AVAILABILITY,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("cloudservices"),
+            Seg::Param,
+            Seg::Lit("resources"),
+            Seg::Lit("scheduler"),
+            Seg::Lit("JobCollections"),
+        ],
+        fixed_query: &[("op", "checknameavailability")],
+        body_root: None,
+    },
+    Route {
         spec: &crate::sql_database::LIST_DATABASES,
         segments: &[
             Seg::Param,
@@ -197,6 +343,17 @@ pub static ROUTES: &[Route] = &[
             Seg::Param,
         ],
         fixed_query: &[("detailLevel", "Full")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::scheduler::GET_SCHEDULER_RESOURCE_PROVIDER_PROPERTIES,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("resourceproviders"),
+            Seg::Lit("scheduler"),
+            Seg::Lit("Properties"),
+        ],
+        fixed_query: &[("resourceType", "JobCollections")],
         body_root: None,
     },
     Route {
@@ -391,6 +548,22 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("networkinterfaces"),
             Seg::Param,
             Seg::Lit("effectiveroutetable"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::scheduler::UPDATE_JOB_COLLECTION_JOBS_STATE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("cloudservices"),
+            Seg::Param,
+            Seg::Lit("resources"),
+            Seg::Lit("scheduler"),
+            Seg::Lit("~"),
+            Seg::Lit("JobCollections"),
+            Seg::Param,
+            Seg::Lit("jobs"),
         ],
         fixed_query: &[],
         body_root: None,
@@ -663,6 +836,21 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("roleinstances"),
             Seg::Param,
             Seg::Lit("effectiveroutetable"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::scheduler::GET_JOB_COLLECTION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("cloudservices"),
+            Seg::Param,
+            Seg::Lit("resources"),
+            Seg::Lit("scheduler"),
+            Seg::Lit("~"),
+            Seg::Lit("JobCollections"),
+            Seg::Param,
         ],
         fixed_query: &[],
         body_root: None,
@@ -1014,6 +1202,34 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("routetables"),
             Seg::Param,
             Seg::Lit("routes"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::scheduler::CREATE_JOB_COLLECTION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("cloudservices"),
+            Seg::Param,
+            Seg::Lit("resources"),
+            Seg::Lit("scheduler"),
+            Seg::Lit("JobCollections"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::scheduler::DELETE_JOB_COLLECTION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("cloudservices"),
+            Seg::Param,
+            Seg::Lit("resources"),
+            Seg::Lit("scheduler"),
+            Seg::Lit("JobCollections"),
             Seg::Param,
         ],
         fixed_query: &[],
@@ -2144,6 +2360,36 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::scheduler::LIST_CLOUD_SERVICES,
+        segments: &[Seg::Param, Seg::Lit("cloudservices")],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::scheduler::CREATE_CLOUD_SERVICE,
+        segments: &[Seg::Param, Seg::Lit("CloudServices"), Seg::Param],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::scheduler::GET_CLOUD_SERVICE,
+        segments: &[Seg::Param, Seg::Lit("CloudServices"), Seg::Param],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::scheduler::DELETE_CLOUD_SERVICE,
+        segments: &[Seg::Param, Seg::Lit("CloudServices"), Seg::Param],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::scheduler::ENTITLE_RESOURCE,
+        segments: &[Seg::Param, Seg::Lit("EntitleResource")],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
         spec: &crate::subscription::LIST_SUBSCRIPTION_OPERATIONS,
         segments: &[Seg::Param, Seg::Lit("operations")],
         fixed_query: &[],
@@ -2502,6 +2748,136 @@ pub enum ServerRequest {
     /// Aborts the migration of a prepared route table.
     /// `POST /{subscriptionId}/services/networking/routetables/{routeTableName}/migration`
     AbortRouteTableMigration { subscription_id: String, route_table_name: String },
+    /// Lists the cloud services of the subscription that hold resources of
+    /// resource providers (scheduler job collections, ...).
+    /// `GET /{subscriptionId}/cloudservices`
+    ListCloudServices { subscription_id: String },
+    /// Creates a cloud service to hold resources such as scheduler job
+    /// collections.
+    /// `PUT /{subscriptionId}/CloudServices/{cloudServiceName}`
+    CreateCloudService {
+        subscription_id: String,
+        cloud_service_name: String,
+        body: CreateCloudServiceInput,
+    },
+    /// Returns a cloud service with the resources it holds.
+    /// `GET /{subscriptionId}/CloudServices/{cloudServiceName}`
+    GetCloudService { subscription_id: String, cloud_service_name: String },
+    /// Deletes a cloud service with the resources it holds.
+    /// `DELETE /{subscriptionId}/CloudServices/{cloudServiceName}`
+    DeleteCloudService { subscription_id: String, cloud_service_name: String },
+    /// Entitles the subscription to a resource type of a resource provider
+    /// (for the scheduler: `scheduler` / `JobCollections`).
+    /// `POST /{subscriptionId}/EntitleResource`
+    EntitleResource { subscription_id: String, body: EntitleResource },
+    /// Registers the scheduler resource provider (job collections) with the
+    /// subscription.
+    /// `PUT /{subscriptionId}/services`
+    RegisterSchedulerResourceProvider { subscription_id: String },
+    /// Unregisters the scheduler resource provider from the subscription.
+    /// `PUT /{subscriptionId}/services`
+    UnregisterSchedulerResourceProvider { subscription_id: String },
+    /// Returns the properties of the scheduler resource provider (the plans
+    /// and their quotas, as key/value pairs).
+    /// `GET /{subscriptionId}/resourceproviders/scheduler/Properties`
+    GetSchedulerResourceProviderProperties { subscription_id: String },
+    /// Tells whether a job collection name is available in a cloud service.
+    /// `GET /{subscriptionId}/cloudservices/{cloudServiceName}/resources/scheduler/JobCollections/`
+    CheckJobCollectionNameAvailability {
+        subscription_id: String,
+        cloud_service_name: String,
+        resource_name: String,
+    },
+    /// Creates a job collection in a cloud service. The `ETag` response header
+    /// is the collection's version, for `If-Match` on updates.
+    /// `PUT /{subscriptionId}/cloudservices/{cloudServiceName}/resources/scheduler/JobCollections/{jobCollectionName}`
+    CreateJobCollection {
+        subscription_id: String,
+        cloud_service_name: String,
+        job_collection_name: String,
+        body: CreateJobCollectionInput,
+    },
+    /// Returns a job collection.
+    /// `GET /{subscriptionId}/cloudservices/{cloudServiceName}/resources/scheduler/~/JobCollections/{jobCollectionName}`
+    GetJobCollection {
+        subscription_id: String,
+        cloud_service_name: String,
+        job_collection_name: String,
+    },
+    /// Deletes a job collection with its jobs.
+    /// `DELETE /{subscriptionId}/cloudservices/{cloudServiceName}/resources/scheduler/JobCollections/{jobCollectionName}`
+    DeleteJobCollection {
+        subscription_id: String,
+        cloud_service_name: String,
+        job_collection_name: String,
+    },
+    /// Creates a job in a job collection; the service chooses its id.
+    /// `POST /{subscriptionId}/cloudservices/{cloudServiceName}/resources/scheduler/~/JobCollections/{jobCollectionName}/jobs`
+    CreateJob {
+        subscription_id: String,
+        cloud_service_name: String,
+        job_collection_name: String,
+        body: JobInput,
+    },
+    /// Creates the job `jobId`, or replaces it.
+    /// `PUT /{subscriptionId}/cloudservices/{cloudServiceName}/resources/scheduler/~/JobCollections/{jobCollectionName}/jobs/{jobId}`
+    CreateOrUpdateJob {
+        subscription_id: String,
+        cloud_service_name: String,
+        job_collection_name: String,
+        job_id: String,
+        body: JobInput,
+    },
+    /// Returns a job with its status.
+    /// `GET /{subscriptionId}/cloudservices/{cloudServiceName}/resources/scheduler/~/JobCollections/{jobCollectionName}/jobs/{jobId}`
+    GetJob {
+        subscription_id: String,
+        cloud_service_name: String,
+        job_collection_name: String,
+        job_id: String,
+    },
+    /// Lists the jobs of a job collection (a JSON array).
+    /// `GET /{subscriptionId}/cloudservices/{cloudServiceName}/resources/scheduler/~/JobCollections/{jobCollectionName}/jobs`
+    ListJobs {
+        subscription_id: String,
+        cloud_service_name: String,
+        job_collection_name: String,
+        options: ListJobsOptions,
+    },
+    /// Deletes a job.
+    /// `DELETE /{subscriptionId}/cloudservices/{cloudServiceName}/resources/scheduler/~/JobCollections/{jobCollectionName}/jobs/{jobId}`
+    DeleteJob {
+        subscription_id: String,
+        cloud_service_name: String,
+        job_collection_name: String,
+        job_id: String,
+    },
+    /// Enables or disables a job.
+    /// `PATCH /{subscriptionId}/cloudservices/{cloudServiceName}/resources/scheduler/~/JobCollections/{jobCollectionName}/jobs/{jobId}`
+    UpdateJobState {
+        subscription_id: String,
+        cloud_service_name: String,
+        job_collection_name: String,
+        job_id: String,
+        body: JobStateInput,
+    },
+    /// Enables or disables every job of a job collection; returns the jobs.
+    /// `PATCH /{subscriptionId}/cloudservices/{cloudServiceName}/resources/scheduler/~/JobCollections/{jobCollectionName}/jobs`
+    UpdateJobCollectionJobsState {
+        subscription_id: String,
+        cloud_service_name: String,
+        job_collection_name: String,
+        body: JobCollectionJobsStateInput,
+    },
+    /// Returns the history of a job's runs (a JSON array, newest first).
+    /// `GET /{subscriptionId}/cloudservices/{cloudServiceName}/resources/scheduler/~/JobCollections/{jobCollectionName}/jobs/{jobId}/history`
+    GetJobHistory {
+        subscription_id: String,
+        cloud_service_name: String,
+        job_collection_name: String,
+        job_id: String,
+        options: GetJobHistoryOptions,
+    },
     /// Creates a Service Bus namespace (idempotent). Region and NamespaceType
     /// are the fields a create needs; the answer is the new namespace, usually
     /// still Activating.
@@ -3161,6 +3537,134 @@ pub fn route(
     Ok(
         match index {
             0usize => {
+                ServerRequest::RegisterSchedulerResourceProvider {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            1usize => {
+                ServerRequest::UnregisterSchedulerResourceProvider {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            2usize => {
+                ServerRequest::GetJobHistory {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    cloud_service_name: routing::path_param(
+                        &mut params,
+                        "cloudServiceName",
+                    )?,
+                    job_collection_name: routing::path_param(
+                        &mut params,
+                        "jobCollectionName",
+                    )?,
+                    job_id: routing::path_param(&mut params, "jobId")?,
+                    options: GetJobHistoryOptions {
+                        skip: q.optional("$skip")?,
+                        top: q.optional("$top")?,
+                        filter: q.optional("$filter")?,
+                    },
+                }
+            }
+
+            3usize => {
+                ServerRequest::CreateJob {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    cloud_service_name: routing::path_param(
+                        &mut params,
+                        "cloudServiceName",
+                    )?,
+                    job_collection_name: routing::path_param(
+                        &mut params,
+                        "jobCollectionName",
+                    )?,
+                    body: routing::decoded(json::from_json::<JobInput>(body))?,
+                }
+            }
+
+            4usize => {
+                ServerRequest::CreateOrUpdateJob {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    cloud_service_name: routing::path_param(
+                        &mut params,
+                        "cloudServiceName",
+                    )?,
+                    job_collection_name: routing::path_param(
+                        &mut params,
+                        "jobCollectionName",
+                    )?,
+                    job_id: routing::path_param(&mut params, "jobId")?,
+                    body: routing::decoded(json::from_json::<JobInput>(body))?,
+                }
+            }
+
+            5usize => {
+                ServerRequest::GetJob {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    cloud_service_name: routing::path_param(
+                        &mut params,
+                        "cloudServiceName",
+                    )?,
+                    job_collection_name: routing::path_param(
+                        &mut params,
+                        "jobCollectionName",
+                    )?,
+                    job_id: routing::path_param(&mut params, "jobId")?,
+                }
+            }
+
+            6usize => {
+                ServerRequest::ListJobs {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    cloud_service_name: routing::path_param(
+                        &mut params,
+                        "cloudServiceName",
+                    )?,
+                    job_collection_name: routing::path_param(
+                        &mut params,
+                        "jobCollectionName",
+                    )?,
+                    options: ListJobsOptions {
+                        skip: q.optional("$skip")?,
+                        top: q.optional("$top")?,
+                        filter: q.optional("$filter")?,
+                    },
+                }
+            }
+
+            7usize => {
+                ServerRequest::DeleteJob {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    cloud_service_name: routing::path_param(
+                        &mut params,
+                        "cloudServiceName",
+                    )?,
+                    job_collection_name: routing::path_param(
+                        &mut params,
+                        "jobCollectionName",
+                    )?,
+                    job_id: routing::path_param(&mut params, "jobId")?,
+                }
+            }
+
+            8usize => {
+                ServerRequest::UpdateJobState {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    cloud_service_name: routing::path_param(
+                        &mut params,
+                        "cloudServiceName",
+                    )?,
+                    job_collection_name: routing::path_param(
+                        &mut params,
+                        "jobCollectionName",
+                    )?,
+                    job_id: routing::path_param(&mut params, "jobId")?,
+                    body: routing::decoded(json::from_json::<JobStateInput>(body))?,
+                }
+            }
+
+            9usize => {
                 ServerRequest::ValidateNetworkSecurityGroupMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -3170,7 +3674,7 @@ pub fn route(
                 }
             }
 
-            1usize => {
+            10usize => {
                 ServerRequest::PrepareNetworkSecurityGroupMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -3180,7 +3684,7 @@ pub fn route(
                 }
             }
 
-            2usize => {
+            11usize => {
                 ServerRequest::CommitNetworkSecurityGroupMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -3190,7 +3694,7 @@ pub fn route(
                 }
             }
 
-            3usize => {
+            12usize => {
                 ServerRequest::AbortNetworkSecurityGroupMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -3200,7 +3704,7 @@ pub fn route(
                 }
             }
 
-            4usize => {
+            13usize => {
                 ServerRequest::DeleteRoleInstancesByName {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -3217,70 +3721,87 @@ pub fn route(
                 }
             }
 
-            5usize => {
+            14usize => {
                 ServerRequest::ValidateRouteTableMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            6usize => {
+            15usize => {
                 ServerRequest::PrepareRouteTableMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            7usize => {
+            16usize => {
                 ServerRequest::CommitRouteTableMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            8usize => {
+            17usize => {
                 ServerRequest::AbortRouteTableMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            9usize => {
+            18usize => {
+                ServerRequest::CheckJobCollectionNameAvailability {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    cloud_service_name: routing::path_param(
+                        &mut params,
+                        "cloudServiceName",
+                    )?,
+                    resource_name: q.required("resourceName")?,
+                }
+            }
+
+            19usize => {
                 ServerRequest::ListDatabases {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            10usize => {
+            20usize => {
                 ServerRequest::ListDatabaseOperationsByServer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            11usize => {
+            21usize => {
                 ServerRequest::ListRecoverableDatabases {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            12usize => {
+            22usize => {
                 ServerRequest::ListRestorableDroppedDatabases {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            13usize => {
+            23usize => {
                 ServerRequest::GetRouteTableWithDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            14usize => {
+            24usize => {
+                ServerRequest::GetSchedulerResourceProviderProperties {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            25usize => {
                 ServerRequest::SetServerAdministratorPassword {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -3297,7 +3818,7 @@ pub fn route(
                 }
             }
 
-            15usize => {
+            26usize => {
                 ServerRequest::RegenerateStorageAccountKeys {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     name: routing::path_param(&mut params, "name")?,
@@ -3313,26 +3834,26 @@ pub fn route(
                 }
             }
 
-            16usize => {
+            27usize => {
                 ServerRequest::DeleteHostedServiceAndContents {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            17usize => {
+            28usize => {
                 ServerRequest::ListGeoRegions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            18usize => {
+            29usize => {
                 ServerRequest::GetDnsSuffix {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            19usize => {
+            30usize => {
                 ServerRequest::GetMetricsDataQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -3342,7 +3863,7 @@ pub fn route(
                 }
             }
 
-            20usize => {
+            31usize => {
                 ServerRequest::GetMetricsDataTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -3352,7 +3873,7 @@ pub fn route(
                 }
             }
 
-            21usize => {
+            32usize => {
                 ServerRequest::GetMetricsDataNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -3362,7 +3883,7 @@ pub fn route(
                 }
             }
 
-            22usize => {
+            33usize => {
                 ServerRequest::GetMetricsDataRelay {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -3372,7 +3893,7 @@ pub fn route(
                 }
             }
 
-            23usize => {
+            34usize => {
                 ServerRequest::AddNetworkSecurityGroupToNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -3394,7 +3915,7 @@ pub fn route(
                 }
             }
 
-            24usize => {
+            35usize => {
                 ServerRequest::GetNetworkSecurityGroupForNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -3407,7 +3928,7 @@ pub fn route(
                 }
             }
 
-            25usize => {
+            36usize => {
                 ServerRequest::RemoveNetworkSecurityGroupFromNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -3424,7 +3945,7 @@ pub fn route(
                 }
             }
 
-            26usize => {
+            37usize => {
                 ServerRequest::GetEffectiveRouteTableForNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -3440,7 +3961,24 @@ pub fn route(
                 }
             }
 
-            27usize => {
+            38usize => {
+                ServerRequest::UpdateJobCollectionJobsState {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    cloud_service_name: routing::path_param(
+                        &mut params,
+                        "cloudServiceName",
+                    )?,
+                    job_collection_name: routing::path_param(
+                        &mut params,
+                        "jobCollectionName",
+                    )?,
+                    body: routing::decoded(
+                        json::from_json::<JobCollectionJobsStateInput>(body),
+                    )?,
+                }
+            }
+
+            39usize => {
                 ServerRequest::GetMetricsRollupsQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -3449,7 +3987,7 @@ pub fn route(
                 }
             }
 
-            28usize => {
+            40usize => {
                 ServerRequest::GetMetricsRollupsTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -3458,7 +3996,7 @@ pub fn route(
                 }
             }
 
-            29usize => {
+            41usize => {
                 ServerRequest::GetMetricsRollupsNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -3467,7 +4005,7 @@ pub fn route(
                 }
             }
 
-            30usize => {
+            42usize => {
                 ServerRequest::GetMetricsRollupsRelay {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -3476,7 +4014,7 @@ pub fn route(
                 }
             }
 
-            31usize => {
+            43usize => {
                 ServerRequest::StartRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -3494,7 +4032,7 @@ pub fn route(
                 }
             }
 
-            32usize => {
+            44usize => {
                 ServerRequest::ShutdownRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -3512,7 +4050,7 @@ pub fn route(
                 }
             }
 
-            33usize => {
+            45usize => {
                 ServerRequest::RestartRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -3530,7 +4068,7 @@ pub fn route(
                 }
             }
 
-            34usize => {
+            46usize => {
                 ServerRequest::AddNetworkSecurityGroupToSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -3550,7 +4088,7 @@ pub fn route(
                 }
             }
 
-            35usize => {
+            47usize => {
                 ServerRequest::GetNetworkSecurityGroupForSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -3561,7 +4099,7 @@ pub fn route(
                 }
             }
 
-            36usize => {
+            48usize => {
                 ServerRequest::RemoveNetworkSecurityGroupFromSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -3576,7 +4114,7 @@ pub fn route(
                 }
             }
 
-            37usize => {
+            49usize => {
                 ServerRequest::AddNetworkSecurityGroupToRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -3594,7 +4132,7 @@ pub fn route(
                 }
             }
 
-            38usize => {
+            50usize => {
                 ServerRequest::GetNetworkSecurityGroupForRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -3603,7 +4141,7 @@ pub fn route(
                 }
             }
 
-            39usize => {
+            51usize => {
                 ServerRequest::RemoveNetworkSecurityGroupFromRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -3616,7 +4154,7 @@ pub fn route(
                 }
             }
 
-            40usize => {
+            52usize => {
                 ServerRequest::AddRouteTableToSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vnet_name: routing::path_param(&mut params, "vnetName")?,
@@ -3633,7 +4171,7 @@ pub fn route(
                 }
             }
 
-            41usize => {
+            53usize => {
                 ServerRequest::GetRouteTableForSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vnet_name: routing::path_param(&mut params, "vnetName")?,
@@ -3641,7 +4179,7 @@ pub fn route(
                 }
             }
 
-            42usize => {
+            54usize => {
                 ServerRequest::RemoveRouteTableFromSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vnet_name: routing::path_param(&mut params, "vnetName")?,
@@ -3649,7 +4187,7 @@ pub fn route(
                 }
             }
 
-            43usize => {
+            55usize => {
                 ServerRequest::GetEffectiveRouteTableForRoleInstance {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -3661,7 +4199,21 @@ pub fn route(
                 }
             }
 
-            44usize => {
+            56usize => {
+                ServerRequest::GetJobCollection {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    cloud_service_name: routing::path_param(
+                        &mut params,
+                        "cloudServiceName",
+                    )?,
+                    job_collection_name: routing::path_param(
+                        &mut params,
+                        "jobCollectionName",
+                    )?,
+                }
+            }
+
+            57usize => {
                 ServerRequest::GetQueueConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -3669,7 +4221,7 @@ pub fn route(
                 }
             }
 
-            45usize => {
+            58usize => {
                 ServerRequest::GetTopicConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -3677,7 +4229,7 @@ pub fn route(
                 }
             }
 
-            46usize => {
+            59usize => {
                 ServerRequest::GetNotificationHubConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -3688,7 +4240,7 @@ pub fn route(
                 }
             }
 
-            47usize => {
+            60usize => {
                 ServerRequest::GetRelayConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -3696,7 +4248,7 @@ pub fn route(
                 }
             }
 
-            48usize => {
+            61usize => {
                 ServerRequest::GetSupportedMetricsQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -3704,7 +4256,7 @@ pub fn route(
                 }
             }
 
-            49usize => {
+            62usize => {
                 ServerRequest::GetSupportedMetricsTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -3712,7 +4264,7 @@ pub fn route(
                 }
             }
 
-            50usize => {
+            63usize => {
                 ServerRequest::GetSupportedMetricsNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -3720,7 +4272,7 @@ pub fn route(
                 }
             }
 
-            51usize => {
+            64usize => {
                 ServerRequest::GetSupportedMetricsRelay {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -3728,7 +4280,7 @@ pub fn route(
                 }
             }
 
-            52usize => {
+            65usize => {
                 ServerRequest::GetDatabaseEventLogs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -3739,7 +4291,7 @@ pub fn route(
                 }
             }
 
-            53usize => {
+            66usize => {
                 ServerRequest::ListDatabaseCopies {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -3747,7 +4299,7 @@ pub fn route(
                 }
             }
 
-            54usize => {
+            67usize => {
                 ServerRequest::GetDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -3759,7 +4311,7 @@ pub fn route(
                 }
             }
 
-            55usize => {
+            68usize => {
                 ServerRequest::CreateDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -3776,7 +4328,7 @@ pub fn route(
                 }
             }
 
-            56usize => {
+            69usize => {
                 ServerRequest::UpdateDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -3797,7 +4349,7 @@ pub fn route(
                 }
             }
 
-            57usize => {
+            70usize => {
                 ServerRequest::DeleteDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -3809,7 +4361,7 @@ pub fn route(
                 }
             }
 
-            58usize => {
+            71usize => {
                 ServerRequest::ExportDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -3825,7 +4377,7 @@ pub fn route(
                 }
             }
 
-            59usize => {
+            72usize => {
                 ServerRequest::ImportDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -3841,7 +4393,7 @@ pub fn route(
                 }
             }
 
-            60usize => {
+            73usize => {
                 ServerRequest::GetImportExportStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -3852,7 +4404,7 @@ pub fn route(
                 }
             }
 
-            61usize => {
+            74usize => {
                 ServerRequest::GetImportExportStatusPost {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -3868,21 +4420,21 @@ pub fn route(
                 }
             }
 
-            62usize => {
+            75usize => {
                 ServerRequest::GetDefinition {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            63usize => {
+            76usize => {
                 ServerRequest::CheckHostedServiceNameAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            64usize => {
+            77usize => {
                 ServerRequest::SetNetworkSecurityRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -3898,7 +4450,7 @@ pub fn route(
                 }
             }
 
-            65usize => {
+            78usize => {
                 ServerRequest::DeleteNetworkSecurityRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -3909,7 +4461,7 @@ pub fn route(
                 }
             }
 
-            66usize => {
+            79usize => {
                 ServerRequest::SetRoute {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(
@@ -3925,7 +4477,7 @@ pub fn route(
                 }
             }
 
-            67usize => {
+            80usize => {
                 ServerRequest::DeleteRoute {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(
@@ -3936,14 +4488,47 @@ pub fn route(
                 }
             }
 
-            68usize => {
+            81usize => {
+                ServerRequest::CreateJobCollection {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    cloud_service_name: routing::path_param(
+                        &mut params,
+                        "cloudServiceName",
+                    )?,
+                    job_collection_name: routing::path_param(
+                        &mut params,
+                        "jobCollectionName",
+                    )?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            CreateJobCollectionInput,
+                        >("Resource", "http://schemas.microsoft.com/windowsazure", body),
+                    )?,
+                }
+            }
+
+            82usize => {
+                ServerRequest::DeleteJobCollection {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    cloud_service_name: routing::path_param(
+                        &mut params,
+                        "cloudServiceName",
+                    )?,
+                    job_collection_name: routing::path_param(
+                        &mut params,
+                        "jobCollectionName",
+                    )?,
+                }
+            }
+
+            83usize => {
                 ServerRequest::GetNamespaceConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            69usize => {
+            84usize => {
                 ServerRequest::CreateNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -3956,7 +4541,7 @@ pub fn route(
                 }
             }
 
-            70usize => {
+            85usize => {
                 ServerRequest::GetNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -3964,14 +4549,14 @@ pub fn route(
                 }
             }
 
-            71usize => {
+            86usize => {
                 ServerRequest::ListNamespaceAuthorizationRules {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            72usize => {
+            87usize => {
                 ServerRequest::UpdateNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -3985,7 +4570,7 @@ pub fn route(
                 }
             }
 
-            73usize => {
+            88usize => {
                 ServerRequest::DeleteNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -3993,7 +4578,7 @@ pub fn route(
                 }
             }
 
-            74usize => {
+            89usize => {
                 ServerRequest::CreateQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -4004,7 +4589,7 @@ pub fn route(
                 }
             }
 
-            75usize => {
+            90usize => {
                 ServerRequest::GetQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -4012,14 +4597,14 @@ pub fn route(
                 }
             }
 
-            76usize => {
+            91usize => {
                 ServerRequest::ListQueues {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            77usize => {
+            92usize => {
                 ServerRequest::DeleteQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -4027,7 +4612,7 @@ pub fn route(
                 }
             }
 
-            78usize => {
+            93usize => {
                 ServerRequest::CreateTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -4038,7 +4623,7 @@ pub fn route(
                 }
             }
 
-            79usize => {
+            94usize => {
                 ServerRequest::GetTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -4046,14 +4631,14 @@ pub fn route(
                 }
             }
 
-            80usize => {
+            95usize => {
                 ServerRequest::ListTopics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            81usize => {
+            96usize => {
                 ServerRequest::DeleteTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -4061,7 +4646,7 @@ pub fn route(
                 }
             }
 
-            82usize => {
+            97usize => {
                 ServerRequest::GetNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -4072,14 +4657,14 @@ pub fn route(
                 }
             }
 
-            83usize => {
+            98usize => {
                 ServerRequest::ListNotificationHubs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            84usize => {
+            99usize => {
                 ServerRequest::DeleteNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -4090,21 +4675,21 @@ pub fn route(
                 }
             }
 
-            85usize => {
+            100usize => {
                 ServerRequest::ListRelays {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            86usize => {
+            101usize => {
                 ServerRequest::ListServerQuotas {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            87usize => {
+            102usize => {
                 ServerRequest::GetServerQuota {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4112,7 +4697,7 @@ pub fn route(
                 }
             }
 
-            88usize => {
+            103usize => {
                 ServerRequest::GetServerEventLogs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4124,14 +4709,14 @@ pub fn route(
                 }
             }
 
-            89usize => {
+            104usize => {
                 ServerRequest::ListFirewallRules {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            90usize => {
+            105usize => {
                 ServerRequest::GetFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4139,7 +4724,7 @@ pub fn route(
                 }
             }
 
-            91usize => {
+            106usize => {
                 ServerRequest::CreateFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4155,7 +4740,7 @@ pub fn route(
                 }
             }
 
-            92usize => {
+            107usize => {
                 ServerRequest::UpdateFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4172,7 +4757,7 @@ pub fn route(
                 }
             }
 
-            93usize => {
+            108usize => {
                 ServerRequest::DeleteFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4180,7 +4765,7 @@ pub fn route(
                 }
             }
 
-            94usize => {
+            109usize => {
                 ServerRequest::GetDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4188,7 +4773,7 @@ pub fn route(
                 }
             }
 
-            95usize => {
+            110usize => {
                 ServerRequest::CreateDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4204,7 +4789,7 @@ pub fn route(
                 }
             }
 
-            96usize => {
+            111usize => {
                 ServerRequest::UpdateDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4221,7 +4806,7 @@ pub fn route(
                 }
             }
 
-            97usize => {
+            112usize => {
                 ServerRequest::DeleteDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4229,7 +4814,7 @@ pub fn route(
                 }
             }
 
-            98usize => {
+            113usize => {
                 ServerRequest::GetDatabaseOperation {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4237,7 +4822,7 @@ pub fn route(
                 }
             }
 
-            99usize => {
+            114usize => {
                 ServerRequest::ListDatabaseOperationsByDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4245,7 +4830,7 @@ pub fn route(
                 }
             }
 
-            100usize => {
+            115usize => {
                 ServerRequest::GetRecoverableDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4253,7 +4838,7 @@ pub fn route(
                 }
             }
 
-            101usize => {
+            116usize => {
                 ServerRequest::GetRestorableDroppedDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4261,7 +4846,7 @@ pub fn route(
                 }
             }
 
-            102usize => {
+            117usize => {
                 ServerRequest::RecoverDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     source_server_name: routing::path_param(
@@ -4280,7 +4865,7 @@ pub fn route(
                 }
             }
 
-            103usize => {
+            118usize => {
                 ServerRequest::RestoreDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     source_server_name: routing::path_param(
@@ -4299,14 +4884,14 @@ pub fn route(
                 }
             }
 
-            104usize => {
+            119usize => {
                 ServerRequest::ListServiceObjectives {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            105usize => {
+            120usize => {
                 ServerRequest::GetServiceObjective {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4317,21 +4902,21 @@ pub fn route(
                 }
             }
 
-            106usize => {
+            121usize => {
                 ServerRequest::CheckStorageAccountNameAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            107usize => {
+            122usize => {
                 ServerRequest::CheckDnsPrefixAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     dns_name: routing::path_param(&mut params, "dnsName")?,
                 }
             }
 
-            108usize => {
+            123usize => {
                 ServerRequest::CreateDefinition {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
@@ -4347,14 +4932,14 @@ pub fn route(
                 }
             }
 
-            109usize => {
+            124usize => {
                 ServerRequest::ListDefinitions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            110usize => {
+            125usize => {
                 ServerRequest::GetRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -4363,7 +4948,7 @@ pub fn route(
                 }
             }
 
-            111usize => {
+            126usize => {
                 ServerRequest::GetWebSiteInstanceIds {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -4371,7 +4956,7 @@ pub fn route(
                 }
             }
 
-            112usize => {
+            127usize => {
                 ServerRequest::GetDeploymentBySlot {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -4379,7 +4964,7 @@ pub fn route(
                 }
             }
 
-            113usize => {
+            128usize => {
                 ServerRequest::GetDeploymentByName {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -4387,7 +4972,7 @@ pub fn route(
                 }
             }
 
-            114usize => {
+            129usize => {
                 ServerRequest::CreateVirtualNetworkGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -4403,14 +4988,14 @@ pub fn route(
                 }
             }
 
-            115usize => {
+            130usize => {
                 ServerRequest::GetGatewayOperationStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     request_id: routing::path_param(&mut params, "requestId")?,
                 }
             }
 
-            116usize => {
+            131usize => {
                 ServerRequest::CreateNetworkSecurityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -4425,7 +5010,7 @@ pub fn route(
                 }
             }
 
-            117usize => {
+            132usize => {
                 ServerRequest::GetNetworkSecurityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -4438,13 +5023,13 @@ pub fn route(
                 }
             }
 
-            118usize => {
+            133usize => {
                 ServerRequest::ListNetworkSecurityGroups {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            119usize => {
+            134usize => {
                 ServerRequest::DeleteNetworkSecurityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -4454,13 +5039,13 @@ pub fn route(
                 }
             }
 
-            120usize => {
+            135usize => {
                 ServerRequest::ListAlertRules {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            121usize => {
+            136usize => {
                 ServerRequest::CreateRouteTable {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -4475,27 +5060,27 @@ pub fn route(
                 }
             }
 
-            122usize => {
+            137usize => {
                 ServerRequest::GetRouteTable {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            123usize => {
+            138usize => {
                 ServerRequest::ListRouteTables {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            124usize => {
+            139usize => {
                 ServerRequest::DeleteRouteTable {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            125usize => {
+            140usize => {
                 ServerRequest::CreateNamespace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -4505,46 +5090,46 @@ pub fn route(
                 }
             }
 
-            126usize => {
+            141usize => {
                 ServerRequest::GetNamespace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            127usize => {
+            142usize => {
                 ServerRequest::ListNamespaces {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            128usize => {
+            143usize => {
                 ServerRequest::CheckNamespaceAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace: q.required("namespace")?,
                 }
             }
 
-            129usize => {
+            144usize => {
                 ServerRequest::DeleteNamespace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            130usize => {
+            145usize => {
                 ServerRequest::GetServiceBusRegions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            131usize => {
+            146usize => {
                 ServerRequest::ListServers {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            132usize => {
+            147usize => {
                 ServerRequest::CreateServer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -4559,21 +5144,21 @@ pub fn route(
                 }
             }
 
-            133usize => {
+            148usize => {
                 ServerRequest::DeleteServer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            134usize => {
+            149usize => {
                 ServerRequest::GetStorageAccountKeys {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            135usize => {
+            150usize => {
                 ServerRequest::CreateProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -4584,20 +5169,20 @@ pub fn route(
                 }
             }
 
-            136usize => {
+            151usize => {
                 ServerRequest::GetProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            137usize => {
+            152usize => {
                 ServerRequest::ListProfiles {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            138usize => {
+            153usize => {
                 ServerRequest::UpdateProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
@@ -4609,33 +5194,33 @@ pub fn route(
                 }
             }
 
-            139usize => {
+            154usize => {
                 ServerRequest::DeleteProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            140usize => {
+            155usize => {
                 ServerRequest::GetNetworkConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            141usize => {
+            156usize => {
                 ServerRequest::SetNetworkConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: TextDocument::from_text(routing::text_body(body)?),
                 }
             }
 
-            142usize => {
+            157usize => {
                 ServerRequest::ListVirtualNetworkSites {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            143usize => {
+            158usize => {
                 ServerRequest::ListWebSites {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -4645,13 +5230,13 @@ pub fn route(
                 }
             }
 
-            144usize => {
+            159usize => {
                 ServerRequest::ListHostedServices {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            145usize => {
+            160usize => {
                 ServerRequest::GetHostedServiceProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -4661,7 +5246,7 @@ pub fn route(
                 }
             }
 
-            146usize => {
+            161usize => {
                 ServerRequest::CreateHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -4676,7 +5261,7 @@ pub fn route(
                 }
             }
 
-            147usize => {
+            162usize => {
                 ServerRequest::UpdateHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -4692,27 +5277,27 @@ pub fn route(
                 }
             }
 
-            148usize => {
+            163usize => {
                 ServerRequest::DeleteHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            149usize => {
+            164usize => {
                 ServerRequest::ListStorageAccounts {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            150usize => {
+            165usize => {
                 ServerRequest::GetStorageAccountProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            151usize => {
+            166usize => {
                 ServerRequest::CreateStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -4727,7 +5312,7 @@ pub fn route(
                 }
             }
 
-            152usize => {
+            167usize => {
                 ServerRequest::UpdateStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
@@ -4743,26 +5328,26 @@ pub fn route(
                 }
             }
 
-            153usize => {
+            168usize => {
                 ServerRequest::DeleteStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            154usize => {
+            169usize => {
                 ServerRequest::ListWebSpaces {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            155usize => {
+            170usize => {
                 ServerRequest::ListAffinityGroups {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            156usize => {
+            171usize => {
                 ServerRequest::GetAffinityGroupProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -4772,7 +5357,7 @@ pub fn route(
                 }
             }
 
-            157usize => {
+            172usize => {
                 ServerRequest::CreateAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -4787,7 +5372,7 @@ pub fn route(
                 }
             }
 
-            158usize => {
+            173usize => {
                 ServerRequest::UpdateAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -4806,7 +5391,7 @@ pub fn route(
                 }
             }
 
-            159usize => {
+            174usize => {
                 ServerRequest::DeleteAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -4816,26 +5401,26 @@ pub fn route(
                 }
             }
 
-            160usize => {
+            175usize => {
                 ServerRequest::ListLocations {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            161usize => {
+            176usize => {
                 ServerRequest::ListManagementCertificates {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            162usize => {
+            177usize => {
                 ServerRequest::GetManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     thumbprint: routing::path_param(&mut params, "thumbprint")?,
                 }
             }
 
-            163usize => {
+            178usize => {
                 ServerRequest::AddManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -4850,14 +5435,74 @@ pub fn route(
                 }
             }
 
-            164usize => {
+            179usize => {
                 ServerRequest::DeleteManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     thumbprint: routing::path_param(&mut params, "thumbprint")?,
                 }
             }
 
-            165usize => {
+            180usize => {
+                ServerRequest::ListCloudServices {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            181usize => {
+                ServerRequest::CreateCloudService {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    cloud_service_name: routing::path_param(
+                        &mut params,
+                        "cloudServiceName",
+                    )?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            CreateCloudServiceInput,
+                        >(
+                            "CloudService",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            182usize => {
+                ServerRequest::GetCloudService {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    cloud_service_name: routing::path_param(
+                        &mut params,
+                        "cloudServiceName",
+                    )?,
+                }
+            }
+
+            183usize => {
+                ServerRequest::DeleteCloudService {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    cloud_service_name: routing::path_param(
+                        &mut params,
+                        "cloudServiceName",
+                    )?,
+                }
+            }
+
+            184usize => {
+                ServerRequest::EntitleResource {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            EntitleResource,
+                        >(
+                            "EntitleResource",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            185usize => {
                 ServerRequest::ListSubscriptionOperations {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     start_time: q.required("StartTime")?,
@@ -4870,19 +5515,19 @@ pub fn route(
                 }
             }
 
-            166usize => {
+            186usize => {
                 ServerRequest::GetOperationStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     request_id: routing::path_param(&mut params, "requestId")?,
                 }
             }
 
-            167usize => {
+            187usize => {
                 ServerRequest::ListSubscriptions {
                 }
             }
 
-            168usize => {
+            188usize => {
                 ServerRequest::GetSubscription {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
@@ -5114,6 +5759,62 @@ impl ServerRequest {
                 &crate::route_tables::ABORT_ROUTE_TABLE_MIGRATION
             }
 
+            ServerRequest::ListCloudServices { .. } => {
+                &crate::scheduler::LIST_CLOUD_SERVICES
+            }
+
+            ServerRequest::CreateCloudService { .. } => {
+                &crate::scheduler::CREATE_CLOUD_SERVICE
+            }
+
+            ServerRequest::GetCloudService { .. } => &crate::scheduler::GET_CLOUD_SERVICE,
+            ServerRequest::DeleteCloudService { .. } => {
+                &crate::scheduler::DELETE_CLOUD_SERVICE
+            }
+
+            ServerRequest::EntitleResource { .. } => &crate::scheduler::ENTITLE_RESOURCE,
+            ServerRequest::RegisterSchedulerResourceProvider { .. } => {
+                &crate::scheduler::REGISTER_SCHEDULER_RESOURCE_PROVIDER
+            }
+
+            ServerRequest::UnregisterSchedulerResourceProvider { .. } => {
+                &crate::scheduler::UNREGISTER_SCHEDULER_RESOURCE_PROVIDER
+            }
+
+            ServerRequest::GetSchedulerResourceProviderProperties { .. } => {
+                &crate::scheduler::GET_SCHEDULER_RESOURCE_PROVIDER_PROPERTIES
+            }
+
+            ServerRequest::CheckJobCollectionNameAvailability { .. } => {
+                &crate::scheduler::CHECK_JOB_COLLECTION_NAME_AVAILABILITY
+            }
+
+            ServerRequest::CreateJobCollection { .. } => {
+                &crate::scheduler::CREATE_JOB_COLLECTION
+            }
+
+            ServerRequest::GetJobCollection { .. } => {
+                &crate::scheduler::GET_JOB_COLLECTION
+            }
+
+            ServerRequest::DeleteJobCollection { .. } => {
+                &crate::scheduler::DELETE_JOB_COLLECTION
+            }
+
+            ServerRequest::CreateJob { .. } => &crate::scheduler::CREATE_JOB,
+            ServerRequest::CreateOrUpdateJob { .. } => {
+                &crate::scheduler::CREATE_OR_UPDATE_JOB
+            }
+
+            ServerRequest::GetJob { .. } => &crate::scheduler::GET_JOB,
+            ServerRequest::ListJobs { .. } => &crate::scheduler::LIST_JOBS,
+            ServerRequest::DeleteJob { .. } => &crate::scheduler::DELETE_JOB,
+            ServerRequest::UpdateJobState { .. } => &crate::scheduler::UPDATE_JOB_STATE,
+            ServerRequest::UpdateJobCollectionJobsState { .. } => {
+                &crate::scheduler::UPDATE_JOB_COLLECTION_JOBS_STATE
+            }
+
+            ServerRequest::GetJobHistory { .. } => &crate::scheduler::GET_JOB_HISTORY,
             ServerRequest::CreateNamespace { .. } => {
                 &crate::service_bus::CREATE_NAMESPACE
             }
@@ -5691,6 +6392,71 @@ impl ServerRequest {
                 Some(subscription_id)
             }
 
+            ServerRequest::ListCloudServices { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CreateCloudService { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetCloudService { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteCloudService { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::EntitleResource { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::RegisterSchedulerResourceProvider { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UnregisterSchedulerResourceProvider {
+                subscription_id,
+                ..
+            } => Some(subscription_id),
+            ServerRequest::GetSchedulerResourceProviderProperties {
+                subscription_id,
+                ..
+            } => Some(subscription_id),
+            ServerRequest::CheckJobCollectionNameAvailability { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CreateJobCollection { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetJobCollection { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteJobCollection { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CreateJob { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::CreateOrUpdateJob { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetJob { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::ListJobs { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::DeleteJob { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::UpdateJobState { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UpdateJobCollectionJobsState { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetJobHistory { subscription_id, .. } => Some(subscription_id),
             ServerRequest::CreateNamespace { subscription_id, .. } => {
                 Some(subscription_id)
             }
@@ -6484,6 +7250,188 @@ impl ServerRequest {
                 client.abort_route_table_migration(route_table_name).await?;
             }
 
+            ServerRequest::ListCloudServices { .. } => {
+                client.list_cloud_services().await?;
+            }
+
+            ServerRequest::CreateCloudService { cloud_service_name, body, .. } => {
+                client.create_cloud_service(cloud_service_name, body).await?;
+            }
+
+            ServerRequest::GetCloudService { cloud_service_name, .. } => {
+                client.get_cloud_service(cloud_service_name).await?;
+            }
+
+            ServerRequest::DeleteCloudService { cloud_service_name, .. } => {
+                client.delete_cloud_service(cloud_service_name).await?;
+            }
+
+            ServerRequest::EntitleResource { body, .. } => {
+                client.entitle_resource(body).await?;
+            }
+
+            ServerRequest::RegisterSchedulerResourceProvider { .. } => {
+                client.register_scheduler_resource_provider().await?;
+            }
+
+            ServerRequest::UnregisterSchedulerResourceProvider { .. } => {
+                client.unregister_scheduler_resource_provider().await?;
+            }
+
+            ServerRequest::GetSchedulerResourceProviderProperties { .. } => {
+                client.get_scheduler_resource_provider_properties().await?;
+            }
+
+            ServerRequest::CheckJobCollectionNameAvailability {
+                cloud_service_name,
+                resource_name,
+                ..
+            } => {
+                client
+                    .check_job_collection_name_availability(
+                        cloud_service_name,
+                        resource_name,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::CreateJobCollection {
+                cloud_service_name,
+                job_collection_name,
+                body,
+                ..
+            } => {
+                client
+                    .create_job_collection(cloud_service_name, job_collection_name, body)
+                    .await?;
+            }
+
+            ServerRequest::GetJobCollection {
+                cloud_service_name,
+                job_collection_name,
+                ..
+            } => {
+                client
+                    .get_job_collection(cloud_service_name, job_collection_name)
+                    .await?;
+            }
+
+            ServerRequest::DeleteJobCollection {
+                cloud_service_name,
+                job_collection_name,
+                ..
+            } => {
+                client
+                    .delete_job_collection(cloud_service_name, job_collection_name)
+                    .await?;
+            }
+
+            ServerRequest::CreateJob {
+                cloud_service_name,
+                job_collection_name,
+                body,
+                ..
+            } => {
+                client.create_job(cloud_service_name, job_collection_name, body).await?;
+            }
+
+            ServerRequest::CreateOrUpdateJob {
+                cloud_service_name,
+                job_collection_name,
+                job_id,
+                body,
+                ..
+            } => {
+                client
+                    .create_or_update_job(
+                        cloud_service_name,
+                        job_collection_name,
+                        job_id,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::GetJob {
+                cloud_service_name,
+                job_collection_name,
+                job_id,
+                ..
+            } => {
+                client.get_job(cloud_service_name, job_collection_name, job_id).await?;
+            }
+
+            ServerRequest::ListJobs {
+                cloud_service_name,
+                job_collection_name,
+                options,
+                ..
+            } => {
+                client
+                    .list_jobs(cloud_service_name, job_collection_name, options)
+                    .await?;
+            }
+
+            ServerRequest::DeleteJob {
+                cloud_service_name,
+                job_collection_name,
+                job_id,
+                ..
+            } => {
+                client
+                    .delete_job(cloud_service_name, job_collection_name, job_id)
+                    .await?;
+            }
+
+            ServerRequest::UpdateJobState {
+                cloud_service_name,
+                job_collection_name,
+                job_id,
+                body,
+                ..
+            } => {
+                client
+                    .update_job_state(
+                        cloud_service_name,
+                        job_collection_name,
+                        job_id,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::UpdateJobCollectionJobsState {
+                cloud_service_name,
+                job_collection_name,
+                body,
+                ..
+            } => {
+                client
+                    .update_job_collection_jobs_state(
+                        cloud_service_name,
+                        job_collection_name,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::GetJobHistory {
+                cloud_service_name,
+                job_collection_name,
+                job_id,
+                options,
+                ..
+            } => {
+                client
+                    .get_job_history(
+                        cloud_service_name,
+                        job_collection_name,
+                        job_id,
+                        options,
+                    )
+                    .await?;
+            }
+
             ServerRequest::CreateNamespace { namespace_name, body, .. } => {
                 client.create_namespace(namespace_name, body).await?;
             }
@@ -7234,6 +8182,7 @@ pub static SPEC_FILES: &[(&str, &str)] = &[
     ("other", include_str!("../../spec/other.spec")),
     ("role_instances", include_str!("../../spec/role_instances.spec")),
     ("route_tables", include_str!("../../spec/route_tables.spec")),
+    ("scheduler", include_str!("../../spec/scheduler.spec")),
     ("service_bus", include_str!("../../spec/service_bus.spec")),
     ("sql_database", include_str!("../../spec/sql_database.spec")),
     ("storage_accounts", include_str!("../../spec/storage_accounts.spec")),
@@ -7633,6 +8582,97 @@ pub fn normalize_response(
                         "http://schemas.microsoft.com/windowsazure",
                         &v,
                     )),
+            )
+        }
+
+        "ListCloudServices" => {
+            Some(
+                xml::from_document_ns::<
+                    CloudServiceList,
+                >("CloudServices", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "CloudServices",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetCloudService" => {
+            Some(
+                xml::from_document_ns::<
+                    CloudService,
+                >("CloudService", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "CloudService",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetSchedulerResourceProviderProperties" => {
+            Some(
+                xml::from_document_ns::<
+                    ResourceProviderProperties,
+                >(
+                        "ResourceProviderProperties",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "ResourceProviderProperties",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "CheckJobCollectionNameAvailability" => {
+            Some(
+                xml::from_document_ns::<
+                    ResourceNameAvailabilityResponse,
+                >(
+                        "ResourceNameAvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "ResourceNameAvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetJobCollection" => {
+            Some(
+                xml::from_document_ns::<
+                    JobCollection,
+                >("Resource", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Resource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "CreateJob" => Some(json::from_json::<Job>(body).map(|v| json::to_json(&v))),
+        "CreateOrUpdateJob" => {
+            Some(json::from_json::<Job>(body).map(|v| json::to_json(&v)))
+        }
+
+        "GetJob" => Some(json::from_json::<Job>(body).map(|v| json::to_json(&v))),
+        "ListJobs" => Some(json::from_json::<Vec<Job>>(body).map(|v| json::to_json(&v))),
+        "UpdateJobState" => Some(json::from_json::<Job>(body).map(|v| json::to_json(&v))),
+        "UpdateJobCollectionJobsState" => {
+            Some(json::from_json::<Vec<Job>>(body).map(|v| json::to_json(&v)))
+        }
+
+        "GetJobHistory" => {
+            Some(
+                json::from_json::<Vec<JobHistoryEntry>>(body).map(|v| json::to_json(&v)),
             )
         }
 
@@ -9286,6 +10326,128 @@ pub fn roundtrip_response(
                         "http://schemas.microsoft.com/windowsazure",
                         v,
                     ),
+                ),
+            )
+        }
+
+        "ListCloudServices" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        CloudServiceList,
+                    >("CloudServices", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "CloudServices",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetCloudService" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        CloudService,
+                    >("CloudService", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "CloudService",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetSchedulerResourceProviderProperties" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ResourceProviderProperties,
+                    >(
+                        "ResourceProviderProperties",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ResourceProviderProperties",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "CheckJobCollectionNameAvailability" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ResourceNameAvailabilityResponse,
+                    >(
+                        "ResourceNameAvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ResourceNameAvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetJobCollection" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        JobCollection,
+                    >("Resource", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Resource",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "CreateJob" => {
+            Some(xml::roundtrip_with(body, json::from_json::<Job>, json::to_json))
+        }
+
+        "CreateOrUpdateJob" => {
+            Some(xml::roundtrip_with(body, json::from_json::<Job>, json::to_json))
+        }
+
+        "GetJob" => {
+            Some(xml::roundtrip_with(body, json::from_json::<Job>, json::to_json))
+        }
+
+        "ListJobs" => {
+            Some(xml::roundtrip_with(body, json::from_json::<Vec<Job>>, json::to_json))
+        }
+
+        "UpdateJobState" => {
+            Some(xml::roundtrip_with(body, json::from_json::<Job>, json::to_json))
+        }
+
+        "UpdateJobCollectionJobsState" => {
+            Some(xml::roundtrip_with(body, json::from_json::<Vec<Job>>, json::to_json))
+        }
+
+        "GetJobHistory" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    json::from_json::<Vec<JobHistoryEntry>>,
+                    json::to_json,
                 ),
             )
         }

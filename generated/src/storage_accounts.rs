@@ -270,13 +270,14 @@ impl crate::Client {
         let finished = resp.status != 202;
         Ok(
             AsyncOperation::new(
-                self.core.clone(),
-                CREATE_STORAGE_ACCOUNT.name,
-                id,
-                resp.status,
-                finished,
-                std::sync::Arc::new(ClassicPoller),
-            ),
+                    self.core.clone(),
+                    CREATE_STORAGE_ACCOUNT.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
         )
     }
 

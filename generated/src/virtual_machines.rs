@@ -150,13 +150,14 @@ impl crate::Client {
         let finished = resp.status != 202;
         Ok(
             AsyncOperation::new(
-                self.core.clone(),
-                START_ROLE.name,
-                id,
-                resp.status,
-                finished,
-                std::sync::Arc::new(ClassicPoller),
-            ),
+                    self.core.clone(),
+                    START_ROLE.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
         )
     }
 
@@ -204,13 +205,14 @@ impl crate::Client {
         let finished = resp.status != 202;
         Ok(
             AsyncOperation::new(
-                self.core.clone(),
-                SHUTDOWN_ROLE.name,
-                id,
-                resp.status,
-                finished,
-                std::sync::Arc::new(ClassicPoller),
-            ),
+                    self.core.clone(),
+                    SHUTDOWN_ROLE.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
         )
     }
 
@@ -257,13 +259,14 @@ impl crate::Client {
         let finished = resp.status != 202;
         Ok(
             AsyncOperation::new(
-                self.core.clone(),
-                RESTART_ROLE.name,
-                id,
-                resp.status,
-                finished,
-                std::sync::Arc::new(ClassicPoller),
-            ),
+                    self.core.clone(),
+                    RESTART_ROLE.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
         )
     }
 }

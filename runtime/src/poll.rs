@@ -88,6 +88,7 @@ pub struct AsyncOperation {
     status: u16,
     finished: bool,
     poller: Arc<dyn Poll>,
+    headers: http::HeaderMap,
 }
 
 impl AsyncOperation {
@@ -109,7 +110,21 @@ impl AsyncOperation {
             status,
             finished,
             poller,
+            headers: http::HeaderMap::new(),
         }
+    }
+
+    /// The same handle, keeping the response headers of the call that
+    /// started it (a spec's `response-header` lines of a long-running
+    /// operation: an `ETag`, say).
+    pub fn with_headers(mut self, headers: http::HeaderMap) -> Self {
+        self.headers = headers;
+        self
+    }
+
+    /// A response header of the call that started the operation.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
     /// The operation (request) id.
