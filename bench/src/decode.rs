@@ -309,20 +309,19 @@ pub fn run_encode(opts: &Opts) -> Vec<EncodeRow> {
     rows
 }
 
-/// Writes small, valid documents of every response type (first byte: the
-/// operation's index among those with a response, as fuzz/fuzz_targets/
-/// responses.rs reads it) into `dir`.
+/// Writes small, valid documents of every response type (after a first line
+/// naming the operation, as fuzz/fuzz_targets/responses.rs reads it) into
+/// `dir`.
 pub fn write_fuzz_seeds(dir: &Path) -> std::io::Result<usize> {
     std::fs::create_dir_all(dir)?;
-    let ops: Vec<&str> = azure_asm::OPERATIONS
-        .iter()
-        .filter(|op| matches!(op.response_format, Some(f) if f != "bytes"))
-        .map(|op| op.name)
-        .collect();
     let mut n = 0;
     for doc in docs::decode_docs(Scale::TINY) {
-        if let Some(i) = ops.iter().position(|o| *o == doc.operation) {
-            let mut bytes = vec![i as u8];
+        // `Operation\n` then the body: azure_asm::server::select_response_input.
+        if azure_asm::OPERATIONS
+            .iter()
+            .any(|o| o.name == doc.operation)
+        {
+            let mut bytes = format!("{}\n", doc.operation).into_bytes();
             bytes.extend_from_slice(&doc.bytes);
             std::fs::write(dir.join(format!("gen-{}.xml", doc.operation)), bytes)?;
             n += 1;
@@ -352,4 +351,37 @@ pub fn profile(root: &str, seconds: f64) {
         doc.bytes.len(),
         mb_per_s(doc.bytes.len() * n, secs)
     );
+}
+
+/// `--count-decode ROOT N`: N decodes, then N raw scans, of the document
+/// with that root. Under `valgrind --tool=callgrind`, the inclusive costs of
+/// `counted_decode` and `counted_scan` are the instructions of each (the
+/// decoded value is freed outside `counted_decode`, as the bench's clock
+/// excludes it); bench/NOTES.md gives the command.
+pub fn count(root: &str, n: usize) {
+    let docs = docs::decode_docs(Scale::FULL);
+    let Some(doc) = docs.iter().find(|d| d.root == root) else {
+        eprintln!("no document with root {root}");
+        return;
+    };
+    let decode = decoder(doc.root);
+    for _ in 0..n {
+        let v = counted_decode(decode, doc.root, black_box(&doc.bytes));
+        assert!(v.is_some(), "{root} does not decode");
+        drop(v);
+    }
+    for _ in 0..n {
+        black_box(counted_scan(black_box(&doc.bytes)));
+    }
+    eprintln!("{root}: {n} decodes and scans of {} bytes", doc.bytes.len());
+}
+
+#[inline(never)]
+fn counted_decode(decode: DecodeFn, root: &'static str, bytes: &[u8]) -> Option<Box<dyn Any>> {
+    decode(root, bytes).ok().map(|(v, _)| v)
+}
+
+#[inline(never)]
+fn counted_scan(bytes: &[u8]) -> usize {
+    raw_scan(bytes)
 }

@@ -13,7 +13,9 @@
 //! `--skip-e2e`, `--skip-build`, `--skip-synthetic` (or
 //! `ASM_SKIP_SYNTHETIC=1`: reports the last measured figures),
 //! `--only decode|encode|e2e|build|synthetic`, `--no-write` (print only),
-//! `--write-fuzz-seeds DIR`. `--only synthetic` prints its section and
+//! `--write-fuzz-seeds DIR`; `--profile-decode ROOT SECS` and
+//! `--count-decode ROOT N` (bench/NOTES.md: instruction counts) decode one
+//! document over and over for a profiler. `--only synthetic` prints its section and
 //! writes `target/bench/synthetic.json`, leaving docs/BENCHMARKS.md and
 //! summary.json alone.
 
@@ -93,6 +95,14 @@ fn main() -> ExitCode {
         let root = args.get(i + 1).map_or("HostedService", String::as_str);
         let secs: f64 = args.get(i + 2).and_then(|s| s.parse().ok()).unwrap_or(5.0);
         decode::profile(root, secs);
+        return ExitCode::SUCCESS;
+    }
+    if let Some(i) = args.iter().position(|a| a == "--count-decode") {
+        // N decodes and N raw scans of one document, each in a function of
+        // its own, for instruction counts (`valgrind --tool=callgrind`).
+        let root = args.get(i + 1).map_or("HostedService", String::as_str);
+        let n: usize = args.get(i + 2).and_then(|s| s.parse().ok()).unwrap_or(1);
+        decode::count(root, n);
         return ExitCode::SUCCESS;
     }
     let only = args

@@ -187,11 +187,26 @@ fn parse_error_body(body: &[u8]) -> Option<(Option<String>, String)> {
 }
 
 /// What failed while decoding a response, and where.
+///
+/// One pointer wide: the decoder's hot path passes `Result<_, DecodeError>`
+/// through every element, and a small error keeps those results in registers.
+#[derive(Clone, PartialEq)]
+pub struct DecodeError(Box<DecodeErrorInner>);
+
 #[derive(Debug, Clone, PartialEq)]
-pub struct DecodeError {
+struct DecodeErrorInner {
     kind: DecodeErrorKind,
     /// Innermost first.
     path: Vec<String>,
+}
+
+impl fmt::Debug for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecodeError")
+            .field("kind", &self.0.kind)
+            .field("path", &self.0.path)
+            .finish()
+    }
 }
 
 /// The kinds of decode failure.
@@ -234,38 +249,44 @@ pub enum DecodeErrorKind {
 
 impl DecodeError {
     /// A new error with an empty path.
+    #[cold]
     pub fn new(kind: DecodeErrorKind) -> Self {
-        Self {
+        Self(Box::new(DecodeErrorInner {
             kind,
             path: Vec::new(),
-        }
+        }))
     }
 
     /// An invalid value of the named kind ("a boolean", "base64", ...).
+    #[cold]
     pub fn invalid(expected: &'static str) -> Self {
         Self::new(DecodeErrorKind::Invalid(expected))
     }
 
     /// The kind of failure.
     pub fn kind(&self) -> &DecodeErrorKind {
-        &self.kind
+        &self.0.kind
     }
 
     /// Adds an enclosing element to the path.
+    #[cold]
     pub fn within(mut self, element: &str) -> Self {
-        self.path.push(element.to_owned());
+        self.0.path.push(element.to_owned());
         self
     }
 
+    #[cold]
     pub(crate) fn within_child(mut self, child: &crate::xml::Child<'_>) -> Self {
-        self.path
+        self.0
+            .path
             .push(String::from_utf8_lossy(child.name()).into_owned());
         self
     }
 
     /// Marks the error as inside item `index` of a list.
+    #[cold]
     pub fn at_index(mut self, index: usize) -> Self {
-        if let Some(last) = self.path.last_mut() {
+        if let Some(last) = self.0.path.last_mut() {
             last.push_str(&format!("[{index}]"));
         }
         self
@@ -274,7 +295,7 @@ impl DecodeError {
     /// The element path, outermost first: `/HostedService/Deployments/Deployment[0]/Name`.
     pub fn path(&self) -> String {
         let mut s = String::new();
-        for p in self.path.iter().rev() {
+        for p in self.0.path.iter().rev() {
             s.push('/');
             s.push_str(p);
         }
@@ -284,10 +305,10 @@ impl DecodeError {
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if !self.path.is_empty() {
+        if !self.0.path.is_empty() {
             write!(f, "at {}: ", self.path())?;
         }
-        match &self.kind {
+        match &self.0.kind {
             DecodeErrorKind::Syntax(m) => write!(f, "malformed XML: {m}"),
             DecodeErrorKind::Truncated => f.write_str("the document is truncated"),
             DecodeErrorKind::Empty => f.write_str("the body has no root element"),

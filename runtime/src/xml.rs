@@ -14,8 +14,7 @@
 use std::borrow::Cow;
 
 use base64::Engine as _;
-use quick_xml::events::{BytesStart, Event};
-use quick_xml::Reader;
+use quick_xml::events::attributes::Attributes;
 
 use crate::error::{DecodeError, DecodeErrorKind};
 
@@ -29,6 +28,12 @@ pub trait XmlText: Sized {
     /// Parses the (unescaped) element text. The error names the expected kind
     /// of value; it never repeats the value (which may be a secret).
     fn parse_text(text: &str) -> Result<Self, &'static str>;
+    /// [`parse_text`](Self::parse_text) from text the reader may already own
+    /// (unescaped text): `String` takes it without copying.
+    #[inline]
+    fn from_text(text: Cow<'_, str>) -> Result<Self, &'static str> {
+        Self::parse_text(&text)
+    }
     /// The text to write (the writer escapes it).
     fn to_text(&self) -> Cow<'_, str>;
 }
@@ -135,42 +140,32 @@ pub trait XmlRoot: FromXml + ToXml {
 /// A child element just opened by [`XmlReader::next_child`].
 #[derive(Debug)]
 pub struct Child<'a> {
-    local: Name<'a>,
+    /// The local name, a slice of the input.
+    local: &'a [u8],
+    /// The whole start tag (between `<` and `>` or `/>`) as text, kept only
+    /// when the tag has attributes.
+    attrs: Option<Cow<'a, str>>,
+    /// Length of the qualified name at the start of `attrs`.
+    name_len: usize,
     empty: bool,
     nil: bool,
-    start: BytesStart<'a>,
-}
-
-/// An element's local name: a slice of the input (always, when reading a
-/// complete body), owned only if the parser had to copy the tag.
-#[derive(Debug)]
-enum Name<'a> {
-    Input(&'a [u8]),
-    Copied(Vec<u8>),
-}
-
-impl Name<'_> {
-    #[inline]
-    fn as_bytes(&self) -> &[u8] {
-        match self {
-            Name::Input(b) => b,
-            Name::Copied(v) => v,
-        }
-    }
 }
 
 impl Child<'_> {
     /// The element's local name (any prefix removed).
+    #[inline]
     pub fn name(&self) -> &[u8] {
-        self.local.as_bytes()
+        self.local
     }
 
     /// `true` for `<X/>`.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.empty
     }
 
     /// `true` when the element carries `i:nil="true"`.
+    #[inline]
     pub fn is_nil(&self) -> bool {
         self.nil
     }
@@ -179,10 +174,19 @@ impl Child<'_> {
         String::from_utf8_lossy(self.name()).into_owned()
     }
 
+    fn attributes(&self) -> Option<Attributes<'_>> {
+        self.attrs
+            .as_deref()
+            .map(|tag| Attributes::new(tag, self.name_len))
+    }
+
     /// The (unescaped) value of the attribute whose local name is `name`,
     /// whatever its prefix; `None` when absent.
     pub fn attr(&self, name: &[u8]) -> Result<Option<Cow<'_, str>>, DecodeError> {
-        for a in self.start.attributes().with_checks(false) {
+        let Some(mut attributes) = self.attributes() else {
+            return Ok(None);
+        };
+        for a in attributes.with_checks(false) {
             let a = a.map_err(|e| {
                 DecodeError::new(DecodeErrorKind::Syntax(format!("attribute: {e}")))
             })?;
@@ -214,8 +218,7 @@ impl Child<'_> {
     /// The value of the namespace declaration `xmlns` (the element's default
     /// namespace), when the element declares one.
     pub fn default_namespace(&self) -> Option<Cow<'_, [u8]>> {
-        self.start
-            .attributes()
+        self.attributes()?
             .with_checks(false)
             .flatten()
             .find(|a| a.key.as_ref() == b"xmlns")
@@ -244,36 +247,180 @@ impl Child<'_> {
     }
 }
 
+/// One piece of markup or text, as the reader's tokenizer finds it.
+enum Token<'a> {
+    /// A start tag: its content between `<` and `>` (without a closing
+    /// `/`), the length of its name, and whether it was `<X/>`.
+    Start {
+        tag: &'a [u8],
+        name_len: usize,
+        /// Where the local name starts (after the prefix's `:`, if any).
+        local_at: usize,
+        empty: bool,
+    },
+    /// An end tag (already checked against its start tag).
+    End,
+    /// Character data up to the next `<` (raw, not unescaped).
+    Text(&'a [u8]),
+    /// The content of `<![CDATA[...]]>`.
+    CData(&'a [u8]),
+    /// `<!--...-->`.
+    Comment,
+    /// `<?...?>` other than the XML declaration.
+    Pi,
+    /// `<?xml ...?>`.
+    Decl,
+    /// `<!DOCTYPE` (refused by every caller).
+    DocType,
+    /// The end of the input.
+    Eof,
+}
+
 /// A pull reader over a complete response body.
+///
+/// The tokenizer is its own (a slice cursor): it finds `<` and `>` with
+/// `memchr`, checks every end tag against the start tag it closes (the
+/// names of the open elements are kept as offsets into the input), and
+/// builds no event values. Unescaping and attribute parsing are quick-xml's.
 pub struct XmlReader<'a> {
-    inner: Reader<&'a [u8]>,
     input: &'a [u8],
+    /// The next byte to read.
+    pos: usize,
     /// The whole input as text, when it is valid UTF-8 (checked once, up
     /// front): text pieces are then sliced from it without validating each.
     input_str: Option<&'a str>,
+    /// The open elements: offset and length of each qualified name.
+    open: Vec<(usize, usize)>,
 }
 
 impl<'a> XmlReader<'a> {
-    /// A reader over `input` (a leading UTF-8 byte-order mark is skipped).
+    /// A reader over `input` (a leading UTF-8 byte-order mark is skipped;
+    /// so is a second one, as the earlier quick-xml reader did).
     pub fn new(input: &'a [u8]) -> Self {
         let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
-        let mut inner = Reader::from_reader(input);
-        let config = inner.config_mut();
-        config.trim_text(false);
-        config.check_end_names = true;
-        config.expand_empty_elements = false;
+        let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
         Self {
-            inner,
             input,
+            pos: 0,
             input_str: std::str::from_utf8(input).ok(),
+            open: Vec::with_capacity(16),
         }
     }
 
+    /// The next token.
     #[inline]
-    fn event(&mut self) -> Result<Event<'a>, DecodeError> {
-        match self.inner.read_event() {
-            Ok(event) => Ok(event),
-            Err(e) => Err(syntax_error(e)),
+    fn token(&mut self) -> Result<Token<'a>, DecodeError> {
+        let input = self.input;
+        let Some(rest) = input.get(self.pos..) else {
+            return Ok(Token::Eof);
+        };
+        match rest.first() {
+            None => Ok(Token::Eof),
+            Some(b'<') => self.markup(),
+            Some(_) => {
+                let len = memchr::memchr(b'<', rest).unwrap_or(rest.len());
+                self.pos += len;
+                Ok(Token::Text(&rest[..len]))
+            }
+        }
+    }
+
+    /// Markup at `self.pos` (which holds `<`).
+    #[inline]
+    fn markup(&mut self) -> Result<Token<'a>, DecodeError> {
+        let input = self.input;
+        let after = self.pos + 1;
+        match input.get(after) {
+            Some(b'/') => {
+                // `</name>`, optionally with white space before `>`; the
+                // name must be the one of the innermost open element.
+                let Some(len) = tag_end(&input[after..]) else {
+                    return Err(syntax("end tag not closed"));
+                };
+                let content = &input[after + 1..after + len];
+                let name = trim_end_ascii_ws(content);
+                let Some((start, name_len)) = self.open.pop() else {
+                    return Err(syntax("end tag without a start tag"));
+                };
+                if name != &input[start..start + name_len] {
+                    return Err(mismatched_end(&input[start..start + name_len]));
+                }
+                self.pos = after + len + 1;
+                Ok(Token::End)
+            }
+            Some(b'!') => self.bang(),
+            Some(b'?') => {
+                let body = &input[after..];
+                let Some(end) = memchr::memmem::find(body, b"?>") else {
+                    return Err(syntax("processing instruction not closed"));
+                };
+                let content = &body[1..end];
+                self.pos = after + end + 2;
+                if content.starts_with(b"xml")
+                    && content.get(3).is_none_or(|b| b.is_ascii_whitespace())
+                {
+                    Ok(Token::Decl)
+                } else {
+                    Ok(Token::Pi)
+                }
+            }
+            Some(_) => {
+                let Some(len) = tag_end(&input[after..]) else {
+                    return Err(syntax("start tag not closed"));
+                };
+                let mut tag = &input[after..after + len];
+                self.pos = after + len + 1;
+                let empty = tag.last() == Some(&b'/');
+                if empty {
+                    tag = &tag[..tag.len() - 1];
+                }
+                // One pass over the name: its end and its prefix's colon.
+                let mut name_len = tag.len();
+                let mut local_at = 0;
+                for (i, &b) in tag.iter().enumerate() {
+                    match b {
+                        b' ' | b'\t' | b'\r' | b'\n' => {
+                            name_len = i;
+                            break;
+                        }
+                        b':' if local_at == 0 => local_at = i + 1,
+                        _ => {}
+                    }
+                }
+                if !empty {
+                    self.open.push((after, name_len));
+                }
+                Ok(Token::Start {
+                    tag,
+                    name_len,
+                    local_at,
+                    empty,
+                })
+            }
+            None => Err(syntax("`<` at the end of the input")),
+        }
+    }
+
+    /// `<!...`: a comment, CDATA or a DOCTYPE.
+    #[inline(never)]
+    fn bang(&mut self) -> Result<Token<'a>, DecodeError> {
+        let rest = &self.input[self.pos..];
+        if rest.starts_with(b"<!--") {
+            let Some(end) = memchr::memmem::find(&rest[4..], b"-->") else {
+                return Err(syntax("comment not closed"));
+            };
+            self.pos += 4 + end + 3;
+            Ok(Token::Comment)
+        } else if rest.starts_with(b"<![CDATA[") {
+            let Some(end) = memchr::memmem::find(&rest[9..], b"]]>") else {
+                return Err(syntax("CDATA section not closed"));
+            };
+            self.pos += 9 + end + 3;
+            Ok(Token::CData(&rest[9..9 + end]))
+        } else if rest.len() >= 9 && rest[2..9].eq_ignore_ascii_case(b"DOCTYPE") {
+            Ok(Token::DocType)
+        } else {
+            Err(syntax("unknown `<!` markup"))
         }
     }
 
@@ -296,33 +443,34 @@ impl<'a> XmlReader<'a> {
         ns: Option<&str>,
     ) -> Result<Child<'a>, DecodeError> {
         loop {
-            match self.event()? {
-                Event::Start(start) => return self.open_root(start, false, expected, ns),
-                Event::Empty(start) => return self.open_root(start, true, expected, ns),
-                Event::Decl(_) | Event::Comment(_) | Event::PI(_) => {}
-                Event::Text(t) if is_blank(&t) => {}
-                Event::DocType(_) => return Err(DecodeError::new(DecodeErrorKind::DocType)),
-                Event::Eof => return Err(DecodeError::new(DecodeErrorKind::Empty)),
-                Event::Text(_) | Event::CData(_) => {
+            match self.token()? {
+                Token::Start {
+                    tag,
+                    name_len,
+                    local_at,
+                    empty,
+                } => {
+                    let child = self.child(tag, name_len, local_at, empty)?;
+                    return self.open_root(child, expected, ns);
+                }
+                Token::Decl | Token::Comment | Token::Pi => {}
+                Token::Text(t) if t.iter().all(u8::is_ascii_whitespace) => {}
+                Token::DocType => return Err(DecodeError::new(DecodeErrorKind::DocType)),
+                Token::Eof => return Err(DecodeError::new(DecodeErrorKind::Empty)),
+                Token::Text(_) | Token::CData(_) => {
                     return Err(DecodeError::new(DecodeErrorKind::NotXml));
                 }
-                Event::End(_) => {
-                    return Err(DecodeError::new(DecodeErrorKind::Syntax(
-                        "end tag before the root element".into(),
-                    )))
-                }
+                Token::End => unreachable_end(),
             }
         }
     }
 
     fn open_root(
         &mut self,
-        start: BytesStart<'a>,
-        empty: bool,
+        child: Child<'a>,
         expected: &'static str,
         ns: Option<&str>,
     ) -> Result<Child<'a>, DecodeError> {
-        let child = open(self.input, start, empty)?;
         if child.name() != expected.as_bytes() {
             return Err(DecodeError::new(DecodeErrorKind::UnexpectedRoot {
                 expected,
@@ -343,36 +491,93 @@ impl<'a> XmlReader<'a> {
     /// white space may follow.
     pub fn finish(&mut self) -> Result<(), DecodeError> {
         loop {
-            match self.event()? {
-                Event::Eof => return Ok(()),
-                Event::Comment(_) | Event::PI(_) => {}
-                Event::Text(t) if is_blank(&t) => {}
-                _ => {
-                    return Err(DecodeError::new(DecodeErrorKind::Syntax(
-                        "content after the root element".into(),
-                    )))
-                }
+            match self.token()? {
+                Token::Eof => return Ok(()),
+                Token::Comment | Token::Pi => {}
+                Token::Text(t) if t.iter().all(u8::is_ascii_whitespace) => {}
+                _ => return Err(syntax("content after the root element")),
             }
         }
+    }
+
+    /// The [`Child`] for a start tag just read.
+    #[inline]
+    fn child(
+        &self,
+        tag: &'a [u8],
+        name_len: usize,
+        local_at: usize,
+        empty: bool,
+    ) -> Result<Child<'a>, DecodeError> {
+        // `local_at` is 0 or just after a `:` within the name.
+        let local = tag
+            .get(local_at.min(name_len)..name_len)
+            .unwrap_or_default();
+        if self.input_str.is_none() && !local.is_ascii() && std::str::from_utf8(local).is_err() {
+            return Err(DecodeError::new(DecodeErrorKind::InvalidUtf8));
+        }
+        // Attributes are looked at only when the tag has any.
+        if tag.len() == name_len {
+            return Ok(Child {
+                local,
+                attrs: None,
+                name_len,
+                empty,
+                nil: false,
+            });
+        }
+        self.child_with_attributes(tag, name_len, local, empty)
+    }
+
+    #[inline(never)]
+    fn child_with_attributes(
+        &self,
+        tag: &'a [u8],
+        name_len: usize,
+        local: &'a [u8],
+        empty: bool,
+    ) -> Result<Child<'a>, DecodeError> {
+        let text = match self.input_str.and_then(|doc| within_str(doc, tag)) {
+            Some(text) => Cow::Borrowed(text),
+            None => String::from_utf8_lossy(tag),
+        };
+        // The attributes are parsed only when `nil` appears in the tag at all
+        // (namespace declarations are the usual attributes, and carry none).
+        let nil = mentions_nil(&tag[name_len..])
+            && Attributes::new(&text, name_len)
+                .with_checks(false)
+                .flatten()
+                .any(|a| {
+                    local_part(a.key.as_ref()) == b"nil"
+                        && a.value.as_ref().eq_ignore_ascii_case(b"true")
+                });
+        Ok(Child {
+            local,
+            attrs: Some(text),
+            name_len,
+            empty,
+            nil,
+        })
     }
 
     /// The next child element of the element being read, or `None` at its
     /// end tag. Must not be called for an element that [`Child::is_empty`].
     /// Every child returned must be consumed (read or [`skip`](Self::skip)ped).
+    #[inline]
     pub fn next_child(&mut self) -> Result<Option<Child<'a>>, DecodeError> {
         loop {
-            match self.event()? {
-                Event::Start(start) => return open(self.input, start, false).map(Some),
-                Event::Empty(start) => return open(self.input, start, true).map(Some),
-                Event::End(_) => return Ok(None),
-                Event::Eof => return Err(DecodeError::new(DecodeErrorKind::Truncated)),
-                Event::DocType(_) => return Err(DecodeError::new(DecodeErrorKind::DocType)),
+            match self.token()? {
+                Token::Start {
+                    tag,
+                    name_len,
+                    local_at,
+                    empty,
+                } => return self.child(tag, name_len, local_at, empty).map(Some),
+                Token::End => return Ok(None),
+                Token::Eof => return Err(DecodeError::new(DecodeErrorKind::Truncated)),
+                Token::DocType => return Err(DecodeError::new(DecodeErrorKind::DocType)),
                 // Mixed content between elements is ignored, like white space.
-                Event::Text(_)
-                | Event::CData(_)
-                | Event::Comment(_)
-                | Event::PI(_)
-                | Event::Decl(_) => {}
+                Token::Text(_) | Token::CData(_) | Token::Comment | Token::Pi | Token::Decl => {}
             }
         }
     }
@@ -382,69 +587,113 @@ impl<'a> XmlReader<'a> {
         if child.empty {
             return Ok(());
         }
-        let mut depth = 1usize;
+        let depth = self.open.len();
         loop {
-            match self.event()? {
-                Event::Start(_) => depth += 1,
-                Event::End(_) => {
-                    depth -= 1;
-                    if depth == 0 {
-                        return Ok(());
-                    }
-                }
-                Event::Eof => return Err(DecodeError::new(DecodeErrorKind::Truncated)),
-                Event::DocType(_) => return Err(DecodeError::new(DecodeErrorKind::DocType)),
+            match self.token()? {
+                Token::End if self.open.len() < depth => return Ok(()),
+                Token::Eof => return Err(DecodeError::new(DecodeErrorKind::Truncated)),
+                Token::DocType => return Err(DecodeError::new(DecodeErrorKind::DocType)),
                 _ => {}
             }
         }
     }
 
     /// The text content of `child` (unescaped), consuming it.
+    #[inline]
     pub fn text(&mut self, child: &Child<'_>) -> Result<Cow<'a, str>, DecodeError> {
         if child.empty {
             return Ok(Cow::Borrowed(""));
         }
-        let mut acc: Option<Cow<'a, str>> = None;
-        loop {
-            let piece: Cow<'a, str> = match self.event()? {
-                Event::End(_) => return Ok(acc.unwrap_or(Cow::Borrowed(""))),
-                Event::Text(t) => {
-                    let raw = self.utf8(t.into_inner())?;
-                    match raw {
-                        Cow::Borrowed(s) => quick_xml::escape::unescape(s).map_err(escape_error)?,
-                        Cow::Owned(s) => Cow::Owned(
-                            quick_xml::escape::unescape(&s)
-                                .map_err(escape_error)?
-                                .into_owned(),
-                        ),
-                    }
+        // The usual shape, `<X>text</X>` with no reference in the text: one
+        // search for `<` or `&`, then the end tag compared in place.
+        let input = self.input;
+        let rest = input.get(self.pos..).unwrap_or_default();
+        if let (Some(i), Some(&(start, len))) =
+            (memchr::memchr2(b'<', b'&', rest), self.open.last())
+        {
+            let end_tag = rest.get(i..i + len + 3);
+            if let Some([b'<', b'/', name @ .., b'>']) = end_tag {
+                if *name == input[start..start + len] {
+                    self.open.pop();
+                    self.pos += i + len + 3;
+                    return self.utf8(&rest[..i]);
                 }
-                Event::CData(c) => self.utf8(c.into_inner())?,
-                Event::Comment(_) | Event::PI(_) => continue,
-                Event::Start(_) | Event::Empty(_) => {
+            }
+        }
+        self.text_general()
+    }
+
+    /// [`text`](Self::text) token by token: references, CDATA, comments,
+    /// white space in the end tag, and every error.
+    #[inline(never)]
+    fn text_general(&mut self) -> Result<Cow<'a, str>, DecodeError> {
+        match self.token()? {
+            Token::End => Ok(Cow::Borrowed("")),
+            Token::Text(t) => {
+                let piece = self.text_piece(t)?;
+                match self.token()? {
+                    Token::End => Ok(piece),
+                    next => self.text_rest(Some(piece), next),
+                }
+            }
+            first => self.text_rest(None, first),
+        }
+    }
+
+    /// The rest of [`text`](Self::text) when the element holds more than
+    /// one piece (CDATA, comments, several pieces): `token` was just read,
+    /// `acc` holds the text before it.
+    #[inline(never)]
+    fn text_rest(
+        &mut self,
+        mut acc: Option<Cow<'a, str>>,
+        mut token: Token<'a>,
+    ) -> Result<Cow<'a, str>, DecodeError> {
+        loop {
+            let piece: Cow<'a, str> = match token {
+                Token::End => return Ok(acc.unwrap_or(Cow::Borrowed(""))),
+                Token::Text(t) => self.text_piece(t)?,
+                Token::CData(c) => self.utf8(c)?,
+                Token::Comment | Token::Pi | Token::Decl => {
+                    token = self.token()?;
+                    continue;
+                }
+                Token::Start { .. } => {
                     return Err(DecodeError::new(DecodeErrorKind::UnexpectedElement))
                 }
-                Event::Eof => return Err(DecodeError::new(DecodeErrorKind::Truncated)),
-                Event::DocType(_) => return Err(DecodeError::new(DecodeErrorKind::DocType)),
-                Event::Decl(_) => continue,
+                Token::Eof => return Err(DecodeError::new(DecodeErrorKind::Truncated)),
+                Token::DocType => return Err(DecodeError::new(DecodeErrorKind::DocType)),
             };
             acc = Some(match acc {
                 None => piece,
                 Some(prev) => Cow::Owned(prev.into_owned() + &piece),
             });
+            token = self.token()?;
         }
     }
 
-    /// `bytes` as text: a slice of the already validated input when it is
-    /// one, else validated here.
+    /// Raw text as unescaped text: a slice of the input when it holds no
+    /// reference (no `&`), which is the usual case.
     #[inline]
-    fn utf8(&self, bytes: Cow<'a, [u8]>) -> Result<Cow<'a, str>, DecodeError> {
-        if let (Cow::Borrowed(b), Some(doc)) = (&bytes, self.input_str) {
-            if let Some(text) = within_str(doc, b) {
-                return Ok(Cow::Borrowed(text));
-            }
+    fn text_piece(&self, bytes: &'a [u8]) -> Result<Cow<'a, str>, DecodeError> {
+        let s = self.utf8(bytes)?;
+        if !bytes.contains(&b'&') {
+            Ok(s)
+        } else {
+            unescape_text(s)
         }
-        utf8(bytes)
+    }
+
+    /// `bytes` (a slice of the input) as text: a slice of the already
+    /// validated input, or validated here.
+    #[inline]
+    fn utf8(&self, bytes: &'a [u8]) -> Result<Cow<'a, str>, DecodeError> {
+        if let Some(text) = self.input_str.and_then(|doc| within_str(doc, bytes)) {
+            return Ok(Cow::Borrowed(text));
+        }
+        std::str::from_utf8(bytes)
+            .map(Cow::Borrowed)
+            .map_err(|_| DecodeError::new(DecodeErrorKind::InvalidUtf8))
     }
 
     // ----- helpers the generated code calls, one per field shape -----
@@ -460,7 +709,7 @@ impl<'a> XmlReader<'a> {
         if text.trim().is_empty() {
             return Ok(None);
         }
-        T::parse_text(&text)
+        T::from_text(text)
             .map(Some)
             .map_err(|expected| DecodeError::invalid(expected).within_child(child))
     }
@@ -473,7 +722,7 @@ impl<'a> XmlReader<'a> {
             return Ok(None);
         }
         let text = self.text(child).map_err(|e| e.within_child(child))?;
-        T::parse_text(&text)
+        T::from_text(text)
             .map(Some)
             .map_err(|expected| DecodeError::invalid(expected).within_child(child))
     }
@@ -599,19 +848,75 @@ impl<'a> XmlReader<'a> {
     }
 }
 
-fn is_blank(t: &quick_xml::events::BytesText<'_>) -> bool {
-    t.iter().all(|b| b.is_ascii_whitespace())
+/// Text with at least one `&`, unescaped (out of line: most values have none).
+#[inline(never)]
+fn unescape_text(s: Cow<'_, str>) -> Result<Cow<'_, str>, DecodeError> {
+    match s {
+        Cow::Borrowed(s) => quick_xml::escape::unescape(s).map_err(escape_error),
+        Cow::Owned(s) => Ok(Cow::Owned(
+            quick_xml::escape::unescape(&s)
+                .map_err(escape_error)?
+                .into_owned(),
+        )),
+    }
 }
 
-fn utf8(bytes: Cow<'_, [u8]>) -> Result<Cow<'_, str>, DecodeError> {
-    match bytes {
-        Cow::Borrowed(b) => std::str::from_utf8(b)
-            .map(Cow::Borrowed)
-            .map_err(|_| DecodeError::new(DecodeErrorKind::InvalidUtf8)),
-        Cow::Owned(b) => String::from_utf8(b)
-            .map(Cow::Owned)
-            .map_err(|_| DecodeError::new(DecodeErrorKind::InvalidUtf8)),
+/// The length of a tag's content up to its closing `>` (`>` inside quoted
+/// attribute values does not count), from just after `<`.
+#[inline]
+fn tag_end(from: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    loop {
+        let i = at + memchr::memchr3(b'>', b'"', b'\'', from.get(at..)?)?;
+        match from[i] {
+            b'>' => return Some(i),
+            quote => at = i + 1 + memchr::memchr(quote, &from[i + 1..])? + 1,
+        }
     }
+}
+
+/// Whether `nil` occurs in `bytes`.
+fn mentions_nil(mut bytes: &[u8]) -> bool {
+    while let Some(i) = memchr::memchr(b'n', bytes) {
+        bytes = &bytes[i + 1..];
+        if bytes.starts_with(b"il") {
+            return true;
+        }
+    }
+    false
+}
+
+fn trim_end_ascii_ws(b: &[u8]) -> &[u8] {
+    let end = b
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(0, |p| p + 1);
+    &b[..end]
+}
+
+#[cold]
+#[inline(never)]
+fn syntax(message: &str) -> DecodeError {
+    DecodeError::new(DecodeErrorKind::Syntax(message.to_owned()))
+}
+
+/// An end tag that does not close the innermost open element. The message
+/// names the expected element (markup, never element text).
+#[cold]
+#[inline(never)]
+fn mismatched_end(expected: &[u8]) -> DecodeError {
+    DecodeError::new(DecodeErrorKind::Syntax(format!(
+        "expected the end tag of <{}>",
+        String::from_utf8_lossy(expected)
+    )))
+}
+
+/// The tokenizer pops the open element on an end tag and refuses one
+/// without: before the root, there is none to close.
+#[cold]
+#[inline(never)]
+fn unreachable_end() -> ! {
+    unreachable!("an end tag with no open element is refused by the tokenizer")
 }
 
 /// A bad entity or character reference in text. quick-xml's own message
@@ -629,45 +934,10 @@ fn escape_error(e: quick_xml::escape::EscapeError) -> DecodeError {
     DecodeError::new(DecodeErrorKind::Syntax(message))
 }
 
-#[cold]
-#[inline(never)]
-fn syntax_error(e: quick_xml::Error) -> DecodeError {
-    DecodeError::new(DecodeErrorKind::Syntax(e.to_string()))
-}
-
-#[inline]
-fn open<'a>(input: &'a [u8], start: BytesStart<'a>, empty: bool) -> Result<Child<'a>, DecodeError> {
-    let qname = start.name();
-    let nil = start.len() > qname.as_ref().len() && has_nil(&start);
-    let local = local_part(qname.as_ref());
-    if !local.is_ascii() && std::str::from_utf8(local).is_err() {
-        return Err(DecodeError::new(DecodeErrorKind::InvalidUtf8));
-    }
-    // Reading from a slice, the parser hands out slices of the input: keep
-    // the name as one rather than copying it.
-    let local = match within(input, local) {
-        Some(name) => Name::Input(name),
-        None => Name::Copied(local.to_vec()),
-    };
-    Ok(Child {
-        local,
-        empty,
-        nil,
-        start,
-    })
-}
-
 /// `part` as a slice of the text `input`, when it lies in it on character
 /// boundaries.
 #[inline]
 fn within_str<'a>(input: &'a str, part: &[u8]) -> Option<&'a str> {
-    let offset = (part.as_ptr() as usize).checked_sub(input.as_ptr() as usize)?;
-    input.get(offset..offset.checked_add(part.len())?)
-}
-
-/// `part` as a slice of `input` with `input`'s lifetime, when it lies in it.
-#[inline]
-fn within<'a>(input: &'a [u8], part: &[u8]) -> Option<&'a [u8]> {
     let offset = (part.as_ptr() as usize).checked_sub(input.as_ptr() as usize)?;
     input.get(offset..offset.checked_add(part.len())?)
 }
@@ -677,12 +947,6 @@ fn local_part(qname: &[u8]) -> &[u8] {
         Some(i) => qname.get(i + 1..).unwrap_or(qname),
         None => qname,
     }
-}
-
-fn has_nil(start: &BytesStart<'_>) -> bool {
-    start.attributes().flatten().any(|a| {
-        local_part(a.key.as_ref()) == b"nil" && a.value.as_ref().eq_ignore_ascii_case(b"true")
-    })
 }
 
 /// Builds a request or response body in wire order.
@@ -958,6 +1222,10 @@ impl XmlWriter {
 impl XmlText for String {
     fn parse_text(text: &str) -> Result<Self, &'static str> {
         Ok(text.to_owned())
+    }
+    #[inline]
+    fn from_text(text: Cow<'_, str>) -> Result<Self, &'static str> {
+        Ok(text.into_owned())
     }
     fn to_text(&self) -> Cow<'_, str> {
         Cow::Borrowed(self)
@@ -1259,6 +1527,61 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err.kind(), DecodeErrorKind::Namespace(_)));
+    }
+
+    /// The reader's own tokenizer: the shapes the fast path does not take,
+    /// and the well-formedness errors it must still report.
+    #[test]
+    fn tokenizer_edge_cases() {
+        let ok = |body: &str| from_document::<Thing>("Thing", body.as_bytes());
+        // White space in end tags, `>` and `/>` inside attribute values,
+        // prefixed names, text split by a comment and CDATA, a reference
+        // that falls back to unescaping, skipped subtrees with the same name.
+        let t = ok("<Thing a=\"x>y\" b='/>'><p:Name xmlns:p=\"urn:p\">a<!-- c -->b<![CDATA[&c]]>&amp;d</p:Name >\
+            <Unknown><Unknown><Name>no</Name></Unknown></Unknown>\
+            <Tags><Tag></Tag><Tag>x</Tag ></Tags><Size>\r\n 7 </Size></Thing>")
+        .unwrap();
+        assert_eq!(t.name, "ab&c&d");
+        assert_eq!(t.tags, vec![String::new(), "x".to_owned()]);
+        assert_eq!(t.size, Some(7));
+        // i:nil among other attributes; a nil-free attribute list.
+        let t = ok("<Thing><Name>n</Name><Size xmlns:i=\"urn:i\" i:nil=\"true\" x=\"1\"/><Label q=\"nix\"></Label></Thing>").unwrap();
+        assert_eq!((t.size, t.label), (None, None));
+
+        let kind = |body: &str| ok(body).unwrap_err().kind().clone();
+        let syntax = |body: &str| matches!(kind(body), DecodeErrorKind::Syntax(_));
+        assert!(syntax("<Thing><Name>a</Nam></Thing>"));
+        assert!(syntax("<Thing><Name>a</Name></Thing></Thing>"));
+        assert!(syntax("<Thing><Name>a</Name><!-- open"));
+        assert!(syntax("<Thing><Name><![CDATA[a</Name></Thing>"));
+        assert!(syntax("<Thing><Name>a</Name><"));
+        assert!(syntax("<Thing><Name a=\"1>a</Name></Thing>"));
+        assert!(syntax("<Thing><Name>a</Name><!bogus></Thing>"));
+        assert!(syntax("<Thing><Name>a&bogus;</Name></Thing>"));
+        assert!(syntax("<Thing><Name>a</Name></Thing><Thing/>"));
+        assert!(syntax("<Thing><Name>a</Name><?pi</Thing>"));
+        assert!(matches!(kind("<Thing><Name>a"), DecodeErrorKind::Truncated));
+        assert!(matches!(
+            kind("<Thing><Name>a</Name><Size>"),
+            DecodeErrorKind::Truncated
+        ));
+        assert!(matches!(
+            kind("<Thing><Name>a<b/></Name></Thing>"),
+            DecodeErrorKind::UnexpectedElement
+        ));
+        assert!(matches!(
+            kind("<Thing><!doctype x><Name>a</Name></Thing>"),
+            DecodeErrorKind::DocType
+        ));
+        assert!(matches!(kind("\u{feff}\u{feff}  "), DecodeErrorKind::Empty));
+        assert!(matches!(kind("text"), DecodeErrorKind::NotXml));
+        // Not UTF-8: names and read values are checked, skipped text is not.
+        let mut bad = b"<Thing><Name>a</Name><X>\xFF</X></Thing>".to_vec();
+        assert!(from_document::<Thing>("Thing", &bad).is_ok());
+        bad = b"<Thing><Name>\xFF</Name></Thing>".to_vec();
+        let err = from_document::<Thing>("Thing", &bad).unwrap_err();
+        assert!(matches!(err.kind(), DecodeErrorKind::InvalidUtf8), "{err}");
+        assert_eq!(err.path(), "/Thing/Name");
     }
 
     #[test]
