@@ -1196,3 +1196,41 @@ async fn network_configuration_that_is_not_utf8_through_the_client() {
         .unwrap_err();
     assert_decode_error(&err, K::Utf8, None, &[]);
 }
+
+/// Found by fuzzing the new tokenizer: `<?>` (a processing instruction
+/// whose `?>` is its own opening `?`) panicked on a slice; it is an
+/// unclosed processing instruction, in a response and in a request body.
+#[test]
+fn fuzz_regressions_of_the_tokenizer() {
+    for body in [
+        &b"<?>"[..],
+        b"<?>\r\n<Locations/>",
+        b"<Locations xmlns=\"http://schemas.microsoft.com/windowsazure\"><?></Locations>",
+        b"<Locations><Location><Name>a<?></Name></Location></Locations>",
+    ] {
+        let r = azure_asm::server::roundtrip_response("ListLocations", body)
+            .expect("ListLocations has a decoder");
+        assert!(
+            matches!(r, Err(asm_runtime::xml::RoundTripError::Decode(_))),
+            "{r:?}"
+        );
+    }
+    let request = b"<CreateStorageServiceInput xmlns=\"http://schemas.microsoft.com/windowsazure\">\r\n <?>\r\n</CreateStorageServiceInput>";
+    let err = azure_asm::server::route(
+        "POST",
+        "/00000000-0000-0000-0000-000000000000/services/storageservices",
+        "",
+        request,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, asm_runtime::routing::RouteError::BadRequest(_)),
+        "{err:?}"
+    );
+    // A well-formed processing instruction is still skipped.
+    let ok = azure_asm::server::roundtrip_response(
+        "ListLocations",
+        b"<?xml version=\"1.0\"?><?pi x?><Locations xmlns=\"http://schemas.microsoft.com/windowsazure\"/>",
+    );
+    assert!(matches!(ok, Some(Ok(()))), "{ok:?}");
+}

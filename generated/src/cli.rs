@@ -1486,6 +1486,523 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         run: run_list_alert_rules,
     },
     asm_runtime::cli::Command {
+        area: "other",
+        name: "get-alert-rule",
+        operation: &GET_ALERT_RULE,
+        about: "Returns an alert rule.",
+        long_about: "Returns an alert rule.\n\n`GET /{subscriptionId}/services/monitoring/alertrules/{ruleId}` (x-ms-version 2013-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/monitoring/lib/alertsClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "rule-id",
+                wire: "ruleId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{ruleId}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_alert_rule,
+    },
+    asm_runtime::cli::Command {
+        area: "other",
+        name: "create-or-update-alert-rule",
+        operation: &CREATE_OR_UPDATE_ALERT_RULE,
+        about: "Creates an alert rule, or replaces the rule of that id.",
+        long_about: "Creates an alert rule, or replaces the rule of that id.\n\n`PUT /{subscriptionId}/services/monitoring/alertrules/{ruleId}` (x-ms-version 2013-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/monitoring/lib/alertsClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "rule-id",
+                wire: "ruleId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{ruleId}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "id",
+                wire: "Id",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Identifier of the rule.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "name",
+                wire: "Name",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<Name>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "description",
+                wire: "Description",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<Description>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "is-enabled",
+                wire: "IsEnabled",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<IsEnabled>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "last-updated-time",
+                wire: "LastUpdatedTime",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "datetime",
+                required: false,
+                repeated: false,
+                help: "Element `<LastUpdatedTime>` of the request body.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "json",
+            root: "",
+            ty: "AlertRule",
+            required: false,
+        }),
+        poller: None,
+        run: run_create_or_update_alert_rule,
+    },
+    asm_runtime::cli::Command {
+        area: "other",
+        name: "delete-alert-rule",
+        operation: &DELETE_ALERT_RULE,
+        about: "Deletes an alert rule.",
+        long_about: "Deletes an alert rule.\n\n`DELETE /{subscriptionId}/services/monitoring/alertrules/{ruleId}` (x-ms-version 2013-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/monitoring/lib/alertsClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "rule-id",
+                wire: "ruleId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{ruleId}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_delete_alert_rule,
+    },
+    asm_runtime::cli::Command {
+        area: "other",
+        name: "get-alert-incident",
+        operation: &GET_ALERT_INCIDENT,
+        about: "Returns an alert incident (a period in which a rule's condition held).",
+        long_about: "Returns an alert incident (a period in which a rule's condition held).\n\n`GET /{subscriptionId}/services/monitoring/alertincidents/{incidentId}` (x-ms-version 2013-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/monitoring/lib/alertsClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "incident-id",
+                wire: "incidentId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{incidentId}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_alert_incident,
+    },
+    asm_runtime::cli::Command {
+        area: "other",
+        name: "list-active-alert-incidents",
+        operation: &LIST_ACTIVE_ALERT_INCIDENTS,
+        about: "Lists the active alert incidents of the subscription.",
+        long_about: "Lists the active alert incidents of the subscription.\n\n`GET /{subscriptionId}/services/monitoring/alertincidents` (x-ms-version 2013-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/monitoring/lib/alertsClient.js",
+        args: &[],
+        body: None,
+        poller: None,
+        run: run_list_active_alert_incidents,
+    },
+    asm_runtime::cli::Command {
+        area: "other",
+        name: "list-alert-incidents-for-rule",
+        operation: &LIST_ALERT_INCIDENTS_FOR_RULE,
+        about: "Lists the incidents of an alert rule.",
+        long_about: "Lists the incidents of an alert rule.\n\n`GET /{subscriptionId}/services/monitoring/alertrules/{ruleId}/alertincidents` (x-ms-version 2013-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/monitoring/lib/alertsClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "rule-id",
+                wire: "ruleId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{ruleId}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "filter",
+                wire: "$filter",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "OData filter; Node sends `IsActive eq true` or `IsActive eq false` (all incidents when absent).",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_list_alert_incidents_for_rule,
+    },
+    asm_runtime::cli::Command {
+        area: "other",
+        name: "get-autoscale-setting",
+        operation: &GET_AUTOSCALE_SETTING,
+        about: "Returns the autoscale setting of a resource.",
+        long_about: "Returns the autoscale setting of a resource.\n\n`GET /{subscriptionId}/services/monitoring/autoscalesettings` (x-ms-version 2013-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/monitoring/lib/autoscaleClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "resource-id",
+                wire: "resourceId",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The resource scaled (e.g. `/hostedservices/{service}/deploymentslots/Production/roles/{role}`).",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_autoscale_setting,
+    },
+    asm_runtime::cli::Command {
+        area: "other",
+        name: "create-or-update-autoscale-setting",
+        operation: &CREATE_OR_UPDATE_AUTOSCALE_SETTING,
+        about: "Creates or replaces the autoscale setting of a resource.",
+        long_about: "Creates or replaces the autoscale setting of a resource.\n\n`PUT /{subscriptionId}/services/monitoring/autoscalesettings` (x-ms-version 2013-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/monitoring/lib/autoscaleClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "resource-id",
+                wire: "resourceId",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The resource scaled.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "enabled",
+                wire: "Enabled",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<Enabled>` of the request body.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "json",
+            root: "",
+            ty: "AutoscaleSetting",
+            required: false,
+        }),
+        poller: None,
+        run: run_create_or_update_autoscale_setting,
+    },
+    asm_runtime::cli::Command {
+        area: "other",
+        name: "delete-autoscale-setting",
+        operation: &DELETE_AUTOSCALE_SETTING,
+        about: "Deletes the autoscale setting of a resource.",
+        long_about: "Deletes the autoscale setting of a resource.\n\n`DELETE /{subscriptionId}/services/monitoring/autoscalesettings` (x-ms-version 2013-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/monitoring/lib/autoscaleClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "resource-id",
+                wire: "resourceId",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The resource scaled.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_delete_autoscale_setting,
+    },
+    asm_runtime::cli::Command {
+        area: "other",
+        name: "put-metric-settings",
+        operation: &PUT_METRIC_SETTINGS,
+        about: "Creates or replaces a metric setting (availability test locations and endpoints).",
+        long_about: "Creates or replaces a metric setting (availability test locations and endpoints).\n\n`PUT /{subscriptionId}/services/monitoring/metricsettings` (x-ms-version 2013-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/monitoring/lib/metricsClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "resource-id",
+                wire: "ResourceId",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "The resource (required in a request).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "namespace",
+                wire: "Namespace",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<Namespace>` of the request body.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "json",
+            root: "",
+            ty: "MetricSetting",
+            required: false,
+        }),
+        poller: None,
+        run: run_put_metric_settings,
+    },
+    asm_runtime::cli::Command {
+        area: "other",
+        name: "list-hd-insight-clusters",
+        operation: &LIST_HD_INSIGHT_CLUSTERS,
+        about: "Lists the cloud services holding HDInsight clusters, with the clusters.",
+        long_about: "Lists the cloud services holding HDInsight clusters, with the clusters.\n\n`GET /{subscriptionId}/cloudservices` (x-ms-version 2012-08-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/hdinsight/lib/hDInsightClusterManagementClient.js",
+        args: &[],
+        body: None,
+        poller: None,
+        run: run_list_hd_insight_clusters,
+    },
+    asm_runtime::cli::Command {
+        area: "other",
+        name: "create-hd-insight-cluster",
+        operation: &CREATE_HD_INSIGHT_CLUSTER,
+        about: "Creates an HDInsight cluster from a payload (the cluster creation XML document, sent as is).",
+        long_about: "Creates an HDInsight cluster from a payload (the cluster creation XML document, sent as is).\n\n`PUT /{subscriptionId}/cloudservices/{cloudServiceName}/resources/HDInsight/clusters/{clusterName}` (x-ms-version 2012-08-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/hdinsight/lib/hDInsightClusterManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "cloud-service-name",
+                wire: "cloudServiceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{cloudServiceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "cluster-name",
+                wire: "clusterName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{clusterName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "text",
+            root: "",
+            ty: "",
+            required: true,
+        }),
+        poller: Some("Classic"),
+        run: run_create_hd_insight_cluster,
+    },
+    asm_runtime::cli::Command {
+        area: "other",
+        name: "create-hd-insight-iaas-cluster",
+        operation: &CREATE_HD_INSIGHT_IAAS_CLUSTER,
+        about: "Creates an HDInsight IaaS (Linux) cluster from a payload (sent as is).",
+        long_about: "Creates an HDInsight IaaS (Linux) cluster from a payload (sent as is).\n\n`PUT /{subscriptionId}/cloudservices/{cloudServiceName}/resources/HDInsight/iaasclusters/{clusterName}` (x-ms-version 2012-08-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/hdinsight/lib/hDInsightCluster2ManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "cloud-service-name",
+                wire: "cloudServiceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{cloudServiceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "cluster-name",
+                wire: "clusterName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{clusterName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "text",
+            root: "",
+            ty: "",
+            required: true,
+        }),
+        poller: Some("Classic"),
+        run: run_create_hd_insight_iaas_cluster,
+    },
+    asm_runtime::cli::Command {
+        area: "other",
+        name: "get-hd-insight-cluster",
+        operation: &GET_HD_INSIGHT_CLUSTER,
+        about: "Returns an HDInsight cluster.",
+        long_about: "Returns an HDInsight cluster.\n\n`GET /{subscriptionId}/cloudservices/{cloudServiceName}/resources/hdinsight/~/clusters/{clusterName}` (x-ms-version 2012-08-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/hdinsight/lib/hDInsightClusterManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "cloud-service-name",
+                wire: "cloudServiceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{cloudServiceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "cluster-name",
+                wire: "clusterName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{clusterName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_hd_insight_cluster,
+    },
+    asm_runtime::cli::Command {
+        area: "other",
+        name: "get-hd-insight-iaas-cluster",
+        operation: &GET_HD_INSIGHT_IAAS_CLUSTER,
+        about: "Returns an HDInsight IaaS cluster.",
+        long_about: "Returns an HDInsight IaaS cluster.\n\n`GET /{subscriptionId}/cloudservices/{cloudServiceName}/resources/hdinsight/~/iaasclusters/{clusterName}` (x-ms-version 2012-08-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/hdinsight/lib/hDInsightCluster2ManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "cloud-service-name",
+                wire: "cloudServiceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{cloudServiceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "cluster-name",
+                wire: "clusterName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{clusterName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_hd_insight_iaas_cluster,
+    },
+    asm_runtime::cli::Command {
+        area: "other",
+        name: "delete-hd-insight-cluster",
+        operation: &DELETE_HD_INSIGHT_CLUSTER,
+        about: "Deletes an HDInsight cluster.",
+        long_about: "Deletes an HDInsight cluster.\n\n`DELETE /{subscriptionId}/cloudservices/{cloudServiceName}/resources/hdinsight/clusters/{clusterName}` (x-ms-version 2012-08-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/hdinsight/lib/hDInsightClusterManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "cloud-service-name",
+                wire: "cloudServiceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{cloudServiceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "cluster-name",
+                wire: "clusterName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{clusterName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_delete_hd_insight_cluster,
+    },
+    asm_runtime::cli::Command {
+        area: "other",
+        name: "delete-hd-insight-iaas-cluster",
+        operation: &DELETE_HD_INSIGHT_IAAS_CLUSTER,
+        about: "Deletes an HDInsight IaaS cluster.",
+        long_about: "Deletes an HDInsight IaaS cluster.\n\n`DELETE /{subscriptionId}/cloudservices/{cloudServiceName}/resources/hdinsight/iaasclusters/{clusterName}` (x-ms-version 2012-08-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/hdinsight/lib/hDInsightCluster2ManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "cloud-service-name",
+                wire: "cloudServiceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{cloudServiceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "cluster-name",
+                wire: "clusterName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{clusterName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_delete_hd_insight_iaas_cluster,
+    },
+    asm_runtime::cli::Command {
         area: "role-instances",
         name: "delete-role-instances-by-name",
         operation: &DELETE_ROLE_INSTANCES_BY_NAME,
@@ -7871,6 +8388,2744 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         poller: None,
         run: run_list_web_sites,
     },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "get-web-space",
+        operation: &GET_WEB_SPACE,
+        about: "Returns a web space of the subscription.",
+        long_about: "Returns a web space of the subscription.\n\n`GET /{subscriptionId}/services/WebSpaces/{webSpaceName}` (x-ms-version 2014-04-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn167017(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_web_space,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "list-publishing-users",
+        operation: &LIST_PUBLISHING_USERS,
+        about: "Lists the publishing user names of the subscription.",
+        long_about: "Lists the publishing user names of the subscription.\n\n`GET /{subscriptionId}/services/WebSpaces` (x-ms-version 2014-04-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js",
+        args: &[],
+        body: None,
+        poller: None,
+        run: run_list_publishing_users,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "create-publishing-user",
+        operation: &CREATE_PUBLISHING_USER,
+        about: "Creates or sets the subscription's publishing (deployment) user.",
+        long_about: "Creates or sets the subscription's publishing (deployment) user.\n\n`PUT /{subscriptionId}/services/WebSpaces` (x-ms-version 2014-04-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "name",
+                wire: "Name",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<Name>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "publishing-password",
+                wire: "PublishingPassword",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<PublishingPassword>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "publishing-user-name",
+                wire: "PublishingUserName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<PublishingUserName>` of the request body.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "User",
+            ty: "PublishingUser",
+            required: false,
+        }),
+        poller: None,
+        run: run_create_publishing_user,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "is-hostname-available",
+        operation: &IS_HOSTNAME_AVAILABLE,
+        about: "Whether a web site name (host name) is still available.",
+        long_about: "Whether a web site name (host name) is still available.\n\n`GET /{subscriptionId}/services/WebSpaces` (x-ms-version 2014-04-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "ishostnameavailable",
+                wire: "ishostnameavailable",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The web site name to check.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_is_hostname_available,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "register-web-sites-subscription",
+        operation: &REGISTER_WEB_SITES_SUBSCRIPTION,
+        about: "Registers the subscription with the web sites service.",
+        long_about: "Registers the subscription with the web sites service.\n\n`PUT /{subscriptionId}/services` (x-ms-version 2014-04-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js",
+        args: &[],
+        body: None,
+        poller: Some("Classic"),
+        run: run_register_web_sites_subscription,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "unregister-web-sites-subscription",
+        operation: &UNREGISTER_WEB_SITES_SUBSCRIPTION,
+        about: "Unregisters the subscription from the web sites service.",
+        long_about: "Unregisters the subscription from the web sites service.\n\n`PUT /{subscriptionId}/services` (x-ms-version 2014-04-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js",
+        args: &[],
+        body: None,
+        poller: Some("Classic"),
+        run: run_unregister_web_sites_subscription,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "create-web-site",
+        operation: &CREATE_WEB_SITE,
+        about: "Creates a web site in a web space (the web space is created with it when WebSpaceToCreate is given).",
+        long_about: "Creates a web site in a web space (the web space is created with it when WebSpaceToCreate is given).\n\n`POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites` (x-ms-version 2014-04-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn166986(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "host-names",
+                wire: "HostNames",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: true,
+                help: "Host names of the site, e.g. mysite.azurewebsites.net.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "name",
+                wire: "Name",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The site name.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "compute-mode",
+                wire: "ComputeMode",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "WebComputeMode",
+                required: false,
+                repeated: false,
+                help: "Element `<ComputeMode>` of the request body.",
+                values: &[("Shared", ""), ("Dedicated", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "server-farm",
+                wire: "ServerFarm",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Server farm (web hosting plan) to run the site in.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "Site",
+            ty: "CreateSiteInput",
+            required: false,
+        }),
+        poller: None,
+        run: run_create_web_site,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "get-web-site",
+        operation: &GET_WEB_SITE,
+        about: "Returns a web site.",
+        long_about: "Returns a web site.\n\n`GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}` (x-ms-version 2014-04-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn167007(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-site-name",
+                wire: "webSiteName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSiteName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "properties-to-include",
+                wire: "propertiesToInclude",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Comma-separated names of extra properties to return in SiteProperties/Properties, e.g. repositoryuri,publishingpassword,publishingusername.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_web_site,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "update-web-site",
+        operation: &UPDATE_WEB_SITE,
+        about: "Updates a web site: its host names, SSL bindings, state, pricing tier.",
+        long_about: "Updates a web site: its host names, SSL bindings, state, pricing tier.\n\n`PUT /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}` (x-ms-version 2014-04-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn167005(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-site-name",
+                wire: "webSiteName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSiteName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "admin-enabled",
+                wire: "AdminEnabled",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Whether the site's administration (SCM) site is enabled.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "availability-state",
+                wire: "AvailabilityState",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "SiteAvailabilityState",
+                required: false,
+                repeated: false,
+                help: "Element `<AvailabilityState>` of the request body.",
+                values: &[("Normal", ""), ("Limited", ""), ("DisasterRecoveryMode", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "client-affinity-enabled",
+                wire: "ClientAffinityEnabled",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<ClientAffinityEnabled>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "client-cert-enabled",
+                wire: "ClientCertEnabled",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<ClientCertEnabled>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "compute-mode",
+                wire: "ComputeMode",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "WebComputeMode",
+                required: false,
+                repeated: false,
+                help: "Element `<ComputeMode>` of the request body.",
+                values: &[("Shared", ""), ("Dedicated", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "container-size",
+                wire: "ContainerSize",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "Element `<ContainerSize>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "content-availability-state",
+                wire: "ContentAvailabilityState",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "ContentAvailabilityState",
+                required: false,
+                repeated: false,
+                help: "Element `<ContentAvailabilityState>` of the request body.",
+                values: &[("Normal", ""), ("ReadOnly", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "daily-memory-time-quota",
+                wire: "DailyMemoryTimeQuota",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "Element `<DailyMemoryTimeQuota>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "default-host-name",
+                wire: "DefaultHostName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "e.g. mysite.azurewebsites.net.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-id",
+                wire: "DeploymentId",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<DeploymentId>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "domain-verification-identifiers",
+                wire: "DomainVerificationIdentifiers",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<DomainVerificationIdentifiers>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "enabled",
+                wire: "Enabled",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<Enabled>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "enabled-host-names",
+                wire: "EnabledHostNames",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: true,
+                help: "Host names that serve the site (including the SCM host name).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "gateway-site-name",
+                wire: "GatewaySiteName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<GatewaySiteName>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "home-stamp",
+                wire: "HomeStamp",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Scale unit hosting the site, e.g. waws-prod-bay-061.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "host-names",
+                wire: "HostNames",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: true,
+                help: "Host names of the site.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "host-names-disabled",
+                wire: "HostNamesDisabled",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<HostNamesDisabled>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "hosting-environment",
+                wire: "HostingEnvironment",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<HostingEnvironment>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "hosting-environment-id",
+                wire: "HostingEnvironmentId",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<HostingEnvironmentId>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "kind",
+                wire: "Kind",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<Kind>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "last-modified-time-utc",
+                wire: "LastModifiedTimeUtc",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "datetime",
+                required: false,
+                repeated: false,
+                help: "Element `<LastModifiedTimeUtc>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "max-number-of-workers",
+                wire: "MaxNumberOfWorkers",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "Element `<MaxNumberOfWorkers>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "micro-service",
+                wire: "MicroService",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "e.g. WebSites.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "name",
+                wire: "Name",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The site name (`name(slot)` for a deployment slot).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "outbound-ip-addresses",
+                wire: "OutboundIpAddresses",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Comma-separated outbound IP addresses.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "owner",
+                wire: "Owner",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<Owner>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "premium-app-deployed",
+                wire: "PremiumAppDeployed",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<PremiumAppDeployed>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "repository-site-name",
+                wire: "RepositorySiteName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<RepositorySiteName>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "reserved",
+                wire: "Reserved",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<Reserved>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "resource-group",
+                wire: "ResourceGroup",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<ResourceGroup>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "runtime-availability-state",
+                wire: "RuntimeAvailabilityState",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "RuntimeAvailabilityState",
+                required: false,
+                repeated: false,
+                help: "Element `<RuntimeAvailabilityState>` of the request body.",
+                values: &[("Normal", ""), ("Degraded", ""), ("NotAvailable", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "sku",
+                wire: "SKU",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "WebSiteSku",
+                required: false,
+                repeated: false,
+                help: "Pricing tier.",
+                values: &[
+                    ("Free", ""),
+                    ("Shared", ""),
+                    ("Basic", ""),
+                    ("Standard", ""),
+                    ("Premium", ""),
+                ],
+            },
+            asm_runtime::cli::Arg {
+                id: "scm-site-also-stopped",
+                wire: "ScmSiteAlsoStopped",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<ScmSiteAlsoStopped>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "self-link",
+                wire: "SelfLink",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Service Management URL of the site on its scale unit.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "server-farm",
+                wire: "ServerFarm",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Web hosting plan (server farm) the site runs in.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "server-farm-id",
+                wire: "ServerFarmId",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<ServerFarmId>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "site-disabled-reason",
+                wire: "SiteDisabledReason",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "Element `<SiteDisabledReason>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "site-mode",
+                wire: "SiteMode",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "e.g. Limited.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "state",
+                wire: "State",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "WebSiteState",
+                required: false,
+                repeated: false,
+                help: "Element `<State>` of the request body.",
+                values: &[("Running", ""), ("Stopped", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "storage-recovery-default-state",
+                wire: "StorageRecoveryDefaultState",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "e.g. Running.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "suspended-till",
+                wire: "SuspendedTill",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "datetime",
+                required: false,
+                repeated: false,
+                help: "Element `<SuspendedTill>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "target-swap-slot",
+                wire: "TargetSwapSlot",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Deployment slot the site swaps with.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "traffic-manager-host-names",
+                wire: "TrafficManagerHostNames",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: true,
+                help: "Element `<TrafficManagerHostNames>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "usage-state",
+                wire: "UsageState",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "WebSiteUsageState",
+                required: false,
+                repeated: false,
+                help: "Element `<UsageState>` of the request body.",
+                values: &[("Normal", ""), ("Exceeded", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-hosting-plan",
+                wire: "WebHostingPlan",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<WebHostingPlan>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-space",
+                wire: "WebSpace",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Name of the web space the site is in.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "Site",
+            ty: "Site",
+            required: false,
+        }),
+        poller: None,
+        run: run_update_web_site,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "delete-web-site",
+        operation: &DELETE_WEB_SITE,
+        about: "Deletes a web site.",
+        long_about: "Deletes a web site.\n\n`DELETE /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}` (x-ms-version 2014-04-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn236430(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-site-name",
+                wire: "webSiteName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSiteName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "delete-empty-server-farm",
+                wire: "deleteEmptyServerFarm",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Also delete the site's server farm when it is left empty.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "delete-metrics",
+                wire: "deleteMetrics",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Also delete the site's metrics.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "delete-all-slots",
+                wire: "deleteAllSlots",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Also delete the site's deployment slots.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_delete_web_site,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "restart-web-site",
+        operation: &RESTART_WEB_SITE,
+        about: "Restarts a web site.",
+        long_about: "Restarts a web site.\n\n`POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/restart` (x-ms-version 2014-04-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn236425(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-site-name",
+                wire: "webSiteName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSiteName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_restart_web_site,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "get-web-site-operation",
+        operation: &GET_WEB_SITE_OPERATION,
+        about: "Returns the status of a long-running web site operation.",
+        long_about: "Returns the status of a long-running web site operation.\n\n`GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{siteName}/operations/{operationId}` (x-ms-version 2014-04-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "site-name",
+                wire: "siteName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{siteName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "operation-id",
+                wire: "operationId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{operationId}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_web_site_operation,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "apply-slot-configuration",
+        operation: &APPLY_SLOT_CONFIGURATION,
+        about: "Applies the slot-specific settings of a target slot to a web site, before a swap.",
+        long_about: "Applies the slot-specific settings of a target slot to a web site, before a swap.\n\n`POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/applySlotConfig` (x-ms-version 2014-04-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-site-name",
+                wire: "webSiteName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSiteName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "target-swap-slot",
+                wire: "targetSwapSlot",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The slot whose settings are applied.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_apply_slot_configuration,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "reset-slot-configuration",
+        operation: &RESET_SLOT_CONFIGURATION,
+        about: "Resets the slot-specific settings applied by Apply Slot Configuration.",
+        long_about: "Resets the slot-specific settings applied by Apply Slot Configuration.\n\n`POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/resetSlotConfig` (x-ms-version 2014-04-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-site-name",
+                wire: "webSiteName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSiteName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_reset_slot_configuration,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "get-slot-config-names",
+        operation: &GET_SLOT_CONFIG_NAMES,
+        about: "Returns the names of the settings that stay with a slot on swap.",
+        long_about: "Returns the names of the settings that stay with a slot on swap.\n\n`GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/slotConfigNames` (x-ms-version 2014-04-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-site-name",
+                wire: "webSiteName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSiteName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_slot_config_names,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "update-slot-config-names",
+        operation: &UPDATE_SLOT_CONFIG_NAMES,
+        about: "Sets the names of the settings that stay with a slot on swap.",
+        long_about: "Sets the names of the settings that stay with a slot on swap.\n\n`POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/slotConfigNames` (x-ms-version 2014-04-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-site-name",
+                wire: "webSiteName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSiteName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "app-setting-names",
+                wire: "AppSettingNames",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: true,
+                help: "Element `<AppSettingNames>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "connection-string-names",
+                wire: "ConnectionStringNames",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: true,
+                help: "Element `<ConnectionStringNames>` of the request body.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "json",
+            root: "",
+            ty: "SlotConfigNames",
+            required: false,
+        }),
+        poller: None,
+        run: run_update_slot_config_names,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "get-web-site-configuration",
+        operation: &GET_WEB_SITE_CONFIGURATION,
+        about: "Returns the configuration of a web site: app settings, connection strings, runtime versions, logging, publishing credentials.",
+        long_about: "Returns the configuration of a web site: app settings, connection strings, runtime versions, logging, publishing credentials.\n\n`GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/config` (x-ms-version 2014-04-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn166985(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-site-name",
+                wire: "webSiteName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSiteName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_web_site_configuration,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "update-web-site-configuration",
+        operation: &UPDATE_WEB_SITE_CONFIGURATION,
+        about: "Updates the configuration of a web site.",
+        long_about: "Updates the configuration of a web site.\n\n`PUT /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/config` (x-ms-version 2014-04-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn166985(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-site-name",
+                wire: "webSiteName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSiteName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "default-documents",
+                wire: "DefaultDocuments",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: true,
+                help: "Element `<DefaultDocuments>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "detailed-error-logging-enabled",
+                wire: "DetailedErrorLoggingEnabled",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<DetailedErrorLoggingEnabled>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "document-root",
+                wire: "DocumentRoot",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<DocumentRoot>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "http-logging-enabled",
+                wire: "HttpLoggingEnabled",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<HttpLoggingEnabled>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "logs-directory-size-limit",
+                wire: "LogsDirectorySizeLimit",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "Element `<LogsDirectorySizeLimit>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "managed-pipeline-mode",
+                wire: "ManagedPipelineMode",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "0 = Integrated, 1 = Classic.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "net-framework-version",
+                wire: "NetFrameworkVersion",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "e.g. v4.0.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "number-of-workers",
+                wire: "NumberOfWorkers",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "Element `<NumberOfWorkers>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "php-version",
+                wire: "PhpVersion",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "e.g. 5.4; empty to turn PHP off.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "publishing-password",
+                wire: "PublishingPassword",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<PublishingPassword>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "publishing-username",
+                wire: "PublishingUsername",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<PublishingUsername>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "remote-debugging-enabled",
+                wire: "RemoteDebuggingEnabled",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<RemoteDebuggingEnabled>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "remote-debugging-version",
+                wire: "RemoteDebuggingVersion",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<RemoteDebuggingVersion>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "request-tracing-enabled",
+                wire: "RequestTracingEnabled",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<RequestTracingEnabled>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "request-tracing-expiration-time",
+                wire: "RequestTracingExpirationTime",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<RequestTracingExpirationTime>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "scm-type",
+                wire: "ScmType",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "e.g. None, LocalGit, GitHub.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "use32-bit-worker-process",
+                wire: "Use32BitWorkerProcess",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<Use32BitWorkerProcess>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-sockets-enabled",
+                wire: "WebSocketsEnabled",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<WebSocketsEnabled>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "always-on",
+                wire: "AlwaysOn",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<AlwaysOn>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "java-version",
+                wire: "JavaVersion",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<JavaVersion>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "java-container",
+                wire: "JavaContainer",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<JavaContainer>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "java-container-version",
+                wire: "JavaContainerVersion",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<JavaContainerVersion>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "auto-swap-slot-name",
+                wire: "AutoSwapSlotName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<AutoSwapSlotName>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "site-auth-enabled",
+                wire: "SiteAuthEnabled",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<SiteAuthEnabled>` of the request body.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "json",
+            root: "",
+            ty: "SiteConfig",
+            required: false,
+        }),
+        poller: None,
+        run: run_update_web_site_configuration,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "get-publish-profile",
+        operation: &GET_PUBLISH_PROFILE,
+        about: "Returns the publishing profiles (Web Deploy, FTP) of a web site.",
+        long_about: "Returns the publishing profiles (Web Deploy, FTP) of a web site.\n\n`GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/publishxml` (x-ms-version 2014-04-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn166996(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-site-name",
+                wire: "webSiteName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSiteName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_publish_profile,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "generate-publishing-password",
+        operation: &GENERATE_PUBLISHING_PASSWORD,
+        about: "Generates a new publishing password for a web site.",
+        long_about: "Generates a new publishing password for a web site.\n\n`POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/newpassword` (x-ms-version 2014-04-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn236428(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-site-name",
+                wire: "webSiteName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSiteName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_generate_publishing_password,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "get-web-site-usage-metrics",
+        operation: &GET_WEB_SITE_USAGE_METRICS,
+        about: "Returns the current usage of a web site against its quotas.",
+        long_about: "Returns the current usage of a web site against its quotas.\n\n`GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/usages` (x-ms-version 2014-04-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn166991(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-site-name",
+                wire: "webSiteName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSiteName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_web_site_usage_metrics,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "get-web-site-historical-usage-metrics",
+        operation: &GET_WEB_SITE_HISTORICAL_USAGE_METRICS,
+        about: "Returns historical metrics of a web site.",
+        long_about: "Returns historical metrics of a web site.\n\n`GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/metrics` (x-ms-version 2014-04-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn166964(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-site-name",
+                wire: "webSiteName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSiteName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "names",
+                wire: "names",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Comma-separated metric names, e.g. CpuTime,Requests.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "start-time",
+                wire: "StartTime",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "datetime",
+                required: false,
+                repeated: false,
+                help: "The `StartTime` query parameter.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "end-time",
+                wire: "EndTime",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "datetime",
+                required: false,
+                repeated: false,
+                help: "The `EndTime` query parameter.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "time-grain",
+                wire: "timeGrain",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "duration",
+                required: false,
+                repeated: false,
+                help: "e.g. PT1H.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "details",
+                wire: "details",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Break the values down by instance.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "slot-view",
+                wire: "slotView",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "The `slotView` query parameter.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_web_site_historical_usage_metrics,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "get-web-site-metric-definitions",
+        operation: &GET_WEB_SITE_METRIC_DEFINITIONS,
+        about: "Returns the definitions of the metrics a web site has.",
+        long_about: "Returns the definitions of the metrics a web site has.\n\n`GET /{subscriptionId}/services/webspaces/{webspaceName}/sites/{websiteName}/metricdefinitions` (x-ms-version 2014-10-01).\nSee https://github.com/Azure/azure-sdk-for-python/blob/v0.10.0/azure/servicemanagement/websitemanagementservice.py",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "webspace-name",
+                wire: "webspaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webspaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "website-name",
+                wire: "websiteName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{websiteName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_web_site_metric_definitions,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "list-web-hosting-plans",
+        operation: &LIST_WEB_HOSTING_PLANS,
+        about: "Lists the web hosting plans (server farms) of a web space.",
+        long_about: "Lists the web hosting plans (server farms) of a web space.\n\n`GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/serverFarms` (x-ms-version 2014-04-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_list_web_hosting_plans,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "create-web-hosting-plan",
+        operation: &CREATE_WEB_HOSTING_PLAN,
+        about: "Creates a web hosting plan (server farm) in a web space.",
+        long_about: "Creates a web hosting plan (server farm) in a web space.\n\n`POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/ServerFarms` (x-ms-version 2014-04-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "name",
+                wire: "Name",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "The plan's name (required on create).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "number-of-workers",
+                wire: "NumberOfWorkers",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "Element `<NumberOfWorkers>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "sku",
+                wire: "SKU",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "WebSiteSku",
+                required: false,
+                repeated: false,
+                help: "Element `<SKU>` of the request body.",
+                values: &[
+                    ("Free", ""),
+                    ("Shared", ""),
+                    ("Basic", ""),
+                    ("Standard", ""),
+                    ("Premium", ""),
+                ],
+            },
+            asm_runtime::cli::Arg {
+                id: "worker-size",
+                wire: "WorkerSize",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "WebWorkerSize",
+                required: false,
+                repeated: false,
+                help: "Element `<WorkerSize>` of the request body.",
+                values: &[("Small", ""), ("Medium", ""), ("Large", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "admin-site-name",
+                wire: "AdminSiteName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<AdminSiteName>` of the request body.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "ServerFarm",
+            ty: "ServerFarmInput",
+            required: false,
+        }),
+        poller: None,
+        run: run_create_web_hosting_plan,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "get-web-hosting-plan",
+        operation: &GET_WEB_HOSTING_PLAN,
+        about: "Returns a web hosting plan (server farm).",
+        long_about: "Returns a web hosting plan (server farm).\n\n`GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/serverFarms/{webHostingPlanName}` (x-ms-version 2014-04-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-hosting-plan-name",
+                wire: "webHostingPlanName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webHostingPlanName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_web_hosting_plan,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "update-web-hosting-plan",
+        operation: &UPDATE_WEB_HOSTING_PLAN,
+        about: "Updates a web hosting plan (server farm): workers, size, tier.",
+        long_about: "Updates a web hosting plan (server farm): workers, size, tier.\n\n`PUT /{subscriptionId}/services/WebSpaces/{webSpaceName}/ServerFarms/{webHostingPlanName}` (x-ms-version 2014-04-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-hosting-plan-name",
+                wire: "webHostingPlanName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webHostingPlanName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "name",
+                wire: "Name",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "The plan's name (required on create).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "number-of-workers",
+                wire: "NumberOfWorkers",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "Element `<NumberOfWorkers>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "sku",
+                wire: "SKU",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "WebSiteSku",
+                required: false,
+                repeated: false,
+                help: "Element `<SKU>` of the request body.",
+                values: &[
+                    ("Free", ""),
+                    ("Shared", ""),
+                    ("Basic", ""),
+                    ("Standard", ""),
+                    ("Premium", ""),
+                ],
+            },
+            asm_runtime::cli::Arg {
+                id: "worker-size",
+                wire: "WorkerSize",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "WebWorkerSize",
+                required: false,
+                repeated: false,
+                help: "Element `<WorkerSize>` of the request body.",
+                values: &[("Small", ""), ("Medium", ""), ("Large", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "admin-site-name",
+                wire: "AdminSiteName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<AdminSiteName>` of the request body.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "ServerFarm",
+            ty: "ServerFarmInput",
+            required: false,
+        }),
+        poller: None,
+        run: run_update_web_hosting_plan,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "delete-web-hosting-plan",
+        operation: &DELETE_WEB_HOSTING_PLAN,
+        about: "Deletes a web hosting plan (server farm).",
+        long_about: "Deletes a web hosting plan (server farm).\n\n`DELETE /{subscriptionId}/services/WebSpaces/{webSpaceName}/ServerFarms/{webHostingPlanName}` (x-ms-version 2014-04-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-hosting-plan-name",
+                wire: "webHostingPlanName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webHostingPlanName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_delete_web_hosting_plan,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "get-web-hosting-plan-historical-usage-metrics",
+        operation: &GET_WEB_HOSTING_PLAN_HISTORICAL_USAGE_METRICS,
+        about: "Returns historical metrics of a web hosting plan.",
+        long_about: "Returns historical metrics of a web hosting plan.\n\n`GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/serverFarms/{webHostingPlanName}/metrics` (x-ms-version 2014-04-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-hosting-plan-name",
+                wire: "webHostingPlanName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webHostingPlanName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "names",
+                wire: "names",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Comma-separated metric names.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "start-time",
+                wire: "StartTime",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "datetime",
+                required: false,
+                repeated: false,
+                help: "The `StartTime` query parameter.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "end-time",
+                wire: "EndTime",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "datetime",
+                required: false,
+                repeated: false,
+                help: "The `EndTime` query parameter.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "time-grain",
+                wire: "timeGrain",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "duration",
+                required: false,
+                repeated: false,
+                help: "The `timeGrain` query parameter.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "details",
+                wire: "details",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "The `details` query parameter.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_web_hosting_plan_historical_usage_metrics,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "create-repository",
+        operation: &CREATE_REPOSITORY,
+        about: "Creates the source control (Git) repository of a web site.",
+        long_about: "Creates the source control (Git) repository of a web site.\n\n`POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/repository` (x-ms-version 2014-04-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn166967(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-site-name",
+                wire: "webSiteName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSiteName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_create_repository,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "get-repository",
+        operation: &GET_REPOSITORY,
+        about: "Returns the URI of a web site's repository.",
+        long_about: "Returns the URI of a web site's repository.\n\n`GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/repository` (x-ms-version 2014-04-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn166967(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-site-name",
+                wire: "webSiteName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSiteName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_repository,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "delete-repository",
+        operation: &DELETE_REPOSITORY,
+        about: "Deletes a web site's repository; returns its former URI.",
+        long_about: "Deletes a web site's repository; returns its former URI.\n\n`DELETE /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/repository` (x-ms-version 2014-04-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn166967(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-site-name",
+                wire: "webSiteName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSiteName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_delete_repository,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "sync-repository",
+        operation: &SYNC_REPOSITORY,
+        about: "Deploys the latest content of a web site's repository.",
+        long_about: "Deploys the latest content of a web site's repository.\n\n`POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/repository` (x-ms-version 2014-04-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn166967(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-site-name",
+                wire: "webSiteName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSiteName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_sync_repository,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "backup-web-site",
+        operation: &BACKUP_WEB_SITE,
+        about: "Backs up a web site (content and databases) to a storage account.",
+        long_about: "Backs up a web site (content and databases) to a storage account.\n\n`PUT /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/backup` (x-ms-version 2014-04-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-site-name",
+                wire: "webSiteName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSiteName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "enabled",
+                wire: "Enabled",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<Enabled>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "name",
+                wire: "Name",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<Name>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "storage-account-url",
+                wire: "StorageAccountUrl",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "SAS URL of the blob container the backups go to.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "BackupRequest",
+            ty: "BackupRequest",
+            required: false,
+        }),
+        poller: None,
+        run: run_backup_web_site,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "get-backup-configuration",
+        operation: &GET_BACKUP_CONFIGURATION,
+        about: "Returns a web site's scheduled backup configuration.",
+        long_about: "Returns a web site's scheduled backup configuration.\n\n`GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/backup/config` (x-ms-version 2014-04-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-site-name",
+                wire: "webSiteName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSiteName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_backup_configuration,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "update-backup-configuration",
+        operation: &UPDATE_BACKUP_CONFIGURATION,
+        about: "Sets a web site's scheduled backup configuration.",
+        long_about: "Sets a web site's scheduled backup configuration.\n\n`PUT /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/backup/config` (x-ms-version 2014-04-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-site-name",
+                wire: "webSiteName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSiteName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "enabled",
+                wire: "Enabled",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<Enabled>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "name",
+                wire: "Name",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<Name>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "storage-account-url",
+                wire: "StorageAccountUrl",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "SAS URL of the blob container the backups go to.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "BackupRequest",
+            ty: "BackupRequest",
+            required: false,
+        }),
+        poller: None,
+        run: run_update_backup_configuration,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "list-backups",
+        operation: &LIST_BACKUPS,
+        about: "Lists the backups of a web site.",
+        long_about: "Lists the backups of a web site.\n\n`GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/restore` (x-ms-version 2014-04-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-site-name",
+                wire: "webSiteName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSiteName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_list_backups,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "restore-web-site",
+        operation: &RESTORE_WEB_SITE,
+        about: "Restores a web site from a backup.",
+        long_about: "Restores a web site from a backup.\n\n`PUT /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/restore` (x-ms-version 2014-04-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-site-name",
+                wire: "webSiteName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSiteName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "adjust-connection-strings",
+                wire: "AdjustConnectionStrings",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<AdjustConnectionStrings>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "blob-name",
+                wire: "BlobName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<BlobName>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "ignore-conflicting-host-names",
+                wire: "IgnoreConflictingHostNames",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<IgnoreConflictingHostNames>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "overwrite",
+                wire: "Overwrite",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<Overwrite>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "storage-account-url",
+                wire: "StorageAccountUrl",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<StorageAccountUrl>` of the request body.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "RestoreRequest",
+            ty: "RestoreRequest",
+            required: false,
+        }),
+        poller: None,
+        run: run_restore_web_site,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "discover-backup",
+        operation: &DISCOVER_BACKUP,
+        about: "Reads the contents of a backup blob before a restore.",
+        long_about: "Reads the contents of a backup blob before a restore.\n\n`PUT /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/restore/discover` (x-ms-version 2014-04-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-site-name",
+                wire: "webSiteName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSiteName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "adjust-connection-strings",
+                wire: "AdjustConnectionStrings",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<AdjustConnectionStrings>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "blob-name",
+                wire: "BlobName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<BlobName>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "ignore-conflicting-host-names",
+                wire: "IgnoreConflictingHostNames",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<IgnoreConflictingHostNames>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "overwrite",
+                wire: "Overwrite",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<Overwrite>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "storage-account-url",
+                wire: "StorageAccountUrl",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<StorageAccountUrl>` of the request body.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "RestoreRequest",
+            ty: "RestoreRequest",
+            required: false,
+        }),
+        poller: None,
+        run: run_discover_backup,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "list-hybrid-connections",
+        operation: &LIST_HYBRID_CONNECTIONS,
+        about: "Lists the hybrid connections of a web site.",
+        long_about: "Lists the hybrid connections of a web site.\n\n`GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/hybridconnection` (x-ms-version 2014-04-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-site-name",
+                wire: "webSiteName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSiteName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_list_hybrid_connections,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "create-hybrid-connection",
+        operation: &CREATE_HYBRID_CONNECTION,
+        about: "Creates a hybrid connection of a web site.",
+        long_about: "Creates a hybrid connection of a web site.\n\n`POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{siteName}/hybridconnection` (x-ms-version 2014-04-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "site-name",
+                wire: "siteName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{siteName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "biztalk-uri",
+                wire: "BiztalkUri",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Element `<BiztalkUri>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "entity-connection-string",
+                wire: "EntityConnectionString",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Element `<EntityConnectionString>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "entity-name",
+                wire: "EntityName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Element `<EntityName>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "hostname",
+                wire: "Hostname",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Element `<Hostname>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "port",
+                wire: "Port",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: true,
+                repeated: false,
+                help: "Element `<Port>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "resource-connection-string",
+                wire: "ResourceConnectionString",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Element `<ResourceConnectionString>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "resource-type",
+                wire: "ResourceType",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Element `<ResourceType>` of the request body.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "RelayServiceConnectionEntity",
+            ty: "RelayServiceConnectionInput",
+            required: false,
+        }),
+        poller: None,
+        run: run_create_hybrid_connection,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "get-hybrid-connection",
+        operation: &GET_HYBRID_CONNECTION,
+        about: "Returns a hybrid connection of a web site.",
+        long_about: "Returns a hybrid connection of a web site.\n\n`GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/hybridconnection/{hybridConnectionName}` (x-ms-version 2014-04-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-site-name",
+                wire: "webSiteName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSiteName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "hybrid-connection-name",
+                wire: "hybridConnectionName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{hybridConnectionName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_hybrid_connection,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "update-hybrid-connection",
+        operation: &UPDATE_HYBRID_CONNECTION,
+        about: "Updates a hybrid connection of a web site.",
+        long_about: "Updates a hybrid connection of a web site.\n\n`PUT /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{siteName}/hybridconnection` (x-ms-version 2014-04-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "site-name",
+                wire: "siteName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{siteName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "biztalk-uri",
+                wire: "BiztalkUri",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<BiztalkUri>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "entity-connection-string",
+                wire: "EntityConnectionString",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<EntityConnectionString>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "entity-name",
+                wire: "EntityName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Element `<EntityName>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "hostname",
+                wire: "Hostname",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<Hostname>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "port",
+                wire: "Port",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "Element `<Port>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "resource-connection-string",
+                wire: "ResourceConnectionString",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<ResourceConnectionString>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "resource-type",
+                wire: "ResourceType",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<ResourceType>` of the request body.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "RelayServiceConnectionEntity",
+            ty: "RelayServiceConnectionUpdate",
+            required: false,
+        }),
+        poller: None,
+        run: run_update_hybrid_connection,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
+        name: "delete-hybrid-connection",
+        operation: &DELETE_HYBRID_CONNECTION,
+        about: "Deletes a hybrid connection of a web site.",
+        long_about: "Deletes a hybrid connection of a web site.\n\n`DELETE /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/hybridconnection/{hybridConnectionName}` (x-ms-version 2014-04-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-site-name",
+                wire: "webSiteName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSiteName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "hybrid-connection-name",
+                wire: "hybridConnectionName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{hybridConnectionName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_delete_hybrid_connection,
+    },
 ];
 /// Runs `ListAffinityGroups` with the arguments of its command.
 fn run_list_affinity_groups<'a>(
@@ -8966,6 +12221,387 @@ fn run_list_alert_rules<'a>(
 
                 asm_runtime::cli::Value::new(v, doc, "json")
             }),
+        )
+    })
+}
+
+/// Runs `GetAlertRule` with the arguments of its command.
+fn run_get_alert_rule<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_rule_id: String = asm_runtime::cli::req(args, "rule-id")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.get_alert_rule(&p_rule_id).await?;
+                let doc = {
+                    let r = &v;
+                    json::to_json(r)
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "json")
+            }),
+        )
+    })
+}
+
+/// Runs `CreateOrUpdateAlertRule` with the arguments of its command.
+fn run_create_or_update_alert_rule<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_rule_id: String = asm_runtime::cli::req(args, "rule-id")?;
+        let mut body: AlertRule = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| json::from_json::<AlertRule>(b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "id", &mut body.id)?;
+        asm_runtime::cli::set_opt(args, "name", &mut body.name)?;
+        asm_runtime::cli::set_opt(args, "description", &mut body.description)?;
+        asm_runtime::cli::set_opt(args, "is-enabled", &mut body.is_enabled)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "last-updated-time",
+            &mut body.last_updated_time,
+        )?;
+        client.create_or_update_alert_rule(&p_rule_id, &body).await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `DeleteAlertRule` with the arguments of its command.
+fn run_delete_alert_rule<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_rule_id: String = asm_runtime::cli::req(args, "rule-id")?;
+        client.delete_alert_rule(&p_rule_id).await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `GetAlertIncident` with the arguments of its command.
+fn run_get_alert_incident<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_incident_id: String = asm_runtime::cli::req(args, "incident-id")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.get_alert_incident(&p_incident_id).await?;
+                let doc = {
+                    let r = &v;
+                    json::to_json(r)
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "json")
+            }),
+        )
+    })
+}
+
+/// Runs `ListActiveAlertIncidents` with the arguments of its command.
+fn run_list_active_alert_incidents<'a>(
+    client: &'a crate::Client,
+    _args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_active_alert_incidents().await?;
+                let doc = {
+                    let r = &v;
+                    json::to_json(r)
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "json")
+            }),
+        )
+    })
+}
+
+/// Runs `ListAlertIncidentsForRule` with the arguments of its command.
+fn run_list_alert_incidents_for_rule<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_rule_id: String = asm_runtime::cli::req(args, "rule-id")?;
+        let options = ListAlertIncidentsForRuleOptions {
+            filter: asm_runtime::cli::opt(args, "filter")?,
+        };
+
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .list_alert_incidents_for_rule(&p_rule_id, &options)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    json::to_json(r)
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "json")
+            }),
+        )
+    })
+}
+
+/// Runs `GetAutoscaleSetting` with the arguments of its command.
+fn run_get_autoscale_setting<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_resource_id: String = asm_runtime::cli::req(args, "resource-id")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.get_autoscale_setting(&p_resource_id).await?;
+                let doc = {
+                    let r = &v;
+                    json::to_json(r)
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "json")
+            }),
+        )
+    })
+}
+
+/// Runs `CreateOrUpdateAutoscaleSetting` with the arguments of its command.
+fn run_create_or_update_autoscale_setting<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_resource_id: String = asm_runtime::cli::req(args, "resource-id")?;
+        let mut body: AutoscaleSetting = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| json::from_json::<AutoscaleSetting>(b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "enabled", &mut body.enabled)?;
+        client.create_or_update_autoscale_setting(&p_resource_id, &body).await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `DeleteAutoscaleSetting` with the arguments of its command.
+fn run_delete_autoscale_setting<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_resource_id: String = asm_runtime::cli::req(args, "resource-id")?;
+        client.delete_autoscale_setting(&p_resource_id).await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `PutMetricSettings` with the arguments of its command.
+fn run_put_metric_settings<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let mut body: MetricSetting = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| json::from_json::<MetricSetting>(b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "resource-id", &mut body.resource_id)?;
+        asm_runtime::cli::set_opt(args, "namespace", &mut body.namespace)?;
+        client.put_metric_settings(&body).await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `ListHDInsightClusters` with the arguments of its command.
+fn run_list_hd_insight_clusters<'a>(
+    client: &'a crate::Client,
+    _args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_hd_insight_clusters().await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "CloudServices",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `CreateHDInsightCluster` with the arguments of its command.
+fn run_create_hd_insight_cluster<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_cloud_service_name: String = asm_runtime::cli::req(
+            args,
+            "cloud-service-name",
+        )?;
+        let p_cluster_name: String = asm_runtime::cli::req(args, "cluster-name")?;
+        let body: String = asm_runtime::cli::body(args, document::text_from_bytes)?
+            .unwrap_or_default();
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .create_hd_insight_cluster(
+                        &p_cloud_service_name,
+                        &p_cluster_name,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `CreateHDInsightIaasCluster` with the arguments of its command.
+fn run_create_hd_insight_iaas_cluster<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_cloud_service_name: String = asm_runtime::cli::req(
+            args,
+            "cloud-service-name",
+        )?;
+        let p_cluster_name: String = asm_runtime::cli::req(args, "cluster-name")?;
+        let body: String = asm_runtime::cli::body(args, document::text_from_bytes)?
+            .unwrap_or_default();
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .create_hd_insight_iaas_cluster(
+                        &p_cloud_service_name,
+                        &p_cluster_name,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `GetHDInsightCluster` with the arguments of its command.
+fn run_get_hd_insight_cluster<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_cloud_service_name: String = asm_runtime::cli::req(
+            args,
+            "cloud-service-name",
+        )?;
+        let p_cluster_name: String = asm_runtime::cli::req(args, "cluster-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_hd_insight_cluster(&p_cloud_service_name, &p_cluster_name)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "PassthroughResponse",
+                        "http://schemas.microsoft.com/hdinsight/2013/05/management",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GetHDInsightIaasCluster` with the arguments of its command.
+fn run_get_hd_insight_iaas_cluster<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_cloud_service_name: String = asm_runtime::cli::req(
+            args,
+            "cloud-service-name",
+        )?;
+        let p_cluster_name: String = asm_runtime::cli::req(args, "cluster-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_hd_insight_iaas_cluster(&p_cloud_service_name, &p_cluster_name)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "PassthroughResponse",
+                        "http://schemas.microsoft.com/hdinsight/2013/05/management",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `DeleteHDInsightCluster` with the arguments of its command.
+fn run_delete_hd_insight_cluster<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_cloud_service_name: String = asm_runtime::cli::req(
+            args,
+            "cloud-service-name",
+        )?;
+        let p_cluster_name: String = asm_runtime::cli::req(args, "cluster-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .delete_hd_insight_cluster(&p_cloud_service_name, &p_cluster_name)
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `DeleteHDInsightIaasCluster` with the arguments of its command.
+fn run_delete_hd_insight_iaas_cluster<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_cloud_service_name: String = asm_runtime::cli::req(
+            args,
+            "cloud-service-name",
+        )?;
+        let p_cluster_name: String = asm_runtime::cli::req(args, "cluster-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .delete_hd_insight_iaas_cluster(
+                        &p_cloud_service_name,
+                        &p_cluster_name,
+                    )
+                    .await?,
+            ),
         )
     })
 }
@@ -13627,5 +17263,1521 @@ fn run_list_web_sites<'a>(
                 asm_runtime::cli::Value::new(v, doc, "xml")
             }),
         )
+    })
+}
+
+/// Runs `GetWebSpace` with the arguments of its command.
+fn run_get_web_space<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.get_web_space(&p_web_space_name).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "WebSpace",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `ListPublishingUsers` with the arguments of its command.
+fn run_list_publishing_users<'a>(
+    client: &'a crate::Client,
+    _args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_publishing_users().await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ArrayOfstring",
+                        "http://schemas.microsoft.com/2003/10/Serialization/Arrays",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `CreatePublishingUser` with the arguments of its command.
+fn run_create_publishing_user<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let mut body: PublishingUser = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    PublishingUser,
+                >("User", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "name", &mut body.name)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "publishing-password",
+            &mut body.publishing_password,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "publishing-user-name",
+            &mut body.publishing_user_name,
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.create_publishing_user(&body).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "User",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `IsHostnameAvailable` with the arguments of its command.
+fn run_is_hostname_available<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_ishostnameavailable: String = asm_runtime::cli::req(
+            args,
+            "ishostnameavailable",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.is_hostname_available(&p_ishostnameavailable).await?;
+                let doc = {
+                    let r = &v;
+                    xml::scalar_to_document(
+                        "boolean",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `RegisterWebSitesSubscription` with the arguments of its command.
+fn run_register_web_sites_subscription<'a>(
+    client: &'a crate::Client,
+    _args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.register_web_sites_subscription().await?,
+            ),
+        )
+    })
+}
+
+/// Runs `UnregisterWebSitesSubscription` with the arguments of its command.
+fn run_unregister_web_sites_subscription<'a>(
+    client: &'a crate::Client,
+    _args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.unregister_web_sites_subscription().await?,
+            ),
+        )
+    })
+}
+
+/// Runs `CreateWebSite` with the arguments of its command.
+fn run_create_web_site<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let mut body: CreateSiteInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    CreateSiteInput,
+                >("Site", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_all(args, "host-names", &mut body.host_names)?;
+        asm_runtime::cli::set(args, "name", &mut body.name)?;
+        asm_runtime::cli::set_opt(args, "compute-mode", &mut body.compute_mode)?;
+        asm_runtime::cli::set_opt(args, "server-farm", &mut body.server_farm)?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.create_web_site(&p_web_space_name, &body).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "Site",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GetWebSite` with the arguments of its command.
+fn run_get_web_site<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_web_site_name: String = asm_runtime::cli::req(args, "web-site-name")?;
+        let options = GetWebSiteOptions {
+            properties_to_include: asm_runtime::cli::opt(args, "properties-to-include")?,
+        };
+
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_web_site(&p_web_space_name, &p_web_site_name, &options)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "Site",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `UpdateWebSite` with the arguments of its command.
+fn run_update_web_site<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_web_site_name: String = asm_runtime::cli::req(args, "web-site-name")?;
+        let mut body: Site = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    Site,
+                >("Site", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "admin-enabled", &mut body.admin_enabled)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "availability-state",
+            &mut body.availability_state,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "client-affinity-enabled",
+            &mut body.client_affinity_enabled,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "client-cert-enabled",
+            &mut body.client_cert_enabled,
+        )?;
+        asm_runtime::cli::set_opt(args, "compute-mode", &mut body.compute_mode)?;
+        asm_runtime::cli::set_opt(args, "container-size", &mut body.container_size)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "content-availability-state",
+            &mut body.content_availability_state,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "daily-memory-time-quota",
+            &mut body.daily_memory_time_quota,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "default-host-name",
+            &mut body.default_host_name,
+        )?;
+        asm_runtime::cli::set_opt(args, "deployment-id", &mut body.deployment_id)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "domain-verification-identifiers",
+            &mut body.domain_verification_identifiers,
+        )?;
+        asm_runtime::cli::set_opt(args, "enabled", &mut body.enabled)?;
+        asm_runtime::cli::set_all(
+            args,
+            "enabled-host-names",
+            &mut body.enabled_host_names,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "gateway-site-name",
+            &mut body.gateway_site_name,
+        )?;
+        asm_runtime::cli::set_opt(args, "home-stamp", &mut body.home_stamp)?;
+        asm_runtime::cli::set_all(args, "host-names", &mut body.host_names)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "host-names-disabled",
+            &mut body.host_names_disabled,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "hosting-environment",
+            &mut body.hosting_environment,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "hosting-environment-id",
+            &mut body.hosting_environment_id,
+        )?;
+        asm_runtime::cli::set_opt(args, "kind", &mut body.kind)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "last-modified-time-utc",
+            &mut body.last_modified_time_utc,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "max-number-of-workers",
+            &mut body.max_number_of_workers,
+        )?;
+        asm_runtime::cli::set_opt(args, "micro-service", &mut body.micro_service)?;
+        asm_runtime::cli::set(args, "name", &mut body.name)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "outbound-ip-addresses",
+            &mut body.outbound_ip_addresses,
+        )?;
+        asm_runtime::cli::set_opt(args, "owner", &mut body.owner)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "premium-app-deployed",
+            &mut body.premium_app_deployed,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "repository-site-name",
+            &mut body.repository_site_name,
+        )?;
+        asm_runtime::cli::set_opt(args, "reserved", &mut body.reserved)?;
+        asm_runtime::cli::set_opt(args, "resource-group", &mut body.resource_group)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "runtime-availability-state",
+            &mut body.runtime_availability_state,
+        )?;
+        asm_runtime::cli::set_opt(args, "sku", &mut body.sku)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "scm-site-also-stopped",
+            &mut body.scm_site_also_stopped,
+        )?;
+        asm_runtime::cli::set_opt(args, "self-link", &mut body.self_link)?;
+        asm_runtime::cli::set_opt(args, "server-farm", &mut body.server_farm)?;
+        asm_runtime::cli::set_opt(args, "server-farm-id", &mut body.server_farm_id)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "site-disabled-reason",
+            &mut body.site_disabled_reason,
+        )?;
+        asm_runtime::cli::set_opt(args, "site-mode", &mut body.site_mode)?;
+        asm_runtime::cli::set_opt(args, "state", &mut body.state)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "storage-recovery-default-state",
+            &mut body.storage_recovery_default_state,
+        )?;
+        asm_runtime::cli::set_opt(args, "suspended-till", &mut body.suspended_till)?;
+        asm_runtime::cli::set_opt(args, "target-swap-slot", &mut body.target_swap_slot)?;
+        asm_runtime::cli::set_all(
+            args,
+            "traffic-manager-host-names",
+            &mut body.traffic_manager_host_names,
+        )?;
+        asm_runtime::cli::set_opt(args, "usage-state", &mut body.usage_state)?;
+        asm_runtime::cli::set_opt(args, "web-hosting-plan", &mut body.web_hosting_plan)?;
+        asm_runtime::cli::set_opt(args, "web-space", &mut body.web_space)?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .update_web_site(&p_web_space_name, &p_web_site_name, &body)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "Site",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `DeleteWebSite` with the arguments of its command.
+fn run_delete_web_site<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_web_site_name: String = asm_runtime::cli::req(args, "web-site-name")?;
+        let options = DeleteWebSiteOptions {
+            delete_empty_server_farm: asm_runtime::cli::opt(
+                args,
+                "delete-empty-server-farm",
+            )?,
+            delete_metrics: asm_runtime::cli::opt(args, "delete-metrics")?,
+            delete_all_slots: asm_runtime::cli::opt(args, "delete-all-slots")?,
+        };
+
+        client.delete_web_site(&p_web_space_name, &p_web_site_name, &options).await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `RestartWebSite` with the arguments of its command.
+fn run_restart_web_site<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_web_site_name: String = asm_runtime::cli::req(args, "web-site-name")?;
+        client.restart_web_site(&p_web_space_name, &p_web_site_name).await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `GetWebSiteOperation` with the arguments of its command.
+fn run_get_web_site_operation<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_site_name: String = asm_runtime::cli::req(args, "site-name")?;
+        let p_operation_id: String = asm_runtime::cli::req(args, "operation-id")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_web_site_operation(
+                        &p_web_space_name,
+                        &p_site_name,
+                        &p_operation_id,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "Operation",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `ApplySlotConfiguration` with the arguments of its command.
+fn run_apply_slot_configuration<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_web_site_name: String = asm_runtime::cli::req(args, "web-site-name")?;
+        let p_target_swap_slot: String = asm_runtime::cli::req(
+            args,
+            "target-swap-slot",
+        )?;
+        client
+            .apply_slot_configuration(
+                &p_web_space_name,
+                &p_web_site_name,
+                &p_target_swap_slot,
+            )
+            .await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `ResetSlotConfiguration` with the arguments of its command.
+fn run_reset_slot_configuration<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_web_site_name: String = asm_runtime::cli::req(args, "web-site-name")?;
+        client.reset_slot_configuration(&p_web_space_name, &p_web_site_name).await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `GetSlotConfigNames` with the arguments of its command.
+fn run_get_slot_config_names<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_web_site_name: String = asm_runtime::cli::req(args, "web-site-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_slot_config_names(&p_web_space_name, &p_web_site_name)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    json::to_json(r)
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "json")
+            }),
+        )
+    })
+}
+
+/// Runs `UpdateSlotConfigNames` with the arguments of its command.
+fn run_update_slot_config_names<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_web_site_name: String = asm_runtime::cli::req(args, "web-site-name")?;
+        let mut body: SlotConfigNames = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| json::from_json::<SlotConfigNames>(b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_all(
+            args,
+            "app-setting-names",
+            &mut body.app_setting_names,
+        )?;
+        asm_runtime::cli::set_all(
+            args,
+            "connection-string-names",
+            &mut body.connection_string_names,
+        )?;
+        client
+            .update_slot_config_names(&p_web_space_name, &p_web_site_name, &body)
+            .await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `GetWebSiteConfiguration` with the arguments of its command.
+fn run_get_web_site_configuration<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_web_site_name: String = asm_runtime::cli::req(args, "web-site-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_web_site_configuration(&p_web_space_name, &p_web_site_name)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    String::from_utf8_lossy(r).into_owned()
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "bytes")
+            }),
+        )
+    })
+}
+
+/// Runs `UpdateWebSiteConfiguration` with the arguments of its command.
+fn run_update_web_site_configuration<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_web_site_name: String = asm_runtime::cli::req(args, "web-site-name")?;
+        let mut body: SiteConfig = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| json::from_json::<SiteConfig>(b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_all(
+            args,
+            "default-documents",
+            &mut body.default_documents,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "detailed-error-logging-enabled",
+            &mut body.detailed_error_logging_enabled,
+        )?;
+        asm_runtime::cli::set_opt(args, "document-root", &mut body.document_root)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "http-logging-enabled",
+            &mut body.http_logging_enabled,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "logs-directory-size-limit",
+            &mut body.logs_directory_size_limit,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "managed-pipeline-mode",
+            &mut body.managed_pipeline_mode,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "net-framework-version",
+            &mut body.net_framework_version,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "number-of-workers",
+            &mut body.number_of_workers,
+        )?;
+        asm_runtime::cli::set_opt(args, "php-version", &mut body.php_version)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "publishing-password",
+            &mut body.publishing_password,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "publishing-username",
+            &mut body.publishing_username,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "remote-debugging-enabled",
+            &mut body.remote_debugging_enabled,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "remote-debugging-version",
+            &mut body.remote_debugging_version,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "request-tracing-enabled",
+            &mut body.request_tracing_enabled,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "request-tracing-expiration-time",
+            &mut body.request_tracing_expiration_time,
+        )?;
+        asm_runtime::cli::set_opt(args, "scm-type", &mut body.scm_type)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "use32-bit-worker-process",
+            &mut body.use32_bit_worker_process,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "web-sockets-enabled",
+            &mut body.web_sockets_enabled,
+        )?;
+        asm_runtime::cli::set_opt(args, "always-on", &mut body.always_on)?;
+        asm_runtime::cli::set_opt(args, "java-version", &mut body.java_version)?;
+        asm_runtime::cli::set_opt(args, "java-container", &mut body.java_container)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "java-container-version",
+            &mut body.java_container_version,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "auto-swap-slot-name",
+            &mut body.auto_swap_slot_name,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "site-auth-enabled",
+            &mut body.site_auth_enabled,
+        )?;
+        client
+            .update_web_site_configuration(&p_web_space_name, &p_web_site_name, &body)
+            .await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `GetPublishProfile` with the arguments of its command.
+fn run_get_publish_profile<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_web_site_name: String = asm_runtime::cli::req(args, "web-site-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_publish_profile(&p_web_space_name, &p_web_site_name)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns("publishData", "", r)
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GeneratePublishingPassword` with the arguments of its command.
+fn run_generate_publishing_password<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_web_site_name: String = asm_runtime::cli::req(args, "web-site-name")?;
+        client.generate_publishing_password(&p_web_space_name, &p_web_site_name).await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `GetWebSiteUsageMetrics` with the arguments of its command.
+fn run_get_web_site_usage_metrics<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_web_site_name: String = asm_runtime::cli::req(args, "web-site-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_web_site_usage_metrics(&p_web_space_name, &p_web_site_name)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "Usages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GetWebSiteHistoricalUsageMetrics` with the arguments of its command.
+fn run_get_web_site_historical_usage_metrics<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_web_site_name: String = asm_runtime::cli::req(args, "web-site-name")?;
+        let options = GetWebSiteHistoricalUsageMetricsOptions {
+            names: asm_runtime::cli::opt(args, "names")?,
+            start_time: asm_runtime::cli::opt(args, "start-time")?,
+            end_time: asm_runtime::cli::opt(args, "end-time")?,
+            time_grain: asm_runtime::cli::opt(args, "time-grain")?,
+            details: asm_runtime::cli::opt(args, "details")?,
+            slot_view: asm_runtime::cli::opt(args, "slot-view")?,
+        };
+
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_web_site_historical_usage_metrics(
+                        &p_web_space_name,
+                        &p_web_site_name,
+                        &options,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "MetricResponses",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GetWebSiteMetricDefinitions` with the arguments of its command.
+fn run_get_web_site_metric_definitions<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_webspace_name: String = asm_runtime::cli::req(args, "webspace-name")?;
+        let p_website_name: String = asm_runtime::cli::req(args, "website-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_web_site_metric_definitions(&p_webspace_name, &p_website_name)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "MetricDefinitions",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `ListWebHostingPlans` with the arguments of its command.
+fn run_list_web_hosting_plans<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_web_hosting_plans(&p_web_space_name).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ServerFarms",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `CreateWebHostingPlan` with the arguments of its command.
+fn run_create_web_hosting_plan<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let mut body: ServerFarmInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    ServerFarmInput,
+                >("ServerFarm", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "name", &mut body.name)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "number-of-workers",
+            &mut body.number_of_workers,
+        )?;
+        asm_runtime::cli::set_opt(args, "sku", &mut body.sku)?;
+        asm_runtime::cli::set_opt(args, "worker-size", &mut body.worker_size)?;
+        asm_runtime::cli::set_opt(args, "admin-site-name", &mut body.admin_site_name)?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.create_web_hosting_plan(&p_web_space_name, &body).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ServerFarm",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GetWebHostingPlan` with the arguments of its command.
+fn run_get_web_hosting_plan<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_web_hosting_plan_name: String = asm_runtime::cli::req(
+            args,
+            "web-hosting-plan-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_web_hosting_plan(&p_web_space_name, &p_web_hosting_plan_name)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ServerFarm",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `UpdateWebHostingPlan` with the arguments of its command.
+fn run_update_web_hosting_plan<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_web_hosting_plan_name: String = asm_runtime::cli::req(
+            args,
+            "web-hosting-plan-name",
+        )?;
+        let mut body: ServerFarmInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    ServerFarmInput,
+                >("ServerFarm", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "name", &mut body.name)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "number-of-workers",
+            &mut body.number_of_workers,
+        )?;
+        asm_runtime::cli::set_opt(args, "sku", &mut body.sku)?;
+        asm_runtime::cli::set_opt(args, "worker-size", &mut body.worker_size)?;
+        asm_runtime::cli::set_opt(args, "admin-site-name", &mut body.admin_site_name)?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .update_web_hosting_plan(
+                        &p_web_space_name,
+                        &p_web_hosting_plan_name,
+                        &body,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ServerFarm",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `DeleteWebHostingPlan` with the arguments of its command.
+fn run_delete_web_hosting_plan<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_web_hosting_plan_name: String = asm_runtime::cli::req(
+            args,
+            "web-hosting-plan-name",
+        )?;
+        client
+            .delete_web_hosting_plan(&p_web_space_name, &p_web_hosting_plan_name)
+            .await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `GetWebHostingPlanHistoricalUsageMetrics` with the arguments of its command.
+fn run_get_web_hosting_plan_historical_usage_metrics<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_web_hosting_plan_name: String = asm_runtime::cli::req(
+            args,
+            "web-hosting-plan-name",
+        )?;
+        let options = GetWebHostingPlanHistoricalUsageMetricsOptions {
+            names: asm_runtime::cli::opt(args, "names")?,
+            start_time: asm_runtime::cli::opt(args, "start-time")?,
+            end_time: asm_runtime::cli::opt(args, "end-time")?,
+            time_grain: asm_runtime::cli::opt(args, "time-grain")?,
+            details: asm_runtime::cli::opt(args, "details")?,
+        };
+
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_web_hosting_plan_historical_usage_metrics(
+                        &p_web_space_name,
+                        &p_web_hosting_plan_name,
+                        &options,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "MetricResponses",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `CreateRepository` with the arguments of its command.
+fn run_create_repository<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_web_site_name: String = asm_runtime::cli::req(args, "web-site-name")?;
+        client.create_repository(&p_web_space_name, &p_web_site_name).await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `GetRepository` with the arguments of its command.
+fn run_get_repository<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_web_site_name: String = asm_runtime::cli::req(args, "web-site-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_repository(&p_web_space_name, &p_web_site_name)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::scalar_to_document(
+                        "anyURI",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `DeleteRepository` with the arguments of its command.
+fn run_delete_repository<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_web_site_name: String = asm_runtime::cli::req(args, "web-site-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .delete_repository(&p_web_space_name, &p_web_site_name)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::scalar_to_document(
+                        "anyURI",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `SyncRepository` with the arguments of its command.
+fn run_sync_repository<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_web_site_name: String = asm_runtime::cli::req(args, "web-site-name")?;
+        client.sync_repository(&p_web_space_name, &p_web_site_name).await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `BackupWebSite` with the arguments of its command.
+fn run_backup_web_site<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_web_site_name: String = asm_runtime::cli::req(args, "web-site-name")?;
+        let mut body: BackupRequest = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    BackupRequest,
+                >("BackupRequest", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "enabled", &mut body.enabled)?;
+        asm_runtime::cli::set_opt(args, "name", &mut body.name)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "storage-account-url",
+            &mut body.storage_account_url,
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .backup_web_site(&p_web_space_name, &p_web_site_name, &body)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "BackupItem",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GetBackupConfiguration` with the arguments of its command.
+fn run_get_backup_configuration<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_web_site_name: String = asm_runtime::cli::req(args, "web-site-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_backup_configuration(&p_web_space_name, &p_web_site_name)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "BackupRequest",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `UpdateBackupConfiguration` with the arguments of its command.
+fn run_update_backup_configuration<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_web_site_name: String = asm_runtime::cli::req(args, "web-site-name")?;
+        let mut body: BackupRequest = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    BackupRequest,
+                >("BackupRequest", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "enabled", &mut body.enabled)?;
+        asm_runtime::cli::set_opt(args, "name", &mut body.name)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "storage-account-url",
+            &mut body.storage_account_url,
+        )?;
+        client
+            .update_backup_configuration(&p_web_space_name, &p_web_site_name, &body)
+            .await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `ListBackups` with the arguments of its command.
+fn run_list_backups<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_web_site_name: String = asm_runtime::cli::req(args, "web-site-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_backups(&p_web_space_name, &p_web_site_name).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "BackupItems",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `RestoreWebSite` with the arguments of its command.
+fn run_restore_web_site<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_web_site_name: String = asm_runtime::cli::req(args, "web-site-name")?;
+        let mut body: RestoreRequest = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    RestoreRequest,
+                >("RestoreRequest", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(
+            args,
+            "adjust-connection-strings",
+            &mut body.adjust_connection_strings,
+        )?;
+        asm_runtime::cli::set_opt(args, "blob-name", &mut body.blob_name)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "ignore-conflicting-host-names",
+            &mut body.ignore_conflicting_host_names,
+        )?;
+        asm_runtime::cli::set_opt(args, "overwrite", &mut body.overwrite)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "storage-account-url",
+            &mut body.storage_account_url,
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .restore_web_site(&p_web_space_name, &p_web_site_name, &body)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "RestoreResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `DiscoverBackup` with the arguments of its command.
+fn run_discover_backup<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_web_site_name: String = asm_runtime::cli::req(args, "web-site-name")?;
+        let mut body: RestoreRequest = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    RestoreRequest,
+                >("RestoreRequest", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(
+            args,
+            "adjust-connection-strings",
+            &mut body.adjust_connection_strings,
+        )?;
+        asm_runtime::cli::set_opt(args, "blob-name", &mut body.blob_name)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "ignore-conflicting-host-names",
+            &mut body.ignore_conflicting_host_names,
+        )?;
+        asm_runtime::cli::set_opt(args, "overwrite", &mut body.overwrite)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "storage-account-url",
+            &mut body.storage_account_url,
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .discover_backup(&p_web_space_name, &p_web_site_name, &body)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "RestoreRequest",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `ListHybridConnections` with the arguments of its command.
+fn run_list_hybrid_connections<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_web_site_name: String = asm_runtime::cli::req(args, "web-site-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .list_hybrid_connections(&p_web_space_name, &p_web_site_name)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ArrayOfRelayServiceConnectionEntity",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `CreateHybridConnection` with the arguments of its command.
+fn run_create_hybrid_connection<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_site_name: String = asm_runtime::cli::req(args, "site-name")?;
+        let mut body: RelayServiceConnectionInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    RelayServiceConnectionInput,
+                >(
+                    "RelayServiceConnectionEntity",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "biztalk-uri", &mut body.biztalk_uri)?;
+        asm_runtime::cli::set(
+            args,
+            "entity-connection-string",
+            &mut body.entity_connection_string,
+        )?;
+        asm_runtime::cli::set(args, "entity-name", &mut body.entity_name)?;
+        asm_runtime::cli::set(args, "hostname", &mut body.hostname)?;
+        asm_runtime::cli::set(args, "port", &mut body.port)?;
+        asm_runtime::cli::set(
+            args,
+            "resource-connection-string",
+            &mut body.resource_connection_string,
+        )?;
+        asm_runtime::cli::set(args, "resource-type", &mut body.resource_type)?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .create_hybrid_connection(&p_web_space_name, &p_site_name, &body)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "RelayServiceConnectionEntity",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GetHybridConnection` with the arguments of its command.
+fn run_get_hybrid_connection<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_web_site_name: String = asm_runtime::cli::req(args, "web-site-name")?;
+        let p_hybrid_connection_name: String = asm_runtime::cli::req(
+            args,
+            "hybrid-connection-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_hybrid_connection(
+                        &p_web_space_name,
+                        &p_web_site_name,
+                        &p_hybrid_connection_name,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "RelayServiceConnectionEntity",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `UpdateHybridConnection` with the arguments of its command.
+fn run_update_hybrid_connection<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_site_name: String = asm_runtime::cli::req(args, "site-name")?;
+        let mut body: RelayServiceConnectionUpdate = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    RelayServiceConnectionUpdate,
+                >(
+                    "RelayServiceConnectionEntity",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "biztalk-uri", &mut body.biztalk_uri)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "entity-connection-string",
+            &mut body.entity_connection_string,
+        )?;
+        asm_runtime::cli::set(args, "entity-name", &mut body.entity_name)?;
+        asm_runtime::cli::set_opt(args, "hostname", &mut body.hostname)?;
+        asm_runtime::cli::set_opt(args, "port", &mut body.port)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "resource-connection-string",
+            &mut body.resource_connection_string,
+        )?;
+        asm_runtime::cli::set_opt(args, "resource-type", &mut body.resource_type)?;
+        client.update_hybrid_connection(&p_web_space_name, &p_site_name, &body).await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `DeleteHybridConnection` with the arguments of its command.
+fn run_delete_hybrid_connection<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_web_site_name: String = asm_runtime::cli::req(args, "web-site-name")?;
+        let p_hybrid_connection_name: String = asm_runtime::cli::req(
+            args,
+            "hybrid-connection-name",
+        )?;
+        client
+            .delete_hybrid_connection(
+                &p_web_space_name,
+                &p_web_site_name,
+                &p_hybrid_connection_name,
+            )
+            .await?;
+        Ok(asm_runtime::cli::Outcome::Done)
     })
 }

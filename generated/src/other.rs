@@ -33,6 +33,270 @@ pub static LIST_ALERT_RULES: OperationSpec = OperationSpec {
     response_namespace: None,
 };
 
+/// `GetAlertRule`: `GET /{subscriptionId}/services/monitoring/alertrules/{ruleId}`
+pub static GET_ALERT_RULE: OperationSpec = OperationSpec {
+    name: "GetAlertRule",
+    method: "GET",
+    uri: "/{subscriptionId}/services/monitoring/alertrules/{ruleId}",
+    version: "2013-10-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: Some("json"),
+    response_namespace: None,
+};
+
+/// `CreateOrUpdateAlertRule`: `PUT /{subscriptionId}/services/monitoring/alertrules/{ruleId}`
+pub static CREATE_OR_UPDATE_ALERT_RULE: OperationSpec = OperationSpec {
+    name: "CreateOrUpdateAlertRule",
+    method: "PUT",
+    uri: "/{subscriptionId}/services/monitoring/alertrules/{ruleId}",
+    version: "2013-10-01",
+    success: &[(200u16, 200u16), (201u16, 201u16)],
+    is_async: false,
+    request_root: None,
+    response_root: None,
+    request_format: Some("json"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `DeleteAlertRule`: `DELETE /{subscriptionId}/services/monitoring/alertrules/{ruleId}`
+pub static DELETE_ALERT_RULE: OperationSpec = OperationSpec {
+    name: "DeleteAlertRule",
+    method: "DELETE",
+    uri: "/{subscriptionId}/services/monitoring/alertrules/{ruleId}",
+    version: "2013-10-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `GetAlertIncident`: `GET /{subscriptionId}/services/monitoring/alertincidents/{incidentId}`
+pub static GET_ALERT_INCIDENT: OperationSpec = OperationSpec {
+    name: "GetAlertIncident",
+    method: "GET",
+    uri: "/{subscriptionId}/services/monitoring/alertincidents/{incidentId}",
+    version: "2013-10-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: Some("json"),
+    response_namespace: None,
+};
+
+/// `ListActiveAlertIncidents`: `GET /{subscriptionId}/services/monitoring/alertincidents`
+pub static LIST_ACTIVE_ALERT_INCIDENTS: OperationSpec = OperationSpec {
+    name: "ListActiveAlertIncidents",
+    method: "GET",
+    uri: "/{subscriptionId}/services/monitoring/alertincidents",
+    version: "2013-10-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: Some("json"),
+    response_namespace: None,
+};
+
+/// `ListAlertIncidentsForRule`: `GET /{subscriptionId}/services/monitoring/alertrules/{ruleId}/alertincidents`
+pub static LIST_ALERT_INCIDENTS_FOR_RULE: OperationSpec = OperationSpec {
+    name: "ListAlertIncidentsForRule",
+    method: "GET",
+    uri: "/{subscriptionId}/services/monitoring/alertrules/{ruleId}/alertincidents",
+    version: "2013-10-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: Some("json"),
+    response_namespace: None,
+};
+
+/// `GetAutoscaleSetting`: `GET /{subscriptionId}/services/monitoring/autoscalesettings`
+pub static GET_AUTOSCALE_SETTING: OperationSpec = OperationSpec {
+    name: "GetAutoscaleSetting",
+    method: "GET",
+    uri: "/{subscriptionId}/services/monitoring/autoscalesettings",
+    version: "2013-10-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: Some("json"),
+    response_namespace: None,
+};
+
+/// `CreateOrUpdateAutoscaleSetting`: `PUT /{subscriptionId}/services/monitoring/autoscalesettings`
+pub static CREATE_OR_UPDATE_AUTOSCALE_SETTING: OperationSpec = OperationSpec {
+    name: "CreateOrUpdateAutoscaleSetting",
+    method: "PUT",
+    uri: "/{subscriptionId}/services/monitoring/autoscalesettings",
+    version: "2013-10-01",
+    success: &[(200u16, 200u16), (201u16, 201u16)],
+    is_async: false,
+    request_root: None,
+    response_root: None,
+    request_format: Some("json"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `DeleteAutoscaleSetting`: `DELETE /{subscriptionId}/services/monitoring/autoscalesettings`
+pub static DELETE_AUTOSCALE_SETTING: OperationSpec = OperationSpec {
+    name: "DeleteAutoscaleSetting",
+    method: "DELETE",
+    uri: "/{subscriptionId}/services/monitoring/autoscalesettings",
+    version: "2013-10-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `PutMetricSettings`: `PUT /{subscriptionId}/services/monitoring/metricsettings`
+pub static PUT_METRIC_SETTINGS: OperationSpec = OperationSpec {
+    name: "PutMetricSettings",
+    method: "PUT",
+    uri: "/{subscriptionId}/services/monitoring/metricsettings",
+    version: "2013-10-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: None,
+    request_format: Some("json"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `ListHDInsightClusters`: `GET /{subscriptionId}/cloudservices`
+pub static LIST_HD_INSIGHT_CLUSTERS: OperationSpec = OperationSpec {
+    name: "ListHDInsightClusters",
+    method: "GET",
+    uri: "/{subscriptionId}/cloudservices",
+    version: "2012-08-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("CloudServices"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `CreateHDInsightCluster`: `PUT /{subscriptionId}/cloudservices/{cloudServiceName}/resources/HDInsight/clusters/{clusterName}`
+pub static CREATE_HD_INSIGHT_CLUSTER: OperationSpec = OperationSpec {
+    name: "CreateHDInsightCluster",
+    method: "PUT",
+    uri: "/{subscriptionId}/cloudservices/{cloudServiceName}/resources/HDInsight/clusters/{clusterName}",
+    version: "2012-08-01",
+    success: &[(200u16, 200u16), (202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: None,
+    request_format: Some("text"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `CreateHDInsightIaasCluster`: `PUT /{subscriptionId}/cloudservices/{cloudServiceName}/resources/HDInsight/iaasclusters/{clusterName}`
+pub static CREATE_HD_INSIGHT_IAAS_CLUSTER: OperationSpec = OperationSpec {
+    name: "CreateHDInsightIaasCluster",
+    method: "PUT",
+    uri: "/{subscriptionId}/cloudservices/{cloudServiceName}/resources/HDInsight/iaasclusters/{clusterName}",
+    version: "2012-08-01",
+    success: &[(200u16, 200u16), (202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: None,
+    request_format: Some("text"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `GetHDInsightCluster`: `GET /{subscriptionId}/cloudservices/{cloudServiceName}/resources/hdinsight/~/clusters/{clusterName}`
+pub static GET_HD_INSIGHT_CLUSTER: OperationSpec = OperationSpec {
+    name: "GetHDInsightCluster",
+    method: "GET",
+    uri: "/{subscriptionId}/cloudservices/{cloudServiceName}/resources/hdinsight/~/clusters/{clusterName}",
+    version: "2012-08-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("PassthroughResponse"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/hdinsight/2013/05/management"),
+};
+
+/// `GetHDInsightIaasCluster`: `GET /{subscriptionId}/cloudservices/{cloudServiceName}/resources/hdinsight/~/iaasclusters/{clusterName}`
+pub static GET_HD_INSIGHT_IAAS_CLUSTER: OperationSpec = OperationSpec {
+    name: "GetHDInsightIaasCluster",
+    method: "GET",
+    uri: "/{subscriptionId}/cloudservices/{cloudServiceName}/resources/hdinsight/~/iaasclusters/{clusterName}",
+    version: "2012-08-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("PassthroughResponse"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/hdinsight/2013/05/management"),
+};
+
+/// `DeleteHDInsightCluster`: `DELETE /{subscriptionId}/cloudservices/{cloudServiceName}/resources/hdinsight/clusters/{clusterName}`
+pub static DELETE_HD_INSIGHT_CLUSTER: OperationSpec = OperationSpec {
+    name: "DeleteHDInsightCluster",
+    method: "DELETE",
+    uri: "/{subscriptionId}/cloudservices/{cloudServiceName}/resources/hdinsight/clusters/{clusterName}",
+    version: "2012-08-01",
+    success: &[(200u16, 200u16), (202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `DeleteHDInsightIaasCluster`: `DELETE /{subscriptionId}/cloudservices/{cloudServiceName}/resources/hdinsight/iaasclusters/{clusterName}`
+pub static DELETE_HD_INSIGHT_IAAS_CLUSTER: OperationSpec = OperationSpec {
+    name: "DeleteHDInsightIaasCluster",
+    method: "DELETE",
+    uri: "/{subscriptionId}/cloudservices/{cloudServiceName}/resources/hdinsight/iaasclusters/{clusterName}",
+    version: "2012-08-01",
+    success: &[(200u16, 200u16), (202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
+/// Optional parameters of [`Client::list_alert_incidents_for_rule`](crate::Client::list_alert_incidents_for_rule).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListAlertIncidentsForRuleOptions {
+    /// OData filter; Node sends `IsActive eq true` or `IsActive eq false`
+    /// (all incidents when absent).
+    /// Query parameter `$filter`.
+    pub filter: Option<String>,
+}
+
 impl crate::Client {
     /// Lists the alert rules of the subscription.
     ///
@@ -44,6 +308,416 @@ impl crate::Client {
         req.path.push_str("/services/monitoring/alertrules");
         req.headers.push(("Accept", "application/json".to_owned()));
         self.core.call(&req, json::from_json::<AlertRuleList>).await
+    }
+
+    /// Returns an alert rule.
+    ///
+    /// `GET /{subscriptionId}/services/monitoring/alertrules/{ruleId}` (x-ms-version 2013-10-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/monitoring/lib/alertsClient.js>.
+    pub async fn get_alert_rule(&self, rule_id: &str) -> Result<AlertRule, Error> {
+        let mut req = Request::new(&GET_ALERT_RULE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/monitoring/alertrules/");
+        path::push_segment(&mut req.path, "ruleId", rule_id)?;
+        req.headers.push(("Accept", "application/json".to_owned()));
+        self.core.call(&req, json::from_json::<AlertRule>).await
+    }
+
+    /// Creates an alert rule, or replaces the rule of that id.
+    ///
+    /// `PUT /{subscriptionId}/services/monitoring/alertrules/{ruleId}` (x-ms-version 2013-10-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/monitoring/lib/alertsClient.js>.
+    pub async fn create_or_update_alert_rule(
+        &self,
+        rule_id: &str,
+        body: &AlertRule,
+    ) -> Result<(), Error> {
+        let mut req = Request::new(&CREATE_OR_UPDATE_ALERT_RULE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/monitoring/alertrules/");
+        path::push_segment(&mut req.path, "ruleId", rule_id)?;
+        req.headers.push(("Accept", "application/json".to_owned()));
+        body.validate()?;
+        req.set_body("application/json", json::to_json(body));
+        self.core.call_empty(&req).await
+    }
+
+    /// Deletes an alert rule.
+    ///
+    /// `DELETE /{subscriptionId}/services/monitoring/alertrules/{ruleId}` (x-ms-version 2013-10-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/monitoring/lib/alertsClient.js>.
+    pub async fn delete_alert_rule(&self, rule_id: &str) -> Result<(), Error> {
+        let mut req = Request::new(&DELETE_ALERT_RULE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/monitoring/alertrules/");
+        path::push_segment(&mut req.path, "ruleId", rule_id)?;
+        req.headers.push(("Accept", "application/json".to_owned()));
+        self.core.call_empty(&req).await
+    }
+
+    /// Returns an alert incident (a period in which a rule's condition held).
+    ///
+    /// `GET /{subscriptionId}/services/monitoring/alertincidents/{incidentId}` (x-ms-version 2013-10-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/monitoring/lib/alertsClient.js>.
+    pub async fn get_alert_incident(
+        &self,
+        incident_id: &str,
+    ) -> Result<AlertIncident, Error> {
+        let mut req = Request::new(&GET_ALERT_INCIDENT);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/monitoring/alertincidents/");
+        path::push_segment(&mut req.path, "incidentId", incident_id)?;
+        req.headers.push(("Accept", "application/json".to_owned()));
+        self.core.call(&req, json::from_json::<AlertIncident>).await
+    }
+
+    /// Lists the active alert incidents of the subscription.
+    ///
+    /// `GET /{subscriptionId}/services/monitoring/alertincidents` (x-ms-version 2013-10-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/monitoring/lib/alertsClient.js>.
+    pub async fn list_active_alert_incidents(&self) -> Result<AlertIncidentList, Error> {
+        let mut req = Request::new(&LIST_ACTIVE_ALERT_INCIDENTS);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/monitoring/alertincidents");
+        req.query.push(("$filter", "IsActive eq true".to_owned()));
+        req.headers.push(("Accept", "application/json".to_owned()));
+        self.core.call(&req, json::from_json::<AlertIncidentList>).await
+    }
+
+    /// Lists the incidents of an alert rule.
+    ///
+    /// `GET /{subscriptionId}/services/monitoring/alertrules/{ruleId}/alertincidents` (x-ms-version 2013-10-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/monitoring/lib/alertsClient.js>.
+    pub async fn list_alert_incidents_for_rule(
+        &self,
+        rule_id: &str,
+        options: &ListAlertIncidentsForRuleOptions,
+    ) -> Result<AlertIncidentList, Error> {
+        let mut req = Request::new(&LIST_ALERT_INCIDENTS_FOR_RULE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/monitoring/alertrules/");
+        path::push_segment(&mut req.path, "ruleId", rule_id)?;
+        req.path.push_str("/alertincidents");
+        req.headers.push(("Accept", "application/json".to_owned()));
+        if let Some(v) = &options.filter {
+            req.query.push(("$filter", v.clone()));
+        }
+
+        self.core.call(&req, json::from_json::<AlertIncidentList>).await
+    }
+
+    /// Returns the autoscale setting of a resource.
+    ///
+    /// `GET /{subscriptionId}/services/monitoring/autoscalesettings` (x-ms-version 2013-10-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/monitoring/lib/autoscaleClient.js>.
+    pub async fn get_autoscale_setting(
+        &self,
+        resource_id: &str,
+    ) -> Result<AutoscaleSetting, Error> {
+        let mut req = Request::new(&GET_AUTOSCALE_SETTING);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/monitoring/autoscalesettings");
+        req.headers.push(("Accept", "application/json".to_owned()));
+        req.query.push(("resourceId", resource_id.to_owned()));
+        self.core.call(&req, json::from_json::<AutoscaleSetting>).await
+    }
+
+    /// Creates or replaces the autoscale setting of a resource.
+    ///
+    /// `PUT /{subscriptionId}/services/monitoring/autoscalesettings` (x-ms-version 2013-10-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/monitoring/lib/autoscaleClient.js>.
+    pub async fn create_or_update_autoscale_setting(
+        &self,
+        resource_id: &str,
+        body: &AutoscaleSetting,
+    ) -> Result<(), Error> {
+        let mut req = Request::new(&CREATE_OR_UPDATE_AUTOSCALE_SETTING);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/monitoring/autoscalesettings");
+        req.headers.push(("Accept", "application/json".to_owned()));
+        req.query.push(("resourceId", resource_id.to_owned()));
+        body.validate()?;
+        req.set_body("application/json", json::to_json(body));
+        self.core.call_empty(&req).await
+    }
+
+    /// Deletes the autoscale setting of a resource.
+    ///
+    /// `DELETE /{subscriptionId}/services/monitoring/autoscalesettings` (x-ms-version 2013-10-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/monitoring/lib/autoscaleClient.js>.
+    pub async fn delete_autoscale_setting(
+        &self,
+        resource_id: &str,
+    ) -> Result<(), Error> {
+        let mut req = Request::new(&DELETE_AUTOSCALE_SETTING);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/monitoring/autoscalesettings");
+        req.headers.push(("Accept", "application/json".to_owned()));
+        req.query.push(("resourceId", resource_id.to_owned()));
+        self.core.call_empty(&req).await
+    }
+
+    /// Creates or replaces a metric setting (availability test locations and
+    /// endpoints).
+    ///
+    /// `PUT /{subscriptionId}/services/monitoring/metricsettings` (x-ms-version 2013-10-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/monitoring/lib/metricsClient.js>.
+    pub async fn put_metric_settings(&self, body: &MetricSetting) -> Result<(), Error> {
+        let mut req = Request::new(&PUT_METRIC_SETTINGS);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/monitoring/metricsettings");
+        req.headers.push(("Accept", "application/json".to_owned()));
+        body.validate()?;
+        req.set_body("application/json", json::to_json(body));
+        self.core.call_empty(&req).await
+    }
+
+    /// Lists the cloud services holding HDInsight clusters, with the clusters.
+    ///
+    /// `GET /{subscriptionId}/cloudservices` (x-ms-version 2012-08-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/hdinsight/lib/hDInsightClusterManagementClient.js>.
+    pub async fn list_hd_insight_clusters(
+        &self,
+    ) -> Result<HDInsightCloudServiceList, Error> {
+        let mut req = Request::new(&LIST_HD_INSIGHT_CLUSTERS);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/cloudservices");
+        req.query.push(("resourceProviderNamespace", "hdinsight".to_owned()));
+        req.query.push(("resourceType", "clusters".to_owned()));
+        req.headers.push(("Accept", "application/xml".to_owned()));
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    HDInsightCloudServiceList,
+                >("CloudServices", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Creates an HDInsight cluster from a payload (the cluster creation XML
+    /// document, sent as is).
+    ///
+    /// `PUT /{subscriptionId}/cloudservices/{cloudServiceName}/resources/HDInsight/clusters/{clusterName}` (x-ms-version 2012-08-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/hdinsight/lib/hDInsightClusterManagementClient.js>.
+    pub async fn create_hd_insight_cluster(
+        &self,
+        cloud_service_name: &str,
+        cluster_name: &str,
+        body: &str,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&CREATE_HD_INSIGHT_CLUSTER);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/cloudservices/");
+        path::push_segment(&mut req.path, "cloudServiceName", cloud_service_name)?;
+        req.path.push_str("/resources/HDInsight/clusters/");
+        path::push_segment(&mut req.path, "clusterName", cluster_name)?;
+        req.set_body("application/xml", body.to_owned());
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    CREATE_HD_INSIGHT_CLUSTER.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Creates an HDInsight IaaS (Linux) cluster from a payload (sent as is).
+    ///
+    /// `PUT /{subscriptionId}/cloudservices/{cloudServiceName}/resources/HDInsight/iaasclusters/{clusterName}` (x-ms-version 2012-08-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/hdinsight/lib/hDInsightCluster2ManagementClient.js>.
+    pub async fn create_hd_insight_iaas_cluster(
+        &self,
+        cloud_service_name: &str,
+        cluster_name: &str,
+        body: &str,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&CREATE_HD_INSIGHT_IAAS_CLUSTER);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/cloudservices/");
+        path::push_segment(&mut req.path, "cloudServiceName", cloud_service_name)?;
+        req.path.push_str("/resources/HDInsight/iaasclusters/");
+        path::push_segment(&mut req.path, "clusterName", cluster_name)?;
+        req.set_body("application/xml", body.to_owned());
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    CREATE_HD_INSIGHT_IAAS_CLUSTER.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Returns an HDInsight cluster.
+    ///
+    /// `GET /{subscriptionId}/cloudservices/{cloudServiceName}/resources/hdinsight/~/clusters/{clusterName}` (x-ms-version 2012-08-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/hdinsight/lib/hDInsightClusterManagementClient.js>.
+    pub async fn get_hd_insight_cluster(
+        &self,
+        cloud_service_name: &str,
+        cluster_name: &str,
+    ) -> Result<HDInsightClusterResponse, Error> {
+        let mut req = Request::new(&GET_HD_INSIGHT_CLUSTER);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/cloudservices/");
+        path::push_segment(&mut req.path, "cloudServiceName", cloud_service_name)?;
+        req.path.push_str("/resources/hdinsight/~/clusters/");
+        path::push_segment(&mut req.path, "clusterName", cluster_name)?;
+        req.headers.push(("Accept", "application/xml".to_owned()));
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    HDInsightClusterResponse,
+                >(
+                    "PassthroughResponse",
+                    "http://schemas.microsoft.com/hdinsight/2013/05/management",
+                    b,
+                ),
+            )
+            .await
+    }
+
+    /// Returns an HDInsight IaaS cluster.
+    ///
+    /// `GET /{subscriptionId}/cloudservices/{cloudServiceName}/resources/hdinsight/~/iaasclusters/{clusterName}` (x-ms-version 2012-08-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/hdinsight/lib/hDInsightCluster2ManagementClient.js>.
+    pub async fn get_hd_insight_iaas_cluster(
+        &self,
+        cloud_service_name: &str,
+        cluster_name: &str,
+    ) -> Result<HDInsightIaasClusterResponse, Error> {
+        let mut req = Request::new(&GET_HD_INSIGHT_IAAS_CLUSTER);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/cloudservices/");
+        path::push_segment(&mut req.path, "cloudServiceName", cloud_service_name)?;
+        req.path.push_str("/resources/hdinsight/~/iaasclusters/");
+        path::push_segment(&mut req.path, "clusterName", cluster_name)?;
+        req.headers.push(("Accept", "application/xml".to_owned()));
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    HDInsightIaasClusterResponse,
+                >(
+                    "PassthroughResponse",
+                    "http://schemas.microsoft.com/hdinsight/2013/05/management",
+                    b,
+                ),
+            )
+            .await
+    }
+
+    /// Deletes an HDInsight cluster.
+    ///
+    /// `DELETE /{subscriptionId}/cloudservices/{cloudServiceName}/resources/hdinsight/clusters/{clusterName}` (x-ms-version 2012-08-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/hdinsight/lib/hDInsightClusterManagementClient.js>.
+    pub async fn delete_hd_insight_cluster(
+        &self,
+        cloud_service_name: &str,
+        cluster_name: &str,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&DELETE_HD_INSIGHT_CLUSTER);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/cloudservices/");
+        path::push_segment(&mut req.path, "cloudServiceName", cloud_service_name)?;
+        req.path.push_str("/resources/hdinsight/clusters/");
+        path::push_segment(&mut req.path, "clusterName", cluster_name)?;
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    DELETE_HD_INSIGHT_CLUSTER.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Deletes an HDInsight IaaS cluster.
+    ///
+    /// `DELETE /{subscriptionId}/cloudservices/{cloudServiceName}/resources/hdinsight/iaasclusters/{clusterName}` (x-ms-version 2012-08-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/hdinsight/lib/hDInsightCluster2ManagementClient.js>.
+    pub async fn delete_hd_insight_iaas_cluster(
+        &self,
+        cloud_service_name: &str,
+        cluster_name: &str,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&DELETE_HD_INSIGHT_IAAS_CLUSTER);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/cloudservices/");
+        path::push_segment(&mut req.path, "cloudServiceName", cloud_service_name)?;
+        req.path.push_str("/resources/hdinsight/iaasclusters/");
+        path::push_segment(&mut req.path, "clusterName", cluster_name)?;
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    DELETE_HD_INSIGHT_IAAS_CLUSTER.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
     }
 }
 
@@ -191,6 +865,2189 @@ pub struct AlertRuleAction {
 }
 
 impl Validate for AlertRuleAction {}
+/// An alert incident.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AlertIncident {
+    /// Key `Id`.
+    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The rule that raised it.
+    ///
+    /// Key `RuleId`.
+    #[serde(rename = "RuleId", default, skip_serializing_if = "Option::is_none")]
+    pub rule_id: Option<String>,
+    /// Key `IsActive`.
+    #[serde(rename = "IsActive", default, skip_serializing_if = "Option::is_none")]
+    pub is_active: Option<bool>,
+    /// Key `ActivatedTime`.
+    #[serde(rename = "ActivatedTime", default, skip_serializing_if = "Option::is_none")]
+    pub activated_time: Option<DateTime>,
+    /// Key `ResolvedTime`.
+    #[serde(rename = "ResolvedTime", default, skip_serializing_if = "Option::is_none")]
+    pub resolved_time: Option<DateTime>,
+}
+
+impl Validate for AlertIncident {}
+/// Alert incidents.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AlertIncidentList {
+    /// Key `Value`.
+    #[serde(
+        rename = "Value",
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "asm_runtime::json::null_as_empty"
+    )]
+    pub value: Vec<AlertIncident>,
+}
+
+impl Validate for AlertIncidentList {}
+/// The autoscale setting of a resource.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AutoscaleSetting {
+    /// Scaling profiles (the default one, fixed dates, recurrences).
+    ///
+    /// Key `Profiles`.
+    #[serde(
+        rename = "Profiles",
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "asm_runtime::json::null_as_empty"
+    )]
+    pub profiles: Vec<AutoscaleProfile>,
+    /// Key `Enabled`.
+    #[serde(rename = "Enabled", default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+}
+
+impl Validate for AutoscaleSetting {}
+/// A scaling profile: instance limits and the rules applied while it holds.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AutoscaleProfile {
+    /// Key `Name`.
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Key `Capacity`.
+    #[serde(rename = "Capacity", default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<ScaleCapacity>,
+    /// Key `Rules`.
+    #[serde(
+        rename = "Rules",
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "asm_runtime::json::null_as_empty"
+    )]
+    pub rules: Vec<ScaleRule>,
+    /// A fixed period the profile applies to.
+    ///
+    /// Key `FixedDate`.
+    #[serde(rename = "FixedDate", default, skip_serializing_if = "Option::is_none")]
+    pub fixed_date: Option<TimeWindow>,
+    /// A recurring period the profile applies to.
+    ///
+    /// Key `Recurrence`.
+    #[serde(rename = "Recurrence", default, skip_serializing_if = "Option::is_none")]
+    pub recurrence: Option<AutoscaleRecurrence>,
+}
+
+impl Validate for AutoscaleProfile {}
+/// Instance count limits (numbers as text, e.g. "1").
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ScaleCapacity {
+    /// Key `Minimum`.
+    #[serde(rename = "Minimum", default, skip_serializing_if = "Option::is_none")]
+    pub minimum: Option<String>,
+    /// Key `Maximum`.
+    #[serde(rename = "Maximum", default, skip_serializing_if = "Option::is_none")]
+    pub maximum: Option<String>,
+    /// Key `Default`.
+    #[serde(rename = "Default", default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+}
+
+impl Validate for ScaleCapacity {}
+/// A rule: scale when a metric crosses a threshold.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ScaleRule {
+    /// Key `MetricTrigger`.
+    #[serde(rename = "MetricTrigger", default, skip_serializing_if = "Option::is_none")]
+    pub metric_trigger: Option<MetricTrigger>,
+    /// Key `ScaleAction`.
+    #[serde(rename = "ScaleAction", default, skip_serializing_if = "Option::is_none")]
+    pub scale_action: Option<ScaleAction>,
+}
+
+impl Validate for ScaleRule {}
+/// The metric condition of a scale rule.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MetricTrigger {
+    /// Key `MetricName`.
+    #[serde(rename = "MetricName", default, skip_serializing_if = "Option::is_none")]
+    pub metric_name: Option<String>,
+    /// Key `MetricNamespace`.
+    #[serde(
+        rename = "MetricNamespace",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub metric_namespace: Option<String>,
+    /// The resource the metric comes from.
+    ///
+    /// Key `MetricSource`.
+    #[serde(rename = "MetricSource", default, skip_serializing_if = "Option::is_none")]
+    pub metric_source: Option<String>,
+    /// Key `TimeGrain`.
+    #[serde(rename = "TimeGrain", default, skip_serializing_if = "Option::is_none")]
+    pub time_grain: Option<String>,
+    /// Key `Statistic`.
+    #[serde(rename = "Statistic", default, skip_serializing_if = "Option::is_none")]
+    pub statistic: Option<MetricStatisticType>,
+    /// Key `TimeWindow`.
+    #[serde(rename = "TimeWindow", default, skip_serializing_if = "Option::is_none")]
+    pub time_window: Option<String>,
+    /// Key `TimeAggregation`.
+    #[serde(
+        rename = "TimeAggregation",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub time_aggregation: Option<TimeAggregationType>,
+    /// Key `Operator`.
+    #[serde(rename = "Operator", default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<ComparisonOperationType>,
+    /// Key `Threshold`.
+    #[serde(rename = "Threshold", default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
+}
+
+impl Validate for MetricTrigger {}
+/// What a scale rule does.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ScaleAction {
+    /// Key `Direction`.
+    #[serde(rename = "Direction", default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<ScaleDirection>,
+    /// Key `Type`.
+    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
+    pub type_: Option<ScaleType>,
+    /// The count or percentage to change by (text, e.g. "1").
+    ///
+    /// Key `Value`.
+    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// Time to wait after scaling (ISO 8601 duration).
+    ///
+    /// Key `Cooldown`.
+    #[serde(rename = "Cooldown", default, skip_serializing_if = "Option::is_none")]
+    pub cooldown: Option<String>,
+}
+
+impl Validate for ScaleAction {}
+/// A fixed time window.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TimeWindow {
+    /// Key `TimeZone`.
+    #[serde(rename = "TimeZone", default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// Key `Start`.
+    #[serde(rename = "Start", default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<DateTime>,
+    /// Key `End`.
+    #[serde(rename = "End", default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<DateTime>,
+}
+
+impl Validate for TimeWindow {}
+/// A recurrence of an autoscale profile.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AutoscaleRecurrence {
+    /// Key `Frequency`.
+    #[serde(rename = "Frequency", default, skip_serializing_if = "Option::is_none")]
+    pub frequency: Option<AutoscaleRecurrenceFrequency>,
+    /// Key `Schedule`.
+    #[serde(rename = "Schedule", default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<AutoscaleRecurrentSchedule>,
+}
+
+impl Validate for AutoscaleRecurrence {}
+/// When a weekly recurrence applies.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AutoscaleRecurrentSchedule {
+    /// Key `TimeZone`.
+    #[serde(rename = "TimeZone", default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// Day names (e.g. `Monday`).
+    ///
+    /// Key `Days`.
+    #[serde(
+        rename = "Days",
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "asm_runtime::json::null_as_empty"
+    )]
+    pub days: Vec<String>,
+    /// Key `Hours`.
+    #[serde(
+        rename = "Hours",
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "asm_runtime::json::null_as_empty"
+    )]
+    pub hours: Vec<i32>,
+    /// Key `Minutes`.
+    #[serde(
+        rename = "Minutes",
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "asm_runtime::json::null_as_empty"
+    )]
+    pub minutes: Vec<i32>,
+}
+
+impl Validate for AutoscaleRecurrentSchedule {}
+/// The metric setting of a resource in a namespace.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MetricSetting {
+    /// The resource (required in a request).
+    ///
+    /// Key `ResourceId`.
+    #[serde(rename = "ResourceId", default, skip_serializing_if = "Option::is_none")]
+    pub resource_id: Option<String>,
+    /// Key `Namespace`.
+    #[serde(rename = "Namespace", default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// The setting (required in a request).
+    ///
+    /// Key `Value`.
+    #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<MetricSettingValue>,
+}
+
+impl Validate for MetricSetting {}
+/// A metric setting's value. Known variant (`odata.type`):
+/// Microsoft.WindowsAzure.Management.Monitoring.Metrics.Models.AvailabilityMetricSettingValue.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MetricSettingValue {
+    /// The variant's full type name.
+    ///
+    /// Key `odata.type`.
+    #[serde(rename = "odata.type", default, skip_serializing_if = "Option::is_none")]
+    pub odata_type: Option<String>,
+    /// Where availability tests run from.
+    ///
+    /// Key `AvailableLocations`.
+    #[serde(
+        rename = "AvailableLocations",
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "asm_runtime::json::null_as_empty"
+    )]
+    pub available_locations: Vec<NameConfig>,
+    /// The endpoints tested.
+    ///
+    /// Key `Endpoints`.
+    #[serde(
+        rename = "Endpoints",
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "asm_runtime::json::null_as_empty"
+    )]
+    pub endpoints: Vec<EndpointConfig>,
+}
+
+impl Validate for MetricSettingValue {}
+/// A location availability tests run from.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct NameConfig {
+    /// Key `Name`.
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Key `DisplayName`.
+    #[serde(rename = "DisplayName", default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+}
+
+impl Validate for NameConfig {}
+/// An endpoint availability tests probe.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EndpointConfig {
+    /// Key `ConfigId`.
+    #[serde(rename = "ConfigId", default, skip_serializing_if = "Option::is_none")]
+    pub config_id: Option<String>,
+    /// Key `Name`.
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Key `Location`.
+    #[serde(rename = "Location", default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// Key `Url`.
+    #[serde(rename = "Url", default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl Validate for EndpointConfig {}
+/// The cloud services holding HDInsight clusters.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct HDInsightCloudServiceList {
+    /// Element `<CloudService>`.
+    #[cfg_attr(feature = "serde", serde(rename = "CloudService"))]
+    pub cloud_service: Vec<HDInsightCloudService>,
+}
+
+impl FromXml for HDInsightCloudServiceList {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_cloud_service = Vec::new();
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"CloudService" => r.elem_push(&c, &mut f_cloud_service)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            cloud_service: f_cloud_service,
+        })
+    }
+}
+
+impl ToXml for HDInsightCloudServiceList {
+    fn write_children(&self, w: &mut XmlWriter) {
+        for v in &self.cloud_service {
+            w.elem("CloudService", v);
+        }
+    }
+}
+
+impl Validate for HDInsightCloudServiceList {}
+/// A cloud service with its HDInsight resources.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct HDInsightCloudService {
+    /// Element `<Name>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Name", skip_serializing_if = "Option::is_none")
+    )]
+    pub name: Option<String>,
+    /// Element `<Label>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Label", skip_serializing_if = "Option::is_none")
+    )]
+    pub label: Option<String>,
+    /// Element `<Description>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Description", skip_serializing_if = "Option::is_none")
+    )]
+    pub description: Option<String>,
+    /// Element `<GeoRegion>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "GeoRegion", skip_serializing_if = "Option::is_none")
+    )]
+    pub geo_region: Option<String>,
+    /// Element `<Resources>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Resources"))]
+    pub resources: Vec<HDInsightResource>,
+}
+
+impl FromXml for HDInsightCloudService {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_name = None;
+        let mut f_label = None;
+        let mut f_description = None;
+        let mut f_geo_region = None;
+        let mut f_resources = Vec::new();
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Name" => f_name = r.text_opt(&c)?,
+                    b"Label" => f_label = r.text_opt(&c)?,
+                    b"Description" => f_description = r.text_opt(&c)?,
+                    b"GeoRegion" => f_geo_region = r.text_opt(&c)?,
+                    b"Resources" => r.elem_list(&c, b"Resource", &mut f_resources)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            name: f_name,
+            label: f_label,
+            description: f_description,
+            geo_region: f_geo_region,
+            resources: f_resources,
+        })
+    }
+}
+
+impl ToXml for HDInsightCloudService {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("Name", &self.name);
+        w.text_opt("Label", &self.label);
+        w.text_opt("Description", &self.description);
+        w.text_opt("GeoRegion", &self.geo_region);
+        w.elem_list("Resources", "Resource", &self.resources, true);
+    }
+}
+
+impl Validate for HDInsightCloudService {}
+/// An HDInsight cluster as listed in its cloud service.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct HDInsightResource {
+    /// Element `<ResourceProviderNamespace>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "ResourceProviderNamespace",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
+    pub resource_provider_namespace: Option<String>,
+    /// Element `<Type>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Type", skip_serializing_if = "Option::is_none")
+    )]
+    pub type_: Option<String>,
+    /// Element `<Name>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Name", skip_serializing_if = "Option::is_none")
+    )]
+    pub name: Option<String>,
+    /// Element `<Plan>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Plan", skip_serializing_if = "Option::is_none")
+    )]
+    pub plan: Option<String>,
+    /// Element `<SchemaVersion>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SchemaVersion", skip_serializing_if = "Option::is_none")
+    )]
+    pub schema_version: Option<String>,
+    /// Element `<ETag>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ETag", skip_serializing_if = "Option::is_none")
+    )]
+    pub etag: Option<String>,
+    /// Element `<State>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "State", skip_serializing_if = "Option::is_none")
+    )]
+    pub state: Option<String>,
+    /// Element `<SubState>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SubState", skip_serializing_if = "Option::is_none")
+    )]
+    pub sub_state: Option<String>,
+    /// Element `<IntrinsicSettings>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "IntrinsicSettings", skip_serializing_if = "Option::is_none")
+    )]
+    pub intrinsic_settings: Option<HDInsightIntrinsicSettings>,
+    /// Element `<OutputItems>`.
+    #[cfg_attr(feature = "serde", serde(rename = "OutputItems"))]
+    pub output_items: Vec<OutputItem>,
+    /// Element `<ClusterOperationStatus>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ClusterOperationStatus", skip_serializing_if = "Option::is_none")
+    )]
+    pub cluster_operation_status: Option<CloudServiceResourceOperationStatus>,
+    /// Element `<Label>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Label", skip_serializing_if = "Option::is_none")
+    )]
+    pub label: Option<String>,
+}
+
+impl FromXml for HDInsightResource {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_resource_provider_namespace = None;
+        let mut f_type_ = None;
+        let mut f_name = None;
+        let mut f_plan = None;
+        let mut f_schema_version = None;
+        let mut f_etag = None;
+        let mut f_state = None;
+        let mut f_sub_state = None;
+        let mut f_intrinsic_settings = None;
+        let mut f_output_items = Vec::new();
+        let mut f_cluster_operation_status = None;
+        let mut f_label = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"ResourceProviderNamespace" => {
+                        f_resource_provider_namespace = r.text_opt(&c)?;
+                    }
+
+                    b"Type" => f_type_ = r.text_opt(&c)?,
+                    b"Name" => f_name = r.text_opt(&c)?,
+                    b"Plan" => f_plan = r.text_opt(&c)?,
+                    b"SchemaVersion" => f_schema_version = r.text_opt(&c)?,
+                    b"ETag" => f_etag = r.text_opt(&c)?,
+                    b"State" => f_state = r.text_opt(&c)?,
+                    b"SubState" => f_sub_state = r.text_opt(&c)?,
+                    b"IntrinsicSettings" => f_intrinsic_settings = r.elem(&c)?,
+                    b"OutputItems" => {
+                        r.elem_list(&c, b"OutputItem", &mut f_output_items)?
+                    }
+
+                    b"ClusterOperationStatus" => f_cluster_operation_status = r.elem(&c)?,
+                    b"Label" => f_label = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            resource_provider_namespace: f_resource_provider_namespace,
+            type_: f_type_,
+            name: f_name,
+            plan: f_plan,
+            schema_version: f_schema_version,
+            etag: f_etag,
+            state: f_state,
+            sub_state: f_sub_state,
+            intrinsic_settings: f_intrinsic_settings,
+            output_items: f_output_items,
+            cluster_operation_status: f_cluster_operation_status,
+            label: f_label,
+        })
+    }
+}
+
+impl ToXml for HDInsightResource {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("ResourceProviderNamespace", &self.resource_provider_namespace);
+        w.text_opt("Type", &self.type_);
+        w.text_opt("Name", &self.name);
+        w.text_opt("Plan", &self.plan);
+        w.text_opt("SchemaVersion", &self.schema_version);
+        w.text_opt("ETag", &self.etag);
+        w.text_opt("State", &self.state);
+        w.text_opt("SubState", &self.sub_state);
+        w.elem_opt("IntrinsicSettings", &self.intrinsic_settings);
+        w.elem_list("OutputItems", "OutputItem", &self.output_items, false);
+        w.elem_opt("ClusterOperationStatus", &self.cluster_operation_status);
+        w.text_opt("Label", &self.label);
+    }
+}
+
+impl Validate for HDInsightResource {}
+/// The intrinsic settings of a listed cluster.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct HDInsightIntrinsicSettings {
+    /// Element `<ArrayOfOutputItem>`.
+    #[cfg_attr(feature = "serde", serde(rename = "ArrayOfOutputItem"))]
+    pub array_of_output_item: Vec<OutputItem>,
+}
+
+impl FromXml for HDInsightIntrinsicSettings {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_array_of_output_item = Vec::new();
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"ArrayOfOutputItem" => {
+                        r.elem_list(&c, b"OutputItem", &mut f_array_of_output_item)?
+                    }
+
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            array_of_output_item: f_array_of_output_item,
+        })
+    }
+}
+
+impl ToXml for HDInsightIntrinsicSettings {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.elem_list(
+            "ArrayOfOutputItem",
+            "OutputItem",
+            &self.array_of_output_item,
+            false,
+        );
+    }
+}
+
+impl Validate for HDInsightIntrinsicSettings {}
+/// GetHDInsightCluster's answer: the cluster, or an error text.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct HDInsightClusterResponse {
+    /// Element `<Data>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Data", skip_serializing_if = "Option::is_none")
+    )]
+    pub data: Option<HDInsightClusterDetails>,
+    /// Element `<Error>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Error", skip_serializing_if = "Option::is_none")
+    )]
+    pub error: Option<String>,
+}
+
+impl FromXml for HDInsightClusterResponse {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_data = None;
+        let mut f_error = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Data" => f_data = r.elem(&c)?,
+                    b"Error" => f_error = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            data: f_data,
+            error: f_error,
+        })
+    }
+}
+
+impl ToXml for HDInsightClusterResponse {
+    fn write_children(&self, w: &mut XmlWriter) {
+        if let Some(v) = &self.data {
+            w.elem_ns(
+                "Data",
+                "http://schemas.microsoft.com/hdinsight/2014/05/management",
+                v,
+            );
+        }
+
+        w.text_opt("Error", &self.error);
+    }
+}
+
+impl Validate for HDInsightClusterResponse {}
+/// An HDInsight cluster.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct HDInsightClusterDetails {
+    /// Element `<DnsName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "DnsName", skip_serializing_if = "Option::is_none")
+    )]
+    pub dns_name: Option<String>,
+    /// Element `<Location>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Location", skip_serializing_if = "Option::is_none")
+    )]
+    pub location: Option<String>,
+    /// Element `<Version>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Version", skip_serializing_if = "Option::is_none")
+    )]
+    pub version: Option<String>,
+    /// Element `<ClusterRoleCollection>`.
+    #[cfg_attr(feature = "serde", serde(rename = "ClusterRoleCollection"))]
+    pub cluster_role_collection: Vec<ClusterRole>,
+    /// Element `<Components>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Components", skip_serializing_if = "Option::is_none")
+    )]
+    pub components: Option<HDInsightComponents>,
+    /// Element `<CreatedTime>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "CreatedTime", skip_serializing_if = "Option::is_none")
+    )]
+    pub created_time: Option<DateTime>,
+    /// Element `<FullyQualifiedDnsName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "FullyQualifiedDnsName", skip_serializing_if = "Option::is_none")
+    )]
+    pub fully_qualified_dns_name: Option<String>,
+    /// Element `<State>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "State", skip_serializing_if = "Option::is_none")
+    )]
+    pub state: Option<String>,
+    /// Element `<UpdatedTime>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "UpdatedTime", skip_serializing_if = "Option::is_none")
+    )]
+    pub updated_time: Option<String>,
+}
+
+impl FromXml for HDInsightClusterDetails {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_dns_name = None;
+        let mut f_location = None;
+        let mut f_version = None;
+        let mut f_cluster_role_collection = Vec::new();
+        let mut f_components = None;
+        let mut f_created_time = None;
+        let mut f_fully_qualified_dns_name = None;
+        let mut f_state = None;
+        let mut f_updated_time = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"DnsName" => f_dns_name = r.text_opt(&c)?,
+                    b"Location" => f_location = r.text_opt(&c)?,
+                    b"Version" => f_version = r.text_opt(&c)?,
+                    b"ClusterRoleCollection" => {
+                        r.elem_list(&c, b"ClusterRole", &mut f_cluster_role_collection)?
+                    }
+
+                    b"Components" => f_components = r.elem(&c)?,
+                    b"CreatedTime" => f_created_time = r.text_opt(&c)?,
+                    b"FullyQualifiedDnsName" => {
+                        f_fully_qualified_dns_name = r.text_opt(&c)?;
+                    }
+
+                    b"State" => f_state = r.text_opt(&c)?,
+                    b"UpdatedTime" => f_updated_time = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            dns_name: f_dns_name,
+            location: f_location,
+            version: f_version,
+            cluster_role_collection: f_cluster_role_collection,
+            components: f_components,
+            created_time: f_created_time,
+            fully_qualified_dns_name: f_fully_qualified_dns_name,
+            state: f_state,
+            updated_time: f_updated_time,
+        })
+    }
+}
+
+impl ToXml for HDInsightClusterDetails {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("DnsName", &self.dns_name);
+        w.text_opt("Location", &self.location);
+        w.text_opt("Version", &self.version);
+        w.elem_list(
+            "ClusterRoleCollection",
+            "ClusterRole",
+            &self.cluster_role_collection,
+            false,
+        );
+        w.elem_opt("Components", &self.components);
+        w.text_opt("CreatedTime", &self.created_time);
+        w.text_opt("FullyQualifiedDnsName", &self.fully_qualified_dns_name);
+        w.text_opt("State", &self.state);
+        w.text_opt("UpdatedTime", &self.updated_time);
+    }
+}
+
+impl Validate for HDInsightClusterDetails {}
+/// A role of a cluster (head node, worker node, ...).
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct ClusterRole {
+    /// Element `<FriendlyName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "FriendlyName", skip_serializing_if = "Option::is_none")
+    )]
+    pub friendly_name: Option<String>,
+    /// Element `<InstanceCount>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "InstanceCount", skip_serializing_if = "Option::is_none")
+    )]
+    pub instance_count: Option<i32>,
+    /// Element `<RemoteDesktopSettings>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "RemoteDesktopSettings", skip_serializing_if = "Option::is_none")
+    )]
+    pub remote_desktop_settings: Option<RemoteDesktopSettings>,
+    /// Element `<VMSize>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "VMSize", skip_serializing_if = "Option::is_none")
+    )]
+    pub vm_size: Option<String>,
+}
+
+impl FromXml for ClusterRole {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_friendly_name = None;
+        let mut f_instance_count = None;
+        let mut f_remote_desktop_settings = None;
+        let mut f_vm_size = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"FriendlyName" => f_friendly_name = r.text_opt(&c)?,
+                    b"InstanceCount" => f_instance_count = r.text_opt(&c)?,
+                    b"RemoteDesktopSettings" => f_remote_desktop_settings = r.elem(&c)?,
+                    b"VMSize" => f_vm_size = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            friendly_name: f_friendly_name,
+            instance_count: f_instance_count,
+            remote_desktop_settings: f_remote_desktop_settings,
+            vm_size: f_vm_size,
+        })
+    }
+}
+
+impl ToXml for ClusterRole {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("FriendlyName", &self.friendly_name);
+        w.text_opt("InstanceCount", &self.instance_count);
+        w.elem_opt("RemoteDesktopSettings", &self.remote_desktop_settings);
+        w.text_opt("VMSize", &self.vm_size);
+    }
+}
+
+impl Validate for ClusterRole {}
+/// Remote desktop access to a role.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct RemoteDesktopSettings {
+    /// Element `<AuthenticationCredential>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "AuthenticationCredential",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
+    pub authentication_credential: Option<HDInsightCredential>,
+    /// Element `<IsEnabled>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "IsEnabled", skip_serializing_if = "Option::is_none")
+    )]
+    pub is_enabled: Option<bool>,
+    /// Element `<RemoteAccessExpiry>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "RemoteAccessExpiry", skip_serializing_if = "Option::is_none")
+    )]
+    pub remote_access_expiry: Option<String>,
+}
+
+impl FromXml for RemoteDesktopSettings {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_authentication_credential = None;
+        let mut f_is_enabled = None;
+        let mut f_remote_access_expiry = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"AuthenticationCredential" => {
+                        f_authentication_credential = r.elem(&c)?;
+                    }
+
+                    b"IsEnabled" => f_is_enabled = r.text_opt(&c)?,
+                    b"RemoteAccessExpiry" => f_remote_access_expiry = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            authentication_credential: f_authentication_credential,
+            is_enabled: f_is_enabled,
+            remote_access_expiry: f_remote_access_expiry,
+        })
+    }
+}
+
+impl ToXml for RemoteDesktopSettings {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.elem_opt("AuthenticationCredential", &self.authentication_credential);
+        w.text_opt("IsEnabled", &self.is_enabled);
+        w.text_opt("RemoteAccessExpiry", &self.remote_access_expiry);
+    }
+}
+
+impl Validate for RemoteDesktopSettings {}
+/// A user name and password.
+#[derive(Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct HDInsightCredential {
+    /// Element `<Password>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Password",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::secret"
+        )
+    )]
+    pub password: Option<String>,
+    /// Element `<Username>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Username", skip_serializing_if = "Option::is_none")
+    )]
+    pub username: Option<String>,
+}
+
+impl std::fmt::Debug for HDInsightCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HDInsightCredential")
+            .field("password", &Redacted::of(&self.password))
+            .field("username", &self.username)
+            .finish()
+    }
+}
+
+impl FromXml for HDInsightCredential {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_password = None;
+        let mut f_username = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Password" => f_password = r.text_opt(&c)?,
+                    b"Username" => f_username = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            password: f_password,
+            username: f_username,
+        })
+    }
+}
+
+impl ToXml for HDInsightCredential {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("Password", &self.password);
+        w.text_opt("Username", &self.username);
+    }
+}
+
+impl Validate for HDInsightCredential {}
+/// The components of a cluster.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct HDInsightComponents {
+    /// Element `<Yarn>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Yarn", skip_serializing_if = "Option::is_none")
+    )]
+    pub yarn: Option<YarnComponent>,
+    /// Element `<Gateway>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Gateway", skip_serializing_if = "Option::is_none")
+    )]
+    pub gateway: Option<GatewayComponent>,
+    /// Element `<Oozie>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Oozie", skip_serializing_if = "Option::is_none")
+    )]
+    pub oozie: Option<OozieComponent>,
+    /// Element `<Hive>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Hive", skip_serializing_if = "Option::is_none")
+    )]
+    pub hive: Option<HiveComponent>,
+    /// Element `<Hdfs>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Hdfs", skip_serializing_if = "Option::is_none")
+    )]
+    pub hdfs: Option<HdfsComponent>,
+    /// Element `<Hadoopcore>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Hadoopcore", skip_serializing_if = "Option::is_none")
+    )]
+    pub hadoopcore: Option<HadoopCoreComponent>,
+    /// Element `<Zookeeper>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Zookeeper", skip_serializing_if = "Option::is_none")
+    )]
+    pub zookeeper: Option<ZookeeperComponent>,
+    /// Element `<Dashboard>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Dashboard", skip_serializing_if = "Option::is_none")
+    )]
+    pub dashboard: Option<DashboardComponent>,
+}
+
+impl FromXml for HDInsightComponents {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_yarn = None;
+        let mut f_gateway = None;
+        let mut f_oozie = None;
+        let mut f_hive = None;
+        let mut f_hdfs = None;
+        let mut f_hadoopcore = None;
+        let mut f_zookeeper = None;
+        let mut f_dashboard = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Yarn" => f_yarn = r.elem(&c)?,
+                    b"Gateway" => f_gateway = r.elem(&c)?,
+                    b"Oozie" => f_oozie = r.elem(&c)?,
+                    b"Hive" => f_hive = r.elem(&c)?,
+                    b"Hdfs" => f_hdfs = r.elem(&c)?,
+                    b"Hadoopcore" => f_hadoopcore = r.elem(&c)?,
+                    b"Zookeeper" => f_zookeeper = r.elem(&c)?,
+                    b"Dashboard" => f_dashboard = r.elem(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            yarn: f_yarn,
+            gateway: f_gateway,
+            oozie: f_oozie,
+            hive: f_hive,
+            hdfs: f_hdfs,
+            hadoopcore: f_hadoopcore,
+            zookeeper: f_zookeeper,
+            dashboard: f_dashboard,
+        })
+    }
+}
+
+impl ToXml for HDInsightComponents {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.elem_opt("Yarn", &self.yarn);
+        w.elem_opt("Gateway", &self.gateway);
+        w.elem_opt("Oozie", &self.oozie);
+        w.elem_opt("Hive", &self.hive);
+        w.elem_opt("Hdfs", &self.hdfs);
+        w.elem_opt("Hadoopcore", &self.hadoopcore);
+        w.elem_opt("Zookeeper", &self.zookeeper);
+        w.elem_opt("Dashboard", &self.dashboard);
+    }
+}
+
+impl Validate for HDInsightComponents {}
+/// YARN.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct YarnComponent {
+    /// Element `<Applications>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Applications", skip_serializing_if = "Option::is_none")
+    )]
+    pub applications: Option<YarnApplications>,
+    /// Element `<CapacitySchedulerConfiguration>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "CapacitySchedulerConfiguration",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
+    pub capacity_scheduler_configuration: Option<String>,
+    /// Element `<Configuration>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Configuration", skip_serializing_if = "Option::is_none")
+    )]
+    pub configuration: Option<String>,
+    /// Element `<NodeManagerRole>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "NodeManagerRole", skip_serializing_if = "Option::is_none")
+    )]
+    pub node_manager_role: Option<String>,
+    /// Element `<ResourceManagerRole>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ResourceManagerRole", skip_serializing_if = "Option::is_none")
+    )]
+    pub resource_manager_role: Option<String>,
+}
+
+impl FromXml for YarnComponent {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_applications = None;
+        let mut f_capacity_scheduler_configuration = None;
+        let mut f_configuration = None;
+        let mut f_node_manager_role = None;
+        let mut f_resource_manager_role = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Applications" => f_applications = r.elem(&c)?,
+                    b"CapacitySchedulerConfiguration" => {
+                        f_capacity_scheduler_configuration = r.text_opt(&c)?;
+                    }
+
+                    b"Configuration" => f_configuration = r.text_opt(&c)?,
+                    b"NodeManagerRole" => f_node_manager_role = r.text_opt(&c)?,
+                    b"ResourceManagerRole" => f_resource_manager_role = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            applications: f_applications,
+            capacity_scheduler_configuration: f_capacity_scheduler_configuration,
+            configuration: f_configuration,
+            node_manager_role: f_node_manager_role,
+            resource_manager_role: f_resource_manager_role,
+        })
+    }
+}
+
+impl ToXml for YarnComponent {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.elem_opt("Applications", &self.applications);
+        w.text_opt(
+            "CapacitySchedulerConfiguration",
+            &self.capacity_scheduler_configuration,
+        );
+        w.text_opt("Configuration", &self.configuration);
+        w.text_opt("NodeManagerRole", &self.node_manager_role);
+        w.text_opt("ResourceManagerRole", &self.resource_manager_role);
+    }
+}
+
+impl Validate for YarnComponent {}
+/// The YARN applications.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct YarnApplications {
+    /// Element `<YarnApplication>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "YarnApplication", skip_serializing_if = "Option::is_none")
+    )]
+    pub yarn_application: Option<YarnApplication>,
+}
+
+impl FromXml for YarnApplications {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_yarn_application = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"YarnApplication" => f_yarn_application = r.elem(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            yarn_application: f_yarn_application,
+        })
+    }
+}
+
+impl ToXml for YarnApplications {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.elem_opt("YarnApplication", &self.yarn_application);
+    }
+}
+
+impl Validate for YarnApplications {}
+/// A YARN application.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct YarnApplication {
+    /// Element `<AdditionalStorageContainers>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "AdditionalStorageContainers",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
+    pub additional_storage_containers: Option<String>,
+    /// Element `<CapacitySchedulerConfiguration>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "CapacitySchedulerConfiguration",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
+    pub capacity_scheduler_configuration: Option<String>,
+    /// Element `<DefaultStorageAccountAndContainer>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "DefaultStorageAccountAndContainer",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
+    pub default_storage_account_and_container: Option<StorageAccountAndContainer>,
+    /// Element `<MapRedSiteXmlProperties>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "MapRedSiteXmlProperties",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
+    pub map_red_site_xml_properties: Option<String>,
+}
+
+impl FromXml for YarnApplication {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_additional_storage_containers = None;
+        let mut f_capacity_scheduler_configuration = None;
+        let mut f_default_storage_account_and_container = None;
+        let mut f_map_red_site_xml_properties = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"AdditionalStorageContainers" => {
+                        f_additional_storage_containers = r.text_opt(&c)?;
+                    }
+
+                    b"CapacitySchedulerConfiguration" => {
+                        f_capacity_scheduler_configuration = r.text_opt(&c)?;
+                    }
+
+                    b"DefaultStorageAccountAndContainer" => {
+                        f_default_storage_account_and_container = r.elem(&c)?;
+                    }
+
+                    b"MapRedSiteXmlProperties" => {
+                        f_map_red_site_xml_properties = r.text_opt(&c)?;
+                    }
+
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            additional_storage_containers: f_additional_storage_containers,
+            capacity_scheduler_configuration: f_capacity_scheduler_configuration,
+            default_storage_account_and_container: f_default_storage_account_and_container,
+            map_red_site_xml_properties: f_map_red_site_xml_properties,
+        })
+    }
+}
+
+impl ToXml for YarnApplication {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("AdditionalStorageContainers", &self.additional_storage_containers);
+        w.text_opt(
+            "CapacitySchedulerConfiguration",
+            &self.capacity_scheduler_configuration,
+        );
+        w.elem_opt(
+            "DefaultStorageAccountAndContainer",
+            &self.default_storage_account_and_container,
+        );
+        w.text_opt("MapRedSiteXmlProperties", &self.map_red_site_xml_properties);
+    }
+}
+
+impl Validate for YarnApplication {}
+/// A storage account and blob container.
+#[derive(Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct StorageAccountAndContainer {
+    /// Element `<AccountDnsName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "AccountDnsName", skip_serializing_if = "Option::is_none")
+    )]
+    pub account_dns_name: Option<String>,
+    /// Element `<BlobContainerName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "BlobContainerName", skip_serializing_if = "Option::is_none")
+    )]
+    pub blob_container_name: Option<String>,
+    /// Element `<Key>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Key",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::secret"
+        )
+    )]
+    pub key: Option<String>,
+}
+
+impl std::fmt::Debug for StorageAccountAndContainer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StorageAccountAndContainer")
+            .field("account_dns_name", &self.account_dns_name)
+            .field("blob_container_name", &self.blob_container_name)
+            .field("key", &Redacted::of(&self.key))
+            .finish()
+    }
+}
+
+impl FromXml for StorageAccountAndContainer {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_account_dns_name = None;
+        let mut f_blob_container_name = None;
+        let mut f_key = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"AccountDnsName" => f_account_dns_name = r.text_opt(&c)?,
+                    b"BlobContainerName" => f_blob_container_name = r.text_opt(&c)?,
+                    b"Key" => f_key = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            account_dns_name: f_account_dns_name,
+            blob_container_name: f_blob_container_name,
+            key: f_key,
+        })
+    }
+}
+
+impl ToXml for StorageAccountAndContainer {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("AccountDnsName", &self.account_dns_name);
+        w.text_opt("BlobContainerName", &self.blob_container_name);
+        w.text_opt("Key", &self.key);
+    }
+}
+
+impl Validate for StorageAccountAndContainer {}
+/// The REST gateway.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct GatewayComponent {
+    /// Element `<IsEnabled>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "IsEnabled", skip_serializing_if = "Option::is_none")
+    )]
+    pub is_enabled: Option<bool>,
+    /// Element `<RestAuthCredential>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "RestAuthCredential", skip_serializing_if = "Option::is_none")
+    )]
+    pub rest_auth_credential: Option<HDInsightCredential>,
+    /// Element `<RestUri>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "RestUri", skip_serializing_if = "Option::is_none")
+    )]
+    pub rest_uri: Option<String>,
+}
+
+impl FromXml for GatewayComponent {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_is_enabled = None;
+        let mut f_rest_auth_credential = None;
+        let mut f_rest_uri = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"IsEnabled" => f_is_enabled = r.text_opt(&c)?,
+                    b"RestAuthCredential" => f_rest_auth_credential = r.elem(&c)?,
+                    b"RestUri" => f_rest_uri = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            is_enabled: f_is_enabled,
+            rest_auth_credential: f_rest_auth_credential,
+            rest_uri: f_rest_uri,
+        })
+    }
+}
+
+impl ToXml for GatewayComponent {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("IsEnabled", &self.is_enabled);
+        w.elem_opt("RestAuthCredential", &self.rest_auth_credential);
+        w.text_opt("RestUri", &self.rest_uri);
+    }
+}
+
+impl Validate for GatewayComponent {}
+/// Oozie.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct OozieComponent {
+    /// Read as a bool by the Node client.
+    ///
+    /// Element `<Configuration>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Configuration", skip_serializing_if = "Option::is_none")
+    )]
+    pub configuration: Option<bool>,
+    /// Element `<HeadNodeRole>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "HeadNodeRole", skip_serializing_if = "Option::is_none")
+    )]
+    pub head_node_role: Option<String>,
+}
+
+impl FromXml for OozieComponent {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_configuration = None;
+        let mut f_head_node_role = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Configuration" => f_configuration = r.text_opt(&c)?,
+                    b"HeadNodeRole" => f_head_node_role = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            configuration: f_configuration,
+            head_node_role: f_head_node_role,
+        })
+    }
+}
+
+impl ToXml for OozieComponent {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("Configuration", &self.configuration);
+        w.text_opt("HeadNodeRole", &self.head_node_role);
+    }
+}
+
+impl Validate for OozieComponent {}
+/// Hive.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct HiveComponent {
+    /// Element `<HeadNodeRole>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "HeadNodeRole", skip_serializing_if = "Option::is_none")
+    )]
+    pub head_node_role: Option<String>,
+    /// Element `<HiveSiteXmlProperties>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "HiveSiteXmlProperties", skip_serializing_if = "Option::is_none")
+    )]
+    pub hive_site_xml_properties: Option<String>,
+}
+
+impl FromXml for HiveComponent {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_head_node_role = None;
+        let mut f_hive_site_xml_properties = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"HeadNodeRole" => f_head_node_role = r.text_opt(&c)?,
+                    b"HiveSiteXmlProperties" => {
+                        f_hive_site_xml_properties = r.text_opt(&c)?;
+                    }
+
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            head_node_role: f_head_node_role,
+            hive_site_xml_properties: f_hive_site_xml_properties,
+        })
+    }
+}
+
+impl ToXml for HiveComponent {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("HeadNodeRole", &self.head_node_role);
+        w.text_opt("HiveSiteXmlProperties", &self.hive_site_xml_properties);
+    }
+}
+
+impl Validate for HiveComponent {}
+/// HDFS.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct HdfsComponent {
+    /// Element `<HdfsSiteXmlProperties>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "HdfsSiteXmlProperties", skip_serializing_if = "Option::is_none")
+    )]
+    pub hdfs_site_xml_properties: Option<String>,
+    /// Element `<HeadNodeRole>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "HeadNodeRole", skip_serializing_if = "Option::is_none")
+    )]
+    pub head_node_role: Option<String>,
+    /// Element `<WorkerNodeRole>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "WorkerNodeRole", skip_serializing_if = "Option::is_none")
+    )]
+    pub worker_node_role: Option<String>,
+}
+
+impl FromXml for HdfsComponent {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_hdfs_site_xml_properties = None;
+        let mut f_head_node_role = None;
+        let mut f_worker_node_role = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"HdfsSiteXmlProperties" => {
+                        f_hdfs_site_xml_properties = r.text_opt(&c)?;
+                    }
+
+                    b"HeadNodeRole" => f_head_node_role = r.text_opt(&c)?,
+                    b"WorkerNodeRole" => f_worker_node_role = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            hdfs_site_xml_properties: f_hdfs_site_xml_properties,
+            head_node_role: f_head_node_role,
+            worker_node_role: f_worker_node_role,
+        })
+    }
+}
+
+impl ToXml for HdfsComponent {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("HdfsSiteXmlProperties", &self.hdfs_site_xml_properties);
+        w.text_opt("HeadNodeRole", &self.head_node_role);
+        w.text_opt("WorkerNodeRole", &self.worker_node_role);
+    }
+}
+
+impl Validate for HdfsComponent {}
+/// Hadoop core.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct HadoopCoreComponent {
+    /// Element `<CoreSiteXmlProperties>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "CoreSiteXmlProperties", skip_serializing_if = "Option::is_none")
+    )]
+    pub core_site_xml_properties: Option<String>,
+}
+
+impl FromXml for HadoopCoreComponent {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_core_site_xml_properties = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"CoreSiteXmlProperties" => {
+                        f_core_site_xml_properties = r.text_opt(&c)?;
+                    }
+
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            core_site_xml_properties: f_core_site_xml_properties,
+        })
+    }
+}
+
+impl ToXml for HadoopCoreComponent {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("CoreSiteXmlProperties", &self.core_site_xml_properties);
+    }
+}
+
+impl Validate for HadoopCoreComponent {}
+/// ZooKeeper.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct ZookeeperComponent {
+    /// Element `<ZookeeperRole>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ZookeeperRole", skip_serializing_if = "Option::is_none")
+    )]
+    pub zookeeper_role: Option<String>,
+}
+
+impl FromXml for ZookeeperComponent {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_zookeeper_role = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"ZookeeperRole" => f_zookeeper_role = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            zookeeper_role: f_zookeeper_role,
+        })
+    }
+}
+
+impl ToXml for ZookeeperComponent {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("ZookeeperRole", &self.zookeeper_role);
+    }
+}
+
+impl Validate for ZookeeperComponent {}
+/// The cluster dashboard.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct DashboardComponent {
+    /// Element `<AuthenticationCredential>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "AuthenticationCredential",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
+    pub authentication_credential: Option<HDInsightCredential>,
+    /// Element `<Uri>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Uri", skip_serializing_if = "Option::is_none")
+    )]
+    pub uri: Option<String>,
+}
+
+impl FromXml for DashboardComponent {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_authentication_credential = None;
+        let mut f_uri = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"AuthenticationCredential" => {
+                        f_authentication_credential = r.elem(&c)?;
+                    }
+
+                    b"Uri" => f_uri = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            authentication_credential: f_authentication_credential,
+            uri: f_uri,
+        })
+    }
+}
+
+impl ToXml for DashboardComponent {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.elem_opt("AuthenticationCredential", &self.authentication_credential);
+        w.text_opt("Uri", &self.uri);
+    }
+}
+
+impl Validate for DashboardComponent {}
+/// GetHDInsightIaasCluster's answer: the cluster, or an error text.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct HDInsightIaasClusterResponse {
+    /// Element `<Data>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Data", skip_serializing_if = "Option::is_none")
+    )]
+    pub data: Option<HDInsightIaasClusterDetails>,
+    /// Element `<Error>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Error", skip_serializing_if = "Option::is_none")
+    )]
+    pub error: Option<String>,
+}
+
+impl FromXml for HDInsightIaasClusterResponse {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_data = None;
+        let mut f_error = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Data" => f_data = r.elem(&c)?,
+                    b"Error" => f_error = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            data: f_data,
+            error: f_error,
+        })
+    }
+}
+
+impl ToXml for HDInsightIaasClusterResponse {
+    fn write_children(&self, w: &mut XmlWriter) {
+        if let Some(v) = &self.data {
+            w.elem_ns(
+                "Data",
+                "http://schemas.microsoft.com/hdinsight/2014/05/management",
+                v,
+            );
+        }
+
+        w.text_opt("Error", &self.error);
+    }
+}
+
+impl Validate for HDInsightIaasClusterResponse {}
+/// An HDInsight IaaS cluster.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct HDInsightIaasClusterDetails {
+    /// Element `<ApiVersion>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ApiVersion", skip_serializing_if = "Option::is_none")
+    )]
+    pub api_version: Option<f64>,
+    /// Element `<ConnectivityEndpoints>`.
+    #[cfg_attr(feature = "serde", serde(rename = "ConnectivityEndpoints"))]
+    pub connectivity_endpoints: Vec<ConnectivityEndpoint>,
+    /// Element `<CreatedDate>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "CreatedDate", skip_serializing_if = "Option::is_none")
+    )]
+    pub created_date: Option<DateTime>,
+    /// Element `<DeploymentDocuments>`.
+    #[cfg_attr(feature = "serde", serde(rename = "DeploymentDocuments"))]
+    pub deployment_documents: Vec<HDInsightKeyValue>,
+    /// Element `<HdiVersion>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "HdiVersion", skip_serializing_if = "Option::is_none")
+    )]
+    pub hdi_version: Option<String>,
+    /// Element `<Id>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Id", skip_serializing_if = "Option::is_none")
+    )]
+    pub id: Option<String>,
+    /// Element `<Location>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Location", skip_serializing_if = "Option::is_none")
+    )]
+    pub location: Option<String>,
+    /// Element `<State>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "State", skip_serializing_if = "Option::is_none")
+    )]
+    pub state: Option<String>,
+    /// Element `<TenantId>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "TenantId", skip_serializing_if = "Option::is_none")
+    )]
+    pub tenant_id: Option<i64>,
+    /// Element `<UserSubscriptionId>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "UserSubscriptionId", skip_serializing_if = "Option::is_none")
+    )]
+    pub user_subscription_id: Option<String>,
+    /// Element `<UserTags>`.
+    #[cfg_attr(feature = "serde", serde(rename = "UserTags"))]
+    pub user_tags: Vec<HDInsightKeyValue>,
+}
+
+impl FromXml for HDInsightIaasClusterDetails {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_api_version = None;
+        let mut f_connectivity_endpoints = Vec::new();
+        let mut f_created_date = None;
+        let mut f_deployment_documents = Vec::new();
+        let mut f_hdi_version = None;
+        let mut f_id = None;
+        let mut f_location = None;
+        let mut f_state = None;
+        let mut f_tenant_id = None;
+        let mut f_user_subscription_id = None;
+        let mut f_user_tags = Vec::new();
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"ApiVersion" => f_api_version = r.text_opt(&c)?,
+                    b"ConnectivityEndpoints" => {
+                        r.elem_list(
+                            &c,
+                            b"ConnectivityEndpoint",
+                            &mut f_connectivity_endpoints,
+                        )?
+                    }
+
+                    b"CreatedDate" => f_created_date = r.text_opt(&c)?,
+                    b"DeploymentDocuments" => {
+                        r.elem_list(
+                            &c,
+                            b"KeyValueOfstringstring",
+                            &mut f_deployment_documents,
+                        )?
+                    }
+
+                    b"HdiVersion" => f_hdi_version = r.text_opt(&c)?,
+                    b"Id" => f_id = r.text_opt(&c)?,
+                    b"Location" => f_location = r.text_opt(&c)?,
+                    b"State" => f_state = r.text_opt(&c)?,
+                    b"TenantId" => f_tenant_id = r.text_opt(&c)?,
+                    b"UserSubscriptionId" => f_user_subscription_id = r.text_opt(&c)?,
+                    b"UserTags" => {
+                        r.elem_list(&c, b"KeyValueOfstringstring", &mut f_user_tags)?
+                    }
+
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            api_version: f_api_version,
+            connectivity_endpoints: f_connectivity_endpoints,
+            created_date: f_created_date,
+            deployment_documents: f_deployment_documents,
+            hdi_version: f_hdi_version,
+            id: f_id,
+            location: f_location,
+            state: f_state,
+            tenant_id: f_tenant_id,
+            user_subscription_id: f_user_subscription_id,
+            user_tags: f_user_tags,
+        })
+    }
+}
+
+impl ToXml for HDInsightIaasClusterDetails {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("ApiVersion", &self.api_version);
+        w.elem_list(
+            "ConnectivityEndpoints",
+            "ConnectivityEndpoint",
+            &self.connectivity_endpoints,
+            false,
+        );
+        w.text_opt("CreatedDate", &self.created_date);
+        w.elem_list(
+            "DeploymentDocuments",
+            "KeyValueOfstringstring",
+            &self.deployment_documents,
+            false,
+        );
+        w.text_opt("HdiVersion", &self.hdi_version);
+        w.text_opt("Id", &self.id);
+        w.text_opt("Location", &self.location);
+        w.text_opt("State", &self.state);
+        w.text_opt("TenantId", &self.tenant_id);
+        w.text_opt("UserSubscriptionId", &self.user_subscription_id);
+        w.elem_list("UserTags", "KeyValueOfstringstring", &self.user_tags, false);
+    }
+}
+
+impl Validate for HDInsightIaasClusterDetails {}
+/// A way into an IaaS cluster.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct ConnectivityEndpoint {
+    /// Element `<Location>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Location", skip_serializing_if = "Option::is_none")
+    )]
+    pub location: Option<String>,
+    /// Element `<Name>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Name", skip_serializing_if = "Option::is_none")
+    )]
+    pub name: Option<String>,
+    /// Element `<Port>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Port", skip_serializing_if = "Option::is_none")
+    )]
+    pub port: Option<i32>,
+    /// Element `<Protocol>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Protocol", skip_serializing_if = "Option::is_none")
+    )]
+    pub protocol: Option<String>,
+    /// Element `<Credentials>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Credentials", skip_serializing_if = "Option::is_none")
+    )]
+    pub credentials: Option<ConnectivityCredentials>,
+}
+
+impl FromXml for ConnectivityEndpoint {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_location = None;
+        let mut f_name = None;
+        let mut f_port = None;
+        let mut f_protocol = None;
+        let mut f_credentials = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Location" => f_location = r.text_opt(&c)?,
+                    b"Name" => f_name = r.text_opt(&c)?,
+                    b"Port" => f_port = r.text_opt(&c)?,
+                    b"Protocol" => f_protocol = r.text_opt(&c)?,
+                    b"Credentials" => f_credentials = r.elem(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            location: f_location,
+            name: f_name,
+            port: f_port,
+            protocol: f_protocol,
+            credentials: f_credentials,
+        })
+    }
+}
+
+impl ToXml for ConnectivityEndpoint {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("Location", &self.location);
+        w.text_opt("Name", &self.name);
+        w.text_opt("Port", &self.port);
+        w.text_opt("Protocol", &self.protocol);
+        w.elem_opt("Credentials", &self.credentials);
+    }
+}
+
+impl Validate for ConnectivityEndpoint {}
+/// The credentials of a connectivity endpoint.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct ConnectivityCredentials {
+    /// Element `<WebConnectivityCredential>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "WebConnectivityCredential",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
+    pub web_connectivity_credential: Option<WebConnectivityCredential>,
+}
+
+impl FromXml for ConnectivityCredentials {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_web_connectivity_credential = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"WebConnectivityCredential" => {
+                        f_web_connectivity_credential = r.elem(&c)?;
+                    }
+
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            web_connectivity_credential: f_web_connectivity_credential,
+        })
+    }
+}
+
+impl ToXml for ConnectivityCredentials {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.elem_opt("WebConnectivityCredential", &self.web_connectivity_credential);
+    }
+}
+
+impl Validate for ConnectivityCredentials {}
+/// A web credential.
+#[derive(Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct WebConnectivityCredential {
+    /// Element `<Type>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Type", skip_serializing_if = "Option::is_none")
+    )]
+    pub type_: Option<String>,
+    /// Element `<Password>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Password",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::secret"
+        )
+    )]
+    pub password: Option<String>,
+    /// Element `<Username>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Username", skip_serializing_if = "Option::is_none")
+    )]
+    pub username: Option<String>,
+}
+
+impl std::fmt::Debug for WebConnectivityCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebConnectivityCredential")
+            .field("type_", &self.type_)
+            .field("password", &Redacted::of(&self.password))
+            .field("username", &self.username)
+            .finish()
+    }
+}
+
+impl FromXml for WebConnectivityCredential {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_type_ = None;
+        let mut f_password = None;
+        let mut f_username = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Type" => f_type_ = r.text_opt(&c)?,
+                    b"Password" => f_password = r.text_opt(&c)?,
+                    b"Username" => f_username = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            type_: f_type_,
+            password: f_password,
+            username: f_username,
+        })
+    }
+}
+
+impl ToXml for WebConnectivityCredential {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("Type", &self.type_);
+        w.text_opt("Password", &self.password);
+        w.text_opt("Username", &self.username);
+    }
+}
+
+impl Validate for WebConnectivityCredential {}
+/// A key/value pair.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct HDInsightKeyValue {
+    /// Element `<Key>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Key", skip_serializing_if = "Option::is_none")
+    )]
+    pub key: Option<String>,
+    /// Element `<Value>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Value", skip_serializing_if = "Option::is_none")
+    )]
+    pub value: Option<String>,
+}
+
+impl FromXml for HDInsightKeyValue {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_key = None;
+        let mut f_value = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Key" => f_key = r.text_opt(&c)?,
+                    b"Value" => f_value = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self { key: f_key, value: f_value })
+    }
+}
+
+impl ToXml for HDInsightKeyValue {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("Key", &self.key);
+        w.text_opt("Value", &self.value);
+    }
+}
+
+impl Validate for HDInsightKeyValue {}
 /// Comparison of a metric with a threshold.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -256,6 +3113,456 @@ impl serde::Serialize for ConditionOperator {
 }
 
 impl<'de> serde::Deserialize<'de> for ConditionOperator {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+/// How a metric's samples are combined within a time grain.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MetricStatisticType {
+    /// `Average`
+    #[default]
+    Average,
+    /// `Min`
+    Min,
+    /// `Max`
+    Max,
+    /// `Sum`
+    Sum,
+    /// A value this version of the spec does not know, kept as sent.
+    Unknown(String),
+}
+
+impl MetricStatisticType {
+    /// The wire text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Average => "Average",
+            Self::Min => "Min",
+            Self::Max => "Max",
+            Self::Sum => "Sum",
+            Self::Unknown(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for MetricStatisticType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for MetricStatisticType {
+    fn from(s: &str) -> Self {
+        match s {
+            "Average" => Self::Average,
+            "Min" => Self::Min,
+            "Max" => Self::Max,
+            "Sum" => Self::Sum,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl XmlText for MetricStatisticType {
+    fn parse_text(text: &str) -> Result<Self, &'static str> {
+        Ok(Self::from(text))
+    }
+
+    fn to_text(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+impl serde::Serialize for MetricStatisticType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for MetricStatisticType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+/// How the samples over the time window are combined.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TimeAggregationType {
+    /// `Average`
+    #[default]
+    Average,
+    /// `Minimum`
+    Minimum,
+    /// `Maximum`
+    Maximum,
+    /// `Last`
+    Last,
+    /// `Total`
+    Total,
+    /// `Count`
+    Count,
+    /// A value this version of the spec does not know, kept as sent.
+    Unknown(String),
+}
+
+impl TimeAggregationType {
+    /// The wire text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Average => "Average",
+            Self::Minimum => "Minimum",
+            Self::Maximum => "Maximum",
+            Self::Last => "Last",
+            Self::Total => "Total",
+            Self::Count => "Count",
+            Self::Unknown(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for TimeAggregationType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for TimeAggregationType {
+    fn from(s: &str) -> Self {
+        match s {
+            "Average" => Self::Average,
+            "Minimum" => Self::Minimum,
+            "Maximum" => Self::Maximum,
+            "Last" => Self::Last,
+            "Total" => Self::Total,
+            "Count" => Self::Count,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl XmlText for TimeAggregationType {
+    fn parse_text(text: &str) -> Result<Self, &'static str> {
+        Ok(Self::from(text))
+    }
+
+    fn to_text(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+impl serde::Serialize for TimeAggregationType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TimeAggregationType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+/// Comparison of a metric with a scale threshold.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ComparisonOperationType {
+    /// `Equals`
+    #[default]
+    Equals,
+    /// `NotEquals`
+    NotEquals,
+    /// `GreaterThan`
+    GreaterThan,
+    /// `GreaterThanOrEqual`
+    GreaterThanOrEqual,
+    /// `LessThan`
+    LessThan,
+    /// `LessThanOrEqual`
+    LessThanOrEqual,
+    /// A value this version of the spec does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ComparisonOperationType {
+    /// The wire text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Equals => "Equals",
+            Self::NotEquals => "NotEquals",
+            Self::GreaterThan => "GreaterThan",
+            Self::GreaterThanOrEqual => "GreaterThanOrEqual",
+            Self::LessThan => "LessThan",
+            Self::LessThanOrEqual => "LessThanOrEqual",
+            Self::Unknown(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for ComparisonOperationType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for ComparisonOperationType {
+    fn from(s: &str) -> Self {
+        match s {
+            "Equals" => Self::Equals,
+            "NotEquals" => Self::NotEquals,
+            "GreaterThan" => Self::GreaterThan,
+            "GreaterThanOrEqual" => Self::GreaterThanOrEqual,
+            "LessThan" => Self::LessThan,
+            "LessThanOrEqual" => Self::LessThanOrEqual,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl XmlText for ComparisonOperationType {
+    fn parse_text(text: &str) -> Result<Self, &'static str> {
+        Ok(Self::from(text))
+    }
+
+    fn to_text(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+impl serde::Serialize for ComparisonOperationType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ComparisonOperationType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+/// The direction of a scale action.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ScaleDirection {
+    /// `None`
+    #[default]
+    NoDirection,
+    /// `Increase`
+    Increase,
+    /// `Decrease`
+    Decrease,
+    /// A value this version of the spec does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ScaleDirection {
+    /// The wire text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::NoDirection => "None",
+            Self::Increase => "Increase",
+            Self::Decrease => "Decrease",
+            Self::Unknown(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for ScaleDirection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for ScaleDirection {
+    fn from(s: &str) -> Self {
+        match s {
+            "None" => Self::NoDirection,
+            "Increase" => Self::Increase,
+            "Decrease" => Self::Decrease,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl XmlText for ScaleDirection {
+    fn parse_text(text: &str) -> Result<Self, &'static str> {
+        Ok(Self::from(text))
+    }
+
+    fn to_text(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+impl serde::Serialize for ScaleDirection {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScaleDirection {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+/// How a scale action's value is read.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ScaleType {
+    /// `ChangeSize`
+    #[default]
+    ChangeSize,
+    /// `PercentChangeCount`
+    PercentChangeCount,
+    /// `ExactCount`
+    ExactCount,
+    /// A value this version of the spec does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ScaleType {
+    /// The wire text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ChangeSize => "ChangeSize",
+            Self::PercentChangeCount => "PercentChangeCount",
+            Self::ExactCount => "ExactCount",
+            Self::Unknown(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for ScaleType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for ScaleType {
+    fn from(s: &str) -> Self {
+        match s {
+            "ChangeSize" => Self::ChangeSize,
+            "PercentChangeCount" => Self::PercentChangeCount,
+            "ExactCount" => Self::ExactCount,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl XmlText for ScaleType {
+    fn parse_text(text: &str) -> Result<Self, &'static str> {
+        Ok(Self::from(text))
+    }
+
+    fn to_text(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+impl serde::Serialize for ScaleType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScaleType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+        Ok(Self::from(text.as_ref()))
+    }
+}
+
+/// Recurrence of an autoscale profile.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AutoscaleRecurrenceFrequency {
+    /// `None`
+    #[default]
+    NoFrequency,
+    /// `Second`
+    Second,
+    /// `Minute`
+    Minute,
+    /// `Hour`
+    Hour,
+    /// `Day`
+    Day,
+    /// `Week`
+    Week,
+    /// `Month`
+    Month,
+    /// `Year`
+    Year,
+    /// A value this version of the spec does not know, kept as sent.
+    Unknown(String),
+}
+
+impl AutoscaleRecurrenceFrequency {
+    /// The wire text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::NoFrequency => "None",
+            Self::Second => "Second",
+            Self::Minute => "Minute",
+            Self::Hour => "Hour",
+            Self::Day => "Day",
+            Self::Week => "Week",
+            Self::Month => "Month",
+            Self::Year => "Year",
+            Self::Unknown(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for AutoscaleRecurrenceFrequency {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for AutoscaleRecurrenceFrequency {
+    fn from(s: &str) -> Self {
+        match s {
+            "None" => Self::NoFrequency,
+            "Second" => Self::Second,
+            "Minute" => Self::Minute,
+            "Hour" => Self::Hour,
+            "Day" => Self::Day,
+            "Week" => Self::Week,
+            "Month" => Self::Month,
+            "Year" => Self::Year,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl XmlText for AutoscaleRecurrenceFrequency {
+    fn parse_text(text: &str) -> Result<Self, &'static str> {
+        Ok(Self::from(text))
+    }
+
+    fn to_text(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+impl serde::Serialize for AutoscaleRecurrenceFrequency {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AutoscaleRecurrenceFrequency {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
         Ok(Self::from(text.as_ref()))

@@ -18,6 +18,15 @@ use crate::*;
 /// Every operation the router reaches, in matching order.
 pub static ROUTES: &[Route] = &[
     Route {
+        spec: &crate::other::LIST_HD_INSIGHT_CLUSTERS,
+        segments: &[Seg::Param, Seg::Lit("cloudservices")],
+        fixed_query: &[
+            ("resourceProviderNamespace", "hdinsight"),
+            ("resourceType", "clusters"),
+        ],
+        body_root: None,
+    },
+    Route {
         spec: &crate::scheduler::REGISTER_SCHEDULER_RESOURCE_PROVIDER,
         segments: &[Seg::Param, Seg::Lit("services")],
         fixed_query: &[("service", "scheduler.JobCollections"), ("action", "register")],
@@ -30,6 +39,18 @@ pub static ROUTES: &[Route] = &[
             ("service", "scheduler.JobCollections"),
             ("action", "unregister"),
         ],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::REGISTER_WEB_SITES_SUBSCRIPTION,
+        segments: &[Seg::Param, Seg::Lit("services")],
+        fixed_query: &[("service", "website"), ("action", "register")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::UNREGISTER_WEB_SITES_SUBSCRIPTION,
+        segments: &[Seg::Param, Seg::Lit("services")],
+        fixed_query: &[("service", "website"), ("action", "unregister")],
         body_root: None,
     },
     Route {
@@ -334,6 +355,31 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::websites::SYNC_REPOSITORY,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+            Seg::Param,
+            Seg::Lit("repository"),
+        ],
+        fixed_query: &[("action", "sync")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::other::LIST_ACTIVE_ALERT_INCIDENTS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("monitoring"),
+            Seg::Lit("alertincidents"),
+        ],
+        fixed_query: &[("$filter", "IsActive eq true")],
+        body_root: None,
+    },
+    Route {
         spec: &crate::route_tables::GET_ROUTE_TABLE_WITH_DETAILS,
         segments: &[
             Seg::Param,
@@ -401,6 +447,18 @@ pub static ROUTES: &[Route] = &[
         spec: &crate::websites::GET_DNS_SUFFIX,
         segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("WebSpaces")],
         fixed_query: &[("properties", "dnssuffix")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::LIST_PUBLISHING_USERS,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("WebSpaces")],
+        fixed_query: &[("properties", "publishingUsers")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::CREATE_PUBLISHING_USER,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("WebSpaces")],
+        fixed_query: &[("properties", "publishingCredentials")],
         body_root: None,
     },
     Route {
@@ -780,6 +838,36 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::other::GET_HD_INSIGHT_CLUSTER,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("cloudservices"),
+            Seg::Param,
+            Seg::Lit("resources"),
+            Seg::Lit("hdinsight"),
+            Seg::Lit("~"),
+            Seg::Lit("clusters"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::other::GET_HD_INSIGHT_IAAS_CLUSTER,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("cloudservices"),
+            Seg::Param,
+            Seg::Lit("resources"),
+            Seg::Lit("hdinsight"),
+            Seg::Lit("~"),
+            Seg::Lit("iaasclusters"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
         spec: &crate::route_tables::ADD_ROUTE_TABLE_TO_SUBNET,
         segments: &[
             Seg::Param,
@@ -1139,6 +1227,51 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::websites::GET_BACKUP_CONFIGURATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+            Seg::Param,
+            Seg::Lit("backup"),
+            Seg::Lit("config"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::UPDATE_BACKUP_CONFIGURATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+            Seg::Param,
+            Seg::Lit("backup"),
+            Seg::Lit("config"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::DISCOVER_BACKUP,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+            Seg::Param,
+            Seg::Lit("restore"),
+            Seg::Lit("discover"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
         spec: &crate::hosted_services::CHECK_HOSTED_SERVICE_NAME_AVAILABILITY,
         segments: &[
             Seg::Param,
@@ -1174,6 +1307,75 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("networksecuritygroups"),
             Seg::Param,
             Seg::Lit("rules"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::other::LIST_ALERT_INCIDENTS_FOR_RULE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("monitoring"),
+            Seg::Lit("alertrules"),
+            Seg::Param,
+            Seg::Lit("alertincidents"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::other::CREATE_HD_INSIGHT_CLUSTER,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("cloudservices"),
+            Seg::Param,
+            Seg::Lit("resources"),
+            Seg::Lit("HDInsight"),
+            Seg::Lit("clusters"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::other::CREATE_HD_INSIGHT_IAAS_CLUSTER,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("cloudservices"),
+            Seg::Param,
+            Seg::Lit("resources"),
+            Seg::Lit("HDInsight"),
+            Seg::Lit("iaasclusters"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::other::DELETE_HD_INSIGHT_CLUSTER,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("cloudservices"),
+            Seg::Param,
+            Seg::Lit("resources"),
+            Seg::Lit("hdinsight"),
+            Seg::Lit("clusters"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::other::DELETE_HD_INSIGHT_IAAS_CLUSTER,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("cloudservices"),
+            Seg::Param,
+            Seg::Lit("resources"),
+            Seg::Lit("hdinsight"),
+            Seg::Lit("iaasclusters"),
             Seg::Param,
         ],
         fixed_query: &[],
@@ -1833,6 +2035,359 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::websites::RESTART_WEB_SITE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+            Seg::Param,
+            Seg::Lit("restart"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::GET_WEB_SITE_OPERATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+            Seg::Param,
+            Seg::Lit("operations"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::APPLY_SLOT_CONFIGURATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+            Seg::Param,
+            Seg::Lit("applySlotConfig"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::RESET_SLOT_CONFIGURATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+            Seg::Param,
+            Seg::Lit("resetSlotConfig"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::GET_SLOT_CONFIG_NAMES,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+            Seg::Param,
+            Seg::Lit("slotConfigNames"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::UPDATE_SLOT_CONFIG_NAMES,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+            Seg::Param,
+            Seg::Lit("slotConfigNames"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::GET_WEB_SITE_CONFIGURATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+            Seg::Param,
+            Seg::Lit("config"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::UPDATE_WEB_SITE_CONFIGURATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+            Seg::Param,
+            Seg::Lit("config"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::GET_PUBLISH_PROFILE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+            Seg::Param,
+            Seg::Lit("publishxml"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::GENERATE_PUBLISHING_PASSWORD,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+            Seg::Param,
+            Seg::Lit("newpassword"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::GET_WEB_SITE_USAGE_METRICS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+            Seg::Param,
+            Seg::Lit("usages"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::GET_WEB_SITE_HISTORICAL_USAGE_METRICS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+            Seg::Param,
+            Seg::Lit("metrics"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::GET_WEB_SITE_METRIC_DEFINITIONS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("webspaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+            Seg::Param,
+            Seg::Lit("metricdefinitions"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::GET_WEB_HOSTING_PLAN_HISTORICAL_USAGE_METRICS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("serverFarms"),
+            Seg::Param,
+            Seg::Lit("metrics"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::CREATE_REPOSITORY,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+            Seg::Param,
+            Seg::Lit("repository"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::GET_REPOSITORY,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+            Seg::Param,
+            Seg::Lit("repository"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::DELETE_REPOSITORY,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+            Seg::Param,
+            Seg::Lit("repository"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::BACKUP_WEB_SITE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+            Seg::Param,
+            Seg::Lit("backup"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::LIST_BACKUPS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+            Seg::Param,
+            Seg::Lit("restore"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::RESTORE_WEB_SITE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+            Seg::Param,
+            Seg::Lit("restore"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::LIST_HYBRID_CONNECTIONS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+            Seg::Param,
+            Seg::Lit("hybridconnection"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::CREATE_HYBRID_CONNECTION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+            Seg::Param,
+            Seg::Lit("hybridconnection"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::GET_HYBRID_CONNECTION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+            Seg::Param,
+            Seg::Lit("hybridconnection"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::UPDATE_HYBRID_CONNECTION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+            Seg::Param,
+            Seg::Lit("hybridconnection"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::DELETE_HYBRID_CONNECTION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+            Seg::Param,
+            Seg::Lit("hybridconnection"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
         spec: &crate::deployments::GET_DEPLOYMENT_BY_SLOT,
         segments: &[
             Seg::Param,
@@ -1935,6 +2490,98 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("services"),
             Seg::Lit("monitoring"),
             Seg::Lit("alertrules"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::other::GET_ALERT_RULE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("monitoring"),
+            Seg::Lit("alertrules"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::other::CREATE_OR_UPDATE_ALERT_RULE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("monitoring"),
+            Seg::Lit("alertrules"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::other::DELETE_ALERT_RULE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("monitoring"),
+            Seg::Lit("alertrules"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::other::GET_ALERT_INCIDENT,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("monitoring"),
+            Seg::Lit("alertincidents"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::other::GET_AUTOSCALE_SETTING,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("monitoring"),
+            Seg::Lit("autoscalesettings"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::other::CREATE_OR_UPDATE_AUTOSCALE_SETTING,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("monitoring"),
+            Seg::Lit("autoscalesettings"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::other::DELETE_AUTOSCALE_SETTING,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("monitoring"),
+            Seg::Lit("autoscalesettings"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::other::PUT_METRIC_SETTINGS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("monitoring"),
+            Seg::Lit("metricsettings"),
         ],
         fixed_query: &[],
         body_root: None,
@@ -2204,6 +2851,120 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::websites::CREATE_WEB_SITE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::GET_WEB_SITE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::UPDATE_WEB_SITE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::DELETE_WEB_SITE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::LIST_WEB_HOSTING_PLANS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("serverFarms"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::CREATE_WEB_HOSTING_PLAN,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("ServerFarms"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::GET_WEB_HOSTING_PLAN,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("serverFarms"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::UPDATE_WEB_HOSTING_PLAN,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("ServerFarms"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::DELETE_WEB_HOSTING_PLAN,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("ServerFarms"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
         spec: &crate::hosted_services::LIST_HOSTED_SERVICES,
         segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("hostedservices")],
         fixed_query: &[],
@@ -2296,6 +3057,12 @@ pub static ROUTES: &[Route] = &[
     Route {
         spec: &crate::websites::LIST_WEB_SPACES,
         segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("WebSpaces")],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::websites::GET_WEB_SPACE,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("WebSpaces"), Seg::Param],
         fixed_query: &[],
         body_root: None,
     },
@@ -2656,6 +3423,97 @@ pub enum ServerRequest {
     /// Lists the alert rules of the subscription.
     /// `GET /{subscriptionId}/services/monitoring/alertrules`
     ListAlertRules { subscription_id: String },
+    /// Returns an alert rule.
+    /// `GET /{subscriptionId}/services/monitoring/alertrules/{ruleId}`
+    GetAlertRule { subscription_id: String, rule_id: String },
+    /// Creates an alert rule, or replaces the rule of that id.
+    /// `PUT /{subscriptionId}/services/monitoring/alertrules/{ruleId}`
+    CreateOrUpdateAlertRule {
+        subscription_id: String,
+        rule_id: String,
+        body: AlertRule,
+    },
+    /// Deletes an alert rule.
+    /// `DELETE /{subscriptionId}/services/monitoring/alertrules/{ruleId}`
+    DeleteAlertRule { subscription_id: String, rule_id: String },
+    /// Returns an alert incident (a period in which a rule's condition held).
+    /// `GET /{subscriptionId}/services/monitoring/alertincidents/{incidentId}`
+    GetAlertIncident { subscription_id: String, incident_id: String },
+    /// Lists the active alert incidents of the subscription.
+    /// `GET /{subscriptionId}/services/monitoring/alertincidents`
+    ListActiveAlertIncidents { subscription_id: String },
+    /// Lists the incidents of an alert rule.
+    /// `GET /{subscriptionId}/services/monitoring/alertrules/{ruleId}/alertincidents`
+    ListAlertIncidentsForRule {
+        subscription_id: String,
+        rule_id: String,
+        options: ListAlertIncidentsForRuleOptions,
+    },
+    /// Returns the autoscale setting of a resource.
+    /// `GET /{subscriptionId}/services/monitoring/autoscalesettings`
+    GetAutoscaleSetting { subscription_id: String, resource_id: String },
+    /// Creates or replaces the autoscale setting of a resource.
+    /// `PUT /{subscriptionId}/services/monitoring/autoscalesettings`
+    CreateOrUpdateAutoscaleSetting {
+        subscription_id: String,
+        resource_id: String,
+        body: AutoscaleSetting,
+    },
+    /// Deletes the autoscale setting of a resource.
+    /// `DELETE /{subscriptionId}/services/monitoring/autoscalesettings`
+    DeleteAutoscaleSetting { subscription_id: String, resource_id: String },
+    /// Creates or replaces a metric setting (availability test locations and
+    /// endpoints).
+    /// `PUT /{subscriptionId}/services/monitoring/metricsettings`
+    PutMetricSettings { subscription_id: String, body: MetricSetting },
+    /// Lists the cloud services holding HDInsight clusters, with the clusters.
+    /// `GET /{subscriptionId}/cloudservices`
+    ListHDInsightClusters { subscription_id: String },
+    /// Creates an HDInsight cluster from a payload (the cluster creation XML
+    /// document, sent as is).
+    /// `PUT /{subscriptionId}/cloudservices/{cloudServiceName}/resources/HDInsight/clusters/{clusterName}`
+    CreateHDInsightCluster {
+        subscription_id: String,
+        cloud_service_name: String,
+        cluster_name: String,
+        body: String,
+    },
+    /// Creates an HDInsight IaaS (Linux) cluster from a payload (sent as is).
+    /// `PUT /{subscriptionId}/cloudservices/{cloudServiceName}/resources/HDInsight/iaasclusters/{clusterName}`
+    CreateHDInsightIaasCluster {
+        subscription_id: String,
+        cloud_service_name: String,
+        cluster_name: String,
+        body: String,
+    },
+    /// Returns an HDInsight cluster.
+    /// `GET /{subscriptionId}/cloudservices/{cloudServiceName}/resources/hdinsight/~/clusters/{clusterName}`
+    GetHDInsightCluster {
+        subscription_id: String,
+        cloud_service_name: String,
+        cluster_name: String,
+    },
+    /// Returns an HDInsight IaaS cluster.
+    /// `GET /{subscriptionId}/cloudservices/{cloudServiceName}/resources/hdinsight/~/iaasclusters/{clusterName}`
+    GetHDInsightIaasCluster {
+        subscription_id: String,
+        cloud_service_name: String,
+        cluster_name: String,
+    },
+    /// Deletes an HDInsight cluster.
+    /// `DELETE /{subscriptionId}/cloudservices/{cloudServiceName}/resources/hdinsight/clusters/{clusterName}`
+    DeleteHDInsightCluster {
+        subscription_id: String,
+        cloud_service_name: String,
+        cluster_name: String,
+    },
+    /// Deletes an HDInsight IaaS cluster.
+    /// `DELETE /{subscriptionId}/cloudservices/{cloudServiceName}/resources/hdinsight/iaasclusters/{clusterName}`
+    DeleteHDInsightIaasCluster {
+        subscription_id: String,
+        cloud_service_name: String,
+        cluster_name: String,
+    },
     /// Deletes role instances (by instance name) from a deployment. The
     /// deployment must keep at least one instance of each role.
     /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/`
@@ -3522,6 +4380,304 @@ pub enum ServerRequest {
         web_space_name: String,
         options: ListWebSitesOptions,
     },
+    /// Returns a web space of the subscription.
+    /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}`
+    GetWebSpace { subscription_id: String, web_space_name: String },
+    /// Lists the publishing user names of the subscription.
+    /// `GET /{subscriptionId}/services/WebSpaces`
+    ListPublishingUsers { subscription_id: String },
+    /// Creates or sets the subscription's publishing (deployment) user.
+    /// `PUT /{subscriptionId}/services/WebSpaces`
+    CreatePublishingUser { subscription_id: String, body: PublishingUser },
+    /// Registers the subscription with the web sites service.
+    /// `PUT /{subscriptionId}/services`
+    RegisterWebSitesSubscription { subscription_id: String },
+    /// Unregisters the subscription from the web sites service.
+    /// `PUT /{subscriptionId}/services`
+    UnregisterWebSitesSubscription { subscription_id: String },
+    /// Creates a web site in a web space (the web space is created with it
+    /// when WebSpaceToCreate is given).
+    /// `POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites`
+    CreateWebSite {
+        subscription_id: String,
+        web_space_name: String,
+        body: CreateSiteInput,
+    },
+    /// Returns a web site.
+    /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}`
+    GetWebSite {
+        subscription_id: String,
+        web_space_name: String,
+        web_site_name: String,
+        options: GetWebSiteOptions,
+    },
+    /// Updates a web site: its host names, SSL bindings, state, pricing tier.
+    /// `PUT /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}`
+    UpdateWebSite {
+        subscription_id: String,
+        web_space_name: String,
+        web_site_name: String,
+        body: Site,
+    },
+    /// Deletes a web site.
+    /// `DELETE /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}`
+    DeleteWebSite {
+        subscription_id: String,
+        web_space_name: String,
+        web_site_name: String,
+        options: DeleteWebSiteOptions,
+    },
+    /// Restarts a web site.
+    /// `POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/restart`
+    RestartWebSite {
+        subscription_id: String,
+        web_space_name: String,
+        web_site_name: String,
+    },
+    /// Returns the status of a long-running web site operation.
+    /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{siteName}/operations/{operationId}`
+    GetWebSiteOperation {
+        subscription_id: String,
+        web_space_name: String,
+        site_name: String,
+        operation_id: String,
+    },
+    /// Applies the slot-specific settings of a target slot to a web site,
+    /// before a swap.
+    /// `POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/applySlotConfig`
+    ApplySlotConfiguration {
+        subscription_id: String,
+        web_space_name: String,
+        web_site_name: String,
+        target_swap_slot: String,
+    },
+    /// Resets the slot-specific settings applied by Apply Slot Configuration.
+    /// `POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/resetSlotConfig`
+    ResetSlotConfiguration {
+        subscription_id: String,
+        web_space_name: String,
+        web_site_name: String,
+    },
+    /// Returns the names of the settings that stay with a slot on swap.
+    /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/slotConfigNames`
+    GetSlotConfigNames {
+        subscription_id: String,
+        web_space_name: String,
+        web_site_name: String,
+    },
+    /// Sets the names of the settings that stay with a slot on swap.
+    /// `POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/slotConfigNames`
+    UpdateSlotConfigNames {
+        subscription_id: String,
+        web_space_name: String,
+        web_site_name: String,
+        body: SlotConfigNames,
+    },
+    /// Returns the configuration of a web site: app settings, connection
+    /// strings, runtime versions, logging, publishing credentials.
+    /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/config`
+    GetWebSiteConfiguration {
+        subscription_id: String,
+        web_space_name: String,
+        web_site_name: String,
+    },
+    /// Updates the configuration of a web site.
+    /// `PUT /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/config`
+    UpdateWebSiteConfiguration {
+        subscription_id: String,
+        web_space_name: String,
+        web_site_name: String,
+        body: SiteConfig,
+    },
+    /// Returns the publishing profiles (Web Deploy, FTP) of a web site.
+    /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/publishxml`
+    GetPublishProfile {
+        subscription_id: String,
+        web_space_name: String,
+        web_site_name: String,
+    },
+    /// Generates a new publishing password for a web site.
+    /// `POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/newpassword`
+    GeneratePublishingPassword {
+        subscription_id: String,
+        web_space_name: String,
+        web_site_name: String,
+    },
+    /// Returns the current usage of a web site against its quotas.
+    /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/usages`
+    GetWebSiteUsageMetrics {
+        subscription_id: String,
+        web_space_name: String,
+        web_site_name: String,
+    },
+    /// Returns historical metrics of a web site.
+    /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/metrics`
+    GetWebSiteHistoricalUsageMetrics {
+        subscription_id: String,
+        web_space_name: String,
+        web_site_name: String,
+        options: GetWebSiteHistoricalUsageMetricsOptions,
+    },
+    /// Returns the definitions of the metrics a web site has.
+    /// `GET /{subscriptionId}/services/webspaces/{webspaceName}/sites/{websiteName}/metricdefinitions`
+    GetWebSiteMetricDefinitions {
+        subscription_id: String,
+        webspace_name: String,
+        website_name: String,
+    },
+    /// Lists the web hosting plans (server farms) of a web space.
+    /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/serverFarms`
+    ListWebHostingPlans { subscription_id: String, web_space_name: String },
+    /// Creates a web hosting plan (server farm) in a web space.
+    /// `POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/ServerFarms`
+    CreateWebHostingPlan {
+        subscription_id: String,
+        web_space_name: String,
+        body: ServerFarmInput,
+    },
+    /// Returns a web hosting plan (server farm).
+    /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/serverFarms/{webHostingPlanName}`
+    GetWebHostingPlan {
+        subscription_id: String,
+        web_space_name: String,
+        web_hosting_plan_name: String,
+    },
+    /// Updates a web hosting plan (server farm): workers, size, tier.
+    /// `PUT /{subscriptionId}/services/WebSpaces/{webSpaceName}/ServerFarms/{webHostingPlanName}`
+    UpdateWebHostingPlan {
+        subscription_id: String,
+        web_space_name: String,
+        web_hosting_plan_name: String,
+        body: ServerFarmInput,
+    },
+    /// Deletes a web hosting plan (server farm).
+    /// `DELETE /{subscriptionId}/services/WebSpaces/{webSpaceName}/ServerFarms/{webHostingPlanName}`
+    DeleteWebHostingPlan {
+        subscription_id: String,
+        web_space_name: String,
+        web_hosting_plan_name: String,
+    },
+    /// Returns historical metrics of a web hosting plan.
+    /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/serverFarms/{webHostingPlanName}/metrics`
+    GetWebHostingPlanHistoricalUsageMetrics {
+        subscription_id: String,
+        web_space_name: String,
+        web_hosting_plan_name: String,
+        options: GetWebHostingPlanHistoricalUsageMetricsOptions,
+    },
+    /// Creates the source control (Git) repository of a web site.
+    /// `POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/repository`
+    CreateRepository {
+        subscription_id: String,
+        web_space_name: String,
+        web_site_name: String,
+    },
+    /// Returns the URI of a web site's repository.
+    /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/repository`
+    GetRepository {
+        subscription_id: String,
+        web_space_name: String,
+        web_site_name: String,
+    },
+    /// Deletes a web site's repository; returns its former URI.
+    /// `DELETE /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/repository`
+    DeleteRepository {
+        subscription_id: String,
+        web_space_name: String,
+        web_site_name: String,
+    },
+    /// Deploys the latest content of a web site's repository.
+    /// `POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/repository`
+    SyncRepository {
+        subscription_id: String,
+        web_space_name: String,
+        web_site_name: String,
+    },
+    /// Backs up a web site (content and databases) to a storage account.
+    /// `PUT /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/backup`
+    BackupWebSite {
+        subscription_id: String,
+        web_space_name: String,
+        web_site_name: String,
+        body: BackupRequest,
+    },
+    /// Returns a web site's scheduled backup configuration.
+    /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/backup/config`
+    GetBackupConfiguration {
+        subscription_id: String,
+        web_space_name: String,
+        web_site_name: String,
+    },
+    /// Sets a web site's scheduled backup configuration.
+    /// `PUT /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/backup/config`
+    UpdateBackupConfiguration {
+        subscription_id: String,
+        web_space_name: String,
+        web_site_name: String,
+        body: BackupRequest,
+    },
+    /// Lists the backups of a web site.
+    /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/restore`
+    ListBackups {
+        subscription_id: String,
+        web_space_name: String,
+        web_site_name: String,
+    },
+    /// Restores a web site from a backup.
+    /// `PUT /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/restore`
+    RestoreWebSite {
+        subscription_id: String,
+        web_space_name: String,
+        web_site_name: String,
+        body: RestoreRequest,
+    },
+    /// Reads the contents of a backup blob before a restore.
+    /// `PUT /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/restore/discover`
+    DiscoverBackup {
+        subscription_id: String,
+        web_space_name: String,
+        web_site_name: String,
+        body: RestoreRequest,
+    },
+    /// Lists the hybrid connections of a web site.
+    /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/hybridconnection`
+    ListHybridConnections {
+        subscription_id: String,
+        web_space_name: String,
+        web_site_name: String,
+    },
+    /// Creates a hybrid connection of a web site.
+    /// `POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{siteName}/hybridconnection`
+    CreateHybridConnection {
+        subscription_id: String,
+        web_space_name: String,
+        site_name: String,
+        body: RelayServiceConnectionInput,
+    },
+    /// Returns a hybrid connection of a web site.
+    /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/hybridconnection/{hybridConnectionName}`
+    GetHybridConnection {
+        subscription_id: String,
+        web_space_name: String,
+        web_site_name: String,
+        hybrid_connection_name: String,
+    },
+    /// Updates a hybrid connection of a web site.
+    /// `PUT /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{siteName}/hybridconnection`
+    UpdateHybridConnection {
+        subscription_id: String,
+        web_space_name: String,
+        site_name: String,
+        body: RelayServiceConnectionUpdate,
+    },
+    /// Deletes a hybrid connection of a web site.
+    /// `DELETE /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/hybridconnection/{hybridConnectionName}`
+    DeleteHybridConnection {
+        subscription_id: String,
+        web_space_name: String,
+        web_site_name: String,
+        hybrid_connection_name: String,
+    },
 }
 
 /// Finds the operation for `method`, `path` and `query` (the raw,
@@ -3537,18 +4693,36 @@ pub fn route(
     Ok(
         match index {
             0usize => {
-                ServerRequest::RegisterSchedulerResourceProvider {
+                ServerRequest::ListHDInsightClusters {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
             1usize => {
-                ServerRequest::UnregisterSchedulerResourceProvider {
+                ServerRequest::RegisterSchedulerResourceProvider {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
             2usize => {
+                ServerRequest::UnregisterSchedulerResourceProvider {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            3usize => {
+                ServerRequest::RegisterWebSitesSubscription {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            4usize => {
+                ServerRequest::UnregisterWebSitesSubscription {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            5usize => {
                 ServerRequest::GetJobHistory {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -3568,7 +4742,7 @@ pub fn route(
                 }
             }
 
-            3usize => {
+            6usize => {
                 ServerRequest::CreateJob {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -3583,7 +4757,7 @@ pub fn route(
                 }
             }
 
-            4usize => {
+            7usize => {
                 ServerRequest::CreateOrUpdateJob {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -3599,7 +4773,7 @@ pub fn route(
                 }
             }
 
-            5usize => {
+            8usize => {
                 ServerRequest::GetJob {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -3614,7 +4788,7 @@ pub fn route(
                 }
             }
 
-            6usize => {
+            9usize => {
                 ServerRequest::ListJobs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -3633,7 +4807,7 @@ pub fn route(
                 }
             }
 
-            7usize => {
+            10usize => {
                 ServerRequest::DeleteJob {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -3648,7 +4822,7 @@ pub fn route(
                 }
             }
 
-            8usize => {
+            11usize => {
                 ServerRequest::UpdateJobState {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -3664,7 +4838,7 @@ pub fn route(
                 }
             }
 
-            9usize => {
+            12usize => {
                 ServerRequest::ValidateNetworkSecurityGroupMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -3674,7 +4848,7 @@ pub fn route(
                 }
             }
 
-            10usize => {
+            13usize => {
                 ServerRequest::PrepareNetworkSecurityGroupMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -3684,7 +4858,7 @@ pub fn route(
                 }
             }
 
-            11usize => {
+            14usize => {
                 ServerRequest::CommitNetworkSecurityGroupMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -3694,7 +4868,7 @@ pub fn route(
                 }
             }
 
-            12usize => {
+            15usize => {
                 ServerRequest::AbortNetworkSecurityGroupMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -3704,7 +4878,7 @@ pub fn route(
                 }
             }
 
-            13usize => {
+            16usize => {
                 ServerRequest::DeleteRoleInstancesByName {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -3721,35 +4895,35 @@ pub fn route(
                 }
             }
 
-            14usize => {
+            17usize => {
                 ServerRequest::ValidateRouteTableMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            15usize => {
+            18usize => {
                 ServerRequest::PrepareRouteTableMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            16usize => {
+            19usize => {
                 ServerRequest::CommitRouteTableMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            17usize => {
+            20usize => {
                 ServerRequest::AbortRouteTableMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            18usize => {
+            21usize => {
                 ServerRequest::CheckJobCollectionNameAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -3760,48 +4934,62 @@ pub fn route(
                 }
             }
 
-            19usize => {
+            22usize => {
                 ServerRequest::ListDatabases {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            20usize => {
+            23usize => {
                 ServerRequest::ListDatabaseOperationsByServer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            21usize => {
+            24usize => {
                 ServerRequest::ListRecoverableDatabases {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            22usize => {
+            25usize => {
                 ServerRequest::ListRestorableDroppedDatabases {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            23usize => {
+            26usize => {
+                ServerRequest::SyncRepository {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    web_site_name: routing::path_param(&mut params, "webSiteName")?,
+                }
+            }
+
+            27usize => {
+                ServerRequest::ListActiveAlertIncidents {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            28usize => {
                 ServerRequest::GetRouteTableWithDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            24usize => {
+            29usize => {
                 ServerRequest::GetSchedulerResourceProviderProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            25usize => {
+            30usize => {
                 ServerRequest::SetServerAdministratorPassword {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -3818,7 +5006,7 @@ pub fn route(
                 }
             }
 
-            26usize => {
+            31usize => {
                 ServerRequest::RegenerateStorageAccountKeys {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     name: routing::path_param(&mut params, "name")?,
@@ -3834,26 +5022,43 @@ pub fn route(
                 }
             }
 
-            27usize => {
+            32usize => {
                 ServerRequest::DeleteHostedServiceAndContents {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            28usize => {
+            33usize => {
                 ServerRequest::ListGeoRegions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            29usize => {
+            34usize => {
                 ServerRequest::GetDnsSuffix {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            30usize => {
+            35usize => {
+                ServerRequest::ListPublishingUsers {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            36usize => {
+                ServerRequest::CreatePublishingUser {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            PublishingUser,
+                        >("User", "http://schemas.microsoft.com/windowsazure", body),
+                    )?,
+                }
+            }
+
+            37usize => {
                 ServerRequest::GetMetricsDataQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -3863,7 +5068,7 @@ pub fn route(
                 }
             }
 
-            31usize => {
+            38usize => {
                 ServerRequest::GetMetricsDataTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -3873,7 +5078,7 @@ pub fn route(
                 }
             }
 
-            32usize => {
+            39usize => {
                 ServerRequest::GetMetricsDataNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -3883,7 +5088,7 @@ pub fn route(
                 }
             }
 
-            33usize => {
+            40usize => {
                 ServerRequest::GetMetricsDataRelay {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -3893,7 +5098,7 @@ pub fn route(
                 }
             }
 
-            34usize => {
+            41usize => {
                 ServerRequest::AddNetworkSecurityGroupToNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -3915,7 +5120,7 @@ pub fn route(
                 }
             }
 
-            35usize => {
+            42usize => {
                 ServerRequest::GetNetworkSecurityGroupForNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -3928,7 +5133,7 @@ pub fn route(
                 }
             }
 
-            36usize => {
+            43usize => {
                 ServerRequest::RemoveNetworkSecurityGroupFromNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -3945,7 +5150,7 @@ pub fn route(
                 }
             }
 
-            37usize => {
+            44usize => {
                 ServerRequest::GetEffectiveRouteTableForNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -3961,7 +5166,7 @@ pub fn route(
                 }
             }
 
-            38usize => {
+            45usize => {
                 ServerRequest::UpdateJobCollectionJobsState {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -3978,7 +5183,7 @@ pub fn route(
                 }
             }
 
-            39usize => {
+            46usize => {
                 ServerRequest::GetMetricsRollupsQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -3987,7 +5192,7 @@ pub fn route(
                 }
             }
 
-            40usize => {
+            47usize => {
                 ServerRequest::GetMetricsRollupsTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -3996,7 +5201,7 @@ pub fn route(
                 }
             }
 
-            41usize => {
+            48usize => {
                 ServerRequest::GetMetricsRollupsNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -4005,7 +5210,7 @@ pub fn route(
                 }
             }
 
-            42usize => {
+            49usize => {
                 ServerRequest::GetMetricsRollupsRelay {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -4014,7 +5219,7 @@ pub fn route(
                 }
             }
 
-            43usize => {
+            50usize => {
                 ServerRequest::StartRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -4032,7 +5237,7 @@ pub fn route(
                 }
             }
 
-            44usize => {
+            51usize => {
                 ServerRequest::ShutdownRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -4050,7 +5255,7 @@ pub fn route(
                 }
             }
 
-            45usize => {
+            52usize => {
                 ServerRequest::RestartRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -4068,7 +5273,7 @@ pub fn route(
                 }
             }
 
-            46usize => {
+            53usize => {
                 ServerRequest::AddNetworkSecurityGroupToSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -4088,7 +5293,7 @@ pub fn route(
                 }
             }
 
-            47usize => {
+            54usize => {
                 ServerRequest::GetNetworkSecurityGroupForSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -4099,7 +5304,7 @@ pub fn route(
                 }
             }
 
-            48usize => {
+            55usize => {
                 ServerRequest::RemoveNetworkSecurityGroupFromSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -4114,7 +5319,7 @@ pub fn route(
                 }
             }
 
-            49usize => {
+            56usize => {
                 ServerRequest::AddNetworkSecurityGroupToRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -4132,7 +5337,7 @@ pub fn route(
                 }
             }
 
-            50usize => {
+            57usize => {
                 ServerRequest::GetNetworkSecurityGroupForRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -4141,7 +5346,7 @@ pub fn route(
                 }
             }
 
-            51usize => {
+            58usize => {
                 ServerRequest::RemoveNetworkSecurityGroupFromRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -4154,7 +5359,29 @@ pub fn route(
                 }
             }
 
-            52usize => {
+            59usize => {
+                ServerRequest::GetHDInsightCluster {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    cloud_service_name: routing::path_param(
+                        &mut params,
+                        "cloudServiceName",
+                    )?,
+                    cluster_name: routing::path_param(&mut params, "clusterName")?,
+                }
+            }
+
+            60usize => {
+                ServerRequest::GetHDInsightIaasCluster {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    cloud_service_name: routing::path_param(
+                        &mut params,
+                        "cloudServiceName",
+                    )?,
+                    cluster_name: routing::path_param(&mut params, "clusterName")?,
+                }
+            }
+
+            61usize => {
                 ServerRequest::AddRouteTableToSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vnet_name: routing::path_param(&mut params, "vnetName")?,
@@ -4171,7 +5398,7 @@ pub fn route(
                 }
             }
 
-            53usize => {
+            62usize => {
                 ServerRequest::GetRouteTableForSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vnet_name: routing::path_param(&mut params, "vnetName")?,
@@ -4179,7 +5406,7 @@ pub fn route(
                 }
             }
 
-            54usize => {
+            63usize => {
                 ServerRequest::RemoveRouteTableFromSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vnet_name: routing::path_param(&mut params, "vnetName")?,
@@ -4187,7 +5414,7 @@ pub fn route(
                 }
             }
 
-            55usize => {
+            64usize => {
                 ServerRequest::GetEffectiveRouteTableForRoleInstance {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -4199,7 +5426,7 @@ pub fn route(
                 }
             }
 
-            56usize => {
+            65usize => {
                 ServerRequest::GetJobCollection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -4213,7 +5440,7 @@ pub fn route(
                 }
             }
 
-            57usize => {
+            66usize => {
                 ServerRequest::GetQueueConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -4221,7 +5448,7 @@ pub fn route(
                 }
             }
 
-            58usize => {
+            67usize => {
                 ServerRequest::GetTopicConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -4229,7 +5456,7 @@ pub fn route(
                 }
             }
 
-            59usize => {
+            68usize => {
                 ServerRequest::GetNotificationHubConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -4240,7 +5467,7 @@ pub fn route(
                 }
             }
 
-            60usize => {
+            69usize => {
                 ServerRequest::GetRelayConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -4248,7 +5475,7 @@ pub fn route(
                 }
             }
 
-            61usize => {
+            70usize => {
                 ServerRequest::GetSupportedMetricsQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -4256,7 +5483,7 @@ pub fn route(
                 }
             }
 
-            62usize => {
+            71usize => {
                 ServerRequest::GetSupportedMetricsTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -4264,7 +5491,7 @@ pub fn route(
                 }
             }
 
-            63usize => {
+            72usize => {
                 ServerRequest::GetSupportedMetricsNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -4272,7 +5499,7 @@ pub fn route(
                 }
             }
 
-            64usize => {
+            73usize => {
                 ServerRequest::GetSupportedMetricsRelay {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -4280,7 +5507,7 @@ pub fn route(
                 }
             }
 
-            65usize => {
+            74usize => {
                 ServerRequest::GetDatabaseEventLogs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4291,7 +5518,7 @@ pub fn route(
                 }
             }
 
-            66usize => {
+            75usize => {
                 ServerRequest::ListDatabaseCopies {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4299,7 +5526,7 @@ pub fn route(
                 }
             }
 
-            67usize => {
+            76usize => {
                 ServerRequest::GetDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4311,7 +5538,7 @@ pub fn route(
                 }
             }
 
-            68usize => {
+            77usize => {
                 ServerRequest::CreateDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4328,7 +5555,7 @@ pub fn route(
                 }
             }
 
-            69usize => {
+            78usize => {
                 ServerRequest::UpdateDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4349,7 +5576,7 @@ pub fn route(
                 }
             }
 
-            70usize => {
+            79usize => {
                 ServerRequest::DeleteDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4361,7 +5588,7 @@ pub fn route(
                 }
             }
 
-            71usize => {
+            80usize => {
                 ServerRequest::ExportDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4377,7 +5604,7 @@ pub fn route(
                 }
             }
 
-            72usize => {
+            81usize => {
                 ServerRequest::ImportDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4393,7 +5620,7 @@ pub fn route(
                 }
             }
 
-            73usize => {
+            82usize => {
                 ServerRequest::GetImportExportStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4404,7 +5631,7 @@ pub fn route(
                 }
             }
 
-            74usize => {
+            83usize => {
                 ServerRequest::GetImportExportStatusPost {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4420,21 +5647,63 @@ pub fn route(
                 }
             }
 
-            75usize => {
+            84usize => {
                 ServerRequest::GetDefinition {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            76usize => {
+            85usize => {
+                ServerRequest::GetBackupConfiguration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    web_site_name: routing::path_param(&mut params, "webSiteName")?,
+                }
+            }
+
+            86usize => {
+                ServerRequest::UpdateBackupConfiguration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    web_site_name: routing::path_param(&mut params, "webSiteName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            BackupRequest,
+                        >(
+                            "BackupRequest",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            87usize => {
+                ServerRequest::DiscoverBackup {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    web_site_name: routing::path_param(&mut params, "webSiteName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            RestoreRequest,
+                        >(
+                            "RestoreRequest",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            88usize => {
                 ServerRequest::CheckHostedServiceNameAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            77usize => {
+            89usize => {
                 ServerRequest::SetNetworkSecurityRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -4450,7 +5719,7 @@ pub fn route(
                 }
             }
 
-            78usize => {
+            90usize => {
                 ServerRequest::DeleteNetworkSecurityRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -4461,7 +5730,63 @@ pub fn route(
                 }
             }
 
-            79usize => {
+            91usize => {
+                ServerRequest::ListAlertIncidentsForRule {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    rule_id: routing::path_param(&mut params, "ruleId")?,
+                    options: ListAlertIncidentsForRuleOptions {
+                        filter: q.optional("$filter")?,
+                    },
+                }
+            }
+
+            92usize => {
+                ServerRequest::CreateHDInsightCluster {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    cloud_service_name: routing::path_param(
+                        &mut params,
+                        "cloudServiceName",
+                    )?,
+                    cluster_name: routing::path_param(&mut params, "clusterName")?,
+                    body: routing::text_body(body)?,
+                }
+            }
+
+            93usize => {
+                ServerRequest::CreateHDInsightIaasCluster {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    cloud_service_name: routing::path_param(
+                        &mut params,
+                        "cloudServiceName",
+                    )?,
+                    cluster_name: routing::path_param(&mut params, "clusterName")?,
+                    body: routing::text_body(body)?,
+                }
+            }
+
+            94usize => {
+                ServerRequest::DeleteHDInsightCluster {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    cloud_service_name: routing::path_param(
+                        &mut params,
+                        "cloudServiceName",
+                    )?,
+                    cluster_name: routing::path_param(&mut params, "clusterName")?,
+                }
+            }
+
+            95usize => {
+                ServerRequest::DeleteHDInsightIaasCluster {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    cloud_service_name: routing::path_param(
+                        &mut params,
+                        "cloudServiceName",
+                    )?,
+                    cluster_name: routing::path_param(&mut params, "clusterName")?,
+                }
+            }
+
+            96usize => {
                 ServerRequest::SetRoute {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(
@@ -4477,7 +5802,7 @@ pub fn route(
                 }
             }
 
-            80usize => {
+            97usize => {
                 ServerRequest::DeleteRoute {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(
@@ -4488,7 +5813,7 @@ pub fn route(
                 }
             }
 
-            81usize => {
+            98usize => {
                 ServerRequest::CreateJobCollection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -4507,7 +5832,7 @@ pub fn route(
                 }
             }
 
-            82usize => {
+            99usize => {
                 ServerRequest::DeleteJobCollection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -4521,14 +5846,14 @@ pub fn route(
                 }
             }
 
-            83usize => {
+            100usize => {
                 ServerRequest::GetNamespaceConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            84usize => {
+            101usize => {
                 ServerRequest::CreateNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -4541,7 +5866,7 @@ pub fn route(
                 }
             }
 
-            85usize => {
+            102usize => {
                 ServerRequest::GetNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -4549,14 +5874,14 @@ pub fn route(
                 }
             }
 
-            86usize => {
+            103usize => {
                 ServerRequest::ListNamespaceAuthorizationRules {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            87usize => {
+            104usize => {
                 ServerRequest::UpdateNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -4570,7 +5895,7 @@ pub fn route(
                 }
             }
 
-            88usize => {
+            105usize => {
                 ServerRequest::DeleteNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -4578,7 +5903,7 @@ pub fn route(
                 }
             }
 
-            89usize => {
+            106usize => {
                 ServerRequest::CreateQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -4589,7 +5914,7 @@ pub fn route(
                 }
             }
 
-            90usize => {
+            107usize => {
                 ServerRequest::GetQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -4597,14 +5922,14 @@ pub fn route(
                 }
             }
 
-            91usize => {
+            108usize => {
                 ServerRequest::ListQueues {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            92usize => {
+            109usize => {
                 ServerRequest::DeleteQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -4612,7 +5937,7 @@ pub fn route(
                 }
             }
 
-            93usize => {
+            110usize => {
                 ServerRequest::CreateTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -4623,7 +5948,7 @@ pub fn route(
                 }
             }
 
-            94usize => {
+            111usize => {
                 ServerRequest::GetTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -4631,14 +5956,14 @@ pub fn route(
                 }
             }
 
-            95usize => {
+            112usize => {
                 ServerRequest::ListTopics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            96usize => {
+            113usize => {
                 ServerRequest::DeleteTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -4646,7 +5971,7 @@ pub fn route(
                 }
             }
 
-            97usize => {
+            114usize => {
                 ServerRequest::GetNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -4657,14 +5982,14 @@ pub fn route(
                 }
             }
 
-            98usize => {
+            115usize => {
                 ServerRequest::ListNotificationHubs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            99usize => {
+            116usize => {
                 ServerRequest::DeleteNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -4675,21 +6000,21 @@ pub fn route(
                 }
             }
 
-            100usize => {
+            117usize => {
                 ServerRequest::ListRelays {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            101usize => {
+            118usize => {
                 ServerRequest::ListServerQuotas {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            102usize => {
+            119usize => {
                 ServerRequest::GetServerQuota {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4697,7 +6022,7 @@ pub fn route(
                 }
             }
 
-            103usize => {
+            120usize => {
                 ServerRequest::GetServerEventLogs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4709,14 +6034,14 @@ pub fn route(
                 }
             }
 
-            104usize => {
+            121usize => {
                 ServerRequest::ListFirewallRules {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            105usize => {
+            122usize => {
                 ServerRequest::GetFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4724,7 +6049,7 @@ pub fn route(
                 }
             }
 
-            106usize => {
+            123usize => {
                 ServerRequest::CreateFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4740,7 +6065,7 @@ pub fn route(
                 }
             }
 
-            107usize => {
+            124usize => {
                 ServerRequest::UpdateFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4757,7 +6082,7 @@ pub fn route(
                 }
             }
 
-            108usize => {
+            125usize => {
                 ServerRequest::DeleteFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4765,7 +6090,7 @@ pub fn route(
                 }
             }
 
-            109usize => {
+            126usize => {
                 ServerRequest::GetDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4773,7 +6098,7 @@ pub fn route(
                 }
             }
 
-            110usize => {
+            127usize => {
                 ServerRequest::CreateDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4789,7 +6114,7 @@ pub fn route(
                 }
             }
 
-            111usize => {
+            128usize => {
                 ServerRequest::UpdateDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4806,7 +6131,7 @@ pub fn route(
                 }
             }
 
-            112usize => {
+            129usize => {
                 ServerRequest::DeleteDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4814,7 +6139,7 @@ pub fn route(
                 }
             }
 
-            113usize => {
+            130usize => {
                 ServerRequest::GetDatabaseOperation {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4822,7 +6147,7 @@ pub fn route(
                 }
             }
 
-            114usize => {
+            131usize => {
                 ServerRequest::ListDatabaseOperationsByDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4830,7 +6155,7 @@ pub fn route(
                 }
             }
 
-            115usize => {
+            132usize => {
                 ServerRequest::GetRecoverableDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4838,7 +6163,7 @@ pub fn route(
                 }
             }
 
-            116usize => {
+            133usize => {
                 ServerRequest::GetRestorableDroppedDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4846,7 +6171,7 @@ pub fn route(
                 }
             }
 
-            117usize => {
+            134usize => {
                 ServerRequest::RecoverDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     source_server_name: routing::path_param(
@@ -4865,7 +6190,7 @@ pub fn route(
                 }
             }
 
-            118usize => {
+            135usize => {
                 ServerRequest::RestoreDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     source_server_name: routing::path_param(
@@ -4884,14 +6209,14 @@ pub fn route(
                 }
             }
 
-            119usize => {
+            136usize => {
                 ServerRequest::ListServiceObjectives {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            120usize => {
+            137usize => {
                 ServerRequest::GetServiceObjective {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -4902,21 +6227,21 @@ pub fn route(
                 }
             }
 
-            121usize => {
+            138usize => {
                 ServerRequest::CheckStorageAccountNameAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            122usize => {
+            139usize => {
                 ServerRequest::CheckDnsPrefixAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     dns_name: routing::path_param(&mut params, "dnsName")?,
                 }
             }
 
-            123usize => {
+            140usize => {
                 ServerRequest::CreateDefinition {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
@@ -4932,14 +6257,14 @@ pub fn route(
                 }
             }
 
-            124usize => {
+            141usize => {
                 ServerRequest::ListDefinitions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            125usize => {
+            142usize => {
                 ServerRequest::GetRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -4948,7 +6273,7 @@ pub fn route(
                 }
             }
 
-            126usize => {
+            143usize => {
                 ServerRequest::GetWebSiteInstanceIds {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -4956,7 +6281,273 @@ pub fn route(
                 }
             }
 
-            127usize => {
+            144usize => {
+                ServerRequest::RestartWebSite {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    web_site_name: routing::path_param(&mut params, "webSiteName")?,
+                }
+            }
+
+            145usize => {
+                ServerRequest::GetWebSiteOperation {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    site_name: routing::path_param(&mut params, "siteName")?,
+                    operation_id: routing::path_param(&mut params, "operationId")?,
+                }
+            }
+
+            146usize => {
+                ServerRequest::ApplySlotConfiguration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    web_site_name: routing::path_param(&mut params, "webSiteName")?,
+                    target_swap_slot: q.required("targetSwapSlot")?,
+                }
+            }
+
+            147usize => {
+                ServerRequest::ResetSlotConfiguration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    web_site_name: routing::path_param(&mut params, "webSiteName")?,
+                }
+            }
+
+            148usize => {
+                ServerRequest::GetSlotConfigNames {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    web_site_name: routing::path_param(&mut params, "webSiteName")?,
+                }
+            }
+
+            149usize => {
+                ServerRequest::UpdateSlotConfigNames {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    web_site_name: routing::path_param(&mut params, "webSiteName")?,
+                    body: routing::decoded(json::from_json::<SlotConfigNames>(body))?,
+                }
+            }
+
+            150usize => {
+                ServerRequest::GetWebSiteConfiguration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    web_site_name: routing::path_param(&mut params, "webSiteName")?,
+                }
+            }
+
+            151usize => {
+                ServerRequest::UpdateWebSiteConfiguration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    web_site_name: routing::path_param(&mut params, "webSiteName")?,
+                    body: routing::decoded(json::from_json::<SiteConfig>(body))?,
+                }
+            }
+
+            152usize => {
+                ServerRequest::GetPublishProfile {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    web_site_name: routing::path_param(&mut params, "webSiteName")?,
+                }
+            }
+
+            153usize => {
+                ServerRequest::GeneratePublishingPassword {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    web_site_name: routing::path_param(&mut params, "webSiteName")?,
+                }
+            }
+
+            154usize => {
+                ServerRequest::GetWebSiteUsageMetrics {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    web_site_name: routing::path_param(&mut params, "webSiteName")?,
+                }
+            }
+
+            155usize => {
+                ServerRequest::GetWebSiteHistoricalUsageMetrics {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    web_site_name: routing::path_param(&mut params, "webSiteName")?,
+                    options: GetWebSiteHistoricalUsageMetricsOptions {
+                        names: q.optional("names")?,
+                        start_time: q.optional("StartTime")?,
+                        end_time: q.optional("EndTime")?,
+                        time_grain: q.optional("timeGrain")?,
+                        details: q.optional("details")?,
+                        slot_view: q.optional("slotView")?,
+                    },
+                }
+            }
+
+            156usize => {
+                ServerRequest::GetWebSiteMetricDefinitions {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    webspace_name: routing::path_param(&mut params, "webspaceName")?,
+                    website_name: routing::path_param(&mut params, "websiteName")?,
+                }
+            }
+
+            157usize => {
+                ServerRequest::GetWebHostingPlanHistoricalUsageMetrics {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    web_hosting_plan_name: routing::path_param(
+                        &mut params,
+                        "webHostingPlanName",
+                    )?,
+                    options: GetWebHostingPlanHistoricalUsageMetricsOptions {
+                        names: q.optional("names")?,
+                        start_time: q.optional("StartTime")?,
+                        end_time: q.optional("EndTime")?,
+                        time_grain: q.optional("timeGrain")?,
+                        details: q.optional("details")?,
+                    },
+                }
+            }
+
+            158usize => {
+                ServerRequest::CreateRepository {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    web_site_name: routing::path_param(&mut params, "webSiteName")?,
+                }
+            }
+
+            159usize => {
+                ServerRequest::GetRepository {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    web_site_name: routing::path_param(&mut params, "webSiteName")?,
+                }
+            }
+
+            160usize => {
+                ServerRequest::DeleteRepository {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    web_site_name: routing::path_param(&mut params, "webSiteName")?,
+                }
+            }
+
+            161usize => {
+                ServerRequest::BackupWebSite {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    web_site_name: routing::path_param(&mut params, "webSiteName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            BackupRequest,
+                        >(
+                            "BackupRequest",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            162usize => {
+                ServerRequest::ListBackups {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    web_site_name: routing::path_param(&mut params, "webSiteName")?,
+                }
+            }
+
+            163usize => {
+                ServerRequest::RestoreWebSite {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    web_site_name: routing::path_param(&mut params, "webSiteName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            RestoreRequest,
+                        >(
+                            "RestoreRequest",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            164usize => {
+                ServerRequest::ListHybridConnections {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    web_site_name: routing::path_param(&mut params, "webSiteName")?,
+                }
+            }
+
+            165usize => {
+                ServerRequest::CreateHybridConnection {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    site_name: routing::path_param(&mut params, "siteName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            RelayServiceConnectionInput,
+                        >(
+                            "RelayServiceConnectionEntity",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            166usize => {
+                ServerRequest::GetHybridConnection {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    web_site_name: routing::path_param(&mut params, "webSiteName")?,
+                    hybrid_connection_name: routing::path_param(
+                        &mut params,
+                        "hybridConnectionName",
+                    )?,
+                }
+            }
+
+            167usize => {
+                ServerRequest::UpdateHybridConnection {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    site_name: routing::path_param(&mut params, "siteName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            RelayServiceConnectionUpdate,
+                        >(
+                            "RelayServiceConnectionEntity",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            168usize => {
+                ServerRequest::DeleteHybridConnection {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    web_site_name: routing::path_param(&mut params, "webSiteName")?,
+                    hybrid_connection_name: routing::path_param(
+                        &mut params,
+                        "hybridConnectionName",
+                    )?,
+                }
+            }
+
+            169usize => {
                 ServerRequest::GetDeploymentBySlot {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -4964,7 +6555,7 @@ pub fn route(
                 }
             }
 
-            128usize => {
+            170usize => {
                 ServerRequest::GetDeploymentByName {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -4972,7 +6563,7 @@ pub fn route(
                 }
             }
 
-            129usize => {
+            171usize => {
                 ServerRequest::CreateVirtualNetworkGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -4988,14 +6579,14 @@ pub fn route(
                 }
             }
 
-            130usize => {
+            172usize => {
                 ServerRequest::GetGatewayOperationStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     request_id: routing::path_param(&mut params, "requestId")?,
                 }
             }
 
-            131usize => {
+            173usize => {
                 ServerRequest::CreateNetworkSecurityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -5010,7 +6601,7 @@ pub fn route(
                 }
             }
 
-            132usize => {
+            174usize => {
                 ServerRequest::GetNetworkSecurityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -5023,13 +6614,13 @@ pub fn route(
                 }
             }
 
-            133usize => {
+            175usize => {
                 ServerRequest::ListNetworkSecurityGroups {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            134usize => {
+            176usize => {
                 ServerRequest::DeleteNetworkSecurityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -5039,13 +6630,71 @@ pub fn route(
                 }
             }
 
-            135usize => {
+            177usize => {
                 ServerRequest::ListAlertRules {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            136usize => {
+            178usize => {
+                ServerRequest::GetAlertRule {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    rule_id: routing::path_param(&mut params, "ruleId")?,
+                }
+            }
+
+            179usize => {
+                ServerRequest::CreateOrUpdateAlertRule {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    rule_id: routing::path_param(&mut params, "ruleId")?,
+                    body: routing::decoded(json::from_json::<AlertRule>(body))?,
+                }
+            }
+
+            180usize => {
+                ServerRequest::DeleteAlertRule {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    rule_id: routing::path_param(&mut params, "ruleId")?,
+                }
+            }
+
+            181usize => {
+                ServerRequest::GetAlertIncident {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    incident_id: routing::path_param(&mut params, "incidentId")?,
+                }
+            }
+
+            182usize => {
+                ServerRequest::GetAutoscaleSetting {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    resource_id: q.required("resourceId")?,
+                }
+            }
+
+            183usize => {
+                ServerRequest::CreateOrUpdateAutoscaleSetting {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    resource_id: q.required("resourceId")?,
+                    body: routing::decoded(json::from_json::<AutoscaleSetting>(body))?,
+                }
+            }
+
+            184usize => {
+                ServerRequest::DeleteAutoscaleSetting {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    resource_id: q.required("resourceId")?,
+                }
+            }
+
+            185usize => {
+                ServerRequest::PutMetricSettings {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    body: routing::decoded(json::from_json::<MetricSetting>(body))?,
+                }
+            }
+
+            186usize => {
                 ServerRequest::CreateRouteTable {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -5060,27 +6709,27 @@ pub fn route(
                 }
             }
 
-            137usize => {
+            187usize => {
                 ServerRequest::GetRouteTable {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            138usize => {
+            188usize => {
                 ServerRequest::ListRouteTables {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            139usize => {
+            189usize => {
                 ServerRequest::DeleteRouteTable {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            140usize => {
+            190usize => {
                 ServerRequest::CreateNamespace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5090,46 +6739,46 @@ pub fn route(
                 }
             }
 
-            141usize => {
+            191usize => {
                 ServerRequest::GetNamespace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            142usize => {
+            192usize => {
                 ServerRequest::ListNamespaces {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            143usize => {
+            193usize => {
                 ServerRequest::CheckNamespaceAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace: q.required("namespace")?,
                 }
             }
 
-            144usize => {
+            194usize => {
                 ServerRequest::DeleteNamespace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            145usize => {
+            195usize => {
                 ServerRequest::GetServiceBusRegions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            146usize => {
+            196usize => {
                 ServerRequest::ListServers {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            147usize => {
+            197usize => {
                 ServerRequest::CreateServer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -5144,21 +6793,21 @@ pub fn route(
                 }
             }
 
-            148usize => {
+            198usize => {
                 ServerRequest::DeleteServer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            149usize => {
+            199usize => {
                 ServerRequest::GetStorageAccountKeys {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            150usize => {
+            200usize => {
                 ServerRequest::CreateProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -5169,20 +6818,20 @@ pub fn route(
                 }
             }
 
-            151usize => {
+            201usize => {
                 ServerRequest::GetProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            152usize => {
+            202usize => {
                 ServerRequest::ListProfiles {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            153usize => {
+            203usize => {
                 ServerRequest::UpdateProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
@@ -5194,33 +6843,33 @@ pub fn route(
                 }
             }
 
-            154usize => {
+            204usize => {
                 ServerRequest::DeleteProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            155usize => {
+            205usize => {
                 ServerRequest::GetNetworkConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            156usize => {
+            206usize => {
                 ServerRequest::SetNetworkConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: TextDocument::from_text(routing::text_body(body)?),
                 }
             }
 
-            157usize => {
+            207usize => {
                 ServerRequest::ListVirtualNetworkSites {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            158usize => {
+            208usize => {
                 ServerRequest::ListWebSites {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -5230,13 +6879,127 @@ pub fn route(
                 }
             }
 
-            159usize => {
+            209usize => {
+                ServerRequest::CreateWebSite {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            CreateSiteInput,
+                        >("Site", "http://schemas.microsoft.com/windowsazure", body),
+                    )?,
+                }
+            }
+
+            210usize => {
+                ServerRequest::GetWebSite {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    web_site_name: routing::path_param(&mut params, "webSiteName")?,
+                    options: GetWebSiteOptions {
+                        properties_to_include: q.optional("propertiesToInclude")?,
+                    },
+                }
+            }
+
+            211usize => {
+                ServerRequest::UpdateWebSite {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    web_site_name: routing::path_param(&mut params, "webSiteName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            Site,
+                        >("Site", "http://schemas.microsoft.com/windowsazure", body),
+                    )?,
+                }
+            }
+
+            212usize => {
+                ServerRequest::DeleteWebSite {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    web_site_name: routing::path_param(&mut params, "webSiteName")?,
+                    options: DeleteWebSiteOptions {
+                        delete_empty_server_farm: q.optional("deleteEmptyServerFarm")?,
+                        delete_metrics: q.optional("deleteMetrics")?,
+                        delete_all_slots: q.optional("deleteAllSlots")?,
+                    },
+                }
+            }
+
+            213usize => {
+                ServerRequest::ListWebHostingPlans {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                }
+            }
+
+            214usize => {
+                ServerRequest::CreateWebHostingPlan {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            ServerFarmInput,
+                        >(
+                            "ServerFarm",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            215usize => {
+                ServerRequest::GetWebHostingPlan {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    web_hosting_plan_name: routing::path_param(
+                        &mut params,
+                        "webHostingPlanName",
+                    )?,
+                }
+            }
+
+            216usize => {
+                ServerRequest::UpdateWebHostingPlan {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    web_hosting_plan_name: routing::path_param(
+                        &mut params,
+                        "webHostingPlanName",
+                    )?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            ServerFarmInput,
+                        >(
+                            "ServerFarm",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            217usize => {
+                ServerRequest::DeleteWebHostingPlan {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    web_hosting_plan_name: routing::path_param(
+                        &mut params,
+                        "webHostingPlanName",
+                    )?,
+                }
+            }
+
+            218usize => {
                 ServerRequest::ListHostedServices {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            160usize => {
+            219usize => {
                 ServerRequest::GetHostedServiceProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5246,7 +7009,7 @@ pub fn route(
                 }
             }
 
-            161usize => {
+            220usize => {
                 ServerRequest::CreateHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -5261,7 +7024,7 @@ pub fn route(
                 }
             }
 
-            162usize => {
+            221usize => {
                 ServerRequest::UpdateHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5277,27 +7040,27 @@ pub fn route(
                 }
             }
 
-            163usize => {
+            222usize => {
                 ServerRequest::DeleteHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            164usize => {
+            223usize => {
                 ServerRequest::ListStorageAccounts {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            165usize => {
+            224usize => {
                 ServerRequest::GetStorageAccountProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            166usize => {
+            225usize => {
                 ServerRequest::CreateStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -5312,7 +7075,7 @@ pub fn route(
                 }
             }
 
-            167usize => {
+            226usize => {
                 ServerRequest::UpdateStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
@@ -5328,26 +7091,33 @@ pub fn route(
                 }
             }
 
-            168usize => {
+            227usize => {
                 ServerRequest::DeleteStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            169usize => {
+            228usize => {
                 ServerRequest::ListWebSpaces {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            170usize => {
+            229usize => {
+                ServerRequest::GetWebSpace {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                }
+            }
+
+            230usize => {
                 ServerRequest::ListAffinityGroups {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            171usize => {
+            231usize => {
                 ServerRequest::GetAffinityGroupProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -5357,7 +7127,7 @@ pub fn route(
                 }
             }
 
-            172usize => {
+            232usize => {
                 ServerRequest::CreateAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -5372,7 +7142,7 @@ pub fn route(
                 }
             }
 
-            173usize => {
+            233usize => {
                 ServerRequest::UpdateAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -5391,7 +7161,7 @@ pub fn route(
                 }
             }
 
-            174usize => {
+            234usize => {
                 ServerRequest::DeleteAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -5401,26 +7171,26 @@ pub fn route(
                 }
             }
 
-            175usize => {
+            235usize => {
                 ServerRequest::ListLocations {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            176usize => {
+            236usize => {
                 ServerRequest::ListManagementCertificates {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            177usize => {
+            237usize => {
                 ServerRequest::GetManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     thumbprint: routing::path_param(&mut params, "thumbprint")?,
                 }
             }
 
-            178usize => {
+            238usize => {
                 ServerRequest::AddManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -5435,20 +7205,20 @@ pub fn route(
                 }
             }
 
-            179usize => {
+            239usize => {
                 ServerRequest::DeleteManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     thumbprint: routing::path_param(&mut params, "thumbprint")?,
                 }
             }
 
-            180usize => {
+            240usize => {
                 ServerRequest::ListCloudServices {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            181usize => {
+            241usize => {
                 ServerRequest::CreateCloudService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5467,7 +7237,7 @@ pub fn route(
                 }
             }
 
-            182usize => {
+            242usize => {
                 ServerRequest::GetCloudService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5477,7 +7247,7 @@ pub fn route(
                 }
             }
 
-            183usize => {
+            243usize => {
                 ServerRequest::DeleteCloudService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5487,7 +7257,7 @@ pub fn route(
                 }
             }
 
-            184usize => {
+            244usize => {
                 ServerRequest::EntitleResource {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -5502,7 +7272,7 @@ pub fn route(
                 }
             }
 
-            185usize => {
+            245usize => {
                 ServerRequest::ListSubscriptionOperations {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     start_time: q.required("StartTime")?,
@@ -5515,19 +7285,19 @@ pub fn route(
                 }
             }
 
-            186usize => {
+            246usize => {
                 ServerRequest::GetOperationStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     request_id: routing::path_param(&mut params, "requestId")?,
                 }
             }
 
-            187usize => {
+            247usize => {
                 ServerRequest::ListSubscriptions {
                 }
             }
 
-            188usize => {
+            248usize => {
                 ServerRequest::GetSubscription {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
@@ -5700,6 +7470,62 @@ impl ServerRequest {
             }
 
             ServerRequest::ListAlertRules { .. } => &crate::other::LIST_ALERT_RULES,
+            ServerRequest::GetAlertRule { .. } => &crate::other::GET_ALERT_RULE,
+            ServerRequest::CreateOrUpdateAlertRule { .. } => {
+                &crate::other::CREATE_OR_UPDATE_ALERT_RULE
+            }
+
+            ServerRequest::DeleteAlertRule { .. } => &crate::other::DELETE_ALERT_RULE,
+            ServerRequest::GetAlertIncident { .. } => &crate::other::GET_ALERT_INCIDENT,
+            ServerRequest::ListActiveAlertIncidents { .. } => {
+                &crate::other::LIST_ACTIVE_ALERT_INCIDENTS
+            }
+
+            ServerRequest::ListAlertIncidentsForRule { .. } => {
+                &crate::other::LIST_ALERT_INCIDENTS_FOR_RULE
+            }
+
+            ServerRequest::GetAutoscaleSetting { .. } => {
+                &crate::other::GET_AUTOSCALE_SETTING
+            }
+
+            ServerRequest::CreateOrUpdateAutoscaleSetting { .. } => {
+                &crate::other::CREATE_OR_UPDATE_AUTOSCALE_SETTING
+            }
+
+            ServerRequest::DeleteAutoscaleSetting { .. } => {
+                &crate::other::DELETE_AUTOSCALE_SETTING
+            }
+
+            ServerRequest::PutMetricSettings { .. } => &crate::other::PUT_METRIC_SETTINGS,
+            ServerRequest::ListHDInsightClusters { .. } => {
+                &crate::other::LIST_HD_INSIGHT_CLUSTERS
+            }
+
+            ServerRequest::CreateHDInsightCluster { .. } => {
+                &crate::other::CREATE_HD_INSIGHT_CLUSTER
+            }
+
+            ServerRequest::CreateHDInsightIaasCluster { .. } => {
+                &crate::other::CREATE_HD_INSIGHT_IAAS_CLUSTER
+            }
+
+            ServerRequest::GetHDInsightCluster { .. } => {
+                &crate::other::GET_HD_INSIGHT_CLUSTER
+            }
+
+            ServerRequest::GetHDInsightIaasCluster { .. } => {
+                &crate::other::GET_HD_INSIGHT_IAAS_CLUSTER
+            }
+
+            ServerRequest::DeleteHDInsightCluster { .. } => {
+                &crate::other::DELETE_HD_INSIGHT_CLUSTER
+            }
+
+            ServerRequest::DeleteHDInsightIaasCluster { .. } => {
+                &crate::other::DELETE_HD_INSIGHT_IAAS_CLUSTER
+            }
+
             ServerRequest::DeleteRoleInstancesByName { .. } => {
                 &crate::role_instances::DELETE_ROLE_INSTANCES_BY_NAME
             }
@@ -6166,6 +7992,135 @@ impl ServerRequest {
             }
 
             ServerRequest::ListWebSites { .. } => &crate::websites::LIST_WEB_SITES,
+            ServerRequest::GetWebSpace { .. } => &crate::websites::GET_WEB_SPACE,
+            ServerRequest::ListPublishingUsers { .. } => {
+                &crate::websites::LIST_PUBLISHING_USERS
+            }
+
+            ServerRequest::CreatePublishingUser { .. } => {
+                &crate::websites::CREATE_PUBLISHING_USER
+            }
+
+            ServerRequest::RegisterWebSitesSubscription { .. } => {
+                &crate::websites::REGISTER_WEB_SITES_SUBSCRIPTION
+            }
+
+            ServerRequest::UnregisterWebSitesSubscription { .. } => {
+                &crate::websites::UNREGISTER_WEB_SITES_SUBSCRIPTION
+            }
+
+            ServerRequest::CreateWebSite { .. } => &crate::websites::CREATE_WEB_SITE,
+            ServerRequest::GetWebSite { .. } => &crate::websites::GET_WEB_SITE,
+            ServerRequest::UpdateWebSite { .. } => &crate::websites::UPDATE_WEB_SITE,
+            ServerRequest::DeleteWebSite { .. } => &crate::websites::DELETE_WEB_SITE,
+            ServerRequest::RestartWebSite { .. } => &crate::websites::RESTART_WEB_SITE,
+            ServerRequest::GetWebSiteOperation { .. } => {
+                &crate::websites::GET_WEB_SITE_OPERATION
+            }
+
+            ServerRequest::ApplySlotConfiguration { .. } => {
+                &crate::websites::APPLY_SLOT_CONFIGURATION
+            }
+
+            ServerRequest::ResetSlotConfiguration { .. } => {
+                &crate::websites::RESET_SLOT_CONFIGURATION
+            }
+
+            ServerRequest::GetSlotConfigNames { .. } => {
+                &crate::websites::GET_SLOT_CONFIG_NAMES
+            }
+
+            ServerRequest::UpdateSlotConfigNames { .. } => {
+                &crate::websites::UPDATE_SLOT_CONFIG_NAMES
+            }
+
+            ServerRequest::GetWebSiteConfiguration { .. } => {
+                &crate::websites::GET_WEB_SITE_CONFIGURATION
+            }
+
+            ServerRequest::UpdateWebSiteConfiguration { .. } => {
+                &crate::websites::UPDATE_WEB_SITE_CONFIGURATION
+            }
+
+            ServerRequest::GetPublishProfile { .. } => {
+                &crate::websites::GET_PUBLISH_PROFILE
+            }
+
+            ServerRequest::GeneratePublishingPassword { .. } => {
+                &crate::websites::GENERATE_PUBLISHING_PASSWORD
+            }
+
+            ServerRequest::GetWebSiteUsageMetrics { .. } => {
+                &crate::websites::GET_WEB_SITE_USAGE_METRICS
+            }
+
+            ServerRequest::GetWebSiteHistoricalUsageMetrics { .. } => {
+                &crate::websites::GET_WEB_SITE_HISTORICAL_USAGE_METRICS
+            }
+
+            ServerRequest::GetWebSiteMetricDefinitions { .. } => {
+                &crate::websites::GET_WEB_SITE_METRIC_DEFINITIONS
+            }
+
+            ServerRequest::ListWebHostingPlans { .. } => {
+                &crate::websites::LIST_WEB_HOSTING_PLANS
+            }
+
+            ServerRequest::CreateWebHostingPlan { .. } => {
+                &crate::websites::CREATE_WEB_HOSTING_PLAN
+            }
+
+            ServerRequest::GetWebHostingPlan { .. } => {
+                &crate::websites::GET_WEB_HOSTING_PLAN
+            }
+
+            ServerRequest::UpdateWebHostingPlan { .. } => {
+                &crate::websites::UPDATE_WEB_HOSTING_PLAN
+            }
+
+            ServerRequest::DeleteWebHostingPlan { .. } => {
+                &crate::websites::DELETE_WEB_HOSTING_PLAN
+            }
+
+            ServerRequest::GetWebHostingPlanHistoricalUsageMetrics { .. } => {
+                &crate::websites::GET_WEB_HOSTING_PLAN_HISTORICAL_USAGE_METRICS
+            }
+
+            ServerRequest::CreateRepository { .. } => &crate::websites::CREATE_REPOSITORY,
+            ServerRequest::GetRepository { .. } => &crate::websites::GET_REPOSITORY,
+            ServerRequest::DeleteRepository { .. } => &crate::websites::DELETE_REPOSITORY,
+            ServerRequest::SyncRepository { .. } => &crate::websites::SYNC_REPOSITORY,
+            ServerRequest::BackupWebSite { .. } => &crate::websites::BACKUP_WEB_SITE,
+            ServerRequest::GetBackupConfiguration { .. } => {
+                &crate::websites::GET_BACKUP_CONFIGURATION
+            }
+
+            ServerRequest::UpdateBackupConfiguration { .. } => {
+                &crate::websites::UPDATE_BACKUP_CONFIGURATION
+            }
+
+            ServerRequest::ListBackups { .. } => &crate::websites::LIST_BACKUPS,
+            ServerRequest::RestoreWebSite { .. } => &crate::websites::RESTORE_WEB_SITE,
+            ServerRequest::DiscoverBackup { .. } => &crate::websites::DISCOVER_BACKUP,
+            ServerRequest::ListHybridConnections { .. } => {
+                &crate::websites::LIST_HYBRID_CONNECTIONS
+            }
+
+            ServerRequest::CreateHybridConnection { .. } => {
+                &crate::websites::CREATE_HYBRID_CONNECTION
+            }
+
+            ServerRequest::GetHybridConnection { .. } => {
+                &crate::websites::GET_HYBRID_CONNECTION
+            }
+
+            ServerRequest::UpdateHybridConnection { .. } => {
+                &crate::websites::UPDATE_HYBRID_CONNECTION
+            }
+
+            ServerRequest::DeleteHybridConnection { .. } => {
+                &crate::websites::DELETE_HYBRID_CONNECTION
+            }
         }
     }
 
@@ -6330,6 +8285,71 @@ impl ServerRequest {
             }
 
             ServerRequest::ListAlertRules { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetAlertRule { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::CreateOrUpdateAlertRule { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteAlertRule { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetAlertIncident { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListActiveAlertIncidents { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListAlertIncidentsForRule { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetAutoscaleSetting { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CreateOrUpdateAutoscaleSetting { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteAutoscaleSetting { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::PutMetricSettings { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListHDInsightClusters { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CreateHDInsightCluster { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CreateHDInsightIaasCluster { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetHDInsightCluster { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetHDInsightIaasCluster { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteHDInsightCluster { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteHDInsightIaasCluster { subscription_id, .. } => {
                 Some(subscription_id)
             }
 
@@ -6814,6 +8834,153 @@ impl ServerRequest {
             }
 
             ServerRequest::ListWebSites { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::GetWebSpace { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::ListPublishingUsers { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CreatePublishingUser { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::RegisterWebSitesSubscription { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UnregisterWebSitesSubscription { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CreateWebSite { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::GetWebSite { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::UpdateWebSite { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::DeleteWebSite { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::RestartWebSite { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetWebSiteOperation { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ApplySlotConfiguration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ResetSlotConfiguration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetSlotConfigNames { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UpdateSlotConfigNames { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetWebSiteConfiguration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UpdateWebSiteConfiguration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetPublishProfile { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GeneratePublishingPassword { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetWebSiteUsageMetrics { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetWebSiteHistoricalUsageMetrics { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetWebSiteMetricDefinitions { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListWebHostingPlans { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CreateWebHostingPlan { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetWebHostingPlan { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UpdateWebHostingPlan { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteWebHostingPlan { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetWebHostingPlanHistoricalUsageMetrics {
+                subscription_id,
+                ..
+            } => Some(subscription_id),
+            ServerRequest::CreateRepository { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetRepository { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::DeleteRepository { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::SyncRepository { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::BackupWebSite { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::GetBackupConfiguration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UpdateBackupConfiguration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListBackups { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::RestoreWebSite { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DiscoverBackup { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListHybridConnections { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CreateHybridConnection { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetHybridConnection { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UpdateHybridConnection { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteHybridConnection { subscription_id, .. } => {
+                Some(subscription_id)
+            }
         }
     }
 
@@ -7144,6 +9311,114 @@ impl ServerRequest {
 
             ServerRequest::ListAlertRules { .. } => {
                 client.list_alert_rules().await?;
+            }
+
+            ServerRequest::GetAlertRule { rule_id, .. } => {
+                client.get_alert_rule(rule_id).await?;
+            }
+
+            ServerRequest::CreateOrUpdateAlertRule { rule_id, body, .. } => {
+                client.create_or_update_alert_rule(rule_id, body).await?;
+            }
+
+            ServerRequest::DeleteAlertRule { rule_id, .. } => {
+                client.delete_alert_rule(rule_id).await?;
+            }
+
+            ServerRequest::GetAlertIncident { incident_id, .. } => {
+                client.get_alert_incident(incident_id).await?;
+            }
+
+            ServerRequest::ListActiveAlertIncidents { .. } => {
+                client.list_active_alert_incidents().await?;
+            }
+
+            ServerRequest::ListAlertIncidentsForRule { rule_id, options, .. } => {
+                client.list_alert_incidents_for_rule(rule_id, options).await?;
+            }
+
+            ServerRequest::GetAutoscaleSetting { resource_id, .. } => {
+                client.get_autoscale_setting(resource_id).await?;
+            }
+
+            ServerRequest::CreateOrUpdateAutoscaleSetting { resource_id, body, .. } => {
+                client.create_or_update_autoscale_setting(resource_id, body).await?;
+            }
+
+            ServerRequest::DeleteAutoscaleSetting { resource_id, .. } => {
+                client.delete_autoscale_setting(resource_id).await?;
+            }
+
+            ServerRequest::PutMetricSettings { body, .. } => {
+                client.put_metric_settings(body).await?;
+            }
+
+            ServerRequest::ListHDInsightClusters { .. } => {
+                client.list_hd_insight_clusters().await?;
+            }
+
+            ServerRequest::CreateHDInsightCluster {
+                cloud_service_name,
+                cluster_name,
+                body,
+                ..
+            } => {
+                client
+                    .create_hd_insight_cluster(cloud_service_name, cluster_name, body)
+                    .await?;
+            }
+
+            ServerRequest::CreateHDInsightIaasCluster {
+                cloud_service_name,
+                cluster_name,
+                body,
+                ..
+            } => {
+                client
+                    .create_hd_insight_iaas_cluster(
+                        cloud_service_name,
+                        cluster_name,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::GetHDInsightCluster {
+                cloud_service_name,
+                cluster_name,
+                ..
+            } => {
+                client.get_hd_insight_cluster(cloud_service_name, cluster_name).await?;
+            }
+
+            ServerRequest::GetHDInsightIaasCluster {
+                cloud_service_name,
+                cluster_name,
+                ..
+            } => {
+                client
+                    .get_hd_insight_iaas_cluster(cloud_service_name, cluster_name)
+                    .await?;
+            }
+
+            ServerRequest::DeleteHDInsightCluster {
+                cloud_service_name,
+                cluster_name,
+                ..
+            } => {
+                client
+                    .delete_hd_insight_cluster(cloud_service_name, cluster_name)
+                    .await?;
+            }
+
+            ServerRequest::DeleteHDInsightIaasCluster {
+                cloud_service_name,
+                cluster_name,
+                ..
+            } => {
+                client
+                    .delete_hd_insight_iaas_cluster(cloud_service_name, cluster_name)
+                    .await?;
             }
 
             ServerRequest::DeleteRoleInstancesByName {
@@ -8140,6 +10415,337 @@ impl ServerRequest {
             ServerRequest::ListWebSites { web_space_name, options, .. } => {
                 client.list_web_sites(web_space_name, options).await?;
             }
+
+            ServerRequest::GetWebSpace { web_space_name, .. } => {
+                client.get_web_space(web_space_name).await?;
+            }
+
+            ServerRequest::ListPublishingUsers { .. } => {
+                client.list_publishing_users().await?;
+            }
+
+            ServerRequest::CreatePublishingUser { body, .. } => {
+                client.create_publishing_user(body).await?;
+            }
+
+            ServerRequest::RegisterWebSitesSubscription { .. } => {
+                client.register_web_sites_subscription().await?;
+            }
+
+            ServerRequest::UnregisterWebSitesSubscription { .. } => {
+                client.unregister_web_sites_subscription().await?;
+            }
+
+            ServerRequest::CreateWebSite { web_space_name, body, .. } => {
+                client.create_web_site(web_space_name, body).await?;
+            }
+
+            ServerRequest::GetWebSite { web_space_name, web_site_name, options, .. } => {
+                client.get_web_site(web_space_name, web_site_name, options).await?;
+            }
+
+            ServerRequest::UpdateWebSite { web_space_name, web_site_name, body, .. } => {
+                client.update_web_site(web_space_name, web_site_name, body).await?;
+            }
+
+            ServerRequest::DeleteWebSite {
+                web_space_name,
+                web_site_name,
+                options,
+                ..
+            } => {
+                client.delete_web_site(web_space_name, web_site_name, options).await?;
+            }
+
+            ServerRequest::RestartWebSite { web_space_name, web_site_name, .. } => {
+                client.restart_web_site(web_space_name, web_site_name).await?;
+            }
+
+            ServerRequest::GetWebSiteOperation {
+                web_space_name,
+                site_name,
+                operation_id,
+                ..
+            } => {
+                client
+                    .get_web_site_operation(web_space_name, site_name, operation_id)
+                    .await?;
+            }
+
+            ServerRequest::ApplySlotConfiguration {
+                web_space_name,
+                web_site_name,
+                target_swap_slot,
+                ..
+            } => {
+                client
+                    .apply_slot_configuration(
+                        web_space_name,
+                        web_site_name,
+                        target_swap_slot,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::ResetSlotConfiguration {
+                web_space_name,
+                web_site_name,
+                ..
+            } => {
+                client.reset_slot_configuration(web_space_name, web_site_name).await?;
+            }
+
+            ServerRequest::GetSlotConfigNames { web_space_name, web_site_name, .. } => {
+                client.get_slot_config_names(web_space_name, web_site_name).await?;
+            }
+
+            ServerRequest::UpdateSlotConfigNames {
+                web_space_name,
+                web_site_name,
+                body,
+                ..
+            } => {
+                client
+                    .update_slot_config_names(web_space_name, web_site_name, body)
+                    .await?;
+            }
+
+            ServerRequest::GetWebSiteConfiguration {
+                web_space_name,
+                web_site_name,
+                ..
+            } => {
+                client.get_web_site_configuration(web_space_name, web_site_name).await?;
+            }
+
+            ServerRequest::UpdateWebSiteConfiguration {
+                web_space_name,
+                web_site_name,
+                body,
+                ..
+            } => {
+                client
+                    .update_web_site_configuration(web_space_name, web_site_name, body)
+                    .await?;
+            }
+
+            ServerRequest::GetPublishProfile { web_space_name, web_site_name, .. } => {
+                client.get_publish_profile(web_space_name, web_site_name).await?;
+            }
+
+            ServerRequest::GeneratePublishingPassword {
+                web_space_name,
+                web_site_name,
+                ..
+            } => {
+                client
+                    .generate_publishing_password(web_space_name, web_site_name)
+                    .await?;
+            }
+
+            ServerRequest::GetWebSiteUsageMetrics {
+                web_space_name,
+                web_site_name,
+                ..
+            } => {
+                client.get_web_site_usage_metrics(web_space_name, web_site_name).await?;
+            }
+
+            ServerRequest::GetWebSiteHistoricalUsageMetrics {
+                web_space_name,
+                web_site_name,
+                options,
+                ..
+            } => {
+                client
+                    .get_web_site_historical_usage_metrics(
+                        web_space_name,
+                        web_site_name,
+                        options,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::GetWebSiteMetricDefinitions {
+                webspace_name,
+                website_name,
+                ..
+            } => {
+                client
+                    .get_web_site_metric_definitions(webspace_name, website_name)
+                    .await?;
+            }
+
+            ServerRequest::ListWebHostingPlans { web_space_name, .. } => {
+                client.list_web_hosting_plans(web_space_name).await?;
+            }
+
+            ServerRequest::CreateWebHostingPlan { web_space_name, body, .. } => {
+                client.create_web_hosting_plan(web_space_name, body).await?;
+            }
+
+            ServerRequest::GetWebHostingPlan {
+                web_space_name,
+                web_hosting_plan_name,
+                ..
+            } => {
+                client
+                    .get_web_hosting_plan(web_space_name, web_hosting_plan_name)
+                    .await?;
+            }
+
+            ServerRequest::UpdateWebHostingPlan {
+                web_space_name,
+                web_hosting_plan_name,
+                body,
+                ..
+            } => {
+                client
+                    .update_web_hosting_plan(web_space_name, web_hosting_plan_name, body)
+                    .await?;
+            }
+
+            ServerRequest::DeleteWebHostingPlan {
+                web_space_name,
+                web_hosting_plan_name,
+                ..
+            } => {
+                client
+                    .delete_web_hosting_plan(web_space_name, web_hosting_plan_name)
+                    .await?;
+            }
+
+            ServerRequest::GetWebHostingPlanHistoricalUsageMetrics {
+                web_space_name,
+                web_hosting_plan_name,
+                options,
+                ..
+            } => {
+                client
+                    .get_web_hosting_plan_historical_usage_metrics(
+                        web_space_name,
+                        web_hosting_plan_name,
+                        options,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::CreateRepository { web_space_name, web_site_name, .. } => {
+                client.create_repository(web_space_name, web_site_name).await?;
+            }
+
+            ServerRequest::GetRepository { web_space_name, web_site_name, .. } => {
+                client.get_repository(web_space_name, web_site_name).await?;
+            }
+
+            ServerRequest::DeleteRepository { web_space_name, web_site_name, .. } => {
+                client.delete_repository(web_space_name, web_site_name).await?;
+            }
+
+            ServerRequest::SyncRepository { web_space_name, web_site_name, .. } => {
+                client.sync_repository(web_space_name, web_site_name).await?;
+            }
+
+            ServerRequest::BackupWebSite { web_space_name, web_site_name, body, .. } => {
+                client.backup_web_site(web_space_name, web_site_name, body).await?;
+            }
+
+            ServerRequest::GetBackupConfiguration {
+                web_space_name,
+                web_site_name,
+                ..
+            } => {
+                client.get_backup_configuration(web_space_name, web_site_name).await?;
+            }
+
+            ServerRequest::UpdateBackupConfiguration {
+                web_space_name,
+                web_site_name,
+                body,
+                ..
+            } => {
+                client
+                    .update_backup_configuration(web_space_name, web_site_name, body)
+                    .await?;
+            }
+
+            ServerRequest::ListBackups { web_space_name, web_site_name, .. } => {
+                client.list_backups(web_space_name, web_site_name).await?;
+            }
+
+            ServerRequest::RestoreWebSite {
+                web_space_name,
+                web_site_name,
+                body,
+                ..
+            } => {
+                client.restore_web_site(web_space_name, web_site_name, body).await?;
+            }
+
+            ServerRequest::DiscoverBackup {
+                web_space_name,
+                web_site_name,
+                body,
+                ..
+            } => {
+                client.discover_backup(web_space_name, web_site_name, body).await?;
+            }
+
+            ServerRequest::ListHybridConnections {
+                web_space_name,
+                web_site_name,
+                ..
+            } => {
+                client.list_hybrid_connections(web_space_name, web_site_name).await?;
+            }
+
+            ServerRequest::CreateHybridConnection {
+                web_space_name,
+                site_name,
+                body,
+                ..
+            } => {
+                client.create_hybrid_connection(web_space_name, site_name, body).await?;
+            }
+
+            ServerRequest::GetHybridConnection {
+                web_space_name,
+                web_site_name,
+                hybrid_connection_name,
+                ..
+            } => {
+                client
+                    .get_hybrid_connection(
+                        web_space_name,
+                        web_site_name,
+                        hybrid_connection_name,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::UpdateHybridConnection {
+                web_space_name,
+                site_name,
+                body,
+                ..
+            } => {
+                client.update_hybrid_connection(web_space_name, site_name, body).await?;
+            }
+
+            ServerRequest::DeleteHybridConnection {
+                web_space_name,
+                web_site_name,
+                hybrid_connection_name,
+                ..
+            } => {
+                client
+                    .delete_hybrid_connection(
+                        web_space_name,
+                        web_site_name,
+                        hybrid_connection_name,
+                    )
+                    .await?;
+            }
         }
 
         Ok(())
@@ -8476,6 +11082,73 @@ pub fn normalize_response(
 
         "ListAlertRules" => {
             Some(json::from_json::<AlertRuleList>(body).map(|v| json::to_json(&v)))
+        }
+
+        "GetAlertRule" => {
+            Some(json::from_json::<AlertRule>(body).map(|v| json::to_json(&v)))
+        }
+
+        "GetAlertIncident" => {
+            Some(json::from_json::<AlertIncident>(body).map(|v| json::to_json(&v)))
+        }
+
+        "ListActiveAlertIncidents" => {
+            Some(json::from_json::<AlertIncidentList>(body).map(|v| json::to_json(&v)))
+        }
+
+        "ListAlertIncidentsForRule" => {
+            Some(json::from_json::<AlertIncidentList>(body).map(|v| json::to_json(&v)))
+        }
+
+        "GetAutoscaleSetting" => {
+            Some(json::from_json::<AutoscaleSetting>(body).map(|v| json::to_json(&v)))
+        }
+
+        "ListHDInsightClusters" => {
+            Some(
+                xml::from_document_ns::<
+                    HDInsightCloudServiceList,
+                >("CloudServices", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "CloudServices",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetHDInsightCluster" => {
+            Some(
+                xml::from_document_ns::<
+                    HDInsightClusterResponse,
+                >(
+                        "PassthroughResponse",
+                        "http://schemas.microsoft.com/hdinsight/2013/05/management",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "PassthroughResponse",
+                        "http://schemas.microsoft.com/hdinsight/2013/05/management",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetHDInsightIaasCluster" => {
+            Some(
+                xml::from_document_ns::<
+                    HDInsightIaasClusterResponse,
+                >(
+                        "PassthroughResponse",
+                        "http://schemas.microsoft.com/hdinsight/2013/05/management",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "PassthroughResponse",
+                        "http://schemas.microsoft.com/hdinsight/2013/05/management",
+                        &v,
+                    )),
+            )
         }
 
         "GetRouteTable" => {
@@ -9848,6 +12521,371 @@ pub fn normalize_response(
             )
         }
 
+        "GetWebSpace" => {
+            Some(
+                xml::from_document_ns::<
+                    WebSpace,
+                >("WebSpace", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "WebSpace",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListPublishingUsers" => {
+            Some(
+                xml::from_document_ns::<
+                    ArrayOfstring,
+                >(
+                        "ArrayOfstring",
+                        "http://schemas.microsoft.com/2003/10/Serialization/Arrays",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "ArrayOfstring",
+                        "http://schemas.microsoft.com/2003/10/Serialization/Arrays",
+                        &v,
+                    )),
+            )
+        }
+
+        "CreatePublishingUser" => {
+            Some(
+                xml::from_document_ns::<
+                    PublishingUser,
+                >("User", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "User",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "IsHostnameAvailable" => {
+            Some(
+                xml::scalar_from_document::<
+                    bool,
+                >("boolean", "http://schemas.microsoft.com/2003/10/Serialization/", body)
+                    .map(|v| xml::scalar_to_document(
+                        "boolean",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
+                        &v,
+                    )),
+            )
+        }
+
+        "CreateWebSite" => {
+            Some(
+                xml::from_document_ns::<
+                    Site,
+                >("Site", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Site",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetWebSite" => {
+            Some(
+                xml::from_document_ns::<
+                    Site,
+                >("Site", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Site",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "UpdateWebSite" => {
+            Some(
+                xml::from_document_ns::<
+                    Site,
+                >("Site", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Site",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetWebSiteOperation" => {
+            Some(
+                xml::from_document_ns::<
+                    WebSiteOperation,
+                >("Operation", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Operation",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetSlotConfigNames" => {
+            Some(json::from_json::<SlotConfigNames>(body).map(|v| json::to_json(&v)))
+        }
+
+        "GetPublishProfile" => {
+            Some(
+                xml::from_document_ns::<PublishData>("publishData", "", body)
+                    .map(|v| xml::to_document_ns("publishData", "", &v)),
+            )
+        }
+
+        "GetWebSiteUsageMetrics" => {
+            Some(
+                xml::from_document_ns::<
+                    WebSiteUsages,
+                >("Usages", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Usages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetWebSiteHistoricalUsageMetrics" => {
+            Some(
+                xml::from_document_ns::<
+                    WebMetricResponses,
+                >("MetricResponses", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "MetricResponses",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetWebSiteMetricDefinitions" => {
+            Some(
+                xml::from_document_ns::<
+                    WebMetricDefinitions,
+                >("MetricDefinitions", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "MetricDefinitions",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListWebHostingPlans" => {
+            Some(
+                xml::from_document_ns::<
+                    ServerFarms,
+                >("ServerFarms", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ServerFarms",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "CreateWebHostingPlan" => {
+            Some(
+                xml::from_document_ns::<
+                    ServerFarm,
+                >("ServerFarm", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ServerFarm",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetWebHostingPlan" => {
+            Some(
+                xml::from_document_ns::<
+                    ServerFarm,
+                >("ServerFarm", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ServerFarm",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "UpdateWebHostingPlan" => {
+            Some(
+                xml::from_document_ns::<
+                    ServerFarm,
+                >("ServerFarm", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ServerFarm",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetWebHostingPlanHistoricalUsageMetrics" => {
+            Some(
+                xml::from_document_ns::<
+                    WebMetricResponses,
+                >("MetricResponses", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "MetricResponses",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetRepository" => {
+            Some(
+                xml::scalar_from_document::<
+                    String,
+                >("anyURI", "http://schemas.microsoft.com/2003/10/Serialization/", body)
+                    .map(|v| xml::scalar_to_document(
+                        "anyURI",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
+                        &v,
+                    )),
+            )
+        }
+
+        "DeleteRepository" => {
+            Some(
+                xml::scalar_from_document::<
+                    String,
+                >("anyURI", "http://schemas.microsoft.com/2003/10/Serialization/", body)
+                    .map(|v| xml::scalar_to_document(
+                        "anyURI",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
+                        &v,
+                    )),
+            )
+        }
+
+        "BackupWebSite" => {
+            Some(
+                xml::from_document_ns::<
+                    BackupItem,
+                >("BackupItem", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "BackupItem",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetBackupConfiguration" => {
+            Some(
+                xml::from_document_ns::<
+                    BackupRequest,
+                >("BackupRequest", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "BackupRequest",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListBackups" => {
+            Some(
+                xml::from_document_ns::<
+                    BackupItems,
+                >("BackupItems", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "BackupItems",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "RestoreWebSite" => {
+            Some(
+                xml::from_document_ns::<
+                    RestoreResponse,
+                >("RestoreResponse", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "RestoreResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "DiscoverBackup" => {
+            Some(
+                xml::from_document_ns::<
+                    RestoreRequest,
+                >("RestoreRequest", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "RestoreRequest",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListHybridConnections" => {
+            Some(
+                xml::from_document_ns::<
+                    ArrayOfRelayServiceConnectionEntity,
+                >(
+                        "ArrayOfRelayServiceConnectionEntity",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "ArrayOfRelayServiceConnectionEntity",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "CreateHybridConnection" => {
+            Some(
+                xml::from_document_ns::<
+                    RelayServiceConnectionEntity,
+                >(
+                        "RelayServiceConnectionEntity",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "RelayServiceConnectionEntity",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetHybridConnection" => {
+            Some(
+                xml::from_document_ns::<
+                    RelayServiceConnectionEntity,
+                >(
+                        "RelayServiceConnectionEntity",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "RelayServiceConnectionEntity",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
         _ => None,
     }
 }
@@ -10198,6 +13236,106 @@ pub fn roundtrip_response(
                     body,
                     json::from_json::<AlertRuleList>,
                     json::to_json,
+                ),
+            )
+        }
+
+        "GetAlertRule" => {
+            Some(xml::roundtrip_with(body, json::from_json::<AlertRule>, json::to_json))
+        }
+
+        "GetAlertIncident" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    json::from_json::<AlertIncident>,
+                    json::to_json,
+                ),
+            )
+        }
+
+        "ListActiveAlertIncidents" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    json::from_json::<AlertIncidentList>,
+                    json::to_json,
+                ),
+            )
+        }
+
+        "ListAlertIncidentsForRule" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    json::from_json::<AlertIncidentList>,
+                    json::to_json,
+                ),
+            )
+        }
+
+        "GetAutoscaleSetting" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    json::from_json::<AutoscaleSetting>,
+                    json::to_json,
+                ),
+            )
+        }
+
+        "ListHDInsightClusters" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        HDInsightCloudServiceList,
+                    >("CloudServices", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "CloudServices",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetHDInsightCluster" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        HDInsightClusterResponse,
+                    >(
+                        "PassthroughResponse",
+                        "http://schemas.microsoft.com/hdinsight/2013/05/management",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "PassthroughResponse",
+                        "http://schemas.microsoft.com/hdinsight/2013/05/management",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetHDInsightIaasCluster" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        HDInsightIaasClusterResponse,
+                    >(
+                        "PassthroughResponse",
+                        "http://schemas.microsoft.com/hdinsight/2013/05/management",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "PassthroughResponse",
+                        "http://schemas.microsoft.com/hdinsight/2013/05/management",
+                        v,
+                    ),
                 ),
             )
         }
@@ -11991,6 +15129,475 @@ pub fn roundtrip_response(
                     >("Sites", "http://schemas.microsoft.com/windowsazure", b),
                     |v| xml::to_document_ns(
                         "Sites",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetWebSpace" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        WebSpace,
+                    >("WebSpace", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "WebSpace",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListPublishingUsers" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ArrayOfstring,
+                    >(
+                        "ArrayOfstring",
+                        "http://schemas.microsoft.com/2003/10/Serialization/Arrays",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ArrayOfstring",
+                        "http://schemas.microsoft.com/2003/10/Serialization/Arrays",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "CreatePublishingUser" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        PublishingUser,
+                    >("User", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "User",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "IsHostnameAvailable" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::scalar_from_document::<
+                        bool,
+                    >(
+                        "boolean",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
+                        b,
+                    ),
+                    |v| xml::scalar_to_document(
+                        "boolean",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "CreateWebSite" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        Site,
+                    >("Site", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Site",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetWebSite" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        Site,
+                    >("Site", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Site",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "UpdateWebSite" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        Site,
+                    >("Site", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Site",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetWebSiteOperation" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        WebSiteOperation,
+                    >("Operation", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Operation",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetSlotConfigNames" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    json::from_json::<SlotConfigNames>,
+                    json::to_json,
+                ),
+            )
+        }
+
+        "GetWebSiteConfiguration" => Some(Ok(())),
+        "GetPublishProfile" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<PublishData>("publishData", "", b),
+                    |v| xml::to_document_ns("publishData", "", v),
+                ),
+            )
+        }
+
+        "GetWebSiteUsageMetrics" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        WebSiteUsages,
+                    >("Usages", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Usages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetWebSiteHistoricalUsageMetrics" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        WebMetricResponses,
+                    >("MetricResponses", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "MetricResponses",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetWebSiteMetricDefinitions" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        WebMetricDefinitions,
+                    >(
+                        "MetricDefinitions",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "MetricDefinitions",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListWebHostingPlans" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ServerFarms,
+                    >("ServerFarms", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "ServerFarms",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "CreateWebHostingPlan" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ServerFarm,
+                    >("ServerFarm", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "ServerFarm",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetWebHostingPlan" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ServerFarm,
+                    >("ServerFarm", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "ServerFarm",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "UpdateWebHostingPlan" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ServerFarm,
+                    >("ServerFarm", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "ServerFarm",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetWebHostingPlanHistoricalUsageMetrics" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        WebMetricResponses,
+                    >("MetricResponses", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "MetricResponses",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetRepository" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::scalar_from_document::<
+                        String,
+                    >(
+                        "anyURI",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
+                        b,
+                    ),
+                    |v| xml::scalar_to_document(
+                        "anyURI",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "DeleteRepository" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::scalar_from_document::<
+                        String,
+                    >(
+                        "anyURI",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
+                        b,
+                    ),
+                    |v| xml::scalar_to_document(
+                        "anyURI",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "BackupWebSite" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        BackupItem,
+                    >("BackupItem", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "BackupItem",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetBackupConfiguration" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        BackupRequest,
+                    >("BackupRequest", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "BackupRequest",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListBackups" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        BackupItems,
+                    >("BackupItems", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "BackupItems",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "RestoreWebSite" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        RestoreResponse,
+                    >("RestoreResponse", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "RestoreResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "DiscoverBackup" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        RestoreRequest,
+                    >("RestoreRequest", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "RestoreRequest",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListHybridConnections" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ArrayOfRelayServiceConnectionEntity,
+                    >(
+                        "ArrayOfRelayServiceConnectionEntity",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ArrayOfRelayServiceConnectionEntity",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "CreateHybridConnection" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        RelayServiceConnectionEntity,
+                    >(
+                        "RelayServiceConnectionEntity",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "RelayServiceConnectionEntity",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetHybridConnection" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        RelayServiceConnectionEntity,
+                    >(
+                        "RelayServiceConnectionEntity",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "RelayServiceConnectionEntity",
                         "http://schemas.microsoft.com/windowsazure",
                         v,
                     ),

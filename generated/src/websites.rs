@@ -93,6 +93,666 @@ pub static LIST_WEB_SITES: OperationSpec = OperationSpec {
     response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
 };
 
+/// `GetWebSpace`: `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}`
+pub static GET_WEB_SPACE: OperationSpec = OperationSpec {
+    name: "GetWebSpace",
+    method: "GET",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("WebSpace"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `ListPublishingUsers`: `GET /{subscriptionId}/services/WebSpaces`
+pub static LIST_PUBLISHING_USERS: OperationSpec = OperationSpec {
+    name: "ListPublishingUsers",
+    method: "GET",
+    uri: "/{subscriptionId}/services/WebSpaces",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("ArrayOfstring"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/2003/10/Serialization/Arrays"),
+};
+
+/// `CreatePublishingUser`: `PUT /{subscriptionId}/services/WebSpaces`
+pub static CREATE_PUBLISHING_USER: OperationSpec = OperationSpec {
+    name: "CreatePublishingUser",
+    method: "PUT",
+    uri: "/{subscriptionId}/services/WebSpaces",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16), (201u16, 201u16)],
+    is_async: false,
+    request_root: Some("User"),
+    response_root: Some("User"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `IsHostnameAvailable`: `GET /{subscriptionId}/services/WebSpaces`
+pub static IS_HOSTNAME_AVAILABLE: OperationSpec = OperationSpec {
+    name: "IsHostnameAvailable",
+    method: "GET",
+    uri: "/{subscriptionId}/services/WebSpaces",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("boolean"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/2003/10/Serialization/"),
+};
+
+/// `RegisterWebSitesSubscription`: `PUT /{subscriptionId}/services`
+pub static REGISTER_WEB_SITES_SUBSCRIPTION: OperationSpec = OperationSpec {
+    name: "RegisterWebSitesSubscription",
+    method: "PUT",
+    uri: "/{subscriptionId}/services",
+    version: "2014-04-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `UnregisterWebSitesSubscription`: `PUT /{subscriptionId}/services`
+pub static UNREGISTER_WEB_SITES_SUBSCRIPTION: OperationSpec = OperationSpec {
+    name: "UnregisterWebSitesSubscription",
+    method: "PUT",
+    uri: "/{subscriptionId}/services",
+    version: "2014-04-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `CreateWebSite`: `POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites`
+pub static CREATE_WEB_SITE: OperationSpec = OperationSpec {
+    name: "CreateWebSite",
+    method: "POST",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/sites",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16), (201u16, 201u16)],
+    is_async: false,
+    request_root: Some("Site"),
+    response_root: Some("Site"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `GetWebSite`: `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}`
+pub static GET_WEB_SITE: OperationSpec = OperationSpec {
+    name: "GetWebSite",
+    method: "GET",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("Site"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `UpdateWebSite`: `PUT /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}`
+pub static UPDATE_WEB_SITE: OperationSpec = OperationSpec {
+    name: "UpdateWebSite",
+    method: "PUT",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: Some("Site"),
+    response_root: Some("Site"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `DeleteWebSite`: `DELETE /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}`
+pub static DELETE_WEB_SITE: OperationSpec = OperationSpec {
+    name: "DeleteWebSite",
+    method: "DELETE",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `RestartWebSite`: `POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/restart`
+pub static RESTART_WEB_SITE: OperationSpec = OperationSpec {
+    name: "RestartWebSite",
+    method: "POST",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/restart",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `GetWebSiteOperation`: `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{siteName}/operations/{operationId}`
+pub static GET_WEB_SITE_OPERATION: OperationSpec = OperationSpec {
+    name: "GetWebSiteOperation",
+    method: "GET",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{siteName}/operations/{operationId}",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("Operation"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `ApplySlotConfiguration`: `POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/applySlotConfig`
+pub static APPLY_SLOT_CONFIGURATION: OperationSpec = OperationSpec {
+    name: "ApplySlotConfiguration",
+    method: "POST",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/applySlotConfig",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `ResetSlotConfiguration`: `POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/resetSlotConfig`
+pub static RESET_SLOT_CONFIGURATION: OperationSpec = OperationSpec {
+    name: "ResetSlotConfiguration",
+    method: "POST",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/resetSlotConfig",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `GetSlotConfigNames`: `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/slotConfigNames`
+pub static GET_SLOT_CONFIG_NAMES: OperationSpec = OperationSpec {
+    name: "GetSlotConfigNames",
+    method: "GET",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/slotConfigNames",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: Some("json"),
+    response_namespace: None,
+};
+
+/// `UpdateSlotConfigNames`: `POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/slotConfigNames`
+pub static UPDATE_SLOT_CONFIG_NAMES: OperationSpec = OperationSpec {
+    name: "UpdateSlotConfigNames",
+    method: "POST",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/slotConfigNames",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: None,
+    request_format: Some("json"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `GetWebSiteConfiguration`: `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/config`
+pub static GET_WEB_SITE_CONFIGURATION: OperationSpec = OperationSpec {
+    name: "GetWebSiteConfiguration",
+    method: "GET",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/config",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: Some("bytes"),
+    response_namespace: None,
+};
+
+/// `UpdateWebSiteConfiguration`: `PUT /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/config`
+pub static UPDATE_WEB_SITE_CONFIGURATION: OperationSpec = OperationSpec {
+    name: "UpdateWebSiteConfiguration",
+    method: "PUT",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/config",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: None,
+    request_format: Some("json"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `GetPublishProfile`: `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/publishxml`
+pub static GET_PUBLISH_PROFILE: OperationSpec = OperationSpec {
+    name: "GetPublishProfile",
+    method: "GET",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/publishxml",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("publishData"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some(""),
+};
+
+/// `GeneratePublishingPassword`: `POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/newpassword`
+pub static GENERATE_PUBLISHING_PASSWORD: OperationSpec = OperationSpec {
+    name: "GeneratePublishingPassword",
+    method: "POST",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/newpassword",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `GetWebSiteUsageMetrics`: `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/usages`
+pub static GET_WEB_SITE_USAGE_METRICS: OperationSpec = OperationSpec {
+    name: "GetWebSiteUsageMetrics",
+    method: "GET",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/usages",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("Usages"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `GetWebSiteHistoricalUsageMetrics`: `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/metrics`
+pub static GET_WEB_SITE_HISTORICAL_USAGE_METRICS: OperationSpec = OperationSpec {
+    name: "GetWebSiteHistoricalUsageMetrics",
+    method: "GET",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/metrics",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("MetricResponses"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `GetWebSiteMetricDefinitions`: `GET /{subscriptionId}/services/webspaces/{webspaceName}/sites/{websiteName}/metricdefinitions`
+pub static GET_WEB_SITE_METRIC_DEFINITIONS: OperationSpec = OperationSpec {
+    name: "GetWebSiteMetricDefinitions",
+    method: "GET",
+    uri: "/{subscriptionId}/services/webspaces/{webspaceName}/sites/{websiteName}/metricdefinitions",
+    version: "2014-10-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("MetricDefinitions"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `ListWebHostingPlans`: `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/serverFarms`
+pub static LIST_WEB_HOSTING_PLANS: OperationSpec = OperationSpec {
+    name: "ListWebHostingPlans",
+    method: "GET",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/serverFarms",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("ServerFarms"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `CreateWebHostingPlan`: `POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/ServerFarms`
+pub static CREATE_WEB_HOSTING_PLAN: OperationSpec = OperationSpec {
+    name: "CreateWebHostingPlan",
+    method: "POST",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/ServerFarms",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: Some("ServerFarm"),
+    response_root: Some("ServerFarm"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `GetWebHostingPlan`: `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/serverFarms/{webHostingPlanName}`
+pub static GET_WEB_HOSTING_PLAN: OperationSpec = OperationSpec {
+    name: "GetWebHostingPlan",
+    method: "GET",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/serverFarms/{webHostingPlanName}",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("ServerFarm"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `UpdateWebHostingPlan`: `PUT /{subscriptionId}/services/WebSpaces/{webSpaceName}/ServerFarms/{webHostingPlanName}`
+pub static UPDATE_WEB_HOSTING_PLAN: OperationSpec = OperationSpec {
+    name: "UpdateWebHostingPlan",
+    method: "PUT",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/ServerFarms/{webHostingPlanName}",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: Some("ServerFarm"),
+    response_root: Some("ServerFarm"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `DeleteWebHostingPlan`: `DELETE /{subscriptionId}/services/WebSpaces/{webSpaceName}/ServerFarms/{webHostingPlanName}`
+pub static DELETE_WEB_HOSTING_PLAN: OperationSpec = OperationSpec {
+    name: "DeleteWebHostingPlan",
+    method: "DELETE",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/ServerFarms/{webHostingPlanName}",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `GetWebHostingPlanHistoricalUsageMetrics`: `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/serverFarms/{webHostingPlanName}/metrics`
+pub static GET_WEB_HOSTING_PLAN_HISTORICAL_USAGE_METRICS: OperationSpec = OperationSpec {
+    name: "GetWebHostingPlanHistoricalUsageMetrics",
+    method: "GET",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/serverFarms/{webHostingPlanName}/metrics",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("MetricResponses"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `CreateRepository`: `POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/repository`
+pub static CREATE_REPOSITORY: OperationSpec = OperationSpec {
+    name: "CreateRepository",
+    method: "POST",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/repository",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `GetRepository`: `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/repository`
+pub static GET_REPOSITORY: OperationSpec = OperationSpec {
+    name: "GetRepository",
+    method: "GET",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/repository",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("anyURI"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/2003/10/Serialization/"),
+};
+
+/// `DeleteRepository`: `DELETE /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/repository`
+pub static DELETE_REPOSITORY: OperationSpec = OperationSpec {
+    name: "DeleteRepository",
+    method: "DELETE",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/repository",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16), (204u16, 204u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("anyURI"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/2003/10/Serialization/"),
+};
+
+/// `SyncRepository`: `POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/repository`
+pub static SYNC_REPOSITORY: OperationSpec = OperationSpec {
+    name: "SyncRepository",
+    method: "POST",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/repository",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `BackupWebSite`: `PUT /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/backup`
+pub static BACKUP_WEB_SITE: OperationSpec = OperationSpec {
+    name: "BackupWebSite",
+    method: "PUT",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/backup",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: Some("BackupRequest"),
+    response_root: Some("BackupItem"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `GetBackupConfiguration`: `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/backup/config`
+pub static GET_BACKUP_CONFIGURATION: OperationSpec = OperationSpec {
+    name: "GetBackupConfiguration",
+    method: "GET",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/backup/config",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("BackupRequest"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `UpdateBackupConfiguration`: `PUT /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/backup/config`
+pub static UPDATE_BACKUP_CONFIGURATION: OperationSpec = OperationSpec {
+    name: "UpdateBackupConfiguration",
+    method: "PUT",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/backup/config",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: Some("BackupRequest"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `ListBackups`: `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/restore`
+pub static LIST_BACKUPS: OperationSpec = OperationSpec {
+    name: "ListBackups",
+    method: "GET",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/restore",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("BackupItems"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `RestoreWebSite`: `PUT /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/restore`
+pub static RESTORE_WEB_SITE: OperationSpec = OperationSpec {
+    name: "RestoreWebSite",
+    method: "PUT",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/restore",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: Some("RestoreRequest"),
+    response_root: Some("RestoreResponse"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `DiscoverBackup`: `PUT /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/restore/discover`
+pub static DISCOVER_BACKUP: OperationSpec = OperationSpec {
+    name: "DiscoverBackup",
+    method: "PUT",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/restore/discover",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: Some("RestoreRequest"),
+    response_root: Some("RestoreRequest"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `ListHybridConnections`: `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/hybridconnection`
+pub static LIST_HYBRID_CONNECTIONS: OperationSpec = OperationSpec {
+    name: "ListHybridConnections",
+    method: "GET",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/hybridconnection",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("ArrayOfRelayServiceConnectionEntity"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `CreateHybridConnection`: `POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{siteName}/hybridconnection`
+pub static CREATE_HYBRID_CONNECTION: OperationSpec = OperationSpec {
+    name: "CreateHybridConnection",
+    method: "POST",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{siteName}/hybridconnection",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: Some("RelayServiceConnectionEntity"),
+    response_root: Some("RelayServiceConnectionEntity"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `GetHybridConnection`: `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/hybridconnection/{hybridConnectionName}`
+pub static GET_HYBRID_CONNECTION: OperationSpec = OperationSpec {
+    name: "GetHybridConnection",
+    method: "GET",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/hybridconnection/{hybridConnectionName}",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("RelayServiceConnectionEntity"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `UpdateHybridConnection`: `PUT /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{siteName}/hybridconnection`
+pub static UPDATE_HYBRID_CONNECTION: OperationSpec = OperationSpec {
+    name: "UpdateHybridConnection",
+    method: "PUT",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{siteName}/hybridconnection",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: Some("RelayServiceConnectionEntity"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `DeleteHybridConnection`: `DELETE /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/hybridconnection/{hybridConnectionName}`
+pub static DELETE_HYBRID_CONNECTION: OperationSpec = OperationSpec {
+    name: "DeleteHybridConnection",
+    method: "DELETE",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/hybridconnection/{hybridConnectionName}",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
 /// Optional parameters of [`Client::list_web_sites`](crate::Client::list_web_sites).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListWebSitesOptions {
@@ -100,6 +760,65 @@ pub struct ListWebSitesOptions {
     /// e.g. repositoryuri,publishingpassword,publishingusername.
     /// Query parameter `propertiesToInclude`.
     pub properties_to_include: Option<String>,
+}
+
+/// Optional parameters of [`Client::get_web_site`](crate::Client::get_web_site).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetWebSiteOptions {
+    /// Comma-separated names of extra properties to return in SiteProperties/Properties,
+    /// e.g. repositoryuri,publishingpassword,publishingusername.
+    /// Query parameter `propertiesToInclude`.
+    pub properties_to_include: Option<String>,
+}
+
+/// Optional parameters of [`Client::delete_web_site`](crate::Client::delete_web_site).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteWebSiteOptions {
+    /// Also delete the site's server farm when it is left empty.
+    /// Query parameter `deleteEmptyServerFarm`.
+    pub delete_empty_server_farm: Option<bool>,
+    /// Also delete the site's metrics.
+    /// Query parameter `deleteMetrics`.
+    pub delete_metrics: Option<bool>,
+    /// Also delete the site's deployment slots.
+    /// Query parameter `deleteAllSlots`.
+    pub delete_all_slots: Option<bool>,
+}
+
+/// Optional parameters of [`Client::get_web_site_historical_usage_metrics`](crate::Client::get_web_site_historical_usage_metrics).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetWebSiteHistoricalUsageMetricsOptions {
+    /// Comma-separated metric names, e.g. CpuTime,Requests.
+    /// Query parameter `names`.
+    pub names: Option<String>,
+    /// Query parameter `StartTime`.
+    pub start_time: Option<DateTime>,
+    /// Query parameter `EndTime`.
+    pub end_time: Option<DateTime>,
+    /// e.g. PT1H.
+    /// Query parameter `timeGrain`.
+    pub time_grain: Option<String>,
+    /// Break the values down by instance.
+    /// Query parameter `details`.
+    pub details: Option<bool>,
+    /// Query parameter `slotView`.
+    pub slot_view: Option<bool>,
+}
+
+/// Optional parameters of [`Client::get_web_hosting_plan_historical_usage_metrics`](crate::Client::get_web_hosting_plan_historical_usage_metrics).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetWebHostingPlanHistoricalUsageMetricsOptions {
+    /// Comma-separated metric names.
+    /// Query parameter `names`.
+    pub names: Option<String>,
+    /// Query parameter `StartTime`.
+    pub start_time: Option<DateTime>,
+    /// Query parameter `EndTime`.
+    pub end_time: Option<DateTime>,
+    /// Query parameter `timeGrain`.
+    pub time_grain: Option<String>,
+    /// Query parameter `details`.
+    pub details: Option<bool>,
 }
 
 impl crate::Client {
@@ -216,6 +935,1247 @@ impl crate::Client {
                 >("Sites", "http://schemas.microsoft.com/windowsazure", b),
             )
             .await
+    }
+
+    /// Returns a web space of the subscription.
+    ///
+    /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}` (x-ms-version 2014-04-01).
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn167017(v=azure.100)>.
+    pub async fn get_web_space(&self, web_space_name: &str) -> Result<WebSpace, Error> {
+        let mut req = Request::new(&GET_WEB_SPACE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    WebSpace,
+                >("WebSpace", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Lists the publishing user names of the subscription.
+    ///
+    /// `GET /{subscriptionId}/services/WebSpaces` (x-ms-version 2014-04-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js>.
+    pub async fn list_publishing_users(&self) -> Result<ArrayOfstring, Error> {
+        let mut req = Request::new(&LIST_PUBLISHING_USERS);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces");
+        req.query.push(("properties", "publishingUsers".to_owned()));
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    ArrayOfstring,
+                >(
+                    "ArrayOfstring",
+                    "http://schemas.microsoft.com/2003/10/Serialization/Arrays",
+                    b,
+                ),
+            )
+            .await
+    }
+
+    /// Creates or sets the subscription's publishing (deployment) user.
+    ///
+    /// `PUT /{subscriptionId}/services/WebSpaces` (x-ms-version 2014-04-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js>.
+    pub async fn create_publishing_user(
+        &self,
+        body: &PublishingUser,
+    ) -> Result<PublishingUser, Error> {
+        let mut req = Request::new(&CREATE_PUBLISHING_USER);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces");
+        req.query.push(("properties", "publishingCredentials".to_owned()));
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "User",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    PublishingUser,
+                >("User", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Whether a web site name (host name) is still available.
+    ///
+    /// `GET /{subscriptionId}/services/WebSpaces` (x-ms-version 2014-04-01).
+    /// The same request on the wire as [`list_web_spaces`](Self::list_web_spaces).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js>.
+    pub async fn is_hostname_available(
+        &self,
+        ishostnameavailable: &str,
+    ) -> Result<bool, Error> {
+        let mut req = Request::new(&IS_HOSTNAME_AVAILABLE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces");
+        req.query.push(("ishostnameavailable", ishostnameavailable.to_owned()));
+        self.core
+            .call(
+                &req,
+                |b| xml::scalar_from_document::<
+                    bool,
+                >("boolean", "http://schemas.microsoft.com/2003/10/Serialization/", b),
+            )
+            .await
+    }
+
+    /// Registers the subscription with the web sites service.
+    ///
+    /// `PUT /{subscriptionId}/services` (x-ms-version 2014-04-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js>.
+    pub async fn register_web_sites_subscription(
+        &self,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&REGISTER_WEB_SITES_SUBSCRIPTION);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services");
+        req.query.push(("service", "website".to_owned()));
+        req.query.push(("action", "register".to_owned()));
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    REGISTER_WEB_SITES_SUBSCRIPTION.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Unregisters the subscription from the web sites service.
+    ///
+    /// `PUT /{subscriptionId}/services` (x-ms-version 2014-04-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js>.
+    pub async fn unregister_web_sites_subscription(
+        &self,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&UNREGISTER_WEB_SITES_SUBSCRIPTION);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services");
+        req.query.push(("service", "website".to_owned()));
+        req.query.push(("action", "unregister".to_owned()));
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    UNREGISTER_WEB_SITES_SUBSCRIPTION.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Creates a web site in a web space (the web space is created with it
+    /// when WebSpaceToCreate is given).
+    ///
+    /// `POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites` (x-ms-version 2014-04-01).
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn166986(v=azure.100)>.
+    pub async fn create_web_site(
+        &self,
+        web_space_name: &str,
+        body: &CreateSiteInput,
+    ) -> Result<Site, Error> {
+        let mut req = Request::new(&CREATE_WEB_SITE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/sites");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "Site",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    Site,
+                >("Site", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Returns a web site.
+    ///
+    /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}` (x-ms-version 2014-04-01).
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn167007(v=azure.100)>.
+    pub async fn get_web_site(
+        &self,
+        web_space_name: &str,
+        web_site_name: &str,
+        options: &GetWebSiteOptions,
+    ) -> Result<Site, Error> {
+        let mut req = Request::new(&GET_WEB_SITE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/sites/");
+        path::push_segment(&mut req.path, "webSiteName", web_site_name)?;
+        if let Some(v) = &options.properties_to_include {
+            req.query.push(("propertiesToInclude", v.clone()));
+        }
+
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    Site,
+                >("Site", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Updates a web site: its host names, SSL bindings, state, pricing tier.
+    ///
+    /// `PUT /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}` (x-ms-version 2014-04-01).
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn167005(v=azure.100)>.
+    pub async fn update_web_site(
+        &self,
+        web_space_name: &str,
+        web_site_name: &str,
+        body: &Site,
+    ) -> Result<Site, Error> {
+        let mut req = Request::new(&UPDATE_WEB_SITE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/sites/");
+        path::push_segment(&mut req.path, "webSiteName", web_site_name)?;
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "Site",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    Site,
+                >("Site", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Deletes a web site.
+    ///
+    /// `DELETE /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}` (x-ms-version 2014-04-01).
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn236430(v=azure.100)>.
+    pub async fn delete_web_site(
+        &self,
+        web_space_name: &str,
+        web_site_name: &str,
+        options: &DeleteWebSiteOptions,
+    ) -> Result<(), Error> {
+        let mut req = Request::new(&DELETE_WEB_SITE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/sites/");
+        path::push_segment(&mut req.path, "webSiteName", web_site_name)?;
+        if let Some(v) = &options.delete_empty_server_farm {
+            req.query.push(("deleteEmptyServerFarm", XmlText::to_text(v).into_owned()));
+        }
+
+        if let Some(v) = &options.delete_metrics {
+            req.query.push(("deleteMetrics", XmlText::to_text(v).into_owned()));
+        }
+
+        if let Some(v) = &options.delete_all_slots {
+            req.query.push(("deleteAllSlots", XmlText::to_text(v).into_owned()));
+        }
+
+        self.core.call_empty(&req).await
+    }
+
+    /// Restarts a web site.
+    ///
+    /// `POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/restart` (x-ms-version 2014-04-01).
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn236425(v=azure.100)>.
+    pub async fn restart_web_site(
+        &self,
+        web_space_name: &str,
+        web_site_name: &str,
+    ) -> Result<(), Error> {
+        let mut req = Request::new(&RESTART_WEB_SITE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/sites/");
+        path::push_segment(&mut req.path, "webSiteName", web_site_name)?;
+        req.path.push_str("/restart");
+        self.core.call_empty(&req).await
+    }
+
+    /// Returns the status of a long-running web site operation.
+    ///
+    /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{siteName}/operations/{operationId}` (x-ms-version 2014-04-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js>.
+    pub async fn get_web_site_operation(
+        &self,
+        web_space_name: &str,
+        site_name: &str,
+        operation_id: &str,
+    ) -> Result<WebSiteOperation, Error> {
+        let mut req = Request::new(&GET_WEB_SITE_OPERATION);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/sites/");
+        path::push_segment(&mut req.path, "siteName", site_name)?;
+        req.path.push_str("/operations/");
+        path::push_segment(&mut req.path, "operationId", operation_id)?;
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    WebSiteOperation,
+                >("Operation", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Applies the slot-specific settings of a target slot to a web site,
+    /// before a swap.
+    ///
+    /// `POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/applySlotConfig` (x-ms-version 2014-04-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js>.
+    pub async fn apply_slot_configuration(
+        &self,
+        web_space_name: &str,
+        web_site_name: &str,
+        target_swap_slot: &str,
+    ) -> Result<(), Error> {
+        let mut req = Request::new(&APPLY_SLOT_CONFIGURATION);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/sites/");
+        path::push_segment(&mut req.path, "webSiteName", web_site_name)?;
+        req.path.push_str("/applySlotConfig");
+        req.headers.push(("Accept", "application/json".to_owned()));
+        req.query.push(("targetSwapSlot", target_swap_slot.to_owned()));
+        self.core.call_empty(&req).await
+    }
+
+    /// Resets the slot-specific settings applied by Apply Slot Configuration.
+    ///
+    /// `POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/resetSlotConfig` (x-ms-version 2014-04-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js>.
+    pub async fn reset_slot_configuration(
+        &self,
+        web_space_name: &str,
+        web_site_name: &str,
+    ) -> Result<(), Error> {
+        let mut req = Request::new(&RESET_SLOT_CONFIGURATION);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/sites/");
+        path::push_segment(&mut req.path, "webSiteName", web_site_name)?;
+        req.path.push_str("/resetSlotConfig");
+        req.headers.push(("Accept", "application/json".to_owned()));
+        self.core.call_empty(&req).await
+    }
+
+    /// Returns the names of the settings that stay with a slot on swap.
+    ///
+    /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/slotConfigNames` (x-ms-version 2014-04-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js>.
+    pub async fn get_slot_config_names(
+        &self,
+        web_space_name: &str,
+        web_site_name: &str,
+    ) -> Result<SlotConfigNames, Error> {
+        let mut req = Request::new(&GET_SLOT_CONFIG_NAMES);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/sites/");
+        path::push_segment(&mut req.path, "webSiteName", web_site_name)?;
+        req.path.push_str("/slotConfigNames");
+        req.headers.push(("Accept", "application/json".to_owned()));
+        self.core.call(&req, json::from_json::<SlotConfigNames>).await
+    }
+
+    /// Sets the names of the settings that stay with a slot on swap.
+    ///
+    /// `POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/slotConfigNames` (x-ms-version 2014-04-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js>.
+    pub async fn update_slot_config_names(
+        &self,
+        web_space_name: &str,
+        web_site_name: &str,
+        body: &SlotConfigNames,
+    ) -> Result<(), Error> {
+        let mut req = Request::new(&UPDATE_SLOT_CONFIG_NAMES);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/sites/");
+        path::push_segment(&mut req.path, "webSiteName", web_site_name)?;
+        req.path.push_str("/slotConfigNames");
+        req.headers.push(("Accept", "application/json".to_owned()));
+        body.validate()?;
+        req.set_body("application/json", json::to_json(body));
+        self.core.call_empty(&req).await
+    }
+
+    /// Returns the configuration of a web site: app settings, connection
+    /// strings, runtime versions, logging, publishing credentials.
+    ///
+    /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/config` (x-ms-version 2014-04-01).
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn166985(v=azure.100)>.
+    pub async fn get_web_site_configuration(
+        &self,
+        web_space_name: &str,
+        web_site_name: &str,
+    ) -> Result<Vec<u8>, Error> {
+        let mut req = Request::new(&GET_WEB_SITE_CONFIGURATION);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/sites/");
+        path::push_segment(&mut req.path, "webSiteName", web_site_name)?;
+        req.path.push_str("/config");
+        req.headers.push(("Accept", "application/json".to_owned()));
+        self.core.call(&req, |b| Ok::<Vec<u8>, DecodeError>(b.to_vec())).await
+    }
+
+    /// Updates the configuration of a web site.
+    ///
+    /// `PUT /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/config` (x-ms-version 2014-04-01).
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn166985(v=azure.100)>.
+    pub async fn update_web_site_configuration(
+        &self,
+        web_space_name: &str,
+        web_site_name: &str,
+        body: &SiteConfig,
+    ) -> Result<(), Error> {
+        let mut req = Request::new(&UPDATE_WEB_SITE_CONFIGURATION);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/sites/");
+        path::push_segment(&mut req.path, "webSiteName", web_site_name)?;
+        req.path.push_str("/config");
+        req.headers.push(("Accept", "application/json".to_owned()));
+        body.validate()?;
+        req.set_body("application/json", json::to_json(body));
+        self.core.call_empty(&req).await
+    }
+
+    /// Returns the publishing profiles (Web Deploy, FTP) of a web site.
+    ///
+    /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/publishxml` (x-ms-version 2014-04-01).
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn166996(v=azure.100)>.
+    pub async fn get_publish_profile(
+        &self,
+        web_space_name: &str,
+        web_site_name: &str,
+    ) -> Result<PublishData, Error> {
+        let mut req = Request::new(&GET_PUBLISH_PROFILE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/sites/");
+        path::push_segment(&mut req.path, "webSiteName", web_site_name)?;
+        req.path.push_str("/publishxml");
+        self.core
+            .call(&req, |b| xml::from_document_ns::<PublishData>("publishData", "", b))
+            .await
+    }
+
+    /// Generates a new publishing password for a web site.
+    ///
+    /// `POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/newpassword` (x-ms-version 2014-04-01).
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn236428(v=azure.100)>.
+    pub async fn generate_publishing_password(
+        &self,
+        web_space_name: &str,
+        web_site_name: &str,
+    ) -> Result<(), Error> {
+        let mut req = Request::new(&GENERATE_PUBLISHING_PASSWORD);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/sites/");
+        path::push_segment(&mut req.path, "webSiteName", web_site_name)?;
+        req.path.push_str("/newpassword");
+        self.core.call_empty(&req).await
+    }
+
+    /// Returns the current usage of a web site against its quotas.
+    ///
+    /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/usages` (x-ms-version 2014-04-01).
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn166991(v=azure.100)>.
+    pub async fn get_web_site_usage_metrics(
+        &self,
+        web_space_name: &str,
+        web_site_name: &str,
+    ) -> Result<WebSiteUsages, Error> {
+        let mut req = Request::new(&GET_WEB_SITE_USAGE_METRICS);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/sites/");
+        path::push_segment(&mut req.path, "webSiteName", web_site_name)?;
+        req.path.push_str("/usages");
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    WebSiteUsages,
+                >("Usages", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Returns historical metrics of a web site.
+    ///
+    /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/metrics` (x-ms-version 2014-04-01).
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn166964(v=azure.100)>.
+    pub async fn get_web_site_historical_usage_metrics(
+        &self,
+        web_space_name: &str,
+        web_site_name: &str,
+        options: &GetWebSiteHistoricalUsageMetricsOptions,
+    ) -> Result<WebMetricResponses, Error> {
+        let mut req = Request::new(&GET_WEB_SITE_HISTORICAL_USAGE_METRICS);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/sites/");
+        path::push_segment(&mut req.path, "webSiteName", web_site_name)?;
+        req.path.push_str("/metrics");
+        if let Some(v) = &options.names {
+            req.query.push(("names", v.clone()));
+        }
+
+        if let Some(v) = &options.start_time {
+            req.query.push(("StartTime", XmlText::to_text(v).into_owned()));
+        }
+
+        if let Some(v) = &options.end_time {
+            req.query.push(("EndTime", XmlText::to_text(v).into_owned()));
+        }
+
+        if let Some(v) = &options.time_grain {
+            req.query.push(("timeGrain", v.clone()));
+        }
+
+        if let Some(v) = &options.details {
+            req.query.push(("details", XmlText::to_text(v).into_owned()));
+        }
+
+        if let Some(v) = &options.slot_view {
+            req.query.push(("slotView", XmlText::to_text(v).into_owned()));
+        }
+
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    WebMetricResponses,
+                >("MetricResponses", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Returns the definitions of the metrics a web site has.
+    ///
+    /// `GET /{subscriptionId}/services/webspaces/{webspaceName}/sites/{websiteName}/metricdefinitions` (x-ms-version 2014-10-01).
+    /// See <https://github.com/Azure/azure-sdk-for-python/blob/v0.10.0/azure/servicemanagement/websitemanagementservice.py>.
+    pub async fn get_web_site_metric_definitions(
+        &self,
+        webspace_name: &str,
+        website_name: &str,
+    ) -> Result<WebMetricDefinitions, Error> {
+        let mut req = Request::new(&GET_WEB_SITE_METRIC_DEFINITIONS);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/webspaces/");
+        path::push_segment(&mut req.path, "webspaceName", webspace_name)?;
+        req.path.push_str("/sites/");
+        path::push_segment(&mut req.path, "websiteName", website_name)?;
+        req.path.push_str("/metricdefinitions");
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    WebMetricDefinitions,
+                >("MetricDefinitions", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Lists the web hosting plans (server farms) of a web space.
+    ///
+    /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/serverFarms` (x-ms-version 2014-04-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js>.
+    pub async fn list_web_hosting_plans(
+        &self,
+        web_space_name: &str,
+    ) -> Result<ServerFarms, Error> {
+        let mut req = Request::new(&LIST_WEB_HOSTING_PLANS);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/serverFarms");
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    ServerFarms,
+                >("ServerFarms", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Creates a web hosting plan (server farm) in a web space.
+    ///
+    /// `POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/ServerFarms` (x-ms-version 2014-04-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js>.
+    pub async fn create_web_hosting_plan(
+        &self,
+        web_space_name: &str,
+        body: &ServerFarmInput,
+    ) -> Result<ServerFarm, Error> {
+        let mut req = Request::new(&CREATE_WEB_HOSTING_PLAN);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/ServerFarms");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "ServerFarm",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    ServerFarm,
+                >("ServerFarm", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Returns a web hosting plan (server farm).
+    ///
+    /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/serverFarms/{webHostingPlanName}` (x-ms-version 2014-04-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js>.
+    pub async fn get_web_hosting_plan(
+        &self,
+        web_space_name: &str,
+        web_hosting_plan_name: &str,
+    ) -> Result<ServerFarm, Error> {
+        let mut req = Request::new(&GET_WEB_HOSTING_PLAN);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/serverFarms/");
+        path::push_segment(&mut req.path, "webHostingPlanName", web_hosting_plan_name)?;
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    ServerFarm,
+                >("ServerFarm", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Updates a web hosting plan (server farm): workers, size, tier.
+    ///
+    /// `PUT /{subscriptionId}/services/WebSpaces/{webSpaceName}/ServerFarms/{webHostingPlanName}` (x-ms-version 2014-04-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js>.
+    pub async fn update_web_hosting_plan(
+        &self,
+        web_space_name: &str,
+        web_hosting_plan_name: &str,
+        body: &ServerFarmInput,
+    ) -> Result<ServerFarm, Error> {
+        let mut req = Request::new(&UPDATE_WEB_HOSTING_PLAN);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/ServerFarms/");
+        path::push_segment(&mut req.path, "webHostingPlanName", web_hosting_plan_name)?;
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "ServerFarm",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    ServerFarm,
+                >("ServerFarm", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Deletes a web hosting plan (server farm).
+    ///
+    /// `DELETE /{subscriptionId}/services/WebSpaces/{webSpaceName}/ServerFarms/{webHostingPlanName}` (x-ms-version 2014-04-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js>.
+    pub async fn delete_web_hosting_plan(
+        &self,
+        web_space_name: &str,
+        web_hosting_plan_name: &str,
+    ) -> Result<(), Error> {
+        let mut req = Request::new(&DELETE_WEB_HOSTING_PLAN);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/ServerFarms/");
+        path::push_segment(&mut req.path, "webHostingPlanName", web_hosting_plan_name)?;
+        self.core.call_empty(&req).await
+    }
+
+    /// Returns historical metrics of a web hosting plan.
+    ///
+    /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/serverFarms/{webHostingPlanName}/metrics` (x-ms-version 2014-04-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js>.
+    pub async fn get_web_hosting_plan_historical_usage_metrics(
+        &self,
+        web_space_name: &str,
+        web_hosting_plan_name: &str,
+        options: &GetWebHostingPlanHistoricalUsageMetricsOptions,
+    ) -> Result<WebMetricResponses, Error> {
+        let mut req = Request::new(&GET_WEB_HOSTING_PLAN_HISTORICAL_USAGE_METRICS);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/serverFarms/");
+        path::push_segment(&mut req.path, "webHostingPlanName", web_hosting_plan_name)?;
+        req.path.push_str("/metrics");
+        if let Some(v) = &options.names {
+            req.query.push(("names", v.clone()));
+        }
+
+        if let Some(v) = &options.start_time {
+            req.query.push(("StartTime", XmlText::to_text(v).into_owned()));
+        }
+
+        if let Some(v) = &options.end_time {
+            req.query.push(("EndTime", XmlText::to_text(v).into_owned()));
+        }
+
+        if let Some(v) = &options.time_grain {
+            req.query.push(("timeGrain", v.clone()));
+        }
+
+        if let Some(v) = &options.details {
+            req.query.push(("details", XmlText::to_text(v).into_owned()));
+        }
+
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    WebMetricResponses,
+                >("MetricResponses", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Creates the source control (Git) repository of a web site.
+    ///
+    /// `POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/repository` (x-ms-version 2014-04-01).
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn166967(v=azure.100)>.
+    pub async fn create_repository(
+        &self,
+        web_space_name: &str,
+        web_site_name: &str,
+    ) -> Result<(), Error> {
+        let mut req = Request::new(&CREATE_REPOSITORY);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/sites/");
+        path::push_segment(&mut req.path, "webSiteName", web_site_name)?;
+        req.path.push_str("/repository");
+        self.core.call_empty(&req).await
+    }
+
+    /// Returns the URI of a web site's repository.
+    ///
+    /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/repository` (x-ms-version 2014-04-01).
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn166967(v=azure.100)>.
+    pub async fn get_repository(
+        &self,
+        web_space_name: &str,
+        web_site_name: &str,
+    ) -> Result<String, Error> {
+        let mut req = Request::new(&GET_REPOSITORY);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/sites/");
+        path::push_segment(&mut req.path, "webSiteName", web_site_name)?;
+        req.path.push_str("/repository");
+        self.core
+            .call(
+                &req,
+                |b| xml::scalar_from_document::<
+                    String,
+                >("anyURI", "http://schemas.microsoft.com/2003/10/Serialization/", b),
+            )
+            .await
+    }
+
+    /// Deletes a web site's repository; returns its former URI.
+    ///
+    /// `DELETE /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/repository` (x-ms-version 2014-04-01).
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn166967(v=azure.100)>.
+    pub async fn delete_repository(
+        &self,
+        web_space_name: &str,
+        web_site_name: &str,
+    ) -> Result<String, Error> {
+        let mut req = Request::new(&DELETE_REPOSITORY);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/sites/");
+        path::push_segment(&mut req.path, "webSiteName", web_site_name)?;
+        req.path.push_str("/repository");
+        self.core
+            .call(
+                &req,
+                |b| xml::scalar_from_document::<
+                    String,
+                >("anyURI", "http://schemas.microsoft.com/2003/10/Serialization/", b),
+            )
+            .await
+    }
+
+    /// Deploys the latest content of a web site's repository.
+    ///
+    /// `POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/repository` (x-ms-version 2014-04-01).
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn166967(v=azure.100)>.
+    pub async fn sync_repository(
+        &self,
+        web_space_name: &str,
+        web_site_name: &str,
+    ) -> Result<(), Error> {
+        let mut req = Request::new(&SYNC_REPOSITORY);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/sites/");
+        path::push_segment(&mut req.path, "webSiteName", web_site_name)?;
+        req.path.push_str("/repository");
+        req.query.push(("action", "sync".to_owned()));
+        self.core.call_empty(&req).await
+    }
+
+    /// Backs up a web site (content and databases) to a storage account.
+    ///
+    /// `PUT /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/backup` (x-ms-version 2014-04-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js>.
+    pub async fn backup_web_site(
+        &self,
+        web_space_name: &str,
+        web_site_name: &str,
+        body: &BackupRequest,
+    ) -> Result<BackupItem, Error> {
+        let mut req = Request::new(&BACKUP_WEB_SITE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/sites/");
+        path::push_segment(&mut req.path, "webSiteName", web_site_name)?;
+        req.path.push_str("/backup");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "BackupRequest",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    BackupItem,
+                >("BackupItem", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Returns a web site's scheduled backup configuration.
+    ///
+    /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/backup/config` (x-ms-version 2014-04-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js>.
+    pub async fn get_backup_configuration(
+        &self,
+        web_space_name: &str,
+        web_site_name: &str,
+    ) -> Result<BackupRequest, Error> {
+        let mut req = Request::new(&GET_BACKUP_CONFIGURATION);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/sites/");
+        path::push_segment(&mut req.path, "webSiteName", web_site_name)?;
+        req.path.push_str("/backup/config");
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    BackupRequest,
+                >("BackupRequest", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Sets a web site's scheduled backup configuration.
+    ///
+    /// `PUT /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/backup/config` (x-ms-version 2014-04-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js>.
+    pub async fn update_backup_configuration(
+        &self,
+        web_space_name: &str,
+        web_site_name: &str,
+        body: &BackupRequest,
+    ) -> Result<(), Error> {
+        let mut req = Request::new(&UPDATE_BACKUP_CONFIGURATION);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/sites/");
+        path::push_segment(&mut req.path, "webSiteName", web_site_name)?;
+        req.path.push_str("/backup/config");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "BackupRequest",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        self.core.call_empty(&req).await
+    }
+
+    /// Lists the backups of a web site.
+    ///
+    /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/restore` (x-ms-version 2014-04-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js>.
+    pub async fn list_backups(
+        &self,
+        web_space_name: &str,
+        web_site_name: &str,
+    ) -> Result<BackupItems, Error> {
+        let mut req = Request::new(&LIST_BACKUPS);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/sites/");
+        path::push_segment(&mut req.path, "webSiteName", web_site_name)?;
+        req.path.push_str("/restore");
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    BackupItems,
+                >("BackupItems", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Restores a web site from a backup.
+    ///
+    /// `PUT /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/restore` (x-ms-version 2014-04-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js>.
+    pub async fn restore_web_site(
+        &self,
+        web_space_name: &str,
+        web_site_name: &str,
+        body: &RestoreRequest,
+    ) -> Result<RestoreResponse, Error> {
+        let mut req = Request::new(&RESTORE_WEB_SITE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/sites/");
+        path::push_segment(&mut req.path, "webSiteName", web_site_name)?;
+        req.path.push_str("/restore");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "RestoreRequest",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    RestoreResponse,
+                >("RestoreResponse", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Reads the contents of a backup blob before a restore.
+    ///
+    /// `PUT /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/restore/discover` (x-ms-version 2014-04-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js>.
+    pub async fn discover_backup(
+        &self,
+        web_space_name: &str,
+        web_site_name: &str,
+        body: &RestoreRequest,
+    ) -> Result<RestoreRequest, Error> {
+        let mut req = Request::new(&DISCOVER_BACKUP);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/sites/");
+        path::push_segment(&mut req.path, "webSiteName", web_site_name)?;
+        req.path.push_str("/restore/discover");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "RestoreRequest",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    RestoreRequest,
+                >("RestoreRequest", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Lists the hybrid connections of a web site.
+    ///
+    /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/hybridconnection` (x-ms-version 2014-04-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js>.
+    pub async fn list_hybrid_connections(
+        &self,
+        web_space_name: &str,
+        web_site_name: &str,
+    ) -> Result<ArrayOfRelayServiceConnectionEntity, Error> {
+        let mut req = Request::new(&LIST_HYBRID_CONNECTIONS);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/sites/");
+        path::push_segment(&mut req.path, "webSiteName", web_site_name)?;
+        req.path.push_str("/hybridconnection");
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    ArrayOfRelayServiceConnectionEntity,
+                >(
+                    "ArrayOfRelayServiceConnectionEntity",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )
+            .await
+    }
+
+    /// Creates a hybrid connection of a web site.
+    ///
+    /// `POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{siteName}/hybridconnection` (x-ms-version 2014-04-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js>.
+    pub async fn create_hybrid_connection(
+        &self,
+        web_space_name: &str,
+        site_name: &str,
+        body: &RelayServiceConnectionInput,
+    ) -> Result<RelayServiceConnectionEntity, Error> {
+        let mut req = Request::new(&CREATE_HYBRID_CONNECTION);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/sites/");
+        path::push_segment(&mut req.path, "siteName", site_name)?;
+        req.path.push_str("/hybridconnection");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "RelayServiceConnectionEntity",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    RelayServiceConnectionEntity,
+                >(
+                    "RelayServiceConnectionEntity",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )
+            .await
+    }
+
+    /// Returns a hybrid connection of a web site.
+    ///
+    /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/hybridconnection/{hybridConnectionName}` (x-ms-version 2014-04-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js>.
+    pub async fn get_hybrid_connection(
+        &self,
+        web_space_name: &str,
+        web_site_name: &str,
+        hybrid_connection_name: &str,
+    ) -> Result<RelayServiceConnectionEntity, Error> {
+        let mut req = Request::new(&GET_HYBRID_CONNECTION);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/sites/");
+        path::push_segment(&mut req.path, "webSiteName", web_site_name)?;
+        req.path.push_str("/hybridconnection/");
+        path::push_segment(
+            &mut req.path,
+            "hybridConnectionName",
+            hybrid_connection_name,
+        )?;
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    RelayServiceConnectionEntity,
+                >(
+                    "RelayServiceConnectionEntity",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )
+            .await
+    }
+
+    /// Updates a hybrid connection of a web site.
+    ///
+    /// `PUT /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{siteName}/hybridconnection` (x-ms-version 2014-04-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js>.
+    pub async fn update_hybrid_connection(
+        &self,
+        web_space_name: &str,
+        site_name: &str,
+        body: &RelayServiceConnectionUpdate,
+    ) -> Result<(), Error> {
+        let mut req = Request::new(&UPDATE_HYBRID_CONNECTION);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/sites/");
+        path::push_segment(&mut req.path, "siteName", site_name)?;
+        req.path.push_str("/hybridconnection");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "RelayServiceConnectionEntity",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        self.core.call_empty(&req).await
+    }
+
+    /// Deletes a hybrid connection of a web site.
+    ///
+    /// `DELETE /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}/hybridconnection/{hybridConnectionName}` (x-ms-version 2014-04-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js>.
+    pub async fn delete_hybrid_connection(
+        &self,
+        web_space_name: &str,
+        web_site_name: &str,
+        hybrid_connection_name: &str,
+    ) -> Result<(), Error> {
+        let mut req = Request::new(&DELETE_HYBRID_CONNECTION);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/sites/");
+        path::push_segment(&mut req.path, "webSiteName", web_site_name)?;
+        req.path.push_str("/hybridconnection/");
+        path::push_segment(
+            &mut req.path,
+            "hybridConnectionName",
+            hybrid_connection_name,
+        )?;
+        self.core.call_empty(&req).await
     }
 }
 
@@ -1490,6 +3450,3091 @@ impl ToXml for NameValuePair {
 }
 
 impl Validate for NameValuePair {}
+/// A new web site.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct CreateSiteInput {
+    /// Host names of the site, e.g. mysite.azurewebsites.net.
+    ///
+    /// Element `<HostNames>`.
+    #[cfg_attr(feature = "serde", serde(rename = "HostNames"))]
+    pub host_names: Vec<String>,
+    /// The site name.
+    ///
+    /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
+    pub name: String,
+    /// Element `<ComputeMode>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ComputeMode", skip_serializing_if = "Option::is_none")
+    )]
+    pub compute_mode: Option<WebComputeMode>,
+    /// Server farm (web hosting plan) to run the site in.
+    ///
+    /// Element `<ServerFarm>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ServerFarm", skip_serializing_if = "Option::is_none")
+    )]
+    pub server_farm: Option<String>,
+    /// The web space to create with the site, when it does not exist yet.
+    ///
+    /// Element `<WebSpaceToCreate>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "WebSpaceToCreate", skip_serializing_if = "Option::is_none")
+    )]
+    pub web_space_to_create: Option<WebSpaceToCreate>,
+}
+
+impl FromXml for CreateSiteInput {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_host_names = Vec::new();
+        let mut f_name = None;
+        let mut f_compute_mode = None;
+        let mut f_server_farm = None;
+        let mut f_web_space_to_create = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"HostNames" => r.text_list(&c, b"string", &mut f_host_names)?,
+                    b"Name" => f_name = r.text_req(&c)?,
+                    b"ComputeMode" => f_compute_mode = r.text_opt(&c)?,
+                    b"ServerFarm" => f_server_farm = r.text_opt(&c)?,
+                    b"WebSpaceToCreate" => f_web_space_to_create = r.elem(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            host_names: f_host_names,
+            name: required(f_name, "Name")?,
+            compute_mode: f_compute_mode,
+            server_farm: f_server_farm,
+            web_space_to_create: f_web_space_to_create,
+        })
+    }
+}
+
+impl ToXml for CreateSiteInput {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_list("HostNames", "string", &self.host_names, false);
+        w.text("Name", &self.name);
+        w.text_opt("ComputeMode", &self.compute_mode);
+        w.text_opt("ServerFarm", &self.server_farm);
+        w.elem_opt("WebSpaceToCreate", &self.web_space_to_create);
+    }
+}
+
+impl Validate for CreateSiteInput {}
+/// A web space created together with a web site.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct WebSpaceToCreate {
+    /// Region, e.g. East US.
+    ///
+    /// Element `<GeoRegion>`.
+    #[cfg_attr(feature = "serde", serde(rename = "GeoRegion"))]
+    pub geo_region: String,
+    /// Name of the web space, e.g. eastuswebspace.
+    ///
+    /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
+    pub name: String,
+    /// e.g. VirtualDedicatedPlan.
+    ///
+    /// Element `<Plan>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Plan", skip_serializing_if = "Option::is_none")
+    )]
+    pub plan: Option<String>,
+}
+
+impl FromXml for WebSpaceToCreate {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_geo_region = None;
+        let mut f_name = None;
+        let mut f_plan = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"GeoRegion" => f_geo_region = r.text_req(&c)?,
+                    b"Name" => f_name = r.text_req(&c)?,
+                    b"Plan" => f_plan = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            geo_region: required(f_geo_region, "GeoRegion")?,
+            name: required(f_name, "Name")?,
+            plan: f_plan,
+        })
+    }
+}
+
+impl ToXml for WebSpaceToCreate {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text("GeoRegion", &self.geo_region);
+        w.text("Name", &self.name);
+        w.text_opt("Plan", &self.plan);
+    }
+}
+
+impl Validate for WebSpaceToCreate {}
+/// The subscription's publishing (deployment) credentials.
+#[derive(Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct PublishingUser {
+    /// Element `<Name>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Name", skip_serializing_if = "Option::is_none")
+    )]
+    pub name: Option<String>,
+    /// Element `<PublishingPassword>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "PublishingPassword",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::secret"
+        )
+    )]
+    pub publishing_password: Option<String>,
+    /// Element `<PublishingUserName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "PublishingUserName", skip_serializing_if = "Option::is_none")
+    )]
+    pub publishing_user_name: Option<String>,
+}
+
+impl std::fmt::Debug for PublishingUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PublishingUser")
+            .field("name", &self.name)
+            .field("publishing_password", &Redacted::of(&self.publishing_password))
+            .field("publishing_user_name", &self.publishing_user_name)
+            .finish()
+    }
+}
+
+impl FromXml for PublishingUser {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_name = None;
+        let mut f_publishing_password = None;
+        let mut f_publishing_user_name = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Name" => f_name = r.text_opt(&c)?,
+                    b"PublishingPassword" => f_publishing_password = r.text_opt(&c)?,
+                    b"PublishingUserName" => f_publishing_user_name = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            name: f_name,
+            publishing_password: f_publishing_password,
+            publishing_user_name: f_publishing_user_name,
+        })
+    }
+}
+
+impl ToXml for PublishingUser {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("Name", &self.name);
+        w.text_opt("PublishingPassword", &self.publishing_password);
+        w.text_opt("PublishingUserName", &self.publishing_user_name);
+    }
+}
+
+impl Validate for PublishingUser {}
+/// A long-running web site operation (a slot swap), by Get Web Site Operation.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct WebSiteOperation {
+    /// Element `<CreatedTime>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "CreatedTime", skip_serializing_if = "Option::is_none")
+    )]
+    pub created_time: Option<DateTime>,
+    /// Set when Status is Failed.
+    ///
+    /// Element `<Errors>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Errors"))]
+    pub errors: Vec<WebSiteOperationError>,
+    /// Element `<ExpirationTime>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ExpirationTime", skip_serializing_if = "Option::is_none")
+    )]
+    pub expiration_time: Option<DateTime>,
+    /// Element `<GeoMasterOperationId>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "GeoMasterOperationId", skip_serializing_if = "Option::is_none")
+    )]
+    pub geo_master_operation_id: Option<String>,
+    /// The operation id.
+    ///
+    /// Element `<ID>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ID", skip_serializing_if = "Option::is_none")
+    )]
+    pub id: Option<String>,
+    /// Element `<ModifiedTime>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ModifiedTime", skip_serializing_if = "Option::is_none")
+    )]
+    pub modified_time: Option<DateTime>,
+    /// Element `<Name>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Name", skip_serializing_if = "Option::is_none")
+    )]
+    pub name: Option<String>,
+    /// Element `<Status>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Status", skip_serializing_if = "Option::is_none")
+    )]
+    pub status: Option<WebSiteOperationStatus>,
+}
+
+impl FromXml for WebSiteOperation {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_created_time = None;
+        let mut f_errors = Vec::new();
+        let mut f_expiration_time = None;
+        let mut f_geo_master_operation_id = None;
+        let mut f_id = None;
+        let mut f_modified_time = None;
+        let mut f_name = None;
+        let mut f_status = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"CreatedTime" => f_created_time = r.text_opt(&c)?,
+                    b"Errors" => r.elem_list(&c, b"Error", &mut f_errors)?,
+                    b"ExpirationTime" => f_expiration_time = r.text_opt(&c)?,
+                    b"GeoMasterOperationId" => {
+                        f_geo_master_operation_id = r.text_opt(&c)?;
+                    }
+
+                    b"ID" => f_id = r.text_opt(&c)?,
+                    b"ModifiedTime" => f_modified_time = r.text_opt(&c)?,
+                    b"Name" => f_name = r.text_opt(&c)?,
+                    b"Status" => f_status = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            created_time: f_created_time,
+            errors: f_errors,
+            expiration_time: f_expiration_time,
+            geo_master_operation_id: f_geo_master_operation_id,
+            id: f_id,
+            modified_time: f_modified_time,
+            name: f_name,
+            status: f_status,
+        })
+    }
+}
+
+impl ToXml for WebSiteOperation {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("CreatedTime", &self.created_time);
+        w.elem_list("Errors", "Error", &self.errors, false);
+        w.text_opt("ExpirationTime", &self.expiration_time);
+        w.text_opt("GeoMasterOperationId", &self.geo_master_operation_id);
+        w.text_opt("ID", &self.id);
+        w.text_opt("ModifiedTime", &self.modified_time);
+        w.text_opt("Name", &self.name);
+        w.text_opt("Status", &self.status);
+    }
+}
+
+impl Validate for WebSiteOperation {}
+/// Why a web site operation failed.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct WebSiteOperationError {
+    /// Element `<Code>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Code", skip_serializing_if = "Option::is_none")
+    )]
+    pub code: Option<String>,
+    /// Element `<Message>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Message", skip_serializing_if = "Option::is_none")
+    )]
+    pub message: Option<String>,
+    /// Element `<ExtendedCode>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ExtendedCode", skip_serializing_if = "Option::is_none")
+    )]
+    pub extended_code: Option<String>,
+    /// Element `<MessageTemplate>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MessageTemplate", skip_serializing_if = "Option::is_none")
+    )]
+    pub message_template: Option<String>,
+    /// Element `<Parameters>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Parameters"))]
+    pub parameters: Vec<String>,
+    /// Element `<InnerErrors>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "InnerErrors", skip_serializing_if = "Option::is_none")
+    )]
+    pub inner_errors: Option<String>,
+}
+
+impl FromXml for WebSiteOperationError {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_code = None;
+        let mut f_message = None;
+        let mut f_extended_code = None;
+        let mut f_message_template = None;
+        let mut f_parameters = Vec::new();
+        let mut f_inner_errors = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Code" => f_code = r.text_opt(&c)?,
+                    b"Message" => f_message = r.text_opt(&c)?,
+                    b"ExtendedCode" => f_extended_code = r.text_opt(&c)?,
+                    b"MessageTemplate" => f_message_template = r.text_opt(&c)?,
+                    b"Parameters" => r.text_list(&c, b"string", &mut f_parameters)?,
+                    b"InnerErrors" => f_inner_errors = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            code: f_code,
+            message: f_message,
+            extended_code: f_extended_code,
+            message_template: f_message_template,
+            parameters: f_parameters,
+            inner_errors: f_inner_errors,
+        })
+    }
+}
+
+impl ToXml for WebSiteOperationError {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("Code", &self.code);
+        w.text_opt("Message", &self.message);
+        w.text_opt("ExtendedCode", &self.extended_code);
+        w.text_opt("MessageTemplate", &self.message_template);
+        w.text_list("Parameters", "string", &self.parameters, false);
+        w.text_opt("InnerErrors", &self.inner_errors);
+    }
+}
+
+impl Validate for WebSiteOperationError {}
+/// Names of the settings that stay with a deployment slot on swap.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SlotConfigNames {
+    /// Key `AppSettingNames`.
+    #[serde(
+        rename = "AppSettingNames",
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "asm_runtime::json::null_as_empty"
+    )]
+    pub app_setting_names: Vec<String>,
+    /// Key `ConnectionStringNames`.
+    #[serde(
+        rename = "ConnectionStringNames",
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "asm_runtime::json::null_as_empty"
+    )]
+    pub connection_string_names: Vec<String>,
+}
+
+impl Validate for SlotConfigNames {}
+/// The configuration of a web site (the JSON document of Get/Update Web
+/// Site Configuration).
+#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SiteConfig {
+    /// Key `AppSettings`.
+    #[serde(
+        rename = "AppSettings",
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "asm_runtime::json::null_as_empty"
+    )]
+    pub app_settings: Vec<NameValue>,
+    /// Key `ConnectionStrings`.
+    #[serde(
+        rename = "ConnectionStrings",
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "asm_runtime::json::null_as_empty"
+    )]
+    pub connection_strings: Vec<ConnectionStringInfo>,
+    /// Key `DefaultDocuments`.
+    #[serde(
+        rename = "DefaultDocuments",
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "asm_runtime::json::null_as_empty"
+    )]
+    pub default_documents: Vec<String>,
+    /// Key `DetailedErrorLoggingEnabled`.
+    #[serde(
+        rename = "DetailedErrorLoggingEnabled",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub detailed_error_logging_enabled: Option<bool>,
+    /// Key `DocumentRoot`.
+    #[serde(rename = "DocumentRoot", default, skip_serializing_if = "Option::is_none")]
+    pub document_root: Option<String>,
+    /// Key `HandlerMappings`.
+    #[serde(
+        rename = "HandlerMappings",
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "asm_runtime::json::null_as_empty"
+    )]
+    pub handler_mappings: Vec<HandlerMapping>,
+    /// Key `HttpLoggingEnabled`.
+    #[serde(
+        rename = "HttpLoggingEnabled",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub http_logging_enabled: Option<bool>,
+    /// Key `LogsDirectorySizeLimit`.
+    #[serde(
+        rename = "LogsDirectorySizeLimit",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub logs_directory_size_limit: Option<i32>,
+    /// 0 = Integrated, 1 = Classic.
+    ///
+    /// Key `ManagedPipelineMode`.
+    #[serde(
+        rename = "ManagedPipelineMode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub managed_pipeline_mode: Option<i32>,
+    /// Key `Metadata`.
+    #[serde(
+        rename = "Metadata",
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "asm_runtime::json::null_as_empty"
+    )]
+    pub metadata: Vec<NameValue>,
+    /// e.g. v4.0.
+    ///
+    /// Key `NetFrameworkVersion`.
+    #[serde(
+        rename = "NetFrameworkVersion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub net_framework_version: Option<String>,
+    /// Key `NumberOfWorkers`.
+    #[serde(
+        rename = "NumberOfWorkers",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub number_of_workers: Option<i32>,
+    /// e.g. 5.4; empty to turn PHP off.
+    ///
+    /// Key `PhpVersion`.
+    #[serde(rename = "PhpVersion", default, skip_serializing_if = "Option::is_none")]
+    pub php_version: Option<String>,
+    /// Key `PublishingPassword`.
+    #[serde(
+        rename = "PublishingPassword",
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "asm_runtime::redaction::secret"
+    )]
+    pub publishing_password: Option<String>,
+    /// Key `PublishingUsername`.
+    #[serde(
+        rename = "PublishingUsername",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub publishing_username: Option<String>,
+    /// Key `RemoteDebuggingEnabled`.
+    #[serde(
+        rename = "RemoteDebuggingEnabled",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub remote_debugging_enabled: Option<bool>,
+    /// Key `RemoteDebuggingVersion`.
+    #[serde(
+        rename = "RemoteDebuggingVersion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub remote_debugging_version: Option<String>,
+    /// Key `RequestTracingEnabled`.
+    #[serde(
+        rename = "RequestTracingEnabled",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub request_tracing_enabled: Option<bool>,
+    /// Key `RequestTracingExpirationTime`.
+    #[serde(
+        rename = "RequestTracingExpirationTime",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub request_tracing_expiration_time: Option<String>,
+    /// e.g. None, LocalGit, GitHub.
+    ///
+    /// Key `ScmType`.
+    #[serde(rename = "ScmType", default, skip_serializing_if = "Option::is_none")]
+    pub scm_type: Option<String>,
+    /// Key `Use32BitWorkerProcess`.
+    #[serde(
+        rename = "Use32BitWorkerProcess",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub use32_bit_worker_process: Option<bool>,
+    /// Key `WebSocketsEnabled`.
+    #[serde(
+        rename = "WebSocketsEnabled",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub web_sockets_enabled: Option<bool>,
+    /// Key `AlwaysOn`.
+    #[serde(rename = "AlwaysOn", default, skip_serializing_if = "Option::is_none")]
+    pub always_on: Option<bool>,
+    /// Key `JavaVersion`.
+    #[serde(rename = "JavaVersion", default, skip_serializing_if = "Option::is_none")]
+    pub java_version: Option<String>,
+    /// Key `JavaContainer`.
+    #[serde(rename = "JavaContainer", default, skip_serializing_if = "Option::is_none")]
+    pub java_container: Option<String>,
+    /// Key `JavaContainerVersion`.
+    #[serde(
+        rename = "JavaContainerVersion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub java_container_version: Option<String>,
+    /// Key `AutoSwapSlotName`.
+    #[serde(
+        rename = "AutoSwapSlotName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub auto_swap_slot_name: Option<String>,
+    /// Key `SiteAuthEnabled`.
+    #[serde(
+        rename = "SiteAuthEnabled",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub site_auth_enabled: Option<bool>,
+}
+
+impl std::fmt::Debug for SiteConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SiteConfig")
+            .field("app_settings", &self.app_settings)
+            .field("connection_strings", &self.connection_strings)
+            .field("default_documents", &self.default_documents)
+            .field(
+                "detailed_error_logging_enabled",
+                &self.detailed_error_logging_enabled,
+            )
+            .field("document_root", &self.document_root)
+            .field("handler_mappings", &self.handler_mappings)
+            .field("http_logging_enabled", &self.http_logging_enabled)
+            .field("logs_directory_size_limit", &self.logs_directory_size_limit)
+            .field("managed_pipeline_mode", &self.managed_pipeline_mode)
+            .field("metadata", &self.metadata)
+            .field("net_framework_version", &self.net_framework_version)
+            .field("number_of_workers", &self.number_of_workers)
+            .field("php_version", &self.php_version)
+            .field("publishing_password", &Redacted::of(&self.publishing_password))
+            .field("publishing_username", &self.publishing_username)
+            .field("remote_debugging_enabled", &self.remote_debugging_enabled)
+            .field("remote_debugging_version", &self.remote_debugging_version)
+            .field("request_tracing_enabled", &self.request_tracing_enabled)
+            .field(
+                "request_tracing_expiration_time",
+                &self.request_tracing_expiration_time,
+            )
+            .field("scm_type", &self.scm_type)
+            .field("use32_bit_worker_process", &self.use32_bit_worker_process)
+            .field("web_sockets_enabled", &self.web_sockets_enabled)
+            .field("always_on", &self.always_on)
+            .field("java_version", &self.java_version)
+            .field("java_container", &self.java_container)
+            .field("java_container_version", &self.java_container_version)
+            .field("auto_swap_slot_name", &self.auto_swap_slot_name)
+            .field("site_auth_enabled", &self.site_auth_enabled)
+            .finish()
+    }
+}
+
+impl Validate for SiteConfig {}
+/// A name/value pair of a JSON configuration (an app setting).
+#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct NameValue {
+    /// Key `Name`.
+    #[serde(rename = "Name")]
+    pub name: String,
+    /// Key `Value`.
+    #[serde(
+        rename = "Value",
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "asm_runtime::redaction::secret"
+    )]
+    pub value: Option<String>,
+}
+
+impl std::fmt::Debug for NameValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NameValue")
+            .field("name", &self.name)
+            .field("value", &Redacted::of(&self.value))
+            .finish()
+    }
+}
+
+impl Validate for NameValue {}
+/// A connection string of a web site.
+#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ConnectionStringInfo {
+    /// Key `ConnectionString`.
+    #[serde(
+        rename = "ConnectionString",
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "asm_runtime::redaction::secret"
+    )]
+    pub connection_string: Option<String>,
+    /// Key `Name`.
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// 0 MySql, 1 SQLServer, 2 SQLAzure, 3 Custom (a number on the wire).
+    ///
+    /// Key `Type`.
+    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
+    pub type_: Option<i32>,
+}
+
+impl std::fmt::Debug for ConnectionStringInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectionStringInfo")
+            .field("connection_string", &Redacted::of(&self.connection_string))
+            .field("name", &self.name)
+            .field("type_", &self.type_)
+            .finish()
+    }
+}
+
+impl Validate for ConnectionStringInfo {}
+/// A handler mapping of a web site.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct HandlerMapping {
+    /// Key `Arguments`.
+    #[serde(rename = "Arguments", default, skip_serializing_if = "Option::is_none")]
+    pub arguments: Option<String>,
+    /// e.g. *.php.
+    ///
+    /// Key `Extension`.
+    #[serde(rename = "Extension", default, skip_serializing_if = "Option::is_none")]
+    pub extension: Option<String>,
+    /// Key `ScriptProcessor`.
+    #[serde(
+        rename = "ScriptProcessor",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub script_processor: Option<String>,
+}
+
+impl Validate for HandlerMapping {}
+/// The publishing profiles of a web site.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct PublishData {
+    /// Element `<publishProfile>`.
+    #[cfg_attr(feature = "serde", serde(rename = "publishProfile"))]
+    pub profiles: Vec<PublishProfile>,
+}
+
+impl FromXml for PublishData {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_profiles = Vec::new();
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"publishProfile" => r.elem_push(&c, &mut f_profiles)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self { profiles: f_profiles })
+    }
+}
+
+impl ToXml for PublishData {
+    fn write_children(&self, w: &mut XmlWriter) {
+        for v in &self.profiles {
+            w.elem("publishProfile", v);
+        }
+    }
+}
+
+impl Validate for PublishData {}
+/// One publishing profile (Web Deploy or FTP).
+#[derive(Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct PublishProfile {
+    /// Attribute `profileName`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "profileName", skip_serializing_if = "Option::is_none")
+    )]
+    pub profile_name: Option<String>,
+    /// MSDeploy or FTP.
+    ///
+    /// Attribute `publishMethod`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "publishMethod", skip_serializing_if = "Option::is_none")
+    )]
+    pub publish_method: Option<String>,
+    /// Attribute `publishUrl`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "publishUrl", skip_serializing_if = "Option::is_none")
+    )]
+    pub publish_url: Option<String>,
+    /// Attribute `msdeploySite`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "msdeploySite", skip_serializing_if = "Option::is_none")
+    )]
+    pub msdeploy_site: Option<String>,
+    /// Attribute `ftpPassiveMode`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ftpPassiveMode", skip_serializing_if = "Option::is_none")
+    )]
+    pub ftp_passive_mode: Option<String>,
+    /// Attribute `userName`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "userName", skip_serializing_if = "Option::is_none")
+    )]
+    pub user_name: Option<String>,
+    /// Attribute `userPWD`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "userPWD",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::secret"
+        )
+    )]
+    pub user_pwd: Option<String>,
+    /// Attribute `destinationAppUrl`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "destinationAppUrl", skip_serializing_if = "Option::is_none")
+    )]
+    pub destination_app_url: Option<String>,
+    /// Attribute `SQLServerDBConnectionString`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "SQLServerDBConnectionString",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::secret"
+        )
+    )]
+    pub sql_server_db_connection_string: Option<String>,
+    /// Attribute `mySQLDBConnectionString`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "mySQLDBConnectionString",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::secret"
+        )
+    )]
+    pub my_sqldb_connection_string: Option<String>,
+    /// Attribute `hostingProviderForumLink`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "hostingProviderForumLink",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
+    pub hosting_provider_forum_link: Option<String>,
+    /// Attribute `controlPanelLink`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "controlPanelLink", skip_serializing_if = "Option::is_none")
+    )]
+    pub control_panel_link: Option<String>,
+    /// Attribute `webSystem`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "webSystem", skip_serializing_if = "Option::is_none")
+    )]
+    pub web_system: Option<String>,
+    /// Element `<databases>`.
+    #[cfg_attr(feature = "serde", serde(rename = "databases"))]
+    pub databases: Vec<PublishDatabase>,
+}
+
+impl std::fmt::Debug for PublishProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PublishProfile")
+            .field("profile_name", &self.profile_name)
+            .field("publish_method", &self.publish_method)
+            .field("publish_url", &self.publish_url)
+            .field("msdeploy_site", &self.msdeploy_site)
+            .field("ftp_passive_mode", &self.ftp_passive_mode)
+            .field("user_name", &self.user_name)
+            .field("user_pwd", &Redacted::of(&self.user_pwd))
+            .field("destination_app_url", &self.destination_app_url)
+            .field(
+                "sql_server_db_connection_string",
+                &Redacted::of(&self.sql_server_db_connection_string),
+            )
+            .field(
+                "my_sqldb_connection_string",
+                &Redacted::of(&self.my_sqldb_connection_string),
+            )
+            .field("hosting_provider_forum_link", &self.hosting_provider_forum_link)
+            .field("control_panel_link", &self.control_panel_link)
+            .field("web_system", &self.web_system)
+            .field("databases", &self.databases)
+            .finish()
+    }
+}
+
+impl FromXml for PublishProfile {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let f_profile_name = el.attr_opt("profileName")?;
+        let f_publish_method = el.attr_opt("publishMethod")?;
+        let f_publish_url = el.attr_opt("publishUrl")?;
+        let f_msdeploy_site = el.attr_opt("msdeploySite")?;
+        let f_ftp_passive_mode = el.attr_opt("ftpPassiveMode")?;
+        let f_user_name = el.attr_opt("userName")?;
+        let f_user_pwd = el.attr_opt("userPWD")?;
+        let f_destination_app_url = el.attr_opt("destinationAppUrl")?;
+        let f_sql_server_db_connection_string = el
+            .attr_opt("SQLServerDBConnectionString")?;
+        let f_my_sqldb_connection_string = el.attr_opt("mySQLDBConnectionString")?;
+        let f_hosting_provider_forum_link = el.attr_opt("hostingProviderForumLink")?;
+        let f_control_panel_link = el.attr_opt("controlPanelLink")?;
+        let f_web_system = el.attr_opt("webSystem")?;
+        let mut f_databases = Vec::new();
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"databases" => r.elem_list(&c, b"add", &mut f_databases)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            profile_name: f_profile_name,
+            publish_method: f_publish_method,
+            publish_url: f_publish_url,
+            msdeploy_site: f_msdeploy_site,
+            ftp_passive_mode: f_ftp_passive_mode,
+            user_name: f_user_name,
+            user_pwd: f_user_pwd,
+            destination_app_url: f_destination_app_url,
+            sql_server_db_connection_string: f_sql_server_db_connection_string,
+            my_sqldb_connection_string: f_my_sqldb_connection_string,
+            hosting_provider_forum_link: f_hosting_provider_forum_link,
+            control_panel_link: f_control_panel_link,
+            web_system: f_web_system,
+            databases: f_databases,
+        })
+    }
+}
+
+impl ToXml for PublishProfile {
+    fn write_attributes(&self, w: &mut XmlWriter) {
+        w.attr_opt("profileName", &self.profile_name);
+        w.attr_opt("publishMethod", &self.publish_method);
+        w.attr_opt("publishUrl", &self.publish_url);
+        w.attr_opt("msdeploySite", &self.msdeploy_site);
+        w.attr_opt("ftpPassiveMode", &self.ftp_passive_mode);
+        w.attr_opt("userName", &self.user_name);
+        w.attr_opt("userPWD", &self.user_pwd);
+        w.attr_opt("destinationAppUrl", &self.destination_app_url);
+        w.attr_opt("SQLServerDBConnectionString", &self.sql_server_db_connection_string);
+        w.attr_opt("mySQLDBConnectionString", &self.my_sqldb_connection_string);
+        w.attr_opt("hostingProviderForumLink", &self.hosting_provider_forum_link);
+        w.attr_opt("controlPanelLink", &self.control_panel_link);
+        w.attr_opt("webSystem", &self.web_system);
+    }
+
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.elem_list("databases", "add", &self.databases, false);
+    }
+}
+
+impl Validate for PublishProfile {}
+/// A database connection of a publishing profile.
+#[derive(Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct PublishDatabase {
+    /// Attribute `name`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "name", skip_serializing_if = "Option::is_none")
+    )]
+    pub name: Option<String>,
+    /// Attribute `connectionString`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "connectionString",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::secret"
+        )
+    )]
+    pub connection_string: Option<String>,
+    /// Attribute `providerName`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "providerName", skip_serializing_if = "Option::is_none")
+    )]
+    pub provider_name: Option<String>,
+    /// Attribute `type`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "type", skip_serializing_if = "Option::is_none")
+    )]
+    pub type_: Option<String>,
+}
+
+impl std::fmt::Debug for PublishDatabase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PublishDatabase")
+            .field("name", &self.name)
+            .field("connection_string", &Redacted::of(&self.connection_string))
+            .field("provider_name", &self.provider_name)
+            .field("type_", &self.type_)
+            .finish()
+    }
+}
+
+impl FromXml for PublishDatabase {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let f_name = el.attr_opt("name")?;
+        let f_connection_string = el.attr_opt("connectionString")?;
+        let f_provider_name = el.attr_opt("providerName")?;
+        let f_type_ = el.attr_opt("type")?;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                r.skip(&c)?;
+            }
+        }
+
+        Ok(Self {
+            name: f_name,
+            connection_string: f_connection_string,
+            provider_name: f_provider_name,
+            type_: f_type_,
+        })
+    }
+}
+
+impl ToXml for PublishDatabase {
+    fn write_attributes(&self, w: &mut XmlWriter) {
+        w.attr_opt("name", &self.name);
+        w.attr_opt("connectionString", &self.connection_string);
+        w.attr_opt("providerName", &self.provider_name);
+        w.attr_opt("type", &self.type_);
+    }
+
+    fn write_children(&self, _w: &mut XmlWriter) {}
+}
+
+impl Validate for PublishDatabase {}
+/// Usage of a web site against its quotas.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct WebSiteUsages {
+    /// Element `<Usage>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Usage"))]
+    pub usage: Vec<WebSiteUsage>,
+}
+
+impl FromXml for WebSiteUsages {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_usage = Vec::new();
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Usage" => r.elem_push(&c, &mut f_usage)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self { usage: f_usage })
+    }
+}
+
+impl ToXml for WebSiteUsages {
+    fn write_children(&self, w: &mut XmlWriter) {
+        for v in &self.usage {
+            w.elem("Usage", v);
+        }
+    }
+}
+
+impl Validate for WebSiteUsages {}
+/// One quota of a web site and its current use.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct WebSiteUsage {
+    /// Element `<ComputeMode>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ComputeMode", skip_serializing_if = "Option::is_none")
+    )]
+    pub compute_mode: Option<WebComputeMode>,
+    /// Element `<CurrentValue>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "CurrentValue", skip_serializing_if = "Option::is_none")
+    )]
+    pub current_value: Option<String>,
+    /// Element `<DisplayName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")
+    )]
+    pub display_name: Option<String>,
+    /// Element `<Limit>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Limit", skip_serializing_if = "Option::is_none")
+    )]
+    pub limit: Option<String>,
+    /// e.g. CpuTime, FileSystemStorage.
+    ///
+    /// Element `<Name>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Name", skip_serializing_if = "Option::is_none")
+    )]
+    pub name: Option<String>,
+    /// Element `<NextResetTime>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "NextResetTime", skip_serializing_if = "Option::is_none")
+    )]
+    pub next_reset_time: Option<DateTime>,
+    /// Element `<ResourceName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ResourceName", skip_serializing_if = "Option::is_none")
+    )]
+    pub resource_name: Option<String>,
+    /// Element `<SiteMode>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SiteMode", skip_serializing_if = "Option::is_none")
+    )]
+    pub site_mode: Option<String>,
+    /// e.g. Milliseconds, Bytes.
+    ///
+    /// Element `<Unit>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Unit", skip_serializing_if = "Option::is_none")
+    )]
+    pub unit: Option<String>,
+}
+
+impl FromXml for WebSiteUsage {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_compute_mode = None;
+        let mut f_current_value = None;
+        let mut f_display_name = None;
+        let mut f_limit = None;
+        let mut f_name = None;
+        let mut f_next_reset_time = None;
+        let mut f_resource_name = None;
+        let mut f_site_mode = None;
+        let mut f_unit = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"ComputeMode" => f_compute_mode = r.text_opt(&c)?,
+                    b"CurrentValue" => f_current_value = r.text_opt(&c)?,
+                    b"DisplayName" => f_display_name = r.text_opt(&c)?,
+                    b"Limit" => f_limit = r.text_opt(&c)?,
+                    b"Name" => f_name = r.text_opt(&c)?,
+                    b"NextResetTime" => f_next_reset_time = r.text_opt(&c)?,
+                    b"ResourceName" => f_resource_name = r.text_opt(&c)?,
+                    b"SiteMode" => f_site_mode = r.text_opt(&c)?,
+                    b"Unit" => f_unit = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            compute_mode: f_compute_mode,
+            current_value: f_current_value,
+            display_name: f_display_name,
+            limit: f_limit,
+            name: f_name,
+            next_reset_time: f_next_reset_time,
+            resource_name: f_resource_name,
+            site_mode: f_site_mode,
+            unit: f_unit,
+        })
+    }
+}
+
+impl ToXml for WebSiteUsage {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("ComputeMode", &self.compute_mode);
+        w.text_opt("CurrentValue", &self.current_value);
+        w.text_opt("DisplayName", &self.display_name);
+        w.text_opt("Limit", &self.limit);
+        w.text_opt("Name", &self.name);
+        w.text_opt("NextResetTime", &self.next_reset_time);
+        w.text_opt("ResourceName", &self.resource_name);
+        w.text_opt("SiteMode", &self.site_mode);
+        w.text_opt("Unit", &self.unit);
+    }
+}
+
+impl Validate for WebSiteUsage {}
+/// Historical metrics of a web site or web hosting plan.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct WebMetricResponses {
+    /// Element `<MetricResponse>`.
+    #[cfg_attr(feature = "serde", serde(rename = "MetricResponse"))]
+    pub metric_response: Vec<WebMetricResponse>,
+}
+
+impl FromXml for WebMetricResponses {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_metric_response = Vec::new();
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"MetricResponse" => r.elem_push(&c, &mut f_metric_response)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            metric_response: f_metric_response,
+        })
+    }
+}
+
+impl ToXml for WebMetricResponses {
+    fn write_children(&self, w: &mut XmlWriter) {
+        for v in &self.metric_response {
+            w.elem("MetricResponse", v);
+        }
+    }
+}
+
+impl Validate for WebMetricResponses {}
+/// One metric's values, or why it could not be read.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct WebMetricResponse {
+    /// e.g. Success.
+    ///
+    /// Element `<Code>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Code", skip_serializing_if = "Option::is_none")
+    )]
+    pub code: Option<String>,
+    /// Element `<Data>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Data", skip_serializing_if = "Option::is_none")
+    )]
+    pub data: Option<WebMetricSet>,
+    /// Element `<Message>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Message", skip_serializing_if = "Option::is_none")
+    )]
+    pub message: Option<String>,
+}
+
+impl FromXml for WebMetricResponse {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_code = None;
+        let mut f_data = None;
+        let mut f_message = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Code" => f_code = r.text_opt(&c)?,
+                    b"Data" => f_data = r.elem(&c)?,
+                    b"Message" => f_message = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            code: f_code,
+            data: f_data,
+            message: f_message,
+        })
+    }
+}
+
+impl ToXml for WebMetricResponse {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("Code", &self.code);
+        w.elem_opt("Data", &self.data);
+        w.text_opt("Message", &self.message);
+    }
+}
+
+impl Validate for WebMetricResponse {}
+/// The values of one metric over a time range.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct WebMetricSet {
+    /// Element `<DisplayName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")
+    )]
+    pub display_name: Option<String>,
+    /// Element `<EndTime>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "EndTime", skip_serializing_if = "Option::is_none")
+    )]
+    pub end_time: Option<DateTime>,
+    /// Element `<Name>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Name", skip_serializing_if = "Option::is_none")
+    )]
+    pub name: Option<String>,
+    /// e.g. Total, Average.
+    ///
+    /// Element `<PrimaryAggregationType>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "PrimaryAggregationType", skip_serializing_if = "Option::is_none")
+    )]
+    pub primary_aggregation_type: Option<String>,
+    /// Element `<StartTime>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "StartTime", skip_serializing_if = "Option::is_none")
+    )]
+    pub start_time: Option<DateTime>,
+    /// Element `<TimeGrain>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "TimeGrain", skip_serializing_if = "Option::is_none")
+    )]
+    pub time_grain: Option<String>,
+    /// Element `<Unit>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Unit", skip_serializing_if = "Option::is_none")
+    )]
+    pub unit: Option<String>,
+    /// Element `<Values>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Values"))]
+    pub values: Vec<WebMetricSample>,
+}
+
+impl FromXml for WebMetricSet {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_display_name = None;
+        let mut f_end_time = None;
+        let mut f_name = None;
+        let mut f_primary_aggregation_type = None;
+        let mut f_start_time = None;
+        let mut f_time_grain = None;
+        let mut f_unit = None;
+        let mut f_values = Vec::new();
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"DisplayName" => f_display_name = r.text_opt(&c)?,
+                    b"EndTime" => f_end_time = r.text_opt(&c)?,
+                    b"Name" => f_name = r.text_opt(&c)?,
+                    b"PrimaryAggregationType" => {
+                        f_primary_aggregation_type = r.text_opt(&c)?;
+                    }
+
+                    b"StartTime" => f_start_time = r.text_opt(&c)?,
+                    b"TimeGrain" => f_time_grain = r.text_opt(&c)?,
+                    b"Unit" => f_unit = r.text_opt(&c)?,
+                    b"Values" => r.elem_list(&c, b"MetricSample", &mut f_values)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            display_name: f_display_name,
+            end_time: f_end_time,
+            name: f_name,
+            primary_aggregation_type: f_primary_aggregation_type,
+            start_time: f_start_time,
+            time_grain: f_time_grain,
+            unit: f_unit,
+            values: f_values,
+        })
+    }
+}
+
+impl ToXml for WebMetricSet {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("DisplayName", &self.display_name);
+        w.text_opt("EndTime", &self.end_time);
+        w.text_opt("Name", &self.name);
+        w.text_opt("PrimaryAggregationType", &self.primary_aggregation_type);
+        w.text_opt("StartTime", &self.start_time);
+        w.text_opt("TimeGrain", &self.time_grain);
+        w.text_opt("Unit", &self.unit);
+        w.elem_list("Values", "MetricSample", &self.values, false);
+    }
+}
+
+impl Validate for WebMetricSet {}
+/// One sample of a metric.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct WebMetricSample {
+    /// Element `<Count>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Count", skip_serializing_if = "Option::is_none")
+    )]
+    pub count: Option<i32>,
+    /// Element `<Maximum>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Maximum", skip_serializing_if = "Option::is_none")
+    )]
+    pub maximum: Option<String>,
+    /// Element `<Minimum>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Minimum", skip_serializing_if = "Option::is_none")
+    )]
+    pub minimum: Option<String>,
+    /// Element `<TimeCreated>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "TimeCreated", skip_serializing_if = "Option::is_none")
+    )]
+    pub time_created: Option<DateTime>,
+    /// Element `<Total>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Total", skip_serializing_if = "Option::is_none")
+    )]
+    pub total: Option<String>,
+    /// Element `<InstanceName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "InstanceName", skip_serializing_if = "Option::is_none")
+    )]
+    pub instance_name: Option<String>,
+}
+
+impl FromXml for WebMetricSample {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_count = None;
+        let mut f_maximum = None;
+        let mut f_minimum = None;
+        let mut f_time_created = None;
+        let mut f_total = None;
+        let mut f_instance_name = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Count" => f_count = r.text_opt(&c)?,
+                    b"Maximum" => f_maximum = r.text_opt(&c)?,
+                    b"Minimum" => f_minimum = r.text_opt(&c)?,
+                    b"TimeCreated" => f_time_created = r.text_opt(&c)?,
+                    b"Total" => f_total = r.text_opt(&c)?,
+                    b"InstanceName" => f_instance_name = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            count: f_count,
+            maximum: f_maximum,
+            minimum: f_minimum,
+            time_created: f_time_created,
+            total: f_total,
+            instance_name: f_instance_name,
+        })
+    }
+}
+
+impl ToXml for WebMetricSample {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("Count", &self.count);
+        w.text_opt("Maximum", &self.maximum);
+        w.text_opt("Minimum", &self.minimum);
+        w.text_opt("TimeCreated", &self.time_created);
+        w.text_opt("Total", &self.total);
+        w.text_opt("InstanceName", &self.instance_name);
+    }
+}
+
+impl Validate for WebMetricSample {}
+/// The metrics a web site has.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct WebMetricDefinitions {
+    /// Element `<MetricDefinition>`.
+    #[cfg_attr(feature = "serde", serde(rename = "MetricDefinition"))]
+    pub metric_definition: Vec<WebMetricDefinition>,
+}
+
+impl FromXml for WebMetricDefinitions {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_metric_definition = Vec::new();
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"MetricDefinition" => r.elem_push(&c, &mut f_metric_definition)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            metric_definition: f_metric_definition,
+        })
+    }
+}
+
+impl ToXml for WebMetricDefinitions {
+    fn write_children(&self, w: &mut XmlWriter) {
+        for v in &self.metric_definition {
+            w.elem("MetricDefinition", v);
+        }
+    }
+}
+
+impl Validate for WebMetricDefinitions {}
+/// A metric of a web site.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct WebMetricDefinition {
+    /// e.g. CpuTime.
+    ///
+    /// Element `<Name>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Name", skip_serializing_if = "Option::is_none")
+    )]
+    pub name: Option<String>,
+    /// e.g. Milliseconds.
+    ///
+    /// Element `<Unit>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Unit", skip_serializing_if = "Option::is_none")
+    )]
+    pub unit: Option<String>,
+    /// Element `<PrimaryAggregationType>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "PrimaryAggregationType", skip_serializing_if = "Option::is_none")
+    )]
+    pub primary_aggregation_type: Option<String>,
+    /// Element `<MetricAvailabilities>`.
+    #[cfg_attr(feature = "serde", serde(rename = "MetricAvailabilities"))]
+    pub metric_availabilities: Vec<WebMetricAvailability>,
+}
+
+impl FromXml for WebMetricDefinition {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_name = None;
+        let mut f_unit = None;
+        let mut f_primary_aggregation_type = None;
+        let mut f_metric_availabilities = Vec::new();
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Name" => f_name = r.text_opt(&c)?,
+                    b"Unit" => f_unit = r.text_opt(&c)?,
+                    b"PrimaryAggregationType" => {
+                        f_primary_aggregation_type = r.text_opt(&c)?;
+                    }
+
+                    b"MetricAvailabilities" => {
+                        r.elem_list(
+                            &c,
+                            b"MetricAvailability",
+                            &mut f_metric_availabilities,
+                        )?
+                    }
+
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            name: f_name,
+            unit: f_unit,
+            primary_aggregation_type: f_primary_aggregation_type,
+            metric_availabilities: f_metric_availabilities,
+        })
+    }
+}
+
+impl ToXml for WebMetricDefinition {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("Name", &self.name);
+        w.text_opt("Unit", &self.unit);
+        w.text_opt("PrimaryAggregationType", &self.primary_aggregation_type);
+        w.elem_list(
+            "MetricAvailabilities",
+            "MetricAvailability",
+            &self.metric_availabilities,
+            false,
+        );
+    }
+}
+
+impl Validate for WebMetricDefinition {}
+/// A time grain a metric is kept at, and for how long.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct WebMetricAvailability {
+    /// Element `<TimeGrain>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "TimeGrain", skip_serializing_if = "Option::is_none")
+    )]
+    pub time_grain: Option<String>,
+    /// Element `<Retention>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Retention", skip_serializing_if = "Option::is_none")
+    )]
+    pub retention: Option<String>,
+}
+
+impl FromXml for WebMetricAvailability {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_time_grain = None;
+        let mut f_retention = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"TimeGrain" => f_time_grain = r.text_opt(&c)?,
+                    b"Retention" => f_retention = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            time_grain: f_time_grain,
+            retention: f_retention,
+        })
+    }
+}
+
+impl ToXml for WebMetricAvailability {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("TimeGrain", &self.time_grain);
+        w.text_opt("Retention", &self.retention);
+    }
+}
+
+impl Validate for WebMetricAvailability {}
+/// The web hosting plans of a web space.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct ServerFarms {
+    /// Element `<ServerFarm>`.
+    #[cfg_attr(feature = "serde", serde(rename = "ServerFarm"))]
+    pub server_farm: Vec<ServerFarm>,
+}
+
+impl FromXml for ServerFarms {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_server_farm = Vec::new();
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"ServerFarm" => r.elem_push(&c, &mut f_server_farm)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self { server_farm: f_server_farm })
+    }
+}
+
+impl ToXml for ServerFarms {
+    fn write_children(&self, w: &mut XmlWriter) {
+        for v in &self.server_farm {
+            w.elem("ServerFarm", v);
+        }
+    }
+}
+
+impl Validate for ServerFarms {}
+/// A new web hosting plan, or the settings to change.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct ServerFarmInput {
+    /// The plan's name (required on create).
+    ///
+    /// Element `<Name>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Name", skip_serializing_if = "Option::is_none")
+    )]
+    pub name: Option<String>,
+    /// Element `<NumberOfWorkers>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "NumberOfWorkers", skip_serializing_if = "Option::is_none")
+    )]
+    pub number_of_workers: Option<i32>,
+    /// Element `<SKU>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SKU", skip_serializing_if = "Option::is_none")
+    )]
+    pub sku: Option<WebSiteSku>,
+    /// Element `<WorkerSize>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "WorkerSize", skip_serializing_if = "Option::is_none")
+    )]
+    pub worker_size: Option<WebWorkerSize>,
+    /// Element `<AdminSiteName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "AdminSiteName", skip_serializing_if = "Option::is_none")
+    )]
+    pub admin_site_name: Option<String>,
+}
+
+impl FromXml for ServerFarmInput {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_name = None;
+        let mut f_number_of_workers = None;
+        let mut f_sku = None;
+        let mut f_worker_size = None;
+        let mut f_admin_site_name = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Name" => f_name = r.text_opt(&c)?,
+                    b"NumberOfWorkers" => f_number_of_workers = r.text_opt(&c)?,
+                    b"SKU" => f_sku = r.text_opt(&c)?,
+                    b"WorkerSize" => f_worker_size = r.text_opt(&c)?,
+                    b"AdminSiteName" => f_admin_site_name = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            name: f_name,
+            number_of_workers: f_number_of_workers,
+            sku: f_sku,
+            worker_size: f_worker_size,
+            admin_site_name: f_admin_site_name,
+        })
+    }
+}
+
+impl ToXml for ServerFarmInput {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("Name", &self.name);
+        w.text_opt("NumberOfWorkers", &self.number_of_workers);
+        w.text_opt("SKU", &self.sku);
+        w.text_opt("WorkerSize", &self.worker_size);
+        w.text_opt("AdminSiteName", &self.admin_site_name);
+    }
+}
+
+impl Validate for ServerFarmInput {}
+/// A web hosting plan (server farm): the workers sites of a web space run on.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct ServerFarm {
+    /// Element `<AdminSiteName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "AdminSiteName", skip_serializing_if = "Option::is_none")
+    )]
+    pub admin_site_name: Option<String>,
+    /// Element `<CurrentNumberOfWorkers>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "CurrentNumberOfWorkers", skip_serializing_if = "Option::is_none")
+    )]
+    pub current_number_of_workers: Option<i32>,
+    /// Element `<CurrentWorkerSize>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "CurrentWorkerSize", skip_serializing_if = "Option::is_none")
+    )]
+    pub current_worker_size: Option<WebWorkerSize>,
+    /// Element `<CurrentWorkerSizeId>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "CurrentWorkerSizeId", skip_serializing_if = "Option::is_none")
+    )]
+    pub current_worker_size_id: Option<i32>,
+    /// Element `<HostingEnvironment>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "HostingEnvironment", skip_serializing_if = "Option::is_none")
+    )]
+    pub hosting_environment: Option<String>,
+    /// Element `<HostingEnvironmentId>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "HostingEnvironmentId", skip_serializing_if = "Option::is_none")
+    )]
+    pub hosting_environment_id: Option<String>,
+    /// Element `<HostingEnvironmentProfile>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "HostingEnvironmentProfile",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
+    pub hosting_environment_profile: Option<HostingEnvironmentProfile>,
+    /// Element `<LastModifiedTimeUtc>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "LastModifiedTimeUtc", skip_serializing_if = "Option::is_none")
+    )]
+    pub last_modified_time_utc: Option<DateTime>,
+    /// Element `<MaximumNumberOfWorkers>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "MaximumNumberOfWorkers", skip_serializing_if = "Option::is_none")
+    )]
+    pub maximum_number_of_workers: Option<i32>,
+    /// The plan's name, e.g. Default1.
+    ///
+    /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
+    pub name: String,
+    /// Element `<NumberOfSites>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "NumberOfSites", skip_serializing_if = "Option::is_none")
+    )]
+    pub number_of_sites: Option<i32>,
+    /// Element `<NumberOfWorkers>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "NumberOfWorkers", skip_serializing_if = "Option::is_none")
+    )]
+    pub number_of_workers: Option<i32>,
+    /// Element `<PerSiteScaling>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "PerSiteScaling", skip_serializing_if = "Option::is_none")
+    )]
+    pub per_site_scaling: Option<bool>,
+    /// e.g. VirtualDedicatedPlan.
+    ///
+    /// Element `<PlanName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "PlanName", skip_serializing_if = "Option::is_none")
+    )]
+    pub plan_name: Option<String>,
+    /// Element `<Reserved>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Reserved", skip_serializing_if = "Option::is_none")
+    )]
+    pub reserved: Option<bool>,
+    /// Element `<SKU>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SKU", skip_serializing_if = "Option::is_none")
+    )]
+    pub sku: Option<WebSiteSku>,
+    /// Element `<Status>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Status", skip_serializing_if = "Option::is_none")
+    )]
+    pub status: Option<WebSpaceStatus>,
+    /// Element `<Subscription>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Subscription", skip_serializing_if = "Option::is_none")
+    )]
+    pub subscription: Option<String>,
+    /// Name of the web space the plan is in.
+    ///
+    /// Element `<WebSpace>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "WebSpace", skip_serializing_if = "Option::is_none")
+    )]
+    pub web_space: Option<String>,
+    /// Element `<WorkerSize>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "WorkerSize", skip_serializing_if = "Option::is_none")
+    )]
+    pub worker_size: Option<WebWorkerSize>,
+    /// Element `<WorkerSizeId>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "WorkerSizeId", skip_serializing_if = "Option::is_none")
+    )]
+    pub worker_size_id: Option<i32>,
+    /// Element `<WorkerTierName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "WorkerTierName", skip_serializing_if = "Option::is_none")
+    )]
+    pub worker_tier_name: Option<String>,
+}
+
+impl FromXml for ServerFarm {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_admin_site_name = None;
+        let mut f_current_number_of_workers = None;
+        let mut f_current_worker_size = None;
+        let mut f_current_worker_size_id = None;
+        let mut f_hosting_environment = None;
+        let mut f_hosting_environment_id = None;
+        let mut f_hosting_environment_profile = None;
+        let mut f_last_modified_time_utc = None;
+        let mut f_maximum_number_of_workers = None;
+        let mut f_name = None;
+        let mut f_number_of_sites = None;
+        let mut f_number_of_workers = None;
+        let mut f_per_site_scaling = None;
+        let mut f_plan_name = None;
+        let mut f_reserved = None;
+        let mut f_sku = None;
+        let mut f_status = None;
+        let mut f_subscription = None;
+        let mut f_web_space = None;
+        let mut f_worker_size = None;
+        let mut f_worker_size_id = None;
+        let mut f_worker_tier_name = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"AdminSiteName" => f_admin_site_name = r.text_opt(&c)?,
+                    b"CurrentNumberOfWorkers" => {
+                        f_current_number_of_workers = r.text_opt(&c)?;
+                    }
+
+                    b"CurrentWorkerSize" => f_current_worker_size = r.text_opt(&c)?,
+                    b"CurrentWorkerSizeId" => f_current_worker_size_id = r.text_opt(&c)?,
+                    b"HostingEnvironment" => f_hosting_environment = r.text_opt(&c)?,
+                    b"HostingEnvironmentId" => f_hosting_environment_id = r.text_opt(&c)?,
+                    b"HostingEnvironmentProfile" => {
+                        f_hosting_environment_profile = r.elem(&c)?;
+                    }
+
+                    b"LastModifiedTimeUtc" => f_last_modified_time_utc = r.text_opt(&c)?,
+                    b"MaximumNumberOfWorkers" => {
+                        f_maximum_number_of_workers = r.text_opt(&c)?;
+                    }
+
+                    b"Name" => f_name = r.text_req(&c)?,
+                    b"NumberOfSites" => f_number_of_sites = r.text_opt(&c)?,
+                    b"NumberOfWorkers" => f_number_of_workers = r.text_opt(&c)?,
+                    b"PerSiteScaling" => f_per_site_scaling = r.text_opt(&c)?,
+                    b"PlanName" => f_plan_name = r.text_opt(&c)?,
+                    b"Reserved" => f_reserved = r.text_opt(&c)?,
+                    b"SKU" => f_sku = r.text_opt(&c)?,
+                    b"Status" => f_status = r.text_opt(&c)?,
+                    b"Subscription" => f_subscription = r.text_opt(&c)?,
+                    b"WebSpace" => f_web_space = r.text_opt(&c)?,
+                    b"WorkerSize" => f_worker_size = r.text_opt(&c)?,
+                    b"WorkerSizeId" => f_worker_size_id = r.text_opt(&c)?,
+                    b"WorkerTierName" => f_worker_tier_name = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            admin_site_name: f_admin_site_name,
+            current_number_of_workers: f_current_number_of_workers,
+            current_worker_size: f_current_worker_size,
+            current_worker_size_id: f_current_worker_size_id,
+            hosting_environment: f_hosting_environment,
+            hosting_environment_id: f_hosting_environment_id,
+            hosting_environment_profile: f_hosting_environment_profile,
+            last_modified_time_utc: f_last_modified_time_utc,
+            maximum_number_of_workers: f_maximum_number_of_workers,
+            name: required(f_name, "Name")?,
+            number_of_sites: f_number_of_sites,
+            number_of_workers: f_number_of_workers,
+            per_site_scaling: f_per_site_scaling,
+            plan_name: f_plan_name,
+            reserved: f_reserved,
+            sku: f_sku,
+            status: f_status,
+            subscription: f_subscription,
+            web_space: f_web_space,
+            worker_size: f_worker_size,
+            worker_size_id: f_worker_size_id,
+            worker_tier_name: f_worker_tier_name,
+        })
+    }
+}
+
+impl ToXml for ServerFarm {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("AdminSiteName", &self.admin_site_name);
+        w.text_opt("CurrentNumberOfWorkers", &self.current_number_of_workers);
+        w.text_opt("CurrentWorkerSize", &self.current_worker_size);
+        w.text_opt("CurrentWorkerSizeId", &self.current_worker_size_id);
+        w.text_opt("HostingEnvironment", &self.hosting_environment);
+        w.text_opt("HostingEnvironmentId", &self.hosting_environment_id);
+        w.elem_opt("HostingEnvironmentProfile", &self.hosting_environment_profile);
+        w.text_opt("LastModifiedTimeUtc", &self.last_modified_time_utc);
+        w.text_opt("MaximumNumberOfWorkers", &self.maximum_number_of_workers);
+        w.text("Name", &self.name);
+        w.text_opt("NumberOfSites", &self.number_of_sites);
+        w.text_opt("NumberOfWorkers", &self.number_of_workers);
+        w.text_opt("PerSiteScaling", &self.per_site_scaling);
+        w.text_opt("PlanName", &self.plan_name);
+        w.text_opt("Reserved", &self.reserved);
+        w.text_opt("SKU", &self.sku);
+        w.text_opt("Status", &self.status);
+        w.text_opt("Subscription", &self.subscription);
+        w.text_opt("WebSpace", &self.web_space);
+        w.text_opt("WorkerSize", &self.worker_size);
+        w.text_opt("WorkerSizeId", &self.worker_size_id);
+        w.text_opt("WorkerTierName", &self.worker_tier_name);
+    }
+}
+
+impl Validate for ServerFarm {}
+/// A backup of a web site, or its scheduled backup configuration.
+#[derive(Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct BackupRequest {
+    /// Element `<BackupSchedule>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "BackupSchedule", skip_serializing_if = "Option::is_none")
+    )]
+    pub backup_schedule: Option<BackupSchedule>,
+    /// Element `<Databases>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Databases"))]
+    pub databases: Vec<DatabaseBackupSetting>,
+    /// Element `<Enabled>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Enabled", skip_serializing_if = "Option::is_none")
+    )]
+    pub enabled: Option<bool>,
+    /// Element `<Name>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Name", skip_serializing_if = "Option::is_none")
+    )]
+    pub name: Option<String>,
+    /// SAS URL of the blob container the backups go to.
+    ///
+    /// Element `<StorageAccountUrl>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "StorageAccountUrl",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::secret"
+        )
+    )]
+    pub storage_account_url: Option<String>,
+}
+
+impl std::fmt::Debug for BackupRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BackupRequest")
+            .field("backup_schedule", &self.backup_schedule)
+            .field("databases", &self.databases)
+            .field("enabled", &self.enabled)
+            .field("name", &self.name)
+            .field("storage_account_url", &Redacted::of(&self.storage_account_url))
+            .finish()
+    }
+}
+
+impl FromXml for BackupRequest {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_backup_schedule = None;
+        let mut f_databases = Vec::new();
+        let mut f_enabled = None;
+        let mut f_name = None;
+        let mut f_storage_account_url = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"BackupSchedule" => f_backup_schedule = r.elem(&c)?,
+                    b"Databases" => {
+                        r.elem_list(&c, b"DatabaseBackupSetting", &mut f_databases)?
+                    }
+
+                    b"Enabled" => f_enabled = r.text_opt(&c)?,
+                    b"Name" => f_name = r.text_opt(&c)?,
+                    b"StorageAccountUrl" => f_storage_account_url = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            backup_schedule: f_backup_schedule,
+            databases: f_databases,
+            enabled: f_enabled,
+            name: f_name,
+            storage_account_url: f_storage_account_url,
+        })
+    }
+}
+
+impl ToXml for BackupRequest {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.elem_opt("BackupSchedule", &self.backup_schedule);
+        w.elem_list("Databases", "DatabaseBackupSetting", &self.databases, false);
+        w.text_opt("Enabled", &self.enabled);
+        w.text_opt("Name", &self.name);
+        w.text_opt("StorageAccountUrl", &self.storage_account_url);
+    }
+}
+
+impl Validate for BackupRequest {}
+/// When scheduled backups run and how long they are kept.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct BackupSchedule {
+    /// Element `<FrequencyInterval>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "FrequencyInterval", skip_serializing_if = "Option::is_none")
+    )]
+    pub frequency_interval: Option<i32>,
+    /// Element `<FrequencyUnit>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "FrequencyUnit", skip_serializing_if = "Option::is_none")
+    )]
+    pub frequency_unit: Option<BackupFrequencyUnit>,
+    /// Element `<KeepAtLeastOneBackup>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "KeepAtLeastOneBackup", skip_serializing_if = "Option::is_none")
+    )]
+    pub keep_at_least_one_backup: Option<bool>,
+    /// Element `<LastExecutionTime>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "LastExecutionTime", skip_serializing_if = "Option::is_none")
+    )]
+    pub last_execution_time: Option<DateTime>,
+    /// Element `<RetentionPeriodInDays>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "RetentionPeriodInDays", skip_serializing_if = "Option::is_none")
+    )]
+    pub retention_period_in_days: Option<i32>,
+    /// Element `<StartTime>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "StartTime", skip_serializing_if = "Option::is_none")
+    )]
+    pub start_time: Option<DateTime>,
+}
+
+impl FromXml for BackupSchedule {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_frequency_interval = None;
+        let mut f_frequency_unit = None;
+        let mut f_keep_at_least_one_backup = None;
+        let mut f_last_execution_time = None;
+        let mut f_retention_period_in_days = None;
+        let mut f_start_time = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"FrequencyInterval" => f_frequency_interval = r.text_opt(&c)?,
+                    b"FrequencyUnit" => f_frequency_unit = r.text_opt(&c)?,
+                    b"KeepAtLeastOneBackup" => {
+                        f_keep_at_least_one_backup = r.text_opt(&c)?;
+                    }
+
+                    b"LastExecutionTime" => f_last_execution_time = r.text_opt(&c)?,
+                    b"RetentionPeriodInDays" => {
+                        f_retention_period_in_days = r.text_opt(&c)?;
+                    }
+
+                    b"StartTime" => f_start_time = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            frequency_interval: f_frequency_interval,
+            frequency_unit: f_frequency_unit,
+            keep_at_least_one_backup: f_keep_at_least_one_backup,
+            last_execution_time: f_last_execution_time,
+            retention_period_in_days: f_retention_period_in_days,
+            start_time: f_start_time,
+        })
+    }
+}
+
+impl ToXml for BackupSchedule {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("FrequencyInterval", &self.frequency_interval);
+        w.text_opt("FrequencyUnit", &self.frequency_unit);
+        w.text_opt("KeepAtLeastOneBackup", &self.keep_at_least_one_backup);
+        w.text_opt("LastExecutionTime", &self.last_execution_time);
+        w.text_opt("RetentionPeriodInDays", &self.retention_period_in_days);
+        w.text_opt("StartTime", &self.start_time);
+    }
+}
+
+impl Validate for BackupSchedule {}
+/// A database included in a backup.
+#[derive(Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct DatabaseBackupSetting {
+    /// Element `<ConnectionString>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "ConnectionString",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::secret"
+        )
+    )]
+    pub connection_string: Option<String>,
+    /// Element `<ConnectionStringName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ConnectionStringName", skip_serializing_if = "Option::is_none")
+    )]
+    pub connection_string_name: Option<String>,
+    /// e.g. SqlAzure, MySql.
+    ///
+    /// Element `<DatabaseType>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "DatabaseType", skip_serializing_if = "Option::is_none")
+    )]
+    pub database_type: Option<String>,
+    /// Element `<Name>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Name", skip_serializing_if = "Option::is_none")
+    )]
+    pub name: Option<String>,
+}
+
+impl std::fmt::Debug for DatabaseBackupSetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseBackupSetting")
+            .field("connection_string", &Redacted::of(&self.connection_string))
+            .field("connection_string_name", &self.connection_string_name)
+            .field("database_type", &self.database_type)
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+impl FromXml for DatabaseBackupSetting {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_connection_string = None;
+        let mut f_connection_string_name = None;
+        let mut f_database_type = None;
+        let mut f_name = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"ConnectionString" => f_connection_string = r.text_opt(&c)?,
+                    b"ConnectionStringName" => f_connection_string_name = r.text_opt(&c)?,
+                    b"DatabaseType" => f_database_type = r.text_opt(&c)?,
+                    b"Name" => f_name = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            connection_string: f_connection_string,
+            connection_string_name: f_connection_string_name,
+            database_type: f_database_type,
+            name: f_name,
+        })
+    }
+}
+
+impl ToXml for DatabaseBackupSetting {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("ConnectionString", &self.connection_string);
+        w.text_opt("ConnectionStringName", &self.connection_string_name);
+        w.text_opt("DatabaseType", &self.database_type);
+        w.text_opt("Name", &self.name);
+    }
+}
+
+impl Validate for DatabaseBackupSetting {}
+/// The backups of a web site.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct BackupItems {
+    /// Element `<BackupItem>`.
+    #[cfg_attr(feature = "serde", serde(rename = "BackupItem"))]
+    pub backup_item: Vec<BackupItem>,
+}
+
+impl FromXml for BackupItems {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_backup_item = Vec::new();
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"BackupItem" => r.elem_push(&c, &mut f_backup_item)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self { backup_item: f_backup_item })
+    }
+}
+
+impl ToXml for BackupItems {
+    fn write_children(&self, w: &mut XmlWriter) {
+        for v in &self.backup_item {
+            w.elem("BackupItem", v);
+        }
+    }
+}
+
+impl Validate for BackupItems {}
+/// A backup of a web site.
+#[derive(Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct BackupItem {
+    /// Element `<StorageAccountUrl>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "StorageAccountUrl",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::secret"
+        )
+    )]
+    pub storage_account_url: Option<String>,
+    /// Element `<BlobName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "BlobName", skip_serializing_if = "Option::is_none")
+    )]
+    pub blob_name: Option<String>,
+    /// Element `<Name>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Name", skip_serializing_if = "Option::is_none")
+    )]
+    pub name: Option<String>,
+    /// Element `<Status>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Status", skip_serializing_if = "Option::is_none")
+    )]
+    pub status: Option<BackupStatus>,
+    /// Element `<SizeInBytes>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SizeInBytes", skip_serializing_if = "Option::is_none")
+    )]
+    pub size_in_bytes: Option<i64>,
+    /// Element `<Created>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Created", skip_serializing_if = "Option::is_none")
+    )]
+    pub created: Option<DateTime>,
+    /// Element `<Log>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Log", skip_serializing_if = "Option::is_none")
+    )]
+    pub log: Option<String>,
+    /// Element `<Databases>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Databases"))]
+    pub databases: Vec<DatabaseBackupSetting>,
+    /// Element `<Scheduled>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Scheduled", skip_serializing_if = "Option::is_none")
+    )]
+    pub scheduled: Option<bool>,
+    /// Element `<LastRestoreTimeStamp>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "LastRestoreTimeStamp", skip_serializing_if = "Option::is_none")
+    )]
+    pub last_restore_time_stamp: Option<DateTime>,
+    /// Element `<FinishedTimeStamp>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "FinishedTimeStamp", skip_serializing_if = "Option::is_none")
+    )]
+    pub finished_time_stamp: Option<DateTime>,
+    /// Element `<CorrelationId>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "CorrelationId", skip_serializing_if = "Option::is_none")
+    )]
+    pub correlation_id: Option<String>,
+}
+
+impl std::fmt::Debug for BackupItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BackupItem")
+            .field("storage_account_url", &Redacted::of(&self.storage_account_url))
+            .field("blob_name", &self.blob_name)
+            .field("name", &self.name)
+            .field("status", &self.status)
+            .field("size_in_bytes", &self.size_in_bytes)
+            .field("created", &self.created)
+            .field("log", &self.log)
+            .field("databases", &self.databases)
+            .field("scheduled", &self.scheduled)
+            .field("last_restore_time_stamp", &self.last_restore_time_stamp)
+            .field("finished_time_stamp", &self.finished_time_stamp)
+            .field("correlation_id", &self.correlation_id)
+            .finish()
+    }
+}
+
+impl FromXml for BackupItem {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_storage_account_url = None;
+        let mut f_blob_name = None;
+        let mut f_name = None;
+        let mut f_status = None;
+        let mut f_size_in_bytes = None;
+        let mut f_created = None;
+        let mut f_log = None;
+        let mut f_databases = Vec::new();
+        let mut f_scheduled = None;
+        let mut f_last_restore_time_stamp = None;
+        let mut f_finished_time_stamp = None;
+        let mut f_correlation_id = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"StorageAccountUrl" => f_storage_account_url = r.text_opt(&c)?,
+                    b"BlobName" => f_blob_name = r.text_opt(&c)?,
+                    b"Name" => f_name = r.text_opt(&c)?,
+                    b"Status" => f_status = r.text_opt(&c)?,
+                    b"SizeInBytes" => f_size_in_bytes = r.text_opt(&c)?,
+                    b"Created" => f_created = r.text_opt(&c)?,
+                    b"Log" => f_log = r.text_opt(&c)?,
+                    b"Databases" => {
+                        r.elem_list(&c, b"DatabaseBackupSetting", &mut f_databases)?
+                    }
+
+                    b"Scheduled" => f_scheduled = r.text_opt(&c)?,
+                    b"LastRestoreTimeStamp" => {
+                        f_last_restore_time_stamp = r.text_opt(&c)?;
+                    }
+
+                    b"FinishedTimeStamp" => f_finished_time_stamp = r.text_opt(&c)?,
+                    b"CorrelationId" => f_correlation_id = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            storage_account_url: f_storage_account_url,
+            blob_name: f_blob_name,
+            name: f_name,
+            status: f_status,
+            size_in_bytes: f_size_in_bytes,
+            created: f_created,
+            log: f_log,
+            databases: f_databases,
+            scheduled: f_scheduled,
+            last_restore_time_stamp: f_last_restore_time_stamp,
+            finished_time_stamp: f_finished_time_stamp,
+            correlation_id: f_correlation_id,
+        })
+    }
+}
+
+impl ToXml for BackupItem {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("StorageAccountUrl", &self.storage_account_url);
+        w.text_opt("BlobName", &self.blob_name);
+        w.text_opt("Name", &self.name);
+        w.text_opt("Status", &self.status);
+        w.text_opt("SizeInBytes", &self.size_in_bytes);
+        w.text_opt("Created", &self.created);
+        w.text_opt("Log", &self.log);
+        w.elem_list("Databases", "DatabaseBackupSetting", &self.databases, false);
+        w.text_opt("Scheduled", &self.scheduled);
+        w.text_opt("LastRestoreTimeStamp", &self.last_restore_time_stamp);
+        w.text_opt("FinishedTimeStamp", &self.finished_time_stamp);
+        w.text_opt("CorrelationId", &self.correlation_id);
+    }
+}
+
+impl Validate for BackupItem {}
+/// What to restore a web site from, and how.
+#[derive(Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct RestoreRequest {
+    /// Element `<AdjustConnectionStrings>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "AdjustConnectionStrings",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
+    pub adjust_connection_strings: Option<bool>,
+    /// Element `<BlobName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "BlobName", skip_serializing_if = "Option::is_none")
+    )]
+    pub blob_name: Option<String>,
+    /// Element `<Databases>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Databases"))]
+    pub databases: Vec<DatabaseBackupSetting>,
+    /// Element `<IgnoreConflictingHostNames>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "IgnoreConflictingHostNames",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
+    pub ignore_conflicting_host_names: Option<bool>,
+    /// Element `<Overwrite>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Overwrite", skip_serializing_if = "Option::is_none")
+    )]
+    pub overwrite: Option<bool>,
+    /// Element `<StorageAccountUrl>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "StorageAccountUrl",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::secret"
+        )
+    )]
+    pub storage_account_url: Option<String>,
+}
+
+impl std::fmt::Debug for RestoreRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RestoreRequest")
+            .field("adjust_connection_strings", &self.adjust_connection_strings)
+            .field("blob_name", &self.blob_name)
+            .field("databases", &self.databases)
+            .field("ignore_conflicting_host_names", &self.ignore_conflicting_host_names)
+            .field("overwrite", &self.overwrite)
+            .field("storage_account_url", &Redacted::of(&self.storage_account_url))
+            .finish()
+    }
+}
+
+impl FromXml for RestoreRequest {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_adjust_connection_strings = None;
+        let mut f_blob_name = None;
+        let mut f_databases = Vec::new();
+        let mut f_ignore_conflicting_host_names = None;
+        let mut f_overwrite = None;
+        let mut f_storage_account_url = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"AdjustConnectionStrings" => {
+                        f_adjust_connection_strings = r.text_opt(&c)?;
+                    }
+
+                    b"BlobName" => f_blob_name = r.text_opt(&c)?,
+                    b"Databases" => {
+                        r.elem_list(&c, b"DatabaseBackupSetting", &mut f_databases)?
+                    }
+
+                    b"IgnoreConflictingHostNames" => {
+                        f_ignore_conflicting_host_names = r.text_opt(&c)?;
+                    }
+
+                    b"Overwrite" => f_overwrite = r.text_opt(&c)?,
+                    b"StorageAccountUrl" => f_storage_account_url = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            adjust_connection_strings: f_adjust_connection_strings,
+            blob_name: f_blob_name,
+            databases: f_databases,
+            ignore_conflicting_host_names: f_ignore_conflicting_host_names,
+            overwrite: f_overwrite,
+            storage_account_url: f_storage_account_url,
+        })
+    }
+}
+
+impl ToXml for RestoreRequest {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("AdjustConnectionStrings", &self.adjust_connection_strings);
+        w.text_opt("BlobName", &self.blob_name);
+        w.elem_list("Databases", "DatabaseBackupSetting", &self.databases, false);
+        w.text_opt("IgnoreConflictingHostNames", &self.ignore_conflicting_host_names);
+        w.text_opt("Overwrite", &self.overwrite);
+        w.text_opt("StorageAccountUrl", &self.storage_account_url);
+    }
+}
+
+impl Validate for RestoreRequest {}
+/// The restore operation started.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct RestoreResponse {
+    /// Element `<OperationId>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "OperationId", skip_serializing_if = "Option::is_none")
+    )]
+    pub operation_id: Option<String>,
+}
+
+impl FromXml for RestoreResponse {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_operation_id = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"OperationId" => f_operation_id = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            operation_id: f_operation_id,
+        })
+    }
+}
+
+impl ToXml for RestoreResponse {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("OperationId", &self.operation_id);
+    }
+}
+
+impl Validate for RestoreResponse {}
+/// The hybrid connections of a web site.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct ArrayOfRelayServiceConnectionEntity {
+    /// Element `<RelayServiceConnectionEntity>`.
+    #[cfg_attr(feature = "serde", serde(rename = "RelayServiceConnectionEntity"))]
+    pub relay_service_connection_entity: Vec<RelayServiceConnectionEntity>,
+}
+
+impl FromXml for ArrayOfRelayServiceConnectionEntity {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_relay_service_connection_entity = Vec::new();
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"RelayServiceConnectionEntity" => {
+                        r.elem_push(&c, &mut f_relay_service_connection_entity)?
+                    }
+
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            relay_service_connection_entity: f_relay_service_connection_entity,
+        })
+    }
+}
+
+impl ToXml for ArrayOfRelayServiceConnectionEntity {
+    fn write_children(&self, w: &mut XmlWriter) {
+        for v in &self.relay_service_connection_entity {
+            w.elem("RelayServiceConnectionEntity", v);
+        }
+    }
+}
+
+impl Validate for ArrayOfRelayServiceConnectionEntity {}
+/// A new hybrid connection.
+#[derive(Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct RelayServiceConnectionInput {
+    /// Element `<BiztalkUri>`.
+    #[cfg_attr(feature = "serde", serde(rename = "BiztalkUri"))]
+    pub biztalk_uri: String,
+    /// Element `<EntityConnectionString>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "EntityConnectionString",
+            serialize_with = "asm_runtime::redaction::secret"
+        )
+    )]
+    pub entity_connection_string: String,
+    /// Element `<EntityName>`.
+    #[cfg_attr(feature = "serde", serde(rename = "EntityName"))]
+    pub entity_name: String,
+    /// Element `<Hostname>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Hostname"))]
+    pub hostname: String,
+    /// Element `<Port>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Port"))]
+    pub port: i32,
+    /// Element `<ResourceConnectionString>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "ResourceConnectionString",
+            serialize_with = "asm_runtime::redaction::secret"
+        )
+    )]
+    pub resource_connection_string: String,
+    /// Element `<ResourceType>`.
+    #[cfg_attr(feature = "serde", serde(rename = "ResourceType"))]
+    pub resource_type: String,
+}
+
+impl std::fmt::Debug for RelayServiceConnectionInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RelayServiceConnectionInput")
+            .field("biztalk_uri", &self.biztalk_uri)
+            .field(
+                "entity_connection_string",
+                &Redacted::of(&self.entity_connection_string),
+            )
+            .field("entity_name", &self.entity_name)
+            .field("hostname", &self.hostname)
+            .field("port", &self.port)
+            .field(
+                "resource_connection_string",
+                &Redacted::of(&self.resource_connection_string),
+            )
+            .field("resource_type", &self.resource_type)
+            .finish()
+    }
+}
+
+impl FromXml for RelayServiceConnectionInput {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_biztalk_uri = None;
+        let mut f_entity_connection_string = None;
+        let mut f_entity_name = None;
+        let mut f_hostname = None;
+        let mut f_port = None;
+        let mut f_resource_connection_string = None;
+        let mut f_resource_type = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"BiztalkUri" => f_biztalk_uri = r.text_req(&c)?,
+                    b"EntityConnectionString" => {
+                        f_entity_connection_string = r.text_req(&c)?;
+                    }
+
+                    b"EntityName" => f_entity_name = r.text_req(&c)?,
+                    b"Hostname" => f_hostname = r.text_req(&c)?,
+                    b"Port" => f_port = r.text_req(&c)?,
+                    b"ResourceConnectionString" => {
+                        f_resource_connection_string = r.text_req(&c)?;
+                    }
+
+                    b"ResourceType" => f_resource_type = r.text_req(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            biztalk_uri: required(f_biztalk_uri, "BiztalkUri")?,
+            entity_connection_string: required(
+                f_entity_connection_string,
+                "EntityConnectionString",
+            )?,
+            entity_name: required(f_entity_name, "EntityName")?,
+            hostname: required(f_hostname, "Hostname")?,
+            port: required(f_port, "Port")?,
+            resource_connection_string: required(
+                f_resource_connection_string,
+                "ResourceConnectionString",
+            )?,
+            resource_type: required(f_resource_type, "ResourceType")?,
+        })
+    }
+}
+
+impl ToXml for RelayServiceConnectionInput {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text("BiztalkUri", &self.biztalk_uri);
+        w.text("EntityConnectionString", &self.entity_connection_string);
+        w.text("EntityName", &self.entity_name);
+        w.text("Hostname", &self.hostname);
+        w.text("Port", &self.port);
+        w.text("ResourceConnectionString", &self.resource_connection_string);
+        w.text("ResourceType", &self.resource_type);
+    }
+}
+
+impl Validate for RelayServiceConnectionInput {}
+/// The settings of a hybrid connection to change (EntityName names it).
+#[derive(Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct RelayServiceConnectionUpdate {
+    /// Element `<BiztalkUri>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "BiztalkUri", skip_serializing_if = "Option::is_none")
+    )]
+    pub biztalk_uri: Option<String>,
+    /// Element `<EntityConnectionString>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "EntityConnectionString",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::secret"
+        )
+    )]
+    pub entity_connection_string: Option<String>,
+    /// Element `<EntityName>`.
+    #[cfg_attr(feature = "serde", serde(rename = "EntityName"))]
+    pub entity_name: String,
+    /// Element `<Hostname>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Hostname", skip_serializing_if = "Option::is_none")
+    )]
+    pub hostname: Option<String>,
+    /// Element `<Port>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Port", skip_serializing_if = "Option::is_none")
+    )]
+    pub port: Option<i32>,
+    /// Element `<ResourceConnectionString>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "ResourceConnectionString",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::secret"
+        )
+    )]
+    pub resource_connection_string: Option<String>,
+    /// Element `<ResourceType>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ResourceType", skip_serializing_if = "Option::is_none")
+    )]
+    pub resource_type: Option<String>,
+}
+
+impl std::fmt::Debug for RelayServiceConnectionUpdate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RelayServiceConnectionUpdate")
+            .field("biztalk_uri", &self.biztalk_uri)
+            .field(
+                "entity_connection_string",
+                &Redacted::of(&self.entity_connection_string),
+            )
+            .field("entity_name", &self.entity_name)
+            .field("hostname", &self.hostname)
+            .field("port", &self.port)
+            .field(
+                "resource_connection_string",
+                &Redacted::of(&self.resource_connection_string),
+            )
+            .field("resource_type", &self.resource_type)
+            .finish()
+    }
+}
+
+impl FromXml for RelayServiceConnectionUpdate {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_biztalk_uri = None;
+        let mut f_entity_connection_string = None;
+        let mut f_entity_name = None;
+        let mut f_hostname = None;
+        let mut f_port = None;
+        let mut f_resource_connection_string = None;
+        let mut f_resource_type = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"BiztalkUri" => f_biztalk_uri = r.text_opt(&c)?,
+                    b"EntityConnectionString" => {
+                        f_entity_connection_string = r.text_opt(&c)?;
+                    }
+
+                    b"EntityName" => f_entity_name = r.text_req(&c)?,
+                    b"Hostname" => f_hostname = r.text_opt(&c)?,
+                    b"Port" => f_port = r.text_opt(&c)?,
+                    b"ResourceConnectionString" => {
+                        f_resource_connection_string = r.text_opt(&c)?;
+                    }
+
+                    b"ResourceType" => f_resource_type = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            biztalk_uri: f_biztalk_uri,
+            entity_connection_string: f_entity_connection_string,
+            entity_name: required(f_entity_name, "EntityName")?,
+            hostname: f_hostname,
+            port: f_port,
+            resource_connection_string: f_resource_connection_string,
+            resource_type: f_resource_type,
+        })
+    }
+}
+
+impl ToXml for RelayServiceConnectionUpdate {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("BiztalkUri", &self.biztalk_uri);
+        w.text_opt("EntityConnectionString", &self.entity_connection_string);
+        w.text("EntityName", &self.entity_name);
+        w.text_opt("Hostname", &self.hostname);
+        w.text_opt("Port", &self.port);
+        w.text_opt("ResourceConnectionString", &self.resource_connection_string);
+        w.text_opt("ResourceType", &self.resource_type);
+    }
+}
+
+impl Validate for RelayServiceConnectionUpdate {}
+/// A hybrid connection of a web site (a BizTalk relay to an on-premises host).
+#[derive(Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct RelayServiceConnectionEntity {
+    /// Element `<EntityName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "EntityName", skip_serializing_if = "Option::is_none")
+    )]
+    pub entity_name: Option<String>,
+    /// Element `<EntityConnectionString>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "EntityConnectionString",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::secret"
+        )
+    )]
+    pub entity_connection_string: Option<String>,
+    /// Element `<ResourceType>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ResourceType", skip_serializing_if = "Option::is_none")
+    )]
+    pub resource_type: Option<String>,
+    /// Element `<ResourceConnectionString>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "ResourceConnectionString",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::secret"
+        )
+    )]
+    pub resource_connection_string: Option<String>,
+    /// Element `<Hostname>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Hostname", skip_serializing_if = "Option::is_none")
+    )]
+    pub hostname: Option<String>,
+    /// Element `<Port>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Port", skip_serializing_if = "Option::is_none")
+    )]
+    pub port: Option<i32>,
+    /// Element `<BiztalkUri>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "BiztalkUri", skip_serializing_if = "Option::is_none")
+    )]
+    pub biztalk_uri: Option<String>,
+}
+
+impl std::fmt::Debug for RelayServiceConnectionEntity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RelayServiceConnectionEntity")
+            .field("entity_name", &self.entity_name)
+            .field(
+                "entity_connection_string",
+                &Redacted::of(&self.entity_connection_string),
+            )
+            .field("resource_type", &self.resource_type)
+            .field(
+                "resource_connection_string",
+                &Redacted::of(&self.resource_connection_string),
+            )
+            .field("hostname", &self.hostname)
+            .field("port", &self.port)
+            .field("biztalk_uri", &self.biztalk_uri)
+            .finish()
+    }
+}
+
+impl FromXml for RelayServiceConnectionEntity {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_entity_name = None;
+        let mut f_entity_connection_string = None;
+        let mut f_resource_type = None;
+        let mut f_resource_connection_string = None;
+        let mut f_hostname = None;
+        let mut f_port = None;
+        let mut f_biztalk_uri = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"EntityName" => f_entity_name = r.text_opt(&c)?,
+                    b"EntityConnectionString" => {
+                        f_entity_connection_string = r.text_opt(&c)?;
+                    }
+
+                    b"ResourceType" => f_resource_type = r.text_opt(&c)?,
+                    b"ResourceConnectionString" => {
+                        f_resource_connection_string = r.text_opt(&c)?;
+                    }
+
+                    b"Hostname" => f_hostname = r.text_opt(&c)?,
+                    b"Port" => f_port = r.text_opt(&c)?,
+                    b"BiztalkUri" => f_biztalk_uri = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            entity_name: f_entity_name,
+            entity_connection_string: f_entity_connection_string,
+            resource_type: f_resource_type,
+            resource_connection_string: f_resource_connection_string,
+            hostname: f_hostname,
+            port: f_port,
+            biztalk_uri: f_biztalk_uri,
+        })
+    }
+}
+
+impl ToXml for RelayServiceConnectionEntity {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("EntityName", &self.entity_name);
+        w.text_opt("EntityConnectionString", &self.entity_connection_string);
+        w.text_opt("ResourceType", &self.resource_type);
+        w.text_opt("ResourceConnectionString", &self.resource_connection_string);
+        w.text_opt("Hostname", &self.hostname);
+        w.text_opt("Port", &self.port);
+        w.text_opt("BiztalkUri", &self.biztalk_uri);
+    }
+}
+
+impl Validate for RelayServiceConnectionEntity {}
 /// Availability of a web space.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -2250,6 +7295,221 @@ impl XmlText for SslState {
 
 #[cfg(feature = "serde")]
 impl serde::Serialize for SslState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// Status of a web site operation.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum WebSiteOperationStatus {
+    /// `InProgress`
+    #[default]
+    InProgress,
+    /// `Created`
+    Created,
+    /// `Succeeded`
+    Succeeded,
+    /// `Failed`
+    Failed,
+    /// `TimedOut`
+    TimedOut,
+    /// A value this version of the spec does not know, kept as sent.
+    Unknown(String),
+}
+
+impl WebSiteOperationStatus {
+    /// The wire text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InProgress => "InProgress",
+            Self::Created => "Created",
+            Self::Succeeded => "Succeeded",
+            Self::Failed => "Failed",
+            Self::TimedOut => "TimedOut",
+            Self::Unknown(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for WebSiteOperationStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for WebSiteOperationStatus {
+    fn from(s: &str) -> Self {
+        match s {
+            "InProgress" => Self::InProgress,
+            "Created" => Self::Created,
+            "Succeeded" => Self::Succeeded,
+            "Failed" => Self::Failed,
+            "TimedOut" => Self::TimedOut,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl XmlText for WebSiteOperationStatus {
+    fn parse_text(text: &str) -> Result<Self, &'static str> {
+        Ok(Self::from(text))
+    }
+
+    fn to_text(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for WebSiteOperationStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// Unit of a backup schedule's interval.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BackupFrequencyUnit {
+    /// `Day`
+    #[default]
+    Day,
+    /// `Hour`
+    Hour,
+    /// A value this version of the spec does not know, kept as sent.
+    Unknown(String),
+}
+
+impl BackupFrequencyUnit {
+    /// The wire text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Day => "Day",
+            Self::Hour => "Hour",
+            Self::Unknown(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for BackupFrequencyUnit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for BackupFrequencyUnit {
+    fn from(s: &str) -> Self {
+        match s {
+            "Day" => Self::Day,
+            "Hour" => Self::Hour,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl XmlText for BackupFrequencyUnit {
+    fn parse_text(text: &str) -> Result<Self, &'static str> {
+        Ok(Self::from(text))
+    }
+
+    fn to_text(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for BackupFrequencyUnit {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// State of a web site backup.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BackupStatus {
+    /// `InProgress`
+    #[default]
+    InProgress,
+    /// `Failed`
+    Failed,
+    /// `Succeeded`
+    Succeeded,
+    /// `TimedOut`
+    TimedOut,
+    /// `Created`
+    Created,
+    /// `Skipped`
+    Skipped,
+    /// `PartiallySucceeded`
+    PartiallySucceeded,
+    /// `DeleteInProgress`
+    DeleteInProgress,
+    /// `DeleteFailed`
+    DeleteFailed,
+    /// `Deleted`
+    Deleted,
+    /// A value this version of the spec does not know, kept as sent.
+    Unknown(String),
+}
+
+impl BackupStatus {
+    /// The wire text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InProgress => "InProgress",
+            Self::Failed => "Failed",
+            Self::Succeeded => "Succeeded",
+            Self::TimedOut => "TimedOut",
+            Self::Created => "Created",
+            Self::Skipped => "Skipped",
+            Self::PartiallySucceeded => "PartiallySucceeded",
+            Self::DeleteInProgress => "DeleteInProgress",
+            Self::DeleteFailed => "DeleteFailed",
+            Self::Deleted => "Deleted",
+            Self::Unknown(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for BackupStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for BackupStatus {
+    fn from(s: &str) -> Self {
+        match s {
+            "InProgress" => Self::InProgress,
+            "Failed" => Self::Failed,
+            "Succeeded" => Self::Succeeded,
+            "TimedOut" => Self::TimedOut,
+            "Created" => Self::Created,
+            "Skipped" => Self::Skipped,
+            "PartiallySucceeded" => Self::PartiallySucceeded,
+            "DeleteInProgress" => Self::DeleteInProgress,
+            "DeleteFailed" => Self::DeleteFailed,
+            "Deleted" => Self::Deleted,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl XmlText for BackupStatus {
+    fn parse_text(text: &str) -> Result<Self, &'static str> {
+        Ok(Self::from(text))
+    }
+
+    fn to_text(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for BackupStatus {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }

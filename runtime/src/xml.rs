@@ -350,12 +350,14 @@ impl<'a> XmlReader<'a> {
             }
             Some(b'!') => self.bang(),
             Some(b'?') => {
-                let body = &input[after..];
+                // `body` starts with the `?` of `<?`: the closing `?>` is
+                // searched after it (`<?>` is not closed).
+                let body = input.get(after + 1..).unwrap_or_default();
                 let Some(end) = memchr::memmem::find(body, b"?>") else {
                     return Err(syntax("processing instruction not closed"));
                 };
-                let content = &body[1..end];
-                self.pos = after + end + 2;
+                let content = body.get(..end).unwrap_or_default();
+                self.pos = after + 1 + end + 2;
                 if content.starts_with(b"xml")
                     && content.get(3).is_none_or(|b| b.is_ascii_whitespace())
                 {
