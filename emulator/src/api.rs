@@ -175,7 +175,8 @@ pub(crate) fn error_document(code: &str, message: &str) -> String {
     )
 }
 
-fn escape(text: &str) -> String {
+/// Text escaped for XML content and double-quoted attribute values.
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -14,6 +14,7 @@ use redb::{ReadTransaction, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
 use crate::api::{datetime, Api, ApiError, Outcome, Reply, XML_CONTENT};
+use crate::engine::not_implemented;
 use crate::locations;
 use crate::store::*;
 
@@ -133,11 +134,10 @@ impl Api {
                     &"azurewebsites.net".to_owned(),
                 ),
             )),
-            ServerRequest::ListWebSites { web_space_name, .. }
-            | ServerRequest::GetWebSiteInstanceIds { web_space_name, .. } => Err(
+            ServerRequest::GetWebSiteInstanceIds { web_space_name, .. } => Err(
                 ApiError::not_found(format!("The web space {web_space_name} does not exist.")),
             ),
-            _ => Err(not_implemented(req)),
+            _ => Err(not_implemented(req.spec().name)),
         }
     }
 
@@ -262,7 +262,7 @@ impl Api {
                     req.spec().name
                 )))
             }
-            _ => Err(not_implemented(req)),
+            _ => Err(not_implemented(req.spec().name)),
         }
     }
 
@@ -303,14 +303,6 @@ impl Api {
         ))
     }
 }
-fn not_implemented(req: &ServerRequest) -> ApiError {
-    ApiError::new(
-        501,
-        "NotImplemented",
-        format!("The emulator does not implement {}.", req.spec().name),
-    )
-}
-
 fn parse_config(
     doc: &TextDocument<NetworkConfiguration>,
 ) -> Result<NetworkConfiguration, ApiError> {

@@ -22,7 +22,7 @@ use quick_xml::events::Event;
 use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
-use crate::api::{datetime, error_document, Api, ApiError, Outcome, Reply, XML_CONTENT};
+use crate::api::{datetime, escape, Api, ApiError, Outcome, Reply, XML_CONTENT};
 use crate::store::*;
 
 const WINDOWS_AZURE: &str = "http://schemas.microsoft.com/windowsazure";
@@ -1235,7 +1235,8 @@ pub(crate) fn display(resource: &str) -> String {
     out
 }
 
-fn not_implemented(op: &str) -> ApiError {
+/// 501: the emulator does not serve `op` (yet).
+pub(crate) fn not_implemented(op: &str) -> ApiError {
     ApiError::new(
         501,
         "NotImplemented",
@@ -1244,21 +1245,6 @@ fn not_implemented(op: &str) -> ApiError {
 }
 
 // ---------------------------------------------------------------- rendering
-
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\r' => out.push_str("&#xD;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// A whole document of struct type `ty` under `root`, drawn from `src`.
 pub(crate) fn render_document(spec: &Spec, ty: &str, root: &str, src: &Elem) -> String {
@@ -1399,10 +1385,4 @@ fn render_elem(spec: &Spec, ty: &str, name: &str, src: &Elem, out: &mut String, 
     out.push('>');
     render_children(spec, ty, src, out, depth + 1);
     out.push_str(&format!("</{name}>"));
-}
-
-/// An error document (for the engine's own failures).
-#[allow(dead_code)]
-pub(crate) fn error_reply(status: u16, code: &str, message: &str) -> Reply {
-    Reply::body(status, XML_CONTENT, error_document(code, message))
 }
