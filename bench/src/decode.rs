@@ -32,6 +32,9 @@ pub struct DecodeRow {
     pub vs_python: Option<f64>,
     pub peak_bytes: usize,
     pub peak_ratio: f64,
+    /// Where a real document comes from (`file#index` in the corpus).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// Part 1 and 4 figures, plus why Python is missing if it is.
@@ -39,6 +42,10 @@ pub struct DecodeRow {
 pub struct DecodeReport {
     pub rows: Vec<DecodeRow>,
     pub python_note: Option<String>,
+    /// The largest real recorded body of each response type (`real.rs`).
+    pub real_rows: Vec<DecodeRow>,
+    /// Why real documents (or the peer on them) are missing, if they are.
+    pub real_note: Option<String>,
 }
 
 type DecodeFn = fn(&'static str, &[u8]) -> Result<(Box<dyn Any>, usize), DecodeError>;
@@ -145,7 +152,122 @@ pub fn run_decode(opts: &Opts) -> DecodeReport {
     } else {
         report.python_note = Some("skipped (--skip-python)".into());
     }
+    run_real(opts, &mut report);
     report
+}
+
+/// The real documents: decode beside the raw scan, and the Python peer on
+/// the same files where it has a model of the same name.
+fn run_real(opts: &Opts, report: &mut DecodeReport) {
+    let docs = match crate::real::real_docs(&opts.root) {
+        Ok(d) if !d.is_empty() => d,
+        Ok(_) => {
+            report.real_note = Some("no real documents found".into());
+            return;
+        }
+        Err(e) => {
+            eprintln!("decode: real documents not measured: {e}");
+            report.real_note = Some(e);
+            return;
+        }
+    };
+    let b = budget(opts);
+    for doc in &docs {
+        let bytes = &doc.bytes[..];
+        assert!(
+            matches!(
+                azure_asm::server::roundtrip_response(doc.operation, bytes),
+                Some(Ok(()))
+            ),
+            "{} does not round-trip",
+            doc.name
+        );
+        let decode = |b: &[u8]| azure_asm::server::decode_response(doc.operation, b);
+        let rust = time_runs(b, || decode(black_box(bytes)));
+        let scan = time_runs(b, || raw_scan(black_box(bytes)));
+        let mut peak = 0;
+        for _ in 0..3 {
+            let (v, p) = peak_during(|| decode(bytes));
+            drop(v);
+            peak = peak.max(p);
+        }
+        let rust_mb_s = mb_per_s(bytes.len(), median(&rust));
+        let raw_scan_mb_s = mb_per_s(bytes.len(), median(&scan));
+        let row = DecodeRow {
+            document: doc.name.clone(),
+            operation: doc.operation.into(),
+            bytes: bytes.len(),
+            items: 0,
+            rust_mb_s,
+            rust_runs: rust.len(),
+            raw_scan_mb_s,
+            vs_raw_scan: rust_mb_s / raw_scan_mb_s,
+            python_mb_s: None,
+            python_runs: 0,
+            vs_python: None,
+            peak_bytes: peak,
+            peak_ratio: peak as f64 / bytes.len() as f64,
+            source: Some(doc.source.clone()),
+        };
+        eprintln!(
+            "decode: real {:<40} {:>6.2} MB  rust {:>7.1} MB/s  scan {:>7.1} MB/s  ({:.2}x)",
+            doc.name,
+            bytes.len() as f64 / 1e6,
+            rust_mb_s,
+            raw_scan_mb_s,
+            row.vs_raw_scan,
+        );
+        report.real_rows.push(row);
+    }
+    if !opts.python {
+        report.real_note = Some("Python peer skipped (--skip-python)".into());
+        return;
+    }
+    if let Err(e) = python_real(opts, &docs, &mut report.real_rows) {
+        eprintln!("decode: Python peer on real documents not measured: {e}");
+        report.real_note = Some(e);
+    }
+}
+
+fn python_real(
+    opts: &Opts,
+    docs: &[crate::real::RealDoc],
+    rows: &mut [DecodeRow],
+) -> Result<(), String> {
+    let py = python::ensure_venv(opts)?;
+    let dir = opts.out_dir().join("docs").join("real");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut args = Vec::new();
+    for doc in docs {
+        let path = dir.join(format!("{}.xml", doc.root));
+        std::fs::write(&path, &doc.bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        args.push(format!("{}:{}", path.display(), doc.root));
+    }
+    let runs = if opts.quick { 1 } else { 3 };
+    let lines = python::run_script(
+        &py,
+        &opts.root.join("bench/python/decode.py"),
+        &runs.to_string(),
+        &args,
+    )?;
+    for ((doc, row), line) in docs.iter().zip(rows.iter_mut()).zip(&lines) {
+        let v: serde_json::Value =
+            serde_json::from_str(line).map_err(|e| format!("bad output {line:?}: {e}"))?;
+        if let Some(why) = v["skipped"].as_str() {
+            eprintln!("decode: python real {}: not measured ({why})", doc.name);
+            continue;
+        }
+        let secs: Vec<f64> = v["seconds"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|x| x.as_f64()).collect())
+            .unwrap_or_default();
+        let mbs = mb_per_s(doc.bytes.len(), median(&secs));
+        row.python_mb_s = Some(mbs);
+        row.python_runs = secs.len();
+        row.vs_python = Some(row.rust_mb_s / mbs);
+        eprintln!("decode: python real {:<46} {:>7.2} MB/s", doc.name, mbs);
+    }
+    Ok(())
 }
 
 fn decode_one(opts: &Opts, doc: &Doc) -> DecodeRow {
@@ -187,6 +309,7 @@ fn decode_one(opts: &Opts, doc: &Doc) -> DecodeRow {
         vs_python: None,
         peak_bytes: peak,
         peak_ratio: peak as f64 / bytes.len() as f64,
+        source: None,
     };
     eprintln!(
         "decode: {:<58} {:>6.2} MB  rust {:>7.1} MB/s  scan {:>7.1} MB/s  ({:.2}x)  peak {:.2}x",
@@ -361,8 +484,7 @@ pub fn profile(root: &str, seconds: f64) {
 pub fn count(root: &str, n: usize) {
     let docs = docs::decode_docs(Scale::FULL);
     let Some(doc) = docs.iter().find(|d| d.root == root) else {
-        eprintln!("no document with root {root}");
-        return;
+        return count_real(root, n);
     };
     let decode = decoder(doc.root);
     for _ in 0..n {
@@ -374,6 +496,33 @@ pub fn count(root: &str, n: usize) {
         black_box(counted_scan(black_box(&doc.bytes)));
     }
     eprintln!("{root}: {n} decodes and scans of {} bytes", doc.bytes.len());
+}
+
+/// `--count-decode` of the real document whose root element is `root`.
+fn count_real(root: &str, n: usize) {
+    let docs = crate::real::real_docs(&crate::workspace_root()).unwrap_or_default();
+    let Some(doc) = docs.iter().find(|d| d.root == root) else {
+        eprintln!("no synthetic or real document with root {root}");
+        return;
+    };
+    for _ in 0..n {
+        let v = counted_decode_real(doc.operation, black_box(&doc.bytes));
+        assert!(v.is_some(), "{root} does not decode");
+        drop(v);
+    }
+    for _ in 0..n {
+        black_box(counted_scan(black_box(&doc.bytes)));
+    }
+    eprintln!(
+        "{}: {n} decodes and scans of {} bytes",
+        doc.name,
+        doc.bytes.len()
+    );
+}
+
+#[inline(never)]
+fn counted_decode_real(operation: &str, bytes: &[u8]) -> Option<Box<dyn Any>> {
+    azure_asm::server::decode_response(operation, bytes)?.ok()
 }
 
 #[inline(never)]

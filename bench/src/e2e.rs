@@ -10,13 +10,21 @@
 //!   bytes, nothing else — the floor the client's own overhead sits on;
 //! - `python`: the Python peer's ServiceManagementService (bench/python/e2e.py).
 //!
-//! The emulator (on its own runtime), the Rust clients (on another) and, as
-//! another process, the Python client share the machine's cores.
+//! The emulator runs in a process of its own (this binary re-executed with
+//! `--serve-emulator`), so its work is not scheduled on the clients' runtime;
+//! the clients and it still share the machine's cores.
+//!
+//! Also the emulator's own throughput: reads (GetAffinityGroupProperties)
+//! and writes (UpdateAffinityGroup, each durable — fsynced — before the
+//! answer) per second with 64 concurrent requests over bare reqwest.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use asm_emulator::{Config, Emulator, RunningEmulator};
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use asm_emulator::{Config, Emulator};
 use azure_asm::{Client, CreateStorageServiceInput, Credentials};
 use serde::Serialize;
 
@@ -40,6 +48,124 @@ pub struct E2eRow {
 pub struct E2eReport {
     pub rows: Vec<E2eRow>,
     pub notes: Vec<String>,
+    /// The emulator's own reads and writes per second, 64 concurrent.
+    pub emulator: Option<EmulatorThroughput>,
+}
+
+/// The emulator's throughput with 64 concurrent requests (bare reqwest).
+#[derive(Debug, Clone, Serialize)]
+pub struct EmulatorThroughput {
+    pub reads_per_s: f64,
+    pub read_p50_ms: f64,
+    pub read_p99_ms: f64,
+    pub writes_per_s: f64,
+    pub write_p50_ms: f64,
+    pub write_p99_ms: f64,
+}
+
+/// `--serve-emulator`: runs an ephemeral emulator, prints its announcement
+/// line on stdout and serves until stdin closes (the parent ended).
+pub fn serve_emulator() -> std::process::ExitCode {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("emulator")
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("serve-emulator: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let started = rt.block_on(async {
+        let config = Config::ephemeral().map_err(|e| e.to_string())?;
+        Emulator::start(config).await.map_err(|e| e.to_string())
+    });
+    let emulator = match started {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("serve-emulator: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    println!("{}", emulator.announcement());
+    let mut sink = String::new();
+    while std::io::stdin().read_line(&mut sink).is_ok_and(|n| n > 0) {
+        sink.clear();
+    }
+    rt.block_on(emulator.shutdown());
+    std::process::ExitCode::SUCCESS
+}
+
+/// The emulator child process; killed when dropped.
+struct Server {
+    child: Child,
+    endpoint: String,
+    subscription_id: String,
+    ca_pem: Vec<u8>,
+    client_pem: Vec<u8>,
+    announcement: String,
+}
+
+impl Server {
+    fn spawn() -> Result<Self, String> {
+        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+        let mut child = Command::new(exe)
+            .arg("--serve-emulator")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start the emulator process: {e}"))?;
+        let mut line = String::new();
+        let read = child
+            .stdout
+            .take()
+            .map(|out| BufReader::new(out).read_line(&mut line));
+        let fail = |child: &mut Child, why: String| {
+            let _ = child.kill();
+            let _ = child.wait();
+            Err(why)
+        };
+        if !matches!(read, Some(Ok(n)) if n > 0) {
+            return fail(
+                &mut child,
+                "the emulator process printed no announcement".into(),
+            );
+        }
+        let v: serde_json::Value = match serde_json::from_str(line.trim()) {
+            Ok(v) => v,
+            Err(e) => return fail(&mut child, format!("bad announcement {line:?}: {e}")),
+        };
+        let field = |k: &str| v[k].as_str().unwrap_or_default().to_owned();
+        let (ca, cert) = (field("ca"), field("client_cert"));
+        let (Ok(ca_pem), Ok(client_pem)) = (std::fs::read(&ca), std::fs::read(&cert)) else {
+            return fail(&mut child, format!("cannot read {ca} or {cert}"));
+        };
+        Ok(Self {
+            endpoint: field("endpoint"),
+            subscription_id: field("subscription_id"),
+            ca_pem,
+            client_pem,
+            announcement: line.trim().to_owned(),
+            child,
+        })
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 const OPERATIONS: [&str; 2] = ["GetOperationStatus", "ListLocations"];
@@ -53,32 +179,22 @@ pub fn run(opts: &Opts) -> E2eReport {
             E2eReport {
                 rows: Vec::new(),
                 notes: vec![format!("not measured: {e}")],
+                emulator: None,
             }
         }
     }
 }
 
-/// The emulator runs on its own multi-threaded runtime, as a server would;
-/// the Rust clients run on another one (the default multi-threaded runtime
-/// an application would use).
+/// The emulator runs in its own process; the Rust clients on the default
+/// multi-threaded runtime an application would use.
 fn run_inner(opts: &Opts) -> Result<E2eReport, String> {
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_name("emulator")
-        .build()
-        .map_err(|e| format!("cannot start a Tokio runtime: {e}"))?;
+    let server = Server::spawn()?;
     let client_rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("client")
         .build()
         .map_err(|e| format!("cannot start a Tokio runtime: {e}"))?;
-    let config = Config::ephemeral().map_err(|e| e.to_string())?;
-    let emulator = server_rt
-        .block_on(Emulator::start(config))
-        .map_err(|e| format!("the emulator did not start: {e}"))?;
-    let result = client_rt.block_on(measure_all(opts, &emulator));
-    server_rt.block_on(emulator.shutdown());
-    result
+    client_rt.block_on(measure_all(opts, &server))
 }
 
 /// How one client sends one request.
@@ -125,13 +241,13 @@ impl Caller {
     }
 }
 
-async fn measure_all(opts: &Opts, emulator: &RunningEmulator) -> Result<E2eReport, String> {
-    let credentials = Credentials::from_pem(&emulator.client_pem()).map_err(|e| e.to_string())?;
-    let ca = emulator.ca_pem();
+async fn measure_all(opts: &Opts, emulator: &Server) -> Result<E2eReport, String> {
+    let credentials = Credentials::from_pem(&emulator.client_pem).map_err(|e| e.to_string())?;
+    let ca = emulator.ca_pem.clone();
     let client: Client = Client::builder()
-        .subscription_id(emulator.subscription_id())
+        .subscription_id(&emulator.subscription_id)
         .credentials(credentials.clone())
-        .endpoint(emulator.endpoint())
+        .endpoint(&emulator.endpoint)
         .add_root_certificate_pem(&ca)
         .and_then(|b| b.no_proxy().build())
         .map_err(|e| e.to_string())?;
@@ -178,11 +294,11 @@ async fn measure_all(opts: &Opts, emulator: &RunningEmulator) -> Result<E2eRepor
     for op in OPERATIONS {
         let path = match op {
             "GetOperationStatus" => {
-                format!("/{}/operations/{request_id}", emulator.subscription_id())
+                format!("/{}/operations/{request_id}", emulator.subscription_id)
             }
-            _ => format!("/{}/locations", emulator.subscription_id()),
+            _ => format!("/{}/locations", emulator.subscription_id),
         };
-        let url = format!("{}{path}", emulator.endpoint());
+        let url = format!("{}{path}", emulator.endpoint);
         if let Some(note) = decode_cost(&bare_http, &url, op).await {
             eprintln!("e2e: {note}");
             report.notes.push(note);
@@ -212,7 +328,141 @@ async fn measure_all(opts: &Opts, emulator: &RunningEmulator) -> Result<E2eRepor
             }
         }
     }
+    match emulator_throughput(&bare_http, emulator, seconds).await {
+        Ok(t) => report.emulator = Some(t),
+        Err(e) => {
+            eprintln!("e2e: emulator throughput not measured: {e}");
+            report
+                .notes
+                .push(format!("emulator throughput not measured: {e}"));
+        }
+    }
     Ok(report)
+}
+
+/// Reads and durable writes per second of one affinity group, 64 concurrent.
+async fn emulator_throughput(
+    http: &reqwest::Client,
+    emulator: &Server,
+    seconds: f64,
+) -> Result<EmulatorThroughput, String> {
+    let base = format!(
+        "{}/{}/affinitygroups",
+        emulator.endpoint, emulator.subscription_id
+    );
+    let ns = "http://schemas.microsoft.com/windowsazure";
+    let create = format!(
+        "<CreateAffinityGroup xmlns=\"{ns}\"><Name>benchgroup</Name><Label>YmVuY2g=</Label><Location>West US</Location></CreateAffinityGroup>"
+    );
+    let resp = http
+        .post(&base)
+        .header("x-ms-version", "2014-10-01")
+        .header("content-type", "application/xml")
+        .body(create)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !resp.status().is_success() {
+        return Err(format!("CreateAffinityGroup: status {}", resp.status()));
+    }
+    let url: Arc<str> = Arc::from(format!("{base}/benchgroup"));
+    let read = {
+        let (http, url) = (http.clone(), url.clone());
+        move |_: usize| {
+            let (http, url) = (http.clone(), url.clone());
+            async move {
+                let resp = http
+                    .get(&*url)
+                    .header("x-ms-version", "2014-10-01")
+                    .send()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let ok = resp.status().is_success();
+                let body = resp.bytes().await.map_err(|e| e.to_string())?;
+                if !ok || body.is_empty() {
+                    return Err("GetAffinityGroupProperties failed".to_owned());
+                }
+                Ok(())
+            }
+        }
+    };
+    let write = {
+        let (http, url) = (http.clone(), url.clone());
+        move |i: usize| {
+            let (http, url) = (http.clone(), url.clone());
+            async move {
+                let body = format!(
+                    "<UpdateAffinityGroup xmlns=\"{ns}\"><Label>YmVuY2g=</Label><Description>write {i}</Description></UpdateAffinityGroup>"
+                );
+                let resp = http
+                    .put(&*url)
+                    .header("x-ms-version", "2014-10-01")
+                    .header("content-type", "application/xml")
+                    .body(body)
+                    .send()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let status = resp.status();
+                drop(resp.bytes().await);
+                if !status.is_success() {
+                    return Err(format!("UpdateAffinityGroup: status {status}"));
+                }
+                Ok(())
+            }
+        }
+    };
+    let (reads, r50, r99) = load(64, seconds, read).await?;
+    let (writes, w50, w99) = load(64, seconds, write).await?;
+    let t = EmulatorThroughput {
+        reads_per_s: reads,
+        read_p50_ms: r50,
+        read_p99_ms: r99,
+        writes_per_s: writes,
+        write_p50_ms: w50,
+        write_p99_ms: w99,
+    };
+    eprintln!(
+        "e2e: emulator x64: {reads:.0} reads/s (p50 {r50:.2} ms, p99 {r99:.2} ms), {writes:.0} durable writes/s (p50 {w50:.2} ms, p99 {w99:.2} ms)"
+    );
+    Ok(t)
+}
+
+/// `conc` tasks calling `f(i)` until the deadline: (requests/s, p50 ms, p99 ms).
+async fn load<F, Fut>(conc: usize, seconds: f64, f: F) -> Result<(f64, f64, f64), String>
+where
+    F: Fn(usize) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = Result<(), String>> + Send,
+{
+    for i in 0..conc {
+        f(i).await?;
+    }
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs_f64(seconds);
+    let mut tasks = Vec::new();
+    for t in 0..conc {
+        let f = f.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut i = t;
+            while Instant::now() < deadline {
+                let s = Instant::now();
+                f(i).await?;
+                lat.push(s.elapsed().as_secs_f64());
+                i += conc;
+            }
+            Ok::<_, String>(lat)
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.map_err(|e| e.to_string())??);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    Ok((
+        all.len() as f64 / elapsed,
+        percentile(&all, 0.5) * 1e3,
+        percentile(&all, 0.99) * 1e3,
+    ))
 }
 
 /// How long the generated decoder takes on the body the emulator returns
@@ -310,7 +560,7 @@ fn log(r: &E2eRow) {
 async fn python_e2e(
     opts: &Opts,
     py: &std::path::Path,
-    emulator: &RunningEmulator,
+    emulator: &Server,
     op: &str,
     conc: usize,
     seconds: f64,
@@ -320,7 +570,7 @@ async fn python_e2e(
     let out = tokio::process::Command::new(py)
         .arg(&script)
         .args([op, &conc.to_string(), &seconds.to_string(), request_id])
-        .env("ASM_EMULATOR", emulator.announcement())
+        .env("ASM_EMULATOR", &emulator.announcement)
         .output()
         .await
         .map_err(|e| format!("{}: {e}", script.display()))?;

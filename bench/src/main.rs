@@ -25,6 +25,7 @@ mod decode;
 mod docs;
 mod e2e;
 mod python;
+mod real;
 mod report;
 mod stats;
 mod synthetic;
@@ -74,6 +75,9 @@ pub fn workspace_root() -> PathBuf {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let has = |f: &str| args.iter().any(|a| a == f);
+    if has("--serve-emulator") {
+        return e2e::serve_emulator();
+    }
     if let Some(i) = args.iter().position(|a| a == "--write-fuzz-seeds") {
         let Some(dir) = args.get(i + 1) else {
             eprintln!("--write-fuzz-seeds needs a directory");

@@ -1896,6 +1896,19 @@ fn server_module(ctx: &Ctx<'_>) -> TokenStream {
         let encode = ctx.encode_expr(b, quote!(&v));
         Some(quote!(#name => Some(#decode.map(|v| #encode)),))
     });
+    // Decode only, for benchmarks over real documents of any operation.
+    let decode_arms = spec.operations.iter().filter_map(|o| {
+        let b = o.response.as_ref()?;
+        if !matches!(
+            b.format,
+            Format::Xml | Format::Atom | Format::AtomFeed | Format::Json
+        ) {
+            return None;
+        }
+        let name = &o.name;
+        let decode = ctx.decode_expr(b, quote!(body));
+        Some(quote!(#name => Some(#decode.map(|v| Box::new(v) as Box<dyn std::any::Any>)),))
+    });
     let spec_files = spec.areas.iter().map(|a| {
         let path = format!("../../spec/{a}.spec");
         quote!((#a, include_str!(#path)))
@@ -1979,6 +1992,16 @@ fn server_module(ctx: &Ctx<'_>) -> TokenStream {
         pub fn normalize_response(operation: &str, body: &[u8]) -> Option<Result<String, DecodeError>> {
             match operation {
                 #(#norm_arms)*
+                _ => None,
+            }
+        }
+
+        /// Decodes `body` as the response of `operation` into its type (boxed:
+        /// benchmarks time decoding real documents of any operation this way).
+        /// `None` for an operation without an XML, Atom or JSON response.
+        pub fn decode_response(operation: &str, body: &[u8]) -> Option<Result<Box<dyn std::any::Any>, DecodeError>> {
+            match operation {
+                #(#decode_arms)*
                 _ => None,
             }
         }

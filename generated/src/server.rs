@@ -12890,6 +12890,1546 @@ pub fn normalize_response(
     }
 }
 
+/// Decodes `body` as the response of `operation` into its type (boxed:
+/// benchmarks time decoding real documents of any operation this way).
+/// `None` for an operation without an XML, Atom or JSON response.
+pub fn decode_response(
+    operation: &str,
+    body: &[u8],
+) -> Option<Result<Box<dyn std::any::Any>, DecodeError>> {
+    match operation {
+        "ListAffinityGroups" => {
+            Some(
+                xml::from_document_ns::<
+                    AffinityGroups,
+                >("AffinityGroups", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetAffinityGroupProperties" => {
+            Some(
+                xml::from_document_ns::<
+                    AffinityGroup,
+                >("AffinityGroup", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetDeploymentBySlot" => {
+            Some(
+                xml::from_document_ns::<
+                    Deployment,
+                >("Deployment", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetDeploymentByName" => {
+            Some(
+                xml::from_document_ns::<
+                    Deployment,
+                >("Deployment", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "CreateVirtualNetworkGateway" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetGatewayOperationStatus" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperation,
+                >("GatewayOperation", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListHostedServices" => {
+            Some(
+                xml::from_document_ns::<
+                    HostedServices,
+                >("HostedServices", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetHostedServiceProperties" => {
+            Some(
+                xml::from_document_ns::<
+                    HostedService,
+                >("HostedService", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "CheckHostedServiceNameAvailability" => {
+            Some(
+                xml::from_document_ns::<
+                    AvailabilityResponse,
+                >(
+                        "AvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListLocations" => {
+            Some(
+                xml::from_document_ns::<
+                    Locations,
+                >("Locations", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListManagementCertificates" => {
+            Some(
+                xml::from_document_ns::<
+                    SubscriptionCertificates,
+                >(
+                        "SubscriptionCertificates",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetManagementCertificate" => {
+            Some(
+                xml::from_document_ns::<
+                    SubscriptionCertificate,
+                >(
+                        "SubscriptionCertificate",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetNetworkSecurityGroup" => {
+            Some(
+                xml::from_document_ns::<
+                    NetworkSecurityGroup,
+                >(
+                        "NetworkSecurityGroup",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListNetworkSecurityGroups" => {
+            Some(
+                xml::from_document_ns::<
+                    NetworkSecurityGroups,
+                >(
+                        "NetworkSecurityGroups",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetNetworkSecurityGroupForSubnet" => {
+            Some(
+                xml::from_document_ns::<
+                    NetworkSecurityGroupAssociation,
+                >(
+                        "NetworkSecurityGroup",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetNetworkSecurityGroupForRole" => {
+            Some(
+                xml::from_document_ns::<
+                    NetworkSecurityGroupAssociation,
+                >(
+                        "NetworkSecurityGroup",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetNetworkSecurityGroupForNetworkInterface" => {
+            Some(
+                xml::from_document_ns::<
+                    NetworkSecurityGroupAssociation,
+                >(
+                        "NetworkSecurityGroup",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ValidateNetworkSecurityGroupMigration" => {
+            Some(
+                xml::from_document_ns::<
+                    ValidationMessages,
+                >(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListAlertRules" => {
+            Some(
+                json::from_json::<AlertRuleList>(body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetAlertRule" => {
+            Some(
+                json::from_json::<AlertRule>(body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetAlertIncident" => {
+            Some(
+                json::from_json::<AlertIncident>(body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListActiveAlertIncidents" => {
+            Some(
+                json::from_json::<AlertIncidentList>(body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListAlertIncidentsForRule" => {
+            Some(
+                json::from_json::<AlertIncidentList>(body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetAutoscaleSetting" => {
+            Some(
+                json::from_json::<AutoscaleSetting>(body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListHDInsightClusters" => {
+            Some(
+                xml::from_document_ns::<
+                    HDInsightCloudServiceList,
+                >("CloudServices", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetHDInsightCluster" => {
+            Some(
+                xml::from_document_ns::<
+                    HDInsightClusterResponse,
+                >(
+                        "PassthroughResponse",
+                        "http://schemas.microsoft.com/hdinsight/2013/05/management",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetHDInsightIaasCluster" => {
+            Some(
+                xml::from_document_ns::<
+                    HDInsightIaasClusterResponse,
+                >(
+                        "PassthroughResponse",
+                        "http://schemas.microsoft.com/hdinsight/2013/05/management",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetRouteTable" => {
+            Some(
+                xml::from_document_ns::<
+                    RouteTable,
+                >("RouteTable", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetRouteTableWithDetails" => {
+            Some(
+                xml::from_document_ns::<
+                    RouteTable,
+                >("RouteTable", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListRouteTables" => {
+            Some(
+                xml::from_document_ns::<
+                    RouteTables,
+                >("RouteTables", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetRouteTableForSubnet" => {
+            Some(
+                xml::from_document_ns::<
+                    RouteTableAssociation,
+                >(
+                        "RouteTableAssociation",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetEffectiveRouteTableForRoleInstance" => {
+            Some(
+                xml::from_document_ns::<
+                    EffectiveRouteTable,
+                >(
+                        "EffectiveRouteTable",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetEffectiveRouteTableForNetworkInterface" => {
+            Some(
+                xml::from_document_ns::<
+                    EffectiveRouteTable,
+                >(
+                        "EffectiveRouteTable",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ValidateRouteTableMigration" => {
+            Some(
+                xml::from_document_ns::<
+                    ValidationMessages,
+                >(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListCloudServices" => {
+            Some(
+                xml::from_document_ns::<
+                    CloudServiceList,
+                >("CloudServices", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetCloudService" => {
+            Some(
+                xml::from_document_ns::<
+                    CloudService,
+                >("CloudService", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetSchedulerResourceProviderProperties" => {
+            Some(
+                xml::from_document_ns::<
+                    ResourceProviderProperties,
+                >(
+                        "ResourceProviderProperties",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "CheckJobCollectionNameAvailability" => {
+            Some(
+                xml::from_document_ns::<
+                    ResourceNameAvailabilityResponse,
+                >(
+                        "ResourceNameAvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetJobCollection" => {
+            Some(
+                xml::from_document_ns::<
+                    JobCollection,
+                >("Resource", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "CreateJob" => {
+            Some(
+                json::from_json::<Job>(body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "CreateOrUpdateJob" => {
+            Some(
+                json::from_json::<Job>(body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetJob" => {
+            Some(
+                json::from_json::<Job>(body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListJobs" => {
+            Some(
+                json::from_json::<Vec<Job>>(body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "UpdateJobState" => {
+            Some(
+                json::from_json::<Job>(body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "UpdateJobCollectionJobsState" => {
+            Some(
+                json::from_json::<Vec<Job>>(body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetJobHistory" => {
+            Some(
+                json::from_json::<Vec<JobHistoryEntry>>(body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "CreateNamespace" => {
+            Some(
+                atom::entry_from_document::<
+                    NamespaceDescription,
+                >("NamespaceDescription", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetNamespace" => {
+            Some(
+                atom::entry_from_document::<
+                    NamespaceDescription,
+                >("NamespaceDescription", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListNamespaces" => {
+            Some(
+                atom::feed_from_document::<
+                    NamespaceDescription,
+                >("NamespaceDescription", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "CheckNamespaceAvailability" => {
+            Some(
+                atom::entry_from_document::<
+                    NamespaceAvailability,
+                >("NamespaceAvailability", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetServiceBusRegions" => {
+            Some(
+                atom::feed_from_document::<
+                    RegionCodeDescription,
+                >("RegionCodeDescription", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetNamespaceConnectionDetails" => {
+            Some(
+                atom::feed_from_document::<ConnectionDetail>("ConnectionDetail", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "CreateNamespaceAuthorizationRule" => {
+            Some(
+                atom::entry_from_document::<
+                    SharedAccessAuthorizationRule,
+                >("SharedAccessAuthorizationRule", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetNamespaceAuthorizationRule" => {
+            Some(
+                atom::entry_from_document::<
+                    SharedAccessAuthorizationRule,
+                >("SharedAccessAuthorizationRule", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListNamespaceAuthorizationRules" => {
+            Some(
+                atom::feed_from_document::<
+                    SharedAccessAuthorizationRule,
+                >("SharedAccessAuthorizationRule", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "UpdateNamespaceAuthorizationRule" => {
+            Some(
+                atom::entry_from_document::<
+                    SharedAccessAuthorizationRule,
+                >("SharedAccessAuthorizationRule", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "CreateQueue" => {
+            Some(
+                atom::entry_from_document::<QueueDescription>("QueueDescription", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "UpdateQueue" => {
+            Some(
+                atom::entry_from_document::<QueueDescription>("QueueDescription", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetQueue" => {
+            Some(
+                atom::entry_from_document::<QueueDescription>("QueueDescription", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListQueues" => {
+            Some(
+                atom::feed_from_document::<QueueDescription>("QueueDescription", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetQueueConnectionDetails" => {
+            Some(
+                atom::feed_from_document::<ConnectionDetail>("ConnectionDetail", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "CreateTopic" => {
+            Some(
+                atom::entry_from_document::<TopicDescription>("TopicDescription", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "UpdateTopic" => {
+            Some(
+                atom::entry_from_document::<TopicDescription>("TopicDescription", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetTopic" => {
+            Some(
+                atom::entry_from_document::<TopicDescription>("TopicDescription", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListTopics" => {
+            Some(
+                atom::feed_from_document::<TopicDescription>("TopicDescription", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetTopicConnectionDetails" => {
+            Some(
+                atom::feed_from_document::<ConnectionDetail>("ConnectionDetail", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetNotificationHub" => {
+            Some(
+                atom::entry_from_document::<
+                    NotificationHubDescription,
+                >("NotificationHubDescription", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListNotificationHubs" => {
+            Some(
+                atom::feed_from_document::<
+                    NotificationHubDescription,
+                >("NotificationHubDescription", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetNotificationHubConnectionDetails" => {
+            Some(
+                atom::feed_from_document::<ConnectionDetail>("ConnectionDetail", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListRelays" => {
+            Some(
+                atom::feed_from_document::<RelayDescription>("RelayDescription", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetRelayConnectionDetails" => {
+            Some(
+                atom::feed_from_document::<ConnectionDetail>("ConnectionDetail", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetSupportedMetricsQueue" => {
+            Some(
+                atom::feed_from_document::<MetricProperties>("properties", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetMetricsRollupsQueue" => {
+            Some(
+                atom::feed_from_document::<MetricRollups>("properties", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetMetricsDataQueue" => {
+            Some(
+                atom::feed_from_document::<MetricValues>("properties", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetSupportedMetricsTopic" => {
+            Some(
+                atom::feed_from_document::<MetricProperties>("properties", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetMetricsRollupsTopic" => {
+            Some(
+                atom::feed_from_document::<MetricRollups>("properties", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetMetricsDataTopic" => {
+            Some(
+                atom::feed_from_document::<MetricValues>("properties", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetSupportedMetricsNotificationHub" => {
+            Some(
+                atom::feed_from_document::<MetricProperties>("properties", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetMetricsRollupsNotificationHub" => {
+            Some(
+                atom::feed_from_document::<MetricRollups>("properties", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetMetricsDataNotificationHub" => {
+            Some(
+                atom::feed_from_document::<MetricValues>("properties", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetSupportedMetricsRelay" => {
+            Some(
+                atom::feed_from_document::<MetricProperties>("properties", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetMetricsRollupsRelay" => {
+            Some(
+                atom::feed_from_document::<MetricRollups>("properties", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetMetricsDataRelay" => {
+            Some(
+                atom::feed_from_document::<MetricValues>("properties", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListServers" => {
+            Some(
+                xml::from_document_ns::<
+                    SqlServers,
+                >("Servers", "http://schemas.microsoft.com/sqlazure/2010/12/", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "CreateServer" => {
+            Some(
+                xml::scalar_from_document::<
+                    String,
+                >("ServerName", "http://schemas.microsoft.com/sqlazure/2010/12/", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListServerQuotas" => {
+            Some(
+                xml::from_document_ns::<
+                    ServerQuotas,
+                >("ServiceResources", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetServerQuota" => {
+            Some(
+                xml::from_document_ns::<
+                    ServerQuota,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetServerEventLogs" => {
+            Some(
+                xml::from_document_ns::<
+                    DatabaseEvents,
+                >("ServiceResources", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListFirewallRules" => {
+            Some(
+                xml::from_document_ns::<
+                    FirewallRules,
+                >("ServiceResources", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetFirewallRule" => {
+            Some(
+                xml::from_document_ns::<
+                    FirewallRule,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "CreateFirewallRule" => {
+            Some(
+                xml::from_document_ns::<
+                    FirewallRule,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "UpdateFirewallRule" => {
+            Some(
+                xml::from_document_ns::<
+                    FirewallRule,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListDatabases" => {
+            Some(
+                xml::from_document_ns::<
+                    Databases,
+                >("ServiceResources", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetDatabase" => {
+            Some(
+                xml::from_document_ns::<
+                    Database,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "CreateDatabase" => {
+            Some(
+                xml::from_document_ns::<
+                    Database,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "UpdateDatabase" => {
+            Some(
+                xml::from_document_ns::<
+                    Database,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetDatabaseEventLogs" => {
+            Some(
+                xml::from_document_ns::<
+                    DatabaseEvents,
+                >("ServiceResources", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListDatabaseCopies" => {
+            Some(
+                xml::from_document_ns::<
+                    DatabaseCopies,
+                >("ServiceResources", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetDatabaseCopy" => {
+            Some(
+                xml::from_document_ns::<
+                    DatabaseCopy,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "CreateDatabaseCopy" => {
+            Some(
+                xml::from_document_ns::<
+                    DatabaseCopy,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "UpdateDatabaseCopy" => {
+            Some(
+                xml::from_document_ns::<
+                    DatabaseCopy,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetDatabaseOperation" => {
+            Some(
+                xml::from_document_ns::<
+                    DatabaseOperation,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListDatabaseOperationsByDatabase" => {
+            Some(
+                xml::from_document_ns::<
+                    DatabaseOperations,
+                >("ServiceResources", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListDatabaseOperationsByServer" => {
+            Some(
+                xml::from_document_ns::<
+                    DatabaseOperations,
+                >("ServiceResources", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListRecoverableDatabases" => {
+            Some(
+                xml::from_document_ns::<
+                    RecoverableDatabases,
+                >("ServiceResources", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetRecoverableDatabase" => {
+            Some(
+                xml::from_document_ns::<
+                    RecoverableDatabase,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListRestorableDroppedDatabases" => {
+            Some(
+                xml::from_document_ns::<
+                    RestorableDroppedDatabases,
+                >("ServiceResources", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetRestorableDroppedDatabase" => {
+            Some(
+                xml::from_document_ns::<
+                    RestorableDroppedDatabase,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "RecoverDatabase" => {
+            Some(
+                xml::from_document_ns::<
+                    RecoverDatabaseOperation,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "RestoreDatabase" => {
+            Some(
+                xml::from_document_ns::<
+                    RestoreDatabaseOperation,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListServiceObjectives" => {
+            Some(
+                xml::from_document_ns::<
+                    ServiceObjectives,
+                >("ServiceResources", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetServiceObjective" => {
+            Some(
+                xml::from_document_ns::<
+                    ServiceObjective,
+                >("ServiceResource", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ExportDatabase" => {
+            Some(
+                xml::scalar_from_document::<
+                    String,
+                >("Guid", "http://schemas.microsoft.com/2003/10/Serialization/", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ImportDatabase" => {
+            Some(
+                xml::scalar_from_document::<
+                    String,
+                >("Guid", "http://schemas.microsoft.com/2003/10/Serialization/", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetImportExportStatus" => {
+            Some(
+                xml::from_document_ns::<
+                    ArrayOfStatusInfo,
+                >(
+                        "ArrayOfStatusInfo",
+                        "http://schemas.datacontract.org/2004/07/Microsoft.SqlServer.Management.Dac.ServiceTypes",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetImportExportStatusPost" => {
+            Some(
+                xml::from_document_ns::<
+                    ArrayOfStatusInfo,
+                >(
+                        "ArrayOfStatusInfo",
+                        "http://schemas.datacontract.org/2004/07/Microsoft.SqlServer.Management.Dac.ServiceTypes",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListStorageAccounts" => {
+            Some(
+                xml::from_document_ns::<
+                    StorageServices,
+                >("StorageServices", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetStorageAccountProperties" => {
+            Some(
+                xml::from_document_ns::<
+                    StorageService,
+                >("StorageService", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetStorageAccountKeys" => {
+            Some(
+                xml::from_document_ns::<
+                    StorageService,
+                >("StorageService", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "RegenerateStorageAccountKeys" => {
+            Some(
+                xml::from_document_ns::<
+                    StorageService,
+                >("StorageService", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "CheckStorageAccountNameAvailability" => {
+            Some(
+                xml::from_document_ns::<
+                    AvailabilityResponse,
+                >(
+                        "AvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetSubscription" => {
+            Some(
+                xml::from_document_ns::<
+                    Subscription,
+                >("Subscription", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListSubscriptionOperations" => {
+            Some(
+                xml::from_document_ns::<
+                    SubscriptionOperationCollection,
+                >(
+                        "SubscriptionOperationCollection",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetOperationStatus" => {
+            Some(
+                xml::from_document_ns::<
+                    Operation,
+                >("Operation", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListSubscriptions" => {
+            Some(
+                xml::from_document_ns::<
+                    Subscriptions,
+                >("Subscriptions", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "CheckDnsPrefixAvailability" => {
+            Some(
+                xml::from_document_ns::<
+                    AvailabilityResponse,
+                >(
+                        "AvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetProfile" => {
+            Some(
+                xml::from_document_ns::<
+                    TrafficManagerProfile,
+                >("Profile", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListProfiles" => {
+            Some(
+                xml::from_document_ns::<
+                    TrafficManagerProfiles,
+                >("Profiles", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "CreateDefinition" => {
+            Some(
+                xml::from_document_ns::<
+                    TrafficManagerDefinition,
+                >("Definition", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetDefinition" => {
+            Some(
+                xml::from_document_ns::<
+                    TrafficManagerDefinition,
+                >("Definition", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListDefinitions" => {
+            Some(
+                xml::from_document_ns::<
+                    TrafficManagerDefinitions,
+                >("Definitions", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetRole" => {
+            Some(
+                xml::from_document_ns::<
+                    Role,
+                >("PersistentVMRole", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListVirtualNetworkSites" => {
+            Some(
+                xml::from_document_ns::<
+                    VirtualNetworkSites,
+                >(
+                        "VirtualNetworkSites",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListWebSpaces" => {
+            Some(
+                xml::from_document_ns::<
+                    WebSpaces,
+                >("WebSpaces", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListGeoRegions" => {
+            Some(
+                xml::from_document_ns::<
+                    GeoRegions,
+                >("GeoRegions", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetDnsSuffix" => {
+            Some(
+                xml::scalar_from_document::<
+                    String,
+                >("string", "http://schemas.microsoft.com/2003/10/Serialization/", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetWebSiteInstanceIds" => {
+            Some(
+                xml::from_document_ns::<
+                    ArrayOfstring,
+                >(
+                        "ArrayOfstring",
+                        "http://schemas.microsoft.com/2003/10/Serialization/Arrays",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListWebSites" => {
+            Some(
+                xml::from_document_ns::<
+                    Sites,
+                >("Sites", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetWebSpace" => {
+            Some(
+                xml::from_document_ns::<
+                    WebSpace,
+                >("WebSpace", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListPublishingUsers" => {
+            Some(
+                xml::from_document_ns::<
+                    ArrayOfstring,
+                >(
+                        "ArrayOfstring",
+                        "http://schemas.microsoft.com/2003/10/Serialization/Arrays",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "CreatePublishingUser" => {
+            Some(
+                xml::from_document_ns::<
+                    PublishingUser,
+                >("User", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "IsHostnameAvailable" => {
+            Some(
+                xml::scalar_from_document::<
+                    bool,
+                >("boolean", "http://schemas.microsoft.com/2003/10/Serialization/", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "CreateWebSite" => {
+            Some(
+                xml::from_document_ns::<
+                    Site,
+                >("Site", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetWebSite" => {
+            Some(
+                xml::from_document_ns::<
+                    Site,
+                >("Site", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "UpdateWebSite" => {
+            Some(
+                xml::from_document_ns::<
+                    Site,
+                >("Site", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetWebSiteOperation" => {
+            Some(
+                xml::from_document_ns::<
+                    WebSiteOperation,
+                >("Operation", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetSlotConfigNames" => {
+            Some(
+                json::from_json::<SlotConfigNames>(body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetPublishProfile" => {
+            Some(
+                xml::from_document_ns::<PublishData>("publishData", "", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetWebSiteUsageMetrics" => {
+            Some(
+                xml::from_document_ns::<
+                    WebSiteUsages,
+                >("Usages", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetWebSiteHistoricalUsageMetrics" => {
+            Some(
+                xml::from_document_ns::<
+                    WebMetricResponses,
+                >("MetricResponses", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetWebSiteMetricDefinitions" => {
+            Some(
+                xml::from_document_ns::<
+                    WebMetricDefinitions,
+                >("MetricDefinitions", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListWebHostingPlans" => {
+            Some(
+                xml::from_document_ns::<
+                    ServerFarms,
+                >("ServerFarms", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "CreateWebHostingPlan" => {
+            Some(
+                xml::from_document_ns::<
+                    ServerFarm,
+                >("ServerFarm", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetWebHostingPlan" => {
+            Some(
+                xml::from_document_ns::<
+                    ServerFarm,
+                >("ServerFarm", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "UpdateWebHostingPlan" => {
+            Some(
+                xml::from_document_ns::<
+                    ServerFarm,
+                >("ServerFarm", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetWebHostingPlanHistoricalUsageMetrics" => {
+            Some(
+                xml::from_document_ns::<
+                    WebMetricResponses,
+                >("MetricResponses", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetRepository" => {
+            Some(
+                xml::scalar_from_document::<
+                    String,
+                >("anyURI", "http://schemas.microsoft.com/2003/10/Serialization/", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "DeleteRepository" => {
+            Some(
+                xml::scalar_from_document::<
+                    String,
+                >("anyURI", "http://schemas.microsoft.com/2003/10/Serialization/", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "BackupWebSite" => {
+            Some(
+                xml::from_document_ns::<
+                    BackupItem,
+                >("BackupItem", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetBackupConfiguration" => {
+            Some(
+                xml::from_document_ns::<
+                    BackupRequest,
+                >("BackupRequest", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListBackups" => {
+            Some(
+                xml::from_document_ns::<
+                    BackupItems,
+                >("BackupItems", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "RestoreWebSite" => {
+            Some(
+                xml::from_document_ns::<
+                    RestoreResponse,
+                >("RestoreResponse", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "DiscoverBackup" => {
+            Some(
+                xml::from_document_ns::<
+                    RestoreRequest,
+                >("RestoreRequest", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListHybridConnections" => {
+            Some(
+                xml::from_document_ns::<
+                    ArrayOfRelayServiceConnectionEntity,
+                >(
+                        "ArrayOfRelayServiceConnectionEntity",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "CreateHybridConnection" => {
+            Some(
+                xml::from_document_ns::<
+                    RelayServiceConnectionEntity,
+                >(
+                        "RelayServiceConnectionEntity",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetHybridConnection" => {
+            Some(
+                xml::from_document_ns::<
+                    RelayServiceConnectionEntity,
+                >(
+                        "RelayServiceConnectionEntity",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        _ => None,
+    }
+}
+
 /// Decodes `body` as the response of `operation`, encodes it again and
 /// decodes that: `Ok` when both decodes are equal. `None` for an
 /// operation without a response body, or not in the spec.

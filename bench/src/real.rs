@@ -1,0 +1,116 @@
+//! Real documents: the largest recorded response body of each response type
+//! in the conformance corpus (`../shared/conformance`, or
+//! `ASM_CONFORMANCE_DIR`), decoded with the generated decoder of the
+//! operation the recording routes to — beside the same raw scan and the
+//! Python peer as the synthetic documents.
+//!
+//! Only bodies of at least [`MIN_BYTES`] count: below that a decode is a few
+//! microseconds and the ratio measures fixed costs, not decoding.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use asm_runtime::routing;
+use azure_asm::server::{self, ROUTES};
+use serde::Deserialize;
+
+/// Smallest body taken as a benchmark document.
+pub const MIN_BYTES: usize = 8 * 1024;
+
+/// One real document.
+#[derive(Debug, Clone)]
+pub struct RealDoc {
+    /// `Root (Operation)`.
+    pub name: String,
+    /// `file#index` in the corpus.
+    pub source: String,
+    pub operation: &'static str,
+    /// The body's root element (the peer's model class of the same name).
+    pub root: String,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Deserialize)]
+struct Recording {
+    interactions: Vec<Interaction>,
+}
+
+#[derive(Deserialize)]
+struct Interaction {
+    #[serde(default)]
+    response_body: Option<String>,
+}
+
+/// The corpus directory.
+pub fn corpus_dir(root: &Path) -> PathBuf {
+    std::env::var_os("ASM_CONFORMANCE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("../shared/conformance"))
+}
+
+/// The largest body of each response root whose operation is in the spec and
+/// decodes, largest first.
+pub fn real_docs(root: &Path) -> Result<Vec<RealDoc>, String> {
+    let dir = corpus_dir(root);
+    let index_path = dir.join("INDEX.tsv");
+    let index = std::fs::read_to_string(&index_path)
+        .map_err(|e| format!("{}: {e}", index_path.display()))?;
+    // root element -> (bytes, file, index, operation)
+    let mut best: BTreeMap<String, (usize, String, usize, &'static str)> = BTreeMap::new();
+    for line in index.lines().skip(1) {
+        let f: Vec<&str> = line.split('\t').collect();
+        let [file, idx, method, path, query, status, root_el, size] = f[..] else {
+            continue;
+        };
+        let (Ok(status), Ok(size), Ok(idx)) = (
+            status.parse::<u16>(),
+            size.parse::<usize>(),
+            idx.parse::<usize>(),
+        ) else {
+            continue;
+        };
+        if !(200..300).contains(&status) || size < MIN_BYTES || root_el.starts_with(['-', '(']) {
+            continue;
+        }
+        let Ok((route, _, _)) = routing::find(ROUTES, method, path, query, None) else {
+            continue;
+        };
+        let operation = ROUTES[route].spec.name;
+        if best.get(root_el).is_none_or(|b| b.0 < size) {
+            best.insert(root_el.to_owned(), (size, file.to_owned(), idx, operation));
+        }
+    }
+    let mut docs = Vec::new();
+    for (root_el, (_, file, idx, operation)) in best {
+        let path = dir.join(format!("{file}.json"));
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let rec: Recording =
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let Some(body) = rec
+            .interactions
+            .into_iter()
+            .nth(idx)
+            .and_then(|i| i.response_body)
+        else {
+            continue;
+        };
+        let bytes = body.into_bytes();
+        // Only documents the generated code decodes (the conformance test
+        // holds every one of them to that).
+        match server::decode_response(operation, &bytes) {
+            Some(Ok(_)) => {}
+            Some(Err(e)) => return Err(format!("{file}#{idx} ({operation}): {e}")),
+            None => continue,
+        }
+        docs.push(RealDoc {
+            name: format!("{root_el} ({operation})"),
+            source: format!("{file}#{idx}"),
+            operation,
+            root: root_el,
+            bytes,
+        });
+    }
+    docs.sort_by_key(|d| std::cmp::Reverse(d.bytes.len()));
+    Ok(docs)
+}
