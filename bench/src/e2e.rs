@@ -97,6 +97,87 @@ pub fn serve_emulator() -> std::process::ExitCode {
     std::process::ExitCode::SUCCESS
 }
 
+/// `--count-e2e rust|bare OPERATION N`: N sequential calls of one client
+/// against an emulator process, nothing else — for instruction counts of
+/// the client side (`valgrind --tool=callgrind` without
+/// `--trace-children`; two values of N give the cost per call without the
+/// start-up).
+pub fn count_e2e(client_kind: &str, op: &str, n: usize) -> std::process::ExitCode {
+    let run = || -> Result<(), String> {
+        let server = Server::spawn()?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        rt.block_on(async {
+            let (client, bare, request_id) = clients(&server).await?;
+            let caller = match client_kind {
+                "rust" => Caller::Rust(client),
+                _ => Caller::Bare {
+                    http: bare,
+                    url: Arc::from(url_of(&server, op, &request_id)),
+                },
+            };
+            for _ in 0..n {
+                caller.call(op, &request_id).await?;
+            }
+            Ok(())
+        })
+    };
+    match run() {
+        Ok(()) => {
+            eprintln!("{client_kind} {op}: {n} calls");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("count-e2e: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn url_of(server: &Server, op: &str, request_id: &str) -> String {
+    let path = match op {
+        "GetOperationStatus" => format!("/{}/operations/{request_id}", server.subscription_id),
+        _ => format!("/{}/locations", server.subscription_id),
+    };
+    format!("{}{path}", server.endpoint)
+}
+
+/// The generated client, a bare reqwest client with the same TLS setup, and
+/// an operation id to poll (one asynchronous CreateStorageAccount).
+async fn clients(emulator: &Server) -> Result<(Client, reqwest::Client, String), String> {
+    let credentials = Credentials::from_pem(&emulator.client_pem).map_err(|e| e.to_string())?;
+    let ca = emulator.ca_pem.clone();
+    let client: Client = Client::builder()
+        .subscription_id(&emulator.subscription_id)
+        .credentials(credentials.clone())
+        .endpoint(&emulator.endpoint)
+        .add_root_certificate_pem(&ca)
+        .and_then(|b| b.no_proxy().build())
+        .map_err(|e| e.to_string())?;
+    let op = client
+        .create_storage_account(&CreateStorageServiceInput {
+            service_name: format!("bench{}", std::process::id() % 100_000),
+            label: "benchmark".into(),
+            location: Some("West US".into()),
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| format!("CreateStorageAccount: {e}"))?;
+    let request_id = op.request_id().to_owned();
+    let roots = asm_runtime::credentials::parse_ca_pem(&ca).map_err(|e| e.to_string())?;
+    let tls = asm_runtime::credentials::client_tls_config(Some(&credentials), &roots)
+        .map_err(|e| e.to_string())?;
+    let bare = reqwest::Client::builder()
+        .use_preconfigured_tls(tls)
+        .no_proxy()
+        .pool_idle_timeout(Duration::from_secs(60))
+        .build()
+        .map_err(|e| e.to_string())?;
+    Ok((client, bare, request_id))
+}
+
 /// The emulator child process; killed when dropped.
 struct Server {
     child: Child,
@@ -242,37 +323,7 @@ impl Caller {
 }
 
 async fn measure_all(opts: &Opts, emulator: &Server) -> Result<E2eReport, String> {
-    let credentials = Credentials::from_pem(&emulator.client_pem).map_err(|e| e.to_string())?;
-    let ca = emulator.ca_pem.clone();
-    let client: Client = Client::builder()
-        .subscription_id(&emulator.subscription_id)
-        .credentials(credentials.clone())
-        .endpoint(&emulator.endpoint)
-        .add_root_certificate_pem(&ca)
-        .and_then(|b| b.no_proxy().build())
-        .map_err(|e| e.to_string())?;
-
-    // An operation id to poll: one asynchronous CreateStorageAccount.
-    let op = client
-        .create_storage_account(&CreateStorageServiceInput {
-            service_name: format!("bench{}", std::process::id() % 100_000),
-            label: "benchmark".into(),
-            location: Some("West US".into()),
-            ..Default::default()
-        })
-        .await
-        .map_err(|e| format!("CreateStorageAccount: {e}"))?;
-    let request_id = op.request_id().to_owned();
-
-    let roots = asm_runtime::credentials::parse_ca_pem(&ca).map_err(|e| e.to_string())?;
-    let tls = asm_runtime::credentials::client_tls_config(Some(&credentials), &roots)
-        .map_err(|e| e.to_string())?;
-    let bare_http = reqwest::Client::builder()
-        .use_preconfigured_tls(tls)
-        .no_proxy()
-        .pool_idle_timeout(Duration::from_secs(60))
-        .build()
-        .map_err(|e| e.to_string())?;
+    let (client, bare_http, request_id) = clients(emulator).await?;
 
     let seconds = if opts.quick { 1.5 } else { 5.0 };
     let mut report = E2eReport::default();
@@ -292,13 +343,7 @@ async fn measure_all(opts: &Opts, emulator: &Server) -> Result<E2eReport, String
     };
 
     for op in OPERATIONS {
-        let path = match op {
-            "GetOperationStatus" => {
-                format!("/{}/operations/{request_id}", emulator.subscription_id)
-            }
-            _ => format!("/{}/locations", emulator.subscription_id),
-        };
-        let url = format!("{}{path}", emulator.endpoint);
+        let url = url_of(emulator, op, &request_id);
         if let Some(note) = decode_cost(&bare_http, &url, op).await {
             eprintln!("e2e: {note}");
             report.notes.push(note);

@@ -78,6 +78,13 @@ fn main() -> ExitCode {
     if has("--serve-emulator") {
         return e2e::serve_emulator();
     }
+    if let Some(i) = args.iter().position(|a| a == "--count-e2e") {
+        // N calls of one client (rust|bare) against an emulator process.
+        let kind = args.get(i + 1).map_or("rust", String::as_str);
+        let op = args.get(i + 2).map_or("ListLocations", String::as_str);
+        let n: usize = args.get(i + 3).and_then(|s| s.parse().ok()).unwrap_or(100);
+        return e2e::count_e2e(kind, op, n);
+    }
     if let Some(i) = args.iter().position(|a| a == "--write-fuzz-seeds") {
         let Some(dir) = args.get(i + 1) else {
             eprintln!("--write-fuzz-seeds needs a directory");

@@ -294,18 +294,39 @@ impl Core {
         if resp.content_length().is_some_and(|n| n > limit as u64) {
             return Err(too_large(limit, status, request_id));
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(transport)? {
-            if body.len() + chunk.len() > limit {
-                return Err(too_large(limit, status, request_id));
+        // A body that arrives in one chunk is kept as it is (no copy); more
+        // chunks are gathered into a buffer sized from Content-Length.
+        let first = resp.chunk().await.map_err(transport)?;
+        let body = match first {
+            None => bytes::Bytes::new(),
+            Some(first) => {
+                if first.len() > limit {
+                    return Err(too_large(limit, status, request_id));
+                }
+                match resp.chunk().await.map_err(transport)? {
+                    None => first,
+                    Some(second) => {
+                        let hint = resp.content_length().map_or(0, |n| n as usize).min(limit);
+                        let mut body = Vec::with_capacity(hint.max(first.len() + second.len()));
+                        body.extend_from_slice(&first);
+                        let mut next = Some(second);
+                        while let Some(chunk) = next {
+                            if body.len() + chunk.len() > limit {
+                                return Err(too_large(limit, status, request_id));
+                            }
+                            body.extend_from_slice(&chunk);
+                            next = resp.chunk().await.map_err(transport)?;
+                        }
+                        body.into()
+                    }
+                }
             }
-            body.extend_from_slice(&chunk);
-        }
+        };
         Ok(RawResponse {
             status,
             request_id,
             headers,
-            body: body.into(),
+            body,
         })
     }
 
