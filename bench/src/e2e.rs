@@ -191,7 +191,19 @@ struct Server {
 impl Server {
     fn spawn() -> Result<Self, String> {
         let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-        let mut child = Command::new(exe)
+        // ASM_BENCH_EMULATOR_WRAPPER="valgrind --tool=callgrind" profiles
+        // the emulator process itself (see bench/NOTES.md).
+        let wrapper = std::env::var("ASM_BENCH_EMULATOR_WRAPPER").unwrap_or_default();
+        let mut words = wrapper.split_whitespace();
+        let mut command = match words.next() {
+            Some(program) => {
+                let mut c = Command::new(program);
+                c.args(words).arg(exe);
+                c
+            }
+            None => Command::new(exe),
+        };
+        let mut child = command
             .arg("--serve-emulator")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

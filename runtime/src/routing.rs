@@ -22,18 +22,30 @@ mod tests {
     fn mixed_segments() {
         let parts: &'static [Part] = &[Part::Param, Part::Lit("-"), Part::Param];
         let mut p = Vec::new();
-        assert!(match_segment(&Seg::Mixed(parts), "sha1-ABC-DEF", &mut p));
+        assert!(match_segment(
+            &Seg::Mixed(parts),
+            Some("sha1-ABC-DEF"),
+            &mut p
+        ));
         assert_eq!(p, ["sha1", "ABC-DEF"]);
         let parts: &'static [Part] = &[Part::Param, Part::Lit("("), Part::Param, Part::Lit(")")];
         let mut p = Vec::new();
-        assert!(match_segment(&Seg::Mixed(parts), "site(staging)", &mut p));
+        assert!(match_segment(
+            &Seg::Mixed(parts),
+            Some("site(staging)"),
+            &mut p
+        ));
         assert_eq!(p, ["site", "staging"]);
         assert!(!match_segment(
             &Seg::Mixed(parts),
-            "site(staging",
+            Some("site(staging"),
             &mut Vec::new()
         ));
-        assert!(!match_segment(&Seg::Mixed(parts), "(x)", &mut Vec::new()));
+        assert!(!match_segment(
+            &Seg::Mixed(parts),
+            Some("(x)"),
+            &mut Vec::new()
+        ));
     }
 }
 
@@ -163,18 +175,28 @@ pub fn find(
     let trimmed = path.trim_start_matches('/');
     let trimmed = trimmed.strip_suffix('/').unwrap_or(trimmed);
     let segs: Vec<&str> = trimmed.split('/').collect();
+    // Each segment is percent-decoded once, not once per candidate route.
+    let decoded: Vec<Option<String>> = segs.iter().map(|s| decode_segment(s)).collect();
     let root = body.and_then(body_root_name);
     let mut path_matched = false;
     for (index, route) in routes.iter().enumerate() {
         if route.segments.len() != segs.len() {
             continue;
         }
+        // Literal segments first: most routes fail here, with no allocation.
+        let literals = route.segments.iter().zip(&segs).all(|(t, s)| match t {
+            Seg::Lit(l) => l.eq_ignore_ascii_case(s),
+            _ => true,
+        });
+        if !literals {
+            continue;
+        }
         let mut params = Vec::new();
         let ok = route
             .segments
             .iter()
-            .zip(&segs)
-            .all(|(t, s)| match_segment(t, s, &mut params));
+            .zip(&decoded)
+            .all(|(t, d)| match_segment(t, d.as_deref(), &mut params));
         if !ok {
             continue;
         }
@@ -203,18 +225,20 @@ pub fn find(
     })
 }
 
-fn match_segment(t: &Seg, s: &str, params: &mut Vec<String>) -> bool {
+/// Matches one non-literal segment (`decoded`: the percent-decoded segment,
+/// `None` when it is not UTF-8); literals were checked before.
+fn match_segment(t: &Seg, decoded: Option<&str>, params: &mut Vec<String>) -> bool {
     match t {
-        Seg::Lit(l) => l.eq_ignore_ascii_case(s),
-        Seg::Param => match decode_segment(s) {
+        Seg::Lit(_) => true,
+        Seg::Param => match decoded {
             Some(v) if !v.is_empty() => {
-                params.push(v);
+                params.push(v.to_owned());
                 true
             }
             _ => false,
         },
         Seg::Mixed(parts) => {
-            let Some(mut rest) = decode_segment(s) else {
+            let Some(mut rest) = decoded.map(str::to_owned) else {
                 return false;
             };
             let mut iter = parts.iter().peekable();
