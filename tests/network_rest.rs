@@ -678,6 +678,23 @@ async fn ip_forwarding_on_roles_and_interfaces() {
         ),
         Some(IPForwardingState::Disabled)
     );
+    // A cloud service deleted and created again starts afresh.
+    c.delete_hosted_service("netrest-fwd").await.unwrap();
+    service_error(
+        c.get_ip_forwarding_for_network_interface("netrest-fwd", "dep", "appliance", "nic1")
+            .await,
+        404,
+        "ResourceNotFound",
+    );
+    create_service(&c, "netrest-fwd").await;
+    assert_eq!(
+        state(
+            c.get_ip_forwarding_for_network_interface("netrest-fwd", "dep", "appliance", "nic1")
+                .await
+                .unwrap()
+        ),
+        Some(IPForwardingState::Disabled)
+    );
     emu.shutdown().await;
 }
 
@@ -787,9 +804,35 @@ async fn virtual_network_migration_state_machine() {
         400,
         "BadRequest",
     );
+    done(
+        c.set_network_security_rule(
+            "mig-nsg",
+            "web",
+            &rule(NetworkSecurityRuleType::Inbound, 100),
+        )
+        .await,
+    )
+    .await;
     done(c.prepare_network_security_group_migration("mig-nsg").await).await;
     service_error(
         c.delete_network_security_group("mig-nsg").await,
+        400,
+        "BadRequest",
+    );
+    // Its rules are frozen while it is prepared.
+    let m = service_error(
+        c.set_network_security_rule(
+            "mig-nsg",
+            "ssh",
+            &rule(NetworkSecurityRuleType::Inbound, 110),
+        )
+        .await,
+        400,
+        "BadRequest",
+    );
+    assert!(m.contains("prepared for migration"), "{m}");
+    service_error(
+        c.delete_network_security_rule("mig-nsg", "web").await,
         400,
         "BadRequest",
     );
@@ -797,6 +840,44 @@ async fn virtual_network_migration_state_machine() {
     service_error(
         c.get_network_security_group("mig-nsg", &Default::default())
             .await,
+        404,
+        "ResourceNotFound",
+    );
+
+    // A route table: prepared, its routes frozen, aborted, changeable again.
+    done(
+        c.create_route_table(&CreateRouteTableParameters {
+            name: Some("mig-rt".into()),
+            label: None,
+            location: Some("West US".into()),
+        })
+        .await,
+    )
+    .await;
+    assert!(c
+        .validate_route_table_migration("mig-rt")
+        .await
+        .unwrap()
+        .validation_message
+        .is_empty());
+    done(c.prepare_route_table_migration("mig-rt").await).await;
+    let route = SetRouteParameters {
+        name: Some("all".into()),
+        address_prefix: Some("0.0.0.0/0".into()),
+        next_hop_type: Some(RouteNextHop {
+            type_: Some(RouteNextHopType::Internet),
+            ip_address: None,
+        }),
+    };
+    service_error(
+        c.set_route("mig-rt", "all", &route).await,
+        400,
+        "BadRequest",
+    );
+    done(c.abort_route_table_migration("mig-rt").await).await;
+    done(c.set_route("mig-rt", "all", &route).await).await;
+    service_error(
+        c.prepare_route_table_migration("nope").await,
         404,
         "ResourceNotFound",
     );

@@ -433,6 +433,7 @@ impl Api {
                 Ok(None)
             }
             "NetworkSecurityRule" => self.nsg_rule_create(tx, sub, _parents, name, state, now),
+            "Route" => self.route_create(tx, sub, _parents),
             // Create Server answers with the name alone (a scalar root).
             "SqlServer" => {
                 state.text = name.to_owned();
@@ -600,6 +601,8 @@ impl Api {
                 Ok(())
             }
             "NetworkSecurityGroup" | "RouteTable" => self.refuse_delete_if_associated(tx, rec),
+            "NetworkSecurityRule" | "Route" => self.child_delete(tx, rec),
+            "HostedService" => self.forget_service(tx, rec),
             _ => Ok(()),
         }
     }

@@ -1355,6 +1355,9 @@ impl Api {
                 "The rule name {name} is reserved for a default rule, which cannot be changed."
             )));
         }
+        if let Some(group) = parents.first() {
+            self.refuse_if_migrating(tx, sub, Migrating::NetworkSecurityGroup, group)?;
+        }
         let priority = state.child_text("Priority").unwrap_or_default().trim();
         let value: i64 = priority.parse().map_err(|_| {
             ApiError::bad_request(format!(
@@ -1394,6 +1397,79 @@ impl Api {
         }
         state.set(Elem::text("State", "Active"));
         Ok(None)
+    }
+
+    /// A network security group or route table prepared for migration
+    /// keeps its rules or routes as they are.
+    fn refuse_if_migrating(
+        &self,
+        tx: &WriteTransaction,
+        sub: &str,
+        what: Migrating,
+        name: &str,
+    ) -> Result<(), ApiError> {
+        if get_rec(
+            &tx.open_table(NETWORK)?,
+            &key(MIGRATION, sub, &[what.kind(), name]),
+        )?
+        .is_some()
+        {
+            return Err(ApiError::bad_request(format!(
+                "The {} {name} is prepared for migration and cannot be changed; commit or abort the migration first.",
+                what.display()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Set Route: not in a route table prepared for migration.
+    pub(crate) fn route_create(
+        &self,
+        tx: &WriteTransaction,
+        sub: &str,
+        parents: &[String],
+    ) -> Result<Option<Failure>, ApiError> {
+        match parents.first() {
+            Some(table) => self.refuse_if_migrating(tx, sub, Migrating::RouteTable, table),
+            None => Ok(()),
+        }
+        .map(|()| None)
+    }
+
+    /// Delete Network Security Rule / Delete Route: not in a group or
+    /// table prepared for migration.
+    pub(crate) fn child_delete(
+        &self,
+        tx: &WriteTransaction,
+        rec: &ResourceRec,
+    ) -> Result<(), ApiError> {
+        let what = match rec.resource.as_str() {
+            "Route" => Migrating::RouteTable,
+            _ => Migrating::NetworkSecurityGroup,
+        };
+        match rec.parents.first() {
+            Some(parent) => self.refuse_if_migrating(tx, &rec.subscription, what, parent),
+            None => Ok(()),
+        }
+    }
+
+    /// A deleted cloud service takes the settings kept under its name (role
+    /// and network interface associations, IP forwarding) along.
+    pub(crate) fn forget_service(
+        &self,
+        tx: &WriteTransaction,
+        rec: &ResourceRec,
+    ) -> Result<(), ApiError> {
+        let mut table = tx.open_table(NETWORK)?;
+        let mut doomed = Vec::new();
+        for kind in [NSG_ROLE, NSG_NIC, IPFWD_ROLE, IPFWD_NIC] {
+            let prefix = format!("{}/", key(kind, &rec.subscription, &[&rec.name]));
+            doomed.extend(scan::<NetRec>(&table, &prefix)?.into_iter().map(|(k, _)| k));
+        }
+        for k in doomed {
+            table.remove(k.as_str())?;
+        }
+        Ok(())
     }
 
     /// A network security group's detailed read: its rules and the six
