@@ -2,8 +2,8 @@
 //! `resource` declarations alone: network security groups with their rules,
 //! route tables with their routes (children set by PUT, shown in the
 //! parent's detailed read) and Traffic Manager profiles, driven through the
-//! generated client over mutual TLS. What the engine does not serve yet
-//! (definitions, associations, migrations) answers 501 NotImplemented.
+//! generated client over mutual TLS. Associations, default rules, priorities,
+//! migrations and definitions: `network_rest.rs`.
 
 use std::time::Duration;
 
@@ -159,8 +159,10 @@ async fn network_security_groups() {
         )
         .await
         .unwrap();
-    assert_eq!(full.rules.len(), 1, "{full:?}");
+    // The user's rule, then the six default ones.
+    assert_eq!(full.rules.len(), 7, "{full:?}");
     assert_eq!(full.rules[0].name, "https");
+    assert!(full.rules[1..].iter().all(|r| r.is_default == Some(true)));
     assert_eq!(full.rules[0].priority, Some(200));
     assert_eq!(full.rules[0].destination_port_range.as_deref(), Some("443"));
     let plain = c
@@ -325,7 +327,30 @@ async fn traffic_manager_profiles() {
     assert_eq!(got.status, Some(TrafficManagerStatus::Disabled));
     assert_eq!(got.status_details, None);
 
-    // Enable it with definition version 1: merged into the profile.
+    // Enable it with definition version 1 (once it has one): merged into
+    // the profile.
+    c.create_definition(
+        "tmp1",
+        &CreateDefinitionParameters {
+            dns_options: TrafficManagerDnsOptions {
+                time_to_live_in_seconds: 300,
+            },
+            monitors: vec![CreateDefinitionMonitor {
+                interval_in_seconds: 30,
+                timeout_in_seconds: 10,
+                tolerated_number_of_failures: 3,
+                protocol: MonitorProtocol::Http,
+                port: 80,
+                http_options: Default::default(),
+            }],
+            policy: CreateDefinitionPolicy {
+                load_balancing_method: LoadBalancingMethod::RoundRobin,
+                endpoints: Vec::new(),
+            },
+        },
+    )
+    .await
+    .unwrap();
     c.update_profile(
         "tmp1",
         &UpdateProfileParameters {
@@ -359,8 +384,7 @@ async fn traffic_manager_profiles() {
     assert_eq!(list.profile.len(), 1);
     assert_eq!(list.profile[0].status, Some(TrafficManagerStatus::Enabled));
 
-    // Definitions are not served by the engine yet.
-    assert_service_error(c.get_definition("tmp1").await, 501, "NotImplemented");
+    assert_eq!(c.get_definition("tmp1").await.unwrap().version, 1);
 
     c.delete_profile("tmp1").await.unwrap();
     assert_service_error(c.get_profile("tmp1").await, 404, "ResourceNotFound");

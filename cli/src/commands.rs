@@ -37,6 +37,7 @@ pub async fn run(target: Target, command: Command, printing: Printing) -> Result
         Command::Certificate(_) => "certificate",
         Command::Operations(_) => "operations",
         Command::Operation(_) => "operation",
+        Command::Network(_) => "network",
         Command::Completions { .. } => "completions",
     };
     crate::spec::refuse_output(printing.format, name)?;
@@ -54,6 +55,7 @@ pub async fn run(target: Target, command: Command, printing: Printing) -> Result
         Command::Certificate(c) => certificate(&client, c).await,
         Command::Operations(c) => operations(&client, c).await,
         Command::Operation(c) => operation(&client, c).await,
+        Command::Network(c) => crate::network::run(&client, c).await,
         Command::Completions { .. } => Ok(()),
     };
     drop(client);

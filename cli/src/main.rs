@@ -14,6 +14,7 @@ mod commands;
 mod connect;
 mod error;
 mod logging;
+mod network;
 mod output;
 mod spec;
 mod tour;
@@ -128,6 +129,9 @@ enum Command {
     /// One asynchronous operation
     #[command(subcommand)]
     Operation(OperationCmd),
+    /// The network configuration (virtual networks, subnets, DNS servers)
+    #[command(subcommand)]
+    Network(NetworkCmd),
     /// Print a shell completion script: `source <(asm completions bash)`
     Completions {
         #[arg(value_enum)]
@@ -346,6 +350,18 @@ pub enum OperationCmd {
     Show { request_id: String },
     /// Wait for an asynchronous operation to finish, printing each poll
     Wait { request_id: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum NetworkCmd {
+    /// Replace the network configuration with the document in FILE (netcfg
+    /// XML) and wait until it is applied
+    SetConfig {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Print the network configuration document (what set-config takes)
+    ShowConfig,
 }
 
 fn main() -> ExitCode {

@@ -588,7 +588,9 @@ impl Api {
                 options,
                 ..
             } => self.list_operations(&tx, req, sub, start_time, end_time, options, now),
-            _ => self.read_more(&tx, sub, req, now),
+            _ => self
+                .network_read(&tx, sub, req, now)
+                .unwrap_or_else(|| self.read_more(&tx, sub, req, now)),
         }
     }
 
@@ -698,7 +700,9 @@ impl Api {
                 "MethodNotAllowed",
                 "The method is not allowed on this resource.",
             )),
-            _ => self.write_more(tx, sub, req, now),
+            _ => self
+                .network_write(tx, sub, req, now)
+                .unwrap_or_else(|| self.write_more(tx, sub, req, now)),
         }
     }
 

@@ -303,7 +303,7 @@ impl Api {
         ))
     }
 }
-fn parse_config(
+pub(crate) fn parse_config(
     doc: &TextDocument<NetworkConfiguration>,
 ) -> Result<NetworkConfiguration, ApiError> {
     doc.parse()
@@ -312,7 +312,9 @@ fn parse_config(
 
 /// The virtual network sites of a configuration, as List Virtual Network
 /// Sites reports them.
-fn virtual_network_sites(rec: &NetworkConfigRec) -> Result<Vec<VirtualNetworkSite>, ApiError> {
+pub(crate) fn virtual_network_sites(
+    rec: &NetworkConfigRec,
+) -> Result<Vec<VirtualNetworkSite>, ApiError> {
     let config = parse_config(&TextDocument::from_text(rec.text.clone()))?;
     Ok(config
         .virtual_network_configuration

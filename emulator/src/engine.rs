@@ -569,8 +569,10 @@ impl Api {
                 let key = record_key(r, sub, &parents, &name);
                 let rec = self.live(&table, sub, &key, r, &name, now)?;
                 let mut state = rec.state.clone();
-                self.hook_read(tx, r, m, &rec, &mut state, now)?;
+                // Children first: the read hook sees (and may order or
+                // complete) them.
                 self.embed_children(&table, r, m, &rec, &mut state, now)?;
+                self.hook_read(tx, r, m, &rec, &mut state, now)?;
                 self.render_reply(m.op, &state)
             }
             Role::List => {
@@ -1149,7 +1151,7 @@ fn norm(r: &Resource, name: &str) -> String {
 }
 
 /// `{resource}/{subscription or *}/{parents...}/{name}`.
-fn record_key(r: &Resource, sub: &str, parents: &[String], name: &str) -> String {
+pub(crate) fn record_key(r: &Resource, sub: &str, parents: &[String], name: &str) -> String {
     format!(
         "{}/{name}",
         list_prefix(r, sub, parents).trim_end_matches('/'),
@@ -1157,7 +1159,7 @@ fn record_key(r: &Resource, sub: &str, parents: &[String], name: &str) -> String
     )
 }
 
-fn list_prefix(r: &Resource, sub: &str, parents: &[String]) -> String {
+pub(crate) fn list_prefix(r: &Resource, sub: &str, parents: &[String]) -> String {
     let scope = match r.scope {
         Scope::Global => "*".to_owned(),
         Scope::Subscription => sub.to_owned(),

@@ -432,6 +432,8 @@ impl Api {
                 state.set(ext_props_elem(&props));
                 Ok(None)
             }
+            "NetworkSecurityRule" => self.nsg_rule_create(tx, sub, _parents, name, state, now),
+            "Route" => self.route_create(tx, sub, _parents),
             // Create Server answers with the name alone (a scalar root).
             "SqlServer" => {
                 state.text = name.to_owned();
@@ -540,6 +542,7 @@ impl Api {
                 *merged = sa_state(&a);
                 Ok(())
             }
+            "Profile" => self.profile_update(old, merged),
             _ => Ok(()),
         }
     }
@@ -597,6 +600,9 @@ impl Api {
                 }
                 Ok(())
             }
+            "NetworkSecurityGroup" | "RouteTable" => self.refuse_delete_if_associated(tx, rec),
+            "NetworkSecurityRule" | "Route" => self.child_delete(tx, rec),
+            "HostedService" => self.forget_service(tx, rec),
             _ => Ok(()),
         }
     }
@@ -700,6 +706,8 @@ impl Api {
                 ));
                 Ok(())
             }
+            "NetworkSecurityGroup" => self.nsg_read(m, state),
+            "Profile" => self.profile_read(rec, state),
             _ => Ok(()),
         }
     }

@@ -49,6 +49,7 @@ mod engine;
 mod hooks;
 mod http;
 mod locations;
+mod network;
 mod pki;
 mod store;
 mod tls;

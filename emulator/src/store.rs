@@ -32,8 +32,13 @@ pub(crate) const GATEWAYS: Def = TableDefinition::new("gateways");
 /// Networking operations by `{subscription}/{id}`.
 pub(crate) const GATEWAY_OPERATIONS: Def = TableDefinition::new("gateway_operations");
 
-const ALL: [Def; 8] = [
+/// Networking associations, IP forwarding and migration states by
+/// `{kind}/{subscription}/{names...}` (`emulator/src/network.rs`).
+pub(crate) const NETWORK: Def = TableDefinition::new("network");
+
+const ALL: [Def; 9] = [
     RESOURCES,
+    NETWORK,
     NETWORK_CONFIG,
     GATEWAYS,
     GATEWAY_OPERATIONS,

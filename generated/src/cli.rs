@@ -8292,6 +8292,312 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         run: run_list_virtual_network_sites,
     },
     asm_runtime::cli::Command {
+        area: "virtual-networks",
+        name: "get-ip-forwarding-for-role",
+        operation: &GET_IP_FORWARDING_FOR_ROLE,
+        about: "Returns whether IP forwarding is enabled on a role (virtual machine) of a deployment.",
+        long_about: "Returns whether IP forwarding is enabled on a role (virtual machine) of a deployment.\n\n`GET /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/ipforwarding` (x-ms-version 2016-07-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "role-name",
+                wire: "roleName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{roleName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_ip_forwarding_for_role,
+    },
+    asm_runtime::cli::Command {
+        area: "virtual-networks",
+        name: "set-ip-forwarding-on-role",
+        operation: &SET_IP_FORWARDING_ON_ROLE,
+        about: "Enables or disables IP forwarding on a role (virtual machine) of a deployment, so that it may act as a virtual appliance.",
+        long_about: "Enables or disables IP forwarding on a role (virtual machine) of a deployment, so that it may act as a virtual appliance.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/ipforwarding` (x-ms-version 2016-07-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "role-name",
+                wire: "roleName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{roleName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "state",
+                wire: "State",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "IPForwardingState",
+                required: true,
+                repeated: false,
+                help: "Enabled or Disabled.",
+                values: &[("Enabled", ""), ("Disabled", "")],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "IPForwarding",
+            ty: "SetIPForwardingParameters",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_set_ip_forwarding_on_role,
+    },
+    asm_runtime::cli::Command {
+        area: "virtual-networks",
+        name: "get-ip-forwarding-for-network-interface",
+        operation: &GET_IP_FORWARDING_FOR_NETWORK_INTERFACE,
+        about: "Returns whether IP forwarding is enabled on a network interface of a role.",
+        long_about: "Returns whether IP forwarding is enabled on a network interface of a role.\n\n`GET /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/networkinterfaces/{networkInterfaceName}/ipforwarding` (x-ms-version 2016-07-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "role-name",
+                wire: "roleName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{roleName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "network-interface-name",
+                wire: "networkInterfaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkInterfaceName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_ip_forwarding_for_network_interface,
+    },
+    asm_runtime::cli::Command {
+        area: "virtual-networks",
+        name: "set-ip-forwarding-on-network-interface",
+        operation: &SET_IP_FORWARDING_ON_NETWORK_INTERFACE,
+        about: "Enables or disables IP forwarding on a network interface of a role.",
+        long_about: "Enables or disables IP forwarding on a network interface of a role.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/networkinterfaces/{networkInterfaceName}/ipforwarding` (x-ms-version 2016-07-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "role-name",
+                wire: "roleName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{roleName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "network-interface-name",
+                wire: "networkInterfaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkInterfaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "state",
+                wire: "State",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "IPForwardingState",
+                required: true,
+                repeated: false,
+                help: "Enabled or Disabled.",
+                values: &[("Enabled", ""), ("Disabled", "")],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "IPForwarding",
+            ty: "SetIPForwardingParameters",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_set_ip_forwarding_on_network_interface,
+    },
+    asm_runtime::cli::Command {
+        area: "virtual-networks",
+        name: "validate-virtual-network-migration",
+        operation: &VALIDATE_VIRTUAL_NETWORK_MIGRATION,
+        about: "Checks whether a virtual network can be migrated to Azure Resource Manager; an empty list means it can.",
+        long_about: "Checks whether a virtual network can be migrated to Azure Resource Manager; an empty list means it can.\n\n`POST /{subscriptionId}/services/networking/virtualnetwork/{virtualNetworkName}/migration` (x-ms-version 2016-07-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "virtual-network-name",
+                wire: "virtualNetworkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{virtualNetworkName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_validate_virtual_network_migration,
+    },
+    asm_runtime::cli::Command {
+        area: "virtual-networks",
+        name: "prepare-virtual-network-migration",
+        operation: &PREPARE_VIRTUAL_NETWORK_MIGRATION,
+        about: "Prepares a virtual network for migration to Azure Resource Manager.",
+        long_about: "Prepares a virtual network for migration to Azure Resource Manager.\n\n`POST /{subscriptionId}/services/networking/virtualnetwork/{virtualNetworkName}/migration` (x-ms-version 2016-07-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "virtual-network-name",
+                wire: "virtualNetworkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{virtualNetworkName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_prepare_virtual_network_migration,
+    },
+    asm_runtime::cli::Command {
+        area: "virtual-networks",
+        name: "commit-virtual-network-migration",
+        operation: &COMMIT_VIRTUAL_NETWORK_MIGRATION,
+        about: "Commits the migration of a prepared virtual network to Azure Resource Manager (it leaves the classic network configuration).",
+        long_about: "Commits the migration of a prepared virtual network to Azure Resource Manager (it leaves the classic network configuration).\n\n`POST /{subscriptionId}/services/networking/virtualnetwork/{virtualNetworkName}/migration` (x-ms-version 2016-07-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "virtual-network-name",
+                wire: "virtualNetworkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{virtualNetworkName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_commit_virtual_network_migration,
+    },
+    asm_runtime::cli::Command {
+        area: "virtual-networks",
+        name: "abort-virtual-network-migration",
+        operation: &ABORT_VIRTUAL_NETWORK_MIGRATION,
+        about: "Aborts the migration of a prepared virtual network.",
+        long_about: "Aborts the migration of a prepared virtual network.\n\n`POST /{subscriptionId}/services/networking/virtualnetwork/{virtualNetworkName}/migration` (x-ms-version 2016-07-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "virtual-network-name",
+                wire: "virtualNetworkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{virtualNetworkName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_abort_virtual_network_migration,
+    },
+    asm_runtime::cli::Command {
         area: "websites",
         name: "list-web-spaces",
         operation: &LIST_WEB_SPACES,
@@ -17133,6 +17439,230 @@ fn run_list_virtual_network_sites<'a>(
 
                 asm_runtime::cli::Value::new(v, doc, "xml")
             }),
+        )
+    })
+}
+
+/// Runs `GetIPForwardingForRole` with the arguments of its command.
+fn run_get_ip_forwarding_for_role<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let p_role_name: String = asm_runtime::cli::req(args, "role-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_ip_forwarding_for_role(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &p_role_name,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "IPForwarding",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `SetIPForwardingOnRole` with the arguments of its command.
+fn run_set_ip_forwarding_on_role<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let p_role_name: String = asm_runtime::cli::req(args, "role-name")?;
+        let mut body: SetIPForwardingParameters = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    SetIPForwardingParameters,
+                >("IPForwarding", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "state", &mut body.state)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .set_ip_forwarding_on_role(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &p_role_name,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `GetIPForwardingForNetworkInterface` with the arguments of its command.
+fn run_get_ip_forwarding_for_network_interface<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let p_role_name: String = asm_runtime::cli::req(args, "role-name")?;
+        let p_network_interface_name: String = asm_runtime::cli::req(
+            args,
+            "network-interface-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_ip_forwarding_for_network_interface(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &p_role_name,
+                        &p_network_interface_name,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "IPForwarding",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `SetIPForwardingOnNetworkInterface` with the arguments of its command.
+fn run_set_ip_forwarding_on_network_interface<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let p_role_name: String = asm_runtime::cli::req(args, "role-name")?;
+        let p_network_interface_name: String = asm_runtime::cli::req(
+            args,
+            "network-interface-name",
+        )?;
+        let mut body: SetIPForwardingParameters = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    SetIPForwardingParameters,
+                >("IPForwarding", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "state", &mut body.state)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .set_ip_forwarding_on_network_interface(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &p_role_name,
+                        &p_network_interface_name,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `ValidateVirtualNetworkMigration` with the arguments of its command.
+fn run_validate_virtual_network_migration<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_virtual_network_name: String = asm_runtime::cli::req(
+            args,
+            "virtual-network-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .validate_virtual_network_migration(&p_virtual_network_name)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `PrepareVirtualNetworkMigration` with the arguments of its command.
+fn run_prepare_virtual_network_migration<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_virtual_network_name: String = asm_runtime::cli::req(
+            args,
+            "virtual-network-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.prepare_virtual_network_migration(&p_virtual_network_name).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `CommitVirtualNetworkMigration` with the arguments of its command.
+fn run_commit_virtual_network_migration<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_virtual_network_name: String = asm_runtime::cli::req(
+            args,
+            "virtual-network-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.commit_virtual_network_migration(&p_virtual_network_name).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `AbortVirtualNetworkMigration` with the arguments of its command.
+fn run_abort_virtual_network_migration<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_virtual_network_name: String = asm_runtime::cli::req(
+            args,
+            "virtual-network-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.abort_virtual_network_migration(&p_virtual_network_name).await?,
+            ),
         )
     })
 }

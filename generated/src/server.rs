@@ -355,6 +355,58 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::virtual_networks::VALIDATE_VIRTUAL_NETWORK_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("virtualnetwork"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "validate")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::virtual_networks::PREPARE_VIRTUAL_NETWORK_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("virtualnetwork"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "prepare")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::virtual_networks::COMMIT_VIRTUAL_NETWORK_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("virtualnetwork"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "commit")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::virtual_networks::ABORT_VIRTUAL_NETWORK_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("virtualnetwork"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "abort")],
+        body_root: None,
+    },
+    Route {
         spec: &crate::websites::SYNC_REPOSITORY,
         segments: &[
             Seg::Param,
@@ -690,6 +742,42 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("Metrics"),
             Seg::Param,
             Seg::Lit("Rollups"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::virtual_networks::GET_IP_FORWARDING_FOR_NETWORK_INTERFACE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roles"),
+            Seg::Param,
+            Seg::Lit("networkinterfaces"),
+            Seg::Param,
+            Seg::Lit("ipforwarding"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::virtual_networks::SET_IP_FORWARDING_ON_NETWORK_INTERFACE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roles"),
+            Seg::Param,
+            Seg::Lit("networkinterfaces"),
+            Seg::Param,
+            Seg::Lit("ipforwarding"),
         ],
         fixed_query: &[],
         body_root: None,
@@ -1222,6 +1310,38 @@ pub static ROUTES: &[Route] = &[
             Seg::Param,
             Seg::Lit("definitions"),
             Seg::Lit("1"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::virtual_networks::GET_IP_FORWARDING_FOR_ROLE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roles"),
+            Seg::Param,
+            Seg::Lit("ipforwarding"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::virtual_networks::SET_IP_FORWARDING_ON_ROLE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roles"),
+            Seg::Param,
+            Seg::Lit("ipforwarding"),
         ],
         fixed_query: &[],
         body_root: None,
@@ -4356,6 +4476,70 @@ pub enum ServerRequest {
     /// subnets, DNS servers and gateway connections.
     /// `GET /{subscriptionId}/services/networking/virtualnetwork`
     ListVirtualNetworkSites { subscription_id: String },
+    /// Returns whether IP forwarding is enabled on a role (virtual machine) of a
+    /// deployment.
+    /// `GET /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/ipforwarding`
+    GetIPForwardingForRole {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+    },
+    /// Enables or disables IP forwarding on a role (virtual machine) of a
+    /// deployment, so that it may act as a virtual appliance.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/ipforwarding`
+    SetIPForwardingOnRole {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+        body: SetIPForwardingParameters,
+    },
+    /// Returns whether IP forwarding is enabled on a network interface of a role.
+    /// `GET /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/networkinterfaces/{networkInterfaceName}/ipforwarding`
+    GetIPForwardingForNetworkInterface {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+        network_interface_name: String,
+    },
+    /// Enables or disables IP forwarding on a network interface of a role.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/networkinterfaces/{networkInterfaceName}/ipforwarding`
+    SetIPForwardingOnNetworkInterface {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+        network_interface_name: String,
+        body: SetIPForwardingParameters,
+    },
+    /// Checks whether a virtual network can be migrated to Azure Resource
+    /// Manager; an empty list means it can.
+    /// `POST /{subscriptionId}/services/networking/virtualnetwork/{virtualNetworkName}/migration`
+    ValidateVirtualNetworkMigration {
+        subscription_id: String,
+        virtual_network_name: String,
+    },
+    /// Prepares a virtual network for migration to Azure Resource Manager.
+    /// `POST /{subscriptionId}/services/networking/virtualnetwork/{virtualNetworkName}/migration`
+    PrepareVirtualNetworkMigration {
+        subscription_id: String,
+        virtual_network_name: String,
+    },
+    /// Commits the migration of a prepared virtual network to Azure Resource
+    /// Manager (it leaves the classic network configuration).
+    /// `POST /{subscriptionId}/services/networking/virtualnetwork/{virtualNetworkName}/migration`
+    CommitVirtualNetworkMigration {
+        subscription_id: String,
+        virtual_network_name: String,
+    },
+    /// Aborts the migration of a prepared virtual network.
+    /// `POST /{subscriptionId}/services/networking/virtualnetwork/{virtualNetworkName}/migration`
+    AbortVirtualNetworkMigration {
+        subscription_id: String,
+        virtual_network_name: String,
+    },
     /// Lists the web spaces of the subscription.
     /// `GET /{subscriptionId}/services/WebSpaces`
     ListWebSpaces { subscription_id: String },
@@ -4963,6 +5147,46 @@ pub fn route(
             }
 
             26usize => {
+                ServerRequest::ValidateVirtualNetworkMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    virtual_network_name: routing::path_param(
+                        &mut params,
+                        "virtualNetworkName",
+                    )?,
+                }
+            }
+
+            27usize => {
+                ServerRequest::PrepareVirtualNetworkMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    virtual_network_name: routing::path_param(
+                        &mut params,
+                        "virtualNetworkName",
+                    )?,
+                }
+            }
+
+            28usize => {
+                ServerRequest::CommitVirtualNetworkMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    virtual_network_name: routing::path_param(
+                        &mut params,
+                        "virtualNetworkName",
+                    )?,
+                }
+            }
+
+            29usize => {
+                ServerRequest::AbortVirtualNetworkMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    virtual_network_name: routing::path_param(
+                        &mut params,
+                        "virtualNetworkName",
+                    )?,
+                }
+            }
+
+            30usize => {
                 ServerRequest::SyncRepository {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -4970,26 +5194,26 @@ pub fn route(
                 }
             }
 
-            27usize => {
+            31usize => {
                 ServerRequest::ListActiveAlertIncidents {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            28usize => {
+            32usize => {
                 ServerRequest::GetRouteTableWithDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            29usize => {
+            33usize => {
                 ServerRequest::GetSchedulerResourceProviderProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            30usize => {
+            34usize => {
                 ServerRequest::SetServerAdministratorPassword {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5006,7 +5230,7 @@ pub fn route(
                 }
             }
 
-            31usize => {
+            35usize => {
                 ServerRequest::RegenerateStorageAccountKeys {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     name: routing::path_param(&mut params, "name")?,
@@ -5022,32 +5246,32 @@ pub fn route(
                 }
             }
 
-            32usize => {
+            36usize => {
                 ServerRequest::DeleteHostedServiceAndContents {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            33usize => {
+            37usize => {
                 ServerRequest::ListGeoRegions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            34usize => {
+            38usize => {
                 ServerRequest::GetDnsSuffix {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            35usize => {
+            39usize => {
                 ServerRequest::ListPublishingUsers {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            36usize => {
+            40usize => {
                 ServerRequest::CreatePublishingUser {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -5058,7 +5282,7 @@ pub fn route(
                 }
             }
 
-            37usize => {
+            41usize => {
                 ServerRequest::GetMetricsDataQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5068,7 +5292,7 @@ pub fn route(
                 }
             }
 
-            38usize => {
+            42usize => {
                 ServerRequest::GetMetricsDataTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5078,7 +5302,7 @@ pub fn route(
                 }
             }
 
-            39usize => {
+            43usize => {
                 ServerRequest::GetMetricsDataNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5088,7 +5312,7 @@ pub fn route(
                 }
             }
 
-            40usize => {
+            44usize => {
                 ServerRequest::GetMetricsDataRelay {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5098,7 +5322,7 @@ pub fn route(
                 }
             }
 
-            41usize => {
+            45usize => {
                 ServerRequest::AddNetworkSecurityGroupToNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5120,7 +5344,7 @@ pub fn route(
                 }
             }
 
-            42usize => {
+            46usize => {
                 ServerRequest::GetNetworkSecurityGroupForNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5133,7 +5357,7 @@ pub fn route(
                 }
             }
 
-            43usize => {
+            47usize => {
                 ServerRequest::RemoveNetworkSecurityGroupFromNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5150,7 +5374,7 @@ pub fn route(
                 }
             }
 
-            44usize => {
+            48usize => {
                 ServerRequest::GetEffectiveRouteTableForNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5166,7 +5390,7 @@ pub fn route(
                 }
             }
 
-            45usize => {
+            49usize => {
                 ServerRequest::UpdateJobCollectionJobsState {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5183,7 +5407,7 @@ pub fn route(
                 }
             }
 
-            46usize => {
+            50usize => {
                 ServerRequest::GetMetricsRollupsQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5192,7 +5416,7 @@ pub fn route(
                 }
             }
 
-            47usize => {
+            51usize => {
                 ServerRequest::GetMetricsRollupsTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5201,7 +5425,7 @@ pub fn route(
                 }
             }
 
-            48usize => {
+            52usize => {
                 ServerRequest::GetMetricsRollupsNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5210,7 +5434,7 @@ pub fn route(
                 }
             }
 
-            49usize => {
+            53usize => {
                 ServerRequest::GetMetricsRollupsRelay {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5219,7 +5443,42 @@ pub fn route(
                 }
             }
 
-            50usize => {
+            54usize => {
+                ServerRequest::GetIPForwardingForNetworkInterface {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                    network_interface_name: routing::path_param(
+                        &mut params,
+                        "networkInterfaceName",
+                    )?,
+                }
+            }
+
+            55usize => {
+                ServerRequest::SetIPForwardingOnNetworkInterface {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                    network_interface_name: routing::path_param(
+                        &mut params,
+                        "networkInterfaceName",
+                    )?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            SetIPForwardingParameters,
+                        >(
+                            "IPForwarding",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            56usize => {
                 ServerRequest::StartRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5237,7 +5496,7 @@ pub fn route(
                 }
             }
 
-            51usize => {
+            57usize => {
                 ServerRequest::ShutdownRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5255,7 +5514,7 @@ pub fn route(
                 }
             }
 
-            52usize => {
+            58usize => {
                 ServerRequest::RestartRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5273,7 +5532,7 @@ pub fn route(
                 }
             }
 
-            53usize => {
+            59usize => {
                 ServerRequest::AddNetworkSecurityGroupToSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -5293,7 +5552,7 @@ pub fn route(
                 }
             }
 
-            54usize => {
+            60usize => {
                 ServerRequest::GetNetworkSecurityGroupForSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -5304,7 +5563,7 @@ pub fn route(
                 }
             }
 
-            55usize => {
+            61usize => {
                 ServerRequest::RemoveNetworkSecurityGroupFromSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -5319,7 +5578,7 @@ pub fn route(
                 }
             }
 
-            56usize => {
+            62usize => {
                 ServerRequest::AddNetworkSecurityGroupToRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5337,7 +5596,7 @@ pub fn route(
                 }
             }
 
-            57usize => {
+            63usize => {
                 ServerRequest::GetNetworkSecurityGroupForRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5346,7 +5605,7 @@ pub fn route(
                 }
             }
 
-            58usize => {
+            64usize => {
                 ServerRequest::RemoveNetworkSecurityGroupFromRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5359,7 +5618,7 @@ pub fn route(
                 }
             }
 
-            59usize => {
+            65usize => {
                 ServerRequest::GetHDInsightCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5370,7 +5629,7 @@ pub fn route(
                 }
             }
 
-            60usize => {
+            66usize => {
                 ServerRequest::GetHDInsightIaasCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5381,7 +5640,7 @@ pub fn route(
                 }
             }
 
-            61usize => {
+            67usize => {
                 ServerRequest::AddRouteTableToSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vnet_name: routing::path_param(&mut params, "vnetName")?,
@@ -5398,7 +5657,7 @@ pub fn route(
                 }
             }
 
-            62usize => {
+            68usize => {
                 ServerRequest::GetRouteTableForSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vnet_name: routing::path_param(&mut params, "vnetName")?,
@@ -5406,7 +5665,7 @@ pub fn route(
                 }
             }
 
-            63usize => {
+            69usize => {
                 ServerRequest::RemoveRouteTableFromSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vnet_name: routing::path_param(&mut params, "vnetName")?,
@@ -5414,7 +5673,7 @@ pub fn route(
                 }
             }
 
-            64usize => {
+            70usize => {
                 ServerRequest::GetEffectiveRouteTableForRoleInstance {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5426,7 +5685,7 @@ pub fn route(
                 }
             }
 
-            65usize => {
+            71usize => {
                 ServerRequest::GetJobCollection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5440,7 +5699,7 @@ pub fn route(
                 }
             }
 
-            66usize => {
+            72usize => {
                 ServerRequest::GetQueueConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5448,7 +5707,7 @@ pub fn route(
                 }
             }
 
-            67usize => {
+            73usize => {
                 ServerRequest::GetTopicConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5456,7 +5715,7 @@ pub fn route(
                 }
             }
 
-            68usize => {
+            74usize => {
                 ServerRequest::GetNotificationHubConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5467,7 +5726,7 @@ pub fn route(
                 }
             }
 
-            69usize => {
+            75usize => {
                 ServerRequest::GetRelayConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5475,7 +5734,7 @@ pub fn route(
                 }
             }
 
-            70usize => {
+            76usize => {
                 ServerRequest::GetSupportedMetricsQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5483,7 +5742,7 @@ pub fn route(
                 }
             }
 
-            71usize => {
+            77usize => {
                 ServerRequest::GetSupportedMetricsTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5491,7 +5750,7 @@ pub fn route(
                 }
             }
 
-            72usize => {
+            78usize => {
                 ServerRequest::GetSupportedMetricsNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5499,7 +5758,7 @@ pub fn route(
                 }
             }
 
-            73usize => {
+            79usize => {
                 ServerRequest::GetSupportedMetricsRelay {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5507,7 +5766,7 @@ pub fn route(
                 }
             }
 
-            74usize => {
+            80usize => {
                 ServerRequest::GetDatabaseEventLogs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5518,7 +5777,7 @@ pub fn route(
                 }
             }
 
-            75usize => {
+            81usize => {
                 ServerRequest::ListDatabaseCopies {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5526,7 +5785,7 @@ pub fn route(
                 }
             }
 
-            76usize => {
+            82usize => {
                 ServerRequest::GetDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5538,7 +5797,7 @@ pub fn route(
                 }
             }
 
-            77usize => {
+            83usize => {
                 ServerRequest::CreateDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5555,7 +5814,7 @@ pub fn route(
                 }
             }
 
-            78usize => {
+            84usize => {
                 ServerRequest::UpdateDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5576,7 +5835,7 @@ pub fn route(
                 }
             }
 
-            79usize => {
+            85usize => {
                 ServerRequest::DeleteDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5588,7 +5847,7 @@ pub fn route(
                 }
             }
 
-            80usize => {
+            86usize => {
                 ServerRequest::ExportDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5604,7 +5863,7 @@ pub fn route(
                 }
             }
 
-            81usize => {
+            87usize => {
                 ServerRequest::ImportDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5620,7 +5879,7 @@ pub fn route(
                 }
             }
 
-            82usize => {
+            88usize => {
                 ServerRequest::GetImportExportStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5631,7 +5890,7 @@ pub fn route(
                 }
             }
 
-            83usize => {
+            89usize => {
                 ServerRequest::GetImportExportStatusPost {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5647,14 +5906,41 @@ pub fn route(
                 }
             }
 
-            84usize => {
+            90usize => {
                 ServerRequest::GetDefinition {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            85usize => {
+            91usize => {
+                ServerRequest::GetIPForwardingForRole {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                }
+            }
+
+            92usize => {
+                ServerRequest::SetIPForwardingOnRole {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            SetIPForwardingParameters,
+                        >(
+                            "IPForwarding",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            93usize => {
                 ServerRequest::GetBackupConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -5662,7 +5948,7 @@ pub fn route(
                 }
             }
 
-            86usize => {
+            94usize => {
                 ServerRequest::UpdateBackupConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -5679,7 +5965,7 @@ pub fn route(
                 }
             }
 
-            87usize => {
+            95usize => {
                 ServerRequest::DiscoverBackup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -5696,14 +5982,14 @@ pub fn route(
                 }
             }
 
-            88usize => {
+            96usize => {
                 ServerRequest::CheckHostedServiceNameAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            89usize => {
+            97usize => {
                 ServerRequest::SetNetworkSecurityRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -5719,7 +6005,7 @@ pub fn route(
                 }
             }
 
-            90usize => {
+            98usize => {
                 ServerRequest::DeleteNetworkSecurityRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -5730,7 +6016,7 @@ pub fn route(
                 }
             }
 
-            91usize => {
+            99usize => {
                 ServerRequest::ListAlertIncidentsForRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     rule_id: routing::path_param(&mut params, "ruleId")?,
@@ -5740,7 +6026,7 @@ pub fn route(
                 }
             }
 
-            92usize => {
+            100usize => {
                 ServerRequest::CreateHDInsightCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5752,7 +6038,7 @@ pub fn route(
                 }
             }
 
-            93usize => {
+            101usize => {
                 ServerRequest::CreateHDInsightIaasCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5764,7 +6050,7 @@ pub fn route(
                 }
             }
 
-            94usize => {
+            102usize => {
                 ServerRequest::DeleteHDInsightCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5775,7 +6061,7 @@ pub fn route(
                 }
             }
 
-            95usize => {
+            103usize => {
                 ServerRequest::DeleteHDInsightIaasCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5786,7 +6072,7 @@ pub fn route(
                 }
             }
 
-            96usize => {
+            104usize => {
                 ServerRequest::SetRoute {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(
@@ -5802,7 +6088,7 @@ pub fn route(
                 }
             }
 
-            97usize => {
+            105usize => {
                 ServerRequest::DeleteRoute {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(
@@ -5813,7 +6099,7 @@ pub fn route(
                 }
             }
 
-            98usize => {
+            106usize => {
                 ServerRequest::CreateJobCollection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5832,7 +6118,7 @@ pub fn route(
                 }
             }
 
-            99usize => {
+            107usize => {
                 ServerRequest::DeleteJobCollection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5846,14 +6132,14 @@ pub fn route(
                 }
             }
 
-            100usize => {
+            108usize => {
                 ServerRequest::GetNamespaceConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            101usize => {
+            109usize => {
                 ServerRequest::CreateNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5866,7 +6152,7 @@ pub fn route(
                 }
             }
 
-            102usize => {
+            110usize => {
                 ServerRequest::GetNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5874,14 +6160,14 @@ pub fn route(
                 }
             }
 
-            103usize => {
+            111usize => {
                 ServerRequest::ListNamespaceAuthorizationRules {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            104usize => {
+            112usize => {
                 ServerRequest::UpdateNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5895,7 +6181,7 @@ pub fn route(
                 }
             }
 
-            105usize => {
+            113usize => {
                 ServerRequest::DeleteNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5903,7 +6189,7 @@ pub fn route(
                 }
             }
 
-            106usize => {
+            114usize => {
                 ServerRequest::CreateQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5914,7 +6200,7 @@ pub fn route(
                 }
             }
 
-            107usize => {
+            115usize => {
                 ServerRequest::GetQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5922,14 +6208,14 @@ pub fn route(
                 }
             }
 
-            108usize => {
+            116usize => {
                 ServerRequest::ListQueues {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            109usize => {
+            117usize => {
                 ServerRequest::DeleteQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5937,7 +6223,7 @@ pub fn route(
                 }
             }
 
-            110usize => {
+            118usize => {
                 ServerRequest::CreateTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5948,7 +6234,7 @@ pub fn route(
                 }
             }
 
-            111usize => {
+            119usize => {
                 ServerRequest::GetTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5956,14 +6242,14 @@ pub fn route(
                 }
             }
 
-            112usize => {
+            120usize => {
                 ServerRequest::ListTopics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            113usize => {
+            121usize => {
                 ServerRequest::DeleteTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5971,7 +6257,7 @@ pub fn route(
                 }
             }
 
-            114usize => {
+            122usize => {
                 ServerRequest::GetNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5982,14 +6268,14 @@ pub fn route(
                 }
             }
 
-            115usize => {
+            123usize => {
                 ServerRequest::ListNotificationHubs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            116usize => {
+            124usize => {
                 ServerRequest::DeleteNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6000,21 +6286,21 @@ pub fn route(
                 }
             }
 
-            117usize => {
+            125usize => {
                 ServerRequest::ListRelays {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            118usize => {
+            126usize => {
                 ServerRequest::ListServerQuotas {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            119usize => {
+            127usize => {
                 ServerRequest::GetServerQuota {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6022,7 +6308,7 @@ pub fn route(
                 }
             }
 
-            120usize => {
+            128usize => {
                 ServerRequest::GetServerEventLogs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6034,14 +6320,14 @@ pub fn route(
                 }
             }
 
-            121usize => {
+            129usize => {
                 ServerRequest::ListFirewallRules {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            122usize => {
+            130usize => {
                 ServerRequest::GetFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6049,7 +6335,7 @@ pub fn route(
                 }
             }
 
-            123usize => {
+            131usize => {
                 ServerRequest::CreateFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6065,7 +6351,7 @@ pub fn route(
                 }
             }
 
-            124usize => {
+            132usize => {
                 ServerRequest::UpdateFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6082,7 +6368,7 @@ pub fn route(
                 }
             }
 
-            125usize => {
+            133usize => {
                 ServerRequest::DeleteFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6090,7 +6376,7 @@ pub fn route(
                 }
             }
 
-            126usize => {
+            134usize => {
                 ServerRequest::GetDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6098,7 +6384,7 @@ pub fn route(
                 }
             }
 
-            127usize => {
+            135usize => {
                 ServerRequest::CreateDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6114,7 +6400,7 @@ pub fn route(
                 }
             }
 
-            128usize => {
+            136usize => {
                 ServerRequest::UpdateDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6131,7 +6417,7 @@ pub fn route(
                 }
             }
 
-            129usize => {
+            137usize => {
                 ServerRequest::DeleteDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6139,7 +6425,7 @@ pub fn route(
                 }
             }
 
-            130usize => {
+            138usize => {
                 ServerRequest::GetDatabaseOperation {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6147,7 +6433,7 @@ pub fn route(
                 }
             }
 
-            131usize => {
+            139usize => {
                 ServerRequest::ListDatabaseOperationsByDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6155,7 +6441,7 @@ pub fn route(
                 }
             }
 
-            132usize => {
+            140usize => {
                 ServerRequest::GetRecoverableDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6163,7 +6449,7 @@ pub fn route(
                 }
             }
 
-            133usize => {
+            141usize => {
                 ServerRequest::GetRestorableDroppedDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6171,7 +6457,7 @@ pub fn route(
                 }
             }
 
-            134usize => {
+            142usize => {
                 ServerRequest::RecoverDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     source_server_name: routing::path_param(
@@ -6190,7 +6476,7 @@ pub fn route(
                 }
             }
 
-            135usize => {
+            143usize => {
                 ServerRequest::RestoreDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     source_server_name: routing::path_param(
@@ -6209,14 +6495,14 @@ pub fn route(
                 }
             }
 
-            136usize => {
+            144usize => {
                 ServerRequest::ListServiceObjectives {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            137usize => {
+            145usize => {
                 ServerRequest::GetServiceObjective {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6227,21 +6513,21 @@ pub fn route(
                 }
             }
 
-            138usize => {
+            146usize => {
                 ServerRequest::CheckStorageAccountNameAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            139usize => {
+            147usize => {
                 ServerRequest::CheckDnsPrefixAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     dns_name: routing::path_param(&mut params, "dnsName")?,
                 }
             }
 
-            140usize => {
+            148usize => {
                 ServerRequest::CreateDefinition {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
@@ -6257,14 +6543,14 @@ pub fn route(
                 }
             }
 
-            141usize => {
+            149usize => {
                 ServerRequest::ListDefinitions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            142usize => {
+            150usize => {
                 ServerRequest::GetRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -6273,7 +6559,7 @@ pub fn route(
                 }
             }
 
-            143usize => {
+            151usize => {
                 ServerRequest::GetWebSiteInstanceIds {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6281,7 +6567,7 @@ pub fn route(
                 }
             }
 
-            144usize => {
+            152usize => {
                 ServerRequest::RestartWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6289,7 +6575,7 @@ pub fn route(
                 }
             }
 
-            145usize => {
+            153usize => {
                 ServerRequest::GetWebSiteOperation {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6298,7 +6584,7 @@ pub fn route(
                 }
             }
 
-            146usize => {
+            154usize => {
                 ServerRequest::ApplySlotConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6307,7 +6593,7 @@ pub fn route(
                 }
             }
 
-            147usize => {
+            155usize => {
                 ServerRequest::ResetSlotConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6315,7 +6601,7 @@ pub fn route(
                 }
             }
 
-            148usize => {
+            156usize => {
                 ServerRequest::GetSlotConfigNames {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6323,7 +6609,7 @@ pub fn route(
                 }
             }
 
-            149usize => {
+            157usize => {
                 ServerRequest::UpdateSlotConfigNames {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6332,7 +6618,7 @@ pub fn route(
                 }
             }
 
-            150usize => {
+            158usize => {
                 ServerRequest::GetWebSiteConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6340,7 +6626,7 @@ pub fn route(
                 }
             }
 
-            151usize => {
+            159usize => {
                 ServerRequest::UpdateWebSiteConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6349,7 +6635,7 @@ pub fn route(
                 }
             }
 
-            152usize => {
+            160usize => {
                 ServerRequest::GetPublishProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6357,7 +6643,7 @@ pub fn route(
                 }
             }
 
-            153usize => {
+            161usize => {
                 ServerRequest::GeneratePublishingPassword {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6365,7 +6651,7 @@ pub fn route(
                 }
             }
 
-            154usize => {
+            162usize => {
                 ServerRequest::GetWebSiteUsageMetrics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6373,7 +6659,7 @@ pub fn route(
                 }
             }
 
-            155usize => {
+            163usize => {
                 ServerRequest::GetWebSiteHistoricalUsageMetrics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6389,7 +6675,7 @@ pub fn route(
                 }
             }
 
-            156usize => {
+            164usize => {
                 ServerRequest::GetWebSiteMetricDefinitions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     webspace_name: routing::path_param(&mut params, "webspaceName")?,
@@ -6397,7 +6683,7 @@ pub fn route(
                 }
             }
 
-            157usize => {
+            165usize => {
                 ServerRequest::GetWebHostingPlanHistoricalUsageMetrics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6415,7 +6701,7 @@ pub fn route(
                 }
             }
 
-            158usize => {
+            166usize => {
                 ServerRequest::CreateRepository {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6423,7 +6709,7 @@ pub fn route(
                 }
             }
 
-            159usize => {
+            167usize => {
                 ServerRequest::GetRepository {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6431,7 +6717,7 @@ pub fn route(
                 }
             }
 
-            160usize => {
+            168usize => {
                 ServerRequest::DeleteRepository {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6439,7 +6725,7 @@ pub fn route(
                 }
             }
 
-            161usize => {
+            169usize => {
                 ServerRequest::BackupWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6456,7 +6742,7 @@ pub fn route(
                 }
             }
 
-            162usize => {
+            170usize => {
                 ServerRequest::ListBackups {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6464,7 +6750,7 @@ pub fn route(
                 }
             }
 
-            163usize => {
+            171usize => {
                 ServerRequest::RestoreWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6481,7 +6767,7 @@ pub fn route(
                 }
             }
 
-            164usize => {
+            172usize => {
                 ServerRequest::ListHybridConnections {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6489,7 +6775,7 @@ pub fn route(
                 }
             }
 
-            165usize => {
+            173usize => {
                 ServerRequest::CreateHybridConnection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6506,7 +6792,7 @@ pub fn route(
                 }
             }
 
-            166usize => {
+            174usize => {
                 ServerRequest::GetHybridConnection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6518,7 +6804,7 @@ pub fn route(
                 }
             }
 
-            167usize => {
+            175usize => {
                 ServerRequest::UpdateHybridConnection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6535,7 +6821,7 @@ pub fn route(
                 }
             }
 
-            168usize => {
+            176usize => {
                 ServerRequest::DeleteHybridConnection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6547,7 +6833,7 @@ pub fn route(
                 }
             }
 
-            169usize => {
+            177usize => {
                 ServerRequest::GetDeploymentBySlot {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -6555,7 +6841,7 @@ pub fn route(
                 }
             }
 
-            170usize => {
+            178usize => {
                 ServerRequest::GetDeploymentByName {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -6563,7 +6849,7 @@ pub fn route(
                 }
             }
 
-            171usize => {
+            179usize => {
                 ServerRequest::CreateVirtualNetworkGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -6579,14 +6865,14 @@ pub fn route(
                 }
             }
 
-            172usize => {
+            180usize => {
                 ServerRequest::GetGatewayOperationStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     request_id: routing::path_param(&mut params, "requestId")?,
                 }
             }
 
-            173usize => {
+            181usize => {
                 ServerRequest::CreateNetworkSecurityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -6601,7 +6887,7 @@ pub fn route(
                 }
             }
 
-            174usize => {
+            182usize => {
                 ServerRequest::GetNetworkSecurityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -6614,13 +6900,13 @@ pub fn route(
                 }
             }
 
-            175usize => {
+            183usize => {
                 ServerRequest::ListNetworkSecurityGroups {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            176usize => {
+            184usize => {
                 ServerRequest::DeleteNetworkSecurityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -6630,20 +6916,20 @@ pub fn route(
                 }
             }
 
-            177usize => {
+            185usize => {
                 ServerRequest::ListAlertRules {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            178usize => {
+            186usize => {
                 ServerRequest::GetAlertRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     rule_id: routing::path_param(&mut params, "ruleId")?,
                 }
             }
 
-            179usize => {
+            187usize => {
                 ServerRequest::CreateOrUpdateAlertRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     rule_id: routing::path_param(&mut params, "ruleId")?,
@@ -6651,28 +6937,28 @@ pub fn route(
                 }
             }
 
-            180usize => {
+            188usize => {
                 ServerRequest::DeleteAlertRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     rule_id: routing::path_param(&mut params, "ruleId")?,
                 }
             }
 
-            181usize => {
+            189usize => {
                 ServerRequest::GetAlertIncident {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     incident_id: routing::path_param(&mut params, "incidentId")?,
                 }
             }
 
-            182usize => {
+            190usize => {
                 ServerRequest::GetAutoscaleSetting {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     resource_id: q.required("resourceId")?,
                 }
             }
 
-            183usize => {
+            191usize => {
                 ServerRequest::CreateOrUpdateAutoscaleSetting {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     resource_id: q.required("resourceId")?,
@@ -6680,21 +6966,21 @@ pub fn route(
                 }
             }
 
-            184usize => {
+            192usize => {
                 ServerRequest::DeleteAutoscaleSetting {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     resource_id: q.required("resourceId")?,
                 }
             }
 
-            185usize => {
+            193usize => {
                 ServerRequest::PutMetricSettings {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(json::from_json::<MetricSetting>(body))?,
                 }
             }
 
-            186usize => {
+            194usize => {
                 ServerRequest::CreateRouteTable {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -6709,27 +6995,27 @@ pub fn route(
                 }
             }
 
-            187usize => {
+            195usize => {
                 ServerRequest::GetRouteTable {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            188usize => {
+            196usize => {
                 ServerRequest::ListRouteTables {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            189usize => {
+            197usize => {
                 ServerRequest::DeleteRouteTable {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            190usize => {
+            198usize => {
                 ServerRequest::CreateNamespace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6739,46 +7025,46 @@ pub fn route(
                 }
             }
 
-            191usize => {
+            199usize => {
                 ServerRequest::GetNamespace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            192usize => {
+            200usize => {
                 ServerRequest::ListNamespaces {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            193usize => {
+            201usize => {
                 ServerRequest::CheckNamespaceAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace: q.required("namespace")?,
                 }
             }
 
-            194usize => {
+            202usize => {
                 ServerRequest::DeleteNamespace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            195usize => {
+            203usize => {
                 ServerRequest::GetServiceBusRegions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            196usize => {
+            204usize => {
                 ServerRequest::ListServers {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            197usize => {
+            205usize => {
                 ServerRequest::CreateServer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -6793,21 +7079,21 @@ pub fn route(
                 }
             }
 
-            198usize => {
+            206usize => {
                 ServerRequest::DeleteServer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            199usize => {
+            207usize => {
                 ServerRequest::GetStorageAccountKeys {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            200usize => {
+            208usize => {
                 ServerRequest::CreateProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -6818,20 +7104,20 @@ pub fn route(
                 }
             }
 
-            201usize => {
+            209usize => {
                 ServerRequest::GetProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            202usize => {
+            210usize => {
                 ServerRequest::ListProfiles {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            203usize => {
+            211usize => {
                 ServerRequest::UpdateProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
@@ -6843,33 +7129,33 @@ pub fn route(
                 }
             }
 
-            204usize => {
+            212usize => {
                 ServerRequest::DeleteProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            205usize => {
+            213usize => {
                 ServerRequest::GetNetworkConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            206usize => {
+            214usize => {
                 ServerRequest::SetNetworkConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: TextDocument::from_text(routing::text_body(body)?),
                 }
             }
 
-            207usize => {
+            215usize => {
                 ServerRequest::ListVirtualNetworkSites {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            208usize => {
+            216usize => {
                 ServerRequest::ListWebSites {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6879,7 +7165,7 @@ pub fn route(
                 }
             }
 
-            209usize => {
+            217usize => {
                 ServerRequest::CreateWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6891,7 +7177,7 @@ pub fn route(
                 }
             }
 
-            210usize => {
+            218usize => {
                 ServerRequest::GetWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6902,7 +7188,7 @@ pub fn route(
                 }
             }
 
-            211usize => {
+            219usize => {
                 ServerRequest::UpdateWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6915,7 +7201,7 @@ pub fn route(
                 }
             }
 
-            212usize => {
+            220usize => {
                 ServerRequest::DeleteWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6928,14 +7214,14 @@ pub fn route(
                 }
             }
 
-            213usize => {
+            221usize => {
                 ServerRequest::ListWebHostingPlans {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
                 }
             }
 
-            214usize => {
+            222usize => {
                 ServerRequest::CreateWebHostingPlan {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6951,7 +7237,7 @@ pub fn route(
                 }
             }
 
-            215usize => {
+            223usize => {
                 ServerRequest::GetWebHostingPlan {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6962,7 +7248,7 @@ pub fn route(
                 }
             }
 
-            216usize => {
+            224usize => {
                 ServerRequest::UpdateWebHostingPlan {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6982,7 +7268,7 @@ pub fn route(
                 }
             }
 
-            217usize => {
+            225usize => {
                 ServerRequest::DeleteWebHostingPlan {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6993,13 +7279,13 @@ pub fn route(
                 }
             }
 
-            218usize => {
+            226usize => {
                 ServerRequest::ListHostedServices {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            219usize => {
+            227usize => {
                 ServerRequest::GetHostedServiceProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -7009,7 +7295,7 @@ pub fn route(
                 }
             }
 
-            220usize => {
+            228usize => {
                 ServerRequest::CreateHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7024,7 +7310,7 @@ pub fn route(
                 }
             }
 
-            221usize => {
+            229usize => {
                 ServerRequest::UpdateHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -7040,27 +7326,27 @@ pub fn route(
                 }
             }
 
-            222usize => {
+            230usize => {
                 ServerRequest::DeleteHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            223usize => {
+            231usize => {
                 ServerRequest::ListStorageAccounts {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            224usize => {
+            232usize => {
                 ServerRequest::GetStorageAccountProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            225usize => {
+            233usize => {
                 ServerRequest::CreateStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7075,7 +7361,7 @@ pub fn route(
                 }
             }
 
-            226usize => {
+            234usize => {
                 ServerRequest::UpdateStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
@@ -7091,33 +7377,33 @@ pub fn route(
                 }
             }
 
-            227usize => {
+            235usize => {
                 ServerRequest::DeleteStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            228usize => {
+            236usize => {
                 ServerRequest::ListWebSpaces {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            229usize => {
+            237usize => {
                 ServerRequest::GetWebSpace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
                 }
             }
 
-            230usize => {
+            238usize => {
                 ServerRequest::ListAffinityGroups {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            231usize => {
+            239usize => {
                 ServerRequest::GetAffinityGroupProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -7127,7 +7413,7 @@ pub fn route(
                 }
             }
 
-            232usize => {
+            240usize => {
                 ServerRequest::CreateAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7142,7 +7428,7 @@ pub fn route(
                 }
             }
 
-            233usize => {
+            241usize => {
                 ServerRequest::UpdateAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -7161,7 +7447,7 @@ pub fn route(
                 }
             }
 
-            234usize => {
+            242usize => {
                 ServerRequest::DeleteAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -7171,26 +7457,26 @@ pub fn route(
                 }
             }
 
-            235usize => {
+            243usize => {
                 ServerRequest::ListLocations {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            236usize => {
+            244usize => {
                 ServerRequest::ListManagementCertificates {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            237usize => {
+            245usize => {
                 ServerRequest::GetManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     thumbprint: routing::path_param(&mut params, "thumbprint")?,
                 }
             }
 
-            238usize => {
+            246usize => {
                 ServerRequest::AddManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7205,20 +7491,20 @@ pub fn route(
                 }
             }
 
-            239usize => {
+            247usize => {
                 ServerRequest::DeleteManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     thumbprint: routing::path_param(&mut params, "thumbprint")?,
                 }
             }
 
-            240usize => {
+            248usize => {
                 ServerRequest::ListCloudServices {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            241usize => {
+            249usize => {
                 ServerRequest::CreateCloudService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -7237,7 +7523,7 @@ pub fn route(
                 }
             }
 
-            242usize => {
+            250usize => {
                 ServerRequest::GetCloudService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -7247,7 +7533,7 @@ pub fn route(
                 }
             }
 
-            243usize => {
+            251usize => {
                 ServerRequest::DeleteCloudService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -7257,7 +7543,7 @@ pub fn route(
                 }
             }
 
-            244usize => {
+            252usize => {
                 ServerRequest::EntitleResource {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7272,7 +7558,7 @@ pub fn route(
                 }
             }
 
-            245usize => {
+            253usize => {
                 ServerRequest::ListSubscriptionOperations {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     start_time: q.required("StartTime")?,
@@ -7285,19 +7571,19 @@ pub fn route(
                 }
             }
 
-            246usize => {
+            254usize => {
                 ServerRequest::GetOperationStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     request_id: routing::path_param(&mut params, "requestId")?,
                 }
             }
 
-            247usize => {
+            255usize => {
                 ServerRequest::ListSubscriptions {
                 }
             }
 
-            248usize => {
+            256usize => {
                 ServerRequest::GetSubscription {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
@@ -7982,6 +8268,38 @@ impl ServerRequest {
 
             ServerRequest::ListVirtualNetworkSites { .. } => {
                 &crate::virtual_networks::LIST_VIRTUAL_NETWORK_SITES
+            }
+
+            ServerRequest::GetIPForwardingForRole { .. } => {
+                &crate::virtual_networks::GET_IP_FORWARDING_FOR_ROLE
+            }
+
+            ServerRequest::SetIPForwardingOnRole { .. } => {
+                &crate::virtual_networks::SET_IP_FORWARDING_ON_ROLE
+            }
+
+            ServerRequest::GetIPForwardingForNetworkInterface { .. } => {
+                &crate::virtual_networks::GET_IP_FORWARDING_FOR_NETWORK_INTERFACE
+            }
+
+            ServerRequest::SetIPForwardingOnNetworkInterface { .. } => {
+                &crate::virtual_networks::SET_IP_FORWARDING_ON_NETWORK_INTERFACE
+            }
+
+            ServerRequest::ValidateVirtualNetworkMigration { .. } => {
+                &crate::virtual_networks::VALIDATE_VIRTUAL_NETWORK_MIGRATION
+            }
+
+            ServerRequest::PrepareVirtualNetworkMigration { .. } => {
+                &crate::virtual_networks::PREPARE_VIRTUAL_NETWORK_MIGRATION
+            }
+
+            ServerRequest::CommitVirtualNetworkMigration { .. } => {
+                &crate::virtual_networks::COMMIT_VIRTUAL_NETWORK_MIGRATION
+            }
+
+            ServerRequest::AbortVirtualNetworkMigration { .. } => {
+                &crate::virtual_networks::ABORT_VIRTUAL_NETWORK_MIGRATION
             }
 
             ServerRequest::ListWebSpaces { .. } => &crate::websites::LIST_WEB_SPACES,
@@ -8820,6 +9138,38 @@ impl ServerRequest {
             }
 
             ServerRequest::ListVirtualNetworkSites { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetIPForwardingForRole { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::SetIPForwardingOnRole { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetIPForwardingForNetworkInterface { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::SetIPForwardingOnNetworkInterface { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ValidateVirtualNetworkMigration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::PrepareVirtualNetworkMigration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CommitVirtualNetworkMigration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::AbortVirtualNetworkMigration { subscription_id, .. } => {
                 Some(subscription_id)
             }
 
@@ -10390,6 +10740,95 @@ impl ServerRequest {
 
             ServerRequest::ListVirtualNetworkSites { .. } => {
                 client.list_virtual_network_sites().await?;
+            }
+
+            ServerRequest::GetIPForwardingForRole {
+                service_name,
+                deployment_name,
+                role_name,
+                ..
+            } => {
+                client
+                    .get_ip_forwarding_for_role(service_name, deployment_name, role_name)
+                    .await?;
+            }
+
+            ServerRequest::SetIPForwardingOnRole {
+                service_name,
+                deployment_name,
+                role_name,
+                body,
+                ..
+            } => {
+                client
+                    .set_ip_forwarding_on_role(
+                        service_name,
+                        deployment_name,
+                        role_name,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::GetIPForwardingForNetworkInterface {
+                service_name,
+                deployment_name,
+                role_name,
+                network_interface_name,
+                ..
+            } => {
+                client
+                    .get_ip_forwarding_for_network_interface(
+                        service_name,
+                        deployment_name,
+                        role_name,
+                        network_interface_name,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::SetIPForwardingOnNetworkInterface {
+                service_name,
+                deployment_name,
+                role_name,
+                network_interface_name,
+                body,
+                ..
+            } => {
+                client
+                    .set_ip_forwarding_on_network_interface(
+                        service_name,
+                        deployment_name,
+                        role_name,
+                        network_interface_name,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::ValidateVirtualNetworkMigration {
+                virtual_network_name,
+                ..
+            } => {
+                client.validate_virtual_network_migration(virtual_network_name).await?;
+            }
+
+            ServerRequest::PrepareVirtualNetworkMigration {
+                virtual_network_name,
+                ..
+            } => {
+                client.prepare_virtual_network_migration(virtual_network_name).await?;
+            }
+
+            ServerRequest::CommitVirtualNetworkMigration {
+                virtual_network_name,
+                ..
+            } => {
+                client.commit_virtual_network_migration(virtual_network_name).await?;
+            }
+
+            ServerRequest::AbortVirtualNetworkMigration { virtual_network_name, .. } => {
+                client.abort_virtual_network_migration(virtual_network_name).await?;
             }
 
             ServerRequest::ListWebSpaces { .. } => {
@@ -12446,6 +12885,49 @@ pub fn normalize_response(
                     )
                     .map(|v| xml::to_document_ns(
                         "VirtualNetworkSites",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetIPForwardingForRole" => {
+            Some(
+                xml::from_document_ns::<
+                    IPForwarding,
+                >("IPForwarding", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "IPForwarding",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetIPForwardingForNetworkInterface" => {
+            Some(
+                xml::from_document_ns::<
+                    IPForwarding,
+                >("IPForwarding", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "IPForwarding",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ValidateVirtualNetworkMigration" => {
+            Some(
+                xml::from_document_ns::<
+                    ValidationMessages,
+                >(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "ValidationMessages",
                         "http://schemas.microsoft.com/windowsazure",
                         &v,
                     )),
@@ -16581,6 +17063,58 @@ pub fn roundtrip_response(
                     ),
                     |v| xml::to_document_ns(
                         "VirtualNetworkSites",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetIPForwardingForRole" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        IPForwarding,
+                    >("IPForwarding", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "IPForwarding",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetIPForwardingForNetworkInterface" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        IPForwarding,
+                    >("IPForwarding", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "IPForwarding",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ValidateVirtualNetworkMigration" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ValidationMessages,
+                    >(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ValidationMessages",
                         "http://schemas.microsoft.com/windowsazure",
                         v,
                     ),

@@ -65,6 +65,126 @@ pub static LIST_VIRTUAL_NETWORK_SITES: OperationSpec = OperationSpec {
     response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
 };
 
+/// `GetIPForwardingForRole`: `GET /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/ipforwarding`
+pub static GET_IP_FORWARDING_FOR_ROLE: OperationSpec = OperationSpec {
+    name: "GetIPForwardingForRole",
+    method: "GET",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/ipforwarding",
+    version: "2016-07-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("IPForwarding"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `SetIPForwardingOnRole`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/ipforwarding`
+pub static SET_IP_FORWARDING_ON_ROLE: OperationSpec = OperationSpec {
+    name: "SetIPForwardingOnRole",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/ipforwarding",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("IPForwarding"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `GetIPForwardingForNetworkInterface`: `GET /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/networkinterfaces/{networkInterfaceName}/ipforwarding`
+pub static GET_IP_FORWARDING_FOR_NETWORK_INTERFACE: OperationSpec = OperationSpec {
+    name: "GetIPForwardingForNetworkInterface",
+    method: "GET",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/networkinterfaces/{networkInterfaceName}/ipforwarding",
+    version: "2016-07-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("IPForwarding"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `SetIPForwardingOnNetworkInterface`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/networkinterfaces/{networkInterfaceName}/ipforwarding`
+pub static SET_IP_FORWARDING_ON_NETWORK_INTERFACE: OperationSpec = OperationSpec {
+    name: "SetIPForwardingOnNetworkInterface",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/networkinterfaces/{networkInterfaceName}/ipforwarding",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("IPForwarding"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `ValidateVirtualNetworkMigration`: `POST /{subscriptionId}/services/networking/virtualnetwork/{virtualNetworkName}/migration`
+pub static VALIDATE_VIRTUAL_NETWORK_MIGRATION: OperationSpec = OperationSpec {
+    name: "ValidateVirtualNetworkMigration",
+    method: "POST",
+    uri: "/{subscriptionId}/services/networking/virtualnetwork/{virtualNetworkName}/migration",
+    version: "2016-07-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("ValidationMessages"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `PrepareVirtualNetworkMigration`: `POST /{subscriptionId}/services/networking/virtualnetwork/{virtualNetworkName}/migration`
+pub static PREPARE_VIRTUAL_NETWORK_MIGRATION: OperationSpec = OperationSpec {
+    name: "PrepareVirtualNetworkMigration",
+    method: "POST",
+    uri: "/{subscriptionId}/services/networking/virtualnetwork/{virtualNetworkName}/migration",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `CommitVirtualNetworkMigration`: `POST /{subscriptionId}/services/networking/virtualnetwork/{virtualNetworkName}/migration`
+pub static COMMIT_VIRTUAL_NETWORK_MIGRATION: OperationSpec = OperationSpec {
+    name: "CommitVirtualNetworkMigration",
+    method: "POST",
+    uri: "/{subscriptionId}/services/networking/virtualnetwork/{virtualNetworkName}/migration",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `AbortVirtualNetworkMigration`: `POST /{subscriptionId}/services/networking/virtualnetwork/{virtualNetworkName}/migration`
+pub static ABORT_VIRTUAL_NETWORK_MIGRATION: OperationSpec = OperationSpec {
+    name: "AbortVirtualNetworkMigration",
+    method: "POST",
+    uri: "/{subscriptionId}/services/networking/virtualnetwork/{virtualNetworkName}/migration",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
 impl crate::Client {
     /// Returns the subscription's network configuration document (netcfg): DNS
     /// servers, local network sites and virtual network sites. The service sends
@@ -149,8 +269,406 @@ impl crate::Client {
             )
             .await
     }
+
+    /// Returns whether IP forwarding is enabled on a role (virtual machine) of a
+    /// deployment.
+    ///
+    /// `GET /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/ipforwarding` (x-ms-version 2016-07-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js>.
+    pub async fn get_ip_forwarding_for_role(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+        role_name: &str,
+    ) -> Result<IPForwarding, Error> {
+        let mut req = Request::new(&GET_IP_FORWARDING_FOR_ROLE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        req.path.push_str("/roles/");
+        path::push_segment(&mut req.path, "roleName", role_name)?;
+        req.path.push_str("/ipforwarding");
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    IPForwarding,
+                >("IPForwarding", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Enables or disables IP forwarding on a role (virtual machine) of a
+    /// deployment, so that it may act as a virtual appliance.
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/ipforwarding` (x-ms-version 2016-07-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js>.
+    pub async fn set_ip_forwarding_on_role(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+        role_name: &str,
+        body: &SetIPForwardingParameters,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&SET_IP_FORWARDING_ON_ROLE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        req.path.push_str("/roles/");
+        path::push_segment(&mut req.path, "roleName", role_name)?;
+        req.path.push_str("/ipforwarding");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "IPForwarding",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    SET_IP_FORWARDING_ON_ROLE.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Returns whether IP forwarding is enabled on a network interface of a role.
+    ///
+    /// `GET /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/networkinterfaces/{networkInterfaceName}/ipforwarding` (x-ms-version 2016-07-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js>.
+    pub async fn get_ip_forwarding_for_network_interface(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+        role_name: &str,
+        network_interface_name: &str,
+    ) -> Result<IPForwarding, Error> {
+        let mut req = Request::new(&GET_IP_FORWARDING_FOR_NETWORK_INTERFACE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        req.path.push_str("/roles/");
+        path::push_segment(&mut req.path, "roleName", role_name)?;
+        req.path.push_str("/networkinterfaces/");
+        path::push_segment(
+            &mut req.path,
+            "networkInterfaceName",
+            network_interface_name,
+        )?;
+        req.path.push_str("/ipforwarding");
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    IPForwarding,
+                >("IPForwarding", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Enables or disables IP forwarding on a network interface of a role.
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/networkinterfaces/{networkInterfaceName}/ipforwarding` (x-ms-version 2016-07-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js>.
+    pub async fn set_ip_forwarding_on_network_interface(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+        role_name: &str,
+        network_interface_name: &str,
+        body: &SetIPForwardingParameters,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&SET_IP_FORWARDING_ON_NETWORK_INTERFACE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        req.path.push_str("/roles/");
+        path::push_segment(&mut req.path, "roleName", role_name)?;
+        req.path.push_str("/networkinterfaces/");
+        path::push_segment(
+            &mut req.path,
+            "networkInterfaceName",
+            network_interface_name,
+        )?;
+        req.path.push_str("/ipforwarding");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "IPForwarding",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    SET_IP_FORWARDING_ON_NETWORK_INTERFACE.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Checks whether a virtual network can be migrated to Azure Resource
+    /// Manager; an empty list means it can.
+    ///
+    /// `POST /{subscriptionId}/services/networking/virtualnetwork/{virtualNetworkName}/migration` (x-ms-version 2016-07-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js>.
+    pub async fn validate_virtual_network_migration(
+        &self,
+        virtual_network_name: &str,
+    ) -> Result<ValidationMessages, Error> {
+        let mut req = Request::new(&VALIDATE_VIRTUAL_NETWORK_MIGRATION);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/virtualnetwork/");
+        path::push_segment(&mut req.path, "virtualNetworkName", virtual_network_name)?;
+        req.path.push_str("/migration");
+        req.query.push(("comp", "validate".to_owned()));
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    ValidationMessages,
+                >("ValidationMessages", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Prepares a virtual network for migration to Azure Resource Manager.
+    ///
+    /// `POST /{subscriptionId}/services/networking/virtualnetwork/{virtualNetworkName}/migration` (x-ms-version 2016-07-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js>.
+    pub async fn prepare_virtual_network_migration(
+        &self,
+        virtual_network_name: &str,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&PREPARE_VIRTUAL_NETWORK_MIGRATION);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/virtualnetwork/");
+        path::push_segment(&mut req.path, "virtualNetworkName", virtual_network_name)?;
+        req.path.push_str("/migration");
+        req.query.push(("comp", "prepare".to_owned()));
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    PREPARE_VIRTUAL_NETWORK_MIGRATION.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Commits the migration of a prepared virtual network to Azure Resource
+    /// Manager (it leaves the classic network configuration).
+    ///
+    /// `POST /{subscriptionId}/services/networking/virtualnetwork/{virtualNetworkName}/migration` (x-ms-version 2016-07-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js>.
+    pub async fn commit_virtual_network_migration(
+        &self,
+        virtual_network_name: &str,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&COMMIT_VIRTUAL_NETWORK_MIGRATION);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/virtualnetwork/");
+        path::push_segment(&mut req.path, "virtualNetworkName", virtual_network_name)?;
+        req.path.push_str("/migration");
+        req.query.push(("comp", "commit".to_owned()));
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    COMMIT_VIRTUAL_NETWORK_MIGRATION.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Aborts the migration of a prepared virtual network.
+    ///
+    /// `POST /{subscriptionId}/services/networking/virtualnetwork/{virtualNetworkName}/migration` (x-ms-version 2016-07-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js>.
+    pub async fn abort_virtual_network_migration(
+        &self,
+        virtual_network_name: &str,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&ABORT_VIRTUAL_NETWORK_MIGRATION);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/virtualnetwork/");
+        path::push_segment(&mut req.path, "virtualNetworkName", virtual_network_name)?;
+        req.path.push_str("/migration");
+        req.query.push(("comp", "abort".to_owned()));
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    ABORT_VIRTUAL_NETWORK_MIGRATION.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
 }
 
+/// Parameters of Set IP Forwarding (role or network interface).
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct SetIPForwardingParameters {
+    /// Enabled or Disabled.
+    ///
+    /// Element `<State>`.
+    #[cfg_attr(feature = "serde", serde(rename = "State"))]
+    pub state: IPForwardingState,
+}
+
+impl FromXml for SetIPForwardingParameters {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_state = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"State" => f_state = r.text_req(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            state: required(f_state, "State")?,
+        })
+    }
+}
+
+impl ToXml for SetIPForwardingParameters {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text("State", &self.state);
+    }
+}
+
+impl Validate for SetIPForwardingParameters {}
+/// The IP forwarding setting of a role or network interface.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct IPForwarding {
+    /// Enabled or Disabled.
+    ///
+    /// Element `<State>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "State", skip_serializing_if = "Option::is_none")
+    )]
+    pub state: Option<IPForwardingState>,
+}
+
+impl FromXml for IPForwarding {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_state = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"State" => f_state = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self { state: f_state })
+    }
+}
+
+impl ToXml for IPForwarding {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("State", &self.state);
+    }
+}
+
+impl Validate for IPForwarding {}
 /// The subscription's network configuration document (netcfg).
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -1249,6 +1767,63 @@ impl ToXml for LocalNetworkConnection {
 }
 
 impl Validate for LocalNetworkConnection {}
+/// Whether a role or network interface forwards traffic not addressed to it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IPForwardingState {
+    /// `Enabled`
+    #[default]
+    Enabled,
+    /// `Disabled`
+    Disabled,
+    /// A value this version of the spec does not know, kept as sent.
+    Unknown(String),
+}
+
+impl IPForwardingState {
+    /// The wire text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Enabled => "Enabled",
+            Self::Disabled => "Disabled",
+            Self::Unknown(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for IPForwardingState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for IPForwardingState {
+    fn from(s: &str) -> Self {
+        match s {
+            "Enabled" => Self::Enabled,
+            "Disabled" => Self::Disabled,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl XmlText for IPForwardingState {
+    fn parse_text(text: &str) -> Result<Self, &'static str> {
+        Ok(Self::from(text))
+    }
+
+    fn to_text(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for IPForwardingState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// Kind of connection between a virtual network gateway and a local network site.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
