@@ -14595,6 +14595,37 @@ pub fn decode_response(
             )
         }
 
+        "GetIPForwardingForRole" => {
+            Some(
+                xml::from_document_ns::<
+                    IPForwarding,
+                >("IPForwarding", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetIPForwardingForNetworkInterface" => {
+            Some(
+                xml::from_document_ns::<
+                    IPForwarding,
+                >("IPForwarding", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ValidateVirtualNetworkMigration" => {
+            Some(
+                xml::from_document_ns::<
+                    ValidationMessages,
+                >(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
         "ListWebSpaces" => {
             Some(
                 xml::from_document_ns::<
