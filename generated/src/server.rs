@@ -224,6 +224,58 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::reserved_ips::VALIDATE_RESERVED_IP_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("reservedips"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "validate")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::reserved_ips::PREPARE_RESERVED_IP_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("reservedips"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "prepare")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::reserved_ips::COMMIT_RESERVED_IP_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("reservedips"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "commit")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::reserved_ips::ABORT_RESERVED_IP_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("reservedips"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "abort")],
+        body_root: None,
+    },
+    Route {
         spec: &crate::role_instances::DELETE_ROLE_INSTANCES_BY_NAME,
         segments: &[
             Seg::Param,
@@ -427,6 +479,60 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::storage_accounts::VALIDATE_STORAGE_ACCOUNT_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("storageservices"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "validate")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::storage_accounts::PREPARE_STORAGE_ACCOUNT_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("storageservices"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "prepare")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::storage_accounts::COMMIT_STORAGE_ACCOUNT_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("storageservices"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "commit")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::storage_accounts::ABORT_STORAGE_ACCOUNT_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("storageservices"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "abort")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::extensions::UPDATE_EXTENSION_IMAGE,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("extensions")],
+        fixed_query: &[("action", "update")],
+        body_root: None,
+    },
+    Route {
         spec: &crate::hosted_services::DELETE_HOSTED_SERVICE_AND_CONTENTS,
         segments: &[
             Seg::Param,
@@ -435,6 +541,17 @@ pub static ROUTES: &[Route] = &[
             Seg::Param,
         ],
         fixed_query: &[("comp", "media")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::static_ips::CHECK_STATIC_IP_ADDRESS_AVAILABILITY,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Param,
+        ],
+        fixed_query: &[("op", "checkavailability")],
         body_root: None,
     },
     Route {
@@ -459,6 +576,18 @@ pub static ROUTES: &[Route] = &[
         spec: &crate::websites::CREATE_PUBLISHING_USER,
         segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("WebSpaces")],
         fixed_query: &[("properties", "publishingCredentials")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::subscription::REGISTER_RESOURCE_PROVIDER,
+        segments: &[Seg::Param, Seg::Lit("services")],
+        fixed_query: &[("action", "register")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::subscription::UNREGISTER_RESOURCE_PROVIDER,
+        segments: &[Seg::Param, Seg::Lit("services")],
+        fixed_query: &[("action", "unregister")],
         body_root: None,
     },
     Route {
@@ -863,6 +992,34 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("~"),
             Seg::Lit("iaasclusters"),
             Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::reserved_ips::ASSOCIATE_RESERVED_IP,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("reservedips"),
+            Seg::Param,
+            Seg::Lit("operations"),
+            Seg::Lit("associate"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::reserved_ips::DISASSOCIATE_RESERVED_IP,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("reservedips"),
+            Seg::Param,
+            Seg::Lit("operations"),
+            Seg::Lit("disassociate"),
         ],
         fixed_query: &[],
         body_root: None,
@@ -2414,6 +2571,56 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::extensions::ADD_EXTENSION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("extensions"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::extensions::LIST_EXTENSIONS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("extensions"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::extensions::GET_EXTENSION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("extensions"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::extensions::DELETE_EXTENSION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("extensions"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
         spec: &crate::gateways::CREATE_VIRTUAL_NETWORK_GATEWAY,
         segments: &[
             Seg::Param,
@@ -2479,6 +2686,54 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("networking"),
             Seg::Lit("networksecuritygroups"),
             Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::os_images::GET_OS_IMAGE_DETAILS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("images"),
+            Seg::Param,
+            Seg::Lit("details"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::os_images::REPLICATE_OS_IMAGE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("images"),
+            Seg::Param,
+            Seg::Lit("replicate"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::os_images::UNREPLICATE_OS_IMAGE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("images"),
+            Seg::Param,
+            Seg::Lit("unreplicate"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::os_images::SHARE_OS_IMAGE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("images"),
+            Seg::Param,
+            Seg::Lit("shareasync"),
         ],
         fixed_query: &[],
         body_root: None,
@@ -2582,6 +2837,52 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("services"),
             Seg::Lit("monitoring"),
             Seg::Lit("metricsettings"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::reserved_ips::CREATE_RESERVED_IP,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("reservedips"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::reserved_ips::GET_RESERVED_IP,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("reservedips"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::reserved_ips::LIST_RESERVED_I_PS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("reservedips"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::reserved_ips::DELETE_RESERVED_IP,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("reservedips"),
+            Seg::Param,
         ],
         fixed_query: &[],
         body_root: None,
@@ -2839,6 +3140,54 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::vm_images::GET_VM_IMAGE_DETAILS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("vmimages"),
+            Seg::Param,
+            Seg::Lit("details"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::vm_images::REPLICATE_VM_IMAGE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("vmimages"),
+            Seg::Param,
+            Seg::Lit("replicate"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::vm_images::UNREPLICATE_VM_IMAGE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("vmimages"),
+            Seg::Param,
+            Seg::Lit("unreplicate"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::vm_images::SHARE_VM_IMAGE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("vmimages"),
+            Seg::Param,
+            Seg::Lit("shareasync"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
         spec: &crate::websites::LIST_WEB_SITES,
         segments: &[
             Seg::Param,
@@ -2965,6 +3314,67 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::extensions::LIST_AVAILABLE_EXTENSIONS,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("extensions")],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::extensions::LIST_EXTENSION_VERSIONS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("extensions"),
+            Seg::Param,
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::extensions::LIST_PUBLISHER_EXTENSIONS,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("publisherextensions")],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::extensions::REGISTER_EXTENSION_IMAGE,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("extensions")],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::extensions::UNREGISTER_EXTENSION_IMAGE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("extensions"),
+            Seg::Param,
+            Seg::Param,
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::extensions::LIST_RESOURCE_EXTENSIONS,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("resourceextensions")],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::extensions::LIST_RESOURCE_EXTENSION_VERSIONS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("resourceextensions"),
+            Seg::Param,
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
         spec: &crate::hosted_services::LIST_HOSTED_SERVICES,
         segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("hostedservices")],
         fixed_query: &[],
@@ -3010,6 +3420,36 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::os_images::ADD_OS_IMAGE,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("images")],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::os_images::LIST_OS_IMAGES,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("images")],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::os_images::GET_OS_IMAGE,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("images"), Seg::Param],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::os_images::UPDATE_OS_IMAGE,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("images"), Seg::Param],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::os_images::DELETE_OS_IMAGE,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("images"), Seg::Param],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
         spec: &crate::storage_accounts::LIST_STORAGE_ACCOUNTS,
         segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("storageservices")],
         fixed_query: &[],
@@ -3051,6 +3491,30 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("storageservices"),
             Seg::Param,
         ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::vm_images::CREATE_VM_IMAGE,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("vmimages")],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::vm_images::LIST_VM_IMAGES,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("vmimages")],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::vm_images::UPDATE_VM_IMAGE,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("vmimages"), Seg::Param],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::vm_images::DELETE_VM_IMAGE,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("vmimages"), Seg::Param],
         fixed_query: &[],
         body_root: None,
     },
@@ -3123,6 +3587,24 @@ pub static ROUTES: &[Route] = &[
     Route {
         spec: &crate::management_certificates::DELETE_MANAGEMENT_CERTIFICATE,
         segments: &[Seg::Param, Seg::Lit("certificates"), Seg::Param],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::operating_systems::LIST_OPERATING_SYSTEMS,
+        segments: &[Seg::Param, Seg::Lit("operatingsystems")],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::operating_systems::LIST_OPERATING_SYSTEM_FAMILIES,
+        segments: &[Seg::Param, Seg::Lit("operatingsystemfamilies")],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::role_sizes::LIST_ROLE_SIZES,
+        segments: &[Seg::Param, Seg::Lit("rolesizes")],
         fixed_query: &[],
         body_root: None,
     },
@@ -3218,6 +3700,64 @@ pub enum ServerRequest {
         subscription_id: String,
         service_name: String,
         deployment_name: String,
+    },
+    /// Adds an extension to a cloud service (a deployment then enables it by id).
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/extensions`
+    AddExtension {
+        subscription_id: String,
+        service_name: String,
+        body: AddExtensionInput,
+    },
+    /// Lists the extensions added to a cloud service.
+    /// `GET /{subscriptionId}/services/hostedservices/{serviceName}/extensions`
+    ListExtensions { subscription_id: String, service_name: String },
+    /// Returns an extension of a cloud service (never its private configuration).
+    /// `GET /{subscriptionId}/services/hostedservices/{serviceName}/extensions/{extensionId}`
+    GetExtension { subscription_id: String, service_name: String, extension_id: String },
+    /// Deletes an extension of a cloud service (it must not be enabled in a deployment).
+    /// `DELETE /{subscriptionId}/services/hostedservices/{serviceName}/extensions/{extensionId}`
+    DeleteExtension {
+        subscription_id: String,
+        service_name: String,
+        extension_id: String,
+    },
+    /// Lists the extensions available to cloud services (the latest version of each).
+    /// `GET /{subscriptionId}/services/extensions`
+    ListAvailableExtensions { subscription_id: String },
+    /// Lists the versions of a cloud-service extension.
+    /// `GET /{subscriptionId}/services/extensions/{providerNamespace}/{extensionType}`
+    ListExtensionVersions {
+        subscription_id: String,
+        provider_namespace: String,
+        extension_type: String,
+    },
+    /// Lists the extension images the subscription has registered as a publisher.
+    /// `GET /{subscriptionId}/services/publisherextensions`
+    ListPublisherExtensions { subscription_id: String },
+    /// Registers a new version of an extension image (publishers only).
+    /// `POST /{subscriptionId}/services/extensions`
+    RegisterExtensionImage { subscription_id: String, body: ExtensionImageInput },
+    /// Updates a registered version of an extension image (publishers only).
+    /// `PUT /{subscriptionId}/services/extensions`
+    UpdateExtensionImage { subscription_id: String, body: ExtensionImageInput },
+    /// Unregisters a version of an extension image (publishers only; it must
+    /// not be in use).
+    /// `DELETE /{subscriptionId}/services/extensions/{providerNamespace}/{resourceType}/{version}`
+    UnregisterExtensionImage {
+        subscription_id: String,
+        provider_namespace: String,
+        resource_type: String,
+        version: String,
+    },
+    /// Lists the virtual-machine extensions available (the latest version of each).
+    /// `GET /{subscriptionId}/services/resourceextensions`
+    ListResourceExtensions { subscription_id: String },
+    /// Lists the versions of a virtual-machine extension.
+    /// `GET /{subscriptionId}/services/resourceextensions/{publisherName}/{extensionName}`
+    ListResourceExtensionVersions {
+        subscription_id: String,
+        publisher_name: String,
+        extension_name: String,
     },
     /// Creates the gateway of a virtual network. The network must have a
     /// GatewaySubnet; the gateway takes a long time to provision, tracked with
@@ -3420,6 +3960,63 @@ pub enum ServerRequest {
         subscription_id: String,
         network_security_group_name: String,
     },
+    /// Lists the guest OS versions available to cloud services.
+    /// `GET /{subscriptionId}/operatingsystems`
+    ListOperatingSystems { subscription_id: String },
+    /// Lists the guest OS families and their versions.
+    /// `GET /{subscriptionId}/operatingsystemfamilies`
+    ListOperatingSystemFamilies { subscription_id: String },
+    /// Adds an OS image to the image repository of the subscription, from a
+    /// generalized VHD blob in one of its storage accounts.
+    /// `POST /{subscriptionId}/services/images`
+    AddOSImage { subscription_id: String, body: AddOSImageInput },
+    /// Lists the OS images available to the subscription: the platform
+    /// catalog and the subscription's own images.
+    /// `GET /{subscriptionId}/services/images`
+    ListOSImages { subscription_id: String },
+    /// Returns an OS image.
+    /// `GET /{subscriptionId}/services/images/{imageName}`
+    GetOSImage { subscription_id: String, image_name: String },
+    /// Returns an OS image with its replication progress, its compute and
+    /// marketplace attributes and whether it is corrupted.
+    /// `GET /{subscriptionId}/services/images/{imageName}/details`
+    GetOSImageDetails { subscription_id: String, image_name: String },
+    /// Updates the label and descriptive fields of one of the subscription's
+    /// OS images (platform images cannot be changed).
+    /// `PUT /{subscriptionId}/services/images/{imageName}`
+    UpdateOSImage {
+        subscription_id: String,
+        image_name: String,
+        body: UpdateOSImageInput,
+    },
+    /// Deletes one of the subscription's OS images; with `comp=media` also its
+    /// VHD blob (platform images cannot be deleted).
+    /// `DELETE /{subscriptionId}/services/images/{imageName}`
+    DeleteOSImage {
+        subscription_id: String,
+        image_name: String,
+        options: DeleteOSImageOptions,
+    },
+    /// Replicates an OS image to regions (image publishers only); answers the
+    /// image's published name.
+    /// `PUT /{subscriptionId}/services/images/{imageName}/replicate`
+    ReplicateOSImage {
+        subscription_id: String,
+        image_name: String,
+        body: ReplicationInput,
+    },
+    /// Removes the replicas of an OS image from every region but the one it
+    /// was added in (image publishers only).
+    /// `PUT /{subscriptionId}/services/images/{imageName}/unreplicate`
+    UnreplicateOSImage { subscription_id: String, image_name: String },
+    /// Shares a replicated OS image: `Public` (every subscription), `Private`
+    /// (only the publisher) or `Preview` (subscriptions registered for preview).
+    /// `PUT /{subscriptionId}/services/images/{imageName}/shareasync`
+    ShareOSImage {
+        subscription_id: String,
+        image_name: String,
+        permission: ImageSharingPermission,
+    },
     /// Lists the alert rules of the subscription.
     /// `GET /{subscriptionId}/services/monitoring/alertrules`
     ListAlertRules { subscription_id: String },
@@ -3514,6 +4111,46 @@ pub enum ServerRequest {
         cloud_service_name: String,
         cluster_name: String,
     },
+    /// Reserves a public IP address in a region (or the address of an existing
+    /// deployment's virtual IP).
+    /// `POST /{subscriptionId}/services/networking/reservedips`
+    CreateReservedIP { subscription_id: String, body: CreateReservedIPInput },
+    /// Returns a reserved IP address.
+    /// `GET /{subscriptionId}/services/networking/reservedips/{ipName}`
+    GetReservedIP { subscription_id: String, ip_name: String },
+    /// Lists the reserved IP addresses of the subscription.
+    /// `GET /{subscriptionId}/services/networking/reservedips`
+    ListReservedIPs { subscription_id: String },
+    /// Releases a reserved IP address (it must not be associated with a deployment).
+    /// `DELETE /{subscriptionId}/services/networking/reservedips/{ipName}`
+    DeleteReservedIP { subscription_id: String, ip_name: String },
+    /// Associates a reserved IP address with a deployment (its virtual IP).
+    /// `POST /{subscriptionId}/services/networking/reservedips/{reservedIpName}/operations/associate`
+    AssociateReservedIP {
+        subscription_id: String,
+        reserved_ip_name: String,
+        body: ReservedIPAssociation,
+    },
+    /// Removes the association of a reserved IP address with a deployment.
+    /// `POST /{subscriptionId}/services/networking/reservedips/{reservedIpName}/operations/disassociate`
+    DisassociateReservedIP {
+        subscription_id: String,
+        reserved_ip_name: String,
+        body: ReservedIPAssociation,
+    },
+    /// Checks whether a reserved IP address can be migrated to Azure Resource
+    /// Manager; an empty list means it can.
+    /// `POST /{subscriptionId}/services/networking/reservedips/{ipName}/migration`
+    ValidateReservedIPMigration { subscription_id: String, ip_name: String },
+    /// Prepares a reserved IP address for migration to Azure Resource Manager.
+    /// `POST /{subscriptionId}/services/networking/reservedips/{ipName}/migration`
+    PrepareReservedIPMigration { subscription_id: String, ip_name: String },
+    /// Commits the migration of a prepared reserved IP address.
+    /// `POST /{subscriptionId}/services/networking/reservedips/{ipName}/migration`
+    CommitReservedIPMigration { subscription_id: String, ip_name: String },
+    /// Aborts the migration of a prepared reserved IP address.
+    /// `POST /{subscriptionId}/services/networking/reservedips/{ipName}/migration`
+    AbortReservedIPMigration { subscription_id: String, ip_name: String },
     /// Deletes role instances (by instance name) from a deployment. The
     /// deployment must keep at least one instance of each role.
     /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/`
@@ -3523,6 +4160,9 @@ pub enum ServerRequest {
         deployment_name: String,
         body: RoleInstances,
     },
+    /// Lists the role sizes available to the subscription.
+    /// `GET /{subscriptionId}/rolesizes`
+    ListRoleSizes { subscription_id: String },
     /// Creates a route table in a region.
     /// `POST /{subscriptionId}/services/networking/routetables`
     CreateRouteTable { subscription_id: String, body: CreateRouteTableParameters },
@@ -4213,6 +4853,14 @@ pub enum ServerRequest {
         server_name: String,
         body: StatusInput,
     },
+    /// Checks whether an address of a virtual network is available for a
+    /// static IP; answers up to five available addresses near it.
+    /// `GET /{subscriptionId}/services/networking/{networkName}`
+    CheckStaticIPAddressAvailability {
+        subscription_id: String,
+        network_name: String,
+        ip_address: String,
+    },
     /// Lists the storage accounts of the subscription.
     /// `GET /{subscriptionId}/services/storageservices`
     ListStorageAccounts { subscription_id: String },
@@ -4248,6 +4896,31 @@ pub enum ServerRequest {
         subscription_id: String,
         account_name: String,
     },
+    /// Checks whether a storage account can be migrated to Azure Resource
+    /// Manager; an empty list means it can.
+    /// `POST /{subscriptionId}/services/storageservices/{storageAccountName}/migration`
+    ValidateStorageAccountMigration {
+        subscription_id: String,
+        storage_account_name: String,
+    },
+    /// Prepares a storage account for migration to Azure Resource Manager.
+    /// `POST /{subscriptionId}/services/storageservices/{storageAccountName}/migration`
+    PrepareStorageAccountMigration {
+        subscription_id: String,
+        storage_account_name: String,
+    },
+    /// Commits the migration of a prepared storage account.
+    /// `POST /{subscriptionId}/services/storageservices/{storageAccountName}/migration`
+    CommitStorageAccountMigration {
+        subscription_id: String,
+        storage_account_name: String,
+    },
+    /// Aborts the migration of a prepared storage account.
+    /// `POST /{subscriptionId}/services/storageservices/{storageAccountName}/migration`
+    AbortStorageAccountMigration {
+        subscription_id: String,
+        storage_account_name: String,
+    },
     /// Returns account and resource allocation information for the subscription.
     /// `GET /{subscriptionId}`
     GetSubscription { subscription_id: String },
@@ -4262,6 +4935,13 @@ pub enum ServerRequest {
     /// Returns the status of an asynchronous operation (the id is the x-ms-request-id the operation returned).
     /// `GET /{subscriptionId}/operations/{requestId}`
     GetOperationStatus { subscription_id: String, request_id: String },
+    /// Registers a resource provider (e.g. `sqlserver`, `website`,
+    /// `scheduler.JobCollections`) with the subscription.
+    /// `PUT /{subscriptionId}/services`
+    RegisterResourceProvider { subscription_id: String, resource_name: String },
+    /// Unregisters a resource provider from the subscription.
+    /// `PUT /{subscriptionId}/services`
+    UnregisterResourceProvider { subscription_id: String, resource_name: String },
     /// Lists the subscriptions the caller's credentials can access.
     /// `GET /subscriptions`
     ListSubscriptions {},
@@ -4356,6 +5036,50 @@ pub enum ServerRequest {
     /// subnets, DNS servers and gateway connections.
     /// `GET /{subscriptionId}/services/networking/virtualnetwork`
     ListVirtualNetworkSites { subscription_id: String },
+    /// Creates a VM image in the subscription's image repository from VHD
+    /// blobs (an OS disk and optional data disks).
+    /// `POST /{subscriptionId}/services/vmimages`
+    CreateVMImage { subscription_id: String, body: CreateVMImageInput },
+    /// Lists the VM images available to the subscription (platform and own).
+    /// `GET /{subscriptionId}/services/vmimages`
+    ListVMImages { subscription_id: String },
+    /// Returns a VM image with its replication and sharing details.
+    /// `GET /{subscriptionId}/services/vmimages/{vmImageName}/details`
+    GetVMImageDetails { subscription_id: String, vm_image_name: String },
+    /// Updates the label, descriptive fields and disk caching of one of the
+    /// subscription's VM images.
+    /// `PUT /{subscriptionId}/services/vmimages/{imageName}`
+    UpdateVMImage {
+        subscription_id: String,
+        image_name: String,
+        body: UpdateVMImageInput,
+    },
+    /// Deletes one of the subscription's VM images; with `comp=media` also its
+    /// VHD blobs.
+    /// `DELETE /{subscriptionId}/services/vmimages/{vmImageName}`
+    DeleteVMImage {
+        subscription_id: String,
+        vm_image_name: String,
+        options: DeleteVMImageOptions,
+    },
+    /// Replicates a VM image to regions (image publishers only); answers the
+    /// image's published name.
+    /// `PUT /{subscriptionId}/services/vmimages/{vmImageName}/replicate`
+    ReplicateVMImage {
+        subscription_id: String,
+        vm_image_name: String,
+        body: ReplicationInput,
+    },
+    /// Removes the replicas of a VM image (image publishers only).
+    /// `PUT /{subscriptionId}/services/vmimages/{vmImageName}/unreplicate`
+    UnreplicateVMImage { subscription_id: String, vm_image_name: String },
+    /// Shares a replicated VM image: Public, Private or Preview.
+    /// `PUT /{subscriptionId}/services/vmimages/{vmImageName}/shareasync`
+    ShareVMImage {
+        subscription_id: String,
+        vm_image_name: String,
+        permission: ImageSharingPermission,
+    },
     /// Lists the web spaces of the subscription.
     /// `GET /{subscriptionId}/services/WebSpaces`
     ListWebSpaces { subscription_id: String },
@@ -4879,6 +5603,34 @@ pub fn route(
             }
 
             16usize => {
+                ServerRequest::ValidateReservedIPMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    ip_name: routing::path_param(&mut params, "ipName")?,
+                }
+            }
+
+            17usize => {
+                ServerRequest::PrepareReservedIPMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    ip_name: routing::path_param(&mut params, "ipName")?,
+                }
+            }
+
+            18usize => {
+                ServerRequest::CommitReservedIPMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    ip_name: routing::path_param(&mut params, "ipName")?,
+                }
+            }
+
+            19usize => {
+                ServerRequest::AbortReservedIPMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    ip_name: routing::path_param(&mut params, "ipName")?,
+                }
+            }
+
+            20usize => {
                 ServerRequest::DeleteRoleInstancesByName {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -4895,35 +5647,35 @@ pub fn route(
                 }
             }
 
-            17usize => {
+            21usize => {
                 ServerRequest::ValidateRouteTableMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            18usize => {
+            22usize => {
                 ServerRequest::PrepareRouteTableMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            19usize => {
+            23usize => {
                 ServerRequest::CommitRouteTableMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            20usize => {
+            24usize => {
                 ServerRequest::AbortRouteTableMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            21usize => {
+            25usize => {
                 ServerRequest::CheckJobCollectionNameAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -4934,35 +5686,35 @@ pub fn route(
                 }
             }
 
-            22usize => {
+            26usize => {
                 ServerRequest::ListDatabases {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            23usize => {
+            27usize => {
                 ServerRequest::ListDatabaseOperationsByServer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            24usize => {
+            28usize => {
                 ServerRequest::ListRecoverableDatabases {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            25usize => {
+            29usize => {
                 ServerRequest::ListRestorableDroppedDatabases {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            26usize => {
+            30usize => {
                 ServerRequest::SyncRepository {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -4970,26 +5722,26 @@ pub fn route(
                 }
             }
 
-            27usize => {
+            31usize => {
                 ServerRequest::ListActiveAlertIncidents {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            28usize => {
+            32usize => {
                 ServerRequest::GetRouteTableWithDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            29usize => {
+            33usize => {
                 ServerRequest::GetSchedulerResourceProviderProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            30usize => {
+            34usize => {
                 ServerRequest::SetServerAdministratorPassword {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5006,7 +5758,7 @@ pub fn route(
                 }
             }
 
-            31usize => {
+            35usize => {
                 ServerRequest::RegenerateStorageAccountKeys {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     name: routing::path_param(&mut params, "name")?,
@@ -5022,32 +5774,95 @@ pub fn route(
                 }
             }
 
-            32usize => {
+            36usize => {
+                ServerRequest::ValidateStorageAccountMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    storage_account_name: routing::path_param(
+                        &mut params,
+                        "storageAccountName",
+                    )?,
+                }
+            }
+
+            37usize => {
+                ServerRequest::PrepareStorageAccountMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    storage_account_name: routing::path_param(
+                        &mut params,
+                        "storageAccountName",
+                    )?,
+                }
+            }
+
+            38usize => {
+                ServerRequest::CommitStorageAccountMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    storage_account_name: routing::path_param(
+                        &mut params,
+                        "storageAccountName",
+                    )?,
+                }
+            }
+
+            39usize => {
+                ServerRequest::AbortStorageAccountMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    storage_account_name: routing::path_param(
+                        &mut params,
+                        "storageAccountName",
+                    )?,
+                }
+            }
+
+            40usize => {
+                ServerRequest::UpdateExtensionImage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            ExtensionImageInput,
+                        >(
+                            "ExtensionImage",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            41usize => {
                 ServerRequest::DeleteHostedServiceAndContents {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            33usize => {
+            42usize => {
+                ServerRequest::CheckStaticIPAddressAvailability {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    network_name: routing::path_param(&mut params, "networkName")?,
+                    ip_address: q.required("address")?,
+                }
+            }
+
+            43usize => {
                 ServerRequest::ListGeoRegions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            34usize => {
+            44usize => {
                 ServerRequest::GetDnsSuffix {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            35usize => {
+            45usize => {
                 ServerRequest::ListPublishingUsers {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            36usize => {
+            46usize => {
                 ServerRequest::CreatePublishingUser {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -5058,7 +5873,21 @@ pub fn route(
                 }
             }
 
-            37usize => {
+            47usize => {
+                ServerRequest::RegisterResourceProvider {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    resource_name: q.required("service")?,
+                }
+            }
+
+            48usize => {
+                ServerRequest::UnregisterResourceProvider {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    resource_name: q.required("service")?,
+                }
+            }
+
+            49usize => {
                 ServerRequest::GetMetricsDataQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5068,7 +5897,7 @@ pub fn route(
                 }
             }
 
-            38usize => {
+            50usize => {
                 ServerRequest::GetMetricsDataTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5078,7 +5907,7 @@ pub fn route(
                 }
             }
 
-            39usize => {
+            51usize => {
                 ServerRequest::GetMetricsDataNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5088,7 +5917,7 @@ pub fn route(
                 }
             }
 
-            40usize => {
+            52usize => {
                 ServerRequest::GetMetricsDataRelay {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5098,7 +5927,7 @@ pub fn route(
                 }
             }
 
-            41usize => {
+            53usize => {
                 ServerRequest::AddNetworkSecurityGroupToNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5120,7 +5949,7 @@ pub fn route(
                 }
             }
 
-            42usize => {
+            54usize => {
                 ServerRequest::GetNetworkSecurityGroupForNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5133,7 +5962,7 @@ pub fn route(
                 }
             }
 
-            43usize => {
+            55usize => {
                 ServerRequest::RemoveNetworkSecurityGroupFromNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5150,7 +5979,7 @@ pub fn route(
                 }
             }
 
-            44usize => {
+            56usize => {
                 ServerRequest::GetEffectiveRouteTableForNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5166,7 +5995,7 @@ pub fn route(
                 }
             }
 
-            45usize => {
+            57usize => {
                 ServerRequest::UpdateJobCollectionJobsState {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5183,7 +6012,7 @@ pub fn route(
                 }
             }
 
-            46usize => {
+            58usize => {
                 ServerRequest::GetMetricsRollupsQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5192,7 +6021,7 @@ pub fn route(
                 }
             }
 
-            47usize => {
+            59usize => {
                 ServerRequest::GetMetricsRollupsTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5201,7 +6030,7 @@ pub fn route(
                 }
             }
 
-            48usize => {
+            60usize => {
                 ServerRequest::GetMetricsRollupsNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5210,7 +6039,7 @@ pub fn route(
                 }
             }
 
-            49usize => {
+            61usize => {
                 ServerRequest::GetMetricsRollupsRelay {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5219,7 +6048,7 @@ pub fn route(
                 }
             }
 
-            50usize => {
+            62usize => {
                 ServerRequest::StartRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5237,7 +6066,7 @@ pub fn route(
                 }
             }
 
-            51usize => {
+            63usize => {
                 ServerRequest::ShutdownRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5255,7 +6084,7 @@ pub fn route(
                 }
             }
 
-            52usize => {
+            64usize => {
                 ServerRequest::RestartRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5273,7 +6102,7 @@ pub fn route(
                 }
             }
 
-            53usize => {
+            65usize => {
                 ServerRequest::AddNetworkSecurityGroupToSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -5293,7 +6122,7 @@ pub fn route(
                 }
             }
 
-            54usize => {
+            66usize => {
                 ServerRequest::GetNetworkSecurityGroupForSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -5304,7 +6133,7 @@ pub fn route(
                 }
             }
 
-            55usize => {
+            67usize => {
                 ServerRequest::RemoveNetworkSecurityGroupFromSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -5319,7 +6148,7 @@ pub fn route(
                 }
             }
 
-            56usize => {
+            68usize => {
                 ServerRequest::AddNetworkSecurityGroupToRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5337,7 +6166,7 @@ pub fn route(
                 }
             }
 
-            57usize => {
+            69usize => {
                 ServerRequest::GetNetworkSecurityGroupForRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5346,7 +6175,7 @@ pub fn route(
                 }
             }
 
-            58usize => {
+            70usize => {
                 ServerRequest::RemoveNetworkSecurityGroupFromRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5359,7 +6188,7 @@ pub fn route(
                 }
             }
 
-            59usize => {
+            71usize => {
                 ServerRequest::GetHDInsightCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5370,7 +6199,7 @@ pub fn route(
                 }
             }
 
-            60usize => {
+            72usize => {
                 ServerRequest::GetHDInsightIaasCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5381,7 +6210,45 @@ pub fn route(
                 }
             }
 
-            61usize => {
+            73usize => {
+                ServerRequest::AssociateReservedIP {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    reserved_ip_name: routing::path_param(
+                        &mut params,
+                        "reservedIpName",
+                    )?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            ReservedIPAssociation,
+                        >(
+                            "ReservedIPAssociation",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            74usize => {
+                ServerRequest::DisassociateReservedIP {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    reserved_ip_name: routing::path_param(
+                        &mut params,
+                        "reservedIpName",
+                    )?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            ReservedIPAssociation,
+                        >(
+                            "ReservedIPAssociation",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            75usize => {
                 ServerRequest::AddRouteTableToSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vnet_name: routing::path_param(&mut params, "vnetName")?,
@@ -5398,7 +6265,7 @@ pub fn route(
                 }
             }
 
-            62usize => {
+            76usize => {
                 ServerRequest::GetRouteTableForSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vnet_name: routing::path_param(&mut params, "vnetName")?,
@@ -5406,7 +6273,7 @@ pub fn route(
                 }
             }
 
-            63usize => {
+            77usize => {
                 ServerRequest::RemoveRouteTableFromSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vnet_name: routing::path_param(&mut params, "vnetName")?,
@@ -5414,7 +6281,7 @@ pub fn route(
                 }
             }
 
-            64usize => {
+            78usize => {
                 ServerRequest::GetEffectiveRouteTableForRoleInstance {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5426,7 +6293,7 @@ pub fn route(
                 }
             }
 
-            65usize => {
+            79usize => {
                 ServerRequest::GetJobCollection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5440,7 +6307,7 @@ pub fn route(
                 }
             }
 
-            66usize => {
+            80usize => {
                 ServerRequest::GetQueueConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5448,7 +6315,7 @@ pub fn route(
                 }
             }
 
-            67usize => {
+            81usize => {
                 ServerRequest::GetTopicConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5456,7 +6323,7 @@ pub fn route(
                 }
             }
 
-            68usize => {
+            82usize => {
                 ServerRequest::GetNotificationHubConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5467,7 +6334,7 @@ pub fn route(
                 }
             }
 
-            69usize => {
+            83usize => {
                 ServerRequest::GetRelayConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5475,7 +6342,7 @@ pub fn route(
                 }
             }
 
-            70usize => {
+            84usize => {
                 ServerRequest::GetSupportedMetricsQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5483,7 +6350,7 @@ pub fn route(
                 }
             }
 
-            71usize => {
+            85usize => {
                 ServerRequest::GetSupportedMetricsTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5491,7 +6358,7 @@ pub fn route(
                 }
             }
 
-            72usize => {
+            86usize => {
                 ServerRequest::GetSupportedMetricsNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5499,7 +6366,7 @@ pub fn route(
                 }
             }
 
-            73usize => {
+            87usize => {
                 ServerRequest::GetSupportedMetricsRelay {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5507,7 +6374,7 @@ pub fn route(
                 }
             }
 
-            74usize => {
+            88usize => {
                 ServerRequest::GetDatabaseEventLogs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5518,7 +6385,7 @@ pub fn route(
                 }
             }
 
-            75usize => {
+            89usize => {
                 ServerRequest::ListDatabaseCopies {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5526,7 +6393,7 @@ pub fn route(
                 }
             }
 
-            76usize => {
+            90usize => {
                 ServerRequest::GetDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5538,7 +6405,7 @@ pub fn route(
                 }
             }
 
-            77usize => {
+            91usize => {
                 ServerRequest::CreateDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5555,7 +6422,7 @@ pub fn route(
                 }
             }
 
-            78usize => {
+            92usize => {
                 ServerRequest::UpdateDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5576,7 +6443,7 @@ pub fn route(
                 }
             }
 
-            79usize => {
+            93usize => {
                 ServerRequest::DeleteDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5588,7 +6455,7 @@ pub fn route(
                 }
             }
 
-            80usize => {
+            94usize => {
                 ServerRequest::ExportDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5604,7 +6471,7 @@ pub fn route(
                 }
             }
 
-            81usize => {
+            95usize => {
                 ServerRequest::ImportDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5620,7 +6487,7 @@ pub fn route(
                 }
             }
 
-            82usize => {
+            96usize => {
                 ServerRequest::GetImportExportStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5631,7 +6498,7 @@ pub fn route(
                 }
             }
 
-            83usize => {
+            97usize => {
                 ServerRequest::GetImportExportStatusPost {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5647,14 +6514,14 @@ pub fn route(
                 }
             }
 
-            84usize => {
+            98usize => {
                 ServerRequest::GetDefinition {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            85usize => {
+            99usize => {
                 ServerRequest::GetBackupConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -5662,7 +6529,7 @@ pub fn route(
                 }
             }
 
-            86usize => {
+            100usize => {
                 ServerRequest::UpdateBackupConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -5679,7 +6546,7 @@ pub fn route(
                 }
             }
 
-            87usize => {
+            101usize => {
                 ServerRequest::DiscoverBackup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -5696,14 +6563,14 @@ pub fn route(
                 }
             }
 
-            88usize => {
+            102usize => {
                 ServerRequest::CheckHostedServiceNameAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            89usize => {
+            103usize => {
                 ServerRequest::SetNetworkSecurityRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -5719,7 +6586,7 @@ pub fn route(
                 }
             }
 
-            90usize => {
+            104usize => {
                 ServerRequest::DeleteNetworkSecurityRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -5730,7 +6597,7 @@ pub fn route(
                 }
             }
 
-            91usize => {
+            105usize => {
                 ServerRequest::ListAlertIncidentsForRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     rule_id: routing::path_param(&mut params, "ruleId")?,
@@ -5740,7 +6607,7 @@ pub fn route(
                 }
             }
 
-            92usize => {
+            106usize => {
                 ServerRequest::CreateHDInsightCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5752,7 +6619,7 @@ pub fn route(
                 }
             }
 
-            93usize => {
+            107usize => {
                 ServerRequest::CreateHDInsightIaasCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5764,7 +6631,7 @@ pub fn route(
                 }
             }
 
-            94usize => {
+            108usize => {
                 ServerRequest::DeleteHDInsightCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5775,7 +6642,7 @@ pub fn route(
                 }
             }
 
-            95usize => {
+            109usize => {
                 ServerRequest::DeleteHDInsightIaasCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5786,7 +6653,7 @@ pub fn route(
                 }
             }
 
-            96usize => {
+            110usize => {
                 ServerRequest::SetRoute {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(
@@ -5802,7 +6669,7 @@ pub fn route(
                 }
             }
 
-            97usize => {
+            111usize => {
                 ServerRequest::DeleteRoute {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(
@@ -5813,7 +6680,7 @@ pub fn route(
                 }
             }
 
-            98usize => {
+            112usize => {
                 ServerRequest::CreateJobCollection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5832,7 +6699,7 @@ pub fn route(
                 }
             }
 
-            99usize => {
+            113usize => {
                 ServerRequest::DeleteJobCollection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5846,14 +6713,14 @@ pub fn route(
                 }
             }
 
-            100usize => {
+            114usize => {
                 ServerRequest::GetNamespaceConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            101usize => {
+            115usize => {
                 ServerRequest::CreateNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5866,7 +6733,7 @@ pub fn route(
                 }
             }
 
-            102usize => {
+            116usize => {
                 ServerRequest::GetNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5874,14 +6741,14 @@ pub fn route(
                 }
             }
 
-            103usize => {
+            117usize => {
                 ServerRequest::ListNamespaceAuthorizationRules {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            104usize => {
+            118usize => {
                 ServerRequest::UpdateNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5895,7 +6762,7 @@ pub fn route(
                 }
             }
 
-            105usize => {
+            119usize => {
                 ServerRequest::DeleteNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5903,7 +6770,7 @@ pub fn route(
                 }
             }
 
-            106usize => {
+            120usize => {
                 ServerRequest::CreateQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5914,7 +6781,7 @@ pub fn route(
                 }
             }
 
-            107usize => {
+            121usize => {
                 ServerRequest::GetQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5922,14 +6789,14 @@ pub fn route(
                 }
             }
 
-            108usize => {
+            122usize => {
                 ServerRequest::ListQueues {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            109usize => {
+            123usize => {
                 ServerRequest::DeleteQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5937,7 +6804,7 @@ pub fn route(
                 }
             }
 
-            110usize => {
+            124usize => {
                 ServerRequest::CreateTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5948,7 +6815,7 @@ pub fn route(
                 }
             }
 
-            111usize => {
+            125usize => {
                 ServerRequest::GetTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5956,14 +6823,14 @@ pub fn route(
                 }
             }
 
-            112usize => {
+            126usize => {
                 ServerRequest::ListTopics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            113usize => {
+            127usize => {
                 ServerRequest::DeleteTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5971,7 +6838,7 @@ pub fn route(
                 }
             }
 
-            114usize => {
+            128usize => {
                 ServerRequest::GetNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5982,14 +6849,14 @@ pub fn route(
                 }
             }
 
-            115usize => {
+            129usize => {
                 ServerRequest::ListNotificationHubs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            116usize => {
+            130usize => {
                 ServerRequest::DeleteNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6000,21 +6867,21 @@ pub fn route(
                 }
             }
 
-            117usize => {
+            131usize => {
                 ServerRequest::ListRelays {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            118usize => {
+            132usize => {
                 ServerRequest::ListServerQuotas {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            119usize => {
+            133usize => {
                 ServerRequest::GetServerQuota {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6022,7 +6889,7 @@ pub fn route(
                 }
             }
 
-            120usize => {
+            134usize => {
                 ServerRequest::GetServerEventLogs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6034,14 +6901,14 @@ pub fn route(
                 }
             }
 
-            121usize => {
+            135usize => {
                 ServerRequest::ListFirewallRules {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            122usize => {
+            136usize => {
                 ServerRequest::GetFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6049,7 +6916,7 @@ pub fn route(
                 }
             }
 
-            123usize => {
+            137usize => {
                 ServerRequest::CreateFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6065,7 +6932,7 @@ pub fn route(
                 }
             }
 
-            124usize => {
+            138usize => {
                 ServerRequest::UpdateFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6082,7 +6949,7 @@ pub fn route(
                 }
             }
 
-            125usize => {
+            139usize => {
                 ServerRequest::DeleteFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6090,7 +6957,7 @@ pub fn route(
                 }
             }
 
-            126usize => {
+            140usize => {
                 ServerRequest::GetDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6098,7 +6965,7 @@ pub fn route(
                 }
             }
 
-            127usize => {
+            141usize => {
                 ServerRequest::CreateDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6114,7 +6981,7 @@ pub fn route(
                 }
             }
 
-            128usize => {
+            142usize => {
                 ServerRequest::UpdateDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6131,7 +6998,7 @@ pub fn route(
                 }
             }
 
-            129usize => {
+            143usize => {
                 ServerRequest::DeleteDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6139,7 +7006,7 @@ pub fn route(
                 }
             }
 
-            130usize => {
+            144usize => {
                 ServerRequest::GetDatabaseOperation {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6147,7 +7014,7 @@ pub fn route(
                 }
             }
 
-            131usize => {
+            145usize => {
                 ServerRequest::ListDatabaseOperationsByDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6155,7 +7022,7 @@ pub fn route(
                 }
             }
 
-            132usize => {
+            146usize => {
                 ServerRequest::GetRecoverableDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6163,7 +7030,7 @@ pub fn route(
                 }
             }
 
-            133usize => {
+            147usize => {
                 ServerRequest::GetRestorableDroppedDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6171,7 +7038,7 @@ pub fn route(
                 }
             }
 
-            134usize => {
+            148usize => {
                 ServerRequest::RecoverDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     source_server_name: routing::path_param(
@@ -6190,7 +7057,7 @@ pub fn route(
                 }
             }
 
-            135usize => {
+            149usize => {
                 ServerRequest::RestoreDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     source_server_name: routing::path_param(
@@ -6209,14 +7076,14 @@ pub fn route(
                 }
             }
 
-            136usize => {
+            150usize => {
                 ServerRequest::ListServiceObjectives {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            137usize => {
+            151usize => {
                 ServerRequest::GetServiceObjective {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6227,21 +7094,21 @@ pub fn route(
                 }
             }
 
-            138usize => {
+            152usize => {
                 ServerRequest::CheckStorageAccountNameAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            139usize => {
+            153usize => {
                 ServerRequest::CheckDnsPrefixAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     dns_name: routing::path_param(&mut params, "dnsName")?,
                 }
             }
 
-            140usize => {
+            154usize => {
                 ServerRequest::CreateDefinition {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
@@ -6257,14 +7124,14 @@ pub fn route(
                 }
             }
 
-            141usize => {
+            155usize => {
                 ServerRequest::ListDefinitions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            142usize => {
+            156usize => {
                 ServerRequest::GetRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -6273,7 +7140,7 @@ pub fn route(
                 }
             }
 
-            143usize => {
+            157usize => {
                 ServerRequest::GetWebSiteInstanceIds {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6281,7 +7148,7 @@ pub fn route(
                 }
             }
 
-            144usize => {
+            158usize => {
                 ServerRequest::RestartWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6289,7 +7156,7 @@ pub fn route(
                 }
             }
 
-            145usize => {
+            159usize => {
                 ServerRequest::GetWebSiteOperation {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6298,7 +7165,7 @@ pub fn route(
                 }
             }
 
-            146usize => {
+            160usize => {
                 ServerRequest::ApplySlotConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6307,7 +7174,7 @@ pub fn route(
                 }
             }
 
-            147usize => {
+            161usize => {
                 ServerRequest::ResetSlotConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6315,7 +7182,7 @@ pub fn route(
                 }
             }
 
-            148usize => {
+            162usize => {
                 ServerRequest::GetSlotConfigNames {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6323,7 +7190,7 @@ pub fn route(
                 }
             }
 
-            149usize => {
+            163usize => {
                 ServerRequest::UpdateSlotConfigNames {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6332,7 +7199,7 @@ pub fn route(
                 }
             }
 
-            150usize => {
+            164usize => {
                 ServerRequest::GetWebSiteConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6340,7 +7207,7 @@ pub fn route(
                 }
             }
 
-            151usize => {
+            165usize => {
                 ServerRequest::UpdateWebSiteConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6349,7 +7216,7 @@ pub fn route(
                 }
             }
 
-            152usize => {
+            166usize => {
                 ServerRequest::GetPublishProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6357,7 +7224,7 @@ pub fn route(
                 }
             }
 
-            153usize => {
+            167usize => {
                 ServerRequest::GeneratePublishingPassword {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6365,7 +7232,7 @@ pub fn route(
                 }
             }
 
-            154usize => {
+            168usize => {
                 ServerRequest::GetWebSiteUsageMetrics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6373,7 +7240,7 @@ pub fn route(
                 }
             }
 
-            155usize => {
+            169usize => {
                 ServerRequest::GetWebSiteHistoricalUsageMetrics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6389,7 +7256,7 @@ pub fn route(
                 }
             }
 
-            156usize => {
+            170usize => {
                 ServerRequest::GetWebSiteMetricDefinitions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     webspace_name: routing::path_param(&mut params, "webspaceName")?,
@@ -6397,7 +7264,7 @@ pub fn route(
                 }
             }
 
-            157usize => {
+            171usize => {
                 ServerRequest::GetWebHostingPlanHistoricalUsageMetrics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6415,7 +7282,7 @@ pub fn route(
                 }
             }
 
-            158usize => {
+            172usize => {
                 ServerRequest::CreateRepository {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6423,7 +7290,7 @@ pub fn route(
                 }
             }
 
-            159usize => {
+            173usize => {
                 ServerRequest::GetRepository {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6431,7 +7298,7 @@ pub fn route(
                 }
             }
 
-            160usize => {
+            174usize => {
                 ServerRequest::DeleteRepository {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6439,7 +7306,7 @@ pub fn route(
                 }
             }
 
-            161usize => {
+            175usize => {
                 ServerRequest::BackupWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6456,7 +7323,7 @@ pub fn route(
                 }
             }
 
-            162usize => {
+            176usize => {
                 ServerRequest::ListBackups {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6464,7 +7331,7 @@ pub fn route(
                 }
             }
 
-            163usize => {
+            177usize => {
                 ServerRequest::RestoreWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6481,7 +7348,7 @@ pub fn route(
                 }
             }
 
-            164usize => {
+            178usize => {
                 ServerRequest::ListHybridConnections {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6489,7 +7356,7 @@ pub fn route(
                 }
             }
 
-            165usize => {
+            179usize => {
                 ServerRequest::CreateHybridConnection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6506,7 +7373,7 @@ pub fn route(
                 }
             }
 
-            166usize => {
+            180usize => {
                 ServerRequest::GetHybridConnection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6518,7 +7385,7 @@ pub fn route(
                 }
             }
 
-            167usize => {
+            181usize => {
                 ServerRequest::UpdateHybridConnection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6535,7 +7402,7 @@ pub fn route(
                 }
             }
 
-            168usize => {
+            182usize => {
                 ServerRequest::DeleteHybridConnection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6547,7 +7414,7 @@ pub fn route(
                 }
             }
 
-            169usize => {
+            183usize => {
                 ServerRequest::GetDeploymentBySlot {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -6555,7 +7422,7 @@ pub fn route(
                 }
             }
 
-            170usize => {
+            184usize => {
                 ServerRequest::GetDeploymentByName {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -6563,7 +7430,42 @@ pub fn route(
                 }
             }
 
-            171usize => {
+            185usize => {
+                ServerRequest::AddExtension {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            AddExtensionInput,
+                        >("Extension", "http://schemas.microsoft.com/windowsazure", body),
+                    )?,
+                }
+            }
+
+            186usize => {
+                ServerRequest::ListExtensions {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                }
+            }
+
+            187usize => {
+                ServerRequest::GetExtension {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    extension_id: routing::path_param(&mut params, "extensionId")?,
+                }
+            }
+
+            188usize => {
+                ServerRequest::DeleteExtension {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    extension_id: routing::path_param(&mut params, "extensionId")?,
+                }
+            }
+
+            189usize => {
                 ServerRequest::CreateVirtualNetworkGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -6579,14 +7481,14 @@ pub fn route(
                 }
             }
 
-            172usize => {
+            190usize => {
                 ServerRequest::GetGatewayOperationStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     request_id: routing::path_param(&mut params, "requestId")?,
                 }
             }
 
-            173usize => {
+            191usize => {
                 ServerRequest::CreateNetworkSecurityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -6601,7 +7503,7 @@ pub fn route(
                 }
             }
 
-            174usize => {
+            192usize => {
                 ServerRequest::GetNetworkSecurityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -6614,13 +7516,13 @@ pub fn route(
                 }
             }
 
-            175usize => {
+            193usize => {
                 ServerRequest::ListNetworkSecurityGroups {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            176usize => {
+            194usize => {
                 ServerRequest::DeleteNetworkSecurityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -6630,20 +7532,58 @@ pub fn route(
                 }
             }
 
-            177usize => {
+            195usize => {
+                ServerRequest::GetOSImageDetails {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    image_name: routing::path_param(&mut params, "imageName")?,
+                }
+            }
+
+            196usize => {
+                ServerRequest::ReplicateOSImage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    image_name: routing::path_param(&mut params, "imageName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            ReplicationInput,
+                        >(
+                            "ReplicationInput",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            197usize => {
+                ServerRequest::UnreplicateOSImage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    image_name: routing::path_param(&mut params, "imageName")?,
+                }
+            }
+
+            198usize => {
+                ServerRequest::ShareOSImage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    image_name: routing::path_param(&mut params, "imageName")?,
+                    permission: q.required("permission")?,
+                }
+            }
+
+            199usize => {
                 ServerRequest::ListAlertRules {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            178usize => {
+            200usize => {
                 ServerRequest::GetAlertRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     rule_id: routing::path_param(&mut params, "ruleId")?,
                 }
             }
 
-            179usize => {
+            201usize => {
                 ServerRequest::CreateOrUpdateAlertRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     rule_id: routing::path_param(&mut params, "ruleId")?,
@@ -6651,28 +7591,28 @@ pub fn route(
                 }
             }
 
-            180usize => {
+            202usize => {
                 ServerRequest::DeleteAlertRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     rule_id: routing::path_param(&mut params, "ruleId")?,
                 }
             }
 
-            181usize => {
+            203usize => {
                 ServerRequest::GetAlertIncident {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     incident_id: routing::path_param(&mut params, "incidentId")?,
                 }
             }
 
-            182usize => {
+            204usize => {
                 ServerRequest::GetAutoscaleSetting {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     resource_id: q.required("resourceId")?,
                 }
             }
 
-            183usize => {
+            205usize => {
                 ServerRequest::CreateOrUpdateAutoscaleSetting {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     resource_id: q.required("resourceId")?,
@@ -6680,21 +7620,56 @@ pub fn route(
                 }
             }
 
-            184usize => {
+            206usize => {
                 ServerRequest::DeleteAutoscaleSetting {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     resource_id: q.required("resourceId")?,
                 }
             }
 
-            185usize => {
+            207usize => {
                 ServerRequest::PutMetricSettings {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(json::from_json::<MetricSetting>(body))?,
                 }
             }
 
-            186usize => {
+            208usize => {
+                ServerRequest::CreateReservedIP {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            CreateReservedIPInput,
+                        >(
+                            "ReservedIP",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            209usize => {
+                ServerRequest::GetReservedIP {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    ip_name: routing::path_param(&mut params, "ipName")?,
+                }
+            }
+
+            210usize => {
+                ServerRequest::ListReservedIPs {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            211usize => {
+                ServerRequest::DeleteReservedIP {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    ip_name: routing::path_param(&mut params, "ipName")?,
+                }
+            }
+
+            212usize => {
                 ServerRequest::CreateRouteTable {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -6709,27 +7684,27 @@ pub fn route(
                 }
             }
 
-            187usize => {
+            213usize => {
                 ServerRequest::GetRouteTable {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            188usize => {
+            214usize => {
                 ServerRequest::ListRouteTables {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            189usize => {
+            215usize => {
                 ServerRequest::DeleteRouteTable {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            190usize => {
+            216usize => {
                 ServerRequest::CreateNamespace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6739,46 +7714,46 @@ pub fn route(
                 }
             }
 
-            191usize => {
+            217usize => {
                 ServerRequest::GetNamespace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            192usize => {
+            218usize => {
                 ServerRequest::ListNamespaces {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            193usize => {
+            219usize => {
                 ServerRequest::CheckNamespaceAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace: q.required("namespace")?,
                 }
             }
 
-            194usize => {
+            220usize => {
                 ServerRequest::DeleteNamespace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            195usize => {
+            221usize => {
                 ServerRequest::GetServiceBusRegions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            196usize => {
+            222usize => {
                 ServerRequest::ListServers {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            197usize => {
+            223usize => {
                 ServerRequest::CreateServer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -6793,21 +7768,21 @@ pub fn route(
                 }
             }
 
-            198usize => {
+            224usize => {
                 ServerRequest::DeleteServer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            199usize => {
+            225usize => {
                 ServerRequest::GetStorageAccountKeys {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            200usize => {
+            226usize => {
                 ServerRequest::CreateProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -6818,20 +7793,20 @@ pub fn route(
                 }
             }
 
-            201usize => {
+            227usize => {
                 ServerRequest::GetProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            202usize => {
+            228usize => {
                 ServerRequest::ListProfiles {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            203usize => {
+            229usize => {
                 ServerRequest::UpdateProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
@@ -6843,33 +7818,71 @@ pub fn route(
                 }
             }
 
-            204usize => {
+            230usize => {
                 ServerRequest::DeleteProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            205usize => {
+            231usize => {
                 ServerRequest::GetNetworkConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            206usize => {
+            232usize => {
                 ServerRequest::SetNetworkConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: TextDocument::from_text(routing::text_body(body)?),
                 }
             }
 
-            207usize => {
+            233usize => {
                 ServerRequest::ListVirtualNetworkSites {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            208usize => {
+            234usize => {
+                ServerRequest::GetVMImageDetails {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    vm_image_name: routing::path_param(&mut params, "vmImageName")?,
+                }
+            }
+
+            235usize => {
+                ServerRequest::ReplicateVMImage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    vm_image_name: routing::path_param(&mut params, "vmImageName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            ReplicationInput,
+                        >(
+                            "ReplicationInput",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            236usize => {
+                ServerRequest::UnreplicateVMImage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    vm_image_name: routing::path_param(&mut params, "vmImageName")?,
+                }
+            }
+
+            237usize => {
+                ServerRequest::ShareVMImage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    vm_image_name: routing::path_param(&mut params, "vmImageName")?,
+                    permission: q.required("permission")?,
+                }
+            }
+
+            238usize => {
                 ServerRequest::ListWebSites {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6879,7 +7892,7 @@ pub fn route(
                 }
             }
 
-            209usize => {
+            239usize => {
                 ServerRequest::CreateWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6891,7 +7904,7 @@ pub fn route(
                 }
             }
 
-            210usize => {
+            240usize => {
                 ServerRequest::GetWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6902,7 +7915,7 @@ pub fn route(
                 }
             }
 
-            211usize => {
+            241usize => {
                 ServerRequest::UpdateWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6915,7 +7928,7 @@ pub fn route(
                 }
             }
 
-            212usize => {
+            242usize => {
                 ServerRequest::DeleteWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6928,14 +7941,14 @@ pub fn route(
                 }
             }
 
-            213usize => {
+            243usize => {
                 ServerRequest::ListWebHostingPlans {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
                 }
             }
 
-            214usize => {
+            244usize => {
                 ServerRequest::CreateWebHostingPlan {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6951,7 +7964,7 @@ pub fn route(
                 }
             }
 
-            215usize => {
+            245usize => {
                 ServerRequest::GetWebHostingPlan {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6962,7 +7975,7 @@ pub fn route(
                 }
             }
 
-            216usize => {
+            246usize => {
                 ServerRequest::UpdateWebHostingPlan {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6982,7 +7995,7 @@ pub fn route(
                 }
             }
 
-            217usize => {
+            247usize => {
                 ServerRequest::DeleteWebHostingPlan {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6993,13 +8006,77 @@ pub fn route(
                 }
             }
 
-            218usize => {
+            248usize => {
+                ServerRequest::ListAvailableExtensions {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            249usize => {
+                ServerRequest::ListExtensionVersions {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    provider_namespace: routing::path_param(
+                        &mut params,
+                        "providerNamespace",
+                    )?,
+                    extension_type: routing::path_param(&mut params, "extensionType")?,
+                }
+            }
+
+            250usize => {
+                ServerRequest::ListPublisherExtensions {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            251usize => {
+                ServerRequest::RegisterExtensionImage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            ExtensionImageInput,
+                        >(
+                            "ExtensionImage",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            252usize => {
+                ServerRequest::UnregisterExtensionImage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    provider_namespace: routing::path_param(
+                        &mut params,
+                        "providerNamespace",
+                    )?,
+                    resource_type: routing::path_param(&mut params, "resourceType")?,
+                    version: routing::path_param(&mut params, "version")?,
+                }
+            }
+
+            253usize => {
+                ServerRequest::ListResourceExtensions {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            254usize => {
+                ServerRequest::ListResourceExtensionVersions {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    publisher_name: routing::path_param(&mut params, "publisherName")?,
+                    extension_name: routing::path_param(&mut params, "extensionName")?,
+                }
+            }
+
+            255usize => {
                 ServerRequest::ListHostedServices {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            219usize => {
+            256usize => {
                 ServerRequest::GetHostedServiceProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -7009,7 +8086,7 @@ pub fn route(
                 }
             }
 
-            220usize => {
+            257usize => {
                 ServerRequest::CreateHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7024,7 +8101,7 @@ pub fn route(
                 }
             }
 
-            221usize => {
+            258usize => {
                 ServerRequest::UpdateHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -7040,27 +8117,73 @@ pub fn route(
                 }
             }
 
-            222usize => {
+            259usize => {
                 ServerRequest::DeleteHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            223usize => {
+            260usize => {
+                ServerRequest::AddOSImage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            AddOSImageInput,
+                        >("OSImage", "http://schemas.microsoft.com/windowsazure", body),
+                    )?,
+                }
+            }
+
+            261usize => {
+                ServerRequest::ListOSImages {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            262usize => {
+                ServerRequest::GetOSImage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    image_name: routing::path_param(&mut params, "imageName")?,
+                }
+            }
+
+            263usize => {
+                ServerRequest::UpdateOSImage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    image_name: routing::path_param(&mut params, "imageName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            UpdateOSImageInput,
+                        >("OSImage", "http://schemas.microsoft.com/windowsazure", body),
+                    )?,
+                }
+            }
+
+            264usize => {
+                ServerRequest::DeleteOSImage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    image_name: routing::path_param(&mut params, "imageName")?,
+                    options: DeleteOSImageOptions {
+                        comp: q.optional("comp")?,
+                    },
+                }
+            }
+
+            265usize => {
                 ServerRequest::ListStorageAccounts {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            224usize => {
+            266usize => {
                 ServerRequest::GetStorageAccountProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            225usize => {
+            267usize => {
                 ServerRequest::CreateStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7075,7 +8198,7 @@ pub fn route(
                 }
             }
 
-            226usize => {
+            268usize => {
                 ServerRequest::UpdateStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
@@ -7091,33 +8214,72 @@ pub fn route(
                 }
             }
 
-            227usize => {
+            269usize => {
                 ServerRequest::DeleteStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            228usize => {
+            270usize => {
+                ServerRequest::CreateVMImage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            CreateVMImageInput,
+                        >("VMImage", "http://schemas.microsoft.com/windowsazure", body),
+                    )?,
+                }
+            }
+
+            271usize => {
+                ServerRequest::ListVMImages {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            272usize => {
+                ServerRequest::UpdateVMImage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    image_name: routing::path_param(&mut params, "imageName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            UpdateVMImageInput,
+                        >("VMImage", "http://schemas.microsoft.com/windowsazure", body),
+                    )?,
+                }
+            }
+
+            273usize => {
+                ServerRequest::DeleteVMImage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    vm_image_name: routing::path_param(&mut params, "vmImageName")?,
+                    options: DeleteVMImageOptions {
+                        comp: q.optional("comp")?,
+                    },
+                }
+            }
+
+            274usize => {
                 ServerRequest::ListWebSpaces {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            229usize => {
+            275usize => {
                 ServerRequest::GetWebSpace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
                 }
             }
 
-            230usize => {
+            276usize => {
                 ServerRequest::ListAffinityGroups {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            231usize => {
+            277usize => {
                 ServerRequest::GetAffinityGroupProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -7127,7 +8289,7 @@ pub fn route(
                 }
             }
 
-            232usize => {
+            278usize => {
                 ServerRequest::CreateAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7142,7 +8304,7 @@ pub fn route(
                 }
             }
 
-            233usize => {
+            279usize => {
                 ServerRequest::UpdateAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -7161,7 +8323,7 @@ pub fn route(
                 }
             }
 
-            234usize => {
+            280usize => {
                 ServerRequest::DeleteAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -7171,26 +8333,26 @@ pub fn route(
                 }
             }
 
-            235usize => {
+            281usize => {
                 ServerRequest::ListLocations {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            236usize => {
+            282usize => {
                 ServerRequest::ListManagementCertificates {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            237usize => {
+            283usize => {
                 ServerRequest::GetManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     thumbprint: routing::path_param(&mut params, "thumbprint")?,
                 }
             }
 
-            238usize => {
+            284usize => {
                 ServerRequest::AddManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7205,20 +8367,38 @@ pub fn route(
                 }
             }
 
-            239usize => {
+            285usize => {
                 ServerRequest::DeleteManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     thumbprint: routing::path_param(&mut params, "thumbprint")?,
                 }
             }
 
-            240usize => {
+            286usize => {
+                ServerRequest::ListOperatingSystems {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            287usize => {
+                ServerRequest::ListOperatingSystemFamilies {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            288usize => {
+                ServerRequest::ListRoleSizes {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            289usize => {
                 ServerRequest::ListCloudServices {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            241usize => {
+            290usize => {
                 ServerRequest::CreateCloudService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -7237,7 +8417,7 @@ pub fn route(
                 }
             }
 
-            242usize => {
+            291usize => {
                 ServerRequest::GetCloudService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -7247,7 +8427,7 @@ pub fn route(
                 }
             }
 
-            243usize => {
+            292usize => {
                 ServerRequest::DeleteCloudService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -7257,7 +8437,7 @@ pub fn route(
                 }
             }
 
-            244usize => {
+            293usize => {
                 ServerRequest::EntitleResource {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7272,7 +8452,7 @@ pub fn route(
                 }
             }
 
-            245usize => {
+            294usize => {
                 ServerRequest::ListSubscriptionOperations {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     start_time: q.required("StartTime")?,
@@ -7285,19 +8465,19 @@ pub fn route(
                 }
             }
 
-            246usize => {
+            295usize => {
                 ServerRequest::GetOperationStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     request_id: routing::path_param(&mut params, "requestId")?,
                 }
             }
 
-            247usize => {
+            296usize => {
                 ServerRequest::ListSubscriptions {
                 }
             }
 
-            248usize => {
+            297usize => {
                 ServerRequest::GetSubscription {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
@@ -7338,6 +8518,42 @@ impl ServerRequest {
 
             ServerRequest::GetDeploymentByName { .. } => {
                 &crate::deployments::GET_DEPLOYMENT_BY_NAME
+            }
+
+            ServerRequest::AddExtension { .. } => &crate::extensions::ADD_EXTENSION,
+            ServerRequest::ListExtensions { .. } => &crate::extensions::LIST_EXTENSIONS,
+            ServerRequest::GetExtension { .. } => &crate::extensions::GET_EXTENSION,
+            ServerRequest::DeleteExtension { .. } => &crate::extensions::DELETE_EXTENSION,
+            ServerRequest::ListAvailableExtensions { .. } => {
+                &crate::extensions::LIST_AVAILABLE_EXTENSIONS
+            }
+
+            ServerRequest::ListExtensionVersions { .. } => {
+                &crate::extensions::LIST_EXTENSION_VERSIONS
+            }
+
+            ServerRequest::ListPublisherExtensions { .. } => {
+                &crate::extensions::LIST_PUBLISHER_EXTENSIONS
+            }
+
+            ServerRequest::RegisterExtensionImage { .. } => {
+                &crate::extensions::REGISTER_EXTENSION_IMAGE
+            }
+
+            ServerRequest::UpdateExtensionImage { .. } => {
+                &crate::extensions::UPDATE_EXTENSION_IMAGE
+            }
+
+            ServerRequest::UnregisterExtensionImage { .. } => {
+                &crate::extensions::UNREGISTER_EXTENSION_IMAGE
+            }
+
+            ServerRequest::ListResourceExtensions { .. } => {
+                &crate::extensions::LIST_RESOURCE_EXTENSIONS
+            }
+
+            ServerRequest::ListResourceExtensionVersions { .. } => {
+                &crate::extensions::LIST_RESOURCE_EXTENSION_VERSIONS
             }
 
             ServerRequest::CreateVirtualNetworkGateway { .. } => {
@@ -7469,6 +8685,32 @@ impl ServerRequest {
                 &crate::network_security_groups::ABORT_NETWORK_SECURITY_GROUP_MIGRATION
             }
 
+            ServerRequest::ListOperatingSystems { .. } => {
+                &crate::operating_systems::LIST_OPERATING_SYSTEMS
+            }
+
+            ServerRequest::ListOperatingSystemFamilies { .. } => {
+                &crate::operating_systems::LIST_OPERATING_SYSTEM_FAMILIES
+            }
+
+            ServerRequest::AddOSImage { .. } => &crate::os_images::ADD_OS_IMAGE,
+            ServerRequest::ListOSImages { .. } => &crate::os_images::LIST_OS_IMAGES,
+            ServerRequest::GetOSImage { .. } => &crate::os_images::GET_OS_IMAGE,
+            ServerRequest::GetOSImageDetails { .. } => {
+                &crate::os_images::GET_OS_IMAGE_DETAILS
+            }
+
+            ServerRequest::UpdateOSImage { .. } => &crate::os_images::UPDATE_OS_IMAGE,
+            ServerRequest::DeleteOSImage { .. } => &crate::os_images::DELETE_OS_IMAGE,
+            ServerRequest::ReplicateOSImage { .. } => {
+                &crate::os_images::REPLICATE_OS_IMAGE
+            }
+
+            ServerRequest::UnreplicateOSImage { .. } => {
+                &crate::os_images::UNREPLICATE_OS_IMAGE
+            }
+
+            ServerRequest::ShareOSImage { .. } => &crate::os_images::SHARE_OS_IMAGE,
             ServerRequest::ListAlertRules { .. } => &crate::other::LIST_ALERT_RULES,
             ServerRequest::GetAlertRule { .. } => &crate::other::GET_ALERT_RULE,
             ServerRequest::CreateOrUpdateAlertRule { .. } => {
@@ -7526,10 +8768,48 @@ impl ServerRequest {
                 &crate::other::DELETE_HD_INSIGHT_IAAS_CLUSTER
             }
 
+            ServerRequest::CreateReservedIP { .. } => {
+                &crate::reserved_ips::CREATE_RESERVED_IP
+            }
+
+            ServerRequest::GetReservedIP { .. } => &crate::reserved_ips::GET_RESERVED_IP,
+            ServerRequest::ListReservedIPs { .. } => {
+                &crate::reserved_ips::LIST_RESERVED_I_PS
+            }
+
+            ServerRequest::DeleteReservedIP { .. } => {
+                &crate::reserved_ips::DELETE_RESERVED_IP
+            }
+
+            ServerRequest::AssociateReservedIP { .. } => {
+                &crate::reserved_ips::ASSOCIATE_RESERVED_IP
+            }
+
+            ServerRequest::DisassociateReservedIP { .. } => {
+                &crate::reserved_ips::DISASSOCIATE_RESERVED_IP
+            }
+
+            ServerRequest::ValidateReservedIPMigration { .. } => {
+                &crate::reserved_ips::VALIDATE_RESERVED_IP_MIGRATION
+            }
+
+            ServerRequest::PrepareReservedIPMigration { .. } => {
+                &crate::reserved_ips::PREPARE_RESERVED_IP_MIGRATION
+            }
+
+            ServerRequest::CommitReservedIPMigration { .. } => {
+                &crate::reserved_ips::COMMIT_RESERVED_IP_MIGRATION
+            }
+
+            ServerRequest::AbortReservedIPMigration { .. } => {
+                &crate::reserved_ips::ABORT_RESERVED_IP_MIGRATION
+            }
+
             ServerRequest::DeleteRoleInstancesByName { .. } => {
                 &crate::role_instances::DELETE_ROLE_INSTANCES_BY_NAME
             }
 
+            ServerRequest::ListRoleSizes { .. } => &crate::role_sizes::LIST_ROLE_SIZES,
             ServerRequest::CreateRouteTable { .. } => {
                 &crate::route_tables::CREATE_ROUTE_TABLE
             }
@@ -7890,6 +9170,10 @@ impl ServerRequest {
                 &crate::sql_database::GET_IMPORT_EXPORT_STATUS_POST
             }
 
+            ServerRequest::CheckStaticIPAddressAvailability { .. } => {
+                &crate::static_ips::CHECK_STATIC_IP_ADDRESS_AVAILABILITY
+            }
+
             ServerRequest::ListStorageAccounts { .. } => {
                 &crate::storage_accounts::LIST_STORAGE_ACCOUNTS
             }
@@ -7922,6 +9206,22 @@ impl ServerRequest {
                 &crate::storage_accounts::CHECK_STORAGE_ACCOUNT_NAME_AVAILABILITY
             }
 
+            ServerRequest::ValidateStorageAccountMigration { .. } => {
+                &crate::storage_accounts::VALIDATE_STORAGE_ACCOUNT_MIGRATION
+            }
+
+            ServerRequest::PrepareStorageAccountMigration { .. } => {
+                &crate::storage_accounts::PREPARE_STORAGE_ACCOUNT_MIGRATION
+            }
+
+            ServerRequest::CommitStorageAccountMigration { .. } => {
+                &crate::storage_accounts::COMMIT_STORAGE_ACCOUNT_MIGRATION
+            }
+
+            ServerRequest::AbortStorageAccountMigration { .. } => {
+                &crate::storage_accounts::ABORT_STORAGE_ACCOUNT_MIGRATION
+            }
+
             ServerRequest::GetSubscription { .. } => {
                 &crate::subscription::GET_SUBSCRIPTION
             }
@@ -7932,6 +9232,14 @@ impl ServerRequest {
 
             ServerRequest::GetOperationStatus { .. } => {
                 &crate::subscription::GET_OPERATION_STATUS
+            }
+
+            ServerRequest::RegisterResourceProvider { .. } => {
+                &crate::subscription::REGISTER_RESOURCE_PROVIDER
+            }
+
+            ServerRequest::UnregisterResourceProvider { .. } => {
+                &crate::subscription::UNREGISTER_RESOURCE_PROVIDER
             }
 
             ServerRequest::ListSubscriptions { .. } => {
@@ -7984,6 +9292,23 @@ impl ServerRequest {
                 &crate::virtual_networks::LIST_VIRTUAL_NETWORK_SITES
             }
 
+            ServerRequest::CreateVMImage { .. } => &crate::vm_images::CREATE_VM_IMAGE,
+            ServerRequest::ListVMImages { .. } => &crate::vm_images::LIST_VM_IMAGES,
+            ServerRequest::GetVMImageDetails { .. } => {
+                &crate::vm_images::GET_VM_IMAGE_DETAILS
+            }
+
+            ServerRequest::UpdateVMImage { .. } => &crate::vm_images::UPDATE_VM_IMAGE,
+            ServerRequest::DeleteVMImage { .. } => &crate::vm_images::DELETE_VM_IMAGE,
+            ServerRequest::ReplicateVMImage { .. } => {
+                &crate::vm_images::REPLICATE_VM_IMAGE
+            }
+
+            ServerRequest::UnreplicateVMImage { .. } => {
+                &crate::vm_images::UNREPLICATE_VM_IMAGE
+            }
+
+            ServerRequest::ShareVMImage { .. } => &crate::vm_images::SHARE_VM_IMAGE,
             ServerRequest::ListWebSpaces { .. } => &crate::websites::LIST_WEB_SPACES,
             ServerRequest::ListGeoRegions { .. } => &crate::websites::LIST_GEO_REGIONS,
             ServerRequest::GetDnsSuffix { .. } => &crate::websites::GET_DNS_SUFFIX,
@@ -8155,6 +9480,48 @@ impl ServerRequest {
                 Some(subscription_id)
             }
 
+            ServerRequest::AddExtension { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::ListExtensions { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetExtension { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::DeleteExtension { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListAvailableExtensions { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListExtensionVersions { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListPublisherExtensions { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::RegisterExtensionImage { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UpdateExtensionImage { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UnregisterExtensionImage { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListResourceExtensions { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListResourceExtensionVersions { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
             ServerRequest::CreateVirtualNetworkGateway { subscription_id, .. } => {
                 Some(subscription_id)
             }
@@ -8284,6 +9651,32 @@ impl ServerRequest {
                 Some(subscription_id)
             }
 
+            ServerRequest::ListOperatingSystems { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListOperatingSystemFamilies { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::AddOSImage { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::ListOSImages { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::GetOSImage { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::GetOSImageDetails { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UpdateOSImage { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::DeleteOSImage { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::ReplicateOSImage { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UnreplicateOSImage { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ShareOSImage { subscription_id, .. } => Some(subscription_id),
             ServerRequest::ListAlertRules { subscription_id, .. } => {
                 Some(subscription_id)
             }
@@ -8353,10 +9746,48 @@ impl ServerRequest {
                 Some(subscription_id)
             }
 
+            ServerRequest::CreateReservedIP { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetReservedIP { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::ListReservedIPs { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteReservedIP { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::AssociateReservedIP { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DisassociateReservedIP { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ValidateReservedIPMigration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::PrepareReservedIPMigration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CommitReservedIPMigration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::AbortReservedIPMigration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
             ServerRequest::DeleteRoleInstancesByName { subscription_id, .. } => {
                 Some(subscription_id)
             }
 
+            ServerRequest::ListRoleSizes { subscription_id, .. } => Some(subscription_id),
             ServerRequest::CreateRouteTable { subscription_id, .. } => {
                 Some(subscription_id)
             }
@@ -8744,6 +10175,10 @@ impl ServerRequest {
                 Some(subscription_id)
             }
 
+            ServerRequest::CheckStaticIPAddressAvailability { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
             ServerRequest::ListStorageAccounts { subscription_id, .. } => {
                 Some(subscription_id)
             }
@@ -8776,6 +10211,22 @@ impl ServerRequest {
                 subscription_id,
                 ..
             } => Some(subscription_id),
+            ServerRequest::ValidateStorageAccountMigration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::PrepareStorageAccountMigration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CommitStorageAccountMigration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::AbortStorageAccountMigration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
             ServerRequest::GetSubscription { subscription_id, .. } => {
                 Some(subscription_id)
             }
@@ -8785,6 +10236,14 @@ impl ServerRequest {
             }
 
             ServerRequest::GetOperationStatus { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::RegisterResourceProvider { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UnregisterResourceProvider { subscription_id, .. } => {
                 Some(subscription_id)
             }
 
@@ -8823,6 +10282,23 @@ impl ServerRequest {
                 Some(subscription_id)
             }
 
+            ServerRequest::CreateVMImage { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::ListVMImages { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::GetVMImageDetails { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UpdateVMImage { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::DeleteVMImage { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::ReplicateVMImage { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UnreplicateVMImage { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ShareVMImage { subscription_id, .. } => Some(subscription_id),
             ServerRequest::ListWebSpaces { subscription_id, .. } => Some(subscription_id),
             ServerRequest::ListGeoRegions { subscription_id, .. } => {
                 Some(subscription_id)
@@ -9014,6 +10490,77 @@ impl ServerRequest {
 
             ServerRequest::GetDeploymentByName { service_name, deployment_name, .. } => {
                 client.get_deployment_by_name(service_name, deployment_name).await?;
+            }
+
+            ServerRequest::AddExtension { service_name, body, .. } => {
+                client.add_extension(service_name, body).await?;
+            }
+
+            ServerRequest::ListExtensions { service_name, .. } => {
+                client.list_extensions(service_name).await?;
+            }
+
+            ServerRequest::GetExtension { service_name, extension_id, .. } => {
+                client.get_extension(service_name, extension_id).await?;
+            }
+
+            ServerRequest::DeleteExtension { service_name, extension_id, .. } => {
+                client.delete_extension(service_name, extension_id).await?;
+            }
+
+            ServerRequest::ListAvailableExtensions { .. } => {
+                client.list_available_extensions().await?;
+            }
+
+            ServerRequest::ListExtensionVersions {
+                provider_namespace,
+                extension_type,
+                ..
+            } => {
+                client
+                    .list_extension_versions(provider_namespace, extension_type)
+                    .await?;
+            }
+
+            ServerRequest::ListPublisherExtensions { .. } => {
+                client.list_publisher_extensions().await?;
+            }
+
+            ServerRequest::RegisterExtensionImage { body, .. } => {
+                client.register_extension_image(body).await?;
+            }
+
+            ServerRequest::UpdateExtensionImage { body, .. } => {
+                client.update_extension_image(body).await?;
+            }
+
+            ServerRequest::UnregisterExtensionImage {
+                provider_namespace,
+                resource_type,
+                version,
+                ..
+            } => {
+                client
+                    .unregister_extension_image(
+                        provider_namespace,
+                        resource_type,
+                        version,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::ListResourceExtensions { .. } => {
+                client.list_resource_extensions().await?;
+            }
+
+            ServerRequest::ListResourceExtensionVersions {
+                publisher_name,
+                extension_name,
+                ..
+            } => {
+                client
+                    .list_resource_extension_versions(publisher_name, extension_name)
+                    .await?;
             }
 
             ServerRequest::CreateVirtualNetworkGateway { network_name, body, .. } => {
@@ -9309,6 +10856,50 @@ impl ServerRequest {
                     .await?;
             }
 
+            ServerRequest::ListOperatingSystems { .. } => {
+                client.list_operating_systems().await?;
+            }
+
+            ServerRequest::ListOperatingSystemFamilies { .. } => {
+                client.list_operating_system_families().await?;
+            }
+
+            ServerRequest::AddOSImage { body, .. } => {
+                client.add_os_image(body).await?;
+            }
+
+            ServerRequest::ListOSImages { .. } => {
+                client.list_os_images().await?;
+            }
+
+            ServerRequest::GetOSImage { image_name, .. } => {
+                client.get_os_image(image_name).await?;
+            }
+
+            ServerRequest::GetOSImageDetails { image_name, .. } => {
+                client.get_os_image_details(image_name).await?;
+            }
+
+            ServerRequest::UpdateOSImage { image_name, body, .. } => {
+                client.update_os_image(image_name, body).await?;
+            }
+
+            ServerRequest::DeleteOSImage { image_name, options, .. } => {
+                client.delete_os_image(image_name, options).await?;
+            }
+
+            ServerRequest::ReplicateOSImage { image_name, body, .. } => {
+                client.replicate_os_image(image_name, body).await?;
+            }
+
+            ServerRequest::UnreplicateOSImage { image_name, .. } => {
+                client.unreplicate_os_image(image_name).await?;
+            }
+
+            ServerRequest::ShareOSImage { image_name, permission, .. } => {
+                client.share_os_image(image_name, permission).await?;
+            }
+
             ServerRequest::ListAlertRules { .. } => {
                 client.list_alert_rules().await?;
             }
@@ -9421,6 +11012,46 @@ impl ServerRequest {
                     .await?;
             }
 
+            ServerRequest::CreateReservedIP { body, .. } => {
+                client.create_reserved_ip(body).await?;
+            }
+
+            ServerRequest::GetReservedIP { ip_name, .. } => {
+                client.get_reserved_ip(ip_name).await?;
+            }
+
+            ServerRequest::ListReservedIPs { .. } => {
+                client.list_reserved_i_ps().await?;
+            }
+
+            ServerRequest::DeleteReservedIP { ip_name, .. } => {
+                client.delete_reserved_ip(ip_name).await?;
+            }
+
+            ServerRequest::AssociateReservedIP { reserved_ip_name, body, .. } => {
+                client.associate_reserved_ip(reserved_ip_name, body).await?;
+            }
+
+            ServerRequest::DisassociateReservedIP { reserved_ip_name, body, .. } => {
+                client.disassociate_reserved_ip(reserved_ip_name, body).await?;
+            }
+
+            ServerRequest::ValidateReservedIPMigration { ip_name, .. } => {
+                client.validate_reserved_ip_migration(ip_name).await?;
+            }
+
+            ServerRequest::PrepareReservedIPMigration { ip_name, .. } => {
+                client.prepare_reserved_ip_migration(ip_name).await?;
+            }
+
+            ServerRequest::CommitReservedIPMigration { ip_name, .. } => {
+                client.commit_reserved_ip_migration(ip_name).await?;
+            }
+
+            ServerRequest::AbortReservedIPMigration { ip_name, .. } => {
+                client.abort_reserved_ip_migration(ip_name).await?;
+            }
+
             ServerRequest::DeleteRoleInstancesByName {
                 service_name,
                 deployment_name,
@@ -9430,6 +11061,10 @@ impl ServerRequest {
                 client
                     .delete_role_instances_by_name(service_name, deployment_name, body)
                     .await?;
+            }
+
+            ServerRequest::ListRoleSizes { .. } => {
+                client.list_role_sizes().await?;
             }
 
             ServerRequest::CreateRouteTable { body, .. } => {
@@ -10251,6 +11886,16 @@ impl ServerRequest {
                 client.get_import_export_status_post(server_name, body).await?;
             }
 
+            ServerRequest::CheckStaticIPAddressAvailability {
+                network_name,
+                ip_address,
+                ..
+            } => {
+                client
+                    .check_static_ip_address_availability(network_name, ip_address)
+                    .await?;
+            }
+
             ServerRequest::ListStorageAccounts { .. } => {
                 client.list_storage_accounts().await?;
             }
@@ -10283,6 +11928,31 @@ impl ServerRequest {
                 client.check_storage_account_name_availability(account_name).await?;
             }
 
+            ServerRequest::ValidateStorageAccountMigration {
+                storage_account_name,
+                ..
+            } => {
+                client.validate_storage_account_migration(storage_account_name).await?;
+            }
+
+            ServerRequest::PrepareStorageAccountMigration {
+                storage_account_name,
+                ..
+            } => {
+                client.prepare_storage_account_migration(storage_account_name).await?;
+            }
+
+            ServerRequest::CommitStorageAccountMigration {
+                storage_account_name,
+                ..
+            } => {
+                client.commit_storage_account_migration(storage_account_name).await?;
+            }
+
+            ServerRequest::AbortStorageAccountMigration { storage_account_name, .. } => {
+                client.abort_storage_account_migration(storage_account_name).await?;
+            }
+
             ServerRequest::GetSubscription { .. } => {
                 client.get_subscription().await?;
             }
@@ -10300,6 +11970,14 @@ impl ServerRequest {
 
             ServerRequest::GetOperationStatus { request_id, .. } => {
                 client.get_operation_status(request_id).await?;
+            }
+
+            ServerRequest::RegisterResourceProvider { resource_name, .. } => {
+                client.register_resource_provider(resource_name).await?;
+            }
+
+            ServerRequest::UnregisterResourceProvider { resource_name, .. } => {
+                client.unregister_resource_provider(resource_name).await?;
             }
 
             ServerRequest::ListSubscriptions { .. } => {
@@ -10390,6 +12068,38 @@ impl ServerRequest {
 
             ServerRequest::ListVirtualNetworkSites { .. } => {
                 client.list_virtual_network_sites().await?;
+            }
+
+            ServerRequest::CreateVMImage { body, .. } => {
+                client.create_vm_image(body).await?;
+            }
+
+            ServerRequest::ListVMImages { .. } => {
+                client.list_vm_images().await?;
+            }
+
+            ServerRequest::GetVMImageDetails { vm_image_name, .. } => {
+                client.get_vm_image_details(vm_image_name).await?;
+            }
+
+            ServerRequest::UpdateVMImage { image_name, body, .. } => {
+                client.update_vm_image(image_name, body).await?;
+            }
+
+            ServerRequest::DeleteVMImage { vm_image_name, options, .. } => {
+                client.delete_vm_image(vm_image_name, options).await?;
+            }
+
+            ServerRequest::ReplicateVMImage { vm_image_name, body, .. } => {
+                client.replicate_vm_image(vm_image_name, body).await?;
+            }
+
+            ServerRequest::UnreplicateVMImage { vm_image_name, .. } => {
+                client.unreplicate_vm_image(vm_image_name).await?;
+            }
+
+            ServerRequest::ShareVMImage { vm_image_name, permission, .. } => {
+                client.share_vm_image(vm_image_name, permission).await?;
             }
 
             ServerRequest::ListWebSpaces { .. } => {
@@ -10780,22 +12490,29 @@ pub fn select_response_input(data: &[u8]) -> Option<(&'static str, &[u8])> {
 pub static SPEC_FILES: &[(&str, &str)] = &[
     ("affinity_groups", include_str!("../../spec/affinity_groups.spec")),
     ("deployments", include_str!("../../spec/deployments.spec")),
+    ("extensions", include_str!("../../spec/extensions.spec")),
     ("gateways", include_str!("../../spec/gateways.spec")),
     ("hosted_services", include_str!("../../spec/hosted_services.spec")),
     ("locations", include_str!("../../spec/locations.spec")),
     ("management_certificates", include_str!("../../spec/management_certificates.spec")),
     ("network_security_groups", include_str!("../../spec/network_security_groups.spec")),
+    ("operating_systems", include_str!("../../spec/operating_systems.spec")),
+    ("os_images", include_str!("../../spec/os_images.spec")),
     ("other", include_str!("../../spec/other.spec")),
+    ("reserved_ips", include_str!("../../spec/reserved_ips.spec")),
     ("role_instances", include_str!("../../spec/role_instances.spec")),
+    ("role_sizes", include_str!("../../spec/role_sizes.spec")),
     ("route_tables", include_str!("../../spec/route_tables.spec")),
     ("scheduler", include_str!("../../spec/scheduler.spec")),
     ("service_bus", include_str!("../../spec/service_bus.spec")),
     ("sql_database", include_str!("../../spec/sql_database.spec")),
+    ("static_ips", include_str!("../../spec/static_ips.spec")),
     ("storage_accounts", include_str!("../../spec/storage_accounts.spec")),
     ("subscription", include_str!("../../spec/subscription.spec")),
     ("traffic_manager", include_str!("../../spec/traffic_manager.spec")),
     ("virtual_machines", include_str!("../../spec/virtual_machines.spec")),
     ("virtual_networks", include_str!("../../spec/virtual_networks.spec")),
+    ("vm_images", include_str!("../../spec/vm_images.spec")),
     ("websites", include_str!("../../spec/websites.spec")),
 ];
 /// Decodes `body` as the response of `operation` and encodes it again
@@ -10852,6 +12569,105 @@ pub fn normalize_response(
                 >("Deployment", "http://schemas.microsoft.com/windowsazure", body)
                     .map(|v| xml::to_document_ns(
                         "Deployment",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListExtensions" => {
+            Some(
+                xml::from_document_ns::<
+                    HostedServiceExtensions,
+                >("Extensions", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Extensions",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetExtension" => {
+            Some(
+                xml::from_document_ns::<
+                    HostedServiceExtension,
+                >("Extension", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Extension",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListAvailableExtensions" => {
+            Some(
+                xml::from_document_ns::<
+                    ExtensionImages,
+                >("ExtensionImages", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ExtensionImages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListExtensionVersions" => {
+            Some(
+                xml::from_document_ns::<
+                    ExtensionImages,
+                >("ExtensionImages", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ExtensionImages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListPublisherExtensions" => {
+            Some(
+                xml::from_document_ns::<
+                    ExtensionImages,
+                >("ExtensionImages", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ExtensionImages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListResourceExtensions" => {
+            Some(
+                xml::from_document_ns::<
+                    ResourceExtensions,
+                >(
+                        "ResourceExtensions",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "ResourceExtensions",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListResourceExtensionVersions" => {
+            Some(
+                xml::from_document_ns::<
+                    ResourceExtensions,
+                >(
+                        "ResourceExtensions",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "ResourceExtensions",
                         "http://schemas.microsoft.com/windowsazure",
                         &v,
                     )),
@@ -11080,6 +12896,114 @@ pub fn normalize_response(
             )
         }
 
+        "ListOperatingSystems" => {
+            Some(
+                xml::from_document_ns::<
+                    OperatingSystems,
+                >("OperatingSystems", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "OperatingSystems",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListOperatingSystemFamilies" => {
+            Some(
+                xml::from_document_ns::<
+                    OperatingSystemFamilies,
+                >(
+                        "OperatingSystemFamilies",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "OperatingSystemFamilies",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "AddOSImage" => {
+            Some(
+                xml::from_document_ns::<
+                    OSImage,
+                >("OSImage", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "OSImage",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListOSImages" => {
+            Some(
+                xml::from_document_ns::<
+                    Images,
+                >("Images", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Images",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetOSImage" => {
+            Some(
+                xml::from_document_ns::<
+                    OSImage,
+                >("OSImage", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "OSImage",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetOSImageDetails" => {
+            Some(
+                xml::from_document_ns::<
+                    OSImageDetails,
+                >("OSImageDetails", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "OSImageDetails",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "UpdateOSImage" => {
+            Some(
+                xml::from_document_ns::<
+                    OSImage,
+                >("OSImage", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "OSImage",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ReplicateOSImage" => {
+            Some(
+                xml::scalar_from_document::<
+                    String,
+                >("string", "http://schemas.microsoft.com/2003/10/Serialization/", body)
+                    .map(|v| xml::scalar_to_document(
+                        "string",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
+                        &v,
+                    )),
+            )
+        }
+
         "ListAlertRules" => {
             Some(json::from_json::<AlertRuleList>(body).map(|v| json::to_json(&v)))
         }
@@ -11146,6 +13070,62 @@ pub fn normalize_response(
                     .map(|v| xml::to_document_ns(
                         "PassthroughResponse",
                         "http://schemas.microsoft.com/hdinsight/2013/05/management",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetReservedIP" => {
+            Some(
+                xml::from_document_ns::<
+                    ReservedIP,
+                >("ReservedIP", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ReservedIP",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListReservedIPs" => {
+            Some(
+                xml::from_document_ns::<
+                    ReservedIPs,
+                >("ReservedIPs", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ReservedIPs",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ValidateReservedIPMigration" => {
+            Some(
+                xml::from_document_ns::<
+                    ValidationMessages,
+                >(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListRoleSizes" => {
+            Some(
+                xml::from_document_ns::<
+                    RoleSizes,
+                >("RoleSizes", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "RoleSizes",
+                        "http://schemas.microsoft.com/windowsazure",
                         &v,
                     )),
             )
@@ -12215,6 +14195,23 @@ pub fn normalize_response(
             )
         }
 
+        "CheckStaticIPAddressAvailability" => {
+            Some(
+                xml::from_document_ns::<
+                    AddressAvailabilityResponse,
+                >(
+                        "AddressAvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "AddressAvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
         "ListStorageAccounts" => {
             Some(
                 xml::from_document_ns::<
@@ -12278,6 +14275,23 @@ pub fn normalize_response(
                     )
                     .map(|v| xml::to_document_ns(
                         "AvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ValidateStorageAccountMigration" => {
+            Some(
+                xml::from_document_ns::<
+                    ValidationMessages,
+                >(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "ValidationMessages",
                         "http://schemas.microsoft.com/windowsazure",
                         &v,
                     )),
@@ -12447,6 +14461,45 @@ pub fn normalize_response(
                     .map(|v| xml::to_document_ns(
                         "VirtualNetworkSites",
                         "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListVMImages" => {
+            Some(
+                xml::from_document_ns::<
+                    VMImages,
+                >("VMImages", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "VMImages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetVMImageDetails" => {
+            Some(
+                xml::from_document_ns::<
+                    VMImageDetails,
+                >("VMImageDetails", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "VMImageDetails",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ReplicateVMImage" => {
+            Some(
+                xml::scalar_from_document::<
+                    String,
+                >("string", "http://schemas.microsoft.com/2003/10/Serialization/", body)
+                    .map(|v| xml::scalar_to_document(
+                        "string",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
                         &v,
                     )),
             )
@@ -12962,6 +15015,126 @@ pub fn roundtrip_response(
             )
         }
 
+        "ListExtensions" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        HostedServiceExtensions,
+                    >("Extensions", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Extensions",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetExtension" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        HostedServiceExtension,
+                    >("Extension", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Extension",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListAvailableExtensions" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ExtensionImages,
+                    >("ExtensionImages", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "ExtensionImages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListExtensionVersions" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ExtensionImages,
+                    >("ExtensionImages", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "ExtensionImages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListPublisherExtensions" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ExtensionImages,
+                    >("ExtensionImages", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "ExtensionImages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListResourceExtensions" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ResourceExtensions,
+                    >(
+                        "ResourceExtensions",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ResourceExtensions",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListResourceExtensionVersions" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ResourceExtensions,
+                    >(
+                        "ResourceExtensions",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ResourceExtensions",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
         "CreateVirtualNetworkGateway" => {
             Some(
                 xml::roundtrip_with(
@@ -13230,6 +15403,146 @@ pub fn roundtrip_response(
             )
         }
 
+        "ListOperatingSystems" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        OperatingSystems,
+                    >(
+                        "OperatingSystems",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "OperatingSystems",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListOperatingSystemFamilies" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        OperatingSystemFamilies,
+                    >(
+                        "OperatingSystemFamilies",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "OperatingSystemFamilies",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "AddOSImage" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        OSImage,
+                    >("OSImage", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "OSImage",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListOSImages" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        Images,
+                    >("Images", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Images",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetOSImage" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        OSImage,
+                    >("OSImage", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "OSImage",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetOSImageDetails" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        OSImageDetails,
+                    >("OSImageDetails", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "OSImageDetails",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "UpdateOSImage" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        OSImage,
+                    >("OSImage", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "OSImage",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ReplicateOSImage" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::scalar_from_document::<
+                        String,
+                    >(
+                        "string",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
+                        b,
+                    ),
+                    |v| xml::scalar_to_document(
+                        "string",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
+                        v,
+                    ),
+                ),
+            )
+        }
+
         "ListAlertRules" => {
             Some(
                 xml::roundtrip_with(
@@ -13334,6 +15647,74 @@ pub fn roundtrip_response(
                     |v| xml::to_document_ns(
                         "PassthroughResponse",
                         "http://schemas.microsoft.com/hdinsight/2013/05/management",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetReservedIP" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ReservedIP,
+                    >("ReservedIP", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "ReservedIP",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListReservedIPs" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ReservedIPs,
+                    >("ReservedIPs", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "ReservedIPs",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ValidateReservedIPMigration" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ValidationMessages,
+                    >(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListRoleSizes" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        RoleSizes,
+                    >("RoleSizes", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "RoleSizes",
+                        "http://schemas.microsoft.com/windowsazure",
                         v,
                     ),
                 ),
@@ -14738,6 +17119,26 @@ pub fn roundtrip_response(
             )
         }
 
+        "CheckStaticIPAddressAvailability" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        AddressAvailabilityResponse,
+                    >(
+                        "AddressAvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "AddressAvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
         "ListStorageAccounts" => {
             Some(
                 xml::roundtrip_with(
@@ -14815,6 +17216,26 @@ pub fn roundtrip_response(
                     ),
                     |v| xml::to_document_ns(
                         "AvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ValidateStorageAccountMigration" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ValidationMessages,
+                    >(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ValidationMessages",
                         "http://schemas.microsoft.com/windowsazure",
                         v,
                     ),
@@ -15042,6 +17463,58 @@ pub fn roundtrip_response(
                     |v| xml::to_document_ns(
                         "VirtualNetworkSites",
                         "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListVMImages" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        VMImages,
+                    >("VMImages", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "VMImages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetVMImageDetails" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        VMImageDetails,
+                    >("VMImageDetails", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "VMImageDetails",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ReplicateVMImage" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::scalar_from_document::<
+                        String,
+                    >(
+                        "string",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
+                        b,
+                    ),
+                    |v| xml::scalar_to_document(
+                        "string",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
                         v,
                     ),
                 ),
