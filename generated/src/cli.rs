@@ -3443,14 +3443,14 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
     },
     asm_runtime::cli::Command {
         area: "reserved-ips",
-        name: "list-reserved-i-ps",
+        name: "list-reserved-ips",
         operation: &LIST_RESERVED_I_PS,
         about: "Lists the reserved IP addresses of the subscription.",
         long_about: "Lists the reserved IP addresses of the subscription.\n\n`GET /{subscriptionId}/services/networking/reservedips` (x-ms-version 2014-10-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn722412(v=azure.100)",
         args: &[],
         body: None,
         poller: None,
-        run: run_list_reserved_i_ps,
+        run: run_list_reserved_ips,
     },
     asm_runtime::cli::Command {
         area: "reserved-ips",
@@ -15670,14 +15670,14 @@ fn run_get_reserved_ip<'a>(
 }
 
 /// Runs `ListReservedIPs` with the arguments of its command.
-fn run_list_reserved_i_ps<'a>(
+fn run_list_reserved_ips<'a>(
     client: &'a crate::Client,
     _args: &'a dyn asm_runtime::cli::Args,
 ) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
     Box::pin(async move {
         Ok(
             asm_runtime::cli::Outcome::Value({
-                let v = client.list_reserved_i_ps().await?;
+                let v = client.list_reserved_ips().await?;
                 let doc = {
                     let r = &v;
                     xml::to_document_ns(

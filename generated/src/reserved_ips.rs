@@ -238,7 +238,7 @@ impl crate::Client {
     ///
     /// `GET /{subscriptionId}/services/networking/reservedips` (x-ms-version 2014-10-01).
     /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn722412(v=azure.100)>.
-    pub async fn list_reserved_i_ps(&self) -> Result<ReservedIPs, Error> {
+    pub async fn list_reserved_ips(&self) -> Result<ReservedIPs, Error> {
         let mut req = Request::new(&LIST_RESERVED_I_PS);
         req.path = self.core.subscription_path()?;
         req.path.push_str("/services/networking/reservedips");

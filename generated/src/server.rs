@@ -11021,7 +11021,7 @@ impl ServerRequest {
             }
 
             ServerRequest::ListReservedIPs { .. } => {
-                client.list_reserved_i_ps().await?;
+                client.list_reserved_ips().await?;
             }
 
             ServerRequest::DeleteReservedIP { ip_name, .. } => {
