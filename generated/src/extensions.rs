@@ -366,7 +366,7 @@ impl crate::Client {
         req.path = self.core.subscription_path()?;
         req.path.push_str("/services/extensions/");
         path::push_segment(&mut req.path, "providerNamespace", provider_namespace)?;
-        req.path.push_str("/");
+        req.path.push('/');
         path::push_segment(&mut req.path, "extensionType", extension_type)?;
         self.core
             .call(
@@ -502,9 +502,9 @@ impl crate::Client {
         req.path = self.core.subscription_path()?;
         req.path.push_str("/services/extensions/");
         path::push_segment(&mut req.path, "providerNamespace", provider_namespace)?;
-        req.path.push_str("/");
+        req.path.push('/');
         path::push_segment(&mut req.path, "resourceType", resource_type)?;
-        req.path.push_str("/");
+        req.path.push('/');
         path::push_segment(&mut req.path, "version", version)?;
         let resp = self.core.send(&req).await?;
         let id: String = asm_runtime::decode_body(
@@ -562,7 +562,7 @@ impl crate::Client {
         req.path = self.core.subscription_path()?;
         req.path.push_str("/services/resourceextensions/");
         path::push_segment(&mut req.path, "publisherName", publisher_name)?;
-        req.path.push_str("/");
+        req.path.push('/');
         path::push_segment(&mut req.path, "extensionName", extension_name)?;
         self.core
             .call(
