@@ -437,6 +437,9 @@ impl Api {
                 state.text = name.to_owned();
                 Ok(None)
             }
+            "OSImage" | "VMImage" | "ReservedIP" | "HostedServiceExtension" => {
+                self.images_hook_create(tx, r, sub, _parents, name, state, now)
+            }
             "ServiceBusNamespace" => {
                 if !valid_namespace_name(name) {
                     return Err(ApiError::bad_request(format!(
@@ -540,6 +543,7 @@ impl Api {
                 *merged = sa_state(&a);
                 Ok(())
             }
+            "OSImage" => self.images_hook_update(r, old, merged),
             _ => Ok(()),
         }
     }
@@ -597,6 +601,7 @@ impl Api {
                 }
                 Ok(())
             }
+            "OSImage" | "VMImage" | "ReservedIP" => self.images_hook_delete(tx, r, rec),
             _ => Ok(()),
         }
     }
