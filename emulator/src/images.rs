@@ -326,6 +326,112 @@ pub(crate) fn seed_platform(
     Ok(())
 }
 
+/// What a capture of a role (Capture Role / Capture VM Image, in the
+/// virtual machines area) makes: the image's fields.
+#[allow(dead_code)] // called by the capture operations of the deployments area
+pub(crate) struct CapturedImage<'a> {
+    pub name: &'a str,
+    pub label: &'a str,
+    /// Linux or Windows.
+    pub os: &'a str,
+    /// Generalized or Specialized.
+    pub os_state: &'a str,
+    /// The region of the role's cloud service.
+    pub location: &'a str,
+    /// The OS disk's blob.
+    pub media_link: &'a str,
+    pub service_name: &'a str,
+    pub deployment_name: &'a str,
+    pub role_name: &'a str,
+    pub role_size: Option<&'a str>,
+}
+
+/// Stores a captured role as an `OSImage` (Capture Role) or a `VMImage`
+/// (Capture VM Image) of `sub`, as the engine keeps them; 409 when the name
+/// is taken.
+#[allow(dead_code)] // called by the capture operations of the deployments area
+pub(crate) fn store_captured_image(
+    table: &mut redb::Table<'_, &'static str, &'static [u8]>,
+    sub: &str,
+    vm_image: bool,
+    image: &CapturedImage<'_>,
+    now: Millis,
+) -> Result<(), ApiError> {
+    let resource = if vm_image { "VMImage" } else { "OSImage" };
+    let key = format!("{resource}/{sub}/{}", image.name.to_ascii_lowercase());
+    if get::<ResourceRec>(table, &key)?.is_some_and(|r| exists(&r.pending, now)) {
+        return Err(ApiError::conflict(format!(
+            "An image named {} already exists.",
+            image.name
+        )));
+    }
+    let when = crate::api::datetime(now).to_text().into_owned();
+    let size = if image.os.eq_ignore_ascii_case("Windows") {
+        "127"
+    } else {
+        "30"
+    };
+    let mut state = Elem {
+        name: resource.into(),
+        ..Default::default()
+    };
+    let mut add = |n: &str, v: &str| state.children.push(Elem::text(n, v));
+    if vm_image {
+        add("Name", image.name);
+        add("Label", image.label);
+        add("Category", "User");
+        state.children.push(Elem {
+            name: "OSDiskConfiguration".into(),
+            children: vec![
+                Elem::text("Name", format!("{}-os", image.name)),
+                Elem::text("HostCaching", "ReadWrite"),
+                Elem::text("OSState", image.os_state),
+                Elem::text("OS", image.os),
+                Elem::text("MediaLink", image.media_link),
+                Elem::text("LogicalDiskSizeInGB", size),
+                Elem::text("IOType", "Standard"),
+            ],
+            ..Default::default()
+        });
+        let mut add = |n: &str, v: &str| state.children.push(Elem::text(n, v));
+        add("ServiceName", image.service_name);
+        add("DeploymentName", image.deployment_name);
+        add("RoleName", image.role_name);
+        add("Location", image.location);
+        add("CreatedTime", &when);
+        add("ModifiedTime", &when);
+        add("IsPremium", "false");
+        add("VMImageState", "Ready");
+        add("RoleStateOnCapture", "StoppedVM");
+        if let Some(size) = image.role_size {
+            add("RoleSizeOnCapture", size);
+        }
+    } else {
+        add("Category", "User");
+        add("Label", image.label);
+        add("Location", image.location);
+        add("LogicalSizeInGB", size);
+        add("MediaLink", image.media_link);
+        add("Name", image.name);
+        add("OS", image.os);
+        add("IsPremium", "false");
+        add("OSState", image.os_state);
+        add("IOType", "Standard");
+    }
+    let rec = ResourceRec {
+        resource: resource.to_owned(),
+        subscription: sub.to_owned(),
+        parents: Vec::new(),
+        name: image.name.to_owned(),
+        state,
+        created_ms: now,
+        modified_ms: now,
+        pending: None,
+    };
+    put(table, &key, &rec)?;
+    Ok(())
+}
+
 /// One version of a cloud-service extension of the built-in catalog.
 fn builtin_extension_images() -> Vec<ExtensionImage> {
     let ext = |ns: &str, ty: &str, version: &str, label: &str, description: &str, os: &str| {
@@ -1942,6 +2048,43 @@ mod tests {
         assert_eq!(display("ReservedIP"), "reserved IP");
         assert_eq!(display("HostedService"), "hosted service");
         assert_eq!(display("NetworkSecurityGroup"), "network security group");
+    }
+
+    #[test]
+    fn captured_images_read_as_their_types() {
+        let db = redb::Database::builder()
+            .create_with_backend(redb::backends::InMemoryBackend::new())
+            .unwrap();
+        let tx = db.begin_write().unwrap();
+        {
+            let mut t = tx.open_table(RESOURCES).unwrap();
+            let image = CapturedImage {
+                name: "cap1",
+                label: "Captured",
+                os: "Linux",
+                os_state: "Generalized",
+                location: "West US",
+                media_link: "https://a.blob.core.windows.net/vhds/cap1.vhd",
+                service_name: "svc",
+                deployment_name: "dep",
+                role_name: "vm1",
+                role_size: Some("Small"),
+            };
+            store_captured_image(&mut t, "sub", false, &image, 0).unwrap();
+            store_captured_image(&mut t, "sub", true, &image, 0).unwrap();
+            assert!(store_captured_image(&mut t, "sub", true, &image, 0).is_err());
+            let os: ResourceRec = get(&t, "OSImage/sub/cap1").unwrap().unwrap();
+            let os: OSImage = typed("OSImage", &os.state).unwrap();
+            assert_eq!(os.category, Some(ImageCategory::User));
+            assert_eq!(os.os, Some(OSType::Linux));
+            let vm: ResourceRec = get(&t, "VMImage/sub/cap1").unwrap().unwrap();
+            let vm: VMImageDetails = typed("VMImageDetails", &vm.state).unwrap();
+            assert_eq!(vm.role_name.as_deref(), Some("vm1"));
+            assert_eq!(
+                vm.os_disk_configuration.unwrap().os_state,
+                Some(OSState::Generalized)
+            );
+        }
     }
 
     #[test]
