@@ -943,3 +943,31 @@ async fn static_ip_role_sizes_os_families_providers() {
     );
     c.register_resource_provider("SQLSERVER").await.unwrap();
 }
+
+/// Open enums: categories, operating systems and disk states the spec does
+/// not list are kept as read, and written back unchanged.
+#[test]
+fn unknown_image_enum_values_are_kept() {
+    let doc = r#"<OSImage xmlns="http://schemas.microsoft.com/windowsazure"><Category>Marketplace Partner</Category><Label>x</Label><Name>img</Name><OS>FreeBSD</OS><IOType>Ultra</IOType></OSImage>"#;
+    let image: OSImage = runtime::xml::from_document("OSImage", doc.as_bytes()).unwrap();
+    assert_eq!(
+        image.category,
+        Some(ImageCategory::Unknown("Marketplace Partner".into()))
+    );
+    assert_eq!(image.os, Some(OSType::Unknown("FreeBSD".into())));
+    let again = runtime::xml::to_document("OSImage", &image);
+    assert!(
+        again.contains("<Category>Marketplace Partner</Category>"),
+        "{again}"
+    );
+    assert!(again.contains("<OS>FreeBSD</OS>"), "{again}");
+
+    let doc = r#"<VMImages xmlns="http://schemas.microsoft.com/windowsazure"><VMImage><Name>v</Name><OSDiskConfiguration><HostCaching>WriteBack</HostCaching><OSState>Hibernated</OSState><OS>Linux</OS></OSDiskConfiguration></VMImage></VMImages>"#;
+    let list: VMImages = runtime::xml::from_document("VMImages", doc.as_bytes()).unwrap();
+    let os = list.vm_image[0].os_disk_configuration.as_ref().unwrap();
+    assert_eq!(
+        os.host_caching,
+        Some(HostCaching::Unknown("WriteBack".into()))
+    );
+    assert_eq!(os.os_state, Some(OSState::Unknown("Hibernated".into())));
+}
