@@ -971,3 +971,79 @@ fn unknown_image_enum_values_are_kept() {
     );
     assert_eq!(os.os_state, Some(OSState::Unknown("Hibernated".into())));
 }
+
+/// Every subscription has the platform catalog; user images and reserved IPs
+/// are the subscription's own, while reserved addresses come from one pool.
+#[tokio::test]
+async fn catalog_per_subscription_and_isolation() {
+    let (emu, a) = start().await;
+    let (sub_b, pem_b) = emu.add_subscription().unwrap();
+    let b = Client::builder()
+        .subscription_id(&sub_b)
+        .credentials(Credentials::from_pem(&pem_b).unwrap())
+        .endpoint(emu.endpoint())
+        .add_root_certificate_pem(&emu.ca_pem())
+        .unwrap()
+        .poll_options(fast_poll())
+        .build()
+        .unwrap();
+    let platform = a.list_os_images().await.unwrap().os_image.len();
+    assert!(platform >= 6);
+    assert_eq!(b.list_os_images().await.unwrap().os_image.len(), platform);
+    assert!(!b.list_vm_images().await.unwrap().vm_image.is_empty());
+
+    storage_account(&a, "isostore01", "West US").await;
+    a.add_os_image(&AddOSImageInput {
+        label: "A's".into(),
+        media_link: "https://isostore01.blob.core.windows.net/vhds/a.vhd".into(),
+        name: "a-image".into(),
+        os: OSType::Windows,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        a.list_os_images().await.unwrap().os_image.len(),
+        platform + 1
+    );
+    assert_eq!(b.list_os_images().await.unwrap().os_image.len(), platform);
+    assert_service_error(b.get_os_image("a-image").await, 404, "ResourceNotFound");
+    // B cannot use A's storage account for its image.
+    assert_service_error(
+        b.add_os_image(&AddOSImageInput {
+            label: "B's".into(),
+            media_link: "https://isostore01.blob.core.windows.net/vhds/b.vhd".into(),
+            name: "b-image".into(),
+            os: OSType::Linux,
+            ..Default::default()
+        })
+        .await,
+        400,
+        "BadRequest",
+    );
+
+    let reserve = |name: &str| CreateReservedIPInput {
+        name: name.into(),
+        location: Some("East US".into()),
+        ..Default::default()
+    };
+    a.create_reserved_ip(&reserve("same-name"))
+        .await
+        .unwrap()
+        .wait()
+        .await
+        .unwrap();
+    b.create_reserved_ip(&reserve("same-name"))
+        .await
+        .unwrap()
+        .wait()
+        .await
+        .unwrap();
+    let ip_a = a.get_reserved_ip("same-name").await.unwrap().address;
+    let ip_b = b.get_reserved_ip("same-name").await.unwrap().address;
+    assert!(ip_a.is_some() && ip_b.is_some());
+    assert_ne!(
+        ip_a, ip_b,
+        "one address pool per region across subscriptions"
+    );
+}

@@ -432,6 +432,25 @@ pub(crate) fn store_captured_image(
     Ok(())
 }
 
+/// Seeds the platform catalog into every subscription of the store that
+/// lacks it (data directories made before the catalog existed, subscriptions
+/// from a `--seed` file).
+pub(crate) fn seed_existing(store: &Store, now: Millis) -> Result<(), StoreError> {
+    let tx = store.write()?;
+    {
+        let subs: Vec<String> = scan::<SubscriptionRec>(&tx.open_table(SUBSCRIPTIONS)?, "")?
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        let mut table = tx.open_table(RESOURCES)?;
+        for sub in subs {
+            seed_platform(&mut table, &sub, now)?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
 /// One version of a cloud-service extension of the built-in catalog.
 fn builtin_extension_images() -> Vec<ExtensionImage> {
     let ext = |ns: &str, ty: &str, version: &str, label: &str, description: &str, os: &str| {

@@ -441,6 +441,7 @@ fn prepare(config: &Config) -> Result<Prepared, Error> {
             id
         }
     };
+    images::seed_existing(&store, api::now_ms())?;
     Ok(Prepared {
         store,
         tls,
