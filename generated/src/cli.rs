@@ -239,7 +239,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "add-extension",
         operation: &ADD_EXTENSION,
         about: "Adds an extension to a cloud service (a deployment then enables it by id).",
-        long_about: "Adds an extension to a cloud service (a deployment then enables it by id).\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/extensions` (x-ms-version 2017-01-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn169558(v=azure.100)",
+        long_about: "Adds an extension to a cloud service (a deployment then enables it by id).\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/extensions` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
         args: &[
             asm_runtime::cli::Arg {
                 id: "service-name",
@@ -346,7 +346,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "list-extensions",
         operation: &LIST_EXTENSIONS,
         about: "Lists the extensions added to a cloud service.",
-        long_about: "Lists the extensions added to a cloud service.\n\n`GET /{subscriptionId}/services/hostedservices/{serviceName}/extensions` (x-ms-version 2017-01-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn169561(v=azure.100)",
+        long_about: "Lists the extensions added to a cloud service.\n\n`GET /{subscriptionId}/services/hostedservices/{serviceName}/extensions` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
         args: &[
             asm_runtime::cli::Arg {
                 id: "service-name",
@@ -368,7 +368,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "get-extension",
         operation: &GET_EXTENSION,
         about: "Returns an extension of a cloud service (never its private configuration).",
-        long_about: "Returns an extension of a cloud service (never its private configuration).\n\n`GET /{subscriptionId}/services/hostedservices/{serviceName}/extensions/{extensionId}` (x-ms-version 2017-01-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn169557(v=azure.100)",
+        long_about: "Returns an extension of a cloud service (never its private configuration).\n\n`GET /{subscriptionId}/services/hostedservices/{serviceName}/extensions/{extensionId}` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
         args: &[
             asm_runtime::cli::Arg {
                 id: "service-name",
@@ -400,7 +400,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "delete-extension",
         operation: &DELETE_EXTENSION,
         about: "Deletes an extension of a cloud service (it must not be enabled in a deployment).",
-        long_about: "Deletes an extension of a cloud service (it must not be enabled in a deployment).\n\n`DELETE /{subscriptionId}/services/hostedservices/{serviceName}/extensions/{extensionId}` (x-ms-version 2017-01-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn169560(v=azure.100)",
+        long_about: "Deletes an extension of a cloud service (it must not be enabled in a deployment).\n\n`DELETE /{subscriptionId}/services/hostedservices/{serviceName}/extensions/{extensionId}` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
         args: &[
             asm_runtime::cli::Arg {
                 id: "service-name",
@@ -432,7 +432,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "list-available-extensions",
         operation: &LIST_AVAILABLE_EXTENSIONS,
         about: "Lists the extensions available to cloud services (the latest version of each).",
-        long_about: "Lists the extensions available to cloud services (the latest version of each).\n\n`GET /{subscriptionId}/services/extensions` (x-ms-version 2017-01-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn169559(v=azure.100)",
+        long_about: "Lists the extensions available to cloud services (the latest version of each).\n\n`GET /{subscriptionId}/services/extensions` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
         args: &[],
         body: None,
         poller: None,
@@ -443,7 +443,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "list-extension-versions",
         operation: &LIST_EXTENSION_VERSIONS,
         about: "Lists the versions of a cloud-service extension.",
-        long_about: "Lists the versions of a cloud-service extension.\n\n`GET /{subscriptionId}/services/extensions/{providerNamespace}/{extensionType}` (x-ms-version 2017-01-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn495437(v=azure.100)",
+        long_about: "Lists the versions of a cloud-service extension.\n\n`GET /{subscriptionId}/services/extensions/{providerNamespace}/{extensionType}` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
         args: &[
             asm_runtime::cli::Arg {
                 id: "provider-namespace",
@@ -486,7 +486,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "register-extension-image",
         operation: &REGISTER_EXTENSION_IMAGE,
         about: "Registers a new version of an extension image (publishers only).",
-        long_about: "Registers a new version of an extension image (publishers only).\n\n`POST /{subscriptionId}/services/extensions` (x-ms-version 2017-01-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn495316(v=azure.100)",
+        long_about: "Registers a new version of an extension image (publishers only).\n\n`POST /{subscriptionId}/services/extensions` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
         args: &[
             asm_runtime::cli::Arg {
                 id: "provider-name-space",
@@ -733,7 +733,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "update-extension-image",
         operation: &UPDATE_EXTENSION_IMAGE,
         about: "Updates a registered version of an extension image (publishers only).",
-        long_about: "Updates a registered version of an extension image (publishers only).\n\n`PUT /{subscriptionId}/services/extensions` (x-ms-version 2017-01-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn495312(v=azure.100)",
+        long_about: "Updates a registered version of an extension image (publishers only).\n\n`PUT /{subscriptionId}/services/extensions` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
         args: &[
             asm_runtime::cli::Arg {
                 id: "provider-name-space",
@@ -980,7 +980,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "unregister-extension-image",
         operation: &UNREGISTER_EXTENSION_IMAGE,
         about: "Unregisters a version of an extension image (publishers only; it must not be in use).",
-        long_about: "Unregisters a version of an extension image (publishers only; it must not be in use).\n\n`DELETE /{subscriptionId}/services/extensions/{providerNamespace}/{resourceType}/{version}` (x-ms-version 2017-01-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn495318(v=azure.100)",
+        long_about: "Unregisters a version of an extension image (publishers only; it must not be in use).\n\n`DELETE /{subscriptionId}/services/extensions/{providerNamespace}/{resourceType}/{version}` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
         args: &[
             asm_runtime::cli::Arg {
                 id: "provider-namespace",
@@ -1022,7 +1022,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "list-resource-extensions",
         operation: &LIST_RESOURCE_EXTENSIONS,
         about: "Lists the virtual-machine extensions available (the latest version of each).",
-        long_about: "Lists the virtual-machine extensions available (the latest version of each).\n\n`GET /{subscriptionId}/services/resourceextensions` (x-ms-version 2017-01-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn495441(v=azure.100)",
+        long_about: "Lists the virtual-machine extensions available (the latest version of each).\n\n`GET /{subscriptionId}/services/resourceextensions` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
         args: &[],
         body: None,
         poller: None,
@@ -1033,7 +1033,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "list-resource-extension-versions",
         operation: &LIST_RESOURCE_EXTENSION_VERSIONS,
         about: "Lists the versions of a virtual-machine extension.",
-        long_about: "Lists the versions of a virtual-machine extension.\n\n`GET /{subscriptionId}/services/resourceextensions/{publisherName}/{extensionName}` (x-ms-version 2017-01-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn495440(v=azure.100)",
+        long_about: "Lists the versions of a virtual-machine extension.\n\n`GET /{subscriptionId}/services/resourceextensions/{publisherName}/{extensionName}` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
         args: &[
             asm_runtime::cli::Arg {
                 id: "publisher-name",
@@ -2305,7 +2305,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "list-operating-systems",
         operation: &LIST_OPERATING_SYSTEMS,
         about: "Lists the guest OS versions available to cloud services.",
-        long_about: "Lists the guest OS versions available to cloud services.\n\n`GET /{subscriptionId}/operatingsystems` (x-ms-version 2017-01-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/ff684168(v=azure.100)",
+        long_about: "Lists the guest OS versions available to cloud services.\n\n`GET /{subscriptionId}/operatingsystems` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
         args: &[],
         body: None,
         poller: None,
@@ -2316,7 +2316,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "list-operating-system-families",
         operation: &LIST_OPERATING_SYSTEM_FAMILIES,
         about: "Lists the guest OS families and their versions.",
-        long_about: "Lists the guest OS families and their versions.\n\n`GET /{subscriptionId}/operatingsystemfamilies` (x-ms-version 2017-01-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/gg441291(v=azure.100)",
+        long_about: "Lists the guest OS families and their versions.\n\n`GET /{subscriptionId}/operatingsystemfamilies` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
         args: &[],
         body: None,
         poller: None,
@@ -2327,7 +2327,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "add-os-image",
         operation: &ADD_OS_IMAGE,
         about: "Adds an OS image to the image repository of the subscription, from a generalized VHD blob in one of its storage accounts.",
-        long_about: "Adds an OS image to the image repository of the subscription, from a generalized VHD blob in one of its storage accounts.\n\n`POST /{subscriptionId}/services/images` (x-ms-version 2017-01-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/jj157192(v=azure.100)",
+        long_about: "Adds an OS image to the image repository of the subscription, from a generalized VHD blob in one of its storage accounts.\n\n`POST /{subscriptionId}/services/images` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
         args: &[
             asm_runtime::cli::Arg {
                 id: "label",
@@ -2494,7 +2494,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "list-os-images",
         operation: &LIST_OS_IMAGES,
         about: "Lists the OS images available to the subscription: the platform catalog and the subscription's own images.",
-        long_about: "Lists the OS images available to the subscription: the platform catalog and the subscription's own images.\n\n`GET /{subscriptionId}/services/images` (x-ms-version 2017-01-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/jj157191(v=azure.100)",
+        long_about: "Lists the OS images available to the subscription: the platform catalog and the subscription's own images.\n\n`GET /{subscriptionId}/services/images` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
         args: &[],
         body: None,
         poller: None,
@@ -2505,7 +2505,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "get-os-image",
         operation: &GET_OS_IMAGE,
         about: "Returns an OS image.",
-        long_about: "Returns an OS image.\n\n`GET /{subscriptionId}/services/images/{imageName}` (x-ms-version 2017-01-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/jj157194(v=azure.100)",
+        long_about: "Returns an OS image.\n\n`GET /{subscriptionId}/services/images/{imageName}` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
         args: &[
             asm_runtime::cli::Arg {
                 id: "image-name",
@@ -2527,7 +2527,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "get-os-image-details",
         operation: &GET_OS_IMAGE_DETAILS,
         about: "Returns an OS image with its replication progress, its compute and marketplace attributes and whether it is corrupted.",
-        long_about: "Returns an OS image with its replication progress, its compute and marketplace attributes and whether it is corrupted.\n\n`GET /{subscriptionId}/services/images/{imageName}/details` (x-ms-version 2017-01-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn499771(v=azure.100)",
+        long_about: "Returns an OS image with its replication progress, its compute and marketplace attributes and whether it is corrupted.\n\n`GET /{subscriptionId}/services/images/{imageName}/details` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
         args: &[
             asm_runtime::cli::Arg {
                 id: "image-name",
@@ -2549,7 +2549,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "update-os-image",
         operation: &UPDATE_OS_IMAGE,
         about: "Updates the label and descriptive fields of one of the subscription's OS images (platform images cannot be changed).",
-        long_about: "Updates the label and descriptive fields of one of the subscription's OS images (platform images cannot be changed).\n\n`PUT /{subscriptionId}/services/images/{imageName}` (x-ms-version 2017-01-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/jj157198(v=azure.100)",
+        long_about: "Updates the label and descriptive fields of one of the subscription's OS images (platform images cannot be changed).\n\n`PUT /{subscriptionId}/services/images/{imageName}` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
         args: &[
             asm_runtime::cli::Arg {
                 id: "image-name",
@@ -2696,7 +2696,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "delete-os-image",
         operation: &DELETE_OS_IMAGE,
         about: "Deletes one of the subscription's OS images; with `comp=media` also its VHD blob (platform images cannot be deleted).",
-        long_about: "Deletes one of the subscription's OS images; with `comp=media` also its VHD blob (platform images cannot be deleted).\n\n`DELETE /{subscriptionId}/services/images/{imageName}` (x-ms-version 2017-01-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/jj157203(v=azure.100)",
+        long_about: "Deletes one of the subscription's OS images; with `comp=media` also its VHD blob (platform images cannot be deleted).\n\n`DELETE /{subscriptionId}/services/images/{imageName}` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
         args: &[
             asm_runtime::cli::Arg {
                 id: "image-name",
@@ -2728,7 +2728,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "replicate-os-image",
         operation: &REPLICATE_OS_IMAGE,
         about: "Replicates an OS image to regions (image publishers only); answers the image's published name.",
-        long_about: "Replicates an OS image to regions (image publishers only); answers the image's published name.\n\n`PUT /{subscriptionId}/services/images/{imageName}/replicate` (x-ms-version 2017-01-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn499772(v=azure.100)",
+        long_about: "Replicates an OS image to regions (image publishers only); answers the image's published name.\n\n`PUT /{subscriptionId}/services/images/{imageName}/replicate` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
         args: &[
             asm_runtime::cli::Arg {
                 id: "image-name",
@@ -2765,7 +2765,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "unreplicate-os-image",
         operation: &UNREPLICATE_OS_IMAGE,
         about: "Removes the replicas of an OS image from every region but the one it was added in (image publishers only).",
-        long_about: "Removes the replicas of an OS image from every region but the one it was added in (image publishers only).\n\n`PUT /{subscriptionId}/services/images/{imageName}/unreplicate` (x-ms-version 2017-01-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn499773(v=azure.100)",
+        long_about: "Removes the replicas of an OS image from every region but the one it was added in (image publishers only).\n\n`PUT /{subscriptionId}/services/images/{imageName}/unreplicate` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
         args: &[
             asm_runtime::cli::Arg {
                 id: "image-name",
@@ -2787,7 +2787,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "share-os-image",
         operation: &SHARE_OS_IMAGE,
         about: "Shares a replicated OS image: `Public` (every subscription), `Private` (only the publisher) or `Preview` (subscriptions registered for preview).",
-        long_about: "Shares a replicated OS image: `Public` (every subscription), `Private` (only the publisher) or `Preview` (subscriptions registered for preview).\n\n`PUT /{subscriptionId}/services/images/{imageName}/shareasync` (x-ms-version 2017-01-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn499774(v=azure.100)",
+        long_about: "Shares a replicated OS image: `Public` (every subscription), `Private` (only the publisher) or `Preview` (subscriptions registered for preview).\n\n`PUT /{subscriptionId}/services/images/{imageName}/shareasync` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
         args: &[
             asm_runtime::cli::Arg {
                 id: "image-name",
@@ -3347,7 +3347,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "create-reserved-ip",
         operation: &CREATE_RESERVED_IP,
         about: "Reserves a public IP address in a region (or the address of an existing deployment's virtual IP).",
-        long_about: "Reserves a public IP address in a region (or the address of an existing deployment's virtual IP).\n\n`POST /{subscriptionId}/services/networking/reservedips` (x-ms-version 2014-10-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn722413(v=azure.100)",
+        long_about: "Reserves a public IP address in a region (or the address of an existing deployment's virtual IP).\n\n`POST /{subscriptionId}/services/networking/reservedips` (x-ms-version 2014-10-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
         args: &[
             asm_runtime::cli::Arg {
                 id: "name",
@@ -3424,7 +3424,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "get-reserved-ip",
         operation: &GET_RESERVED_IP,
         about: "Returns a reserved IP address.",
-        long_about: "Returns a reserved IP address.\n\n`GET /{subscriptionId}/services/networking/reservedips/{ipName}` (x-ms-version 2014-10-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn722415(v=azure.100)",
+        long_about: "Returns a reserved IP address.\n\n`GET /{subscriptionId}/services/networking/reservedips/{ipName}` (x-ms-version 2014-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
         args: &[
             asm_runtime::cli::Arg {
                 id: "ip-name",
@@ -3446,7 +3446,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "list-reserved-ips",
         operation: &LIST_RESERVED_I_PS,
         about: "Lists the reserved IP addresses of the subscription.",
-        long_about: "Lists the reserved IP addresses of the subscription.\n\n`GET /{subscriptionId}/services/networking/reservedips` (x-ms-version 2014-10-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn722412(v=azure.100)",
+        long_about: "Lists the reserved IP addresses of the subscription.\n\n`GET /{subscriptionId}/services/networking/reservedips` (x-ms-version 2014-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
         args: &[],
         body: None,
         poller: None,
@@ -3457,7 +3457,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "delete-reserved-ip",
         operation: &DELETE_RESERVED_IP,
         about: "Releases a reserved IP address (it must not be associated with a deployment).",
-        long_about: "Releases a reserved IP address (it must not be associated with a deployment).\n\n`DELETE /{subscriptionId}/services/networking/reservedips/{ipName}` (x-ms-version 2014-10-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn722411(v=azure.100)",
+        long_about: "Releases a reserved IP address (it must not be associated with a deployment).\n\n`DELETE /{subscriptionId}/services/networking/reservedips/{ipName}` (x-ms-version 2014-10-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
         args: &[
             asm_runtime::cli::Arg {
                 id: "ip-name",
@@ -3479,7 +3479,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "associate-reserved-ip",
         operation: &ASSOCIATE_RESERVED_IP,
         about: "Associates a reserved IP address with a deployment (its virtual IP).",
-        long_about: "Associates a reserved IP address with a deployment (its virtual IP).\n\n`POST /{subscriptionId}/services/networking/reservedips/{reservedIpName}/operations/associate` (x-ms-version 2015-02-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn722420(v=azure.100)",
+        long_about: "Associates a reserved IP address with a deployment (its virtual IP).\n\n`POST /{subscriptionId}/services/networking/reservedips/{reservedIpName}/operations/associate` (x-ms-version 2015-02-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
         args: &[
             asm_runtime::cli::Arg {
                 id: "reserved-ip-name",
@@ -3536,7 +3536,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "disassociate-reserved-ip",
         operation: &DISASSOCIATE_RESERVED_IP,
         about: "Removes the association of a reserved IP address with a deployment.",
-        long_about: "Removes the association of a reserved IP address with a deployment.\n\n`POST /{subscriptionId}/services/networking/reservedips/{reservedIpName}/operations/disassociate` (x-ms-version 2015-02-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn722418(v=azure.100)",
+        long_about: "Removes the association of a reserved IP address with a deployment.\n\n`POST /{subscriptionId}/services/networking/reservedips/{reservedIpName}/operations/disassociate` (x-ms-version 2015-02-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
         args: &[
             asm_runtime::cli::Arg {
                 id: "reserved-ip-name",
@@ -3728,7 +3728,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "list-role-sizes",
         operation: &LIST_ROLE_SIZES,
         about: "Lists the role sizes available to the subscription.",
-        long_about: "Lists the role sizes available to the subscription.\n\n`GET /{subscriptionId}/rolesizes` (x-ms-version 2014-10-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn469422(v=azure.100)",
+        long_about: "Lists the role sizes available to the subscription.\n\n`GET /{subscriptionId}/rolesizes` (x-ms-version 2014-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/management/lib/managementClient.js",
         args: &[],
         body: None,
         poller: None,
@@ -9087,7 +9087,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "check-static-ip-address-availability",
         operation: &CHECK_STATIC_IP_ADDRESS_AVAILABILITY,
         about: "Checks whether an address of a virtual network is available for a static IP; answers up to five available addresses near it.",
-        long_about: "Checks whether an address of a virtual network is available for a static IP; answers up to five available addresses near it.\n\n`GET /{subscriptionId}/services/networking/{networkName}` (x-ms-version 2016-07-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn722416(v=azure.100)",
+        long_about: "Checks whether an address of a virtual network is available for a static IP; answers up to five available addresses near it.\n\n`GET /{subscriptionId}/services/networking/{networkName}` (x-ms-version 2016-07-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
         args: &[
             asm_runtime::cli::Arg {
                 id: "network-name",
@@ -10145,7 +10145,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "create-vm-image",
         operation: &CREATE_VM_IMAGE,
         about: "Creates a VM image in the subscription's image repository from VHD blobs (an OS disk and optional data disks).",
-        long_about: "Creates a VM image in the subscription's image repository from VHD blobs (an OS disk and optional data disks).\n\n`POST /{subscriptionId}/services/vmimages` (x-ms-version 2017-01-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn775054(v=azure.100)",
+        long_about: "Creates a VM image in the subscription's image repository from VHD blobs (an OS disk and optional data disks).\n\n`POST /{subscriptionId}/services/vmimages` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
         args: &[
             asm_runtime::cli::Arg {
                 id: "name",
@@ -10282,7 +10282,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "list-vm-images",
         operation: &LIST_VM_IMAGES,
         about: "Lists the VM images available to the subscription (platform and own).",
-        long_about: "Lists the VM images available to the subscription (platform and own).\n\n`GET /{subscriptionId}/services/vmimages` (x-ms-version 2017-01-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn499770(v=azure.100)",
+        long_about: "Lists the VM images available to the subscription (platform and own).\n\n`GET /{subscriptionId}/services/vmimages` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
         args: &[],
         body: None,
         poller: None,
@@ -10293,7 +10293,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "get-vm-image-details",
         operation: &GET_VM_IMAGE_DETAILS,
         about: "Returns a VM image with its replication and sharing details.",
-        long_about: "Returns a VM image with its replication and sharing details.\n\n`GET /{subscriptionId}/services/vmimages/{vmImageName}/details` (x-ms-version 2017-01-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn904248(v=azure.100)",
+        long_about: "Returns a VM image with its replication and sharing details.\n\n`GET /{subscriptionId}/services/vmimages/{vmImageName}/details` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
         args: &[
             asm_runtime::cli::Arg {
                 id: "vm-image-name",
@@ -10315,7 +10315,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "update-vm-image",
         operation: &UPDATE_VM_IMAGE,
         about: "Updates the label, descriptive fields and disk caching of one of the subscription's VM images.",
-        long_about: "Updates the label, descriptive fields and disk caching of one of the subscription's VM images.\n\n`PUT /{subscriptionId}/services/vmimages/{imageName}` (x-ms-version 2017-01-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn775053(v=azure.100)",
+        long_about: "Updates the label, descriptive fields and disk caching of one of the subscription's VM images.\n\n`PUT /{subscriptionId}/services/vmimages/{imageName}` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
         args: &[
             asm_runtime::cli::Arg {
                 id: "image-name",
@@ -10452,7 +10452,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "delete-vm-image",
         operation: &DELETE_VM_IMAGE,
         about: "Deletes one of the subscription's VM images; with `comp=media` also its VHD blobs.",
-        long_about: "Deletes one of the subscription's VM images; with `comp=media` also its VHD blobs.\n\n`DELETE /{subscriptionId}/services/vmimages/{vmImageName}` (x-ms-version 2017-01-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn499769(v=azure.100)",
+        long_about: "Deletes one of the subscription's VM images; with `comp=media` also its VHD blobs.\n\n`DELETE /{subscriptionId}/services/vmimages/{vmImageName}` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
         args: &[
             asm_runtime::cli::Arg {
                 id: "vm-image-name",
@@ -10484,7 +10484,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "replicate-vm-image",
         operation: &REPLICATE_VM_IMAGE,
         about: "Replicates a VM image to regions (image publishers only); answers the image's published name.",
-        long_about: "Replicates a VM image to regions (image publishers only); answers the image's published name.\n\n`PUT /{subscriptionId}/services/vmimages/{vmImageName}/replicate` (x-ms-version 2017-01-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn904246(v=azure.100)",
+        long_about: "Replicates a VM image to regions (image publishers only); answers the image's published name.\n\n`PUT /{subscriptionId}/services/vmimages/{vmImageName}/replicate` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
         args: &[
             asm_runtime::cli::Arg {
                 id: "vm-image-name",
@@ -10521,7 +10521,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "unreplicate-vm-image",
         operation: &UNREPLICATE_VM_IMAGE,
         about: "Removes the replicas of a VM image (image publishers only).",
-        long_about: "Removes the replicas of a VM image (image publishers only).\n\n`PUT /{subscriptionId}/services/vmimages/{vmImageName}/unreplicate` (x-ms-version 2017-01-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn904247(v=azure.100)",
+        long_about: "Removes the replicas of a VM image (image publishers only).\n\n`PUT /{subscriptionId}/services/vmimages/{vmImageName}/unreplicate` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
         args: &[
             asm_runtime::cli::Arg {
                 id: "vm-image-name",
@@ -10543,7 +10543,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "share-vm-image",
         operation: &SHARE_VM_IMAGE,
         about: "Shares a replicated VM image: Public, Private or Preview.",
-        long_about: "Shares a replicated VM image: Public, Private or Preview.\n\n`PUT /{subscriptionId}/services/vmimages/{vmImageName}/shareasync` (x-ms-version 2017-01-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn904245(v=azure.100)",
+        long_about: "Shares a replicated VM image: Public, Private or Preview.\n\n`PUT /{subscriptionId}/services/vmimages/{vmImageName}/shareasync` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
         args: &[
             asm_runtime::cli::Arg {
                 id: "vm-image-name",

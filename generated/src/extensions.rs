@@ -202,7 +202,7 @@ impl crate::Client {
     /// Adds an extension to a cloud service (a deployment then enables it by id).
     ///
     /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/extensions` (x-ms-version 2017-01-01); long-running (Classic poller): returns a handle to wait on.
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn169558(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
     pub async fn add_extension(
         &self,
         service_name: &str,
@@ -250,7 +250,7 @@ impl crate::Client {
     /// Lists the extensions added to a cloud service.
     ///
     /// `GET /{subscriptionId}/services/hostedservices/{serviceName}/extensions` (x-ms-version 2017-01-01).
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn169561(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
     pub async fn list_extensions(
         &self,
         service_name: &str,
@@ -273,7 +273,7 @@ impl crate::Client {
     /// Returns an extension of a cloud service (never its private configuration).
     ///
     /// `GET /{subscriptionId}/services/hostedservices/{serviceName}/extensions/{extensionId}` (x-ms-version 2017-01-01).
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn169557(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
     pub async fn get_extension(
         &self,
         service_name: &str,
@@ -298,7 +298,7 @@ impl crate::Client {
     /// Deletes an extension of a cloud service (it must not be enabled in a deployment).
     ///
     /// `DELETE /{subscriptionId}/services/hostedservices/{serviceName}/extensions/{extensionId}` (x-ms-version 2017-01-01); long-running (Classic poller): returns a handle to wait on.
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn169560(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
     pub async fn delete_extension(
         &self,
         service_name: &str,
@@ -338,7 +338,7 @@ impl crate::Client {
     /// Lists the extensions available to cloud services (the latest version of each).
     ///
     /// `GET /{subscriptionId}/services/extensions` (x-ms-version 2017-01-01).
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn169559(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
     pub async fn list_available_extensions(&self) -> Result<ExtensionImages, Error> {
         let mut req = Request::new(&LIST_AVAILABLE_EXTENSIONS);
         req.path = self.core.subscription_path()?;
@@ -356,7 +356,7 @@ impl crate::Client {
     /// Lists the versions of a cloud-service extension.
     ///
     /// `GET /{subscriptionId}/services/extensions/{providerNamespace}/{extensionType}` (x-ms-version 2017-01-01).
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn495437(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
     pub async fn list_extension_versions(
         &self,
         provider_namespace: &str,
@@ -399,7 +399,7 @@ impl crate::Client {
     /// Registers a new version of an extension image (publishers only).
     ///
     /// `POST /{subscriptionId}/services/extensions` (x-ms-version 2017-01-01); long-running (Classic poller): returns a handle to wait on.
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn495316(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
     pub async fn register_extension_image(
         &self,
         body: &ExtensionImageInput,
@@ -444,7 +444,7 @@ impl crate::Client {
     /// Updates a registered version of an extension image (publishers only).
     ///
     /// `PUT /{subscriptionId}/services/extensions` (x-ms-version 2017-01-01); long-running (Classic poller): returns a handle to wait on.
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn495312(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
     pub async fn update_extension_image(
         &self,
         body: &ExtensionImageInput,
@@ -491,7 +491,7 @@ impl crate::Client {
     /// not be in use).
     ///
     /// `DELETE /{subscriptionId}/services/extensions/{providerNamespace}/{resourceType}/{version}` (x-ms-version 2017-01-01); long-running (Classic poller): returns a handle to wait on.
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn495318(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
     pub async fn unregister_extension_image(
         &self,
         provider_namespace: &str,
@@ -534,7 +534,7 @@ impl crate::Client {
     /// Lists the virtual-machine extensions available (the latest version of each).
     ///
     /// `GET /{subscriptionId}/services/resourceextensions` (x-ms-version 2017-01-01).
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn495441(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
     pub async fn list_resource_extensions(&self) -> Result<ResourceExtensions, Error> {
         let mut req = Request::new(&LIST_RESOURCE_EXTENSIONS);
         req.path = self.core.subscription_path()?;
@@ -552,7 +552,7 @@ impl crate::Client {
     /// Lists the versions of a virtual-machine extension.
     ///
     /// `GET /{subscriptionId}/services/resourceextensions/{publisherName}/{extensionName}` (x-ms-version 2017-01-01).
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn495440(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
     pub async fn list_resource_extension_versions(
         &self,
         publisher_name: &str,

@@ -52,7 +52,7 @@ impl crate::Client {
     /// Lists the guest OS versions available to cloud services.
     ///
     /// `GET /{subscriptionId}/operatingsystems` (x-ms-version 2017-01-01).
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/ff684168(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
     pub async fn list_operating_systems(&self) -> Result<OperatingSystems, Error> {
         let mut req = Request::new(&LIST_OPERATING_SYSTEMS);
         req.path = self.core.subscription_path()?;
@@ -70,7 +70,7 @@ impl crate::Client {
     /// Lists the guest OS families and their versions.
     ///
     /// `GET /{subscriptionId}/operatingsystemfamilies` (x-ms-version 2017-01-01).
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/gg441291(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
     pub async fn list_operating_system_families(
         &self,
     ) -> Result<OperatingSystemFamilies, Error> {

@@ -166,7 +166,7 @@ impl crate::Client {
     /// generalized VHD blob in one of its storage accounts.
     ///
     /// `POST /{subscriptionId}/services/images` (x-ms-version 2017-01-01).
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/jj157192(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
     pub async fn add_os_image(&self, body: &AddOSImageInput) -> Result<OSImage, Error> {
         let mut req = Request::new(&ADD_OS_IMAGE);
         req.path = self.core.subscription_path()?;
@@ -194,7 +194,7 @@ impl crate::Client {
     /// catalog and the subscription's own images.
     ///
     /// `GET /{subscriptionId}/services/images` (x-ms-version 2017-01-01).
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/jj157191(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
     pub async fn list_os_images(&self) -> Result<Images, Error> {
         let mut req = Request::new(&LIST_OS_IMAGES);
         req.path = self.core.subscription_path()?;
@@ -212,7 +212,7 @@ impl crate::Client {
     /// Returns an OS image.
     ///
     /// `GET /{subscriptionId}/services/images/{imageName}` (x-ms-version 2017-01-01).
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/jj157194(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
     pub async fn get_os_image(&self, image_name: &str) -> Result<OSImage, Error> {
         let mut req = Request::new(&GET_OS_IMAGE);
         req.path = self.core.subscription_path()?;
@@ -232,7 +232,7 @@ impl crate::Client {
     /// marketplace attributes and whether it is corrupted.
     ///
     /// `GET /{subscriptionId}/services/images/{imageName}/details` (x-ms-version 2017-01-01).
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn499771(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
     pub async fn get_os_image_details(
         &self,
         image_name: &str,
@@ -256,7 +256,7 @@ impl crate::Client {
     /// OS images (platform images cannot be changed).
     ///
     /// `PUT /{subscriptionId}/services/images/{imageName}` (x-ms-version 2017-01-01).
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/jj157198(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
     pub async fn update_os_image(
         &self,
         image_name: &str,
@@ -289,7 +289,7 @@ impl crate::Client {
     /// VHD blob (platform images cannot be deleted).
     ///
     /// `DELETE /{subscriptionId}/services/images/{imageName}` (x-ms-version 2017-01-01).
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/jj157203(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
     pub async fn delete_os_image(
         &self,
         image_name: &str,
@@ -310,7 +310,7 @@ impl crate::Client {
     /// image's published name.
     ///
     /// `PUT /{subscriptionId}/services/images/{imageName}/replicate` (x-ms-version 2017-01-01).
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn499772(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
     pub async fn replicate_os_image(
         &self,
         image_name: &str,
@@ -344,7 +344,7 @@ impl crate::Client {
     /// was added in (image publishers only).
     ///
     /// `PUT /{subscriptionId}/services/images/{imageName}/unreplicate` (x-ms-version 2017-01-01); long-running (Classic poller): returns a handle to wait on.
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn499773(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
     pub async fn unreplicate_os_image(
         &self,
         image_name: &str,
@@ -383,7 +383,7 @@ impl crate::Client {
     /// (only the publisher) or `Preview` (subscriptions registered for preview).
     ///
     /// `PUT /{subscriptionId}/services/images/{imageName}/shareasync` (x-ms-version 2017-01-01); long-running (Classic poller): returns a handle to wait on.
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn499774(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
     pub async fn share_os_image(
         &self,
         image_name: &str,

@@ -173,7 +173,7 @@ impl crate::Client {
     /// deployment's virtual IP).
     ///
     /// `POST /{subscriptionId}/services/networking/reservedips` (x-ms-version 2014-10-01); long-running (Classic poller): returns a handle to wait on.
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn722413(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js>.
     pub async fn create_reserved_ip(
         &self,
         body: &CreateReservedIPInput,
@@ -218,7 +218,7 @@ impl crate::Client {
     /// Returns a reserved IP address.
     ///
     /// `GET /{subscriptionId}/services/networking/reservedips/{ipName}` (x-ms-version 2014-10-01).
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn722415(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js>.
     pub async fn get_reserved_ip(&self, ip_name: &str) -> Result<ReservedIP, Error> {
         let mut req = Request::new(&GET_RESERVED_IP);
         req.path = self.core.subscription_path()?;
@@ -237,7 +237,7 @@ impl crate::Client {
     /// Lists the reserved IP addresses of the subscription.
     ///
     /// `GET /{subscriptionId}/services/networking/reservedips` (x-ms-version 2014-10-01).
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn722412(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js>.
     pub async fn list_reserved_ips(&self) -> Result<ReservedIPs, Error> {
         let mut req = Request::new(&LIST_RESERVED_I_PS);
         req.path = self.core.subscription_path()?;
@@ -255,7 +255,7 @@ impl crate::Client {
     /// Releases a reserved IP address (it must not be associated with a deployment).
     ///
     /// `DELETE /{subscriptionId}/services/networking/reservedips/{ipName}` (x-ms-version 2014-10-01); long-running (Classic poller): returns a handle to wait on.
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn722411(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js>.
     pub async fn delete_reserved_ip(
         &self,
         ip_name: &str,
@@ -292,7 +292,7 @@ impl crate::Client {
     /// Associates a reserved IP address with a deployment (its virtual IP).
     ///
     /// `POST /{subscriptionId}/services/networking/reservedips/{reservedIpName}/operations/associate` (x-ms-version 2015-02-01); long-running (Classic poller): returns a handle to wait on.
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn722420(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js>.
     pub async fn associate_reserved_ip(
         &self,
         reserved_ip_name: &str,
@@ -340,7 +340,7 @@ impl crate::Client {
     /// Removes the association of a reserved IP address with a deployment.
     ///
     /// `POST /{subscriptionId}/services/networking/reservedips/{reservedIpName}/operations/disassociate` (x-ms-version 2015-02-01); long-running (Classic poller): returns a handle to wait on.
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn722418(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js>.
     pub async fn disassociate_reserved_ip(
         &self,
         reserved_ip_name: &str,

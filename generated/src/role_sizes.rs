@@ -37,7 +37,7 @@ impl crate::Client {
     /// Lists the role sizes available to the subscription.
     ///
     /// `GET /{subscriptionId}/rolesizes` (x-ms-version 2014-10-01).
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn469422(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/management/lib/managementClient.js>.
     pub async fn list_role_sizes(&self) -> Result<RoleSizes, Error> {
         let mut req = Request::new(&LIST_ROLE_SIZES);
         req.path = self.core.subscription_path()?;

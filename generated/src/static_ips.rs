@@ -38,7 +38,7 @@ impl crate::Client {
     /// static IP; answers up to five available addresses near it.
     ///
     /// `GET /{subscriptionId}/services/networking/{networkName}` (x-ms-version 2016-07-01).
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn722416(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js>.
     pub async fn check_static_ip_address_availability(
         &self,
         network_name: &str,

@@ -151,7 +151,7 @@ impl crate::Client {
     /// blobs (an OS disk and optional data disks).
     ///
     /// `POST /{subscriptionId}/services/vmimages` (x-ms-version 2017-01-01); long-running (Classic poller): returns a handle to wait on.
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn775054(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
     pub async fn create_vm_image(
         &self,
         body: &CreateVMImageInput,
@@ -196,7 +196,7 @@ impl crate::Client {
     /// Lists the VM images available to the subscription (platform and own).
     ///
     /// `GET /{subscriptionId}/services/vmimages` (x-ms-version 2017-01-01).
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn499770(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
     pub async fn list_vm_images(&self) -> Result<VMImages, Error> {
         let mut req = Request::new(&LIST_VM_IMAGES);
         req.path = self.core.subscription_path()?;
@@ -214,7 +214,7 @@ impl crate::Client {
     /// Returns a VM image with its replication and sharing details.
     ///
     /// `GET /{subscriptionId}/services/vmimages/{vmImageName}/details` (x-ms-version 2017-01-01).
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn904248(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
     pub async fn get_vm_image_details(
         &self,
         vm_image_name: &str,
@@ -238,7 +238,7 @@ impl crate::Client {
     /// subscription's VM images.
     ///
     /// `PUT /{subscriptionId}/services/vmimages/{imageName}` (x-ms-version 2017-01-01).
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn775053(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
     pub async fn update_vm_image(
         &self,
         image_name: &str,
@@ -264,7 +264,7 @@ impl crate::Client {
     /// VHD blobs.
     ///
     /// `DELETE /{subscriptionId}/services/vmimages/{vmImageName}` (x-ms-version 2017-01-01); long-running (Classic poller): returns a handle to wait on.
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn499769(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
     pub async fn delete_vm_image(
         &self,
         vm_image_name: &str,
@@ -307,7 +307,7 @@ impl crate::Client {
     /// image's published name.
     ///
     /// `PUT /{subscriptionId}/services/vmimages/{vmImageName}/replicate` (x-ms-version 2017-01-01).
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn904246(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
     pub async fn replicate_vm_image(
         &self,
         vm_image_name: &str,
@@ -340,7 +340,7 @@ impl crate::Client {
     /// Removes the replicas of a VM image (image publishers only).
     ///
     /// `PUT /{subscriptionId}/services/vmimages/{vmImageName}/unreplicate` (x-ms-version 2017-01-01); long-running (Classic poller): returns a handle to wait on.
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn904247(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
     pub async fn unreplicate_vm_image(
         &self,
         vm_image_name: &str,
@@ -378,7 +378,7 @@ impl crate::Client {
     /// Shares a replicated VM image: Public, Private or Preview.
     ///
     /// `PUT /{subscriptionId}/services/vmimages/{vmImageName}/shareasync` (x-ms-version 2017-01-01); long-running (Classic poller): returns a handle to wait on.
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn904245(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
     pub async fn share_vm_image(
         &self,
         vm_image_name: &str,
