@@ -51,14 +51,18 @@ fn ok(o: &Output) -> String {
     stdout(o)
 }
 
-/// `CreateAffinityGroup` → `create-affinity-group`.
+/// `CreateAffinityGroup` → `create-affinity-group`, `ListReservedIPs` →
+/// `list-reserved-ips`.
 fn kebab(name: &str) -> String {
     let mut out = String::new();
     let chars: Vec<char> = name.chars().collect();
     for (i, c) in chars.iter().enumerate() {
         if c.is_uppercase() && i > 0 {
             let prev_lower = chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit();
-            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+            // A plural acronym is one word (`ListReservedIPs` → `list-reserved-ips`).
+            let plural_end = chars.get(i + 1) == Some(&'s')
+                && chars.get(i + 2).is_none_or(|n| !n.is_lowercase());
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase()) && !plural_end;
             if prev_lower || (chars[i - 1].is_uppercase() && next_lower) {
                 out.push('-');
             }

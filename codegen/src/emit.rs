@@ -1179,12 +1179,21 @@ fn client_method(ctx: &Ctx<'_>, op: &Operation) -> (TokenStream, TokenStream) {
             None => quote!(#a),
         }
     };
+    // A single character is pushed as a `char` (clippy's single_char_add_str:
+    // two placeholders in a row, `{providerNamespace}/{extensionType}`).
+    let push_literal = |literal: &str| -> TokenStream {
+        let mut chars = literal.chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), None) => quote!(req.path.push(#c);),
+            _ => quote!(req.path.push_str(#literal);),
+        }
+    };
     for seg in segments {
         literal.push('/');
         match seg {
             Segment::Literal(l) => literal.push_str(l),
             Segment::Param(name) => {
-                path_stmts.push(quote!(req.path.push_str(#literal);));
+                path_stmts.push(push_literal(&literal));
                 literal.clear();
                 let value = value_of(name);
                 path_stmts.push(quote!(path::push_segment(&mut req.path, #name, #value)?;));
@@ -1193,7 +1202,7 @@ fn client_method(ctx: &Ctx<'_>, op: &Operation) -> (TokenStream, TokenStream) {
                 for part in parts {
                     match part {
                         Segment::Param(name) => {
-                            path_stmts.push(quote!(req.path.push_str(#literal);));
+                            path_stmts.push(push_literal(&literal));
                             literal.clear();
                             let value = value_of(name);
                             path_stmts

@@ -475,7 +475,7 @@ fn run_fn(ctx: &Ctx<'_>, op: &Operation, args: &[CliArg<'_>]) -> TokenStream {
 
 fn command_literal(ctx: &Ctx<'_>, op: &Operation, args: &[CliArg<'_>]) -> TokenStream {
     let area = op.area.to_kebab_case();
-    let name = op.name.to_kebab_case();
+    let name = crate::parse::fold_plural_acronyms(&op.name).to_kebab_case();
     let c = spec_const(op);
     let docs = paragraphs(&op.docs);
     let about = if docs.is_empty() {

@@ -23,9 +23,39 @@ const KEYWORDS: &[&str] = &[
     "typeof", "unsized", "virtual", "yield", "try", "gen",
 ];
 
+/// A wire name with plural acronyms folded to one word (`ListReservedIPs`
+/// → `ListReservedIps`), so that case conversions give `list_reserved_ips`
+/// rather than `list_reserved_i_ps`.
+pub fn fold_plural_acronyms(wire: &str) -> String {
+    let chars: Vec<char> = wire.chars().collect();
+    let mut out = String::with_capacity(wire.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let start = i;
+        while i < chars.len() && chars[i].is_ascii_uppercase() {
+            i += 1;
+        }
+        let run = i - start;
+        let plural = run >= 2
+            && chars.get(i) == Some(&'s')
+            && chars.get(i + 1).is_none_or(|c| !c.is_ascii_lowercase());
+        if plural {
+            out.push(chars[start]);
+            out.extend(chars[start + 1..i].iter().map(|c| c.to_ascii_lowercase()));
+        } else {
+            out.extend(&chars[start..i]);
+        }
+        if i < chars.len() && run == 0 {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
 /// The Rust field or parameter name for a wire name.
 pub fn rust_field_name(wire: &str) -> String {
-    let snake = wire.to_snake_case();
+    let snake = fold_plural_acronyms(wire).to_snake_case();
     if KEYWORDS.contains(&snake.as_str()) {
         format!("{snake}_")
     } else {
@@ -1006,4 +1036,19 @@ fn parse_enum_value(line: &str, loc: &Loc, docs: Vec<String>) -> Result<EnumValu
         docs,
         loc: loc.clone(),
     })
+}
+
+#[cfg(test)]
+mod plural_acronym_tests {
+    use super::*;
+
+    #[test]
+    fn plural_acronyms_are_one_word() {
+        assert_eq!(rust_field_name("ListReservedIPs"), "list_reserved_ips");
+        assert_eq!(rust_field_name("GetReservedIP"), "get_reserved_ip");
+        assert_eq!(rust_field_name("ListOSImages"), "list_os_images");
+        assert_eq!(fold_plural_acronyms("IPsecPolicy"), "IPsecPolicy");
+        assert_eq!(fold_plural_acronyms("VMs"), "Vms");
+        assert_eq!(fold_plural_acronyms("OSImage"), "OSImage");
+    }
 }

@@ -14,7 +14,6 @@ use redb::{ReadTransaction, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
 use crate::api::{datetime, Api, ApiError, Outcome, Reply, XML_CONTENT};
-use crate::engine::not_implemented;
 use crate::locations;
 use crate::store::*;
 
@@ -137,7 +136,7 @@ impl Api {
             ServerRequest::GetWebSiteInstanceIds { web_space_name, .. } => Err(
                 ApiError::not_found(format!("The web space {web_space_name} does not exist.")),
             ),
-            _ => Err(not_implemented(req.spec().name)),
+            _ => self.images_read(tx, sub, req, now),
         }
     }
 
@@ -262,7 +261,7 @@ impl Api {
                     req.spec().name
                 )))
             }
-            _ => Err(not_implemented(req.spec().name)),
+            _ => self.images_write(tx, sub, req, now),
         }
     }
 

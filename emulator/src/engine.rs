@@ -1227,14 +1227,35 @@ fn resource_path(r: &Resource, sub: &str, parents: &[String], name: &str) -> Str
 
 /// A resource name for messages: `HostedService` → `hosted service`.
 pub(crate) fn display(resource: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in resource.chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
-            out.push(' ');
+    // Words start at an upper-case letter after a lower-case one, or at the
+    // last capital of an acronym followed by lower case (`OSImage`: OS,
+    // image); acronyms keep their case (`ReservedIP`: reserved IP).
+    let chars: Vec<char> = resource.chars().collect();
+    let mut words: Vec<String> = Vec::new();
+    for (i, &c) in chars.iter().enumerate() {
+        let prev = i.checked_sub(1).and_then(|p| chars.get(p));
+        let next = chars.get(i + 1);
+        let starts = i > 0
+            && c.is_ascii_uppercase()
+            && (prev.is_some_and(|p| p.is_ascii_lowercase())
+                || (prev.is_some_and(|p| p.is_ascii_uppercase())
+                    && next.is_some_and(|n| n.is_ascii_lowercase())));
+        match words.last_mut() {
+            Some(w) if !starts => w.push(c),
+            _ => words.push(c.to_string()),
         }
-        out.push(c.to_ascii_lowercase());
     }
-    out
+    words
+        .into_iter()
+        .map(|w| {
+            if w.len() > 1 && w.chars().all(|c| c.is_ascii_uppercase()) {
+                w
+            } else {
+                w.to_ascii_lowercase()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// 501: the emulator does not serve `op` (yet).

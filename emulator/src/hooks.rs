@@ -439,6 +439,9 @@ impl Api {
                 state.text = name.to_owned();
                 Ok(None)
             }
+            "OSImage" | "VMImage" | "ReservedIP" | "HostedServiceExtension" => {
+                self.images_hook_create(tx, r, sub, _parents, name, state, now)
+            }
             "ServiceBusNamespace" => {
                 if !valid_namespace_name(name) {
                     return Err(ApiError::bad_request(format!(
@@ -543,6 +546,7 @@ impl Api {
                 Ok(())
             }
             "Profile" => self.profile_update(old, merged),
+            "OSImage" => self.images_hook_update(r, old, merged),
             _ => Ok(()),
         }
     }
@@ -603,6 +607,7 @@ impl Api {
             "NetworkSecurityGroup" | "RouteTable" => self.refuse_delete_if_associated(tx, rec),
             "NetworkSecurityRule" | "Route" => self.child_delete(tx, rec),
             "HostedService" => self.forget_service(tx, rec),
+            "OSImage" | "VMImage" | "ReservedIP" => self.images_hook_delete(tx, r, rec),
             _ => Ok(()),
         }
     }

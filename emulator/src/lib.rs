@@ -48,6 +48,7 @@ mod areas;
 mod engine;
 mod hooks;
 mod http;
+mod images;
 mod locations;
 mod network;
 mod pki;
@@ -441,6 +442,7 @@ fn prepare(config: &Config) -> Result<Prepared, Error> {
             id
         }
     };
+    images::seed_existing(&store, api::now_ms())?;
     Ok(Prepared {
         store,
         tls,
@@ -472,6 +474,7 @@ fn create_subscription(store: &store::Store, id: &str, cert_der: &[u8]) -> Resul
             .map_err(store::StoreError::from)?;
         let (key, rec) = hooks::certificate_record(id, cert_der, now);
         store::put(&mut certs, &key, &rec)?;
+        images::seed_platform(&mut certs, id, now)?;
     }
     tx.commit().map_err(store::StoreError::from)?;
     Ok(())

@@ -235,6 +235,832 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         run: run_get_deployment_by_name,
     },
     asm_runtime::cli::Command {
+        area: "extensions",
+        name: "add-extension",
+        operation: &ADD_EXTENSION,
+        about: "Adds an extension to a cloud service (a deployment then enables it by id).",
+        long_about: "Adds an extension to a cloud service (a deployment then enables it by id).\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/extensions` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "provider-name-space",
+                wire: "ProviderNameSpace",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Publisher namespace, e.g. Microsoft.Windows.Azure.Extensions.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "type",
+                wire: "Type",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Extension type, e.g. RDP or Diagnostics.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "id",
+                wire: "Id",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The id the deployment's ExtensionConfiguration refers to (unique in the cloud service).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "thumbprint",
+                wire: "Thumbprint",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Thumbprint of the certificate that encrypts the private configuration.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "thumbprint-algorithm",
+                wire: "ThumbprintAlgorithm",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<ThumbprintAlgorithm>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "public-configuration",
+                wire: "PublicConfiguration",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "label",
+                required: false,
+                repeated: false,
+                help: "Public configuration (plain text; base64 on the wire).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "private-configuration",
+                wire: "PrivateConfiguration",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "label",
+                required: false,
+                repeated: false,
+                help: "Private configuration (plain text; base64 on the wire): a secret the service never returns.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "version",
+                wire: "Version",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Version of the extension (the latest when absent).",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "Extension",
+            ty: "AddExtensionInput",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_add_extension,
+    },
+    asm_runtime::cli::Command {
+        area: "extensions",
+        name: "list-extensions",
+        operation: &LIST_EXTENSIONS,
+        about: "Lists the extensions added to a cloud service.",
+        long_about: "Lists the extensions added to a cloud service.\n\n`GET /{subscriptionId}/services/hostedservices/{serviceName}/extensions` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_list_extensions,
+    },
+    asm_runtime::cli::Command {
+        area: "extensions",
+        name: "get-extension",
+        operation: &GET_EXTENSION,
+        about: "Returns an extension of a cloud service (never its private configuration).",
+        long_about: "Returns an extension of a cloud service (never its private configuration).\n\n`GET /{subscriptionId}/services/hostedservices/{serviceName}/extensions/{extensionId}` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "extension-id",
+                wire: "extensionId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{extensionId}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_extension,
+    },
+    asm_runtime::cli::Command {
+        area: "extensions",
+        name: "delete-extension",
+        operation: &DELETE_EXTENSION,
+        about: "Deletes an extension of a cloud service (it must not be enabled in a deployment).",
+        long_about: "Deletes an extension of a cloud service (it must not be enabled in a deployment).\n\n`DELETE /{subscriptionId}/services/hostedservices/{serviceName}/extensions/{extensionId}` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "extension-id",
+                wire: "extensionId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{extensionId}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_delete_extension,
+    },
+    asm_runtime::cli::Command {
+        area: "extensions",
+        name: "list-available-extensions",
+        operation: &LIST_AVAILABLE_EXTENSIONS,
+        about: "Lists the extensions available to cloud services (the latest version of each).",
+        long_about: "Lists the extensions available to cloud services (the latest version of each).\n\n`GET /{subscriptionId}/services/extensions` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[],
+        body: None,
+        poller: None,
+        run: run_list_available_extensions,
+    },
+    asm_runtime::cli::Command {
+        area: "extensions",
+        name: "list-extension-versions",
+        operation: &LIST_EXTENSION_VERSIONS,
+        about: "Lists the versions of a cloud-service extension.",
+        long_about: "Lists the versions of a cloud-service extension.\n\n`GET /{subscriptionId}/services/extensions/{providerNamespace}/{extensionType}` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "provider-namespace",
+                wire: "providerNamespace",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{providerNamespace}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "extension-type",
+                wire: "extensionType",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{extensionType}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_list_extension_versions,
+    },
+    asm_runtime::cli::Command {
+        area: "extensions",
+        name: "list-publisher-extensions",
+        operation: &LIST_PUBLISHER_EXTENSIONS,
+        about: "Lists the extension images the subscription has registered as a publisher.",
+        long_about: "Lists the extension images the subscription has registered as a publisher.\n\n`GET /{subscriptionId}/services/publisherextensions` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[],
+        body: None,
+        poller: None,
+        run: run_list_publisher_extensions,
+    },
+    asm_runtime::cli::Command {
+        area: "extensions",
+        name: "register-extension-image",
+        operation: &REGISTER_EXTENSION_IMAGE,
+        about: "Registers a new version of an extension image (publishers only).",
+        long_about: "Registers a new version of an extension image (publishers only).\n\n`POST /{subscriptionId}/services/extensions` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "provider-name-space",
+                wire: "ProviderNameSpace",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Publisher namespace, e.g. Microsoft.Windows.Azure.Extensions.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "type",
+                wire: "Type",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Extension type, e.g. RDP.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "version",
+                wire: "Version",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Version, e.g. 1.2.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "label",
+                wire: "Label",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<Label>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "hosting-resources",
+                wire: "HostingResources",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Size of the role instances the extension needs (e.g. VeryLow).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "media-link",
+                wire: "MediaLink",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "URL of the extension's package.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "public-configuration-schema",
+                wire: "PublicConfigurationSchema",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "label",
+                required: false,
+                repeated: false,
+                help: "XSD of the public configuration (text; base64 on the wire).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "private-configuration-schema",
+                wire: "PrivateConfigurationSchema",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "label",
+                required: false,
+                repeated: false,
+                help: "XSD of the private configuration (text; base64 on the wire).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "description",
+                wire: "Description",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<Description>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "publisher-name",
+                wire: "PublisherName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<PublisherName>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "published-date",
+                wire: "PublishedDate",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "datetime",
+                required: false,
+                repeated: false,
+                help: "Element `<PublishedDate>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "block-role-upon-failure",
+                wire: "BlockRoleUponFailure",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Whether a failure of the extension blocks the role.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "is-internal-extension",
+                wire: "IsInternalExtension",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<IsInternalExtension>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "sample-config",
+                wire: "SampleConfig",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "label",
+                required: false,
+                repeated: false,
+                help: "A sample configuration (text; base64 on the wire).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "replication-completed",
+                wire: "ReplicationCompleted",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<ReplicationCompleted>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "eula",
+                wire: "Eula",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<Eula>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "privacy-uri",
+                wire: "PrivacyUri",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<PrivacyUri>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "homepage-uri",
+                wire: "HomepageUri",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<HomepageUri>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "is-json-extension",
+                wire: "IsJsonExtension",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<IsJsonExtension>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "disallow-major-version-upgrade",
+                wire: "DisallowMajorVersionUpgrade",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<DisallowMajorVersionUpgrade>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "supported-os",
+                wire: "SupportedOS",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Windows or Linux.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "company-name",
+                wire: "CompanyName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<CompanyName>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "regions",
+                wire: "Regions",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Regions the extension is available in, separated by `;`.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "ExtensionImage",
+            ty: "ExtensionImageInput",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_register_extension_image,
+    },
+    asm_runtime::cli::Command {
+        area: "extensions",
+        name: "update-extension-image",
+        operation: &UPDATE_EXTENSION_IMAGE,
+        about: "Updates a registered version of an extension image (publishers only).",
+        long_about: "Updates a registered version of an extension image (publishers only).\n\n`PUT /{subscriptionId}/services/extensions` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "provider-name-space",
+                wire: "ProviderNameSpace",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Publisher namespace, e.g. Microsoft.Windows.Azure.Extensions.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "type",
+                wire: "Type",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Extension type, e.g. RDP.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "version",
+                wire: "Version",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Version, e.g. 1.2.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "label",
+                wire: "Label",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<Label>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "hosting-resources",
+                wire: "HostingResources",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Size of the role instances the extension needs (e.g. VeryLow).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "media-link",
+                wire: "MediaLink",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "URL of the extension's package.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "public-configuration-schema",
+                wire: "PublicConfigurationSchema",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "label",
+                required: false,
+                repeated: false,
+                help: "XSD of the public configuration (text; base64 on the wire).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "private-configuration-schema",
+                wire: "PrivateConfigurationSchema",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "label",
+                required: false,
+                repeated: false,
+                help: "XSD of the private configuration (text; base64 on the wire).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "description",
+                wire: "Description",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<Description>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "publisher-name",
+                wire: "PublisherName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<PublisherName>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "published-date",
+                wire: "PublishedDate",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "datetime",
+                required: false,
+                repeated: false,
+                help: "Element `<PublishedDate>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "block-role-upon-failure",
+                wire: "BlockRoleUponFailure",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Whether a failure of the extension blocks the role.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "is-internal-extension",
+                wire: "IsInternalExtension",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<IsInternalExtension>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "sample-config",
+                wire: "SampleConfig",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "label",
+                required: false,
+                repeated: false,
+                help: "A sample configuration (text; base64 on the wire).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "replication-completed",
+                wire: "ReplicationCompleted",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<ReplicationCompleted>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "eula",
+                wire: "Eula",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<Eula>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "privacy-uri",
+                wire: "PrivacyUri",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<PrivacyUri>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "homepage-uri",
+                wire: "HomepageUri",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<HomepageUri>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "is-json-extension",
+                wire: "IsJsonExtension",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<IsJsonExtension>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "disallow-major-version-upgrade",
+                wire: "DisallowMajorVersionUpgrade",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<DisallowMajorVersionUpgrade>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "supported-os",
+                wire: "SupportedOS",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Windows or Linux.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "company-name",
+                wire: "CompanyName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<CompanyName>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "regions",
+                wire: "Regions",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Regions the extension is available in, separated by `;`.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "ExtensionImage",
+            ty: "ExtensionImageInput",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_update_extension_image,
+    },
+    asm_runtime::cli::Command {
+        area: "extensions",
+        name: "unregister-extension-image",
+        operation: &UNREGISTER_EXTENSION_IMAGE,
+        about: "Unregisters a version of an extension image (publishers only; it must not be in use).",
+        long_about: "Unregisters a version of an extension image (publishers only; it must not be in use).\n\n`DELETE /{subscriptionId}/services/extensions/{providerNamespace}/{resourceType}/{version}` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "provider-namespace",
+                wire: "providerNamespace",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{providerNamespace}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "resource-type",
+                wire: "resourceType",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{resourceType}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "version",
+                wire: "version",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{version}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_unregister_extension_image,
+    },
+    asm_runtime::cli::Command {
+        area: "extensions",
+        name: "list-resource-extensions",
+        operation: &LIST_RESOURCE_EXTENSIONS,
+        about: "Lists the virtual-machine extensions available (the latest version of each).",
+        long_about: "Lists the virtual-machine extensions available (the latest version of each).\n\n`GET /{subscriptionId}/services/resourceextensions` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[],
+        body: None,
+        poller: None,
+        run: run_list_resource_extensions,
+    },
+    asm_runtime::cli::Command {
+        area: "extensions",
+        name: "list-resource-extension-versions",
+        operation: &LIST_RESOURCE_EXTENSION_VERSIONS,
+        about: "Lists the versions of a virtual-machine extension.",
+        long_about: "Lists the versions of a virtual-machine extension.\n\n`GET /{subscriptionId}/services/resourceextensions/{publisherName}/{extensionName}` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "publisher-name",
+                wire: "publisherName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{publisherName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "extension-name",
+                wire: "extensionName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{extensionName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_list_resource_extension_versions,
+    },
+    asm_runtime::cli::Command {
         area: "gateways",
         name: "create-virtual-network-gateway",
         operation: &CREATE_VIRTUAL_NETWORK_GATEWAY,
@@ -1475,6 +2301,520 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         run: run_abort_network_security_group_migration,
     },
     asm_runtime::cli::Command {
+        area: "operating-systems",
+        name: "list-operating-systems",
+        operation: &LIST_OPERATING_SYSTEMS,
+        about: "Lists the guest OS versions available to cloud services.",
+        long_about: "Lists the guest OS versions available to cloud services.\n\n`GET /{subscriptionId}/operatingsystems` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[],
+        body: None,
+        poller: None,
+        run: run_list_operating_systems,
+    },
+    asm_runtime::cli::Command {
+        area: "operating-systems",
+        name: "list-operating-system-families",
+        operation: &LIST_OPERATING_SYSTEM_FAMILIES,
+        about: "Lists the guest OS families and their versions.",
+        long_about: "Lists the guest OS families and their versions.\n\n`GET /{subscriptionId}/operatingsystemfamilies` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[],
+        body: None,
+        poller: None,
+        run: run_list_operating_system_families,
+    },
+    asm_runtime::cli::Command {
+        area: "os-images",
+        name: "add-os-image",
+        operation: &ADD_OS_IMAGE,
+        about: "Adds an OS image to the image repository of the subscription, from a generalized VHD blob in one of its storage accounts.",
+        long_about: "Adds an OS image to the image repository of the subscription, from a generalized VHD blob in one of its storage accounts.\n\n`POST /{subscriptionId}/services/images` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "label",
+                wire: "Label",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Display name (plain text), up to 100 characters.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "media-link",
+                wire: "MediaLink",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "URL of the VHD blob in a storage account of the subscription.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "name",
+                wire: "Name",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The image's name, unique in the subscription.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "os",
+                wire: "OS",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "OSType",
+                required: true,
+                repeated: false,
+                help: "Operating system of the VHD.",
+                values: &[("Linux", ""), ("Windows", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "eula",
+                wire: "Eula",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "End-user license agreement (text or URL).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "description",
+                wire: "Description",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<Description>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "image-family",
+                wire: "ImageFamily",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Groups images that are versions of one another.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "published-date",
+                wire: "PublishedDate",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "datetime",
+                required: false,
+                repeated: false,
+                help: "Element `<PublishedDate>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "is-premium",
+                wire: "IsPremium",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<IsPremium>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "show-in-gui",
+                wire: "ShowInGui",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Whether the portal shows the image.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "privacy-uri",
+                wire: "PrivacyUri",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<PrivacyUri>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "icon-uri",
+                wire: "IconUri",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "File name of the image's icon (100x100).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "recommended-vm-size",
+                wire: "RecommendedVMSize",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Role size suggested for the image, e.g. Small or Standard_D2.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "small-icon-uri",
+                wire: "SmallIconUri",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "File name of the image's small icon (45x45).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "language",
+                wire: "Language",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<Language>` of the request body.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "OSImage",
+            ty: "AddOSImageInput",
+            required: false,
+        }),
+        poller: None,
+        run: run_add_os_image,
+    },
+    asm_runtime::cli::Command {
+        area: "os-images",
+        name: "list-os-images",
+        operation: &LIST_OS_IMAGES,
+        about: "Lists the OS images available to the subscription: the platform catalog and the subscription's own images.",
+        long_about: "Lists the OS images available to the subscription: the platform catalog and the subscription's own images.\n\n`GET /{subscriptionId}/services/images` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[],
+        body: None,
+        poller: None,
+        run: run_list_os_images,
+    },
+    asm_runtime::cli::Command {
+        area: "os-images",
+        name: "get-os-image",
+        operation: &GET_OS_IMAGE,
+        about: "Returns an OS image.",
+        long_about: "Returns an OS image.\n\n`GET /{subscriptionId}/services/images/{imageName}` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "image-name",
+                wire: "imageName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{imageName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_os_image,
+    },
+    asm_runtime::cli::Command {
+        area: "os-images",
+        name: "get-os-image-details",
+        operation: &GET_OS_IMAGE_DETAILS,
+        about: "Returns an OS image with its replication progress, its compute and marketplace attributes and whether it is corrupted.",
+        long_about: "Returns an OS image with its replication progress, its compute and marketplace attributes and whether it is corrupted.\n\n`GET /{subscriptionId}/services/images/{imageName}/details` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "image-name",
+                wire: "imageName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{imageName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_os_image_details,
+    },
+    asm_runtime::cli::Command {
+        area: "os-images",
+        name: "update-os-image",
+        operation: &UPDATE_OS_IMAGE,
+        about: "Updates the label and descriptive fields of one of the subscription's OS images (platform images cannot be changed).",
+        long_about: "Updates the label and descriptive fields of one of the subscription's OS images (platform images cannot be changed).\n\n`PUT /{subscriptionId}/services/images/{imageName}` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "image-name",
+                wire: "imageName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{imageName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "label",
+                wire: "Label",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Display name (plain text), up to 100 characters.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "eula",
+                wire: "Eula",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<Eula>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "description",
+                wire: "Description",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<Description>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "image-family",
+                wire: "ImageFamily",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<ImageFamily>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "show-in-gui",
+                wire: "ShowInGui",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<ShowInGui>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "published-date",
+                wire: "PublishedDate",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "datetime",
+                required: false,
+                repeated: false,
+                help: "Element `<PublishedDate>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "is-premium",
+                wire: "IsPremium",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<IsPremium>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "privacy-uri",
+                wire: "PrivacyUri",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<PrivacyUri>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "icon-uri",
+                wire: "IconUri",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<IconUri>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "recommended-vm-size",
+                wire: "RecommendedVMSize",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<RecommendedVMSize>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "small-icon-uri",
+                wire: "SmallIconUri",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<SmallIconUri>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "language",
+                wire: "Language",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<Language>` of the request body.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "OSImage",
+            ty: "UpdateOSImageInput",
+            required: false,
+        }),
+        poller: None,
+        run: run_update_os_image,
+    },
+    asm_runtime::cli::Command {
+        area: "os-images",
+        name: "delete-os-image",
+        operation: &DELETE_OS_IMAGE,
+        about: "Deletes one of the subscription's OS images; with `comp=media` also its VHD blob (platform images cannot be deleted).",
+        long_about: "Deletes one of the subscription's OS images; with `comp=media` also its VHD blob (platform images cannot be deleted).\n\n`DELETE /{subscriptionId}/services/images/{imageName}` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "image-name",
+                wire: "imageName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{imageName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "comp",
+                wire: "comp",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "`media` to delete the underlying VHD blob too.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_delete_os_image,
+    },
+    asm_runtime::cli::Command {
+        area: "os-images",
+        name: "replicate-os-image",
+        operation: &REPLICATE_OS_IMAGE,
+        about: "Replicates an OS image to regions (image publishers only); answers the image's published name.",
+        long_about: "Replicates an OS image to regions (image publishers only); answers the image's published name.\n\n`PUT /{subscriptionId}/services/images/{imageName}/replicate` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "image-name",
+                wire: "imageName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{imageName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "target-locations",
+                wire: "TargetLocations",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: true,
+                help: "Regions to replicate to.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "ReplicationInput",
+            ty: "ReplicationInput",
+            required: true,
+        }),
+        poller: None,
+        run: run_replicate_os_image,
+    },
+    asm_runtime::cli::Command {
+        area: "os-images",
+        name: "unreplicate-os-image",
+        operation: &UNREPLICATE_OS_IMAGE,
+        about: "Removes the replicas of an OS image from every region but the one it was added in (image publishers only).",
+        long_about: "Removes the replicas of an OS image from every region but the one it was added in (image publishers only).\n\n`PUT /{subscriptionId}/services/images/{imageName}/unreplicate` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "image-name",
+                wire: "imageName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{imageName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_unreplicate_os_image,
+    },
+    asm_runtime::cli::Command {
+        area: "os-images",
+        name: "share-os-image",
+        operation: &SHARE_OS_IMAGE,
+        about: "Shares a replicated OS image: `Public` (every subscription), `Private` (only the publisher) or `Preview` (subscriptions registered for preview).",
+        long_about: "Shares a replicated OS image: `Public` (every subscription), `Private` (only the publisher) or `Preview` (subscriptions registered for preview).\n\n`PUT /{subscriptionId}/services/images/{imageName}/shareasync` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "image-name",
+                wire: "imageName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{imageName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "permission",
+                wire: "permission",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "ImageSharingPermission",
+                required: true,
+                repeated: false,
+                help: "Public, Private or Preview.",
+                values: &[("Public", ""), ("Private", ""), ("Preview", "")],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_share_os_image,
+    },
+    asm_runtime::cli::Command {
         area: "other",
         name: "list-alert-rules",
         operation: &LIST_ALERT_RULES,
@@ -2003,6 +3343,340 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         run: run_delete_hd_insight_iaas_cluster,
     },
     asm_runtime::cli::Command {
+        area: "reserved-ips",
+        name: "create-reserved-ip",
+        operation: &CREATE_RESERVED_IP,
+        about: "Reserves a public IP address in a region (or the address of an existing deployment's virtual IP).",
+        long_about: "Reserves a public IP address in a region (or the address of an existing deployment's virtual IP).\n\n`POST /{subscriptionId}/services/networking/reservedips` (x-ms-version 2014-10-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "name",
+                wire: "Name",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Name of the reserved IP, unique in the subscription.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "label",
+                wire: "Label",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Label (plain text), up to 100 characters.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "ServiceName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "The cloud service whose deployment's address is reserved.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "DeploymentName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<DeploymentName>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "location",
+                wire: "Location",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Region, e.g. West US.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "virtual-ip-name",
+                wire: "VirtualIPName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "The deployment's virtual IP to reserve (the default one when absent).",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "ReservedIP",
+            ty: "CreateReservedIPInput",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_create_reserved_ip,
+    },
+    asm_runtime::cli::Command {
+        area: "reserved-ips",
+        name: "get-reserved-ip",
+        operation: &GET_RESERVED_IP,
+        about: "Returns a reserved IP address.",
+        long_about: "Returns a reserved IP address.\n\n`GET /{subscriptionId}/services/networking/reservedips/{ipName}` (x-ms-version 2014-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "ip-name",
+                wire: "ipName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{ipName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_reserved_ip,
+    },
+    asm_runtime::cli::Command {
+        area: "reserved-ips",
+        name: "list-reserved-ips",
+        operation: &LIST_RESERVED_I_PS,
+        about: "Lists the reserved IP addresses of the subscription.",
+        long_about: "Lists the reserved IP addresses of the subscription.\n\n`GET /{subscriptionId}/services/networking/reservedips` (x-ms-version 2014-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[],
+        body: None,
+        poller: None,
+        run: run_list_reserved_ips,
+    },
+    asm_runtime::cli::Command {
+        area: "reserved-ips",
+        name: "delete-reserved-ip",
+        operation: &DELETE_RESERVED_IP,
+        about: "Releases a reserved IP address (it must not be associated with a deployment).",
+        long_about: "Releases a reserved IP address (it must not be associated with a deployment).\n\n`DELETE /{subscriptionId}/services/networking/reservedips/{ipName}` (x-ms-version 2014-10-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "ip-name",
+                wire: "ipName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{ipName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_delete_reserved_ip,
+    },
+    asm_runtime::cli::Command {
+        area: "reserved-ips",
+        name: "associate-reserved-ip",
+        operation: &ASSOCIATE_RESERVED_IP,
+        about: "Associates a reserved IP address with a deployment (its virtual IP).",
+        long_about: "Associates a reserved IP address with a deployment (its virtual IP).\n\n`POST /{subscriptionId}/services/networking/reservedips/{reservedIpName}/operations/associate` (x-ms-version 2015-02-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "reserved-ip-name",
+                wire: "reservedIpName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{reservedIpName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "ServiceName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Element `<ServiceName>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "DeploymentName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Element `<DeploymentName>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "virtual-ip-name",
+                wire: "VirtualIPName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "The virtual IP of the deployment (the default one when absent).",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "ReservedIPAssociation",
+            ty: "ReservedIPAssociation",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_associate_reserved_ip,
+    },
+    asm_runtime::cli::Command {
+        area: "reserved-ips",
+        name: "disassociate-reserved-ip",
+        operation: &DISASSOCIATE_RESERVED_IP,
+        about: "Removes the association of a reserved IP address with a deployment.",
+        long_about: "Removes the association of a reserved IP address with a deployment.\n\n`POST /{subscriptionId}/services/networking/reservedips/{reservedIpName}/operations/disassociate` (x-ms-version 2015-02-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "reserved-ip-name",
+                wire: "reservedIpName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{reservedIpName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "ServiceName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Element `<ServiceName>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "DeploymentName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Element `<DeploymentName>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "virtual-ip-name",
+                wire: "VirtualIPName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "The virtual IP of the deployment (the default one when absent).",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "ReservedIPAssociation",
+            ty: "ReservedIPAssociation",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_disassociate_reserved_ip,
+    },
+    asm_runtime::cli::Command {
+        area: "reserved-ips",
+        name: "validate-reserved-ip-migration",
+        operation: &VALIDATE_RESERVED_IP_MIGRATION,
+        about: "Checks whether a reserved IP address can be migrated to Azure Resource Manager; an empty list means it can.",
+        long_about: "Checks whether a reserved IP address can be migrated to Azure Resource Manager; an empty list means it can.\n\n`POST /{subscriptionId}/services/networking/reservedips/{ipName}/migration` (x-ms-version 2016-07-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "ip-name",
+                wire: "ipName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{ipName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_validate_reserved_ip_migration,
+    },
+    asm_runtime::cli::Command {
+        area: "reserved-ips",
+        name: "prepare-reserved-ip-migration",
+        operation: &PREPARE_RESERVED_IP_MIGRATION,
+        about: "Prepares a reserved IP address for migration to Azure Resource Manager.",
+        long_about: "Prepares a reserved IP address for migration to Azure Resource Manager.\n\n`POST /{subscriptionId}/services/networking/reservedips/{ipName}/migration` (x-ms-version 2016-07-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "ip-name",
+                wire: "ipName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{ipName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_prepare_reserved_ip_migration,
+    },
+    asm_runtime::cli::Command {
+        area: "reserved-ips",
+        name: "commit-reserved-ip-migration",
+        operation: &COMMIT_RESERVED_IP_MIGRATION,
+        about: "Commits the migration of a prepared reserved IP address.",
+        long_about: "Commits the migration of a prepared reserved IP address.\n\n`POST /{subscriptionId}/services/networking/reservedips/{ipName}/migration` (x-ms-version 2016-07-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "ip-name",
+                wire: "ipName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{ipName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_commit_reserved_ip_migration,
+    },
+    asm_runtime::cli::Command {
+        area: "reserved-ips",
+        name: "abort-reserved-ip-migration",
+        operation: &ABORT_RESERVED_IP_MIGRATION,
+        about: "Aborts the migration of a prepared reserved IP address.",
+        long_about: "Aborts the migration of a prepared reserved IP address.\n\n`POST /{subscriptionId}/services/networking/reservedips/{ipName}/migration` (x-ms-version 2016-07-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "ip-name",
+                wire: "ipName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{ipName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_abort_reserved_ip_migration,
+    },
+    asm_runtime::cli::Command {
         area: "role-instances",
         name: "delete-role-instances-by-name",
         operation: &DELETE_ROLE_INSTANCES_BY_NAME,
@@ -2048,6 +3722,17 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         }),
         poller: Some("Classic"),
         run: run_delete_role_instances_by_name,
+    },
+    asm_runtime::cli::Command {
+        area: "role-sizes",
+        name: "list-role-sizes",
+        operation: &LIST_ROLE_SIZES,
+        about: "Lists the role sizes available to the subscription.",
+        long_about: "Lists the role sizes available to the subscription.\n\n`GET /{subscriptionId}/rolesizes` (x-ms-version 2014-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/management/lib/managementClient.js",
+        args: &[],
+        body: None,
+        poller: None,
+        run: run_list_role_sizes,
     },
     asm_runtime::cli::Command {
         area: "route-tables",
@@ -7398,6 +9083,38 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         run: run_get_import_export_status_post,
     },
     asm_runtime::cli::Command {
+        area: "static-ips",
+        name: "check-static-ip-address-availability",
+        operation: &CHECK_STATIC_IP_ADDRESS_AVAILABILITY,
+        about: "Checks whether an address of a virtual network is available for a static IP; answers up to five available addresses near it.",
+        long_about: "Checks whether an address of a virtual network is available for a static IP; answers up to five available addresses near it.\n\n`GET /{subscriptionId}/services/networking/{networkName}` (x-ms-version 2016-07-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "network-name",
+                wire: "networkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "address",
+                wire: "address",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The address to check, e.g. 10.0.0.4.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_check_static_ip_address_availability,
+    },
+    asm_runtime::cli::Command {
         area: "storage-accounts",
         name: "list-storage-accounts",
         operation: &LIST_STORAGE_ACCOUNTS,
@@ -7720,6 +9437,94 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         run: run_check_storage_account_name_availability,
     },
     asm_runtime::cli::Command {
+        area: "storage-accounts",
+        name: "validate-storage-account-migration",
+        operation: &VALIDATE_STORAGE_ACCOUNT_MIGRATION,
+        about: "Checks whether a storage account can be migrated to Azure Resource Manager; an empty list means it can.",
+        long_about: "Checks whether a storage account can be migrated to Azure Resource Manager; an empty list means it can.\n\n`POST /{subscriptionId}/services/storageservices/{storageAccountName}/migration` (x-ms-version 2016-03-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/storageManagement/lib/storageManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "storage-account-name",
+                wire: "storageAccountName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{storageAccountName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_validate_storage_account_migration,
+    },
+    asm_runtime::cli::Command {
+        area: "storage-accounts",
+        name: "prepare-storage-account-migration",
+        operation: &PREPARE_STORAGE_ACCOUNT_MIGRATION,
+        about: "Prepares a storage account for migration to Azure Resource Manager.",
+        long_about: "Prepares a storage account for migration to Azure Resource Manager.\n\n`POST /{subscriptionId}/services/storageservices/{storageAccountName}/migration` (x-ms-version 2016-03-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/storageManagement/lib/storageManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "storage-account-name",
+                wire: "storageAccountName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{storageAccountName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_prepare_storage_account_migration,
+    },
+    asm_runtime::cli::Command {
+        area: "storage-accounts",
+        name: "commit-storage-account-migration",
+        operation: &COMMIT_STORAGE_ACCOUNT_MIGRATION,
+        about: "Commits the migration of a prepared storage account.",
+        long_about: "Commits the migration of a prepared storage account.\n\n`POST /{subscriptionId}/services/storageservices/{storageAccountName}/migration` (x-ms-version 2016-03-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/storageManagement/lib/storageManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "storage-account-name",
+                wire: "storageAccountName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{storageAccountName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_commit_storage_account_migration,
+    },
+    asm_runtime::cli::Command {
+        area: "storage-accounts",
+        name: "abort-storage-account-migration",
+        operation: &ABORT_STORAGE_ACCOUNT_MIGRATION,
+        about: "Aborts the migration of a prepared storage account.",
+        long_about: "Aborts the migration of a prepared storage account.\n\n`POST /{subscriptionId}/services/storageservices/{storageAccountName}/migration` (x-ms-version 2016-03-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/storageManagement/lib/storageManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "storage-account-name",
+                wire: "storageAccountName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{storageAccountName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_abort_storage_account_migration,
+    },
+    asm_runtime::cli::Command {
         area: "subscription",
         name: "get-subscription",
         operation: &GET_SUBSCRIPTION,
@@ -7817,6 +9622,50 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         body: None,
         poller: None,
         run: run_get_operation_status,
+    },
+    asm_runtime::cli::Command {
+        area: "subscription",
+        name: "register-resource-provider",
+        operation: &REGISTER_RESOURCE_PROVIDER,
+        about: "Registers a resource provider (e.g. `sqlserver`, `website`, `scheduler.JobCollections`) with the subscription.",
+        long_about: "Registers a resource provider (e.g. `sqlserver`, `website`, `scheduler.JobCollections`) with the subscription.\n\n`PUT /{subscriptionId}/services` (x-ms-version 2014-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/management/lib/managementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service",
+                wire: "service",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The provider's name, e.g. sqlserver or website.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_register_resource_provider,
+    },
+    asm_runtime::cli::Command {
+        area: "subscription",
+        name: "unregister-resource-provider",
+        operation: &UNREGISTER_RESOURCE_PROVIDER,
+        about: "Unregisters a resource provider from the subscription.",
+        long_about: "Unregisters a resource provider from the subscription.\n\n`PUT /{subscriptionId}/services` (x-ms-version 2014-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/management/lib/managementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service",
+                wire: "service",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The provider's name, e.g. sqlserver or website.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_unregister_resource_provider,
     },
     asm_runtime::cli::Command {
         area: "subscription",
@@ -8596,6 +10445,436 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         body: None,
         poller: Some("Classic"),
         run: run_abort_virtual_network_migration,
+    },
+    asm_runtime::cli::Command {
+        area: "vm-images",
+        name: "create-vm-image",
+        operation: &CREATE_VM_IMAGE,
+        about: "Creates a VM image in the subscription's image repository from VHD blobs (an OS disk and optional data disks).",
+        long_about: "Creates a VM image in the subscription's image repository from VHD blobs (an OS disk and optional data disks).\n\n`POST /{subscriptionId}/services/vmimages` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "name",
+                wire: "Name",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The image's name, unique in the subscription.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "label",
+                wire: "Label",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Display name (plain text), up to 100 characters.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "description",
+                wire: "Description",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<Description>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "language",
+                wire: "Language",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<Language>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "image-family",
+                wire: "ImageFamily",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<ImageFamily>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "recommended-vm-size",
+                wire: "RecommendedVMSize",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<RecommendedVMSize>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "eula",
+                wire: "Eula",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<Eula>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "icon-uri",
+                wire: "IconUri",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<IconUri>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "small-icon-uri",
+                wire: "SmallIconUri",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<SmallIconUri>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "privacy-uri",
+                wire: "PrivacyUri",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<PrivacyUri>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "published-date",
+                wire: "PublishedDate",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "datetime",
+                required: false,
+                repeated: false,
+                help: "Element `<PublishedDate>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "show-in-gui",
+                wire: "ShowInGui",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<ShowInGui>` of the request body.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "VMImage",
+            ty: "CreateVMImageInput",
+            required: true,
+        }),
+        poller: Some("Classic"),
+        run: run_create_vm_image,
+    },
+    asm_runtime::cli::Command {
+        area: "vm-images",
+        name: "list-vm-images",
+        operation: &LIST_VM_IMAGES,
+        about: "Lists the VM images available to the subscription (platform and own).",
+        long_about: "Lists the VM images available to the subscription (platform and own).\n\n`GET /{subscriptionId}/services/vmimages` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[],
+        body: None,
+        poller: None,
+        run: run_list_vm_images,
+    },
+    asm_runtime::cli::Command {
+        area: "vm-images",
+        name: "get-vm-image-details",
+        operation: &GET_VM_IMAGE_DETAILS,
+        about: "Returns a VM image with its replication and sharing details.",
+        long_about: "Returns a VM image with its replication and sharing details.\n\n`GET /{subscriptionId}/services/vmimages/{vmImageName}/details` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "vm-image-name",
+                wire: "vmImageName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{vmImageName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_vm_image_details,
+    },
+    asm_runtime::cli::Command {
+        area: "vm-images",
+        name: "update-vm-image",
+        operation: &UPDATE_VM_IMAGE,
+        about: "Updates the label, descriptive fields and disk caching of one of the subscription's VM images.",
+        long_about: "Updates the label, descriptive fields and disk caching of one of the subscription's VM images.\n\n`PUT /{subscriptionId}/services/vmimages/{imageName}` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "image-name",
+                wire: "imageName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{imageName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "label",
+                wire: "Label",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Display name (plain text), up to 100 characters.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "description",
+                wire: "Description",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<Description>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "language",
+                wire: "Language",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<Language>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "image-family",
+                wire: "ImageFamily",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<ImageFamily>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "recommended-vm-size",
+                wire: "RecommendedVMSize",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<RecommendedVMSize>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "eula",
+                wire: "Eula",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<Eula>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "icon-uri",
+                wire: "IconUri",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<IconUri>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "small-icon-uri",
+                wire: "SmallIconUri",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<SmallIconUri>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "privacy-uri",
+                wire: "PrivacyUri",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<PrivacyUri>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "published-date",
+                wire: "PublishedDate",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "datetime",
+                required: false,
+                repeated: false,
+                help: "Element `<PublishedDate>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "show-in-gui",
+                wire: "ShowInGui",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<ShowInGui>` of the request body.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "VMImage",
+            ty: "UpdateVMImageInput",
+            required: false,
+        }),
+        poller: None,
+        run: run_update_vm_image,
+    },
+    asm_runtime::cli::Command {
+        area: "vm-images",
+        name: "delete-vm-image",
+        operation: &DELETE_VM_IMAGE,
+        about: "Deletes one of the subscription's VM images; with `comp=media` also its VHD blobs.",
+        long_about: "Deletes one of the subscription's VM images; with `comp=media` also its VHD blobs.\n\n`DELETE /{subscriptionId}/services/vmimages/{vmImageName}` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "vm-image-name",
+                wire: "vmImageName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{vmImageName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "comp",
+                wire: "comp",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "`media` to delete the underlying VHD blobs too.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_delete_vm_image,
+    },
+    asm_runtime::cli::Command {
+        area: "vm-images",
+        name: "replicate-vm-image",
+        operation: &REPLICATE_VM_IMAGE,
+        about: "Replicates a VM image to regions (image publishers only); answers the image's published name.",
+        long_about: "Replicates a VM image to regions (image publishers only); answers the image's published name.\n\n`PUT /{subscriptionId}/services/vmimages/{vmImageName}/replicate` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "vm-image-name",
+                wire: "vmImageName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{vmImageName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "target-locations",
+                wire: "TargetLocations",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: true,
+                help: "Regions to replicate to.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "ReplicationInput",
+            ty: "ReplicationInput",
+            required: true,
+        }),
+        poller: None,
+        run: run_replicate_vm_image,
+    },
+    asm_runtime::cli::Command {
+        area: "vm-images",
+        name: "unreplicate-vm-image",
+        operation: &UNREPLICATE_VM_IMAGE,
+        about: "Removes the replicas of a VM image (image publishers only).",
+        long_about: "Removes the replicas of a VM image (image publishers only).\n\n`PUT /{subscriptionId}/services/vmimages/{vmImageName}/unreplicate` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "vm-image-name",
+                wire: "vmImageName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{vmImageName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_unreplicate_vm_image,
+    },
+    asm_runtime::cli::Command {
+        area: "vm-images",
+        name: "share-vm-image",
+        operation: &SHARE_VM_IMAGE,
+        about: "Shares a replicated VM image: Public, Private or Preview.",
+        long_about: "Shares a replicated VM image: Public, Private or Preview.\n\n`PUT /{subscriptionId}/services/vmimages/{vmImageName}/shareasync` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "vm-image-name",
+                wire: "vmImageName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{vmImageName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "permission",
+                wire: "permission",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "ImageSharingPermission",
+                required: true,
+                repeated: false,
+                help: "Public, Private or Preview.",
+                values: &[("Public", ""), ("Private", ""), ("Preview", "")],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_share_vm_image,
     },
     asm_runtime::cli::Command {
         area: "websites",
@@ -11607,6 +13886,439 @@ fn run_get_deployment_by_name<'a>(
     })
 }
 
+/// Runs `AddExtension` with the arguments of its command.
+fn run_add_extension<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let mut body: AddExtensionInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    AddExtensionInput,
+                >("Extension", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(
+            args,
+            "provider-name-space",
+            &mut body.provider_name_space,
+        )?;
+        asm_runtime::cli::set(args, "type", &mut body.type_)?;
+        asm_runtime::cli::set(args, "id", &mut body.id)?;
+        asm_runtime::cli::set_opt(args, "thumbprint", &mut body.thumbprint)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "thumbprint-algorithm",
+            &mut body.thumbprint_algorithm,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "public-configuration",
+            &mut body.public_configuration,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "private-configuration",
+            &mut body.private_configuration,
+        )?;
+        asm_runtime::cli::set_opt(args, "version", &mut body.version)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.add_extension(&p_service_name, &body).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `ListExtensions` with the arguments of its command.
+fn run_list_extensions<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_extensions(&p_service_name).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "Extensions",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GetExtension` with the arguments of its command.
+fn run_get_extension<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_extension_id: String = asm_runtime::cli::req(args, "extension-id")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.get_extension(&p_service_name, &p_extension_id).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "Extension",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `DeleteExtension` with the arguments of its command.
+fn run_delete_extension<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_extension_id: String = asm_runtime::cli::req(args, "extension-id")?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.delete_extension(&p_service_name, &p_extension_id).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `ListAvailableExtensions` with the arguments of its command.
+fn run_list_available_extensions<'a>(
+    client: &'a crate::Client,
+    _args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_available_extensions().await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ExtensionImages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `ListExtensionVersions` with the arguments of its command.
+fn run_list_extension_versions<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_provider_namespace: String = asm_runtime::cli::req(
+            args,
+            "provider-namespace",
+        )?;
+        let p_extension_type: String = asm_runtime::cli::req(args, "extension-type")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .list_extension_versions(&p_provider_namespace, &p_extension_type)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ExtensionImages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `ListPublisherExtensions` with the arguments of its command.
+fn run_list_publisher_extensions<'a>(
+    client: &'a crate::Client,
+    _args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_publisher_extensions().await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ExtensionImages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `RegisterExtensionImage` with the arguments of its command.
+fn run_register_extension_image<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let mut body: ExtensionImageInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    ExtensionImageInput,
+                >("ExtensionImage", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(
+            args,
+            "provider-name-space",
+            &mut body.provider_name_space,
+        )?;
+        asm_runtime::cli::set(args, "type", &mut body.type_)?;
+        asm_runtime::cli::set(args, "version", &mut body.version)?;
+        asm_runtime::cli::set_opt(args, "label", &mut body.label)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "hosting-resources",
+            &mut body.hosting_resources,
+        )?;
+        asm_runtime::cli::set_opt(args, "media-link", &mut body.media_link)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "public-configuration-schema",
+            &mut body.public_configuration_schema,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "private-configuration-schema",
+            &mut body.private_configuration_schema,
+        )?;
+        asm_runtime::cli::set_opt(args, "description", &mut body.description)?;
+        asm_runtime::cli::set_opt(args, "publisher-name", &mut body.publisher_name)?;
+        asm_runtime::cli::set_opt(args, "published-date", &mut body.published_date)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "block-role-upon-failure",
+            &mut body.block_role_upon_failure,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "is-internal-extension",
+            &mut body.is_internal_extension,
+        )?;
+        asm_runtime::cli::set_opt(args, "sample-config", &mut body.sample_config)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "replication-completed",
+            &mut body.replication_completed,
+        )?;
+        asm_runtime::cli::set_opt(args, "eula", &mut body.eula)?;
+        asm_runtime::cli::set_opt(args, "privacy-uri", &mut body.privacy_uri)?;
+        asm_runtime::cli::set_opt(args, "homepage-uri", &mut body.homepage_uri)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "is-json-extension",
+            &mut body.is_json_extension,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "disallow-major-version-upgrade",
+            &mut body.disallow_major_version_upgrade,
+        )?;
+        asm_runtime::cli::set_opt(args, "supported-os", &mut body.supported_os)?;
+        asm_runtime::cli::set_opt(args, "company-name", &mut body.company_name)?;
+        asm_runtime::cli::set_opt(args, "regions", &mut body.regions)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.register_extension_image(&body).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `UpdateExtensionImage` with the arguments of its command.
+fn run_update_extension_image<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let mut body: ExtensionImageInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    ExtensionImageInput,
+                >("ExtensionImage", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(
+            args,
+            "provider-name-space",
+            &mut body.provider_name_space,
+        )?;
+        asm_runtime::cli::set(args, "type", &mut body.type_)?;
+        asm_runtime::cli::set(args, "version", &mut body.version)?;
+        asm_runtime::cli::set_opt(args, "label", &mut body.label)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "hosting-resources",
+            &mut body.hosting_resources,
+        )?;
+        asm_runtime::cli::set_opt(args, "media-link", &mut body.media_link)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "public-configuration-schema",
+            &mut body.public_configuration_schema,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "private-configuration-schema",
+            &mut body.private_configuration_schema,
+        )?;
+        asm_runtime::cli::set_opt(args, "description", &mut body.description)?;
+        asm_runtime::cli::set_opt(args, "publisher-name", &mut body.publisher_name)?;
+        asm_runtime::cli::set_opt(args, "published-date", &mut body.published_date)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "block-role-upon-failure",
+            &mut body.block_role_upon_failure,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "is-internal-extension",
+            &mut body.is_internal_extension,
+        )?;
+        asm_runtime::cli::set_opt(args, "sample-config", &mut body.sample_config)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "replication-completed",
+            &mut body.replication_completed,
+        )?;
+        asm_runtime::cli::set_opt(args, "eula", &mut body.eula)?;
+        asm_runtime::cli::set_opt(args, "privacy-uri", &mut body.privacy_uri)?;
+        asm_runtime::cli::set_opt(args, "homepage-uri", &mut body.homepage_uri)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "is-json-extension",
+            &mut body.is_json_extension,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "disallow-major-version-upgrade",
+            &mut body.disallow_major_version_upgrade,
+        )?;
+        asm_runtime::cli::set_opt(args, "supported-os", &mut body.supported_os)?;
+        asm_runtime::cli::set_opt(args, "company-name", &mut body.company_name)?;
+        asm_runtime::cli::set_opt(args, "regions", &mut body.regions)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.update_extension_image(&body).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `UnregisterExtensionImage` with the arguments of its command.
+fn run_unregister_extension_image<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_provider_namespace: String = asm_runtime::cli::req(
+            args,
+            "provider-namespace",
+        )?;
+        let p_resource_type: String = asm_runtime::cli::req(args, "resource-type")?;
+        let p_version: String = asm_runtime::cli::req(args, "version")?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .unregister_extension_image(
+                        &p_provider_namespace,
+                        &p_resource_type,
+                        &p_version,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `ListResourceExtensions` with the arguments of its command.
+fn run_list_resource_extensions<'a>(
+    client: &'a crate::Client,
+    _args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_resource_extensions().await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ResourceExtensions",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `ListResourceExtensionVersions` with the arguments of its command.
+fn run_list_resource_extension_versions<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_publisher_name: String = asm_runtime::cli::req(args, "publisher-name")?;
+        let p_extension_name: String = asm_runtime::cli::req(args, "extension-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .list_resource_extension_versions(
+                        &p_publisher_name,
+                        &p_extension_name,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ResourceExtensions",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
 /// Runs `CreateVirtualNetworkGateway` with the arguments of its command.
 fn run_create_virtual_network_gateway<'a>(
     client: &'a crate::Client,
@@ -12511,6 +15223,309 @@ fn run_abort_network_security_group_migration<'a>(
     })
 }
 
+/// Runs `ListOperatingSystems` with the arguments of its command.
+fn run_list_operating_systems<'a>(
+    client: &'a crate::Client,
+    _args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_operating_systems().await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "OperatingSystems",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `ListOperatingSystemFamilies` with the arguments of its command.
+fn run_list_operating_system_families<'a>(
+    client: &'a crate::Client,
+    _args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_operating_system_families().await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "OperatingSystemFamilies",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `AddOSImage` with the arguments of its command.
+fn run_add_os_image<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let mut body: AddOSImageInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    AddOSImageInput,
+                >("OSImage", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "label", &mut body.label)?;
+        asm_runtime::cli::set(args, "media-link", &mut body.media_link)?;
+        asm_runtime::cli::set(args, "name", &mut body.name)?;
+        asm_runtime::cli::set(args, "os", &mut body.os)?;
+        asm_runtime::cli::set_opt(args, "eula", &mut body.eula)?;
+        asm_runtime::cli::set_opt(args, "description", &mut body.description)?;
+        asm_runtime::cli::set_opt(args, "image-family", &mut body.image_family)?;
+        asm_runtime::cli::set_opt(args, "published-date", &mut body.published_date)?;
+        asm_runtime::cli::set_opt(args, "is-premium", &mut body.is_premium)?;
+        asm_runtime::cli::set_opt(args, "show-in-gui", &mut body.show_in_gui)?;
+        asm_runtime::cli::set_opt(args, "privacy-uri", &mut body.privacy_uri)?;
+        asm_runtime::cli::set_opt(args, "icon-uri", &mut body.icon_uri)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "recommended-vm-size",
+            &mut body.recommended_vm_size,
+        )?;
+        asm_runtime::cli::set_opt(args, "small-icon-uri", &mut body.small_icon_uri)?;
+        asm_runtime::cli::set_opt(args, "language", &mut body.language)?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.add_os_image(&body).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "OSImage",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `ListOSImages` with the arguments of its command.
+fn run_list_os_images<'a>(
+    client: &'a crate::Client,
+    _args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_os_images().await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "Images",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GetOSImage` with the arguments of its command.
+fn run_get_os_image<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_image_name: String = asm_runtime::cli::req(args, "image-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.get_os_image(&p_image_name).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "OSImage",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GetOSImageDetails` with the arguments of its command.
+fn run_get_os_image_details<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_image_name: String = asm_runtime::cli::req(args, "image-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.get_os_image_details(&p_image_name).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "OSImageDetails",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `UpdateOSImage` with the arguments of its command.
+fn run_update_os_image<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_image_name: String = asm_runtime::cli::req(args, "image-name")?;
+        let mut body: UpdateOSImageInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    UpdateOSImageInput,
+                >("OSImage", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "label", &mut body.label)?;
+        asm_runtime::cli::set_opt(args, "eula", &mut body.eula)?;
+        asm_runtime::cli::set_opt(args, "description", &mut body.description)?;
+        asm_runtime::cli::set_opt(args, "image-family", &mut body.image_family)?;
+        asm_runtime::cli::set_opt(args, "show-in-gui", &mut body.show_in_gui)?;
+        asm_runtime::cli::set_opt(args, "published-date", &mut body.published_date)?;
+        asm_runtime::cli::set_opt(args, "is-premium", &mut body.is_premium)?;
+        asm_runtime::cli::set_opt(args, "privacy-uri", &mut body.privacy_uri)?;
+        asm_runtime::cli::set_opt(args, "icon-uri", &mut body.icon_uri)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "recommended-vm-size",
+            &mut body.recommended_vm_size,
+        )?;
+        asm_runtime::cli::set_opt(args, "small-icon-uri", &mut body.small_icon_uri)?;
+        asm_runtime::cli::set_opt(args, "language", &mut body.language)?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.update_os_image(&p_image_name, &body).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "OSImage",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `DeleteOSImage` with the arguments of its command.
+fn run_delete_os_image<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_image_name: String = asm_runtime::cli::req(args, "image-name")?;
+        let options = DeleteOSImageOptions {
+            comp: asm_runtime::cli::opt(args, "comp")?,
+        };
+
+        client.delete_os_image(&p_image_name, &options).await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `ReplicateOSImage` with the arguments of its command.
+fn run_replicate_os_image<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_image_name: String = asm_runtime::cli::req(args, "image-name")?;
+        let mut body: ReplicationInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    ReplicationInput,
+                >("ReplicationInput", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_all(args, "target-locations", &mut body.target_locations)?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.replicate_os_image(&p_image_name, &body).await?;
+                let doc = {
+                    let r = &v;
+                    xml::scalar_to_document(
+                        "string",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `UnreplicateOSImage` with the arguments of its command.
+fn run_unreplicate_os_image<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_image_name: String = asm_runtime::cli::req(args, "image-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.unreplicate_os_image(&p_image_name).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `ShareOSImage` with the arguments of its command.
+fn run_share_os_image<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_image_name: String = asm_runtime::cli::req(args, "image-name")?;
+        let p_permission: ImageSharingPermission = asm_runtime::cli::req(
+            args,
+            "permission",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.share_os_image(&p_image_name, &p_permission).await?,
+            ),
+        )
+    })
+}
+
 /// Runs `ListAlertRules` with the arguments of its command.
 fn run_list_alert_rules<'a>(
     client: &'a crate::Client,
@@ -12912,6 +15927,227 @@ fn run_delete_hd_insight_iaas_cluster<'a>(
     })
 }
 
+/// Runs `CreateReservedIP` with the arguments of its command.
+fn run_create_reserved_ip<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let mut body: CreateReservedIPInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    CreateReservedIPInput,
+                >("ReservedIP", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "name", &mut body.name)?;
+        asm_runtime::cli::set_opt(args, "label", &mut body.label)?;
+        asm_runtime::cli::set_opt(args, "service-name", &mut body.service_name)?;
+        asm_runtime::cli::set_opt(args, "deployment-name", &mut body.deployment_name)?;
+        asm_runtime::cli::set_opt(args, "location", &mut body.location)?;
+        asm_runtime::cli::set_opt(args, "virtual-ip-name", &mut body.virtual_ip_name)?;
+        Ok(asm_runtime::cli::Outcome::Started(client.create_reserved_ip(&body).await?))
+    })
+}
+
+/// Runs `GetReservedIP` with the arguments of its command.
+fn run_get_reserved_ip<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_ip_name: String = asm_runtime::cli::req(args, "ip-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.get_reserved_ip(&p_ip_name).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ReservedIP",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `ListReservedIPs` with the arguments of its command.
+fn run_list_reserved_ips<'a>(
+    client: &'a crate::Client,
+    _args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_reserved_ips().await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ReservedIPs",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `DeleteReservedIP` with the arguments of its command.
+fn run_delete_reserved_ip<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_ip_name: String = asm_runtime::cli::req(args, "ip-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.delete_reserved_ip(&p_ip_name).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `AssociateReservedIP` with the arguments of its command.
+fn run_associate_reserved_ip<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_reserved_ip_name: String = asm_runtime::cli::req(
+            args,
+            "reserved-ip-name",
+        )?;
+        let mut body: ReservedIPAssociation = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    ReservedIPAssociation,
+                >(
+                    "ReservedIPAssociation",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "service-name", &mut body.service_name)?;
+        asm_runtime::cli::set(args, "deployment-name", &mut body.deployment_name)?;
+        asm_runtime::cli::set_opt(args, "virtual-ip-name", &mut body.virtual_ip_name)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.associate_reserved_ip(&p_reserved_ip_name, &body).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `DisassociateReservedIP` with the arguments of its command.
+fn run_disassociate_reserved_ip<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_reserved_ip_name: String = asm_runtime::cli::req(
+            args,
+            "reserved-ip-name",
+        )?;
+        let mut body: ReservedIPAssociation = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    ReservedIPAssociation,
+                >(
+                    "ReservedIPAssociation",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "service-name", &mut body.service_name)?;
+        asm_runtime::cli::set(args, "deployment-name", &mut body.deployment_name)?;
+        asm_runtime::cli::set_opt(args, "virtual-ip-name", &mut body.virtual_ip_name)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.disassociate_reserved_ip(&p_reserved_ip_name, &body).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `ValidateReservedIPMigration` with the arguments of its command.
+fn run_validate_reserved_ip_migration<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_ip_name: String = asm_runtime::cli::req(args, "ip-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.validate_reserved_ip_migration(&p_ip_name).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `PrepareReservedIPMigration` with the arguments of its command.
+fn run_prepare_reserved_ip_migration<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_ip_name: String = asm_runtime::cli::req(args, "ip-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.prepare_reserved_ip_migration(&p_ip_name).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `CommitReservedIPMigration` with the arguments of its command.
+fn run_commit_reserved_ip_migration<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_ip_name: String = asm_runtime::cli::req(args, "ip-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.commit_reserved_ip_migration(&p_ip_name).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `AbortReservedIPMigration` with the arguments of its command.
+fn run_abort_reserved_ip_migration<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_ip_name: String = asm_runtime::cli::req(args, "ip-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.abort_reserved_ip_migration(&p_ip_name).await?,
+            ),
+        )
+    })
+}
+
 /// Runs `DeleteRoleInstancesByName` with the arguments of its command.
 fn run_delete_role_instances_by_name<'a>(
     client: &'a crate::Client,
@@ -12938,6 +16174,30 @@ fn run_delete_role_instances_by_name<'a>(
                     )
                     .await?,
             ),
+        )
+    })
+}
+
+/// Runs `ListRoleSizes` with the arguments of its command.
+fn run_list_role_sizes<'a>(
+    client: &'a crate::Client,
+    _args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_role_sizes().await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "RoleSizes",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
         )
     })
 }
@@ -16710,6 +19970,34 @@ fn run_get_import_export_status_post<'a>(
     })
 }
 
+/// Runs `CheckStaticIPAddressAvailability` with the arguments of its command.
+fn run_check_static_ip_address_availability<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_network_name: String = asm_runtime::cli::req(args, "network-name")?;
+        let p_ip_address: String = asm_runtime::cli::req(args, "address")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .check_static_ip_address_availability(&p_network_name, &p_ip_address)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "AddressAvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
 /// Runs `ListStorageAccounts` with the arguments of its command.
 fn run_list_storage_accounts<'a>(
     client: &'a crate::Client,
@@ -16933,6 +20221,90 @@ fn run_check_storage_account_name_availability<'a>(
     })
 }
 
+/// Runs `ValidateStorageAccountMigration` with the arguments of its command.
+fn run_validate_storage_account_migration<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_storage_account_name: String = asm_runtime::cli::req(
+            args,
+            "storage-account-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .validate_storage_account_migration(&p_storage_account_name)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `PrepareStorageAccountMigration` with the arguments of its command.
+fn run_prepare_storage_account_migration<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_storage_account_name: String = asm_runtime::cli::req(
+            args,
+            "storage-account-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.prepare_storage_account_migration(&p_storage_account_name).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `CommitStorageAccountMigration` with the arguments of its command.
+fn run_commit_storage_account_migration<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_storage_account_name: String = asm_runtime::cli::req(
+            args,
+            "storage-account-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.commit_storage_account_migration(&p_storage_account_name).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `AbortStorageAccountMigration` with the arguments of its command.
+fn run_abort_storage_account_migration<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_storage_account_name: String = asm_runtime::cli::req(
+            args,
+            "storage-account-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.abort_storage_account_migration(&p_storage_account_name).await?,
+            ),
+        )
+    })
+}
+
 /// Runs `GetSubscription` with the arguments of its command.
 fn run_get_subscription<'a>(
     client: &'a crate::Client,
@@ -17016,6 +20388,30 @@ fn run_get_operation_status<'a>(
                 asm_runtime::cli::Value::new(v, doc, "xml")
             }),
         )
+    })
+}
+
+/// Runs `RegisterResourceProvider` with the arguments of its command.
+fn run_register_resource_provider<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_resource_name: String = asm_runtime::cli::req(args, "service")?;
+        client.register_resource_provider(&p_resource_name).await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `UnregisterResourceProvider` with the arguments of its command.
+fn run_unregister_resource_provider<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_resource_name: String = asm_runtime::cli::req(args, "service")?;
+        client.unregister_resource_provider(&p_resource_name).await?;
+        Ok(asm_runtime::cli::Outcome::Done)
     })
 }
 
@@ -17662,6 +21058,208 @@ fn run_abort_virtual_network_migration<'a>(
         Ok(
             asm_runtime::cli::Outcome::Started(
                 client.abort_virtual_network_migration(&p_virtual_network_name).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `CreateVMImage` with the arguments of its command.
+fn run_create_vm_image<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let mut body: CreateVMImageInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    CreateVMImageInput,
+                >("VMImage", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "name", &mut body.name)?;
+        asm_runtime::cli::set(args, "label", &mut body.label)?;
+        asm_runtime::cli::set_opt(args, "description", &mut body.description)?;
+        asm_runtime::cli::set_opt(args, "language", &mut body.language)?;
+        asm_runtime::cli::set_opt(args, "image-family", &mut body.image_family)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "recommended-vm-size",
+            &mut body.recommended_vm_size,
+        )?;
+        asm_runtime::cli::set_opt(args, "eula", &mut body.eula)?;
+        asm_runtime::cli::set_opt(args, "icon-uri", &mut body.icon_uri)?;
+        asm_runtime::cli::set_opt(args, "small-icon-uri", &mut body.small_icon_uri)?;
+        asm_runtime::cli::set_opt(args, "privacy-uri", &mut body.privacy_uri)?;
+        asm_runtime::cli::set_opt(args, "published-date", &mut body.published_date)?;
+        asm_runtime::cli::set_opt(args, "show-in-gui", &mut body.show_in_gui)?;
+        Ok(asm_runtime::cli::Outcome::Started(client.create_vm_image(&body).await?))
+    })
+}
+
+/// Runs `ListVMImages` with the arguments of its command.
+fn run_list_vm_images<'a>(
+    client: &'a crate::Client,
+    _args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_vm_images().await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "VMImages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GetVMImageDetails` with the arguments of its command.
+fn run_get_vm_image_details<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_vm_image_name: String = asm_runtime::cli::req(args, "vm-image-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.get_vm_image_details(&p_vm_image_name).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "VMImageDetails",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `UpdateVMImage` with the arguments of its command.
+fn run_update_vm_image<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_image_name: String = asm_runtime::cli::req(args, "image-name")?;
+        let mut body: UpdateVMImageInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    UpdateVMImageInput,
+                >("VMImage", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "label", &mut body.label)?;
+        asm_runtime::cli::set_opt(args, "description", &mut body.description)?;
+        asm_runtime::cli::set_opt(args, "language", &mut body.language)?;
+        asm_runtime::cli::set_opt(args, "image-family", &mut body.image_family)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "recommended-vm-size",
+            &mut body.recommended_vm_size,
+        )?;
+        asm_runtime::cli::set_opt(args, "eula", &mut body.eula)?;
+        asm_runtime::cli::set_opt(args, "icon-uri", &mut body.icon_uri)?;
+        asm_runtime::cli::set_opt(args, "small-icon-uri", &mut body.small_icon_uri)?;
+        asm_runtime::cli::set_opt(args, "privacy-uri", &mut body.privacy_uri)?;
+        asm_runtime::cli::set_opt(args, "published-date", &mut body.published_date)?;
+        asm_runtime::cli::set_opt(args, "show-in-gui", &mut body.show_in_gui)?;
+        client.update_vm_image(&p_image_name, &body).await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `DeleteVMImage` with the arguments of its command.
+fn run_delete_vm_image<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_vm_image_name: String = asm_runtime::cli::req(args, "vm-image-name")?;
+        let options = DeleteVMImageOptions {
+            comp: asm_runtime::cli::opt(args, "comp")?,
+        };
+
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.delete_vm_image(&p_vm_image_name, &options).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `ReplicateVMImage` with the arguments of its command.
+fn run_replicate_vm_image<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_vm_image_name: String = asm_runtime::cli::req(args, "vm-image-name")?;
+        let mut body: ReplicationInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    ReplicationInput,
+                >("ReplicationInput", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_all(args, "target-locations", &mut body.target_locations)?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.replicate_vm_image(&p_vm_image_name, &body).await?;
+                let doc = {
+                    let r = &v;
+                    xml::scalar_to_document(
+                        "string",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `UnreplicateVMImage` with the arguments of its command.
+fn run_unreplicate_vm_image<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_vm_image_name: String = asm_runtime::cli::req(args, "vm-image-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.unreplicate_vm_image(&p_vm_image_name).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `ShareVMImage` with the arguments of its command.
+fn run_share_vm_image<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_vm_image_name: String = asm_runtime::cli::req(args, "vm-image-name")?;
+        let p_permission: ImageSharingPermission = asm_runtime::cli::req(
+            args,
+            "permission",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.share_vm_image(&p_vm_image_name, &p_permission).await?,
             ),
         )
     })

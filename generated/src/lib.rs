@@ -30,6 +30,9 @@ pub use affinity_groups::*;
 /// The `deployments` area: `spec/deployments.spec`.
 pub mod deployments;
 pub use deployments::*;
+/// The `extensions` area: `spec/extensions.spec`.
+pub mod extensions;
+pub use extensions::*;
 /// The `gateways` area: `spec/gateways.spec`.
 pub mod gateways;
 pub use gateways::*;
@@ -45,12 +48,24 @@ pub use management_certificates::*;
 /// The `network_security_groups` area: `spec/network_security_groups.spec`.
 pub mod network_security_groups;
 pub use network_security_groups::*;
+/// The `operating_systems` area: `spec/operating_systems.spec`.
+pub mod operating_systems;
+pub use operating_systems::*;
+/// The `os_images` area: `spec/os_images.spec`.
+pub mod os_images;
+pub use os_images::*;
 /// The `other` area: `spec/other.spec`.
 pub mod other;
 pub use other::*;
+/// The `reserved_ips` area: `spec/reserved_ips.spec`.
+pub mod reserved_ips;
+pub use reserved_ips::*;
 /// The `role_instances` area: `spec/role_instances.spec`.
 pub mod role_instances;
 pub use role_instances::*;
+/// The `role_sizes` area: `spec/role_sizes.spec`.
+pub mod role_sizes;
+pub use role_sizes::*;
 /// The `route_tables` area: `spec/route_tables.spec`.
 pub mod route_tables;
 pub use route_tables::*;
@@ -63,6 +78,9 @@ pub use service_bus::*;
 /// The `sql_database` area: `spec/sql_database.spec`.
 pub mod sql_database;
 pub use sql_database::*;
+/// The `static_ips` area: `spec/static_ips.spec`.
+pub mod static_ips;
+pub use static_ips::*;
 /// The `storage_accounts` area: `spec/storage_accounts.spec`.
 pub mod storage_accounts;
 pub use storage_accounts::*;
@@ -78,6 +96,9 @@ pub use virtual_machines::*;
 /// The `virtual_networks` area: `spec/virtual_networks.spec`.
 pub mod virtual_networks;
 pub use virtual_networks::*;
+/// The `vm_images` area: `spec/vm_images.spec`.
+pub mod vm_images;
+pub use vm_images::*;
 /// The `websites` area: `spec/websites.spec`.
 pub mod websites;
 pub use websites::*;
@@ -159,6 +180,18 @@ pub static OPERATIONS: &[&OperationSpec] = &[
     &affinity_groups::DELETE_AFFINITY_GROUP,
     &deployments::GET_DEPLOYMENT_BY_SLOT,
     &deployments::GET_DEPLOYMENT_BY_NAME,
+    &extensions::ADD_EXTENSION,
+    &extensions::LIST_EXTENSIONS,
+    &extensions::GET_EXTENSION,
+    &extensions::DELETE_EXTENSION,
+    &extensions::LIST_AVAILABLE_EXTENSIONS,
+    &extensions::LIST_EXTENSION_VERSIONS,
+    &extensions::LIST_PUBLISHER_EXTENSIONS,
+    &extensions::REGISTER_EXTENSION_IMAGE,
+    &extensions::UPDATE_EXTENSION_IMAGE,
+    &extensions::UNREGISTER_EXTENSION_IMAGE,
+    &extensions::LIST_RESOURCE_EXTENSIONS,
+    &extensions::LIST_RESOURCE_EXTENSION_VERSIONS,
     &gateways::CREATE_VIRTUAL_NETWORK_GATEWAY,
     &gateways::GET_GATEWAY_OPERATION_STATUS,
     &hosted_services::LIST_HOSTED_SERVICES,
@@ -192,6 +225,17 @@ pub static OPERATIONS: &[&OperationSpec] = &[
     &network_security_groups::PREPARE_NETWORK_SECURITY_GROUP_MIGRATION,
     &network_security_groups::COMMIT_NETWORK_SECURITY_GROUP_MIGRATION,
     &network_security_groups::ABORT_NETWORK_SECURITY_GROUP_MIGRATION,
+    &operating_systems::LIST_OPERATING_SYSTEMS,
+    &operating_systems::LIST_OPERATING_SYSTEM_FAMILIES,
+    &os_images::ADD_OS_IMAGE,
+    &os_images::LIST_OS_IMAGES,
+    &os_images::GET_OS_IMAGE,
+    &os_images::GET_OS_IMAGE_DETAILS,
+    &os_images::UPDATE_OS_IMAGE,
+    &os_images::DELETE_OS_IMAGE,
+    &os_images::REPLICATE_OS_IMAGE,
+    &os_images::UNREPLICATE_OS_IMAGE,
+    &os_images::SHARE_OS_IMAGE,
     &other::LIST_ALERT_RULES,
     &other::GET_ALERT_RULE,
     &other::CREATE_OR_UPDATE_ALERT_RULE,
@@ -210,7 +254,18 @@ pub static OPERATIONS: &[&OperationSpec] = &[
     &other::GET_HD_INSIGHT_IAAS_CLUSTER,
     &other::DELETE_HD_INSIGHT_CLUSTER,
     &other::DELETE_HD_INSIGHT_IAAS_CLUSTER,
+    &reserved_ips::CREATE_RESERVED_IP,
+    &reserved_ips::GET_RESERVED_IP,
+    &reserved_ips::LIST_RESERVED_I_PS,
+    &reserved_ips::DELETE_RESERVED_IP,
+    &reserved_ips::ASSOCIATE_RESERVED_IP,
+    &reserved_ips::DISASSOCIATE_RESERVED_IP,
+    &reserved_ips::VALIDATE_RESERVED_IP_MIGRATION,
+    &reserved_ips::PREPARE_RESERVED_IP_MIGRATION,
+    &reserved_ips::COMMIT_RESERVED_IP_MIGRATION,
+    &reserved_ips::ABORT_RESERVED_IP_MIGRATION,
     &role_instances::DELETE_ROLE_INSTANCES_BY_NAME,
+    &role_sizes::LIST_ROLE_SIZES,
     &route_tables::CREATE_ROUTE_TABLE,
     &route_tables::GET_ROUTE_TABLE,
     &route_tables::GET_ROUTE_TABLE_WITH_DETAILS,
@@ -328,6 +383,7 @@ pub static OPERATIONS: &[&OperationSpec] = &[
     &sql_database::IMPORT_DATABASE,
     &sql_database::GET_IMPORT_EXPORT_STATUS,
     &sql_database::GET_IMPORT_EXPORT_STATUS_POST,
+    &static_ips::CHECK_STATIC_IP_ADDRESS_AVAILABILITY,
     &storage_accounts::LIST_STORAGE_ACCOUNTS,
     &storage_accounts::GET_STORAGE_ACCOUNT_PROPERTIES,
     &storage_accounts::GET_STORAGE_ACCOUNT_KEYS,
@@ -336,9 +392,15 @@ pub static OPERATIONS: &[&OperationSpec] = &[
     &storage_accounts::UPDATE_STORAGE_ACCOUNT,
     &storage_accounts::DELETE_STORAGE_ACCOUNT,
     &storage_accounts::CHECK_STORAGE_ACCOUNT_NAME_AVAILABILITY,
+    &storage_accounts::VALIDATE_STORAGE_ACCOUNT_MIGRATION,
+    &storage_accounts::PREPARE_STORAGE_ACCOUNT_MIGRATION,
+    &storage_accounts::COMMIT_STORAGE_ACCOUNT_MIGRATION,
+    &storage_accounts::ABORT_STORAGE_ACCOUNT_MIGRATION,
     &subscription::GET_SUBSCRIPTION,
     &subscription::LIST_SUBSCRIPTION_OPERATIONS,
     &subscription::GET_OPERATION_STATUS,
+    &subscription::REGISTER_RESOURCE_PROVIDER,
+    &subscription::UNREGISTER_RESOURCE_PROVIDER,
     &subscription::LIST_SUBSCRIPTIONS,
     &traffic_manager::CHECK_DNS_PREFIX_AVAILABILITY,
     &traffic_manager::CREATE_PROFILE,
@@ -364,6 +426,14 @@ pub static OPERATIONS: &[&OperationSpec] = &[
     &virtual_networks::PREPARE_VIRTUAL_NETWORK_MIGRATION,
     &virtual_networks::COMMIT_VIRTUAL_NETWORK_MIGRATION,
     &virtual_networks::ABORT_VIRTUAL_NETWORK_MIGRATION,
+    &vm_images::CREATE_VM_IMAGE,
+    &vm_images::LIST_VM_IMAGES,
+    &vm_images::GET_VM_IMAGE_DETAILS,
+    &vm_images::UPDATE_VM_IMAGE,
+    &vm_images::DELETE_VM_IMAGE,
+    &vm_images::REPLICATE_VM_IMAGE,
+    &vm_images::UNREPLICATE_VM_IMAGE,
+    &vm_images::SHARE_VM_IMAGE,
     &websites::LIST_WEB_SPACES,
     &websites::LIST_GEO_REGIONS,
     &websites::GET_DNS_SUFFIX,

@@ -224,6 +224,58 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::reserved_ips::VALIDATE_RESERVED_IP_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("reservedips"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "validate")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::reserved_ips::PREPARE_RESERVED_IP_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("reservedips"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "prepare")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::reserved_ips::COMMIT_RESERVED_IP_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("reservedips"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "commit")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::reserved_ips::ABORT_RESERVED_IP_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("reservedips"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "abort")],
+        body_root: None,
+    },
+    Route {
         spec: &crate::role_instances::DELETE_ROLE_INSTANCES_BY_NAME,
         segments: &[
             Seg::Param,
@@ -479,6 +531,60 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::storage_accounts::VALIDATE_STORAGE_ACCOUNT_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("storageservices"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "validate")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::storage_accounts::PREPARE_STORAGE_ACCOUNT_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("storageservices"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "prepare")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::storage_accounts::COMMIT_STORAGE_ACCOUNT_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("storageservices"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "commit")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::storage_accounts::ABORT_STORAGE_ACCOUNT_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("storageservices"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "abort")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::extensions::UPDATE_EXTENSION_IMAGE,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("extensions")],
+        fixed_query: &[("action", "update")],
+        body_root: None,
+    },
+    Route {
         spec: &crate::hosted_services::DELETE_HOSTED_SERVICE_AND_CONTENTS,
         segments: &[
             Seg::Param,
@@ -487,6 +593,17 @@ pub static ROUTES: &[Route] = &[
             Seg::Param,
         ],
         fixed_query: &[("comp", "media")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::static_ips::CHECK_STATIC_IP_ADDRESS_AVAILABILITY,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Param,
+        ],
+        fixed_query: &[("op", "checkavailability")],
         body_root: None,
     },
     Route {
@@ -511,6 +628,18 @@ pub static ROUTES: &[Route] = &[
         spec: &crate::websites::CREATE_PUBLISHING_USER,
         segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("WebSpaces")],
         fixed_query: &[("properties", "publishingCredentials")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::subscription::REGISTER_RESOURCE_PROVIDER,
+        segments: &[Seg::Param, Seg::Lit("services")],
+        fixed_query: &[("action", "register")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::subscription::UNREGISTER_RESOURCE_PROVIDER,
+        segments: &[Seg::Param, Seg::Lit("services")],
+        fixed_query: &[("action", "unregister")],
         body_root: None,
     },
     Route {
@@ -951,6 +1080,34 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("~"),
             Seg::Lit("iaasclusters"),
             Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::reserved_ips::ASSOCIATE_RESERVED_IP,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("reservedips"),
+            Seg::Param,
+            Seg::Lit("operations"),
+            Seg::Lit("associate"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::reserved_ips::DISASSOCIATE_RESERVED_IP,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("reservedips"),
+            Seg::Param,
+            Seg::Lit("operations"),
+            Seg::Lit("disassociate"),
         ],
         fixed_query: &[],
         body_root: None,
@@ -2534,6 +2691,56 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::extensions::ADD_EXTENSION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("extensions"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::extensions::LIST_EXTENSIONS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("extensions"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::extensions::GET_EXTENSION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("extensions"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::extensions::DELETE_EXTENSION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("extensions"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
         spec: &crate::gateways::CREATE_VIRTUAL_NETWORK_GATEWAY,
         segments: &[
             Seg::Param,
@@ -2599,6 +2806,54 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("networking"),
             Seg::Lit("networksecuritygroups"),
             Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::os_images::GET_OS_IMAGE_DETAILS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("images"),
+            Seg::Param,
+            Seg::Lit("details"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::os_images::REPLICATE_OS_IMAGE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("images"),
+            Seg::Param,
+            Seg::Lit("replicate"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::os_images::UNREPLICATE_OS_IMAGE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("images"),
+            Seg::Param,
+            Seg::Lit("unreplicate"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::os_images::SHARE_OS_IMAGE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("images"),
+            Seg::Param,
+            Seg::Lit("shareasync"),
         ],
         fixed_query: &[],
         body_root: None,
@@ -2702,6 +2957,52 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("services"),
             Seg::Lit("monitoring"),
             Seg::Lit("metricsettings"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::reserved_ips::CREATE_RESERVED_IP,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("reservedips"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::reserved_ips::GET_RESERVED_IP,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("reservedips"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::reserved_ips::LIST_RESERVED_I_PS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("reservedips"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::reserved_ips::DELETE_RESERVED_IP,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("reservedips"),
+            Seg::Param,
         ],
         fixed_query: &[],
         body_root: None,
@@ -2959,6 +3260,54 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::vm_images::GET_VM_IMAGE_DETAILS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("vmimages"),
+            Seg::Param,
+            Seg::Lit("details"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::vm_images::REPLICATE_VM_IMAGE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("vmimages"),
+            Seg::Param,
+            Seg::Lit("replicate"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::vm_images::UNREPLICATE_VM_IMAGE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("vmimages"),
+            Seg::Param,
+            Seg::Lit("unreplicate"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::vm_images::SHARE_VM_IMAGE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("vmimages"),
+            Seg::Param,
+            Seg::Lit("shareasync"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
         spec: &crate::websites::LIST_WEB_SITES,
         segments: &[
             Seg::Param,
@@ -3085,6 +3434,67 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::extensions::LIST_AVAILABLE_EXTENSIONS,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("extensions")],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::extensions::LIST_EXTENSION_VERSIONS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("extensions"),
+            Seg::Param,
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::extensions::LIST_PUBLISHER_EXTENSIONS,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("publisherextensions")],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::extensions::REGISTER_EXTENSION_IMAGE,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("extensions")],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::extensions::UNREGISTER_EXTENSION_IMAGE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("extensions"),
+            Seg::Param,
+            Seg::Param,
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::extensions::LIST_RESOURCE_EXTENSIONS,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("resourceextensions")],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::extensions::LIST_RESOURCE_EXTENSION_VERSIONS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("resourceextensions"),
+            Seg::Param,
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
         spec: &crate::hosted_services::LIST_HOSTED_SERVICES,
         segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("hostedservices")],
         fixed_query: &[],
@@ -3130,6 +3540,36 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::os_images::ADD_OS_IMAGE,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("images")],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::os_images::LIST_OS_IMAGES,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("images")],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::os_images::GET_OS_IMAGE,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("images"), Seg::Param],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::os_images::UPDATE_OS_IMAGE,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("images"), Seg::Param],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::os_images::DELETE_OS_IMAGE,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("images"), Seg::Param],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
         spec: &crate::storage_accounts::LIST_STORAGE_ACCOUNTS,
         segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("storageservices")],
         fixed_query: &[],
@@ -3171,6 +3611,30 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("storageservices"),
             Seg::Param,
         ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::vm_images::CREATE_VM_IMAGE,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("vmimages")],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::vm_images::LIST_VM_IMAGES,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("vmimages")],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::vm_images::UPDATE_VM_IMAGE,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("vmimages"), Seg::Param],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::vm_images::DELETE_VM_IMAGE,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("vmimages"), Seg::Param],
         fixed_query: &[],
         body_root: None,
     },
@@ -3243,6 +3707,24 @@ pub static ROUTES: &[Route] = &[
     Route {
         spec: &crate::management_certificates::DELETE_MANAGEMENT_CERTIFICATE,
         segments: &[Seg::Param, Seg::Lit("certificates"), Seg::Param],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::operating_systems::LIST_OPERATING_SYSTEMS,
+        segments: &[Seg::Param, Seg::Lit("operatingsystems")],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::operating_systems::LIST_OPERATING_SYSTEM_FAMILIES,
+        segments: &[Seg::Param, Seg::Lit("operatingsystemfamilies")],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::role_sizes::LIST_ROLE_SIZES,
+        segments: &[Seg::Param, Seg::Lit("rolesizes")],
         fixed_query: &[],
         body_root: None,
     },
@@ -3338,6 +3820,64 @@ pub enum ServerRequest {
         subscription_id: String,
         service_name: String,
         deployment_name: String,
+    },
+    /// Adds an extension to a cloud service (a deployment then enables it by id).
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/extensions`
+    AddExtension {
+        subscription_id: String,
+        service_name: String,
+        body: AddExtensionInput,
+    },
+    /// Lists the extensions added to a cloud service.
+    /// `GET /{subscriptionId}/services/hostedservices/{serviceName}/extensions`
+    ListExtensions { subscription_id: String, service_name: String },
+    /// Returns an extension of a cloud service (never its private configuration).
+    /// `GET /{subscriptionId}/services/hostedservices/{serviceName}/extensions/{extensionId}`
+    GetExtension { subscription_id: String, service_name: String, extension_id: String },
+    /// Deletes an extension of a cloud service (it must not be enabled in a deployment).
+    /// `DELETE /{subscriptionId}/services/hostedservices/{serviceName}/extensions/{extensionId}`
+    DeleteExtension {
+        subscription_id: String,
+        service_name: String,
+        extension_id: String,
+    },
+    /// Lists the extensions available to cloud services (the latest version of each).
+    /// `GET /{subscriptionId}/services/extensions`
+    ListAvailableExtensions { subscription_id: String },
+    /// Lists the versions of a cloud-service extension.
+    /// `GET /{subscriptionId}/services/extensions/{providerNamespace}/{extensionType}`
+    ListExtensionVersions {
+        subscription_id: String,
+        provider_namespace: String,
+        extension_type: String,
+    },
+    /// Lists the extension images the subscription has registered as a publisher.
+    /// `GET /{subscriptionId}/services/publisherextensions`
+    ListPublisherExtensions { subscription_id: String },
+    /// Registers a new version of an extension image (publishers only).
+    /// `POST /{subscriptionId}/services/extensions`
+    RegisterExtensionImage { subscription_id: String, body: ExtensionImageInput },
+    /// Updates a registered version of an extension image (publishers only).
+    /// `PUT /{subscriptionId}/services/extensions`
+    UpdateExtensionImage { subscription_id: String, body: ExtensionImageInput },
+    /// Unregisters a version of an extension image (publishers only; it must
+    /// not be in use).
+    /// `DELETE /{subscriptionId}/services/extensions/{providerNamespace}/{resourceType}/{version}`
+    UnregisterExtensionImage {
+        subscription_id: String,
+        provider_namespace: String,
+        resource_type: String,
+        version: String,
+    },
+    /// Lists the virtual-machine extensions available (the latest version of each).
+    /// `GET /{subscriptionId}/services/resourceextensions`
+    ListResourceExtensions { subscription_id: String },
+    /// Lists the versions of a virtual-machine extension.
+    /// `GET /{subscriptionId}/services/resourceextensions/{publisherName}/{extensionName}`
+    ListResourceExtensionVersions {
+        subscription_id: String,
+        publisher_name: String,
+        extension_name: String,
     },
     /// Creates the gateway of a virtual network. The network must have a
     /// GatewaySubnet; the gateway takes a long time to provision, tracked with
@@ -3540,6 +4080,63 @@ pub enum ServerRequest {
         subscription_id: String,
         network_security_group_name: String,
     },
+    /// Lists the guest OS versions available to cloud services.
+    /// `GET /{subscriptionId}/operatingsystems`
+    ListOperatingSystems { subscription_id: String },
+    /// Lists the guest OS families and their versions.
+    /// `GET /{subscriptionId}/operatingsystemfamilies`
+    ListOperatingSystemFamilies { subscription_id: String },
+    /// Adds an OS image to the image repository of the subscription, from a
+    /// generalized VHD blob in one of its storage accounts.
+    /// `POST /{subscriptionId}/services/images`
+    AddOSImage { subscription_id: String, body: AddOSImageInput },
+    /// Lists the OS images available to the subscription: the platform
+    /// catalog and the subscription's own images.
+    /// `GET /{subscriptionId}/services/images`
+    ListOSImages { subscription_id: String },
+    /// Returns an OS image.
+    /// `GET /{subscriptionId}/services/images/{imageName}`
+    GetOSImage { subscription_id: String, image_name: String },
+    /// Returns an OS image with its replication progress, its compute and
+    /// marketplace attributes and whether it is corrupted.
+    /// `GET /{subscriptionId}/services/images/{imageName}/details`
+    GetOSImageDetails { subscription_id: String, image_name: String },
+    /// Updates the label and descriptive fields of one of the subscription's
+    /// OS images (platform images cannot be changed).
+    /// `PUT /{subscriptionId}/services/images/{imageName}`
+    UpdateOSImage {
+        subscription_id: String,
+        image_name: String,
+        body: UpdateOSImageInput,
+    },
+    /// Deletes one of the subscription's OS images; with `comp=media` also its
+    /// VHD blob (platform images cannot be deleted).
+    /// `DELETE /{subscriptionId}/services/images/{imageName}`
+    DeleteOSImage {
+        subscription_id: String,
+        image_name: String,
+        options: DeleteOSImageOptions,
+    },
+    /// Replicates an OS image to regions (image publishers only); answers the
+    /// image's published name.
+    /// `PUT /{subscriptionId}/services/images/{imageName}/replicate`
+    ReplicateOSImage {
+        subscription_id: String,
+        image_name: String,
+        body: ReplicationInput,
+    },
+    /// Removes the replicas of an OS image from every region but the one it
+    /// was added in (image publishers only).
+    /// `PUT /{subscriptionId}/services/images/{imageName}/unreplicate`
+    UnreplicateOSImage { subscription_id: String, image_name: String },
+    /// Shares a replicated OS image: `Public` (every subscription), `Private`
+    /// (only the publisher) or `Preview` (subscriptions registered for preview).
+    /// `PUT /{subscriptionId}/services/images/{imageName}/shareasync`
+    ShareOSImage {
+        subscription_id: String,
+        image_name: String,
+        permission: ImageSharingPermission,
+    },
     /// Lists the alert rules of the subscription.
     /// `GET /{subscriptionId}/services/monitoring/alertrules`
     ListAlertRules { subscription_id: String },
@@ -3634,6 +4231,46 @@ pub enum ServerRequest {
         cloud_service_name: String,
         cluster_name: String,
     },
+    /// Reserves a public IP address in a region (or the address of an existing
+    /// deployment's virtual IP).
+    /// `POST /{subscriptionId}/services/networking/reservedips`
+    CreateReservedIP { subscription_id: String, body: CreateReservedIPInput },
+    /// Returns a reserved IP address.
+    /// `GET /{subscriptionId}/services/networking/reservedips/{ipName}`
+    GetReservedIP { subscription_id: String, ip_name: String },
+    /// Lists the reserved IP addresses of the subscription.
+    /// `GET /{subscriptionId}/services/networking/reservedips`
+    ListReservedIPs { subscription_id: String },
+    /// Releases a reserved IP address (it must not be associated with a deployment).
+    /// `DELETE /{subscriptionId}/services/networking/reservedips/{ipName}`
+    DeleteReservedIP { subscription_id: String, ip_name: String },
+    /// Associates a reserved IP address with a deployment (its virtual IP).
+    /// `POST /{subscriptionId}/services/networking/reservedips/{reservedIpName}/operations/associate`
+    AssociateReservedIP {
+        subscription_id: String,
+        reserved_ip_name: String,
+        body: ReservedIPAssociation,
+    },
+    /// Removes the association of a reserved IP address with a deployment.
+    /// `POST /{subscriptionId}/services/networking/reservedips/{reservedIpName}/operations/disassociate`
+    DisassociateReservedIP {
+        subscription_id: String,
+        reserved_ip_name: String,
+        body: ReservedIPAssociation,
+    },
+    /// Checks whether a reserved IP address can be migrated to Azure Resource
+    /// Manager; an empty list means it can.
+    /// `POST /{subscriptionId}/services/networking/reservedips/{ipName}/migration`
+    ValidateReservedIPMigration { subscription_id: String, ip_name: String },
+    /// Prepares a reserved IP address for migration to Azure Resource Manager.
+    /// `POST /{subscriptionId}/services/networking/reservedips/{ipName}/migration`
+    PrepareReservedIPMigration { subscription_id: String, ip_name: String },
+    /// Commits the migration of a prepared reserved IP address.
+    /// `POST /{subscriptionId}/services/networking/reservedips/{ipName}/migration`
+    CommitReservedIPMigration { subscription_id: String, ip_name: String },
+    /// Aborts the migration of a prepared reserved IP address.
+    /// `POST /{subscriptionId}/services/networking/reservedips/{ipName}/migration`
+    AbortReservedIPMigration { subscription_id: String, ip_name: String },
     /// Deletes role instances (by instance name) from a deployment. The
     /// deployment must keep at least one instance of each role.
     /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/`
@@ -3643,6 +4280,9 @@ pub enum ServerRequest {
         deployment_name: String,
         body: RoleInstances,
     },
+    /// Lists the role sizes available to the subscription.
+    /// `GET /{subscriptionId}/rolesizes`
+    ListRoleSizes { subscription_id: String },
     /// Creates a route table in a region.
     /// `POST /{subscriptionId}/services/networking/routetables`
     CreateRouteTable { subscription_id: String, body: CreateRouteTableParameters },
@@ -4333,6 +4973,14 @@ pub enum ServerRequest {
         server_name: String,
         body: StatusInput,
     },
+    /// Checks whether an address of a virtual network is available for a
+    /// static IP; answers up to five available addresses near it.
+    /// `GET /{subscriptionId}/services/networking/{networkName}`
+    CheckStaticIPAddressAvailability {
+        subscription_id: String,
+        network_name: String,
+        ip_address: String,
+    },
     /// Lists the storage accounts of the subscription.
     /// `GET /{subscriptionId}/services/storageservices`
     ListStorageAccounts { subscription_id: String },
@@ -4368,6 +5016,31 @@ pub enum ServerRequest {
         subscription_id: String,
         account_name: String,
     },
+    /// Checks whether a storage account can be migrated to Azure Resource
+    /// Manager; an empty list means it can.
+    /// `POST /{subscriptionId}/services/storageservices/{storageAccountName}/migration`
+    ValidateStorageAccountMigration {
+        subscription_id: String,
+        storage_account_name: String,
+    },
+    /// Prepares a storage account for migration to Azure Resource Manager.
+    /// `POST /{subscriptionId}/services/storageservices/{storageAccountName}/migration`
+    PrepareStorageAccountMigration {
+        subscription_id: String,
+        storage_account_name: String,
+    },
+    /// Commits the migration of a prepared storage account.
+    /// `POST /{subscriptionId}/services/storageservices/{storageAccountName}/migration`
+    CommitStorageAccountMigration {
+        subscription_id: String,
+        storage_account_name: String,
+    },
+    /// Aborts the migration of a prepared storage account.
+    /// `POST /{subscriptionId}/services/storageservices/{storageAccountName}/migration`
+    AbortStorageAccountMigration {
+        subscription_id: String,
+        storage_account_name: String,
+    },
     /// Returns account and resource allocation information for the subscription.
     /// `GET /{subscriptionId}`
     GetSubscription { subscription_id: String },
@@ -4382,6 +5055,13 @@ pub enum ServerRequest {
     /// Returns the status of an asynchronous operation (the id is the x-ms-request-id the operation returned).
     /// `GET /{subscriptionId}/operations/{requestId}`
     GetOperationStatus { subscription_id: String, request_id: String },
+    /// Registers a resource provider (e.g. `sqlserver`, `website`,
+    /// `scheduler.JobCollections`) with the subscription.
+    /// `PUT /{subscriptionId}/services`
+    RegisterResourceProvider { subscription_id: String, resource_name: String },
+    /// Unregisters a resource provider from the subscription.
+    /// `PUT /{subscriptionId}/services`
+    UnregisterResourceProvider { subscription_id: String, resource_name: String },
     /// Lists the subscriptions the caller's credentials can access.
     /// `GET /subscriptions`
     ListSubscriptions {},
@@ -4539,6 +5219,50 @@ pub enum ServerRequest {
     AbortVirtualNetworkMigration {
         subscription_id: String,
         virtual_network_name: String,
+    },
+    /// Creates a VM image in the subscription's image repository from VHD
+    /// blobs (an OS disk and optional data disks).
+    /// `POST /{subscriptionId}/services/vmimages`
+    CreateVMImage { subscription_id: String, body: CreateVMImageInput },
+    /// Lists the VM images available to the subscription (platform and own).
+    /// `GET /{subscriptionId}/services/vmimages`
+    ListVMImages { subscription_id: String },
+    /// Returns a VM image with its replication and sharing details.
+    /// `GET /{subscriptionId}/services/vmimages/{vmImageName}/details`
+    GetVMImageDetails { subscription_id: String, vm_image_name: String },
+    /// Updates the label, descriptive fields and disk caching of one of the
+    /// subscription's VM images.
+    /// `PUT /{subscriptionId}/services/vmimages/{imageName}`
+    UpdateVMImage {
+        subscription_id: String,
+        image_name: String,
+        body: UpdateVMImageInput,
+    },
+    /// Deletes one of the subscription's VM images; with `comp=media` also its
+    /// VHD blobs.
+    /// `DELETE /{subscriptionId}/services/vmimages/{vmImageName}`
+    DeleteVMImage {
+        subscription_id: String,
+        vm_image_name: String,
+        options: DeleteVMImageOptions,
+    },
+    /// Replicates a VM image to regions (image publishers only); answers the
+    /// image's published name.
+    /// `PUT /{subscriptionId}/services/vmimages/{vmImageName}/replicate`
+    ReplicateVMImage {
+        subscription_id: String,
+        vm_image_name: String,
+        body: ReplicationInput,
+    },
+    /// Removes the replicas of a VM image (image publishers only).
+    /// `PUT /{subscriptionId}/services/vmimages/{vmImageName}/unreplicate`
+    UnreplicateVMImage { subscription_id: String, vm_image_name: String },
+    /// Shares a replicated VM image: Public, Private or Preview.
+    /// `PUT /{subscriptionId}/services/vmimages/{vmImageName}/shareasync`
+    ShareVMImage {
+        subscription_id: String,
+        vm_image_name: String,
+        permission: ImageSharingPermission,
     },
     /// Lists the web spaces of the subscription.
     /// `GET /{subscriptionId}/services/WebSpaces`
@@ -5063,6 +5787,34 @@ pub fn route(
             }
 
             16usize => {
+                ServerRequest::ValidateReservedIPMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    ip_name: routing::path_param(&mut params, "ipName")?,
+                }
+            }
+
+            17usize => {
+                ServerRequest::PrepareReservedIPMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    ip_name: routing::path_param(&mut params, "ipName")?,
+                }
+            }
+
+            18usize => {
+                ServerRequest::CommitReservedIPMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    ip_name: routing::path_param(&mut params, "ipName")?,
+                }
+            }
+
+            19usize => {
+                ServerRequest::AbortReservedIPMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    ip_name: routing::path_param(&mut params, "ipName")?,
+                }
+            }
+
+            20usize => {
                 ServerRequest::DeleteRoleInstancesByName {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5079,35 +5831,35 @@ pub fn route(
                 }
             }
 
-            17usize => {
+            21usize => {
                 ServerRequest::ValidateRouteTableMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            18usize => {
+            22usize => {
                 ServerRequest::PrepareRouteTableMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            19usize => {
+            23usize => {
                 ServerRequest::CommitRouteTableMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            20usize => {
+            24usize => {
                 ServerRequest::AbortRouteTableMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            21usize => {
+            25usize => {
                 ServerRequest::CheckJobCollectionNameAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5118,35 +5870,35 @@ pub fn route(
                 }
             }
 
-            22usize => {
+            26usize => {
                 ServerRequest::ListDatabases {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            23usize => {
+            27usize => {
                 ServerRequest::ListDatabaseOperationsByServer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            24usize => {
+            28usize => {
                 ServerRequest::ListRecoverableDatabases {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            25usize => {
+            29usize => {
                 ServerRequest::ListRestorableDroppedDatabases {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            26usize => {
+            30usize => {
                 ServerRequest::ValidateVirtualNetworkMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -5156,7 +5908,7 @@ pub fn route(
                 }
             }
 
-            27usize => {
+            31usize => {
                 ServerRequest::PrepareVirtualNetworkMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -5166,7 +5918,7 @@ pub fn route(
                 }
             }
 
-            28usize => {
+            32usize => {
                 ServerRequest::CommitVirtualNetworkMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -5176,7 +5928,7 @@ pub fn route(
                 }
             }
 
-            29usize => {
+            33usize => {
                 ServerRequest::AbortVirtualNetworkMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -5186,7 +5938,7 @@ pub fn route(
                 }
             }
 
-            30usize => {
+            34usize => {
                 ServerRequest::SyncRepository {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -5194,26 +5946,26 @@ pub fn route(
                 }
             }
 
-            31usize => {
+            35usize => {
                 ServerRequest::ListActiveAlertIncidents {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            32usize => {
+            36usize => {
                 ServerRequest::GetRouteTableWithDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            33usize => {
+            37usize => {
                 ServerRequest::GetSchedulerResourceProviderProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            34usize => {
+            38usize => {
                 ServerRequest::SetServerAdministratorPassword {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5230,7 +5982,7 @@ pub fn route(
                 }
             }
 
-            35usize => {
+            39usize => {
                 ServerRequest::RegenerateStorageAccountKeys {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     name: routing::path_param(&mut params, "name")?,
@@ -5246,32 +5998,95 @@ pub fn route(
                 }
             }
 
-            36usize => {
+            40usize => {
+                ServerRequest::ValidateStorageAccountMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    storage_account_name: routing::path_param(
+                        &mut params,
+                        "storageAccountName",
+                    )?,
+                }
+            }
+
+            41usize => {
+                ServerRequest::PrepareStorageAccountMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    storage_account_name: routing::path_param(
+                        &mut params,
+                        "storageAccountName",
+                    )?,
+                }
+            }
+
+            42usize => {
+                ServerRequest::CommitStorageAccountMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    storage_account_name: routing::path_param(
+                        &mut params,
+                        "storageAccountName",
+                    )?,
+                }
+            }
+
+            43usize => {
+                ServerRequest::AbortStorageAccountMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    storage_account_name: routing::path_param(
+                        &mut params,
+                        "storageAccountName",
+                    )?,
+                }
+            }
+
+            44usize => {
+                ServerRequest::UpdateExtensionImage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            ExtensionImageInput,
+                        >(
+                            "ExtensionImage",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            45usize => {
                 ServerRequest::DeleteHostedServiceAndContents {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            37usize => {
+            46usize => {
+                ServerRequest::CheckStaticIPAddressAvailability {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    network_name: routing::path_param(&mut params, "networkName")?,
+                    ip_address: q.required("address")?,
+                }
+            }
+
+            47usize => {
                 ServerRequest::ListGeoRegions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            38usize => {
+            48usize => {
                 ServerRequest::GetDnsSuffix {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            39usize => {
+            49usize => {
                 ServerRequest::ListPublishingUsers {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            40usize => {
+            50usize => {
                 ServerRequest::CreatePublishingUser {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -5282,7 +6097,21 @@ pub fn route(
                 }
             }
 
-            41usize => {
+            51usize => {
+                ServerRequest::RegisterResourceProvider {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    resource_name: q.required("service")?,
+                }
+            }
+
+            52usize => {
+                ServerRequest::UnregisterResourceProvider {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    resource_name: q.required("service")?,
+                }
+            }
+
+            53usize => {
                 ServerRequest::GetMetricsDataQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5292,7 +6121,7 @@ pub fn route(
                 }
             }
 
-            42usize => {
+            54usize => {
                 ServerRequest::GetMetricsDataTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5302,7 +6131,7 @@ pub fn route(
                 }
             }
 
-            43usize => {
+            55usize => {
                 ServerRequest::GetMetricsDataNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5312,7 +6141,7 @@ pub fn route(
                 }
             }
 
-            44usize => {
+            56usize => {
                 ServerRequest::GetMetricsDataRelay {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5322,7 +6151,7 @@ pub fn route(
                 }
             }
 
-            45usize => {
+            57usize => {
                 ServerRequest::AddNetworkSecurityGroupToNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5344,7 +6173,7 @@ pub fn route(
                 }
             }
 
-            46usize => {
+            58usize => {
                 ServerRequest::GetNetworkSecurityGroupForNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5357,7 +6186,7 @@ pub fn route(
                 }
             }
 
-            47usize => {
+            59usize => {
                 ServerRequest::RemoveNetworkSecurityGroupFromNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5374,7 +6203,7 @@ pub fn route(
                 }
             }
 
-            48usize => {
+            60usize => {
                 ServerRequest::GetEffectiveRouteTableForNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5390,7 +6219,7 @@ pub fn route(
                 }
             }
 
-            49usize => {
+            61usize => {
                 ServerRequest::UpdateJobCollectionJobsState {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5407,7 +6236,7 @@ pub fn route(
                 }
             }
 
-            50usize => {
+            62usize => {
                 ServerRequest::GetMetricsRollupsQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5416,7 +6245,7 @@ pub fn route(
                 }
             }
 
-            51usize => {
+            63usize => {
                 ServerRequest::GetMetricsRollupsTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5425,7 +6254,7 @@ pub fn route(
                 }
             }
 
-            52usize => {
+            64usize => {
                 ServerRequest::GetMetricsRollupsNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5434,7 +6263,7 @@ pub fn route(
                 }
             }
 
-            53usize => {
+            65usize => {
                 ServerRequest::GetMetricsRollupsRelay {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5443,7 +6272,7 @@ pub fn route(
                 }
             }
 
-            54usize => {
+            66usize => {
                 ServerRequest::GetIPForwardingForNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5456,7 +6285,7 @@ pub fn route(
                 }
             }
 
-            55usize => {
+            67usize => {
                 ServerRequest::SetIPForwardingOnNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5478,7 +6307,7 @@ pub fn route(
                 }
             }
 
-            56usize => {
+            68usize => {
                 ServerRequest::StartRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5496,7 +6325,7 @@ pub fn route(
                 }
             }
 
-            57usize => {
+            69usize => {
                 ServerRequest::ShutdownRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5514,7 +6343,7 @@ pub fn route(
                 }
             }
 
-            58usize => {
+            70usize => {
                 ServerRequest::RestartRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5532,7 +6361,7 @@ pub fn route(
                 }
             }
 
-            59usize => {
+            71usize => {
                 ServerRequest::AddNetworkSecurityGroupToSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -5552,7 +6381,7 @@ pub fn route(
                 }
             }
 
-            60usize => {
+            72usize => {
                 ServerRequest::GetNetworkSecurityGroupForSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -5563,7 +6392,7 @@ pub fn route(
                 }
             }
 
-            61usize => {
+            73usize => {
                 ServerRequest::RemoveNetworkSecurityGroupFromSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -5578,7 +6407,7 @@ pub fn route(
                 }
             }
 
-            62usize => {
+            74usize => {
                 ServerRequest::AddNetworkSecurityGroupToRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5596,7 +6425,7 @@ pub fn route(
                 }
             }
 
-            63usize => {
+            75usize => {
                 ServerRequest::GetNetworkSecurityGroupForRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5605,7 +6434,7 @@ pub fn route(
                 }
             }
 
-            64usize => {
+            76usize => {
                 ServerRequest::RemoveNetworkSecurityGroupFromRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5618,7 +6447,7 @@ pub fn route(
                 }
             }
 
-            65usize => {
+            77usize => {
                 ServerRequest::GetHDInsightCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5629,7 +6458,7 @@ pub fn route(
                 }
             }
 
-            66usize => {
+            78usize => {
                 ServerRequest::GetHDInsightIaasCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5640,7 +6469,45 @@ pub fn route(
                 }
             }
 
-            67usize => {
+            79usize => {
+                ServerRequest::AssociateReservedIP {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    reserved_ip_name: routing::path_param(
+                        &mut params,
+                        "reservedIpName",
+                    )?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            ReservedIPAssociation,
+                        >(
+                            "ReservedIPAssociation",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            80usize => {
+                ServerRequest::DisassociateReservedIP {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    reserved_ip_name: routing::path_param(
+                        &mut params,
+                        "reservedIpName",
+                    )?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            ReservedIPAssociation,
+                        >(
+                            "ReservedIPAssociation",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            81usize => {
                 ServerRequest::AddRouteTableToSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vnet_name: routing::path_param(&mut params, "vnetName")?,
@@ -5657,7 +6524,7 @@ pub fn route(
                 }
             }
 
-            68usize => {
+            82usize => {
                 ServerRequest::GetRouteTableForSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vnet_name: routing::path_param(&mut params, "vnetName")?,
@@ -5665,7 +6532,7 @@ pub fn route(
                 }
             }
 
-            69usize => {
+            83usize => {
                 ServerRequest::RemoveRouteTableFromSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vnet_name: routing::path_param(&mut params, "vnetName")?,
@@ -5673,7 +6540,7 @@ pub fn route(
                 }
             }
 
-            70usize => {
+            84usize => {
                 ServerRequest::GetEffectiveRouteTableForRoleInstance {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5685,7 +6552,7 @@ pub fn route(
                 }
             }
 
-            71usize => {
+            85usize => {
                 ServerRequest::GetJobCollection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5699,7 +6566,7 @@ pub fn route(
                 }
             }
 
-            72usize => {
+            86usize => {
                 ServerRequest::GetQueueConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5707,7 +6574,7 @@ pub fn route(
                 }
             }
 
-            73usize => {
+            87usize => {
                 ServerRequest::GetTopicConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5715,7 +6582,7 @@ pub fn route(
                 }
             }
 
-            74usize => {
+            88usize => {
                 ServerRequest::GetNotificationHubConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5726,7 +6593,7 @@ pub fn route(
                 }
             }
 
-            75usize => {
+            89usize => {
                 ServerRequest::GetRelayConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5734,7 +6601,7 @@ pub fn route(
                 }
             }
 
-            76usize => {
+            90usize => {
                 ServerRequest::GetSupportedMetricsQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5742,7 +6609,7 @@ pub fn route(
                 }
             }
 
-            77usize => {
+            91usize => {
                 ServerRequest::GetSupportedMetricsTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5750,7 +6617,7 @@ pub fn route(
                 }
             }
 
-            78usize => {
+            92usize => {
                 ServerRequest::GetSupportedMetricsNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5758,7 +6625,7 @@ pub fn route(
                 }
             }
 
-            79usize => {
+            93usize => {
                 ServerRequest::GetSupportedMetricsRelay {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5766,7 +6633,7 @@ pub fn route(
                 }
             }
 
-            80usize => {
+            94usize => {
                 ServerRequest::GetDatabaseEventLogs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5777,7 +6644,7 @@ pub fn route(
                 }
             }
 
-            81usize => {
+            95usize => {
                 ServerRequest::ListDatabaseCopies {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5785,7 +6652,7 @@ pub fn route(
                 }
             }
 
-            82usize => {
+            96usize => {
                 ServerRequest::GetDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5797,7 +6664,7 @@ pub fn route(
                 }
             }
 
-            83usize => {
+            97usize => {
                 ServerRequest::CreateDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5814,7 +6681,7 @@ pub fn route(
                 }
             }
 
-            84usize => {
+            98usize => {
                 ServerRequest::UpdateDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5835,7 +6702,7 @@ pub fn route(
                 }
             }
 
-            85usize => {
+            99usize => {
                 ServerRequest::DeleteDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5847,7 +6714,7 @@ pub fn route(
                 }
             }
 
-            86usize => {
+            100usize => {
                 ServerRequest::ExportDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5863,7 +6730,7 @@ pub fn route(
                 }
             }
 
-            87usize => {
+            101usize => {
                 ServerRequest::ImportDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5879,7 +6746,7 @@ pub fn route(
                 }
             }
 
-            88usize => {
+            102usize => {
                 ServerRequest::GetImportExportStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5890,7 +6757,7 @@ pub fn route(
                 }
             }
 
-            89usize => {
+            103usize => {
                 ServerRequest::GetImportExportStatusPost {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5906,14 +6773,14 @@ pub fn route(
                 }
             }
 
-            90usize => {
+            104usize => {
                 ServerRequest::GetDefinition {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            91usize => {
+            105usize => {
                 ServerRequest::GetIPForwardingForRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5922,7 +6789,7 @@ pub fn route(
                 }
             }
 
-            92usize => {
+            106usize => {
                 ServerRequest::SetIPForwardingOnRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5940,7 +6807,7 @@ pub fn route(
                 }
             }
 
-            93usize => {
+            107usize => {
                 ServerRequest::GetBackupConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -5948,7 +6815,7 @@ pub fn route(
                 }
             }
 
-            94usize => {
+            108usize => {
                 ServerRequest::UpdateBackupConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -5965,7 +6832,7 @@ pub fn route(
                 }
             }
 
-            95usize => {
+            109usize => {
                 ServerRequest::DiscoverBackup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -5982,14 +6849,14 @@ pub fn route(
                 }
             }
 
-            96usize => {
+            110usize => {
                 ServerRequest::CheckHostedServiceNameAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            97usize => {
+            111usize => {
                 ServerRequest::SetNetworkSecurityRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -6005,7 +6872,7 @@ pub fn route(
                 }
             }
 
-            98usize => {
+            112usize => {
                 ServerRequest::DeleteNetworkSecurityRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -6016,7 +6883,7 @@ pub fn route(
                 }
             }
 
-            99usize => {
+            113usize => {
                 ServerRequest::ListAlertIncidentsForRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     rule_id: routing::path_param(&mut params, "ruleId")?,
@@ -6026,7 +6893,7 @@ pub fn route(
                 }
             }
 
-            100usize => {
+            114usize => {
                 ServerRequest::CreateHDInsightCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -6038,7 +6905,7 @@ pub fn route(
                 }
             }
 
-            101usize => {
+            115usize => {
                 ServerRequest::CreateHDInsightIaasCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -6050,7 +6917,7 @@ pub fn route(
                 }
             }
 
-            102usize => {
+            116usize => {
                 ServerRequest::DeleteHDInsightCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -6061,7 +6928,7 @@ pub fn route(
                 }
             }
 
-            103usize => {
+            117usize => {
                 ServerRequest::DeleteHDInsightIaasCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -6072,7 +6939,7 @@ pub fn route(
                 }
             }
 
-            104usize => {
+            118usize => {
                 ServerRequest::SetRoute {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(
@@ -6088,7 +6955,7 @@ pub fn route(
                 }
             }
 
-            105usize => {
+            119usize => {
                 ServerRequest::DeleteRoute {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(
@@ -6099,7 +6966,7 @@ pub fn route(
                 }
             }
 
-            106usize => {
+            120usize => {
                 ServerRequest::CreateJobCollection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -6118,7 +6985,7 @@ pub fn route(
                 }
             }
 
-            107usize => {
+            121usize => {
                 ServerRequest::DeleteJobCollection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -6132,14 +6999,14 @@ pub fn route(
                 }
             }
 
-            108usize => {
+            122usize => {
                 ServerRequest::GetNamespaceConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            109usize => {
+            123usize => {
                 ServerRequest::CreateNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6152,7 +7019,7 @@ pub fn route(
                 }
             }
 
-            110usize => {
+            124usize => {
                 ServerRequest::GetNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6160,14 +7027,14 @@ pub fn route(
                 }
             }
 
-            111usize => {
+            125usize => {
                 ServerRequest::ListNamespaceAuthorizationRules {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            112usize => {
+            126usize => {
                 ServerRequest::UpdateNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6181,7 +7048,7 @@ pub fn route(
                 }
             }
 
-            113usize => {
+            127usize => {
                 ServerRequest::DeleteNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6189,7 +7056,7 @@ pub fn route(
                 }
             }
 
-            114usize => {
+            128usize => {
                 ServerRequest::CreateQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6200,7 +7067,7 @@ pub fn route(
                 }
             }
 
-            115usize => {
+            129usize => {
                 ServerRequest::GetQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6208,14 +7075,14 @@ pub fn route(
                 }
             }
 
-            116usize => {
+            130usize => {
                 ServerRequest::ListQueues {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            117usize => {
+            131usize => {
                 ServerRequest::DeleteQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6223,7 +7090,7 @@ pub fn route(
                 }
             }
 
-            118usize => {
+            132usize => {
                 ServerRequest::CreateTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6234,7 +7101,7 @@ pub fn route(
                 }
             }
 
-            119usize => {
+            133usize => {
                 ServerRequest::GetTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6242,14 +7109,14 @@ pub fn route(
                 }
             }
 
-            120usize => {
+            134usize => {
                 ServerRequest::ListTopics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            121usize => {
+            135usize => {
                 ServerRequest::DeleteTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6257,7 +7124,7 @@ pub fn route(
                 }
             }
 
-            122usize => {
+            136usize => {
                 ServerRequest::GetNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6268,14 +7135,14 @@ pub fn route(
                 }
             }
 
-            123usize => {
+            137usize => {
                 ServerRequest::ListNotificationHubs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            124usize => {
+            138usize => {
                 ServerRequest::DeleteNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6286,21 +7153,21 @@ pub fn route(
                 }
             }
 
-            125usize => {
+            139usize => {
                 ServerRequest::ListRelays {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            126usize => {
+            140usize => {
                 ServerRequest::ListServerQuotas {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            127usize => {
+            141usize => {
                 ServerRequest::GetServerQuota {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6308,7 +7175,7 @@ pub fn route(
                 }
             }
 
-            128usize => {
+            142usize => {
                 ServerRequest::GetServerEventLogs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6320,14 +7187,14 @@ pub fn route(
                 }
             }
 
-            129usize => {
+            143usize => {
                 ServerRequest::ListFirewallRules {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            130usize => {
+            144usize => {
                 ServerRequest::GetFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6335,7 +7202,7 @@ pub fn route(
                 }
             }
 
-            131usize => {
+            145usize => {
                 ServerRequest::CreateFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6351,7 +7218,7 @@ pub fn route(
                 }
             }
 
-            132usize => {
+            146usize => {
                 ServerRequest::UpdateFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6368,7 +7235,7 @@ pub fn route(
                 }
             }
 
-            133usize => {
+            147usize => {
                 ServerRequest::DeleteFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6376,7 +7243,7 @@ pub fn route(
                 }
             }
 
-            134usize => {
+            148usize => {
                 ServerRequest::GetDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6384,7 +7251,7 @@ pub fn route(
                 }
             }
 
-            135usize => {
+            149usize => {
                 ServerRequest::CreateDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6400,7 +7267,7 @@ pub fn route(
                 }
             }
 
-            136usize => {
+            150usize => {
                 ServerRequest::UpdateDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6417,7 +7284,7 @@ pub fn route(
                 }
             }
 
-            137usize => {
+            151usize => {
                 ServerRequest::DeleteDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6425,7 +7292,7 @@ pub fn route(
                 }
             }
 
-            138usize => {
+            152usize => {
                 ServerRequest::GetDatabaseOperation {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6433,7 +7300,7 @@ pub fn route(
                 }
             }
 
-            139usize => {
+            153usize => {
                 ServerRequest::ListDatabaseOperationsByDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6441,7 +7308,7 @@ pub fn route(
                 }
             }
 
-            140usize => {
+            154usize => {
                 ServerRequest::GetRecoverableDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6449,7 +7316,7 @@ pub fn route(
                 }
             }
 
-            141usize => {
+            155usize => {
                 ServerRequest::GetRestorableDroppedDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6457,7 +7324,7 @@ pub fn route(
                 }
             }
 
-            142usize => {
+            156usize => {
                 ServerRequest::RecoverDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     source_server_name: routing::path_param(
@@ -6476,7 +7343,7 @@ pub fn route(
                 }
             }
 
-            143usize => {
+            157usize => {
                 ServerRequest::RestoreDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     source_server_name: routing::path_param(
@@ -6495,14 +7362,14 @@ pub fn route(
                 }
             }
 
-            144usize => {
+            158usize => {
                 ServerRequest::ListServiceObjectives {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            145usize => {
+            159usize => {
                 ServerRequest::GetServiceObjective {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6513,21 +7380,21 @@ pub fn route(
                 }
             }
 
-            146usize => {
+            160usize => {
                 ServerRequest::CheckStorageAccountNameAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            147usize => {
+            161usize => {
                 ServerRequest::CheckDnsPrefixAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     dns_name: routing::path_param(&mut params, "dnsName")?,
                 }
             }
 
-            148usize => {
+            162usize => {
                 ServerRequest::CreateDefinition {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
@@ -6543,14 +7410,14 @@ pub fn route(
                 }
             }
 
-            149usize => {
+            163usize => {
                 ServerRequest::ListDefinitions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            150usize => {
+            164usize => {
                 ServerRequest::GetRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -6559,7 +7426,7 @@ pub fn route(
                 }
             }
 
-            151usize => {
+            165usize => {
                 ServerRequest::GetWebSiteInstanceIds {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6567,7 +7434,7 @@ pub fn route(
                 }
             }
 
-            152usize => {
+            166usize => {
                 ServerRequest::RestartWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6575,7 +7442,7 @@ pub fn route(
                 }
             }
 
-            153usize => {
+            167usize => {
                 ServerRequest::GetWebSiteOperation {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6584,7 +7451,7 @@ pub fn route(
                 }
             }
 
-            154usize => {
+            168usize => {
                 ServerRequest::ApplySlotConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6593,7 +7460,7 @@ pub fn route(
                 }
             }
 
-            155usize => {
+            169usize => {
                 ServerRequest::ResetSlotConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6601,7 +7468,7 @@ pub fn route(
                 }
             }
 
-            156usize => {
+            170usize => {
                 ServerRequest::GetSlotConfigNames {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6609,7 +7476,7 @@ pub fn route(
                 }
             }
 
-            157usize => {
+            171usize => {
                 ServerRequest::UpdateSlotConfigNames {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6618,7 +7485,7 @@ pub fn route(
                 }
             }
 
-            158usize => {
+            172usize => {
                 ServerRequest::GetWebSiteConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6626,7 +7493,7 @@ pub fn route(
                 }
             }
 
-            159usize => {
+            173usize => {
                 ServerRequest::UpdateWebSiteConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6635,7 +7502,7 @@ pub fn route(
                 }
             }
 
-            160usize => {
+            174usize => {
                 ServerRequest::GetPublishProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6643,7 +7510,7 @@ pub fn route(
                 }
             }
 
-            161usize => {
+            175usize => {
                 ServerRequest::GeneratePublishingPassword {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6651,7 +7518,7 @@ pub fn route(
                 }
             }
 
-            162usize => {
+            176usize => {
                 ServerRequest::GetWebSiteUsageMetrics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6659,7 +7526,7 @@ pub fn route(
                 }
             }
 
-            163usize => {
+            177usize => {
                 ServerRequest::GetWebSiteHistoricalUsageMetrics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6675,7 +7542,7 @@ pub fn route(
                 }
             }
 
-            164usize => {
+            178usize => {
                 ServerRequest::GetWebSiteMetricDefinitions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     webspace_name: routing::path_param(&mut params, "webspaceName")?,
@@ -6683,7 +7550,7 @@ pub fn route(
                 }
             }
 
-            165usize => {
+            179usize => {
                 ServerRequest::GetWebHostingPlanHistoricalUsageMetrics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6701,7 +7568,7 @@ pub fn route(
                 }
             }
 
-            166usize => {
+            180usize => {
                 ServerRequest::CreateRepository {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6709,7 +7576,7 @@ pub fn route(
                 }
             }
 
-            167usize => {
+            181usize => {
                 ServerRequest::GetRepository {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6717,7 +7584,7 @@ pub fn route(
                 }
             }
 
-            168usize => {
+            182usize => {
                 ServerRequest::DeleteRepository {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6725,7 +7592,7 @@ pub fn route(
                 }
             }
 
-            169usize => {
+            183usize => {
                 ServerRequest::BackupWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6742,7 +7609,7 @@ pub fn route(
                 }
             }
 
-            170usize => {
+            184usize => {
                 ServerRequest::ListBackups {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6750,7 +7617,7 @@ pub fn route(
                 }
             }
 
-            171usize => {
+            185usize => {
                 ServerRequest::RestoreWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6767,7 +7634,7 @@ pub fn route(
                 }
             }
 
-            172usize => {
+            186usize => {
                 ServerRequest::ListHybridConnections {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6775,7 +7642,7 @@ pub fn route(
                 }
             }
 
-            173usize => {
+            187usize => {
                 ServerRequest::CreateHybridConnection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6792,7 +7659,7 @@ pub fn route(
                 }
             }
 
-            174usize => {
+            188usize => {
                 ServerRequest::GetHybridConnection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6804,7 +7671,7 @@ pub fn route(
                 }
             }
 
-            175usize => {
+            189usize => {
                 ServerRequest::UpdateHybridConnection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6821,7 +7688,7 @@ pub fn route(
                 }
             }
 
-            176usize => {
+            190usize => {
                 ServerRequest::DeleteHybridConnection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6833,7 +7700,7 @@ pub fn route(
                 }
             }
 
-            177usize => {
+            191usize => {
                 ServerRequest::GetDeploymentBySlot {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -6841,7 +7708,7 @@ pub fn route(
                 }
             }
 
-            178usize => {
+            192usize => {
                 ServerRequest::GetDeploymentByName {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -6849,7 +7716,42 @@ pub fn route(
                 }
             }
 
-            179usize => {
+            193usize => {
+                ServerRequest::AddExtension {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            AddExtensionInput,
+                        >("Extension", "http://schemas.microsoft.com/windowsazure", body),
+                    )?,
+                }
+            }
+
+            194usize => {
+                ServerRequest::ListExtensions {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                }
+            }
+
+            195usize => {
+                ServerRequest::GetExtension {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    extension_id: routing::path_param(&mut params, "extensionId")?,
+                }
+            }
+
+            196usize => {
+                ServerRequest::DeleteExtension {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    extension_id: routing::path_param(&mut params, "extensionId")?,
+                }
+            }
+
+            197usize => {
                 ServerRequest::CreateVirtualNetworkGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -6865,14 +7767,14 @@ pub fn route(
                 }
             }
 
-            180usize => {
+            198usize => {
                 ServerRequest::GetGatewayOperationStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     request_id: routing::path_param(&mut params, "requestId")?,
                 }
             }
 
-            181usize => {
+            199usize => {
                 ServerRequest::CreateNetworkSecurityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -6887,7 +7789,7 @@ pub fn route(
                 }
             }
 
-            182usize => {
+            200usize => {
                 ServerRequest::GetNetworkSecurityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -6900,13 +7802,13 @@ pub fn route(
                 }
             }
 
-            183usize => {
+            201usize => {
                 ServerRequest::ListNetworkSecurityGroups {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            184usize => {
+            202usize => {
                 ServerRequest::DeleteNetworkSecurityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -6916,20 +7818,58 @@ pub fn route(
                 }
             }
 
-            185usize => {
+            203usize => {
+                ServerRequest::GetOSImageDetails {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    image_name: routing::path_param(&mut params, "imageName")?,
+                }
+            }
+
+            204usize => {
+                ServerRequest::ReplicateOSImage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    image_name: routing::path_param(&mut params, "imageName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            ReplicationInput,
+                        >(
+                            "ReplicationInput",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            205usize => {
+                ServerRequest::UnreplicateOSImage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    image_name: routing::path_param(&mut params, "imageName")?,
+                }
+            }
+
+            206usize => {
+                ServerRequest::ShareOSImage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    image_name: routing::path_param(&mut params, "imageName")?,
+                    permission: q.required("permission")?,
+                }
+            }
+
+            207usize => {
                 ServerRequest::ListAlertRules {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            186usize => {
+            208usize => {
                 ServerRequest::GetAlertRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     rule_id: routing::path_param(&mut params, "ruleId")?,
                 }
             }
 
-            187usize => {
+            209usize => {
                 ServerRequest::CreateOrUpdateAlertRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     rule_id: routing::path_param(&mut params, "ruleId")?,
@@ -6937,28 +7877,28 @@ pub fn route(
                 }
             }
 
-            188usize => {
+            210usize => {
                 ServerRequest::DeleteAlertRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     rule_id: routing::path_param(&mut params, "ruleId")?,
                 }
             }
 
-            189usize => {
+            211usize => {
                 ServerRequest::GetAlertIncident {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     incident_id: routing::path_param(&mut params, "incidentId")?,
                 }
             }
 
-            190usize => {
+            212usize => {
                 ServerRequest::GetAutoscaleSetting {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     resource_id: q.required("resourceId")?,
                 }
             }
 
-            191usize => {
+            213usize => {
                 ServerRequest::CreateOrUpdateAutoscaleSetting {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     resource_id: q.required("resourceId")?,
@@ -6966,21 +7906,56 @@ pub fn route(
                 }
             }
 
-            192usize => {
+            214usize => {
                 ServerRequest::DeleteAutoscaleSetting {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     resource_id: q.required("resourceId")?,
                 }
             }
 
-            193usize => {
+            215usize => {
                 ServerRequest::PutMetricSettings {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(json::from_json::<MetricSetting>(body))?,
                 }
             }
 
-            194usize => {
+            216usize => {
+                ServerRequest::CreateReservedIP {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            CreateReservedIPInput,
+                        >(
+                            "ReservedIP",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            217usize => {
+                ServerRequest::GetReservedIP {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    ip_name: routing::path_param(&mut params, "ipName")?,
+                }
+            }
+
+            218usize => {
+                ServerRequest::ListReservedIPs {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            219usize => {
+                ServerRequest::DeleteReservedIP {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    ip_name: routing::path_param(&mut params, "ipName")?,
+                }
+            }
+
+            220usize => {
                 ServerRequest::CreateRouteTable {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -6995,27 +7970,27 @@ pub fn route(
                 }
             }
 
-            195usize => {
+            221usize => {
                 ServerRequest::GetRouteTable {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            196usize => {
+            222usize => {
                 ServerRequest::ListRouteTables {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            197usize => {
+            223usize => {
                 ServerRequest::DeleteRouteTable {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            198usize => {
+            224usize => {
                 ServerRequest::CreateNamespace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -7025,46 +8000,46 @@ pub fn route(
                 }
             }
 
-            199usize => {
+            225usize => {
                 ServerRequest::GetNamespace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            200usize => {
+            226usize => {
                 ServerRequest::ListNamespaces {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            201usize => {
+            227usize => {
                 ServerRequest::CheckNamespaceAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace: q.required("namespace")?,
                 }
             }
 
-            202usize => {
+            228usize => {
                 ServerRequest::DeleteNamespace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            203usize => {
+            229usize => {
                 ServerRequest::GetServiceBusRegions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            204usize => {
+            230usize => {
                 ServerRequest::ListServers {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            205usize => {
+            231usize => {
                 ServerRequest::CreateServer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7079,21 +8054,21 @@ pub fn route(
                 }
             }
 
-            206usize => {
+            232usize => {
                 ServerRequest::DeleteServer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            207usize => {
+            233usize => {
                 ServerRequest::GetStorageAccountKeys {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            208usize => {
+            234usize => {
                 ServerRequest::CreateProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7104,20 +8079,20 @@ pub fn route(
                 }
             }
 
-            209usize => {
+            235usize => {
                 ServerRequest::GetProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            210usize => {
+            236usize => {
                 ServerRequest::ListProfiles {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            211usize => {
+            237usize => {
                 ServerRequest::UpdateProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
@@ -7129,33 +8104,71 @@ pub fn route(
                 }
             }
 
-            212usize => {
+            238usize => {
                 ServerRequest::DeleteProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            213usize => {
+            239usize => {
                 ServerRequest::GetNetworkConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            214usize => {
+            240usize => {
                 ServerRequest::SetNetworkConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: TextDocument::from_text(routing::text_body(body)?),
                 }
             }
 
-            215usize => {
+            241usize => {
                 ServerRequest::ListVirtualNetworkSites {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            216usize => {
+            242usize => {
+                ServerRequest::GetVMImageDetails {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    vm_image_name: routing::path_param(&mut params, "vmImageName")?,
+                }
+            }
+
+            243usize => {
+                ServerRequest::ReplicateVMImage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    vm_image_name: routing::path_param(&mut params, "vmImageName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            ReplicationInput,
+                        >(
+                            "ReplicationInput",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            244usize => {
+                ServerRequest::UnreplicateVMImage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    vm_image_name: routing::path_param(&mut params, "vmImageName")?,
+                }
+            }
+
+            245usize => {
+                ServerRequest::ShareVMImage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    vm_image_name: routing::path_param(&mut params, "vmImageName")?,
+                    permission: q.required("permission")?,
+                }
+            }
+
+            246usize => {
                 ServerRequest::ListWebSites {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7165,7 +8178,7 @@ pub fn route(
                 }
             }
 
-            217usize => {
+            247usize => {
                 ServerRequest::CreateWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7177,7 +8190,7 @@ pub fn route(
                 }
             }
 
-            218usize => {
+            248usize => {
                 ServerRequest::GetWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7188,7 +8201,7 @@ pub fn route(
                 }
             }
 
-            219usize => {
+            249usize => {
                 ServerRequest::UpdateWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7201,7 +8214,7 @@ pub fn route(
                 }
             }
 
-            220usize => {
+            250usize => {
                 ServerRequest::DeleteWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7214,14 +8227,14 @@ pub fn route(
                 }
             }
 
-            221usize => {
+            251usize => {
                 ServerRequest::ListWebHostingPlans {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
                 }
             }
 
-            222usize => {
+            252usize => {
                 ServerRequest::CreateWebHostingPlan {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7237,7 +8250,7 @@ pub fn route(
                 }
             }
 
-            223usize => {
+            253usize => {
                 ServerRequest::GetWebHostingPlan {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7248,7 +8261,7 @@ pub fn route(
                 }
             }
 
-            224usize => {
+            254usize => {
                 ServerRequest::UpdateWebHostingPlan {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7268,7 +8281,7 @@ pub fn route(
                 }
             }
 
-            225usize => {
+            255usize => {
                 ServerRequest::DeleteWebHostingPlan {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7279,13 +8292,77 @@ pub fn route(
                 }
             }
 
-            226usize => {
+            256usize => {
+                ServerRequest::ListAvailableExtensions {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            257usize => {
+                ServerRequest::ListExtensionVersions {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    provider_namespace: routing::path_param(
+                        &mut params,
+                        "providerNamespace",
+                    )?,
+                    extension_type: routing::path_param(&mut params, "extensionType")?,
+                }
+            }
+
+            258usize => {
+                ServerRequest::ListPublisherExtensions {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            259usize => {
+                ServerRequest::RegisterExtensionImage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            ExtensionImageInput,
+                        >(
+                            "ExtensionImage",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            260usize => {
+                ServerRequest::UnregisterExtensionImage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    provider_namespace: routing::path_param(
+                        &mut params,
+                        "providerNamespace",
+                    )?,
+                    resource_type: routing::path_param(&mut params, "resourceType")?,
+                    version: routing::path_param(&mut params, "version")?,
+                }
+            }
+
+            261usize => {
+                ServerRequest::ListResourceExtensions {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            262usize => {
+                ServerRequest::ListResourceExtensionVersions {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    publisher_name: routing::path_param(&mut params, "publisherName")?,
+                    extension_name: routing::path_param(&mut params, "extensionName")?,
+                }
+            }
+
+            263usize => {
                 ServerRequest::ListHostedServices {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            227usize => {
+            264usize => {
                 ServerRequest::GetHostedServiceProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -7295,7 +8372,7 @@ pub fn route(
                 }
             }
 
-            228usize => {
+            265usize => {
                 ServerRequest::CreateHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7310,7 +8387,7 @@ pub fn route(
                 }
             }
 
-            229usize => {
+            266usize => {
                 ServerRequest::UpdateHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -7326,27 +8403,73 @@ pub fn route(
                 }
             }
 
-            230usize => {
+            267usize => {
                 ServerRequest::DeleteHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            231usize => {
+            268usize => {
+                ServerRequest::AddOSImage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            AddOSImageInput,
+                        >("OSImage", "http://schemas.microsoft.com/windowsazure", body),
+                    )?,
+                }
+            }
+
+            269usize => {
+                ServerRequest::ListOSImages {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            270usize => {
+                ServerRequest::GetOSImage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    image_name: routing::path_param(&mut params, "imageName")?,
+                }
+            }
+
+            271usize => {
+                ServerRequest::UpdateOSImage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    image_name: routing::path_param(&mut params, "imageName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            UpdateOSImageInput,
+                        >("OSImage", "http://schemas.microsoft.com/windowsazure", body),
+                    )?,
+                }
+            }
+
+            272usize => {
+                ServerRequest::DeleteOSImage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    image_name: routing::path_param(&mut params, "imageName")?,
+                    options: DeleteOSImageOptions {
+                        comp: q.optional("comp")?,
+                    },
+                }
+            }
+
+            273usize => {
                 ServerRequest::ListStorageAccounts {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            232usize => {
+            274usize => {
                 ServerRequest::GetStorageAccountProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            233usize => {
+            275usize => {
                 ServerRequest::CreateStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7361,7 +8484,7 @@ pub fn route(
                 }
             }
 
-            234usize => {
+            276usize => {
                 ServerRequest::UpdateStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
@@ -7377,33 +8500,72 @@ pub fn route(
                 }
             }
 
-            235usize => {
+            277usize => {
                 ServerRequest::DeleteStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            236usize => {
+            278usize => {
+                ServerRequest::CreateVMImage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            CreateVMImageInput,
+                        >("VMImage", "http://schemas.microsoft.com/windowsazure", body),
+                    )?,
+                }
+            }
+
+            279usize => {
+                ServerRequest::ListVMImages {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            280usize => {
+                ServerRequest::UpdateVMImage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    image_name: routing::path_param(&mut params, "imageName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            UpdateVMImageInput,
+                        >("VMImage", "http://schemas.microsoft.com/windowsazure", body),
+                    )?,
+                }
+            }
+
+            281usize => {
+                ServerRequest::DeleteVMImage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    vm_image_name: routing::path_param(&mut params, "vmImageName")?,
+                    options: DeleteVMImageOptions {
+                        comp: q.optional("comp")?,
+                    },
+                }
+            }
+
+            282usize => {
                 ServerRequest::ListWebSpaces {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            237usize => {
+            283usize => {
                 ServerRequest::GetWebSpace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
                 }
             }
 
-            238usize => {
+            284usize => {
                 ServerRequest::ListAffinityGroups {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            239usize => {
+            285usize => {
                 ServerRequest::GetAffinityGroupProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -7413,7 +8575,7 @@ pub fn route(
                 }
             }
 
-            240usize => {
+            286usize => {
                 ServerRequest::CreateAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7428,7 +8590,7 @@ pub fn route(
                 }
             }
 
-            241usize => {
+            287usize => {
                 ServerRequest::UpdateAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -7447,7 +8609,7 @@ pub fn route(
                 }
             }
 
-            242usize => {
+            288usize => {
                 ServerRequest::DeleteAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -7457,26 +8619,26 @@ pub fn route(
                 }
             }
 
-            243usize => {
+            289usize => {
                 ServerRequest::ListLocations {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            244usize => {
+            290usize => {
                 ServerRequest::ListManagementCertificates {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            245usize => {
+            291usize => {
                 ServerRequest::GetManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     thumbprint: routing::path_param(&mut params, "thumbprint")?,
                 }
             }
 
-            246usize => {
+            292usize => {
                 ServerRequest::AddManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7491,20 +8653,38 @@ pub fn route(
                 }
             }
 
-            247usize => {
+            293usize => {
                 ServerRequest::DeleteManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     thumbprint: routing::path_param(&mut params, "thumbprint")?,
                 }
             }
 
-            248usize => {
+            294usize => {
+                ServerRequest::ListOperatingSystems {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            295usize => {
+                ServerRequest::ListOperatingSystemFamilies {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            296usize => {
+                ServerRequest::ListRoleSizes {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            297usize => {
                 ServerRequest::ListCloudServices {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            249usize => {
+            298usize => {
                 ServerRequest::CreateCloudService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -7523,7 +8703,7 @@ pub fn route(
                 }
             }
 
-            250usize => {
+            299usize => {
                 ServerRequest::GetCloudService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -7533,7 +8713,7 @@ pub fn route(
                 }
             }
 
-            251usize => {
+            300usize => {
                 ServerRequest::DeleteCloudService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -7543,7 +8723,7 @@ pub fn route(
                 }
             }
 
-            252usize => {
+            301usize => {
                 ServerRequest::EntitleResource {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7558,7 +8738,7 @@ pub fn route(
                 }
             }
 
-            253usize => {
+            302usize => {
                 ServerRequest::ListSubscriptionOperations {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     start_time: q.required("StartTime")?,
@@ -7571,19 +8751,19 @@ pub fn route(
                 }
             }
 
-            254usize => {
+            303usize => {
                 ServerRequest::GetOperationStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     request_id: routing::path_param(&mut params, "requestId")?,
                 }
             }
 
-            255usize => {
+            304usize => {
                 ServerRequest::ListSubscriptions {
                 }
             }
 
-            256usize => {
+            305usize => {
                 ServerRequest::GetSubscription {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
@@ -7624,6 +8804,42 @@ impl ServerRequest {
 
             ServerRequest::GetDeploymentByName { .. } => {
                 &crate::deployments::GET_DEPLOYMENT_BY_NAME
+            }
+
+            ServerRequest::AddExtension { .. } => &crate::extensions::ADD_EXTENSION,
+            ServerRequest::ListExtensions { .. } => &crate::extensions::LIST_EXTENSIONS,
+            ServerRequest::GetExtension { .. } => &crate::extensions::GET_EXTENSION,
+            ServerRequest::DeleteExtension { .. } => &crate::extensions::DELETE_EXTENSION,
+            ServerRequest::ListAvailableExtensions { .. } => {
+                &crate::extensions::LIST_AVAILABLE_EXTENSIONS
+            }
+
+            ServerRequest::ListExtensionVersions { .. } => {
+                &crate::extensions::LIST_EXTENSION_VERSIONS
+            }
+
+            ServerRequest::ListPublisherExtensions { .. } => {
+                &crate::extensions::LIST_PUBLISHER_EXTENSIONS
+            }
+
+            ServerRequest::RegisterExtensionImage { .. } => {
+                &crate::extensions::REGISTER_EXTENSION_IMAGE
+            }
+
+            ServerRequest::UpdateExtensionImage { .. } => {
+                &crate::extensions::UPDATE_EXTENSION_IMAGE
+            }
+
+            ServerRequest::UnregisterExtensionImage { .. } => {
+                &crate::extensions::UNREGISTER_EXTENSION_IMAGE
+            }
+
+            ServerRequest::ListResourceExtensions { .. } => {
+                &crate::extensions::LIST_RESOURCE_EXTENSIONS
+            }
+
+            ServerRequest::ListResourceExtensionVersions { .. } => {
+                &crate::extensions::LIST_RESOURCE_EXTENSION_VERSIONS
             }
 
             ServerRequest::CreateVirtualNetworkGateway { .. } => {
@@ -7755,6 +8971,32 @@ impl ServerRequest {
                 &crate::network_security_groups::ABORT_NETWORK_SECURITY_GROUP_MIGRATION
             }
 
+            ServerRequest::ListOperatingSystems { .. } => {
+                &crate::operating_systems::LIST_OPERATING_SYSTEMS
+            }
+
+            ServerRequest::ListOperatingSystemFamilies { .. } => {
+                &crate::operating_systems::LIST_OPERATING_SYSTEM_FAMILIES
+            }
+
+            ServerRequest::AddOSImage { .. } => &crate::os_images::ADD_OS_IMAGE,
+            ServerRequest::ListOSImages { .. } => &crate::os_images::LIST_OS_IMAGES,
+            ServerRequest::GetOSImage { .. } => &crate::os_images::GET_OS_IMAGE,
+            ServerRequest::GetOSImageDetails { .. } => {
+                &crate::os_images::GET_OS_IMAGE_DETAILS
+            }
+
+            ServerRequest::UpdateOSImage { .. } => &crate::os_images::UPDATE_OS_IMAGE,
+            ServerRequest::DeleteOSImage { .. } => &crate::os_images::DELETE_OS_IMAGE,
+            ServerRequest::ReplicateOSImage { .. } => {
+                &crate::os_images::REPLICATE_OS_IMAGE
+            }
+
+            ServerRequest::UnreplicateOSImage { .. } => {
+                &crate::os_images::UNREPLICATE_OS_IMAGE
+            }
+
+            ServerRequest::ShareOSImage { .. } => &crate::os_images::SHARE_OS_IMAGE,
             ServerRequest::ListAlertRules { .. } => &crate::other::LIST_ALERT_RULES,
             ServerRequest::GetAlertRule { .. } => &crate::other::GET_ALERT_RULE,
             ServerRequest::CreateOrUpdateAlertRule { .. } => {
@@ -7812,10 +9054,48 @@ impl ServerRequest {
                 &crate::other::DELETE_HD_INSIGHT_IAAS_CLUSTER
             }
 
+            ServerRequest::CreateReservedIP { .. } => {
+                &crate::reserved_ips::CREATE_RESERVED_IP
+            }
+
+            ServerRequest::GetReservedIP { .. } => &crate::reserved_ips::GET_RESERVED_IP,
+            ServerRequest::ListReservedIPs { .. } => {
+                &crate::reserved_ips::LIST_RESERVED_I_PS
+            }
+
+            ServerRequest::DeleteReservedIP { .. } => {
+                &crate::reserved_ips::DELETE_RESERVED_IP
+            }
+
+            ServerRequest::AssociateReservedIP { .. } => {
+                &crate::reserved_ips::ASSOCIATE_RESERVED_IP
+            }
+
+            ServerRequest::DisassociateReservedIP { .. } => {
+                &crate::reserved_ips::DISASSOCIATE_RESERVED_IP
+            }
+
+            ServerRequest::ValidateReservedIPMigration { .. } => {
+                &crate::reserved_ips::VALIDATE_RESERVED_IP_MIGRATION
+            }
+
+            ServerRequest::PrepareReservedIPMigration { .. } => {
+                &crate::reserved_ips::PREPARE_RESERVED_IP_MIGRATION
+            }
+
+            ServerRequest::CommitReservedIPMigration { .. } => {
+                &crate::reserved_ips::COMMIT_RESERVED_IP_MIGRATION
+            }
+
+            ServerRequest::AbortReservedIPMigration { .. } => {
+                &crate::reserved_ips::ABORT_RESERVED_IP_MIGRATION
+            }
+
             ServerRequest::DeleteRoleInstancesByName { .. } => {
                 &crate::role_instances::DELETE_ROLE_INSTANCES_BY_NAME
             }
 
+            ServerRequest::ListRoleSizes { .. } => &crate::role_sizes::LIST_ROLE_SIZES,
             ServerRequest::CreateRouteTable { .. } => {
                 &crate::route_tables::CREATE_ROUTE_TABLE
             }
@@ -8176,6 +9456,10 @@ impl ServerRequest {
                 &crate::sql_database::GET_IMPORT_EXPORT_STATUS_POST
             }
 
+            ServerRequest::CheckStaticIPAddressAvailability { .. } => {
+                &crate::static_ips::CHECK_STATIC_IP_ADDRESS_AVAILABILITY
+            }
+
             ServerRequest::ListStorageAccounts { .. } => {
                 &crate::storage_accounts::LIST_STORAGE_ACCOUNTS
             }
@@ -8208,6 +9492,22 @@ impl ServerRequest {
                 &crate::storage_accounts::CHECK_STORAGE_ACCOUNT_NAME_AVAILABILITY
             }
 
+            ServerRequest::ValidateStorageAccountMigration { .. } => {
+                &crate::storage_accounts::VALIDATE_STORAGE_ACCOUNT_MIGRATION
+            }
+
+            ServerRequest::PrepareStorageAccountMigration { .. } => {
+                &crate::storage_accounts::PREPARE_STORAGE_ACCOUNT_MIGRATION
+            }
+
+            ServerRequest::CommitStorageAccountMigration { .. } => {
+                &crate::storage_accounts::COMMIT_STORAGE_ACCOUNT_MIGRATION
+            }
+
+            ServerRequest::AbortStorageAccountMigration { .. } => {
+                &crate::storage_accounts::ABORT_STORAGE_ACCOUNT_MIGRATION
+            }
+
             ServerRequest::GetSubscription { .. } => {
                 &crate::subscription::GET_SUBSCRIPTION
             }
@@ -8218,6 +9518,14 @@ impl ServerRequest {
 
             ServerRequest::GetOperationStatus { .. } => {
                 &crate::subscription::GET_OPERATION_STATUS
+            }
+
+            ServerRequest::RegisterResourceProvider { .. } => {
+                &crate::subscription::REGISTER_RESOURCE_PROVIDER
+            }
+
+            ServerRequest::UnregisterResourceProvider { .. } => {
+                &crate::subscription::UNREGISTER_RESOURCE_PROVIDER
             }
 
             ServerRequest::ListSubscriptions { .. } => {
@@ -8302,6 +9610,23 @@ impl ServerRequest {
                 &crate::virtual_networks::ABORT_VIRTUAL_NETWORK_MIGRATION
             }
 
+            ServerRequest::CreateVMImage { .. } => &crate::vm_images::CREATE_VM_IMAGE,
+            ServerRequest::ListVMImages { .. } => &crate::vm_images::LIST_VM_IMAGES,
+            ServerRequest::GetVMImageDetails { .. } => {
+                &crate::vm_images::GET_VM_IMAGE_DETAILS
+            }
+
+            ServerRequest::UpdateVMImage { .. } => &crate::vm_images::UPDATE_VM_IMAGE,
+            ServerRequest::DeleteVMImage { .. } => &crate::vm_images::DELETE_VM_IMAGE,
+            ServerRequest::ReplicateVMImage { .. } => {
+                &crate::vm_images::REPLICATE_VM_IMAGE
+            }
+
+            ServerRequest::UnreplicateVMImage { .. } => {
+                &crate::vm_images::UNREPLICATE_VM_IMAGE
+            }
+
+            ServerRequest::ShareVMImage { .. } => &crate::vm_images::SHARE_VM_IMAGE,
             ServerRequest::ListWebSpaces { .. } => &crate::websites::LIST_WEB_SPACES,
             ServerRequest::ListGeoRegions { .. } => &crate::websites::LIST_GEO_REGIONS,
             ServerRequest::GetDnsSuffix { .. } => &crate::websites::GET_DNS_SUFFIX,
@@ -8473,6 +9798,48 @@ impl ServerRequest {
                 Some(subscription_id)
             }
 
+            ServerRequest::AddExtension { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::ListExtensions { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetExtension { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::DeleteExtension { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListAvailableExtensions { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListExtensionVersions { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListPublisherExtensions { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::RegisterExtensionImage { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UpdateExtensionImage { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UnregisterExtensionImage { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListResourceExtensions { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListResourceExtensionVersions { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
             ServerRequest::CreateVirtualNetworkGateway { subscription_id, .. } => {
                 Some(subscription_id)
             }
@@ -8602,6 +9969,32 @@ impl ServerRequest {
                 Some(subscription_id)
             }
 
+            ServerRequest::ListOperatingSystems { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListOperatingSystemFamilies { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::AddOSImage { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::ListOSImages { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::GetOSImage { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::GetOSImageDetails { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UpdateOSImage { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::DeleteOSImage { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::ReplicateOSImage { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UnreplicateOSImage { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ShareOSImage { subscription_id, .. } => Some(subscription_id),
             ServerRequest::ListAlertRules { subscription_id, .. } => {
                 Some(subscription_id)
             }
@@ -8671,10 +10064,48 @@ impl ServerRequest {
                 Some(subscription_id)
             }
 
+            ServerRequest::CreateReservedIP { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetReservedIP { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::ListReservedIPs { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteReservedIP { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::AssociateReservedIP { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DisassociateReservedIP { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ValidateReservedIPMigration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::PrepareReservedIPMigration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CommitReservedIPMigration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::AbortReservedIPMigration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
             ServerRequest::DeleteRoleInstancesByName { subscription_id, .. } => {
                 Some(subscription_id)
             }
 
+            ServerRequest::ListRoleSizes { subscription_id, .. } => Some(subscription_id),
             ServerRequest::CreateRouteTable { subscription_id, .. } => {
                 Some(subscription_id)
             }
@@ -9062,6 +10493,10 @@ impl ServerRequest {
                 Some(subscription_id)
             }
 
+            ServerRequest::CheckStaticIPAddressAvailability { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
             ServerRequest::ListStorageAccounts { subscription_id, .. } => {
                 Some(subscription_id)
             }
@@ -9094,6 +10529,22 @@ impl ServerRequest {
                 subscription_id,
                 ..
             } => Some(subscription_id),
+            ServerRequest::ValidateStorageAccountMigration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::PrepareStorageAccountMigration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CommitStorageAccountMigration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::AbortStorageAccountMigration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
             ServerRequest::GetSubscription { subscription_id, .. } => {
                 Some(subscription_id)
             }
@@ -9103,6 +10554,14 @@ impl ServerRequest {
             }
 
             ServerRequest::GetOperationStatus { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::RegisterResourceProvider { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UnregisterResourceProvider { subscription_id, .. } => {
                 Some(subscription_id)
             }
 
@@ -9173,6 +10632,23 @@ impl ServerRequest {
                 Some(subscription_id)
             }
 
+            ServerRequest::CreateVMImage { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::ListVMImages { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::GetVMImageDetails { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UpdateVMImage { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::DeleteVMImage { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::ReplicateVMImage { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UnreplicateVMImage { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ShareVMImage { subscription_id, .. } => Some(subscription_id),
             ServerRequest::ListWebSpaces { subscription_id, .. } => Some(subscription_id),
             ServerRequest::ListGeoRegions { subscription_id, .. } => {
                 Some(subscription_id)
@@ -9364,6 +10840,77 @@ impl ServerRequest {
 
             ServerRequest::GetDeploymentByName { service_name, deployment_name, .. } => {
                 client.get_deployment_by_name(service_name, deployment_name).await?;
+            }
+
+            ServerRequest::AddExtension { service_name, body, .. } => {
+                client.add_extension(service_name, body).await?;
+            }
+
+            ServerRequest::ListExtensions { service_name, .. } => {
+                client.list_extensions(service_name).await?;
+            }
+
+            ServerRequest::GetExtension { service_name, extension_id, .. } => {
+                client.get_extension(service_name, extension_id).await?;
+            }
+
+            ServerRequest::DeleteExtension { service_name, extension_id, .. } => {
+                client.delete_extension(service_name, extension_id).await?;
+            }
+
+            ServerRequest::ListAvailableExtensions { .. } => {
+                client.list_available_extensions().await?;
+            }
+
+            ServerRequest::ListExtensionVersions {
+                provider_namespace,
+                extension_type,
+                ..
+            } => {
+                client
+                    .list_extension_versions(provider_namespace, extension_type)
+                    .await?;
+            }
+
+            ServerRequest::ListPublisherExtensions { .. } => {
+                client.list_publisher_extensions().await?;
+            }
+
+            ServerRequest::RegisterExtensionImage { body, .. } => {
+                client.register_extension_image(body).await?;
+            }
+
+            ServerRequest::UpdateExtensionImage { body, .. } => {
+                client.update_extension_image(body).await?;
+            }
+
+            ServerRequest::UnregisterExtensionImage {
+                provider_namespace,
+                resource_type,
+                version,
+                ..
+            } => {
+                client
+                    .unregister_extension_image(
+                        provider_namespace,
+                        resource_type,
+                        version,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::ListResourceExtensions { .. } => {
+                client.list_resource_extensions().await?;
+            }
+
+            ServerRequest::ListResourceExtensionVersions {
+                publisher_name,
+                extension_name,
+                ..
+            } => {
+                client
+                    .list_resource_extension_versions(publisher_name, extension_name)
+                    .await?;
             }
 
             ServerRequest::CreateVirtualNetworkGateway { network_name, body, .. } => {
@@ -9659,6 +11206,50 @@ impl ServerRequest {
                     .await?;
             }
 
+            ServerRequest::ListOperatingSystems { .. } => {
+                client.list_operating_systems().await?;
+            }
+
+            ServerRequest::ListOperatingSystemFamilies { .. } => {
+                client.list_operating_system_families().await?;
+            }
+
+            ServerRequest::AddOSImage { body, .. } => {
+                client.add_os_image(body).await?;
+            }
+
+            ServerRequest::ListOSImages { .. } => {
+                client.list_os_images().await?;
+            }
+
+            ServerRequest::GetOSImage { image_name, .. } => {
+                client.get_os_image(image_name).await?;
+            }
+
+            ServerRequest::GetOSImageDetails { image_name, .. } => {
+                client.get_os_image_details(image_name).await?;
+            }
+
+            ServerRequest::UpdateOSImage { image_name, body, .. } => {
+                client.update_os_image(image_name, body).await?;
+            }
+
+            ServerRequest::DeleteOSImage { image_name, options, .. } => {
+                client.delete_os_image(image_name, options).await?;
+            }
+
+            ServerRequest::ReplicateOSImage { image_name, body, .. } => {
+                client.replicate_os_image(image_name, body).await?;
+            }
+
+            ServerRequest::UnreplicateOSImage { image_name, .. } => {
+                client.unreplicate_os_image(image_name).await?;
+            }
+
+            ServerRequest::ShareOSImage { image_name, permission, .. } => {
+                client.share_os_image(image_name, permission).await?;
+            }
+
             ServerRequest::ListAlertRules { .. } => {
                 client.list_alert_rules().await?;
             }
@@ -9771,6 +11362,46 @@ impl ServerRequest {
                     .await?;
             }
 
+            ServerRequest::CreateReservedIP { body, .. } => {
+                client.create_reserved_ip(body).await?;
+            }
+
+            ServerRequest::GetReservedIP { ip_name, .. } => {
+                client.get_reserved_ip(ip_name).await?;
+            }
+
+            ServerRequest::ListReservedIPs { .. } => {
+                client.list_reserved_ips().await?;
+            }
+
+            ServerRequest::DeleteReservedIP { ip_name, .. } => {
+                client.delete_reserved_ip(ip_name).await?;
+            }
+
+            ServerRequest::AssociateReservedIP { reserved_ip_name, body, .. } => {
+                client.associate_reserved_ip(reserved_ip_name, body).await?;
+            }
+
+            ServerRequest::DisassociateReservedIP { reserved_ip_name, body, .. } => {
+                client.disassociate_reserved_ip(reserved_ip_name, body).await?;
+            }
+
+            ServerRequest::ValidateReservedIPMigration { ip_name, .. } => {
+                client.validate_reserved_ip_migration(ip_name).await?;
+            }
+
+            ServerRequest::PrepareReservedIPMigration { ip_name, .. } => {
+                client.prepare_reserved_ip_migration(ip_name).await?;
+            }
+
+            ServerRequest::CommitReservedIPMigration { ip_name, .. } => {
+                client.commit_reserved_ip_migration(ip_name).await?;
+            }
+
+            ServerRequest::AbortReservedIPMigration { ip_name, .. } => {
+                client.abort_reserved_ip_migration(ip_name).await?;
+            }
+
             ServerRequest::DeleteRoleInstancesByName {
                 service_name,
                 deployment_name,
@@ -9780,6 +11411,10 @@ impl ServerRequest {
                 client
                     .delete_role_instances_by_name(service_name, deployment_name, body)
                     .await?;
+            }
+
+            ServerRequest::ListRoleSizes { .. } => {
+                client.list_role_sizes().await?;
             }
 
             ServerRequest::CreateRouteTable { body, .. } => {
@@ -10601,6 +12236,16 @@ impl ServerRequest {
                 client.get_import_export_status_post(server_name, body).await?;
             }
 
+            ServerRequest::CheckStaticIPAddressAvailability {
+                network_name,
+                ip_address,
+                ..
+            } => {
+                client
+                    .check_static_ip_address_availability(network_name, ip_address)
+                    .await?;
+            }
+
             ServerRequest::ListStorageAccounts { .. } => {
                 client.list_storage_accounts().await?;
             }
@@ -10633,6 +12278,31 @@ impl ServerRequest {
                 client.check_storage_account_name_availability(account_name).await?;
             }
 
+            ServerRequest::ValidateStorageAccountMigration {
+                storage_account_name,
+                ..
+            } => {
+                client.validate_storage_account_migration(storage_account_name).await?;
+            }
+
+            ServerRequest::PrepareStorageAccountMigration {
+                storage_account_name,
+                ..
+            } => {
+                client.prepare_storage_account_migration(storage_account_name).await?;
+            }
+
+            ServerRequest::CommitStorageAccountMigration {
+                storage_account_name,
+                ..
+            } => {
+                client.commit_storage_account_migration(storage_account_name).await?;
+            }
+
+            ServerRequest::AbortStorageAccountMigration { storage_account_name, .. } => {
+                client.abort_storage_account_migration(storage_account_name).await?;
+            }
+
             ServerRequest::GetSubscription { .. } => {
                 client.get_subscription().await?;
             }
@@ -10650,6 +12320,14 @@ impl ServerRequest {
 
             ServerRequest::GetOperationStatus { request_id, .. } => {
                 client.get_operation_status(request_id).await?;
+            }
+
+            ServerRequest::RegisterResourceProvider { resource_name, .. } => {
+                client.register_resource_provider(resource_name).await?;
+            }
+
+            ServerRequest::UnregisterResourceProvider { resource_name, .. } => {
+                client.unregister_resource_provider(resource_name).await?;
             }
 
             ServerRequest::ListSubscriptions { .. } => {
@@ -10829,6 +12507,38 @@ impl ServerRequest {
 
             ServerRequest::AbortVirtualNetworkMigration { virtual_network_name, .. } => {
                 client.abort_virtual_network_migration(virtual_network_name).await?;
+            }
+
+            ServerRequest::CreateVMImage { body, .. } => {
+                client.create_vm_image(body).await?;
+            }
+
+            ServerRequest::ListVMImages { .. } => {
+                client.list_vm_images().await?;
+            }
+
+            ServerRequest::GetVMImageDetails { vm_image_name, .. } => {
+                client.get_vm_image_details(vm_image_name).await?;
+            }
+
+            ServerRequest::UpdateVMImage { image_name, body, .. } => {
+                client.update_vm_image(image_name, body).await?;
+            }
+
+            ServerRequest::DeleteVMImage { vm_image_name, options, .. } => {
+                client.delete_vm_image(vm_image_name, options).await?;
+            }
+
+            ServerRequest::ReplicateVMImage { vm_image_name, body, .. } => {
+                client.replicate_vm_image(vm_image_name, body).await?;
+            }
+
+            ServerRequest::UnreplicateVMImage { vm_image_name, .. } => {
+                client.unreplicate_vm_image(vm_image_name).await?;
+            }
+
+            ServerRequest::ShareVMImage { vm_image_name, permission, .. } => {
+                client.share_vm_image(vm_image_name, permission).await?;
             }
 
             ServerRequest::ListWebSpaces { .. } => {
@@ -11219,22 +12929,29 @@ pub fn select_response_input(data: &[u8]) -> Option<(&'static str, &[u8])> {
 pub static SPEC_FILES: &[(&str, &str)] = &[
     ("affinity_groups", include_str!("../../spec/affinity_groups.spec")),
     ("deployments", include_str!("../../spec/deployments.spec")),
+    ("extensions", include_str!("../../spec/extensions.spec")),
     ("gateways", include_str!("../../spec/gateways.spec")),
     ("hosted_services", include_str!("../../spec/hosted_services.spec")),
     ("locations", include_str!("../../spec/locations.spec")),
     ("management_certificates", include_str!("../../spec/management_certificates.spec")),
     ("network_security_groups", include_str!("../../spec/network_security_groups.spec")),
+    ("operating_systems", include_str!("../../spec/operating_systems.spec")),
+    ("os_images", include_str!("../../spec/os_images.spec")),
     ("other", include_str!("../../spec/other.spec")),
+    ("reserved_ips", include_str!("../../spec/reserved_ips.spec")),
     ("role_instances", include_str!("../../spec/role_instances.spec")),
+    ("role_sizes", include_str!("../../spec/role_sizes.spec")),
     ("route_tables", include_str!("../../spec/route_tables.spec")),
     ("scheduler", include_str!("../../spec/scheduler.spec")),
     ("service_bus", include_str!("../../spec/service_bus.spec")),
     ("sql_database", include_str!("../../spec/sql_database.spec")),
+    ("static_ips", include_str!("../../spec/static_ips.spec")),
     ("storage_accounts", include_str!("../../spec/storage_accounts.spec")),
     ("subscription", include_str!("../../spec/subscription.spec")),
     ("traffic_manager", include_str!("../../spec/traffic_manager.spec")),
     ("virtual_machines", include_str!("../../spec/virtual_machines.spec")),
     ("virtual_networks", include_str!("../../spec/virtual_networks.spec")),
+    ("vm_images", include_str!("../../spec/vm_images.spec")),
     ("websites", include_str!("../../spec/websites.spec")),
 ];
 /// Decodes `body` as the response of `operation` and encodes it again
@@ -11291,6 +13008,105 @@ pub fn normalize_response(
                 >("Deployment", "http://schemas.microsoft.com/windowsazure", body)
                     .map(|v| xml::to_document_ns(
                         "Deployment",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListExtensions" => {
+            Some(
+                xml::from_document_ns::<
+                    HostedServiceExtensions,
+                >("Extensions", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Extensions",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetExtension" => {
+            Some(
+                xml::from_document_ns::<
+                    HostedServiceExtension,
+                >("Extension", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Extension",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListAvailableExtensions" => {
+            Some(
+                xml::from_document_ns::<
+                    ExtensionImages,
+                >("ExtensionImages", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ExtensionImages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListExtensionVersions" => {
+            Some(
+                xml::from_document_ns::<
+                    ExtensionImages,
+                >("ExtensionImages", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ExtensionImages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListPublisherExtensions" => {
+            Some(
+                xml::from_document_ns::<
+                    ExtensionImages,
+                >("ExtensionImages", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ExtensionImages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListResourceExtensions" => {
+            Some(
+                xml::from_document_ns::<
+                    ResourceExtensions,
+                >(
+                        "ResourceExtensions",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "ResourceExtensions",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListResourceExtensionVersions" => {
+            Some(
+                xml::from_document_ns::<
+                    ResourceExtensions,
+                >(
+                        "ResourceExtensions",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "ResourceExtensions",
                         "http://schemas.microsoft.com/windowsazure",
                         &v,
                     )),
@@ -11519,6 +13335,114 @@ pub fn normalize_response(
             )
         }
 
+        "ListOperatingSystems" => {
+            Some(
+                xml::from_document_ns::<
+                    OperatingSystems,
+                >("OperatingSystems", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "OperatingSystems",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListOperatingSystemFamilies" => {
+            Some(
+                xml::from_document_ns::<
+                    OperatingSystemFamilies,
+                >(
+                        "OperatingSystemFamilies",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "OperatingSystemFamilies",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "AddOSImage" => {
+            Some(
+                xml::from_document_ns::<
+                    OSImage,
+                >("OSImage", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "OSImage",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListOSImages" => {
+            Some(
+                xml::from_document_ns::<
+                    Images,
+                >("Images", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Images",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetOSImage" => {
+            Some(
+                xml::from_document_ns::<
+                    OSImage,
+                >("OSImage", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "OSImage",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetOSImageDetails" => {
+            Some(
+                xml::from_document_ns::<
+                    OSImageDetails,
+                >("OSImageDetails", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "OSImageDetails",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "UpdateOSImage" => {
+            Some(
+                xml::from_document_ns::<
+                    OSImage,
+                >("OSImage", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "OSImage",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ReplicateOSImage" => {
+            Some(
+                xml::scalar_from_document::<
+                    String,
+                >("string", "http://schemas.microsoft.com/2003/10/Serialization/", body)
+                    .map(|v| xml::scalar_to_document(
+                        "string",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
+                        &v,
+                    )),
+            )
+        }
+
         "ListAlertRules" => {
             Some(json::from_json::<AlertRuleList>(body).map(|v| json::to_json(&v)))
         }
@@ -11585,6 +13509,62 @@ pub fn normalize_response(
                     .map(|v| xml::to_document_ns(
                         "PassthroughResponse",
                         "http://schemas.microsoft.com/hdinsight/2013/05/management",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetReservedIP" => {
+            Some(
+                xml::from_document_ns::<
+                    ReservedIP,
+                >("ReservedIP", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ReservedIP",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListReservedIPs" => {
+            Some(
+                xml::from_document_ns::<
+                    ReservedIPs,
+                >("ReservedIPs", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "ReservedIPs",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ValidateReservedIPMigration" => {
+            Some(
+                xml::from_document_ns::<
+                    ValidationMessages,
+                >(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListRoleSizes" => {
+            Some(
+                xml::from_document_ns::<
+                    RoleSizes,
+                >("RoleSizes", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "RoleSizes",
+                        "http://schemas.microsoft.com/windowsazure",
                         &v,
                     )),
             )
@@ -12654,6 +14634,23 @@ pub fn normalize_response(
             )
         }
 
+        "CheckStaticIPAddressAvailability" => {
+            Some(
+                xml::from_document_ns::<
+                    AddressAvailabilityResponse,
+                >(
+                        "AddressAvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "AddressAvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
         "ListStorageAccounts" => {
             Some(
                 xml::from_document_ns::<
@@ -12717,6 +14714,23 @@ pub fn normalize_response(
                     )
                     .map(|v| xml::to_document_ns(
                         "AvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ValidateStorageAccountMigration" => {
+            Some(
+                xml::from_document_ns::<
+                    ValidationMessages,
+                >(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "ValidationMessages",
                         "http://schemas.microsoft.com/windowsazure",
                         &v,
                     )),
@@ -12929,6 +14943,45 @@ pub fn normalize_response(
                     .map(|v| xml::to_document_ns(
                         "ValidationMessages",
                         "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListVMImages" => {
+            Some(
+                xml::from_document_ns::<
+                    VMImages,
+                >("VMImages", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "VMImages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetVMImageDetails" => {
+            Some(
+                xml::from_document_ns::<
+                    VMImageDetails,
+                >("VMImageDetails", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "VMImageDetails",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ReplicateVMImage" => {
+            Some(
+                xml::scalar_from_document::<
+                    String,
+                >("string", "http://schemas.microsoft.com/2003/10/Serialization/", body)
+                    .map(|v| xml::scalar_to_document(
+                        "string",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
                         &v,
                     )),
             )
@@ -13416,6 +15469,77 @@ pub fn decode_response(
             )
         }
 
+        "ListExtensions" => {
+            Some(
+                xml::from_document_ns::<
+                    HostedServiceExtensions,
+                >("Extensions", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetExtension" => {
+            Some(
+                xml::from_document_ns::<
+                    HostedServiceExtension,
+                >("Extension", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListAvailableExtensions" => {
+            Some(
+                xml::from_document_ns::<
+                    ExtensionImages,
+                >("ExtensionImages", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListExtensionVersions" => {
+            Some(
+                xml::from_document_ns::<
+                    ExtensionImages,
+                >("ExtensionImages", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListPublisherExtensions" => {
+            Some(
+                xml::from_document_ns::<
+                    ExtensionImages,
+                >("ExtensionImages", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListResourceExtensions" => {
+            Some(
+                xml::from_document_ns::<
+                    ResourceExtensions,
+                >(
+                        "ResourceExtensions",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListResourceExtensionVersions" => {
+            Some(
+                xml::from_document_ns::<
+                    ResourceExtensions,
+                >(
+                        "ResourceExtensions",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
         "CreateVirtualNetworkGateway" => {
             Some(
                 xml::from_document_ns::<
@@ -13582,6 +15706,82 @@ pub fn decode_response(
             )
         }
 
+        "ListOperatingSystems" => {
+            Some(
+                xml::from_document_ns::<
+                    OperatingSystems,
+                >("OperatingSystems", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListOperatingSystemFamilies" => {
+            Some(
+                xml::from_document_ns::<
+                    OperatingSystemFamilies,
+                >(
+                        "OperatingSystemFamilies",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "AddOSImage" => {
+            Some(
+                xml::from_document_ns::<
+                    OSImage,
+                >("OSImage", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListOSImages" => {
+            Some(
+                xml::from_document_ns::<
+                    Images,
+                >("Images", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetOSImage" => {
+            Some(
+                xml::from_document_ns::<
+                    OSImage,
+                >("OSImage", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetOSImageDetails" => {
+            Some(
+                xml::from_document_ns::<
+                    OSImageDetails,
+                >("OSImageDetails", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "UpdateOSImage" => {
+            Some(
+                xml::from_document_ns::<
+                    OSImage,
+                >("OSImage", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ReplicateOSImage" => {
+            Some(
+                xml::scalar_from_document::<
+                    String,
+                >("string", "http://schemas.microsoft.com/2003/10/Serialization/", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
         "ListAlertRules" => {
             Some(
                 json::from_json::<AlertRuleList>(body)
@@ -13655,6 +15855,46 @@ pub fn decode_response(
                         "http://schemas.microsoft.com/hdinsight/2013/05/management",
                         body,
                     )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetReservedIP" => {
+            Some(
+                xml::from_document_ns::<
+                    ReservedIP,
+                >("ReservedIP", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListReservedIPs" => {
+            Some(
+                xml::from_document_ns::<
+                    ReservedIPs,
+                >("ReservedIPs", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ValidateReservedIPMigration" => {
+            Some(
+                xml::from_document_ns::<
+                    ValidationMessages,
+                >(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListRoleSizes" => {
+            Some(
+                xml::from_document_ns::<
+                    RoleSizes,
+                >("RoleSizes", "http://schemas.microsoft.com/windowsazure", body)
                     .map(|v| Box::new(v) as Box<dyn std::any::Any>),
             )
         }
@@ -14426,6 +16666,19 @@ pub fn decode_response(
             )
         }
 
+        "CheckStaticIPAddressAvailability" => {
+            Some(
+                xml::from_document_ns::<
+                    AddressAvailabilityResponse,
+                >(
+                        "AddressAvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
         "ListStorageAccounts" => {
             Some(
                 xml::from_document_ns::<
@@ -14468,6 +16721,19 @@ pub fn decode_response(
                     AvailabilityResponse,
                 >(
                         "AvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ValidateStorageAccountMigration" => {
+            Some(
+                xml::from_document_ns::<
+                    ValidationMessages,
+                >(
+                        "ValidationMessages",
                         "http://schemas.microsoft.com/windowsazure",
                         body,
                     )
@@ -14622,6 +16888,33 @@ pub fn decode_response(
                         "http://schemas.microsoft.com/windowsazure",
                         body,
                     )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListVMImages" => {
+            Some(
+                xml::from_document_ns::<
+                    VMImages,
+                >("VMImages", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetVMImageDetails" => {
+            Some(
+                xml::from_document_ns::<
+                    VMImageDetails,
+                >("VMImageDetails", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ReplicateVMImage" => {
+            Some(
+                xml::scalar_from_document::<
+                    String,
+                >("string", "http://schemas.microsoft.com/2003/10/Serialization/", body)
                     .map(|v| Box::new(v) as Box<dyn std::any::Any>),
             )
         }
@@ -15015,6 +17308,126 @@ pub fn roundtrip_response(
             )
         }
 
+        "ListExtensions" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        HostedServiceExtensions,
+                    >("Extensions", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Extensions",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetExtension" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        HostedServiceExtension,
+                    >("Extension", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Extension",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListAvailableExtensions" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ExtensionImages,
+                    >("ExtensionImages", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "ExtensionImages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListExtensionVersions" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ExtensionImages,
+                    >("ExtensionImages", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "ExtensionImages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListPublisherExtensions" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ExtensionImages,
+                    >("ExtensionImages", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "ExtensionImages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListResourceExtensions" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ResourceExtensions,
+                    >(
+                        "ResourceExtensions",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ResourceExtensions",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListResourceExtensionVersions" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ResourceExtensions,
+                    >(
+                        "ResourceExtensions",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ResourceExtensions",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
         "CreateVirtualNetworkGateway" => {
             Some(
                 xml::roundtrip_with(
@@ -15283,6 +17696,146 @@ pub fn roundtrip_response(
             )
         }
 
+        "ListOperatingSystems" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        OperatingSystems,
+                    >(
+                        "OperatingSystems",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "OperatingSystems",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListOperatingSystemFamilies" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        OperatingSystemFamilies,
+                    >(
+                        "OperatingSystemFamilies",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "OperatingSystemFamilies",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "AddOSImage" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        OSImage,
+                    >("OSImage", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "OSImage",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListOSImages" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        Images,
+                    >("Images", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Images",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetOSImage" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        OSImage,
+                    >("OSImage", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "OSImage",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetOSImageDetails" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        OSImageDetails,
+                    >("OSImageDetails", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "OSImageDetails",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "UpdateOSImage" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        OSImage,
+                    >("OSImage", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "OSImage",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ReplicateOSImage" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::scalar_from_document::<
+                        String,
+                    >(
+                        "string",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
+                        b,
+                    ),
+                    |v| xml::scalar_to_document(
+                        "string",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
+                        v,
+                    ),
+                ),
+            )
+        }
+
         "ListAlertRules" => {
             Some(
                 xml::roundtrip_with(
@@ -15387,6 +17940,74 @@ pub fn roundtrip_response(
                     |v| xml::to_document_ns(
                         "PassthroughResponse",
                         "http://schemas.microsoft.com/hdinsight/2013/05/management",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetReservedIP" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ReservedIP,
+                    >("ReservedIP", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "ReservedIP",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListReservedIPs" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ReservedIPs,
+                    >("ReservedIPs", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "ReservedIPs",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ValidateReservedIPMigration" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ValidationMessages,
+                    >(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListRoleSizes" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        RoleSizes,
+                    >("RoleSizes", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "RoleSizes",
+                        "http://schemas.microsoft.com/windowsazure",
                         v,
                     ),
                 ),
@@ -16791,6 +19412,26 @@ pub fn roundtrip_response(
             )
         }
 
+        "CheckStaticIPAddressAvailability" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        AddressAvailabilityResponse,
+                    >(
+                        "AddressAvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "AddressAvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
         "ListStorageAccounts" => {
             Some(
                 xml::roundtrip_with(
@@ -16868,6 +19509,26 @@ pub fn roundtrip_response(
                     ),
                     |v| xml::to_document_ns(
                         "AvailabilityResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ValidateStorageAccountMigration" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ValidationMessages,
+                    >(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ValidationMessages",
                         "http://schemas.microsoft.com/windowsazure",
                         v,
                     ),
@@ -17147,6 +19808,58 @@ pub fn roundtrip_response(
                     |v| xml::to_document_ns(
                         "ValidationMessages",
                         "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListVMImages" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        VMImages,
+                    >("VMImages", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "VMImages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetVMImageDetails" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        VMImageDetails,
+                    >("VMImageDetails", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "VMImageDetails",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ReplicateVMImage" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::scalar_from_document::<
+                        String,
+                    >(
+                        "string",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
+                        b,
+                    ),
+                    |v| xml::scalar_to_document(
+                        "string",
+                        "http://schemas.microsoft.com/2003/10/Serialization/",
                         v,
                     ),
                 ),

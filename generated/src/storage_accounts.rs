@@ -138,6 +138,66 @@ pub static CHECK_STORAGE_ACCOUNT_NAME_AVAILABILITY: OperationSpec = OperationSpe
     response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
 };
 
+/// `ValidateStorageAccountMigration`: `POST /{subscriptionId}/services/storageservices/{storageAccountName}/migration`
+pub static VALIDATE_STORAGE_ACCOUNT_MIGRATION: OperationSpec = OperationSpec {
+    name: "ValidateStorageAccountMigration",
+    method: "POST",
+    uri: "/{subscriptionId}/services/storageservices/{storageAccountName}/migration",
+    version: "2016-03-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("ValidationMessages"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `PrepareStorageAccountMigration`: `POST /{subscriptionId}/services/storageservices/{storageAccountName}/migration`
+pub static PREPARE_STORAGE_ACCOUNT_MIGRATION: OperationSpec = OperationSpec {
+    name: "PrepareStorageAccountMigration",
+    method: "POST",
+    uri: "/{subscriptionId}/services/storageservices/{storageAccountName}/migration",
+    version: "2016-03-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `CommitStorageAccountMigration`: `POST /{subscriptionId}/services/storageservices/{storageAccountName}/migration`
+pub static COMMIT_STORAGE_ACCOUNT_MIGRATION: OperationSpec = OperationSpec {
+    name: "CommitStorageAccountMigration",
+    method: "POST",
+    uri: "/{subscriptionId}/services/storageservices/{storageAccountName}/migration",
+    version: "2016-03-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `AbortStorageAccountMigration`: `POST /{subscriptionId}/services/storageservices/{storageAccountName}/migration`
+pub static ABORT_STORAGE_ACCOUNT_MIGRATION: OperationSpec = OperationSpec {
+    name: "AbortStorageAccountMigration",
+    method: "POST",
+    uri: "/{subscriptionId}/services/storageservices/{storageAccountName}/migration",
+    version: "2016-03-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
 impl crate::Client {
     /// Lists the storage accounts of the subscription.
     ///
@@ -338,6 +398,148 @@ impl crate::Client {
                 >("AvailabilityResponse", "http://schemas.microsoft.com/windowsazure", b),
             )
             .await
+    }
+
+    /// Checks whether a storage account can be migrated to Azure Resource
+    /// Manager; an empty list means it can.
+    ///
+    /// `POST /{subscriptionId}/services/storageservices/{storageAccountName}/migration` (x-ms-version 2016-03-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/storageManagement/lib/storageManagementClient.js>.
+    pub async fn validate_storage_account_migration(
+        &self,
+        storage_account_name: &str,
+    ) -> Result<ValidationMessages, Error> {
+        let mut req = Request::new(&VALIDATE_STORAGE_ACCOUNT_MIGRATION);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/storageservices/");
+        path::push_segment(&mut req.path, "storageAccountName", storage_account_name)?;
+        req.path.push_str("/migration");
+        req.query.push(("comp", "validate".to_owned()));
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    ValidationMessages,
+                >("ValidationMessages", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Prepares a storage account for migration to Azure Resource Manager.
+    ///
+    /// `POST /{subscriptionId}/services/storageservices/{storageAccountName}/migration` (x-ms-version 2016-03-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/storageManagement/lib/storageManagementClient.js>.
+    pub async fn prepare_storage_account_migration(
+        &self,
+        storage_account_name: &str,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&PREPARE_STORAGE_ACCOUNT_MIGRATION);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/storageservices/");
+        path::push_segment(&mut req.path, "storageAccountName", storage_account_name)?;
+        req.path.push_str("/migration");
+        req.query.push(("comp", "prepare".to_owned()));
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    PREPARE_STORAGE_ACCOUNT_MIGRATION.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Commits the migration of a prepared storage account.
+    ///
+    /// `POST /{subscriptionId}/services/storageservices/{storageAccountName}/migration` (x-ms-version 2016-03-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/storageManagement/lib/storageManagementClient.js>.
+    pub async fn commit_storage_account_migration(
+        &self,
+        storage_account_name: &str,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&COMMIT_STORAGE_ACCOUNT_MIGRATION);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/storageservices/");
+        path::push_segment(&mut req.path, "storageAccountName", storage_account_name)?;
+        req.path.push_str("/migration");
+        req.query.push(("comp", "commit".to_owned()));
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    COMMIT_STORAGE_ACCOUNT_MIGRATION.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Aborts the migration of a prepared storage account.
+    ///
+    /// `POST /{subscriptionId}/services/storageservices/{storageAccountName}/migration` (x-ms-version 2016-03-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/storageManagement/lib/storageManagementClient.js>.
+    pub async fn abort_storage_account_migration(
+        &self,
+        storage_account_name: &str,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&ABORT_STORAGE_ACCOUNT_MIGRATION);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/storageservices/");
+        path::push_segment(&mut req.path, "storageAccountName", storage_account_name)?;
+        req.path.push_str("/migration");
+        req.query.push(("comp", "abort".to_owned()));
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    ABORT_STORAGE_ACCOUNT_MIGRATION.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
     }
 }
 

@@ -63,6 +63,36 @@ pub static GET_OPERATION_STATUS: OperationSpec = OperationSpec {
     response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
 };
 
+/// `RegisterResourceProvider`: `PUT /{subscriptionId}/services`
+pub static REGISTER_RESOURCE_PROVIDER: OperationSpec = OperationSpec {
+    name: "RegisterResourceProvider",
+    method: "PUT",
+    uri: "/{subscriptionId}/services",
+    version: "2014-10-01",
+    success: &[(200u16, 200u16), (202u16, 202u16)],
+    is_async: false,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `UnregisterResourceProvider`: `PUT /{subscriptionId}/services`
+pub static UNREGISTER_RESOURCE_PROVIDER: OperationSpec = OperationSpec {
+    name: "UnregisterResourceProvider",
+    method: "PUT",
+    uri: "/{subscriptionId}/services",
+    version: "2014-10-01",
+    success: &[(200u16, 200u16), (202u16, 202u16)],
+    is_async: false,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
 /// `ListSubscriptions`: `GET /subscriptions`
 pub static LIST_SUBSCRIPTIONS: OperationSpec = OperationSpec {
     name: "ListSubscriptions",
@@ -240,6 +270,39 @@ impl crate::Client {
                 >("Operation", "http://schemas.microsoft.com/windowsazure", b),
             )
             .await
+    }
+
+    /// Registers a resource provider (e.g. `sqlserver`, `website`,
+    /// `scheduler.JobCollections`) with the subscription.
+    ///
+    /// `PUT /{subscriptionId}/services` (x-ms-version 2014-10-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/management/lib/managementClient.js>.
+    pub async fn register_resource_provider(
+        &self,
+        resource_name: &str,
+    ) -> Result<(), Error> {
+        let mut req = Request::new(&REGISTER_RESOURCE_PROVIDER);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services");
+        req.query.push(("action", "register".to_owned()));
+        req.query.push(("service", resource_name.to_owned()));
+        self.core.call_empty(&req).await
+    }
+
+    /// Unregisters a resource provider from the subscription.
+    ///
+    /// `PUT /{subscriptionId}/services` (x-ms-version 2014-10-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/management/lib/managementClient.js>.
+    pub async fn unregister_resource_provider(
+        &self,
+        resource_name: &str,
+    ) -> Result<(), Error> {
+        let mut req = Request::new(&UNREGISTER_RESOURCE_PROVIDER);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services");
+        req.query.push(("action", "unregister".to_owned()));
+        req.query.push(("service", resource_name.to_owned()));
+        self.core.call_empty(&req).await
     }
 
     /// Lists the subscriptions the caller's credentials can access.
