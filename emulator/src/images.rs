@@ -1608,15 +1608,24 @@ impl Api {
             ServerRequest::ValidateReservedIPMigration { ip_name, .. } => {
                 self.validate_migration(tx, sub, req, Migrating::ReservedIP, ip_name, now)
             }
-            ServerRequest::PrepareReservedIPMigration { ip_name, .. } => {
-                self.migrate(tx, sub, Migrating::ReservedIP, ip_name, Step::Prepare, now)
-            }
-            ServerRequest::CommitReservedIPMigration { ip_name, .. } => {
-                self.migrate(tx, sub, Migrating::ReservedIP, ip_name, Step::Commit, now)
-            }
-            ServerRequest::AbortReservedIPMigration { ip_name, .. } => {
-                self.migrate(tx, sub, Migrating::ReservedIP, ip_name, Step::Abort, now)
-            }
+            ServerRequest::PrepareReservedIPMigration { ip_name, .. } => self
+                .migrate_ip_or_storage(tx, sub, Migrating::ReservedIP, ip_name, Step::Prepare, now),
+            ServerRequest::CommitReservedIPMigration { ip_name, .. } => self.migrate_ip_or_storage(
+                tx,
+                sub,
+                Migrating::ReservedIP,
+                ip_name,
+                Step::Commit,
+                now,
+            ),
+            ServerRequest::AbortReservedIPMigration { ip_name, .. } => self.migrate_ip_or_storage(
+                tx,
+                sub,
+                Migrating::ReservedIP,
+                ip_name,
+                Step::Abort,
+                now,
+            ),
             ServerRequest::ValidateStorageAccountMigration {
                 storage_account_name,
                 ..
@@ -1631,7 +1640,7 @@ impl Api {
             ServerRequest::PrepareStorageAccountMigration {
                 storage_account_name,
                 ..
-            } => self.migrate(
+            } => self.migrate_ip_or_storage(
                 tx,
                 sub,
                 Migrating::StorageAccount,
@@ -1642,7 +1651,7 @@ impl Api {
             ServerRequest::CommitStorageAccountMigration {
                 storage_account_name,
                 ..
-            } => self.migrate(
+            } => self.migrate_ip_or_storage(
                 tx,
                 sub,
                 Migrating::StorageAccount,
@@ -1653,7 +1662,7 @@ impl Api {
             ServerRequest::AbortStorageAccountMigration {
                 storage_account_name,
                 ..
-            } => self.migrate(
+            } => self.migrate_ip_or_storage(
                 tx,
                 sub,
                 Migrating::StorageAccount,
@@ -1937,7 +1946,7 @@ impl Api {
         .into())
     }
 
-    fn migrate(
+    fn migrate_ip_or_storage(
         &self,
         tx: &WriteTransaction,
         sub: &str,
