@@ -111,6 +111,9 @@ pub fn count_e2e(client_kind: &str, op: &str, n: usize) -> std::process::ExitCod
             .map_err(|e| e.to_string())?;
         rt.block_on(async {
             let (client, bare, request_id) = clients(&server).await?;
+            if op == "GetAffinityGroupProperties" {
+                create_group(&bare, &server).await?;
+            }
             let caller = match client_kind {
                 "rust" => Caller::Rust(client),
                 _ => Caller::Bare {
@@ -139,6 +142,9 @@ pub fn count_e2e(client_kind: &str, op: &str, n: usize) -> std::process::ExitCod
 fn url_of(server: &Server, op: &str, request_id: &str) -> String {
     let path = match op {
         "GetOperationStatus" => format!("/{}/operations/{request_id}", server.subscription_id),
+        "GetAffinityGroupProperties" => {
+            format!("/{}/affinitygroups/benchgroup", server.subscription_id)
+        }
         _ => format!("/{}/locations", server.subscription_id),
     };
     format!("{}{path}", server.endpoint)
@@ -408,20 +414,7 @@ async fn emulator_throughput(
         emulator.endpoint, emulator.subscription_id
     );
     let ns = "http://schemas.microsoft.com/windowsazure";
-    let create = format!(
-        "<CreateAffinityGroup xmlns=\"{ns}\"><Name>benchgroup</Name><Label>YmVuY2g=</Label><Location>West US</Location></CreateAffinityGroup>"
-    );
-    let resp = http
-        .post(&base)
-        .header("x-ms-version", "2014-10-01")
-        .header("content-type", "application/xml")
-        .body(create)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    if !resp.status().is_success() {
-        return Err(format!("CreateAffinityGroup: status {}", resp.status()));
-    }
+    create_group(http, emulator).await?;
     let url: Arc<str> = Arc::from(format!("{base}/benchgroup"));
     let read = {
         let (http, url) = (http.clone(), url.clone());
@@ -482,6 +475,25 @@ async fn emulator_throughput(
         "e2e: emulator x64: {reads:.0} reads/s (p50 {r50:.2} ms, p99 {r99:.2} ms), {writes:.0} durable writes/s (p50 {w50:.2} ms, p99 {w99:.2} ms)"
     );
     Ok(t)
+}
+
+/// Creates the affinity group `benchgroup` the throughput figures use.
+async fn create_group(http: &reqwest::Client, emulator: &Server) -> Result<(), String> {
+    let base = format!("{}/{}/affinitygroups", emulator.endpoint, emulator.subscription_id);
+    let create = "<CreateAffinityGroup xmlns=\"http://schemas.microsoft.com/windowsazure\"><Name>benchgroup</Name>\
+                  <Label>YmVuY2g=</Label><Location>West US</Location></CreateAffinityGroup>";
+    let resp = http
+        .post(&base)
+        .header("x-ms-version", "2014-10-01")
+        .header("content-type", "application/xml")
+        .body(create)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !resp.status().is_success() {
+        return Err(format!("CreateAffinityGroup: status {}", resp.status()));
+    }
+    Ok(())
 }
 
 /// `conc` tasks calling `f(i)` until the deadline: (requests/s, p50 ms, p99 ms).
