@@ -262,6 +262,11 @@ impl<'a> Ctx<'a> {
             let t = body.ty.as_ref().map(|t| self.json_type(body, t));
             return quote!(json::from_json::<#t>);
         }
+        // A plain text body decodes with the runtime's function itself (a
+        // closure around it would be redundant).
+        if body.format == Format::Text && body.ty.is_none() {
+            return quote!(document::text_from_bytes);
+        }
         let d = self.decode_expr(body, quote!(b));
         quote!(|b| #d)
     }
@@ -775,7 +780,14 @@ fn limit_checks(name: &str, ty: &TypeRef, limits: &Limits, value: TokenStream) -
     } else if limits.min.is_some() || limits.max.is_some() {
         let min = limits.min.unwrap_or(i64::MIN);
         let max = limits.max.unwrap_or(i64::MAX);
-        out.push(quote!(check::range(#name, i64::from(*#value), #min, #max)?;));
+        // An i64 is compared as it is (`i64::from` of an i64 is a useless
+        // conversion).
+        let wide = if matches!(ty, TypeRef::Scalar(Scalar::I64)) {
+            quote!(*#value)
+        } else {
+            quote!(i64::from(*#value))
+        };
+        out.push(quote!(check::range(#name, #wide, #min, #max)?;));
     }
     out
 }

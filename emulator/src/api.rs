@@ -406,6 +406,7 @@ impl Api {
                 };
                 let text = String::from_utf8_lossy(&inc.body);
                 let text: String = text.chars().take(8192).collect();
+                let text = redact_sensitive(&self.engine.spec, b, text);
                 record.parameters.push((root.to_owned(), text));
             }
         }
@@ -1050,4 +1051,62 @@ pub(crate) fn ext_props(
         ));
     }
     Ok(out)
+}
+
+/// The request body as the operation history keeps it: the values of the
+/// elements (XML) or keys (JSON) the spec marks `sensitive` anywhere in the
+/// request type (passwords, shared keys, storage keys) replaced by
+/// asterisks, so List Subscription Operations never returns a secret.
+fn redact_sensitive(
+    spec: &asm_codegen::model::Spec,
+    body: &asm_codegen::model::Body,
+    text: String,
+) -> String {
+    use asm_codegen::model::TypeRef;
+    fn collect(
+        spec: &asm_codegen::model::Spec,
+        ty: &str,
+        names: &mut std::collections::BTreeSet<String>,
+        seen: &mut std::collections::BTreeSet<String>,
+    ) {
+        if !seen.insert(ty.to_owned()) {
+            return;
+        }
+        let Some(s) = spec.find_struct(ty) else {
+            return;
+        };
+        for f in &s.fields {
+            if f.sensitive {
+                names.insert(f.element.clone());
+            }
+            if let TypeRef::Named(n) = &f.ty {
+                collect(spec, n, names, seen);
+            }
+        }
+    }
+    let Some(TypeRef::Named(ty)) = &body.ty else {
+        return text;
+    };
+    let mut names = std::collections::BTreeSet::new();
+    collect(spec, ty, &mut names, &mut std::collections::BTreeSet::new());
+    let mut out = text;
+    for name in names {
+        let n = regex::escape(&name);
+        let patterns = [
+            (
+                format!(r"(<(?:[\w.-]+:)?{n}(?:\s[^>]*)?>)[^<]*(</(?:[\w.-]+:)?{n}\s*>)"),
+                "${1}********${2}",
+            ),
+            (
+                format!(r#"("{n}"\s*:\s*)"(?:[^"\\]|\\.)*""#),
+                r#"${1}"********""#,
+            ),
+        ];
+        for (p, with) in patterns {
+            if let Ok(re) = regex::Regex::new(&p) {
+                out = re.replace_all(&out, with).into_owned();
+            }
+        }
+    }
+    out
 }

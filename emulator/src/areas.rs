@@ -1,7 +1,7 @@
 //! Behaviour of the spec-v2 operations that is more than a resource (each
 //! wire form proven on one real operation): the network configuration and
-//! the virtual network sites derived from it, gateways with networking
-//! operation ids, alert rules (JSON), web spaces, the subscription list, and
+//! the virtual network sites derived from it (gateways live in
+//! `gateways.rs`), alert rules (JSON), web spaces, the subscription list, and
 //! the role operations that need a deployment (none exist yet). Service Bus
 //! namespaces are a plain resource: the engine serves them.
 
@@ -29,24 +29,6 @@ pub(crate) struct NetworkConfigRec {
     pub ids: Vec<(String, String)>,
 }
 
-/// A virtual network's gateway.
-#[derive(Serialize, Deserialize, Clone, Debug)]
-pub(crate) struct GatewayRec {
-    pub network: String,
-    pub size: Option<String>,
-    pub gateway_type: Option<String>,
-    pub created_ms: Millis,
-}
-
-/// A networking (gateway) operation.
-#[derive(Serialize, Deserialize, Clone, Debug)]
-pub(crate) struct GatewayOpRec {
-    pub id: String,
-    pub name: String,
-    pub started_ms: Millis,
-    pub until_ms: Millis,
-}
-
 impl Api {
     /// Reads of the spec-v2 operations.
     pub(crate) fn read_more(
@@ -56,6 +38,9 @@ impl Api {
         req: &ServerRequest,
         now: Millis,
     ) -> Result<Reply, ApiError> {
+        if let Some(r) = self.gateways_read(tx, sub, req, now) {
+            return r;
+        }
         match req {
             ServerRequest::GetNetworkConfiguration { .. } => {
                 let rec: NetworkConfigRec =
@@ -73,32 +58,6 @@ impl Api {
                     req,
                     &VirtualNetworkSites {
                         virtual_network_site: sites,
-                    },
-                ))
-            }
-            ServerRequest::GetGatewayOperationStatus { request_id, .. } => {
-                let op: GatewayOpRec = get(
-                    &tx.open_table(GATEWAY_OPERATIONS)?,
-                    &format!("{sub}/{}", request_id.to_ascii_lowercase()),
-                )?
-                .ok_or_else(|| {
-                    ApiError::not_found(format!("The operation {request_id} was not found."))
-                })?;
-                let done = now >= op.until_ms;
-                Ok(Reply::xml(
-                    req,
-                    &GatewayOperation {
-                        id: op.id.clone(),
-                        operation_name: Some(op.name.clone()),
-                        operation_started_time: Some(datetime(op.started_ms)),
-                        operation_completed_time: done.then(|| datetime(op.until_ms)),
-                        status: if done {
-                            GatewayOperationStatus::Successful
-                        } else {
-                            GatewayOperationStatus::InProgress
-                        },
-                        http_status_code: done.then(|| "OK".to_owned()),
-                        ..Default::default()
                     },
                 ))
             }
@@ -148,6 +107,9 @@ impl Api {
         req: &ServerRequest,
         now: Millis,
     ) -> Result<Outcome, ApiError> {
+        if let Some(r) = self.gateways_write(tx, sub, req, now) {
+            return r;
+        }
         match req {
             ServerRequest::SetNetworkConfiguration { body, .. } => {
                 let config = parse_config(body)?;
@@ -185,53 +147,6 @@ impl Api {
                     reply: Reply::empty(202),
                     completion: Some((now + self.async_delay_ms, None)),
                 })
-            }
-            ServerRequest::CreateVirtualNetworkGateway {
-                network_name, body, ..
-            } => {
-                let config: Option<NetworkConfigRec> = get(&tx.open_table(NETWORK_CONFIG)?, sub)?;
-                let exists = match &config {
-                    Some(rec) => parse_config(&TextDocument::from_text(rec.text.clone()))?
-                        .virtual_network_configuration
-                        .virtual_network_sites
-                        .iter()
-                        .any(|s| s.name.eq_ignore_ascii_case(network_name)),
-                    None => false,
-                };
-                if !exists {
-                    return Err(ApiError::not_found(format!(
-                        "The virtual network {network_name} does not exist."
-                    )));
-                }
-                let mut gateways = tx.open_table(GATEWAYS)?;
-                let key = format!("{sub}/{}", network_name.to_ascii_lowercase());
-                if get::<GatewayRec>(&gateways, &key)?.is_some() {
-                    return Err(ApiError::conflict(format!(
-                        "The virtual network {network_name} already has a gateway."
-                    )));
-                }
-                put(
-                    &mut gateways,
-                    &key,
-                    &GatewayRec {
-                        network: network_name.clone(),
-                        size: body.gateway_size.as_ref().map(|s| s.as_str().to_owned()),
-                        gateway_type: body.gateway_type.as_ref().map(|s| s.as_str().to_owned()),
-                        created_ms: now,
-                    },
-                )?;
-                let id = uuid::Uuid::new_v4().to_string();
-                put(
-                    &mut tx.open_table(GATEWAY_OPERATIONS)?,
-                    &format!("{sub}/{id}"),
-                    &GatewayOpRec {
-                        id: id.clone(),
-                        name: "CreateVirtualNetworkGateway".into(),
-                        started_ms: now,
-                        until_ms: now + self.async_delay_ms,
-                    },
-                )?;
-                Ok(Reply::xml(req, &GatewayOperationAsyncResponse { id }).into())
             }
             ServerRequest::StartRole {
                 service_name,

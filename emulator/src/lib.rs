@@ -46,6 +46,7 @@
 mod api;
 mod areas;
 mod engine;
+mod gateways;
 mod hooks;
 mod http;
 mod images;

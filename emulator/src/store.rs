@@ -31,17 +31,21 @@ pub(crate) const NETWORK_CONFIG: Def = TableDefinition::new("network_config");
 pub(crate) const GATEWAYS: Def = TableDefinition::new("gateways");
 /// Networking operations by `{subscription}/{id}`.
 pub(crate) const GATEWAY_OPERATIONS: Def = TableDefinition::new("gateway_operations");
+/// V2 gateways, local network gateways, gateway connections and application
+/// gateways, by `{kind}/{subscription}/{id...}` (`gateways.rs`).
+pub(crate) const GATEWAY_RESOURCES: Def = TableDefinition::new("gateway_resources");
 
 /// Networking associations, IP forwarding and migration states by
 /// `{kind}/{subscription}/{names...}` (`emulator/src/network.rs`).
 pub(crate) const NETWORK: Def = TableDefinition::new("network");
 
-const ALL: [Def; 9] = [
+const ALL: [Def; 10] = [
     RESOURCES,
     NETWORK,
     NETWORK_CONFIG,
     GATEWAYS,
     GATEWAY_OPERATIONS,
+    GATEWAY_RESOURCES,
     SUBSCRIPTIONS,
     OPERATION_LOG,
     OPERATION_IDS,

@@ -1133,6 +1133,2399 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         run: run_get_gateway_operation_status,
     },
     asm_runtime::cli::Command {
+        area: "gateways",
+        name: "get-virtual-network-gateway",
+        operation: &GET_VIRTUAL_NETWORK_GATEWAY,
+        about: "Returns the gateway of a virtual network: its provisioning state, public address, routing type, size and last event.",
+        long_about: "Returns the gateway of a virtual network: its provisioning state, public address, routing type, size and last event.\n\n`GET /{subscriptionId}/services/networking/{networkName}/gateway` (x-ms-version 2016-07-01).\nSee node:network.gateways.get",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "network-name",
+                wire: "networkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_virtual_network_gateway,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "delete-virtual-network-gateway",
+        operation: &DELETE_VIRTUAL_NETWORK_GATEWAY,
+        about: "Deletes the gateway of a virtual network (asynchronous: the gateway is Deprovisioning until the operation completes).",
+        long_about: "Deletes the gateway of a virtual network (asynchronous: the gateway is Deprovisioning until the operation completes).\n\n`DELETE /{subscriptionId}/services/networking/{networkName}/gateway` (x-ms-version 2016-07-01), long-running.\nSee node:network.gateways.deleteMethod",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "network-name",
+                wire: "networkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Networking"),
+        run: run_delete_virtual_network_gateway,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "failover-virtual-network-gateway",
+        operation: &FAILOVER_VIRTUAL_NETWORK_GATEWAY,
+        about: "Fails the gateway of a virtual network over to its standby instance.",
+        long_about: "Fails the gateway of a virtual network over to its standby instance. The same DELETE as Delete Virtual Network Gateway, with an `<UpdateGateway>` body naming the failover.\n\n`DELETE /{subscriptionId}/services/networking/{networkName}/gateway` (x-ms-version 2016-07-01), long-running.\nSee node:network.gateways.failover",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "network-name",
+                wire: "networkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "UpdateGateway",
+            ty: "UpdateGateway",
+            required: false,
+        }),
+        poller: Some("Networking"),
+        run: run_failover_virtual_network_gateway,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "resize-virtual-network-gateway",
+        operation: &RESIZE_VIRTUAL_NETWORK_GATEWAY,
+        about: "Changes the size (SKU) of the gateway of a virtual network.",
+        long_about: "Changes the size (SKU) of the gateway of a virtual network. The request's Operation must be Resize.\n\n`PATCH /{subscriptionId}/services/networking/{networkName}/gateway` (x-ms-version 2016-07-01), long-running.\nSee node:network.gateways.resize",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "network-name",
+                wire: "networkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "gateway-size",
+                wire: "GatewaySize",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "GatewaySize",
+                required: false,
+                repeated: false,
+                help: "New size (Resize only).",
+                values: &[("Default", ""), ("HighPerformance", ""), ("Standard", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "operation",
+                wire: "Operation",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "UpdateGatewayOperation",
+                required: true,
+                repeated: false,
+                help: "What to do: Resize (with GatewaySize) or Reset.",
+                values: &[("Resize", ""), ("Reset", "")],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "UpdateGatewayParameters",
+            ty: "UpdateGatewayParameters",
+            required: false,
+        }),
+        poller: Some("Networking"),
+        run: run_resize_virtual_network_gateway,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "reset-virtual-network-gateway",
+        operation: &RESET_VIRTUAL_NETWORK_GATEWAY,
+        about: "Resets (restarts) the gateway of a virtual network.",
+        long_about: "Resets (restarts) the gateway of a virtual network. The request's Operation must be Reset; the same PATCH as Resize Virtual Network Gateway.\n\n`PATCH /{subscriptionId}/services/networking/{networkName}/gateway` (x-ms-version 2016-07-01), long-running.\nSee node:network.gateways.reset",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "network-name",
+                wire: "networkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "gateway-size",
+                wire: "GatewaySize",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "GatewaySize",
+                required: false,
+                repeated: false,
+                help: "New size (Resize only).",
+                values: &[("Default", ""), ("HighPerformance", ""), ("Standard", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "operation",
+                wire: "Operation",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "UpdateGatewayOperation",
+                required: true,
+                repeated: false,
+                help: "What to do: Resize (with GatewaySize) or Reset.",
+                values: &[("Resize", ""), ("Reset", "")],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "UpdateGatewayParameters",
+            ty: "UpdateGatewayParameters",
+            required: false,
+        }),
+        poller: Some("Networking"),
+        run: run_reset_virtual_network_gateway,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "connect-disconnect-or-test-gateway",
+        operation: &CONNECT_DISCONNECT_OR_TEST_GATEWAY,
+        about: "Connects, disconnects or tests the connection of the gateway to a local network site of the network configuration.",
+        long_about: "Connects, disconnects or tests the connection of the gateway to a local network site of the network configuration.\n\n`PUT /{subscriptionId}/services/networking/{networkName}/gateway/connection/{localNetworkSiteName}` (x-ms-version 2016-07-01), long-running.\nSee node:network.gateways.connectDisconnectOrTest",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "network-name",
+                wire: "networkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "local-network-site-name",
+                wire: "localNetworkSiteName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{localNetworkSiteName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "operation",
+                wire: "Operation",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "UpdateConnectionOperation",
+                required: true,
+                repeated: false,
+                help: "Element `<Operation>` of the request body.",
+                values: &[("Connect", ""), ("Disconnect", ""), ("Test", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "ip-address",
+                wire: "IPAddress",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Address to test the connection with (Test only).",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "UpdateConnection",
+            ty: "UpdateConnection",
+            required: false,
+        }),
+        poller: Some("Networking"),
+        run: run_connect_disconnect_or_test_gateway,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "list-virtual-network-gateway-connections",
+        operation: &LIST_VIRTUAL_NETWORK_GATEWAY_CONNECTIONS,
+        about: "Lists the connections of the gateway to local network sites, with their state and traffic counters.",
+        long_about: "Lists the connections of the gateway to local network sites, with their state and traffic counters.\n\n`GET /{subscriptionId}/services/networking/{networkName}/gateway/connections` (x-ms-version 2016-07-01).\nSee node:network.gateways.listConnections",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "network-name",
+                wire: "networkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_list_virtual_network_gateway_connections,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "get-virtual-network-gateway-shared-key",
+        operation: &GET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY,
+        about: "Returns the IPsec/IKE pre-shared key of the connection to a local network site.",
+        long_about: "Returns the IPsec/IKE pre-shared key of the connection to a local network site.\n\n`GET /{subscriptionId}/services/networking/{networkName}/gateway/connection/{localNetworkName}/sharedkey` (x-ms-version 2016-07-01).\nSee node:network.gateways.getSharedKey",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "network-name",
+                wire: "networkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "local-network-name",
+                wire: "localNetworkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{localNetworkName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_virtual_network_gateway_shared_key,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "set-virtual-network-gateway-shared-key",
+        operation: &SET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY,
+        about: "Sets the pre-shared key of the connection to a local network site.",
+        long_about: "Sets the pre-shared key of the connection to a local network site.\n\n`POST /{subscriptionId}/services/networking/{networkName}/gateway/connection/{localNetworkName}/sharedkey` (x-ms-version 2016-07-01), long-running.\nSee node:network.gateways.setSharedKey",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "network-name",
+                wire: "networkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "local-network-name",
+                wire: "localNetworkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{localNetworkName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "value",
+                wire: "Value",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "The key (letters and digits).",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "SharedKey",
+            ty: "SharedKey",
+            required: false,
+        }),
+        poller: Some("Networking"),
+        run: run_set_virtual_network_gateway_shared_key,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "reset-virtual-network-gateway-shared-key",
+        operation: &RESET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY,
+        about: "Replaces the pre-shared key of the connection to a local network site with a new random key of the given length.",
+        long_about: "Replaces the pre-shared key of the connection to a local network site with a new random key of the given length.\n\n`PUT /{subscriptionId}/services/networking/{networkName}/gateway/connection/{localNetworkName}/sharedkey` (x-ms-version 2016-07-01), long-running.\nSee node:network.gateways.resetSharedKey",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "network-name",
+                wire: "networkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "local-network-name",
+                wire: "localNetworkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{localNetworkName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "key-length",
+                wire: "KeyLength",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: true,
+                repeated: false,
+                help: "Length of the new key in characters.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "ResetSharedKey",
+            ty: "ResetSharedKey",
+            required: false,
+        }),
+        poller: Some("Networking"),
+        run: run_reset_virtual_network_gateway_shared_key,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "get-i-psec-parameters",
+        operation: &GET_I_PSEC_PARAMETERS,
+        about: "Returns the IPsec parameters of the connection to a local network site.",
+        long_about: "Returns the IPsec parameters of the connection to a local network site.\n\n`GET /{subscriptionId}/services/networking/{networkName}/gateway/connection/{localNetworkName}/ipsecparameters` (x-ms-version 2016-07-01).\nSee node:network.gateways.getIPsecParameters",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "network-name",
+                wire: "networkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "local-network-name",
+                wire: "localNetworkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{localNetworkName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_i_psec_parameters,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "set-i-psec-parameters",
+        operation: &SET_I_PSEC_PARAMETERS,
+        about: "Sets the IPsec parameters of the connection to a local network site.",
+        long_about: "Sets the IPsec parameters of the connection to a local network site.\n\n`PATCH /{subscriptionId}/services/networking/{networkName}/gateway/connection/{localNetworkName}/ipsecparameters` (x-ms-version 2016-07-01), long-running.\nSee node:network.gateways.setIPsecParameters",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "network-name",
+                wire: "networkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "local-network-name",
+                wire: "localNetworkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{localNetworkName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "encryption-type",
+                wire: "EncryptionType",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Encryption required on the tunnel, e.g. RequireEncryption or NoEncryption.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "pfs-group",
+                wire: "PfsGroup",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Perfect-forward-secrecy group, e.g. None or PFS1.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "sa-data-size-kilobytes",
+                wire: "SADataSizeKilobytes",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "Lifetime of a security association in kilobytes of traffic.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "sa-life-time-seconds",
+                wire: "SALifeTimeSeconds",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "Lifetime of a security association in seconds.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "hash-algorithm",
+                wire: "HashAlgorithm",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Integrity algorithm, e.g. SHA1 or SHA256.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "IPsecParameters",
+            ty: "IPsecParameters",
+            required: false,
+        }),
+        poller: Some("Networking"),
+        run: run_set_i_psec_parameters,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "start-gateway-diagnostics",
+        operation: &START_GATEWAY_DIAGNOSTICS,
+        about: "Starts a diagnostics session (a packet capture written to a storage account container) on the gateway.",
+        long_about: "Starts a diagnostics session (a packet capture written to a storage account container) on the gateway. The request's Operation must be StartDiagnostics.\n\n`PUT /{subscriptionId}/services/networking/{networkName}/gateway/publicdiagnostics` (x-ms-version 2016-07-01), long-running.\nSee node:network.gateways.startDiagnostics",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "network-name",
+                wire: "networkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "capture-duration-in-seconds",
+                wire: "CaptureDurationInSeconds",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "Length of the capture in seconds, 1 to 300 (StartDiagnostics only).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "container-name",
+                wire: "ContainerName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Storage container that receives the capture (StartDiagnostics only; optional).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "customer-storage-key",
+                wire: "CustomerStorageKey",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Key of the storage account (StartDiagnostics only).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "customer-storage-name",
+                wire: "CustomerStorageName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Name of the storage account (StartDiagnostics only).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "operation",
+                wire: "Operation",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "GatewayDiagnosticsOperation",
+                required: true,
+                repeated: false,
+                help: "Element `<Operation>` of the request body.",
+                values: &[("StartDiagnostics", ""), ("StopDiagnostics", "")],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "UpdateGatewayPublicDiagnostics",
+            ty: "UpdateGatewayPublicDiagnostics",
+            required: false,
+        }),
+        poller: Some("Networking"),
+        run: run_start_gateway_diagnostics,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "stop-gateway-diagnostics",
+        operation: &STOP_GATEWAY_DIAGNOSTICS,
+        about: "Stops the diagnostics session of the gateway.",
+        long_about: "Stops the diagnostics session of the gateway. The request's Operation must be StopDiagnostics; the same PUT as Start Gateway Diagnostics.\n\n`PUT /{subscriptionId}/services/networking/{networkName}/gateway/publicdiagnostics` (x-ms-version 2016-07-01), long-running.\nSee node:network.gateways.stopDiagnostics",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "network-name",
+                wire: "networkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "capture-duration-in-seconds",
+                wire: "CaptureDurationInSeconds",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "Length of the capture in seconds, 1 to 300 (StartDiagnostics only).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "container-name",
+                wire: "ContainerName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Storage container that receives the capture (StartDiagnostics only; optional).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "customer-storage-key",
+                wire: "CustomerStorageKey",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Key of the storage account (StartDiagnostics only).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "customer-storage-name",
+                wire: "CustomerStorageName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Name of the storage account (StartDiagnostics only).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "operation",
+                wire: "Operation",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "GatewayDiagnosticsOperation",
+                required: true,
+                repeated: false,
+                help: "Element `<Operation>` of the request body.",
+                values: &[("StartDiagnostics", ""), ("StopDiagnostics", "")],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "UpdateGatewayPublicDiagnostics",
+            ty: "UpdateGatewayPublicDiagnostics",
+            required: false,
+        }),
+        poller: Some("Networking"),
+        run: run_stop_gateway_diagnostics,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "get-gateway-diagnostics",
+        operation: &GET_GATEWAY_DIAGNOSTICS,
+        about: "Returns the state of the gateway's diagnostics session and, once it is ready, the URL of its capture.",
+        long_about: "Returns the state of the gateway's diagnostics session and, once it is ready, the URL of its capture.\n\n`GET /{subscriptionId}/services/networking/{networkName}/gateway/publicdiagnostics` (x-ms-version 2016-07-01).\nSee node:network.gateways.getDiagnostics",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "network-name",
+                wire: "networkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_gateway_diagnostics,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "generate-vpn-client-package",
+        operation: &GENERATE_VPN_CLIENT_PACKAGE,
+        about: "Generates the point-to-site VPN client package of the gateway; the finished operation's Data carries the package URL.",
+        long_about: "Generates the point-to-site VPN client package of the gateway; the finished operation's Data carries the package URL.\n\n`POST /{subscriptionId}/services/networking/{networkName}/gateway/vpnclientpackage` (x-ms-version 2016-07-01), long-running.\nSee node:network.gateways.generateVpnClientPackage",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "network-name",
+                wire: "networkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "processor-architecture",
+                wire: "ProcessorArchitecture",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "ProcessorArchitecture",
+                required: true,
+                repeated: false,
+                help: "Element `<ProcessorArchitecture>` of the request body.",
+                values: &[("Amd64", ""), ("X86", "")],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "VpnClientParameters",
+            ty: "VpnClientParameters",
+            required: false,
+        }),
+        poller: Some("Networking"),
+        run: run_generate_vpn_client_package,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "upload-client-root-certificate",
+        operation: &UPLOAD_CLIENT_ROOT_CERTIFICATE,
+        about: "Uploads a client root certificate (the public certificate, base64 DER, sent as the raw body) that point-to-site clients' certificates chain to.",
+        long_about: "Uploads a client root certificate (the public certificate, base64 DER, sent as the raw body) that point-to-site clients' certificates chain to.\n\n`POST /{subscriptionId}/services/networking/{networkName}/gateway/clientrootcertificates` (x-ms-version 2016-07-01), long-running.\nSee node:network.clientRootCertificates.create",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "network-name",
+                wire: "networkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "text",
+            root: "",
+            ty: "",
+            required: true,
+        }),
+        poller: Some("Networking"),
+        run: run_upload_client_root_certificate,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "list-client-root-certificates",
+        operation: &LIST_CLIENT_ROOT_CERTIFICATES,
+        about: "Lists the client root certificates of the gateway.",
+        long_about: "Lists the client root certificates of the gateway.\n\n`GET /{subscriptionId}/services/networking/{networkName}/gateway/clientrootcertificates` (x-ms-version 2016-07-01).\nSee node:network.clientRootCertificates.list",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "network-name",
+                wire: "networkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_list_client_root_certificates,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "get-client-root-certificate",
+        operation: &GET_CLIENT_ROOT_CERTIFICATE,
+        about: "Returns a client root certificate of the gateway, by thumbprint: the public certificate as uploaded (raw text).",
+        long_about: "Returns a client root certificate of the gateway, by thumbprint: the public certificate as uploaded (raw text).\n\n`GET /{subscriptionId}/services/networking/{networkName}/gateway/clientrootcertificates/{certificateThumbprint}` (x-ms-version 2016-07-01).\nSee node:network.clientRootCertificates.get",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "network-name",
+                wire: "networkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "certificate-thumbprint",
+                wire: "certificateThumbprint",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{certificateThumbprint}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_client_root_certificate,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "delete-client-root-certificate",
+        operation: &DELETE_CLIENT_ROOT_CERTIFICATE,
+        about: "Deletes a client root certificate of the gateway, by thumbprint.",
+        long_about: "Deletes a client root certificate of the gateway, by thumbprint.\n\n`DELETE /{subscriptionId}/services/networking/{networkName}/gateway/clientrootcertificates/{certificateThumbprint}` (x-ms-version 2016-07-01), long-running.\nSee node:network.clientRootCertificates.deleteMethod",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "network-name",
+                wire: "networkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "certificate-thumbprint",
+                wire: "certificateThumbprint",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{certificateThumbprint}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Networking"),
+        run: run_delete_client_root_certificate,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "get-vpn-device-configuration-script",
+        operation: &GET_VPN_DEVICE_CONFIGURATION_SCRIPT,
+        about: "Returns the configuration script of an on-premises VPN device for the gateway (raw text), for a vendor, platform and OS family of List VPN Supported Devices.",
+        long_about: "Returns the configuration script of an on-premises VPN device for the gateway (raw text), for a vendor, platform and OS family of List VPN Supported Devices.\n\n`GET /{subscriptionId}/services/networking/{networkName}/gateway/vpndeviceconfigurationscript` (x-ms-version 2016-07-01).\nSee node:network.gateways.getDeviceConfigurationScript",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "network-name",
+                wire: "networkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "vendor",
+                wire: "vendor",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Vendor name, e.g. Microsoft Corporation.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "platform",
+                wire: "platform",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Platform name, e.g. RRAS.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "o-sfamily",
+                wire: "OSfamily",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "OS family name, e.g. Windows Server 2012.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_vpn_device_configuration_script,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "list-vpn-supported-devices",
+        operation: &LIST_VPN_SUPPORTED_DEVICES,
+        about: "Lists the on-premises VPN devices the gateway has configuration scripts for: vendors, their platforms and OS families.",
+        long_about: "Lists the on-premises VPN devices the gateway has configuration scripts for: vendors, their platforms and OS families.\n\n`GET /{subscriptionId}/services/networking/supporteddevices` (x-ms-version 2016-07-01).\nSee node:network.gateways.listSupportedDevices",
+        args: &[],
+        body: None,
+        poller: None,
+        run: run_list_vpn_supported_devices,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "set-default-sites",
+        operation: &SET_DEFAULT_SITES,
+        about: "Sets the default site of a dynamic-routing gateway: the local network site that forced-tunnelled traffic goes to.",
+        long_about: "Sets the default site of a dynamic-routing gateway: the local network site that forced-tunnelled traffic goes to.\n\n`POST /{subscriptionId}/services/networking/{networkName}/gateway/defaultsites` (x-ms-version 2016-07-01), long-running.\nSee node:network.gateways.setDefaultSites",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "network-name",
+                wire: "networkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "string",
+                wire: "string",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Name of the local network site.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "DefaultSiteList",
+            ty: "DefaultSiteList",
+            required: false,
+        }),
+        poller: Some("Networking"),
+        run: run_set_default_sites,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "remove-default-sites",
+        operation: &REMOVE_DEFAULT_SITES,
+        about: "Removes the default site of the gateway.",
+        long_about: "Removes the default site of the gateway.\n\n`DELETE /{subscriptionId}/services/networking/{networkName}/gateway/defaultsites` (x-ms-version 2016-07-01), long-running.\nSee node:network.gateways.removeDefaultSites",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "network-name",
+                wire: "networkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Networking"),
+        run: run_remove_default_sites,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "create-virtual-network-gateway-v2",
+        operation: &CREATE_VIRTUAL_NETWORK_GATEWAY_V2,
+        about: "Creates a V2 virtual network gateway on a virtual network; the gateway is then addressed by its GatewayId (List Virtual Network Gateways).",
+        long_about: "Creates a V2 virtual network gateway on a virtual network; the gateway is then addressed by its GatewayId (List Virtual Network Gateways).\n\n`POST /{subscriptionId}/services/networking/{networkName}/virtualnetworkgateways` (x-ms-version 2016-07-01), long-running.\nSee node:network.gateways.createVirtualNetworkGateway",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "network-name",
+                wire: "networkName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{networkName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "gateway-name",
+                wire: "GatewayName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Name of the gateway.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "gateway-size",
+                wire: "GatewaySize",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "GatewaySize",
+                required: false,
+                repeated: false,
+                help: "Size (SKU) of the gateway (default: Default).",
+                values: &[("Default", ""), ("HighPerformance", ""), ("Standard", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "gateway-type",
+                wire: "GatewayType",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "GatewayType",
+                required: false,
+                repeated: false,
+                help: "Routing type (default: StaticRouting).",
+                values: &[
+                    ("StaticRouting", "Policy-based VPN."),
+                    ("DynamicRouting", "Route-based VPN."),
+                ],
+            },
+            asm_runtime::cli::Arg {
+                id: "location",
+                wire: "Location",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Location of the gateway (that of the virtual network).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "vnet-id",
+                wire: "VnetId",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Id of the virtual network (List Virtual Network Sites).",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "CreateVirtualNetworkGatewayParameters",
+            ty: "CreateVirtualNetworkGatewayParameters",
+            required: false,
+        }),
+        poller: Some("Networking"),
+        run: run_create_virtual_network_gateway_v2,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "list-virtual-network-gateways",
+        operation: &LIST_VIRTUAL_NETWORK_GATEWAYS,
+        about: "Lists the V2 virtual network gateways of the subscription.",
+        long_about: "Lists the V2 virtual network gateways of the subscription.\n\n`GET /{subscriptionId}/services/networking/virtualnetworkgateways` (x-ms-version 2016-07-01).\nSee node:network.gateways.listVirtualNetworkGateways",
+        args: &[],
+        body: None,
+        poller: None,
+        run: run_list_virtual_network_gateways,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "get-virtual-network-gateway-v2",
+        operation: &GET_VIRTUAL_NETWORK_GATEWAY_V2,
+        about: "Returns a V2 virtual network gateway by id.",
+        long_about: "Returns a V2 virtual network gateway by id.\n\n`GET /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}` (x-ms-version 2016-07-01).\nSee node:network.gateways.getVirtualNetworkGateway",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "gateway-id",
+                wire: "gatewayId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{gatewayId}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_virtual_network_gateway_v2,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "delete-virtual-network-gateway-v2",
+        operation: &DELETE_VIRTUAL_NETWORK_GATEWAY_V2,
+        about: "Deletes a V2 virtual network gateway.",
+        long_about: "Deletes a V2 virtual network gateway.\n\n`DELETE /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}` (x-ms-version 2016-07-01), long-running.\nSee node:network.gateways.deleteVirtualNetworkGateway",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "gateway-id",
+                wire: "gatewayId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{gatewayId}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Networking"),
+        run: run_delete_virtual_network_gateway_v2,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "resize-virtual-network-gateway-v2",
+        operation: &RESIZE_VIRTUAL_NETWORK_GATEWAY_V2,
+        about: "Changes the size of a V2 virtual network gateway (Operation Resize).",
+        long_about: "Changes the size of a V2 virtual network gateway (Operation Resize).\n\n`PATCH /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}` (x-ms-version 2016-07-01), long-running.\nSee node:network.gateways.resizeVirtualNetworkGateway",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "gateway-id",
+                wire: "gatewayId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{gatewayId}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "gateway-size",
+                wire: "GatewaySize",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "GatewaySize",
+                required: false,
+                repeated: false,
+                help: "New size (Resize only).",
+                values: &[("Default", ""), ("HighPerformance", ""), ("Standard", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "operation",
+                wire: "Operation",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "UpdateGatewayOperation",
+                required: true,
+                repeated: false,
+                help: "What to do: Resize (with GatewaySize) or Reset.",
+                values: &[("Resize", ""), ("Reset", "")],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "UpdateGatewayParameters",
+            ty: "UpdateGatewayParameters",
+            required: false,
+        }),
+        poller: Some("Networking"),
+        run: run_resize_virtual_network_gateway_v2,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "reset-virtual-network-gateway-v2",
+        operation: &RESET_VIRTUAL_NETWORK_GATEWAY_V2,
+        about: "Resets a V2 virtual network gateway (Operation Reset; the same PATCH as Resize Virtual Network Gateway V2).",
+        long_about: "Resets a V2 virtual network gateway (Operation Reset; the same PATCH as Resize Virtual Network Gateway V2).\n\n`PATCH /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}` (x-ms-version 2016-07-01), long-running.\nSee node:network.gateways.resetVirtualNetworkGateway",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "gateway-id",
+                wire: "gatewayId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{gatewayId}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "gateway-size",
+                wire: "GatewaySize",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "GatewaySize",
+                required: false,
+                repeated: false,
+                help: "New size (Resize only).",
+                values: &[("Default", ""), ("HighPerformance", ""), ("Standard", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "operation",
+                wire: "Operation",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "UpdateGatewayOperation",
+                required: true,
+                repeated: false,
+                help: "What to do: Resize (with GatewaySize) or Reset.",
+                values: &[("Resize", ""), ("Reset", "")],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "UpdateGatewayParameters",
+            ty: "UpdateGatewayParameters",
+            required: false,
+        }),
+        poller: Some("Networking"),
+        run: run_reset_virtual_network_gateway_v2,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "get-virtual-network-gateway-shared-key-v2",
+        operation: &GET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY_V2,
+        about: "Returns the pre-shared key of a V2 gateway's connection to a connected entity (a local network gateway).",
+        long_about: "Returns the pre-shared key of a V2 gateway's connection to a connected entity (a local network gateway).\n\n`GET /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/connectedentity/{connectedentityId}/sharedkey` (x-ms-version 2016-07-01).\nSee node:network.gateways.getSharedKeyV2",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "gateway-id",
+                wire: "gatewayId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{gatewayId}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "connectedentity-id",
+                wire: "connectedentityId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Id of the connected entity (a local network gateway's Id).",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_virtual_network_gateway_shared_key_v2,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "set-virtual-network-gateway-shared-key-v2",
+        operation: &SET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY_V2,
+        about: "Sets the pre-shared key of a V2 gateway's connection.",
+        long_about: "Sets the pre-shared key of a V2 gateway's connection.\n\n`POST /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/connectedentity/{connectedentityId}/sharedkey` (x-ms-version 2016-07-01), long-running.\nSee node:network.gateways.setSharedKeyV2",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "gateway-id",
+                wire: "gatewayId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{gatewayId}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "connectedentity-id",
+                wire: "connectedentityId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Id of the connected entity (a local network gateway's Id).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "value",
+                wire: "Value",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "The key (letters and digits).",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "SharedKey",
+            ty: "SharedKey",
+            required: false,
+        }),
+        poller: Some("Networking"),
+        run: run_set_virtual_network_gateway_shared_key_v2,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "reset-virtual-network-gateway-shared-key-v2",
+        operation: &RESET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY_V2,
+        about: "Replaces the pre-shared key of a V2 gateway's connection with a new random key of the given length.",
+        long_about: "Replaces the pre-shared key of a V2 gateway's connection with a new random key of the given length.\n\n`PATCH /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/connectedentity/{connectedentityId}/sharedkey` (x-ms-version 2016-07-01), long-running.\nSee node:network.gateways.resetSharedKeyV2",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "gateway-id",
+                wire: "gatewayId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{gatewayId}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "connectedentity-id",
+                wire: "connectedentityId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Id of the connected entity (a local network gateway's Id).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "key-length",
+                wire: "KeyLength",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: true,
+                repeated: false,
+                help: "Length of the new key in characters.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "ResetSharedKey",
+            ty: "ResetSharedKey",
+            required: false,
+        }),
+        poller: Some("Networking"),
+        run: run_reset_virtual_network_gateway_shared_key_v2,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "get-i-psec-parameters-v2",
+        operation: &GET_I_PSEC_PARAMETERS_V2,
+        about: "Returns the IPsec parameters of a V2 gateway's connection.",
+        long_about: "Returns the IPsec parameters of a V2 gateway's connection.\n\n`GET /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/connectedentity/{connectedentityId}/ipsecparameters` (x-ms-version 2016-07-01).\nSee node:network.gateways.getIPsecParametersV2",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "gateway-id",
+                wire: "gatewayId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{gatewayId}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "connectedentity-id",
+                wire: "connectedentityId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Id of the connected entity (a local network gateway's Id).",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_i_psec_parameters_v2,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "set-i-psec-parameters-v2",
+        operation: &SET_I_PSEC_PARAMETERS_V2,
+        about: "Sets the IPsec parameters of a V2 gateway's connection.",
+        long_about: "Sets the IPsec parameters of a V2 gateway's connection.\n\n`PATCH /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/connectedentity/{connectedentityId}/ipsecparameters` (x-ms-version 2016-07-01), long-running.\nSee node:network.gateways.setIPsecParametersV2",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "gateway-id",
+                wire: "gatewayId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{gatewayId}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "connectedentity-id",
+                wire: "connectedentityId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Id of the connected entity (a local network gateway's Id).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "encryption-type",
+                wire: "EncryptionType",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Encryption required on the tunnel, e.g. RequireEncryption or NoEncryption.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "pfs-group",
+                wire: "PfsGroup",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Perfect-forward-secrecy group, e.g. None or PFS1.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "sa-data-size-kilobytes",
+                wire: "SADataSizeKilobytes",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "Lifetime of a security association in kilobytes of traffic.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "sa-life-time-seconds",
+                wire: "SALifeTimeSeconds",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "Lifetime of a security association in seconds.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "hash-algorithm",
+                wire: "HashAlgorithm",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Integrity algorithm, e.g. SHA1 or SHA256.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "IPsecParameters",
+            ty: "IPsecParameters",
+            required: false,
+        }),
+        poller: Some("Networking"),
+        run: run_set_i_psec_parameters_v2,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "start-gateway-diagnostics-v2",
+        operation: &START_GATEWAY_DIAGNOSTICS_V2,
+        about: "Starts a diagnostics session on a V2 gateway (Operation StartDiagnostics).",
+        long_about: "Starts a diagnostics session on a V2 gateway (Operation StartDiagnostics).\n\n`PUT /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/publicdiagnostics` (x-ms-version 2016-07-01), long-running.\nSee node:network.gateways.startDiagnosticsV2",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "gateway-id",
+                wire: "gatewayId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{gatewayId}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "capture-duration-in-seconds",
+                wire: "CaptureDurationInSeconds",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "Length of the capture in seconds, 1 to 300 (StartDiagnostics only).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "container-name",
+                wire: "ContainerName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Storage container that receives the capture (StartDiagnostics only; optional).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "customer-storage-key",
+                wire: "CustomerStorageKey",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Key of the storage account (StartDiagnostics only).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "customer-storage-name",
+                wire: "CustomerStorageName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Name of the storage account (StartDiagnostics only).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "operation",
+                wire: "Operation",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "GatewayDiagnosticsOperation",
+                required: true,
+                repeated: false,
+                help: "Element `<Operation>` of the request body.",
+                values: &[("StartDiagnostics", ""), ("StopDiagnostics", "")],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "UpdateGatewayPublicDiagnostics",
+            ty: "UpdateGatewayPublicDiagnostics",
+            required: false,
+        }),
+        poller: Some("Networking"),
+        run: run_start_gateway_diagnostics_v2,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "stop-gateway-diagnostics-v2",
+        operation: &STOP_GATEWAY_DIAGNOSTICS_V2,
+        about: "Stops the diagnostics session of a V2 gateway (Operation StopDiagnostics; the same PUT as Start Gateway Diagnostics V2).",
+        long_about: "Stops the diagnostics session of a V2 gateway (Operation StopDiagnostics; the same PUT as Start Gateway Diagnostics V2).\n\n`PUT /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/publicdiagnostics` (x-ms-version 2016-07-01), long-running.\nSee node:network.gateways.stopDiagnosticsV2",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "gateway-id",
+                wire: "gatewayId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{gatewayId}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "capture-duration-in-seconds",
+                wire: "CaptureDurationInSeconds",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "Length of the capture in seconds, 1 to 300 (StartDiagnostics only).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "container-name",
+                wire: "ContainerName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Storage container that receives the capture (StartDiagnostics only; optional).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "customer-storage-key",
+                wire: "CustomerStorageKey",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Key of the storage account (StartDiagnostics only).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "customer-storage-name",
+                wire: "CustomerStorageName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Name of the storage account (StartDiagnostics only).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "operation",
+                wire: "Operation",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "GatewayDiagnosticsOperation",
+                required: true,
+                repeated: false,
+                help: "Element `<Operation>` of the request body.",
+                values: &[("StartDiagnostics", ""), ("StopDiagnostics", "")],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "UpdateGatewayPublicDiagnostics",
+            ty: "UpdateGatewayPublicDiagnostics",
+            required: false,
+        }),
+        poller: Some("Networking"),
+        run: run_stop_gateway_diagnostics_v2,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "get-gateway-diagnostics-v2",
+        operation: &GET_GATEWAY_DIAGNOSTICS_V2,
+        about: "Returns the state of a V2 gateway's diagnostics session.",
+        long_about: "Returns the state of a V2 gateway's diagnostics session.\n\n`GET /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/publicdiagnostics` (x-ms-version 2016-07-01).\nSee node:network.gateways.getDiagnosticsV2",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "gateway-id",
+                wire: "gatewayId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{gatewayId}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_gateway_diagnostics_v2,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "create-local-network-gateway",
+        operation: &CREATE_LOCAL_NETWORK_GATEWAY,
+        about: "Creates a local network gateway (an on-premises VPN device and its address ranges).",
+        long_about: "Creates a local network gateway (an on-premises VPN device and its address ranges). Synchronous: the body of the answer is the new gateway's id (raw text, as Node reads it).\n\n`POST /{subscriptionId}/services/networking/localnetworkgateways` (x-ms-version 2016-07-01).\nSee node:network.gateways.createLocalNetworkGateway",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "gateway-name",
+                wire: "GatewayName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Name of the local network gateway.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "ip-address",
+                wire: "IpAddress",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "IPv4 address of the on-premises VPN device.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "CreateLocalNetworkGatewayParameters",
+            ty: "CreateLocalNetworkGatewayParameters",
+            required: false,
+        }),
+        poller: None,
+        run: run_create_local_network_gateway,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "list-local-network-gateways",
+        operation: &LIST_LOCAL_NETWORK_GATEWAYS,
+        about: "Lists the local network gateways of the subscription.",
+        long_about: "Lists the local network gateways of the subscription.\n\n`GET /{subscriptionId}/services/networking/localnetworkgateways` (x-ms-version 2016-07-01).\nSee node:network.gateways.listLocalNetworkGateways",
+        args: &[],
+        body: None,
+        poller: None,
+        run: run_list_local_network_gateways,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "get-local-network-gateway",
+        operation: &GET_LOCAL_NETWORK_GATEWAY,
+        about: "Returns a local network gateway by id.",
+        long_about: "Returns a local network gateway by id.\n\n`GET /{subscriptionId}/services/networking/localnetworkgateways/{gatewayId}` (x-ms-version 2016-07-01).\nSee node:network.gateways.getLocalNetworkGateway",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "gateway-id",
+                wire: "gatewayId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{gatewayId}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_local_network_gateway,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "update-local-network-gateway",
+        operation: &UPDATE_LOCAL_NETWORK_GATEWAY,
+        about: "Changes the address ranges or BGP settings of a local network gateway.",
+        long_about: "Changes the address ranges or BGP settings of a local network gateway.\n\n`PATCH /{subscriptionId}/services/networking/localnetworkgateways/{gatewayId}` (x-ms-version 2016-07-01).\nSee node:network.gateways.updateLocalNetworkGateway",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "gateway-id",
+                wire: "gatewayId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{gatewayId}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "UpdateLocalNetworkGatewayParameters",
+            ty: "UpdateLocalNetworkGatewayParameters",
+            required: false,
+        }),
+        poller: None,
+        run: run_update_local_network_gateway,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "delete-local-network-gateway",
+        operation: &DELETE_LOCAL_NETWORK_GATEWAY,
+        about: "Deletes a local network gateway.",
+        long_about: "Deletes a local network gateway.\n\n`DELETE /{subscriptionId}/services/networking/localnetworkgateways/{gatewayId}` (x-ms-version 2016-07-01).\nSee node:network.gateways.deleteLocalNetworkGateway",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "gateway-id",
+                wire: "gatewayId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{gatewayId}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_delete_local_network_gateway,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "create-gateway-connection",
+        operation: &CREATE_GATEWAY_CONNECTION,
+        about: "Connects a V2 virtual network gateway to a connected entity (a local network gateway or another virtual network gateway).",
+        long_about: "Connects a V2 virtual network gateway to a connected entity (a local network gateway or another virtual network gateway).\n\n`POST /{subscriptionId}/services/networking/gatewayconnections` (x-ms-version 2016-07-01), long-running.\nSee node:network.gateways.createGatewayConnection",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "connected-entity-id",
+                wire: "ConnectedEntityId",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Id of the entity connected to (a local network gateway's Id).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "gateway-connection-name",
+                wire: "GatewayConnectionName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Name of the connection.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "gateway-connection-type",
+                wire: "GatewayConnectionType",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Kind of connection, e.g. IPsec.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "virtual-network-gateway-id",
+                wire: "VirtualNetworkGatewayId",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Id of the V2 virtual network gateway.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "routing-weight",
+                wire: "RoutingWeight",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "Element `<RoutingWeight>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "shared-key",
+                wire: "SharedKey",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Pre-shared key of the connection.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "enable-bgp",
+                wire: "EnableBgp",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<EnableBgp>` of the request body.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "CreateGatewayConnectionParameters",
+            ty: "CreateGatewayConnectionParameters",
+            required: false,
+        }),
+        poller: Some("Networking"),
+        run: run_create_gateway_connection,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "list-gateway-connections",
+        operation: &LIST_GATEWAY_CONNECTIONS,
+        about: "Lists the gateway connections of the subscription.",
+        long_about: "Lists the gateway connections of the subscription.\n\n`GET /{subscriptionId}/services/networking/gatewayconnections` (x-ms-version 2016-07-01).\nSee node:network.gateways.listGatewayConnections",
+        args: &[],
+        body: None,
+        poller: None,
+        run: run_list_gateway_connections,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "get-gateway-connection",
+        operation: &GET_GATEWAY_CONNECTION,
+        about: "Returns the connection of a V2 gateway to a connected entity.",
+        long_about: "Returns the connection of a V2 gateway to a connected entity.\n\n`GET /{subscriptionId}/services/networking/gatewayconnections/virtualnetworkgateway/{gatewayId}/connectedentity/{connectedentityId}` (x-ms-version 2016-07-01).\nSee node:network.gateways.getGatewayConnection",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "gateway-id",
+                wire: "gatewayId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{gatewayId}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "connectedentity-id",
+                wire: "connectedentityId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Id of the connected entity (a local network gateway's Id).",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_gateway_connection,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "update-gateway-connection",
+        operation: &UPDATE_GATEWAY_CONNECTION,
+        about: "Changes the routing weight, shared key or BGP use of a gateway connection.",
+        long_about: "Changes the routing weight, shared key or BGP use of a gateway connection.\n\n`PATCH /{subscriptionId}/services/networking/gatewayconnections/virtualnetworkgateway/{gatewayId}/connectedentity/{connectedentityId}` (x-ms-version 2016-07-01), long-running.\nSee node:network.gateways.updateGatewayConnection",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "gateway-id",
+                wire: "gatewayId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{gatewayId}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "connectedentity-id",
+                wire: "connectedentityId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Id of the connected entity (a local network gateway's Id).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "routing-weight",
+                wire: "RoutingWeight",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: true,
+                repeated: false,
+                help: "Element `<RoutingWeight>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "shared-key",
+                wire: "SharedKey",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<SharedKey>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "enable-bgp",
+                wire: "EnableBgp",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<EnableBgp>` of the request body.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "UpdateGatewayConnectionParameters",
+            ty: "UpdateGatewayConnectionParameters",
+            required: false,
+        }),
+        poller: Some("Networking"),
+        run: run_update_gateway_connection,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "delete-gateway-connection",
+        operation: &DELETE_GATEWAY_CONNECTION,
+        about: "Deletes the connection of a V2 gateway to a connected entity.",
+        long_about: "Deletes the connection of a V2 gateway to a connected entity.\n\n`DELETE /{subscriptionId}/services/networking/gatewayconnections/virtualnetworkgateway/{gatewayId}/connectedentity/{connectedentityId}` (x-ms-version 2016-07-01), long-running.\nSee node:network.gateways.deleteGatewayConnection",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "gateway-id",
+                wire: "gatewayId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{gatewayId}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "connectedentity-id",
+                wire: "connectedentityId",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Id of the connected entity (a local network gateway's Id).",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Networking"),
+        run: run_delete_gateway_connection,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "create-application-gateway",
+        operation: &CREATE_APPLICATION_GATEWAY,
+        about: "Creates an application gateway (an HTTP load balancer) in subnets of a virtual network.",
+        long_about: "Creates an application gateway (an HTTP load balancer) in subnets of a virtual network. It is created Stopped, with no configuration.\n\n`POST /{subscriptionId}/services/networking/ApplicationGateways` (x-ms-version 2016-07-01), long-running.\nSee node:network.applicationGateways.create",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "description",
+                wire: "Description",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<Description>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "gateway-size",
+                wire: "GatewaySize",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "ApplicationGatewaySize",
+                required: false,
+                repeated: false,
+                help: "Size of the instances (default: Medium).",
+                values: &[
+                    ("Small", ""),
+                    ("Medium", ""),
+                    ("Large", ""),
+                    ("ExtraLarge", ""),
+                ],
+            },
+            asm_runtime::cli::Arg {
+                id: "instance-count",
+                wire: "InstanceCount",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "Number of instances.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "name",
+                wire: "Name",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Name of the application gateway.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "subnets",
+                wire: "Subnets",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: true,
+                help: "Subnets of the virtual network the gateway sits in.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "vnet-name",
+                wire: "VnetName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Name of the virtual network.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "CreateApplicationGatewayParameters",
+            ty: "CreateApplicationGatewayParameters",
+            required: false,
+        }),
+        poller: Some("Networking"),
+        run: run_create_application_gateway,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "list-application-gateways",
+        operation: &LIST_APPLICATION_GATEWAYS,
+        about: "Lists the application gateways of the subscription.",
+        long_about: "Lists the application gateways of the subscription.\n\n`GET /{subscriptionId}/services/networking/ApplicationGateways` (x-ms-version 2016-07-01).\nSee node:network.applicationGateways.list",
+        args: &[],
+        body: None,
+        poller: None,
+        run: run_list_application_gateways,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "get-application-gateway",
+        operation: &GET_APPLICATION_GATEWAY,
+        about: "Returns an application gateway.",
+        long_about: "Returns an application gateway.\n\n`GET /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}` (x-ms-version 2016-07-01).\nSee node:network.applicationGateways.get",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "gateway-name",
+                wire: "gatewayName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{gatewayName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_application_gateway,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "update-application-gateway",
+        operation: &UPDATE_APPLICATION_GATEWAY,
+        about: "Changes the size, instance count, description or subnets of an application gateway.",
+        long_about: "Changes the size, instance count, description or subnets of an application gateway.\n\n`PUT /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}` (x-ms-version 2016-07-01), long-running.\nSee node:network.applicationGateways.update",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "gateway-name",
+                wire: "gatewayName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{gatewayName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "description",
+                wire: "Description",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<Description>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "gateway-size",
+                wire: "GatewaySize",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "ApplicationGatewaySize",
+                required: false,
+                repeated: false,
+                help: "Element `<GatewaySize>` of the request body.",
+                values: &[
+                    ("Small", ""),
+                    ("Medium", ""),
+                    ("Large", ""),
+                    ("ExtraLarge", ""),
+                ],
+            },
+            asm_runtime::cli::Arg {
+                id: "instance-count",
+                wire: "InstanceCount",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "Element `<InstanceCount>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "subnets",
+                wire: "Subnets",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: true,
+                help: "Element `<Subnets>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "vnet-name",
+                wire: "VnetName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<VnetName>` of the request body.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "UpdateApplicationGatewayParameters",
+            ty: "UpdateApplicationGatewayParameters",
+            required: false,
+        }),
+        poller: Some("Networking"),
+        run: run_update_application_gateway,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "delete-application-gateway",
+        operation: &DELETE_APPLICATION_GATEWAY,
+        about: "Deletes an application gateway.",
+        long_about: "Deletes an application gateway.\n\n`DELETE /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}` (x-ms-version 2016-07-01), long-running.\nSee node:network.applicationGateways.deleteMethod",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "gateway-name",
+                wire: "gatewayName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{gatewayName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Networking"),
+        run: run_delete_application_gateway,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "execute-application-gateway-operation",
+        operation: &EXECUTE_APPLICATION_GATEWAY_OPERATION,
+        about: "Starts or stops an application gateway.",
+        long_about: "Starts or stops an application gateway.\n\n`POST /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/Operations` (x-ms-version 2016-07-01), long-running.\nSee node:network.applicationGateways.executeOperation",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "gateway-name",
+                wire: "gatewayName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{gatewayName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "operation-type",
+                wire: "OperationType",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "ApplicationGatewayOperationType",
+                required: true,
+                repeated: false,
+                help: "Element `<OperationType>` of the request body.",
+                values: &[("Start", ""), ("Stop", "")],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "ApplicationGatewayOperation",
+            ty: "ApplicationGatewayOperation",
+            required: false,
+        }),
+        poller: Some("Networking"),
+        run: run_execute_application_gateway_operation,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "get-application-gateway-config",
+        operation: &GET_APPLICATION_GATEWAY_CONFIG,
+        about: "Returns the configuration of an application gateway: frontends, backend pools, HTTP settings, listeners and load-balancing rules.",
+        long_about: "Returns the configuration of an application gateway: frontends, backend pools, HTTP settings, listeners and load-balancing rules.\n\n`GET /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/configuration` (x-ms-version 2016-07-01).\nSee node:network.applicationGateways.getConfig",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "gateway-name",
+                wire: "gatewayName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{gatewayName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_application_gateway_config,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "set-application-gateway-config",
+        operation: &SET_APPLICATION_GATEWAY_CONFIG,
+        about: "Replaces the configuration of an application gateway as a whole.",
+        long_about: "Replaces the configuration of an application gateway as a whole.\n\n`POST /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/configuration` (x-ms-version 2016-07-01), long-running.\nSee node:network.applicationGateways.setConfig",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "gateway-name",
+                wire: "gatewayName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{gatewayName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "ApplicationGatewayConfiguration",
+            ty: "ApplicationGatewayConfiguration",
+            required: false,
+        }),
+        poller: Some("Networking"),
+        run: run_set_application_gateway_config,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "add-application-gateway-certificate",
+        operation: &ADD_APPLICATION_GATEWAY_CERTIFICATE,
+        about: "Adds an SSL certificate (PFX with its password) to an application gateway, under a name its HTTPS listeners refer to.",
+        long_about: "Adds an SSL certificate (PFX with its password) to an application gateway, under a name its HTTPS listeners refer to.\n\n`PUT /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/sslcertificates/{certificateName}` (x-ms-version 2016-07-01), long-running.\nSee node:network.applicationGateways.addCertificate",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "gateway-name",
+                wire: "gatewayName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{gatewayName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "certificate-name",
+                wire: "certificateName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{certificateName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "data",
+                wire: "Data",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "base64",
+                required: true,
+                repeated: false,
+                help: "The certificate file (PFX).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "certificate-format",
+                wire: "CertificateFormat",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Format of Data, e.g. pfx.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "password",
+                wire: "Password",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Password of the PFX file.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "CertificateFile",
+            ty: "CertificateFile",
+            required: false,
+        }),
+        poller: Some("Networking"),
+        run: run_add_application_gateway_certificate,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "list-application-gateway-certificates",
+        operation: &LIST_APPLICATION_GATEWAY_CERTIFICATES,
+        about: "Lists the SSL certificates of an application gateway.",
+        long_about: "Lists the SSL certificates of an application gateway.\n\n`GET /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/sslcertificates` (x-ms-version 2016-07-01).\nSee node:network.applicationGateways.listCertificate",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "gateway-name",
+                wire: "gatewayName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{gatewayName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_list_application_gateway_certificates,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "get-application-gateway-certificate",
+        operation: &GET_APPLICATION_GATEWAY_CERTIFICATE,
+        about: "Returns an SSL certificate of an application gateway (its public part).",
+        long_about: "Returns an SSL certificate of an application gateway (its public part).\n\n`GET /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/sslcertificates/{certificateName}` (x-ms-version 2016-07-01).\nSee node:network.applicationGateways.getCertificate",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "gateway-name",
+                wire: "gatewayName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{gatewayName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "certificate-name",
+                wire: "certificateName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{certificateName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_application_gateway_certificate,
+    },
+    asm_runtime::cli::Command {
+        area: "gateways",
+        name: "delete-application-gateway-certificate",
+        operation: &DELETE_APPLICATION_GATEWAY_CERTIFICATE,
+        about: "Deletes an SSL certificate of an application gateway.",
+        long_about: "Deletes an SSL certificate of an application gateway.\n\n`DELETE /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/sslcertificates/{certificateName}` (x-ms-version 2016-07-01), long-running.\nSee node:network.applicationGateways.deleteCertificate",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "gateway-name",
+                wire: "gatewayName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{gatewayName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "certificate-name",
+                wire: "certificateName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{certificateName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Networking"),
+        run: run_delete_application_gateway_certificate,
+    },
+    asm_runtime::cli::Command {
         area: "hosted-services",
         name: "list-hosted-services",
         operation: &LIST_HOSTED_SERVICES,
@@ -14368,6 +16761,1726 @@ fn run_get_gateway_operation_status<'a>(
 
                 asm_runtime::cli::Value::new(v, doc, "xml")
             }),
+        )
+    })
+}
+
+/// Runs `GetVirtualNetworkGateway` with the arguments of its command.
+fn run_get_virtual_network_gateway<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_network_name: String = asm_runtime::cli::req(args, "network-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.get_virtual_network_gateway(&p_network_name).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "Gateway",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `DeleteVirtualNetworkGateway` with the arguments of its command.
+fn run_delete_virtual_network_gateway<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_network_name: String = asm_runtime::cli::req(args, "network-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.delete_virtual_network_gateway(&p_network_name).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `FailoverVirtualNetworkGateway` with the arguments of its command.
+fn run_failover_virtual_network_gateway<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_network_name: String = asm_runtime::cli::req(args, "network-name")?;
+        let body: UpdateGateway = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    UpdateGateway,
+                >("UpdateGateway", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.failover_virtual_network_gateway(&p_network_name, &body).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `ResizeVirtualNetworkGateway` with the arguments of its command.
+fn run_resize_virtual_network_gateway<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_network_name: String = asm_runtime::cli::req(args, "network-name")?;
+        let mut body: UpdateGatewayParameters = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    UpdateGatewayParameters,
+                >(
+                    "UpdateGatewayParameters",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "gateway-size", &mut body.gateway_size)?;
+        asm_runtime::cli::set(args, "operation", &mut body.operation)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.resize_virtual_network_gateway(&p_network_name, &body).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `ResetVirtualNetworkGateway` with the arguments of its command.
+fn run_reset_virtual_network_gateway<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_network_name: String = asm_runtime::cli::req(args, "network-name")?;
+        let mut body: UpdateGatewayParameters = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    UpdateGatewayParameters,
+                >(
+                    "UpdateGatewayParameters",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "gateway-size", &mut body.gateway_size)?;
+        asm_runtime::cli::set(args, "operation", &mut body.operation)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.reset_virtual_network_gateway(&p_network_name, &body).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `ConnectDisconnectOrTestGateway` with the arguments of its command.
+fn run_connect_disconnect_or_test_gateway<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_network_name: String = asm_runtime::cli::req(args, "network-name")?;
+        let p_local_network_site_name: String = asm_runtime::cli::req(
+            args,
+            "local-network-site-name",
+        )?;
+        let mut body: UpdateConnection = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    UpdateConnection,
+                >("UpdateConnection", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "operation", &mut body.operation)?;
+        asm_runtime::cli::set_opt(args, "ip-address", &mut body.ip_address)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .connect_disconnect_or_test_gateway(
+                        &p_network_name,
+                        &p_local_network_site_name,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `ListVirtualNetworkGatewayConnections` with the arguments of its command.
+fn run_list_virtual_network_gateway_connections<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_network_name: String = asm_runtime::cli::req(args, "network-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .list_virtual_network_gateway_connections(&p_network_name)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "Connections",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GetVirtualNetworkGatewaySharedKey` with the arguments of its command.
+fn run_get_virtual_network_gateway_shared_key<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_network_name: String = asm_runtime::cli::req(args, "network-name")?;
+        let p_local_network_name: String = asm_runtime::cli::req(
+            args,
+            "local-network-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_virtual_network_gateway_shared_key(
+                        &p_network_name,
+                        &p_local_network_name,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "SharedKey",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `SetVirtualNetworkGatewaySharedKey` with the arguments of its command.
+fn run_set_virtual_network_gateway_shared_key<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_network_name: String = asm_runtime::cli::req(args, "network-name")?;
+        let p_local_network_name: String = asm_runtime::cli::req(
+            args,
+            "local-network-name",
+        )?;
+        let mut body: SharedKey = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    SharedKey,
+                >("SharedKey", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "value", &mut body.value)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .set_virtual_network_gateway_shared_key(
+                        &p_network_name,
+                        &p_local_network_name,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `ResetVirtualNetworkGatewaySharedKey` with the arguments of its command.
+fn run_reset_virtual_network_gateway_shared_key<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_network_name: String = asm_runtime::cli::req(args, "network-name")?;
+        let p_local_network_name: String = asm_runtime::cli::req(
+            args,
+            "local-network-name",
+        )?;
+        let mut body: ResetSharedKey = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    ResetSharedKey,
+                >("ResetSharedKey", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "key-length", &mut body.key_length)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .reset_virtual_network_gateway_shared_key(
+                        &p_network_name,
+                        &p_local_network_name,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `GetIPsecParameters` with the arguments of its command.
+fn run_get_i_psec_parameters<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_network_name: String = asm_runtime::cli::req(args, "network-name")?;
+        let p_local_network_name: String = asm_runtime::cli::req(
+            args,
+            "local-network-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_i_psec_parameters(&p_network_name, &p_local_network_name)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "IPsecParameters",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `SetIPsecParameters` with the arguments of its command.
+fn run_set_i_psec_parameters<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_network_name: String = asm_runtime::cli::req(args, "network-name")?;
+        let p_local_network_name: String = asm_runtime::cli::req(
+            args,
+            "local-network-name",
+        )?;
+        let mut body: IPsecParameters = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    IPsecParameters,
+                >("IPsecParameters", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "encryption-type", &mut body.encryption_type)?;
+        asm_runtime::cli::set_opt(args, "pfs-group", &mut body.pfs_group)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "sa-data-size-kilobytes",
+            &mut body.sa_data_size_kilobytes,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "sa-life-time-seconds",
+            &mut body.sa_lifetime_seconds,
+        )?;
+        asm_runtime::cli::set_opt(args, "hash-algorithm", &mut body.hash_algorithm)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .set_i_psec_parameters(&p_network_name, &p_local_network_name, &body)
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `StartGatewayDiagnostics` with the arguments of its command.
+fn run_start_gateway_diagnostics<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_network_name: String = asm_runtime::cli::req(args, "network-name")?;
+        let mut body: UpdateGatewayPublicDiagnostics = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    UpdateGatewayPublicDiagnostics,
+                >(
+                    "UpdateGatewayPublicDiagnostics",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(
+            args,
+            "capture-duration-in-seconds",
+            &mut body.capture_duration_in_seconds,
+        )?;
+        asm_runtime::cli::set_opt(args, "container-name", &mut body.container_name)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "customer-storage-key",
+            &mut body.customer_storage_key,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "customer-storage-name",
+            &mut body.customer_storage_name,
+        )?;
+        asm_runtime::cli::set(args, "operation", &mut body.operation)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.start_gateway_diagnostics(&p_network_name, &body).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `StopGatewayDiagnostics` with the arguments of its command.
+fn run_stop_gateway_diagnostics<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_network_name: String = asm_runtime::cli::req(args, "network-name")?;
+        let mut body: UpdateGatewayPublicDiagnostics = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    UpdateGatewayPublicDiagnostics,
+                >(
+                    "UpdateGatewayPublicDiagnostics",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(
+            args,
+            "capture-duration-in-seconds",
+            &mut body.capture_duration_in_seconds,
+        )?;
+        asm_runtime::cli::set_opt(args, "container-name", &mut body.container_name)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "customer-storage-key",
+            &mut body.customer_storage_key,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "customer-storage-name",
+            &mut body.customer_storage_name,
+        )?;
+        asm_runtime::cli::set(args, "operation", &mut body.operation)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.stop_gateway_diagnostics(&p_network_name, &body).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `GetGatewayDiagnostics` with the arguments of its command.
+fn run_get_gateway_diagnostics<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_network_name: String = asm_runtime::cli::req(args, "network-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.get_gateway_diagnostics(&p_network_name).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "GatewayPublicDiagnosticsStatus",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GenerateVpnClientPackage` with the arguments of its command.
+fn run_generate_vpn_client_package<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_network_name: String = asm_runtime::cli::req(args, "network-name")?;
+        let mut body: VpnClientParameters = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    VpnClientParameters,
+                >("VpnClientParameters", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(
+            args,
+            "processor-architecture",
+            &mut body.processor_architecture,
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.generate_vpn_client_package(&p_network_name, &body).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `UploadClientRootCertificate` with the arguments of its command.
+fn run_upload_client_root_certificate<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_network_name: String = asm_runtime::cli::req(args, "network-name")?;
+        let body: String = asm_runtime::cli::body(args, document::text_from_bytes)?
+            .unwrap_or_default();
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.upload_client_root_certificate(&p_network_name, &body).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `ListClientRootCertificates` with the arguments of its command.
+fn run_list_client_root_certificates<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_network_name: String = asm_runtime::cli::req(args, "network-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_client_root_certificates(&p_network_name).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ClientRootCertificates",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GetClientRootCertificate` with the arguments of its command.
+fn run_get_client_root_certificate<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_network_name: String = asm_runtime::cli::req(args, "network-name")?;
+        let p_certificate_thumbprint: String = asm_runtime::cli::req(
+            args,
+            "certificate-thumbprint",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_client_root_certificate(
+                        &p_network_name,
+                        &p_certificate_thumbprint,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    r.clone()
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "text")
+            }),
+        )
+    })
+}
+
+/// Runs `DeleteClientRootCertificate` with the arguments of its command.
+fn run_delete_client_root_certificate<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_network_name: String = asm_runtime::cli::req(args, "network-name")?;
+        let p_certificate_thumbprint: String = asm_runtime::cli::req(
+            args,
+            "certificate-thumbprint",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .delete_client_root_certificate(
+                        &p_network_name,
+                        &p_certificate_thumbprint,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `GetVpnDeviceConfigurationScript` with the arguments of its command.
+fn run_get_vpn_device_configuration_script<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_network_name: String = asm_runtime::cli::req(args, "network-name")?;
+        let options = GetVpnDeviceConfigurationScriptOptions {
+            vendor: asm_runtime::cli::opt(args, "vendor")?,
+            platform: asm_runtime::cli::opt(args, "platform")?,
+            os_family: asm_runtime::cli::opt(args, "o-sfamily")?,
+        };
+
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_vpn_device_configuration_script(&p_network_name, &options)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    r.clone()
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "text")
+            }),
+        )
+    })
+}
+
+/// Runs `ListVpnSupportedDevices` with the arguments of its command.
+fn run_list_vpn_supported_devices<'a>(
+    client: &'a crate::Client,
+    _args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_vpn_supported_devices().await?;
+                let doc = {
+                    let r = &v;
+                    r.text().to_owned()
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "text")
+            }),
+        )
+    })
+}
+
+/// Runs `SetDefaultSites` with the arguments of its command.
+fn run_set_default_sites<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_network_name: String = asm_runtime::cli::req(args, "network-name")?;
+        let mut body: DefaultSiteList = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    DefaultSiteList,
+                >("DefaultSiteList", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "string", &mut body.default_site)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.set_default_sites(&p_network_name, &body).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `RemoveDefaultSites` with the arguments of its command.
+fn run_remove_default_sites<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_network_name: String = asm_runtime::cli::req(args, "network-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.remove_default_sites(&p_network_name).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `CreateVirtualNetworkGatewayV2` with the arguments of its command.
+fn run_create_virtual_network_gateway_v2<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_network_name: String = asm_runtime::cli::req(args, "network-name")?;
+        let mut body: CreateVirtualNetworkGatewayParameters = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    CreateVirtualNetworkGatewayParameters,
+                >(
+                    "CreateVirtualNetworkGatewayParameters",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "gateway-name", &mut body.gateway_name)?;
+        asm_runtime::cli::set_opt(args, "gateway-size", &mut body.gateway_size)?;
+        asm_runtime::cli::set_opt(args, "gateway-type", &mut body.gateway_type)?;
+        asm_runtime::cli::set_opt(args, "location", &mut body.location)?;
+        asm_runtime::cli::set_opt(args, "vnet-id", &mut body.vnet_id)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.create_virtual_network_gateway_v2(&p_network_name, &body).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `ListVirtualNetworkGateways` with the arguments of its command.
+fn run_list_virtual_network_gateways<'a>(
+    client: &'a crate::Client,
+    _args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_virtual_network_gateways().await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "VirtualNetworkGateways",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GetVirtualNetworkGatewayV2` with the arguments of its command.
+fn run_get_virtual_network_gateway_v2<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_gateway_id: String = asm_runtime::cli::req(args, "gateway-id")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.get_virtual_network_gateway_v2(&p_gateway_id).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "VirtualNetworkGateway",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `DeleteVirtualNetworkGatewayV2` with the arguments of its command.
+fn run_delete_virtual_network_gateway_v2<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_gateway_id: String = asm_runtime::cli::req(args, "gateway-id")?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.delete_virtual_network_gateway_v2(&p_gateway_id).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `ResizeVirtualNetworkGatewayV2` with the arguments of its command.
+fn run_resize_virtual_network_gateway_v2<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_gateway_id: String = asm_runtime::cli::req(args, "gateway-id")?;
+        let mut body: UpdateGatewayParameters = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    UpdateGatewayParameters,
+                >(
+                    "UpdateGatewayParameters",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "gateway-size", &mut body.gateway_size)?;
+        asm_runtime::cli::set(args, "operation", &mut body.operation)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.resize_virtual_network_gateway_v2(&p_gateway_id, &body).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `ResetVirtualNetworkGatewayV2` with the arguments of its command.
+fn run_reset_virtual_network_gateway_v2<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_gateway_id: String = asm_runtime::cli::req(args, "gateway-id")?;
+        let mut body: UpdateGatewayParameters = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    UpdateGatewayParameters,
+                >(
+                    "UpdateGatewayParameters",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "gateway-size", &mut body.gateway_size)?;
+        asm_runtime::cli::set(args, "operation", &mut body.operation)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.reset_virtual_network_gateway_v2(&p_gateway_id, &body).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `GetVirtualNetworkGatewaySharedKeyV2` with the arguments of its command.
+fn run_get_virtual_network_gateway_shared_key_v2<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_gateway_id: String = asm_runtime::cli::req(args, "gateway-id")?;
+        let p_connected_entity_id: String = asm_runtime::cli::req(
+            args,
+            "connectedentity-id",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_virtual_network_gateway_shared_key_v2(
+                        &p_gateway_id,
+                        &p_connected_entity_id,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "SharedKey",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `SetVirtualNetworkGatewaySharedKeyV2` with the arguments of its command.
+fn run_set_virtual_network_gateway_shared_key_v2<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_gateway_id: String = asm_runtime::cli::req(args, "gateway-id")?;
+        let p_connected_entity_id: String = asm_runtime::cli::req(
+            args,
+            "connectedentity-id",
+        )?;
+        let mut body: SharedKey = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    SharedKey,
+                >("SharedKey", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "value", &mut body.value)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .set_virtual_network_gateway_shared_key_v2(
+                        &p_gateway_id,
+                        &p_connected_entity_id,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `ResetVirtualNetworkGatewaySharedKeyV2` with the arguments of its command.
+fn run_reset_virtual_network_gateway_shared_key_v2<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_gateway_id: String = asm_runtime::cli::req(args, "gateway-id")?;
+        let p_connected_entity_id: String = asm_runtime::cli::req(
+            args,
+            "connectedentity-id",
+        )?;
+        let mut body: ResetSharedKey = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    ResetSharedKey,
+                >("ResetSharedKey", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "key-length", &mut body.key_length)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .reset_virtual_network_gateway_shared_key_v2(
+                        &p_gateway_id,
+                        &p_connected_entity_id,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `GetIPsecParametersV2` with the arguments of its command.
+fn run_get_i_psec_parameters_v2<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_gateway_id: String = asm_runtime::cli::req(args, "gateway-id")?;
+        let p_connected_entity_id: String = asm_runtime::cli::req(
+            args,
+            "connectedentity-id",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_i_psec_parameters_v2(&p_gateway_id, &p_connected_entity_id)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "IPsecParameters",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `SetIPsecParametersV2` with the arguments of its command.
+fn run_set_i_psec_parameters_v2<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_gateway_id: String = asm_runtime::cli::req(args, "gateway-id")?;
+        let p_connected_entity_id: String = asm_runtime::cli::req(
+            args,
+            "connectedentity-id",
+        )?;
+        let mut body: IPsecParameters = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    IPsecParameters,
+                >("IPsecParameters", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "encryption-type", &mut body.encryption_type)?;
+        asm_runtime::cli::set_opt(args, "pfs-group", &mut body.pfs_group)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "sa-data-size-kilobytes",
+            &mut body.sa_data_size_kilobytes,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "sa-life-time-seconds",
+            &mut body.sa_lifetime_seconds,
+        )?;
+        asm_runtime::cli::set_opt(args, "hash-algorithm", &mut body.hash_algorithm)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .set_i_psec_parameters_v2(
+                        &p_gateway_id,
+                        &p_connected_entity_id,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `StartGatewayDiagnosticsV2` with the arguments of its command.
+fn run_start_gateway_diagnostics_v2<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_gateway_id: String = asm_runtime::cli::req(args, "gateway-id")?;
+        let mut body: UpdateGatewayPublicDiagnostics = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    UpdateGatewayPublicDiagnostics,
+                >(
+                    "UpdateGatewayPublicDiagnostics",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(
+            args,
+            "capture-duration-in-seconds",
+            &mut body.capture_duration_in_seconds,
+        )?;
+        asm_runtime::cli::set_opt(args, "container-name", &mut body.container_name)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "customer-storage-key",
+            &mut body.customer_storage_key,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "customer-storage-name",
+            &mut body.customer_storage_name,
+        )?;
+        asm_runtime::cli::set(args, "operation", &mut body.operation)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.start_gateway_diagnostics_v2(&p_gateway_id, &body).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `StopGatewayDiagnosticsV2` with the arguments of its command.
+fn run_stop_gateway_diagnostics_v2<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_gateway_id: String = asm_runtime::cli::req(args, "gateway-id")?;
+        let mut body: UpdateGatewayPublicDiagnostics = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    UpdateGatewayPublicDiagnostics,
+                >(
+                    "UpdateGatewayPublicDiagnostics",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(
+            args,
+            "capture-duration-in-seconds",
+            &mut body.capture_duration_in_seconds,
+        )?;
+        asm_runtime::cli::set_opt(args, "container-name", &mut body.container_name)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "customer-storage-key",
+            &mut body.customer_storage_key,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "customer-storage-name",
+            &mut body.customer_storage_name,
+        )?;
+        asm_runtime::cli::set(args, "operation", &mut body.operation)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.stop_gateway_diagnostics_v2(&p_gateway_id, &body).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `GetGatewayDiagnosticsV2` with the arguments of its command.
+fn run_get_gateway_diagnostics_v2<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_gateway_id: String = asm_runtime::cli::req(args, "gateway-id")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.get_gateway_diagnostics_v2(&p_gateway_id).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "GatewayPublicDiagnosticsStatus",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `CreateLocalNetworkGateway` with the arguments of its command.
+fn run_create_local_network_gateway<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let mut body: CreateLocalNetworkGatewayParameters = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    CreateLocalNetworkGatewayParameters,
+                >(
+                    "CreateLocalNetworkGatewayParameters",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "gateway-name", &mut body.gateway_name)?;
+        asm_runtime::cli::set_opt(args, "ip-address", &mut body.ip_address)?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.create_local_network_gateway(&body).await?;
+                let doc = {
+                    let r = &v;
+                    r.clone()
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "text")
+            }),
+        )
+    })
+}
+
+/// Runs `ListLocalNetworkGateways` with the arguments of its command.
+fn run_list_local_network_gateways<'a>(
+    client: &'a crate::Client,
+    _args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_local_network_gateways().await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "LocalNetworkGateways",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GetLocalNetworkGateway` with the arguments of its command.
+fn run_get_local_network_gateway<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_gateway_id: String = asm_runtime::cli::req(args, "gateway-id")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.get_local_network_gateway(&p_gateway_id).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "LocalNetworkGateway",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `UpdateLocalNetworkGateway` with the arguments of its command.
+fn run_update_local_network_gateway<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_gateway_id: String = asm_runtime::cli::req(args, "gateway-id")?;
+        let body: UpdateLocalNetworkGatewayParameters = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    UpdateLocalNetworkGatewayParameters,
+                >(
+                    "UpdateLocalNetworkGatewayParameters",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        client.update_local_network_gateway(&p_gateway_id, &body).await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `DeleteLocalNetworkGateway` with the arguments of its command.
+fn run_delete_local_network_gateway<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_gateway_id: String = asm_runtime::cli::req(args, "gateway-id")?;
+        client.delete_local_network_gateway(&p_gateway_id).await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `CreateGatewayConnection` with the arguments of its command.
+fn run_create_gateway_connection<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let mut body: CreateGatewayConnectionParameters = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    CreateGatewayConnectionParameters,
+                >(
+                    "CreateGatewayConnectionParameters",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(
+            args,
+            "connected-entity-id",
+            &mut body.connected_entity_id,
+        )?;
+        asm_runtime::cli::set(
+            args,
+            "gateway-connection-name",
+            &mut body.gateway_connection_name,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "gateway-connection-type",
+            &mut body.gateway_connection_type,
+        )?;
+        asm_runtime::cli::set(
+            args,
+            "virtual-network-gateway-id",
+            &mut body.virtual_network_gateway_id,
+        )?;
+        asm_runtime::cli::set_opt(args, "routing-weight", &mut body.routing_weight)?;
+        asm_runtime::cli::set_opt(args, "shared-key", &mut body.shared_key)?;
+        asm_runtime::cli::set_opt(args, "enable-bgp", &mut body.enable_bgp)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.create_gateway_connection(&body).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `ListGatewayConnections` with the arguments of its command.
+fn run_list_gateway_connections<'a>(
+    client: &'a crate::Client,
+    _args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_gateway_connections().await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "GatewayConnections",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GetGatewayConnection` with the arguments of its command.
+fn run_get_gateway_connection<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_gateway_id: String = asm_runtime::cli::req(args, "gateway-id")?;
+        let p_connected_entity_id: String = asm_runtime::cli::req(
+            args,
+            "connectedentity-id",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_gateway_connection(&p_gateway_id, &p_connected_entity_id)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "GatewayConnection",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `UpdateGatewayConnection` with the arguments of its command.
+fn run_update_gateway_connection<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_gateway_id: String = asm_runtime::cli::req(args, "gateway-id")?;
+        let p_connected_entity_id: String = asm_runtime::cli::req(
+            args,
+            "connectedentity-id",
+        )?;
+        let mut body: UpdateGatewayConnectionParameters = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    UpdateGatewayConnectionParameters,
+                >(
+                    "UpdateGatewayConnectionParameters",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "routing-weight", &mut body.routing_weight)?;
+        asm_runtime::cli::set_opt(args, "shared-key", &mut body.shared_key)?;
+        asm_runtime::cli::set_opt(args, "enable-bgp", &mut body.enable_bgp)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .update_gateway_connection(
+                        &p_gateway_id,
+                        &p_connected_entity_id,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `DeleteGatewayConnection` with the arguments of its command.
+fn run_delete_gateway_connection<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_gateway_id: String = asm_runtime::cli::req(args, "gateway-id")?;
+        let p_connected_entity_id: String = asm_runtime::cli::req(
+            args,
+            "connectedentity-id",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .delete_gateway_connection(&p_gateway_id, &p_connected_entity_id)
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `CreateApplicationGateway` with the arguments of its command.
+fn run_create_application_gateway<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let mut body: CreateApplicationGatewayParameters = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    CreateApplicationGatewayParameters,
+                >(
+                    "CreateApplicationGatewayParameters",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "description", &mut body.description)?;
+        asm_runtime::cli::set_opt(args, "gateway-size", &mut body.gateway_size)?;
+        asm_runtime::cli::set_opt(args, "instance-count", &mut body.instance_count)?;
+        asm_runtime::cli::set(args, "name", &mut body.name)?;
+        asm_runtime::cli::set_all(args, "subnets", &mut body.subnets)?;
+        asm_runtime::cli::set(args, "vnet-name", &mut body.vnet_name)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.create_application_gateway(&body).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `ListApplicationGateways` with the arguments of its command.
+fn run_list_application_gateways<'a>(
+    client: &'a crate::Client,
+    _args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_application_gateways().await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ApplicationGateways",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GetApplicationGateway` with the arguments of its command.
+fn run_get_application_gateway<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_gateway_name: String = asm_runtime::cli::req(args, "gateway-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.get_application_gateway(&p_gateway_name).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ApplicationGateway",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `UpdateApplicationGateway` with the arguments of its command.
+fn run_update_application_gateway<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_gateway_name: String = asm_runtime::cli::req(args, "gateway-name")?;
+        let mut body: UpdateApplicationGatewayParameters = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    UpdateApplicationGatewayParameters,
+                >(
+                    "UpdateApplicationGatewayParameters",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "description", &mut body.description)?;
+        asm_runtime::cli::set_opt(args, "gateway-size", &mut body.gateway_size)?;
+        asm_runtime::cli::set_opt(args, "instance-count", &mut body.instance_count)?;
+        asm_runtime::cli::set_all(args, "subnets", &mut body.subnets)?;
+        asm_runtime::cli::set_opt(args, "vnet-name", &mut body.vnet_name)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.update_application_gateway(&p_gateway_name, &body).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `DeleteApplicationGateway` with the arguments of its command.
+fn run_delete_application_gateway<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_gateway_name: String = asm_runtime::cli::req(args, "gateway-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.delete_application_gateway(&p_gateway_name).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `ExecuteApplicationGatewayOperation` with the arguments of its command.
+fn run_execute_application_gateway_operation<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_gateway_name: String = asm_runtime::cli::req(args, "gateway-name")?;
+        let mut body: ApplicationGatewayOperation = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    ApplicationGatewayOperation,
+                >(
+                    "ApplicationGatewayOperation",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "operation-type", &mut body.operation_type)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .execute_application_gateway_operation(&p_gateway_name, &body)
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `GetApplicationGatewayConfig` with the arguments of its command.
+fn run_get_application_gateway_config<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_gateway_name: String = asm_runtime::cli::req(args, "gateway-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.get_application_gateway_config(&p_gateway_name).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ApplicationGatewayConfiguration",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `SetApplicationGatewayConfig` with the arguments of its command.
+fn run_set_application_gateway_config<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_gateway_name: String = asm_runtime::cli::req(args, "gateway-name")?;
+        let body: ApplicationGatewayConfiguration = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    ApplicationGatewayConfiguration,
+                >(
+                    "ApplicationGatewayConfiguration",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.set_application_gateway_config(&p_gateway_name, &body).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `AddApplicationGatewayCertificate` with the arguments of its command.
+fn run_add_application_gateway_certificate<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_gateway_name: String = asm_runtime::cli::req(args, "gateway-name")?;
+        let p_certificate_name: String = asm_runtime::cli::req(
+            args,
+            "certificate-name",
+        )?;
+        let mut body: CertificateFile = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    CertificateFile,
+                >("CertificateFile", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "data", &mut body.data)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "certificate-format",
+            &mut body.certificate_format,
+        )?;
+        asm_runtime::cli::set_opt(args, "password", &mut body.password)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .add_application_gateway_certificate(
+                        &p_gateway_name,
+                        &p_certificate_name,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `ListApplicationGatewayCertificates` with the arguments of its command.
+fn run_list_application_gateway_certificates<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_gateway_name: String = asm_runtime::cli::req(args, "gateway-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .list_application_gateway_certificates(&p_gateway_name)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ApplicationGatewayCertificates",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GetApplicationGatewayCertificate` with the arguments of its command.
+fn run_get_application_gateway_certificate<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_gateway_name: String = asm_runtime::cli::req(args, "gateway-name")?;
+        let p_certificate_name: String = asm_runtime::cli::req(
+            args,
+            "certificate-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_application_gateway_certificate(
+                        &p_gateway_name,
+                        &p_certificate_name,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ApplicationGatewayCertificate",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `DeleteApplicationGatewayCertificate` with the arguments of its command.
+fn run_delete_application_gateway_certificate<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_gateway_name: String = asm_runtime::cli::req(args, "gateway-name")?;
+        let p_certificate_name: String = asm_runtime::cli::req(
+            args,
+            "certificate-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .delete_application_gateway_certificate(
+                        &p_gateway_name,
+                        &p_certificate_name,
+                    )
+                    .await?,
+            ),
         )
     })
 }

@@ -48,6 +48,920 @@ pub static GET_GATEWAY_OPERATION_STATUS: OperationSpec = OperationSpec {
     response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
 };
 
+/// `GetVirtualNetworkGateway`: `GET /{subscriptionId}/services/networking/{networkName}/gateway`
+pub static GET_VIRTUAL_NETWORK_GATEWAY: OperationSpec = OperationSpec {
+    name: "GetVirtualNetworkGateway",
+    method: "GET",
+    uri: "/{subscriptionId}/services/networking/{networkName}/gateway",
+    version: "2016-07-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("Gateway"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `DeleteVirtualNetworkGateway`: `DELETE /{subscriptionId}/services/networking/{networkName}/gateway`
+pub static DELETE_VIRTUAL_NETWORK_GATEWAY: OperationSpec = OperationSpec {
+    name: "DeleteVirtualNetworkGateway",
+    method: "DELETE",
+    uri: "/{subscriptionId}/services/networking/{networkName}/gateway",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: Some("GatewayOperationAsyncResponse"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `FailoverVirtualNetworkGateway`: `DELETE /{subscriptionId}/services/networking/{networkName}/gateway`
+pub static FAILOVER_VIRTUAL_NETWORK_GATEWAY: OperationSpec = OperationSpec {
+    name: "FailoverVirtualNetworkGateway",
+    method: "DELETE",
+    uri: "/{subscriptionId}/services/networking/{networkName}/gateway",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("UpdateGateway"),
+    response_root: Some("GatewayOperationAsyncResponse"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `ResizeVirtualNetworkGateway`: `PATCH /{subscriptionId}/services/networking/{networkName}/gateway`
+pub static RESIZE_VIRTUAL_NETWORK_GATEWAY: OperationSpec = OperationSpec {
+    name: "ResizeVirtualNetworkGateway",
+    method: "PATCH",
+    uri: "/{subscriptionId}/services/networking/{networkName}/gateway",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("UpdateGatewayParameters"),
+    response_root: Some("GatewayOperationAsyncResponse"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `ResetVirtualNetworkGateway`: `PATCH /{subscriptionId}/services/networking/{networkName}/gateway`
+pub static RESET_VIRTUAL_NETWORK_GATEWAY: OperationSpec = OperationSpec {
+    name: "ResetVirtualNetworkGateway",
+    method: "PATCH",
+    uri: "/{subscriptionId}/services/networking/{networkName}/gateway",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("UpdateGatewayParameters"),
+    response_root: Some("GatewayOperationAsyncResponse"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `ConnectDisconnectOrTestGateway`: `PUT /{subscriptionId}/services/networking/{networkName}/gateway/connection/{localNetworkSiteName}`
+pub static CONNECT_DISCONNECT_OR_TEST_GATEWAY: OperationSpec = OperationSpec {
+    name: "ConnectDisconnectOrTestGateway",
+    method: "PUT",
+    uri: "/{subscriptionId}/services/networking/{networkName}/gateway/connection/{localNetworkSiteName}",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("UpdateConnection"),
+    response_root: Some("GatewayOperationAsyncResponse"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `ListVirtualNetworkGatewayConnections`: `GET /{subscriptionId}/services/networking/{networkName}/gateway/connections`
+pub static LIST_VIRTUAL_NETWORK_GATEWAY_CONNECTIONS: OperationSpec = OperationSpec {
+    name: "ListVirtualNetworkGatewayConnections",
+    method: "GET",
+    uri: "/{subscriptionId}/services/networking/{networkName}/gateway/connections",
+    version: "2016-07-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("Connections"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `GetVirtualNetworkGatewaySharedKey`: `GET /{subscriptionId}/services/networking/{networkName}/gateway/connection/{localNetworkName}/sharedkey`
+pub static GET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY: OperationSpec = OperationSpec {
+    name: "GetVirtualNetworkGatewaySharedKey",
+    method: "GET",
+    uri: "/{subscriptionId}/services/networking/{networkName}/gateway/connection/{localNetworkName}/sharedkey",
+    version: "2016-07-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("SharedKey"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `SetVirtualNetworkGatewaySharedKey`: `POST /{subscriptionId}/services/networking/{networkName}/gateway/connection/{localNetworkName}/sharedkey`
+pub static SET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY: OperationSpec = OperationSpec {
+    name: "SetVirtualNetworkGatewaySharedKey",
+    method: "POST",
+    uri: "/{subscriptionId}/services/networking/{networkName}/gateway/connection/{localNetworkName}/sharedkey",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("SharedKey"),
+    response_root: Some("GatewayOperationAsyncResponse"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `ResetVirtualNetworkGatewaySharedKey`: `PUT /{subscriptionId}/services/networking/{networkName}/gateway/connection/{localNetworkName}/sharedkey`
+pub static RESET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY: OperationSpec = OperationSpec {
+    name: "ResetVirtualNetworkGatewaySharedKey",
+    method: "PUT",
+    uri: "/{subscriptionId}/services/networking/{networkName}/gateway/connection/{localNetworkName}/sharedkey",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("ResetSharedKey"),
+    response_root: Some("GatewayOperationAsyncResponse"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `GetIPsecParameters`: `GET /{subscriptionId}/services/networking/{networkName}/gateway/connection/{localNetworkName}/ipsecparameters`
+pub static GET_I_PSEC_PARAMETERS: OperationSpec = OperationSpec {
+    name: "GetIPsecParameters",
+    method: "GET",
+    uri: "/{subscriptionId}/services/networking/{networkName}/gateway/connection/{localNetworkName}/ipsecparameters",
+    version: "2016-07-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("IPsecParameters"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `SetIPsecParameters`: `PATCH /{subscriptionId}/services/networking/{networkName}/gateway/connection/{localNetworkName}/ipsecparameters`
+pub static SET_I_PSEC_PARAMETERS: OperationSpec = OperationSpec {
+    name: "SetIPsecParameters",
+    method: "PATCH",
+    uri: "/{subscriptionId}/services/networking/{networkName}/gateway/connection/{localNetworkName}/ipsecparameters",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("IPsecParameters"),
+    response_root: Some("GatewayOperationAsyncResponse"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `StartGatewayDiagnostics`: `PUT /{subscriptionId}/services/networking/{networkName}/gateway/publicdiagnostics`
+pub static START_GATEWAY_DIAGNOSTICS: OperationSpec = OperationSpec {
+    name: "StartGatewayDiagnostics",
+    method: "PUT",
+    uri: "/{subscriptionId}/services/networking/{networkName}/gateway/publicdiagnostics",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("UpdateGatewayPublicDiagnostics"),
+    response_root: Some("GatewayOperationAsyncResponse"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `StopGatewayDiagnostics`: `PUT /{subscriptionId}/services/networking/{networkName}/gateway/publicdiagnostics`
+pub static STOP_GATEWAY_DIAGNOSTICS: OperationSpec = OperationSpec {
+    name: "StopGatewayDiagnostics",
+    method: "PUT",
+    uri: "/{subscriptionId}/services/networking/{networkName}/gateway/publicdiagnostics",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("UpdateGatewayPublicDiagnostics"),
+    response_root: Some("GatewayOperationAsyncResponse"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `GetGatewayDiagnostics`: `GET /{subscriptionId}/services/networking/{networkName}/gateway/publicdiagnostics`
+pub static GET_GATEWAY_DIAGNOSTICS: OperationSpec = OperationSpec {
+    name: "GetGatewayDiagnostics",
+    method: "GET",
+    uri: "/{subscriptionId}/services/networking/{networkName}/gateway/publicdiagnostics",
+    version: "2016-07-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("GatewayPublicDiagnosticsStatus"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `GenerateVpnClientPackage`: `POST /{subscriptionId}/services/networking/{networkName}/gateway/vpnclientpackage`
+pub static GENERATE_VPN_CLIENT_PACKAGE: OperationSpec = OperationSpec {
+    name: "GenerateVpnClientPackage",
+    method: "POST",
+    uri: "/{subscriptionId}/services/networking/{networkName}/gateway/vpnclientpackage",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("VpnClientParameters"),
+    response_root: Some("GatewayOperationAsyncResponse"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `UploadClientRootCertificate`: `POST /{subscriptionId}/services/networking/{networkName}/gateway/clientrootcertificates`
+pub static UPLOAD_CLIENT_ROOT_CERTIFICATE: OperationSpec = OperationSpec {
+    name: "UploadClientRootCertificate",
+    method: "POST",
+    uri: "/{subscriptionId}/services/networking/{networkName}/gateway/clientrootcertificates",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: Some("GatewayOperationAsyncResponse"),
+    request_format: Some("text"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `ListClientRootCertificates`: `GET /{subscriptionId}/services/networking/{networkName}/gateway/clientrootcertificates`
+pub static LIST_CLIENT_ROOT_CERTIFICATES: OperationSpec = OperationSpec {
+    name: "ListClientRootCertificates",
+    method: "GET",
+    uri: "/{subscriptionId}/services/networking/{networkName}/gateway/clientrootcertificates",
+    version: "2016-07-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("ClientRootCertificates"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `GetClientRootCertificate`: `GET /{subscriptionId}/services/networking/{networkName}/gateway/clientrootcertificates/{certificateThumbprint}`
+pub static GET_CLIENT_ROOT_CERTIFICATE: OperationSpec = OperationSpec {
+    name: "GetClientRootCertificate",
+    method: "GET",
+    uri: "/{subscriptionId}/services/networking/{networkName}/gateway/clientrootcertificates/{certificateThumbprint}",
+    version: "2016-07-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: Some("text"),
+    response_namespace: None,
+};
+
+/// `DeleteClientRootCertificate`: `DELETE /{subscriptionId}/services/networking/{networkName}/gateway/clientrootcertificates/{certificateThumbprint}`
+pub static DELETE_CLIENT_ROOT_CERTIFICATE: OperationSpec = OperationSpec {
+    name: "DeleteClientRootCertificate",
+    method: "DELETE",
+    uri: "/{subscriptionId}/services/networking/{networkName}/gateway/clientrootcertificates/{certificateThumbprint}",
+    version: "2016-07-01",
+    success: &[(200u16, 200u16)],
+    is_async: true,
+    request_root: None,
+    response_root: Some("GatewayOperationAsyncResponse"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `GetVpnDeviceConfigurationScript`: `GET /{subscriptionId}/services/networking/{networkName}/gateway/vpndeviceconfigurationscript`
+pub static GET_VPN_DEVICE_CONFIGURATION_SCRIPT: OperationSpec = OperationSpec {
+    name: "GetVpnDeviceConfigurationScript",
+    method: "GET",
+    uri: "/{subscriptionId}/services/networking/{networkName}/gateway/vpndeviceconfigurationscript",
+    version: "2016-07-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: Some("text"),
+    response_namespace: None,
+};
+
+/// `ListVpnSupportedDevices`: `GET /{subscriptionId}/services/networking/supporteddevices`
+pub static LIST_VPN_SUPPORTED_DEVICES: OperationSpec = OperationSpec {
+    name: "ListVpnSupportedDevices",
+    method: "GET",
+    uri: "/{subscriptionId}/services/networking/supporteddevices",
+    version: "2016-07-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("VpnDeviceList"),
+    request_format: None,
+    response_format: Some("text"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `SetDefaultSites`: `POST /{subscriptionId}/services/networking/{networkName}/gateway/defaultsites`
+pub static SET_DEFAULT_SITES: OperationSpec = OperationSpec {
+    name: "SetDefaultSites",
+    method: "POST",
+    uri: "/{subscriptionId}/services/networking/{networkName}/gateway/defaultsites",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("DefaultSiteList"),
+    response_root: Some("GatewayOperationAsyncResponse"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `RemoveDefaultSites`: `DELETE /{subscriptionId}/services/networking/{networkName}/gateway/defaultsites`
+pub static REMOVE_DEFAULT_SITES: OperationSpec = OperationSpec {
+    name: "RemoveDefaultSites",
+    method: "DELETE",
+    uri: "/{subscriptionId}/services/networking/{networkName}/gateway/defaultsites",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: Some("GatewayOperationAsyncResponse"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `CreateVirtualNetworkGatewayV2`: `POST /{subscriptionId}/services/networking/{networkName}/virtualnetworkgateways`
+pub static CREATE_VIRTUAL_NETWORK_GATEWAY_V2: OperationSpec = OperationSpec {
+    name: "CreateVirtualNetworkGatewayV2",
+    method: "POST",
+    uri: "/{subscriptionId}/services/networking/{networkName}/virtualnetworkgateways",
+    version: "2016-07-01",
+    success: &[(201u16, 201u16)],
+    is_async: true,
+    request_root: Some("CreateVirtualNetworkGatewayParameters"),
+    response_root: Some("GatewayOperationAsyncResponse"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `ListVirtualNetworkGateways`: `GET /{subscriptionId}/services/networking/virtualnetworkgateways`
+pub static LIST_VIRTUAL_NETWORK_GATEWAYS: OperationSpec = OperationSpec {
+    name: "ListVirtualNetworkGateways",
+    method: "GET",
+    uri: "/{subscriptionId}/services/networking/virtualnetworkgateways",
+    version: "2016-07-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("VirtualNetworkGateways"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `GetVirtualNetworkGatewayV2`: `GET /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}`
+pub static GET_VIRTUAL_NETWORK_GATEWAY_V2: OperationSpec = OperationSpec {
+    name: "GetVirtualNetworkGatewayV2",
+    method: "GET",
+    uri: "/{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}",
+    version: "2016-07-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("VirtualNetworkGateway"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `DeleteVirtualNetworkGatewayV2`: `DELETE /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}`
+pub static DELETE_VIRTUAL_NETWORK_GATEWAY_V2: OperationSpec = OperationSpec {
+    name: "DeleteVirtualNetworkGatewayV2",
+    method: "DELETE",
+    uri: "/{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: Some("GatewayOperationAsyncResponse"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `ResizeVirtualNetworkGatewayV2`: `PATCH /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}`
+pub static RESIZE_VIRTUAL_NETWORK_GATEWAY_V2: OperationSpec = OperationSpec {
+    name: "ResizeVirtualNetworkGatewayV2",
+    method: "PATCH",
+    uri: "/{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("UpdateGatewayParameters"),
+    response_root: Some("GatewayOperationAsyncResponse"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `ResetVirtualNetworkGatewayV2`: `PATCH /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}`
+pub static RESET_VIRTUAL_NETWORK_GATEWAY_V2: OperationSpec = OperationSpec {
+    name: "ResetVirtualNetworkGatewayV2",
+    method: "PATCH",
+    uri: "/{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("UpdateGatewayParameters"),
+    response_root: Some("GatewayOperationAsyncResponse"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `GetVirtualNetworkGatewaySharedKeyV2`: `GET /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/connectedentity/{connectedentityId}/sharedkey`
+pub static GET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY_V2: OperationSpec = OperationSpec {
+    name: "GetVirtualNetworkGatewaySharedKeyV2",
+    method: "GET",
+    uri: "/{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/connectedentity/{connectedentityId}/sharedkey",
+    version: "2016-07-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("SharedKey"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `SetVirtualNetworkGatewaySharedKeyV2`: `POST /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/connectedentity/{connectedentityId}/sharedkey`
+pub static SET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY_V2: OperationSpec = OperationSpec {
+    name: "SetVirtualNetworkGatewaySharedKeyV2",
+    method: "POST",
+    uri: "/{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/connectedentity/{connectedentityId}/sharedkey",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("SharedKey"),
+    response_root: Some("GatewayOperationAsyncResponse"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `ResetVirtualNetworkGatewaySharedKeyV2`: `PATCH /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/connectedentity/{connectedentityId}/sharedkey`
+pub static RESET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY_V2: OperationSpec = OperationSpec {
+    name: "ResetVirtualNetworkGatewaySharedKeyV2",
+    method: "PATCH",
+    uri: "/{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/connectedentity/{connectedentityId}/sharedkey",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("ResetSharedKey"),
+    response_root: Some("GatewayOperationAsyncResponse"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `GetIPsecParametersV2`: `GET /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/connectedentity/{connectedentityId}/ipsecparameters`
+pub static GET_I_PSEC_PARAMETERS_V2: OperationSpec = OperationSpec {
+    name: "GetIPsecParametersV2",
+    method: "GET",
+    uri: "/{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/connectedentity/{connectedentityId}/ipsecparameters",
+    version: "2016-07-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("IPsecParameters"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `SetIPsecParametersV2`: `PATCH /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/connectedentity/{connectedentityId}/ipsecparameters`
+pub static SET_I_PSEC_PARAMETERS_V2: OperationSpec = OperationSpec {
+    name: "SetIPsecParametersV2",
+    method: "PATCH",
+    uri: "/{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/connectedentity/{connectedentityId}/ipsecparameters",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("IPsecParameters"),
+    response_root: Some("GatewayOperationAsyncResponse"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `StartGatewayDiagnosticsV2`: `PUT /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/publicdiagnostics`
+pub static START_GATEWAY_DIAGNOSTICS_V2: OperationSpec = OperationSpec {
+    name: "StartGatewayDiagnosticsV2",
+    method: "PUT",
+    uri: "/{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/publicdiagnostics",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("UpdateGatewayPublicDiagnostics"),
+    response_root: Some("GatewayOperationAsyncResponse"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `StopGatewayDiagnosticsV2`: `PUT /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/publicdiagnostics`
+pub static STOP_GATEWAY_DIAGNOSTICS_V2: OperationSpec = OperationSpec {
+    name: "StopGatewayDiagnosticsV2",
+    method: "PUT",
+    uri: "/{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/publicdiagnostics",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("UpdateGatewayPublicDiagnostics"),
+    response_root: Some("GatewayOperationAsyncResponse"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `GetGatewayDiagnosticsV2`: `GET /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/publicdiagnostics`
+pub static GET_GATEWAY_DIAGNOSTICS_V2: OperationSpec = OperationSpec {
+    name: "GetGatewayDiagnosticsV2",
+    method: "GET",
+    uri: "/{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/publicdiagnostics",
+    version: "2016-07-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("GatewayPublicDiagnosticsStatus"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `CreateLocalNetworkGateway`: `POST /{subscriptionId}/services/networking/localnetworkgateways`
+pub static CREATE_LOCAL_NETWORK_GATEWAY: OperationSpec = OperationSpec {
+    name: "CreateLocalNetworkGateway",
+    method: "POST",
+    uri: "/{subscriptionId}/services/networking/localnetworkgateways",
+    version: "2016-07-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: Some("CreateLocalNetworkGatewayParameters"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: Some("text"),
+    response_namespace: None,
+};
+
+/// `ListLocalNetworkGateways`: `GET /{subscriptionId}/services/networking/localnetworkgateways`
+pub static LIST_LOCAL_NETWORK_GATEWAYS: OperationSpec = OperationSpec {
+    name: "ListLocalNetworkGateways",
+    method: "GET",
+    uri: "/{subscriptionId}/services/networking/localnetworkgateways",
+    version: "2016-07-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("LocalNetworkGateways"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `GetLocalNetworkGateway`: `GET /{subscriptionId}/services/networking/localnetworkgateways/{gatewayId}`
+pub static GET_LOCAL_NETWORK_GATEWAY: OperationSpec = OperationSpec {
+    name: "GetLocalNetworkGateway",
+    method: "GET",
+    uri: "/{subscriptionId}/services/networking/localnetworkgateways/{gatewayId}",
+    version: "2016-07-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("LocalNetworkGateway"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `UpdateLocalNetworkGateway`: `PATCH /{subscriptionId}/services/networking/localnetworkgateways/{gatewayId}`
+pub static UPDATE_LOCAL_NETWORK_GATEWAY: OperationSpec = OperationSpec {
+    name: "UpdateLocalNetworkGateway",
+    method: "PATCH",
+    uri: "/{subscriptionId}/services/networking/localnetworkgateways/{gatewayId}",
+    version: "2016-07-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: Some("UpdateLocalNetworkGatewayParameters"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `DeleteLocalNetworkGateway`: `DELETE /{subscriptionId}/services/networking/localnetworkgateways/{gatewayId}`
+pub static DELETE_LOCAL_NETWORK_GATEWAY: OperationSpec = OperationSpec {
+    name: "DeleteLocalNetworkGateway",
+    method: "DELETE",
+    uri: "/{subscriptionId}/services/networking/localnetworkgateways/{gatewayId}",
+    version: "2016-07-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `CreateGatewayConnection`: `POST /{subscriptionId}/services/networking/gatewayconnections`
+pub static CREATE_GATEWAY_CONNECTION: OperationSpec = OperationSpec {
+    name: "CreateGatewayConnection",
+    method: "POST",
+    uri: "/{subscriptionId}/services/networking/gatewayconnections",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("CreateGatewayConnectionParameters"),
+    response_root: Some("GatewayOperationAsyncResponse"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `ListGatewayConnections`: `GET /{subscriptionId}/services/networking/gatewayconnections`
+pub static LIST_GATEWAY_CONNECTIONS: OperationSpec = OperationSpec {
+    name: "ListGatewayConnections",
+    method: "GET",
+    uri: "/{subscriptionId}/services/networking/gatewayconnections",
+    version: "2016-07-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("GatewayConnections"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `GetGatewayConnection`: `GET /{subscriptionId}/services/networking/gatewayconnections/virtualnetworkgateway/{gatewayId}/connectedentity/{connectedentityId}`
+pub static GET_GATEWAY_CONNECTION: OperationSpec = OperationSpec {
+    name: "GetGatewayConnection",
+    method: "GET",
+    uri: "/{subscriptionId}/services/networking/gatewayconnections/virtualnetworkgateway/{gatewayId}/connectedentity/{connectedentityId}",
+    version: "2016-07-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("GatewayConnection"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `UpdateGatewayConnection`: `PATCH /{subscriptionId}/services/networking/gatewayconnections/virtualnetworkgateway/{gatewayId}/connectedentity/{connectedentityId}`
+pub static UPDATE_GATEWAY_CONNECTION: OperationSpec = OperationSpec {
+    name: "UpdateGatewayConnection",
+    method: "PATCH",
+    uri: "/{subscriptionId}/services/networking/gatewayconnections/virtualnetworkgateway/{gatewayId}/connectedentity/{connectedentityId}",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("UpdateGatewayConnectionParameters"),
+    response_root: Some("GatewayOperationAsyncResponse"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `DeleteGatewayConnection`: `DELETE /{subscriptionId}/services/networking/gatewayconnections/virtualnetworkgateway/{gatewayId}/connectedentity/{connectedentityId}`
+pub static DELETE_GATEWAY_CONNECTION: OperationSpec = OperationSpec {
+    name: "DeleteGatewayConnection",
+    method: "DELETE",
+    uri: "/{subscriptionId}/services/networking/gatewayconnections/virtualnetworkgateway/{gatewayId}/connectedentity/{connectedentityId}",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: Some("GatewayOperationAsyncResponse"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `CreateApplicationGateway`: `POST /{subscriptionId}/services/networking/ApplicationGateways`
+pub static CREATE_APPLICATION_GATEWAY: OperationSpec = OperationSpec {
+    name: "CreateApplicationGateway",
+    method: "POST",
+    uri: "/{subscriptionId}/services/networking/ApplicationGateways",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("CreateApplicationGatewayParameters"),
+    response_root: Some("GatewayOperationAsyncResponse"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `ListApplicationGateways`: `GET /{subscriptionId}/services/networking/ApplicationGateways`
+pub static LIST_APPLICATION_GATEWAYS: OperationSpec = OperationSpec {
+    name: "ListApplicationGateways",
+    method: "GET",
+    uri: "/{subscriptionId}/services/networking/ApplicationGateways",
+    version: "2016-07-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("ApplicationGateways"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `GetApplicationGateway`: `GET /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}`
+pub static GET_APPLICATION_GATEWAY: OperationSpec = OperationSpec {
+    name: "GetApplicationGateway",
+    method: "GET",
+    uri: "/{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}",
+    version: "2016-07-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("ApplicationGateway"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `UpdateApplicationGateway`: `PUT /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}`
+pub static UPDATE_APPLICATION_GATEWAY: OperationSpec = OperationSpec {
+    name: "UpdateApplicationGateway",
+    method: "PUT",
+    uri: "/{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("UpdateApplicationGatewayParameters"),
+    response_root: Some("GatewayOperationAsyncResponse"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `DeleteApplicationGateway`: `DELETE /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}`
+pub static DELETE_APPLICATION_GATEWAY: OperationSpec = OperationSpec {
+    name: "DeleteApplicationGateway",
+    method: "DELETE",
+    uri: "/{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: Some("GatewayOperationAsyncResponse"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `ExecuteApplicationGatewayOperation`: `POST /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/Operations`
+pub static EXECUTE_APPLICATION_GATEWAY_OPERATION: OperationSpec = OperationSpec {
+    name: "ExecuteApplicationGatewayOperation",
+    method: "POST",
+    uri: "/{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/Operations",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("ApplicationGatewayOperation"),
+    response_root: Some("GatewayOperationAsyncResponse"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `GetApplicationGatewayConfig`: `GET /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/configuration`
+pub static GET_APPLICATION_GATEWAY_CONFIG: OperationSpec = OperationSpec {
+    name: "GetApplicationGatewayConfig",
+    method: "GET",
+    uri: "/{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/configuration",
+    version: "2016-07-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("ApplicationGatewayConfiguration"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `SetApplicationGatewayConfig`: `POST /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/configuration`
+pub static SET_APPLICATION_GATEWAY_CONFIG: OperationSpec = OperationSpec {
+    name: "SetApplicationGatewayConfig",
+    method: "POST",
+    uri: "/{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/configuration",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("ApplicationGatewayConfiguration"),
+    response_root: Some("GatewayOperationAsyncResponse"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `AddApplicationGatewayCertificate`: `PUT /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/sslcertificates/{certificateName}`
+pub static ADD_APPLICATION_GATEWAY_CERTIFICATE: OperationSpec = OperationSpec {
+    name: "AddApplicationGatewayCertificate",
+    method: "PUT",
+    uri: "/{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/sslcertificates/{certificateName}",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("CertificateFile"),
+    response_root: Some("GatewayOperationAsyncResponse"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `ListApplicationGatewayCertificates`: `GET /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/sslcertificates`
+pub static LIST_APPLICATION_GATEWAY_CERTIFICATES: OperationSpec = OperationSpec {
+    name: "ListApplicationGatewayCertificates",
+    method: "GET",
+    uri: "/{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/sslcertificates",
+    version: "2016-07-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("ApplicationGatewayCertificates"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `GetApplicationGatewayCertificate`: `GET /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/sslcertificates/{certificateName}`
+pub static GET_APPLICATION_GATEWAY_CERTIFICATE: OperationSpec = OperationSpec {
+    name: "GetApplicationGatewayCertificate",
+    method: "GET",
+    uri: "/{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/sslcertificates/{certificateName}",
+    version: "2016-07-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("ApplicationGatewayCertificate"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `DeleteApplicationGatewayCertificate`: `DELETE /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/sslcertificates/{certificateName}`
+pub static DELETE_APPLICATION_GATEWAY_CERTIFICATE: OperationSpec = OperationSpec {
+    name: "DeleteApplicationGatewayCertificate",
+    method: "DELETE",
+    uri: "/{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/sslcertificates/{certificateName}",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: Some("GatewayOperationAsyncResponse"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// Optional parameters of [`Client::get_vpn_device_configuration_script`](crate::Client::get_vpn_device_configuration_script).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetVpnDeviceConfigurationScriptOptions {
+    /// Vendor name, e.g. Microsoft Corporation.
+    /// Query parameter `vendor`.
+    pub vendor: Option<String>,
+    /// Platform name, e.g. RRAS.
+    /// Query parameter `platform`.
+    pub platform: Option<String>,
+    /// OS family name, e.g. Windows Server 2012.
+    /// Query parameter `OSfamily`.
+    pub os_family: Option<String>,
+}
+
 /// Networking operations: the started call's body carries `<ID>`, polled with
 /// Get Gateway Operation Status until Successful or Failed.
 ///
@@ -185,6 +1099,2613 @@ impl crate::Client {
                 >("GatewayOperation", "http://schemas.microsoft.com/windowsazure", b),
             )
             .await
+    }
+
+    /// Returns the gateway of a virtual network: its provisioning state, public
+    /// address, routing type, size and last event.
+    ///
+    /// `GET /{subscriptionId}/services/networking/{networkName}/gateway` (x-ms-version 2016-07-01).
+    /// See <node:network.gateways.get>.
+    pub async fn get_virtual_network_gateway(
+        &self,
+        network_name: &str,
+    ) -> Result<Gateway, Error> {
+        let mut req = Request::new(&GET_VIRTUAL_NETWORK_GATEWAY);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/");
+        path::push_segment(&mut req.path, "networkName", network_name)?;
+        req.path.push_str("/gateway");
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    Gateway,
+                >("Gateway", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Deletes the gateway of a virtual network (asynchronous: the gateway is
+    /// Deprovisioning until the operation completes).
+    ///
+    /// `DELETE /{subscriptionId}/services/networking/{networkName}/gateway` (x-ms-version 2016-07-01); long-running (Networking poller): returns a handle to wait on.
+    /// See <node:network.gateways.deleteMethod>.
+    pub async fn delete_virtual_network_gateway(
+        &self,
+        network_name: &str,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&DELETE_VIRTUAL_NETWORK_GATEWAY);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/");
+        path::push_segment(&mut req.path, "networkName", network_name)?;
+        req.path.push_str("/gateway");
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                GatewayOperationAsyncResponse,
+            >(
+                "GatewayOperationAsyncResponse",
+                "http://schemas.microsoft.com/windowsazure",
+                bytes,
+            ),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                Some(started.id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    DELETE_VIRTUAL_NETWORK_GATEWAY.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Fails the gateway of a virtual network over to its standby instance. The
+    /// same DELETE as Delete Virtual Network Gateway, with an `<UpdateGateway>`
+    /// body naming the failover.
+    ///
+    /// `DELETE /{subscriptionId}/services/networking/{networkName}/gateway` (x-ms-version 2016-07-01); long-running (Networking poller): returns a handle to wait on.
+    /// See <node:network.gateways.failover>.
+    pub async fn failover_virtual_network_gateway(
+        &self,
+        network_name: &str,
+        body: &UpdateGateway,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&FAILOVER_VIRTUAL_NETWORK_GATEWAY);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/");
+        path::push_segment(&mut req.path, "networkName", network_name)?;
+        req.path.push_str("/gateway");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "UpdateGateway",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                GatewayOperationAsyncResponse,
+            >(
+                "GatewayOperationAsyncResponse",
+                "http://schemas.microsoft.com/windowsazure",
+                bytes,
+            ),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                Some(started.id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    FAILOVER_VIRTUAL_NETWORK_GATEWAY.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Changes the size (SKU) of the gateway of a virtual network. The request's
+    /// Operation must be Resize.
+    ///
+    /// `PATCH /{subscriptionId}/services/networking/{networkName}/gateway` (x-ms-version 2016-07-01); long-running (Networking poller): returns a handle to wait on.
+    /// See <node:network.gateways.resize>.
+    pub async fn resize_virtual_network_gateway(
+        &self,
+        network_name: &str,
+        body: &UpdateGatewayParameters,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&RESIZE_VIRTUAL_NETWORK_GATEWAY);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/");
+        path::push_segment(&mut req.path, "networkName", network_name)?;
+        req.path.push_str("/gateway");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "UpdateGatewayParameters",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                GatewayOperationAsyncResponse,
+            >(
+                "GatewayOperationAsyncResponse",
+                "http://schemas.microsoft.com/windowsazure",
+                bytes,
+            ),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                Some(started.id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    RESIZE_VIRTUAL_NETWORK_GATEWAY.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Resets (restarts) the gateway of a virtual network. The request's
+    /// Operation must be Reset; the same PATCH as Resize Virtual Network Gateway.
+    ///
+    /// `PATCH /{subscriptionId}/services/networking/{networkName}/gateway` (x-ms-version 2016-07-01); long-running (Networking poller): returns a handle to wait on.
+    /// The same request on the wire as [`resize_virtual_network_gateway`](Self::resize_virtual_network_gateway).
+    /// See <node:network.gateways.reset>.
+    pub async fn reset_virtual_network_gateway(
+        &self,
+        network_name: &str,
+        body: &UpdateGatewayParameters,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&RESET_VIRTUAL_NETWORK_GATEWAY);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/");
+        path::push_segment(&mut req.path, "networkName", network_name)?;
+        req.path.push_str("/gateway");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "UpdateGatewayParameters",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                GatewayOperationAsyncResponse,
+            >(
+                "GatewayOperationAsyncResponse",
+                "http://schemas.microsoft.com/windowsazure",
+                bytes,
+            ),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                Some(started.id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    RESET_VIRTUAL_NETWORK_GATEWAY.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Connects, disconnects or tests the connection of the gateway to a local
+    /// network site of the network configuration.
+    ///
+    /// `PUT /{subscriptionId}/services/networking/{networkName}/gateway/connection/{localNetworkSiteName}` (x-ms-version 2016-07-01); long-running (Networking poller): returns a handle to wait on.
+    /// See <node:network.gateways.connectDisconnectOrTest>.
+    pub async fn connect_disconnect_or_test_gateway(
+        &self,
+        network_name: &str,
+        local_network_site_name: &str,
+        body: &UpdateConnection,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&CONNECT_DISCONNECT_OR_TEST_GATEWAY);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/");
+        path::push_segment(&mut req.path, "networkName", network_name)?;
+        req.path.push_str("/gateway/connection/");
+        path::push_segment(
+            &mut req.path,
+            "localNetworkSiteName",
+            local_network_site_name,
+        )?;
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "UpdateConnection",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                GatewayOperationAsyncResponse,
+            >(
+                "GatewayOperationAsyncResponse",
+                "http://schemas.microsoft.com/windowsazure",
+                bytes,
+            ),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                Some(started.id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    CONNECT_DISCONNECT_OR_TEST_GATEWAY.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Lists the connections of the gateway to local network sites, with their
+    /// state and traffic counters.
+    ///
+    /// `GET /{subscriptionId}/services/networking/{networkName}/gateway/connections` (x-ms-version 2016-07-01).
+    /// See <node:network.gateways.listConnections>.
+    pub async fn list_virtual_network_gateway_connections(
+        &self,
+        network_name: &str,
+    ) -> Result<Connections, Error> {
+        let mut req = Request::new(&LIST_VIRTUAL_NETWORK_GATEWAY_CONNECTIONS);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/");
+        path::push_segment(&mut req.path, "networkName", network_name)?;
+        req.path.push_str("/gateway/connections");
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    Connections,
+                >("Connections", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Returns the IPsec/IKE pre-shared key of the connection to a local network site.
+    ///
+    /// `GET /{subscriptionId}/services/networking/{networkName}/gateway/connection/{localNetworkName}/sharedkey` (x-ms-version 2016-07-01).
+    /// See <node:network.gateways.getSharedKey>.
+    pub async fn get_virtual_network_gateway_shared_key(
+        &self,
+        network_name: &str,
+        local_network_name: &str,
+    ) -> Result<SharedKey, Error> {
+        let mut req = Request::new(&GET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/");
+        path::push_segment(&mut req.path, "networkName", network_name)?;
+        req.path.push_str("/gateway/connection/");
+        path::push_segment(&mut req.path, "localNetworkName", local_network_name)?;
+        req.path.push_str("/sharedkey");
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    SharedKey,
+                >("SharedKey", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Sets the pre-shared key of the connection to a local network site.
+    ///
+    /// `POST /{subscriptionId}/services/networking/{networkName}/gateway/connection/{localNetworkName}/sharedkey` (x-ms-version 2016-07-01); long-running (Networking poller): returns a handle to wait on.
+    /// See <node:network.gateways.setSharedKey>.
+    pub async fn set_virtual_network_gateway_shared_key(
+        &self,
+        network_name: &str,
+        local_network_name: &str,
+        body: &SharedKey,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&SET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/");
+        path::push_segment(&mut req.path, "networkName", network_name)?;
+        req.path.push_str("/gateway/connection/");
+        path::push_segment(&mut req.path, "localNetworkName", local_network_name)?;
+        req.path.push_str("/sharedkey");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "SharedKey",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                GatewayOperationAsyncResponse,
+            >(
+                "GatewayOperationAsyncResponse",
+                "http://schemas.microsoft.com/windowsazure",
+                bytes,
+            ),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                Some(started.id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    SET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Replaces the pre-shared key of the connection to a local network site
+    /// with a new random key of the given length.
+    ///
+    /// `PUT /{subscriptionId}/services/networking/{networkName}/gateway/connection/{localNetworkName}/sharedkey` (x-ms-version 2016-07-01); long-running (Networking poller): returns a handle to wait on.
+    /// See <node:network.gateways.resetSharedKey>.
+    pub async fn reset_virtual_network_gateway_shared_key(
+        &self,
+        network_name: &str,
+        local_network_name: &str,
+        body: &ResetSharedKey,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&RESET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/");
+        path::push_segment(&mut req.path, "networkName", network_name)?;
+        req.path.push_str("/gateway/connection/");
+        path::push_segment(&mut req.path, "localNetworkName", local_network_name)?;
+        req.path.push_str("/sharedkey");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "ResetSharedKey",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                GatewayOperationAsyncResponse,
+            >(
+                "GatewayOperationAsyncResponse",
+                "http://schemas.microsoft.com/windowsazure",
+                bytes,
+            ),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                Some(started.id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    RESET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Returns the IPsec parameters of the connection to a local network site.
+    ///
+    /// `GET /{subscriptionId}/services/networking/{networkName}/gateway/connection/{localNetworkName}/ipsecparameters` (x-ms-version 2016-07-01).
+    /// See <node:network.gateways.getIPsecParameters>.
+    pub async fn get_i_psec_parameters(
+        &self,
+        network_name: &str,
+        local_network_name: &str,
+    ) -> Result<IPsecParameters, Error> {
+        let mut req = Request::new(&GET_I_PSEC_PARAMETERS);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/");
+        path::push_segment(&mut req.path, "networkName", network_name)?;
+        req.path.push_str("/gateway/connection/");
+        path::push_segment(&mut req.path, "localNetworkName", local_network_name)?;
+        req.path.push_str("/ipsecparameters");
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    IPsecParameters,
+                >("IPsecParameters", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Sets the IPsec parameters of the connection to a local network site.
+    ///
+    /// `PATCH /{subscriptionId}/services/networking/{networkName}/gateway/connection/{localNetworkName}/ipsecparameters` (x-ms-version 2016-07-01); long-running (Networking poller): returns a handle to wait on.
+    /// See <node:network.gateways.setIPsecParameters>.
+    pub async fn set_i_psec_parameters(
+        &self,
+        network_name: &str,
+        local_network_name: &str,
+        body: &IPsecParameters,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&SET_I_PSEC_PARAMETERS);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/");
+        path::push_segment(&mut req.path, "networkName", network_name)?;
+        req.path.push_str("/gateway/connection/");
+        path::push_segment(&mut req.path, "localNetworkName", local_network_name)?;
+        req.path.push_str("/ipsecparameters");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "IPsecParameters",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                GatewayOperationAsyncResponse,
+            >(
+                "GatewayOperationAsyncResponse",
+                "http://schemas.microsoft.com/windowsazure",
+                bytes,
+            ),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                Some(started.id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    SET_I_PSEC_PARAMETERS.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Starts a diagnostics session (a packet capture written to a storage
+    /// account container) on the gateway. The request's Operation must be
+    /// StartDiagnostics.
+    ///
+    /// `PUT /{subscriptionId}/services/networking/{networkName}/gateway/publicdiagnostics` (x-ms-version 2016-07-01); long-running (Networking poller): returns a handle to wait on.
+    /// See <node:network.gateways.startDiagnostics>.
+    pub async fn start_gateway_diagnostics(
+        &self,
+        network_name: &str,
+        body: &UpdateGatewayPublicDiagnostics,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&START_GATEWAY_DIAGNOSTICS);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/");
+        path::push_segment(&mut req.path, "networkName", network_name)?;
+        req.path.push_str("/gateway/publicdiagnostics");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "UpdateGatewayPublicDiagnostics",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                GatewayOperationAsyncResponse,
+            >(
+                "GatewayOperationAsyncResponse",
+                "http://schemas.microsoft.com/windowsazure",
+                bytes,
+            ),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                Some(started.id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    START_GATEWAY_DIAGNOSTICS.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Stops the diagnostics session of the gateway. The request's Operation
+    /// must be StopDiagnostics; the same PUT as Start Gateway Diagnostics.
+    ///
+    /// `PUT /{subscriptionId}/services/networking/{networkName}/gateway/publicdiagnostics` (x-ms-version 2016-07-01); long-running (Networking poller): returns a handle to wait on.
+    /// The same request on the wire as [`start_gateway_diagnostics`](Self::start_gateway_diagnostics).
+    /// See <node:network.gateways.stopDiagnostics>.
+    pub async fn stop_gateway_diagnostics(
+        &self,
+        network_name: &str,
+        body: &UpdateGatewayPublicDiagnostics,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&STOP_GATEWAY_DIAGNOSTICS);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/");
+        path::push_segment(&mut req.path, "networkName", network_name)?;
+        req.path.push_str("/gateway/publicdiagnostics");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "UpdateGatewayPublicDiagnostics",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                GatewayOperationAsyncResponse,
+            >(
+                "GatewayOperationAsyncResponse",
+                "http://schemas.microsoft.com/windowsazure",
+                bytes,
+            ),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                Some(started.id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    STOP_GATEWAY_DIAGNOSTICS.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Returns the state of the gateway's diagnostics session and, once it is
+    /// ready, the URL of its capture.
+    ///
+    /// `GET /{subscriptionId}/services/networking/{networkName}/gateway/publicdiagnostics` (x-ms-version 2016-07-01).
+    /// See <node:network.gateways.getDiagnostics>.
+    pub async fn get_gateway_diagnostics(
+        &self,
+        network_name: &str,
+    ) -> Result<GatewayPublicDiagnosticsStatus, Error> {
+        let mut req = Request::new(&GET_GATEWAY_DIAGNOSTICS);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/");
+        path::push_segment(&mut req.path, "networkName", network_name)?;
+        req.path.push_str("/gateway/publicdiagnostics");
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    GatewayPublicDiagnosticsStatus,
+                >(
+                    "GatewayPublicDiagnosticsStatus",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )
+            .await
+    }
+
+    /// Generates the point-to-site VPN client package of the gateway; the
+    /// finished operation's Data carries the package URL.
+    ///
+    /// `POST /{subscriptionId}/services/networking/{networkName}/gateway/vpnclientpackage` (x-ms-version 2016-07-01); long-running (Networking poller): returns a handle to wait on.
+    /// See <node:network.gateways.generateVpnClientPackage>.
+    pub async fn generate_vpn_client_package(
+        &self,
+        network_name: &str,
+        body: &VpnClientParameters,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&GENERATE_VPN_CLIENT_PACKAGE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/");
+        path::push_segment(&mut req.path, "networkName", network_name)?;
+        req.path.push_str("/gateway/vpnclientpackage");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "VpnClientParameters",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                GatewayOperationAsyncResponse,
+            >(
+                "GatewayOperationAsyncResponse",
+                "http://schemas.microsoft.com/windowsazure",
+                bytes,
+            ),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                Some(started.id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    GENERATE_VPN_CLIENT_PACKAGE.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Uploads a client root certificate (the public certificate, base64 DER,
+    /// sent as the raw body) that point-to-site clients' certificates chain to.
+    ///
+    /// `POST /{subscriptionId}/services/networking/{networkName}/gateway/clientrootcertificates` (x-ms-version 2016-07-01); long-running (Networking poller): returns a handle to wait on.
+    /// See <node:network.clientRootCertificates.create>.
+    pub async fn upload_client_root_certificate(
+        &self,
+        network_name: &str,
+        body: &str,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&UPLOAD_CLIENT_ROOT_CERTIFICATE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/");
+        path::push_segment(&mut req.path, "networkName", network_name)?;
+        req.path.push_str("/gateway/clientrootcertificates");
+        req.set_body("application/xml", body.to_owned());
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                GatewayOperationAsyncResponse,
+            >(
+                "GatewayOperationAsyncResponse",
+                "http://schemas.microsoft.com/windowsazure",
+                bytes,
+            ),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                Some(started.id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    UPLOAD_CLIENT_ROOT_CERTIFICATE.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Lists the client root certificates of the gateway.
+    ///
+    /// `GET /{subscriptionId}/services/networking/{networkName}/gateway/clientrootcertificates` (x-ms-version 2016-07-01).
+    /// See <node:network.clientRootCertificates.list>.
+    pub async fn list_client_root_certificates(
+        &self,
+        network_name: &str,
+    ) -> Result<ClientRootCertificates, Error> {
+        let mut req = Request::new(&LIST_CLIENT_ROOT_CERTIFICATES);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/");
+        path::push_segment(&mut req.path, "networkName", network_name)?;
+        req.path.push_str("/gateway/clientrootcertificates");
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    ClientRootCertificates,
+                >(
+                    "ClientRootCertificates",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )
+            .await
+    }
+
+    /// Returns a client root certificate of the gateway, by thumbprint: the
+    /// public certificate as uploaded (raw text).
+    ///
+    /// `GET /{subscriptionId}/services/networking/{networkName}/gateway/clientrootcertificates/{certificateThumbprint}` (x-ms-version 2016-07-01).
+    /// See <node:network.clientRootCertificates.get>.
+    pub async fn get_client_root_certificate(
+        &self,
+        network_name: &str,
+        certificate_thumbprint: &str,
+    ) -> Result<String, Error> {
+        let mut req = Request::new(&GET_CLIENT_ROOT_CERTIFICATE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/");
+        path::push_segment(&mut req.path, "networkName", network_name)?;
+        req.path.push_str("/gateway/clientrootcertificates/");
+        path::push_segment(
+            &mut req.path,
+            "certificateThumbprint",
+            certificate_thumbprint,
+        )?;
+        self.core.call(&req, document::text_from_bytes).await
+    }
+
+    /// Deletes a client root certificate of the gateway, by thumbprint.
+    ///
+    /// `DELETE /{subscriptionId}/services/networking/{networkName}/gateway/clientrootcertificates/{certificateThumbprint}` (x-ms-version 2016-07-01); long-running (Networking poller): returns a handle to wait on.
+    /// See <node:network.clientRootCertificates.deleteMethod>.
+    pub async fn delete_client_root_certificate(
+        &self,
+        network_name: &str,
+        certificate_thumbprint: &str,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&DELETE_CLIENT_ROOT_CERTIFICATE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/");
+        path::push_segment(&mut req.path, "networkName", network_name)?;
+        req.path.push_str("/gateway/clientrootcertificates/");
+        path::push_segment(
+            &mut req.path,
+            "certificateThumbprint",
+            certificate_thumbprint,
+        )?;
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                GatewayOperationAsyncResponse,
+            >(
+                "GatewayOperationAsyncResponse",
+                "http://schemas.microsoft.com/windowsazure",
+                bytes,
+            ),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                Some(started.id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    DELETE_CLIENT_ROOT_CERTIFICATE.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Returns the configuration script of an on-premises VPN device for the
+    /// gateway (raw text), for a vendor, platform and OS family of List VPN
+    /// Supported Devices.
+    ///
+    /// `GET /{subscriptionId}/services/networking/{networkName}/gateway/vpndeviceconfigurationscript` (x-ms-version 2016-07-01).
+    /// See <node:network.gateways.getDeviceConfigurationScript>.
+    pub async fn get_vpn_device_configuration_script(
+        &self,
+        network_name: &str,
+        options: &GetVpnDeviceConfigurationScriptOptions,
+    ) -> Result<String, Error> {
+        let mut req = Request::new(&GET_VPN_DEVICE_CONFIGURATION_SCRIPT);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/");
+        path::push_segment(&mut req.path, "networkName", network_name)?;
+        req.path.push_str("/gateway/vpndeviceconfigurationscript");
+        if let Some(v) = &options.vendor {
+            req.query.push(("vendor", v.clone()));
+        }
+
+        if let Some(v) = &options.platform {
+            req.query.push(("platform", v.clone()));
+        }
+
+        if let Some(v) = &options.os_family {
+            req.query.push(("OSfamily", v.clone()));
+        }
+
+        self.core.call(&req, document::text_from_bytes).await
+    }
+
+    /// Lists the on-premises VPN devices the gateway has configuration scripts
+    /// for: vendors, their platforms and OS families.
+    ///
+    /// `GET /{subscriptionId}/services/networking/supporteddevices` (x-ms-version 2016-07-01).
+    /// See <node:network.gateways.listSupportedDevices>.
+    pub async fn list_vpn_supported_devices(
+        &self,
+    ) -> Result<TextDocument<VpnDeviceList>, Error> {
+        let mut req = Request::new(&LIST_VPN_SUPPORTED_DEVICES);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/supporteddevices");
+        self.core
+            .call(
+                &req,
+                |b| {
+                    document::text_from_bytes(b)
+                        .map(TextDocument::<VpnDeviceList>::from_text)
+                },
+            )
+            .await
+    }
+
+    /// Sets the default site of a dynamic-routing gateway: the local network
+    /// site that forced-tunnelled traffic goes to.
+    ///
+    /// `POST /{subscriptionId}/services/networking/{networkName}/gateway/defaultsites` (x-ms-version 2016-07-01); long-running (Networking poller): returns a handle to wait on.
+    /// See <node:network.gateways.setDefaultSites>.
+    pub async fn set_default_sites(
+        &self,
+        network_name: &str,
+        body: &DefaultSiteList,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&SET_DEFAULT_SITES);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/");
+        path::push_segment(&mut req.path, "networkName", network_name)?;
+        req.path.push_str("/gateway/defaultsites");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "DefaultSiteList",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                GatewayOperationAsyncResponse,
+            >(
+                "GatewayOperationAsyncResponse",
+                "http://schemas.microsoft.com/windowsazure",
+                bytes,
+            ),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                Some(started.id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    SET_DEFAULT_SITES.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Removes the default site of the gateway.
+    ///
+    /// `DELETE /{subscriptionId}/services/networking/{networkName}/gateway/defaultsites` (x-ms-version 2016-07-01); long-running (Networking poller): returns a handle to wait on.
+    /// See <node:network.gateways.removeDefaultSites>.
+    pub async fn remove_default_sites(
+        &self,
+        network_name: &str,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&REMOVE_DEFAULT_SITES);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/");
+        path::push_segment(&mut req.path, "networkName", network_name)?;
+        req.path.push_str("/gateway/defaultsites");
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                GatewayOperationAsyncResponse,
+            >(
+                "GatewayOperationAsyncResponse",
+                "http://schemas.microsoft.com/windowsazure",
+                bytes,
+            ),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                Some(started.id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    REMOVE_DEFAULT_SITES.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Creates a V2 virtual network gateway on a virtual network; the gateway is
+    /// then addressed by its GatewayId (List Virtual Network Gateways).
+    ///
+    /// `POST /{subscriptionId}/services/networking/{networkName}/virtualnetworkgateways` (x-ms-version 2016-07-01); long-running (Networking poller): returns a handle to wait on.
+    /// See <node:network.gateways.createVirtualNetworkGateway>.
+    pub async fn create_virtual_network_gateway_v2(
+        &self,
+        network_name: &str,
+        body: &CreateVirtualNetworkGatewayParameters,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&CREATE_VIRTUAL_NETWORK_GATEWAY_V2);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/");
+        path::push_segment(&mut req.path, "networkName", network_name)?;
+        req.path.push_str("/virtualnetworkgateways");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "CreateVirtualNetworkGatewayParameters",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                GatewayOperationAsyncResponse,
+            >(
+                "GatewayOperationAsyncResponse",
+                "http://schemas.microsoft.com/windowsazure",
+                bytes,
+            ),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                Some(started.id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    CREATE_VIRTUAL_NETWORK_GATEWAY_V2.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Lists the V2 virtual network gateways of the subscription.
+    ///
+    /// `GET /{subscriptionId}/services/networking/virtualnetworkgateways` (x-ms-version 2016-07-01).
+    /// See <node:network.gateways.listVirtualNetworkGateways>.
+    pub async fn list_virtual_network_gateways(
+        &self,
+    ) -> Result<VirtualNetworkGateways, Error> {
+        let mut req = Request::new(&LIST_VIRTUAL_NETWORK_GATEWAYS);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/virtualnetworkgateways");
+        req.query.push(("api-version", "2016-07-01".to_owned()));
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    VirtualNetworkGateways,
+                >(
+                    "VirtualNetworkGateways",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )
+            .await
+    }
+
+    /// Returns a V2 virtual network gateway by id.
+    ///
+    /// `GET /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}` (x-ms-version 2016-07-01).
+    /// See <node:network.gateways.getVirtualNetworkGateway>.
+    pub async fn get_virtual_network_gateway_v2(
+        &self,
+        gateway_id: &str,
+    ) -> Result<VirtualNetworkGateway, Error> {
+        let mut req = Request::new(&GET_VIRTUAL_NETWORK_GATEWAY_V2);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/virtualnetworkgateways/");
+        path::push_segment(&mut req.path, "gatewayId", gateway_id)?;
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    VirtualNetworkGateway,
+                >(
+                    "VirtualNetworkGateway",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )
+            .await
+    }
+
+    /// Deletes a V2 virtual network gateway.
+    ///
+    /// `DELETE /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}` (x-ms-version 2016-07-01); long-running (Networking poller): returns a handle to wait on.
+    /// See <node:network.gateways.deleteVirtualNetworkGateway>.
+    pub async fn delete_virtual_network_gateway_v2(
+        &self,
+        gateway_id: &str,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&DELETE_VIRTUAL_NETWORK_GATEWAY_V2);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/virtualnetworkgateways/");
+        path::push_segment(&mut req.path, "gatewayId", gateway_id)?;
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                GatewayOperationAsyncResponse,
+            >(
+                "GatewayOperationAsyncResponse",
+                "http://schemas.microsoft.com/windowsazure",
+                bytes,
+            ),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                Some(started.id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    DELETE_VIRTUAL_NETWORK_GATEWAY_V2.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Changes the size of a V2 virtual network gateway (Operation Resize).
+    ///
+    /// `PATCH /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}` (x-ms-version 2016-07-01); long-running (Networking poller): returns a handle to wait on.
+    /// See <node:network.gateways.resizeVirtualNetworkGateway>.
+    pub async fn resize_virtual_network_gateway_v2(
+        &self,
+        gateway_id: &str,
+        body: &UpdateGatewayParameters,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&RESIZE_VIRTUAL_NETWORK_GATEWAY_V2);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/virtualnetworkgateways/");
+        path::push_segment(&mut req.path, "gatewayId", gateway_id)?;
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "UpdateGatewayParameters",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                GatewayOperationAsyncResponse,
+            >(
+                "GatewayOperationAsyncResponse",
+                "http://schemas.microsoft.com/windowsazure",
+                bytes,
+            ),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                Some(started.id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    RESIZE_VIRTUAL_NETWORK_GATEWAY_V2.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Resets a V2 virtual network gateway (Operation Reset; the same PATCH as
+    /// Resize Virtual Network Gateway V2).
+    ///
+    /// `PATCH /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}` (x-ms-version 2016-07-01); long-running (Networking poller): returns a handle to wait on.
+    /// The same request on the wire as [`resize_virtual_network_gateway_v2`](Self::resize_virtual_network_gateway_v2).
+    /// See <node:network.gateways.resetVirtualNetworkGateway>.
+    pub async fn reset_virtual_network_gateway_v2(
+        &self,
+        gateway_id: &str,
+        body: &UpdateGatewayParameters,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&RESET_VIRTUAL_NETWORK_GATEWAY_V2);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/virtualnetworkgateways/");
+        path::push_segment(&mut req.path, "gatewayId", gateway_id)?;
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "UpdateGatewayParameters",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                GatewayOperationAsyncResponse,
+            >(
+                "GatewayOperationAsyncResponse",
+                "http://schemas.microsoft.com/windowsazure",
+                bytes,
+            ),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                Some(started.id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    RESET_VIRTUAL_NETWORK_GATEWAY_V2.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Returns the pre-shared key of a V2 gateway's connection to a connected
+    /// entity (a local network gateway).
+    ///
+    /// `GET /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/connectedentity/{connectedentityId}/sharedkey` (x-ms-version 2016-07-01).
+    /// See <node:network.gateways.getSharedKeyV2>.
+    pub async fn get_virtual_network_gateway_shared_key_v2(
+        &self,
+        gateway_id: &str,
+        connected_entity_id: &str,
+    ) -> Result<SharedKey, Error> {
+        let mut req = Request::new(&GET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY_V2);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/virtualnetworkgateways/");
+        path::push_segment(&mut req.path, "gatewayId", gateway_id)?;
+        req.path.push_str("/connectedentity/");
+        path::push_segment(&mut req.path, "connectedentityId", connected_entity_id)?;
+        req.path.push_str("/sharedkey");
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    SharedKey,
+                >("SharedKey", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Sets the pre-shared key of a V2 gateway's connection.
+    ///
+    /// `POST /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/connectedentity/{connectedentityId}/sharedkey` (x-ms-version 2016-07-01); long-running (Networking poller): returns a handle to wait on.
+    /// See <node:network.gateways.setSharedKeyV2>.
+    pub async fn set_virtual_network_gateway_shared_key_v2(
+        &self,
+        gateway_id: &str,
+        connected_entity_id: &str,
+        body: &SharedKey,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&SET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY_V2);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/virtualnetworkgateways/");
+        path::push_segment(&mut req.path, "gatewayId", gateway_id)?;
+        req.path.push_str("/connectedentity/");
+        path::push_segment(&mut req.path, "connectedentityId", connected_entity_id)?;
+        req.path.push_str("/sharedkey");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "SharedKey",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                GatewayOperationAsyncResponse,
+            >(
+                "GatewayOperationAsyncResponse",
+                "http://schemas.microsoft.com/windowsazure",
+                bytes,
+            ),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                Some(started.id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    SET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY_V2.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Replaces the pre-shared key of a V2 gateway's connection with a new
+    /// random key of the given length.
+    ///
+    /// `PATCH /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/connectedentity/{connectedentityId}/sharedkey` (x-ms-version 2016-07-01); long-running (Networking poller): returns a handle to wait on.
+    /// See <node:network.gateways.resetSharedKeyV2>.
+    pub async fn reset_virtual_network_gateway_shared_key_v2(
+        &self,
+        gateway_id: &str,
+        connected_entity_id: &str,
+        body: &ResetSharedKey,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&RESET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY_V2);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/virtualnetworkgateways/");
+        path::push_segment(&mut req.path, "gatewayId", gateway_id)?;
+        req.path.push_str("/connectedentity/");
+        path::push_segment(&mut req.path, "connectedentityId", connected_entity_id)?;
+        req.path.push_str("/sharedkey");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "ResetSharedKey",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                GatewayOperationAsyncResponse,
+            >(
+                "GatewayOperationAsyncResponse",
+                "http://schemas.microsoft.com/windowsazure",
+                bytes,
+            ),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                Some(started.id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    RESET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY_V2.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Returns the IPsec parameters of a V2 gateway's connection.
+    ///
+    /// `GET /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/connectedentity/{connectedentityId}/ipsecparameters` (x-ms-version 2016-07-01).
+    /// See <node:network.gateways.getIPsecParametersV2>.
+    pub async fn get_i_psec_parameters_v2(
+        &self,
+        gateway_id: &str,
+        connected_entity_id: &str,
+    ) -> Result<IPsecParameters, Error> {
+        let mut req = Request::new(&GET_I_PSEC_PARAMETERS_V2);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/virtualnetworkgateways/");
+        path::push_segment(&mut req.path, "gatewayId", gateway_id)?;
+        req.path.push_str("/connectedentity/");
+        path::push_segment(&mut req.path, "connectedentityId", connected_entity_id)?;
+        req.path.push_str("/ipsecparameters");
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    IPsecParameters,
+                >("IPsecParameters", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Sets the IPsec parameters of a V2 gateway's connection.
+    ///
+    /// `PATCH /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/connectedentity/{connectedentityId}/ipsecparameters` (x-ms-version 2016-07-01); long-running (Networking poller): returns a handle to wait on.
+    /// See <node:network.gateways.setIPsecParametersV2>.
+    pub async fn set_i_psec_parameters_v2(
+        &self,
+        gateway_id: &str,
+        connected_entity_id: &str,
+        body: &IPsecParameters,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&SET_I_PSEC_PARAMETERS_V2);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/virtualnetworkgateways/");
+        path::push_segment(&mut req.path, "gatewayId", gateway_id)?;
+        req.path.push_str("/connectedentity/");
+        path::push_segment(&mut req.path, "connectedentityId", connected_entity_id)?;
+        req.path.push_str("/ipsecparameters");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "IPsecParameters",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                GatewayOperationAsyncResponse,
+            >(
+                "GatewayOperationAsyncResponse",
+                "http://schemas.microsoft.com/windowsazure",
+                bytes,
+            ),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                Some(started.id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    SET_I_PSEC_PARAMETERS_V2.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Starts a diagnostics session on a V2 gateway (Operation StartDiagnostics).
+    ///
+    /// `PUT /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/publicdiagnostics` (x-ms-version 2016-07-01); long-running (Networking poller): returns a handle to wait on.
+    /// See <node:network.gateways.startDiagnosticsV2>.
+    pub async fn start_gateway_diagnostics_v2(
+        &self,
+        gateway_id: &str,
+        body: &UpdateGatewayPublicDiagnostics,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&START_GATEWAY_DIAGNOSTICS_V2);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/virtualnetworkgateways/");
+        path::push_segment(&mut req.path, "gatewayId", gateway_id)?;
+        req.path.push_str("/publicdiagnostics");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "UpdateGatewayPublicDiagnostics",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                GatewayOperationAsyncResponse,
+            >(
+                "GatewayOperationAsyncResponse",
+                "http://schemas.microsoft.com/windowsazure",
+                bytes,
+            ),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                Some(started.id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    START_GATEWAY_DIAGNOSTICS_V2.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Stops the diagnostics session of a V2 gateway (Operation
+    /// StopDiagnostics; the same PUT as Start Gateway Diagnostics V2).
+    ///
+    /// `PUT /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/publicdiagnostics` (x-ms-version 2016-07-01); long-running (Networking poller): returns a handle to wait on.
+    /// The same request on the wire as [`start_gateway_diagnostics_v2`](Self::start_gateway_diagnostics_v2).
+    /// See <node:network.gateways.stopDiagnosticsV2>.
+    pub async fn stop_gateway_diagnostics_v2(
+        &self,
+        gateway_id: &str,
+        body: &UpdateGatewayPublicDiagnostics,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&STOP_GATEWAY_DIAGNOSTICS_V2);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/virtualnetworkgateways/");
+        path::push_segment(&mut req.path, "gatewayId", gateway_id)?;
+        req.path.push_str("/publicdiagnostics");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "UpdateGatewayPublicDiagnostics",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                GatewayOperationAsyncResponse,
+            >(
+                "GatewayOperationAsyncResponse",
+                "http://schemas.microsoft.com/windowsazure",
+                bytes,
+            ),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                Some(started.id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    STOP_GATEWAY_DIAGNOSTICS_V2.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Returns the state of a V2 gateway's diagnostics session.
+    ///
+    /// `GET /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/publicdiagnostics` (x-ms-version 2016-07-01).
+    /// See <node:network.gateways.getDiagnosticsV2>.
+    pub async fn get_gateway_diagnostics_v2(
+        &self,
+        gateway_id: &str,
+    ) -> Result<GatewayPublicDiagnosticsStatus, Error> {
+        let mut req = Request::new(&GET_GATEWAY_DIAGNOSTICS_V2);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/virtualnetworkgateways/");
+        path::push_segment(&mut req.path, "gatewayId", gateway_id)?;
+        req.path.push_str("/publicdiagnostics");
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    GatewayPublicDiagnosticsStatus,
+                >(
+                    "GatewayPublicDiagnosticsStatus",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )
+            .await
+    }
+
+    /// Creates a local network gateway (an on-premises VPN device and its
+    /// address ranges). Synchronous: the body of the answer is the new
+    /// gateway's id (raw text, as Node reads it).
+    ///
+    /// `POST /{subscriptionId}/services/networking/localnetworkgateways` (x-ms-version 2016-07-01).
+    /// See <node:network.gateways.createLocalNetworkGateway>.
+    pub async fn create_local_network_gateway(
+        &self,
+        body: &CreateLocalNetworkGatewayParameters,
+    ) -> Result<String, Error> {
+        let mut req = Request::new(&CREATE_LOCAL_NETWORK_GATEWAY);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/localnetworkgateways");
+        req.query.push(("api-version", "2016-07-01".to_owned()));
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "CreateLocalNetworkGatewayParameters",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        self.core.call(&req, document::text_from_bytes).await
+    }
+
+    /// Lists the local network gateways of the subscription.
+    ///
+    /// `GET /{subscriptionId}/services/networking/localnetworkgateways` (x-ms-version 2016-07-01).
+    /// See <node:network.gateways.listLocalNetworkGateways>.
+    pub async fn list_local_network_gateways(
+        &self,
+    ) -> Result<LocalNetworkGateways, Error> {
+        let mut req = Request::new(&LIST_LOCAL_NETWORK_GATEWAYS);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/localnetworkgateways");
+        req.query.push(("api-version", "2016-07-01".to_owned()));
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    LocalNetworkGateways,
+                >("LocalNetworkGateways", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Returns a local network gateway by id.
+    ///
+    /// `GET /{subscriptionId}/services/networking/localnetworkgateways/{gatewayId}` (x-ms-version 2016-07-01).
+    /// See <node:network.gateways.getLocalNetworkGateway>.
+    pub async fn get_local_network_gateway(
+        &self,
+        gateway_id: &str,
+    ) -> Result<LocalNetworkGateway, Error> {
+        let mut req = Request::new(&GET_LOCAL_NETWORK_GATEWAY);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/localnetworkgateways/");
+        path::push_segment(&mut req.path, "gatewayId", gateway_id)?;
+        req.query.push(("api-version", "2016-07-01".to_owned()));
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    LocalNetworkGateway,
+                >("LocalNetworkGateway", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Changes the address ranges or BGP settings of a local network gateway.
+    ///
+    /// `PATCH /{subscriptionId}/services/networking/localnetworkgateways/{gatewayId}` (x-ms-version 2016-07-01).
+    /// See <node:network.gateways.updateLocalNetworkGateway>.
+    pub async fn update_local_network_gateway(
+        &self,
+        gateway_id: &str,
+        body: &UpdateLocalNetworkGatewayParameters,
+    ) -> Result<(), Error> {
+        let mut req = Request::new(&UPDATE_LOCAL_NETWORK_GATEWAY);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/localnetworkgateways/");
+        path::push_segment(&mut req.path, "gatewayId", gateway_id)?;
+        req.query.push(("api-version", "2016-07-01".to_owned()));
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "UpdateLocalNetworkGatewayParameters",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        self.core.call_empty(&req).await
+    }
+
+    /// Deletes a local network gateway.
+    ///
+    /// `DELETE /{subscriptionId}/services/networking/localnetworkgateways/{gatewayId}` (x-ms-version 2016-07-01).
+    /// See <node:network.gateways.deleteLocalNetworkGateway>.
+    pub async fn delete_local_network_gateway(
+        &self,
+        gateway_id: &str,
+    ) -> Result<(), Error> {
+        let mut req = Request::new(&DELETE_LOCAL_NETWORK_GATEWAY);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/localnetworkgateways/");
+        path::push_segment(&mut req.path, "gatewayId", gateway_id)?;
+        req.query.push(("api-version", "2016-07-01".to_owned()));
+        self.core.call_empty(&req).await
+    }
+
+    /// Connects a V2 virtual network gateway to a connected entity (a local
+    /// network gateway or another virtual network gateway).
+    ///
+    /// `POST /{subscriptionId}/services/networking/gatewayconnections` (x-ms-version 2016-07-01); long-running (Networking poller): returns a handle to wait on.
+    /// See <node:network.gateways.createGatewayConnection>.
+    pub async fn create_gateway_connection(
+        &self,
+        body: &CreateGatewayConnectionParameters,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&CREATE_GATEWAY_CONNECTION);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/gatewayconnections");
+        req.query.push(("api-version", "2016-07-01".to_owned()));
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "CreateGatewayConnectionParameters",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                GatewayOperationAsyncResponse,
+            >(
+                "GatewayOperationAsyncResponse",
+                "http://schemas.microsoft.com/windowsazure",
+                bytes,
+            ),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                Some(started.id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    CREATE_GATEWAY_CONNECTION.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Lists the gateway connections of the subscription.
+    ///
+    /// `GET /{subscriptionId}/services/networking/gatewayconnections` (x-ms-version 2016-07-01).
+    /// See <node:network.gateways.listGatewayConnections>.
+    pub async fn list_gateway_connections(&self) -> Result<GatewayConnections, Error> {
+        let mut req = Request::new(&LIST_GATEWAY_CONNECTIONS);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/gatewayconnections");
+        req.query.push(("api-version", "2016-07-01".to_owned()));
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    GatewayConnections,
+                >("GatewayConnections", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Returns the connection of a V2 gateway to a connected entity.
+    ///
+    /// `GET /{subscriptionId}/services/networking/gatewayconnections/virtualnetworkgateway/{gatewayId}/connectedentity/{connectedentityId}` (x-ms-version 2016-07-01).
+    /// See <node:network.gateways.getGatewayConnection>.
+    pub async fn get_gateway_connection(
+        &self,
+        gateway_id: &str,
+        connected_entity_id: &str,
+    ) -> Result<GatewayConnection, Error> {
+        let mut req = Request::new(&GET_GATEWAY_CONNECTION);
+        req.path = self.core.subscription_path()?;
+        req.path
+            .push_str("/services/networking/gatewayconnections/virtualnetworkgateway/");
+        path::push_segment(&mut req.path, "gatewayId", gateway_id)?;
+        req.path.push_str("/connectedentity/");
+        path::push_segment(&mut req.path, "connectedentityId", connected_entity_id)?;
+        req.query.push(("api-version", "2016-07-01".to_owned()));
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    GatewayConnection,
+                >("GatewayConnection", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Changes the routing weight, shared key or BGP use of a gateway connection.
+    ///
+    /// `PATCH /{subscriptionId}/services/networking/gatewayconnections/virtualnetworkgateway/{gatewayId}/connectedentity/{connectedentityId}` (x-ms-version 2016-07-01); long-running (Networking poller): returns a handle to wait on.
+    /// See <node:network.gateways.updateGatewayConnection>.
+    pub async fn update_gateway_connection(
+        &self,
+        gateway_id: &str,
+        connected_entity_id: &str,
+        body: &UpdateGatewayConnectionParameters,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&UPDATE_GATEWAY_CONNECTION);
+        req.path = self.core.subscription_path()?;
+        req.path
+            .push_str("/services/networking/gatewayconnections/virtualnetworkgateway/");
+        path::push_segment(&mut req.path, "gatewayId", gateway_id)?;
+        req.path.push_str("/connectedentity/");
+        path::push_segment(&mut req.path, "connectedentityId", connected_entity_id)?;
+        req.query.push(("api-version", "2016-07-01".to_owned()));
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "UpdateGatewayConnectionParameters",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                GatewayOperationAsyncResponse,
+            >(
+                "GatewayOperationAsyncResponse",
+                "http://schemas.microsoft.com/windowsazure",
+                bytes,
+            ),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                Some(started.id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    UPDATE_GATEWAY_CONNECTION.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Deletes the connection of a V2 gateway to a connected entity.
+    ///
+    /// `DELETE /{subscriptionId}/services/networking/gatewayconnections/virtualnetworkgateway/{gatewayId}/connectedentity/{connectedentityId}` (x-ms-version 2016-07-01); long-running (Networking poller): returns a handle to wait on.
+    /// See <node:network.gateways.deleteGatewayConnection>.
+    pub async fn delete_gateway_connection(
+        &self,
+        gateway_id: &str,
+        connected_entity_id: &str,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&DELETE_GATEWAY_CONNECTION);
+        req.path = self.core.subscription_path()?;
+        req.path
+            .push_str("/services/networking/gatewayconnections/virtualnetworkgateway/");
+        path::push_segment(&mut req.path, "gatewayId", gateway_id)?;
+        req.path.push_str("/connectedentity/");
+        path::push_segment(&mut req.path, "connectedentityId", connected_entity_id)?;
+        req.query.push(("api-version", "2016-07-01".to_owned()));
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                GatewayOperationAsyncResponse,
+            >(
+                "GatewayOperationAsyncResponse",
+                "http://schemas.microsoft.com/windowsazure",
+                bytes,
+            ),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                Some(started.id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    DELETE_GATEWAY_CONNECTION.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Creates an application gateway (an HTTP load balancer) in subnets of a
+    /// virtual network. It is created Stopped, with no configuration.
+    ///
+    /// `POST /{subscriptionId}/services/networking/ApplicationGateways` (x-ms-version 2016-07-01); long-running (Networking poller): returns a handle to wait on.
+    /// See <node:network.applicationGateways.create>.
+    pub async fn create_application_gateway(
+        &self,
+        body: &CreateApplicationGatewayParameters,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&CREATE_APPLICATION_GATEWAY);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/ApplicationGateways");
+        req.query.push(("api-version", "2016-07-01".to_owned()));
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "CreateApplicationGatewayParameters",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                GatewayOperationAsyncResponse,
+            >(
+                "GatewayOperationAsyncResponse",
+                "http://schemas.microsoft.com/windowsazure",
+                bytes,
+            ),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                Some(started.id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    CREATE_APPLICATION_GATEWAY.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Lists the application gateways of the subscription.
+    ///
+    /// `GET /{subscriptionId}/services/networking/ApplicationGateways` (x-ms-version 2016-07-01).
+    /// See <node:network.applicationGateways.list>.
+    pub async fn list_application_gateways(&self) -> Result<ApplicationGateways, Error> {
+        let mut req = Request::new(&LIST_APPLICATION_GATEWAYS);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/ApplicationGateways");
+        req.query.push(("api-version", "2016-07-01".to_owned()));
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    ApplicationGateways,
+                >("ApplicationGateways", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Returns an application gateway.
+    ///
+    /// `GET /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}` (x-ms-version 2016-07-01).
+    /// See <node:network.applicationGateways.get>.
+    pub async fn get_application_gateway(
+        &self,
+        gateway_name: &str,
+    ) -> Result<ApplicationGateway, Error> {
+        let mut req = Request::new(&GET_APPLICATION_GATEWAY);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/ApplicationGateways/");
+        path::push_segment(&mut req.path, "gatewayName", gateway_name)?;
+        req.query.push(("api-version", "2016-07-01".to_owned()));
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    ApplicationGateway,
+                >("ApplicationGateway", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Changes the size, instance count, description or subnets of an
+    /// application gateway.
+    ///
+    /// `PUT /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}` (x-ms-version 2016-07-01); long-running (Networking poller): returns a handle to wait on.
+    /// See <node:network.applicationGateways.update>.
+    pub async fn update_application_gateway(
+        &self,
+        gateway_name: &str,
+        body: &UpdateApplicationGatewayParameters,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&UPDATE_APPLICATION_GATEWAY);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/ApplicationGateways/");
+        path::push_segment(&mut req.path, "gatewayName", gateway_name)?;
+        req.query.push(("api-version", "2016-07-01".to_owned()));
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "UpdateApplicationGatewayParameters",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                GatewayOperationAsyncResponse,
+            >(
+                "GatewayOperationAsyncResponse",
+                "http://schemas.microsoft.com/windowsazure",
+                bytes,
+            ),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                Some(started.id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    UPDATE_APPLICATION_GATEWAY.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Deletes an application gateway.
+    ///
+    /// `DELETE /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}` (x-ms-version 2016-07-01); long-running (Networking poller): returns a handle to wait on.
+    /// See <node:network.applicationGateways.deleteMethod>.
+    pub async fn delete_application_gateway(
+        &self,
+        gateway_name: &str,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&DELETE_APPLICATION_GATEWAY);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/ApplicationGateways/");
+        path::push_segment(&mut req.path, "gatewayName", gateway_name)?;
+        req.query.push(("api-version", "2016-07-01".to_owned()));
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                GatewayOperationAsyncResponse,
+            >(
+                "GatewayOperationAsyncResponse",
+                "http://schemas.microsoft.com/windowsazure",
+                bytes,
+            ),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                Some(started.id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    DELETE_APPLICATION_GATEWAY.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Starts or stops an application gateway.
+    ///
+    /// `POST /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/Operations` (x-ms-version 2016-07-01); long-running (Networking poller): returns a handle to wait on.
+    /// See <node:network.applicationGateways.executeOperation>.
+    pub async fn execute_application_gateway_operation(
+        &self,
+        gateway_name: &str,
+        body: &ApplicationGatewayOperation,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&EXECUTE_APPLICATION_GATEWAY_OPERATION);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/ApplicationGateways/");
+        path::push_segment(&mut req.path, "gatewayName", gateway_name)?;
+        req.path.push_str("/Operations");
+        req.query.push(("api-version", "2016-07-01".to_owned()));
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "ApplicationGatewayOperation",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                GatewayOperationAsyncResponse,
+            >(
+                "GatewayOperationAsyncResponse",
+                "http://schemas.microsoft.com/windowsazure",
+                bytes,
+            ),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                Some(started.id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    EXECUTE_APPLICATION_GATEWAY_OPERATION.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Returns the configuration of an application gateway: frontends, backend
+    /// pools, HTTP settings, listeners and load-balancing rules.
+    ///
+    /// `GET /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/configuration` (x-ms-version 2016-07-01).
+    /// See <node:network.applicationGateways.getConfig>.
+    pub async fn get_application_gateway_config(
+        &self,
+        gateway_name: &str,
+    ) -> Result<ApplicationGatewayConfiguration, Error> {
+        let mut req = Request::new(&GET_APPLICATION_GATEWAY_CONFIG);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/ApplicationGateways/");
+        path::push_segment(&mut req.path, "gatewayName", gateway_name)?;
+        req.path.push_str("/configuration");
+        req.query.push(("api-version", "2016-07-01".to_owned()));
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    ApplicationGatewayConfiguration,
+                >(
+                    "ApplicationGatewayConfiguration",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )
+            .await
+    }
+
+    /// Replaces the configuration of an application gateway as a whole.
+    ///
+    /// `POST /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/configuration` (x-ms-version 2016-07-01); long-running (Networking poller): returns a handle to wait on.
+    /// See <node:network.applicationGateways.setConfig>.
+    pub async fn set_application_gateway_config(
+        &self,
+        gateway_name: &str,
+        body: &ApplicationGatewayConfiguration,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&SET_APPLICATION_GATEWAY_CONFIG);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/ApplicationGateways/");
+        path::push_segment(&mut req.path, "gatewayName", gateway_name)?;
+        req.path.push_str("/configuration");
+        req.query.push(("api-version", "2016-07-01".to_owned()));
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "ApplicationGatewayConfiguration",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                GatewayOperationAsyncResponse,
+            >(
+                "GatewayOperationAsyncResponse",
+                "http://schemas.microsoft.com/windowsazure",
+                bytes,
+            ),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                Some(started.id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    SET_APPLICATION_GATEWAY_CONFIG.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Adds an SSL certificate (PFX with its password) to an application
+    /// gateway, under a name its HTTPS listeners refer to.
+    ///
+    /// `PUT /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/sslcertificates/{certificateName}` (x-ms-version 2016-07-01); long-running (Networking poller): returns a handle to wait on.
+    /// See <node:network.applicationGateways.addCertificate>.
+    pub async fn add_application_gateway_certificate(
+        &self,
+        gateway_name: &str,
+        certificate_name: &str,
+        body: &CertificateFile,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&ADD_APPLICATION_GATEWAY_CERTIFICATE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/ApplicationGateways/");
+        path::push_segment(&mut req.path, "gatewayName", gateway_name)?;
+        req.path.push_str("/sslcertificates/");
+        path::push_segment(&mut req.path, "certificateName", certificate_name)?;
+        req.query.push(("api-version", "2016-07-01".to_owned()));
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "CertificateFile",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                GatewayOperationAsyncResponse,
+            >(
+                "GatewayOperationAsyncResponse",
+                "http://schemas.microsoft.com/windowsazure",
+                bytes,
+            ),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                Some(started.id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    ADD_APPLICATION_GATEWAY_CERTIFICATE.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Lists the SSL certificates of an application gateway.
+    ///
+    /// `GET /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/sslcertificates` (x-ms-version 2016-07-01).
+    /// See <node:network.applicationGateways.listCertificate>.
+    pub async fn list_application_gateway_certificates(
+        &self,
+        gateway_name: &str,
+    ) -> Result<ApplicationGatewayCertificates, Error> {
+        let mut req = Request::new(&LIST_APPLICATION_GATEWAY_CERTIFICATES);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/ApplicationGateways/");
+        path::push_segment(&mut req.path, "gatewayName", gateway_name)?;
+        req.path.push_str("/sslcertificates");
+        req.query.push(("api-version", "2016-07-01".to_owned()));
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    ApplicationGatewayCertificates,
+                >(
+                    "ApplicationGatewayCertificates",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )
+            .await
+    }
+
+    /// Returns an SSL certificate of an application gateway (its public part).
+    ///
+    /// `GET /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/sslcertificates/{certificateName}` (x-ms-version 2016-07-01).
+    /// See <node:network.applicationGateways.getCertificate>.
+    pub async fn get_application_gateway_certificate(
+        &self,
+        gateway_name: &str,
+        certificate_name: &str,
+    ) -> Result<ApplicationGatewayCertificate, Error> {
+        let mut req = Request::new(&GET_APPLICATION_GATEWAY_CERTIFICATE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/ApplicationGateways/");
+        path::push_segment(&mut req.path, "gatewayName", gateway_name)?;
+        req.path.push_str("/sslcertificates/");
+        path::push_segment(&mut req.path, "certificateName", certificate_name)?;
+        req.query.push(("api-version", "2016-07-01".to_owned()));
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    ApplicationGatewayCertificate,
+                >(
+                    "ApplicationGatewayCertificate",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )
+            .await
+    }
+
+    /// Deletes an SSL certificate of an application gateway.
+    ///
+    /// `DELETE /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/sslcertificates/{certificateName}` (x-ms-version 2016-07-01); long-running (Networking poller): returns a handle to wait on.
+    /// See <node:network.applicationGateways.deleteCertificate>.
+    pub async fn delete_application_gateway_certificate(
+        &self,
+        gateway_name: &str,
+        certificate_name: &str,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&DELETE_APPLICATION_GATEWAY_CERTIFICATE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/networking/ApplicationGateways/");
+        path::push_segment(&mut req.path, "gatewayName", gateway_name)?;
+        req.path.push_str("/sslcertificates/");
+        path::push_segment(&mut req.path, "certificateName", certificate_name)?;
+        req.query.push(("api-version", "2016-07-01".to_owned()));
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                GatewayOperationAsyncResponse,
+            >(
+                "GatewayOperationAsyncResponse",
+                "http://schemas.microsoft.com/windowsazure",
+                bytes,
+            ),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                Some(started.id)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    DELETE_APPLICATION_GATEWAY_CERTIFICATE.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(NetworkingPoller),
+                )
+                .with_headers(resp.headers),
+        )
     }
 }
 
@@ -399,6 +3920,3490 @@ impl ToXml for GatewayOperation {
 }
 
 impl Validate for GatewayOperation {}
+/// A virtual network's gateway (Get Virtual Network Gateway).
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Gateway {
+    /// The default site of a dynamic-routing gateway (forced tunnelling).
+    ///
+    /// Element `<DefaultSites>`.
+    #[cfg_attr(feature = "serde", serde(rename = "DefaultSites"))]
+    pub default_sites: Vec<String>,
+    /// Size (SKU) of the gateway.
+    ///
+    /// Element `<GatewaySize>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "GatewaySize", skip_serializing_if = "Option::is_none")
+    )]
+    pub gateway_size: Option<GatewaySize>,
+    /// Routing type of the gateway.
+    ///
+    /// Element `<GatewayType>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "GatewayType", skip_serializing_if = "Option::is_none")
+    )]
+    pub gateway_type: Option<GatewayType>,
+    /// The last event the gateway reported.
+    ///
+    /// Element `<LastEvent>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "LastEvent", skip_serializing_if = "Option::is_none")
+    )]
+    pub last_event: Option<GatewayEvent>,
+    /// Provisioning state of the gateway.
+    ///
+    /// Element `<State>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "State", skip_serializing_if = "Option::is_none")
+    )]
+    pub state: Option<GatewayProvisioningState>,
+    /// Public IPv4 address of the gateway (once provisioned).
+    ///
+    /// Element `<VIPAddress>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "VIPAddress", skip_serializing_if = "Option::is_none")
+    )]
+    pub vip_address: Option<String>,
+}
+
+impl FromXml for Gateway {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_default_sites = Vec::new();
+        let mut f_gateway_size = None;
+        let mut f_gateway_type = None;
+        let mut f_last_event = None;
+        let mut f_state = None;
+        let mut f_vip_address = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"DefaultSites" => r.text_list(&c, b"string", &mut f_default_sites)?,
+                    b"GatewaySize" => f_gateway_size = r.text_opt(&c)?,
+                    b"GatewayType" => f_gateway_type = r.text_opt(&c)?,
+                    b"LastEvent" => f_last_event = r.elem(&c)?,
+                    b"State" => f_state = r.text_opt(&c)?,
+                    b"VIPAddress" => f_vip_address = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            default_sites: f_default_sites,
+            gateway_size: f_gateway_size,
+            gateway_type: f_gateway_type,
+            last_event: f_last_event,
+            state: f_state,
+            vip_address: f_vip_address,
+        })
+    }
+}
+
+impl ToXml for Gateway {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_list("DefaultSites", "string", &self.default_sites, false);
+        w.text_opt("GatewaySize", &self.gateway_size);
+        w.text_opt("GatewayType", &self.gateway_type);
+        w.elem_opt("LastEvent", &self.last_event);
+        w.text_opt("State", &self.state);
+        w.text_opt("VIPAddress", &self.vip_address);
+    }
+}
+
+impl Validate for Gateway {}
+/// An event reported by a gateway or a gateway connection.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct GatewayEvent {
+    /// Event data (XML text, when any).
+    ///
+    /// Element `<Data>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Data", skip_serializing_if = "Option::is_none")
+    )]
+    pub data: Option<String>,
+    /// Event id, e.g. 21601.
+    ///
+    /// Element `<Id>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Id", skip_serializing_if = "Option::is_none")
+    )]
+    pub id: Option<String>,
+    /// Element `<Message>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Message", skip_serializing_if = "Option::is_none")
+    )]
+    pub message: Option<String>,
+    /// Element `<Timestamp>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Timestamp", skip_serializing_if = "Option::is_none")
+    )]
+    pub timestamp: Option<DateTime>,
+}
+
+impl FromXml for GatewayEvent {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_data = None;
+        let mut f_id = None;
+        let mut f_message = None;
+        let mut f_timestamp = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Data" => f_data = r.text_opt(&c)?,
+                    b"Id" => f_id = r.text_opt(&c)?,
+                    b"Message" => f_message = r.text_opt(&c)?,
+                    b"Timestamp" => f_timestamp = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            data: f_data,
+            id: f_id,
+            message: f_message,
+            timestamp: f_timestamp,
+        })
+    }
+}
+
+impl ToXml for GatewayEvent {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("Data", &self.data);
+        w.text_opt("Id", &self.id);
+        w.text_opt("Message", &self.message);
+        w.text_opt("Timestamp", &self.timestamp);
+    }
+}
+
+impl Validate for GatewayEvent {}
+/// The Failover body of the DELETE that fails a gateway over.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct UpdateGateway {}
+impl FromXml for UpdateGateway {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                r.skip(&c)?;
+            }
+        }
+
+        Ok(Self {})
+    }
+}
+
+impl ToXml for UpdateGateway {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.start("UpdateGatewayOperation");
+        w.text_content("Failover");
+        w.end("UpdateGatewayOperation");
+    }
+}
+
+impl Validate for UpdateGateway {}
+/// Resize or reset of a gateway (classic and V2 share the body).
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct UpdateGatewayParameters {
+    /// New size (Resize only).
+    ///
+    /// Element `<GatewaySize>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "GatewaySize", skip_serializing_if = "Option::is_none")
+    )]
+    pub gateway_size: Option<GatewaySize>,
+    /// What to do: Resize (with GatewaySize) or Reset.
+    ///
+    /// Element `<Operation>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Operation"))]
+    pub operation: UpdateGatewayOperation,
+}
+
+impl FromXml for UpdateGatewayParameters {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_gateway_size = None;
+        let mut f_operation = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"GatewaySize" => f_gateway_size = r.text_opt(&c)?,
+                    b"Operation" => f_operation = r.text_req(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            gateway_size: f_gateway_size,
+            operation: required(f_operation, "Operation")?,
+        })
+    }
+}
+
+impl ToXml for UpdateGatewayParameters {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("GatewaySize", &self.gateway_size);
+        w.text("Operation", &self.operation);
+    }
+}
+
+impl Validate for UpdateGatewayParameters {}
+/// Connect, disconnect or test the connection to a local network site.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct UpdateConnection {
+    /// Element `<Operation>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Operation"))]
+    pub operation: UpdateConnectionOperation,
+    /// Address to test the connection with (Test only).
+    ///
+    /// Element `<IPAddress>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "IPAddress", skip_serializing_if = "Option::is_none")
+    )]
+    pub ip_address: Option<String>,
+}
+
+impl FromXml for UpdateConnection {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_operation = None;
+        let mut f_ip_address = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Operation" => f_operation = r.text_req(&c)?,
+                    b"IPAddress" => f_ip_address = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            operation: required(f_operation, "Operation")?,
+            ip_address: f_ip_address,
+        })
+    }
+}
+
+impl ToXml for UpdateConnection {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text("Operation", &self.operation);
+        w.text_opt("IPAddress", &self.ip_address);
+    }
+}
+
+impl Validate for UpdateConnection {}
+/// The connections of a gateway to local network sites.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Connections {
+    /// Element `<Connection>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Connection"))]
+    pub connection: Vec<GatewayConnectionStatus>,
+}
+
+impl FromXml for Connections {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_connection = Vec::new();
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Connection" => r.elem_push(&c, &mut f_connection)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self { connection: f_connection })
+    }
+}
+
+impl ToXml for Connections {
+    fn write_children(&self, w: &mut XmlWriter) {
+        for v in &self.connection {
+            w.elem("Connection", v);
+        }
+    }
+}
+
+impl Validate for Connections {}
+/// A gateway's connection to a local network site, with its state and counters.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct GatewayConnectionStatus {
+    /// Addresses allocated to the connection (point-to-site clients).
+    ///
+    /// Element `<AllocatedIPAddresses>`.
+    #[cfg_attr(feature = "serde", serde(rename = "AllocatedIPAddresses"))]
+    pub allocated_ip_addresses: Vec<String>,
+    /// Element `<ConnectivityState>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ConnectivityState", skip_serializing_if = "Option::is_none")
+    )]
+    pub connectivity_state: Option<GatewayConnectivityState>,
+    /// Element `<EgressBytesTransferred>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "EgressBytesTransferred", skip_serializing_if = "Option::is_none")
+    )]
+    pub egress_bytes_transferred: Option<i64>,
+    /// Element `<EgressPacketsTransferred>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "EgressPacketsTransferred",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
+    pub egress_packets_transferred: Option<i64>,
+    /// Element `<IngressBytesTransferred>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "IngressBytesTransferred",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
+    pub ingress_bytes_transferred: Option<i64>,
+    /// Element `<IngressPacketsTransferred>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "IngressPacketsTransferred",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
+    pub ingress_packets_transferred: Option<i64>,
+    /// When the connection was last established (1601-01-01 when never).
+    ///
+    /// Element `<LastConnectionEstablished>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "LastConnectionEstablished",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
+    pub last_connection_established: Option<DateTime>,
+    /// Element `<LastEvent>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "LastEvent", skip_serializing_if = "Option::is_none")
+    )]
+    pub last_event: Option<GatewayEvent>,
+    /// Name of the local network site.
+    ///
+    /// Element `<LocalNetworkSiteName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "LocalNetworkSiteName", skip_serializing_if = "Option::is_none")
+    )]
+    pub local_network_site_name: Option<String>,
+}
+
+impl FromXml for GatewayConnectionStatus {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_allocated_ip_addresses = Vec::new();
+        let mut f_connectivity_state = None;
+        let mut f_egress_bytes_transferred = None;
+        let mut f_egress_packets_transferred = None;
+        let mut f_ingress_bytes_transferred = None;
+        let mut f_ingress_packets_transferred = None;
+        let mut f_last_connection_established = None;
+        let mut f_last_event = None;
+        let mut f_local_network_site_name = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"AllocatedIPAddresses" => {
+                        r.text_list(&c, b"string", &mut f_allocated_ip_addresses)?
+                    }
+
+                    b"ConnectivityState" => f_connectivity_state = r.text_opt(&c)?,
+                    b"EgressBytesTransferred" => {
+                        f_egress_bytes_transferred = r.text_opt(&c)?;
+                    }
+
+                    b"EgressPacketsTransferred" => {
+                        f_egress_packets_transferred = r.text_opt(&c)?;
+                    }
+
+                    b"IngressBytesTransferred" => {
+                        f_ingress_bytes_transferred = r.text_opt(&c)?;
+                    }
+
+                    b"IngressPacketsTransferred" => {
+                        f_ingress_packets_transferred = r.text_opt(&c)?;
+                    }
+
+                    b"LastConnectionEstablished" => {
+                        f_last_connection_established = r.text_opt(&c)?;
+                    }
+
+                    b"LastEvent" => f_last_event = r.elem(&c)?,
+                    b"LocalNetworkSiteName" => {
+                        f_local_network_site_name = r.text_opt(&c)?;
+                    }
+
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            allocated_ip_addresses: f_allocated_ip_addresses,
+            connectivity_state: f_connectivity_state,
+            egress_bytes_transferred: f_egress_bytes_transferred,
+            egress_packets_transferred: f_egress_packets_transferred,
+            ingress_bytes_transferred: f_ingress_bytes_transferred,
+            ingress_packets_transferred: f_ingress_packets_transferred,
+            last_connection_established: f_last_connection_established,
+            last_event: f_last_event,
+            local_network_site_name: f_local_network_site_name,
+        })
+    }
+}
+
+impl ToXml for GatewayConnectionStatus {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_list(
+            "AllocatedIPAddresses",
+            "string",
+            &self.allocated_ip_addresses,
+            false,
+        );
+        w.text_opt("ConnectivityState", &self.connectivity_state);
+        w.text_opt("EgressBytesTransferred", &self.egress_bytes_transferred);
+        w.text_opt("EgressPacketsTransferred", &self.egress_packets_transferred);
+        w.text_opt("IngressBytesTransferred", &self.ingress_bytes_transferred);
+        w.text_opt("IngressPacketsTransferred", &self.ingress_packets_transferred);
+        w.text_opt("LastConnectionEstablished", &self.last_connection_established);
+        w.elem_opt("LastEvent", &self.last_event);
+        w.text_opt("LocalNetworkSiteName", &self.local_network_site_name);
+    }
+}
+
+impl Validate for GatewayConnectionStatus {}
+/// A pre-shared key of a gateway connection.
+#[derive(Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct SharedKey {
+    /// The key (letters and digits).
+    ///
+    /// Element `<Value>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Value",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::secret"
+        )
+    )]
+    pub value: Option<String>,
+}
+
+impl std::fmt::Debug for SharedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedKey").field("value", &Redacted::of(&self.value)).finish()
+    }
+}
+
+impl FromXml for SharedKey {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_value = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Value" => f_value = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self { value: f_value })
+    }
+}
+
+impl ToXml for SharedKey {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("Value", &self.value);
+    }
+}
+
+impl Validate for SharedKey {
+    fn validate(&self) -> Result<(), ValidationError> {
+        if let Some(v) = &self.value {
+            check::max_len("Value", v, 128usize)?;
+        }
+
+        Ok(())
+    }
+}
+
+/// Reset of a pre-shared key: a new random key of this length.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct ResetSharedKey {
+    /// Length of the new key in characters.
+    ///
+    /// Element `<KeyLength>`.
+    #[cfg_attr(feature = "serde", serde(rename = "KeyLength"))]
+    pub key_length: i32,
+}
+
+impl FromXml for ResetSharedKey {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_key_length = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"KeyLength" => f_key_length = r.text_req(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            key_length: required(f_key_length, "KeyLength")?,
+        })
+    }
+}
+
+impl ToXml for ResetSharedKey {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text("KeyLength", &self.key_length);
+    }
+}
+
+impl Validate for ResetSharedKey {
+    fn validate(&self) -> Result<(), ValidationError> {
+        {
+            let v = &self.key_length;
+            check::range("KeyLength", i64::from(*v), 1i64, 128i64)?;
+        }
+
+        Ok(())
+    }
+}
+
+/// IPsec parameters of a gateway connection.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct IPsecParameters {
+    /// Encryption required on the tunnel, e.g. RequireEncryption or NoEncryption.
+    ///
+    /// Element `<EncryptionType>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "EncryptionType", skip_serializing_if = "Option::is_none")
+    )]
+    pub encryption_type: Option<String>,
+    /// Perfect-forward-secrecy group, e.g. None or PFS1.
+    ///
+    /// Element `<PfsGroup>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "PfsGroup", skip_serializing_if = "Option::is_none")
+    )]
+    pub pfs_group: Option<String>,
+    /// Lifetime of a security association in kilobytes of traffic.
+    ///
+    /// Element `<SADataSizeKilobytes>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SADataSizeKilobytes", skip_serializing_if = "Option::is_none")
+    )]
+    pub sa_data_size_kilobytes: Option<i32>,
+    /// Lifetime of a security association in seconds.
+    ///
+    /// Element `<SALifeTimeSeconds>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SALifeTimeSeconds", skip_serializing_if = "Option::is_none")
+    )]
+    pub sa_lifetime_seconds: Option<i32>,
+    /// Integrity algorithm, e.g. SHA1 or SHA256.
+    ///
+    /// Element `<HashAlgorithm>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "HashAlgorithm", skip_serializing_if = "Option::is_none")
+    )]
+    pub hash_algorithm: Option<String>,
+}
+
+impl FromXml for IPsecParameters {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_encryption_type = None;
+        let mut f_pfs_group = None;
+        let mut f_sa_data_size_kilobytes = None;
+        let mut f_sa_lifetime_seconds = None;
+        let mut f_hash_algorithm = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"EncryptionType" => f_encryption_type = r.text_opt(&c)?,
+                    b"PfsGroup" => f_pfs_group = r.text_opt(&c)?,
+                    b"SADataSizeKilobytes" => f_sa_data_size_kilobytes = r.text_opt(&c)?,
+                    b"SALifeTimeSeconds" => f_sa_lifetime_seconds = r.text_opt(&c)?,
+                    b"HashAlgorithm" => f_hash_algorithm = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            encryption_type: f_encryption_type,
+            pfs_group: f_pfs_group,
+            sa_data_size_kilobytes: f_sa_data_size_kilobytes,
+            sa_lifetime_seconds: f_sa_lifetime_seconds,
+            hash_algorithm: f_hash_algorithm,
+        })
+    }
+}
+
+impl ToXml for IPsecParameters {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("EncryptionType", &self.encryption_type);
+        w.text_opt("PfsGroup", &self.pfs_group);
+        w.text_opt("SADataSizeKilobytes", &self.sa_data_size_kilobytes);
+        w.text_opt("SALifeTimeSeconds", &self.sa_lifetime_seconds);
+        w.text_opt("HashAlgorithm", &self.hash_algorithm);
+    }
+}
+
+impl Validate for IPsecParameters {
+    fn validate(&self) -> Result<(), ValidationError> {
+        if let Some(v) = &self.sa_data_size_kilobytes {
+            check::range(
+                "SADataSizeKilobytes",
+                i64::from(*v),
+                0i64,
+                9223372036854775807i64,
+            )?;
+        }
+
+        if let Some(v) = &self.sa_lifetime_seconds {
+            check::range(
+                "SALifeTimeSeconds",
+                i64::from(*v),
+                0i64,
+                9223372036854775807i64,
+            )?;
+        }
+
+        Ok(())
+    }
+}
+
+/// Start or stop of a gateway diagnostics session.
+#[derive(Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct UpdateGatewayPublicDiagnostics {
+    /// Length of the capture in seconds, 1 to 300 (StartDiagnostics only).
+    ///
+    /// Element `<CaptureDurationInSeconds>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "CaptureDurationInSeconds",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
+    pub capture_duration_in_seconds: Option<i32>,
+    /// Storage container that receives the capture (StartDiagnostics only;
+    /// optional).
+    ///
+    /// Element `<ContainerName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ContainerName", skip_serializing_if = "Option::is_none")
+    )]
+    pub container_name: Option<String>,
+    /// Key of the storage account (StartDiagnostics only).
+    ///
+    /// Element `<CustomerStorageKey>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "CustomerStorageKey",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::secret"
+        )
+    )]
+    pub customer_storage_key: Option<String>,
+    /// Name of the storage account (StartDiagnostics only).
+    ///
+    /// Element `<CustomerStorageName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "CustomerStorageName", skip_serializing_if = "Option::is_none")
+    )]
+    pub customer_storage_name: Option<String>,
+    /// Element `<Operation>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Operation"))]
+    pub operation: GatewayDiagnosticsOperation,
+}
+
+impl std::fmt::Debug for UpdateGatewayPublicDiagnostics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateGatewayPublicDiagnostics")
+            .field("capture_duration_in_seconds", &self.capture_duration_in_seconds)
+            .field("container_name", &self.container_name)
+            .field("customer_storage_key", &Redacted::of(&self.customer_storage_key))
+            .field("customer_storage_name", &self.customer_storage_name)
+            .field("operation", &self.operation)
+            .finish()
+    }
+}
+
+impl FromXml for UpdateGatewayPublicDiagnostics {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_capture_duration_in_seconds = None;
+        let mut f_container_name = None;
+        let mut f_customer_storage_key = None;
+        let mut f_customer_storage_name = None;
+        let mut f_operation = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"CaptureDurationInSeconds" => {
+                        f_capture_duration_in_seconds = r.text_opt(&c)?;
+                    }
+
+                    b"ContainerName" => f_container_name = r.text_opt(&c)?,
+                    b"CustomerStorageKey" => f_customer_storage_key = r.text_opt(&c)?,
+                    b"CustomerStorageName" => f_customer_storage_name = r.text_opt(&c)?,
+                    b"Operation" => f_operation = r.text_req(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            capture_duration_in_seconds: f_capture_duration_in_seconds,
+            container_name: f_container_name,
+            customer_storage_key: f_customer_storage_key,
+            customer_storage_name: f_customer_storage_name,
+            operation: required(f_operation, "Operation")?,
+        })
+    }
+}
+
+impl ToXml for UpdateGatewayPublicDiagnostics {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("CaptureDurationInSeconds", &self.capture_duration_in_seconds);
+        w.text_opt("ContainerName", &self.container_name);
+        w.text_opt("CustomerStorageKey", &self.customer_storage_key);
+        w.text_opt("CustomerStorageName", &self.customer_storage_name);
+        w.text("Operation", &self.operation);
+    }
+}
+
+impl Validate for UpdateGatewayPublicDiagnostics {
+    fn validate(&self) -> Result<(), ValidationError> {
+        if let Some(v) = &self.capture_duration_in_seconds {
+            check::range("CaptureDurationInSeconds", i64::from(*v), 1i64, 300i64)?;
+        }
+
+        Ok(())
+    }
+}
+
+/// State of a gateway's diagnostics session.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct GatewayPublicDiagnosticsStatus {
+    /// URL of the capture, once the session is Ready.
+    ///
+    /// Element `<PublicDiagnosticsUrl>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "PublicDiagnosticsUrl", skip_serializing_if = "Option::is_none")
+    )]
+    pub public_diagnostics_url: Option<String>,
+    /// Element `<State>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "State", skip_serializing_if = "Option::is_none")
+    )]
+    pub state: Option<GatewayDiagnosticsState>,
+}
+
+impl FromXml for GatewayPublicDiagnosticsStatus {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_public_diagnostics_url = None;
+        let mut f_state = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"PublicDiagnosticsUrl" => f_public_diagnostics_url = r.text_opt(&c)?,
+                    b"State" => f_state = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            public_diagnostics_url: f_public_diagnostics_url,
+            state: f_state,
+        })
+    }
+}
+
+impl ToXml for GatewayPublicDiagnosticsStatus {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("PublicDiagnosticsUrl", &self.public_diagnostics_url);
+        w.text_opt("State", &self.state);
+    }
+}
+
+impl Validate for GatewayPublicDiagnosticsStatus {}
+/// Parameters of Generate VPN Client Package.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct VpnClientParameters {
+    /// Element `<ProcessorArchitecture>`.
+    #[cfg_attr(feature = "serde", serde(rename = "ProcessorArchitecture"))]
+    pub processor_architecture: ProcessorArchitecture,
+}
+
+impl FromXml for VpnClientParameters {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_processor_architecture = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"ProcessorArchitecture" => {
+                        f_processor_architecture = r.text_req(&c)?;
+                    }
+
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            processor_architecture: required(
+                f_processor_architecture,
+                "ProcessorArchitecture",
+            )?,
+        })
+    }
+}
+
+impl ToXml for VpnClientParameters {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text("ProcessorArchitecture", &self.processor_architecture);
+    }
+}
+
+impl Validate for VpnClientParameters {}
+/// The client root certificates of a gateway.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct ClientRootCertificates {
+    /// Element `<ClientRootCertificate>`.
+    #[cfg_attr(feature = "serde", serde(rename = "ClientRootCertificate"))]
+    pub client_root_certificate: Vec<ClientRootCertificate>,
+}
+
+impl FromXml for ClientRootCertificates {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_client_root_certificate = Vec::new();
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"ClientRootCertificate" => {
+                        r.elem_push(&c, &mut f_client_root_certificate)?
+                    }
+
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            client_root_certificate: f_client_root_certificate,
+        })
+    }
+}
+
+impl ToXml for ClientRootCertificates {
+    fn write_children(&self, w: &mut XmlWriter) {
+        for v in &self.client_root_certificate {
+            w.elem("ClientRootCertificate", v);
+        }
+    }
+}
+
+impl Validate for ClientRootCertificates {}
+/// A client root certificate of a gateway.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct ClientRootCertificate {
+    /// Element `<ExpirationTime>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ExpirationTime", skip_serializing_if = "Option::is_none")
+    )]
+    pub expiration_time: Option<DateTime>,
+    /// Distinguished name of the certificate's subject.
+    ///
+    /// Element `<Subject>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Subject", skip_serializing_if = "Option::is_none")
+    )]
+    pub subject: Option<String>,
+    /// SHA-1 thumbprint (upper-case hex), the certificate's key.
+    ///
+    /// Element `<Thumbprint>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Thumbprint"))]
+    pub thumbprint: String,
+}
+
+impl FromXml for ClientRootCertificate {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_expiration_time = None;
+        let mut f_subject = None;
+        let mut f_thumbprint = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"ExpirationTime" => f_expiration_time = r.text_opt(&c)?,
+                    b"Subject" => f_subject = r.text_opt(&c)?,
+                    b"Thumbprint" => f_thumbprint = r.text_req(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            expiration_time: f_expiration_time,
+            subject: f_subject,
+            thumbprint: required(f_thumbprint, "Thumbprint")?,
+        })
+    }
+}
+
+impl ToXml for ClientRootCertificate {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("ExpirationTime", &self.expiration_time);
+        w.text_opt("Subject", &self.subject);
+        w.text("Thumbprint", &self.thumbprint);
+    }
+}
+
+impl Validate for ClientRootCertificate {}
+/// The default site of a gateway.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct DefaultSiteList {
+    /// Name of the local network site.
+    ///
+    /// Element `<string>`.
+    #[cfg_attr(feature = "serde", serde(rename = "string"))]
+    pub default_site: String,
+}
+
+impl FromXml for DefaultSiteList {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_default_site = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"string" => f_default_site = r.text_req(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            default_site: required(f_default_site, "string")?,
+        })
+    }
+}
+
+impl ToXml for DefaultSiteList {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text("string", &self.default_site);
+    }
+}
+
+impl Validate for DefaultSiteList {}
+/// VPN devices with configuration scripts (List VPN Supported Devices).
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct VpnDeviceList {
+    /// Attribute `version`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "version", skip_serializing_if = "Option::is_none")
+    )]
+    pub version: Option<String>,
+    /// Element `<Vendor>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Vendor"))]
+    pub vendor: Vec<VpnDeviceVendor>,
+}
+
+impl FromXml for VpnDeviceList {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let f_version = el.attr_opt("version")?;
+        let mut f_vendor = Vec::new();
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Vendor" => r.elem_push(&c, &mut f_vendor)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            version: f_version,
+            vendor: f_vendor,
+        })
+    }
+}
+
+impl ToXml for VpnDeviceList {
+    fn write_attributes(&self, w: &mut XmlWriter) {
+        w.attr_opt("version", &self.version);
+    }
+
+    fn write_children(&self, w: &mut XmlWriter) {
+        for v in &self.vendor {
+            w.elem("Vendor", v);
+        }
+    }
+}
+
+impl Validate for VpnDeviceList {}
+impl xml::XmlRoot for VpnDeviceList {
+    const ROOT: &'static str = "VpnDeviceList";
+    const NAMESPACE: &'static str = "http://schemas.microsoft.com/windowsazure";
+}
+
+/// A VPN device vendor.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct VpnDeviceVendor {
+    /// Attribute `name`.
+    #[cfg_attr(feature = "serde", serde(rename = "name"))]
+    pub name: String,
+    /// Element `<Platform>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Platform"))]
+    pub platform: Vec<VpnDevicePlatform>,
+}
+
+impl FromXml for VpnDeviceVendor {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let f_name = el.attr_req("name")?;
+        let mut f_platform = Vec::new();
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Platform" => r.elem_push(&c, &mut f_platform)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            name: required(f_name, "name")?,
+            platform: f_platform,
+        })
+    }
+}
+
+impl ToXml for VpnDeviceVendor {
+    fn write_attributes(&self, w: &mut XmlWriter) {
+        w.attr("name", &self.name);
+    }
+
+    fn write_children(&self, w: &mut XmlWriter) {
+        for v in &self.platform {
+            w.elem("Platform", v);
+        }
+    }
+}
+
+impl Validate for VpnDeviceVendor {}
+/// A platform (device family) of a vendor.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct VpnDevicePlatform {
+    /// Attribute `name`.
+    #[cfg_attr(feature = "serde", serde(rename = "name"))]
+    pub name: String,
+    /// Element `<OSFamily>`.
+    #[cfg_attr(feature = "serde", serde(rename = "OSFamily"))]
+    pub os_families: Vec<VpnDeviceOsFamily>,
+}
+
+impl FromXml for VpnDevicePlatform {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let f_name = el.attr_req("name")?;
+        let mut f_os_families = Vec::new();
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"OSFamily" => r.elem_push(&c, &mut f_os_families)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            name: required(f_name, "name")?,
+            os_families: f_os_families,
+        })
+    }
+}
+
+impl ToXml for VpnDevicePlatform {
+    fn write_attributes(&self, w: &mut XmlWriter) {
+        w.attr("name", &self.name);
+    }
+
+    fn write_children(&self, w: &mut XmlWriter) {
+        for v in &self.os_families {
+            w.elem("OSFamily", v);
+        }
+    }
+}
+
+impl Validate for VpnDevicePlatform {}
+/// An operating system family of a platform.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct VpnDeviceOsFamily {
+    /// Attribute `name`.
+    #[cfg_attr(feature = "serde", serde(rename = "name"))]
+    pub name: String,
+}
+
+impl FromXml for VpnDeviceOsFamily {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let f_name = el.attr_req("name")?;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                r.skip(&c)?;
+            }
+        }
+
+        Ok(Self {
+            name: required(f_name, "name")?,
+        })
+    }
+}
+
+impl ToXml for VpnDeviceOsFamily {
+    fn write_attributes(&self, w: &mut XmlWriter) {
+        w.attr("name", &self.name);
+    }
+
+    fn write_children(&self, _w: &mut XmlWriter) {}
+}
+
+impl Validate for VpnDeviceOsFamily {}
+/// Parameters of Create Virtual Network Gateway V2.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct CreateVirtualNetworkGatewayParameters {
+    /// Name of the gateway.
+    ///
+    /// Element `<GatewayName>`.
+    #[cfg_attr(feature = "serde", serde(rename = "GatewayName"))]
+    pub gateway_name: String,
+    /// Size (SKU) of the gateway (default: Default).
+    ///
+    /// Element `<GatewaySize>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "GatewaySize", skip_serializing_if = "Option::is_none")
+    )]
+    pub gateway_size: Option<GatewaySize>,
+    /// Routing type (default: StaticRouting).
+    ///
+    /// Element `<GatewayType>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "GatewayType", skip_serializing_if = "Option::is_none")
+    )]
+    pub gateway_type: Option<GatewayType>,
+    /// Location of the gateway (that of the virtual network).
+    ///
+    /// Element `<Location>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Location", skip_serializing_if = "Option::is_none")
+    )]
+    pub location: Option<String>,
+    /// Id of the virtual network (List Virtual Network Sites).
+    ///
+    /// Element `<VnetId>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "VnetId", skip_serializing_if = "Option::is_none")
+    )]
+    pub vnet_id: Option<String>,
+    /// Element `<BgpSettings>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "BgpSettings", skip_serializing_if = "Option::is_none")
+    )]
+    pub bgp_settings: Option<BgpSettings>,
+}
+
+impl FromXml for CreateVirtualNetworkGatewayParameters {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_gateway_name = None;
+        let mut f_gateway_size = None;
+        let mut f_gateway_type = None;
+        let mut f_location = None;
+        let mut f_vnet_id = None;
+        let mut f_bgp_settings = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"GatewayName" => f_gateway_name = r.text_req(&c)?,
+                    b"GatewaySize" => f_gateway_size = r.text_opt(&c)?,
+                    b"GatewayType" => f_gateway_type = r.text_opt(&c)?,
+                    b"Location" => f_location = r.text_opt(&c)?,
+                    b"VnetId" => f_vnet_id = r.text_opt(&c)?,
+                    b"BgpSettings" => f_bgp_settings = r.elem(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            gateway_name: required(f_gateway_name, "GatewayName")?,
+            gateway_size: f_gateway_size,
+            gateway_type: f_gateway_type,
+            location: f_location,
+            vnet_id: f_vnet_id,
+            bgp_settings: f_bgp_settings,
+        })
+    }
+}
+
+impl ToXml for CreateVirtualNetworkGatewayParameters {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text("GatewayName", &self.gateway_name);
+        w.text_opt("GatewaySize", &self.gateway_size);
+        w.text_opt("GatewayType", &self.gateway_type);
+        w.text_opt("Location", &self.location);
+        w.text_opt("VnetId", &self.vnet_id);
+        w.elem_opt("BgpSettings", &self.bgp_settings);
+    }
+}
+
+impl Validate for CreateVirtualNetworkGatewayParameters {
+    fn validate(&self) -> Result<(), ValidationError> {
+        if let Some(v) = &self.bgp_settings {
+            v.validate()?;
+        }
+
+        Ok(())
+    }
+}
+
+/// BGP settings of a gateway.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct BgpSettings {
+    /// Autonomous system number.
+    ///
+    /// Element `<Asn>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Asn", skip_serializing_if = "Option::is_none")
+    )]
+    pub asn: Option<i64>,
+    /// BGP peering address.
+    ///
+    /// Element `<BgpPeeringAddress>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "BgpPeeringAddress", skip_serializing_if = "Option::is_none")
+    )]
+    pub bgp_peering_address: Option<String>,
+    /// Element `<PeerWeight>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "PeerWeight", skip_serializing_if = "Option::is_none")
+    )]
+    pub peer_weight: Option<i32>,
+}
+
+impl FromXml for BgpSettings {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_asn = None;
+        let mut f_bgp_peering_address = None;
+        let mut f_peer_weight = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Asn" => f_asn = r.text_opt(&c)?,
+                    b"BgpPeeringAddress" => f_bgp_peering_address = r.text_opt(&c)?,
+                    b"PeerWeight" => f_peer_weight = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            asn: f_asn,
+            bgp_peering_address: f_bgp_peering_address,
+            peer_weight: f_peer_weight,
+        })
+    }
+}
+
+impl ToXml for BgpSettings {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("Asn", &self.asn);
+        w.text_opt("BgpPeeringAddress", &self.bgp_peering_address);
+        w.text_opt("PeerWeight", &self.peer_weight);
+    }
+}
+
+impl Validate for BgpSettings {
+    fn validate(&self) -> Result<(), ValidationError> {
+        if let Some(v) = &self.asn {
+            check::range("Asn", *v, 0i64, 4294967295i64)?;
+        }
+
+        Ok(())
+    }
+}
+
+/// The V2 virtual network gateways of a subscription.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct VirtualNetworkGateways {
+    /// Element `<VirtualNetworkGateway>`.
+    #[cfg_attr(feature = "serde", serde(rename = "VirtualNetworkGateway"))]
+    pub virtual_network_gateway: Vec<VirtualNetworkGateway>,
+}
+
+impl FromXml for VirtualNetworkGateways {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_virtual_network_gateway = Vec::new();
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"VirtualNetworkGateway" => {
+                        r.elem_push(&c, &mut f_virtual_network_gateway)?
+                    }
+
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            virtual_network_gateway: f_virtual_network_gateway,
+        })
+    }
+}
+
+impl ToXml for VirtualNetworkGateways {
+    fn write_children(&self, w: &mut XmlWriter) {
+        for v in &self.virtual_network_gateway {
+            w.elem("VirtualNetworkGateway", v);
+        }
+    }
+}
+
+impl Validate for VirtualNetworkGateways {
+    fn validate(&self) -> Result<(), ValidationError> {
+        for v in &self.virtual_network_gateway {
+            v.validate()?;
+        }
+
+        Ok(())
+    }
+}
+
+/// A V2 virtual network gateway.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct VirtualNetworkGateway {
+    /// Element `<BgpSettings>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "BgpSettings", skip_serializing_if = "Option::is_none")
+    )]
+    pub bgp_settings: Option<BgpSettings>,
+    /// Element `<DefaultSites>`.
+    #[cfg_attr(feature = "serde", serde(rename = "DefaultSites"))]
+    pub default_sites: Vec<String>,
+    /// Element `<EnableBgp>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "EnableBgp", skip_serializing_if = "Option::is_none")
+    )]
+    pub enable_bgp: Option<bool>,
+    /// Id of the gateway (a dashed GUID).
+    ///
+    /// Element `<GatewayId>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "GatewayId", skip_serializing_if = "Option::is_none")
+    )]
+    pub gateway_id: Option<String>,
+    /// Element `<GatewayName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "GatewayName", skip_serializing_if = "Option::is_none")
+    )]
+    pub gateway_name: Option<String>,
+    /// Element `<GatewaySize>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "GatewaySize", skip_serializing_if = "Option::is_none")
+    )]
+    pub gateway_size: Option<GatewaySize>,
+    /// Element `<GatewayType>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "GatewayType", skip_serializing_if = "Option::is_none")
+    )]
+    pub gateway_type: Option<GatewayType>,
+    /// Element `<LastEvent>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "LastEvent", skip_serializing_if = "Option::is_none")
+    )]
+    pub last_event: Option<GatewayEvent>,
+    /// Element `<Location>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Location", skip_serializing_if = "Option::is_none")
+    )]
+    pub location: Option<String>,
+    /// Element `<State>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "State", skip_serializing_if = "Option::is_none")
+    )]
+    pub state: Option<GatewayProvisioningState>,
+    /// Element `<SubnetId>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SubnetId", skip_serializing_if = "Option::is_none")
+    )]
+    pub subnet_id: Option<String>,
+    /// Element `<VIPAddress>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "VIPAddress", skip_serializing_if = "Option::is_none")
+    )]
+    pub vip_address: Option<String>,
+    /// Element `<VnetId>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "VnetId", skip_serializing_if = "Option::is_none")
+    )]
+    pub vnet_id: Option<String>,
+}
+
+impl FromXml for VirtualNetworkGateway {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_bgp_settings = None;
+        let mut f_default_sites = Vec::new();
+        let mut f_enable_bgp = None;
+        let mut f_gateway_id = None;
+        let mut f_gateway_name = None;
+        let mut f_gateway_size = None;
+        let mut f_gateway_type = None;
+        let mut f_last_event = None;
+        let mut f_location = None;
+        let mut f_state = None;
+        let mut f_subnet_id = None;
+        let mut f_vip_address = None;
+        let mut f_vnet_id = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"BgpSettings" => f_bgp_settings = r.elem(&c)?,
+                    b"DefaultSites" => r.text_list(&c, b"string", &mut f_default_sites)?,
+                    b"EnableBgp" => f_enable_bgp = r.text_opt(&c)?,
+                    b"GatewayId" => f_gateway_id = r.text_opt(&c)?,
+                    b"GatewayName" => f_gateway_name = r.text_opt(&c)?,
+                    b"GatewaySize" => f_gateway_size = r.text_opt(&c)?,
+                    b"GatewayType" => f_gateway_type = r.text_opt(&c)?,
+                    b"LastEvent" => f_last_event = r.elem(&c)?,
+                    b"Location" => f_location = r.text_opt(&c)?,
+                    b"State" => f_state = r.text_opt(&c)?,
+                    b"SubnetId" => f_subnet_id = r.text_opt(&c)?,
+                    b"VIPAddress" => f_vip_address = r.text_opt(&c)?,
+                    b"VnetId" => f_vnet_id = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            bgp_settings: f_bgp_settings,
+            default_sites: f_default_sites,
+            enable_bgp: f_enable_bgp,
+            gateway_id: f_gateway_id,
+            gateway_name: f_gateway_name,
+            gateway_size: f_gateway_size,
+            gateway_type: f_gateway_type,
+            last_event: f_last_event,
+            location: f_location,
+            state: f_state,
+            subnet_id: f_subnet_id,
+            vip_address: f_vip_address,
+            vnet_id: f_vnet_id,
+        })
+    }
+}
+
+impl ToXml for VirtualNetworkGateway {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.elem_opt("BgpSettings", &self.bgp_settings);
+        w.text_list("DefaultSites", "string", &self.default_sites, false);
+        w.text_opt("EnableBgp", &self.enable_bgp);
+        w.text_opt("GatewayId", &self.gateway_id);
+        w.text_opt("GatewayName", &self.gateway_name);
+        w.text_opt("GatewaySize", &self.gateway_size);
+        w.text_opt("GatewayType", &self.gateway_type);
+        w.elem_opt("LastEvent", &self.last_event);
+        w.text_opt("Location", &self.location);
+        w.text_opt("State", &self.state);
+        w.text_opt("SubnetId", &self.subnet_id);
+        w.text_opt("VIPAddress", &self.vip_address);
+        w.text_opt("VnetId", &self.vnet_id);
+    }
+}
+
+impl Validate for VirtualNetworkGateway {
+    fn validate(&self) -> Result<(), ValidationError> {
+        if let Some(v) = &self.bgp_settings {
+            v.validate()?;
+        }
+
+        Ok(())
+    }
+}
+
+/// Address ranges of a local network gateway: `<string>` items in the
+/// serialization Arrays namespace (wrapper included, as Node writes it).
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct LocalNetworkAddressSpace {
+    /// An address range in CIDR notation.
+    ///
+    /// Element `<string>`.
+    #[cfg_attr(feature = "serde", serde(rename = "string"))]
+    pub address_prefixes: Vec<String>,
+}
+
+impl FromXml for LocalNetworkAddressSpace {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_address_prefixes = Vec::new();
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"string" => r.text_push(&c, &mut f_address_prefixes)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            address_prefixes: f_address_prefixes,
+        })
+    }
+}
+
+impl ToXml for LocalNetworkAddressSpace {
+    fn write_children(&self, w: &mut XmlWriter) {
+        for v in &self.address_prefixes {
+            w.text("string", v);
+        }
+    }
+}
+
+impl Validate for LocalNetworkAddressSpace {}
+/// Parameters of Create Local Network Gateway.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct CreateLocalNetworkGatewayParameters {
+    /// Address ranges of the on-premises network.
+    ///
+    /// Element `<AddressSpace>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "AddressSpace", skip_serializing_if = "Option::is_none")
+    )]
+    pub address_space: Option<LocalNetworkAddressSpace>,
+    /// Name of the local network gateway.
+    ///
+    /// Element `<GatewayName>`.
+    #[cfg_attr(feature = "serde", serde(rename = "GatewayName"))]
+    pub gateway_name: String,
+    /// IPv4 address of the on-premises VPN device.
+    ///
+    /// Element `<IpAddress>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "IpAddress", skip_serializing_if = "Option::is_none")
+    )]
+    pub ip_address: Option<String>,
+    /// Element `<BgpSettings>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "BgpSettings", skip_serializing_if = "Option::is_none")
+    )]
+    pub bgp_settings: Option<BgpSettings>,
+}
+
+impl FromXml for CreateLocalNetworkGatewayParameters {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_address_space = None;
+        let mut f_gateway_name = None;
+        let mut f_ip_address = None;
+        let mut f_bgp_settings = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"AddressSpace" => f_address_space = r.elem(&c)?,
+                    b"GatewayName" => f_gateway_name = r.text_req(&c)?,
+                    b"IpAddress" => f_ip_address = r.text_opt(&c)?,
+                    b"BgpSettings" => f_bgp_settings = r.elem(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            address_space: f_address_space,
+            gateway_name: required(f_gateway_name, "GatewayName")?,
+            ip_address: f_ip_address,
+            bgp_settings: f_bgp_settings,
+        })
+    }
+}
+
+impl ToXml for CreateLocalNetworkGatewayParameters {
+    fn write_children(&self, w: &mut XmlWriter) {
+        if let Some(v) = &self.address_space {
+            w.elem_ns(
+                "AddressSpace",
+                "http://schemas.microsoft.com/2003/10/Serialization/Arrays",
+                v,
+            );
+        }
+
+        w.text("GatewayName", &self.gateway_name);
+        w.text_opt("IpAddress", &self.ip_address);
+        w.elem_opt("BgpSettings", &self.bgp_settings);
+    }
+}
+
+impl Validate for CreateLocalNetworkGatewayParameters {
+    fn validate(&self) -> Result<(), ValidationError> {
+        if let Some(v) = &self.bgp_settings {
+            v.validate()?;
+        }
+
+        Ok(())
+    }
+}
+
+/// Parameters of Update Local Network Gateway.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct UpdateLocalNetworkGatewayParameters {
+    /// Element `<AddressSpace>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "AddressSpace", skip_serializing_if = "Option::is_none")
+    )]
+    pub address_space: Option<LocalNetworkAddressSpace>,
+    /// Element `<BgpSettings>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "BgpSettings", skip_serializing_if = "Option::is_none")
+    )]
+    pub bgp_settings: Option<BgpSettings>,
+}
+
+impl FromXml for UpdateLocalNetworkGatewayParameters {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_address_space = None;
+        let mut f_bgp_settings = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"AddressSpace" => f_address_space = r.elem(&c)?,
+                    b"BgpSettings" => f_bgp_settings = r.elem(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            address_space: f_address_space,
+            bgp_settings: f_bgp_settings,
+        })
+    }
+}
+
+impl ToXml for UpdateLocalNetworkGatewayParameters {
+    fn write_children(&self, w: &mut XmlWriter) {
+        if let Some(v) = &self.address_space {
+            w.elem_ns(
+                "AddressSpace",
+                "http://schemas.microsoft.com/2003/10/Serialization/Arrays",
+                v,
+            );
+        }
+
+        w.elem_opt("BgpSettings", &self.bgp_settings);
+    }
+}
+
+impl Validate for UpdateLocalNetworkGatewayParameters {
+    fn validate(&self) -> Result<(), ValidationError> {
+        if let Some(v) = &self.bgp_settings {
+            v.validate()?;
+        }
+
+        Ok(())
+    }
+}
+
+/// The local network gateways of a subscription.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct LocalNetworkGateways {
+    /// Element `<LocalNetworkGateway>`.
+    #[cfg_attr(feature = "serde", serde(rename = "LocalNetworkGateway"))]
+    pub local_network_gateway: Vec<LocalNetworkGateway>,
+}
+
+impl FromXml for LocalNetworkGateways {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_local_network_gateway = Vec::new();
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"LocalNetworkGateway" => {
+                        r.elem_push(&c, &mut f_local_network_gateway)?
+                    }
+
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            local_network_gateway: f_local_network_gateway,
+        })
+    }
+}
+
+impl ToXml for LocalNetworkGateways {
+    fn write_children(&self, w: &mut XmlWriter) {
+        for v in &self.local_network_gateway {
+            w.elem("LocalNetworkGateway", v);
+        }
+    }
+}
+
+impl Validate for LocalNetworkGateways {
+    fn validate(&self) -> Result<(), ValidationError> {
+        for v in &self.local_network_gateway {
+            v.validate()?;
+        }
+
+        Ok(())
+    }
+}
+
+/// A local network gateway.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct LocalNetworkGateway {
+    /// Element `<AddressSpace>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "AddressSpace", skip_serializing_if = "Option::is_none")
+    )]
+    pub address_space: Option<LocalNetworkAddressSpace>,
+    /// Element `<BgpSettings>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "BgpSettings", skip_serializing_if = "Option::is_none")
+    )]
+    pub bgp_settings: Option<BgpSettings>,
+    /// Element `<GatewayName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "GatewayName", skip_serializing_if = "Option::is_none")
+    )]
+    pub gateway_name: Option<String>,
+    /// Id of the local network gateway (a dashed GUID).
+    ///
+    /// Element `<Id>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Id", skip_serializing_if = "Option::is_none")
+    )]
+    pub id: Option<String>,
+    /// Element `<IpAddress>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "IpAddress", skip_serializing_if = "Option::is_none")
+    )]
+    pub ip_address: Option<String>,
+}
+
+impl FromXml for LocalNetworkGateway {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_address_space = None;
+        let mut f_bgp_settings = None;
+        let mut f_gateway_name = None;
+        let mut f_id = None;
+        let mut f_ip_address = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"AddressSpace" => f_address_space = r.elem(&c)?,
+                    b"BgpSettings" => f_bgp_settings = r.elem(&c)?,
+                    b"GatewayName" => f_gateway_name = r.text_opt(&c)?,
+                    b"Id" => f_id = r.text_opt(&c)?,
+                    b"IpAddress" => f_ip_address = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            address_space: f_address_space,
+            bgp_settings: f_bgp_settings,
+            gateway_name: f_gateway_name,
+            id: f_id,
+            ip_address: f_ip_address,
+        })
+    }
+}
+
+impl ToXml for LocalNetworkGateway {
+    fn write_children(&self, w: &mut XmlWriter) {
+        if let Some(v) = &self.address_space {
+            w.elem_ns(
+                "AddressSpace",
+                "http://schemas.microsoft.com/2003/10/Serialization/Arrays",
+                v,
+            );
+        }
+
+        w.elem_opt("BgpSettings", &self.bgp_settings);
+        w.text_opt("GatewayName", &self.gateway_name);
+        w.text_opt("Id", &self.id);
+        w.text_opt("IpAddress", &self.ip_address);
+    }
+}
+
+impl Validate for LocalNetworkGateway {
+    fn validate(&self) -> Result<(), ValidationError> {
+        if let Some(v) = &self.bgp_settings {
+            v.validate()?;
+        }
+
+        Ok(())
+    }
+}
+
+/// Parameters of Create Gateway Connection.
+#[derive(Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct CreateGatewayConnectionParameters {
+    /// Id of the entity connected to (a local network gateway's Id).
+    ///
+    /// Element `<ConnectedEntityId>`.
+    #[cfg_attr(feature = "serde", serde(rename = "ConnectedEntityId"))]
+    pub connected_entity_id: String,
+    /// Name of the connection.
+    ///
+    /// Element `<GatewayConnectionName>`.
+    #[cfg_attr(feature = "serde", serde(rename = "GatewayConnectionName"))]
+    pub gateway_connection_name: String,
+    /// Kind of connection, e.g. IPsec.
+    ///
+    /// Element `<GatewayConnectionType>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "GatewayConnectionType", skip_serializing_if = "Option::is_none")
+    )]
+    pub gateway_connection_type: Option<String>,
+    /// Id of the V2 virtual network gateway.
+    ///
+    /// Element `<VirtualNetworkGatewayId>`.
+    #[cfg_attr(feature = "serde", serde(rename = "VirtualNetworkGatewayId"))]
+    pub virtual_network_gateway_id: String,
+    /// Element `<RoutingWeight>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "RoutingWeight", skip_serializing_if = "Option::is_none")
+    )]
+    pub routing_weight: Option<i32>,
+    /// Pre-shared key of the connection.
+    ///
+    /// Element `<SharedKey>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "SharedKey",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::secret"
+        )
+    )]
+    pub shared_key: Option<String>,
+    /// Element `<EnableBgp>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "EnableBgp", skip_serializing_if = "Option::is_none")
+    )]
+    pub enable_bgp: Option<bool>,
+}
+
+impl std::fmt::Debug for CreateGatewayConnectionParameters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateGatewayConnectionParameters")
+            .field("connected_entity_id", &self.connected_entity_id)
+            .field("gateway_connection_name", &self.gateway_connection_name)
+            .field("gateway_connection_type", &self.gateway_connection_type)
+            .field("virtual_network_gateway_id", &self.virtual_network_gateway_id)
+            .field("routing_weight", &self.routing_weight)
+            .field("shared_key", &Redacted::of(&self.shared_key))
+            .field("enable_bgp", &self.enable_bgp)
+            .finish()
+    }
+}
+
+impl FromXml for CreateGatewayConnectionParameters {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_connected_entity_id = None;
+        let mut f_gateway_connection_name = None;
+        let mut f_gateway_connection_type = None;
+        let mut f_virtual_network_gateway_id = None;
+        let mut f_routing_weight = None;
+        let mut f_shared_key = None;
+        let mut f_enable_bgp = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"ConnectedEntityId" => f_connected_entity_id = r.text_req(&c)?,
+                    b"GatewayConnectionName" => {
+                        f_gateway_connection_name = r.text_req(&c)?;
+                    }
+
+                    b"GatewayConnectionType" => {
+                        f_gateway_connection_type = r.text_opt(&c)?;
+                    }
+
+                    b"VirtualNetworkGatewayId" => {
+                        f_virtual_network_gateway_id = r.text_req(&c)?;
+                    }
+
+                    b"RoutingWeight" => f_routing_weight = r.text_opt(&c)?,
+                    b"SharedKey" => f_shared_key = r.text_opt(&c)?,
+                    b"EnableBgp" => f_enable_bgp = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            connected_entity_id: required(f_connected_entity_id, "ConnectedEntityId")?,
+            gateway_connection_name: required(
+                f_gateway_connection_name,
+                "GatewayConnectionName",
+            )?,
+            gateway_connection_type: f_gateway_connection_type,
+            virtual_network_gateway_id: required(
+                f_virtual_network_gateway_id,
+                "VirtualNetworkGatewayId",
+            )?,
+            routing_weight: f_routing_weight,
+            shared_key: f_shared_key,
+            enable_bgp: f_enable_bgp,
+        })
+    }
+}
+
+impl ToXml for CreateGatewayConnectionParameters {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text("ConnectedEntityId", &self.connected_entity_id);
+        w.text("GatewayConnectionName", &self.gateway_connection_name);
+        w.text_opt("GatewayConnectionType", &self.gateway_connection_type);
+        w.text("VirtualNetworkGatewayId", &self.virtual_network_gateway_id);
+        w.text_opt("RoutingWeight", &self.routing_weight);
+        w.text_opt("SharedKey", &self.shared_key);
+        w.text_opt("EnableBgp", &self.enable_bgp);
+    }
+}
+
+impl Validate for CreateGatewayConnectionParameters {}
+/// Parameters of Update Gateway Connection.
+#[derive(Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct UpdateGatewayConnectionParameters {
+    /// Element `<RoutingWeight>`.
+    #[cfg_attr(feature = "serde", serde(rename = "RoutingWeight"))]
+    pub routing_weight: i32,
+    /// Element `<SharedKey>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "SharedKey",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::secret"
+        )
+    )]
+    pub shared_key: Option<String>,
+    /// Element `<EnableBgp>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "EnableBgp", skip_serializing_if = "Option::is_none")
+    )]
+    pub enable_bgp: Option<bool>,
+}
+
+impl std::fmt::Debug for UpdateGatewayConnectionParameters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateGatewayConnectionParameters")
+            .field("routing_weight", &self.routing_weight)
+            .field("shared_key", &Redacted::of(&self.shared_key))
+            .field("enable_bgp", &self.enable_bgp)
+            .finish()
+    }
+}
+
+impl FromXml for UpdateGatewayConnectionParameters {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_routing_weight = None;
+        let mut f_shared_key = None;
+        let mut f_enable_bgp = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"RoutingWeight" => f_routing_weight = r.text_req(&c)?,
+                    b"SharedKey" => f_shared_key = r.text_opt(&c)?,
+                    b"EnableBgp" => f_enable_bgp = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            routing_weight: required(f_routing_weight, "RoutingWeight")?,
+            shared_key: f_shared_key,
+            enable_bgp: f_enable_bgp,
+        })
+    }
+}
+
+impl ToXml for UpdateGatewayConnectionParameters {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text("RoutingWeight", &self.routing_weight);
+        w.text_opt("SharedKey", &self.shared_key);
+        w.text_opt("EnableBgp", &self.enable_bgp);
+    }
+}
+
+impl Validate for UpdateGatewayConnectionParameters {}
+/// The gateway connections of a subscription.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct GatewayConnections {
+    /// Element `<GatewayConnection>`.
+    #[cfg_attr(feature = "serde", serde(rename = "GatewayConnection"))]
+    pub gateway_connection: Vec<GatewayConnection>,
+}
+
+impl FromXml for GatewayConnections {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_gateway_connection = Vec::new();
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"GatewayConnection" => r.elem_push(&c, &mut f_gateway_connection)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            gateway_connection: f_gateway_connection,
+        })
+    }
+}
+
+impl ToXml for GatewayConnections {
+    fn write_children(&self, w: &mut XmlWriter) {
+        for v in &self.gateway_connection {
+            w.elem("GatewayConnection", v);
+        }
+    }
+}
+
+impl Validate for GatewayConnections {}
+/// A connection of a V2 gateway to a connected entity.
+#[derive(Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct GatewayConnection {
+    /// Element `<ConnectedEntityId>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ConnectedEntityId", skip_serializing_if = "Option::is_none")
+    )]
+    pub connected_entity_id: Option<String>,
+    /// Element `<EnableBgp>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "EnableBgp", skip_serializing_if = "Option::is_none")
+    )]
+    pub enable_bgp: Option<bool>,
+    /// Element `<GatewayConnectionName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "GatewayConnectionName", skip_serializing_if = "Option::is_none")
+    )]
+    pub gateway_connection_name: Option<String>,
+    /// Element `<GatewayConnectionType>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "GatewayConnectionType", skip_serializing_if = "Option::is_none")
+    )]
+    pub gateway_connection_type: Option<String>,
+    /// Element `<RoutingWeight>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "RoutingWeight", skip_serializing_if = "Option::is_none")
+    )]
+    pub routing_weight: Option<i32>,
+    /// Element `<SharedKey>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "SharedKey",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::secret"
+        )
+    )]
+    pub shared_key: Option<String>,
+    /// Element `<VirtualNetworkGatewayId>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "VirtualNetworkGatewayId",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
+    pub virtual_network_gateway_id: Option<String>,
+}
+
+impl std::fmt::Debug for GatewayConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GatewayConnection")
+            .field("connected_entity_id", &self.connected_entity_id)
+            .field("enable_bgp", &self.enable_bgp)
+            .field("gateway_connection_name", &self.gateway_connection_name)
+            .field("gateway_connection_type", &self.gateway_connection_type)
+            .field("routing_weight", &self.routing_weight)
+            .field("shared_key", &Redacted::of(&self.shared_key))
+            .field("virtual_network_gateway_id", &self.virtual_network_gateway_id)
+            .finish()
+    }
+}
+
+impl FromXml for GatewayConnection {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_connected_entity_id = None;
+        let mut f_enable_bgp = None;
+        let mut f_gateway_connection_name = None;
+        let mut f_gateway_connection_type = None;
+        let mut f_routing_weight = None;
+        let mut f_shared_key = None;
+        let mut f_virtual_network_gateway_id = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"ConnectedEntityId" => f_connected_entity_id = r.text_opt(&c)?,
+                    b"EnableBgp" => f_enable_bgp = r.text_opt(&c)?,
+                    b"GatewayConnectionName" => {
+                        f_gateway_connection_name = r.text_opt(&c)?;
+                    }
+
+                    b"GatewayConnectionType" => {
+                        f_gateway_connection_type = r.text_opt(&c)?;
+                    }
+
+                    b"RoutingWeight" => f_routing_weight = r.text_opt(&c)?,
+                    b"SharedKey" => f_shared_key = r.text_opt(&c)?,
+                    b"VirtualNetworkGatewayId" => {
+                        f_virtual_network_gateway_id = r.text_opt(&c)?;
+                    }
+
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            connected_entity_id: f_connected_entity_id,
+            enable_bgp: f_enable_bgp,
+            gateway_connection_name: f_gateway_connection_name,
+            gateway_connection_type: f_gateway_connection_type,
+            routing_weight: f_routing_weight,
+            shared_key: f_shared_key,
+            virtual_network_gateway_id: f_virtual_network_gateway_id,
+        })
+    }
+}
+
+impl ToXml for GatewayConnection {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("ConnectedEntityId", &self.connected_entity_id);
+        w.text_opt("EnableBgp", &self.enable_bgp);
+        w.text_opt("GatewayConnectionName", &self.gateway_connection_name);
+        w.text_opt("GatewayConnectionType", &self.gateway_connection_type);
+        w.text_opt("RoutingWeight", &self.routing_weight);
+        w.text_opt("SharedKey", &self.shared_key);
+        w.text_opt("VirtualNetworkGatewayId", &self.virtual_network_gateway_id);
+    }
+}
+
+impl Validate for GatewayConnection {}
+/// Parameters of Create Application Gateway.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct CreateApplicationGatewayParameters {
+    /// Element `<Description>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Description", skip_serializing_if = "Option::is_none")
+    )]
+    pub description: Option<String>,
+    /// Size of the instances (default: Medium).
+    ///
+    /// Element `<GatewaySize>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "GatewaySize", skip_serializing_if = "Option::is_none")
+    )]
+    pub gateway_size: Option<ApplicationGatewaySize>,
+    /// Number of instances.
+    ///
+    /// Element `<InstanceCount>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "InstanceCount", skip_serializing_if = "Option::is_none")
+    )]
+    pub instance_count: Option<i32>,
+    /// Name of the application gateway.
+    ///
+    /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
+    pub name: String,
+    /// Subnets of the virtual network the gateway sits in.
+    ///
+    /// Element `<Subnets>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Subnets"))]
+    pub subnets: Vec<String>,
+    /// Name of the virtual network.
+    ///
+    /// Element `<VnetName>`.
+    #[cfg_attr(feature = "serde", serde(rename = "VnetName"))]
+    pub vnet_name: String,
+}
+
+impl FromXml for CreateApplicationGatewayParameters {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_description = None;
+        let mut f_gateway_size = None;
+        let mut f_instance_count = None;
+        let mut f_name = None;
+        let mut f_subnets = Vec::new();
+        let mut f_vnet_name = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Description" => f_description = r.text_opt(&c)?,
+                    b"GatewaySize" => f_gateway_size = r.text_opt(&c)?,
+                    b"InstanceCount" => f_instance_count = r.text_opt(&c)?,
+                    b"Name" => f_name = r.text_req(&c)?,
+                    b"Subnets" => r.text_list(&c, b"Subnet", &mut f_subnets)?,
+                    b"VnetName" => f_vnet_name = r.text_req(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            description: f_description,
+            gateway_size: f_gateway_size,
+            instance_count: f_instance_count,
+            name: required(f_name, "Name")?,
+            subnets: f_subnets,
+            vnet_name: required(f_vnet_name, "VnetName")?,
+        })
+    }
+}
+
+impl ToXml for CreateApplicationGatewayParameters {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("Description", &self.description);
+        w.text_opt("GatewaySize", &self.gateway_size);
+        w.text_opt("InstanceCount", &self.instance_count);
+        w.text("Name", &self.name);
+        w.text_list("Subnets", "Subnet", &self.subnets, true);
+        w.text("VnetName", &self.vnet_name);
+    }
+}
+
+impl Validate for CreateApplicationGatewayParameters {
+    fn validate(&self) -> Result<(), ValidationError> {
+        if let Some(v) = &self.description {
+            check::max_len("Description", v, 1024usize)?;
+        }
+
+        if let Some(v) = &self.instance_count {
+            check::range("InstanceCount", i64::from(*v), 1i64, 10i64)?;
+        }
+
+        Ok(())
+    }
+}
+
+/// Parameters of Update Application Gateway.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct UpdateApplicationGatewayParameters {
+    /// Element `<Description>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Description", skip_serializing_if = "Option::is_none")
+    )]
+    pub description: Option<String>,
+    /// Element `<GatewaySize>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "GatewaySize", skip_serializing_if = "Option::is_none")
+    )]
+    pub gateway_size: Option<ApplicationGatewaySize>,
+    /// Element `<InstanceCount>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "InstanceCount", skip_serializing_if = "Option::is_none")
+    )]
+    pub instance_count: Option<i32>,
+    /// Element `<Subnets>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Subnets"))]
+    pub subnets: Vec<String>,
+    /// Element `<VnetName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "VnetName", skip_serializing_if = "Option::is_none")
+    )]
+    pub vnet_name: Option<String>,
+}
+
+impl FromXml for UpdateApplicationGatewayParameters {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_description = None;
+        let mut f_gateway_size = None;
+        let mut f_instance_count = None;
+        let mut f_subnets = Vec::new();
+        let mut f_vnet_name = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Description" => f_description = r.text_opt(&c)?,
+                    b"GatewaySize" => f_gateway_size = r.text_opt(&c)?,
+                    b"InstanceCount" => f_instance_count = r.text_opt(&c)?,
+                    b"Subnets" => r.text_list(&c, b"Subnet", &mut f_subnets)?,
+                    b"VnetName" => f_vnet_name = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            description: f_description,
+            gateway_size: f_gateway_size,
+            instance_count: f_instance_count,
+            subnets: f_subnets,
+            vnet_name: f_vnet_name,
+        })
+    }
+}
+
+impl ToXml for UpdateApplicationGatewayParameters {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("Description", &self.description);
+        w.text_opt("GatewaySize", &self.gateway_size);
+        w.text_opt("InstanceCount", &self.instance_count);
+        w.text_list("Subnets", "Subnet", &self.subnets, false);
+        w.text_opt("VnetName", &self.vnet_name);
+    }
+}
+
+impl Validate for UpdateApplicationGatewayParameters {
+    fn validate(&self) -> Result<(), ValidationError> {
+        if let Some(v) = &self.description {
+            check::max_len("Description", v, 1024usize)?;
+        }
+
+        if let Some(v) = &self.instance_count {
+            check::range("InstanceCount", i64::from(*v), 1i64, 10i64)?;
+        }
+
+        Ok(())
+    }
+}
+
+/// The application gateways of a subscription.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct ApplicationGateways {
+    /// Element `<ApplicationGateway>`.
+    #[cfg_attr(feature = "serde", serde(rename = "ApplicationGateway"))]
+    pub application_gateway: Vec<ApplicationGateway>,
+}
+
+impl FromXml for ApplicationGateways {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_application_gateway = Vec::new();
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"ApplicationGateway" => r.elem_push(&c, &mut f_application_gateway)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            application_gateway: f_application_gateway,
+        })
+    }
+}
+
+impl ToXml for ApplicationGateways {
+    fn write_children(&self, w: &mut XmlWriter) {
+        for v in &self.application_gateway {
+            w.elem("ApplicationGateway", v);
+        }
+    }
+}
+
+impl Validate for ApplicationGateways {}
+/// An application gateway.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct ApplicationGateway {
+    /// Element `<Description>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Description", skip_serializing_if = "Option::is_none")
+    )]
+    pub description: Option<String>,
+    /// DNS name of the gateway's public address (once running).
+    ///
+    /// Element `<DnsName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "DnsName", skip_serializing_if = "Option::is_none")
+    )]
+    pub dns_name: Option<String>,
+    /// Element `<GatewaySize>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "GatewaySize", skip_serializing_if = "Option::is_none")
+    )]
+    pub gateway_size: Option<ApplicationGatewaySize>,
+    /// Element `<InstanceCount>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "InstanceCount", skip_serializing_if = "Option::is_none")
+    )]
+    pub instance_count: Option<i32>,
+    /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
+    pub name: String,
+    /// Element `<State>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "State", skip_serializing_if = "Option::is_none")
+    )]
+    pub state: Option<ApplicationGatewayState>,
+    /// Element `<Subnets>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Subnets"))]
+    pub subnets: Vec<String>,
+    /// Addresses of the gateway's frontends (once running).
+    ///
+    /// Element `<VirtualIPs>`.
+    #[cfg_attr(feature = "serde", serde(rename = "VirtualIPs"))]
+    pub virtual_ips: Vec<String>,
+    /// Element `<VnetName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "VnetName", skip_serializing_if = "Option::is_none")
+    )]
+    pub vnet_name: Option<String>,
+}
+
+impl FromXml for ApplicationGateway {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_description = None;
+        let mut f_dns_name = None;
+        let mut f_gateway_size = None;
+        let mut f_instance_count = None;
+        let mut f_name = None;
+        let mut f_state = None;
+        let mut f_subnets = Vec::new();
+        let mut f_virtual_ips = Vec::new();
+        let mut f_vnet_name = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Description" => f_description = r.text_opt(&c)?,
+                    b"DnsName" => f_dns_name = r.text_opt(&c)?,
+                    b"GatewaySize" => f_gateway_size = r.text_opt(&c)?,
+                    b"InstanceCount" => f_instance_count = r.text_opt(&c)?,
+                    b"Name" => f_name = r.text_req(&c)?,
+                    b"State" => f_state = r.text_opt(&c)?,
+                    b"Subnets" => r.text_list(&c, b"Subnet", &mut f_subnets)?,
+                    b"VirtualIPs" => r.text_list(&c, b"VirtualIP", &mut f_virtual_ips)?,
+                    b"VnetName" => f_vnet_name = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            description: f_description,
+            dns_name: f_dns_name,
+            gateway_size: f_gateway_size,
+            instance_count: f_instance_count,
+            name: required(f_name, "Name")?,
+            state: f_state,
+            subnets: f_subnets,
+            virtual_ips: f_virtual_ips,
+            vnet_name: f_vnet_name,
+        })
+    }
+}
+
+impl ToXml for ApplicationGateway {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("Description", &self.description);
+        w.text_opt("DnsName", &self.dns_name);
+        w.text_opt("GatewaySize", &self.gateway_size);
+        w.text_opt("InstanceCount", &self.instance_count);
+        w.text("Name", &self.name);
+        w.text_opt("State", &self.state);
+        w.text_list("Subnets", "Subnet", &self.subnets, false);
+        w.text_list("VirtualIPs", "VirtualIP", &self.virtual_ips, false);
+        w.text_opt("VnetName", &self.vnet_name);
+    }
+}
+
+impl Validate for ApplicationGateway {}
+/// Start or stop of an application gateway.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct ApplicationGatewayOperation {
+    /// Element `<OperationType>`.
+    #[cfg_attr(feature = "serde", serde(rename = "OperationType"))]
+    pub operation_type: ApplicationGatewayOperationType,
+}
+
+impl FromXml for ApplicationGatewayOperation {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_operation_type = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"OperationType" => f_operation_type = r.text_req(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            operation_type: required(f_operation_type, "OperationType")?,
+        })
+    }
+}
+
+impl ToXml for ApplicationGatewayOperation {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text("OperationType", &self.operation_type);
+    }
+}
+
+impl Validate for ApplicationGatewayOperation {}
+/// The configuration of an application gateway.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct ApplicationGatewayConfiguration {
+    /// Element `<FrontendIPConfigurations>`.
+    #[cfg_attr(feature = "serde", serde(rename = "FrontendIPConfigurations"))]
+    pub frontend_ip_configurations: Vec<FrontendIPConfiguration>,
+    /// Element `<FrontendPorts>`.
+    #[cfg_attr(feature = "serde", serde(rename = "FrontendPorts"))]
+    pub frontend_ports: Vec<FrontendPort>,
+    /// Element `<Probes>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Probes"))]
+    pub probes: Vec<ApplicationGatewayProbe>,
+    /// Element `<BackendAddressPools>`.
+    #[cfg_attr(feature = "serde", serde(rename = "BackendAddressPools"))]
+    pub backend_address_pools: Vec<BackendAddressPool>,
+    /// Element `<BackendHttpSettingsList>`.
+    #[cfg_attr(feature = "serde", serde(rename = "BackendHttpSettingsList"))]
+    pub backend_http_settings_list: Vec<BackendHttpSettings>,
+    /// Element `<HttpListeners>`.
+    #[cfg_attr(feature = "serde", serde(rename = "HttpListeners"))]
+    pub http_listeners: Vec<HttpListener>,
+    /// Element `<HttpLoadBalancingRules>`.
+    #[cfg_attr(feature = "serde", serde(rename = "HttpLoadBalancingRules"))]
+    pub http_load_balancing_rules: Vec<HttpLoadBalancingRule>,
+}
+
+impl FromXml for ApplicationGatewayConfiguration {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_frontend_ip_configurations = Vec::new();
+        let mut f_frontend_ports = Vec::new();
+        let mut f_probes = Vec::new();
+        let mut f_backend_address_pools = Vec::new();
+        let mut f_backend_http_settings_list = Vec::new();
+        let mut f_http_listeners = Vec::new();
+        let mut f_http_load_balancing_rules = Vec::new();
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"FrontendIPConfigurations" => {
+                        r.elem_list(
+                            &c,
+                            b"FrontendIPConfiguration",
+                            &mut f_frontend_ip_configurations,
+                        )?
+                    }
+
+                    b"FrontendPorts" => {
+                        r.elem_list(&c, b"FrontendPort", &mut f_frontend_ports)?
+                    }
+
+                    b"Probes" => r.elem_list(&c, b"Probe", &mut f_probes)?,
+                    b"BackendAddressPools" => {
+                        r.elem_list(
+                            &c,
+                            b"BackendAddressPool",
+                            &mut f_backend_address_pools,
+                        )?
+                    }
+
+                    b"BackendHttpSettingsList" => {
+                        r.elem_list(
+                            &c,
+                            b"BackendHttpSettings",
+                            &mut f_backend_http_settings_list,
+                        )?
+                    }
+
+                    b"HttpListeners" => {
+                        r.elem_list(&c, b"HttpListener", &mut f_http_listeners)?
+                    }
+
+                    b"HttpLoadBalancingRules" => {
+                        r.elem_list(
+                            &c,
+                            b"HttpLoadBalancingRule",
+                            &mut f_http_load_balancing_rules,
+                        )?
+                    }
+
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            frontend_ip_configurations: f_frontend_ip_configurations,
+            frontend_ports: f_frontend_ports,
+            probes: f_probes,
+            backend_address_pools: f_backend_address_pools,
+            backend_http_settings_list: f_backend_http_settings_list,
+            http_listeners: f_http_listeners,
+            http_load_balancing_rules: f_http_load_balancing_rules,
+        })
+    }
+}
+
+impl ToXml for ApplicationGatewayConfiguration {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.elem_list(
+            "FrontendIPConfigurations",
+            "FrontendIPConfiguration",
+            &self.frontend_ip_configurations,
+            false,
+        );
+        w.elem_list("FrontendPorts", "FrontendPort", &self.frontend_ports, false);
+        w.elem_list("Probes", "Probe", &self.probes, false);
+        w.elem_list(
+            "BackendAddressPools",
+            "BackendAddressPool",
+            &self.backend_address_pools,
+            false,
+        );
+        w.elem_list(
+            "BackendHttpSettingsList",
+            "BackendHttpSettings",
+            &self.backend_http_settings_list,
+            false,
+        );
+        w.elem_list("HttpListeners", "HttpListener", &self.http_listeners, false);
+        w.elem_list(
+            "HttpLoadBalancingRules",
+            "HttpLoadBalancingRule",
+            &self.http_load_balancing_rules,
+            false,
+        );
+    }
+}
+
+impl Validate for ApplicationGatewayConfiguration {
+    fn validate(&self) -> Result<(), ValidationError> {
+        for v in &self.frontend_ports {
+            v.validate()?;
+        }
+
+        for v in &self.backend_http_settings_list {
+            v.validate()?;
+        }
+
+        Ok(())
+    }
+}
+
+/// A frontend address of an application gateway.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct FrontendIPConfiguration {
+    /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
+    pub name: String,
+    /// Private or Public.
+    ///
+    /// Element `<Type>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Type", skip_serializing_if = "Option::is_none")
+    )]
+    pub type_: Option<String>,
+    /// Static private address (Private frontends).
+    ///
+    /// Element `<StaticIPAddress>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "StaticIPAddress", skip_serializing_if = "Option::is_none")
+    )]
+    pub static_ip_address: Option<String>,
+}
+
+impl FromXml for FrontendIPConfiguration {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_name = None;
+        let mut f_type_ = None;
+        let mut f_static_ip_address = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Name" => f_name = r.text_req(&c)?,
+                    b"Type" => f_type_ = r.text_opt(&c)?,
+                    b"StaticIPAddress" => f_static_ip_address = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            name: required(f_name, "Name")?,
+            type_: f_type_,
+            static_ip_address: f_static_ip_address,
+        })
+    }
+}
+
+impl ToXml for FrontendIPConfiguration {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text("Name", &self.name);
+        w.text_opt("Type", &self.type_);
+        w.text_opt("StaticIPAddress", &self.static_ip_address);
+    }
+}
+
+impl Validate for FrontendIPConfiguration {}
+/// A frontend port of an application gateway.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct FrontendPort {
+    /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
+    pub name: String,
+    /// Element `<Port>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Port"))]
+    pub port: i32,
+}
+
+impl FromXml for FrontendPort {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_name = None;
+        let mut f_port = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Name" => f_name = r.text_req(&c)?,
+                    b"Port" => f_port = r.text_req(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            name: required(f_name, "Name")?,
+            port: required(f_port, "Port")?,
+        })
+    }
+}
+
+impl ToXml for FrontendPort {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text("Name", &self.name);
+        w.text("Port", &self.port);
+    }
+}
+
+impl Validate for FrontendPort {
+    fn validate(&self) -> Result<(), ValidationError> {
+        {
+            let v = &self.port;
+            check::range("Port", i64::from(*v), 1i64, 65535i64)?;
+        }
+
+        Ok(())
+    }
+}
+
+/// A health probe of an application gateway.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct ApplicationGatewayProbe {
+    /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
+    pub name: String,
+    /// Element `<Protocol>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Protocol", skip_serializing_if = "Option::is_none")
+    )]
+    pub protocol: Option<ApplicationGatewayProtocol>,
+    /// Host name the probe is sent to.
+    ///
+    /// Element `<Host>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Host", skip_serializing_if = "Option::is_none")
+    )]
+    pub host: Option<String>,
+    /// Path of the probe request, e.g. /health.
+    ///
+    /// Element `<Path>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Path", skip_serializing_if = "Option::is_none")
+    )]
+    pub path: Option<String>,
+    /// Seconds between probes.
+    ///
+    /// Element `<Interval>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Interval", skip_serializing_if = "Option::is_none")
+    )]
+    pub interval: Option<i32>,
+    /// Seconds before a probe times out.
+    ///
+    /// Element `<Timeout>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Timeout", skip_serializing_if = "Option::is_none")
+    )]
+    pub timeout: Option<i32>,
+    /// Failed probes before a server is marked unhealthy.
+    ///
+    /// Element `<UnhealthyThreshold>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "UnhealthyThreshold", skip_serializing_if = "Option::is_none")
+    )]
+    pub unhealthy_threshold: Option<i32>,
+}
+
+impl FromXml for ApplicationGatewayProbe {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_name = None;
+        let mut f_protocol = None;
+        let mut f_host = None;
+        let mut f_path = None;
+        let mut f_interval = None;
+        let mut f_timeout = None;
+        let mut f_unhealthy_threshold = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Name" => f_name = r.text_req(&c)?,
+                    b"Protocol" => f_protocol = r.text_opt(&c)?,
+                    b"Host" => f_host = r.text_opt(&c)?,
+                    b"Path" => f_path = r.text_opt(&c)?,
+                    b"Interval" => f_interval = r.text_opt(&c)?,
+                    b"Timeout" => f_timeout = r.text_opt(&c)?,
+                    b"UnhealthyThreshold" => f_unhealthy_threshold = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            name: required(f_name, "Name")?,
+            protocol: f_protocol,
+            host: f_host,
+            path: f_path,
+            interval: f_interval,
+            timeout: f_timeout,
+            unhealthy_threshold: f_unhealthy_threshold,
+        })
+    }
+}
+
+impl ToXml for ApplicationGatewayProbe {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text("Name", &self.name);
+        w.text_opt("Protocol", &self.protocol);
+        w.text_opt("Host", &self.host);
+        w.text_opt("Path", &self.path);
+        w.text_opt("Interval", &self.interval);
+        w.text_opt("Timeout", &self.timeout);
+        w.text_opt("UnhealthyThreshold", &self.unhealthy_threshold);
+    }
+}
+
+impl Validate for ApplicationGatewayProbe {}
+/// A pool of backend servers.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct BackendAddressPool {
+    /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
+    pub name: String,
+    /// Element `<IPAddresses>`.
+    #[cfg_attr(feature = "serde", serde(rename = "IPAddresses"))]
+    pub ip_addresses: Vec<String>,
+}
+
+impl FromXml for BackendAddressPool {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_name = None;
+        let mut f_ip_addresses = Vec::new();
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Name" => f_name = r.text_req(&c)?,
+                    b"IPAddresses" => r.text_list(&c, b"IPAddress", &mut f_ip_addresses)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            name: required(f_name, "Name")?,
+            ip_addresses: f_ip_addresses,
+        })
+    }
+}
+
+impl ToXml for BackendAddressPool {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text("Name", &self.name);
+        w.text_list("IPAddresses", "IPAddress", &self.ip_addresses, false);
+    }
+}
+
+impl Validate for BackendAddressPool {}
+/// How an application gateway talks to its backend servers.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct BackendHttpSettings {
+    /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
+    pub name: String,
+    /// Element `<Port>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Port"))]
+    pub port: i32,
+    /// Element `<Protocol>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Protocol", skip_serializing_if = "Option::is_none")
+    )]
+    pub protocol: Option<ApplicationGatewayProtocol>,
+    /// Enabled or Disabled.
+    ///
+    /// Element `<CookieBasedAffinity>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "CookieBasedAffinity", skip_serializing_if = "Option::is_none")
+    )]
+    pub cookie_based_affinity: Option<String>,
+    /// Seconds before a backend request times out.
+    ///
+    /// Element `<RequestTimeout>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "RequestTimeout", skip_serializing_if = "Option::is_none")
+    )]
+    pub request_timeout: Option<i32>,
+    /// Name of the probe the settings use.
+    ///
+    /// Element `<Probe>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Probe", skip_serializing_if = "Option::is_none")
+    )]
+    pub probe: Option<String>,
+}
+
+impl FromXml for BackendHttpSettings {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_name = None;
+        let mut f_port = None;
+        let mut f_protocol = None;
+        let mut f_cookie_based_affinity = None;
+        let mut f_request_timeout = None;
+        let mut f_probe = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Name" => f_name = r.text_req(&c)?,
+                    b"Port" => f_port = r.text_req(&c)?,
+                    b"Protocol" => f_protocol = r.text_opt(&c)?,
+                    b"CookieBasedAffinity" => f_cookie_based_affinity = r.text_opt(&c)?,
+                    b"RequestTimeout" => f_request_timeout = r.text_opt(&c)?,
+                    b"Probe" => f_probe = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            name: required(f_name, "Name")?,
+            port: required(f_port, "Port")?,
+            protocol: f_protocol,
+            cookie_based_affinity: f_cookie_based_affinity,
+            request_timeout: f_request_timeout,
+            probe: f_probe,
+        })
+    }
+}
+
+impl ToXml for BackendHttpSettings {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text("Name", &self.name);
+        w.text("Port", &self.port);
+        w.text_opt("Protocol", &self.protocol);
+        w.text_opt("CookieBasedAffinity", &self.cookie_based_affinity);
+        w.text_opt("RequestTimeout", &self.request_timeout);
+        w.text_opt("Probe", &self.probe);
+    }
+}
+
+impl Validate for BackendHttpSettings {
+    fn validate(&self) -> Result<(), ValidationError> {
+        {
+            let v = &self.port;
+            check::range("Port", i64::from(*v), 1i64, 65535i64)?;
+        }
+
+        Ok(())
+    }
+}
+
+/// A listener of an application gateway.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct HttpListener {
+    /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
+    pub name: String,
+    /// Name of the frontend IP configuration.
+    ///
+    /// Element `<FrontendIP>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "FrontendIP", skip_serializing_if = "Option::is_none")
+    )]
+    pub frontend_ip: Option<String>,
+    /// Name of the frontend port.
+    ///
+    /// Element `<FrontendPort>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "FrontendPort", skip_serializing_if = "Option::is_none")
+    )]
+    pub frontend_port: Option<String>,
+    /// Element `<Protocol>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Protocol", skip_serializing_if = "Option::is_none")
+    )]
+    pub protocol: Option<ApplicationGatewayProtocol>,
+    /// Name of the SSL certificate (HTTPS listeners).
+    ///
+    /// Element `<SslCert>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SslCert", skip_serializing_if = "Option::is_none")
+    )]
+    pub ssl_cert: Option<String>,
+}
+
+impl FromXml for HttpListener {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_name = None;
+        let mut f_frontend_ip = None;
+        let mut f_frontend_port = None;
+        let mut f_protocol = None;
+        let mut f_ssl_cert = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Name" => f_name = r.text_req(&c)?,
+                    b"FrontendIP" => f_frontend_ip = r.text_opt(&c)?,
+                    b"FrontendPort" => f_frontend_port = r.text_opt(&c)?,
+                    b"Protocol" => f_protocol = r.text_opt(&c)?,
+                    b"SslCert" => f_ssl_cert = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            name: required(f_name, "Name")?,
+            frontend_ip: f_frontend_ip,
+            frontend_port: f_frontend_port,
+            protocol: f_protocol,
+            ssl_cert: f_ssl_cert,
+        })
+    }
+}
+
+impl ToXml for HttpListener {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text("Name", &self.name);
+        w.text_opt("FrontendIP", &self.frontend_ip);
+        w.text_opt("FrontendPort", &self.frontend_port);
+        w.text_opt("Protocol", &self.protocol);
+        w.text_opt("SslCert", &self.ssl_cert);
+    }
+}
+
+impl Validate for HttpListener {}
+/// A load-balancing rule: a listener to a backend pool with HTTP settings.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct HttpLoadBalancingRule {
+    /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
+    pub name: String,
+    /// Rule type, e.g. Basic.
+    ///
+    /// Element `<Type>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Type", skip_serializing_if = "Option::is_none")
+    )]
+    pub type_: Option<String>,
+    /// Name of the backend HTTP settings.
+    ///
+    /// Element `<BackendHttpSettings>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "BackendHttpSettings", skip_serializing_if = "Option::is_none")
+    )]
+    pub backend_http_settings: Option<String>,
+    /// Name of the listener.
+    ///
+    /// Element `<Listener>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Listener", skip_serializing_if = "Option::is_none")
+    )]
+    pub listener: Option<String>,
+    /// Name of the backend address pool.
+    ///
+    /// Element `<BackendAddressPool>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "BackendAddressPool", skip_serializing_if = "Option::is_none")
+    )]
+    pub backend_address_pool: Option<String>,
+}
+
+impl FromXml for HttpLoadBalancingRule {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_name = None;
+        let mut f_type_ = None;
+        let mut f_backend_http_settings = None;
+        let mut f_listener = None;
+        let mut f_backend_address_pool = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Name" => f_name = r.text_req(&c)?,
+                    b"Type" => f_type_ = r.text_opt(&c)?,
+                    b"BackendHttpSettings" => f_backend_http_settings = r.text_opt(&c)?,
+                    b"Listener" => f_listener = r.text_opt(&c)?,
+                    b"BackendAddressPool" => f_backend_address_pool = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            name: required(f_name, "Name")?,
+            type_: f_type_,
+            backend_http_settings: f_backend_http_settings,
+            listener: f_listener,
+            backend_address_pool: f_backend_address_pool,
+        })
+    }
+}
+
+impl ToXml for HttpLoadBalancingRule {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text("Name", &self.name);
+        w.text_opt("Type", &self.type_);
+        w.text_opt("BackendHttpSettings", &self.backend_http_settings);
+        w.text_opt("Listener", &self.listener);
+        w.text_opt("BackendAddressPool", &self.backend_address_pool);
+    }
+}
+
+impl Validate for HttpLoadBalancingRule {}
+/// An SSL certificate to add to an application gateway.
+#[derive(Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct CertificateFile {
+    /// The certificate file (PFX).
+    ///
+    /// Element `<Data>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Data", serialize_with = "asm_runtime::redaction::base64")
+    )]
+    pub data: Vec<u8>,
+    /// Format of Data, e.g. pfx.
+    ///
+    /// Element `<CertificateFormat>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "CertificateFormat", skip_serializing_if = "Option::is_none")
+    )]
+    pub certificate_format: Option<String>,
+    /// Password of the PFX file.
+    ///
+    /// Element `<Password>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Password",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "asm_runtime::redaction::secret"
+        )
+    )]
+    pub password: Option<String>,
+}
+
+impl std::fmt::Debug for CertificateFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CertificateFile")
+            .field("data", &self.data)
+            .field("certificate_format", &self.certificate_format)
+            .field("password", &Redacted::of(&self.password))
+            .finish()
+    }
+}
+
+impl FromXml for CertificateFile {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_data = None;
+        let mut f_certificate_format = None;
+        let mut f_password = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Data" => f_data = r.text_req(&c)?,
+                    b"CertificateFormat" => f_certificate_format = r.text_opt(&c)?,
+                    b"Password" => f_password = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            data: required(f_data, "Data")?,
+            certificate_format: f_certificate_format,
+            password: f_password,
+        })
+    }
+}
+
+impl ToXml for CertificateFile {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text("Data", &self.data);
+        w.text_opt("CertificateFormat", &self.certificate_format);
+        w.text_opt("Password", &self.password);
+    }
+}
+
+impl Validate for CertificateFile {}
+/// The SSL certificates of an application gateway.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct ApplicationGatewayCertificates {
+    /// Element `<ApplicationGatewayCertificate>`.
+    #[cfg_attr(feature = "serde", serde(rename = "ApplicationGatewayCertificate"))]
+    pub application_gateway_certificate: Vec<ApplicationGatewayCertificate>,
+}
+
+impl FromXml for ApplicationGatewayCertificates {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_application_gateway_certificate = Vec::new();
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"ApplicationGatewayCertificate" => {
+                        r.elem_push(&c, &mut f_application_gateway_certificate)?
+                    }
+
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            application_gateway_certificate: f_application_gateway_certificate,
+        })
+    }
+}
+
+impl ToXml for ApplicationGatewayCertificates {
+    fn write_children(&self, w: &mut XmlWriter) {
+        for v in &self.application_gateway_certificate {
+            w.elem("ApplicationGatewayCertificate", v);
+        }
+    }
+}
+
+impl Validate for ApplicationGatewayCertificates {}
+/// An SSL certificate of an application gateway.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct ApplicationGatewayCertificate {
+    /// The public certificate (base64).
+    ///
+    /// Element `<Data>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Data", skip_serializing_if = "Option::is_none")
+    )]
+    pub data: Option<String>,
+    /// Element `<Name>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Name", skip_serializing_if = "Option::is_none")
+    )]
+    pub name: Option<String>,
+    /// State of the certificate, e.g. Provisioned.
+    ///
+    /// Element `<State>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "State", skip_serializing_if = "Option::is_none")
+    )]
+    pub state: Option<String>,
+}
+
+impl FromXml for ApplicationGatewayCertificate {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_data = None;
+        let mut f_name = None;
+        let mut f_state = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Data" => f_data = r.text_opt(&c)?,
+                    b"Name" => f_name = r.text_opt(&c)?,
+                    b"State" => f_state = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            data: f_data,
+            name: f_name,
+            state: f_state,
+        })
+    }
+}
+
+impl ToXml for ApplicationGatewayCertificate {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("Data", &self.data);
+        w.text_opt("Name", &self.name);
+        w.text_opt("State", &self.state);
+    }
+}
+
+impl Validate for ApplicationGatewayCertificate {}
 /// Size (SKU) of a virtual network gateway.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -573,6 +7578,669 @@ impl XmlText for GatewayOperationStatus {
 
 #[cfg(feature = "serde")]
 impl serde::Serialize for GatewayOperationStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// Provisioning state of a virtual network gateway.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GatewayProvisioningState {
+    /// There is no gateway.
+    #[default]
+    NotProvisioned,
+    /// Being created.
+    Provisioning,
+    /// Ready.
+    Provisioned,
+    /// Being deleted.
+    Deprovisioning,
+    /// A value this version of the spec does not know, kept as sent.
+    Unknown(String),
+}
+
+impl GatewayProvisioningState {
+    /// The wire text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::NotProvisioned => "NotProvisioned",
+            Self::Provisioning => "Provisioning",
+            Self::Provisioned => "Provisioned",
+            Self::Deprovisioning => "Deprovisioning",
+            Self::Unknown(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for GatewayProvisioningState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for GatewayProvisioningState {
+    fn from(s: &str) -> Self {
+        match s {
+            "NotProvisioned" => Self::NotProvisioned,
+            "Provisioning" => Self::Provisioning,
+            "Provisioned" => Self::Provisioned,
+            "Deprovisioning" => Self::Deprovisioning,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl XmlText for GatewayProvisioningState {
+    fn parse_text(text: &str) -> Result<Self, &'static str> {
+        Ok(Self::from(text))
+    }
+
+    fn to_text(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for GatewayProvisioningState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// What Resize/Reset Virtual Network Gateway does.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateGatewayOperation {
+    /// `Resize`
+    #[default]
+    Resize,
+    /// `Reset`
+    Reset,
+    /// A value this version of the spec does not know, kept as sent.
+    Unknown(String),
+}
+
+impl UpdateGatewayOperation {
+    /// The wire text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Resize => "Resize",
+            Self::Reset => "Reset",
+            Self::Unknown(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for UpdateGatewayOperation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for UpdateGatewayOperation {
+    fn from(s: &str) -> Self {
+        match s {
+            "Resize" => Self::Resize,
+            "Reset" => Self::Reset,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl XmlText for UpdateGatewayOperation {
+    fn parse_text(text: &str) -> Result<Self, &'static str> {
+        Ok(Self::from(text))
+    }
+
+    fn to_text(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for UpdateGatewayOperation {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// What Connect, Disconnect Or Test Gateway does.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateConnectionOperation {
+    /// `Connect`
+    #[default]
+    Connect,
+    /// `Disconnect`
+    Disconnect,
+    /// `Test`
+    Test,
+    /// A value this version of the spec does not know, kept as sent.
+    Unknown(String),
+}
+
+impl UpdateConnectionOperation {
+    /// The wire text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Connect => "Connect",
+            Self::Disconnect => "Disconnect",
+            Self::Test => "Test",
+            Self::Unknown(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for UpdateConnectionOperation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for UpdateConnectionOperation {
+    fn from(s: &str) -> Self {
+        match s {
+            "Connect" => Self::Connect,
+            "Disconnect" => Self::Disconnect,
+            "Test" => Self::Test,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl XmlText for UpdateConnectionOperation {
+    fn parse_text(text: &str) -> Result<Self, &'static str> {
+        Ok(Self::from(text))
+    }
+
+    fn to_text(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for UpdateConnectionOperation {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// State of a gateway connection.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GatewayConnectivityState {
+    /// `Connected`
+    #[default]
+    Connected,
+    /// `Connecting`
+    Connecting,
+    /// `NotConnected`
+    NotConnected,
+    /// `Initializing`
+    Initializing,
+    /// A value this version of the spec does not know, kept as sent.
+    Unknown(String),
+}
+
+impl GatewayConnectivityState {
+    /// The wire text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Connected => "Connected",
+            Self::Connecting => "Connecting",
+            Self::NotConnected => "NotConnected",
+            Self::Initializing => "Initializing",
+            Self::Unknown(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for GatewayConnectivityState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for GatewayConnectivityState {
+    fn from(s: &str) -> Self {
+        match s {
+            "Connected" => Self::Connected,
+            "Connecting" => Self::Connecting,
+            "NotConnected" => Self::NotConnected,
+            "Initializing" => Self::Initializing,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl XmlText for GatewayConnectivityState {
+    fn parse_text(text: &str) -> Result<Self, &'static str> {
+        Ok(Self::from(text))
+    }
+
+    fn to_text(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for GatewayConnectivityState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// What the diagnostics PUT does.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GatewayDiagnosticsOperation {
+    /// `StartDiagnostics`
+    #[default]
+    StartDiagnostics,
+    /// `StopDiagnostics`
+    StopDiagnostics,
+    /// A value this version of the spec does not know, kept as sent.
+    Unknown(String),
+}
+
+impl GatewayDiagnosticsOperation {
+    /// The wire text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::StartDiagnostics => "StartDiagnostics",
+            Self::StopDiagnostics => "StopDiagnostics",
+            Self::Unknown(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for GatewayDiagnosticsOperation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for GatewayDiagnosticsOperation {
+    fn from(s: &str) -> Self {
+        match s {
+            "StartDiagnostics" => Self::StartDiagnostics,
+            "StopDiagnostics" => Self::StopDiagnostics,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl XmlText for GatewayDiagnosticsOperation {
+    fn parse_text(text: &str) -> Result<Self, &'static str> {
+        Ok(Self::from(text))
+    }
+
+    fn to_text(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for GatewayDiagnosticsOperation {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// State of a diagnostics session.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GatewayDiagnosticsState {
+    /// No session runs (a finished session's capture is at PublicDiagnosticsUrl).
+    #[default]
+    Ready,
+    /// A capture is running.
+    InProgress,
+    /// A value this version of the spec does not know, kept as sent.
+    Unknown(String),
+}
+
+impl GatewayDiagnosticsState {
+    /// The wire text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Ready => "Ready",
+            Self::InProgress => "InProgress",
+            Self::Unknown(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for GatewayDiagnosticsState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for GatewayDiagnosticsState {
+    fn from(s: &str) -> Self {
+        match s {
+            "Ready" => Self::Ready,
+            "InProgress" => Self::InProgress,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl XmlText for GatewayDiagnosticsState {
+    fn parse_text(text: &str) -> Result<Self, &'static str> {
+        Ok(Self::from(text))
+    }
+
+    fn to_text(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for GatewayDiagnosticsState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// Processor architecture of a VPN client package.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ProcessorArchitecture {
+    /// `Amd64`
+    #[default]
+    Amd64,
+    /// `X86`
+    X86,
+    /// A value this version of the spec does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ProcessorArchitecture {
+    /// The wire text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Amd64 => "Amd64",
+            Self::X86 => "X86",
+            Self::Unknown(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for ProcessorArchitecture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for ProcessorArchitecture {
+    fn from(s: &str) -> Self {
+        match s {
+            "Amd64" => Self::Amd64,
+            "X86" => Self::X86,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl XmlText for ProcessorArchitecture {
+    fn parse_text(text: &str) -> Result<Self, &'static str> {
+        Ok(Self::from(text))
+    }
+
+    fn to_text(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for ProcessorArchitecture {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// Size of an application gateway's instances.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ApplicationGatewaySize {
+    /// `Small`
+    #[default]
+    Small,
+    /// `Medium`
+    Medium,
+    /// `Large`
+    Large,
+    /// `ExtraLarge`
+    ExtraLarge,
+    /// A value this version of the spec does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ApplicationGatewaySize {
+    /// The wire text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Small => "Small",
+            Self::Medium => "Medium",
+            Self::Large => "Large",
+            Self::ExtraLarge => "ExtraLarge",
+            Self::Unknown(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for ApplicationGatewaySize {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for ApplicationGatewaySize {
+    fn from(s: &str) -> Self {
+        match s {
+            "Small" => Self::Small,
+            "Medium" => Self::Medium,
+            "Large" => Self::Large,
+            "ExtraLarge" => Self::ExtraLarge,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl XmlText for ApplicationGatewaySize {
+    fn parse_text(text: &str) -> Result<Self, &'static str> {
+        Ok(Self::from(text))
+    }
+
+    fn to_text(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for ApplicationGatewaySize {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// State of an application gateway.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ApplicationGatewayState {
+    /// `Stopped`
+    #[default]
+    Stopped,
+    /// `Starting`
+    Starting,
+    /// `Running`
+    Running,
+    /// `Stopping`
+    Stopping,
+    /// A value this version of the spec does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ApplicationGatewayState {
+    /// The wire text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Stopped => "Stopped",
+            Self::Starting => "Starting",
+            Self::Running => "Running",
+            Self::Stopping => "Stopping",
+            Self::Unknown(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for ApplicationGatewayState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for ApplicationGatewayState {
+    fn from(s: &str) -> Self {
+        match s {
+            "Stopped" => Self::Stopped,
+            "Starting" => Self::Starting,
+            "Running" => Self::Running,
+            "Stopping" => Self::Stopping,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl XmlText for ApplicationGatewayState {
+    fn parse_text(text: &str) -> Result<Self, &'static str> {
+        Ok(Self::from(text))
+    }
+
+    fn to_text(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for ApplicationGatewayState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// What Execute Application Gateway Operation does.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ApplicationGatewayOperationType {
+    /// `Start`
+    #[default]
+    Start,
+    /// `Stop`
+    Stop,
+    /// A value this version of the spec does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ApplicationGatewayOperationType {
+    /// The wire text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Start => "Start",
+            Self::Stop => "Stop",
+            Self::Unknown(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for ApplicationGatewayOperationType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for ApplicationGatewayOperationType {
+    fn from(s: &str) -> Self {
+        match s {
+            "Start" => Self::Start,
+            "Stop" => Self::Stop,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl XmlText for ApplicationGatewayOperationType {
+    fn parse_text(text: &str) -> Result<Self, &'static str> {
+        Ok(Self::from(text))
+    }
+
+    fn to_text(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for ApplicationGatewayOperationType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// Protocol of a listener, backend or probe.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ApplicationGatewayProtocol {
+    /// `Http`
+    #[default]
+    Http,
+    /// `Https`
+    Https,
+    /// A value this version of the spec does not know, kept as sent.
+    Unknown(String),
+}
+
+impl ApplicationGatewayProtocol {
+    /// The wire text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Http => "Http",
+            Self::Https => "Https",
+            Self::Unknown(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for ApplicationGatewayProtocol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for ApplicationGatewayProtocol {
+    fn from(s: &str) -> Self {
+        match s {
+            "Http" => Self::Http,
+            "Https" => Self::Https,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl XmlText for ApplicationGatewayProtocol {
+    fn parse_text(text: &str) -> Result<Self, &'static str> {
+        Ok(Self::from(text))
+    }
+
+    fn to_text(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for ApplicationGatewayProtocol {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }

@@ -172,6 +172,145 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::gateways::GET_GATEWAY_CONNECTION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("gatewayconnections"),
+            Seg::Lit("virtualnetworkgateway"),
+            Seg::Param,
+            Seg::Lit("connectedentity"),
+            Seg::Param,
+        ],
+        fixed_query: &[("api-version", "2016-07-01")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::UPDATE_GATEWAY_CONNECTION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("gatewayconnections"),
+            Seg::Lit("virtualnetworkgateway"),
+            Seg::Param,
+            Seg::Lit("connectedentity"),
+            Seg::Param,
+        ],
+        fixed_query: &[("api-version", "2016-07-01")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::DELETE_GATEWAY_CONNECTION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("gatewayconnections"),
+            Seg::Lit("virtualnetworkgateway"),
+            Seg::Param,
+            Seg::Lit("connectedentity"),
+            Seg::Param,
+        ],
+        fixed_query: &[("api-version", "2016-07-01")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::EXECUTE_APPLICATION_GATEWAY_OPERATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("ApplicationGateways"),
+            Seg::Param,
+            Seg::Lit("Operations"),
+        ],
+        fixed_query: &[("api-version", "2016-07-01")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::GET_APPLICATION_GATEWAY_CONFIG,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("ApplicationGateways"),
+            Seg::Param,
+            Seg::Lit("configuration"),
+        ],
+        fixed_query: &[("api-version", "2016-07-01")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::SET_APPLICATION_GATEWAY_CONFIG,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("ApplicationGateways"),
+            Seg::Param,
+            Seg::Lit("configuration"),
+        ],
+        fixed_query: &[("api-version", "2016-07-01")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::ADD_APPLICATION_GATEWAY_CERTIFICATE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("ApplicationGateways"),
+            Seg::Param,
+            Seg::Lit("sslcertificates"),
+            Seg::Param,
+        ],
+        fixed_query: &[("api-version", "2016-07-01")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::LIST_APPLICATION_GATEWAY_CERTIFICATES,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("ApplicationGateways"),
+            Seg::Param,
+            Seg::Lit("sslcertificates"),
+        ],
+        fixed_query: &[("api-version", "2016-07-01")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::GET_APPLICATION_GATEWAY_CERTIFICATE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("ApplicationGateways"),
+            Seg::Param,
+            Seg::Lit("sslcertificates"),
+            Seg::Param,
+        ],
+        fixed_query: &[("api-version", "2016-07-01")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::DELETE_APPLICATION_GATEWAY_CERTIFICATE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("ApplicationGateways"),
+            Seg::Param,
+            Seg::Lit("sslcertificates"),
+            Seg::Param,
+        ],
+        fixed_query: &[("api-version", "2016-07-01")],
+        body_root: None,
+    },
+    Route {
         spec: &crate::network_security_groups::VALIDATE_NETWORK_SECURITY_GROUP_MIGRATION,
         segments: &[
             Seg::Param,
@@ -470,6 +609,155 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("repository"),
         ],
         fixed_query: &[("action", "sync")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::LIST_VIRTUAL_NETWORK_GATEWAYS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("virtualnetworkgateways"),
+        ],
+        fixed_query: &[("api-version", "2016-07-01")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::CREATE_LOCAL_NETWORK_GATEWAY,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("localnetworkgateways"),
+        ],
+        fixed_query: &[("api-version", "2016-07-01")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::LIST_LOCAL_NETWORK_GATEWAYS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("localnetworkgateways"),
+        ],
+        fixed_query: &[("api-version", "2016-07-01")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::GET_LOCAL_NETWORK_GATEWAY,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("localnetworkgateways"),
+            Seg::Param,
+        ],
+        fixed_query: &[("api-version", "2016-07-01")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::UPDATE_LOCAL_NETWORK_GATEWAY,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("localnetworkgateways"),
+            Seg::Param,
+        ],
+        fixed_query: &[("api-version", "2016-07-01")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::DELETE_LOCAL_NETWORK_GATEWAY,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("localnetworkgateways"),
+            Seg::Param,
+        ],
+        fixed_query: &[("api-version", "2016-07-01")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::CREATE_GATEWAY_CONNECTION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("gatewayconnections"),
+        ],
+        fixed_query: &[("api-version", "2016-07-01")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::LIST_GATEWAY_CONNECTIONS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("gatewayconnections"),
+        ],
+        fixed_query: &[("api-version", "2016-07-01")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::CREATE_APPLICATION_GATEWAY,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("ApplicationGateways"),
+        ],
+        fixed_query: &[("api-version", "2016-07-01")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::LIST_APPLICATION_GATEWAYS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("ApplicationGateways"),
+        ],
+        fixed_query: &[("api-version", "2016-07-01")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::GET_APPLICATION_GATEWAY,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("ApplicationGateways"),
+            Seg::Param,
+        ],
+        fixed_query: &[("api-version", "2016-07-01")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::UPDATE_APPLICATION_GATEWAY,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("ApplicationGateways"),
+            Seg::Param,
+        ],
+        fixed_query: &[("api-version", "2016-07-01")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::DELETE_APPLICATION_GATEWAY,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("ApplicationGateways"),
+            Seg::Param,
+        ],
+        fixed_query: &[("api-version", "2016-07-01")],
         body_root: None,
     },
     Route {
@@ -958,6 +1246,156 @@ pub static ROUTES: &[Route] = &[
         ],
         fixed_query: &[],
         body_root: Some("RestartRoleOperation"),
+    },
+    Route {
+        spec: &crate::gateways::GET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Param,
+            Seg::Lit("gateway"),
+            Seg::Lit("connection"),
+            Seg::Param,
+            Seg::Lit("sharedkey"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::SET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Param,
+            Seg::Lit("gateway"),
+            Seg::Lit("connection"),
+            Seg::Param,
+            Seg::Lit("sharedkey"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::RESET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Param,
+            Seg::Lit("gateway"),
+            Seg::Lit("connection"),
+            Seg::Param,
+            Seg::Lit("sharedkey"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::GET_I_PSEC_PARAMETERS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Param,
+            Seg::Lit("gateway"),
+            Seg::Lit("connection"),
+            Seg::Param,
+            Seg::Lit("ipsecparameters"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::SET_I_PSEC_PARAMETERS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Param,
+            Seg::Lit("gateway"),
+            Seg::Lit("connection"),
+            Seg::Param,
+            Seg::Lit("ipsecparameters"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::GET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY_V2,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("virtualnetworkgateways"),
+            Seg::Param,
+            Seg::Lit("connectedentity"),
+            Seg::Param,
+            Seg::Lit("sharedkey"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::SET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY_V2,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("virtualnetworkgateways"),
+            Seg::Param,
+            Seg::Lit("connectedentity"),
+            Seg::Param,
+            Seg::Lit("sharedkey"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::RESET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY_V2,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("virtualnetworkgateways"),
+            Seg::Param,
+            Seg::Lit("connectedentity"),
+            Seg::Param,
+            Seg::Lit("sharedkey"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::GET_I_PSEC_PARAMETERS_V2,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("virtualnetworkgateways"),
+            Seg::Param,
+            Seg::Lit("connectedentity"),
+            Seg::Param,
+            Seg::Lit("ipsecparameters"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::SET_I_PSEC_PARAMETERS_V2,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("virtualnetworkgateways"),
+            Seg::Param,
+            Seg::Lit("connectedentity"),
+            Seg::Param,
+            Seg::Lit("ipsecparameters"),
+        ],
+        fixed_query: &[],
+        body_root: None,
     },
     Route {
         spec: &crate::network_security_groups::ADD_NETWORK_SECURITY_GROUP_TO_SUBNET,
@@ -1544,6 +1982,191 @@ pub static ROUTES: &[Route] = &[
             Seg::Param,
             Seg::Lit("restore"),
             Seg::Lit("discover"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::CONNECT_DISCONNECT_OR_TEST_GATEWAY,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Param,
+            Seg::Lit("gateway"),
+            Seg::Lit("connection"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::LIST_VIRTUAL_NETWORK_GATEWAY_CONNECTIONS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Param,
+            Seg::Lit("gateway"),
+            Seg::Lit("connections"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::START_GATEWAY_DIAGNOSTICS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Param,
+            Seg::Lit("gateway"),
+            Seg::Lit("publicdiagnostics"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::GET_GATEWAY_DIAGNOSTICS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Param,
+            Seg::Lit("gateway"),
+            Seg::Lit("publicdiagnostics"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::GENERATE_VPN_CLIENT_PACKAGE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Param,
+            Seg::Lit("gateway"),
+            Seg::Lit("vpnclientpackage"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::UPLOAD_CLIENT_ROOT_CERTIFICATE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Param,
+            Seg::Lit("gateway"),
+            Seg::Lit("clientrootcertificates"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::LIST_CLIENT_ROOT_CERTIFICATES,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Param,
+            Seg::Lit("gateway"),
+            Seg::Lit("clientrootcertificates"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::GET_CLIENT_ROOT_CERTIFICATE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Param,
+            Seg::Lit("gateway"),
+            Seg::Lit("clientrootcertificates"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::DELETE_CLIENT_ROOT_CERTIFICATE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Param,
+            Seg::Lit("gateway"),
+            Seg::Lit("clientrootcertificates"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::GET_VPN_DEVICE_CONFIGURATION_SCRIPT,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Param,
+            Seg::Lit("gateway"),
+            Seg::Lit("vpndeviceconfigurationscript"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::SET_DEFAULT_SITES,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Param,
+            Seg::Lit("gateway"),
+            Seg::Lit("defaultsites"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::REMOVE_DEFAULT_SITES,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Param,
+            Seg::Lit("gateway"),
+            Seg::Lit("defaultsites"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::START_GATEWAY_DIAGNOSTICS_V2,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("virtualnetworkgateways"),
+            Seg::Param,
+            Seg::Lit("publicdiagnostics"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::GET_GATEWAY_DIAGNOSTICS_V2,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("virtualnetworkgateways"),
+            Seg::Param,
+            Seg::Lit("publicdiagnostics"),
         ],
         fixed_query: &[],
         body_root: None,
@@ -2665,6 +3288,18 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::gateways::FAILOVER_VIRTUAL_NETWORK_GATEWAY,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Param,
+            Seg::Lit("gateway"),
+        ],
+        fixed_query: &[],
+        body_root: Some("UpdateGateway"),
+    },
+    Route {
         spec: &crate::deployments::GET_DEPLOYMENT_BY_SLOT,
         segments: &[
             Seg::Param,
@@ -2759,6 +3394,101 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("services"),
             Seg::Lit("networking"),
             Seg::Lit("operation"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::GET_VIRTUAL_NETWORK_GATEWAY,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Param,
+            Seg::Lit("gateway"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::DELETE_VIRTUAL_NETWORK_GATEWAY,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Param,
+            Seg::Lit("gateway"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::RESIZE_VIRTUAL_NETWORK_GATEWAY,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Param,
+            Seg::Lit("gateway"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::LIST_VPN_SUPPORTED_DEVICES,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("supporteddevices"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::CREATE_VIRTUAL_NETWORK_GATEWAY_V2,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Param,
+            Seg::Lit("virtualnetworkgateways"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::GET_VIRTUAL_NETWORK_GATEWAY_V2,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("virtualnetworkgateways"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::DELETE_VIRTUAL_NETWORK_GATEWAY_V2,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("virtualnetworkgateways"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::gateways::RESIZE_VIRTUAL_NETWORK_GATEWAY_V2,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("networking"),
+            Seg::Lit("virtualnetworkgateways"),
             Seg::Param,
         ],
         fixed_query: &[],
@@ -3892,6 +4622,355 @@ pub enum ServerRequest {
     /// operation's GatewayOperationAsyncResponse carried.
     /// `GET /{subscriptionId}/services/networking/operation/{requestId}`
     GetGatewayOperationStatus { subscription_id: String, request_id: String },
+    /// Returns the gateway of a virtual network: its provisioning state, public
+    /// address, routing type, size and last event.
+    /// `GET /{subscriptionId}/services/networking/{networkName}/gateway`
+    GetVirtualNetworkGateway { subscription_id: String, network_name: String },
+    /// Deletes the gateway of a virtual network (asynchronous: the gateway is
+    /// Deprovisioning until the operation completes).
+    /// `DELETE /{subscriptionId}/services/networking/{networkName}/gateway`
+    DeleteVirtualNetworkGateway { subscription_id: String, network_name: String },
+    /// Fails the gateway of a virtual network over to its standby instance. The
+    /// same DELETE as Delete Virtual Network Gateway, with an `<UpdateGateway>`
+    /// body naming the failover.
+    /// `DELETE /{subscriptionId}/services/networking/{networkName}/gateway`
+    FailoverVirtualNetworkGateway {
+        subscription_id: String,
+        network_name: String,
+        body: UpdateGateway,
+    },
+    /// Changes the size (SKU) of the gateway of a virtual network. The request's
+    /// Operation must be Resize.
+    /// `PATCH /{subscriptionId}/services/networking/{networkName}/gateway`
+    ResizeVirtualNetworkGateway {
+        subscription_id: String,
+        network_name: String,
+        body: UpdateGatewayParameters,
+    },
+    /// Connects, disconnects or tests the connection of the gateway to a local
+    /// network site of the network configuration.
+    /// `PUT /{subscriptionId}/services/networking/{networkName}/gateway/connection/{localNetworkSiteName}`
+    ConnectDisconnectOrTestGateway {
+        subscription_id: String,
+        network_name: String,
+        local_network_site_name: String,
+        body: UpdateConnection,
+    },
+    /// Lists the connections of the gateway to local network sites, with their
+    /// state and traffic counters.
+    /// `GET /{subscriptionId}/services/networking/{networkName}/gateway/connections`
+    ListVirtualNetworkGatewayConnections {
+        subscription_id: String,
+        network_name: String,
+    },
+    /// Returns the IPsec/IKE pre-shared key of the connection to a local network site.
+    /// `GET /{subscriptionId}/services/networking/{networkName}/gateway/connection/{localNetworkName}/sharedkey`
+    GetVirtualNetworkGatewaySharedKey {
+        subscription_id: String,
+        network_name: String,
+        local_network_name: String,
+    },
+    /// Sets the pre-shared key of the connection to a local network site.
+    /// `POST /{subscriptionId}/services/networking/{networkName}/gateway/connection/{localNetworkName}/sharedkey`
+    SetVirtualNetworkGatewaySharedKey {
+        subscription_id: String,
+        network_name: String,
+        local_network_name: String,
+        body: SharedKey,
+    },
+    /// Replaces the pre-shared key of the connection to a local network site
+    /// with a new random key of the given length.
+    /// `PUT /{subscriptionId}/services/networking/{networkName}/gateway/connection/{localNetworkName}/sharedkey`
+    ResetVirtualNetworkGatewaySharedKey {
+        subscription_id: String,
+        network_name: String,
+        local_network_name: String,
+        body: ResetSharedKey,
+    },
+    /// Returns the IPsec parameters of the connection to a local network site.
+    /// `GET /{subscriptionId}/services/networking/{networkName}/gateway/connection/{localNetworkName}/ipsecparameters`
+    GetIPsecParameters {
+        subscription_id: String,
+        network_name: String,
+        local_network_name: String,
+    },
+    /// Sets the IPsec parameters of the connection to a local network site.
+    /// `PATCH /{subscriptionId}/services/networking/{networkName}/gateway/connection/{localNetworkName}/ipsecparameters`
+    SetIPsecParameters {
+        subscription_id: String,
+        network_name: String,
+        local_network_name: String,
+        body: IPsecParameters,
+    },
+    /// Starts a diagnostics session (a packet capture written to a storage
+    /// account container) on the gateway. The request's Operation must be
+    /// StartDiagnostics.
+    /// `PUT /{subscriptionId}/services/networking/{networkName}/gateway/publicdiagnostics`
+    StartGatewayDiagnostics {
+        subscription_id: String,
+        network_name: String,
+        body: UpdateGatewayPublicDiagnostics,
+    },
+    /// Returns the state of the gateway's diagnostics session and, once it is
+    /// ready, the URL of its capture.
+    /// `GET /{subscriptionId}/services/networking/{networkName}/gateway/publicdiagnostics`
+    GetGatewayDiagnostics { subscription_id: String, network_name: String },
+    /// Generates the point-to-site VPN client package of the gateway; the
+    /// finished operation's Data carries the package URL.
+    /// `POST /{subscriptionId}/services/networking/{networkName}/gateway/vpnclientpackage`
+    GenerateVpnClientPackage {
+        subscription_id: String,
+        network_name: String,
+        body: VpnClientParameters,
+    },
+    /// Uploads a client root certificate (the public certificate, base64 DER,
+    /// sent as the raw body) that point-to-site clients' certificates chain to.
+    /// `POST /{subscriptionId}/services/networking/{networkName}/gateway/clientrootcertificates`
+    UploadClientRootCertificate {
+        subscription_id: String,
+        network_name: String,
+        body: String,
+    },
+    /// Lists the client root certificates of the gateway.
+    /// `GET /{subscriptionId}/services/networking/{networkName}/gateway/clientrootcertificates`
+    ListClientRootCertificates { subscription_id: String, network_name: String },
+    /// Returns a client root certificate of the gateway, by thumbprint: the
+    /// public certificate as uploaded (raw text).
+    /// `GET /{subscriptionId}/services/networking/{networkName}/gateway/clientrootcertificates/{certificateThumbprint}`
+    GetClientRootCertificate {
+        subscription_id: String,
+        network_name: String,
+        certificate_thumbprint: String,
+    },
+    /// Deletes a client root certificate of the gateway, by thumbprint.
+    /// `DELETE /{subscriptionId}/services/networking/{networkName}/gateway/clientrootcertificates/{certificateThumbprint}`
+    DeleteClientRootCertificate {
+        subscription_id: String,
+        network_name: String,
+        certificate_thumbprint: String,
+    },
+    /// Returns the configuration script of an on-premises VPN device for the
+    /// gateway (raw text), for a vendor, platform and OS family of List VPN
+    /// Supported Devices.
+    /// `GET /{subscriptionId}/services/networking/{networkName}/gateway/vpndeviceconfigurationscript`
+    GetVpnDeviceConfigurationScript {
+        subscription_id: String,
+        network_name: String,
+        options: GetVpnDeviceConfigurationScriptOptions,
+    },
+    /// Lists the on-premises VPN devices the gateway has configuration scripts
+    /// for: vendors, their platforms and OS families.
+    /// `GET /{subscriptionId}/services/networking/supporteddevices`
+    ListVpnSupportedDevices { subscription_id: String },
+    /// Sets the default site of a dynamic-routing gateway: the local network
+    /// site that forced-tunnelled traffic goes to.
+    /// `POST /{subscriptionId}/services/networking/{networkName}/gateway/defaultsites`
+    SetDefaultSites {
+        subscription_id: String,
+        network_name: String,
+        body: DefaultSiteList,
+    },
+    /// Removes the default site of the gateway.
+    /// `DELETE /{subscriptionId}/services/networking/{networkName}/gateway/defaultsites`
+    RemoveDefaultSites { subscription_id: String, network_name: String },
+    /// Creates a V2 virtual network gateway on a virtual network; the gateway is
+    /// then addressed by its GatewayId (List Virtual Network Gateways).
+    /// `POST /{subscriptionId}/services/networking/{networkName}/virtualnetworkgateways`
+    CreateVirtualNetworkGatewayV2 {
+        subscription_id: String,
+        network_name: String,
+        body: CreateVirtualNetworkGatewayParameters,
+    },
+    /// Lists the V2 virtual network gateways of the subscription.
+    /// `GET /{subscriptionId}/services/networking/virtualnetworkgateways`
+    ListVirtualNetworkGateways { subscription_id: String },
+    /// Returns a V2 virtual network gateway by id.
+    /// `GET /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}`
+    GetVirtualNetworkGatewayV2 { subscription_id: String, gateway_id: String },
+    /// Deletes a V2 virtual network gateway.
+    /// `DELETE /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}`
+    DeleteVirtualNetworkGatewayV2 { subscription_id: String, gateway_id: String },
+    /// Changes the size of a V2 virtual network gateway (Operation Resize).
+    /// `PATCH /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}`
+    ResizeVirtualNetworkGatewayV2 {
+        subscription_id: String,
+        gateway_id: String,
+        body: UpdateGatewayParameters,
+    },
+    /// Returns the pre-shared key of a V2 gateway's connection to a connected
+    /// entity (a local network gateway).
+    /// `GET /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/connectedentity/{connectedentityId}/sharedkey`
+    GetVirtualNetworkGatewaySharedKeyV2 {
+        subscription_id: String,
+        gateway_id: String,
+        connected_entity_id: String,
+    },
+    /// Sets the pre-shared key of a V2 gateway's connection.
+    /// `POST /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/connectedentity/{connectedentityId}/sharedkey`
+    SetVirtualNetworkGatewaySharedKeyV2 {
+        subscription_id: String,
+        gateway_id: String,
+        connected_entity_id: String,
+        body: SharedKey,
+    },
+    /// Replaces the pre-shared key of a V2 gateway's connection with a new
+    /// random key of the given length.
+    /// `PATCH /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/connectedentity/{connectedentityId}/sharedkey`
+    ResetVirtualNetworkGatewaySharedKeyV2 {
+        subscription_id: String,
+        gateway_id: String,
+        connected_entity_id: String,
+        body: ResetSharedKey,
+    },
+    /// Returns the IPsec parameters of a V2 gateway's connection.
+    /// `GET /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/connectedentity/{connectedentityId}/ipsecparameters`
+    GetIPsecParametersV2 {
+        subscription_id: String,
+        gateway_id: String,
+        connected_entity_id: String,
+    },
+    /// Sets the IPsec parameters of a V2 gateway's connection.
+    /// `PATCH /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/connectedentity/{connectedentityId}/ipsecparameters`
+    SetIPsecParametersV2 {
+        subscription_id: String,
+        gateway_id: String,
+        connected_entity_id: String,
+        body: IPsecParameters,
+    },
+    /// Starts a diagnostics session on a V2 gateway (Operation StartDiagnostics).
+    /// `PUT /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/publicdiagnostics`
+    StartGatewayDiagnosticsV2 {
+        subscription_id: String,
+        gateway_id: String,
+        body: UpdateGatewayPublicDiagnostics,
+    },
+    /// Returns the state of a V2 gateway's diagnostics session.
+    /// `GET /{subscriptionId}/services/networking/virtualnetworkgateways/{gatewayId}/publicdiagnostics`
+    GetGatewayDiagnosticsV2 { subscription_id: String, gateway_id: String },
+    /// Creates a local network gateway (an on-premises VPN device and its
+    /// address ranges). Synchronous: the body of the answer is the new
+    /// gateway's id (raw text, as Node reads it).
+    /// `POST /{subscriptionId}/services/networking/localnetworkgateways`
+    CreateLocalNetworkGateway {
+        subscription_id: String,
+        body: CreateLocalNetworkGatewayParameters,
+    },
+    /// Lists the local network gateways of the subscription.
+    /// `GET /{subscriptionId}/services/networking/localnetworkgateways`
+    ListLocalNetworkGateways { subscription_id: String },
+    /// Returns a local network gateway by id.
+    /// `GET /{subscriptionId}/services/networking/localnetworkgateways/{gatewayId}`
+    GetLocalNetworkGateway { subscription_id: String, gateway_id: String },
+    /// Changes the address ranges or BGP settings of a local network gateway.
+    /// `PATCH /{subscriptionId}/services/networking/localnetworkgateways/{gatewayId}`
+    UpdateLocalNetworkGateway {
+        subscription_id: String,
+        gateway_id: String,
+        body: UpdateLocalNetworkGatewayParameters,
+    },
+    /// Deletes a local network gateway.
+    /// `DELETE /{subscriptionId}/services/networking/localnetworkgateways/{gatewayId}`
+    DeleteLocalNetworkGateway { subscription_id: String, gateway_id: String },
+    /// Connects a V2 virtual network gateway to a connected entity (a local
+    /// network gateway or another virtual network gateway).
+    /// `POST /{subscriptionId}/services/networking/gatewayconnections`
+    CreateGatewayConnection {
+        subscription_id: String,
+        body: CreateGatewayConnectionParameters,
+    },
+    /// Lists the gateway connections of the subscription.
+    /// `GET /{subscriptionId}/services/networking/gatewayconnections`
+    ListGatewayConnections { subscription_id: String },
+    /// Returns the connection of a V2 gateway to a connected entity.
+    /// `GET /{subscriptionId}/services/networking/gatewayconnections/virtualnetworkgateway/{gatewayId}/connectedentity/{connectedentityId}`
+    GetGatewayConnection {
+        subscription_id: String,
+        gateway_id: String,
+        connected_entity_id: String,
+    },
+    /// Changes the routing weight, shared key or BGP use of a gateway connection.
+    /// `PATCH /{subscriptionId}/services/networking/gatewayconnections/virtualnetworkgateway/{gatewayId}/connectedentity/{connectedentityId}`
+    UpdateGatewayConnection {
+        subscription_id: String,
+        gateway_id: String,
+        connected_entity_id: String,
+        body: UpdateGatewayConnectionParameters,
+    },
+    /// Deletes the connection of a V2 gateway to a connected entity.
+    /// `DELETE /{subscriptionId}/services/networking/gatewayconnections/virtualnetworkgateway/{gatewayId}/connectedentity/{connectedentityId}`
+    DeleteGatewayConnection {
+        subscription_id: String,
+        gateway_id: String,
+        connected_entity_id: String,
+    },
+    /// Creates an application gateway (an HTTP load balancer) in subnets of a
+    /// virtual network. It is created Stopped, with no configuration.
+    /// `POST /{subscriptionId}/services/networking/ApplicationGateways`
+    CreateApplicationGateway {
+        subscription_id: String,
+        body: CreateApplicationGatewayParameters,
+    },
+    /// Lists the application gateways of the subscription.
+    /// `GET /{subscriptionId}/services/networking/ApplicationGateways`
+    ListApplicationGateways { subscription_id: String },
+    /// Returns an application gateway.
+    /// `GET /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}`
+    GetApplicationGateway { subscription_id: String, gateway_name: String },
+    /// Changes the size, instance count, description or subnets of an
+    /// application gateway.
+    /// `PUT /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}`
+    UpdateApplicationGateway {
+        subscription_id: String,
+        gateway_name: String,
+        body: UpdateApplicationGatewayParameters,
+    },
+    /// Deletes an application gateway.
+    /// `DELETE /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}`
+    DeleteApplicationGateway { subscription_id: String, gateway_name: String },
+    /// Starts or stops an application gateway.
+    /// `POST /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/Operations`
+    ExecuteApplicationGatewayOperation {
+        subscription_id: String,
+        gateway_name: String,
+        body: ApplicationGatewayOperation,
+    },
+    /// Returns the configuration of an application gateway: frontends, backend
+    /// pools, HTTP settings, listeners and load-balancing rules.
+    /// `GET /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/configuration`
+    GetApplicationGatewayConfig { subscription_id: String, gateway_name: String },
+    /// Replaces the configuration of an application gateway as a whole.
+    /// `POST /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/configuration`
+    SetApplicationGatewayConfig {
+        subscription_id: String,
+        gateway_name: String,
+        body: ApplicationGatewayConfiguration,
+    },
+    /// Adds an SSL certificate (PFX with its password) to an application
+    /// gateway, under a name its HTTPS listeners refer to.
+    /// `PUT /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/sslcertificates/{certificateName}`
+    AddApplicationGatewayCertificate {
+        subscription_id: String,
+        gateway_name: String,
+        certificate_name: String,
+        body: CertificateFile,
+    },
+    /// Lists the SSL certificates of an application gateway.
+    /// `GET /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/sslcertificates`
+    ListApplicationGatewayCertificates { subscription_id: String, gateway_name: String },
+    /// Returns an SSL certificate of an application gateway (its public part).
+    /// `GET /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/sslcertificates/{certificateName}`
+    GetApplicationGatewayCertificate {
+        subscription_id: String,
+        gateway_name: String,
+        certificate_name: String,
+    },
+    /// Deletes an SSL certificate of an application gateway.
+    /// `DELETE /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/sslcertificates/{certificateName}`
+    DeleteApplicationGatewayCertificate {
+        subscription_id: String,
+        gateway_name: String,
+        certificate_name: String,
+    },
     /// Lists the cloud services of the subscription.
     /// `GET /{subscriptionId}/services/hostedservices`
     ListHostedServices { subscription_id: String },
@@ -5747,6 +6826,136 @@ pub fn route(
             }
 
             12usize => {
+                ServerRequest::GetGatewayConnection {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    gateway_id: routing::path_param(&mut params, "gatewayId")?,
+                    connected_entity_id: routing::path_param(
+                        &mut params,
+                        "connectedentityId",
+                    )?,
+                }
+            }
+
+            13usize => {
+                ServerRequest::UpdateGatewayConnection {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    gateway_id: routing::path_param(&mut params, "gatewayId")?,
+                    connected_entity_id: routing::path_param(
+                        &mut params,
+                        "connectedentityId",
+                    )?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            UpdateGatewayConnectionParameters,
+                        >(
+                            "UpdateGatewayConnectionParameters",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            14usize => {
+                ServerRequest::DeleteGatewayConnection {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    gateway_id: routing::path_param(&mut params, "gatewayId")?,
+                    connected_entity_id: routing::path_param(
+                        &mut params,
+                        "connectedentityId",
+                    )?,
+                }
+            }
+
+            15usize => {
+                ServerRequest::ExecuteApplicationGatewayOperation {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    gateway_name: routing::path_param(&mut params, "gatewayName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            ApplicationGatewayOperation,
+                        >(
+                            "ApplicationGatewayOperation",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            16usize => {
+                ServerRequest::GetApplicationGatewayConfig {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    gateway_name: routing::path_param(&mut params, "gatewayName")?,
+                }
+            }
+
+            17usize => {
+                ServerRequest::SetApplicationGatewayConfig {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    gateway_name: routing::path_param(&mut params, "gatewayName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            ApplicationGatewayConfiguration,
+                        >(
+                            "ApplicationGatewayConfiguration",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            18usize => {
+                ServerRequest::AddApplicationGatewayCertificate {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    gateway_name: routing::path_param(&mut params, "gatewayName")?,
+                    certificate_name: routing::path_param(
+                        &mut params,
+                        "certificateName",
+                    )?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            CertificateFile,
+                        >(
+                            "CertificateFile",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            19usize => {
+                ServerRequest::ListApplicationGatewayCertificates {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    gateway_name: routing::path_param(&mut params, "gatewayName")?,
+                }
+            }
+
+            20usize => {
+                ServerRequest::GetApplicationGatewayCertificate {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    gateway_name: routing::path_param(&mut params, "gatewayName")?,
+                    certificate_name: routing::path_param(
+                        &mut params,
+                        "certificateName",
+                    )?,
+                }
+            }
+
+            21usize => {
+                ServerRequest::DeleteApplicationGatewayCertificate {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    gateway_name: routing::path_param(&mut params, "gatewayName")?,
+                    certificate_name: routing::path_param(
+                        &mut params,
+                        "certificateName",
+                    )?,
+                }
+            }
+
+            22usize => {
                 ServerRequest::ValidateNetworkSecurityGroupMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -5756,7 +6965,7 @@ pub fn route(
                 }
             }
 
-            13usize => {
+            23usize => {
                 ServerRequest::PrepareNetworkSecurityGroupMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -5766,7 +6975,7 @@ pub fn route(
                 }
             }
 
-            14usize => {
+            24usize => {
                 ServerRequest::CommitNetworkSecurityGroupMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -5776,7 +6985,7 @@ pub fn route(
                 }
             }
 
-            15usize => {
+            25usize => {
                 ServerRequest::AbortNetworkSecurityGroupMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -5786,35 +6995,35 @@ pub fn route(
                 }
             }
 
-            16usize => {
+            26usize => {
                 ServerRequest::ValidateReservedIPMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     ip_name: routing::path_param(&mut params, "ipName")?,
                 }
             }
 
-            17usize => {
+            27usize => {
                 ServerRequest::PrepareReservedIPMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     ip_name: routing::path_param(&mut params, "ipName")?,
                 }
             }
 
-            18usize => {
+            28usize => {
                 ServerRequest::CommitReservedIPMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     ip_name: routing::path_param(&mut params, "ipName")?,
                 }
             }
 
-            19usize => {
+            29usize => {
                 ServerRequest::AbortReservedIPMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     ip_name: routing::path_param(&mut params, "ipName")?,
                 }
             }
 
-            20usize => {
+            30usize => {
                 ServerRequest::DeleteRoleInstancesByName {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5831,35 +7040,35 @@ pub fn route(
                 }
             }
 
-            21usize => {
+            31usize => {
                 ServerRequest::ValidateRouteTableMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            22usize => {
+            32usize => {
                 ServerRequest::PrepareRouteTableMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            23usize => {
+            33usize => {
                 ServerRequest::CommitRouteTableMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            24usize => {
+            34usize => {
                 ServerRequest::AbortRouteTableMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            25usize => {
+            35usize => {
                 ServerRequest::CheckJobCollectionNameAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5870,35 +7079,35 @@ pub fn route(
                 }
             }
 
-            26usize => {
+            36usize => {
                 ServerRequest::ListDatabases {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            27usize => {
+            37usize => {
                 ServerRequest::ListDatabaseOperationsByServer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            28usize => {
+            38usize => {
                 ServerRequest::ListRecoverableDatabases {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            29usize => {
+            39usize => {
                 ServerRequest::ListRestorableDroppedDatabases {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            30usize => {
+            40usize => {
                 ServerRequest::ValidateVirtualNetworkMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -5908,7 +7117,7 @@ pub fn route(
                 }
             }
 
-            31usize => {
+            41usize => {
                 ServerRequest::PrepareVirtualNetworkMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -5918,7 +7127,7 @@ pub fn route(
                 }
             }
 
-            32usize => {
+            42usize => {
                 ServerRequest::CommitVirtualNetworkMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -5928,7 +7137,7 @@ pub fn route(
                 }
             }
 
-            33usize => {
+            43usize => {
                 ServerRequest::AbortVirtualNetworkMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -5938,7 +7147,7 @@ pub fn route(
                 }
             }
 
-            34usize => {
+            44usize => {
                 ServerRequest::SyncRepository {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -5946,26 +7155,155 @@ pub fn route(
                 }
             }
 
-            35usize => {
+            45usize => {
+                ServerRequest::ListVirtualNetworkGateways {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            46usize => {
+                ServerRequest::CreateLocalNetworkGateway {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            CreateLocalNetworkGatewayParameters,
+                        >(
+                            "CreateLocalNetworkGatewayParameters",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            47usize => {
+                ServerRequest::ListLocalNetworkGateways {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            48usize => {
+                ServerRequest::GetLocalNetworkGateway {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    gateway_id: routing::path_param(&mut params, "gatewayId")?,
+                }
+            }
+
+            49usize => {
+                ServerRequest::UpdateLocalNetworkGateway {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    gateway_id: routing::path_param(&mut params, "gatewayId")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            UpdateLocalNetworkGatewayParameters,
+                        >(
+                            "UpdateLocalNetworkGatewayParameters",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            50usize => {
+                ServerRequest::DeleteLocalNetworkGateway {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    gateway_id: routing::path_param(&mut params, "gatewayId")?,
+                }
+            }
+
+            51usize => {
+                ServerRequest::CreateGatewayConnection {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            CreateGatewayConnectionParameters,
+                        >(
+                            "CreateGatewayConnectionParameters",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            52usize => {
+                ServerRequest::ListGatewayConnections {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            53usize => {
+                ServerRequest::CreateApplicationGateway {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            CreateApplicationGatewayParameters,
+                        >(
+                            "CreateApplicationGatewayParameters",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            54usize => {
+                ServerRequest::ListApplicationGateways {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            55usize => {
+                ServerRequest::GetApplicationGateway {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    gateway_name: routing::path_param(&mut params, "gatewayName")?,
+                }
+            }
+
+            56usize => {
+                ServerRequest::UpdateApplicationGateway {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    gateway_name: routing::path_param(&mut params, "gatewayName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            UpdateApplicationGatewayParameters,
+                        >(
+                            "UpdateApplicationGatewayParameters",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            57usize => {
+                ServerRequest::DeleteApplicationGateway {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    gateway_name: routing::path_param(&mut params, "gatewayName")?,
+                }
+            }
+
+            58usize => {
                 ServerRequest::ListActiveAlertIncidents {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            36usize => {
+            59usize => {
                 ServerRequest::GetRouteTableWithDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            37usize => {
+            60usize => {
                 ServerRequest::GetSchedulerResourceProviderProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            38usize => {
+            61usize => {
                 ServerRequest::SetServerAdministratorPassword {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5982,7 +7320,7 @@ pub fn route(
                 }
             }
 
-            39usize => {
+            62usize => {
                 ServerRequest::RegenerateStorageAccountKeys {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     name: routing::path_param(&mut params, "name")?,
@@ -5998,7 +7336,7 @@ pub fn route(
                 }
             }
 
-            40usize => {
+            63usize => {
                 ServerRequest::ValidateStorageAccountMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     storage_account_name: routing::path_param(
@@ -6008,7 +7346,7 @@ pub fn route(
                 }
             }
 
-            41usize => {
+            64usize => {
                 ServerRequest::PrepareStorageAccountMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     storage_account_name: routing::path_param(
@@ -6018,7 +7356,7 @@ pub fn route(
                 }
             }
 
-            42usize => {
+            65usize => {
                 ServerRequest::CommitStorageAccountMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     storage_account_name: routing::path_param(
@@ -6028,7 +7366,7 @@ pub fn route(
                 }
             }
 
-            43usize => {
+            66usize => {
                 ServerRequest::AbortStorageAccountMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     storage_account_name: routing::path_param(
@@ -6038,7 +7376,7 @@ pub fn route(
                 }
             }
 
-            44usize => {
+            67usize => {
                 ServerRequest::UpdateExtensionImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -6053,14 +7391,14 @@ pub fn route(
                 }
             }
 
-            45usize => {
+            68usize => {
                 ServerRequest::DeleteHostedServiceAndContents {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            46usize => {
+            69usize => {
                 ServerRequest::CheckStaticIPAddressAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -6068,25 +7406,25 @@ pub fn route(
                 }
             }
 
-            47usize => {
+            70usize => {
                 ServerRequest::ListGeoRegions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            48usize => {
+            71usize => {
                 ServerRequest::GetDnsSuffix {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            49usize => {
+            72usize => {
                 ServerRequest::ListPublishingUsers {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            50usize => {
+            73usize => {
                 ServerRequest::CreatePublishingUser {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -6097,21 +7435,21 @@ pub fn route(
                 }
             }
 
-            51usize => {
+            74usize => {
                 ServerRequest::RegisterResourceProvider {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     resource_name: q.required("service")?,
                 }
             }
 
-            52usize => {
+            75usize => {
                 ServerRequest::UnregisterResourceProvider {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     resource_name: q.required("service")?,
                 }
             }
 
-            53usize => {
+            76usize => {
                 ServerRequest::GetMetricsDataQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6121,7 +7459,7 @@ pub fn route(
                 }
             }
 
-            54usize => {
+            77usize => {
                 ServerRequest::GetMetricsDataTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6131,7 +7469,7 @@ pub fn route(
                 }
             }
 
-            55usize => {
+            78usize => {
                 ServerRequest::GetMetricsDataNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6141,7 +7479,7 @@ pub fn route(
                 }
             }
 
-            56usize => {
+            79usize => {
                 ServerRequest::GetMetricsDataRelay {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6151,7 +7489,7 @@ pub fn route(
                 }
             }
 
-            57usize => {
+            80usize => {
                 ServerRequest::AddNetworkSecurityGroupToNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -6173,7 +7511,7 @@ pub fn route(
                 }
             }
 
-            58usize => {
+            81usize => {
                 ServerRequest::GetNetworkSecurityGroupForNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -6186,7 +7524,7 @@ pub fn route(
                 }
             }
 
-            59usize => {
+            82usize => {
                 ServerRequest::RemoveNetworkSecurityGroupFromNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -6203,7 +7541,7 @@ pub fn route(
                 }
             }
 
-            60usize => {
+            83usize => {
                 ServerRequest::GetEffectiveRouteTableForNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -6219,7 +7557,7 @@ pub fn route(
                 }
             }
 
-            61usize => {
+            84usize => {
                 ServerRequest::UpdateJobCollectionJobsState {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -6236,7 +7574,7 @@ pub fn route(
                 }
             }
 
-            62usize => {
+            85usize => {
                 ServerRequest::GetMetricsRollupsQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6245,7 +7583,7 @@ pub fn route(
                 }
             }
 
-            63usize => {
+            86usize => {
                 ServerRequest::GetMetricsRollupsTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6254,7 +7592,7 @@ pub fn route(
                 }
             }
 
-            64usize => {
+            87usize => {
                 ServerRequest::GetMetricsRollupsNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6263,7 +7601,7 @@ pub fn route(
                 }
             }
 
-            65usize => {
+            88usize => {
                 ServerRequest::GetMetricsRollupsRelay {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6272,7 +7610,7 @@ pub fn route(
                 }
             }
 
-            66usize => {
+            89usize => {
                 ServerRequest::GetIPForwardingForNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -6285,7 +7623,7 @@ pub fn route(
                 }
             }
 
-            67usize => {
+            90usize => {
                 ServerRequest::SetIPForwardingOnNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -6307,7 +7645,7 @@ pub fn route(
                 }
             }
 
-            68usize => {
+            91usize => {
                 ServerRequest::StartRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -6325,7 +7663,7 @@ pub fn route(
                 }
             }
 
-            69usize => {
+            92usize => {
                 ServerRequest::ShutdownRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -6343,7 +7681,7 @@ pub fn route(
                 }
             }
 
-            70usize => {
+            93usize => {
                 ServerRequest::RestartRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -6361,7 +7699,163 @@ pub fn route(
                 }
             }
 
-            71usize => {
+            94usize => {
+                ServerRequest::GetVirtualNetworkGatewaySharedKey {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    network_name: routing::path_param(&mut params, "networkName")?,
+                    local_network_name: routing::path_param(
+                        &mut params,
+                        "localNetworkName",
+                    )?,
+                }
+            }
+
+            95usize => {
+                ServerRequest::SetVirtualNetworkGatewaySharedKey {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    network_name: routing::path_param(&mut params, "networkName")?,
+                    local_network_name: routing::path_param(
+                        &mut params,
+                        "localNetworkName",
+                    )?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            SharedKey,
+                        >("SharedKey", "http://schemas.microsoft.com/windowsazure", body),
+                    )?,
+                }
+            }
+
+            96usize => {
+                ServerRequest::ResetVirtualNetworkGatewaySharedKey {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    network_name: routing::path_param(&mut params, "networkName")?,
+                    local_network_name: routing::path_param(
+                        &mut params,
+                        "localNetworkName",
+                    )?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            ResetSharedKey,
+                        >(
+                            "ResetSharedKey",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            97usize => {
+                ServerRequest::GetIPsecParameters {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    network_name: routing::path_param(&mut params, "networkName")?,
+                    local_network_name: routing::path_param(
+                        &mut params,
+                        "localNetworkName",
+                    )?,
+                }
+            }
+
+            98usize => {
+                ServerRequest::SetIPsecParameters {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    network_name: routing::path_param(&mut params, "networkName")?,
+                    local_network_name: routing::path_param(
+                        &mut params,
+                        "localNetworkName",
+                    )?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            IPsecParameters,
+                        >(
+                            "IPsecParameters",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            99usize => {
+                ServerRequest::GetVirtualNetworkGatewaySharedKeyV2 {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    gateway_id: routing::path_param(&mut params, "gatewayId")?,
+                    connected_entity_id: routing::path_param(
+                        &mut params,
+                        "connectedentityId",
+                    )?,
+                }
+            }
+
+            100usize => {
+                ServerRequest::SetVirtualNetworkGatewaySharedKeyV2 {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    gateway_id: routing::path_param(&mut params, "gatewayId")?,
+                    connected_entity_id: routing::path_param(
+                        &mut params,
+                        "connectedentityId",
+                    )?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            SharedKey,
+                        >("SharedKey", "http://schemas.microsoft.com/windowsazure", body),
+                    )?,
+                }
+            }
+
+            101usize => {
+                ServerRequest::ResetVirtualNetworkGatewaySharedKeyV2 {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    gateway_id: routing::path_param(&mut params, "gatewayId")?,
+                    connected_entity_id: routing::path_param(
+                        &mut params,
+                        "connectedentityId",
+                    )?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            ResetSharedKey,
+                        >(
+                            "ResetSharedKey",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            102usize => {
+                ServerRequest::GetIPsecParametersV2 {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    gateway_id: routing::path_param(&mut params, "gatewayId")?,
+                    connected_entity_id: routing::path_param(
+                        &mut params,
+                        "connectedentityId",
+                    )?,
+                }
+            }
+
+            103usize => {
+                ServerRequest::SetIPsecParametersV2 {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    gateway_id: routing::path_param(&mut params, "gatewayId")?,
+                    connected_entity_id: routing::path_param(
+                        &mut params,
+                        "connectedentityId",
+                    )?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            IPsecParameters,
+                        >(
+                            "IPsecParameters",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            104usize => {
                 ServerRequest::AddNetworkSecurityGroupToSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -6381,7 +7875,7 @@ pub fn route(
                 }
             }
 
-            72usize => {
+            105usize => {
                 ServerRequest::GetNetworkSecurityGroupForSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -6392,7 +7886,7 @@ pub fn route(
                 }
             }
 
-            73usize => {
+            106usize => {
                 ServerRequest::RemoveNetworkSecurityGroupFromSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -6407,7 +7901,7 @@ pub fn route(
                 }
             }
 
-            74usize => {
+            107usize => {
                 ServerRequest::AddNetworkSecurityGroupToRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -6425,7 +7919,7 @@ pub fn route(
                 }
             }
 
-            75usize => {
+            108usize => {
                 ServerRequest::GetNetworkSecurityGroupForRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -6434,7 +7928,7 @@ pub fn route(
                 }
             }
 
-            76usize => {
+            109usize => {
                 ServerRequest::RemoveNetworkSecurityGroupFromRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -6447,7 +7941,7 @@ pub fn route(
                 }
             }
 
-            77usize => {
+            110usize => {
                 ServerRequest::GetHDInsightCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -6458,7 +7952,7 @@ pub fn route(
                 }
             }
 
-            78usize => {
+            111usize => {
                 ServerRequest::GetHDInsightIaasCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -6469,7 +7963,7 @@ pub fn route(
                 }
             }
 
-            79usize => {
+            112usize => {
                 ServerRequest::AssociateReservedIP {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     reserved_ip_name: routing::path_param(
@@ -6488,7 +7982,7 @@ pub fn route(
                 }
             }
 
-            80usize => {
+            113usize => {
                 ServerRequest::DisassociateReservedIP {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     reserved_ip_name: routing::path_param(
@@ -6507,7 +8001,7 @@ pub fn route(
                 }
             }
 
-            81usize => {
+            114usize => {
                 ServerRequest::AddRouteTableToSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vnet_name: routing::path_param(&mut params, "vnetName")?,
@@ -6524,7 +8018,7 @@ pub fn route(
                 }
             }
 
-            82usize => {
+            115usize => {
                 ServerRequest::GetRouteTableForSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vnet_name: routing::path_param(&mut params, "vnetName")?,
@@ -6532,7 +8026,7 @@ pub fn route(
                 }
             }
 
-            83usize => {
+            116usize => {
                 ServerRequest::RemoveRouteTableFromSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vnet_name: routing::path_param(&mut params, "vnetName")?,
@@ -6540,7 +8034,7 @@ pub fn route(
                 }
             }
 
-            84usize => {
+            117usize => {
                 ServerRequest::GetEffectiveRouteTableForRoleInstance {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -6552,7 +8046,7 @@ pub fn route(
                 }
             }
 
-            85usize => {
+            118usize => {
                 ServerRequest::GetJobCollection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -6566,7 +8060,7 @@ pub fn route(
                 }
             }
 
-            86usize => {
+            119usize => {
                 ServerRequest::GetQueueConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6574,7 +8068,7 @@ pub fn route(
                 }
             }
 
-            87usize => {
+            120usize => {
                 ServerRequest::GetTopicConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6582,7 +8076,7 @@ pub fn route(
                 }
             }
 
-            88usize => {
+            121usize => {
                 ServerRequest::GetNotificationHubConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6593,7 +8087,7 @@ pub fn route(
                 }
             }
 
-            89usize => {
+            122usize => {
                 ServerRequest::GetRelayConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6601,7 +8095,7 @@ pub fn route(
                 }
             }
 
-            90usize => {
+            123usize => {
                 ServerRequest::GetSupportedMetricsQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6609,7 +8103,7 @@ pub fn route(
                 }
             }
 
-            91usize => {
+            124usize => {
                 ServerRequest::GetSupportedMetricsTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6617,7 +8111,7 @@ pub fn route(
                 }
             }
 
-            92usize => {
+            125usize => {
                 ServerRequest::GetSupportedMetricsNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6625,7 +8119,7 @@ pub fn route(
                 }
             }
 
-            93usize => {
+            126usize => {
                 ServerRequest::GetSupportedMetricsRelay {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6633,7 +8127,7 @@ pub fn route(
                 }
             }
 
-            94usize => {
+            127usize => {
                 ServerRequest::GetDatabaseEventLogs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6644,7 +8138,7 @@ pub fn route(
                 }
             }
 
-            95usize => {
+            128usize => {
                 ServerRequest::ListDatabaseCopies {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6652,7 +8146,7 @@ pub fn route(
                 }
             }
 
-            96usize => {
+            129usize => {
                 ServerRequest::GetDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6664,7 +8158,7 @@ pub fn route(
                 }
             }
 
-            97usize => {
+            130usize => {
                 ServerRequest::CreateDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6681,7 +8175,7 @@ pub fn route(
                 }
             }
 
-            98usize => {
+            131usize => {
                 ServerRequest::UpdateDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6702,7 +8196,7 @@ pub fn route(
                 }
             }
 
-            99usize => {
+            132usize => {
                 ServerRequest::DeleteDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6714,7 +8208,7 @@ pub fn route(
                 }
             }
 
-            100usize => {
+            133usize => {
                 ServerRequest::ExportDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6730,7 +8224,7 @@ pub fn route(
                 }
             }
 
-            101usize => {
+            134usize => {
                 ServerRequest::ImportDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6746,7 +8240,7 @@ pub fn route(
                 }
             }
 
-            102usize => {
+            135usize => {
                 ServerRequest::GetImportExportStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6757,7 +8251,7 @@ pub fn route(
                 }
             }
 
-            103usize => {
+            136usize => {
                 ServerRequest::GetImportExportStatusPost {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6773,14 +8267,14 @@ pub fn route(
                 }
             }
 
-            104usize => {
+            137usize => {
                 ServerRequest::GetDefinition {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            105usize => {
+            138usize => {
                 ServerRequest::GetIPForwardingForRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -6789,7 +8283,7 @@ pub fn route(
                 }
             }
 
-            106usize => {
+            139usize => {
                 ServerRequest::SetIPForwardingOnRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -6807,7 +8301,7 @@ pub fn route(
                 }
             }
 
-            107usize => {
+            140usize => {
                 ServerRequest::GetBackupConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6815,7 +8309,7 @@ pub fn route(
                 }
             }
 
-            108usize => {
+            141usize => {
                 ServerRequest::UpdateBackupConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6832,7 +8326,7 @@ pub fn route(
                 }
             }
 
-            109usize => {
+            142usize => {
                 ServerRequest::DiscoverBackup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6849,14 +8343,175 @@ pub fn route(
                 }
             }
 
-            110usize => {
+            143usize => {
+                ServerRequest::ConnectDisconnectOrTestGateway {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    network_name: routing::path_param(&mut params, "networkName")?,
+                    local_network_site_name: routing::path_param(
+                        &mut params,
+                        "localNetworkSiteName",
+                    )?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            UpdateConnection,
+                        >(
+                            "UpdateConnection",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            144usize => {
+                ServerRequest::ListVirtualNetworkGatewayConnections {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    network_name: routing::path_param(&mut params, "networkName")?,
+                }
+            }
+
+            145usize => {
+                ServerRequest::StartGatewayDiagnostics {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    network_name: routing::path_param(&mut params, "networkName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            UpdateGatewayPublicDiagnostics,
+                        >(
+                            "UpdateGatewayPublicDiagnostics",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            146usize => {
+                ServerRequest::GetGatewayDiagnostics {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    network_name: routing::path_param(&mut params, "networkName")?,
+                }
+            }
+
+            147usize => {
+                ServerRequest::GenerateVpnClientPackage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    network_name: routing::path_param(&mut params, "networkName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            VpnClientParameters,
+                        >(
+                            "VpnClientParameters",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            148usize => {
+                ServerRequest::UploadClientRootCertificate {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    network_name: routing::path_param(&mut params, "networkName")?,
+                    body: routing::text_body(body)?,
+                }
+            }
+
+            149usize => {
+                ServerRequest::ListClientRootCertificates {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    network_name: routing::path_param(&mut params, "networkName")?,
+                }
+            }
+
+            150usize => {
+                ServerRequest::GetClientRootCertificate {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    network_name: routing::path_param(&mut params, "networkName")?,
+                    certificate_thumbprint: routing::path_param(
+                        &mut params,
+                        "certificateThumbprint",
+                    )?,
+                }
+            }
+
+            151usize => {
+                ServerRequest::DeleteClientRootCertificate {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    network_name: routing::path_param(&mut params, "networkName")?,
+                    certificate_thumbprint: routing::path_param(
+                        &mut params,
+                        "certificateThumbprint",
+                    )?,
+                }
+            }
+
+            152usize => {
+                ServerRequest::GetVpnDeviceConfigurationScript {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    network_name: routing::path_param(&mut params, "networkName")?,
+                    options: GetVpnDeviceConfigurationScriptOptions {
+                        vendor: q.optional("vendor")?,
+                        platform: q.optional("platform")?,
+                        os_family: q.optional("OSfamily")?,
+                    },
+                }
+            }
+
+            153usize => {
+                ServerRequest::SetDefaultSites {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    network_name: routing::path_param(&mut params, "networkName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            DefaultSiteList,
+                        >(
+                            "DefaultSiteList",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            154usize => {
+                ServerRequest::RemoveDefaultSites {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    network_name: routing::path_param(&mut params, "networkName")?,
+                }
+            }
+
+            155usize => {
+                ServerRequest::StartGatewayDiagnosticsV2 {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    gateway_id: routing::path_param(&mut params, "gatewayId")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            UpdateGatewayPublicDiagnostics,
+                        >(
+                            "UpdateGatewayPublicDiagnostics",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            156usize => {
+                ServerRequest::GetGatewayDiagnosticsV2 {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    gateway_id: routing::path_param(&mut params, "gatewayId")?,
+                }
+            }
+
+            157usize => {
                 ServerRequest::CheckHostedServiceNameAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            111usize => {
+            158usize => {
                 ServerRequest::SetNetworkSecurityRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -6872,7 +8527,7 @@ pub fn route(
                 }
             }
 
-            112usize => {
+            159usize => {
                 ServerRequest::DeleteNetworkSecurityRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -6883,7 +8538,7 @@ pub fn route(
                 }
             }
 
-            113usize => {
+            160usize => {
                 ServerRequest::ListAlertIncidentsForRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     rule_id: routing::path_param(&mut params, "ruleId")?,
@@ -6893,7 +8548,7 @@ pub fn route(
                 }
             }
 
-            114usize => {
+            161usize => {
                 ServerRequest::CreateHDInsightCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -6905,7 +8560,7 @@ pub fn route(
                 }
             }
 
-            115usize => {
+            162usize => {
                 ServerRequest::CreateHDInsightIaasCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -6917,7 +8572,7 @@ pub fn route(
                 }
             }
 
-            116usize => {
+            163usize => {
                 ServerRequest::DeleteHDInsightCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -6928,7 +8583,7 @@ pub fn route(
                 }
             }
 
-            117usize => {
+            164usize => {
                 ServerRequest::DeleteHDInsightIaasCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -6939,7 +8594,7 @@ pub fn route(
                 }
             }
 
-            118usize => {
+            165usize => {
                 ServerRequest::SetRoute {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(
@@ -6955,7 +8610,7 @@ pub fn route(
                 }
             }
 
-            119usize => {
+            166usize => {
                 ServerRequest::DeleteRoute {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(
@@ -6966,7 +8621,7 @@ pub fn route(
                 }
             }
 
-            120usize => {
+            167usize => {
                 ServerRequest::CreateJobCollection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -6985,7 +8640,7 @@ pub fn route(
                 }
             }
 
-            121usize => {
+            168usize => {
                 ServerRequest::DeleteJobCollection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -6999,14 +8654,14 @@ pub fn route(
                 }
             }
 
-            122usize => {
+            169usize => {
                 ServerRequest::GetNamespaceConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            123usize => {
+            170usize => {
                 ServerRequest::CreateNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -7019,7 +8674,7 @@ pub fn route(
                 }
             }
 
-            124usize => {
+            171usize => {
                 ServerRequest::GetNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -7027,14 +8682,14 @@ pub fn route(
                 }
             }
 
-            125usize => {
+            172usize => {
                 ServerRequest::ListNamespaceAuthorizationRules {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            126usize => {
+            173usize => {
                 ServerRequest::UpdateNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -7048,7 +8703,7 @@ pub fn route(
                 }
             }
 
-            127usize => {
+            174usize => {
                 ServerRequest::DeleteNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -7056,7 +8711,7 @@ pub fn route(
                 }
             }
 
-            128usize => {
+            175usize => {
                 ServerRequest::CreateQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -7067,7 +8722,7 @@ pub fn route(
                 }
             }
 
-            129usize => {
+            176usize => {
                 ServerRequest::GetQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -7075,14 +8730,14 @@ pub fn route(
                 }
             }
 
-            130usize => {
+            177usize => {
                 ServerRequest::ListQueues {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            131usize => {
+            178usize => {
                 ServerRequest::DeleteQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -7090,7 +8745,7 @@ pub fn route(
                 }
             }
 
-            132usize => {
+            179usize => {
                 ServerRequest::CreateTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -7101,7 +8756,7 @@ pub fn route(
                 }
             }
 
-            133usize => {
+            180usize => {
                 ServerRequest::GetTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -7109,14 +8764,14 @@ pub fn route(
                 }
             }
 
-            134usize => {
+            181usize => {
                 ServerRequest::ListTopics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            135usize => {
+            182usize => {
                 ServerRequest::DeleteTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -7124,7 +8779,7 @@ pub fn route(
                 }
             }
 
-            136usize => {
+            183usize => {
                 ServerRequest::GetNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -7135,14 +8790,14 @@ pub fn route(
                 }
             }
 
-            137usize => {
+            184usize => {
                 ServerRequest::ListNotificationHubs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            138usize => {
+            185usize => {
                 ServerRequest::DeleteNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -7153,21 +8808,21 @@ pub fn route(
                 }
             }
 
-            139usize => {
+            186usize => {
                 ServerRequest::ListRelays {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            140usize => {
+            187usize => {
                 ServerRequest::ListServerQuotas {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            141usize => {
+            188usize => {
                 ServerRequest::GetServerQuota {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -7175,7 +8830,7 @@ pub fn route(
                 }
             }
 
-            142usize => {
+            189usize => {
                 ServerRequest::GetServerEventLogs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -7187,14 +8842,14 @@ pub fn route(
                 }
             }
 
-            143usize => {
+            190usize => {
                 ServerRequest::ListFirewallRules {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            144usize => {
+            191usize => {
                 ServerRequest::GetFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -7202,7 +8857,7 @@ pub fn route(
                 }
             }
 
-            145usize => {
+            192usize => {
                 ServerRequest::CreateFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -7218,7 +8873,7 @@ pub fn route(
                 }
             }
 
-            146usize => {
+            193usize => {
                 ServerRequest::UpdateFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -7235,7 +8890,7 @@ pub fn route(
                 }
             }
 
-            147usize => {
+            194usize => {
                 ServerRequest::DeleteFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -7243,7 +8898,7 @@ pub fn route(
                 }
             }
 
-            148usize => {
+            195usize => {
                 ServerRequest::GetDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -7251,7 +8906,7 @@ pub fn route(
                 }
             }
 
-            149usize => {
+            196usize => {
                 ServerRequest::CreateDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -7267,7 +8922,7 @@ pub fn route(
                 }
             }
 
-            150usize => {
+            197usize => {
                 ServerRequest::UpdateDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -7284,7 +8939,7 @@ pub fn route(
                 }
             }
 
-            151usize => {
+            198usize => {
                 ServerRequest::DeleteDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -7292,7 +8947,7 @@ pub fn route(
                 }
             }
 
-            152usize => {
+            199usize => {
                 ServerRequest::GetDatabaseOperation {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -7300,7 +8955,7 @@ pub fn route(
                 }
             }
 
-            153usize => {
+            200usize => {
                 ServerRequest::ListDatabaseOperationsByDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -7308,7 +8963,7 @@ pub fn route(
                 }
             }
 
-            154usize => {
+            201usize => {
                 ServerRequest::GetRecoverableDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -7316,7 +8971,7 @@ pub fn route(
                 }
             }
 
-            155usize => {
+            202usize => {
                 ServerRequest::GetRestorableDroppedDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -7324,7 +8979,7 @@ pub fn route(
                 }
             }
 
-            156usize => {
+            203usize => {
                 ServerRequest::RecoverDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     source_server_name: routing::path_param(
@@ -7343,7 +8998,7 @@ pub fn route(
                 }
             }
 
-            157usize => {
+            204usize => {
                 ServerRequest::RestoreDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     source_server_name: routing::path_param(
@@ -7362,14 +9017,14 @@ pub fn route(
                 }
             }
 
-            158usize => {
+            205usize => {
                 ServerRequest::ListServiceObjectives {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            159usize => {
+            206usize => {
                 ServerRequest::GetServiceObjective {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -7380,21 +9035,21 @@ pub fn route(
                 }
             }
 
-            160usize => {
+            207usize => {
                 ServerRequest::CheckStorageAccountNameAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            161usize => {
+            208usize => {
                 ServerRequest::CheckDnsPrefixAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     dns_name: routing::path_param(&mut params, "dnsName")?,
                 }
             }
 
-            162usize => {
+            209usize => {
                 ServerRequest::CreateDefinition {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
@@ -7410,14 +9065,14 @@ pub fn route(
                 }
             }
 
-            163usize => {
+            210usize => {
                 ServerRequest::ListDefinitions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            164usize => {
+            211usize => {
                 ServerRequest::GetRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -7426,7 +9081,7 @@ pub fn route(
                 }
             }
 
-            165usize => {
+            212usize => {
                 ServerRequest::GetWebSiteInstanceIds {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7434,7 +9089,7 @@ pub fn route(
                 }
             }
 
-            166usize => {
+            213usize => {
                 ServerRequest::RestartWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7442,7 +9097,7 @@ pub fn route(
                 }
             }
 
-            167usize => {
+            214usize => {
                 ServerRequest::GetWebSiteOperation {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7451,7 +9106,7 @@ pub fn route(
                 }
             }
 
-            168usize => {
+            215usize => {
                 ServerRequest::ApplySlotConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7460,7 +9115,7 @@ pub fn route(
                 }
             }
 
-            169usize => {
+            216usize => {
                 ServerRequest::ResetSlotConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7468,7 +9123,7 @@ pub fn route(
                 }
             }
 
-            170usize => {
+            217usize => {
                 ServerRequest::GetSlotConfigNames {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7476,7 +9131,7 @@ pub fn route(
                 }
             }
 
-            171usize => {
+            218usize => {
                 ServerRequest::UpdateSlotConfigNames {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7485,7 +9140,7 @@ pub fn route(
                 }
             }
 
-            172usize => {
+            219usize => {
                 ServerRequest::GetWebSiteConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7493,7 +9148,7 @@ pub fn route(
                 }
             }
 
-            173usize => {
+            220usize => {
                 ServerRequest::UpdateWebSiteConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7502,7 +9157,7 @@ pub fn route(
                 }
             }
 
-            174usize => {
+            221usize => {
                 ServerRequest::GetPublishProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7510,7 +9165,7 @@ pub fn route(
                 }
             }
 
-            175usize => {
+            222usize => {
                 ServerRequest::GeneratePublishingPassword {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7518,7 +9173,7 @@ pub fn route(
                 }
             }
 
-            176usize => {
+            223usize => {
                 ServerRequest::GetWebSiteUsageMetrics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7526,7 +9181,7 @@ pub fn route(
                 }
             }
 
-            177usize => {
+            224usize => {
                 ServerRequest::GetWebSiteHistoricalUsageMetrics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7542,7 +9197,7 @@ pub fn route(
                 }
             }
 
-            178usize => {
+            225usize => {
                 ServerRequest::GetWebSiteMetricDefinitions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     webspace_name: routing::path_param(&mut params, "webspaceName")?,
@@ -7550,7 +9205,7 @@ pub fn route(
                 }
             }
 
-            179usize => {
+            226usize => {
                 ServerRequest::GetWebHostingPlanHistoricalUsageMetrics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7568,7 +9223,7 @@ pub fn route(
                 }
             }
 
-            180usize => {
+            227usize => {
                 ServerRequest::CreateRepository {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7576,7 +9231,7 @@ pub fn route(
                 }
             }
 
-            181usize => {
+            228usize => {
                 ServerRequest::GetRepository {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7584,7 +9239,7 @@ pub fn route(
                 }
             }
 
-            182usize => {
+            229usize => {
                 ServerRequest::DeleteRepository {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7592,7 +9247,7 @@ pub fn route(
                 }
             }
 
-            183usize => {
+            230usize => {
                 ServerRequest::BackupWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7609,7 +9264,7 @@ pub fn route(
                 }
             }
 
-            184usize => {
+            231usize => {
                 ServerRequest::ListBackups {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7617,7 +9272,7 @@ pub fn route(
                 }
             }
 
-            185usize => {
+            232usize => {
                 ServerRequest::RestoreWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7634,7 +9289,7 @@ pub fn route(
                 }
             }
 
-            186usize => {
+            233usize => {
                 ServerRequest::ListHybridConnections {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7642,7 +9297,7 @@ pub fn route(
                 }
             }
 
-            187usize => {
+            234usize => {
                 ServerRequest::CreateHybridConnection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7659,7 +9314,7 @@ pub fn route(
                 }
             }
 
-            188usize => {
+            235usize => {
                 ServerRequest::GetHybridConnection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7671,7 +9326,7 @@ pub fn route(
                 }
             }
 
-            189usize => {
+            236usize => {
                 ServerRequest::UpdateHybridConnection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7688,7 +9343,7 @@ pub fn route(
                 }
             }
 
-            190usize => {
+            237usize => {
                 ServerRequest::DeleteHybridConnection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7700,7 +9355,23 @@ pub fn route(
                 }
             }
 
-            191usize => {
+            238usize => {
+                ServerRequest::FailoverVirtualNetworkGateway {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    network_name: routing::path_param(&mut params, "networkName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            UpdateGateway,
+                        >(
+                            "UpdateGateway",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            239usize => {
                 ServerRequest::GetDeploymentBySlot {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -7708,7 +9379,7 @@ pub fn route(
                 }
             }
 
-            192usize => {
+            240usize => {
                 ServerRequest::GetDeploymentByName {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -7716,7 +9387,7 @@ pub fn route(
                 }
             }
 
-            193usize => {
+            241usize => {
                 ServerRequest::AddExtension {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -7728,14 +9399,14 @@ pub fn route(
                 }
             }
 
-            194usize => {
+            242usize => {
                 ServerRequest::ListExtensions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            195usize => {
+            243usize => {
                 ServerRequest::GetExtension {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -7743,7 +9414,7 @@ pub fn route(
                 }
             }
 
-            196usize => {
+            244usize => {
                 ServerRequest::DeleteExtension {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -7751,7 +9422,7 @@ pub fn route(
                 }
             }
 
-            197usize => {
+            245usize => {
                 ServerRequest::CreateVirtualNetworkGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -7767,14 +9438,96 @@ pub fn route(
                 }
             }
 
-            198usize => {
+            246usize => {
                 ServerRequest::GetGatewayOperationStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     request_id: routing::path_param(&mut params, "requestId")?,
                 }
             }
 
-            199usize => {
+            247usize => {
+                ServerRequest::GetVirtualNetworkGateway {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    network_name: routing::path_param(&mut params, "networkName")?,
+                }
+            }
+
+            248usize => {
+                ServerRequest::DeleteVirtualNetworkGateway {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    network_name: routing::path_param(&mut params, "networkName")?,
+                }
+            }
+
+            249usize => {
+                ServerRequest::ResizeVirtualNetworkGateway {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    network_name: routing::path_param(&mut params, "networkName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            UpdateGatewayParameters,
+                        >(
+                            "UpdateGatewayParameters",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            250usize => {
+                ServerRequest::ListVpnSupportedDevices {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            251usize => {
+                ServerRequest::CreateVirtualNetworkGatewayV2 {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    network_name: routing::path_param(&mut params, "networkName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            CreateVirtualNetworkGatewayParameters,
+                        >(
+                            "CreateVirtualNetworkGatewayParameters",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            252usize => {
+                ServerRequest::GetVirtualNetworkGatewayV2 {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    gateway_id: routing::path_param(&mut params, "gatewayId")?,
+                }
+            }
+
+            253usize => {
+                ServerRequest::DeleteVirtualNetworkGatewayV2 {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    gateway_id: routing::path_param(&mut params, "gatewayId")?,
+                }
+            }
+
+            254usize => {
+                ServerRequest::ResizeVirtualNetworkGatewayV2 {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    gateway_id: routing::path_param(&mut params, "gatewayId")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            UpdateGatewayParameters,
+                        >(
+                            "UpdateGatewayParameters",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            255usize => {
                 ServerRequest::CreateNetworkSecurityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7789,7 +9542,7 @@ pub fn route(
                 }
             }
 
-            200usize => {
+            256usize => {
                 ServerRequest::GetNetworkSecurityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -7802,13 +9555,13 @@ pub fn route(
                 }
             }
 
-            201usize => {
+            257usize => {
                 ServerRequest::ListNetworkSecurityGroups {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            202usize => {
+            258usize => {
                 ServerRequest::DeleteNetworkSecurityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -7818,14 +9571,14 @@ pub fn route(
                 }
             }
 
-            203usize => {
+            259usize => {
                 ServerRequest::GetOSImageDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     image_name: routing::path_param(&mut params, "imageName")?,
                 }
             }
 
-            204usize => {
+            260usize => {
                 ServerRequest::ReplicateOSImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     image_name: routing::path_param(&mut params, "imageName")?,
@@ -7841,14 +9594,14 @@ pub fn route(
                 }
             }
 
-            205usize => {
+            261usize => {
                 ServerRequest::UnreplicateOSImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     image_name: routing::path_param(&mut params, "imageName")?,
                 }
             }
 
-            206usize => {
+            262usize => {
                 ServerRequest::ShareOSImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     image_name: routing::path_param(&mut params, "imageName")?,
@@ -7856,20 +9609,20 @@ pub fn route(
                 }
             }
 
-            207usize => {
+            263usize => {
                 ServerRequest::ListAlertRules {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            208usize => {
+            264usize => {
                 ServerRequest::GetAlertRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     rule_id: routing::path_param(&mut params, "ruleId")?,
                 }
             }
 
-            209usize => {
+            265usize => {
                 ServerRequest::CreateOrUpdateAlertRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     rule_id: routing::path_param(&mut params, "ruleId")?,
@@ -7877,28 +9630,28 @@ pub fn route(
                 }
             }
 
-            210usize => {
+            266usize => {
                 ServerRequest::DeleteAlertRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     rule_id: routing::path_param(&mut params, "ruleId")?,
                 }
             }
 
-            211usize => {
+            267usize => {
                 ServerRequest::GetAlertIncident {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     incident_id: routing::path_param(&mut params, "incidentId")?,
                 }
             }
 
-            212usize => {
+            268usize => {
                 ServerRequest::GetAutoscaleSetting {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     resource_id: q.required("resourceId")?,
                 }
             }
 
-            213usize => {
+            269usize => {
                 ServerRequest::CreateOrUpdateAutoscaleSetting {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     resource_id: q.required("resourceId")?,
@@ -7906,21 +9659,21 @@ pub fn route(
                 }
             }
 
-            214usize => {
+            270usize => {
                 ServerRequest::DeleteAutoscaleSetting {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     resource_id: q.required("resourceId")?,
                 }
             }
 
-            215usize => {
+            271usize => {
                 ServerRequest::PutMetricSettings {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(json::from_json::<MetricSetting>(body))?,
                 }
             }
 
-            216usize => {
+            272usize => {
                 ServerRequest::CreateReservedIP {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7935,27 +9688,27 @@ pub fn route(
                 }
             }
 
-            217usize => {
+            273usize => {
                 ServerRequest::GetReservedIP {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     ip_name: routing::path_param(&mut params, "ipName")?,
                 }
             }
 
-            218usize => {
+            274usize => {
                 ServerRequest::ListReservedIPs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            219usize => {
+            275usize => {
                 ServerRequest::DeleteReservedIP {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     ip_name: routing::path_param(&mut params, "ipName")?,
                 }
             }
 
-            220usize => {
+            276usize => {
                 ServerRequest::CreateRouteTable {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7970,27 +9723,27 @@ pub fn route(
                 }
             }
 
-            221usize => {
+            277usize => {
                 ServerRequest::GetRouteTable {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            222usize => {
+            278usize => {
                 ServerRequest::ListRouteTables {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            223usize => {
+            279usize => {
                 ServerRequest::DeleteRouteTable {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            224usize => {
+            280usize => {
                 ServerRequest::CreateNamespace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -8000,46 +9753,46 @@ pub fn route(
                 }
             }
 
-            225usize => {
+            281usize => {
                 ServerRequest::GetNamespace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            226usize => {
+            282usize => {
                 ServerRequest::ListNamespaces {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            227usize => {
+            283usize => {
                 ServerRequest::CheckNamespaceAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace: q.required("namespace")?,
                 }
             }
 
-            228usize => {
+            284usize => {
                 ServerRequest::DeleteNamespace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            229usize => {
+            285usize => {
                 ServerRequest::GetServiceBusRegions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            230usize => {
+            286usize => {
                 ServerRequest::ListServers {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            231usize => {
+            287usize => {
                 ServerRequest::CreateServer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -8054,21 +9807,21 @@ pub fn route(
                 }
             }
 
-            232usize => {
+            288usize => {
                 ServerRequest::DeleteServer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            233usize => {
+            289usize => {
                 ServerRequest::GetStorageAccountKeys {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            234usize => {
+            290usize => {
                 ServerRequest::CreateProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -8079,20 +9832,20 @@ pub fn route(
                 }
             }
 
-            235usize => {
+            291usize => {
                 ServerRequest::GetProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            236usize => {
+            292usize => {
                 ServerRequest::ListProfiles {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            237usize => {
+            293usize => {
                 ServerRequest::UpdateProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
@@ -8104,40 +9857,40 @@ pub fn route(
                 }
             }
 
-            238usize => {
+            294usize => {
                 ServerRequest::DeleteProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            239usize => {
+            295usize => {
                 ServerRequest::GetNetworkConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            240usize => {
+            296usize => {
                 ServerRequest::SetNetworkConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: TextDocument::from_text(routing::text_body(body)?),
                 }
             }
 
-            241usize => {
+            297usize => {
                 ServerRequest::ListVirtualNetworkSites {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            242usize => {
+            298usize => {
                 ServerRequest::GetVMImageDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vm_image_name: routing::path_param(&mut params, "vmImageName")?,
                 }
             }
 
-            243usize => {
+            299usize => {
                 ServerRequest::ReplicateVMImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vm_image_name: routing::path_param(&mut params, "vmImageName")?,
@@ -8153,14 +9906,14 @@ pub fn route(
                 }
             }
 
-            244usize => {
+            300usize => {
                 ServerRequest::UnreplicateVMImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vm_image_name: routing::path_param(&mut params, "vmImageName")?,
                 }
             }
 
-            245usize => {
+            301usize => {
                 ServerRequest::ShareVMImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vm_image_name: routing::path_param(&mut params, "vmImageName")?,
@@ -8168,7 +9921,7 @@ pub fn route(
                 }
             }
 
-            246usize => {
+            302usize => {
                 ServerRequest::ListWebSites {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -8178,7 +9931,7 @@ pub fn route(
                 }
             }
 
-            247usize => {
+            303usize => {
                 ServerRequest::CreateWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -8190,7 +9943,7 @@ pub fn route(
                 }
             }
 
-            248usize => {
+            304usize => {
                 ServerRequest::GetWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -8201,7 +9954,7 @@ pub fn route(
                 }
             }
 
-            249usize => {
+            305usize => {
                 ServerRequest::UpdateWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -8214,7 +9967,7 @@ pub fn route(
                 }
             }
 
-            250usize => {
+            306usize => {
                 ServerRequest::DeleteWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -8227,14 +9980,14 @@ pub fn route(
                 }
             }
 
-            251usize => {
+            307usize => {
                 ServerRequest::ListWebHostingPlans {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
                 }
             }
 
-            252usize => {
+            308usize => {
                 ServerRequest::CreateWebHostingPlan {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -8250,7 +10003,7 @@ pub fn route(
                 }
             }
 
-            253usize => {
+            309usize => {
                 ServerRequest::GetWebHostingPlan {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -8261,7 +10014,7 @@ pub fn route(
                 }
             }
 
-            254usize => {
+            310usize => {
                 ServerRequest::UpdateWebHostingPlan {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -8281,7 +10034,7 @@ pub fn route(
                 }
             }
 
-            255usize => {
+            311usize => {
                 ServerRequest::DeleteWebHostingPlan {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -8292,13 +10045,13 @@ pub fn route(
                 }
             }
 
-            256usize => {
+            312usize => {
                 ServerRequest::ListAvailableExtensions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            257usize => {
+            313usize => {
                 ServerRequest::ListExtensionVersions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     provider_namespace: routing::path_param(
@@ -8309,13 +10062,13 @@ pub fn route(
                 }
             }
 
-            258usize => {
+            314usize => {
                 ServerRequest::ListPublisherExtensions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            259usize => {
+            315usize => {
                 ServerRequest::RegisterExtensionImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -8330,7 +10083,7 @@ pub fn route(
                 }
             }
 
-            260usize => {
+            316usize => {
                 ServerRequest::UnregisterExtensionImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     provider_namespace: routing::path_param(
@@ -8342,13 +10095,13 @@ pub fn route(
                 }
             }
 
-            261usize => {
+            317usize => {
                 ServerRequest::ListResourceExtensions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            262usize => {
+            318usize => {
                 ServerRequest::ListResourceExtensionVersions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     publisher_name: routing::path_param(&mut params, "publisherName")?,
@@ -8356,13 +10109,13 @@ pub fn route(
                 }
             }
 
-            263usize => {
+            319usize => {
                 ServerRequest::ListHostedServices {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            264usize => {
+            320usize => {
                 ServerRequest::GetHostedServiceProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -8372,7 +10125,7 @@ pub fn route(
                 }
             }
 
-            265usize => {
+            321usize => {
                 ServerRequest::CreateHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -8387,7 +10140,7 @@ pub fn route(
                 }
             }
 
-            266usize => {
+            322usize => {
                 ServerRequest::UpdateHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -8403,14 +10156,14 @@ pub fn route(
                 }
             }
 
-            267usize => {
+            323usize => {
                 ServerRequest::DeleteHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            268usize => {
+            324usize => {
                 ServerRequest::AddOSImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -8421,20 +10174,20 @@ pub fn route(
                 }
             }
 
-            269usize => {
+            325usize => {
                 ServerRequest::ListOSImages {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            270usize => {
+            326usize => {
                 ServerRequest::GetOSImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     image_name: routing::path_param(&mut params, "imageName")?,
                 }
             }
 
-            271usize => {
+            327usize => {
                 ServerRequest::UpdateOSImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     image_name: routing::path_param(&mut params, "imageName")?,
@@ -8446,7 +10199,7 @@ pub fn route(
                 }
             }
 
-            272usize => {
+            328usize => {
                 ServerRequest::DeleteOSImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     image_name: routing::path_param(&mut params, "imageName")?,
@@ -8456,20 +10209,20 @@ pub fn route(
                 }
             }
 
-            273usize => {
+            329usize => {
                 ServerRequest::ListStorageAccounts {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            274usize => {
+            330usize => {
                 ServerRequest::GetStorageAccountProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            275usize => {
+            331usize => {
                 ServerRequest::CreateStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -8484,7 +10237,7 @@ pub fn route(
                 }
             }
 
-            276usize => {
+            332usize => {
                 ServerRequest::UpdateStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
@@ -8500,14 +10253,14 @@ pub fn route(
                 }
             }
 
-            277usize => {
+            333usize => {
                 ServerRequest::DeleteStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            278usize => {
+            334usize => {
                 ServerRequest::CreateVMImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -8518,13 +10271,13 @@ pub fn route(
                 }
             }
 
-            279usize => {
+            335usize => {
                 ServerRequest::ListVMImages {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            280usize => {
+            336usize => {
                 ServerRequest::UpdateVMImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     image_name: routing::path_param(&mut params, "imageName")?,
@@ -8536,7 +10289,7 @@ pub fn route(
                 }
             }
 
-            281usize => {
+            337usize => {
                 ServerRequest::DeleteVMImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vm_image_name: routing::path_param(&mut params, "vmImageName")?,
@@ -8546,26 +10299,26 @@ pub fn route(
                 }
             }
 
-            282usize => {
+            338usize => {
                 ServerRequest::ListWebSpaces {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            283usize => {
+            339usize => {
                 ServerRequest::GetWebSpace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
                 }
             }
 
-            284usize => {
+            340usize => {
                 ServerRequest::ListAffinityGroups {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            285usize => {
+            341usize => {
                 ServerRequest::GetAffinityGroupProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -8575,7 +10328,7 @@ pub fn route(
                 }
             }
 
-            286usize => {
+            342usize => {
                 ServerRequest::CreateAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -8590,7 +10343,7 @@ pub fn route(
                 }
             }
 
-            287usize => {
+            343usize => {
                 ServerRequest::UpdateAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -8609,7 +10362,7 @@ pub fn route(
                 }
             }
 
-            288usize => {
+            344usize => {
                 ServerRequest::DeleteAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -8619,26 +10372,26 @@ pub fn route(
                 }
             }
 
-            289usize => {
+            345usize => {
                 ServerRequest::ListLocations {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            290usize => {
+            346usize => {
                 ServerRequest::ListManagementCertificates {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            291usize => {
+            347usize => {
                 ServerRequest::GetManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     thumbprint: routing::path_param(&mut params, "thumbprint")?,
                 }
             }
 
-            292usize => {
+            348usize => {
                 ServerRequest::AddManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -8653,38 +10406,38 @@ pub fn route(
                 }
             }
 
-            293usize => {
+            349usize => {
                 ServerRequest::DeleteManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     thumbprint: routing::path_param(&mut params, "thumbprint")?,
                 }
             }
 
-            294usize => {
+            350usize => {
                 ServerRequest::ListOperatingSystems {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            295usize => {
+            351usize => {
                 ServerRequest::ListOperatingSystemFamilies {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            296usize => {
+            352usize => {
                 ServerRequest::ListRoleSizes {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            297usize => {
+            353usize => {
                 ServerRequest::ListCloudServices {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            298usize => {
+            354usize => {
                 ServerRequest::CreateCloudService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -8703,7 +10456,7 @@ pub fn route(
                 }
             }
 
-            299usize => {
+            355usize => {
                 ServerRequest::GetCloudService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -8713,7 +10466,7 @@ pub fn route(
                 }
             }
 
-            300usize => {
+            356usize => {
                 ServerRequest::DeleteCloudService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -8723,7 +10476,7 @@ pub fn route(
                 }
             }
 
-            301usize => {
+            357usize => {
                 ServerRequest::EntitleResource {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -8738,7 +10491,7 @@ pub fn route(
                 }
             }
 
-            302usize => {
+            358usize => {
                 ServerRequest::ListSubscriptionOperations {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     start_time: q.required("StartTime")?,
@@ -8751,19 +10504,19 @@ pub fn route(
                 }
             }
 
-            303usize => {
+            359usize => {
                 ServerRequest::GetOperationStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     request_id: routing::path_param(&mut params, "requestId")?,
                 }
             }
 
-            304usize => {
+            360usize => {
                 ServerRequest::ListSubscriptions {
                 }
             }
 
-            305usize => {
+            361usize => {
                 ServerRequest::GetSubscription {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
@@ -8848,6 +10601,227 @@ impl ServerRequest {
 
             ServerRequest::GetGatewayOperationStatus { .. } => {
                 &crate::gateways::GET_GATEWAY_OPERATION_STATUS
+            }
+
+            ServerRequest::GetVirtualNetworkGateway { .. } => {
+                &crate::gateways::GET_VIRTUAL_NETWORK_GATEWAY
+            }
+
+            ServerRequest::DeleteVirtualNetworkGateway { .. } => {
+                &crate::gateways::DELETE_VIRTUAL_NETWORK_GATEWAY
+            }
+
+            ServerRequest::FailoverVirtualNetworkGateway { .. } => {
+                &crate::gateways::FAILOVER_VIRTUAL_NETWORK_GATEWAY
+            }
+
+            ServerRequest::ResizeVirtualNetworkGateway { .. } => {
+                &crate::gateways::RESIZE_VIRTUAL_NETWORK_GATEWAY
+            }
+
+            ServerRequest::ConnectDisconnectOrTestGateway { .. } => {
+                &crate::gateways::CONNECT_DISCONNECT_OR_TEST_GATEWAY
+            }
+
+            ServerRequest::ListVirtualNetworkGatewayConnections { .. } => {
+                &crate::gateways::LIST_VIRTUAL_NETWORK_GATEWAY_CONNECTIONS
+            }
+
+            ServerRequest::GetVirtualNetworkGatewaySharedKey { .. } => {
+                &crate::gateways::GET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY
+            }
+
+            ServerRequest::SetVirtualNetworkGatewaySharedKey { .. } => {
+                &crate::gateways::SET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY
+            }
+
+            ServerRequest::ResetVirtualNetworkGatewaySharedKey { .. } => {
+                &crate::gateways::RESET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY
+            }
+
+            ServerRequest::GetIPsecParameters { .. } => {
+                &crate::gateways::GET_I_PSEC_PARAMETERS
+            }
+
+            ServerRequest::SetIPsecParameters { .. } => {
+                &crate::gateways::SET_I_PSEC_PARAMETERS
+            }
+
+            ServerRequest::StartGatewayDiagnostics { .. } => {
+                &crate::gateways::START_GATEWAY_DIAGNOSTICS
+            }
+
+            ServerRequest::GetGatewayDiagnostics { .. } => {
+                &crate::gateways::GET_GATEWAY_DIAGNOSTICS
+            }
+
+            ServerRequest::GenerateVpnClientPackage { .. } => {
+                &crate::gateways::GENERATE_VPN_CLIENT_PACKAGE
+            }
+
+            ServerRequest::UploadClientRootCertificate { .. } => {
+                &crate::gateways::UPLOAD_CLIENT_ROOT_CERTIFICATE
+            }
+
+            ServerRequest::ListClientRootCertificates { .. } => {
+                &crate::gateways::LIST_CLIENT_ROOT_CERTIFICATES
+            }
+
+            ServerRequest::GetClientRootCertificate { .. } => {
+                &crate::gateways::GET_CLIENT_ROOT_CERTIFICATE
+            }
+
+            ServerRequest::DeleteClientRootCertificate { .. } => {
+                &crate::gateways::DELETE_CLIENT_ROOT_CERTIFICATE
+            }
+
+            ServerRequest::GetVpnDeviceConfigurationScript { .. } => {
+                &crate::gateways::GET_VPN_DEVICE_CONFIGURATION_SCRIPT
+            }
+
+            ServerRequest::ListVpnSupportedDevices { .. } => {
+                &crate::gateways::LIST_VPN_SUPPORTED_DEVICES
+            }
+
+            ServerRequest::SetDefaultSites { .. } => &crate::gateways::SET_DEFAULT_SITES,
+            ServerRequest::RemoveDefaultSites { .. } => {
+                &crate::gateways::REMOVE_DEFAULT_SITES
+            }
+
+            ServerRequest::CreateVirtualNetworkGatewayV2 { .. } => {
+                &crate::gateways::CREATE_VIRTUAL_NETWORK_GATEWAY_V2
+            }
+
+            ServerRequest::ListVirtualNetworkGateways { .. } => {
+                &crate::gateways::LIST_VIRTUAL_NETWORK_GATEWAYS
+            }
+
+            ServerRequest::GetVirtualNetworkGatewayV2 { .. } => {
+                &crate::gateways::GET_VIRTUAL_NETWORK_GATEWAY_V2
+            }
+
+            ServerRequest::DeleteVirtualNetworkGatewayV2 { .. } => {
+                &crate::gateways::DELETE_VIRTUAL_NETWORK_GATEWAY_V2
+            }
+
+            ServerRequest::ResizeVirtualNetworkGatewayV2 { .. } => {
+                &crate::gateways::RESIZE_VIRTUAL_NETWORK_GATEWAY_V2
+            }
+
+            ServerRequest::GetVirtualNetworkGatewaySharedKeyV2 { .. } => {
+                &crate::gateways::GET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY_V2
+            }
+
+            ServerRequest::SetVirtualNetworkGatewaySharedKeyV2 { .. } => {
+                &crate::gateways::SET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY_V2
+            }
+
+            ServerRequest::ResetVirtualNetworkGatewaySharedKeyV2 { .. } => {
+                &crate::gateways::RESET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY_V2
+            }
+
+            ServerRequest::GetIPsecParametersV2 { .. } => {
+                &crate::gateways::GET_I_PSEC_PARAMETERS_V2
+            }
+
+            ServerRequest::SetIPsecParametersV2 { .. } => {
+                &crate::gateways::SET_I_PSEC_PARAMETERS_V2
+            }
+
+            ServerRequest::StartGatewayDiagnosticsV2 { .. } => {
+                &crate::gateways::START_GATEWAY_DIAGNOSTICS_V2
+            }
+
+            ServerRequest::GetGatewayDiagnosticsV2 { .. } => {
+                &crate::gateways::GET_GATEWAY_DIAGNOSTICS_V2
+            }
+
+            ServerRequest::CreateLocalNetworkGateway { .. } => {
+                &crate::gateways::CREATE_LOCAL_NETWORK_GATEWAY
+            }
+
+            ServerRequest::ListLocalNetworkGateways { .. } => {
+                &crate::gateways::LIST_LOCAL_NETWORK_GATEWAYS
+            }
+
+            ServerRequest::GetLocalNetworkGateway { .. } => {
+                &crate::gateways::GET_LOCAL_NETWORK_GATEWAY
+            }
+
+            ServerRequest::UpdateLocalNetworkGateway { .. } => {
+                &crate::gateways::UPDATE_LOCAL_NETWORK_GATEWAY
+            }
+
+            ServerRequest::DeleteLocalNetworkGateway { .. } => {
+                &crate::gateways::DELETE_LOCAL_NETWORK_GATEWAY
+            }
+
+            ServerRequest::CreateGatewayConnection { .. } => {
+                &crate::gateways::CREATE_GATEWAY_CONNECTION
+            }
+
+            ServerRequest::ListGatewayConnections { .. } => {
+                &crate::gateways::LIST_GATEWAY_CONNECTIONS
+            }
+
+            ServerRequest::GetGatewayConnection { .. } => {
+                &crate::gateways::GET_GATEWAY_CONNECTION
+            }
+
+            ServerRequest::UpdateGatewayConnection { .. } => {
+                &crate::gateways::UPDATE_GATEWAY_CONNECTION
+            }
+
+            ServerRequest::DeleteGatewayConnection { .. } => {
+                &crate::gateways::DELETE_GATEWAY_CONNECTION
+            }
+
+            ServerRequest::CreateApplicationGateway { .. } => {
+                &crate::gateways::CREATE_APPLICATION_GATEWAY
+            }
+
+            ServerRequest::ListApplicationGateways { .. } => {
+                &crate::gateways::LIST_APPLICATION_GATEWAYS
+            }
+
+            ServerRequest::GetApplicationGateway { .. } => {
+                &crate::gateways::GET_APPLICATION_GATEWAY
+            }
+
+            ServerRequest::UpdateApplicationGateway { .. } => {
+                &crate::gateways::UPDATE_APPLICATION_GATEWAY
+            }
+
+            ServerRequest::DeleteApplicationGateway { .. } => {
+                &crate::gateways::DELETE_APPLICATION_GATEWAY
+            }
+
+            ServerRequest::ExecuteApplicationGatewayOperation { .. } => {
+                &crate::gateways::EXECUTE_APPLICATION_GATEWAY_OPERATION
+            }
+
+            ServerRequest::GetApplicationGatewayConfig { .. } => {
+                &crate::gateways::GET_APPLICATION_GATEWAY_CONFIG
+            }
+
+            ServerRequest::SetApplicationGatewayConfig { .. } => {
+                &crate::gateways::SET_APPLICATION_GATEWAY_CONFIG
+            }
+
+            ServerRequest::AddApplicationGatewayCertificate { .. } => {
+                &crate::gateways::ADD_APPLICATION_GATEWAY_CERTIFICATE
+            }
+
+            ServerRequest::ListApplicationGatewayCertificates { .. } => {
+                &crate::gateways::LIST_APPLICATION_GATEWAY_CERTIFICATES
+            }
+
+            ServerRequest::GetApplicationGatewayCertificate { .. } => {
+                &crate::gateways::GET_APPLICATION_GATEWAY_CERTIFICATE
+            }
+
+            ServerRequest::DeleteApplicationGatewayCertificate { .. } => {
+                &crate::gateways::DELETE_APPLICATION_GATEWAY_CERTIFICATE
             }
 
             ServerRequest::ListHostedServices { .. } => {
@@ -9848,6 +11822,230 @@ impl ServerRequest {
                 Some(subscription_id)
             }
 
+            ServerRequest::GetVirtualNetworkGateway { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteVirtualNetworkGateway { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::FailoverVirtualNetworkGateway { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ResizeVirtualNetworkGateway { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ConnectDisconnectOrTestGateway { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListVirtualNetworkGatewayConnections {
+                subscription_id,
+                ..
+            } => Some(subscription_id),
+            ServerRequest::GetVirtualNetworkGatewaySharedKey { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::SetVirtualNetworkGatewaySharedKey { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ResetVirtualNetworkGatewaySharedKey {
+                subscription_id,
+                ..
+            } => Some(subscription_id),
+            ServerRequest::GetIPsecParameters { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::SetIPsecParameters { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::StartGatewayDiagnostics { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetGatewayDiagnostics { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GenerateVpnClientPackage { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UploadClientRootCertificate { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListClientRootCertificates { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetClientRootCertificate { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteClientRootCertificate { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetVpnDeviceConfigurationScript { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListVpnSupportedDevices { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::SetDefaultSites { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::RemoveDefaultSites { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CreateVirtualNetworkGatewayV2 { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListVirtualNetworkGateways { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetVirtualNetworkGatewayV2 { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteVirtualNetworkGatewayV2 { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ResizeVirtualNetworkGatewayV2 { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetVirtualNetworkGatewaySharedKeyV2 {
+                subscription_id,
+                ..
+            } => Some(subscription_id),
+            ServerRequest::SetVirtualNetworkGatewaySharedKeyV2 {
+                subscription_id,
+                ..
+            } => Some(subscription_id),
+            ServerRequest::ResetVirtualNetworkGatewaySharedKeyV2 {
+                subscription_id,
+                ..
+            } => Some(subscription_id),
+            ServerRequest::GetIPsecParametersV2 { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::SetIPsecParametersV2 { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::StartGatewayDiagnosticsV2 { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetGatewayDiagnosticsV2 { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CreateLocalNetworkGateway { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListLocalNetworkGateways { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetLocalNetworkGateway { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UpdateLocalNetworkGateway { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteLocalNetworkGateway { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CreateGatewayConnection { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListGatewayConnections { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetGatewayConnection { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UpdateGatewayConnection { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteGatewayConnection { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CreateApplicationGateway { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListApplicationGateways { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetApplicationGateway { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UpdateApplicationGateway { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteApplicationGateway { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ExecuteApplicationGatewayOperation { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetApplicationGatewayConfig { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::SetApplicationGatewayConfig { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::AddApplicationGatewayCertificate { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListApplicationGatewayCertificates { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetApplicationGatewayCertificate { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteApplicationGatewayCertificate {
+                subscription_id,
+                ..
+            } => Some(subscription_id),
             ServerRequest::ListHostedServices { subscription_id, .. } => {
                 Some(subscription_id)
             }
@@ -10919,6 +13117,386 @@ impl ServerRequest {
 
             ServerRequest::GetGatewayOperationStatus { request_id, .. } => {
                 client.get_gateway_operation_status(request_id).await?;
+            }
+
+            ServerRequest::GetVirtualNetworkGateway { network_name, .. } => {
+                client.get_virtual_network_gateway(network_name).await?;
+            }
+
+            ServerRequest::DeleteVirtualNetworkGateway { network_name, .. } => {
+                client.delete_virtual_network_gateway(network_name).await?;
+            }
+
+            ServerRequest::FailoverVirtualNetworkGateway { network_name, body, .. } => {
+                client.failover_virtual_network_gateway(network_name, body).await?;
+            }
+
+            ServerRequest::ResizeVirtualNetworkGateway { network_name, body, .. } => {
+                client.resize_virtual_network_gateway(network_name, body).await?;
+            }
+
+            ServerRequest::ConnectDisconnectOrTestGateway {
+                network_name,
+                local_network_site_name,
+                body,
+                ..
+            } => {
+                client
+                    .connect_disconnect_or_test_gateway(
+                        network_name,
+                        local_network_site_name,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::ListVirtualNetworkGatewayConnections { network_name, .. } => {
+                client.list_virtual_network_gateway_connections(network_name).await?;
+            }
+
+            ServerRequest::GetVirtualNetworkGatewaySharedKey {
+                network_name,
+                local_network_name,
+                ..
+            } => {
+                client
+                    .get_virtual_network_gateway_shared_key(
+                        network_name,
+                        local_network_name,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::SetVirtualNetworkGatewaySharedKey {
+                network_name,
+                local_network_name,
+                body,
+                ..
+            } => {
+                client
+                    .set_virtual_network_gateway_shared_key(
+                        network_name,
+                        local_network_name,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::ResetVirtualNetworkGatewaySharedKey {
+                network_name,
+                local_network_name,
+                body,
+                ..
+            } => {
+                client
+                    .reset_virtual_network_gateway_shared_key(
+                        network_name,
+                        local_network_name,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::GetIPsecParameters {
+                network_name,
+                local_network_name,
+                ..
+            } => {
+                client.get_i_psec_parameters(network_name, local_network_name).await?;
+            }
+
+            ServerRequest::SetIPsecParameters {
+                network_name,
+                local_network_name,
+                body,
+                ..
+            } => {
+                client
+                    .set_i_psec_parameters(network_name, local_network_name, body)
+                    .await?;
+            }
+
+            ServerRequest::StartGatewayDiagnostics { network_name, body, .. } => {
+                client.start_gateway_diagnostics(network_name, body).await?;
+            }
+
+            ServerRequest::GetGatewayDiagnostics { network_name, .. } => {
+                client.get_gateway_diagnostics(network_name).await?;
+            }
+
+            ServerRequest::GenerateVpnClientPackage { network_name, body, .. } => {
+                client.generate_vpn_client_package(network_name, body).await?;
+            }
+
+            ServerRequest::UploadClientRootCertificate { network_name, body, .. } => {
+                client.upload_client_root_certificate(network_name, body).await?;
+            }
+
+            ServerRequest::ListClientRootCertificates { network_name, .. } => {
+                client.list_client_root_certificates(network_name).await?;
+            }
+
+            ServerRequest::GetClientRootCertificate {
+                network_name,
+                certificate_thumbprint,
+                ..
+            } => {
+                client
+                    .get_client_root_certificate(network_name, certificate_thumbprint)
+                    .await?;
+            }
+
+            ServerRequest::DeleteClientRootCertificate {
+                network_name,
+                certificate_thumbprint,
+                ..
+            } => {
+                client
+                    .delete_client_root_certificate(network_name, certificate_thumbprint)
+                    .await?;
+            }
+
+            ServerRequest::GetVpnDeviceConfigurationScript {
+                network_name,
+                options,
+                ..
+            } => {
+                client.get_vpn_device_configuration_script(network_name, options).await?;
+            }
+
+            ServerRequest::ListVpnSupportedDevices { .. } => {
+                client.list_vpn_supported_devices().await?;
+            }
+
+            ServerRequest::SetDefaultSites { network_name, body, .. } => {
+                client.set_default_sites(network_name, body).await?;
+            }
+
+            ServerRequest::RemoveDefaultSites { network_name, .. } => {
+                client.remove_default_sites(network_name).await?;
+            }
+
+            ServerRequest::CreateVirtualNetworkGatewayV2 { network_name, body, .. } => {
+                client.create_virtual_network_gateway_v2(network_name, body).await?;
+            }
+
+            ServerRequest::ListVirtualNetworkGateways { .. } => {
+                client.list_virtual_network_gateways().await?;
+            }
+
+            ServerRequest::GetVirtualNetworkGatewayV2 { gateway_id, .. } => {
+                client.get_virtual_network_gateway_v2(gateway_id).await?;
+            }
+
+            ServerRequest::DeleteVirtualNetworkGatewayV2 { gateway_id, .. } => {
+                client.delete_virtual_network_gateway_v2(gateway_id).await?;
+            }
+
+            ServerRequest::ResizeVirtualNetworkGatewayV2 { gateway_id, body, .. } => {
+                client.resize_virtual_network_gateway_v2(gateway_id, body).await?;
+            }
+
+            ServerRequest::GetVirtualNetworkGatewaySharedKeyV2 {
+                gateway_id,
+                connected_entity_id,
+                ..
+            } => {
+                client
+                    .get_virtual_network_gateway_shared_key_v2(
+                        gateway_id,
+                        connected_entity_id,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::SetVirtualNetworkGatewaySharedKeyV2 {
+                gateway_id,
+                connected_entity_id,
+                body,
+                ..
+            } => {
+                client
+                    .set_virtual_network_gateway_shared_key_v2(
+                        gateway_id,
+                        connected_entity_id,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::ResetVirtualNetworkGatewaySharedKeyV2 {
+                gateway_id,
+                connected_entity_id,
+                body,
+                ..
+            } => {
+                client
+                    .reset_virtual_network_gateway_shared_key_v2(
+                        gateway_id,
+                        connected_entity_id,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::GetIPsecParametersV2 {
+                gateway_id,
+                connected_entity_id,
+                ..
+            } => {
+                client.get_i_psec_parameters_v2(gateway_id, connected_entity_id).await?;
+            }
+
+            ServerRequest::SetIPsecParametersV2 {
+                gateway_id,
+                connected_entity_id,
+                body,
+                ..
+            } => {
+                client
+                    .set_i_psec_parameters_v2(gateway_id, connected_entity_id, body)
+                    .await?;
+            }
+
+            ServerRequest::StartGatewayDiagnosticsV2 { gateway_id, body, .. } => {
+                client.start_gateway_diagnostics_v2(gateway_id, body).await?;
+            }
+
+            ServerRequest::GetGatewayDiagnosticsV2 { gateway_id, .. } => {
+                client.get_gateway_diagnostics_v2(gateway_id).await?;
+            }
+
+            ServerRequest::CreateLocalNetworkGateway { body, .. } => {
+                client.create_local_network_gateway(body).await?;
+            }
+
+            ServerRequest::ListLocalNetworkGateways { .. } => {
+                client.list_local_network_gateways().await?;
+            }
+
+            ServerRequest::GetLocalNetworkGateway { gateway_id, .. } => {
+                client.get_local_network_gateway(gateway_id).await?;
+            }
+
+            ServerRequest::UpdateLocalNetworkGateway { gateway_id, body, .. } => {
+                client.update_local_network_gateway(gateway_id, body).await?;
+            }
+
+            ServerRequest::DeleteLocalNetworkGateway { gateway_id, .. } => {
+                client.delete_local_network_gateway(gateway_id).await?;
+            }
+
+            ServerRequest::CreateGatewayConnection { body, .. } => {
+                client.create_gateway_connection(body).await?;
+            }
+
+            ServerRequest::ListGatewayConnections { .. } => {
+                client.list_gateway_connections().await?;
+            }
+
+            ServerRequest::GetGatewayConnection {
+                gateway_id,
+                connected_entity_id,
+                ..
+            } => {
+                client.get_gateway_connection(gateway_id, connected_entity_id).await?;
+            }
+
+            ServerRequest::UpdateGatewayConnection {
+                gateway_id,
+                connected_entity_id,
+                body,
+                ..
+            } => {
+                client
+                    .update_gateway_connection(gateway_id, connected_entity_id, body)
+                    .await?;
+            }
+
+            ServerRequest::DeleteGatewayConnection {
+                gateway_id,
+                connected_entity_id,
+                ..
+            } => {
+                client.delete_gateway_connection(gateway_id, connected_entity_id).await?;
+            }
+
+            ServerRequest::CreateApplicationGateway { body, .. } => {
+                client.create_application_gateway(body).await?;
+            }
+
+            ServerRequest::ListApplicationGateways { .. } => {
+                client.list_application_gateways().await?;
+            }
+
+            ServerRequest::GetApplicationGateway { gateway_name, .. } => {
+                client.get_application_gateway(gateway_name).await?;
+            }
+
+            ServerRequest::UpdateApplicationGateway { gateway_name, body, .. } => {
+                client.update_application_gateway(gateway_name, body).await?;
+            }
+
+            ServerRequest::DeleteApplicationGateway { gateway_name, .. } => {
+                client.delete_application_gateway(gateway_name).await?;
+            }
+
+            ServerRequest::ExecuteApplicationGatewayOperation {
+                gateway_name,
+                body,
+                ..
+            } => {
+                client.execute_application_gateway_operation(gateway_name, body).await?;
+            }
+
+            ServerRequest::GetApplicationGatewayConfig { gateway_name, .. } => {
+                client.get_application_gateway_config(gateway_name).await?;
+            }
+
+            ServerRequest::SetApplicationGatewayConfig { gateway_name, body, .. } => {
+                client.set_application_gateway_config(gateway_name, body).await?;
+            }
+
+            ServerRequest::AddApplicationGatewayCertificate {
+                gateway_name,
+                certificate_name,
+                body,
+                ..
+            } => {
+                client
+                    .add_application_gateway_certificate(
+                        gateway_name,
+                        certificate_name,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::ListApplicationGatewayCertificates { gateway_name, .. } => {
+                client.list_application_gateway_certificates(gateway_name).await?;
+            }
+
+            ServerRequest::GetApplicationGatewayCertificate {
+                gateway_name,
+                certificate_name,
+                ..
+            } => {
+                client
+                    .get_application_gateway_certificate(gateway_name, certificate_name)
+                    .await?;
+            }
+
+            ServerRequest::DeleteApplicationGatewayCertificate {
+                gateway_name,
+                certificate_name,
+                ..
+            } => {
+                client
+                    .delete_application_gateway_certificate(
+                        gateway_name,
+                        certificate_name,
+                    )
+                    .await?;
             }
 
             ServerRequest::ListHostedServices { .. } => {
@@ -13137,6 +15715,896 @@ pub fn normalize_response(
                 >("GatewayOperation", "http://schemas.microsoft.com/windowsazure", body)
                     .map(|v| xml::to_document_ns(
                         "GatewayOperation",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetVirtualNetworkGateway" => {
+            Some(
+                xml::from_document_ns::<
+                    Gateway,
+                >("Gateway", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Gateway",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "DeleteVirtualNetworkGateway" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "FailoverVirtualNetworkGateway" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ResizeVirtualNetworkGateway" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ResetVirtualNetworkGateway" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ConnectDisconnectOrTestGateway" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListVirtualNetworkGatewayConnections" => {
+            Some(
+                xml::from_document_ns::<
+                    Connections,
+                >("Connections", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Connections",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetVirtualNetworkGatewaySharedKey" => {
+            Some(
+                xml::from_document_ns::<
+                    SharedKey,
+                >("SharedKey", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "SharedKey",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "SetVirtualNetworkGatewaySharedKey" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ResetVirtualNetworkGatewaySharedKey" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetIPsecParameters" => {
+            Some(
+                xml::from_document_ns::<
+                    IPsecParameters,
+                >("IPsecParameters", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "IPsecParameters",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "SetIPsecParameters" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "StartGatewayDiagnostics" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "StopGatewayDiagnostics" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetGatewayDiagnostics" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayPublicDiagnosticsStatus,
+                >(
+                        "GatewayPublicDiagnosticsStatus",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayPublicDiagnosticsStatus",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GenerateVpnClientPackage" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "UploadClientRootCertificate" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListClientRootCertificates" => {
+            Some(
+                xml::from_document_ns::<
+                    ClientRootCertificates,
+                >(
+                        "ClientRootCertificates",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "ClientRootCertificates",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "DeleteClientRootCertificate" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "SetDefaultSites" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "RemoveDefaultSites" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "CreateVirtualNetworkGatewayV2" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListVirtualNetworkGateways" => {
+            Some(
+                xml::from_document_ns::<
+                    VirtualNetworkGateways,
+                >(
+                        "VirtualNetworkGateways",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "VirtualNetworkGateways",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetVirtualNetworkGatewayV2" => {
+            Some(
+                xml::from_document_ns::<
+                    VirtualNetworkGateway,
+                >(
+                        "VirtualNetworkGateway",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "VirtualNetworkGateway",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "DeleteVirtualNetworkGatewayV2" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ResizeVirtualNetworkGatewayV2" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ResetVirtualNetworkGatewayV2" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetVirtualNetworkGatewaySharedKeyV2" => {
+            Some(
+                xml::from_document_ns::<
+                    SharedKey,
+                >("SharedKey", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "SharedKey",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "SetVirtualNetworkGatewaySharedKeyV2" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ResetVirtualNetworkGatewaySharedKeyV2" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetIPsecParametersV2" => {
+            Some(
+                xml::from_document_ns::<
+                    IPsecParameters,
+                >("IPsecParameters", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "IPsecParameters",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "SetIPsecParametersV2" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "StartGatewayDiagnosticsV2" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "StopGatewayDiagnosticsV2" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetGatewayDiagnosticsV2" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayPublicDiagnosticsStatus,
+                >(
+                        "GatewayPublicDiagnosticsStatus",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayPublicDiagnosticsStatus",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListLocalNetworkGateways" => {
+            Some(
+                xml::from_document_ns::<
+                    LocalNetworkGateways,
+                >(
+                        "LocalNetworkGateways",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "LocalNetworkGateways",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetLocalNetworkGateway" => {
+            Some(
+                xml::from_document_ns::<
+                    LocalNetworkGateway,
+                >(
+                        "LocalNetworkGateway",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "LocalNetworkGateway",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "CreateGatewayConnection" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListGatewayConnections" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayConnections,
+                >(
+                        "GatewayConnections",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayConnections",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetGatewayConnection" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayConnection,
+                >("GatewayConnection", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "GatewayConnection",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "UpdateGatewayConnection" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "DeleteGatewayConnection" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "CreateApplicationGateway" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListApplicationGateways" => {
+            Some(
+                xml::from_document_ns::<
+                    ApplicationGateways,
+                >(
+                        "ApplicationGateways",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "ApplicationGateways",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetApplicationGateway" => {
+            Some(
+                xml::from_document_ns::<
+                    ApplicationGateway,
+                >(
+                        "ApplicationGateway",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "ApplicationGateway",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "UpdateApplicationGateway" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "DeleteApplicationGateway" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ExecuteApplicationGatewayOperation" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetApplicationGatewayConfig" => {
+            Some(
+                xml::from_document_ns::<
+                    ApplicationGatewayConfiguration,
+                >(
+                        "ApplicationGatewayConfiguration",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "ApplicationGatewayConfiguration",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "SetApplicationGatewayConfig" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "AddApplicationGatewayCertificate" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListApplicationGatewayCertificates" => {
+            Some(
+                xml::from_document_ns::<
+                    ApplicationGatewayCertificates,
+                >(
+                        "ApplicationGatewayCertificates",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "ApplicationGatewayCertificates",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetApplicationGatewayCertificate" => {
+            Some(
+                xml::from_document_ns::<
+                    ApplicationGatewayCertificate,
+                >(
+                        "ApplicationGatewayCertificate",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "ApplicationGatewayCertificate",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "DeleteApplicationGatewayCertificate" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
                         "http://schemas.microsoft.com/windowsazure",
                         &v,
                     )),
@@ -15562,6 +19030,680 @@ pub fn decode_response(
             )
         }
 
+        "GetVirtualNetworkGateway" => {
+            Some(
+                xml::from_document_ns::<
+                    Gateway,
+                >("Gateway", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "DeleteVirtualNetworkGateway" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "FailoverVirtualNetworkGateway" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ResizeVirtualNetworkGateway" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ResetVirtualNetworkGateway" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ConnectDisconnectOrTestGateway" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListVirtualNetworkGatewayConnections" => {
+            Some(
+                xml::from_document_ns::<
+                    Connections,
+                >("Connections", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetVirtualNetworkGatewaySharedKey" => {
+            Some(
+                xml::from_document_ns::<
+                    SharedKey,
+                >("SharedKey", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "SetVirtualNetworkGatewaySharedKey" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ResetVirtualNetworkGatewaySharedKey" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetIPsecParameters" => {
+            Some(
+                xml::from_document_ns::<
+                    IPsecParameters,
+                >("IPsecParameters", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "SetIPsecParameters" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "StartGatewayDiagnostics" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "StopGatewayDiagnostics" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetGatewayDiagnostics" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayPublicDiagnosticsStatus,
+                >(
+                        "GatewayPublicDiagnosticsStatus",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GenerateVpnClientPackage" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "UploadClientRootCertificate" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListClientRootCertificates" => {
+            Some(
+                xml::from_document_ns::<
+                    ClientRootCertificates,
+                >(
+                        "ClientRootCertificates",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "DeleteClientRootCertificate" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "SetDefaultSites" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "RemoveDefaultSites" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "CreateVirtualNetworkGatewayV2" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListVirtualNetworkGateways" => {
+            Some(
+                xml::from_document_ns::<
+                    VirtualNetworkGateways,
+                >(
+                        "VirtualNetworkGateways",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetVirtualNetworkGatewayV2" => {
+            Some(
+                xml::from_document_ns::<
+                    VirtualNetworkGateway,
+                >(
+                        "VirtualNetworkGateway",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "DeleteVirtualNetworkGatewayV2" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ResizeVirtualNetworkGatewayV2" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ResetVirtualNetworkGatewayV2" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetVirtualNetworkGatewaySharedKeyV2" => {
+            Some(
+                xml::from_document_ns::<
+                    SharedKey,
+                >("SharedKey", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "SetVirtualNetworkGatewaySharedKeyV2" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ResetVirtualNetworkGatewaySharedKeyV2" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetIPsecParametersV2" => {
+            Some(
+                xml::from_document_ns::<
+                    IPsecParameters,
+                >("IPsecParameters", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "SetIPsecParametersV2" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "StartGatewayDiagnosticsV2" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "StopGatewayDiagnosticsV2" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetGatewayDiagnosticsV2" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayPublicDiagnosticsStatus,
+                >(
+                        "GatewayPublicDiagnosticsStatus",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListLocalNetworkGateways" => {
+            Some(
+                xml::from_document_ns::<
+                    LocalNetworkGateways,
+                >(
+                        "LocalNetworkGateways",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetLocalNetworkGateway" => {
+            Some(
+                xml::from_document_ns::<
+                    LocalNetworkGateway,
+                >(
+                        "LocalNetworkGateway",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "CreateGatewayConnection" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListGatewayConnections" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayConnections,
+                >(
+                        "GatewayConnections",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetGatewayConnection" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayConnection,
+                >("GatewayConnection", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "UpdateGatewayConnection" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "DeleteGatewayConnection" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "CreateApplicationGateway" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListApplicationGateways" => {
+            Some(
+                xml::from_document_ns::<
+                    ApplicationGateways,
+                >(
+                        "ApplicationGateways",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetApplicationGateway" => {
+            Some(
+                xml::from_document_ns::<
+                    ApplicationGateway,
+                >(
+                        "ApplicationGateway",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "UpdateApplicationGateway" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "DeleteApplicationGateway" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ExecuteApplicationGatewayOperation" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetApplicationGatewayConfig" => {
+            Some(
+                xml::from_document_ns::<
+                    ApplicationGatewayConfiguration,
+                >(
+                        "ApplicationGatewayConfiguration",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "SetApplicationGatewayConfig" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "AddApplicationGatewayCertificate" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListApplicationGatewayCertificates" => {
+            Some(
+                xml::from_document_ns::<
+                    ApplicationGatewayCertificates,
+                >(
+                        "ApplicationGatewayCertificates",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetApplicationGatewayCertificate" => {
+            Some(
+                xml::from_document_ns::<
+                    ApplicationGatewayCertificate,
+                >(
+                        "ApplicationGatewayCertificate",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "DeleteApplicationGatewayCertificate" => {
+            Some(
+                xml::from_document_ns::<
+                    GatewayOperationAsyncResponse,
+                >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
         "ListHostedServices" => {
             Some(
                 xml::from_document_ns::<
@@ -17461,6 +21603,1092 @@ pub fn roundtrip_response(
                     ),
                     |v| xml::to_document_ns(
                         "GatewayOperation",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetVirtualNetworkGateway" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        Gateway,
+                    >("Gateway", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Gateway",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "DeleteVirtualNetworkGateway" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "FailoverVirtualNetworkGateway" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ResizeVirtualNetworkGateway" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ResetVirtualNetworkGateway" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ConnectDisconnectOrTestGateway" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListVirtualNetworkGatewayConnections" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        Connections,
+                    >("Connections", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Connections",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetVirtualNetworkGatewaySharedKey" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        SharedKey,
+                    >("SharedKey", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "SharedKey",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "SetVirtualNetworkGatewaySharedKey" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ResetVirtualNetworkGatewaySharedKey" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetIPsecParameters" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        IPsecParameters,
+                    >("IPsecParameters", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "IPsecParameters",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "SetIPsecParameters" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "StartGatewayDiagnostics" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "StopGatewayDiagnostics" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetGatewayDiagnostics" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayPublicDiagnosticsStatus,
+                    >(
+                        "GatewayPublicDiagnosticsStatus",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayPublicDiagnosticsStatus",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GenerateVpnClientPackage" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "UploadClientRootCertificate" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListClientRootCertificates" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ClientRootCertificates,
+                    >(
+                        "ClientRootCertificates",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ClientRootCertificates",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetClientRootCertificate" => {
+            Some(xml::roundtrip_with(body, document::text_from_bytes, |v| v.clone()))
+        }
+
+        "DeleteClientRootCertificate" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetVpnDeviceConfigurationScript" => {
+            Some(xml::roundtrip_with(body, document::text_from_bytes, |v| v.clone()))
+        }
+
+        "ListVpnSupportedDevices" => {
+            Some(
+                xml::roundtrip_with(
+                        body,
+                        |b| {
+                            document::text_from_bytes(b)
+                                .map(TextDocument::<VpnDeviceList>::from_text)
+                        },
+                        |v| v.text().to_owned(),
+                    )
+                    .and_then(|()| xml::roundtrip_with(
+                        body,
+                        <VpnDeviceList as xml::XmlRoot>::from_document,
+                        xml::XmlRoot::to_document,
+                    )),
+            )
+        }
+
+        "SetDefaultSites" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "RemoveDefaultSites" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "CreateVirtualNetworkGatewayV2" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListVirtualNetworkGateways" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        VirtualNetworkGateways,
+                    >(
+                        "VirtualNetworkGateways",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "VirtualNetworkGateways",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetVirtualNetworkGatewayV2" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        VirtualNetworkGateway,
+                    >(
+                        "VirtualNetworkGateway",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "VirtualNetworkGateway",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "DeleteVirtualNetworkGatewayV2" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ResizeVirtualNetworkGatewayV2" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ResetVirtualNetworkGatewayV2" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetVirtualNetworkGatewaySharedKeyV2" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        SharedKey,
+                    >("SharedKey", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "SharedKey",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "SetVirtualNetworkGatewaySharedKeyV2" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ResetVirtualNetworkGatewaySharedKeyV2" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetIPsecParametersV2" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        IPsecParameters,
+                    >("IPsecParameters", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "IPsecParameters",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "SetIPsecParametersV2" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "StartGatewayDiagnosticsV2" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "StopGatewayDiagnosticsV2" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetGatewayDiagnosticsV2" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayPublicDiagnosticsStatus,
+                    >(
+                        "GatewayPublicDiagnosticsStatus",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayPublicDiagnosticsStatus",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "CreateLocalNetworkGateway" => {
+            Some(xml::roundtrip_with(body, document::text_from_bytes, |v| v.clone()))
+        }
+
+        "ListLocalNetworkGateways" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        LocalNetworkGateways,
+                    >(
+                        "LocalNetworkGateways",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "LocalNetworkGateways",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetLocalNetworkGateway" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        LocalNetworkGateway,
+                    >(
+                        "LocalNetworkGateway",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "LocalNetworkGateway",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "CreateGatewayConnection" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListGatewayConnections" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayConnections,
+                    >(
+                        "GatewayConnections",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayConnections",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetGatewayConnection" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayConnection,
+                    >(
+                        "GatewayConnection",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayConnection",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "UpdateGatewayConnection" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "DeleteGatewayConnection" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "CreateApplicationGateway" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListApplicationGateways" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ApplicationGateways,
+                    >(
+                        "ApplicationGateways",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ApplicationGateways",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetApplicationGateway" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ApplicationGateway,
+                    >(
+                        "ApplicationGateway",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ApplicationGateway",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "UpdateApplicationGateway" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "DeleteApplicationGateway" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ExecuteApplicationGatewayOperation" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetApplicationGatewayConfig" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ApplicationGatewayConfiguration,
+                    >(
+                        "ApplicationGatewayConfiguration",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ApplicationGatewayConfiguration",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "SetApplicationGatewayConfig" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "AddApplicationGatewayCertificate" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListApplicationGatewayCertificates" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ApplicationGatewayCertificates,
+                    >(
+                        "ApplicationGatewayCertificates",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ApplicationGatewayCertificates",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetApplicationGatewayCertificate" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ApplicationGatewayCertificate,
+                    >(
+                        "ApplicationGatewayCertificate",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ApplicationGatewayCertificate",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "DeleteApplicationGatewayCertificate" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        GatewayOperationAsyncResponse,
+                    >(
+                        "GatewayOperationAsyncResponse",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "GatewayOperationAsyncResponse",
                         "http://schemas.microsoft.com/windowsazure",
                         v,
                     ),

@@ -19,6 +19,51 @@ mod tests {
     }
 
     #[test]
+    fn bodyless_request_prefers_the_bodyless_route() {
+        const fn spec(name: &'static str) -> OperationSpec {
+            OperationSpec {
+                name,
+                method: "DELETE",
+                uri: "/{s}/gateway",
+                version: "2016-07-01",
+                success: &[(202, 202)],
+                is_async: true,
+                request_root: None,
+                response_root: None,
+                request_format: None,
+                response_format: None,
+                response_namespace: None,
+            }
+        }
+        static FAILOVER: OperationSpec = spec("Failover");
+        static DELETE: OperationSpec = spec("Delete");
+        static ROUTES: &[Route] = &[
+            Route {
+                spec: &FAILOVER,
+                segments: &[Seg::Param, Seg::Lit("gateway")],
+                fixed_query: &[],
+                body_root: Some("UpdateGateway"),
+            },
+            Route {
+                spec: &DELETE,
+                segments: &[Seg::Param, Seg::Lit("gateway")],
+                fixed_query: &[],
+                body_root: None,
+            },
+        ];
+        let pick =
+            |body: Option<&[u8]>| find(ROUTES, "DELETE", "/s/gateway", "", body).map(|r| r.0);
+        assert_eq!(pick(Some(b"<UpdateGateway/>")), Ok(0));
+        assert_eq!(pick(Some(b"")), Ok(1));
+        assert_eq!(pick(None), Ok(1));
+        // Without a body-less route, the first body-dispatched one.
+        assert_eq!(
+            find(&ROUTES[..1], "DELETE", "/s/gateway", "", None).map(|r| r.0),
+            Ok(0)
+        );
+    }
+
+    #[test]
     fn mixed_segments() {
         let parts: &'static [Part] = &[Part::Param, Part::Lit("-"), Part::Param];
         let mut p = Vec::new();
@@ -162,8 +207,9 @@ impl QueryParams {
 /// parameters in order, and the query.
 ///
 /// `body` is the request body when known: routes that share a URI and are
-/// told apart by the body's root element match on it. Without a body (a
-/// recording that kept none) the first of them matches.
+/// told apart by the body's root element match on it. Without a body the
+/// body-less route of the same method and path matches when there is one,
+/// else (a recording that kept no body) the first of them.
 pub fn find(
     routes: &[Route],
     method: &str,
@@ -179,6 +225,11 @@ pub fn find(
     let decoded: Vec<Option<String>> = segs.iter().map(|s| decode_segment(s)).collect();
     let root = body.and_then(body_root_name);
     let mut path_matched = false;
+    // A request without a body prefers a body-less operation of the same
+    // method and path (Delete vs Failover Virtual Network Gateway); it falls
+    // back to the first body-dispatched one (the role operations, whose
+    // recordings carry no body).
+    let mut bodyless_fallback: Option<(usize, Vec<String>)> = None;
     for (index, route) in routes.iter().enumerate() {
         if route.segments.len() != segs.len() {
             continue;
@@ -211,11 +262,19 @@ pub fn find(
         if !route.spec.method.eq_ignore_ascii_case(method) {
             continue;
         }
-        if let (Some(want), Some(found)) = (route.body_root, root) {
-            if want.as_bytes() != found {
+        match (route.body_root, root) {
+            (Some(want), Some(found)) if want.as_bytes() != found => continue,
+            (Some(_), None) => {
+                if bodyless_fallback.is_none() {
+                    bodyless_fallback = Some((index, params));
+                }
                 continue;
             }
+            _ => {}
         }
+        return Ok((index, params, q));
+    }
+    if let Some((index, params)) = bodyless_fallback {
         return Ok((index, params, q));
     }
     Err(if path_matched {
