@@ -497,7 +497,7 @@ impl Api {
     }
 
     /// The started answer: the operation's id in the body.
-    fn accepted(
+    fn gateway_accepted(
         &self,
         tx: &WriteTransaction,
         sub: &str,
@@ -1067,7 +1067,7 @@ impl Api {
                         &rec,
                     )?;
                     drop(gws);
-                    self.accepted(tx, sub, req, "CreateGateway", None, now)?
+                    self.gateway_accepted(tx, sub, req, "CreateGateway", None, now)?
                 }
                 ServerRequest::DeleteVirtualNetworkGateway { network_name, .. }
                 | ServerRequest::FailoverVirtualNetworkGateway { network_name, .. }
@@ -1148,7 +1148,7 @@ impl Api {
                     };
                     put(&mut res, &v2_key(sub, &id), &rec)?;
                     drop(res);
-                    self.accepted(tx, sub, req, "CreateVirtualNetworkGateway", None, now)?
+                    self.gateway_accepted(tx, sub, req, "CreateVirtualNetworkGateway", None, now)?
                 }
                 ServerRequest::DeleteVirtualNetworkGatewayV2 { gateway_id, .. }
                 | ServerRequest::ResizeVirtualNetworkGatewayV2 { gateway_id, .. }
@@ -1180,7 +1180,7 @@ impl Api {
                     };
                     put(&mut res, &v2_key(sub, gateway_id), &g)?;
                     drop(res);
-                    self.accepted(tx, sub, req, name, None, now)?
+                    self.gateway_accepted(tx, sub, req, name, None, now)?
                 }
                 ServerRequest::SetVirtualNetworkGatewaySharedKeyV2 {
                     gateway_id,
@@ -1222,7 +1222,7 @@ impl Api {
                         &c,
                     )?;
                     drop(res);
-                    self.accepted(tx, sub, req, name, None, now)?
+                    self.gateway_accepted(tx, sub, req, name, None, now)?
                 }
                 // Local network gateways (synchronous).
                 ServerRequest::CreateLocalNetworkGateway { body, .. } => {
@@ -1338,7 +1338,7 @@ impl Api {
                         },
                     )?;
                     drop(res);
-                    self.accepted(tx, sub, req, "CreateGatewayConnection", None, now)?
+                    self.gateway_accepted(tx, sub, req, "CreateGatewayConnection", None, now)?
                 }
                 ServerRequest::UpdateGatewayConnection {
                     gateway_id,
@@ -1361,7 +1361,7 @@ impl Api {
                         &c,
                     )?;
                     drop(res);
-                    self.accepted(tx, sub, req, "UpdateGatewayConnection", None, now)?
+                    self.gateway_accepted(tx, sub, req, "UpdateGatewayConnection", None, now)?
                 }
                 ServerRequest::DeleteGatewayConnection {
                     gateway_id,
@@ -1372,7 +1372,7 @@ impl Api {
                     self.connection(&res, sub, gateway_id, connected_entity_id)?;
                     res.remove(conn_key(sub, gateway_id, connected_entity_id).as_str())?;
                     drop(res);
-                    self.accepted(tx, sub, req, "DeleteGatewayConnection", None, now)?
+                    self.gateway_accepted(tx, sub, req, "DeleteGatewayConnection", None, now)?
                 }
                 // Application gateways.
                 ServerRequest::CreateApplicationGateway { body, .. } => {
@@ -1412,7 +1412,7 @@ impl Api {
                         },
                     )?;
                     drop(res);
-                    self.accepted(tx, sub, req, "CreateApplicationGateway", None, now)?
+                    self.gateway_accepted(tx, sub, req, "CreateApplicationGateway", None, now)?
                 }
                 ServerRequest::UpdateApplicationGateway {
                     gateway_name, body, ..
@@ -1442,7 +1442,7 @@ impl Api {
                         &agw_key(sub, gateway_name),
                         &a,
                     )?;
-                    self.accepted(tx, sub, req, "UpdateApplicationGateway", None, now)?
+                    self.gateway_accepted(tx, sub, req, "UpdateApplicationGateway", None, now)?
                 }
                 ServerRequest::DeleteApplicationGateway { gateway_name, .. } => {
                     let mut res = tx.open_table(GATEWAY_RESOURCES)?;
@@ -1455,7 +1455,7 @@ impl Api {
                     }
                     res.remove(agw_key(sub, gateway_name).as_str())?;
                     drop(res);
-                    self.accepted(tx, sub, req, "DeleteApplicationGateway", None, now)?
+                    self.gateway_accepted(tx, sub, req, "DeleteApplicationGateway", None, now)?
                 }
                 ServerRequest::ExecuteApplicationGatewayOperation {
                     gateway_name, body, ..
@@ -1494,7 +1494,7 @@ impl Api {
                     a.until_ms = now + self.async_delay_ms;
                     put(&mut res, &agw_key(sub, gateway_name), &a)?;
                     drop(res);
-                    self.accepted(tx, sub, req, name, None, now)?
+                    self.gateway_accepted(tx, sub, req, name, None, now)?
                 }
                 ServerRequest::SetApplicationGatewayConfig {
                     gateway_name, body, ..
@@ -1514,7 +1514,7 @@ impl Api {
                     ));
                     put(&mut res, &agw_key(sub, gateway_name), &a)?;
                     drop(res);
-                    self.accepted(
+                    self.gateway_accepted(
                         tx,
                         sub,
                         req,
@@ -1562,7 +1562,14 @@ impl Api {
                     });
                     put(&mut res, &agw_key(sub, gateway_name), &a)?;
                     drop(res);
-                    self.accepted(tx, sub, req, "AddApplicationGatewayCertificate", None, now)?
+                    self.gateway_accepted(
+                        tx,
+                        sub,
+                        req,
+                        "AddApplicationGatewayCertificate",
+                        None,
+                        now,
+                    )?
                 }
                 ServerRequest::DeleteApplicationGatewayCertificate {
                     gateway_name,
@@ -1589,7 +1596,7 @@ impl Api {
                     }
                     put(&mut res, &agw_key(sub, gateway_name), &a)?;
                     drop(res);
-                    self.accepted(
+                    self.gateway_accepted(
                         tx,
                         sub,
                         req,
