@@ -172,6 +172,78 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::virtual_machines::DOWNLOAD_RDP_FILE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roleinstances"),
+            Seg::Param,
+            Seg::Lit("ModelFile"),
+        ],
+        fixed_query: &[("FileType", "RDP")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::VALIDATE_DEPLOYMENT_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "validate")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::PREPARE_DEPLOYMENT_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "prepare")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::COMMIT_DEPLOYMENT_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "commit")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::ABORT_DEPLOYMENT_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "abort")],
+        body_root: None,
+    },
+    Route {
         spec: &crate::network_security_groups::VALIDATE_NETWORK_SECURITY_GROUP_MIGRATION,
         segments: &[
             Seg::Param,
@@ -235,6 +307,110 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("roleinstances"),
         ],
         fixed_query: &[("comp", "delete")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::role_instances::DELETE_ROLE_INSTANCES_BY_SLOT,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deploymentslots"),
+            Seg::Param,
+            Seg::Lit("roleinstances"),
+        ],
+        fixed_query: &[("comp", "delete")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::role_instances::REBOOT_ROLE_INSTANCE_BY_NAME,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roleinstances"),
+            Seg::Param,
+        ],
+        fixed_query: &[("comp", "reboot")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::role_instances::REBOOT_ROLE_INSTANCE_BY_SLOT,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deploymentslots"),
+            Seg::Param,
+            Seg::Lit("roleinstances"),
+            Seg::Param,
+        ],
+        fixed_query: &[("comp", "reboot")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::role_instances::REIMAGE_ROLE_INSTANCE_BY_NAME,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roleinstances"),
+            Seg::Param,
+        ],
+        fixed_query: &[("comp", "reimage")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::role_instances::REIMAGE_ROLE_INSTANCE_BY_SLOT,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deploymentslots"),
+            Seg::Param,
+            Seg::Lit("roleinstances"),
+            Seg::Param,
+        ],
+        fixed_query: &[("comp", "reimage")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::role_instances::REBUILD_ROLE_INSTANCE_BY_NAME,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roleinstances"),
+            Seg::Param,
+        ],
+        fixed_query: &[("comp", "rebuild")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::role_instances::REBUILD_ROLE_INSTANCE_BY_SLOT,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deploymentslots"),
+            Seg::Param,
+            Seg::Lit("roleinstances"),
+            Seg::Param,
+        ],
+        fixed_query: &[("comp", "rebuild")],
         body_root: None,
     },
     Route {
@@ -369,6 +545,136 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::deployments::CHANGE_DEPLOYMENT_CONFIGURATION_BY_SLOT,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deploymentslots"),
+            Seg::Param,
+        ],
+        fixed_query: &[("comp", "config")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::CHANGE_DEPLOYMENT_CONFIGURATION_BY_NAME,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+        ],
+        fixed_query: &[("comp", "config")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::UPDATE_DEPLOYMENT_STATUS_BY_SLOT,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deploymentslots"),
+            Seg::Param,
+        ],
+        fixed_query: &[("comp", "status")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::UPDATE_DEPLOYMENT_STATUS_BY_NAME,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+        ],
+        fixed_query: &[("comp", "status")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::UPGRADE_DEPLOYMENT_BY_SLOT,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deploymentslots"),
+            Seg::Param,
+        ],
+        fixed_query: &[("comp", "upgrade")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::UPGRADE_DEPLOYMENT_BY_NAME,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+        ],
+        fixed_query: &[("comp", "upgrade")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::WALK_UPGRADE_DOMAIN_BY_SLOT,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deploymentslots"),
+            Seg::Param,
+        ],
+        fixed_query: &[("comp", "walkupgradedomain")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::WALK_UPGRADE_DOMAIN_BY_NAME,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+        ],
+        fixed_query: &[("comp", "walkupgradedomain")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::ROLLBACK_UPDATE_OR_UPGRADE_BY_SLOT,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deploymentslots"),
+            Seg::Param,
+        ],
+        fixed_query: &[("comp", "rollback")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::ROLLBACK_UPDATE_OR_UPGRADE_BY_NAME,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+        ],
+        fixed_query: &[("comp", "rollback")],
+        body_root: None,
+    },
+    Route {
         spec: &crate::other::LIST_ACTIVE_ALERT_INCIDENTS,
         segments: &[
             Seg::Param,
@@ -424,6 +730,19 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("keys"),
         ],
         fixed_query: &[("action", "regenerate")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::virtual_machines::UPDATE_LOAD_BALANCED_ENDPOINT_SET,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+        ],
+        fixed_query: &[("comp", "UpdateLbSet")],
         body_root: None,
     },
     Route {
@@ -741,6 +1060,100 @@ pub static ROUTES: &[Route] = &[
         ],
         fixed_query: &[],
         body_root: Some("RestartRoleOperation"),
+    },
+    Route {
+        spec: &crate::virtual_machines::CAPTURE_ROLE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roleinstances"),
+            Seg::Param,
+            Seg::Lit("Operations"),
+        ],
+        fixed_query: &[],
+        body_root: Some("CaptureRoleOperation"),
+    },
+    Route {
+        spec: &crate::virtual_machines::CAPTURE_VM_IMAGE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roleinstances"),
+            Seg::Param,
+            Seg::Lit("Operations"),
+        ],
+        fixed_query: &[],
+        body_root: Some("CaptureRoleAsVMImageOperation"),
+    },
+    Route {
+        spec: &crate::virtual_machines::REDEPLOY_ROLE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roleinstances"),
+            Seg::Param,
+            Seg::Lit("Operations"),
+        ],
+        fixed_query: &[],
+        body_root: Some("RedeployRoleOperation"),
+    },
+    Route {
+        spec: &crate::virtual_machines::PERFORM_MAINTENANCE_ON_ROLE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roleinstances"),
+            Seg::Param,
+            Seg::Lit("Operations"),
+        ],
+        fixed_query: &[],
+        body_root: Some("PerformMaintenanceOnRoleOperation"),
+    },
+    Route {
+        spec: &crate::virtual_machines::START_ROLES,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("Roles"),
+            Seg::Lit("Operations"),
+        ],
+        fixed_query: &[],
+        body_root: Some("StartRolesOperation"),
+    },
+    Route {
+        spec: &crate::virtual_machines::SHUTDOWN_ROLES,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("Roles"),
+            Seg::Lit("Operations"),
+        ],
+        fixed_query: &[],
+        body_root: Some("ShutdownRolesOperation"),
     },
     Route {
         spec: &crate::network_security_groups::ADD_NETWORK_SECURITY_GROUP_TO_SUBNET,
@@ -1227,6 +1640,73 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::vm_disks::ADD_DATA_DISK,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roles"),
+            Seg::Param,
+            Seg::Lit("DataDisks"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::vm_disks::GET_DATA_DISK,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roles"),
+            Seg::Param,
+            Seg::Lit("DataDisks"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::vm_disks::UPDATE_DATA_DISK,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roles"),
+            Seg::Param,
+            Seg::Lit("DataDisks"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::vm_disks::DELETE_DATA_DISK,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roles"),
+            Seg::Param,
+            Seg::Lit("DataDisks"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
         spec: &crate::websites::GET_BACKUP_CONFIGURATION,
         segments: &[
             Seg::Param,
@@ -1272,6 +1752,121 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::deployments::GET_PACKAGE_BY_SLOT,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deploymentslots"),
+            Seg::Param,
+            Seg::Lit("package"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::GET_PACKAGE_BY_NAME,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("package"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::LIST_DEPLOYMENT_EVENTS_BY_SLOT,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deploymentslots"),
+            Seg::Param,
+            Seg::Lit("events"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::LIST_DEPLOYMENT_EVENTS_BY_NAME,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("events"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::REMOVE_VIRTUAL_IP,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("virtualIPs"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::dns_servers::ADD_DNS_SERVER,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("dnsservers"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::dns_servers::UPDATE_DNS_SERVER,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("dnsservers"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::dns_servers::DELETE_DNS_SERVER,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("dnsservers"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
         spec: &crate::hosted_services::CHECK_HOSTED_SERVICE_NAME_AVAILABILITY,
         segments: &[
             Seg::Param,
@@ -1279,6 +1874,50 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("hostedservices"),
             Seg::Lit("operations"),
             Seg::Lit("isavailable"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::load_balancers::CREATE_LOAD_BALANCER,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("loadbalancers"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::load_balancers::UPDATE_LOAD_BALANCER,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("loadbalancers"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::load_balancers::DELETE_LOAD_BALANCER,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("loadbalancers"),
             Seg::Param,
         ],
         fixed_query: &[],
@@ -2021,6 +2660,50 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::virtual_machines::ADD_ROLE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roles"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::virtual_machines::UPDATE_ROLE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roles"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::virtual_machines::DELETE_ROLE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roles"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
         spec: &crate::websites::GET_WEB_SITE_INSTANCE_IDS,
         segments: &[
             Seg::Param,
@@ -2414,6 +3097,59 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::deployments::CREATE_DEPLOYMENT,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deploymentslots"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::DELETE_DEPLOYMENT_BY_SLOT,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deploymentslots"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::DELETE_DEPLOYMENT_BY_NAME,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::ADD_VIRTUAL_IP,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
         spec: &crate::gateways::CREATE_VIRTUAL_NETWORK_GATEWAY,
         segments: &[
             Seg::Param,
@@ -2702,6 +3438,56 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::service_certificates::ADD_SERVICE_CERTIFICATE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("certificates"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_certificates::LIST_SERVICE_CERTIFICATES,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("certificates"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_certificates::GET_SERVICE_CERTIFICATE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("certificates"),
+            Seg::Mixed(&[Part::Param, Part::Lit("-"), Part::Param]),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_certificates::DELETE_SERVICE_CERTIFICATE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("certificates"),
+            Seg::Mixed(&[Part::Param, Part::Lit("-"), Part::Param]),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
         spec: &crate::sql_database::LIST_SERVERS,
         segments: &[
             Seg::Param,
@@ -2801,6 +3587,18 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("WATM"),
             Seg::Lit("profiles"),
             Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::virtual_machines::CREATE_VIRTUAL_MACHINE_DEPLOYMENT,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
         ],
         fixed_query: &[],
         body_root: None,
@@ -2965,6 +3763,17 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::deployments::SWAP_DEPLOYMENT,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
         spec: &crate::hosted_services::LIST_HOSTED_SERVICES,
         segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("hostedservices")],
         fixed_query: &[],
@@ -3051,6 +3860,36 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("storageservices"),
             Seg::Param,
         ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::vm_disks::ADD_DISK,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("disks")],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::vm_disks::LIST_DISKS,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("disks")],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::vm_disks::GET_DISK,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("disks"), Seg::Param],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::vm_disks::UPDATE_DISK,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("disks"), Seg::Param],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::vm_disks::DELETE_DISK,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("disks"), Seg::Param],
         fixed_query: &[],
         body_root: None,
     },
@@ -3219,6 +4058,227 @@ pub enum ServerRequest {
         service_name: String,
         deployment_name: String,
     },
+    /// Uploads a service package and creates a deployment in the production or
+    /// staging slot of a cloud service. The slot must be empty (409 otherwise).
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}`
+    CreateDeployment {
+        subscription_id: String,
+        service_name: String,
+        deployment_slot: DeploymentSlot,
+        body: CreateDeployment,
+    },
+    /// Deletes the deployment in a slot of a cloud service.
+    /// `DELETE /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}`
+    DeleteDeploymentBySlot {
+        subscription_id: String,
+        service_name: String,
+        deployment_slot: DeploymentSlot,
+    },
+    /// Deletes a deployment by name. With `comp=media` the VHD blobs of its
+    /// virtual machines' disks are deleted too.
+    /// `DELETE /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}`
+    DeleteDeploymentByName {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        options: DeleteDeploymentByNameOptions,
+    },
+    /// Swaps the deployments of the production and staging slots (a VIP swap).
+    /// `SourceDeployment` is the deployment to move to production.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}`
+    SwapDeployment { subscription_id: String, service_name: String, body: Swap },
+    /// Changes the service configuration of the deployment in a slot.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/`
+    ChangeDeploymentConfigurationBySlot {
+        subscription_id: String,
+        service_name: String,
+        deployment_slot: DeploymentSlot,
+        body: ChangeConfiguration,
+    },
+    /// Changes the service configuration of a deployment, by name.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/`
+    ChangeDeploymentConfigurationByName {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        body: ChangeConfiguration,
+    },
+    /// Starts or suspends the deployment in a slot.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/`
+    UpdateDeploymentStatusBySlot {
+        subscription_id: String,
+        service_name: String,
+        deployment_slot: DeploymentSlot,
+        body: UpdateDeploymentStatus,
+    },
+    /// Starts or suspends a deployment, by name.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/`
+    UpdateDeploymentStatusByName {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        body: UpdateDeploymentStatus,
+    },
+    /// Upgrades the deployment in a slot to a new package and configuration.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/`
+    UpgradeDeploymentBySlot {
+        subscription_id: String,
+        service_name: String,
+        deployment_slot: DeploymentSlot,
+        body: UpgradeDeployment,
+    },
+    /// Upgrades a deployment, by name, to a new package and configuration.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/`
+    UpgradeDeploymentByName {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        body: UpgradeDeployment,
+    },
+    /// Upgrades the next upgrade domain of a manual upgrade (deployment in a slot).
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/`
+    WalkUpgradeDomainBySlot {
+        subscription_id: String,
+        service_name: String,
+        deployment_slot: DeploymentSlot,
+        body: WalkUpgradeDomain,
+    },
+    /// Upgrades the next upgrade domain of a manual upgrade (deployment by name).
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}`
+    WalkUpgradeDomainByName {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        body: WalkUpgradeDomain,
+    },
+    /// Cancels an upgrade or configuration change in progress on the
+    /// deployment in a slot and restores the previous version.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/`
+    RollbackUpdateOrUpgradeBySlot {
+        subscription_id: String,
+        service_name: String,
+        deployment_slot: DeploymentSlot,
+        body: RollbackUpdateOrUpgrade,
+    },
+    /// Cancels an upgrade or configuration change in progress on a deployment,
+    /// by name, and restores the previous version.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/`
+    RollbackUpdateOrUpgradeByName {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        body: RollbackUpdateOrUpgrade,
+    },
+    /// Copies the package of the deployment in a slot to a storage container.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/package`
+    GetPackageBySlot {
+        subscription_id: String,
+        service_name: String,
+        deployment_slot: DeploymentSlot,
+        container_uri: String,
+        options: GetPackageBySlotOptions,
+    },
+    /// Copies the package of a deployment, by name, to a storage container.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/package`
+    GetPackageByName {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        container_uri: String,
+        options: GetPackageByNameOptions,
+    },
+    /// Lists the reboot events of the role instances of the deployment in a
+    /// slot, in a time window.
+    /// `GET /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/events`
+    ListDeploymentEventsBySlot {
+        subscription_id: String,
+        service_name: String,
+        deployment_slot: DeploymentSlot,
+        start_time: DateTime,
+        end_time: DateTime,
+    },
+    /// Lists the reboot events of the role instances of a deployment, by name,
+    /// in a time window.
+    /// `GET /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/events`
+    ListDeploymentEventsByName {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        start_time: DateTime,
+        end_time: DateTime,
+    },
+    /// Checks whether a deployment can be migrated to Azure Resource Manager;
+    /// an empty list means it can.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/migration`
+    ValidateDeploymentMigration {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        body: DeploymentNetworkResource,
+    },
+    /// Prepares a deployment for migration to Azure Resource Manager.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/migration`
+    PrepareDeploymentMigration {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        body: DeploymentNetworkResource,
+    },
+    /// Commits the migration of a prepared deployment.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/migration`
+    CommitDeploymentMigration {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+    },
+    /// Aborts the migration of a prepared deployment.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/migration`
+    AbortDeploymentMigration {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+    },
+    /// Adds a virtual IP address to a deployment.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/{virtualIPName}`
+    AddVirtualIP {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        virtual_ip_name: String,
+    },
+    /// Removes a virtual IP address from a deployment.
+    /// `DELETE /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/virtualIPs/{virtualIPName}`
+    RemoveVirtualIP {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        virtual_ip_name: String,
+    },
+    /// Adds a DNS server to a deployment.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/dnsservers`
+    AddDnsServer {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        body: DnsServer,
+    },
+    /// Changes the address of a DNS server of a deployment.
+    /// `PUT /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/dnsservers/{dnsServerName}`
+    UpdateDnsServer {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        dns_server_name: String,
+        body: DnsServer,
+    },
+    /// Removes a DNS server from a deployment.
+    /// `DELETE /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/dnsservers/{dnsServerName}`
+    DeleteDnsServer {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        dns_server_name: String,
+    },
     /// Creates the gateway of a virtual network. The network must have a
     /// GatewaySubnet; the gateway takes a long time to provision, tracked with
     /// Get Gateway Operation Status.
@@ -3261,6 +4321,31 @@ pub enum ServerRequest {
     /// Checks whether a cloud service name is available.
     /// `GET /{subscriptionId}/services/hostedservices/operations/isavailable/{serviceName}`
     CheckHostedServiceNameAvailability { subscription_id: String, service_name: String },
+    /// Adds an internal load balancer to a deployment (one per deployment).
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/loadbalancers`
+    CreateLoadBalancer {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        body: LoadBalancer,
+    },
+    /// Changes the front end of an internal load balancer.
+    /// `PUT /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/loadbalancers/{loadBalancerName}`
+    UpdateLoadBalancer {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        load_balancer_name: String,
+        body: LoadBalancer,
+    },
+    /// Deletes an internal load balancer (no endpoint may use it).
+    /// `DELETE /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/loadbalancers/{loadBalancerName}`
+    DeleteLoadBalancer {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        load_balancer_name: String,
+    },
     /// Lists the data center locations that are valid for the subscription.
     /// `GET /{subscriptionId}/locations`
     ListLocations { subscription_id: String },
@@ -3522,6 +4607,64 @@ pub enum ServerRequest {
         service_name: String,
         deployment_name: String,
         body: RoleInstances,
+    },
+    /// Deletes role instances (by instance name) from the deployment in a slot.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/roleinstances/`
+    DeleteRoleInstancesBySlot {
+        subscription_id: String,
+        service_name: String,
+        deployment_slot: DeploymentSlot,
+        body: RoleInstances,
+    },
+    /// Reboots a role instance (deployment by name).
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleInstanceName}`
+    RebootRoleInstanceByName {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_instance_name: String,
+    },
+    /// Reboots a role instance (deployment in a slot).
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/roleinstances/{roleInstanceName}`
+    RebootRoleInstanceBySlot {
+        subscription_id: String,
+        service_name: String,
+        deployment_slot: DeploymentSlot,
+        role_instance_name: String,
+    },
+    /// Reinstalls the operating system of a role instance (web and worker roles) and resets its local storage (deployment by name).
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleInstanceName}`
+    ReimageRoleInstanceByName {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_instance_name: String,
+    },
+    /// Reinstalls the operating system of a role instance (web and worker roles) and resets its local storage (deployment in a slot).
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/roleinstances/{roleInstanceName}`
+    ReimageRoleInstanceBySlot {
+        subscription_id: String,
+        service_name: String,
+        deployment_slot: DeploymentSlot,
+        role_instance_name: String,
+    },
+    /// Reinstalls the operating system of a role instance and rebuilds its local resources (`resources=allLocalDrives`) (deployment by name).
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleInstanceName}`
+    RebuildRoleInstanceByName {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_instance_name: String,
+        resources: String,
+    },
+    /// Reinstalls the operating system of a role instance and rebuilds its local resources (`resources=allLocalDrives`) (deployment in a slot).
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/roleinstances/{roleInstanceName}`
+    RebuildRoleInstanceBySlot {
+        subscription_id: String,
+        service_name: String,
+        deployment_slot: DeploymentSlot,
+        role_instance_name: String,
+        resources: String,
     },
     /// Creates a route table in a region.
     /// `POST /{subscriptionId}/services/networking/routetables`
@@ -3981,6 +5124,32 @@ pub enum ServerRequest {
         metric: String,
         rollup: String,
     },
+    /// Adds a certificate (a PFX with its private key, or a .cer) to a cloud service.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/certificates`
+    AddServiceCertificate {
+        subscription_id: String,
+        service_name: String,
+        body: CertificateFile,
+    },
+    /// Lists the certificates of a cloud service.
+    /// `GET /{subscriptionId}/services/hostedservices/{serviceName}/certificates`
+    ListServiceCertificates { subscription_id: String, service_name: String },
+    /// Returns a certificate of a cloud service (its public part).
+    /// `GET /{subscriptionId}/services/hostedservices/{serviceName}/certificates/{thumbprintAlgorithm}-{thumbprint}`
+    GetServiceCertificate {
+        subscription_id: String,
+        service_name: String,
+        thumbprint_algorithm: String,
+        thumbprint: String,
+    },
+    /// Deletes a certificate of a cloud service.
+    /// `DELETE /{subscriptionId}/services/hostedservices/{serviceName}/certificates/{thumbprintAlgorithm}-{thumbprint}`
+    DeleteServiceCertificate {
+        subscription_id: String,
+        service_name: String,
+        thumbprint_algorithm: String,
+        thumbprint: String,
+    },
     /// Lists the SQL Database servers of the subscription.
     /// `GET /{subscriptionId}/services/sqlservers/servers`
     ListServers { subscription_id: String },
@@ -4338,6 +5507,114 @@ pub enum ServerRequest {
         role_name: String,
         body: RestartRoleOperation,
     },
+    /// Creates a deployment of virtual machines (persistent VM roles) in a
+    /// cloud service, with its first role(s), disks, endpoints and network.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments`
+    CreateVirtualMachineDeployment {
+        subscription_id: String,
+        service_name: String,
+        body: CreateVirtualMachineDeploymentInput,
+    },
+    /// Adds a virtual machine (a persistent VM role) to a deployment.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles`
+    AddRole {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        body: Role,
+    },
+    /// Replaces the settings of a virtual machine (endpoints, size, disks'
+    /// caching, extensions).
+    /// `PUT /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}`
+    UpdateRole {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+        body: Role,
+    },
+    /// Deletes a virtual machine from a deployment (not the last one). With
+    /// `comp=media` its disks and their VHD blobs are deleted too.
+    /// `DELETE /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}`
+    DeleteRole {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+        options: DeleteRoleOptions,
+    },
+    /// Captures a stopped, generalized virtual machine as an OS image; the
+    /// virtual machine is deleted (PostCaptureAction Delete) or reprovisioned.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations`
+    CaptureRole {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+        body: CaptureRoleOperation,
+    },
+    /// Captures a virtual machine (OS and data disks) as a VM image.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations`
+    CaptureVMImage {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+        body: CaptureRoleAsVMImageOperation,
+    },
+    /// Moves a virtual machine to a new host (it restarts there).
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations`
+    RedeployRole {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+        body: RedeployRoleOperation,
+    },
+    /// Starts the planned maintenance of a virtual machine now (when the
+    /// instance's MaintenanceStatus allows it).
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations`
+    PerformMaintenanceOnRole {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+        body: PerformMaintenanceOnRoleOperation,
+    },
+    /// Starts several virtual machines of a deployment.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/Roles/Operations`
+    StartRoles {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        body: StartRolesOperation,
+    },
+    /// Shuts down several virtual machines of a deployment.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/Roles/Operations`
+    ShutdownRoles {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        body: ShutdownRolesOperation,
+    },
+    /// Updates the load-balanced endpoint sets of a deployment: every endpoint
+    /// of a named set, on every role, gets the given settings.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}`
+    UpdateLoadBalancedEndpointSet {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        body: LoadBalancedEndpointList,
+    },
+    /// Returns the Remote Desktop (.rdp) file of a Windows virtual machine; the
+    /// role needs an endpoint to port 3389 (400 otherwise).
+    /// `GET /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/ModelFile`
+    DownloadRdpFile {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+    },
     /// Returns the subscription's network configuration document (netcfg): DNS
     /// servers, local network sites and virtual network sites. The service sends
     /// it as `text/plain` with a byte-order mark, an XML declaration and CRLF
@@ -4356,6 +5633,67 @@ pub enum ServerRequest {
     /// subnets, DNS servers and gateway connections.
     /// `GET /{subscriptionId}/services/networking/virtualnetwork`
     ListVirtualNetworkSites { subscription_id: String },
+    /// Adds a disk to the subscription's repository from a VHD blob.
+    /// `POST /{subscriptionId}/services/disks`
+    AddDisk { subscription_id: String, body: AddDiskInput },
+    /// Lists the disks of the subscription's repository.
+    /// `GET /{subscriptionId}/services/disks`
+    ListDisks { subscription_id: String },
+    /// Returns a disk of the repository.
+    /// `GET /{subscriptionId}/services/disks/{diskName}`
+    GetDisk { subscription_id: String, disk_name: String },
+    /// Changes the label (or OS) of a disk.
+    /// `PUT /{subscriptionId}/services/disks/{diskName}`
+    UpdateDisk { subscription_id: String, disk_name: String, body: UpdateDiskInput },
+    /// Deletes a disk of the repository (not while a virtual machine uses it).
+    /// With `comp=media` the VHD blob is deleted too.
+    /// `DELETE /{subscriptionId}/services/disks/{diskName}`
+    DeleteDisk {
+        subscription_id: String,
+        disk_name: String,
+        options: DeleteDiskOptions,
+    },
+    /// Attaches a data disk to a virtual machine: an existing disk (DiskName),
+    /// a blob (SourceMediaLink), or a new empty disk (LogicalDiskSizeInGB and
+    /// MediaLink).
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/DataDisks`
+    AddDataDisk {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+        body: DataVirtualHardDisk,
+    },
+    /// Returns a data disk of a virtual machine, by logical unit number.
+    /// `GET /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/DataDisks/{lun}`
+    GetDataDisk {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+        lun: String,
+    },
+    /// Changes a data disk of a virtual machine (caching, label, LUN).
+    /// `PUT /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/DataDisks/{lun}`
+    UpdateDataDisk {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+        lun: String,
+        body: DataVirtualHardDisk,
+    },
+    /// Detaches a data disk from a virtual machine; the disk stays in the
+    /// repository unless `comp=media`.
+    /// `DELETE /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/DataDisks/{lun}`
+    DeleteDataDisk {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+        lun: String,
+        options: DeleteDataDiskOptions,
+    },
     /// Lists the web spaces of the subscription.
     /// `GET /{subscriptionId}/services/WebSpaces`
     ListWebSpaces { subscription_id: String },
@@ -4839,6 +6177,65 @@ pub fn route(
             }
 
             12usize => {
+                ServerRequest::DownloadRdpFile {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                }
+            }
+
+            13usize => {
+                ServerRequest::ValidateDeploymentMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            DeploymentNetworkResource,
+                        >(
+                            "DeploymentNetworkResource",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            14usize => {
+                ServerRequest::PrepareDeploymentMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            DeploymentNetworkResource,
+                        >(
+                            "DeploymentNetworkResource",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            15usize => {
+                ServerRequest::CommitDeploymentMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                }
+            }
+
+            16usize => {
+                ServerRequest::AbortDeploymentMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                }
+            }
+
+            17usize => {
                 ServerRequest::ValidateNetworkSecurityGroupMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -4848,7 +6245,7 @@ pub fn route(
                 }
             }
 
-            13usize => {
+            18usize => {
                 ServerRequest::PrepareNetworkSecurityGroupMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -4858,7 +6255,7 @@ pub fn route(
                 }
             }
 
-            14usize => {
+            19usize => {
                 ServerRequest::CommitNetworkSecurityGroupMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -4868,7 +6265,7 @@ pub fn route(
                 }
             }
 
-            15usize => {
+            20usize => {
                 ServerRequest::AbortNetworkSecurityGroupMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -4878,7 +6275,7 @@ pub fn route(
                 }
             }
 
-            16usize => {
+            21usize => {
                 ServerRequest::DeleteRoleInstancesByName {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -4895,35 +6292,126 @@ pub fn route(
                 }
             }
 
-            17usize => {
+            22usize => {
+                ServerRequest::DeleteRoleInstancesBySlot {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_slot: routing::path_param(&mut params, "deploymentSlot")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            RoleInstances,
+                        >(
+                            "RoleInstances",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            23usize => {
+                ServerRequest::RebootRoleInstanceByName {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_instance_name: routing::path_param(
+                        &mut params,
+                        "roleInstanceName",
+                    )?,
+                }
+            }
+
+            24usize => {
+                ServerRequest::RebootRoleInstanceBySlot {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_slot: routing::path_param(&mut params, "deploymentSlot")?,
+                    role_instance_name: routing::path_param(
+                        &mut params,
+                        "roleInstanceName",
+                    )?,
+                }
+            }
+
+            25usize => {
+                ServerRequest::ReimageRoleInstanceByName {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_instance_name: routing::path_param(
+                        &mut params,
+                        "roleInstanceName",
+                    )?,
+                }
+            }
+
+            26usize => {
+                ServerRequest::ReimageRoleInstanceBySlot {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_slot: routing::path_param(&mut params, "deploymentSlot")?,
+                    role_instance_name: routing::path_param(
+                        &mut params,
+                        "roleInstanceName",
+                    )?,
+                }
+            }
+
+            27usize => {
+                ServerRequest::RebuildRoleInstanceByName {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_instance_name: routing::path_param(
+                        &mut params,
+                        "roleInstanceName",
+                    )?,
+                    resources: q.required("resources")?,
+                }
+            }
+
+            28usize => {
+                ServerRequest::RebuildRoleInstanceBySlot {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_slot: routing::path_param(&mut params, "deploymentSlot")?,
+                    role_instance_name: routing::path_param(
+                        &mut params,
+                        "roleInstanceName",
+                    )?,
+                    resources: q.required("resources")?,
+                }
+            }
+
+            29usize => {
                 ServerRequest::ValidateRouteTableMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            18usize => {
+            30usize => {
                 ServerRequest::PrepareRouteTableMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            19usize => {
+            31usize => {
                 ServerRequest::CommitRouteTableMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            20usize => {
+            32usize => {
                 ServerRequest::AbortRouteTableMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            21usize => {
+            33usize => {
                 ServerRequest::CheckJobCollectionNameAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -4934,35 +6422,35 @@ pub fn route(
                 }
             }
 
-            22usize => {
+            34usize => {
                 ServerRequest::ListDatabases {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            23usize => {
+            35usize => {
                 ServerRequest::ListDatabaseOperationsByServer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            24usize => {
+            36usize => {
                 ServerRequest::ListRecoverableDatabases {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            25usize => {
+            37usize => {
                 ServerRequest::ListRestorableDroppedDatabases {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            26usize => {
+            38usize => {
                 ServerRequest::SyncRepository {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -4970,26 +6458,196 @@ pub fn route(
                 }
             }
 
-            27usize => {
+            39usize => {
+                ServerRequest::ChangeDeploymentConfigurationBySlot {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_slot: routing::path_param(&mut params, "deploymentSlot")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            ChangeConfiguration,
+                        >(
+                            "ChangeConfiguration",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            40usize => {
+                ServerRequest::ChangeDeploymentConfigurationByName {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            ChangeConfiguration,
+                        >(
+                            "ChangeConfiguration",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            41usize => {
+                ServerRequest::UpdateDeploymentStatusBySlot {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_slot: routing::path_param(&mut params, "deploymentSlot")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            UpdateDeploymentStatus,
+                        >(
+                            "UpdateDeploymentStatus",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            42usize => {
+                ServerRequest::UpdateDeploymentStatusByName {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            UpdateDeploymentStatus,
+                        >(
+                            "UpdateDeploymentStatus",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            43usize => {
+                ServerRequest::UpgradeDeploymentBySlot {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_slot: routing::path_param(&mut params, "deploymentSlot")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            UpgradeDeployment,
+                        >(
+                            "UpgradeDeployment",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            44usize => {
+                ServerRequest::UpgradeDeploymentByName {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            UpgradeDeployment,
+                        >(
+                            "UpgradeDeployment",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            45usize => {
+                ServerRequest::WalkUpgradeDomainBySlot {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_slot: routing::path_param(&mut params, "deploymentSlot")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            WalkUpgradeDomain,
+                        >(
+                            "WalkUpgradeDomain",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            46usize => {
+                ServerRequest::WalkUpgradeDomainByName {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            WalkUpgradeDomain,
+                        >(
+                            "WalkUpgradeDomain",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            47usize => {
+                ServerRequest::RollbackUpdateOrUpgradeBySlot {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_slot: routing::path_param(&mut params, "deploymentSlot")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            RollbackUpdateOrUpgrade,
+                        >(
+                            "RollbackUpdateOrUpgrade",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            48usize => {
+                ServerRequest::RollbackUpdateOrUpgradeByName {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            RollbackUpdateOrUpgrade,
+                        >(
+                            "RollbackUpdateOrUpgrade",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            49usize => {
                 ServerRequest::ListActiveAlertIncidents {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            28usize => {
+            50usize => {
                 ServerRequest::GetRouteTableWithDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            29usize => {
+            51usize => {
                 ServerRequest::GetSchedulerResourceProviderProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            30usize => {
+            52usize => {
                 ServerRequest::SetServerAdministratorPassword {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5006,7 +6664,7 @@ pub fn route(
                 }
             }
 
-            31usize => {
+            53usize => {
                 ServerRequest::RegenerateStorageAccountKeys {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     name: routing::path_param(&mut params, "name")?,
@@ -5022,32 +6680,49 @@ pub fn route(
                 }
             }
 
-            32usize => {
+            54usize => {
+                ServerRequest::UpdateLoadBalancedEndpointSet {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            LoadBalancedEndpointList,
+                        >(
+                            "LoadBalancedEndpointList",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            55usize => {
                 ServerRequest::DeleteHostedServiceAndContents {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            33usize => {
+            56usize => {
                 ServerRequest::ListGeoRegions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            34usize => {
+            57usize => {
                 ServerRequest::GetDnsSuffix {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            35usize => {
+            58usize => {
                 ServerRequest::ListPublishingUsers {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            36usize => {
+            59usize => {
                 ServerRequest::CreatePublishingUser {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -5058,7 +6733,7 @@ pub fn route(
                 }
             }
 
-            37usize => {
+            60usize => {
                 ServerRequest::GetMetricsDataQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5068,7 +6743,7 @@ pub fn route(
                 }
             }
 
-            38usize => {
+            61usize => {
                 ServerRequest::GetMetricsDataTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5078,7 +6753,7 @@ pub fn route(
                 }
             }
 
-            39usize => {
+            62usize => {
                 ServerRequest::GetMetricsDataNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5088,7 +6763,7 @@ pub fn route(
                 }
             }
 
-            40usize => {
+            63usize => {
                 ServerRequest::GetMetricsDataRelay {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5098,7 +6773,7 @@ pub fn route(
                 }
             }
 
-            41usize => {
+            64usize => {
                 ServerRequest::AddNetworkSecurityGroupToNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5120,7 +6795,7 @@ pub fn route(
                 }
             }
 
-            42usize => {
+            65usize => {
                 ServerRequest::GetNetworkSecurityGroupForNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5133,7 +6808,7 @@ pub fn route(
                 }
             }
 
-            43usize => {
+            66usize => {
                 ServerRequest::RemoveNetworkSecurityGroupFromNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5150,7 +6825,7 @@ pub fn route(
                 }
             }
 
-            44usize => {
+            67usize => {
                 ServerRequest::GetEffectiveRouteTableForNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5166,7 +6841,7 @@ pub fn route(
                 }
             }
 
-            45usize => {
+            68usize => {
                 ServerRequest::UpdateJobCollectionJobsState {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5183,7 +6858,7 @@ pub fn route(
                 }
             }
 
-            46usize => {
+            69usize => {
                 ServerRequest::GetMetricsRollupsQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5192,7 +6867,7 @@ pub fn route(
                 }
             }
 
-            47usize => {
+            70usize => {
                 ServerRequest::GetMetricsRollupsTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5201,7 +6876,7 @@ pub fn route(
                 }
             }
 
-            48usize => {
+            71usize => {
                 ServerRequest::GetMetricsRollupsNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5210,7 +6885,7 @@ pub fn route(
                 }
             }
 
-            49usize => {
+            72usize => {
                 ServerRequest::GetMetricsRollupsRelay {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5219,7 +6894,7 @@ pub fn route(
                 }
             }
 
-            50usize => {
+            73usize => {
                 ServerRequest::StartRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5237,7 +6912,7 @@ pub fn route(
                 }
             }
 
-            51usize => {
+            74usize => {
                 ServerRequest::ShutdownRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5255,7 +6930,7 @@ pub fn route(
                 }
             }
 
-            52usize => {
+            75usize => {
                 ServerRequest::RestartRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5273,7 +6948,113 @@ pub fn route(
                 }
             }
 
-            53usize => {
+            76usize => {
+                ServerRequest::CaptureRole {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            CaptureRoleOperation,
+                        >(
+                            "CaptureRoleOperation",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            77usize => {
+                ServerRequest::CaptureVMImage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            CaptureRoleAsVMImageOperation,
+                        >(
+                            "CaptureRoleAsVMImageOperation",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            78usize => {
+                ServerRequest::RedeployRole {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            RedeployRoleOperation,
+                        >(
+                            "RedeployRoleOperation",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            79usize => {
+                ServerRequest::PerformMaintenanceOnRole {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            PerformMaintenanceOnRoleOperation,
+                        >(
+                            "PerformMaintenanceOnRoleOperation",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            80usize => {
+                ServerRequest::StartRoles {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            StartRolesOperation,
+                        >(
+                            "StartRolesOperation",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            81usize => {
+                ServerRequest::ShutdownRoles {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            ShutdownRolesOperation,
+                        >(
+                            "ShutdownRolesOperation",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            82usize => {
                 ServerRequest::AddNetworkSecurityGroupToSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -5293,7 +7074,7 @@ pub fn route(
                 }
             }
 
-            54usize => {
+            83usize => {
                 ServerRequest::GetNetworkSecurityGroupForSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -5304,7 +7085,7 @@ pub fn route(
                 }
             }
 
-            55usize => {
+            84usize => {
                 ServerRequest::RemoveNetworkSecurityGroupFromSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -5319,7 +7100,7 @@ pub fn route(
                 }
             }
 
-            56usize => {
+            85usize => {
                 ServerRequest::AddNetworkSecurityGroupToRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5337,7 +7118,7 @@ pub fn route(
                 }
             }
 
-            57usize => {
+            86usize => {
                 ServerRequest::GetNetworkSecurityGroupForRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5346,7 +7127,7 @@ pub fn route(
                 }
             }
 
-            58usize => {
+            87usize => {
                 ServerRequest::RemoveNetworkSecurityGroupFromRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5359,7 +7140,7 @@ pub fn route(
                 }
             }
 
-            59usize => {
+            88usize => {
                 ServerRequest::GetHDInsightCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5370,7 +7151,7 @@ pub fn route(
                 }
             }
 
-            60usize => {
+            89usize => {
                 ServerRequest::GetHDInsightIaasCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5381,7 +7162,7 @@ pub fn route(
                 }
             }
 
-            61usize => {
+            90usize => {
                 ServerRequest::AddRouteTableToSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vnet_name: routing::path_param(&mut params, "vnetName")?,
@@ -5398,7 +7179,7 @@ pub fn route(
                 }
             }
 
-            62usize => {
+            91usize => {
                 ServerRequest::GetRouteTableForSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vnet_name: routing::path_param(&mut params, "vnetName")?,
@@ -5406,7 +7187,7 @@ pub fn route(
                 }
             }
 
-            63usize => {
+            92usize => {
                 ServerRequest::RemoveRouteTableFromSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vnet_name: routing::path_param(&mut params, "vnetName")?,
@@ -5414,7 +7195,7 @@ pub fn route(
                 }
             }
 
-            64usize => {
+            93usize => {
                 ServerRequest::GetEffectiveRouteTableForRoleInstance {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5426,7 +7207,7 @@ pub fn route(
                 }
             }
 
-            65usize => {
+            94usize => {
                 ServerRequest::GetJobCollection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5440,7 +7221,7 @@ pub fn route(
                 }
             }
 
-            66usize => {
+            95usize => {
                 ServerRequest::GetQueueConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5448,7 +7229,7 @@ pub fn route(
                 }
             }
 
-            67usize => {
+            96usize => {
                 ServerRequest::GetTopicConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5456,7 +7237,7 @@ pub fn route(
                 }
             }
 
-            68usize => {
+            97usize => {
                 ServerRequest::GetNotificationHubConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5467,7 +7248,7 @@ pub fn route(
                 }
             }
 
-            69usize => {
+            98usize => {
                 ServerRequest::GetRelayConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5475,7 +7256,7 @@ pub fn route(
                 }
             }
 
-            70usize => {
+            99usize => {
                 ServerRequest::GetSupportedMetricsQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5483,7 +7264,7 @@ pub fn route(
                 }
             }
 
-            71usize => {
+            100usize => {
                 ServerRequest::GetSupportedMetricsTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5491,7 +7272,7 @@ pub fn route(
                 }
             }
 
-            72usize => {
+            101usize => {
                 ServerRequest::GetSupportedMetricsNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5499,7 +7280,7 @@ pub fn route(
                 }
             }
 
-            73usize => {
+            102usize => {
                 ServerRequest::GetSupportedMetricsRelay {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5507,7 +7288,7 @@ pub fn route(
                 }
             }
 
-            74usize => {
+            103usize => {
                 ServerRequest::GetDatabaseEventLogs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5518,7 +7299,7 @@ pub fn route(
                 }
             }
 
-            75usize => {
+            104usize => {
                 ServerRequest::ListDatabaseCopies {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5526,7 +7307,7 @@ pub fn route(
                 }
             }
 
-            76usize => {
+            105usize => {
                 ServerRequest::GetDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5538,7 +7319,7 @@ pub fn route(
                 }
             }
 
-            77usize => {
+            106usize => {
                 ServerRequest::CreateDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5555,7 +7336,7 @@ pub fn route(
                 }
             }
 
-            78usize => {
+            107usize => {
                 ServerRequest::UpdateDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5576,7 +7357,7 @@ pub fn route(
                 }
             }
 
-            79usize => {
+            108usize => {
                 ServerRequest::DeleteDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5588,7 +7369,7 @@ pub fn route(
                 }
             }
 
-            80usize => {
+            109usize => {
                 ServerRequest::ExportDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5604,7 +7385,7 @@ pub fn route(
                 }
             }
 
-            81usize => {
+            110usize => {
                 ServerRequest::ImportDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5620,7 +7401,7 @@ pub fn route(
                 }
             }
 
-            82usize => {
+            111usize => {
                 ServerRequest::GetImportExportStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5631,7 +7412,7 @@ pub fn route(
                 }
             }
 
-            83usize => {
+            112usize => {
                 ServerRequest::GetImportExportStatusPost {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5647,14 +7428,74 @@ pub fn route(
                 }
             }
 
-            84usize => {
+            113usize => {
                 ServerRequest::GetDefinition {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            85usize => {
+            114usize => {
+                ServerRequest::AddDataDisk {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            DataVirtualHardDisk,
+                        >(
+                            "DataVirtualHardDisk",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            115usize => {
+                ServerRequest::GetDataDisk {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                    lun: routing::path_param(&mut params, "lun")?,
+                }
+            }
+
+            116usize => {
+                ServerRequest::UpdateDataDisk {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                    lun: routing::path_param(&mut params, "lun")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            DataVirtualHardDisk,
+                        >(
+                            "DataVirtualHardDisk",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            117usize => {
+                ServerRequest::DeleteDataDisk {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                    lun: routing::path_param(&mut params, "lun")?,
+                    options: DeleteDataDiskOptions {
+                        comp: q.optional("comp")?,
+                    },
+                }
+            }
+
+            118usize => {
                 ServerRequest::GetBackupConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -5662,7 +7503,7 @@ pub fn route(
                 }
             }
 
-            86usize => {
+            119usize => {
                 ServerRequest::UpdateBackupConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -5679,7 +7520,7 @@ pub fn route(
                 }
             }
 
-            87usize => {
+            120usize => {
                 ServerRequest::DiscoverBackup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -5696,14 +7537,153 @@ pub fn route(
                 }
             }
 
-            88usize => {
+            121usize => {
+                ServerRequest::GetPackageBySlot {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_slot: routing::path_param(&mut params, "deploymentSlot")?,
+                    container_uri: q.required("containerUri")?,
+                    options: GetPackageBySlotOptions {
+                        overwrite_existing: q.optional("overwriteExisting")?,
+                    },
+                }
+            }
+
+            122usize => {
+                ServerRequest::GetPackageByName {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    container_uri: q.required("containerUri")?,
+                    options: GetPackageByNameOptions {
+                        overwrite_existing: q.optional("overwriteExisting")?,
+                    },
+                }
+            }
+
+            123usize => {
+                ServerRequest::ListDeploymentEventsBySlot {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_slot: routing::path_param(&mut params, "deploymentSlot")?,
+                    start_time: q.required("starttime")?,
+                    end_time: q.required("endtime")?,
+                }
+            }
+
+            124usize => {
+                ServerRequest::ListDeploymentEventsByName {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    start_time: q.required("starttime")?,
+                    end_time: q.required("endtime")?,
+                }
+            }
+
+            125usize => {
+                ServerRequest::RemoveVirtualIP {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    virtual_ip_name: routing::path_param(&mut params, "virtualIPName")?,
+                }
+            }
+
+            126usize => {
+                ServerRequest::AddDnsServer {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            DnsServer,
+                        >("DnsServer", "http://schemas.microsoft.com/windowsazure", body),
+                    )?,
+                }
+            }
+
+            127usize => {
+                ServerRequest::UpdateDnsServer {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    dns_server_name: routing::path_param(&mut params, "dnsServerName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            DnsServer,
+                        >("DnsServer", "http://schemas.microsoft.com/windowsazure", body),
+                    )?,
+                }
+            }
+
+            128usize => {
+                ServerRequest::DeleteDnsServer {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    dns_server_name: routing::path_param(&mut params, "dnsServerName")?,
+                }
+            }
+
+            129usize => {
                 ServerRequest::CheckHostedServiceNameAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            89usize => {
+            130usize => {
+                ServerRequest::CreateLoadBalancer {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            LoadBalancer,
+                        >(
+                            "LoadBalancer",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            131usize => {
+                ServerRequest::UpdateLoadBalancer {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    load_balancer_name: routing::path_param(
+                        &mut params,
+                        "loadBalancerName",
+                    )?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            LoadBalancer,
+                        >(
+                            "LoadBalancer",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            132usize => {
+                ServerRequest::DeleteLoadBalancer {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    load_balancer_name: routing::path_param(
+                        &mut params,
+                        "loadBalancerName",
+                    )?,
+                }
+            }
+
+            133usize => {
                 ServerRequest::SetNetworkSecurityRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -5719,7 +7699,7 @@ pub fn route(
                 }
             }
 
-            90usize => {
+            134usize => {
                 ServerRequest::DeleteNetworkSecurityRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -5730,7 +7710,7 @@ pub fn route(
                 }
             }
 
-            91usize => {
+            135usize => {
                 ServerRequest::ListAlertIncidentsForRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     rule_id: routing::path_param(&mut params, "ruleId")?,
@@ -5740,7 +7720,7 @@ pub fn route(
                 }
             }
 
-            92usize => {
+            136usize => {
                 ServerRequest::CreateHDInsightCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5752,7 +7732,7 @@ pub fn route(
                 }
             }
 
-            93usize => {
+            137usize => {
                 ServerRequest::CreateHDInsightIaasCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5764,7 +7744,7 @@ pub fn route(
                 }
             }
 
-            94usize => {
+            138usize => {
                 ServerRequest::DeleteHDInsightCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5775,7 +7755,7 @@ pub fn route(
                 }
             }
 
-            95usize => {
+            139usize => {
                 ServerRequest::DeleteHDInsightIaasCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5786,7 +7766,7 @@ pub fn route(
                 }
             }
 
-            96usize => {
+            140usize => {
                 ServerRequest::SetRoute {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(
@@ -5802,7 +7782,7 @@ pub fn route(
                 }
             }
 
-            97usize => {
+            141usize => {
                 ServerRequest::DeleteRoute {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(
@@ -5813,7 +7793,7 @@ pub fn route(
                 }
             }
 
-            98usize => {
+            142usize => {
                 ServerRequest::CreateJobCollection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5832,7 +7812,7 @@ pub fn route(
                 }
             }
 
-            99usize => {
+            143usize => {
                 ServerRequest::DeleteJobCollection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5846,14 +7826,14 @@ pub fn route(
                 }
             }
 
-            100usize => {
+            144usize => {
                 ServerRequest::GetNamespaceConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            101usize => {
+            145usize => {
                 ServerRequest::CreateNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5866,7 +7846,7 @@ pub fn route(
                 }
             }
 
-            102usize => {
+            146usize => {
                 ServerRequest::GetNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5874,14 +7854,14 @@ pub fn route(
                 }
             }
 
-            103usize => {
+            147usize => {
                 ServerRequest::ListNamespaceAuthorizationRules {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            104usize => {
+            148usize => {
                 ServerRequest::UpdateNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5895,7 +7875,7 @@ pub fn route(
                 }
             }
 
-            105usize => {
+            149usize => {
                 ServerRequest::DeleteNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5903,7 +7883,7 @@ pub fn route(
                 }
             }
 
-            106usize => {
+            150usize => {
                 ServerRequest::CreateQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5914,7 +7894,7 @@ pub fn route(
                 }
             }
 
-            107usize => {
+            151usize => {
                 ServerRequest::GetQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5922,14 +7902,14 @@ pub fn route(
                 }
             }
 
-            108usize => {
+            152usize => {
                 ServerRequest::ListQueues {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            109usize => {
+            153usize => {
                 ServerRequest::DeleteQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5937,7 +7917,7 @@ pub fn route(
                 }
             }
 
-            110usize => {
+            154usize => {
                 ServerRequest::CreateTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5948,7 +7928,7 @@ pub fn route(
                 }
             }
 
-            111usize => {
+            155usize => {
                 ServerRequest::GetTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5956,14 +7936,14 @@ pub fn route(
                 }
             }
 
-            112usize => {
+            156usize => {
                 ServerRequest::ListTopics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            113usize => {
+            157usize => {
                 ServerRequest::DeleteTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5971,7 +7951,7 @@ pub fn route(
                 }
             }
 
-            114usize => {
+            158usize => {
                 ServerRequest::GetNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5982,14 +7962,14 @@ pub fn route(
                 }
             }
 
-            115usize => {
+            159usize => {
                 ServerRequest::ListNotificationHubs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            116usize => {
+            160usize => {
                 ServerRequest::DeleteNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6000,21 +7980,21 @@ pub fn route(
                 }
             }
 
-            117usize => {
+            161usize => {
                 ServerRequest::ListRelays {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            118usize => {
+            162usize => {
                 ServerRequest::ListServerQuotas {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            119usize => {
+            163usize => {
                 ServerRequest::GetServerQuota {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6022,7 +8002,7 @@ pub fn route(
                 }
             }
 
-            120usize => {
+            164usize => {
                 ServerRequest::GetServerEventLogs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6034,14 +8014,14 @@ pub fn route(
                 }
             }
 
-            121usize => {
+            165usize => {
                 ServerRequest::ListFirewallRules {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            122usize => {
+            166usize => {
                 ServerRequest::GetFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6049,7 +8029,7 @@ pub fn route(
                 }
             }
 
-            123usize => {
+            167usize => {
                 ServerRequest::CreateFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6065,7 +8045,7 @@ pub fn route(
                 }
             }
 
-            124usize => {
+            168usize => {
                 ServerRequest::UpdateFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6082,7 +8062,7 @@ pub fn route(
                 }
             }
 
-            125usize => {
+            169usize => {
                 ServerRequest::DeleteFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6090,7 +8070,7 @@ pub fn route(
                 }
             }
 
-            126usize => {
+            170usize => {
                 ServerRequest::GetDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6098,7 +8078,7 @@ pub fn route(
                 }
             }
 
-            127usize => {
+            171usize => {
                 ServerRequest::CreateDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6114,7 +8094,7 @@ pub fn route(
                 }
             }
 
-            128usize => {
+            172usize => {
                 ServerRequest::UpdateDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6131,7 +8111,7 @@ pub fn route(
                 }
             }
 
-            129usize => {
+            173usize => {
                 ServerRequest::DeleteDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6139,7 +8119,7 @@ pub fn route(
                 }
             }
 
-            130usize => {
+            174usize => {
                 ServerRequest::GetDatabaseOperation {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6147,7 +8127,7 @@ pub fn route(
                 }
             }
 
-            131usize => {
+            175usize => {
                 ServerRequest::ListDatabaseOperationsByDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6155,7 +8135,7 @@ pub fn route(
                 }
             }
 
-            132usize => {
+            176usize => {
                 ServerRequest::GetRecoverableDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6163,7 +8143,7 @@ pub fn route(
                 }
             }
 
-            133usize => {
+            177usize => {
                 ServerRequest::GetRestorableDroppedDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6171,7 +8151,7 @@ pub fn route(
                 }
             }
 
-            134usize => {
+            178usize => {
                 ServerRequest::RecoverDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     source_server_name: routing::path_param(
@@ -6190,7 +8170,7 @@ pub fn route(
                 }
             }
 
-            135usize => {
+            179usize => {
                 ServerRequest::RestoreDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     source_server_name: routing::path_param(
@@ -6209,14 +8189,14 @@ pub fn route(
                 }
             }
 
-            136usize => {
+            180usize => {
                 ServerRequest::ListServiceObjectives {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            137usize => {
+            181usize => {
                 ServerRequest::GetServiceObjective {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6227,21 +8207,21 @@ pub fn route(
                 }
             }
 
-            138usize => {
+            182usize => {
                 ServerRequest::CheckStorageAccountNameAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            139usize => {
+            183usize => {
                 ServerRequest::CheckDnsPrefixAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     dns_name: routing::path_param(&mut params, "dnsName")?,
                 }
             }
 
-            140usize => {
+            184usize => {
                 ServerRequest::CreateDefinition {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
@@ -6257,14 +8237,14 @@ pub fn route(
                 }
             }
 
-            141usize => {
+            185usize => {
                 ServerRequest::ListDefinitions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            142usize => {
+            186usize => {
                 ServerRequest::GetRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -6273,7 +8253,54 @@ pub fn route(
                 }
             }
 
-            143usize => {
+            187usize => {
+                ServerRequest::AddRole {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            Role,
+                        >(
+                            "PersistentVMRole",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            188usize => {
+                ServerRequest::UpdateRole {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            Role,
+                        >(
+                            "PersistentVMRole",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            189usize => {
+                ServerRequest::DeleteRole {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                    options: DeleteRoleOptions {
+                        comp: q.optional("comp")?,
+                    },
+                }
+            }
+
+            190usize => {
                 ServerRequest::GetWebSiteInstanceIds {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6281,7 +8308,7 @@ pub fn route(
                 }
             }
 
-            144usize => {
+            191usize => {
                 ServerRequest::RestartWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6289,7 +8316,7 @@ pub fn route(
                 }
             }
 
-            145usize => {
+            192usize => {
                 ServerRequest::GetWebSiteOperation {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6298,7 +8325,7 @@ pub fn route(
                 }
             }
 
-            146usize => {
+            193usize => {
                 ServerRequest::ApplySlotConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6307,7 +8334,7 @@ pub fn route(
                 }
             }
 
-            147usize => {
+            194usize => {
                 ServerRequest::ResetSlotConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6315,7 +8342,7 @@ pub fn route(
                 }
             }
 
-            148usize => {
+            195usize => {
                 ServerRequest::GetSlotConfigNames {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6323,7 +8350,7 @@ pub fn route(
                 }
             }
 
-            149usize => {
+            196usize => {
                 ServerRequest::UpdateSlotConfigNames {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6332,7 +8359,7 @@ pub fn route(
                 }
             }
 
-            150usize => {
+            197usize => {
                 ServerRequest::GetWebSiteConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6340,7 +8367,7 @@ pub fn route(
                 }
             }
 
-            151usize => {
+            198usize => {
                 ServerRequest::UpdateWebSiteConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6349,7 +8376,7 @@ pub fn route(
                 }
             }
 
-            152usize => {
+            199usize => {
                 ServerRequest::GetPublishProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6357,7 +8384,7 @@ pub fn route(
                 }
             }
 
-            153usize => {
+            200usize => {
                 ServerRequest::GeneratePublishingPassword {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6365,7 +8392,7 @@ pub fn route(
                 }
             }
 
-            154usize => {
+            201usize => {
                 ServerRequest::GetWebSiteUsageMetrics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6373,7 +8400,7 @@ pub fn route(
                 }
             }
 
-            155usize => {
+            202usize => {
                 ServerRequest::GetWebSiteHistoricalUsageMetrics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6389,7 +8416,7 @@ pub fn route(
                 }
             }
 
-            156usize => {
+            203usize => {
                 ServerRequest::GetWebSiteMetricDefinitions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     webspace_name: routing::path_param(&mut params, "webspaceName")?,
@@ -6397,7 +8424,7 @@ pub fn route(
                 }
             }
 
-            157usize => {
+            204usize => {
                 ServerRequest::GetWebHostingPlanHistoricalUsageMetrics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6415,7 +8442,7 @@ pub fn route(
                 }
             }
 
-            158usize => {
+            205usize => {
                 ServerRequest::CreateRepository {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6423,7 +8450,7 @@ pub fn route(
                 }
             }
 
-            159usize => {
+            206usize => {
                 ServerRequest::GetRepository {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6431,7 +8458,7 @@ pub fn route(
                 }
             }
 
-            160usize => {
+            207usize => {
                 ServerRequest::DeleteRepository {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6439,7 +8466,7 @@ pub fn route(
                 }
             }
 
-            161usize => {
+            208usize => {
                 ServerRequest::BackupWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6456,7 +8483,7 @@ pub fn route(
                 }
             }
 
-            162usize => {
+            209usize => {
                 ServerRequest::ListBackups {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6464,7 +8491,7 @@ pub fn route(
                 }
             }
 
-            163usize => {
+            210usize => {
                 ServerRequest::RestoreWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6481,7 +8508,7 @@ pub fn route(
                 }
             }
 
-            164usize => {
+            211usize => {
                 ServerRequest::ListHybridConnections {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6489,7 +8516,7 @@ pub fn route(
                 }
             }
 
-            165usize => {
+            212usize => {
                 ServerRequest::CreateHybridConnection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6506,7 +8533,7 @@ pub fn route(
                 }
             }
 
-            166usize => {
+            213usize => {
                 ServerRequest::GetHybridConnection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6518,7 +8545,7 @@ pub fn route(
                 }
             }
 
-            167usize => {
+            214usize => {
                 ServerRequest::UpdateHybridConnection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6535,7 +8562,7 @@ pub fn route(
                 }
             }
 
-            168usize => {
+            215usize => {
                 ServerRequest::DeleteHybridConnection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6547,7 +8574,7 @@ pub fn route(
                 }
             }
 
-            169usize => {
+            216usize => {
                 ServerRequest::GetDeploymentBySlot {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -6555,7 +8582,7 @@ pub fn route(
                 }
             }
 
-            170usize => {
+            217usize => {
                 ServerRequest::GetDeploymentByName {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -6563,7 +8590,52 @@ pub fn route(
                 }
             }
 
-            171usize => {
+            218usize => {
+                ServerRequest::CreateDeployment {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_slot: routing::path_param(&mut params, "deploymentSlot")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            CreateDeployment,
+                        >(
+                            "CreateDeployment",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            219usize => {
+                ServerRequest::DeleteDeploymentBySlot {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_slot: routing::path_param(&mut params, "deploymentSlot")?,
+                }
+            }
+
+            220usize => {
+                ServerRequest::DeleteDeploymentByName {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    options: DeleteDeploymentByNameOptions {
+                        comp: q.optional("comp")?,
+                    },
+                }
+            }
+
+            221usize => {
+                ServerRequest::AddVirtualIP {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    virtual_ip_name: routing::path_param(&mut params, "virtualIPName")?,
+                }
+            }
+
+            222usize => {
                 ServerRequest::CreateVirtualNetworkGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -6579,14 +8651,14 @@ pub fn route(
                 }
             }
 
-            172usize => {
+            223usize => {
                 ServerRequest::GetGatewayOperationStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     request_id: routing::path_param(&mut params, "requestId")?,
                 }
             }
 
-            173usize => {
+            224usize => {
                 ServerRequest::CreateNetworkSecurityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -6601,7 +8673,7 @@ pub fn route(
                 }
             }
 
-            174usize => {
+            225usize => {
                 ServerRequest::GetNetworkSecurityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -6614,13 +8686,13 @@ pub fn route(
                 }
             }
 
-            175usize => {
+            226usize => {
                 ServerRequest::ListNetworkSecurityGroups {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            176usize => {
+            227usize => {
                 ServerRequest::DeleteNetworkSecurityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -6630,20 +8702,20 @@ pub fn route(
                 }
             }
 
-            177usize => {
+            228usize => {
                 ServerRequest::ListAlertRules {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            178usize => {
+            229usize => {
                 ServerRequest::GetAlertRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     rule_id: routing::path_param(&mut params, "ruleId")?,
                 }
             }
 
-            179usize => {
+            230usize => {
                 ServerRequest::CreateOrUpdateAlertRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     rule_id: routing::path_param(&mut params, "ruleId")?,
@@ -6651,28 +8723,28 @@ pub fn route(
                 }
             }
 
-            180usize => {
+            231usize => {
                 ServerRequest::DeleteAlertRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     rule_id: routing::path_param(&mut params, "ruleId")?,
                 }
             }
 
-            181usize => {
+            232usize => {
                 ServerRequest::GetAlertIncident {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     incident_id: routing::path_param(&mut params, "incidentId")?,
                 }
             }
 
-            182usize => {
+            233usize => {
                 ServerRequest::GetAutoscaleSetting {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     resource_id: q.required("resourceId")?,
                 }
             }
 
-            183usize => {
+            234usize => {
                 ServerRequest::CreateOrUpdateAutoscaleSetting {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     resource_id: q.required("resourceId")?,
@@ -6680,21 +8752,21 @@ pub fn route(
                 }
             }
 
-            184usize => {
+            235usize => {
                 ServerRequest::DeleteAutoscaleSetting {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     resource_id: q.required("resourceId")?,
                 }
             }
 
-            185usize => {
+            236usize => {
                 ServerRequest::PutMetricSettings {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(json::from_json::<MetricSetting>(body))?,
                 }
             }
 
-            186usize => {
+            237usize => {
                 ServerRequest::CreateRouteTable {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -6709,27 +8781,27 @@ pub fn route(
                 }
             }
 
-            187usize => {
+            238usize => {
                 ServerRequest::GetRouteTable {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            188usize => {
+            239usize => {
                 ServerRequest::ListRouteTables {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            189usize => {
+            240usize => {
                 ServerRequest::DeleteRouteTable {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            190usize => {
+            241usize => {
                 ServerRequest::CreateNamespace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6739,46 +8811,93 @@ pub fn route(
                 }
             }
 
-            191usize => {
+            242usize => {
                 ServerRequest::GetNamespace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            192usize => {
+            243usize => {
                 ServerRequest::ListNamespaces {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            193usize => {
+            244usize => {
                 ServerRequest::CheckNamespaceAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace: q.required("namespace")?,
                 }
             }
 
-            194usize => {
+            245usize => {
                 ServerRequest::DeleteNamespace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            195usize => {
+            246usize => {
                 ServerRequest::GetServiceBusRegions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            196usize => {
+            247usize => {
+                ServerRequest::AddServiceCertificate {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            CertificateFile,
+                        >(
+                            "CertificateFile",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            248usize => {
+                ServerRequest::ListServiceCertificates {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                }
+            }
+
+            249usize => {
+                ServerRequest::GetServiceCertificate {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    thumbprint_algorithm: routing::path_param(
+                        &mut params,
+                        "thumbprintAlgorithm",
+                    )?,
+                    thumbprint: routing::path_param(&mut params, "thumbprint")?,
+                }
+            }
+
+            250usize => {
+                ServerRequest::DeleteServiceCertificate {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    thumbprint_algorithm: routing::path_param(
+                        &mut params,
+                        "thumbprintAlgorithm",
+                    )?,
+                    thumbprint: routing::path_param(&mut params, "thumbprint")?,
+                }
+            }
+
+            251usize => {
                 ServerRequest::ListServers {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            197usize => {
+            252usize => {
                 ServerRequest::CreateServer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -6793,21 +8912,21 @@ pub fn route(
                 }
             }
 
-            198usize => {
+            253usize => {
                 ServerRequest::DeleteServer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            199usize => {
+            254usize => {
                 ServerRequest::GetStorageAccountKeys {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            200usize => {
+            255usize => {
                 ServerRequest::CreateProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -6818,20 +8937,20 @@ pub fn route(
                 }
             }
 
-            201usize => {
+            256usize => {
                 ServerRequest::GetProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            202usize => {
+            257usize => {
                 ServerRequest::ListProfiles {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            203usize => {
+            258usize => {
                 ServerRequest::UpdateProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
@@ -6843,33 +8962,49 @@ pub fn route(
                 }
             }
 
-            204usize => {
+            259usize => {
                 ServerRequest::DeleteProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            205usize => {
+            260usize => {
+                ServerRequest::CreateVirtualMachineDeployment {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            CreateVirtualMachineDeploymentInput,
+                        >(
+                            "Deployment",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            261usize => {
                 ServerRequest::GetNetworkConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            206usize => {
+            262usize => {
                 ServerRequest::SetNetworkConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: TextDocument::from_text(routing::text_body(body)?),
                 }
             }
 
-            207usize => {
+            263usize => {
                 ServerRequest::ListVirtualNetworkSites {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            208usize => {
+            264usize => {
                 ServerRequest::ListWebSites {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6879,7 +9014,7 @@ pub fn route(
                 }
             }
 
-            209usize => {
+            265usize => {
                 ServerRequest::CreateWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6891,7 +9026,7 @@ pub fn route(
                 }
             }
 
-            210usize => {
+            266usize => {
                 ServerRequest::GetWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6902,7 +9037,7 @@ pub fn route(
                 }
             }
 
-            211usize => {
+            267usize => {
                 ServerRequest::UpdateWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6915,7 +9050,7 @@ pub fn route(
                 }
             }
 
-            212usize => {
+            268usize => {
                 ServerRequest::DeleteWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6928,14 +9063,14 @@ pub fn route(
                 }
             }
 
-            213usize => {
+            269usize => {
                 ServerRequest::ListWebHostingPlans {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
                 }
             }
 
-            214usize => {
+            270usize => {
                 ServerRequest::CreateWebHostingPlan {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6951,7 +9086,7 @@ pub fn route(
                 }
             }
 
-            215usize => {
+            271usize => {
                 ServerRequest::GetWebHostingPlan {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6962,7 +9097,7 @@ pub fn route(
                 }
             }
 
-            216usize => {
+            272usize => {
                 ServerRequest::UpdateWebHostingPlan {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6982,7 +9117,7 @@ pub fn route(
                 }
             }
 
-            217usize => {
+            273usize => {
                 ServerRequest::DeleteWebHostingPlan {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6993,13 +9128,25 @@ pub fn route(
                 }
             }
 
-            218usize => {
+            274usize => {
+                ServerRequest::SwapDeployment {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            Swap,
+                        >("Swap", "http://schemas.microsoft.com/windowsazure", body),
+                    )?,
+                }
+            }
+
+            275usize => {
                 ServerRequest::ListHostedServices {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            219usize => {
+            276usize => {
                 ServerRequest::GetHostedServiceProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -7009,7 +9156,7 @@ pub fn route(
                 }
             }
 
-            220usize => {
+            277usize => {
                 ServerRequest::CreateHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7024,7 +9171,7 @@ pub fn route(
                 }
             }
 
-            221usize => {
+            278usize => {
                 ServerRequest::UpdateHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -7040,27 +9187,27 @@ pub fn route(
                 }
             }
 
-            222usize => {
+            279usize => {
                 ServerRequest::DeleteHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            223usize => {
+            280usize => {
                 ServerRequest::ListStorageAccounts {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            224usize => {
+            281usize => {
                 ServerRequest::GetStorageAccountProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            225usize => {
+            282usize => {
                 ServerRequest::CreateStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7075,7 +9222,7 @@ pub fn route(
                 }
             }
 
-            226usize => {
+            283usize => {
                 ServerRequest::UpdateStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
@@ -7091,33 +9238,79 @@ pub fn route(
                 }
             }
 
-            227usize => {
+            284usize => {
                 ServerRequest::DeleteStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            228usize => {
+            285usize => {
+                ServerRequest::AddDisk {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            AddDiskInput,
+                        >("Disk", "http://schemas.microsoft.com/windowsazure", body),
+                    )?,
+                }
+            }
+
+            286usize => {
+                ServerRequest::ListDisks {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            287usize => {
+                ServerRequest::GetDisk {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    disk_name: routing::path_param(&mut params, "diskName")?,
+                }
+            }
+
+            288usize => {
+                ServerRequest::UpdateDisk {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    disk_name: routing::path_param(&mut params, "diskName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            UpdateDiskInput,
+                        >("Disk", "http://schemas.microsoft.com/windowsazure", body),
+                    )?,
+                }
+            }
+
+            289usize => {
+                ServerRequest::DeleteDisk {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    disk_name: routing::path_param(&mut params, "diskName")?,
+                    options: DeleteDiskOptions {
+                        comp: q.optional("comp")?,
+                    },
+                }
+            }
+
+            290usize => {
                 ServerRequest::ListWebSpaces {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            229usize => {
+            291usize => {
                 ServerRequest::GetWebSpace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
                 }
             }
 
-            230usize => {
+            292usize => {
                 ServerRequest::ListAffinityGroups {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            231usize => {
+            293usize => {
                 ServerRequest::GetAffinityGroupProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -7127,7 +9320,7 @@ pub fn route(
                 }
             }
 
-            232usize => {
+            294usize => {
                 ServerRequest::CreateAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7142,7 +9335,7 @@ pub fn route(
                 }
             }
 
-            233usize => {
+            295usize => {
                 ServerRequest::UpdateAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -7161,7 +9354,7 @@ pub fn route(
                 }
             }
 
-            234usize => {
+            296usize => {
                 ServerRequest::DeleteAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -7171,26 +9364,26 @@ pub fn route(
                 }
             }
 
-            235usize => {
+            297usize => {
                 ServerRequest::ListLocations {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            236usize => {
+            298usize => {
                 ServerRequest::ListManagementCertificates {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            237usize => {
+            299usize => {
                 ServerRequest::GetManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     thumbprint: routing::path_param(&mut params, "thumbprint")?,
                 }
             }
 
-            238usize => {
+            300usize => {
                 ServerRequest::AddManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7205,20 +9398,20 @@ pub fn route(
                 }
             }
 
-            239usize => {
+            301usize => {
                 ServerRequest::DeleteManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     thumbprint: routing::path_param(&mut params, "thumbprint")?,
                 }
             }
 
-            240usize => {
+            302usize => {
                 ServerRequest::ListCloudServices {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            241usize => {
+            303usize => {
                 ServerRequest::CreateCloudService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -7237,7 +9430,7 @@ pub fn route(
                 }
             }
 
-            242usize => {
+            304usize => {
                 ServerRequest::GetCloudService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -7247,7 +9440,7 @@ pub fn route(
                 }
             }
 
-            243usize => {
+            305usize => {
                 ServerRequest::DeleteCloudService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -7257,7 +9450,7 @@ pub fn route(
                 }
             }
 
-            244usize => {
+            306usize => {
                 ServerRequest::EntitleResource {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7272,7 +9465,7 @@ pub fn route(
                 }
             }
 
-            245usize => {
+            307usize => {
                 ServerRequest::ListSubscriptionOperations {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     start_time: q.required("StartTime")?,
@@ -7285,19 +9478,19 @@ pub fn route(
                 }
             }
 
-            246usize => {
+            308usize => {
                 ServerRequest::GetOperationStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     request_id: routing::path_param(&mut params, "requestId")?,
                 }
             }
 
-            247usize => {
+            309usize => {
                 ServerRequest::ListSubscriptions {
                 }
             }
 
-            248usize => {
+            310usize => {
                 ServerRequest::GetSubscription {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
@@ -7340,6 +9533,105 @@ impl ServerRequest {
                 &crate::deployments::GET_DEPLOYMENT_BY_NAME
             }
 
+            ServerRequest::CreateDeployment { .. } => {
+                &crate::deployments::CREATE_DEPLOYMENT
+            }
+
+            ServerRequest::DeleteDeploymentBySlot { .. } => {
+                &crate::deployments::DELETE_DEPLOYMENT_BY_SLOT
+            }
+
+            ServerRequest::DeleteDeploymentByName { .. } => {
+                &crate::deployments::DELETE_DEPLOYMENT_BY_NAME
+            }
+
+            ServerRequest::SwapDeployment { .. } => &crate::deployments::SWAP_DEPLOYMENT,
+            ServerRequest::ChangeDeploymentConfigurationBySlot { .. } => {
+                &crate::deployments::CHANGE_DEPLOYMENT_CONFIGURATION_BY_SLOT
+            }
+
+            ServerRequest::ChangeDeploymentConfigurationByName { .. } => {
+                &crate::deployments::CHANGE_DEPLOYMENT_CONFIGURATION_BY_NAME
+            }
+
+            ServerRequest::UpdateDeploymentStatusBySlot { .. } => {
+                &crate::deployments::UPDATE_DEPLOYMENT_STATUS_BY_SLOT
+            }
+
+            ServerRequest::UpdateDeploymentStatusByName { .. } => {
+                &crate::deployments::UPDATE_DEPLOYMENT_STATUS_BY_NAME
+            }
+
+            ServerRequest::UpgradeDeploymentBySlot { .. } => {
+                &crate::deployments::UPGRADE_DEPLOYMENT_BY_SLOT
+            }
+
+            ServerRequest::UpgradeDeploymentByName { .. } => {
+                &crate::deployments::UPGRADE_DEPLOYMENT_BY_NAME
+            }
+
+            ServerRequest::WalkUpgradeDomainBySlot { .. } => {
+                &crate::deployments::WALK_UPGRADE_DOMAIN_BY_SLOT
+            }
+
+            ServerRequest::WalkUpgradeDomainByName { .. } => {
+                &crate::deployments::WALK_UPGRADE_DOMAIN_BY_NAME
+            }
+
+            ServerRequest::RollbackUpdateOrUpgradeBySlot { .. } => {
+                &crate::deployments::ROLLBACK_UPDATE_OR_UPGRADE_BY_SLOT
+            }
+
+            ServerRequest::RollbackUpdateOrUpgradeByName { .. } => {
+                &crate::deployments::ROLLBACK_UPDATE_OR_UPGRADE_BY_NAME
+            }
+
+            ServerRequest::GetPackageBySlot { .. } => {
+                &crate::deployments::GET_PACKAGE_BY_SLOT
+            }
+
+            ServerRequest::GetPackageByName { .. } => {
+                &crate::deployments::GET_PACKAGE_BY_NAME
+            }
+
+            ServerRequest::ListDeploymentEventsBySlot { .. } => {
+                &crate::deployments::LIST_DEPLOYMENT_EVENTS_BY_SLOT
+            }
+
+            ServerRequest::ListDeploymentEventsByName { .. } => {
+                &crate::deployments::LIST_DEPLOYMENT_EVENTS_BY_NAME
+            }
+
+            ServerRequest::ValidateDeploymentMigration { .. } => {
+                &crate::deployments::VALIDATE_DEPLOYMENT_MIGRATION
+            }
+
+            ServerRequest::PrepareDeploymentMigration { .. } => {
+                &crate::deployments::PREPARE_DEPLOYMENT_MIGRATION
+            }
+
+            ServerRequest::CommitDeploymentMigration { .. } => {
+                &crate::deployments::COMMIT_DEPLOYMENT_MIGRATION
+            }
+
+            ServerRequest::AbortDeploymentMigration { .. } => {
+                &crate::deployments::ABORT_DEPLOYMENT_MIGRATION
+            }
+
+            ServerRequest::AddVirtualIP { .. } => &crate::deployments::ADD_VIRTUAL_IP,
+            ServerRequest::RemoveVirtualIP { .. } => {
+                &crate::deployments::REMOVE_VIRTUAL_IP
+            }
+
+            ServerRequest::AddDnsServer { .. } => &crate::dns_servers::ADD_DNS_SERVER,
+            ServerRequest::UpdateDnsServer { .. } => {
+                &crate::dns_servers::UPDATE_DNS_SERVER
+            }
+
+            ServerRequest::DeleteDnsServer { .. } => {
+                &crate::dns_servers::DELETE_DNS_SERVER
+            }
+
             ServerRequest::CreateVirtualNetworkGateway { .. } => {
                 &crate::gateways::CREATE_VIRTUAL_NETWORK_GATEWAY
             }
@@ -7374,6 +9666,18 @@ impl ServerRequest {
 
             ServerRequest::CheckHostedServiceNameAvailability { .. } => {
                 &crate::hosted_services::CHECK_HOSTED_SERVICE_NAME_AVAILABILITY
+            }
+
+            ServerRequest::CreateLoadBalancer { .. } => {
+                &crate::load_balancers::CREATE_LOAD_BALANCER
+            }
+
+            ServerRequest::UpdateLoadBalancer { .. } => {
+                &crate::load_balancers::UPDATE_LOAD_BALANCER
+            }
+
+            ServerRequest::DeleteLoadBalancer { .. } => {
+                &crate::load_balancers::DELETE_LOAD_BALANCER
             }
 
             ServerRequest::ListLocations { .. } => &crate::locations::LIST_LOCATIONS,
@@ -7528,6 +9832,34 @@ impl ServerRequest {
 
             ServerRequest::DeleteRoleInstancesByName { .. } => {
                 &crate::role_instances::DELETE_ROLE_INSTANCES_BY_NAME
+            }
+
+            ServerRequest::DeleteRoleInstancesBySlot { .. } => {
+                &crate::role_instances::DELETE_ROLE_INSTANCES_BY_SLOT
+            }
+
+            ServerRequest::RebootRoleInstanceByName { .. } => {
+                &crate::role_instances::REBOOT_ROLE_INSTANCE_BY_NAME
+            }
+
+            ServerRequest::RebootRoleInstanceBySlot { .. } => {
+                &crate::role_instances::REBOOT_ROLE_INSTANCE_BY_SLOT
+            }
+
+            ServerRequest::ReimageRoleInstanceByName { .. } => {
+                &crate::role_instances::REIMAGE_ROLE_INSTANCE_BY_NAME
+            }
+
+            ServerRequest::ReimageRoleInstanceBySlot { .. } => {
+                &crate::role_instances::REIMAGE_ROLE_INSTANCE_BY_SLOT
+            }
+
+            ServerRequest::RebuildRoleInstanceByName { .. } => {
+                &crate::role_instances::REBUILD_ROLE_INSTANCE_BY_NAME
+            }
+
+            ServerRequest::RebuildRoleInstanceBySlot { .. } => {
+                &crate::role_instances::REBUILD_ROLE_INSTANCE_BY_SLOT
             }
 
             ServerRequest::CreateRouteTable { .. } => {
@@ -7768,6 +10100,22 @@ impl ServerRequest {
                 &crate::service_bus::GET_METRICS_DATA_RELAY
             }
 
+            ServerRequest::AddServiceCertificate { .. } => {
+                &crate::service_certificates::ADD_SERVICE_CERTIFICATE
+            }
+
+            ServerRequest::ListServiceCertificates { .. } => {
+                &crate::service_certificates::LIST_SERVICE_CERTIFICATES
+            }
+
+            ServerRequest::GetServiceCertificate { .. } => {
+                &crate::service_certificates::GET_SERVICE_CERTIFICATE
+            }
+
+            ServerRequest::DeleteServiceCertificate { .. } => {
+                &crate::service_certificates::DELETE_SERVICE_CERTIFICATE
+            }
+
             ServerRequest::ListServers { .. } => &crate::sql_database::LIST_SERVERS,
             ServerRequest::CreateServer { .. } => &crate::sql_database::CREATE_SERVER,
             ServerRequest::DeleteServer { .. } => &crate::sql_database::DELETE_SERVER,
@@ -7972,6 +10320,36 @@ impl ServerRequest {
             ServerRequest::StartRole { .. } => &crate::virtual_machines::START_ROLE,
             ServerRequest::ShutdownRole { .. } => &crate::virtual_machines::SHUTDOWN_ROLE,
             ServerRequest::RestartRole { .. } => &crate::virtual_machines::RESTART_ROLE,
+            ServerRequest::CreateVirtualMachineDeployment { .. } => {
+                &crate::virtual_machines::CREATE_VIRTUAL_MACHINE_DEPLOYMENT
+            }
+
+            ServerRequest::AddRole { .. } => &crate::virtual_machines::ADD_ROLE,
+            ServerRequest::UpdateRole { .. } => &crate::virtual_machines::UPDATE_ROLE,
+            ServerRequest::DeleteRole { .. } => &crate::virtual_machines::DELETE_ROLE,
+            ServerRequest::CaptureRole { .. } => &crate::virtual_machines::CAPTURE_ROLE,
+            ServerRequest::CaptureVMImage { .. } => {
+                &crate::virtual_machines::CAPTURE_VM_IMAGE
+            }
+
+            ServerRequest::RedeployRole { .. } => &crate::virtual_machines::REDEPLOY_ROLE,
+            ServerRequest::PerformMaintenanceOnRole { .. } => {
+                &crate::virtual_machines::PERFORM_MAINTENANCE_ON_ROLE
+            }
+
+            ServerRequest::StartRoles { .. } => &crate::virtual_machines::START_ROLES,
+            ServerRequest::ShutdownRoles { .. } => {
+                &crate::virtual_machines::SHUTDOWN_ROLES
+            }
+
+            ServerRequest::UpdateLoadBalancedEndpointSet { .. } => {
+                &crate::virtual_machines::UPDATE_LOAD_BALANCED_ENDPOINT_SET
+            }
+
+            ServerRequest::DownloadRdpFile { .. } => {
+                &crate::virtual_machines::DOWNLOAD_RDP_FILE
+            }
+
             ServerRequest::GetNetworkConfiguration { .. } => {
                 &crate::virtual_networks::GET_NETWORK_CONFIGURATION
             }
@@ -7984,6 +10362,15 @@ impl ServerRequest {
                 &crate::virtual_networks::LIST_VIRTUAL_NETWORK_SITES
             }
 
+            ServerRequest::AddDisk { .. } => &crate::vm_disks::ADD_DISK,
+            ServerRequest::ListDisks { .. } => &crate::vm_disks::LIST_DISKS,
+            ServerRequest::GetDisk { .. } => &crate::vm_disks::GET_DISK,
+            ServerRequest::UpdateDisk { .. } => &crate::vm_disks::UPDATE_DISK,
+            ServerRequest::DeleteDisk { .. } => &crate::vm_disks::DELETE_DISK,
+            ServerRequest::AddDataDisk { .. } => &crate::vm_disks::ADD_DATA_DISK,
+            ServerRequest::GetDataDisk { .. } => &crate::vm_disks::GET_DATA_DISK,
+            ServerRequest::UpdateDataDisk { .. } => &crate::vm_disks::UPDATE_DATA_DISK,
+            ServerRequest::DeleteDataDisk { .. } => &crate::vm_disks::DELETE_DATA_DISK,
             ServerRequest::ListWebSpaces { .. } => &crate::websites::LIST_WEB_SPACES,
             ServerRequest::ListGeoRegions { .. } => &crate::websites::LIST_GEO_REGIONS,
             ServerRequest::GetDnsSuffix { .. } => &crate::websites::GET_DNS_SUFFIX,
@@ -8155,6 +10542,108 @@ impl ServerRequest {
                 Some(subscription_id)
             }
 
+            ServerRequest::CreateDeployment { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteDeploymentBySlot { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteDeploymentByName { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::SwapDeployment { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ChangeDeploymentConfigurationBySlot {
+                subscription_id,
+                ..
+            } => Some(subscription_id),
+            ServerRequest::ChangeDeploymentConfigurationByName {
+                subscription_id,
+                ..
+            } => Some(subscription_id),
+            ServerRequest::UpdateDeploymentStatusBySlot { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UpdateDeploymentStatusByName { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UpgradeDeploymentBySlot { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UpgradeDeploymentByName { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::WalkUpgradeDomainBySlot { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::WalkUpgradeDomainByName { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::RollbackUpdateOrUpgradeBySlot { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::RollbackUpdateOrUpgradeByName { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetPackageBySlot { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetPackageByName { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListDeploymentEventsBySlot { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListDeploymentEventsByName { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ValidateDeploymentMigration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::PrepareDeploymentMigration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CommitDeploymentMigration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::AbortDeploymentMigration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::AddVirtualIP { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::RemoveVirtualIP { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::AddDnsServer { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::UpdateDnsServer { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteDnsServer { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
             ServerRequest::CreateVirtualNetworkGateway { subscription_id, .. } => {
                 Some(subscription_id)
             }
@@ -8188,6 +10677,18 @@ impl ServerRequest {
             }
 
             ServerRequest::CheckHostedServiceNameAvailability { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CreateLoadBalancer { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UpdateLoadBalancer { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteLoadBalancer { subscription_id, .. } => {
                 Some(subscription_id)
             }
 
@@ -8354,6 +10855,34 @@ impl ServerRequest {
             }
 
             ServerRequest::DeleteRoleInstancesByName { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteRoleInstancesBySlot { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::RebootRoleInstanceByName { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::RebootRoleInstanceBySlot { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ReimageRoleInstanceByName { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ReimageRoleInstanceBySlot { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::RebuildRoleInstanceByName { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::RebuildRoleInstanceBySlot { subscription_id, .. } => {
                 Some(subscription_id)
             }
 
@@ -8607,6 +11136,22 @@ impl ServerRequest {
                 Some(subscription_id)
             }
 
+            ServerRequest::AddServiceCertificate { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListServiceCertificates { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetServiceCertificate { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteServiceCertificate { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
             ServerRequest::ListServers { subscription_id, .. } => Some(subscription_id),
             ServerRequest::CreateServer { subscription_id, .. } => Some(subscription_id),
             ServerRequest::DeleteServer { subscription_id, .. } => Some(subscription_id),
@@ -8811,6 +11356,33 @@ impl ServerRequest {
             ServerRequest::StartRole { subscription_id, .. } => Some(subscription_id),
             ServerRequest::ShutdownRole { subscription_id, .. } => Some(subscription_id),
             ServerRequest::RestartRole { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::CreateVirtualMachineDeployment { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::AddRole { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::UpdateRole { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::DeleteRole { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::CaptureRole { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::CaptureVMImage { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::RedeployRole { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::PerformMaintenanceOnRole { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::StartRoles { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::ShutdownRoles { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::UpdateLoadBalancedEndpointSet { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DownloadRdpFile { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
             ServerRequest::GetNetworkConfiguration { subscription_id, .. } => {
                 Some(subscription_id)
             }
@@ -8820,6 +11392,21 @@ impl ServerRequest {
             }
 
             ServerRequest::ListVirtualNetworkSites { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::AddDisk { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::ListDisks { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::GetDisk { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::UpdateDisk { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::DeleteDisk { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::AddDataDisk { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::GetDataDisk { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::UpdateDataDisk { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteDataDisk { subscription_id, .. } => {
                 Some(subscription_id)
             }
 
@@ -9016,6 +11603,332 @@ impl ServerRequest {
                 client.get_deployment_by_name(service_name, deployment_name).await?;
             }
 
+            ServerRequest::CreateDeployment {
+                service_name,
+                deployment_slot,
+                body,
+                ..
+            } => {
+                client.create_deployment(service_name, deployment_slot, body).await?;
+            }
+
+            ServerRequest::DeleteDeploymentBySlot {
+                service_name,
+                deployment_slot,
+                ..
+            } => {
+                client.delete_deployment_by_slot(service_name, deployment_slot).await?;
+            }
+
+            ServerRequest::DeleteDeploymentByName {
+                service_name,
+                deployment_name,
+                options,
+                ..
+            } => {
+                client
+                    .delete_deployment_by_name(service_name, deployment_name, options)
+                    .await?;
+            }
+
+            ServerRequest::SwapDeployment { service_name, body, .. } => {
+                client.swap_deployment(service_name, body).await?;
+            }
+
+            ServerRequest::ChangeDeploymentConfigurationBySlot {
+                service_name,
+                deployment_slot,
+                body,
+                ..
+            } => {
+                client
+                    .change_deployment_configuration_by_slot(
+                        service_name,
+                        deployment_slot,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::ChangeDeploymentConfigurationByName {
+                service_name,
+                deployment_name,
+                body,
+                ..
+            } => {
+                client
+                    .change_deployment_configuration_by_name(
+                        service_name,
+                        deployment_name,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::UpdateDeploymentStatusBySlot {
+                service_name,
+                deployment_slot,
+                body,
+                ..
+            } => {
+                client
+                    .update_deployment_status_by_slot(
+                        service_name,
+                        deployment_slot,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::UpdateDeploymentStatusByName {
+                service_name,
+                deployment_name,
+                body,
+                ..
+            } => {
+                client
+                    .update_deployment_status_by_name(
+                        service_name,
+                        deployment_name,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::UpgradeDeploymentBySlot {
+                service_name,
+                deployment_slot,
+                body,
+                ..
+            } => {
+                client
+                    .upgrade_deployment_by_slot(service_name, deployment_slot, body)
+                    .await?;
+            }
+
+            ServerRequest::UpgradeDeploymentByName {
+                service_name,
+                deployment_name,
+                body,
+                ..
+            } => {
+                client
+                    .upgrade_deployment_by_name(service_name, deployment_name, body)
+                    .await?;
+            }
+
+            ServerRequest::WalkUpgradeDomainBySlot {
+                service_name,
+                deployment_slot,
+                body,
+                ..
+            } => {
+                client
+                    .walk_upgrade_domain_by_slot(service_name, deployment_slot, body)
+                    .await?;
+            }
+
+            ServerRequest::WalkUpgradeDomainByName {
+                service_name,
+                deployment_name,
+                body,
+                ..
+            } => {
+                client
+                    .walk_upgrade_domain_by_name(service_name, deployment_name, body)
+                    .await?;
+            }
+
+            ServerRequest::RollbackUpdateOrUpgradeBySlot {
+                service_name,
+                deployment_slot,
+                body,
+                ..
+            } => {
+                client
+                    .rollback_update_or_upgrade_by_slot(
+                        service_name,
+                        deployment_slot,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::RollbackUpdateOrUpgradeByName {
+                service_name,
+                deployment_name,
+                body,
+                ..
+            } => {
+                client
+                    .rollback_update_or_upgrade_by_name(
+                        service_name,
+                        deployment_name,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::GetPackageBySlot {
+                service_name,
+                deployment_slot,
+                container_uri,
+                options,
+                ..
+            } => {
+                client
+                    .get_package_by_slot(
+                        service_name,
+                        deployment_slot,
+                        container_uri,
+                        options,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::GetPackageByName {
+                service_name,
+                deployment_name,
+                container_uri,
+                options,
+                ..
+            } => {
+                client
+                    .get_package_by_name(
+                        service_name,
+                        deployment_name,
+                        container_uri,
+                        options,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::ListDeploymentEventsBySlot {
+                service_name,
+                deployment_slot,
+                start_time,
+                end_time,
+                ..
+            } => {
+                client
+                    .list_deployment_events_by_slot(
+                        service_name,
+                        deployment_slot,
+                        *start_time,
+                        *end_time,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::ListDeploymentEventsByName {
+                service_name,
+                deployment_name,
+                start_time,
+                end_time,
+                ..
+            } => {
+                client
+                    .list_deployment_events_by_name(
+                        service_name,
+                        deployment_name,
+                        *start_time,
+                        *end_time,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::ValidateDeploymentMigration {
+                service_name,
+                deployment_name,
+                body,
+                ..
+            } => {
+                client
+                    .validate_deployment_migration(service_name, deployment_name, body)
+                    .await?;
+            }
+
+            ServerRequest::PrepareDeploymentMigration {
+                service_name,
+                deployment_name,
+                body,
+                ..
+            } => {
+                client
+                    .prepare_deployment_migration(service_name, deployment_name, body)
+                    .await?;
+            }
+
+            ServerRequest::CommitDeploymentMigration {
+                service_name,
+                deployment_name,
+                ..
+            } => {
+                client.commit_deployment_migration(service_name, deployment_name).await?;
+            }
+
+            ServerRequest::AbortDeploymentMigration {
+                service_name,
+                deployment_name,
+                ..
+            } => {
+                client.abort_deployment_migration(service_name, deployment_name).await?;
+            }
+
+            ServerRequest::AddVirtualIP {
+                service_name,
+                deployment_name,
+                virtual_ip_name,
+                ..
+            } => {
+                client
+                    .add_virtual_ip(service_name, deployment_name, virtual_ip_name)
+                    .await?;
+            }
+
+            ServerRequest::RemoveVirtualIP {
+                service_name,
+                deployment_name,
+                virtual_ip_name,
+                ..
+            } => {
+                client
+                    .remove_virtual_ip(service_name, deployment_name, virtual_ip_name)
+                    .await?;
+            }
+
+            ServerRequest::AddDnsServer { service_name, deployment_name, body, .. } => {
+                client.add_dns_server(service_name, deployment_name, body).await?;
+            }
+
+            ServerRequest::UpdateDnsServer {
+                service_name,
+                deployment_name,
+                dns_server_name,
+                body,
+                ..
+            } => {
+                client
+                    .update_dns_server(
+                        service_name,
+                        deployment_name,
+                        dns_server_name,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::DeleteDnsServer {
+                service_name,
+                deployment_name,
+                dns_server_name,
+                ..
+            } => {
+                client
+                    .delete_dns_server(service_name, deployment_name, dns_server_name)
+                    .await?;
+            }
+
             ServerRequest::CreateVirtualNetworkGateway { network_name, body, .. } => {
                 client.create_virtual_network_gateway(network_name, body).await?;
             }
@@ -9050,6 +11963,47 @@ impl ServerRequest {
 
             ServerRequest::CheckHostedServiceNameAvailability { service_name, .. } => {
                 client.check_hosted_service_name_availability(service_name).await?;
+            }
+
+            ServerRequest::CreateLoadBalancer {
+                service_name,
+                deployment_name,
+                body,
+                ..
+            } => {
+                client.create_load_balancer(service_name, deployment_name, body).await?;
+            }
+
+            ServerRequest::UpdateLoadBalancer {
+                service_name,
+                deployment_name,
+                load_balancer_name,
+                body,
+                ..
+            } => {
+                client
+                    .update_load_balancer(
+                        service_name,
+                        deployment_name,
+                        load_balancer_name,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::DeleteLoadBalancer {
+                service_name,
+                deployment_name,
+                load_balancer_name,
+                ..
+            } => {
+                client
+                    .delete_load_balancer(
+                        service_name,
+                        deployment_name,
+                        load_balancer_name,
+                    )
+                    .await?;
             }
 
             ServerRequest::ListLocations { .. } => {
@@ -9429,6 +12383,111 @@ impl ServerRequest {
             } => {
                 client
                     .delete_role_instances_by_name(service_name, deployment_name, body)
+                    .await?;
+            }
+
+            ServerRequest::DeleteRoleInstancesBySlot {
+                service_name,
+                deployment_slot,
+                body,
+                ..
+            } => {
+                client
+                    .delete_role_instances_by_slot(service_name, deployment_slot, body)
+                    .await?;
+            }
+
+            ServerRequest::RebootRoleInstanceByName {
+                service_name,
+                deployment_name,
+                role_instance_name,
+                ..
+            } => {
+                client
+                    .reboot_role_instance_by_name(
+                        service_name,
+                        deployment_name,
+                        role_instance_name,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::RebootRoleInstanceBySlot {
+                service_name,
+                deployment_slot,
+                role_instance_name,
+                ..
+            } => {
+                client
+                    .reboot_role_instance_by_slot(
+                        service_name,
+                        deployment_slot,
+                        role_instance_name,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::ReimageRoleInstanceByName {
+                service_name,
+                deployment_name,
+                role_instance_name,
+                ..
+            } => {
+                client
+                    .reimage_role_instance_by_name(
+                        service_name,
+                        deployment_name,
+                        role_instance_name,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::ReimageRoleInstanceBySlot {
+                service_name,
+                deployment_slot,
+                role_instance_name,
+                ..
+            } => {
+                client
+                    .reimage_role_instance_by_slot(
+                        service_name,
+                        deployment_slot,
+                        role_instance_name,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::RebuildRoleInstanceByName {
+                service_name,
+                deployment_name,
+                role_instance_name,
+                resources,
+                ..
+            } => {
+                client
+                    .rebuild_role_instance_by_name(
+                        service_name,
+                        deployment_name,
+                        role_instance_name,
+                        resources,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::RebuildRoleInstanceBySlot {
+                service_name,
+                deployment_slot,
+                role_instance_name,
+                resources,
+                ..
+            } => {
+                client
+                    .rebuild_role_instance_by_slot(
+                        service_name,
+                        deployment_slot,
+                        role_instance_name,
+                        resources,
+                    )
                     .await?;
             }
 
@@ -10010,6 +13069,44 @@ impl ServerRequest {
                     .await?;
             }
 
+            ServerRequest::AddServiceCertificate { service_name, body, .. } => {
+                client.add_service_certificate(service_name, body).await?;
+            }
+
+            ServerRequest::ListServiceCertificates { service_name, .. } => {
+                client.list_service_certificates(service_name).await?;
+            }
+
+            ServerRequest::GetServiceCertificate {
+                service_name,
+                thumbprint_algorithm,
+                thumbprint,
+                ..
+            } => {
+                client
+                    .get_service_certificate(
+                        service_name,
+                        thumbprint_algorithm,
+                        thumbprint,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::DeleteServiceCertificate {
+                service_name,
+                thumbprint_algorithm,
+                thumbprint,
+                ..
+            } => {
+                client
+                    .delete_service_certificate(
+                        service_name,
+                        thumbprint_algorithm,
+                        thumbprint,
+                    )
+                    .await?;
+            }
+
             ServerRequest::ListServers { .. } => {
                 client.list_servers().await?;
             }
@@ -10380,6 +13477,125 @@ impl ServerRequest {
                     .await?;
             }
 
+            ServerRequest::CreateVirtualMachineDeployment { service_name, body, .. } => {
+                client.create_virtual_machine_deployment(service_name, body).await?;
+            }
+
+            ServerRequest::AddRole { service_name, deployment_name, body, .. } => {
+                client.add_role(service_name, deployment_name, body).await?;
+            }
+
+            ServerRequest::UpdateRole {
+                service_name,
+                deployment_name,
+                role_name,
+                body,
+                ..
+            } => {
+                client
+                    .update_role(service_name, deployment_name, role_name, body)
+                    .await?;
+            }
+
+            ServerRequest::DeleteRole {
+                service_name,
+                deployment_name,
+                role_name,
+                options,
+                ..
+            } => {
+                client
+                    .delete_role(service_name, deployment_name, role_name, options)
+                    .await?;
+            }
+
+            ServerRequest::CaptureRole {
+                service_name,
+                deployment_name,
+                role_name,
+                body,
+                ..
+            } => {
+                client
+                    .capture_role(service_name, deployment_name, role_name, body)
+                    .await?;
+            }
+
+            ServerRequest::CaptureVMImage {
+                service_name,
+                deployment_name,
+                role_name,
+                body,
+                ..
+            } => {
+                client
+                    .capture_vm_image(service_name, deployment_name, role_name, body)
+                    .await?;
+            }
+
+            ServerRequest::RedeployRole {
+                service_name,
+                deployment_name,
+                role_name,
+                body,
+                ..
+            } => {
+                client
+                    .redeploy_role(service_name, deployment_name, role_name, body)
+                    .await?;
+            }
+
+            ServerRequest::PerformMaintenanceOnRole {
+                service_name,
+                deployment_name,
+                role_name,
+                body,
+                ..
+            } => {
+                client
+                    .perform_maintenance_on_role(
+                        service_name,
+                        deployment_name,
+                        role_name,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::StartRoles { service_name, deployment_name, body, .. } => {
+                client.start_roles(service_name, deployment_name, body).await?;
+            }
+
+            ServerRequest::ShutdownRoles { service_name, deployment_name, body, .. } => {
+                client.shutdown_roles(service_name, deployment_name, body).await?;
+            }
+
+            ServerRequest::UpdateLoadBalancedEndpointSet {
+                service_name,
+                deployment_name,
+                body,
+                ..
+            } => {
+                client
+                    .update_load_balanced_endpoint_set(
+                        service_name,
+                        deployment_name,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::DownloadRdpFile {
+                service_name,
+                deployment_name,
+                role_name,
+                ..
+            } => {
+                client
+                    .download_rdp_file(service_name, deployment_name, role_name)
+                    .await?;
+            }
+
             ServerRequest::GetNetworkConfiguration { .. } => {
                 client.get_network_configuration().await?;
             }
@@ -10390,6 +13606,88 @@ impl ServerRequest {
 
             ServerRequest::ListVirtualNetworkSites { .. } => {
                 client.list_virtual_network_sites().await?;
+            }
+
+            ServerRequest::AddDisk { body, .. } => {
+                client.add_disk(body).await?;
+            }
+
+            ServerRequest::ListDisks { .. } => {
+                client.list_disks().await?;
+            }
+
+            ServerRequest::GetDisk { disk_name, .. } => {
+                client.get_disk(disk_name).await?;
+            }
+
+            ServerRequest::UpdateDisk { disk_name, body, .. } => {
+                client.update_disk(disk_name, body).await?;
+            }
+
+            ServerRequest::DeleteDisk { disk_name, options, .. } => {
+                client.delete_disk(disk_name, options).await?;
+            }
+
+            ServerRequest::AddDataDisk {
+                service_name,
+                deployment_name,
+                role_name,
+                body,
+                ..
+            } => {
+                client
+                    .add_data_disk(service_name, deployment_name, role_name, body)
+                    .await?;
+            }
+
+            ServerRequest::GetDataDisk {
+                service_name,
+                deployment_name,
+                role_name,
+                lun,
+                ..
+            } => {
+                client
+                    .get_data_disk(service_name, deployment_name, role_name, lun)
+                    .await?;
+            }
+
+            ServerRequest::UpdateDataDisk {
+                service_name,
+                deployment_name,
+                role_name,
+                lun,
+                body,
+                ..
+            } => {
+                client
+                    .update_data_disk(
+                        service_name,
+                        deployment_name,
+                        role_name,
+                        lun,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::DeleteDataDisk {
+                service_name,
+                deployment_name,
+                role_name,
+                lun,
+                options,
+                ..
+            } => {
+                client
+                    .delete_data_disk(
+                        service_name,
+                        deployment_name,
+                        role_name,
+                        lun,
+                        options,
+                    )
+                    .await?;
             }
 
             ServerRequest::ListWebSpaces { .. } => {
@@ -10780,8 +14078,10 @@ pub fn select_response_input(data: &[u8]) -> Option<(&'static str, &[u8])> {
 pub static SPEC_FILES: &[(&str, &str)] = &[
     ("affinity_groups", include_str!("../../spec/affinity_groups.spec")),
     ("deployments", include_str!("../../spec/deployments.spec")),
+    ("dns_servers", include_str!("../../spec/dns_servers.spec")),
     ("gateways", include_str!("../../spec/gateways.spec")),
     ("hosted_services", include_str!("../../spec/hosted_services.spec")),
+    ("load_balancers", include_str!("../../spec/load_balancers.spec")),
     ("locations", include_str!("../../spec/locations.spec")),
     ("management_certificates", include_str!("../../spec/management_certificates.spec")),
     ("network_security_groups", include_str!("../../spec/network_security_groups.spec")),
@@ -10790,12 +14090,14 @@ pub static SPEC_FILES: &[(&str, &str)] = &[
     ("route_tables", include_str!("../../spec/route_tables.spec")),
     ("scheduler", include_str!("../../spec/scheduler.spec")),
     ("service_bus", include_str!("../../spec/service_bus.spec")),
+    ("service_certificates", include_str!("../../spec/service_certificates.spec")),
     ("sql_database", include_str!("../../spec/sql_database.spec")),
     ("storage_accounts", include_str!("../../spec/storage_accounts.spec")),
     ("subscription", include_str!("../../spec/subscription.spec")),
     ("traffic_manager", include_str!("../../spec/traffic_manager.spec")),
     ("virtual_machines", include_str!("../../spec/virtual_machines.spec")),
     ("virtual_networks", include_str!("../../spec/virtual_networks.spec")),
+    ("vm_disks", include_str!("../../spec/vm_disks.spec")),
     ("websites", include_str!("../../spec/websites.spec")),
 ];
 /// Decodes `body` as the response of `operation` and encodes it again
@@ -10852,6 +14154,57 @@ pub fn normalize_response(
                 >("Deployment", "http://schemas.microsoft.com/windowsazure", body)
                     .map(|v| xml::to_document_ns(
                         "Deployment",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListDeploymentEventsBySlot" => {
+            Some(
+                xml::from_document_ns::<
+                    DeploymentEventCollection,
+                >(
+                        "DeploymentEventCollection",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "DeploymentEventCollection",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListDeploymentEventsByName" => {
+            Some(
+                xml::from_document_ns::<
+                    DeploymentEventCollection,
+                >(
+                        "DeploymentEventCollection",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "DeploymentEventCollection",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ValidateDeploymentMigration" => {
+            Some(
+                xml::from_document_ns::<
+                    ValidationMessages,
+                >(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "ValidationMessages",
                         "http://schemas.microsoft.com/windowsazure",
                         &v,
                     )),
@@ -11778,6 +15131,32 @@ pub fn normalize_response(
             )
         }
 
+        "ListServiceCertificates" => {
+            Some(
+                xml::from_document_ns::<
+                    Certificates,
+                >("Certificates", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Certificates",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetServiceCertificate" => {
+            Some(
+                xml::from_document_ns::<
+                    Certificate,
+                >("Certificate", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Certificate",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
         "ListServers" => {
             Some(
                 xml::from_document_ns::<
@@ -12452,6 +15831,75 @@ pub fn normalize_response(
             )
         }
 
+        "AddDisk" => {
+            Some(
+                xml::from_document_ns::<
+                    Disk,
+                >("Disk", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Disk",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListDisks" => {
+            Some(
+                xml::from_document_ns::<
+                    Disks,
+                >("Disks", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Disks",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetDisk" => {
+            Some(
+                xml::from_document_ns::<
+                    Disk,
+                >("Disk", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Disk",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "UpdateDisk" => {
+            Some(
+                xml::from_document_ns::<
+                    Disk,
+                >("Disk", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Disk",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetDataDisk" => {
+            Some(
+                xml::from_document_ns::<
+                    DataVirtualHardDisk,
+                >(
+                        "DataVirtualHardDisk",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "DataVirtualHardDisk",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
         "ListWebSpaces" => {
             Some(
                 xml::from_document_ns::<
@@ -12955,6 +16403,66 @@ pub fn roundtrip_response(
                     >("Deployment", "http://schemas.microsoft.com/windowsazure", b),
                     |v| xml::to_document_ns(
                         "Deployment",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListDeploymentEventsBySlot" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        DeploymentEventCollection,
+                    >(
+                        "DeploymentEventCollection",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "DeploymentEventCollection",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListDeploymentEventsByName" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        DeploymentEventCollection,
+                    >(
+                        "DeploymentEventCollection",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "DeploymentEventCollection",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ValidateDeploymentMigration" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ValidationMessages,
+                    >(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ValidationMessages",
                         "http://schemas.microsoft.com/windowsazure",
                         v,
                     ),
@@ -14158,6 +17666,38 @@ pub fn roundtrip_response(
             )
         }
 
+        "ListServiceCertificates" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        Certificates,
+                    >("Certificates", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Certificates",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetServiceCertificate" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        Certificate,
+                    >("Certificate", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Certificate",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
         "ListServers" => {
             Some(
                 xml::roundtrip_with(
@@ -15010,6 +18550,16 @@ pub fn roundtrip_response(
             )
         }
 
+        "DownloadRdpFile" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| document::text_from_bytes(b),
+                    |v| v.clone(),
+                ),
+            )
+        }
+
         "GetNetworkConfiguration" => {
             Some(
                 xml::roundtrip_with(
@@ -15041,6 +18591,90 @@ pub fn roundtrip_response(
                     ),
                     |v| xml::to_document_ns(
                         "VirtualNetworkSites",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "AddDisk" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        Disk,
+                    >("Disk", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Disk",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListDisks" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        Disks,
+                    >("Disks", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Disks",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetDisk" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        Disk,
+                    >("Disk", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Disk",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "UpdateDisk" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        Disk,
+                    >("Disk", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Disk",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetDataDisk" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        DataVirtualHardDisk,
+                    >(
+                        "DataVirtualHardDisk",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "DataVirtualHardDisk",
                         "http://schemas.microsoft.com/windowsazure",
                         v,
                     ),
