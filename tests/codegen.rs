@@ -332,7 +332,7 @@ operation PutGadget {\n    method PUT\n    uri /{subscriptionId}/gadgets/{a}-{b}
         "status ranges"
     );
     assert!(
-        module.contains("req.path.push_str(\"-\")") && module.contains("req.path.push('/')"),
+        module.contains("req.path.push('-')") && module.contains("req.path.push('/')"),
         "literal text and a trailing slash (one char: clippy's single_char_add_str)"
     );
     assert!(server.contains("Seg::Mixed(&[Part::Param, Part::Lit(\"-\"), Part::Param])"));

@@ -262,6 +262,10 @@ impl<'a> Ctx<'a> {
             let t = body.ty.as_ref().map(|t| self.json_type(body, t));
             return quote!(json::from_json::<#t>);
         }
+        if body.format == Format::Text && body.ty.is_none() {
+            // A function path, not a closure around it (clippy's redundant_closure).
+            return quote!(document::text_from_bytes);
+        }
         let d = self.decode_expr(body, quote!(b));
         quote!(|b| #d)
     }
@@ -1184,7 +1188,7 @@ fn client_method(ctx: &Ctx<'_>, op: &Operation) -> (TokenStream, TokenStream) {
         match seg {
             Segment::Literal(l) => literal.push_str(l),
             Segment::Param(name) => {
-                path_stmts.push(quote!(req.path.push_str(#literal);));
+                path_stmts.push(push_literal(&literal));
                 literal.clear();
                 let value = value_of(name);
                 path_stmts.push(quote!(path::push_segment(&mut req.path, #name, #value)?;));
@@ -1193,7 +1197,7 @@ fn client_method(ctx: &Ctx<'_>, op: &Operation) -> (TokenStream, TokenStream) {
                 for part in parts {
                     match part {
                         Segment::Param(name) => {
-                            path_stmts.push(quote!(req.path.push_str(#literal);));
+                            path_stmts.push(push_literal(&literal));
                             literal.clear();
                             let value = value_of(name);
                             path_stmts
@@ -1216,7 +1220,7 @@ fn client_method(ctx: &Ctx<'_>, op: &Operation) -> (TokenStream, TokenStream) {
         // A trailing slash after a placeholder (`…/queues/{queueName}/`).
         path_stmts.push(quote!(req.path.push('/');));
     } else if !literal.is_empty() {
-        path_stmts.push(quote!(req.path.push_str(#literal);));
+        path_stmts.push(push_literal(&literal));
     }
     // Parameter limits.
     let mut checks = Vec::new();
@@ -2171,5 +2175,16 @@ fn lib_module(ctx: &Ctx<'_>) -> TokenStream {
         /// Every operation of the spec.
         pub static OPERATIONS: &[&OperationSpec] = &[ #(#all),* ];
 
+    }
+}
+
+/// `req.path.push_str(literal)`, or `push(c)` for a one-character literal
+/// (between two placeholders: `{deploymentName}/{virtualIPName}`,
+/// `{thumbprintAlgorithm}-{thumbprint}`; clippy's single_char_add_str).
+fn push_literal(literal: &str) -> TokenStream {
+    let mut chars = literal.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => quote!(req.path.push(#c);),
+        _ => quote!(req.path.push_str(#literal);),
     }
 }

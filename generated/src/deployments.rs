@@ -1586,7 +1586,7 @@ impl crate::Client {
         path::push_segment(&mut req.path, "serviceName", service_name)?;
         req.path.push_str("/deployments/");
         path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
-        req.path.push_str("/");
+        req.path.push('/');
         path::push_segment(&mut req.path, "virtualIPName", virtual_ip_name)?;
         let resp = self.core.send(&req).await?;
         let id: String = asm_runtime::decode_body(

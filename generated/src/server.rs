@@ -18551,13 +18551,7 @@ pub fn roundtrip_response(
         }
 
         "DownloadRdpFile" => {
-            Some(
-                xml::roundtrip_with(
-                    body,
-                    |b| document::text_from_bytes(b),
-                    |v| v.clone(),
-                ),
-            )
+            Some(xml::roundtrip_with(body, document::text_from_bytes, |v| v.clone()))
         }
 
         "GetNetworkConfiguration" => {

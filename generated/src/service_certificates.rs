@@ -166,7 +166,7 @@ impl crate::Client {
         path::push_segment(&mut req.path, "serviceName", service_name)?;
         req.path.push_str("/certificates/");
         path::push_segment(&mut req.path, "thumbprintAlgorithm", thumbprint_algorithm)?;
-        req.path.push_str("-");
+        req.path.push('-');
         path::push_segment(&mut req.path, "thumbprint", thumbprint)?;
         self.core
             .call(
@@ -194,7 +194,7 @@ impl crate::Client {
         path::push_segment(&mut req.path, "serviceName", service_name)?;
         req.path.push_str("/certificates/");
         path::push_segment(&mut req.path, "thumbprintAlgorithm", thumbprint_algorithm)?;
-        req.path.push_str("-");
+        req.path.push('-');
         path::push_segment(&mut req.path, "thumbprint", thumbprint)?;
         let resp = self.core.send(&req).await?;
         let id: String = asm_runtime::decode_body(

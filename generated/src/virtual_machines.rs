@@ -1054,7 +1054,7 @@ impl crate::Client {
         path::push_segment(&mut req.path, "roleName", role_name)?;
         req.path.push_str("/ModelFile");
         req.query.push(("FileType", "RDP".to_owned()));
-        self.core.call(&req, |b| document::text_from_bytes(b)).await
+        self.core.call(&req, document::text_from_bytes).await
     }
 }
 
