@@ -525,33 +525,6 @@ impl Api {
         let tx = self.store.db.begin_read()?;
         match req {
             ServerRequest::ListLocations { .. } => Ok(Reply::xml(req, &locations::all())),
-            // Deployments cannot be created through the operations the
-            // emulator has so far: every cloud service has none.
-            ServerRequest::GetDeploymentBySlot {
-                service_name,
-                deployment_slot,
-                ..
-            } => {
-                self.hosted_service(&tx.open_table(RESOURCES)?, sub, service_name, now)?;
-                Err(ApiError::not_found(format!(
-                    "No deployments were found in the {deployment_slot} slot of {service_name}."
-                )))
-            }
-            ServerRequest::GetDeploymentByName {
-                service_name,
-                deployment_name,
-                ..
-            }
-            | ServerRequest::GetRole {
-                service_name,
-                deployment_name,
-                ..
-            } => {
-                self.hosted_service(&tx.open_table(RESOURCES)?, sub, service_name, now)?;
-                Err(ApiError::not_found(format!(
-                    "The deployment {deployment_name} does not exist in {service_name}."
-                )))
-            }
             ServerRequest::GetStorageAccountKeys { account_name, .. } => {
                 let (_, rec) =
                     self.storage_account(&tx.open_table(RESOURCES)?, sub, account_name, now)?;

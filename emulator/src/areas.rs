@@ -1,8 +1,8 @@
 //! Behaviour of the spec-v2 operations that is more than a resource (each
 //! wire form proven on one real operation): the network configuration and
 //! the virtual network sites derived from it, gateways with networking
-//! operation ids, alert rules (JSON), web spaces, the subscription list, and
-//! the role operations that need a deployment (none exist yet). Service Bus
+//! operation ids, alert rules (JSON), web spaces and the subscription list;
+//! deployments and virtual machines are `compute.rs`'s. Service Bus
 //! namespaces are a plain resource: the engine serves them.
 
 use asm_runtime::json;
@@ -137,7 +137,9 @@ impl Api {
             ServerRequest::GetWebSiteInstanceIds { web_space_name, .. } => Err(
                 ApiError::not_found(format!("The web space {web_space_name} does not exist.")),
             ),
-            _ => Err(not_implemented(req.spec().name)),
+            _ => self
+                .compute_read(tx, sub, req, now)
+                .unwrap_or_else(|| Err(not_implemented(req.spec().name))),
         }
     }
 
@@ -234,35 +236,9 @@ impl Api {
                 )?;
                 Ok(Reply::xml(req, &GatewayOperationAsyncResponse { id }).into())
             }
-            ServerRequest::StartRole {
-                service_name,
-                deployment_name,
-                ..
-            }
-            | ServerRequest::ShutdownRole {
-                service_name,
-                deployment_name,
-                ..
-            }
-            | ServerRequest::RestartRole {
-                service_name,
-                deployment_name,
-                ..
-            }
-            | ServerRequest::DeleteRoleInstancesByName {
-                service_name,
-                deployment_name,
-                ..
-            } => {
-                // Deployments are not modelled yet: the service exists or
-                // not, and the deployment never does.
-                self.hosted_service(&tx.open_table(RESOURCES)?, sub, service_name, now)?;
-                Err(ApiError::not_found(format!(
-                    "The deployment {deployment_name} does not exist in {service_name} ({} was not applied).",
-                    req.spec().name
-                )))
-            }
-            _ => Err(not_implemented(req.spec().name)),
+            _ => self
+                .compute_write(tx, sub, req, now)
+                .unwrap_or_else(|| Err(not_implemented(req.spec().name))),
         }
     }
 

@@ -270,6 +270,7 @@ impl Api {
                     .collect();
                 Ok(Some(name))
             }
+            "ServiceCertificate" => crate::compute::service_certificate_name(body),
             _ => Ok(None),
         }
     }
@@ -281,12 +282,17 @@ impl Api {
         tx: &WriteTransaction,
         r: &Resource,
         sub: &str,
-        _parents: &[String],
+        parents: &[String],
         name: &str,
         state: &mut Elem,
         now: Millis,
     ) -> Result<Option<Failure>, ApiError> {
         match r.name.as_str() {
+            "Disk" => crate::compute::disk_created(state).map(|()| None),
+            "ServiceCertificate" => {
+                crate::compute::service_certificate_created(self, sub, parents, state)
+                    .map(|()| None)
+            }
             "StorageAccount" => {
                 let body: CreateStorageServiceInput = typed("CreateStorageServiceInput", state)
                     .ok_or_else(|| ApiError::bad_request("The request body is invalid."))?;
@@ -540,6 +546,7 @@ impl Api {
                 *merged = sa_state(&a);
                 Ok(())
             }
+            "Disk" => crate::compute::disk_updated(old, update, merged),
             _ => Ok(()),
         }
     }
@@ -597,6 +604,7 @@ impl Api {
                 }
                 Ok(())
             }
+            "Disk" => crate::compute::refuse_disk_in_use(rec),
             _ => Ok(()),
         }
     }
@@ -631,8 +639,8 @@ impl Api {
                         "ComputeCapabilities",
                         &locations::compute_capabilities(),
                     ));
-                    // No deployments are modelled: with embed-detail the
-                    // service sends an empty `<Deployments/>`, else nothing.
+                    // With embed-detail the service sends `<Deployments/>`
+                    // (the engine fills in the deployments), else nothing.
                     if m.query
                         .get("embed-detail")
                         .is_some_and(|v| v.eq_ignore_ascii_case("true"))
