@@ -195,6 +195,18 @@ fn read_dep(key: String, rec: ResourceRec) -> Result<Dep, ApiError> {
     })
 }
 
+/// The slot as the service reads it: case does not matter (the Python peer
+/// sends `staging` and `production`).
+fn canonical_slot(slot: &DeploymentSlot) -> DeploymentSlot {
+    match slot {
+        DeploymentSlot::Unknown(s) if s.eq_ignore_ascii_case("production") => {
+            DeploymentSlot::Production
+        }
+        DeploymentSlot::Unknown(s) if s.eq_ignore_ascii_case("staging") => DeploymentSlot::Staging,
+        other => other.clone(),
+    }
+}
+
 fn slot_url(service: &str, slot: &DeploymentSlot, private_id: &str) -> String {
     match slot {
         DeploymentSlot::Staging => format!("http://{private_id}.cloudapp.net/"),
@@ -894,6 +906,7 @@ impl Api {
                 read_dep(key, rec)
             }
             Target::Slot(slot) => {
+                let slot = &canonical_slot(slot);
                 for (key, rec) in scan::<ResourceRec>(table, &dep_prefix(sub, service))? {
                     if rec.resource != "Deployment"
                         || rec.subscription != sub
@@ -941,6 +954,7 @@ impl Api {
         now: Millis,
     ) -> Result<Dep, ApiError> {
         self.hosted_service(table, sub, service, now)?;
+        let slot = &canonical_slot(slot);
         if name.trim().is_empty() {
             return Err(ApiError::bad_request("The deployment name is missing."));
         }
