@@ -404,7 +404,8 @@ impl Api {
                 } else {
                     b.root.as_str()
                 };
-                let text = String::from_utf8_lossy(&inc.body);
+                let text = crate::engine::redacted_request(&self.engine.spec, m.op, &inc.body)
+                    .unwrap_or_else(|| String::from_utf8_lossy(&inc.body).into_owned());
                 let text: String = text.chars().take(8192).collect();
                 record.parameters.push((root.to_owned(), text));
             }
