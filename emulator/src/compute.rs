@@ -768,6 +768,35 @@ pub(crate) fn refuse_disk_in_use(rec: &ResourceRec) -> Result<(), ApiError> {
     }
 }
 
+/// A cloud service goes with its deployments (the engine deletes them as
+/// its children): the disks of their virtual machines are released.
+pub(crate) fn release_service_disks(
+    tx: &WriteTransaction,
+    rec: &ResourceRec,
+    now: Millis,
+) -> Result<(), ApiError> {
+    let mut table = tx.open_table(RESOURCES)?;
+    let sub = &rec.subscription;
+    for (key, mut disk_rec) in scan::<ResourceRec>(&table, &format!("Disk/{sub}/"))? {
+        if disk_rec.resource != "Disk" || disk_rec.subscription != *sub {
+            continue;
+        }
+        let mut disk: Disk = from_elem("Disk", &disk_rec.state).unwrap_or_default();
+        let ours = disk.attached_to.as_ref().is_some_and(|a| {
+            a.hosted_service_name
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case(&rec.name))
+        });
+        if ours {
+            disk.attached_to = None;
+            disk_rec.state = disk_state(&disk, &disk_rec.state);
+            disk_rec.modified_ms = now;
+            put(&mut table, &key, &disk_rec)?;
+        }
+    }
+    Ok(())
+}
+
 /// Completes a disk added with Add Disk.
 pub(crate) fn disk_created(state: &mut Elem) -> Result<(), ApiError> {
     let os = state.child_text("OS").unwrap_or_default().to_owned();

@@ -605,6 +605,7 @@ impl Api {
                 Ok(())
             }
             "Disk" => crate::compute::refuse_disk_in_use(rec),
+            "HostedService" => crate::compute::release_service_disks(tx, rec, now),
             _ => Ok(()),
         }
     }
