@@ -1056,3 +1056,305 @@ async fn service_certificates() {
     );
     emu.shutdown().await;
 }
+
+/// The role operations sharing `POST …/roleinstances/{role}/Operations` are
+/// told apart by their body's root; disks of the repository (add, update,
+/// grow); virtual IPs; migration; secrets stay out of the operation history;
+/// deleting the cloud service releases its disks.
+#[tokio::test]
+async fn vm_operations_disks_and_history() {
+    let (emu, c) = start().await;
+    let svc = "ops-svc";
+    cloud_service(&c, svc).await;
+    let started = DateTime::now() - Duration::from_secs(60);
+    done(
+        c.create_virtual_machine_deployment(
+            svc,
+            &CreateVirtualMachineDeploymentInput {
+                name: "dep".into(),
+                // Case does not matter to the service.
+                deployment_slot: DeploymentSlot::Unknown("production".into()),
+                label: "ops".into(),
+                role_list: vec![vm_role("a", true, None), vm_role("b", false, Some(5))],
+                ..Default::default()
+            },
+        )
+        .await,
+    )
+    .await;
+    let d = c
+        .get_deployment_by_slot(svc, &DeploymentSlot::Production)
+        .await
+        .unwrap();
+    assert_eq!(d.deployment_slot, DeploymentSlot::Production);
+    assert_eq!(d.role_instance_list.len(), 2);
+
+    // Update Role: the endpoints and the size are replaced.
+    let mut a = c.get_role(svc, "dep", "a").await.unwrap();
+    a.role_size = Some("Medium".into());
+    a.configuration_sets[0].input_endpoints.truncate(1);
+    done(c.update_role(svc, "dep", "a", &a).await).await;
+    let d = c.get_deployment_by_name(svc, "dep").await.unwrap();
+    let inst = d
+        .role_instance_list
+        .iter()
+        .find(|i| i.role_name == "a")
+        .unwrap();
+    assert_eq!(inst.instance_size.as_deref(), Some("Medium"));
+    assert_eq!(inst.instance_endpoints.len(), 1);
+
+    // Redeploy and maintenance reach their own behaviour (no maintenance
+    // window here: refused), capture as a VM image stops the role.
+    done(
+        c.redeploy_role(svc, "dep", "a", &RedeployRoleOperation::default())
+            .await,
+    )
+    .await;
+    assert_service_error(
+        c.perform_maintenance_on_role(
+            svc,
+            "dep",
+            "a",
+            &PerformMaintenanceOnRoleOperation::default(),
+        )
+        .await,
+        400,
+        "BadRequest",
+    );
+    done(
+        c.capture_vm_image(
+            svc,
+            "dep",
+            "a",
+            &CaptureRoleAsVMImageOperation {
+                os_state: Some("Specialized".into()),
+                vm_image_name: Some("img-a".into()),
+                vm_image_label: Some("img a".into()),
+            },
+        )
+        .await,
+    )
+    .await;
+    let d = c.get_deployment_by_name(svc, "dep").await.unwrap();
+    let inst = d
+        .role_instance_list
+        .iter()
+        .find(|i| i.role_name == "a")
+        .unwrap();
+    assert_eq!(inst.power_state, Some(PowerState::Stopped));
+    // Capture Role (Delete): the role and its OS disk go, its image is made.
+    let b_os = c
+        .get_role(svc, "dep", "b")
+        .await
+        .unwrap()
+        .os_virtual_hard_disk
+        .unwrap()
+        .disk_name
+        .unwrap();
+    done(
+        c.capture_role(
+            svc,
+            "dep",
+            "b",
+            &CaptureRoleOperation {
+                post_capture_action: PostCaptureAction::Delete,
+                target_image_label: "b image".into(),
+                target_image_name: "b-image".into(),
+                ..Default::default()
+            },
+        )
+        .await,
+    )
+    .await;
+    assert_service_error(c.get_role(svc, "dep", "b").await, 404, "ResourceNotFound");
+    assert_service_error(c.get_disk(&b_os).await, 404, "ResourceNotFound");
+
+    // Virtual IPs: added, listed, removed; the default one stays.
+    done(c.add_virtual_ip(svc, "dep", "extra-vip").await).await;
+    let d = c.get_deployment_by_name(svc, "dep").await.unwrap();
+    assert_eq!(d.virtual_ips.len(), 2);
+    let default_vip = d.virtual_ips[0].name.clone().unwrap();
+    done(c.remove_virtual_ip(svc, "dep", "extra-vip").await).await;
+    assert_service_error(
+        c.remove_virtual_ip(svc, "dep", &default_vip).await,
+        400,
+        "BadRequest",
+    );
+
+    // Internal load balancer front end updated.
+    done(
+        c.create_load_balancer(
+            svc,
+            "dep",
+            &LoadBalancer {
+                name: "ilb".into(),
+                frontend_ip_configuration: None,
+            },
+        )
+        .await,
+    )
+    .await;
+    done(
+        c.update_load_balancer(
+            svc,
+            "dep",
+            "ilb",
+            &LoadBalancer {
+                name: "ilb".into(),
+                frontend_ip_configuration: Some(FrontendIpConfiguration {
+                    type_: Some("Private".into()),
+                    subnet_name: Some("sub1".into()),
+                    static_virtual_network_ip_address: Some("10.0.1.5".into()),
+                }),
+            },
+        )
+        .await,
+    )
+    .await;
+    let d = c.get_deployment_by_name(svc, "dep").await.unwrap();
+    let fe = d.load_balancers[0]
+        .frontend_ip_configuration
+        .clone()
+        .unwrap();
+    assert_eq!(
+        fe.static_virtual_network_ip_address.as_deref(),
+        Some("10.0.1.5")
+    );
+
+    // Disks of the repository: add, update the label, grow (never shrink).
+    let disk = c
+        .add_disk(&AddDiskInput {
+            os: None,
+            label: "spare".into(),
+            media_link: "https://acct.blob.core.windows.net/vhds/spare.vhd".into(),
+            name: "spare".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(disk.name, "spare");
+    assert!(disk.attached_to.is_none());
+    let update = UpdateDiskInput {
+        label: "spare disk".into(),
+        name: "spare".into(),
+        ..Default::default()
+    };
+    assert_eq!(
+        c.update_disk("spare", &update)
+            .await
+            .unwrap()
+            .label
+            .as_deref(),
+        Some("spare disk")
+    );
+    done(
+        c.update_disk_size(
+            "spare",
+            &UpdateDiskInput {
+                resized_size_in_gb: Some(64),
+                ..update.clone()
+            },
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        c.get_disk("spare").await.unwrap().logical_disk_size_in_gb,
+        Some(64)
+    );
+    assert_service_error(
+        c.update_disk_size(
+            "spare",
+            &UpdateDiskInput {
+                resized_size_in_gb: Some(8),
+                ..update.clone()
+            },
+        )
+        .await,
+        400,
+        "BadRequest",
+    );
+    // Attach it by name to a; now it cannot be deleted.
+    done(
+        c.add_data_disk(
+            svc,
+            "dep",
+            "a",
+            &DataVirtualHardDisk {
+                disk_name: Some("spare".into()),
+                ..Default::default()
+            },
+        )
+        .await,
+    )
+    .await;
+    let dd = c.get_data_disk(svc, "dep", "a", "0").await.unwrap();
+    assert_eq!(dd.disk_name.as_deref(), Some("spare"));
+    assert_eq!(dd.logical_disk_size_in_gb, Some(64));
+    assert_service_error(
+        c.delete_disk("spare", &Default::default()).await,
+        400,
+        "BadRequest",
+    );
+
+    // Migration: validate, prepare (twice is a conflict), abort.
+    let msgs = c
+        .validate_deployment_migration(
+            svc,
+            "dep",
+            &DeploymentNetworkResource {
+                destination_virtual_network: "New".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(msgs.validation_message.is_empty());
+    let net = DeploymentNetworkResource {
+        destination_virtual_network: "New".into(),
+        ..Default::default()
+    };
+    done(c.prepare_deployment_migration(svc, "dep", &net).await).await;
+    assert_eq!(
+        c.get_role(svc, "dep", "a")
+            .await
+            .unwrap()
+            .migration_state
+            .as_deref(),
+        Some("Prepared")
+    );
+    assert_service_error(
+        c.prepare_deployment_migration(svc, "dep", &net).await,
+        409,
+        "ConflictError",
+    );
+    done(c.abort_deployment_migration(svc, "dep").await).await;
+    assert!(c
+        .get_role(svc, "dep", "a")
+        .await
+        .unwrap()
+        .migration_state
+        .is_none());
+
+    // The history names the operations and keeps no password.
+    let ops = c
+        .list_subscription_operations(
+            started,
+            DateTime::now() + Duration::from_secs(60),
+            &Default::default(),
+        )
+        .await
+        .unwrap();
+    let text = format!("{ops:?}");
+    assert!(text.contains("CreateVirtualMachineDeployment"), "{text}");
+    assert!(text.contains("CaptureRole"), "{text}");
+    assert!(text.contains("********"), "the masked password is recorded");
+    assert!(!text.contains("Sup3r-Secret!"), "a password in the history");
+
+    // The cloud service goes with its deployment; its disks are released.
+    c.delete_hosted_service(svc).await.unwrap();
+    let all = disks(&c).await;
+    assert!(!all.is_empty());
+    assert!(all.iter().all(|d| d.attached_to.is_none()), "{all:?}");
+    c.delete_disk("spare", &Default::default()).await.unwrap();
+    emu.shutdown().await;
+}
