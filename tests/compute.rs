@@ -1358,3 +1358,79 @@ async fn vm_operations_disks_and_history() {
     c.delete_disk("spare", &Default::default()).await.unwrap();
     emu.shutdown().await;
 }
+
+/// A deployment is held by an asynchronous operation until it completes:
+/// another change is refused with the service's message naming the holder,
+/// and the deployment reads Locked meanwhile.
+#[tokio::test]
+async fn a_deployment_is_locked_while_an_operation_runs() {
+    let slow = Config {
+        async_delay: Duration::from_millis(1500),
+        ..Config::ephemeral().unwrap()
+    };
+    let emu = Emulator::start(slow).await.expect("emulator");
+    let c = Client::builder()
+        .subscription_id(emu.subscription_id())
+        .credentials(Credentials::from_pem(&emu.client_pem()).expect("credentials"))
+        .endpoint(emu.endpoint())
+        .add_root_certificate_pem(&emu.ca_pem())
+        .expect("ca")
+        .poll_options(fast_poll())
+        .build()
+        .expect("client");
+    let svc = "lock-svc";
+    cloud_service(&c, svc).await;
+    let op = c
+        .create_deployment(
+            svc,
+            &DeploymentSlot::Production,
+            &CreateDeployment {
+                name: "d".into(),
+                package_url: "https://acct.blob.core.windows.net/pkgs/app.cspkg".into(),
+                label: "d".into(),
+                configuration: config(1),
+                start_deployment: Some(true),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let id = op.request_id().to_owned();
+    assert_eq!(
+        c.get_deployment_by_name(svc, "d").await.unwrap().locked,
+        Some(true)
+    );
+    let msg = assert_service_error(
+        c.update_deployment_status_by_name(
+            svc,
+            "d",
+            &UpdateDeploymentStatus {
+                status: DeploymentStatus::Suspended,
+            },
+        )
+        .await,
+        409,
+        "ConflictError",
+    );
+    assert_eq!(
+        msg,
+        format!("Windows Azure is currently performing an operation with x-ms-requestid {id} on this deployment that requires exclusive access.")
+    );
+    assert_service_error(
+        c.delete_deployment_by_name(svc, "d", &Default::default())
+            .await,
+        409,
+        "ConflictError",
+    );
+    op.wait().await.unwrap();
+    assert_eq!(
+        c.get_deployment_by_name(svc, "d").await.unwrap().locked,
+        Some(false)
+    );
+    done(
+        c.delete_deployment_by_name(svc, "d", &Default::default())
+            .await,
+    )
+    .await;
+    emu.shutdown().await;
+}

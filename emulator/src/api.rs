@@ -336,7 +336,7 @@ impl Api {
                     record.object_id = id;
                 }
                 self.mutate(inc, &subscription, record, now, |api, tx| {
-                    api.write(tx, &subscription, &req, now)
+                    api.write(tx, &subscription, &req, now, &inc.request_id)
                 })
             }
             (Err(e), None) => e.reply(),
@@ -648,6 +648,7 @@ impl Api {
         sub: &str,
         req: &ServerRequest,
         now: Millis,
+        request_id: &str,
     ) -> Result<Outcome, ApiError> {
         match req {
             ServerRequest::RegenerateStorageAccountKeys { name, body, .. } => {
@@ -672,7 +673,7 @@ impl Api {
                 "MethodNotAllowed",
                 "The method is not allowed on this resource.",
             )),
-            _ => self.write_more(tx, sub, req, now),
+            _ => self.write_more(tx, sub, req, now, request_id),
         }
     }
 

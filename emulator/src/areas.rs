@@ -143,13 +143,15 @@ impl Api {
         }
     }
 
-    /// Writes of the spec-v2 operations.
+    /// Writes of the spec-v2 operations (`request_id`: this request's
+    /// `x-ms-request-id`).
     pub(crate) fn write_more(
         &self,
         tx: &WriteTransaction,
         sub: &str,
         req: &ServerRequest,
         now: Millis,
+        request_id: &str,
     ) -> Result<Outcome, ApiError> {
         match req {
             ServerRequest::SetNetworkConfiguration { body, .. } => {
@@ -237,7 +239,7 @@ impl Api {
                 Ok(Reply::xml(req, &GatewayOperationAsyncResponse { id }).into())
             }
             _ => self
-                .compute_write(tx, sub, req, now)
+                .compute_write(tx, sub, req, now, request_id)
                 .unwrap_or_else(|| Err(not_implemented(req.spec().name))),
         }
     }

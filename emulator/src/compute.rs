@@ -89,6 +89,9 @@ struct Extra {
     events: Vec<(String, String, String, Millis)>,
     /// Migration state (Prepared) once Prepare Deployment Migration ran.
     migration: Option<String>,
+    /// The operation holding the deployment: (request id, until).
+    #[serde(default)]
+    busy: Option<(String, Millis)>,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default)]
@@ -107,6 +110,30 @@ struct Dep {
 }
 
 impl Dep {
+    /// Takes the deployment for an operation until it completes: while
+    /// another one holds it, a conflict (the service's words).
+    fn lock(&mut self, request_id: &str, now: Millis, until: Millis) -> Result<(), ApiError> {
+        self.check_lock(now)?;
+        self.extra.busy = Some((request_id.to_owned(), until));
+        Ok(())
+    }
+
+    fn check_lock(&self, now: Millis) -> Result<(), ApiError> {
+        match &self.extra.busy {
+            Some((id, until)) if *until > now => Err(ApiError::conflict(format!(
+                "Windows Azure is currently performing an operation with x-ms-requestid {id} on this deployment that requires exclusive access."
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// The wire form as read at `now` (Locked while an operation holds it).
+    fn read(&self, now: Millis) -> Deployment {
+        let mut wire = self.wire.clone();
+        wire.locked = Some(self.check_lock(now).is_err());
+        wire
+    }
+
     fn save(&mut self, table: &mut Table<'_>, now: Millis) -> Result<(), ApiError> {
         self.wire.last_modified_time = Some(datetime(now));
         let mut state = to_elem("Deployment", &self.wire);
@@ -1066,14 +1093,14 @@ impl Api {
                 ..
             } => self
                 .find_dep(t, sub, service_name, Target::Slot(deployment_slot), now)
-                .map(|d| Reply::xml(req, &d.wire)),
+                .map(|d| Reply::xml(req, &d.read(now))),
             ServerRequest::GetDeploymentByName {
                 service_name,
                 deployment_name,
                 ..
             } => self
                 .find_dep(t, sub, service_name, Target::Name(deployment_name), now)
-                .map(|d| Reply::xml(req, &d.wire)),
+                .map(|d| Reply::xml(req, &d.read(now))),
             ServerRequest::GetRole {
                 service_name,
                 deployment_name,
@@ -1186,12 +1213,13 @@ impl Api {
         sub: &str,
         req: &ServerRequest,
         now: Millis,
+        request_id: &str,
     ) -> Option<Result<Outcome, ApiError>> {
         let mut table = match tx.open_table(RESOURCES) {
             Ok(t) => t,
             Err(e) => return Some(Err(e.into())),
         };
-        let result = self.compute_write_in(&mut table, sub, req, now)?;
+        let result = self.compute_write_in(&mut table, sub, req, now, request_id)?;
         Some(result)
     }
 
@@ -1201,9 +1229,11 @@ impl Api {
         sub: &str,
         req: &ServerRequest,
         now: Millis,
+        rid: &str,
     ) -> Option<Result<Outcome, ApiError>> {
         use ServerRequest as R;
         let ok = || Ok(accepted(self, now));
+        let until = now + self.async_delay_ms;
         // Runs `f` on a deployment and saves it.
         let with = |t: &mut Table<'_>,
                     service: &str,
@@ -1211,6 +1241,7 @@ impl Api {
                     f: &mut dyn FnMut(&mut Dep, &mut Table<'_>) -> Result<(), ApiError>|
          -> Result<Outcome, ApiError> {
             let mut d = self.find_dep(&*t, sub, service, target, now)?;
+            d.lock(rid, now, until)?;
             f(&mut d, t)?;
             d.save(t, now)?;
             ok()
@@ -1241,6 +1272,7 @@ impl Api {
                     DeploymentStatus::Suspended
                 };
                 derive_instances(&mut d.wire, &body.configuration)?;
+                d.lock(rid, now, until)?;
                 d.wire.extended_properties = body.extended_properties.clone();
                 d.wire.extension_configuration = body.extension_configuration.clone();
                 d.extra.package_url = Some(body.package_url.clone());
@@ -1274,7 +1306,7 @@ impl Api {
             ),
             R::SwapDeployment {
                 service_name, body, ..
-            } => self.swap(t, sub, service_name, body, now),
+            } => self.swap(t, sub, service_name, body, now, rid),
             R::ChangeDeploymentConfigurationBySlot {
                 service_name,
                 deployment_slot,
@@ -1459,6 +1491,7 @@ impl Api {
             } => (|| {
                 let d =
                     self.find_dep(&*t, sub, service_name, Target::Name(deployment_name), now)?;
+                d.check_lock(now)?;
                 if d.extra.migration.is_none() {
                     return Err(not_prepared(&d.wire.name));
                 }
@@ -1632,7 +1665,7 @@ impl Api {
             // ---------------------------------------------- virtual machines
             R::CreateVirtualMachineDeployment {
                 service_name, body, ..
-            } => self.create_vm_deployment(t, sub, service_name, body, now),
+            } => self.create_vm_deployment(t, sub, service_name, body, now, rid),
             R::AddRole {
                 service_name,
                 deployment_name,
@@ -1786,6 +1819,7 @@ impl Api {
             } => (|| {
                 let mut d =
                     self.find_dep(&*t, sub, service_name, Target::Name(deployment_name), now)?;
+                d.lock(rid, now, until)?;
                 let role = d.role(role_name)?.clone();
                 if body.target_image_name.trim().is_empty() {
                     return Err(ApiError::bad_request("The TargetImageName is missing."));
@@ -2163,6 +2197,7 @@ impl Api {
         now: Millis,
     ) -> Result<Outcome, ApiError> {
         let d = self.find_dep(&*t, sub, service, target, now)?;
+        d.check_lock(now)?;
         for r in &d.wire.role_list {
             self.release_role_disks(t, sub, r, media, now)?;
         }
@@ -2177,6 +2212,7 @@ impl Api {
         service: &str,
         body: &Swap,
         now: Millis,
+        rid: &str,
     ) -> Result<Outcome, ApiError> {
         let deps = self.deployments_of(&*t, sub, service, now)?;
         self.hosted_service(&*t, sub, service, now)?;
@@ -2190,6 +2226,10 @@ impl Api {
             }
         }
         let mut source = source.ok_or_else(|| deployment_not_found(&body.source_deployment))?;
+        if let Some(o) = &other {
+            o.check_lock(now)?;
+        }
+        source.lock(rid, now, now + self.async_delay_ms)?;
         let production = [&Some(&source), &other.as_ref()]
             .into_iter()
             .flatten()
@@ -2220,6 +2260,7 @@ impl Api {
         ));
         source.save(t, now)?;
         if let Some(mut o) = other {
+            o.lock(rid, now, now + self.async_delay_ms)?;
             o.wire.deployment_slot = flip(&source.wire.deployment_slot);
             o.wire.url = Some(slot_url(
                 service,
@@ -2238,6 +2279,7 @@ impl Api {
         service: &str,
         body: &CreateVirtualMachineDeploymentInput,
         now: Millis,
+        rid: &str,
     ) -> Result<Outcome, ApiError> {
         let mut d = self.new_dep(
             &*t,
@@ -2272,6 +2314,7 @@ impl Api {
         d.wire.reserved_ip_name = body.reserved_ip_name.clone();
         d.wire.load_balancers = body.load_balancers.clone();
         d.wire.upgrade_domain_count = Some(1);
+        d.lock(rid, now, now + self.async_delay_ms)?;
         d.save(t, now)?;
         Ok(accepted(self, now))
     }
