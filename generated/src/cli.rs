@@ -1105,7 +1105,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "get-package-by-slot",
         operation: &GET_PACKAGE_BY_SLOT,
         about: "Copies the package of the deployment in a slot to a storage container.",
-        long_about: "Copies the package of the deployment in a slot to a storage container.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/package` (x-ms-version 2017-01-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/jj154121(v=azure.100)",
+        long_about: "Copies the package of the deployment in a slot to a storage container.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/package` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
         args: &[
             asm_runtime::cli::Arg {
                 id: "service-name",
@@ -1157,7 +1157,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "get-package-by-name",
         operation: &GET_PACKAGE_BY_NAME,
         about: "Copies the package of a deployment, by name, to a storage container.",
-        long_about: "Copies the package of a deployment, by name, to a storage container.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/package` (x-ms-version 2017-01-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/jj154121(v=azure.100)",
+        long_about: "Copies the package of a deployment, by name, to a storage container.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/package` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
         args: &[
             asm_runtime::cli::Arg {
                 id: "service-name",
@@ -10964,7 +10964,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "capture-vm-image",
         operation: &CAPTURE_VM_IMAGE,
         about: "Captures a virtual machine (OS and data disks) as a VM image.",
-        long_about: "Captures a virtual machine (OS and data disks) as a VM image.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations` (x-ms-version 2014-10-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn499768(v=azure.100)",
+        long_about: "Captures a virtual machine (OS and data disks) as a VM image.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations` (x-ms-version 2014-10-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
         args: &[
             asm_runtime::cli::Arg {
                 id: "service-name",
@@ -11135,7 +11135,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "start-roles",
         operation: &START_ROLES,
         about: "Starts several virtual machines of a deployment.",
-        long_about: "Starts several virtual machines of a deployment.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/Roles/Operations` (x-ms-version 2014-10-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn469421(v=azure.100)",
+        long_about: "Starts several virtual machines of a deployment.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/Roles/Operations` (x-ms-version 2014-10-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn469419(v=azure.100)",
         args: &[
             asm_runtime::cli::Arg {
                 id: "service-name",
@@ -11182,7 +11182,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "shutdown-roles",
         operation: &SHUTDOWN_ROLES,
         about: "Shuts down several virtual machines of a deployment.",
-        long_about: "Shuts down several virtual machines of a deployment.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/Roles/Operations` (x-ms-version 2014-10-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn469422(v=azure.100)",
+        long_about: "Shuts down several virtual machines of a deployment.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/Roles/Operations` (x-ms-version 2014-10-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn469421(v=azure.100)",
         args: &[
             asm_runtime::cli::Arg {
                 id: "service-name",
@@ -11433,7 +11433,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         name: "get-disk",
         operation: &GET_DISK,
         about: "Returns a disk of the repository.",
-        long_about: "Returns a disk of the repository.\n\n`GET /{subscriptionId}/services/disks/{diskName}` (x-ms-version 2014-10-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/jj157178(v=azure.100)",
+        long_about: "Returns a disk of the repository.\n\n`GET /{subscriptionId}/services/disks/{diskName}` (x-ms-version 2014-10-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn775053(v=azure.100)",
         args: &[
             asm_runtime::cli::Arg {
                 id: "disk-name",

@@ -1225,7 +1225,7 @@ impl crate::Client {
     /// Copies the package of the deployment in a slot to a storage container.
     ///
     /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/package` (x-ms-version 2017-01-01); long-running (Classic poller): returns a handle to wait on.
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/jj154121(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
     pub async fn get_package_by_slot(
         &self,
         service_name: &str,
@@ -1277,7 +1277,7 @@ impl crate::Client {
     /// Copies the package of a deployment, by name, to a storage container.
     ///
     /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/package` (x-ms-version 2017-01-01); long-running (Classic poller): returns a handle to wait on.
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/jj154121(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
     pub async fn get_package_by_name(
         &self,
         service_name: &str,

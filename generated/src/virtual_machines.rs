@@ -719,7 +719,7 @@ impl crate::Client {
     /// Captures a virtual machine (OS and data disks) as a VM image.
     ///
     /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations` (x-ms-version 2014-10-01); long-running (Classic poller): returns a handle to wait on.
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn499768(v=azure.100)>.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
     pub async fn capture_vm_image(
         &self,
         service_name: &str,
@@ -882,7 +882,7 @@ impl crate::Client {
     /// Starts several virtual machines of a deployment.
     ///
     /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/Roles/Operations` (x-ms-version 2014-10-01); long-running (Classic poller): returns a handle to wait on.
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn469421(v=azure.100)>.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn469419(v=azure.100)>.
     pub async fn start_roles(
         &self,
         service_name: &str,
@@ -933,7 +933,7 @@ impl crate::Client {
     /// Shuts down several virtual machines of a deployment.
     ///
     /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/Roles/Operations` (x-ms-version 2014-10-01); long-running (Classic poller): returns a handle to wait on.
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn469422(v=azure.100)>.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn469421(v=azure.100)>.
     pub async fn shutdown_roles(
         &self,
         service_name: &str,

@@ -233,7 +233,7 @@ impl crate::Client {
     /// Returns a disk of the repository.
     ///
     /// `GET /{subscriptionId}/services/disks/{diskName}` (x-ms-version 2014-10-01).
-    /// See <https://learn.microsoft.com/previous-versions/azure/reference/jj157178(v=azure.100)>.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn775053(v=azure.100)>.
     pub async fn get_disk(&self, disk_name: &str) -> Result<Disk, Error> {
         let mut req = Request::new(&GET_DISK);
         req.path = self.core.subscription_path()?;
