@@ -1091,6 +1091,7 @@ async fn vm_operations_disks_and_history() {
 
     // Update Role: the endpoints and the size are replaced.
     let mut a = c.get_role(svc, "dep", "a").await.unwrap();
+    let os_a = a.os_virtual_hard_disk.clone().unwrap().disk_name.unwrap();
     a.role_size = Some("Medium".into());
     a.configuration_sets[0].input_endpoints.truncate(1);
     done(c.update_role(svc, "dep", "a", &a).await).await;
@@ -1350,12 +1351,20 @@ async fn vm_operations_disks_and_history() {
     assert!(text.contains("********"), "the masked password is recorded");
     assert!(!text.contains("Sup3r-Secret!"), "a password in the history");
 
-    // The cloud service goes with its deployment; its disks are released.
-    c.delete_hosted_service(svc).await.unwrap();
-    let all = disks(&c).await;
-    assert!(!all.is_empty());
-    assert!(all.iter().all(|d| d.attached_to.is_none()), "{all:?}");
-    c.delete_disk("spare", &Default::default()).await.unwrap();
+    // A cloud service with a deployment is not deleted alone; with its
+    // contents, its virtual machines' disks go too.
+    assert_service_error(c.delete_hosted_service(svc).await, 409, "ConflictError");
+    assert_eq!(disks(&c).await.len(), 3);
+    done(c.delete_hosted_service_and_contents(svc).await).await;
+    // Left: b's data disk, released when b was captured.
+    let left = disks(&c).await;
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(left[0].attached_to.is_none() && left[0].name != "spare" && left[0].name != os_a);
+    assert_service_error(
+        c.get_deployment_by_name(svc, "dep").await,
+        404,
+        "ResourceNotFound",
+    );
     emu.shutdown().await;
 }
 

@@ -795,30 +795,44 @@ pub(crate) fn refuse_disk_in_use(rec: &ResourceRec) -> Result<(), ApiError> {
     }
 }
 
-/// A cloud service goes with its deployments (the engine deletes them as
-/// its children): the disks of their virtual machines are released.
-pub(crate) fn release_service_disks(
+/// Deleting a cloud service: Delete Hosted Service refuses while it has
+/// deployments (the service's rule); Delete Hosted Service And Contents
+/// (`comp=media`) takes them, with their virtual machines' disks.
+pub(crate) fn service_deleted(
     tx: &WriteTransaction,
+    operation: &str,
     rec: &ResourceRec,
     now: Millis,
 ) -> Result<(), ApiError> {
     let mut table = tx.open_table(RESOURCES)?;
     let sub = &rec.subscription;
-    for (key, mut disk_rec) in scan::<ResourceRec>(&table, &format!("Disk/{sub}/"))? {
+    let deployments: Vec<String> = scan::<ResourceRec>(&table, &dep_prefix(sub, &rec.name))?
+        .into_iter()
+        .filter(|(_, d)| d.resource == "Deployment" && exists(&d.pending, now))
+        .map(|(_, d)| d.name)
+        .collect();
+    if deployments.is_empty() {
+        return Ok(());
+    }
+    if operation != "DeleteHostedServiceAndContents" {
+        return Err(ApiError::conflict(format!(
+            "The cloud service {} has deployments ({}): delete them first, or delete the cloud service with its contents (comp=media).",
+            rec.name,
+            deployments.join(", ")
+        )));
+    }
+    for (key, disk_rec) in scan::<ResourceRec>(&table, &format!("Disk/{sub}/"))? {
         if disk_rec.resource != "Disk" || disk_rec.subscription != *sub {
             continue;
         }
-        let mut disk: Disk = from_elem("Disk", &disk_rec.state).unwrap_or_default();
+        let disk: Disk = from_elem("Disk", &disk_rec.state).unwrap_or_default();
         let ours = disk.attached_to.as_ref().is_some_and(|a| {
             a.hosted_service_name
                 .as_deref()
                 .is_some_and(|s| s.eq_ignore_ascii_case(&rec.name))
         });
         if ours {
-            disk.attached_to = None;
-            disk_rec.state = disk_state(&disk, &disk_rec.state);
-            disk_rec.modified_ms = now;
-            put(&mut table, &key, &disk_rec)?;
+            table.remove(key.as_str())?;
         }
     }
     Ok(())

@@ -504,7 +504,7 @@ impl Api {
                 let mut rec = self.live(&table, sub, &key, r, &name, now)?;
                 refuse_if_deleting(r, &rec, now)?;
                 drop(table);
-                self.hook_delete(tx, r, &rec, now)?;
+                self.hook_delete(tx, r, &m.op.name, &rec, now)?;
                 let mut table = tx.open_table(RESOURCES)?;
                 let _ = keys;
                 // Children go with their parent (at once: an asynchronous

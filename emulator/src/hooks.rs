@@ -576,11 +576,13 @@ impl Api {
         }
     }
 
-    /// Refuses a delete the service refuses.
+    /// Refuses a delete the service refuses (`operation`: the delete
+    /// operation, when a resource has several).
     pub(crate) fn hook_delete(
         &self,
         tx: &WriteTransaction,
         r: &Resource,
+        operation: &str,
         rec: &ResourceRec,
         now: Millis,
     ) -> Result<(), ApiError> {
@@ -605,7 +607,7 @@ impl Api {
                 Ok(())
             }
             "Disk" => crate::compute::refuse_disk_in_use(rec),
-            "HostedService" => crate::compute::release_service_disks(tx, rec, now),
+            "HostedService" => crate::compute::service_deleted(tx, operation, rec, now),
             _ => Ok(()),
         }
     }
