@@ -315,6 +315,12 @@ fn os_version(config: &str) -> String {
 
 const UPGRADE_DOMAINS: i32 = 5;
 
+/// The internal address of the `n`th instance (10.0.0.4 onwards).
+fn internal_ip(n: usize) -> String {
+    let n = n + 4;
+    format!("10.0.{}.{}", (n / 250) % 256, n % 250)
+}
+
 /// Role list and instances of a web/worker role deployment from its
 /// configuration; existing instances of the same name keep their state.
 fn derive_instances(dep: &mut Deployment, config: &str) -> Result<(), ApiError> {
@@ -323,7 +329,7 @@ fn derive_instances(dep: &mut Deployment, config: &str) -> Result<(), ApiError> 
     let max = roles.iter().map(|(_, c)| *c).max().unwrap_or(1);
     let domains = max.clamp(1, UPGRADE_DOMAINS);
     let mut instances = Vec::new();
-    let mut ip = 4;
+    let mut ip = 0;
     for (role, count) in &roles {
         for i in 0..*count {
             let name = format!("{role}_IN_{i}");
@@ -344,7 +350,7 @@ fn derive_instances(dep: &mut Deployment, config: &str) -> Result<(), ApiError> 
                 instance_fault_domain: Some(i % 2),
                 instance_size: Some("Small".into()),
                 instance_state_details: Some(String::new()),
-                ip_address: Some(format!("10.0.0.{ip}")),
+                ip_address: Some(internal_ip(ip)),
                 power_state: Some(if running {
                     PowerState::Started
                 } else {
@@ -672,7 +678,7 @@ impl Api {
             instance_fault_domain: Some(0),
             instance_size: role.role_size.clone(),
             instance_state_details: Some(String::new()),
-            ip_address: Some(format!("10.0.0.{}", 4 + ordinal)),
+            ip_address: Some(internal_ip(ordinal)),
             instance_endpoints: instance_endpoints(&role, vip),
             power_state: Some(PowerState::Started),
             host_name: Some(host_name),
