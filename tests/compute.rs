@@ -1443,3 +1443,27 @@ async fn a_deployment_is_locked_while_an_operation_runs() {
     .await;
     emu.shutdown().await;
 }
+
+/// The Linux provisioning limits (Node client's checks) stop a bad request
+/// before it is sent, and the message names the field, not the secret.
+#[tokio::test]
+async fn linux_provisioning_limits() {
+    let (emu, c) = start().await;
+    let mut role = vm_role("lin", false, None);
+    role.configuration_sets[0] = ConfigurationSet {
+        configuration_set_type: ConfigurationSetType::LinuxProvisioningConfiguration,
+        host_name: Some("lin".into()),
+        user_name: Some("azureuser".into()),
+        user_password: Some("abc".into()),
+        ..Default::default()
+    };
+    let err = c
+        .add_role("any-svc", "dep", &role)
+        .await
+        .expect_err("a 3-character password is refused");
+    assert!(err.service_error().is_none(), "not sent: {err}");
+    let text = err.to_string();
+    assert!(text.contains("UserPassword"), "{text}");
+    assert!(!text.contains("abc"), "{text}");
+    emu.shutdown().await;
+}

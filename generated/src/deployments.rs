@@ -1963,7 +1963,16 @@ impl ToXml for Deployment {
     }
 }
 
-impl Validate for Deployment {}
+impl Validate for Deployment {
+    fn validate(&self) -> Result<(), ValidationError> {
+        for v in &self.role_list {
+            v.validate()?;
+        }
+
+        Ok(())
+    }
+}
+
 /// An upgrade in progress on a deployment.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -3952,7 +3961,16 @@ impl ToXml for Role {
     }
 }
 
-impl Validate for Role {}
+impl Validate for Role {
+    fn validate(&self) -> Result<(), ValidationError> {
+        for v in &self.configuration_sets {
+            v.validate()?;
+        }
+
+        Ok(())
+    }
+}
+
 /// A configuration set of a role: network settings, or Windows / Linux provisioning settings.
 #[derive(Clone, Default, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -4312,7 +4330,27 @@ impl ToXml for ConfigurationSet {
     }
 }
 
-impl Validate for ConfigurationSet {}
+impl Validate for ConfigurationSet {
+    fn validate(&self) -> Result<(), ValidationError> {
+        if let Some(v) = &self.host_name {
+            check::max_len("HostName", v, 64usize)?;
+            check::min_len("HostName", v, 1usize)?;
+        }
+
+        if let Some(v) = &self.user_name {
+            check::max_len("UserName", v, 32usize)?;
+            check::min_len("UserName", v, 1usize)?;
+        }
+
+        if let Some(v) = &self.user_password {
+            check::max_len("UserPassword", v, 72usize)?;
+            check::min_len("UserPassword", v, 6usize)?;
+        }
+
+        Ok(())
+    }
+}
+
 /// An external endpoint of a role.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -6101,11 +6139,6 @@ impl ToXml for CreateDeployment {
 
 impl Validate for CreateDeployment {
     fn validate(&self) -> Result<(), ValidationError> {
-        {
-            let v = &self.name;
-            check::max_len("Name", v, 100usize)?;
-        }
-
         {
             let v = &self.label;
             check::max_len("Label", v, 100usize)?;

@@ -1265,6 +1265,10 @@ impl Validate for CreateVirtualMachineDeploymentInput {
             check::max_len("Label", v, 100usize)?;
         }
 
+        for v in &self.role_list {
+            v.validate()?;
+        }
+
         Ok(())
     }
 }
@@ -1341,7 +1345,16 @@ impl ToXml for CaptureRoleOperation {
     }
 }
 
-impl Validate for CaptureRoleOperation {}
+impl Validate for CaptureRoleOperation {
+    fn validate(&self) -> Result<(), ValidationError> {
+        if let Some(v) = &self.provisioning_configuration {
+            v.validate()?;
+        }
+
+        Ok(())
+    }
+}
+
 /// Body of Capture VM Image.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]

@@ -610,17 +610,7 @@ impl ToXml for AddDiskInput {
     }
 }
 
-impl Validate for AddDiskInput {
-    fn validate(&self) -> Result<(), ValidationError> {
-        {
-            let v = &self.label;
-            check::max_len("Label", v, 100usize)?;
-        }
-
-        Ok(())
-    }
-}
-
+impl Validate for AddDiskInput {}
 /// The disks of a subscription.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -962,13 +952,13 @@ impl ToXml for UpdateDiskInput {
 
 impl Validate for UpdateDiskInput {
     fn validate(&self) -> Result<(), ValidationError> {
-        {
-            let v = &self.label;
-            check::max_len("Label", v, 100usize)?;
-        }
-
         if let Some(v) = &self.resized_size_in_gb {
-            check::range("ResizedSizeInGB", i64::from(*v), 1i64, 1023i64)?;
+            check::range(
+                "ResizedSizeInGB",
+                i64::from(*v),
+                1i64,
+                9223372036854775807i64,
+            )?;
         }
 
         Ok(())
