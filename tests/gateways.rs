@@ -1017,7 +1017,7 @@ async fn application_gateway_lifecycle() {
 
     // Certificates: a PFX opened with its password (a secret).
     let (pfx_bytes, cert_der) = pfx("pfx-Pa55");
-    let file = CertificateFile {
+    let file = ApplicationGatewayCertificateFile {
         data: pfx_bytes.clone(),
         certificate_format: Some("pfx".into()),
         password: Some("pfx-Pa55".into()),
@@ -1030,7 +1030,7 @@ async fn application_gateway_lifecycle() {
         c.add_application_gateway_certificate(
             "appgw",
             "ssl1",
-            &CertificateFile {
+            &ApplicationGatewayCertificateFile {
                 password: Some("wrong".into()),
                 ..file.clone()
             },

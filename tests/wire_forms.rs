@@ -423,7 +423,7 @@ async fn scalar_roots_and_fixed_queries() {
     assert_eq!(sent[1].query, "properties=dnssuffix");
 }
 
-/// One URI, three operations: the router tells them apart by the request
+/// One URI, several operations: the router tells them apart by the request
 /// body's root element, and the client writes each root.
 #[tokio::test]
 async fn role_operations_by_body_root() {
@@ -447,7 +447,7 @@ async fn role_operations_by_body_root() {
         404,
         "ResourceNotFound",
     );
-    assert!(msg.contains("StartRole"), "{msg}");
+    assert_eq!(msg, "The deployment name 'dep' does not exist.");
     let msg = assert_status(
         c.shutdown_role(
             "wire-forms-svc",
@@ -461,7 +461,7 @@ async fn role_operations_by_body_root() {
         404,
         "ResourceNotFound",
     );
-    assert!(msg.contains("ShutdownRole"), "{msg}");
+    assert_eq!(msg, "The deployment name 'dep' does not exist.");
     let msg = assert_status(
         c.restart_role(
             "wire-forms-svc",
@@ -473,13 +473,18 @@ async fn role_operations_by_body_root() {
         404,
         "ResourceNotFound",
     );
-    assert!(msg.contains("RestartRole"), "{msg}");
+    assert_eq!(msg, "The deployment name 'dep' does not exist.");
 
     let path = "/s/services/hostedservices/h/deployments/d/roleinstances/r/Operations";
     for (root, want) in [
         ("StartRoleOperation", "StartRole"),
         ("ShutdownRoleOperation", "ShutdownRole"),
         ("RestartRoleOperation", "RestartRole"),
+        ("RedeployRoleOperation", "RedeployRole"),
+        (
+            "PerformMaintenanceOnRoleOperation",
+            "PerformMaintenanceOnRole",
+        ),
     ] {
         let body = format!(
             "<?xml version=\"1.0\"?><{root} xmlns=\"http://schemas.microsoft.com/windowsazure\"><OperationType>{root}</OperationType></{root}>"
@@ -487,7 +492,11 @@ async fn role_operations_by_body_root() {
         let req = route("POST", path, "", body.as_bytes()).unwrap();
         assert_eq!(req.spec().name, want);
     }
-    let err = route("POST", path, "", b"<CaptureRoleOperation/>").unwrap_err();
+    // Capture Role is one of them too; an unknown root is not.
+    let capture = "<CaptureRoleOperation xmlns=\"http://schemas.microsoft.com/windowsazure\"><OperationType>CaptureRoleOperation</OperationType><PostCaptureAction>Delete</PostCaptureAction><TargetImageLabel>l</TargetImageLabel><TargetImageName>n</TargetImageName></CaptureRoleOperation>";
+    let req = route("POST", path, "", capture.as_bytes()).unwrap();
+    assert_eq!(req.spec().name, "CaptureRole");
+    let err = route("POST", path, "", b"<FrobnicateRoleOperation/>").unwrap_err();
     assert_eq!(err, asm_runtime::routing::RouteError::MethodNotAllowed);
 }
 

@@ -218,6 +218,10 @@ fn every_list_operation_the_emulator_serves_prints_json() {
             args.extend(["--start-time".into(), start.clone()]);
             args.extend(["--end-time".into(), end.clone()]);
         }
+        if op.starts_with("ListDeploymentEvents") {
+            args.extend(["--starttime".into(), start.clone()]);
+            args.extend(["--endtime".into(), end.clone()]);
+        }
         // A required query parameter (not a path parameter).
         if op == "ListDatabaseOperationsByDatabase" {
             args.extend(["--database-name".into(), "x".into()]);

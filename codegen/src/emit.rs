@@ -1237,7 +1237,7 @@ fn client_method(ctx: &Ctx<'_>, op: &Operation) -> (TokenStream, TokenStream) {
         // A trailing slash after a placeholder (`…/queues/{queueName}/`).
         path_stmts.push(quote!(req.path.push('/');));
     } else if !literal.is_empty() {
-        path_stmts.push(quote!(req.path.push_str(#literal);));
+        path_stmts.push(push_literal(&literal));
     }
     // Parameter limits.
     let mut checks = Vec::new();
@@ -2215,5 +2215,16 @@ fn lib_module(ctx: &Ctx<'_>) -> TokenStream {
         /// Every operation of the spec.
         pub static OPERATIONS: &[&OperationSpec] = &[ #(#all),* ];
 
+    }
+}
+
+/// `req.path.push_str(literal)`, or `push(c)` for a one-character literal
+/// (between two placeholders: `{deploymentName}/{virtualIPName}`,
+/// `{thumbprintAlgorithm}-{thumbprint}`; clippy's single_char_add_str).
+fn push_literal(literal: &str) -> TokenStream {
+    let mut chars = literal.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => quote!(req.path.push(#c);),
+        _ => quote!(req.path.push_str(#literal);),
     }
 }

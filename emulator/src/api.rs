@@ -336,7 +336,7 @@ impl Api {
                     record.object_id = id;
                 }
                 self.mutate(inc, &subscription, record, now, |api, tx| {
-                    api.write(tx, &subscription, &req, now)
+                    api.write(tx, &subscription, &req, now, &inc.request_id)
                 })
             }
             (Err(e), None) => e.reply(),
@@ -404,7 +404,8 @@ impl Api {
                 } else {
                     b.root.as_str()
                 };
-                let text = String::from_utf8_lossy(&inc.body);
+                let text = crate::engine::redacted_request(&self.engine.spec, m.op, &inc.body)
+                    .unwrap_or_else(|| String::from_utf8_lossy(&inc.body).into_owned());
                 let text: String = text.chars().take(8192).collect();
                 let text = redact_sensitive(&self.engine.spec, b, text);
                 record.parameters.push((root.to_owned(), text));
@@ -526,33 +527,6 @@ impl Api {
         let tx = self.store.db.begin_read()?;
         match req {
             ServerRequest::ListLocations { .. } => Ok(Reply::xml(req, &locations::all())),
-            // Deployments cannot be created through the operations the
-            // emulator has so far: every cloud service has none.
-            ServerRequest::GetDeploymentBySlot {
-                service_name,
-                deployment_slot,
-                ..
-            } => {
-                self.hosted_service(&tx.open_table(RESOURCES)?, sub, service_name, now)?;
-                Err(ApiError::not_found(format!(
-                    "No deployments were found in the {deployment_slot} slot of {service_name}."
-                )))
-            }
-            ServerRequest::GetDeploymentByName {
-                service_name,
-                deployment_name,
-                ..
-            }
-            | ServerRequest::GetRole {
-                service_name,
-                deployment_name,
-                ..
-            } => {
-                self.hosted_service(&tx.open_table(RESOURCES)?, sub, service_name, now)?;
-                Err(ApiError::not_found(format!(
-                    "The deployment {deployment_name} does not exist in {service_name}."
-                )))
-            }
             ServerRequest::GetStorageAccountKeys { account_name, .. } => {
                 let (_, rec) =
                     self.storage_account(&tx.open_table(RESOURCES)?, sub, account_name, now)?;
@@ -677,6 +651,7 @@ impl Api {
         sub: &str,
         req: &ServerRequest,
         now: Millis,
+        request_id: &str,
     ) -> Result<Outcome, ApiError> {
         match req {
             ServerRequest::RegenerateStorageAccountKeys { name, body, .. } => {
@@ -703,7 +678,7 @@ impl Api {
             )),
             _ => self
                 .network_write(tx, sub, req, now)
-                .unwrap_or_else(|| self.write_more(tx, sub, req, now)),
+                .unwrap_or_else(|| self.write_more(tx, sub, req, now, request_id)),
         }
     }
 

@@ -1,8 +1,8 @@
 //! Behaviour of the spec-v2 operations that is more than a resource (each
 //! wire form proven on one real operation): the network configuration and
 //! the virtual network sites derived from it (gateways live in
-//! `gateways.rs`), alert rules (JSON), web spaces, the subscription list, and
-//! the role operations that need a deployment (none exist yet). Service Bus
+//! `gateways.rs`), alert rules (JSON), web spaces and the subscription list;
+//! deployments and virtual machines are `compute.rs`'s. Service Bus
 //! namespaces are a plain resource: the engine serves them.
 
 use asm_runtime::json;
@@ -95,17 +95,21 @@ impl Api {
             ServerRequest::GetWebSiteInstanceIds { web_space_name, .. } => Err(
                 ApiError::not_found(format!("The web space {web_space_name} does not exist.")),
             ),
-            _ => self.images_read(tx, sub, req, now),
+            _ => self
+                .compute_read(tx, sub, req, now)
+                .unwrap_or_else(|| self.images_read(tx, sub, req, now)),
         }
     }
 
-    /// Writes of the spec-v2 operations.
+    /// Writes of the spec-v2 operations (`request_id`: this request's
+    /// `x-ms-request-id`).
     pub(crate) fn write_more(
         &self,
         tx: &WriteTransaction,
         sub: &str,
         req: &ServerRequest,
         now: Millis,
+        request_id: &str,
     ) -> Result<Outcome, ApiError> {
         if let Some(r) = self.gateways_write(tx, sub, req, now) {
             return r;
@@ -148,35 +152,9 @@ impl Api {
                     completion: Some((now + self.async_delay_ms, None)),
                 })
             }
-            ServerRequest::StartRole {
-                service_name,
-                deployment_name,
-                ..
-            }
-            | ServerRequest::ShutdownRole {
-                service_name,
-                deployment_name,
-                ..
-            }
-            | ServerRequest::RestartRole {
-                service_name,
-                deployment_name,
-                ..
-            }
-            | ServerRequest::DeleteRoleInstancesByName {
-                service_name,
-                deployment_name,
-                ..
-            } => {
-                // Deployments are not modelled yet: the service exists or
-                // not, and the deployment never does.
-                self.hosted_service(&tx.open_table(RESOURCES)?, sub, service_name, now)?;
-                Err(ApiError::not_found(format!(
-                    "The deployment {deployment_name} does not exist in {service_name} ({} was not applied).",
-                    req.spec().name
-                )))
-            }
-            _ => self.images_write(tx, sub, req, now),
+            _ => self
+                .compute_write(tx, sub, req, now, request_id)
+                .unwrap_or_else(|| self.images_write(tx, sub, req, now)),
         }
     }
 

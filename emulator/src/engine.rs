@@ -504,7 +504,7 @@ impl Api {
                 let mut rec = self.live(&table, sub, &key, r, &name, now)?;
                 refuse_if_deleting(r, &rec, now)?;
                 drop(table);
-                self.hook_delete(tx, r, &rec, now)?;
+                self.hook_delete(tx, r, &m.op.name, &rec, now)?;
                 let mut table = tx.open_table(RESOURCES)?;
                 let _ = keys;
                 // Children go with their parent (at once: an asynchronous
@@ -998,6 +998,68 @@ impl Api {
             None => Ok(Reply::body(status, content_type(op), text)),
         }
     }
+}
+
+/// The request body of `op` as the operation history keeps it: elements
+/// the spec marks `sensitive` (passwords, keys, a PFX) masked. `None` when
+/// the body is not an XML document of a known type (kept as sent).
+pub(crate) fn redacted_request(spec: &Spec, op: &Operation, body: &[u8]) -> Option<String> {
+    let b = op.request.as_ref()?;
+    let ty = b.type_name()?;
+    spec.find_struct(ty)?;
+    let mut root = Elem::parse(body).ok()?;
+    let masked = match b.format {
+        Format::Xml => mask_sensitive(spec, ty, &mut root, 0),
+        Format::Atom => {
+            let content = root
+                .children
+                .iter_mut()
+                .find(|c| c.name == "content")?
+                .children
+                .first_mut()?;
+            mask_sensitive(spec, ty, content, 0)
+        }
+        _ => return None,
+    };
+    masked.then(|| {
+        let name = root.name.clone();
+        root.to_xml(&name)
+    })
+}
+
+/// Masks the text of `ty`'s sensitive elements in `e`: whether any was.
+fn mask_sensitive(spec: &Spec, ty: &str, e: &mut Elem, depth: usize) -> bool {
+    let Some(s) = spec.find_struct(ty) else {
+        return false;
+    };
+    if depth > 16 {
+        return false;
+    }
+    let mut masked = false;
+    for f in s.fields.iter().filter(|f| !f.attribute) {
+        let nested = match &f.ty {
+            TypeRef::Named(n) if spec.find_struct(n).is_some() => Some(n.as_str()),
+            _ => None,
+        };
+        for c in e.children.iter_mut().filter(|c| c.name == f.element) {
+            let targets: Vec<&mut Elem> = match (&f.card, &f.item) {
+                (Card::List { .. }, Some(item)) => {
+                    c.children.iter_mut().filter(|i| &i.name == item).collect()
+                }
+                _ => vec![c],
+            };
+            for t in targets {
+                if f.sensitive && !t.text.is_empty() {
+                    t.text = "********".into();
+                    t.children.clear();
+                    masked = true;
+                } else if let Some(n) = nested {
+                    masked |= mask_sensitive(spec, n, t, depth + 1);
+                }
+            }
+        }
+    }
+    masked
 }
 
 /// The request body as an element tree (XML, or the content of an Atom

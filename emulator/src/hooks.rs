@@ -270,6 +270,7 @@ impl Api {
                     .collect();
                 Ok(Some(name))
             }
+            "ServiceCertificate" => crate::compute::service_certificate_name(body),
             _ => Ok(None),
         }
     }
@@ -281,12 +282,17 @@ impl Api {
         tx: &WriteTransaction,
         r: &Resource,
         sub: &str,
-        _parents: &[String],
+        parents: &[String],
         name: &str,
         state: &mut Elem,
         now: Millis,
     ) -> Result<Option<Failure>, ApiError> {
         match r.name.as_str() {
+            "Disk" => crate::compute::disk_created(state).map(|()| None),
+            "ServiceCertificate" => {
+                crate::compute::service_certificate_created(self, sub, parents, state)
+                    .map(|()| None)
+            }
             "StorageAccount" => {
                 let body: CreateStorageServiceInput = typed("CreateStorageServiceInput", state)
                     .ok_or_else(|| ApiError::bad_request("The request body is invalid."))?;
@@ -547,6 +553,7 @@ impl Api {
             }
             "Profile" => self.profile_update(old, merged),
             "OSImage" => self.images_hook_update(r, old, merged),
+            "Disk" => crate::compute::disk_updated(old, update, merged),
             _ => Ok(()),
         }
     }
@@ -576,11 +583,13 @@ impl Api {
         }
     }
 
-    /// Refuses a delete the service refuses.
+    /// Refuses a delete the service refuses (`operation`: the delete
+    /// operation, when a resource has several).
     pub(crate) fn hook_delete(
         &self,
         tx: &WriteTransaction,
         r: &Resource,
+        operation: &str,
         rec: &ResourceRec,
         now: Millis,
     ) -> Result<(), ApiError> {
@@ -606,8 +615,12 @@ impl Api {
             }
             "NetworkSecurityGroup" | "RouteTable" => self.refuse_delete_if_associated(tx, rec),
             "NetworkSecurityRule" | "Route" => self.child_delete(tx, rec),
-            "HostedService" => self.forget_service(tx, rec),
+            "HostedService" => {
+                self.forget_service(tx, rec)?;
+                crate::compute::service_deleted(tx, operation, rec, now)
+            }
             "OSImage" | "VMImage" | "ReservedIP" => self.images_hook_delete(tx, r, rec),
+            "Disk" => crate::compute::refuse_disk_in_use(rec),
             _ => Ok(()),
         }
     }
@@ -642,8 +655,8 @@ impl Api {
                         "ComputeCapabilities",
                         &locations::compute_capabilities(),
                     ));
-                    // No deployments are modelled: with embed-detail the
-                    // service sends an empty `<Deployments/>`, else nothing.
+                    // With embed-detail the service sends `<Deployments/>`
+                    // (the engine fills in the deployments), else nothing.
                     if m.query
                         .get("embed-detail")
                         .is_some_and(|v| v.eq_ignore_ascii_case("true"))

@@ -45,6 +45,7 @@
 
 mod api;
 mod areas;
+mod compute;
 mod engine;
 mod gateways;
 mod hooks;

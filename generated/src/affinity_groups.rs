@@ -233,7 +233,16 @@ impl ToXml for AffinityGroups {
     }
 }
 
-impl Validate for AffinityGroups {}
+impl Validate for AffinityGroups {
+    fn validate(&self) -> Result<(), ValidationError> {
+        for v in &self.affinity_group {
+            v.validate()?;
+        }
+
+        Ok(())
+    }
+}
+
 /// An affinity group.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -355,7 +364,16 @@ impl ToXml for AffinityGroup {
     }
 }
 
-impl Validate for AffinityGroup {}
+impl Validate for AffinityGroup {
+    fn validate(&self) -> Result<(), ValidationError> {
+        for v in &self.hosted_services {
+            v.validate()?;
+        }
+
+        Ok(())
+    }
+}
+
 /// Body of Create Affinity Group.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]

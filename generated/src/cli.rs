@@ -235,6 +235,1548 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         run: run_get_deployment_by_name,
     },
     asm_runtime::cli::Command {
+        area: "deployments",
+        name: "create-deployment",
+        operation: &CREATE_DEPLOYMENT,
+        about: "Uploads a service package and creates a deployment in the production or staging slot of a cloud service.",
+        long_about: "Uploads a service package and creates a deployment in the production or staging slot of a cloud service. The slot must be empty (409 otherwise).\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}` (x-ms-version 2014-10-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/ee460813(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-slot",
+                wire: "deploymentSlot",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "DeploymentSlot",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentSlot}` part of the URI.",
+                values: &[("Production", ""), ("Staging", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "name",
+                wire: "Name",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The deployment name, unique in the cloud service.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "package-url",
+                wire: "PackageUrl",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "URL of the service package (.cspkg) in a storage blob.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "label",
+                wire: "Label",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "label",
+                required: true,
+                repeated: false,
+                help: "Plain text (base64 on the wire), up to 100 characters.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "configuration",
+                wire: "Configuration",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "label",
+                required: true,
+                repeated: false,
+                help: "The service configuration (.cscfg) as text (base64 on the wire).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "start-deployment",
+                wire: "StartDeployment",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Start the deployment at once (default: created Suspended).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "treat-warnings-as-error",
+                wire: "TreatWarningsAsError",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Treat package validation warnings as errors.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "CreateDeployment",
+            ty: "CreateDeployment",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_create_deployment,
+    },
+    asm_runtime::cli::Command {
+        area: "deployments",
+        name: "delete-deployment-by-slot",
+        operation: &DELETE_DEPLOYMENT_BY_SLOT,
+        about: "Deletes the deployment in a slot of a cloud service.",
+        long_about: "Deletes the deployment in a slot of a cloud service.\n\n`DELETE /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}` (x-ms-version 2017-01-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/ee460815(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-slot",
+                wire: "deploymentSlot",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "DeploymentSlot",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentSlot}` part of the URI.",
+                values: &[("Production", ""), ("Staging", "")],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_delete_deployment_by_slot,
+    },
+    asm_runtime::cli::Command {
+        area: "deployments",
+        name: "delete-deployment-by-name",
+        operation: &DELETE_DEPLOYMENT_BY_NAME,
+        about: "Deletes a deployment by name.",
+        long_about: "Deletes a deployment by name. With `comp=media` the VHD blobs of its virtual machines' disks are deleted too.\n\n`DELETE /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}` (x-ms-version 2014-10-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/ee460815(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "comp",
+                wire: "comp",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "`media`: also delete the disks and their VHD blobs (virtual machines).",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_delete_deployment_by_name,
+    },
+    asm_runtime::cli::Command {
+        area: "deployments",
+        name: "swap-deployment",
+        operation: &SWAP_DEPLOYMENT,
+        about: "Swaps the deployments of the production and staging slots (a VIP swap).",
+        long_about: "Swaps the deployments of the production and staging slots (a VIP swap). `SourceDeployment` is the deployment to move to production.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}` (x-ms-version 2014-10-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/ee460814(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "production",
+                wire: "Production",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Name of the deployment now in production (absent when the slot is empty).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "source-deployment",
+                wire: "SourceDeployment",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Name of the deployment to move to production.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "Swap",
+            ty: "Swap",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_swap_deployment,
+    },
+    asm_runtime::cli::Command {
+        area: "deployments",
+        name: "change-deployment-configuration-by-slot",
+        operation: &CHANGE_DEPLOYMENT_CONFIGURATION_BY_SLOT,
+        about: "Changes the service configuration of the deployment in a slot.",
+        long_about: "Changes the service configuration of the deployment in a slot.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/` (x-ms-version 2017-01-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/ee460809(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-slot",
+                wire: "deploymentSlot",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "DeploymentSlot",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentSlot}` part of the URI.",
+                values: &[("Production", ""), ("Staging", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "configuration",
+                wire: "Configuration",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "label",
+                required: true,
+                repeated: false,
+                help: "The new service configuration (.cscfg) as text (base64 on the wire).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "treat-warnings-as-error",
+                wire: "TreatWarningsAsError",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<TreatWarningsAsError>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "mode",
+                wire: "Mode",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "UpgradeType",
+                required: false,
+                repeated: false,
+                help: "How upgrade domains are walked (default Auto).",
+                values: &[("Auto", ""), ("Manual", ""), ("Simultaneous", "")],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "ChangeConfiguration",
+            ty: "ChangeConfiguration",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_change_deployment_configuration_by_slot,
+    },
+    asm_runtime::cli::Command {
+        area: "deployments",
+        name: "change-deployment-configuration-by-name",
+        operation: &CHANGE_DEPLOYMENT_CONFIGURATION_BY_NAME,
+        about: "Changes the service configuration of a deployment, by name.",
+        long_about: "Changes the service configuration of a deployment, by name.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/` (x-ms-version 2014-10-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/ee460809(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "configuration",
+                wire: "Configuration",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "label",
+                required: true,
+                repeated: false,
+                help: "The new service configuration (.cscfg) as text (base64 on the wire).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "treat-warnings-as-error",
+                wire: "TreatWarningsAsError",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<TreatWarningsAsError>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "mode",
+                wire: "Mode",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "UpgradeType",
+                required: false,
+                repeated: false,
+                help: "How upgrade domains are walked (default Auto).",
+                values: &[("Auto", ""), ("Manual", ""), ("Simultaneous", "")],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "ChangeConfiguration",
+            ty: "ChangeConfiguration",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_change_deployment_configuration_by_name,
+    },
+    asm_runtime::cli::Command {
+        area: "deployments",
+        name: "update-deployment-status-by-slot",
+        operation: &UPDATE_DEPLOYMENT_STATUS_BY_SLOT,
+        about: "Starts or suspends the deployment in a slot.",
+        long_about: "Starts or suspends the deployment in a slot.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/` (x-ms-version 2017-01-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/ee460808(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-slot",
+                wire: "deploymentSlot",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "DeploymentSlot",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentSlot}` part of the URI.",
+                values: &[("Production", ""), ("Staging", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "status",
+                wire: "Status",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "DeploymentStatus",
+                required: true,
+                repeated: false,
+                help: "Running or Suspended.",
+                values: &[
+                    ("Running", ""),
+                    ("Suspended", ""),
+                    ("RunningTransitioning", ""),
+                    ("SuspendedTransitioning", ""),
+                    ("Starting", ""),
+                    ("Suspending", ""),
+                    ("Deploying", ""),
+                    ("Deleting", ""),
+                ],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "UpdateDeploymentStatus",
+            ty: "UpdateDeploymentStatus",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_update_deployment_status_by_slot,
+    },
+    asm_runtime::cli::Command {
+        area: "deployments",
+        name: "update-deployment-status-by-name",
+        operation: &UPDATE_DEPLOYMENT_STATUS_BY_NAME,
+        about: "Starts or suspends a deployment, by name.",
+        long_about: "Starts or suspends a deployment, by name.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/` (x-ms-version 2014-10-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/ee460808(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "status",
+                wire: "Status",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "DeploymentStatus",
+                required: true,
+                repeated: false,
+                help: "Running or Suspended.",
+                values: &[
+                    ("Running", ""),
+                    ("Suspended", ""),
+                    ("RunningTransitioning", ""),
+                    ("SuspendedTransitioning", ""),
+                    ("Starting", ""),
+                    ("Suspending", ""),
+                    ("Deploying", ""),
+                    ("Deleting", ""),
+                ],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "UpdateDeploymentStatus",
+            ty: "UpdateDeploymentStatus",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_update_deployment_status_by_name,
+    },
+    asm_runtime::cli::Command {
+        area: "deployments",
+        name: "upgrade-deployment-by-slot",
+        operation: &UPGRADE_DEPLOYMENT_BY_SLOT,
+        about: "Upgrades the deployment in a slot to a new package and configuration.",
+        long_about: "Upgrades the deployment in a slot to a new package and configuration.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/` (x-ms-version 2017-01-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/ee460793(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-slot",
+                wire: "deploymentSlot",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "DeploymentSlot",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentSlot}` part of the URI.",
+                values: &[("Production", ""), ("Staging", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "mode",
+                wire: "Mode",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "UpgradeType",
+                required: true,
+                repeated: false,
+                help: "Auto walks every upgrade domain; Manual waits for Walk Upgrade Domain.",
+                values: &[("Auto", ""), ("Manual", ""), ("Simultaneous", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "package-url",
+                wire: "PackageUrl",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "URL of the new service package.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "configuration",
+                wire: "Configuration",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "label",
+                required: true,
+                repeated: false,
+                help: "The new service configuration as text (base64 on the wire).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "label",
+                wire: "Label",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "label",
+                required: true,
+                repeated: false,
+                help: "Plain text (base64 on the wire), up to 100 characters.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "role-to-upgrade",
+                wire: "RoleToUpgrade",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Upgrade only this role (default: all).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "force",
+                wire: "Force",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: true,
+                repeated: false,
+                help: "Upgrade even if local data may be lost.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "UpgradeDeployment",
+            ty: "UpgradeDeployment",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_upgrade_deployment_by_slot,
+    },
+    asm_runtime::cli::Command {
+        area: "deployments",
+        name: "upgrade-deployment-by-name",
+        operation: &UPGRADE_DEPLOYMENT_BY_NAME,
+        about: "Upgrades a deployment, by name, to a new package and configuration.",
+        long_about: "Upgrades a deployment, by name, to a new package and configuration.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/` (x-ms-version 2014-10-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/ee460793(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "mode",
+                wire: "Mode",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "UpgradeType",
+                required: true,
+                repeated: false,
+                help: "Auto walks every upgrade domain; Manual waits for Walk Upgrade Domain.",
+                values: &[("Auto", ""), ("Manual", ""), ("Simultaneous", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "package-url",
+                wire: "PackageUrl",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "URL of the new service package.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "configuration",
+                wire: "Configuration",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "label",
+                required: true,
+                repeated: false,
+                help: "The new service configuration as text (base64 on the wire).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "label",
+                wire: "Label",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "label",
+                required: true,
+                repeated: false,
+                help: "Plain text (base64 on the wire), up to 100 characters.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "role-to-upgrade",
+                wire: "RoleToUpgrade",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Upgrade only this role (default: all).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "force",
+                wire: "Force",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: true,
+                repeated: false,
+                help: "Upgrade even if local data may be lost.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "UpgradeDeployment",
+            ty: "UpgradeDeployment",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_upgrade_deployment_by_name,
+    },
+    asm_runtime::cli::Command {
+        area: "deployments",
+        name: "walk-upgrade-domain-by-slot",
+        operation: &WALK_UPGRADE_DOMAIN_BY_SLOT,
+        about: "Upgrades the next upgrade domain of a manual upgrade (deployment in a slot).",
+        long_about: "Upgrades the next upgrade domain of a manual upgrade (deployment in a slot).\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/` (x-ms-version 2017-01-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/ee460800(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-slot",
+                wire: "deploymentSlot",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "DeploymentSlot",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentSlot}` part of the URI.",
+                values: &[("Production", ""), ("Staging", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "upgrade-domain",
+                wire: "UpgradeDomain",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: true,
+                repeated: false,
+                help: "The upgrade domain to upgrade (zero-based; the current one).",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "WalkUpgradeDomain",
+            ty: "WalkUpgradeDomain",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_walk_upgrade_domain_by_slot,
+    },
+    asm_runtime::cli::Command {
+        area: "deployments",
+        name: "walk-upgrade-domain-by-name",
+        operation: &WALK_UPGRADE_DOMAIN_BY_NAME,
+        about: "Upgrades the next upgrade domain of a manual upgrade (deployment by name).",
+        long_about: "Upgrades the next upgrade domain of a manual upgrade (deployment by name).\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}` (x-ms-version 2014-10-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/ee460800(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "upgrade-domain",
+                wire: "UpgradeDomain",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: true,
+                repeated: false,
+                help: "The upgrade domain to upgrade (zero-based; the current one).",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "WalkUpgradeDomain",
+            ty: "WalkUpgradeDomain",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_walk_upgrade_domain_by_name,
+    },
+    asm_runtime::cli::Command {
+        area: "deployments",
+        name: "rollback-update-or-upgrade-by-slot",
+        operation: &ROLLBACK_UPDATE_OR_UPGRADE_BY_SLOT,
+        about: "Cancels an upgrade or configuration change in progress on the deployment in a slot and restores the previous version.",
+        long_about: "Cancels an upgrade or configuration change in progress on the deployment in a slot and restores the previous version.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/` (x-ms-version 2017-01-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/hh403977(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-slot",
+                wire: "deploymentSlot",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "DeploymentSlot",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentSlot}` part of the URI.",
+                values: &[("Production", ""), ("Staging", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "mode",
+                wire: "Mode",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "UpgradeType",
+                required: true,
+                repeated: false,
+                help: "Auto or Manual.",
+                values: &[("Auto", ""), ("Manual", ""), ("Simultaneous", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "force",
+                wire: "Force",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Roll back even if local data may be lost.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "RollbackUpdateOrUpgrade",
+            ty: "RollbackUpdateOrUpgrade",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_rollback_update_or_upgrade_by_slot,
+    },
+    asm_runtime::cli::Command {
+        area: "deployments",
+        name: "rollback-update-or-upgrade-by-name",
+        operation: &ROLLBACK_UPDATE_OR_UPGRADE_BY_NAME,
+        about: "Cancels an upgrade or configuration change in progress on a deployment, by name, and restores the previous version.",
+        long_about: "Cancels an upgrade or configuration change in progress on a deployment, by name, and restores the previous version.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/` (x-ms-version 2014-10-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/hh403977(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "mode",
+                wire: "Mode",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "UpgradeType",
+                required: true,
+                repeated: false,
+                help: "Auto or Manual.",
+                values: &[("Auto", ""), ("Manual", ""), ("Simultaneous", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "force",
+                wire: "Force",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Roll back even if local data may be lost.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "RollbackUpdateOrUpgrade",
+            ty: "RollbackUpdateOrUpgrade",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_rollback_update_or_upgrade_by_name,
+    },
+    asm_runtime::cli::Command {
+        area: "deployments",
+        name: "get-package-by-slot",
+        operation: &GET_PACKAGE_BY_SLOT,
+        about: "Copies the package of the deployment in a slot to a storage container.",
+        long_about: "Copies the package of the deployment in a slot to a storage container.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/package` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-slot",
+                wire: "deploymentSlot",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "DeploymentSlot",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentSlot}` part of the URI.",
+                values: &[("Production", ""), ("Staging", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "container-uri",
+                wire: "containerUri",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "URL of the blob container that receives the package and configuration.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "overwrite-existing",
+                wire: "overwriteExisting",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Overwrite blobs of the same name.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_get_package_by_slot,
+    },
+    asm_runtime::cli::Command {
+        area: "deployments",
+        name: "get-package-by-name",
+        operation: &GET_PACKAGE_BY_NAME,
+        about: "Copies the package of a deployment, by name, to a storage container.",
+        long_about: "Copies the package of a deployment, by name, to a storage container.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/package` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "container-uri",
+                wire: "containerUri",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "URL of the blob container that receives the package and configuration.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "overwrite-existing",
+                wire: "overwriteExisting",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Overwrite blobs of the same name.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_get_package_by_name,
+    },
+    asm_runtime::cli::Command {
+        area: "deployments",
+        name: "list-deployment-events-by-slot",
+        operation: &LIST_DEPLOYMENT_EVENTS_BY_SLOT,
+        about: "Lists the reboot events of the role instances of the deployment in a slot, in a time window.",
+        long_about: "Lists the reboot events of the role instances of the deployment in a slot, in a time window.\n\n`GET /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/events` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-slot",
+                wire: "deploymentSlot",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "DeploymentSlot",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentSlot}` part of the URI.",
+                values: &[("Production", ""), ("Staging", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "starttime",
+                wire: "starttime",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "datetime",
+                required: true,
+                repeated: false,
+                help: "The `starttime` query parameter.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "endtime",
+                wire: "endtime",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "datetime",
+                required: true,
+                repeated: false,
+                help: "The `endtime` query parameter.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_list_deployment_events_by_slot,
+    },
+    asm_runtime::cli::Command {
+        area: "deployments",
+        name: "list-deployment-events-by-name",
+        operation: &LIST_DEPLOYMENT_EVENTS_BY_NAME,
+        about: "Lists the reboot events of the role instances of a deployment, by name, in a time window.",
+        long_about: "Lists the reboot events of the role instances of a deployment, by name, in a time window.\n\n`GET /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/events` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "starttime",
+                wire: "starttime",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "datetime",
+                required: true,
+                repeated: false,
+                help: "The `starttime` query parameter.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "endtime",
+                wire: "endtime",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "datetime",
+                required: true,
+                repeated: false,
+                help: "The `endtime` query parameter.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_list_deployment_events_by_name,
+    },
+    asm_runtime::cli::Command {
+        area: "deployments",
+        name: "validate-deployment-migration",
+        operation: &VALIDATE_DEPLOYMENT_MIGRATION,
+        about: "Checks whether a deployment can be migrated to Azure Resource Manager; an empty list means it can.",
+        long_about: "Checks whether a deployment can be migrated to Azure Resource Manager; an empty list means it can.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/migration` (x-ms-version 2017-01-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "resource-group-name",
+                wire: "ResourceGroupName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<ResourceGroupName>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "virtual-network-name",
+                wire: "VirtualNetworkName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<VirtualNetworkName>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "sub-net-name",
+                wire: "SubNetName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<SubNetName>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "destination-virtual-network",
+                wire: "DestinationVirtualNetwork",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "New (a new virtual network) or Existing.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "DeploymentNetworkResource",
+            ty: "DeploymentNetworkResource",
+            required: false,
+        }),
+        poller: None,
+        run: run_validate_deployment_migration,
+    },
+    asm_runtime::cli::Command {
+        area: "deployments",
+        name: "prepare-deployment-migration",
+        operation: &PREPARE_DEPLOYMENT_MIGRATION,
+        about: "Prepares a deployment for migration to Azure Resource Manager.",
+        long_about: "Prepares a deployment for migration to Azure Resource Manager.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/migration` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "resource-group-name",
+                wire: "ResourceGroupName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<ResourceGroupName>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "virtual-network-name",
+                wire: "VirtualNetworkName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<VirtualNetworkName>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "sub-net-name",
+                wire: "SubNetName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<SubNetName>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "destination-virtual-network",
+                wire: "DestinationVirtualNetwork",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "New (a new virtual network) or Existing.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "DeploymentNetworkResource",
+            ty: "DeploymentNetworkResource",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_prepare_deployment_migration,
+    },
+    asm_runtime::cli::Command {
+        area: "deployments",
+        name: "commit-deployment-migration",
+        operation: &COMMIT_DEPLOYMENT_MIGRATION,
+        about: "Commits the migration of a prepared deployment.",
+        long_about: "Commits the migration of a prepared deployment.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/migration` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_commit_deployment_migration,
+    },
+    asm_runtime::cli::Command {
+        area: "deployments",
+        name: "abort-deployment-migration",
+        operation: &ABORT_DEPLOYMENT_MIGRATION,
+        about: "Aborts the migration of a prepared deployment.",
+        long_about: "Aborts the migration of a prepared deployment.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/migration` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_abort_deployment_migration,
+    },
+    asm_runtime::cli::Command {
+        area: "deployments",
+        name: "add-virtual-ip",
+        operation: &ADD_VIRTUAL_IP,
+        about: "Adds a virtual IP address to a deployment.",
+        long_about: "Adds a virtual IP address to a deployment.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/{virtualIPName}` (x-ms-version 2016-07-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "virtual-ip-name",
+                wire: "virtualIPName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{virtualIPName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_add_virtual_ip,
+    },
+    asm_runtime::cli::Command {
+        area: "deployments",
+        name: "remove-virtual-ip",
+        operation: &REMOVE_VIRTUAL_IP,
+        about: "Removes a virtual IP address from a deployment.",
+        long_about: "Removes a virtual IP address from a deployment.\n\n`DELETE /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/virtualIPs/{virtualIPName}` (x-ms-version 2016-07-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "virtual-ip-name",
+                wire: "virtualIPName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{virtualIPName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_remove_virtual_ip,
+    },
+    asm_runtime::cli::Command {
+        area: "dns-servers",
+        name: "add-dns-server",
+        operation: &ADD_DNS_SERVER,
+        about: "Adds a DNS server to a deployment.",
+        long_about: "Adds a DNS server to a deployment.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/dnsservers` (x-ms-version 2014-10-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "name",
+                wire: "Name",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Element `<Name>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "address",
+                wire: "Address",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "The IP address of the DNS server.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "DnsServer",
+            ty: "DnsServer",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_add_dns_server,
+    },
+    asm_runtime::cli::Command {
+        area: "dns-servers",
+        name: "update-dns-server",
+        operation: &UPDATE_DNS_SERVER,
+        about: "Changes the address of a DNS server of a deployment.",
+        long_about: "Changes the address of a DNS server of a deployment.\n\n`PUT /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/dnsservers/{dnsServerName}` (x-ms-version 2014-10-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "dns-server-name",
+                wire: "dnsServerName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{dnsServerName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "name",
+                wire: "Name",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Element `<Name>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "address",
+                wire: "Address",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "The IP address of the DNS server.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "DnsServer",
+            ty: "DnsServer",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_update_dns_server,
+    },
+    asm_runtime::cli::Command {
+        area: "dns-servers",
+        name: "delete-dns-server",
+        operation: &DELETE_DNS_SERVER,
+        about: "Removes a DNS server from a deployment.",
+        long_about: "Removes a DNS server from a deployment.\n\n`DELETE /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/dnsservers/{dnsServerName}` (x-ms-version 2014-10-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "dns-server-name",
+                wire: "dnsServerName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{dnsServerName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_delete_dns_server,
+    },
+    asm_runtime::cli::Command {
         area: "extensions",
         name: "add-extension",
         operation: &ADD_EXTENSION,
@@ -3406,7 +4948,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
                 ty: "base64",
                 required: true,
                 repeated: false,
-                help: "The certificate file (PFX).",
+                help: "The certificate file (PFX, with its private key).",
                 values: &[],
             },
             asm_runtime::cli::Arg {
@@ -3433,7 +4975,7 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         body: Some(asm_runtime::cli::Body {
             format: "xml",
             root: "CertificateFile",
-            ty: "CertificateFile",
+            ty: "ApplicationGatewayCertificateFile",
             required: false,
         }),
         poller: Some("Networking"),
@@ -3767,6 +5309,152 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         body: None,
         poller: None,
         run: run_check_hosted_service_name_availability,
+    },
+    asm_runtime::cli::Command {
+        area: "load-balancers",
+        name: "create-load-balancer",
+        operation: &CREATE_LOAD_BALANCER,
+        about: "Adds an internal load balancer to a deployment (one per deployment).",
+        long_about: "Adds an internal load balancer to a deployment (one per deployment).\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/loadbalancers` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "name",
+                wire: "Name",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Element `<Name>` of the request body.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "LoadBalancer",
+            ty: "LoadBalancer",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_create_load_balancer,
+    },
+    asm_runtime::cli::Command {
+        area: "load-balancers",
+        name: "update-load-balancer",
+        operation: &UPDATE_LOAD_BALANCER,
+        about: "Changes the front end of an internal load balancer.",
+        long_about: "Changes the front end of an internal load balancer.\n\n`PUT /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/loadbalancers/{loadBalancerName}` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "load-balancer-name",
+                wire: "loadBalancerName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{loadBalancerName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "name",
+                wire: "Name",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Element `<Name>` of the request body.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "LoadBalancer",
+            ty: "LoadBalancer",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_update_load_balancer,
+    },
+    asm_runtime::cli::Command {
+        area: "load-balancers",
+        name: "delete-load-balancer",
+        operation: &DELETE_LOAD_BALANCER,
+        about: "Deletes an internal load balancer (no endpoint may use it).",
+        long_about: "Deletes an internal load balancer (no endpoint may use it).\n\n`DELETE /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/loadbalancers/{loadBalancerName}` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "load-balancer-name",
+                wire: "loadBalancerName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{loadBalancerName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_delete_load_balancer,
     },
     asm_runtime::cli::Command {
         area: "locations",
@@ -6115,6 +7803,325 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         }),
         poller: Some("Classic"),
         run: run_delete_role_instances_by_name,
+    },
+    asm_runtime::cli::Command {
+        area: "role-instances",
+        name: "delete-role-instances-by-slot",
+        operation: &DELETE_ROLE_INSTANCES_BY_SLOT,
+        about: "Deletes role instances (by instance name) from the deployment in a slot.",
+        long_about: "Deletes role instances (by instance name) from the deployment in a slot.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/roleinstances/` (x-ms-version 2017-01-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn469418(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-slot",
+                wire: "deploymentSlot",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "DeploymentSlot",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentSlot}` part of the URI.",
+                values: &[("Production", ""), ("Staging", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "name",
+                wire: "Name",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: true,
+                help: "Name of a role instance (the InstanceName of a RoleInstance).",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "RoleInstances",
+            ty: "RoleInstances",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_delete_role_instances_by_slot,
+    },
+    asm_runtime::cli::Command {
+        area: "role-instances",
+        name: "reboot-role-instance-by-name",
+        operation: &REBOOT_ROLE_INSTANCE_BY_NAME,
+        about: "Reboots a role instance (deployment by name).",
+        long_about: "Reboots a role instance (deployment by name).\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleInstanceName}` (x-ms-version 2014-10-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/gg441298(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "role-instance-name",
+                wire: "roleInstanceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{roleInstanceName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_reboot_role_instance_by_name,
+    },
+    asm_runtime::cli::Command {
+        area: "role-instances",
+        name: "reboot-role-instance-by-slot",
+        operation: &REBOOT_ROLE_INSTANCE_BY_SLOT,
+        about: "Reboots a role instance (deployment in a slot).",
+        long_about: "Reboots a role instance (deployment in a slot).\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/roleinstances/{roleInstanceName}` (x-ms-version 2017-01-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/gg441298(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-slot",
+                wire: "deploymentSlot",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "DeploymentSlot",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentSlot}` part of the URI.",
+                values: &[("Production", ""), ("Staging", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "role-instance-name",
+                wire: "roleInstanceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{roleInstanceName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_reboot_role_instance_by_slot,
+    },
+    asm_runtime::cli::Command {
+        area: "role-instances",
+        name: "reimage-role-instance-by-name",
+        operation: &REIMAGE_ROLE_INSTANCE_BY_NAME,
+        about: "Reinstalls the operating system of a role instance (web and worker roles) and resets its local storage (deployment by name).",
+        long_about: "Reinstalls the operating system of a role instance (web and worker roles) and resets its local storage (deployment by name).\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleInstanceName}` (x-ms-version 2014-10-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/gg441292(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "role-instance-name",
+                wire: "roleInstanceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{roleInstanceName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_reimage_role_instance_by_name,
+    },
+    asm_runtime::cli::Command {
+        area: "role-instances",
+        name: "reimage-role-instance-by-slot",
+        operation: &REIMAGE_ROLE_INSTANCE_BY_SLOT,
+        about: "Reinstalls the operating system of a role instance (web and worker roles) and resets its local storage (deployment in a slot).",
+        long_about: "Reinstalls the operating system of a role instance (web and worker roles) and resets its local storage (deployment in a slot).\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/roleinstances/{roleInstanceName}` (x-ms-version 2017-01-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/gg441292(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-slot",
+                wire: "deploymentSlot",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "DeploymentSlot",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentSlot}` part of the URI.",
+                values: &[("Production", ""), ("Staging", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "role-instance-name",
+                wire: "roleInstanceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{roleInstanceName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_reimage_role_instance_by_slot,
+    },
+    asm_runtime::cli::Command {
+        area: "role-instances",
+        name: "rebuild-role-instance-by-name",
+        operation: &REBUILD_ROLE_INSTANCE_BY_NAME,
+        about: "Reinstalls the operating system of a role instance and rebuilds its local resources (`resources=allLocalDrives`) (deployment by name).",
+        long_about: "Reinstalls the operating system of a role instance and rebuilds its local resources (`resources=allLocalDrives`) (deployment by name).\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleInstanceName}` (x-ms-version 2014-10-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn627518(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "role-instance-name",
+                wire: "roleInstanceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{roleInstanceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "resources",
+                wire: "resources",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The local resources to rebuild: `allLocalDrives`.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_rebuild_role_instance_by_name,
+    },
+    asm_runtime::cli::Command {
+        area: "role-instances",
+        name: "rebuild-role-instance-by-slot",
+        operation: &REBUILD_ROLE_INSTANCE_BY_SLOT,
+        about: "Reinstalls the operating system of a role instance and rebuilds its local resources (`resources=allLocalDrives`) (deployment in a slot).",
+        long_about: "Reinstalls the operating system of a role instance and rebuilds its local resources (`resources=allLocalDrives`) (deployment in a slot).\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/roleinstances/{roleInstanceName}` (x-ms-version 2017-01-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn627518(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-slot",
+                wire: "deploymentSlot",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "DeploymentSlot",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentSlot}` part of the URI.",
+                values: &[("Production", ""), ("Staging", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "role-instance-name",
+                wire: "roleInstanceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{roleInstanceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "resources",
+                wire: "resources",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The local resources to rebuild: `allLocalDrives`.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_rebuild_role_instance_by_slot,
     },
     asm_runtime::cli::Command {
         area: "role-sizes",
@@ -9872,6 +11879,169 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         run: run_get_metrics_data_relay,
     },
     asm_runtime::cli::Command {
+        area: "service-certificates",
+        name: "add-service-certificate",
+        operation: &ADD_SERVICE_CERTIFICATE,
+        about: "Adds a certificate (a PFX with its private key, or a .cer) to a cloud service.",
+        long_about: "Adds a certificate (a PFX with its private key, or a .cer) to a cloud service.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/certificates` (x-ms-version 2014-10-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/ee460817(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "data",
+                wire: "Data",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "base64",
+                required: true,
+                repeated: false,
+                help: "The PFX or .cer file (base64 on the wire).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "certificate-format",
+                wire: "CertificateFormat",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "CertificateFormat",
+                required: true,
+                repeated: false,
+                help: "Element `<CertificateFormat>` of the request body.",
+                values: &[("pfx", ""), ("cer", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "password",
+                wire: "Password",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "The PFX password.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "CertificateFile",
+            ty: "CertificateFile",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_add_service_certificate,
+    },
+    asm_runtime::cli::Command {
+        area: "service-certificates",
+        name: "list-service-certificates",
+        operation: &LIST_SERVICE_CERTIFICATES,
+        about: "Lists the certificates of a cloud service.",
+        long_about: "Lists the certificates of a cloud service.\n\n`GET /{subscriptionId}/services/hostedservices/{serviceName}/certificates` (x-ms-version 2014-10-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/ee460788(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_list_service_certificates,
+    },
+    asm_runtime::cli::Command {
+        area: "service-certificates",
+        name: "get-service-certificate",
+        operation: &GET_SERVICE_CERTIFICATE,
+        about: "Returns a certificate of a cloud service (its public part).",
+        long_about: "Returns a certificate of a cloud service (its public part).\n\n`GET /{subscriptionId}/services/hostedservices/{serviceName}/certificates/{thumbprintAlgorithm}-{thumbprint}` (x-ms-version 2014-10-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/ee460792(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "thumbprint-algorithm",
+                wire: "thumbprintAlgorithm",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{thumbprintAlgorithm}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "thumbprint",
+                wire: "thumbprint",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{thumbprint}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_service_certificate,
+    },
+    asm_runtime::cli::Command {
+        area: "service-certificates",
+        name: "delete-service-certificate",
+        operation: &DELETE_SERVICE_CERTIFICATE,
+        about: "Deletes a certificate of a cloud service.",
+        long_about: "Deletes a certificate of a cloud service.\n\n`DELETE /{subscriptionId}/services/hostedservices/{serviceName}/certificates/{thumbprintAlgorithm}-{thumbprint}` (x-ms-version 2014-10-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/ee460803(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "thumbprint-algorithm",
+                wire: "thumbprintAlgorithm",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{thumbprintAlgorithm}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "thumbprint",
+                wire: "thumbprint",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{thumbprint}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_delete_service_certificate,
+    },
+    asm_runtime::cli::Command {
         area: "sql-database",
         name: "list-servers",
         operation: &LIST_SERVERS,
@@ -12496,6 +14666,905 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         run: run_restart_role,
     },
     asm_runtime::cli::Command {
+        area: "virtual-machines",
+        name: "create-virtual-machine-deployment",
+        operation: &CREATE_VIRTUAL_MACHINE_DEPLOYMENT,
+        about: "Creates a deployment of virtual machines (persistent VM roles) in a cloud service, with its first role(s), disks, endpoints and network.",
+        long_about: "Creates a deployment of virtual machines (persistent VM roles) in a cloud service, with its first role(s), disks, endpoints and network.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments` (x-ms-version 2014-10-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/jj157194(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "name",
+                wire: "Name",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The deployment name, unique in the cloud service.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-slot",
+                wire: "DeploymentSlot",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "DeploymentSlot",
+                required: true,
+                repeated: false,
+                help: "Production (virtual machines are always deployed to production).",
+                values: &[("Production", ""), ("Staging", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "label",
+                wire: "Label",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The label (plain text on the wire for this operation), up to 100 characters.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "virtual-network-name",
+                wire: "VirtualNetworkName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "The virtual network to connect to.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "reserved-ip-name",
+                wire: "ReservedIPName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "A reserved IP address for the deployment's virtual IP.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "Deployment",
+            ty: "CreateVirtualMachineDeploymentInput",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_create_virtual_machine_deployment,
+    },
+    asm_runtime::cli::Command {
+        area: "virtual-machines",
+        name: "add-role",
+        operation: &ADD_ROLE,
+        about: "Adds a virtual machine (a persistent VM role) to a deployment.",
+        long_about: "Adds a virtual machine (a persistent VM role) to a deployment.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles` (x-ms-version 2014-10-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/jj157186(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "role-name",
+                wire: "RoleName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Element `<RoleName>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "os-version",
+                wire: "OsVersion",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "The guest OS version (web/worker roles; empty for virtual machines).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "role-type",
+                wire: "RoleType",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "PersistentVMRole for virtual machines.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "vm-image-name",
+                wire: "VMImageName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<VMImageName>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "media-location",
+                wire: "MediaLocation",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<MediaLocation>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "availability-set-name",
+                wire: "AvailabilitySetName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<AvailabilitySetName>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "label",
+                wire: "Label",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<Label>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "role-size",
+                wire: "RoleSize",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "The size of the role instances, e.g. Small, A6, Basic_A2.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "default-win-rm-certificate-thumbprint",
+                wire: "DefaultWinRmCertificateThumbprint",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<DefaultWinRmCertificateThumbprint>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "provision-guest-agent",
+                wire: "ProvisionGuestAgent",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<ProvisionGuestAgent>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "license-type",
+                wire: "LicenseType",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<LicenseType>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "migration-state",
+                wire: "MigrationState",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<MigrationState>` of the request body.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "PersistentVMRole",
+            ty: "Role",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_add_role,
+    },
+    asm_runtime::cli::Command {
+        area: "virtual-machines",
+        name: "update-role",
+        operation: &UPDATE_ROLE,
+        about: "Replaces the settings of a virtual machine (endpoints, size, disks' caching, extensions).",
+        long_about: "Replaces the settings of a virtual machine (endpoints, size, disks' caching, extensions).\n\n`PUT /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}` (x-ms-version 2014-10-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/jj157187(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "role-name",
+                wire: "roleName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{roleName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "body-role-name",
+                wire: "RoleName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Element `<RoleName>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "os-version",
+                wire: "OsVersion",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "The guest OS version (web/worker roles; empty for virtual machines).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "role-type",
+                wire: "RoleType",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "PersistentVMRole for virtual machines.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "vm-image-name",
+                wire: "VMImageName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<VMImageName>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "media-location",
+                wire: "MediaLocation",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<MediaLocation>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "availability-set-name",
+                wire: "AvailabilitySetName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<AvailabilitySetName>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "label",
+                wire: "Label",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<Label>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "role-size",
+                wire: "RoleSize",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "The size of the role instances, e.g. Small, A6, Basic_A2.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "default-win-rm-certificate-thumbprint",
+                wire: "DefaultWinRmCertificateThumbprint",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<DefaultWinRmCertificateThumbprint>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "provision-guest-agent",
+                wire: "ProvisionGuestAgent",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<ProvisionGuestAgent>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "license-type",
+                wire: "LicenseType",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<LicenseType>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "migration-state",
+                wire: "MigrationState",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<MigrationState>` of the request body.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "PersistentVMRole",
+            ty: "Role",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_update_role,
+    },
+    asm_runtime::cli::Command {
+        area: "virtual-machines",
+        name: "delete-role",
+        operation: &DELETE_ROLE,
+        about: "Deletes a virtual machine from a deployment (not the last one).",
+        long_about: "Deletes a virtual machine from a deployment (not the last one). With `comp=media` its disks and their VHD blobs are deleted too.\n\n`DELETE /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}` (x-ms-version 2014-10-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/jj157184(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "role-name",
+                wire: "roleName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{roleName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "comp",
+                wire: "comp",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "`media`: also delete the disks and their VHD blobs.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_delete_role,
+    },
+    asm_runtime::cli::Command {
+        area: "virtual-machines",
+        name: "capture-role",
+        operation: &CAPTURE_ROLE,
+        about: "Captures a stopped, generalized virtual machine as an OS image; the virtual machine is deleted (PostCaptureAction Delete) or reprovisioned.",
+        long_about: "Captures a stopped, generalized virtual machine as an OS image; the virtual machine is deleted (PostCaptureAction Delete) or reprovisioned.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations` (x-ms-version 2014-10-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/jj157201(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "role-name",
+                wire: "roleName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{roleName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "post-capture-action",
+                wire: "PostCaptureAction",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "PostCaptureAction",
+                required: true,
+                repeated: false,
+                help: "Element `<PostCaptureAction>` of the request body.",
+                values: &[
+                    ("Delete", "The virtual machine is deleted."),
+                    (
+                        "Reprovision",
+                        "The virtual machine is provisioned again from the image.",
+                    ),
+                ],
+            },
+            asm_runtime::cli::Arg {
+                id: "target-image-label",
+                wire: "TargetImageLabel",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Label of the new OS image.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "target-image-name",
+                wire: "TargetImageName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Name of the new OS image.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "CaptureRoleOperation",
+            ty: "CaptureRoleOperation",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_capture_role,
+    },
+    asm_runtime::cli::Command {
+        area: "virtual-machines",
+        name: "capture-vm-image",
+        operation: &CAPTURE_VM_IMAGE,
+        about: "Captures a virtual machine (OS and data disks) as a VM image.",
+        long_about: "Captures a virtual machine (OS and data disks) as a VM image.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations` (x-ms-version 2014-10-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "role-name",
+                wire: "roleName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{roleName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "os-state",
+                wire: "OSState",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Generalized or Specialized.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "vm-image-name",
+                wire: "VMImageName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Name of the new VM image.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "vm-image-label",
+                wire: "VMImageLabel",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Label of the new VM image.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "CaptureRoleAsVMImageOperation",
+            ty: "CaptureRoleAsVMImageOperation",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_capture_vm_image,
+    },
+    asm_runtime::cli::Command {
+        area: "virtual-machines",
+        name: "redeploy-role",
+        operation: &REDEPLOY_ROLE,
+        about: "Moves a virtual machine to a new host (it restarts there).",
+        long_about: "Moves a virtual machine to a new host (it restarts there).\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "role-name",
+                wire: "roleName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{roleName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "RedeployRoleOperation",
+            ty: "RedeployRoleOperation",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_redeploy_role,
+    },
+    asm_runtime::cli::Command {
+        area: "virtual-machines",
+        name: "perform-maintenance-on-role",
+        operation: &PERFORM_MAINTENANCE_ON_ROLE,
+        about: "Starts the planned maintenance of a virtual machine now (when the instance's MaintenanceStatus allows it).",
+        long_about: "Starts the planned maintenance of a virtual machine now (when the instance's MaintenanceStatus allows it).\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "role-name",
+                wire: "roleName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{roleName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "PerformMaintenanceOnRoleOperation",
+            ty: "PerformMaintenanceOnRoleOperation",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_perform_maintenance_on_role,
+    },
+    asm_runtime::cli::Command {
+        area: "virtual-machines",
+        name: "start-roles",
+        operation: &START_ROLES,
+        about: "Starts several virtual machines of a deployment.",
+        long_about: "Starts several virtual machines of a deployment.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/Roles/Operations` (x-ms-version 2014-10-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn469419(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "roles",
+                wire: "Roles",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: true,
+                help: "Names of the virtual machines.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "StartRolesOperation",
+            ty: "StartRolesOperation",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_start_roles,
+    },
+    asm_runtime::cli::Command {
+        area: "virtual-machines",
+        name: "shutdown-roles",
+        operation: &SHUTDOWN_ROLES,
+        about: "Shuts down several virtual machines of a deployment.",
+        long_about: "Shuts down several virtual machines of a deployment.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/Roles/Operations` (x-ms-version 2014-10-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn469421(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "roles",
+                wire: "Roles",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: true,
+                help: "Names of the virtual machines.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "post-shutdown-action",
+                wire: "PostShutdownAction",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "PostShutdownAction",
+                required: false,
+                repeated: false,
+                help: "What happens to their resources (default: Stopped).",
+                values: &[
+                    (
+                        "Stopped",
+                        "Shut down; the compute resources stay allocated (and billed).",
+                    ),
+                    (
+                        "StoppedDeallocated",
+                        "Shut down and deallocated; the virtual IP may be released.",
+                    ),
+                ],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "ShutdownRolesOperation",
+            ty: "ShutdownRolesOperation",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_shutdown_roles,
+    },
+    asm_runtime::cli::Command {
+        area: "virtual-machines",
+        name: "update-load-balanced-endpoint-set",
+        operation: &UPDATE_LOAD_BALANCED_ENDPOINT_SET,
+        about: "Updates the load-balanced endpoint sets of a deployment: every endpoint of a named set, on every role, gets the given settings.",
+        long_about: "Updates the load-balanced endpoint sets of a deployment: every endpoint of a named set, on every role, gets the given settings.\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}` (x-ms-version 2017-01-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn469417(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "LoadBalancedEndpointList",
+            ty: "LoadBalancedEndpointList",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_update_load_balanced_endpoint_set,
+    },
+    asm_runtime::cli::Command {
+        area: "virtual-machines",
+        name: "download-rdp-file",
+        operation: &DOWNLOAD_RDP_FILE,
+        about: "Returns the Remote Desktop (.rdp) file of a Windows virtual machine; the role needs an endpoint to port 3389 (400 otherwise).",
+        long_about: "Returns the Remote Desktop (.rdp) file of a Windows virtual machine; the role needs an endpoint to port 3389 (400 otherwise).\n\n`GET /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/ModelFile` (x-ms-version 2017-01-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/jj157183(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "role-name",
+                wire: "roleName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{roleName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_download_rdp_file,
+    },
+    asm_runtime::cli::Command {
         area: "virtual-networks",
         name: "get-network-configuration",
         operation: &GET_NETWORK_CONFIGURATION,
@@ -12838,6 +15907,680 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
         body: None,
         poller: Some("Classic"),
         run: run_abort_virtual_network_migration,
+    },
+    asm_runtime::cli::Command {
+        area: "vm-disks",
+        name: "add-disk",
+        operation: &ADD_DISK,
+        about: "Adds a disk to the subscription's repository from a VHD blob.",
+        long_about: "Adds a disk to the subscription's repository from a VHD blob.\n\n`POST /{subscriptionId}/services/disks` (x-ms-version 2014-10-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/jj157178(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "os",
+                wire: "OS",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Linux or Windows for an OS disk; absent for a data disk.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "label",
+                wire: "Label",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Element `<Label>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "media-link",
+                wire: "MediaLink",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Location of the VHD blob.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "name",
+                wire: "Name",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The disk name, unique in the subscription.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "Disk",
+            ty: "AddDiskInput",
+            required: false,
+        }),
+        poller: None,
+        run: run_add_disk,
+    },
+    asm_runtime::cli::Command {
+        area: "vm-disks",
+        name: "list-disks",
+        operation: &LIST_DISKS,
+        about: "Lists the disks of the subscription's repository.",
+        long_about: "Lists the disks of the subscription's repository.\n\n`GET /{subscriptionId}/services/disks` (x-ms-version 2014-10-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/jj157176(v=azure.100)",
+        args: &[],
+        body: None,
+        poller: None,
+        run: run_list_disks,
+    },
+    asm_runtime::cli::Command {
+        area: "vm-disks",
+        name: "get-disk",
+        operation: &GET_DISK,
+        about: "Returns a disk of the repository.",
+        long_about: "Returns a disk of the repository.\n\n`GET /{subscriptionId}/services/disks/{diskName}` (x-ms-version 2014-10-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/dn775053(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "disk-name",
+                wire: "diskName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{diskName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_disk,
+    },
+    asm_runtime::cli::Command {
+        area: "vm-disks",
+        name: "update-disk",
+        operation: &UPDATE_DISK,
+        about: "Changes the label (or OS) of a disk.",
+        long_about: "Changes the label (or OS) of a disk.\n\n`PUT /{subscriptionId}/services/disks/{diskName}` (x-ms-version 2014-10-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/jj157205(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "disk-name",
+                wire: "diskName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{diskName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "has-operating-system",
+                wire: "HasOperatingSystem",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<HasOperatingSystem>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "os",
+                wire: "OS",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<OS>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "label",
+                wire: "Label",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Element `<Label>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "media-link",
+                wire: "MediaLink",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<MediaLink>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "name",
+                wire: "Name",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The disk's name (as in the path).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "resized-size-in-gb",
+                wire: "ResizedSizeInGB",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "The new size (Update Disk Size); a disk only grows.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "Disk",
+            ty: "UpdateDiskInput",
+            required: false,
+        }),
+        poller: None,
+        run: run_update_disk,
+    },
+    asm_runtime::cli::Command {
+        area: "vm-disks",
+        name: "update-disk-size",
+        operation: &UPDATE_DISK_SIZE,
+        about: "Grows a disk (ResizedSizeInGB); the same request as Update Disk, answered asynchronously.",
+        long_about: "Grows a disk (ResizedSizeInGB); the same request as Update Disk, answered asynchronously.\n\n`PUT /{subscriptionId}/services/disks/{diskName}` (x-ms-version 2017-01-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "disk-name",
+                wire: "diskName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{diskName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "has-operating-system",
+                wire: "HasOperatingSystem",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "bool",
+                required: false,
+                repeated: false,
+                help: "Element `<HasOperatingSystem>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "os",
+                wire: "OS",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<OS>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "label",
+                wire: "Label",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Element `<Label>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "media-link",
+                wire: "MediaLink",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<MediaLink>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "name",
+                wire: "Name",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The disk's name (as in the path).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "resized-size-in-gb",
+                wire: "ResizedSizeInGB",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "The new size (Update Disk Size); a disk only grows.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "Disk",
+            ty: "UpdateDiskInput",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_update_disk_size,
+    },
+    asm_runtime::cli::Command {
+        area: "vm-disks",
+        name: "delete-disk",
+        operation: &DELETE_DISK,
+        about: "Deletes a disk of the repository (not while a virtual machine uses it).",
+        long_about: "Deletes a disk of the repository (not while a virtual machine uses it). With `comp=media` the VHD blob is deleted too.\n\n`DELETE /{subscriptionId}/services/disks/{diskName}` (x-ms-version 2014-10-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/jj157200(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "disk-name",
+                wire: "diskName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{diskName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "comp",
+                wire: "comp",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "`media`: also delete the VHD blob.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_delete_disk,
+    },
+    asm_runtime::cli::Command {
+        area: "vm-disks",
+        name: "add-data-disk",
+        operation: &ADD_DATA_DISK,
+        about: "Attaches a data disk to a virtual machine: an existing disk (DiskName), a blob (SourceMediaLink), or a new empty disk (LogicalDiskSizeInGB and MediaLink).",
+        long_about: "Attaches a data disk to a virtual machine: an existing disk (DiskName), a blob (SourceMediaLink), or a new empty disk (LogicalDiskSizeInGB and MediaLink).\n\n`POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/DataDisks` (x-ms-version 2014-10-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/jj157199(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "role-name",
+                wire: "roleName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{roleName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "host-caching",
+                wire: "HostCaching",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "HostCaching",
+                required: false,
+                repeated: false,
+                help: "Element `<HostCaching>` of the request body.",
+                values: &[("None", ""), ("ReadOnly", ""), ("ReadWrite", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "disk-label",
+                wire: "DiskLabel",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<DiskLabel>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "disk-name",
+                wire: "DiskName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<DiskName>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "lun",
+                wire: "Lun",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "Logical unit number of the disk.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "logical-disk-size-in-gb",
+                wire: "LogicalDiskSizeInGB",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "Element `<LogicalDiskSizeInGB>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "media-link",
+                wire: "MediaLink",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Location of the VHD blob.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "source-media-link",
+                wire: "SourceMediaLink",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<SourceMediaLink>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "io-type",
+                wire: "IOType",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Standard or Provisioned (premium).",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "DataVirtualHardDisk",
+            ty: "DataVirtualHardDisk",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_add_data_disk,
+    },
+    asm_runtime::cli::Command {
+        area: "vm-disks",
+        name: "get-data-disk",
+        operation: &GET_DATA_DISK,
+        about: "Returns a data disk of a virtual machine, by logical unit number.",
+        long_about: "Returns a data disk of a virtual machine, by logical unit number.\n\n`GET /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/DataDisks/{lun}` (x-ms-version 2014-10-01).\nSee https://learn.microsoft.com/previous-versions/azure/reference/jj157180(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "role-name",
+                wire: "roleName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{roleName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "lun",
+                wire: "lun",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{lun}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_get_data_disk,
+    },
+    asm_runtime::cli::Command {
+        area: "vm-disks",
+        name: "update-data-disk",
+        operation: &UPDATE_DATA_DISK,
+        about: "Changes a data disk of a virtual machine (caching, label, LUN).",
+        long_about: "Changes a data disk of a virtual machine (caching, label, LUN).\n\n`PUT /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/DataDisks/{lun}` (x-ms-version 2014-10-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/jj157190(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "role-name",
+                wire: "roleName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{roleName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "lun",
+                wire: "lun",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{lun}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "host-caching",
+                wire: "HostCaching",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "HostCaching",
+                required: false,
+                repeated: false,
+                help: "Element `<HostCaching>` of the request body.",
+                values: &[("None", ""), ("ReadOnly", ""), ("ReadWrite", "")],
+            },
+            asm_runtime::cli::Arg {
+                id: "disk-label",
+                wire: "DiskLabel",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<DiskLabel>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "disk-name",
+                wire: "DiskName",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<DiskName>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "body-lun",
+                wire: "Lun",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "Logical unit number of the disk.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "logical-disk-size-in-gb",
+                wire: "LogicalDiskSizeInGB",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "i32",
+                required: false,
+                repeated: false,
+                help: "Element `<LogicalDiskSizeInGB>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "media-link",
+                wire: "MediaLink",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Location of the VHD blob.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "source-media-link",
+                wire: "SourceMediaLink",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<SourceMediaLink>` of the request body.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "io-type",
+                wire: "IOType",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Standard or Provisioned (premium).",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "DataVirtualHardDisk",
+            ty: "DataVirtualHardDisk",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_update_data_disk,
+    },
+    asm_runtime::cli::Command {
+        area: "vm-disks",
+        name: "delete-data-disk",
+        operation: &DELETE_DATA_DISK,
+        about: "Detaches a data disk from a virtual machine; the disk stays in the repository unless `comp=media`.",
+        long_about: "Detaches a data disk from a virtual machine; the disk stays in the repository unless `comp=media`.\n\n`DELETE /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/DataDisks/{lun}` (x-ms-version 2014-10-01), long-running.\nSee https://learn.microsoft.com/previous-versions/azure/reference/jj157179(v=azure.100)",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "service-name",
+                wire: "serviceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{serviceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "deployment-name",
+                wire: "deploymentName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{deploymentName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "role-name",
+                wire: "roleName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{roleName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "lun",
+                wire: "lun",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{lun}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "comp",
+                wire: "comp",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "`media`: also delete the disk and its VHD blob.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_delete_data_disk,
     },
     asm_runtime::cli::Command {
         area: "vm-images",
@@ -16279,6 +20022,873 @@ fn run_get_deployment_by_name<'a>(
     })
 }
 
+/// Runs `CreateDeployment` with the arguments of its command.
+fn run_create_deployment<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_slot: DeploymentSlot = asm_runtime::cli::req(
+            args,
+            "deployment-slot",
+        )?;
+        let mut body: CreateDeployment = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    CreateDeployment,
+                >("CreateDeployment", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "name", &mut body.name)?;
+        asm_runtime::cli::set(args, "package-url", &mut body.package_url)?;
+        asm_runtime::cli::set(args, "label", &mut body.label)?;
+        asm_runtime::cli::set(args, "configuration", &mut body.configuration)?;
+        asm_runtime::cli::set_opt(args, "start-deployment", &mut body.start_deployment)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "treat-warnings-as-error",
+            &mut body.treat_warnings_as_error,
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .create_deployment(&p_service_name, &p_deployment_slot, &body)
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `DeleteDeploymentBySlot` with the arguments of its command.
+fn run_delete_deployment_by_slot<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_slot: DeploymentSlot = asm_runtime::cli::req(
+            args,
+            "deployment-slot",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .delete_deployment_by_slot(&p_service_name, &p_deployment_slot)
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `DeleteDeploymentByName` with the arguments of its command.
+fn run_delete_deployment_by_name<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let options = DeleteDeploymentByNameOptions {
+            comp: asm_runtime::cli::opt(args, "comp")?,
+        };
+
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .delete_deployment_by_name(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &options,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `SwapDeployment` with the arguments of its command.
+fn run_swap_deployment<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let mut body: Swap = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    Swap,
+                >("Swap", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "production", &mut body.production)?;
+        asm_runtime::cli::set(args, "source-deployment", &mut body.source_deployment)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.swap_deployment(&p_service_name, &body).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `ChangeDeploymentConfigurationBySlot` with the arguments of its command.
+fn run_change_deployment_configuration_by_slot<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_slot: DeploymentSlot = asm_runtime::cli::req(
+            args,
+            "deployment-slot",
+        )?;
+        let mut body: ChangeConfiguration = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    ChangeConfiguration,
+                >("ChangeConfiguration", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "configuration", &mut body.configuration)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "treat-warnings-as-error",
+            &mut body.treat_warnings_as_error,
+        )?;
+        asm_runtime::cli::set_opt(args, "mode", &mut body.mode)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .change_deployment_configuration_by_slot(
+                        &p_service_name,
+                        &p_deployment_slot,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `ChangeDeploymentConfigurationByName` with the arguments of its command.
+fn run_change_deployment_configuration_by_name<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let mut body: ChangeConfiguration = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    ChangeConfiguration,
+                >("ChangeConfiguration", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "configuration", &mut body.configuration)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "treat-warnings-as-error",
+            &mut body.treat_warnings_as_error,
+        )?;
+        asm_runtime::cli::set_opt(args, "mode", &mut body.mode)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .change_deployment_configuration_by_name(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `UpdateDeploymentStatusBySlot` with the arguments of its command.
+fn run_update_deployment_status_by_slot<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_slot: DeploymentSlot = asm_runtime::cli::req(
+            args,
+            "deployment-slot",
+        )?;
+        let mut body: UpdateDeploymentStatus = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    UpdateDeploymentStatus,
+                >(
+                    "UpdateDeploymentStatus",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "status", &mut body.status)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .update_deployment_status_by_slot(
+                        &p_service_name,
+                        &p_deployment_slot,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `UpdateDeploymentStatusByName` with the arguments of its command.
+fn run_update_deployment_status_by_name<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let mut body: UpdateDeploymentStatus = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    UpdateDeploymentStatus,
+                >(
+                    "UpdateDeploymentStatus",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "status", &mut body.status)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .update_deployment_status_by_name(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `UpgradeDeploymentBySlot` with the arguments of its command.
+fn run_upgrade_deployment_by_slot<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_slot: DeploymentSlot = asm_runtime::cli::req(
+            args,
+            "deployment-slot",
+        )?;
+        let mut body: UpgradeDeployment = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    UpgradeDeployment,
+                >("UpgradeDeployment", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "mode", &mut body.mode)?;
+        asm_runtime::cli::set(args, "package-url", &mut body.package_url)?;
+        asm_runtime::cli::set(args, "configuration", &mut body.configuration)?;
+        asm_runtime::cli::set(args, "label", &mut body.label)?;
+        asm_runtime::cli::set_opt(args, "role-to-upgrade", &mut body.role_to_upgrade)?;
+        asm_runtime::cli::set(args, "force", &mut body.force)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .upgrade_deployment_by_slot(
+                        &p_service_name,
+                        &p_deployment_slot,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `UpgradeDeploymentByName` with the arguments of its command.
+fn run_upgrade_deployment_by_name<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let mut body: UpgradeDeployment = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    UpgradeDeployment,
+                >("UpgradeDeployment", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "mode", &mut body.mode)?;
+        asm_runtime::cli::set(args, "package-url", &mut body.package_url)?;
+        asm_runtime::cli::set(args, "configuration", &mut body.configuration)?;
+        asm_runtime::cli::set(args, "label", &mut body.label)?;
+        asm_runtime::cli::set_opt(args, "role-to-upgrade", &mut body.role_to_upgrade)?;
+        asm_runtime::cli::set(args, "force", &mut body.force)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .upgrade_deployment_by_name(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `WalkUpgradeDomainBySlot` with the arguments of its command.
+fn run_walk_upgrade_domain_by_slot<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_slot: DeploymentSlot = asm_runtime::cli::req(
+            args,
+            "deployment-slot",
+        )?;
+        let mut body: WalkUpgradeDomain = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    WalkUpgradeDomain,
+                >("WalkUpgradeDomain", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "upgrade-domain", &mut body.upgrade_domain)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .walk_upgrade_domain_by_slot(
+                        &p_service_name,
+                        &p_deployment_slot,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `WalkUpgradeDomainByName` with the arguments of its command.
+fn run_walk_upgrade_domain_by_name<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let mut body: WalkUpgradeDomain = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    WalkUpgradeDomain,
+                >("WalkUpgradeDomain", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "upgrade-domain", &mut body.upgrade_domain)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .walk_upgrade_domain_by_name(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `RollbackUpdateOrUpgradeBySlot` with the arguments of its command.
+fn run_rollback_update_or_upgrade_by_slot<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_slot: DeploymentSlot = asm_runtime::cli::req(
+            args,
+            "deployment-slot",
+        )?;
+        let mut body: RollbackUpdateOrUpgrade = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    RollbackUpdateOrUpgrade,
+                >(
+                    "RollbackUpdateOrUpgrade",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "mode", &mut body.mode)?;
+        asm_runtime::cli::set_opt(args, "force", &mut body.force)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .rollback_update_or_upgrade_by_slot(
+                        &p_service_name,
+                        &p_deployment_slot,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `RollbackUpdateOrUpgradeByName` with the arguments of its command.
+fn run_rollback_update_or_upgrade_by_name<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let mut body: RollbackUpdateOrUpgrade = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    RollbackUpdateOrUpgrade,
+                >(
+                    "RollbackUpdateOrUpgrade",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "mode", &mut body.mode)?;
+        asm_runtime::cli::set_opt(args, "force", &mut body.force)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .rollback_update_or_upgrade_by_name(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `GetPackageBySlot` with the arguments of its command.
+fn run_get_package_by_slot<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_slot: DeploymentSlot = asm_runtime::cli::req(
+            args,
+            "deployment-slot",
+        )?;
+        let p_container_uri: String = asm_runtime::cli::req(args, "container-uri")?;
+        let options = GetPackageBySlotOptions {
+            overwrite_existing: asm_runtime::cli::opt(args, "overwrite-existing")?,
+        };
+
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .get_package_by_slot(
+                        &p_service_name,
+                        &p_deployment_slot,
+                        &p_container_uri,
+                        &options,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `GetPackageByName` with the arguments of its command.
+fn run_get_package_by_name<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let p_container_uri: String = asm_runtime::cli::req(args, "container-uri")?;
+        let options = GetPackageByNameOptions {
+            overwrite_existing: asm_runtime::cli::opt(args, "overwrite-existing")?,
+        };
+
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .get_package_by_name(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &p_container_uri,
+                        &options,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `ListDeploymentEventsBySlot` with the arguments of its command.
+fn run_list_deployment_events_by_slot<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_slot: DeploymentSlot = asm_runtime::cli::req(
+            args,
+            "deployment-slot",
+        )?;
+        let p_start_time: DateTime = asm_runtime::cli::req(args, "starttime")?;
+        let p_end_time: DateTime = asm_runtime::cli::req(args, "endtime")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .list_deployment_events_by_slot(
+                        &p_service_name,
+                        &p_deployment_slot,
+                        p_start_time,
+                        p_end_time,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "DeploymentEventCollection",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `ListDeploymentEventsByName` with the arguments of its command.
+fn run_list_deployment_events_by_name<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let p_start_time: DateTime = asm_runtime::cli::req(args, "starttime")?;
+        let p_end_time: DateTime = asm_runtime::cli::req(args, "endtime")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .list_deployment_events_by_name(
+                        &p_service_name,
+                        &p_deployment_name,
+                        p_start_time,
+                        p_end_time,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "DeploymentEventCollection",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `ValidateDeploymentMigration` with the arguments of its command.
+fn run_validate_deployment_migration<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let mut body: DeploymentNetworkResource = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    DeploymentNetworkResource,
+                >(
+                    "DeploymentNetworkResource",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(
+            args,
+            "resource-group-name",
+            &mut body.resource_group_name,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "virtual-network-name",
+            &mut body.virtual_network_name,
+        )?;
+        asm_runtime::cli::set_opt(args, "sub-net-name", &mut body.sub_net_name)?;
+        asm_runtime::cli::set(
+            args,
+            "destination-virtual-network",
+            &mut body.destination_virtual_network,
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .validate_deployment_migration(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &body,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `PrepareDeploymentMigration` with the arguments of its command.
+fn run_prepare_deployment_migration<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let mut body: DeploymentNetworkResource = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    DeploymentNetworkResource,
+                >(
+                    "DeploymentNetworkResource",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(
+            args,
+            "resource-group-name",
+            &mut body.resource_group_name,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "virtual-network-name",
+            &mut body.virtual_network_name,
+        )?;
+        asm_runtime::cli::set_opt(args, "sub-net-name", &mut body.sub_net_name)?;
+        asm_runtime::cli::set(
+            args,
+            "destination-virtual-network",
+            &mut body.destination_virtual_network,
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .prepare_deployment_migration(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `CommitDeploymentMigration` with the arguments of its command.
+fn run_commit_deployment_migration<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .commit_deployment_migration(&p_service_name, &p_deployment_name)
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `AbortDeploymentMigration` with the arguments of its command.
+fn run_abort_deployment_migration<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .abort_deployment_migration(&p_service_name, &p_deployment_name)
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `AddVirtualIP` with the arguments of its command.
+fn run_add_virtual_ip<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let p_virtual_ip_name: String = asm_runtime::cli::req(args, "virtual-ip-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .add_virtual_ip(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &p_virtual_ip_name,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `RemoveVirtualIP` with the arguments of its command.
+fn run_remove_virtual_ip<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let p_virtual_ip_name: String = asm_runtime::cli::req(args, "virtual-ip-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .remove_virtual_ip(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &p_virtual_ip_name,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `AddDnsServer` with the arguments of its command.
+fn run_add_dns_server<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let mut body: DnsServer = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    DnsServer,
+                >("DnsServer", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "name", &mut body.name)?;
+        asm_runtime::cli::set_opt(args, "address", &mut body.address)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.add_dns_server(&p_service_name, &p_deployment_name, &body).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `UpdateDnsServer` with the arguments of its command.
+fn run_update_dns_server<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let p_dns_server_name: String = asm_runtime::cli::req(args, "dns-server-name")?;
+        let mut body: DnsServer = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    DnsServer,
+                >("DnsServer", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "name", &mut body.name)?;
+        asm_runtime::cli::set_opt(args, "address", &mut body.address)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .update_dns_server(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &p_dns_server_name,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `DeleteDnsServer` with the arguments of its command.
+fn run_delete_dns_server<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let p_dns_server_name: String = asm_runtime::cli::req(args, "dns-server-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .delete_dns_server(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &p_dns_server_name,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
 /// Runs `AddExtension` with the arguments of its command.
 fn run_add_extension<'a>(
     client: &'a crate::Client,
@@ -18372,10 +22982,10 @@ fn run_add_application_gateway_certificate<'a>(
             args,
             "certificate-name",
         )?;
-        let mut body: CertificateFile = asm_runtime::cli::body(
+        let mut body: ApplicationGatewayCertificateFile = asm_runtime::cli::body(
                 args,
                 |b: &[u8]| xml::from_document_ns::<
-                    CertificateFile,
+                    ApplicationGatewayCertificateFile,
                 >("CertificateFile", "http://schemas.microsoft.com/windowsazure", b),
             )?
             .unwrap_or_default();
@@ -18636,6 +23246,93 @@ fn run_check_hosted_service_name_availability<'a>(
 
                 asm_runtime::cli::Value::new(v, doc, "xml")
             }),
+        )
+    })
+}
+
+/// Runs `CreateLoadBalancer` with the arguments of its command.
+fn run_create_load_balancer<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let mut body: LoadBalancer = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    LoadBalancer,
+                >("LoadBalancer", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "name", &mut body.name)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .create_load_balancer(&p_service_name, &p_deployment_name, &body)
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `UpdateLoadBalancer` with the arguments of its command.
+fn run_update_load_balancer<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let p_load_balancer_name: String = asm_runtime::cli::req(
+            args,
+            "load-balancer-name",
+        )?;
+        let mut body: LoadBalancer = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    LoadBalancer,
+                >("LoadBalancer", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "name", &mut body.name)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .update_load_balancer(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &p_load_balancer_name,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `DeleteLoadBalancer` with the arguments of its command.
+fn run_delete_load_balancer<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let p_load_balancer_name: String = asm_runtime::cli::req(
+            args,
+            "load-balancer-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .delete_load_balancer(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &p_load_balancer_name,
+                    )
+                    .await?,
+            ),
         )
     })
 }
@@ -20284,6 +24981,208 @@ fn run_delete_role_instances_by_name<'a>(
                         &p_service_name,
                         &p_deployment_name,
                         &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `DeleteRoleInstancesBySlot` with the arguments of its command.
+fn run_delete_role_instances_by_slot<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_slot: DeploymentSlot = asm_runtime::cli::req(
+            args,
+            "deployment-slot",
+        )?;
+        let mut body: RoleInstances = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    RoleInstances,
+                >("RoleInstances", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_all(args, "name", &mut body.name)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .delete_role_instances_by_slot(
+                        &p_service_name,
+                        &p_deployment_slot,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `RebootRoleInstanceByName` with the arguments of its command.
+fn run_reboot_role_instance_by_name<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let p_role_instance_name: String = asm_runtime::cli::req(
+            args,
+            "role-instance-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .reboot_role_instance_by_name(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &p_role_instance_name,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `RebootRoleInstanceBySlot` with the arguments of its command.
+fn run_reboot_role_instance_by_slot<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_slot: DeploymentSlot = asm_runtime::cli::req(
+            args,
+            "deployment-slot",
+        )?;
+        let p_role_instance_name: String = asm_runtime::cli::req(
+            args,
+            "role-instance-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .reboot_role_instance_by_slot(
+                        &p_service_name,
+                        &p_deployment_slot,
+                        &p_role_instance_name,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `ReimageRoleInstanceByName` with the arguments of its command.
+fn run_reimage_role_instance_by_name<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let p_role_instance_name: String = asm_runtime::cli::req(
+            args,
+            "role-instance-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .reimage_role_instance_by_name(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &p_role_instance_name,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `ReimageRoleInstanceBySlot` with the arguments of its command.
+fn run_reimage_role_instance_by_slot<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_slot: DeploymentSlot = asm_runtime::cli::req(
+            args,
+            "deployment-slot",
+        )?;
+        let p_role_instance_name: String = asm_runtime::cli::req(
+            args,
+            "role-instance-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .reimage_role_instance_by_slot(
+                        &p_service_name,
+                        &p_deployment_slot,
+                        &p_role_instance_name,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `RebuildRoleInstanceByName` with the arguments of its command.
+fn run_rebuild_role_instance_by_name<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let p_role_instance_name: String = asm_runtime::cli::req(
+            args,
+            "role-instance-name",
+        )?;
+        let p_resources: String = asm_runtime::cli::req(args, "resources")?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .rebuild_role_instance_by_name(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &p_role_instance_name,
+                        &p_resources,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `RebuildRoleInstanceBySlot` with the arguments of its command.
+fn run_rebuild_role_instance_by_slot<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_slot: DeploymentSlot = asm_runtime::cli::req(
+            args,
+            "deployment-slot",
+        )?;
+        let p_role_instance_name: String = asm_runtime::cli::req(
+            args,
+            "role-instance-name",
+        )?;
+        let p_resources: String = asm_runtime::cli::req(args, "resources")?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .rebuild_role_instance_by_slot(
+                        &p_service_name,
+                        &p_deployment_slot,
+                        &p_role_instance_name,
+                        &p_resources,
                     )
                     .await?,
             ),
@@ -22870,6 +27769,118 @@ fn run_get_metrics_data_relay<'a>(
     })
 }
 
+/// Runs `AddServiceCertificate` with the arguments of its command.
+fn run_add_service_certificate<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let mut body: CertificateFile = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    CertificateFile,
+                >("CertificateFile", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "data", &mut body.data)?;
+        asm_runtime::cli::set(args, "certificate-format", &mut body.certificate_format)?;
+        asm_runtime::cli::set_opt(args, "password", &mut body.password)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.add_service_certificate(&p_service_name, &body).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `ListServiceCertificates` with the arguments of its command.
+fn run_list_service_certificates<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_service_certificates(&p_service_name).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "Certificates",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GetServiceCertificate` with the arguments of its command.
+fn run_get_service_certificate<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_thumbprint_algorithm: String = asm_runtime::cli::req(
+            args,
+            "thumbprint-algorithm",
+        )?;
+        let p_thumbprint: String = asm_runtime::cli::req(args, "thumbprint")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_service_certificate(
+                        &p_service_name,
+                        &p_thumbprint_algorithm,
+                        &p_thumbprint,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "Certificate",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `DeleteServiceCertificate` with the arguments of its command.
+fn run_delete_service_certificate<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_thumbprint_algorithm: String = asm_runtime::cli::req(
+            args,
+            "thumbprint-algorithm",
+        )?;
+        let p_thumbprint: String = asm_runtime::cli::req(args, "thumbprint")?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .delete_service_certificate(
+                        &p_service_name,
+                        &p_thumbprint_algorithm,
+                        &p_thumbprint,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
 /// Runs `ListServers` with the arguments of its command.
 fn run_list_servers<'a>(
     client: &'a crate::Client,
@@ -24886,6 +29897,428 @@ fn run_restart_role<'a>(
     })
 }
 
+/// Runs `CreateVirtualMachineDeployment` with the arguments of its command.
+fn run_create_virtual_machine_deployment<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let mut body: CreateVirtualMachineDeploymentInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    CreateVirtualMachineDeploymentInput,
+                >("Deployment", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "name", &mut body.name)?;
+        asm_runtime::cli::set(args, "deployment-slot", &mut body.deployment_slot)?;
+        asm_runtime::cli::set(args, "label", &mut body.label)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "virtual-network-name",
+            &mut body.virtual_network_name,
+        )?;
+        asm_runtime::cli::set_opt(args, "reserved-ip-name", &mut body.reserved_ip_name)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.create_virtual_machine_deployment(&p_service_name, &body).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `AddRole` with the arguments of its command.
+fn run_add_role<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let mut body: Role = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    Role,
+                >("PersistentVMRole", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "role-name", &mut body.role_name)?;
+        asm_runtime::cli::set_opt(args, "os-version", &mut body.os_version)?;
+        asm_runtime::cli::set_opt(args, "role-type", &mut body.role_type)?;
+        asm_runtime::cli::set_opt(args, "vm-image-name", &mut body.vm_image_name)?;
+        asm_runtime::cli::set_opt(args, "media-location", &mut body.media_location)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "availability-set-name",
+            &mut body.availability_set_name,
+        )?;
+        asm_runtime::cli::set_opt(args, "label", &mut body.label)?;
+        asm_runtime::cli::set_opt(args, "role-size", &mut body.role_size)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "default-win-rm-certificate-thumbprint",
+            &mut body.default_win_rm_certificate_thumbprint,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "provision-guest-agent",
+            &mut body.provision_guest_agent,
+        )?;
+        asm_runtime::cli::set_opt(args, "license-type", &mut body.license_type)?;
+        asm_runtime::cli::set_opt(args, "migration-state", &mut body.migration_state)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.add_role(&p_service_name, &p_deployment_name, &body).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `UpdateRole` with the arguments of its command.
+fn run_update_role<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let p_role_name: String = asm_runtime::cli::req(args, "role-name")?;
+        let mut body: Role = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    Role,
+                >("PersistentVMRole", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "body-role-name", &mut body.role_name)?;
+        asm_runtime::cli::set_opt(args, "os-version", &mut body.os_version)?;
+        asm_runtime::cli::set_opt(args, "role-type", &mut body.role_type)?;
+        asm_runtime::cli::set_opt(args, "vm-image-name", &mut body.vm_image_name)?;
+        asm_runtime::cli::set_opt(args, "media-location", &mut body.media_location)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "availability-set-name",
+            &mut body.availability_set_name,
+        )?;
+        asm_runtime::cli::set_opt(args, "label", &mut body.label)?;
+        asm_runtime::cli::set_opt(args, "role-size", &mut body.role_size)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "default-win-rm-certificate-thumbprint",
+            &mut body.default_win_rm_certificate_thumbprint,
+        )?;
+        asm_runtime::cli::set_opt(
+            args,
+            "provision-guest-agent",
+            &mut body.provision_guest_agent,
+        )?;
+        asm_runtime::cli::set_opt(args, "license-type", &mut body.license_type)?;
+        asm_runtime::cli::set_opt(args, "migration-state", &mut body.migration_state)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .update_role(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &p_role_name,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `DeleteRole` with the arguments of its command.
+fn run_delete_role<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let p_role_name: String = asm_runtime::cli::req(args, "role-name")?;
+        let options = DeleteRoleOptions {
+            comp: asm_runtime::cli::opt(args, "comp")?,
+        };
+
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .delete_role(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &p_role_name,
+                        &options,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `CaptureRole` with the arguments of its command.
+fn run_capture_role<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let p_role_name: String = asm_runtime::cli::req(args, "role-name")?;
+        let mut body: CaptureRoleOperation = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    CaptureRoleOperation,
+                >("CaptureRoleOperation", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(
+            args,
+            "post-capture-action",
+            &mut body.post_capture_action,
+        )?;
+        asm_runtime::cli::set(args, "target-image-label", &mut body.target_image_label)?;
+        asm_runtime::cli::set(args, "target-image-name", &mut body.target_image_name)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .capture_role(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &p_role_name,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `CaptureVMImage` with the arguments of its command.
+fn run_capture_vm_image<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let p_role_name: String = asm_runtime::cli::req(args, "role-name")?;
+        let mut body: CaptureRoleAsVMImageOperation = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    CaptureRoleAsVMImageOperation,
+                >(
+                    "CaptureRoleAsVMImageOperation",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "os-state", &mut body.os_state)?;
+        asm_runtime::cli::set_opt(args, "vm-image-name", &mut body.vm_image_name)?;
+        asm_runtime::cli::set_opt(args, "vm-image-label", &mut body.vm_image_label)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .capture_vm_image(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &p_role_name,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `RedeployRole` with the arguments of its command.
+fn run_redeploy_role<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let p_role_name: String = asm_runtime::cli::req(args, "role-name")?;
+        let body: RedeployRoleOperation = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    RedeployRoleOperation,
+                >(
+                    "RedeployRoleOperation",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .redeploy_role(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &p_role_name,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `PerformMaintenanceOnRole` with the arguments of its command.
+fn run_perform_maintenance_on_role<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let p_role_name: String = asm_runtime::cli::req(args, "role-name")?;
+        let body: PerformMaintenanceOnRoleOperation = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    PerformMaintenanceOnRoleOperation,
+                >(
+                    "PerformMaintenanceOnRoleOperation",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .perform_maintenance_on_role(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &p_role_name,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `StartRoles` with the arguments of its command.
+fn run_start_roles<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let mut body: StartRolesOperation = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    StartRolesOperation,
+                >("StartRolesOperation", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_all(args, "roles", &mut body.roles)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.start_roles(&p_service_name, &p_deployment_name, &body).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `ShutdownRoles` with the arguments of its command.
+fn run_shutdown_roles<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let mut body: ShutdownRolesOperation = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    ShutdownRolesOperation,
+                >(
+                    "ShutdownRolesOperation",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_all(args, "roles", &mut body.roles)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "post-shutdown-action",
+            &mut body.post_shutdown_action,
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.shutdown_roles(&p_service_name, &p_deployment_name, &body).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `UpdateLoadBalancedEndpointSet` with the arguments of its command.
+fn run_update_load_balanced_endpoint_set<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let body: LoadBalancedEndpointList = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    LoadBalancedEndpointList,
+                >(
+                    "LoadBalancedEndpointList",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )?
+            .unwrap_or_default();
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .update_load_balanced_endpoint_set(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `DownloadRdpFile` with the arguments of its command.
+fn run_download_rdp_file<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let p_role_name: String = asm_runtime::cli::req(args, "role-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .download_rdp_file(&p_service_name, &p_deployment_name, &p_role_name)
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    r.clone()
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "text")
+            }),
+        )
+    })
+}
+
 /// Runs `GetNetworkConfiguration` with the arguments of its command.
 fn run_get_network_configuration<'a>(
     client: &'a crate::Client,
@@ -25171,6 +30604,349 @@ fn run_abort_virtual_network_migration<'a>(
         Ok(
             asm_runtime::cli::Outcome::Started(
                 client.abort_virtual_network_migration(&p_virtual_network_name).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `AddDisk` with the arguments of its command.
+fn run_add_disk<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let mut body: AddDiskInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    AddDiskInput,
+                >("Disk", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "os", &mut body.os)?;
+        asm_runtime::cli::set(args, "label", &mut body.label)?;
+        asm_runtime::cli::set(args, "media-link", &mut body.media_link)?;
+        asm_runtime::cli::set(args, "name", &mut body.name)?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.add_disk(&body).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "Disk",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `ListDisks` with the arguments of its command.
+fn run_list_disks<'a>(
+    client: &'a crate::Client,
+    _args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_disks().await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "Disks",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `GetDisk` with the arguments of its command.
+fn run_get_disk<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_disk_name: String = asm_runtime::cli::req(args, "disk-name")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.get_disk(&p_disk_name).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "Disk",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `UpdateDisk` with the arguments of its command.
+fn run_update_disk<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_disk_name: String = asm_runtime::cli::req(args, "disk-name")?;
+        let mut body: UpdateDiskInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    UpdateDiskInput,
+                >("Disk", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(
+            args,
+            "has-operating-system",
+            &mut body.has_operating_system,
+        )?;
+        asm_runtime::cli::set_opt(args, "os", &mut body.os)?;
+        asm_runtime::cli::set(args, "label", &mut body.label)?;
+        asm_runtime::cli::set_opt(args, "media-link", &mut body.media_link)?;
+        asm_runtime::cli::set(args, "name", &mut body.name)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "resized-size-in-gb",
+            &mut body.resized_size_in_gb,
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.update_disk(&p_disk_name, &body).await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "Disk",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `UpdateDiskSize` with the arguments of its command.
+fn run_update_disk_size<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_disk_name: String = asm_runtime::cli::req(args, "disk-name")?;
+        let mut body: UpdateDiskInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    UpdateDiskInput,
+                >("Disk", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(
+            args,
+            "has-operating-system",
+            &mut body.has_operating_system,
+        )?;
+        asm_runtime::cli::set_opt(args, "os", &mut body.os)?;
+        asm_runtime::cli::set(args, "label", &mut body.label)?;
+        asm_runtime::cli::set_opt(args, "media-link", &mut body.media_link)?;
+        asm_runtime::cli::set(args, "name", &mut body.name)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "resized-size-in-gb",
+            &mut body.resized_size_in_gb,
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client.update_disk_size(&p_disk_name, &body).await?,
+            ),
+        )
+    })
+}
+
+/// Runs `DeleteDisk` with the arguments of its command.
+fn run_delete_disk<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_disk_name: String = asm_runtime::cli::req(args, "disk-name")?;
+        let options = DeleteDiskOptions {
+            comp: asm_runtime::cli::opt(args, "comp")?,
+        };
+
+        client.delete_disk(&p_disk_name, &options).await?;
+        Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `AddDataDisk` with the arguments of its command.
+fn run_add_data_disk<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let p_role_name: String = asm_runtime::cli::req(args, "role-name")?;
+        let mut body: DataVirtualHardDisk = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    DataVirtualHardDisk,
+                >("DataVirtualHardDisk", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "host-caching", &mut body.host_caching)?;
+        asm_runtime::cli::set_opt(args, "disk-label", &mut body.disk_label)?;
+        asm_runtime::cli::set_opt(args, "disk-name", &mut body.disk_name)?;
+        asm_runtime::cli::set_opt(args, "lun", &mut body.lun)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "logical-disk-size-in-gb",
+            &mut body.logical_disk_size_in_gb,
+        )?;
+        asm_runtime::cli::set_opt(args, "media-link", &mut body.media_link)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "source-media-link",
+            &mut body.source_media_link,
+        )?;
+        asm_runtime::cli::set_opt(args, "io-type", &mut body.io_type)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .add_data_disk(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &p_role_name,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `GetDataDisk` with the arguments of its command.
+fn run_get_data_disk<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let p_role_name: String = asm_runtime::cli::req(args, "role-name")?;
+        let p_lun: String = asm_runtime::cli::req(args, "lun")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .get_data_disk(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &p_role_name,
+                        &p_lun,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    xml::to_document_ns(
+                        "DataVirtualHardDisk",
+                        "http://schemas.microsoft.com/windowsazure",
+                        r,
+                    )
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "xml")
+            }),
+        )
+    })
+}
+
+/// Runs `UpdateDataDisk` with the arguments of its command.
+fn run_update_data_disk<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let p_role_name: String = asm_runtime::cli::req(args, "role-name")?;
+        let p_lun: String = asm_runtime::cli::req(args, "lun")?;
+        let mut body: DataVirtualHardDisk = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    DataVirtualHardDisk,
+                >("DataVirtualHardDisk", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set_opt(args, "host-caching", &mut body.host_caching)?;
+        asm_runtime::cli::set_opt(args, "disk-label", &mut body.disk_label)?;
+        asm_runtime::cli::set_opt(args, "disk-name", &mut body.disk_name)?;
+        asm_runtime::cli::set_opt(args, "body-lun", &mut body.lun)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "logical-disk-size-in-gb",
+            &mut body.logical_disk_size_in_gb,
+        )?;
+        asm_runtime::cli::set_opt(args, "media-link", &mut body.media_link)?;
+        asm_runtime::cli::set_opt(
+            args,
+            "source-media-link",
+            &mut body.source_media_link,
+        )?;
+        asm_runtime::cli::set_opt(args, "io-type", &mut body.io_type)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .update_data_disk(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &p_role_name,
+                        &p_lun,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `DeleteDataDisk` with the arguments of its command.
+fn run_delete_data_disk<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_service_name: String = asm_runtime::cli::req(args, "service-name")?;
+        let p_deployment_name: String = asm_runtime::cli::req(args, "deployment-name")?;
+        let p_role_name: String = asm_runtime::cli::req(args, "role-name")?;
+        let p_lun: String = asm_runtime::cli::req(args, "lun")?;
+        let options = DeleteDataDiskOptions {
+            comp: asm_runtime::cli::opt(args, "comp")?,
+        };
+
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .delete_data_disk(
+                        &p_service_name,
+                        &p_deployment_name,
+                        &p_role_name,
+                        &p_lun,
+                        &options,
+                    )
+                    .await?,
             ),
         )
     })

@@ -48,6 +48,390 @@ pub static GET_DEPLOYMENT_BY_NAME: OperationSpec = OperationSpec {
     response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
 };
 
+/// `CreateDeployment`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}`
+pub static CREATE_DEPLOYMENT: OperationSpec = OperationSpec {
+    name: "CreateDeployment",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}",
+    version: "2014-10-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("CreateDeployment"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `DeleteDeploymentBySlot`: `DELETE /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}`
+pub static DELETE_DEPLOYMENT_BY_SLOT: OperationSpec = OperationSpec {
+    name: "DeleteDeploymentBySlot",
+    method: "DELETE",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}",
+    version: "2017-01-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `DeleteDeploymentByName`: `DELETE /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}`
+pub static DELETE_DEPLOYMENT_BY_NAME: OperationSpec = OperationSpec {
+    name: "DeleteDeploymentByName",
+    method: "DELETE",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}",
+    version: "2014-10-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `SwapDeployment`: `POST /{subscriptionId}/services/hostedservices/{serviceName}`
+pub static SWAP_DEPLOYMENT: OperationSpec = OperationSpec {
+    name: "SwapDeployment",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}",
+    version: "2014-10-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("Swap"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `ChangeDeploymentConfigurationBySlot`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/`
+pub static CHANGE_DEPLOYMENT_CONFIGURATION_BY_SLOT: OperationSpec = OperationSpec {
+    name: "ChangeDeploymentConfigurationBySlot",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/",
+    version: "2017-01-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("ChangeConfiguration"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `ChangeDeploymentConfigurationByName`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/`
+pub static CHANGE_DEPLOYMENT_CONFIGURATION_BY_NAME: OperationSpec = OperationSpec {
+    name: "ChangeDeploymentConfigurationByName",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/",
+    version: "2014-10-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("ChangeConfiguration"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `UpdateDeploymentStatusBySlot`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/`
+pub static UPDATE_DEPLOYMENT_STATUS_BY_SLOT: OperationSpec = OperationSpec {
+    name: "UpdateDeploymentStatusBySlot",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/",
+    version: "2017-01-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("UpdateDeploymentStatus"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `UpdateDeploymentStatusByName`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/`
+pub static UPDATE_DEPLOYMENT_STATUS_BY_NAME: OperationSpec = OperationSpec {
+    name: "UpdateDeploymentStatusByName",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/",
+    version: "2014-10-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("UpdateDeploymentStatus"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `UpgradeDeploymentBySlot`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/`
+pub static UPGRADE_DEPLOYMENT_BY_SLOT: OperationSpec = OperationSpec {
+    name: "UpgradeDeploymentBySlot",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/",
+    version: "2017-01-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("UpgradeDeployment"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `UpgradeDeploymentByName`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/`
+pub static UPGRADE_DEPLOYMENT_BY_NAME: OperationSpec = OperationSpec {
+    name: "UpgradeDeploymentByName",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/",
+    version: "2014-10-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("UpgradeDeployment"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `WalkUpgradeDomainBySlot`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/`
+pub static WALK_UPGRADE_DOMAIN_BY_SLOT: OperationSpec = OperationSpec {
+    name: "WalkUpgradeDomainBySlot",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/",
+    version: "2017-01-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("WalkUpgradeDomain"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `WalkUpgradeDomainByName`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}`
+pub static WALK_UPGRADE_DOMAIN_BY_NAME: OperationSpec = OperationSpec {
+    name: "WalkUpgradeDomainByName",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}",
+    version: "2014-10-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("WalkUpgradeDomain"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `RollbackUpdateOrUpgradeBySlot`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/`
+pub static ROLLBACK_UPDATE_OR_UPGRADE_BY_SLOT: OperationSpec = OperationSpec {
+    name: "RollbackUpdateOrUpgradeBySlot",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/",
+    version: "2017-01-01",
+    success: &[(200u16, 200u16), (202u16, 202u16)],
+    is_async: true,
+    request_root: Some("RollbackUpdateOrUpgrade"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `RollbackUpdateOrUpgradeByName`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/`
+pub static ROLLBACK_UPDATE_OR_UPGRADE_BY_NAME: OperationSpec = OperationSpec {
+    name: "RollbackUpdateOrUpgradeByName",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/",
+    version: "2014-10-01",
+    success: &[(200u16, 200u16), (202u16, 202u16)],
+    is_async: true,
+    request_root: Some("RollbackUpdateOrUpgrade"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `GetPackageBySlot`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/package`
+pub static GET_PACKAGE_BY_SLOT: OperationSpec = OperationSpec {
+    name: "GetPackageBySlot",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/package",
+    version: "2017-01-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `GetPackageByName`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/package`
+pub static GET_PACKAGE_BY_NAME: OperationSpec = OperationSpec {
+    name: "GetPackageByName",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/package",
+    version: "2017-01-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `ListDeploymentEventsBySlot`: `GET /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/events`
+pub static LIST_DEPLOYMENT_EVENTS_BY_SLOT: OperationSpec = OperationSpec {
+    name: "ListDeploymentEventsBySlot",
+    method: "GET",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/events",
+    version: "2017-01-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("DeploymentEventCollection"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `ListDeploymentEventsByName`: `GET /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/events`
+pub static LIST_DEPLOYMENT_EVENTS_BY_NAME: OperationSpec = OperationSpec {
+    name: "ListDeploymentEventsByName",
+    method: "GET",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/events",
+    version: "2017-01-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: Some("DeploymentEventCollection"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `ValidateDeploymentMigration`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/migration`
+pub static VALIDATE_DEPLOYMENT_MIGRATION: OperationSpec = OperationSpec {
+    name: "ValidateDeploymentMigration",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/migration",
+    version: "2017-01-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: Some("DeploymentNetworkResource"),
+    response_root: Some("ValidationMessages"),
+    request_format: Some("xml"),
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
+/// `PrepareDeploymentMigration`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/migration`
+pub static PREPARE_DEPLOYMENT_MIGRATION: OperationSpec = OperationSpec {
+    name: "PrepareDeploymentMigration",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/migration",
+    version: "2017-01-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("DeploymentNetworkResource"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `CommitDeploymentMigration`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/migration`
+pub static COMMIT_DEPLOYMENT_MIGRATION: OperationSpec = OperationSpec {
+    name: "CommitDeploymentMigration",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/migration",
+    version: "2017-01-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `AbortDeploymentMigration`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/migration`
+pub static ABORT_DEPLOYMENT_MIGRATION: OperationSpec = OperationSpec {
+    name: "AbortDeploymentMigration",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/migration",
+    version: "2017-01-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `AddVirtualIP`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/{virtualIPName}`
+pub static ADD_VIRTUAL_IP: OperationSpec = OperationSpec {
+    name: "AddVirtualIP",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/{virtualIPName}",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `RemoveVirtualIP`: `DELETE /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/virtualIPs/{virtualIPName}`
+pub static REMOVE_VIRTUAL_IP: OperationSpec = OperationSpec {
+    name: "RemoveVirtualIP",
+    method: "DELETE",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/virtualIPs/{virtualIPName}",
+    version: "2016-07-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
+/// Optional parameters of [`Client::delete_deployment_by_name`](crate::Client::delete_deployment_by_name).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteDeploymentByNameOptions {
+    /// `media`: also delete the disks and their VHD blobs (virtual machines).
+    /// Query parameter `comp`.
+    pub comp: Option<String>,
+}
+
+/// Optional parameters of [`Client::get_package_by_slot`](crate::Client::get_package_by_slot).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetPackageBySlotOptions {
+    /// Overwrite blobs of the same name.
+    /// Query parameter `overwriteExisting`.
+    pub overwrite_existing: Option<bool>,
+}
+
+/// Optional parameters of [`Client::get_package_by_name`](crate::Client::get_package_by_name).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetPackageByNameOptions {
+    /// Overwrite blobs of the same name.
+    /// Query parameter `overwriteExisting`.
+    pub overwrite_existing: Option<bool>,
+}
+
 impl crate::Client {
     /// Returns the configuration, status and system properties of the deployment
     /// in a slot (production or staging) of a cloud service.
@@ -102,6 +486,1174 @@ impl crate::Client {
                 >("Deployment", "http://schemas.microsoft.com/windowsazure", b),
             )
             .await
+    }
+
+    /// Uploads a service package and creates a deployment in the production or
+    /// staging slot of a cloud service. The slot must be empty (409 otherwise).
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}` (x-ms-version 2014-10-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/ee460813(v=azure.100)>.
+    pub async fn create_deployment(
+        &self,
+        service_name: &str,
+        deployment_slot: &DeploymentSlot,
+        body: &CreateDeployment,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&CREATE_DEPLOYMENT);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deploymentslots/");
+        path::push_segment(
+            &mut req.path,
+            "deploymentSlot",
+            &XmlText::to_text(deployment_slot),
+        )?;
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "CreateDeployment",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    CREATE_DEPLOYMENT.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Deletes the deployment in a slot of a cloud service.
+    ///
+    /// `DELETE /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}` (x-ms-version 2017-01-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/ee460815(v=azure.100)>.
+    pub async fn delete_deployment_by_slot(
+        &self,
+        service_name: &str,
+        deployment_slot: &DeploymentSlot,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&DELETE_DEPLOYMENT_BY_SLOT);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deploymentslots/");
+        path::push_segment(
+            &mut req.path,
+            "deploymentSlot",
+            &XmlText::to_text(deployment_slot),
+        )?;
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    DELETE_DEPLOYMENT_BY_SLOT.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Deletes a deployment by name. With `comp=media` the VHD blobs of its
+    /// virtual machines' disks are deleted too.
+    ///
+    /// `DELETE /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}` (x-ms-version 2014-10-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/ee460815(v=azure.100)>.
+    pub async fn delete_deployment_by_name(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+        options: &DeleteDeploymentByNameOptions,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&DELETE_DEPLOYMENT_BY_NAME);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        if let Some(v) = &options.comp {
+            req.query.push(("comp", v.clone()));
+        }
+
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    DELETE_DEPLOYMENT_BY_NAME.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Swaps the deployments of the production and staging slots (a VIP swap).
+    /// `SourceDeployment` is the deployment to move to production.
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}` (x-ms-version 2014-10-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/ee460814(v=azure.100)>.
+    pub async fn swap_deployment(
+        &self,
+        service_name: &str,
+        body: &Swap,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&SWAP_DEPLOYMENT);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "Swap",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    SWAP_DEPLOYMENT.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Changes the service configuration of the deployment in a slot.
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/` (x-ms-version 2017-01-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/ee460809(v=azure.100)>.
+    pub async fn change_deployment_configuration_by_slot(
+        &self,
+        service_name: &str,
+        deployment_slot: &DeploymentSlot,
+        body: &ChangeConfiguration,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&CHANGE_DEPLOYMENT_CONFIGURATION_BY_SLOT);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deploymentslots/");
+        path::push_segment(
+            &mut req.path,
+            "deploymentSlot",
+            &XmlText::to_text(deployment_slot),
+        )?;
+        req.path.push('/');
+        req.query.push(("comp", "config".to_owned()));
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "ChangeConfiguration",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    CHANGE_DEPLOYMENT_CONFIGURATION_BY_SLOT.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Changes the service configuration of a deployment, by name.
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/` (x-ms-version 2014-10-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/ee460809(v=azure.100)>.
+    pub async fn change_deployment_configuration_by_name(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+        body: &ChangeConfiguration,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&CHANGE_DEPLOYMENT_CONFIGURATION_BY_NAME);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        req.path.push('/');
+        req.query.push(("comp", "config".to_owned()));
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "ChangeConfiguration",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    CHANGE_DEPLOYMENT_CONFIGURATION_BY_NAME.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Starts or suspends the deployment in a slot.
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/` (x-ms-version 2017-01-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/ee460808(v=azure.100)>.
+    pub async fn update_deployment_status_by_slot(
+        &self,
+        service_name: &str,
+        deployment_slot: &DeploymentSlot,
+        body: &UpdateDeploymentStatus,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&UPDATE_DEPLOYMENT_STATUS_BY_SLOT);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deploymentslots/");
+        path::push_segment(
+            &mut req.path,
+            "deploymentSlot",
+            &XmlText::to_text(deployment_slot),
+        )?;
+        req.path.push('/');
+        req.query.push(("comp", "status".to_owned()));
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "UpdateDeploymentStatus",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    UPDATE_DEPLOYMENT_STATUS_BY_SLOT.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Starts or suspends a deployment, by name.
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/` (x-ms-version 2014-10-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/ee460808(v=azure.100)>.
+    pub async fn update_deployment_status_by_name(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+        body: &UpdateDeploymentStatus,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&UPDATE_DEPLOYMENT_STATUS_BY_NAME);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        req.path.push('/');
+        req.query.push(("comp", "status".to_owned()));
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "UpdateDeploymentStatus",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    UPDATE_DEPLOYMENT_STATUS_BY_NAME.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Upgrades the deployment in a slot to a new package and configuration.
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/` (x-ms-version 2017-01-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/ee460793(v=azure.100)>.
+    pub async fn upgrade_deployment_by_slot(
+        &self,
+        service_name: &str,
+        deployment_slot: &DeploymentSlot,
+        body: &UpgradeDeployment,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&UPGRADE_DEPLOYMENT_BY_SLOT);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deploymentslots/");
+        path::push_segment(
+            &mut req.path,
+            "deploymentSlot",
+            &XmlText::to_text(deployment_slot),
+        )?;
+        req.path.push('/');
+        req.query.push(("comp", "upgrade".to_owned()));
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "UpgradeDeployment",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    UPGRADE_DEPLOYMENT_BY_SLOT.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Upgrades a deployment, by name, to a new package and configuration.
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/` (x-ms-version 2014-10-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/ee460793(v=azure.100)>.
+    pub async fn upgrade_deployment_by_name(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+        body: &UpgradeDeployment,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&UPGRADE_DEPLOYMENT_BY_NAME);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        req.path.push('/');
+        req.query.push(("comp", "upgrade".to_owned()));
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "UpgradeDeployment",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    UPGRADE_DEPLOYMENT_BY_NAME.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Upgrades the next upgrade domain of a manual upgrade (deployment in a slot).
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/` (x-ms-version 2017-01-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/ee460800(v=azure.100)>.
+    pub async fn walk_upgrade_domain_by_slot(
+        &self,
+        service_name: &str,
+        deployment_slot: &DeploymentSlot,
+        body: &WalkUpgradeDomain,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&WALK_UPGRADE_DOMAIN_BY_SLOT);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deploymentslots/");
+        path::push_segment(
+            &mut req.path,
+            "deploymentSlot",
+            &XmlText::to_text(deployment_slot),
+        )?;
+        req.path.push('/');
+        req.query.push(("comp", "walkupgradedomain".to_owned()));
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "WalkUpgradeDomain",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    WALK_UPGRADE_DOMAIN_BY_SLOT.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Upgrades the next upgrade domain of a manual upgrade (deployment by name).
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}` (x-ms-version 2014-10-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/ee460800(v=azure.100)>.
+    pub async fn walk_upgrade_domain_by_name(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+        body: &WalkUpgradeDomain,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&WALK_UPGRADE_DOMAIN_BY_NAME);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        req.query.push(("comp", "walkupgradedomain".to_owned()));
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "WalkUpgradeDomain",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    WALK_UPGRADE_DOMAIN_BY_NAME.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Cancels an upgrade or configuration change in progress on the
+    /// deployment in a slot and restores the previous version.
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/` (x-ms-version 2017-01-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/hh403977(v=azure.100)>.
+    pub async fn rollback_update_or_upgrade_by_slot(
+        &self,
+        service_name: &str,
+        deployment_slot: &DeploymentSlot,
+        body: &RollbackUpdateOrUpgrade,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&ROLLBACK_UPDATE_OR_UPGRADE_BY_SLOT);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deploymentslots/");
+        path::push_segment(
+            &mut req.path,
+            "deploymentSlot",
+            &XmlText::to_text(deployment_slot),
+        )?;
+        req.path.push('/');
+        req.query.push(("comp", "rollback".to_owned()));
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "RollbackUpdateOrUpgrade",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    ROLLBACK_UPDATE_OR_UPGRADE_BY_SLOT.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Cancels an upgrade or configuration change in progress on a deployment,
+    /// by name, and restores the previous version.
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/` (x-ms-version 2014-10-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/hh403977(v=azure.100)>.
+    pub async fn rollback_update_or_upgrade_by_name(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+        body: &RollbackUpdateOrUpgrade,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&ROLLBACK_UPDATE_OR_UPGRADE_BY_NAME);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        req.path.push('/');
+        req.query.push(("comp", "rollback".to_owned()));
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "RollbackUpdateOrUpgrade",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    ROLLBACK_UPDATE_OR_UPGRADE_BY_NAME.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Copies the package of the deployment in a slot to a storage container.
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/package` (x-ms-version 2017-01-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
+    pub async fn get_package_by_slot(
+        &self,
+        service_name: &str,
+        deployment_slot: &DeploymentSlot,
+        container_uri: &str,
+        options: &GetPackageBySlotOptions,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&GET_PACKAGE_BY_SLOT);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deploymentslots/");
+        path::push_segment(
+            &mut req.path,
+            "deploymentSlot",
+            &XmlText::to_text(deployment_slot),
+        )?;
+        req.path.push_str("/package");
+        req.query.push(("containerUri", container_uri.to_owned()));
+        if let Some(v) = &options.overwrite_existing {
+            req.query.push(("overwriteExisting", XmlText::to_text(v).into_owned()));
+        }
+
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    GET_PACKAGE_BY_SLOT.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Copies the package of a deployment, by name, to a storage container.
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/package` (x-ms-version 2017-01-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
+    pub async fn get_package_by_name(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+        container_uri: &str,
+        options: &GetPackageByNameOptions,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&GET_PACKAGE_BY_NAME);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        req.path.push_str("/package");
+        req.query.push(("containerUri", container_uri.to_owned()));
+        if let Some(v) = &options.overwrite_existing {
+            req.query.push(("overwriteExisting", XmlText::to_text(v).into_owned()));
+        }
+
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    GET_PACKAGE_BY_NAME.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Lists the reboot events of the role instances of the deployment in a
+    /// slot, in a time window.
+    ///
+    /// `GET /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/events` (x-ms-version 2017-01-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
+    pub async fn list_deployment_events_by_slot(
+        &self,
+        service_name: &str,
+        deployment_slot: &DeploymentSlot,
+        start_time: DateTime,
+        end_time: DateTime,
+    ) -> Result<DeploymentEventCollection, Error> {
+        let mut req = Request::new(&LIST_DEPLOYMENT_EVENTS_BY_SLOT);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deploymentslots/");
+        path::push_segment(
+            &mut req.path,
+            "deploymentSlot",
+            &XmlText::to_text(deployment_slot),
+        )?;
+        req.path.push_str("/events");
+        req.query.push(("starttime", XmlText::to_text(&start_time).into_owned()));
+        req.query.push(("endtime", XmlText::to_text(&end_time).into_owned()));
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    DeploymentEventCollection,
+                >(
+                    "DeploymentEventCollection",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )
+            .await
+    }
+
+    /// Lists the reboot events of the role instances of a deployment, by name,
+    /// in a time window.
+    ///
+    /// `GET /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/events` (x-ms-version 2017-01-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
+    pub async fn list_deployment_events_by_name(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+        start_time: DateTime,
+        end_time: DateTime,
+    ) -> Result<DeploymentEventCollection, Error> {
+        let mut req = Request::new(&LIST_DEPLOYMENT_EVENTS_BY_NAME);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        req.path.push_str("/events");
+        req.query.push(("starttime", XmlText::to_text(&start_time).into_owned()));
+        req.query.push(("endtime", XmlText::to_text(&end_time).into_owned()));
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    DeploymentEventCollection,
+                >(
+                    "DeploymentEventCollection",
+                    "http://schemas.microsoft.com/windowsazure",
+                    b,
+                ),
+            )
+            .await
+    }
+
+    /// Checks whether a deployment can be migrated to Azure Resource Manager;
+    /// an empty list means it can.
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/migration` (x-ms-version 2017-01-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
+    pub async fn validate_deployment_migration(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+        body: &DeploymentNetworkResource,
+    ) -> Result<ValidationMessages, Error> {
+        let mut req = Request::new(&VALIDATE_DEPLOYMENT_MIGRATION);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        req.path.push_str("/migration");
+        req.query.push(("comp", "validate".to_owned()));
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "DeploymentNetworkResource",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        self.core
+            .call(
+                &req,
+                |b| xml::from_document_ns::<
+                    ValidationMessages,
+                >("ValidationMessages", "http://schemas.microsoft.com/windowsazure", b),
+            )
+            .await
+    }
+
+    /// Prepares a deployment for migration to Azure Resource Manager.
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/migration` (x-ms-version 2017-01-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
+    pub async fn prepare_deployment_migration(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+        body: &DeploymentNetworkResource,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&PREPARE_DEPLOYMENT_MIGRATION);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        req.path.push_str("/migration");
+        req.query.push(("comp", "prepare".to_owned()));
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "DeploymentNetworkResource",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    PREPARE_DEPLOYMENT_MIGRATION.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Commits the migration of a prepared deployment.
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/migration` (x-ms-version 2017-01-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
+    pub async fn commit_deployment_migration(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&COMMIT_DEPLOYMENT_MIGRATION);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        req.path.push_str("/migration");
+        req.query.push(("comp", "commit".to_owned()));
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    COMMIT_DEPLOYMENT_MIGRATION.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Aborts the migration of a prepared deployment.
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/migration` (x-ms-version 2017-01-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
+    pub async fn abort_deployment_migration(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&ABORT_DEPLOYMENT_MIGRATION);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        req.path.push_str("/migration");
+        req.query.push(("comp", "abort".to_owned()));
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    ABORT_DEPLOYMENT_MIGRATION.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Adds a virtual IP address to a deployment.
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/{virtualIPName}` (x-ms-version 2016-07-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js>.
+    pub async fn add_virtual_ip(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+        virtual_ip_name: &str,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&ADD_VIRTUAL_IP);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        req.path.push('/');
+        path::push_segment(&mut req.path, "virtualIPName", virtual_ip_name)?;
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    ADD_VIRTUAL_IP.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Removes a virtual IP address from a deployment.
+    ///
+    /// `DELETE /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/virtualIPs/{virtualIPName}` (x-ms-version 2016-07-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/networkManagement/lib/networkManagementClient.js>.
+    pub async fn remove_virtual_ip(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+        virtual_ip_name: &str,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&REMOVE_VIRTUAL_IP);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        req.path.push_str("/virtualIPs/");
+        path::push_segment(&mut req.path, "virtualIPName", virtual_ip_name)?;
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    REMOVE_VIRTUAL_IP.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
     }
 }
 
@@ -411,7 +1963,16 @@ impl ToXml for Deployment {
     }
 }
 
-impl Validate for Deployment {}
+impl Validate for Deployment {
+    fn validate(&self) -> Result<(), ValidationError> {
+        for v in &self.role_list {
+            v.validate()?;
+        }
+
+        Ok(())
+    }
+}
+
 /// An upgrade in progress on a deployment.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -2400,7 +3961,16 @@ impl ToXml for Role {
     }
 }
 
-impl Validate for Role {}
+impl Validate for Role {
+    fn validate(&self) -> Result<(), ValidationError> {
+        for v in &self.configuration_sets {
+            v.validate()?;
+        }
+
+        Ok(())
+    }
+}
+
 /// A configuration set of a role: network settings, or Windows / Linux provisioning settings.
 #[derive(Clone, Default, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -2760,7 +4330,27 @@ impl ToXml for ConfigurationSet {
     }
 }
 
-impl Validate for ConfigurationSet {}
+impl Validate for ConfigurationSet {
+    fn validate(&self) -> Result<(), ValidationError> {
+        if let Some(v) = &self.host_name {
+            check::max_len("HostName", v, 64usize)?;
+            check::min_len("HostName", v, 1usize)?;
+        }
+
+        if let Some(v) = &self.user_name {
+            check::max_len("UserName", v, 32usize)?;
+            check::min_len("UserName", v, 1usize)?;
+        }
+
+        if let Some(v) = &self.user_password {
+            check::max_len("UserPassword", v, 72usize)?;
+            check::min_len("UserPassword", v, 6usize)?;
+        }
+
+        Ok(())
+    }
+}
+
 /// An external endpoint of a role.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -4433,6 +6023,700 @@ impl ToXml for DebugSettings {
 }
 
 impl Validate for DebugSettings {}
+/// Body of Create Deployment.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct CreateDeployment {
+    /// The deployment name, unique in the cloud service.
+    ///
+    /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
+    pub name: String,
+    /// URL of the service package (.cspkg) in a storage blob.
+    ///
+    /// Element `<PackageUrl>`.
+    #[cfg_attr(feature = "serde", serde(rename = "PackageUrl"))]
+    pub package_url: String,
+    /// Plain text (base64 on the wire), up to 100 characters.
+    ///
+    /// Element `<Label>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Label"))]
+    pub label: String,
+    /// The service configuration (.cscfg) as text (base64 on the wire).
+    ///
+    /// Element `<Configuration>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Configuration"))]
+    pub configuration: String,
+    /// Start the deployment at once (default: created Suspended).
+    ///
+    /// Element `<StartDeployment>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "StartDeployment", skip_serializing_if = "Option::is_none")
+    )]
+    pub start_deployment: Option<bool>,
+    /// Treat package validation warnings as errors.
+    ///
+    /// Element `<TreatWarningsAsError>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "TreatWarningsAsError", skip_serializing_if = "Option::is_none")
+    )]
+    pub treat_warnings_as_error: Option<bool>,
+    /// Element `<ExtendedProperties>`.
+    #[cfg_attr(feature = "serde", serde(rename = "ExtendedProperties"))]
+    pub extended_properties: Vec<ExtendedProperty>,
+    /// Element `<ExtensionConfiguration>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ExtensionConfiguration", skip_serializing_if = "Option::is_none")
+    )]
+    pub extension_configuration: Option<ExtensionConfiguration>,
+}
+
+impl FromXml for CreateDeployment {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_name = None;
+        let mut f_package_url = None;
+        let mut f_label = None;
+        let mut f_configuration = None;
+        let mut f_start_deployment = None;
+        let mut f_treat_warnings_as_error = None;
+        let mut f_extended_properties = Vec::new();
+        let mut f_extension_configuration = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Name" => f_name = r.text_req(&c)?,
+                    b"PackageUrl" => f_package_url = r.text_req(&c)?,
+                    b"Label" => f_label = r.label_req(&c)?,
+                    b"Configuration" => f_configuration = r.label_req(&c)?,
+                    b"StartDeployment" => f_start_deployment = r.text_opt(&c)?,
+                    b"TreatWarningsAsError" => {
+                        f_treat_warnings_as_error = r.text_opt(&c)?;
+                    }
+
+                    b"ExtendedProperties" => {
+                        r.elem_list(&c, b"ExtendedProperty", &mut f_extended_properties)?
+                    }
+
+                    b"ExtensionConfiguration" => f_extension_configuration = r.elem(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            name: required(f_name, "Name")?,
+            package_url: required(f_package_url, "PackageUrl")?,
+            label: required(f_label, "Label")?,
+            configuration: required(f_configuration, "Configuration")?,
+            start_deployment: f_start_deployment,
+            treat_warnings_as_error: f_treat_warnings_as_error,
+            extended_properties: f_extended_properties,
+            extension_configuration: f_extension_configuration,
+        })
+    }
+}
+
+impl ToXml for CreateDeployment {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text("Name", &self.name);
+        w.text("PackageUrl", &self.package_url);
+        w.label("Label", &self.label);
+        w.label("Configuration", &self.configuration);
+        w.text_opt("StartDeployment", &self.start_deployment);
+        w.text_opt("TreatWarningsAsError", &self.treat_warnings_as_error);
+        w.elem_list(
+            "ExtendedProperties",
+            "ExtendedProperty",
+            &self.extended_properties,
+            false,
+        );
+        w.elem_opt("ExtensionConfiguration", &self.extension_configuration);
+    }
+}
+
+impl Validate for CreateDeployment {
+    fn validate(&self) -> Result<(), ValidationError> {
+        {
+            let v = &self.label;
+            check::max_len("Label", v, 100usize)?;
+        }
+
+        Ok(())
+    }
+}
+
+/// Body of Swap Deployment.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Swap {
+    /// Name of the deployment now in production (absent when the slot is empty).
+    ///
+    /// Element `<Production>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Production", skip_serializing_if = "Option::is_none")
+    )]
+    pub production: Option<String>,
+    /// Name of the deployment to move to production.
+    ///
+    /// Element `<SourceDeployment>`.
+    #[cfg_attr(feature = "serde", serde(rename = "SourceDeployment"))]
+    pub source_deployment: String,
+}
+
+impl FromXml for Swap {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_production = None;
+        let mut f_source_deployment = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Production" => f_production = r.text_opt(&c)?,
+                    b"SourceDeployment" => f_source_deployment = r.text_req(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            production: f_production,
+            source_deployment: required(f_source_deployment, "SourceDeployment")?,
+        })
+    }
+}
+
+impl ToXml for Swap {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("Production", &self.production);
+        w.text("SourceDeployment", &self.source_deployment);
+    }
+}
+
+impl Validate for Swap {}
+/// Body of Change Deployment Configuration.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct ChangeConfiguration {
+    /// The new service configuration (.cscfg) as text (base64 on the wire).
+    ///
+    /// Element `<Configuration>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Configuration"))]
+    pub configuration: String,
+    /// Element `<TreatWarningsAsError>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "TreatWarningsAsError", skip_serializing_if = "Option::is_none")
+    )]
+    pub treat_warnings_as_error: Option<bool>,
+    /// How upgrade domains are walked (default Auto).
+    ///
+    /// Element `<Mode>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Mode", skip_serializing_if = "Option::is_none")
+    )]
+    pub mode: Option<UpgradeType>,
+    /// Element `<ExtendedProperties>`.
+    #[cfg_attr(feature = "serde", serde(rename = "ExtendedProperties"))]
+    pub extended_properties: Vec<ExtendedProperty>,
+    /// Element `<ExtensionConfiguration>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ExtensionConfiguration", skip_serializing_if = "Option::is_none")
+    )]
+    pub extension_configuration: Option<ExtensionConfiguration>,
+}
+
+impl FromXml for ChangeConfiguration {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_configuration = None;
+        let mut f_treat_warnings_as_error = None;
+        let mut f_mode = None;
+        let mut f_extended_properties = Vec::new();
+        let mut f_extension_configuration = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Configuration" => f_configuration = r.label_req(&c)?,
+                    b"TreatWarningsAsError" => {
+                        f_treat_warnings_as_error = r.text_opt(&c)?;
+                    }
+
+                    b"Mode" => f_mode = r.text_opt(&c)?,
+                    b"ExtendedProperties" => {
+                        r.elem_list(&c, b"ExtendedProperty", &mut f_extended_properties)?
+                    }
+
+                    b"ExtensionConfiguration" => f_extension_configuration = r.elem(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            configuration: required(f_configuration, "Configuration")?,
+            treat_warnings_as_error: f_treat_warnings_as_error,
+            mode: f_mode,
+            extended_properties: f_extended_properties,
+            extension_configuration: f_extension_configuration,
+        })
+    }
+}
+
+impl ToXml for ChangeConfiguration {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.label("Configuration", &self.configuration);
+        w.text_opt("TreatWarningsAsError", &self.treat_warnings_as_error);
+        w.text_opt("Mode", &self.mode);
+        w.elem_list(
+            "ExtendedProperties",
+            "ExtendedProperty",
+            &self.extended_properties,
+            false,
+        );
+        w.elem_opt("ExtensionConfiguration", &self.extension_configuration);
+    }
+}
+
+impl Validate for ChangeConfiguration {}
+/// Body of Update Deployment Status.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct UpdateDeploymentStatus {
+    /// Running or Suspended.
+    ///
+    /// Element `<Status>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Status"))]
+    pub status: DeploymentStatus,
+}
+
+impl FromXml for UpdateDeploymentStatus {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_status = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Status" => f_status = r.text_req(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            status: required(f_status, "Status")?,
+        })
+    }
+}
+
+impl ToXml for UpdateDeploymentStatus {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text("Status", &self.status);
+    }
+}
+
+impl Validate for UpdateDeploymentStatus {}
+/// Body of Upgrade Deployment.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct UpgradeDeployment {
+    /// Auto walks every upgrade domain; Manual waits for Walk Upgrade Domain.
+    ///
+    /// Element `<Mode>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Mode"))]
+    pub mode: UpgradeType,
+    /// URL of the new service package.
+    ///
+    /// Element `<PackageUrl>`.
+    #[cfg_attr(feature = "serde", serde(rename = "PackageUrl"))]
+    pub package_url: String,
+    /// The new service configuration as text (base64 on the wire).
+    ///
+    /// Element `<Configuration>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Configuration"))]
+    pub configuration: String,
+    /// Plain text (base64 on the wire), up to 100 characters.
+    ///
+    /// Element `<Label>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Label"))]
+    pub label: String,
+    /// Upgrade only this role (default: all).
+    ///
+    /// Element `<RoleToUpgrade>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "RoleToUpgrade", skip_serializing_if = "Option::is_none")
+    )]
+    pub role_to_upgrade: Option<String>,
+    /// Upgrade even if local data may be lost.
+    ///
+    /// Element `<Force>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Force"))]
+    pub force: bool,
+    /// Element `<ExtendedProperties>`.
+    #[cfg_attr(feature = "serde", serde(rename = "ExtendedProperties"))]
+    pub extended_properties: Vec<ExtendedProperty>,
+    /// Element `<ExtensionConfiguration>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ExtensionConfiguration", skip_serializing_if = "Option::is_none")
+    )]
+    pub extension_configuration: Option<ExtensionConfiguration>,
+}
+
+impl FromXml for UpgradeDeployment {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_mode = None;
+        let mut f_package_url = None;
+        let mut f_configuration = None;
+        let mut f_label = None;
+        let mut f_role_to_upgrade = None;
+        let mut f_force = None;
+        let mut f_extended_properties = Vec::new();
+        let mut f_extension_configuration = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Mode" => f_mode = r.text_req(&c)?,
+                    b"PackageUrl" => f_package_url = r.text_req(&c)?,
+                    b"Configuration" => f_configuration = r.label_req(&c)?,
+                    b"Label" => f_label = r.label_req(&c)?,
+                    b"RoleToUpgrade" => f_role_to_upgrade = r.text_opt(&c)?,
+                    b"Force" => f_force = r.text_req(&c)?,
+                    b"ExtendedProperties" => {
+                        r.elem_list(&c, b"ExtendedProperty", &mut f_extended_properties)?
+                    }
+
+                    b"ExtensionConfiguration" => f_extension_configuration = r.elem(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            mode: required(f_mode, "Mode")?,
+            package_url: required(f_package_url, "PackageUrl")?,
+            configuration: required(f_configuration, "Configuration")?,
+            label: required(f_label, "Label")?,
+            role_to_upgrade: f_role_to_upgrade,
+            force: required(f_force, "Force")?,
+            extended_properties: f_extended_properties,
+            extension_configuration: f_extension_configuration,
+        })
+    }
+}
+
+impl ToXml for UpgradeDeployment {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text("Mode", &self.mode);
+        w.text("PackageUrl", &self.package_url);
+        w.label("Configuration", &self.configuration);
+        w.label("Label", &self.label);
+        w.text_opt("RoleToUpgrade", &self.role_to_upgrade);
+        w.text("Force", &self.force);
+        w.elem_list(
+            "ExtendedProperties",
+            "ExtendedProperty",
+            &self.extended_properties,
+            false,
+        );
+        w.elem_opt("ExtensionConfiguration", &self.extension_configuration);
+    }
+}
+
+impl Validate for UpgradeDeployment {
+    fn validate(&self) -> Result<(), ValidationError> {
+        {
+            let v = &self.label;
+            check::max_len("Label", v, 100usize)?;
+        }
+
+        Ok(())
+    }
+}
+
+/// Body of Walk Upgrade Domain.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct WalkUpgradeDomain {
+    /// The upgrade domain to upgrade (zero-based; the current one).
+    ///
+    /// Element `<UpgradeDomain>`.
+    #[cfg_attr(feature = "serde", serde(rename = "UpgradeDomain"))]
+    pub upgrade_domain: i32,
+}
+
+impl FromXml for WalkUpgradeDomain {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_upgrade_domain = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"UpgradeDomain" => f_upgrade_domain = r.text_req(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            upgrade_domain: required(f_upgrade_domain, "UpgradeDomain")?,
+        })
+    }
+}
+
+impl ToXml for WalkUpgradeDomain {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text("UpgradeDomain", &self.upgrade_domain);
+    }
+}
+
+impl Validate for WalkUpgradeDomain {
+    fn validate(&self) -> Result<(), ValidationError> {
+        {
+            let v = &self.upgrade_domain;
+            check::range("UpgradeDomain", i64::from(*v), 0i64, 9223372036854775807i64)?;
+        }
+
+        Ok(())
+    }
+}
+
+/// Body of Rollback Update Or Upgrade.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct RollbackUpdateOrUpgrade {
+    /// Auto or Manual.
+    ///
+    /// Element `<Mode>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Mode"))]
+    pub mode: UpgradeType,
+    /// Roll back even if local data may be lost.
+    ///
+    /// Element `<Force>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Force", skip_serializing_if = "Option::is_none")
+    )]
+    pub force: Option<bool>,
+}
+
+impl FromXml for RollbackUpdateOrUpgrade {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_mode = None;
+        let mut f_force = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Mode" => f_mode = r.text_req(&c)?,
+                    b"Force" => f_force = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            mode: required(f_mode, "Mode")?,
+            force: f_force,
+        })
+    }
+}
+
+impl ToXml for RollbackUpdateOrUpgrade {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text("Mode", &self.mode);
+        w.text_opt("Force", &self.force);
+    }
+}
+
+impl Validate for RollbackUpdateOrUpgrade {}
+/// Events of a deployment.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct DeploymentEventCollection {
+    /// Element `<RebootEvents>`.
+    #[cfg_attr(feature = "serde", serde(rename = "RebootEvents"))]
+    pub reboot_events: Vec<RebootEvent>,
+    /// Element `<ContinuationToken>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ContinuationToken", skip_serializing_if = "Option::is_none")
+    )]
+    pub continuation_token: Option<String>,
+}
+
+impl FromXml for DeploymentEventCollection {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_reboot_events = Vec::new();
+        let mut f_continuation_token = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"RebootEvents" => {
+                        r.elem_list(&c, b"RebootEvent", &mut f_reboot_events)?
+                    }
+
+                    b"ContinuationToken" => f_continuation_token = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            reboot_events: f_reboot_events,
+            continuation_token: f_continuation_token,
+        })
+    }
+}
+
+impl ToXml for DeploymentEventCollection {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.elem_list("RebootEvents", "RebootEvent", &self.reboot_events, false);
+        w.text_opt("ContinuationToken", &self.continuation_token);
+    }
+}
+
+impl Validate for DeploymentEventCollection {}
+/// A reboot of a role instance (planned maintenance).
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct RebootEvent {
+    /// Element `<RoleName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "RoleName", skip_serializing_if = "Option::is_none")
+    )]
+    pub role_name: Option<String>,
+    /// Element `<InstanceName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "InstanceName", skip_serializing_if = "Option::is_none")
+    )]
+    pub instance_name: Option<String>,
+    /// Element `<RebootReason>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "RebootReason", skip_serializing_if = "Option::is_none")
+    )]
+    pub reboot_reason: Option<String>,
+    /// Element `<RebootStartTime>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "RebootStartTime", skip_serializing_if = "Option::is_none")
+    )]
+    pub reboot_start_time: Option<DateTime>,
+}
+
+impl FromXml for RebootEvent {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_role_name = None;
+        let mut f_instance_name = None;
+        let mut f_reboot_reason = None;
+        let mut f_reboot_start_time = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"RoleName" => f_role_name = r.text_opt(&c)?,
+                    b"InstanceName" => f_instance_name = r.text_opt(&c)?,
+                    b"RebootReason" => f_reboot_reason = r.text_opt(&c)?,
+                    b"RebootStartTime" => f_reboot_start_time = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            role_name: f_role_name,
+            instance_name: f_instance_name,
+            reboot_reason: f_reboot_reason,
+            reboot_start_time: f_reboot_start_time,
+        })
+    }
+}
+
+impl ToXml for RebootEvent {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("RoleName", &self.role_name);
+        w.text_opt("InstanceName", &self.instance_name);
+        w.text_opt("RebootReason", &self.reboot_reason);
+        w.text_opt("RebootStartTime", &self.reboot_start_time);
+    }
+}
+
+impl Validate for RebootEvent {}
+/// Where a migrated deployment's network goes.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct DeploymentNetworkResource {
+    /// Element `<ResourceGroupName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ResourceGroupName", skip_serializing_if = "Option::is_none")
+    )]
+    pub resource_group_name: Option<String>,
+    /// Element `<VirtualNetworkName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "VirtualNetworkName", skip_serializing_if = "Option::is_none")
+    )]
+    pub virtual_network_name: Option<String>,
+    /// Element `<SubNetName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "SubNetName", skip_serializing_if = "Option::is_none")
+    )]
+    pub sub_net_name: Option<String>,
+    /// New (a new virtual network) or Existing.
+    ///
+    /// Element `<DestinationVirtualNetwork>`.
+    #[cfg_attr(feature = "serde", serde(rename = "DestinationVirtualNetwork"))]
+    pub destination_virtual_network: String,
+}
+
+impl FromXml for DeploymentNetworkResource {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_resource_group_name = None;
+        let mut f_virtual_network_name = None;
+        let mut f_sub_net_name = None;
+        let mut f_destination_virtual_network = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"ResourceGroupName" => f_resource_group_name = r.text_opt(&c)?,
+                    b"VirtualNetworkName" => f_virtual_network_name = r.text_opt(&c)?,
+                    b"SubNetName" => f_sub_net_name = r.text_opt(&c)?,
+                    b"DestinationVirtualNetwork" => {
+                        f_destination_virtual_network = r.text_req(&c)?;
+                    }
+
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            resource_group_name: f_resource_group_name,
+            virtual_network_name: f_virtual_network_name,
+            sub_net_name: f_sub_net_name,
+            destination_virtual_network: required(
+                f_destination_virtual_network,
+                "DestinationVirtualNetwork",
+            )?,
+        })
+    }
+}
+
+impl ToXml for DeploymentNetworkResource {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text_opt("ResourceGroupName", &self.resource_group_name);
+        w.text_opt("VirtualNetworkName", &self.virtual_network_name);
+        w.text_opt("SubNetName", &self.sub_net_name);
+        w.text("DestinationVirtualNetwork", &self.destination_virtual_network);
+    }
+}
+
+impl Validate for DeploymentNetworkResource {}
 /// The environment a deployment runs in.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -3546,7 +3546,7 @@ impl crate::Client {
         &self,
         gateway_name: &str,
         certificate_name: &str,
-        body: &CertificateFile,
+        body: &ApplicationGatewayCertificateFile,
     ) -> Result<AsyncOperation, Error> {
         let mut req = Request::new(&ADD_APPLICATION_GATEWAY_CERTIFICATE);
         req.path = self.core.subscription_path()?;
@@ -7227,16 +7227,17 @@ impl ToXml for HttpLoadBalancingRule {
 }
 
 impl Validate for HttpLoadBalancingRule {}
-/// An SSL certificate to add to an application gateway.
+/// An SSL certificate to add to an application gateway (root element
+/// `CertificateFile`, as Add Service Certificate's).
 #[derive(Clone, Default, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct CertificateFile {
-    /// The certificate file (PFX).
+pub struct ApplicationGatewayCertificateFile {
+    /// The certificate file (PFX, with its private key).
     ///
     /// Element `<Data>`.
     #[cfg_attr(
         feature = "serde",
-        serde(rename = "Data", serialize_with = "asm_runtime::redaction::base64")
+        serde(rename = "Data", serialize_with = "asm_runtime::redaction::secret_base64")
     )]
     pub data: Vec<u8>,
     /// Format of Data, e.g. pfx.
@@ -7261,17 +7262,17 @@ pub struct CertificateFile {
     pub password: Option<String>,
 }
 
-impl std::fmt::Debug for CertificateFile {
+impl std::fmt::Debug for ApplicationGatewayCertificateFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CertificateFile")
-            .field("data", &self.data)
+        f.debug_struct("ApplicationGatewayCertificateFile")
+            .field("data", &Redacted::of(&self.data))
             .field("certificate_format", &self.certificate_format)
             .field("password", &Redacted::of(&self.password))
             .finish()
     }
 }
 
-impl FromXml for CertificateFile {
+impl FromXml for ApplicationGatewayCertificateFile {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_data = None;
         let mut f_certificate_format = None;
@@ -7295,7 +7296,7 @@ impl FromXml for CertificateFile {
     }
 }
 
-impl ToXml for CertificateFile {
+impl ToXml for ApplicationGatewayCertificateFile {
     fn write_children(&self, w: &mut XmlWriter) {
         w.text("Data", &self.data);
         w.text_opt("CertificateFormat", &self.certificate_format);
@@ -7303,7 +7304,7 @@ impl ToXml for CertificateFile {
     }
 }
 
-impl Validate for CertificateFile {}
+impl Validate for ApplicationGatewayCertificateFile {}
 /// The SSL certificates of an application gateway.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]

@@ -427,7 +427,16 @@ impl ToXml for HostedServices {
     }
 }
 
-impl Validate for HostedServices {}
+impl Validate for HostedServices {
+    fn validate(&self) -> Result<(), ValidationError> {
+        for v in &self.hosted_service {
+            v.validate()?;
+        }
+
+        Ok(())
+    }
+}
+
 /// A cloud service.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -542,7 +551,16 @@ impl ToXml for HostedService {
     }
 }
 
-impl Validate for HostedService {}
+impl Validate for HostedService {
+    fn validate(&self) -> Result<(), ValidationError> {
+        for v in self.deployments.iter().flatten() {
+            v.validate()?;
+        }
+
+        Ok(())
+    }
+}
+
 /// Properties of a cloud service.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]

@@ -30,6 +30,9 @@ pub use affinity_groups::*;
 /// The `deployments` area: `spec/deployments.spec`.
 pub mod deployments;
 pub use deployments::*;
+/// The `dns_servers` area: `spec/dns_servers.spec`.
+pub mod dns_servers;
+pub use dns_servers::*;
 /// The `extensions` area: `spec/extensions.spec`.
 pub mod extensions;
 pub use extensions::*;
@@ -39,6 +42,9 @@ pub use gateways::*;
 /// The `hosted_services` area: `spec/hosted_services.spec`.
 pub mod hosted_services;
 pub use hosted_services::*;
+/// The `load_balancers` area: `spec/load_balancers.spec`.
+pub mod load_balancers;
+pub use load_balancers::*;
 /// The `locations` area: `spec/locations.spec`.
 pub mod locations;
 pub use locations::*;
@@ -75,6 +81,9 @@ pub use scheduler::*;
 /// The `service_bus` area: `spec/service_bus.spec`.
 pub mod service_bus;
 pub use service_bus::*;
+/// The `service_certificates` area: `spec/service_certificates.spec`.
+pub mod service_certificates;
+pub use service_certificates::*;
 /// The `sql_database` area: `spec/sql_database.spec`.
 pub mod sql_database;
 pub use sql_database::*;
@@ -96,6 +105,9 @@ pub use virtual_machines::*;
 /// The `virtual_networks` area: `spec/virtual_networks.spec`.
 pub mod virtual_networks;
 pub use virtual_networks::*;
+/// The `vm_disks` area: `spec/vm_disks.spec`.
+pub mod vm_disks;
+pub use vm_disks::*;
 /// The `vm_images` area: `spec/vm_images.spec`.
 pub mod vm_images;
 pub use vm_images::*;
@@ -180,6 +192,33 @@ pub static OPERATIONS: &[&OperationSpec] = &[
     &affinity_groups::DELETE_AFFINITY_GROUP,
     &deployments::GET_DEPLOYMENT_BY_SLOT,
     &deployments::GET_DEPLOYMENT_BY_NAME,
+    &deployments::CREATE_DEPLOYMENT,
+    &deployments::DELETE_DEPLOYMENT_BY_SLOT,
+    &deployments::DELETE_DEPLOYMENT_BY_NAME,
+    &deployments::SWAP_DEPLOYMENT,
+    &deployments::CHANGE_DEPLOYMENT_CONFIGURATION_BY_SLOT,
+    &deployments::CHANGE_DEPLOYMENT_CONFIGURATION_BY_NAME,
+    &deployments::UPDATE_DEPLOYMENT_STATUS_BY_SLOT,
+    &deployments::UPDATE_DEPLOYMENT_STATUS_BY_NAME,
+    &deployments::UPGRADE_DEPLOYMENT_BY_SLOT,
+    &deployments::UPGRADE_DEPLOYMENT_BY_NAME,
+    &deployments::WALK_UPGRADE_DOMAIN_BY_SLOT,
+    &deployments::WALK_UPGRADE_DOMAIN_BY_NAME,
+    &deployments::ROLLBACK_UPDATE_OR_UPGRADE_BY_SLOT,
+    &deployments::ROLLBACK_UPDATE_OR_UPGRADE_BY_NAME,
+    &deployments::GET_PACKAGE_BY_SLOT,
+    &deployments::GET_PACKAGE_BY_NAME,
+    &deployments::LIST_DEPLOYMENT_EVENTS_BY_SLOT,
+    &deployments::LIST_DEPLOYMENT_EVENTS_BY_NAME,
+    &deployments::VALIDATE_DEPLOYMENT_MIGRATION,
+    &deployments::PREPARE_DEPLOYMENT_MIGRATION,
+    &deployments::COMMIT_DEPLOYMENT_MIGRATION,
+    &deployments::ABORT_DEPLOYMENT_MIGRATION,
+    &deployments::ADD_VIRTUAL_IP,
+    &deployments::REMOVE_VIRTUAL_IP,
+    &dns_servers::ADD_DNS_SERVER,
+    &dns_servers::UPDATE_DNS_SERVER,
+    &dns_servers::DELETE_DNS_SERVER,
     &extensions::ADD_EXTENSION,
     &extensions::LIST_EXTENSIONS,
     &extensions::GET_EXTENSION,
@@ -261,6 +300,9 @@ pub static OPERATIONS: &[&OperationSpec] = &[
     &hosted_services::DELETE_HOSTED_SERVICE,
     &hosted_services::DELETE_HOSTED_SERVICE_AND_CONTENTS,
     &hosted_services::CHECK_HOSTED_SERVICE_NAME_AVAILABILITY,
+    &load_balancers::CREATE_LOAD_BALANCER,
+    &load_balancers::UPDATE_LOAD_BALANCER,
+    &load_balancers::DELETE_LOAD_BALANCER,
     &locations::LIST_LOCATIONS,
     &management_certificates::LIST_MANAGEMENT_CERTIFICATES,
     &management_certificates::GET_MANAGEMENT_CERTIFICATE,
@@ -325,6 +367,13 @@ pub static OPERATIONS: &[&OperationSpec] = &[
     &reserved_ips::COMMIT_RESERVED_IP_MIGRATION,
     &reserved_ips::ABORT_RESERVED_IP_MIGRATION,
     &role_instances::DELETE_ROLE_INSTANCES_BY_NAME,
+    &role_instances::DELETE_ROLE_INSTANCES_BY_SLOT,
+    &role_instances::REBOOT_ROLE_INSTANCE_BY_NAME,
+    &role_instances::REBOOT_ROLE_INSTANCE_BY_SLOT,
+    &role_instances::REIMAGE_ROLE_INSTANCE_BY_NAME,
+    &role_instances::REIMAGE_ROLE_INSTANCE_BY_SLOT,
+    &role_instances::REBUILD_ROLE_INSTANCE_BY_NAME,
+    &role_instances::REBUILD_ROLE_INSTANCE_BY_SLOT,
     &role_sizes::LIST_ROLE_SIZES,
     &route_tables::CREATE_ROUTE_TABLE,
     &route_tables::GET_ROUTE_TABLE,
@@ -405,6 +454,10 @@ pub static OPERATIONS: &[&OperationSpec] = &[
     &service_bus::GET_SUPPORTED_METRICS_RELAY,
     &service_bus::GET_METRICS_ROLLUPS_RELAY,
     &service_bus::GET_METRICS_DATA_RELAY,
+    &service_certificates::ADD_SERVICE_CERTIFICATE,
+    &service_certificates::LIST_SERVICE_CERTIFICATES,
+    &service_certificates::GET_SERVICE_CERTIFICATE,
+    &service_certificates::DELETE_SERVICE_CERTIFICATE,
     &sql_database::LIST_SERVERS,
     &sql_database::CREATE_SERVER,
     &sql_database::DELETE_SERVER,
@@ -475,6 +528,18 @@ pub static OPERATIONS: &[&OperationSpec] = &[
     &virtual_machines::START_ROLE,
     &virtual_machines::SHUTDOWN_ROLE,
     &virtual_machines::RESTART_ROLE,
+    &virtual_machines::CREATE_VIRTUAL_MACHINE_DEPLOYMENT,
+    &virtual_machines::ADD_ROLE,
+    &virtual_machines::UPDATE_ROLE,
+    &virtual_machines::DELETE_ROLE,
+    &virtual_machines::CAPTURE_ROLE,
+    &virtual_machines::CAPTURE_VM_IMAGE,
+    &virtual_machines::REDEPLOY_ROLE,
+    &virtual_machines::PERFORM_MAINTENANCE_ON_ROLE,
+    &virtual_machines::START_ROLES,
+    &virtual_machines::SHUTDOWN_ROLES,
+    &virtual_machines::UPDATE_LOAD_BALANCED_ENDPOINT_SET,
+    &virtual_machines::DOWNLOAD_RDP_FILE,
     &virtual_networks::GET_NETWORK_CONFIGURATION,
     &virtual_networks::SET_NETWORK_CONFIGURATION,
     &virtual_networks::LIST_VIRTUAL_NETWORK_SITES,
@@ -486,6 +551,16 @@ pub static OPERATIONS: &[&OperationSpec] = &[
     &virtual_networks::PREPARE_VIRTUAL_NETWORK_MIGRATION,
     &virtual_networks::COMMIT_VIRTUAL_NETWORK_MIGRATION,
     &virtual_networks::ABORT_VIRTUAL_NETWORK_MIGRATION,
+    &vm_disks::ADD_DISK,
+    &vm_disks::LIST_DISKS,
+    &vm_disks::GET_DISK,
+    &vm_disks::UPDATE_DISK,
+    &vm_disks::UPDATE_DISK_SIZE,
+    &vm_disks::DELETE_DISK,
+    &vm_disks::ADD_DATA_DISK,
+    &vm_disks::GET_DATA_DISK,
+    &vm_disks::UPDATE_DATA_DISK,
+    &vm_disks::DELETE_DATA_DISK,
     &vm_images::CREATE_VM_IMAGE,
     &vm_images::LIST_VM_IMAGES,
     &vm_images::GET_VM_IMAGE_DETAILS,

@@ -33,6 +33,111 @@ pub static DELETE_ROLE_INSTANCES_BY_NAME: OperationSpec = OperationSpec {
     response_namespace: None,
 };
 
+/// `DeleteRoleInstancesBySlot`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/roleinstances/`
+pub static DELETE_ROLE_INSTANCES_BY_SLOT: OperationSpec = OperationSpec {
+    name: "DeleteRoleInstancesBySlot",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/roleinstances/",
+    version: "2017-01-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("RoleInstances"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `RebootRoleInstanceByName`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleInstanceName}`
+pub static REBOOT_ROLE_INSTANCE_BY_NAME: OperationSpec = OperationSpec {
+    name: "RebootRoleInstanceByName",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleInstanceName}",
+    version: "2014-10-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `RebootRoleInstanceBySlot`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/roleinstances/{roleInstanceName}`
+pub static REBOOT_ROLE_INSTANCE_BY_SLOT: OperationSpec = OperationSpec {
+    name: "RebootRoleInstanceBySlot",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/roleinstances/{roleInstanceName}",
+    version: "2017-01-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `ReimageRoleInstanceByName`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleInstanceName}`
+pub static REIMAGE_ROLE_INSTANCE_BY_NAME: OperationSpec = OperationSpec {
+    name: "ReimageRoleInstanceByName",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleInstanceName}",
+    version: "2014-10-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `ReimageRoleInstanceBySlot`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/roleinstances/{roleInstanceName}`
+pub static REIMAGE_ROLE_INSTANCE_BY_SLOT: OperationSpec = OperationSpec {
+    name: "ReimageRoleInstanceBySlot",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/roleinstances/{roleInstanceName}",
+    version: "2017-01-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `RebuildRoleInstanceByName`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleInstanceName}`
+pub static REBUILD_ROLE_INSTANCE_BY_NAME: OperationSpec = OperationSpec {
+    name: "RebuildRoleInstanceByName",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleInstanceName}",
+    version: "2014-10-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `RebuildRoleInstanceBySlot`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/roleinstances/{roleInstanceName}`
+pub static REBUILD_ROLE_INSTANCE_BY_SLOT: OperationSpec = OperationSpec {
+    name: "RebuildRoleInstanceBySlot",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/roleinstances/{roleInstanceName}",
+    version: "2017-01-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
 impl crate::Client {
     /// Deletes role instances (by instance name) from a deployment. The
     /// deployment must keep at least one instance of each role.
@@ -78,6 +183,342 @@ impl crate::Client {
             AsyncOperation::new(
                     self.core.clone(),
                     DELETE_ROLE_INSTANCES_BY_NAME.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Deletes role instances (by instance name) from the deployment in a slot.
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/roleinstances/` (x-ms-version 2017-01-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn469418(v=azure.100)>.
+    pub async fn delete_role_instances_by_slot(
+        &self,
+        service_name: &str,
+        deployment_slot: &DeploymentSlot,
+        body: &RoleInstances,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&DELETE_ROLE_INSTANCES_BY_SLOT);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deploymentslots/");
+        path::push_segment(
+            &mut req.path,
+            "deploymentSlot",
+            &XmlText::to_text(deployment_slot),
+        )?;
+        req.path.push_str("/roleinstances/");
+        req.query.push(("comp", "delete".to_owned()));
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "RoleInstances",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    DELETE_ROLE_INSTANCES_BY_SLOT.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Reboots a role instance (deployment by name).
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleInstanceName}` (x-ms-version 2014-10-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/gg441298(v=azure.100)>.
+    pub async fn reboot_role_instance_by_name(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+        role_instance_name: &str,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&REBOOT_ROLE_INSTANCE_BY_NAME);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        req.path.push_str("/roleinstances/");
+        path::push_segment(&mut req.path, "roleInstanceName", role_instance_name)?;
+        req.query.push(("comp", "reboot".to_owned()));
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    REBOOT_ROLE_INSTANCE_BY_NAME.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Reboots a role instance (deployment in a slot).
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/roleinstances/{roleInstanceName}` (x-ms-version 2017-01-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/gg441298(v=azure.100)>.
+    pub async fn reboot_role_instance_by_slot(
+        &self,
+        service_name: &str,
+        deployment_slot: &DeploymentSlot,
+        role_instance_name: &str,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&REBOOT_ROLE_INSTANCE_BY_SLOT);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deploymentslots/");
+        path::push_segment(
+            &mut req.path,
+            "deploymentSlot",
+            &XmlText::to_text(deployment_slot),
+        )?;
+        req.path.push_str("/roleinstances/");
+        path::push_segment(&mut req.path, "roleInstanceName", role_instance_name)?;
+        req.query.push(("comp", "reboot".to_owned()));
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    REBOOT_ROLE_INSTANCE_BY_SLOT.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Reinstalls the operating system of a role instance (web and worker roles) and resets its local storage (deployment by name).
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleInstanceName}` (x-ms-version 2014-10-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/gg441292(v=azure.100)>.
+    pub async fn reimage_role_instance_by_name(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+        role_instance_name: &str,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&REIMAGE_ROLE_INSTANCE_BY_NAME);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        req.path.push_str("/roleinstances/");
+        path::push_segment(&mut req.path, "roleInstanceName", role_instance_name)?;
+        req.query.push(("comp", "reimage".to_owned()));
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    REIMAGE_ROLE_INSTANCE_BY_NAME.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Reinstalls the operating system of a role instance (web and worker roles) and resets its local storage (deployment in a slot).
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/roleinstances/{roleInstanceName}` (x-ms-version 2017-01-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/gg441292(v=azure.100)>.
+    pub async fn reimage_role_instance_by_slot(
+        &self,
+        service_name: &str,
+        deployment_slot: &DeploymentSlot,
+        role_instance_name: &str,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&REIMAGE_ROLE_INSTANCE_BY_SLOT);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deploymentslots/");
+        path::push_segment(
+            &mut req.path,
+            "deploymentSlot",
+            &XmlText::to_text(deployment_slot),
+        )?;
+        req.path.push_str("/roleinstances/");
+        path::push_segment(&mut req.path, "roleInstanceName", role_instance_name)?;
+        req.query.push(("comp", "reimage".to_owned()));
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    REIMAGE_ROLE_INSTANCE_BY_SLOT.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Reinstalls the operating system of a role instance and rebuilds its local resources (`resources=allLocalDrives`) (deployment by name).
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleInstanceName}` (x-ms-version 2014-10-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn627518(v=azure.100)>.
+    pub async fn rebuild_role_instance_by_name(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+        role_instance_name: &str,
+        resources: &str,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&REBUILD_ROLE_INSTANCE_BY_NAME);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        req.path.push_str("/roleinstances/");
+        path::push_segment(&mut req.path, "roleInstanceName", role_instance_name)?;
+        req.query.push(("comp", "rebuild".to_owned()));
+        req.query.push(("resources", resources.to_owned()));
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    REBUILD_ROLE_INSTANCE_BY_NAME.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Reinstalls the operating system of a role instance and rebuilds its local resources (`resources=allLocalDrives`) (deployment in a slot).
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/roleinstances/{roleInstanceName}` (x-ms-version 2017-01-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn627518(v=azure.100)>.
+    pub async fn rebuild_role_instance_by_slot(
+        &self,
+        service_name: &str,
+        deployment_slot: &DeploymentSlot,
+        role_instance_name: &str,
+        resources: &str,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&REBUILD_ROLE_INSTANCE_BY_SLOT);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deploymentslots/");
+        path::push_segment(
+            &mut req.path,
+            "deploymentSlot",
+            &XmlText::to_text(deployment_slot),
+        )?;
+        req.path.push_str("/roleinstances/");
+        path::push_segment(&mut req.path, "roleInstanceName", role_instance_name)?;
+        req.query.push(("comp", "rebuild".to_owned()));
+        req.query.push(("resources", resources.to_owned()));
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    REBUILD_ROLE_INSTANCE_BY_SLOT.name,
                     id,
                     resp.status,
                     finished,

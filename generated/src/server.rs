@@ -217,6 +217,78 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::virtual_machines::DOWNLOAD_RDP_FILE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roleinstances"),
+            Seg::Param,
+            Seg::Lit("ModelFile"),
+        ],
+        fixed_query: &[("FileType", "RDP")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::VALIDATE_DEPLOYMENT_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "validate")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::PREPARE_DEPLOYMENT_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "prepare")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::COMMIT_DEPLOYMENT_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "commit")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::ABORT_DEPLOYMENT_MIGRATION,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("migration"),
+        ],
+        fixed_query: &[("comp", "abort")],
+        body_root: None,
+    },
+    Route {
         spec: &crate::gateways::EXECUTE_APPLICATION_GATEWAY_OPERATION,
         segments: &[
             Seg::Param,
@@ -429,6 +501,110 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::role_instances::DELETE_ROLE_INSTANCES_BY_SLOT,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deploymentslots"),
+            Seg::Param,
+            Seg::Lit("roleinstances"),
+        ],
+        fixed_query: &[("comp", "delete")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::role_instances::REBOOT_ROLE_INSTANCE_BY_NAME,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roleinstances"),
+            Seg::Param,
+        ],
+        fixed_query: &[("comp", "reboot")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::role_instances::REBOOT_ROLE_INSTANCE_BY_SLOT,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deploymentslots"),
+            Seg::Param,
+            Seg::Lit("roleinstances"),
+            Seg::Param,
+        ],
+        fixed_query: &[("comp", "reboot")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::role_instances::REIMAGE_ROLE_INSTANCE_BY_NAME,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roleinstances"),
+            Seg::Param,
+        ],
+        fixed_query: &[("comp", "reimage")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::role_instances::REIMAGE_ROLE_INSTANCE_BY_SLOT,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deploymentslots"),
+            Seg::Param,
+            Seg::Lit("roleinstances"),
+            Seg::Param,
+        ],
+        fixed_query: &[("comp", "reimage")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::role_instances::REBUILD_ROLE_INSTANCE_BY_NAME,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roleinstances"),
+            Seg::Param,
+        ],
+        fixed_query: &[("comp", "rebuild")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::role_instances::REBUILD_ROLE_INSTANCE_BY_SLOT,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deploymentslots"),
+            Seg::Param,
+            Seg::Lit("roleinstances"),
+            Seg::Param,
+        ],
+        fixed_query: &[("comp", "rebuild")],
+        body_root: None,
+    },
+    Route {
         spec: &crate::route_tables::VALIDATE_ROUTE_TABLE_MIGRATION,
         segments: &[
             Seg::Param,
@@ -609,6 +785,136 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("repository"),
         ],
         fixed_query: &[("action", "sync")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::CHANGE_DEPLOYMENT_CONFIGURATION_BY_SLOT,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deploymentslots"),
+            Seg::Param,
+        ],
+        fixed_query: &[("comp", "config")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::CHANGE_DEPLOYMENT_CONFIGURATION_BY_NAME,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+        ],
+        fixed_query: &[("comp", "config")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::UPDATE_DEPLOYMENT_STATUS_BY_SLOT,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deploymentslots"),
+            Seg::Param,
+        ],
+        fixed_query: &[("comp", "status")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::UPDATE_DEPLOYMENT_STATUS_BY_NAME,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+        ],
+        fixed_query: &[("comp", "status")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::UPGRADE_DEPLOYMENT_BY_SLOT,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deploymentslots"),
+            Seg::Param,
+        ],
+        fixed_query: &[("comp", "upgrade")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::UPGRADE_DEPLOYMENT_BY_NAME,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+        ],
+        fixed_query: &[("comp", "upgrade")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::WALK_UPGRADE_DOMAIN_BY_SLOT,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deploymentslots"),
+            Seg::Param,
+        ],
+        fixed_query: &[("comp", "walkupgradedomain")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::WALK_UPGRADE_DOMAIN_BY_NAME,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+        ],
+        fixed_query: &[("comp", "walkupgradedomain")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::ROLLBACK_UPDATE_OR_UPGRADE_BY_SLOT,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deploymentslots"),
+            Seg::Param,
+        ],
+        fixed_query: &[("comp", "rollback")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::ROLLBACK_UPDATE_OR_UPGRADE_BY_NAME,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+        ],
+        fixed_query: &[("comp", "rollback")],
         body_root: None,
     },
     Route {
@@ -864,6 +1170,19 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("migration"),
         ],
         fixed_query: &[("comp", "abort")],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::virtual_machines::UPDATE_LOAD_BALANCED_ENDPOINT_SET,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+        ],
+        fixed_query: &[("comp", "UpdateLbSet")],
         body_root: None,
     },
     Route {
@@ -1246,6 +1565,100 @@ pub static ROUTES: &[Route] = &[
         ],
         fixed_query: &[],
         body_root: Some("RestartRoleOperation"),
+    },
+    Route {
+        spec: &crate::virtual_machines::CAPTURE_ROLE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roleinstances"),
+            Seg::Param,
+            Seg::Lit("Operations"),
+        ],
+        fixed_query: &[],
+        body_root: Some("CaptureRoleOperation"),
+    },
+    Route {
+        spec: &crate::virtual_machines::CAPTURE_VM_IMAGE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roleinstances"),
+            Seg::Param,
+            Seg::Lit("Operations"),
+        ],
+        fixed_query: &[],
+        body_root: Some("CaptureRoleAsVMImageOperation"),
+    },
+    Route {
+        spec: &crate::virtual_machines::REDEPLOY_ROLE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roleinstances"),
+            Seg::Param,
+            Seg::Lit("Operations"),
+        ],
+        fixed_query: &[],
+        body_root: Some("RedeployRoleOperation"),
+    },
+    Route {
+        spec: &crate::virtual_machines::PERFORM_MAINTENANCE_ON_ROLE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roleinstances"),
+            Seg::Param,
+            Seg::Lit("Operations"),
+        ],
+        fixed_query: &[],
+        body_root: Some("PerformMaintenanceOnRoleOperation"),
+    },
+    Route {
+        spec: &crate::virtual_machines::START_ROLES,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("Roles"),
+            Seg::Lit("Operations"),
+        ],
+        fixed_query: &[],
+        body_root: Some("StartRolesOperation"),
+    },
+    Route {
+        spec: &crate::virtual_machines::SHUTDOWN_ROLES,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("Roles"),
+            Seg::Lit("Operations"),
+        ],
+        fixed_query: &[],
+        body_root: Some("ShutdownRolesOperation"),
     },
     Route {
         spec: &crate::gateways::GET_VIRTUAL_NETWORK_GATEWAY_SHARED_KEY,
@@ -1942,6 +2355,73 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::vm_disks::ADD_DATA_DISK,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roles"),
+            Seg::Param,
+            Seg::Lit("DataDisks"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::vm_disks::GET_DATA_DISK,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roles"),
+            Seg::Param,
+            Seg::Lit("DataDisks"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::vm_disks::UPDATE_DATA_DISK,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roles"),
+            Seg::Param,
+            Seg::Lit("DataDisks"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::vm_disks::DELETE_DATA_DISK,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roles"),
+            Seg::Param,
+            Seg::Lit("DataDisks"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
         spec: &crate::websites::GET_BACKUP_CONFIGURATION,
         segments: &[
             Seg::Param,
@@ -1982,6 +2462,121 @@ pub static ROUTES: &[Route] = &[
             Seg::Param,
             Seg::Lit("restore"),
             Seg::Lit("discover"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::GET_PACKAGE_BY_SLOT,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deploymentslots"),
+            Seg::Param,
+            Seg::Lit("package"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::GET_PACKAGE_BY_NAME,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("package"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::LIST_DEPLOYMENT_EVENTS_BY_SLOT,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deploymentslots"),
+            Seg::Param,
+            Seg::Lit("events"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::LIST_DEPLOYMENT_EVENTS_BY_NAME,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("events"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::REMOVE_VIRTUAL_IP,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("virtualIPs"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::dns_servers::ADD_DNS_SERVER,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("dnsservers"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::dns_servers::UPDATE_DNS_SERVER,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("dnsservers"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::dns_servers::DELETE_DNS_SERVER,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("dnsservers"),
+            Seg::Param,
         ],
         fixed_query: &[],
         body_root: None,
@@ -2179,6 +2774,50 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("hostedservices"),
             Seg::Lit("operations"),
             Seg::Lit("isavailable"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::load_balancers::CREATE_LOAD_BALANCER,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("loadbalancers"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::load_balancers::UPDATE_LOAD_BALANCER,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("loadbalancers"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::load_balancers::DELETE_LOAD_BALANCER,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("loadbalancers"),
             Seg::Param,
         ],
         fixed_query: &[],
@@ -2921,6 +3560,50 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::virtual_machines::ADD_ROLE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roles"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::virtual_machines::UPDATE_ROLE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roles"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::virtual_machines::DELETE_ROLE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+            Seg::Lit("roles"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
         spec: &crate::websites::GET_WEB_SITE_INSTANCE_IDS,
         segments: &[
             Seg::Param,
@@ -3320,6 +4003,59 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("hostedservices"),
             Seg::Param,
             Seg::Lit("deployments"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::CREATE_DEPLOYMENT,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deploymentslots"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::DELETE_DEPLOYMENT_BY_SLOT,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deploymentslots"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::DELETE_DEPLOYMENT_BY_NAME,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::deployments::ADD_VIRTUAL_IP,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
+            Seg::Param,
             Seg::Param,
         ],
         fixed_query: &[],
@@ -3853,6 +4589,56 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::service_certificates::ADD_SERVICE_CERTIFICATE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("certificates"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_certificates::LIST_SERVICE_CERTIFICATES,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("certificates"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_certificates::GET_SERVICE_CERTIFICATE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("certificates"),
+            Seg::Mixed(&[Part::Param, Part::Lit("-"), Part::Param]),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::service_certificates::DELETE_SERVICE_CERTIFICATE,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("certificates"),
+            Seg::Mixed(&[Part::Param, Part::Lit("-"), Part::Param]),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
         spec: &crate::sql_database::LIST_SERVERS,
         segments: &[
             Seg::Param,
@@ -3952,6 +4738,18 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("WATM"),
             Seg::Lit("profiles"),
             Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::virtual_machines::CREATE_VIRTUAL_MACHINE_DEPLOYMENT,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+            Seg::Lit("deployments"),
         ],
         fixed_query: &[],
         body_root: None,
@@ -4164,6 +4962,17 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::deployments::SWAP_DEPLOYMENT,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("hostedservices"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
         spec: &crate::extensions::LIST_AVAILABLE_EXTENSIONS,
         segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("extensions")],
         fixed_query: &[],
@@ -4341,6 +5150,36 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("storageservices"),
             Seg::Param,
         ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::vm_disks::ADD_DISK,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("disks")],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::vm_disks::LIST_DISKS,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("disks")],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::vm_disks::GET_DISK,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("disks"), Seg::Param],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::vm_disks::UPDATE_DISK,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("disks"), Seg::Param],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::vm_disks::DELETE_DISK,
+        segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("disks"), Seg::Param],
         fixed_query: &[],
         body_root: None,
     },
@@ -4550,6 +5389,227 @@ pub enum ServerRequest {
         subscription_id: String,
         service_name: String,
         deployment_name: String,
+    },
+    /// Uploads a service package and creates a deployment in the production or
+    /// staging slot of a cloud service. The slot must be empty (409 otherwise).
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}`
+    CreateDeployment {
+        subscription_id: String,
+        service_name: String,
+        deployment_slot: DeploymentSlot,
+        body: CreateDeployment,
+    },
+    /// Deletes the deployment in a slot of a cloud service.
+    /// `DELETE /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}`
+    DeleteDeploymentBySlot {
+        subscription_id: String,
+        service_name: String,
+        deployment_slot: DeploymentSlot,
+    },
+    /// Deletes a deployment by name. With `comp=media` the VHD blobs of its
+    /// virtual machines' disks are deleted too.
+    /// `DELETE /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}`
+    DeleteDeploymentByName {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        options: DeleteDeploymentByNameOptions,
+    },
+    /// Swaps the deployments of the production and staging slots (a VIP swap).
+    /// `SourceDeployment` is the deployment to move to production.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}`
+    SwapDeployment { subscription_id: String, service_name: String, body: Swap },
+    /// Changes the service configuration of the deployment in a slot.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/`
+    ChangeDeploymentConfigurationBySlot {
+        subscription_id: String,
+        service_name: String,
+        deployment_slot: DeploymentSlot,
+        body: ChangeConfiguration,
+    },
+    /// Changes the service configuration of a deployment, by name.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/`
+    ChangeDeploymentConfigurationByName {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        body: ChangeConfiguration,
+    },
+    /// Starts or suspends the deployment in a slot.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/`
+    UpdateDeploymentStatusBySlot {
+        subscription_id: String,
+        service_name: String,
+        deployment_slot: DeploymentSlot,
+        body: UpdateDeploymentStatus,
+    },
+    /// Starts or suspends a deployment, by name.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/`
+    UpdateDeploymentStatusByName {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        body: UpdateDeploymentStatus,
+    },
+    /// Upgrades the deployment in a slot to a new package and configuration.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/`
+    UpgradeDeploymentBySlot {
+        subscription_id: String,
+        service_name: String,
+        deployment_slot: DeploymentSlot,
+        body: UpgradeDeployment,
+    },
+    /// Upgrades a deployment, by name, to a new package and configuration.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/`
+    UpgradeDeploymentByName {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        body: UpgradeDeployment,
+    },
+    /// Upgrades the next upgrade domain of a manual upgrade (deployment in a slot).
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/`
+    WalkUpgradeDomainBySlot {
+        subscription_id: String,
+        service_name: String,
+        deployment_slot: DeploymentSlot,
+        body: WalkUpgradeDomain,
+    },
+    /// Upgrades the next upgrade domain of a manual upgrade (deployment by name).
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}`
+    WalkUpgradeDomainByName {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        body: WalkUpgradeDomain,
+    },
+    /// Cancels an upgrade or configuration change in progress on the
+    /// deployment in a slot and restores the previous version.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/`
+    RollbackUpdateOrUpgradeBySlot {
+        subscription_id: String,
+        service_name: String,
+        deployment_slot: DeploymentSlot,
+        body: RollbackUpdateOrUpgrade,
+    },
+    /// Cancels an upgrade or configuration change in progress on a deployment,
+    /// by name, and restores the previous version.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/`
+    RollbackUpdateOrUpgradeByName {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        body: RollbackUpdateOrUpgrade,
+    },
+    /// Copies the package of the deployment in a slot to a storage container.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/package`
+    GetPackageBySlot {
+        subscription_id: String,
+        service_name: String,
+        deployment_slot: DeploymentSlot,
+        container_uri: String,
+        options: GetPackageBySlotOptions,
+    },
+    /// Copies the package of a deployment, by name, to a storage container.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/package`
+    GetPackageByName {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        container_uri: String,
+        options: GetPackageByNameOptions,
+    },
+    /// Lists the reboot events of the role instances of the deployment in a
+    /// slot, in a time window.
+    /// `GET /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/events`
+    ListDeploymentEventsBySlot {
+        subscription_id: String,
+        service_name: String,
+        deployment_slot: DeploymentSlot,
+        start_time: DateTime,
+        end_time: DateTime,
+    },
+    /// Lists the reboot events of the role instances of a deployment, by name,
+    /// in a time window.
+    /// `GET /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/events`
+    ListDeploymentEventsByName {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        start_time: DateTime,
+        end_time: DateTime,
+    },
+    /// Checks whether a deployment can be migrated to Azure Resource Manager;
+    /// an empty list means it can.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/migration`
+    ValidateDeploymentMigration {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        body: DeploymentNetworkResource,
+    },
+    /// Prepares a deployment for migration to Azure Resource Manager.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/migration`
+    PrepareDeploymentMigration {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        body: DeploymentNetworkResource,
+    },
+    /// Commits the migration of a prepared deployment.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/migration`
+    CommitDeploymentMigration {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+    },
+    /// Aborts the migration of a prepared deployment.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/migration`
+    AbortDeploymentMigration {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+    },
+    /// Adds a virtual IP address to a deployment.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/{virtualIPName}`
+    AddVirtualIP {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        virtual_ip_name: String,
+    },
+    /// Removes a virtual IP address from a deployment.
+    /// `DELETE /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/virtualIPs/{virtualIPName}`
+    RemoveVirtualIP {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        virtual_ip_name: String,
+    },
+    /// Adds a DNS server to a deployment.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/dnsservers`
+    AddDnsServer {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        body: DnsServer,
+    },
+    /// Changes the address of a DNS server of a deployment.
+    /// `PUT /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/dnsservers/{dnsServerName}`
+    UpdateDnsServer {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        dns_server_name: String,
+        body: DnsServer,
+    },
+    /// Removes a DNS server from a deployment.
+    /// `DELETE /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/dnsservers/{dnsServerName}`
+    DeleteDnsServer {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        dns_server_name: String,
     },
     /// Adds an extension to a cloud service (a deployment then enables it by id).
     /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/extensions`
@@ -4952,7 +6012,7 @@ pub enum ServerRequest {
         subscription_id: String,
         gateway_name: String,
         certificate_name: String,
-        body: CertificateFile,
+        body: ApplicationGatewayCertificateFile,
     },
     /// Lists the SSL certificates of an application gateway.
     /// `GET /{subscriptionId}/services/networking/ApplicationGateways/{gatewayName}/sslcertificates`
@@ -5000,6 +6060,31 @@ pub enum ServerRequest {
     /// Checks whether a cloud service name is available.
     /// `GET /{subscriptionId}/services/hostedservices/operations/isavailable/{serviceName}`
     CheckHostedServiceNameAvailability { subscription_id: String, service_name: String },
+    /// Adds an internal load balancer to a deployment (one per deployment).
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/loadbalancers`
+    CreateLoadBalancer {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        body: LoadBalancer,
+    },
+    /// Changes the front end of an internal load balancer.
+    /// `PUT /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/loadbalancers/{loadBalancerName}`
+    UpdateLoadBalancer {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        load_balancer_name: String,
+        body: LoadBalancer,
+    },
+    /// Deletes an internal load balancer (no endpoint may use it).
+    /// `DELETE /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/loadbalancers/{loadBalancerName}`
+    DeleteLoadBalancer {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        load_balancer_name: String,
+    },
     /// Lists the data center locations that are valid for the subscription.
     /// `GET /{subscriptionId}/locations`
     ListLocations { subscription_id: String },
@@ -5358,6 +6443,64 @@ pub enum ServerRequest {
         service_name: String,
         deployment_name: String,
         body: RoleInstances,
+    },
+    /// Deletes role instances (by instance name) from the deployment in a slot.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/roleinstances/`
+    DeleteRoleInstancesBySlot {
+        subscription_id: String,
+        service_name: String,
+        deployment_slot: DeploymentSlot,
+        body: RoleInstances,
+    },
+    /// Reboots a role instance (deployment by name).
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleInstanceName}`
+    RebootRoleInstanceByName {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_instance_name: String,
+    },
+    /// Reboots a role instance (deployment in a slot).
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/roleinstances/{roleInstanceName}`
+    RebootRoleInstanceBySlot {
+        subscription_id: String,
+        service_name: String,
+        deployment_slot: DeploymentSlot,
+        role_instance_name: String,
+    },
+    /// Reinstalls the operating system of a role instance (web and worker roles) and resets its local storage (deployment by name).
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleInstanceName}`
+    ReimageRoleInstanceByName {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_instance_name: String,
+    },
+    /// Reinstalls the operating system of a role instance (web and worker roles) and resets its local storage (deployment in a slot).
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/roleinstances/{roleInstanceName}`
+    ReimageRoleInstanceBySlot {
+        subscription_id: String,
+        service_name: String,
+        deployment_slot: DeploymentSlot,
+        role_instance_name: String,
+    },
+    /// Reinstalls the operating system of a role instance and rebuilds its local resources (`resources=allLocalDrives`) (deployment by name).
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleInstanceName}`
+    RebuildRoleInstanceByName {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_instance_name: String,
+        resources: String,
+    },
+    /// Reinstalls the operating system of a role instance and rebuilds its local resources (`resources=allLocalDrives`) (deployment in a slot).
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deploymentslots/{deploymentSlot}/roleinstances/{roleInstanceName}`
+    RebuildRoleInstanceBySlot {
+        subscription_id: String,
+        service_name: String,
+        deployment_slot: DeploymentSlot,
+        role_instance_name: String,
+        resources: String,
     },
     /// Lists the role sizes available to the subscription.
     /// `GET /{subscriptionId}/rolesizes`
@@ -5820,6 +6963,32 @@ pub enum ServerRequest {
         metric: String,
         rollup: String,
     },
+    /// Adds a certificate (a PFX with its private key, or a .cer) to a cloud service.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/certificates`
+    AddServiceCertificate {
+        subscription_id: String,
+        service_name: String,
+        body: CertificateFile,
+    },
+    /// Lists the certificates of a cloud service.
+    /// `GET /{subscriptionId}/services/hostedservices/{serviceName}/certificates`
+    ListServiceCertificates { subscription_id: String, service_name: String },
+    /// Returns a certificate of a cloud service (its public part).
+    /// `GET /{subscriptionId}/services/hostedservices/{serviceName}/certificates/{thumbprintAlgorithm}-{thumbprint}`
+    GetServiceCertificate {
+        subscription_id: String,
+        service_name: String,
+        thumbprint_algorithm: String,
+        thumbprint: String,
+    },
+    /// Deletes a certificate of a cloud service.
+    /// `DELETE /{subscriptionId}/services/hostedservices/{serviceName}/certificates/{thumbprintAlgorithm}-{thumbprint}`
+    DeleteServiceCertificate {
+        subscription_id: String,
+        service_name: String,
+        thumbprint_algorithm: String,
+        thumbprint: String,
+    },
     /// Lists the SQL Database servers of the subscription.
     /// `GET /{subscriptionId}/services/sqlservers/servers`
     ListServers { subscription_id: String },
@@ -6217,6 +7386,114 @@ pub enum ServerRequest {
         role_name: String,
         body: RestartRoleOperation,
     },
+    /// Creates a deployment of virtual machines (persistent VM roles) in a
+    /// cloud service, with its first role(s), disks, endpoints and network.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments`
+    CreateVirtualMachineDeployment {
+        subscription_id: String,
+        service_name: String,
+        body: CreateVirtualMachineDeploymentInput,
+    },
+    /// Adds a virtual machine (a persistent VM role) to a deployment.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles`
+    AddRole {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        body: Role,
+    },
+    /// Replaces the settings of a virtual machine (endpoints, size, disks'
+    /// caching, extensions).
+    /// `PUT /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}`
+    UpdateRole {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+        body: Role,
+    },
+    /// Deletes a virtual machine from a deployment (not the last one). With
+    /// `comp=media` its disks and their VHD blobs are deleted too.
+    /// `DELETE /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}`
+    DeleteRole {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+        options: DeleteRoleOptions,
+    },
+    /// Captures a stopped, generalized virtual machine as an OS image; the
+    /// virtual machine is deleted (PostCaptureAction Delete) or reprovisioned.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations`
+    CaptureRole {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+        body: CaptureRoleOperation,
+    },
+    /// Captures a virtual machine (OS and data disks) as a VM image.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations`
+    CaptureVMImage {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+        body: CaptureRoleAsVMImageOperation,
+    },
+    /// Moves a virtual machine to a new host (it restarts there).
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations`
+    RedeployRole {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+        body: RedeployRoleOperation,
+    },
+    /// Starts the planned maintenance of a virtual machine now (when the
+    /// instance's MaintenanceStatus allows it).
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations`
+    PerformMaintenanceOnRole {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+        body: PerformMaintenanceOnRoleOperation,
+    },
+    /// Starts several virtual machines of a deployment.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/Roles/Operations`
+    StartRoles {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        body: StartRolesOperation,
+    },
+    /// Shuts down several virtual machines of a deployment.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/Roles/Operations`
+    ShutdownRoles {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        body: ShutdownRolesOperation,
+    },
+    /// Updates the load-balanced endpoint sets of a deployment: every endpoint
+    /// of a named set, on every role, gets the given settings.
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}`
+    UpdateLoadBalancedEndpointSet {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        body: LoadBalancedEndpointList,
+    },
+    /// Returns the Remote Desktop (.rdp) file of a Windows virtual machine; the
+    /// role needs an endpoint to port 3389 (400 otherwise).
+    /// `GET /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/ModelFile`
+    DownloadRdpFile {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+    },
     /// Returns the subscription's network configuration document (netcfg): DNS
     /// servers, local network sites and virtual network sites. The service sends
     /// it as `text/plain` with a byte-order mark, an XML declaration and CRLF
@@ -6298,6 +7575,67 @@ pub enum ServerRequest {
     AbortVirtualNetworkMigration {
         subscription_id: String,
         virtual_network_name: String,
+    },
+    /// Adds a disk to the subscription's repository from a VHD blob.
+    /// `POST /{subscriptionId}/services/disks`
+    AddDisk { subscription_id: String, body: AddDiskInput },
+    /// Lists the disks of the subscription's repository.
+    /// `GET /{subscriptionId}/services/disks`
+    ListDisks { subscription_id: String },
+    /// Returns a disk of the repository.
+    /// `GET /{subscriptionId}/services/disks/{diskName}`
+    GetDisk { subscription_id: String, disk_name: String },
+    /// Changes the label (or OS) of a disk.
+    /// `PUT /{subscriptionId}/services/disks/{diskName}`
+    UpdateDisk { subscription_id: String, disk_name: String, body: UpdateDiskInput },
+    /// Deletes a disk of the repository (not while a virtual machine uses it).
+    /// With `comp=media` the VHD blob is deleted too.
+    /// `DELETE /{subscriptionId}/services/disks/{diskName}`
+    DeleteDisk {
+        subscription_id: String,
+        disk_name: String,
+        options: DeleteDiskOptions,
+    },
+    /// Attaches a data disk to a virtual machine: an existing disk (DiskName),
+    /// a blob (SourceMediaLink), or a new empty disk (LogicalDiskSizeInGB and
+    /// MediaLink).
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/DataDisks`
+    AddDataDisk {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+        body: DataVirtualHardDisk,
+    },
+    /// Returns a data disk of a virtual machine, by logical unit number.
+    /// `GET /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/DataDisks/{lun}`
+    GetDataDisk {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+        lun: String,
+    },
+    /// Changes a data disk of a virtual machine (caching, label, LUN).
+    /// `PUT /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/DataDisks/{lun}`
+    UpdateDataDisk {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+        lun: String,
+        body: DataVirtualHardDisk,
+    },
+    /// Detaches a data disk from a virtual machine; the disk stays in the
+    /// repository unless `comp=media`.
+    /// `DELETE /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}/DataDisks/{lun}`
+    DeleteDataDisk {
+        subscription_id: String,
+        service_name: String,
+        deployment_name: String,
+        role_name: String,
+        lun: String,
+        options: DeleteDataDiskOptions,
     },
     /// Creates a VM image in the subscription's image repository from VHD
     /// blobs (an OS disk and optional data disks).
@@ -6868,6 +8206,65 @@ pub fn route(
             }
 
             15usize => {
+                ServerRequest::DownloadRdpFile {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                }
+            }
+
+            16usize => {
+                ServerRequest::ValidateDeploymentMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            DeploymentNetworkResource,
+                        >(
+                            "DeploymentNetworkResource",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            17usize => {
+                ServerRequest::PrepareDeploymentMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            DeploymentNetworkResource,
+                        >(
+                            "DeploymentNetworkResource",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            18usize => {
+                ServerRequest::CommitDeploymentMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                }
+            }
+
+            19usize => {
+                ServerRequest::AbortDeploymentMigration {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                }
+            }
+
+            20usize => {
                 ServerRequest::ExecuteApplicationGatewayOperation {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_name: routing::path_param(&mut params, "gatewayName")?,
@@ -6883,14 +8280,14 @@ pub fn route(
                 }
             }
 
-            16usize => {
+            21usize => {
                 ServerRequest::GetApplicationGatewayConfig {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_name: routing::path_param(&mut params, "gatewayName")?,
                 }
             }
 
-            17usize => {
+            22usize => {
                 ServerRequest::SetApplicationGatewayConfig {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_name: routing::path_param(&mut params, "gatewayName")?,
@@ -6906,7 +8303,7 @@ pub fn route(
                 }
             }
 
-            18usize => {
+            23usize => {
                 ServerRequest::AddApplicationGatewayCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_name: routing::path_param(&mut params, "gatewayName")?,
@@ -6916,7 +8313,7 @@ pub fn route(
                     )?,
                     body: routing::decoded(
                         xml::from_document_ns::<
-                            CertificateFile,
+                            ApplicationGatewayCertificateFile,
                         >(
                             "CertificateFile",
                             "http://schemas.microsoft.com/windowsazure",
@@ -6926,14 +8323,14 @@ pub fn route(
                 }
             }
 
-            19usize => {
+            24usize => {
                 ServerRequest::ListApplicationGatewayCertificates {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_name: routing::path_param(&mut params, "gatewayName")?,
                 }
             }
 
-            20usize => {
+            25usize => {
                 ServerRequest::GetApplicationGatewayCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_name: routing::path_param(&mut params, "gatewayName")?,
@@ -6944,7 +8341,7 @@ pub fn route(
                 }
             }
 
-            21usize => {
+            26usize => {
                 ServerRequest::DeleteApplicationGatewayCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_name: routing::path_param(&mut params, "gatewayName")?,
@@ -6955,7 +8352,7 @@ pub fn route(
                 }
             }
 
-            22usize => {
+            27usize => {
                 ServerRequest::ValidateNetworkSecurityGroupMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -6965,7 +8362,7 @@ pub fn route(
                 }
             }
 
-            23usize => {
+            28usize => {
                 ServerRequest::PrepareNetworkSecurityGroupMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -6975,7 +8372,7 @@ pub fn route(
                 }
             }
 
-            24usize => {
+            29usize => {
                 ServerRequest::CommitNetworkSecurityGroupMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -6985,7 +8382,7 @@ pub fn route(
                 }
             }
 
-            25usize => {
+            30usize => {
                 ServerRequest::AbortNetworkSecurityGroupMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -6995,35 +8392,35 @@ pub fn route(
                 }
             }
 
-            26usize => {
+            31usize => {
                 ServerRequest::ValidateReservedIPMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     ip_name: routing::path_param(&mut params, "ipName")?,
                 }
             }
 
-            27usize => {
+            32usize => {
                 ServerRequest::PrepareReservedIPMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     ip_name: routing::path_param(&mut params, "ipName")?,
                 }
             }
 
-            28usize => {
+            33usize => {
                 ServerRequest::CommitReservedIPMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     ip_name: routing::path_param(&mut params, "ipName")?,
                 }
             }
 
-            29usize => {
+            34usize => {
                 ServerRequest::AbortReservedIPMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     ip_name: routing::path_param(&mut params, "ipName")?,
                 }
             }
 
-            30usize => {
+            35usize => {
                 ServerRequest::DeleteRoleInstancesByName {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -7040,35 +8437,126 @@ pub fn route(
                 }
             }
 
-            31usize => {
+            36usize => {
+                ServerRequest::DeleteRoleInstancesBySlot {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_slot: routing::path_param(&mut params, "deploymentSlot")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            RoleInstances,
+                        >(
+                            "RoleInstances",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            37usize => {
+                ServerRequest::RebootRoleInstanceByName {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_instance_name: routing::path_param(
+                        &mut params,
+                        "roleInstanceName",
+                    )?,
+                }
+            }
+
+            38usize => {
+                ServerRequest::RebootRoleInstanceBySlot {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_slot: routing::path_param(&mut params, "deploymentSlot")?,
+                    role_instance_name: routing::path_param(
+                        &mut params,
+                        "roleInstanceName",
+                    )?,
+                }
+            }
+
+            39usize => {
+                ServerRequest::ReimageRoleInstanceByName {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_instance_name: routing::path_param(
+                        &mut params,
+                        "roleInstanceName",
+                    )?,
+                }
+            }
+
+            40usize => {
+                ServerRequest::ReimageRoleInstanceBySlot {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_slot: routing::path_param(&mut params, "deploymentSlot")?,
+                    role_instance_name: routing::path_param(
+                        &mut params,
+                        "roleInstanceName",
+                    )?,
+                }
+            }
+
+            41usize => {
+                ServerRequest::RebuildRoleInstanceByName {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_instance_name: routing::path_param(
+                        &mut params,
+                        "roleInstanceName",
+                    )?,
+                    resources: q.required("resources")?,
+                }
+            }
+
+            42usize => {
+                ServerRequest::RebuildRoleInstanceBySlot {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_slot: routing::path_param(&mut params, "deploymentSlot")?,
+                    role_instance_name: routing::path_param(
+                        &mut params,
+                        "roleInstanceName",
+                    )?,
+                    resources: q.required("resources")?,
+                }
+            }
+
+            43usize => {
                 ServerRequest::ValidateRouteTableMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            32usize => {
+            44usize => {
                 ServerRequest::PrepareRouteTableMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            33usize => {
+            45usize => {
                 ServerRequest::CommitRouteTableMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            34usize => {
+            46usize => {
                 ServerRequest::AbortRouteTableMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            35usize => {
+            47usize => {
                 ServerRequest::CheckJobCollectionNameAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -7079,35 +8567,35 @@ pub fn route(
                 }
             }
 
-            36usize => {
+            48usize => {
                 ServerRequest::ListDatabases {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            37usize => {
+            49usize => {
                 ServerRequest::ListDatabaseOperationsByServer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            38usize => {
+            50usize => {
                 ServerRequest::ListRecoverableDatabases {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            39usize => {
+            51usize => {
                 ServerRequest::ListRestorableDroppedDatabases {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            40usize => {
+            52usize => {
                 ServerRequest::ValidateVirtualNetworkMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -7117,7 +8605,7 @@ pub fn route(
                 }
             }
 
-            41usize => {
+            53usize => {
                 ServerRequest::PrepareVirtualNetworkMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -7127,7 +8615,7 @@ pub fn route(
                 }
             }
 
-            42usize => {
+            54usize => {
                 ServerRequest::CommitVirtualNetworkMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -7137,7 +8625,7 @@ pub fn route(
                 }
             }
 
-            43usize => {
+            55usize => {
                 ServerRequest::AbortVirtualNetworkMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -7147,7 +8635,7 @@ pub fn route(
                 }
             }
 
-            44usize => {
+            56usize => {
                 ServerRequest::SyncRepository {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -7155,13 +8643,183 @@ pub fn route(
                 }
             }
 
-            45usize => {
+            57usize => {
+                ServerRequest::ChangeDeploymentConfigurationBySlot {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_slot: routing::path_param(&mut params, "deploymentSlot")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            ChangeConfiguration,
+                        >(
+                            "ChangeConfiguration",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            58usize => {
+                ServerRequest::ChangeDeploymentConfigurationByName {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            ChangeConfiguration,
+                        >(
+                            "ChangeConfiguration",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            59usize => {
+                ServerRequest::UpdateDeploymentStatusBySlot {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_slot: routing::path_param(&mut params, "deploymentSlot")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            UpdateDeploymentStatus,
+                        >(
+                            "UpdateDeploymentStatus",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            60usize => {
+                ServerRequest::UpdateDeploymentStatusByName {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            UpdateDeploymentStatus,
+                        >(
+                            "UpdateDeploymentStatus",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            61usize => {
+                ServerRequest::UpgradeDeploymentBySlot {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_slot: routing::path_param(&mut params, "deploymentSlot")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            UpgradeDeployment,
+                        >(
+                            "UpgradeDeployment",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            62usize => {
+                ServerRequest::UpgradeDeploymentByName {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            UpgradeDeployment,
+                        >(
+                            "UpgradeDeployment",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            63usize => {
+                ServerRequest::WalkUpgradeDomainBySlot {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_slot: routing::path_param(&mut params, "deploymentSlot")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            WalkUpgradeDomain,
+                        >(
+                            "WalkUpgradeDomain",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            64usize => {
+                ServerRequest::WalkUpgradeDomainByName {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            WalkUpgradeDomain,
+                        >(
+                            "WalkUpgradeDomain",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            65usize => {
+                ServerRequest::RollbackUpdateOrUpgradeBySlot {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_slot: routing::path_param(&mut params, "deploymentSlot")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            RollbackUpdateOrUpgrade,
+                        >(
+                            "RollbackUpdateOrUpgrade",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            66usize => {
+                ServerRequest::RollbackUpdateOrUpgradeByName {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            RollbackUpdateOrUpgrade,
+                        >(
+                            "RollbackUpdateOrUpgrade",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            67usize => {
                 ServerRequest::ListVirtualNetworkGateways {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            46usize => {
+            68usize => {
                 ServerRequest::CreateLocalNetworkGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7176,20 +8834,20 @@ pub fn route(
                 }
             }
 
-            47usize => {
+            69usize => {
                 ServerRequest::ListLocalNetworkGateways {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            48usize => {
+            70usize => {
                 ServerRequest::GetLocalNetworkGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_id: routing::path_param(&mut params, "gatewayId")?,
                 }
             }
 
-            49usize => {
+            71usize => {
                 ServerRequest::UpdateLocalNetworkGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_id: routing::path_param(&mut params, "gatewayId")?,
@@ -7205,14 +8863,14 @@ pub fn route(
                 }
             }
 
-            50usize => {
+            72usize => {
                 ServerRequest::DeleteLocalNetworkGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_id: routing::path_param(&mut params, "gatewayId")?,
                 }
             }
 
-            51usize => {
+            73usize => {
                 ServerRequest::CreateGatewayConnection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7227,13 +8885,13 @@ pub fn route(
                 }
             }
 
-            52usize => {
+            74usize => {
                 ServerRequest::ListGatewayConnections {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            53usize => {
+            75usize => {
                 ServerRequest::CreateApplicationGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7248,20 +8906,20 @@ pub fn route(
                 }
             }
 
-            54usize => {
+            76usize => {
                 ServerRequest::ListApplicationGateways {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            55usize => {
+            77usize => {
                 ServerRequest::GetApplicationGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_name: routing::path_param(&mut params, "gatewayName")?,
                 }
             }
 
-            56usize => {
+            78usize => {
                 ServerRequest::UpdateApplicationGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_name: routing::path_param(&mut params, "gatewayName")?,
@@ -7277,33 +8935,33 @@ pub fn route(
                 }
             }
 
-            57usize => {
+            79usize => {
                 ServerRequest::DeleteApplicationGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_name: routing::path_param(&mut params, "gatewayName")?,
                 }
             }
 
-            58usize => {
+            80usize => {
                 ServerRequest::ListActiveAlertIncidents {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            59usize => {
+            81usize => {
                 ServerRequest::GetRouteTableWithDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            60usize => {
+            82usize => {
                 ServerRequest::GetSchedulerResourceProviderProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            61usize => {
+            83usize => {
                 ServerRequest::SetServerAdministratorPassword {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -7320,7 +8978,7 @@ pub fn route(
                 }
             }
 
-            62usize => {
+            84usize => {
                 ServerRequest::RegenerateStorageAccountKeys {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     name: routing::path_param(&mut params, "name")?,
@@ -7336,7 +8994,7 @@ pub fn route(
                 }
             }
 
-            63usize => {
+            85usize => {
                 ServerRequest::ValidateStorageAccountMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     storage_account_name: routing::path_param(
@@ -7346,7 +9004,7 @@ pub fn route(
                 }
             }
 
-            64usize => {
+            86usize => {
                 ServerRequest::PrepareStorageAccountMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     storage_account_name: routing::path_param(
@@ -7356,7 +9014,7 @@ pub fn route(
                 }
             }
 
-            65usize => {
+            87usize => {
                 ServerRequest::CommitStorageAccountMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     storage_account_name: routing::path_param(
@@ -7366,7 +9024,7 @@ pub fn route(
                 }
             }
 
-            66usize => {
+            88usize => {
                 ServerRequest::AbortStorageAccountMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     storage_account_name: routing::path_param(
@@ -7376,7 +9034,24 @@ pub fn route(
                 }
             }
 
-            67usize => {
+            89usize => {
+                ServerRequest::UpdateLoadBalancedEndpointSet {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            LoadBalancedEndpointList,
+                        >(
+                            "LoadBalancedEndpointList",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            90usize => {
                 ServerRequest::UpdateExtensionImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7391,14 +9066,14 @@ pub fn route(
                 }
             }
 
-            68usize => {
+            91usize => {
                 ServerRequest::DeleteHostedServiceAndContents {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            69usize => {
+            92usize => {
                 ServerRequest::CheckStaticIPAddressAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -7406,25 +9081,25 @@ pub fn route(
                 }
             }
 
-            70usize => {
+            93usize => {
                 ServerRequest::ListGeoRegions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            71usize => {
+            94usize => {
                 ServerRequest::GetDnsSuffix {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            72usize => {
+            95usize => {
                 ServerRequest::ListPublishingUsers {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            73usize => {
+            96usize => {
                 ServerRequest::CreatePublishingUser {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7435,21 +9110,21 @@ pub fn route(
                 }
             }
 
-            74usize => {
+            97usize => {
                 ServerRequest::RegisterResourceProvider {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     resource_name: q.required("service")?,
                 }
             }
 
-            75usize => {
+            98usize => {
                 ServerRequest::UnregisterResourceProvider {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     resource_name: q.required("service")?,
                 }
             }
 
-            76usize => {
+            99usize => {
                 ServerRequest::GetMetricsDataQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -7459,7 +9134,7 @@ pub fn route(
                 }
             }
 
-            77usize => {
+            100usize => {
                 ServerRequest::GetMetricsDataTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -7469,7 +9144,7 @@ pub fn route(
                 }
             }
 
-            78usize => {
+            101usize => {
                 ServerRequest::GetMetricsDataNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -7479,7 +9154,7 @@ pub fn route(
                 }
             }
 
-            79usize => {
+            102usize => {
                 ServerRequest::GetMetricsDataRelay {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -7489,7 +9164,7 @@ pub fn route(
                 }
             }
 
-            80usize => {
+            103usize => {
                 ServerRequest::AddNetworkSecurityGroupToNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -7511,7 +9186,7 @@ pub fn route(
                 }
             }
 
-            81usize => {
+            104usize => {
                 ServerRequest::GetNetworkSecurityGroupForNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -7524,7 +9199,7 @@ pub fn route(
                 }
             }
 
-            82usize => {
+            105usize => {
                 ServerRequest::RemoveNetworkSecurityGroupFromNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -7541,7 +9216,7 @@ pub fn route(
                 }
             }
 
-            83usize => {
+            106usize => {
                 ServerRequest::GetEffectiveRouteTableForNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -7557,7 +9232,7 @@ pub fn route(
                 }
             }
 
-            84usize => {
+            107usize => {
                 ServerRequest::UpdateJobCollectionJobsState {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -7574,7 +9249,7 @@ pub fn route(
                 }
             }
 
-            85usize => {
+            108usize => {
                 ServerRequest::GetMetricsRollupsQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -7583,7 +9258,7 @@ pub fn route(
                 }
             }
 
-            86usize => {
+            109usize => {
                 ServerRequest::GetMetricsRollupsTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -7592,7 +9267,7 @@ pub fn route(
                 }
             }
 
-            87usize => {
+            110usize => {
                 ServerRequest::GetMetricsRollupsNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -7601,7 +9276,7 @@ pub fn route(
                 }
             }
 
-            88usize => {
+            111usize => {
                 ServerRequest::GetMetricsRollupsRelay {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -7610,7 +9285,7 @@ pub fn route(
                 }
             }
 
-            89usize => {
+            112usize => {
                 ServerRequest::GetIPForwardingForNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -7623,7 +9298,7 @@ pub fn route(
                 }
             }
 
-            90usize => {
+            113usize => {
                 ServerRequest::SetIPForwardingOnNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -7645,7 +9320,7 @@ pub fn route(
                 }
             }
 
-            91usize => {
+            114usize => {
                 ServerRequest::StartRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -7663,7 +9338,7 @@ pub fn route(
                 }
             }
 
-            92usize => {
+            115usize => {
                 ServerRequest::ShutdownRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -7681,7 +9356,7 @@ pub fn route(
                 }
             }
 
-            93usize => {
+            116usize => {
                 ServerRequest::RestartRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -7699,7 +9374,113 @@ pub fn route(
                 }
             }
 
-            94usize => {
+            117usize => {
+                ServerRequest::CaptureRole {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            CaptureRoleOperation,
+                        >(
+                            "CaptureRoleOperation",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            118usize => {
+                ServerRequest::CaptureVMImage {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            CaptureRoleAsVMImageOperation,
+                        >(
+                            "CaptureRoleAsVMImageOperation",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            119usize => {
+                ServerRequest::RedeployRole {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            RedeployRoleOperation,
+                        >(
+                            "RedeployRoleOperation",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            120usize => {
+                ServerRequest::PerformMaintenanceOnRole {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            PerformMaintenanceOnRoleOperation,
+                        >(
+                            "PerformMaintenanceOnRoleOperation",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            121usize => {
+                ServerRequest::StartRoles {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            StartRolesOperation,
+                        >(
+                            "StartRolesOperation",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            122usize => {
+                ServerRequest::ShutdownRoles {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            ShutdownRolesOperation,
+                        >(
+                            "ShutdownRolesOperation",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            123usize => {
                 ServerRequest::GetVirtualNetworkGatewaySharedKey {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -7710,7 +9491,7 @@ pub fn route(
                 }
             }
 
-            95usize => {
+            124usize => {
                 ServerRequest::SetVirtualNetworkGatewaySharedKey {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -7726,7 +9507,7 @@ pub fn route(
                 }
             }
 
-            96usize => {
+            125usize => {
                 ServerRequest::ResetVirtualNetworkGatewaySharedKey {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -7746,7 +9527,7 @@ pub fn route(
                 }
             }
 
-            97usize => {
+            126usize => {
                 ServerRequest::GetIPsecParameters {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -7757,7 +9538,7 @@ pub fn route(
                 }
             }
 
-            98usize => {
+            127usize => {
                 ServerRequest::SetIPsecParameters {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -7777,7 +9558,7 @@ pub fn route(
                 }
             }
 
-            99usize => {
+            128usize => {
                 ServerRequest::GetVirtualNetworkGatewaySharedKeyV2 {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_id: routing::path_param(&mut params, "gatewayId")?,
@@ -7788,7 +9569,7 @@ pub fn route(
                 }
             }
 
-            100usize => {
+            129usize => {
                 ServerRequest::SetVirtualNetworkGatewaySharedKeyV2 {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_id: routing::path_param(&mut params, "gatewayId")?,
@@ -7804,7 +9585,7 @@ pub fn route(
                 }
             }
 
-            101usize => {
+            130usize => {
                 ServerRequest::ResetVirtualNetworkGatewaySharedKeyV2 {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_id: routing::path_param(&mut params, "gatewayId")?,
@@ -7824,7 +9605,7 @@ pub fn route(
                 }
             }
 
-            102usize => {
+            131usize => {
                 ServerRequest::GetIPsecParametersV2 {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_id: routing::path_param(&mut params, "gatewayId")?,
@@ -7835,7 +9616,7 @@ pub fn route(
                 }
             }
 
-            103usize => {
+            132usize => {
                 ServerRequest::SetIPsecParametersV2 {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_id: routing::path_param(&mut params, "gatewayId")?,
@@ -7855,7 +9636,7 @@ pub fn route(
                 }
             }
 
-            104usize => {
+            133usize => {
                 ServerRequest::AddNetworkSecurityGroupToSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -7875,7 +9656,7 @@ pub fn route(
                 }
             }
 
-            105usize => {
+            134usize => {
                 ServerRequest::GetNetworkSecurityGroupForSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -7886,7 +9667,7 @@ pub fn route(
                 }
             }
 
-            106usize => {
+            135usize => {
                 ServerRequest::RemoveNetworkSecurityGroupFromSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -7901,7 +9682,7 @@ pub fn route(
                 }
             }
 
-            107usize => {
+            136usize => {
                 ServerRequest::AddNetworkSecurityGroupToRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -7919,7 +9700,7 @@ pub fn route(
                 }
             }
 
-            108usize => {
+            137usize => {
                 ServerRequest::GetNetworkSecurityGroupForRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -7928,7 +9709,7 @@ pub fn route(
                 }
             }
 
-            109usize => {
+            138usize => {
                 ServerRequest::RemoveNetworkSecurityGroupFromRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -7941,7 +9722,7 @@ pub fn route(
                 }
             }
 
-            110usize => {
+            139usize => {
                 ServerRequest::GetHDInsightCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -7952,7 +9733,7 @@ pub fn route(
                 }
             }
 
-            111usize => {
+            140usize => {
                 ServerRequest::GetHDInsightIaasCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -7963,7 +9744,7 @@ pub fn route(
                 }
             }
 
-            112usize => {
+            141usize => {
                 ServerRequest::AssociateReservedIP {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     reserved_ip_name: routing::path_param(
@@ -7982,7 +9763,7 @@ pub fn route(
                 }
             }
 
-            113usize => {
+            142usize => {
                 ServerRequest::DisassociateReservedIP {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     reserved_ip_name: routing::path_param(
@@ -8001,7 +9782,7 @@ pub fn route(
                 }
             }
 
-            114usize => {
+            143usize => {
                 ServerRequest::AddRouteTableToSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vnet_name: routing::path_param(&mut params, "vnetName")?,
@@ -8018,7 +9799,7 @@ pub fn route(
                 }
             }
 
-            115usize => {
+            144usize => {
                 ServerRequest::GetRouteTableForSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vnet_name: routing::path_param(&mut params, "vnetName")?,
@@ -8026,7 +9807,7 @@ pub fn route(
                 }
             }
 
-            116usize => {
+            145usize => {
                 ServerRequest::RemoveRouteTableFromSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vnet_name: routing::path_param(&mut params, "vnetName")?,
@@ -8034,7 +9815,7 @@ pub fn route(
                 }
             }
 
-            117usize => {
+            146usize => {
                 ServerRequest::GetEffectiveRouteTableForRoleInstance {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -8046,7 +9827,7 @@ pub fn route(
                 }
             }
 
-            118usize => {
+            147usize => {
                 ServerRequest::GetJobCollection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -8060,7 +9841,7 @@ pub fn route(
                 }
             }
 
-            119usize => {
+            148usize => {
                 ServerRequest::GetQueueConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -8068,7 +9849,7 @@ pub fn route(
                 }
             }
 
-            120usize => {
+            149usize => {
                 ServerRequest::GetTopicConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -8076,7 +9857,7 @@ pub fn route(
                 }
             }
 
-            121usize => {
+            150usize => {
                 ServerRequest::GetNotificationHubConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -8087,7 +9868,7 @@ pub fn route(
                 }
             }
 
-            122usize => {
+            151usize => {
                 ServerRequest::GetRelayConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -8095,7 +9876,7 @@ pub fn route(
                 }
             }
 
-            123usize => {
+            152usize => {
                 ServerRequest::GetSupportedMetricsQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -8103,7 +9884,7 @@ pub fn route(
                 }
             }
 
-            124usize => {
+            153usize => {
                 ServerRequest::GetSupportedMetricsTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -8111,7 +9892,7 @@ pub fn route(
                 }
             }
 
-            125usize => {
+            154usize => {
                 ServerRequest::GetSupportedMetricsNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -8119,7 +9900,7 @@ pub fn route(
                 }
             }
 
-            126usize => {
+            155usize => {
                 ServerRequest::GetSupportedMetricsRelay {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -8127,7 +9908,7 @@ pub fn route(
                 }
             }
 
-            127usize => {
+            156usize => {
                 ServerRequest::GetDatabaseEventLogs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -8138,7 +9919,7 @@ pub fn route(
                 }
             }
 
-            128usize => {
+            157usize => {
                 ServerRequest::ListDatabaseCopies {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -8146,7 +9927,7 @@ pub fn route(
                 }
             }
 
-            129usize => {
+            158usize => {
                 ServerRequest::GetDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -8158,7 +9939,7 @@ pub fn route(
                 }
             }
 
-            130usize => {
+            159usize => {
                 ServerRequest::CreateDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -8175,7 +9956,7 @@ pub fn route(
                 }
             }
 
-            131usize => {
+            160usize => {
                 ServerRequest::UpdateDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -8196,7 +9977,7 @@ pub fn route(
                 }
             }
 
-            132usize => {
+            161usize => {
                 ServerRequest::DeleteDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -8208,7 +9989,7 @@ pub fn route(
                 }
             }
 
-            133usize => {
+            162usize => {
                 ServerRequest::ExportDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -8224,7 +10005,7 @@ pub fn route(
                 }
             }
 
-            134usize => {
+            163usize => {
                 ServerRequest::ImportDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -8240,7 +10021,7 @@ pub fn route(
                 }
             }
 
-            135usize => {
+            164usize => {
                 ServerRequest::GetImportExportStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -8251,7 +10032,7 @@ pub fn route(
                 }
             }
 
-            136usize => {
+            165usize => {
                 ServerRequest::GetImportExportStatusPost {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -8267,14 +10048,14 @@ pub fn route(
                 }
             }
 
-            137usize => {
+            166usize => {
                 ServerRequest::GetDefinition {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            138usize => {
+            167usize => {
                 ServerRequest::GetIPForwardingForRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -8283,7 +10064,7 @@ pub fn route(
                 }
             }
 
-            139usize => {
+            168usize => {
                 ServerRequest::SetIPForwardingOnRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -8301,7 +10082,67 @@ pub fn route(
                 }
             }
 
-            140usize => {
+            169usize => {
+                ServerRequest::AddDataDisk {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            DataVirtualHardDisk,
+                        >(
+                            "DataVirtualHardDisk",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            170usize => {
+                ServerRequest::GetDataDisk {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                    lun: routing::path_param(&mut params, "lun")?,
+                }
+            }
+
+            171usize => {
+                ServerRequest::UpdateDataDisk {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                    lun: routing::path_param(&mut params, "lun")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            DataVirtualHardDisk,
+                        >(
+                            "DataVirtualHardDisk",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            172usize => {
+                ServerRequest::DeleteDataDisk {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                    lun: routing::path_param(&mut params, "lun")?,
+                    options: DeleteDataDiskOptions {
+                        comp: q.optional("comp")?,
+                    },
+                }
+            }
+
+            173usize => {
                 ServerRequest::GetBackupConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -8309,7 +10150,7 @@ pub fn route(
                 }
             }
 
-            141usize => {
+            174usize => {
                 ServerRequest::UpdateBackupConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -8326,7 +10167,7 @@ pub fn route(
                 }
             }
 
-            142usize => {
+            175usize => {
                 ServerRequest::DiscoverBackup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -8343,7 +10184,96 @@ pub fn route(
                 }
             }
 
-            143usize => {
+            176usize => {
+                ServerRequest::GetPackageBySlot {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_slot: routing::path_param(&mut params, "deploymentSlot")?,
+                    container_uri: q.required("containerUri")?,
+                    options: GetPackageBySlotOptions {
+                        overwrite_existing: q.optional("overwriteExisting")?,
+                    },
+                }
+            }
+
+            177usize => {
+                ServerRequest::GetPackageByName {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    container_uri: q.required("containerUri")?,
+                    options: GetPackageByNameOptions {
+                        overwrite_existing: q.optional("overwriteExisting")?,
+                    },
+                }
+            }
+
+            178usize => {
+                ServerRequest::ListDeploymentEventsBySlot {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_slot: routing::path_param(&mut params, "deploymentSlot")?,
+                    start_time: q.required("starttime")?,
+                    end_time: q.required("endtime")?,
+                }
+            }
+
+            179usize => {
+                ServerRequest::ListDeploymentEventsByName {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    start_time: q.required("starttime")?,
+                    end_time: q.required("endtime")?,
+                }
+            }
+
+            180usize => {
+                ServerRequest::RemoveVirtualIP {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    virtual_ip_name: routing::path_param(&mut params, "virtualIPName")?,
+                }
+            }
+
+            181usize => {
+                ServerRequest::AddDnsServer {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            DnsServer,
+                        >("DnsServer", "http://schemas.microsoft.com/windowsazure", body),
+                    )?,
+                }
+            }
+
+            182usize => {
+                ServerRequest::UpdateDnsServer {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    dns_server_name: routing::path_param(&mut params, "dnsServerName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            DnsServer,
+                        >("DnsServer", "http://schemas.microsoft.com/windowsazure", body),
+                    )?,
+                }
+            }
+
+            183usize => {
+                ServerRequest::DeleteDnsServer {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    dns_server_name: routing::path_param(&mut params, "dnsServerName")?,
+                }
+            }
+
+            184usize => {
                 ServerRequest::ConnectDisconnectOrTestGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -8363,14 +10293,14 @@ pub fn route(
                 }
             }
 
-            144usize => {
+            185usize => {
                 ServerRequest::ListVirtualNetworkGatewayConnections {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
                 }
             }
 
-            145usize => {
+            186usize => {
                 ServerRequest::StartGatewayDiagnostics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -8386,14 +10316,14 @@ pub fn route(
                 }
             }
 
-            146usize => {
+            187usize => {
                 ServerRequest::GetGatewayDiagnostics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
                 }
             }
 
-            147usize => {
+            188usize => {
                 ServerRequest::GenerateVpnClientPackage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -8409,7 +10339,7 @@ pub fn route(
                 }
             }
 
-            148usize => {
+            189usize => {
                 ServerRequest::UploadClientRootCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -8417,14 +10347,14 @@ pub fn route(
                 }
             }
 
-            149usize => {
+            190usize => {
                 ServerRequest::ListClientRootCertificates {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
                 }
             }
 
-            150usize => {
+            191usize => {
                 ServerRequest::GetClientRootCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -8435,7 +10365,7 @@ pub fn route(
                 }
             }
 
-            151usize => {
+            192usize => {
                 ServerRequest::DeleteClientRootCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -8446,7 +10376,7 @@ pub fn route(
                 }
             }
 
-            152usize => {
+            193usize => {
                 ServerRequest::GetVpnDeviceConfigurationScript {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -8458,7 +10388,7 @@ pub fn route(
                 }
             }
 
-            153usize => {
+            194usize => {
                 ServerRequest::SetDefaultSites {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -8474,14 +10404,14 @@ pub fn route(
                 }
             }
 
-            154usize => {
+            195usize => {
                 ServerRequest::RemoveDefaultSites {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
                 }
             }
 
-            155usize => {
+            196usize => {
                 ServerRequest::StartGatewayDiagnosticsV2 {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_id: routing::path_param(&mut params, "gatewayId")?,
@@ -8497,21 +10427,71 @@ pub fn route(
                 }
             }
 
-            156usize => {
+            197usize => {
                 ServerRequest::GetGatewayDiagnosticsV2 {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_id: routing::path_param(&mut params, "gatewayId")?,
                 }
             }
 
-            157usize => {
+            198usize => {
                 ServerRequest::CheckHostedServiceNameAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            158usize => {
+            199usize => {
+                ServerRequest::CreateLoadBalancer {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            LoadBalancer,
+                        >(
+                            "LoadBalancer",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            200usize => {
+                ServerRequest::UpdateLoadBalancer {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    load_balancer_name: routing::path_param(
+                        &mut params,
+                        "loadBalancerName",
+                    )?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            LoadBalancer,
+                        >(
+                            "LoadBalancer",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            201usize => {
+                ServerRequest::DeleteLoadBalancer {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    load_balancer_name: routing::path_param(
+                        &mut params,
+                        "loadBalancerName",
+                    )?,
+                }
+            }
+
+            202usize => {
                 ServerRequest::SetNetworkSecurityRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -8527,7 +10507,7 @@ pub fn route(
                 }
             }
 
-            159usize => {
+            203usize => {
                 ServerRequest::DeleteNetworkSecurityRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -8538,7 +10518,7 @@ pub fn route(
                 }
             }
 
-            160usize => {
+            204usize => {
                 ServerRequest::ListAlertIncidentsForRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     rule_id: routing::path_param(&mut params, "ruleId")?,
@@ -8548,7 +10528,7 @@ pub fn route(
                 }
             }
 
-            161usize => {
+            205usize => {
                 ServerRequest::CreateHDInsightCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -8560,7 +10540,7 @@ pub fn route(
                 }
             }
 
-            162usize => {
+            206usize => {
                 ServerRequest::CreateHDInsightIaasCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -8572,7 +10552,7 @@ pub fn route(
                 }
             }
 
-            163usize => {
+            207usize => {
                 ServerRequest::DeleteHDInsightCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -8583,7 +10563,7 @@ pub fn route(
                 }
             }
 
-            164usize => {
+            208usize => {
                 ServerRequest::DeleteHDInsightIaasCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -8594,7 +10574,7 @@ pub fn route(
                 }
             }
 
-            165usize => {
+            209usize => {
                 ServerRequest::SetRoute {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(
@@ -8610,7 +10590,7 @@ pub fn route(
                 }
             }
 
-            166usize => {
+            210usize => {
                 ServerRequest::DeleteRoute {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(
@@ -8621,7 +10601,7 @@ pub fn route(
                 }
             }
 
-            167usize => {
+            211usize => {
                 ServerRequest::CreateJobCollection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -8640,7 +10620,7 @@ pub fn route(
                 }
             }
 
-            168usize => {
+            212usize => {
                 ServerRequest::DeleteJobCollection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -8654,14 +10634,14 @@ pub fn route(
                 }
             }
 
-            169usize => {
+            213usize => {
                 ServerRequest::GetNamespaceConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            170usize => {
+            214usize => {
                 ServerRequest::CreateNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -8674,7 +10654,7 @@ pub fn route(
                 }
             }
 
-            171usize => {
+            215usize => {
                 ServerRequest::GetNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -8682,14 +10662,14 @@ pub fn route(
                 }
             }
 
-            172usize => {
+            216usize => {
                 ServerRequest::ListNamespaceAuthorizationRules {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            173usize => {
+            217usize => {
                 ServerRequest::UpdateNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -8703,7 +10683,7 @@ pub fn route(
                 }
             }
 
-            174usize => {
+            218usize => {
                 ServerRequest::DeleteNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -8711,7 +10691,7 @@ pub fn route(
                 }
             }
 
-            175usize => {
+            219usize => {
                 ServerRequest::CreateQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -8722,7 +10702,7 @@ pub fn route(
                 }
             }
 
-            176usize => {
+            220usize => {
                 ServerRequest::GetQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -8730,14 +10710,14 @@ pub fn route(
                 }
             }
 
-            177usize => {
+            221usize => {
                 ServerRequest::ListQueues {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            178usize => {
+            222usize => {
                 ServerRequest::DeleteQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -8745,7 +10725,7 @@ pub fn route(
                 }
             }
 
-            179usize => {
+            223usize => {
                 ServerRequest::CreateTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -8756,7 +10736,7 @@ pub fn route(
                 }
             }
 
-            180usize => {
+            224usize => {
                 ServerRequest::GetTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -8764,14 +10744,14 @@ pub fn route(
                 }
             }
 
-            181usize => {
+            225usize => {
                 ServerRequest::ListTopics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            182usize => {
+            226usize => {
                 ServerRequest::DeleteTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -8779,7 +10759,7 @@ pub fn route(
                 }
             }
 
-            183usize => {
+            227usize => {
                 ServerRequest::GetNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -8790,14 +10770,14 @@ pub fn route(
                 }
             }
 
-            184usize => {
+            228usize => {
                 ServerRequest::ListNotificationHubs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            185usize => {
+            229usize => {
                 ServerRequest::DeleteNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -8808,21 +10788,21 @@ pub fn route(
                 }
             }
 
-            186usize => {
+            230usize => {
                 ServerRequest::ListRelays {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            187usize => {
+            231usize => {
                 ServerRequest::ListServerQuotas {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            188usize => {
+            232usize => {
                 ServerRequest::GetServerQuota {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -8830,7 +10810,7 @@ pub fn route(
                 }
             }
 
-            189usize => {
+            233usize => {
                 ServerRequest::GetServerEventLogs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -8842,14 +10822,14 @@ pub fn route(
                 }
             }
 
-            190usize => {
+            234usize => {
                 ServerRequest::ListFirewallRules {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            191usize => {
+            235usize => {
                 ServerRequest::GetFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -8857,7 +10837,7 @@ pub fn route(
                 }
             }
 
-            192usize => {
+            236usize => {
                 ServerRequest::CreateFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -8873,7 +10853,7 @@ pub fn route(
                 }
             }
 
-            193usize => {
+            237usize => {
                 ServerRequest::UpdateFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -8890,7 +10870,7 @@ pub fn route(
                 }
             }
 
-            194usize => {
+            238usize => {
                 ServerRequest::DeleteFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -8898,7 +10878,7 @@ pub fn route(
                 }
             }
 
-            195usize => {
+            239usize => {
                 ServerRequest::GetDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -8906,7 +10886,7 @@ pub fn route(
                 }
             }
 
-            196usize => {
+            240usize => {
                 ServerRequest::CreateDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -8922,7 +10902,7 @@ pub fn route(
                 }
             }
 
-            197usize => {
+            241usize => {
                 ServerRequest::UpdateDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -8939,7 +10919,7 @@ pub fn route(
                 }
             }
 
-            198usize => {
+            242usize => {
                 ServerRequest::DeleteDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -8947,7 +10927,7 @@ pub fn route(
                 }
             }
 
-            199usize => {
+            243usize => {
                 ServerRequest::GetDatabaseOperation {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -8955,7 +10935,7 @@ pub fn route(
                 }
             }
 
-            200usize => {
+            244usize => {
                 ServerRequest::ListDatabaseOperationsByDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -8963,7 +10943,7 @@ pub fn route(
                 }
             }
 
-            201usize => {
+            245usize => {
                 ServerRequest::GetRecoverableDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -8971,7 +10951,7 @@ pub fn route(
                 }
             }
 
-            202usize => {
+            246usize => {
                 ServerRequest::GetRestorableDroppedDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -8979,7 +10959,7 @@ pub fn route(
                 }
             }
 
-            203usize => {
+            247usize => {
                 ServerRequest::RecoverDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     source_server_name: routing::path_param(
@@ -8998,7 +10978,7 @@ pub fn route(
                 }
             }
 
-            204usize => {
+            248usize => {
                 ServerRequest::RestoreDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     source_server_name: routing::path_param(
@@ -9017,14 +10997,14 @@ pub fn route(
                 }
             }
 
-            205usize => {
+            249usize => {
                 ServerRequest::ListServiceObjectives {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            206usize => {
+            250usize => {
                 ServerRequest::GetServiceObjective {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -9035,21 +11015,21 @@ pub fn route(
                 }
             }
 
-            207usize => {
+            251usize => {
                 ServerRequest::CheckStorageAccountNameAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            208usize => {
+            252usize => {
                 ServerRequest::CheckDnsPrefixAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     dns_name: routing::path_param(&mut params, "dnsName")?,
                 }
             }
 
-            209usize => {
+            253usize => {
                 ServerRequest::CreateDefinition {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
@@ -9065,14 +11045,14 @@ pub fn route(
                 }
             }
 
-            210usize => {
+            254usize => {
                 ServerRequest::ListDefinitions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            211usize => {
+            255usize => {
                 ServerRequest::GetRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -9081,7 +11061,54 @@ pub fn route(
                 }
             }
 
-            212usize => {
+            256usize => {
+                ServerRequest::AddRole {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            Role,
+                        >(
+                            "PersistentVMRole",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            257usize => {
+                ServerRequest::UpdateRole {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            Role,
+                        >(
+                            "PersistentVMRole",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            258usize => {
+                ServerRequest::DeleteRole {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    role_name: routing::path_param(&mut params, "roleName")?,
+                    options: DeleteRoleOptions {
+                        comp: q.optional("comp")?,
+                    },
+                }
+            }
+
+            259usize => {
                 ServerRequest::GetWebSiteInstanceIds {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -9089,7 +11116,7 @@ pub fn route(
                 }
             }
 
-            213usize => {
+            260usize => {
                 ServerRequest::RestartWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -9097,7 +11124,7 @@ pub fn route(
                 }
             }
 
-            214usize => {
+            261usize => {
                 ServerRequest::GetWebSiteOperation {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -9106,7 +11133,7 @@ pub fn route(
                 }
             }
 
-            215usize => {
+            262usize => {
                 ServerRequest::ApplySlotConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -9115,7 +11142,7 @@ pub fn route(
                 }
             }
 
-            216usize => {
+            263usize => {
                 ServerRequest::ResetSlotConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -9123,7 +11150,7 @@ pub fn route(
                 }
             }
 
-            217usize => {
+            264usize => {
                 ServerRequest::GetSlotConfigNames {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -9131,7 +11158,7 @@ pub fn route(
                 }
             }
 
-            218usize => {
+            265usize => {
                 ServerRequest::UpdateSlotConfigNames {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -9140,7 +11167,7 @@ pub fn route(
                 }
             }
 
-            219usize => {
+            266usize => {
                 ServerRequest::GetWebSiteConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -9148,7 +11175,7 @@ pub fn route(
                 }
             }
 
-            220usize => {
+            267usize => {
                 ServerRequest::UpdateWebSiteConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -9157,7 +11184,7 @@ pub fn route(
                 }
             }
 
-            221usize => {
+            268usize => {
                 ServerRequest::GetPublishProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -9165,7 +11192,7 @@ pub fn route(
                 }
             }
 
-            222usize => {
+            269usize => {
                 ServerRequest::GeneratePublishingPassword {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -9173,7 +11200,7 @@ pub fn route(
                 }
             }
 
-            223usize => {
+            270usize => {
                 ServerRequest::GetWebSiteUsageMetrics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -9181,7 +11208,7 @@ pub fn route(
                 }
             }
 
-            224usize => {
+            271usize => {
                 ServerRequest::GetWebSiteHistoricalUsageMetrics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -9197,7 +11224,7 @@ pub fn route(
                 }
             }
 
-            225usize => {
+            272usize => {
                 ServerRequest::GetWebSiteMetricDefinitions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     webspace_name: routing::path_param(&mut params, "webspaceName")?,
@@ -9205,7 +11232,7 @@ pub fn route(
                 }
             }
 
-            226usize => {
+            273usize => {
                 ServerRequest::GetWebHostingPlanHistoricalUsageMetrics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -9223,7 +11250,7 @@ pub fn route(
                 }
             }
 
-            227usize => {
+            274usize => {
                 ServerRequest::CreateRepository {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -9231,7 +11258,7 @@ pub fn route(
                 }
             }
 
-            228usize => {
+            275usize => {
                 ServerRequest::GetRepository {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -9239,7 +11266,7 @@ pub fn route(
                 }
             }
 
-            229usize => {
+            276usize => {
                 ServerRequest::DeleteRepository {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -9247,7 +11274,7 @@ pub fn route(
                 }
             }
 
-            230usize => {
+            277usize => {
                 ServerRequest::BackupWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -9264,7 +11291,7 @@ pub fn route(
                 }
             }
 
-            231usize => {
+            278usize => {
                 ServerRequest::ListBackups {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -9272,7 +11299,7 @@ pub fn route(
                 }
             }
 
-            232usize => {
+            279usize => {
                 ServerRequest::RestoreWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -9289,7 +11316,7 @@ pub fn route(
                 }
             }
 
-            233usize => {
+            280usize => {
                 ServerRequest::ListHybridConnections {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -9297,7 +11324,7 @@ pub fn route(
                 }
             }
 
-            234usize => {
+            281usize => {
                 ServerRequest::CreateHybridConnection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -9314,7 +11341,7 @@ pub fn route(
                 }
             }
 
-            235usize => {
+            282usize => {
                 ServerRequest::GetHybridConnection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -9326,7 +11353,7 @@ pub fn route(
                 }
             }
 
-            236usize => {
+            283usize => {
                 ServerRequest::UpdateHybridConnection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -9343,7 +11370,7 @@ pub fn route(
                 }
             }
 
-            237usize => {
+            284usize => {
                 ServerRequest::DeleteHybridConnection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -9355,7 +11382,7 @@ pub fn route(
                 }
             }
 
-            238usize => {
+            285usize => {
                 ServerRequest::FailoverVirtualNetworkGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -9371,7 +11398,7 @@ pub fn route(
                 }
             }
 
-            239usize => {
+            286usize => {
                 ServerRequest::GetDeploymentBySlot {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -9379,7 +11406,7 @@ pub fn route(
                 }
             }
 
-            240usize => {
+            287usize => {
                 ServerRequest::GetDeploymentByName {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -9387,7 +11414,52 @@ pub fn route(
                 }
             }
 
-            241usize => {
+            288usize => {
+                ServerRequest::CreateDeployment {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_slot: routing::path_param(&mut params, "deploymentSlot")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            CreateDeployment,
+                        >(
+                            "CreateDeployment",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            289usize => {
+                ServerRequest::DeleteDeploymentBySlot {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_slot: routing::path_param(&mut params, "deploymentSlot")?,
+                }
+            }
+
+            290usize => {
+                ServerRequest::DeleteDeploymentByName {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    options: DeleteDeploymentByNameOptions {
+                        comp: q.optional("comp")?,
+                    },
+                }
+            }
+
+            291usize => {
+                ServerRequest::AddVirtualIP {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    deployment_name: routing::path_param(&mut params, "deploymentName")?,
+                    virtual_ip_name: routing::path_param(&mut params, "virtualIPName")?,
+                }
+            }
+
+            292usize => {
                 ServerRequest::AddExtension {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -9399,14 +11471,14 @@ pub fn route(
                 }
             }
 
-            242usize => {
+            293usize => {
                 ServerRequest::ListExtensions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            243usize => {
+            294usize => {
                 ServerRequest::GetExtension {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -9414,7 +11486,7 @@ pub fn route(
                 }
             }
 
-            244usize => {
+            295usize => {
                 ServerRequest::DeleteExtension {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -9422,7 +11494,7 @@ pub fn route(
                 }
             }
 
-            245usize => {
+            296usize => {
                 ServerRequest::CreateVirtualNetworkGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -9438,28 +11510,28 @@ pub fn route(
                 }
             }
 
-            246usize => {
+            297usize => {
                 ServerRequest::GetGatewayOperationStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     request_id: routing::path_param(&mut params, "requestId")?,
                 }
             }
 
-            247usize => {
+            298usize => {
                 ServerRequest::GetVirtualNetworkGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
                 }
             }
 
-            248usize => {
+            299usize => {
                 ServerRequest::DeleteVirtualNetworkGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
                 }
             }
 
-            249usize => {
+            300usize => {
                 ServerRequest::ResizeVirtualNetworkGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -9475,13 +11547,13 @@ pub fn route(
                 }
             }
 
-            250usize => {
+            301usize => {
                 ServerRequest::ListVpnSupportedDevices {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            251usize => {
+            302usize => {
                 ServerRequest::CreateVirtualNetworkGatewayV2 {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -9497,21 +11569,21 @@ pub fn route(
                 }
             }
 
-            252usize => {
+            303usize => {
                 ServerRequest::GetVirtualNetworkGatewayV2 {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_id: routing::path_param(&mut params, "gatewayId")?,
                 }
             }
 
-            253usize => {
+            304usize => {
                 ServerRequest::DeleteVirtualNetworkGatewayV2 {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_id: routing::path_param(&mut params, "gatewayId")?,
                 }
             }
 
-            254usize => {
+            305usize => {
                 ServerRequest::ResizeVirtualNetworkGatewayV2 {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_id: routing::path_param(&mut params, "gatewayId")?,
@@ -9527,7 +11599,7 @@ pub fn route(
                 }
             }
 
-            255usize => {
+            306usize => {
                 ServerRequest::CreateNetworkSecurityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -9542,7 +11614,7 @@ pub fn route(
                 }
             }
 
-            256usize => {
+            307usize => {
                 ServerRequest::GetNetworkSecurityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -9555,13 +11627,13 @@ pub fn route(
                 }
             }
 
-            257usize => {
+            308usize => {
                 ServerRequest::ListNetworkSecurityGroups {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            258usize => {
+            309usize => {
                 ServerRequest::DeleteNetworkSecurityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -9571,14 +11643,14 @@ pub fn route(
                 }
             }
 
-            259usize => {
+            310usize => {
                 ServerRequest::GetOSImageDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     image_name: routing::path_param(&mut params, "imageName")?,
                 }
             }
 
-            260usize => {
+            311usize => {
                 ServerRequest::ReplicateOSImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     image_name: routing::path_param(&mut params, "imageName")?,
@@ -9594,14 +11666,14 @@ pub fn route(
                 }
             }
 
-            261usize => {
+            312usize => {
                 ServerRequest::UnreplicateOSImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     image_name: routing::path_param(&mut params, "imageName")?,
                 }
             }
 
-            262usize => {
+            313usize => {
                 ServerRequest::ShareOSImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     image_name: routing::path_param(&mut params, "imageName")?,
@@ -9609,20 +11681,20 @@ pub fn route(
                 }
             }
 
-            263usize => {
+            314usize => {
                 ServerRequest::ListAlertRules {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            264usize => {
+            315usize => {
                 ServerRequest::GetAlertRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     rule_id: routing::path_param(&mut params, "ruleId")?,
                 }
             }
 
-            265usize => {
+            316usize => {
                 ServerRequest::CreateOrUpdateAlertRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     rule_id: routing::path_param(&mut params, "ruleId")?,
@@ -9630,28 +11702,28 @@ pub fn route(
                 }
             }
 
-            266usize => {
+            317usize => {
                 ServerRequest::DeleteAlertRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     rule_id: routing::path_param(&mut params, "ruleId")?,
                 }
             }
 
-            267usize => {
+            318usize => {
                 ServerRequest::GetAlertIncident {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     incident_id: routing::path_param(&mut params, "incidentId")?,
                 }
             }
 
-            268usize => {
+            319usize => {
                 ServerRequest::GetAutoscaleSetting {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     resource_id: q.required("resourceId")?,
                 }
             }
 
-            269usize => {
+            320usize => {
                 ServerRequest::CreateOrUpdateAutoscaleSetting {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     resource_id: q.required("resourceId")?,
@@ -9659,21 +11731,21 @@ pub fn route(
                 }
             }
 
-            270usize => {
+            321usize => {
                 ServerRequest::DeleteAutoscaleSetting {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     resource_id: q.required("resourceId")?,
                 }
             }
 
-            271usize => {
+            322usize => {
                 ServerRequest::PutMetricSettings {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(json::from_json::<MetricSetting>(body))?,
                 }
             }
 
-            272usize => {
+            323usize => {
                 ServerRequest::CreateReservedIP {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -9688,27 +11760,27 @@ pub fn route(
                 }
             }
 
-            273usize => {
+            324usize => {
                 ServerRequest::GetReservedIP {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     ip_name: routing::path_param(&mut params, "ipName")?,
                 }
             }
 
-            274usize => {
+            325usize => {
                 ServerRequest::ListReservedIPs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            275usize => {
+            326usize => {
                 ServerRequest::DeleteReservedIP {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     ip_name: routing::path_param(&mut params, "ipName")?,
                 }
             }
 
-            276usize => {
+            327usize => {
                 ServerRequest::CreateRouteTable {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -9723,27 +11795,27 @@ pub fn route(
                 }
             }
 
-            277usize => {
+            328usize => {
                 ServerRequest::GetRouteTable {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            278usize => {
+            329usize => {
                 ServerRequest::ListRouteTables {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            279usize => {
+            330usize => {
                 ServerRequest::DeleteRouteTable {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            280usize => {
+            331usize => {
                 ServerRequest::CreateNamespace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -9753,46 +11825,93 @@ pub fn route(
                 }
             }
 
-            281usize => {
+            332usize => {
                 ServerRequest::GetNamespace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            282usize => {
+            333usize => {
                 ServerRequest::ListNamespaces {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            283usize => {
+            334usize => {
                 ServerRequest::CheckNamespaceAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace: q.required("namespace")?,
                 }
             }
 
-            284usize => {
+            335usize => {
                 ServerRequest::DeleteNamespace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            285usize => {
+            336usize => {
                 ServerRequest::GetServiceBusRegions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            286usize => {
+            337usize => {
+                ServerRequest::AddServiceCertificate {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            CertificateFile,
+                        >(
+                            "CertificateFile",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            338usize => {
+                ServerRequest::ListServiceCertificates {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                }
+            }
+
+            339usize => {
+                ServerRequest::GetServiceCertificate {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    thumbprint_algorithm: routing::path_param(
+                        &mut params,
+                        "thumbprintAlgorithm",
+                    )?,
+                    thumbprint: routing::path_param(&mut params, "thumbprint")?,
+                }
+            }
+
+            340usize => {
+                ServerRequest::DeleteServiceCertificate {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    thumbprint_algorithm: routing::path_param(
+                        &mut params,
+                        "thumbprintAlgorithm",
+                    )?,
+                    thumbprint: routing::path_param(&mut params, "thumbprint")?,
+                }
+            }
+
+            341usize => {
                 ServerRequest::ListServers {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            287usize => {
+            342usize => {
                 ServerRequest::CreateServer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -9807,21 +11926,21 @@ pub fn route(
                 }
             }
 
-            288usize => {
+            343usize => {
                 ServerRequest::DeleteServer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            289usize => {
+            344usize => {
                 ServerRequest::GetStorageAccountKeys {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            290usize => {
+            345usize => {
                 ServerRequest::CreateProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -9832,20 +11951,20 @@ pub fn route(
                 }
             }
 
-            291usize => {
+            346usize => {
                 ServerRequest::GetProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            292usize => {
+            347usize => {
                 ServerRequest::ListProfiles {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            293usize => {
+            348usize => {
                 ServerRequest::UpdateProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
@@ -9857,40 +11976,56 @@ pub fn route(
                 }
             }
 
-            294usize => {
+            349usize => {
                 ServerRequest::DeleteProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            295usize => {
+            350usize => {
+                ServerRequest::CreateVirtualMachineDeployment {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            CreateVirtualMachineDeploymentInput,
+                        >(
+                            "Deployment",
+                            "http://schemas.microsoft.com/windowsazure",
+                            body,
+                        ),
+                    )?,
+                }
+            }
+
+            351usize => {
                 ServerRequest::GetNetworkConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            296usize => {
+            352usize => {
                 ServerRequest::SetNetworkConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: TextDocument::from_text(routing::text_body(body)?),
                 }
             }
 
-            297usize => {
+            353usize => {
                 ServerRequest::ListVirtualNetworkSites {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            298usize => {
+            354usize => {
                 ServerRequest::GetVMImageDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vm_image_name: routing::path_param(&mut params, "vmImageName")?,
                 }
             }
 
-            299usize => {
+            355usize => {
                 ServerRequest::ReplicateVMImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vm_image_name: routing::path_param(&mut params, "vmImageName")?,
@@ -9906,14 +12041,14 @@ pub fn route(
                 }
             }
 
-            300usize => {
+            356usize => {
                 ServerRequest::UnreplicateVMImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vm_image_name: routing::path_param(&mut params, "vmImageName")?,
                 }
             }
 
-            301usize => {
+            357usize => {
                 ServerRequest::ShareVMImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vm_image_name: routing::path_param(&mut params, "vmImageName")?,
@@ -9921,7 +12056,7 @@ pub fn route(
                 }
             }
 
-            302usize => {
+            358usize => {
                 ServerRequest::ListWebSites {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -9931,7 +12066,7 @@ pub fn route(
                 }
             }
 
-            303usize => {
+            359usize => {
                 ServerRequest::CreateWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -9943,7 +12078,7 @@ pub fn route(
                 }
             }
 
-            304usize => {
+            360usize => {
                 ServerRequest::GetWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -9954,7 +12089,7 @@ pub fn route(
                 }
             }
 
-            305usize => {
+            361usize => {
                 ServerRequest::UpdateWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -9967,7 +12102,7 @@ pub fn route(
                 }
             }
 
-            306usize => {
+            362usize => {
                 ServerRequest::DeleteWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -9980,14 +12115,14 @@ pub fn route(
                 }
             }
 
-            307usize => {
+            363usize => {
                 ServerRequest::ListWebHostingPlans {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
                 }
             }
 
-            308usize => {
+            364usize => {
                 ServerRequest::CreateWebHostingPlan {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -10003,7 +12138,7 @@ pub fn route(
                 }
             }
 
-            309usize => {
+            365usize => {
                 ServerRequest::GetWebHostingPlan {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -10014,7 +12149,7 @@ pub fn route(
                 }
             }
 
-            310usize => {
+            366usize => {
                 ServerRequest::UpdateWebHostingPlan {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -10034,7 +12169,7 @@ pub fn route(
                 }
             }
 
-            311usize => {
+            367usize => {
                 ServerRequest::DeleteWebHostingPlan {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -10045,13 +12180,25 @@ pub fn route(
                 }
             }
 
-            312usize => {
+            368usize => {
+                ServerRequest::SwapDeployment {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    service_name: routing::path_param(&mut params, "serviceName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            Swap,
+                        >("Swap", "http://schemas.microsoft.com/windowsazure", body),
+                    )?,
+                }
+            }
+
+            369usize => {
                 ServerRequest::ListAvailableExtensions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            313usize => {
+            370usize => {
                 ServerRequest::ListExtensionVersions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     provider_namespace: routing::path_param(
@@ -10062,13 +12209,13 @@ pub fn route(
                 }
             }
 
-            314usize => {
+            371usize => {
                 ServerRequest::ListPublisherExtensions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            315usize => {
+            372usize => {
                 ServerRequest::RegisterExtensionImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -10083,7 +12230,7 @@ pub fn route(
                 }
             }
 
-            316usize => {
+            373usize => {
                 ServerRequest::UnregisterExtensionImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     provider_namespace: routing::path_param(
@@ -10095,13 +12242,13 @@ pub fn route(
                 }
             }
 
-            317usize => {
+            374usize => {
                 ServerRequest::ListResourceExtensions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            318usize => {
+            375usize => {
                 ServerRequest::ListResourceExtensionVersions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     publisher_name: routing::path_param(&mut params, "publisherName")?,
@@ -10109,13 +12256,13 @@ pub fn route(
                 }
             }
 
-            319usize => {
+            376usize => {
                 ServerRequest::ListHostedServices {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            320usize => {
+            377usize => {
                 ServerRequest::GetHostedServiceProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -10125,7 +12272,7 @@ pub fn route(
                 }
             }
 
-            321usize => {
+            378usize => {
                 ServerRequest::CreateHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -10140,7 +12287,7 @@ pub fn route(
                 }
             }
 
-            322usize => {
+            379usize => {
                 ServerRequest::UpdateHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -10156,14 +12303,14 @@ pub fn route(
                 }
             }
 
-            323usize => {
+            380usize => {
                 ServerRequest::DeleteHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            324usize => {
+            381usize => {
                 ServerRequest::AddOSImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -10174,20 +12321,20 @@ pub fn route(
                 }
             }
 
-            325usize => {
+            382usize => {
                 ServerRequest::ListOSImages {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            326usize => {
+            383usize => {
                 ServerRequest::GetOSImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     image_name: routing::path_param(&mut params, "imageName")?,
                 }
             }
 
-            327usize => {
+            384usize => {
                 ServerRequest::UpdateOSImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     image_name: routing::path_param(&mut params, "imageName")?,
@@ -10199,7 +12346,7 @@ pub fn route(
                 }
             }
 
-            328usize => {
+            385usize => {
                 ServerRequest::DeleteOSImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     image_name: routing::path_param(&mut params, "imageName")?,
@@ -10209,20 +12356,20 @@ pub fn route(
                 }
             }
 
-            329usize => {
+            386usize => {
                 ServerRequest::ListStorageAccounts {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            330usize => {
+            387usize => {
                 ServerRequest::GetStorageAccountProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            331usize => {
+            388usize => {
                 ServerRequest::CreateStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -10237,7 +12384,7 @@ pub fn route(
                 }
             }
 
-            332usize => {
+            389usize => {
                 ServerRequest::UpdateStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
@@ -10253,14 +12400,60 @@ pub fn route(
                 }
             }
 
-            333usize => {
+            390usize => {
                 ServerRequest::DeleteStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            334usize => {
+            391usize => {
+                ServerRequest::AddDisk {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            AddDiskInput,
+                        >("Disk", "http://schemas.microsoft.com/windowsazure", body),
+                    )?,
+                }
+            }
+
+            392usize => {
+                ServerRequest::ListDisks {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                }
+            }
+
+            393usize => {
+                ServerRequest::GetDisk {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    disk_name: routing::path_param(&mut params, "diskName")?,
+                }
+            }
+
+            394usize => {
+                ServerRequest::UpdateDisk {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    disk_name: routing::path_param(&mut params, "diskName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            UpdateDiskInput,
+                        >("Disk", "http://schemas.microsoft.com/windowsazure", body),
+                    )?,
+                }
+            }
+
+            395usize => {
+                ServerRequest::DeleteDisk {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    disk_name: routing::path_param(&mut params, "diskName")?,
+                    options: DeleteDiskOptions {
+                        comp: q.optional("comp")?,
+                    },
+                }
+            }
+
+            396usize => {
                 ServerRequest::CreateVMImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -10271,13 +12464,13 @@ pub fn route(
                 }
             }
 
-            335usize => {
+            397usize => {
                 ServerRequest::ListVMImages {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            336usize => {
+            398usize => {
                 ServerRequest::UpdateVMImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     image_name: routing::path_param(&mut params, "imageName")?,
@@ -10289,7 +12482,7 @@ pub fn route(
                 }
             }
 
-            337usize => {
+            399usize => {
                 ServerRequest::DeleteVMImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vm_image_name: routing::path_param(&mut params, "vmImageName")?,
@@ -10299,26 +12492,26 @@ pub fn route(
                 }
             }
 
-            338usize => {
+            400usize => {
                 ServerRequest::ListWebSpaces {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            339usize => {
+            401usize => {
                 ServerRequest::GetWebSpace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
                 }
             }
 
-            340usize => {
+            402usize => {
                 ServerRequest::ListAffinityGroups {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            341usize => {
+            403usize => {
                 ServerRequest::GetAffinityGroupProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -10328,7 +12521,7 @@ pub fn route(
                 }
             }
 
-            342usize => {
+            404usize => {
                 ServerRequest::CreateAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -10343,7 +12536,7 @@ pub fn route(
                 }
             }
 
-            343usize => {
+            405usize => {
                 ServerRequest::UpdateAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -10362,7 +12555,7 @@ pub fn route(
                 }
             }
 
-            344usize => {
+            406usize => {
                 ServerRequest::DeleteAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -10372,26 +12565,26 @@ pub fn route(
                 }
             }
 
-            345usize => {
+            407usize => {
                 ServerRequest::ListLocations {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            346usize => {
+            408usize => {
                 ServerRequest::ListManagementCertificates {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            347usize => {
+            409usize => {
                 ServerRequest::GetManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     thumbprint: routing::path_param(&mut params, "thumbprint")?,
                 }
             }
 
-            348usize => {
+            410usize => {
                 ServerRequest::AddManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -10406,38 +12599,38 @@ pub fn route(
                 }
             }
 
-            349usize => {
+            411usize => {
                 ServerRequest::DeleteManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     thumbprint: routing::path_param(&mut params, "thumbprint")?,
                 }
             }
 
-            350usize => {
+            412usize => {
                 ServerRequest::ListOperatingSystems {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            351usize => {
+            413usize => {
                 ServerRequest::ListOperatingSystemFamilies {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            352usize => {
+            414usize => {
                 ServerRequest::ListRoleSizes {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            353usize => {
+            415usize => {
                 ServerRequest::ListCloudServices {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            354usize => {
+            416usize => {
                 ServerRequest::CreateCloudService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -10456,7 +12649,7 @@ pub fn route(
                 }
             }
 
-            355usize => {
+            417usize => {
                 ServerRequest::GetCloudService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -10466,7 +12659,7 @@ pub fn route(
                 }
             }
 
-            356usize => {
+            418usize => {
                 ServerRequest::DeleteCloudService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -10476,7 +12669,7 @@ pub fn route(
                 }
             }
 
-            357usize => {
+            419usize => {
                 ServerRequest::EntitleResource {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -10491,7 +12684,7 @@ pub fn route(
                 }
             }
 
-            358usize => {
+            420usize => {
                 ServerRequest::ListSubscriptionOperations {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     start_time: q.required("StartTime")?,
@@ -10504,19 +12697,19 @@ pub fn route(
                 }
             }
 
-            359usize => {
+            421usize => {
                 ServerRequest::GetOperationStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     request_id: routing::path_param(&mut params, "requestId")?,
                 }
             }
 
-            360usize => {
+            422usize => {
                 ServerRequest::ListSubscriptions {
                 }
             }
 
-            361usize => {
+            423usize => {
                 ServerRequest::GetSubscription {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
@@ -10557,6 +12750,105 @@ impl ServerRequest {
 
             ServerRequest::GetDeploymentByName { .. } => {
                 &crate::deployments::GET_DEPLOYMENT_BY_NAME
+            }
+
+            ServerRequest::CreateDeployment { .. } => {
+                &crate::deployments::CREATE_DEPLOYMENT
+            }
+
+            ServerRequest::DeleteDeploymentBySlot { .. } => {
+                &crate::deployments::DELETE_DEPLOYMENT_BY_SLOT
+            }
+
+            ServerRequest::DeleteDeploymentByName { .. } => {
+                &crate::deployments::DELETE_DEPLOYMENT_BY_NAME
+            }
+
+            ServerRequest::SwapDeployment { .. } => &crate::deployments::SWAP_DEPLOYMENT,
+            ServerRequest::ChangeDeploymentConfigurationBySlot { .. } => {
+                &crate::deployments::CHANGE_DEPLOYMENT_CONFIGURATION_BY_SLOT
+            }
+
+            ServerRequest::ChangeDeploymentConfigurationByName { .. } => {
+                &crate::deployments::CHANGE_DEPLOYMENT_CONFIGURATION_BY_NAME
+            }
+
+            ServerRequest::UpdateDeploymentStatusBySlot { .. } => {
+                &crate::deployments::UPDATE_DEPLOYMENT_STATUS_BY_SLOT
+            }
+
+            ServerRequest::UpdateDeploymentStatusByName { .. } => {
+                &crate::deployments::UPDATE_DEPLOYMENT_STATUS_BY_NAME
+            }
+
+            ServerRequest::UpgradeDeploymentBySlot { .. } => {
+                &crate::deployments::UPGRADE_DEPLOYMENT_BY_SLOT
+            }
+
+            ServerRequest::UpgradeDeploymentByName { .. } => {
+                &crate::deployments::UPGRADE_DEPLOYMENT_BY_NAME
+            }
+
+            ServerRequest::WalkUpgradeDomainBySlot { .. } => {
+                &crate::deployments::WALK_UPGRADE_DOMAIN_BY_SLOT
+            }
+
+            ServerRequest::WalkUpgradeDomainByName { .. } => {
+                &crate::deployments::WALK_UPGRADE_DOMAIN_BY_NAME
+            }
+
+            ServerRequest::RollbackUpdateOrUpgradeBySlot { .. } => {
+                &crate::deployments::ROLLBACK_UPDATE_OR_UPGRADE_BY_SLOT
+            }
+
+            ServerRequest::RollbackUpdateOrUpgradeByName { .. } => {
+                &crate::deployments::ROLLBACK_UPDATE_OR_UPGRADE_BY_NAME
+            }
+
+            ServerRequest::GetPackageBySlot { .. } => {
+                &crate::deployments::GET_PACKAGE_BY_SLOT
+            }
+
+            ServerRequest::GetPackageByName { .. } => {
+                &crate::deployments::GET_PACKAGE_BY_NAME
+            }
+
+            ServerRequest::ListDeploymentEventsBySlot { .. } => {
+                &crate::deployments::LIST_DEPLOYMENT_EVENTS_BY_SLOT
+            }
+
+            ServerRequest::ListDeploymentEventsByName { .. } => {
+                &crate::deployments::LIST_DEPLOYMENT_EVENTS_BY_NAME
+            }
+
+            ServerRequest::ValidateDeploymentMigration { .. } => {
+                &crate::deployments::VALIDATE_DEPLOYMENT_MIGRATION
+            }
+
+            ServerRequest::PrepareDeploymentMigration { .. } => {
+                &crate::deployments::PREPARE_DEPLOYMENT_MIGRATION
+            }
+
+            ServerRequest::CommitDeploymentMigration { .. } => {
+                &crate::deployments::COMMIT_DEPLOYMENT_MIGRATION
+            }
+
+            ServerRequest::AbortDeploymentMigration { .. } => {
+                &crate::deployments::ABORT_DEPLOYMENT_MIGRATION
+            }
+
+            ServerRequest::AddVirtualIP { .. } => &crate::deployments::ADD_VIRTUAL_IP,
+            ServerRequest::RemoveVirtualIP { .. } => {
+                &crate::deployments::REMOVE_VIRTUAL_IP
+            }
+
+            ServerRequest::AddDnsServer { .. } => &crate::dns_servers::ADD_DNS_SERVER,
+            ServerRequest::UpdateDnsServer { .. } => {
+                &crate::dns_servers::UPDATE_DNS_SERVER
+            }
+
+            ServerRequest::DeleteDnsServer { .. } => {
+                &crate::dns_servers::DELETE_DNS_SERVER
             }
 
             ServerRequest::AddExtension { .. } => &crate::extensions::ADD_EXTENSION,
@@ -10852,6 +13144,18 @@ impl ServerRequest {
                 &crate::hosted_services::CHECK_HOSTED_SERVICE_NAME_AVAILABILITY
             }
 
+            ServerRequest::CreateLoadBalancer { .. } => {
+                &crate::load_balancers::CREATE_LOAD_BALANCER
+            }
+
+            ServerRequest::UpdateLoadBalancer { .. } => {
+                &crate::load_balancers::UPDATE_LOAD_BALANCER
+            }
+
+            ServerRequest::DeleteLoadBalancer { .. } => {
+                &crate::load_balancers::DELETE_LOAD_BALANCER
+            }
+
             ServerRequest::ListLocations { .. } => &crate::locations::LIST_LOCATIONS,
             ServerRequest::ListManagementCertificates { .. } => {
                 &crate::management_certificates::LIST_MANAGEMENT_CERTIFICATES
@@ -11067,6 +13371,34 @@ impl ServerRequest {
 
             ServerRequest::DeleteRoleInstancesByName { .. } => {
                 &crate::role_instances::DELETE_ROLE_INSTANCES_BY_NAME
+            }
+
+            ServerRequest::DeleteRoleInstancesBySlot { .. } => {
+                &crate::role_instances::DELETE_ROLE_INSTANCES_BY_SLOT
+            }
+
+            ServerRequest::RebootRoleInstanceByName { .. } => {
+                &crate::role_instances::REBOOT_ROLE_INSTANCE_BY_NAME
+            }
+
+            ServerRequest::RebootRoleInstanceBySlot { .. } => {
+                &crate::role_instances::REBOOT_ROLE_INSTANCE_BY_SLOT
+            }
+
+            ServerRequest::ReimageRoleInstanceByName { .. } => {
+                &crate::role_instances::REIMAGE_ROLE_INSTANCE_BY_NAME
+            }
+
+            ServerRequest::ReimageRoleInstanceBySlot { .. } => {
+                &crate::role_instances::REIMAGE_ROLE_INSTANCE_BY_SLOT
+            }
+
+            ServerRequest::RebuildRoleInstanceByName { .. } => {
+                &crate::role_instances::REBUILD_ROLE_INSTANCE_BY_NAME
+            }
+
+            ServerRequest::RebuildRoleInstanceBySlot { .. } => {
+                &crate::role_instances::REBUILD_ROLE_INSTANCE_BY_SLOT
             }
 
             ServerRequest::ListRoleSizes { .. } => &crate::role_sizes::LIST_ROLE_SIZES,
@@ -11308,6 +13640,22 @@ impl ServerRequest {
                 &crate::service_bus::GET_METRICS_DATA_RELAY
             }
 
+            ServerRequest::AddServiceCertificate { .. } => {
+                &crate::service_certificates::ADD_SERVICE_CERTIFICATE
+            }
+
+            ServerRequest::ListServiceCertificates { .. } => {
+                &crate::service_certificates::LIST_SERVICE_CERTIFICATES
+            }
+
+            ServerRequest::GetServiceCertificate { .. } => {
+                &crate::service_certificates::GET_SERVICE_CERTIFICATE
+            }
+
+            ServerRequest::DeleteServiceCertificate { .. } => {
+                &crate::service_certificates::DELETE_SERVICE_CERTIFICATE
+            }
+
             ServerRequest::ListServers { .. } => &crate::sql_database::LIST_SERVERS,
             ServerRequest::CreateServer { .. } => &crate::sql_database::CREATE_SERVER,
             ServerRequest::DeleteServer { .. } => &crate::sql_database::DELETE_SERVER,
@@ -11540,6 +13888,36 @@ impl ServerRequest {
             ServerRequest::StartRole { .. } => &crate::virtual_machines::START_ROLE,
             ServerRequest::ShutdownRole { .. } => &crate::virtual_machines::SHUTDOWN_ROLE,
             ServerRequest::RestartRole { .. } => &crate::virtual_machines::RESTART_ROLE,
+            ServerRequest::CreateVirtualMachineDeployment { .. } => {
+                &crate::virtual_machines::CREATE_VIRTUAL_MACHINE_DEPLOYMENT
+            }
+
+            ServerRequest::AddRole { .. } => &crate::virtual_machines::ADD_ROLE,
+            ServerRequest::UpdateRole { .. } => &crate::virtual_machines::UPDATE_ROLE,
+            ServerRequest::DeleteRole { .. } => &crate::virtual_machines::DELETE_ROLE,
+            ServerRequest::CaptureRole { .. } => &crate::virtual_machines::CAPTURE_ROLE,
+            ServerRequest::CaptureVMImage { .. } => {
+                &crate::virtual_machines::CAPTURE_VM_IMAGE
+            }
+
+            ServerRequest::RedeployRole { .. } => &crate::virtual_machines::REDEPLOY_ROLE,
+            ServerRequest::PerformMaintenanceOnRole { .. } => {
+                &crate::virtual_machines::PERFORM_MAINTENANCE_ON_ROLE
+            }
+
+            ServerRequest::StartRoles { .. } => &crate::virtual_machines::START_ROLES,
+            ServerRequest::ShutdownRoles { .. } => {
+                &crate::virtual_machines::SHUTDOWN_ROLES
+            }
+
+            ServerRequest::UpdateLoadBalancedEndpointSet { .. } => {
+                &crate::virtual_machines::UPDATE_LOAD_BALANCED_ENDPOINT_SET
+            }
+
+            ServerRequest::DownloadRdpFile { .. } => {
+                &crate::virtual_machines::DOWNLOAD_RDP_FILE
+            }
+
             ServerRequest::GetNetworkConfiguration { .. } => {
                 &crate::virtual_networks::GET_NETWORK_CONFIGURATION
             }
@@ -11584,6 +13962,15 @@ impl ServerRequest {
                 &crate::virtual_networks::ABORT_VIRTUAL_NETWORK_MIGRATION
             }
 
+            ServerRequest::AddDisk { .. } => &crate::vm_disks::ADD_DISK,
+            ServerRequest::ListDisks { .. } => &crate::vm_disks::LIST_DISKS,
+            ServerRequest::GetDisk { .. } => &crate::vm_disks::GET_DISK,
+            ServerRequest::UpdateDisk { .. } => &crate::vm_disks::UPDATE_DISK,
+            ServerRequest::DeleteDisk { .. } => &crate::vm_disks::DELETE_DISK,
+            ServerRequest::AddDataDisk { .. } => &crate::vm_disks::ADD_DATA_DISK,
+            ServerRequest::GetDataDisk { .. } => &crate::vm_disks::GET_DATA_DISK,
+            ServerRequest::UpdateDataDisk { .. } => &crate::vm_disks::UPDATE_DATA_DISK,
+            ServerRequest::DeleteDataDisk { .. } => &crate::vm_disks::DELETE_DATA_DISK,
             ServerRequest::CreateVMImage { .. } => &crate::vm_images::CREATE_VM_IMAGE,
             ServerRequest::ListVMImages { .. } => &crate::vm_images::LIST_VM_IMAGES,
             ServerRequest::GetVMImageDetails { .. } => {
@@ -11769,6 +14156,108 @@ impl ServerRequest {
             }
 
             ServerRequest::GetDeploymentByName { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CreateDeployment { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteDeploymentBySlot { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteDeploymentByName { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::SwapDeployment { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ChangeDeploymentConfigurationBySlot {
+                subscription_id,
+                ..
+            } => Some(subscription_id),
+            ServerRequest::ChangeDeploymentConfigurationByName {
+                subscription_id,
+                ..
+            } => Some(subscription_id),
+            ServerRequest::UpdateDeploymentStatusBySlot { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UpdateDeploymentStatusByName { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UpgradeDeploymentBySlot { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UpgradeDeploymentByName { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::WalkUpgradeDomainBySlot { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::WalkUpgradeDomainByName { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::RollbackUpdateOrUpgradeBySlot { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::RollbackUpdateOrUpgradeByName { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetPackageBySlot { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetPackageByName { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListDeploymentEventsBySlot { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListDeploymentEventsByName { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ValidateDeploymentMigration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::PrepareDeploymentMigration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CommitDeploymentMigration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::AbortDeploymentMigration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::AddVirtualIP { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::RemoveVirtualIP { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::AddDnsServer { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::UpdateDnsServer { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteDnsServer { subscription_id, .. } => {
                 Some(subscription_id)
             }
 
@@ -12074,6 +14563,18 @@ impl ServerRequest {
                 Some(subscription_id)
             }
 
+            ServerRequest::CreateLoadBalancer { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::UpdateLoadBalancer { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteLoadBalancer { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
             ServerRequest::ListLocations { subscription_id, .. } => Some(subscription_id),
             ServerRequest::ListManagementCertificates { subscription_id, .. } => {
                 Some(subscription_id)
@@ -12300,6 +14801,34 @@ impl ServerRequest {
             }
 
             ServerRequest::DeleteRoleInstancesByName { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteRoleInstancesBySlot { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::RebootRoleInstanceByName { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::RebootRoleInstanceBySlot { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ReimageRoleInstanceByName { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ReimageRoleInstanceBySlot { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::RebuildRoleInstanceByName { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::RebuildRoleInstanceBySlot { subscription_id, .. } => {
                 Some(subscription_id)
             }
 
@@ -12554,6 +15083,22 @@ impl ServerRequest {
                 Some(subscription_id)
             }
 
+            ServerRequest::AddServiceCertificate { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListServiceCertificates { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::GetServiceCertificate { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteServiceCertificate { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
             ServerRequest::ListServers { subscription_id, .. } => Some(subscription_id),
             ServerRequest::CreateServer { subscription_id, .. } => Some(subscription_id),
             ServerRequest::DeleteServer { subscription_id, .. } => Some(subscription_id),
@@ -12786,6 +15331,33 @@ impl ServerRequest {
             ServerRequest::StartRole { subscription_id, .. } => Some(subscription_id),
             ServerRequest::ShutdownRole { subscription_id, .. } => Some(subscription_id),
             ServerRequest::RestartRole { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::CreateVirtualMachineDeployment { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::AddRole { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::UpdateRole { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::DeleteRole { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::CaptureRole { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::CaptureVMImage { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::RedeployRole { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::PerformMaintenanceOnRole { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::StartRoles { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::ShutdownRoles { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::UpdateLoadBalancedEndpointSet { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DownloadRdpFile { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
             ServerRequest::GetNetworkConfiguration { subscription_id, .. } => {
                 Some(subscription_id)
             }
@@ -12827,6 +15399,21 @@ impl ServerRequest {
             }
 
             ServerRequest::AbortVirtualNetworkMigration { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::AddDisk { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::ListDisks { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::GetDisk { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::UpdateDisk { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::DeleteDisk { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::AddDataDisk { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::GetDataDisk { subscription_id, .. } => Some(subscription_id),
+            ServerRequest::UpdateDataDisk { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteDataDisk { subscription_id, .. } => {
                 Some(subscription_id)
             }
 
@@ -13038,6 +15625,332 @@ impl ServerRequest {
 
             ServerRequest::GetDeploymentByName { service_name, deployment_name, .. } => {
                 client.get_deployment_by_name(service_name, deployment_name).await?;
+            }
+
+            ServerRequest::CreateDeployment {
+                service_name,
+                deployment_slot,
+                body,
+                ..
+            } => {
+                client.create_deployment(service_name, deployment_slot, body).await?;
+            }
+
+            ServerRequest::DeleteDeploymentBySlot {
+                service_name,
+                deployment_slot,
+                ..
+            } => {
+                client.delete_deployment_by_slot(service_name, deployment_slot).await?;
+            }
+
+            ServerRequest::DeleteDeploymentByName {
+                service_name,
+                deployment_name,
+                options,
+                ..
+            } => {
+                client
+                    .delete_deployment_by_name(service_name, deployment_name, options)
+                    .await?;
+            }
+
+            ServerRequest::SwapDeployment { service_name, body, .. } => {
+                client.swap_deployment(service_name, body).await?;
+            }
+
+            ServerRequest::ChangeDeploymentConfigurationBySlot {
+                service_name,
+                deployment_slot,
+                body,
+                ..
+            } => {
+                client
+                    .change_deployment_configuration_by_slot(
+                        service_name,
+                        deployment_slot,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::ChangeDeploymentConfigurationByName {
+                service_name,
+                deployment_name,
+                body,
+                ..
+            } => {
+                client
+                    .change_deployment_configuration_by_name(
+                        service_name,
+                        deployment_name,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::UpdateDeploymentStatusBySlot {
+                service_name,
+                deployment_slot,
+                body,
+                ..
+            } => {
+                client
+                    .update_deployment_status_by_slot(
+                        service_name,
+                        deployment_slot,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::UpdateDeploymentStatusByName {
+                service_name,
+                deployment_name,
+                body,
+                ..
+            } => {
+                client
+                    .update_deployment_status_by_name(
+                        service_name,
+                        deployment_name,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::UpgradeDeploymentBySlot {
+                service_name,
+                deployment_slot,
+                body,
+                ..
+            } => {
+                client
+                    .upgrade_deployment_by_slot(service_name, deployment_slot, body)
+                    .await?;
+            }
+
+            ServerRequest::UpgradeDeploymentByName {
+                service_name,
+                deployment_name,
+                body,
+                ..
+            } => {
+                client
+                    .upgrade_deployment_by_name(service_name, deployment_name, body)
+                    .await?;
+            }
+
+            ServerRequest::WalkUpgradeDomainBySlot {
+                service_name,
+                deployment_slot,
+                body,
+                ..
+            } => {
+                client
+                    .walk_upgrade_domain_by_slot(service_name, deployment_slot, body)
+                    .await?;
+            }
+
+            ServerRequest::WalkUpgradeDomainByName {
+                service_name,
+                deployment_name,
+                body,
+                ..
+            } => {
+                client
+                    .walk_upgrade_domain_by_name(service_name, deployment_name, body)
+                    .await?;
+            }
+
+            ServerRequest::RollbackUpdateOrUpgradeBySlot {
+                service_name,
+                deployment_slot,
+                body,
+                ..
+            } => {
+                client
+                    .rollback_update_or_upgrade_by_slot(
+                        service_name,
+                        deployment_slot,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::RollbackUpdateOrUpgradeByName {
+                service_name,
+                deployment_name,
+                body,
+                ..
+            } => {
+                client
+                    .rollback_update_or_upgrade_by_name(
+                        service_name,
+                        deployment_name,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::GetPackageBySlot {
+                service_name,
+                deployment_slot,
+                container_uri,
+                options,
+                ..
+            } => {
+                client
+                    .get_package_by_slot(
+                        service_name,
+                        deployment_slot,
+                        container_uri,
+                        options,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::GetPackageByName {
+                service_name,
+                deployment_name,
+                container_uri,
+                options,
+                ..
+            } => {
+                client
+                    .get_package_by_name(
+                        service_name,
+                        deployment_name,
+                        container_uri,
+                        options,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::ListDeploymentEventsBySlot {
+                service_name,
+                deployment_slot,
+                start_time,
+                end_time,
+                ..
+            } => {
+                client
+                    .list_deployment_events_by_slot(
+                        service_name,
+                        deployment_slot,
+                        *start_time,
+                        *end_time,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::ListDeploymentEventsByName {
+                service_name,
+                deployment_name,
+                start_time,
+                end_time,
+                ..
+            } => {
+                client
+                    .list_deployment_events_by_name(
+                        service_name,
+                        deployment_name,
+                        *start_time,
+                        *end_time,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::ValidateDeploymentMigration {
+                service_name,
+                deployment_name,
+                body,
+                ..
+            } => {
+                client
+                    .validate_deployment_migration(service_name, deployment_name, body)
+                    .await?;
+            }
+
+            ServerRequest::PrepareDeploymentMigration {
+                service_name,
+                deployment_name,
+                body,
+                ..
+            } => {
+                client
+                    .prepare_deployment_migration(service_name, deployment_name, body)
+                    .await?;
+            }
+
+            ServerRequest::CommitDeploymentMigration {
+                service_name,
+                deployment_name,
+                ..
+            } => {
+                client.commit_deployment_migration(service_name, deployment_name).await?;
+            }
+
+            ServerRequest::AbortDeploymentMigration {
+                service_name,
+                deployment_name,
+                ..
+            } => {
+                client.abort_deployment_migration(service_name, deployment_name).await?;
+            }
+
+            ServerRequest::AddVirtualIP {
+                service_name,
+                deployment_name,
+                virtual_ip_name,
+                ..
+            } => {
+                client
+                    .add_virtual_ip(service_name, deployment_name, virtual_ip_name)
+                    .await?;
+            }
+
+            ServerRequest::RemoveVirtualIP {
+                service_name,
+                deployment_name,
+                virtual_ip_name,
+                ..
+            } => {
+                client
+                    .remove_virtual_ip(service_name, deployment_name, virtual_ip_name)
+                    .await?;
+            }
+
+            ServerRequest::AddDnsServer { service_name, deployment_name, body, .. } => {
+                client.add_dns_server(service_name, deployment_name, body).await?;
+            }
+
+            ServerRequest::UpdateDnsServer {
+                service_name,
+                deployment_name,
+                dns_server_name,
+                body,
+                ..
+            } => {
+                client
+                    .update_dns_server(
+                        service_name,
+                        deployment_name,
+                        dns_server_name,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::DeleteDnsServer {
+                service_name,
+                deployment_name,
+                dns_server_name,
+                ..
+            } => {
+                client
+                    .delete_dns_server(service_name, deployment_name, dns_server_name)
+                    .await?;
             }
 
             ServerRequest::AddExtension { service_name, body, .. } => {
@@ -13527,6 +16440,47 @@ impl ServerRequest {
                 client.check_hosted_service_name_availability(service_name).await?;
             }
 
+            ServerRequest::CreateLoadBalancer {
+                service_name,
+                deployment_name,
+                body,
+                ..
+            } => {
+                client.create_load_balancer(service_name, deployment_name, body).await?;
+            }
+
+            ServerRequest::UpdateLoadBalancer {
+                service_name,
+                deployment_name,
+                load_balancer_name,
+                body,
+                ..
+            } => {
+                client
+                    .update_load_balancer(
+                        service_name,
+                        deployment_name,
+                        load_balancer_name,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::DeleteLoadBalancer {
+                service_name,
+                deployment_name,
+                load_balancer_name,
+                ..
+            } => {
+                client
+                    .delete_load_balancer(
+                        service_name,
+                        deployment_name,
+                        load_balancer_name,
+                    )
+                    .await?;
+            }
+
             ServerRequest::ListLocations { .. } => {
                 client.list_locations().await?;
             }
@@ -13988,6 +16942,111 @@ impl ServerRequest {
             } => {
                 client
                     .delete_role_instances_by_name(service_name, deployment_name, body)
+                    .await?;
+            }
+
+            ServerRequest::DeleteRoleInstancesBySlot {
+                service_name,
+                deployment_slot,
+                body,
+                ..
+            } => {
+                client
+                    .delete_role_instances_by_slot(service_name, deployment_slot, body)
+                    .await?;
+            }
+
+            ServerRequest::RebootRoleInstanceByName {
+                service_name,
+                deployment_name,
+                role_instance_name,
+                ..
+            } => {
+                client
+                    .reboot_role_instance_by_name(
+                        service_name,
+                        deployment_name,
+                        role_instance_name,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::RebootRoleInstanceBySlot {
+                service_name,
+                deployment_slot,
+                role_instance_name,
+                ..
+            } => {
+                client
+                    .reboot_role_instance_by_slot(
+                        service_name,
+                        deployment_slot,
+                        role_instance_name,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::ReimageRoleInstanceByName {
+                service_name,
+                deployment_name,
+                role_instance_name,
+                ..
+            } => {
+                client
+                    .reimage_role_instance_by_name(
+                        service_name,
+                        deployment_name,
+                        role_instance_name,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::ReimageRoleInstanceBySlot {
+                service_name,
+                deployment_slot,
+                role_instance_name,
+                ..
+            } => {
+                client
+                    .reimage_role_instance_by_slot(
+                        service_name,
+                        deployment_slot,
+                        role_instance_name,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::RebuildRoleInstanceByName {
+                service_name,
+                deployment_name,
+                role_instance_name,
+                resources,
+                ..
+            } => {
+                client
+                    .rebuild_role_instance_by_name(
+                        service_name,
+                        deployment_name,
+                        role_instance_name,
+                        resources,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::RebuildRoleInstanceBySlot {
+                service_name,
+                deployment_slot,
+                role_instance_name,
+                resources,
+                ..
+            } => {
+                client
+                    .rebuild_role_instance_by_slot(
+                        service_name,
+                        deployment_slot,
+                        role_instance_name,
+                        resources,
+                    )
                     .await?;
             }
 
@@ -14573,6 +17632,44 @@ impl ServerRequest {
                     .await?;
             }
 
+            ServerRequest::AddServiceCertificate { service_name, body, .. } => {
+                client.add_service_certificate(service_name, body).await?;
+            }
+
+            ServerRequest::ListServiceCertificates { service_name, .. } => {
+                client.list_service_certificates(service_name).await?;
+            }
+
+            ServerRequest::GetServiceCertificate {
+                service_name,
+                thumbprint_algorithm,
+                thumbprint,
+                ..
+            } => {
+                client
+                    .get_service_certificate(
+                        service_name,
+                        thumbprint_algorithm,
+                        thumbprint,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::DeleteServiceCertificate {
+                service_name,
+                thumbprint_algorithm,
+                thumbprint,
+                ..
+            } => {
+                client
+                    .delete_service_certificate(
+                        service_name,
+                        thumbprint_algorithm,
+                        thumbprint,
+                    )
+                    .await?;
+            }
+
             ServerRequest::ListServers { .. } => {
                 client.list_servers().await?;
             }
@@ -14986,6 +18083,125 @@ impl ServerRequest {
                     .await?;
             }
 
+            ServerRequest::CreateVirtualMachineDeployment { service_name, body, .. } => {
+                client.create_virtual_machine_deployment(service_name, body).await?;
+            }
+
+            ServerRequest::AddRole { service_name, deployment_name, body, .. } => {
+                client.add_role(service_name, deployment_name, body).await?;
+            }
+
+            ServerRequest::UpdateRole {
+                service_name,
+                deployment_name,
+                role_name,
+                body,
+                ..
+            } => {
+                client
+                    .update_role(service_name, deployment_name, role_name, body)
+                    .await?;
+            }
+
+            ServerRequest::DeleteRole {
+                service_name,
+                deployment_name,
+                role_name,
+                options,
+                ..
+            } => {
+                client
+                    .delete_role(service_name, deployment_name, role_name, options)
+                    .await?;
+            }
+
+            ServerRequest::CaptureRole {
+                service_name,
+                deployment_name,
+                role_name,
+                body,
+                ..
+            } => {
+                client
+                    .capture_role(service_name, deployment_name, role_name, body)
+                    .await?;
+            }
+
+            ServerRequest::CaptureVMImage {
+                service_name,
+                deployment_name,
+                role_name,
+                body,
+                ..
+            } => {
+                client
+                    .capture_vm_image(service_name, deployment_name, role_name, body)
+                    .await?;
+            }
+
+            ServerRequest::RedeployRole {
+                service_name,
+                deployment_name,
+                role_name,
+                body,
+                ..
+            } => {
+                client
+                    .redeploy_role(service_name, deployment_name, role_name, body)
+                    .await?;
+            }
+
+            ServerRequest::PerformMaintenanceOnRole {
+                service_name,
+                deployment_name,
+                role_name,
+                body,
+                ..
+            } => {
+                client
+                    .perform_maintenance_on_role(
+                        service_name,
+                        deployment_name,
+                        role_name,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::StartRoles { service_name, deployment_name, body, .. } => {
+                client.start_roles(service_name, deployment_name, body).await?;
+            }
+
+            ServerRequest::ShutdownRoles { service_name, deployment_name, body, .. } => {
+                client.shutdown_roles(service_name, deployment_name, body).await?;
+            }
+
+            ServerRequest::UpdateLoadBalancedEndpointSet {
+                service_name,
+                deployment_name,
+                body,
+                ..
+            } => {
+                client
+                    .update_load_balanced_endpoint_set(
+                        service_name,
+                        deployment_name,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::DownloadRdpFile {
+                service_name,
+                deployment_name,
+                role_name,
+                ..
+            } => {
+                client
+                    .download_rdp_file(service_name, deployment_name, role_name)
+                    .await?;
+            }
+
             ServerRequest::GetNetworkConfiguration { .. } => {
                 client.get_network_configuration().await?;
             }
@@ -15085,6 +18301,88 @@ impl ServerRequest {
 
             ServerRequest::AbortVirtualNetworkMigration { virtual_network_name, .. } => {
                 client.abort_virtual_network_migration(virtual_network_name).await?;
+            }
+
+            ServerRequest::AddDisk { body, .. } => {
+                client.add_disk(body).await?;
+            }
+
+            ServerRequest::ListDisks { .. } => {
+                client.list_disks().await?;
+            }
+
+            ServerRequest::GetDisk { disk_name, .. } => {
+                client.get_disk(disk_name).await?;
+            }
+
+            ServerRequest::UpdateDisk { disk_name, body, .. } => {
+                client.update_disk(disk_name, body).await?;
+            }
+
+            ServerRequest::DeleteDisk { disk_name, options, .. } => {
+                client.delete_disk(disk_name, options).await?;
+            }
+
+            ServerRequest::AddDataDisk {
+                service_name,
+                deployment_name,
+                role_name,
+                body,
+                ..
+            } => {
+                client
+                    .add_data_disk(service_name, deployment_name, role_name, body)
+                    .await?;
+            }
+
+            ServerRequest::GetDataDisk {
+                service_name,
+                deployment_name,
+                role_name,
+                lun,
+                ..
+            } => {
+                client
+                    .get_data_disk(service_name, deployment_name, role_name, lun)
+                    .await?;
+            }
+
+            ServerRequest::UpdateDataDisk {
+                service_name,
+                deployment_name,
+                role_name,
+                lun,
+                body,
+                ..
+            } => {
+                client
+                    .update_data_disk(
+                        service_name,
+                        deployment_name,
+                        role_name,
+                        lun,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::DeleteDataDisk {
+                service_name,
+                deployment_name,
+                role_name,
+                lun,
+                options,
+                ..
+            } => {
+                client
+                    .delete_data_disk(
+                        service_name,
+                        deployment_name,
+                        role_name,
+                        lun,
+                        options,
+                    )
+                    .await?;
             }
 
             ServerRequest::CreateVMImage { body, .. } => {
@@ -15507,9 +18805,11 @@ pub fn select_response_input(data: &[u8]) -> Option<(&'static str, &[u8])> {
 pub static SPEC_FILES: &[(&str, &str)] = &[
     ("affinity_groups", include_str!("../../spec/affinity_groups.spec")),
     ("deployments", include_str!("../../spec/deployments.spec")),
+    ("dns_servers", include_str!("../../spec/dns_servers.spec")),
     ("extensions", include_str!("../../spec/extensions.spec")),
     ("gateways", include_str!("../../spec/gateways.spec")),
     ("hosted_services", include_str!("../../spec/hosted_services.spec")),
+    ("load_balancers", include_str!("../../spec/load_balancers.spec")),
     ("locations", include_str!("../../spec/locations.spec")),
     ("management_certificates", include_str!("../../spec/management_certificates.spec")),
     ("network_security_groups", include_str!("../../spec/network_security_groups.spec")),
@@ -15522,6 +18822,7 @@ pub static SPEC_FILES: &[(&str, &str)] = &[
     ("route_tables", include_str!("../../spec/route_tables.spec")),
     ("scheduler", include_str!("../../spec/scheduler.spec")),
     ("service_bus", include_str!("../../spec/service_bus.spec")),
+    ("service_certificates", include_str!("../../spec/service_certificates.spec")),
     ("sql_database", include_str!("../../spec/sql_database.spec")),
     ("static_ips", include_str!("../../spec/static_ips.spec")),
     ("storage_accounts", include_str!("../../spec/storage_accounts.spec")),
@@ -15529,6 +18830,7 @@ pub static SPEC_FILES: &[(&str, &str)] = &[
     ("traffic_manager", include_str!("../../spec/traffic_manager.spec")),
     ("virtual_machines", include_str!("../../spec/virtual_machines.spec")),
     ("virtual_networks", include_str!("../../spec/virtual_networks.spec")),
+    ("vm_disks", include_str!("../../spec/vm_disks.spec")),
     ("vm_images", include_str!("../../spec/vm_images.spec")),
     ("websites", include_str!("../../spec/websites.spec")),
 ];
@@ -15586,6 +18888,57 @@ pub fn normalize_response(
                 >("Deployment", "http://schemas.microsoft.com/windowsazure", body)
                     .map(|v| xml::to_document_ns(
                         "Deployment",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListDeploymentEventsBySlot" => {
+            Some(
+                xml::from_document_ns::<
+                    DeploymentEventCollection,
+                >(
+                        "DeploymentEventCollection",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "DeploymentEventCollection",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListDeploymentEventsByName" => {
+            Some(
+                xml::from_document_ns::<
+                    DeploymentEventCollection,
+                >(
+                        "DeploymentEventCollection",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "DeploymentEventCollection",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ValidateDeploymentMigration" => {
+            Some(
+                xml::from_document_ns::<
+                    ValidationMessages,
+                >(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "ValidationMessages",
                         "http://schemas.microsoft.com/windowsazure",
                         &v,
                     )),
@@ -17665,6 +21018,32 @@ pub fn normalize_response(
             )
         }
 
+        "ListServiceCertificates" => {
+            Some(
+                xml::from_document_ns::<
+                    Certificates,
+                >("Certificates", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Certificates",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetServiceCertificate" => {
+            Some(
+                xml::from_document_ns::<
+                    Certificate,
+                >("Certificate", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Certificate",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
         "ListServers" => {
             Some(
                 xml::from_document_ns::<
@@ -18416,6 +21795,75 @@ pub fn normalize_response(
             )
         }
 
+        "AddDisk" => {
+            Some(
+                xml::from_document_ns::<
+                    Disk,
+                >("Disk", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Disk",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "ListDisks" => {
+            Some(
+                xml::from_document_ns::<
+                    Disks,
+                >("Disks", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Disks",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetDisk" => {
+            Some(
+                xml::from_document_ns::<
+                    Disk,
+                >("Disk", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Disk",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "UpdateDisk" => {
+            Some(
+                xml::from_document_ns::<
+                    Disk,
+                >("Disk", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Disk",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
+        "GetDataDisk" => {
+            Some(
+                xml::from_document_ns::<
+                    DataVirtualHardDisk,
+                >(
+                        "DataVirtualHardDisk",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| xml::to_document_ns(
+                        "DataVirtualHardDisk",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
         "ListVMImages" => {
             Some(
                 xml::from_document_ns::<
@@ -18933,6 +22381,45 @@ pub fn decode_response(
                 xml::from_document_ns::<
                     Deployment,
                 >("Deployment", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListDeploymentEventsBySlot" => {
+            Some(
+                xml::from_document_ns::<
+                    DeploymentEventCollection,
+                >(
+                        "DeploymentEventCollection",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListDeploymentEventsByName" => {
+            Some(
+                xml::from_document_ns::<
+                    DeploymentEventCollection,
+                >(
+                        "DeploymentEventCollection",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ValidateDeploymentMigration" => {
+            Some(
+                xml::from_document_ns::<
+                    ValidationMessages,
+                >(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
                     .map(|v| Box::new(v) as Box<dyn std::any::Any>),
             )
         }
@@ -20503,6 +23990,24 @@ pub fn decode_response(
             )
         }
 
+        "ListServiceCertificates" => {
+            Some(
+                xml::from_document_ns::<
+                    Certificates,
+                >("Certificates", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetServiceCertificate" => {
+            Some(
+                xml::from_document_ns::<
+                    Certificate,
+                >("Certificate", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
         "ListServers" => {
             Some(
                 xml::from_document_ns::<
@@ -21034,6 +24539,55 @@ pub fn decode_response(
             )
         }
 
+        "AddDisk" => {
+            Some(
+                xml::from_document_ns::<
+                    Disk,
+                >("Disk", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListDisks" => {
+            Some(
+                xml::from_document_ns::<
+                    Disks,
+                >("Disks", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetDisk" => {
+            Some(
+                xml::from_document_ns::<
+                    Disk,
+                >("Disk", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "UpdateDisk" => {
+            Some(
+                xml::from_document_ns::<
+                    Disk,
+                >("Disk", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "GetDataDisk" => {
+            Some(
+                xml::from_document_ns::<
+                    DataVirtualHardDisk,
+                >(
+                        "DataVirtualHardDisk",
+                        "http://schemas.microsoft.com/windowsazure",
+                        body,
+                    )
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
         "ListVMImages" => {
             Some(
                 xml::from_document_ns::<
@@ -21443,6 +24997,66 @@ pub fn roundtrip_response(
                     >("Deployment", "http://schemas.microsoft.com/windowsazure", b),
                     |v| xml::to_document_ns(
                         "Deployment",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListDeploymentEventsBySlot" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        DeploymentEventCollection,
+                    >(
+                        "DeploymentEventCollection",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "DeploymentEventCollection",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListDeploymentEventsByName" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        DeploymentEventCollection,
+                    >(
+                        "DeploymentEventCollection",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "DeploymentEventCollection",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ValidateDeploymentMigration" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        ValidationMessages,
+                    >(
+                        "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "ValidationMessages",
                         "http://schemas.microsoft.com/windowsazure",
                         v,
                     ),
@@ -24060,6 +27674,38 @@ pub fn roundtrip_response(
             )
         }
 
+        "ListServiceCertificates" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        Certificates,
+                    >("Certificates", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Certificates",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetServiceCertificate" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        Certificate,
+                    >("Certificate", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Certificate",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
         "ListServers" => {
             Some(
                 xml::roundtrip_with(
@@ -24952,6 +28598,10 @@ pub fn roundtrip_response(
             )
         }
 
+        "DownloadRdpFile" => {
+            Some(xml::roundtrip_with(body, document::text_from_bytes, |v| v.clone()))
+        }
+
         "GetNetworkConfiguration" => {
             Some(
                 xml::roundtrip_with(
@@ -25035,6 +28685,90 @@ pub fn roundtrip_response(
                     ),
                     |v| xml::to_document_ns(
                         "ValidationMessages",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "AddDisk" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        Disk,
+                    >("Disk", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Disk",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "ListDisks" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        Disks,
+                    >("Disks", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Disks",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetDisk" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        Disk,
+                    >("Disk", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Disk",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "UpdateDisk" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        Disk,
+                    >("Disk", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Disk",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "GetDataDisk" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        DataVirtualHardDisk,
+                    >(
+                        "DataVirtualHardDisk",
+                        "http://schemas.microsoft.com/windowsazure",
+                        b,
+                    ),
+                    |v| xml::to_document_ns(
+                        "DataVirtualHardDisk",
                         "http://schemas.microsoft.com/windowsazure",
                         v,
                     ),

@@ -78,6 +78,194 @@ pub static RESTART_ROLE: OperationSpec = OperationSpec {
     response_namespace: None,
 };
 
+/// `CreateVirtualMachineDeployment`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments`
+pub static CREATE_VIRTUAL_MACHINE_DEPLOYMENT: OperationSpec = OperationSpec {
+    name: "CreateVirtualMachineDeployment",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments",
+    version: "2014-10-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("Deployment"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `AddRole`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles`
+pub static ADD_ROLE: OperationSpec = OperationSpec {
+    name: "AddRole",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles",
+    version: "2014-10-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("PersistentVMRole"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `UpdateRole`: `PUT /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}`
+pub static UPDATE_ROLE: OperationSpec = OperationSpec {
+    name: "UpdateRole",
+    method: "PUT",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}",
+    version: "2014-10-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("PersistentVMRole"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `DeleteRole`: `DELETE /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}`
+pub static DELETE_ROLE: OperationSpec = OperationSpec {
+    name: "DeleteRole",
+    method: "DELETE",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}",
+    version: "2014-10-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `CaptureRole`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations`
+pub static CAPTURE_ROLE: OperationSpec = OperationSpec {
+    name: "CaptureRole",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations",
+    version: "2014-10-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("CaptureRoleOperation"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `CaptureVMImage`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations`
+pub static CAPTURE_VM_IMAGE: OperationSpec = OperationSpec {
+    name: "CaptureVMImage",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations",
+    version: "2014-10-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("CaptureRoleAsVMImageOperation"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `RedeployRole`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations`
+pub static REDEPLOY_ROLE: OperationSpec = OperationSpec {
+    name: "RedeployRole",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations",
+    version: "2017-01-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("RedeployRoleOperation"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `PerformMaintenanceOnRole`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations`
+pub static PERFORM_MAINTENANCE_ON_ROLE: OperationSpec = OperationSpec {
+    name: "PerformMaintenanceOnRole",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations",
+    version: "2017-01-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("PerformMaintenanceOnRoleOperation"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `StartRoles`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/Roles/Operations`
+pub static START_ROLES: OperationSpec = OperationSpec {
+    name: "StartRoles",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/Roles/Operations",
+    version: "2014-10-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("StartRolesOperation"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `ShutdownRoles`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/Roles/Operations`
+pub static SHUTDOWN_ROLES: OperationSpec = OperationSpec {
+    name: "ShutdownRoles",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/Roles/Operations",
+    version: "2014-10-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("ShutdownRolesOperation"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `UpdateLoadBalancedEndpointSet`: `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}`
+pub static UPDATE_LOAD_BALANCED_ENDPOINT_SET: OperationSpec = OperationSpec {
+    name: "UpdateLoadBalancedEndpointSet",
+    method: "POST",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}",
+    version: "2017-01-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("LoadBalancedEndpointList"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `DownloadRdpFile`: `GET /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/ModelFile`
+pub static DOWNLOAD_RDP_FILE: OperationSpec = OperationSpec {
+    name: "DownloadRdpFile",
+    method: "GET",
+    uri: "/{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/ModelFile",
+    version: "2017-01-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: Some("text"),
+    response_namespace: None,
+};
+
+/// Optional parameters of [`Client::delete_role`](crate::Client::delete_role).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteRoleOptions {
+    /// `media`: also delete the disks and their VHD blobs.
+    /// Query parameter `comp`.
+    pub comp: Option<String>,
+}
+
 impl crate::Client {
     /// Returns the properties of a virtual machine (a persistent VM role).
     ///
@@ -269,6 +457,605 @@ impl crate::Client {
                 .with_headers(resp.headers),
         )
     }
+
+    /// Creates a deployment of virtual machines (persistent VM roles) in a
+    /// cloud service, with its first role(s), disks, endpoints and network.
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments` (x-ms-version 2014-10-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/jj157194(v=azure.100)>.
+    pub async fn create_virtual_machine_deployment(
+        &self,
+        service_name: &str,
+        body: &CreateVirtualMachineDeploymentInput,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&CREATE_VIRTUAL_MACHINE_DEPLOYMENT);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "Deployment",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    CREATE_VIRTUAL_MACHINE_DEPLOYMENT.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Adds a virtual machine (a persistent VM role) to a deployment.
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles` (x-ms-version 2014-10-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/jj157186(v=azure.100)>.
+    pub async fn add_role(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+        body: &Role,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&ADD_ROLE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        req.path.push_str("/roles");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "PersistentVMRole",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    ADD_ROLE.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Replaces the settings of a virtual machine (endpoints, size, disks'
+    /// caching, extensions).
+    ///
+    /// `PUT /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}` (x-ms-version 2014-10-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/jj157187(v=azure.100)>.
+    pub async fn update_role(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+        role_name: &str,
+        body: &Role,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&UPDATE_ROLE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        req.path.push_str("/roles/");
+        path::push_segment(&mut req.path, "roleName", role_name)?;
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "PersistentVMRole",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    UPDATE_ROLE.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Deletes a virtual machine from a deployment (not the last one). With
+    /// `comp=media` its disks and their VHD blobs are deleted too.
+    ///
+    /// `DELETE /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roles/{roleName}` (x-ms-version 2014-10-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/jj157184(v=azure.100)>.
+    pub async fn delete_role(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+        role_name: &str,
+        options: &DeleteRoleOptions,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&DELETE_ROLE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        req.path.push_str("/roles/");
+        path::push_segment(&mut req.path, "roleName", role_name)?;
+        if let Some(v) = &options.comp {
+            req.query.push(("comp", v.clone()));
+        }
+
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    DELETE_ROLE.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Captures a stopped, generalized virtual machine as an OS image; the
+    /// virtual machine is deleted (PostCaptureAction Delete) or reprovisioned.
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations` (x-ms-version 2014-10-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/jj157201(v=azure.100)>.
+    pub async fn capture_role(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+        role_name: &str,
+        body: &CaptureRoleOperation,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&CAPTURE_ROLE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        req.path.push_str("/roleinstances/");
+        path::push_segment(&mut req.path, "roleName", role_name)?;
+        req.path.push_str("/Operations");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "CaptureRoleOperation",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    CAPTURE_ROLE.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Captures a virtual machine (OS and data disks) as a VM image.
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations` (x-ms-version 2014-10-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
+    pub async fn capture_vm_image(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+        role_name: &str,
+        body: &CaptureRoleAsVMImageOperation,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&CAPTURE_VM_IMAGE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        req.path.push_str("/roleinstances/");
+        path::push_segment(&mut req.path, "roleName", role_name)?;
+        req.path.push_str("/Operations");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "CaptureRoleAsVMImageOperation",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    CAPTURE_VM_IMAGE.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Moves a virtual machine to a new host (it restarts there).
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations` (x-ms-version 2017-01-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
+    pub async fn redeploy_role(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+        role_name: &str,
+        body: &RedeployRoleOperation,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&REDEPLOY_ROLE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        req.path.push_str("/roleinstances/");
+        path::push_segment(&mut req.path, "roleName", role_name)?;
+        req.path.push_str("/Operations");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "RedeployRoleOperation",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    REDEPLOY_ROLE.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Starts the planned maintenance of a virtual machine now (when the
+    /// instance's MaintenanceStatus allows it).
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/Operations` (x-ms-version 2017-01-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/computeManagement/lib/computeManagementClient.js>.
+    pub async fn perform_maintenance_on_role(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+        role_name: &str,
+        body: &PerformMaintenanceOnRoleOperation,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&PERFORM_MAINTENANCE_ON_ROLE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        req.path.push_str("/roleinstances/");
+        path::push_segment(&mut req.path, "roleName", role_name)?;
+        req.path.push_str("/Operations");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "PerformMaintenanceOnRoleOperation",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    PERFORM_MAINTENANCE_ON_ROLE.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Starts several virtual machines of a deployment.
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/Roles/Operations` (x-ms-version 2014-10-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn469419(v=azure.100)>.
+    pub async fn start_roles(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+        body: &StartRolesOperation,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&START_ROLES);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        req.path.push_str("/Roles/Operations");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "StartRolesOperation",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    START_ROLES.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Shuts down several virtual machines of a deployment.
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/Roles/Operations` (x-ms-version 2014-10-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn469421(v=azure.100)>.
+    pub async fn shutdown_roles(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+        body: &ShutdownRolesOperation,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&SHUTDOWN_ROLES);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        req.path.push_str("/Roles/Operations");
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "ShutdownRolesOperation",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    SHUTDOWN_ROLES.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Updates the load-balanced endpoint sets of a deployment: every endpoint
+    /// of a named set, on every role, gets the given settings.
+    ///
+    /// `POST /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}` (x-ms-version 2017-01-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/dn469417(v=azure.100)>.
+    pub async fn update_load_balanced_endpoint_set(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+        body: &LoadBalancedEndpointList,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&UPDATE_LOAD_BALANCED_ENDPOINT_SET);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        req.query.push(("comp", "UpdateLbSet".to_owned()));
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "LoadBalancedEndpointList",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    UPDATE_LOAD_BALANCED_ENDPOINT_SET.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Returns the Remote Desktop (.rdp) file of a Windows virtual machine; the
+    /// role needs an endpoint to port 3389 (400 otherwise).
+    ///
+    /// `GET /{subscriptionId}/services/hostedservices/{serviceName}/deployments/{deploymentName}/roleinstances/{roleName}/ModelFile` (x-ms-version 2017-01-01).
+    /// See <https://learn.microsoft.com/previous-versions/azure/reference/jj157183(v=azure.100)>.
+    pub async fn download_rdp_file(
+        &self,
+        service_name: &str,
+        deployment_name: &str,
+        role_name: &str,
+    ) -> Result<String, Error> {
+        let mut req = Request::new(&DOWNLOAD_RDP_FILE);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/hostedservices/");
+        path::push_segment(&mut req.path, "serviceName", service_name)?;
+        req.path.push_str("/deployments/");
+        path::push_segment(&mut req.path, "deploymentName", deployment_name)?;
+        req.path.push_str("/roleinstances/");
+        path::push_segment(&mut req.path, "roleName", role_name)?;
+        req.path.push_str("/ModelFile");
+        req.query.push(("FileType", "RDP".to_owned()));
+        self.core.call(&req, document::text_from_bytes).await
+    }
 }
 
 /// Body of Start Role.
@@ -363,6 +1150,630 @@ impl ToXml for RestartRoleOperation {
 }
 
 impl Validate for RestartRoleOperation {}
+/// Body of Create Virtual Machine Deployment.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct CreateVirtualMachineDeploymentInput {
+    /// The deployment name, unique in the cloud service.
+    ///
+    /// Element `<Name>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Name"))]
+    pub name: String,
+    /// Production (virtual machines are always deployed to production).
+    ///
+    /// Element `<DeploymentSlot>`.
+    #[cfg_attr(feature = "serde", serde(rename = "DeploymentSlot"))]
+    pub deployment_slot: DeploymentSlot,
+    /// The label (plain text on the wire for this operation), up to 100 characters.
+    ///
+    /// Element `<Label>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Label"))]
+    pub label: String,
+    /// The virtual machines; the first is created with the deployment.
+    ///
+    /// Element `<RoleList>`.
+    #[cfg_attr(feature = "serde", serde(rename = "RoleList"))]
+    pub role_list: Vec<Role>,
+    /// The virtual network to connect to.
+    ///
+    /// Element `<VirtualNetworkName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "VirtualNetworkName", skip_serializing_if = "Option::is_none")
+    )]
+    pub virtual_network_name: Option<String>,
+    /// Element `<Dns>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Dns", skip_serializing_if = "Option::is_none")
+    )]
+    pub dns: Option<DnsSettings>,
+    /// A reserved IP address for the deployment's virtual IP.
+    ///
+    /// Element `<ReservedIPName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "ReservedIPName", skip_serializing_if = "Option::is_none")
+    )]
+    pub reserved_ip_name: Option<String>,
+    /// Internal load balancers.
+    ///
+    /// Element `<LoadBalancers>`.
+    #[cfg_attr(feature = "serde", serde(rename = "LoadBalancers"))]
+    pub load_balancers: Vec<LoadBalancer>,
+}
+
+impl FromXml for CreateVirtualMachineDeploymentInput {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_name = None;
+        let mut f_deployment_slot = None;
+        let mut f_label = None;
+        let mut f_role_list = Vec::new();
+        let mut f_virtual_network_name = None;
+        let mut f_dns = None;
+        let mut f_reserved_ip_name = None;
+        let mut f_load_balancers = Vec::new();
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Name" => f_name = r.text_req(&c)?,
+                    b"DeploymentSlot" => f_deployment_slot = r.text_req(&c)?,
+                    b"Label" => f_label = r.text_req(&c)?,
+                    b"RoleList" => r.elem_list(&c, b"Role", &mut f_role_list)?,
+                    b"VirtualNetworkName" => f_virtual_network_name = r.text_opt(&c)?,
+                    b"Dns" => f_dns = r.elem(&c)?,
+                    b"ReservedIPName" => f_reserved_ip_name = r.text_opt(&c)?,
+                    b"LoadBalancers" => {
+                        r.elem_list(&c, b"LoadBalancer", &mut f_load_balancers)?
+                    }
+
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            name: required(f_name, "Name")?,
+            deployment_slot: required(f_deployment_slot, "DeploymentSlot")?,
+            label: required(f_label, "Label")?,
+            role_list: f_role_list,
+            virtual_network_name: f_virtual_network_name,
+            dns: f_dns,
+            reserved_ip_name: f_reserved_ip_name,
+            load_balancers: f_load_balancers,
+        })
+    }
+}
+
+impl ToXml for CreateVirtualMachineDeploymentInput {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text("Name", &self.name);
+        w.text("DeploymentSlot", &self.deployment_slot);
+        w.text("Label", &self.label);
+        w.elem_list("RoleList", "Role", &self.role_list, true);
+        w.text_opt("VirtualNetworkName", &self.virtual_network_name);
+        w.elem_opt("Dns", &self.dns);
+        w.text_opt("ReservedIPName", &self.reserved_ip_name);
+        w.elem_list("LoadBalancers", "LoadBalancer", &self.load_balancers, false);
+    }
+}
+
+impl Validate for CreateVirtualMachineDeploymentInput {
+    fn validate(&self) -> Result<(), ValidationError> {
+        {
+            let v = &self.label;
+            check::max_len("Label", v, 100usize)?;
+        }
+
+        for v in &self.role_list {
+            v.validate()?;
+        }
+
+        Ok(())
+    }
+}
+
+/// Body of Capture Role.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct CaptureRoleOperation {
+    /// Element `<PostCaptureAction>`.
+    #[cfg_attr(feature = "serde", serde(rename = "PostCaptureAction"))]
+    pub post_capture_action: PostCaptureAction,
+    /// Provisioning settings of the reprovisioned virtual machine (Reprovision only).
+    ///
+    /// Element `<ProvisioningConfiguration>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "ProvisioningConfiguration",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
+    pub provisioning_configuration: Option<ConfigurationSet>,
+    /// Label of the new OS image.
+    ///
+    /// Element `<TargetImageLabel>`.
+    #[cfg_attr(feature = "serde", serde(rename = "TargetImageLabel"))]
+    pub target_image_label: String,
+    /// Name of the new OS image.
+    ///
+    /// Element `<TargetImageName>`.
+    #[cfg_attr(feature = "serde", serde(rename = "TargetImageName"))]
+    pub target_image_name: String,
+}
+
+impl FromXml for CaptureRoleOperation {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_post_capture_action = None;
+        let mut f_provisioning_configuration = None;
+        let mut f_target_image_label = None;
+        let mut f_target_image_name = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"PostCaptureAction" => f_post_capture_action = r.text_req(&c)?,
+                    b"ProvisioningConfiguration" => {
+                        f_provisioning_configuration = r.elem(&c)?;
+                    }
+
+                    b"TargetImageLabel" => f_target_image_label = r.text_req(&c)?,
+                    b"TargetImageName" => f_target_image_name = r.text_req(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            post_capture_action: required(f_post_capture_action, "PostCaptureAction")?,
+            provisioning_configuration: f_provisioning_configuration,
+            target_image_label: required(f_target_image_label, "TargetImageLabel")?,
+            target_image_name: required(f_target_image_name, "TargetImageName")?,
+        })
+    }
+}
+
+impl ToXml for CaptureRoleOperation {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.start("OperationType");
+        w.text_content("CaptureRoleOperation");
+        w.end("OperationType");
+        w.text("PostCaptureAction", &self.post_capture_action);
+        w.elem_opt("ProvisioningConfiguration", &self.provisioning_configuration);
+        w.text("TargetImageLabel", &self.target_image_label);
+        w.text("TargetImageName", &self.target_image_name);
+    }
+}
+
+impl Validate for CaptureRoleOperation {
+    fn validate(&self) -> Result<(), ValidationError> {
+        if let Some(v) = &self.provisioning_configuration {
+            v.validate()?;
+        }
+
+        Ok(())
+    }
+}
+
+/// Body of Capture VM Image.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct CaptureRoleAsVMImageOperation {
+    /// Generalized or Specialized.
+    ///
+    /// Element `<OSState>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "OSState", skip_serializing_if = "Option::is_none")
+    )]
+    pub os_state: Option<String>,
+    /// Name of the new VM image.
+    ///
+    /// Element `<VMImageName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "VMImageName", skip_serializing_if = "Option::is_none")
+    )]
+    pub vm_image_name: Option<String>,
+    /// Label of the new VM image.
+    ///
+    /// Element `<VMImageLabel>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "VMImageLabel", skip_serializing_if = "Option::is_none")
+    )]
+    pub vm_image_label: Option<String>,
+}
+
+impl FromXml for CaptureRoleAsVMImageOperation {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_os_state = None;
+        let mut f_vm_image_name = None;
+        let mut f_vm_image_label = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"OSState" => f_os_state = r.text_opt(&c)?,
+                    b"VMImageName" => f_vm_image_name = r.text_opt(&c)?,
+                    b"VMImageLabel" => f_vm_image_label = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            os_state: f_os_state,
+            vm_image_name: f_vm_image_name,
+            vm_image_label: f_vm_image_label,
+        })
+    }
+}
+
+impl ToXml for CaptureRoleAsVMImageOperation {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.start("OperationType");
+        w.text_content("CaptureRoleAsVMImageOperation");
+        w.end("OperationType");
+        w.text_opt("OSState", &self.os_state);
+        w.text_opt("VMImageName", &self.vm_image_name);
+        w.text_opt("VMImageLabel", &self.vm_image_label);
+    }
+}
+
+impl Validate for CaptureRoleAsVMImageOperation {}
+/// Body of Redeploy Role.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct RedeployRoleOperation {}
+impl FromXml for RedeployRoleOperation {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                r.skip(&c)?;
+            }
+        }
+
+        Ok(Self {})
+    }
+}
+
+impl ToXml for RedeployRoleOperation {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.start("OperationType");
+        w.text_content("RedeployRoleOperation");
+        w.end("OperationType");
+    }
+}
+
+impl Validate for RedeployRoleOperation {}
+/// Body of Perform Maintenance On Role.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct PerformMaintenanceOnRoleOperation {}
+impl FromXml for PerformMaintenanceOnRoleOperation {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                r.skip(&c)?;
+            }
+        }
+
+        Ok(Self {})
+    }
+}
+
+impl ToXml for PerformMaintenanceOnRoleOperation {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.start("OperationType");
+        w.text_content("PerformMaintenanceOnRoleOperation");
+        w.end("OperationType");
+    }
+}
+
+impl Validate for PerformMaintenanceOnRoleOperation {}
+/// Body of Start Roles.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct StartRolesOperation {
+    /// Names of the virtual machines.
+    ///
+    /// Element `<Roles>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Roles"))]
+    pub roles: Vec<String>,
+}
+
+impl FromXml for StartRolesOperation {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_roles = Vec::new();
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Roles" => r.text_list(&c, b"Name", &mut f_roles)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self { roles: f_roles })
+    }
+}
+
+impl ToXml for StartRolesOperation {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.start("OperationType");
+        w.text_content("StartRolesOperation");
+        w.end("OperationType");
+        w.text_list("Roles", "Name", &self.roles, true);
+    }
+}
+
+impl Validate for StartRolesOperation {}
+/// Body of Shutdown Roles.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct ShutdownRolesOperation {
+    /// Names of the virtual machines.
+    ///
+    /// Element `<Roles>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Roles"))]
+    pub roles: Vec<String>,
+    /// What happens to their resources (default: Stopped).
+    ///
+    /// Element `<PostShutdownAction>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "PostShutdownAction", skip_serializing_if = "Option::is_none")
+    )]
+    pub post_shutdown_action: Option<PostShutdownAction>,
+}
+
+impl FromXml for ShutdownRolesOperation {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_roles = Vec::new();
+        let mut f_post_shutdown_action = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Roles" => r.text_list(&c, b"Name", &mut f_roles)?,
+                    b"PostShutdownAction" => f_post_shutdown_action = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            roles: f_roles,
+            post_shutdown_action: f_post_shutdown_action,
+        })
+    }
+}
+
+impl ToXml for ShutdownRolesOperation {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.start("OperationType");
+        w.text_content("ShutdownRolesOperation");
+        w.end("OperationType");
+        w.text_list("Roles", "Name", &self.roles, true);
+        w.text_opt("PostShutdownAction", &self.post_shutdown_action);
+    }
+}
+
+impl Validate for ShutdownRolesOperation {}
+/// Body of Update Load Balanced Endpoint Set.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct LoadBalancedEndpointList {
+    /// Element `<InputEndpoint>`.
+    #[cfg_attr(feature = "serde", serde(rename = "InputEndpoint"))]
+    pub input_endpoint: Vec<LoadBalancedEndpoint>,
+}
+
+impl FromXml for LoadBalancedEndpointList {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_input_endpoint = Vec::new();
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"InputEndpoint" => r.elem_push(&c, &mut f_input_endpoint)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            input_endpoint: f_input_endpoint,
+        })
+    }
+}
+
+impl ToXml for LoadBalancedEndpointList {
+    fn write_children(&self, w: &mut XmlWriter) {
+        for v in &self.input_endpoint {
+            w.elem("InputEndpoint", v);
+        }
+    }
+}
+
+impl Validate for LoadBalancedEndpointList {}
+/// The settings of a load-balanced endpoint set.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct LoadBalancedEndpoint {
+    /// The set to update.
+    ///
+    /// Element `<LoadBalancedEndpointSetName>`.
+    #[cfg_attr(feature = "serde", serde(rename = "LoadBalancedEndpointSetName"))]
+    pub load_balanced_endpoint_set_name: String,
+    /// Element `<LocalPort>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "LocalPort", skip_serializing_if = "Option::is_none")
+    )]
+    pub local_port: Option<i32>,
+    /// Element `<Name>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Name", skip_serializing_if = "Option::is_none")
+    )]
+    pub name: Option<String>,
+    /// Element `<Port>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Port", skip_serializing_if = "Option::is_none")
+    )]
+    pub port: Option<i32>,
+    /// Element `<LoadBalancerProbe>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "LoadBalancerProbe", skip_serializing_if = "Option::is_none")
+    )]
+    pub load_balancer_probe: Option<LoadBalancerProbe>,
+    /// e.g. tcp, udp.
+    ///
+    /// Element `<Protocol>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Protocol", skip_serializing_if = "Option::is_none")
+    )]
+    pub protocol: Option<String>,
+    /// Element `<Vip>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Vip", skip_serializing_if = "Option::is_none")
+    )]
+    pub vip: Option<String>,
+    /// Element `<EnableDirectServerReturn>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "EnableDirectServerReturn",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
+    pub enable_direct_server_return: Option<bool>,
+    /// Element `<EndpointAcl>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "EndpointAcl", skip_serializing_if = "Option::is_none")
+    )]
+    pub endpoint_acl: Option<EndpointAcl>,
+    /// Element `<LoadBalancerName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "LoadBalancerName", skip_serializing_if = "Option::is_none")
+    )]
+    pub load_balancer_name: Option<String>,
+    /// Element `<IdleTimeoutInMinutes>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "IdleTimeoutInMinutes", skip_serializing_if = "Option::is_none")
+    )]
+    pub idle_timeout_in_minutes: Option<i32>,
+    /// Element `<LoadBalancerDistribution>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "LoadBalancerDistribution",
+            skip_serializing_if = "Option::is_none"
+        )
+    )]
+    pub load_balancer_distribution: Option<String>,
+    /// Element `<VirtualIPName>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "VirtualIPName", skip_serializing_if = "Option::is_none")
+    )]
+    pub virtual_ip_name: Option<String>,
+}
+
+impl FromXml for LoadBalancedEndpoint {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_load_balanced_endpoint_set_name = None;
+        let mut f_local_port = None;
+        let mut f_name = None;
+        let mut f_port = None;
+        let mut f_load_balancer_probe = None;
+        let mut f_protocol = None;
+        let mut f_vip = None;
+        let mut f_enable_direct_server_return = None;
+        let mut f_endpoint_acl = None;
+        let mut f_load_balancer_name = None;
+        let mut f_idle_timeout_in_minutes = None;
+        let mut f_load_balancer_distribution = None;
+        let mut f_virtual_ip_name = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"LoadBalancedEndpointSetName" => {
+                        f_load_balanced_endpoint_set_name = r.text_req(&c)?;
+                    }
+
+                    b"LocalPort" => f_local_port = r.text_opt(&c)?,
+                    b"Name" => f_name = r.text_opt(&c)?,
+                    b"Port" => f_port = r.text_opt(&c)?,
+                    b"LoadBalancerProbe" => f_load_balancer_probe = r.elem(&c)?,
+                    b"Protocol" => f_protocol = r.text_opt(&c)?,
+                    b"Vip" => f_vip = r.text_opt(&c)?,
+                    b"EnableDirectServerReturn" => {
+                        f_enable_direct_server_return = r.text_opt(&c)?;
+                    }
+
+                    b"EndpointAcl" => f_endpoint_acl = r.elem(&c)?,
+                    b"LoadBalancerName" => f_load_balancer_name = r.text_opt(&c)?,
+                    b"IdleTimeoutInMinutes" => {
+                        f_idle_timeout_in_minutes = r.text_opt(&c)?;
+                    }
+
+                    b"LoadBalancerDistribution" => {
+                        f_load_balancer_distribution = r.text_opt(&c)?;
+                    }
+
+                    b"VirtualIPName" => f_virtual_ip_name = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            load_balanced_endpoint_set_name: required(
+                f_load_balanced_endpoint_set_name,
+                "LoadBalancedEndpointSetName",
+            )?,
+            local_port: f_local_port,
+            name: f_name,
+            port: f_port,
+            load_balancer_probe: f_load_balancer_probe,
+            protocol: f_protocol,
+            vip: f_vip,
+            enable_direct_server_return: f_enable_direct_server_return,
+            endpoint_acl: f_endpoint_acl,
+            load_balancer_name: f_load_balancer_name,
+            idle_timeout_in_minutes: f_idle_timeout_in_minutes,
+            load_balancer_distribution: f_load_balancer_distribution,
+            virtual_ip_name: f_virtual_ip_name,
+        })
+    }
+}
+
+impl ToXml for LoadBalancedEndpoint {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text("LoadBalancedEndpointSetName", &self.load_balanced_endpoint_set_name);
+        w.text_opt("LocalPort", &self.local_port);
+        w.text_opt("Name", &self.name);
+        w.text_opt("Port", &self.port);
+        w.elem_opt("LoadBalancerProbe", &self.load_balancer_probe);
+        w.text_opt("Protocol", &self.protocol);
+        w.text_opt("Vip", &self.vip);
+        w.text_opt("EnableDirectServerReturn", &self.enable_direct_server_return);
+        w.elem_opt("EndpointAcl", &self.endpoint_acl);
+        w.text_opt("LoadBalancerName", &self.load_balancer_name);
+        w.text_opt("IdleTimeoutInMinutes", &self.idle_timeout_in_minutes);
+        w.text_opt("LoadBalancerDistribution", &self.load_balancer_distribution);
+        w.text_opt("VirtualIPName", &self.virtual_ip_name);
+    }
+}
+
+impl Validate for LoadBalancedEndpoint {}
 /// State a virtual machine is left in by Shutdown Role.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -415,6 +1826,63 @@ impl XmlText for PostShutdownAction {
 
 #[cfg(feature = "serde")]
 impl serde::Serialize for PostShutdownAction {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// What happens to a virtual machine after Capture Role.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PostCaptureAction {
+    /// The virtual machine is deleted.
+    #[default]
+    Delete,
+    /// The virtual machine is provisioned again from the image.
+    Reprovision,
+    /// A value this version of the spec does not know, kept as sent.
+    Unknown(String),
+}
+
+impl PostCaptureAction {
+    /// The wire text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Delete => "Delete",
+            Self::Reprovision => "Reprovision",
+            Self::Unknown(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for PostCaptureAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for PostCaptureAction {
+    fn from(s: &str) -> Self {
+        match s {
+            "Delete" => Self::Delete,
+            "Reprovision" => Self::Reprovision,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl XmlText for PostCaptureAction {
+    fn parse_text(text: &str) -> Result<Self, &'static str> {
+        Ok(Self::from(text))
+    }
+
+    fn to_text(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for PostCaptureAction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
