@@ -479,7 +479,10 @@ async fn emulator_throughput(
 
 /// Creates the affinity group `benchgroup` the throughput figures use.
 async fn create_group(http: &reqwest::Client, emulator: &Server) -> Result<(), String> {
-    let base = format!("{}/{}/affinitygroups", emulator.endpoint, emulator.subscription_id);
+    let base = format!(
+        "{}/{}/affinitygroups",
+        emulator.endpoint, emulator.subscription_id
+    );
     let create = "<CreateAffinityGroup xmlns=\"http://schemas.microsoft.com/windowsazure\"><Name>benchgroup</Name>\
                   <Label>YmVuY2g=</Label><Location>West US</Location></CreateAffinityGroup>";
     let resp = http

@@ -438,15 +438,15 @@ impl Api {
                 state.set(ext_props_elem(&props));
                 Ok(None)
             }
-            "NetworkSecurityRule" => self.nsg_rule_create(tx, sub, _parents, name, state, now),
-            "Route" => self.route_create(tx, sub, _parents),
+            "NetworkSecurityRule" => self.nsg_rule_create(tx, sub, parents, name, state, now),
+            "Route" => self.route_create(tx, sub, parents),
             // Create Server answers with the name alone (a scalar root).
             "SqlServer" => {
                 state.text = name.to_owned();
                 Ok(None)
             }
             "OSImage" | "VMImage" | "ReservedIP" | "HostedServiceExtension" => {
-                self.images_hook_create(tx, r, sub, _parents, name, state, now)
+                self.images_hook_create(tx, r, sub, parents, name, state, now)
             }
             "ServiceBusNamespace" => {
                 if !valid_namespace_name(name) {
@@ -656,10 +656,12 @@ impl Api {
                         &locations::compute_capabilities(),
                     ));
                     // With embed-detail the service sends `<Deployments/>`
-                    // (the engine fills in the deployments), else nothing.
+                    // when there are none (the engine embedded the
+                    // deployments before this hook), else nothing.
                     if m.query
                         .get("embed-detail")
                         .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+                        && state.child("Deployments").is_none()
                     {
                         state.set(Elem {
                             name: "Deployments".into(),
