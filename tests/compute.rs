@@ -1143,6 +1143,9 @@ async fn vm_operations_disks_and_history() {
         .find(|i| i.role_name == "a")
         .unwrap();
     assert_eq!(inst.power_state, Some(PowerState::Stopped));
+    // The captured VM image is the images area's record.
+    let vmi = c.get_vm_image_details("img-a").await.unwrap();
+    assert_eq!(vmi.name, "img-a");
     // Capture Role (Delete): the role and its OS disk go, its image is made.
     let b_os = c
         .get_role(svc, "dep", "b")
@@ -1169,6 +1172,26 @@ async fn vm_operations_disks_and_history() {
     .await;
     assert_service_error(c.get_role(svc, "dep", "b").await, 404, "ResourceNotFound");
     assert_service_error(c.get_disk(&b_os).await, 404, "ResourceNotFound");
+    let img = c.get_os_image("b-image").await.unwrap();
+    assert_eq!(img.label.as_deref(), Some("b image"));
+    assert_eq!(img.category, Some(ImageCategory::User));
+    // A name already taken by an image: 409, and the role stays.
+    assert_service_error(
+        c.capture_vm_image(
+            svc,
+            "dep",
+            "a",
+            &CaptureRoleAsVMImageOperation {
+                os_state: Some("Specialized".into()),
+                vm_image_name: Some("img-a".into()),
+                vm_image_label: None,
+            },
+        )
+        .await,
+        409,
+        "ConflictError",
+    );
+    c.get_role(svc, "dep", "a").await.unwrap();
 
     // Virtual IPs: added, listed, removed; the default one stays.
     done(c.add_virtual_ip(svc, "dep", "extra-vip").await).await;

@@ -2217,14 +2217,3 @@ fn lib_module(ctx: &Ctx<'_>) -> TokenStream {
 
     }
 }
-
-/// `req.path.push_str(literal)`, or `push(c)` for a one-character literal
-/// (between two placeholders: `{deploymentName}/{virtualIPName}`,
-/// `{thumbprintAlgorithm}-{thumbprint}`; clippy's single_char_add_str).
-fn push_literal(literal: &str) -> TokenStream {
-    let mut chars = literal.chars();
-    match (chars.next(), chars.next()) {
-        (Some(c), None) => quote!(req.path.push(#c);),
-        _ => quote!(req.path.push_str(#literal);),
-    }
-}

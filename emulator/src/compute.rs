@@ -964,6 +964,58 @@ pub(crate) fn service_certificate_created(
 // ------------------------------------------------------------ operations
 
 impl Api {
+    /// Stores a captured role as an image of the images area (`OSImage`,
+    /// or `VMImage` with `vm_image`).
+    #[allow(clippy::too_many_arguments)]
+    fn store_capture(
+        &self,
+        t: &mut redb::Table<'_, &'static str, &'static [u8]>,
+        sub: &str,
+        (service_name, deployment_name): (&str, &str),
+        role: &Role,
+        vm_image: bool,
+        (name, label): (&str, &str),
+        os_state: &str,
+        now: Millis,
+    ) -> Result<(), ApiError> {
+        let hs = self.hosted_service(&*t, sub, service_name, now)?;
+        let location = match (&hs.location, &hs.affinity_group) {
+            (Some(l), _) => l.clone(),
+            (None, Some(g)) => self
+                .affinity_group(&*t, sub, g)?
+                .map(|(_, l)| l)
+                .unwrap_or_default(),
+            (None, None) => String::new(),
+        };
+        let disk = role.os_virtual_hard_disk.as_ref();
+        let linux = role
+            .configuration_sets
+            .iter()
+            .any(|c| c.configuration_set_type.as_str() == "LinuxProvisioningConfiguration");
+        let os = disk
+            .and_then(|d| d.os.clone())
+            .unwrap_or_else(|| if linux { "Linux" } else { "Windows" }.to_owned());
+        let media_link = disk.and_then(|d| d.media_link.clone()).unwrap_or_default();
+        crate::images::store_captured_image(
+            t,
+            sub,
+            vm_image,
+            &crate::images::CapturedImage {
+                name,
+                label,
+                os: &os,
+                os_state,
+                location: &location,
+                media_link: &media_link,
+                service_name,
+                deployment_name,
+                role_name: &role.role_name,
+                role_size: role.role_size.as_deref(),
+            },
+            now,
+        )
+    }
+
     fn find_dep(
         &self,
         table: &impl ReadableTable<&'static str, &'static [u8]>,
@@ -1844,8 +1896,24 @@ impl Api {
                 if body.target_image_name.trim().is_empty() {
                     return Err(ApiError::bad_request("The TargetImageName is missing."));
                 }
-                // The OS image itself is the image area's; here the role is
-                // deleted (its OS disk becomes the image) or reprovisioned.
+                // The OS image is stored in the images area (409 when the
+                // name is taken); the role is then deleted (its OS disk
+                // became the image) or reprovisioned.
+                let generalized = body.post_capture_action != PostCaptureAction::Reprovision;
+                self.store_capture(
+                    t,
+                    sub,
+                    (service_name, deployment_name),
+                    &role,
+                    false,
+                    (&body.target_image_name, &body.target_image_label),
+                    if generalized {
+                        "Generalized"
+                    } else {
+                        "Specialized"
+                    },
+                    now,
+                )?;
                 match body.post_capture_action {
                     PostCaptureAction::Reprovision => {
                         power(&mut d, role_name, Power::Start)?;
@@ -1874,16 +1942,36 @@ impl Api {
                 service_name,
                 deployment_name,
                 role_name,
+                body,
                 ..
-            } => with(
-                t,
-                service_name,
-                Target::Name(deployment_name),
-                &mut |d, _| {
-                    // The VM image is the image area's; the role is left stopped.
-                    power(d, role_name, Power::Stop(None))
-                },
-            ),
+            } => (|| {
+                let d =
+                    self.find_dep(&*t, sub, service_name, Target::Name(deployment_name), now)?;
+                let role = d.role(role_name)?.clone();
+                let name = body.vm_image_name.as_deref().unwrap_or_default().trim();
+                if name.is_empty() {
+                    return Err(ApiError::bad_request("The VMImageName is missing."));
+                }
+                let label = body.vm_image_label.as_deref().unwrap_or(name);
+                let state = body.os_state.as_deref().unwrap_or("Specialized");
+                self.store_capture(
+                    t,
+                    sub,
+                    (service_name, deployment_name),
+                    &role,
+                    true,
+                    (name, label),
+                    state,
+                    now,
+                )?;
+                // The role is left stopped.
+                with(
+                    t,
+                    service_name,
+                    Target::Name(deployment_name),
+                    &mut |d, _| power(d, role_name, Power::Stop(None)),
+                )
+            })(),
             R::RedeployRole {
                 service_name,
                 deployment_name,

@@ -328,7 +328,6 @@ pub(crate) fn seed_platform(
 
 /// What a capture of a role (Capture Role / Capture VM Image, in the
 /// virtual machines area) makes: the image's fields.
-#[allow(dead_code)] // called by the capture operations of the deployments area
 pub(crate) struct CapturedImage<'a> {
     pub name: &'a str,
     pub label: &'a str,
@@ -349,7 +348,6 @@ pub(crate) struct CapturedImage<'a> {
 /// Stores a captured role as an `OSImage` (Capture Role) or a `VMImage`
 /// (Capture VM Image) of `sub`, as the engine keeps them; 409 when the name
 /// is taken.
-#[allow(dead_code)] // called by the capture operations of the deployments area
 pub(crate) fn store_captured_image(
     table: &mut redb::Table<'_, &'static str, &'static [u8]>,
     sub: &str,
