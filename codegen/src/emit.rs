@@ -1184,7 +1184,7 @@ fn client_method(ctx: &Ctx<'_>, op: &Operation) -> (TokenStream, TokenStream) {
         match seg {
             Segment::Literal(l) => literal.push_str(l),
             Segment::Param(name) => {
-                path_stmts.push(quote!(req.path.push_str(#literal);));
+                path_stmts.push(push_literal(&literal));
                 literal.clear();
                 let value = value_of(name);
                 path_stmts.push(quote!(path::push_segment(&mut req.path, #name, #value)?;));
@@ -1193,7 +1193,7 @@ fn client_method(ctx: &Ctx<'_>, op: &Operation) -> (TokenStream, TokenStream) {
                 for part in parts {
                     match part {
                         Segment::Param(name) => {
-                            path_stmts.push(quote!(req.path.push_str(#literal);));
+                            path_stmts.push(push_literal(&literal));
                             literal.clear();
                             let value = value_of(name);
                             path_stmts
@@ -1212,11 +1212,9 @@ fn client_method(ctx: &Ctx<'_>, op: &Operation) -> (TokenStream, TokenStream) {
     if segments.is_empty() && !op.segments.is_empty() && op.trailing_slash {
         // `/{subscriptionId}/` : the slash after the subscription.
     }
-    if literal == "/" {
-        // A trailing slash after a placeholder (`…/queues/{queueName}/`).
-        path_stmts.push(quote!(req.path.push('/');));
-    } else if !literal.is_empty() {
-        path_stmts.push(quote!(req.path.push_str(#literal);));
+    if !literal.is_empty() {
+        // Also a trailing slash after a placeholder (`…/queues/{queueName}/`).
+        path_stmts.push(push_literal(&literal));
     }
     // Parameter limits.
     let mut checks = Vec::new();
@@ -1318,11 +1316,7 @@ fn client_method(ctx: &Ctx<'_>, op: &Operation) -> (TokenStream, TokenStream) {
                     .into_iter()
                     .map(|p| {
                         let f = ident(&p.rust);
-                        let arg = op
-                            .path
-                            .iter()
-                            .find(|q| q.name == p.name)
-                            .map(|q| ident(&q.rust));
+                        let arg = op.poller_source(&p.name).map(|q| ident(&q.rust));
                         quote!(#f: #arg.to_owned())
                     })
                     .collect()
@@ -1434,6 +1428,18 @@ fn client_method(ctx: &Ctx<'_>, op: &Operation) -> (TokenStream, TokenStream) {
         #stream_method
     };
     (method, page_impl)
+}
+
+/// Appends literal URI text to the request path: one character with
+/// `push` (clippy's `single_char_add_str` rejects `push_str("(")`, and URIs
+/// put `/`, `(` or `-` alone between placeholders), longer text with
+/// `push_str`.
+fn push_literal(literal: &str) -> TokenStream {
+    let mut chars = literal.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => quote!(req.path.push(#c);),
+        _ => quote!(req.path.push_str(#literal);),
+    }
 }
 
 /// A poller: the generated [`Poll`] implementation over its status operation.
