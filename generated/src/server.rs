@@ -355,6 +355,20 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::websites::SWAP_WEB_SITE_SLOTS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+            Seg::Mixed(&[Part::Param, Part::Lit("("), Part::Param, Part::Lit(")")]),
+            Seg::Lit("slots"),
+        ],
+        fixed_query: &[("Command", "swap")],
+        body_root: None,
+    },
+    Route {
         spec: &crate::websites::SYNC_REPOSITORY,
         segments: &[
             Seg::Param,
@@ -1321,6 +1335,30 @@ pub static ROUTES: &[Route] = &[
             Seg::Lit("alertrules"),
             Seg::Param,
             Seg::Lit("alertincidents"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::other::LIST_METRIC_DEFINITIONS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("monitoring"),
+            Seg::Lit("metricdefinitions"),
+            Seg::Lit("query"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::other::LIST_METRIC_VALUES,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("monitoring"),
+            Seg::Lit("metricvalues"),
+            Seg::Lit("query"),
         ],
         fixed_query: &[],
         body_root: None,
@@ -2587,6 +2625,17 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::other::LIST_METRIC_SETTINGS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("monitoring"),
+            Seg::Lit("metricsettings"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
         spec: &crate::route_tables::CREATE_ROUTE_TABLE,
         segments: &[
             Seg::Param,
@@ -3004,6 +3053,34 @@ pub static ROUTES: &[Route] = &[
             Seg::Param,
             Seg::Lit("services"),
             Seg::Lit("hostedservices"),
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::other::CREATE_STORE_ITEM,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("CloudServices"),
+            Seg::Param,
+            Seg::Lit("resources"),
+            Seg::Param,
+            Seg::Param,
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::other::DELETE_STORE_ITEM,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("CloudServices"),
+            Seg::Param,
+            Seg::Lit("resources"),
+            Seg::Param,
+            Seg::Param,
             Seg::Param,
         ],
         fixed_query: &[],
@@ -3466,6 +3543,53 @@ pub enum ServerRequest {
     /// endpoints).
     /// `PUT /{subscriptionId}/services/monitoring/metricsettings`
     PutMetricSettings { subscription_id: String, body: MetricSetting },
+    /// Lists the metric definitions of a resource.
+    /// `GET /{subscriptionId}/services/monitoring/metricdefinitions/query`
+    ListMetricDefinitions {
+        subscription_id: String,
+        resource_id: String,
+        options: ListMetricDefinitionsOptions,
+    },
+    /// Lists the metric settings of a resource in a namespace.
+    /// `GET /{subscriptionId}/services/monitoring/metricsettings`
+    ListMetricSettings {
+        subscription_id: String,
+        resource_id: String,
+        namespace: String,
+    },
+    /// Lists the values of metrics of a resource over a time window,
+    /// aggregated per time grain.
+    /// `GET /{subscriptionId}/services/monitoring/metricvalues/query`
+    ListMetricValues {
+        subscription_id: String,
+        resource_id: String,
+        names: String,
+        time_grain: String,
+        start_time: DateTime,
+        end_time: DateTime,
+        options: ListMetricValuesOptions,
+    },
+    /// Purchases a Store add-on in a cloud service. `resourceType` is the
+    /// add-on's resource provider namespace (the body's `Type`), `resourceName`
+    /// its resource type, `addOnName` the name of the new add-on.
+    /// `PUT /{subscriptionId}/CloudServices/{cloudServiceName}/resources/{resourceType}/{resourceName}/{addOnName}`
+    CreateStoreItem {
+        subscription_id: String,
+        cloud_service_name: String,
+        resource_type: String,
+        resource_name: String,
+        add_on_name: String,
+        body: StoreItemInput,
+    },
+    /// Deletes a Store add-on from a cloud service.
+    /// `DELETE /{subscriptionId}/CloudServices/{cloudServiceName}/resources/{resourceProviderNamespace}/{resourceProviderType}/{resourceProviderName}`
+    DeleteStoreItem {
+        subscription_id: String,
+        cloud_service_name: String,
+        resource_provider_namespace: String,
+        resource_provider_type: String,
+        resource_provider_name: String,
+    },
     /// Lists the cloud services holding HDInsight clusters, with the clusters.
     /// `GET /{subscriptionId}/cloudservices`
     ListHDInsightClusters { subscription_id: String },
@@ -4434,6 +4558,18 @@ pub enum ServerRequest {
         web_space_name: String,
         web_site_name: String,
     },
+    /// Swaps two deployment slots of a web site (the production site is the
+    /// slot `production`). The service answers an `Operation` whose `ID` is
+    /// polled with Get Web Site Operation on the site (not the slot), as the
+    /// Node client's swapSlots does.
+    /// `POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}({sourceSlotName})/slots`
+    SwapWebSiteSlots {
+        subscription_id: String,
+        web_space_name: String,
+        web_site_name: String,
+        source_slot_name: String,
+        target_slot: String,
+    },
     /// Returns the status of a long-running web site operation.
     /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{siteName}/operations/{operationId}`
     GetWebSiteOperation {
@@ -4963,6 +5099,19 @@ pub fn route(
             }
 
             26usize => {
+                ServerRequest::SwapWebSiteSlots {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    web_site_name: routing::path_param(&mut params, "webSiteName")?,
+                    source_slot_name: routing::path_param(
+                        &mut params,
+                        "sourceSlotName",
+                    )?,
+                    target_slot: q.required("targetSlot")?,
+                }
+            }
+
+            27usize => {
                 ServerRequest::SyncRepository {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -4970,26 +5119,26 @@ pub fn route(
                 }
             }
 
-            27usize => {
+            28usize => {
                 ServerRequest::ListActiveAlertIncidents {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            28usize => {
+            29usize => {
                 ServerRequest::GetRouteTableWithDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            29usize => {
+            30usize => {
                 ServerRequest::GetSchedulerResourceProviderProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            30usize => {
+            31usize => {
                 ServerRequest::SetServerAdministratorPassword {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5006,7 +5155,7 @@ pub fn route(
                 }
             }
 
-            31usize => {
+            32usize => {
                 ServerRequest::RegenerateStorageAccountKeys {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     name: routing::path_param(&mut params, "name")?,
@@ -5022,32 +5171,32 @@ pub fn route(
                 }
             }
 
-            32usize => {
+            33usize => {
                 ServerRequest::DeleteHostedServiceAndContents {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            33usize => {
+            34usize => {
                 ServerRequest::ListGeoRegions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            34usize => {
+            35usize => {
                 ServerRequest::GetDnsSuffix {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            35usize => {
+            36usize => {
                 ServerRequest::ListPublishingUsers {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            36usize => {
+            37usize => {
                 ServerRequest::CreatePublishingUser {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -5058,7 +5207,7 @@ pub fn route(
                 }
             }
 
-            37usize => {
+            38usize => {
                 ServerRequest::GetMetricsDataQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5068,7 +5217,7 @@ pub fn route(
                 }
             }
 
-            38usize => {
+            39usize => {
                 ServerRequest::GetMetricsDataTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5078,7 +5227,7 @@ pub fn route(
                 }
             }
 
-            39usize => {
+            40usize => {
                 ServerRequest::GetMetricsDataNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5088,7 +5237,7 @@ pub fn route(
                 }
             }
 
-            40usize => {
+            41usize => {
                 ServerRequest::GetMetricsDataRelay {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5098,7 +5247,7 @@ pub fn route(
                 }
             }
 
-            41usize => {
+            42usize => {
                 ServerRequest::AddNetworkSecurityGroupToNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5120,7 +5269,7 @@ pub fn route(
                 }
             }
 
-            42usize => {
+            43usize => {
                 ServerRequest::GetNetworkSecurityGroupForNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5133,7 +5282,7 @@ pub fn route(
                 }
             }
 
-            43usize => {
+            44usize => {
                 ServerRequest::RemoveNetworkSecurityGroupFromNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5150,7 +5299,7 @@ pub fn route(
                 }
             }
 
-            44usize => {
+            45usize => {
                 ServerRequest::GetEffectiveRouteTableForNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5166,7 +5315,7 @@ pub fn route(
                 }
             }
 
-            45usize => {
+            46usize => {
                 ServerRequest::UpdateJobCollectionJobsState {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5183,7 +5332,7 @@ pub fn route(
                 }
             }
 
-            46usize => {
+            47usize => {
                 ServerRequest::GetMetricsRollupsQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5192,7 +5341,7 @@ pub fn route(
                 }
             }
 
-            47usize => {
+            48usize => {
                 ServerRequest::GetMetricsRollupsTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5201,7 +5350,7 @@ pub fn route(
                 }
             }
 
-            48usize => {
+            49usize => {
                 ServerRequest::GetMetricsRollupsNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5210,7 +5359,7 @@ pub fn route(
                 }
             }
 
-            49usize => {
+            50usize => {
                 ServerRequest::GetMetricsRollupsRelay {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5219,7 +5368,7 @@ pub fn route(
                 }
             }
 
-            50usize => {
+            51usize => {
                 ServerRequest::StartRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5237,7 +5386,7 @@ pub fn route(
                 }
             }
 
-            51usize => {
+            52usize => {
                 ServerRequest::ShutdownRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5255,7 +5404,7 @@ pub fn route(
                 }
             }
 
-            52usize => {
+            53usize => {
                 ServerRequest::RestartRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5273,7 +5422,7 @@ pub fn route(
                 }
             }
 
-            53usize => {
+            54usize => {
                 ServerRequest::AddNetworkSecurityGroupToSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -5293,7 +5442,7 @@ pub fn route(
                 }
             }
 
-            54usize => {
+            55usize => {
                 ServerRequest::GetNetworkSecurityGroupForSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -5304,7 +5453,7 @@ pub fn route(
                 }
             }
 
-            55usize => {
+            56usize => {
                 ServerRequest::RemoveNetworkSecurityGroupFromSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -5319,7 +5468,7 @@ pub fn route(
                 }
             }
 
-            56usize => {
+            57usize => {
                 ServerRequest::AddNetworkSecurityGroupToRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5337,7 +5486,7 @@ pub fn route(
                 }
             }
 
-            57usize => {
+            58usize => {
                 ServerRequest::GetNetworkSecurityGroupForRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5346,7 +5495,7 @@ pub fn route(
                 }
             }
 
-            58usize => {
+            59usize => {
                 ServerRequest::RemoveNetworkSecurityGroupFromRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5359,7 +5508,7 @@ pub fn route(
                 }
             }
 
-            59usize => {
+            60usize => {
                 ServerRequest::GetHDInsightCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5370,7 +5519,7 @@ pub fn route(
                 }
             }
 
-            60usize => {
+            61usize => {
                 ServerRequest::GetHDInsightIaasCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5381,7 +5530,7 @@ pub fn route(
                 }
             }
 
-            61usize => {
+            62usize => {
                 ServerRequest::AddRouteTableToSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vnet_name: routing::path_param(&mut params, "vnetName")?,
@@ -5398,7 +5547,7 @@ pub fn route(
                 }
             }
 
-            62usize => {
+            63usize => {
                 ServerRequest::GetRouteTableForSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vnet_name: routing::path_param(&mut params, "vnetName")?,
@@ -5406,7 +5555,7 @@ pub fn route(
                 }
             }
 
-            63usize => {
+            64usize => {
                 ServerRequest::RemoveRouteTableFromSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vnet_name: routing::path_param(&mut params, "vnetName")?,
@@ -5414,7 +5563,7 @@ pub fn route(
                 }
             }
 
-            64usize => {
+            65usize => {
                 ServerRequest::GetEffectiveRouteTableForRoleInstance {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -5426,7 +5575,7 @@ pub fn route(
                 }
             }
 
-            65usize => {
+            66usize => {
                 ServerRequest::GetJobCollection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5440,7 +5589,7 @@ pub fn route(
                 }
             }
 
-            66usize => {
+            67usize => {
                 ServerRequest::GetQueueConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5448,7 +5597,7 @@ pub fn route(
                 }
             }
 
-            67usize => {
+            68usize => {
                 ServerRequest::GetTopicConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5456,7 +5605,7 @@ pub fn route(
                 }
             }
 
-            68usize => {
+            69usize => {
                 ServerRequest::GetNotificationHubConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5467,7 +5616,7 @@ pub fn route(
                 }
             }
 
-            69usize => {
+            70usize => {
                 ServerRequest::GetRelayConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5475,7 +5624,7 @@ pub fn route(
                 }
             }
 
-            70usize => {
+            71usize => {
                 ServerRequest::GetSupportedMetricsQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5483,7 +5632,7 @@ pub fn route(
                 }
             }
 
-            71usize => {
+            72usize => {
                 ServerRequest::GetSupportedMetricsTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5491,7 +5640,7 @@ pub fn route(
                 }
             }
 
-            72usize => {
+            73usize => {
                 ServerRequest::GetSupportedMetricsNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5499,7 +5648,7 @@ pub fn route(
                 }
             }
 
-            73usize => {
+            74usize => {
                 ServerRequest::GetSupportedMetricsRelay {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5507,7 +5656,7 @@ pub fn route(
                 }
             }
 
-            74usize => {
+            75usize => {
                 ServerRequest::GetDatabaseEventLogs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5518,7 +5667,7 @@ pub fn route(
                 }
             }
 
-            75usize => {
+            76usize => {
                 ServerRequest::ListDatabaseCopies {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5526,7 +5675,7 @@ pub fn route(
                 }
             }
 
-            76usize => {
+            77usize => {
                 ServerRequest::GetDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5538,7 +5687,7 @@ pub fn route(
                 }
             }
 
-            77usize => {
+            78usize => {
                 ServerRequest::CreateDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5555,7 +5704,7 @@ pub fn route(
                 }
             }
 
-            78usize => {
+            79usize => {
                 ServerRequest::UpdateDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5576,7 +5725,7 @@ pub fn route(
                 }
             }
 
-            79usize => {
+            80usize => {
                 ServerRequest::DeleteDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5588,7 +5737,7 @@ pub fn route(
                 }
             }
 
-            80usize => {
+            81usize => {
                 ServerRequest::ExportDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5604,7 +5753,7 @@ pub fn route(
                 }
             }
 
-            81usize => {
+            82usize => {
                 ServerRequest::ImportDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5620,7 +5769,7 @@ pub fn route(
                 }
             }
 
-            82usize => {
+            83usize => {
                 ServerRequest::GetImportExportStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5631,7 +5780,7 @@ pub fn route(
                 }
             }
 
-            83usize => {
+            84usize => {
                 ServerRequest::GetImportExportStatusPost {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -5647,14 +5796,14 @@ pub fn route(
                 }
             }
 
-            84usize => {
+            85usize => {
                 ServerRequest::GetDefinition {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            85usize => {
+            86usize => {
                 ServerRequest::GetBackupConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -5662,7 +5811,7 @@ pub fn route(
                 }
             }
 
-            86usize => {
+            87usize => {
                 ServerRequest::UpdateBackupConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -5679,7 +5828,7 @@ pub fn route(
                 }
             }
 
-            87usize => {
+            88usize => {
                 ServerRequest::DiscoverBackup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -5696,14 +5845,14 @@ pub fn route(
                 }
             }
 
-            88usize => {
+            89usize => {
                 ServerRequest::CheckHostedServiceNameAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            89usize => {
+            90usize => {
                 ServerRequest::SetNetworkSecurityRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -5719,7 +5868,7 @@ pub fn route(
                 }
             }
 
-            90usize => {
+            91usize => {
                 ServerRequest::DeleteNetworkSecurityRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -5730,7 +5879,7 @@ pub fn route(
                 }
             }
 
-            91usize => {
+            92usize => {
                 ServerRequest::ListAlertIncidentsForRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     rule_id: routing::path_param(&mut params, "ruleId")?,
@@ -5740,7 +5889,32 @@ pub fn route(
                 }
             }
 
-            92usize => {
+            93usize => {
+                ServerRequest::ListMetricDefinitions {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    resource_id: q.required("resourceId")?,
+                    options: ListMetricDefinitionsOptions {
+                        namespace: q.optional("namespace")?,
+                        names: q.optional("names")?,
+                    },
+                }
+            }
+
+            94usize => {
+                ServerRequest::ListMetricValues {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    resource_id: q.required("resourceId")?,
+                    names: q.required("names")?,
+                    time_grain: q.required("timeGrain")?,
+                    start_time: q.required("startTime")?,
+                    end_time: q.required("endTime")?,
+                    options: ListMetricValuesOptions {
+                        namespace: q.optional("namespace")?,
+                    },
+                }
+            }
+
+            95usize => {
                 ServerRequest::CreateHDInsightCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5752,7 +5926,7 @@ pub fn route(
                 }
             }
 
-            93usize => {
+            96usize => {
                 ServerRequest::CreateHDInsightIaasCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5764,7 +5938,7 @@ pub fn route(
                 }
             }
 
-            94usize => {
+            97usize => {
                 ServerRequest::DeleteHDInsightCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5775,7 +5949,7 @@ pub fn route(
                 }
             }
 
-            95usize => {
+            98usize => {
                 ServerRequest::DeleteHDInsightIaasCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5786,7 +5960,7 @@ pub fn route(
                 }
             }
 
-            96usize => {
+            99usize => {
                 ServerRequest::SetRoute {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(
@@ -5802,7 +5976,7 @@ pub fn route(
                 }
             }
 
-            97usize => {
+            100usize => {
                 ServerRequest::DeleteRoute {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(
@@ -5813,7 +5987,7 @@ pub fn route(
                 }
             }
 
-            98usize => {
+            101usize => {
                 ServerRequest::CreateJobCollection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5832,7 +6006,7 @@ pub fn route(
                 }
             }
 
-            99usize => {
+            102usize => {
                 ServerRequest::DeleteJobCollection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -5846,14 +6020,14 @@ pub fn route(
                 }
             }
 
-            100usize => {
+            103usize => {
                 ServerRequest::GetNamespaceConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            101usize => {
+            104usize => {
                 ServerRequest::CreateNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5866,7 +6040,7 @@ pub fn route(
                 }
             }
 
-            102usize => {
+            105usize => {
                 ServerRequest::GetNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5874,14 +6048,14 @@ pub fn route(
                 }
             }
 
-            103usize => {
+            106usize => {
                 ServerRequest::ListNamespaceAuthorizationRules {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            104usize => {
+            107usize => {
                 ServerRequest::UpdateNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5895,7 +6069,7 @@ pub fn route(
                 }
             }
 
-            105usize => {
+            108usize => {
                 ServerRequest::DeleteNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5903,7 +6077,7 @@ pub fn route(
                 }
             }
 
-            106usize => {
+            109usize => {
                 ServerRequest::CreateQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5914,7 +6088,7 @@ pub fn route(
                 }
             }
 
-            107usize => {
+            110usize => {
                 ServerRequest::GetQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5922,14 +6096,14 @@ pub fn route(
                 }
             }
 
-            108usize => {
+            111usize => {
                 ServerRequest::ListQueues {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            109usize => {
+            112usize => {
                 ServerRequest::DeleteQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5937,7 +6111,7 @@ pub fn route(
                 }
             }
 
-            110usize => {
+            113usize => {
                 ServerRequest::CreateTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5948,7 +6122,7 @@ pub fn route(
                 }
             }
 
-            111usize => {
+            114usize => {
                 ServerRequest::GetTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5956,14 +6130,14 @@ pub fn route(
                 }
             }
 
-            112usize => {
+            115usize => {
                 ServerRequest::ListTopics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            113usize => {
+            116usize => {
                 ServerRequest::DeleteTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5971,7 +6145,7 @@ pub fn route(
                 }
             }
 
-            114usize => {
+            117usize => {
                 ServerRequest::GetNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -5982,14 +6156,14 @@ pub fn route(
                 }
             }
 
-            115usize => {
+            118usize => {
                 ServerRequest::ListNotificationHubs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            116usize => {
+            119usize => {
                 ServerRequest::DeleteNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6000,21 +6174,21 @@ pub fn route(
                 }
             }
 
-            117usize => {
+            120usize => {
                 ServerRequest::ListRelays {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            118usize => {
+            121usize => {
                 ServerRequest::ListServerQuotas {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            119usize => {
+            122usize => {
                 ServerRequest::GetServerQuota {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6022,7 +6196,7 @@ pub fn route(
                 }
             }
 
-            120usize => {
+            123usize => {
                 ServerRequest::GetServerEventLogs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6034,14 +6208,14 @@ pub fn route(
                 }
             }
 
-            121usize => {
+            124usize => {
                 ServerRequest::ListFirewallRules {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            122usize => {
+            125usize => {
                 ServerRequest::GetFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6049,7 +6223,7 @@ pub fn route(
                 }
             }
 
-            123usize => {
+            126usize => {
                 ServerRequest::CreateFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6065,7 +6239,7 @@ pub fn route(
                 }
             }
 
-            124usize => {
+            127usize => {
                 ServerRequest::UpdateFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6082,7 +6256,7 @@ pub fn route(
                 }
             }
 
-            125usize => {
+            128usize => {
                 ServerRequest::DeleteFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6090,7 +6264,7 @@ pub fn route(
                 }
             }
 
-            126usize => {
+            129usize => {
                 ServerRequest::GetDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6098,7 +6272,7 @@ pub fn route(
                 }
             }
 
-            127usize => {
+            130usize => {
                 ServerRequest::CreateDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6114,7 +6288,7 @@ pub fn route(
                 }
             }
 
-            128usize => {
+            131usize => {
                 ServerRequest::UpdateDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6131,7 +6305,7 @@ pub fn route(
                 }
             }
 
-            129usize => {
+            132usize => {
                 ServerRequest::DeleteDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6139,7 +6313,7 @@ pub fn route(
                 }
             }
 
-            130usize => {
+            133usize => {
                 ServerRequest::GetDatabaseOperation {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6147,7 +6321,7 @@ pub fn route(
                 }
             }
 
-            131usize => {
+            134usize => {
                 ServerRequest::ListDatabaseOperationsByDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6155,7 +6329,7 @@ pub fn route(
                 }
             }
 
-            132usize => {
+            135usize => {
                 ServerRequest::GetRecoverableDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6163,7 +6337,7 @@ pub fn route(
                 }
             }
 
-            133usize => {
+            136usize => {
                 ServerRequest::GetRestorableDroppedDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6171,7 +6345,7 @@ pub fn route(
                 }
             }
 
-            134usize => {
+            137usize => {
                 ServerRequest::RecoverDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     source_server_name: routing::path_param(
@@ -6190,7 +6364,7 @@ pub fn route(
                 }
             }
 
-            135usize => {
+            138usize => {
                 ServerRequest::RestoreDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     source_server_name: routing::path_param(
@@ -6209,14 +6383,14 @@ pub fn route(
                 }
             }
 
-            136usize => {
+            139usize => {
                 ServerRequest::ListServiceObjectives {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            137usize => {
+            140usize => {
                 ServerRequest::GetServiceObjective {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -6227,21 +6401,21 @@ pub fn route(
                 }
             }
 
-            138usize => {
+            141usize => {
                 ServerRequest::CheckStorageAccountNameAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            139usize => {
+            142usize => {
                 ServerRequest::CheckDnsPrefixAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     dns_name: routing::path_param(&mut params, "dnsName")?,
                 }
             }
 
-            140usize => {
+            143usize => {
                 ServerRequest::CreateDefinition {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
@@ -6257,14 +6431,14 @@ pub fn route(
                 }
             }
 
-            141usize => {
+            144usize => {
                 ServerRequest::ListDefinitions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            142usize => {
+            145usize => {
                 ServerRequest::GetRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -6273,7 +6447,7 @@ pub fn route(
                 }
             }
 
-            143usize => {
+            146usize => {
                 ServerRequest::GetWebSiteInstanceIds {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6281,7 +6455,7 @@ pub fn route(
                 }
             }
 
-            144usize => {
+            147usize => {
                 ServerRequest::RestartWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6289,7 +6463,7 @@ pub fn route(
                 }
             }
 
-            145usize => {
+            148usize => {
                 ServerRequest::GetWebSiteOperation {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6298,7 +6472,7 @@ pub fn route(
                 }
             }
 
-            146usize => {
+            149usize => {
                 ServerRequest::ApplySlotConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6307,7 +6481,7 @@ pub fn route(
                 }
             }
 
-            147usize => {
+            150usize => {
                 ServerRequest::ResetSlotConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6315,7 +6489,7 @@ pub fn route(
                 }
             }
 
-            148usize => {
+            151usize => {
                 ServerRequest::GetSlotConfigNames {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6323,7 +6497,7 @@ pub fn route(
                 }
             }
 
-            149usize => {
+            152usize => {
                 ServerRequest::UpdateSlotConfigNames {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6332,7 +6506,7 @@ pub fn route(
                 }
             }
 
-            150usize => {
+            153usize => {
                 ServerRequest::GetWebSiteConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6340,7 +6514,7 @@ pub fn route(
                 }
             }
 
-            151usize => {
+            154usize => {
                 ServerRequest::UpdateWebSiteConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6349,7 +6523,7 @@ pub fn route(
                 }
             }
 
-            152usize => {
+            155usize => {
                 ServerRequest::GetPublishProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6357,7 +6531,7 @@ pub fn route(
                 }
             }
 
-            153usize => {
+            156usize => {
                 ServerRequest::GeneratePublishingPassword {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6365,7 +6539,7 @@ pub fn route(
                 }
             }
 
-            154usize => {
+            157usize => {
                 ServerRequest::GetWebSiteUsageMetrics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6373,7 +6547,7 @@ pub fn route(
                 }
             }
 
-            155usize => {
+            158usize => {
                 ServerRequest::GetWebSiteHistoricalUsageMetrics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6389,7 +6563,7 @@ pub fn route(
                 }
             }
 
-            156usize => {
+            159usize => {
                 ServerRequest::GetWebSiteMetricDefinitions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     webspace_name: routing::path_param(&mut params, "webspaceName")?,
@@ -6397,7 +6571,7 @@ pub fn route(
                 }
             }
 
-            157usize => {
+            160usize => {
                 ServerRequest::GetWebHostingPlanHistoricalUsageMetrics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6415,7 +6589,7 @@ pub fn route(
                 }
             }
 
-            158usize => {
+            161usize => {
                 ServerRequest::CreateRepository {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6423,7 +6597,7 @@ pub fn route(
                 }
             }
 
-            159usize => {
+            162usize => {
                 ServerRequest::GetRepository {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6431,7 +6605,7 @@ pub fn route(
                 }
             }
 
-            160usize => {
+            163usize => {
                 ServerRequest::DeleteRepository {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6439,7 +6613,7 @@ pub fn route(
                 }
             }
 
-            161usize => {
+            164usize => {
                 ServerRequest::BackupWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6456,7 +6630,7 @@ pub fn route(
                 }
             }
 
-            162usize => {
+            165usize => {
                 ServerRequest::ListBackups {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6464,7 +6638,7 @@ pub fn route(
                 }
             }
 
-            163usize => {
+            166usize => {
                 ServerRequest::RestoreWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6481,7 +6655,7 @@ pub fn route(
                 }
             }
 
-            164usize => {
+            167usize => {
                 ServerRequest::ListHybridConnections {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6489,7 +6663,7 @@ pub fn route(
                 }
             }
 
-            165usize => {
+            168usize => {
                 ServerRequest::CreateHybridConnection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6506,7 +6680,7 @@ pub fn route(
                 }
             }
 
-            166usize => {
+            169usize => {
                 ServerRequest::GetHybridConnection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6518,7 +6692,7 @@ pub fn route(
                 }
             }
 
-            167usize => {
+            170usize => {
                 ServerRequest::UpdateHybridConnection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6535,7 +6709,7 @@ pub fn route(
                 }
             }
 
-            168usize => {
+            171usize => {
                 ServerRequest::DeleteHybridConnection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6547,7 +6721,7 @@ pub fn route(
                 }
             }
 
-            169usize => {
+            172usize => {
                 ServerRequest::GetDeploymentBySlot {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -6555,7 +6729,7 @@ pub fn route(
                 }
             }
 
-            170usize => {
+            173usize => {
                 ServerRequest::GetDeploymentByName {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -6563,7 +6737,7 @@ pub fn route(
                 }
             }
 
-            171usize => {
+            174usize => {
                 ServerRequest::CreateVirtualNetworkGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -6579,14 +6753,14 @@ pub fn route(
                 }
             }
 
-            172usize => {
+            175usize => {
                 ServerRequest::GetGatewayOperationStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     request_id: routing::path_param(&mut params, "requestId")?,
                 }
             }
 
-            173usize => {
+            176usize => {
                 ServerRequest::CreateNetworkSecurityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -6601,7 +6775,7 @@ pub fn route(
                 }
             }
 
-            174usize => {
+            177usize => {
                 ServerRequest::GetNetworkSecurityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -6614,13 +6788,13 @@ pub fn route(
                 }
             }
 
-            175usize => {
+            178usize => {
                 ServerRequest::ListNetworkSecurityGroups {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            176usize => {
+            179usize => {
                 ServerRequest::DeleteNetworkSecurityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -6630,20 +6804,20 @@ pub fn route(
                 }
             }
 
-            177usize => {
+            180usize => {
                 ServerRequest::ListAlertRules {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            178usize => {
+            181usize => {
                 ServerRequest::GetAlertRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     rule_id: routing::path_param(&mut params, "ruleId")?,
                 }
             }
 
-            179usize => {
+            182usize => {
                 ServerRequest::CreateOrUpdateAlertRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     rule_id: routing::path_param(&mut params, "ruleId")?,
@@ -6651,28 +6825,28 @@ pub fn route(
                 }
             }
 
-            180usize => {
+            183usize => {
                 ServerRequest::DeleteAlertRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     rule_id: routing::path_param(&mut params, "ruleId")?,
                 }
             }
 
-            181usize => {
+            184usize => {
                 ServerRequest::GetAlertIncident {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     incident_id: routing::path_param(&mut params, "incidentId")?,
                 }
             }
 
-            182usize => {
+            185usize => {
                 ServerRequest::GetAutoscaleSetting {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     resource_id: q.required("resourceId")?,
                 }
             }
 
-            183usize => {
+            186usize => {
                 ServerRequest::CreateOrUpdateAutoscaleSetting {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     resource_id: q.required("resourceId")?,
@@ -6680,21 +6854,29 @@ pub fn route(
                 }
             }
 
-            184usize => {
+            187usize => {
                 ServerRequest::DeleteAutoscaleSetting {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     resource_id: q.required("resourceId")?,
                 }
             }
 
-            185usize => {
+            188usize => {
                 ServerRequest::PutMetricSettings {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(json::from_json::<MetricSetting>(body))?,
                 }
             }
 
-            186usize => {
+            189usize => {
+                ServerRequest::ListMetricSettings {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    resource_id: q.required("resourceId")?,
+                    namespace: q.required("namespace")?,
+                }
+            }
+
+            190usize => {
                 ServerRequest::CreateRouteTable {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -6709,27 +6891,27 @@ pub fn route(
                 }
             }
 
-            187usize => {
+            191usize => {
                 ServerRequest::GetRouteTable {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            188usize => {
+            192usize => {
                 ServerRequest::ListRouteTables {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            189usize => {
+            193usize => {
                 ServerRequest::DeleteRouteTable {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            190usize => {
+            194usize => {
                 ServerRequest::CreateNamespace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -6739,46 +6921,46 @@ pub fn route(
                 }
             }
 
-            191usize => {
+            195usize => {
                 ServerRequest::GetNamespace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            192usize => {
+            196usize => {
                 ServerRequest::ListNamespaces {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            193usize => {
+            197usize => {
                 ServerRequest::CheckNamespaceAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace: q.required("namespace")?,
                 }
             }
 
-            194usize => {
+            198usize => {
                 ServerRequest::DeleteNamespace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            195usize => {
+            199usize => {
                 ServerRequest::GetServiceBusRegions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            196usize => {
+            200usize => {
                 ServerRequest::ListServers {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            197usize => {
+            201usize => {
                 ServerRequest::CreateServer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -6793,21 +6975,21 @@ pub fn route(
                 }
             }
 
-            198usize => {
+            202usize => {
                 ServerRequest::DeleteServer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            199usize => {
+            203usize => {
                 ServerRequest::GetStorageAccountKeys {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            200usize => {
+            204usize => {
                 ServerRequest::CreateProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -6818,20 +7000,20 @@ pub fn route(
                 }
             }
 
-            201usize => {
+            205usize => {
                 ServerRequest::GetProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            202usize => {
+            206usize => {
                 ServerRequest::ListProfiles {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            203usize => {
+            207usize => {
                 ServerRequest::UpdateProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
@@ -6843,33 +7025,33 @@ pub fn route(
                 }
             }
 
-            204usize => {
+            208usize => {
                 ServerRequest::DeleteProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            205usize => {
+            209usize => {
                 ServerRequest::GetNetworkConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            206usize => {
+            210usize => {
                 ServerRequest::SetNetworkConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: TextDocument::from_text(routing::text_body(body)?),
                 }
             }
 
-            207usize => {
+            211usize => {
                 ServerRequest::ListVirtualNetworkSites {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            208usize => {
+            212usize => {
                 ServerRequest::ListWebSites {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6879,7 +7061,7 @@ pub fn route(
                 }
             }
 
-            209usize => {
+            213usize => {
                 ServerRequest::CreateWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6891,7 +7073,7 @@ pub fn route(
                 }
             }
 
-            210usize => {
+            214usize => {
                 ServerRequest::GetWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6902,7 +7084,7 @@ pub fn route(
                 }
             }
 
-            211usize => {
+            215usize => {
                 ServerRequest::UpdateWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6915,7 +7097,7 @@ pub fn route(
                 }
             }
 
-            212usize => {
+            216usize => {
                 ServerRequest::DeleteWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6928,14 +7110,14 @@ pub fn route(
                 }
             }
 
-            213usize => {
+            217usize => {
                 ServerRequest::ListWebHostingPlans {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
                 }
             }
 
-            214usize => {
+            218usize => {
                 ServerRequest::CreateWebHostingPlan {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6951,7 +7133,7 @@ pub fn route(
                 }
             }
 
-            215usize => {
+            219usize => {
                 ServerRequest::GetWebHostingPlan {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6962,7 +7144,7 @@ pub fn route(
                 }
             }
 
-            216usize => {
+            220usize => {
                 ServerRequest::UpdateWebHostingPlan {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6982,7 +7164,7 @@ pub fn route(
                 }
             }
 
-            217usize => {
+            221usize => {
                 ServerRequest::DeleteWebHostingPlan {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -6993,13 +7175,13 @@ pub fn route(
                 }
             }
 
-            218usize => {
+            222usize => {
                 ServerRequest::ListHostedServices {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            219usize => {
+            223usize => {
                 ServerRequest::GetHostedServiceProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -7009,7 +7191,7 @@ pub fn route(
                 }
             }
 
-            220usize => {
+            224usize => {
                 ServerRequest::CreateHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7024,7 +7206,7 @@ pub fn route(
                 }
             }
 
-            221usize => {
+            225usize => {
                 ServerRequest::UpdateHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -7040,27 +7222,67 @@ pub fn route(
                 }
             }
 
-            222usize => {
+            226usize => {
                 ServerRequest::DeleteHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            223usize => {
+            227usize => {
+                ServerRequest::CreateStoreItem {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    cloud_service_name: routing::path_param(
+                        &mut params,
+                        "cloudServiceName",
+                    )?,
+                    resource_type: routing::path_param(&mut params, "resourceType")?,
+                    resource_name: routing::path_param(&mut params, "resourceName")?,
+                    add_on_name: routing::path_param(&mut params, "addOnName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            StoreItemInput,
+                        >("Resource", "http://schemas.microsoft.com/windowsazure", body),
+                    )?,
+                }
+            }
+
+            228usize => {
+                ServerRequest::DeleteStoreItem {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    cloud_service_name: routing::path_param(
+                        &mut params,
+                        "cloudServiceName",
+                    )?,
+                    resource_provider_namespace: routing::path_param(
+                        &mut params,
+                        "resourceProviderNamespace",
+                    )?,
+                    resource_provider_type: routing::path_param(
+                        &mut params,
+                        "resourceProviderType",
+                    )?,
+                    resource_provider_name: routing::path_param(
+                        &mut params,
+                        "resourceProviderName",
+                    )?,
+                }
+            }
+
+            229usize => {
                 ServerRequest::ListStorageAccounts {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            224usize => {
+            230usize => {
                 ServerRequest::GetStorageAccountProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            225usize => {
+            231usize => {
                 ServerRequest::CreateStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7075,7 +7297,7 @@ pub fn route(
                 }
             }
 
-            226usize => {
+            232usize => {
                 ServerRequest::UpdateStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
@@ -7091,33 +7313,33 @@ pub fn route(
                 }
             }
 
-            227usize => {
+            233usize => {
                 ServerRequest::DeleteStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            228usize => {
+            234usize => {
                 ServerRequest::ListWebSpaces {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            229usize => {
+            235usize => {
                 ServerRequest::GetWebSpace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
                 }
             }
 
-            230usize => {
+            236usize => {
                 ServerRequest::ListAffinityGroups {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            231usize => {
+            237usize => {
                 ServerRequest::GetAffinityGroupProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -7127,7 +7349,7 @@ pub fn route(
                 }
             }
 
-            232usize => {
+            238usize => {
                 ServerRequest::CreateAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7142,7 +7364,7 @@ pub fn route(
                 }
             }
 
-            233usize => {
+            239usize => {
                 ServerRequest::UpdateAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -7161,7 +7383,7 @@ pub fn route(
                 }
             }
 
-            234usize => {
+            240usize => {
                 ServerRequest::DeleteAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -7171,26 +7393,26 @@ pub fn route(
                 }
             }
 
-            235usize => {
+            241usize => {
                 ServerRequest::ListLocations {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            236usize => {
+            242usize => {
                 ServerRequest::ListManagementCertificates {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            237usize => {
+            243usize => {
                 ServerRequest::GetManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     thumbprint: routing::path_param(&mut params, "thumbprint")?,
                 }
             }
 
-            238usize => {
+            244usize => {
                 ServerRequest::AddManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7205,20 +7427,20 @@ pub fn route(
                 }
             }
 
-            239usize => {
+            245usize => {
                 ServerRequest::DeleteManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     thumbprint: routing::path_param(&mut params, "thumbprint")?,
                 }
             }
 
-            240usize => {
+            246usize => {
                 ServerRequest::ListCloudServices {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            241usize => {
+            247usize => {
                 ServerRequest::CreateCloudService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -7237,7 +7459,7 @@ pub fn route(
                 }
             }
 
-            242usize => {
+            248usize => {
                 ServerRequest::GetCloudService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -7247,7 +7469,7 @@ pub fn route(
                 }
             }
 
-            243usize => {
+            249usize => {
                 ServerRequest::DeleteCloudService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -7257,7 +7479,7 @@ pub fn route(
                 }
             }
 
-            244usize => {
+            250usize => {
                 ServerRequest::EntitleResource {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -7272,7 +7494,7 @@ pub fn route(
                 }
             }
 
-            245usize => {
+            251usize => {
                 ServerRequest::ListSubscriptionOperations {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     start_time: q.required("StartTime")?,
@@ -7285,19 +7507,19 @@ pub fn route(
                 }
             }
 
-            246usize => {
+            252usize => {
                 ServerRequest::GetOperationStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     request_id: routing::path_param(&mut params, "requestId")?,
                 }
             }
 
-            247usize => {
+            253usize => {
                 ServerRequest::ListSubscriptions {
                 }
             }
 
-            248usize => {
+            254usize => {
                 ServerRequest::GetSubscription {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
@@ -7498,6 +7720,17 @@ impl ServerRequest {
             }
 
             ServerRequest::PutMetricSettings { .. } => &crate::other::PUT_METRIC_SETTINGS,
+            ServerRequest::ListMetricDefinitions { .. } => {
+                &crate::other::LIST_METRIC_DEFINITIONS
+            }
+
+            ServerRequest::ListMetricSettings { .. } => {
+                &crate::other::LIST_METRIC_SETTINGS
+            }
+
+            ServerRequest::ListMetricValues { .. } => &crate::other::LIST_METRIC_VALUES,
+            ServerRequest::CreateStoreItem { .. } => &crate::other::CREATE_STORE_ITEM,
+            ServerRequest::DeleteStoreItem { .. } => &crate::other::DELETE_STORE_ITEM,
             ServerRequest::ListHDInsightClusters { .. } => {
                 &crate::other::LIST_HD_INSIGHT_CLUSTERS
             }
@@ -8014,6 +8247,10 @@ impl ServerRequest {
             ServerRequest::UpdateWebSite { .. } => &crate::websites::UPDATE_WEB_SITE,
             ServerRequest::DeleteWebSite { .. } => &crate::websites::DELETE_WEB_SITE,
             ServerRequest::RestartWebSite { .. } => &crate::websites::RESTART_WEB_SITE,
+            ServerRequest::SwapWebSiteSlots { .. } => {
+                &crate::websites::SWAP_WEB_SITE_SLOTS
+            }
+
             ServerRequest::GetWebSiteOperation { .. } => {
                 &crate::websites::GET_WEB_SITE_OPERATION
             }
@@ -8322,6 +8559,26 @@ impl ServerRequest {
             }
 
             ServerRequest::PutMetricSettings { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListMetricDefinitions { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListMetricSettings { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListMetricValues { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CreateStoreItem { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteStoreItem { subscription_id, .. } => {
                 Some(subscription_id)
             }
 
@@ -8859,6 +9116,10 @@ impl ServerRequest {
                 Some(subscription_id)
             }
 
+            ServerRequest::SwapWebSiteSlots { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
             ServerRequest::GetWebSiteOperation { subscription_id, .. } => {
                 Some(subscription_id)
             }
@@ -9351,6 +9612,71 @@ impl ServerRequest {
 
             ServerRequest::PutMetricSettings { body, .. } => {
                 client.put_metric_settings(body).await?;
+            }
+
+            ServerRequest::ListMetricDefinitions { resource_id, options, .. } => {
+                client.list_metric_definitions(resource_id, options).await?;
+            }
+
+            ServerRequest::ListMetricSettings { resource_id, namespace, .. } => {
+                client.list_metric_settings(resource_id, namespace).await?;
+            }
+
+            ServerRequest::ListMetricValues {
+                resource_id,
+                names,
+                time_grain,
+                start_time,
+                end_time,
+                options,
+                ..
+            } => {
+                client
+                    .list_metric_values(
+                        resource_id,
+                        names,
+                        time_grain,
+                        *start_time,
+                        *end_time,
+                        options,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::CreateStoreItem {
+                cloud_service_name,
+                resource_type,
+                resource_name,
+                add_on_name,
+                body,
+                ..
+            } => {
+                client
+                    .create_store_item(
+                        cloud_service_name,
+                        resource_type,
+                        resource_name,
+                        add_on_name,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::DeleteStoreItem {
+                cloud_service_name,
+                resource_provider_namespace,
+                resource_provider_type,
+                resource_provider_name,
+                ..
+            } => {
+                client
+                    .delete_store_item(
+                        cloud_service_name,
+                        resource_provider_namespace,
+                        resource_provider_type,
+                        resource_provider_name,
+                    )
+                    .await?;
             }
 
             ServerRequest::ListHDInsightClusters { .. } => {
@@ -10461,6 +10787,23 @@ impl ServerRequest {
                 client.restart_web_site(web_space_name, web_site_name).await?;
             }
 
+            ServerRequest::SwapWebSiteSlots {
+                web_space_name,
+                web_site_name,
+                source_slot_name,
+                target_slot,
+                ..
+            } => {
+                client
+                    .swap_web_site_slots(
+                        web_space_name,
+                        web_site_name,
+                        source_slot_name,
+                        target_slot,
+                    )
+                    .await?;
+            }
+
             ServerRequest::GetWebSiteOperation {
                 web_space_name,
                 site_name,
@@ -11102,6 +11445,24 @@ pub fn normalize_response(
 
         "GetAutoscaleSetting" => {
             Some(json::from_json::<AutoscaleSetting>(body).map(|v| json::to_json(&v)))
+        }
+
+        "ListMetricDefinitions" => {
+            Some(
+                json::from_json::<MetricDefinitionCollection>(body)
+                    .map(|v| json::to_json(&v)),
+            )
+        }
+
+        "ListMetricSettings" => {
+            Some(json::from_json::<MetricSettingList>(body).map(|v| json::to_json(&v)))
+        }
+
+        "ListMetricValues" => {
+            Some(
+                json::from_json::<MetricValueSetCollection>(body)
+                    .map(|v| json::to_json(&v)),
+            )
         }
 
         "ListHDInsightClusters" => {
@@ -12616,6 +12977,19 @@ pub fn normalize_response(
             )
         }
 
+        "SwapWebSiteSlots" => {
+            Some(
+                xml::from_document_ns::<
+                    WebSiteOperation,
+                >("Operation", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Operation",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
         "GetWebSiteOperation" => {
             Some(
                 xml::from_document_ns::<
@@ -13279,6 +13653,36 @@ pub fn roundtrip_response(
                 xml::roundtrip_with(
                     body,
                     json::from_json::<AutoscaleSetting>,
+                    json::to_json,
+                ),
+            )
+        }
+
+        "ListMetricDefinitions" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    json::from_json::<MetricDefinitionCollection>,
+                    json::to_json,
+                ),
+            )
+        }
+
+        "ListMetricSettings" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    json::from_json::<MetricSettingList>,
+                    json::to_json,
+                ),
+            )
+        }
+
+        "ListMetricValues" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    json::from_json::<MetricValueSetCollection>,
                     json::to_json,
                 ),
             )
@@ -15249,6 +15653,22 @@ pub fn roundtrip_response(
                     >("Site", "http://schemas.microsoft.com/windowsazure", b),
                     |v| xml::to_document_ns(
                         "Site",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "SwapWebSiteSlots" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        WebSiteOperation,
+                    >("Operation", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Operation",
                         "http://schemas.microsoft.com/windowsazure",
                         v,
                     ),
