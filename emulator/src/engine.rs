@@ -742,6 +742,8 @@ impl Api {
             let mut parents = rec.parents.clone();
             parents.push(rec.name.clone());
             let prefix = list_prefix(child, &rec.subscription, &parents);
+            // Items a hook put under the wrapper (resources the engine does
+            // not declare, such as Store add-ons) stay, after the children.
             let mut list = Elem {
                 name: wrapper.clone(),
                 ..Default::default()
@@ -752,6 +754,9 @@ impl Api {
                     e.name = item.clone();
                     list.children.push(e);
                 }
+            }
+            if let Some(from_hook) = state.child(wrapper) {
+                list.children.extend(from_hook.children.iter().cloned());
             }
             state.set(list);
         }
@@ -766,19 +771,23 @@ impl Api {
         role: Role,
         body: &[u8],
     ) -> Result<(Vec<String>, Option<String>), ApiError> {
+        // The operation's placeholders fill the resource's keys by position
+        // (the validator fits operations to the path by shape, so a read
+        // may name its key `{entityName}` where the resource says
+        // `{ruleName}`): parents' keys, then its own when the path has it.
         let keys = key_params(r);
-        let param = |name: &str| {
-            m.params
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        };
-        let mut parents = Vec::new();
-        for k in keys.iter().take(keys.len().saturating_sub(1)) {
-            parents.push(param(k).unwrap_or_default());
-        }
-        let own = match keys.last().and_then(|k| param(k)) {
-            Some(v) => Some(v),
+        let values: Vec<&String> = m
+            .params
+            .iter()
+            .filter(|(k, _)| k != "subscriptionId")
+            .map(|(_, v)| v)
+            .collect();
+        let own_index = keys.len().saturating_sub(1);
+        let parents: Vec<String> = (0..own_index)
+            .map(|i| values.get(i).map(|v| (*v).clone()).unwrap_or_default())
+            .collect();
+        let own = match values.get(own_index).filter(|_| !keys.is_empty()) {
+            Some(v) => Some((*v).clone()),
             None if role == Role::Create => {
                 let elem = request_elem(&self.engine.spec, m.op, body)?;
                 match self.hook_create_name(r, &elem)? {
