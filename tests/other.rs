@@ -69,17 +69,18 @@ fn body_json(body: &[u8]) -> serde_json::Value {
 // ---------------------------------------------------------------------------
 
 #[tokio::test]
-async fn other_operations_are_not_served_by_the_emulator() {
+async fn autoscale_is_not_served_and_a_missing_cluster_is_404() {
     let (_emu, c) = start().await;
     assert_status(
         c.get_autoscale_setting("/hostedservices/svc").await,
         501,
         "NotImplemented",
     );
+    // HDInsight clusters are served (emulator/src/platform.rs).
     assert_status(
         c.get_hd_insight_cluster("cs", "hdi").await,
-        501,
-        "NotImplemented",
+        404,
+        "ResourceNotFound",
     );
 }
 

@@ -14,7 +14,6 @@ use redb::{ReadTransaction, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
 use crate::api::{datetime, Api, ApiError, Outcome, Reply, XML_CONTENT};
-use crate::engine::not_implemented;
 use crate::locations;
 use crate::store::*;
 
@@ -108,7 +107,7 @@ impl Api {
                 JSON_CONTENT,
                 json::to_json(&AlertRuleList::default()),
             )),
-            ServerRequest::ListWebSpaces { .. } => Ok(Reply::xml(req, &WebSpaces::default())),
+            ServerRequest::ListWebSpaces { .. } => self.read_platform(tx, sub, req, now),
             ServerRequest::ListGeoRegions { .. } => Ok(Reply::xml(
                 req,
                 &GeoRegions {
@@ -137,7 +136,7 @@ impl Api {
             ServerRequest::GetWebSiteInstanceIds { web_space_name, .. } => Err(
                 ApiError::not_found(format!("The web space {web_space_name} does not exist.")),
             ),
-            _ => Err(not_implemented(req.spec().name)),
+            _ => self.read_platform(tx, sub, req, now),
         }
     }
 
@@ -262,7 +261,7 @@ impl Api {
                     req.spec().name
                 )))
             }
-            _ => Err(not_implemented(req.spec().name)),
+            _ => self.write_platform(tx, sub, req, now),
         }
     }
 

@@ -50,6 +50,7 @@ mod hooks;
 mod http;
 mod locations;
 mod pki;
+mod platform;
 mod store;
 mod tls;
 

@@ -31,9 +31,13 @@ pub(crate) const NETWORK_CONFIG: Def = TableDefinition::new("network_config");
 pub(crate) const GATEWAYS: Def = TableDefinition::new("gateways");
 /// Networking operations by `{subscription}/{id}`.
 pub(crate) const GATEWAY_OPERATIONS: Def = TableDefinition::new("gateway_operations");
+/// Platform services (Store add-ons, jobs, metric settings, ...) by
+/// `{kind}/{subscription}/...` (see `platform.rs`).
+pub(crate) const PLATFORM: Def = TableDefinition::new("platform");
 
-const ALL: [Def; 8] = [
+const ALL: [Def; 9] = [
     RESOURCES,
+    PLATFORM,
     NETWORK_CONFIG,
     GATEWAYS,
     GATEWAY_OPERATIONS,
