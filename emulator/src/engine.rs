@@ -495,7 +495,32 @@ impl Api {
                 self.hook_update(tx, r, &old, &update, &mut rec.state, now)?;
                 let mut table = tx.open_table(RESOURCES)?;
                 rec.modified_ms = now;
-                put(&mut table, &key, &rec)?;
+                // An update naming the resource anew renames it (Update
+                // Database with a new Name): it moves to the new key, which
+                // must be free; resources with children keep their name.
+                let renamed = rec
+                    .state
+                    .child_text(&r.name_element)
+                    .map(|n| n.trim().to_owned())
+                    .filter(|n| !n.is_empty() && !same_name(r, n, &rec.name));
+                if let Some(new_name) = renamed {
+                    if !descendants(&self.engine.spec, &r.name).is_empty() {
+                        return Err(ApiError::bad_request(format!(
+                            "The {} {} cannot be renamed.",
+                            display(&r.name),
+                            rec.name
+                        )));
+                    }
+                    let new_key = record_key(r, sub, &rec.parents, &new_name);
+                    if get::<ResourceRec>(&table, &new_key)?.is_some_and(|x| exists(&x.pending, now)) {
+                        return Err(ApiError::conflict(self.hook_taken_message(r, &new_name)));
+                    }
+                    table.remove(key.as_str())?;
+                    rec.name = new_name;
+                    put(&mut table, &new_key, &rec)?;
+                } else {
+                    put(&mut table, &key, &rec)?;
+                }
                 Ok(self.async_or(m.op, self.render_reply(m.op, &rec.state)?, now))
             }
             Role::Delete => {
