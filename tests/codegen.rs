@@ -363,6 +363,7 @@ operation GetSiteOperation {
 struct SiteOperation {
     ID: string? rust=id
     Status: SiteOperationStatus?
+    Names: [string: string]? ns="urn:arrays" prefix=a
 }
 
 enum SiteOperationStatus {
@@ -430,6 +431,11 @@ operation SwapSlots {
         "one-character literals are pushed as chars:\n{module}"
     );
     assert!(!module.contains("push_str(\"(\")") && !module.contains("push_str(\"/\")"));
+    // ns= on a wrapped text list puts the items in that namespace.
+    assert!(
+        module.contains("w.text_ns(\"a\", \"urn:arrays\", \"string\", v)"),
+        "list items in their namespace:\n{module}"
+    );
     for (path, text) in &files {
         if path.ends_with(".rs") {
             syn::parse_file(text).unwrap_or_else(|e| panic!("{path}: {e}"));

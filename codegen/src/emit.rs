@@ -631,14 +631,34 @@ fn xml_impls(ctx: &Ctx<'_>, s: &Struct, my_ns: &str) -> TokenStream {
         }
         if let Some((prefix, uri)) = &f.namespace {
             let prefix = prefix.as_deref().unwrap_or("");
+            // A wrapped list: the wrapper in the struct's namespace, each
+            // item in `uri`.
+            let name = match f.card {
+                Card::List { .. } => f.item.clone().unwrap_or_default(),
+                _ => el.clone(),
+            };
             let write = match codec {
-                Codec::Label => quote!(w.label_ns(#prefix, #uri, #el, v);),
-                _ => quote!(w.text_ns(#prefix, #uri, #el, v);),
+                Codec::Label => quote!(w.label_ns(#prefix, #uri, #name, v);),
+                _ => quote!(w.text_ns(#prefix, #uri, #name, v);),
             };
             return match f.card {
                 Card::Required => quote!({ let v = &self.#fname; #write }),
                 Card::Optional => quote!(if let Some(v) = &self.#fname { #write }),
-                _ => quote!(for v in &self.#fname { #write }),
+                Card::Repeated => quote!(for v in &self.#fname { #write }),
+                Card::List { always } => {
+                    let list = quote! {
+                        w.start(#el);
+                        for v in items { #write }
+                        w.end(#el);
+                    };
+                    if f.keep_empty {
+                        quote!(if let Some(items) = &self.#fname { #list })
+                    } else if always {
+                        quote!({ let items = &self.#fname; #list })
+                    } else {
+                        quote!(if !self.#fname.is_empty() { let items = &self.#fname; #list })
+                    }
+                }
             };
         }
         // A nested struct in another namespace declares it.

@@ -78,11 +78,14 @@ pub fn validate(spec: &mut Spec) -> Result<(), Vec<SpecError>> {
                     &f.element,
                 ));
             }
-            if f.namespace.is_some()
-                && (matches!(&f.ty, TypeRef::Named(n) if is_struct(n))
-                    || matches!(f.card, Card::List { .. }))
-            {
-                errors.push(err(&f.loc, "ns= applies to text elements only", &f.element));
+            // On a wrapped list of text items the namespace is the items'
+            // (`<HostNames><a:string xmlns:a=…>`, the serialization arrays).
+            if f.namespace.is_some() && matches!(&f.ty, TypeRef::Named(n) if is_struct(n)) {
+                errors.push(err(
+                    &f.loc,
+                    "ns= applies to text elements and the text items of a wrapped list only",
+                    &f.element,
+                ));
             }
             check_limits(&f.ty, &f.limits, &f.loc, &f.element, &mut errors);
         }
