@@ -1388,14 +1388,30 @@ fn render_children(spec: &Spec, ty: &str, src: &Elem, out: &mut String, depth: u
             }
             Card::List { always } => {
                 let item = f.item.clone().unwrap_or_default();
+                // Text items in another namespace (`ns=… prefix=a`): the
+                // wrapper declares the prefix, as the service writes
+                // `<HostNames xmlns:a=…><a:string>`.
+                let (decl, qitem) = match &f.namespace {
+                    Some((Some(p), uri)) if nested.is_none() => {
+                        (format!(" xmlns:{p}=\"{}\"", escape(uri)), format!("{p}:{item}"))
+                    }
+                    Some((None, uri)) if nested.is_none() => {
+                        (String::new(), format!("{item} xmlns=\"{}\"", escape(uri)))
+                    }
+                    _ => (String::new(), item.clone()),
+                };
                 match src.child(&f.element) {
                     Some(w) => {
-                        out.push_str(&format!("<{}>", f.element));
+                        out.push_str(&format!("<{}{decl}>", f.element));
                         for c in w.children.iter().filter(|c| c.name == item) {
                             match nested {
                                 Some(n) => render_elem(spec, n, &item, c, out, depth),
                                 None => {
-                                    out.push_str(&format!("<{0}>{1}</{0}>", item, escape(&c.text)))
+                                    let close = qitem.split(' ').next().unwrap_or(&item);
+                                    out.push_str(&format!(
+                                        "<{qitem}>{}</{close}>",
+                                        escape(&c.text)
+                                    ))
                                 }
                             }
                         }
