@@ -3235,7 +3235,21 @@ impl ToXml for Site {
             &self.domain_verification_identifiers,
         );
         w.text_opt("Enabled", &self.enabled);
-        w.text_list("EnabledHostNames", "string", &self.enabled_host_names, false);
+        if !self.enabled_host_names.is_empty() {
+            let items = &self.enabled_host_names;
+            w.start("EnabledHostNames");
+            for v in items {
+                w.text_ns(
+                    "a",
+                    "http://schemas.microsoft.com/2003/10/Serialization/Arrays",
+                    "string",
+                    v,
+                );
+            }
+
+            w.end("EnabledHostNames");
+        }
+
         w.text_opt("GatewaySiteName", &self.gateway_site_name);
         w.text_opt("HomeStamp", &self.home_stamp);
         w.elem_list(
@@ -3244,7 +3258,21 @@ impl ToXml for Site {
             &self.host_name_ssl_states,
             false,
         );
-        w.text_list("HostNames", "string", &self.host_names, false);
+        if !self.host_names.is_empty() {
+            let items = &self.host_names;
+            w.start("HostNames");
+            for v in items {
+                w.text_ns(
+                    "a",
+                    "http://schemas.microsoft.com/2003/10/Serialization/Arrays",
+                    "string",
+                    v,
+                );
+            }
+
+            w.end("HostNames");
+        }
+
         w.text_opt("HostNamesDisabled", &self.host_names_disabled);
         w.text_opt("HostingEnvironment", &self.hosting_environment);
         w.text_opt("HostingEnvironmentId", &self.hosting_environment_id);
@@ -3273,12 +3301,21 @@ impl ToXml for Site {
         w.text_opt("StorageRecoveryDefaultState", &self.storage_recovery_default_state);
         w.text_opt("SuspendedTill", &self.suspended_till);
         w.text_opt("TargetSwapSlot", &self.target_swap_slot);
-        w.text_list(
-            "TrafficManagerHostNames",
-            "string",
-            &self.traffic_manager_host_names,
-            false,
-        );
+        if !self.traffic_manager_host_names.is_empty() {
+            let items = &self.traffic_manager_host_names;
+            w.start("TrafficManagerHostNames");
+            for v in items {
+                w.text_ns(
+                    "a",
+                    "http://schemas.microsoft.com/2003/10/Serialization/Arrays",
+                    "string",
+                    v,
+                );
+            }
+
+            w.end("TrafficManagerHostNames");
+        }
+
         w.text_opt("UsageState", &self.usage_state);
         w.text_opt("WebHostingPlan", &self.web_hosting_plan);
         w.text_opt("WebSpace", &self.web_space);
@@ -3646,7 +3683,21 @@ impl FromXml for CreateSiteInput {
 
 impl ToXml for CreateSiteInput {
     fn write_children(&self, w: &mut XmlWriter) {
-        w.text_list("HostNames", "string", &self.host_names, false);
+        if !self.host_names.is_empty() {
+            let items = &self.host_names;
+            w.start("HostNames");
+            for v in items {
+                w.text_ns(
+                    "a",
+                    "http://schemas.microsoft.com/2003/10/Serialization/Arrays",
+                    "string",
+                    v,
+                );
+            }
+
+            w.end("HostNames");
+        }
+
         w.text("Name", &self.name);
         w.text_opt("ComputeMode", &self.compute_mode);
         w.text_opt("ServerFarm", &self.server_farm);
@@ -3972,7 +4023,21 @@ impl ToXml for WebSiteOperationError {
         w.text_opt("Message", &self.message);
         w.text_opt("ExtendedCode", &self.extended_code);
         w.text_opt("MessageTemplate", &self.message_template);
-        w.text_list("Parameters", "string", &self.parameters, false);
+        if !self.parameters.is_empty() {
+            let items = &self.parameters;
+            w.start("Parameters");
+            for v in items {
+                w.text_ns(
+                    "a",
+                    "http://schemas.microsoft.com/2003/10/Serialization/Arrays",
+                    "string",
+                    v,
+                );
+            }
+
+            w.end("Parameters");
+        }
+
         w.text_opt("InnerErrors", &self.inner_errors);
     }
 }

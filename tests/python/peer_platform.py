@@ -104,7 +104,11 @@ names = sorted(d.name for d in dbs)
 check("db1" in names, "db1 listed: %r" % names)
 db1 = [d for d in dbs if d.name == "db1"][0]
 check(db1.edition == "Basic", "db1 edition: %r" % db1.edition)
-sql.update_database(server, "db1", new_database_name="db2")
+# Node's client requires Edition on an update (shapes: required); the Python
+# client lets it be left out, and no recording shows what the service did
+# then: the spec keeps Node's rule, so the peer passes it.
+expect_error(400, sql.update_database, server, "db1", new_database_name="db2")
+sql.update_database(server, "db1", new_database_name="db2", edition="Basic")
 names = sorted(d.name for d in sql.list_databases(server))
 check("db2" in names and "db1" not in names, "renamed to db2: %r" % names)
 expect_error(409, sql.create_database, server, "db2", "dd6d99bb-f193-4ec1-86f2-43d3bccbc49c",
@@ -126,8 +130,8 @@ got = sb.get_namespace(ns)
 check(got.name == ns, "get_namespace: %r" % got.name)
 check(got.region == "West US", "region: %r" % got.region)
 check(got.status == "Active", "status: %r" % got.status)
-check(got.service_bus_endpoint == "https://%s.servicebus.windows.net/" % ns,
-      "endpoint: %r" % got.service_bus_endpoint)
+check(got.servicebus_endpoint == "https://%s.servicebus.windows.net/" % ns,
+      "endpoint: %r" % got.servicebus_endpoint)
 check(ns in [n.name for n in sb.list_namespaces()], "the namespace is listed")
 check(sb.check_namespace_availability(ns).result is False, "the name is taken now")
 expect_error(409, sb.create_namespace, ns, "West US")
@@ -166,7 +170,7 @@ check(ws in spaces, "the web space is listed once a site is in it: %r" % spaces)
 web.restart_site(ws, site_name)
 expect_error(404, web.restart_site, ws, "nosuchsite" + RUN)
 profile = web.get_publish_profile_xml(ws, site_name)
-check("<publishData>" in profile and 'publishMethod="MSDeploy"' in profile,
+check("<publishData" in profile and 'publishMethod="MSDeploy"' in profile,
       "publish profile XML: %r" % profile[:200])
 check(('userName="$%s"' % site_name) in profile, "publishing user")
 web.delete_site(ws, site_name, delete_empty_server_farm=True, delete_metrics=True)
