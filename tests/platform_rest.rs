@@ -68,7 +68,9 @@ fn site(name: &str, farm: &str) -> CreateSiteInput {
 async fn swapping_slots_exchanges_their_content_and_is_polled_on_the_site() {
     let (_emu, c) = start().await;
     let ws = "westuswebspace";
-    c.create_web_site(ws, &site("app", "farm-prod")).await.unwrap();
+    c.create_web_site(ws, &site("app", "farm-prod"))
+        .await
+        .unwrap();
     c.create_web_site(ws, &site("app(staging)", "farm-staging"))
         .await
         .unwrap();
@@ -105,7 +107,10 @@ async fn swapping_slots_exchanges_their_content_and_is_polled_on_the_site() {
     let done = c.get_web_site_operation(ws, "app", &id).await.unwrap();
     assert_eq!(done.status, Some(WebSiteOperationStatus::Succeeded));
 
-    let prod = c.get_web_site(ws, "app", &Default::default()).await.unwrap();
+    let prod = c
+        .get_web_site(ws, "app", &Default::default())
+        .await
+        .unwrap();
     let staging = c
         .get_web_site(ws, "app(staging)", &Default::default())
         .await
@@ -201,19 +206,41 @@ async fn a_store_add_on_is_created_updated_and_deleted_in_its_cloud_service() {
     let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
     assert_eq!(
         addons(&c, "cs1").await[0].to_vec(),
-        s(&["sendgrid_azure", "sendgrid", "mail", "free", "Provisioning", "Create", "InProgress"])
+        s(&[
+            "sendgrid_azure",
+            "sendgrid",
+            "mail",
+            "free",
+            "Provisioning",
+            "Create",
+            "InProgress"
+        ])
     );
     // An operation in progress refuses another.
     assert_status(
-        c.update_store_item("cs1", "sendgrid_azure", "sendgrid", "mail", &addon("bronze"))
-            .await,
+        c.update_store_item(
+            "cs1",
+            "sendgrid_azure",
+            "sendgrid",
+            "mail",
+            &addon("bronze"),
+        )
+        .await,
         409,
         "ConflictError",
     );
     op.wait_with(fast(), |_| {}).await.unwrap();
     assert_eq!(
         addons(&c, "cs1").await[0].to_vec(),
-        s(&["sendgrid_azure", "sendgrid", "mail", "free", "Started", "Create", "Succeeded"])
+        s(&[
+            "sendgrid_azure",
+            "sendgrid",
+            "mail",
+            "free",
+            "Started",
+            "Create",
+            "Succeeded"
+        ])
     );
 
     // The body's Type must be the URI's resource type.
@@ -225,15 +252,29 @@ async fn a_store_add_on_is_created_updated_and_deleted_in_its_cloud_service() {
     );
 
     // Update (the same PUT, with If-Match: *) changes the plan.
-    c.update_store_item("cs1", "sendgrid_azure", "sendgrid", "mail", &addon("bronze"))
-        .await
-        .unwrap()
-        .wait_with(fast(), |_| {})
-        .await
-        .unwrap();
+    c.update_store_item(
+        "cs1",
+        "sendgrid_azure",
+        "sendgrid",
+        "mail",
+        &addon("bronze"),
+    )
+    .await
+    .unwrap()
+    .wait_with(fast(), |_| {})
+    .await
+    .unwrap();
     assert_eq!(
         addons(&c, "cs1").await[0].to_vec(),
-        s(&["sendgrid_azure", "sendgrid", "mail", "bronze", "Started", "Update", "Succeeded"])
+        s(&[
+            "sendgrid_azure",
+            "sendgrid",
+            "mail",
+            "bronze",
+            "Started",
+            "Update",
+            "Succeeded"
+        ])
     );
 
     // Job collections and add-ons share the Resources list.
@@ -402,11 +443,7 @@ async fn metric_definitions_settings_and_values() {
         Some("2024-05-01T00:05:00Z".parse().unwrap())
     );
     for s in &cpu.metric_values {
-        let (lo, avg, hi) = (
-            s.minimum.unwrap(),
-            s.average.unwrap(),
-            s.maximum.unwrap(),
-        );
+        let (lo, avg, hi) = (s.minimum.unwrap(), s.average.unwrap(), s.maximum.unwrap());
         assert!(lo <= avg && avg <= hi, "{s:?}");
         assert_eq!(s.count, Some(10));
     }
@@ -417,14 +454,28 @@ async fn metric_definitions_settings_and_values() {
     // Bad input: a grain that is not a duration, an empty window, no names.
     assert_status(read("5 minutes").await, 400, "BadRequest");
     assert_status(
-        c.list_metric_values(ROLE, "Percentage CPU", "PT5M", end.clone(), start.clone(), &Default::default())
-            .await,
+        c.list_metric_values(
+            ROLE,
+            "Percentage CPU",
+            "PT5M",
+            end.clone(),
+            start.clone(),
+            &Default::default(),
+        )
+        .await,
         400,
         "BadRequest",
     );
     assert_status(
-        c.list_metric_values(ROLE, ",", "PT5M", start.clone(), end.clone(), &Default::default())
-            .await,
+        c.list_metric_values(
+            ROLE,
+            ",",
+            "PT5M",
+            start.clone(),
+            end.clone(),
+            &Default::default(),
+        )
+        .await,
         400,
         "BadRequest",
     );
@@ -482,7 +533,10 @@ async fn scheduler_jobs_are_created_read_listed_and_deleted() {
         got.action.unwrap().request.unwrap().uri,
         "https://example.invalid/ping"
     );
-    let list = c.list_jobs("cs", "jobs", &Default::default()).await.unwrap();
+    let list = c
+        .list_jobs("cs", "jobs", &Default::default())
+        .await
+        .unwrap();
     assert_eq!(list.len(), 2);
     let disabled = c
         .update_job_state(
@@ -511,7 +565,11 @@ async fn scheduler_jobs_are_created_read_listed_and_deleted() {
     assert_eq!(enabled.len(), 1);
     assert_eq!(enabled[0].id.as_deref(), Some(auto_id.as_str()));
     c.delete_job("cs", "jobs", "ping").await.unwrap();
-    assert_status(c.get_job("cs", "jobs", "ping").await, 404, "ResourceNotFound");
+    assert_status(
+        c.get_job("cs", "jobs", "ping").await,
+        404,
+        "ResourceNotFound",
+    );
     // An Https action needs its request.
     let bad = JobInput {
         action: JobAction {
@@ -556,7 +614,8 @@ async fn hdinsight_clusters_are_created_read_listed_and_deleted() {
         "ConflictError",
     );
     assert_status(
-        c.create_hd_insight_cluster("hdics", "hdi2", "not xml").await,
+        c.create_hd_insight_cluster("hdics", "hdi2", "not xml")
+            .await,
         400,
         "BadRequest",
     );

@@ -230,7 +230,10 @@ async fn namespace_authorization_rules() {
     // position).
     let list = c.list_namespace_authorization_rules(ns).await.unwrap();
     assert_eq!(list.entries[0].primary_key.as_deref(), Some("cHJpbWFyeQ=="));
-    let one = c.get_namespace_authorization_rule(ns, "sender").await.unwrap();
+    let one = c
+        .get_namespace_authorization_rule(ns, "sender")
+        .await
+        .unwrap();
     assert_eq!(one.key_name, "sender");
     assert_eq!(one.primary_key.as_deref(), Some("cHJpbWFyeQ=="));
     assert_service_error(

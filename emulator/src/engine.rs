@@ -512,7 +512,9 @@ impl Api {
                         )));
                     }
                     let new_key = record_key(r, sub, &rec.parents, &new_name);
-                    if get::<ResourceRec>(&table, &new_key)?.is_some_and(|x| exists(&x.pending, now)) {
+                    if get::<ResourceRec>(&table, &new_key)?
+                        .is_some_and(|x| exists(&x.pending, now))
+                    {
                         return Err(ApiError::conflict(self.hook_taken_message(r, &new_name)));
                     }
                     table.remove(key.as_str())?;
@@ -1392,9 +1394,10 @@ fn render_children(spec: &Spec, ty: &str, src: &Elem, out: &mut String, depth: u
                 // wrapper declares the prefix, as the service writes
                 // `<HostNames xmlns:a=…><a:string>`.
                 let (decl, qitem) = match &f.namespace {
-                    Some((Some(p), uri)) if nested.is_none() => {
-                        (format!(" xmlns:{p}=\"{}\"", escape(uri)), format!("{p}:{item}"))
-                    }
+                    Some((Some(p), uri)) if nested.is_none() => (
+                        format!(" xmlns:{p}=\"{}\"", escape(uri)),
+                        format!("{p}:{item}"),
+                    ),
                     Some((None, uri)) if nested.is_none() => {
                         (String::new(), format!("{item} xmlns=\"{}\"", escape(uri)))
                     }
@@ -1408,10 +1411,7 @@ fn render_children(spec: &Spec, ty: &str, src: &Elem, out: &mut String, depth: u
                                 Some(n) => render_elem(spec, n, &item, c, out, depth),
                                 None => {
                                     let close = qitem.split(' ').next().unwrap_or(&item);
-                                    out.push_str(&format!(
-                                        "<{qitem}>{}</{close}>",
-                                        escape(&c.text)
-                                    ))
+                                    out.push_str(&format!("<{qitem}>{}</{close}>", escape(&c.text)))
                                 }
                             }
                         }

@@ -152,9 +152,30 @@ pub(crate) fn duration_seconds(s: &str) -> Option<i64> {
 /// The metrics every resource has here: (name, display name, unit,
 /// primary aggregation, typical value, spread).
 const METRICS: [(&str, &str, &str, &str, f64, f64); 5] = [
-    ("Percentage CPU", "CPU Percentage", "Percent", "Average", 35.0, 25.0),
-    ("Network In", "Network In", "Bytes", "Total", 40_000.0, 30_000.0),
-    ("Network Out", "Network Out", "Bytes", "Total", 60_000.0, 40_000.0),
+    (
+        "Percentage CPU",
+        "CPU Percentage",
+        "Percent",
+        "Average",
+        35.0,
+        25.0,
+    ),
+    (
+        "Network In",
+        "Network In",
+        "Bytes",
+        "Total",
+        40_000.0,
+        30_000.0,
+    ),
+    (
+        "Network Out",
+        "Network Out",
+        "Bytes",
+        "Total",
+        60_000.0,
+        40_000.0,
+    ),
     (
         "Disk Read Bytes/sec",
         "Disk Read",
@@ -246,9 +267,10 @@ impl Api {
                         if spaces.iter().any(|w| w.name.eq_ignore_ascii_case(name)) {
                             continue;
                         }
-                        let region = rec.state.child("WebSpaceToCreate").and_then(|w| {
-                            w.child_text("GeoRegion").map(str::to_owned)
-                        });
+                        let region = rec
+                            .state
+                            .child("WebSpaceToCreate")
+                            .and_then(|w| w.child_text("GeoRegion").map(str::to_owned));
                         spaces.push(WebSpace {
                             name: name.clone(),
                             geo_region: region,
@@ -337,24 +359,30 @@ impl Api {
                 let namespace = options.namespace.clone().unwrap_or_default();
                 let value = METRICS
                     .iter()
-                    .filter(|m| names.as_ref().is_none_or(|n| n.contains(&m.0.to_ascii_lowercase())))
-                    .map(|(name, display, unit, aggregation, _, _)| MetricDefinition {
-                        name: Some((*name).to_owned()),
-                        namespace: Some(namespace.clone()),
-                        resource_id_suffix: None,
-                        display_name: Some((*display).to_owned()),
-                        unit: Some((*unit).to_owned()),
-                        primary_aggregation: Some((*aggregation).to_owned()),
-                        metric_availabilities: GRAINS
-                            .iter()
-                            .map(|(g, r)| MetricAvailability {
-                                time_grain: Some((*g).to_owned()),
-                                retention: Some((*r).to_owned()),
-                            })
-                            .collect(),
-                        minimum_alertable_time_window: Some("PT5M".to_owned()),
-                        is_alertable: Some(true),
+                    .filter(|m| {
+                        names
+                            .as_ref()
+                            .is_none_or(|n| n.contains(&m.0.to_ascii_lowercase()))
                     })
+                    .map(
+                        |(name, display, unit, aggregation, _, _)| MetricDefinition {
+                            name: Some((*name).to_owned()),
+                            namespace: Some(namespace.clone()),
+                            resource_id_suffix: None,
+                            display_name: Some((*display).to_owned()),
+                            unit: Some((*unit).to_owned()),
+                            primary_aggregation: Some((*aggregation).to_owned()),
+                            metric_availabilities: GRAINS
+                                .iter()
+                                .map(|(g, r)| MetricAvailability {
+                                    time_grain: Some((*g).to_owned()),
+                                    retention: Some((*r).to_owned()),
+                                })
+                                .collect(),
+                            minimum_alertable_time_window: Some("PT5M".to_owned()),
+                            is_alertable: Some(true),
+                        },
+                    )
                     .collect();
                 Ok(json_reply(
                     200,
@@ -406,7 +434,9 @@ impl Api {
                 }
                 let wanted = name_filter(Some(names)).unwrap_or_default();
                 if wanted.is_empty() {
-                    return Err(ApiError::bad_request("At least one metric name is required."));
+                    return Err(ApiError::bad_request(
+                        "At least one metric name is required.",
+                    ));
                 }
                 let namespace = options.namespace.clone().unwrap_or_default();
                 // Samples per grain of the raw 30-second measurements.
@@ -447,14 +477,18 @@ impl Api {
                         }
                     })
                     .collect();
-                Ok(json_reply(200, json::to_json(&MetricValueSetCollection { value })))
+                Ok(json_reply(
+                    200,
+                    json::to_json(&MetricValueSetCollection { value }),
+                ))
             }
             ServerRequest::GetHDInsightCluster {
                 cloud_service_name,
                 cluster_name,
                 ..
             } => {
-                let rec = self.cluster(tx, sub, cloud_service_name, "clusters", cluster_name, now)?;
+                let rec =
+                    self.cluster(tx, sub, cloud_service_name, "clusters", cluster_name, now)?;
                 Ok(Reply::xml(
                     req,
                     &HDInsightClusterResponse {
@@ -468,8 +502,14 @@ impl Api {
                 cluster_name,
                 ..
             } => {
-                let rec =
-                    self.cluster(tx, sub, cloud_service_name, "iaasclusters", cluster_name, now)?;
+                let rec = self.cluster(
+                    tx,
+                    sub,
+                    cloud_service_name,
+                    "iaasclusters",
+                    cluster_name,
+                    now,
+                )?;
                 Ok(Reply::xml(
                     req,
                     &HDInsightIaasClusterResponse {
@@ -487,10 +527,9 @@ impl Api {
             }
             ServerRequest::ListHDInsightClusters { .. } => {
                 let mut by_service: Vec<HDInsightCloudService> = Vec::new();
-                for (_, rec) in scan::<ClusterRec>(
-                    &tx.open_table(PLATFORM)?,
-                    &format!("HDInsight/{sub}/"),
-                )? {
+                for (_, rec) in
+                    scan::<ClusterRec>(&tx.open_table(PLATFORM)?, &format!("HDInsight/{sub}/"))?
+                {
                     if cluster_gone(&rec, now) {
                         continue;
                     }
@@ -688,13 +727,7 @@ impl Api {
             } => {
                 self.job_collection(tx, sub, cloud_service_name, job_collection_name, now)?;
                 let mut table = tx.open_table(PLATFORM)?;
-                let mut rec = job_of(
-                    &table,
-                    sub,
-                    cloud_service_name,
-                    job_collection_name,
-                    job_id,
-                )?;
+                let mut rec = job_of(&table, sub, cloud_service_name, job_collection_name, job_id)?;
                 if !matches!(body.state, JobState::Enabled | JobState::Disabled) {
                     return Err(ApiError::bad_request(format!(
                         "A job can only be Enabled or Disabled, not {}.",
@@ -718,13 +751,7 @@ impl Api {
             } => {
                 self.job_collection(tx, sub, cloud_service_name, job_collection_name, now)?;
                 let mut table = tx.open_table(PLATFORM)?;
-                job_of(
-                    &table,
-                    sub,
-                    cloud_service_name,
-                    job_collection_name,
-                    job_id,
-                )?;
+                job_of(&table, sub, cloud_service_name, job_collection_name, job_id)?;
                 let key = format!(
                     "{}{}",
                     job_prefix(sub, cloud_service_name, job_collection_name),
@@ -812,7 +839,15 @@ impl Api {
                 cluster_name,
                 body,
                 ..
-            } => self.create_cluster(tx, sub, cloud_service_name, "clusters", cluster_name, body, now),
+            } => self.create_cluster(
+                tx,
+                sub,
+                cloud_service_name,
+                "clusters",
+                cluster_name,
+                body,
+                now,
+            ),
             ServerRequest::CreateHDInsightIaasCluster {
                 cloud_service_name,
                 cluster_name,
@@ -836,7 +871,14 @@ impl Api {
                 cloud_service_name,
                 cluster_name,
                 ..
-            } => self.delete_cluster(tx, sub, cloud_service_name, "iaasclusters", cluster_name, now),
+            } => self.delete_cluster(
+                tx,
+                sub,
+                cloud_service_name,
+                "iaasclusters",
+                cluster_name,
+                now,
+            ),
             _ => Err(not_implemented(req.spec().name)),
         }
     }
@@ -1113,7 +1155,10 @@ fn publish_data(site: &ResourceRec) -> PublishData {
     PublishData {
         profiles: vec![
             profile("MSDeploy", format!("{name}.scm.azurewebsites.net:443")),
-            profile("FTP", format!("ftp://waws-prod.ftp.azurewebsites.windows.net/site/wwwroot")),
+            profile(
+                "FTP",
+                format!("ftp://waws-prod.ftp.azurewebsites.windows.net/site/wwwroot"),
+            ),
         ],
     }
 }
@@ -1146,7 +1191,12 @@ fn job_of(
         .ok_or_else(|| ApiError::not_found(format!("The job {id} does not exist.")))
 }
 
-fn new_job(id: &str, body: &JobInput, old: Option<JobRec>, now: Millis) -> Result<JobRec, ApiError> {
+fn new_job(
+    id: &str,
+    body: &JobInput,
+    old: Option<JobRec>,
+    now: Millis,
+) -> Result<JobRec, ApiError> {
     if id.trim().is_empty() {
         return Err(ApiError::bad_request("The job id is missing."));
     }
