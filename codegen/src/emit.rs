@@ -1541,6 +1541,12 @@ fn poller_def(ctx: &Ctx<'_>, p: &Poller) -> TokenStream {
         }
         None => quote!(None),
     };
+    // Without an http-status or error field the failure's status and
+    // message are constants (clippy rejects `None.unwrap_or(500)`).
+    let failed_status = match p.http_status.as_deref().and_then(field) {
+        Some(_) => quote!(#http.unwrap_or(500)),
+        None => quote!(500),
+    };
     let (code, message) = match p.error.as_deref().and_then(field) {
         Some(f) => {
             let fi = ident(&f.rust);
@@ -1562,9 +1568,10 @@ fn poller_def(ctx: &Ctx<'_>, p: &Poller) -> TokenStream {
                     quote!(status.#fi.as_ref().and_then(|e| #get))
                 }
             };
-            (part("Code"), part("Message"))
+            let m = part("Message");
+            (part("Code"), quote!(#m.unwrap_or_default()))
         }
-        None => (quote!(None), quote!(None::<String>)),
+        None => (quote!(None), quote!(String::new())),
     };
     let pending_arm = if pending.is_empty() {
         quote!()
@@ -1581,9 +1588,9 @@ fn poller_def(ctx: &Ctx<'_>, p: &Poller) -> TokenStream {
     } else {
         quote! {
             #(#failure)|* => OperationState::Failed(asm_runtime::ServiceError {
-                status: #http.unwrap_or(500),
+                status: #failed_status,
                 code: #code,
-                message: #message.unwrap_or_default(),
+                message: #message,
                 request_id: Some(id.to_owned()),
             }),
         }

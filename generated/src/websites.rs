@@ -872,9 +872,9 @@ impl asm_runtime::Poll for WebsitePoller {
                     Some(WebSiteOperationStatus::Failed)
                     | Some(WebSiteOperationStatus::TimedOut) => {
                         OperationState::Failed(asm_runtime::ServiceError {
-                            status: None.unwrap_or(500),
+                            status: 500,
                             code: None,
-                            message: None::<String>.unwrap_or_default(),
+                            message: String::new(),
                             request_id: Some(id.to_owned()),
                         })
                     }
