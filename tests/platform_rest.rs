@@ -418,7 +418,6 @@ async fn metric_definitions_settings_and_values() {
     let end: DateTime = "2024-05-01T01:00:00Z".parse().unwrap();
     let read = |grain: &'static str| {
         let c = c.clone();
-        let (start, end) = (start.clone(), end.clone());
         async move {
             c.list_metric_values(
                 ROLE,
@@ -437,7 +436,7 @@ async fn metric_definitions_settings_and_values() {
     assert_eq!(cpu.name.as_deref(), Some("Percentage CPU"));
     assert_eq!(cpu.time_grain.as_deref(), Some("PT5M"));
     assert_eq!(cpu.metric_values.len(), 12);
-    assert_eq!(cpu.metric_values[0].timestamp, Some(start.clone()));
+    assert_eq!(cpu.metric_values[0].timestamp, Some(start));
     assert_eq!(
         cpu.metric_values[1].timestamp,
         Some("2024-05-01T00:05:00Z".parse().unwrap())
@@ -458,8 +457,8 @@ async fn metric_definitions_settings_and_values() {
             ROLE,
             "Percentage CPU",
             "PT5M",
-            end.clone(),
-            start.clone(),
+            end,
+            start,
             &Default::default(),
         )
         .await,
@@ -467,15 +466,8 @@ async fn metric_definitions_settings_and_values() {
         "BadRequest",
     );
     assert_status(
-        c.list_metric_values(
-            ROLE,
-            ",",
-            "PT5M",
-            start.clone(),
-            end.clone(),
-            &Default::default(),
-        )
-        .await,
+        c.list_metric_values(ROLE, ",", "PT5M", start, end, &Default::default())
+            .await,
         400,
         "BadRequest",
     );

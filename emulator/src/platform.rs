@@ -471,8 +471,8 @@ impl Api {
                             unit: Some((*unit).to_owned()),
                             primary_aggregation: Some((*aggregation).to_owned()),
                             time_grain: Some(time_grain.clone()),
-                            start_time: Some(start_time.clone()),
-                            end_time: Some(end_time.clone()),
+                            start_time: Some(*start_time),
+                            end_time: Some(*end_time),
                             metric_values: samples,
                         }
                     })
@@ -1157,7 +1157,7 @@ fn publish_data(site: &ResourceRec) -> PublishData {
             profile("MSDeploy", format!("{name}.scm.azurewebsites.net:443")),
             profile(
                 "FTP",
-                format!("ftp://waws-prod.ftp.azurewebsites.windows.net/site/wwwroot"),
+                "ftp://waws-prod.ftp.azurewebsites.windows.net/site/wwwroot".to_owned(),
             ),
         ],
     }
@@ -1214,12 +1214,12 @@ fn new_job(
         }
         _ => {}
     }
-    let start = body.start_time.clone().unwrap_or_else(|| datetime(now));
+    let start = body.start_time.unwrap_or_else(|| datetime(now));
     let created_ms = old.as_ref().map_or(now, |o| o.created_ms);
     Ok(JobRec {
         job: Job {
             id: Some(id.to_owned()),
-            start_time: Some(start.clone()),
+            start_time: Some(start),
             action: Some(body.action.clone()),
             recurrence: body.recurrence.clone(),
             status: Some(JobStatus {
