@@ -1351,6 +1351,26 @@ fn has_any(spec: &Spec, ty: &str, src: &Elem, depth: usize) -> bool {
         })
 }
 
+/// [`has_any`] through elements that are not fields of `outer` (the struct
+/// whose tree is shared).
+fn has_any_beyond(
+    spec: &Spec,
+    ty: &str,
+    outer: &asm_codegen::model::Struct,
+    src: &Elem,
+    depth: usize,
+) -> bool {
+    let Some(s) = spec.find_struct(ty) else {
+        return false;
+    };
+    let own = |name: &str| outer.fields.iter().any(|f| f.element == name);
+    depth < 8
+        && s.fields.iter().any(|f| {
+            (src.child(&f.element).is_some() && !own(&f.element))
+                || matches!((&f.ty, f.card), (TypeRef::Named(n), Card::Required | Card::Optional) if spec.find_struct(n).is_some() && has_any(spec, n, src, depth + 1))
+        })
+}
+
 fn render_children(spec: &Spec, ty: &str, src: &Elem, out: &mut String, depth: usize) {
     let Some(s) = spec.find_struct(ty) else {
         // A scalar root: the text.
@@ -1372,8 +1392,12 @@ fn render_children(spec: &Spec, ty: &str, src: &Elem, out: &mut String, depth: u
                 (Some(c), None) => {
                     out.push_str(&format!("<{0}>{1}</{0}>", f.element, escape(&c.text)))
                 }
-                (None, Some(n)) if has_any(spec, n, src, depth + 1) => {
-                    // No element of its own: the nested struct draws from the same tree.
+                (None, Some(n)) if has_any_beyond(spec, n, s, src, depth + 1) => {
+                    // No element of its own: the nested struct draws from the
+                    // same tree (HostedServiceProperties), through elements
+                    // that are not the enclosing struct's own (a site's Name
+                    // is not its HostingEnvironmentProfile's, which the
+                    // service sends nil).
                     render_elem(spec, n, &f.element, src, out, depth)
                 }
                 _ => {}
