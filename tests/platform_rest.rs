@@ -123,6 +123,9 @@ async fn swapping_slots_exchanges_their_content_and_is_polled_on_the_site() {
     assert_eq!(prod.name, "app");
     assert_eq!(prod.host_names, vec!["app.azurewebsites.net".to_owned()]);
     assert_eq!(staging.name, "app(staging)");
+    // The site's Name is not drawn into a nested struct (the service sends
+    // HostingEnvironmentProfile nil).
+    assert!(prod.hosting_environment_profile.is_none(), "{prod:?}");
 
     // A missing slot is a 404; a slot swapped with itself a 400.
     assert_status(
