@@ -4,8 +4,8 @@
 //! (asynchronous create, update and delete, shown with their provisioning
 //! state in the cloud service's Resources), the monitoring metrics
 //! (definitions, settings, synthetic values for the requested time grain
-//! and window; required query parameters), scheduler jobs (JSON) and
-//! HDInsight clusters.
+//! and window; required query parameters), alert rules, incidents and
+//! autoscale settings, scheduler jobs (JSON) and HDInsight clusters.
 
 use std::time::Duration;
 
@@ -631,4 +631,131 @@ async fn hdinsight_clusters_are_created_read_listed_and_deleted() {
         404,
         "ResourceNotFound",
     );
+}
+
+// ---------------------------------------------------------------------------
+// Alert rules, incidents and autoscale settings (JSON)
+// ---------------------------------------------------------------------------
+
+fn rule(name: &str) -> AlertRule {
+    AlertRule {
+        id: None,
+        name: Some(name.into()),
+        description: Some("CPU above 80%".into()),
+        is_enabled: Some(true),
+        condition: Some(AlertRuleCondition {
+            odata_type: Some(
+                "Microsoft.WindowsAzure.Management.Monitoring.Alerts.Models.ThresholdRuleCondition"
+                    .into(),
+            ),
+            data_source: Some(AlertRuleDataSource {
+                odata_type: Some(
+                    "Microsoft.WindowsAzure.Management.Monitoring.Alerts.Models.RuleMetricDataSource"
+                        .into(),
+                ),
+                resource_id: Some(ROLE.into()),
+                metric_namespace: Some(String::new()),
+                metric_name: Some("Percentage CPU".into()),
+            }),
+            operator: Some(ConditionOperator::GreaterThan),
+            threshold: Some(80.0),
+            window_size: Some("PT5M".into()),
+        }),
+        actions: Vec::new(),
+        last_updated_time: None,
+    }
+}
+
+#[tokio::test]
+async fn alert_rules_and_autoscale_settings_are_kept() {
+    let (_emu, c) = start().await;
+    assert!(c.list_alert_rules().await.unwrap().value.is_empty());
+    c.create_or_update_alert_rule("r1", &rule("High CPU"))
+        .await
+        .unwrap();
+    let got = c.get_alert_rule("r1").await.unwrap();
+    assert_eq!(got.id.as_deref(), Some("r1"));
+    assert_eq!(got.name.as_deref(), Some("High CPU"));
+    assert!(got.last_updated_time.is_some());
+    assert_eq!(
+        got.condition
+            .unwrap()
+            .data_source
+            .unwrap()
+            .metric_name
+            .as_deref(),
+        Some("Percentage CPU")
+    );
+    c.create_or_update_alert_rule("r1", &rule("Very high CPU"))
+        .await
+        .unwrap();
+    let list = c.list_alert_rules().await.unwrap().value;
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].name.as_deref(), Some("Very high CPU"));
+    // No metric data reaches the emulator: no incidents.
+    assert!(c
+        .list_alert_incidents_for_rule("r1", &Default::default())
+        .await
+        .unwrap()
+        .value
+        .is_empty());
+    assert!(c
+        .list_active_alert_incidents()
+        .await
+        .unwrap()
+        .value
+        .is_empty());
+    assert_status(c.get_alert_incident("i1").await, 404, "ResourceNotFound");
+    // Bad input and missing rules.
+    let mut nameless = rule("x");
+    nameless.name = None;
+    assert_status(
+        c.create_or_update_alert_rule("r2", &nameless).await,
+        400,
+        "BadRequest",
+    );
+    let mut other_id = rule("x");
+    other_id.id = Some("r9".into());
+    assert_status(
+        c.create_or_update_alert_rule("r2", &other_id).await,
+        400,
+        "BadRequest",
+    );
+    c.delete_alert_rule("r1").await.unwrap();
+    assert_status(c.get_alert_rule("r1").await, 404, "ResourceNotFound");
+    assert_status(c.delete_alert_rule("r1").await, 404, "ResourceNotFound");
+    assert_status(
+        c.list_alert_incidents_for_rule("r1", &Default::default())
+            .await,
+        404,
+        "ResourceNotFound",
+    );
+
+    // Autoscale: one setting per resource.
+    let setting = |min: &str, max: &str| AutoscaleSetting {
+        profiles: vec![AutoscaleProfile {
+            name: Some("default".into()),
+            capacity: Some(ScaleCapacity {
+                minimum: Some(min.into()),
+                maximum: Some(max.into()),
+                default: Some(min.into()),
+            }),
+            ..Default::default()
+        }],
+        enabled: Some(true),
+    };
+    assert_status(c.get_autoscale_setting(ROLE).await, 404, "ResourceNotFound");
+    c.create_or_update_autoscale_setting(ROLE, &setting("1", "4"))
+        .await
+        .unwrap();
+    let got = c.get_autoscale_setting(ROLE).await.unwrap();
+    assert_eq!(got, setting("1", "4"));
+    assert_status(
+        c.create_or_update_autoscale_setting(ROLE, &setting("5", "4"))
+            .await,
+        400,
+        "BadRequest",
+    );
+    c.delete_autoscale_setting(ROLE).await.unwrap();
+    assert_status(c.get_autoscale_setting(ROLE).await, 404, "ResourceNotFound");
 }

@@ -1,9 +1,10 @@
 //! Platform services beyond the generic engine: Store add-ons in cloud
 //! services (their URIs put the add-on's provider namespace and type
 //! between the cloud service and the name, which are not parent keys),
-//! scheduler jobs and the monitoring metrics (JSON bodies), HDInsight
-//! clusters (raw text creates) and web site slot swaps (polled with Get Web
-//! Site Operation).
+//! scheduler jobs and monitoring (alert rules and incidents, autoscale
+//! settings, metrics: JSON bodies), HDInsight clusters (raw text creates),
+//! web site slot swaps (polled with Get Web Site Operation), restarts,
+//! publish profiles and the implicit web spaces.
 //!
 //! Records live in the `platform` table, keyed
 //! `{kind}/{subscription}/{lower-case names...}`.
@@ -298,6 +299,46 @@ impl Api {
                     now,
                 )?;
                 Ok(Reply::xml(req, &publish_data(&site)))
+            }
+            ServerRequest::ListAlertRules { .. } => {
+                let value =
+                    scan::<AlertRule>(&tx.open_table(PLATFORM)?, &format!("AlertRule/{sub}/"))?
+                        .into_iter()
+                        .map(|(_, r)| r)
+                        .collect();
+                Ok(json_reply(200, json::to_json(&AlertRuleList { value })))
+            }
+            ServerRequest::GetAlertRule { rule_id, .. } => {
+                let rule = alert_rule(&tx.open_table(PLATFORM)?, sub, rule_id)?;
+                Ok(json_reply(200, json::to_json(&rule)))
+            }
+            // No metric data flows here, so no rule's condition ever holds:
+            // a rule has no incidents, and none is active.
+            ServerRequest::ListAlertIncidentsForRule { rule_id, .. } => {
+                alert_rule(&tx.open_table(PLATFORM)?, sub, rule_id)?;
+                Ok(json_reply(
+                    200,
+                    json::to_json(&AlertIncidentList::default()),
+                ))
+            }
+            ServerRequest::ListActiveAlertIncidents { .. } => Ok(json_reply(
+                200,
+                json::to_json(&AlertIncidentList::default()),
+            )),
+            ServerRequest::GetAlertIncident { incident_id, .. } => Err(ApiError::not_found(
+                format!("The alert incident {incident_id} does not exist."),
+            )),
+            ServerRequest::GetAutoscaleSetting { resource_id, .. } => {
+                check_resource_id(resource_id)?;
+                let setting: AutoscaleSetting =
+                    get(&tx.open_table(PLATFORM)?, &autoscale_key(sub, resource_id))?.ok_or_else(
+                        || {
+                            ApiError::not_found(format!(
+                                "The resource {resource_id} has no autoscale setting."
+                            ))
+                        },
+                    )?;
+                Ok(json_reply(200, json::to_json(&setting)))
             }
             ServerRequest::GetJob {
                 cloud_service_name,
@@ -774,6 +815,79 @@ impl Api {
                 )?;
                 Ok(Reply::empty(200).into())
             }
+            ServerRequest::CreateOrUpdateAlertRule { rule_id, body, .. } => {
+                if rule_id.trim().is_empty() {
+                    return Err(ApiError::bad_request("The rule id is missing."));
+                }
+                if body.id.as_deref().is_some_and(|id| id != rule_id) {
+                    return Err(ApiError::bad_request(format!(
+                        "The rule's Id does not match the rule id {rule_id} of the URI."
+                    )));
+                }
+                if body.name.as_deref().is_none_or(|n| n.trim().is_empty()) {
+                    return Err(ApiError::bad_request("The rule's Name is missing."));
+                }
+                if body.condition.is_none() {
+                    return Err(ApiError::bad_request("The rule's Condition is missing."));
+                }
+                let mut table = tx.open_table(PLATFORM)?;
+                let key = format!("AlertRule/{sub}/{}", low(rule_id));
+                let existed = get::<AlertRule>(&table, &key)?.is_some();
+                let mut rule = body.clone();
+                rule.id = Some(rule_id.clone());
+                rule.last_updated_time = Some(datetime(now));
+                put(&mut table, &key, &rule)?;
+                Ok(Reply::empty(if existed { 200 } else { 201 }).into())
+            }
+            ServerRequest::DeleteAlertRule { rule_id, .. } => {
+                let mut table = tx.open_table(PLATFORM)?;
+                alert_rule(&table, sub, rule_id)?;
+                table.remove(format!("AlertRule/{sub}/{}", low(rule_id)).as_str())?;
+                Ok(Reply::empty(200).into())
+            }
+            ServerRequest::CreateOrUpdateAutoscaleSetting {
+                resource_id, body, ..
+            } => {
+                check_resource_id(resource_id)?;
+                for p in &body.profiles {
+                    let c = p.capacity.clone().unwrap_or_default();
+                    let n = |v: &Option<String>, what: &str| -> Result<Option<i64>, ApiError> {
+                        v.as_deref()
+                            .map(|t| {
+                                t.trim().parse::<i64>().map_err(|_| {
+                                    ApiError::bad_request(format!(
+                                        "The capacity {what} {t} is not a number."
+                                    ))
+                                })
+                            })
+                            .transpose()
+                    };
+                    let (min, max) = (n(&c.minimum, "Minimum")?, n(&c.maximum, "Maximum")?);
+                    if let (Some(min), Some(max)) = (min, max) {
+                        if min > max {
+                            return Err(ApiError::bad_request(format!(
+                                "The capacity Minimum {min} is above the Maximum {max}."
+                            )));
+                        }
+                    }
+                }
+                let mut table = tx.open_table(PLATFORM)?;
+                let key = autoscale_key(sub, resource_id);
+                let existed = get::<AutoscaleSetting>(&table, &key)?.is_some();
+                put(&mut table, &key, body)?;
+                Ok(Reply::empty(if existed { 200 } else { 201 }).into())
+            }
+            ServerRequest::DeleteAutoscaleSetting { resource_id, .. } => {
+                let mut table = tx.open_table(PLATFORM)?;
+                let key = autoscale_key(sub, resource_id);
+                if get::<AutoscaleSetting>(&table, &key)?.is_none() {
+                    return Err(ApiError::not_found(format!(
+                        "The resource {resource_id} has no autoscale setting."
+                    )));
+                }
+                table.remove(key.as_str())?;
+                Ok(Reply::empty(200).into())
+            }
             ServerRequest::PutMetricSettings { body, .. } => {
                 let resource_id = body.resource_id.clone().unwrap_or_default();
                 check_resource_id(&resource_id)?;
@@ -1161,6 +1275,19 @@ fn publish_data(site: &ResourceRec) -> PublishData {
             ),
         ],
     }
+}
+
+fn autoscale_key(sub: &str, resource_id: &str) -> String {
+    format!("Autoscale/{sub}/{}", resource_id.to_ascii_lowercase())
+}
+
+fn alert_rule(
+    table: &impl ReadableTable<&'static str, &'static [u8]>,
+    sub: &str,
+    rule_id: &str,
+) -> Result<AlertRule, ApiError> {
+    get::<AlertRule>(table, &format!("AlertRule/{sub}/{}", low(rule_id)))?
+        .ok_or_else(|| ApiError::not_found(format!("The alert rule {rule_id} does not exist.")))
 }
 
 fn check_resource_id(resource_id: &str) -> Result<(), ApiError> {
