@@ -341,3 +341,104 @@ operation PutGadget {\n    method PUT\n    uri /{subscriptionId}/gadgets/{a}-{b}
         "aliases are not routed"
     );
 }
+
+/// A poller's status operation may name a path parameter differently from
+/// the started operation (`{siteName}` vs `{webSiteName}`): the started
+/// operation maps it (`async Poller siteName=webSiteName`). One-character
+/// literals between placeholders (`(`, `/`) are written with `push`.
+#[test]
+fn poller_parameters_are_mapped_and_one_char_literals_pushed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec_dir = tmp.path().join("spec");
+    std::fs::create_dir_all(&spec_dir).unwrap();
+    let base = r#"
+operation GetSiteOperation {
+    method   GET
+    uri      /{subscriptionId}/spaces/{spaceName}/sites/{siteName}/operations/{operationId}
+    version  2014-04-01
+    response Operation: SiteOperation
+    status   200
+}
+
+struct SiteOperation {
+    ID: string? rust=id
+    Status: SiteOperationStatus?
+    Names: [string: string]? ns="urn:arrays" prefix=a
+}
+
+enum SiteOperationStatus {
+    InProgress pending
+    Succeeded success
+    Failed failure
+}
+
+poller Site {
+    operation GetSiteOperation
+    id        body ID
+    status    Status
+}
+
+operation SwapSlots {
+    method   POST
+    uri      /{subscriptionId}/spaces/{spaceName}/sites/{webSiteName}({sourceSlot})/slots/{a}/{b}
+    version  2014-04-01
+    response Operation: SiteOperation
+    status   200 202
+    ASYNC
+}
+"#;
+    let load = |async_line: &str| {
+        std::fs::write(
+            spec_dir.join("sites.spec"),
+            base.replace("ASYNC", async_line),
+        )
+        .unwrap();
+        asm_codegen::load(&spec_dir).map_err(|errors| {
+            errors
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+    };
+    // Unmapped: the started operation has no {siteName}.
+    let text = load("async Site").unwrap_err();
+    assert!(
+        text.contains("the poller Site needs the path parameter siteName"),
+        "{text}"
+    );
+    // A mapping to a parameter that does not exist, or from one the status
+    // operation does not take.
+    let text = load("async Site siteName=nope").unwrap_err();
+    assert!(text.contains("no such path parameter (`nope`)"), "{text}");
+    let text = load("async Site siteName=webSiteName other=webSiteName").unwrap_err();
+    assert!(
+        text.contains("has no context path parameter other"),
+        "{text}"
+    );
+    let text = load("async Site siteName").unwrap_err();
+    assert!(text.contains("statusParam=ownParam"), "{text}");
+
+    let spec = load("async Site siteName=webSiteName").unwrap();
+    let files = asm_codegen::generate(&spec).unwrap();
+    let module = &files.iter().find(|(p, _)| p == "src/sites.rs").unwrap().1;
+    assert!(
+        module.contains("site_name: web_site_name.to_owned()"),
+        "the poller takes siteName from webSiteName:\n{module}"
+    );
+    assert!(
+        module.contains("req.path.push('(')") && module.contains("req.path.push('/')"),
+        "one-character literals are pushed as chars:\n{module}"
+    );
+    assert!(!module.contains("push_str(\"(\")") && !module.contains("push_str(\"/\")"));
+    // ns= on a wrapped text list puts the items in that namespace.
+    assert!(
+        module.contains("w.text_ns(\"a\", \"urn:arrays\", \"string\", v)"),
+        "list items in their namespace:\n{module}"
+    );
+    for (path, text) in &files {
+        if path.ends_with(".rs") {
+            syn::parse_file(text).unwrap_or_else(|e| panic!("{path}: {e}"));
+        }
+    }
+}

@@ -1,8 +1,7 @@
-//! The `other` area through the generated client. The emulator serves none
-//! of the operations added with it (autoscale settings and HDInsight clusters answer
-//! 501 over mutual TLS); the requests (paths, queries, headers, JSON, XML
-//! and raw text bodies) and the decoding of realistic JSON and XML bodies
-//! are checked against a scripted server.
+//! The `other` area through the generated client: the requests (paths,
+//! queries, headers, JSON, XML and raw text bodies) and the decoding of
+//! realistic JSON and XML bodies are checked against a scripted server; the
+//! emulator's behaviour (emulator/src/platform.rs) is in platform_rest.rs.
 
 use asm_emulator::{Config, Emulator, RunningEmulator};
 use asm_tests::mock::{MockServer, Reply};
@@ -69,17 +68,19 @@ fn body_json(body: &[u8]) -> serde_json::Value {
 // ---------------------------------------------------------------------------
 
 #[tokio::test]
-async fn other_operations_are_not_served_by_the_emulator() {
+async fn a_missing_autoscale_setting_or_cluster_is_404() {
     let (_emu, c) = start().await;
+    // Monitoring and HDInsight are served (emulator/src/platform.rs;
+    // tests/platform_rest.rs).
     assert_status(
         c.get_autoscale_setting("/hostedservices/svc").await,
-        501,
-        "NotImplemented",
+        404,
+        "ResourceNotFound",
     );
     assert_status(
         c.get_hd_insight_cluster("cs", "hdi").await,
-        501,
-        "NotImplemented",
+        404,
+        "ResourceNotFound",
     );
 }
 

@@ -5,7 +5,7 @@
 //! 409 for a taken cloud service name, a collection shown in its cloud
 //! service's Resources and replaced by a create on its name (the update is
 //! the same request), name availability, collections going with their cloud
-//! service. Jobs (JSON) are not served by the emulator: 501.
+//! service. Jobs (JSON) are served by emulator/src/platform.rs.
 
 use asm_emulator::{Config, Emulator, RunningEmulator};
 use azure_asm::*;
@@ -247,11 +247,13 @@ async fn collections_go_with_their_cloud_service() {
     );
 }
 
+/// Jobs are served (emulator/src/platform.rs; tests/platform_rest.rs has
+/// their lifecycle): a missing job collection is a 404.
 #[tokio::test]
-async fn jobs_are_not_served_by_the_emulator() {
+async fn jobs_of_a_missing_collection_are_404() {
     let (_emu, c) = start().await;
     let e = c.list_jobs("cs", "jobs", &Default::default()).await;
-    assert_status(e, 501, "NotImplemented");
+    assert_status(e, 404, "ResourceNotFound");
 }
 
 /// A long-running operation keeps the response headers of the call that

@@ -225,14 +225,21 @@ async fn namespace_authorization_rules() {
         "ConflictError",
     );
 
-    // Read back through the list (the engine does not serve the single
-    // read: its URI names the rule {entityName}, the resource {ruleName}).
+    // Read back through the list and the single read (its URI names the
+    // rule {entityName}, the resource {ruleName}: the engine fits keys by
+    // position).
     let list = c.list_namespace_authorization_rules(ns).await.unwrap();
     assert_eq!(list.entries[0].primary_key.as_deref(), Some("cHJpbWFyeQ=="));
+    let one = c
+        .get_namespace_authorization_rule(ns, "sender")
+        .await
+        .unwrap();
+    assert_eq!(one.key_name, "sender");
+    assert_eq!(one.primary_key.as_deref(), Some("cHJpbWFyeQ=="));
     assert_service_error(
-        c.get_namespace_authorization_rule(ns, "sender").await,
-        501,
-        "NotImplemented",
+        c.get_namespace_authorization_rule(ns, "nobody").await,
+        404,
+        "ResourceNotFound",
     );
     let updated = c
         .update_namespace_authorization_rule(

@@ -260,10 +260,12 @@ async fn operations_the_emulator_does_not_serve_answer_501() {
     c.create_web_site("westuswebspace", &new_site("site1"))
         .await
         .unwrap();
+    // Restart is served (emulator/src/platform.rs); a missing site is a 404.
+    c.restart_web_site("westuswebspace", "site1").await.unwrap();
     assert_status(
-        c.restart_web_site("westuswebspace", "site1").await,
-        501,
-        "NotImplemented",
+        c.restart_web_site("westuswebspace", "nosuchsite").await,
+        404,
+        "ResourceNotFound",
     );
     assert_status(
         c.get_web_site_configuration("westuswebspace", "site1")

@@ -226,6 +226,30 @@ fn every_list_operation_the_emulator_serves_prints_json() {
         if op == "ListDatabaseOperationsByDatabase" {
             args.extend(["--database-name".into(), "x".into()]);
         }
+        // The metric reads' required query parameters.
+        let role = "/hostedservices/x/deployments/x/roles/x".to_owned();
+        match op.as_str() {
+            "ListMetricDefinitions" => args.extend(["--resource-id".into(), role]),
+            "ListMetricSettings" => args.extend([
+                "--resource-id".into(),
+                role,
+                "--namespace".into(),
+                "WindowsAzure.Availability".into(),
+            ]),
+            "ListMetricValues" => args.extend([
+                "--resource-id".into(),
+                role,
+                "--names".into(),
+                "Percentage CPU".into(),
+                "--time-grain".into(),
+                "PT5M".into(),
+                "--start-time".into(),
+                start.clone(),
+                "--end-time".into(),
+                end.clone(),
+            ]),
+            _ => {}
+        }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let o = asm_in(dir.path(), &args);
         let out = stdout(&o);
@@ -255,6 +279,9 @@ fn every_list_operation_the_emulator_serves_prints_json() {
         "ListStorageAccounts",
         "ListSubscriptionOperations",
         "ListManagementCertificates",
+        "ListMetricDefinitions",
+        "ListMetricSettings",
+        "ListMetricValues",
     ] {
         assert!(
             served.iter().any(|s| s == op),

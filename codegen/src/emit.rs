@@ -636,14 +636,34 @@ fn xml_impls(ctx: &Ctx<'_>, s: &Struct, my_ns: &str) -> TokenStream {
         }
         if let Some((prefix, uri)) = &f.namespace {
             let prefix = prefix.as_deref().unwrap_or("");
+            // A wrapped list: the wrapper in the struct's namespace, each
+            // item in `uri`.
+            let name = match f.card {
+                Card::List { .. } => f.item.clone().unwrap_or_default(),
+                _ => el.clone(),
+            };
             let write = match codec {
-                Codec::Label => quote!(w.label_ns(#prefix, #uri, #el, v);),
-                _ => quote!(w.text_ns(#prefix, #uri, #el, v);),
+                Codec::Label => quote!(w.label_ns(#prefix, #uri, #name, v);),
+                _ => quote!(w.text_ns(#prefix, #uri, #name, v);),
             };
             return match f.card {
                 Card::Required => quote!({ let v = &self.#fname; #write }),
                 Card::Optional => quote!(if let Some(v) = &self.#fname { #write }),
-                _ => quote!(for v in &self.#fname { #write }),
+                Card::Repeated => quote!(for v in &self.#fname { #write }),
+                Card::List { always } => {
+                    let list = quote! {
+                        w.start(#el);
+                        for v in items { #write }
+                        w.end(#el);
+                    };
+                    if f.keep_empty {
+                        quote!(if let Some(items) = &self.#fname { #list })
+                    } else if always {
+                        quote!({ let items = &self.#fname; #list })
+                    } else {
+                        quote!(if !self.#fname.is_empty() { let items = &self.#fname; #list })
+                    }
+                }
             };
         }
         // A nested struct in another namespace declares it.
@@ -1191,15 +1211,6 @@ fn client_method(ctx: &Ctx<'_>, op: &Operation) -> (TokenStream, TokenStream) {
             None => quote!(#a),
         }
     };
-    // A single character is pushed as a `char` (clippy's single_char_add_str:
-    // two placeholders in a row, `{providerNamespace}/{extensionType}`).
-    let push_literal = |literal: &str| -> TokenStream {
-        let mut chars = literal.chars();
-        match (chars.next(), chars.next()) {
-            (Some(c), None) => quote!(req.path.push(#c);),
-            _ => quote!(req.path.push_str(#literal);),
-        }
-    };
     for seg in segments {
         literal.push('/');
         match seg {
@@ -1233,10 +1244,8 @@ fn client_method(ctx: &Ctx<'_>, op: &Operation) -> (TokenStream, TokenStream) {
     if segments.is_empty() && !op.segments.is_empty() && op.trailing_slash {
         // `/{subscriptionId}/` : the slash after the subscription.
     }
-    if literal == "/" {
-        // A trailing slash after a placeholder (`…/queues/{queueName}/`).
-        path_stmts.push(quote!(req.path.push('/');));
-    } else if !literal.is_empty() {
+    if !literal.is_empty() {
+        // Also a trailing slash after a placeholder (`…/queues/{queueName}/`).
         path_stmts.push(push_literal(&literal));
     }
     // Parameter limits.
@@ -1339,11 +1348,7 @@ fn client_method(ctx: &Ctx<'_>, op: &Operation) -> (TokenStream, TokenStream) {
                     .into_iter()
                     .map(|p| {
                         let f = ident(&p.rust);
-                        let arg = op
-                            .path
-                            .iter()
-                            .find(|q| q.name == p.name)
-                            .map(|q| ident(&q.rust));
+                        let arg = op.poller_source(&p.name).map(|q| ident(&q.rust));
                         quote!(#f: #arg.to_owned())
                     })
                     .collect()
@@ -1457,6 +1462,18 @@ fn client_method(ctx: &Ctx<'_>, op: &Operation) -> (TokenStream, TokenStream) {
     (method, page_impl)
 }
 
+/// Appends literal URI text to the request path: one character with
+/// `push` (clippy's `single_char_add_str` rejects `push_str("(")`, and URIs
+/// put `/`, `(` or `-` alone between placeholders), longer text with
+/// `push_str`.
+fn push_literal(literal: &str) -> TokenStream {
+    let mut chars = literal.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => quote!(req.path.push(#c);),
+        _ => quote!(req.path.push_str(#literal);),
+    }
+}
+
 /// A poller: the generated [`Poll`] implementation over its status operation.
 fn poller_def(ctx: &Ctx<'_>, p: &Poller) -> TokenStream {
     let Some(op) = ctx.spec.find_operation(&p.operation) else {
@@ -1536,6 +1553,12 @@ fn poller_def(ctx: &Ctx<'_>, p: &Poller) -> TokenStream {
         }
         None => quote!(None),
     };
+    // Without an http-status or error field the failure's status and
+    // message are constants (clippy rejects `None.unwrap_or(500)`).
+    let failed_status = match p.http_status.as_deref().and_then(field) {
+        Some(_) => quote!(#http.unwrap_or(500)),
+        None => quote!(500),
+    };
     let (code, message) = match p.error.as_deref().and_then(field) {
         Some(f) => {
             let fi = ident(&f.rust);
@@ -1557,9 +1580,10 @@ fn poller_def(ctx: &Ctx<'_>, p: &Poller) -> TokenStream {
                     quote!(status.#fi.as_ref().and_then(|e| #get))
                 }
             };
-            (part("Code"), part("Message"))
+            let m = part("Message");
+            (part("Code"), quote!(#m.unwrap_or_default()))
         }
-        None => (quote!(None), quote!(None::<String>)),
+        None => (quote!(None), quote!(String::new())),
     };
     let pending_arm = if pending.is_empty() {
         quote!()
@@ -1576,9 +1600,9 @@ fn poller_def(ctx: &Ctx<'_>, p: &Poller) -> TokenStream {
     } else {
         quote! {
             #(#failure)|* => OperationState::Failed(asm_runtime::ServiceError {
-                status: #http.unwrap_or(500),
+                status: #failed_status,
                 code: #code,
-                message: #message.unwrap_or_default(),
+                message: #message,
                 request_id: Some(id.to_owned()),
             }),
         }

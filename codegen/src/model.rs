@@ -487,6 +487,10 @@ pub struct Operation {
     pub status: Vec<(u16, u16)>,
     /// Long-running: the poller that follows it (`async [Poller]`).
     pub poller: Option<String>,
+    /// Path parameters of the poller's status operation taken from a
+    /// parameter of this operation with another name
+    /// (`async Website siteName=webSiteName`): (status operation's, this one's).
+    pub poller_params: Vec<(String, String)>,
     /// Another operation with the same request on the wire (the router hands
     /// such requests to that one).
     pub same_wire_as: Option<String>,
@@ -533,5 +537,17 @@ impl Operation {
     /// Long-running.
     pub fn is_async(&self) -> bool {
         self.poller.is_some()
+    }
+
+    /// The path parameter of this operation that fills the poller's status
+    /// operation parameter `status_param`: the one mapped to it by
+    /// `async Poller status=this`, else the one of the same name.
+    pub fn poller_source(&self, status_param: &str) -> Option<&Param> {
+        let name = self
+            .poller_params
+            .iter()
+            .find(|(s, _)| s == status_param)
+            .map_or(status_param, |(_, from)| from.as_str());
+        self.path.iter().find(|q| q.name == name)
     }
 }

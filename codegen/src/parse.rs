@@ -440,6 +440,7 @@ fn parse_header(line: &str, loc: &Loc, area: &str, docs: Vec<String>) -> Result<
             response: None,
             status: Vec::new(),
             poller: None,
+            poller_params: Vec::new(),
             same_wire_as: None,
             version: String::new(),
             paged: None,
@@ -910,9 +911,28 @@ fn parse_operation_line(
         }
         "async" => {
             once(op.poller.is_some(), "async")?;
-            let poller = if rest.is_empty() { "Classic" } else { rest };
+            // `async [Poller] [statusParam=ownParam ...]`
+            let mut w = rest.split_whitespace().peekable();
+            let poller = match w.peek() {
+                Some(first) if !first.contains('=') => w.next().unwrap_or("Classic"),
+                _ => "Classic",
+            };
             if !is_ident(poller) {
                 return Err(err(loc, "`async` takes a poller name", rest));
+            }
+            for pair in w {
+                match pair.split_once('=') {
+                    Some((status, own)) if is_ident(status) && is_ident(own) => {
+                        op.poller_params.push((status.to_owned(), own.to_owned()));
+                    }
+                    _ => {
+                        return Err(err(
+                            loc,
+                            "expected `statusParam=ownParam` after the poller name",
+                            pair,
+                        ))
+                    }
+                }
             }
             op.poller = Some(poller.to_owned());
         }

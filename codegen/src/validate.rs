@@ -78,11 +78,14 @@ pub fn validate(spec: &mut Spec) -> Result<(), Vec<SpecError>> {
                     &f.element,
                 ));
             }
-            if f.namespace.is_some()
-                && (matches!(&f.ty, TypeRef::Named(n) if is_struct(n))
-                    || matches!(f.card, Card::List { .. }))
-            {
-                errors.push(err(&f.loc, "ns= applies to text elements only", &f.element));
+            // On a wrapped list of text items the namespace is the items'
+            // (`<HostNames><a:string xmlns:a=…>`, the serialization arrays).
+            if f.namespace.is_some() && matches!(&f.ty, TypeRef::Named(n) if is_struct(n)) {
+                errors.push(err(
+                    &f.loc,
+                    "ns= applies to text elements and the text items of a wrapped list only",
+                    &f.element,
+                ));
             }
             check_limits(&f.ty, &f.limits, &f.loc, &f.element, &mut errors);
         }
@@ -593,11 +596,24 @@ fn validate_pollers(spec: &Spec, errors: &mut Vec<SpecError>) {
             }
         }
         // Path parameters of the status operation besides the id come from
-        // the started operation's parameters of the same name.
+        // the started operation's parameters of the same name, or of the
+        // name mapped to them (`async Poller status=own`).
         if let Some(status_op) = spec.find_operation(&p.operation) {
             let extra = poller_context_params(status_op);
+            for (status, own) in &op.poller_params {
+                if !extra.iter().any(|x| &x.name == status) {
+                    errors.push(err(
+                        &op.loc,
+                        format!("the poller {name}'s status operation has no context path parameter {status}"),
+                        &op.name,
+                    ));
+                }
+                if !op.path.iter().any(|q| &q.name == own) {
+                    errors.push(err(&op.loc, "no such path parameter", own));
+                }
+            }
             for x in extra {
-                if !op.path.iter().any(|q| q.name == x.name) {
+                if op.poller_source(&x.name).is_none() {
                     errors.push(err(
                         &op.loc,
                         format!("the poller {name} needs the path parameter {}", x.name),

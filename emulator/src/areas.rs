@@ -5,7 +5,6 @@
 //! deployments and virtual machines are `compute.rs`'s. Service Bus
 //! namespaces are a plain resource: the engine serves them.
 
-use asm_runtime::json;
 use asm_runtime::xml;
 use asm_runtime::TextDocument;
 use azure_asm::server::ServerRequest;
@@ -17,7 +16,6 @@ use crate::api::{datetime, Api, ApiError, Outcome, Reply, XML_CONTENT};
 use crate::locations;
 use crate::store::*;
 
-const JSON_CONTENT: &str = "application/json; charset=utf-8";
 const TEXT_CONTENT: &str = "text/plain";
 
 /// A subscription's network configuration, as set (the text is kept as sent;
@@ -61,12 +59,8 @@ impl Api {
                     },
                 ))
             }
-            ServerRequest::ListAlertRules { .. } => Ok(Reply::body(
-                200,
-                JSON_CONTENT,
-                json::to_json(&AlertRuleList::default()),
-            )),
-            ServerRequest::ListWebSpaces { .. } => Ok(Reply::xml(req, &WebSpaces::default())),
+            ServerRequest::ListAlertRules { .. } => self.read_platform(tx, sub, req, now),
+            ServerRequest::ListWebSpaces { .. } => self.read_platform(tx, sub, req, now),
             ServerRequest::ListGeoRegions { .. } => Ok(Reply::xml(
                 req,
                 &GeoRegions {

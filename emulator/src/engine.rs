@@ -495,7 +495,34 @@ impl Api {
                 self.hook_update(tx, r, &old, &update, &mut rec.state, now)?;
                 let mut table = tx.open_table(RESOURCES)?;
                 rec.modified_ms = now;
-                put(&mut table, &key, &rec)?;
+                // An update naming the resource anew renames it (Update
+                // Database with a new Name): it moves to the new key, which
+                // must be free; resources with children keep their name.
+                let renamed = rec
+                    .state
+                    .child_text(&r.name_element)
+                    .map(|n| n.trim().to_owned())
+                    .filter(|n| !n.is_empty() && !same_name(r, n, &rec.name));
+                if let Some(new_name) = renamed {
+                    if !descendants(&self.engine.spec, &r.name).is_empty() {
+                        return Err(ApiError::bad_request(format!(
+                            "The {} {} cannot be renamed.",
+                            display(&r.name),
+                            rec.name
+                        )));
+                    }
+                    let new_key = record_key(r, sub, &rec.parents, &new_name);
+                    if get::<ResourceRec>(&table, &new_key)?
+                        .is_some_and(|x| exists(&x.pending, now))
+                    {
+                        return Err(ApiError::conflict(self.hook_taken_message(r, &new_name)));
+                    }
+                    table.remove(key.as_str())?;
+                    rec.name = new_name;
+                    put(&mut table, &new_key, &rec)?;
+                } else {
+                    put(&mut table, &key, &rec)?;
+                }
                 Ok(self.async_or(m.op, self.render_reply(m.op, &rec.state)?, now))
             }
             Role::Delete => {
@@ -744,6 +771,8 @@ impl Api {
             let mut parents = rec.parents.clone();
             parents.push(rec.name.clone());
             let prefix = list_prefix(child, &rec.subscription, &parents);
+            // Items a hook put under the wrapper (resources the engine does
+            // not declare, such as Store add-ons) stay, after the children.
             let mut list = Elem {
                 name: wrapper.clone(),
                 ..Default::default()
@@ -754,6 +783,9 @@ impl Api {
                     e.name = item.clone();
                     list.children.push(e);
                 }
+            }
+            if let Some(from_hook) = state.child(wrapper) {
+                list.children.extend(from_hook.children.iter().cloned());
             }
             state.set(list);
         }
@@ -768,19 +800,23 @@ impl Api {
         role: Role,
         body: &[u8],
     ) -> Result<(Vec<String>, Option<String>), ApiError> {
+        // The operation's placeholders fill the resource's keys by position
+        // (the validator fits operations to the path by shape, so a read
+        // may name its key `{entityName}` where the resource says
+        // `{ruleName}`): parents' keys, then its own when the path has it.
         let keys = key_params(r);
-        let param = |name: &str| {
-            m.params
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        };
-        let mut parents = Vec::new();
-        for k in keys.iter().take(keys.len().saturating_sub(1)) {
-            parents.push(param(k).unwrap_or_default());
-        }
-        let own = match keys.last().and_then(|k| param(k)) {
-            Some(v) => Some(v),
+        let values: Vec<&String> = m
+            .params
+            .iter()
+            .filter(|(k, _)| k != "subscriptionId")
+            .map(|(_, v)| v)
+            .collect();
+        let own_index = keys.len().saturating_sub(1);
+        let parents: Vec<String> = (0..own_index)
+            .map(|i| values.get(i).map(|v| (*v).clone()).unwrap_or_default())
+            .collect();
+        let own = match values.get(own_index).filter(|_| !keys.is_empty()) {
+            Some(v) => Some((*v).clone()),
             None if role == Role::Create => {
                 let elem = request_elem(&self.engine.spec, m.op, body)?;
                 match self.hook_create_name(r, &elem)? {
@@ -1400,6 +1436,26 @@ fn has_any(spec: &Spec, ty: &str, src: &Elem, depth: usize) -> bool {
         })
 }
 
+/// [`has_any`] through elements that are not fields of `outer` (the struct
+/// whose tree is shared).
+fn has_any_beyond(
+    spec: &Spec,
+    ty: &str,
+    outer: &asm_codegen::model::Struct,
+    src: &Elem,
+    depth: usize,
+) -> bool {
+    let Some(s) = spec.find_struct(ty) else {
+        return false;
+    };
+    let own = |name: &str| outer.fields.iter().any(|f| f.element == name);
+    depth < 8
+        && s.fields.iter().any(|f| {
+            (src.child(&f.element).is_some() && !own(&f.element))
+                || matches!((&f.ty, f.card), (TypeRef::Named(n), Card::Required | Card::Optional) if spec.find_struct(n).is_some() && has_any(spec, n, src, depth + 1))
+        })
+}
+
 fn render_children(spec: &Spec, ty: &str, src: &Elem, out: &mut String, depth: usize) {
     let Some(s) = spec.find_struct(ty) else {
         // A scalar root: the text.
@@ -1421,8 +1477,12 @@ fn render_children(spec: &Spec, ty: &str, src: &Elem, out: &mut String, depth: u
                 (Some(c), None) => {
                     out.push_str(&format!("<{0}>{1}</{0}>", f.element, escape(&c.text)))
                 }
-                (None, Some(n)) if has_any(spec, n, src, depth + 1) => {
-                    // No element of its own: the nested struct draws from the same tree.
+                (None, Some(n)) if has_any_beyond(spec, n, s, src, depth + 1) => {
+                    // No element of its own: the nested struct draws from the
+                    // same tree (HostedServiceProperties), through elements
+                    // that are not the enclosing struct's own (a site's Name
+                    // is not its HostingEnvironmentProfile's, which the
+                    // service sends nil).
                     render_elem(spec, n, &f.element, src, out, depth)
                 }
                 _ => {}
@@ -1439,14 +1499,28 @@ fn render_children(spec: &Spec, ty: &str, src: &Elem, out: &mut String, depth: u
             }
             Card::List { always } => {
                 let item = f.item.clone().unwrap_or_default();
+                // Text items in another namespace (`ns=… prefix=a`): the
+                // wrapper declares the prefix, as the service writes
+                // `<HostNames xmlns:a=…><a:string>`.
+                let (decl, qitem) = match &f.namespace {
+                    Some((Some(p), uri)) if nested.is_none() => (
+                        format!(" xmlns:{p}=\"{}\"", escape(uri)),
+                        format!("{p}:{item}"),
+                    ),
+                    Some((None, uri)) if nested.is_none() => {
+                        (String::new(), format!("{item} xmlns=\"{}\"", escape(uri)))
+                    }
+                    _ => (String::new(), item.clone()),
+                };
                 match src.child(&f.element) {
                     Some(w) => {
-                        out.push_str(&format!("<{}>", f.element));
+                        out.push_str(&format!("<{}{decl}>", f.element));
                         for c in w.children.iter().filter(|c| c.name == item) {
                             match nested {
                                 Some(n) => render_elem(spec, n, &item, c, out, depth),
                                 None => {
-                                    out.push_str(&format!("<{0}>{1}</{0}>", item, escape(&c.text)))
+                                    let close = qitem.split(' ').next().unwrap_or(&item);
+                                    out.push_str(&format!("<{qitem}>{}</{close}>", escape(&c.text)))
                                 }
                             }
                         }

@@ -603,6 +603,7 @@ impl Api {
         now: Millis,
     ) -> Result<(), ApiError> {
         match r.name.as_str() {
+            "SchedulerCloudService" => self.platform_cloud_service_deleted(tx, rec),
             "AffinityGroup" => {
                 let in_group = |a: &Option<String>| {
                     a.as_deref()
@@ -646,6 +647,9 @@ impl Api {
     ) -> Result<(), ApiError> {
         let operation = m.op.name.as_str();
         match r.name.as_str() {
+            "SchedulerCloudService" if operation == "GetCloudService" => {
+                self.platform_cloud_service_read(tx, rec, state, now)
+            }
             "StorageAccount" => {
                 // The rendering of a storage account is the service's own
                 // (endpoints, geo-replication, status): the typed view.

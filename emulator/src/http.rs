@@ -121,7 +121,12 @@ async fn handle(
     let request_id = uuid::Uuid::new_v4().simple().to_string();
     let started = std::time::Instant::now();
     let method = req.method().as_str().to_owned();
-    let path = req.uri().path().to_owned();
+    // The service reads an empty segment as none: the Python client lists a
+    // server's databases at `servers//{name}/databases` (recorded: 200).
+    let mut path = req.uri().path().to_owned();
+    while path.contains("//") {
+        path = path.replace("//", "/");
+    }
     let query = req.uri().query().unwrap_or("").to_owned();
     let version = req
         .headers()

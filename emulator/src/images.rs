@@ -1287,7 +1287,7 @@ impl Api {
                     },
                 ))
             }
-            _ => Err(not_implemented(req.spec().name)),
+            _ => self.read_platform(tx, sub, req, now),
         }
     }
 
@@ -1674,7 +1674,7 @@ impl Api {
             ServerRequest::UnregisterResourceProvider { resource_name, .. } => {
                 self.register_provider(tx, sub, resource_name, false)
             }
-            _ => Err(not_implemented(req.spec().name)),
+            _ => self.write_platform(tx, sub, req, now),
         }
     }
 

@@ -54,6 +54,7 @@ mod images;
 mod locations;
 mod network;
 mod pki;
+mod platform;
 mod store;
 mod tls;
 

@@ -39,8 +39,13 @@ pub(crate) const GATEWAY_RESOURCES: Def = TableDefinition::new("gateway_resource
 /// `{kind}/{subscription}/{names...}` (`emulator/src/network.rs`).
 pub(crate) const NETWORK: Def = TableDefinition::new("network");
 
-const ALL: [Def; 10] = [
+/// Platform services (Store add-ons, jobs, metric settings, ...) by
+/// `{kind}/{subscription}/...` (see `platform.rs`).
+pub(crate) const PLATFORM: Def = TableDefinition::new("platform");
+
+const ALL: [Def; 11] = [
     RESOURCES,
+    PLATFORM,
     NETWORK,
     NETWORK_CONFIG,
     GATEWAYS,

@@ -7212,6 +7212,378 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
     },
     asm_runtime::cli::Command {
         area: "other",
+        name: "list-metric-definitions",
+        operation: &LIST_METRIC_DEFINITIONS,
+        about: "Lists the metric definitions of a resource.",
+        long_about: "Lists the metric definitions of a resource.\n\n`GET /{subscriptionId}/services/monitoring/metricdefinitions/query` (x-ms-version 2013-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/monitoring/lib/metricsClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "resource-id",
+                wire: "resourceId",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The resource whose metrics are defined (e.g. `/hostedservices/{service}/deployments/{deployment}/roles/{role}`).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "namespace",
+                wire: "namespace",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Metric namespace (e.g. `WindowsAzure.Availability`).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "names",
+                wire: "names",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Comma-separated metric names (all when absent).",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_list_metric_definitions,
+    },
+    asm_runtime::cli::Command {
+        area: "other",
+        name: "list-metric-settings",
+        operation: &LIST_METRIC_SETTINGS,
+        about: "Lists the metric settings of a resource in a namespace.",
+        long_about: "Lists the metric settings of a resource in a namespace.\n\n`GET /{subscriptionId}/services/monitoring/metricsettings` (x-ms-version 2013-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/monitoring/lib/metricsClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "resource-id",
+                wire: "resourceId",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The resource whose settings are read.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "namespace",
+                wire: "namespace",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Metric namespace (e.g. `WindowsAzure.Availability`).",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_list_metric_settings,
+    },
+    asm_runtime::cli::Command {
+        area: "other",
+        name: "list-metric-values",
+        operation: &LIST_METRIC_VALUES,
+        about: "Lists the values of metrics of a resource over a time window, aggregated per time grain.",
+        long_about: "Lists the values of metrics of a resource over a time window, aggregated per time grain.\n\n`GET /{subscriptionId}/services/monitoring/metricvalues/query` (x-ms-version 2013-10-01).\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/monitoring/lib/metricsClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "resource-id",
+                wire: "resourceId",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The resource whose metrics are read.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "namespace",
+                wire: "namespace",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Metric namespace.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "names",
+                wire: "names",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "Comma-separated metric names (Node requires at least one).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "time-grain",
+                wire: "timeGrain",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "duration",
+                required: true,
+                repeated: false,
+                help: "Aggregation interval (ISO 8601 duration, e.g. PT5M).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "start-time",
+                wire: "startTime",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "datetime",
+                required: true,
+                repeated: false,
+                help: "Start of the window (UTC).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "end-time",
+                wire: "endTime",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "datetime",
+                required: true,
+                repeated: false,
+                help: "End of the window (UTC).",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: None,
+        run: run_list_metric_values,
+    },
+    asm_runtime::cli::Command {
+        area: "other",
+        name: "create-store-item",
+        operation: &CREATE_STORE_ITEM,
+        about: "Purchases a Store add-on in a cloud service.",
+        long_about: "Purchases a Store add-on in a cloud service. `resourceType` is the add-on's resource provider namespace (the body's `Type`), `resourceName` its resource type, `addOnName` the name of the new add-on.\n\n`PUT /{subscriptionId}/CloudServices/{cloudServiceName}/resources/{resourceType}/{resourceName}/{addOnName}` (x-ms-version 2013-06-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/storeManagement/lib/storeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "cloud-service-name",
+                wire: "cloudServiceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{cloudServiceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "resource-type",
+                wire: "resourceType",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{resourceType}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "resource-name",
+                wire: "resourceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{resourceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "add-on-name",
+                wire: "addOnName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{addOnName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "type",
+                wire: "Type",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The add-on's resource provider namespace (also the URI's `resourceType`).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "plan",
+                wire: "Plan",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The plan (e.g. `free`).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "promotion-code",
+                wire: "PromotionCode",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<PromotionCode>` of the request body.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "Resource",
+            ty: "StoreItemInput",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_create_store_item,
+    },
+    asm_runtime::cli::Command {
+        area: "other",
+        name: "update-store-item",
+        operation: &UPDATE_STORE_ITEM,
+        about: "Changes the plan of a Store add-on (the same request on the wire as Create Store Item, with `If-Match: *`).",
+        long_about: "Changes the plan of a Store add-on (the same request on the wire as Create Store Item, with `If-Match: *`).\n\n`PUT /{subscriptionId}/CloudServices/{cloudServiceName}/resources/{resourceType}/{resourceName}/{addOnName}` (x-ms-version 2013-06-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/storeManagement/lib/storeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "cloud-service-name",
+                wire: "cloudServiceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{cloudServiceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "resource-type",
+                wire: "resourceType",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{resourceType}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "resource-name",
+                wire: "resourceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{resourceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "add-on-name",
+                wire: "addOnName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{addOnName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "type",
+                wire: "Type",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The add-on's resource provider namespace (also the URI's `resourceType`).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "plan",
+                wire: "Plan",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The plan (e.g. `free`).",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "promotion-code",
+                wire: "PromotionCode",
+                kind: asm_runtime::cli::ArgKind::Field,
+                ty: "string",
+                required: false,
+                repeated: false,
+                help: "Element `<PromotionCode>` of the request body.",
+                values: &[],
+            },
+        ],
+        body: Some(asm_runtime::cli::Body {
+            format: "xml",
+            root: "Resource",
+            ty: "StoreItemInput",
+            required: false,
+        }),
+        poller: Some("Classic"),
+        run: run_update_store_item,
+    },
+    asm_runtime::cli::Command {
+        area: "other",
+        name: "delete-store-item",
+        operation: &DELETE_STORE_ITEM,
+        about: "Deletes a Store add-on from a cloud service.",
+        long_about: "Deletes a Store add-on from a cloud service.\n\n`DELETE /{subscriptionId}/CloudServices/{cloudServiceName}/resources/{resourceProviderNamespace}/{resourceProviderType}/{resourceProviderName}` (x-ms-version 2013-06-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/storeManagement/lib/storeManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "cloud-service-name",
+                wire: "cloudServiceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{cloudServiceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "resource-provider-namespace",
+                wire: "resourceProviderNamespace",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{resourceProviderNamespace}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "resource-provider-type",
+                wire: "resourceProviderType",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{resourceProviderType}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "resource-provider-name",
+                wire: "resourceProviderName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{resourceProviderName}` part of the URI.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Classic"),
+        run: run_delete_store_item,
+    },
+    asm_runtime::cli::Command {
+        area: "other",
         name: "list-hd-insight-clusters",
         operation: &LIST_HD_INSIGHT_CLUSTERS,
         about: "Lists the cloud services holding HDInsight clusters, with the clusters.",
@@ -17941,6 +18313,58 @@ pub static COMMANDS: &[asm_runtime::cli::Command<crate::Client>] = &[
     },
     asm_runtime::cli::Command {
         area: "websites",
+        name: "swap-web-site-slots",
+        operation: &SWAP_WEB_SITE_SLOTS,
+        about: "Swaps two deployment slots of a web site (the production site is the slot `production`).",
+        long_about: "Swaps two deployment slots of a web site (the production site is the slot `production`). The service answers an `Operation` whose `ID` is polled with Get Web Site Operation on the site (not the slot), as the Node client's swapSlots does.\n\n`POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}({sourceSlotName})/slots` (x-ms-version 2014-04-01), long-running.\nSee https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js",
+        args: &[
+            asm_runtime::cli::Arg {
+                id: "web-space-name",
+                wire: "webSpaceName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSpaceName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "web-site-name",
+                wire: "webSiteName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{webSiteName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "source-slot-name",
+                wire: "sourceSlotName",
+                kind: asm_runtime::cli::ArgKind::Path,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The `{sourceSlotName}` part of the URI.",
+                values: &[],
+            },
+            asm_runtime::cli::Arg {
+                id: "target-slot",
+                wire: "targetSlot",
+                kind: asm_runtime::cli::ArgKind::Query,
+                ty: "string",
+                required: true,
+                repeated: false,
+                help: "The slot the source slot is swapped with.",
+                values: &[],
+            },
+        ],
+        body: None,
+        poller: Some("Website"),
+        run: run_swap_web_site_slots,
+    },
+    asm_runtime::cli::Command {
+        area: "websites",
         name: "get-web-site-operation",
         operation: &GET_WEB_SITE_OPERATION,
         about: "Returns the status of a long-running web site operation.",
@@ -24549,6 +24973,207 @@ fn run_put_metric_settings<'a>(
         asm_runtime::cli::set_opt(args, "namespace", &mut body.namespace)?;
         client.put_metric_settings(&body).await?;
         Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `ListMetricDefinitions` with the arguments of its command.
+fn run_list_metric_definitions<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_resource_id: String = asm_runtime::cli::req(args, "resource-id")?;
+        let options = ListMetricDefinitionsOptions {
+            namespace: asm_runtime::cli::opt(args, "namespace")?,
+            names: asm_runtime::cli::opt(args, "names")?,
+        };
+
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_metric_definitions(&p_resource_id, &options).await?;
+                let doc = {
+                    let r = &v;
+                    json::to_json(r)
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "json")
+            }),
+        )
+    })
+}
+
+/// Runs `ListMetricSettings` with the arguments of its command.
+fn run_list_metric_settings<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_resource_id: String = asm_runtime::cli::req(args, "resource-id")?;
+        let p_namespace: String = asm_runtime::cli::req(args, "namespace")?;
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client.list_metric_settings(&p_resource_id, &p_namespace).await?;
+                let doc = {
+                    let r = &v;
+                    json::to_json(r)
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "json")
+            }),
+        )
+    })
+}
+
+/// Runs `ListMetricValues` with the arguments of its command.
+fn run_list_metric_values<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_resource_id: String = asm_runtime::cli::req(args, "resource-id")?;
+        let p_names: String = asm_runtime::cli::req(args, "names")?;
+        let p_time_grain: String = asm_runtime::cli::req(args, "time-grain")?;
+        let p_start_time: DateTime = asm_runtime::cli::req(args, "start-time")?;
+        let p_end_time: DateTime = asm_runtime::cli::req(args, "end-time")?;
+        let options = ListMetricValuesOptions {
+            namespace: asm_runtime::cli::opt(args, "namespace")?,
+        };
+
+        Ok(
+            asm_runtime::cli::Outcome::Value({
+                let v = client
+                    .list_metric_values(
+                        &p_resource_id,
+                        &p_names,
+                        &p_time_grain,
+                        p_start_time,
+                        p_end_time,
+                        &options,
+                    )
+                    .await?;
+                let doc = {
+                    let r = &v;
+                    json::to_json(r)
+                };
+
+                asm_runtime::cli::Value::new(v, doc, "json")
+            }),
+        )
+    })
+}
+
+/// Runs `CreateStoreItem` with the arguments of its command.
+fn run_create_store_item<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_cloud_service_name: String = asm_runtime::cli::req(
+            args,
+            "cloud-service-name",
+        )?;
+        let p_resource_type: String = asm_runtime::cli::req(args, "resource-type")?;
+        let p_resource_name: String = asm_runtime::cli::req(args, "resource-name")?;
+        let p_add_on_name: String = asm_runtime::cli::req(args, "add-on-name")?;
+        let mut body: StoreItemInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    StoreItemInput,
+                >("Resource", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "type", &mut body.type_)?;
+        asm_runtime::cli::set(args, "plan", &mut body.plan)?;
+        asm_runtime::cli::set_opt(args, "promotion-code", &mut body.promotion_code)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .create_store_item(
+                        &p_cloud_service_name,
+                        &p_resource_type,
+                        &p_resource_name,
+                        &p_add_on_name,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `UpdateStoreItem` with the arguments of its command.
+fn run_update_store_item<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_cloud_service_name: String = asm_runtime::cli::req(
+            args,
+            "cloud-service-name",
+        )?;
+        let p_resource_type: String = asm_runtime::cli::req(args, "resource-type")?;
+        let p_resource_name: String = asm_runtime::cli::req(args, "resource-name")?;
+        let p_add_on_name: String = asm_runtime::cli::req(args, "add-on-name")?;
+        let mut body: StoreItemInput = asm_runtime::cli::body(
+                args,
+                |b: &[u8]| xml::from_document_ns::<
+                    StoreItemInput,
+                >("Resource", "http://schemas.microsoft.com/windowsazure", b),
+            )?
+            .unwrap_or_default();
+        asm_runtime::cli::set(args, "type", &mut body.type_)?;
+        asm_runtime::cli::set(args, "plan", &mut body.plan)?;
+        asm_runtime::cli::set_opt(args, "promotion-code", &mut body.promotion_code)?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .update_store_item(
+                        &p_cloud_service_name,
+                        &p_resource_type,
+                        &p_resource_name,
+                        &p_add_on_name,
+                        &body,
+                    )
+                    .await?,
+            ),
+        )
+    })
+}
+
+/// Runs `DeleteStoreItem` with the arguments of its command.
+fn run_delete_store_item<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_cloud_service_name: String = asm_runtime::cli::req(
+            args,
+            "cloud-service-name",
+        )?;
+        let p_resource_provider_namespace: String = asm_runtime::cli::req(
+            args,
+            "resource-provider-namespace",
+        )?;
+        let p_resource_provider_type: String = asm_runtime::cli::req(
+            args,
+            "resource-provider-type",
+        )?;
+        let p_resource_provider_name: String = asm_runtime::cli::req(
+            args,
+            "resource-provider-name",
+        )?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .delete_store_item(
+                        &p_cloud_service_name,
+                        &p_resource_provider_namespace,
+                        &p_resource_provider_type,
+                        &p_resource_provider_name,
+                    )
+                    .await?,
+            ),
+        )
     })
 }
 
@@ -31699,6 +32324,34 @@ fn run_restart_web_site<'a>(
         let p_web_site_name: String = asm_runtime::cli::req(args, "web-site-name")?;
         client.restart_web_site(&p_web_space_name, &p_web_site_name).await?;
         Ok(asm_runtime::cli::Outcome::Done)
+    })
+}
+
+/// Runs `SwapWebSiteSlots` with the arguments of its command.
+fn run_swap_web_site_slots<'a>(
+    client: &'a crate::Client,
+    args: &'a dyn asm_runtime::cli::Args,
+) -> asm_runtime::cli::LocalBoxFuture<'a, Result<asm_runtime::cli::Outcome, Error>> {
+    Box::pin(async move {
+        let p_web_space_name: String = asm_runtime::cli::req(args, "web-space-name")?;
+        let p_web_site_name: String = asm_runtime::cli::req(args, "web-site-name")?;
+        let p_source_slot_name: String = asm_runtime::cli::req(
+            args,
+            "source-slot-name",
+        )?;
+        let p_target_slot: String = asm_runtime::cli::req(args, "target-slot")?;
+        Ok(
+            asm_runtime::cli::Outcome::Started(
+                client
+                    .swap_web_site_slots(
+                        &p_web_space_name,
+                        &p_web_site_name,
+                        &p_source_slot_name,
+                        &p_target_slot,
+                    )
+                    .await?,
+            ),
+        )
     })
 }
 

@@ -183,6 +183,96 @@ pub static PUT_METRIC_SETTINGS: OperationSpec = OperationSpec {
     response_namespace: None,
 };
 
+/// `ListMetricDefinitions`: `GET /{subscriptionId}/services/monitoring/metricdefinitions/query`
+pub static LIST_METRIC_DEFINITIONS: OperationSpec = OperationSpec {
+    name: "ListMetricDefinitions",
+    method: "GET",
+    uri: "/{subscriptionId}/services/monitoring/metricdefinitions/query",
+    version: "2013-10-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: Some("json"),
+    response_namespace: None,
+};
+
+/// `ListMetricSettings`: `GET /{subscriptionId}/services/monitoring/metricsettings`
+pub static LIST_METRIC_SETTINGS: OperationSpec = OperationSpec {
+    name: "ListMetricSettings",
+    method: "GET",
+    uri: "/{subscriptionId}/services/monitoring/metricsettings",
+    version: "2013-10-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: Some("json"),
+    response_namespace: None,
+};
+
+/// `ListMetricValues`: `GET /{subscriptionId}/services/monitoring/metricvalues/query`
+pub static LIST_METRIC_VALUES: OperationSpec = OperationSpec {
+    name: "ListMetricValues",
+    method: "GET",
+    uri: "/{subscriptionId}/services/monitoring/metricvalues/query",
+    version: "2013-10-01",
+    success: &[(200u16, 200u16)],
+    is_async: false,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: Some("json"),
+    response_namespace: None,
+};
+
+/// `CreateStoreItem`: `PUT /{subscriptionId}/CloudServices/{cloudServiceName}/resources/{resourceType}/{resourceName}/{addOnName}`
+pub static CREATE_STORE_ITEM: OperationSpec = OperationSpec {
+    name: "CreateStoreItem",
+    method: "PUT",
+    uri: "/{subscriptionId}/CloudServices/{cloudServiceName}/resources/{resourceType}/{resourceName}/{addOnName}",
+    version: "2013-06-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("Resource"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `UpdateStoreItem`: `PUT /{subscriptionId}/CloudServices/{cloudServiceName}/resources/{resourceType}/{resourceName}/{addOnName}`
+pub static UPDATE_STORE_ITEM: OperationSpec = OperationSpec {
+    name: "UpdateStoreItem",
+    method: "PUT",
+    uri: "/{subscriptionId}/CloudServices/{cloudServiceName}/resources/{resourceType}/{resourceName}/{addOnName}",
+    version: "2013-06-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: Some("Resource"),
+    response_root: None,
+    request_format: Some("xml"),
+    response_format: None,
+    response_namespace: None,
+};
+
+/// `DeleteStoreItem`: `DELETE /{subscriptionId}/CloudServices/{cloudServiceName}/resources/{resourceProviderNamespace}/{resourceProviderType}/{resourceProviderName}`
+pub static DELETE_STORE_ITEM: OperationSpec = OperationSpec {
+    name: "DeleteStoreItem",
+    method: "DELETE",
+    uri: "/{subscriptionId}/CloudServices/{cloudServiceName}/resources/{resourceProviderNamespace}/{resourceProviderType}/{resourceProviderName}",
+    version: "2013-06-01",
+    success: &[(202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: None,
+    request_format: None,
+    response_format: None,
+    response_namespace: None,
+};
+
 /// `ListHDInsightClusters`: `GET /{subscriptionId}/cloudservices`
 pub static LIST_HD_INSIGHT_CLUSTERS: OperationSpec = OperationSpec {
     name: "ListHDInsightClusters",
@@ -295,6 +385,25 @@ pub struct ListAlertIncidentsForRuleOptions {
     /// (all incidents when absent).
     /// Query parameter `$filter`.
     pub filter: Option<String>,
+}
+
+/// Optional parameters of [`Client::list_metric_definitions`](crate::Client::list_metric_definitions).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListMetricDefinitionsOptions {
+    /// Metric namespace (e.g. `WindowsAzure.Availability`).
+    /// Query parameter `namespace`.
+    pub namespace: Option<String>,
+    /// Comma-separated metric names (all when absent).
+    /// Query parameter `names`.
+    pub names: Option<String>,
+}
+
+/// Optional parameters of [`Client::list_metric_values`](crate::Client::list_metric_values).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListMetricValuesOptions {
+    /// Metric namespace.
+    /// Query parameter `namespace`.
+    pub namespace: Option<String>,
 }
 
 impl crate::Client {
@@ -470,6 +579,255 @@ impl crate::Client {
         body.validate()?;
         req.set_body("application/json", json::to_json(body));
         self.core.call_empty(&req).await
+    }
+
+    /// Lists the metric definitions of a resource.
+    ///
+    /// `GET /{subscriptionId}/services/monitoring/metricdefinitions/query` (x-ms-version 2013-10-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/monitoring/lib/metricsClient.js>.
+    pub async fn list_metric_definitions(
+        &self,
+        resource_id: &str,
+        options: &ListMetricDefinitionsOptions,
+    ) -> Result<MetricDefinitionCollection, Error> {
+        let mut req = Request::new(&LIST_METRIC_DEFINITIONS);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/monitoring/metricdefinitions/query");
+        req.headers.push(("Accept", "application/json".to_owned()));
+        req.query.push(("resourceId", resource_id.to_owned()));
+        if let Some(v) = &options.namespace {
+            req.query.push(("namespace", v.clone()));
+        }
+
+        if let Some(v) = &options.names {
+            req.query.push(("names", v.clone()));
+        }
+
+        self.core.call(&req, json::from_json::<MetricDefinitionCollection>).await
+    }
+
+    /// Lists the metric settings of a resource in a namespace.
+    ///
+    /// `GET /{subscriptionId}/services/monitoring/metricsettings` (x-ms-version 2013-10-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/monitoring/lib/metricsClient.js>.
+    pub async fn list_metric_settings(
+        &self,
+        resource_id: &str,
+        namespace: &str,
+    ) -> Result<MetricSettingList, Error> {
+        let mut req = Request::new(&LIST_METRIC_SETTINGS);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/monitoring/metricsettings");
+        req.headers.push(("Accept", "application/json".to_owned()));
+        req.query.push(("resourceId", resource_id.to_owned()));
+        req.query.push(("namespace", namespace.to_owned()));
+        self.core.call(&req, json::from_json::<MetricSettingList>).await
+    }
+
+    /// Lists the values of metrics of a resource over a time window,
+    /// aggregated per time grain.
+    ///
+    /// `GET /{subscriptionId}/services/monitoring/metricvalues/query` (x-ms-version 2013-10-01).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/monitoring/lib/metricsClient.js>.
+    pub async fn list_metric_values(
+        &self,
+        resource_id: &str,
+        names: &str,
+        time_grain: &str,
+        start_time: DateTime,
+        end_time: DateTime,
+        options: &ListMetricValuesOptions,
+    ) -> Result<MetricValueSetCollection, Error> {
+        check::min_len("names", names, 1usize)?;
+        let mut req = Request::new(&LIST_METRIC_VALUES);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/monitoring/metricvalues/query");
+        req.headers.push(("Accept", "application/json".to_owned()));
+        req.query.push(("resourceId", resource_id.to_owned()));
+        if let Some(v) = &options.namespace {
+            req.query.push(("namespace", v.clone()));
+        }
+
+        req.query.push(("names", names.to_owned()));
+        req.query.push(("timeGrain", time_grain.to_owned()));
+        req.query.push(("startTime", XmlText::to_text(&start_time).into_owned()));
+        req.query.push(("endTime", XmlText::to_text(&end_time).into_owned()));
+        self.core.call(&req, json::from_json::<MetricValueSetCollection>).await
+    }
+
+    /// Purchases a Store add-on in a cloud service. `resourceType` is the
+    /// add-on's resource provider namespace (the body's `Type`), `resourceName`
+    /// its resource type, `addOnName` the name of the new add-on.
+    ///
+    /// `PUT /{subscriptionId}/CloudServices/{cloudServiceName}/resources/{resourceType}/{resourceName}/{addOnName}` (x-ms-version 2013-06-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/storeManagement/lib/storeManagementClient.js>.
+    pub async fn create_store_item(
+        &self,
+        cloud_service_name: &str,
+        resource_type: &str,
+        resource_name: &str,
+        add_on_name: &str,
+        body: &StoreItemInput,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&CREATE_STORE_ITEM);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/CloudServices/");
+        path::push_segment(&mut req.path, "cloudServiceName", cloud_service_name)?;
+        req.path.push_str("/resources/");
+        path::push_segment(&mut req.path, "resourceType", resource_type)?;
+        req.path.push('/');
+        path::push_segment(&mut req.path, "resourceName", resource_name)?;
+        req.path.push('/');
+        path::push_segment(&mut req.path, "addOnName", add_on_name)?;
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "Resource",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    CREATE_STORE_ITEM.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Changes the plan of a Store add-on (the same request on the wire as
+    /// Create Store Item, with `If-Match: *`).
+    ///
+    /// `PUT /{subscriptionId}/CloudServices/{cloudServiceName}/resources/{resourceType}/{resourceName}/{addOnName}` (x-ms-version 2013-06-01); long-running (Classic poller): returns a handle to wait on.
+    /// The same request on the wire as [`create_store_item`](Self::create_store_item).
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/storeManagement/lib/storeManagementClient.js>.
+    pub async fn update_store_item(
+        &self,
+        cloud_service_name: &str,
+        resource_type: &str,
+        resource_name: &str,
+        add_on_name: &str,
+        body: &StoreItemInput,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&UPDATE_STORE_ITEM);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/CloudServices/");
+        path::push_segment(&mut req.path, "cloudServiceName", cloud_service_name)?;
+        req.path.push_str("/resources/");
+        path::push_segment(&mut req.path, "resourceType", resource_type)?;
+        req.path.push('/');
+        path::push_segment(&mut req.path, "resourceName", resource_name)?;
+        req.path.push('/');
+        path::push_segment(&mut req.path, "addOnName", add_on_name)?;
+        req.headers.push(("If-Match", "*".to_owned()));
+        body.validate()?;
+        req.set_body(
+            "application/xml",
+            xml::to_document_ns(
+                "Resource",
+                "http://schemas.microsoft.com/windowsazure",
+                body,
+            ),
+        );
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    UPDATE_STORE_ITEM.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
+    }
+
+    /// Deletes a Store add-on from a cloud service.
+    ///
+    /// `DELETE /{subscriptionId}/CloudServices/{cloudServiceName}/resources/{resourceProviderNamespace}/{resourceProviderType}/{resourceProviderName}` (x-ms-version 2013-06-01); long-running (Classic poller): returns a handle to wait on.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/storeManagement/lib/storeManagementClient.js>.
+    pub async fn delete_store_item(
+        &self,
+        cloud_service_name: &str,
+        resource_provider_namespace: &str,
+        resource_provider_type: &str,
+        resource_provider_name: &str,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&DELETE_STORE_ITEM);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/CloudServices/");
+        path::push_segment(&mut req.path, "cloudServiceName", cloud_service_name)?;
+        req.path.push_str("/resources/");
+        path::push_segment(
+            &mut req.path,
+            "resourceProviderNamespace",
+            resource_provider_namespace,
+        )?;
+        req.path.push('/');
+        path::push_segment(
+            &mut req.path,
+            "resourceProviderType",
+            resource_provider_type,
+        )?;
+        req.path.push('/');
+        path::push_segment(
+            &mut req.path,
+            "resourceProviderName",
+            resource_provider_name,
+        )?;
+        let resp = self.core.send(&req).await?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                resp.header("x-ms-request-id")
+                    .map(str::to_owned)
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("x-ms-request-id"),
+                    ))
+            },
+        )?;
+        let finished = resp.status != 202;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    DELETE_STORE_ITEM.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(ClassicPoller),
+                )
+                .with_headers(resp.headers),
+        )
     }
 
     /// Lists the cloud services holding HDInsight clusters, with the clusters.
@@ -721,6 +1079,61 @@ impl crate::Client {
     }
 }
 
+/// A Store add-on to purchase or change.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct StoreItemInput {
+    /// The add-on's resource provider namespace (also the URI's `resourceType`).
+    ///
+    /// Element `<Type>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Type"))]
+    pub type_: String,
+    /// The plan (e.g. `free`).
+    ///
+    /// Element `<Plan>`.
+    #[cfg_attr(feature = "serde", serde(rename = "Plan"))]
+    pub plan: String,
+    /// Element `<PromotionCode>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "PromotionCode", skip_serializing_if = "Option::is_none")
+    )]
+    pub promotion_code: Option<String>,
+}
+
+impl FromXml for StoreItemInput {
+    fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+        let mut f_type_ = None;
+        let mut f_plan = None;
+        let mut f_promotion_code = None;
+        if !el.is_empty() {
+            while let Some(c) = r.next_child()? {
+                match c.name() {
+                    b"Type" => f_type_ = r.text_req(&c)?,
+                    b"Plan" => f_plan = r.text_req(&c)?,
+                    b"PromotionCode" => f_promotion_code = r.text_opt(&c)?,
+                    _ => r.skip(&c)?,
+                }
+            }
+        }
+
+        Ok(Self {
+            type_: required(f_type_, "Type")?,
+            plan: required(f_plan, "Plan")?,
+            promotion_code: f_promotion_code,
+        })
+    }
+}
+
+impl ToXml for StoreItemInput {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.text("Type", &self.type_);
+        w.text("Plan", &self.plan);
+        w.text_opt("PromotionCode", &self.promotion_code);
+    }
+}
+
+impl Validate for StoreItemInput {}
 /// The alert rules of a subscription.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AlertRuleList {
@@ -1186,6 +1599,181 @@ pub struct EndpointConfig {
 }
 
 impl Validate for EndpointConfig {}
+/// Metric definitions.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MetricDefinitionCollection {
+    /// Key `Value`.
+    #[serde(
+        rename = "Value",
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "asm_runtime::json::null_as_empty"
+    )]
+    pub value: Vec<MetricDefinition>,
+}
+
+impl Validate for MetricDefinitionCollection {}
+/// A metric a resource has.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MetricDefinition {
+    /// Key `Name`.
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Key `Namespace`.
+    #[serde(rename = "Namespace", default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Key `ResourceIdSuffix`.
+    #[serde(
+        rename = "ResourceIdSuffix",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resource_id_suffix: Option<String>,
+    /// Key `DisplayName`.
+    #[serde(rename = "DisplayName", default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Key `Unit`.
+    #[serde(rename = "Unit", default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// Key `PrimaryAggregation`.
+    #[serde(
+        rename = "PrimaryAggregation",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub primary_aggregation: Option<String>,
+    /// The time grains the metric is kept at, with their retention.
+    ///
+    /// Key `MetricAvailabilities`.
+    #[serde(
+        rename = "MetricAvailabilities",
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "asm_runtime::json::null_as_empty"
+    )]
+    pub metric_availabilities: Vec<MetricAvailability>,
+    /// Key `MinimumAlertableTimeWindow`.
+    #[serde(
+        rename = "MinimumAlertableTimeWindow",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub minimum_alertable_time_window: Option<String>,
+    /// Key `IsAlertable`.
+    #[serde(rename = "IsAlertable", default, skip_serializing_if = "Option::is_none")]
+    pub is_alertable: Option<bool>,
+}
+
+impl Validate for MetricDefinition {}
+/// A time grain a metric is available at.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MetricAvailability {
+    /// Key `TimeGrain`.
+    #[serde(rename = "TimeGrain", default, skip_serializing_if = "Option::is_none")]
+    pub time_grain: Option<String>,
+    /// Key `Retention`.
+    #[serde(rename = "Retention", default, skip_serializing_if = "Option::is_none")]
+    pub retention: Option<String>,
+}
+
+impl Validate for MetricAvailability {}
+/// Metric settings.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MetricSettingList {
+    /// Key `Value`.
+    #[serde(
+        rename = "Value",
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "asm_runtime::json::null_as_empty"
+    )]
+    pub value: Vec<MetricSetting>,
+}
+
+impl Validate for MetricSettingList {}
+/// Metric values.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MetricValueSetCollection {
+    /// Key `Value`.
+    #[serde(
+        rename = "Value",
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "asm_runtime::json::null_as_empty"
+    )]
+    pub value: Vec<MetricValueSet>,
+}
+
+impl Validate for MetricValueSetCollection {}
+/// The values of one metric over a time window.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MetricValueSet {
+    /// Key `Name`.
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Key `Namespace`.
+    #[serde(rename = "Namespace", default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Key `DisplayName`.
+    #[serde(rename = "DisplayName", default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Key `Unit`.
+    #[serde(rename = "Unit", default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// Key `PrimaryAggregation`.
+    #[serde(
+        rename = "PrimaryAggregation",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub primary_aggregation: Option<String>,
+    /// Key `TimeGrain`.
+    #[serde(rename = "TimeGrain", default, skip_serializing_if = "Option::is_none")]
+    pub time_grain: Option<String>,
+    /// Key `StartTime`.
+    #[serde(rename = "StartTime", default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<DateTime>,
+    /// Key `EndTime`.
+    #[serde(rename = "EndTime", default, skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<DateTime>,
+    /// Key `MetricValues`.
+    #[serde(
+        rename = "MetricValues",
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "asm_runtime::json::null_as_empty"
+    )]
+    pub metric_values: Vec<MetricSample>,
+}
+
+impl Validate for MetricValueSet {}
+/// One aggregated sample of a metric.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MetricSample {
+    /// Key `Timestamp`.
+    #[serde(rename = "Timestamp", default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<DateTime>,
+    /// Key `Average`.
+    #[serde(rename = "Average", default, skip_serializing_if = "Option::is_none")]
+    pub average: Option<f64>,
+    /// Key `Minimum`.
+    #[serde(rename = "Minimum", default, skip_serializing_if = "Option::is_none")]
+    pub minimum: Option<f64>,
+    /// Key `Maximum`.
+    #[serde(rename = "Maximum", default, skip_serializing_if = "Option::is_none")]
+    pub maximum: Option<f64>,
+    /// Key `Total`.
+    #[serde(rename = "Total", default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<f64>,
+    /// Key `Annotation`.
+    #[serde(rename = "Annotation", default, skip_serializing_if = "Option::is_none")]
+    pub annotation: Option<String>,
+    /// Key `Count`.
+    #[serde(rename = "Count", default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i32>,
+}
+
+impl Validate for MetricSample {}
 /// The cloud services holding HDInsight clusters.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]

@@ -774,6 +774,20 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::websites::SWAP_WEB_SITE_SLOTS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("WebSpaces"),
+            Seg::Param,
+            Seg::Lit("sites"),
+            Seg::Mixed(&[Part::Param, Part::Lit("("), Part::Param, Part::Lit(")")]),
+            Seg::Lit("slots"),
+        ],
+        fixed_query: &[("Command", "swap")],
+        body_root: None,
+    },
+    Route {
         spec: &crate::websites::SYNC_REPOSITORY,
         segments: &[
             Seg::Param,
@@ -2865,6 +2879,30 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::other::LIST_METRIC_DEFINITIONS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("monitoring"),
+            Seg::Lit("metricdefinitions"),
+            Seg::Lit("query"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::other::LIST_METRIC_VALUES,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("monitoring"),
+            Seg::Lit("metricvalues"),
+            Seg::Lit("query"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
         spec: &crate::other::CREATE_HD_INSIGHT_CLUSTER,
         segments: &[
             Seg::Param,
@@ -4428,6 +4466,17 @@ pub static ROUTES: &[Route] = &[
         body_root: None,
     },
     Route {
+        spec: &crate::other::LIST_METRIC_SETTINGS,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("services"),
+            Seg::Lit("monitoring"),
+            Seg::Lit("metricsettings"),
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
         spec: &crate::reserved_ips::CREATE_RESERVED_IP,
         segments: &[
             Seg::Param,
@@ -5105,6 +5154,34 @@ pub static ROUTES: &[Route] = &[
     Route {
         spec: &crate::os_images::DELETE_OS_IMAGE,
         segments: &[Seg::Param, Seg::Lit("services"), Seg::Lit("images"), Seg::Param],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::other::CREATE_STORE_ITEM,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("CloudServices"),
+            Seg::Param,
+            Seg::Lit("resources"),
+            Seg::Param,
+            Seg::Param,
+            Seg::Param,
+        ],
+        fixed_query: &[],
+        body_root: None,
+    },
+    Route {
+        spec: &crate::other::DELETE_STORE_ITEM,
+        segments: &[
+            Seg::Param,
+            Seg::Lit("CloudServices"),
+            Seg::Param,
+            Seg::Lit("resources"),
+            Seg::Param,
+            Seg::Param,
+            Seg::Param,
+        ],
         fixed_query: &[],
         body_root: None,
     },
@@ -6347,6 +6424,53 @@ pub enum ServerRequest {
     /// endpoints).
     /// `PUT /{subscriptionId}/services/monitoring/metricsettings`
     PutMetricSettings { subscription_id: String, body: MetricSetting },
+    /// Lists the metric definitions of a resource.
+    /// `GET /{subscriptionId}/services/monitoring/metricdefinitions/query`
+    ListMetricDefinitions {
+        subscription_id: String,
+        resource_id: String,
+        options: ListMetricDefinitionsOptions,
+    },
+    /// Lists the metric settings of a resource in a namespace.
+    /// `GET /{subscriptionId}/services/monitoring/metricsettings`
+    ListMetricSettings {
+        subscription_id: String,
+        resource_id: String,
+        namespace: String,
+    },
+    /// Lists the values of metrics of a resource over a time window,
+    /// aggregated per time grain.
+    /// `GET /{subscriptionId}/services/monitoring/metricvalues/query`
+    ListMetricValues {
+        subscription_id: String,
+        resource_id: String,
+        names: String,
+        time_grain: String,
+        start_time: DateTime,
+        end_time: DateTime,
+        options: ListMetricValuesOptions,
+    },
+    /// Purchases a Store add-on in a cloud service. `resourceType` is the
+    /// add-on's resource provider namespace (the body's `Type`), `resourceName`
+    /// its resource type, `addOnName` the name of the new add-on.
+    /// `PUT /{subscriptionId}/CloudServices/{cloudServiceName}/resources/{resourceType}/{resourceName}/{addOnName}`
+    CreateStoreItem {
+        subscription_id: String,
+        cloud_service_name: String,
+        resource_type: String,
+        resource_name: String,
+        add_on_name: String,
+        body: StoreItemInput,
+    },
+    /// Deletes a Store add-on from a cloud service.
+    /// `DELETE /{subscriptionId}/CloudServices/{cloudServiceName}/resources/{resourceProviderNamespace}/{resourceProviderType}/{resourceProviderName}`
+    DeleteStoreItem {
+        subscription_id: String,
+        cloud_service_name: String,
+        resource_provider_namespace: String,
+        resource_provider_type: String,
+        resource_provider_name: String,
+    },
     /// Lists the cloud services holding HDInsight clusters, with the clusters.
     /// `GET /{subscriptionId}/cloudservices`
     ListHDInsightClusters { subscription_id: String },
@@ -7759,6 +7883,18 @@ pub enum ServerRequest {
         web_space_name: String,
         web_site_name: String,
     },
+    /// Swaps two deployment slots of a web site (the production site is the
+    /// slot `production`). The service answers an `Operation` whose `ID` is
+    /// polled with Get Web Site Operation on the site (not the slot), as the
+    /// Node client's swapSlots does.
+    /// `POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}({sourceSlotName})/slots`
+    SwapWebSiteSlots {
+        subscription_id: String,
+        web_space_name: String,
+        web_site_name: String,
+        source_slot_name: String,
+        target_slot: String,
+    },
     /// Returns the status of a long-running web site operation.
     /// `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{siteName}/operations/{operationId}`
     GetWebSiteOperation {
@@ -8636,6 +8772,19 @@ pub fn route(
             }
 
             56usize => {
+                ServerRequest::SwapWebSiteSlots {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    web_space_name: routing::path_param(&mut params, "webSpaceName")?,
+                    web_site_name: routing::path_param(&mut params, "webSiteName")?,
+                    source_slot_name: routing::path_param(
+                        &mut params,
+                        "sourceSlotName",
+                    )?,
+                    target_slot: q.required("targetSlot")?,
+                }
+            }
+
+            57usize => {
                 ServerRequest::SyncRepository {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -8643,7 +8792,7 @@ pub fn route(
                 }
             }
 
-            57usize => {
+            58usize => {
                 ServerRequest::ChangeDeploymentConfigurationBySlot {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -8660,7 +8809,7 @@ pub fn route(
                 }
             }
 
-            58usize => {
+            59usize => {
                 ServerRequest::ChangeDeploymentConfigurationByName {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -8677,7 +8826,7 @@ pub fn route(
                 }
             }
 
-            59usize => {
+            60usize => {
                 ServerRequest::UpdateDeploymentStatusBySlot {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -8694,7 +8843,7 @@ pub fn route(
                 }
             }
 
-            60usize => {
+            61usize => {
                 ServerRequest::UpdateDeploymentStatusByName {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -8711,7 +8860,7 @@ pub fn route(
                 }
             }
 
-            61usize => {
+            62usize => {
                 ServerRequest::UpgradeDeploymentBySlot {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -8728,7 +8877,7 @@ pub fn route(
                 }
             }
 
-            62usize => {
+            63usize => {
                 ServerRequest::UpgradeDeploymentByName {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -8745,7 +8894,7 @@ pub fn route(
                 }
             }
 
-            63usize => {
+            64usize => {
                 ServerRequest::WalkUpgradeDomainBySlot {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -8762,7 +8911,7 @@ pub fn route(
                 }
             }
 
-            64usize => {
+            65usize => {
                 ServerRequest::WalkUpgradeDomainByName {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -8779,7 +8928,7 @@ pub fn route(
                 }
             }
 
-            65usize => {
+            66usize => {
                 ServerRequest::RollbackUpdateOrUpgradeBySlot {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -8796,7 +8945,7 @@ pub fn route(
                 }
             }
 
-            66usize => {
+            67usize => {
                 ServerRequest::RollbackUpdateOrUpgradeByName {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -8813,13 +8962,13 @@ pub fn route(
                 }
             }
 
-            67usize => {
+            68usize => {
                 ServerRequest::ListVirtualNetworkGateways {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            68usize => {
+            69usize => {
                 ServerRequest::CreateLocalNetworkGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -8834,20 +8983,20 @@ pub fn route(
                 }
             }
 
-            69usize => {
+            70usize => {
                 ServerRequest::ListLocalNetworkGateways {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            70usize => {
+            71usize => {
                 ServerRequest::GetLocalNetworkGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_id: routing::path_param(&mut params, "gatewayId")?,
                 }
             }
 
-            71usize => {
+            72usize => {
                 ServerRequest::UpdateLocalNetworkGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_id: routing::path_param(&mut params, "gatewayId")?,
@@ -8863,14 +9012,14 @@ pub fn route(
                 }
             }
 
-            72usize => {
+            73usize => {
                 ServerRequest::DeleteLocalNetworkGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_id: routing::path_param(&mut params, "gatewayId")?,
                 }
             }
 
-            73usize => {
+            74usize => {
                 ServerRequest::CreateGatewayConnection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -8885,13 +9034,13 @@ pub fn route(
                 }
             }
 
-            74usize => {
+            75usize => {
                 ServerRequest::ListGatewayConnections {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            75usize => {
+            76usize => {
                 ServerRequest::CreateApplicationGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -8906,20 +9055,20 @@ pub fn route(
                 }
             }
 
-            76usize => {
+            77usize => {
                 ServerRequest::ListApplicationGateways {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            77usize => {
+            78usize => {
                 ServerRequest::GetApplicationGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_name: routing::path_param(&mut params, "gatewayName")?,
                 }
             }
 
-            78usize => {
+            79usize => {
                 ServerRequest::UpdateApplicationGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_name: routing::path_param(&mut params, "gatewayName")?,
@@ -8935,33 +9084,33 @@ pub fn route(
                 }
             }
 
-            79usize => {
+            80usize => {
                 ServerRequest::DeleteApplicationGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_name: routing::path_param(&mut params, "gatewayName")?,
                 }
             }
 
-            80usize => {
+            81usize => {
                 ServerRequest::ListActiveAlertIncidents {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            81usize => {
+            82usize => {
                 ServerRequest::GetRouteTableWithDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            82usize => {
+            83usize => {
                 ServerRequest::GetSchedulerResourceProviderProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            83usize => {
+            84usize => {
                 ServerRequest::SetServerAdministratorPassword {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -8978,7 +9127,7 @@ pub fn route(
                 }
             }
 
-            84usize => {
+            85usize => {
                 ServerRequest::RegenerateStorageAccountKeys {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     name: routing::path_param(&mut params, "name")?,
@@ -8994,7 +9143,7 @@ pub fn route(
                 }
             }
 
-            85usize => {
+            86usize => {
                 ServerRequest::ValidateStorageAccountMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     storage_account_name: routing::path_param(
@@ -9004,7 +9153,7 @@ pub fn route(
                 }
             }
 
-            86usize => {
+            87usize => {
                 ServerRequest::PrepareStorageAccountMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     storage_account_name: routing::path_param(
@@ -9014,7 +9163,7 @@ pub fn route(
                 }
             }
 
-            87usize => {
+            88usize => {
                 ServerRequest::CommitStorageAccountMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     storage_account_name: routing::path_param(
@@ -9024,7 +9173,7 @@ pub fn route(
                 }
             }
 
-            88usize => {
+            89usize => {
                 ServerRequest::AbortStorageAccountMigration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     storage_account_name: routing::path_param(
@@ -9034,7 +9183,7 @@ pub fn route(
                 }
             }
 
-            89usize => {
+            90usize => {
                 ServerRequest::UpdateLoadBalancedEndpointSet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -9051,7 +9200,7 @@ pub fn route(
                 }
             }
 
-            90usize => {
+            91usize => {
                 ServerRequest::UpdateExtensionImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -9066,14 +9215,14 @@ pub fn route(
                 }
             }
 
-            91usize => {
+            92usize => {
                 ServerRequest::DeleteHostedServiceAndContents {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            92usize => {
+            93usize => {
                 ServerRequest::CheckStaticIPAddressAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -9081,25 +9230,25 @@ pub fn route(
                 }
             }
 
-            93usize => {
+            94usize => {
                 ServerRequest::ListGeoRegions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            94usize => {
+            95usize => {
                 ServerRequest::GetDnsSuffix {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            95usize => {
+            96usize => {
                 ServerRequest::ListPublishingUsers {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            96usize => {
+            97usize => {
                 ServerRequest::CreatePublishingUser {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -9110,21 +9259,21 @@ pub fn route(
                 }
             }
 
-            97usize => {
+            98usize => {
                 ServerRequest::RegisterResourceProvider {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     resource_name: q.required("service")?,
                 }
             }
 
-            98usize => {
+            99usize => {
                 ServerRequest::UnregisterResourceProvider {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     resource_name: q.required("service")?,
                 }
             }
 
-            99usize => {
+            100usize => {
                 ServerRequest::GetMetricsDataQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -9134,7 +9283,7 @@ pub fn route(
                 }
             }
 
-            100usize => {
+            101usize => {
                 ServerRequest::GetMetricsDataTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -9144,7 +9293,7 @@ pub fn route(
                 }
             }
 
-            101usize => {
+            102usize => {
                 ServerRequest::GetMetricsDataNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -9154,7 +9303,7 @@ pub fn route(
                 }
             }
 
-            102usize => {
+            103usize => {
                 ServerRequest::GetMetricsDataRelay {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -9164,7 +9313,7 @@ pub fn route(
                 }
             }
 
-            103usize => {
+            104usize => {
                 ServerRequest::AddNetworkSecurityGroupToNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -9186,7 +9335,7 @@ pub fn route(
                 }
             }
 
-            104usize => {
+            105usize => {
                 ServerRequest::GetNetworkSecurityGroupForNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -9199,7 +9348,7 @@ pub fn route(
                 }
             }
 
-            105usize => {
+            106usize => {
                 ServerRequest::RemoveNetworkSecurityGroupFromNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -9216,7 +9365,7 @@ pub fn route(
                 }
             }
 
-            106usize => {
+            107usize => {
                 ServerRequest::GetEffectiveRouteTableForNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -9232,7 +9381,7 @@ pub fn route(
                 }
             }
 
-            107usize => {
+            108usize => {
                 ServerRequest::UpdateJobCollectionJobsState {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -9249,7 +9398,7 @@ pub fn route(
                 }
             }
 
-            108usize => {
+            109usize => {
                 ServerRequest::GetMetricsRollupsQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -9258,7 +9407,7 @@ pub fn route(
                 }
             }
 
-            109usize => {
+            110usize => {
                 ServerRequest::GetMetricsRollupsTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -9267,7 +9416,7 @@ pub fn route(
                 }
             }
 
-            110usize => {
+            111usize => {
                 ServerRequest::GetMetricsRollupsNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -9276,7 +9425,7 @@ pub fn route(
                 }
             }
 
-            111usize => {
+            112usize => {
                 ServerRequest::GetMetricsRollupsRelay {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -9285,7 +9434,7 @@ pub fn route(
                 }
             }
 
-            112usize => {
+            113usize => {
                 ServerRequest::GetIPForwardingForNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -9298,7 +9447,7 @@ pub fn route(
                 }
             }
 
-            113usize => {
+            114usize => {
                 ServerRequest::SetIPForwardingOnNetworkInterface {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -9320,7 +9469,7 @@ pub fn route(
                 }
             }
 
-            114usize => {
+            115usize => {
                 ServerRequest::StartRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -9338,7 +9487,7 @@ pub fn route(
                 }
             }
 
-            115usize => {
+            116usize => {
                 ServerRequest::ShutdownRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -9356,7 +9505,7 @@ pub fn route(
                 }
             }
 
-            116usize => {
+            117usize => {
                 ServerRequest::RestartRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -9374,7 +9523,7 @@ pub fn route(
                 }
             }
 
-            117usize => {
+            118usize => {
                 ServerRequest::CaptureRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -9392,7 +9541,7 @@ pub fn route(
                 }
             }
 
-            118usize => {
+            119usize => {
                 ServerRequest::CaptureVMImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -9410,7 +9559,7 @@ pub fn route(
                 }
             }
 
-            119usize => {
+            120usize => {
                 ServerRequest::RedeployRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -9428,7 +9577,7 @@ pub fn route(
                 }
             }
 
-            120usize => {
+            121usize => {
                 ServerRequest::PerformMaintenanceOnRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -9446,7 +9595,7 @@ pub fn route(
                 }
             }
 
-            121usize => {
+            122usize => {
                 ServerRequest::StartRoles {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -9463,7 +9612,7 @@ pub fn route(
                 }
             }
 
-            122usize => {
+            123usize => {
                 ServerRequest::ShutdownRoles {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -9480,7 +9629,7 @@ pub fn route(
                 }
             }
 
-            123usize => {
+            124usize => {
                 ServerRequest::GetVirtualNetworkGatewaySharedKey {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -9491,7 +9640,7 @@ pub fn route(
                 }
             }
 
-            124usize => {
+            125usize => {
                 ServerRequest::SetVirtualNetworkGatewaySharedKey {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -9507,7 +9656,7 @@ pub fn route(
                 }
             }
 
-            125usize => {
+            126usize => {
                 ServerRequest::ResetVirtualNetworkGatewaySharedKey {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -9527,7 +9676,7 @@ pub fn route(
                 }
             }
 
-            126usize => {
+            127usize => {
                 ServerRequest::GetIPsecParameters {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -9538,7 +9687,7 @@ pub fn route(
                 }
             }
 
-            127usize => {
+            128usize => {
                 ServerRequest::SetIPsecParameters {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -9558,7 +9707,7 @@ pub fn route(
                 }
             }
 
-            128usize => {
+            129usize => {
                 ServerRequest::GetVirtualNetworkGatewaySharedKeyV2 {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_id: routing::path_param(&mut params, "gatewayId")?,
@@ -9569,7 +9718,7 @@ pub fn route(
                 }
             }
 
-            129usize => {
+            130usize => {
                 ServerRequest::SetVirtualNetworkGatewaySharedKeyV2 {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_id: routing::path_param(&mut params, "gatewayId")?,
@@ -9585,7 +9734,7 @@ pub fn route(
                 }
             }
 
-            130usize => {
+            131usize => {
                 ServerRequest::ResetVirtualNetworkGatewaySharedKeyV2 {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_id: routing::path_param(&mut params, "gatewayId")?,
@@ -9605,7 +9754,7 @@ pub fn route(
                 }
             }
 
-            131usize => {
+            132usize => {
                 ServerRequest::GetIPsecParametersV2 {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_id: routing::path_param(&mut params, "gatewayId")?,
@@ -9616,7 +9765,7 @@ pub fn route(
                 }
             }
 
-            132usize => {
+            133usize => {
                 ServerRequest::SetIPsecParametersV2 {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_id: routing::path_param(&mut params, "gatewayId")?,
@@ -9636,7 +9785,7 @@ pub fn route(
                 }
             }
 
-            133usize => {
+            134usize => {
                 ServerRequest::AddNetworkSecurityGroupToSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -9656,7 +9805,7 @@ pub fn route(
                 }
             }
 
-            134usize => {
+            135usize => {
                 ServerRequest::GetNetworkSecurityGroupForSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -9667,7 +9816,7 @@ pub fn route(
                 }
             }
 
-            135usize => {
+            136usize => {
                 ServerRequest::RemoveNetworkSecurityGroupFromSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     virtual_network_name: routing::path_param(
@@ -9682,7 +9831,7 @@ pub fn route(
                 }
             }
 
-            136usize => {
+            137usize => {
                 ServerRequest::AddNetworkSecurityGroupToRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -9700,7 +9849,7 @@ pub fn route(
                 }
             }
 
-            137usize => {
+            138usize => {
                 ServerRequest::GetNetworkSecurityGroupForRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -9709,7 +9858,7 @@ pub fn route(
                 }
             }
 
-            138usize => {
+            139usize => {
                 ServerRequest::RemoveNetworkSecurityGroupFromRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -9722,7 +9871,7 @@ pub fn route(
                 }
             }
 
-            139usize => {
+            140usize => {
                 ServerRequest::GetHDInsightCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -9733,7 +9882,7 @@ pub fn route(
                 }
             }
 
-            140usize => {
+            141usize => {
                 ServerRequest::GetHDInsightIaasCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -9744,7 +9893,7 @@ pub fn route(
                 }
             }
 
-            141usize => {
+            142usize => {
                 ServerRequest::AssociateReservedIP {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     reserved_ip_name: routing::path_param(
@@ -9763,7 +9912,7 @@ pub fn route(
                 }
             }
 
-            142usize => {
+            143usize => {
                 ServerRequest::DisassociateReservedIP {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     reserved_ip_name: routing::path_param(
@@ -9782,7 +9931,7 @@ pub fn route(
                 }
             }
 
-            143usize => {
+            144usize => {
                 ServerRequest::AddRouteTableToSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vnet_name: routing::path_param(&mut params, "vnetName")?,
@@ -9799,7 +9948,7 @@ pub fn route(
                 }
             }
 
-            144usize => {
+            145usize => {
                 ServerRequest::GetRouteTableForSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vnet_name: routing::path_param(&mut params, "vnetName")?,
@@ -9807,7 +9956,7 @@ pub fn route(
                 }
             }
 
-            145usize => {
+            146usize => {
                 ServerRequest::RemoveRouteTableFromSubnet {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vnet_name: routing::path_param(&mut params, "vnetName")?,
@@ -9815,7 +9964,7 @@ pub fn route(
                 }
             }
 
-            146usize => {
+            147usize => {
                 ServerRequest::GetEffectiveRouteTableForRoleInstance {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -9827,7 +9976,7 @@ pub fn route(
                 }
             }
 
-            147usize => {
+            148usize => {
                 ServerRequest::GetJobCollection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -9841,7 +9990,7 @@ pub fn route(
                 }
             }
 
-            148usize => {
+            149usize => {
                 ServerRequest::GetQueueConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -9849,7 +9998,7 @@ pub fn route(
                 }
             }
 
-            149usize => {
+            150usize => {
                 ServerRequest::GetTopicConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -9857,7 +10006,7 @@ pub fn route(
                 }
             }
 
-            150usize => {
+            151usize => {
                 ServerRequest::GetNotificationHubConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -9868,7 +10017,7 @@ pub fn route(
                 }
             }
 
-            151usize => {
+            152usize => {
                 ServerRequest::GetRelayConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -9876,7 +10025,7 @@ pub fn route(
                 }
             }
 
-            152usize => {
+            153usize => {
                 ServerRequest::GetSupportedMetricsQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -9884,7 +10033,7 @@ pub fn route(
                 }
             }
 
-            153usize => {
+            154usize => {
                 ServerRequest::GetSupportedMetricsTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -9892,7 +10041,7 @@ pub fn route(
                 }
             }
 
-            154usize => {
+            155usize => {
                 ServerRequest::GetSupportedMetricsNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -9900,7 +10049,7 @@ pub fn route(
                 }
             }
 
-            155usize => {
+            156usize => {
                 ServerRequest::GetSupportedMetricsRelay {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -9908,7 +10057,7 @@ pub fn route(
                 }
             }
 
-            156usize => {
+            157usize => {
                 ServerRequest::GetDatabaseEventLogs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -9919,7 +10068,7 @@ pub fn route(
                 }
             }
 
-            157usize => {
+            158usize => {
                 ServerRequest::ListDatabaseCopies {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -9927,7 +10076,7 @@ pub fn route(
                 }
             }
 
-            158usize => {
+            159usize => {
                 ServerRequest::GetDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -9939,7 +10088,7 @@ pub fn route(
                 }
             }
 
-            159usize => {
+            160usize => {
                 ServerRequest::CreateDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -9956,7 +10105,7 @@ pub fn route(
                 }
             }
 
-            160usize => {
+            161usize => {
                 ServerRequest::UpdateDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -9977,7 +10126,7 @@ pub fn route(
                 }
             }
 
-            161usize => {
+            162usize => {
                 ServerRequest::DeleteDatabaseCopy {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -9989,7 +10138,7 @@ pub fn route(
                 }
             }
 
-            162usize => {
+            163usize => {
                 ServerRequest::ExportDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -10005,7 +10154,7 @@ pub fn route(
                 }
             }
 
-            163usize => {
+            164usize => {
                 ServerRequest::ImportDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -10021,7 +10170,7 @@ pub fn route(
                 }
             }
 
-            164usize => {
+            165usize => {
                 ServerRequest::GetImportExportStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -10032,7 +10181,7 @@ pub fn route(
                 }
             }
 
-            165usize => {
+            166usize => {
                 ServerRequest::GetImportExportStatusPost {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -10048,14 +10197,14 @@ pub fn route(
                 }
             }
 
-            166usize => {
+            167usize => {
                 ServerRequest::GetDefinition {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            167usize => {
+            168usize => {
                 ServerRequest::GetIPForwardingForRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -10064,7 +10213,7 @@ pub fn route(
                 }
             }
 
-            168usize => {
+            169usize => {
                 ServerRequest::SetIPForwardingOnRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -10082,7 +10231,7 @@ pub fn route(
                 }
             }
 
-            169usize => {
+            170usize => {
                 ServerRequest::AddDataDisk {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -10100,7 +10249,7 @@ pub fn route(
                 }
             }
 
-            170usize => {
+            171usize => {
                 ServerRequest::GetDataDisk {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -10110,7 +10259,7 @@ pub fn route(
                 }
             }
 
-            171usize => {
+            172usize => {
                 ServerRequest::UpdateDataDisk {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -10129,7 +10278,7 @@ pub fn route(
                 }
             }
 
-            172usize => {
+            173usize => {
                 ServerRequest::DeleteDataDisk {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -10142,7 +10291,7 @@ pub fn route(
                 }
             }
 
-            173usize => {
+            174usize => {
                 ServerRequest::GetBackupConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -10150,7 +10299,7 @@ pub fn route(
                 }
             }
 
-            174usize => {
+            175usize => {
                 ServerRequest::UpdateBackupConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -10167,7 +10316,7 @@ pub fn route(
                 }
             }
 
-            175usize => {
+            176usize => {
                 ServerRequest::DiscoverBackup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -10184,7 +10333,7 @@ pub fn route(
                 }
             }
 
-            176usize => {
+            177usize => {
                 ServerRequest::GetPackageBySlot {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -10196,7 +10345,7 @@ pub fn route(
                 }
             }
 
-            177usize => {
+            178usize => {
                 ServerRequest::GetPackageByName {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -10208,7 +10357,7 @@ pub fn route(
                 }
             }
 
-            178usize => {
+            179usize => {
                 ServerRequest::ListDeploymentEventsBySlot {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -10218,7 +10367,7 @@ pub fn route(
                 }
             }
 
-            179usize => {
+            180usize => {
                 ServerRequest::ListDeploymentEventsByName {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -10228,7 +10377,7 @@ pub fn route(
                 }
             }
 
-            180usize => {
+            181usize => {
                 ServerRequest::RemoveVirtualIP {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -10237,7 +10386,7 @@ pub fn route(
                 }
             }
 
-            181usize => {
+            182usize => {
                 ServerRequest::AddDnsServer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -10250,7 +10399,7 @@ pub fn route(
                 }
             }
 
-            182usize => {
+            183usize => {
                 ServerRequest::UpdateDnsServer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -10264,7 +10413,7 @@ pub fn route(
                 }
             }
 
-            183usize => {
+            184usize => {
                 ServerRequest::DeleteDnsServer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -10273,7 +10422,7 @@ pub fn route(
                 }
             }
 
-            184usize => {
+            185usize => {
                 ServerRequest::ConnectDisconnectOrTestGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -10293,14 +10442,14 @@ pub fn route(
                 }
             }
 
-            185usize => {
+            186usize => {
                 ServerRequest::ListVirtualNetworkGatewayConnections {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
                 }
             }
 
-            186usize => {
+            187usize => {
                 ServerRequest::StartGatewayDiagnostics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -10316,14 +10465,14 @@ pub fn route(
                 }
             }
 
-            187usize => {
+            188usize => {
                 ServerRequest::GetGatewayDiagnostics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
                 }
             }
 
-            188usize => {
+            189usize => {
                 ServerRequest::GenerateVpnClientPackage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -10339,7 +10488,7 @@ pub fn route(
                 }
             }
 
-            189usize => {
+            190usize => {
                 ServerRequest::UploadClientRootCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -10347,14 +10496,14 @@ pub fn route(
                 }
             }
 
-            190usize => {
+            191usize => {
                 ServerRequest::ListClientRootCertificates {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
                 }
             }
 
-            191usize => {
+            192usize => {
                 ServerRequest::GetClientRootCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -10365,7 +10514,7 @@ pub fn route(
                 }
             }
 
-            192usize => {
+            193usize => {
                 ServerRequest::DeleteClientRootCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -10376,7 +10525,7 @@ pub fn route(
                 }
             }
 
-            193usize => {
+            194usize => {
                 ServerRequest::GetVpnDeviceConfigurationScript {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -10388,7 +10537,7 @@ pub fn route(
                 }
             }
 
-            194usize => {
+            195usize => {
                 ServerRequest::SetDefaultSites {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -10404,14 +10553,14 @@ pub fn route(
                 }
             }
 
-            195usize => {
+            196usize => {
                 ServerRequest::RemoveDefaultSites {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
                 }
             }
 
-            196usize => {
+            197usize => {
                 ServerRequest::StartGatewayDiagnosticsV2 {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_id: routing::path_param(&mut params, "gatewayId")?,
@@ -10427,21 +10576,21 @@ pub fn route(
                 }
             }
 
-            197usize => {
+            198usize => {
                 ServerRequest::GetGatewayDiagnosticsV2 {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_id: routing::path_param(&mut params, "gatewayId")?,
                 }
             }
 
-            198usize => {
+            199usize => {
                 ServerRequest::CheckHostedServiceNameAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            199usize => {
+            200usize => {
                 ServerRequest::CreateLoadBalancer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -10458,7 +10607,7 @@ pub fn route(
                 }
             }
 
-            200usize => {
+            201usize => {
                 ServerRequest::UpdateLoadBalancer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -10479,7 +10628,7 @@ pub fn route(
                 }
             }
 
-            201usize => {
+            202usize => {
                 ServerRequest::DeleteLoadBalancer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -10491,7 +10640,7 @@ pub fn route(
                 }
             }
 
-            202usize => {
+            203usize => {
                 ServerRequest::SetNetworkSecurityRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -10507,7 +10656,7 @@ pub fn route(
                 }
             }
 
-            203usize => {
+            204usize => {
                 ServerRequest::DeleteNetworkSecurityRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -10518,7 +10667,7 @@ pub fn route(
                 }
             }
 
-            204usize => {
+            205usize => {
                 ServerRequest::ListAlertIncidentsForRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     rule_id: routing::path_param(&mut params, "ruleId")?,
@@ -10528,7 +10677,32 @@ pub fn route(
                 }
             }
 
-            205usize => {
+            206usize => {
+                ServerRequest::ListMetricDefinitions {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    resource_id: q.required("resourceId")?,
+                    options: ListMetricDefinitionsOptions {
+                        namespace: q.optional("namespace")?,
+                        names: q.optional("names")?,
+                    },
+                }
+            }
+
+            207usize => {
+                ServerRequest::ListMetricValues {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    resource_id: q.required("resourceId")?,
+                    names: q.required("names")?,
+                    time_grain: q.required("timeGrain")?,
+                    start_time: q.required("startTime")?,
+                    end_time: q.required("endTime")?,
+                    options: ListMetricValuesOptions {
+                        namespace: q.optional("namespace")?,
+                    },
+                }
+            }
+
+            208usize => {
                 ServerRequest::CreateHDInsightCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -10540,7 +10714,7 @@ pub fn route(
                 }
             }
 
-            206usize => {
+            209usize => {
                 ServerRequest::CreateHDInsightIaasCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -10552,7 +10726,7 @@ pub fn route(
                 }
             }
 
-            207usize => {
+            210usize => {
                 ServerRequest::DeleteHDInsightCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -10563,7 +10737,7 @@ pub fn route(
                 }
             }
 
-            208usize => {
+            211usize => {
                 ServerRequest::DeleteHDInsightIaasCluster {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -10574,7 +10748,7 @@ pub fn route(
                 }
             }
 
-            209usize => {
+            212usize => {
                 ServerRequest::SetRoute {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(
@@ -10590,7 +10764,7 @@ pub fn route(
                 }
             }
 
-            210usize => {
+            213usize => {
                 ServerRequest::DeleteRoute {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(
@@ -10601,7 +10775,7 @@ pub fn route(
                 }
             }
 
-            211usize => {
+            214usize => {
                 ServerRequest::CreateJobCollection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -10620,7 +10794,7 @@ pub fn route(
                 }
             }
 
-            212usize => {
+            215usize => {
                 ServerRequest::DeleteJobCollection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -10634,14 +10808,14 @@ pub fn route(
                 }
             }
 
-            213usize => {
+            216usize => {
                 ServerRequest::GetNamespaceConnectionDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            214usize => {
+            217usize => {
                 ServerRequest::CreateNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -10654,7 +10828,7 @@ pub fn route(
                 }
             }
 
-            215usize => {
+            218usize => {
                 ServerRequest::GetNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -10662,14 +10836,14 @@ pub fn route(
                 }
             }
 
-            216usize => {
+            219usize => {
                 ServerRequest::ListNamespaceAuthorizationRules {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            217usize => {
+            220usize => {
                 ServerRequest::UpdateNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -10683,7 +10857,7 @@ pub fn route(
                 }
             }
 
-            218usize => {
+            221usize => {
                 ServerRequest::DeleteNamespaceAuthorizationRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -10691,7 +10865,7 @@ pub fn route(
                 }
             }
 
-            219usize => {
+            222usize => {
                 ServerRequest::CreateQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -10702,7 +10876,7 @@ pub fn route(
                 }
             }
 
-            220usize => {
+            223usize => {
                 ServerRequest::GetQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -10710,14 +10884,14 @@ pub fn route(
                 }
             }
 
-            221usize => {
+            224usize => {
                 ServerRequest::ListQueues {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            222usize => {
+            225usize => {
                 ServerRequest::DeleteQueue {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -10725,7 +10899,7 @@ pub fn route(
                 }
             }
 
-            223usize => {
+            226usize => {
                 ServerRequest::CreateTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -10736,7 +10910,7 @@ pub fn route(
                 }
             }
 
-            224usize => {
+            227usize => {
                 ServerRequest::GetTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -10744,14 +10918,14 @@ pub fn route(
                 }
             }
 
-            225usize => {
+            228usize => {
                 ServerRequest::ListTopics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            226usize => {
+            229usize => {
                 ServerRequest::DeleteTopic {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -10759,7 +10933,7 @@ pub fn route(
                 }
             }
 
-            227usize => {
+            230usize => {
                 ServerRequest::GetNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -10770,14 +10944,14 @@ pub fn route(
                 }
             }
 
-            228usize => {
+            231usize => {
                 ServerRequest::ListNotificationHubs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            229usize => {
+            232usize => {
                 ServerRequest::DeleteNotificationHub {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -10788,21 +10962,21 @@ pub fn route(
                 }
             }
 
-            230usize => {
+            233usize => {
                 ServerRequest::ListRelays {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            231usize => {
+            234usize => {
                 ServerRequest::ListServerQuotas {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            232usize => {
+            235usize => {
                 ServerRequest::GetServerQuota {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -10810,7 +10984,7 @@ pub fn route(
                 }
             }
 
-            233usize => {
+            236usize => {
                 ServerRequest::GetServerEventLogs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -10822,14 +10996,14 @@ pub fn route(
                 }
             }
 
-            234usize => {
+            237usize => {
                 ServerRequest::ListFirewallRules {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            235usize => {
+            238usize => {
                 ServerRequest::GetFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -10837,7 +11011,7 @@ pub fn route(
                 }
             }
 
-            236usize => {
+            239usize => {
                 ServerRequest::CreateFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -10853,7 +11027,7 @@ pub fn route(
                 }
             }
 
-            237usize => {
+            240usize => {
                 ServerRequest::UpdateFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -10870,7 +11044,7 @@ pub fn route(
                 }
             }
 
-            238usize => {
+            241usize => {
                 ServerRequest::DeleteFirewallRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -10878,7 +11052,7 @@ pub fn route(
                 }
             }
 
-            239usize => {
+            242usize => {
                 ServerRequest::GetDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -10886,7 +11060,7 @@ pub fn route(
                 }
             }
 
-            240usize => {
+            243usize => {
                 ServerRequest::CreateDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -10902,7 +11076,7 @@ pub fn route(
                 }
             }
 
-            241usize => {
+            244usize => {
                 ServerRequest::UpdateDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -10919,7 +11093,7 @@ pub fn route(
                 }
             }
 
-            242usize => {
+            245usize => {
                 ServerRequest::DeleteDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -10927,7 +11101,7 @@ pub fn route(
                 }
             }
 
-            243usize => {
+            246usize => {
                 ServerRequest::GetDatabaseOperation {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -10935,7 +11109,7 @@ pub fn route(
                 }
             }
 
-            244usize => {
+            247usize => {
                 ServerRequest::ListDatabaseOperationsByDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -10943,7 +11117,7 @@ pub fn route(
                 }
             }
 
-            245usize => {
+            248usize => {
                 ServerRequest::GetRecoverableDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -10951,7 +11125,7 @@ pub fn route(
                 }
             }
 
-            246usize => {
+            249usize => {
                 ServerRequest::GetRestorableDroppedDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -10959,7 +11133,7 @@ pub fn route(
                 }
             }
 
-            247usize => {
+            250usize => {
                 ServerRequest::RecoverDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     source_server_name: routing::path_param(
@@ -10978,7 +11152,7 @@ pub fn route(
                 }
             }
 
-            248usize => {
+            251usize => {
                 ServerRequest::RestoreDatabase {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     source_server_name: routing::path_param(
@@ -10997,14 +11171,14 @@ pub fn route(
                 }
             }
 
-            249usize => {
+            252usize => {
                 ServerRequest::ListServiceObjectives {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            250usize => {
+            253usize => {
                 ServerRequest::GetServiceObjective {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
@@ -11015,21 +11189,21 @@ pub fn route(
                 }
             }
 
-            251usize => {
+            254usize => {
                 ServerRequest::CheckStorageAccountNameAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            252usize => {
+            255usize => {
                 ServerRequest::CheckDnsPrefixAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     dns_name: routing::path_param(&mut params, "dnsName")?,
                 }
             }
 
-            253usize => {
+            256usize => {
                 ServerRequest::CreateDefinition {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
@@ -11045,14 +11219,14 @@ pub fn route(
                 }
             }
 
-            254usize => {
+            257usize => {
                 ServerRequest::ListDefinitions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            255usize => {
+            258usize => {
                 ServerRequest::GetRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -11061,7 +11235,7 @@ pub fn route(
                 }
             }
 
-            256usize => {
+            259usize => {
                 ServerRequest::AddRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -11078,7 +11252,7 @@ pub fn route(
                 }
             }
 
-            257usize => {
+            260usize => {
                 ServerRequest::UpdateRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -11096,7 +11270,7 @@ pub fn route(
                 }
             }
 
-            258usize => {
+            261usize => {
                 ServerRequest::DeleteRole {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -11108,7 +11282,7 @@ pub fn route(
                 }
             }
 
-            259usize => {
+            262usize => {
                 ServerRequest::GetWebSiteInstanceIds {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -11116,7 +11290,7 @@ pub fn route(
                 }
             }
 
-            260usize => {
+            263usize => {
                 ServerRequest::RestartWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -11124,7 +11298,7 @@ pub fn route(
                 }
             }
 
-            261usize => {
+            264usize => {
                 ServerRequest::GetWebSiteOperation {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -11133,7 +11307,7 @@ pub fn route(
                 }
             }
 
-            262usize => {
+            265usize => {
                 ServerRequest::ApplySlotConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -11142,7 +11316,7 @@ pub fn route(
                 }
             }
 
-            263usize => {
+            266usize => {
                 ServerRequest::ResetSlotConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -11150,7 +11324,7 @@ pub fn route(
                 }
             }
 
-            264usize => {
+            267usize => {
                 ServerRequest::GetSlotConfigNames {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -11158,7 +11332,7 @@ pub fn route(
                 }
             }
 
-            265usize => {
+            268usize => {
                 ServerRequest::UpdateSlotConfigNames {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -11167,7 +11341,7 @@ pub fn route(
                 }
             }
 
-            266usize => {
+            269usize => {
                 ServerRequest::GetWebSiteConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -11175,7 +11349,7 @@ pub fn route(
                 }
             }
 
-            267usize => {
+            270usize => {
                 ServerRequest::UpdateWebSiteConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -11184,7 +11358,7 @@ pub fn route(
                 }
             }
 
-            268usize => {
+            271usize => {
                 ServerRequest::GetPublishProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -11192,7 +11366,7 @@ pub fn route(
                 }
             }
 
-            269usize => {
+            272usize => {
                 ServerRequest::GeneratePublishingPassword {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -11200,7 +11374,7 @@ pub fn route(
                 }
             }
 
-            270usize => {
+            273usize => {
                 ServerRequest::GetWebSiteUsageMetrics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -11208,7 +11382,7 @@ pub fn route(
                 }
             }
 
-            271usize => {
+            274usize => {
                 ServerRequest::GetWebSiteHistoricalUsageMetrics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -11224,7 +11398,7 @@ pub fn route(
                 }
             }
 
-            272usize => {
+            275usize => {
                 ServerRequest::GetWebSiteMetricDefinitions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     webspace_name: routing::path_param(&mut params, "webspaceName")?,
@@ -11232,7 +11406,7 @@ pub fn route(
                 }
             }
 
-            273usize => {
+            276usize => {
                 ServerRequest::GetWebHostingPlanHistoricalUsageMetrics {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -11250,7 +11424,7 @@ pub fn route(
                 }
             }
 
-            274usize => {
+            277usize => {
                 ServerRequest::CreateRepository {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -11258,7 +11432,7 @@ pub fn route(
                 }
             }
 
-            275usize => {
+            278usize => {
                 ServerRequest::GetRepository {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -11266,7 +11440,7 @@ pub fn route(
                 }
             }
 
-            276usize => {
+            279usize => {
                 ServerRequest::DeleteRepository {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -11274,7 +11448,7 @@ pub fn route(
                 }
             }
 
-            277usize => {
+            280usize => {
                 ServerRequest::BackupWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -11291,7 +11465,7 @@ pub fn route(
                 }
             }
 
-            278usize => {
+            281usize => {
                 ServerRequest::ListBackups {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -11299,7 +11473,7 @@ pub fn route(
                 }
             }
 
-            279usize => {
+            282usize => {
                 ServerRequest::RestoreWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -11316,7 +11490,7 @@ pub fn route(
                 }
             }
 
-            280usize => {
+            283usize => {
                 ServerRequest::ListHybridConnections {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -11324,7 +11498,7 @@ pub fn route(
                 }
             }
 
-            281usize => {
+            284usize => {
                 ServerRequest::CreateHybridConnection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -11341,7 +11515,7 @@ pub fn route(
                 }
             }
 
-            282usize => {
+            285usize => {
                 ServerRequest::GetHybridConnection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -11353,7 +11527,7 @@ pub fn route(
                 }
             }
 
-            283usize => {
+            286usize => {
                 ServerRequest::UpdateHybridConnection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -11370,7 +11544,7 @@ pub fn route(
                 }
             }
 
-            284usize => {
+            287usize => {
                 ServerRequest::DeleteHybridConnection {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -11382,7 +11556,7 @@ pub fn route(
                 }
             }
 
-            285usize => {
+            288usize => {
                 ServerRequest::FailoverVirtualNetworkGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -11398,7 +11572,7 @@ pub fn route(
                 }
             }
 
-            286usize => {
+            289usize => {
                 ServerRequest::GetDeploymentBySlot {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -11406,7 +11580,7 @@ pub fn route(
                 }
             }
 
-            287usize => {
+            290usize => {
                 ServerRequest::GetDeploymentByName {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -11414,7 +11588,7 @@ pub fn route(
                 }
             }
 
-            288usize => {
+            291usize => {
                 ServerRequest::CreateDeployment {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -11431,7 +11605,7 @@ pub fn route(
                 }
             }
 
-            289usize => {
+            292usize => {
                 ServerRequest::DeleteDeploymentBySlot {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -11439,7 +11613,7 @@ pub fn route(
                 }
             }
 
-            290usize => {
+            293usize => {
                 ServerRequest::DeleteDeploymentByName {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -11450,7 +11624,7 @@ pub fn route(
                 }
             }
 
-            291usize => {
+            294usize => {
                 ServerRequest::AddVirtualIP {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -11459,7 +11633,7 @@ pub fn route(
                 }
             }
 
-            292usize => {
+            295usize => {
                 ServerRequest::AddExtension {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -11471,14 +11645,14 @@ pub fn route(
                 }
             }
 
-            293usize => {
+            296usize => {
                 ServerRequest::ListExtensions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            294usize => {
+            297usize => {
                 ServerRequest::GetExtension {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -11486,7 +11660,7 @@ pub fn route(
                 }
             }
 
-            295usize => {
+            298usize => {
                 ServerRequest::DeleteExtension {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -11494,7 +11668,7 @@ pub fn route(
                 }
             }
 
-            296usize => {
+            299usize => {
                 ServerRequest::CreateVirtualNetworkGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -11510,28 +11684,28 @@ pub fn route(
                 }
             }
 
-            297usize => {
+            300usize => {
                 ServerRequest::GetGatewayOperationStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     request_id: routing::path_param(&mut params, "requestId")?,
                 }
             }
 
-            298usize => {
+            301usize => {
                 ServerRequest::GetVirtualNetworkGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
                 }
             }
 
-            299usize => {
+            302usize => {
                 ServerRequest::DeleteVirtualNetworkGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
                 }
             }
 
-            300usize => {
+            303usize => {
                 ServerRequest::ResizeVirtualNetworkGateway {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -11547,13 +11721,13 @@ pub fn route(
                 }
             }
 
-            301usize => {
+            304usize => {
                 ServerRequest::ListVpnSupportedDevices {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            302usize => {
+            305usize => {
                 ServerRequest::CreateVirtualNetworkGatewayV2 {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_name: routing::path_param(&mut params, "networkName")?,
@@ -11569,21 +11743,21 @@ pub fn route(
                 }
             }
 
-            303usize => {
+            306usize => {
                 ServerRequest::GetVirtualNetworkGatewayV2 {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_id: routing::path_param(&mut params, "gatewayId")?,
                 }
             }
 
-            304usize => {
+            307usize => {
                 ServerRequest::DeleteVirtualNetworkGatewayV2 {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_id: routing::path_param(&mut params, "gatewayId")?,
                 }
             }
 
-            305usize => {
+            308usize => {
                 ServerRequest::ResizeVirtualNetworkGatewayV2 {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     gateway_id: routing::path_param(&mut params, "gatewayId")?,
@@ -11599,7 +11773,7 @@ pub fn route(
                 }
             }
 
-            306usize => {
+            309usize => {
                 ServerRequest::CreateNetworkSecurityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -11614,7 +11788,7 @@ pub fn route(
                 }
             }
 
-            307usize => {
+            310usize => {
                 ServerRequest::GetNetworkSecurityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -11627,13 +11801,13 @@ pub fn route(
                 }
             }
 
-            308usize => {
+            311usize => {
                 ServerRequest::ListNetworkSecurityGroups {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            309usize => {
+            312usize => {
                 ServerRequest::DeleteNetworkSecurityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     network_security_group_name: routing::path_param(
@@ -11643,14 +11817,14 @@ pub fn route(
                 }
             }
 
-            310usize => {
+            313usize => {
                 ServerRequest::GetOSImageDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     image_name: routing::path_param(&mut params, "imageName")?,
                 }
             }
 
-            311usize => {
+            314usize => {
                 ServerRequest::ReplicateOSImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     image_name: routing::path_param(&mut params, "imageName")?,
@@ -11666,14 +11840,14 @@ pub fn route(
                 }
             }
 
-            312usize => {
+            315usize => {
                 ServerRequest::UnreplicateOSImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     image_name: routing::path_param(&mut params, "imageName")?,
                 }
             }
 
-            313usize => {
+            316usize => {
                 ServerRequest::ShareOSImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     image_name: routing::path_param(&mut params, "imageName")?,
@@ -11681,20 +11855,20 @@ pub fn route(
                 }
             }
 
-            314usize => {
+            317usize => {
                 ServerRequest::ListAlertRules {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            315usize => {
+            318usize => {
                 ServerRequest::GetAlertRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     rule_id: routing::path_param(&mut params, "ruleId")?,
                 }
             }
 
-            316usize => {
+            319usize => {
                 ServerRequest::CreateOrUpdateAlertRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     rule_id: routing::path_param(&mut params, "ruleId")?,
@@ -11702,28 +11876,28 @@ pub fn route(
                 }
             }
 
-            317usize => {
+            320usize => {
                 ServerRequest::DeleteAlertRule {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     rule_id: routing::path_param(&mut params, "ruleId")?,
                 }
             }
 
-            318usize => {
+            321usize => {
                 ServerRequest::GetAlertIncident {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     incident_id: routing::path_param(&mut params, "incidentId")?,
                 }
             }
 
-            319usize => {
+            322usize => {
                 ServerRequest::GetAutoscaleSetting {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     resource_id: q.required("resourceId")?,
                 }
             }
 
-            320usize => {
+            323usize => {
                 ServerRequest::CreateOrUpdateAutoscaleSetting {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     resource_id: q.required("resourceId")?,
@@ -11731,21 +11905,29 @@ pub fn route(
                 }
             }
 
-            321usize => {
+            324usize => {
                 ServerRequest::DeleteAutoscaleSetting {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     resource_id: q.required("resourceId")?,
                 }
             }
 
-            322usize => {
+            325usize => {
                 ServerRequest::PutMetricSettings {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(json::from_json::<MetricSetting>(body))?,
                 }
             }
 
-            323usize => {
+            326usize => {
+                ServerRequest::ListMetricSettings {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    resource_id: q.required("resourceId")?,
+                    namespace: q.required("namespace")?,
+                }
+            }
+
+            327usize => {
                 ServerRequest::CreateReservedIP {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -11760,27 +11942,27 @@ pub fn route(
                 }
             }
 
-            324usize => {
+            328usize => {
                 ServerRequest::GetReservedIP {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     ip_name: routing::path_param(&mut params, "ipName")?,
                 }
             }
 
-            325usize => {
+            329usize => {
                 ServerRequest::ListReservedIPs {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            326usize => {
+            330usize => {
                 ServerRequest::DeleteReservedIP {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     ip_name: routing::path_param(&mut params, "ipName")?,
                 }
             }
 
-            327usize => {
+            331usize => {
                 ServerRequest::CreateRouteTable {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -11795,27 +11977,27 @@ pub fn route(
                 }
             }
 
-            328usize => {
+            332usize => {
                 ServerRequest::GetRouteTable {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            329usize => {
+            333usize => {
                 ServerRequest::ListRouteTables {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            330usize => {
+            334usize => {
                 ServerRequest::DeleteRouteTable {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     route_table_name: routing::path_param(&mut params, "routeTableName")?,
                 }
             }
 
-            331usize => {
+            335usize => {
                 ServerRequest::CreateNamespace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
@@ -11825,40 +12007,40 @@ pub fn route(
                 }
             }
 
-            332usize => {
+            336usize => {
                 ServerRequest::GetNamespace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            333usize => {
+            337usize => {
                 ServerRequest::ListNamespaces {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            334usize => {
+            338usize => {
                 ServerRequest::CheckNamespaceAvailability {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace: q.required("namespace")?,
                 }
             }
 
-            335usize => {
+            339usize => {
                 ServerRequest::DeleteNamespace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     namespace_name: routing::path_param(&mut params, "namespaceName")?,
                 }
             }
 
-            336usize => {
+            340usize => {
                 ServerRequest::GetServiceBusRegions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            337usize => {
+            341usize => {
                 ServerRequest::AddServiceCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -11874,14 +12056,14 @@ pub fn route(
                 }
             }
 
-            338usize => {
+            342usize => {
                 ServerRequest::ListServiceCertificates {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            339usize => {
+            343usize => {
                 ServerRequest::GetServiceCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -11893,7 +12075,7 @@ pub fn route(
                 }
             }
 
-            340usize => {
+            344usize => {
                 ServerRequest::DeleteServiceCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -11905,13 +12087,13 @@ pub fn route(
                 }
             }
 
-            341usize => {
+            345usize => {
                 ServerRequest::ListServers {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            342usize => {
+            346usize => {
                 ServerRequest::CreateServer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -11926,21 +12108,21 @@ pub fn route(
                 }
             }
 
-            343usize => {
+            347usize => {
                 ServerRequest::DeleteServer {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     server_name: routing::path_param(&mut params, "serverName")?,
                 }
             }
 
-            344usize => {
+            348usize => {
                 ServerRequest::GetStorageAccountKeys {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            345usize => {
+            349usize => {
                 ServerRequest::CreateProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -11951,20 +12133,20 @@ pub fn route(
                 }
             }
 
-            346usize => {
+            350usize => {
                 ServerRequest::GetProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            347usize => {
+            351usize => {
                 ServerRequest::ListProfiles {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            348usize => {
+            352usize => {
                 ServerRequest::UpdateProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
@@ -11976,14 +12158,14 @@ pub fn route(
                 }
             }
 
-            349usize => {
+            353usize => {
                 ServerRequest::DeleteProfile {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     profile_name: routing::path_param(&mut params, "profileName")?,
                 }
             }
 
-            350usize => {
+            354usize => {
                 ServerRequest::CreateVirtualMachineDeployment {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -11999,33 +12181,33 @@ pub fn route(
                 }
             }
 
-            351usize => {
+            355usize => {
                 ServerRequest::GetNetworkConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            352usize => {
+            356usize => {
                 ServerRequest::SetNetworkConfiguration {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: TextDocument::from_text(routing::text_body(body)?),
                 }
             }
 
-            353usize => {
+            357usize => {
                 ServerRequest::ListVirtualNetworkSites {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            354usize => {
+            358usize => {
                 ServerRequest::GetVMImageDetails {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vm_image_name: routing::path_param(&mut params, "vmImageName")?,
                 }
             }
 
-            355usize => {
+            359usize => {
                 ServerRequest::ReplicateVMImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vm_image_name: routing::path_param(&mut params, "vmImageName")?,
@@ -12041,14 +12223,14 @@ pub fn route(
                 }
             }
 
-            356usize => {
+            360usize => {
                 ServerRequest::UnreplicateVMImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vm_image_name: routing::path_param(&mut params, "vmImageName")?,
                 }
             }
 
-            357usize => {
+            361usize => {
                 ServerRequest::ShareVMImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vm_image_name: routing::path_param(&mut params, "vmImageName")?,
@@ -12056,7 +12238,7 @@ pub fn route(
                 }
             }
 
-            358usize => {
+            362usize => {
                 ServerRequest::ListWebSites {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -12066,7 +12248,7 @@ pub fn route(
                 }
             }
 
-            359usize => {
+            363usize => {
                 ServerRequest::CreateWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -12078,7 +12260,7 @@ pub fn route(
                 }
             }
 
-            360usize => {
+            364usize => {
                 ServerRequest::GetWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -12089,7 +12271,7 @@ pub fn route(
                 }
             }
 
-            361usize => {
+            365usize => {
                 ServerRequest::UpdateWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -12102,7 +12284,7 @@ pub fn route(
                 }
             }
 
-            362usize => {
+            366usize => {
                 ServerRequest::DeleteWebSite {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -12115,14 +12297,14 @@ pub fn route(
                 }
             }
 
-            363usize => {
+            367usize => {
                 ServerRequest::ListWebHostingPlans {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
                 }
             }
 
-            364usize => {
+            368usize => {
                 ServerRequest::CreateWebHostingPlan {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -12138,7 +12320,7 @@ pub fn route(
                 }
             }
 
-            365usize => {
+            369usize => {
                 ServerRequest::GetWebHostingPlan {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -12149,7 +12331,7 @@ pub fn route(
                 }
             }
 
-            366usize => {
+            370usize => {
                 ServerRequest::UpdateWebHostingPlan {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -12169,7 +12351,7 @@ pub fn route(
                 }
             }
 
-            367usize => {
+            371usize => {
                 ServerRequest::DeleteWebHostingPlan {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
@@ -12180,7 +12362,7 @@ pub fn route(
                 }
             }
 
-            368usize => {
+            372usize => {
                 ServerRequest::SwapDeployment {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -12192,13 +12374,13 @@ pub fn route(
                 }
             }
 
-            369usize => {
+            373usize => {
                 ServerRequest::ListAvailableExtensions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            370usize => {
+            374usize => {
                 ServerRequest::ListExtensionVersions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     provider_namespace: routing::path_param(
@@ -12209,13 +12391,13 @@ pub fn route(
                 }
             }
 
-            371usize => {
+            375usize => {
                 ServerRequest::ListPublisherExtensions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            372usize => {
+            376usize => {
                 ServerRequest::RegisterExtensionImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -12230,7 +12412,7 @@ pub fn route(
                 }
             }
 
-            373usize => {
+            377usize => {
                 ServerRequest::UnregisterExtensionImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     provider_namespace: routing::path_param(
@@ -12242,13 +12424,13 @@ pub fn route(
                 }
             }
 
-            374usize => {
+            378usize => {
                 ServerRequest::ListResourceExtensions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            375usize => {
+            379usize => {
                 ServerRequest::ListResourceExtensionVersions {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     publisher_name: routing::path_param(&mut params, "publisherName")?,
@@ -12256,13 +12438,13 @@ pub fn route(
                 }
             }
 
-            376usize => {
+            380usize => {
                 ServerRequest::ListHostedServices {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            377usize => {
+            381usize => {
                 ServerRequest::GetHostedServiceProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -12272,7 +12454,7 @@ pub fn route(
                 }
             }
 
-            378usize => {
+            382usize => {
                 ServerRequest::CreateHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -12287,7 +12469,7 @@ pub fn route(
                 }
             }
 
-            379usize => {
+            383usize => {
                 ServerRequest::UpdateHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
@@ -12303,14 +12485,14 @@ pub fn route(
                 }
             }
 
-            380usize => {
+            384usize => {
                 ServerRequest::DeleteHostedService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     service_name: routing::path_param(&mut params, "serviceName")?,
                 }
             }
 
-            381usize => {
+            385usize => {
                 ServerRequest::AddOSImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -12321,20 +12503,20 @@ pub fn route(
                 }
             }
 
-            382usize => {
+            386usize => {
                 ServerRequest::ListOSImages {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            383usize => {
+            387usize => {
                 ServerRequest::GetOSImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     image_name: routing::path_param(&mut params, "imageName")?,
                 }
             }
 
-            384usize => {
+            388usize => {
                 ServerRequest::UpdateOSImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     image_name: routing::path_param(&mut params, "imageName")?,
@@ -12346,7 +12528,7 @@ pub fn route(
                 }
             }
 
-            385usize => {
+            389usize => {
                 ServerRequest::DeleteOSImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     image_name: routing::path_param(&mut params, "imageName")?,
@@ -12356,20 +12538,60 @@ pub fn route(
                 }
             }
 
-            386usize => {
+            390usize => {
+                ServerRequest::CreateStoreItem {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    cloud_service_name: routing::path_param(
+                        &mut params,
+                        "cloudServiceName",
+                    )?,
+                    resource_type: routing::path_param(&mut params, "resourceType")?,
+                    resource_name: routing::path_param(&mut params, "resourceName")?,
+                    add_on_name: routing::path_param(&mut params, "addOnName")?,
+                    body: routing::decoded(
+                        xml::from_document_ns::<
+                            StoreItemInput,
+                        >("Resource", "http://schemas.microsoft.com/windowsazure", body),
+                    )?,
+                }
+            }
+
+            391usize => {
+                ServerRequest::DeleteStoreItem {
+                    subscription_id: routing::path_param(&mut params, "subscriptionId")?,
+                    cloud_service_name: routing::path_param(
+                        &mut params,
+                        "cloudServiceName",
+                    )?,
+                    resource_provider_namespace: routing::path_param(
+                        &mut params,
+                        "resourceProviderNamespace",
+                    )?,
+                    resource_provider_type: routing::path_param(
+                        &mut params,
+                        "resourceProviderType",
+                    )?,
+                    resource_provider_name: routing::path_param(
+                        &mut params,
+                        "resourceProviderName",
+                    )?,
+                }
+            }
+
+            392usize => {
                 ServerRequest::ListStorageAccounts {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            387usize => {
+            393usize => {
                 ServerRequest::GetStorageAccountProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            388usize => {
+            394usize => {
                 ServerRequest::CreateStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -12384,7 +12606,7 @@ pub fn route(
                 }
             }
 
-            389usize => {
+            395usize => {
                 ServerRequest::UpdateStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
@@ -12400,14 +12622,14 @@ pub fn route(
                 }
             }
 
-            390usize => {
+            396usize => {
                 ServerRequest::DeleteStorageAccount {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     account_name: routing::path_param(&mut params, "accountName")?,
                 }
             }
 
-            391usize => {
+            397usize => {
                 ServerRequest::AddDisk {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -12418,20 +12640,20 @@ pub fn route(
                 }
             }
 
-            392usize => {
+            398usize => {
                 ServerRequest::ListDisks {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            393usize => {
+            399usize => {
                 ServerRequest::GetDisk {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     disk_name: routing::path_param(&mut params, "diskName")?,
                 }
             }
 
-            394usize => {
+            400usize => {
                 ServerRequest::UpdateDisk {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     disk_name: routing::path_param(&mut params, "diskName")?,
@@ -12443,7 +12665,7 @@ pub fn route(
                 }
             }
 
-            395usize => {
+            401usize => {
                 ServerRequest::DeleteDisk {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     disk_name: routing::path_param(&mut params, "diskName")?,
@@ -12453,7 +12675,7 @@ pub fn route(
                 }
             }
 
-            396usize => {
+            402usize => {
                 ServerRequest::CreateVMImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -12464,13 +12686,13 @@ pub fn route(
                 }
             }
 
-            397usize => {
+            403usize => {
                 ServerRequest::ListVMImages {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            398usize => {
+            404usize => {
                 ServerRequest::UpdateVMImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     image_name: routing::path_param(&mut params, "imageName")?,
@@ -12482,7 +12704,7 @@ pub fn route(
                 }
             }
 
-            399usize => {
+            405usize => {
                 ServerRequest::DeleteVMImage {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     vm_image_name: routing::path_param(&mut params, "vmImageName")?,
@@ -12492,26 +12714,26 @@ pub fn route(
                 }
             }
 
-            400usize => {
+            406usize => {
                 ServerRequest::ListWebSpaces {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            401usize => {
+            407usize => {
                 ServerRequest::GetWebSpace {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     web_space_name: routing::path_param(&mut params, "webSpaceName")?,
                 }
             }
 
-            402usize => {
+            408usize => {
                 ServerRequest::ListAffinityGroups {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            403usize => {
+            409usize => {
                 ServerRequest::GetAffinityGroupProperties {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -12521,7 +12743,7 @@ pub fn route(
                 }
             }
 
-            404usize => {
+            410usize => {
                 ServerRequest::CreateAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -12536,7 +12758,7 @@ pub fn route(
                 }
             }
 
-            405usize => {
+            411usize => {
                 ServerRequest::UpdateAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -12555,7 +12777,7 @@ pub fn route(
                 }
             }
 
-            406usize => {
+            412usize => {
                 ServerRequest::DeleteAffinityGroup {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     affinity_group_name: routing::path_param(
@@ -12565,26 +12787,26 @@ pub fn route(
                 }
             }
 
-            407usize => {
+            413usize => {
                 ServerRequest::ListLocations {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            408usize => {
+            414usize => {
                 ServerRequest::ListManagementCertificates {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            409usize => {
+            415usize => {
                 ServerRequest::GetManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     thumbprint: routing::path_param(&mut params, "thumbprint")?,
                 }
             }
 
-            410usize => {
+            416usize => {
                 ServerRequest::AddManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -12599,38 +12821,38 @@ pub fn route(
                 }
             }
 
-            411usize => {
+            417usize => {
                 ServerRequest::DeleteManagementCertificate {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     thumbprint: routing::path_param(&mut params, "thumbprint")?,
                 }
             }
 
-            412usize => {
+            418usize => {
                 ServerRequest::ListOperatingSystems {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            413usize => {
+            419usize => {
                 ServerRequest::ListOperatingSystemFamilies {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            414usize => {
+            420usize => {
                 ServerRequest::ListRoleSizes {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            415usize => {
+            421usize => {
                 ServerRequest::ListCloudServices {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
             }
 
-            416usize => {
+            422usize => {
                 ServerRequest::CreateCloudService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -12649,7 +12871,7 @@ pub fn route(
                 }
             }
 
-            417usize => {
+            423usize => {
                 ServerRequest::GetCloudService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -12659,7 +12881,7 @@ pub fn route(
                 }
             }
 
-            418usize => {
+            424usize => {
                 ServerRequest::DeleteCloudService {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     cloud_service_name: routing::path_param(
@@ -12669,7 +12891,7 @@ pub fn route(
                 }
             }
 
-            419usize => {
+            425usize => {
                 ServerRequest::EntitleResource {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     body: routing::decoded(
@@ -12684,7 +12906,7 @@ pub fn route(
                 }
             }
 
-            420usize => {
+            426usize => {
                 ServerRequest::ListSubscriptionOperations {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     start_time: q.required("StartTime")?,
@@ -12697,19 +12919,19 @@ pub fn route(
                 }
             }
 
-            421usize => {
+            427usize => {
                 ServerRequest::GetOperationStatus {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                     request_id: routing::path_param(&mut params, "requestId")?,
                 }
             }
 
-            422usize => {
+            428usize => {
                 ServerRequest::ListSubscriptions {
                 }
             }
 
-            423usize => {
+            429usize => {
                 ServerRequest::GetSubscription {
                     subscription_id: routing::path_param(&mut params, "subscriptionId")?,
                 }
@@ -13304,6 +13526,17 @@ impl ServerRequest {
             }
 
             ServerRequest::PutMetricSettings { .. } => &crate::other::PUT_METRIC_SETTINGS,
+            ServerRequest::ListMetricDefinitions { .. } => {
+                &crate::other::LIST_METRIC_DEFINITIONS
+            }
+
+            ServerRequest::ListMetricSettings { .. } => {
+                &crate::other::LIST_METRIC_SETTINGS
+            }
+
+            ServerRequest::ListMetricValues { .. } => &crate::other::LIST_METRIC_VALUES,
+            ServerRequest::CreateStoreItem { .. } => &crate::other::CREATE_STORE_ITEM,
+            ServerRequest::DeleteStoreItem { .. } => &crate::other::DELETE_STORE_ITEM,
             ServerRequest::ListHDInsightClusters { .. } => {
                 &crate::other::LIST_HD_INSIGHT_CLUSTERS
             }
@@ -14018,6 +14251,10 @@ impl ServerRequest {
             ServerRequest::UpdateWebSite { .. } => &crate::websites::UPDATE_WEB_SITE,
             ServerRequest::DeleteWebSite { .. } => &crate::websites::DELETE_WEB_SITE,
             ServerRequest::RestartWebSite { .. } => &crate::websites::RESTART_WEB_SITE,
+            ServerRequest::SwapWebSiteSlots { .. } => {
+                &crate::websites::SWAP_WEB_SITE_SLOTS
+            }
+
             ServerRequest::GetWebSiteOperation { .. } => {
                 &crate::websites::GET_WEB_SITE_OPERATION
             }
@@ -14732,6 +14969,26 @@ impl ServerRequest {
             }
 
             ServerRequest::PutMetricSettings { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListMetricDefinitions { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListMetricSettings { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::ListMetricValues { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::CreateStoreItem { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::DeleteStoreItem { subscription_id, .. } => {
                 Some(subscription_id)
             }
 
@@ -15467,6 +15724,10 @@ impl ServerRequest {
             ServerRequest::UpdateWebSite { subscription_id, .. } => Some(subscription_id),
             ServerRequest::DeleteWebSite { subscription_id, .. } => Some(subscription_id),
             ServerRequest::RestartWebSite { subscription_id, .. } => {
+                Some(subscription_id)
+            }
+
+            ServerRequest::SwapWebSiteSlots { subscription_id, .. } => {
                 Some(subscription_id)
             }
 
@@ -16824,6 +17085,71 @@ impl ServerRequest {
 
             ServerRequest::PutMetricSettings { body, .. } => {
                 client.put_metric_settings(body).await?;
+            }
+
+            ServerRequest::ListMetricDefinitions { resource_id, options, .. } => {
+                client.list_metric_definitions(resource_id, options).await?;
+            }
+
+            ServerRequest::ListMetricSettings { resource_id, namespace, .. } => {
+                client.list_metric_settings(resource_id, namespace).await?;
+            }
+
+            ServerRequest::ListMetricValues {
+                resource_id,
+                names,
+                time_grain,
+                start_time,
+                end_time,
+                options,
+                ..
+            } => {
+                client
+                    .list_metric_values(
+                        resource_id,
+                        names,
+                        time_grain,
+                        *start_time,
+                        *end_time,
+                        options,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::CreateStoreItem {
+                cloud_service_name,
+                resource_type,
+                resource_name,
+                add_on_name,
+                body,
+                ..
+            } => {
+                client
+                    .create_store_item(
+                        cloud_service_name,
+                        resource_type,
+                        resource_name,
+                        add_on_name,
+                        body,
+                    )
+                    .await?;
+            }
+
+            ServerRequest::DeleteStoreItem {
+                cloud_service_name,
+                resource_provider_namespace,
+                resource_provider_type,
+                resource_provider_name,
+                ..
+            } => {
+                client
+                    .delete_store_item(
+                        cloud_service_name,
+                        resource_provider_namespace,
+                        resource_provider_type,
+                        resource_provider_name,
+                    )
+                    .await?;
             }
 
             ServerRequest::ListHDInsightClusters { .. } => {
@@ -18484,6 +18810,23 @@ impl ServerRequest {
 
             ServerRequest::RestartWebSite { web_space_name, web_site_name, .. } => {
                 client.restart_web_site(web_space_name, web_site_name).await?;
+            }
+
+            ServerRequest::SwapWebSiteSlots {
+                web_space_name,
+                web_site_name,
+                source_slot_name,
+                target_slot,
+                ..
+            } => {
+                client
+                    .swap_web_site_slots(
+                        web_space_name,
+                        web_site_name,
+                        source_slot_name,
+                        target_slot,
+                    )
+                    .await?;
             }
 
             ServerRequest::GetWebSiteOperation {
@@ -20288,6 +20631,24 @@ pub fn normalize_response(
             Some(json::from_json::<AutoscaleSetting>(body).map(|v| json::to_json(&v)))
         }
 
+        "ListMetricDefinitions" => {
+            Some(
+                json::from_json::<MetricDefinitionCollection>(body)
+                    .map(|v| json::to_json(&v)),
+            )
+        }
+
+        "ListMetricSettings" => {
+            Some(json::from_json::<MetricSettingList>(body).map(|v| json::to_json(&v)))
+        }
+
+        "ListMetricValues" => {
+            Some(
+                json::from_json::<MetricValueSetCollection>(body)
+                    .map(|v| json::to_json(&v)),
+            )
+        }
+
         "ListHDInsightClusters" => {
             Some(
                 xml::from_document_ns::<
@@ -22067,6 +22428,19 @@ pub fn normalize_response(
             )
         }
 
+        "SwapWebSiteSlots" => {
+            Some(
+                xml::from_document_ns::<
+                    WebSiteOperation,
+                >("Operation", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| xml::to_document_ns(
+                        "Operation",
+                        "http://schemas.microsoft.com/windowsazure",
+                        &v,
+                    )),
+            )
+        }
+
         "GetWebSiteOperation" => {
             Some(
                 xml::from_document_ns::<
@@ -23453,6 +23827,27 @@ pub fn decode_response(
             )
         }
 
+        "ListMetricDefinitions" => {
+            Some(
+                json::from_json::<MetricDefinitionCollection>(body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListMetricSettings" => {
+            Some(
+                json::from_json::<MetricSettingList>(body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "ListMetricValues" => {
+            Some(
+                json::from_json::<MetricValueSetCollection>(body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
         "ListHDInsightClusters" => {
             Some(
                 xml::from_document_ns::<
@@ -24727,6 +25122,15 @@ pub fn decode_response(
                 xml::from_document_ns::<
                     Site,
                 >("Site", "http://schemas.microsoft.com/windowsazure", body)
+                    .map(|v| Box::new(v) as Box<dyn std::any::Any>),
+            )
+        }
+
+        "SwapWebSiteSlots" => {
+            Some(
+                xml::from_document_ns::<
+                    WebSiteOperation,
+                >("Operation", "http://schemas.microsoft.com/windowsazure", body)
                     .map(|v| Box::new(v) as Box<dyn std::any::Any>),
             )
         }
@@ -26727,6 +27131,36 @@ pub fn roundtrip_response(
                 xml::roundtrip_with(
                     body,
                     json::from_json::<AutoscaleSetting>,
+                    json::to_json,
+                ),
+            )
+        }
+
+        "ListMetricDefinitions" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    json::from_json::<MetricDefinitionCollection>,
+                    json::to_json,
+                ),
+            )
+        }
+
+        "ListMetricSettings" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    json::from_json::<MetricSettingList>,
+                    json::to_json,
+                ),
+            )
+        }
+
+        "ListMetricValues" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    json::from_json::<MetricValueSetCollection>,
                     json::to_json,
                 ),
             )
@@ -29029,6 +29463,22 @@ pub fn roundtrip_response(
                     >("Site", "http://schemas.microsoft.com/windowsazure", b),
                     |v| xml::to_document_ns(
                         "Site",
+                        "http://schemas.microsoft.com/windowsazure",
+                        v,
+                    ),
+                ),
+            )
+        }
+
+        "SwapWebSiteSlots" => {
+            Some(
+                xml::roundtrip_with(
+                    body,
+                    |b| xml::from_document_ns::<
+                        WebSiteOperation,
+                    >("Operation", "http://schemas.microsoft.com/windowsazure", b),
+                    |v| xml::to_document_ns(
+                        "Operation",
                         "http://schemas.microsoft.com/windowsazure",
                         v,
                     ),

@@ -258,6 +258,21 @@ pub static RESTART_WEB_SITE: OperationSpec = OperationSpec {
     response_namespace: None,
 };
 
+/// `SwapWebSiteSlots`: `POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}({sourceSlotName})/slots`
+pub static SWAP_WEB_SITE_SLOTS: OperationSpec = OperationSpec {
+    name: "SwapWebSiteSlots",
+    method: "POST",
+    uri: "/{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}({sourceSlotName})/slots",
+    version: "2014-04-01",
+    success: &[(200u16, 200u16), (202u16, 202u16)],
+    is_async: true,
+    request_root: None,
+    response_root: Some("Operation"),
+    request_format: None,
+    response_format: Some("xml"),
+    response_namespace: Some("http://schemas.microsoft.com/windowsazure"),
+};
+
 /// `GetWebSiteOperation`: `GET /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{siteName}/operations/{operationId}`
 pub static GET_WEB_SITE_OPERATION: OperationSpec = OperationSpec {
     name: "GetWebSiteOperation",
@@ -821,6 +836,57 @@ pub struct GetWebHostingPlanHistoricalUsageMetricsOptions {
     pub details: Option<bool>,
 }
 
+/// Web site operations (slot swaps): the started call answers an
+/// `Operation` whose `ID` is polled on the site.
+///
+/// Polls with [`Client::get_web_site_operation`](crate::Client::get_web_site_operation).
+#[derive(Clone, Debug, Default)]
+pub struct WebsitePoller {
+    /// The `webSpaceName` path parameter of the status operation.
+    pub web_space_name: String,
+    /// The `siteName` path parameter of the status operation.
+    pub site_name: String,
+}
+
+impl asm_runtime::Poll for WebsitePoller {
+    fn poll<'a>(
+        &'a self,
+        core: &'a asm_runtime::Core,
+        id: &'a str,
+    ) -> asm_runtime::poll::BoxFuture<'a, Result<OperationState, Error>> {
+        Box::pin(async move {
+            let client = crate::Client::from(core.clone());
+            let status = client
+                .get_web_site_operation(&self.web_space_name, &self.site_name, id)
+                .await?;
+            Ok(
+                match status.status.as_ref() {
+                    Some(WebSiteOperationStatus::InProgress)
+                    | Some(WebSiteOperationStatus::Created) => OperationState::InProgress,
+                    Some(WebSiteOperationStatus::Succeeded) => {
+                        OperationState::Succeeded {
+                            http_status: None,
+                        }
+                    }
+
+                    Some(WebSiteOperationStatus::Failed)
+                    | Some(WebSiteOperationStatus::TimedOut) => {
+                        OperationState::Failed(asm_runtime::ServiceError {
+                            status: 500,
+                            code: None,
+                            message: String::new(),
+                            request_id: Some(id.to_owned()),
+                        })
+                    }
+
+                    Some(other) => OperationState::Other(other.as_str().to_owned()),
+                    None => OperationState::Other(String::new()),
+                },
+            )
+        })
+    }
+}
+
 impl crate::Client {
     /// Lists the web spaces of the subscription.
     ///
@@ -1254,6 +1320,66 @@ impl crate::Client {
         path::push_segment(&mut req.path, "webSiteName", web_site_name)?;
         req.path.push_str("/restart");
         self.core.call_empty(&req).await
+    }
+
+    /// Swaps two deployment slots of a web site (the production site is the
+    /// slot `production`). The service answers an `Operation` whose `ID` is
+    /// polled with Get Web Site Operation on the site (not the slot), as the
+    /// Node client's swapSlots does.
+    ///
+    /// `POST /{subscriptionId}/services/WebSpaces/{webSpaceName}/sites/{webSiteName}({sourceSlotName})/slots` (x-ms-version 2014-04-01); long-running (Website poller): returns a handle to wait on.
+    /// See <https://github.com/Azure/azure-sdk-for-node/blob/91d3b4d7a/lib/services/webSiteManagement/lib/webSiteManagementClient.js>.
+    pub async fn swap_web_site_slots(
+        &self,
+        web_space_name: &str,
+        web_site_name: &str,
+        source_slot_name: &str,
+        target_slot: &str,
+    ) -> Result<AsyncOperation, Error> {
+        let mut req = Request::new(&SWAP_WEB_SITE_SLOTS);
+        req.path = self.core.subscription_path()?;
+        req.path.push_str("/services/WebSpaces/");
+        path::push_segment(&mut req.path, "webSpaceName", web_space_name)?;
+        req.path.push_str("/sites/");
+        path::push_segment(&mut req.path, "webSiteName", web_site_name)?;
+        req.path.push('(');
+        path::push_segment(&mut req.path, "sourceSlotName", source_slot_name)?;
+        req.path.push_str(")/slots");
+        req.query.push(("Command", "swap".to_owned()));
+        req.query.push(("targetSlot", target_slot.to_owned()));
+        let resp = self.core.send(&req).await?;
+        let started = asm_runtime::decode_body(
+            &resp,
+            |bytes| xml::from_document_ns::<
+                WebSiteOperation,
+            >("Operation", "http://schemas.microsoft.com/windowsazure", bytes),
+        )?;
+        let id: String = asm_runtime::decode_body(
+            &resp,
+            |_| {
+                started
+                    .id
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| DecodeError::new(
+                        asm_runtime::DecodeErrorKind::Missing("ID"),
+                    ))
+            },
+        )?;
+        let finished = false;
+        Ok(
+            AsyncOperation::new(
+                    self.core.clone(),
+                    SWAP_WEB_SITE_SLOTS.name,
+                    id,
+                    resp.status,
+                    finished,
+                    std::sync::Arc::new(WebsitePoller {
+                        web_space_name: web_space_name.to_owned(),
+                        site_name: web_site_name.to_owned(),
+                    }),
+                )
+                .with_headers(resp.headers),
+        )
     }
 
     /// Returns the status of a long-running web site operation.
@@ -3109,7 +3235,21 @@ impl ToXml for Site {
             &self.domain_verification_identifiers,
         );
         w.text_opt("Enabled", &self.enabled);
-        w.text_list("EnabledHostNames", "string", &self.enabled_host_names, false);
+        if !self.enabled_host_names.is_empty() {
+            let items = &self.enabled_host_names;
+            w.start("EnabledHostNames");
+            for v in items {
+                w.text_ns(
+                    "a",
+                    "http://schemas.microsoft.com/2003/10/Serialization/Arrays",
+                    "string",
+                    v,
+                );
+            }
+
+            w.end("EnabledHostNames");
+        }
+
         w.text_opt("GatewaySiteName", &self.gateway_site_name);
         w.text_opt("HomeStamp", &self.home_stamp);
         w.elem_list(
@@ -3118,7 +3258,21 @@ impl ToXml for Site {
             &self.host_name_ssl_states,
             false,
         );
-        w.text_list("HostNames", "string", &self.host_names, false);
+        if !self.host_names.is_empty() {
+            let items = &self.host_names;
+            w.start("HostNames");
+            for v in items {
+                w.text_ns(
+                    "a",
+                    "http://schemas.microsoft.com/2003/10/Serialization/Arrays",
+                    "string",
+                    v,
+                );
+            }
+
+            w.end("HostNames");
+        }
+
         w.text_opt("HostNamesDisabled", &self.host_names_disabled);
         w.text_opt("HostingEnvironment", &self.hosting_environment);
         w.text_opt("HostingEnvironmentId", &self.hosting_environment_id);
@@ -3147,12 +3301,21 @@ impl ToXml for Site {
         w.text_opt("StorageRecoveryDefaultState", &self.storage_recovery_default_state);
         w.text_opt("SuspendedTill", &self.suspended_till);
         w.text_opt("TargetSwapSlot", &self.target_swap_slot);
-        w.text_list(
-            "TrafficManagerHostNames",
-            "string",
-            &self.traffic_manager_host_names,
-            false,
-        );
+        if !self.traffic_manager_host_names.is_empty() {
+            let items = &self.traffic_manager_host_names;
+            w.start("TrafficManagerHostNames");
+            for v in items {
+                w.text_ns(
+                    "a",
+                    "http://schemas.microsoft.com/2003/10/Serialization/Arrays",
+                    "string",
+                    v,
+                );
+            }
+
+            w.end("TrafficManagerHostNames");
+        }
+
         w.text_opt("UsageState", &self.usage_state);
         w.text_opt("WebHostingPlan", &self.web_hosting_plan);
         w.text_opt("WebSpace", &self.web_space);
@@ -3520,7 +3683,21 @@ impl FromXml for CreateSiteInput {
 
 impl ToXml for CreateSiteInput {
     fn write_children(&self, w: &mut XmlWriter) {
-        w.text_list("HostNames", "string", &self.host_names, false);
+        if !self.host_names.is_empty() {
+            let items = &self.host_names;
+            w.start("HostNames");
+            for v in items {
+                w.text_ns(
+                    "a",
+                    "http://schemas.microsoft.com/2003/10/Serialization/Arrays",
+                    "string",
+                    v,
+                );
+            }
+
+            w.end("HostNames");
+        }
+
         w.text("Name", &self.name);
         w.text_opt("ComputeMode", &self.compute_mode);
         w.text_opt("ServerFarm", &self.server_farm);
@@ -3846,7 +4023,21 @@ impl ToXml for WebSiteOperationError {
         w.text_opt("Message", &self.message);
         w.text_opt("ExtendedCode", &self.extended_code);
         w.text_opt("MessageTemplate", &self.message_template);
-        w.text_list("Parameters", "string", &self.parameters, false);
+        if !self.parameters.is_empty() {
+            let items = &self.parameters;
+            w.start("Parameters");
+            for v in items {
+                w.text_ns(
+                    "a",
+                    "http://schemas.microsoft.com/2003/10/Serialization/Arrays",
+                    "string",
+                    v,
+                );
+            }
+
+            w.end("Parameters");
+        }
+
         w.text_opt("InnerErrors", &self.inner_errors);
     }
 }
