@@ -22,7 +22,7 @@ use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 
 use crate::api::{Api, ApiError, Outcome, Reply, XML_CONTENT};
 use crate::areas::NetworkConfigRec;
-use crate::engine::{not_implemented, Elem, ResourceRec};
+use crate::engine::{Elem, ResourceRec};
 use crate::locations;
 use crate::store::*;
 

@@ -997,8 +997,8 @@ impl Api {
         }
     }
 
-    /// Store add-ons shown in a cloud service's read, under `Resources`
-    /// (the engine adds the job collections before them).
+    /// Store add-ons shown in a cloud service's read, under `Resources`,
+    /// after the job collections the engine embedded before this hook.
     pub(crate) fn platform_cloud_service_read(
         &self,
         tx: &ReadTransaction,
@@ -1007,10 +1007,10 @@ impl Api {
         now: Millis,
     ) -> Result<(), ApiError> {
         let table = tx.open_table(PLATFORM)?;
-        let mut wrapper = Elem {
+        let mut wrapper = state.child("Resources").cloned().unwrap_or_else(|| Elem {
             name: "Resources".into(),
             ..Default::default()
-        };
+        });
         for (_, a) in scan::<StoreAddOnRec>(&table, &addon_prefix(&rec.subscription, &rec.name))? {
             if addon_gone(&a, now) {
                 continue;
