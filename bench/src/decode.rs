@@ -450,6 +450,15 @@ pub fn write_fuzz_seeds(dir: &Path) -> std::io::Result<usize> {
             n += 1;
         }
     }
+    // The smallest real body of every operation the corpus recorded.
+    let real = crate::real::smallest_per_operation(&crate::workspace_root(), 16 * 1024)
+        .map_err(std::io::Error::other)?;
+    for (operation, body) in real {
+        let mut bytes = format!("{operation}\n").into_bytes();
+        bytes.extend_from_slice(&body);
+        std::fs::write(dir.join(format!("real-{operation}.xml")), bytes)?;
+        n += 1;
+    }
     Ok(n)
 }
 

@@ -114,3 +114,62 @@ pub fn real_docs(root: &Path) -> Result<Vec<RealDoc>, String> {
     docs.sort_by_key(|d| std::cmp::Reverse(d.bytes.len()));
     Ok(docs)
 }
+
+/// The smallest recorded 2xx body of each operation in the spec whose
+/// response decodes (fuzz seeds: `(operation, body)`), at most `max` bytes.
+pub fn smallest_per_operation(
+    root: &Path,
+    max: usize,
+) -> Result<Vec<(&'static str, Vec<u8>)>, String> {
+    let dir = corpus_dir(root);
+    let index_path = dir.join("INDEX.tsv");
+    let index = std::fs::read_to_string(&index_path)
+        .map_err(|e| format!("{}: {e}", index_path.display()))?;
+    let mut best: BTreeMap<&'static str, (usize, String, usize)> = BTreeMap::new();
+    for line in index.lines().skip(1) {
+        let f: Vec<&str> = line.split('\t').collect();
+        let [file, idx, method, path, query, status, root_el, size] = f[..] else {
+            continue;
+        };
+        let (Ok(status), Ok(size), Ok(idx)) = (
+            status.parse::<u16>(),
+            size.parse::<usize>(),
+            idx.parse::<usize>(),
+        ) else {
+            continue;
+        };
+        if !(200..300).contains(&status) || size == 0 || size > max || root_el == "-" {
+            continue;
+        }
+        let Ok((route, _, _)) = routing::find(ROUTES, method, path, query, None) else {
+            continue;
+        };
+        let operation = ROUTES[route].spec.name;
+        if best.get(operation).is_none_or(|b| b.0 > size) {
+            best.insert(operation, (size, file.to_owned(), idx));
+        }
+    }
+    let mut out = Vec::new();
+    for (operation, (_, file, idx)) in best {
+        let path = dir.join(format!("{file}.json"));
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let rec: Recording =
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let Some(body) = rec
+            .interactions
+            .into_iter()
+            .nth(idx)
+            .and_then(|i| i.response_body)
+        else {
+            continue;
+        };
+        if matches!(
+            server::roundtrip_response(operation, body.as_bytes()),
+            Some(Ok(()))
+        ) {
+            out.push((operation, body.into_bytes()));
+        }
+    }
+    Ok(out)
+}
