@@ -330,8 +330,6 @@ fn read_password_file(path: &std::path::Path) -> std::result::Result<Secret, VmE
 #[derive(Debug)]
 pub struct CreatedVm {
     pub service: String,
-    /// The cloud service was created for this VM.
-    pub service_created: bool,
     pub deployment: String,
     pub operation: &'static str,
     pub request_id: String,
@@ -871,7 +869,6 @@ pub async fn create(client: &Client, spec: &VmSpec, wait: bool, say: Say) -> Res
     let request_id = op.request_id().to_owned();
     let mut created = CreatedVm {
         service: spec.service.clone(),
-        service_created,
         deployment: deployment_name.clone(),
         operation,
         request_id: request_id.clone(),
