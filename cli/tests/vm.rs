@@ -439,9 +439,15 @@ fn bad_input_is_refused_before_anything_is_created() {
     no_password(&refs);
 }
 
+/// Without --storage-account, the VHDs go to the subscription's account in
+/// the cloud service's location.
 #[test]
 fn no_wait_returns_the_request_id() {
     let dir = tempfile::tempdir().expect("temp dir");
+    ok(&asm_in(
+        dir.path(),
+        &["storage", "create", "autodisks", "--location", "West US"],
+    ));
     let o = asm_env(
         dir.path(),
         &[
@@ -455,8 +461,6 @@ fn no_wait_returns_the_request_id() {
             "dep1",
             "--image",
             "ubuntu",
-            "--storage-account",
-            "acct",
             "--no-wait",
         ],
         &[("ASM_VM_PASSWORD", LINUX_PASSWORD)],
@@ -486,5 +490,10 @@ fn no_wait_returns_the_request_id() {
         ],
     ));
     assert_eq!(d["Name"], "dep1", "{d}");
+    assert!(
+        d.to_string()
+            .contains("https://autodisks.blob.core.windows.net/vhds/vm1-os.vhd"),
+        "{d}"
+    );
     no_password(&[&o, &wait]);
 }
