@@ -732,11 +732,12 @@ pub async fn create(client: &Client, spec: &VmSpec, wait: bool, say: Say) -> Res
                 .into());
             }
         }
-        let paas = d.role_list.iter().any(|r| {
-            r.role_type
-                .as_deref()
-                .is_some_and(|t| t != "PersistentVMRole")
-        });
+        // Web and worker roles carry no RoleType, or another one.
+        let paas = !d.role_list.is_empty()
+            && !d
+                .role_list
+                .iter()
+                .any(|r| r.role_type.as_deref() == Some("PersistentVMRole"));
         if paas {
             return Err(VmError::NotAVmDeployment {
                 service: spec.service.clone(),

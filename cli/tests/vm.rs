@@ -497,3 +497,53 @@ fn no_wait_returns_the_request_id() {
     );
     no_password(&[&o, &wait]);
 }
+
+/// A cloud service whose deployment has web/worker roles takes no VM.
+#[test]
+fn a_package_deployment_takes_no_virtual_machine() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    ok(&asm_in(
+        dir.path(),
+        &["service", "create", "paas-svc", "--location", "West US"],
+    ));
+    let cscfg = "<ServiceConfiguration serviceName=\"paas-svc\" xmlns=\"http://schemas.microsoft.com/ServiceHosting/2008/10/ServiceConfiguration\"><Role name=\"WebRole1\"><Instances count=\"1\" /></Role></ServiceConfiguration>";
+    ok(&asm_in(
+        dir.path(),
+        &[
+            "deployments",
+            "create-deployment",
+            "paas-svc",
+            "production",
+            "--name",
+            "web",
+            "--package-url",
+            "https://acct.blob.core.windows.net/pkgs/app.cspkg",
+            "--label",
+            "web",
+            "--configuration",
+            cscfg,
+            "--wait",
+        ],
+    ));
+    let o = asm_env(
+        dir.path(),
+        &[
+            "vm",
+            "create",
+            "--service",
+            "paas-svc",
+            "--name",
+            "vm1",
+            "--image",
+            "ubuntu",
+            "--storage-account",
+            "acct",
+        ],
+        &[("ASM_VM_PASSWORD", LINUX_PASSWORD)],
+    );
+    fails(
+        &o,
+        "cloud service paas-svc has deployment web of web/worker roles",
+    );
+    no_password(&[&o]);
+}
