@@ -38,9 +38,13 @@ pub async fn run(target: Target, command: Command, printing: Printing) -> Result
         Command::Operations(_) => "operations",
         Command::Operation(_) => "operation",
         Command::Network(_) => "network",
+        Command::Vm(_) => "vm",
         Command::Completions { .. } => "completions",
     };
-    crate::spec::refuse_output(printing.format, name)?;
+    // `vm create` prints the virtual machine in any format.
+    if !matches!(command, Command::Vm(_)) {
+        crate::spec::refuse_output(printing.format, name)?;
+    }
     let show_secrets = printing.show_secrets;
     let session = target.connect().await?;
     let client = session.client.clone();
@@ -56,6 +60,7 @@ pub async fn run(target: Target, command: Command, printing: Printing) -> Result
         Command::Operations(c) => operations(&client, c).await,
         Command::Operation(c) => operation(&client, c).await,
         Command::Network(c) => crate::network::run(&client, c).await,
+        Command::Vm(c) => crate::vm::run(&client, c, printing).await,
         Command::Completions { .. } => Ok(()),
     };
     drop(client);

@@ -18,6 +18,7 @@ mod network;
 mod output;
 mod spec;
 mod tour;
+mod vm;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -103,7 +104,8 @@ struct Global {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Walk through the Service Management how-to: locations, affinity group,
-    /// cloud service, storage account and keys, operation history, clean-up
+    /// cloud service, storage account and keys, a deployment (swap), a virtual
+    /// machine, operation history, clean-up
     Tour(TourArgs),
     /// The subscription
     #[command(subcommand)]
@@ -132,6 +134,9 @@ enum Command {
     /// The network configuration (virtual networks, subnets, DNS servers)
     #[command(subcommand)]
     Network(NetworkCmd),
+    /// Virtual machines made from a few flags (`asm vm create`)
+    #[command(subcommand)]
+    Vm(vm::VmCmd),
     /// Print a shell completion script: `source <(asm completions bash)`
     Completions {
         #[arg(value_enum)]

@@ -4,16 +4,18 @@
 use std::time::Instant;
 
 use azure_asm::{
-    Client, CreateAffinityGroup, CreateHostedService, CreateStorageServiceInput, DateTime,
+    AsyncOperation, Client, CreateAffinityGroup, CreateDeployment, CreateHostedService,
+    CreateStorageServiceInput, DateTime, DeleteDeploymentByNameOptions, DeploymentSlot,
     ExtendedProperty, GetHostedServicePropertiesOptions, KeyType,
-    ListSubscriptionOperationsOptions, RegenerateKeys,
+    ListSubscriptionOperationsOptions, RegenerateKeys, Swap,
 };
 use rand::Rng as _;
 
 use crate::commands::{history, key_lines, print_progress, service_fields, storage_fields};
 use crate::error::{msg, CliError};
 use crate::logging::{request_id_suffix, take_request_id};
-use crate::output;
+use crate::output::{self, or_dash, Table};
+use crate::vm::{self, Say, Secret, VmSpec};
 use crate::TourArgs;
 
 type Result<T = ()> = std::result::Result<T, CliError>;
@@ -23,6 +25,12 @@ struct Names {
     group: String,
     service: String,
     storage: String,
+    /// The package deployment of `service`.
+    deployment: String,
+    /// The virtual machine's own cloud service (a service has one
+    /// production deployment: the package's).
+    vm_service: String,
+    vm: String,
 }
 
 /// What exists so far (deleted on failure or Ctrl-C).
@@ -31,6 +39,13 @@ struct Created {
     group: bool,
     service: bool,
     storage: bool,
+    vm_service: bool,
+}
+
+impl Created {
+    fn any(&self) -> bool {
+        self.group || self.service || self.storage || self.vm_service
+    }
 }
 
 struct Steps(u32);
@@ -44,6 +59,37 @@ impl Steps {
 
 const SERVICE_LABEL: &str = "Tour cloud service";
 const STORAGE_LABEL: &str = "Tour storage account";
+/// Instances of the web role in the tour's service configuration.
+const WEB_INSTANCES: usize = 2;
+
+/// The service configuration (.cscfg) of the tour's package.
+fn service_configuration(service: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<ServiceConfiguration serviceName="{service}" xmlns="http://schemas.microsoft.com/ServiceHosting/2008/10/ServiceConfiguration" osFamily="4" osVersion="*">
+  <Role name="WebRole1">
+    <Instances count="{WEB_INSTANCES}" />
+  </Role>
+</ServiceConfiguration>"#
+    )
+}
+
+/// A throw-away password for the tour's virtual machine (never shown).
+fn random_password() -> Secret {
+    const SETS: [&[u8]; 4] = [
+        b"ABCDEFGHJKLMNPQRSTUVWXYZ",
+        b"abcdefghijkmnopqrstuvwxyz",
+        b"23456789",
+        b"!#%+-=?@",
+    ];
+    let mut rng = rand::rng();
+    let mut s = String::new();
+    for i in 0..20 {
+        let set = SETS[if i < 4 { i } else { rng.random_range(0..3) }];
+        s.push(char::from(set[rng.random_range(0..set.len())]));
+    }
+    Secret::new(s)
+}
 
 pub async fn run(client: &Client, emulated: bool, args: &TourArgs) -> Result {
     let started = Instant::now();
@@ -61,6 +107,9 @@ pub async fn run(client: &Client, emulated: bool, args: &TourArgs) -> Result {
         group: format!("asm-tour-group-{suffix}"),
         service: format!("asm-tour-{suffix}"),
         storage: format!("asmtour{suffix}"),
+        deployment: format!("tour-v1-{suffix}"),
+        vm_service: format!("asm-tour-vm-{suffix}"),
+        vm: format!("tourvm-{suffix}"),
         suffix,
     };
     if emulated {
@@ -74,7 +123,10 @@ pub async fn run(client: &Client, emulated: bool, args: &TourArgs) -> Result {
             client.core().endpoint(),
             client.subscription_id()
         );
-        println!("It creates an affinity group, a cloud service and a storage account, then deletes them.");
+        println!(
+            "It creates an affinity group, a cloud service with a deployment, a storage account \
+             and a virtual machine (in a second cloud service), then deletes them."
+        );
     }
     println!("Names end in -{}.", names.suffix);
 
@@ -85,14 +137,15 @@ pub async fn run(client: &Client, emulated: bool, args: &TourArgs) -> Result {
         _ = tokio::signal::ctrl_c() => Err(msg("interrupted")),
     };
     if let Err(e) = outcome {
-        if created.group || created.service || created.storage {
+        if created.any() {
             eprintln!("asm: the tour failed; deleting what it created");
             cleanup(client, &names, &created).await;
         }
         return Err(e);
     }
     println!(
-        "\nTour complete in {}: created and deleted an affinity group, a cloud service and a storage account.",
+        "\nTour complete in {}: created and deleted an affinity group, a storage account, \
+         a cloud service with a {WEB_INSTANCES}-instance deployment and a virtual machine with a data disk.",
         output::elapsed(started.elapsed())
     );
     Ok(())
@@ -258,7 +311,55 @@ async fn tour(
         println!("   (add --show-secrets to print the keys in full)");
     }
 
-    // 6. Operation history.
+    // 6. A deployment of the cloud service, in staging.
+    deploy(client, names, steps).await?;
+
+    // 7. A virtual machine with a data disk, in a cloud service of its own.
+    steps.next(&format!(
+        "Create virtual machine {} with a 10 GB data disk in cloud service {} (asm vm create)",
+        names.vm, names.vm_service
+    ));
+    let spec = VmSpec {
+        service: names.vm_service.clone(),
+        name: names.vm.clone(),
+        deployment: None,
+        location: location.clone(),
+        image: "ubuntu".into(),
+        size: "Small".into(),
+        user: "azureuser".into(),
+        password: Some(random_password()),
+        ssh_port: None,
+        rdp: None,
+        data_disk_gb: vec![10],
+        storage_account: Some(names.storage.clone()),
+    };
+    println!("   (a random password, not shown)");
+    let say = Say {
+        to_stderr: false,
+        indent: 3,
+    };
+    // The service is created first: note it before anything can fail.
+    created.vm_service = true;
+    let made = vm::create(client, &spec, true, say).await;
+    if made.is_err() {
+        // Nothing to delete if the service was not created.
+        if client
+            .get_hosted_service_properties(
+                &names.vm_service,
+                &GetHostedServicePropertiesOptions::default(),
+            )
+            .await
+            .is_err()
+        {
+            created.vm_service = false;
+        }
+    }
+    let made = made?;
+    if let Some(view) = &made.view {
+        print!("{}", vm::render(&made.service, view, 3));
+    }
+
+    // 8. Operation history.
     steps.next("Show the subscription's operation history for this tour");
     let suffix = names.suffix.clone();
     let table = history(
@@ -277,8 +378,44 @@ async fn tour(
     table.print_or("no operations recorded yet");
     println!("   {} operations", table.len());
 
-    // 7. Clean up.
-    steps.next("Delete the cloud service, the storage account and the affinity group");
+    // 9. Clean up.
+    steps.next(
+        "Delete the deployments (the VM's with its disks), the cloud services, \
+         the storage account and the affinity group",
+    );
+    let op = client
+        .delete_deployment_by_name(
+            &names.vm_service,
+            &made.deployment,
+            &DeleteDeploymentByNameOptions {
+                comp: Some("media".into()),
+            },
+        )
+        .await?;
+    wait(client, op, "deleting the VM deployment and its disks").await?;
+    println!(
+        "   deleted deployment {} of {} and its disks",
+        made.deployment, names.vm_service
+    );
+    client.delete_hosted_service(&names.vm_service).await?;
+    created.vm_service = false;
+    println!(
+        "   deleted cloud service {}{}",
+        names.vm_service,
+        request_id_suffix()
+    );
+    let op = client
+        .delete_deployment_by_name(
+            &names.service,
+            &names.deployment,
+            &DeleteDeploymentByNameOptions::default(),
+        )
+        .await?;
+    wait(client, op, "deleting the package deployment").await?;
+    println!(
+        "   deleted deployment {} of {}",
+        names.deployment, names.service
+    );
     client.delete_hosted_service(&names.service).await?;
     created.service = false;
     println!(
@@ -301,21 +438,34 @@ async fn tour(
         request_id_suffix()
     );
 
-    // 8. Verify.
+    // 10. Verify.
     steps.next("Verify they are gone (list again)");
     let services = client.list_hosted_services().await?.hosted_service;
     let accounts = client.list_storage_accounts().await?.storage_service;
     let groups = client.list_affinity_groups().await?.affinity_group;
-    let left_service = services.iter().any(|s| s.service_name == names.service);
+    let disks = client.list_disks().await?.disk;
+    let left_service = services
+        .iter()
+        .any(|s| s.service_name == names.service || s.service_name == names.vm_service);
+    let left_disks = disks
+        .iter()
+        .filter(|d| d.name.contains(names.suffix.as_str()))
+        .count();
     let left_storage = accounts
         .iter()
         .any(|a| a.service_name.as_deref() == Some(names.storage.as_str()));
     let left_group = groups.iter().any(|g| g.name == names.group);
     println!(
-        "   cloud services: {} listed, {} {}",
+        "   cloud services: {} listed, {} and {} {}",
         services.len(),
         names.service,
+        names.vm_service,
         gone(left_service)
+    );
+    println!(
+        "   disks: {} listed, the VM's {}",
+        disks.len(),
+        gone(left_disks > 0)
     );
     println!(
         "   storage accounts: {} listed, {} {}",
@@ -329,7 +479,7 @@ async fn tour(
         names.group,
         gone(left_group)
     );
-    if left_service || left_storage || left_group {
+    if left_service || left_storage || left_group || left_disks > 0 {
         return Err(msg(
             "some of the tour's resources are still listed after deletion",
         ));
@@ -356,12 +506,18 @@ fn gone(still_there: bool) -> &'static str {
 
 /// Best-effort deletion after a failure; reports but does not stop on errors.
 async fn cleanup(client: &Client, names: &Names, created: &Created) {
-    if created.service {
-        report(
-            "cloud service",
-            &names.service,
-            client.delete_hosted_service(&names.service).await,
-        );
+    // With their deployments and disks, if any.
+    for (made, name) in [
+        (created.vm_service, &names.vm_service),
+        (created.service, &names.service),
+    ] {
+        if made {
+            let r = match client.delete_hosted_service_and_contents(name).await {
+                Ok(op) => op.wait().await,
+                Err(e) => Err(e),
+            };
+            report("cloud service", name, r);
+        }
     }
     if created.storage {
         report(
@@ -384,4 +540,99 @@ fn report(kind: &str, name: &str, r: std::result::Result<(), azure_asm::Error>) 
         Ok(()) => eprintln!("asm: deleted {kind} {name}"),
         Err(e) => eprintln!("asm: could not delete {kind} {name}: {e}"),
     }
+}
+
+/// Waits for an asynchronous operation, one line per poll.
+async fn wait(client: &Client, op: AsyncOperation, what: &str) -> Result {
+    println!("   {what} (request id {}):", op.request_id());
+    op.wait_with(client.core().poll_options().clone(), |p| {
+        print!("   ");
+        print_progress(p);
+    })
+    .await?;
+    Ok(())
+}
+
+/// Create Deployment in staging (the configuration travels base64-encoded),
+/// its role instances, then Swap Deployment to production.
+async fn deploy(client: &Client, names: &Names, steps: &mut Steps) -> Result {
+    steps.next(&format!(
+        "Deploy a package to cloud service {} in staging ({WEB_INSTANCES} instances)",
+        names.service
+    ));
+    let package_url = format!(
+        "https://{}.blob.core.windows.net/packages/tour.cspkg",
+        names.storage
+    );
+    let op = client
+        .create_deployment(
+            &names.service,
+            &DeploymentSlot::Staging,
+            &CreateDeployment {
+                name: names.deployment.clone(),
+                package_url: package_url.clone(),
+                label: "Tour deployment".into(),
+                configuration: service_configuration(&names.service),
+                start_deployment: Some(true),
+                ..Default::default()
+            },
+        )
+        .await?;
+    println!("   package {package_url}");
+    println!(
+        "   the service configuration (Instances count={WEB_INSTANCES}) travels base64-encoded"
+    );
+    wait(client, op, "Create Deployment accepted").await?;
+    let d = client
+        .get_deployment_by_slot(&names.service, &DeploymentSlot::Staging)
+        .await?;
+    println!(
+        "   deployment {} in {}: {} ({} role instances)",
+        d.name,
+        d.deployment_slot,
+        d.status,
+        d.role_instance_list.len()
+    );
+    let mut t = Table::new(&["INSTANCE", "ROLE", "STATUS", "SIZE", "IP ADDRESS"]).indent(5);
+    for i in &d.role_instance_list {
+        t.row([
+            i.instance_name.clone(),
+            i.role_name.clone(),
+            or_dash(i.instance_status.as_ref().map(|s| s.to_string()).as_deref()),
+            or_dash(i.instance_size.as_deref()),
+            or_dash(i.ip_address.as_deref()),
+        ]);
+    }
+    t.print_or("no role instances");
+    if d.role_instance_list.len() != WEB_INSTANCES {
+        return Err(msg(format!(
+            "the deployment has {} role instances, the configuration asked for {WEB_INSTANCES}",
+            d.role_instance_list.len()
+        )));
+    }
+
+    steps.next("Swap the deployment from staging to production");
+    let op = client
+        .swap_deployment(
+            &names.service,
+            &Swap {
+                production: None,
+                source_deployment: names.deployment.clone(),
+            },
+        )
+        .await?;
+    wait(client, op, "Swap Deployment accepted").await?;
+    let d = client
+        .get_deployment_by_slot(&names.service, &DeploymentSlot::Production)
+        .await?;
+    println!(
+        "   production slot: {} ({}), {}",
+        d.name,
+        d.status,
+        or_dash(d.url.as_deref())
+    );
+    if d.name != names.deployment {
+        return Err(msg("the swap did not move the deployment to production"));
+    }
+    Ok(())
 }

@@ -102,7 +102,54 @@ fn tour_runs_every_step_against_the_embedded_emulator() {
         assert!(out.contains(op), "{op} missing from the history\n{out}");
     }
     assert!(!out.contains("no operations recorded yet"), "{out}");
+    // A package deployment in staging: two instances from the configuration,
+    // then swapped to production.
+    assert!(
+        out.contains("Deploy a package to cloud service asm-tour-"),
+        "{out}"
+    );
+    assert!(
+        out.contains("travels base64-encoded") && out.contains("Instances count=2"),
+        "{out}"
+    );
+    assert!(
+        out.contains("in Staging: Running (2 role instances)"),
+        "{out}"
+    );
+    for instance in ["WebRole1_IN_0", "WebRole1_IN_1"] {
+        assert!(
+            out.lines()
+                .any(|l| l.contains(instance) && l.contains("ReadyRole")),
+            "{instance}: {out}"
+        );
+    }
+    assert!(out.contains("production slot: tour-v1-"), "{out}");
+    // A virtual machine with a data disk (the vm create code), shown.
+    assert!(
+        out.contains("CreateVirtualMachineDeployment accepted"),
+        "{out}"
+    );
+    assert!(out.contains("virtual machine:  tourvm-"), "{out}");
+    assert!(out.contains("ReadyRole (Started)"), "{out}");
+    assert!(
+        out.lines().any(|l| l.trim_start().starts_with("data")
+            && l.contains("10 GB")
+            && l.contains(".blob.core.windows.net/vhds/tourvm-")),
+        "{out}"
+    );
+    assert!(out.contains("(a random password, not shown)"), "{out}");
+    for op in [
+        "CreateDeployment",
+        "SwapDeployment",
+        "CreateVirtualMachineDeployment",
+    ] {
+        assert!(out.contains(op), "{op} missing from the history\n{out}");
+    }
     // Clean-up, verified.
+    assert!(out.contains("deleted deployment tourvm-"), "{out}");
+    assert!(out.contains("deleted deployment tour-v1-"), "{out}");
+    assert!(out.contains("deleted cloud service asm-tour-vm-"), "{out}");
+    assert!(out.contains("disks: 0 listed, the VM's gone"), "{out}");
     assert!(out.contains("deleted cloud service asm-tour-"), "{out}");
     assert!(out.contains("deleted storage account asmtour"), "{out}");
     assert!(
@@ -129,6 +176,35 @@ fn tour_reruns_against_the_same_data_dir() {
     let o = asm_in(dir.path(), &["storage", "list"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("no storage accounts"), "{}", stdout(&o));
+    // The emulator's state: every cloud service and disk is gone ...
+    let o = asm_in(dir.path(), &["service", "list"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("no cloud services"), "{}", stdout(&o));
+    let o = asm_in(dir.path(), &["--output", "json", "vm-disks", "list-disks"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let disks: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    assert_eq!(
+        disks["Disk"].as_array().map_or(0, Vec::len),
+        0,
+        "disks left: {disks}"
+    );
+    // ... and its history has each run's deployment, swap, VM and deletions.
+    let o = asm_in(dir.path(), &["operations", "list"]);
+    let history = stdout(&o);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for (op, runs) in [
+        ("CreateDeployment ", 2),
+        ("SwapDeployment ", 2),
+        ("CreateVirtualMachineDeployment ", 2),
+        ("DeleteDeploymentByName ", 4),
+        ("DeleteHostedService ", 4),
+    ] {
+        let n = history
+            .lines()
+            .filter(|l| l.contains(op) && l.contains("Succeeded"))
+            .count();
+        assert_eq!(n, runs, "{op}\n{history}");
+    }
 }
 
 #[test]
