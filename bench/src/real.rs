@@ -144,7 +144,12 @@ pub fn smallest_per_operation(
         let Ok((route, _, _)) = routing::find(ROUTES, method, path, query, None) else {
             continue;
         };
-        let operation = ROUTES[route].spec.name;
+        let spec = ROUTES[route].spec;
+        // Only operations the fuzz target decodes (not raw bytes).
+        if !matches!(spec.response_format, Some(f) if f != "bytes") {
+            continue;
+        }
+        let operation = spec.name;
         if best.get(operation).is_none_or(|b| b.0 > size) {
             best.insert(operation, (size, file.to_owned(), idx));
         }
