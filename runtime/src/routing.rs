@@ -220,7 +220,9 @@ pub fn find(
     let q = QueryParams::parse(query)?;
     let trimmed = path.trim_start_matches('/');
     let trimmed = trimmed.strip_suffix('/').unwrap_or(trimmed);
-    let segs: Vec<&str> = trimmed.split('/').collect();
+    // An empty segment (`servers//name`: the Python peer sends such paths)
+    // is skipped, as the service does.
+    let segs: Vec<&str> = trimmed.split('/').filter(|s| !s.is_empty()).collect();
     // Each segment is percent-decoded once, not once per candidate route.
     let decoded: Vec<Option<String>> = segs.iter().map(|s| decode_segment(s)).collect();
     let root = body.and_then(body_root_name);
