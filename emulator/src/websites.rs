@@ -813,11 +813,12 @@ impl Api {
             Ok((s, e))
         };
         let save = |space: &str, s: &ResourceRec, e: &SiteExtrasRec| -> Result<(), ApiError> {
-            put(
-                &mut tx.open_table(PLATFORM)?,
-                &extras_key(sub, space, &s.name),
-                e,
-            )?;
+            // The record keeps the secrets (the store's serialization
+            // would redact them).
+            let mut table = tx.open_table(PLATFORM)?;
+            asm_runtime::redaction::with_secrets_shown(|| {
+                put(&mut table, &extras_key(sub, space, &s.name), e)
+            })?;
             Ok(())
         };
         match req {
@@ -851,7 +852,9 @@ impl Api {
                     publishing_password: body.publishing_password.clone(),
                     publishing_user_name: Some(user.to_owned()),
                 };
-                put(&mut table, &key, &Xml(rec.clone()))?;
+                asm_runtime::redaction::with_secrets_shown(|| {
+                    put(&mut table, &key, &Xml(rec.clone()))
+                })?;
                 let shown = PublishingUser {
                     publishing_password: None,
                     ..rec
