@@ -388,8 +388,8 @@ async fn metrics_are_deterministic_within_the_window() {
     let end: DateTime = "2026-01-01T03:00:00Z".parse().unwrap();
     let options = GetWebSiteHistoricalUsageMetricsOptions {
         names: Some("CpuTime,Requests".into()),
-        start_time: Some(start.clone()),
-        end_time: Some(end.clone()),
+        start_time: Some(start),
+        end_time: Some(end),
         time_grain: Some("PT1H".into()),
         ..Default::default()
     };
@@ -402,7 +402,7 @@ async fn metrics_are_deterministic_within_the_window() {
     assert_eq!(data.name.as_deref(), Some("CpuTime"));
     assert_eq!(data.values.len(), 3);
     for v in &data.values {
-        let t = v.time_created.clone().unwrap();
+        let t = v.time_created.unwrap();
         assert!(t >= start && t < end);
     }
     let again = c
@@ -415,8 +415,8 @@ async fn metrics_are_deterministic_within_the_window() {
             WS,
             "metr",
             &GetWebSiteHistoricalUsageMetricsOptions {
-                start_time: Some(end.clone()),
-                end_time: Some(start.clone()),
+                start_time: Some(end),
+                end_time: Some(start),
                 ..Default::default()
             },
         )
