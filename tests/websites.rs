@@ -255,7 +255,7 @@ async fn web_hosting_plans_are_created_updated_and_deleted() {
 }
 
 #[tokio::test]
-async fn operations_the_emulator_does_not_serve_answer_501() {
+async fn restart_and_configuration_of_a_missing_site_are_404() {
     let (_emu, c) = start().await;
     c.create_web_site("westuswebspace", &new_site("site1"))
         .await
@@ -267,10 +267,16 @@ async fn operations_the_emulator_does_not_serve_answer_501() {
         404,
         "ResourceNotFound",
     );
+    // The configuration is served too (tests/websites_rest.rs): a missing
+    // site is a 404.
+    assert!(c
+        .get_web_site_configuration("westuswebspace", "site1")
+        .await
+        .is_ok());
     assert_status(
-        c.get_web_site_configuration("westuswebspace", "site1")
+        c.get_web_site_configuration("westuswebspace", "nosuchsite")
             .await,
-        501,
-        "NotImplemented",
+        404,
+        "ResourceNotFound",
     );
 }

@@ -329,7 +329,8 @@ impl Api {
         });
         match (result, record) {
             (Ok(req), None) => self
-                .read(&subscription, &req, now)
+                .websites_same_wire_read(&req, &inc.query, now)
+                .unwrap_or_else(|| self.read(&subscription, &req, now))
                 .unwrap_or_else(|e| e.reply()),
             (Ok(req), Some(mut record)) => {
                 if let Some(id) = object_id(&req) {

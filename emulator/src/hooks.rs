@@ -631,6 +631,7 @@ impl Api {
             }
             "OSImage" | "VMImage" | "ReservedIP" => self.images_hook_delete(tx, r, rec),
             "Disk" => crate::compute::refuse_disk_in_use(rec),
+            "WebSite" => crate::websites::site_deleted(tx, rec),
             _ => Ok(()),
         }
     }
@@ -735,6 +736,7 @@ impl Api {
             }
             "NetworkSecurityGroup" => self.nsg_read(m, state),
             "Profile" => self.profile_read(rec, state),
+            "WebSite" => crate::websites::site_read(tx, m, rec, state),
             _ => Ok(()),
         }
     }

@@ -57,6 +57,7 @@ mod pki;
 mod platform;
 mod store;
 mod tls;
+mod websites;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};

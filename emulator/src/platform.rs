@@ -16,7 +16,7 @@ use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
 use crate::api::{datetime, Api, ApiError, Outcome, Reply};
-use crate::engine::{not_implemented, Elem, ResourceRec};
+use crate::engine::{Elem, ResourceRec};
 use crate::store::*;
 
 const JSON_CONTENT: &str = "application/json; charset=utf-8";
@@ -77,7 +77,7 @@ pub(crate) struct ClusterRec {
     pub deleting_until_ms: Option<Millis>,
 }
 
-fn low(s: &str) -> String {
+pub(crate) fn low(s: &str) -> String {
     s.replace('/', "%2F").to_ascii_lowercase()
 }
 
@@ -199,7 +199,7 @@ const METRICS: [(&str, &str, &str, &str, f64, f64); 5] = [
 const GRAINS: [(&str, &str); 3] = [("PT5M", "P1D"), ("PT1H", "P90D"), ("P1D", "P90D")];
 
 /// A deterministic value in [0, 1) from a resource, a metric and a time.
-fn unit_noise(resource: &str, metric: &str, t_secs: i64, salt: u64) -> f64 {
+pub(crate) fn unit_noise(resource: &str, metric: &str, t_secs: i64, salt: u64) -> f64 {
     // FNV-1a, then a xorshift mix.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ salt;
     for b in resource
@@ -298,7 +298,8 @@ impl Api {
                     web_site_name,
                     now,
                 )?;
-                Ok(Reply::xml(req, &publish_data(&site)))
+                let password = crate::websites::current_password(tx, &site)?;
+                Ok(Reply::xml(req, &publish_data(&site, &password)))
             }
             ServerRequest::ListAlertRules { .. } => {
                 let value =
@@ -601,7 +602,7 @@ impl Api {
                     },
                 ))
             }
-            _ => Err(not_implemented(req.spec().name)),
+            _ => self.websites_read(tx, sub, req, now),
         }
     }
 
@@ -993,7 +994,7 @@ impl Api {
                 cluster_name,
                 now,
             ),
-            _ => Err(not_implemented(req.spec().name)),
+            _ => self.websites_write(tx, sub, req, now),
         }
     }
 
@@ -1224,7 +1225,7 @@ fn site_key(sub: &str, web_space: &str, name: &str) -> String {
     format!("WebSite/{sub}/{}/{}", low(web_space), low(name))
 }
 
-fn site_of(
+pub(crate) fn site_of(
     table: &impl ReadableTable<&'static str, &'static [u8]>,
     sub: &str,
     web_space: &str,
@@ -1235,20 +1236,25 @@ fn site_of(
         .ok_or_else(|| ApiError::not_found(format!("The web site {name} does not exist.")))
 }
 
-/// The site's publishing profiles (Web Deploy and FTP), with a password
-/// derived from the site's identity and creation time.
-fn publish_data(site: &ResourceRec) -> PublishData {
+/// The password a site is created with, derived from its identity and
+/// creation time (Generate Publishing Password replaces it).
+pub(crate) fn site_password(site: &ResourceRec) -> String {
+    format!(
+        "{:016x}{:016x}",
+        (unit_noise(&site.subscription, &site.name, site.created_ms, 7) * 1e18) as u64,
+        (unit_noise(&site.subscription, &site.name, site.created_ms, 11) * 1e18) as u64
+    )
+}
+
+/// The site's publishing profiles (Web Deploy and FTP).
+fn publish_data(site: &ResourceRec, password: &str) -> PublishData {
     let name = site.name.clone();
     let host = site
         .state
         .child_text("DefaultHostName")
         .map(str::to_owned)
         .unwrap_or_else(|| format!("{name}.azurewebsites.net"));
-    let secret = format!(
-        "{:016x}{:016x}",
-        (unit_noise(&site.subscription, &name, site.created_ms, 7) * 1e18) as u64,
-        (unit_noise(&site.subscription, &name, site.created_ms, 11) * 1e18) as u64
-    );
+    let secret = password.to_owned();
     let user = format!("${name}");
     let profile = |method: &str, url: String| PublishProfile {
         profile_name: Some(format!("{name} - {method}")),
