@@ -16,7 +16,7 @@ use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
 use crate::api::{datetime, Api, ApiError, Outcome, Reply};
-use crate::engine::{not_implemented, Elem, ResourceRec};
+use crate::engine::{Elem, ResourceRec};
 use crate::store::*;
 
 const JSON_CONTENT: &str = "application/json; charset=utf-8";
@@ -77,7 +77,7 @@ pub(crate) struct ClusterRec {
     pub deleting_until_ms: Option<Millis>,
 }
 
-fn low(s: &str) -> String {
+pub(crate) fn low(s: &str) -> String {
     s.replace('/', "%2F").to_ascii_lowercase()
 }
 
@@ -95,7 +95,7 @@ fn addon_key(sub: &str, cs: &str, namespace: &str, ty: &str, name: &str) -> Stri
     )
 }
 
-fn job_prefix(sub: &str, cs: &str, jc: &str) -> String {
+pub(crate) fn job_prefix(sub: &str, cs: &str, jc: &str) -> String {
     format!("SchedulerJob/{sub}/{}/{}/", low(cs), low(jc))
 }
 
@@ -199,7 +199,7 @@ const METRICS: [(&str, &str, &str, &str, f64, f64); 5] = [
 const GRAINS: [(&str, &str); 3] = [("PT5M", "P1D"), ("PT1H", "P90D"), ("P1D", "P90D")];
 
 /// A deterministic value in [0, 1) from a resource, a metric and a time.
-fn unit_noise(resource: &str, metric: &str, t_secs: i64, salt: u64) -> f64 {
+pub(crate) fn unit_noise(resource: &str, metric: &str, t_secs: i64, salt: u64) -> f64 {
     // FNV-1a, then a xorshift mix.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ salt;
     for b in resource
@@ -601,7 +601,7 @@ impl Api {
                     },
                 ))
             }
-            _ => Err(not_implemented(req.spec().name)),
+            _ => self.read_sb_scheduler(tx, sub, req, now),
         }
     }
 
@@ -993,7 +993,7 @@ impl Api {
                 cluster_name,
                 now,
             ),
-            _ => Err(not_implemented(req.spec().name)),
+            _ => self.write_sb_scheduler(tx, sub, req, now),
         }
     }
 
