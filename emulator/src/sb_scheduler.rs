@@ -321,6 +321,7 @@ fn connection_details(
 
 impl Api {
     /// The live engine record of `resource` (parents outermost first).
+    #[allow(clippy::too_many_arguments)]
     fn sb_record(
         &self,
         table: &impl ReadableTable<&'static str, &'static [u8]>,
@@ -380,6 +381,7 @@ impl Api {
         )
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn entity_details(
         &self,
         req: &ServerRequest,
@@ -452,7 +454,7 @@ impl Api {
                 .collect();
             return Ok(feed_reply(req, "Rollups", list));
         };
-        let (grain, _, secs) = SB_ROLLUPS
+        let (_, _, secs) = SB_ROLLUPS
             .iter()
             .find(|r| r.0.eq_ignore_ascii_case(rollup))
             .ok_or_else(|| {
@@ -482,7 +484,6 @@ impl Api {
                 }
             })
             .collect();
-        let _ = grain;
         Ok(feed_reply(req, "Values", values))
     }
 
