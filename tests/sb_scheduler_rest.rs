@@ -160,7 +160,8 @@ async fn queues_are_updated_and_give_connection_details() {
         authorization_rules: vec![queue_rule("reader", "cmVhZGVy")],
         ..Default::default()
     };
-    c.create_queue(ns, "q1", &q).await.unwrap();
+    let created = c.create_queue(ns, "q1", &q).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     let updated = c
         .update_queue(
             ns,
@@ -178,6 +179,9 @@ async fn queues_are_updated_and_give_connection_details() {
     assert_eq!(read.max_size_in_megabytes, Some(2048));
     assert_eq!(read.max_delivery_count, Some(7));
     assert_eq!(read.status.as_deref(), Some("Active"));
+    // The update keeps the creation time and moves the update time.
+    assert_eq!(read.created_at, created.created_at);
+    assert!(read.updated_at > created.updated_at, "{read:?}");
 
     let details = c.get_queue_connection_details(ns, "q1").await.unwrap();
     let conns: Vec<_> = details
