@@ -1173,23 +1173,24 @@ fn job_history(rec: &JobRec, now: Millis) -> Vec<JobHistoryEntry> {
         ),
         None => (None, Some(1), None),
     };
-    let mut runs: Vec<i64> = Vec::new();
-    let mut k: i64 = 0;
-    loop {
-        let t = match step {
-            Some(s) => start_s.saturating_add(k.saturating_mul(s)),
-            None if k == 0 => start_s,
-            None => break,
-        };
-        if t > now_s || count.is_some_and(|c| k >= c) || end.is_some_and(|e| t > e) {
-            break;
+    // How many runs have happened by now (the last one bounded by the
+    // count and the end time), computed rather than walked: a job started
+    // long ago with a short recurrence costs no more than a new one.
+    let limit = end.map_or(now_s, |e| e.min(now_s));
+    let total: i64 = if start_s > limit {
+        0
+    } else {
+        match step {
+            Some(s) => ((limit - start_s) / s).saturating_add(1),
+            None => 1,
         }
-        runs.push(t);
-        k += 1;
-        if runs.len() > MAX_HISTORY {
-            runs.remove(0);
-        }
-    }
+    };
+    let total = count.map_or(total, |c| total.min(c));
+    let first = (total - MAX_HISTORY as i64).max(0);
+    let runs: Vec<i64> = (first..total)
+        .map(|k| start_s.saturating_add(k.saturating_mul(step.unwrap_or(0))))
+        .collect();
+    let k = total;
     let id = job.id.clone().unwrap_or_default();
     let target = job
         .action
@@ -1226,4 +1227,60 @@ fn job_history(rec: &JobRec, now: Millis) -> Vec<JobHistoryEntry> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(start_s: i64, recurrence: Option<JobRecurrence>) -> JobRec {
+        JobRec {
+            job: Job {
+                id: Some("j".into()),
+                start_time: DateTime::from_unix(start_s),
+                recurrence,
+                ..Default::default()
+            },
+            created_ms: 0,
+        }
+    }
+
+    fn hourly(count: Option<i32>, end_s: Option<i64>) -> Option<JobRecurrence> {
+        Some(JobRecurrence {
+            frequency: Some(RecurrenceFrequency::Hour),
+            interval: Some(1),
+            count,
+            end_time: end_s.and_then(DateTime::from_unix),
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn history_is_bounded_by_now_count_end_and_size() {
+        let now = 1_000_000 * 1000;
+        let start = 1_000_000 - 10 * 3600;
+        assert_eq!(job_history(&rec(start, hourly(None, None)), now).len(), 11);
+        assert_eq!(
+            job_history(&rec(start, hourly(Some(4), None)), now).len(),
+            4
+        );
+        assert!(job_history(&rec(start, hourly(Some(0), None)), now).is_empty());
+        let end = start + 2 * 3600;
+        assert_eq!(
+            job_history(&rec(start, hourly(None, Some(end))), now).len(),
+            3
+        );
+        // Newest first, numbered from the first run.
+        let h = job_history(&rec(start, hourly(None, None)), now);
+        assert_eq!(h[0].repeat_count, Some(11));
+        assert_eq!(h[10].repeat_count, Some(1));
+        // A long-running job keeps its latest runs only.
+        let old = 1_000_000 - 1000 * 3600;
+        let h = job_history(&rec(old, hourly(None, None)), now);
+        assert_eq!(h.len(), MAX_HISTORY);
+        assert_eq!(h[0].repeat_count, Some(1001));
+        assert_eq!(h, job_history(&rec(old, hourly(None, None)), now));
+        // Not started yet.
+        assert!(job_history(&rec(2_000_000, None), now).is_empty());
+    }
 }
