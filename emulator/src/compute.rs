@@ -1016,6 +1016,19 @@ impl Api {
         )
     }
 
+    /// The deployment `name` of `service` as the service shows it.
+    pub(crate) fn deployment_wire(
+        &self,
+        table: &impl ReadableTable<&'static str, &'static [u8]>,
+        sub: &str,
+        service: &str,
+        name: &str,
+        now: Millis,
+    ) -> Result<Deployment, ApiError> {
+        self.find_dep(table, sub, service, Target::Name(name), now)
+            .map(|d| d.wire)
+    }
+
     fn find_dep(
         &self,
         table: &impl ReadableTable<&'static str, &'static [u8]>,

@@ -456,6 +456,17 @@ impl Api {
                 state.name = r.name.clone();
                 state.set(Elem::text(&r.name_element, name.clone()));
                 self.apply_set(r, &mut state, sub, &parents, &name, now, true);
+                // A PUT on an existing resource (upsert) replaces its
+                // description but keeps what the service set when it was
+                // created (CreatedAt, counters).
+                if let Some(old) = &existing {
+                    for (el, _, always) in &r.set {
+                        if let Some(kept) = old.state.child(el).filter(|_| !*always) {
+                            state.set(kept.clone());
+                        }
+                    }
+                }
+                let created_ms = existing.as_ref().map_or(now, |o| o.created_ms);
                 // Hooks read other records: no table handle may be open.
                 drop(table);
                 let fail = self.hook_create(tx, r, sub, &parents, &name, &mut state, now)?;
@@ -467,7 +478,7 @@ impl Api {
                     parents,
                     name,
                     state,
-                    created_ms: now,
+                    created_ms,
                     modified_ms: now,
                     pending: until.map(|until_ms| Pending {
                         until_ms,

@@ -55,6 +55,7 @@ mod locations;
 mod network;
 mod pki;
 mod platform;
+mod sb_scheduler;
 mod store;
 mod tls;
 mod websites;

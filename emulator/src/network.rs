@@ -372,6 +372,38 @@ impl Api {
 
     /// The subnet `subnet` of `vnet` as the configuration defines it: the
     /// names as written there (404 when either is missing).
+    /// The address prefixes of the virtual network `vnet` and the route
+    /// table associated with its subnet `subnet` (if any).
+    pub(crate) fn vnet_routing(
+        &self,
+        tx: &ReadTransaction,
+        sub: &str,
+        vnet: &str,
+        subnet: Option<&str>,
+    ) -> Result<(Vec<String>, Option<String>), ApiError> {
+        let config = tx.open_table(NETWORK_CONFIG)?;
+        let prefixes = self
+            .config_of(&config, sub)?
+            .and_then(|(_, c)| {
+                c.virtual_network_configuration
+                    .virtual_network_sites
+                    .into_iter()
+                    .find(|s| s.name.eq_ignore_ascii_case(vnet))
+            })
+            .map(|s| s.address_space.address_prefix)
+            .ok_or_else(|| {
+                ApiError::not_found(format!("The virtual network {vnet} does not exist."))
+            })?;
+        let table = match subnet {
+            Some(subnet) => {
+                let (v, s) = self.subnet_in_config(&config, sub, vnet, subnet)?;
+                get_rec(&tx.open_table(NETWORK)?, &key(RT_SUBNET, sub, &[&v, &s]))?
+            }
+            None => None,
+        };
+        Ok((prefixes, table))
+    }
+
     fn subnet_in_config(
         &self,
         table: &impl ReadableTable<&'static str, &'static [u8]>,

@@ -95,7 +95,7 @@ fn addon_key(sub: &str, cs: &str, namespace: &str, ty: &str, name: &str) -> Stri
     )
 }
 
-fn job_prefix(sub: &str, cs: &str, jc: &str) -> String {
+pub(crate) fn job_prefix(sub: &str, cs: &str, jc: &str) -> String {
     format!("SchedulerJob/{sub}/{}/{}/", low(cs), low(jc))
 }
 

@@ -19,7 +19,7 @@ use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
 use crate::api::{datetime, Api, ApiError, Outcome, Reply, XML_CONTENT};
-use crate::engine::{not_implemented, Elem, Matched, ResourceRec};
+use crate::engine::{Elem, Matched, ResourceRec};
 use crate::platform::{duration_seconds, low, site_of, site_password, unit_noise};
 use crate::store::*;
 
@@ -794,7 +794,7 @@ impl Api {
                     .ok_or_else(|| hybrid_missing(hybrid_connection_name))?;
                 Ok(Reply::xml(req, &h))
             }
-            _ => Err(not_implemented(req.spec().name)),
+            _ => self.read_sb_scheduler(tx, sub, req, now),
         }
     }
 
@@ -1270,7 +1270,7 @@ impl Api {
                 save(web_space_name, &s, &e)?;
                 Ok(Reply::empty(200).into())
             }
-            _ => Err(not_implemented(req.spec().name)),
+            _ => self.write_sb_scheduler(tx, sub, req, now),
         }
     }
 }
