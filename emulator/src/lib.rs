@@ -55,6 +55,7 @@ mod locations;
 mod network;
 mod pki;
 mod platform;
+mod sql;
 mod store;
 mod tls;
 
