@@ -107,11 +107,11 @@ async fn no_sql_operation_is_unimplemented() {
     probe!("GetServerQuota", c.get_server_quota(&s, "server_dtu_quota"));
     probe!(
         "GetServerEventLogs",
-        c.get_server_event_logs(&s, t.clone(), 60, &Default::default())
+        c.get_server_event_logs(&s, t, 60, &Default::default())
     );
     probe!(
         "GetDatabaseEventLogs",
-        c.get_database_event_logs(&s, "db1", t.clone(), 60, "")
+        c.get_database_event_logs(&s, "db1", t, 60, "")
     );
     probe!("ListDatabaseCopies", c.list_database_copies(&s, "db1"));
     probe!("GetDatabaseCopy", c.get_database_copy(&s, "db1", "x"));
@@ -352,7 +352,7 @@ async fn database_operations_and_event_logs() {
 
     // Event logs: what happened, aggregated per interval and type.
     let events = c
-        .get_server_event_logs(&s, before.clone(), 60, &Default::default())
+        .get_server_event_logs(&s, before, 60, &Default::default())
         .await
         .unwrap()
         .service_resource;
@@ -376,7 +376,7 @@ async fn database_operations_and_event_logs() {
     let only_creates = c
         .get_server_event_logs(
             &s,
-            before.clone(),
+            before,
             60,
             &GetServerEventLogsOptions {
                 event_types: Some("create_database".into()),
@@ -396,19 +396,16 @@ async fn database_operations_and_event_logs() {
         .is_empty());
 
     let db2 = c
-        .get_database_event_logs(&s, "db2", before.clone(), 5, "")
+        .get_database_event_logs(&s, "db2", before, 5, "")
         .await
         .unwrap()
         .service_resource;
     assert_eq!(db2.len(), 1, "{db2:?}");
     assert_eq!(db2[0].event_type.as_deref(), Some("create_database"));
     assert_eq!(db2[0].number_of_events, Some(1));
+    not_found(c.get_database_event_logs(&s, "db1", before, 5, "").await);
     not_found(
-        c.get_database_event_logs(&s, "db1", before.clone(), 5, "")
-            .await,
-    );
-    not_found(
-        c.get_server_event_logs("nosuchserver", before.clone(), 60, &Default::default())
+        c.get_server_event_logs("nosuchserver", before, 60, &Default::default())
             .await,
     );
     assert_status(
@@ -626,7 +623,7 @@ async fn restorable_dropped_and_recoverable_databases() {
     assert_eq!(d.max_size_bytes, Some(500 << 30));
     let entity = d.entity_id.clone().unwrap();
     assert!(entity.starts_with("doomed,"), "{entity}");
-    let deleted = d.deletion_date.clone().unwrap();
+    let deleted = d.deletion_date.unwrap();
     assert!(d.creation_date.as_ref().unwrap().0 <= deleted.0);
     assert_eq!(
         &c.get_restorable_dropped_database(&a, &entity)
@@ -645,7 +642,7 @@ async fn restorable_dropped_and_recoverable_databases() {
             &a,
             &RestoreDatabaseInput {
                 source_database_name: "doomed".into(),
-                source_database_deletion_date: Some(deleted.clone()),
+                source_database_deletion_date: Some(deleted),
                 target_database_name: "revived".into(),
                 ..Default::default()
             },

@@ -25,9 +25,19 @@ use crate::store::*;
 const SERIALIZATION_NS: &str = "http://schemas.microsoft.com/2003/10/Serialization/";
 const DNS_SUFFIX: &str = ".database.windows.net";
 
-/// The service-objective catalog: (name, id, description, edition, is
-/// default of its edition, is system).
-const OBJECTIVES: &[(&str, &str, &str, &str, bool, bool)] = &[
+/// A service objective: (name, id, description, edition, is default of its
+/// edition, is system).
+type Objective = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    bool,
+    bool,
+);
+
+/// The service-objective catalog.
+const OBJECTIVES: &[Objective] = &[
     (
         "Shared",
         "910b4fcb-8a29-4c3e-958f-f7ba794388b2",
@@ -211,16 +221,7 @@ fn default_objective(edition: &str) -> Option<&'static str> {
         .map(|o| o.1)
 }
 
-fn objective(
-    id: &str,
-) -> Option<&'static (
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-    bool,
-    bool,
-)> {
+fn objective(id: &str) -> Option<&'static Objective> {
     OBJECTIVES
         .iter()
         .find(|o| o.1.eq_ignore_ascii_case(id.trim()))
@@ -663,12 +664,7 @@ impl Api {
         }
     }
 
-    fn objective_to_wire(
-        &self,
-        sub: &str,
-        server: &str,
-        o: &(&str, &str, &str, &str, bool, bool),
-    ) -> ServiceObjective {
+    fn objective_to_wire(&self, sub: &str, server: &str, o: &Objective) -> ServiceObjective {
         let parent = self.server_path(sub, server);
         let link = format!("{parent}/serviceobjectives/{}", o.1);
         ServiceObjective {
@@ -1308,7 +1304,6 @@ impl Api {
                             target_database_name: Some(target),
                             target_utc_point_in_time: Some(
                                 body.target_utc_point_in_time
-                                    .clone()
                                     .unwrap_or_else(|| datetime(now)),
                             ),
                         },
