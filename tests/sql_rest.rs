@@ -566,6 +566,20 @@ async fn database_copies() {
         .iter()
         .any(|o| o.name.as_deref() == Some("CREATE DATABASE COPY")
             && o.database_name.as_deref() == Some("copy1")));
+    // A server's deletion ends the links to its databases.
+    let geo3 = CreateDatabaseCopyInput {
+        partner_database: "geo3".into(),
+        ..geo.clone()
+    };
+    c.create_database_copy(&a, "src", &geo3).await.unwrap();
+    assert_eq!(
+        c.list_database_copies(&a, "src")
+            .await
+            .unwrap()
+            .service_resource
+            .len(),
+        1
+    );
     let ops = c
         .list_database_operations_by_database(&a, "src")
         .await
@@ -575,8 +589,15 @@ async fn database_copies() {
         ops.iter()
             .filter(|o| o.name.as_deref() == Some("DATABASE COPY"))
             .count(),
-        4
+        5
     );
+    c.delete_server(&b).await.unwrap();
+    assert!(c
+        .list_database_copies(&a, "src")
+        .await
+        .unwrap()
+        .service_resource
+        .is_empty());
 }
 
 #[tokio::test]

@@ -634,6 +634,7 @@ impl Api {
             "OSImage" | "VMImage" | "ReservedIP" => self.images_hook_delete(tx, r, rec),
             "Disk" => crate::compute::refuse_disk_in_use(rec),
             "SqlDatabase" => crate::sql::database_deleted(self, tx, rec, now),
+            "SqlServer" => crate::sql::server_deleted(self, tx, rec, now),
             _ => Ok(()),
         }
     }

@@ -1773,3 +1773,29 @@ pub(crate) fn database_deleted(
     )?;
     Ok(())
 }
+
+/// Delete Server (the engine's, which removes its databases): the copy
+/// links with an end on the server end too.
+pub(crate) fn server_deleted(
+    api: &Api,
+    tx: &WriteTransaction,
+    rec: &ResourceRec,
+    now: Millis,
+) -> Result<(), ApiError> {
+    let links: Vec<String> = {
+        let plat = tx.open_table(PLATFORM)?;
+        api.sql_copies(&plat, &rec.subscription, now)?
+            .into_iter()
+            .filter(|(_, c)| {
+                c.source_server.eq_ignore_ascii_case(&rec.name)
+                    || c.destination_server.eq_ignore_ascii_case(&rec.name)
+            })
+            .map(|(k, _)| k)
+            .collect()
+    };
+    let mut plat = tx.open_table(PLATFORM)?;
+    for k in links {
+        plat.remove(k.as_str())?;
+    }
+    Ok(())
+}
