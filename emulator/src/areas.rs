@@ -39,6 +39,9 @@ impl Api {
         if let Some(r) = self.gateways_read(tx, sub, req, now) {
             return r;
         }
+        if let Some(r) = self.sql_read(tx, sub, req, now) {
+            return r;
+        }
         match req {
             ServerRequest::GetNetworkConfiguration { .. } => {
                 let rec: NetworkConfigRec =
@@ -106,6 +109,9 @@ impl Api {
         request_id: &str,
     ) -> Result<Outcome, ApiError> {
         if let Some(r) = self.gateways_write(tx, sub, req, now) {
+            return r;
+        }
+        if let Some(r) = self.sql_write(tx, sub, req, now) {
             return r;
         }
         match req {

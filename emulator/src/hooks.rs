@@ -449,6 +449,7 @@ impl Api {
             }
             "NetworkSecurityRule" => self.nsg_rule_create(tx, sub, parents, name, state, now),
             "Route" => self.route_create(tx, sub, parents),
+            "SqlDatabase" => crate::sql::database_created(self, tx, sub, parents, name, state, now),
             // Create Server answers with the name alone (a scalar root).
             "SqlServer" => {
                 state.text = name.to_owned();
@@ -485,12 +486,12 @@ impl Api {
     /// state (`merged`; `old` is the state before).
     pub(crate) fn hook_update(
         &self,
-        _tx: &WriteTransaction,
+        tx: &WriteTransaction,
         r: &Resource,
         old: &Elem,
         update: &Elem,
         merged: &mut Elem,
-        _now: Millis,
+        now: Millis,
     ) -> Result<(), ApiError> {
         match r.name.as_str() {
             "HostedService" => {
@@ -563,6 +564,7 @@ impl Api {
             "Profile" => self.profile_update(old, merged),
             "OSImage" => self.images_hook_update(r, old, merged),
             "Disk" => crate::compute::disk_updated(old, update, merged),
+            "SqlDatabase" => crate::sql::database_updated(self, tx, old, update, merged, now),
             _ => Ok(()),
         }
     }
@@ -632,6 +634,8 @@ impl Api {
             "OSImage" | "VMImage" | "ReservedIP" => self.images_hook_delete(tx, r, rec),
             "Disk" => crate::compute::refuse_disk_in_use(rec),
             "WebSite" => crate::websites::site_deleted(tx, rec),
+            "SqlDatabase" => crate::sql::database_deleted(self, tx, rec, now),
+            "SqlServer" => crate::sql::server_deleted(self, tx, rec, now),
             _ => Ok(()),
         }
     }

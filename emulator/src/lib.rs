@@ -56,6 +56,7 @@ mod network;
 mod pki;
 mod platform;
 mod sb_scheduler;
+mod sql;
 mod store;
 mod tls;
 mod websites;
