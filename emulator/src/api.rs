@@ -230,6 +230,17 @@ pub(crate) struct Outcome {
     pub completion: Option<(Millis, Option<Failure>)>,
 }
 
+impl Api {
+    /// The answer of an accepted asynchronous call: 202 with no body, the
+    /// operation succeeding after the configured delay.
+    pub(crate) fn accepted(&self, now: Millis) -> Outcome {
+        Outcome {
+            reply: Reply::empty(202),
+            completion: Some((now + self.async_delay_ms, None)),
+        }
+    }
+}
+
 impl From<Reply> for Outcome {
     fn from(reply: Reply) -> Self {
         Self {
@@ -405,10 +416,15 @@ impl Api {
                 } else {
                     b.root.as_str()
                 };
-                let text = crate::engine::redacted_request(&self.engine.spec, m.op, &inc.body)
-                    .unwrap_or_else(|| String::from_utf8_lossy(&inc.body).into_owned());
+                // XML and Atom bodies are masked by structure; anything
+                // else (JSON, a body that does not parse) by name. One pass,
+                // not both.
+                let spec = &self.engine.spec;
+                let text =
+                    crate::engine::redacted_request(spec, m.op, &inc.body).unwrap_or_else(|| {
+                        redact_sensitive(spec, b, String::from_utf8_lossy(&inc.body).into_owned())
+                    });
                 let text: String = text.chars().take(8192).collect();
-                let text = redact_sensitive(&self.engine.spec, b, text);
                 record.parameters.push((root.to_owned(), text));
             }
         }
@@ -1029,9 +1045,10 @@ pub(crate) fn ext_props(
     Ok(out)
 }
 
-/// The request body as the operation history keeps it: the values of the
-/// elements (XML) or keys (JSON) the spec marks `sensitive` anywhere in the
-/// request type (passwords, shared keys, storage keys) replaced by
+/// A request body the structured masking (`engine::redacted_request`) does
+/// not read (JSON, or a body that does not parse), as the operation history
+/// keeps it: the values of the elements (XML) or keys (JSON) the spec marks
+/// `sensitive` anywhere in the request type (passwords, shared keys, storage keys) replaced by
 /// asterisks, so List Subscription Operations never returns a secret.
 fn redact_sensitive(
     spec: &asm_codegen::model::Spec,

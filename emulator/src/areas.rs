@@ -147,10 +147,7 @@ impl Api {
                     ids,
                 };
                 put(&mut table, sub, &rec)?;
-                Ok(Outcome {
-                    reply: Reply::empty(202),
-                    completion: Some((now + self.async_delay_ms, None)),
-                })
+                Ok(self.accepted(now))
             }
             _ => self
                 .compute_write(tx, sub, req, now, request_id)

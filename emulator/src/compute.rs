@@ -399,13 +399,6 @@ fn set_running(dep: &mut Deployment, running: bool) {
 
 // ------------------------------------------------------------ virtual machines
 
-fn accepted(api: &Api, now: Millis) -> Outcome {
-    Outcome {
-        reply: Reply::empty(202),
-        completion: Some((now + api.async_delay_ms, None)),
-    }
-}
-
 /// The message of a disk in use (Delete Disk, and attaching it again).
 fn disk_in_use(disk: &str, at: &AttachedTo) -> ApiError {
     ApiError::bad_request(format!(
@@ -1317,7 +1310,7 @@ impl Api {
         rid: &str,
     ) -> Option<Result<Outcome, ApiError>> {
         use ServerRequest as R;
-        let ok = || Ok(accepted(self, now));
+        let ok = || Ok(self.accepted(now));
         let until = now + self.async_delay_ms;
         // Runs `f` on a deployment and saves it.
         let with = |t: &mut Table<'_>,
@@ -2323,7 +2316,7 @@ impl Api {
             self.release_role_disks(t, sub, r, media, now)?;
         }
         t.remove(d.key.as_str())?;
-        Ok(accepted(self, now))
+        Ok(self.accepted(now))
     }
 
     fn swap(
@@ -2390,7 +2383,7 @@ impl Api {
             ));
             o.save(t, now)?;
         }
-        Ok(accepted(self, now))
+        Ok(self.accepted(now))
     }
 
     fn create_vm_deployment(
@@ -2437,7 +2430,7 @@ impl Api {
         d.wire.upgrade_domain_count = Some(1);
         d.lock(rid, now, now + self.async_delay_ms)?;
         d.save(t, now)?;
-        Ok(accepted(self, now))
+        Ok(self.accepted(now))
     }
 }
 

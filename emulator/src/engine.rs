@@ -911,10 +911,7 @@ impl Api {
 
     fn async_or(&self, op: &Operation, reply: Reply, now: Millis) -> Outcome {
         if op.is_async() {
-            Outcome {
-                reply: Reply::empty(202),
-                completion: Some((now + self.async_delay_ms, None)),
-            }
+            self.accepted(now)
         } else {
             reply.into()
         }
@@ -1048,8 +1045,10 @@ impl Api {
 }
 
 /// The request body of `op` as the operation history keeps it: elements
-/// the spec marks `sensitive` (passwords, keys, a PFX) masked. `None` when
-/// the body is not an XML document of a known type (kept as sent).
+/// the spec marks `sensitive` (passwords, keys, a PFX) masked, by their
+/// place in the request type (the body as sent when none has a value).
+/// `None` when the body is not an XML or Atom document of a known type:
+/// the caller masks by element and key name instead (`api.rs`).
 pub(crate) fn redacted_request(spec: &Spec, op: &Operation, body: &[u8]) -> Option<String> {
     let b = op.request.as_ref()?;
     let ty = b.type_name()?;
@@ -1068,10 +1067,11 @@ pub(crate) fn redacted_request(spec: &Spec, op: &Operation, body: &[u8]) -> Opti
         }
         _ => return None,
     };
-    masked.then(|| {
-        let name = root.name.clone();
-        root.to_xml(&name)
-    })
+    if !masked {
+        return Some(String::from_utf8_lossy(body).into_owned());
+    }
+    let name = root.name.clone();
+    Some(root.to_xml(&name))
 }
 
 /// Masks the text of `ty`'s sensitive elements in `e`: whether any was.

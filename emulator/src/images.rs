@@ -1679,13 +1679,6 @@ impl Api {
     }
 
     /// 202 for an asynchronous operation that completes after the delay.
-    fn accepted(&self, now: Millis) -> Outcome {
-        Outcome {
-            reply: Reply::empty(202),
-            completion: Some((now + self.async_delay_ms, None)),
-        }
-    }
-
     #[allow(clippy::too_many_arguments)]
     fn replicate(
         &self,

@@ -69,13 +69,6 @@ fn get_rec(
     Ok(get::<NetRec>(table, key)?.map(|r| r.value))
 }
 
-fn accepted(api: &Api, now: Millis) -> Outcome {
-    Outcome {
-        reply: Reply::empty(202),
-        completion: Some((now + api.async_delay_ms, None)),
-    }
-}
-
 // ------------------------------------------------------------ address math
 
 /// An IPv4 range in CIDR notation: (network address, prefix length).
@@ -720,7 +713,7 @@ impl Api {
                 self.associate(tx, &key(NSG_SUBNET, sub, &[&v, &s]), &nsg, || {
                     format!("subnet {s} of virtual network {v}")
                 })?;
-                Ok(accepted(self, now))
+                Ok(self.accepted(now))
             })(),
             ServerRequest::RemoveNetworkSecurityGroupFromSubnet {
                 virtual_network_name,
@@ -740,7 +733,7 @@ impl Api {
                     Some(network_security_group_name),
                     || format!("subnet {s} of virtual network {v}"),
                 )?;
-                Ok(accepted(self, now))
+                Ok(self.accepted(now))
             })(),
             ServerRequest::AddNetworkSecurityGroupToRole {
                 service_name,
@@ -753,7 +746,7 @@ impl Api {
                 let nsg = self.nsg_name(tx, sub, &body.name, now)?;
                 let k = key(NSG_ROLE, sub, &[service_name, deployment_name, role_name]);
                 self.associate(tx, &k, &nsg, || format!("role {role_name}"))?;
-                Ok(accepted(self, now))
+                Ok(self.accepted(now))
             })(),
             ServerRequest::RemoveNetworkSecurityGroupFromRole {
                 service_name,
@@ -767,7 +760,7 @@ impl Api {
                 self.dissociate(tx, &k, Some(network_security_group_name), || {
                     format!("role {role_name}")
                 })?;
-                Ok(accepted(self, now))
+                Ok(self.accepted(now))
             })(),
             ServerRequest::AddNetworkSecurityGroupToNetworkInterface {
                 service_name,
@@ -792,7 +785,7 @@ impl Api {
                 self.associate(tx, &k, &nsg, || {
                     format!("network interface {network_interface_name} of role {role_name}")
                 })?;
-                Ok(accepted(self, now))
+                Ok(self.accepted(now))
             })(),
             ServerRequest::RemoveNetworkSecurityGroupFromNetworkInterface {
                 service_name,
@@ -816,7 +809,7 @@ impl Api {
                 self.dissociate(tx, &k, Some(network_security_group_name), || {
                     format!("network interface {network_interface_name} of role {role_name}")
                 })?;
-                Ok(accepted(self, now))
+                Ok(self.accepted(now))
             })(),
             ServerRequest::AddRouteTableToSubnet {
                 vnet_name,
@@ -841,7 +834,7 @@ impl Api {
                 self.associate(tx, &key(RT_SUBNET, sub, &[&v, &s]), &rt.name, || {
                     format!("subnet {s} of virtual network {v}")
                 })?;
-                Ok(accepted(self, now))
+                Ok(self.accepted(now))
             })(),
             ServerRequest::RemoveRouteTableFromSubnet {
                 vnet_name,
@@ -857,7 +850,7 @@ impl Api {
                 self.dissociate(tx, &key(RT_SUBNET, sub, &[&v, &s]), None, || {
                     format!("subnet {s} of virtual network {v}")
                 })?;
-                Ok(accepted(self, now))
+                Ok(self.accepted(now))
             })(),
             ServerRequest::SetIPForwardingOnRole {
                 service_name,
@@ -869,7 +862,7 @@ impl Api {
                 self.hosted_service(&tx.open_table(RESOURCES)?, sub, service_name, now)?;
                 let k = key(IPFWD_ROLE, sub, &[service_name, deployment_name, role_name]);
                 self.set_ip_forwarding(tx, &k, &body.state)?;
-                Ok(accepted(self, now))
+                Ok(self.accepted(now))
             })(),
             ServerRequest::SetIPForwardingOnNetworkInterface {
                 service_name,
@@ -891,7 +884,7 @@ impl Api {
                     ],
                 );
                 self.set_ip_forwarding(tx, &k, &body.state)?;
-                Ok(accepted(self, now))
+                Ok(self.accepted(now))
             })(),
             ServerRequest::ValidateVirtualNetworkMigration {
                 virtual_network_name,
@@ -1262,7 +1255,7 @@ impl Api {
                 self.commit_migration(tx, sub, what, &name, now)?;
             }
         }
-        Ok(accepted(self, now))
+        Ok(self.accepted(now))
     }
 
     /// A committed resource leaves the classic model: a virtual network

@@ -497,13 +497,11 @@ impl Api {
         if !matches!(req, ServerRequest::ListWebSpaces { .. }) {
             return None;
         }
-        let name = query.split('&').find_map(|kv| {
-            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-            k.eq_ignore_ascii_case("ishostnameavailable").then(|| {
-                asm_runtime::path::decode_segment(&v.replace('+', " ")).unwrap_or_default()
-            })
-        })?;
-        Some(self.hostname_available(&name, now))
+        // The router parsed this query already (a query that does not
+        // parse never gets here).
+        let query = asm_runtime::routing::QueryParams::parse(query).ok()?;
+        let name = query.get("ishostnameavailable")?;
+        Some(self.hostname_available(name, now))
     }
 
     fn hostname_available(&self, name: &str, now: Millis) -> Result<Reply, ApiError> {
