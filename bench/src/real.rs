@@ -48,15 +48,22 @@ pub fn corpus_dir(root: &Path) -> PathBuf {
         .unwrap_or_else(|| root.join("../shared/conformance"))
 }
 
-/// The largest body of each response root whose operation is in the spec and
-/// decodes, largest first.
-pub fn real_docs(root: &Path) -> Result<Vec<RealDoc>, String> {
-    let dir = corpus_dir(root);
+/// One 2xx row of `INDEX.tsv` whose request routes to an operation of the
+/// spec.
+struct Row {
+    file: String,
+    idx: usize,
+    spec: &'static asm_runtime::OperationSpec,
+    root_el: String,
+    size: usize,
+}
+
+/// The successful, routed rows of the corpus index.
+fn routed_rows(dir: &Path) -> Result<Vec<Row>, String> {
     let index_path = dir.join("INDEX.tsv");
     let index = std::fs::read_to_string(&index_path)
         .map_err(|e| format!("{}: {e}", index_path.display()))?;
-    // root element -> (bytes, file, index, operation)
-    let mut best: BTreeMap<String, (usize, String, usize, &'static str)> = BTreeMap::new();
+    let mut rows = Vec::new();
     for line in index.lines().skip(1) {
         let f: Vec<&str> = line.split('\t').collect();
         let [file, idx, method, path, query, status, root_el, size] = f[..] else {
@@ -69,30 +76,60 @@ pub fn real_docs(root: &Path) -> Result<Vec<RealDoc>, String> {
         ) else {
             continue;
         };
-        if !(200..300).contains(&status) || size < MIN_BYTES || root_el.starts_with(['-', '(']) {
+        if !(200..300).contains(&status) {
             continue;
         }
         let Ok((route, _, _)) = routing::find(ROUTES, method, path, query, None) else {
             continue;
         };
-        let operation = ROUTES[route].spec.name;
-        if best.get(root_el).is_none_or(|b| b.0 < size) {
-            best.insert(root_el.to_owned(), (size, file.to_owned(), idx, operation));
+        rows.push(Row {
+            file: file.to_owned(),
+            idx,
+            spec: ROUTES[route].spec,
+            root_el: root_el.to_owned(),
+            size,
+        });
+    }
+    Ok(rows)
+}
+
+/// The recorded response body of interaction `idx` of `file`.
+fn load_body(dir: &Path, file: &str, idx: usize) -> Result<Option<String>, String> {
+    let path = dir.join(format!("{file}.json"));
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let rec: Recording =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(rec
+        .interactions
+        .into_iter()
+        .nth(idx)
+        .and_then(|i| i.response_body))
+}
+
+/// The largest body of each response root whose operation is in the spec and
+/// decodes, largest first.
+pub fn real_docs(root: &Path) -> Result<Vec<RealDoc>, String> {
+    let dir = corpus_dir(root);
+    // root element -> the largest row
+    let mut best: BTreeMap<String, Row> = BTreeMap::new();
+    for row in routed_rows(&dir)? {
+        if row.size < MIN_BYTES || row.root_el.starts_with(['-', '(']) {
+            continue;
+        }
+        if best.get(&row.root_el).is_none_or(|b| b.size < row.size) {
+            best.insert(row.root_el.clone(), row);
         }
     }
     let mut docs = Vec::new();
-    for (root_el, (_, file, idx, operation)) in best {
-        let path = dir.join(format!("{file}.json"));
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let rec: Recording =
-            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        let Some(body) = rec
-            .interactions
-            .into_iter()
-            .nth(idx)
-            .and_then(|i| i.response_body)
-        else {
+    for (
+        root_el,
+        Row {
+            file, idx, spec, ..
+        },
+    ) in best
+    {
+        let operation = spec.name;
+        let Some(body) = load_body(&dir, &file, idx)? else {
             continue;
         };
         let bytes = body.into_bytes();
@@ -122,51 +159,23 @@ pub fn smallest_per_operation(
     max: usize,
 ) -> Result<Vec<(&'static str, Vec<u8>)>, String> {
     let dir = corpus_dir(root);
-    let index_path = dir.join("INDEX.tsv");
-    let index = std::fs::read_to_string(&index_path)
-        .map_err(|e| format!("{}: {e}", index_path.display()))?;
-    let mut best: BTreeMap<&'static str, (usize, String, usize)> = BTreeMap::new();
-    for line in index.lines().skip(1) {
-        let f: Vec<&str> = line.split('\t').collect();
-        let [file, idx, method, path, query, status, root_el, size] = f[..] else {
-            continue;
-        };
-        let (Ok(status), Ok(size), Ok(idx)) = (
-            status.parse::<u16>(),
-            size.parse::<usize>(),
-            idx.parse::<usize>(),
-        ) else {
-            continue;
-        };
-        if !(200..300).contains(&status) || size == 0 || size > max || root_el == "-" {
-            continue;
-        }
-        let Ok((route, _, _)) = routing::find(ROUTES, method, path, query, None) else {
-            continue;
-        };
-        let spec = ROUTES[route].spec;
+    let mut best: BTreeMap<&'static str, Row> = BTreeMap::new();
+    for row in routed_rows(&dir)? {
         // Only operations the fuzz target decodes (not raw bytes).
-        if !matches!(spec.response_format, Some(f) if f != "bytes") {
+        if row.size == 0
+            || row.size > max
+            || row.root_el == "-"
+            || !matches!(row.spec.response_format, Some(f) if f != "bytes")
+        {
             continue;
         }
-        let operation = spec.name;
-        if best.get(operation).is_none_or(|b| b.0 > size) {
-            best.insert(operation, (size, file.to_owned(), idx));
+        if best.get(row.spec.name).is_none_or(|b| b.size > row.size) {
+            best.insert(row.spec.name, row);
         }
     }
     let mut out = Vec::new();
-    for (operation, (_, file, idx)) in best {
-        let path = dir.join(format!("{file}.json"));
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let rec: Recording =
-            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        let Some(body) = rec
-            .interactions
-            .into_iter()
-            .nth(idx)
-            .and_then(|i| i.response_body)
-        else {
+    for (operation, row) in best {
+        let Some(body) = load_body(&dir, &row.file, row.idx)? else {
             continue;
         };
         if matches!(
