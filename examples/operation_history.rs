@@ -24,8 +24,8 @@ async fn main() -> asm_examples::Result {
         let name = format!("history-group-{i}");
         client
             .create_affinity_group(&CreateAffinityGroup {
-                name: name.clone(),
-                label: format!("History group {i}"),
+                name: name.clone().into(),
+                label: format!("History group {i}").into(),
                 location: "West US".into(),
                 ..Default::default()
             })

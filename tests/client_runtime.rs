@@ -233,7 +233,7 @@ async fn subscription_operations_stream_follows_continuation_tokens() {
     };
     let ids: Vec<String> = client(&mock)
         .list_subscription_operations_stream(start, end, options)
-        .map(|r| r.unwrap().operation_id)
+        .map(|r| r.unwrap().operation_id.to_string())
         .collect()
         .await;
     assert_eq!(ids, ["a", "b", "c"]);
@@ -301,7 +301,7 @@ async fn invalid_input_is_refused_before_sending() {
     let c = client(&mock);
     let long_label = CreateAffinityGroup {
         name: "g".into(),
-        label: "x".repeat(101),
+        label: "x".repeat(101).into(),
         location: "West US".into(),
         ..Default::default()
     };

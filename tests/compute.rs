@@ -95,7 +95,7 @@ fn instance_names(d: &Deployment) -> Vec<String> {
     let mut v: Vec<String> = d
         .role_instance_list
         .iter()
-        .map(|i| i.instance_name.clone())
+        .map(|i| i.instance_name.to_string())
         .collect();
     v.sort();
     v
@@ -125,7 +125,7 @@ async fn paas_deployment_lifecycle() {
         name: "v1".into(),
         package_url: "https://acct.blob.core.windows.net/pkgs/app.cspkg".into(),
         label: "version 1".into(),
-        configuration: config(2),
+        configuration: config(2).into(),
         start_deployment: Some(true),
         ..Default::default()
     };
@@ -197,7 +197,7 @@ async fn paas_deployment_lifecycle() {
             &DeploymentSlot::Production,
             &CreateDeployment {
                 name: "v2".into(),
-                configuration: config(1),
+                configuration: config(1).into(),
                 start_deployment: None,
                 ..create.clone()
             },
@@ -227,7 +227,7 @@ async fn paas_deployment_lifecycle() {
         .deployments
         .unwrap_or_default()
         .iter()
-        .map(|d| d.name.clone())
+        .map(|d| d.name.to_string())
         .collect();
     names.sort();
     assert_eq!(names, ["v1", "v2"]);
@@ -274,7 +274,7 @@ async fn paas_deployment_lifecycle() {
             svc,
             "v1",
             &ChangeConfiguration {
-                configuration: config(3),
+                configuration: config(3).into(),
                 ..Default::default()
             },
         )
@@ -359,7 +359,7 @@ async fn paas_deployment_lifecycle() {
     let upgrade = UpgradeDeployment {
         mode: UpgradeType::Manual,
         package_url: "https://acct.blob.core.windows.net/pkgs/app2.cspkg".into(),
-        configuration: config(2),
+        configuration: config(2).into(),
         label: "version 1.1".into(),
         force: false,
         ..Default::default()
@@ -564,17 +564,17 @@ fn vm_role(name: &str, rdp: bool, data_disk_gb: Option<i32>) -> Role {
                 vec![DataVirtualHardDisk {
                     lun: Some(0),
                     logical_disk_size_in_gb: Some(gb),
-                    media_link: Some(format!(
-                        "https://acct.blob.core.windows.net/vhds/{name}-data0.vhd"
-                    )),
+                    media_link: Some(
+                        format!("https://acct.blob.core.windows.net/vhds/{name}-data0.vhd").into(),
+                    ),
                     ..Default::default()
                 }]
             })
             .unwrap_or_default(),
         os_virtual_hard_disk: Some(OSVirtualHardDisk {
-            media_link: Some(format!(
-                "https://acct.blob.core.windows.net/vhds/{name}-os.vhd"
-            )),
+            media_link: Some(
+                format!("https://acct.blob.core.windows.net/vhds/{name}-os.vhd").into(),
+            ),
             source_image_name: Some(
                 "a699494373c04fc0bc8f2bb1389d6106__Windows-Server-2012-R2".into(),
             ),
@@ -1420,7 +1420,7 @@ async fn a_deployment_is_locked_while_an_operation_runs() {
                 name: "d".into(),
                 package_url: "https://acct.blob.core.windows.net/pkgs/app.cspkg".into(),
                 label: "d".into(),
-                configuration: config(1),
+                configuration: config(1).into(),
                 start_deployment: Some(true),
                 ..Default::default()
             },

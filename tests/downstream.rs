@@ -33,8 +33,8 @@ async fn make_history(client: &Client, n: usize) -> Vec<String> {
         let name = format!("downstream{i}");
         client
             .create_affinity_group(&CreateAffinityGroup {
-                name: name.clone(),
-                label: format!("group {i}"),
+                name: name.clone().into(),
+                label: format!("group {i}").into(),
                 location: "West US".into(),
                 ..Default::default()
             })

@@ -241,7 +241,7 @@ async fn authentication_and_protocol_errors() {
     let thumbprint = asm_emulator::thumbprint(&extra_der);
     a.add_management_certificate(&SubscriptionCertificate {
         subscription_certificate_public_key: Vec::new(),
-        subscription_certificate_thumbprint: thumbprint.clone(),
+        subscription_certificate_thumbprint: thumbprint.clone().into(),
         subscription_certificate_data: extra_der.clone(),
         created: None,
     })
@@ -249,7 +249,7 @@ async fn authentication_and_protocol_errors() {
     .unwrap();
     assert_service_error(
         a.add_management_certificate(&SubscriptionCertificate {
-            subscription_certificate_thumbprint: thumbprint.clone(),
+            subscription_certificate_thumbprint: thumbprint.clone().into(),
             subscription_certificate_data: extra_der.clone(),
             ..Default::default()
         })
@@ -359,7 +359,7 @@ async fn affinity_groups_hosted_services_and_locations() {
     // Limits the spec declares: the client refuses before sending...
     let long_label = CreateAffinityGroup {
         name: "g3".into(),
-        label: "x".repeat(101),
+        label: "x".repeat(101).into(),
         location: "East US".into(),
         ..Default::default()
     };
@@ -426,7 +426,7 @@ async fn affinity_groups_hosted_services_and_locations() {
         .unwrap();
     assert!(avail.result);
     let create = CreateHostedService {
-        service_name: svc.clone(),
+        service_name: svc.clone().into(),
         label: "Service label ✓".into(),
         description: Some("a service".into()),
         affinity_group: Some("group1".into()),
@@ -572,7 +572,7 @@ async fn affinity_groups_hosted_services_and_locations() {
     assert_service_error(c.delete_affinity_group("group1").await, 400, "BadRequest");
 
     let mut second = create.clone();
-    second.service_name = format!("{svc}-2");
+    second.service_name = format!("{svc}-2").into();
     second.affinity_group = None;
     second.location = Some("north europe".into());
     c.create_hosted_service(&second).await.unwrap();
@@ -669,7 +669,7 @@ async fn storage_accounts_async_and_keys() {
     );
 
     let input = CreateStorageServiceInput {
-        service_name: name.clone(),
+        service_name: name.clone().into(),
         description: Some("storage".into()),
         label: "Storage label ✓".into(),
         location: Some("West Europe".into()),
@@ -710,7 +710,7 @@ async fn storage_accounts_async_and_keys() {
     assert_eq!(p.account_type, Some(StorageAccountType::StandardRagrs));
     assert!(
         p.endpoints
-            .contains(&format!("https://{name}.blob.core.windows.net/")),
+            .contains(&format!("https://{name}.blob.core.windows.net/").into()),
         "{:?}",
         p.endpoints
     );
@@ -747,7 +747,7 @@ async fn storage_accounts_async_and_keys() {
 
     // A failure discovered late: accepted, then the operation fails.
     let premium = CreateStorageServiceInput {
-        service_name: format!("{name}p"),
+        service_name: format!("{name}p").into(),
         label: "premium".into(),
         location: Some("Central US".into()),
         account_type: Some(StorageAccountType::PremiumLrs),
@@ -890,8 +890,8 @@ async fn operation_history_filters_and_pages() {
     let start = DateTime::now();
     for i in 0..5 {
         c.create_affinity_group(&CreateAffinityGroup {
-            name: format!("hist{i}"),
-            label: format!("History {i}"),
+            name: format!("hist{i}").into(),
+            label: format!("History {i}").into(),
             location: "East Asia".into(),
             ..Default::default()
         })

@@ -51,16 +51,16 @@ async fn run_client(client: Client, id: usize) -> Result<Model, Error> {
                         .update_affinity_group(
                             &group,
                             &UpdateAffinityGroup {
-                                label: label.clone(),
-                                description: Some(format!("step {step}")),
+                                label: label.clone().into(),
+                                description: Some(format!("step {step}").into()),
                             },
                         )
                         .await?;
                 } else {
                     client
                         .create_affinity_group(&CreateAffinityGroup {
-                            name: group.clone(),
-                            label: label.clone(),
+                            name: group.clone().into(),
+                            label: label.clone().into(),
                             description: None,
                             location: "West US".into(),
                         })
@@ -87,8 +87,8 @@ async fn run_client(client: Client, id: usize) -> Result<Model, Error> {
                     let name = format!("load-{id}-svc-{step}");
                     client
                         .create_hosted_service(&CreateHostedService {
-                            service_name: name.clone(),
-                            label: label.clone(),
+                            service_name: name.clone().into(),
+                            label: label.clone().into(),
                             location: Some("East US".into()),
                             ..Default::default()
                         })
@@ -108,7 +108,7 @@ async fn run_client(client: Client, id: usize) -> Result<Model, Error> {
                         .update_hosted_service(
                             &name,
                             &UpdateHostedService {
-                                label: Some(label.clone()),
+                                label: Some(label.clone().into()),
                                 ..Default::default()
                             },
                         )
@@ -124,8 +124,8 @@ async fn run_client(client: Client, id: usize) -> Result<Model, Error> {
                     let name = format!("ld{id}x{step}");
                     let op = client
                         .create_storage_account(&CreateStorageServiceInput {
-                            service_name: name.clone(),
-                            label: label.clone(),
+                            service_name: name.clone().into(),
+                            label: label.clone().into(),
                             location: Some("North Europe".into()),
                             account_type: Some(StorageAccountType::StandardLrs),
                             ..Default::default()
@@ -162,7 +162,7 @@ async fn run_client(client: Client, id: usize) -> Result<Model, Error> {
                         .update_storage_account(
                             &name,
                             &UpdateStorageServiceInput {
-                                label: Some(label.clone()),
+                                label: Some(label.clone().into()),
                                 ..Default::default()
                             },
                         )
@@ -287,7 +287,7 @@ async fn sixty_four_clients_two_hundred_ops_each() {
         .unwrap()
         .affinity_group
         .into_iter()
-        .map(|g| (g.name, g.label))
+        .map(|g| (g.name.into(), g.label.into()))
         .collect();
     assert_eq!(groups, expected_groups);
     let services: BTreeMap<String, String> = c
@@ -298,8 +298,11 @@ async fn sixty_four_clients_two_hundred_ops_each() {
         .into_iter()
         .map(|s| {
             (
-                s.service_name,
-                s.hosted_service_properties.expect("properties").label,
+                s.service_name.into(),
+                s.hosted_service_properties
+                    .expect("properties")
+                    .label
+                    .into(),
             )
         })
         .collect();
@@ -312,8 +315,11 @@ async fn sixty_four_clients_two_hundred_ops_each() {
         .into_iter()
         .map(|a| {
             (
-                a.service_name.expect("name"),
-                a.storage_service_properties.expect("properties").label,
+                a.service_name.expect("name").into(),
+                a.storage_service_properties
+                    .expect("properties")
+                    .label
+                    .into(),
             )
         })
         .collect();

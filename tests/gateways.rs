@@ -234,7 +234,7 @@ async fn classic_gateway_lifecycle() {
             value: Some(generated.clone())
         }
     )
-    .contains(&generated));
+    .contains(generated.as_str()));
     done(
         &c,
         c.set_virtual_network_gateway_shared_key(
@@ -631,13 +631,13 @@ async fn classic_gateway_lifecycle() {
             &GetVpnDeviceConfigurationScriptOptions {
                 vendor: Some("Microsoft Corporation".into()),
                 platform: Some("RRAS".into()),
-                os_family: Some(rras.os_families[0].name.clone()),
+                os_family: Some(rras.os_families[0].name.to_string()),
             },
         )
         .await
         .unwrap();
     assert!(
-        script.contains(&vip) && script.contains("site-a"),
+        script.contains(vip.as_str()) && script.contains("site-a"),
         "{script}"
     );
     assert_service_error(
@@ -780,7 +780,7 @@ async fn v2_gateway_local_gateway_and_connection() {
 
     // The connection between them; shared key and IPsec through it.
     let conn = CreateGatewayConnectionParameters {
-        connected_entity_id: lng_id.clone(),
+        connected_entity_id: lng_id.clone().into(),
         gateway_connection_name: "to-onprem".into(),
         gateway_connection_type: Some("IPsec".into()),
         virtual_network_gateway_id: gw_id.clone(),

@@ -112,7 +112,7 @@ async fn network_security_groups() {
         .unwrap()
         .network_security_group
         .into_iter()
-        .map(|g| g.name)
+        .map(|g| g.name.to_string())
         .collect();
     names.sort();
     assert_eq!(names, ["db-nsg", "web-nsg"]);
@@ -312,7 +312,7 @@ async fn traffic_manager_profiles() {
     // The spec's limits: the client refuses before sending.
     let long = c
         .create_profile(&CreateProfileParameters {
-            name: "x".repeat(257),
+            name: "x".repeat(257).into(),
             ..create.clone()
         })
         .await

@@ -56,7 +56,7 @@ fn assert_status<T: std::fmt::Debug>(r: Result<T, Error>, status: u16, code: &st
 
 fn site(name: &str, farm: &str) -> CreateSiteInput {
     CreateSiteInput {
-        host_names: vec![format!("{name}.azurewebsites.net")],
+        host_names: vec![format!("{name}.azurewebsites.net").into()],
         name: name.into(),
         compute_mode: Some(WebComputeMode::Dedicated),
         server_farm: Some(farm.into()),
@@ -169,7 +169,8 @@ async fn addons(c: &Client, cs: &str) -> Vec<[String; 7]> {
         .iter()
         .filter(|r| r.resource_provider_namespace.as_deref() != Some("scheduler"))
         .map(|r| {
-            let s = |v: &Option<String>| v.clone().unwrap_or_default();
+            let s =
+                |v: &Option<azure_asm::CompactString>| v.as_deref().unwrap_or_default().to_owned();
             let op = r.operation_status.clone().unwrap_or_default();
             [
                 s(&r.resource_provider_namespace),
@@ -654,7 +655,7 @@ fn rule(name: &str) -> AlertRule {
                         .into(),
                 ),
                 resource_id: Some(ROLE.into()),
-                metric_namespace: Some(String::new()),
+                metric_namespace: Some(String::new().into()),
                 metric_name: Some("Percentage CPU".into()),
             }),
             operator: Some(ConditionOperator::GreaterThan),

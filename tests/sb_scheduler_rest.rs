@@ -69,7 +69,7 @@ async fn service_bus_regions_are_listed() {
     assert!(regions.contents().all(|r| r.full_name.is_some()));
     // A region from the list is one a namespace can be created in.
     let body = NamespaceDescription {
-        region: codes[0].to_owned(),
+        region: codes[0].into(),
         ..Default::default()
     };
     c.create_namespace("asm-sb-region", &body).await.unwrap();
@@ -690,7 +690,14 @@ async fn job_history_follows_start_and_recurrence() {
 
 const NETCFG: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?><NetworkConfiguration xmlns=\"http://schemas.microsoft.com/ServiceHosting/2011/07/NetworkConfiguration\"><VirtualNetworkConfiguration><VirtualNetworkSites><VirtualNetworkSite name=\"vnet-a\" Location=\"West US\"><AddressSpace><AddressPrefix>10.0.0.0/16</AddressPrefix></AddressSpace><Subnets><Subnet name=\"front\"><AddressPrefix>10.0.1.0/24</AddressPrefix></Subnet></Subnets></VirtualNetworkSite></VirtualNetworkSites></VirtualNetworkConfiguration></NetworkConfiguration>";
 
-fn routes_of(t: &EffectiveRouteTable) -> Vec<(String, String, String, String)> {
+fn routes_of(
+    t: &EffectiveRouteTable,
+) -> Vec<(
+    azure_asm::CompactString,
+    azure_asm::CompactString,
+    String,
+    azure_asm::CompactString,
+)> {
     t.effective_route_list
         .iter()
         .map(|r| {

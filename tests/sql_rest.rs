@@ -121,7 +121,7 @@ async fn no_sql_operation_is_unimplemented() {
             &s,
             "db1",
             &CreateDatabaseCopyInput {
-                partner_server: s.clone(),
+                partner_server: s.clone().into(),
                 partner_database: "c1".into(),
                 is_continuous: false,
                 ..Default::default()
@@ -424,7 +424,7 @@ async fn database_copies() {
     database(&c, &a, "src", Some(DatabaseEdition::Basic)).await;
 
     let one_off = CreateDatabaseCopyInput {
-        partner_server: b.clone(),
+        partner_server: b.clone().into(),
         partner_database: "copy1".into(),
         is_continuous: false,
         ..Default::default()
@@ -487,7 +487,7 @@ async fn database_copies() {
 
     // A continuous copy catches up and stays until stopped.
     let geo = CreateDatabaseCopyInput {
-        partner_server: b.clone(),
+        partner_server: b.clone().into(),
         partner_database: "geo".into(),
         is_continuous: true,
         is_offline_secondary: Some(true),
@@ -695,7 +695,7 @@ async fn restorable_dropped_and_recoverable_databases() {
         &a,
         &RestoreDatabaseInput {
             source_database_name: "live".into(),
-            target_server_name: Some(b.clone()),
+            target_server_name: Some(b.clone().into()),
             target_database_name: "live-copy".into(),
             target_utc_point_in_time: Some(DateTime::now()),
             ..Default::default()
@@ -751,7 +751,7 @@ async fn restorable_dropped_and_recoverable_databases() {
             &a,
             &RecoverDatabaseInput {
                 source_database_name: "live".into(),
-                target_server_name: Some(b.clone()),
+                target_server_name: Some(b.clone().into()),
                 target_database_name: None,
             },
         )
@@ -821,7 +821,7 @@ async fn import_and_export() {
     let conn = |db: &str| ConnectionInfo {
         database_name: db.into(),
         password: "Pa$$w0rd!".into(),
-        server_name: fqdn.clone(),
+        server_name: fqdn.clone().into(),
         user_name: "azuredb".into(),
     };
     let blob = |k: &str| BlobCredentials {
@@ -831,7 +831,7 @@ async fn import_and_export() {
     let status_input = |id: &str| StatusInput {
         password: "Pa$$w0rd!".into(),
         request_id: id.into(),
-        server_name: fqdn.clone(),
+        server_name: fqdn.clone().into(),
         user_name: "azuredb".into(),
     };
 

@@ -38,7 +38,7 @@ fn assert_status<T: std::fmt::Debug>(r: Result<T, Error>, status: u16, code: &st
 
 fn new_site(name: &str) -> CreateSiteInput {
     CreateSiteInput {
-        host_names: vec![format!("{name}.azurewebsites.net")],
+        host_names: vec![format!("{name}.azurewebsites.net").into()],
         name: name.into(),
         compute_mode: Some(WebComputeMode::Shared),
         web_space_to_create: Some(WebSpaceToCreate {

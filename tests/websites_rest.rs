@@ -42,7 +42,7 @@ async fn site(c: &Client, name: &str) {
     c.create_web_site(
         WS,
         &CreateSiteInput {
-            host_names: vec![format!("{name}.azurewebsites.net")],
+            host_names: vec![format!("{name}.azurewebsites.net").into()],
             name: name.into(),
             compute_mode: Some(WebComputeMode::Shared),
             web_space_to_create: Some(WebSpaceToCreate {

@@ -302,7 +302,7 @@ async fn service_bus_namespaces_in_atom() {
     assert_eq!(created.status, Some(NamespaceStatus::Active));
     let key = created.default_key.clone().unwrap();
     assert!(
-        !format!("{created:?}").contains(&key),
+        !format!("{created:?}").contains(key.as_str()),
         "the key is redacted"
     );
     assert!(created

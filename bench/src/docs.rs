@@ -159,7 +159,7 @@ fn ext_props(i: usize) -> Vec<ExtendedProperty> {
     vec![
         ExtendedProperty {
             name: "ResourceGroup".into(),
-            value: Some(format!("rg-prod-{:03}", i % 97)),
+            value: Some(format!("rg-prod-{:03}", i % 97).into()),
         },
         ExtendedProperty {
             name: "ResourceLocation".into(),
@@ -167,26 +167,26 @@ fn ext_props(i: usize) -> Vec<ExtendedProperty> {
         },
         ExtendedProperty {
             name: "Owner".into(),
-            value: Some(format!("team-{}@contoso.com", i % 13)),
+            value: Some(format!("team-{}@contoso.com", i % 13).into()),
         },
     ]
 }
 
 fn compute_capabilities() -> ComputeCapabilities {
     ComputeCapabilities {
-        web_worker_role_sizes: SIZES[..5].iter().map(|s| s.to_string()).collect(),
-        virtual_machines_role_sizes: SIZES.iter().map(|s| s.to_string()).collect(),
+        web_worker_role_sizes: SIZES[..5].iter().map(|s| (*s).into()).collect(),
+        virtual_machines_role_sizes: SIZES.iter().map(|s| (*s).into()).collect(),
     }
 }
 
 fn hosted_service_properties(i: usize) -> HostedServiceProperties {
     HostedServiceProperties {
-        description: Some(format!(
-            "Front end of the order pipeline #{i} (web & worker roles)"
-        )),
-        affinity_group: Some(format!("ag-{}", i % 7)),
+        description: Some(
+            format!("Front end of the order pipeline #{i} (web & worker roles)").into(),
+        ),
+        affinity_group: Some(format!("ag-{}", i % 7).into()),
         location: Some(LOCATIONS[i % LOCATIONS.len()].into()),
-        label: format!("orders-frontend-{i:04}"),
+        label: format!("orders-frontend-{i:04}").into(),
         status: Some(if i % 17 == 0 {
             HostedServiceStatus::Creating
         } else {
@@ -195,7 +195,7 @@ fn hosted_service_properties(i: usize) -> HostedServiceProperties {
         date_created: dt(i),
         date_last_modified: dt(i + 91),
         extended_properties: ext_props(i),
-        reverse_dns_fqdn: Some(format!("svc{i:04}.contoso.com.")),
+        reverse_dns_fqdn: Some(format!("svc{i:04}.contoso.com.").into()),
         guest_agent_type: Some("ProdGA".into()),
     }
 }
@@ -203,11 +203,12 @@ fn hosted_service_properties(i: usize) -> HostedServiceProperties {
 fn hosted_service(i: usize) -> HostedService {
     let name = format!("orders-frontend-{i:04}");
     HostedService {
-        url: format!("https://management.core.windows.net/{SUB}/services/hostedservices/{name}"),
-        service_name: name,
+        url: format!("https://management.core.windows.net/{SUB}/services/hostedservices/{name}")
+            .into(),
+        service_name: name.into(),
         hosted_service_properties: Some(hosted_service_properties(i)),
         deployments: None,
-        default_win_rm_certificate_thumbprint: Some(thumbprint(i)),
+        default_win_rm_certificate_thumbprint: Some(thumbprint(i).into()),
         compute_capabilities: Some(compute_capabilities()),
     }
 }
@@ -232,17 +233,17 @@ pub fn hosted_service_detail(scale: Scale) -> HostedService {
 
 fn message(i: usize) -> GuestAgentMessage {
     GuestAgentMessage {
-        message_resource_id: Some(format!("{}", 1000 + i % 50)),
-        param_list: vec!["2.7.1198.778".into(), format!("{}", i % 4)],
+        message_resource_id: Some(format!("{}", 1000 + i % 50).into()),
+        param_list: vec!["2.7.1198.778".into(), format!("{}", i % 4).into()],
     }
 }
 
 fn formatted(i: usize) -> GuestAgentFormattedMessage {
     GuestAgentFormattedMessage {
         language: Some("en-US".into()),
-        message: Some(format!(
-            "GuestAgent is running and accepting new configurations ({i})."
-        )),
+        message: Some(
+            format!("GuestAgent is running and accepting new configurations ({i}).").into(),
+        ),
     }
 }
 
@@ -250,8 +251,8 @@ fn role_instance(d: usize, r: usize, n: usize) -> RoleInstance {
     let k = d * 1000 + r * 10 + n;
     let role = format!("WebRole{r}");
     RoleInstance {
-        role_name: role.clone(),
-        instance_name: format!("{role}_IN_{n}"),
+        role_name: role.clone().into(),
+        instance_name: format!("{role}_IN_{n}").into(),
         instance_status: Some(if k % 11 == 0 {
             InstanceStatus::BusyRole
         } else {
@@ -266,11 +267,11 @@ fn role_instance(d: usize, r: usize, n: usize) -> RoleInstance {
             "Provisioning succeeded".into()
         }),
         instance_error_code: Some(if k % 7 == 0 { "NoError" } else { "0" }.into()),
-        ip_address: Some(ip(k, 1)),
+        ip_address: Some(ip(k, 1).into()),
         instance_endpoints: (0..3)
             .map(|e| InstanceEndpoint {
                 name: ["HttpIn", "HttpsIn", "RDP"][e].into(),
-                vip: Some(public_ip(d)),
+                vip: Some(public_ip(d).into()),
                 public_port: Some([80, 443, 3389][e]),
                 local_port: Some([80, 443, 3389][e]),
                 protocol: Some(["http", "https", "tcp"][e].into()),
@@ -278,8 +279,8 @@ fn role_instance(d: usize, r: usize, n: usize) -> RoleInstance {
             })
             .collect(),
         power_state: Some(PowerState::Started),
-        host_name: Some(format!("{role}-{d}-{n}")),
-        remote_access_certificate_thumbprint: Some(thumbprint(k)),
+        host_name: Some(format!("{role}-{d}-{n}").into()),
+        remote_access_certificate_thumbprint: Some(thumbprint(k).into()),
         guest_agent_status: Some(GuestAgentStatus {
             protocol_version: Some("1.0".into()),
             timestamp: dt(k),
@@ -315,19 +316,19 @@ fn role_instance(d: usize, r: usize, n: usize) -> RoleInstance {
             }),
         }],
         public_ips: vec![PublicIP {
-            name: format!("pip-{n}"),
-            address: Some(public_ip(k)),
+            name: format!("pip-{n}").into(),
+            address: Some(public_ip(k).into()),
             idle_timeout_in_minutes: Some(15),
-            domain_name_label: Some(format!("web{d}x{n}")),
-            fqdns: vec![format!("web{d}x{n}.orders.cloudapp.net")],
+            domain_name_label: Some(format!("web{d}x{n}").into()),
+            fqdns: vec![format!("web{d}x{n}.orders.cloudapp.net").into()],
         }],
         network_interfaces: vec![NetworkInterface {
             name: "nic-secondary".into(),
-            mac_address: Some(format!("00-0D-3A-{:02X}-{:02X}-{:02X}", d % 256, r, n)),
+            mac_address: Some(format!("00-0D-3A-{:02X}-{:02X}-{:02X}", d % 256, r, n).into()),
             ip_configurations: vec![IPConfiguration {
                 subnet_name: Some("BackEnd".into()),
-                address: Some(ip(k, 2)),
-                static_virtual_network_ip_address: Some(ip(k, 2)),
+                address: Some(ip(k, 2).into()),
+                static_virtual_network_ip_address: Some(ip(k, 2).into()),
             }],
             network_security_group: Some("nsg-backend".into()),
             ip_forwarding: Some("Disabled".into()),
@@ -350,10 +351,9 @@ fn network_set(k: usize) -> ConfigurationSet {
         configuration_set_type: ConfigurationSetType::NetworkConfiguration,
         input_endpoints: (0..3)
             .map(|e| InputEndpoint {
-                load_balanced_endpoint_set_name: Some(format!(
-                    "lb-{}",
-                    ["http", "https", "rdp"][e]
-                )),
+                load_balanced_endpoint_set_name: Some(
+                    format!("lb-{}", ["http", "https", "rdp"][e]).into(),
+                ),
                 local_port: Some([80, 443, 3389][e]),
                 name: Some(["HttpIn", "HttpsIn", "RDP"][e].into()),
                 port: Some([80, 443, 50000 + k as i32 % 10000][e]),
@@ -365,7 +365,7 @@ fn network_set(k: usize) -> ConfigurationSet {
                     timeout_in_seconds: Some(31),
                 }),
                 protocol: Some("tcp".into()),
-                vip: Some(public_ip(k)),
+                vip: Some(public_ip(k).into()),
                 enable_direct_server_return: Some(false),
                 load_balancer_name: Some("ilb-frontend".into()),
                 endpoint_acl: Some(EndpointAcl {
@@ -373,8 +373,8 @@ fn network_set(k: usize) -> ConfigurationSet {
                         .map(|o| AclRule {
                             order: Some(100 + o),
                             action: Some(if o == 0 { "permit" } else { "deny" }.into()),
-                            remote_subnet: Some(format!("{}.0.0.0/8", 10 + o)),
-                            description: Some(format!("rule {o} of endpoint {e}")),
+                            remote_subnet: Some(format!("{}.0.0.0/8", 10 + o).into()),
+                            description: Some(format!("rule {o} of endpoint {e}").into()),
                         })
                         .collect(),
                 }),
@@ -384,12 +384,12 @@ fn network_set(k: usize) -> ConfigurationSet {
             })
             .collect(),
         subnet_names: vec!["FrontEnd".into(), "BackEnd".into()],
-        static_virtual_network_ip_address: Some(ip(k, 3)),
+        static_virtual_network_ip_address: Some(ip(k, 3).into()),
         public_ips: vec![PublicIP {
             name: "pip-frontend".into(),
             address: None,
             idle_timeout_in_minutes: Some(10),
-            domain_name_label: Some(format!("fe{k}")),
+            domain_name_label: Some(format!("fe{k}").into()),
             fqdns: Vec::new(),
         }],
         network_interfaces: vec![NetworkInterface {
@@ -398,7 +398,7 @@ fn network_set(k: usize) -> ConfigurationSet {
             ip_configurations: vec![IPConfiguration {
                 subnet_name: Some("BackEnd".into()),
                 address: None,
-                static_virtual_network_ip_address: Some(ip(k, 4)),
+                static_virtual_network_ip_address: Some(ip(k, 4).into()),
             }],
             network_security_group: Some("nsg-backend".into()),
             ip_forwarding: Some("Enabled".into()),
@@ -412,8 +412,8 @@ fn network_set(k: usize) -> ConfigurationSet {
 fn windows_set(k: usize) -> ConfigurationSet {
     ConfigurationSet {
         configuration_set_type: ConfigurationSetType::WindowsProvisioningConfiguration,
-        computer_name: Some(format!("web{k:05}")),
-        admin_password: Some(format!("P@ssw0rd!{k}")),
+        computer_name: Some(format!("web{k:05}").into()),
+        admin_password: Some(format!("P@ssw0rd!{k}").into()),
         reset_password_on_first_logon: Some(false),
         enable_automatic_updates: Some(true),
         time_zone: Some("Pacific Standard Time".into()),
@@ -421,24 +421,24 @@ fn windows_set(k: usize) -> ConfigurationSet {
             credentials: Some(DomainJoinCredentials {
                 domain: Some("corp.contoso.com".into()),
                 username: Some("joiner".into()),
-                password: Some(format!("J0in!{k}")),
+                password: Some(format!("J0in!{k}").into()),
             }),
             join_domain: Some("corp.contoso.com".into()),
             machine_object_ou: Some("OU=Web,DC=corp,DC=contoso,DC=com".into()),
             provisioning: Some(DomainJoinProvisioning {
-                account_data: Some(format!("ARAAAAAAAAA{k}AAAAAAAAA==")),
+                account_data: Some(format!("ARAAAAAAAAA{k}AAAAAAAAA==").into()),
             }),
         }),
         stored_certificate_settings: vec![CertificateSetting {
             store_location: Some("LocalMachine".into()),
             store_name: Some("My".into()),
-            thumbprint: Some(thumbprint(k + 3)),
+            thumbprint: Some(thumbprint(k + 3).into()),
         }],
         win_rm: Some(WinRM {
             listeners: vec![
                 WinRmListener {
                     protocol: Some("Https".into()),
-                    certificate_thumbprint: Some(thumbprint(k + 4)),
+                    certificate_thumbprint: Some(thumbprint(k + 4).into()),
                 },
                 WinRmListener {
                     protocol: Some("Http".into()),
@@ -470,17 +470,17 @@ fn windows_set(k: usize) -> ConfigurationSet {
 fn linux_set(k: usize) -> ConfigurationSet {
     ConfigurationSet {
         configuration_set_type: ConfigurationSetType::LinuxProvisioningConfiguration,
-        host_name: Some(format!("web{k:05}")),
+        host_name: Some(format!("web{k:05}").into()),
         user_name: Some("azureuser".into()),
-        user_password: Some(format!("L1nux!{k}")),
+        user_password: Some(format!("L1nux!{k}").into()),
         disable_ssh_password_authentication: Some(true),
         ssh: Some(SshSettings {
             public_keys: vec![SshPublicKey {
-                fingerprint: Some(thumbprint(k + 5)),
+                fingerprint: Some(thumbprint(k + 5).into()),
                 path: Some("/home/azureuser/.ssh/authorized_keys".into()),
             }],
             key_pairs: vec![SshKeyPair {
-                fingerprint: Some(thumbprint(k + 6)),
+                fingerprint: Some(thumbprint(k + 6).into()),
                 path: Some("/home/azureuser/.ssh/id_rsa".into()),
             }],
         }),
@@ -493,7 +493,7 @@ fn role(d: usize, r: usize) -> Role {
     let k = d * 100 + r;
     let name = format!("WebRole{r}");
     Role {
-        role_name: name.clone(),
+        role_name: name.clone().into(),
         os_version: Some("WA-GUEST-OS-4.26_201511-02".into()),
         role_type: Some("PersistentVMRole".into()),
         configuration_sets: vec![
@@ -521,32 +521,32 @@ fn role(d: usize, r: usize) -> Role {
             force_update: Some(false),
         }],
         vm_image_name: Some("a699494373c04fc0bc8f2bb1389d6106__Windows-Server-2012-R2-20150916-en.us-127GB.vhd".into()),
-        media_location: Some(format!("https://portalvhds{d}.blob.core.windows.net/vhds/")),
-        availability_set_name: Some(format!("avset-{}", r % 3)),
+        media_location: Some(format!("https://portalvhds{d}.blob.core.windows.net/vhds/").into()),
+        availability_set_name: Some(format!("avset-{}", r % 3).into()),
         data_virtual_hard_disks: (0..2)
             .map(|l| DataVirtualHardDisk {
                 host_caching: Some([HostCaching::NoCaching, HostCaching::ReadOnly][l].clone()),
-                disk_label: Some(format!("data{l}")),
-                disk_name: Some(format!("orders-{name}-{d}-data-{l}")),
+                disk_label: Some(format!("data{l}").into()),
+                disk_name: Some(format!("orders-{name}-{d}-data-{l}").into()),
                 lun: Some(l as i32),
                 logical_disk_size_in_gb: Some(1023),
                 media_link: Some(format!(
                     "https://portalvhds{d}.blob.core.windows.net/vhds/{name}-data{l}.vhd"
-                )),
+                ).into()),
                 source_media_link: Some(format!(
                     "https://images.blob.core.windows.net/src/data{l}.vhd"
-                )),
+                ).into()),
                 io_type: Some(if l == 0 { "Standard" } else { "Provisioned" }.into()),
             })
             .collect(),
-        label: Some(format!("{name} of deployment {d}")),
+        label: Some(format!("{name} of deployment {d}").into()),
         os_virtual_hard_disk: Some(OSVirtualHardDisk {
             host_caching: Some(HostCaching::ReadWrite),
             disk_label: Some("os".into()),
-            disk_name: Some(format!("orders-{name}-{d}-os")),
+            disk_name: Some(format!("orders-{name}-{d}-os").into()),
             media_link: Some(format!(
                 "https://portalvhds{d}.blob.core.windows.net/vhds/{name}-os.vhd"
-            )),
+            ).into()),
             source_image_name: Some("b39f27a8b8c64d52b05eac6a62ebad85__Ubuntu-14_04_3-LTS-amd64-server-20150908-en-us-30GB".into()),
             os: Some(if r % 2 == 0 { "Windows" } else { "Linux" }.into()),
             remote_source_image_link: Some("https://images.blob.core.windows.net/src/os.vhd".into()),
@@ -554,7 +554,7 @@ fn role(d: usize, r: usize) -> Role {
             resized_size_in_gb: Some(127),
         }),
         role_size: Some(SIZES[k % SIZES.len()].into()),
-        default_win_rm_certificate_thumbprint: Some(thumbprint(k + 9)),
+        default_win_rm_certificate_thumbprint: Some(thumbprint(k + 9).into()),
         provision_guest_agent: Some(true),
         vm_image_input: Some(VMImageInput {
             os_disk_configuration: Some(OSDiskConfigurationInput {
@@ -569,10 +569,10 @@ fn role(d: usize, r: usize) -> Role {
             boot_diagnostics_enabled: Some(true),
             console_screenshot_blob_uri: Some(format!(
                 "https://diag{d}.blob.core.windows.net/bootdiagnostics/{name}.bmp"
-            )),
+            ).into()),
             serial_output_blob_uri: Some(format!(
                 "https://diag{d}.blob.core.windows.net/bootdiagnostics/{name}.log"
-            )),
+            ).into()),
         }),
         license_type: Some("Windows_Server".into()),
         migration_state: Some("None".into()),
@@ -591,7 +591,7 @@ const CSCFG: &str = r#"<?xml version="1.0" encoding="utf-8"?>
 
 fn deployment(d: usize, instances: usize, roles: usize) -> Deployment {
     Deployment {
-        name: format!("orders-deploy-{d:02}"),
+        name: format!("orders-deploy-{d:02}").into(),
         deployment_slot: if d % 2 == 0 {
             DeploymentSlot::Production
         } else {
@@ -600,10 +600,11 @@ fn deployment(d: usize, instances: usize, roles: usize) -> Deployment {
         private_id: format!(
             "{:032x}",
             (d as u128 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835)
-        ),
+        )
+        .into(),
         status: DeploymentStatus::Running,
-        label: format!("orders release 2015.{d}"),
-        url: Some(format!("http://orders-{d:02}.cloudapp.net/")),
+        label: format!("orders release 2015.{d}").into(),
+        url: Some(format!("http://orders-{d:02}.cloudapp.net/").into()),
         configuration: Some(CSCFG.as_bytes().to_vec()),
         role_instance_list: (0..instances)
             .map(|n| role_instance(d, n % roles.max(1), n))
@@ -653,24 +654,24 @@ fn deployment(d: usize, instances: usize, roles: usize) -> Deployment {
             }],
         }),
         virtual_ips: vec![VirtualIP {
-            address: Some(public_ip(d)),
+            address: Some(public_ip(d).into()),
             is_dns_programmed: Some(true),
             name: Some("vip-frontend".into()),
             is_reserved: Some(d % 4 == 0),
-            reserved_ip_name: Some(format!("rip-{d}")),
+            reserved_ip_name: Some(format!("rip-{d}").into()),
             type_: Some("Public".into()),
         }],
-        reserved_ip_name: Some(format!("rip-{d}")),
-        internal_dns_suffix: Some(format!("orders{d}.a{d}.internal.cloudapp.net")),
+        reserved_ip_name: Some(format!("rip-{d}").into()),
+        internal_dns_suffix: Some(format!("orders{d}.a{d}.internal.cloudapp.net").into()),
         load_balancers: vec![LoadBalancer {
             name: "ilb-frontend".into(),
             frontend_ip_configuration: Some(FrontendIpConfiguration {
                 type_: Some("Private".into()),
                 subnet_name: Some("FrontEnd".into()),
-                static_virtual_network_ip_address: Some(ip(d, 5)),
+                static_virtual_network_ip_address: Some(ip(d, 5).into()),
             }),
         }],
-        virtual_network_id: Some(guid(d)),
+        virtual_network_id: Some(guid(d).into()),
     }
 }
 
@@ -686,11 +687,11 @@ const OPERATION_NAMES: [&str; 6] = [
 fn subscription_operation(i: usize) -> SubscriptionOperation {
     let failed = i % 23 == 0;
     SubscriptionOperation {
-        operation_id: guid(i),
+        operation_id: guid(i).into(),
         operation_object_id: Some(format!(
             "/{SUB}/services/storageservices/orders{:05}",
             i % 997
-        )),
+        ).into()),
         operation_name: Some(OPERATION_NAMES[i % OPERATION_NAMES.len()].into()),
         operation_parameters: vec![
             OperationParameter {
@@ -699,24 +700,24 @@ fn subscription_operation(i: usize) -> SubscriptionOperation {
             },
             OperationParameter {
                 name: Some("serviceName".into()),
-                value: Some(format!("orders{:05}", i % 997)),
+                value: Some(format!("orders{:05}", i % 997).into()),
             },
             OperationParameter {
                 name: Some("input".into()),
                 value: Some(format!(
                     "<?xml version=\"1.0\" encoding=\"utf-16\"?>\r\n<CreateStorageServiceInput xmlns:i=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns=\"http://schemas.microsoft.com/windowsazure\"><ServiceName>orders{:05}</ServiceName><Label>b3JkZXJz</Label><Location>West US</Location></CreateStorageServiceInput>",
                     i % 997
-                )),
+                ).into()),
             },
         ],
         operation_caller: Some(OperationCaller {
             used_service_management_api: Some(i % 5 != 0),
-            user_email_address: Some(format!("ops{}@contoso.com", i % 11)),
-            subscription_certificate_thumbprint: Some(thumbprint(i % 3)),
-            client_ip: Some(public_ip(i)),
+            user_email_address: Some(format!("ops{}@contoso.com", i % 11).into()),
+            subscription_certificate_thumbprint: Some(thumbprint(i % 3).into()),
+            client_ip: Some(public_ip(i).into()),
         }),
         operation_status: Some(Operation {
-            id: guid(i),
+            id: guid(i).into(),
             status: if failed {
                 OperationStatus::Failed
             } else {
@@ -738,7 +739,7 @@ fn subscription_operation(i: usize) -> SubscriptionOperation {
 pub fn subscription_operations(n: usize) -> SubscriptionOperationCollection {
     SubscriptionOperationCollection {
         subscription_operations: (0..n).map(subscription_operation).collect(),
-        continuation_token: Some(guid(n)),
+        continuation_token: Some(guid(n).into()),
     }
 }
 
@@ -747,17 +748,18 @@ fn storage_service(i: usize) -> StorageService {
     let loc = LOCATIONS[i % LOCATIONS.len()];
     let sec = LOCATIONS[(i + 1) % LOCATIONS.len()];
     StorageService {
-        url: format!("https://management.core.windows.net/{SUB}/services/storageservices/{name}"),
-        service_name: Some(name.clone()),
+        url: format!("https://management.core.windows.net/{SUB}/services/storageservices/{name}")
+            .into(),
+        service_name: Some(name.clone().into()),
         storage_service_properties: Some(StorageServiceProperties {
-            description: Some(format!("Blobs of the order pipeline, shard {i}")),
-            affinity_group: Some(format!("ag-{}", i % 7)),
+            description: Some(format!("Blobs of the order pipeline, shard {i}").into()),
+            affinity_group: Some(format!("ag-{}", i % 7).into()),
             location: Some(loc.into()),
-            label: name.clone(),
+            label: name.clone().into(),
             status: Some(StorageServiceStatus::Created),
             endpoints: ["blob", "queue", "table", "file"]
                 .iter()
-                .map(|k| format!("https://{name}.{k}.core.windows.net/"))
+                .map(|k| format!("https://{name}.{k}.core.windows.net/").into())
                 .collect(),
             geo_replication_enabled: Some(true),
             geo_primary_region: Some(loc.into()),
@@ -767,13 +769,13 @@ fn storage_service(i: usize) -> StorageService {
             last_geo_failover_time: dt(i + 5),
             creation_time: dt(i),
             custom_domains: vec![CustomDomain {
-                name: format!("static{i}.contoso.com"),
+                name: format!("static{i}.contoso.com").into(),
                 use_sub_domain_name: Some(false),
             }],
             secondary_read_enabled: Some(true),
             secondary_endpoints: ["blob", "queue", "table"]
                 .iter()
-                .map(|k| format!("https://{name}-secondary.{k}.core.windows.net/"))
+                .map(|k| format!("https://{name}-secondary.{k}.core.windows.net/").into())
                 .collect(),
             account_type: Some(
                 [
@@ -859,7 +861,7 @@ pub fn request_bodies() -> Vec<Body> {
     };
     let cert = SubscriptionCertificate {
         subscription_certificate_public_key: (0..270u32).map(|b| (b * 7) as u8).collect(),
-        subscription_certificate_thumbprint: thumbprint(42),
+        subscription_certificate_thumbprint: thumbprint(42).into(),
         subscription_certificate_data: (0..800u32).map(|b| (b * 13) as u8).collect(),
         created: dt(42),
     };

@@ -164,7 +164,7 @@ async fn clients(emulator: &Server) -> Result<(Client, reqwest::Client, String),
         .map_err(|e| e.to_string())?;
     let op = client
         .create_storage_account(&CreateStorageServiceInput {
-            service_name: format!("bench{}", std::process::id() % 100_000),
+            service_name: format!("bench{}", std::process::id() % 100_000).into(),
             label: "benchmark".into(),
             location: Some("West US".into()),
             ..Default::default()

@@ -120,7 +120,7 @@ async fn locations(client: &Client, cmd: LocationsCmd) -> Result {
         LocationsCmd::List => {
             let mut t = Table::new(&["NAME", "SERVICES"]);
             for l in client.list_locations().await?.location {
-                t.row([l.name, l.available_services.join(", ")]);
+                t.row([l.name, l.available_services.join(", ").into()]);
             }
             t.print_or("no locations");
         }
@@ -137,7 +137,7 @@ async fn affinity_group(client: &Client, cmd: AffinityGroupCmd) -> Result {
                     g.name,
                     g.location,
                     g.label,
-                    or_dash(g.description.as_deref()),
+                    or_dash(g.description.as_deref()).into(),
                 ]);
             }
             t.print_or("no affinity groups");
@@ -173,10 +173,10 @@ async fn affinity_group(client: &Client, cmd: AffinityGroupCmd) -> Result {
         } => {
             client
                 .create_affinity_group(&CreateAffinityGroup {
-                    label: label.unwrap_or_else(|| name.clone()),
-                    name: name.clone(),
-                    description,
-                    location: location.clone(),
+                    label: label.unwrap_or_else(|| name.clone()).into(),
+                    name: name.clone().into(),
+                    description: description.map(Into::into),
+                    location: location.clone().into(),
                 })
                 .await?;
             println!(
@@ -195,10 +195,20 @@ async fn affinity_group(client: &Client, cmd: AffinityGroupCmd) -> Result {
             // The label is required by the service: keep the current one.
             let label = match label {
                 Some(l) => l,
-                None => client.get_affinity_group_properties(&name).await?.label,
+                None => client
+                    .get_affinity_group_properties(&name)
+                    .await?
+                    .label
+                    .to_string(),
             };
             client
-                .update_affinity_group(&name, &UpdateAffinityGroup { label, description })
+                .update_affinity_group(
+                    &name,
+                    &UpdateAffinityGroup {
+                        label: label.into(),
+                        description: description.map(Into::into),
+                    },
+                )
                 .await?;
             println!("updated affinity group {name}{}", request_id_suffix());
         }
@@ -233,8 +243,8 @@ pub fn properties(args: &[String]) -> Result<Vec<ExtendedProperty>> {
                 return Err(msg(format!("--property {a:?}: the name is empty")));
             }
             Ok(ExtendedProperty {
-                name: k.trim().to_owned(),
-                value: Some(v.to_owned()),
+                name: k.trim().into(),
+                value: Some(v.into()),
             })
         })
         .collect()
@@ -256,10 +266,11 @@ async fn service(client: &Client, cmd: ServiceCmd) -> Result {
                 let p = s.hosted_service_properties.unwrap_or_default();
                 t.row([
                     s.service_name,
-                    where_(p.location.as_deref(), p.affinity_group.as_deref()),
+                    where_(p.location.as_deref(), p.affinity_group.as_deref()).into(),
                     p.status
                         .map(|s| s.to_string())
-                        .unwrap_or_else(|| "-".into()),
+                        .unwrap_or_else(|| "-".into())
+                        .into(),
                     p.label,
                 ]);
             }
@@ -278,8 +289,8 @@ async fn service(client: &Client, cmd: ServiceCmd) -> Result {
                 for d in s.deployments.iter().flatten() {
                     t.row([
                         d.name.clone(),
-                        d.deployment_slot.to_string(),
-                        d.status.to_string(),
+                        d.deployment_slot.to_string().into(),
+                        d.status.to_string().into(),
                         d.label.clone(),
                     ]);
                 }
@@ -297,11 +308,11 @@ async fn service(client: &Client, cmd: ServiceCmd) -> Result {
             let where_text = placement_text(&placement);
             client
                 .create_hosted_service(&CreateHostedService {
-                    label: label.unwrap_or_else(|| name.clone()),
-                    service_name: name.clone(),
-                    description,
-                    location: placement.location,
-                    affinity_group: placement.affinity_group,
+                    label: label.unwrap_or_else(|| name.clone()).into(),
+                    service_name: name.clone().into(),
+                    description: description.map(Into::into),
+                    location: placement.location.map(Into::into),
+                    affinity_group: placement.affinity_group.map(Into::into),
                     extended_properties: properties(&props)?,
                     reverse_dns_fqdn: None,
                 })
@@ -332,14 +343,14 @@ async fn service(client: &Client, cmd: ServiceCmd) -> Result {
                         .unwrap_or_default()
                         .label,
                 ),
-                (label, _) => label,
+                (label, _) => label.map(Into::into),
             };
             client
                 .update_hosted_service(
                     &name,
                     &UpdateHostedService {
                         label,
-                        description,
+                        description: description.map(Into::into),
                         extended_properties: properties(&props)?,
                         reverse_dns_fqdn: None,
                     },
@@ -487,13 +498,15 @@ async fn storage(client: &Client, cmd: StorageCmd, show_secrets: bool) -> Result
                 let p = a.storage_service_properties.unwrap_or_default();
                 t.row([
                     a.service_name.unwrap_or_default(),
-                    where_(p.location.as_deref(), p.affinity_group.as_deref()),
+                    where_(p.location.as_deref(), p.affinity_group.as_deref()).into(),
                     p.status
                         .map(|s| s.to_string())
-                        .unwrap_or_else(|| "-".into()),
+                        .unwrap_or_else(|| "-".into())
+                        .into(),
                     p.account_type
                         .map(|s| s.to_string())
-                        .unwrap_or_else(|| "-".into()),
+                        .unwrap_or_else(|| "-".into())
+                        .into(),
                     p.label,
                 ]);
             }
@@ -538,11 +551,11 @@ async fn storage(client: &Client, cmd: StorageCmd, show_secrets: bool) -> Result
             let where_text = placement_text(&placement);
             let op = client
                 .create_storage_account(&CreateStorageServiceInput {
-                    label: label.unwrap_or_else(|| name.clone()),
-                    service_name: name.clone(),
-                    description,
-                    location: placement.location,
-                    affinity_group: placement.affinity_group,
+                    label: label.unwrap_or_else(|| name.clone()).into(),
+                    service_name: name.clone().into(),
+                    description: description.map(Into::into),
+                    location: placement.location.map(Into::into),
+                    affinity_group: placement.affinity_group.map(Into::into),
                     extended_properties: properties(&props)?,
                     account_type: kind.map(account_type),
                     ..Default::default()
@@ -579,8 +592,8 @@ async fn storage(client: &Client, cmd: StorageCmd, show_secrets: bool) -> Result
                 .update_storage_account(
                     &name,
                     &UpdateStorageServiceInput {
-                        label,
-                        description,
+                        label: label.map(Into::into),
+                        description: description.map(Into::into),
                         account_type: kind.map(account_type),
                         extended_properties: properties(&props)?,
                         ..Default::default()
@@ -614,7 +627,7 @@ async fn certificate(client: &Client, cmd: CertificateCmd) -> Result {
             {
                 t.row([
                     c.subscription_certificate_thumbprint,
-                    output::opt_time(c.created.as_ref()),
+                    output::opt_time(c.created.as_ref()).into(),
                 ]);
             }
             t.print_or("no management certificates");
@@ -642,7 +655,7 @@ async fn certificate(client: &Client, cmd: CertificateCmd) -> Result {
             client
                 .add_management_certificate(&SubscriptionCertificate {
                     subscription_certificate_public_key: info.public_key,
-                    subscription_certificate_thumbprint: info.thumbprint.clone(),
+                    subscription_certificate_thumbprint: info.thumbprint.clone().into(),
                     subscription_certificate_data: info.der,
                     created: None,
                 })

@@ -166,7 +166,7 @@ async fn tour(
         .await?
         .location
         .into_iter()
-        .map(|l| l.name)
+        .map(|l| l.name.to_string())
         .collect();
     println!("   {} locations: {}", locations.len(), locations.join(", "));
     let location = match &args.location {
@@ -195,10 +195,10 @@ async fn tour(
     ));
     client
         .create_affinity_group(&CreateAffinityGroup {
-            name: names.group.clone(),
-            label: format!("Tour affinity group {}", names.suffix),
+            name: names.group.clone().into(),
+            label: format!("Tour affinity group {}", names.suffix).into(),
             description: Some("Created by asm tour".into()),
-            location: location.clone(),
+            location: location.clone().into(),
         })
         .await?;
     created.group = true;
@@ -212,10 +212,10 @@ async fn tour(
     let props = [("Owner", "asm-tour"), ("Purpose", "how-to")];
     client
         .create_hosted_service(&CreateHostedService {
-            service_name: names.service.clone(),
+            service_name: names.service.clone().into(),
             label: SERVICE_LABEL.into(),
             description: Some("Created by asm tour".into()),
-            affinity_group: Some(names.group.clone()),
+            affinity_group: Some(names.group.clone().into()),
             extended_properties: props
                 .iter()
                 .map(|(k, v)| ExtendedProperty {
@@ -245,10 +245,10 @@ async fn tour(
     ));
     let op = client
         .create_storage_account(&CreateStorageServiceInput {
-            service_name: names.storage.clone(),
+            service_name: names.storage.clone().into(),
             label: STORAGE_LABEL.into(),
             description: Some("Created by asm tour".into()),
-            affinity_group: Some(names.group.clone()),
+            affinity_group: Some(names.group.clone().into()),
             ..Default::default()
         })
         .await?;
@@ -569,10 +569,10 @@ async fn deploy(client: &Client, names: &Names, steps: &mut Steps) -> Result {
             &names.service,
             &DeploymentSlot::Staging,
             &CreateDeployment {
-                name: names.deployment.clone(),
-                package_url: package_url.clone(),
+                name: names.deployment.clone().into(),
+                package_url: package_url.clone().into(),
                 label: "Tour deployment".into(),
-                configuration: service_configuration(&names.service),
+                configuration: service_configuration(&names.service).into(),
                 start_deployment: Some(true),
                 ..Default::default()
             },
@@ -598,9 +598,9 @@ async fn deploy(client: &Client, names: &Names, steps: &mut Steps) -> Result {
         t.row([
             i.instance_name.clone(),
             i.role_name.clone(),
-            or_dash(i.instance_status.as_ref().map(|s| s.to_string()).as_deref()),
-            or_dash(i.instance_size.as_deref()),
-            or_dash(i.ip_address.as_deref()),
+            or_dash(i.instance_status.as_ref().map(|s| s.to_string()).as_deref()).into(),
+            or_dash(i.instance_size.as_deref()).into(),
+            or_dash(i.ip_address.as_deref()).into(),
         ]);
     }
     t.print_or("no role instances");
@@ -617,7 +617,7 @@ async fn deploy(client: &Client, names: &Names, steps: &mut Steps) -> Result {
             &names.service,
             &Swap {
                 production: None,
-                source_deployment: names.deployment.clone(),
+                source_deployment: names.deployment.clone().into(),
             },
         )
         .await?;

@@ -477,7 +477,7 @@ pub fn pick_image<'a>(
     let mut suggestions: Vec<String> = images
         .iter()
         .filter(|i| !lower.is_empty() && family(i).contains(&lower))
-        .map(|i| i.name.clone())
+        .map(|i| i.name.to_string())
         .take(3)
         .collect();
     suggestions.sort();
@@ -496,7 +496,7 @@ fn image_os(image: &OSImage) -> Os {
 }
 
 /// The public ports a deployment's roles already use: (port, endpoint, role).
-fn used_ports(d: &Deployment) -> Vec<(u16, String, String)> {
+fn used_ports(d: &Deployment) -> Vec<(u16, azure_asm::CompactString, azure_asm::CompactString)> {
     let mut out = Vec::new();
     for role in &d.role_list {
         for set in &role.configuration_sets {
@@ -526,15 +526,15 @@ fn used_ports(d: &Deployment) -> Vec<(u16, String, String)> {
 fn choose_port(
     given: Option<u16>,
     default: u16,
-    used: &[(u16, String, String)],
+    used: &[(u16, azure_asm::CompactString, azure_asm::CompactString)],
 ) -> std::result::Result<u16, VmError> {
     let taken = |p: u16| used.iter().find(|(u, _, _)| *u == p);
     if let Some(p) = given {
         return match taken(p) {
             Some((_, endpoint, role)) => Err(VmError::PortInUse {
                 port: p,
-                endpoint: endpoint.clone(),
-                role: role.clone(),
+                endpoint: endpoint.to_string(),
+                role: role.to_string(),
             }),
             None => Ok(p),
         };
@@ -575,23 +575,23 @@ pub fn build_role(
     let provisioning = match os {
         Os::Linux => ConfigurationSet {
             configuration_set_type: ConfigurationSetType::LinuxProvisioningConfiguration,
-            host_name: Some(spec.name.clone()),
-            user_name: Some(spec.user.clone()),
-            user_password: Some(password.expose().to_owned()),
+            host_name: Some(spec.name.clone().into()),
+            user_name: Some(spec.user.clone().into()),
+            user_password: Some(password.expose().into()),
             disable_ssh_password_authentication: Some(false),
             ..Default::default()
         },
         Os::Windows => ConfigurationSet {
             configuration_set_type: ConfigurationSetType::WindowsProvisioningConfiguration,
             computer_name: Some(spec.name.chars().take(15).collect()),
-            admin_username: Some(spec.user.clone()),
-            admin_password: Some(password.expose().to_owned()),
+            admin_username: Some(spec.user.clone().into()),
+            admin_password: Some(password.expose().into()),
             enable_automatic_updates: Some(true),
             ..Default::default()
         },
     };
     Role {
-        role_name: spec.name.clone(),
+        role_name: spec.name.clone().into(),
         role_type: Some("PersistentVMRole".into()),
         configuration_sets: vec![
             provisioning,
@@ -608,16 +608,16 @@ pub fn build_role(
             .map(|(lun, gb)| DataVirtualHardDisk {
                 lun: Some(lun as i32),
                 logical_disk_size_in_gb: Some(*gb),
-                media_link: Some(media_link(account, &format!("{}-data{lun}", spec.name))),
+                media_link: Some(media_link(account, &format!("{}-data{lun}", spec.name)).into()),
                 ..Default::default()
             })
             .collect(),
         os_virtual_hard_disk: Some(OSVirtualHardDisk {
-            media_link: Some(media_link(account, &format!("{}-os", spec.name))),
-            source_image_name: Some(image.to_owned()),
+            media_link: Some(media_link(account, &format!("{}-os", spec.name)).into()),
+            source_image_name: Some(image.into()),
             ..Default::default()
         }),
-        role_size: Some(size.to_owned()),
+        role_size: Some(size.into()),
         provision_guest_agent: Some(true),
         ..Default::default()
     }
@@ -658,19 +658,19 @@ pub async fn create(client: &Client, spec: &VmSpec, wait: bool, say: Say) -> Res
             known: sizes
                 .iter()
                 .filter(|s| s.supported_by_virtual_machines != Some(false))
-                .map(|s| s.name.clone())
+                .map(|s| s.name.to_string())
                 .collect(),
         })?;
     if size.supported_by_virtual_machines == Some(false) {
         return Err(VmError::SizeNotForVms {
-            size: size.name.clone(),
+            size: size.name.to_string(),
         }
         .into());
     }
     if let Some(max) = size.max_data_disk_count {
         if spec.data_disk_gb.len() > usize::try_from(max).unwrap_or(0) {
             return Err(VmError::TooManyDataDisks {
-                size: size.name.clone(),
+                size: size.name.to_string(),
                 max,
                 given: spec.data_disk_gb.len(),
             }
@@ -706,8 +706,8 @@ pub async fn create(client: &Client, spec: &VmSpec, wait: bool, say: Say) -> Res
                 p.and_then(|p| p.affinity_group.clone()),
                 p.and_then(|p| p.location.clone()),
             ) {
-                (Some(g), _) => Place::Group(g),
-                (None, Some(l)) => Place::Location(l),
+                (Some(g), _) => Place::Group(g.to_string()),
+                (None, Some(l)) => Place::Location(l.to_string()),
                 (None, None) => Place::Location(spec.location.clone()),
             }
         }
@@ -727,7 +727,7 @@ pub async fn create(client: &Client, spec: &VmSpec, wait: bool, say: Say) -> Res
             if !given.eq_ignore_ascii_case(&d.name) {
                 return Err(VmError::DeploymentMismatch {
                     given: given.clone(),
-                    existing: d.name.clone(),
+                    existing: d.name.to_string(),
                 }
                 .into());
             }
@@ -741,7 +741,7 @@ pub async fn create(client: &Client, spec: &VmSpec, wait: bool, say: Say) -> Res
         if paas {
             return Err(VmError::NotAVmDeployment {
                 service: spec.service.clone(),
-                deployment: d.name.clone(),
+                deployment: d.name.to_string(),
             }
             .into());
         }
@@ -751,7 +751,7 @@ pub async fn create(client: &Client, spec: &VmSpec, wait: bool, say: Say) -> Res
         {
             return Err(VmError::RoleExists {
                 role: spec.name.clone(),
-                deployment: d.name.clone(),
+                deployment: d.name.to_string(),
             }
             .into());
         }
@@ -793,6 +793,7 @@ pub async fn create(client: &Client, spec: &VmSpec, wait: bool, say: Say) -> Res
                 .ok_or_else(|| VmError::NoStorageAccount {
                     place: place.to_string(),
                 })?
+                .to_string()
         }
     };
 
@@ -814,10 +815,10 @@ pub async fn create(client: &Client, spec: &VmSpec, wait: bool, say: Say) -> Res
     if existing.is_none() {
         client
             .create_hosted_service(&CreateHostedService {
-                service_name: spec.service.clone(),
-                label: spec.service.clone(),
+                service_name: spec.service.clone().into(),
+                label: spec.service.clone().into(),
                 description: Some("Created by asm vm create".into()),
-                location: Some(spec.location.clone()),
+                location: Some(spec.location.clone().into()),
                 ..Default::default()
             })
             .await?;
@@ -837,7 +838,7 @@ pub async fn create(client: &Client, spec: &VmSpec, wait: bool, say: Say) -> Res
     let (operation, deployment_name, op) = match &deployment {
         Some(d) => (
             "AddRole",
-            d.name.clone(),
+            d.name.to_string(),
             client.add_role(&spec.service, &d.name, &role).await,
         ),
         None => {
@@ -846,9 +847,9 @@ pub async fn create(client: &Client, spec: &VmSpec, wait: bool, say: Say) -> Res
                 .create_virtual_machine_deployment(
                     &spec.service,
                     &CreateVirtualMachineDeploymentInput {
-                        name: name.clone(),
+                        name: name.clone().into(),
                         deployment_slot: DeploymentSlot::Production,
-                        label: name.clone(),
+                        label: name.clone().into(),
                         role_list: vec![role],
                         ..Default::default()
                     },
@@ -963,7 +964,7 @@ pub fn render(service: &str, v: &VmView, indent: usize) -> String {
     if !from_instance.is_empty() {
         for e in from_instance {
             endpoints.row([
-                e.name,
+                e.name.to_string(),
                 output::or_dash(e.protocol.as_deref()),
                 opt_num(e.public_port),
                 opt_num(e.local_port),
@@ -1150,7 +1151,7 @@ mod tests {
 
     #[test]
     fn ports_default_then_move_aside() {
-        let used = vec![(22u16, "SSH".to_owned(), "vm1".to_owned())];
+        let used = vec![(22u16, "SSH".into(), "vm1".into())];
         assert_eq!(choose_port(None, 3389, &used).unwrap(), 3389);
         assert_eq!(choose_port(None, 22, &used).unwrap(), 50022);
         assert!(matches!(
@@ -1189,7 +1190,7 @@ mod tests {
         let luns: Vec<_> = role
             .data_virtual_hard_disks
             .iter()
-            .map(|d| (d.lun, d.media_link.clone().unwrap()))
+            .map(|d| (d.lun, d.media_link.clone().unwrap().to_string()))
             .collect();
         assert_eq!(
             luns,

@@ -331,8 +331,20 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// A field's element type: text fields are `CompactString` (values of
+    /// up to 24 bytes, almost all of them, are kept inline: decoding them
+    /// allocates nothing); scalar bodies stay `String`.
+    fn field_base_type(&self, ty: &TypeRef) -> TokenStream {
+        match ty {
+            TypeRef::Scalar(Scalar::String | Scalar::Label | Scalar::Guid | Scalar::Duration) => {
+                quote!(CompactString)
+            }
+            _ => self.base_type(ty),
+        }
+    }
+
     fn field_type(&self, f: &Field) -> TokenStream {
-        let base = self.base_type(&f.ty);
+        let base = self.field_base_type(&f.ty);
         match f.card {
             Card::Required => base,
             Card::Optional => quote!(Option<#base>),
@@ -1380,7 +1392,7 @@ fn client_method(ctx: &Ctx<'_>, op: &Operation) -> (TokenStream, TokenStream) {
                 quote! {
                     let started = asm_runtime::decode_body(&resp, |bytes| #decode)?;
                     let id: String = asm_runtime::decode_body(&resp, |_| {
-                        #take.filter(|id| !id.is_empty()).ok_or_else(|| DecodeError::new(asm_runtime::DecodeErrorKind::Missing(#field)))
+                        #take.filter(|id| !id.is_empty()).map(String::from).ok_or_else(|| DecodeError::new(asm_runtime::DecodeErrorKind::Missing(#field)))
                     })?;
                     let finished = false;
                 }
@@ -1570,9 +1582,9 @@ fn poller_def(ctx: &Ctx<'_>, p: &Poller) -> TokenStream {
                 let sub = es.and_then(|s| s.fields.iter().find(|x| x.element == name));
                 let si = ident(&sub.map(|x| x.rust.clone()).unwrap_or_default());
                 let get = if sub.is_some_and(|x| x.card == Card::Required) {
-                    quote!(Some(e.#si.clone()))
+                    quote!(Some(String::from(e.#si.as_str())))
                 } else {
-                    quote!(e.#si.clone())
+                    quote!(e.#si.as_deref().map(String::from))
                 };
                 if f.card == Card::Required {
                     quote!({ let e = &status.#fi; #get })
@@ -1766,7 +1778,7 @@ fn area_module(ctx: &Ctx<'_>, area: &str) -> TokenStream {
 
         use asm_runtime::error::check;
         use asm_runtime::xml::{self, required, Child, FromXml, ToXml, XmlReader, XmlText, XmlWriter};
-        use asm_runtime::{atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error, OperationSpec, OperationState, Request, TextDocument, ValidationError};
+        use asm_runtime::{atom, document, json, paging, path, AsyncOperation, CompactString, DateTime, DecodeError, Error, OperationSpec, OperationState, Request, TextDocument, ValidationError};
         use asm_runtime::Validate;
         use asm_runtime::xml::Redacted;
         use futures_core::Stream;
@@ -1969,7 +1981,7 @@ fn server_module(ctx: &Ctx<'_>) -> TokenStream {
 
         use asm_runtime::routing::{self, Part, Route, RouteError, Seg};
         use asm_runtime::xml::{self, XmlText};
-        use asm_runtime::{atom, document, json, DateTime, DecodeError, Error, OperationSpec, TextDocument};
+        use asm_runtime::{atom, document, json, CompactString, DateTime, DecodeError, Error, OperationSpec, TextDocument};
         use crate::*;
 
         /// Every operation the router reaches, in matching order.
@@ -2183,7 +2195,7 @@ fn lib_module(ctx: &Ctx<'_>) -> TokenStream {
         #![cfg_attr(rustfmt, rustfmt::skip)]
 
         pub use asm_runtime::{
-            self as runtime, AsyncOperation, ClientBuilder, Core, Credentials, DateTime, DecodeError, Error,
+            self as runtime, AsyncOperation, ClientBuilder, CompactString, Core, Credentials, DateTime, DecodeError, Error,
             OperationSpec, OperationState, Poll, PollOptions, Progress, PublishSettings, RetryPolicy, ServiceError,
             TextDocument, ValidationError,
         };

@@ -653,7 +653,7 @@ impl Api {
             req,
             &SubscriptionOperationCollection {
                 subscription_operations: page,
-                continuation_token: next,
+                continuation_token: next.map(Into::into),
             },
         ))
     }
@@ -771,13 +771,13 @@ impl Api {
             Life::Created | Life::Gone => HostedServiceStatus::Created,
         };
         HostedService {
-            url: self.hs_url(s),
-            service_name: s.name.clone(),
+            url: self.hs_url(s).into(),
+            service_name: s.name.clone().into(),
             hosted_service_properties: with_properties.then(|| HostedServiceProperties {
-                description: s.description.clone(),
-                affinity_group: s.affinity_group.clone(),
-                location: s.location.clone(),
-                label: s.label.clone(),
+                description: s.description.clone().map(Into::into),
+                affinity_group: s.affinity_group.clone().map(Into::into),
+                location: s.location.clone().map(Into::into),
+                label: s.label.clone().into(),
                 status: Some(status),
                 date_created: Some(datetime(s.created_ms)),
                 date_last_modified: Some(datetime(s.modified_ms)),
@@ -785,11 +785,11 @@ impl Api {
                     .extended_properties
                     .iter()
                     .map(|(k, v)| ExtendedProperty {
-                        name: k.clone(),
-                        value: Some(v.clone()),
+                        name: k.clone().into(),
+                        value: Some(v.clone().into()),
                     })
                     .collect(),
-                reverse_dns_fqdn: s.reverse_dns_fqdn.clone(),
+                reverse_dns_fqdn: s.reverse_dns_fqdn.clone().map(Into::into),
                 guest_agent_type: None,
             }),
             ..Default::default()
@@ -811,19 +811,22 @@ impl Api {
         let geo = matches!(a.account_type.as_str(), "Standard_GRS" | "Standard_RAGRS");
         let secondary = geo.then(|| locations::paired_region(&a.region).to_owned());
         StorageService {
-            url: self.sa_url(a),
-            service_name: Some(a.name.clone()),
+            url: self.sa_url(a).into(),
+            service_name: Some(a.name.clone().into()),
             storage_service_properties: Some(StorageServiceProperties {
-                description: a.description.clone(),
-                affinity_group: a.affinity_group.clone(),
-                location: a.location.clone(),
-                label: a.label.clone(),
+                description: a.description.clone().map(Into::into),
+                affinity_group: a.affinity_group.clone().map(Into::into),
+                location: a.location.clone().map(Into::into),
+                label: a.label.clone().into(),
                 status: Some(status),
-                endpoints: endpoints(""),
+                endpoints: endpoints("")
+                    .into_iter()
+                    .map(Into::into)
+                    .collect::<Vec<_>>(),
                 geo_replication_enabled: Some(geo),
-                geo_primary_region: Some(a.region.clone()),
+                geo_primary_region: Some(a.region.clone().into()),
                 status_of_primary: Some(GeoRegionStatus::Available),
-                geo_secondary_region: secondary.clone(),
+                geo_secondary_region: secondary.clone().map(Into::into),
                 status_of_secondary: secondary.as_ref().map(|_| GeoRegionStatus::Available),
                 last_geo_failover_time: None,
                 creation_time: Some(datetime(a.created_ms)),
@@ -831,13 +834,16 @@ impl Api {
                     .custom_domains
                     .iter()
                     .map(|(name, _)| CustomDomain {
-                        name: name.clone(),
+                        name: name.clone().into(),
                         use_sub_domain_name: None,
                     })
                     .collect(),
                 secondary_read_enabled: Some(a.account_type == "Standard_RAGRS"),
                 secondary_endpoints: if a.account_type == "Standard_RAGRS" {
-                    endpoints("-secondary")
+                    (endpoints("-secondary"))
+                        .into_iter()
+                        .map(Into::into)
+                        .collect::<Vec<_>>()
                 } else {
                     Vec::new()
                 },
@@ -848,8 +854,8 @@ impl Api {
                 .extended_properties
                 .iter()
                 .map(|(k, v)| ExtendedProperty {
-                    name: k.clone(),
-                    value: Some(v.clone()),
+                    name: k.clone().into(),
+                    value: Some(v.clone().into()),
                 })
                 .collect(),
             capabilities: Vec::new(),
@@ -859,10 +865,10 @@ impl Api {
 
     fn sa_keys(&self, a: &StorageAccountRec) -> StorageService {
         StorageService {
-            url: self.sa_url(a),
+            url: self.sa_url(a).into(),
             storage_service_keys: Some(StorageServiceKeys {
-                primary: Some(a.primary_key.clone()),
-                secondary: Some(a.secondary_key.clone()),
+                primary: Some(a.primary_key.clone().into()),
+                secondary: Some(a.secondary_key.clone().into()),
             }),
             ..Default::default()
         }
@@ -875,11 +881,11 @@ impl Api {
         storage: usize,
     ) -> Subscription {
         Subscription {
-            subscription_id: s.id.clone(),
-            subscription_name: Some(s.name.clone()),
+            subscription_id: s.id.clone().into(),
+            subscription_name: Some(s.name.clone().into()),
             subscription_status: Some(SubscriptionStatus::Active),
-            account_admin_live_email_id: Some("admin@emulator.invalid".to_owned()),
-            service_admin_live_email_id: Some("admin@emulator.invalid".to_owned()),
+            account_admin_live_email_id: Some("admin@emulator.invalid".into()),
+            service_admin_live_email_id: Some("admin@emulator.invalid".into()),
             max_core_count: Some(20),
             max_storage_accounts: Some(self.quotas.max_storage_accounts),
             max_hosted_services: Some(self.quotas.max_hosted_services),
@@ -903,22 +909,22 @@ impl Api {
     fn operation_to_wire(&self, op: &OperationRec, status: Operation) -> SubscriptionOperation {
         let done = status.status != OperationStatus::InProgress;
         SubscriptionOperation {
-            operation_id: op.id.clone(),
-            operation_object_id: Some(op.object_id.clone()),
-            operation_name: op.name.clone(),
+            operation_id: op.id.clone().into(),
+            operation_object_id: Some(op.object_id.clone().into()),
+            operation_name: op.name.clone().map(Into::into),
             operation_parameters: op
                 .parameters
                 .iter()
                 .map(|(k, v)| OperationParameter {
-                    name: Some(k.clone()),
-                    value: Some(v.clone()),
+                    name: Some(k.clone().into()),
+                    value: Some(v.clone().into()),
                 })
                 .collect(),
             operation_caller: Some(OperationCaller {
                 used_service_management_api: Some(true),
                 user_email_address: None,
-                subscription_certificate_thumbprint: op.thumbprint.clone(),
-                client_ip: op.client_ip.clone(),
+                subscription_certificate_thumbprint: op.thumbprint.clone().map(Into::into),
+                client_ip: op.client_ip.clone().map(Into::into),
             }),
             operation_status: Some(status),
             operation_started_time: Some(datetime(op.started_ms)),
@@ -941,7 +947,7 @@ fn operation_status(op: &OperationRec, now: Millis) -> Operation {
         .unwrap_or_else(|_| op.id.clone());
     if op.until_ms.is_some_and(|u| now < u) {
         return Operation {
-            id,
+            id: id.into(),
             status: OperationStatus::InProgress,
             http_status_code: None,
             error: None,
@@ -949,18 +955,18 @@ fn operation_status(op: &OperationRec, now: Millis) -> Operation {
     }
     match &op.error {
         None => Operation {
-            id,
+            id: id.into(),
             status: OperationStatus::Succeeded,
             http_status_code: Some(op.http_status as i32),
             error: None,
         },
         Some(f) => Operation {
-            id,
+            id: id.into(),
             status: OperationStatus::Failed,
             http_status_code: Some(f.status as i32),
             error: Some(OperationError {
-                code: Some(f.code.clone()),
-                message: Some(f.message.clone()),
+                code: Some(f.code.clone().into()),
+                message: Some(f.message.clone().into()),
             }),
         },
     }
@@ -1034,7 +1040,7 @@ pub(crate) fn ext_props(
         }
         out.retain(|(k, _)| !k.eq_ignore_ascii_case(&p.name));
         if !value.is_empty() {
-            out.push((p.name.clone(), value));
+            out.push((p.name.to_string(), value.to_string()));
         }
     }
     if out.len() > 50 {

@@ -140,7 +140,7 @@ impl Api {
                         .and_then(|o| o.ids.iter().find(|(k, _)| *k == key))
                         .map(|(_, id)| id.clone())
                         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-                    ids.push((key, id));
+                    ids.push((key.into(), id));
                 }
                 let rec = NetworkConfigRec {
                     text: body.text().to_owned(),
@@ -175,8 +175,8 @@ impl Api {
                 .is_some()
             {
                 out.push(SubscriptionListEntry {
-                    subscription_id: s.id.clone(),
-                    subscription_name: Some(s.name.clone()),
+                    subscription_id: s.id.clone().into(),
+                    subscription_name: Some(s.name.clone().into()),
                     subscription_status: Some(SubscriptionStatus::Active),
                     max_hosted_services: Some(self.quotas.max_hosted_services),
                     max_storage_accounts: Some(self.quotas.max_storage_accounts),
@@ -216,7 +216,8 @@ pub(crate) fn virtual_network_sites(
                 .iter()
                 .find(|(k, _)| k.eq_ignore_ascii_case(&s.name))
                 .map(|(_, id)| id.clone())
-                .unwrap_or_default(),
+                .unwrap_or_default()
+                .into(),
             affinity_group: s.affinity_group.clone(),
             location: s.location.clone(),
             state: VirtualNetworkState::Created,

@@ -339,8 +339,8 @@ fn derive_instances(dep: &mut Deployment, config: &str) -> Result<(), ApiError> 
                 .find(|x| x.instance_name == name)
                 .cloned();
             let inst = old.unwrap_or_else(|| RoleInstance {
-                role_name: role.clone(),
-                instance_name: name.clone(),
+                role_name: role.clone().into(),
+                instance_name: name.clone().into(),
                 instance_status: Some(if running {
                     InstanceStatus::ReadyRole
                 } else {
@@ -349,8 +349,8 @@ fn derive_instances(dep: &mut Deployment, config: &str) -> Result<(), ApiError> 
                 instance_upgrade_domain: Some(i % domains),
                 instance_fault_domain: Some(i % 2),
                 instance_size: Some("Small".into()),
-                instance_state_details: Some(String::new()),
-                ip_address: Some(internal_ip(ip)),
+                instance_state_details: Some(String::new().into()),
+                ip_address: Some(internal_ip(ip).into()),
                 power_state: Some(if running {
                     PowerState::Started
                 } else {
@@ -367,8 +367,8 @@ fn derive_instances(dep: &mut Deployment, config: &str) -> Result<(), ApiError> 
     dep.role_list = roles
         .iter()
         .map(|(name, _)| Role {
-            role_name: name.clone(),
-            os_version: Some(version.clone()),
+            role_name: name.clone().into(),
+            os_version: Some(version.clone().into()),
             ..Default::default()
         })
         .collect();
@@ -419,9 +419,9 @@ struct Attach<'a> {
 impl Attach<'_> {
     fn to_wire(&self) -> AttachedTo {
         AttachedTo {
-            deployment_name: Some(self.deployment.to_owned()),
-            hosted_service_name: Some(self.service.to_owned()),
-            role_name: Some(self.role.to_owned()),
+            deployment_name: Some(self.deployment.into()),
+            hosted_service_name: Some(self.service.into()),
+            role_name: Some(self.role.into()),
         }
     }
 }
@@ -488,13 +488,13 @@ impl Api {
         }
         let disk = Disk {
             attached_to: Some(at.to_wire()),
-            os: os.map(str::to_owned),
+            os: os.map(str::to_owned).map(Into::into),
             location: None,
-            label: Some(name.clone()),
+            label: Some(name.clone().into()),
             logical_disk_size_in_gb: Some(size.unwrap_or(if os.is_some() { 30 } else { 1 })),
-            media_link: Some(media.to_owned()),
-            name: name.clone(),
-            source_image_name: source_image.map(str::to_owned),
+            media_link: Some(media.into()),
+            name: name.clone().into(),
+            source_image_name: source_image.map(str::to_owned).map(Into::into),
             is_premium: Some(false),
             created_time: Some(datetime(now)),
             io_type: Some("Standard".into()),
@@ -609,10 +609,13 @@ impl Api {
             (None, Some(image)) => OSVirtualHardDisk {
                 source_image_name: Some(image.clone()),
                 media_link: role.media_location.clone().or_else(|| {
-                    Some(format!(
-                        "https://emulated.blob.core.windows.net/vhds/{}-{}.vhd",
-                        service, role.role_name
-                    ))
+                    Some(
+                        format!(
+                            "https://emulated.blob.core.windows.net/vhds/{}-{}.vhd",
+                            service, role.role_name
+                        )
+                        .into(),
+                    )
                 }),
                 ..Default::default()
             },
@@ -648,7 +651,7 @@ impl Api {
             0,
             now,
         )?;
-        os_disk.disk_name = Some(name);
+        os_disk.disk_name = Some(name.into());
         os_disk.host_caching.get_or_insert(HostCaching::ReadWrite);
         os_disk.io_type.get_or_insert_with(|| "Standard".into());
         role.os_virtual_hard_disk = Some(os_disk);
@@ -658,7 +661,7 @@ impl Api {
             self.add_data_disk_to(table, sub, &at, &mut role, d, now)?;
         }
         role.role_type = Some("PersistentVMRole".into());
-        role.os_version.get_or_insert_with(String::new);
+        role.os_version.get_or_insert_with(CompactString::default);
         role.role_size.get_or_insert_with(|| "Small".into());
         // Secrets and provisioning settings are not shown again.
         role.configuration_sets
@@ -670,8 +673,8 @@ impl Api {
             instance_upgrade_domain: Some(0),
             instance_fault_domain: Some(0),
             instance_size: role.role_size.clone(),
-            instance_state_details: Some(String::new()),
-            ip_address: Some(internal_ip(ordinal)),
+            instance_state_details: Some(String::new().into()),
+            ip_address: Some(internal_ip(ordinal).into()),
             instance_endpoints: instance_endpoints(&role, vip),
             power_state: Some(PowerState::Started),
             host_name: Some(host_name),
@@ -742,7 +745,7 @@ impl Api {
             d.media_link = disk.media_link.or(d.media_link);
             d.logical_disk_size_in_gb = disk.logical_disk_size_in_gb.or(d.logical_disk_size_in_gb);
         }
-        d.disk_name = Some(name);
+        d.disk_name = Some(name.into());
         d.lun = Some(lun);
         d.host_caching.get_or_insert(HostCaching::NoCaching);
         d.io_type.get_or_insert_with(|| "Standard".into());
@@ -761,7 +764,7 @@ fn instance_endpoints(role: &Role, vip: &str) -> Vec<InstanceEndpoint> {
         .flat_map(|c| c.input_endpoints.iter())
         .map(|e| InstanceEndpoint {
             name: e.name.clone().unwrap_or_default(),
-            vip: Some(vip.to_owned()),
+            vip: Some(vip.into()),
             public_port: e.port,
             local_port: e.local_port,
             protocol: e.protocol.clone(),
@@ -939,11 +942,14 @@ pub(crate) fn service_certificate_created(
     let (der, thumbprint) = certificate_of(state)?;
     let service = parents.last().map(String::as_str).unwrap_or_default();
     let cert = Certificate {
-        certificate_url: Some(format!(
-            "{}/{sub}/services/hostedservices/{service}/certificates/sha1-{thumbprint}",
-            api.endpoint
-        )),
-        thumbprint: Some(thumbprint.clone()),
+        certificate_url: Some(
+            format!(
+                "{}/{sub}/services/hostedservices/{service}/certificates/sha1-{thumbprint}",
+                api.endpoint
+            )
+            .into(),
+        ),
+        thumbprint: Some(thumbprint.clone().into()),
         thumbprint_algorithm: Some("sha1".into()),
         data: Some(der),
     };
@@ -987,7 +993,7 @@ impl Api {
             .any(|c| c.configuration_set_type.as_str() == "LinuxProvisioningConfiguration");
         let os = disk
             .and_then(|d| d.os.clone())
-            .unwrap_or_else(|| if linux { "Linux" } else { "Windows" }.to_owned());
+            .unwrap_or_else(|| if linux { "Linux" } else { "Windows" }.into());
         let media_link = disk.and_then(|d| d.media_link.clone()).unwrap_or_default();
         crate::images::store_captured_image(
             t,
@@ -1114,19 +1120,19 @@ impl Api {
         }
         let private_id = uuid::Uuid::new_v4().simple().to_string();
         let wire = Deployment {
-            name: name.to_owned(),
+            name: name.into(),
             deployment_slot: slot.clone(),
-            url: Some(slot_url(service, slot, &private_id)),
+            url: Some(slot_url(service, slot, &private_id).into()),
             virtual_ips: vec![VirtualIP {
-                address: Some(vip_for(&private_id)),
+                address: Some(vip_for(&private_id).into()),
                 is_dns_programmed: Some(true),
-                name: Some(format!("{service}ContractContract")),
+                name: Some(format!("{service}ContractContract").into()),
                 ..Default::default()
             }],
-            private_id,
+            private_id: private_id.into(),
             status: DeploymentStatus::Running,
-            label: label.to_owned(),
-            sdk_version: Some(String::new()),
+            label: label.into(),
+            sdk_version: Some(String::new().into()),
             locked: Some(false),
             rollback_allowed: Some(false),
             created_time: Some(datetime(now)),
@@ -1353,7 +1359,7 @@ impl Api {
                 d.lock(rid, now, until)?;
                 d.wire.extended_properties = body.extended_properties.clone();
                 d.wire.extension_configuration = body.extension_configuration.clone();
-                d.extra.package_url = Some(body.package_url.clone());
+                d.extra.package_url = Some(body.package_url.to_string());
                 d.save(t, now)?;
                 ok()
             })(),
@@ -1602,9 +1608,9 @@ impl Api {
                     }
                     let address = vip_for(&format!("{}{virtual_ip_name}", d.wire.private_id));
                     d.wire.virtual_ips.push(VirtualIP {
-                        address: Some(address),
+                        address: Some(address.into()),
                         is_dns_programmed: Some(false),
-                        name: Some(virtual_ip_name.clone()),
+                        name: Some(virtual_ip_name.clone().into()),
                         ..Default::default()
                     });
                     Ok(())
@@ -2367,20 +2373,20 @@ impl Api {
             _ => DeploymentSlot::Production,
         };
         source.wire.deployment_slot = flip(&source.wire.deployment_slot);
-        source.wire.url = Some(slot_url(
-            service,
-            &source.wire.deployment_slot,
-            &source.wire.private_id,
-        ));
+        source.wire.url = Some(
+            slot_url(
+                service,
+                &source.wire.deployment_slot,
+                &source.wire.private_id,
+            )
+            .into(),
+        );
         source.save(t, now)?;
         if let Some(mut o) = other {
             o.lock(rid, now, now + self.async_delay_ms)?;
             o.wire.deployment_slot = flip(&source.wire.deployment_slot);
-            o.wire.url = Some(slot_url(
-                service,
-                &o.wire.deployment_slot,
-                &o.wire.private_id,
-            ));
+            o.wire.url =
+                Some(slot_url(service, &o.wire.deployment_slot, &o.wire.private_id).into());
             o.save(t, now)?;
         }
         Ok(self.accepted(now))
@@ -2440,6 +2446,7 @@ fn vip_of(d: &Dep) -> String {
         .first()
         .and_then(|v| v.address.clone())
         .unwrap_or_default()
+        .to_string()
 }
 
 fn is_media(comp: Option<&str>) -> bool {
@@ -2500,9 +2507,9 @@ fn events(d: &Dep, start: &DateTime, end: &DateTime) -> DeploymentEventCollectio
             .iter()
             .filter(|(_, _, _, at)| *at >= start && *at <= end)
             .map(|(role, inst, reason, at)| RebootEvent {
-                role_name: Some(role.clone()),
-                instance_name: Some(inst.clone()),
-                reboot_reason: Some(reason.clone()),
+                role_name: Some(role.clone().into()),
+                instance_name: Some(inst.clone().into()),
+                reboot_reason: Some(reason.clone().into()),
                 reboot_start_time: Some(datetime(*at)),
             })
             .collect(),
@@ -2571,7 +2578,7 @@ fn apply(d: &mut Dep, u: &Upgrade) -> Result<(), ApiError> {
         d.extra.package_url = Some(p.clone());
     }
     if let Some(l) = &u.label {
-        d.wire.label = l.clone();
+        d.wire.label = l.clone().into();
     }
     d.wire.upgrade_status = None;
     d.wire.rollback_allowed = Some(false);
@@ -2671,7 +2678,7 @@ fn update_status(d: &mut Dep, status: &DeploymentStatus) -> Result<(), ApiError>
     Ok(())
 }
 
-fn delete_instances(d: &mut Dep, names: &[String]) -> Result<(), ApiError> {
+fn delete_instances(d: &mut Dep, names: &[CompactString]) -> Result<(), ApiError> {
     require_paas(d)?;
     if names.is_empty() {
         return Err(ApiError::bad_request(
@@ -2715,9 +2722,12 @@ fn restart_instance(d: &mut Dep, name: &str, reason: &str, now: Millis) -> Resul
     inst.instance_status = Some(InstanceStatus::ReadyRole);
     inst.power_state = Some(PowerState::Started);
     let (role, instance) = (inst.role_name.clone(), inst.instance_name.clone());
-    d.extra
-        .events
-        .push((role, instance, reason.to_owned(), now));
+    d.extra.events.push((
+        role.to_string(),
+        instance.to_string(),
+        reason.to_owned(),
+        now,
+    ));
     Ok(())
 }
 

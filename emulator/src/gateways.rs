@@ -248,8 +248,8 @@ fn event(id: &str, message: impl Into<String>, now: Millis) -> Option<EventRec> 
 fn event_to_wire(e: &Option<EventRec>) -> Option<GatewayEvent> {
     e.as_ref().map(|e| GatewayEvent {
         data: None,
-        id: Some(e.id.clone()),
-        message: Some(e.message.clone()),
+        id: Some(e.id.clone().into()),
+        message: Some(e.message.clone().into()),
         timestamp: Some(datetime(e.at_ms)),
     })
 }
@@ -257,7 +257,7 @@ fn event_to_wire(e: &Option<EventRec>) -> Option<GatewayEvent> {
 fn bgp_from(b: &Option<BgpSettings>) -> Option<BgpRec> {
     b.as_ref().map(|b| BgpRec {
         asn: b.asn,
-        peering_address: b.bgp_peering_address.clone(),
+        peering_address: b.bgp_peering_address.clone().map(Into::into),
         peer_weight: b.peer_weight,
     })
 }
@@ -265,7 +265,7 @@ fn bgp_from(b: &Option<BgpSettings>) -> Option<BgpRec> {
 fn bgp_to_wire(b: &Option<BgpRec>) -> Option<BgpSettings> {
     b.as_ref().map(|b| BgpSettings {
         asn: b.asn,
-        bgp_peering_address: b.peering_address.clone(),
+        bgp_peering_address: b.peering_address.clone().map(Into::into),
         peer_weight: b.peer_weight,
     })
 }
@@ -281,17 +281,17 @@ fn ipsec_to_wire(p: &Option<IpsecRec>) -> IPsecParameters {
     };
     let p = p.clone().unwrap_or_default();
     IPsecParameters {
-        encryption_type: p.encryption_type.or(d.encryption_type),
-        pfs_group: p.pfs_group.or(d.pfs_group),
+        encryption_type: p.encryption_type.or(d.encryption_type).map(Into::into),
+        pfs_group: p.pfs_group.or(d.pfs_group).map(Into::into),
         sa_data_size_kilobytes: p.sa_data_size_kilobytes.or(d.sa_data_size_kilobytes),
         sa_lifetime_seconds: p.sa_lifetime_seconds.or(d.sa_lifetime_seconds),
-        hash_algorithm: p.hash_algorithm.or(d.hash_algorithm),
+        hash_algorithm: p.hash_algorithm.or(d.hash_algorithm).map(Into::into),
     }
 }
 
 fn ipsec_from(p: &IPsecParameters, old: &Option<IpsecRec>) -> Result<IpsecRec, ApiError> {
     let old = old.clone().unwrap_or_default();
-    let check = |v: &Option<String>, allowed: &[&str], what: &str| match v {
+    let check = |v: &Option<CompactString>, allowed: &[&str], what: &str| match v {
         Some(s) if !allowed.iter().any(|a| a.eq_ignore_ascii_case(s)) => {
             Err(ApiError::bad_request(format!(
                 "The {what} {s} is not valid; use one of {}.",
@@ -318,15 +318,27 @@ fn ipsec_from(p: &IPsecParameters, old: &Option<IpsecRec>) -> Result<IpsecRec, A
         "hash algorithm",
     )?;
     Ok(IpsecRec {
-        encryption_type: p.encryption_type.clone().or(old.encryption_type),
-        pfs_group: p.pfs_group.clone().or(old.pfs_group),
+        encryption_type: p
+            .encryption_type
+            .clone()
+            .or(old.encryption_type.map(Into::into))
+            .map(Into::into),
+        pfs_group: p
+            .pfs_group
+            .clone()
+            .or(old.pfs_group.map(Into::into))
+            .map(Into::into),
         sa_data_size_kilobytes: p.sa_data_size_kilobytes.or(old.sa_data_size_kilobytes),
         sa_lifetime_seconds: p.sa_lifetime_seconds.or(old.sa_lifetime_seconds),
-        hash_algorithm: p.hash_algorithm.clone().or(old.hash_algorithm),
+        hash_algorithm: p
+            .hash_algorithm
+            .clone()
+            .or(old.hash_algorithm.map(Into::into))
+            .map(Into::into),
     })
 }
 
-fn check_shared_key(value: &Option<String>) -> Result<String, ApiError> {
+fn check_shared_key(value: &Option<CompactString>) -> Result<String, ApiError> {
     match value.as_deref().map(str::trim) {
         Some(v)
             if !v.is_empty() && v.len() <= 128 && v.chars().all(|c| c.is_ascii_alphanumeric()) =>
@@ -447,7 +459,7 @@ fn configured_links(site: &NetcfgVirtualNetworkSite) -> Vec<String> {
         .map(|g| {
             g.connections_to_local_network
                 .iter()
-                .map(|l| l.name.clone())
+                .map(|l| l.name.to_string())
                 .collect()
         })
         .unwrap_or_default()
@@ -524,7 +536,7 @@ impl Api {
     ) -> Result<Outcome, ApiError> {
         let id = self.start_gateway_op(tx, sub, name, data, failure.clone(), now)?;
         Ok(Outcome {
-            reply: Reply::xml(req, &GatewayOperationAsyncResponse { id }),
+            reply: Reply::xml(req, &GatewayOperationAsyncResponse { id: id.into() }),
             completion: Some((now + self.async_delay_ms, failure)),
         })
     }
@@ -597,18 +609,18 @@ impl Api {
         let provisioned = gateway_state(g, now) == GatewayProvisioningState::Provisioned;
         VirtualNetworkGateway {
             bgp_settings: bgp_to_wire(&g.bgp),
-            default_sites: g.default_site.iter().cloned().collect(),
+            default_sites: g.default_site.iter().map(Into::into).collect(),
             enable_bgp: Some(g.bgp.is_some()),
-            gateway_id: Some(g.id.clone()),
-            gateway_name: Some(g.name.clone()),
+            gateway_id: Some(g.id.clone().into()),
+            gateway_name: Some(g.name.clone().into()),
             gateway_size: g.size.as_deref().map(GatewaySize::from),
             gateway_type: g.gateway_type.as_deref().map(GatewayType::from),
             last_event: event_to_wire(&g.last_event),
-            location: g.location.clone(),
+            location: g.location.clone().map(Into::into),
             state: Some(gateway_state(g, now)),
             subnet_id: Some("GatewaySubnet".into()),
-            vip_address: provisioned.then(|| g.vip.clone()),
-            vnet_id: g.vnet_id.clone(),
+            vip_address: (provisioned.then(|| g.vip.clone())).map(Into::into),
+            vnet_id: g.vnet_id.clone().map(Into::into),
         }
     }
 
@@ -622,15 +634,24 @@ impl Api {
         };
         let up = state == ApplicationGatewayState::Running;
         ApplicationGateway {
-            description: a.description.clone(),
-            dns_name: up.then(|| a.dns_name.clone()),
+            description: a.description.clone().map(Into::into),
+            dns_name: (up.then(|| a.dns_name.clone())).map(Into::into),
             gateway_size: Some(ApplicationGatewaySize::from(a.size.as_str())),
             instance_count: Some(a.instance_count),
-            name: a.name.clone(),
+            name: a.name.clone().into(),
             state: Some(state),
-            subnets: a.subnets.clone(),
-            virtual_ips: if up { vec![a.vip.clone()] } else { Vec::new() },
-            vnet_name: Some(a.vnet.clone()),
+            subnets: a
+                .subnets
+                .clone()
+                .into_iter()
+                .map(Into::into)
+                .collect::<Vec<_>>(),
+            virtual_ips: if up {
+                vec![a.vip.clone().into()]
+            } else {
+                Vec::new()
+            },
+            vnet_name: Some(a.vnet.clone().into()),
         }
     }
 
@@ -660,13 +681,13 @@ impl Api {
                     Reply::xml(
                         req,
                         &GatewayOperation {
-                            data: done.then(|| op.data.clone()).flatten(),
+                            data: (done.then(|| op.data.clone()).flatten()).map(Into::into),
                             error: failed.map(|f| OperationError {
-                                code: Some(f.code.clone()),
-                                message: Some(f.message.clone()),
+                                code: Some(f.code.clone().into()),
+                                message: Some(f.message.clone().into()),
                             }),
-                            id: op.id.clone(),
-                            operation_name: Some(op.name.clone()),
+                            id: op.id.clone().into(),
+                            operation_name: Some(op.name.clone().into()),
                             operation_started_time: Some(datetime(op.started_ms)),
                             operation_completed_time: done.then(|| datetime(op.until_ms)),
                             status: match (done, failed) {
@@ -675,12 +696,13 @@ impl Api {
                                 (true, Some(_)) => GatewayOperationStatus::Failed,
                             },
                             // The status code's name, as the service writes it.
-                            http_status_code: done.then(|| match failed {
+                            http_status_code: (done.then(|| match failed {
                                 None => "OK".to_owned(),
                                 Some(f) if f.status == 404 => "NotFound".to_owned(),
                                 Some(f) if f.status == 409 => "Conflict".to_owned(),
                                 Some(_) => "BadRequest".to_owned(),
-                            }),
+                            }))
+                            .map(Into::into),
                             ..Default::default()
                         },
                     )
@@ -696,12 +718,13 @@ impl Api {
                         Some(g) => {
                             let state = gateway_state(&g, now);
                             Gateway {
-                                default_sites: g.default_site.iter().cloned().collect(),
+                                default_sites: g.default_site.iter().map(Into::into).collect(),
                                 gateway_size: g.size.as_deref().map(GatewaySize::from),
                                 gateway_type: g.gateway_type.as_deref().map(GatewayType::from),
                                 last_event: event_to_wire(&g.last_event),
-                                vip_address: (state == GatewayProvisioningState::Provisioned)
-                                    .then(|| g.vip.clone()),
+                                vip_address: ((state == GatewayProvisioningState::Provisioned)
+                                    .then(|| g.vip.clone()))
+                                .map(Into::into),
                                 state: Some(state),
                             }
                         }
@@ -734,7 +757,7 @@ impl Api {
                                     link.last_connected_ms.unwrap_or(-11_644_473_600_000),
                                 )),
                                 last_event: event_to_wire(&link.last_event),
-                                local_network_site_name: Some(name),
+                                local_network_site_name: Some(name.into()),
                             }
                         })
                         .collect();
@@ -754,7 +777,7 @@ impl Api {
                     Reply::xml(
                         req,
                         &SharedKey {
-                            value: Some(link.shared_key.clone()),
+                            value: Some(link.shared_key.clone().into()),
                         },
                     )
                 }
@@ -792,8 +815,8 @@ impl Api {
                                 .iter()
                                 .map(|c| ClientRootCertificate {
                                     expiration_time: c.expires_ms.map(datetime),
-                                    subject: Some(c.subject.clone()),
-                                    thumbprint: c.thumbprint.clone(),
+                                    subject: Some(c.subject.clone().into()),
+                                    thumbprint: c.thumbprint.clone().into(),
                                 })
                                 .collect(),
                         },
@@ -895,7 +918,7 @@ impl Api {
                     Reply::xml(
                         req,
                         &SharedKey {
-                            value: Some(c.shared_key),
+                            value: Some(c.shared_key.into()),
                         },
                     )
                 }
@@ -1041,7 +1064,7 @@ impl Api {
                         })
                         .collect();
                     let rec = GatewayRec {
-                        network: site.name.clone(),
+                        network: site.name.to_string(),
                         size: Some(
                             body.gateway_size
                                 .as_ref()
@@ -1122,7 +1145,7 @@ impl Api {
                     }
                     let id = uuid::Uuid::new_v4().to_string();
                     let rec = GatewayRec {
-                        network: site.name.clone(),
+                        network: site.name.to_string(),
                         size: Some(
                             body.gateway_size
                                 .as_ref()
@@ -1140,9 +1163,17 @@ impl Api {
                         vip: random_vip(),
                         last_event: event("0", "The gateway was created.", now),
                         id: id.clone(),
-                        name: body.gateway_name.clone(),
-                        location: body.location.clone().or(site.location.clone()),
-                        vnet_id: body.vnet_id.clone().or(vnet_id),
+                        name: body.gateway_name.to_string(),
+                        location: body
+                            .location
+                            .clone()
+                            .or(site.location.clone())
+                            .map(Into::into),
+                        vnet_id: body
+                            .vnet_id
+                            .clone()
+                            .or(vnet_id.map(Into::into))
+                            .map(Into::into),
                         bgp: bgp_from(&body.bgp_settings),
                         ..Default::default()
                     };
@@ -1251,9 +1282,9 @@ impl Api {
                         &lng_key(sub, &id),
                         &LocalGatewayRec {
                             id: id.clone(),
-                            name: body.gateway_name.clone(),
-                            ip_address: body.ip_address.clone(),
-                            prefixes,
+                            name: body.gateway_name.to_string(),
+                            ip_address: body.ip_address.clone().map(Into::into),
+                            prefixes: prefixes.into_iter().map(Into::into).collect::<Vec<_>>(),
                             bgp: bgp_from(&body.bgp_settings),
                         },
                     )?;
@@ -1266,7 +1297,12 @@ impl Api {
                     let mut l = lng(&res, sub, gateway_id)?;
                     if let Some(a) = &body.address_space {
                         check_prefixes(&a.address_prefixes)?;
-                        l.prefixes = a.address_prefixes.clone();
+                        l.prefixes = a
+                            .address_prefixes
+                            .clone()
+                            .into_iter()
+                            .map(Into::into)
+                            .collect::<Vec<_>>();
                     }
                     if body.bgp_settings.is_some() {
                         l.bgp = bgp_from(&body.bgp_settings);
@@ -1321,16 +1357,17 @@ impl Api {
                         &mut res,
                         &key,
                         &LinkRec {
-                            name: body.gateway_connection_name.clone(),
+                            name: body.gateway_connection_name.to_string(),
                             shared_key,
                             connected: true,
                             last_connected_ms: Some(now),
                             gateway_id: g.id.clone(),
-                            entity_id: entity.clone(),
+                            entity_id: entity.to_string(),
                             connection_type: Some(
                                 body.gateway_connection_type
                                     .clone()
-                                    .unwrap_or_else(|| "IPsec".into()),
+                                    .unwrap_or_else(|| "IPsec".into())
+                                    .to_string(),
                             ),
                             routing_weight: body.routing_weight,
                             enable_bgp: body.enable_bgp,
@@ -1396,16 +1433,21 @@ impl Api {
                         &mut res,
                         &key,
                         &AppGatewayRec {
-                            name: body.name.clone(),
-                            description: body.description.clone(),
+                            name: body.name.to_string(),
+                            description: body.description.clone().map(Into::into),
                             size: body
                                 .gateway_size
                                 .as_ref()
                                 .map_or("Medium", |s| s.as_str())
                                 .to_owned(),
                             instance_count: body.instance_count.unwrap_or(2),
-                            subnets: body.subnets.clone(),
-                            vnet: site.name.clone(),
+                            subnets: body
+                                .subnets
+                                .clone()
+                                .into_iter()
+                                .map(Into::into)
+                                .collect::<Vec<_>>(),
+                            vnet: site.name.to_string(),
                             vip: format!("10.{}.0.4", rand::rng().random_range(0..255)),
                             dns_name: format!("{}.cloudapp.net", uuid::Uuid::new_v4()),
                             ..Default::default()
@@ -1421,15 +1463,26 @@ impl Api {
                         self.app_gateway(&tx.open_table(GATEWAY_RESOURCES)?, sub, gateway_name)?;
                     if let Some(v) = &body.vnet_name {
                         let (site, _, _) = network_site(&tx.open_table(NETWORK_CONFIG)?, sub, v)?;
-                        a.vnet = site.name;
+                        a.vnet = site.name.to_string();
                     }
                     if !body.subnets.is_empty() {
-                        a.subnets = body.subnets.clone();
+                        a.subnets = body
+                            .subnets
+                            .clone()
+                            .into_iter()
+                            .map(Into::into)
+                            .collect::<Vec<_>>();
                     }
                     let (site, _, _) = network_site(&tx.open_table(NETWORK_CONFIG)?, sub, &a.vnet)?;
-                    check_subnets(&site, &a.subnets)?;
+                    check_subnets(
+                        &site,
+                        &a.subnets
+                            .iter()
+                            .map(CompactString::from)
+                            .collect::<Vec<_>>(),
+                    )?;
                     if let Some(d) = &body.description {
-                        a.description = Some(d.clone());
+                        a.description = Some(d.to_string());
                     }
                     if let Some(s) = &body.gateway_size {
                         a.size = s.as_str().to_owned();
@@ -1505,7 +1558,7 @@ impl Api {
                     a.certificates_in_use = body
                         .http_listeners
                         .iter()
-                        .filter_map(|l| l.ssl_cert.clone())
+                        .filter_map(|l| l.ssl_cert.as_deref().map(String::from))
                         .collect();
                     a.config_xml = Some(xml::to_document_ns(
                         "ApplicationGatewayConfiguration",
@@ -1965,7 +2018,7 @@ fn diagnostics_to_wire(d: &Option<DiagnosticsRec>, now: Millis) -> GatewayPublic
             state: Some(GatewayDiagnosticsState::InProgress),
         },
         Some(d) => GatewayPublicDiagnosticsStatus {
-            public_diagnostics_url: Some(d.url.clone()),
+            public_diagnostics_url: Some(d.url.clone().into()),
             state: Some(GatewayDiagnosticsState::Ready),
         },
         None => GatewayPublicDiagnosticsStatus {
@@ -1988,37 +2041,42 @@ fn lng(
 fn lng_to_wire(l: &LocalGatewayRec) -> LocalNetworkGateway {
     LocalNetworkGateway {
         address_space: Some(LocalNetworkAddressSpace {
-            address_prefixes: l.prefixes.clone(),
+            address_prefixes: l
+                .prefixes
+                .clone()
+                .into_iter()
+                .map(Into::into)
+                .collect::<Vec<_>>(),
         }),
         bgp_settings: bgp_to_wire(&l.bgp),
-        gateway_name: Some(l.name.clone()),
-        id: Some(l.id.clone()),
-        ip_address: l.ip_address.clone(),
+        gateway_name: Some(l.name.clone().into()),
+        id: Some(l.id.clone().into()),
+        ip_address: l.ip_address.clone().map(Into::into),
     }
 }
 
 fn connection_to_wire(c: &LinkRec) -> GatewayConnection {
     GatewayConnection {
-        connected_entity_id: Some(c.entity_id.clone()),
+        connected_entity_id: Some(c.entity_id.clone().into()),
         enable_bgp: c.enable_bgp,
-        gateway_connection_name: Some(c.name.clone()),
-        gateway_connection_type: c.connection_type.clone(),
+        gateway_connection_name: Some(c.name.clone().into()),
+        gateway_connection_type: c.connection_type.clone().map(Into::into),
         routing_weight: c.routing_weight,
-        shared_key: Some(c.shared_key.clone()),
-        virtual_network_gateway_id: Some(c.gateway_id.clone()),
+        shared_key: Some(c.shared_key.clone().into()),
+        virtual_network_gateway_id: Some(c.gateway_id.clone().into()),
     }
 }
 
 fn app_cert_to_wire(c: &AppCertificateRec) -> ApplicationGatewayCertificate {
     ApplicationGatewayCertificate {
-        data: Some(c.data.clone()),
-        name: Some(c.name.clone()),
+        data: Some(c.data.clone().into()),
+        name: Some(c.name.clone().into()),
         state: Some("Provisioned".into()),
     }
 }
 
 /// Address ranges in CIDR notation (a.b.c.d/n).
-fn check_prefixes(prefixes: &[String]) -> Result<(), ApiError> {
+fn check_prefixes(prefixes: &[CompactString]) -> Result<(), ApiError> {
     for p in prefixes {
         let ok = p.split_once('/').is_some_and(|(addr, len)| {
             addr.parse::<std::net::Ipv4Addr>().is_ok() && len.parse::<u8>().is_ok_and(|n| n <= 32)
@@ -2032,7 +2090,10 @@ fn check_prefixes(prefixes: &[String]) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn check_subnets(site: &NetcfgVirtualNetworkSite, subnets: &[String]) -> Result<(), ApiError> {
+fn check_subnets(
+    site: &NetcfgVirtualNetworkSite,
+    subnets: &[CompactString],
+) -> Result<(), ApiError> {
     if subnets.is_empty() {
         return Err(ApiError::bad_request(
             "An application gateway needs a subnet.",

@@ -351,8 +351,8 @@ impl Api {
                 let view = StorageAccountRec {
                     subscription: sub.to_owned(),
                     name: name.to_owned(),
-                    label: body.label.clone(),
-                    description: body.description.clone(),
+                    label: body.label.to_string(),
+                    description: body.description.clone().map(Into::into),
                     location: placement.location,
                     affinity_group: placement.affinity_group,
                     region: placement.region,
@@ -542,10 +542,10 @@ impl Api {
                     }
                 }
                 if let Some(label) = &body.label {
-                    a.label = label.clone();
+                    a.label = label.to_string();
                 }
                 if body.description.is_some() {
-                    a.description = body.description.clone();
+                    a.description = body.description.clone().map(Into::into);
                 }
                 a.extended_properties =
                     ext_props(&a.extended_properties, &body.extended_properties)?;
@@ -554,7 +554,7 @@ impl Api {
                         .custom_domains
                         .iter()
                         .filter(|d| !d.name.trim().is_empty())
-                        .map(|d| (d.name.clone(), d.use_sub_domain_name))
+                        .map(|d| (d.name.to_string(), d.use_sub_domain_name))
                         .collect();
                 }
                 a.name = old.child_text("ServiceName").unwrap_or_default().to_owned();
@@ -726,8 +726,8 @@ impl Api {
                         accounts.children.push(elem_of(
                             "StorageService",
                             &StorageService {
-                                url: self.sa_url(&a),
-                                service_name: Some(a.name.clone()),
+                                url: self.sa_url(&a).into(),
+                                service_name: Some(a.name.clone().into()),
                                 ..Default::default()
                             },
                         ));

@@ -453,27 +453,27 @@ pub(crate) fn seed_existing(store: &Store, now: Millis) -> Result<(), StoreError
 fn builtin_extension_images() -> Vec<ExtensionImage> {
     let ext = |ns: &str, ty: &str, version: &str, label: &str, description: &str, os: &str| {
         ExtensionImage {
-            provider_name_space: ns.to_owned(),
-            type_: ty.to_owned(),
-            version: version.to_owned(),
-            label: Some(label.to_owned()),
-            hosting_resources: Some("WebOrWorkerRole".to_owned()),
-            description: Some(description.to_owned()),
-            publisher_name: Some("Microsoft".to_owned()),
+            provider_name_space: ns.into(),
+            type_: ty.into(),
+            version: version.into(),
+            label: Some(label.into()),
+            hosting_resources: Some("WebOrWorkerRole".into()),
+            description: Some(description.into()),
+            publisher_name: Some("Microsoft".into()),
             public_configuration_schema: Some(format!(
                 "<?xml version=\"1.0\" encoding=\"utf-8\"?><xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\"><xs:element name=\"PublicConfig\"/></xs:schema><!-- {ty} -->"
-            )),
+            ).into()),
             private_configuration_schema: Some(
                 "<?xml version=\"1.0\" encoding=\"utf-8\"?><xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\"><xs:element name=\"PrivateConfig\"/></xs:schema>"
-                    .to_owned(),
+                    .into(),
             ),
             block_role_upon_failure: Some(false),
             is_internal_extension: Some(false),
             replication_completed: Some(true),
             is_json_extension: Some(false),
-            supported_os: Some(os.to_owned()),
-            company_name: Some("Microsoft".to_owned()),
-            regions: Some(IMAGE_REGIONS.to_owned()),
+            supported_os: Some(os.into()),
+            company_name: Some("Microsoft".into()),
+            regions: Some(IMAGE_REGIONS.into()),
             ..Default::default()
         }
     };
@@ -527,23 +527,24 @@ fn builtin_extension_images() -> Vec<ExtensionImage> {
 fn builtin_resource_extensions() -> Vec<ResourceExtension> {
     let ext = |publisher: &str, name: &str, version: &str, label: &str, os: &str, json: bool| {
         ResourceExtension {
-            publisher: publisher.to_owned(),
-            name: name.to_owned(),
-            version: version.to_owned(),
-            label: Some(label.to_owned()),
-            description: Some(format!("{label} ({publisher}.{name} {version}).")),
+            publisher: publisher.into(),
+            name: name.into(),
+            version: version.into(),
+            label: Some(label.into()),
+            description: Some(format!("{label} ({publisher}.{name} {version}).").into()),
             public_configuration_schema: None,
             private_configuration_schema: None,
-            sample_config: json.then(|| "{\"commandToExecute\": \"\"}".to_owned()),
+            sample_config: (json.then(|| "{\"commandToExecute\": \"\"}".to_owned()))
+                .map(Into::into),
             replication_completed: Some(true),
-            eula: Some("http://azure.microsoft.com/en-us/support/legal/".to_owned()),
-            privacy_uri: Some("http://azure.microsoft.com/en-us/support/legal/".to_owned()),
-            homepage_uri: Some("http://azure.microsoft.com/".to_owned()),
+            eula: Some("http://azure.microsoft.com/en-us/support/legal/".into()),
+            privacy_uri: Some("http://azure.microsoft.com/en-us/support/legal/".into()),
+            homepage_uri: Some("http://azure.microsoft.com/".into()),
             is_json_extension: Some(json),
             is_internal_extension: Some(false),
             disallow_major_version_upgrade: Some(false),
-            supported_os: Some(os.to_owned()),
-            company_name: Some("Microsoft".to_owned()),
+            supported_os: Some(os.into()),
+            company_name: Some("Microsoft".into()),
             published_date: None,
             regions: None,
         }
@@ -672,8 +673,8 @@ fn role_sizes() -> RoleSizes {
         role_size: SIZES
             .iter()
             .map(|&(name, cores, mem, disks, ww, vm)| RoleSize {
-                name: name.to_owned(),
-                label: Some(format!("{name} ({cores} cores, {mem} MB)")),
+                name: name.into(),
+                label: Some(format!("{name} ({cores} cores, {mem} MB)").into()),
                 cores: Some(cores),
                 memory_in_mb: Some(mem),
                 supported_by_web_worker_roles: Some(ww.is_some()),
@@ -884,7 +885,7 @@ impl Api {
                     }
                     luns.push(lun);
                     data.push(VMImageDataDisk {
-                        name: Some(format!("{name}-datadisk-{lun}")),
+                        name: Some(format!("{name}-datadisk-{lun}").into()),
                         host_caching: Some(
                             d.host_caching.clone().unwrap_or(HostCaching::NoCaching),
                         ),
@@ -895,7 +896,7 @@ impl Api {
                     });
                 }
                 let osd = VMImageOSDisk {
-                    name: Some(format!("{name}-os")),
+                    name: Some(format!("{name}-os").into()),
                     host_caching: Some(os.host_caching.clone().unwrap_or(HostCaching::ReadWrite)),
                     os_state: Some(os.os_state.clone()),
                     os: Some(os.os.clone()),
@@ -975,7 +976,7 @@ impl Api {
                     .provider_name_space
                     .clone()
                     .filter(|n| !n.trim().is_empty())
-                    .unwrap_or_else(|| "Microsoft.Windows.Azure.Extensions".to_owned());
+                    .unwrap_or_else(|| "Microsoft.Windows.Azure.Extensions".into());
                 let versions: Vec<ExtensionImage> = self
                     .all_extension_images(&tx.open_table(META)?, sub)?
                     .into_iter()
@@ -1247,12 +1248,12 @@ impl Api {
                 for (family, family_label, versions) in os_families() {
                     for (version, label, default) in versions {
                         list.push(OperatingSystem {
-                            version,
-                            label: Some(label),
+                            version: version.into(),
+                            label: Some(label.into()),
                             is_default: Some(default),
                             is_active: Some(true),
                             family: Some(family),
-                            family_label: Some(family_label.to_owned()),
+                            family_label: Some(family_label.into()),
                         });
                     }
                 }
@@ -1268,12 +1269,12 @@ impl Api {
                     .into_iter()
                     .map(|(family, label, versions)| OperatingSystemFamily {
                         name: family,
-                        label: Some(label.to_owned()),
+                        label: Some(label.into()),
                         operating_systems: versions
                             .into_iter()
                             .map(|(version, label, default)| OperatingSystemFamilyVersion {
-                                version,
-                                label: Some(label),
+                                version: version.into(),
+                                label: Some(label.into()),
                                 is_default: Some(default),
                                 is_active: Some(true),
                             })
@@ -1350,7 +1351,7 @@ impl Api {
                 let mut a = ip.max(net);
                 while near.len() < 5 && a & mask == net {
                     if usable(a, (net, mask)) {
-                        near.push(Ipv4Addr::from(a).to_string());
+                        near.push(Ipv4Addr::from(a).to_string().into());
                     }
                     match a.checked_add(1) {
                         Some(n) => a = n,
@@ -1454,7 +1455,9 @@ impl Api {
                             update
                                 .name
                                 .clone()
-                                .or_else(|| update.lun.map(|l| format!("at LUN {l}")))
+                                .or_else(
+                                    || (update.lun.map(|l| format!("at LUN {l}"))).map(Into::into)
+                                )
                                 .unwrap_or_default()
                         )));
                     };
@@ -1895,13 +1898,13 @@ impl Api {
         if let Migrating::ReservedIP = what {
             if rec.state.child_text("InUse") == Some("true") {
                 out.push(ValidationMessage {
-                    resource_type: Some(what.kind().to_owned()),
-                    resource_name: Some(rec.name.clone()),
-                    category: Some("Error".to_owned()),
+                    resource_type: Some(what.kind().into()),
+                    resource_name: Some(rec.name.clone().into()),
+                    category: Some("Error".into()),
                     message: Some(format!(
                         "The reserved IP {} is associated with a deployment: migrate the deployment instead.",
                         rec.name
-                    )),
+                    ).into()),
                     virtual_machine: None,
                 });
             }
@@ -1921,10 +1924,10 @@ impl Api {
         let messages = match self.validation_messages(tx, sub, what, name, now)? {
             Some(m) => m,
             None => vec![ValidationMessage {
-                resource_type: Some(what.kind().to_owned()),
-                resource_name: Some(name.to_owned()),
-                category: Some("Error".to_owned()),
-                message: Some(what.missing(name)),
+                resource_type: Some(what.kind().into()),
+                resource_name: Some(name.into()),
+                category: Some("Error".into()),
+                message: Some(what.missing(name).into()),
                 virtual_machine: None,
             }],
         };

@@ -53,7 +53,7 @@ pub(crate) fn supports_account_type(region: &str, account_type: &str) -> bool {
 pub(crate) fn compute_capabilities() -> ComputeCapabilities {
     let sizes = |s: &[&str]| s.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
     ComputeCapabilities {
-        web_worker_role_sizes: sizes(&[
+        web_worker_role_sizes: (sizes(&[
             "A5",
             "A6",
             "A7",
@@ -62,8 +62,11 @@ pub(crate) fn compute_capabilities() -> ComputeCapabilities {
             "Large",
             "Medium",
             "Small",
-        ]),
-        virtual_machines_role_sizes: sizes(&[
+        ]))
+        .into_iter()
+        .map(Into::into)
+        .collect::<Vec<_>>(),
+        virtual_machines_role_sizes: (sizes(&[
             "Basic_A0",
             "Basic_A1",
             "Basic_A2",
@@ -75,7 +78,10 @@ pub(crate) fn compute_capabilities() -> ComputeCapabilities {
             "Large",
             "Medium",
             "Small",
-        ]),
+        ]))
+        .into_iter()
+        .map(Into::into)
+        .collect::<Vec<_>>(),
     }
 }
 
@@ -102,9 +108,9 @@ pub(crate) fn all() -> Locations {
                     services.push("PremiumStorage".to_owned());
                 }
                 Location {
-                    name: (*name).to_owned(),
-                    display_name: Some((*name).to_owned()),
-                    available_services: services,
+                    name: (*name).into(),
+                    display_name: Some((*name).into()),
+                    available_services: services.into_iter().map(Into::into).collect::<Vec<_>>(),
                     compute_capabilities: Some(compute_capabilities()),
                     storage_capabilities: Some(StorageCapabilities {
                         storage_account_types: types,

@@ -394,7 +394,10 @@ impl Api {
             }
             None => None,
         };
-        Ok((prefixes, table))
+        Ok((
+            prefixes.into_iter().map(Into::into).collect::<Vec<_>>(),
+            table,
+        ))
     }
 
     fn subnet_in_config(
@@ -426,7 +429,7 @@ impl Api {
                     site.name
                 ))
             })?;
-        Ok((site.name.clone(), s.name.clone()))
+        Ok((site.name.to_string(), s.name.to_string()))
     }
 
     /// Associations of subnets that a new configuration no longer has go
@@ -550,7 +553,7 @@ impl Api {
                 Ok(Reply::xml(
                     req,
                     &RouteTableAssociation {
-                        route_table_name: Some(table),
+                        route_table_name: Some(table.into()),
                     },
                 ))
             })(),
@@ -619,9 +622,10 @@ impl Api {
                     req,
                     &AvailabilityResponse {
                         result: !taken,
-                        reason: taken.then(|| {
+                        reason: (taken.then(|| {
                             format!("The DNS name {wanted}.trafficmanager.net is already taken.")
-                        }),
+                        }))
+                        .map(Into::into),
                     },
                 ))
             })(),
@@ -644,11 +648,15 @@ impl Api {
         };
         let table = tx.open_table(NETWORK)?;
         for site in &mut sites {
-            site.migration_state = get_rec(&table, &key(MIGRATION, sub, &["vnet", &site.name]))?;
+            site.migration_state =
+                (get_rec(&table, &key(MIGRATION, sub, &["vnet", &site.name]))?).map(Into::into);
             for s in &mut site.subnets {
                 s.network_security_group =
-                    get_rec(&table, &key(NSG_SUBNET, sub, &[&site.name, &s.name]))?;
-                s.route_table_name = get_rec(&table, &key(RT_SUBNET, sub, &[&site.name, &s.name]))?;
+                    (get_rec(&table, &key(NSG_SUBNET, sub, &[&site.name, &s.name]))?)
+                        .map(Into::into);
+                s.route_table_name =
+                    (get_rec(&table, &key(RT_SUBNET, sub, &[&site.name, &s.name]))?)
+                        .map(Into::into);
             }
         }
         Ok(Reply::xml(
@@ -1210,7 +1218,7 @@ impl Api {
                             .into_iter()
                             .find(|s| s.name.eq_ignore_ascii_case(name))
                     })
-                    .map(|s| s.name)
+                    .map(|s| s.name.to_string())
                     .ok_or_else(|| vnet_not_found(name))?
             }
             _ => {
@@ -1607,7 +1615,7 @@ fn nsg_association(req: &ServerRequest, name: String) -> Reply {
     Reply::xml(
         req,
         &NetworkSecurityGroupAssociation {
-            name,
+            name: name.into(),
             state: Some("Created".into()),
         },
     )
@@ -1645,7 +1653,7 @@ fn stored_definition(rec: &ResourceRec) -> Option<TrafficManagerDefinition> {
                     (true, true) => "CheckingEndpoint",
                     (true, false) => "Disabled",
                 }
-                .to_owned(),
+                .into(),
             );
         }
         policy.monitor_status = Some(
@@ -1654,7 +1662,7 @@ fn stored_definition(rec: &ResourceRec) -> Option<TrafficManagerDefinition> {
             } else {
                 "Inactive"
             }
-            .to_owned(),
+            .into(),
         );
     }
     Some(def)

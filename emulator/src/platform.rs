@@ -273,12 +273,12 @@ impl Api {
                             .child("WebSpaceToCreate")
                             .and_then(|w| w.child_text("GeoRegion").map(str::to_owned));
                         spaces.push(WebSpace {
-                            name: name.clone(),
-                            geo_region: region,
+                            name: name.clone().into(),
+                            geo_region: region.map(Into::into),
                             plan: Some("VirtualDedicatedPlan".into()),
                             status: Some(WebSpaceStatus::Ready),
                             availability_state: Some(WebSpaceAvailabilityState::Normal),
-                            subscription: Some(sub.to_owned()),
+                            subscription: Some(sub.into()),
                             ..Default::default()
                         });
                     }
@@ -408,20 +408,20 @@ impl Api {
                     })
                     .map(
                         |(name, display, unit, aggregation, _, _)| MetricDefinition {
-                            name: Some((*name).to_owned()),
-                            namespace: Some(namespace.clone()),
+                            name: Some((*name).into()),
+                            namespace: Some(namespace.clone().into()),
                             resource_id_suffix: None,
-                            display_name: Some((*display).to_owned()),
-                            unit: Some((*unit).to_owned()),
-                            primary_aggregation: Some((*aggregation).to_owned()),
+                            display_name: Some((*display).into()),
+                            unit: Some((*unit).into()),
+                            primary_aggregation: Some((*aggregation).into()),
                             metric_availabilities: GRAINS
                                 .iter()
                                 .map(|(g, r)| MetricAvailability {
-                                    time_grain: Some((*g).to_owned()),
-                                    retention: Some((*r).to_owned()),
+                                    time_grain: Some((*g).into()),
+                                    retention: Some((*r).into()),
                                 })
                                 .collect(),
-                            minimum_alertable_time_window: Some("PT5M".to_owned()),
+                            minimum_alertable_time_window: Some("PT5M".into()),
                             is_alertable: Some(true),
                         },
                     )
@@ -507,12 +507,12 @@ impl Api {
                             })
                             .collect();
                         MetricValueSet {
-                            name: Some((*name).to_owned()),
-                            namespace: Some(namespace.clone()),
-                            display_name: Some((*display).to_owned()),
-                            unit: Some((*unit).to_owned()),
-                            primary_aggregation: Some((*aggregation).to_owned()),
-                            time_grain: Some(time_grain.clone()),
+                            name: Some((*name).into()),
+                            namespace: Some(namespace.clone().into()),
+                            display_name: Some((*display).into()),
+                            unit: Some((*unit).into()),
+                            primary_aggregation: Some((*aggregation).into()),
+                            time_grain: Some(time_grain.clone().into()),
                             start_time: Some(*start_time),
                             end_time: Some(*end_time),
                             metric_values: samples,
@@ -557,10 +557,10 @@ impl Api {
                     &HDInsightIaasClusterResponse {
                         data: Some(HDInsightIaasClusterDetails {
                             created_date: Some(datetime(rec.created_ms)),
-                            id: Some(rec.name.clone()),
-                            location: rec.location.clone(),
-                            state: Some(cluster_state(&rec, now).to_owned()),
-                            user_subscription_id: Some(sub.to_owned()),
+                            id: Some(rec.name.clone().into()),
+                            location: rec.location.clone().map(Into::into),
+                            state: Some(cluster_state(&rec, now).into()),
+                            user_subscription_id: Some(sub.into()),
                             ..Default::default()
                         }),
                         error: None,
@@ -577,9 +577,9 @@ impl Api {
                     }
                     let resource = HDInsightResource {
                         resource_provider_namespace: Some("hdinsight".into()),
-                        type_: Some(rec.kind.clone()),
-                        name: Some(rec.name.clone()),
-                        state: Some(cluster_state(&rec, now).to_owned()),
+                        type_: Some(rec.kind.clone().into()),
+                        name: Some(rec.name.clone().into()),
+                        state: Some(cluster_state(&rec, now).into()),
                         ..Default::default()
                     };
                     match by_service
@@ -588,8 +588,8 @@ impl Api {
                     {
                         Some(s) => s.resources.push(resource),
                         None => by_service.push(HDInsightCloudService {
-                            name: Some(rec.cloud_service.clone()),
-                            geo_region: rec.location.clone(),
+                            name: Some(rec.cloud_service.clone().into()),
+                            geo_region: rec.location.clone().map(Into::into),
                             resources: vec![resource],
                             ..Default::default()
                         }),
@@ -662,8 +662,8 @@ impl Api {
                         )))
                     }
                     Some(mut old) => {
-                        old.plan = body.plan.clone();
-                        old.promotion_code = body.promotion_code.clone();
+                        old.plan = body.plan.to_string();
+                        old.promotion_code = body.promotion_code.clone().map(Into::into);
                         old.operation = "Update".into();
                         old.etag = uuid::Uuid::new_v4().to_string();
                         old.until_ms = until;
@@ -674,8 +674,8 @@ impl Api {
                         namespace: resource_type.clone(),
                         resource_type: resource_name.clone(),
                         name: add_on_name.clone(),
-                        plan: body.plan.clone(),
-                        promotion_code: body.promotion_code.clone(),
+                        plan: body.plan.to_string(),
+                        promotion_code: body.promotion_code.clone().map(Into::into),
                         etag: uuid::Uuid::new_v4().to_string(),
                         operation: "Create".into(),
                         until_ms: until,
@@ -835,7 +835,7 @@ impl Api {
                 let key = format!("AlertRule/{sub}/{}", low(rule_id));
                 let existed = get::<AlertRule>(&table, &key)?.is_some();
                 let mut rule = body.clone();
-                rule.id = Some(rule_id.clone());
+                rule.id = Some(rule_id.clone().into());
                 rule.last_updated_time = Some(datetime(now));
                 put(&mut table, &key, &rule)?;
                 Ok(Reply::empty(if existed { 200 } else { 201 }).into())
@@ -852,17 +852,18 @@ impl Api {
                 check_resource_id(resource_id)?;
                 for p in &body.profiles {
                     let c = p.capacity.clone().unwrap_or_default();
-                    let n = |v: &Option<String>, what: &str| -> Result<Option<i64>, ApiError> {
-                        v.as_deref()
-                            .map(|t| {
-                                t.trim().parse::<i64>().map_err(|_| {
-                                    ApiError::bad_request(format!(
-                                        "The capacity {what} {t} is not a number."
-                                    ))
+                    let n =
+                        |v: &Option<CompactString>, what: &str| -> Result<Option<i64>, ApiError> {
+                            v.as_deref()
+                                .map(|t| {
+                                    t.trim().parse::<i64>().map_err(|_| {
+                                        ApiError::bad_request(format!(
+                                            "The capacity {what} {t} is not a number."
+                                        ))
+                                    })
                                 })
-                            })
-                            .transpose()
-                    };
+                                .transpose()
+                        };
                     let (min, max) = (n(&c.minimum, "Minimum")?, n(&c.maximum, "Maximum")?);
                     if let (Some(min), Some(max)) = (min, max) {
                         if min > max {
@@ -1257,19 +1258,19 @@ fn publish_data(site: &ResourceRec, password: &str) -> PublishData {
     let secret = password.to_owned();
     let user = format!("${name}");
     let profile = |method: &str, url: String| PublishProfile {
-        profile_name: Some(format!("{name} - {method}")),
-        publish_method: Some(method.to_owned()),
-        publish_url: Some(url),
-        msdeploy_site: (method == "MSDeploy").then(|| name.clone()),
-        ftp_passive_mode: (method == "FTP").then(|| "True".to_owned()),
-        user_name: Some(user.clone()),
-        user_pwd: Some(secret.clone()),
-        destination_app_url: Some(format!("http://{host}")),
-        sql_server_db_connection_string: Some(String::new()),
-        my_sqldb_connection_string: Some(String::new()),
-        hosting_provider_forum_link: Some(String::new()),
-        control_panel_link: Some("https://portal.azure.com".to_owned()),
-        web_system: Some("WebSites".to_owned()),
+        profile_name: Some(format!("{name} - {method}").into()),
+        publish_method: Some(method.into()),
+        publish_url: Some(url.into()),
+        msdeploy_site: ((method == "MSDeploy").then(|| name.clone())).map(Into::into),
+        ftp_passive_mode: ((method == "FTP").then(|| "True".to_owned())).map(Into::into),
+        user_name: Some(user.clone().into()),
+        user_pwd: Some(secret.clone().into()),
+        destination_app_url: Some(format!("http://{host}").into()),
+        sql_server_db_connection_string: Some(String::new().into()),
+        my_sqldb_connection_string: Some(String::new().into()),
+        hosting_provider_forum_link: Some(String::new().into()),
+        control_panel_link: Some("https://portal.azure.com".into()),
+        web_system: Some("WebSites".into()),
         databases: Vec::new(),
     };
     PublishData {
@@ -1351,7 +1352,7 @@ fn new_job(
     let created_ms = old.as_ref().map_or(now, |o| o.created_ms);
     Ok(JobRec {
         job: Job {
-            id: Some(id.to_owned()),
+            id: Some(id.into()),
             start_time: Some(start),
             action: Some(body.action.clone()),
             recurrence: body.recurrence.clone(),
@@ -1409,9 +1410,9 @@ fn site_operation(op: &SiteOperationRec, now: Millis) -> WebSiteOperation {
         errors: Vec::new(),
         expiration_time: Some(datetime(op.started_ms + 24 * 3_600_000)),
         geo_master_operation_id: None,
-        id: Some(op.id.clone()),
+        id: Some(op.id.clone().into()),
         modified_time: Some(datetime(if done { op.until_ms } else { op.started_ms })),
-        name: Some(op.name.clone()),
+        name: Some(op.name.clone().into()),
         status: Some(if done {
             WebSiteOperationStatus::Succeeded
         } else {
@@ -1464,11 +1465,11 @@ fn cluster_state(c: &ClusterRec, now: Millis) -> &'static str {
 
 fn cluster_details(c: &ClusterRec, now: Millis) -> HDInsightClusterDetails {
     HDInsightClusterDetails {
-        dns_name: Some(c.name.clone()),
-        location: c.location.clone(),
+        dns_name: Some(c.name.clone().into()),
+        location: c.location.clone().map(Into::into),
         created_time: Some(datetime(c.created_ms)),
-        fully_qualified_dns_name: Some(format!("{}.azurehdinsight.net", c.name)),
-        state: Some(cluster_state(c, now).to_owned()),
+        fully_qualified_dns_name: Some(format!("{}.azurehdinsight.net", c.name).into()),
+        state: Some(cluster_state(c, now).into()),
         ..Default::default()
     }
 }

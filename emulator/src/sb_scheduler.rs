@@ -307,12 +307,13 @@ fn connection_details(
             Some((
                 name.clone(),
                 ConnectionDetail {
-                    key_name: Some(name.clone()),
-                    connection_string: Some(conn(&name, primary)),
-                    authorization_type: Some("SharedAccessAuthorization".to_owned()),
+                    key_name: Some(name.clone().into()),
+                    connection_string: Some(conn(&name, primary).into()),
+                    authorization_type: Some("SharedAccessAuthorization".into()),
                     rights: rights_of(rule),
-                    secondary_connection_string: (!secondary.is_empty())
-                        .then(|| conn(&name, secondary)),
+                    secondary_connection_string: ((!secondary.is_empty())
+                        .then(|| conn(&name, secondary)))
+                    .map(Into::into),
                 },
             ))
         })
@@ -424,10 +425,10 @@ impl Api {
                     (
                         (*n).to_owned(),
                         MetricProperties {
-                            name: Some((*n).to_owned()),
-                            primary_aggregation: Some((*a).to_owned()),
-                            unit: Some((*u).to_owned()),
-                            display_name: Some((*d).to_owned()),
+                            name: Some((*n).into()),
+                            primary_aggregation: Some((*a).into()),
+                            unit: Some((*u).into()),
+                            display_name: Some((*d).into()),
                         },
                     )
                 })
@@ -448,8 +449,8 @@ impl Api {
             let list = SB_ROLLUPS
                 .iter()
                 .map(|(g, r, _)| MetricRollups {
-                    time_grain: Some((*g).to_owned()),
-                    retention: Some((*r).to_owned()),
+                    time_grain: Some((*g).into()),
+                    retention: Some((*r).into()),
                 })
                 .collect();
             return Ok(feed_reply(req, "Rollups", list));
@@ -502,8 +503,8 @@ impl Api {
                 let list = SB_REGIONS
                     .iter()
                     .map(|(c, f)| RegionCodeDescription {
-                        code: (*c).to_owned(),
-                        full_name: Some((*f).to_owned()),
+                        code: (*c).into(),
+                        full_name: Some((*f).into()),
                     })
                     .collect();
                 Ok(feed_reply(req, "Regions", list))
@@ -750,22 +751,29 @@ impl Api {
             ),
             ServerRequest::GetSchedulerResourceProviderProperties { .. } => {
                 let mut props = vec![ResourceProviderProperty {
-                    key: Some("plans".to_owned()),
-                    value: Some(PLANS.iter().map(|p| p.0).collect::<Vec<_>>().join(",")),
+                    key: Some("plans".into()),
+                    value: Some(
+                        PLANS
+                            .iter()
+                            .map(|p| p.0)
+                            .collect::<Vec<_>>()
+                            .join(",")
+                            .into(),
+                    ),
                 }];
                 for (plan, jobs, occ, rec) in PLANS {
                     let p = plan.to_ascii_lowercase();
                     props.push(ResourceProviderProperty {
-                        key: Some(format!("{p}:MaxJobCount")),
-                        value: Some(jobs.to_string()),
+                        key: Some(format!("{p}:MaxJobCount").into()),
+                        value: Some(jobs.to_string().into()),
                     });
                     props.push(ResourceProviderProperty {
-                        key: Some(format!("{p}:MaxJobOccurrence")),
-                        value: Some(occ.to_string()),
+                        key: Some(format!("{p}:MaxJobOccurrence").into()),
+                        value: Some(occ.to_string().into()),
                     });
                     props.push(ResourceProviderProperty {
-                        key: Some(format!("{p}:MaxRecurrence")),
-                        value: Some(rec.to_owned()),
+                        key: Some(format!("{p}:MaxRecurrence").into()),
+                        value: Some(rec.into()),
                     });
                 }
                 let registered = get::<ProviderRec>(
@@ -774,8 +782,8 @@ impl Api {
                 )?
                 .is_some_and(|p| p.registered);
                 props.push(ResourceProviderProperty {
-                    key: Some("registered".to_owned()),
-                    value: Some(registered.to_string()),
+                    key: Some("registered".into()),
+                    value: Some(registered.to_string().into()),
                 });
                 Ok(Reply::xml(
                     req,
@@ -911,23 +919,24 @@ impl Api {
                             inst.instance_name
                         ))
                     })?;
-                iface
+                (iface
                     .ip_configurations
                     .iter()
-                    .find_map(|c| c.subnet_name.clone())
+                    .find_map(|c| c.subnet_name.clone()))
+                .map(Into::into)
             }
-            None => net.and_then(|n| n.subnet_names.first().cloned()),
+            None => (net.and_then(|n| n.subnet_names.first().cloned())).map(Into::into),
         };
         let route =
             |name: Option<String>, source: &str, prefix: &str, hop: &str, ip: Option<String>| {
                 EffectiveRoute {
-                    name,
-                    source: Some(source.to_owned()),
-                    status: Some("Active".to_owned()),
-                    address_prefixes: vec![prefix.to_owned()],
+                    name: name.map(Into::into),
+                    source: Some(source.into()),
+                    status: Some("Active".into()),
+                    address_prefixes: vec![prefix.into()],
                     effective_next_hop: Some(EffectiveNextHop {
-                        type_: Some(hop.to_owned()),
-                        ip_addresses: ip.into_iter().collect(),
+                        type_: Some(hop.into()),
+                        ip_addresses: ip.into_iter().map(Into::into).collect(),
                     }),
                 }
             };
@@ -984,7 +993,7 @@ impl Api {
                 for sys in routes.iter_mut().filter(|x| {
                     x.source.as_deref() == Some("Default") && x.address_prefixes == [prefix.clone()]
                 }) {
-                    sys.status = Some("Invalid".to_owned());
+                    sys.status = Some("Invalid".into());
                 }
                 routes.push(route(Some(u.name.clone()), "User", &prefix, &ty, ip));
             }
@@ -1219,7 +1228,7 @@ fn job_history(rec: &JobRec, now: Millis) -> Vec<JobHistoryEntry> {
                 start_time: Some(datetime(ms)),
                 end_time: Some(datetime(ms + 1_500)),
                 state: Some(JobState::Enabled),
-                message: Some(target.clone()),
+                message: Some(target.clone().into()),
                 status: Some(JobHistoryStatus::Completed),
                 action_name: Some(JobHistoryActionName::MainAction),
                 repeat_count: i32::try_from(first_index + i as i64 + 1).ok(),

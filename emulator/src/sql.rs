@@ -420,18 +420,18 @@ impl Api {
         };
         let parent = self.server_path(sub, &op.server);
         DatabaseOperation {
-            name: Some(op.name.clone()),
+            name: Some(op.name.clone().into()),
             resource_type: Some("Microsoft.SqlAzure.DatabaseOperation".into()),
             state: Some(state.into()),
-            self_link: Some(format!("{parent}/databaseoperations/{}", op.id)),
-            parent_link: Some(parent),
-            id: Some(op.id.clone()),
+            self_link: Some(format!("{parent}/databaseoperations/{}", op.id).into()),
+            parent_link: Some(parent.into()),
+            id: Some(op.id.clone().into()),
             state_id: Some(state_id),
-            session_activity_id: Some(op.id.clone()),
-            database_name: Some(op.database.clone()),
+            session_activity_id: Some(op.id.clone().into()),
+            database_name: Some(op.database.clone().into()),
             percent_complete: Some(percent),
             error_code: Some(if done && op.error.is_some() { 40000 } else { 0 }),
-            error: op.error.clone().filter(|_| done),
+            error: (op.error.clone().filter(|_| done)).map(Into::into),
             error_severity: Some(if done && op.error.is_some() { 16 } else { 0 }),
             error_state: Some(if done && op.error.is_some() { 1 } else { 0 }),
             start_time: Some(datetime(op.start_ms)),
@@ -491,27 +491,30 @@ impl Api {
             service_resource: groups
                 .into_iter()
                 .map(|((at, db, kind, failed), n)| DatabaseEvent {
-                    name: Some(db.clone()),
+                    name: Some(db.clone().into()),
                     resource_type: Some("Microsoft.SqlAzure.DatabaseEvent".into()),
                     state: Some("Normal".into()),
-                    self_link: Some(format!("{parent}/databases/{db}/events")),
-                    parent_link: Some(parent.clone()),
-                    database_name: Some(db.clone()),
+                    self_link: Some(format!("{parent}/databases/{db}/events").into()),
+                    parent_link: Some(parent.clone().into()),
+                    database_name: Some(db.clone().into()),
                     start_time_utc: Some(datetime(at)),
                     interval_size_in_minutes: Some(minutes),
                     event_category: Some("management".into()),
-                    event_type: Some(kind.clone()),
+                    event_type: Some(kind.clone().into()),
                     event_subtype: Some(if failed { "1" } else { "0" }.into()),
                     event_subtype_description: Some(
                         if failed { "failed" } else { "succeeded" }.into(),
                     ),
                     number_of_events: Some(n),
                     severity: Some(if failed { 2 } else { 0 }),
-                    description: Some(format!(
-                        "{} of database {db} {}.",
-                        kind.replace('_', " "),
-                        if failed { "failed" } else { "succeeded" }
-                    )),
+                    description: Some(
+                        format!(
+                            "{} of database {db} {}.",
+                            kind.replace('_', " "),
+                            if failed { "failed" } else { "succeeded" }
+                        )
+                        .into(),
+                    ),
                     additional_data: None,
                 })
                 .collect(),
@@ -552,18 +555,17 @@ impl Api {
         let target = c.destination_server.eq_ignore_ascii_case(server)
             && c.destination_database.eq_ignore_ascii_case(database);
         DatabaseCopy {
-            name: Some(c.id.clone()),
+            name: Some(c.id.clone().into()),
             resource_type: Some("Microsoft.SqlAzure.DatabaseCopy".into()),
             state: Some("Normal".into()),
-            self_link: Some(format!(
-                "{parent}/databases/{database}/databasecopies/{}",
-                c.id
-            )),
-            parent_link: Some(format!("{parent}/databases/{database}")),
-            source_server_name: Some(c.source_server.clone()),
-            source_database_name: Some(c.source_database.clone()),
-            destination_server_name: Some(c.destination_server.clone()),
-            destination_database_name: Some(c.destination_database.clone()),
+            self_link: Some(
+                format!("{parent}/databases/{database}/databasecopies/{}", c.id).into(),
+            ),
+            parent_link: Some(format!("{parent}/databases/{database}").into()),
+            source_server_name: Some(c.source_server.clone().into()),
+            source_database_name: Some(c.source_database.clone().into()),
+            destination_server_name: Some(c.destination_server.clone().into()),
+            destination_database_name: Some(c.destination_database.clone().into()),
             is_continuous: Some(c.continuous),
             replication_state: Some(if seeding { 1 } else { 2 }),
             replication_state_description: Some(
@@ -572,8 +574,8 @@ impl Api {
             local_database_id: local_id,
             is_local_database_replication_target: Some(target),
             is_interlink_connected: Some(true),
-            start_date: Some(text_of(c.start_ms)),
-            modify_date: Some(text_of(if seeding { now } else { c.seeded_ms })),
+            start_date: Some(text_of(c.start_ms).into()),
+            modify_date: Some(text_of(if seeding { now } else { c.seeded_ms }).into()),
             percent_complete: Some(percent),
             is_offline_secondary: Some(c.offline),
             is_termination_allowed: Some(true),
@@ -620,16 +622,13 @@ impl Api {
     fn dropped_to_wire(&self, sub: &str, d: &SqlDroppedRec) -> RestorableDroppedDatabase {
         let parent = self.server_path(sub, &d.server);
         RestorableDroppedDatabase {
-            name: Some(d.name.clone()),
+            name: Some(d.name.clone().into()),
             resource_type: Some("Microsoft.SqlAzure.RestorableDroppedDatabase".into()),
             state: Some("Normal".into()),
-            self_link: Some(format!(
-                "{parent}/restorabledroppeddatabases/{}",
-                d.entity_id
-            )),
-            parent_link: Some(parent),
-            entity_id: Some(d.entity_id.clone()),
-            server_name: Some(d.server.clone()),
+            self_link: Some(format!("{parent}/restorabledroppeddatabases/{}", d.entity_id).into()),
+            parent_link: Some(parent.into()),
+            entity_id: Some(d.entity_id.clone().into()),
+            server_name: Some(d.server.clone().into()),
             edition: d.state.child_text("Edition").map(edition_of),
             max_size_bytes: d
                 .state
@@ -652,13 +651,13 @@ impl Api {
         // Geo-replicated backups are taken hourly.
         let backup = (now - now.rem_euclid(3_600_000)).max(db.created_ms);
         RecoverableDatabase {
-            name: Some(db.name.clone()),
+            name: Some(db.name.clone().into()),
             resource_type: Some("Microsoft.SqlAzure.RecoverableDatabase".into()),
             state: Some("Normal".into()),
-            self_link: Some(format!("{parent}/recoverabledatabases/{}", db.name)),
-            parent_link: Some(parent),
-            entity_id: Some(db.name.clone()),
-            server_name: Some(server.to_owned()),
+            self_link: Some(format!("{parent}/recoverabledatabases/{}", db.name).into()),
+            parent_link: Some(parent.into()),
+            entity_id: Some(db.name.clone().into()),
+            server_name: Some(server.into()),
             edition: db.state.child_text("Edition").map(edition_of),
             last_available_backup_date: Some(datetime(backup)),
         }
@@ -671,8 +670,8 @@ impl Api {
             name: Some(o.0.into()),
             resource_type: Some("Microsoft.SqlAzure.ServiceObjective".into()),
             state: Some("Normal".into()),
-            self_link: Some(link.clone()),
-            parent_link: Some(parent),
+            self_link: Some(link.clone().into()),
+            parent_link: Some(parent.into()),
             id: Some(o.1.into()),
             is_default: Some(o.4),
             is_system: Some(o.5),
@@ -683,7 +682,7 @@ impl Api {
                 resource_type: Some("Microsoft.SqlAzure.DimensionSetting".into()),
                 state: Some("Normal".into()),
                 self_link: None,
-                parent_link: Some(link),
+                parent_link: Some(link.into()),
                 id: Some(o.1.into()),
                 description: Some(o.2.into()),
                 ordinal: OBJECTIVES
@@ -702,8 +701,8 @@ impl Api {
             name: Some(q.0.into()),
             resource_type: Some("Microsoft.SqlAzure.ServerQuota".into()),
             state: Some("Normal".into()),
-            self_link: Some(format!("{parent}/serverquotas/{}", q.0)),
-            parent_link: Some(parent),
+            self_link: Some(format!("{parent}/serverquotas/{}", q.0).into()),
+            parent_link: Some(parent.into()),
             value: Some(q.1.into()),
         }
     }
@@ -725,15 +724,15 @@ impl Api {
         };
         let done = now >= d.until_ms;
         StatusInfo {
-            blob_uri: Some(d.blob_uri.clone()),
-            database_name: Some(d.database.clone()),
-            error_message: d.error.clone().filter(|_| done),
+            blob_uri: Some(d.blob_uri.clone().into()),
+            database_name: Some(d.database.clone().into()),
+            error_message: (d.error.clone().filter(|_| done)).map(Into::into),
             last_modified_time: Some(datetime(now.min(d.until_ms))),
             queued_time: Some(datetime(d.queued_ms)),
-            request_id: Some(d.id.clone()),
-            request_type: Some(d.kind.clone()),
-            server_name: Some(format!("{}{DNS_SUFFIX}", d.server)),
-            status: Some(status),
+            request_id: Some(d.id.clone().into()),
+            request_type: Some(d.kind.clone().into()),
+            server_name: Some(format!("{}{DNS_SUFFIX}", d.server).into()),
+            status: Some(status.into()),
         }
     }
 
@@ -1129,7 +1128,7 @@ impl Api {
                         let mut plat = tx.open_table(PLATFORM)?;
                         plat.remove(key.as_str())?;
                         wire.is_interlink_connected = Some(false);
-                        wire.modify_date = Some(text_of(now));
+                        wire.modify_date = Some(text_of(now).into());
                     }
                     Reply::xml(req, &wire)
                 }
@@ -1187,12 +1186,12 @@ impl Api {
                         .target_server_name
                         .clone()
                         .filter(|s| !s.trim().is_empty())
-                        .unwrap_or_else(|| source_server_name.clone());
+                        .unwrap_or_else(|| source_server_name.clone().into());
                     let target = body
                         .target_database_name
                         .clone()
                         .filter(|s| !s.trim().is_empty())
-                        .unwrap_or_else(|| src.name.clone());
+                        .unwrap_or_else(|| src.name.clone().into());
                     self.sql_put_database(tx, sub, &target_server, &target, &src.state, now)?;
                     let id = self.sql_record_op(
                         tx,
@@ -1208,15 +1207,17 @@ impl Api {
                     Reply::xml(
                         req,
                         &RecoverDatabaseOperation {
-                            name: Some(id.clone()),
+                            name: Some(id.clone().into()),
                             resource_type: Some(
                                 "Microsoft.SqlAzure.RecoverDatabaseOperation".into(),
                             ),
                             state: Some("Normal".into()),
-                            self_link: Some(format!("{parent}/recoverdatabaseoperations/{id}")),
-                            parent_link: Some(parent),
-                            request_id: Some(id),
-                            source_database_name: Some(src.name.clone()),
+                            self_link: Some(
+                                format!("{parent}/recoverdatabaseoperations/{id}").into(),
+                            ),
+                            parent_link: Some(parent.into()),
+                            request_id: Some(id.into()),
+                            source_database_name: Some(src.name.clone().into()),
                             target_server_name: Some(target_server),
                             target_database_name: Some(target),
                         },
@@ -1278,7 +1279,7 @@ impl Api {
                         .target_server_name
                         .clone()
                         .filter(|s| !s.trim().is_empty())
-                        .unwrap_or_else(|| source_server_name.clone());
+                        .unwrap_or_else(|| source_server_name.clone().into());
                     let target = body.target_database_name.trim().to_owned();
                     if target.is_empty() {
                         return Err(ApiError::bad_request("TargetDatabaseName is required."));
@@ -1297,11 +1298,11 @@ impl Api {
                     Reply::xml(
                         req,
                         &RestoreDatabaseOperation {
-                            request_id: Some(id),
+                            request_id: Some(id.into()),
                             source_database_name: Some(body.source_database_name.clone()),
                             source_database_deletion_date: deleted.map(datetime),
                             target_server_name: Some(target_server),
-                            target_database_name: Some(target),
+                            target_database_name: Some(target.into()),
                             target_utc_point_in_time: Some(
                                 body.target_utc_point_in_time
                                     .unwrap_or_else(|| datetime(now)),
@@ -1448,7 +1449,7 @@ impl Api {
         let rec = SqlDacRec {
             id: id.clone(),
             server: server.to_owned(),
-            database: conn.database_name.clone(),
+            database: conn.database_name.to_string(),
             kind: kind.to_owned(),
             blob_uri: blob.uri.trim().to_owned(),
             queued_ms: now,

@@ -86,7 +86,7 @@ fn default_config(site: &ResourceRec) -> SiteConfig {
             "hostingstart.html",
         ]
         .iter()
-        .map(|s| (*s).to_owned())
+        .map(|s| CompactString::from(*s))
         .collect(),
         detailed_error_logging_enabled: Some(false),
         http_logging_enabled: Some(false),
@@ -95,8 +95,8 @@ fn default_config(site: &ResourceRec) -> SiteConfig {
         net_framework_version: Some("v4.0".into()),
         number_of_workers: Some(1),
         php_version: Some("5.4".into()),
-        publishing_password: Some(site_password(site)),
-        publishing_username: Some(format!("${}", site.name)),
+        publishing_password: Some(site_password(site).into()),
+        publishing_username: Some(format!("${}", site.name).into()),
         remote_debugging_enabled: Some(false),
         request_tracing_enabled: Some(false),
         scm_type: Some("None".into()),
@@ -131,7 +131,8 @@ pub(crate) fn current_password(
     Ok(extras_of(&tx.open_table(PLATFORM)?, site)?
         .config
         .publishing_password
-        .unwrap_or_else(|| site_password(site)))
+        .unwrap_or_else(|| site_password(site).into())
+        .to_string())
 }
 
 /// Forgets what a deleted site had.
@@ -167,7 +168,10 @@ pub(crate) fn site_read(
         .unwrap_or_default();
     for w in wanted.split(',').map(str::trim) {
         let (name, value) = match w {
-            "repositoryuri" => ("RepositoryUri", extras.repository.then(|| scm_uri(rec))),
+            "repositoryuri" => (
+                "RepositoryUri",
+                extras.repository.then(|| scm_uri(rec).into()),
+            ),
             "publishingpassword" => (
                 "PublishingPassword",
                 extras.config.publishing_password.clone(),
@@ -317,7 +321,7 @@ fn metrics(
             out.push(WebMetricResponse {
                 code: Some("NotFound".into()),
                 data: None,
-                message: Some(format!("The metric {name} does not exist.")),
+                message: Some(format!("The metric {name} does not exist.").into()),
             });
             continue;
         };
@@ -339,24 +343,24 @@ fn metrics(
                 };
                 values.push(WebMetricSample {
                     count: Some(1),
-                    maximum: Some(v.to_string()),
-                    minimum: Some(v.to_string()),
+                    maximum: Some(v.to_string().into()),
+                    minimum: Some(v.to_string().into()),
                     time_created: Some(datetime(t)),
-                    total: Some(v.to_string()),
-                    instance_name: inst.map(str::to_owned),
+                    total: Some(v.to_string().into()),
+                    instance_name: inst.map(str::to_owned).map(Into::into),
                 });
             }
         }
         out.push(WebMetricResponse {
             code: Some("Success".into()),
             data: Some(WebMetricSet {
-                display_name: Some(mname.to_owned()),
+                display_name: Some(mname.into()),
                 end_time: Some(datetime(end_ms)),
-                name: Some(mname.to_owned()),
-                primary_aggregation_type: Some(agg.to_owned()),
+                name: Some(mname.into()),
+                primary_aggregation_type: Some(agg.into()),
                 start_time: Some(datetime(start_ms)),
-                time_grain: Some(grain.to_owned()),
-                unit: Some(unit.to_owned()),
+                time_grain: Some(grain.into()),
+                unit: Some(unit.into()),
                 values,
             }),
             message: None,
@@ -367,7 +371,7 @@ fn metrics(
     })
 }
 
-fn check_storage_url(url: &Option<String>) -> Result<(), ApiError> {
+fn check_storage_url(url: &Option<CompactString>) -> Result<(), ApiError> {
     match url.as_deref().map(str::trim) {
         None | Some("") => Err(ApiError::bad_request("The StorageAccountUrl is missing.")),
         Some(u) if !u.starts_with("https://") && !u.starts_with("http://") => Err(
@@ -566,12 +570,12 @@ impl Api {
                         availability_state: Some(WebSpaceAvailabilityState::Normal),
                         compute_mode: Some(WebComputeMode::Shared),
                         current_number_of_workers: Some(0),
-                        geo_region: region,
-                        name: web_space_name.clone(),
+                        geo_region: region.map(Into::into),
+                        name: web_space_name.clone().into(),
                         number_of_workers: Some(0),
                         plan: Some("VirtualDedicatedPlan".into()),
                         status: Some(WebSpaceStatus::Ready),
-                        subscription: Some(sub.to_owned()),
+                        subscription: Some(sub.into()),
                         ..Default::default()
                     },
                 ))
@@ -612,14 +616,14 @@ impl Api {
                     let v = (unit_noise(&s.name, name, day / 1000, salt) * limit * 0.5).round();
                     WebSiteUsage {
                         compute_mode: Some(WebComputeMode::Shared),
-                        current_value: Some(v.to_string()),
-                        display_name: Some(display.to_owned()),
-                        limit: Some(limit.to_string()),
-                        name: Some(name.to_owned()),
+                        current_value: Some(v.to_string().into()),
+                        display_name: Some(display.into()),
+                        limit: Some(limit.to_string().into()),
+                        name: Some(name.into()),
                         next_reset_time: Some(datetime(day + 86_400_000)),
-                        resource_name: Some(s.name.clone()),
-                        site_mode: Some("Limited".to_owned()),
-                        unit: Some(unit.to_owned()),
+                        resource_name: Some(s.name.clone().into()),
+                        site_mode: Some("Limited".into()),
+                        unit: Some(unit.into()),
                     }
                 };
                 Ok(Reply::xml(
@@ -702,14 +706,14 @@ impl Api {
                         metric_definition: SITE_METRICS
                             .iter()
                             .map(|(name, unit, agg, _, _)| WebMetricDefinition {
-                                name: Some((*name).to_owned()),
-                                unit: Some((*unit).to_owned()),
-                                primary_aggregation_type: Some((*agg).to_owned()),
+                                name: Some((*name).into()),
+                                unit: Some((*unit).into()),
+                                primary_aggregation_type: Some((*agg).into()),
                                 metric_availabilities: availabilities
                                     .iter()
                                     .map(|(g, r)| WebMetricAvailability {
-                                        time_grain: Some((*g).to_owned()),
-                                        retention: Some((*r).to_owned()),
+                                        time_grain: Some((*g).into()),
+                                        retention: Some((*r).into()),
                                     })
                                     .collect(),
                             })
@@ -848,7 +852,7 @@ impl Api {
                 let rec = PublishingUser {
                     name: Some("web".into()),
                     publishing_password: body.publishing_password.clone(),
-                    publishing_user_name: Some(user.to_owned()),
+                    publishing_user_name: Some(user.into()),
                 };
                 asm_runtime::redaction::with_secrets_shown(|| {
                     put(&mut table, &key, &Xml(rec.clone()))
@@ -907,8 +911,9 @@ impl Api {
                 // The settings that stay with the slot take the target's values.
                 let sticky_apps = e.slot_names.app_setting_names.clone();
                 let sticky_conns = e.slot_names.connection_string_names.clone();
-                let is =
-                    |names: &[String], n: &str| names.iter().any(|x| x.eq_ignore_ascii_case(n));
+                let is = |names: &[CompactString], n: &str| {
+                    names.iter().any(|x| x.eq_ignore_ascii_case(n))
+                };
                 e.config.app_settings.retain(|a| !is(&sticky_apps, &a.name));
                 e.config.app_settings.extend(
                     target
@@ -982,7 +987,7 @@ impl Api {
                 ..
             } => {
                 let (s, mut e) = load(web_space_name, web_site_name)?;
-                e.config.publishing_password = Some(new_password());
+                e.config.publishing_password = Some(new_password().into());
                 save(web_space_name, &s, &e)?;
                 Ok(Reply::empty(200).into())
             }
@@ -1052,6 +1057,7 @@ impl Api {
                             stamp.minute(),
                             stamp.second()
                         )
+                        .into()
                     });
                 if e.backups
                     .iter()
@@ -1064,7 +1070,7 @@ impl Api {
                 let size = 10_000 + (unit_noise(&s.name, &name, now / 1000, 5) * 1e6) as i64;
                 let item = BackupItem {
                     storage_account_url: body.storage_account_url.clone(),
-                    blob_name: Some(format!("{name}.zip")),
+                    blob_name: Some(format!("{name}.zip").into()),
                     name: Some(name),
                     status: Some(BackupStatus::Succeeded),
                     size_in_bytes: Some(size),
@@ -1074,7 +1080,7 @@ impl Api {
                     scheduled: Some(false),
                     last_restore_time_stamp: None,
                     finished_time_stamp: Some(datetime(now)),
-                    correlation_id: Some(uuid::Uuid::new_v4().to_string()),
+                    correlation_id: Some(uuid::Uuid::new_v4().to_string().into()),
                 };
                 e.backups.push(BackupRec {
                     item: Xml(item.clone()),
@@ -1139,7 +1145,7 @@ impl Api {
                 Ok(Reply::xml(
                     req,
                     &RestoreResponse {
-                        operation_id: Some(uuid::Uuid::new_v4().to_string()),
+                        operation_id: Some(uuid::Uuid::new_v4().to_string().into()),
                     },
                 )
                 .into())
@@ -1201,7 +1207,7 @@ impl Api {
                     )));
                 }
                 let h = RelayServiceConnectionEntity {
-                    entity_name: Some(name.to_owned()),
+                    entity_name: Some(name.into()),
                     entity_connection_string: Some(body.entity_connection_string.clone()),
                     resource_type: Some(body.resource_type.clone()),
                     resource_connection_string: Some(body.resource_connection_string.clone()),

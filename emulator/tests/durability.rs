@@ -185,8 +185,8 @@ async fn sigterm_finishes_in_flight_requests() {
                 let name = format!("inflight-{i}-{k}");
                 match c
                     .create_affinity_group(&CreateAffinityGroup {
-                        name: name.clone(),
-                        label: name.clone(),
+                        name: name.clone().into(),
+                        label: name.clone().into(),
                         location: "East US".into(),
                         ..Default::default()
                     })
@@ -221,7 +221,7 @@ async fn sigterm_finishes_in_flight_requests() {
         .unwrap()
         .affinity_group
         .into_iter()
-        .map(|g| g.name)
+        .map(|g| g.name.to_string())
         .collect();
     for name in &acknowledged {
         assert!(listed.contains(name), "{name} was acknowledged but is gone");

@@ -10,8 +10,9 @@ use asm_runtime::xml::{
 };
 
 use asm_runtime::{
-    atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error,
-    OperationSpec, OperationState, Request, TextDocument, ValidationError,
+    atom, document, json, paging, path, AsyncOperation, CompactString, DateTime,
+    DecodeError, Error, OperationSpec, OperationState, Request, TextDocument,
+    ValidationError,
 };
 
 use asm_runtime::Validate;
@@ -251,23 +252,23 @@ pub struct AffinityGroup {
     ///
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// The user-supplied label.
     ///
     /// Element `<Label>`.
     #[cfg_attr(feature = "serde", serde(rename = "Label"))]
-    pub label: String,
+    pub label: CompactString,
     /// Element `<Description>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Description", skip_serializing_if = "Option::is_none")
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// The data center location of the affinity group.
     ///
     /// Element `<Location>`.
     #[cfg_attr(feature = "serde", serde(rename = "Location"))]
-    pub location: String,
+    pub location: CompactString,
     /// Cloud services in the group (Get Affinity Group Properties only; Url, ServiceName and properties).
     ///
     /// Element `<HostedServices>`.
@@ -282,7 +283,7 @@ pub struct AffinityGroup {
     ///
     /// Element `<Capabilities>`.
     #[cfg_attr(feature = "serde", serde(rename = "Capabilities"))]
-    pub capabilities: Vec<String>,
+    pub capabilities: Vec<CompactString>,
     /// Element `<CreatedTime>`.
     #[cfg_attr(
         feature = "serde",
@@ -382,12 +383,12 @@ pub struct CreateAffinityGroup {
     ///
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// A label for the affinity group (up to 100 characters).
     ///
     /// Element `<Label>`.
     #[cfg_attr(feature = "serde", serde(rename = "Label"))]
-    pub label: String,
+    pub label: CompactString,
     /// A description (up to 1024 characters).
     ///
     /// Element `<Description>`.
@@ -395,12 +396,12 @@ pub struct CreateAffinityGroup {
         feature = "serde",
         serde(rename = "Description", skip_serializing_if = "Option::is_none")
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// The data center location; see List Locations.
     ///
     /// Element `<Location>`.
     #[cfg_attr(feature = "serde", serde(rename = "Location"))]
-    pub location: String,
+    pub location: CompactString,
 }
 
 impl FromXml for CreateAffinityGroup {
@@ -462,7 +463,7 @@ pub struct UpdateAffinityGroup {
     ///
     /// Element `<Label>`.
     #[cfg_attr(feature = "serde", serde(rename = "Label"))]
-    pub label: String,
+    pub label: CompactString,
     /// The new description (up to 1024 characters).
     ///
     /// Element `<Description>`.
@@ -470,7 +471,7 @@ pub struct UpdateAffinityGroup {
         feature = "serde",
         serde(rename = "Description", skip_serializing_if = "Option::is_none")
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
 }
 
 impl FromXml for UpdateAffinityGroup {

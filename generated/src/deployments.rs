@@ -10,8 +10,9 @@ use asm_runtime::xml::{
 };
 
 use asm_runtime::{
-    atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error,
-    OperationSpec, OperationState, Request, TextDocument, ValidationError,
+    atom, document, json, paging, path, AsyncOperation, CompactString, DateTime,
+    DecodeError, Error, OperationSpec, OperationState, Request, TextDocument,
+    ValidationError,
 };
 
 use asm_runtime::Validate;
@@ -1665,7 +1666,7 @@ pub struct Deployment {
     ///
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Element `<DeploymentSlot>`.
     #[cfg_attr(feature = "serde", serde(rename = "DeploymentSlot"))]
     pub deployment_slot: DeploymentSlot,
@@ -1673,7 +1674,7 @@ pub struct Deployment {
     ///
     /// Element `<PrivateID>`.
     #[cfg_attr(feature = "serde", serde(rename = "PrivateID"))]
-    pub private_id: String,
+    pub private_id: CompactString,
     /// Element `<Status>`.
     #[cfg_attr(feature = "serde", serde(rename = "Status"))]
     pub status: DeploymentStatus,
@@ -1681,7 +1682,7 @@ pub struct Deployment {
     ///
     /// Element `<Label>`.
     #[cfg_attr(feature = "serde", serde(rename = "Label"))]
-    pub label: String,
+    pub label: CompactString,
     /// The URL of the deployment, e.g. `http://<service>.cloudapp.net/`.
     ///
     /// Element `<Url>`.
@@ -1689,7 +1690,7 @@ pub struct Deployment {
         feature = "serde",
         serde(rename = "Url", skip_serializing_if = "Option::is_none")
     )]
-    pub url: Option<String>,
+    pub url: Option<CompactString>,
     /// The service configuration (.cscfg) of the deployment.
     ///
     /// Element `<Configuration>`.
@@ -1729,7 +1730,7 @@ pub struct Deployment {
         feature = "serde",
         serde(rename = "SdkVersion", skip_serializing_if = "Option::is_none")
     )]
-    pub sdk_version: Option<String>,
+    pub sdk_version: Option<CompactString>,
     /// True while an operation is updating the deployment.
     ///
     /// Element `<Locked>`.
@@ -1753,7 +1754,7 @@ pub struct Deployment {
         feature = "serde",
         serde(rename = "VirtualNetworkName", skip_serializing_if = "Option::is_none")
     )]
-    pub virtual_network_name: Option<String>,
+    pub virtual_network_name: Option<CompactString>,
     /// Element `<CreatedTime>`.
     #[cfg_attr(
         feature = "serde",
@@ -1801,7 +1802,7 @@ pub struct Deployment {
         feature = "serde",
         serde(rename = "ReservedIPName", skip_serializing_if = "Option::is_none")
     )]
-    pub reserved_ip_name: Option<String>,
+    pub reserved_ip_name: Option<CompactString>,
     /// The internal DNS suffix of the deployment.
     ///
     /// Element `<InternalDnsSuffix>`.
@@ -1809,7 +1810,7 @@ pub struct Deployment {
         feature = "serde",
         serde(rename = "InternalDnsSuffix", skip_serializing_if = "Option::is_none")
     )]
-    pub internal_dns_suffix: Option<String>,
+    pub internal_dns_suffix: Option<CompactString>,
     /// Internal load balancers of the deployment.
     ///
     /// Element `<LoadBalancers>`.
@@ -1822,7 +1823,7 @@ pub struct Deployment {
         feature = "serde",
         serde(rename = "VirtualNetworkId", skip_serializing_if = "Option::is_none")
     )]
-    pub virtual_network_id: Option<String>,
+    pub virtual_network_id: Option<CompactString>,
 }
 
 impl FromXml for Deployment {
@@ -2076,7 +2077,7 @@ impl Validate for DnsSettings {}
 pub struct DnsServer {
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// The IP address of the DNS server.
     ///
     /// Element `<Address>`.
@@ -2084,7 +2085,7 @@ pub struct DnsServer {
         feature = "serde",
         serde(rename = "Address", skip_serializing_if = "Option::is_none")
     )]
-    pub address: Option<String>,
+    pub address: Option<CompactString>,
 }
 
 impl FromXml for DnsServer {
@@ -2139,7 +2140,7 @@ pub struct PersistentVMDowntime {
         feature = "serde",
         serde(rename = "Status", skip_serializing_if = "Option::is_none")
     )]
-    pub status: Option<String>,
+    pub status: Option<CompactString>,
 }
 
 impl FromXml for PersistentVMDowntime {
@@ -2228,7 +2229,7 @@ pub struct DeploymentExtension {
     ///
     /// Element `<Id>`.
     #[cfg_attr(feature = "serde", serde(rename = "Id"))]
-    pub id: String,
+    pub id: CompactString,
     /// e.g. enable, disable, uninstall.
     ///
     /// Element `<State>`.
@@ -2236,7 +2237,7 @@ pub struct DeploymentExtension {
         feature = "serde",
         serde(rename = "State", skip_serializing_if = "Option::is_none")
     )]
-    pub state: Option<String>,
+    pub state: Option<CompactString>,
 }
 
 impl FromXml for DeploymentExtension {
@@ -2274,7 +2275,7 @@ impl Validate for DeploymentExtension {}
 pub struct NamedRoleExtensions {
     /// Element `<RoleName>`.
     #[cfg_attr(feature = "serde", serde(rename = "RoleName"))]
-    pub role_name: String,
+    pub role_name: CompactString,
     /// Element `<Extensions>`.
     #[cfg_attr(feature = "serde", serde(rename = "Extensions"))]
     pub extensions: Vec<DeploymentExtension>,
@@ -2318,7 +2319,7 @@ pub struct VirtualIP {
         feature = "serde",
         serde(rename = "Address", skip_serializing_if = "Option::is_none")
     )]
-    pub address: Option<String>,
+    pub address: Option<CompactString>,
     /// Element `<IsDnsProgrammed>`.
     #[cfg_attr(
         feature = "serde",
@@ -2330,7 +2331,7 @@ pub struct VirtualIP {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// True if the address is a reserved IP.
     ///
     /// Element `<IsReserved>`.
@@ -2344,13 +2345,13 @@ pub struct VirtualIP {
         feature = "serde",
         serde(rename = "ReservedIPName", skip_serializing_if = "Option::is_none")
     )]
-    pub reserved_ip_name: Option<String>,
+    pub reserved_ip_name: Option<CompactString>,
     /// Element `<Type>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Type", skip_serializing_if = "Option::is_none")
     )]
-    pub type_: Option<String>,
+    pub type_: Option<CompactString>,
 }
 
 impl FromXml for VirtualIP {
@@ -2404,7 +2405,7 @@ impl Validate for VirtualIP {}
 pub struct LoadBalancer {
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Element `<FrontendIpConfiguration>`.
     #[cfg_attr(
         feature = "serde",
@@ -2459,13 +2460,13 @@ pub struct FrontendIpConfiguration {
         feature = "serde",
         serde(rename = "Type", skip_serializing_if = "Option::is_none")
     )]
-    pub type_: Option<String>,
+    pub type_: Option<CompactString>,
     /// Element `<SubnetName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "SubnetName", skip_serializing_if = "Option::is_none")
     )]
-    pub subnet_name: Option<String>,
+    pub subnet_name: Option<CompactString>,
     /// Element `<StaticVirtualNetworkIPAddress>`.
     #[cfg_attr(
         feature = "serde",
@@ -2474,7 +2475,7 @@ pub struct FrontendIpConfiguration {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub static_virtual_network_ip_address: Option<String>,
+    pub static_virtual_network_ip_address: Option<CompactString>,
 }
 
 impl FromXml for FrontendIpConfiguration {
@@ -2522,10 +2523,10 @@ impl Validate for FrontendIpConfiguration {}
 pub struct RoleInstance {
     /// Element `<RoleName>`.
     #[cfg_attr(feature = "serde", serde(rename = "RoleName"))]
-    pub role_name: String,
+    pub role_name: CompactString,
     /// Element `<InstanceName>`.
     #[cfg_attr(feature = "serde", serde(rename = "InstanceName"))]
-    pub instance_name: String,
+    pub instance_name: CompactString,
     /// Element `<InstanceStatus>`.
     #[cfg_attr(
         feature = "serde",
@@ -2551,7 +2552,7 @@ pub struct RoleInstance {
         feature = "serde",
         serde(rename = "InstanceSize", skip_serializing_if = "Option::is_none")
     )]
-    pub instance_size: Option<String>,
+    pub instance_size: Option<CompactString>,
     /// A snapshot of the instance state (usually empty).
     ///
     /// Element `<InstanceStateDetails>`.
@@ -2559,13 +2560,13 @@ pub struct RoleInstance {
         feature = "serde",
         serde(rename = "InstanceStateDetails", skip_serializing_if = "Option::is_none")
     )]
-    pub instance_state_details: Option<String>,
+    pub instance_state_details: Option<CompactString>,
     /// Element `<InstanceErrorCode>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "InstanceErrorCode", skip_serializing_if = "Option::is_none")
     )]
-    pub instance_error_code: Option<String>,
+    pub instance_error_code: Option<CompactString>,
     /// The internal IP address (DIP) of the instance.
     ///
     /// Element `<IpAddress>`.
@@ -2573,7 +2574,7 @@ pub struct RoleInstance {
         feature = "serde",
         serde(rename = "IpAddress", skip_serializing_if = "Option::is_none")
     )]
-    pub ip_address: Option<String>,
+    pub ip_address: Option<CompactString>,
     /// Element `<InstanceEndpoints>`.
     #[cfg_attr(feature = "serde", serde(rename = "InstanceEndpoints"))]
     pub instance_endpoints: Vec<InstanceEndpoint>,
@@ -2590,7 +2591,7 @@ pub struct RoleInstance {
         feature = "serde",
         serde(rename = "HostName", skip_serializing_if = "Option::is_none")
     )]
-    pub host_name: Option<String>,
+    pub host_name: Option<CompactString>,
     /// Thumbprint of the RDP (Windows) or SSH (Linux) server certificate.
     ///
     /// Element `<RemoteAccessCertificateThumbprint>`.
@@ -2601,7 +2602,7 @@ pub struct RoleInstance {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub remote_access_certificate_thumbprint: Option<String>,
+    pub remote_access_certificate_thumbprint: Option<CompactString>,
     /// Element `<GuestAgentStatus>`.
     #[cfg_attr(
         feature = "serde",
@@ -2763,7 +2764,7 @@ impl Validate for RoleInstance {}
 pub struct InstanceEndpoint {
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// The virtual IP address of the endpoint.
     ///
     /// Element `<Vip>`.
@@ -2771,7 +2772,7 @@ pub struct InstanceEndpoint {
         feature = "serde",
         serde(rename = "Vip", skip_serializing_if = "Option::is_none")
     )]
-    pub vip: Option<String>,
+    pub vip: Option<CompactString>,
     /// Element `<PublicPort>`.
     #[cfg_attr(
         feature = "serde",
@@ -2791,7 +2792,7 @@ pub struct InstanceEndpoint {
         feature = "serde",
         serde(rename = "Protocol", skip_serializing_if = "Option::is_none")
     )]
-    pub protocol: Option<String>,
+    pub protocol: Option<CompactString>,
     /// Element `<IdleTimeoutInMinutes>`.
     #[cfg_attr(
         feature = "serde",
@@ -2857,7 +2858,7 @@ pub struct GuestAgentStatus {
         feature = "serde",
         serde(rename = "ProtocolVersion", skip_serializing_if = "Option::is_none")
     )]
-    pub protocol_version: Option<String>,
+    pub protocol_version: Option<CompactString>,
     /// Element `<Timestamp>`.
     #[cfg_attr(
         feature = "serde",
@@ -2869,7 +2870,7 @@ pub struct GuestAgentStatus {
         feature = "serde",
         serde(rename = "GuestAgentVersion", skip_serializing_if = "Option::is_none")
     )]
-    pub guest_agent_version: Option<String>,
+    pub guest_agent_version: Option<CompactString>,
     /// e.g. Ready, NotReady.
     ///
     /// Element `<Status>`.
@@ -2877,7 +2878,7 @@ pub struct GuestAgentStatus {
         feature = "serde",
         serde(rename = "Status", skip_serializing_if = "Option::is_none")
     )]
-    pub status: Option<String>,
+    pub status: Option<CompactString>,
     /// Element `<Code>`.
     #[cfg_attr(
         feature = "serde",
@@ -2956,10 +2957,10 @@ pub struct GuestAgentMessage {
         feature = "serde",
         serde(rename = "MessageResourceId", skip_serializing_if = "Option::is_none")
     )]
-    pub message_resource_id: Option<String>,
+    pub message_resource_id: Option<CompactString>,
     /// Element `<ParamList>`.
     #[cfg_attr(feature = "serde", serde(rename = "ParamList"))]
-    pub param_list: Vec<String>,
+    pub param_list: Vec<CompactString>,
 }
 
 impl FromXml for GuestAgentMessage {
@@ -3000,13 +3001,13 @@ pub struct GuestAgentFormattedMessage {
         feature = "serde",
         serde(rename = "Language", skip_serializing_if = "Option::is_none")
     )]
-    pub language: Option<String>,
+    pub language: Option<CompactString>,
     /// Element `<Message>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Message", skip_serializing_if = "Option::is_none")
     )]
-    pub message: Option<String>,
+    pub message: Option<CompactString>,
 }
 
 impl FromXml for GuestAgentFormattedMessage {
@@ -3044,13 +3045,13 @@ impl Validate for GuestAgentFormattedMessage {}
 pub struct ResourceExtensionStatus {
     /// Element `<HandlerName>`.
     #[cfg_attr(feature = "serde", serde(rename = "HandlerName"))]
-    pub handler_name: String,
+    pub handler_name: CompactString,
     /// Element `<Version>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Version", skip_serializing_if = "Option::is_none")
     )]
-    pub version: Option<String>,
+    pub version: Option<CompactString>,
     /// e.g. Installing, Ready, NotReady, Unresponsive.
     ///
     /// Element `<Status>`.
@@ -3058,13 +3059,13 @@ pub struct ResourceExtensionStatus {
         feature = "serde",
         serde(rename = "Status", skip_serializing_if = "Option::is_none")
     )]
-    pub status: Option<String>,
+    pub status: Option<CompactString>,
     /// Element `<Code>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Code", skip_serializing_if = "Option::is_none")
     )]
-    pub code: Option<String>,
+    pub code: Option<CompactString>,
     /// Element `<Message>`.
     #[cfg_attr(
         feature = "serde",
@@ -3158,13 +3159,13 @@ pub struct ExtensionSettingStatus {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Element `<Operation>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Operation", skip_serializing_if = "Option::is_none")
     )]
-    pub operation: Option<String>,
+    pub operation: Option<CompactString>,
     /// e.g. Transitioning, Error, Success, Warning.
     ///
     /// Element `<Status>`.
@@ -3172,13 +3173,13 @@ pub struct ExtensionSettingStatus {
         feature = "serde",
         serde(rename = "Status", skip_serializing_if = "Option::is_none")
     )]
-    pub status: Option<String>,
+    pub status: Option<CompactString>,
     /// Element `<Code>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Code", skip_serializing_if = "Option::is_none")
     )]
-    pub code: Option<String>,
+    pub code: Option<CompactString>,
     /// Element `<Message>`.
     #[cfg_attr(
         feature = "serde",
@@ -3268,19 +3269,19 @@ pub struct SubStatus {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Element `<Status>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Status", skip_serializing_if = "Option::is_none")
     )]
-    pub status: Option<String>,
+    pub status: Option<CompactString>,
     /// Element `<Code>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Code", skip_serializing_if = "Option::is_none")
     )]
-    pub code: Option<String>,
+    pub code: Option<CompactString>,
     /// Element `<Message>`.
     #[cfg_attr(
         feature = "serde",
@@ -3342,7 +3343,7 @@ impl Validate for SubStatus {}
 pub struct PublicIP {
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// The address (role instances only).
     ///
     /// Element `<Address>`.
@@ -3350,7 +3351,7 @@ pub struct PublicIP {
         feature = "serde",
         serde(rename = "Address", skip_serializing_if = "Option::is_none")
     )]
-    pub address: Option<String>,
+    pub address: Option<CompactString>,
     /// Element `<IdleTimeoutInMinutes>`.
     #[cfg_attr(
         feature = "serde",
@@ -3362,12 +3363,12 @@ pub struct PublicIP {
         feature = "serde",
         serde(rename = "DomainNameLabel", skip_serializing_if = "Option::is_none")
     )]
-    pub domain_name_label: Option<String>,
+    pub domain_name_label: Option<CompactString>,
     /// The fully qualified domain names (role instances only).
     ///
     /// Element `<Fqdns>`.
     #[cfg_attr(feature = "serde", serde(rename = "Fqdns"))]
-    pub fqdns: Vec<String>,
+    pub fqdns: Vec<CompactString>,
 }
 
 impl FromXml for PublicIP {
@@ -3420,7 +3421,7 @@ impl Validate for PublicIP {}
 pub struct NetworkInterface {
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// The MAC address (role instances only).
     ///
     /// Element `<MacAddress>`.
@@ -3428,7 +3429,7 @@ pub struct NetworkInterface {
         feature = "serde",
         serde(rename = "MacAddress", skip_serializing_if = "Option::is_none")
     )]
-    pub mac_address: Option<String>,
+    pub mac_address: Option<CompactString>,
     /// Element `<IPConfigurations>`.
     #[cfg_attr(feature = "serde", serde(rename = "IPConfigurations"))]
     pub ip_configurations: Vec<IPConfiguration>,
@@ -3437,13 +3438,13 @@ pub struct NetworkInterface {
         feature = "serde",
         serde(rename = "NetworkSecurityGroup", skip_serializing_if = "Option::is_none")
     )]
-    pub network_security_group: Option<String>,
+    pub network_security_group: Option<CompactString>,
     /// Element `<IPForwarding>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "IPForwarding", skip_serializing_if = "Option::is_none")
     )]
-    pub ip_forwarding: Option<String>,
+    pub ip_forwarding: Option<CompactString>,
 }
 
 impl FromXml for NetworkInterface {
@@ -3504,7 +3505,7 @@ pub struct IPConfiguration {
         feature = "serde",
         serde(rename = "SubnetName", skip_serializing_if = "Option::is_none")
     )]
-    pub subnet_name: Option<String>,
+    pub subnet_name: Option<CompactString>,
     /// The address (role instances only).
     ///
     /// Element `<Address>`.
@@ -3512,7 +3513,7 @@ pub struct IPConfiguration {
         feature = "serde",
         serde(rename = "Address", skip_serializing_if = "Option::is_none")
     )]
-    pub address: Option<String>,
+    pub address: Option<CompactString>,
     /// The requested static address (roles only).
     ///
     /// Element `<StaticVirtualNetworkIPAddress>`.
@@ -3523,7 +3524,7 @@ pub struct IPConfiguration {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub static_virtual_network_ip_address: Option<String>,
+    pub static_virtual_network_ip_address: Option<CompactString>,
 }
 
 impl FromXml for IPConfiguration {
@@ -3622,7 +3623,7 @@ pub struct MaintenanceStatus {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub last_operation_result_code: Option<String>,
+    pub last_operation_result_code: Option<CompactString>,
     /// Element `<LastOperationResultString>`.
     #[cfg_attr(
         feature = "serde",
@@ -3631,13 +3632,13 @@ pub struct MaintenanceStatus {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub last_operation_result_string: Option<String>,
+    pub last_operation_result_string: Option<CompactString>,
     /// Element `<LastOperationMessage>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "LastOperationMessage", skip_serializing_if = "Option::is_none")
     )]
-    pub last_operation_message: Option<String>,
+    pub last_operation_message: Option<CompactString>,
 }
 
 impl FromXml for MaintenanceStatus {
@@ -3726,7 +3727,7 @@ impl Validate for MaintenanceStatus {}
 pub struct Role {
     /// Element `<RoleName>`.
     #[cfg_attr(feature = "serde", serde(rename = "RoleName"))]
-    pub role_name: String,
+    pub role_name: CompactString,
     /// The guest OS version (web/worker roles; empty for virtual machines).
     ///
     /// Element `<OsVersion>`.
@@ -3734,7 +3735,7 @@ pub struct Role {
         feature = "serde",
         serde(rename = "OsVersion", skip_serializing_if = "Option::is_none")
     )]
-    pub os_version: Option<String>,
+    pub os_version: Option<CompactString>,
     /// PersistentVMRole for virtual machines.
     ///
     /// Element `<RoleType>`.
@@ -3742,7 +3743,7 @@ pub struct Role {
         feature = "serde",
         serde(rename = "RoleType", skip_serializing_if = "Option::is_none")
     )]
-    pub role_type: Option<String>,
+    pub role_type: Option<CompactString>,
     /// Element `<ConfigurationSets>`.
     #[cfg_attr(feature = "serde", serde(rename = "ConfigurationSets"))]
     pub configuration_sets: Vec<ConfigurationSet>,
@@ -3754,19 +3755,19 @@ pub struct Role {
         feature = "serde",
         serde(rename = "VMImageName", skip_serializing_if = "Option::is_none")
     )]
-    pub vm_image_name: Option<String>,
+    pub vm_image_name: Option<CompactString>,
     /// Element `<MediaLocation>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "MediaLocation", skip_serializing_if = "Option::is_none")
     )]
-    pub media_location: Option<String>,
+    pub media_location: Option<CompactString>,
     /// Element `<AvailabilitySetName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "AvailabilitySetName", skip_serializing_if = "Option::is_none")
     )]
-    pub availability_set_name: Option<String>,
+    pub availability_set_name: Option<CompactString>,
     /// Element `<DataVirtualHardDisks>`.
     #[cfg_attr(feature = "serde", serde(rename = "DataVirtualHardDisks"))]
     pub data_virtual_hard_disks: Vec<DataVirtualHardDisk>,
@@ -3775,7 +3776,7 @@ pub struct Role {
         feature = "serde",
         serde(rename = "Label", skip_serializing_if = "Option::is_none")
     )]
-    pub label: Option<String>,
+    pub label: Option<CompactString>,
     /// Element `<OSVirtualHardDisk>`.
     #[cfg_attr(
         feature = "serde",
@@ -3789,7 +3790,7 @@ pub struct Role {
         feature = "serde",
         serde(rename = "RoleSize", skip_serializing_if = "Option::is_none")
     )]
-    pub role_size: Option<String>,
+    pub role_size: Option<CompactString>,
     /// Element `<DefaultWinRmCertificateThumbprint>`.
     #[cfg_attr(
         feature = "serde",
@@ -3798,7 +3799,7 @@ pub struct Role {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub default_win_rm_certificate_thumbprint: Option<String>,
+    pub default_win_rm_certificate_thumbprint: Option<CompactString>,
     /// Element `<ProvisionGuestAgent>`.
     #[cfg_attr(
         feature = "serde",
@@ -3822,13 +3823,13 @@ pub struct Role {
         feature = "serde",
         serde(rename = "LicenseType", skip_serializing_if = "Option::is_none")
     )]
-    pub license_type: Option<String>,
+    pub license_type: Option<CompactString>,
     /// Element `<MigrationState>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "MigrationState", skip_serializing_if = "Option::is_none")
     )]
-    pub migration_state: Option<String>,
+    pub migration_state: Option<CompactString>,
 }
 
 impl FromXml for Role {
@@ -3983,7 +3984,7 @@ pub struct ConfigurationSet {
     pub input_endpoints: Vec<InputEndpoint>,
     /// Element `<SubnetNames>`.
     #[cfg_attr(feature = "serde", serde(rename = "SubnetNames"))]
-    pub subnet_names: Vec<String>,
+    pub subnet_names: Vec<CompactString>,
     /// Element `<StaticVirtualNetworkIPAddress>`.
     #[cfg_attr(
         feature = "serde",
@@ -3992,7 +3993,7 @@ pub struct ConfigurationSet {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub static_virtual_network_ip_address: Option<String>,
+    pub static_virtual_network_ip_address: Option<CompactString>,
     /// Element `<PublicIPs>`.
     #[cfg_attr(feature = "serde", serde(rename = "PublicIPs"))]
     pub public_ips: Vec<PublicIP>,
@@ -4004,19 +4005,19 @@ pub struct ConfigurationSet {
         feature = "serde",
         serde(rename = "NetworkSecurityGroup", skip_serializing_if = "Option::is_none")
     )]
-    pub network_security_group: Option<String>,
+    pub network_security_group: Option<CompactString>,
     /// Element `<IPForwarding>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "IPForwarding", skip_serializing_if = "Option::is_none")
     )]
-    pub ip_forwarding: Option<String>,
+    pub ip_forwarding: Option<CompactString>,
     /// Element `<ComputerName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "ComputerName", skip_serializing_if = "Option::is_none")
     )]
-    pub computer_name: Option<String>,
+    pub computer_name: Option<CompactString>,
     /// Element `<AdminPassword>`.
     #[cfg_attr(
         feature = "serde",
@@ -4026,7 +4027,7 @@ pub struct ConfigurationSet {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub admin_password: Option<String>,
+    pub admin_password: Option<CompactString>,
     /// Element `<ResetPasswordOnFirstLogon>`.
     #[cfg_attr(
         feature = "serde",
@@ -4047,7 +4048,7 @@ pub struct ConfigurationSet {
         feature = "serde",
         serde(rename = "TimeZone", skip_serializing_if = "Option::is_none")
     )]
-    pub time_zone: Option<String>,
+    pub time_zone: Option<CompactString>,
     /// Element `<DomainJoin>`.
     #[cfg_attr(
         feature = "serde",
@@ -4068,7 +4069,7 @@ pub struct ConfigurationSet {
         feature = "serde",
         serde(rename = "AdminUsername", skip_serializing_if = "Option::is_none")
     )]
-    pub admin_username: Option<String>,
+    pub admin_username: Option<CompactString>,
     /// Element `<AdditionalUnattendContent>`.
     #[cfg_attr(
         feature = "serde",
@@ -4083,13 +4084,13 @@ pub struct ConfigurationSet {
         feature = "serde",
         serde(rename = "HostName", skip_serializing_if = "Option::is_none")
     )]
-    pub host_name: Option<String>,
+    pub host_name: Option<CompactString>,
     /// Element `<UserName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "UserName", skip_serializing_if = "Option::is_none")
     )]
-    pub user_name: Option<String>,
+    pub user_name: Option<CompactString>,
     /// Element `<UserPassword>`.
     #[cfg_attr(
         feature = "serde",
@@ -4099,7 +4100,7 @@ pub struct ConfigurationSet {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub user_password: Option<String>,
+    pub user_password: Option<CompactString>,
     /// Element `<DisableSshPasswordAuthentication>`.
     #[cfg_attr(
         feature = "serde",
@@ -4365,7 +4366,7 @@ pub struct InputEndpoint {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub load_balanced_endpoint_set_name: Option<String>,
+    pub load_balanced_endpoint_set_name: Option<CompactString>,
     /// Element `<LocalPort>`.
     #[cfg_attr(
         feature = "serde",
@@ -4377,7 +4378,7 @@ pub struct InputEndpoint {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Element `<Port>`.
     #[cfg_attr(
         feature = "serde",
@@ -4397,7 +4398,7 @@ pub struct InputEndpoint {
         feature = "serde",
         serde(rename = "Protocol", skip_serializing_if = "Option::is_none")
     )]
-    pub protocol: Option<String>,
+    pub protocol: Option<CompactString>,
     /// The virtual IP address of the endpoint.
     ///
     /// Element `<Vip>`.
@@ -4405,7 +4406,7 @@ pub struct InputEndpoint {
         feature = "serde",
         serde(rename = "Vip", skip_serializing_if = "Option::is_none")
     )]
-    pub vip: Option<String>,
+    pub vip: Option<CompactString>,
     /// Element `<EnableDirectServerReturn>`.
     #[cfg_attr(
         feature = "serde",
@@ -4422,7 +4423,7 @@ pub struct InputEndpoint {
         feature = "serde",
         serde(rename = "LoadBalancerName", skip_serializing_if = "Option::is_none")
     )]
-    pub load_balancer_name: Option<String>,
+    pub load_balancer_name: Option<CompactString>,
     /// Element `<EndpointAcl>`.
     #[cfg_attr(
         feature = "serde",
@@ -4445,13 +4446,13 @@ pub struct InputEndpoint {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub load_balancer_distribution: Option<String>,
+    pub load_balancer_distribution: Option<CompactString>,
     /// Element `<VirtualIPName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "VirtualIPName", skip_serializing_if = "Option::is_none")
     )]
-    pub virtual_ip_name: Option<String>,
+    pub virtual_ip_name: Option<CompactString>,
 }
 
 impl FromXml for InputEndpoint {
@@ -4550,7 +4551,7 @@ pub struct LoadBalancerProbe {
         feature = "serde",
         serde(rename = "Path", skip_serializing_if = "Option::is_none")
     )]
-    pub path: Option<String>,
+    pub path: Option<CompactString>,
     /// Element `<Port>`.
     #[cfg_attr(
         feature = "serde",
@@ -4564,7 +4565,7 @@ pub struct LoadBalancerProbe {
         feature = "serde",
         serde(rename = "Protocol", skip_serializing_if = "Option::is_none")
     )]
-    pub protocol: Option<String>,
+    pub protocol: Option<CompactString>,
     /// Element `<IntervalInSeconds>`.
     #[cfg_attr(
         feature = "serde",
@@ -4671,7 +4672,7 @@ pub struct AclRule {
         feature = "serde",
         serde(rename = "Action", skip_serializing_if = "Option::is_none")
     )]
-    pub action: Option<String>,
+    pub action: Option<CompactString>,
     /// The remote subnet, in CIDR notation.
     ///
     /// Element `<RemoteSubnet>`.
@@ -4679,13 +4680,13 @@ pub struct AclRule {
         feature = "serde",
         serde(rename = "RemoteSubnet", skip_serializing_if = "Option::is_none")
     )]
-    pub remote_subnet: Option<String>,
+    pub remote_subnet: Option<CompactString>,
     /// Element `<Description>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Description", skip_serializing_if = "Option::is_none")
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
 }
 
 impl FromXml for AclRule {
@@ -4742,7 +4743,7 @@ pub struct DomainJoin {
         feature = "serde",
         serde(rename = "JoinDomain", skip_serializing_if = "Option::is_none")
     )]
-    pub join_domain: Option<String>,
+    pub join_domain: Option<CompactString>,
     /// The organizational unit of the computer account.
     ///
     /// Element `<MachineObjectOU>`.
@@ -4750,7 +4751,7 @@ pub struct DomainJoin {
         feature = "serde",
         serde(rename = "MachineObjectOU", skip_serializing_if = "Option::is_none")
     )]
-    pub machine_object_ou: Option<String>,
+    pub machine_object_ou: Option<CompactString>,
     /// Element `<Provisioning>`.
     #[cfg_attr(
         feature = "serde",
@@ -4805,13 +4806,13 @@ pub struct DomainJoinCredentials {
         feature = "serde",
         serde(rename = "Domain", skip_serializing_if = "Option::is_none")
     )]
-    pub domain: Option<String>,
+    pub domain: Option<CompactString>,
     /// Element `<Username>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Username", skip_serializing_if = "Option::is_none")
     )]
-    pub username: Option<String>,
+    pub username: Option<CompactString>,
     /// Element `<Password>`.
     #[cfg_attr(
         feature = "serde",
@@ -4821,7 +4822,7 @@ pub struct DomainJoinCredentials {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub password: Option<String>,
+    pub password: Option<CompactString>,
 }
 
 impl std::fmt::Debug for DomainJoinCredentials {
@@ -4880,7 +4881,7 @@ pub struct DomainJoinProvisioning {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub account_data: Option<String>,
+    pub account_data: Option<CompactString>,
 }
 
 impl std::fmt::Debug for DomainJoinProvisioning {
@@ -4927,7 +4928,7 @@ pub struct CertificateSetting {
         feature = "serde",
         serde(rename = "StoreLocation", skip_serializing_if = "Option::is_none")
     )]
-    pub store_location: Option<String>,
+    pub store_location: Option<CompactString>,
     /// e.g. My, Root.
     ///
     /// Element `<StoreName>`.
@@ -4935,13 +4936,13 @@ pub struct CertificateSetting {
         feature = "serde",
         serde(rename = "StoreName", skip_serializing_if = "Option::is_none")
     )]
-    pub store_name: Option<String>,
+    pub store_name: Option<CompactString>,
     /// Element `<Thumbprint>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Thumbprint", skip_serializing_if = "Option::is_none")
     )]
-    pub thumbprint: Option<String>,
+    pub thumbprint: Option<CompactString>,
 }
 
 impl FromXml for CertificateSetting {
@@ -5020,7 +5021,7 @@ pub struct WinRmListener {
         feature = "serde",
         serde(rename = "Protocol", skip_serializing_if = "Option::is_none")
     )]
-    pub protocol: Option<String>,
+    pub protocol: Option<CompactString>,
     /// Certificate of an Https listener.
     ///
     /// Element `<CertificateThumbprint>`.
@@ -5028,7 +5029,7 @@ pub struct WinRmListener {
         feature = "serde",
         serde(rename = "CertificateThumbprint", skip_serializing_if = "Option::is_none")
     )]
-    pub certificate_thumbprint: Option<String>,
+    pub certificate_thumbprint: Option<CompactString>,
 }
 
 impl FromXml for WinRmListener {
@@ -5106,7 +5107,7 @@ pub struct UnattendPass {
         feature = "serde",
         serde(rename = "PassName", skip_serializing_if = "Option::is_none")
     )]
-    pub pass_name: Option<String>,
+    pub pass_name: Option<CompactString>,
     /// Element `<Components>`.
     #[cfg_attr(feature = "serde", serde(rename = "Components"))]
     pub components: Vec<UnattendComponent>,
@@ -5155,7 +5156,7 @@ pub struct UnattendComponent {
         feature = "serde",
         serde(rename = "ComponentName", skip_serializing_if = "Option::is_none")
     )]
-    pub component_name: Option<String>,
+    pub component_name: Option<CompactString>,
     /// Element `<ComponentSettings>`.
     #[cfg_attr(feature = "serde", serde(rename = "ComponentSettings"))]
     pub component_settings: Vec<ComponentSetting>,
@@ -5209,7 +5210,7 @@ pub struct ComponentSetting {
         feature = "serde",
         serde(rename = "SettingName", skip_serializing_if = "Option::is_none")
     )]
-    pub setting_name: Option<String>,
+    pub setting_name: Option<CompactString>,
     /// The XML content of the setting.
     ///
     /// Element `<Content>`.
@@ -5303,7 +5304,7 @@ pub struct SshPublicKey {
         feature = "serde",
         serde(rename = "Fingerprint", skip_serializing_if = "Option::is_none")
     )]
-    pub fingerprint: Option<String>,
+    pub fingerprint: Option<CompactString>,
     /// Where the key is stored on the virtual machine.
     ///
     /// Element `<Path>`.
@@ -5311,7 +5312,7 @@ pub struct SshPublicKey {
         feature = "serde",
         serde(rename = "Path", skip_serializing_if = "Option::is_none")
     )]
-    pub path: Option<String>,
+    pub path: Option<CompactString>,
 }
 
 impl FromXml for SshPublicKey {
@@ -5352,7 +5353,7 @@ pub struct SshKeyPair {
         feature = "serde",
         serde(rename = "Fingerprint", skip_serializing_if = "Option::is_none")
     )]
-    pub fingerprint: Option<String>,
+    pub fingerprint: Option<CompactString>,
     /// Where the key pair is stored on the virtual machine.
     ///
     /// Element `<Path>`.
@@ -5360,7 +5361,7 @@ pub struct SshKeyPair {
         feature = "serde",
         serde(rename = "Path", skip_serializing_if = "Option::is_none")
     )]
-    pub path: Option<String>,
+    pub path: Option<CompactString>,
 }
 
 impl FromXml for SshKeyPair {
@@ -5403,24 +5404,24 @@ pub struct ResourceExtensionReference {
         feature = "serde",
         serde(rename = "ReferenceName", skip_serializing_if = "Option::is_none")
     )]
-    pub reference_name: Option<String>,
+    pub reference_name: Option<CompactString>,
     /// Element `<Publisher>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Publisher", skip_serializing_if = "Option::is_none")
     )]
-    pub publisher: Option<String>,
+    pub publisher: Option<CompactString>,
     /// The extension name.
     ///
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Element `<Version>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Version", skip_serializing_if = "Option::is_none")
     )]
-    pub version: Option<String>,
+    pub version: Option<CompactString>,
     /// Element `<ResourceExtensionParameterValues>`.
     #[cfg_attr(feature = "serde", serde(rename = "ResourceExtensionParameterValues"))]
     pub resource_extension_parameter_values: Vec<ResourceExtensionParameterValue>,
@@ -5431,7 +5432,7 @@ pub struct ResourceExtensionReference {
         feature = "serde",
         serde(rename = "State", skip_serializing_if = "Option::is_none")
     )]
-    pub state: Option<String>,
+    pub state: Option<CompactString>,
     /// Element `<ForceUpdate>`.
     #[cfg_attr(
         feature = "serde",
@@ -5510,7 +5511,7 @@ pub struct ResourceExtensionParameterValue {
         feature = "serde",
         serde(rename = "Key", skip_serializing_if = "Option::is_none")
     )]
-    pub key: Option<String>,
+    pub key: Option<CompactString>,
     /// The configuration (base64 on the wire); private values are secrets.
     ///
     /// Element `<Value>`.
@@ -5530,7 +5531,7 @@ pub struct ResourceExtensionParameterValue {
         feature = "serde",
         serde(rename = "Type", skip_serializing_if = "Option::is_none")
     )]
-    pub type_: Option<String>,
+    pub type_: Option<CompactString>,
 }
 
 impl std::fmt::Debug for ResourceExtensionParameterValue {
@@ -5591,13 +5592,13 @@ pub struct DataVirtualHardDisk {
         feature = "serde",
         serde(rename = "DiskLabel", skip_serializing_if = "Option::is_none")
     )]
-    pub disk_label: Option<String>,
+    pub disk_label: Option<CompactString>,
     /// Element `<DiskName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "DiskName", skip_serializing_if = "Option::is_none")
     )]
-    pub disk_name: Option<String>,
+    pub disk_name: Option<CompactString>,
     /// Logical unit number of the disk.
     ///
     /// Element `<Lun>`.
@@ -5619,13 +5620,13 @@ pub struct DataVirtualHardDisk {
         feature = "serde",
         serde(rename = "MediaLink", skip_serializing_if = "Option::is_none")
     )]
-    pub media_link: Option<String>,
+    pub media_link: Option<CompactString>,
     /// Element `<SourceMediaLink>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "SourceMediaLink", skip_serializing_if = "Option::is_none")
     )]
-    pub source_media_link: Option<String>,
+    pub source_media_link: Option<CompactString>,
     /// Standard or Provisioned (premium).
     ///
     /// Element `<IOType>`.
@@ -5633,7 +5634,7 @@ pub struct DataVirtualHardDisk {
         feature = "serde",
         serde(rename = "IOType", skip_serializing_if = "Option::is_none")
     )]
-    pub io_type: Option<String>,
+    pub io_type: Option<CompactString>,
 }
 
 impl FromXml for DataVirtualHardDisk {
@@ -5704,13 +5705,13 @@ pub struct OSVirtualHardDisk {
         feature = "serde",
         serde(rename = "DiskLabel", skip_serializing_if = "Option::is_none")
     )]
-    pub disk_label: Option<String>,
+    pub disk_label: Option<CompactString>,
     /// Element `<DiskName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "DiskName", skip_serializing_if = "Option::is_none")
     )]
-    pub disk_name: Option<String>,
+    pub disk_name: Option<CompactString>,
     /// Location of the VHD blob.
     ///
     /// Element `<MediaLink>`.
@@ -5718,7 +5719,7 @@ pub struct OSVirtualHardDisk {
         feature = "serde",
         serde(rename = "MediaLink", skip_serializing_if = "Option::is_none")
     )]
-    pub media_link: Option<String>,
+    pub media_link: Option<CompactString>,
     /// The image the disk was created from.
     ///
     /// Element `<SourceImageName>`.
@@ -5726,7 +5727,7 @@ pub struct OSVirtualHardDisk {
         feature = "serde",
         serde(rename = "SourceImageName", skip_serializing_if = "Option::is_none")
     )]
-    pub source_image_name: Option<String>,
+    pub source_image_name: Option<CompactString>,
     /// Linux or Windows.
     ///
     /// Element `<OS>`.
@@ -5734,13 +5735,13 @@ pub struct OSVirtualHardDisk {
         feature = "serde",
         serde(rename = "OS", skip_serializing_if = "Option::is_none")
     )]
-    pub os: Option<String>,
+    pub os: Option<CompactString>,
     /// Element `<RemoteSourceImageLink>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "RemoteSourceImageLink", skip_serializing_if = "Option::is_none")
     )]
-    pub remote_source_image_link: Option<String>,
+    pub remote_source_image_link: Option<CompactString>,
     /// Standard or Provisioned (premium).
     ///
     /// Element `<IOType>`.
@@ -5748,7 +5749,7 @@ pub struct OSVirtualHardDisk {
         feature = "serde",
         serde(rename = "IOType", skip_serializing_if = "Option::is_none")
     )]
-    pub io_type: Option<String>,
+    pub io_type: Option<CompactString>,
     /// Element `<ResizedSizeInGB>`.
     #[cfg_attr(
         feature = "serde",
@@ -5919,7 +5920,7 @@ pub struct DataDiskConfigurationInput {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Element `<ResizedSizeInGB>`.
     #[cfg_attr(
         feature = "serde",
@@ -5975,13 +5976,13 @@ pub struct DebugSettings {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub console_screenshot_blob_uri: Option<String>,
+    pub console_screenshot_blob_uri: Option<CompactString>,
     /// Element `<SerialOutputBlobUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "SerialOutputBlobUri", skip_serializing_if = "Option::is_none")
     )]
-    pub serial_output_blob_uri: Option<String>,
+    pub serial_output_blob_uri: Option<CompactString>,
 }
 
 impl FromXml for DebugSettings {
@@ -6031,22 +6032,22 @@ pub struct CreateDeployment {
     ///
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// URL of the service package (.cspkg) in a storage blob.
     ///
     /// Element `<PackageUrl>`.
     #[cfg_attr(feature = "serde", serde(rename = "PackageUrl"))]
-    pub package_url: String,
+    pub package_url: CompactString,
     /// Plain text (base64 on the wire), up to 100 characters.
     ///
     /// Element `<Label>`.
     #[cfg_attr(feature = "serde", serde(rename = "Label"))]
-    pub label: String,
+    pub label: CompactString,
     /// The service configuration (.cscfg) as text (base64 on the wire).
     ///
     /// Element `<Configuration>`.
     #[cfg_attr(feature = "serde", serde(rename = "Configuration"))]
-    pub configuration: String,
+    pub configuration: CompactString,
     /// Start the deployment at once (default: created Suspended).
     ///
     /// Element `<StartDeployment>`.
@@ -6159,12 +6160,12 @@ pub struct Swap {
         feature = "serde",
         serde(rename = "Production", skip_serializing_if = "Option::is_none")
     )]
-    pub production: Option<String>,
+    pub production: Option<CompactString>,
     /// Name of the deployment to move to production.
     ///
     /// Element `<SourceDeployment>`.
     #[cfg_attr(feature = "serde", serde(rename = "SourceDeployment"))]
-    pub source_deployment: String,
+    pub source_deployment: CompactString,
 }
 
 impl FromXml for Swap {
@@ -6204,7 +6205,7 @@ pub struct ChangeConfiguration {
     ///
     /// Element `<Configuration>`.
     #[cfg_attr(feature = "serde", serde(rename = "Configuration"))]
-    pub configuration: String,
+    pub configuration: CompactString,
     /// Element `<TreatWarningsAsError>`.
     #[cfg_attr(
         feature = "serde",
@@ -6331,17 +6332,17 @@ pub struct UpgradeDeployment {
     ///
     /// Element `<PackageUrl>`.
     #[cfg_attr(feature = "serde", serde(rename = "PackageUrl"))]
-    pub package_url: String,
+    pub package_url: CompactString,
     /// The new service configuration as text (base64 on the wire).
     ///
     /// Element `<Configuration>`.
     #[cfg_attr(feature = "serde", serde(rename = "Configuration"))]
-    pub configuration: String,
+    pub configuration: CompactString,
     /// Plain text (base64 on the wire), up to 100 characters.
     ///
     /// Element `<Label>`.
     #[cfg_attr(feature = "serde", serde(rename = "Label"))]
-    pub label: String,
+    pub label: CompactString,
     /// Upgrade only this role (default: all).
     ///
     /// Element `<RoleToUpgrade>`.
@@ -6349,7 +6350,7 @@ pub struct UpgradeDeployment {
         feature = "serde",
         serde(rename = "RoleToUpgrade", skip_serializing_if = "Option::is_none")
     )]
-    pub role_to_upgrade: Option<String>,
+    pub role_to_upgrade: Option<CompactString>,
     /// Upgrade even if local data may be lost.
     ///
     /// Element `<Force>`.
@@ -6543,7 +6544,7 @@ pub struct DeploymentEventCollection {
         feature = "serde",
         serde(rename = "ContinuationToken", skip_serializing_if = "Option::is_none")
     )]
-    pub continuation_token: Option<String>,
+    pub continuation_token: Option<CompactString>,
 }
 
 impl FromXml for DeploymentEventCollection {
@@ -6587,19 +6588,19 @@ pub struct RebootEvent {
         feature = "serde",
         serde(rename = "RoleName", skip_serializing_if = "Option::is_none")
     )]
-    pub role_name: Option<String>,
+    pub role_name: Option<CompactString>,
     /// Element `<InstanceName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "InstanceName", skip_serializing_if = "Option::is_none")
     )]
-    pub instance_name: Option<String>,
+    pub instance_name: Option<CompactString>,
     /// Element `<RebootReason>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "RebootReason", skip_serializing_if = "Option::is_none")
     )]
-    pub reboot_reason: Option<String>,
+    pub reboot_reason: Option<CompactString>,
     /// Element `<RebootStartTime>`.
     #[cfg_attr(
         feature = "serde",
@@ -6654,24 +6655,24 @@ pub struct DeploymentNetworkResource {
         feature = "serde",
         serde(rename = "ResourceGroupName", skip_serializing_if = "Option::is_none")
     )]
-    pub resource_group_name: Option<String>,
+    pub resource_group_name: Option<CompactString>,
     /// Element `<VirtualNetworkName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "VirtualNetworkName", skip_serializing_if = "Option::is_none")
     )]
-    pub virtual_network_name: Option<String>,
+    pub virtual_network_name: Option<CompactString>,
     /// Element `<SubNetName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "SubNetName", skip_serializing_if = "Option::is_none")
     )]
-    pub sub_net_name: Option<String>,
+    pub sub_net_name: Option<CompactString>,
     /// New (a new virtual network) or Existing.
     ///
     /// Element `<DestinationVirtualNetwork>`.
     #[cfg_attr(feature = "serde", serde(rename = "DestinationVirtualNetwork"))]
-    pub destination_virtual_network: String,
+    pub destination_virtual_network: CompactString,
 }
 
 impl FromXml for DeploymentNetworkResource {

@@ -10,8 +10,9 @@ use asm_runtime::xml::{
 };
 
 use asm_runtime::{
-    atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error,
-    OperationSpec, OperationState, Request, TextDocument, ValidationError,
+    atom, document, json, paging, path, AsyncOperation, CompactString, DateTime,
+    DecodeError, Error, OperationSpec, OperationState, Request, TextDocument,
+    ValidationError,
 };
 
 use asm_runtime::Validate;
@@ -586,18 +587,18 @@ pub struct AddExtensionInput {
         feature = "serde",
         serde(rename = "ProviderNameSpace", skip_serializing_if = "Option::is_none")
     )]
-    pub provider_name_space: Option<String>,
+    pub provider_name_space: Option<CompactString>,
     /// Extension type, e.g. RDP or Diagnostics.
     ///
     /// Element `<Type>`.
     #[cfg_attr(feature = "serde", serde(rename = "Type"))]
-    pub type_: String,
+    pub type_: CompactString,
     /// The id the deployment's ExtensionConfiguration refers to (unique in
     /// the cloud service).
     ///
     /// Element `<Id>`.
     #[cfg_attr(feature = "serde", serde(rename = "Id"))]
-    pub id: String,
+    pub id: CompactString,
     /// Thumbprint of the certificate that encrypts the private configuration.
     ///
     /// Element `<Thumbprint>`.
@@ -605,13 +606,13 @@ pub struct AddExtensionInput {
         feature = "serde",
         serde(rename = "Thumbprint", skip_serializing_if = "Option::is_none")
     )]
-    pub thumbprint: Option<String>,
+    pub thumbprint: Option<CompactString>,
     /// Element `<ThumbprintAlgorithm>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "ThumbprintAlgorithm", skip_serializing_if = "Option::is_none")
     )]
-    pub thumbprint_algorithm: Option<String>,
+    pub thumbprint_algorithm: Option<CompactString>,
     /// Public configuration (plain text; base64 on the wire).
     ///
     /// Element `<PublicConfiguration>`.
@@ -619,7 +620,7 @@ pub struct AddExtensionInput {
         feature = "serde",
         serde(rename = "PublicConfiguration", skip_serializing_if = "Option::is_none")
     )]
-    pub public_configuration: Option<String>,
+    pub public_configuration: Option<CompactString>,
     /// Private configuration (plain text; base64 on the wire): a secret the
     /// service never returns.
     ///
@@ -632,7 +633,7 @@ pub struct AddExtensionInput {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub private_configuration: Option<String>,
+    pub private_configuration: Option<CompactString>,
     /// Version of the extension (the latest when absent).
     ///
     /// Element `<Version>`.
@@ -640,7 +641,7 @@ pub struct AddExtensionInput {
         feature = "serde",
         serde(rename = "Version", skip_serializing_if = "Option::is_none")
     )]
-    pub version: Option<String>,
+    pub version: Option<CompactString>,
 }
 
 impl std::fmt::Debug for AddExtensionInput {
@@ -764,34 +765,34 @@ pub struct HostedServiceExtension {
         feature = "serde",
         serde(rename = "ProviderNameSpace", skip_serializing_if = "Option::is_none")
     )]
-    pub provider_name_space: Option<String>,
+    pub provider_name_space: Option<CompactString>,
     /// Element `<Type>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Type", skip_serializing_if = "Option::is_none")
     )]
-    pub type_: Option<String>,
+    pub type_: Option<CompactString>,
     /// Element `<Id>`.
     #[cfg_attr(feature = "serde", serde(rename = "Id"))]
-    pub id: String,
+    pub id: CompactString,
     /// Element `<Version>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Version", skip_serializing_if = "Option::is_none")
     )]
-    pub version: Option<String>,
+    pub version: Option<CompactString>,
     /// Element `<Thumbprint>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Thumbprint", skip_serializing_if = "Option::is_none")
     )]
-    pub thumbprint: Option<String>,
+    pub thumbprint: Option<CompactString>,
     /// Element `<ThumbprintAlgorithm>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "ThumbprintAlgorithm", skip_serializing_if = "Option::is_none")
     )]
-    pub thumbprint_algorithm: Option<String>,
+    pub thumbprint_algorithm: Option<CompactString>,
     /// Public configuration (plain text; base64 on the wire).
     ///
     /// Element `<PublicConfiguration>`.
@@ -799,7 +800,7 @@ pub struct HostedServiceExtension {
         feature = "serde",
         serde(rename = "PublicConfiguration", skip_serializing_if = "Option::is_none")
     )]
-    pub public_configuration: Option<String>,
+    pub public_configuration: Option<CompactString>,
 }
 
 impl FromXml for HostedServiceExtension {
@@ -895,23 +896,23 @@ pub struct ExtensionImage {
     ///
     /// Element `<ProviderNameSpace>`.
     #[cfg_attr(feature = "serde", serde(rename = "ProviderNameSpace"))]
-    pub provider_name_space: String,
+    pub provider_name_space: CompactString,
     /// Extension type, e.g. RDP.
     ///
     /// Element `<Type>`.
     #[cfg_attr(feature = "serde", serde(rename = "Type"))]
-    pub type_: String,
+    pub type_: CompactString,
     /// Version, e.g. 1.2.
     ///
     /// Element `<Version>`.
     #[cfg_attr(feature = "serde", serde(rename = "Version"))]
-    pub version: String,
+    pub version: CompactString,
     /// Element `<Label>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Label", skip_serializing_if = "Option::is_none")
     )]
-    pub label: Option<String>,
+    pub label: Option<CompactString>,
     /// Size of the role instances the extension needs (e.g. VeryLow).
     ///
     /// Element `<HostingResources>`.
@@ -919,7 +920,7 @@ pub struct ExtensionImage {
         feature = "serde",
         serde(rename = "HostingResources", skip_serializing_if = "Option::is_none")
     )]
-    pub hosting_resources: Option<String>,
+    pub hosting_resources: Option<CompactString>,
     /// URL of the extension's package.
     ///
     /// Element `<MediaLink>`.
@@ -927,7 +928,7 @@ pub struct ExtensionImage {
         feature = "serde",
         serde(rename = "MediaLink", skip_serializing_if = "Option::is_none")
     )]
-    pub media_link: Option<String>,
+    pub media_link: Option<CompactString>,
     /// Element `<Certificate>`.
     #[cfg_attr(
         feature = "serde",
@@ -950,7 +951,7 @@ pub struct ExtensionImage {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub public_configuration_schema: Option<String>,
+    pub public_configuration_schema: Option<CompactString>,
     /// XSD of the private configuration (text; base64 on the wire).
     ///
     /// Element `<PrivateConfigurationSchema>`.
@@ -961,19 +962,19 @@ pub struct ExtensionImage {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub private_configuration_schema: Option<String>,
+    pub private_configuration_schema: Option<CompactString>,
     /// Element `<Description>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Description", skip_serializing_if = "Option::is_none")
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// Element `<PublisherName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "PublisherName", skip_serializing_if = "Option::is_none")
     )]
-    pub publisher_name: Option<String>,
+    pub publisher_name: Option<CompactString>,
     /// Element `<PublishedDate>`.
     #[cfg_attr(
         feature = "serde",
@@ -1004,7 +1005,7 @@ pub struct ExtensionImage {
         feature = "serde",
         serde(rename = "SampleConfig", skip_serializing_if = "Option::is_none")
     )]
-    pub sample_config: Option<String>,
+    pub sample_config: Option<CompactString>,
     /// Element `<ReplicationCompleted>`.
     #[cfg_attr(
         feature = "serde",
@@ -1016,19 +1017,19 @@ pub struct ExtensionImage {
         feature = "serde",
         serde(rename = "Eula", skip_serializing_if = "Option::is_none")
     )]
-    pub eula: Option<String>,
+    pub eula: Option<CompactString>,
     /// Element `<PrivacyUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "PrivacyUri", skip_serializing_if = "Option::is_none")
     )]
-    pub privacy_uri: Option<String>,
+    pub privacy_uri: Option<CompactString>,
     /// Element `<HomepageUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "HomepageUri", skip_serializing_if = "Option::is_none")
     )]
-    pub homepage_uri: Option<String>,
+    pub homepage_uri: Option<CompactString>,
     /// Element `<IsJsonExtension>`.
     #[cfg_attr(
         feature = "serde",
@@ -1051,13 +1052,13 @@ pub struct ExtensionImage {
         feature = "serde",
         serde(rename = "SupportedOS", skip_serializing_if = "Option::is_none")
     )]
-    pub supported_os: Option<String>,
+    pub supported_os: Option<CompactString>,
     /// Element `<CompanyName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "CompanyName", skip_serializing_if = "Option::is_none")
     )]
-    pub company_name: Option<String>,
+    pub company_name: Option<CompactString>,
     /// Regions the extension is available in, separated by `;`.
     ///
     /// Element `<Regions>`.
@@ -1065,7 +1066,7 @@ pub struct ExtensionImage {
         feature = "serde",
         serde(rename = "Regions", skip_serializing_if = "Option::is_none")
     )]
-    pub regions: Option<String>,
+    pub regions: Option<CompactString>,
 }
 
 impl FromXml for ExtensionImage {
@@ -1216,23 +1217,23 @@ pub struct ExtensionImageInput {
     ///
     /// Element `<ProviderNameSpace>`.
     #[cfg_attr(feature = "serde", serde(rename = "ProviderNameSpace"))]
-    pub provider_name_space: String,
+    pub provider_name_space: CompactString,
     /// Extension type, e.g. RDP.
     ///
     /// Element `<Type>`.
     #[cfg_attr(feature = "serde", serde(rename = "Type"))]
-    pub type_: String,
+    pub type_: CompactString,
     /// Version, e.g. 1.2.
     ///
     /// Element `<Version>`.
     #[cfg_attr(feature = "serde", serde(rename = "Version"))]
-    pub version: String,
+    pub version: CompactString,
     /// Element `<Label>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Label", skip_serializing_if = "Option::is_none")
     )]
-    pub label: Option<String>,
+    pub label: Option<CompactString>,
     /// Size of the role instances the extension needs (e.g. VeryLow).
     ///
     /// Element `<HostingResources>`.
@@ -1240,7 +1241,7 @@ pub struct ExtensionImageInput {
         feature = "serde",
         serde(rename = "HostingResources", skip_serializing_if = "Option::is_none")
     )]
-    pub hosting_resources: Option<String>,
+    pub hosting_resources: Option<CompactString>,
     /// URL of the extension's package.
     ///
     /// Element `<MediaLink>`.
@@ -1248,7 +1249,7 @@ pub struct ExtensionImageInput {
         feature = "serde",
         serde(rename = "MediaLink", skip_serializing_if = "Option::is_none")
     )]
-    pub media_link: Option<String>,
+    pub media_link: Option<CompactString>,
     /// Element `<Certificate>`.
     #[cfg_attr(
         feature = "serde",
@@ -1271,7 +1272,7 @@ pub struct ExtensionImageInput {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub public_configuration_schema: Option<String>,
+    pub public_configuration_schema: Option<CompactString>,
     /// XSD of the private configuration (text; base64 on the wire).
     ///
     /// Element `<PrivateConfigurationSchema>`.
@@ -1282,19 +1283,19 @@ pub struct ExtensionImageInput {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub private_configuration_schema: Option<String>,
+    pub private_configuration_schema: Option<CompactString>,
     /// Element `<Description>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Description", skip_serializing_if = "Option::is_none")
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// Element `<PublisherName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "PublisherName", skip_serializing_if = "Option::is_none")
     )]
-    pub publisher_name: Option<String>,
+    pub publisher_name: Option<CompactString>,
     /// Element `<PublishedDate>`.
     #[cfg_attr(
         feature = "serde",
@@ -1325,7 +1326,7 @@ pub struct ExtensionImageInput {
         feature = "serde",
         serde(rename = "SampleConfig", skip_serializing_if = "Option::is_none")
     )]
-    pub sample_config: Option<String>,
+    pub sample_config: Option<CompactString>,
     /// Element `<ReplicationCompleted>`.
     #[cfg_attr(
         feature = "serde",
@@ -1337,19 +1338,19 @@ pub struct ExtensionImageInput {
         feature = "serde",
         serde(rename = "Eula", skip_serializing_if = "Option::is_none")
     )]
-    pub eula: Option<String>,
+    pub eula: Option<CompactString>,
     /// Element `<PrivacyUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "PrivacyUri", skip_serializing_if = "Option::is_none")
     )]
-    pub privacy_uri: Option<String>,
+    pub privacy_uri: Option<CompactString>,
     /// Element `<HomepageUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "HomepageUri", skip_serializing_if = "Option::is_none")
     )]
-    pub homepage_uri: Option<String>,
+    pub homepage_uri: Option<CompactString>,
     /// Element `<IsJsonExtension>`.
     #[cfg_attr(
         feature = "serde",
@@ -1372,13 +1373,13 @@ pub struct ExtensionImageInput {
         feature = "serde",
         serde(rename = "SupportedOS", skip_serializing_if = "Option::is_none")
     )]
-    pub supported_os: Option<String>,
+    pub supported_os: Option<CompactString>,
     /// Element `<CompanyName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "CompanyName", skip_serializing_if = "Option::is_none")
     )]
-    pub company_name: Option<String>,
+    pub company_name: Option<CompactString>,
     /// Regions the extension is available in, separated by `;`.
     ///
     /// Element `<Regions>`.
@@ -1386,7 +1387,7 @@ pub struct ExtensionImageInput {
         feature = "serde",
         serde(rename = "Regions", skip_serializing_if = "Option::is_none")
     )]
-    pub regions: Option<String>,
+    pub regions: Option<CompactString>,
 }
 
 impl FromXml for ExtensionImageInput {
@@ -1538,23 +1539,23 @@ pub struct ExtensionImageFields {
     ///
     /// Element `<ProviderNameSpace>`.
     #[cfg_attr(feature = "serde", serde(rename = "ProviderNameSpace"))]
-    pub provider_name_space: String,
+    pub provider_name_space: CompactString,
     /// Extension type, e.g. RDP.
     ///
     /// Element `<Type>`.
     #[cfg_attr(feature = "serde", serde(rename = "Type"))]
-    pub type_: String,
+    pub type_: CompactString,
     /// Version, e.g. 1.2.
     ///
     /// Element `<Version>`.
     #[cfg_attr(feature = "serde", serde(rename = "Version"))]
-    pub version: String,
+    pub version: CompactString,
     /// Element `<Label>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Label", skip_serializing_if = "Option::is_none")
     )]
-    pub label: Option<String>,
+    pub label: Option<CompactString>,
     /// Size of the role instances the extension needs (e.g. VeryLow).
     ///
     /// Element `<HostingResources>`.
@@ -1562,7 +1563,7 @@ pub struct ExtensionImageFields {
         feature = "serde",
         serde(rename = "HostingResources", skip_serializing_if = "Option::is_none")
     )]
-    pub hosting_resources: Option<String>,
+    pub hosting_resources: Option<CompactString>,
     /// URL of the extension's package.
     ///
     /// Element `<MediaLink>`.
@@ -1570,7 +1571,7 @@ pub struct ExtensionImageFields {
         feature = "serde",
         serde(rename = "MediaLink", skip_serializing_if = "Option::is_none")
     )]
-    pub media_link: Option<String>,
+    pub media_link: Option<CompactString>,
     /// Element `<Certificate>`.
     #[cfg_attr(
         feature = "serde",
@@ -1593,7 +1594,7 @@ pub struct ExtensionImageFields {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub public_configuration_schema: Option<String>,
+    pub public_configuration_schema: Option<CompactString>,
     /// XSD of the private configuration (text; base64 on the wire).
     ///
     /// Element `<PrivateConfigurationSchema>`.
@@ -1604,19 +1605,19 @@ pub struct ExtensionImageFields {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub private_configuration_schema: Option<String>,
+    pub private_configuration_schema: Option<CompactString>,
     /// Element `<Description>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Description", skip_serializing_if = "Option::is_none")
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// Element `<PublisherName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "PublisherName", skip_serializing_if = "Option::is_none")
     )]
-    pub publisher_name: Option<String>,
+    pub publisher_name: Option<CompactString>,
     /// Element `<PublishedDate>`.
     #[cfg_attr(
         feature = "serde",
@@ -1647,7 +1648,7 @@ pub struct ExtensionImageFields {
         feature = "serde",
         serde(rename = "SampleConfig", skip_serializing_if = "Option::is_none")
     )]
-    pub sample_config: Option<String>,
+    pub sample_config: Option<CompactString>,
     /// Element `<ReplicationCompleted>`.
     #[cfg_attr(
         feature = "serde",
@@ -1659,19 +1660,19 @@ pub struct ExtensionImageFields {
         feature = "serde",
         serde(rename = "Eula", skip_serializing_if = "Option::is_none")
     )]
-    pub eula: Option<String>,
+    pub eula: Option<CompactString>,
     /// Element `<PrivacyUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "PrivacyUri", skip_serializing_if = "Option::is_none")
     )]
-    pub privacy_uri: Option<String>,
+    pub privacy_uri: Option<CompactString>,
     /// Element `<HomepageUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "HomepageUri", skip_serializing_if = "Option::is_none")
     )]
-    pub homepage_uri: Option<String>,
+    pub homepage_uri: Option<CompactString>,
     /// Element `<IsJsonExtension>`.
     #[cfg_attr(
         feature = "serde",
@@ -1694,13 +1695,13 @@ pub struct ExtensionImageFields {
         feature = "serde",
         serde(rename = "SupportedOS", skip_serializing_if = "Option::is_none")
     )]
-    pub supported_os: Option<String>,
+    pub supported_os: Option<CompactString>,
     /// Element `<CompanyName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "CompanyName", skip_serializing_if = "Option::is_none")
     )]
-    pub company_name: Option<String>,
+    pub company_name: Option<CompactString>,
     /// Regions the extension is available in, separated by `;`.
     ///
     /// Element `<Regions>`.
@@ -1708,7 +1709,7 @@ pub struct ExtensionImageFields {
         feature = "serde",
         serde(rename = "Regions", skip_serializing_if = "Option::is_none")
     )]
-    pub regions: Option<String>,
+    pub regions: Option<CompactString>,
 }
 
 impl FromXml for ExtensionImageFields {
@@ -1859,13 +1860,13 @@ pub struct ExtensionCertificate {
     ///
     /// Element `<StoreLocation>`.
     #[cfg_attr(feature = "serde", serde(rename = "StoreLocation"))]
-    pub store_location: String,
+    pub store_location: CompactString,
     /// Element `<StoreName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "StoreName", skip_serializing_if = "Option::is_none")
     )]
-    pub store_name: Option<String>,
+    pub store_name: Option<CompactString>,
     /// Element `<ThumbprintRequired>`.
     #[cfg_attr(
         feature = "serde",
@@ -1877,7 +1878,7 @@ pub struct ExtensionCertificate {
         feature = "serde",
         serde(rename = "ThumbprintAlgorithm", skip_serializing_if = "Option::is_none")
     )]
-    pub thumbprint_algorithm: Option<String>,
+    pub thumbprint_algorithm: Option<CompactString>,
 }
 
 impl FromXml for ExtensionCertificate {
@@ -1994,16 +1995,16 @@ impl Validate for ExtensionEndpoints {}
 pub struct ExtensionInputEndpoint {
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Element `<Protocol>`.
     #[cfg_attr(feature = "serde", serde(rename = "Protocol"))]
-    pub protocol: String,
+    pub protocol: CompactString,
     /// Element `<Port>`.
     #[cfg_attr(feature = "serde", serde(rename = "Port"))]
     pub port: i32,
     /// Element `<LocalPort>`.
     #[cfg_attr(feature = "serde", serde(rename = "LocalPort"))]
-    pub local_port: String,
+    pub local_port: CompactString,
 }
 
 impl FromXml for ExtensionInputEndpoint {
@@ -2049,10 +2050,10 @@ impl Validate for ExtensionInputEndpoint {}
 pub struct ExtensionInternalEndpoint {
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Element `<Protocol>`.
     #[cfg_attr(feature = "serde", serde(rename = "Protocol"))]
-    pub protocol: String,
+    pub protocol: CompactString,
     /// Element `<Port>`.
     #[cfg_attr(feature = "serde", serde(rename = "Port"))]
     pub port: i32,
@@ -2097,13 +2098,13 @@ impl Validate for ExtensionInternalEndpoint {}
 pub struct ExtensionInstanceInputEndpoint {
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Element `<Protocol>`.
     #[cfg_attr(feature = "serde", serde(rename = "Protocol"))]
-    pub protocol: String,
+    pub protocol: CompactString,
     /// Element `<LocalPort>`.
     #[cfg_attr(feature = "serde", serde(rename = "LocalPort"))]
-    pub local_port: String,
+    pub local_port: CompactString,
     /// Element `<FixedPortMin>`.
     #[cfg_attr(feature = "serde", serde(rename = "FixedPortMin"))]
     pub fixed_port_min: i32,
@@ -2159,7 +2160,7 @@ impl Validate for ExtensionInstanceInputEndpoint {}
 pub struct ExtensionLocalResource {
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Element `<SizeInMB>`.
     #[cfg_attr(
         feature = "serde",
@@ -2241,29 +2242,29 @@ pub struct ResourceExtension {
     ///
     /// Element `<Publisher>`.
     #[cfg_attr(feature = "serde", serde(rename = "Publisher"))]
-    pub publisher: String,
+    pub publisher: CompactString,
     /// Name, e.g. BGInfo.
     ///
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Version, e.g. 2.1.
     ///
     /// Element `<Version>`.
     #[cfg_attr(feature = "serde", serde(rename = "Version"))]
-    pub version: String,
+    pub version: CompactString,
     /// Element `<Label>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Label", skip_serializing_if = "Option::is_none")
     )]
-    pub label: Option<String>,
+    pub label: Option<CompactString>,
     /// Element `<Description>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Description", skip_serializing_if = "Option::is_none")
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// JSON or XSD schema of the public configuration (text; base64 on the wire).
     ///
     /// Element `<PublicConfigurationSchema>`.
@@ -2274,7 +2275,7 @@ pub struct ResourceExtension {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub public_configuration_schema: Option<String>,
+    pub public_configuration_schema: Option<CompactString>,
     /// Schema of the private configuration (text; base64 on the wire).
     ///
     /// Element `<PrivateConfigurationSchema>`.
@@ -2285,7 +2286,7 @@ pub struct ResourceExtension {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub private_configuration_schema: Option<String>,
+    pub private_configuration_schema: Option<CompactString>,
     /// A sample configuration (text; base64 on the wire).
     ///
     /// Element `<SampleConfig>`.
@@ -2293,7 +2294,7 @@ pub struct ResourceExtension {
         feature = "serde",
         serde(rename = "SampleConfig", skip_serializing_if = "Option::is_none")
     )]
-    pub sample_config: Option<String>,
+    pub sample_config: Option<CompactString>,
     /// Element `<ReplicationCompleted>`.
     #[cfg_attr(
         feature = "serde",
@@ -2305,19 +2306,19 @@ pub struct ResourceExtension {
         feature = "serde",
         serde(rename = "Eula", skip_serializing_if = "Option::is_none")
     )]
-    pub eula: Option<String>,
+    pub eula: Option<CompactString>,
     /// Element `<PrivacyUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "PrivacyUri", skip_serializing_if = "Option::is_none")
     )]
-    pub privacy_uri: Option<String>,
+    pub privacy_uri: Option<CompactString>,
     /// Element `<HomepageUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "HomepageUri", skip_serializing_if = "Option::is_none")
     )]
-    pub homepage_uri: Option<String>,
+    pub homepage_uri: Option<CompactString>,
     /// Element `<IsJsonExtension>`.
     #[cfg_attr(
         feature = "serde",
@@ -2346,13 +2347,13 @@ pub struct ResourceExtension {
         feature = "serde",
         serde(rename = "SupportedOS", skip_serializing_if = "Option::is_none")
     )]
-    pub supported_os: Option<String>,
+    pub supported_os: Option<CompactString>,
     /// Element `<CompanyName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "CompanyName", skip_serializing_if = "Option::is_none")
     )]
-    pub company_name: Option<String>,
+    pub company_name: Option<CompactString>,
     /// Element `<PublishedDate>`.
     #[cfg_attr(
         feature = "serde",
@@ -2366,7 +2367,7 @@ pub struct ResourceExtension {
         feature = "serde",
         serde(rename = "Regions", skip_serializing_if = "Option::is_none")
     )]
-    pub regions: Option<String>,
+    pub regions: Option<CompactString>,
 }
 
 impl FromXml for ResourceExtension {

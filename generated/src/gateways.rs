@@ -10,8 +10,9 @@ use asm_runtime::xml::{
 };
 
 use asm_runtime::{
-    atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error,
-    OperationSpec, OperationState, Request, TextDocument, ValidationError,
+    atom, document, json, paging, path, AsyncOperation, CompactString, DateTime,
+    DecodeError, Error, OperationSpec, OperationState, Request, TextDocument,
+    ValidationError,
 };
 
 use asm_runtime::Validate;
@@ -999,11 +1000,14 @@ impl asm_runtime::Poll for NetworkingPoller {
                                 .as_deref()
                                 .and_then(asm_runtime::poll::http_status_code)
                                 .unwrap_or(500),
-                            code: status.error.as_ref().and_then(|e| e.code.clone()),
+                            code: status
+                                .error
+                                .as_ref()
+                                .and_then(|e| e.code.as_deref().map(String::from)),
                             message: status
                                 .error
                                 .as_ref()
-                                .and_then(|e| e.message.clone())
+                                .and_then(|e| e.message.as_deref().map(String::from))
                                 .unwrap_or_default(),
                             request_id: Some(id.to_owned()),
                         })
@@ -1059,6 +1063,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -1155,6 +1160,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -1215,6 +1221,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -1274,6 +1281,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -1334,6 +1342,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -1399,6 +1408,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -1510,6 +1520,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -1572,6 +1583,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -1659,6 +1671,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -1719,6 +1732,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -1779,6 +1793,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -1866,6 +1881,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -1917,6 +1933,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -2021,6 +2038,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -2133,6 +2151,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -2181,6 +2200,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -2240,6 +2260,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -2338,6 +2359,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -2395,6 +2417,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -2454,6 +2477,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -2542,6 +2566,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -2604,6 +2629,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -2691,6 +2717,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -2749,6 +2776,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -2809,6 +2837,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -3005,6 +3034,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -3113,6 +3143,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -3165,6 +3196,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -3222,6 +3254,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -3323,6 +3356,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -3371,6 +3405,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -3430,6 +3465,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -3518,6 +3554,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -3580,6 +3617,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -3689,6 +3727,7 @@ impl crate::Client {
             |_| {
                 Some(started.id)
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -3768,7 +3807,7 @@ pub struct GatewayOperationAsyncResponse {
     ///
     /// Element `<ID>`.
     #[cfg_attr(feature = "serde", serde(rename = "ID"))]
-    pub id: String,
+    pub id: CompactString,
 }
 
 impl FromXml for GatewayOperationAsyncResponse {
@@ -3805,7 +3844,7 @@ pub struct GatewayOperation {
         feature = "serde",
         serde(rename = "Data", skip_serializing_if = "Option::is_none")
     )]
-    pub data: Option<String>,
+    pub data: Option<CompactString>,
     /// Set when Status is Failed.
     ///
     /// Element `<Error>`.
@@ -3821,7 +3860,7 @@ pub struct GatewayOperation {
         feature = "serde",
         serde(rename = "HealthStatus", skip_serializing_if = "Option::is_none")
     )]
-    pub health_status: Option<String>,
+    pub health_status: Option<CompactString>,
     /// Name of the HTTP status the operation finished with, e.g. OK; absent while in progress.
     ///
     /// Element `<HttpStatusCode>`.
@@ -3829,12 +3868,12 @@ pub struct GatewayOperation {
         feature = "serde",
         serde(rename = "HttpStatusCode", skip_serializing_if = "Option::is_none")
     )]
-    pub http_status_code: Option<String>,
+    pub http_status_code: Option<CompactString>,
     /// Id of the operation (a dashed GUID).
     ///
     /// Element `<ID>`.
     #[cfg_attr(feature = "serde", serde(rename = "ID"))]
-    pub id: String,
+    pub id: CompactString,
     /// Element `<OperationCompletedTime>`.
     #[cfg_attr(
         feature = "serde",
@@ -3848,7 +3887,7 @@ pub struct GatewayOperation {
         feature = "serde",
         serde(rename = "OperationName", skip_serializing_if = "Option::is_none")
     )]
-    pub operation_name: Option<String>,
+    pub operation_name: Option<CompactString>,
     /// Element `<OperationStartedTime>`.
     #[cfg_attr(
         feature = "serde",
@@ -3928,7 +3967,7 @@ pub struct Gateway {
     ///
     /// Element `<DefaultSites>`.
     #[cfg_attr(feature = "serde", serde(rename = "DefaultSites"))]
-    pub default_sites: Vec<String>,
+    pub default_sites: Vec<CompactString>,
     /// Size (SKU) of the gateway.
     ///
     /// Element `<GatewaySize>`.
@@ -3968,7 +4007,7 @@ pub struct Gateway {
         feature = "serde",
         serde(rename = "VIPAddress", skip_serializing_if = "Option::is_none")
     )]
-    pub vip_address: Option<String>,
+    pub vip_address: Option<CompactString>,
 }
 
 impl FromXml for Gateway {
@@ -4027,7 +4066,7 @@ pub struct GatewayEvent {
         feature = "serde",
         serde(rename = "Data", skip_serializing_if = "Option::is_none")
     )]
-    pub data: Option<String>,
+    pub data: Option<CompactString>,
     /// Event id, e.g. 21601.
     ///
     /// Element `<Id>`.
@@ -4035,13 +4074,13 @@ pub struct GatewayEvent {
         feature = "serde",
         serde(rename = "Id", skip_serializing_if = "Option::is_none")
     )]
-    pub id: Option<String>,
+    pub id: Option<CompactString>,
     /// Element `<Message>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Message", skip_serializing_if = "Option::is_none")
     )]
-    pub message: Option<String>,
+    pub message: Option<CompactString>,
     /// Element `<Timestamp>`.
     #[cfg_attr(
         feature = "serde",
@@ -4174,7 +4213,7 @@ pub struct UpdateConnection {
         feature = "serde",
         serde(rename = "IPAddress", skip_serializing_if = "Option::is_none")
     )]
-    pub ip_address: Option<String>,
+    pub ip_address: Option<CompactString>,
 }
 
 impl FromXml for UpdateConnection {
@@ -4248,7 +4287,7 @@ pub struct GatewayConnectionStatus {
     ///
     /// Element `<AllocatedIPAddresses>`.
     #[cfg_attr(feature = "serde", serde(rename = "AllocatedIPAddresses"))]
-    pub allocated_ip_addresses: Vec<String>,
+    pub allocated_ip_addresses: Vec<CompactString>,
     /// Element `<ConnectivityState>`.
     #[cfg_attr(
         feature = "serde",
@@ -4312,7 +4351,7 @@ pub struct GatewayConnectionStatus {
         feature = "serde",
         serde(rename = "LocalNetworkSiteName", skip_serializing_if = "Option::is_none")
     )]
-    pub local_network_site_name: Option<String>,
+    pub local_network_site_name: Option<CompactString>,
 }
 
 impl FromXml for GatewayConnectionStatus {
@@ -4413,7 +4452,7 @@ pub struct SharedKey {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub value: Option<String>,
+    pub value: Option<CompactString>,
 }
 
 impl std::fmt::Debug for SharedKey {
@@ -4511,7 +4550,7 @@ pub struct IPsecParameters {
         feature = "serde",
         serde(rename = "EncryptionType", skip_serializing_if = "Option::is_none")
     )]
-    pub encryption_type: Option<String>,
+    pub encryption_type: Option<CompactString>,
     /// Perfect-forward-secrecy group, e.g. None or PFS1.
     ///
     /// Element `<PfsGroup>`.
@@ -4519,7 +4558,7 @@ pub struct IPsecParameters {
         feature = "serde",
         serde(rename = "PfsGroup", skip_serializing_if = "Option::is_none")
     )]
-    pub pfs_group: Option<String>,
+    pub pfs_group: Option<CompactString>,
     /// Lifetime of a security association in kilobytes of traffic.
     ///
     /// Element `<SADataSizeKilobytes>`.
@@ -4543,7 +4582,7 @@ pub struct IPsecParameters {
         feature = "serde",
         serde(rename = "HashAlgorithm", skip_serializing_if = "Option::is_none")
     )]
-    pub hash_algorithm: Option<String>,
+    pub hash_algorithm: Option<CompactString>,
 }
 
 impl FromXml for IPsecParameters {
@@ -4633,7 +4672,7 @@ pub struct UpdateGatewayPublicDiagnostics {
         feature = "serde",
         serde(rename = "ContainerName", skip_serializing_if = "Option::is_none")
     )]
-    pub container_name: Option<String>,
+    pub container_name: Option<CompactString>,
     /// Key of the storage account (StartDiagnostics only).
     ///
     /// Element `<CustomerStorageKey>`.
@@ -4645,7 +4684,7 @@ pub struct UpdateGatewayPublicDiagnostics {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub customer_storage_key: Option<String>,
+    pub customer_storage_key: Option<CompactString>,
     /// Name of the storage account (StartDiagnostics only).
     ///
     /// Element `<CustomerStorageName>`.
@@ -4653,7 +4692,7 @@ pub struct UpdateGatewayPublicDiagnostics {
         feature = "serde",
         serde(rename = "CustomerStorageName", skip_serializing_if = "Option::is_none")
     )]
-    pub customer_storage_name: Option<String>,
+    pub customer_storage_name: Option<CompactString>,
     /// Element `<Operation>`.
     #[cfg_attr(feature = "serde", serde(rename = "Operation"))]
     pub operation: GatewayDiagnosticsOperation,
@@ -4735,7 +4774,7 @@ pub struct GatewayPublicDiagnosticsStatus {
         feature = "serde",
         serde(rename = "PublicDiagnosticsUrl", skip_serializing_if = "Option::is_none")
     )]
-    pub public_diagnostics_url: Option<String>,
+    pub public_diagnostics_url: Option<CompactString>,
     /// Element `<State>`.
     #[cfg_attr(
         feature = "serde",
@@ -4869,12 +4908,12 @@ pub struct ClientRootCertificate {
         feature = "serde",
         serde(rename = "Subject", skip_serializing_if = "Option::is_none")
     )]
-    pub subject: Option<String>,
+    pub subject: Option<CompactString>,
     /// SHA-1 thumbprint (upper-case hex), the certificate's key.
     ///
     /// Element `<Thumbprint>`.
     #[cfg_attr(feature = "serde", serde(rename = "Thumbprint"))]
-    pub thumbprint: String,
+    pub thumbprint: CompactString,
 }
 
 impl FromXml for ClientRootCertificate {
@@ -4918,7 +4957,7 @@ pub struct DefaultSiteList {
     ///
     /// Element `<string>`.
     #[cfg_attr(feature = "serde", serde(rename = "string"))]
-    pub default_site: String,
+    pub default_site: CompactString,
 }
 
 impl FromXml for DefaultSiteList {
@@ -4955,7 +4994,7 @@ pub struct VpnDeviceList {
         feature = "serde",
         serde(rename = "version", skip_serializing_if = "Option::is_none")
     )]
-    pub version: Option<String>,
+    pub version: Option<CompactString>,
     /// Element `<Vendor>`.
     #[cfg_attr(feature = "serde", serde(rename = "Vendor"))]
     pub vendor: Vec<VpnDeviceVendor>,
@@ -5005,7 +5044,7 @@ impl xml::XmlRoot for VpnDeviceList {
 pub struct VpnDeviceVendor {
     /// Attribute `name`.
     #[cfg_attr(feature = "serde", serde(rename = "name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Element `<Platform>`.
     #[cfg_attr(feature = "serde", serde(rename = "Platform"))]
     pub platform: Vec<VpnDevicePlatform>,
@@ -5050,7 +5089,7 @@ impl Validate for VpnDeviceVendor {}
 pub struct VpnDevicePlatform {
     /// Attribute `name`.
     #[cfg_attr(feature = "serde", serde(rename = "name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Element `<OSFamily>`.
     #[cfg_attr(feature = "serde", serde(rename = "OSFamily"))]
     pub os_families: Vec<VpnDeviceOsFamily>,
@@ -5095,7 +5134,7 @@ impl Validate for VpnDevicePlatform {}
 pub struct VpnDeviceOsFamily {
     /// Attribute `name`.
     #[cfg_attr(feature = "serde", serde(rename = "name"))]
-    pub name: String,
+    pub name: CompactString,
 }
 
 impl FromXml for VpnDeviceOsFamily {
@@ -5130,7 +5169,7 @@ pub struct CreateVirtualNetworkGatewayParameters {
     ///
     /// Element `<GatewayName>`.
     #[cfg_attr(feature = "serde", serde(rename = "GatewayName"))]
-    pub gateway_name: String,
+    pub gateway_name: CompactString,
     /// Size (SKU) of the gateway (default: Default).
     ///
     /// Element `<GatewaySize>`.
@@ -5154,7 +5193,7 @@ pub struct CreateVirtualNetworkGatewayParameters {
         feature = "serde",
         serde(rename = "Location", skip_serializing_if = "Option::is_none")
     )]
-    pub location: Option<String>,
+    pub location: Option<CompactString>,
     /// Id of the virtual network (List Virtual Network Sites).
     ///
     /// Element `<VnetId>`.
@@ -5162,7 +5201,7 @@ pub struct CreateVirtualNetworkGatewayParameters {
         feature = "serde",
         serde(rename = "VnetId", skip_serializing_if = "Option::is_none")
     )]
-    pub vnet_id: Option<String>,
+    pub vnet_id: Option<CompactString>,
     /// Element `<BgpSettings>`.
     #[cfg_attr(
         feature = "serde",
@@ -5244,7 +5283,7 @@ pub struct BgpSettings {
         feature = "serde",
         serde(rename = "BgpPeeringAddress", skip_serializing_if = "Option::is_none")
     )]
-    pub bgp_peering_address: Option<String>,
+    pub bgp_peering_address: Option<CompactString>,
     /// Element `<PeerWeight>`.
     #[cfg_attr(
         feature = "serde",
@@ -5355,7 +5394,7 @@ pub struct VirtualNetworkGateway {
     pub bgp_settings: Option<BgpSettings>,
     /// Element `<DefaultSites>`.
     #[cfg_attr(feature = "serde", serde(rename = "DefaultSites"))]
-    pub default_sites: Vec<String>,
+    pub default_sites: Vec<CompactString>,
     /// Element `<EnableBgp>`.
     #[cfg_attr(
         feature = "serde",
@@ -5369,13 +5408,13 @@ pub struct VirtualNetworkGateway {
         feature = "serde",
         serde(rename = "GatewayId", skip_serializing_if = "Option::is_none")
     )]
-    pub gateway_id: Option<String>,
+    pub gateway_id: Option<CompactString>,
     /// Element `<GatewayName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "GatewayName", skip_serializing_if = "Option::is_none")
     )]
-    pub gateway_name: Option<String>,
+    pub gateway_name: Option<CompactString>,
     /// Element `<GatewaySize>`.
     #[cfg_attr(
         feature = "serde",
@@ -5399,7 +5438,7 @@ pub struct VirtualNetworkGateway {
         feature = "serde",
         serde(rename = "Location", skip_serializing_if = "Option::is_none")
     )]
-    pub location: Option<String>,
+    pub location: Option<CompactString>,
     /// Element `<State>`.
     #[cfg_attr(
         feature = "serde",
@@ -5411,19 +5450,19 @@ pub struct VirtualNetworkGateway {
         feature = "serde",
         serde(rename = "SubnetId", skip_serializing_if = "Option::is_none")
     )]
-    pub subnet_id: Option<String>,
+    pub subnet_id: Option<CompactString>,
     /// Element `<VIPAddress>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "VIPAddress", skip_serializing_if = "Option::is_none")
     )]
-    pub vip_address: Option<String>,
+    pub vip_address: Option<CompactString>,
     /// Element `<VnetId>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "VnetId", skip_serializing_if = "Option::is_none")
     )]
-    pub vnet_id: Option<String>,
+    pub vnet_id: Option<CompactString>,
 }
 
 impl FromXml for VirtualNetworkGateway {
@@ -5517,7 +5556,7 @@ pub struct LocalNetworkAddressSpace {
     ///
     /// Element `<string>`.
     #[cfg_attr(feature = "serde", serde(rename = "string"))]
-    pub address_prefixes: Vec<String>,
+    pub address_prefixes: Vec<CompactString>,
 }
 
 impl FromXml for LocalNetworkAddressSpace {
@@ -5563,7 +5602,7 @@ pub struct CreateLocalNetworkGatewayParameters {
     ///
     /// Element `<GatewayName>`.
     #[cfg_attr(feature = "serde", serde(rename = "GatewayName"))]
-    pub gateway_name: String,
+    pub gateway_name: CompactString,
     /// IPv4 address of the on-premises VPN device.
     ///
     /// Element `<IpAddress>`.
@@ -5571,7 +5610,7 @@ pub struct CreateLocalNetworkGatewayParameters {
         feature = "serde",
         serde(rename = "IpAddress", skip_serializing_if = "Option::is_none")
     )]
-    pub ip_address: Option<String>,
+    pub ip_address: Option<CompactString>,
     /// Element `<BgpSettings>`.
     #[cfg_attr(
         feature = "serde",
@@ -5765,7 +5804,7 @@ pub struct LocalNetworkGateway {
         feature = "serde",
         serde(rename = "GatewayName", skip_serializing_if = "Option::is_none")
     )]
-    pub gateway_name: Option<String>,
+    pub gateway_name: Option<CompactString>,
     /// Id of the local network gateway (a dashed GUID).
     ///
     /// Element `<Id>`.
@@ -5773,13 +5812,13 @@ pub struct LocalNetworkGateway {
         feature = "serde",
         serde(rename = "Id", skip_serializing_if = "Option::is_none")
     )]
-    pub id: Option<String>,
+    pub id: Option<CompactString>,
     /// Element `<IpAddress>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "IpAddress", skip_serializing_if = "Option::is_none")
     )]
-    pub ip_address: Option<String>,
+    pub ip_address: Option<CompactString>,
 }
 
 impl FromXml for LocalNetworkGateway {
@@ -5847,12 +5886,12 @@ pub struct CreateGatewayConnectionParameters {
     ///
     /// Element `<ConnectedEntityId>`.
     #[cfg_attr(feature = "serde", serde(rename = "ConnectedEntityId"))]
-    pub connected_entity_id: String,
+    pub connected_entity_id: CompactString,
     /// Name of the connection.
     ///
     /// Element `<GatewayConnectionName>`.
     #[cfg_attr(feature = "serde", serde(rename = "GatewayConnectionName"))]
-    pub gateway_connection_name: String,
+    pub gateway_connection_name: CompactString,
     /// Kind of connection, e.g. IPsec.
     ///
     /// Element `<GatewayConnectionType>`.
@@ -5860,12 +5899,12 @@ pub struct CreateGatewayConnectionParameters {
         feature = "serde",
         serde(rename = "GatewayConnectionType", skip_serializing_if = "Option::is_none")
     )]
-    pub gateway_connection_type: Option<String>,
+    pub gateway_connection_type: Option<CompactString>,
     /// Id of the V2 virtual network gateway.
     ///
     /// Element `<VirtualNetworkGatewayId>`.
     #[cfg_attr(feature = "serde", serde(rename = "VirtualNetworkGatewayId"))]
-    pub virtual_network_gateway_id: String,
+    pub virtual_network_gateway_id: CompactString,
     /// Element `<RoutingWeight>`.
     #[cfg_attr(
         feature = "serde",
@@ -5883,7 +5922,7 @@ pub struct CreateGatewayConnectionParameters {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub shared_key: Option<String>,
+    pub shared_key: Option<CompactString>,
     /// Element `<EnableBgp>`.
     #[cfg_attr(
         feature = "serde",
@@ -5986,7 +6025,7 @@ pub struct UpdateGatewayConnectionParameters {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub shared_key: Option<String>,
+    pub shared_key: Option<CompactString>,
     /// Element `<EnableBgp>`.
     #[cfg_attr(
         feature = "serde",
@@ -6083,7 +6122,7 @@ pub struct GatewayConnection {
         feature = "serde",
         serde(rename = "ConnectedEntityId", skip_serializing_if = "Option::is_none")
     )]
-    pub connected_entity_id: Option<String>,
+    pub connected_entity_id: Option<CompactString>,
     /// Element `<EnableBgp>`.
     #[cfg_attr(
         feature = "serde",
@@ -6095,13 +6134,13 @@ pub struct GatewayConnection {
         feature = "serde",
         serde(rename = "GatewayConnectionName", skip_serializing_if = "Option::is_none")
     )]
-    pub gateway_connection_name: Option<String>,
+    pub gateway_connection_name: Option<CompactString>,
     /// Element `<GatewayConnectionType>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "GatewayConnectionType", skip_serializing_if = "Option::is_none")
     )]
-    pub gateway_connection_type: Option<String>,
+    pub gateway_connection_type: Option<CompactString>,
     /// Element `<RoutingWeight>`.
     #[cfg_attr(
         feature = "serde",
@@ -6117,7 +6156,7 @@ pub struct GatewayConnection {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub shared_key: Option<String>,
+    pub shared_key: Option<CompactString>,
     /// Element `<VirtualNetworkGatewayId>`.
     #[cfg_attr(
         feature = "serde",
@@ -6126,7 +6165,7 @@ pub struct GatewayConnection {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub virtual_network_gateway_id: Option<String>,
+    pub virtual_network_gateway_id: Option<CompactString>,
 }
 
 impl std::fmt::Debug for GatewayConnection {
@@ -6210,7 +6249,7 @@ pub struct CreateApplicationGatewayParameters {
         feature = "serde",
         serde(rename = "Description", skip_serializing_if = "Option::is_none")
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// Size of the instances (default: Medium).
     ///
     /// Element `<GatewaySize>`.
@@ -6231,17 +6270,17 @@ pub struct CreateApplicationGatewayParameters {
     ///
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Subnets of the virtual network the gateway sits in.
     ///
     /// Element `<Subnets>`.
     #[cfg_attr(feature = "serde", serde(rename = "Subnets"))]
-    pub subnets: Vec<String>,
+    pub subnets: Vec<CompactString>,
     /// Name of the virtual network.
     ///
     /// Element `<VnetName>`.
     #[cfg_attr(feature = "serde", serde(rename = "VnetName"))]
-    pub vnet_name: String,
+    pub vnet_name: CompactString,
 }
 
 impl FromXml for CreateApplicationGatewayParameters {
@@ -6311,7 +6350,7 @@ pub struct UpdateApplicationGatewayParameters {
         feature = "serde",
         serde(rename = "Description", skip_serializing_if = "Option::is_none")
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// Element `<GatewaySize>`.
     #[cfg_attr(
         feature = "serde",
@@ -6326,13 +6365,13 @@ pub struct UpdateApplicationGatewayParameters {
     pub instance_count: Option<i32>,
     /// Element `<Subnets>`.
     #[cfg_attr(feature = "serde", serde(rename = "Subnets"))]
-    pub subnets: Vec<String>,
+    pub subnets: Vec<CompactString>,
     /// Element `<VnetName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "VnetName", skip_serializing_if = "Option::is_none")
     )]
-    pub vnet_name: Option<String>,
+    pub vnet_name: Option<CompactString>,
 }
 
 impl FromXml for UpdateApplicationGatewayParameters {
@@ -6434,7 +6473,7 @@ pub struct ApplicationGateway {
         feature = "serde",
         serde(rename = "Description", skip_serializing_if = "Option::is_none")
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// DNS name of the gateway's public address (once running).
     ///
     /// Element `<DnsName>`.
@@ -6442,7 +6481,7 @@ pub struct ApplicationGateway {
         feature = "serde",
         serde(rename = "DnsName", skip_serializing_if = "Option::is_none")
     )]
-    pub dns_name: Option<String>,
+    pub dns_name: Option<CompactString>,
     /// Element `<GatewaySize>`.
     #[cfg_attr(
         feature = "serde",
@@ -6457,7 +6496,7 @@ pub struct ApplicationGateway {
     pub instance_count: Option<i32>,
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Element `<State>`.
     #[cfg_attr(
         feature = "serde",
@@ -6466,18 +6505,18 @@ pub struct ApplicationGateway {
     pub state: Option<ApplicationGatewayState>,
     /// Element `<Subnets>`.
     #[cfg_attr(feature = "serde", serde(rename = "Subnets"))]
-    pub subnets: Vec<String>,
+    pub subnets: Vec<CompactString>,
     /// Addresses of the gateway's frontends (once running).
     ///
     /// Element `<VirtualIPs>`.
     #[cfg_attr(feature = "serde", serde(rename = "VirtualIPs"))]
-    pub virtual_ips: Vec<String>,
+    pub virtual_ips: Vec<CompactString>,
     /// Element `<VnetName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "VnetName", skip_serializing_if = "Option::is_none")
     )]
-    pub vnet_name: Option<String>,
+    pub vnet_name: Option<CompactString>,
 }
 
 impl FromXml for ApplicationGateway {
@@ -6720,7 +6759,7 @@ impl Validate for ApplicationGatewayConfiguration {
 pub struct FrontendIPConfiguration {
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Private or Public.
     ///
     /// Element `<Type>`.
@@ -6728,7 +6767,7 @@ pub struct FrontendIPConfiguration {
         feature = "serde",
         serde(rename = "Type", skip_serializing_if = "Option::is_none")
     )]
-    pub type_: Option<String>,
+    pub type_: Option<CompactString>,
     /// Static private address (Private frontends).
     ///
     /// Element `<StaticIPAddress>`.
@@ -6736,7 +6775,7 @@ pub struct FrontendIPConfiguration {
         feature = "serde",
         serde(rename = "StaticIPAddress", skip_serializing_if = "Option::is_none")
     )]
-    pub static_ip_address: Option<String>,
+    pub static_ip_address: Option<CompactString>,
 }
 
 impl FromXml for FrontendIPConfiguration {
@@ -6778,7 +6817,7 @@ impl Validate for FrontendIPConfiguration {}
 pub struct FrontendPort {
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Element `<Port>`.
     #[cfg_attr(feature = "serde", serde(rename = "Port"))]
     pub port: i32,
@@ -6829,7 +6868,7 @@ impl Validate for FrontendPort {
 pub struct ApplicationGatewayProbe {
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Element `<Protocol>`.
     #[cfg_attr(
         feature = "serde",
@@ -6843,7 +6882,7 @@ pub struct ApplicationGatewayProbe {
         feature = "serde",
         serde(rename = "Host", skip_serializing_if = "Option::is_none")
     )]
-    pub host: Option<String>,
+    pub host: Option<CompactString>,
     /// Path of the probe request, e.g. /health.
     ///
     /// Element `<Path>`.
@@ -6851,7 +6890,7 @@ pub struct ApplicationGatewayProbe {
         feature = "serde",
         serde(rename = "Path", skip_serializing_if = "Option::is_none")
     )]
-    pub path: Option<String>,
+    pub path: Option<CompactString>,
     /// Seconds between probes.
     ///
     /// Element `<Interval>`.
@@ -6933,10 +6972,10 @@ impl Validate for ApplicationGatewayProbe {}
 pub struct BackendAddressPool {
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Element `<IPAddresses>`.
     #[cfg_attr(feature = "serde", serde(rename = "IPAddresses"))]
-    pub ip_addresses: Vec<String>,
+    pub ip_addresses: Vec<CompactString>,
 }
 
 impl FromXml for BackendAddressPool {
@@ -6974,7 +7013,7 @@ impl Validate for BackendAddressPool {}
 pub struct BackendHttpSettings {
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Element `<Port>`.
     #[cfg_attr(feature = "serde", serde(rename = "Port"))]
     pub port: i32,
@@ -6991,7 +7030,7 @@ pub struct BackendHttpSettings {
         feature = "serde",
         serde(rename = "CookieBasedAffinity", skip_serializing_if = "Option::is_none")
     )]
-    pub cookie_based_affinity: Option<String>,
+    pub cookie_based_affinity: Option<CompactString>,
     /// Seconds before a backend request times out.
     ///
     /// Element `<RequestTimeout>`.
@@ -7007,7 +7046,7 @@ pub struct BackendHttpSettings {
         feature = "serde",
         serde(rename = "Probe", skip_serializing_if = "Option::is_none")
     )]
-    pub probe: Option<String>,
+    pub probe: Option<CompactString>,
 }
 
 impl FromXml for BackendHttpSettings {
@@ -7071,7 +7110,7 @@ impl Validate for BackendHttpSettings {
 pub struct HttpListener {
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Name of the frontend IP configuration.
     ///
     /// Element `<FrontendIP>`.
@@ -7079,7 +7118,7 @@ pub struct HttpListener {
         feature = "serde",
         serde(rename = "FrontendIP", skip_serializing_if = "Option::is_none")
     )]
-    pub frontend_ip: Option<String>,
+    pub frontend_ip: Option<CompactString>,
     /// Name of the frontend port.
     ///
     /// Element `<FrontendPort>`.
@@ -7087,7 +7126,7 @@ pub struct HttpListener {
         feature = "serde",
         serde(rename = "FrontendPort", skip_serializing_if = "Option::is_none")
     )]
-    pub frontend_port: Option<String>,
+    pub frontend_port: Option<CompactString>,
     /// Element `<Protocol>`.
     #[cfg_attr(
         feature = "serde",
@@ -7101,7 +7140,7 @@ pub struct HttpListener {
         feature = "serde",
         serde(rename = "SslCert", skip_serializing_if = "Option::is_none")
     )]
-    pub ssl_cert: Option<String>,
+    pub ssl_cert: Option<CompactString>,
 }
 
 impl FromXml for HttpListener {
@@ -7151,7 +7190,7 @@ impl Validate for HttpListener {}
 pub struct HttpLoadBalancingRule {
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Rule type, e.g. Basic.
     ///
     /// Element `<Type>`.
@@ -7159,7 +7198,7 @@ pub struct HttpLoadBalancingRule {
         feature = "serde",
         serde(rename = "Type", skip_serializing_if = "Option::is_none")
     )]
-    pub type_: Option<String>,
+    pub type_: Option<CompactString>,
     /// Name of the backend HTTP settings.
     ///
     /// Element `<BackendHttpSettings>`.
@@ -7167,7 +7206,7 @@ pub struct HttpLoadBalancingRule {
         feature = "serde",
         serde(rename = "BackendHttpSettings", skip_serializing_if = "Option::is_none")
     )]
-    pub backend_http_settings: Option<String>,
+    pub backend_http_settings: Option<CompactString>,
     /// Name of the listener.
     ///
     /// Element `<Listener>`.
@@ -7175,7 +7214,7 @@ pub struct HttpLoadBalancingRule {
         feature = "serde",
         serde(rename = "Listener", skip_serializing_if = "Option::is_none")
     )]
-    pub listener: Option<String>,
+    pub listener: Option<CompactString>,
     /// Name of the backend address pool.
     ///
     /// Element `<BackendAddressPool>`.
@@ -7183,7 +7222,7 @@ pub struct HttpLoadBalancingRule {
         feature = "serde",
         serde(rename = "BackendAddressPool", skip_serializing_if = "Option::is_none")
     )]
-    pub backend_address_pool: Option<String>,
+    pub backend_address_pool: Option<CompactString>,
 }
 
 impl FromXml for HttpLoadBalancingRule {
@@ -7247,7 +7286,7 @@ pub struct ApplicationGatewayCertificateFile {
         feature = "serde",
         serde(rename = "CertificateFormat", skip_serializing_if = "Option::is_none")
     )]
-    pub certificate_format: Option<String>,
+    pub certificate_format: Option<CompactString>,
     /// Password of the PFX file.
     ///
     /// Element `<Password>`.
@@ -7259,7 +7298,7 @@ pub struct ApplicationGatewayCertificateFile {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub password: Option<String>,
+    pub password: Option<CompactString>,
 }
 
 impl std::fmt::Debug for ApplicationGatewayCertificateFile {
@@ -7355,13 +7394,13 @@ pub struct ApplicationGatewayCertificate {
         feature = "serde",
         serde(rename = "Data", skip_serializing_if = "Option::is_none")
     )]
-    pub data: Option<String>,
+    pub data: Option<CompactString>,
     /// Element `<Name>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// State of the certificate, e.g. Provisioned.
     ///
     /// Element `<State>`.
@@ -7369,7 +7408,7 @@ pub struct ApplicationGatewayCertificate {
         feature = "serde",
         serde(rename = "State", skip_serializing_if = "Option::is_none")
     )]
-    pub state: Option<String>,
+    pub state: Option<CompactString>,
 }
 
 impl FromXml for ApplicationGatewayCertificate {

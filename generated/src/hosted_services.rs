@@ -10,8 +10,9 @@ use asm_runtime::xml::{
 };
 
 use asm_runtime::{
-    atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error,
-    OperationSpec, OperationState, Request, TextDocument, ValidationError,
+    atom, document, json, paging, path, AsyncOperation, CompactString, DateTime,
+    DecodeError, Error, OperationSpec, OperationState, Request, TextDocument,
+    ValidationError,
 };
 
 use asm_runtime::Validate;
@@ -304,7 +305,7 @@ impl crate::Client {
 pub struct ExtendedProperty {
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// The value; set it empty (nil) in an update to delete the property.
     ///
     /// Element `<Value>`.
@@ -312,7 +313,7 @@ pub struct ExtendedProperty {
         feature = "serde",
         serde(rename = "Value", skip_serializing_if = "Option::is_none")
     )]
-    pub value: Option<String>,
+    pub value: Option<CompactString>,
 }
 
 impl FromXml for ExtendedProperty {
@@ -360,7 +361,7 @@ pub struct AvailabilityResponse {
         feature = "serde",
         serde(rename = "Reason", skip_serializing_if = "Option::is_none")
     )]
-    pub reason: Option<String>,
+    pub reason: Option<CompactString>,
 }
 
 impl FromXml for AvailabilityResponse {
@@ -445,12 +446,12 @@ pub struct HostedService {
     ///
     /// Element `<Url>`.
     #[cfg_attr(feature = "serde", serde(rename = "Url"))]
-    pub url: String,
+    pub url: CompactString,
     /// The cloud service name (the DNS prefix under cloudapp.net).
     ///
     /// Element `<ServiceName>`.
     #[cfg_attr(feature = "serde", serde(rename = "ServiceName"))]
-    pub service_name: String,
+    pub service_name: CompactString,
     /// Element `<HostedServiceProperties>`.
     #[cfg_attr(
         feature = "serde",
@@ -479,7 +480,7 @@ pub struct HostedService {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub default_win_rm_certificate_thumbprint: Option<String>,
+    pub default_win_rm_certificate_thumbprint: Option<CompactString>,
     /// Role sizes available to the service.
     ///
     /// Element `<ComputeCapabilities>`.
@@ -570,7 +571,7 @@ pub struct HostedServiceProperties {
         feature = "serde",
         serde(rename = "Description", skip_serializing_if = "Option::is_none")
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// Set when the service is in an affinity group (then Location is absent).
     ///
     /// Element `<AffinityGroup>`.
@@ -578,7 +579,7 @@ pub struct HostedServiceProperties {
         feature = "serde",
         serde(rename = "AffinityGroup", skip_serializing_if = "Option::is_none")
     )]
-    pub affinity_group: Option<String>,
+    pub affinity_group: Option<CompactString>,
     /// Set when the service is not in an affinity group.
     ///
     /// Element `<Location>`.
@@ -586,12 +587,12 @@ pub struct HostedServiceProperties {
         feature = "serde",
         serde(rename = "Location", skip_serializing_if = "Option::is_none")
     )]
-    pub location: Option<String>,
+    pub location: Option<CompactString>,
     /// The user-supplied label.
     ///
     /// Element `<Label>`.
     #[cfg_attr(feature = "serde", serde(rename = "Label"))]
-    pub label: String,
+    pub label: CompactString,
     /// Element `<Status>`.
     #[cfg_attr(
         feature = "serde",
@@ -620,7 +621,7 @@ pub struct HostedServiceProperties {
         feature = "serde",
         serde(rename = "ReverseDnsFqdn", skip_serializing_if = "Option::is_none")
     )]
-    pub reverse_dns_fqdn: Option<String>,
+    pub reverse_dns_fqdn: Option<CompactString>,
     /// The guest agent type (seen once in the recordings).
     ///
     /// Element `<GuestAgentType>`.
@@ -628,7 +629,7 @@ pub struct HostedServiceProperties {
         feature = "serde",
         serde(rename = "GuestAgentType", skip_serializing_if = "Option::is_none")
     )]
-    pub guest_agent_type: Option<String>,
+    pub guest_agent_type: Option<CompactString>,
 }
 
 impl FromXml for HostedServiceProperties {
@@ -708,12 +709,12 @@ pub struct CreateHostedService {
     ///
     /// Element `<ServiceName>`.
     #[cfg_attr(feature = "serde", serde(rename = "ServiceName"))]
-    pub service_name: String,
+    pub service_name: CompactString,
     /// A label (up to 100 characters).
     ///
     /// Element `<Label>`.
     #[cfg_attr(feature = "serde", serde(rename = "Label"))]
-    pub label: String,
+    pub label: CompactString,
     /// A description (up to 1024 characters).
     ///
     /// Element `<Description>`.
@@ -721,7 +722,7 @@ pub struct CreateHostedService {
         feature = "serde",
         serde(rename = "Description", skip_serializing_if = "Option::is_none")
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// The location of the service (give this or AffinityGroup).
     ///
     /// Element `<Location>`.
@@ -729,7 +730,7 @@ pub struct CreateHostedService {
         feature = "serde",
         serde(rename = "Location", skip_serializing_if = "Option::is_none")
     )]
-    pub location: Option<String>,
+    pub location: Option<CompactString>,
     /// The affinity group of the service (give this or Location).
     ///
     /// Element `<AffinityGroup>`.
@@ -737,7 +738,7 @@ pub struct CreateHostedService {
         feature = "serde",
         serde(rename = "AffinityGroup", skip_serializing_if = "Option::is_none")
     )]
-    pub affinity_group: Option<String>,
+    pub affinity_group: Option<CompactString>,
     /// Element `<ExtendedProperties>`.
     #[cfg_attr(feature = "serde", serde(rename = "ExtendedProperties"))]
     pub extended_properties: Vec<ExtendedProperty>,
@@ -748,7 +749,7 @@ pub struct CreateHostedService {
         feature = "serde",
         serde(rename = "ReverseDnsFqdn", skip_serializing_if = "Option::is_none")
     )]
-    pub reverse_dns_fqdn: Option<String>,
+    pub reverse_dns_fqdn: Option<CompactString>,
 }
 
 impl FromXml for CreateHostedService {
@@ -838,7 +839,7 @@ pub struct UpdateHostedService {
         feature = "serde",
         serde(rename = "Label", skip_serializing_if = "Option::is_none")
     )]
-    pub label: Option<String>,
+    pub label: Option<CompactString>,
     /// A new description (up to 1024 characters).
     ///
     /// Element `<Description>`.
@@ -846,7 +847,7 @@ pub struct UpdateHostedService {
         feature = "serde",
         serde(rename = "Description", skip_serializing_if = "Option::is_none")
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// Element `<ExtendedProperties>`.
     #[cfg_attr(feature = "serde", serde(rename = "ExtendedProperties"))]
     pub extended_properties: Vec<ExtendedProperty>,
@@ -855,7 +856,7 @@ pub struct UpdateHostedService {
         feature = "serde",
         serde(rename = "ReverseDnsFqdn", skip_serializing_if = "Option::is_none")
     )]
-    pub reverse_dns_fqdn: Option<String>,
+    pub reverse_dns_fqdn: Option<CompactString>,
 }
 
 impl FromXml for UpdateHostedService {

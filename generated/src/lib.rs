@@ -18,9 +18,9 @@
 //! ```
 #![cfg_attr(rustfmt, rustfmt::skip)]
 pub use asm_runtime::{
-    self as runtime, AsyncOperation, ClientBuilder, Core, Credentials, DateTime,
-    DecodeError, Error, OperationSpec, OperationState, Poll, PollOptions, Progress,
-    PublishSettings, RetryPolicy, ServiceError, TextDocument, ValidationError,
+    self as runtime, AsyncOperation, ClientBuilder, CompactString, Core, Credentials,
+    DateTime, DecodeError, Error, OperationSpec, OperationState, Poll, PollOptions,
+    Progress, PublishSettings, RetryPolicy, ServiceError, TextDocument, ValidationError,
 };
 
 pub use asm_runtime::atom::{Entry, Feed};

@@ -10,8 +10,9 @@ use asm_runtime::xml::{
 };
 
 use asm_runtime::{
-    atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error,
-    OperationSpec, OperationState, Request, TextDocument, ValidationError,
+    atom, document, json, paging, path, AsyncOperation, CompactString, DateTime,
+    DecodeError, Error, OperationSpec, OperationState, Request, TextDocument,
+    ValidationError,
 };
 
 use asm_runtime::Validate;
@@ -95,7 +96,7 @@ pub struct Location {
     ///
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// The name to display.
     ///
     /// Element `<DisplayName>`.
@@ -103,12 +104,12 @@ pub struct Location {
         feature = "serde",
         serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")
     )]
-    pub display_name: Option<String>,
+    pub display_name: Option<CompactString>,
     /// Services available at the location, e.g. Compute, Storage, PersistentVMRole, HighMemory.
     ///
     /// Element `<AvailableServices>`.
     #[cfg_attr(feature = "serde", serde(rename = "AvailableServices"))]
-    pub available_services: Vec<String>,
+    pub available_services: Vec<CompactString>,
     /// Role sizes available at the location (not returned for every location).
     ///
     /// Element `<ComputeCapabilities>`.
@@ -184,12 +185,12 @@ pub struct ComputeCapabilities {
     ///
     /// Element `<WebWorkerRoleSizes>`.
     #[cfg_attr(feature = "serde", serde(rename = "WebWorkerRoleSizes"))]
-    pub web_worker_role_sizes: Vec<String>,
+    pub web_worker_role_sizes: Vec<CompactString>,
     /// Sizes for virtual machines (IaaS).
     ///
     /// Element `<VirtualMachinesRoleSizes>`.
     #[cfg_attr(feature = "serde", serde(rename = "VirtualMachinesRoleSizes"))]
-    pub virtual_machines_role_sizes: Vec<String>,
+    pub virtual_machines_role_sizes: Vec<CompactString>,
 }
 
 impl FromXml for ComputeCapabilities {

@@ -10,8 +10,9 @@ use asm_runtime::xml::{
 };
 
 use asm_runtime::{
-    atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error,
-    OperationSpec, OperationState, Request, TextDocument, ValidationError,
+    atom, document, json, paging, path, AsyncOperation, CompactString, DateTime,
+    DecodeError, Error, OperationSpec, OperationState, Request, TextDocument,
+    ValidationError,
 };
 
 use asm_runtime::Validate;
@@ -226,7 +227,7 @@ pub struct SubscriptionCertificate {
     ///
     /// Element `<SubscriptionCertificateThumbprint>`.
     #[cfg_attr(feature = "serde", serde(rename = "SubscriptionCertificateThumbprint"))]
-    pub subscription_certificate_thumbprint: String,
+    pub subscription_certificate_thumbprint: CompactString,
     /// The certificate's raw data in .cer format (DER, base64 on the wire).
     ///
     /// Element `<SubscriptionCertificateData>`.

@@ -10,8 +10,9 @@ use asm_runtime::xml::{
 };
 
 use asm_runtime::{
-    atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error,
-    OperationSpec, OperationState, Request, TextDocument, ValidationError,
+    atom, document, json, paging, path, AsyncOperation, CompactString, DateTime,
+    DecodeError, Error, OperationSpec, OperationState, Request, TextDocument,
+    ValidationError,
 };
 
 use asm_runtime::Validate;
@@ -1135,7 +1136,7 @@ pub struct CreateNetworkSecurityGroupParameters {
     ///
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Label (plain text, not base64).
     ///
     /// Element `<Label>`.
@@ -1143,12 +1144,12 @@ pub struct CreateNetworkSecurityGroupParameters {
         feature = "serde",
         serde(rename = "Label", skip_serializing_if = "Option::is_none")
     )]
-    pub label: Option<String>,
+    pub label: Option<CompactString>,
     /// Region of the network security group, e.g. West US.
     ///
     /// Element `<Location>`.
     #[cfg_attr(feature = "serde", serde(rename = "Location"))]
-    pub location: String,
+    pub location: CompactString,
 }
 
 impl FromXml for CreateNetworkSecurityGroupParameters {
@@ -1190,7 +1191,7 @@ impl Validate for CreateNetworkSecurityGroupParameters {}
 pub struct NetworkSecurityGroup {
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Label (plain text; never recorded).
     ///
     /// Element `<Label>`.
@@ -1198,7 +1199,7 @@ pub struct NetworkSecurityGroup {
         feature = "serde",
         serde(rename = "Label", skip_serializing_if = "Option::is_none")
     )]
-    pub label: Option<String>,
+    pub label: Option<CompactString>,
     /// Region, e.g. West US.
     ///
     /// Element `<Location>`.
@@ -1206,7 +1207,7 @@ pub struct NetworkSecurityGroup {
         feature = "serde",
         serde(rename = "Location", skip_serializing_if = "Option::is_none")
     )]
-    pub location: Option<String>,
+    pub location: Option<CompactString>,
     /// Provisioning state, e.g. Created.
     ///
     /// Element `<State>`.
@@ -1214,7 +1215,7 @@ pub struct NetworkSecurityGroup {
         feature = "serde",
         serde(rename = "State", skip_serializing_if = "Option::is_none")
     )]
-    pub state: Option<String>,
+    pub state: Option<CompactString>,
     /// The rules, the default ones included (only with `detaillevel=Full`).
     ///
     /// Element `<Rules>`.
@@ -1308,7 +1309,7 @@ impl Validate for NetworkSecurityGroups {}
 pub struct NetworkSecurityRule {
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Direction of the traffic the rule applies to.
     ///
     /// Element `<Type>`.
@@ -1340,7 +1341,7 @@ pub struct NetworkSecurityRule {
         feature = "serde",
         serde(rename = "SourceAddressPrefix", skip_serializing_if = "Option::is_none")
     )]
-    pub source_address_prefix: Option<String>,
+    pub source_address_prefix: Option<CompactString>,
     /// Source port or range, e.g. `80`, `1000-2000` or `*`.
     ///
     /// Element `<SourcePortRange>`.
@@ -1348,7 +1349,7 @@ pub struct NetworkSecurityRule {
         feature = "serde",
         serde(rename = "SourcePortRange", skip_serializing_if = "Option::is_none")
     )]
-    pub source_port_range: Option<String>,
+    pub source_port_range: Option<CompactString>,
     /// Destination address range in CIDR notation, `*`, or a tag.
     ///
     /// Element `<DestinationAddressPrefix>`.
@@ -1359,7 +1360,7 @@ pub struct NetworkSecurityRule {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub destination_address_prefix: Option<String>,
+    pub destination_address_prefix: Option<CompactString>,
     /// Destination port or range.
     ///
     /// Element `<DestinationPortRange>`.
@@ -1367,7 +1368,7 @@ pub struct NetworkSecurityRule {
         feature = "serde",
         serde(rename = "DestinationPortRange", skip_serializing_if = "Option::is_none")
     )]
-    pub destination_port_range: Option<String>,
+    pub destination_port_range: Option<CompactString>,
     /// TCP, UDP or `*`.
     ///
     /// Element `<Protocol>`.
@@ -1375,7 +1376,7 @@ pub struct NetworkSecurityRule {
         feature = "serde",
         serde(rename = "Protocol", skip_serializing_if = "Option::is_none")
     )]
-    pub protocol: Option<String>,
+    pub protocol: Option<CompactString>,
     /// State of the rule, e.g. Active.
     ///
     /// Element `<State>`.
@@ -1383,7 +1384,7 @@ pub struct NetworkSecurityRule {
         feature = "serde",
         serde(rename = "State", skip_serializing_if = "Option::is_none")
     )]
-    pub state: Option<String>,
+    pub state: Option<CompactString>,
     /// True for the rules the service adds to every group.
     ///
     /// Element `<IsDefault>`.
@@ -1484,27 +1485,27 @@ pub struct SetNetworkSecurityRuleParameters {
     ///
     /// Element `<SourceAddressPrefix>`.
     #[cfg_attr(feature = "serde", serde(rename = "SourceAddressPrefix"))]
-    pub source_address_prefix: String,
+    pub source_address_prefix: CompactString,
     /// Source port or range, e.g. `80`, `1000-2000` or `*`.
     ///
     /// Element `<SourcePortRange>`.
     #[cfg_attr(feature = "serde", serde(rename = "SourcePortRange"))]
-    pub source_port_range: String,
+    pub source_port_range: CompactString,
     /// Destination address range in CIDR notation, `*`, or a tag.
     ///
     /// Element `<DestinationAddressPrefix>`.
     #[cfg_attr(feature = "serde", serde(rename = "DestinationAddressPrefix"))]
-    pub destination_address_prefix: String,
+    pub destination_address_prefix: CompactString,
     /// Destination port or range.
     ///
     /// Element `<DestinationPortRange>`.
     #[cfg_attr(feature = "serde", serde(rename = "DestinationPortRange"))]
-    pub destination_port_range: String,
+    pub destination_port_range: CompactString,
     /// TCP, UDP or `*`.
     ///
     /// Element `<Protocol>`.
     #[cfg_attr(feature = "serde", serde(rename = "Protocol"))]
-    pub protocol: String,
+    pub protocol: CompactString,
 }
 
 impl FromXml for SetNetworkSecurityRuleParameters {
@@ -1580,7 +1581,7 @@ pub struct NetworkSecurityGroupRef {
     ///
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
 }
 
 impl FromXml for NetworkSecurityGroupRef {
@@ -1616,7 +1617,7 @@ pub struct NetworkSecurityGroupAssociation {
     ///
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// State of the association.
     ///
     /// Element `<State>`.
@@ -1624,7 +1625,7 @@ pub struct NetworkSecurityGroupAssociation {
         feature = "serde",
         serde(rename = "State", skip_serializing_if = "Option::is_none")
     )]
-    pub state: Option<String>,
+    pub state: Option<CompactString>,
 }
 
 impl FromXml for NetworkSecurityGroupAssociation {
@@ -1703,7 +1704,7 @@ pub struct ValidationMessage {
         feature = "serde",
         serde(rename = "ResourceType", skip_serializing_if = "Option::is_none")
     )]
-    pub resource_type: Option<String>,
+    pub resource_type: Option<CompactString>,
     /// Name of the resource concerned.
     ///
     /// Element `<ResourceName>`.
@@ -1711,7 +1712,7 @@ pub struct ValidationMessage {
         feature = "serde",
         serde(rename = "ResourceName", skip_serializing_if = "Option::is_none")
     )]
-    pub resource_name: Option<String>,
+    pub resource_name: Option<CompactString>,
     /// Category of the finding.
     ///
     /// Element `<Category>`.
@@ -1719,13 +1720,13 @@ pub struct ValidationMessage {
         feature = "serde",
         serde(rename = "Category", skip_serializing_if = "Option::is_none")
     )]
-    pub category: Option<String>,
+    pub category: Option<CompactString>,
     /// Element `<Message>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Message", skip_serializing_if = "Option::is_none")
     )]
-    pub message: Option<String>,
+    pub message: Option<CompactString>,
     /// The virtual machine concerned, if any.
     ///
     /// Element `<VirtualMachine>`.
@@ -1733,7 +1734,7 @@ pub struct ValidationMessage {
         feature = "serde",
         serde(rename = "VirtualMachine", skip_serializing_if = "Option::is_none")
     )]
-    pub virtual_machine: Option<String>,
+    pub virtual_machine: Option<CompactString>,
 }
 
 impl FromXml for ValidationMessage {

@@ -10,8 +10,9 @@ use asm_runtime::xml::{
 };
 
 use asm_runtime::{
-    atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error,
-    OperationSpec, OperationState, Request, TextDocument, ValidationError,
+    atom, document, json, paging, path, AsyncOperation, CompactString, DateTime,
+    DecodeError, Error, OperationSpec, OperationState, Request, TextDocument,
+    ValidationError,
 };
 
 use asm_runtime::Validate;
@@ -137,13 +138,13 @@ pub struct OperatingSystem {
     ///
     /// Element `<Version>`.
     #[cfg_attr(feature = "serde", serde(rename = "Version"))]
-    pub version: String,
+    pub version: CompactString,
     /// Element `<Label>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Label", skip_serializing_if = "Option::is_none")
     )]
-    pub label: Option<String>,
+    pub label: Option<CompactString>,
     /// True for the version used when a configuration names none.
     ///
     /// Element `<IsDefault>`.
@@ -173,7 +174,7 @@ pub struct OperatingSystem {
         feature = "serde",
         serde(rename = "FamilyLabel", skip_serializing_if = "Option::is_none")
     )]
-    pub family_label: Option<String>,
+    pub family_label: Option<CompactString>,
 }
 
 impl FromXml for OperatingSystem {
@@ -274,7 +275,7 @@ pub struct OperatingSystemFamily {
         feature = "serde",
         serde(rename = "Label", skip_serializing_if = "Option::is_none")
     )]
-    pub label: Option<String>,
+    pub label: Option<CompactString>,
     /// Element `<OperatingSystems>`.
     #[cfg_attr(feature = "serde", serde(rename = "OperatingSystems"))]
     pub operating_systems: Vec<OperatingSystemFamilyVersion>,
@@ -327,13 +328,13 @@ impl Validate for OperatingSystemFamily {}
 pub struct OperatingSystemFamilyVersion {
     /// Element `<Version>`.
     #[cfg_attr(feature = "serde", serde(rename = "Version"))]
-    pub version: String,
+    pub version: CompactString,
     /// Element `<Label>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Label", skip_serializing_if = "Option::is_none")
     )]
-    pub label: Option<String>,
+    pub label: Option<CompactString>,
     /// Element `<IsDefault>`.
     #[cfg_attr(
         feature = "serde",

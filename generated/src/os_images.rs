@@ -10,8 +10,9 @@ use asm_runtime::xml::{
 };
 
 use asm_runtime::{
-    atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error,
-    OperationSpec, OperationState, Request, TextDocument, ValidationError,
+    atom, document, json, paging, path, AsyncOperation, CompactString, DateTime,
+    DecodeError, Error, OperationSpec, OperationState, Request, TextDocument,
+    ValidationError,
 };
 
 use asm_runtime::Validate;
@@ -430,17 +431,17 @@ pub struct AddOSImageInput {
     ///
     /// Element `<Label>`.
     #[cfg_attr(feature = "serde", serde(rename = "Label"))]
-    pub label: String,
+    pub label: CompactString,
     /// URL of the VHD blob in a storage account of the subscription.
     ///
     /// Element `<MediaLink>`.
     #[cfg_attr(feature = "serde", serde(rename = "MediaLink"))]
-    pub media_link: String,
+    pub media_link: CompactString,
     /// The image's name, unique in the subscription.
     ///
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Operating system of the VHD.
     ///
     /// Element `<OS>`.
@@ -453,13 +454,13 @@ pub struct AddOSImageInput {
         feature = "serde",
         serde(rename = "Eula", skip_serializing_if = "Option::is_none")
     )]
-    pub eula: Option<String>,
+    pub eula: Option<CompactString>,
     /// Element `<Description>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Description", skip_serializing_if = "Option::is_none")
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// Groups images that are versions of one another.
     ///
     /// Element `<ImageFamily>`.
@@ -467,7 +468,7 @@ pub struct AddOSImageInput {
         feature = "serde",
         serde(rename = "ImageFamily", skip_serializing_if = "Option::is_none")
     )]
-    pub image_family: Option<String>,
+    pub image_family: Option<CompactString>,
     /// Element `<PublishedDate>`.
     #[cfg_attr(
         feature = "serde",
@@ -493,7 +494,7 @@ pub struct AddOSImageInput {
         feature = "serde",
         serde(rename = "PrivacyUri", skip_serializing_if = "Option::is_none")
     )]
-    pub privacy_uri: Option<String>,
+    pub privacy_uri: Option<CompactString>,
     /// File name of the image's icon (100x100).
     ///
     /// Element `<IconUri>`.
@@ -501,7 +502,7 @@ pub struct AddOSImageInput {
         feature = "serde",
         serde(rename = "IconUri", skip_serializing_if = "Option::is_none")
     )]
-    pub icon_uri: Option<String>,
+    pub icon_uri: Option<CompactString>,
     /// Role size suggested for the image, e.g. Small or Standard_D2.
     ///
     /// Element `<RecommendedVMSize>`.
@@ -509,7 +510,7 @@ pub struct AddOSImageInput {
         feature = "serde",
         serde(rename = "RecommendedVMSize", skip_serializing_if = "Option::is_none")
     )]
-    pub recommended_vm_size: Option<String>,
+    pub recommended_vm_size: Option<CompactString>,
     /// File name of the image's small icon (45x45).
     ///
     /// Element `<SmallIconUri>`.
@@ -517,13 +518,13 @@ pub struct AddOSImageInput {
         feature = "serde",
         serde(rename = "SmallIconUri", skip_serializing_if = "Option::is_none")
     )]
-    pub small_icon_uri: Option<String>,
+    pub small_icon_uri: Option<CompactString>,
     /// Element `<Language>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Language", skip_serializing_if = "Option::is_none")
     )]
-    pub language: Option<String>,
+    pub language: Option<CompactString>,
 }
 
 impl FromXml for AddOSImageInput {
@@ -630,25 +631,25 @@ pub struct UpdateOSImageInput {
     ///
     /// Element `<Label>`.
     #[cfg_attr(feature = "serde", serde(rename = "Label"))]
-    pub label: String,
+    pub label: CompactString,
     /// Element `<Eula>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Eula", skip_serializing_if = "Option::is_none")
     )]
-    pub eula: Option<String>,
+    pub eula: Option<CompactString>,
     /// Element `<Description>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Description", skip_serializing_if = "Option::is_none")
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// Element `<ImageFamily>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "ImageFamily", skip_serializing_if = "Option::is_none")
     )]
-    pub image_family: Option<String>,
+    pub image_family: Option<CompactString>,
     /// Element `<ShowInGui>`.
     #[cfg_attr(
         feature = "serde",
@@ -672,31 +673,31 @@ pub struct UpdateOSImageInput {
         feature = "serde",
         serde(rename = "PrivacyUri", skip_serializing_if = "Option::is_none")
     )]
-    pub privacy_uri: Option<String>,
+    pub privacy_uri: Option<CompactString>,
     /// Element `<IconUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "IconUri", skip_serializing_if = "Option::is_none")
     )]
-    pub icon_uri: Option<String>,
+    pub icon_uri: Option<CompactString>,
     /// Element `<RecommendedVMSize>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "RecommendedVMSize", skip_serializing_if = "Option::is_none")
     )]
-    pub recommended_vm_size: Option<String>,
+    pub recommended_vm_size: Option<CompactString>,
     /// Element `<SmallIconUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "SmallIconUri", skip_serializing_if = "Option::is_none")
     )]
-    pub small_icon_uri: Option<String>,
+    pub small_icon_uri: Option<CompactString>,
     /// Element `<Language>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Language", skip_serializing_if = "Option::is_none")
     )]
-    pub language: Option<String>,
+    pub language: Option<CompactString>,
 }
 
 impl FromXml for UpdateOSImageInput {
@@ -823,7 +824,7 @@ pub struct OSImage {
         feature = "serde",
         serde(rename = "AffinityGroup", skip_serializing_if = "Option::is_none")
     )]
-    pub affinity_group: Option<String>,
+    pub affinity_group: Option<CompactString>,
     /// Public (platform), User (the subscription's own), Private, MSDN or
     /// a publisher's category.
     ///
@@ -838,7 +839,7 @@ pub struct OSImage {
         feature = "serde",
         serde(rename = "Label", skip_serializing_if = "Option::is_none")
     )]
-    pub label: Option<String>,
+    pub label: Option<CompactString>,
     /// Regions the image is available in, separated by `;`.
     ///
     /// Element `<Location>`.
@@ -846,7 +847,7 @@ pub struct OSImage {
         feature = "serde",
         serde(rename = "Location", skip_serializing_if = "Option::is_none")
     )]
-    pub location: Option<String>,
+    pub location: Option<CompactString>,
     /// Size of the VHD in GB.
     ///
     /// Element `<LogicalSizeInGB>`.
@@ -862,10 +863,10 @@ pub struct OSImage {
         feature = "serde",
         serde(rename = "MediaLink", skip_serializing_if = "Option::is_none")
     )]
-    pub media_link: Option<String>,
+    pub media_link: Option<CompactString>,
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Element `<OS>`.
     #[cfg_attr(
         feature = "serde",
@@ -877,19 +878,19 @@ pub struct OSImage {
         feature = "serde",
         serde(rename = "Eula", skip_serializing_if = "Option::is_none")
     )]
-    pub eula: Option<String>,
+    pub eula: Option<CompactString>,
     /// Element `<Description>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Description", skip_serializing_if = "Option::is_none")
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// Element `<ImageFamily>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "ImageFamily", skip_serializing_if = "Option::is_none")
     )]
-    pub image_family: Option<String>,
+    pub image_family: Option<CompactString>,
     /// Element `<ShowInGui>`.
     #[cfg_attr(
         feature = "serde",
@@ -915,31 +916,31 @@ pub struct OSImage {
         feature = "serde",
         serde(rename = "OSState", skip_serializing_if = "Option::is_none")
     )]
-    pub os_state: Option<String>,
+    pub os_state: Option<CompactString>,
     /// Element `<IconUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "IconUri", skip_serializing_if = "Option::is_none")
     )]
-    pub icon_uri: Option<String>,
+    pub icon_uri: Option<CompactString>,
     /// Element `<PrivacyUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "PrivacyUri", skip_serializing_if = "Option::is_none")
     )]
-    pub privacy_uri: Option<String>,
+    pub privacy_uri: Option<CompactString>,
     /// Element `<RecommendedVMSize>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "RecommendedVMSize", skip_serializing_if = "Option::is_none")
     )]
-    pub recommended_vm_size: Option<String>,
+    pub recommended_vm_size: Option<CompactString>,
     /// Element `<PublisherName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "PublisherName", skip_serializing_if = "Option::is_none")
     )]
-    pub publisher_name: Option<String>,
+    pub publisher_name: Option<CompactString>,
     /// Pricing page of a premium image.
     ///
     /// Element `<PricingDetailLink>`.
@@ -947,19 +948,19 @@ pub struct OSImage {
         feature = "serde",
         serde(rename = "PricingDetailLink", skip_serializing_if = "Option::is_none")
     )]
-    pub pricing_detail_link: Option<String>,
+    pub pricing_detail_link: Option<CompactString>,
     /// Element `<SmallIconUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "SmallIconUri", skip_serializing_if = "Option::is_none")
     )]
-    pub small_icon_uri: Option<String>,
+    pub small_icon_uri: Option<CompactString>,
     /// Element `<Language>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Language", skip_serializing_if = "Option::is_none")
     )]
-    pub language: Option<String>,
+    pub language: Option<CompactString>,
     /// Storage the image's disks use: Standard, Standard_LRS, Premium_LRS ...
     ///
     /// Element `<IOType>`.
@@ -967,7 +968,7 @@ pub struct OSImage {
         feature = "serde",
         serde(rename = "IOType", skip_serializing_if = "Option::is_none")
     )]
-    pub io_type: Option<String>,
+    pub io_type: Option<CompactString>,
 }
 
 impl FromXml for OSImage {
@@ -1094,7 +1095,7 @@ pub struct OSImageFields {
         feature = "serde",
         serde(rename = "AffinityGroup", skip_serializing_if = "Option::is_none")
     )]
-    pub affinity_group: Option<String>,
+    pub affinity_group: Option<CompactString>,
     /// Public (platform), User (the subscription's own), Private, MSDN or
     /// a publisher's category.
     ///
@@ -1109,7 +1110,7 @@ pub struct OSImageFields {
         feature = "serde",
         serde(rename = "Label", skip_serializing_if = "Option::is_none")
     )]
-    pub label: Option<String>,
+    pub label: Option<CompactString>,
     /// Regions the image is available in, separated by `;`.
     ///
     /// Element `<Location>`.
@@ -1117,7 +1118,7 @@ pub struct OSImageFields {
         feature = "serde",
         serde(rename = "Location", skip_serializing_if = "Option::is_none")
     )]
-    pub location: Option<String>,
+    pub location: Option<CompactString>,
     /// Size of the VHD in GB.
     ///
     /// Element `<LogicalSizeInGB>`.
@@ -1133,10 +1134,10 @@ pub struct OSImageFields {
         feature = "serde",
         serde(rename = "MediaLink", skip_serializing_if = "Option::is_none")
     )]
-    pub media_link: Option<String>,
+    pub media_link: Option<CompactString>,
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Element `<OS>`.
     #[cfg_attr(
         feature = "serde",
@@ -1148,19 +1149,19 @@ pub struct OSImageFields {
         feature = "serde",
         serde(rename = "Eula", skip_serializing_if = "Option::is_none")
     )]
-    pub eula: Option<String>,
+    pub eula: Option<CompactString>,
     /// Element `<Description>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Description", skip_serializing_if = "Option::is_none")
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// Element `<ImageFamily>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "ImageFamily", skip_serializing_if = "Option::is_none")
     )]
-    pub image_family: Option<String>,
+    pub image_family: Option<CompactString>,
     /// Element `<ShowInGui>`.
     #[cfg_attr(
         feature = "serde",
@@ -1186,31 +1187,31 @@ pub struct OSImageFields {
         feature = "serde",
         serde(rename = "OSState", skip_serializing_if = "Option::is_none")
     )]
-    pub os_state: Option<String>,
+    pub os_state: Option<CompactString>,
     /// Element `<IconUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "IconUri", skip_serializing_if = "Option::is_none")
     )]
-    pub icon_uri: Option<String>,
+    pub icon_uri: Option<CompactString>,
     /// Element `<PrivacyUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "PrivacyUri", skip_serializing_if = "Option::is_none")
     )]
-    pub privacy_uri: Option<String>,
+    pub privacy_uri: Option<CompactString>,
     /// Element `<RecommendedVMSize>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "RecommendedVMSize", skip_serializing_if = "Option::is_none")
     )]
-    pub recommended_vm_size: Option<String>,
+    pub recommended_vm_size: Option<CompactString>,
     /// Element `<PublisherName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "PublisherName", skip_serializing_if = "Option::is_none")
     )]
-    pub publisher_name: Option<String>,
+    pub publisher_name: Option<CompactString>,
     /// Pricing page of a premium image.
     ///
     /// Element `<PricingDetailLink>`.
@@ -1218,19 +1219,19 @@ pub struct OSImageFields {
         feature = "serde",
         serde(rename = "PricingDetailLink", skip_serializing_if = "Option::is_none")
     )]
-    pub pricing_detail_link: Option<String>,
+    pub pricing_detail_link: Option<CompactString>,
     /// Element `<SmallIconUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "SmallIconUri", skip_serializing_if = "Option::is_none")
     )]
-    pub small_icon_uri: Option<String>,
+    pub small_icon_uri: Option<CompactString>,
     /// Element `<Language>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Language", skip_serializing_if = "Option::is_none")
     )]
-    pub language: Option<String>,
+    pub language: Option<CompactString>,
     /// Storage the image's disks use: Standard, Standard_LRS, Premium_LRS ...
     ///
     /// Element `<IOType>`.
@@ -1238,7 +1239,7 @@ pub struct OSImageFields {
         feature = "serde",
         serde(rename = "IOType", skip_serializing_if = "Option::is_none")
     )]
-    pub io_type: Option<String>,
+    pub io_type: Option<CompactString>,
 }
 
 impl FromXml for OSImageFields {
@@ -1365,7 +1366,7 @@ pub struct OSImageDetails {
         feature = "serde",
         serde(rename = "AffinityGroup", skip_serializing_if = "Option::is_none")
     )]
-    pub affinity_group: Option<String>,
+    pub affinity_group: Option<CompactString>,
     /// Public (platform), User (the subscription's own), Private, MSDN or
     /// a publisher's category.
     ///
@@ -1380,7 +1381,7 @@ pub struct OSImageDetails {
         feature = "serde",
         serde(rename = "Label", skip_serializing_if = "Option::is_none")
     )]
-    pub label: Option<String>,
+    pub label: Option<CompactString>,
     /// Regions the image is available in, separated by `;`.
     ///
     /// Element `<Location>`.
@@ -1388,7 +1389,7 @@ pub struct OSImageDetails {
         feature = "serde",
         serde(rename = "Location", skip_serializing_if = "Option::is_none")
     )]
-    pub location: Option<String>,
+    pub location: Option<CompactString>,
     /// Size of the VHD in GB.
     ///
     /// Element `<LogicalSizeInGB>`.
@@ -1404,10 +1405,10 @@ pub struct OSImageDetails {
         feature = "serde",
         serde(rename = "MediaLink", skip_serializing_if = "Option::is_none")
     )]
-    pub media_link: Option<String>,
+    pub media_link: Option<CompactString>,
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Element `<OS>`.
     #[cfg_attr(
         feature = "serde",
@@ -1419,19 +1420,19 @@ pub struct OSImageDetails {
         feature = "serde",
         serde(rename = "Eula", skip_serializing_if = "Option::is_none")
     )]
-    pub eula: Option<String>,
+    pub eula: Option<CompactString>,
     /// Element `<Description>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Description", skip_serializing_if = "Option::is_none")
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// Element `<ImageFamily>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "ImageFamily", skip_serializing_if = "Option::is_none")
     )]
-    pub image_family: Option<String>,
+    pub image_family: Option<CompactString>,
     /// Element `<ShowInGui>`.
     #[cfg_attr(
         feature = "serde",
@@ -1457,31 +1458,31 @@ pub struct OSImageDetails {
         feature = "serde",
         serde(rename = "OSState", skip_serializing_if = "Option::is_none")
     )]
-    pub os_state: Option<String>,
+    pub os_state: Option<CompactString>,
     /// Element `<IconUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "IconUri", skip_serializing_if = "Option::is_none")
     )]
-    pub icon_uri: Option<String>,
+    pub icon_uri: Option<CompactString>,
     /// Element `<PrivacyUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "PrivacyUri", skip_serializing_if = "Option::is_none")
     )]
-    pub privacy_uri: Option<String>,
+    pub privacy_uri: Option<CompactString>,
     /// Element `<RecommendedVMSize>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "RecommendedVMSize", skip_serializing_if = "Option::is_none")
     )]
-    pub recommended_vm_size: Option<String>,
+    pub recommended_vm_size: Option<CompactString>,
     /// Element `<PublisherName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "PublisherName", skip_serializing_if = "Option::is_none")
     )]
-    pub publisher_name: Option<String>,
+    pub publisher_name: Option<CompactString>,
     /// Pricing page of a premium image.
     ///
     /// Element `<PricingDetailLink>`.
@@ -1489,19 +1490,19 @@ pub struct OSImageDetails {
         feature = "serde",
         serde(rename = "PricingDetailLink", skip_serializing_if = "Option::is_none")
     )]
-    pub pricing_detail_link: Option<String>,
+    pub pricing_detail_link: Option<CompactString>,
     /// Element `<SmallIconUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "SmallIconUri", skip_serializing_if = "Option::is_none")
     )]
-    pub small_icon_uri: Option<String>,
+    pub small_icon_uri: Option<CompactString>,
     /// Element `<Language>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Language", skip_serializing_if = "Option::is_none")
     )]
-    pub language: Option<String>,
+    pub language: Option<CompactString>,
     /// Storage the image's disks use: Standard, Standard_LRS, Premium_LRS ...
     ///
     /// Element `<IOType>`.
@@ -1509,7 +1510,7 @@ pub struct OSImageDetails {
         feature = "serde",
         serde(rename = "IOType", skip_serializing_if = "Option::is_none")
     )]
-    pub io_type: Option<String>,
+    pub io_type: Option<CompactString>,
     /// True if the image's blob is corrupted.
     ///
     /// Element `<IsCorrupted>`.
@@ -1532,7 +1533,7 @@ pub struct OSImageDetails {
         feature = "serde",
         serde(rename = "SharingStatus", skip_serializing_if = "Option::is_none")
     )]
-    pub sharing_status: Option<String>,
+    pub sharing_status: Option<CompactString>,
     /// Element `<ComputeImageAttributes>`.
     #[cfg_attr(
         feature = "serde",
@@ -1707,7 +1708,7 @@ pub struct ReplicationProgressElement {
         feature = "serde",
         serde(rename = "Location", skip_serializing_if = "Option::is_none")
     )]
-    pub location: Option<String>,
+    pub location: Option<CompactString>,
     /// Percent done, `0` to `100`.
     ///
     /// Element `<Progress>`.
@@ -1715,7 +1716,7 @@ pub struct ReplicationProgressElement {
         feature = "serde",
         serde(rename = "Progress", skip_serializing_if = "Option::is_none")
     )]
-    pub progress: Option<String>,
+    pub progress: Option<CompactString>,
 }
 
 impl FromXml for ReplicationProgressElement {
@@ -1753,13 +1754,13 @@ impl Validate for ReplicationProgressElement {}
 pub struct ComputeImageAttributes {
     /// Element `<Offer>`.
     #[cfg_attr(feature = "serde", serde(rename = "Offer"))]
-    pub offer: String,
+    pub offer: CompactString,
     /// Element `<Sku>`.
     #[cfg_attr(feature = "serde", serde(rename = "Sku"))]
-    pub sku: String,
+    pub sku: CompactString,
     /// Element `<Version>`.
     #[cfg_attr(feature = "serde", serde(rename = "Version"))]
-    pub version: String,
+    pub version: CompactString,
 }
 
 impl FromXml for ComputeImageAttributes {
@@ -1801,7 +1802,7 @@ impl Validate for ComputeImageAttributes {}
 pub struct MarketplaceImageAttributes {
     /// Element `<PublisherId>`.
     #[cfg_attr(feature = "serde", serde(rename = "PublisherId"))]
-    pub publisher_id: String,
+    pub publisher_id: CompactString,
     /// Element `<Plan>`.
     #[cfg_attr(feature = "serde", serde(rename = "Plan"))]
     pub plan: MarketplacePlan,
@@ -1842,13 +1843,13 @@ impl Validate for MarketplaceImageAttributes {}
 pub struct MarketplacePlan {
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Element `<Publisher>`.
     #[cfg_attr(feature = "serde", serde(rename = "Publisher"))]
-    pub publisher: String,
+    pub publisher: CompactString,
     /// Element `<Product>`.
     #[cfg_attr(feature = "serde", serde(rename = "Product"))]
-    pub product: String,
+    pub product: CompactString,
 }
 
 impl FromXml for MarketplacePlan {
@@ -1892,7 +1893,7 @@ pub struct ReplicationInput {
     ///
     /// Element `<TargetLocations>`.
     #[cfg_attr(feature = "serde", serde(rename = "TargetLocations"))]
-    pub target_locations: Vec<String>,
+    pub target_locations: Vec<CompactString>,
     /// Element `<ComputeImageAttributes>`.
     #[cfg_attr(feature = "serde", serde(rename = "ComputeImageAttributes"))]
     pub compute_image_attributes: ComputeImageAttributes,

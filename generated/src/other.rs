@@ -10,8 +10,9 @@ use asm_runtime::xml::{
 };
 
 use asm_runtime::{
-    atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error,
-    OperationSpec, OperationState, Request, TextDocument, ValidationError,
+    atom, document, json, paging, path, AsyncOperation, CompactString, DateTime,
+    DecodeError, Error, OperationSpec, OperationState, Request, TextDocument,
+    ValidationError,
 };
 
 use asm_runtime::Validate;
@@ -1087,18 +1088,18 @@ pub struct StoreItemInput {
     ///
     /// Element `<Type>`.
     #[cfg_attr(feature = "serde", serde(rename = "Type"))]
-    pub type_: String,
+    pub type_: CompactString,
     /// The plan (e.g. `free`).
     ///
     /// Element `<Plan>`.
     #[cfg_attr(feature = "serde", serde(rename = "Plan"))]
-    pub plan: String,
+    pub plan: CompactString,
     /// Element `<PromotionCode>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "PromotionCode", skip_serializing_if = "Option::is_none")
     )]
-    pub promotion_code: Option<String>,
+    pub promotion_code: Option<CompactString>,
 }
 
 impl FromXml for StoreItemInput {
@@ -1155,13 +1156,13 @@ pub struct AlertRule {
     ///
     /// Key `Id`.
     #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<CompactString>,
     /// Key `Name`.
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Key `Description`.
     #[serde(rename = "Description", default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// Key `IsEnabled`.
     #[serde(rename = "IsEnabled", default, skip_serializing_if = "Option::is_none")]
     pub is_enabled: Option<bool>,
@@ -1198,7 +1199,7 @@ pub struct AlertRuleCondition {
     ///
     /// Key `odata.type`.
     #[serde(rename = "odata.type", default, skip_serializing_if = "Option::is_none")]
-    pub odata_type: Option<String>,
+    pub odata_type: Option<CompactString>,
     /// The metric the condition watches.
     ///
     /// Key `DataSource`.
@@ -1216,7 +1217,7 @@ pub struct AlertRuleCondition {
     ///
     /// Key `WindowSize`.
     #[serde(rename = "WindowSize", default, skip_serializing_if = "Option::is_none")]
-    pub window_size: Option<String>,
+    pub window_size: Option<CompactString>,
 }
 
 impl Validate for AlertRuleCondition {}
@@ -1228,22 +1229,22 @@ pub struct AlertRuleDataSource {
     ///
     /// Key `odata.type`.
     #[serde(rename = "odata.type", default, skip_serializing_if = "Option::is_none")]
-    pub odata_type: Option<String>,
+    pub odata_type: Option<CompactString>,
     /// Resource the metric belongs to.
     ///
     /// Key `ResourceId`.
     #[serde(rename = "ResourceId", default, skip_serializing_if = "Option::is_none")]
-    pub resource_id: Option<String>,
+    pub resource_id: Option<CompactString>,
     /// Key `MetricNamespace`.
     #[serde(
         rename = "MetricNamespace",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub metric_namespace: Option<String>,
+    pub metric_namespace: Option<CompactString>,
     /// Key `MetricName`.
     #[serde(rename = "MetricName", default, skip_serializing_if = "Option::is_none")]
-    pub metric_name: Option<String>,
+    pub metric_name: Option<CompactString>,
 }
 
 impl Validate for AlertRuleDataSource {}
@@ -1255,7 +1256,7 @@ pub struct AlertRuleAction {
     ///
     /// Key `odata.type`.
     #[serde(rename = "odata.type", default, skip_serializing_if = "Option::is_none")]
-    pub odata_type: Option<String>,
+    pub odata_type: Option<CompactString>,
     /// Whether the service administrator and co-administrators are emailed.
     ///
     /// Key `SendToServiceOwners`.
@@ -1274,7 +1275,7 @@ pub struct AlertRuleAction {
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "asm_runtime::json::null_as_empty"
     )]
-    pub custom_emails: Vec<String>,
+    pub custom_emails: Vec<CompactString>,
 }
 
 impl Validate for AlertRuleAction {}
@@ -1283,12 +1284,12 @@ impl Validate for AlertRuleAction {}
 pub struct AlertIncident {
     /// Key `Id`.
     #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<CompactString>,
     /// The rule that raised it.
     ///
     /// Key `RuleId`.
     #[serde(rename = "RuleId", default, skip_serializing_if = "Option::is_none")]
-    pub rule_id: Option<String>,
+    pub rule_id: Option<CompactString>,
     /// Key `IsActive`.
     #[serde(rename = "IsActive", default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
@@ -1339,7 +1340,7 @@ impl Validate for AutoscaleSetting {}
 pub struct AutoscaleProfile {
     /// Key `Name`.
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Key `Capacity`.
     #[serde(rename = "Capacity", default, skip_serializing_if = "Option::is_none")]
     pub capacity: Option<ScaleCapacity>,
@@ -1369,13 +1370,13 @@ impl Validate for AutoscaleProfile {}
 pub struct ScaleCapacity {
     /// Key `Minimum`.
     #[serde(rename = "Minimum", default, skip_serializing_if = "Option::is_none")]
-    pub minimum: Option<String>,
+    pub minimum: Option<CompactString>,
     /// Key `Maximum`.
     #[serde(rename = "Maximum", default, skip_serializing_if = "Option::is_none")]
-    pub maximum: Option<String>,
+    pub maximum: Option<CompactString>,
     /// Key `Default`.
     #[serde(rename = "Default", default, skip_serializing_if = "Option::is_none")]
-    pub default: Option<String>,
+    pub default: Option<CompactString>,
 }
 
 impl Validate for ScaleCapacity {}
@@ -1396,28 +1397,28 @@ impl Validate for ScaleRule {}
 pub struct MetricTrigger {
     /// Key `MetricName`.
     #[serde(rename = "MetricName", default, skip_serializing_if = "Option::is_none")]
-    pub metric_name: Option<String>,
+    pub metric_name: Option<CompactString>,
     /// Key `MetricNamespace`.
     #[serde(
         rename = "MetricNamespace",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub metric_namespace: Option<String>,
+    pub metric_namespace: Option<CompactString>,
     /// The resource the metric comes from.
     ///
     /// Key `MetricSource`.
     #[serde(rename = "MetricSource", default, skip_serializing_if = "Option::is_none")]
-    pub metric_source: Option<String>,
+    pub metric_source: Option<CompactString>,
     /// Key `TimeGrain`.
     #[serde(rename = "TimeGrain", default, skip_serializing_if = "Option::is_none")]
-    pub time_grain: Option<String>,
+    pub time_grain: Option<CompactString>,
     /// Key `Statistic`.
     #[serde(rename = "Statistic", default, skip_serializing_if = "Option::is_none")]
     pub statistic: Option<MetricStatisticType>,
     /// Key `TimeWindow`.
     #[serde(rename = "TimeWindow", default, skip_serializing_if = "Option::is_none")]
-    pub time_window: Option<String>,
+    pub time_window: Option<CompactString>,
     /// Key `TimeAggregation`.
     #[serde(
         rename = "TimeAggregation",
@@ -1447,12 +1448,12 @@ pub struct ScaleAction {
     ///
     /// Key `Value`.
     #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<CompactString>,
     /// Time to wait after scaling (ISO 8601 duration).
     ///
     /// Key `Cooldown`.
     #[serde(rename = "Cooldown", default, skip_serializing_if = "Option::is_none")]
-    pub cooldown: Option<String>,
+    pub cooldown: Option<CompactString>,
 }
 
 impl Validate for ScaleAction {}
@@ -1461,7 +1462,7 @@ impl Validate for ScaleAction {}
 pub struct TimeWindow {
     /// Key `TimeZone`.
     #[serde(rename = "TimeZone", default, skip_serializing_if = "Option::is_none")]
-    pub time_zone: Option<String>,
+    pub time_zone: Option<CompactString>,
     /// Key `Start`.
     #[serde(rename = "Start", default, skip_serializing_if = "Option::is_none")]
     pub start: Option<DateTime>,
@@ -1488,7 +1489,7 @@ impl Validate for AutoscaleRecurrence {}
 pub struct AutoscaleRecurrentSchedule {
     /// Key `TimeZone`.
     #[serde(rename = "TimeZone", default, skip_serializing_if = "Option::is_none")]
-    pub time_zone: Option<String>,
+    pub time_zone: Option<CompactString>,
     /// Day names (e.g. `Monday`).
     ///
     /// Key `Days`.
@@ -1498,7 +1499,7 @@ pub struct AutoscaleRecurrentSchedule {
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "asm_runtime::json::null_as_empty"
     )]
-    pub days: Vec<String>,
+    pub days: Vec<CompactString>,
     /// Key `Hours`.
     #[serde(
         rename = "Hours",
@@ -1525,10 +1526,10 @@ pub struct MetricSetting {
     ///
     /// Key `ResourceId`.
     #[serde(rename = "ResourceId", default, skip_serializing_if = "Option::is_none")]
-    pub resource_id: Option<String>,
+    pub resource_id: Option<CompactString>,
     /// Key `Namespace`.
     #[serde(rename = "Namespace", default, skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
+    pub namespace: Option<CompactString>,
     /// The setting (required in a request).
     ///
     /// Key `Value`.
@@ -1545,7 +1546,7 @@ pub struct MetricSettingValue {
     ///
     /// Key `odata.type`.
     #[serde(rename = "odata.type", default, skip_serializing_if = "Option::is_none")]
-    pub odata_type: Option<String>,
+    pub odata_type: Option<CompactString>,
     /// Where availability tests run from.
     ///
     /// Key `AvailableLocations`.
@@ -1574,10 +1575,10 @@ impl Validate for MetricSettingValue {}
 pub struct NameConfig {
     /// Key `Name`.
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Key `DisplayName`.
     #[serde(rename = "DisplayName", default, skip_serializing_if = "Option::is_none")]
-    pub display_name: Option<String>,
+    pub display_name: Option<CompactString>,
 }
 
 impl Validate for NameConfig {}
@@ -1586,16 +1587,16 @@ impl Validate for NameConfig {}
 pub struct EndpointConfig {
     /// Key `ConfigId`.
     #[serde(rename = "ConfigId", default, skip_serializing_if = "Option::is_none")]
-    pub config_id: Option<String>,
+    pub config_id: Option<CompactString>,
     /// Key `Name`.
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Key `Location`.
     #[serde(rename = "Location", default, skip_serializing_if = "Option::is_none")]
-    pub location: Option<String>,
+    pub location: Option<CompactString>,
     /// Key `Url`.
     #[serde(rename = "Url", default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
+    pub url: Option<CompactString>,
 }
 
 impl Validate for EndpointConfig {}
@@ -1618,30 +1619,30 @@ impl Validate for MetricDefinitionCollection {}
 pub struct MetricDefinition {
     /// Key `Name`.
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Key `Namespace`.
     #[serde(rename = "Namespace", default, skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
+    pub namespace: Option<CompactString>,
     /// Key `ResourceIdSuffix`.
     #[serde(
         rename = "ResourceIdSuffix",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub resource_id_suffix: Option<String>,
+    pub resource_id_suffix: Option<CompactString>,
     /// Key `DisplayName`.
     #[serde(rename = "DisplayName", default, skip_serializing_if = "Option::is_none")]
-    pub display_name: Option<String>,
+    pub display_name: Option<CompactString>,
     /// Key `Unit`.
     #[serde(rename = "Unit", default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
+    pub unit: Option<CompactString>,
     /// Key `PrimaryAggregation`.
     #[serde(
         rename = "PrimaryAggregation",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub primary_aggregation: Option<String>,
+    pub primary_aggregation: Option<CompactString>,
     /// The time grains the metric is kept at, with their retention.
     ///
     /// Key `MetricAvailabilities`.
@@ -1658,7 +1659,7 @@ pub struct MetricDefinition {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub minimum_alertable_time_window: Option<String>,
+    pub minimum_alertable_time_window: Option<CompactString>,
     /// Key `IsAlertable`.
     #[serde(rename = "IsAlertable", default, skip_serializing_if = "Option::is_none")]
     pub is_alertable: Option<bool>,
@@ -1670,10 +1671,10 @@ impl Validate for MetricDefinition {}
 pub struct MetricAvailability {
     /// Key `TimeGrain`.
     #[serde(rename = "TimeGrain", default, skip_serializing_if = "Option::is_none")]
-    pub time_grain: Option<String>,
+    pub time_grain: Option<CompactString>,
     /// Key `Retention`.
     #[serde(rename = "Retention", default, skip_serializing_if = "Option::is_none")]
-    pub retention: Option<String>,
+    pub retention: Option<CompactString>,
 }
 
 impl Validate for MetricAvailability {}
@@ -1710,26 +1711,26 @@ impl Validate for MetricValueSetCollection {}
 pub struct MetricValueSet {
     /// Key `Name`.
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Key `Namespace`.
     #[serde(rename = "Namespace", default, skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
+    pub namespace: Option<CompactString>,
     /// Key `DisplayName`.
     #[serde(rename = "DisplayName", default, skip_serializing_if = "Option::is_none")]
-    pub display_name: Option<String>,
+    pub display_name: Option<CompactString>,
     /// Key `Unit`.
     #[serde(rename = "Unit", default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
+    pub unit: Option<CompactString>,
     /// Key `PrimaryAggregation`.
     #[serde(
         rename = "PrimaryAggregation",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub primary_aggregation: Option<String>,
+    pub primary_aggregation: Option<CompactString>,
     /// Key `TimeGrain`.
     #[serde(rename = "TimeGrain", default, skip_serializing_if = "Option::is_none")]
-    pub time_grain: Option<String>,
+    pub time_grain: Option<CompactString>,
     /// Key `StartTime`.
     #[serde(rename = "StartTime", default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<DateTime>,
@@ -1767,7 +1768,7 @@ pub struct MetricSample {
     pub total: Option<f64>,
     /// Key `Annotation`.
     #[serde(rename = "Annotation", default, skip_serializing_if = "Option::is_none")]
-    pub annotation: Option<String>,
+    pub annotation: Option<CompactString>,
     /// Key `Count`.
     #[serde(rename = "Count", default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i32>,
@@ -1819,25 +1820,25 @@ pub struct HDInsightCloudService {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Element `<Label>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Label", skip_serializing_if = "Option::is_none")
     )]
-    pub label: Option<String>,
+    pub label: Option<CompactString>,
     /// Element `<Description>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Description", skip_serializing_if = "Option::is_none")
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// Element `<GeoRegion>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "GeoRegion", skip_serializing_if = "Option::is_none")
     )]
-    pub geo_region: Option<String>,
+    pub geo_region: Option<CompactString>,
     /// Element `<Resources>`.
     #[cfg_attr(feature = "serde", serde(rename = "Resources"))]
     pub resources: Vec<HDInsightResource>,
@@ -1896,49 +1897,49 @@ pub struct HDInsightResource {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub resource_provider_namespace: Option<String>,
+    pub resource_provider_namespace: Option<CompactString>,
     /// Element `<Type>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Type", skip_serializing_if = "Option::is_none")
     )]
-    pub type_: Option<String>,
+    pub type_: Option<CompactString>,
     /// Element `<Name>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Element `<Plan>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Plan", skip_serializing_if = "Option::is_none")
     )]
-    pub plan: Option<String>,
+    pub plan: Option<CompactString>,
     /// Element `<SchemaVersion>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "SchemaVersion", skip_serializing_if = "Option::is_none")
     )]
-    pub schema_version: Option<String>,
+    pub schema_version: Option<CompactString>,
     /// Element `<ETag>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "ETag", skip_serializing_if = "Option::is_none")
     )]
-    pub etag: Option<String>,
+    pub etag: Option<CompactString>,
     /// Element `<State>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "State", skip_serializing_if = "Option::is_none")
     )]
-    pub state: Option<String>,
+    pub state: Option<CompactString>,
     /// Element `<SubState>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "SubState", skip_serializing_if = "Option::is_none")
     )]
-    pub sub_state: Option<String>,
+    pub sub_state: Option<CompactString>,
     /// Element `<IntrinsicSettings>`.
     #[cfg_attr(
         feature = "serde",
@@ -1959,7 +1960,7 @@ pub struct HDInsightResource {
         feature = "serde",
         serde(rename = "Label", skip_serializing_if = "Option::is_none")
     )]
-    pub label: Option<String>,
+    pub label: Option<CompactString>,
 }
 
 impl FromXml for HDInsightResource {
@@ -2094,7 +2095,7 @@ pub struct HDInsightClusterResponse {
         feature = "serde",
         serde(rename = "Error", skip_serializing_if = "Option::is_none")
     )]
-    pub error: Option<String>,
+    pub error: Option<CompactString>,
 }
 
 impl FromXml for HDInsightClusterResponse {
@@ -2142,19 +2143,19 @@ pub struct HDInsightClusterDetails {
         feature = "serde",
         serde(rename = "DnsName", skip_serializing_if = "Option::is_none")
     )]
-    pub dns_name: Option<String>,
+    pub dns_name: Option<CompactString>,
     /// Element `<Location>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Location", skip_serializing_if = "Option::is_none")
     )]
-    pub location: Option<String>,
+    pub location: Option<CompactString>,
     /// Element `<Version>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Version", skip_serializing_if = "Option::is_none")
     )]
-    pub version: Option<String>,
+    pub version: Option<CompactString>,
     /// Element `<ClusterRoleCollection>`.
     #[cfg_attr(feature = "serde", serde(rename = "ClusterRoleCollection"))]
     pub cluster_role_collection: Vec<ClusterRole>,
@@ -2175,19 +2176,19 @@ pub struct HDInsightClusterDetails {
         feature = "serde",
         serde(rename = "FullyQualifiedDnsName", skip_serializing_if = "Option::is_none")
     )]
-    pub fully_qualified_dns_name: Option<String>,
+    pub fully_qualified_dns_name: Option<CompactString>,
     /// Element `<State>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "State", skip_serializing_if = "Option::is_none")
     )]
-    pub state: Option<String>,
+    pub state: Option<CompactString>,
     /// Element `<UpdatedTime>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "UpdatedTime", skip_serializing_if = "Option::is_none")
     )]
-    pub updated_time: Option<String>,
+    pub updated_time: Option<CompactString>,
 }
 
 impl FromXml for HDInsightClusterDetails {
@@ -2267,7 +2268,7 @@ pub struct ClusterRole {
         feature = "serde",
         serde(rename = "FriendlyName", skip_serializing_if = "Option::is_none")
     )]
-    pub friendly_name: Option<String>,
+    pub friendly_name: Option<CompactString>,
     /// Element `<InstanceCount>`.
     #[cfg_attr(
         feature = "serde",
@@ -2285,7 +2286,7 @@ pub struct ClusterRole {
         feature = "serde",
         serde(rename = "VMSize", skip_serializing_if = "Option::is_none")
     )]
-    pub vm_size: Option<String>,
+    pub vm_size: Option<CompactString>,
 }
 
 impl FromXml for ClusterRole {
@@ -2349,7 +2350,7 @@ pub struct RemoteDesktopSettings {
         feature = "serde",
         serde(rename = "RemoteAccessExpiry", skip_serializing_if = "Option::is_none")
     )]
-    pub remote_access_expiry: Option<String>,
+    pub remote_access_expiry: Option<CompactString>,
 }
 
 impl FromXml for RemoteDesktopSettings {
@@ -2401,13 +2402,13 @@ pub struct HDInsightCredential {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub password: Option<String>,
+    pub password: Option<CompactString>,
     /// Element `<Username>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Username", skip_serializing_if = "Option::is_none")
     )]
-    pub username: Option<String>,
+    pub username: Option<CompactString>,
 }
 
 impl std::fmt::Debug for HDInsightCredential {
@@ -2573,25 +2574,25 @@ pub struct YarnComponent {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub capacity_scheduler_configuration: Option<String>,
+    pub capacity_scheduler_configuration: Option<CompactString>,
     /// Element `<Configuration>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Configuration", skip_serializing_if = "Option::is_none")
     )]
-    pub configuration: Option<String>,
+    pub configuration: Option<CompactString>,
     /// Element `<NodeManagerRole>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "NodeManagerRole", skip_serializing_if = "Option::is_none")
     )]
-    pub node_manager_role: Option<String>,
+    pub node_manager_role: Option<CompactString>,
     /// Element `<ResourceManagerRole>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "ResourceManagerRole", skip_serializing_if = "Option::is_none")
     )]
-    pub resource_manager_role: Option<String>,
+    pub resource_manager_role: Option<CompactString>,
 }
 
 impl FromXml for YarnComponent {
@@ -2690,7 +2691,7 @@ pub struct YarnApplication {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub additional_storage_containers: Option<String>,
+    pub additional_storage_containers: Option<CompactString>,
     /// Element `<CapacitySchedulerConfiguration>`.
     #[cfg_attr(
         feature = "serde",
@@ -2699,7 +2700,7 @@ pub struct YarnApplication {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub capacity_scheduler_configuration: Option<String>,
+    pub capacity_scheduler_configuration: Option<CompactString>,
     /// Element `<DefaultStorageAccountAndContainer>`.
     #[cfg_attr(
         feature = "serde",
@@ -2717,7 +2718,7 @@ pub struct YarnApplication {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub map_red_site_xml_properties: Option<String>,
+    pub map_red_site_xml_properties: Option<CompactString>,
 }
 
 impl FromXml for YarnApplication {
@@ -2784,13 +2785,13 @@ pub struct StorageAccountAndContainer {
         feature = "serde",
         serde(rename = "AccountDnsName", skip_serializing_if = "Option::is_none")
     )]
-    pub account_dns_name: Option<String>,
+    pub account_dns_name: Option<CompactString>,
     /// Element `<BlobContainerName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "BlobContainerName", skip_serializing_if = "Option::is_none")
     )]
-    pub blob_container_name: Option<String>,
+    pub blob_container_name: Option<CompactString>,
     /// Element `<Key>`.
     #[cfg_attr(
         feature = "serde",
@@ -2800,7 +2801,7 @@ pub struct StorageAccountAndContainer {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub key: Option<String>,
+    pub key: Option<CompactString>,
 }
 
 impl std::fmt::Debug for StorageAccountAndContainer {
@@ -2867,7 +2868,7 @@ pub struct GatewayComponent {
         feature = "serde",
         serde(rename = "RestUri", skip_serializing_if = "Option::is_none")
     )]
-    pub rest_uri: Option<String>,
+    pub rest_uri: Option<CompactString>,
 }
 
 impl FromXml for GatewayComponent {
@@ -2920,7 +2921,7 @@ pub struct OozieComponent {
         feature = "serde",
         serde(rename = "HeadNodeRole", skip_serializing_if = "Option::is_none")
     )]
-    pub head_node_role: Option<String>,
+    pub head_node_role: Option<CompactString>,
 }
 
 impl FromXml for OozieComponent {
@@ -2961,13 +2962,13 @@ pub struct HiveComponent {
         feature = "serde",
         serde(rename = "HeadNodeRole", skip_serializing_if = "Option::is_none")
     )]
-    pub head_node_role: Option<String>,
+    pub head_node_role: Option<CompactString>,
     /// Element `<HiveSiteXmlProperties>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "HiveSiteXmlProperties", skip_serializing_if = "Option::is_none")
     )]
-    pub hive_site_xml_properties: Option<String>,
+    pub hive_site_xml_properties: Option<CompactString>,
 }
 
 impl FromXml for HiveComponent {
@@ -3011,19 +3012,19 @@ pub struct HdfsComponent {
         feature = "serde",
         serde(rename = "HdfsSiteXmlProperties", skip_serializing_if = "Option::is_none")
     )]
-    pub hdfs_site_xml_properties: Option<String>,
+    pub hdfs_site_xml_properties: Option<CompactString>,
     /// Element `<HeadNodeRole>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "HeadNodeRole", skip_serializing_if = "Option::is_none")
     )]
-    pub head_node_role: Option<String>,
+    pub head_node_role: Option<CompactString>,
     /// Element `<WorkerNodeRole>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "WorkerNodeRole", skip_serializing_if = "Option::is_none")
     )]
-    pub worker_node_role: Option<String>,
+    pub worker_node_role: Option<CompactString>,
 }
 
 impl FromXml for HdfsComponent {
@@ -3071,7 +3072,7 @@ pub struct HadoopCoreComponent {
         feature = "serde",
         serde(rename = "CoreSiteXmlProperties", skip_serializing_if = "Option::is_none")
     )]
-    pub core_site_xml_properties: Option<String>,
+    pub core_site_xml_properties: Option<CompactString>,
 }
 
 impl FromXml for HadoopCoreComponent {
@@ -3111,7 +3112,7 @@ pub struct ZookeeperComponent {
         feature = "serde",
         serde(rename = "ZookeeperRole", skip_serializing_if = "Option::is_none")
     )]
-    pub zookeeper_role: Option<String>,
+    pub zookeeper_role: Option<CompactString>,
 }
 
 impl FromXml for ZookeeperComponent {
@@ -3157,7 +3158,7 @@ pub struct DashboardComponent {
         feature = "serde",
         serde(rename = "Uri", skip_serializing_if = "Option::is_none")
     )]
-    pub uri: Option<String>,
+    pub uri: Option<CompactString>,
 }
 
 impl FromXml for DashboardComponent {
@@ -3207,7 +3208,7 @@ pub struct HDInsightIaasClusterResponse {
         feature = "serde",
         serde(rename = "Error", skip_serializing_if = "Option::is_none")
     )]
-    pub error: Option<String>,
+    pub error: Option<CompactString>,
 }
 
 impl FromXml for HDInsightIaasClusterResponse {
@@ -3273,25 +3274,25 @@ pub struct HDInsightIaasClusterDetails {
         feature = "serde",
         serde(rename = "HdiVersion", skip_serializing_if = "Option::is_none")
     )]
-    pub hdi_version: Option<String>,
+    pub hdi_version: Option<CompactString>,
     /// Element `<Id>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Id", skip_serializing_if = "Option::is_none")
     )]
-    pub id: Option<String>,
+    pub id: Option<CompactString>,
     /// Element `<Location>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Location", skip_serializing_if = "Option::is_none")
     )]
-    pub location: Option<String>,
+    pub location: Option<CompactString>,
     /// Element `<State>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "State", skip_serializing_if = "Option::is_none")
     )]
-    pub state: Option<String>,
+    pub state: Option<CompactString>,
     /// Element `<TenantId>`.
     #[cfg_attr(
         feature = "serde",
@@ -3303,7 +3304,7 @@ pub struct HDInsightIaasClusterDetails {
         feature = "serde",
         serde(rename = "UserSubscriptionId", skip_serializing_if = "Option::is_none")
     )]
-    pub user_subscription_id: Option<String>,
+    pub user_subscription_id: Option<CompactString>,
     /// Element `<UserTags>`.
     #[cfg_attr(feature = "serde", serde(rename = "UserTags"))]
     pub user_tags: Vec<HDInsightKeyValue>,
@@ -3410,13 +3411,13 @@ pub struct ConnectivityEndpoint {
         feature = "serde",
         serde(rename = "Location", skip_serializing_if = "Option::is_none")
     )]
-    pub location: Option<String>,
+    pub location: Option<CompactString>,
     /// Element `<Name>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Element `<Port>`.
     #[cfg_attr(
         feature = "serde",
@@ -3428,7 +3429,7 @@ pub struct ConnectivityEndpoint {
         feature = "serde",
         serde(rename = "Protocol", skip_serializing_if = "Option::is_none")
     )]
-    pub protocol: Option<String>,
+    pub protocol: Option<CompactString>,
     /// Element `<Credentials>`.
     #[cfg_attr(
         feature = "serde",
@@ -3530,7 +3531,7 @@ pub struct WebConnectivityCredential {
         feature = "serde",
         serde(rename = "Type", skip_serializing_if = "Option::is_none")
     )]
-    pub type_: Option<String>,
+    pub type_: Option<CompactString>,
     /// Element `<Password>`.
     #[cfg_attr(
         feature = "serde",
@@ -3540,13 +3541,13 @@ pub struct WebConnectivityCredential {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub password: Option<String>,
+    pub password: Option<CompactString>,
     /// Element `<Username>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Username", skip_serializing_if = "Option::is_none")
     )]
-    pub username: Option<String>,
+    pub username: Option<CompactString>,
 }
 
 impl std::fmt::Debug for WebConnectivityCredential {
@@ -3601,13 +3602,13 @@ pub struct HDInsightKeyValue {
         feature = "serde",
         serde(rename = "Key", skip_serializing_if = "Option::is_none")
     )]
-    pub key: Option<String>,
+    pub key: Option<CompactString>,
     /// Element `<Value>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Value", skip_serializing_if = "Option::is_none")
     )]
-    pub value: Option<String>,
+    pub value: Option<CompactString>,
 }
 
 impl FromXml for HDInsightKeyValue {

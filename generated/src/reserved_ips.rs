@@ -10,8 +10,9 @@ use asm_runtime::xml::{
 };
 
 use asm_runtime::{
-    atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error,
-    OperationSpec, OperationState, Request, TextDocument, ValidationError,
+    atom, document, json, paging, path, AsyncOperation, CompactString, DateTime,
+    DecodeError, Error, OperationSpec, OperationState, Request, TextDocument,
+    ValidationError,
 };
 
 use asm_runtime::Validate;
@@ -537,7 +538,7 @@ pub struct CreateReservedIPInput {
     ///
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Label (plain text), up to 100 characters.
     ///
     /// Element `<Label>`.
@@ -545,7 +546,7 @@ pub struct CreateReservedIPInput {
         feature = "serde",
         serde(rename = "Label", skip_serializing_if = "Option::is_none")
     )]
-    pub label: Option<String>,
+    pub label: Option<CompactString>,
     /// The cloud service whose deployment's address is reserved.
     ///
     /// Element `<ServiceName>`.
@@ -553,13 +554,13 @@ pub struct CreateReservedIPInput {
         feature = "serde",
         serde(rename = "ServiceName", skip_serializing_if = "Option::is_none")
     )]
-    pub service_name: Option<String>,
+    pub service_name: Option<CompactString>,
     /// Element `<DeploymentName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "DeploymentName", skip_serializing_if = "Option::is_none")
     )]
-    pub deployment_name: Option<String>,
+    pub deployment_name: Option<CompactString>,
     /// Region, e.g. West US.
     ///
     /// Element `<Location>`.
@@ -567,7 +568,7 @@ pub struct CreateReservedIPInput {
         feature = "serde",
         serde(rename = "Location", skip_serializing_if = "Option::is_none")
     )]
-    pub location: Option<String>,
+    pub location: Option<CompactString>,
     /// The deployment's virtual IP to reserve (the default one when absent).
     ///
     /// Element `<VirtualIPName>`.
@@ -575,7 +576,7 @@ pub struct CreateReservedIPInput {
         feature = "serde",
         serde(rename = "VirtualIPName", skip_serializing_if = "Option::is_none")
     )]
-    pub virtual_ip_name: Option<String>,
+    pub virtual_ip_name: Option<CompactString>,
 }
 
 impl FromXml for CreateReservedIPInput {
@@ -643,7 +644,7 @@ impl Validate for CreateReservedIPInput {
 pub struct ReservedIP {
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// The address.
     ///
     /// Element `<Address>`.
@@ -651,7 +652,7 @@ pub struct ReservedIP {
         feature = "serde",
         serde(rename = "Address", skip_serializing_if = "Option::is_none")
     )]
-    pub address: Option<String>,
+    pub address: Option<CompactString>,
     /// The service's id of the reservation (a GUID).
     ///
     /// Element `<Id>`.
@@ -659,13 +660,13 @@ pub struct ReservedIP {
         feature = "serde",
         serde(rename = "Id", skip_serializing_if = "Option::is_none")
     )]
-    pub id: Option<String>,
+    pub id: Option<CompactString>,
     /// Element `<Label>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Label", skip_serializing_if = "Option::is_none")
     )]
-    pub label: Option<String>,
+    pub label: Option<CompactString>,
     /// Created, Creating, Updating, Deleting, Unavailable.
     ///
     /// Element `<State>`.
@@ -673,7 +674,7 @@ pub struct ReservedIP {
         feature = "serde",
         serde(rename = "State", skip_serializing_if = "Option::is_none")
     )]
-    pub state: Option<String>,
+    pub state: Option<CompactString>,
     /// True while associated with a deployment.
     ///
     /// Element `<InUse>`.
@@ -689,25 +690,25 @@ pub struct ReservedIP {
         feature = "serde",
         serde(rename = "ServiceName", skip_serializing_if = "Option::is_none")
     )]
-    pub service_name: Option<String>,
+    pub service_name: Option<CompactString>,
     /// Element `<DeploymentName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "DeploymentName", skip_serializing_if = "Option::is_none")
     )]
-    pub deployment_name: Option<String>,
+    pub deployment_name: Option<CompactString>,
     /// Element `<Location>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Location", skip_serializing_if = "Option::is_none")
     )]
-    pub location: Option<String>,
+    pub location: Option<CompactString>,
     /// Element `<VirtualIPName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "VirtualIPName", skip_serializing_if = "Option::is_none")
     )]
-    pub virtual_ip_name: Option<String>,
+    pub virtual_ip_name: Option<CompactString>,
 }
 
 impl FromXml for ReservedIP {
@@ -811,10 +812,10 @@ impl Validate for ReservedIPs {}
 pub struct ReservedIPAssociation {
     /// Element `<ServiceName>`.
     #[cfg_attr(feature = "serde", serde(rename = "ServiceName"))]
-    pub service_name: String,
+    pub service_name: CompactString,
     /// Element `<DeploymentName>`.
     #[cfg_attr(feature = "serde", serde(rename = "DeploymentName"))]
-    pub deployment_name: String,
+    pub deployment_name: CompactString,
     /// The virtual IP of the deployment (the default one when absent).
     ///
     /// Element `<VirtualIPName>`.
@@ -822,7 +823,7 @@ pub struct ReservedIPAssociation {
         feature = "serde",
         serde(rename = "VirtualIPName", skip_serializing_if = "Option::is_none")
     )]
-    pub virtual_ip_name: Option<String>,
+    pub virtual_ip_name: Option<CompactString>,
 }
 
 impl FromXml for ReservedIPAssociation {

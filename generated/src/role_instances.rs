@@ -10,8 +10,9 @@ use asm_runtime::xml::{
 };
 
 use asm_runtime::{
-    atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error,
-    OperationSpec, OperationState, Request, TextDocument, ValidationError,
+    atom, document, json, paging, path, AsyncOperation, CompactString, DateTime,
+    DecodeError, Error, OperationSpec, OperationState, Request, TextDocument,
+    ValidationError,
 };
 
 use asm_runtime::Validate;
@@ -537,7 +538,7 @@ pub struct RoleInstances {
     ///
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: Vec<String>,
+    pub name: Vec<CompactString>,
 }
 
 impl FromXml for RoleInstances {

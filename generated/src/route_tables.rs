@@ -10,8 +10,9 @@ use asm_runtime::xml::{
 };
 
 use asm_runtime::{
-    atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error,
-    OperationSpec, OperationState, Request, TextDocument, ValidationError,
+    atom, document, json, paging, path, AsyncOperation, CompactString, DateTime,
+    DecodeError, Error, OperationSpec, OperationState, Request, TextDocument,
+    ValidationError,
 };
 
 use asm_runtime::Validate;
@@ -836,7 +837,7 @@ pub struct CreateRouteTableParameters {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Label (plain text, not base64).
     ///
     /// Element `<Label>`.
@@ -844,7 +845,7 @@ pub struct CreateRouteTableParameters {
         feature = "serde",
         serde(rename = "Label", skip_serializing_if = "Option::is_none")
     )]
-    pub label: Option<String>,
+    pub label: Option<CompactString>,
     /// Region of the route table, e.g. West US.
     ///
     /// Element `<Location>`.
@@ -852,7 +853,7 @@ pub struct CreateRouteTableParameters {
         feature = "serde",
         serde(rename = "Location", skip_serializing_if = "Option::is_none")
     )]
-    pub location: Option<String>,
+    pub location: Option<CompactString>,
 }
 
 impl FromXml for CreateRouteTableParameters {
@@ -894,7 +895,7 @@ impl Validate for CreateRouteTableParameters {}
 pub struct RouteTable {
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Label (plain text).
     ///
     /// Element `<Label>`.
@@ -902,7 +903,7 @@ pub struct RouteTable {
         feature = "serde",
         serde(rename = "Label", skip_serializing_if = "Option::is_none")
     )]
-    pub label: Option<String>,
+    pub label: Option<CompactString>,
     /// Region, e.g. West US.
     ///
     /// Element `<Location>`.
@@ -910,7 +911,7 @@ pub struct RouteTable {
         feature = "serde",
         serde(rename = "Location", skip_serializing_if = "Option::is_none")
     )]
-    pub location: Option<String>,
+    pub location: Option<CompactString>,
     /// State of the route table (never recorded).
     ///
     /// Element `<RouteTableState>`.
@@ -918,7 +919,7 @@ pub struct RouteTable {
         feature = "serde",
         serde(rename = "RouteTableState", skip_serializing_if = "Option::is_none")
     )]
-    pub route_table_state: Option<String>,
+    pub route_table_state: Option<CompactString>,
     /// The routes (only with detailLevel=Full).
     ///
     /// Element `<RouteList>`.
@@ -1017,7 +1018,7 @@ impl Validate for RouteTables {}
 pub struct Route {
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Destination address range in CIDR notation, e.g. 0.0.0.0/0.
     ///
     /// Element `<AddressPrefix>`.
@@ -1025,7 +1026,7 @@ pub struct Route {
         feature = "serde",
         serde(rename = "AddressPrefix", skip_serializing_if = "Option::is_none")
     )]
-    pub address_prefix: Option<String>,
+    pub address_prefix: Option<CompactString>,
     /// Where the matching traffic goes.
     ///
     /// Element `<NextHopType>`.
@@ -1049,7 +1050,7 @@ pub struct Route {
         feature = "serde",
         serde(rename = "RouteState", skip_serializing_if = "Option::is_none")
     )]
-    pub route_state: Option<String>,
+    pub route_state: Option<CompactString>,
 }
 
 impl FromXml for Route {
@@ -1110,7 +1111,7 @@ pub struct RouteNextHop {
         feature = "serde",
         serde(rename = "IpAddress", skip_serializing_if = "Option::is_none")
     )]
-    pub ip_address: Option<String>,
+    pub ip_address: Option<CompactString>,
 }
 
 impl FromXml for RouteNextHop {
@@ -1153,7 +1154,7 @@ pub struct SetRouteParameters {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Destination address range in CIDR notation, e.g. 0.0.0.0/0.
     ///
     /// Element `<AddressPrefix>`.
@@ -1161,7 +1162,7 @@ pub struct SetRouteParameters {
         feature = "serde",
         serde(rename = "AddressPrefix", skip_serializing_if = "Option::is_none")
     )]
-    pub address_prefix: Option<String>,
+    pub address_prefix: Option<CompactString>,
     /// Where the matching traffic goes.
     ///
     /// Element `<NextHopType>`.
@@ -1216,7 +1217,7 @@ pub struct RouteTableAssociation {
         feature = "serde",
         serde(rename = "RouteTableName", skip_serializing_if = "Option::is_none")
     )]
-    pub route_table_name: Option<String>,
+    pub route_table_name: Option<CompactString>,
 }
 
 impl FromXml for RouteTableAssociation {
@@ -1297,7 +1298,7 @@ pub struct EffectiveRoute {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Where the route comes from (system default or user-defined).
     ///
     /// Element `<Source>`.
@@ -1305,7 +1306,7 @@ pub struct EffectiveRoute {
         feature = "serde",
         serde(rename = "Source", skip_serializing_if = "Option::is_none")
     )]
-    pub source: Option<String>,
+    pub source: Option<CompactString>,
     /// Whether the route is in effect.
     ///
     /// Element `<Status>`.
@@ -1313,12 +1314,12 @@ pub struct EffectiveRoute {
         feature = "serde",
         serde(rename = "Status", skip_serializing_if = "Option::is_none")
     )]
-    pub status: Option<String>,
+    pub status: Option<CompactString>,
     /// Destination address ranges in CIDR notation.
     ///
     /// Element `<AddressPrefixes>`.
     #[cfg_attr(feature = "serde", serde(rename = "AddressPrefixes"))]
-    pub address_prefixes: Vec<String>,
+    pub address_prefixes: Vec<CompactString>,
     /// Where the matching traffic goes.
     ///
     /// Element `<EffectiveNextHop>`.
@@ -1384,12 +1385,12 @@ pub struct EffectiveNextHop {
         feature = "serde",
         serde(rename = "Type", skip_serializing_if = "Option::is_none")
     )]
-    pub type_: Option<String>,
+    pub type_: Option<CompactString>,
     /// Addresses of the next hop.
     ///
     /// Element `<IpAddresses>`.
     #[cfg_attr(feature = "serde", serde(rename = "IpAddresses"))]
-    pub ip_addresses: Vec<String>,
+    pub ip_addresses: Vec<CompactString>,
 }
 
 impl FromXml for EffectiveNextHop {

@@ -10,8 +10,9 @@ use asm_runtime::xml::{
 };
 
 use asm_runtime::{
-    atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error,
-    OperationSpec, OperationState, Request, TextDocument, ValidationError,
+    atom, document, json, paging, path, AsyncOperation, CompactString, DateTime,
+    DecodeError, Error, OperationSpec, OperationState, Request, TextDocument,
+    ValidationError,
 };
 
 use asm_runtime::Validate;
@@ -1012,18 +1013,18 @@ pub struct CreateCloudServiceInput {
     ///
     /// Element `<Label>`.
     #[cfg_attr(feature = "serde", serde(rename = "Label"))]
-    pub label: String,
+    pub label: CompactString,
     /// Element `<Description>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Description", skip_serializing_if = "Option::is_none")
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// The region, e.g. `West Europe`.
     ///
     /// Element `<GeoRegion>`.
     #[cfg_attr(feature = "serde", serde(rename = "GeoRegion"))]
-    pub geo_region: String,
+    pub geo_region: CompactString,
     /// Contact address (Node's cloud service client only).
     ///
     /// Element `<Email>`.
@@ -1031,7 +1032,7 @@ pub struct CreateCloudServiceInput {
         feature = "serde",
         serde(rename = "Email", skip_serializing_if = "Option::is_none")
     )]
-    pub email: Option<String>,
+    pub email: Option<CompactString>,
 }
 
 impl FromXml for CreateCloudServiceInput {
@@ -1094,7 +1095,7 @@ pub struct CloudService {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Plain text (not base64).
     ///
     /// Element `<Label>`.
@@ -1102,25 +1103,25 @@ pub struct CloudService {
         feature = "serde",
         serde(rename = "Label", skip_serializing_if = "Option::is_none")
     )]
-    pub label: Option<String>,
+    pub label: Option<CompactString>,
     /// Element `<Description>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Description", skip_serializing_if = "Option::is_none")
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// Element `<GeoRegion>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "GeoRegion", skip_serializing_if = "Option::is_none")
     )]
-    pub geo_region: Option<String>,
+    pub geo_region: Option<CompactString>,
     /// Element `<GeoLocation>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "GeoLocation", skip_serializing_if = "Option::is_none")
     )]
-    pub geo_location: Option<String>,
+    pub geo_location: Option<CompactString>,
     /// The resources of resource providers in the cloud service (job
     /// collections: provider namespace `scheduler`, type `JobCollections`).
     ///
@@ -1224,7 +1225,7 @@ pub struct CloudServiceResource {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub resource_provider_namespace: Option<String>,
+    pub resource_provider_namespace: Option<CompactString>,
     /// The resource type, e.g. `JobCollections`.
     ///
     /// Element `<Type>`.
@@ -1232,31 +1233,31 @@ pub struct CloudServiceResource {
         feature = "serde",
         serde(rename = "Type", skip_serializing_if = "Option::is_none")
     )]
-    pub type_: Option<String>,
+    pub type_: Option<CompactString>,
     /// Element `<ETag>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "ETag", skip_serializing_if = "Option::is_none")
     )]
-    pub etag: Option<String>,
+    pub etag: Option<CompactString>,
     /// Element `<SchemaVersion>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "SchemaVersion", skip_serializing_if = "Option::is_none")
     )]
-    pub schema_version: Option<String>,
+    pub schema_version: Option<CompactString>,
     /// Element `<Name>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Element `<Plan>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Plan", skip_serializing_if = "Option::is_none")
     )]
-    pub plan: Option<String>,
+    pub plan: Option<CompactString>,
     /// Element `<OutputItems>`.
     #[cfg_attr(feature = "serde", serde(rename = "OutputItems"))]
     pub output_items: Vec<OutputItem>,
@@ -1265,19 +1266,19 @@ pub struct CloudServiceResource {
         feature = "serde",
         serde(rename = "State", skip_serializing_if = "Option::is_none")
     )]
-    pub state: Option<String>,
+    pub state: Option<CompactString>,
     /// Element `<SubState>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "SubState", skip_serializing_if = "Option::is_none")
     )]
-    pub sub_state: Option<String>,
+    pub sub_state: Option<CompactString>,
     /// Element `<Label>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Label", skip_serializing_if = "Option::is_none")
     )]
-    pub label: Option<String>,
+    pub label: Option<CompactString>,
     /// Element `<UsageMeters>`.
     #[cfg_attr(feature = "serde", serde(rename = "UsageMeters"))]
     pub usage_meters: Vec<UsageMeter>,
@@ -1376,13 +1377,13 @@ pub struct OutputItem {
         feature = "serde",
         serde(rename = "Key", skip_serializing_if = "Option::is_none")
     )]
-    pub key: Option<String>,
+    pub key: Option<CompactString>,
     /// Element `<Value>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Value", skip_serializing_if = "Option::is_none")
     )]
-    pub value: Option<String>,
+    pub value: Option<CompactString>,
 }
 
 impl FromXml for OutputItem {
@@ -1420,13 +1421,13 @@ pub struct UsageMeter {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Element `<Unit>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Unit", skip_serializing_if = "Option::is_none")
     )]
-    pub unit: Option<String>,
+    pub unit: Option<CompactString>,
     /// Element `<Included>`.
     #[cfg_attr(
         feature = "serde",
@@ -1487,13 +1488,13 @@ pub struct CloudServiceResourceOperationStatus {
         feature = "serde",
         serde(rename = "Type", skip_serializing_if = "Option::is_none")
     )]
-    pub type_: Option<String>,
+    pub type_: Option<CompactString>,
     /// Element `<Result>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Result", skip_serializing_if = "Option::is_none")
     )]
-    pub result: Option<String>,
+    pub result: Option<CompactString>,
 }
 
 impl FromXml for CloudServiceResourceOperationStatus {
@@ -1533,12 +1534,12 @@ pub struct EntitleResource {
     ///
     /// Element `<ResourceProviderNameSpace>`.
     #[cfg_attr(feature = "serde", serde(rename = "ResourceProviderNameSpace"))]
-    pub resource_provider_name_space: String,
+    pub resource_provider_name_space: CompactString,
     /// The resource type, e.g. `JobCollections`.
     ///
     /// Element `<Type>`.
     #[cfg_attr(feature = "serde", serde(rename = "Type"))]
-    pub type_: String,
+    pub type_: CompactString,
     /// Element `<RegistrationDate>`.
     #[cfg_attr(feature = "serde", serde(rename = "RegistrationDate"))]
     pub registration_date: DateTime,
@@ -1631,13 +1632,13 @@ pub struct ResourceProviderProperty {
         feature = "serde",
         serde(rename = "Key", skip_serializing_if = "Option::is_none")
     )]
-    pub key: Option<String>,
+    pub key: Option<CompactString>,
     /// Element `<Value>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Value", skip_serializing_if = "Option::is_none")
     )]
-    pub value: Option<String>,
+    pub value: Option<CompactString>,
 }
 
 impl FromXml for ResourceProviderProperty {
@@ -1712,7 +1713,7 @@ pub struct CreateJobCollectionInput {
         feature = "serde",
         serde(rename = "SchemaVersion", skip_serializing_if = "Option::is_none")
     )]
-    pub schema_version: Option<String>,
+    pub schema_version: Option<CompactString>,
     /// Element `<IntrinsicSettings>`.
     #[cfg_attr(
         feature = "serde",
@@ -1724,7 +1725,7 @@ pub struct CreateJobCollectionInput {
         feature = "serde",
         serde(rename = "Label", skip_serializing_if = "Option::is_none")
     )]
-    pub label: Option<String>,
+    pub label: Option<CompactString>,
 }
 
 impl FromXml for CreateJobCollectionInput {
@@ -1778,7 +1779,7 @@ pub struct UpdateJobCollectionInput {
         feature = "serde",
         serde(rename = "SchemaVersion", skip_serializing_if = "Option::is_none")
     )]
-    pub schema_version: Option<String>,
+    pub schema_version: Option<CompactString>,
     /// The ETag the change applies to.
     ///
     /// Element `<ETag>`.
@@ -1786,7 +1787,7 @@ pub struct UpdateJobCollectionInput {
         feature = "serde",
         serde(rename = "ETag", skip_serializing_if = "Option::is_none")
     )]
-    pub etag: Option<String>,
+    pub etag: Option<CompactString>,
     /// Element `<IntrinsicSettings>`.
     #[cfg_attr(
         feature = "serde",
@@ -1798,7 +1799,7 @@ pub struct UpdateJobCollectionInput {
         feature = "serde",
         serde(rename = "Label", skip_serializing_if = "Option::is_none")
     )]
-    pub label: Option<String>,
+    pub label: Option<CompactString>,
 }
 
 impl FromXml for UpdateJobCollectionInput {
@@ -1856,7 +1857,7 @@ pub struct JobCollection {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// The collection's version, for `If-Match`.
     ///
     /// Element `<ETag>`.
@@ -1864,7 +1865,7 @@ pub struct JobCollection {
         feature = "serde",
         serde(rename = "ETag", skip_serializing_if = "Option::is_none")
     )]
-    pub etag: Option<String>,
+    pub etag: Option<CompactString>,
     /// e.g. `Started`, `Suspended`.
     ///
     /// Element `<State>`.
@@ -1872,19 +1873,19 @@ pub struct JobCollection {
         feature = "serde",
         serde(rename = "State", skip_serializing_if = "Option::is_none")
     )]
-    pub state: Option<String>,
+    pub state: Option<CompactString>,
     /// Element `<SchemaVersion>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "SchemaVersion", skip_serializing_if = "Option::is_none")
     )]
-    pub schema_version: Option<String>,
+    pub schema_version: Option<CompactString>,
     /// Element `<PromotionCode>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "PromotionCode", skip_serializing_if = "Option::is_none")
     )]
-    pub promotion_code: Option<String>,
+    pub promotion_code: Option<CompactString>,
     /// Element `<IntrinsicSettings>`.
     #[cfg_attr(
         feature = "serde",
@@ -1896,7 +1897,7 @@ pub struct JobCollection {
         feature = "serde",
         serde(rename = "Label", skip_serializing_if = "Option::is_none")
     )]
-    pub label: Option<String>,
+    pub label: Option<CompactString>,
     /// Element `<OperationStatus>`.
     #[cfg_attr(
         feature = "serde",
@@ -2120,7 +2121,7 @@ pub struct JobCollectionOperationStatus {
         feature = "serde",
         serde(rename = "Result", skip_serializing_if = "Option::is_none")
     )]
-    pub result: Option<String>,
+    pub result: Option<CompactString>,
 }
 
 impl FromXml for JobCollectionOperationStatus {
@@ -2161,13 +2162,13 @@ pub struct JobCollectionOperationError {
         feature = "serde",
         serde(rename = "HttpCode", skip_serializing_if = "Option::is_none")
     )]
-    pub http_code: Option<String>,
+    pub http_code: Option<CompactString>,
     /// Element `<Message>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Message", skip_serializing_if = "Option::is_none")
     )]
-    pub message: Option<String>,
+    pub message: Option<CompactString>,
 }
 
 impl FromXml for JobCollectionOperationError {
@@ -2221,7 +2222,7 @@ impl Validate for JobInput {}
 pub struct Job {
     /// Key `id`.
     #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<CompactString>,
     /// Key `startTime`.
     #[serde(rename = "startTime", default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<DateTime>,
@@ -2294,7 +2295,7 @@ pub struct RetryPolicy {
     ///
     /// Key `retryInterval`.
     #[serde(rename = "retryInterval", default, skip_serializing_if = "Option::is_none")]
-    pub retry_interval: Option<String>,
+    pub retry_interval: Option<CompactString>,
     /// Key `retryCount`.
     #[serde(rename = "retryCount", default, skip_serializing_if = "Option::is_none")]
     pub retry_count: Option<i32>,
@@ -2306,15 +2307,15 @@ impl Validate for RetryPolicy {}
 pub struct JobHttpRequest {
     /// Key `uri`.
     #[serde(rename = "uri")]
-    pub uri: String,
+    pub uri: CompactString,
     /// GET, PUT, POST, DELETE, ...
     ///
     /// Key `method`.
     #[serde(rename = "method")]
-    pub method: String,
+    pub method: CompactString,
     /// Key `body`.
     #[serde(rename = "body", default, skip_serializing_if = "Option::is_none")]
-    pub body: Option<String>,
+    pub body: Option<CompactString>,
     /// Key `authentication`.
     #[serde(rename = "authentication", default, skip_serializing_if = "Option::is_none")]
     pub authentication: Option<HttpAuthentication>,
@@ -2339,7 +2340,7 @@ pub struct HttpAuthentication {
         skip_serializing_if = "Option::is_none",
         serialize_with = "asm_runtime::redaction::secret"
     )]
-    pub password: Option<String>,
+    pub password: Option<CompactString>,
     /// The client certificate (PKCS #12, base64).
     ///
     /// Key `pfx`.
@@ -2349,14 +2350,14 @@ pub struct HttpAuthentication {
         skip_serializing_if = "Option::is_none",
         serialize_with = "asm_runtime::redaction::secret"
     )]
-    pub pfx: Option<String>,
+    pub pfx: Option<CompactString>,
     /// Key `certificateThumbprint`.
     #[serde(
         rename = "certificateThumbprint",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub certificate_thumbprint: Option<String>,
+    pub certificate_thumbprint: Option<CompactString>,
     /// Key `certificateExpiration`.
     #[serde(
         rename = "certificateExpiration",
@@ -2370,7 +2371,7 @@ pub struct HttpAuthentication {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub certificate_subject_name: Option<String>,
+    pub certificate_subject_name: Option<CompactString>,
     /// The Active Directory client secret.
     ///
     /// Key `secret`.
@@ -2380,19 +2381,19 @@ pub struct HttpAuthentication {
         skip_serializing_if = "Option::is_none",
         serialize_with = "asm_runtime::redaction::secret"
     )]
-    pub secret: Option<String>,
+    pub secret: Option<CompactString>,
     /// Key `tenant`.
     #[serde(rename = "tenant", default, skip_serializing_if = "Option::is_none")]
-    pub tenant: Option<String>,
+    pub tenant: Option<CompactString>,
     /// Key `audience`.
     #[serde(rename = "audience", default, skip_serializing_if = "Option::is_none")]
-    pub audience: Option<String>,
+    pub audience: Option<CompactString>,
     /// Key `clientId`.
     #[serde(rename = "clientId", default, skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
+    pub client_id: Option<CompactString>,
     /// Key `username`.
     #[serde(rename = "username", default, skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
+    pub username: Option<CompactString>,
 }
 
 impl std::fmt::Debug for HttpAuthentication {
@@ -2419,10 +2420,10 @@ impl Validate for HttpAuthentication {}
 pub struct JobQueueMessage {
     /// Key `storageAccount`.
     #[serde(rename = "storageAccount")]
-    pub storage_account: String,
+    pub storage_account: CompactString,
     /// Key `queueName`.
     #[serde(rename = "queueName")]
-    pub queue_name: String,
+    pub queue_name: CompactString,
     /// Shared access signature granting the add.
     ///
     /// Key `sasToken`.
@@ -2432,10 +2433,10 @@ pub struct JobQueueMessage {
         skip_serializing_if = "Option::is_none",
         serialize_with = "asm_runtime::redaction::secret"
     )]
-    pub sas_token: Option<String>,
+    pub sas_token: Option<CompactString>,
     /// Key `message`.
     #[serde(rename = "message")]
-    pub message: String,
+    pub message: CompactString,
 }
 
 impl std::fmt::Debug for JobQueueMessage {
@@ -2579,7 +2580,7 @@ pub struct JobStateInput {
     ///
     /// Key `stateDetails`.
     #[serde(rename = "stateDetails", default, skip_serializing_if = "Option::is_none")]
-    pub state_details: Option<String>,
+    pub state_details: Option<CompactString>,
 }
 
 impl Validate for JobStateInput {}
@@ -2597,7 +2598,7 @@ impl Validate for JobCollectionJobsStateInput {}
 pub struct JobHistoryEntry {
     /// Key `jobId`.
     #[serde(rename = "jobId", default, skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<String>,
+    pub job_id: Option<CompactString>,
     /// Key `timestamp`.
     #[serde(rename = "timestamp", default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<DateTime>,
@@ -2612,7 +2613,7 @@ pub struct JobHistoryEntry {
     pub state: Option<JobState>,
     /// Key `message`.
     #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<CompactString>,
     /// Key `status`.
     #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<JobHistoryStatus>,

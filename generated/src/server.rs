@@ -11,7 +11,8 @@
 use asm_runtime::routing::{self, Part, Route, RouteError, Seg};
 use asm_runtime::xml::{self, XmlText};
 use asm_runtime::{
-    atom, document, json, DateTime, DecodeError, Error, OperationSpec, TextDocument,
+    atom, document, json, CompactString, DateTime, DecodeError, Error, OperationSpec,
+    TextDocument,
 };
 
 use crate::*;

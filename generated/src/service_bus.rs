@@ -10,8 +10,9 @@ use asm_runtime::xml::{
 };
 
 use asm_runtime::{
-    atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error,
-    OperationSpec, OperationState, Request, TextDocument, ValidationError,
+    atom, document, json, paging, path, AsyncOperation, CompactString, DateTime,
+    DecodeError, Error, OperationSpec, OperationState, Request, TextDocument,
+    ValidationError,
 };
 
 use asm_runtime::Validate;
@@ -1799,12 +1800,12 @@ pub struct NamespaceDescription {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Region of the namespace, e.g. West US.
     ///
     /// Element `<Region>`.
     #[cfg_attr(feature = "serde", serde(rename = "Region"))]
-    pub region: String,
+    pub region: CompactString,
     /// Default (owner) key; absent from some Get/List answers.
     ///
     /// Element `<DefaultKey>`.
@@ -1816,7 +1817,7 @@ pub struct NamespaceDescription {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub default_key: Option<String>,
+    pub default_key: Option<CompactString>,
     /// Element `<Status>`.
     #[cfg_attr(
         feature = "serde",
@@ -1836,7 +1837,7 @@ pub struct NamespaceDescription {
         feature = "serde",
         serde(rename = "AcsManagementEndpoint", skip_serializing_if = "Option::is_none")
     )]
-    pub acs_management_endpoint: Option<String>,
+    pub acs_management_endpoint: Option<CompactString>,
     /// Service Bus endpoint, e.g. `https://<name>.servicebus.windows.net/`.
     ///
     /// Element `<ServiceBusEndpoint>`.
@@ -1844,7 +1845,7 @@ pub struct NamespaceDescription {
         feature = "serde",
         serde(rename = "ServiceBusEndpoint", skip_serializing_if = "Option::is_none")
     )]
-    pub service_bus_endpoint: Option<String>,
+    pub service_bus_endpoint: Option<CompactString>,
     /// Connection string with the owner's shared secret.
     ///
     /// Element `<ConnectionString>`.
@@ -1856,7 +1857,7 @@ pub struct NamespaceDescription {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub connection_string: Option<String>,
+    pub connection_string: Option<CompactString>,
     /// The subscription id, as 32 hex digits without dashes.
     ///
     /// Element `<SubscriptionId>`.
@@ -1864,7 +1865,7 @@ pub struct NamespaceDescription {
         feature = "serde",
         serde(rename = "SubscriptionId", skip_serializing_if = "Option::is_none")
     )]
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<CompactString>,
     /// Element `<Enabled>`.
     #[cfg_attr(
         feature = "serde",
@@ -2007,7 +2008,7 @@ pub struct NamespaceAvailability {
         feature = "serde",
         serde(rename = "ReasonDetail", skip_serializing_if = "Option::is_none")
     )]
-    pub reason_detail: Option<String>,
+    pub reason_detail: Option<CompactString>,
 }
 
 impl FromXml for NamespaceAvailability {
@@ -2047,13 +2048,13 @@ pub struct RegionCodeDescription {
     ///
     /// Element `<Code>`.
     #[cfg_attr(feature = "serde", serde(rename = "Code"))]
-    pub code: String,
+    pub code: CompactString,
     /// Element `<FullName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "FullName", skip_serializing_if = "Option::is_none")
     )]
-    pub full_name: Option<String>,
+    pub full_name: Option<CompactString>,
 }
 
 impl FromXml for RegionCodeDescription {
@@ -2095,13 +2096,13 @@ pub struct SharedAccessAuthorizationRule {
         feature = "serde",
         serde(rename = "ClaimType", skip_serializing_if = "Option::is_none")
     )]
-    pub claim_type: Option<String>,
+    pub claim_type: Option<CompactString>,
     /// Element `<ClaimValue>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "ClaimValue", skip_serializing_if = "Option::is_none")
     )]
-    pub claim_value: Option<String>,
+    pub claim_value: Option<CompactString>,
     /// Element `<Rights>`.
     #[cfg_attr(feature = "serde", serde(rename = "Rights"))]
     pub rights: Vec<AccessRights>,
@@ -2127,7 +2128,7 @@ pub struct SharedAccessAuthorizationRule {
     ///
     /// Element `<KeyName>`.
     #[cfg_attr(feature = "serde", serde(rename = "KeyName"))]
-    pub key_name: String,
+    pub key_name: CompactString,
     /// Element `<PrimaryKey>`.
     #[cfg_attr(
         feature = "serde",
@@ -2137,7 +2138,7 @@ pub struct SharedAccessAuthorizationRule {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub primary_key: Option<String>,
+    pub primary_key: Option<CompactString>,
     /// Element `<SecondaryKey>`.
     #[cfg_attr(
         feature = "serde",
@@ -2147,7 +2148,7 @@ pub struct SharedAccessAuthorizationRule {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub secondary_key: Option<String>,
+    pub secondary_key: Option<CompactString>,
 }
 
 impl std::fmt::Debug for SharedAccessAuthorizationRule {
@@ -2235,13 +2236,13 @@ pub struct AuthorizationRule {
         feature = "serde",
         serde(rename = "ClaimType", skip_serializing_if = "Option::is_none")
     )]
-    pub claim_type: Option<String>,
+    pub claim_type: Option<CompactString>,
     /// Element `<ClaimValue>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "ClaimValue", skip_serializing_if = "Option::is_none")
     )]
-    pub claim_value: Option<String>,
+    pub claim_value: Option<CompactString>,
     /// Element `<Rights>`.
     #[cfg_attr(feature = "serde", serde(rename = "Rights"))]
     pub rights: Vec<AccessRights>,
@@ -2256,7 +2257,7 @@ pub struct AuthorizationRule {
         feature = "serde",
         serde(rename = "KeyName", skip_serializing_if = "Option::is_none")
     )]
-    pub key_name: Option<String>,
+    pub key_name: Option<CompactString>,
     /// Element `<ModifiedTime>`.
     #[cfg_attr(
         feature = "serde",
@@ -2272,7 +2273,7 @@ pub struct AuthorizationRule {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub primary_key: Option<String>,
+    pub primary_key: Option<CompactString>,
     /// Element `<SecondaryKey>`.
     #[cfg_attr(
         feature = "serde",
@@ -2282,7 +2283,7 @@ pub struct AuthorizationRule {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub secondary_key: Option<String>,
+    pub secondary_key: Option<CompactString>,
 }
 
 impl std::fmt::Debug for AuthorizationRule {
@@ -2493,7 +2494,7 @@ pub struct QueueDescription {
         feature = "serde",
         serde(rename = "LockDuration", skip_serializing_if = "Option::is_none")
     )]
-    pub lock_duration: Option<String>,
+    pub lock_duration: Option<CompactString>,
     /// Element `<MaxSizeInMegabytes>`.
     #[cfg_attr(
         feature = "serde",
@@ -2523,7 +2524,7 @@ pub struct QueueDescription {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub default_message_time_to_live: Option<String>,
+    pub default_message_time_to_live: Option<CompactString>,
     /// Element `<DeadLetteringOnMessageExpiration>`.
     #[cfg_attr(
         feature = "serde",
@@ -2541,7 +2542,7 @@ pub struct QueueDescription {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub duplicate_detection_history_time_window: Option<String>,
+    pub duplicate_detection_history_time_window: Option<CompactString>,
     /// Element `<MaxDeliveryCount>`.
     #[cfg_attr(
         feature = "serde",
@@ -2585,7 +2586,7 @@ pub struct QueueDescription {
         feature = "serde",
         serde(rename = "Status", skip_serializing_if = "Option::is_none")
     )]
-    pub status: Option<String>,
+    pub status: Option<CompactString>,
     /// Element `<CreatedAt>`.
     #[cfg_attr(
         feature = "serde",
@@ -2621,7 +2622,7 @@ pub struct QueueDescription {
         feature = "serde",
         serde(rename = "AutoDeleteOnIdle", skip_serializing_if = "Option::is_none")
     )]
-    pub auto_delete_on_idle: Option<String>,
+    pub auto_delete_on_idle: Option<CompactString>,
     /// Element `<EntityAvailabilityStatus>`.
     #[cfg_attr(
         feature = "serde",
@@ -2630,7 +2631,7 @@ pub struct QueueDescription {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub entity_availability_status: Option<String>,
+    pub entity_availability_status: Option<CompactString>,
 }
 
 impl FromXml for QueueDescription {
@@ -2789,7 +2790,7 @@ pub struct TopicDescription {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub default_message_time_to_live: Option<String>,
+    pub default_message_time_to_live: Option<CompactString>,
     /// Element `<MaxSizeInMegabytes>`.
     #[cfg_attr(
         feature = "serde",
@@ -2813,7 +2814,7 @@ pub struct TopicDescription {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub duplicate_detection_history_time_window: Option<String>,
+    pub duplicate_detection_history_time_window: Option<CompactString>,
     /// Element `<EnableBatchedOperations>`.
     #[cfg_attr(
         feature = "serde",
@@ -2854,7 +2855,7 @@ pub struct TopicDescription {
         feature = "serde",
         serde(rename = "Status", skip_serializing_if = "Option::is_none")
     )]
-    pub status: Option<String>,
+    pub status: Option<CompactString>,
     /// Element `<CreatedAt>`.
     #[cfg_attr(
         feature = "serde",
@@ -2896,7 +2897,7 @@ pub struct TopicDescription {
         feature = "serde",
         serde(rename = "AutoDeleteOnIdle", skip_serializing_if = "Option::is_none")
     )]
-    pub auto_delete_on_idle: Option<String>,
+    pub auto_delete_on_idle: Option<CompactString>,
     /// Element `<EntityAvailabilityStatus>`.
     #[cfg_attr(
         feature = "serde",
@@ -2905,7 +2906,7 @@ pub struct TopicDescription {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub entity_availability_status: Option<String>,
+    pub entity_availability_status: Option<CompactString>,
 }
 
 impl FromXml for TopicDescription {
@@ -3051,7 +3052,7 @@ pub struct NotificationHubDescription {
         feature = "serde",
         serde(rename = "RegistrationTtl", skip_serializing_if = "Option::is_none")
     )]
-    pub registration_ttl: Option<String>,
+    pub registration_ttl: Option<CompactString>,
     /// Element `<AuthorizationRules>`.
     #[cfg_attr(feature = "serde", serde(rename = "AuthorizationRules"))]
     pub authorization_rules: Vec<AuthorizationRule>,
@@ -3107,13 +3108,13 @@ pub struct RelayDescription {
         feature = "serde",
         serde(rename = "Path", skip_serializing_if = "Option::is_none")
     )]
-    pub path: Option<String>,
+    pub path: Option<CompactString>,
     /// Element `<ListenerType>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "ListenerType", skip_serializing_if = "Option::is_none")
     )]
-    pub listener_type: Option<String>,
+    pub listener_type: Option<CompactString>,
     /// Element `<ListenerCount>`.
     #[cfg_attr(
         feature = "serde",
@@ -3184,7 +3185,7 @@ pub struct ConnectionDetail {
         feature = "serde",
         serde(rename = "KeyName", skip_serializing_if = "Option::is_none")
     )]
-    pub key_name: Option<String>,
+    pub key_name: Option<CompactString>,
     /// Element `<ConnectionString>`.
     #[cfg_attr(
         feature = "serde",
@@ -3194,7 +3195,7 @@ pub struct ConnectionDetail {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub connection_string: Option<String>,
+    pub connection_string: Option<CompactString>,
     /// e.g. SharedAccessAuthorization.
     ///
     /// Element `<AuthorizationType>`.
@@ -3202,7 +3203,7 @@ pub struct ConnectionDetail {
         feature = "serde",
         serde(rename = "AuthorizationType", skip_serializing_if = "Option::is_none")
     )]
-    pub authorization_type: Option<String>,
+    pub authorization_type: Option<CompactString>,
     /// Element `<Rights>`.
     #[cfg_attr(feature = "serde", serde(rename = "Rights"))]
     pub rights: Vec<AccessRights>,
@@ -3215,7 +3216,7 @@ pub struct ConnectionDetail {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub secondary_connection_string: Option<String>,
+    pub secondary_connection_string: Option<CompactString>,
 }
 
 impl std::fmt::Debug for ConnectionDetail {
@@ -3289,7 +3290,7 @@ pub struct MetricProperties {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// e.g. Average, Total.
     ///
     /// Element `<PrimaryAggregation>`.
@@ -3297,19 +3298,19 @@ pub struct MetricProperties {
         feature = "serde",
         serde(rename = "PrimaryAggregation", skip_serializing_if = "Option::is_none")
     )]
-    pub primary_aggregation: Option<String>,
+    pub primary_aggregation: Option<CompactString>,
     /// Element `<Unit>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Unit", skip_serializing_if = "Option::is_none")
     )]
-    pub unit: Option<String>,
+    pub unit: Option<CompactString>,
     /// Element `<DisplayName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")
     )]
-    pub display_name: Option<String>,
+    pub display_name: Option<CompactString>,
 }
 
 impl FromXml for MetricProperties {
@@ -3391,7 +3392,7 @@ pub struct MetricRollups {
         feature = "serde",
         serde(rename = "TimeGrain", skip_serializing_if = "Option::is_none")
     )]
-    pub time_grain: Option<String>,
+    pub time_grain: Option<CompactString>,
     /// How long values are kept, e.g. P1D.
     ///
     /// Element `<Retention>`.
@@ -3399,7 +3400,7 @@ pub struct MetricRollups {
         feature = "serde",
         serde(rename = "Retention", skip_serializing_if = "Option::is_none")
     )]
-    pub retention: Option<String>,
+    pub retention: Option<CompactString>,
 }
 
 impl FromXml for MetricRollups {

@@ -10,8 +10,9 @@ use asm_runtime::xml::{
 };
 
 use asm_runtime::{
-    atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error,
-    OperationSpec, OperationState, Request, TextDocument, ValidationError,
+    atom, document, json, paging, path, AsyncOperation, CompactString, DateTime,
+    DecodeError, Error, OperationSpec, OperationState, Request, TextDocument,
+    ValidationError,
 };
 
 use asm_runtime::Validate;
@@ -248,7 +249,7 @@ pub struct CertificateFile {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub password: Option<String>,
+    pub password: Option<CompactString>,
 }
 
 impl std::fmt::Debug for CertificateFile {
@@ -339,7 +340,7 @@ pub struct Certificate {
         feature = "serde",
         serde(rename = "CertificateUrl", skip_serializing_if = "Option::is_none")
     )]
-    pub certificate_url: Option<String>,
+    pub certificate_url: Option<CompactString>,
     /// SHA-1 of the DER certificate, upper-case hex.
     ///
     /// Element `<Thumbprint>`.
@@ -347,7 +348,7 @@ pub struct Certificate {
         feature = "serde",
         serde(rename = "Thumbprint", skip_serializing_if = "Option::is_none")
     )]
-    pub thumbprint: Option<String>,
+    pub thumbprint: Option<CompactString>,
     /// sha1.
     ///
     /// Element `<ThumbprintAlgorithm>`.
@@ -355,7 +356,7 @@ pub struct Certificate {
         feature = "serde",
         serde(rename = "ThumbprintAlgorithm", skip_serializing_if = "Option::is_none")
     )]
-    pub thumbprint_algorithm: Option<String>,
+    pub thumbprint_algorithm: Option<CompactString>,
     /// The DER certificate (base64 on the wire).
     ///
     /// Element `<Data>`.

@@ -10,8 +10,9 @@ use asm_runtime::xml::{
 };
 
 use asm_runtime::{
-    atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error,
-    OperationSpec, OperationState, Request, TextDocument, ValidationError,
+    atom, document, json, paging, path, AsyncOperation, CompactString, DateTime,
+    DecodeError, Error, OperationSpec, OperationState, Request, TextDocument,
+    ValidationError,
 };
 
 use asm_runtime::Validate;
@@ -1700,17 +1701,17 @@ pub struct SqlServer {
     ///
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// The administrator login.
     ///
     /// Element `<AdministratorLogin>`.
     #[cfg_attr(feature = "serde", serde(rename = "AdministratorLogin"))]
-    pub administrator_login: String,
+    pub administrator_login: CompactString,
     /// The region of the server, e.g. West US.
     ///
     /// Element `<Location>`.
     #[cfg_attr(feature = "serde", serde(rename = "Location"))]
-    pub location: String,
+    pub location: CompactString,
     /// The server's DNS name, `<name>.database.windows.net`.
     ///
     /// Element `<FullyQualifiedDomainName>`.
@@ -1721,7 +1722,7 @@ pub struct SqlServer {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub fully_qualified_domain_name: Option<String>,
+    pub fully_qualified_domain_name: Option<CompactString>,
     /// The server version, e.g. 2.0 or 12.0.
     ///
     /// Element `<Version>`.
@@ -1729,7 +1730,7 @@ pub struct SqlServer {
         feature = "serde",
         serde(rename = "Version", skip_serializing_if = "Option::is_none")
     )]
-    pub version: Option<String>,
+    pub version: Option<CompactString>,
     /// The server state, e.g. Ready.
     ///
     /// Element `<State>`.
@@ -1737,7 +1738,7 @@ pub struct SqlServer {
         feature = "serde",
         serde(rename = "State", skip_serializing_if = "Option::is_none")
     )]
-    pub state: Option<String>,
+    pub state: Option<CompactString>,
 }
 
 impl FromXml for SqlServer {
@@ -1796,7 +1797,7 @@ pub struct CreateServerInput {
     ///
     /// Element `<AdministratorLogin>`.
     #[cfg_attr(feature = "serde", serde(rename = "AdministratorLogin"))]
-    pub administrator_login: String,
+    pub administrator_login: CompactString,
     /// The administrator login's password.
     ///
     /// Element `<AdministratorLoginPassword>`.
@@ -1807,12 +1808,12 @@ pub struct CreateServerInput {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub administrator_login_password: String,
+    pub administrator_login_password: CompactString,
     /// The region to create the server in, e.g. West US.
     ///
     /// Element `<Location>`.
     #[cfg_attr(feature = "serde", serde(rename = "Location"))]
-    pub location: String,
+    pub location: CompactString,
     /// The server version (2.0, or 12.0 for V12); the service default when absent.
     ///
     /// Element `<Version>`.
@@ -1820,7 +1821,7 @@ pub struct CreateServerInput {
         feature = "serde",
         serde(rename = "Version", skip_serializing_if = "Option::is_none")
     )]
-    pub version: Option<String>,
+    pub version: Option<CompactString>,
 }
 
 impl std::fmt::Debug for CreateServerInput {
@@ -1891,7 +1892,7 @@ pub struct SqlResourceHeader {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// The resource's kind, e.g. Microsoft.SqlAzure.Database.
     ///
     /// Element `<Type>`.
@@ -1899,7 +1900,7 @@ pub struct SqlResourceHeader {
         feature = "serde",
         serde(rename = "Type", skip_serializing_if = "Option::is_none")
     )]
-    pub resource_type: Option<String>,
+    pub resource_type: Option<CompactString>,
     /// The resource's state, e.g. Normal.
     ///
     /// Element `<State>`.
@@ -1907,7 +1908,7 @@ pub struct SqlResourceHeader {
         feature = "serde",
         serde(rename = "State", skip_serializing_if = "Option::is_none")
     )]
-    pub state: Option<String>,
+    pub state: Option<CompactString>,
     /// The resource's management URL (not read by the Node client).
     ///
     /// Element `<SelfLink>`.
@@ -1915,7 +1916,7 @@ pub struct SqlResourceHeader {
         feature = "serde",
         serde(rename = "SelfLink", skip_serializing_if = "Option::is_none")
     )]
-    pub self_link: Option<String>,
+    pub self_link: Option<CompactString>,
     /// The management URL of the resource's parent (the server).
     ///
     /// Element `<ParentLink>`.
@@ -1923,7 +1924,7 @@ pub struct SqlResourceHeader {
         feature = "serde",
         serde(rename = "ParentLink", skip_serializing_if = "Option::is_none")
     )]
-    pub parent_link: Option<String>,
+    pub parent_link: Option<CompactString>,
 }
 
 impl FromXml for SqlResourceHeader {
@@ -1978,7 +1979,7 @@ pub struct FirewallRule {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// The resource's kind, e.g. Microsoft.SqlAzure.Database.
     ///
     /// Element `<Type>`.
@@ -1986,7 +1987,7 @@ pub struct FirewallRule {
         feature = "serde",
         serde(rename = "Type", skip_serializing_if = "Option::is_none")
     )]
-    pub resource_type: Option<String>,
+    pub resource_type: Option<CompactString>,
     /// The resource's state, e.g. Normal.
     ///
     /// Element `<State>`.
@@ -1994,7 +1995,7 @@ pub struct FirewallRule {
         feature = "serde",
         serde(rename = "State", skip_serializing_if = "Option::is_none")
     )]
-    pub state: Option<String>,
+    pub state: Option<CompactString>,
     /// The resource's management URL (not read by the Node client).
     ///
     /// Element `<SelfLink>`.
@@ -2002,7 +2003,7 @@ pub struct FirewallRule {
         feature = "serde",
         serde(rename = "SelfLink", skip_serializing_if = "Option::is_none")
     )]
-    pub self_link: Option<String>,
+    pub self_link: Option<CompactString>,
     /// The management URL of the resource's parent (the server).
     ///
     /// Element `<ParentLink>`.
@@ -2010,7 +2011,7 @@ pub struct FirewallRule {
         feature = "serde",
         serde(rename = "ParentLink", skip_serializing_if = "Option::is_none")
     )]
-    pub parent_link: Option<String>,
+    pub parent_link: Option<CompactString>,
     /// First client address the rule allows.
     ///
     /// Element `<StartIPAddress>`.
@@ -2018,7 +2019,7 @@ pub struct FirewallRule {
         feature = "serde",
         serde(rename = "StartIPAddress", skip_serializing_if = "Option::is_none")
     )]
-    pub start_ip_address: Option<String>,
+    pub start_ip_address: Option<CompactString>,
     /// Last client address the rule allows.
     ///
     /// Element `<EndIPAddress>`.
@@ -2026,7 +2027,7 @@ pub struct FirewallRule {
         feature = "serde",
         serde(rename = "EndIPAddress", skip_serializing_if = "Option::is_none")
     )]
-    pub end_ip_address: Option<String>,
+    pub end_ip_address: Option<CompactString>,
 }
 
 impl FromXml for FirewallRule {
@@ -2122,17 +2123,17 @@ pub struct FirewallRuleInput {
     ///
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// First client address the rule allows (IPv4).
     ///
     /// Element `<StartIPAddress>`.
     #[cfg_attr(feature = "serde", serde(rename = "StartIPAddress"))]
-    pub start_ip_address: String,
+    pub start_ip_address: CompactString,
     /// Last client address the rule allows (IPv4).
     ///
     /// Element `<EndIPAddress>`.
     #[cfg_attr(feature = "serde", serde(rename = "EndIPAddress"))]
-    pub end_ip_address: String,
+    pub end_ip_address: CompactString,
 }
 
 impl FromXml for FirewallRuleInput {
@@ -2180,7 +2181,7 @@ pub struct Database {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// The resource's kind, e.g. Microsoft.SqlAzure.Database.
     ///
     /// Element `<Type>`.
@@ -2188,7 +2189,7 @@ pub struct Database {
         feature = "serde",
         serde(rename = "Type", skip_serializing_if = "Option::is_none")
     )]
-    pub resource_type: Option<String>,
+    pub resource_type: Option<CompactString>,
     /// The resource's state, e.g. Normal.
     ///
     /// Element `<State>`.
@@ -2196,7 +2197,7 @@ pub struct Database {
         feature = "serde",
         serde(rename = "State", skip_serializing_if = "Option::is_none")
     )]
-    pub state: Option<String>,
+    pub state: Option<CompactString>,
     /// The resource's management URL (not read by the Node client).
     ///
     /// Element `<SelfLink>`.
@@ -2204,7 +2205,7 @@ pub struct Database {
         feature = "serde",
         serde(rename = "SelfLink", skip_serializing_if = "Option::is_none")
     )]
-    pub self_link: Option<String>,
+    pub self_link: Option<CompactString>,
     /// The management URL of the resource's parent (the server).
     ///
     /// Element `<ParentLink>`.
@@ -2212,7 +2213,7 @@ pub struct Database {
         feature = "serde",
         serde(rename = "ParentLink", skip_serializing_if = "Option::is_none")
     )]
-    pub parent_link: Option<String>,
+    pub parent_link: Option<CompactString>,
     /// The database id on the server.
     ///
     /// Element `<Id>`.
@@ -2242,7 +2243,7 @@ pub struct Database {
         feature = "serde",
         serde(rename = "CollationName", skip_serializing_if = "Option::is_none")
     )]
-    pub collation_name: Option<String>,
+    pub collation_name: Option<CompactString>,
     /// Element `<CreationDate>`.
     #[cfg_attr(
         feature = "serde",
@@ -2270,7 +2271,7 @@ pub struct Database {
         feature = "serde",
         serde(rename = "SizeMB", skip_serializing_if = "Option::is_none")
     )]
-    pub size_mb: Option<String>,
+    pub size_mb: Option<CompactString>,
     /// Maximum size in bytes.
     ///
     /// Element `<MaxSizeBytes>`.
@@ -2286,7 +2287,7 @@ pub struct Database {
         feature = "serde",
         serde(rename = "ServiceObjectiveId", skip_serializing_if = "Option::is_none")
     )]
-    pub service_objective_id: Option<String>,
+    pub service_objective_id: Option<CompactString>,
     /// The service objective in effect.
     ///
     /// Element `<AssignedServiceObjectiveId>`.
@@ -2297,7 +2298,7 @@ pub struct Database {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub assigned_service_objective_id: Option<String>,
+    pub assigned_service_objective_id: Option<CompactString>,
     /// State of the last service objective assignment (a number, e.g. 1).
     ///
     /// Element `<ServiceObjectiveAssignmentState>`.
@@ -2308,7 +2309,7 @@ pub struct Database {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub service_objective_assignment_state: Option<String>,
+    pub service_objective_assignment_state: Option<CompactString>,
     /// e.g. Complete.
     ///
     /// Element `<ServiceObjectiveAssignmentStateDescription>`.
@@ -2319,7 +2320,7 @@ pub struct Database {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub service_objective_assignment_state_description: Option<String>,
+    pub service_objective_assignment_state_description: Option<CompactString>,
     /// Error code of a failed assignment (0: none).
     ///
     /// Element `<ServiceObjectiveAssignmentErrorCode>`.
@@ -2330,7 +2331,7 @@ pub struct Database {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub service_objective_assignment_error_code: Option<String>,
+    pub service_objective_assignment_error_code: Option<CompactString>,
     /// Element `<ServiceObjectiveAssignmentErrorDescription>`.
     #[cfg_attr(
         feature = "serde",
@@ -2339,7 +2340,7 @@ pub struct Database {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub service_objective_assignment_error_description: Option<String>,
+    pub service_objective_assignment_error_description: Option<CompactString>,
     /// When the last assignment succeeded (ISO 8601 text).
     ///
     /// Element `<ServiceObjectiveAssignmentSuccessDate>`.
@@ -2350,7 +2351,7 @@ pub struct Database {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub service_objective_assignment_success_date: Option<String>,
+    pub service_objective_assignment_success_date: Option<CompactString>,
     /// Earliest point in time the database can be restored to.
     ///
     /// Element `<RecoveryPeriodStartDate>`.
@@ -2568,7 +2569,7 @@ pub struct CreateDatabaseInput {
     ///
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// The edition; the service default when absent.
     ///
     /// Element `<Edition>`.
@@ -2592,7 +2593,7 @@ pub struct CreateDatabaseInput {
         feature = "serde",
         serde(rename = "CollationName", skip_serializing_if = "Option::is_none")
     )]
-    pub collation_name: Option<String>,
+    pub collation_name: Option<CompactString>,
     /// Maximum size in bytes (instead of MaxSizeGB).
     ///
     /// Element `<MaxSizeBytes>`.
@@ -2608,7 +2609,7 @@ pub struct CreateDatabaseInput {
         feature = "serde",
         serde(rename = "ServiceObjectiveId", skip_serializing_if = "Option::is_none")
     )]
-    pub service_objective_id: Option<String>,
+    pub service_objective_id: Option<CompactString>,
 }
 
 impl FromXml for CreateDatabaseInput {
@@ -2667,7 +2668,7 @@ pub struct UpdateDatabaseInput {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// The edition (required by the Node client).
     ///
     /// Element `<Edition>`.
@@ -2696,7 +2697,7 @@ pub struct UpdateDatabaseInput {
         feature = "serde",
         serde(rename = "ServiceObjectiveId", skip_serializing_if = "Option::is_none")
     )]
-    pub service_objective_id: Option<String>,
+    pub service_objective_id: Option<CompactString>,
 }
 
 impl FromXml for UpdateDatabaseInput {
@@ -2751,7 +2752,7 @@ pub struct DatabaseEvent {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// The resource's kind, e.g. Microsoft.SqlAzure.Database.
     ///
     /// Element `<Type>`.
@@ -2759,7 +2760,7 @@ pub struct DatabaseEvent {
         feature = "serde",
         serde(rename = "Type", skip_serializing_if = "Option::is_none")
     )]
-    pub resource_type: Option<String>,
+    pub resource_type: Option<CompactString>,
     /// The resource's state, e.g. Normal.
     ///
     /// Element `<State>`.
@@ -2767,7 +2768,7 @@ pub struct DatabaseEvent {
         feature = "serde",
         serde(rename = "State", skip_serializing_if = "Option::is_none")
     )]
-    pub state: Option<String>,
+    pub state: Option<CompactString>,
     /// The resource's management URL (not read by the Node client).
     ///
     /// Element `<SelfLink>`.
@@ -2775,7 +2776,7 @@ pub struct DatabaseEvent {
         feature = "serde",
         serde(rename = "SelfLink", skip_serializing_if = "Option::is_none")
     )]
-    pub self_link: Option<String>,
+    pub self_link: Option<CompactString>,
     /// The management URL of the resource's parent (the server).
     ///
     /// Element `<ParentLink>`.
@@ -2783,13 +2784,13 @@ pub struct DatabaseEvent {
         feature = "serde",
         serde(rename = "ParentLink", skip_serializing_if = "Option::is_none")
     )]
-    pub parent_link: Option<String>,
+    pub parent_link: Option<CompactString>,
     /// Element `<DatabaseName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "DatabaseName", skip_serializing_if = "Option::is_none")
     )]
-    pub database_name: Option<String>,
+    pub database_name: Option<CompactString>,
     /// Start of the interval.
     ///
     /// Element `<StartTimeUtc>`.
@@ -2811,7 +2812,7 @@ pub struct DatabaseEvent {
         feature = "serde",
         serde(rename = "EventCategory", skip_serializing_if = "Option::is_none")
     )]
-    pub event_category: Option<String>,
+    pub event_category: Option<CompactString>,
     /// e.g. connection_successful.
     ///
     /// Element `<EventType>`.
@@ -2819,13 +2820,13 @@ pub struct DatabaseEvent {
         feature = "serde",
         serde(rename = "EventType", skip_serializing_if = "Option::is_none")
     )]
-    pub event_type: Option<String>,
+    pub event_type: Option<CompactString>,
     /// Element `<EventSubtype>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "EventSubtype", skip_serializing_if = "Option::is_none")
     )]
-    pub event_subtype: Option<String>,
+    pub event_subtype: Option<CompactString>,
     /// Element `<EventSubtypeDescription>`.
     #[cfg_attr(
         feature = "serde",
@@ -2834,7 +2835,7 @@ pub struct DatabaseEvent {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub event_subtype_description: Option<String>,
+    pub event_subtype_description: Option<CompactString>,
     /// Events in the interval.
     ///
     /// Element `<NumberOfEvents>`.
@@ -2854,7 +2855,7 @@ pub struct DatabaseEvent {
         feature = "serde",
         serde(rename = "Description", skip_serializing_if = "Option::is_none")
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// Further data (XML text).
     ///
     /// Element `<AdditionalData>`.
@@ -2862,7 +2863,7 @@ pub struct DatabaseEvent {
         feature = "serde",
         serde(rename = "AdditionalData", skip_serializing_if = "Option::is_none")
     )]
-    pub additional_data: Option<String>,
+    pub additional_data: Option<CompactString>,
 }
 
 impl FromXml for DatabaseEvent {
@@ -3003,7 +3004,7 @@ pub struct DatabaseCopy {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// The resource's kind, e.g. Microsoft.SqlAzure.Database.
     ///
     /// Element `<Type>`.
@@ -3011,7 +3012,7 @@ pub struct DatabaseCopy {
         feature = "serde",
         serde(rename = "Type", skip_serializing_if = "Option::is_none")
     )]
-    pub resource_type: Option<String>,
+    pub resource_type: Option<CompactString>,
     /// The resource's state, e.g. Normal.
     ///
     /// Element `<State>`.
@@ -3019,7 +3020,7 @@ pub struct DatabaseCopy {
         feature = "serde",
         serde(rename = "State", skip_serializing_if = "Option::is_none")
     )]
-    pub state: Option<String>,
+    pub state: Option<CompactString>,
     /// The resource's management URL (not read by the Node client).
     ///
     /// Element `<SelfLink>`.
@@ -3027,7 +3028,7 @@ pub struct DatabaseCopy {
         feature = "serde",
         serde(rename = "SelfLink", skip_serializing_if = "Option::is_none")
     )]
-    pub self_link: Option<String>,
+    pub self_link: Option<CompactString>,
     /// The management URL of the resource's parent (the server).
     ///
     /// Element `<ParentLink>`.
@@ -3035,25 +3036,25 @@ pub struct DatabaseCopy {
         feature = "serde",
         serde(rename = "ParentLink", skip_serializing_if = "Option::is_none")
     )]
-    pub parent_link: Option<String>,
+    pub parent_link: Option<CompactString>,
     /// Element `<SourceServerName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "SourceServerName", skip_serializing_if = "Option::is_none")
     )]
-    pub source_server_name: Option<String>,
+    pub source_server_name: Option<CompactString>,
     /// Element `<SourceDatabaseName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "SourceDatabaseName", skip_serializing_if = "Option::is_none")
     )]
-    pub source_database_name: Option<String>,
+    pub source_database_name: Option<CompactString>,
     /// Element `<DestinationServerName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "DestinationServerName", skip_serializing_if = "Option::is_none")
     )]
-    pub destination_server_name: Option<String>,
+    pub destination_server_name: Option<CompactString>,
     /// Element `<DestinationDatabaseName>`.
     #[cfg_attr(
         feature = "serde",
@@ -3062,7 +3063,7 @@ pub struct DatabaseCopy {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub destination_database_name: Option<String>,
+    pub destination_database_name: Option<CompactString>,
     /// Whether the copy is continuous (geo-replication).
     ///
     /// Element `<IsContinuous>`.
@@ -3085,7 +3086,7 @@ pub struct DatabaseCopy {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub replication_state_description: Option<String>,
+    pub replication_state_description: Option<CompactString>,
     /// Element `<LocalDatabaseId>`.
     #[cfg_attr(
         feature = "serde",
@@ -3114,7 +3115,7 @@ pub struct DatabaseCopy {
         feature = "serde",
         serde(rename = "StartDate", skip_serializing_if = "Option::is_none")
     )]
-    pub start_date: Option<String>,
+    pub start_date: Option<CompactString>,
     /// When the copy last changed (ISO 8601 text).
     ///
     /// Element `<ModifyDate>`.
@@ -3122,7 +3123,7 @@ pub struct DatabaseCopy {
         feature = "serde",
         serde(rename = "ModifyDate", skip_serializing_if = "Option::is_none")
     )]
-    pub modify_date: Option<String>,
+    pub modify_date: Option<CompactString>,
     /// Progress of the seeding, 0 to 100.
     ///
     /// Element `<PercentComplete>`.
@@ -3305,12 +3306,12 @@ pub struct CreateDatabaseCopyInput {
     ///
     /// Element `<PartnerServer>`.
     #[cfg_attr(feature = "serde", serde(rename = "PartnerServer"))]
-    pub partner_server: String,
+    pub partner_server: CompactString,
     /// The name of the copy on the partner server.
     ///
     /// Element `<PartnerDatabase>`.
     #[cfg_attr(feature = "serde", serde(rename = "PartnerDatabase"))]
-    pub partner_database: String,
+    pub partner_database: CompactString,
     /// True for a continuous copy (geo-replication).
     ///
     /// Element `<IsContinuous>`.
@@ -3413,7 +3414,7 @@ pub struct DatabaseOperation {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// The resource's kind, e.g. Microsoft.SqlAzure.Database.
     ///
     /// Element `<Type>`.
@@ -3421,7 +3422,7 @@ pub struct DatabaseOperation {
         feature = "serde",
         serde(rename = "Type", skip_serializing_if = "Option::is_none")
     )]
-    pub resource_type: Option<String>,
+    pub resource_type: Option<CompactString>,
     /// The resource's state, e.g. Normal.
     ///
     /// Element `<State>`.
@@ -3429,7 +3430,7 @@ pub struct DatabaseOperation {
         feature = "serde",
         serde(rename = "State", skip_serializing_if = "Option::is_none")
     )]
-    pub state: Option<String>,
+    pub state: Option<CompactString>,
     /// The resource's management URL (not read by the Node client).
     ///
     /// Element `<SelfLink>`.
@@ -3437,7 +3438,7 @@ pub struct DatabaseOperation {
         feature = "serde",
         serde(rename = "SelfLink", skip_serializing_if = "Option::is_none")
     )]
-    pub self_link: Option<String>,
+    pub self_link: Option<CompactString>,
     /// The management URL of the resource's parent (the server).
     ///
     /// Element `<ParentLink>`.
@@ -3445,7 +3446,7 @@ pub struct DatabaseOperation {
         feature = "serde",
         serde(rename = "ParentLink", skip_serializing_if = "Option::is_none")
     )]
-    pub parent_link: Option<String>,
+    pub parent_link: Option<CompactString>,
     /// The operation id (a GUID).
     ///
     /// Element `<Id>`.
@@ -3453,7 +3454,7 @@ pub struct DatabaseOperation {
         feature = "serde",
         serde(rename = "Id", skip_serializing_if = "Option::is_none")
     )]
-    pub id: Option<String>,
+    pub id: Option<CompactString>,
     /// Element `<StateId>`.
     #[cfg_attr(
         feature = "serde",
@@ -3465,13 +3466,13 @@ pub struct DatabaseOperation {
         feature = "serde",
         serde(rename = "SessionActivityId", skip_serializing_if = "Option::is_none")
     )]
-    pub session_activity_id: Option<String>,
+    pub session_activity_id: Option<CompactString>,
     /// Element `<DatabaseName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "DatabaseName", skip_serializing_if = "Option::is_none")
     )]
-    pub database_name: Option<String>,
+    pub database_name: Option<CompactString>,
     /// Element `<PercentComplete>`.
     #[cfg_attr(
         feature = "serde",
@@ -3491,7 +3492,7 @@ pub struct DatabaseOperation {
         feature = "serde",
         serde(rename = "Error", skip_serializing_if = "Option::is_none")
     )]
-    pub error: Option<String>,
+    pub error: Option<CompactString>,
     /// Element `<ErrorSeverity>`.
     #[cfg_attr(
         feature = "serde",
@@ -3650,7 +3651,7 @@ pub struct RecoverableDatabase {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// The resource's kind, e.g. Microsoft.SqlAzure.Database.
     ///
     /// Element `<Type>`.
@@ -3658,7 +3659,7 @@ pub struct RecoverableDatabase {
         feature = "serde",
         serde(rename = "Type", skip_serializing_if = "Option::is_none")
     )]
-    pub resource_type: Option<String>,
+    pub resource_type: Option<CompactString>,
     /// The resource's state, e.g. Normal.
     ///
     /// Element `<State>`.
@@ -3666,7 +3667,7 @@ pub struct RecoverableDatabase {
         feature = "serde",
         serde(rename = "State", skip_serializing_if = "Option::is_none")
     )]
-    pub state: Option<String>,
+    pub state: Option<CompactString>,
     /// The resource's management URL (not read by the Node client).
     ///
     /// Element `<SelfLink>`.
@@ -3674,7 +3675,7 @@ pub struct RecoverableDatabase {
         feature = "serde",
         serde(rename = "SelfLink", skip_serializing_if = "Option::is_none")
     )]
-    pub self_link: Option<String>,
+    pub self_link: Option<CompactString>,
     /// The management URL of the resource's parent (the server).
     ///
     /// Element `<ParentLink>`.
@@ -3682,19 +3683,19 @@ pub struct RecoverableDatabase {
         feature = "serde",
         serde(rename = "ParentLink", skip_serializing_if = "Option::is_none")
     )]
-    pub parent_link: Option<String>,
+    pub parent_link: Option<CompactString>,
     /// Element `<EntityId>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "EntityId", skip_serializing_if = "Option::is_none")
     )]
-    pub entity_id: Option<String>,
+    pub entity_id: Option<CompactString>,
     /// Element `<ServerName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "ServerName", skip_serializing_if = "Option::is_none")
     )]
-    pub server_name: Option<String>,
+    pub server_name: Option<CompactString>,
     /// Element `<Edition>`.
     #[cfg_attr(
         feature = "serde",
@@ -3819,7 +3820,7 @@ pub struct RestorableDroppedDatabase {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// The resource's kind, e.g. Microsoft.SqlAzure.Database.
     ///
     /// Element `<Type>`.
@@ -3827,7 +3828,7 @@ pub struct RestorableDroppedDatabase {
         feature = "serde",
         serde(rename = "Type", skip_serializing_if = "Option::is_none")
     )]
-    pub resource_type: Option<String>,
+    pub resource_type: Option<CompactString>,
     /// The resource's state, e.g. Normal.
     ///
     /// Element `<State>`.
@@ -3835,7 +3836,7 @@ pub struct RestorableDroppedDatabase {
         feature = "serde",
         serde(rename = "State", skip_serializing_if = "Option::is_none")
     )]
-    pub state: Option<String>,
+    pub state: Option<CompactString>,
     /// The resource's management URL (not read by the Node client).
     ///
     /// Element `<SelfLink>`.
@@ -3843,7 +3844,7 @@ pub struct RestorableDroppedDatabase {
         feature = "serde",
         serde(rename = "SelfLink", skip_serializing_if = "Option::is_none")
     )]
-    pub self_link: Option<String>,
+    pub self_link: Option<CompactString>,
     /// The management URL of the resource's parent (the server).
     ///
     /// Element `<ParentLink>`.
@@ -3851,7 +3852,7 @@ pub struct RestorableDroppedDatabase {
         feature = "serde",
         serde(rename = "ParentLink", skip_serializing_if = "Option::is_none")
     )]
-    pub parent_link: Option<String>,
+    pub parent_link: Option<CompactString>,
     /// The id to restore it by (name and deletion time).
     ///
     /// Element `<EntityId>`.
@@ -3859,13 +3860,13 @@ pub struct RestorableDroppedDatabase {
         feature = "serde",
         serde(rename = "EntityId", skip_serializing_if = "Option::is_none")
     )]
-    pub entity_id: Option<String>,
+    pub entity_id: Option<CompactString>,
     /// Element `<ServerName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "ServerName", skip_serializing_if = "Option::is_none")
     )]
-    pub server_name: Option<String>,
+    pub server_name: Option<CompactString>,
     /// Element `<Edition>`.
     #[cfg_attr(
         feature = "serde",
@@ -4019,7 +4020,7 @@ pub struct RecoverDatabaseInput {
     ///
     /// Element `<SourceDatabaseName>`.
     #[cfg_attr(feature = "serde", serde(rename = "SourceDatabaseName"))]
-    pub source_database_name: String,
+    pub source_database_name: CompactString,
     /// The server to recover to (the source server when absent).
     ///
     /// Element `<TargetServerName>`.
@@ -4027,7 +4028,7 @@ pub struct RecoverDatabaseInput {
         feature = "serde",
         serde(rename = "TargetServerName", skip_serializing_if = "Option::is_none")
     )]
-    pub target_server_name: Option<String>,
+    pub target_server_name: Option<CompactString>,
     /// The recovered database's name (the source name when absent).
     ///
     /// Element `<TargetDatabaseName>`.
@@ -4035,7 +4036,7 @@ pub struct RecoverDatabaseInput {
         feature = "serde",
         serde(rename = "TargetDatabaseName", skip_serializing_if = "Option::is_none")
     )]
-    pub target_database_name: Option<String>,
+    pub target_database_name: Option<CompactString>,
 }
 
 impl FromXml for RecoverDatabaseInput {
@@ -4085,7 +4086,7 @@ pub struct RecoverDatabaseOperation {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// The resource's kind, e.g. Microsoft.SqlAzure.Database.
     ///
     /// Element `<Type>`.
@@ -4093,7 +4094,7 @@ pub struct RecoverDatabaseOperation {
         feature = "serde",
         serde(rename = "Type", skip_serializing_if = "Option::is_none")
     )]
-    pub resource_type: Option<String>,
+    pub resource_type: Option<CompactString>,
     /// The resource's state, e.g. Normal.
     ///
     /// Element `<State>`.
@@ -4101,7 +4102,7 @@ pub struct RecoverDatabaseOperation {
         feature = "serde",
         serde(rename = "State", skip_serializing_if = "Option::is_none")
     )]
-    pub state: Option<String>,
+    pub state: Option<CompactString>,
     /// The resource's management URL (not read by the Node client).
     ///
     /// Element `<SelfLink>`.
@@ -4109,7 +4110,7 @@ pub struct RecoverDatabaseOperation {
         feature = "serde",
         serde(rename = "SelfLink", skip_serializing_if = "Option::is_none")
     )]
-    pub self_link: Option<String>,
+    pub self_link: Option<CompactString>,
     /// The management URL of the resource's parent (the server).
     ///
     /// Element `<ParentLink>`.
@@ -4117,7 +4118,7 @@ pub struct RecoverDatabaseOperation {
         feature = "serde",
         serde(rename = "ParentLink", skip_serializing_if = "Option::is_none")
     )]
-    pub parent_link: Option<String>,
+    pub parent_link: Option<CompactString>,
     /// The request id of the recovery.
     ///
     /// Element `<RequestID>`.
@@ -4125,25 +4126,25 @@ pub struct RecoverDatabaseOperation {
         feature = "serde",
         serde(rename = "RequestID", skip_serializing_if = "Option::is_none")
     )]
-    pub request_id: Option<String>,
+    pub request_id: Option<CompactString>,
     /// Element `<SourceDatabaseName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "SourceDatabaseName", skip_serializing_if = "Option::is_none")
     )]
-    pub source_database_name: Option<String>,
+    pub source_database_name: Option<CompactString>,
     /// Element `<TargetServerName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "TargetServerName", skip_serializing_if = "Option::is_none")
     )]
-    pub target_server_name: Option<String>,
+    pub target_server_name: Option<CompactString>,
     /// Element `<TargetDatabaseName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "TargetDatabaseName", skip_serializing_if = "Option::is_none")
     )]
-    pub target_database_name: Option<String>,
+    pub target_database_name: Option<CompactString>,
 }
 
 impl FromXml for RecoverDatabaseOperation {
@@ -4211,7 +4212,7 @@ pub struct RestoreDatabaseInput {
     ///
     /// Element `<SourceDatabaseName>`.
     #[cfg_attr(feature = "serde", serde(rename = "SourceDatabaseName"))]
-    pub source_database_name: String,
+    pub source_database_name: CompactString,
     /// When the source was dropped (to restore a dropped database).
     ///
     /// Element `<SourceDatabaseDeletionDate>`.
@@ -4230,12 +4231,12 @@ pub struct RestoreDatabaseInput {
         feature = "serde",
         serde(rename = "TargetServerName", skip_serializing_if = "Option::is_none")
     )]
-    pub target_server_name: Option<String>,
+    pub target_server_name: Option<CompactString>,
     /// The restored database's name.
     ///
     /// Element `<TargetDatabaseName>`.
     #[cfg_attr(feature = "serde", serde(rename = "TargetDatabaseName"))]
-    pub target_database_name: String,
+    pub target_database_name: CompactString,
     /// The point in time to restore to (the latest when absent).
     ///
     /// Element `<TargetUtcPointInTime>`.
@@ -4310,13 +4311,13 @@ pub struct RestoreDatabaseOperation {
         feature = "serde",
         serde(rename = "RequestID", skip_serializing_if = "Option::is_none")
     )]
-    pub request_id: Option<String>,
+    pub request_id: Option<CompactString>,
     /// Element `<SourceDatabaseName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "SourceDatabaseName", skip_serializing_if = "Option::is_none")
     )]
-    pub source_database_name: Option<String>,
+    pub source_database_name: Option<CompactString>,
     /// Element `<SourceDatabaseDeletionDate>`.
     #[cfg_attr(
         feature = "serde",
@@ -4331,13 +4332,13 @@ pub struct RestoreDatabaseOperation {
         feature = "serde",
         serde(rename = "TargetServerName", skip_serializing_if = "Option::is_none")
     )]
-    pub target_server_name: Option<String>,
+    pub target_server_name: Option<CompactString>,
     /// Element `<TargetDatabaseName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "TargetDatabaseName", skip_serializing_if = "Option::is_none")
     )]
-    pub target_database_name: Option<String>,
+    pub target_database_name: Option<CompactString>,
     /// Element `<TargetUtcPointInTime>`.
     #[cfg_attr(
         feature = "serde",
@@ -4408,7 +4409,7 @@ pub struct ServerQuota {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// The resource's kind, e.g. Microsoft.SqlAzure.Database.
     ///
     /// Element `<Type>`.
@@ -4416,7 +4417,7 @@ pub struct ServerQuota {
         feature = "serde",
         serde(rename = "Type", skip_serializing_if = "Option::is_none")
     )]
-    pub resource_type: Option<String>,
+    pub resource_type: Option<CompactString>,
     /// The resource's state, e.g. Normal.
     ///
     /// Element `<State>`.
@@ -4424,7 +4425,7 @@ pub struct ServerQuota {
         feature = "serde",
         serde(rename = "State", skip_serializing_if = "Option::is_none")
     )]
-    pub state: Option<String>,
+    pub state: Option<CompactString>,
     /// The resource's management URL (not read by the Node client).
     ///
     /// Element `<SelfLink>`.
@@ -4432,7 +4433,7 @@ pub struct ServerQuota {
         feature = "serde",
         serde(rename = "SelfLink", skip_serializing_if = "Option::is_none")
     )]
-    pub self_link: Option<String>,
+    pub self_link: Option<CompactString>,
     /// The management URL of the resource's parent (the server).
     ///
     /// Element `<ParentLink>`.
@@ -4440,7 +4441,7 @@ pub struct ServerQuota {
         feature = "serde",
         serde(rename = "ParentLink", skip_serializing_if = "Option::is_none")
     )]
-    pub parent_link: Option<String>,
+    pub parent_link: Option<CompactString>,
     /// The quota's value, e.g. 2000.
     ///
     /// Element `<Value>`.
@@ -4448,7 +4449,7 @@ pub struct ServerQuota {
         feature = "serde",
         serde(rename = "Value", skip_serializing_if = "Option::is_none")
     )]
-    pub value: Option<String>,
+    pub value: Option<CompactString>,
 }
 
 impl FromXml for ServerQuota {
@@ -4543,7 +4544,7 @@ pub struct ServiceObjective {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// The resource's kind, e.g. Microsoft.SqlAzure.Database.
     ///
     /// Element `<Type>`.
@@ -4551,7 +4552,7 @@ pub struct ServiceObjective {
         feature = "serde",
         serde(rename = "Type", skip_serializing_if = "Option::is_none")
     )]
-    pub resource_type: Option<String>,
+    pub resource_type: Option<CompactString>,
     /// The resource's state, e.g. Normal.
     ///
     /// Element `<State>`.
@@ -4559,7 +4560,7 @@ pub struct ServiceObjective {
         feature = "serde",
         serde(rename = "State", skip_serializing_if = "Option::is_none")
     )]
-    pub state: Option<String>,
+    pub state: Option<CompactString>,
     /// The resource's management URL (not read by the Node client).
     ///
     /// Element `<SelfLink>`.
@@ -4567,7 +4568,7 @@ pub struct ServiceObjective {
         feature = "serde",
         serde(rename = "SelfLink", skip_serializing_if = "Option::is_none")
     )]
-    pub self_link: Option<String>,
+    pub self_link: Option<CompactString>,
     /// The management URL of the resource's parent (the server).
     ///
     /// Element `<ParentLink>`.
@@ -4575,7 +4576,7 @@ pub struct ServiceObjective {
         feature = "serde",
         serde(rename = "ParentLink", skip_serializing_if = "Option::is_none")
     )]
-    pub parent_link: Option<String>,
+    pub parent_link: Option<CompactString>,
     /// Its id, as given to Create/Update Database.
     ///
     /// Element `<Id>`.
@@ -4583,7 +4584,7 @@ pub struct ServiceObjective {
         feature = "serde",
         serde(rename = "Id", skip_serializing_if = "Option::is_none")
     )]
-    pub id: Option<String>,
+    pub id: Option<CompactString>,
     /// Element `<IsDefault>`.
     #[cfg_attr(
         feature = "serde",
@@ -4601,7 +4602,7 @@ pub struct ServiceObjective {
         feature = "serde",
         serde(rename = "Description", skip_serializing_if = "Option::is_none")
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// Element `<Enabled>`.
     #[cfg_attr(
         feature = "serde",
@@ -4699,7 +4700,7 @@ pub struct DimensionSetting {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// The resource's kind, e.g. Microsoft.SqlAzure.Database.
     ///
     /// Element `<Type>`.
@@ -4707,7 +4708,7 @@ pub struct DimensionSetting {
         feature = "serde",
         serde(rename = "Type", skip_serializing_if = "Option::is_none")
     )]
-    pub resource_type: Option<String>,
+    pub resource_type: Option<CompactString>,
     /// The resource's state, e.g. Normal.
     ///
     /// Element `<State>`.
@@ -4715,7 +4716,7 @@ pub struct DimensionSetting {
         feature = "serde",
         serde(rename = "State", skip_serializing_if = "Option::is_none")
     )]
-    pub state: Option<String>,
+    pub state: Option<CompactString>,
     /// The resource's management URL (not read by the Node client).
     ///
     /// Element `<SelfLink>`.
@@ -4723,7 +4724,7 @@ pub struct DimensionSetting {
         feature = "serde",
         serde(rename = "SelfLink", skip_serializing_if = "Option::is_none")
     )]
-    pub self_link: Option<String>,
+    pub self_link: Option<CompactString>,
     /// The management URL of the resource's parent (the server).
     ///
     /// Element `<ParentLink>`.
@@ -4731,19 +4732,19 @@ pub struct DimensionSetting {
         feature = "serde",
         serde(rename = "ParentLink", skip_serializing_if = "Option::is_none")
     )]
-    pub parent_link: Option<String>,
+    pub parent_link: Option<CompactString>,
     /// Element `<Id>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Id", skip_serializing_if = "Option::is_none")
     )]
-    pub id: Option<String>,
+    pub id: Option<CompactString>,
     /// Element `<Description>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Description", skip_serializing_if = "Option::is_none")
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// Element `<Ordinal>`.
     #[cfg_attr(
         feature = "serde",
@@ -4913,7 +4914,7 @@ pub struct ImportInput {
         feature = "serde",
         serde(rename = "AzureEdition", skip_serializing_if = "Option::is_none")
     )]
-    pub azure_edition: Option<String>,
+    pub azure_edition: Option<CompactString>,
     /// The bacpac blob to read.
     ///
     /// Element `<BlobCredentials>`.
@@ -4985,7 +4986,7 @@ pub struct BlobCredentials {
     ///
     /// Element `<Uri>`.
     #[cfg_attr(feature = "serde", serde(rename = "Uri"))]
-    pub uri: String,
+    pub uri: CompactString,
     /// A key of the storage account.
     ///
     /// Element `<StorageAccessKey>`.
@@ -4996,7 +4997,7 @@ pub struct BlobCredentials {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub storage_access_key: String,
+    pub storage_access_key: CompactString,
 }
 
 impl std::fmt::Debug for BlobCredentials {
@@ -5043,7 +5044,7 @@ impl Validate for BlobCredentials {}
 pub struct ConnectionInfo {
     /// Element `<DatabaseName>`.
     #[cfg_attr(feature = "serde", serde(rename = "DatabaseName"))]
-    pub database_name: String,
+    pub database_name: CompactString,
     /// The login's password.
     ///
     /// Element `<Password>`.
@@ -5051,17 +5052,17 @@ pub struct ConnectionInfo {
         feature = "serde",
         serde(rename = "Password", serialize_with = "asm_runtime::redaction::secret")
     )]
-    pub password: String,
+    pub password: CompactString,
     /// The fully qualified DNS name of the server.
     ///
     /// Element `<ServerName>`.
     #[cfg_attr(feature = "serde", serde(rename = "ServerName"))]
-    pub server_name: String,
+    pub server_name: CompactString,
     /// A server login.
     ///
     /// Element `<UserName>`.
     #[cfg_attr(feature = "serde", serde(rename = "UserName"))]
-    pub user_name: String,
+    pub user_name: CompactString,
 }
 
 impl std::fmt::Debug for ConnectionInfo {
@@ -5123,22 +5124,22 @@ pub struct StatusInput {
         feature = "serde",
         serde(rename = "Password", serialize_with = "asm_runtime::redaction::secret")
     )]
-    pub password: String,
+    pub password: CompactString,
     /// The request id returned by Import Database or Export Database.
     ///
     /// Element `<RequestId>`.
     #[cfg_attr(feature = "serde", serde(rename = "RequestId"))]
-    pub request_id: String,
+    pub request_id: CompactString,
     /// The fully qualified DNS name of the server.
     ///
     /// Element `<ServerName>`.
     #[cfg_attr(feature = "serde", serde(rename = "ServerName"))]
-    pub server_name: String,
+    pub server_name: CompactString,
     /// The server's administrator login.
     ///
     /// Element `<UserName>`.
     #[cfg_attr(feature = "serde", serde(rename = "UserName"))]
-    pub user_name: String,
+    pub user_name: CompactString,
 }
 
 impl std::fmt::Debug for StatusInput {
@@ -5234,13 +5235,13 @@ pub struct StatusInfo {
         feature = "serde",
         serde(rename = "BlobUri", skip_serializing_if = "Option::is_none")
     )]
-    pub blob_uri: Option<String>,
+    pub blob_uri: Option<CompactString>,
     /// Element `<DatabaseName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "DatabaseName", skip_serializing_if = "Option::is_none")
     )]
-    pub database_name: Option<String>,
+    pub database_name: Option<CompactString>,
     /// Why it failed.
     ///
     /// Element `<ErrorMessage>`.
@@ -5248,7 +5249,7 @@ pub struct StatusInfo {
         feature = "serde",
         serde(rename = "ErrorMessage", skip_serializing_if = "Option::is_none")
     )]
-    pub error_message: Option<String>,
+    pub error_message: Option<CompactString>,
     /// Element `<LastModifiedTime>`.
     #[cfg_attr(
         feature = "serde",
@@ -5268,7 +5269,7 @@ pub struct StatusInfo {
         feature = "serde",
         serde(rename = "RequestId", skip_serializing_if = "Option::is_none")
     )]
-    pub request_id: Option<String>,
+    pub request_id: Option<CompactString>,
     /// Import or Export.
     ///
     /// Element `<RequestType>`.
@@ -5276,13 +5277,13 @@ pub struct StatusInfo {
         feature = "serde",
         serde(rename = "RequestType", skip_serializing_if = "Option::is_none")
     )]
-    pub request_type: Option<String>,
+    pub request_type: Option<CompactString>,
     /// Element `<ServerName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "ServerName", skip_serializing_if = "Option::is_none")
     )]
-    pub server_name: Option<String>,
+    pub server_name: Option<CompactString>,
     /// e.g. Pending, Running, Completed, Failed.
     ///
     /// Element `<Status>`.
@@ -5290,7 +5291,7 @@ pub struct StatusInfo {
         feature = "serde",
         serde(rename = "Status", skip_serializing_if = "Option::is_none")
     )]
-    pub status: Option<String>,
+    pub status: Option<CompactString>,
 }
 
 impl FromXml for StatusInfo {

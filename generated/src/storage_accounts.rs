@@ -10,8 +10,9 @@ use asm_runtime::xml::{
 };
 
 use asm_runtime::{
-    atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error,
-    OperationSpec, OperationState, Request, TextDocument, ValidationError,
+    atom, document, json, paging, path, AsyncOperation, CompactString, DateTime,
+    DecodeError, Error, OperationSpec, OperationState, Request, TextDocument,
+    ValidationError,
 };
 
 use asm_runtime::Validate;
@@ -587,7 +588,7 @@ pub struct StorageService {
     ///
     /// Element `<Url>`.
     #[cfg_attr(feature = "serde", serde(rename = "Url"))]
-    pub url: String,
+    pub url: CompactString,
     /// The storage account name (absent in key responses).
     ///
     /// Element `<ServiceName>`.
@@ -595,7 +596,7 @@ pub struct StorageService {
         feature = "serde",
         serde(rename = "ServiceName", skip_serializing_if = "Option::is_none")
     )]
-    pub service_name: Option<String>,
+    pub service_name: Option<CompactString>,
     /// Element `<StorageServiceProperties>`.
     #[cfg_attr(
         feature = "serde",
@@ -620,7 +621,7 @@ pub struct StorageService {
     ///
     /// Element `<Capabilities>`.
     #[cfg_attr(feature = "serde", serde(rename = "Capabilities"))]
-    pub capabilities: Vec<String>,
+    pub capabilities: Vec<CompactString>,
     /// Classic-to-ARM migration state.
     ///
     /// Element `<MigrationState>`.
@@ -628,7 +629,7 @@ pub struct StorageService {
         feature = "serde",
         serde(rename = "MigrationState", skip_serializing_if = "Option::is_none")
     )]
-    pub migration_state: Option<String>,
+    pub migration_state: Option<CompactString>,
 }
 
 impl FromXml for StorageService {
@@ -703,7 +704,7 @@ pub struct StorageServiceProperties {
         feature = "serde",
         serde(rename = "Description", skip_serializing_if = "Option::is_none")
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// Set when the account is in an affinity group (then Location is absent).
     ///
     /// Element `<AffinityGroup>`.
@@ -711,7 +712,7 @@ pub struct StorageServiceProperties {
         feature = "serde",
         serde(rename = "AffinityGroup", skip_serializing_if = "Option::is_none")
     )]
-    pub affinity_group: Option<String>,
+    pub affinity_group: Option<CompactString>,
     /// Set when the account is not in an affinity group.
     ///
     /// Element `<Location>`.
@@ -719,12 +720,12 @@ pub struct StorageServiceProperties {
         feature = "serde",
         serde(rename = "Location", skip_serializing_if = "Option::is_none")
     )]
-    pub location: Option<String>,
+    pub location: Option<CompactString>,
     /// The user-supplied label.
     ///
     /// Element `<Label>`.
     #[cfg_attr(feature = "serde", serde(rename = "Label"))]
-    pub label: String,
+    pub label: CompactString,
     /// Element `<Status>`.
     #[cfg_attr(
         feature = "serde",
@@ -735,7 +736,7 @@ pub struct StorageServiceProperties {
     ///
     /// Element `<Endpoints>`.
     #[cfg_attr(feature = "serde", serde(rename = "Endpoints"))]
-    pub endpoints: Vec<String>,
+    pub endpoints: Vec<CompactString>,
     /// Deprecated since 2014-06-01 (see AccountType); only in older responses.
     ///
     /// Element `<GeoReplicationEnabled>`.
@@ -751,7 +752,7 @@ pub struct StorageServiceProperties {
         feature = "serde",
         serde(rename = "GeoPrimaryRegion", skip_serializing_if = "Option::is_none")
     )]
-    pub geo_primary_region: Option<String>,
+    pub geo_primary_region: Option<CompactString>,
     /// Element `<StatusOfPrimary>`.
     #[cfg_attr(
         feature = "serde",
@@ -765,7 +766,7 @@ pub struct StorageServiceProperties {
         feature = "serde",
         serde(rename = "GeoSecondaryRegion", skip_serializing_if = "Option::is_none")
     )]
-    pub geo_secondary_region: Option<String>,
+    pub geo_secondary_region: Option<CompactString>,
     /// Element `<StatusOfSecondary>`.
     #[cfg_attr(
         feature = "serde",
@@ -803,7 +804,7 @@ pub struct StorageServiceProperties {
     ///
     /// Element `<SecondaryEndpoints>`.
     #[cfg_attr(feature = "serde", serde(rename = "SecondaryEndpoints"))]
-    pub secondary_endpoints: Vec<String>,
+    pub secondary_endpoints: Vec<CompactString>,
     /// Element `<AccountType>`.
     #[cfg_attr(
         feature = "serde",
@@ -918,7 +919,7 @@ pub struct CustomDomain {
     ///
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Update only: true to use indirect CNAME validation (asverify subdomain).
     ///
     /// Element `<UseSubDomainName>`.
@@ -971,7 +972,7 @@ pub struct StorageServiceKeys {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub primary: Option<String>,
+    pub primary: Option<CompactString>,
     /// Element `<Secondary>`.
     #[cfg_attr(
         feature = "serde",
@@ -981,7 +982,7 @@ pub struct StorageServiceKeys {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub secondary: Option<String>,
+    pub secondary: Option<CompactString>,
 }
 
 impl std::fmt::Debug for StorageServiceKeys {
@@ -1030,7 +1031,7 @@ pub struct CreateStorageServiceInput {
     ///
     /// Element `<ServiceName>`.
     #[cfg_attr(feature = "serde", serde(rename = "ServiceName"))]
-    pub service_name: String,
+    pub service_name: CompactString,
     /// A description (up to 1024 characters).
     ///
     /// Element `<Description>`.
@@ -1038,12 +1039,12 @@ pub struct CreateStorageServiceInput {
         feature = "serde",
         serde(rename = "Description", skip_serializing_if = "Option::is_none")
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// A label (up to 100 characters).
     ///
     /// Element `<Label>`.
     #[cfg_attr(feature = "serde", serde(rename = "Label"))]
-    pub label: String,
+    pub label: CompactString,
     /// The affinity group to create the account in (give this or Location).
     ///
     /// Element `<AffinityGroup>`.
@@ -1051,7 +1052,7 @@ pub struct CreateStorageServiceInput {
         feature = "serde",
         serde(rename = "AffinityGroup", skip_serializing_if = "Option::is_none")
     )]
-    pub affinity_group: Option<String>,
+    pub affinity_group: Option<CompactString>,
     /// The location to create the account in (give this or AffinityGroup).
     ///
     /// Element `<Location>`.
@@ -1059,7 +1060,7 @@ pub struct CreateStorageServiceInput {
         feature = "serde",
         serde(rename = "Location", skip_serializing_if = "Option::is_none")
     )]
-    pub location: Option<String>,
+    pub location: Option<CompactString>,
     /// Deprecated since 2014-06-01; use AccountType.
     ///
     /// Element `<GeoReplicationEnabled>`.
@@ -1189,7 +1190,7 @@ pub struct UpdateStorageServiceInput {
         feature = "serde",
         serde(rename = "Description", skip_serializing_if = "Option::is_none")
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// A new label (up to 100 characters).
     ///
     /// Element `<Label>`.
@@ -1197,7 +1198,7 @@ pub struct UpdateStorageServiceInput {
         feature = "serde",
         serde(rename = "Label", skip_serializing_if = "Option::is_none")
     )]
-    pub label: Option<String>,
+    pub label: Option<CompactString>,
     /// Deprecated since 2014-06-01; use AccountType.
     ///
     /// Element `<GeoReplicationEnabled>`.

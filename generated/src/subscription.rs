@@ -10,8 +10,9 @@ use asm_runtime::xml::{
 };
 
 use asm_runtime::{
-    atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error,
-    OperationSpec, OperationState, Request, TextDocument, ValidationError,
+    atom, document, json, paging, path, AsyncOperation, CompactString, DateTime,
+    DecodeError, Error, OperationSpec, OperationState, Request, TextDocument,
+    ValidationError,
 };
 
 use asm_runtime::Validate;
@@ -155,11 +156,14 @@ impl asm_runtime::Poll for ClassicPoller {
                                 .http_status_code
                                 .and_then(|c| u16::try_from(c).ok())
                                 .unwrap_or(500),
-                            code: status.error.as_ref().and_then(|e| e.code.clone()),
+                            code: status
+                                .error
+                                .as_ref()
+                                .and_then(|e| e.code.as_deref().map(String::from)),
                             message: status
                                 .error
                                 .as_ref()
-                                .and_then(|e| e.message.clone())
+                                .and_then(|e| e.message.as_deref().map(String::from))
                                 .unwrap_or_default(),
                             request_id: Some(id.to_owned()),
                         })
@@ -340,13 +344,13 @@ impl paging::Page for SubscriptionOperationCollection {
 pub struct Subscription {
     /// Element `<SubscriptionID>`.
     #[cfg_attr(feature = "serde", serde(rename = "SubscriptionID"))]
-    pub subscription_id: String,
+    pub subscription_id: CompactString,
     /// Element `<SubscriptionName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "SubscriptionName", skip_serializing_if = "Option::is_none")
     )]
-    pub subscription_name: Option<String>,
+    pub subscription_name: Option<CompactString>,
     /// Element `<SubscriptionStatus>`.
     #[cfg_attr(
         feature = "serde",
@@ -363,7 +367,7 @@ pub struct Subscription {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub account_admin_live_email_id: Option<String>,
+    pub account_admin_live_email_id: Option<CompactString>,
     /// Live ID of the service administrator.
     ///
     /// Element `<ServiceAdminLiveEmailId>`.
@@ -374,7 +378,7 @@ pub struct Subscription {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub service_admin_live_email_id: Option<String>,
+    pub service_admin_live_email_id: Option<CompactString>,
     /// Element `<MaxCoreCount>`.
     #[cfg_attr(
         feature = "serde",
@@ -460,7 +464,7 @@ pub struct Subscription {
         feature = "serde",
         serde(rename = "OfferCategories", skip_serializing_if = "Option::is_none")
     )]
-    pub offer_categories: Option<String>,
+    pub offer_categories: Option<CompactString>,
     /// The Azure Active Directory tenant of the subscription.
     ///
     /// Element `<AADTenantID>`.
@@ -468,7 +472,7 @@ pub struct Subscription {
         feature = "serde",
         serde(rename = "AADTenantID", skip_serializing_if = "Option::is_none")
     )]
-    pub aad_tenant_id: Option<String>,
+    pub aad_tenant_id: Option<CompactString>,
     /// Element `<CreatedTime>`.
     #[cfg_attr(
         feature = "serde",
@@ -717,7 +721,7 @@ pub struct Operation {
     ///
     /// Element `<ID>`.
     #[cfg_attr(feature = "serde", serde(rename = "ID"))]
-    pub id: String,
+    pub id: CompactString,
     /// Element `<Status>`.
     #[cfg_attr(feature = "serde", serde(rename = "Status"))]
     pub status: OperationStatus,
@@ -787,13 +791,13 @@ pub struct OperationError {
         feature = "serde",
         serde(rename = "Code", skip_serializing_if = "Option::is_none")
     )]
-    pub code: Option<String>,
+    pub code: Option<CompactString>,
     /// Element `<Message>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Message", skip_serializing_if = "Option::is_none")
     )]
-    pub message: Option<String>,
+    pub message: Option<CompactString>,
 }
 
 impl FromXml for OperationError {
@@ -839,7 +843,7 @@ pub struct SubscriptionOperationCollection {
         feature = "serde",
         serde(rename = "ContinuationToken", skip_serializing_if = "Option::is_none")
     )]
-    pub continuation_token: Option<String>,
+    pub continuation_token: Option<CompactString>,
 }
 
 impl FromXml for SubscriptionOperationCollection {
@@ -891,7 +895,7 @@ pub struct SubscriptionOperation {
     ///
     /// Element `<OperationId>`.
     #[cfg_attr(feature = "serde", serde(rename = "OperationId"))]
-    pub operation_id: String,
+    pub operation_id: CompactString,
     /// URL of the object the operation was performed on.
     ///
     /// Element `<OperationObjectId>`.
@@ -899,7 +903,7 @@ pub struct SubscriptionOperation {
         feature = "serde",
         serde(rename = "OperationObjectId", skip_serializing_if = "Option::is_none")
     )]
-    pub operation_object_id: Option<String>,
+    pub operation_object_id: Option<CompactString>,
     /// Name of the operation, e.g. CreateHostedService.
     ///
     /// Element `<OperationName>`.
@@ -907,7 +911,7 @@ pub struct SubscriptionOperation {
         feature = "serde",
         serde(rename = "OperationName", skip_serializing_if = "Option::is_none")
     )]
-    pub operation_name: Option<String>,
+    pub operation_name: Option<CompactString>,
     /// Element `<OperationParameters>`.
     #[cfg_attr(feature = "serde", serde(rename = "OperationParameters"))]
     pub operation_parameters: Vec<OperationParameter>,
@@ -942,7 +946,7 @@ pub struct SubscriptionOperation {
         feature = "serde",
         serde(rename = "OperationKind", skip_serializing_if = "Option::is_none")
     )]
-    pub operation_kind: Option<String>,
+    pub operation_kind: Option<CompactString>,
 }
 
 impl FromXml for SubscriptionOperation {
@@ -1026,7 +1030,7 @@ pub struct OperationParameter {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// The value; complex values are serialized XML text.
     ///
     /// Element `<Value>`.
@@ -1034,7 +1038,7 @@ pub struct OperationParameter {
         feature = "serde",
         serde(rename = "Value", skip_serializing_if = "Option::is_none")
     )]
-    pub value: Option<String>,
+    pub value: Option<CompactString>,
 }
 
 impl FromXml for OperationParameter {
@@ -1103,7 +1107,7 @@ pub struct OperationCaller {
         feature = "serde",
         serde(rename = "UserEmailAddress", skip_serializing_if = "Option::is_none")
     )]
-    pub user_email_address: Option<String>,
+    pub user_email_address: Option<CompactString>,
     /// Set when the operation was called through the API: the management certificate's thumbprint.
     ///
     /// Element `<SubscriptionCertificateThumbprint>`.
@@ -1114,7 +1118,7 @@ pub struct OperationCaller {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub subscription_certificate_thumbprint: Option<String>,
+    pub subscription_certificate_thumbprint: Option<CompactString>,
     /// IP address of the caller.
     ///
     /// Element `<ClientIP>`.
@@ -1122,7 +1126,7 @@ pub struct OperationCaller {
         feature = "serde",
         serde(rename = "ClientIP", skip_serializing_if = "Option::is_none")
     )]
-    pub client_ip: Option<String>,
+    pub client_ip: Option<CompactString>,
 }
 
 impl FromXml for OperationCaller {
@@ -1213,13 +1217,13 @@ impl Validate for Subscriptions {}
 pub struct SubscriptionListEntry {
     /// Element `<SubscriptionID>`.
     #[cfg_attr(feature = "serde", serde(rename = "SubscriptionID"))]
-    pub subscription_id: String,
+    pub subscription_id: CompactString,
     /// Element `<SubscriptionName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "SubscriptionName", skip_serializing_if = "Option::is_none")
     )]
-    pub subscription_name: Option<String>,
+    pub subscription_name: Option<CompactString>,
     /// Element `<SubscriptionStatus>`.
     #[cfg_attr(
         feature = "serde",
@@ -1236,7 +1240,7 @@ pub struct SubscriptionListEntry {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub account_admin_live_email_id: Option<String>,
+    pub account_admin_live_email_id: Option<CompactString>,
     /// Live ID of the service administrator.
     ///
     /// Element `<ServiceAdminLiveEmailId>`.
@@ -1247,7 +1251,7 @@ pub struct SubscriptionListEntry {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub service_admin_live_email_id: Option<String>,
+    pub service_admin_live_email_id: Option<CompactString>,
     /// Element `<MaxCoreCount>`.
     #[cfg_attr(
         feature = "serde",
@@ -1333,7 +1337,7 @@ pub struct SubscriptionListEntry {
         feature = "serde",
         serde(rename = "OfferCategories", skip_serializing_if = "Option::is_none")
     )]
-    pub offer_categories: Option<String>,
+    pub offer_categories: Option<CompactString>,
     /// Extra virtual IPs allowed per deployment.
     ///
     /// Element `<MaxExtraVIPCount>`.
@@ -1349,7 +1353,7 @@ pub struct SubscriptionListEntry {
         feature = "serde",
         serde(rename = "AADTenantID", skip_serializing_if = "Option::is_none")
     )]
-    pub aad_tenant_id: Option<String>,
+    pub aad_tenant_id: Option<CompactString>,
     /// Element `<CreatedTime>`.
     #[cfg_attr(
         feature = "serde",

@@ -10,8 +10,9 @@ use asm_runtime::xml::{
 };
 
 use asm_runtime::{
-    atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error,
-    OperationSpec, OperationState, Request, TextDocument, ValidationError,
+    atom, document, json, paging, path, AsyncOperation, CompactString, DateTime,
+    DecodeError, Error, OperationSpec, OperationState, Request, TextDocument,
+    ValidationError,
 };
 
 use asm_runtime::Validate;
@@ -366,12 +367,12 @@ pub struct CreateProfileParameters {
     ///
     /// Element `<DomainName>`.
     #[cfg_attr(feature = "serde", serde(rename = "DomainName"))]
-    pub domain_name: String,
+    pub domain_name: CompactString,
     /// Name of the profile, unique in the subscription.
     ///
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
 }
 
 impl FromXml for CreateProfileParameters {
@@ -471,10 +472,10 @@ pub struct TrafficManagerProfile {
     ///
     /// Element `<DomainName>`.
     #[cfg_attr(feature = "serde", serde(rename = "DomainName"))]
-    pub domain_name: String,
+    pub domain_name: CompactString,
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Whether the profile answers DNS queries.
     ///
     /// Element `<Status>`.
@@ -800,7 +801,7 @@ pub struct CreateDefinitionHttpOptions {
         feature = "serde",
         serde(rename = "RelativePath", skip_serializing_if = "Option::is_none")
     )]
-    pub relative_path: Option<String>,
+    pub relative_path: Option<CompactString>,
 }
 
 impl FromXml for CreateDefinitionHttpOptions {
@@ -888,7 +889,7 @@ pub struct CreateDefinitionEndpoint {
     ///
     /// Element `<DomainName>`.
     #[cfg_attr(feature = "serde", serde(rename = "DomainName"))]
-    pub domain_name: String,
+    pub domain_name: CompactString,
     /// Element `<Status>`.
     #[cfg_attr(feature = "serde", serde(rename = "Status"))]
     pub status: TrafficManagerStatus,
@@ -907,7 +908,7 @@ pub struct CreateDefinitionEndpoint {
         feature = "serde",
         serde(rename = "Location", skip_serializing_if = "Option::is_none")
     )]
-    pub location: Option<String>,
+    pub location: Option<CompactString>,
     /// Weight for the RoundRobin method.
     ///
     /// Element `<Weight>`.
@@ -1231,7 +1232,7 @@ pub struct TrafficManagerHttpOptions {
         feature = "serde",
         serde(rename = "Verb", skip_serializing_if = "Option::is_none")
     )]
-    pub verb: Option<String>,
+    pub verb: Option<CompactString>,
     /// Path of the health check page, e.g. /health.aspx.
     ///
     /// Element `<RelativePath>`.
@@ -1239,7 +1240,7 @@ pub struct TrafficManagerHttpOptions {
         feature = "serde",
         serde(rename = "RelativePath", skip_serializing_if = "Option::is_none")
     )]
-    pub relative_path: Option<String>,
+    pub relative_path: Option<CompactString>,
     /// Status code of a healthy answer, 200.
     ///
     /// Element `<ExpectedStatusCode>`.
@@ -1305,7 +1306,7 @@ pub struct TrafficManagerPolicy {
         feature = "serde",
         serde(rename = "MonitorStatus", skip_serializing_if = "Option::is_none")
     )]
-    pub monitor_status: Option<String>,
+    pub monitor_status: Option<CompactString>,
 }
 
 impl FromXml for TrafficManagerPolicy {
@@ -1349,7 +1350,7 @@ pub struct TrafficManagerEndpoint {
     ///
     /// Element `<DomainName>`.
     #[cfg_attr(feature = "serde", serde(rename = "DomainName"))]
-    pub domain_name: String,
+    pub domain_name: CompactString,
     /// Element `<Status>`.
     #[cfg_attr(
         feature = "serde",
@@ -1369,7 +1370,7 @@ pub struct TrafficManagerEndpoint {
         feature = "serde",
         serde(rename = "Location", skip_serializing_if = "Option::is_none")
     )]
-    pub location: Option<String>,
+    pub location: Option<CompactString>,
     /// Health of the endpoint, e.g. CheckingEndpoint, Online, Degraded.
     ///
     /// Element `<MonitorStatus>`.
@@ -1377,7 +1378,7 @@ pub struct TrafficManagerEndpoint {
         feature = "serde",
         serde(rename = "MonitorStatus", skip_serializing_if = "Option::is_none")
     )]
-    pub monitor_status: Option<String>,
+    pub monitor_status: Option<CompactString>,
     /// Weight for the RoundRobin method.
     ///
     /// Element `<Weight>`.

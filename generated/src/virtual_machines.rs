@@ -10,8 +10,9 @@ use asm_runtime::xml::{
 };
 
 use asm_runtime::{
-    atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error,
-    OperationSpec, OperationState, Request, TextDocument, ValidationError,
+    atom, document, json, paging, path, AsyncOperation, CompactString, DateTime,
+    DecodeError, Error, OperationSpec, OperationState, Request, TextDocument,
+    ValidationError,
 };
 
 use asm_runtime::Validate;
@@ -1158,7 +1159,7 @@ pub struct CreateVirtualMachineDeploymentInput {
     ///
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Production (virtual machines are always deployed to production).
     ///
     /// Element `<DeploymentSlot>`.
@@ -1168,7 +1169,7 @@ pub struct CreateVirtualMachineDeploymentInput {
     ///
     /// Element `<Label>`.
     #[cfg_attr(feature = "serde", serde(rename = "Label"))]
-    pub label: String,
+    pub label: CompactString,
     /// The virtual machines; the first is created with the deployment.
     ///
     /// Element `<RoleList>`.
@@ -1181,7 +1182,7 @@ pub struct CreateVirtualMachineDeploymentInput {
         feature = "serde",
         serde(rename = "VirtualNetworkName", skip_serializing_if = "Option::is_none")
     )]
-    pub virtual_network_name: Option<String>,
+    pub virtual_network_name: Option<CompactString>,
     /// Element `<Dns>`.
     #[cfg_attr(
         feature = "serde",
@@ -1195,7 +1196,7 @@ pub struct CreateVirtualMachineDeploymentInput {
         feature = "serde",
         serde(rename = "ReservedIPName", skip_serializing_if = "Option::is_none")
     )]
-    pub reserved_ip_name: Option<String>,
+    pub reserved_ip_name: Option<CompactString>,
     /// Internal load balancers.
     ///
     /// Element `<LoadBalancers>`.
@@ -1295,12 +1296,12 @@ pub struct CaptureRoleOperation {
     ///
     /// Element `<TargetImageLabel>`.
     #[cfg_attr(feature = "serde", serde(rename = "TargetImageLabel"))]
-    pub target_image_label: String,
+    pub target_image_label: CompactString,
     /// Name of the new OS image.
     ///
     /// Element `<TargetImageName>`.
     #[cfg_attr(feature = "serde", serde(rename = "TargetImageName"))]
-    pub target_image_name: String,
+    pub target_image_name: CompactString,
 }
 
 impl FromXml for CaptureRoleOperation {
@@ -1366,7 +1367,7 @@ pub struct CaptureRoleAsVMImageOperation {
         feature = "serde",
         serde(rename = "OSState", skip_serializing_if = "Option::is_none")
     )]
-    pub os_state: Option<String>,
+    pub os_state: Option<CompactString>,
     /// Name of the new VM image.
     ///
     /// Element `<VMImageName>`.
@@ -1374,7 +1375,7 @@ pub struct CaptureRoleAsVMImageOperation {
         feature = "serde",
         serde(rename = "VMImageName", skip_serializing_if = "Option::is_none")
     )]
-    pub vm_image_name: Option<String>,
+    pub vm_image_name: Option<CompactString>,
     /// Label of the new VM image.
     ///
     /// Element `<VMImageLabel>`.
@@ -1382,7 +1383,7 @@ pub struct CaptureRoleAsVMImageOperation {
         feature = "serde",
         serde(rename = "VMImageLabel", skip_serializing_if = "Option::is_none")
     )]
-    pub vm_image_label: Option<String>,
+    pub vm_image_label: Option<CompactString>,
 }
 
 impl FromXml for CaptureRoleAsVMImageOperation {
@@ -1479,7 +1480,7 @@ pub struct StartRolesOperation {
     ///
     /// Element `<Roles>`.
     #[cfg_attr(feature = "serde", serde(rename = "Roles"))]
-    pub roles: Vec<String>,
+    pub roles: Vec<CompactString>,
 }
 
 impl FromXml for StartRolesOperation {
@@ -1516,7 +1517,7 @@ pub struct ShutdownRolesOperation {
     ///
     /// Element `<Roles>`.
     #[cfg_attr(feature = "serde", serde(rename = "Roles"))]
-    pub roles: Vec<String>,
+    pub roles: Vec<CompactString>,
     /// What happens to their resources (default: Stopped).
     ///
     /// Element `<PostShutdownAction>`.
@@ -1603,7 +1604,7 @@ pub struct LoadBalancedEndpoint {
     ///
     /// Element `<LoadBalancedEndpointSetName>`.
     #[cfg_attr(feature = "serde", serde(rename = "LoadBalancedEndpointSetName"))]
-    pub load_balanced_endpoint_set_name: String,
+    pub load_balanced_endpoint_set_name: CompactString,
     /// Element `<LocalPort>`.
     #[cfg_attr(
         feature = "serde",
@@ -1615,7 +1616,7 @@ pub struct LoadBalancedEndpoint {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Element `<Port>`.
     #[cfg_attr(
         feature = "serde",
@@ -1635,13 +1636,13 @@ pub struct LoadBalancedEndpoint {
         feature = "serde",
         serde(rename = "Protocol", skip_serializing_if = "Option::is_none")
     )]
-    pub protocol: Option<String>,
+    pub protocol: Option<CompactString>,
     /// Element `<Vip>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Vip", skip_serializing_if = "Option::is_none")
     )]
-    pub vip: Option<String>,
+    pub vip: Option<CompactString>,
     /// Element `<EnableDirectServerReturn>`.
     #[cfg_attr(
         feature = "serde",
@@ -1662,7 +1663,7 @@ pub struct LoadBalancedEndpoint {
         feature = "serde",
         serde(rename = "LoadBalancerName", skip_serializing_if = "Option::is_none")
     )]
-    pub load_balancer_name: Option<String>,
+    pub load_balancer_name: Option<CompactString>,
     /// Element `<IdleTimeoutInMinutes>`.
     #[cfg_attr(
         feature = "serde",
@@ -1677,13 +1678,13 @@ pub struct LoadBalancedEndpoint {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub load_balancer_distribution: Option<String>,
+    pub load_balancer_distribution: Option<CompactString>,
     /// Element `<VirtualIPName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "VirtualIPName", skip_serializing_if = "Option::is_none")
     )]
-    pub virtual_ip_name: Option<String>,
+    pub virtual_ip_name: Option<CompactString>,
 }
 
 impl FromXml for LoadBalancedEndpoint {

@@ -10,8 +10,9 @@ use asm_runtime::xml::{
 };
 
 use asm_runtime::{
-    atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error,
-    OperationSpec, OperationState, Request, TextDocument, ValidationError,
+    atom, document, json, paging, path, AsyncOperation, CompactString, DateTime,
+    DecodeError, Error, OperationSpec, OperationState, Request, TextDocument,
+    ValidationError,
 };
 
 use asm_runtime::Validate;
@@ -831,12 +832,12 @@ pub struct NetcfgDnsServer {
     ///
     /// Attribute `name`.
     #[cfg_attr(feature = "serde", serde(rename = "name"))]
-    pub name: String,
+    pub name: CompactString,
     /// IPv4 address of the DNS server.
     ///
     /// Attribute `IPAddress`.
     #[cfg_attr(feature = "serde", serde(rename = "IPAddress"))]
-    pub ip_address: String,
+    pub ip_address: CompactString,
 }
 
 impl FromXml for NetcfgDnsServer {
@@ -874,7 +875,7 @@ pub struct NetcfgLocalNetworkSite {
     ///
     /// Attribute `name`.
     #[cfg_attr(feature = "serde", serde(rename = "name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Address ranges of the local network.
     ///
     /// Element `<AddressSpace>`.
@@ -887,7 +888,7 @@ pub struct NetcfgLocalNetworkSite {
         feature = "serde",
         serde(rename = "VPNGatewayAddress", skip_serializing_if = "Option::is_none")
     )]
-    pub vpn_gateway_address: Option<String>,
+    pub vpn_gateway_address: Option<CompactString>,
 }
 
 impl FromXml for NetcfgLocalNetworkSite {
@@ -933,7 +934,7 @@ pub struct NetcfgAddressSpace {
     ///
     /// Element `<AddressPrefix>`.
     #[cfg_attr(feature = "serde", serde(rename = "AddressPrefix"))]
-    pub address_prefix: Vec<String>,
+    pub address_prefix: Vec<CompactString>,
 }
 
 impl FromXml for NetcfgAddressSpace {
@@ -971,7 +972,7 @@ pub struct NetcfgVirtualNetworkSite {
     ///
     /// Attribute `name`.
     #[cfg_attr(feature = "serde", serde(rename = "name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Affinity group of the virtual network (older networks; exclusive with Location).
     ///
     /// Attribute `AffinityGroup`.
@@ -979,7 +980,7 @@ pub struct NetcfgVirtualNetworkSite {
         feature = "serde",
         serde(rename = "AffinityGroup", skip_serializing_if = "Option::is_none")
     )]
-    pub affinity_group: Option<String>,
+    pub affinity_group: Option<CompactString>,
     /// Location (region) of the virtual network, e.g. West US (exclusive with AffinityGroup).
     ///
     /// Attribute `Location`.
@@ -987,7 +988,7 @@ pub struct NetcfgVirtualNetworkSite {
         feature = "serde",
         serde(rename = "Location", skip_serializing_if = "Option::is_none")
     )]
-    pub location: Option<String>,
+    pub location: Option<CompactString>,
     /// Address ranges of the virtual network.
     ///
     /// Element `<AddressSpace>`.
@@ -1071,12 +1072,12 @@ pub struct NetcfgSubnet {
     ///
     /// Attribute `name`.
     #[cfg_attr(feature = "serde", serde(rename = "name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Address range of the subnet in CIDR notation.
     ///
     /// Element `<AddressPrefix>`.
     #[cfg_attr(feature = "serde", serde(rename = "AddressPrefix"))]
-    pub address_prefix: String,
+    pub address_prefix: CompactString,
 }
 
 impl FromXml for NetcfgSubnet {
@@ -1116,7 +1117,7 @@ impl Validate for NetcfgSubnet {}
 pub struct DnsServerRef {
     /// Attribute `name`.
     #[cfg_attr(feature = "serde", serde(rename = "name"))]
-    pub name: String,
+    pub name: CompactString,
 }
 
 impl FromXml for DnsServerRef {
@@ -1225,7 +1226,7 @@ pub struct LocalNetworkSiteRef {
     ///
     /// Attribute `name`.
     #[cfg_attr(feature = "serde", serde(rename = "name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Element `<Connection>`.
     #[cfg_attr(
         feature = "serde",
@@ -1345,7 +1346,7 @@ pub struct VirtualNetworkSite {
     ///
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Label of the virtual network (never recorded).
     ///
     /// Element `<Label>`.
@@ -1353,12 +1354,12 @@ pub struct VirtualNetworkSite {
         feature = "serde",
         serde(rename = "Label", skip_serializing_if = "Option::is_none")
     )]
-    pub label: Option<String>,
+    pub label: Option<CompactString>,
     /// Unique identifier of the virtual network (a dashed GUID).
     ///
     /// Element `<Id>`.
     #[cfg_attr(feature = "serde", serde(rename = "Id"))]
-    pub id: String,
+    pub id: CompactString,
     /// Affinity group of the virtual network (older networks).
     ///
     /// Element `<AffinityGroup>`.
@@ -1366,7 +1367,7 @@ pub struct VirtualNetworkSite {
         feature = "serde",
         serde(rename = "AffinityGroup", skip_serializing_if = "Option::is_none")
     )]
-    pub affinity_group: Option<String>,
+    pub affinity_group: Option<CompactString>,
     /// Element `<State>`.
     #[cfg_attr(feature = "serde", serde(rename = "State"))]
     pub state: VirtualNetworkState,
@@ -1412,7 +1413,7 @@ pub struct VirtualNetworkSite {
         feature = "serde",
         serde(rename = "Location", skip_serializing_if = "Option::is_none")
     )]
-    pub location: Option<String>,
+    pub location: Option<CompactString>,
     /// Migration state (classic to Resource Manager), e.g. Prepared.
     ///
     /// Element `<MigrationState>`.
@@ -1420,7 +1421,7 @@ pub struct VirtualNetworkSite {
         feature = "serde",
         serde(rename = "MigrationState", skip_serializing_if = "Option::is_none")
     )]
-    pub migration_state: Option<String>,
+    pub migration_state: Option<CompactString>,
 }
 
 impl FromXml for VirtualNetworkSite {
@@ -1500,7 +1501,7 @@ pub struct AddressSpace {
     ///
     /// Element `<AddressPrefixes>`.
     #[cfg_attr(feature = "serde", serde(rename = "AddressPrefixes"))]
-    pub address_prefixes: Vec<String>,
+    pub address_prefixes: Vec<CompactString>,
 }
 
 impl FromXml for AddressSpace {
@@ -1537,12 +1538,12 @@ impl Validate for AddressSpace {}
 pub struct Subnet {
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Address range of the subnet in CIDR notation.
     ///
     /// Element `<AddressPrefix>`.
     #[cfg_attr(feature = "serde", serde(rename = "AddressPrefix"))]
-    pub address_prefix: String,
+    pub address_prefix: CompactString,
     /// Network security group associated with the subnet.
     ///
     /// Element `<NetworkSecurityGroup>`.
@@ -1550,7 +1551,7 @@ pub struct Subnet {
         feature = "serde",
         serde(rename = "NetworkSecurityGroup", skip_serializing_if = "Option::is_none")
     )]
-    pub network_security_group: Option<String>,
+    pub network_security_group: Option<CompactString>,
     /// Route table associated with the subnet.
     ///
     /// Element `<RouteTableName>`.
@@ -1558,7 +1559,7 @@ pub struct Subnet {
         feature = "serde",
         serde(rename = "RouteTableName", skip_serializing_if = "Option::is_none")
     )]
-    pub route_table_name: Option<String>,
+    pub route_table_name: Option<CompactString>,
 }
 
 impl FromXml for Subnet {
@@ -1627,7 +1628,7 @@ pub struct VirtualNetworkSiteGateway {
     ///
     /// Element `<VnetNames>`.
     #[cfg_attr(feature = "serde", serde(rename = "VnetNames"))]
-    pub vnet_names: Vec<String>,
+    pub vnet_names: Vec<CompactString>,
 }
 
 impl FromXml for VirtualNetworkSiteGateway {
@@ -1673,7 +1674,7 @@ impl Validate for VirtualNetworkSiteGateway {}
 pub struct LocalNetworkSite {
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Address ranges of the local network.
     ///
     /// Element `<AddressSpace>`.
@@ -1689,7 +1690,7 @@ pub struct LocalNetworkSite {
         feature = "serde",
         serde(rename = "VpnGatewayAddress", skip_serializing_if = "Option::is_none")
     )]
-    pub vpn_gateway_address: Option<String>,
+    pub vpn_gateway_address: Option<CompactString>,
     /// Element `<Connections>`.
     #[cfg_attr(feature = "serde", serde(rename = "Connections"))]
     pub connections: Vec<LocalNetworkConnection>,

@@ -10,8 +10,9 @@ use asm_runtime::xml::{
 };
 
 use asm_runtime::{
-    atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error,
-    OperationSpec, OperationState, Request, TextDocument, ValidationError,
+    atom, document, json, paging, path, AsyncOperation, CompactString, DateTime,
+    DecodeError, Error, OperationSpec, OperationState, Request, TextDocument,
+    ValidationError,
 };
 
 use asm_runtime::Validate;
@@ -558,20 +559,20 @@ pub struct AddDiskInput {
         feature = "serde",
         serde(rename = "OS", skip_serializing_if = "Option::is_none")
     )]
-    pub os: Option<String>,
+    pub os: Option<CompactString>,
     /// Element `<Label>`.
     #[cfg_attr(feature = "serde", serde(rename = "Label"))]
-    pub label: String,
+    pub label: CompactString,
     /// Location of the VHD blob.
     ///
     /// Element `<MediaLink>`.
     #[cfg_attr(feature = "serde", serde(rename = "MediaLink"))]
-    pub media_link: String,
+    pub media_link: CompactString,
     /// The disk name, unique in the subscription.
     ///
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
 }
 
 impl FromXml for AddDiskInput {
@@ -654,7 +655,7 @@ pub struct Disk {
         feature = "serde",
         serde(rename = "AffinityGroup", skip_serializing_if = "Option::is_none")
     )]
-    pub affinity_group: Option<String>,
+    pub affinity_group: Option<CompactString>,
     /// The virtual machine using the disk, if any.
     ///
     /// Element `<AttachedTo>`.
@@ -670,19 +671,19 @@ pub struct Disk {
         feature = "serde",
         serde(rename = "OS", skip_serializing_if = "Option::is_none")
     )]
-    pub os: Option<String>,
+    pub os: Option<CompactString>,
     /// Element `<Location>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Location", skip_serializing_if = "Option::is_none")
     )]
-    pub location: Option<String>,
+    pub location: Option<CompactString>,
     /// Element `<Label>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Label", skip_serializing_if = "Option::is_none")
     )]
-    pub label: Option<String>,
+    pub label: Option<CompactString>,
     /// Element `<LogicalDiskSizeInGB>`.
     #[cfg_attr(
         feature = "serde",
@@ -696,10 +697,10 @@ pub struct Disk {
         feature = "serde",
         serde(rename = "MediaLink", skip_serializing_if = "Option::is_none")
     )]
-    pub media_link: Option<String>,
+    pub media_link: Option<CompactString>,
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// The image the disk was created from.
     ///
     /// Element `<SourceImageName>`.
@@ -707,7 +708,7 @@ pub struct Disk {
         feature = "serde",
         serde(rename = "SourceImageName", skip_serializing_if = "Option::is_none")
     )]
-    pub source_image_name: Option<String>,
+    pub source_image_name: Option<CompactString>,
     /// Element `<IsCorrupted>`.
     #[cfg_attr(
         feature = "serde",
@@ -733,7 +734,7 @@ pub struct Disk {
         feature = "serde",
         serde(rename = "IOType", skip_serializing_if = "Option::is_none")
     )]
-    pub io_type: Option<String>,
+    pub io_type: Option<CompactString>,
 }
 
 impl FromXml for Disk {
@@ -818,19 +819,19 @@ pub struct AttachedTo {
         feature = "serde",
         serde(rename = "DeploymentName", skip_serializing_if = "Option::is_none")
     )]
-    pub deployment_name: Option<String>,
+    pub deployment_name: Option<CompactString>,
     /// Element `<HostedServiceName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "HostedServiceName", skip_serializing_if = "Option::is_none")
     )]
-    pub hosted_service_name: Option<String>,
+    pub hosted_service_name: Option<CompactString>,
     /// Element `<RoleName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "RoleName", skip_serializing_if = "Option::is_none")
     )]
-    pub role_name: Option<String>,
+    pub role_name: Option<CompactString>,
 }
 
 impl FromXml for AttachedTo {
@@ -881,21 +882,21 @@ pub struct UpdateDiskInput {
         feature = "serde",
         serde(rename = "OS", skip_serializing_if = "Option::is_none")
     )]
-    pub os: Option<String>,
+    pub os: Option<CompactString>,
     /// Element `<Label>`.
     #[cfg_attr(feature = "serde", serde(rename = "Label"))]
-    pub label: String,
+    pub label: CompactString,
     /// Element `<MediaLink>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "MediaLink", skip_serializing_if = "Option::is_none")
     )]
-    pub media_link: Option<String>,
+    pub media_link: Option<CompactString>,
     /// The disk's name (as in the path).
     ///
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// The new size (Update Disk Size); a disk only grows.
     ///
     /// Element `<ResizedSizeInGB>`.

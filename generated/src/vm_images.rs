@@ -10,8 +10,9 @@ use asm_runtime::xml::{
 };
 
 use asm_runtime::{
-    atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error,
-    OperationSpec, OperationState, Request, TextDocument, ValidationError,
+    atom, document, json, paging, path, AsyncOperation, CompactString, DateTime,
+    DecodeError, Error, OperationSpec, OperationState, Request, TextDocument,
+    ValidationError,
 };
 
 use asm_runtime::Validate;
@@ -424,18 +425,18 @@ pub struct CreateVMImageInput {
     ///
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Display name (plain text), up to 100 characters.
     ///
     /// Element `<Label>`.
     #[cfg_attr(feature = "serde", serde(rename = "Label"))]
-    pub label: String,
+    pub label: CompactString,
     /// Element `<Description>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Description", skip_serializing_if = "Option::is_none")
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// Element `<OSDiskConfiguration>`.
     #[cfg_attr(feature = "serde", serde(rename = "OSDiskConfiguration"))]
     pub os_disk_configuration: VMImageOSDiskInput,
@@ -447,43 +448,43 @@ pub struct CreateVMImageInput {
         feature = "serde",
         serde(rename = "Language", skip_serializing_if = "Option::is_none")
     )]
-    pub language: Option<String>,
+    pub language: Option<CompactString>,
     /// Element `<ImageFamily>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "ImageFamily", skip_serializing_if = "Option::is_none")
     )]
-    pub image_family: Option<String>,
+    pub image_family: Option<CompactString>,
     /// Element `<RecommendedVMSize>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "RecommendedVMSize", skip_serializing_if = "Option::is_none")
     )]
-    pub recommended_vm_size: Option<String>,
+    pub recommended_vm_size: Option<CompactString>,
     /// Element `<Eula>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Eula", skip_serializing_if = "Option::is_none")
     )]
-    pub eula: Option<String>,
+    pub eula: Option<CompactString>,
     /// Element `<IconUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "IconUri", skip_serializing_if = "Option::is_none")
     )]
-    pub icon_uri: Option<String>,
+    pub icon_uri: Option<CompactString>,
     /// Element `<SmallIconUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "SmallIconUri", skip_serializing_if = "Option::is_none")
     )]
-    pub small_icon_uri: Option<String>,
+    pub small_icon_uri: Option<CompactString>,
     /// Element `<PrivacyUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "PrivacyUri", skip_serializing_if = "Option::is_none")
     )]
-    pub privacy_uri: Option<String>,
+    pub privacy_uri: Option<CompactString>,
     /// Element `<PublishedDate>`.
     #[cfg_attr(
         feature = "serde",
@@ -626,7 +627,7 @@ pub struct VMImageOSDiskInput {
     ///
     /// Element `<MediaLink>`.
     #[cfg_attr(feature = "serde", serde(rename = "MediaLink"))]
-    pub media_link: String,
+    pub media_link: CompactString,
 }
 
 impl FromXml for VMImageOSDiskInput {
@@ -688,7 +689,7 @@ pub struct VMImageDataDiskInput {
     ///
     /// Element `<MediaLink>`.
     #[cfg_attr(feature = "serde", serde(rename = "MediaLink"))]
-    pub media_link: String,
+    pub media_link: CompactString,
 }
 
 impl FromXml for VMImageDataDiskInput {
@@ -741,7 +742,7 @@ pub struct UpdateVMImageInput {
     ///
     /// Element `<Label>`.
     #[cfg_attr(feature = "serde", serde(rename = "Label"))]
-    pub label: String,
+    pub label: CompactString,
     /// Element `<OSDiskConfiguration>`.
     #[cfg_attr(
         feature = "serde",
@@ -756,49 +757,49 @@ pub struct UpdateVMImageInput {
         feature = "serde",
         serde(rename = "Description", skip_serializing_if = "Option::is_none")
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// Element `<Language>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Language", skip_serializing_if = "Option::is_none")
     )]
-    pub language: Option<String>,
+    pub language: Option<CompactString>,
     /// Element `<ImageFamily>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "ImageFamily", skip_serializing_if = "Option::is_none")
     )]
-    pub image_family: Option<String>,
+    pub image_family: Option<CompactString>,
     /// Element `<RecommendedVMSize>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "RecommendedVMSize", skip_serializing_if = "Option::is_none")
     )]
-    pub recommended_vm_size: Option<String>,
+    pub recommended_vm_size: Option<CompactString>,
     /// Element `<Eula>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Eula", skip_serializing_if = "Option::is_none")
     )]
-    pub eula: Option<String>,
+    pub eula: Option<CompactString>,
     /// Element `<IconUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "IconUri", skip_serializing_if = "Option::is_none")
     )]
-    pub icon_uri: Option<String>,
+    pub icon_uri: Option<CompactString>,
     /// Element `<SmallIconUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "SmallIconUri", skip_serializing_if = "Option::is_none")
     )]
-    pub small_icon_uri: Option<String>,
+    pub small_icon_uri: Option<CompactString>,
     /// Element `<PrivacyUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "PrivacyUri", skip_serializing_if = "Option::is_none")
     )]
-    pub privacy_uri: Option<String>,
+    pub privacy_uri: Option<CompactString>,
     /// Element `<PublishedDate>`.
     #[cfg_attr(
         feature = "serde",
@@ -959,7 +960,7 @@ pub struct VMImageDataDiskUpdate {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Element `<HostCaching>`.
     #[cfg_attr(
         feature = "serde",
@@ -1056,13 +1057,13 @@ impl Validate for VMImages {}
 pub struct VMImage {
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Element `<Label>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Label", skip_serializing_if = "Option::is_none")
     )]
-    pub label: Option<String>,
+    pub label: Option<CompactString>,
     /// Public, User, Private, ... (open).
     ///
     /// Element `<Category>`.
@@ -1076,7 +1077,7 @@ pub struct VMImage {
         feature = "serde",
         serde(rename = "Description", skip_serializing_if = "Option::is_none")
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// Element `<OSDiskConfiguration>`.
     #[cfg_attr(
         feature = "serde",
@@ -1093,25 +1094,25 @@ pub struct VMImage {
         feature = "serde",
         serde(rename = "ServiceName", skip_serializing_if = "Option::is_none")
     )]
-    pub service_name: Option<String>,
+    pub service_name: Option<CompactString>,
     /// Element `<DeploymentName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "DeploymentName", skip_serializing_if = "Option::is_none")
     )]
-    pub deployment_name: Option<String>,
+    pub deployment_name: Option<CompactString>,
     /// Element `<RoleName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "RoleName", skip_serializing_if = "Option::is_none")
     )]
-    pub role_name: Option<String>,
+    pub role_name: Option<CompactString>,
     /// Element `<AffinityGroup>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "AffinityGroup", skip_serializing_if = "Option::is_none")
     )]
-    pub affinity_group: Option<String>,
+    pub affinity_group: Option<CompactString>,
     /// Regions the image is available in, separated by `;`.
     ///
     /// Element `<Location>`.
@@ -1119,7 +1120,7 @@ pub struct VMImage {
         feature = "serde",
         serde(rename = "Location", skip_serializing_if = "Option::is_none")
     )]
-    pub location: Option<String>,
+    pub location: Option<CompactString>,
     /// Element `<CreatedTime>`.
     #[cfg_attr(
         feature = "serde",
@@ -1137,19 +1138,19 @@ pub struct VMImage {
         feature = "serde",
         serde(rename = "Language", skip_serializing_if = "Option::is_none")
     )]
-    pub language: Option<String>,
+    pub language: Option<CompactString>,
     /// Element `<ImageFamily>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "ImageFamily", skip_serializing_if = "Option::is_none")
     )]
-    pub image_family: Option<String>,
+    pub image_family: Option<CompactString>,
     /// Element `<RecommendedVMSize>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "RecommendedVMSize", skip_serializing_if = "Option::is_none")
     )]
-    pub recommended_vm_size: Option<String>,
+    pub recommended_vm_size: Option<CompactString>,
     /// Element `<IsPremium>`.
     #[cfg_attr(
         feature = "serde",
@@ -1161,31 +1162,31 @@ pub struct VMImage {
         feature = "serde",
         serde(rename = "Eula", skip_serializing_if = "Option::is_none")
     )]
-    pub eula: Option<String>,
+    pub eula: Option<CompactString>,
     /// Element `<IconUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "IconUri", skip_serializing_if = "Option::is_none")
     )]
-    pub icon_uri: Option<String>,
+    pub icon_uri: Option<CompactString>,
     /// Element `<SmallIconUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "SmallIconUri", skip_serializing_if = "Option::is_none")
     )]
-    pub small_icon_uri: Option<String>,
+    pub small_icon_uri: Option<CompactString>,
     /// Element `<PrivacyUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "PrivacyUri", skip_serializing_if = "Option::is_none")
     )]
-    pub privacy_uri: Option<String>,
+    pub privacy_uri: Option<CompactString>,
     /// Element `<PublisherName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "PublisherName", skip_serializing_if = "Option::is_none")
     )]
-    pub publisher_name: Option<String>,
+    pub publisher_name: Option<CompactString>,
     /// Element `<PublishedDate>`.
     #[cfg_attr(
         feature = "serde",
@@ -1203,7 +1204,7 @@ pub struct VMImage {
         feature = "serde",
         serde(rename = "PricingDetailLink", skip_serializing_if = "Option::is_none")
     )]
-    pub pricing_detail_link: Option<String>,
+    pub pricing_detail_link: Option<CompactString>,
     /// Ready, Creating, ... (recorded; not read by Node).
     ///
     /// Element `<VMImageState>`.
@@ -1211,7 +1212,7 @@ pub struct VMImage {
         feature = "serde",
         serde(rename = "VMImageState", skip_serializing_if = "Option::is_none")
     )]
-    pub vm_image_state: Option<String>,
+    pub vm_image_state: Option<CompactString>,
     /// State of the role when it was captured, e.g. StoppedVM.
     ///
     /// Element `<RoleStateOnCapture>`.
@@ -1219,7 +1220,7 @@ pub struct VMImage {
         feature = "serde",
         serde(rename = "RoleStateOnCapture", skip_serializing_if = "Option::is_none")
     )]
-    pub role_state_on_capture: Option<String>,
+    pub role_state_on_capture: Option<CompactString>,
     /// Role size when it was captured, e.g. Small.
     ///
     /// Element `<RoleSizeOnCapture>`.
@@ -1227,7 +1228,7 @@ pub struct VMImage {
         feature = "serde",
         serde(rename = "RoleSizeOnCapture", skip_serializing_if = "Option::is_none")
     )]
-    pub role_size_on_capture: Option<String>,
+    pub role_size_on_capture: Option<CompactString>,
 }
 
 impl FromXml for VMImage {
@@ -1381,13 +1382,13 @@ impl Validate for VMImage {}
 pub struct VMImageFields {
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Element `<Label>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Label", skip_serializing_if = "Option::is_none")
     )]
-    pub label: Option<String>,
+    pub label: Option<CompactString>,
     /// Public, User, Private, ... (open).
     ///
     /// Element `<Category>`.
@@ -1401,7 +1402,7 @@ pub struct VMImageFields {
         feature = "serde",
         serde(rename = "Description", skip_serializing_if = "Option::is_none")
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// Element `<OSDiskConfiguration>`.
     #[cfg_attr(
         feature = "serde",
@@ -1418,25 +1419,25 @@ pub struct VMImageFields {
         feature = "serde",
         serde(rename = "ServiceName", skip_serializing_if = "Option::is_none")
     )]
-    pub service_name: Option<String>,
+    pub service_name: Option<CompactString>,
     /// Element `<DeploymentName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "DeploymentName", skip_serializing_if = "Option::is_none")
     )]
-    pub deployment_name: Option<String>,
+    pub deployment_name: Option<CompactString>,
     /// Element `<RoleName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "RoleName", skip_serializing_if = "Option::is_none")
     )]
-    pub role_name: Option<String>,
+    pub role_name: Option<CompactString>,
     /// Element `<AffinityGroup>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "AffinityGroup", skip_serializing_if = "Option::is_none")
     )]
-    pub affinity_group: Option<String>,
+    pub affinity_group: Option<CompactString>,
     /// Regions the image is available in, separated by `;`.
     ///
     /// Element `<Location>`.
@@ -1444,7 +1445,7 @@ pub struct VMImageFields {
         feature = "serde",
         serde(rename = "Location", skip_serializing_if = "Option::is_none")
     )]
-    pub location: Option<String>,
+    pub location: Option<CompactString>,
     /// Element `<CreatedTime>`.
     #[cfg_attr(
         feature = "serde",
@@ -1462,19 +1463,19 @@ pub struct VMImageFields {
         feature = "serde",
         serde(rename = "Language", skip_serializing_if = "Option::is_none")
     )]
-    pub language: Option<String>,
+    pub language: Option<CompactString>,
     /// Element `<ImageFamily>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "ImageFamily", skip_serializing_if = "Option::is_none")
     )]
-    pub image_family: Option<String>,
+    pub image_family: Option<CompactString>,
     /// Element `<RecommendedVMSize>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "RecommendedVMSize", skip_serializing_if = "Option::is_none")
     )]
-    pub recommended_vm_size: Option<String>,
+    pub recommended_vm_size: Option<CompactString>,
     /// Element `<IsPremium>`.
     #[cfg_attr(
         feature = "serde",
@@ -1486,31 +1487,31 @@ pub struct VMImageFields {
         feature = "serde",
         serde(rename = "Eula", skip_serializing_if = "Option::is_none")
     )]
-    pub eula: Option<String>,
+    pub eula: Option<CompactString>,
     /// Element `<IconUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "IconUri", skip_serializing_if = "Option::is_none")
     )]
-    pub icon_uri: Option<String>,
+    pub icon_uri: Option<CompactString>,
     /// Element `<SmallIconUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "SmallIconUri", skip_serializing_if = "Option::is_none")
     )]
-    pub small_icon_uri: Option<String>,
+    pub small_icon_uri: Option<CompactString>,
     /// Element `<PrivacyUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "PrivacyUri", skip_serializing_if = "Option::is_none")
     )]
-    pub privacy_uri: Option<String>,
+    pub privacy_uri: Option<CompactString>,
     /// Element `<PublisherName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "PublisherName", skip_serializing_if = "Option::is_none")
     )]
-    pub publisher_name: Option<String>,
+    pub publisher_name: Option<CompactString>,
     /// Element `<PublishedDate>`.
     #[cfg_attr(
         feature = "serde",
@@ -1528,7 +1529,7 @@ pub struct VMImageFields {
         feature = "serde",
         serde(rename = "PricingDetailLink", skip_serializing_if = "Option::is_none")
     )]
-    pub pricing_detail_link: Option<String>,
+    pub pricing_detail_link: Option<CompactString>,
     /// Ready, Creating, ... (recorded; not read by Node).
     ///
     /// Element `<VMImageState>`.
@@ -1536,7 +1537,7 @@ pub struct VMImageFields {
         feature = "serde",
         serde(rename = "VMImageState", skip_serializing_if = "Option::is_none")
     )]
-    pub vm_image_state: Option<String>,
+    pub vm_image_state: Option<CompactString>,
     /// State of the role when it was captured, e.g. StoppedVM.
     ///
     /// Element `<RoleStateOnCapture>`.
@@ -1544,7 +1545,7 @@ pub struct VMImageFields {
         feature = "serde",
         serde(rename = "RoleStateOnCapture", skip_serializing_if = "Option::is_none")
     )]
-    pub role_state_on_capture: Option<String>,
+    pub role_state_on_capture: Option<CompactString>,
     /// Role size when it was captured, e.g. Small.
     ///
     /// Element `<RoleSizeOnCapture>`.
@@ -1552,7 +1553,7 @@ pub struct VMImageFields {
         feature = "serde",
         serde(rename = "RoleSizeOnCapture", skip_serializing_if = "Option::is_none")
     )]
-    pub role_size_on_capture: Option<String>,
+    pub role_size_on_capture: Option<CompactString>,
 }
 
 impl FromXml for VMImageFields {
@@ -1709,7 +1710,7 @@ pub struct VMImageOSDisk {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Element `<HostCaching>`.
     #[cfg_attr(
         feature = "serde",
@@ -1733,7 +1734,7 @@ pub struct VMImageOSDisk {
         feature = "serde",
         serde(rename = "MediaLink", skip_serializing_if = "Option::is_none")
     )]
-    pub media_link: Option<String>,
+    pub media_link: Option<CompactString>,
     /// Element `<LogicalDiskSizeInGB>`.
     #[cfg_attr(
         feature = "serde",
@@ -1745,7 +1746,7 @@ pub struct VMImageOSDisk {
         feature = "serde",
         serde(rename = "IOType", skip_serializing_if = "Option::is_none")
     )]
-    pub io_type: Option<String>,
+    pub io_type: Option<CompactString>,
 }
 
 impl FromXml for VMImageOSDisk {
@@ -1806,7 +1807,7 @@ pub struct VMImageDataDisk {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Element `<HostCaching>`.
     #[cfg_attr(
         feature = "serde",
@@ -1824,7 +1825,7 @@ pub struct VMImageDataDisk {
         feature = "serde",
         serde(rename = "MediaLink", skip_serializing_if = "Option::is_none")
     )]
-    pub media_link: Option<String>,
+    pub media_link: Option<CompactString>,
     /// Element `<LogicalDiskSizeInGB>`.
     #[cfg_attr(
         feature = "serde",
@@ -1836,7 +1837,7 @@ pub struct VMImageDataDisk {
         feature = "serde",
         serde(rename = "IOType", skip_serializing_if = "Option::is_none")
     )]
-    pub io_type: Option<String>,
+    pub io_type: Option<CompactString>,
 }
 
 impl FromXml for VMImageDataDisk {
@@ -1890,13 +1891,13 @@ impl Validate for VMImageDataDisk {}
 pub struct VMImageDetails {
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Element `<Label>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Label", skip_serializing_if = "Option::is_none")
     )]
-    pub label: Option<String>,
+    pub label: Option<CompactString>,
     /// Public, User, Private, ... (open).
     ///
     /// Element `<Category>`.
@@ -1910,7 +1911,7 @@ pub struct VMImageDetails {
         feature = "serde",
         serde(rename = "Description", skip_serializing_if = "Option::is_none")
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// Element `<OSDiskConfiguration>`.
     #[cfg_attr(
         feature = "serde",
@@ -1927,25 +1928,25 @@ pub struct VMImageDetails {
         feature = "serde",
         serde(rename = "ServiceName", skip_serializing_if = "Option::is_none")
     )]
-    pub service_name: Option<String>,
+    pub service_name: Option<CompactString>,
     /// Element `<DeploymentName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "DeploymentName", skip_serializing_if = "Option::is_none")
     )]
-    pub deployment_name: Option<String>,
+    pub deployment_name: Option<CompactString>,
     /// Element `<RoleName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "RoleName", skip_serializing_if = "Option::is_none")
     )]
-    pub role_name: Option<String>,
+    pub role_name: Option<CompactString>,
     /// Element `<AffinityGroup>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "AffinityGroup", skip_serializing_if = "Option::is_none")
     )]
-    pub affinity_group: Option<String>,
+    pub affinity_group: Option<CompactString>,
     /// Regions the image is available in, separated by `;`.
     ///
     /// Element `<Location>`.
@@ -1953,7 +1954,7 @@ pub struct VMImageDetails {
         feature = "serde",
         serde(rename = "Location", skip_serializing_if = "Option::is_none")
     )]
-    pub location: Option<String>,
+    pub location: Option<CompactString>,
     /// Element `<CreatedTime>`.
     #[cfg_attr(
         feature = "serde",
@@ -1971,19 +1972,19 @@ pub struct VMImageDetails {
         feature = "serde",
         serde(rename = "Language", skip_serializing_if = "Option::is_none")
     )]
-    pub language: Option<String>,
+    pub language: Option<CompactString>,
     /// Element `<ImageFamily>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "ImageFamily", skip_serializing_if = "Option::is_none")
     )]
-    pub image_family: Option<String>,
+    pub image_family: Option<CompactString>,
     /// Element `<RecommendedVMSize>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "RecommendedVMSize", skip_serializing_if = "Option::is_none")
     )]
-    pub recommended_vm_size: Option<String>,
+    pub recommended_vm_size: Option<CompactString>,
     /// Element `<IsPremium>`.
     #[cfg_attr(
         feature = "serde",
@@ -1995,31 +1996,31 @@ pub struct VMImageDetails {
         feature = "serde",
         serde(rename = "Eula", skip_serializing_if = "Option::is_none")
     )]
-    pub eula: Option<String>,
+    pub eula: Option<CompactString>,
     /// Element `<IconUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "IconUri", skip_serializing_if = "Option::is_none")
     )]
-    pub icon_uri: Option<String>,
+    pub icon_uri: Option<CompactString>,
     /// Element `<SmallIconUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "SmallIconUri", skip_serializing_if = "Option::is_none")
     )]
-    pub small_icon_uri: Option<String>,
+    pub small_icon_uri: Option<CompactString>,
     /// Element `<PrivacyUri>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "PrivacyUri", skip_serializing_if = "Option::is_none")
     )]
-    pub privacy_uri: Option<String>,
+    pub privacy_uri: Option<CompactString>,
     /// Element `<PublisherName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "PublisherName", skip_serializing_if = "Option::is_none")
     )]
-    pub publisher_name: Option<String>,
+    pub publisher_name: Option<CompactString>,
     /// Element `<PublishedDate>`.
     #[cfg_attr(
         feature = "serde",
@@ -2037,7 +2038,7 @@ pub struct VMImageDetails {
         feature = "serde",
         serde(rename = "PricingDetailLink", skip_serializing_if = "Option::is_none")
     )]
-    pub pricing_detail_link: Option<String>,
+    pub pricing_detail_link: Option<CompactString>,
     /// Ready, Creating, ... (recorded; not read by Node).
     ///
     /// Element `<VMImageState>`.
@@ -2045,7 +2046,7 @@ pub struct VMImageDetails {
         feature = "serde",
         serde(rename = "VMImageState", skip_serializing_if = "Option::is_none")
     )]
-    pub vm_image_state: Option<String>,
+    pub vm_image_state: Option<CompactString>,
     /// State of the role when it was captured, e.g. StoppedVM.
     ///
     /// Element `<RoleStateOnCapture>`.
@@ -2053,7 +2054,7 @@ pub struct VMImageDetails {
         feature = "serde",
         serde(rename = "RoleStateOnCapture", skip_serializing_if = "Option::is_none")
     )]
-    pub role_state_on_capture: Option<String>,
+    pub role_state_on_capture: Option<CompactString>,
     /// Role size when it was captured, e.g. Small.
     ///
     /// Element `<RoleSizeOnCapture>`.
@@ -2061,7 +2062,7 @@ pub struct VMImageDetails {
         feature = "serde",
         serde(rename = "RoleSizeOnCapture", skip_serializing_if = "Option::is_none")
     )]
-    pub role_size_on_capture: Option<String>,
+    pub role_size_on_capture: Option<CompactString>,
     /// Element `<IsCorrupted>`.
     #[cfg_attr(
         feature = "serde",
@@ -2075,7 +2076,7 @@ pub struct VMImageDetails {
         feature = "serde",
         serde(rename = "PublishedName", skip_serializing_if = "Option::is_none")
     )]
-    pub published_name: Option<String>,
+    pub published_name: Option<CompactString>,
     /// Public, Private or Preview.
     ///
     /// Element `<SharingStatus>`.
@@ -2083,7 +2084,7 @@ pub struct VMImageDetails {
         feature = "serde",
         serde(rename = "SharingStatus", skip_serializing_if = "Option::is_none")
     )]
-    pub sharing_status: Option<String>,
+    pub sharing_status: Option<CompactString>,
     /// Element `<ReplicationProgress>`.
     #[cfg_attr(feature = "serde", serde(rename = "ReplicationProgress"))]
     pub replication_progress: Vec<ReplicationProgressElement>,

@@ -10,8 +10,9 @@ use asm_runtime::xml::{
 };
 
 use asm_runtime::{
-    atom, document, json, paging, path, AsyncOperation, DateTime, DecodeError, Error,
-    OperationSpec, OperationState, Request, TextDocument, ValidationError,
+    atom, document, json, paging, path, AsyncOperation, CompactString, DateTime,
+    DecodeError, Error, OperationSpec, OperationState, Request, TextDocument,
+    ValidationError,
 };
 
 use asm_runtime::Validate;
@@ -1360,6 +1361,7 @@ impl crate::Client {
                 started
                     .id
                     .filter(|id| !id.is_empty())
+                    .map(String::from)
                     .ok_or_else(|| DecodeError::new(
                         asm_runtime::DecodeErrorKind::Missing("ID"),
                     ))
@@ -2348,7 +2350,7 @@ pub struct GeoRegion {
         feature = "serde",
         serde(rename = "Description", skip_serializing_if = "Option::is_none")
     )]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
     /// The name to display.
     ///
     /// Element `<DisplayName>`.
@@ -2356,12 +2358,12 @@ pub struct GeoRegion {
         feature = "serde",
         serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")
     )]
-    pub display_name: Option<String>,
+    pub display_name: Option<CompactString>,
     /// The region's name, e.g. West US.
     ///
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Position in a sorted list.
     ///
     /// Element `<SortOrder>`.
@@ -2478,7 +2480,7 @@ pub struct WebSpace {
         feature = "serde",
         serde(rename = "GeoLocation", skip_serializing_if = "Option::is_none")
     )]
-    pub geo_location: Option<String>,
+    pub geo_location: Option<CompactString>,
     /// Region, e.g. West US.
     ///
     /// Element `<GeoRegion>`.
@@ -2486,18 +2488,18 @@ pub struct WebSpace {
         feature = "serde",
         serde(rename = "GeoRegion", skip_serializing_if = "Option::is_none")
     )]
-    pub geo_region: Option<String>,
+    pub geo_region: Option<CompactString>,
     /// Element `<HostingEnvironment>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "HostingEnvironment", skip_serializing_if = "Option::is_none")
     )]
-    pub hosting_environment: Option<String>,
+    pub hosting_environment: Option<CompactString>,
     /// Name of the web space, e.g. westuswebspace.
     ///
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Element `<NumberOfWorkers>`.
     #[cfg_attr(
         feature = "serde",
@@ -2511,13 +2513,13 @@ pub struct WebSpace {
         feature = "serde",
         serde(rename = "Plan", skip_serializing_if = "Option::is_none")
     )]
-    pub plan: Option<String>,
+    pub plan: Option<CompactString>,
     /// Element `<ResourceGroup>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "ResourceGroup", skip_serializing_if = "Option::is_none")
     )]
-    pub resource_group: Option<String>,
+    pub resource_group: Option<CompactString>,
     /// Element `<Status>`.
     #[cfg_attr(
         feature = "serde",
@@ -2531,7 +2533,7 @@ pub struct WebSpace {
         feature = "serde",
         serde(rename = "Subscription", skip_serializing_if = "Option::is_none")
     )]
-    pub subscription: Option<String>,
+    pub subscription: Option<CompactString>,
     /// Element `<WorkerSize>`.
     #[cfg_attr(
         feature = "serde",
@@ -2628,7 +2630,7 @@ pub struct ArrayOfstring {
     ///
     /// Element `<string>`.
     #[cfg_attr(feature = "serde", serde(rename = "string"))]
-    pub ids: Vec<String>,
+    pub ids: Vec<CompactString>,
 }
 
 impl FromXml for ArrayOfstring {
@@ -2754,13 +2756,13 @@ pub struct Site {
         feature = "serde",
         serde(rename = "DefaultHostName", skip_serializing_if = "Option::is_none")
     )]
-    pub default_host_name: Option<String>,
+    pub default_host_name: Option<CompactString>,
     /// Element `<DeploymentId>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "DeploymentId", skip_serializing_if = "Option::is_none")
     )]
-    pub deployment_id: Option<String>,
+    pub deployment_id: Option<CompactString>,
     /// Element `<DomainVerificationIdentifiers>`.
     #[cfg_attr(
         feature = "serde",
@@ -2769,7 +2771,7 @@ pub struct Site {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub domain_verification_identifiers: Option<String>,
+    pub domain_verification_identifiers: Option<CompactString>,
     /// Element `<Enabled>`.
     #[cfg_attr(
         feature = "serde",
@@ -2780,13 +2782,13 @@ pub struct Site {
     ///
     /// Element `<EnabledHostNames>`.
     #[cfg_attr(feature = "serde", serde(rename = "EnabledHostNames"))]
-    pub enabled_host_names: Vec<String>,
+    pub enabled_host_names: Vec<CompactString>,
     /// Element `<GatewaySiteName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "GatewaySiteName", skip_serializing_if = "Option::is_none")
     )]
-    pub gateway_site_name: Option<String>,
+    pub gateway_site_name: Option<CompactString>,
     /// Scale unit hosting the site, e.g. waws-prod-bay-061.
     ///
     /// Element `<HomeStamp>`.
@@ -2794,7 +2796,7 @@ pub struct Site {
         feature = "serde",
         serde(rename = "HomeStamp", skip_serializing_if = "Option::is_none")
     )]
-    pub home_stamp: Option<String>,
+    pub home_stamp: Option<CompactString>,
     /// SSL state of each host name.
     ///
     /// Element `<HostNameSslStates>`.
@@ -2804,7 +2806,7 @@ pub struct Site {
     ///
     /// Element `<HostNames>`.
     #[cfg_attr(feature = "serde", serde(rename = "HostNames"))]
-    pub host_names: Vec<String>,
+    pub host_names: Vec<CompactString>,
     /// Element `<HostNamesDisabled>`.
     #[cfg_attr(
         feature = "serde",
@@ -2816,13 +2818,13 @@ pub struct Site {
         feature = "serde",
         serde(rename = "HostingEnvironment", skip_serializing_if = "Option::is_none")
     )]
-    pub hosting_environment: Option<String>,
+    pub hosting_environment: Option<CompactString>,
     /// Element `<HostingEnvironmentId>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "HostingEnvironmentId", skip_serializing_if = "Option::is_none")
     )]
-    pub hosting_environment_id: Option<String>,
+    pub hosting_environment_id: Option<CompactString>,
     /// Element `<HostingEnvironmentProfile>`.
     #[cfg_attr(
         feature = "serde",
@@ -2837,7 +2839,7 @@ pub struct Site {
         feature = "serde",
         serde(rename = "Kind", skip_serializing_if = "Option::is_none")
     )]
-    pub kind: Option<String>,
+    pub kind: Option<CompactString>,
     /// Element `<LastModifiedTimeUtc>`.
     #[cfg_attr(
         feature = "serde",
@@ -2857,12 +2859,12 @@ pub struct Site {
         feature = "serde",
         serde(rename = "MicroService", skip_serializing_if = "Option::is_none")
     )]
-    pub micro_service: Option<String>,
+    pub micro_service: Option<CompactString>,
     /// The site name (`name(slot)` for a deployment slot).
     ///
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Comma-separated outbound IP addresses.
     ///
     /// Element `<OutboundIpAddresses>`.
@@ -2870,13 +2872,13 @@ pub struct Site {
         feature = "serde",
         serde(rename = "OutboundIpAddresses", skip_serializing_if = "Option::is_none")
     )]
-    pub outbound_ip_addresses: Option<String>,
+    pub outbound_ip_addresses: Option<CompactString>,
     /// Element `<Owner>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Owner", skip_serializing_if = "Option::is_none")
     )]
-    pub owner: Option<String>,
+    pub owner: Option<CompactString>,
     /// Element `<PremiumAppDeployed>`.
     #[cfg_attr(
         feature = "serde",
@@ -2888,7 +2890,7 @@ pub struct Site {
         feature = "serde",
         serde(rename = "RepositorySiteName", skip_serializing_if = "Option::is_none")
     )]
-    pub repository_site_name: Option<String>,
+    pub repository_site_name: Option<CompactString>,
     /// Element `<Reserved>`.
     #[cfg_attr(
         feature = "serde",
@@ -2900,7 +2902,7 @@ pub struct Site {
         feature = "serde",
         serde(rename = "ResourceGroup", skip_serializing_if = "Option::is_none")
     )]
-    pub resource_group: Option<String>,
+    pub resource_group: Option<CompactString>,
     /// Element `<RuntimeAvailabilityState>`.
     #[cfg_attr(
         feature = "serde",
@@ -2931,7 +2933,7 @@ pub struct Site {
         feature = "serde",
         serde(rename = "SelfLink", skip_serializing_if = "Option::is_none")
     )]
-    pub self_link: Option<String>,
+    pub self_link: Option<CompactString>,
     /// Web hosting plan (server farm) the site runs in.
     ///
     /// Element `<ServerFarm>`.
@@ -2939,13 +2941,13 @@ pub struct Site {
         feature = "serde",
         serde(rename = "ServerFarm", skip_serializing_if = "Option::is_none")
     )]
-    pub server_farm: Option<String>,
+    pub server_farm: Option<CompactString>,
     /// Element `<ServerFarmId>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "ServerFarmId", skip_serializing_if = "Option::is_none")
     )]
-    pub server_farm_id: Option<String>,
+    pub server_farm_id: Option<CompactString>,
     /// Element `<SiteDisabledReason>`.
     #[cfg_attr(
         feature = "serde",
@@ -2959,7 +2961,7 @@ pub struct Site {
         feature = "serde",
         serde(rename = "SiteMode", skip_serializing_if = "Option::is_none")
     )]
-    pub site_mode: Option<String>,
+    pub site_mode: Option<CompactString>,
     /// Element `<SiteProperties>`.
     #[cfg_attr(
         feature = "serde",
@@ -2982,7 +2984,7 @@ pub struct Site {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub storage_recovery_default_state: Option<String>,
+    pub storage_recovery_default_state: Option<CompactString>,
     /// Element `<SuspendedTill>`.
     #[cfg_attr(
         feature = "serde",
@@ -2996,10 +2998,10 @@ pub struct Site {
         feature = "serde",
         serde(rename = "TargetSwapSlot", skip_serializing_if = "Option::is_none")
     )]
-    pub target_swap_slot: Option<String>,
+    pub target_swap_slot: Option<CompactString>,
     /// Element `<TrafficManagerHostNames>`.
     #[cfg_attr(feature = "serde", serde(rename = "TrafficManagerHostNames"))]
-    pub traffic_manager_host_names: Vec<String>,
+    pub traffic_manager_host_names: Vec<CompactString>,
     /// Element `<UsageState>`.
     #[cfg_attr(
         feature = "serde",
@@ -3011,7 +3013,7 @@ pub struct Site {
         feature = "serde",
         serde(rename = "WebHostingPlan", skip_serializing_if = "Option::is_none")
     )]
-    pub web_hosting_plan: Option<String>,
+    pub web_hosting_plan: Option<CompactString>,
     /// Name of the web space the site is in.
     ///
     /// Element `<WebSpace>`.
@@ -3019,7 +3021,7 @@ pub struct Site {
         feature = "serde",
         serde(rename = "WebSpace", skip_serializing_if = "Option::is_none")
     )]
-    pub web_space: Option<String>,
+    pub web_space: Option<CompactString>,
 }
 
 impl FromXml for Site {
@@ -3344,10 +3346,10 @@ pub struct HostNameSslState {
         feature = "serde",
         serde(rename = "IpBasedSslResult", skip_serializing_if = "Option::is_none")
     )]
-    pub ip_based_ssl_result: Option<String>,
+    pub ip_based_ssl_result: Option<CompactString>,
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Element `<SslState>`.
     #[cfg_attr(
         feature = "serde",
@@ -3361,7 +3363,7 @@ pub struct HostNameSslState {
         feature = "serde",
         serde(rename = "Thumbprint", skip_serializing_if = "Option::is_none")
     )]
-    pub thumbprint: Option<String>,
+    pub thumbprint: Option<CompactString>,
     /// Element `<ToUpdate>`.
     #[cfg_attr(
         feature = "serde",
@@ -3381,7 +3383,7 @@ pub struct HostNameSslState {
         feature = "serde",
         serde(rename = "VirtualIP", skip_serializing_if = "Option::is_none")
     )]
-    pub virtual_ip: Option<String>,
+    pub virtual_ip: Option<CompactString>,
 }
 
 impl FromXml for HostNameSslState {
@@ -3450,19 +3452,19 @@ pub struct HostingEnvironmentProfile {
         feature = "serde",
         serde(rename = "Id", skip_serializing_if = "Option::is_none")
     )]
-    pub id: Option<String>,
+    pub id: Option<CompactString>,
     /// Element `<Name>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Element `<Type>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Type", skip_serializing_if = "Option::is_none")
     )]
-    pub type_: Option<String>,
+    pub type_: Option<CompactString>,
 }
 
 impl FromXml for HostingEnvironmentProfile {
@@ -3562,7 +3564,7 @@ impl Validate for SiteProperties {}
 pub struct NameValuePair {
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Element `<Value>`.
     #[cfg_attr(
         feature = "serde",
@@ -3572,7 +3574,7 @@ pub struct NameValuePair {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub value: Option<String>,
+    pub value: Option<CompactString>,
 }
 
 impl std::fmt::Debug for NameValuePair {
@@ -3621,12 +3623,12 @@ pub struct CreateSiteInput {
     ///
     /// Element `<HostNames>`.
     #[cfg_attr(feature = "serde", serde(rename = "HostNames"))]
-    pub host_names: Vec<String>,
+    pub host_names: Vec<CompactString>,
     /// The site name.
     ///
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Element `<ComputeMode>`.
     #[cfg_attr(
         feature = "serde",
@@ -3640,7 +3642,7 @@ pub struct CreateSiteInput {
         feature = "serde",
         serde(rename = "ServerFarm", skip_serializing_if = "Option::is_none")
     )]
-    pub server_farm: Option<String>,
+    pub server_farm: Option<CompactString>,
     /// The web space to create with the site, when it does not exist yet.
     ///
     /// Element `<WebSpaceToCreate>`.
@@ -3714,12 +3716,12 @@ pub struct WebSpaceToCreate {
     ///
     /// Element `<GeoRegion>`.
     #[cfg_attr(feature = "serde", serde(rename = "GeoRegion"))]
-    pub geo_region: String,
+    pub geo_region: CompactString,
     /// Name of the web space, e.g. eastuswebspace.
     ///
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// e.g. VirtualDedicatedPlan.
     ///
     /// Element `<Plan>`.
@@ -3727,7 +3729,7 @@ pub struct WebSpaceToCreate {
         feature = "serde",
         serde(rename = "Plan", skip_serializing_if = "Option::is_none")
     )]
-    pub plan: Option<String>,
+    pub plan: Option<CompactString>,
 }
 
 impl FromXml for WebSpaceToCreate {
@@ -3772,7 +3774,7 @@ pub struct PublishingUser {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Element `<PublishingPassword>`.
     #[cfg_attr(
         feature = "serde",
@@ -3782,13 +3784,13 @@ pub struct PublishingUser {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub publishing_password: Option<String>,
+    pub publishing_password: Option<CompactString>,
     /// Element `<PublishingUserName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "PublishingUserName", skip_serializing_if = "Option::is_none")
     )]
-    pub publishing_user_name: Option<String>,
+    pub publishing_user_name: Option<CompactString>,
 }
 
 impl std::fmt::Debug for PublishingUser {
@@ -3860,7 +3862,7 @@ pub struct WebSiteOperation {
         feature = "serde",
         serde(rename = "GeoMasterOperationId", skip_serializing_if = "Option::is_none")
     )]
-    pub geo_master_operation_id: Option<String>,
+    pub geo_master_operation_id: Option<CompactString>,
     /// The operation id.
     ///
     /// Element `<ID>`.
@@ -3868,7 +3870,7 @@ pub struct WebSiteOperation {
         feature = "serde",
         serde(rename = "ID", skip_serializing_if = "Option::is_none")
     )]
-    pub id: Option<String>,
+    pub id: Option<CompactString>,
     /// Element `<ModifiedTime>`.
     #[cfg_attr(
         feature = "serde",
@@ -3880,7 +3882,7 @@ pub struct WebSiteOperation {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Element `<Status>`.
     #[cfg_attr(
         feature = "serde",
@@ -3954,34 +3956,34 @@ pub struct WebSiteOperationError {
         feature = "serde",
         serde(rename = "Code", skip_serializing_if = "Option::is_none")
     )]
-    pub code: Option<String>,
+    pub code: Option<CompactString>,
     /// Element `<Message>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Message", skip_serializing_if = "Option::is_none")
     )]
-    pub message: Option<String>,
+    pub message: Option<CompactString>,
     /// Element `<ExtendedCode>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "ExtendedCode", skip_serializing_if = "Option::is_none")
     )]
-    pub extended_code: Option<String>,
+    pub extended_code: Option<CompactString>,
     /// Element `<MessageTemplate>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "MessageTemplate", skip_serializing_if = "Option::is_none")
     )]
-    pub message_template: Option<String>,
+    pub message_template: Option<CompactString>,
     /// Element `<Parameters>`.
     #[cfg_attr(feature = "serde", serde(rename = "Parameters"))]
-    pub parameters: Vec<String>,
+    pub parameters: Vec<CompactString>,
     /// Element `<InnerErrors>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "InnerErrors", skip_serializing_if = "Option::is_none")
     )]
-    pub inner_errors: Option<String>,
+    pub inner_errors: Option<CompactString>,
 }
 
 impl FromXml for WebSiteOperationError {
@@ -4053,7 +4055,7 @@ pub struct SlotConfigNames {
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "asm_runtime::json::null_as_empty"
     )]
-    pub app_setting_names: Vec<String>,
+    pub app_setting_names: Vec<CompactString>,
     /// Key `ConnectionStringNames`.
     #[serde(
         rename = "ConnectionStringNames",
@@ -4061,7 +4063,7 @@ pub struct SlotConfigNames {
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "asm_runtime::json::null_as_empty"
     )]
-    pub connection_string_names: Vec<String>,
+    pub connection_string_names: Vec<CompactString>,
 }
 
 impl Validate for SlotConfigNames {}
@@ -4092,7 +4094,7 @@ pub struct SiteConfig {
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "asm_runtime::json::null_as_empty"
     )]
-    pub default_documents: Vec<String>,
+    pub default_documents: Vec<CompactString>,
     /// Key `DetailedErrorLoggingEnabled`.
     #[serde(
         rename = "DetailedErrorLoggingEnabled",
@@ -4102,7 +4104,7 @@ pub struct SiteConfig {
     pub detailed_error_logging_enabled: Option<bool>,
     /// Key `DocumentRoot`.
     #[serde(rename = "DocumentRoot", default, skip_serializing_if = "Option::is_none")]
-    pub document_root: Option<String>,
+    pub document_root: Option<CompactString>,
     /// Key `HandlerMappings`.
     #[serde(
         rename = "HandlerMappings",
@@ -4150,7 +4152,7 @@ pub struct SiteConfig {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub net_framework_version: Option<String>,
+    pub net_framework_version: Option<CompactString>,
     /// Key `NumberOfWorkers`.
     #[serde(
         rename = "NumberOfWorkers",
@@ -4162,7 +4164,7 @@ pub struct SiteConfig {
     ///
     /// Key `PhpVersion`.
     #[serde(rename = "PhpVersion", default, skip_serializing_if = "Option::is_none")]
-    pub php_version: Option<String>,
+    pub php_version: Option<CompactString>,
     /// Key `PublishingPassword`.
     #[serde(
         rename = "PublishingPassword",
@@ -4170,14 +4172,14 @@ pub struct SiteConfig {
         skip_serializing_if = "Option::is_none",
         serialize_with = "asm_runtime::redaction::secret"
     )]
-    pub publishing_password: Option<String>,
+    pub publishing_password: Option<CompactString>,
     /// Key `PublishingUsername`.
     #[serde(
         rename = "PublishingUsername",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub publishing_username: Option<String>,
+    pub publishing_username: Option<CompactString>,
     /// Key `RemoteDebuggingEnabled`.
     #[serde(
         rename = "RemoteDebuggingEnabled",
@@ -4191,7 +4193,7 @@ pub struct SiteConfig {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub remote_debugging_version: Option<String>,
+    pub remote_debugging_version: Option<CompactString>,
     /// Key `RequestTracingEnabled`.
     #[serde(
         rename = "RequestTracingEnabled",
@@ -4205,12 +4207,12 @@ pub struct SiteConfig {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub request_tracing_expiration_time: Option<String>,
+    pub request_tracing_expiration_time: Option<CompactString>,
     /// e.g. None, LocalGit, GitHub.
     ///
     /// Key `ScmType`.
     #[serde(rename = "ScmType", default, skip_serializing_if = "Option::is_none")]
-    pub scm_type: Option<String>,
+    pub scm_type: Option<CompactString>,
     /// Key `Use32BitWorkerProcess`.
     #[serde(
         rename = "Use32BitWorkerProcess",
@@ -4230,24 +4232,24 @@ pub struct SiteConfig {
     pub always_on: Option<bool>,
     /// Key `JavaVersion`.
     #[serde(rename = "JavaVersion", default, skip_serializing_if = "Option::is_none")]
-    pub java_version: Option<String>,
+    pub java_version: Option<CompactString>,
     /// Key `JavaContainer`.
     #[serde(rename = "JavaContainer", default, skip_serializing_if = "Option::is_none")]
-    pub java_container: Option<String>,
+    pub java_container: Option<CompactString>,
     /// Key `JavaContainerVersion`.
     #[serde(
         rename = "JavaContainerVersion",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub java_container_version: Option<String>,
+    pub java_container_version: Option<CompactString>,
     /// Key `AutoSwapSlotName`.
     #[serde(
         rename = "AutoSwapSlotName",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub auto_swap_slot_name: Option<String>,
+    pub auto_swap_slot_name: Option<CompactString>,
     /// Key `SiteAuthEnabled`.
     #[serde(
         rename = "SiteAuthEnabled",
@@ -4304,7 +4306,7 @@ impl Validate for SiteConfig {}
 pub struct NameValue {
     /// Key `Name`.
     #[serde(rename = "Name")]
-    pub name: String,
+    pub name: CompactString,
     /// Key `Value`.
     #[serde(
         rename = "Value",
@@ -4312,7 +4314,7 @@ pub struct NameValue {
         skip_serializing_if = "Option::is_none",
         serialize_with = "asm_runtime::redaction::secret"
     )]
-    pub value: Option<String>,
+    pub value: Option<CompactString>,
 }
 
 impl std::fmt::Debug for NameValue {
@@ -4335,10 +4337,10 @@ pub struct ConnectionStringInfo {
         skip_serializing_if = "Option::is_none",
         serialize_with = "asm_runtime::redaction::secret"
     )]
-    pub connection_string: Option<String>,
+    pub connection_string: Option<CompactString>,
     /// Key `Name`.
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// 0 MySql, 1 SQLServer, 2 SQLAzure, 3 Custom (a number on the wire).
     ///
     /// Key `Type`.
@@ -4362,19 +4364,19 @@ impl Validate for ConnectionStringInfo {}
 pub struct HandlerMapping {
     /// Key `Arguments`.
     #[serde(rename = "Arguments", default, skip_serializing_if = "Option::is_none")]
-    pub arguments: Option<String>,
+    pub arguments: Option<CompactString>,
     /// e.g. *.php.
     ///
     /// Key `Extension`.
     #[serde(rename = "Extension", default, skip_serializing_if = "Option::is_none")]
-    pub extension: Option<String>,
+    pub extension: Option<CompactString>,
     /// Key `ScriptProcessor`.
     #[serde(
         rename = "ScriptProcessor",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub script_processor: Option<String>,
+    pub script_processor: Option<CompactString>,
 }
 
 impl Validate for HandlerMapping {}
@@ -4421,7 +4423,7 @@ pub struct PublishProfile {
         feature = "serde",
         serde(rename = "profileName", skip_serializing_if = "Option::is_none")
     )]
-    pub profile_name: Option<String>,
+    pub profile_name: Option<CompactString>,
     /// MSDeploy or FTP.
     ///
     /// Attribute `publishMethod`.
@@ -4429,31 +4431,31 @@ pub struct PublishProfile {
         feature = "serde",
         serde(rename = "publishMethod", skip_serializing_if = "Option::is_none")
     )]
-    pub publish_method: Option<String>,
+    pub publish_method: Option<CompactString>,
     /// Attribute `publishUrl`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "publishUrl", skip_serializing_if = "Option::is_none")
     )]
-    pub publish_url: Option<String>,
+    pub publish_url: Option<CompactString>,
     /// Attribute `msdeploySite`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "msdeploySite", skip_serializing_if = "Option::is_none")
     )]
-    pub msdeploy_site: Option<String>,
+    pub msdeploy_site: Option<CompactString>,
     /// Attribute `ftpPassiveMode`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "ftpPassiveMode", skip_serializing_if = "Option::is_none")
     )]
-    pub ftp_passive_mode: Option<String>,
+    pub ftp_passive_mode: Option<CompactString>,
     /// Attribute `userName`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "userName", skip_serializing_if = "Option::is_none")
     )]
-    pub user_name: Option<String>,
+    pub user_name: Option<CompactString>,
     /// Attribute `userPWD`.
     #[cfg_attr(
         feature = "serde",
@@ -4463,13 +4465,13 @@ pub struct PublishProfile {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub user_pwd: Option<String>,
+    pub user_pwd: Option<CompactString>,
     /// Attribute `destinationAppUrl`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "destinationAppUrl", skip_serializing_if = "Option::is_none")
     )]
-    pub destination_app_url: Option<String>,
+    pub destination_app_url: Option<CompactString>,
     /// Attribute `SQLServerDBConnectionString`.
     #[cfg_attr(
         feature = "serde",
@@ -4479,7 +4481,7 @@ pub struct PublishProfile {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub sql_server_db_connection_string: Option<String>,
+    pub sql_server_db_connection_string: Option<CompactString>,
     /// Attribute `mySQLDBConnectionString`.
     #[cfg_attr(
         feature = "serde",
@@ -4489,7 +4491,7 @@ pub struct PublishProfile {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub my_sqldb_connection_string: Option<String>,
+    pub my_sqldb_connection_string: Option<CompactString>,
     /// Attribute `hostingProviderForumLink`.
     #[cfg_attr(
         feature = "serde",
@@ -4498,19 +4500,19 @@ pub struct PublishProfile {
             skip_serializing_if = "Option::is_none"
         )
     )]
-    pub hosting_provider_forum_link: Option<String>,
+    pub hosting_provider_forum_link: Option<CompactString>,
     /// Attribute `controlPanelLink`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "controlPanelLink", skip_serializing_if = "Option::is_none")
     )]
-    pub control_panel_link: Option<String>,
+    pub control_panel_link: Option<CompactString>,
     /// Attribute `webSystem`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "webSystem", skip_serializing_if = "Option::is_none")
     )]
-    pub web_system: Option<String>,
+    pub web_system: Option<CompactString>,
     /// Element `<databases>`.
     #[cfg_attr(feature = "serde", serde(rename = "databases"))]
     pub databases: Vec<PublishDatabase>,
@@ -4620,7 +4622,7 @@ pub struct PublishDatabase {
         feature = "serde",
         serde(rename = "name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Attribute `connectionString`.
     #[cfg_attr(
         feature = "serde",
@@ -4630,19 +4632,19 @@ pub struct PublishDatabase {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub connection_string: Option<String>,
+    pub connection_string: Option<CompactString>,
     /// Attribute `providerName`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "providerName", skip_serializing_if = "Option::is_none")
     )]
-    pub provider_name: Option<String>,
+    pub provider_name: Option<CompactString>,
     /// Attribute `type`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "type", skip_serializing_if = "Option::is_none")
     )]
-    pub type_: Option<String>,
+    pub type_: Option<CompactString>,
 }
 
 impl std::fmt::Debug for PublishDatabase {
@@ -4738,19 +4740,19 @@ pub struct WebSiteUsage {
         feature = "serde",
         serde(rename = "CurrentValue", skip_serializing_if = "Option::is_none")
     )]
-    pub current_value: Option<String>,
+    pub current_value: Option<CompactString>,
     /// Element `<DisplayName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")
     )]
-    pub display_name: Option<String>,
+    pub display_name: Option<CompactString>,
     /// Element `<Limit>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Limit", skip_serializing_if = "Option::is_none")
     )]
-    pub limit: Option<String>,
+    pub limit: Option<CompactString>,
     /// e.g. CpuTime, FileSystemStorage.
     ///
     /// Element `<Name>`.
@@ -4758,7 +4760,7 @@ pub struct WebSiteUsage {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Element `<NextResetTime>`.
     #[cfg_attr(
         feature = "serde",
@@ -4770,13 +4772,13 @@ pub struct WebSiteUsage {
         feature = "serde",
         serde(rename = "ResourceName", skip_serializing_if = "Option::is_none")
     )]
-    pub resource_name: Option<String>,
+    pub resource_name: Option<CompactString>,
     /// Element `<SiteMode>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "SiteMode", skip_serializing_if = "Option::is_none")
     )]
-    pub site_mode: Option<String>,
+    pub site_mode: Option<CompactString>,
     /// e.g. Milliseconds, Bytes.
     ///
     /// Element `<Unit>`.
@@ -4784,7 +4786,7 @@ pub struct WebSiteUsage {
         feature = "serde",
         serde(rename = "Unit", skip_serializing_if = "Option::is_none")
     )]
-    pub unit: Option<String>,
+    pub unit: Option<CompactString>,
 }
 
 impl FromXml for WebSiteUsage {
@@ -4891,7 +4893,7 @@ pub struct WebMetricResponse {
         feature = "serde",
         serde(rename = "Code", skip_serializing_if = "Option::is_none")
     )]
-    pub code: Option<String>,
+    pub code: Option<CompactString>,
     /// Element `<Data>`.
     #[cfg_attr(
         feature = "serde",
@@ -4903,7 +4905,7 @@ pub struct WebMetricResponse {
         feature = "serde",
         serde(rename = "Message", skip_serializing_if = "Option::is_none")
     )]
-    pub message: Option<String>,
+    pub message: Option<CompactString>,
 }
 
 impl FromXml for WebMetricResponse {
@@ -4948,7 +4950,7 @@ pub struct WebMetricSet {
         feature = "serde",
         serde(rename = "DisplayName", skip_serializing_if = "Option::is_none")
     )]
-    pub display_name: Option<String>,
+    pub display_name: Option<CompactString>,
     /// Element `<EndTime>`.
     #[cfg_attr(
         feature = "serde",
@@ -4960,7 +4962,7 @@ pub struct WebMetricSet {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// e.g. Total, Average.
     ///
     /// Element `<PrimaryAggregationType>`.
@@ -4968,7 +4970,7 @@ pub struct WebMetricSet {
         feature = "serde",
         serde(rename = "PrimaryAggregationType", skip_serializing_if = "Option::is_none")
     )]
-    pub primary_aggregation_type: Option<String>,
+    pub primary_aggregation_type: Option<CompactString>,
     /// Element `<StartTime>`.
     #[cfg_attr(
         feature = "serde",
@@ -4980,13 +4982,13 @@ pub struct WebMetricSet {
         feature = "serde",
         serde(rename = "TimeGrain", skip_serializing_if = "Option::is_none")
     )]
-    pub time_grain: Option<String>,
+    pub time_grain: Option<CompactString>,
     /// Element `<Unit>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Unit", skip_serializing_if = "Option::is_none")
     )]
-    pub unit: Option<String>,
+    pub unit: Option<CompactString>,
     /// Element `<Values>`.
     #[cfg_attr(feature = "serde", serde(rename = "Values"))]
     pub values: Vec<WebMetricSample>,
@@ -5063,13 +5065,13 @@ pub struct WebMetricSample {
         feature = "serde",
         serde(rename = "Maximum", skip_serializing_if = "Option::is_none")
     )]
-    pub maximum: Option<String>,
+    pub maximum: Option<CompactString>,
     /// Element `<Minimum>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Minimum", skip_serializing_if = "Option::is_none")
     )]
-    pub minimum: Option<String>,
+    pub minimum: Option<CompactString>,
     /// Element `<TimeCreated>`.
     #[cfg_attr(
         feature = "serde",
@@ -5081,13 +5083,13 @@ pub struct WebMetricSample {
         feature = "serde",
         serde(rename = "Total", skip_serializing_if = "Option::is_none")
     )]
-    pub total: Option<String>,
+    pub total: Option<CompactString>,
     /// Element `<InstanceName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "InstanceName", skip_serializing_if = "Option::is_none")
     )]
-    pub instance_name: Option<String>,
+    pub instance_name: Option<CompactString>,
 }
 
 impl FromXml for WebMetricSample {
@@ -5182,7 +5184,7 @@ pub struct WebMetricDefinition {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// e.g. Milliseconds.
     ///
     /// Element `<Unit>`.
@@ -5190,13 +5192,13 @@ pub struct WebMetricDefinition {
         feature = "serde",
         serde(rename = "Unit", skip_serializing_if = "Option::is_none")
     )]
-    pub unit: Option<String>,
+    pub unit: Option<CompactString>,
     /// Element `<PrimaryAggregationType>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "PrimaryAggregationType", skip_serializing_if = "Option::is_none")
     )]
-    pub primary_aggregation_type: Option<String>,
+    pub primary_aggregation_type: Option<CompactString>,
     /// Element `<MetricAvailabilities>`.
     #[cfg_attr(feature = "serde", serde(rename = "MetricAvailabilities"))]
     pub metric_availabilities: Vec<WebMetricAvailability>,
@@ -5263,13 +5265,13 @@ pub struct WebMetricAvailability {
         feature = "serde",
         serde(rename = "TimeGrain", skip_serializing_if = "Option::is_none")
     )]
-    pub time_grain: Option<String>,
+    pub time_grain: Option<CompactString>,
     /// Element `<Retention>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Retention", skip_serializing_if = "Option::is_none")
     )]
-    pub retention: Option<String>,
+    pub retention: Option<CompactString>,
 }
 
 impl FromXml for WebMetricAvailability {
@@ -5346,7 +5348,7 @@ pub struct ServerFarmInput {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Element `<NumberOfWorkers>`.
     #[cfg_attr(
         feature = "serde",
@@ -5370,7 +5372,7 @@ pub struct ServerFarmInput {
         feature = "serde",
         serde(rename = "AdminSiteName", skip_serializing_if = "Option::is_none")
     )]
-    pub admin_site_name: Option<String>,
+    pub admin_site_name: Option<CompactString>,
 }
 
 impl FromXml for ServerFarmInput {
@@ -5423,7 +5425,7 @@ pub struct ServerFarm {
         feature = "serde",
         serde(rename = "AdminSiteName", skip_serializing_if = "Option::is_none")
     )]
-    pub admin_site_name: Option<String>,
+    pub admin_site_name: Option<CompactString>,
     /// Element `<CurrentNumberOfWorkers>`.
     #[cfg_attr(
         feature = "serde",
@@ -5447,13 +5449,13 @@ pub struct ServerFarm {
         feature = "serde",
         serde(rename = "HostingEnvironment", skip_serializing_if = "Option::is_none")
     )]
-    pub hosting_environment: Option<String>,
+    pub hosting_environment: Option<CompactString>,
     /// Element `<HostingEnvironmentId>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "HostingEnvironmentId", skip_serializing_if = "Option::is_none")
     )]
-    pub hosting_environment_id: Option<String>,
+    pub hosting_environment_id: Option<CompactString>,
     /// Element `<HostingEnvironmentProfile>`.
     #[cfg_attr(
         feature = "serde",
@@ -5479,7 +5481,7 @@ pub struct ServerFarm {
     ///
     /// Element `<Name>`.
     #[cfg_attr(feature = "serde", serde(rename = "Name"))]
-    pub name: String,
+    pub name: CompactString,
     /// Element `<NumberOfSites>`.
     #[cfg_attr(
         feature = "serde",
@@ -5505,7 +5507,7 @@ pub struct ServerFarm {
         feature = "serde",
         serde(rename = "PlanName", skip_serializing_if = "Option::is_none")
     )]
-    pub plan_name: Option<String>,
+    pub plan_name: Option<CompactString>,
     /// Element `<Reserved>`.
     #[cfg_attr(
         feature = "serde",
@@ -5529,7 +5531,7 @@ pub struct ServerFarm {
         feature = "serde",
         serde(rename = "Subscription", skip_serializing_if = "Option::is_none")
     )]
-    pub subscription: Option<String>,
+    pub subscription: Option<CompactString>,
     /// Name of the web space the plan is in.
     ///
     /// Element `<WebSpace>`.
@@ -5537,7 +5539,7 @@ pub struct ServerFarm {
         feature = "serde",
         serde(rename = "WebSpace", skip_serializing_if = "Option::is_none")
     )]
-    pub web_space: Option<String>,
+    pub web_space: Option<CompactString>,
     /// Element `<WorkerSize>`.
     #[cfg_attr(
         feature = "serde",
@@ -5555,7 +5557,7 @@ pub struct ServerFarm {
         feature = "serde",
         serde(rename = "WorkerTierName", skip_serializing_if = "Option::is_none")
     )]
-    pub worker_tier_name: Option<String>,
+    pub worker_tier_name: Option<CompactString>,
 }
 
 impl FromXml for ServerFarm {
@@ -5700,7 +5702,7 @@ pub struct BackupRequest {
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// SAS URL of the blob container the backups go to.
     ///
     /// Element `<StorageAccountUrl>`.
@@ -5712,7 +5714,7 @@ pub struct BackupRequest {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub storage_account_url: Option<String>,
+    pub storage_account_url: Option<CompactString>,
 }
 
 impl std::fmt::Debug for BackupRequest {
@@ -5877,13 +5879,13 @@ pub struct DatabaseBackupSetting {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub connection_string: Option<String>,
+    pub connection_string: Option<CompactString>,
     /// Element `<ConnectionStringName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "ConnectionStringName", skip_serializing_if = "Option::is_none")
     )]
-    pub connection_string_name: Option<String>,
+    pub connection_string_name: Option<CompactString>,
     /// e.g. SqlAzure, MySql.
     ///
     /// Element `<DatabaseType>`.
@@ -5891,13 +5893,13 @@ pub struct DatabaseBackupSetting {
         feature = "serde",
         serde(rename = "DatabaseType", skip_serializing_if = "Option::is_none")
     )]
-    pub database_type: Option<String>,
+    pub database_type: Option<CompactString>,
     /// Element `<Name>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
 }
 
 impl std::fmt::Debug for DatabaseBackupSetting {
@@ -5995,19 +5997,19 @@ pub struct BackupItem {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub storage_account_url: Option<String>,
+    pub storage_account_url: Option<CompactString>,
     /// Element `<BlobName>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "BlobName", skip_serializing_if = "Option::is_none")
     )]
-    pub blob_name: Option<String>,
+    pub blob_name: Option<CompactString>,
     /// Element `<Name>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Name", skip_serializing_if = "Option::is_none")
     )]
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     /// Element `<Status>`.
     #[cfg_attr(
         feature = "serde",
@@ -6031,7 +6033,7 @@ pub struct BackupItem {
         feature = "serde",
         serde(rename = "Log", skip_serializing_if = "Option::is_none")
     )]
-    pub log: Option<String>,
+    pub log: Option<CompactString>,
     /// Element `<Databases>`.
     #[cfg_attr(feature = "serde", serde(rename = "Databases"))]
     pub databases: Vec<DatabaseBackupSetting>,
@@ -6058,7 +6060,7 @@ pub struct BackupItem {
         feature = "serde",
         serde(rename = "CorrelationId", skip_serializing_if = "Option::is_none")
     )]
-    pub correlation_id: Option<String>,
+    pub correlation_id: Option<CompactString>,
 }
 
 impl std::fmt::Debug for BackupItem {
@@ -6173,7 +6175,7 @@ pub struct RestoreRequest {
         feature = "serde",
         serde(rename = "BlobName", skip_serializing_if = "Option::is_none")
     )]
-    pub blob_name: Option<String>,
+    pub blob_name: Option<CompactString>,
     /// Element `<Databases>`.
     #[cfg_attr(feature = "serde", serde(rename = "Databases"))]
     pub databases: Vec<DatabaseBackupSetting>,
@@ -6201,7 +6203,7 @@ pub struct RestoreRequest {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub storage_account_url: Option<String>,
+    pub storage_account_url: Option<CompactString>,
 }
 
 impl std::fmt::Debug for RestoreRequest {
@@ -6280,7 +6282,7 @@ pub struct RestoreResponse {
         feature = "serde",
         serde(rename = "OperationId", skip_serializing_if = "Option::is_none")
     )]
-    pub operation_id: Option<String>,
+    pub operation_id: Option<CompactString>,
 }
 
 impl FromXml for RestoreResponse {
@@ -6353,7 +6355,7 @@ impl Validate for ArrayOfRelayServiceConnectionEntity {}
 pub struct RelayServiceConnectionInput {
     /// Element `<BiztalkUri>`.
     #[cfg_attr(feature = "serde", serde(rename = "BiztalkUri"))]
-    pub biztalk_uri: String,
+    pub biztalk_uri: CompactString,
     /// Element `<EntityConnectionString>`.
     #[cfg_attr(
         feature = "serde",
@@ -6362,13 +6364,13 @@ pub struct RelayServiceConnectionInput {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub entity_connection_string: String,
+    pub entity_connection_string: CompactString,
     /// Element `<EntityName>`.
     #[cfg_attr(feature = "serde", serde(rename = "EntityName"))]
-    pub entity_name: String,
+    pub entity_name: CompactString,
     /// Element `<Hostname>`.
     #[cfg_attr(feature = "serde", serde(rename = "Hostname"))]
-    pub hostname: String,
+    pub hostname: CompactString,
     /// Element `<Port>`.
     #[cfg_attr(feature = "serde", serde(rename = "Port"))]
     pub port: i32,
@@ -6380,10 +6382,10 @@ pub struct RelayServiceConnectionInput {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub resource_connection_string: String,
+    pub resource_connection_string: CompactString,
     /// Element `<ResourceType>`.
     #[cfg_attr(feature = "serde", serde(rename = "ResourceType"))]
-    pub resource_type: String,
+    pub resource_type: CompactString,
 }
 
 impl std::fmt::Debug for RelayServiceConnectionInput {
@@ -6476,7 +6478,7 @@ pub struct RelayServiceConnectionUpdate {
         feature = "serde",
         serde(rename = "BiztalkUri", skip_serializing_if = "Option::is_none")
     )]
-    pub biztalk_uri: Option<String>,
+    pub biztalk_uri: Option<CompactString>,
     /// Element `<EntityConnectionString>`.
     #[cfg_attr(
         feature = "serde",
@@ -6486,16 +6488,16 @@ pub struct RelayServiceConnectionUpdate {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub entity_connection_string: Option<String>,
+    pub entity_connection_string: Option<CompactString>,
     /// Element `<EntityName>`.
     #[cfg_attr(feature = "serde", serde(rename = "EntityName"))]
-    pub entity_name: String,
+    pub entity_name: CompactString,
     /// Element `<Hostname>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Hostname", skip_serializing_if = "Option::is_none")
     )]
-    pub hostname: Option<String>,
+    pub hostname: Option<CompactString>,
     /// Element `<Port>`.
     #[cfg_attr(
         feature = "serde",
@@ -6511,13 +6513,13 @@ pub struct RelayServiceConnectionUpdate {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub resource_connection_string: Option<String>,
+    pub resource_connection_string: Option<CompactString>,
     /// Element `<ResourceType>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "ResourceType", skip_serializing_if = "Option::is_none")
     )]
-    pub resource_type: Option<String>,
+    pub resource_type: Option<CompactString>,
 }
 
 impl std::fmt::Debug for RelayServiceConnectionUpdate {
@@ -6604,7 +6606,7 @@ pub struct RelayServiceConnectionEntity {
         feature = "serde",
         serde(rename = "EntityName", skip_serializing_if = "Option::is_none")
     )]
-    pub entity_name: Option<String>,
+    pub entity_name: Option<CompactString>,
     /// Element `<EntityConnectionString>`.
     #[cfg_attr(
         feature = "serde",
@@ -6614,13 +6616,13 @@ pub struct RelayServiceConnectionEntity {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub entity_connection_string: Option<String>,
+    pub entity_connection_string: Option<CompactString>,
     /// Element `<ResourceType>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "ResourceType", skip_serializing_if = "Option::is_none")
     )]
-    pub resource_type: Option<String>,
+    pub resource_type: Option<CompactString>,
     /// Element `<ResourceConnectionString>`.
     #[cfg_attr(
         feature = "serde",
@@ -6630,13 +6632,13 @@ pub struct RelayServiceConnectionEntity {
             serialize_with = "asm_runtime::redaction::secret"
         )
     )]
-    pub resource_connection_string: Option<String>,
+    pub resource_connection_string: Option<CompactString>,
     /// Element `<Hostname>`.
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Hostname", skip_serializing_if = "Option::is_none")
     )]
-    pub hostname: Option<String>,
+    pub hostname: Option<CompactString>,
     /// Element `<Port>`.
     #[cfg_attr(
         feature = "serde",
@@ -6648,7 +6650,7 @@ pub struct RelayServiceConnectionEntity {
         feature = "serde",
         serde(rename = "BiztalkUri", skip_serializing_if = "Option::is_none")
     )]
-    pub biztalk_uri: Option<String>,
+    pub biztalk_uri: Option<CompactString>,
 }
 
 impl std::fmt::Debug for RelayServiceConnectionEntity {

@@ -33,6 +33,11 @@ pub mod paging;
 pub mod poll;
 mod retry;
 
+/// The string type of the generated types' text fields: a `String` that
+/// keeps values of up to 24 bytes inline (`.into()` from `&str` and
+/// `String`, `Deref<Target = str>`, `to_string()`).
+pub use compact_str::{format_compact, CompactString, ToCompactString};
+
 pub use client::{
     decode_body, decode_response, ClientBuilder, Core, OperationSpec, RawResponse, Request,
     DEFAULT_ENDPOINT, DEFAULT_VERSION,

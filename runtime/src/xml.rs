@@ -13,6 +13,8 @@
 
 use std::borrow::Cow;
 
+use compact_str::CompactString;
+
 use base64::Engine as _;
 use quick_xml::events::attributes::Attributes;
 
@@ -741,17 +743,12 @@ impl<'a> XmlReader<'a> {
     }
 
     /// Optional base64 text decoded to UTF-8 (the service's `Label`s).
-    pub fn label_opt(&mut self, child: &Child<'_>) -> Result<Option<String>, DecodeError> {
-        let Some(bytes) = self.text_opt::<Base64>(child)? else {
-            return Ok(None);
-        };
-        String::from_utf8(bytes.0)
-            .map(Some)
-            .map_err(|_| DecodeError::invalid("base64 of UTF-8 text").within_child(child))
+    pub fn label_opt(&mut self, child: &Child<'_>) -> Result<Option<CompactString>, DecodeError> {
+        Ok(self.text_opt::<LabelText>(child)?.map(|l| l.0))
     }
 
     /// Required base64 label: an empty element is the empty label.
-    pub fn label_req(&mut self, child: &Child<'_>) -> Result<Option<String>, DecodeError> {
+    pub fn label_req(&mut self, child: &Child<'_>) -> Result<Option<CompactString>, DecodeError> {
         if child.nil {
             self.skip(child)?;
             return Ok(None);
@@ -831,7 +828,7 @@ impl<'a> XmlReader<'a> {
     pub fn label_push(
         &mut self,
         child: &Child<'_>,
-        out: &mut Vec<String>,
+        out: &mut Vec<CompactString>,
     ) -> Result<(), DecodeError> {
         if let Some(v) = self.label_req(child).map_err(|e| e.at_index(out.len()))? {
             out.push(v);
@@ -844,7 +841,7 @@ impl<'a> XmlReader<'a> {
         &mut self,
         wrapper: &Child<'_>,
         item: &[u8],
-        out: &mut Vec<String>,
+        out: &mut Vec<CompactString>,
     ) -> Result<(), DecodeError> {
         self.each_item(wrapper, item, |r, child| r.label_push(child, out))
     }
@@ -1121,9 +1118,9 @@ impl XmlWriter {
     }
 
     /// [`label`](Self::label) when `Some`.
-    pub fn label_opt(&mut self, name: &str, value: &Option<String>) {
+    pub fn label_opt<S: AsRef<str>>(&mut self, name: &str, value: &Option<S>) {
         if let Some(v) = value {
-            self.label(name, v);
+            self.label(name, v.as_ref());
         }
     }
 
@@ -1197,13 +1194,19 @@ impl XmlWriter {
     }
 
     /// A wrapped list of labels.
-    pub fn label_list(&mut self, wrapper: &str, item: &str, items: &[String], always: bool) {
+    pub fn label_list<S: AsRef<str>>(
+        &mut self,
+        wrapper: &str,
+        item: &str,
+        items: &[S],
+        always: bool,
+    ) {
         if items.is_empty() && !always {
             return;
         }
         self.start(wrapper);
         for v in items {
-            self.label(item, v);
+            self.label(item, v.as_ref());
         }
         self.end(wrapper);
     }
@@ -1231,6 +1234,50 @@ impl XmlText for String {
     }
     fn to_text(&self) -> Cow<'_, str> {
         Cow::Borrowed(self)
+    }
+}
+
+impl XmlText for CompactString {
+    fn parse_text(text: &str) -> Result<Self, &'static str> {
+        Ok(CompactString::from(text))
+    }
+    #[inline]
+    fn from_text(text: Cow<'_, str>) -> Result<Self, &'static str> {
+        Ok(match text {
+            Cow::Borrowed(s) => CompactString::from(s),
+            Cow::Owned(s) => CompactString::from(s),
+        })
+    }
+    fn to_text(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self.as_str())
+    }
+}
+
+/// A `Label`: base64 of UTF-8 text. Short labels (almost all) are decoded
+/// on the stack and kept inline, with no allocation.
+struct LabelText(CompactString);
+
+impl XmlText for LabelText {
+    fn parse_text(text: &str) -> Result<Self, &'static str> {
+        const UTF8: &str = "base64 of UTF-8 text";
+        let trimmed = text.trim().as_bytes();
+        let mut buf = [0u8; 96];
+        let plain = memchr::memchr3(b' ', b'\n', b'\r', trimmed).is_none()
+            && memchr::memchr2(b'\t', b'\x0c', trimmed).is_none();
+        if plain && base64::decoded_len_estimate(trimmed.len()) <= buf.len() {
+            let n = base64::engine::general_purpose::STANDARD
+                .decode_slice(trimmed, &mut buf)
+                .map_err(|_| "base64")?;
+            let s = std::str::from_utf8(&buf[..n]).map_err(|_| UTF8)?;
+            return Ok(LabelText(CompactString::from(s)));
+        }
+        let bytes = Base64::parse_text(text)?.0;
+        String::from_utf8(bytes)
+            .map(|s| LabelText(CompactString::from(s)))
+            .map_err(|_| UTF8)
+    }
+    fn to_text(&self) -> Cow<'_, str> {
+        Cow::Owned(base64::engine::general_purpose::STANDARD.encode(self.0.as_bytes()))
     }
 }
 
@@ -1353,6 +1400,7 @@ impl<T> MaybeEmpty for Option<T> {
     }
 }
 impl MaybeEmpty for String {}
+impl MaybeEmpty for CompactString {}
 impl MaybeEmpty for Vec<u8> {}
 impl MaybeEmpty for str {}
 
@@ -1497,7 +1545,7 @@ mod tests {
             }
             Ok(Thing {
                 name: required(name, "Name")?,
-                label,
+                label: label.map(Into::into),
                 size,
                 tags,
             })
