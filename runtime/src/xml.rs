@@ -336,6 +336,16 @@ impl<'a> XmlReader<'a> {
             Some(b'/') => {
                 // `</name>`, optionally with white space before `>`; the
                 // name must be the one of the innermost open element.
+                if let Some(&(start, name_len)) = self.open.last() {
+                    let name = input.get(after + 1..after + 1 + name_len);
+                    if input.get(after + 1 + name_len) == Some(&b'>')
+                        && name.is_some_and(|n| eq_bytes(n, &input[start..start + name_len]))
+                    {
+                        self.open.pop();
+                        self.pos = after + name_len + 2;
+                        return Ok(Token::End);
+                    }
+                }
                 let Some(len) = tag_end(&input[after..]) else {
                     return Err(syntax("end tag not closed"));
                 };
@@ -344,7 +354,7 @@ impl<'a> XmlReader<'a> {
                 let Some((start, name_len)) = self.open.pop() else {
                     return Err(syntax("end tag without a start tag"));
                 };
-                if name != &input[start..start + name_len] {
+                if !eq_bytes(name, &input[start..start + name_len]) {
                     return Err(mismatched_end(&input[start..start + name_len]));
                 }
                 self.pos = after + len + 1;
@@ -369,27 +379,38 @@ impl<'a> XmlReader<'a> {
                 }
             }
             Some(_) => {
-                let Some(len) = tag_end(&input[after..]) else {
-                    return Err(syntax("start tag not closed"));
-                };
-                let mut tag = &input[after..after + len];
-                self.pos = after + len + 1;
-                let empty = tag.last() == Some(&b'/');
-                if empty {
-                    tag = &tag[..tag.len() - 1];
-                }
-                // One pass over the name: its end and its prefix's colon.
-                let mut name_len = tag.len();
+                // One pass over the name: its end, its prefix's colon and,
+                // for a tag without attributes (almost all), the `>`; a
+                // tag with attributes continues with `tag_end` (quotes).
+                let from = &input[after..];
                 let mut local_at = 0;
-                for (i, &b) in tag.iter().enumerate() {
+                let mut found = None;
+                for (i, &b) in from.iter().enumerate() {
                     match b {
+                        b'>' => {
+                            found = Some((i, i));
+                            break;
+                        }
                         b' ' | b'\t' | b'\r' | b'\n' => {
-                            name_len = i;
+                            found = tag_end(&from[i..]).map(|end| (i, i + end));
                             break;
                         }
                         b':' if local_at == 0 => local_at = i + 1,
                         _ => {}
                     }
+                }
+                let Some((mut name_len, len)) = found else {
+                    return Err(syntax("start tag not closed"));
+                };
+                let mut tag = &from[..len];
+                self.pos = after + len + 1;
+                let empty = tag.last() == Some(&b'/');
+                if empty {
+                    tag = &tag[..tag.len() - 1];
+                    name_len = name_len.min(tag.len());
+                }
+                if local_at > name_len {
+                    local_at = 0;
                 }
                 if !empty {
                     self.open.push((after, name_len));
@@ -612,12 +633,10 @@ impl<'a> XmlReader<'a> {
         // search for `<` or `&`, then the end tag compared in place.
         let input = self.input;
         let rest = input.get(self.pos..).unwrap_or_default();
-        if let (Some(i), Some(&(start, len))) =
-            (memchr::memchr2(b'<', b'&', rest), self.open.last())
-        {
+        if let (Some(i), Some(&(start, len))) = (find_lt_amp(rest), self.open.last()) {
             let end_tag = rest.get(i..i + len + 3);
             if let Some([b'<', b'/', name @ .., b'>']) = end_tag {
-                if *name == input[start..start + len] {
+                if eq_bytes(name, &input[start..start + len]) {
                     self.open.pop();
                     self.pos += i + len + 3;
                     return self.utf8(&rest[..i]);
@@ -768,7 +787,7 @@ impl<'a> XmlReader<'a> {
             return Ok(());
         }
         while let Some(child) = self.next_child()? {
-            if child.name() == item {
+            if eq_bytes(child.name(), item) {
                 read(self, &child).map_err(|e| e.within_child(wrapper))?;
             } else {
                 self.skip(&child)?;
@@ -858,6 +877,57 @@ fn unescape_text(s: Cow<'_, str>) -> Result<Cow<'_, str>, DecodeError> {
                 .into_owned(),
         )),
     }
+}
+
+/// `a == b` for the short byte strings of element names: two word
+/// compares for up to 16 bytes, no call to `memcmp`.
+#[inline(always)]
+pub fn eq_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n > 16 {
+        return a == b;
+    }
+    if n >= 8 {
+        let w = |s: &[u8], i: usize| u64::from_le_bytes(s[i..i + 8].try_into().unwrap_or([0; 8]));
+        return w(a, 0) == w(b, 0) && w(a, n - 8) == w(b, n - 8);
+    }
+    if n >= 4 {
+        let w = |s: &[u8], i: usize| u32::from_le_bytes(s[i..i + 4].try_into().unwrap_or([0; 4]));
+        return w(a, 0) == w(b, 0) && w(a, n - 4) == w(b, n - 4);
+    }
+    n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1])
+}
+
+/// The first `<` or `&`. Values are short, so the first 32 bytes are
+/// looked at eight at a time in a word (no call; `memchr2`'s set-up costs
+/// more than that), the rest with `memchr2`.
+#[inline(always)]
+fn find_lt_amp(rest: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    const SHORT: usize = 32;
+    let mut i = 0;
+    while let Some(chunk) = rest.get(i..i + 8) {
+        let v = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let (a, b) = (v ^ (LO * u64::from(b'<')), v ^ (LO * u64::from(b'&')));
+        // A byte of `a` or `b` is zero where `v` holds `<` or `&`; the
+        // lowest flagged byte is exact (borrows only run upwards).
+        let z = (a.wrapping_sub(LO) & !a & HI) | (b.wrapping_sub(LO) & !b & HI);
+        if z != 0 {
+            return Some(i + (z.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+        if i == SHORT {
+            return memchr::memchr2(b'<', b'&', &rest[i..]).map(|j| j + i);
+        }
+    }
+    let tail = rest.get(i..).unwrap_or_default();
+    tail.iter()
+        .position(|&c| c == b'<' || c == b'&')
+        .map(|j| j + i)
 }
 
 /// The length of a tag's content up to its closing `>` (`>` inside quoted
