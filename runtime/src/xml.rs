@@ -729,7 +729,7 @@ impl<'a> XmlReader<'a> {
             return Ok(None);
         }
         let text = self.text(child).map_err(|e| e.within_child(child))?;
-        if text.trim().is_empty() {
+        if is_blank(&text) {
             return Ok(None);
         }
         T::from_text(text)
@@ -739,6 +739,7 @@ impl<'a> XmlReader<'a> {
 
     /// A required text value. An empty element is the empty string for
     /// `String` and an error for other types; `i:nil` is an error.
+    #[inline]
     pub fn text_req<T: XmlText>(&mut self, child: &Child<'_>) -> Result<Option<T>, DecodeError> {
         if child.nil {
             self.skip(child)?;
@@ -832,6 +833,7 @@ impl<'a> XmlReader<'a> {
     }
 
     /// A repeated text element (no wrapper).
+    #[inline]
     pub fn text_push<T: XmlText>(
         &mut self,
         child: &Child<'_>,
@@ -876,6 +878,17 @@ fn unescape_text(s: Cow<'_, str>) -> Result<Cow<'_, str>, DecodeError> {
                 .map_err(escape_error)?
                 .into_owned(),
         )),
+    }
+}
+
+/// Empty or white space only; a value that starts with a printable ASCII
+/// character (almost all) is decided by its first byte.
+#[inline(always)]
+fn is_blank(text: &str) -> bool {
+    match text.as_bytes().first() {
+        None => true,
+        Some(&b) if b.is_ascii() && !b.is_ascii_whitespace() => false,
+        Some(_) => text.trim().is_empty(),
     }
 }
 
@@ -1565,6 +1578,76 @@ pub fn required<T>(value: Option<T>, element: &'static str) -> Result<T, DecodeE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn word_compare_and_search_agree_with_the_plain_ones() {
+        // Every length around the word sizes, a difference at every
+        // position, and `<`/`&` at every position (or none).
+        for n in 0..48usize {
+            let a: Vec<u8> = (0..n).map(|i| b'a' + (i % 26) as u8).collect();
+            assert!(eq_bytes(&a, &a.clone()));
+            assert!(!eq_bytes(&a, &a[..n.saturating_sub(1)]) || n == 0);
+            for at in 0..n {
+                let mut b = a.clone();
+                b[at] ^= 0x20;
+                assert!(!eq_bytes(&a, &b), "n={n} at={at}");
+            }
+            assert_eq!(find_lt_amp(&a), None, "n={n}");
+            for at in 0..n {
+                for c in [b'<', b'&'] {
+                    let mut b = a.clone();
+                    b[at] = c;
+                    if at + 1 < n {
+                        b[n - 1] = b'<';
+                    }
+                    assert_eq!(find_lt_amp(&b), Some(at), "n={n} at={at}");
+                }
+                // Bytes next to the searched ones (borrows in the word
+                // test) are not matches.
+                let mut b = a.clone();
+                b[at] = b'<' + 1;
+                assert_eq!(find_lt_amp(&b), None);
+                b[at] = 0x80 | b'<';
+                assert_eq!(find_lt_amp(&b), None);
+            }
+        }
+    }
+
+    #[test]
+    fn labels_short_long_spaced_and_invalid() {
+        use base64::Engine as _;
+        let b64 = |s: &[u8]| base64::engine::general_purpose::STANDARD.encode(s);
+        let long = "long label ".repeat(20);
+        for (text, want) in [
+            (b64(b"short"), Ok("short")),
+            (b64("é ü".as_bytes()), Ok("é ü")),
+            (b64(long.as_bytes()), Ok(long.as_str())),
+            (format!(" {} ", b64(b"spaced")), Ok("spaced")),
+            (b64(&[0xff, 0xfe]), Err("base64 of UTF-8 text")),
+            ("not base64!".to_owned(), Err("base64")),
+        ] {
+            let got = LabelText::parse_text(&text).map(|l| l.0);
+            assert_eq!(got.as_deref(), want.as_deref(), "{text}");
+        }
+    }
+
+    #[test]
+    fn start_tags_with_and_without_attributes_read_the_same() {
+        let doc = br#"<Root xmlns="http://schemas.microsoft.com/windowsazure" xmlns:i="http://www.w3.org/2001/XMLSchema-instance"><Name>n</Name><Label i:nil="true"/><Size >3</Size ><Tags><Tag>a</Tag><a:Tag xmlns:a="http://schemas.microsoft.com/windowsazure">b</a:Tag><Tag/></Tags></Root>"#;
+        let t: Thing = from_document("Root", doc).unwrap();
+        assert_eq!(t.name, "n");
+        assert_eq!(t.label, None);
+        assert_eq!(t.size, Some(3));
+        assert_eq!(t.tags, ["a", "b", ""]);
+        for bad in [
+            &b"<Root xmlns=\"http://schemas.microsoft.com/windowsazure\"><Name>n</Nam></Root>"[..],
+            b"<Root xmlns=\"http://schemas.microsoft.com/windowsazure\"><Name>n</Name",
+            b"<Root xmlns=\"http://schemas.microsoft.com/windowsazure\"><Name",
+            b"<Root xmlns=\"http://schemas.microsoft.com/windowsazure\"><Name a=\">\"",
+        ] {
+            assert!(from_document::<Thing>("Root", bad).is_err());
+        }
+    }
 
     #[test]
     fn base64_text_with_any_ascii_whitespace_decodes_the_same() {
