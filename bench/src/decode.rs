@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::alloc::peak_during;
 use crate::docs::{self, Doc, Scale};
-use crate::stats::{mb_per_s, median, time_runs, Budget};
+use crate::stats::{mb_per_s, median, time_paired, time_runs, Budget};
 use crate::{python, Opts};
 
 /// One decode document's figures.
@@ -121,9 +121,9 @@ pub fn raw_scan(bytes: &[u8]) -> usize {
 
 fn budget(opts: &Opts) -> Budget {
     if opts.quick {
-        Budget::new(5, 200, 1.0)
+        Budget::new(5, 2000, 1.0)
     } else {
-        Budget::new(15, 2000, 4.0)
+        Budget::new(15, 20000, 4.0)
     }
 }
 
@@ -183,8 +183,11 @@ fn run_real(opts: &Opts, report: &mut DecodeReport) {
             doc.name
         );
         let decode = |b: &[u8]| azure_asm::server::decode_response(doc.operation, b);
-        let rust = time_runs(b, || decode(black_box(bytes)));
-        let scan = time_runs(b, || raw_scan(black_box(bytes)));
+        let (rust, scan) = time_paired(
+            b,
+            || decode(black_box(bytes)),
+            || raw_scan(black_box(bytes)),
+        );
         let mut peak = 0;
         for _ in 0..3 {
             let (v, p) = peak_during(|| decode(bytes));
@@ -284,8 +287,11 @@ fn decode_one(opts: &Opts, doc: &Doc) -> DecodeRow {
         doc.name
     );
     let b = budget(opts);
-    let rust = time_runs(b, || decode(doc.root, black_box(bytes)).ok());
-    let scan = time_runs(b, || raw_scan(black_box(bytes)));
+    let (rust, scan) = time_paired(
+        b,
+        || decode(doc.root, black_box(bytes)).ok(),
+        || raw_scan(black_box(bytes)),
+    );
     // Peak memory: several runs, the largest peak.
     let mut peak = 0;
     for _ in 0..3 {

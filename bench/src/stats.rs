@@ -38,6 +38,34 @@ pub fn time_runs<T>(budget: Budget, mut f: impl FnMut() -> T) -> Vec<f64> {
     runs
 }
 
+/// [`time_runs`] of two functions whose times are compared (decode and the
+/// raw scan of the same bytes): their runs alternate, so a slow spell of
+/// the machine (another process, a shared vCPU) falls on both and not on
+/// one of them. The budget counts pairs; each warms up once.
+pub fn time_paired<T, U>(
+    budget: Budget,
+    mut f: impl FnMut() -> T,
+    mut g: impl FnMut() -> U,
+) -> (Vec<f64>, Vec<f64>) {
+    drop(f());
+    drop(g());
+    let (mut fs, mut gs) = (Vec::new(), Vec::new());
+    let started = Instant::now();
+    while fs.len() < budget.min_runs
+        || (started.elapsed() < budget.min_time && fs.len() < budget.max_runs)
+    {
+        let t = Instant::now();
+        let value = std::hint::black_box(f());
+        fs.push(t.elapsed().as_secs_f64());
+        drop(value);
+        let t = Instant::now();
+        let value = std::hint::black_box(g());
+        gs.push(t.elapsed().as_secs_f64());
+        drop(value);
+    }
+    (fs, gs)
+}
+
 /// The median of `xs` (NaN when empty).
 pub fn median(xs: &[f64]) -> f64 {
     percentile(xs, 0.5)
