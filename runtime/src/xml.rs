@@ -385,19 +385,23 @@ impl<'a> XmlReader<'a> {
                 let from = &input[after..];
                 let mut local_at = 0;
                 let mut found = None;
-                for (i, &b) in from.iter().enumerate() {
-                    match b {
+                let mut i = 0;
+                while let Some(at) = name_stop(from, i) {
+                    match from[at] {
                         b'>' => {
-                            found = Some((i, i));
+                            found = Some((at, at));
                             break;
                         }
                         b' ' | b'\t' | b'\r' | b'\n' => {
-                            found = tag_end(&from[i..]).map(|end| (i, i + end));
+                            found = tag_end(&from[at..]).map(|end| (at, at + end));
                             break;
                         }
-                        b':' if local_at == 0 => local_at = i + 1,
+                        b':' if local_at == 0 => local_at = at + 1,
+                        // A second colon or another control character:
+                        // part of the name, as before.
                         _ => {}
                     }
+                    i = at + 1;
                 }
                 let Some((mut name_len, len)) = found else {
                     return Err(syntax("start tag not closed"));
@@ -933,6 +937,33 @@ fn is_blank(text: &str) -> bool {
         Some(&b) if b.is_ascii() && !b.is_ascii_whitespace() => false,
         Some(_) => text.trim().is_empty(),
     }
+}
+
+/// The first byte at or after `from` that may end a tag's name: `>`, `:`
+/// or a control or space character (below `!`), eight bytes at a time in a
+/// word while eight remain.
+#[inline(always)]
+fn name_stop(bytes: &[u8], mut from: usize) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = bytes.get(from..from + 8) {
+        let v = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let (gt, colon) = (v ^ (LO * u64::from(b'>')), v ^ (LO * u64::from(b':')));
+        // Bytes below `!` (0x21) and bytes equal to `>` or `:`; the lowest
+        // flagged byte is exact (borrows only run upwards), and bytes of
+        // 0x80 and above (UTF-8) are never flagged.
+        let z = (v.wrapping_sub(LO * 0x21) & !v & HI)
+            | (gt.wrapping_sub(LO) & !gt & HI)
+            | (colon.wrapping_sub(LO) & !colon & HI);
+        if z != 0 {
+            return Some(from + (z.trailing_zeros() / 8) as usize);
+        }
+        from += 8;
+    }
+    let tail = bytes.get(from..).unwrap_or_default();
+    tail.iter()
+        .position(|&b| b == b'>' || b == b':' || b < 0x21)
+        .map(|i| i + from)
 }
 
 /// `a == b` for the short byte strings of element names: two word
@@ -1621,6 +1652,30 @@ pub fn required<T>(value: Option<T>, element: &'static str) -> Result<T, DecodeE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn name_stop_agrees_with_a_plain_loop() {
+        let plain = |b: &[u8], from: usize| {
+            (from..b.len()).find(|&i| b[i] == b'>' || b[i] == b':' || b[i] < 0x21)
+        };
+        let stops = [b'>', b':', b' ', b'\t', b'\n', b'\r', 0x01, 0x20];
+        let near = [b'?', b'=', b';', b'!', 0x80, 0xBE, 0xFF, b'A'];
+        for n in 0..40usize {
+            let a: Vec<u8> = (0..n).map(|i| b'A' + (i % 26) as u8).collect();
+            for from in 0..=n {
+                assert_eq!(name_stop(&a, from), plain(&a, from));
+            }
+            for at in 0..n {
+                for &c in stops.iter().chain(&near) {
+                    let mut b = a.clone();
+                    b[at] = c;
+                    for from in [0, at.saturating_sub(3), at, (at + 1).min(n)] {
+                        assert_eq!(name_stop(&b, from), plain(&b, from), "n={n} at={at} c={c}");
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn word_compare_and_search_agree_with_the_plain_ones() {
