@@ -645,6 +645,33 @@ impl<'a> XmlReader<'a> {
                     self.pos += i + len + 3;
                     return self.utf8(&rest[..i]);
                 }
+            } else if rest[i] == b'&' {
+                return self.text_with_references(rest, i, &input[start..start + len]);
+            }
+        }
+        self.text_general()
+    }
+
+    /// [`text`](Self::text) of a value with a reference at `amp`: when the
+    /// element's end tag follows the text directly, the text is unescaped in
+    /// one pass; anything else (CDATA, comments, errors) goes the general way.
+    #[inline(never)]
+    fn text_with_references(
+        &mut self,
+        rest: &'a [u8],
+        amp: usize,
+        name: &[u8],
+    ) -> Result<Cow<'a, str>, DecodeError> {
+        let len = name.len();
+        if let Some(lt) = memchr::memchr(b'<', &rest[amp..]).map(|j| j + amp) {
+            if let Some([b'<', b'/', end @ .., b'>']) = rest.get(lt..lt + len + 3) {
+                if eq_bytes(end, name) {
+                    let text = self.utf8(&rest[..lt])?;
+                    let text = unescape_text(text)?;
+                    self.open.pop();
+                    self.pos += lt + len + 3;
+                    return Ok(text);
+                }
             }
         }
         self.text_general()
@@ -882,9 +909,9 @@ fn unescape_text(s: Cow<'_, str>) -> Result<Cow<'_, str>, DecodeError> {
     let bytes = src.as_bytes();
     let mut out = String::with_capacity(src.len());
     let mut done = 0;
-    while let Some(at) = memchr::memchr(b'&', &bytes[done..]).map(|i| i + done) {
+    while let Some(at) = find_byte(bytes, done, b'&') {
         out.push_str(&src[done..at]);
-        let Some(len) = memchr::memchr(b';', &bytes[at + 1..]) else {
+        let Some(len) = find_byte(bytes, at + 1, b';').map(|i| i - at - 1) else {
             return Err(entity_error(format!(
                 "`&` without `;` at {:?}",
                 at..src.len()
@@ -986,6 +1013,29 @@ pub fn eq_bytes(a: &[u8], b: &[u8]) -> bool {
         return w(a, 0) == w(b, 0) && w(a, n - 4) == w(b, n - 4);
     }
     n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1])
+}
+
+/// The first `byte` at or after `from`: the gaps between references are
+/// short, so the first 32 bytes are looked at eight at a time in a word,
+/// the rest with `memchr`.
+#[inline(always)]
+fn find_byte(bytes: &[u8], from: usize, byte: u8) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut i = from;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let v = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])) ^ (LO * u64::from(byte));
+        let z = v.wrapping_sub(LO) & !v & HI;
+        if z != 0 {
+            return Some(i + (z.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+        if i - from == 32 {
+            return memchr::memchr(byte, &bytes[i..]).map(|j| j + i);
+        }
+    }
+    let tail = bytes.get(i..).unwrap_or_default();
+    tail.iter().position(|&c| c == byte).map(|j| j + i)
 }
 
 /// The first `<` or `&`. Values are short, so the first 32 bytes are
@@ -1672,6 +1722,30 @@ mod tests {
                     for from in [0, at.saturating_sub(3), at, (at + 1).min(n)] {
                         assert_eq!(name_stop(&b, from), plain(&b, from), "n={n} at={at} c={c}");
                     }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn find_byte_agrees_with_position() {
+        for n in 0..80usize {
+            let a: Vec<u8> = (0..n).map(|i| b'a' + (i % 26) as u8).collect();
+            for from in 0..=n {
+                assert_eq!(find_byte(&a, from, b'&'), None);
+            }
+            for at in 0..n {
+                for c in [b'&', b';'] {
+                    let mut b = a.clone();
+                    b[at] = c;
+                    b[n - 1] = c;
+                    for from in [0, at.saturating_sub(9), at, at + 1] {
+                        let want = (from..n).find(|&i| b[i] == c);
+                        assert_eq!(find_byte(&b, from, c), want, "n={n} at={at} from={from}");
+                    }
+                    let mut d = a.clone();
+                    d[at] = c + 1;
+                    assert_eq!(find_byte(&d, 0, c), None);
                 }
             }
         }
