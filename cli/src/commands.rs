@@ -174,9 +174,9 @@ async fn affinity_group(client: &Client, cmd: AffinityGroupCmd) -> Result {
             client
                 .create_affinity_group(&CreateAffinityGroup {
                     label: label.unwrap_or_else(|| name.clone()).into(),
-                    name: name.clone().into(),
+                    name: name.as_str().into(),
                     description: description.map(Into::into),
-                    location: location.clone().into(),
+                    location: location.as_str().into(),
                 })
                 .await?;
             println!(
@@ -309,7 +309,7 @@ async fn service(client: &Client, cmd: ServiceCmd) -> Result {
             client
                 .create_hosted_service(&CreateHostedService {
                     label: label.unwrap_or_else(|| name.clone()).into(),
-                    service_name: name.clone().into(),
+                    service_name: name.as_str().into(),
                     description: description.map(Into::into),
                     location: placement.location.map(Into::into),
                     affinity_group: placement.affinity_group.map(Into::into),
@@ -552,7 +552,7 @@ async fn storage(client: &Client, cmd: StorageCmd, show_secrets: bool) -> Result
             let op = client
                 .create_storage_account(&CreateStorageServiceInput {
                     label: label.unwrap_or_else(|| name.clone()).into(),
-                    service_name: name.clone().into(),
+                    service_name: name.as_str().into(),
                     description: description.map(Into::into),
                     location: placement.location.map(Into::into),
                     affinity_group: placement.affinity_group.map(Into::into),
@@ -655,7 +655,7 @@ async fn certificate(client: &Client, cmd: CertificateCmd) -> Result {
             client
                 .add_management_certificate(&SubscriptionCertificate {
                     subscription_certificate_public_key: info.public_key,
-                    subscription_certificate_thumbprint: info.thumbprint.clone().into(),
+                    subscription_certificate_thumbprint: info.thumbprint.as_str().into(),
                     subscription_certificate_data: info.der,
                     created: None,
                 })

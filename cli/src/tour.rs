@@ -195,10 +195,10 @@ async fn tour(
     ));
     client
         .create_affinity_group(&CreateAffinityGroup {
-            name: names.group.clone().into(),
+            name: names.group.as_str().into(),
             label: format!("Tour affinity group {}", names.suffix).into(),
             description: Some("Created by asm tour".into()),
-            location: location.clone().into(),
+            location: location.as_str().into(),
         })
         .await?;
     created.group = true;
@@ -212,10 +212,10 @@ async fn tour(
     let props = [("Owner", "asm-tour"), ("Purpose", "how-to")];
     client
         .create_hosted_service(&CreateHostedService {
-            service_name: names.service.clone().into(),
+            service_name: names.service.as_str().into(),
             label: SERVICE_LABEL.into(),
             description: Some("Created by asm tour".into()),
-            affinity_group: Some(names.group.clone().into()),
+            affinity_group: Some(names.group.as_str().into()),
             extended_properties: props
                 .iter()
                 .map(|(k, v)| ExtendedProperty {
@@ -245,10 +245,10 @@ async fn tour(
     ));
     let op = client
         .create_storage_account(&CreateStorageServiceInput {
-            service_name: names.storage.clone().into(),
+            service_name: names.storage.as_str().into(),
             label: STORAGE_LABEL.into(),
             description: Some("Created by asm tour".into()),
-            affinity_group: Some(names.group.clone().into()),
+            affinity_group: Some(names.group.as_str().into()),
             ..Default::default()
         })
         .await?;
@@ -569,8 +569,8 @@ async fn deploy(client: &Client, names: &Names, steps: &mut Steps) -> Result {
             &names.service,
             &DeploymentSlot::Staging,
             &CreateDeployment {
-                name: names.deployment.clone().into(),
-                package_url: package_url.clone().into(),
+                name: names.deployment.as_str().into(),
+                package_url: package_url.as_str().into(),
                 label: "Tour deployment".into(),
                 configuration: service_configuration(&names.service).into(),
                 start_deployment: Some(true),
@@ -617,7 +617,7 @@ async fn deploy(client: &Client, names: &Names, steps: &mut Steps) -> Result {
             &names.service,
             &Swap {
                 production: None,
-                source_deployment: names.deployment.clone().into(),
+                source_deployment: names.deployment.as_str().into(),
             },
         )
         .await?;

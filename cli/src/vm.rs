@@ -575,8 +575,8 @@ pub fn build_role(
     let provisioning = match os {
         Os::Linux => ConfigurationSet {
             configuration_set_type: ConfigurationSetType::LinuxProvisioningConfiguration,
-            host_name: Some(spec.name.clone().into()),
-            user_name: Some(spec.user.clone().into()),
+            host_name: Some(spec.name.as_str().into()),
+            user_name: Some(spec.user.as_str().into()),
             user_password: Some(password.expose().into()),
             disable_ssh_password_authentication: Some(false),
             ..Default::default()
@@ -584,14 +584,14 @@ pub fn build_role(
         Os::Windows => ConfigurationSet {
             configuration_set_type: ConfigurationSetType::WindowsProvisioningConfiguration,
             computer_name: Some(spec.name.chars().take(15).collect()),
-            admin_username: Some(spec.user.clone().into()),
+            admin_username: Some(spec.user.as_str().into()),
             admin_password: Some(password.expose().into()),
             enable_automatic_updates: Some(true),
             ..Default::default()
         },
     };
     Role {
-        role_name: spec.name.clone().into(),
+        role_name: spec.name.as_str().into(),
         role_type: Some("PersistentVMRole".into()),
         configuration_sets: vec![
             provisioning,
@@ -815,10 +815,10 @@ pub async fn create(client: &Client, spec: &VmSpec, wait: bool, say: Say) -> Res
     if existing.is_none() {
         client
             .create_hosted_service(&CreateHostedService {
-                service_name: spec.service.clone().into(),
-                label: spec.service.clone().into(),
+                service_name: spec.service.as_str().into(),
+                label: spec.service.as_str().into(),
                 description: Some("Created by asm vm create".into()),
-                location: Some(spec.location.clone().into()),
+                location: Some(spec.location.as_str().into()),
                 ..Default::default()
             })
             .await?;
@@ -847,9 +847,9 @@ pub async fn create(client: &Client, spec: &VmSpec, wait: bool, say: Say) -> Res
                 .create_virtual_machine_deployment(
                     &spec.service,
                     &CreateVirtualMachineDeploymentInput {
-                        name: name.clone().into(),
+                        name: name.as_str().into(),
                         deployment_slot: DeploymentSlot::Production,
-                        label: name.clone().into(),
+                        label: name.as_str().into(),
                         role_list: vec![role],
                         ..Default::default()
                     },

@@ -772,12 +772,12 @@ impl Api {
         };
         HostedService {
             url: self.hs_url(s).into(),
-            service_name: s.name.clone().into(),
+            service_name: s.name.as_str().into(),
             hosted_service_properties: with_properties.then(|| HostedServiceProperties {
-                description: s.description.clone().map(Into::into),
-                affinity_group: s.affinity_group.clone().map(Into::into),
-                location: s.location.clone().map(Into::into),
-                label: s.label.clone().into(),
+                description: s.description.as_deref().map(Into::into),
+                affinity_group: s.affinity_group.as_deref().map(Into::into),
+                location: s.location.as_deref().map(Into::into),
+                label: s.label.as_str().into(),
                 status: Some(status),
                 date_created: Some(datetime(s.created_ms)),
                 date_last_modified: Some(datetime(s.modified_ms)),
@@ -785,11 +785,11 @@ impl Api {
                     .extended_properties
                     .iter()
                     .map(|(k, v)| ExtendedProperty {
-                        name: k.clone().into(),
-                        value: Some(v.clone().into()),
+                        name: k.as_str().into(),
+                        value: Some(v.as_str().into()),
                     })
                     .collect(),
-                reverse_dns_fqdn: s.reverse_dns_fqdn.clone().map(Into::into),
+                reverse_dns_fqdn: s.reverse_dns_fqdn.as_deref().map(Into::into),
                 guest_agent_type: None,
             }),
             ..Default::default()
@@ -812,21 +812,21 @@ impl Api {
         let secondary = geo.then(|| locations::paired_region(&a.region).to_owned());
         StorageService {
             url: self.sa_url(a).into(),
-            service_name: Some(a.name.clone().into()),
+            service_name: Some(a.name.as_str().into()),
             storage_service_properties: Some(StorageServiceProperties {
-                description: a.description.clone().map(Into::into),
-                affinity_group: a.affinity_group.clone().map(Into::into),
-                location: a.location.clone().map(Into::into),
-                label: a.label.clone().into(),
+                description: a.description.as_deref().map(Into::into),
+                affinity_group: a.affinity_group.as_deref().map(Into::into),
+                location: a.location.as_deref().map(Into::into),
+                label: a.label.as_str().into(),
                 status: Some(status),
                 endpoints: endpoints("")
                     .into_iter()
                     .map(Into::into)
                     .collect::<Vec<_>>(),
                 geo_replication_enabled: Some(geo),
-                geo_primary_region: Some(a.region.clone().into()),
+                geo_primary_region: Some(a.region.as_str().into()),
                 status_of_primary: Some(GeoRegionStatus::Available),
-                geo_secondary_region: secondary.clone().map(Into::into),
+                geo_secondary_region: secondary.as_deref().map(Into::into),
                 status_of_secondary: secondary.as_ref().map(|_| GeoRegionStatus::Available),
                 last_geo_failover_time: None,
                 creation_time: Some(datetime(a.created_ms)),
@@ -834,7 +834,7 @@ impl Api {
                     .custom_domains
                     .iter()
                     .map(|(name, _)| CustomDomain {
-                        name: name.clone().into(),
+                        name: name.as_str().into(),
                         use_sub_domain_name: None,
                     })
                     .collect(),
@@ -854,8 +854,8 @@ impl Api {
                 .extended_properties
                 .iter()
                 .map(|(k, v)| ExtendedProperty {
-                    name: k.clone().into(),
-                    value: Some(v.clone().into()),
+                    name: k.as_str().into(),
+                    value: Some(v.as_str().into()),
                 })
                 .collect(),
             capabilities: Vec::new(),
@@ -867,8 +867,8 @@ impl Api {
         StorageService {
             url: self.sa_url(a).into(),
             storage_service_keys: Some(StorageServiceKeys {
-                primary: Some(a.primary_key.clone().into()),
-                secondary: Some(a.secondary_key.clone().into()),
+                primary: Some(a.primary_key.as_str().into()),
+                secondary: Some(a.secondary_key.as_str().into()),
             }),
             ..Default::default()
         }
@@ -881,8 +881,8 @@ impl Api {
         storage: usize,
     ) -> Subscription {
         Subscription {
-            subscription_id: s.id.clone().into(),
-            subscription_name: Some(s.name.clone().into()),
+            subscription_id: s.id.as_str().into(),
+            subscription_name: Some(s.name.as_str().into()),
             subscription_status: Some(SubscriptionStatus::Active),
             account_admin_live_email_id: Some("admin@emulator.invalid".into()),
             service_admin_live_email_id: Some("admin@emulator.invalid".into()),
@@ -909,22 +909,22 @@ impl Api {
     fn operation_to_wire(&self, op: &OperationRec, status: Operation) -> SubscriptionOperation {
         let done = status.status != OperationStatus::InProgress;
         SubscriptionOperation {
-            operation_id: op.id.clone().into(),
-            operation_object_id: Some(op.object_id.clone().into()),
-            operation_name: op.name.clone().map(Into::into),
+            operation_id: op.id.as_str().into(),
+            operation_object_id: Some(op.object_id.as_str().into()),
+            operation_name: op.name.as_deref().map(Into::into),
             operation_parameters: op
                 .parameters
                 .iter()
                 .map(|(k, v)| OperationParameter {
-                    name: Some(k.clone().into()),
-                    value: Some(v.clone().into()),
+                    name: Some(k.as_str().into()),
+                    value: Some(v.as_str().into()),
                 })
                 .collect(),
             operation_caller: Some(OperationCaller {
                 used_service_management_api: Some(true),
                 user_email_address: None,
-                subscription_certificate_thumbprint: op.thumbprint.clone().map(Into::into),
-                client_ip: op.client_ip.clone().map(Into::into),
+                subscription_certificate_thumbprint: op.thumbprint.as_deref().map(Into::into),
+                client_ip: op.client_ip.as_deref().map(Into::into),
             }),
             operation_status: Some(status),
             operation_started_time: Some(datetime(op.started_ms)),
@@ -965,8 +965,8 @@ fn operation_status(op: &OperationRec, now: Millis) -> Operation {
             status: OperationStatus::Failed,
             http_status_code: Some(f.status as i32),
             error: Some(OperationError {
-                code: Some(f.code.clone().into()),
-                message: Some(f.message.clone().into()),
+                code: Some(f.code.as_str().into()),
+                message: Some(f.message.as_str().into()),
             }),
         },
     }

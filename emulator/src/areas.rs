@@ -175,8 +175,8 @@ impl Api {
                 .is_some()
             {
                 out.push(SubscriptionListEntry {
-                    subscription_id: s.id.clone().into(),
-                    subscription_name: Some(s.name.clone().into()),
+                    subscription_id: s.id.as_str().into(),
+                    subscription_name: Some(s.name.as_str().into()),
                     subscription_status: Some(SubscriptionStatus::Active),
                     max_hosted_services: Some(self.quotas.max_hosted_services),
                     max_storage_accounts: Some(self.quotas.max_storage_accounts),

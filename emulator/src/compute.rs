@@ -339,8 +339,8 @@ fn derive_instances(dep: &mut Deployment, config: &str) -> Result<(), ApiError> 
                 .find(|x| x.instance_name == name)
                 .cloned();
             let inst = old.unwrap_or_else(|| RoleInstance {
-                role_name: role.clone().into(),
-                instance_name: name.clone().into(),
+                role_name: role.as_str().into(),
+                instance_name: name.as_str().into(),
                 instance_status: Some(if running {
                     InstanceStatus::ReadyRole
                 } else {
@@ -367,8 +367,8 @@ fn derive_instances(dep: &mut Deployment, config: &str) -> Result<(), ApiError> 
     dep.role_list = roles
         .iter()
         .map(|(name, _)| Role {
-            role_name: name.clone().into(),
-            os_version: Some(version.clone().into()),
+            role_name: name.as_str().into(),
+            os_version: Some(version.as_str().into()),
             ..Default::default()
         })
         .collect();
@@ -490,10 +490,10 @@ impl Api {
             attached_to: Some(at.to_wire()),
             os: os.map(str::to_owned).map(Into::into),
             location: None,
-            label: Some(name.clone().into()),
+            label: Some(name.as_str().into()),
             logical_disk_size_in_gb: Some(size.unwrap_or(if os.is_some() { 30 } else { 1 })),
             media_link: Some(media.into()),
-            name: name.clone().into(),
+            name: name.as_str().into(),
             source_image_name: source_image.map(str::to_owned).map(Into::into),
             is_premium: Some(false),
             created_time: Some(datetime(now)),
@@ -949,7 +949,7 @@ pub(crate) fn service_certificate_created(
             )
             .into(),
         ),
-        thumbprint: Some(thumbprint.clone().into()),
+        thumbprint: Some(thumbprint.as_str().into()),
         thumbprint_algorithm: Some("sha1".into()),
         data: Some(der),
     };
@@ -1610,7 +1610,7 @@ impl Api {
                     d.wire.virtual_ips.push(VirtualIP {
                         address: Some(address.into()),
                         is_dns_programmed: Some(false),
-                        name: Some(virtual_ip_name.clone().into()),
+                        name: Some(virtual_ip_name.as_str().into()),
                         ..Default::default()
                     });
                     Ok(())
@@ -2507,9 +2507,9 @@ fn events(d: &Dep, start: &DateTime, end: &DateTime) -> DeploymentEventCollectio
             .iter()
             .filter(|(_, _, _, at)| *at >= start && *at <= end)
             .map(|(role, inst, reason, at)| RebootEvent {
-                role_name: Some(role.clone().into()),
-                instance_name: Some(inst.clone().into()),
-                reboot_reason: Some(reason.clone().into()),
+                role_name: Some(role.as_str().into()),
+                instance_name: Some(inst.as_str().into()),
+                reboot_reason: Some(reason.as_str().into()),
                 reboot_start_time: Some(datetime(*at)),
             })
             .collect(),
@@ -2578,7 +2578,7 @@ fn apply(d: &mut Dep, u: &Upgrade) -> Result<(), ApiError> {
         d.extra.package_url = Some(p.clone());
     }
     if let Some(l) = &u.label {
-        d.wire.label = l.clone().into();
+        d.wire.label = l.as_str().into();
     }
     d.wire.upgrade_status = None;
     d.wire.rollback_allowed = Some(false);

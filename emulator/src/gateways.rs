@@ -248,8 +248,8 @@ fn event(id: &str, message: impl Into<String>, now: Millis) -> Option<EventRec> 
 fn event_to_wire(e: &Option<EventRec>) -> Option<GatewayEvent> {
     e.as_ref().map(|e| GatewayEvent {
         data: None,
-        id: Some(e.id.clone().into()),
-        message: Some(e.message.clone().into()),
+        id: Some(e.id.as_str().into()),
+        message: Some(e.message.as_str().into()),
         timestamp: Some(datetime(e.at_ms)),
     })
 }
@@ -257,7 +257,7 @@ fn event_to_wire(e: &Option<EventRec>) -> Option<GatewayEvent> {
 fn bgp_from(b: &Option<BgpSettings>) -> Option<BgpRec> {
     b.as_ref().map(|b| BgpRec {
         asn: b.asn,
-        peering_address: b.bgp_peering_address.clone().map(Into::into),
+        peering_address: b.bgp_peering_address.as_deref().map(Into::into),
         peer_weight: b.peer_weight,
     })
 }
@@ -265,7 +265,7 @@ fn bgp_from(b: &Option<BgpSettings>) -> Option<BgpRec> {
 fn bgp_to_wire(b: &Option<BgpRec>) -> Option<BgpSettings> {
     b.as_ref().map(|b| BgpSettings {
         asn: b.asn,
-        bgp_peering_address: b.peering_address.clone().map(Into::into),
+        bgp_peering_address: b.peering_address.as_deref().map(Into::into),
         peer_weight: b.peer_weight,
     })
 }
@@ -611,16 +611,16 @@ impl Api {
             bgp_settings: bgp_to_wire(&g.bgp),
             default_sites: g.default_site.iter().map(Into::into).collect(),
             enable_bgp: Some(g.bgp.is_some()),
-            gateway_id: Some(g.id.clone().into()),
-            gateway_name: Some(g.name.clone().into()),
+            gateway_id: Some(g.id.as_str().into()),
+            gateway_name: Some(g.name.as_str().into()),
             gateway_size: g.size.as_deref().map(GatewaySize::from),
             gateway_type: g.gateway_type.as_deref().map(GatewayType::from),
             last_event: event_to_wire(&g.last_event),
-            location: g.location.clone().map(Into::into),
+            location: g.location.as_deref().map(Into::into),
             state: Some(gateway_state(g, now)),
             subnet_id: Some("GatewaySubnet".into()),
             vip_address: (provisioned.then(|| g.vip.clone())).map(Into::into),
-            vnet_id: g.vnet_id.clone().map(Into::into),
+            vnet_id: g.vnet_id.as_deref().map(Into::into),
         }
     }
 
@@ -634,11 +634,11 @@ impl Api {
         };
         let up = state == ApplicationGatewayState::Running;
         ApplicationGateway {
-            description: a.description.clone().map(Into::into),
+            description: a.description.as_deref().map(Into::into),
             dns_name: (up.then(|| a.dns_name.clone())).map(Into::into),
             gateway_size: Some(ApplicationGatewaySize::from(a.size.as_str())),
             instance_count: Some(a.instance_count),
-            name: a.name.clone().into(),
+            name: a.name.as_str().into(),
             state: Some(state),
             subnets: a
                 .subnets
@@ -647,11 +647,11 @@ impl Api {
                 .map(Into::into)
                 .collect::<Vec<_>>(),
             virtual_ips: if up {
-                vec![a.vip.clone().into()]
+                vec![a.vip.as_str().into()]
             } else {
                 Vec::new()
             },
-            vnet_name: Some(a.vnet.clone().into()),
+            vnet_name: Some(a.vnet.as_str().into()),
         }
     }
 
@@ -683,11 +683,11 @@ impl Api {
                         &GatewayOperation {
                             data: (done.then(|| op.data.clone()).flatten()).map(Into::into),
                             error: failed.map(|f| OperationError {
-                                code: Some(f.code.clone().into()),
-                                message: Some(f.message.clone().into()),
+                                code: Some(f.code.as_str().into()),
+                                message: Some(f.message.as_str().into()),
                             }),
-                            id: op.id.clone().into(),
-                            operation_name: Some(op.name.clone().into()),
+                            id: op.id.as_str().into(),
+                            operation_name: Some(op.name.as_str().into()),
                             operation_started_time: Some(datetime(op.started_ms)),
                             operation_completed_time: done.then(|| datetime(op.until_ms)),
                             status: match (done, failed) {
@@ -777,7 +777,7 @@ impl Api {
                     Reply::xml(
                         req,
                         &SharedKey {
-                            value: Some(link.shared_key.clone().into()),
+                            value: Some(link.shared_key.as_str().into()),
                         },
                     )
                 }
@@ -815,8 +815,8 @@ impl Api {
                                 .iter()
                                 .map(|c| ClientRootCertificate {
                                     expiration_time: c.expires_ms.map(datetime),
-                                    subject: Some(c.subject.clone().into()),
-                                    thumbprint: c.thumbprint.clone().into(),
+                                    subject: Some(c.subject.as_str().into()),
+                                    thumbprint: c.thumbprint.as_str().into(),
                                 })
                                 .collect(),
                         },
@@ -1283,7 +1283,7 @@ impl Api {
                         &LocalGatewayRec {
                             id: id.clone(),
                             name: body.gateway_name.to_string(),
-                            ip_address: body.ip_address.clone().map(Into::into),
+                            ip_address: body.ip_address.as_deref().map(Into::into),
                             prefixes: prefixes.into_iter().map(Into::into).collect::<Vec<_>>(),
                             bgp: bgp_from(&body.bgp_settings),
                         },
@@ -1434,7 +1434,7 @@ impl Api {
                         &key,
                         &AppGatewayRec {
                             name: body.name.to_string(),
-                            description: body.description.clone().map(Into::into),
+                            description: body.description.as_deref().map(Into::into),
                             size: body
                                 .gateway_size
                                 .as_ref()
@@ -2018,7 +2018,7 @@ fn diagnostics_to_wire(d: &Option<DiagnosticsRec>, now: Millis) -> GatewayPublic
             state: Some(GatewayDiagnosticsState::InProgress),
         },
         Some(d) => GatewayPublicDiagnosticsStatus {
-            public_diagnostics_url: Some(d.url.clone().into()),
+            public_diagnostics_url: Some(d.url.as_str().into()),
             state: Some(GatewayDiagnosticsState::Ready),
         },
         None => GatewayPublicDiagnosticsStatus {
@@ -2049,28 +2049,28 @@ fn lng_to_wire(l: &LocalGatewayRec) -> LocalNetworkGateway {
                 .collect::<Vec<_>>(),
         }),
         bgp_settings: bgp_to_wire(&l.bgp),
-        gateway_name: Some(l.name.clone().into()),
-        id: Some(l.id.clone().into()),
-        ip_address: l.ip_address.clone().map(Into::into),
+        gateway_name: Some(l.name.as_str().into()),
+        id: Some(l.id.as_str().into()),
+        ip_address: l.ip_address.as_deref().map(Into::into),
     }
 }
 
 fn connection_to_wire(c: &LinkRec) -> GatewayConnection {
     GatewayConnection {
-        connected_entity_id: Some(c.entity_id.clone().into()),
+        connected_entity_id: Some(c.entity_id.as_str().into()),
         enable_bgp: c.enable_bgp,
-        gateway_connection_name: Some(c.name.clone().into()),
-        gateway_connection_type: c.connection_type.clone().map(Into::into),
+        gateway_connection_name: Some(c.name.as_str().into()),
+        gateway_connection_type: c.connection_type.as_deref().map(Into::into),
         routing_weight: c.routing_weight,
-        shared_key: Some(c.shared_key.clone().into()),
-        virtual_network_gateway_id: Some(c.gateway_id.clone().into()),
+        shared_key: Some(c.shared_key.as_str().into()),
+        virtual_network_gateway_id: Some(c.gateway_id.as_str().into()),
     }
 }
 
 fn app_cert_to_wire(c: &AppCertificateRec) -> ApplicationGatewayCertificate {
     ApplicationGatewayCertificate {
-        data: Some(c.data.clone().into()),
-        name: Some(c.name.clone().into()),
+        data: Some(c.data.as_str().into()),
+        name: Some(c.name.as_str().into()),
         state: Some("Provisioned".into()),
     }
 }

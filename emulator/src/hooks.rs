@@ -352,7 +352,7 @@ impl Api {
                     subscription: sub.to_owned(),
                     name: name.to_owned(),
                     label: body.label.to_string(),
-                    description: body.description.clone().map(Into::into),
+                    description: body.description.as_deref().map(Into::into),
                     location: placement.location,
                     affinity_group: placement.affinity_group,
                     region: placement.region,
@@ -545,7 +545,7 @@ impl Api {
                     a.label = label.to_string();
                 }
                 if body.description.is_some() {
-                    a.description = body.description.clone().map(Into::into);
+                    a.description = body.description.as_deref().map(Into::into);
                 }
                 a.extended_properties =
                     ext_props(&a.extended_properties, &body.extended_properties)?;
@@ -727,7 +727,7 @@ impl Api {
                             "StorageService",
                             &StorageService {
                                 url: self.sa_url(&a).into(),
-                                service_name: Some(a.name.clone().into()),
+                                service_name: Some(a.name.as_str().into()),
                                 ..Default::default()
                             },
                         ));

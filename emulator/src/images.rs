@@ -1899,7 +1899,7 @@ impl Api {
             if rec.state.child_text("InUse") == Some("true") {
                 out.push(ValidationMessage {
                     resource_type: Some(what.kind().into()),
-                    resource_name: Some(rec.name.clone().into()),
+                    resource_name: Some(rec.name.as_str().into()),
                     category: Some("Error".into()),
                     message: Some(format!(
                         "The reserved IP {} is associated with a deployment: migrate the deployment instead.",

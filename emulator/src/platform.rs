@@ -273,7 +273,7 @@ impl Api {
                             .child("WebSpaceToCreate")
                             .and_then(|w| w.child_text("GeoRegion").map(str::to_owned));
                         spaces.push(WebSpace {
-                            name: name.clone().into(),
+                            name: name.as_str().into(),
                             geo_region: region.map(Into::into),
                             plan: Some("VirtualDedicatedPlan".into()),
                             status: Some(WebSpaceStatus::Ready),
@@ -409,7 +409,7 @@ impl Api {
                     .map(
                         |(name, display, unit, aggregation, _, _)| MetricDefinition {
                             name: Some((*name).into()),
-                            namespace: Some(namespace.clone().into()),
+                            namespace: Some(namespace.as_str().into()),
                             resource_id_suffix: None,
                             display_name: Some((*display).into()),
                             unit: Some((*unit).into()),
@@ -508,11 +508,11 @@ impl Api {
                             .collect();
                         MetricValueSet {
                             name: Some((*name).into()),
-                            namespace: Some(namespace.clone().into()),
+                            namespace: Some(namespace.as_str().into()),
                             display_name: Some((*display).into()),
                             unit: Some((*unit).into()),
                             primary_aggregation: Some((*aggregation).into()),
-                            time_grain: Some(time_grain.clone().into()),
+                            time_grain: Some(time_grain.as_str().into()),
                             start_time: Some(*start_time),
                             end_time: Some(*end_time),
                             metric_values: samples,
@@ -557,8 +557,8 @@ impl Api {
                     &HDInsightIaasClusterResponse {
                         data: Some(HDInsightIaasClusterDetails {
                             created_date: Some(datetime(rec.created_ms)),
-                            id: Some(rec.name.clone().into()),
-                            location: rec.location.clone().map(Into::into),
+                            id: Some(rec.name.as_str().into()),
+                            location: rec.location.as_deref().map(Into::into),
                             state: Some(cluster_state(&rec, now).into()),
                             user_subscription_id: Some(sub.into()),
                             ..Default::default()
@@ -577,8 +577,8 @@ impl Api {
                     }
                     let resource = HDInsightResource {
                         resource_provider_namespace: Some("hdinsight".into()),
-                        type_: Some(rec.kind.clone().into()),
-                        name: Some(rec.name.clone().into()),
+                        type_: Some(rec.kind.as_str().into()),
+                        name: Some(rec.name.as_str().into()),
                         state: Some(cluster_state(&rec, now).into()),
                         ..Default::default()
                     };
@@ -588,8 +588,8 @@ impl Api {
                     {
                         Some(s) => s.resources.push(resource),
                         None => by_service.push(HDInsightCloudService {
-                            name: Some(rec.cloud_service.clone().into()),
-                            geo_region: rec.location.clone().map(Into::into),
+                            name: Some(rec.cloud_service.as_str().into()),
+                            geo_region: rec.location.as_deref().map(Into::into),
                             resources: vec![resource],
                             ..Default::default()
                         }),
@@ -663,7 +663,7 @@ impl Api {
                     }
                     Some(mut old) => {
                         old.plan = body.plan.to_string();
-                        old.promotion_code = body.promotion_code.clone().map(Into::into);
+                        old.promotion_code = body.promotion_code.as_deref().map(Into::into);
                         old.operation = "Update".into();
                         old.etag = uuid::Uuid::new_v4().to_string();
                         old.until_ms = until;
@@ -675,7 +675,7 @@ impl Api {
                         resource_type: resource_name.clone(),
                         name: add_on_name.clone(),
                         plan: body.plan.to_string(),
-                        promotion_code: body.promotion_code.clone().map(Into::into),
+                        promotion_code: body.promotion_code.as_deref().map(Into::into),
                         etag: uuid::Uuid::new_v4().to_string(),
                         operation: "Create".into(),
                         until_ms: until,
@@ -835,7 +835,7 @@ impl Api {
                 let key = format!("AlertRule/{sub}/{}", low(rule_id));
                 let existed = get::<AlertRule>(&table, &key)?.is_some();
                 let mut rule = body.clone();
-                rule.id = Some(rule_id.clone().into());
+                rule.id = Some(rule_id.as_str().into());
                 rule.last_updated_time = Some(datetime(now));
                 put(&mut table, &key, &rule)?;
                 Ok(Reply::empty(if existed { 200 } else { 201 }).into())
@@ -1263,8 +1263,8 @@ fn publish_data(site: &ResourceRec, password: &str) -> PublishData {
         publish_url: Some(url.into()),
         msdeploy_site: ((method == "MSDeploy").then(|| name.clone())).map(Into::into),
         ftp_passive_mode: ((method == "FTP").then(|| "True".to_owned())).map(Into::into),
-        user_name: Some(user.clone().into()),
-        user_pwd: Some(secret.clone().into()),
+        user_name: Some(user.as_str().into()),
+        user_pwd: Some(secret.as_str().into()),
         destination_app_url: Some(format!("http://{host}").into()),
         sql_server_db_connection_string: Some(String::new().into()),
         my_sqldb_connection_string: Some(String::new().into()),
@@ -1410,9 +1410,9 @@ fn site_operation(op: &SiteOperationRec, now: Millis) -> WebSiteOperation {
         errors: Vec::new(),
         expiration_time: Some(datetime(op.started_ms + 24 * 3_600_000)),
         geo_master_operation_id: None,
-        id: Some(op.id.clone().into()),
+        id: Some(op.id.as_str().into()),
         modified_time: Some(datetime(if done { op.until_ms } else { op.started_ms })),
-        name: Some(op.name.clone().into()),
+        name: Some(op.name.as_str().into()),
         status: Some(if done {
             WebSiteOperationStatus::Succeeded
         } else {
@@ -1465,8 +1465,8 @@ fn cluster_state(c: &ClusterRec, now: Millis) -> &'static str {
 
 fn cluster_details(c: &ClusterRec, now: Millis) -> HDInsightClusterDetails {
     HDInsightClusterDetails {
-        dns_name: Some(c.name.clone().into()),
-        location: c.location.clone().map(Into::into),
+        dns_name: Some(c.name.as_str().into()),
+        location: c.location.as_deref().map(Into::into),
         created_time: Some(datetime(c.created_ms)),
         fully_qualified_dns_name: Some(format!("{}.azurehdinsight.net", c.name).into()),
         state: Some(cluster_state(c, now).into()),

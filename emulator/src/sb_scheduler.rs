@@ -307,7 +307,7 @@ fn connection_details(
             Some((
                 name.clone(),
                 ConnectionDetail {
-                    key_name: Some(name.clone().into()),
+                    key_name: Some(name.as_str().into()),
                     connection_string: Some(conn(&name, primary).into()),
                     authorization_type: Some("SharedAccessAuthorization".into()),
                     rights: rights_of(rule),
@@ -1228,7 +1228,7 @@ fn job_history(rec: &JobRec, now: Millis) -> Vec<JobHistoryEntry> {
                 start_time: Some(datetime(ms)),
                 end_time: Some(datetime(ms + 1_500)),
                 state: Some(JobState::Enabled),
-                message: Some(target.clone().into()),
+                message: Some(target.as_str().into()),
                 status: Some(JobHistoryStatus::Completed),
                 action_name: Some(JobHistoryActionName::MainAction),
                 repeat_count: i32::try_from(first_index + i as i64 + 1).ok(),

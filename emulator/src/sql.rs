@@ -420,15 +420,15 @@ impl Api {
         };
         let parent = self.server_path(sub, &op.server);
         DatabaseOperation {
-            name: Some(op.name.clone().into()),
+            name: Some(op.name.as_str().into()),
             resource_type: Some("Microsoft.SqlAzure.DatabaseOperation".into()),
             state: Some(state.into()),
             self_link: Some(format!("{parent}/databaseoperations/{}", op.id).into()),
             parent_link: Some(parent.into()),
-            id: Some(op.id.clone().into()),
+            id: Some(op.id.as_str().into()),
             state_id: Some(state_id),
-            session_activity_id: Some(op.id.clone().into()),
-            database_name: Some(op.database.clone().into()),
+            session_activity_id: Some(op.id.as_str().into()),
+            database_name: Some(op.database.as_str().into()),
             percent_complete: Some(percent),
             error_code: Some(if done && op.error.is_some() { 40000 } else { 0 }),
             error: (op.error.clone().filter(|_| done)).map(Into::into),
@@ -491,16 +491,16 @@ impl Api {
             service_resource: groups
                 .into_iter()
                 .map(|((at, db, kind, failed), n)| DatabaseEvent {
-                    name: Some(db.clone().into()),
+                    name: Some(db.as_str().into()),
                     resource_type: Some("Microsoft.SqlAzure.DatabaseEvent".into()),
                     state: Some("Normal".into()),
                     self_link: Some(format!("{parent}/databases/{db}/events").into()),
-                    parent_link: Some(parent.clone().into()),
-                    database_name: Some(db.clone().into()),
+                    parent_link: Some(parent.as_str().into()),
+                    database_name: Some(db.as_str().into()),
                     start_time_utc: Some(datetime(at)),
                     interval_size_in_minutes: Some(minutes),
                     event_category: Some("management".into()),
-                    event_type: Some(kind.clone().into()),
+                    event_type: Some(kind.as_str().into()),
                     event_subtype: Some(if failed { "1" } else { "0" }.into()),
                     event_subtype_description: Some(
                         if failed { "failed" } else { "succeeded" }.into(),
@@ -555,17 +555,17 @@ impl Api {
         let target = c.destination_server.eq_ignore_ascii_case(server)
             && c.destination_database.eq_ignore_ascii_case(database);
         DatabaseCopy {
-            name: Some(c.id.clone().into()),
+            name: Some(c.id.as_str().into()),
             resource_type: Some("Microsoft.SqlAzure.DatabaseCopy".into()),
             state: Some("Normal".into()),
             self_link: Some(
                 format!("{parent}/databases/{database}/databasecopies/{}", c.id).into(),
             ),
             parent_link: Some(format!("{parent}/databases/{database}").into()),
-            source_server_name: Some(c.source_server.clone().into()),
-            source_database_name: Some(c.source_database.clone().into()),
-            destination_server_name: Some(c.destination_server.clone().into()),
-            destination_database_name: Some(c.destination_database.clone().into()),
+            source_server_name: Some(c.source_server.as_str().into()),
+            source_database_name: Some(c.source_database.as_str().into()),
+            destination_server_name: Some(c.destination_server.as_str().into()),
+            destination_database_name: Some(c.destination_database.as_str().into()),
             is_continuous: Some(c.continuous),
             replication_state: Some(if seeding { 1 } else { 2 }),
             replication_state_description: Some(
@@ -622,13 +622,13 @@ impl Api {
     fn dropped_to_wire(&self, sub: &str, d: &SqlDroppedRec) -> RestorableDroppedDatabase {
         let parent = self.server_path(sub, &d.server);
         RestorableDroppedDatabase {
-            name: Some(d.name.clone().into()),
+            name: Some(d.name.as_str().into()),
             resource_type: Some("Microsoft.SqlAzure.RestorableDroppedDatabase".into()),
             state: Some("Normal".into()),
             self_link: Some(format!("{parent}/restorabledroppeddatabases/{}", d.entity_id).into()),
             parent_link: Some(parent.into()),
-            entity_id: Some(d.entity_id.clone().into()),
-            server_name: Some(d.server.clone().into()),
+            entity_id: Some(d.entity_id.as_str().into()),
+            server_name: Some(d.server.as_str().into()),
             edition: d.state.child_text("Edition").map(edition_of),
             max_size_bytes: d
                 .state
@@ -651,12 +651,12 @@ impl Api {
         // Geo-replicated backups are taken hourly.
         let backup = (now - now.rem_euclid(3_600_000)).max(db.created_ms);
         RecoverableDatabase {
-            name: Some(db.name.clone().into()),
+            name: Some(db.name.as_str().into()),
             resource_type: Some("Microsoft.SqlAzure.RecoverableDatabase".into()),
             state: Some("Normal".into()),
             self_link: Some(format!("{parent}/recoverabledatabases/{}", db.name).into()),
             parent_link: Some(parent.into()),
-            entity_id: Some(db.name.clone().into()),
+            entity_id: Some(db.name.as_str().into()),
             server_name: Some(server.into()),
             edition: db.state.child_text("Edition").map(edition_of),
             last_available_backup_date: Some(datetime(backup)),
@@ -670,7 +670,7 @@ impl Api {
             name: Some(o.0.into()),
             resource_type: Some("Microsoft.SqlAzure.ServiceObjective".into()),
             state: Some("Normal".into()),
-            self_link: Some(link.clone().into()),
+            self_link: Some(link.as_str().into()),
             parent_link: Some(parent.into()),
             id: Some(o.1.into()),
             is_default: Some(o.4),
@@ -724,13 +724,13 @@ impl Api {
         };
         let done = now >= d.until_ms;
         StatusInfo {
-            blob_uri: Some(d.blob_uri.clone().into()),
-            database_name: Some(d.database.clone().into()),
+            blob_uri: Some(d.blob_uri.as_str().into()),
+            database_name: Some(d.database.as_str().into()),
             error_message: (d.error.clone().filter(|_| done)).map(Into::into),
             last_modified_time: Some(datetime(now.min(d.until_ms))),
             queued_time: Some(datetime(d.queued_ms)),
-            request_id: Some(d.id.clone().into()),
-            request_type: Some(d.kind.clone().into()),
+            request_id: Some(d.id.as_str().into()),
+            request_type: Some(d.kind.as_str().into()),
             server_name: Some(format!("{}{DNS_SUFFIX}", d.server).into()),
             status: Some(status.into()),
         }
@@ -1186,12 +1186,12 @@ impl Api {
                         .target_server_name
                         .clone()
                         .filter(|s| !s.trim().is_empty())
-                        .unwrap_or_else(|| source_server_name.clone().into());
+                        .unwrap_or_else(|| source_server_name.as_str().into());
                     let target = body
                         .target_database_name
                         .clone()
                         .filter(|s| !s.trim().is_empty())
-                        .unwrap_or_else(|| src.name.clone().into());
+                        .unwrap_or_else(|| src.name.as_str().into());
                     self.sql_put_database(tx, sub, &target_server, &target, &src.state, now)?;
                     let id = self.sql_record_op(
                         tx,
@@ -1207,7 +1207,7 @@ impl Api {
                     Reply::xml(
                         req,
                         &RecoverDatabaseOperation {
-                            name: Some(id.clone().into()),
+                            name: Some(id.as_str().into()),
                             resource_type: Some(
                                 "Microsoft.SqlAzure.RecoverDatabaseOperation".into(),
                             ),
@@ -1217,7 +1217,7 @@ impl Api {
                             ),
                             parent_link: Some(parent.into()),
                             request_id: Some(id.into()),
-                            source_database_name: Some(src.name.clone().into()),
+                            source_database_name: Some(src.name.as_str().into()),
                             target_server_name: Some(target_server),
                             target_database_name: Some(target),
                         },
@@ -1279,7 +1279,7 @@ impl Api {
                         .target_server_name
                         .clone()
                         .filter(|s| !s.trim().is_empty())
-                        .unwrap_or_else(|| source_server_name.clone().into());
+                        .unwrap_or_else(|| source_server_name.as_str().into());
                     let target = body.target_database_name.trim().to_owned();
                     if target.is_empty() {
                         return Err(ApiError::bad_request("TargetDatabaseName is required."));

@@ -571,7 +571,7 @@ impl Api {
                         compute_mode: Some(WebComputeMode::Shared),
                         current_number_of_workers: Some(0),
                         geo_region: region.map(Into::into),
-                        name: web_space_name.clone().into(),
+                        name: web_space_name.as_str().into(),
                         number_of_workers: Some(0),
                         plan: Some("VirtualDedicatedPlan".into()),
                         status: Some(WebSpaceStatus::Ready),
@@ -621,7 +621,7 @@ impl Api {
                         limit: Some(limit.to_string().into()),
                         name: Some(name.into()),
                         next_reset_time: Some(datetime(day + 86_400_000)),
-                        resource_name: Some(s.name.clone().into()),
+                        resource_name: Some(s.name.as_str().into()),
                         site_mode: Some("Limited".into()),
                         unit: Some(unit.into()),
                     }
