@@ -337,12 +337,9 @@ impl<'a> XmlReader<'a> {
                 // `</name>`, optionally with white space before `>`; the
                 // name must be the one of the innermost open element.
                 if let Some(&(start, name_len)) = self.open.last() {
-                    let name = input.get(after + 1..after + 1 + name_len);
-                    if input.get(after + 1 + name_len) == Some(&b'>')
-                        && name.is_some_and(|n| eq_bytes(n, &input[start..start + name_len]))
-                    {
+                    if is_end_tag(input, self.pos, &input[start..start + name_len]) {
                         self.open.pop();
-                        self.pos = after + name_len + 2;
+                        self.pos += name_len + 3;
                         return Ok(Token::End);
                     }
                 }
@@ -638,15 +635,14 @@ impl<'a> XmlReader<'a> {
         let input = self.input;
         let rest = input.get(self.pos..).unwrap_or_default();
         if let (Some(i), Some(&(start, len))) = (find_lt_amp(rest), self.open.last()) {
-            let end_tag = rest.get(i..i + len + 3);
-            if let Some([b'<', b'/', name @ .., b'>']) = end_tag {
-                if eq_bytes(name, &input[start..start + len]) {
-                    self.open.pop();
-                    self.pos += i + len + 3;
-                    return self.utf8(&rest[..i]);
-                }
-            } else if rest[i] == b'&' {
-                return self.text_with_references(rest, i, &input[start..start + len]);
+            let name = &input[start..start + len];
+            if rest[i] == b'&' {
+                return self.text_with_references(rest, i, name);
+            }
+            if is_end_tag(rest, i, name) {
+                self.open.pop();
+                self.pos += i + len + 3;
+                return self.utf8(&rest[..i]);
             }
         }
         self.text_general()
@@ -662,16 +658,13 @@ impl<'a> XmlReader<'a> {
         amp: usize,
         name: &[u8],
     ) -> Result<Cow<'a, str>, DecodeError> {
-        let len = name.len();
         if let Some(lt) = memchr::memchr(b'<', &rest[amp..]).map(|j| j + amp) {
-            if let Some([b'<', b'/', end @ .., b'>']) = rest.get(lt..lt + len + 3) {
-                if eq_bytes(end, name) {
-                    let text = self.utf8(&rest[..lt])?;
-                    let text = unescape_text(text)?;
-                    self.open.pop();
-                    self.pos += lt + len + 3;
-                    return Ok(text);
-                }
+            if is_end_tag(rest, lt, name) {
+                let text = self.utf8(&rest[..lt])?;
+                let text = unescape_text(text)?;
+                self.open.pop();
+                self.pos += lt + name.len() + 3;
+                return Ok(text);
             }
         }
         self.text_general()
@@ -971,19 +964,10 @@ fn is_blank(text: &str) -> bool {
 /// word while eight remain.
 #[inline(always)]
 fn name_stop(bytes: &[u8], mut from: usize) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    while let Some(chunk) = bytes.get(from..from + 8) {
-        let v = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-        let (gt, colon) = (v ^ (LO * u64::from(b'>')), v ^ (LO * u64::from(b':')));
-        // Bytes below `!` (0x21) and bytes equal to `>` or `:`; the lowest
-        // flagged byte is exact (borrows only run upwards), and bytes of
-        // 0x80 and above (UTF-8) are never flagged.
-        let z = (v.wrapping_sub(LO * 0x21) & !v & HI)
-            | (gt.wrapping_sub(LO) & !gt & HI)
-            | (colon.wrapping_sub(LO) & !colon & HI);
+    while let Some(v) = word_at(bytes, from) {
+        let z = below_mask(v, 0x21) | eq_mask(v, b'>') | eq_mask(v, b':');
         if z != 0 {
-            return Some(from + (z.trailing_zeros() / 8) as usize);
+            return Some(first_flagged(from, z));
         }
         from += 8;
     }
@@ -991,6 +975,77 @@ fn name_stop(bytes: &[u8], mut from: usize) -> Option<usize> {
     tail.iter()
         .position(|&b| b == b'>' || b == b':' || b < 0x21)
         .map(|i| i + from)
+}
+
+// ----- word-at-a-time search (eight bytes in a `u64`) -----
+//
+// A mask flags, in the high bit of each byte, the bytes that match. Only
+// the lowest flag is exact (a borrow can flag a byte above a match), which
+// is the one `first_flagged` reads; bytes of 0x80 and above never match.
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// The eight bytes at `at` as a little-endian word, if eight remain.
+#[inline(always)]
+fn word_at(bytes: &[u8], at: usize) -> Option<u64> {
+    let chunk: [u8; 8] = bytes.get(at..at.checked_add(8)?)?.try_into().ok()?;
+    Some(u64::from_le_bytes(chunk))
+}
+
+/// The bytes of `v` equal to `byte`.
+#[inline(always)]
+fn eq_mask(v: u64, byte: u8) -> u64 {
+    let x = v ^ (LO * u64::from(byte));
+    x.wrapping_sub(LO) & !x & HI
+}
+
+/// The bytes of `v` below `limit` (at most 0x80).
+#[inline(always)]
+fn below_mask(v: u64, limit: u8) -> u64 {
+    v.wrapping_sub(LO * u64::from(limit)) & !v & HI
+}
+
+/// The index of the lowest flagged byte of a non-zero mask of the word at `at`.
+#[inline(always)]
+fn first_flagged(at: usize, mask: u64) -> usize {
+    at + (mask.trailing_zeros() / 8) as usize
+}
+
+/// The first byte at or after `from` that `is` accepts, for short spans:
+/// the first 32 bytes in words (`mask` flags the same bytes as `is`), the
+/// rest with `long` (a `memchr`, whose set-up costs more than a short
+/// span); the last bytes, fewer than eight, one at a time.
+#[inline(always)]
+fn find_short(
+    bytes: &[u8],
+    from: usize,
+    mask: impl Fn(u64) -> u64,
+    is: impl Fn(u8) -> bool,
+    long: impl Fn(&[u8]) -> Option<usize>,
+) -> Option<usize> {
+    let mut i = from;
+    while let Some(v) = word_at(bytes, i) {
+        let z = mask(v);
+        if z != 0 {
+            return Some(first_flagged(i, z));
+        }
+        i += 8;
+        if i - from == 32 {
+            return long(&bytes[i..]).map(|j| j + i);
+        }
+    }
+    let tail = bytes.get(i..).unwrap_or_default();
+    tail.iter().position(|&c| is(c)).map(|j| j + i)
+}
+
+/// Whether `bytes` holds, at `at`, the end tag `</name>`.
+#[inline(always)]
+fn is_end_tag(bytes: &[u8], at: usize, name: &[u8]) -> bool {
+    match bytes.get(at..at + name.len() + 3) {
+        Some([b'<', b'/', end @ .., b'>']) => eq_bytes(end, name),
+        _ => false,
+    }
 }
 
 /// `a == b` for the short byte strings of element names: two word
@@ -1015,56 +1070,29 @@ pub fn eq_bytes(a: &[u8], b: &[u8]) -> bool {
     n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1])
 }
 
-/// The first `byte` at or after `from`: the gaps between references are
-/// short, so the first 32 bytes are looked at eight at a time in a word,
-/// the rest with `memchr`.
+/// The first `byte` at or after `from` (the gaps between references are
+/// short).
 #[inline(always)]
 fn find_byte(bytes: &[u8], from: usize, byte: u8) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let mut i = from;
-    while let Some(chunk) = bytes.get(i..i + 8) {
-        let v = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])) ^ (LO * u64::from(byte));
-        let z = v.wrapping_sub(LO) & !v & HI;
-        if z != 0 {
-            return Some(i + (z.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-        if i - from == 32 {
-            return memchr::memchr(byte, &bytes[i..]).map(|j| j + i);
-        }
-    }
-    let tail = bytes.get(i..).unwrap_or_default();
-    tail.iter().position(|&c| c == byte).map(|j| j + i)
+    find_short(
+        bytes,
+        from,
+        |v| eq_mask(v, byte),
+        |c| c == byte,
+        |s| memchr::memchr(byte, s),
+    )
 }
 
-/// The first `<` or `&`. Values are short, so the first 32 bytes are
-/// looked at eight at a time in a word (no call; `memchr2`'s set-up costs
-/// more than that), the rest with `memchr2`.
+/// The first `<` or `&` (values are short).
 #[inline(always)]
 fn find_lt_amp(rest: &[u8]) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    const SHORT: usize = 32;
-    let mut i = 0;
-    while let Some(chunk) = rest.get(i..i + 8) {
-        let v = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-        let (a, b) = (v ^ (LO * u64::from(b'<')), v ^ (LO * u64::from(b'&')));
-        // A byte of `a` or `b` is zero where `v` holds `<` or `&`; the
-        // lowest flagged byte is exact (borrows only run upwards).
-        let z = (a.wrapping_sub(LO) & !a & HI) | (b.wrapping_sub(LO) & !b & HI);
-        if z != 0 {
-            return Some(i + (z.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-        if i == SHORT {
-            return memchr::memchr2(b'<', b'&', &rest[i..]).map(|j| j + i);
-        }
-    }
-    let tail = rest.get(i..).unwrap_or_default();
-    tail.iter()
-        .position(|&c| c == b'<' || c == b'&')
-        .map(|j| j + i)
+    find_short(
+        rest,
+        0,
+        |v| eq_mask(v, b'<') | eq_mask(v, b'&'),
+        |c| c == b'<' || c == b'&',
+        |s| memchr::memchr2(b'<', b'&', s),
+    )
 }
 
 /// The length of a tag's content up to its closing `>` (`>` inside quoted
@@ -1137,7 +1165,7 @@ fn escape_error(e: quick_xml::escape::EscapeError) -> DecodeError {
         EscapeError::UnterminatedEntity(at) => format!("`&` without `;` at {at:?}"),
         EscapeError::InvalidCharRef(_) => "invalid character reference".to_owned(),
     };
-    DecodeError::new(DecodeErrorKind::Syntax(message))
+    entity_error(message)
 }
 
 /// `part` as a slice of the text `input`, when it lies in it on character
@@ -1469,9 +1497,7 @@ impl XmlText for LabelText {
         const UTF8: &str = "base64 of UTF-8 text";
         let trimmed = text.trim().as_bytes();
         let mut buf = [0u8; 96];
-        let plain = memchr::memchr3(b' ', b'\n', b'\r', trimmed).is_none()
-            && memchr::memchr2(b'\t', b'\x0c', trimmed).is_none();
-        if plain && base64::decoded_len_estimate(trimmed.len()) <= buf.len() {
+        if !has_ascii_space(trimmed) && base64::decoded_len_estimate(trimmed.len()) <= buf.len() {
             let n = base64::engine::general_purpose::STANDARD
                 .decode_slice(trimmed, &mut buf)
                 .map_err(|_| "base64")?;
@@ -1543,16 +1569,18 @@ impl std::fmt::Debug for Base64 {
     }
 }
 
+/// Whether `b` holds ASCII white space (what base64 text may be broken
+/// with). Vectorised scans, one pass for three bytes, one for the other
+/// two: a byte-at-a-time check cost as much as decoding itself.
+fn has_ascii_space(b: &[u8]) -> bool {
+    memchr::memchr3(b' ', b'\n', b'\r', b).is_some() || memchr::memchr2(b'\t', b'\x0c', b).is_some()
+}
+
 impl XmlText for Base64 {
     fn parse_text(text: &str) -> Result<Self, &'static str> {
         let engine = &base64::engine::general_purpose::STANDARD;
         let trimmed = text.trim();
-        // Vectorised scans (one pass for three bytes, one for the fourth):
-        // a byte-at-a-time check cost as much as decoding itself.
-        let b = trimmed.as_bytes();
-        let spaced = memchr::memchr3(b' ', b'\n', b'\r', b).is_some()
-            || memchr::memchr2(b'\t', b'\x0c', b).is_some();
-        let decoded = if spaced {
+        let decoded = if has_ascii_space(trimmed.as_bytes()) {
             let compact: String = trimmed
                 .chars()
                 .filter(|c| !c.is_ascii_whitespace())
