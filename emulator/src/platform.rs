@@ -302,11 +302,10 @@ impl Api {
                 Ok(Reply::xml(req, &publish_data(&site, &password)))
             }
             ServerRequest::ListAlertRules { .. } => {
-                let value =
-                    scan::<AlertRule>(&tx.open_table(PLATFORM)?, &format!("AlertRule/{sub}/"))?
-                        .into_iter()
-                        .map(|(_, r)| r)
-                        .collect();
+                let value = scan_values::<AlertRule>(
+                    &tx.open_table(PLATFORM)?,
+                    &format!("AlertRule/{sub}/"),
+                )?;
                 Ok(json_reply(200, json::to_json(&AlertRuleList { value })))
             }
             ServerRequest::GetAlertRule { rule_id, .. } => {

@@ -225,26 +225,26 @@ impl Entity {
 
 /// An Atom feed answer with the operation's content root and namespace.
 fn feed_reply<T: ToXml>(req: &ServerRequest, title: &str, contents: Vec<T>) -> Reply {
-    let spec = req.spec();
-    let root = spec.response_root.unwrap_or("Response");
-    let ns = spec
-        .response_namespace
-        .unwrap_or(asm_runtime::xml::NAMESPACE);
-    let feed = Feed {
-        id: None,
-        title: Some(title.to_owned()),
-        updated: None,
-        links: Vec::new(),
-        entries: contents.into_iter().map(Entry::new).collect(),
-    };
-    Reply::body(200, FEED_CONTENT, feed_to_document(root, ns, &feed))
+    feed_of(req, title, contents.into_iter().map(Entry::new).collect())
 }
 
+/// [`feed_reply`] with a title on each entry.
 fn feed_reply_titled<T: ToXml>(
     req: &ServerRequest,
     title: &str,
     entries: Vec<(String, T)>,
 ) -> Reply {
+    let entries = entries
+        .into_iter()
+        .map(|(t, c)| Entry {
+            title: Some(t),
+            ..Entry::new(c)
+        })
+        .collect();
+    feed_of(req, title, entries)
+}
+
+fn feed_of<T: ToXml>(req: &ServerRequest, title: &str, entries: Vec<Entry<T>>) -> Reply {
     let spec = req.spec();
     let root = spec.response_root.unwrap_or("Response");
     let ns = spec
@@ -255,13 +255,7 @@ fn feed_reply_titled<T: ToXml>(
         title: Some(title.to_owned()),
         updated: None,
         links: Vec::new(),
-        entries: entries
-            .into_iter()
-            .map(|(t, c)| Entry {
-                title: Some(t),
-                ..Entry::new(c)
-            })
-            .collect(),
+        entries,
     };
     Reply::body(200, FEED_CONTENT, feed_to_document(root, ns, &feed))
 }

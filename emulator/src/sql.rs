@@ -293,9 +293,8 @@ impl Api {
             return Ok(Vec::new());
         };
         let prefix = list_prefix(r, sub, &[server.to_owned()]);
-        Ok(scan::<ResourceRec>(table, &prefix)?
+        Ok(scan_values::<ResourceRec>(table, &prefix)?
             .into_iter()
-            .map(|(_, r)| r)
             .filter(|r| r.subscription == sub && exists(&r.pending, now))
             .collect())
     }
@@ -397,12 +396,10 @@ impl Api {
         sub: &str,
         server: &str,
     ) -> Result<Vec<SqlOpRec>, ApiError> {
-        Ok(
-            scan::<SqlOpRec>(table, &format!("SqlOperation/{sub}/{}/", lc(server)))?
-                .into_iter()
-                .map(|(_, r)| r)
-                .collect(),
-        )
+        Ok(scan_values::<SqlOpRec>(
+            table,
+            &format!("SqlOperation/{sub}/{}/", lc(server)),
+        )?)
     }
 
     fn op_to_wire(&self, sub: &str, op: &SqlOpRec, now: Millis) -> DatabaseOperation {
@@ -611,12 +608,10 @@ impl Api {
         sub: &str,
         server: &str,
     ) -> Result<Vec<SqlDroppedRec>, ApiError> {
-        Ok(
-            scan::<SqlDroppedRec>(table, &format!("SqlDropped/{sub}/{}/", lc(server)))?
-                .into_iter()
-                .map(|(_, r)| r)
-                .collect(),
-        )
+        Ok(scan_values::<SqlDroppedRec>(
+            table,
+            &format!("SqlDropped/{sub}/{}/", lc(server)),
+        )?)
     }
 
     fn dropped_to_wire(&self, sub: &str, d: &SqlDroppedRec) -> RestorableDroppedDatabase {

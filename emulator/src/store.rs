@@ -294,6 +294,14 @@ pub(crate) fn scan<T: DeserializeOwned>(
     Ok(out)
 }
 
+/// [`scan`] without the keys.
+pub(crate) fn scan_values<T: DeserializeOwned>(
+    table: &impl ReadableTable<&'static str, &'static [u8]>,
+    prefix: &str,
+) -> Result<Vec<T>, StoreError> {
+    Ok(scan(table, prefix)?.into_iter().map(|(_, v)| v).collect())
+}
+
 pub(crate) fn put<T: Serialize>(
     table: &mut redb::Table<'_, &'static str, &'static [u8]>,
     key: &str,
