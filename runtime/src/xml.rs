@@ -839,7 +839,66 @@ impl<'a> XmlReader<'a> {
         item: &[u8],
         out: &mut Vec<T>,
     ) -> Result<(), DecodeError> {
+        if wrapper.empty {
+            return Ok(());
+        }
+        // Items of the usual shape are read in place; the first that is not
+        // (or the wrapper's end tag) hands over to the general reader, which
+        // also reports a value that is not a `T`, with its path. They are
+        // gathered on the stack first, so that `out` is allocated once, at
+        // its size, for a list of up to `BATCH` items.
+        if let Some(doc) = self.input_str {
+            const BATCH: usize = 16;
+            let mut batch: [Option<T>; BATCH] = [const { None }; BATCH];
+            let mut held = 0;
+            let mut at = self.pos;
+            while let Some((span, next)) = self.simple_text_span(at, item) {
+                let Some(Ok(v)) = doc.get(span.0..span.1).map(T::parse_text) else {
+                    break;
+                };
+                batch[held] = Some(v);
+                held += 1;
+                at = next;
+                if held == BATCH {
+                    out.reserve(BATCH);
+                    out.extend(batch.iter_mut().filter_map(Option::take));
+                    held = 0;
+                }
+            }
+            if held > 0 {
+                if out.is_empty() {
+                    out.reserve_exact(held);
+                }
+                out.extend(batch[..held].iter_mut().filter_map(Option::take));
+            }
+            self.pos = at;
+        }
         self.each_item(wrapper, item, |r, child| r.text_push(child, out))
+    }
+
+    /// `<item>text</item>` at `at`, after white space only, with no
+    /// attribute and no reference or CDATA in the text: the text's span and
+    /// where the element ends. `None` for anything else (or the wrapper's
+    /// end tag).
+    #[inline(always)]
+    fn simple_text_span(&self, mut at: usize, item: &[u8]) -> Option<((usize, usize), usize)> {
+        let input = self.input;
+        while let Some(b' ' | b'\t' | b'\r' | b'\n') = input.get(at) {
+            at += 1;
+        }
+        let n = item.len();
+        let rest = input.get(at..)?;
+        match rest.get(..n + 2)? {
+            [b'<', name @ .., b'>'] if eq_bytes(name, item) => {}
+            _ => return None,
+        }
+        let body = &rest[n + 2..];
+        let len = find_lt_amp(body)?;
+        if !is_end_tag(body, len, item) {
+            return None;
+        }
+        let start = at + n + 2;
+        Some(((start, start + len), start + len + n + 3))
     }
 }
 
@@ -1473,6 +1532,7 @@ impl XmlText for String {
 }
 
 impl XmlText for CompactString {
+    #[inline]
     fn parse_text(text: &str) -> Result<Self, &'static str> {
         Ok(CompactString::from(text))
     }
@@ -1968,6 +2028,92 @@ mod tests {
         );
         let again: Thing = from_document("Thing", to_document("Thing", &t).as_bytes()).unwrap();
         assert_eq!(again, t);
+    }
+
+    #[derive(Debug, Default, PartialEq)]
+    struct Lists {
+        tags: Vec<String>,
+        nums: Vec<i64>,
+    }
+
+    impl FromXml for Lists {
+        fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+            let mut v = Lists::default();
+            if !el.is_empty() {
+                while let Some(c) = r.next_child()? {
+                    match c.name() {
+                        b"Tags" => r.text_list(&c, b"Tag", &mut v.tags)?,
+                        b"Nums" => r.text_list(&c, b"N", &mut v.nums)?,
+                        _ => r.skip(&c)?,
+                    }
+                }
+            }
+            Ok(v)
+        }
+    }
+
+    /// Text lists: items of the usual shape are read in place (in batches of
+    /// 16), any other item hands over to the general reader mid-list.
+    #[test]
+    fn text_lists_in_place_and_general() {
+        let lists = |doc: &str| from_document::<Lists>("L", doc.as_bytes());
+        let tags = |doc: &str| lists(doc).map(|l| l.tags);
+        let many: Vec<String> = (0..37).map(|i| format!("t{i}")).collect();
+        let doc: String = many.iter().map(|t| format!("\n  <Tag>{t}</Tag>")).collect();
+        assert_eq!(tags(&format!("<L><Tags>{doc}\n</Tags></L>")).unwrap(), many);
+        let got = lists(&format!(
+            "<L><Tags>{doc}</Tags><Nums><N>1</N><N>-2</N></Nums></L>"
+        ))
+        .unwrap();
+        assert_eq!(got.tags, many);
+        assert_eq!((got.nums.capacity(), got.nums), (2, vec![1, -2]));
+        // A list of up to 16 items is allocated once, at its size.
+        for n in [1, 5, 16] {
+            let got = tags(&format!("<L><Tags>{}</Tags></L>", "<Tag>x</Tag>".repeat(n))).unwrap();
+            assert_eq!((got.len(), got.capacity()), (n, n));
+        }
+        for (doc, want) in [
+            (
+                "<Tag>a</Tag><Tag>b&amp;c</Tag><Tag>d</Tag>",
+                vec!["a", "b&c", "d"],
+            ),
+            (
+                "<Tag>a</Tag><Tag x=\"1\">b</Tag><Tag>c</Tag>",
+                vec!["a", "b", "c"],
+            ),
+            (
+                "<Tag>a</Tag><Tag/><Tag></Tag><Tag>d</Tag>",
+                vec!["a", "", "", "d"],
+            ),
+            (
+                "<Other>z</Other><Tag>a</Tag><!-- c --><Tag>b</Tag>",
+                vec!["a", "b"],
+            ),
+            (
+                "<Tag>a</Tag><Tag><![CDATA[<b>]]></Tag><Tag >c</Tag >",
+                vec!["a", "<b>", "c"],
+            ),
+            ("<p:Tag>a</p:Tag><Tag>b</Tag>", vec!["a", "b"]),
+            ("", vec![]),
+        ] {
+            assert_eq!(
+                tags(&format!("<L><Tags>{doc}</Tags></L>")).unwrap(),
+                want,
+                "{doc}"
+            );
+        }
+        assert_eq!(tags("<L><Tags/></L>").unwrap(), Vec::<String>::new());
+        // Errors are those of the general reader, with the item's path.
+        let err = lists("<L><Nums><N>1</N><N>2</N><N>3x</N><N>4</N></Nums></L>").unwrap_err();
+        assert_eq!(err.path(), "/L/Nums/N[2]");
+        assert!(err.to_string().contains("64-bit integer"), "{err}");
+        let err = lists("<L><Tags><Tag>a</Tag><Tag>b</Tagg></Tags></L>").unwrap_err();
+        assert!(matches!(err.kind(), DecodeErrorKind::Syntax(_)), "{err}");
+        let err = lists("<L><Tags><Tag>a</Tag><Tag>b").unwrap_err();
+        assert!(matches!(err.kind(), DecodeErrorKind::Truncated), "{err}");
+        let err = from_document::<Lists>("L", b"<L><Tags><Tag>a</Tag><Tag>\xff</Tag></Tags></L>")
+            .unwrap_err();
+        assert!(matches!(err.kind(), DecodeErrorKind::InvalidUtf8), "{err}");
     }
 
     #[test]
