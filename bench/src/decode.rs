@@ -472,22 +472,39 @@ pub fn write_fuzz_seeds(dir: &Path) -> std::io::Result<usize> {
 /// over and over (nothing else), for a profiler.
 pub fn profile(root: &str, seconds: f64) {
     let docs = docs::decode_docs(Scale::FULL);
-    let Some(doc) = docs.iter().find(|d| d.root == root) else {
-        eprintln!("no document with root {root}");
-        return;
+    let real;
+    type Decode = Box<dyn Fn(&[u8])>;
+    let (bytes, decode): (&[u8], Decode) = if let Some(doc) = docs.iter().find(|d| d.root == root) {
+        let decode = decoder(doc.root);
+        let root = doc.root;
+        (
+            &doc.bytes,
+            Box::new(move |b| drop(black_box(decode(root, b).ok()))),
+        )
+    } else {
+        // The real document of that root (as `--count-decode` does).
+        real = crate::real::real_docs(&crate::workspace_root()).unwrap_or_default();
+        let Some(doc) = real.iter().find(|d| d.root == root) else {
+            eprintln!("no synthetic or real document with root {root}");
+            return;
+        };
+        let op = doc.operation;
+        (
+            &doc.bytes,
+            Box::new(move |b| drop(black_box(counted_decode_real(op, b)))),
+        )
     };
-    let decode = decoder(doc.root);
     let started = std::time::Instant::now();
     let mut n = 0usize;
     while started.elapsed().as_secs_f64() < seconds {
-        black_box(decode(doc.root, black_box(&doc.bytes)).ok());
+        decode(black_box(bytes));
         n += 1;
     }
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
         "{root}: {n} decodes of {} bytes, {:.1} MB/s",
-        doc.bytes.len(),
-        mb_per_s(doc.bytes.len() * n, secs)
+        bytes.len(),
+        mb_per_s(bytes.len() * n, secs)
     );
 }
 
