@@ -590,8 +590,8 @@ fn xml_impls(ctx: &Ctx<'_>, s: &Struct, my_ns: &str) -> TokenStream {
         let el = Literal::byte_string(f.element.as_bytes());
         let codec = ctx.codec(&f.ty);
         let read = match (f.card, codec) {
-            (Card::Required, Codec::Text) => quote!(#l = r.text_req(&c)?),
-            (Card::Optional, Codec::Text) => quote!(#l = r.text_opt(&c)?),
+            (Card::Required, Codec::Text) => quote!(r.text_req_into(&c, &mut #l)?),
+            (Card::Optional, Codec::Text) => quote!(r.text_opt_into(&c, &mut #l)?),
             (Card::Required, Codec::Label) => quote!(#l = r.label_req(&c)?),
             (Card::Optional, Codec::Label) => quote!(#l = r.label_opt(&c)?),
             (Card::Required | Card::Optional, Codec::Elem) => quote!(#l = r.elem(&c)?),

@@ -314,10 +314,10 @@ impl FromXml for AffinityGroup {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"Label" => f_label = r.label_req(&c)?,
-                    b"Description" => f_description = r.text_opt(&c)?,
-                    b"Location" => f_location = r.text_req(&c)?,
+                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
+                    b"Location" => r.text_req_into(&c, &mut f_location)?,
                     b"HostedServices" => {
                         r.elem_list(&c, b"HostedService", &mut f_hosted_services)?
                     }
@@ -330,7 +330,7 @@ impl FromXml for AffinityGroup {
                         r.text_list(&c, b"Capability", &mut f_capabilities)?
                     }
 
-                    b"CreatedTime" => f_created_time = r.text_opt(&c)?,
+                    b"CreatedTime" => r.text_opt_into(&c, &mut f_created_time)?,
                     b"ComputeCapabilities" => f_compute_capabilities = r.elem(&c)?,
                     _ => r.skip(&c)?,
                 }
@@ -413,10 +413,10 @@ impl FromXml for CreateAffinityGroup {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"Label" => f_label = r.label_req(&c)?,
-                    b"Description" => f_description = r.text_opt(&c)?,
-                    b"Location" => f_location = r.text_req(&c)?,
+                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
+                    b"Location" => r.text_req_into(&c, &mut f_location)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -482,7 +482,7 @@ impl FromXml for UpdateAffinityGroup {
             while let Some(c) = r.next_child()? {
                 match c.name() {
                     b"Label" => f_label = r.label_req(&c)?,
-                    b"Description" => f_description = r.text_opt(&c)?,
+                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
                     _ => r.skip(&c)?,
                 }
             }

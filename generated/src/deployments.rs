@@ -1857,26 +1857,35 @@ impl FromXml for Deployment {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"DeploymentSlot" => f_deployment_slot = r.text_req(&c)?,
-                    b"PrivateID" => f_private_id = r.text_req(&c)?,
-                    b"Status" => f_status = r.text_req(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"DeploymentSlot" => r.text_req_into(&c, &mut f_deployment_slot)?,
+                    b"PrivateID" => r.text_req_into(&c, &mut f_private_id)?,
+                    b"Status" => r.text_req_into(&c, &mut f_status)?,
                     b"Label" => f_label = r.label_req(&c)?,
-                    b"Url" => f_url = r.text_opt(&c)?,
-                    b"Configuration" => f_configuration = r.text_opt(&c)?,
+                    b"Url" => r.text_opt_into(&c, &mut f_url)?,
+                    b"Configuration" => r.text_opt_into(&c, &mut f_configuration)?,
                     b"RoleInstanceList" => {
                         r.elem_list(&c, b"RoleInstance", &mut f_role_instance_list)?
                     }
 
                     b"UpgradeStatus" => f_upgrade_status = r.elem(&c)?,
-                    b"UpgradeDomainCount" => f_upgrade_domain_count = r.text_opt(&c)?,
+                    b"UpgradeDomainCount" => {
+                        r.text_opt_into(&c, &mut f_upgrade_domain_count)?
+                    }
+
                     b"RoleList" => r.elem_list(&c, b"Role", &mut f_role_list)?,
-                    b"SdkVersion" => f_sdk_version = r.text_opt(&c)?,
-                    b"Locked" => f_locked = r.text_opt(&c)?,
-                    b"RollbackAllowed" => f_rollback_allowed = r.text_opt(&c)?,
-                    b"VirtualNetworkName" => f_virtual_network_name = r.text_opt(&c)?,
-                    b"CreatedTime" => f_created_time = r.text_opt(&c)?,
-                    b"LastModifiedTime" => f_last_modified_time = r.text_opt(&c)?,
+                    b"SdkVersion" => r.text_opt_into(&c, &mut f_sdk_version)?,
+                    b"Locked" => r.text_opt_into(&c, &mut f_locked)?,
+                    b"RollbackAllowed" => r.text_opt_into(&c, &mut f_rollback_allowed)?,
+                    b"VirtualNetworkName" => {
+                        r.text_opt_into(&c, &mut f_virtual_network_name)?
+                    }
+
+                    b"CreatedTime" => r.text_opt_into(&c, &mut f_created_time)?,
+                    b"LastModifiedTime" => {
+                        r.text_opt_into(&c, &mut f_last_modified_time)?
+                    }
+
                     b"ExtendedProperties" => {
                         r.elem_list(&c, b"ExtendedProperty", &mut f_extended_properties)?
                     }
@@ -1885,13 +1894,19 @@ impl FromXml for Deployment {
                     b"PersistentVMDowntime" => f_persistent_vm_downtime = r.elem(&c)?,
                     b"ExtensionConfiguration" => f_extension_configuration = r.elem(&c)?,
                     b"VirtualIPs" => r.elem_list(&c, b"VirtualIP", &mut f_virtual_ips)?,
-                    b"ReservedIPName" => f_reserved_ip_name = r.text_opt(&c)?,
-                    b"InternalDnsSuffix" => f_internal_dns_suffix = r.text_opt(&c)?,
+                    b"ReservedIPName" => r.text_opt_into(&c, &mut f_reserved_ip_name)?,
+                    b"InternalDnsSuffix" => {
+                        r.text_opt_into(&c, &mut f_internal_dns_suffix)?
+                    }
+
                     b"LoadBalancers" => {
                         r.elem_list(&c, b"LoadBalancer", &mut f_load_balancers)?
                     }
 
-                    b"VirtualNetworkId" => f_virtual_network_id = r.text_opt(&c)?,
+                    b"VirtualNetworkId" => {
+                        r.text_opt_into(&c, &mut f_virtual_network_id)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2011,12 +2026,15 @@ impl FromXml for UpgradeStatus {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"UpgradeType" => f_upgrade_type = r.text_opt(&c)?,
+                    b"UpgradeType" => r.text_opt_into(&c, &mut f_upgrade_type)?,
                     b"CurrentUpgradeDomainState" => {
-                        f_current_upgrade_domain_state = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_current_upgrade_domain_state)?
                     }
 
-                    b"CurrentUpgradeDomain" => f_current_upgrade_domain = r.text_opt(&c)?,
+                    b"CurrentUpgradeDomain" => {
+                        r.text_opt_into(&c, &mut f_current_upgrade_domain)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2095,8 +2113,8 @@ impl FromXml for DnsServer {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"Address" => f_address = r.text_opt(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Address" => r.text_opt_into(&c, &mut f_address)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -2151,9 +2169,9 @@ impl FromXml for PersistentVMDowntime {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"StartTime" => f_start_time = r.text_opt(&c)?,
-                    b"EndTime" => f_end_time = r.text_opt(&c)?,
-                    b"Status" => f_status = r.text_opt(&c)?,
+                    b"StartTime" => r.text_opt_into(&c, &mut f_start_time)?,
+                    b"EndTime" => r.text_opt_into(&c, &mut f_end_time)?,
+                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -2247,8 +2265,8 @@ impl FromXml for DeploymentExtension {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Id" => f_id = r.text_req(&c)?,
-                    b"State" => f_state = r.text_opt(&c)?,
+                    b"Id" => r.text_req_into(&c, &mut f_id)?,
+                    b"State" => r.text_opt_into(&c, &mut f_state)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -2288,7 +2306,7 @@ impl FromXml for NamedRoleExtensions {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"RoleName" => f_role_name = r.text_req(&c)?,
+                    b"RoleName" => r.text_req_into(&c, &mut f_role_name)?,
                     b"Extensions" => r.elem_list(&c, b"Extension", &mut f_extensions)?,
                     _ => r.skip(&c)?,
                 }
@@ -2365,12 +2383,12 @@ impl FromXml for VirtualIP {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Address" => f_address = r.text_opt(&c)?,
-                    b"IsDnsProgrammed" => f_is_dns_programmed = r.text_opt(&c)?,
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"IsReserved" => f_is_reserved = r.text_opt(&c)?,
-                    b"ReservedIPName" => f_reserved_ip_name = r.text_opt(&c)?,
-                    b"Type" => f_type_ = r.text_opt(&c)?,
+                    b"Address" => r.text_opt_into(&c, &mut f_address)?,
+                    b"IsDnsProgrammed" => r.text_opt_into(&c, &mut f_is_dns_programmed)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"IsReserved" => r.text_opt_into(&c, &mut f_is_reserved)?,
+                    b"ReservedIPName" => r.text_opt_into(&c, &mut f_reserved_ip_name)?,
+                    b"Type" => r.text_opt_into(&c, &mut f_type_)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -2424,7 +2442,7 @@ impl FromXml for LoadBalancer {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"FrontendIpConfiguration" => {
                         f_frontend_ip_configuration = r.elem(&c)?;
                     }
@@ -2486,10 +2504,10 @@ impl FromXml for FrontendIpConfiguration {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Type" => f_type_ = r.text_opt(&c)?,
-                    b"SubnetName" => f_subnet_name = r.text_opt(&c)?,
+                    b"Type" => r.text_opt_into(&c, &mut f_type_)?,
+                    b"SubnetName" => r.text_opt_into(&c, &mut f_subnet_name)?,
                     b"StaticVirtualNetworkIPAddress" => {
-                        f_static_virtual_network_ip_address = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_static_virtual_network_ip_address)?
                     }
 
                     _ => r.skip(&c)?,
@@ -2651,26 +2669,35 @@ impl FromXml for RoleInstance {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"RoleName" => f_role_name = r.text_req(&c)?,
-                    b"InstanceName" => f_instance_name = r.text_req(&c)?,
-                    b"InstanceStatus" => f_instance_status = r.text_opt(&c)?,
+                    b"RoleName" => r.text_req_into(&c, &mut f_role_name)?,
+                    b"InstanceName" => r.text_req_into(&c, &mut f_instance_name)?,
+                    b"InstanceStatus" => r.text_opt_into(&c, &mut f_instance_status)?,
                     b"InstanceUpgradeDomain" => {
-                        f_instance_upgrade_domain = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_instance_upgrade_domain)?
                     }
 
-                    b"InstanceFaultDomain" => f_instance_fault_domain = r.text_opt(&c)?,
-                    b"InstanceSize" => f_instance_size = r.text_opt(&c)?,
-                    b"InstanceStateDetails" => f_instance_state_details = r.text_opt(&c)?,
-                    b"InstanceErrorCode" => f_instance_error_code = r.text_opt(&c)?,
-                    b"IpAddress" => f_ip_address = r.text_opt(&c)?,
+                    b"InstanceFaultDomain" => {
+                        r.text_opt_into(&c, &mut f_instance_fault_domain)?
+                    }
+
+                    b"InstanceSize" => r.text_opt_into(&c, &mut f_instance_size)?,
+                    b"InstanceStateDetails" => {
+                        r.text_opt_into(&c, &mut f_instance_state_details)?
+                    }
+
+                    b"InstanceErrorCode" => {
+                        r.text_opt_into(&c, &mut f_instance_error_code)?
+                    }
+
+                    b"IpAddress" => r.text_opt_into(&c, &mut f_ip_address)?,
                     b"InstanceEndpoints" => {
                         r.elem_list(&c, b"InstanceEndpoint", &mut f_instance_endpoints)?
                     }
 
-                    b"PowerState" => f_power_state = r.text_opt(&c)?,
-                    b"HostName" => f_host_name = r.text_opt(&c)?,
+                    b"PowerState" => r.text_opt_into(&c, &mut f_power_state)?,
+                    b"HostName" => r.text_opt_into(&c, &mut f_host_name)?,
                     b"RemoteAccessCertificateThumbprint" => {
-                        f_remote_access_certificate_thumbprint = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_remote_access_certificate_thumbprint)?
                     }
 
                     b"GuestAgentStatus" => f_guest_agent_status = r.elem(&c)?,
@@ -2812,13 +2839,13 @@ impl FromXml for InstanceEndpoint {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"Vip" => f_vip = r.text_opt(&c)?,
-                    b"PublicPort" => f_public_port = r.text_opt(&c)?,
-                    b"LocalPort" => f_local_port = r.text_opt(&c)?,
-                    b"Protocol" => f_protocol = r.text_opt(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Vip" => r.text_opt_into(&c, &mut f_vip)?,
+                    b"PublicPort" => r.text_opt_into(&c, &mut f_public_port)?,
+                    b"LocalPort" => r.text_opt_into(&c, &mut f_local_port)?,
+                    b"Protocol" => r.text_opt_into(&c, &mut f_protocol)?,
                     b"IdleTimeoutInMinutes" => {
-                        f_idle_timeout_in_minutes = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_idle_timeout_in_minutes)?
                     }
 
                     _ => r.skip(&c)?,
@@ -2911,11 +2938,14 @@ impl FromXml for GuestAgentStatus {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"ProtocolVersion" => f_protocol_version = r.text_opt(&c)?,
-                    b"Timestamp" => f_timestamp = r.text_opt(&c)?,
-                    b"GuestAgentVersion" => f_guest_agent_version = r.text_opt(&c)?,
-                    b"Status" => f_status = r.text_opt(&c)?,
-                    b"Code" => f_code = r.text_opt(&c)?,
+                    b"ProtocolVersion" => r.text_opt_into(&c, &mut f_protocol_version)?,
+                    b"Timestamp" => r.text_opt_into(&c, &mut f_timestamp)?,
+                    b"GuestAgentVersion" => {
+                        r.text_opt_into(&c, &mut f_guest_agent_version)?
+                    }
+
+                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
+                    b"Code" => r.text_opt_into(&c, &mut f_code)?,
                     b"Message" => f_message = r.elem(&c)?,
                     b"FormattedMessage" => f_formatted_message = r.elem(&c)?,
                     _ => r.skip(&c)?,
@@ -2970,7 +3000,10 @@ impl FromXml for GuestAgentMessage {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"MessageResourceId" => f_message_resource_id = r.text_opt(&c)?,
+                    b"MessageResourceId" => {
+                        r.text_opt_into(&c, &mut f_message_resource_id)?
+                    }
+
                     b"ParamList" => r.text_list(&c, b"Param", &mut f_param_list)?,
                     _ => r.skip(&c)?,
                 }
@@ -3017,8 +3050,8 @@ impl FromXml for GuestAgentFormattedMessage {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Language" => f_language = r.text_opt(&c)?,
-                    b"Message" => f_message = r.text_opt(&c)?,
+                    b"Language" => r.text_opt_into(&c, &mut f_language)?,
+                    b"Message" => r.text_opt_into(&c, &mut f_message)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -3098,10 +3131,10 @@ impl FromXml for ResourceExtensionStatus {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"HandlerName" => f_handler_name = r.text_req(&c)?,
-                    b"Version" => f_version = r.text_opt(&c)?,
-                    b"Status" => f_status = r.text_opt(&c)?,
-                    b"Code" => f_code = r.text_opt(&c)?,
+                    b"HandlerName" => r.text_req_into(&c, &mut f_handler_name)?,
+                    b"Version" => r.text_opt_into(&c, &mut f_version)?,
+                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
+                    b"Code" => r.text_opt_into(&c, &mut f_code)?,
                     b"Message" => f_message = r.elem(&c)?,
                     b"FormattedMessage" => f_formatted_message = r.elem(&c)?,
                     b"ExtensionSettingStatus" => f_extension_setting_status = r.elem(&c)?,
@@ -3211,15 +3244,15 @@ impl FromXml for ExtensionSettingStatus {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Timestamp" => f_timestamp = r.text_opt(&c)?,
+                    b"Timestamp" => r.text_opt_into(&c, &mut f_timestamp)?,
                     b"ConfigurationAppliedTime" => {
-                        f_configuration_applied_time = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_configuration_applied_time)?
                     }
 
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"Operation" => f_operation = r.text_opt(&c)?,
-                    b"Status" => f_status = r.text_opt(&c)?,
-                    b"Code" => f_code = r.text_opt(&c)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"Operation" => r.text_opt_into(&c, &mut f_operation)?,
+                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
+                    b"Code" => r.text_opt_into(&c, &mut f_code)?,
                     b"Message" => f_message = r.elem(&c)?,
                     b"FormattedMessage" => f_formatted_message = r.elem(&c)?,
                     b"SubStatusList" => {
@@ -3306,9 +3339,9 @@ impl FromXml for SubStatus {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"Status" => f_status = r.text_opt(&c)?,
-                    b"Code" => f_code = r.text_opt(&c)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
+                    b"Code" => r.text_opt_into(&c, &mut f_code)?,
                     b"Message" => f_message = r.elem(&c)?,
                     b"FormattedMessage" => f_formatted_message = r.elem(&c)?,
                     _ => r.skip(&c)?,
@@ -3381,13 +3414,13 @@ impl FromXml for PublicIP {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"Address" => f_address = r.text_opt(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Address" => r.text_opt_into(&c, &mut f_address)?,
                     b"IdleTimeoutInMinutes" => {
-                        f_idle_timeout_in_minutes = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_idle_timeout_in_minutes)?
                     }
 
-                    b"DomainNameLabel" => f_domain_name_label = r.text_opt(&c)?,
+                    b"DomainNameLabel" => r.text_opt_into(&c, &mut f_domain_name_label)?,
                     b"Fqdns" => r.text_list(&c, b"Fqdn", &mut f_fqdns)?,
                     _ => r.skip(&c)?,
                 }
@@ -3457,14 +3490,17 @@ impl FromXml for NetworkInterface {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"MacAddress" => f_mac_address = r.text_opt(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"MacAddress" => r.text_opt_into(&c, &mut f_mac_address)?,
                     b"IPConfigurations" => {
                         r.elem_list(&c, b"IPConfiguration", &mut f_ip_configurations)?
                     }
 
-                    b"NetworkSecurityGroup" => f_network_security_group = r.text_opt(&c)?,
-                    b"IPForwarding" => f_ip_forwarding = r.text_opt(&c)?,
+                    b"NetworkSecurityGroup" => {
+                        r.text_opt_into(&c, &mut f_network_security_group)?
+                    }
+
+                    b"IPForwarding" => r.text_opt_into(&c, &mut f_ip_forwarding)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -3535,10 +3571,10 @@ impl FromXml for IPConfiguration {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"SubnetName" => f_subnet_name = r.text_opt(&c)?,
-                    b"Address" => f_address = r.text_opt(&c)?,
+                    b"SubnetName" => r.text_opt_into(&c, &mut f_subnet_name)?,
+                    b"Address" => r.text_opt_into(&c, &mut f_address)?,
                     b"StaticVirtualNetworkIPAddress" => {
-                        f_static_virtual_network_ip_address = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_static_virtual_network_ip_address)?
                     }
 
                     _ => r.skip(&c)?,
@@ -3655,34 +3691,40 @@ impl FromXml for MaintenanceStatus {
             while let Some(c) = r.next_child()? {
                 match c.name() {
                     b"IsCustomerInitiatedMaintenanceAllowed" => {
-                        f_is_customer_initiated_maintenance_allowed = r.text_opt(&c)?;
+                        r.text_opt_into(
+                            &c,
+                            &mut f_is_customer_initiated_maintenance_allowed,
+                        )?
                     }
 
                     b"PreMaintenanceWindowStartTime" => {
-                        f_pre_maintenance_window_start_time = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_pre_maintenance_window_start_time)?
                     }
 
                     b"PreMaintenanceWindowEndTime" => {
-                        f_pre_maintenance_window_end_time = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_pre_maintenance_window_end_time)?
                     }
 
                     b"MaintenanceWindowStartTime" => {
-                        f_maintenance_window_start_time = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_maintenance_window_start_time)?
                     }
 
                     b"MaintenanceWindowEndTime" => {
-                        f_maintenance_window_end_time = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_maintenance_window_end_time)?
                     }
 
                     b"LastOperationResultCode" => {
-                        f_last_operation_result_code = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_last_operation_result_code)?
                     }
 
                     b"LastOperationResultString" => {
-                        f_last_operation_result_string = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_last_operation_result_string)?
                     }
 
-                    b"LastOperationMessage" => f_last_operation_message = r.text_opt(&c)?,
+                    b"LastOperationMessage" => {
+                        r.text_opt_into(&c, &mut f_last_operation_message)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3855,9 +3897,9 @@ impl FromXml for Role {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"RoleName" => f_role_name = r.text_req(&c)?,
-                    b"OsVersion" => f_os_version = r.text_opt(&c)?,
-                    b"RoleType" => f_role_type = r.text_opt(&c)?,
+                    b"RoleName" => r.text_req_into(&c, &mut f_role_name)?,
+                    b"OsVersion" => r.text_opt_into(&c, &mut f_os_version)?,
+                    b"RoleType" => r.text_opt_into(&c, &mut f_role_type)?,
                     b"ConfigurationSets" => {
                         r.elem_list(&c, b"ConfigurationSet", &mut f_configuration_sets)?
                     }
@@ -3870,9 +3912,12 @@ impl FromXml for Role {
                         )?
                     }
 
-                    b"VMImageName" => f_vm_image_name = r.text_opt(&c)?,
-                    b"MediaLocation" => f_media_location = r.text_opt(&c)?,
-                    b"AvailabilitySetName" => f_availability_set_name = r.text_opt(&c)?,
+                    b"VMImageName" => r.text_opt_into(&c, &mut f_vm_image_name)?,
+                    b"MediaLocation" => r.text_opt_into(&c, &mut f_media_location)?,
+                    b"AvailabilitySetName" => {
+                        r.text_opt_into(&c, &mut f_availability_set_name)?
+                    }
+
                     b"DataVirtualHardDisks" => {
                         r.elem_list(
                             &c,
@@ -3881,18 +3926,24 @@ impl FromXml for Role {
                         )?
                     }
 
-                    b"Label" => f_label = r.text_opt(&c)?,
+                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
                     b"OSVirtualHardDisk" => f_os_virtual_hard_disk = r.elem(&c)?,
-                    b"RoleSize" => f_role_size = r.text_opt(&c)?,
+                    b"RoleSize" => r.text_opt_into(&c, &mut f_role_size)?,
                     b"DefaultWinRmCertificateThumbprint" => {
-                        f_default_win_rm_certificate_thumbprint = r.text_opt(&c)?;
+                        r.text_opt_into(
+                            &c,
+                            &mut f_default_win_rm_certificate_thumbprint,
+                        )?
                     }
 
-                    b"ProvisionGuestAgent" => f_provision_guest_agent = r.text_opt(&c)?,
+                    b"ProvisionGuestAgent" => {
+                        r.text_opt_into(&c, &mut f_provision_guest_agent)?
+                    }
+
                     b"VMImageInput" => f_vm_image_input = r.elem(&c)?,
                     b"DebugSettings" => f_debug_settings = r.elem(&c)?,
-                    b"LicenseType" => f_license_type = r.text_opt(&c)?,
-                    b"MigrationState" => f_migration_state = r.text_opt(&c)?,
+                    b"LicenseType" => r.text_opt_into(&c, &mut f_license_type)?,
+                    b"MigrationState" => r.text_opt_into(&c, &mut f_migration_state)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -4194,7 +4245,10 @@ impl FromXml for ConfigurationSet {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"ConfigurationSetType" => f_configuration_set_type = r.text_req(&c)?,
+                    b"ConfigurationSetType" => {
+                        r.text_req_into(&c, &mut f_configuration_set_type)?
+                    }
+
                     b"InputEndpoints" => {
                         r.elem_list(&c, b"InputEndpoint", &mut f_input_endpoints)?
                     }
@@ -4204,7 +4258,7 @@ impl FromXml for ConfigurationSet {
                     }
 
                     b"StaticVirtualNetworkIPAddress" => {
-                        f_static_virtual_network_ip_address = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_static_virtual_network_ip_address)?
                     }
 
                     b"PublicIPs" => r.elem_list(&c, b"PublicIP", &mut f_public_ips)?,
@@ -4212,19 +4266,22 @@ impl FromXml for ConfigurationSet {
                         r.elem_list(&c, b"NetworkInterface", &mut f_network_interfaces)?
                     }
 
-                    b"NetworkSecurityGroup" => f_network_security_group = r.text_opt(&c)?,
-                    b"IPForwarding" => f_ip_forwarding = r.text_opt(&c)?,
-                    b"ComputerName" => f_computer_name = r.text_opt(&c)?,
-                    b"AdminPassword" => f_admin_password = r.text_opt(&c)?,
+                    b"NetworkSecurityGroup" => {
+                        r.text_opt_into(&c, &mut f_network_security_group)?
+                    }
+
+                    b"IPForwarding" => r.text_opt_into(&c, &mut f_ip_forwarding)?,
+                    b"ComputerName" => r.text_opt_into(&c, &mut f_computer_name)?,
+                    b"AdminPassword" => r.text_opt_into(&c, &mut f_admin_password)?,
                     b"ResetPasswordOnFirstLogon" => {
-                        f_reset_password_on_first_logon = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_reset_password_on_first_logon)?
                     }
 
                     b"EnableAutomaticUpdates" => {
-                        f_enable_automatic_updates = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_enable_automatic_updates)?
                     }
 
-                    b"TimeZone" => f_time_zone = r.text_opt(&c)?,
+                    b"TimeZone" => r.text_opt_into(&c, &mut f_time_zone)?,
                     b"DomainJoin" => f_domain_join = r.elem(&c)?,
                     b"StoredCertificateSettings" => {
                         r.elem_list(
@@ -4235,20 +4292,20 @@ impl FromXml for ConfigurationSet {
                     }
 
                     b"WinRM" => f_win_rm = r.elem(&c)?,
-                    b"AdminUsername" => f_admin_username = r.text_opt(&c)?,
+                    b"AdminUsername" => r.text_opt_into(&c, &mut f_admin_username)?,
                     b"AdditionalUnattendContent" => {
                         f_additional_unattend_content = r.elem(&c)?;
                     }
 
-                    b"HostName" => f_host_name = r.text_opt(&c)?,
-                    b"UserName" => f_user_name = r.text_opt(&c)?,
-                    b"UserPassword" => f_user_password = r.text_opt(&c)?,
+                    b"HostName" => r.text_opt_into(&c, &mut f_host_name)?,
+                    b"UserName" => r.text_opt_into(&c, &mut f_user_name)?,
+                    b"UserPassword" => r.text_opt_into(&c, &mut f_user_password)?,
                     b"DisableSshPasswordAuthentication" => {
-                        f_disable_ssh_password_authentication = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_disable_ssh_password_authentication)?
                     }
 
                     b"SSH" => f_ssh = r.elem(&c)?,
-                    b"CustomData" => f_custom_data = r.text_opt(&c)?,
+                    b"CustomData" => r.text_opt_into(&c, &mut f_custom_data)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -4474,30 +4531,33 @@ impl FromXml for InputEndpoint {
             while let Some(c) = r.next_child()? {
                 match c.name() {
                     b"LoadBalancedEndpointSetName" => {
-                        f_load_balanced_endpoint_set_name = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_load_balanced_endpoint_set_name)?
                     }
 
-                    b"LocalPort" => f_local_port = r.text_opt(&c)?,
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"Port" => f_port = r.text_opt(&c)?,
+                    b"LocalPort" => r.text_opt_into(&c, &mut f_local_port)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"Port" => r.text_opt_into(&c, &mut f_port)?,
                     b"LoadBalancerProbe" => f_load_balancer_probe = r.elem(&c)?,
-                    b"Protocol" => f_protocol = r.text_opt(&c)?,
-                    b"Vip" => f_vip = r.text_opt(&c)?,
+                    b"Protocol" => r.text_opt_into(&c, &mut f_protocol)?,
+                    b"Vip" => r.text_opt_into(&c, &mut f_vip)?,
                     b"EnableDirectServerReturn" => {
-                        f_enable_direct_server_return = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_enable_direct_server_return)?
                     }
 
-                    b"LoadBalancerName" => f_load_balancer_name = r.text_opt(&c)?,
+                    b"LoadBalancerName" => {
+                        r.text_opt_into(&c, &mut f_load_balancer_name)?
+                    }
+
                     b"EndpointAcl" => f_endpoint_acl = r.elem(&c)?,
                     b"IdleTimeoutInMinutes" => {
-                        f_idle_timeout_in_minutes = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_idle_timeout_in_minutes)?
                     }
 
                     b"LoadBalancerDistribution" => {
-                        f_load_balancer_distribution = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_load_balancer_distribution)?
                     }
 
-                    b"VirtualIPName" => f_virtual_ip_name = r.text_opt(&c)?,
+                    b"VirtualIPName" => r.text_opt_into(&c, &mut f_virtual_ip_name)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -4590,11 +4650,17 @@ impl FromXml for LoadBalancerProbe {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Path" => f_path = r.text_opt(&c)?,
-                    b"Port" => f_port = r.text_opt(&c)?,
-                    b"Protocol" => f_protocol = r.text_opt(&c)?,
-                    b"IntervalInSeconds" => f_interval_in_seconds = r.text_opt(&c)?,
-                    b"TimeoutInSeconds" => f_timeout_in_seconds = r.text_opt(&c)?,
+                    b"Path" => r.text_opt_into(&c, &mut f_path)?,
+                    b"Port" => r.text_opt_into(&c, &mut f_port)?,
+                    b"Protocol" => r.text_opt_into(&c, &mut f_protocol)?,
+                    b"IntervalInSeconds" => {
+                        r.text_opt_into(&c, &mut f_interval_in_seconds)?
+                    }
+
+                    b"TimeoutInSeconds" => {
+                        r.text_opt_into(&c, &mut f_timeout_in_seconds)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -4698,10 +4764,10 @@ impl FromXml for AclRule {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Order" => f_order = r.text_opt(&c)?,
-                    b"Action" => f_action = r.text_opt(&c)?,
-                    b"RemoteSubnet" => f_remote_subnet = r.text_opt(&c)?,
-                    b"Description" => f_description = r.text_opt(&c)?,
+                    b"Order" => r.text_opt_into(&c, &mut f_order)?,
+                    b"Action" => r.text_opt_into(&c, &mut f_action)?,
+                    b"RemoteSubnet" => r.text_opt_into(&c, &mut f_remote_subnet)?,
+                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -4770,8 +4836,8 @@ impl FromXml for DomainJoin {
             while let Some(c) = r.next_child()? {
                 match c.name() {
                     b"Credentials" => f_credentials = r.elem(&c)?,
-                    b"JoinDomain" => f_join_domain = r.text_opt(&c)?,
-                    b"MachineObjectOU" => f_machine_object_ou = r.text_opt(&c)?,
+                    b"JoinDomain" => r.text_opt_into(&c, &mut f_join_domain)?,
+                    b"MachineObjectOU" => r.text_opt_into(&c, &mut f_machine_object_ou)?,
                     b"Provisioning" => f_provisioning = r.elem(&c)?,
                     _ => r.skip(&c)?,
                 }
@@ -4843,9 +4909,9 @@ impl FromXml for DomainJoinCredentials {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Domain" => f_domain = r.text_opt(&c)?,
-                    b"Username" => f_username = r.text_opt(&c)?,
-                    b"Password" => f_password = r.text_opt(&c)?,
+                    b"Domain" => r.text_opt_into(&c, &mut f_domain)?,
+                    b"Username" => r.text_opt_into(&c, &mut f_username)?,
+                    b"Password" => r.text_opt_into(&c, &mut f_password)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -4898,7 +4964,7 @@ impl FromXml for DomainJoinProvisioning {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"AccountData" => f_account_data = r.text_opt(&c)?,
+                    b"AccountData" => r.text_opt_into(&c, &mut f_account_data)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -4953,9 +5019,9 @@ impl FromXml for CertificateSetting {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"StoreLocation" => f_store_location = r.text_opt(&c)?,
-                    b"StoreName" => f_store_name = r.text_opt(&c)?,
-                    b"Thumbprint" => f_thumbprint = r.text_opt(&c)?,
+                    b"StoreLocation" => r.text_opt_into(&c, &mut f_store_location)?,
+                    b"StoreName" => r.text_opt_into(&c, &mut f_store_name)?,
+                    b"Thumbprint" => r.text_opt_into(&c, &mut f_thumbprint)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -5039,9 +5105,9 @@ impl FromXml for WinRmListener {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Protocol" => f_protocol = r.text_opt(&c)?,
+                    b"Protocol" => r.text_opt_into(&c, &mut f_protocol)?,
                     b"CertificateThumbprint" => {
-                        f_certificate_thumbprint = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_certificate_thumbprint)?
                     }
 
                     _ => r.skip(&c)?,
@@ -5120,7 +5186,7 @@ impl FromXml for UnattendPass {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"PassName" => f_pass_name = r.text_opt(&c)?,
+                    b"PassName" => r.text_opt_into(&c, &mut f_pass_name)?,
                     b"Components" => {
                         r.elem_list(&c, b"UnattendComponent", &mut f_components)?
                     }
@@ -5169,7 +5235,7 @@ impl FromXml for UnattendComponent {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"ComponentName" => f_component_name = r.text_opt(&c)?,
+                    b"ComponentName" => r.text_opt_into(&c, &mut f_component_name)?,
                     b"ComponentSettings" => {
                         r.elem_list(&c, b"ComponentSetting", &mut f_component_settings)?
                     }
@@ -5232,8 +5298,8 @@ impl FromXml for ComponentSetting {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"SettingName" => f_setting_name = r.text_opt(&c)?,
-                    b"Content" => f_content = r.text_opt(&c)?,
+                    b"SettingName" => r.text_opt_into(&c, &mut f_setting_name)?,
+                    b"Content" => r.text_opt_into(&c, &mut f_content)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -5322,8 +5388,8 @@ impl FromXml for SshPublicKey {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Fingerprint" => f_fingerprint = r.text_opt(&c)?,
-                    b"Path" => f_path = r.text_opt(&c)?,
+                    b"Fingerprint" => r.text_opt_into(&c, &mut f_fingerprint)?,
+                    b"Path" => r.text_opt_into(&c, &mut f_path)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -5371,8 +5437,8 @@ impl FromXml for SshKeyPair {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Fingerprint" => f_fingerprint = r.text_opt(&c)?,
-                    b"Path" => f_path = r.text_opt(&c)?,
+                    b"Fingerprint" => r.text_opt_into(&c, &mut f_fingerprint)?,
+                    b"Path" => r.text_opt_into(&c, &mut f_path)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -5453,10 +5519,10 @@ impl FromXml for ResourceExtensionReference {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"ReferenceName" => f_reference_name = r.text_opt(&c)?,
-                    b"Publisher" => f_publisher = r.text_opt(&c)?,
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"Version" => f_version = r.text_opt(&c)?,
+                    b"ReferenceName" => r.text_opt_into(&c, &mut f_reference_name)?,
+                    b"Publisher" => r.text_opt_into(&c, &mut f_publisher)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Version" => r.text_opt_into(&c, &mut f_version)?,
                     b"ResourceExtensionParameterValues" => {
                         r.elem_list(
                             &c,
@@ -5465,8 +5531,8 @@ impl FromXml for ResourceExtensionReference {
                         )?
                     }
 
-                    b"State" => f_state = r.text_opt(&c)?,
-                    b"ForceUpdate" => f_force_update = r.text_opt(&c)?,
+                    b"State" => r.text_opt_into(&c, &mut f_state)?,
+                    b"ForceUpdate" => r.text_opt_into(&c, &mut f_force_update)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -5552,9 +5618,9 @@ impl FromXml for ResourceExtensionParameterValue {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Key" => f_key = r.text_opt(&c)?,
-                    b"Value" => f_value = r.text_opt(&c)?,
-                    b"Type" => f_type_ = r.text_opt(&c)?,
+                    b"Key" => r.text_opt_into(&c, &mut f_key)?,
+                    b"Value" => r.text_opt_into(&c, &mut f_value)?,
+                    b"Type" => r.text_opt_into(&c, &mut f_type_)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -5650,14 +5716,17 @@ impl FromXml for DataVirtualHardDisk {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"HostCaching" => f_host_caching = r.text_opt(&c)?,
-                    b"DiskLabel" => f_disk_label = r.text_opt(&c)?,
-                    b"DiskName" => f_disk_name = r.text_opt(&c)?,
-                    b"Lun" => f_lun = r.text_opt(&c)?,
-                    b"LogicalDiskSizeInGB" => f_logical_disk_size_in_gb = r.text_opt(&c)?,
-                    b"MediaLink" => f_media_link = r.text_opt(&c)?,
-                    b"SourceMediaLink" => f_source_media_link = r.text_opt(&c)?,
-                    b"IOType" => f_io_type = r.text_opt(&c)?,
+                    b"HostCaching" => r.text_opt_into(&c, &mut f_host_caching)?,
+                    b"DiskLabel" => r.text_opt_into(&c, &mut f_disk_label)?,
+                    b"DiskName" => r.text_opt_into(&c, &mut f_disk_name)?,
+                    b"Lun" => r.text_opt_into(&c, &mut f_lun)?,
+                    b"LogicalDiskSizeInGB" => {
+                        r.text_opt_into(&c, &mut f_logical_disk_size_in_gb)?
+                    }
+
+                    b"MediaLink" => r.text_opt_into(&c, &mut f_media_link)?,
+                    b"SourceMediaLink" => r.text_opt_into(&c, &mut f_source_media_link)?,
+                    b"IOType" => r.text_opt_into(&c, &mut f_io_type)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -5772,18 +5841,18 @@ impl FromXml for OSVirtualHardDisk {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"HostCaching" => f_host_caching = r.text_opt(&c)?,
-                    b"DiskLabel" => f_disk_label = r.text_opt(&c)?,
-                    b"DiskName" => f_disk_name = r.text_opt(&c)?,
-                    b"MediaLink" => f_media_link = r.text_opt(&c)?,
-                    b"SourceImageName" => f_source_image_name = r.text_opt(&c)?,
-                    b"OS" => f_os = r.text_opt(&c)?,
+                    b"HostCaching" => r.text_opt_into(&c, &mut f_host_caching)?,
+                    b"DiskLabel" => r.text_opt_into(&c, &mut f_disk_label)?,
+                    b"DiskName" => r.text_opt_into(&c, &mut f_disk_name)?,
+                    b"MediaLink" => r.text_opt_into(&c, &mut f_media_link)?,
+                    b"SourceImageName" => r.text_opt_into(&c, &mut f_source_image_name)?,
+                    b"OS" => r.text_opt_into(&c, &mut f_os)?,
                     b"RemoteSourceImageLink" => {
-                        f_remote_source_image_link = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_remote_source_image_link)?
                     }
 
-                    b"IOType" => f_io_type = r.text_opt(&c)?,
-                    b"ResizedSizeInGB" => f_resized_size_in_gb = r.text_opt(&c)?,
+                    b"IOType" => r.text_opt_into(&c, &mut f_io_type)?,
+                    b"ResizedSizeInGB" => r.text_opt_into(&c, &mut f_resized_size_in_gb)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -5892,7 +5961,7 @@ impl FromXml for OSDiskConfigurationInput {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"ResizedSizeInGB" => f_resized_size_in_gb = r.text_opt(&c)?,
+                    b"ResizedSizeInGB" => r.text_opt_into(&c, &mut f_resized_size_in_gb)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -5936,8 +6005,8 @@ impl FromXml for DataDiskConfigurationInput {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"ResizedSizeInGB" => f_resized_size_in_gb = r.text_opt(&c)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"ResizedSizeInGB" => r.text_opt_into(&c, &mut f_resized_size_in_gb)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -5994,14 +6063,17 @@ impl FromXml for DebugSettings {
             while let Some(c) = r.next_child()? {
                 match c.name() {
                     b"BootDiagnosticsEnabled" => {
-                        f_boot_diagnostics_enabled = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_boot_diagnostics_enabled)?
                     }
 
                     b"ConsoleScreenshotBlobUri" => {
-                        f_console_screenshot_blob_uri = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_console_screenshot_blob_uri)?
                     }
 
-                    b"SerialOutputBlobUri" => f_serial_output_blob_uri = r.text_opt(&c)?,
+                    b"SerialOutputBlobUri" => {
+                        r.text_opt_into(&c, &mut f_serial_output_blob_uri)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -6088,13 +6160,13 @@ impl FromXml for CreateDeployment {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"PackageUrl" => f_package_url = r.text_req(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"PackageUrl" => r.text_req_into(&c, &mut f_package_url)?,
                     b"Label" => f_label = r.label_req(&c)?,
                     b"Configuration" => f_configuration = r.label_req(&c)?,
-                    b"StartDeployment" => f_start_deployment = r.text_opt(&c)?,
+                    b"StartDeployment" => r.text_opt_into(&c, &mut f_start_deployment)?,
                     b"TreatWarningsAsError" => {
-                        f_treat_warnings_as_error = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_treat_warnings_as_error)?
                     }
 
                     b"ExtendedProperties" => {
@@ -6175,8 +6247,8 @@ impl FromXml for Swap {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Production" => f_production = r.text_opt(&c)?,
-                    b"SourceDeployment" => f_source_deployment = r.text_req(&c)?,
+                    b"Production" => r.text_opt_into(&c, &mut f_production)?,
+                    b"SourceDeployment" => r.text_req_into(&c, &mut f_source_deployment)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -6243,10 +6315,10 @@ impl FromXml for ChangeConfiguration {
                 match c.name() {
                     b"Configuration" => f_configuration = r.label_req(&c)?,
                     b"TreatWarningsAsError" => {
-                        f_treat_warnings_as_error = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_treat_warnings_as_error)?
                     }
 
-                    b"Mode" => f_mode = r.text_opt(&c)?,
+                    b"Mode" => r.text_opt_into(&c, &mut f_mode)?,
                     b"ExtendedProperties" => {
                         r.elem_list(&c, b"ExtendedProperty", &mut f_extended_properties)?
                     }
@@ -6300,7 +6372,7 @@ impl FromXml for UpdateDeploymentStatus {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Status" => f_status = r.text_req(&c)?,
+                    b"Status" => r.text_req_into(&c, &mut f_status)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -6380,12 +6452,12 @@ impl FromXml for UpgradeDeployment {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Mode" => f_mode = r.text_req(&c)?,
-                    b"PackageUrl" => f_package_url = r.text_req(&c)?,
+                    b"Mode" => r.text_req_into(&c, &mut f_mode)?,
+                    b"PackageUrl" => r.text_req_into(&c, &mut f_package_url)?,
                     b"Configuration" => f_configuration = r.label_req(&c)?,
                     b"Label" => f_label = r.label_req(&c)?,
-                    b"RoleToUpgrade" => f_role_to_upgrade = r.text_opt(&c)?,
-                    b"Force" => f_force = r.text_req(&c)?,
+                    b"RoleToUpgrade" => r.text_opt_into(&c, &mut f_role_to_upgrade)?,
+                    b"Force" => r.text_req_into(&c, &mut f_force)?,
                     b"ExtendedProperties" => {
                         r.elem_list(&c, b"ExtendedProperty", &mut f_extended_properties)?
                     }
@@ -6455,7 +6527,7 @@ impl FromXml for WalkUpgradeDomain {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"UpgradeDomain" => f_upgrade_domain = r.text_req(&c)?,
+                    b"UpgradeDomain" => r.text_req_into(&c, &mut f_upgrade_domain)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -6510,8 +6582,8 @@ impl FromXml for RollbackUpdateOrUpgrade {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Mode" => f_mode = r.text_req(&c)?,
-                    b"Force" => f_force = r.text_opt(&c)?,
+                    b"Mode" => r.text_req_into(&c, &mut f_mode)?,
+                    b"Force" => r.text_opt_into(&c, &mut f_force)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -6558,7 +6630,10 @@ impl FromXml for DeploymentEventCollection {
                         r.elem_list(&c, b"RebootEvent", &mut f_reboot_events)?
                     }
 
-                    b"ContinuationToken" => f_continuation_token = r.text_opt(&c)?,
+                    b"ContinuationToken" => {
+                        r.text_opt_into(&c, &mut f_continuation_token)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -6618,10 +6693,10 @@ impl FromXml for RebootEvent {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"RoleName" => f_role_name = r.text_opt(&c)?,
-                    b"InstanceName" => f_instance_name = r.text_opt(&c)?,
-                    b"RebootReason" => f_reboot_reason = r.text_opt(&c)?,
-                    b"RebootStartTime" => f_reboot_start_time = r.text_opt(&c)?,
+                    b"RoleName" => r.text_opt_into(&c, &mut f_role_name)?,
+                    b"InstanceName" => r.text_opt_into(&c, &mut f_instance_name)?,
+                    b"RebootReason" => r.text_opt_into(&c, &mut f_reboot_reason)?,
+                    b"RebootStartTime" => r.text_opt_into(&c, &mut f_reboot_start_time)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -6684,11 +6759,17 @@ impl FromXml for DeploymentNetworkResource {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"ResourceGroupName" => f_resource_group_name = r.text_opt(&c)?,
-                    b"VirtualNetworkName" => f_virtual_network_name = r.text_opt(&c)?,
-                    b"SubNetName" => f_sub_net_name = r.text_opt(&c)?,
+                    b"ResourceGroupName" => {
+                        r.text_opt_into(&c, &mut f_resource_group_name)?
+                    }
+
+                    b"VirtualNetworkName" => {
+                        r.text_opt_into(&c, &mut f_virtual_network_name)?
+                    }
+
+                    b"SubNetName" => r.text_opt_into(&c, &mut f_sub_net_name)?,
                     b"DestinationVirtualNetwork" => {
-                        f_destination_virtual_network = r.text_req(&c)?;
+                        r.text_req_into(&c, &mut f_destination_virtual_network)?
                     }
 
                     _ => r.skip(&c)?,

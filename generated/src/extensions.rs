@@ -672,14 +672,20 @@ impl FromXml for AddExtensionInput {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"ProviderNameSpace" => f_provider_name_space = r.text_opt(&c)?,
-                    b"Type" => f_type_ = r.text_req(&c)?,
-                    b"Id" => f_id = r.text_req(&c)?,
-                    b"Thumbprint" => f_thumbprint = r.text_opt(&c)?,
-                    b"ThumbprintAlgorithm" => f_thumbprint_algorithm = r.text_opt(&c)?,
+                    b"ProviderNameSpace" => {
+                        r.text_opt_into(&c, &mut f_provider_name_space)?
+                    }
+
+                    b"Type" => r.text_req_into(&c, &mut f_type_)?,
+                    b"Id" => r.text_req_into(&c, &mut f_id)?,
+                    b"Thumbprint" => r.text_opt_into(&c, &mut f_thumbprint)?,
+                    b"ThumbprintAlgorithm" => {
+                        r.text_opt_into(&c, &mut f_thumbprint_algorithm)?
+                    }
+
                     b"PublicConfiguration" => f_public_configuration = r.label_opt(&c)?,
                     b"PrivateConfiguration" => f_private_configuration = r.label_opt(&c)?,
-                    b"Version" => f_version = r.text_opt(&c)?,
+                    b"Version" => r.text_opt_into(&c, &mut f_version)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -815,12 +821,18 @@ impl FromXml for HostedServiceExtension {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"ProviderNameSpace" => f_provider_name_space = r.text_opt(&c)?,
-                    b"Type" => f_type_ = r.text_opt(&c)?,
-                    b"Id" => f_id = r.text_req(&c)?,
-                    b"Version" => f_version = r.text_opt(&c)?,
-                    b"Thumbprint" => f_thumbprint = r.text_opt(&c)?,
-                    b"ThumbprintAlgorithm" => f_thumbprint_algorithm = r.text_opt(&c)?,
+                    b"ProviderNameSpace" => {
+                        r.text_opt_into(&c, &mut f_provider_name_space)?
+                    }
+
+                    b"Type" => r.text_opt_into(&c, &mut f_type_)?,
+                    b"Id" => r.text_req_into(&c, &mut f_id)?,
+                    b"Version" => r.text_opt_into(&c, &mut f_version)?,
+                    b"Thumbprint" => r.text_opt_into(&c, &mut f_thumbprint)?,
+                    b"ThumbprintAlgorithm" => {
+                        r.text_opt_into(&c, &mut f_thumbprint_algorithm)?
+                    }
+
                     b"PublicConfiguration" => f_public_configuration = r.label_opt(&c)?,
                     _ => r.skip(&c)?,
                 }
@@ -1100,12 +1112,15 @@ impl FromXml for ExtensionImage {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"ProviderNameSpace" => f_provider_name_space = r.text_req(&c)?,
-                    b"Type" => f_type_ = r.text_req(&c)?,
-                    b"Version" => f_version = r.text_req(&c)?,
-                    b"Label" => f_label = r.text_opt(&c)?,
-                    b"HostingResources" => f_hosting_resources = r.text_opt(&c)?,
-                    b"MediaLink" => f_media_link = r.text_opt(&c)?,
+                    b"ProviderNameSpace" => {
+                        r.text_req_into(&c, &mut f_provider_name_space)?
+                    }
+
+                    b"Type" => r.text_req_into(&c, &mut f_type_)?,
+                    b"Version" => r.text_req_into(&c, &mut f_version)?,
+                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
+                    b"HostingResources" => r.text_opt_into(&c, &mut f_hosting_resources)?,
+                    b"MediaLink" => r.text_opt_into(&c, &mut f_media_link)?,
                     b"Certificate" => f_certificate = r.elem(&c)?,
                     b"Endpoints" => f_endpoints = r.elem(&c)?,
                     b"PublicConfigurationSchema" => {
@@ -1116,31 +1131,37 @@ impl FromXml for ExtensionImage {
                         f_private_configuration_schema = r.label_opt(&c)?;
                     }
 
-                    b"Description" => f_description = r.text_opt(&c)?,
-                    b"PublisherName" => f_publisher_name = r.text_opt(&c)?,
-                    b"PublishedDate" => f_published_date = r.text_opt(&c)?,
+                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
+                    b"PublisherName" => r.text_opt_into(&c, &mut f_publisher_name)?,
+                    b"PublishedDate" => r.text_opt_into(&c, &mut f_published_date)?,
                     b"LocalResources" => {
                         r.elem_list(&c, b"LocalResource", &mut f_local_resources)?
                     }
 
                     b"BlockRoleUponFailure" => {
-                        f_block_role_upon_failure = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_block_role_upon_failure)?
                     }
 
-                    b"IsInternalExtension" => f_is_internal_extension = r.text_opt(&c)?,
+                    b"IsInternalExtension" => {
+                        r.text_opt_into(&c, &mut f_is_internal_extension)?
+                    }
+
                     b"SampleConfig" => f_sample_config = r.label_opt(&c)?,
-                    b"ReplicationCompleted" => f_replication_completed = r.text_opt(&c)?,
-                    b"Eula" => f_eula = r.text_opt(&c)?,
-                    b"PrivacyUri" => f_privacy_uri = r.text_opt(&c)?,
-                    b"HomepageUri" => f_homepage_uri = r.text_opt(&c)?,
-                    b"IsJsonExtension" => f_is_json_extension = r.text_opt(&c)?,
-                    b"DisallowMajorVersionUpgrade" => {
-                        f_disallow_major_version_upgrade = r.text_opt(&c)?;
+                    b"ReplicationCompleted" => {
+                        r.text_opt_into(&c, &mut f_replication_completed)?
                     }
 
-                    b"SupportedOS" => f_supported_os = r.text_opt(&c)?,
-                    b"CompanyName" => f_company_name = r.text_opt(&c)?,
-                    b"Regions" => f_regions = r.text_opt(&c)?,
+                    b"Eula" => r.text_opt_into(&c, &mut f_eula)?,
+                    b"PrivacyUri" => r.text_opt_into(&c, &mut f_privacy_uri)?,
+                    b"HomepageUri" => r.text_opt_into(&c, &mut f_homepage_uri)?,
+                    b"IsJsonExtension" => r.text_opt_into(&c, &mut f_is_json_extension)?,
+                    b"DisallowMajorVersionUpgrade" => {
+                        r.text_opt_into(&c, &mut f_disallow_major_version_upgrade)?
+                    }
+
+                    b"SupportedOS" => r.text_opt_into(&c, &mut f_supported_os)?,
+                    b"CompanyName" => r.text_opt_into(&c, &mut f_company_name)?,
+                    b"Regions" => r.text_opt_into(&c, &mut f_regions)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1421,12 +1442,15 @@ impl FromXml for ExtensionImageInput {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"ProviderNameSpace" => f_provider_name_space = r.text_req(&c)?,
-                    b"Type" => f_type_ = r.text_req(&c)?,
-                    b"Version" => f_version = r.text_req(&c)?,
-                    b"Label" => f_label = r.text_opt(&c)?,
-                    b"HostingResources" => f_hosting_resources = r.text_opt(&c)?,
-                    b"MediaLink" => f_media_link = r.text_opt(&c)?,
+                    b"ProviderNameSpace" => {
+                        r.text_req_into(&c, &mut f_provider_name_space)?
+                    }
+
+                    b"Type" => r.text_req_into(&c, &mut f_type_)?,
+                    b"Version" => r.text_req_into(&c, &mut f_version)?,
+                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
+                    b"HostingResources" => r.text_opt_into(&c, &mut f_hosting_resources)?,
+                    b"MediaLink" => r.text_opt_into(&c, &mut f_media_link)?,
                     b"Certificate" => f_certificate = r.elem(&c)?,
                     b"Endpoints" => f_endpoints = r.elem(&c)?,
                     b"PublicConfigurationSchema" => {
@@ -1437,31 +1461,37 @@ impl FromXml for ExtensionImageInput {
                         f_private_configuration_schema = r.label_opt(&c)?;
                     }
 
-                    b"Description" => f_description = r.text_opt(&c)?,
-                    b"PublisherName" => f_publisher_name = r.text_opt(&c)?,
-                    b"PublishedDate" => f_published_date = r.text_opt(&c)?,
+                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
+                    b"PublisherName" => r.text_opt_into(&c, &mut f_publisher_name)?,
+                    b"PublishedDate" => r.text_opt_into(&c, &mut f_published_date)?,
                     b"LocalResources" => {
                         r.elem_list(&c, b"LocalResource", &mut f_local_resources)?
                     }
 
                     b"BlockRoleUponFailure" => {
-                        f_block_role_upon_failure = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_block_role_upon_failure)?
                     }
 
-                    b"IsInternalExtension" => f_is_internal_extension = r.text_opt(&c)?,
+                    b"IsInternalExtension" => {
+                        r.text_opt_into(&c, &mut f_is_internal_extension)?
+                    }
+
                     b"SampleConfig" => f_sample_config = r.label_opt(&c)?,
-                    b"ReplicationCompleted" => f_replication_completed = r.text_opt(&c)?,
-                    b"Eula" => f_eula = r.text_opt(&c)?,
-                    b"PrivacyUri" => f_privacy_uri = r.text_opt(&c)?,
-                    b"HomepageUri" => f_homepage_uri = r.text_opt(&c)?,
-                    b"IsJsonExtension" => f_is_json_extension = r.text_opt(&c)?,
-                    b"DisallowMajorVersionUpgrade" => {
-                        f_disallow_major_version_upgrade = r.text_opt(&c)?;
+                    b"ReplicationCompleted" => {
+                        r.text_opt_into(&c, &mut f_replication_completed)?
                     }
 
-                    b"SupportedOS" => f_supported_os = r.text_opt(&c)?,
-                    b"CompanyName" => f_company_name = r.text_opt(&c)?,
-                    b"Regions" => f_regions = r.text_opt(&c)?,
+                    b"Eula" => r.text_opt_into(&c, &mut f_eula)?,
+                    b"PrivacyUri" => r.text_opt_into(&c, &mut f_privacy_uri)?,
+                    b"HomepageUri" => r.text_opt_into(&c, &mut f_homepage_uri)?,
+                    b"IsJsonExtension" => r.text_opt_into(&c, &mut f_is_json_extension)?,
+                    b"DisallowMajorVersionUpgrade" => {
+                        r.text_opt_into(&c, &mut f_disallow_major_version_upgrade)?
+                    }
+
+                    b"SupportedOS" => r.text_opt_into(&c, &mut f_supported_os)?,
+                    b"CompanyName" => r.text_opt_into(&c, &mut f_company_name)?,
+                    b"Regions" => r.text_opt_into(&c, &mut f_regions)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1743,12 +1773,15 @@ impl FromXml for ExtensionImageFields {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"ProviderNameSpace" => f_provider_name_space = r.text_req(&c)?,
-                    b"Type" => f_type_ = r.text_req(&c)?,
-                    b"Version" => f_version = r.text_req(&c)?,
-                    b"Label" => f_label = r.text_opt(&c)?,
-                    b"HostingResources" => f_hosting_resources = r.text_opt(&c)?,
-                    b"MediaLink" => f_media_link = r.text_opt(&c)?,
+                    b"ProviderNameSpace" => {
+                        r.text_req_into(&c, &mut f_provider_name_space)?
+                    }
+
+                    b"Type" => r.text_req_into(&c, &mut f_type_)?,
+                    b"Version" => r.text_req_into(&c, &mut f_version)?,
+                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
+                    b"HostingResources" => r.text_opt_into(&c, &mut f_hosting_resources)?,
+                    b"MediaLink" => r.text_opt_into(&c, &mut f_media_link)?,
                     b"Certificate" => f_certificate = r.elem(&c)?,
                     b"Endpoints" => f_endpoints = r.elem(&c)?,
                     b"PublicConfigurationSchema" => {
@@ -1759,31 +1792,37 @@ impl FromXml for ExtensionImageFields {
                         f_private_configuration_schema = r.label_opt(&c)?;
                     }
 
-                    b"Description" => f_description = r.text_opt(&c)?,
-                    b"PublisherName" => f_publisher_name = r.text_opt(&c)?,
-                    b"PublishedDate" => f_published_date = r.text_opt(&c)?,
+                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
+                    b"PublisherName" => r.text_opt_into(&c, &mut f_publisher_name)?,
+                    b"PublishedDate" => r.text_opt_into(&c, &mut f_published_date)?,
                     b"LocalResources" => {
                         r.elem_list(&c, b"LocalResource", &mut f_local_resources)?
                     }
 
                     b"BlockRoleUponFailure" => {
-                        f_block_role_upon_failure = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_block_role_upon_failure)?
                     }
 
-                    b"IsInternalExtension" => f_is_internal_extension = r.text_opt(&c)?,
+                    b"IsInternalExtension" => {
+                        r.text_opt_into(&c, &mut f_is_internal_extension)?
+                    }
+
                     b"SampleConfig" => f_sample_config = r.label_opt(&c)?,
-                    b"ReplicationCompleted" => f_replication_completed = r.text_opt(&c)?,
-                    b"Eula" => f_eula = r.text_opt(&c)?,
-                    b"PrivacyUri" => f_privacy_uri = r.text_opt(&c)?,
-                    b"HomepageUri" => f_homepage_uri = r.text_opt(&c)?,
-                    b"IsJsonExtension" => f_is_json_extension = r.text_opt(&c)?,
-                    b"DisallowMajorVersionUpgrade" => {
-                        f_disallow_major_version_upgrade = r.text_opt(&c)?;
+                    b"ReplicationCompleted" => {
+                        r.text_opt_into(&c, &mut f_replication_completed)?
                     }
 
-                    b"SupportedOS" => f_supported_os = r.text_opt(&c)?,
-                    b"CompanyName" => f_company_name = r.text_opt(&c)?,
-                    b"Regions" => f_regions = r.text_opt(&c)?,
+                    b"Eula" => r.text_opt_into(&c, &mut f_eula)?,
+                    b"PrivacyUri" => r.text_opt_into(&c, &mut f_privacy_uri)?,
+                    b"HomepageUri" => r.text_opt_into(&c, &mut f_homepage_uri)?,
+                    b"IsJsonExtension" => r.text_opt_into(&c, &mut f_is_json_extension)?,
+                    b"DisallowMajorVersionUpgrade" => {
+                        r.text_opt_into(&c, &mut f_disallow_major_version_upgrade)?
+                    }
+
+                    b"SupportedOS" => r.text_opt_into(&c, &mut f_supported_os)?,
+                    b"CompanyName" => r.text_opt_into(&c, &mut f_company_name)?,
+                    b"Regions" => r.text_opt_into(&c, &mut f_regions)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1890,10 +1929,16 @@ impl FromXml for ExtensionCertificate {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"StoreLocation" => f_store_location = r.text_req(&c)?,
-                    b"StoreName" => f_store_name = r.text_opt(&c)?,
-                    b"ThumbprintRequired" => f_thumbprint_required = r.text_opt(&c)?,
-                    b"ThumbprintAlgorithm" => f_thumbprint_algorithm = r.text_opt(&c)?,
+                    b"StoreLocation" => r.text_req_into(&c, &mut f_store_location)?,
+                    b"StoreName" => r.text_opt_into(&c, &mut f_store_name)?,
+                    b"ThumbprintRequired" => {
+                        r.text_opt_into(&c, &mut f_thumbprint_required)?
+                    }
+
+                    b"ThumbprintAlgorithm" => {
+                        r.text_opt_into(&c, &mut f_thumbprint_algorithm)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2016,10 +2061,10 @@ impl FromXml for ExtensionInputEndpoint {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"Protocol" => f_protocol = r.text_req(&c)?,
-                    b"Port" => f_port = r.text_req(&c)?,
-                    b"LocalPort" => f_local_port = r.text_req(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Protocol" => r.text_req_into(&c, &mut f_protocol)?,
+                    b"Port" => r.text_req_into(&c, &mut f_port)?,
+                    b"LocalPort" => r.text_req_into(&c, &mut f_local_port)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -2067,9 +2112,9 @@ impl FromXml for ExtensionInternalEndpoint {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"Protocol" => f_protocol = r.text_req(&c)?,
-                    b"Port" => f_port = r.text_req(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Protocol" => r.text_req_into(&c, &mut f_protocol)?,
+                    b"Port" => r.text_req_into(&c, &mut f_port)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -2123,11 +2168,11 @@ impl FromXml for ExtensionInstanceInputEndpoint {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"Protocol" => f_protocol = r.text_req(&c)?,
-                    b"LocalPort" => f_local_port = r.text_req(&c)?,
-                    b"FixedPortMin" => f_fixed_port_min = r.text_req(&c)?,
-                    b"FixedPortMax" => f_fixed_port_max = r.text_req(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Protocol" => r.text_req_into(&c, &mut f_protocol)?,
+                    b"LocalPort" => r.text_req_into(&c, &mut f_local_port)?,
+                    b"FixedPortMin" => r.text_req_into(&c, &mut f_fixed_port_min)?,
+                    b"FixedPortMax" => r.text_req_into(&c, &mut f_fixed_port_max)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -2176,8 +2221,8 @@ impl FromXml for ExtensionLocalResource {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"SizeInMB" => f_size_in_mb = r.text_opt(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"SizeInMB" => r.text_opt_into(&c, &mut f_size_in_mb)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -2394,11 +2439,11 @@ impl FromXml for ResourceExtension {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Publisher" => f_publisher = r.text_req(&c)?,
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"Version" => f_version = r.text_req(&c)?,
-                    b"Label" => f_label = r.text_opt(&c)?,
-                    b"Description" => f_description = r.text_opt(&c)?,
+                    b"Publisher" => r.text_req_into(&c, &mut f_publisher)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Version" => r.text_req_into(&c, &mut f_version)?,
+                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
+                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
                     b"PublicConfigurationSchema" => {
                         f_public_configuration_schema = r.label_opt(&c)?;
                     }
@@ -2408,20 +2453,26 @@ impl FromXml for ResourceExtension {
                     }
 
                     b"SampleConfig" => f_sample_config = r.label_opt(&c)?,
-                    b"ReplicationCompleted" => f_replication_completed = r.text_opt(&c)?,
-                    b"Eula" => f_eula = r.text_opt(&c)?,
-                    b"PrivacyUri" => f_privacy_uri = r.text_opt(&c)?,
-                    b"HomepageUri" => f_homepage_uri = r.text_opt(&c)?,
-                    b"IsJsonExtension" => f_is_json_extension = r.text_opt(&c)?,
-                    b"IsInternalExtension" => f_is_internal_extension = r.text_opt(&c)?,
-                    b"DisallowMajorVersionUpgrade" => {
-                        f_disallow_major_version_upgrade = r.text_opt(&c)?;
+                    b"ReplicationCompleted" => {
+                        r.text_opt_into(&c, &mut f_replication_completed)?
                     }
 
-                    b"SupportedOS" => f_supported_os = r.text_opt(&c)?,
-                    b"CompanyName" => f_company_name = r.text_opt(&c)?,
-                    b"PublishedDate" => f_published_date = r.text_opt(&c)?,
-                    b"Regions" => f_regions = r.text_opt(&c)?,
+                    b"Eula" => r.text_opt_into(&c, &mut f_eula)?,
+                    b"PrivacyUri" => r.text_opt_into(&c, &mut f_privacy_uri)?,
+                    b"HomepageUri" => r.text_opt_into(&c, &mut f_homepage_uri)?,
+                    b"IsJsonExtension" => r.text_opt_into(&c, &mut f_is_json_extension)?,
+                    b"IsInternalExtension" => {
+                        r.text_opt_into(&c, &mut f_is_internal_extension)?
+                    }
+
+                    b"DisallowMajorVersionUpgrade" => {
+                        r.text_opt_into(&c, &mut f_disallow_major_version_upgrade)?
+                    }
+
+                    b"SupportedOS" => r.text_opt_into(&c, &mut f_supported_os)?,
+                    b"CompanyName" => r.text_opt_into(&c, &mut f_company_name)?,
+                    b"PublishedDate" => r.text_opt_into(&c, &mut f_published_date)?,
+                    b"Regions" => r.text_opt_into(&c, &mut f_regions)?,
                     _ => r.skip(&c)?,
                 }
             }

@@ -3777,8 +3777,8 @@ impl FromXml for CreateGatewayParameters {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"GatewaySize" => f_gateway_size = r.text_opt(&c)?,
-                    b"gatewayType" => f_gateway_type = r.text_opt(&c)?,
+                    b"GatewaySize" => r.text_opt_into(&c, &mut f_gateway_size)?,
+                    b"gatewayType" => r.text_opt_into(&c, &mut f_gateway_type)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -3816,7 +3816,7 @@ impl FromXml for GatewayOperationAsyncResponse {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"ID" => f_id = r.text_req(&c)?,
+                    b"ID" => r.text_req_into(&c, &mut f_id)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -3913,18 +3913,21 @@ impl FromXml for GatewayOperation {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Data" => f_data = r.text_opt(&c)?,
+                    b"Data" => r.text_opt_into(&c, &mut f_data)?,
                     b"Error" => f_error = r.elem(&c)?,
-                    b"HealthStatus" => f_health_status = r.text_opt(&c)?,
-                    b"HttpStatusCode" => f_http_status_code = r.text_opt(&c)?,
-                    b"ID" => f_id = r.text_req(&c)?,
+                    b"HealthStatus" => r.text_opt_into(&c, &mut f_health_status)?,
+                    b"HttpStatusCode" => r.text_opt_into(&c, &mut f_http_status_code)?,
+                    b"ID" => r.text_req_into(&c, &mut f_id)?,
                     b"OperationCompletedTime" => {
-                        f_operation_completed_time = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_operation_completed_time)?
                     }
 
-                    b"OperationName" => f_operation_name = r.text_opt(&c)?,
-                    b"OperationStartedTime" => f_operation_started_time = r.text_opt(&c)?,
-                    b"Status" => f_status = r.text_req(&c)?,
+                    b"OperationName" => r.text_opt_into(&c, &mut f_operation_name)?,
+                    b"OperationStartedTime" => {
+                        r.text_opt_into(&c, &mut f_operation_started_time)?
+                    }
+
+                    b"Status" => r.text_req_into(&c, &mut f_status)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -4022,11 +4025,11 @@ impl FromXml for Gateway {
             while let Some(c) = r.next_child()? {
                 match c.name() {
                     b"DefaultSites" => r.text_list(&c, b"string", &mut f_default_sites)?,
-                    b"GatewaySize" => f_gateway_size = r.text_opt(&c)?,
-                    b"GatewayType" => f_gateway_type = r.text_opt(&c)?,
+                    b"GatewaySize" => r.text_opt_into(&c, &mut f_gateway_size)?,
+                    b"GatewayType" => r.text_opt_into(&c, &mut f_gateway_type)?,
                     b"LastEvent" => f_last_event = r.elem(&c)?,
-                    b"State" => f_state = r.text_opt(&c)?,
-                    b"VIPAddress" => f_vip_address = r.text_opt(&c)?,
+                    b"State" => r.text_opt_into(&c, &mut f_state)?,
+                    b"VIPAddress" => r.text_opt_into(&c, &mut f_vip_address)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -4098,10 +4101,10 @@ impl FromXml for GatewayEvent {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Data" => f_data = r.text_opt(&c)?,
-                    b"Id" => f_id = r.text_opt(&c)?,
-                    b"Message" => f_message = r.text_opt(&c)?,
-                    b"Timestamp" => f_timestamp = r.text_opt(&c)?,
+                    b"Data" => r.text_opt_into(&c, &mut f_data)?,
+                    b"Id" => r.text_opt_into(&c, &mut f_id)?,
+                    b"Message" => r.text_opt_into(&c, &mut f_message)?,
+                    b"Timestamp" => r.text_opt_into(&c, &mut f_timestamp)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -4177,8 +4180,8 @@ impl FromXml for UpdateGatewayParameters {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"GatewaySize" => f_gateway_size = r.text_opt(&c)?,
-                    b"Operation" => f_operation = r.text_req(&c)?,
+                    b"GatewaySize" => r.text_opt_into(&c, &mut f_gateway_size)?,
+                    b"Operation" => r.text_req_into(&c, &mut f_operation)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -4223,8 +4226,8 @@ impl FromXml for UpdateConnection {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Operation" => f_operation = r.text_req(&c)?,
-                    b"IPAddress" => f_ip_address = r.text_opt(&c)?,
+                    b"Operation" => r.text_req_into(&c, &mut f_operation)?,
+                    b"IPAddress" => r.text_opt_into(&c, &mut f_ip_address)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -4372,30 +4375,33 @@ impl FromXml for GatewayConnectionStatus {
                         r.text_list(&c, b"string", &mut f_allocated_ip_addresses)?
                     }
 
-                    b"ConnectivityState" => f_connectivity_state = r.text_opt(&c)?,
+                    b"ConnectivityState" => {
+                        r.text_opt_into(&c, &mut f_connectivity_state)?
+                    }
+
                     b"EgressBytesTransferred" => {
-                        f_egress_bytes_transferred = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_egress_bytes_transferred)?
                     }
 
                     b"EgressPacketsTransferred" => {
-                        f_egress_packets_transferred = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_egress_packets_transferred)?
                     }
 
                     b"IngressBytesTransferred" => {
-                        f_ingress_bytes_transferred = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_ingress_bytes_transferred)?
                     }
 
                     b"IngressPacketsTransferred" => {
-                        f_ingress_packets_transferred = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_ingress_packets_transferred)?
                     }
 
                     b"LastConnectionEstablished" => {
-                        f_last_connection_established = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_last_connection_established)?
                     }
 
                     b"LastEvent" => f_last_event = r.elem(&c)?,
                     b"LocalNetworkSiteName" => {
-                        f_local_network_site_name = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_local_network_site_name)?
                     }
 
                     _ => r.skip(&c)?,
@@ -4467,7 +4473,7 @@ impl FromXml for SharedKey {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Value" => f_value = r.text_opt(&c)?,
+                    b"Value" => r.text_opt_into(&c, &mut f_value)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -4510,7 +4516,7 @@ impl FromXml for ResetSharedKey {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"KeyLength" => f_key_length = r.text_req(&c)?,
+                    b"KeyLength" => r.text_req_into(&c, &mut f_key_length)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -4595,11 +4601,17 @@ impl FromXml for IPsecParameters {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"EncryptionType" => f_encryption_type = r.text_opt(&c)?,
-                    b"PfsGroup" => f_pfs_group = r.text_opt(&c)?,
-                    b"SADataSizeKilobytes" => f_sa_data_size_kilobytes = r.text_opt(&c)?,
-                    b"SALifeTimeSeconds" => f_sa_lifetime_seconds = r.text_opt(&c)?,
-                    b"HashAlgorithm" => f_hash_algorithm = r.text_opt(&c)?,
+                    b"EncryptionType" => r.text_opt_into(&c, &mut f_encryption_type)?,
+                    b"PfsGroup" => r.text_opt_into(&c, &mut f_pfs_group)?,
+                    b"SADataSizeKilobytes" => {
+                        r.text_opt_into(&c, &mut f_sa_data_size_kilobytes)?
+                    }
+
+                    b"SALifeTimeSeconds" => {
+                        r.text_opt_into(&c, &mut f_sa_lifetime_seconds)?
+                    }
+
+                    b"HashAlgorithm" => r.text_opt_into(&c, &mut f_hash_algorithm)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -4721,13 +4733,19 @@ impl FromXml for UpdateGatewayPublicDiagnostics {
             while let Some(c) = r.next_child()? {
                 match c.name() {
                     b"CaptureDurationInSeconds" => {
-                        f_capture_duration_in_seconds = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_capture_duration_in_seconds)?
                     }
 
-                    b"ContainerName" => f_container_name = r.text_opt(&c)?,
-                    b"CustomerStorageKey" => f_customer_storage_key = r.text_opt(&c)?,
-                    b"CustomerStorageName" => f_customer_storage_name = r.text_opt(&c)?,
-                    b"Operation" => f_operation = r.text_req(&c)?,
+                    b"ContainerName" => r.text_opt_into(&c, &mut f_container_name)?,
+                    b"CustomerStorageKey" => {
+                        r.text_opt_into(&c, &mut f_customer_storage_key)?
+                    }
+
+                    b"CustomerStorageName" => {
+                        r.text_opt_into(&c, &mut f_customer_storage_name)?
+                    }
+
+                    b"Operation" => r.text_req_into(&c, &mut f_operation)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -4790,8 +4808,11 @@ impl FromXml for GatewayPublicDiagnosticsStatus {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"PublicDiagnosticsUrl" => f_public_diagnostics_url = r.text_opt(&c)?,
-                    b"State" => f_state = r.text_opt(&c)?,
+                    b"PublicDiagnosticsUrl" => {
+                        r.text_opt_into(&c, &mut f_public_diagnostics_url)?
+                    }
+
+                    b"State" => r.text_opt_into(&c, &mut f_state)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -4828,7 +4849,7 @@ impl FromXml for VpnClientParameters {
             while let Some(c) = r.next_child()? {
                 match c.name() {
                     b"ProcessorArchitecture" => {
-                        f_processor_architecture = r.text_req(&c)?;
+                        r.text_req_into(&c, &mut f_processor_architecture)?
                     }
 
                     _ => r.skip(&c)?,
@@ -4924,9 +4945,9 @@ impl FromXml for ClientRootCertificate {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"ExpirationTime" => f_expiration_time = r.text_opt(&c)?,
-                    b"Subject" => f_subject = r.text_opt(&c)?,
-                    b"Thumbprint" => f_thumbprint = r.text_req(&c)?,
+                    b"ExpirationTime" => r.text_opt_into(&c, &mut f_expiration_time)?,
+                    b"Subject" => r.text_opt_into(&c, &mut f_subject)?,
+                    b"Thumbprint" => r.text_req_into(&c, &mut f_thumbprint)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -4966,7 +4987,7 @@ impl FromXml for DefaultSiteList {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"string" => f_default_site = r.text_req(&c)?,
+                    b"string" => r.text_req_into(&c, &mut f_default_site)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -5221,11 +5242,11 @@ impl FromXml for CreateVirtualNetworkGatewayParameters {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"GatewayName" => f_gateway_name = r.text_req(&c)?,
-                    b"GatewaySize" => f_gateway_size = r.text_opt(&c)?,
-                    b"GatewayType" => f_gateway_type = r.text_opt(&c)?,
-                    b"Location" => f_location = r.text_opt(&c)?,
-                    b"VnetId" => f_vnet_id = r.text_opt(&c)?,
+                    b"GatewayName" => r.text_req_into(&c, &mut f_gateway_name)?,
+                    b"GatewaySize" => r.text_opt_into(&c, &mut f_gateway_size)?,
+                    b"GatewayType" => r.text_opt_into(&c, &mut f_gateway_type)?,
+                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
+                    b"VnetId" => r.text_opt_into(&c, &mut f_vnet_id)?,
                     b"BgpSettings" => f_bgp_settings = r.elem(&c)?,
                     _ => r.skip(&c)?,
                 }
@@ -5300,9 +5321,12 @@ impl FromXml for BgpSettings {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Asn" => f_asn = r.text_opt(&c)?,
-                    b"BgpPeeringAddress" => f_bgp_peering_address = r.text_opt(&c)?,
-                    b"PeerWeight" => f_peer_weight = r.text_opt(&c)?,
+                    b"Asn" => r.text_opt_into(&c, &mut f_asn)?,
+                    b"BgpPeeringAddress" => {
+                        r.text_opt_into(&c, &mut f_bgp_peering_address)?
+                    }
+
+                    b"PeerWeight" => r.text_opt_into(&c, &mut f_peer_weight)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -5485,17 +5509,17 @@ impl FromXml for VirtualNetworkGateway {
                 match c.name() {
                     b"BgpSettings" => f_bgp_settings = r.elem(&c)?,
                     b"DefaultSites" => r.text_list(&c, b"string", &mut f_default_sites)?,
-                    b"EnableBgp" => f_enable_bgp = r.text_opt(&c)?,
-                    b"GatewayId" => f_gateway_id = r.text_opt(&c)?,
-                    b"GatewayName" => f_gateway_name = r.text_opt(&c)?,
-                    b"GatewaySize" => f_gateway_size = r.text_opt(&c)?,
-                    b"GatewayType" => f_gateway_type = r.text_opt(&c)?,
+                    b"EnableBgp" => r.text_opt_into(&c, &mut f_enable_bgp)?,
+                    b"GatewayId" => r.text_opt_into(&c, &mut f_gateway_id)?,
+                    b"GatewayName" => r.text_opt_into(&c, &mut f_gateway_name)?,
+                    b"GatewaySize" => r.text_opt_into(&c, &mut f_gateway_size)?,
+                    b"GatewayType" => r.text_opt_into(&c, &mut f_gateway_type)?,
                     b"LastEvent" => f_last_event = r.elem(&c)?,
-                    b"Location" => f_location = r.text_opt(&c)?,
-                    b"State" => f_state = r.text_opt(&c)?,
-                    b"SubnetId" => f_subnet_id = r.text_opt(&c)?,
-                    b"VIPAddress" => f_vip_address = r.text_opt(&c)?,
-                    b"VnetId" => f_vnet_id = r.text_opt(&c)?,
+                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
+                    b"State" => r.text_opt_into(&c, &mut f_state)?,
+                    b"SubnetId" => r.text_opt_into(&c, &mut f_subnet_id)?,
+                    b"VIPAddress" => r.text_opt_into(&c, &mut f_vip_address)?,
+                    b"VnetId" => r.text_opt_into(&c, &mut f_vnet_id)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -5629,8 +5653,8 @@ impl FromXml for CreateLocalNetworkGatewayParameters {
             while let Some(c) = r.next_child()? {
                 match c.name() {
                     b"AddressSpace" => f_address_space = r.elem(&c)?,
-                    b"GatewayName" => f_gateway_name = r.text_req(&c)?,
-                    b"IpAddress" => f_ip_address = r.text_opt(&c)?,
+                    b"GatewayName" => r.text_req_into(&c, &mut f_gateway_name)?,
+                    b"IpAddress" => r.text_opt_into(&c, &mut f_ip_address)?,
                     b"BgpSettings" => f_bgp_settings = r.elem(&c)?,
                     _ => r.skip(&c)?,
                 }
@@ -5833,9 +5857,9 @@ impl FromXml for LocalNetworkGateway {
                 match c.name() {
                     b"AddressSpace" => f_address_space = r.elem(&c)?,
                     b"BgpSettings" => f_bgp_settings = r.elem(&c)?,
-                    b"GatewayName" => f_gateway_name = r.text_opt(&c)?,
-                    b"Id" => f_id = r.text_opt(&c)?,
-                    b"IpAddress" => f_ip_address = r.text_opt(&c)?,
+                    b"GatewayName" => r.text_opt_into(&c, &mut f_gateway_name)?,
+                    b"Id" => r.text_opt_into(&c, &mut f_id)?,
+                    b"IpAddress" => r.text_opt_into(&c, &mut f_ip_address)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -5957,22 +5981,25 @@ impl FromXml for CreateGatewayConnectionParameters {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"ConnectedEntityId" => f_connected_entity_id = r.text_req(&c)?,
+                    b"ConnectedEntityId" => {
+                        r.text_req_into(&c, &mut f_connected_entity_id)?
+                    }
+
                     b"GatewayConnectionName" => {
-                        f_gateway_connection_name = r.text_req(&c)?;
+                        r.text_req_into(&c, &mut f_gateway_connection_name)?
                     }
 
                     b"GatewayConnectionType" => {
-                        f_gateway_connection_type = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_gateway_connection_type)?
                     }
 
                     b"VirtualNetworkGatewayId" => {
-                        f_virtual_network_gateway_id = r.text_req(&c)?;
+                        r.text_req_into(&c, &mut f_virtual_network_gateway_id)?
                     }
 
-                    b"RoutingWeight" => f_routing_weight = r.text_opt(&c)?,
-                    b"SharedKey" => f_shared_key = r.text_opt(&c)?,
-                    b"EnableBgp" => f_enable_bgp = r.text_opt(&c)?,
+                    b"RoutingWeight" => r.text_opt_into(&c, &mut f_routing_weight)?,
+                    b"SharedKey" => r.text_opt_into(&c, &mut f_shared_key)?,
+                    b"EnableBgp" => r.text_opt_into(&c, &mut f_enable_bgp)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -6052,9 +6079,9 @@ impl FromXml for UpdateGatewayConnectionParameters {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"RoutingWeight" => f_routing_weight = r.text_req(&c)?,
-                    b"SharedKey" => f_shared_key = r.text_opt(&c)?,
-                    b"EnableBgp" => f_enable_bgp = r.text_opt(&c)?,
+                    b"RoutingWeight" => r.text_req_into(&c, &mut f_routing_weight)?,
+                    b"SharedKey" => r.text_opt_into(&c, &mut f_shared_key)?,
+                    b"EnableBgp" => r.text_opt_into(&c, &mut f_enable_bgp)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -6194,20 +6221,23 @@ impl FromXml for GatewayConnection {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"ConnectedEntityId" => f_connected_entity_id = r.text_opt(&c)?,
-                    b"EnableBgp" => f_enable_bgp = r.text_opt(&c)?,
+                    b"ConnectedEntityId" => {
+                        r.text_opt_into(&c, &mut f_connected_entity_id)?
+                    }
+
+                    b"EnableBgp" => r.text_opt_into(&c, &mut f_enable_bgp)?,
                     b"GatewayConnectionName" => {
-                        f_gateway_connection_name = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_gateway_connection_name)?
                     }
 
                     b"GatewayConnectionType" => {
-                        f_gateway_connection_type = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_gateway_connection_type)?
                     }
 
-                    b"RoutingWeight" => f_routing_weight = r.text_opt(&c)?,
-                    b"SharedKey" => f_shared_key = r.text_opt(&c)?,
+                    b"RoutingWeight" => r.text_opt_into(&c, &mut f_routing_weight)?,
+                    b"SharedKey" => r.text_opt_into(&c, &mut f_shared_key)?,
                     b"VirtualNetworkGatewayId" => {
-                        f_virtual_network_gateway_id = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_virtual_network_gateway_id)?
                     }
 
                     _ => r.skip(&c)?,
@@ -6294,12 +6324,12 @@ impl FromXml for CreateApplicationGatewayParameters {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Description" => f_description = r.text_opt(&c)?,
-                    b"GatewaySize" => f_gateway_size = r.text_opt(&c)?,
-                    b"InstanceCount" => f_instance_count = r.text_opt(&c)?,
-                    b"Name" => f_name = r.text_req(&c)?,
+                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
+                    b"GatewaySize" => r.text_opt_into(&c, &mut f_gateway_size)?,
+                    b"InstanceCount" => r.text_opt_into(&c, &mut f_instance_count)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"Subnets" => r.text_list(&c, b"Subnet", &mut f_subnets)?,
-                    b"VnetName" => f_vnet_name = r.text_req(&c)?,
+                    b"VnetName" => r.text_req_into(&c, &mut f_vnet_name)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -6384,11 +6414,11 @@ impl FromXml for UpdateApplicationGatewayParameters {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Description" => f_description = r.text_opt(&c)?,
-                    b"GatewaySize" => f_gateway_size = r.text_opt(&c)?,
-                    b"InstanceCount" => f_instance_count = r.text_opt(&c)?,
+                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
+                    b"GatewaySize" => r.text_opt_into(&c, &mut f_gateway_size)?,
+                    b"InstanceCount" => r.text_opt_into(&c, &mut f_instance_count)?,
                     b"Subnets" => r.text_list(&c, b"Subnet", &mut f_subnets)?,
-                    b"VnetName" => f_vnet_name = r.text_opt(&c)?,
+                    b"VnetName" => r.text_opt_into(&c, &mut f_vnet_name)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -6533,15 +6563,15 @@ impl FromXml for ApplicationGateway {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Description" => f_description = r.text_opt(&c)?,
-                    b"DnsName" => f_dns_name = r.text_opt(&c)?,
-                    b"GatewaySize" => f_gateway_size = r.text_opt(&c)?,
-                    b"InstanceCount" => f_instance_count = r.text_opt(&c)?,
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"State" => f_state = r.text_opt(&c)?,
+                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
+                    b"DnsName" => r.text_opt_into(&c, &mut f_dns_name)?,
+                    b"GatewaySize" => r.text_opt_into(&c, &mut f_gateway_size)?,
+                    b"InstanceCount" => r.text_opt_into(&c, &mut f_instance_count)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"State" => r.text_opt_into(&c, &mut f_state)?,
                     b"Subnets" => r.text_list(&c, b"Subnet", &mut f_subnets)?,
                     b"VirtualIPs" => r.text_list(&c, b"VirtualIP", &mut f_virtual_ips)?,
-                    b"VnetName" => f_vnet_name = r.text_opt(&c)?,
+                    b"VnetName" => r.text_opt_into(&c, &mut f_vnet_name)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -6591,7 +6621,7 @@ impl FromXml for ApplicationGatewayOperation {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"OperationType" => f_operation_type = r.text_req(&c)?,
+                    b"OperationType" => r.text_req_into(&c, &mut f_operation_type)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -6786,9 +6816,9 @@ impl FromXml for FrontendIPConfiguration {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"Type" => f_type_ = r.text_opt(&c)?,
-                    b"StaticIPAddress" => f_static_ip_address = r.text_opt(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Type" => r.text_opt_into(&c, &mut f_type_)?,
+                    b"StaticIPAddress" => r.text_opt_into(&c, &mut f_static_ip_address)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -6830,8 +6860,8 @@ impl FromXml for FrontendPort {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"Port" => f_port = r.text_req(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Port" => r.text_req_into(&c, &mut f_port)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -6929,13 +6959,16 @@ impl FromXml for ApplicationGatewayProbe {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"Protocol" => f_protocol = r.text_opt(&c)?,
-                    b"Host" => f_host = r.text_opt(&c)?,
-                    b"Path" => f_path = r.text_opt(&c)?,
-                    b"Interval" => f_interval = r.text_opt(&c)?,
-                    b"Timeout" => f_timeout = r.text_opt(&c)?,
-                    b"UnhealthyThreshold" => f_unhealthy_threshold = r.text_opt(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Protocol" => r.text_opt_into(&c, &mut f_protocol)?,
+                    b"Host" => r.text_opt_into(&c, &mut f_host)?,
+                    b"Path" => r.text_opt_into(&c, &mut f_path)?,
+                    b"Interval" => r.text_opt_into(&c, &mut f_interval)?,
+                    b"Timeout" => r.text_opt_into(&c, &mut f_timeout)?,
+                    b"UnhealthyThreshold" => {
+                        r.text_opt_into(&c, &mut f_unhealthy_threshold)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -6985,7 +7018,7 @@ impl FromXml for BackendAddressPool {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"IPAddresses" => r.text_list(&c, b"IPAddress", &mut f_ip_addresses)?,
                     _ => r.skip(&c)?,
                 }
@@ -7060,12 +7093,15 @@ impl FromXml for BackendHttpSettings {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"Port" => f_port = r.text_req(&c)?,
-                    b"Protocol" => f_protocol = r.text_opt(&c)?,
-                    b"CookieBasedAffinity" => f_cookie_based_affinity = r.text_opt(&c)?,
-                    b"RequestTimeout" => f_request_timeout = r.text_opt(&c)?,
-                    b"Probe" => f_probe = r.text_opt(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Port" => r.text_req_into(&c, &mut f_port)?,
+                    b"Protocol" => r.text_opt_into(&c, &mut f_protocol)?,
+                    b"CookieBasedAffinity" => {
+                        r.text_opt_into(&c, &mut f_cookie_based_affinity)?
+                    }
+
+                    b"RequestTimeout" => r.text_opt_into(&c, &mut f_request_timeout)?,
+                    b"Probe" => r.text_opt_into(&c, &mut f_probe)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -7153,11 +7189,11 @@ impl FromXml for HttpListener {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"FrontendIP" => f_frontend_ip = r.text_opt(&c)?,
-                    b"FrontendPort" => f_frontend_port = r.text_opt(&c)?,
-                    b"Protocol" => f_protocol = r.text_opt(&c)?,
-                    b"SslCert" => f_ssl_cert = r.text_opt(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"FrontendIP" => r.text_opt_into(&c, &mut f_frontend_ip)?,
+                    b"FrontendPort" => r.text_opt_into(&c, &mut f_frontend_port)?,
+                    b"Protocol" => r.text_opt_into(&c, &mut f_protocol)?,
+                    b"SslCert" => r.text_opt_into(&c, &mut f_ssl_cert)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -7235,11 +7271,17 @@ impl FromXml for HttpLoadBalancingRule {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"Type" => f_type_ = r.text_opt(&c)?,
-                    b"BackendHttpSettings" => f_backend_http_settings = r.text_opt(&c)?,
-                    b"Listener" => f_listener = r.text_opt(&c)?,
-                    b"BackendAddressPool" => f_backend_address_pool = r.text_opt(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Type" => r.text_opt_into(&c, &mut f_type_)?,
+                    b"BackendHttpSettings" => {
+                        r.text_opt_into(&c, &mut f_backend_http_settings)?
+                    }
+
+                    b"Listener" => r.text_opt_into(&c, &mut f_listener)?,
+                    b"BackendAddressPool" => {
+                        r.text_opt_into(&c, &mut f_backend_address_pool)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -7319,9 +7361,12 @@ impl FromXml for ApplicationGatewayCertificateFile {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Data" => f_data = r.text_req(&c)?,
-                    b"CertificateFormat" => f_certificate_format = r.text_opt(&c)?,
-                    b"Password" => f_password = r.text_opt(&c)?,
+                    b"Data" => r.text_req_into(&c, &mut f_data)?,
+                    b"CertificateFormat" => {
+                        r.text_opt_into(&c, &mut f_certificate_format)?
+                    }
+
+                    b"Password" => r.text_opt_into(&c, &mut f_password)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -7419,9 +7464,9 @@ impl FromXml for ApplicationGatewayCertificate {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Data" => f_data = r.text_opt(&c)?,
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"State" => f_state = r.text_opt(&c)?,
+                    b"Data" => r.text_opt_into(&c, &mut f_data)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"State" => r.text_opt_into(&c, &mut f_state)?,
                     _ => r.skip(&c)?,
                 }
             }

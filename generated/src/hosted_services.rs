@@ -323,8 +323,8 @@ impl FromXml for ExtendedProperty {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"Value" => f_value = r.text_opt(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Value" => r.text_opt_into(&c, &mut f_value)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -371,8 +371,8 @@ impl FromXml for AvailabilityResponse {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Result" => f_result = r.text_req(&c)?,
-                    b"Reason" => f_reason = r.text_opt(&c)?,
+                    b"Result" => r.text_req_into(&c, &mut f_result)?,
+                    b"Reason" => r.text_opt_into(&c, &mut f_reason)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -502,8 +502,8 @@ impl FromXml for HostedService {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Url" => f_url = r.text_req(&c)?,
-                    b"ServiceName" => f_service_name = r.text_req(&c)?,
+                    b"Url" => r.text_req_into(&c, &mut f_url)?,
+                    b"ServiceName" => r.text_req_into(&c, &mut f_service_name)?,
                     b"HostedServiceProperties" => {
                         f_hosted_service_properties = r.elem(&c)?;
                     }
@@ -515,7 +515,10 @@ impl FromXml for HostedService {
                     }
 
                     b"DefaultWinRmCertificateThumbprint" => {
-                        f_default_win_rm_certificate_thumbprint = r.text_opt(&c)?;
+                        r.text_opt_into(
+                            &c,
+                            &mut f_default_win_rm_certificate_thumbprint,
+                        )?
                     }
 
                     b"ComputeCapabilities" => f_compute_capabilities = r.elem(&c)?,
@@ -647,19 +650,22 @@ impl FromXml for HostedServiceProperties {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Description" => f_description = r.text_opt(&c)?,
-                    b"AffinityGroup" => f_affinity_group = r.text_opt(&c)?,
-                    b"Location" => f_location = r.text_opt(&c)?,
+                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
+                    b"AffinityGroup" => r.text_opt_into(&c, &mut f_affinity_group)?,
+                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
                     b"Label" => f_label = r.label_req(&c)?,
-                    b"Status" => f_status = r.text_opt(&c)?,
-                    b"DateCreated" => f_date_created = r.text_opt(&c)?,
-                    b"DateLastModified" => f_date_last_modified = r.text_opt(&c)?,
+                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
+                    b"DateCreated" => r.text_opt_into(&c, &mut f_date_created)?,
+                    b"DateLastModified" => {
+                        r.text_opt_into(&c, &mut f_date_last_modified)?
+                    }
+
                     b"ExtendedProperties" => {
                         r.elem_list(&c, b"ExtendedProperty", &mut f_extended_properties)?
                     }
 
-                    b"ReverseDnsFqdn" => f_reverse_dns_fqdn = r.text_opt(&c)?,
-                    b"GuestAgentType" => f_guest_agent_type = r.text_opt(&c)?,
+                    b"ReverseDnsFqdn" => r.text_opt_into(&c, &mut f_reverse_dns_fqdn)?,
+                    b"GuestAgentType" => r.text_opt_into(&c, &mut f_guest_agent_type)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -764,16 +770,16 @@ impl FromXml for CreateHostedService {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"ServiceName" => f_service_name = r.text_req(&c)?,
+                    b"ServiceName" => r.text_req_into(&c, &mut f_service_name)?,
                     b"Label" => f_label = r.label_req(&c)?,
-                    b"Description" => f_description = r.text_opt(&c)?,
-                    b"Location" => f_location = r.text_opt(&c)?,
-                    b"AffinityGroup" => f_affinity_group = r.text_opt(&c)?,
+                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
+                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
+                    b"AffinityGroup" => r.text_opt_into(&c, &mut f_affinity_group)?,
                     b"ExtendedProperties" => {
                         r.elem_list(&c, b"ExtendedProperty", &mut f_extended_properties)?
                     }
 
-                    b"ReverseDnsFqdn" => f_reverse_dns_fqdn = r.text_opt(&c)?,
+                    b"ReverseDnsFqdn" => r.text_opt_into(&c, &mut f_reverse_dns_fqdn)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -869,12 +875,12 @@ impl FromXml for UpdateHostedService {
             while let Some(c) = r.next_child()? {
                 match c.name() {
                     b"Label" => f_label = r.label_opt(&c)?,
-                    b"Description" => f_description = r.text_opt(&c)?,
+                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
                     b"ExtendedProperties" => {
                         r.elem_list(&c, b"ExtendedProperty", &mut f_extended_properties)?
                     }
 
-                    b"ReverseDnsFqdn" => f_reverse_dns_fqdn = r.text_opt(&c)?,
+                    b"ReverseDnsFqdn" => r.text_opt_into(&c, &mut f_reverse_dns_fqdn)?,
                     _ => r.skip(&c)?,
                 }
             }

@@ -138,8 +138,8 @@ impl FromXml for Location {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"DisplayName" => f_display_name = r.text_opt(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"DisplayName" => r.text_opt_into(&c, &mut f_display_name)?,
                     b"AvailableServices" => {
                         r.text_list(&c, b"AvailableService", &mut f_available_services)?
                     }

@@ -259,18 +259,18 @@ impl FromXml for SubscriptionCertificate {
             while let Some(c) = r.next_child()? {
                 match c.name() {
                     b"SubscriptionCertificatePublicKey" => {
-                        f_subscription_certificate_public_key = r.text_req(&c)?;
+                        r.text_req_into(&c, &mut f_subscription_certificate_public_key)?
                     }
 
                     b"SubscriptionCertificateThumbprint" => {
-                        f_subscription_certificate_thumbprint = r.text_req(&c)?;
+                        r.text_req_into(&c, &mut f_subscription_certificate_thumbprint)?
                     }
 
                     b"SubscriptionCertificateData" => {
-                        f_subscription_certificate_data = r.text_req(&c)?;
+                        r.text_req_into(&c, &mut f_subscription_certificate_data)?
                     }
 
-                    b"Created" => f_created = r.text_opt(&c)?,
+                    b"Created" => r.text_opt_into(&c, &mut f_created)?,
                     _ => r.skip(&c)?,
                 }
             }

@@ -1160,9 +1160,9 @@ impl FromXml for CreateNetworkSecurityGroupParameters {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"Label" => f_label = r.text_opt(&c)?,
-                    b"Location" => f_location = r.text_req(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
+                    b"Location" => r.text_req_into(&c, &mut f_location)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1233,10 +1233,10 @@ impl FromXml for NetworkSecurityGroup {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"Label" => f_label = r.text_opt(&c)?,
-                    b"Location" => f_location = r.text_opt(&c)?,
-                    b"State" => f_state = r.text_opt(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
+                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
+                    b"State" => r.text_opt_into(&c, &mut f_state)?,
                     b"Rules" => r.elem_list(&c, b"Rule", &mut f_rules)?,
                     _ => r.skip(&c)?,
                 }
@@ -1411,20 +1411,26 @@ impl FromXml for NetworkSecurityRule {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"Type" => f_type_ = r.text_opt(&c)?,
-                    b"Priority" => f_priority = r.text_opt(&c)?,
-                    b"Action" => f_action = r.text_opt(&c)?,
-                    b"SourceAddressPrefix" => f_source_address_prefix = r.text_opt(&c)?,
-                    b"SourcePortRange" => f_source_port_range = r.text_opt(&c)?,
-                    b"DestinationAddressPrefix" => {
-                        f_destination_address_prefix = r.text_opt(&c)?;
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Type" => r.text_opt_into(&c, &mut f_type_)?,
+                    b"Priority" => r.text_opt_into(&c, &mut f_priority)?,
+                    b"Action" => r.text_opt_into(&c, &mut f_action)?,
+                    b"SourceAddressPrefix" => {
+                        r.text_opt_into(&c, &mut f_source_address_prefix)?
                     }
 
-                    b"DestinationPortRange" => f_destination_port_range = r.text_opt(&c)?,
-                    b"Protocol" => f_protocol = r.text_opt(&c)?,
-                    b"State" => f_state = r.text_opt(&c)?,
-                    b"IsDefault" => f_is_default = r.text_opt(&c)?,
+                    b"SourcePortRange" => r.text_opt_into(&c, &mut f_source_port_range)?,
+                    b"DestinationAddressPrefix" => {
+                        r.text_opt_into(&c, &mut f_destination_address_prefix)?
+                    }
+
+                    b"DestinationPortRange" => {
+                        r.text_opt_into(&c, &mut f_destination_port_range)?
+                    }
+
+                    b"Protocol" => r.text_opt_into(&c, &mut f_protocol)?,
+                    b"State" => r.text_opt_into(&c, &mut f_state)?,
+                    b"IsDefault" => r.text_opt_into(&c, &mut f_is_default)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1521,17 +1527,23 @@ impl FromXml for SetNetworkSecurityRuleParameters {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Type" => f_type_ = r.text_req(&c)?,
-                    b"Priority" => f_priority = r.text_req(&c)?,
-                    b"Action" => f_action = r.text_req(&c)?,
-                    b"SourceAddressPrefix" => f_source_address_prefix = r.text_req(&c)?,
-                    b"SourcePortRange" => f_source_port_range = r.text_req(&c)?,
-                    b"DestinationAddressPrefix" => {
-                        f_destination_address_prefix = r.text_req(&c)?;
+                    b"Type" => r.text_req_into(&c, &mut f_type_)?,
+                    b"Priority" => r.text_req_into(&c, &mut f_priority)?,
+                    b"Action" => r.text_req_into(&c, &mut f_action)?,
+                    b"SourceAddressPrefix" => {
+                        r.text_req_into(&c, &mut f_source_address_prefix)?
                     }
 
-                    b"DestinationPortRange" => f_destination_port_range = r.text_req(&c)?,
-                    b"Protocol" => f_protocol = r.text_req(&c)?,
+                    b"SourcePortRange" => r.text_req_into(&c, &mut f_source_port_range)?,
+                    b"DestinationAddressPrefix" => {
+                        r.text_req_into(&c, &mut f_destination_address_prefix)?
+                    }
+
+                    b"DestinationPortRange" => {
+                        r.text_req_into(&c, &mut f_destination_port_range)?
+                    }
+
+                    b"Protocol" => r.text_req_into(&c, &mut f_protocol)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1590,7 +1602,7 @@ impl FromXml for NetworkSecurityGroupRef {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1635,8 +1647,8 @@ impl FromXml for NetworkSecurityGroupAssociation {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"State" => f_state = r.text_opt(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"State" => r.text_opt_into(&c, &mut f_state)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1747,11 +1759,11 @@ impl FromXml for ValidationMessage {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"ResourceType" => f_resource_type = r.text_opt(&c)?,
-                    b"ResourceName" => f_resource_name = r.text_opt(&c)?,
-                    b"Category" => f_category = r.text_opt(&c)?,
-                    b"Message" => f_message = r.text_opt(&c)?,
-                    b"VirtualMachine" => f_virtual_machine = r.text_opt(&c)?,
+                    b"ResourceType" => r.text_opt_into(&c, &mut f_resource_type)?,
+                    b"ResourceName" => r.text_opt_into(&c, &mut f_resource_name)?,
+                    b"Category" => r.text_opt_into(&c, &mut f_category)?,
+                    b"Message" => r.text_opt_into(&c, &mut f_message)?,
+                    b"VirtualMachine" => r.text_opt_into(&c, &mut f_virtual_machine)?,
                     _ => r.skip(&c)?,
                 }
             }

@@ -188,11 +188,11 @@ impl FromXml for OperatingSystem {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Version" => f_version = r.text_req(&c)?,
+                    b"Version" => r.text_req_into(&c, &mut f_version)?,
                     b"Label" => f_label = r.label_opt(&c)?,
-                    b"IsDefault" => f_is_default = r.text_opt(&c)?,
-                    b"IsActive" => f_is_active = r.text_opt(&c)?,
-                    b"Family" => f_family = r.text_opt(&c)?,
+                    b"IsDefault" => r.text_opt_into(&c, &mut f_is_default)?,
+                    b"IsActive" => r.text_opt_into(&c, &mut f_is_active)?,
+                    b"Family" => r.text_opt_into(&c, &mut f_family)?,
                     b"FamilyLabel" => f_family_label = r.label_opt(&c)?,
                     _ => r.skip(&c)?,
                 }
@@ -289,7 +289,7 @@ impl FromXml for OperatingSystemFamily {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"Label" => f_label = r.label_opt(&c)?,
                     b"OperatingSystems" => {
                         r.elem_list(&c, b"OperatingSystem", &mut f_operating_systems)?
@@ -358,10 +358,10 @@ impl FromXml for OperatingSystemFamilyVersion {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Version" => f_version = r.text_req(&c)?,
+                    b"Version" => r.text_req_into(&c, &mut f_version)?,
                     b"Label" => f_label = r.label_opt(&c)?,
-                    b"IsDefault" => f_is_default = r.text_opt(&c)?,
-                    b"IsActive" => f_is_active = r.text_opt(&c)?,
+                    b"IsDefault" => r.text_opt_into(&c, &mut f_is_default)?,
+                    b"IsActive" => r.text_opt_into(&c, &mut f_is_active)?,
                     _ => r.skip(&c)?,
                 }
             }

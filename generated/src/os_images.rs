@@ -547,21 +547,24 @@ impl FromXml for AddOSImageInput {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Label" => f_label = r.text_req(&c)?,
-                    b"MediaLink" => f_media_link = r.text_req(&c)?,
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"OS" => f_os = r.text_req(&c)?,
-                    b"Eula" => f_eula = r.text_opt(&c)?,
-                    b"Description" => f_description = r.text_opt(&c)?,
-                    b"ImageFamily" => f_image_family = r.text_opt(&c)?,
-                    b"PublishedDate" => f_published_date = r.text_opt(&c)?,
-                    b"IsPremium" => f_is_premium = r.text_opt(&c)?,
-                    b"ShowInGui" => f_show_in_gui = r.text_opt(&c)?,
-                    b"PrivacyUri" => f_privacy_uri = r.text_opt(&c)?,
-                    b"IconUri" => f_icon_uri = r.text_opt(&c)?,
-                    b"RecommendedVMSize" => f_recommended_vm_size = r.text_opt(&c)?,
-                    b"SmallIconUri" => f_small_icon_uri = r.text_opt(&c)?,
-                    b"Language" => f_language = r.text_opt(&c)?,
+                    b"Label" => r.text_req_into(&c, &mut f_label)?,
+                    b"MediaLink" => r.text_req_into(&c, &mut f_media_link)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"OS" => r.text_req_into(&c, &mut f_os)?,
+                    b"Eula" => r.text_opt_into(&c, &mut f_eula)?,
+                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
+                    b"ImageFamily" => r.text_opt_into(&c, &mut f_image_family)?,
+                    b"PublishedDate" => r.text_opt_into(&c, &mut f_published_date)?,
+                    b"IsPremium" => r.text_opt_into(&c, &mut f_is_premium)?,
+                    b"ShowInGui" => r.text_opt_into(&c, &mut f_show_in_gui)?,
+                    b"PrivacyUri" => r.text_opt_into(&c, &mut f_privacy_uri)?,
+                    b"IconUri" => r.text_opt_into(&c, &mut f_icon_uri)?,
+                    b"RecommendedVMSize" => {
+                        r.text_opt_into(&c, &mut f_recommended_vm_size)?
+                    }
+
+                    b"SmallIconUri" => r.text_opt_into(&c, &mut f_small_icon_uri)?,
+                    b"Language" => r.text_opt_into(&c, &mut f_language)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -717,18 +720,21 @@ impl FromXml for UpdateOSImageInput {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Label" => f_label = r.text_req(&c)?,
-                    b"Eula" => f_eula = r.text_opt(&c)?,
-                    b"Description" => f_description = r.text_opt(&c)?,
-                    b"ImageFamily" => f_image_family = r.text_opt(&c)?,
-                    b"ShowInGui" => f_show_in_gui = r.text_opt(&c)?,
-                    b"PublishedDate" => f_published_date = r.text_opt(&c)?,
-                    b"IsPremium" => f_is_premium = r.text_opt(&c)?,
-                    b"PrivacyUri" => f_privacy_uri = r.text_opt(&c)?,
-                    b"IconUri" => f_icon_uri = r.text_opt(&c)?,
-                    b"RecommendedVMSize" => f_recommended_vm_size = r.text_opt(&c)?,
-                    b"SmallIconUri" => f_small_icon_uri = r.text_opt(&c)?,
-                    b"Language" => f_language = r.text_opt(&c)?,
+                    b"Label" => r.text_req_into(&c, &mut f_label)?,
+                    b"Eula" => r.text_opt_into(&c, &mut f_eula)?,
+                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
+                    b"ImageFamily" => r.text_opt_into(&c, &mut f_image_family)?,
+                    b"ShowInGui" => r.text_opt_into(&c, &mut f_show_in_gui)?,
+                    b"PublishedDate" => r.text_opt_into(&c, &mut f_published_date)?,
+                    b"IsPremium" => r.text_opt_into(&c, &mut f_is_premium)?,
+                    b"PrivacyUri" => r.text_opt_into(&c, &mut f_privacy_uri)?,
+                    b"IconUri" => r.text_opt_into(&c, &mut f_icon_uri)?,
+                    b"RecommendedVMSize" => {
+                        r.text_opt_into(&c, &mut f_recommended_vm_size)?
+                    }
+
+                    b"SmallIconUri" => r.text_opt_into(&c, &mut f_small_icon_uri)?,
+                    b"Language" => r.text_opt_into(&c, &mut f_language)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -999,29 +1005,35 @@ impl FromXml for OSImage {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"AffinityGroup" => f_affinity_group = r.text_opt(&c)?,
-                    b"Category" => f_category = r.text_opt(&c)?,
-                    b"Label" => f_label = r.text_opt(&c)?,
-                    b"Location" => f_location = r.text_opt(&c)?,
-                    b"LogicalSizeInGB" => f_logical_size_in_gb = r.text_opt(&c)?,
-                    b"MediaLink" => f_media_link = r.text_opt(&c)?,
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"OS" => f_os = r.text_opt(&c)?,
-                    b"Eula" => f_eula = r.text_opt(&c)?,
-                    b"Description" => f_description = r.text_opt(&c)?,
-                    b"ImageFamily" => f_image_family = r.text_opt(&c)?,
-                    b"ShowInGui" => f_show_in_gui = r.text_opt(&c)?,
-                    b"PublishedDate" => f_published_date = r.text_opt(&c)?,
-                    b"IsPremium" => f_is_premium = r.text_opt(&c)?,
-                    b"OSState" => f_os_state = r.text_opt(&c)?,
-                    b"IconUri" => f_icon_uri = r.text_opt(&c)?,
-                    b"PrivacyUri" => f_privacy_uri = r.text_opt(&c)?,
-                    b"RecommendedVMSize" => f_recommended_vm_size = r.text_opt(&c)?,
-                    b"PublisherName" => f_publisher_name = r.text_opt(&c)?,
-                    b"PricingDetailLink" => f_pricing_detail_link = r.text_opt(&c)?,
-                    b"SmallIconUri" => f_small_icon_uri = r.text_opt(&c)?,
-                    b"Language" => f_language = r.text_opt(&c)?,
-                    b"IOType" => f_io_type = r.text_opt(&c)?,
+                    b"AffinityGroup" => r.text_opt_into(&c, &mut f_affinity_group)?,
+                    b"Category" => r.text_opt_into(&c, &mut f_category)?,
+                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
+                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
+                    b"LogicalSizeInGB" => r.text_opt_into(&c, &mut f_logical_size_in_gb)?,
+                    b"MediaLink" => r.text_opt_into(&c, &mut f_media_link)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"OS" => r.text_opt_into(&c, &mut f_os)?,
+                    b"Eula" => r.text_opt_into(&c, &mut f_eula)?,
+                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
+                    b"ImageFamily" => r.text_opt_into(&c, &mut f_image_family)?,
+                    b"ShowInGui" => r.text_opt_into(&c, &mut f_show_in_gui)?,
+                    b"PublishedDate" => r.text_opt_into(&c, &mut f_published_date)?,
+                    b"IsPremium" => r.text_opt_into(&c, &mut f_is_premium)?,
+                    b"OSState" => r.text_opt_into(&c, &mut f_os_state)?,
+                    b"IconUri" => r.text_opt_into(&c, &mut f_icon_uri)?,
+                    b"PrivacyUri" => r.text_opt_into(&c, &mut f_privacy_uri)?,
+                    b"RecommendedVMSize" => {
+                        r.text_opt_into(&c, &mut f_recommended_vm_size)?
+                    }
+
+                    b"PublisherName" => r.text_opt_into(&c, &mut f_publisher_name)?,
+                    b"PricingDetailLink" => {
+                        r.text_opt_into(&c, &mut f_pricing_detail_link)?
+                    }
+
+                    b"SmallIconUri" => r.text_opt_into(&c, &mut f_small_icon_uri)?,
+                    b"Language" => r.text_opt_into(&c, &mut f_language)?,
+                    b"IOType" => r.text_opt_into(&c, &mut f_io_type)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1270,29 +1282,35 @@ impl FromXml for OSImageFields {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"AffinityGroup" => f_affinity_group = r.text_opt(&c)?,
-                    b"Category" => f_category = r.text_opt(&c)?,
-                    b"Label" => f_label = r.text_opt(&c)?,
-                    b"Location" => f_location = r.text_opt(&c)?,
-                    b"LogicalSizeInGB" => f_logical_size_in_gb = r.text_opt(&c)?,
-                    b"MediaLink" => f_media_link = r.text_opt(&c)?,
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"OS" => f_os = r.text_opt(&c)?,
-                    b"Eula" => f_eula = r.text_opt(&c)?,
-                    b"Description" => f_description = r.text_opt(&c)?,
-                    b"ImageFamily" => f_image_family = r.text_opt(&c)?,
-                    b"ShowInGui" => f_show_in_gui = r.text_opt(&c)?,
-                    b"PublishedDate" => f_published_date = r.text_opt(&c)?,
-                    b"IsPremium" => f_is_premium = r.text_opt(&c)?,
-                    b"OSState" => f_os_state = r.text_opt(&c)?,
-                    b"IconUri" => f_icon_uri = r.text_opt(&c)?,
-                    b"PrivacyUri" => f_privacy_uri = r.text_opt(&c)?,
-                    b"RecommendedVMSize" => f_recommended_vm_size = r.text_opt(&c)?,
-                    b"PublisherName" => f_publisher_name = r.text_opt(&c)?,
-                    b"PricingDetailLink" => f_pricing_detail_link = r.text_opt(&c)?,
-                    b"SmallIconUri" => f_small_icon_uri = r.text_opt(&c)?,
-                    b"Language" => f_language = r.text_opt(&c)?,
-                    b"IOType" => f_io_type = r.text_opt(&c)?,
+                    b"AffinityGroup" => r.text_opt_into(&c, &mut f_affinity_group)?,
+                    b"Category" => r.text_opt_into(&c, &mut f_category)?,
+                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
+                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
+                    b"LogicalSizeInGB" => r.text_opt_into(&c, &mut f_logical_size_in_gb)?,
+                    b"MediaLink" => r.text_opt_into(&c, &mut f_media_link)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"OS" => r.text_opt_into(&c, &mut f_os)?,
+                    b"Eula" => r.text_opt_into(&c, &mut f_eula)?,
+                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
+                    b"ImageFamily" => r.text_opt_into(&c, &mut f_image_family)?,
+                    b"ShowInGui" => r.text_opt_into(&c, &mut f_show_in_gui)?,
+                    b"PublishedDate" => r.text_opt_into(&c, &mut f_published_date)?,
+                    b"IsPremium" => r.text_opt_into(&c, &mut f_is_premium)?,
+                    b"OSState" => r.text_opt_into(&c, &mut f_os_state)?,
+                    b"IconUri" => r.text_opt_into(&c, &mut f_icon_uri)?,
+                    b"PrivacyUri" => r.text_opt_into(&c, &mut f_privacy_uri)?,
+                    b"RecommendedVMSize" => {
+                        r.text_opt_into(&c, &mut f_recommended_vm_size)?
+                    }
+
+                    b"PublisherName" => r.text_opt_into(&c, &mut f_publisher_name)?,
+                    b"PricingDetailLink" => {
+                        r.text_opt_into(&c, &mut f_pricing_detail_link)?
+                    }
+
+                    b"SmallIconUri" => r.text_opt_into(&c, &mut f_small_icon_uri)?,
+                    b"Language" => r.text_opt_into(&c, &mut f_language)?,
+                    b"IOType" => r.text_opt_into(&c, &mut f_io_type)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1584,30 +1602,36 @@ impl FromXml for OSImageDetails {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"AffinityGroup" => f_affinity_group = r.text_opt(&c)?,
-                    b"Category" => f_category = r.text_opt(&c)?,
-                    b"Label" => f_label = r.text_opt(&c)?,
-                    b"Location" => f_location = r.text_opt(&c)?,
-                    b"LogicalSizeInGB" => f_logical_size_in_gb = r.text_opt(&c)?,
-                    b"MediaLink" => f_media_link = r.text_opt(&c)?,
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"OS" => f_os = r.text_opt(&c)?,
-                    b"Eula" => f_eula = r.text_opt(&c)?,
-                    b"Description" => f_description = r.text_opt(&c)?,
-                    b"ImageFamily" => f_image_family = r.text_opt(&c)?,
-                    b"ShowInGui" => f_show_in_gui = r.text_opt(&c)?,
-                    b"PublishedDate" => f_published_date = r.text_opt(&c)?,
-                    b"IsPremium" => f_is_premium = r.text_opt(&c)?,
-                    b"OSState" => f_os_state = r.text_opt(&c)?,
-                    b"IconUri" => f_icon_uri = r.text_opt(&c)?,
-                    b"PrivacyUri" => f_privacy_uri = r.text_opt(&c)?,
-                    b"RecommendedVMSize" => f_recommended_vm_size = r.text_opt(&c)?,
-                    b"PublisherName" => f_publisher_name = r.text_opt(&c)?,
-                    b"PricingDetailLink" => f_pricing_detail_link = r.text_opt(&c)?,
-                    b"SmallIconUri" => f_small_icon_uri = r.text_opt(&c)?,
-                    b"Language" => f_language = r.text_opt(&c)?,
-                    b"IOType" => f_io_type = r.text_opt(&c)?,
-                    b"IsCorrupted" => f_is_corrupted = r.text_opt(&c)?,
+                    b"AffinityGroup" => r.text_opt_into(&c, &mut f_affinity_group)?,
+                    b"Category" => r.text_opt_into(&c, &mut f_category)?,
+                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
+                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
+                    b"LogicalSizeInGB" => r.text_opt_into(&c, &mut f_logical_size_in_gb)?,
+                    b"MediaLink" => r.text_opt_into(&c, &mut f_media_link)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"OS" => r.text_opt_into(&c, &mut f_os)?,
+                    b"Eula" => r.text_opt_into(&c, &mut f_eula)?,
+                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
+                    b"ImageFamily" => r.text_opt_into(&c, &mut f_image_family)?,
+                    b"ShowInGui" => r.text_opt_into(&c, &mut f_show_in_gui)?,
+                    b"PublishedDate" => r.text_opt_into(&c, &mut f_published_date)?,
+                    b"IsPremium" => r.text_opt_into(&c, &mut f_is_premium)?,
+                    b"OSState" => r.text_opt_into(&c, &mut f_os_state)?,
+                    b"IconUri" => r.text_opt_into(&c, &mut f_icon_uri)?,
+                    b"PrivacyUri" => r.text_opt_into(&c, &mut f_privacy_uri)?,
+                    b"RecommendedVMSize" => {
+                        r.text_opt_into(&c, &mut f_recommended_vm_size)?
+                    }
+
+                    b"PublisherName" => r.text_opt_into(&c, &mut f_publisher_name)?,
+                    b"PricingDetailLink" => {
+                        r.text_opt_into(&c, &mut f_pricing_detail_link)?
+                    }
+
+                    b"SmallIconUri" => r.text_opt_into(&c, &mut f_small_icon_uri)?,
+                    b"Language" => r.text_opt_into(&c, &mut f_language)?,
+                    b"IOType" => r.text_opt_into(&c, &mut f_io_type)?,
+                    b"IsCorrupted" => r.text_opt_into(&c, &mut f_is_corrupted)?,
                     b"ReplicationProgress" => {
                         r.elem_list(
                             &c,
@@ -1616,7 +1640,7 @@ impl FromXml for OSImageDetails {
                         )?
                     }
 
-                    b"SharingStatus" => f_sharing_status = r.text_opt(&c)?,
+                    b"SharingStatus" => r.text_opt_into(&c, &mut f_sharing_status)?,
                     b"ComputeImageAttributes" => f_compute_image_attributes = r.elem(&c)?,
                     b"MarketplaceImageAttributes" => {
                         f_marketplace_image_attributes = r.elem(&c)?;
@@ -1726,8 +1750,8 @@ impl FromXml for ReplicationProgressElement {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Location" => f_location = r.text_opt(&c)?,
-                    b"Progress" => f_progress = r.text_opt(&c)?,
+                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
+                    b"Progress" => r.text_opt_into(&c, &mut f_progress)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1771,9 +1795,9 @@ impl FromXml for ComputeImageAttributes {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Offer" => f_offer = r.text_req(&c)?,
-                    b"Sku" => f_sku = r.text_req(&c)?,
-                    b"Version" => f_version = r.text_req(&c)?,
+                    b"Offer" => r.text_req_into(&c, &mut f_offer)?,
+                    b"Sku" => r.text_req_into(&c, &mut f_sku)?,
+                    b"Version" => r.text_req_into(&c, &mut f_version)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1815,7 +1839,7 @@ impl FromXml for MarketplaceImageAttributes {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"PublisherId" => f_publisher_id = r.text_req(&c)?,
+                    b"PublisherId" => r.text_req_into(&c, &mut f_publisher_id)?,
                     b"Plan" => f_plan = r.elem(&c)?,
                     _ => r.skip(&c)?,
                 }
@@ -1860,9 +1884,9 @@ impl FromXml for MarketplacePlan {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"Publisher" => f_publisher = r.text_req(&c)?,
-                    b"Product" => f_product = r.text_req(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Publisher" => r.text_req_into(&c, &mut f_publisher)?,
+                    b"Product" => r.text_req_into(&c, &mut f_product)?,
                     _ => r.skip(&c)?,
                 }
             }

@@ -1110,9 +1110,9 @@ impl FromXml for StoreItemInput {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Type" => f_type_ = r.text_req(&c)?,
-                    b"Plan" => f_plan = r.text_req(&c)?,
-                    b"PromotionCode" => f_promotion_code = r.text_opt(&c)?,
+                    b"Type" => r.text_req_into(&c, &mut f_type_)?,
+                    b"Plan" => r.text_req_into(&c, &mut f_plan)?,
+                    b"PromotionCode" => r.text_opt_into(&c, &mut f_promotion_code)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1854,10 +1854,10 @@ impl FromXml for HDInsightCloudService {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"Label" => f_label = r.text_opt(&c)?,
-                    b"Description" => f_description = r.text_opt(&c)?,
-                    b"GeoRegion" => f_geo_region = r.text_opt(&c)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
+                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
+                    b"GeoRegion" => r.text_opt_into(&c, &mut f_geo_region)?,
                     b"Resources" => r.elem_list(&c, b"Resource", &mut f_resources)?,
                     _ => r.skip(&c)?,
                 }
@@ -1981,23 +1981,23 @@ impl FromXml for HDInsightResource {
             while let Some(c) = r.next_child()? {
                 match c.name() {
                     b"ResourceProviderNamespace" => {
-                        f_resource_provider_namespace = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_resource_provider_namespace)?
                     }
 
-                    b"Type" => f_type_ = r.text_opt(&c)?,
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"Plan" => f_plan = r.text_opt(&c)?,
-                    b"SchemaVersion" => f_schema_version = r.text_opt(&c)?,
-                    b"ETag" => f_etag = r.text_opt(&c)?,
-                    b"State" => f_state = r.text_opt(&c)?,
-                    b"SubState" => f_sub_state = r.text_opt(&c)?,
+                    b"Type" => r.text_opt_into(&c, &mut f_type_)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"Plan" => r.text_opt_into(&c, &mut f_plan)?,
+                    b"SchemaVersion" => r.text_opt_into(&c, &mut f_schema_version)?,
+                    b"ETag" => r.text_opt_into(&c, &mut f_etag)?,
+                    b"State" => r.text_opt_into(&c, &mut f_state)?,
+                    b"SubState" => r.text_opt_into(&c, &mut f_sub_state)?,
                     b"IntrinsicSettings" => f_intrinsic_settings = r.elem(&c)?,
                     b"OutputItems" => {
                         r.elem_list(&c, b"OutputItem", &mut f_output_items)?
                     }
 
                     b"ClusterOperationStatus" => f_cluster_operation_status = r.elem(&c)?,
-                    b"Label" => f_label = r.text_opt(&c)?,
+                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -2106,7 +2106,7 @@ impl FromXml for HDInsightClusterResponse {
             while let Some(c) = r.next_child()? {
                 match c.name() {
                     b"Data" => f_data = r.elem(&c)?,
-                    b"Error" => f_error = r.text_opt(&c)?,
+                    b"Error" => r.text_opt_into(&c, &mut f_error)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -2205,21 +2205,21 @@ impl FromXml for HDInsightClusterDetails {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"DnsName" => f_dns_name = r.text_opt(&c)?,
-                    b"Location" => f_location = r.text_opt(&c)?,
-                    b"Version" => f_version = r.text_opt(&c)?,
+                    b"DnsName" => r.text_opt_into(&c, &mut f_dns_name)?,
+                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
+                    b"Version" => r.text_opt_into(&c, &mut f_version)?,
                     b"ClusterRoleCollection" => {
                         r.elem_list(&c, b"ClusterRole", &mut f_cluster_role_collection)?
                     }
 
                     b"Components" => f_components = r.elem(&c)?,
-                    b"CreatedTime" => f_created_time = r.text_opt(&c)?,
+                    b"CreatedTime" => r.text_opt_into(&c, &mut f_created_time)?,
                     b"FullyQualifiedDnsName" => {
-                        f_fully_qualified_dns_name = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_fully_qualified_dns_name)?
                     }
 
-                    b"State" => f_state = r.text_opt(&c)?,
-                    b"UpdatedTime" => f_updated_time = r.text_opt(&c)?,
+                    b"State" => r.text_opt_into(&c, &mut f_state)?,
+                    b"UpdatedTime" => r.text_opt_into(&c, &mut f_updated_time)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -2298,10 +2298,10 @@ impl FromXml for ClusterRole {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"FriendlyName" => f_friendly_name = r.text_opt(&c)?,
-                    b"InstanceCount" => f_instance_count = r.text_opt(&c)?,
+                    b"FriendlyName" => r.text_opt_into(&c, &mut f_friendly_name)?,
+                    b"InstanceCount" => r.text_opt_into(&c, &mut f_instance_count)?,
                     b"RemoteDesktopSettings" => f_remote_desktop_settings = r.elem(&c)?,
-                    b"VMSize" => f_vm_size = r.text_opt(&c)?,
+                    b"VMSize" => r.text_opt_into(&c, &mut f_vm_size)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -2365,8 +2365,11 @@ impl FromXml for RemoteDesktopSettings {
                         f_authentication_credential = r.elem(&c)?;
                     }
 
-                    b"IsEnabled" => f_is_enabled = r.text_opt(&c)?,
-                    b"RemoteAccessExpiry" => f_remote_access_expiry = r.text_opt(&c)?,
+                    b"IsEnabled" => r.text_opt_into(&c, &mut f_is_enabled)?,
+                    b"RemoteAccessExpiry" => {
+                        r.text_opt_into(&c, &mut f_remote_access_expiry)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2427,8 +2430,8 @@ impl FromXml for HDInsightCredential {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Password" => f_password = r.text_opt(&c)?,
-                    b"Username" => f_username = r.text_opt(&c)?,
+                    b"Password" => r.text_opt_into(&c, &mut f_password)?,
+                    b"Username" => r.text_opt_into(&c, &mut f_username)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -2607,12 +2610,15 @@ impl FromXml for YarnComponent {
                 match c.name() {
                     b"Applications" => f_applications = r.elem(&c)?,
                     b"CapacitySchedulerConfiguration" => {
-                        f_capacity_scheduler_configuration = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_capacity_scheduler_configuration)?
                     }
 
-                    b"Configuration" => f_configuration = r.text_opt(&c)?,
-                    b"NodeManagerRole" => f_node_manager_role = r.text_opt(&c)?,
-                    b"ResourceManagerRole" => f_resource_manager_role = r.text_opt(&c)?,
+                    b"Configuration" => r.text_opt_into(&c, &mut f_configuration)?,
+                    b"NodeManagerRole" => r.text_opt_into(&c, &mut f_node_manager_role)?,
+                    b"ResourceManagerRole" => {
+                        r.text_opt_into(&c, &mut f_resource_manager_role)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2731,11 +2737,11 @@ impl FromXml for YarnApplication {
             while let Some(c) = r.next_child()? {
                 match c.name() {
                     b"AdditionalStorageContainers" => {
-                        f_additional_storage_containers = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_additional_storage_containers)?
                     }
 
                     b"CapacitySchedulerConfiguration" => {
-                        f_capacity_scheduler_configuration = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_capacity_scheduler_configuration)?
                     }
 
                     b"DefaultStorageAccountAndContainer" => {
@@ -2743,7 +2749,7 @@ impl FromXml for YarnApplication {
                     }
 
                     b"MapRedSiteXmlProperties" => {
-                        f_map_red_site_xml_properties = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_map_red_site_xml_properties)?
                     }
 
                     _ => r.skip(&c)?,
@@ -2822,9 +2828,12 @@ impl FromXml for StorageAccountAndContainer {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"AccountDnsName" => f_account_dns_name = r.text_opt(&c)?,
-                    b"BlobContainerName" => f_blob_container_name = r.text_opt(&c)?,
-                    b"Key" => f_key = r.text_opt(&c)?,
+                    b"AccountDnsName" => r.text_opt_into(&c, &mut f_account_dns_name)?,
+                    b"BlobContainerName" => {
+                        r.text_opt_into(&c, &mut f_blob_container_name)?
+                    }
+
+                    b"Key" => r.text_opt_into(&c, &mut f_key)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -2879,9 +2888,9 @@ impl FromXml for GatewayComponent {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"IsEnabled" => f_is_enabled = r.text_opt(&c)?,
+                    b"IsEnabled" => r.text_opt_into(&c, &mut f_is_enabled)?,
                     b"RestAuthCredential" => f_rest_auth_credential = r.elem(&c)?,
-                    b"RestUri" => f_rest_uri = r.text_opt(&c)?,
+                    b"RestUri" => r.text_opt_into(&c, &mut f_rest_uri)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -2931,8 +2940,8 @@ impl FromXml for OozieComponent {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Configuration" => f_configuration = r.text_opt(&c)?,
-                    b"HeadNodeRole" => f_head_node_role = r.text_opt(&c)?,
+                    b"Configuration" => r.text_opt_into(&c, &mut f_configuration)?,
+                    b"HeadNodeRole" => r.text_opt_into(&c, &mut f_head_node_role)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -2978,9 +2987,9 @@ impl FromXml for HiveComponent {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"HeadNodeRole" => f_head_node_role = r.text_opt(&c)?,
+                    b"HeadNodeRole" => r.text_opt_into(&c, &mut f_head_node_role)?,
                     b"HiveSiteXmlProperties" => {
-                        f_hive_site_xml_properties = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_hive_site_xml_properties)?
                     }
 
                     _ => r.skip(&c)?,
@@ -3036,11 +3045,11 @@ impl FromXml for HdfsComponent {
             while let Some(c) = r.next_child()? {
                 match c.name() {
                     b"HdfsSiteXmlProperties" => {
-                        f_hdfs_site_xml_properties = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_hdfs_site_xml_properties)?
                     }
 
-                    b"HeadNodeRole" => f_head_node_role = r.text_opt(&c)?,
-                    b"WorkerNodeRole" => f_worker_node_role = r.text_opt(&c)?,
+                    b"HeadNodeRole" => r.text_opt_into(&c, &mut f_head_node_role)?,
+                    b"WorkerNodeRole" => r.text_opt_into(&c, &mut f_worker_node_role)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -3082,7 +3091,7 @@ impl FromXml for HadoopCoreComponent {
             while let Some(c) = r.next_child()? {
                 match c.name() {
                     b"CoreSiteXmlProperties" => {
-                        f_core_site_xml_properties = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_core_site_xml_properties)?
                     }
 
                     _ => r.skip(&c)?,
@@ -3121,7 +3130,7 @@ impl FromXml for ZookeeperComponent {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"ZookeeperRole" => f_zookeeper_role = r.text_opt(&c)?,
+                    b"ZookeeperRole" => r.text_opt_into(&c, &mut f_zookeeper_role)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -3172,7 +3181,7 @@ impl FromXml for DashboardComponent {
                         f_authentication_credential = r.elem(&c)?;
                     }
 
-                    b"Uri" => f_uri = r.text_opt(&c)?,
+                    b"Uri" => r.text_opt_into(&c, &mut f_uri)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -3219,7 +3228,7 @@ impl FromXml for HDInsightIaasClusterResponse {
             while let Some(c) = r.next_child()? {
                 match c.name() {
                     b"Data" => f_data = r.elem(&c)?,
-                    b"Error" => f_error = r.text_opt(&c)?,
+                    b"Error" => r.text_opt_into(&c, &mut f_error)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -3326,7 +3335,7 @@ impl FromXml for HDInsightIaasClusterDetails {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"ApiVersion" => f_api_version = r.text_opt(&c)?,
+                    b"ApiVersion" => r.text_opt_into(&c, &mut f_api_version)?,
                     b"ConnectivityEndpoints" => {
                         r.elem_list(
                             &c,
@@ -3335,7 +3344,7 @@ impl FromXml for HDInsightIaasClusterDetails {
                         )?
                     }
 
-                    b"CreatedDate" => f_created_date = r.text_opt(&c)?,
+                    b"CreatedDate" => r.text_opt_into(&c, &mut f_created_date)?,
                     b"DeploymentDocuments" => {
                         r.elem_list(
                             &c,
@@ -3344,12 +3353,15 @@ impl FromXml for HDInsightIaasClusterDetails {
                         )?
                     }
 
-                    b"HdiVersion" => f_hdi_version = r.text_opt(&c)?,
-                    b"Id" => f_id = r.text_opt(&c)?,
-                    b"Location" => f_location = r.text_opt(&c)?,
-                    b"State" => f_state = r.text_opt(&c)?,
-                    b"TenantId" => f_tenant_id = r.text_opt(&c)?,
-                    b"UserSubscriptionId" => f_user_subscription_id = r.text_opt(&c)?,
+                    b"HdiVersion" => r.text_opt_into(&c, &mut f_hdi_version)?,
+                    b"Id" => r.text_opt_into(&c, &mut f_id)?,
+                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
+                    b"State" => r.text_opt_into(&c, &mut f_state)?,
+                    b"TenantId" => r.text_opt_into(&c, &mut f_tenant_id)?,
+                    b"UserSubscriptionId" => {
+                        r.text_opt_into(&c, &mut f_user_subscription_id)?
+                    }
+
                     b"UserTags" => {
                         r.elem_list(&c, b"KeyValueOfstringstring", &mut f_user_tags)?
                     }
@@ -3448,10 +3460,10 @@ impl FromXml for ConnectivityEndpoint {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Location" => f_location = r.text_opt(&c)?,
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"Port" => f_port = r.text_opt(&c)?,
-                    b"Protocol" => f_protocol = r.text_opt(&c)?,
+                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"Port" => r.text_opt_into(&c, &mut f_port)?,
+                    b"Protocol" => r.text_opt_into(&c, &mut f_protocol)?,
                     b"Credentials" => f_credentials = r.elem(&c)?,
                     _ => r.skip(&c)?,
                 }
@@ -3568,9 +3580,9 @@ impl FromXml for WebConnectivityCredential {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Type" => f_type_ = r.text_opt(&c)?,
-                    b"Password" => f_password = r.text_opt(&c)?,
-                    b"Username" => f_username = r.text_opt(&c)?,
+                    b"Type" => r.text_opt_into(&c, &mut f_type_)?,
+                    b"Password" => r.text_opt_into(&c, &mut f_password)?,
+                    b"Username" => r.text_opt_into(&c, &mut f_username)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -3618,8 +3630,8 @@ impl FromXml for HDInsightKeyValue {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Key" => f_key = r.text_opt(&c)?,
-                    b"Value" => f_value = r.text_opt(&c)?,
+                    b"Key" => r.text_opt_into(&c, &mut f_key)?,
+                    b"Value" => r.text_opt_into(&c, &mut f_value)?,
                     _ => r.skip(&c)?,
                 }
             }

@@ -590,12 +590,12 @@ impl FromXml for CreateReservedIPInput {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"Label" => f_label = r.text_opt(&c)?,
-                    b"ServiceName" => f_service_name = r.text_opt(&c)?,
-                    b"DeploymentName" => f_deployment_name = r.text_opt(&c)?,
-                    b"Location" => f_location = r.text_opt(&c)?,
-                    b"VirtualIPName" => f_virtual_ip_name = r.text_opt(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
+                    b"ServiceName" => r.text_opt_into(&c, &mut f_service_name)?,
+                    b"DeploymentName" => r.text_opt_into(&c, &mut f_deployment_name)?,
+                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
+                    b"VirtualIPName" => r.text_opt_into(&c, &mut f_virtual_ip_name)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -726,16 +726,16 @@ impl FromXml for ReservedIP {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"Address" => f_address = r.text_opt(&c)?,
-                    b"Id" => f_id = r.text_opt(&c)?,
-                    b"Label" => f_label = r.text_opt(&c)?,
-                    b"State" => f_state = r.text_opt(&c)?,
-                    b"InUse" => f_in_use = r.text_opt(&c)?,
-                    b"ServiceName" => f_service_name = r.text_opt(&c)?,
-                    b"DeploymentName" => f_deployment_name = r.text_opt(&c)?,
-                    b"Location" => f_location = r.text_opt(&c)?,
-                    b"VirtualIPName" => f_virtual_ip_name = r.text_opt(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Address" => r.text_opt_into(&c, &mut f_address)?,
+                    b"Id" => r.text_opt_into(&c, &mut f_id)?,
+                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
+                    b"State" => r.text_opt_into(&c, &mut f_state)?,
+                    b"InUse" => r.text_opt_into(&c, &mut f_in_use)?,
+                    b"ServiceName" => r.text_opt_into(&c, &mut f_service_name)?,
+                    b"DeploymentName" => r.text_opt_into(&c, &mut f_deployment_name)?,
+                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
+                    b"VirtualIPName" => r.text_opt_into(&c, &mut f_virtual_ip_name)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -834,9 +834,9 @@ impl FromXml for ReservedIPAssociation {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"ServiceName" => f_service_name = r.text_req(&c)?,
-                    b"DeploymentName" => f_deployment_name = r.text_req(&c)?,
-                    b"VirtualIPName" => f_virtual_ip_name = r.text_opt(&c)?,
+                    b"ServiceName" => r.text_req_into(&c, &mut f_service_name)?,
+                    b"DeploymentName" => r.text_req_into(&c, &mut f_deployment_name)?,
+                    b"VirtualIPName" => r.text_opt_into(&c, &mut f_virtual_ip_name)?,
                     _ => r.skip(&c)?,
                 }
             }

@@ -179,25 +179,31 @@ impl FromXml for RoleSize {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"Label" => f_label = r.text_opt(&c)?,
-                    b"Cores" => f_cores = r.text_opt(&c)?,
-                    b"MemoryInMb" => f_memory_in_mb = r.text_opt(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
+                    b"Cores" => r.text_opt_into(&c, &mut f_cores)?,
+                    b"MemoryInMb" => r.text_opt_into(&c, &mut f_memory_in_mb)?,
                     b"SupportedByWebWorkerRoles" => {
-                        f_supported_by_web_worker_roles = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_supported_by_web_worker_roles)?
                     }
 
                     b"SupportedByVirtualMachines" => {
-                        f_supported_by_virtual_machines = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_supported_by_virtual_machines)?
                     }
 
-                    b"MaxDataDiskCount" => f_max_data_disk_count = r.text_opt(&c)?,
+                    b"MaxDataDiskCount" => {
+                        r.text_opt_into(&c, &mut f_max_data_disk_count)?
+                    }
+
                     b"WebWorkerResourceDiskSizeInMb" => {
-                        f_web_worker_resource_disk_size_in_mb = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_web_worker_resource_disk_size_in_mb)?
                     }
 
                     b"VirtualMachineResourceDiskSizeInMb" => {
-                        f_virtual_machine_resource_disk_size_in_mb = r.text_opt(&c)?;
+                        r.text_opt_into(
+                            &c,
+                            &mut f_virtual_machine_resource_disk_size_in_mb,
+                        )?
                     }
 
                     _ => r.skip(&c)?,

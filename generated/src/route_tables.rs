@@ -864,9 +864,9 @@ impl FromXml for CreateRouteTableParameters {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"Label" => f_label = r.text_opt(&c)?,
-                    b"Location" => f_location = r.text_opt(&c)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
+                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -940,10 +940,10 @@ impl FromXml for RouteTable {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"Label" => f_label = r.text_opt(&c)?,
-                    b"Location" => f_location = r.text_opt(&c)?,
-                    b"RouteTableState" => f_route_table_state = r.text_opt(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
+                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
+                    b"RouteTableState" => r.text_opt_into(&c, &mut f_route_table_state)?,
                     b"RouteList" => {
                         let mut items = Vec::new();
                         r.elem_list(&c, b"Route", &mut items)?;
@@ -1063,11 +1063,11 @@ impl FromXml for Route {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"AddressPrefix" => f_address_prefix = r.text_opt(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"AddressPrefix" => r.text_opt_into(&c, &mut f_address_prefix)?,
                     b"NextHopType" => f_next_hop_type = r.elem(&c)?,
-                    b"Metric" => f_metric = r.text_opt(&c)?,
-                    b"RouteState" => f_route_state = r.text_opt(&c)?,
+                    b"Metric" => r.text_opt_into(&c, &mut f_metric)?,
+                    b"RouteState" => r.text_opt_into(&c, &mut f_route_state)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1121,8 +1121,8 @@ impl FromXml for RouteNextHop {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Type" => f_type_ = r.text_opt(&c)?,
-                    b"IpAddress" => f_ip_address = r.text_opt(&c)?,
+                    b"Type" => r.text_opt_into(&c, &mut f_type_)?,
+                    b"IpAddress" => r.text_opt_into(&c, &mut f_ip_address)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1181,8 +1181,8 @@ impl FromXml for SetRouteParameters {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"AddressPrefix" => f_address_prefix = r.text_opt(&c)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"AddressPrefix" => r.text_opt_into(&c, &mut f_address_prefix)?,
                     b"NextHopType" => f_next_hop_type = r.elem(&c)?,
                     _ => r.skip(&c)?,
                 }
@@ -1226,7 +1226,7 @@ impl FromXml for RouteTableAssociation {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"RouteTableName" => f_route_table_name = r.text_opt(&c)?,
+                    b"RouteTableName" => r.text_opt_into(&c, &mut f_route_table_name)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1340,9 +1340,9 @@ impl FromXml for EffectiveRoute {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"Source" => f_source = r.text_opt(&c)?,
-                    b"Status" => f_status = r.text_opt(&c)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"Source" => r.text_opt_into(&c, &mut f_source)?,
+                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
                     b"AddressPrefixes" => {
                         r.text_list(&c, b"AddressPrefix", &mut f_address_prefixes)?
                     }
@@ -1400,7 +1400,7 @@ impl FromXml for EffectiveNextHop {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Type" => f_type_ = r.text_opt(&c)?,
+                    b"Type" => r.text_opt_into(&c, &mut f_type_)?,
                     b"IpAddresses" => r.text_list(&c, b"IPAddress", &mut f_ip_addresses)?,
                     _ => r.skip(&c)?,
                 }

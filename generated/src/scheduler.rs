@@ -1044,10 +1044,10 @@ impl FromXml for CreateCloudServiceInput {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Label" => f_label = r.text_req(&c)?,
-                    b"Description" => f_description = r.text_opt(&c)?,
-                    b"GeoRegion" => f_geo_region = r.text_req(&c)?,
-                    b"Email" => f_email = r.text_opt(&c)?,
+                    b"Label" => r.text_req_into(&c, &mut f_label)?,
+                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
+                    b"GeoRegion" => r.text_req_into(&c, &mut f_geo_region)?,
+                    b"Email" => r.text_opt_into(&c, &mut f_email)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1141,11 +1141,11 @@ impl FromXml for CloudService {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"Label" => f_label = r.text_opt(&c)?,
-                    b"Description" => f_description = r.text_opt(&c)?,
-                    b"GeoRegion" => f_geo_region = r.text_opt(&c)?,
-                    b"GeoLocation" => f_geo_location = r.text_opt(&c)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
+                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
+                    b"GeoRegion" => r.text_opt_into(&c, &mut f_geo_region)?,
+                    b"GeoLocation" => r.text_opt_into(&c, &mut f_geo_location)?,
                     b"Resources" => r.elem_list(&c, b"Resource", &mut f_resources)?,
                     _ => r.skip(&c)?,
                 }
@@ -1308,21 +1308,21 @@ impl FromXml for CloudServiceResource {
             while let Some(c) = r.next_child()? {
                 match c.name() {
                     b"ResourceProviderNamespace" => {
-                        f_resource_provider_namespace = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_resource_provider_namespace)?
                     }
 
-                    b"Type" => f_type_ = r.text_opt(&c)?,
-                    b"ETag" => f_etag = r.text_opt(&c)?,
-                    b"SchemaVersion" => f_schema_version = r.text_opt(&c)?,
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"Plan" => f_plan = r.text_opt(&c)?,
+                    b"Type" => r.text_opt_into(&c, &mut f_type_)?,
+                    b"ETag" => r.text_opt_into(&c, &mut f_etag)?,
+                    b"SchemaVersion" => r.text_opt_into(&c, &mut f_schema_version)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"Plan" => r.text_opt_into(&c, &mut f_plan)?,
                     b"OutputItems" => {
                         r.elem_list(&c, b"OutputItem", &mut f_output_items)?
                     }
 
-                    b"State" => f_state = r.text_opt(&c)?,
-                    b"SubState" => f_sub_state = r.text_opt(&c)?,
-                    b"Label" => f_label = r.text_opt(&c)?,
+                    b"State" => r.text_opt_into(&c, &mut f_state)?,
+                    b"SubState" => r.text_opt_into(&c, &mut f_sub_state)?,
+                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
                     b"UsageMeters" => {
                         r.elem_list(&c, b"UsageMeter", &mut f_usage_meters)?
                     }
@@ -1393,8 +1393,8 @@ impl FromXml for OutputItem {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Key" => f_key = r.text_opt(&c)?,
-                    b"Value" => f_value = r.text_opt(&c)?,
+                    b"Key" => r.text_opt_into(&c, &mut f_key)?,
+                    b"Value" => r.text_opt_into(&c, &mut f_value)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1451,10 +1451,10 @@ impl FromXml for UsageMeter {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"Unit" => f_unit = r.text_opt(&c)?,
-                    b"Included" => f_included = r.text_opt(&c)?,
-                    b"Used" => f_used = r.text_opt(&c)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"Unit" => r.text_opt_into(&c, &mut f_unit)?,
+                    b"Included" => r.text_opt_into(&c, &mut f_included)?,
+                    b"Used" => r.text_opt_into(&c, &mut f_used)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1504,8 +1504,8 @@ impl FromXml for CloudServiceResourceOperationStatus {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Type" => f_type_ = r.text_opt(&c)?,
-                    b"Result" => f_result = r.text_opt(&c)?,
+                    b"Type" => r.text_opt_into(&c, &mut f_type_)?,
+                    b"Result" => r.text_opt_into(&c, &mut f_result)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1554,11 +1554,11 @@ impl FromXml for EntitleResource {
             while let Some(c) = r.next_child()? {
                 match c.name() {
                     b"ResourceProviderNameSpace" => {
-                        f_resource_provider_name_space = r.text_req(&c)?;
+                        r.text_req_into(&c, &mut f_resource_provider_name_space)?
                     }
 
-                    b"Type" => f_type_ = r.text_req(&c)?,
-                    b"RegistrationDate" => f_registration_date = r.text_req(&c)?,
+                    b"Type" => r.text_req_into(&c, &mut f_type_)?,
+                    b"RegistrationDate" => r.text_req_into(&c, &mut f_registration_date)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1648,8 +1648,8 @@ impl FromXml for ResourceProviderProperty {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Key" => f_key = r.text_opt(&c)?,
-                    b"Value" => f_value = r.text_opt(&c)?,
+                    b"Key" => r.text_opt_into(&c, &mut f_key)?,
+                    b"Value" => r.text_opt_into(&c, &mut f_value)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1685,7 +1685,7 @@ impl FromXml for ResourceNameAvailabilityResponse {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"IsAvailable" => f_is_available = r.text_opt(&c)?,
+                    b"IsAvailable" => r.text_opt_into(&c, &mut f_is_available)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1736,7 +1736,7 @@ impl FromXml for CreateJobCollectionInput {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"SchemaVersion" => f_schema_version = r.text_opt(&c)?,
+                    b"SchemaVersion" => r.text_opt_into(&c, &mut f_schema_version)?,
                     b"IntrinsicSettings" => f_intrinsic_settings = r.elem(&c)?,
                     b"Label" => f_label = r.label_opt(&c)?,
                     _ => r.skip(&c)?,
@@ -1811,8 +1811,8 @@ impl FromXml for UpdateJobCollectionInput {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"SchemaVersion" => f_schema_version = r.text_opt(&c)?,
-                    b"ETag" => f_etag = r.text_opt(&c)?,
+                    b"SchemaVersion" => r.text_opt_into(&c, &mut f_schema_version)?,
+                    b"ETag" => r.text_opt_into(&c, &mut f_etag)?,
                     b"IntrinsicSettings" => f_intrinsic_settings = r.elem(&c)?,
                     b"Label" => f_label = r.label_opt(&c)?,
                     _ => r.skip(&c)?,
@@ -1919,11 +1919,11 @@ impl FromXml for JobCollection {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"ETag" => f_etag = r.text_opt(&c)?,
-                    b"State" => f_state = r.text_opt(&c)?,
-                    b"SchemaVersion" => f_schema_version = r.text_opt(&c)?,
-                    b"PromotionCode" => f_promotion_code = r.text_opt(&c)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"ETag" => r.text_opt_into(&c, &mut f_etag)?,
+                    b"State" => r.text_opt_into(&c, &mut f_state)?,
+                    b"SchemaVersion" => r.text_opt_into(&c, &mut f_schema_version)?,
+                    b"PromotionCode" => r.text_opt_into(&c, &mut f_promotion_code)?,
                     b"IntrinsicSettings" => f_intrinsic_settings = r.elem(&c)?,
                     b"Label" => f_label = r.label_opt(&c)?,
                     b"OperationStatus" => f_operation_status = r.elem(&c)?,
@@ -1984,7 +1984,7 @@ impl FromXml for JobCollectionIntrinsicSettings {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Plan" => f_plan = r.text_opt(&c)?,
+                    b"Plan" => r.text_opt_into(&c, &mut f_plan)?,
                     b"Quota" => f_quota = r.elem(&c)?,
                     _ => r.skip(&c)?,
                 }
@@ -2040,8 +2040,11 @@ impl FromXml for JobCollectionQuota {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"MaxJobCount" => f_max_job_count = r.text_opt(&c)?,
-                    b"MaxJobOccurrence" => f_max_job_occurrence = r.text_opt(&c)?,
+                    b"MaxJobCount" => r.text_opt_into(&c, &mut f_max_job_count)?,
+                    b"MaxJobOccurrence" => {
+                        r.text_opt_into(&c, &mut f_max_job_occurrence)?
+                    }
+
                     b"MaxRecurrence" => f_max_recurrence = r.elem(&c)?,
                     _ => r.skip(&c)?,
                 }
@@ -2084,8 +2087,8 @@ impl FromXml for JobCollectionMaxRecurrence {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Frequency" => f_frequency = r.text_req(&c)?,
-                    b"Interval" => f_interval = r.text_req(&c)?,
+                    b"Frequency" => r.text_req_into(&c, &mut f_frequency)?,
+                    b"Interval" => r.text_req_into(&c, &mut f_interval)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -2132,7 +2135,7 @@ impl FromXml for JobCollectionOperationStatus {
             while let Some(c) = r.next_child()? {
                 match c.name() {
                     b"Error" => f_error = r.elem(&c)?,
-                    b"Result" => f_result = r.text_opt(&c)?,
+                    b"Result" => r.text_opt_into(&c, &mut f_result)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -2178,8 +2181,8 @@ impl FromXml for JobCollectionOperationError {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"HttpCode" => f_http_code = r.text_opt(&c)?,
-                    b"Message" => f_message = r.text_opt(&c)?,
+                    b"HttpCode" => r.text_opt_into(&c, &mut f_http_code)?,
+                    b"Message" => r.text_opt_into(&c, &mut f_message)?,
                     _ => r.skip(&c)?,
                 }
             }

@@ -1934,22 +1934,28 @@ impl FromXml for NamespaceDescription {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"Region" => f_region = r.text_req(&c)?,
-                    b"DefaultKey" => f_default_key = r.text_opt(&c)?,
-                    b"Status" => f_status = r.text_opt(&c)?,
-                    b"CreatedAt" => f_created_at = r.text_opt(&c)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"Region" => r.text_req_into(&c, &mut f_region)?,
+                    b"DefaultKey" => r.text_opt_into(&c, &mut f_default_key)?,
+                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
+                    b"CreatedAt" => r.text_opt_into(&c, &mut f_created_at)?,
                     b"AcsManagementEndpoint" => {
-                        f_acs_management_endpoint = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_acs_management_endpoint)?
                     }
 
-                    b"ServiceBusEndpoint" => f_service_bus_endpoint = r.text_opt(&c)?,
-                    b"ConnectionString" => f_connection_string = r.text_opt(&c)?,
-                    b"SubscriptionId" => f_subscription_id = r.text_opt(&c)?,
-                    b"Enabled" => f_enabled = r.text_opt(&c)?,
-                    b"Critical" => f_critical = r.text_opt(&c)?,
-                    b"CreateACSNamespace" => f_create_acs_namespace = r.text_opt(&c)?,
-                    b"NamespaceType" => f_namespace_type = r.text_opt(&c)?,
+                    b"ServiceBusEndpoint" => {
+                        r.text_opt_into(&c, &mut f_service_bus_endpoint)?
+                    }
+
+                    b"ConnectionString" => r.text_opt_into(&c, &mut f_connection_string)?,
+                    b"SubscriptionId" => r.text_opt_into(&c, &mut f_subscription_id)?,
+                    b"Enabled" => r.text_opt_into(&c, &mut f_enabled)?,
+                    b"Critical" => r.text_opt_into(&c, &mut f_critical)?,
+                    b"CreateACSNamespace" => {
+                        r.text_opt_into(&c, &mut f_create_acs_namespace)?
+                    }
+
+                    b"NamespaceType" => r.text_opt_into(&c, &mut f_namespace_type)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -2018,8 +2024,8 @@ impl FromXml for NamespaceAvailability {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Result" => f_result = r.text_req(&c)?,
-                    b"ReasonDetail" => f_reason_detail = r.text_opt(&c)?,
+                    b"Result" => r.text_req_into(&c, &mut f_result)?,
+                    b"ReasonDetail" => r.text_opt_into(&c, &mut f_reason_detail)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -2064,8 +2070,8 @@ impl FromXml for RegionCodeDescription {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Code" => f_code = r.text_req(&c)?,
-                    b"FullName" => f_full_name = r.text_opt(&c)?,
+                    b"Code" => r.text_req_into(&c, &mut f_code)?,
+                    b"FullName" => r.text_opt_into(&c, &mut f_full_name)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -2181,15 +2187,15 @@ impl FromXml for SharedAccessAuthorizationRule {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"ClaimType" => f_claim_type = r.text_opt(&c)?,
-                    b"ClaimValue" => f_claim_value = r.text_opt(&c)?,
+                    b"ClaimType" => r.text_opt_into(&c, &mut f_claim_type)?,
+                    b"ClaimValue" => r.text_opt_into(&c, &mut f_claim_value)?,
                     b"Rights" => r.text_list(&c, b"AccessRights", &mut f_rights)?,
-                    b"CreatedTime" => f_created_time = r.text_opt(&c)?,
-                    b"ModifiedTime" => f_modified_time = r.text_opt(&c)?,
-                    b"Revision" => f_revision = r.text_opt(&c)?,
-                    b"KeyName" => f_key_name = r.text_req(&c)?,
-                    b"PrimaryKey" => f_primary_key = r.text_opt(&c)?,
-                    b"SecondaryKey" => f_secondary_key = r.text_opt(&c)?,
+                    b"CreatedTime" => r.text_opt_into(&c, &mut f_created_time)?,
+                    b"ModifiedTime" => r.text_opt_into(&c, &mut f_modified_time)?,
+                    b"Revision" => r.text_opt_into(&c, &mut f_revision)?,
+                    b"KeyName" => r.text_req_into(&c, &mut f_key_name)?,
+                    b"PrimaryKey" => r.text_opt_into(&c, &mut f_primary_key)?,
+                    b"SecondaryKey" => r.text_opt_into(&c, &mut f_secondary_key)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -2314,14 +2320,14 @@ impl FromXml for AuthorizationRule {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"ClaimType" => f_claim_type = r.text_opt(&c)?,
-                    b"ClaimValue" => f_claim_value = r.text_opt(&c)?,
+                    b"ClaimType" => r.text_opt_into(&c, &mut f_claim_type)?,
+                    b"ClaimValue" => r.text_opt_into(&c, &mut f_claim_value)?,
                     b"Rights" => r.text_list(&c, b"AccessRights", &mut f_rights)?,
-                    b"CreatedTime" => f_created_time = r.text_opt(&c)?,
-                    b"KeyName" => f_key_name = r.text_opt(&c)?,
-                    b"ModifiedTime" => f_modified_time = r.text_opt(&c)?,
-                    b"PrimaryKey" => f_primary_key = r.text_opt(&c)?,
-                    b"SecondaryKey" => f_secondary_key = r.text_opt(&c)?,
+                    b"CreatedTime" => r.text_opt_into(&c, &mut f_created_time)?,
+                    b"KeyName" => r.text_opt_into(&c, &mut f_key_name)?,
+                    b"ModifiedTime" => r.text_opt_into(&c, &mut f_modified_time)?,
+                    b"PrimaryKey" => r.text_opt_into(&c, &mut f_primary_key)?,
+                    b"SecondaryKey" => r.text_opt_into(&c, &mut f_secondary_key)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -2403,20 +2409,26 @@ impl FromXml for MessageCountDetails {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"ActiveMessageCount" => f_active_message_count = r.text_opt(&c)?,
+                    b"ActiveMessageCount" => {
+                        r.text_opt_into(&c, &mut f_active_message_count)?
+                    }
+
                     b"DeadLetterMessageCount" => {
-                        f_dead_letter_message_count = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_dead_letter_message_count)?
                     }
 
                     b"ScheduledMessageCount" => {
-                        f_scheduled_message_count = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_scheduled_message_count)?
                     }
 
                     b"TransferDeadLetterMessageCount" => {
-                        f_transfer_dead_letter_message_count = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_transfer_dead_letter_message_count)?
                     }
 
-                    b"TransferMessageCount" => f_transfer_message_count = r.text_opt(&c)?,
+                    b"TransferMessageCount" => {
+                        r.text_opt_into(&c, &mut f_transfer_message_count)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2660,34 +2672,43 @@ impl FromXml for QueueDescription {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"LockDuration" => f_lock_duration = r.text_opt(&c)?,
-                    b"MaxSizeInMegabytes" => f_max_size_in_megabytes = r.text_opt(&c)?,
-                    b"RequiresDuplicateDetection" => {
-                        f_requires_duplicate_detection = r.text_opt(&c)?;
+                    b"LockDuration" => r.text_opt_into(&c, &mut f_lock_duration)?,
+                    b"MaxSizeInMegabytes" => {
+                        r.text_opt_into(&c, &mut f_max_size_in_megabytes)?
                     }
 
-                    b"RequiresSession" => f_requires_session = r.text_opt(&c)?,
+                    b"RequiresDuplicateDetection" => {
+                        r.text_opt_into(&c, &mut f_requires_duplicate_detection)?
+                    }
+
+                    b"RequiresSession" => r.text_opt_into(&c, &mut f_requires_session)?,
                     b"DefaultMessageTimeToLive" => {
-                        f_default_message_time_to_live = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_default_message_time_to_live)?
                     }
 
                     b"DeadLetteringOnMessageExpiration" => {
-                        f_dead_lettering_on_message_expiration = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_dead_lettering_on_message_expiration)?
                     }
 
                     b"DuplicateDetectionHistoryTimeWindow" => {
-                        f_duplicate_detection_history_time_window = r.text_opt(&c)?;
+                        r.text_opt_into(
+                            &c,
+                            &mut f_duplicate_detection_history_time_window,
+                        )?
                     }
 
-                    b"MaxDeliveryCount" => f_max_delivery_count = r.text_opt(&c)?,
+                    b"MaxDeliveryCount" => {
+                        r.text_opt_into(&c, &mut f_max_delivery_count)?
+                    }
+
                     b"EnableBatchedOperations" => {
-                        f_enable_batched_operations = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_enable_batched_operations)?
                     }
 
-                    b"SizeInBytes" => f_size_in_bytes = r.text_opt(&c)?,
-                    b"MessageCount" => f_message_count = r.text_opt(&c)?,
+                    b"SizeInBytes" => r.text_opt_into(&c, &mut f_size_in_bytes)?,
+                    b"MessageCount" => r.text_opt_into(&c, &mut f_message_count)?,
                     b"IsAnonymousAccessible" => {
-                        f_is_anonymous_accessible = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_is_anonymous_accessible)?
                     }
 
                     b"AuthorizationRules" => {
@@ -2698,15 +2719,18 @@ impl FromXml for QueueDescription {
                         )?
                     }
 
-                    b"Status" => f_status = r.text_opt(&c)?,
-                    b"CreatedAt" => f_created_at = r.text_opt(&c)?,
-                    b"UpdatedAt" => f_updated_at = r.text_opt(&c)?,
-                    b"AccessedAt" => f_accessed_at = r.text_opt(&c)?,
-                    b"SupportOrdering" => f_support_ordering = r.text_opt(&c)?,
+                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
+                    b"CreatedAt" => r.text_opt_into(&c, &mut f_created_at)?,
+                    b"UpdatedAt" => r.text_opt_into(&c, &mut f_updated_at)?,
+                    b"AccessedAt" => r.text_opt_into(&c, &mut f_accessed_at)?,
+                    b"SupportOrdering" => r.text_opt_into(&c, &mut f_support_ordering)?,
                     b"CountDetails" => f_count_details = r.elem(&c)?,
-                    b"AutoDeleteOnIdle" => f_auto_delete_on_idle = r.text_opt(&c)?,
+                    b"AutoDeleteOnIdle" => {
+                        r.text_opt_into(&c, &mut f_auto_delete_on_idle)?
+                    }
+
                     b"EntityAvailabilityStatus" => {
-                        f_entity_availability_status = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_entity_availability_status)?
                     }
 
                     _ => r.skip(&c)?,
@@ -2933,29 +2957,35 @@ impl FromXml for TopicDescription {
             while let Some(c) = r.next_child()? {
                 match c.name() {
                     b"DefaultMessageTimeToLive" => {
-                        f_default_message_time_to_live = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_default_message_time_to_live)?
                     }
 
-                    b"MaxSizeInMegabytes" => f_max_size_in_megabytes = r.text_opt(&c)?,
+                    b"MaxSizeInMegabytes" => {
+                        r.text_opt_into(&c, &mut f_max_size_in_megabytes)?
+                    }
+
                     b"RequiresDuplicateDetection" => {
-                        f_requires_duplicate_detection = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_requires_duplicate_detection)?
                     }
 
                     b"DuplicateDetectionHistoryTimeWindow" => {
-                        f_duplicate_detection_history_time_window = r.text_opt(&c)?;
+                        r.text_opt_into(
+                            &c,
+                            &mut f_duplicate_detection_history_time_window,
+                        )?
                     }
 
                     b"EnableBatchedOperations" => {
-                        f_enable_batched_operations = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_enable_batched_operations)?
                     }
 
-                    b"SizeInBytes" => f_size_in_bytes = r.text_opt(&c)?,
+                    b"SizeInBytes" => r.text_opt_into(&c, &mut f_size_in_bytes)?,
                     b"FilteringMessagesBeforePublishing" => {
-                        f_filtering_messages_before_publishing = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_filtering_messages_before_publishing)?
                     }
 
                     b"IsAnonymousAccessible" => {
-                        f_is_anonymous_accessible = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_is_anonymous_accessible)?
                     }
 
                     b"AuthorizationRules" => {
@@ -2966,16 +2996,22 @@ impl FromXml for TopicDescription {
                         )?
                     }
 
-                    b"Status" => f_status = r.text_opt(&c)?,
-                    b"CreatedAt" => f_created_at = r.text_opt(&c)?,
-                    b"UpdatedAt" => f_updated_at = r.text_opt(&c)?,
-                    b"AccessedAt" => f_accessed_at = r.text_opt(&c)?,
-                    b"SupportOrdering" => f_support_ordering = r.text_opt(&c)?,
+                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
+                    b"CreatedAt" => r.text_opt_into(&c, &mut f_created_at)?,
+                    b"UpdatedAt" => r.text_opt_into(&c, &mut f_updated_at)?,
+                    b"AccessedAt" => r.text_opt_into(&c, &mut f_accessed_at)?,
+                    b"SupportOrdering" => r.text_opt_into(&c, &mut f_support_ordering)?,
                     b"CountDetails" => f_count_details = r.elem(&c)?,
-                    b"SubscriptionCount" => f_subscription_count = r.text_opt(&c)?,
-                    b"AutoDeleteOnIdle" => f_auto_delete_on_idle = r.text_opt(&c)?,
+                    b"SubscriptionCount" => {
+                        r.text_opt_into(&c, &mut f_subscription_count)?
+                    }
+
+                    b"AutoDeleteOnIdle" => {
+                        r.text_opt_into(&c, &mut f_auto_delete_on_idle)?
+                    }
+
                     b"EntityAvailabilityStatus" => {
-                        f_entity_availability_status = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_entity_availability_status)?
                     }
 
                     _ => r.skip(&c)?,
@@ -3065,7 +3101,7 @@ impl FromXml for NotificationHubDescription {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"RegistrationTtl" => f_registration_ttl = r.text_opt(&c)?,
+                    b"RegistrationTtl" => r.text_opt_into(&c, &mut f_registration_ttl)?,
                     b"AuthorizationRules" => {
                         r.elem_list(
                             &c,
@@ -3145,11 +3181,11 @@ impl FromXml for RelayDescription {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Path" => f_path = r.text_opt(&c)?,
-                    b"ListenerType" => f_listener_type = r.text_opt(&c)?,
-                    b"ListenerCount" => f_listener_count = r.text_opt(&c)?,
-                    b"CreatedAt" => f_created_at = r.text_opt(&c)?,
-                    b"UpdatedAt" => f_updated_at = r.text_opt(&c)?,
+                    b"Path" => r.text_opt_into(&c, &mut f_path)?,
+                    b"ListenerType" => r.text_opt_into(&c, &mut f_listener_type)?,
+                    b"ListenerCount" => r.text_opt_into(&c, &mut f_listener_count)?,
+                    b"CreatedAt" => r.text_opt_into(&c, &mut f_created_at)?,
+                    b"UpdatedAt" => r.text_opt_into(&c, &mut f_updated_at)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -3244,12 +3280,15 @@ impl FromXml for ConnectionDetail {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"KeyName" => f_key_name = r.text_opt(&c)?,
-                    b"ConnectionString" => f_connection_string = r.text_opt(&c)?,
-                    b"AuthorizationType" => f_authorization_type = r.text_opt(&c)?,
+                    b"KeyName" => r.text_opt_into(&c, &mut f_key_name)?,
+                    b"ConnectionString" => r.text_opt_into(&c, &mut f_connection_string)?,
+                    b"AuthorizationType" => {
+                        r.text_opt_into(&c, &mut f_authorization_type)?
+                    }
+
                     b"Rights" => r.text_list(&c, b"AccessRights", &mut f_rights)?,
                     b"SecondaryConnectionString" => {
-                        f_secondary_connection_string = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_secondary_connection_string)?
                     }
 
                     _ => r.skip(&c)?,
@@ -3322,10 +3361,13 @@ impl FromXml for MetricProperties {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"PrimaryAggregation" => f_primary_aggregation = r.text_opt(&c)?,
-                    b"Unit" => f_unit = r.text_opt(&c)?,
-                    b"DisplayName" => f_display_name = r.text_opt(&c)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"PrimaryAggregation" => {
+                        r.text_opt_into(&c, &mut f_primary_aggregation)?
+                    }
+
+                    b"Unit" => r.text_opt_into(&c, &mut f_unit)?,
+                    b"DisplayName" => r.text_opt_into(&c, &mut f_display_name)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -3410,8 +3452,8 @@ impl FromXml for MetricRollups {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"TimeGrain" => f_time_grain = r.text_opt(&c)?,
-                    b"Retention" => f_retention = r.text_opt(&c)?,
+                    b"TimeGrain" => r.text_opt_into(&c, &mut f_time_grain)?,
+                    b"Retention" => r.text_opt_into(&c, &mut f_retention)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -3493,11 +3535,11 @@ impl FromXml for MetricValues {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Timestamp" => f_timestamp = r.text_opt(&c)?,
-                    b"Min" => f_min = r.text_opt(&c)?,
-                    b"Max" => f_max = r.text_opt(&c)?,
-                    b"Average" => f_average = r.text_opt(&c)?,
-                    b"Total" => f_total = r.text_opt(&c)?,
+                    b"Timestamp" => r.text_opt_into(&c, &mut f_timestamp)?,
+                    b"Min" => r.text_opt_into(&c, &mut f_min)?,
+                    b"Max" => r.text_opt_into(&c, &mut f_max)?,
+                    b"Average" => r.text_opt_into(&c, &mut f_average)?,
+                    b"Total" => r.text_opt_into(&c, &mut f_total)?,
                     _ => r.skip(&c)?,
                 }
             }

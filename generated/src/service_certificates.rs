@@ -270,9 +270,12 @@ impl FromXml for CertificateFile {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Data" => f_data = r.text_req(&c)?,
-                    b"CertificateFormat" => f_certificate_format = r.text_req(&c)?,
-                    b"Password" => f_password = r.text_opt(&c)?,
+                    b"Data" => r.text_req_into(&c, &mut f_data)?,
+                    b"CertificateFormat" => {
+                        r.text_req_into(&c, &mut f_certificate_format)?
+                    }
+
+                    b"Password" => r.text_opt_into(&c, &mut f_password)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -380,10 +383,13 @@ impl FromXml for Certificate {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"CertificateUrl" => f_certificate_url = r.text_opt(&c)?,
-                    b"Thumbprint" => f_thumbprint = r.text_opt(&c)?,
-                    b"ThumbprintAlgorithm" => f_thumbprint_algorithm = r.text_opt(&c)?,
-                    b"Data" => f_data = r.text_opt(&c)?,
+                    b"CertificateUrl" => r.text_opt_into(&c, &mut f_certificate_url)?,
+                    b"Thumbprint" => r.text_opt_into(&c, &mut f_thumbprint)?,
+                    b"ThumbprintAlgorithm" => {
+                        r.text_opt_into(&c, &mut f_thumbprint_algorithm)?
+                    }
+
+                    b"Data" => r.text_opt_into(&c, &mut f_data)?,
                     _ => r.skip(&c)?,
                 }
             }

@@ -1752,15 +1752,18 @@ impl FromXml for SqlServer {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"AdministratorLogin" => f_administrator_login = r.text_req(&c)?,
-                    b"Location" => f_location = r.text_req(&c)?,
-                    b"FullyQualifiedDomainName" => {
-                        f_fully_qualified_domain_name = r.text_opt(&c)?;
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"AdministratorLogin" => {
+                        r.text_req_into(&c, &mut f_administrator_login)?
                     }
 
-                    b"Version" => f_version = r.text_opt(&c)?,
-                    b"State" => f_state = r.text_opt(&c)?,
+                    b"Location" => r.text_req_into(&c, &mut f_location)?,
+                    b"FullyQualifiedDomainName" => {
+                        r.text_opt_into(&c, &mut f_fully_qualified_domain_name)?
+                    }
+
+                    b"Version" => r.text_opt_into(&c, &mut f_version)?,
+                    b"State" => r.text_opt_into(&c, &mut f_state)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1847,13 +1850,16 @@ impl FromXml for CreateServerInput {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"AdministratorLogin" => f_administrator_login = r.text_req(&c)?,
-                    b"AdministratorLoginPassword" => {
-                        f_administrator_login_password = r.text_req(&c)?;
+                    b"AdministratorLogin" => {
+                        r.text_req_into(&c, &mut f_administrator_login)?
                     }
 
-                    b"Location" => f_location = r.text_req(&c)?,
-                    b"Version" => f_version = r.text_opt(&c)?,
+                    b"AdministratorLoginPassword" => {
+                        r.text_req_into(&c, &mut f_administrator_login_password)?
+                    }
+
+                    b"Location" => r.text_req_into(&c, &mut f_location)?,
+                    b"Version" => r.text_opt_into(&c, &mut f_version)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1937,11 +1943,11 @@ impl FromXml for SqlResourceHeader {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"Type" => f_resource_type = r.text_opt(&c)?,
-                    b"State" => f_state = r.text_opt(&c)?,
-                    b"SelfLink" => f_self_link = r.text_opt(&c)?,
-                    b"ParentLink" => f_parent_link = r.text_opt(&c)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
+                    b"State" => r.text_opt_into(&c, &mut f_state)?,
+                    b"SelfLink" => r.text_opt_into(&c, &mut f_self_link)?,
+                    b"ParentLink" => r.text_opt_into(&c, &mut f_parent_link)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -2042,13 +2048,13 @@ impl FromXml for FirewallRule {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"Type" => f_resource_type = r.text_opt(&c)?,
-                    b"State" => f_state = r.text_opt(&c)?,
-                    b"SelfLink" => f_self_link = r.text_opt(&c)?,
-                    b"ParentLink" => f_parent_link = r.text_opt(&c)?,
-                    b"StartIPAddress" => f_start_ip_address = r.text_opt(&c)?,
-                    b"EndIPAddress" => f_end_ip_address = r.text_opt(&c)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
+                    b"State" => r.text_opt_into(&c, &mut f_state)?,
+                    b"SelfLink" => r.text_opt_into(&c, &mut f_self_link)?,
+                    b"ParentLink" => r.text_opt_into(&c, &mut f_parent_link)?,
+                    b"StartIPAddress" => r.text_opt_into(&c, &mut f_start_ip_address)?,
+                    b"EndIPAddress" => r.text_opt_into(&c, &mut f_end_ip_address)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -2144,9 +2150,9 @@ impl FromXml for FirewallRuleInput {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"StartIPAddress" => f_start_ip_address = r.text_req(&c)?,
-                    b"EndIPAddress" => f_end_ip_address = r.text_req(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"StartIPAddress" => r.text_req_into(&c, &mut f_start_ip_address)?,
+                    b"EndIPAddress" => r.text_req_into(&c, &mut f_end_ip_address)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -2401,52 +2407,68 @@ impl FromXml for Database {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"Type" => f_resource_type = r.text_opt(&c)?,
-                    b"State" => f_state = r.text_opt(&c)?,
-                    b"SelfLink" => f_self_link = r.text_opt(&c)?,
-                    b"ParentLink" => f_parent_link = r.text_opt(&c)?,
-                    b"Id" => f_id = r.text_opt(&c)?,
-                    b"Edition" => f_edition = r.text_opt(&c)?,
-                    b"MaxSizeGB" => f_max_size_gb = r.text_opt(&c)?,
-                    b"CollationName" => f_collation_name = r.text_opt(&c)?,
-                    b"CreationDate" => f_creation_date = r.text_opt(&c)?,
-                    b"IsFederationRoot" => f_is_federation_root = r.text_opt(&c)?,
-                    b"IsSystemObject" => f_is_system_object = r.text_opt(&c)?,
-                    b"SizeMB" => f_size_mb = r.text_opt(&c)?,
-                    b"MaxSizeBytes" => f_max_size_bytes = r.text_opt(&c)?,
-                    b"ServiceObjectiveId" => f_service_objective_id = r.text_opt(&c)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
+                    b"State" => r.text_opt_into(&c, &mut f_state)?,
+                    b"SelfLink" => r.text_opt_into(&c, &mut f_self_link)?,
+                    b"ParentLink" => r.text_opt_into(&c, &mut f_parent_link)?,
+                    b"Id" => r.text_opt_into(&c, &mut f_id)?,
+                    b"Edition" => r.text_opt_into(&c, &mut f_edition)?,
+                    b"MaxSizeGB" => r.text_opt_into(&c, &mut f_max_size_gb)?,
+                    b"CollationName" => r.text_opt_into(&c, &mut f_collation_name)?,
+                    b"CreationDate" => r.text_opt_into(&c, &mut f_creation_date)?,
+                    b"IsFederationRoot" => {
+                        r.text_opt_into(&c, &mut f_is_federation_root)?
+                    }
+
+                    b"IsSystemObject" => r.text_opt_into(&c, &mut f_is_system_object)?,
+                    b"SizeMB" => r.text_opt_into(&c, &mut f_size_mb)?,
+                    b"MaxSizeBytes" => r.text_opt_into(&c, &mut f_max_size_bytes)?,
+                    b"ServiceObjectiveId" => {
+                        r.text_opt_into(&c, &mut f_service_objective_id)?
+                    }
+
                     b"AssignedServiceObjectiveId" => {
-                        f_assigned_service_objective_id = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_assigned_service_objective_id)?
                     }
 
                     b"ServiceObjectiveAssignmentState" => {
-                        f_service_objective_assignment_state = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_service_objective_assignment_state)?
                     }
 
                     b"ServiceObjectiveAssignmentStateDescription" => {
-                        f_service_objective_assignment_state_description = r
-                            .text_opt(&c)?;
+                        r.text_opt_into(
+                            &c,
+                            &mut f_service_objective_assignment_state_description,
+                        )?
                     }
 
                     b"ServiceObjectiveAssignmentErrorCode" => {
-                        f_service_objective_assignment_error_code = r.text_opt(&c)?;
+                        r.text_opt_into(
+                            &c,
+                            &mut f_service_objective_assignment_error_code,
+                        )?
                     }
 
                     b"ServiceObjectiveAssignmentErrorDescription" => {
-                        f_service_objective_assignment_error_description = r
-                            .text_opt(&c)?;
+                        r.text_opt_into(
+                            &c,
+                            &mut f_service_objective_assignment_error_description,
+                        )?
                     }
 
                     b"ServiceObjectiveAssignmentSuccessDate" => {
-                        f_service_objective_assignment_success_date = r.text_opt(&c)?;
+                        r.text_opt_into(
+                            &c,
+                            &mut f_service_objective_assignment_success_date,
+                        )?
                     }
 
                     b"RecoveryPeriodStartDate" => {
-                        f_recovery_period_start_date = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_recovery_period_start_date)?
                     }
 
-                    b"IsSuspended" => f_is_suspended = r.text_opt(&c)?,
+                    b"IsSuspended" => r.text_opt_into(&c, &mut f_is_suspended)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -2623,12 +2645,15 @@ impl FromXml for CreateDatabaseInput {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"Edition" => f_edition = r.text_opt(&c)?,
-                    b"MaxSizeGB" => f_max_size_gb = r.text_opt(&c)?,
-                    b"CollationName" => f_collation_name = r.text_opt(&c)?,
-                    b"MaxSizeBytes" => f_max_size_bytes = r.text_opt(&c)?,
-                    b"ServiceObjectiveId" => f_service_objective_id = r.text_opt(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Edition" => r.text_opt_into(&c, &mut f_edition)?,
+                    b"MaxSizeGB" => r.text_opt_into(&c, &mut f_max_size_gb)?,
+                    b"CollationName" => r.text_opt_into(&c, &mut f_collation_name)?,
+                    b"MaxSizeBytes" => r.text_opt_into(&c, &mut f_max_size_bytes)?,
+                    b"ServiceObjectiveId" => {
+                        r.text_opt_into(&c, &mut f_service_objective_id)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2710,11 +2735,14 @@ impl FromXml for UpdateDatabaseInput {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"Edition" => f_edition = r.text_req(&c)?,
-                    b"MaxSizeGB" => f_max_size_gb = r.text_opt(&c)?,
-                    b"MaxSizeBytes" => f_max_size_bytes = r.text_opt(&c)?,
-                    b"ServiceObjectiveId" => f_service_objective_id = r.text_opt(&c)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"Edition" => r.text_req_into(&c, &mut f_edition)?,
+                    b"MaxSizeGB" => r.text_opt_into(&c, &mut f_max_size_gb)?,
+                    b"MaxSizeBytes" => r.text_opt_into(&c, &mut f_max_size_bytes)?,
+                    b"ServiceObjectiveId" => {
+                        r.text_opt_into(&c, &mut f_service_objective_id)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2887,28 +2915,28 @@ impl FromXml for DatabaseEvent {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"Type" => f_resource_type = r.text_opt(&c)?,
-                    b"State" => f_state = r.text_opt(&c)?,
-                    b"SelfLink" => f_self_link = r.text_opt(&c)?,
-                    b"ParentLink" => f_parent_link = r.text_opt(&c)?,
-                    b"DatabaseName" => f_database_name = r.text_opt(&c)?,
-                    b"StartTimeUtc" => f_start_time_utc = r.text_opt(&c)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
+                    b"State" => r.text_opt_into(&c, &mut f_state)?,
+                    b"SelfLink" => r.text_opt_into(&c, &mut f_self_link)?,
+                    b"ParentLink" => r.text_opt_into(&c, &mut f_parent_link)?,
+                    b"DatabaseName" => r.text_opt_into(&c, &mut f_database_name)?,
+                    b"StartTimeUtc" => r.text_opt_into(&c, &mut f_start_time_utc)?,
                     b"IntervalSizeInMinutes" => {
-                        f_interval_size_in_minutes = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_interval_size_in_minutes)?
                     }
 
-                    b"EventCategory" => f_event_category = r.text_opt(&c)?,
-                    b"EventType" => f_event_type = r.text_opt(&c)?,
-                    b"EventSubtype" => f_event_subtype = r.text_opt(&c)?,
+                    b"EventCategory" => r.text_opt_into(&c, &mut f_event_category)?,
+                    b"EventType" => r.text_opt_into(&c, &mut f_event_type)?,
+                    b"EventSubtype" => r.text_opt_into(&c, &mut f_event_subtype)?,
                     b"EventSubtypeDescription" => {
-                        f_event_subtype_description = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_event_subtype_description)?
                     }
 
-                    b"NumberOfEvents" => f_number_of_events = r.text_opt(&c)?,
-                    b"Severity" => f_severity = r.text_opt(&c)?,
-                    b"Description" => f_description = r.text_opt(&c)?,
-                    b"AdditionalData" => f_additional_data = r.text_opt(&c)?,
+                    b"NumberOfEvents" => r.text_opt_into(&c, &mut f_number_of_events)?,
+                    b"Severity" => r.text_opt_into(&c, &mut f_severity)?,
+                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
+                    b"AdditionalData" => r.text_opt_into(&c, &mut f_additional_data)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -3171,38 +3199,53 @@ impl FromXml for DatabaseCopy {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"Type" => f_resource_type = r.text_opt(&c)?,
-                    b"State" => f_state = r.text_opt(&c)?,
-                    b"SelfLink" => f_self_link = r.text_opt(&c)?,
-                    b"ParentLink" => f_parent_link = r.text_opt(&c)?,
-                    b"SourceServerName" => f_source_server_name = r.text_opt(&c)?,
-                    b"SourceDatabaseName" => f_source_database_name = r.text_opt(&c)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
+                    b"State" => r.text_opt_into(&c, &mut f_state)?,
+                    b"SelfLink" => r.text_opt_into(&c, &mut f_self_link)?,
+                    b"ParentLink" => r.text_opt_into(&c, &mut f_parent_link)?,
+                    b"SourceServerName" => {
+                        r.text_opt_into(&c, &mut f_source_server_name)?
+                    }
+
+                    b"SourceDatabaseName" => {
+                        r.text_opt_into(&c, &mut f_source_database_name)?
+                    }
+
                     b"DestinationServerName" => {
-                        f_destination_server_name = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_destination_server_name)?
                     }
 
                     b"DestinationDatabaseName" => {
-                        f_destination_database_name = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_destination_database_name)?
                     }
 
-                    b"IsContinuous" => f_is_continuous = r.text_opt(&c)?,
-                    b"ReplicationState" => f_replication_state = r.text_opt(&c)?,
+                    b"IsContinuous" => r.text_opt_into(&c, &mut f_is_continuous)?,
+                    b"ReplicationState" => r.text_opt_into(&c, &mut f_replication_state)?,
                     b"ReplicationStateDescription" => {
-                        f_replication_state_description = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_replication_state_description)?
                     }
 
-                    b"LocalDatabaseId" => f_local_database_id = r.text_opt(&c)?,
+                    b"LocalDatabaseId" => r.text_opt_into(&c, &mut f_local_database_id)?,
                     b"IsLocalDatabaseReplicationTarget" => {
-                        f_is_local_database_replication_target = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_is_local_database_replication_target)?
                     }
 
-                    b"IsInterlinkConnected" => f_is_interlink_connected = r.text_opt(&c)?,
-                    b"StartDate" => f_start_date = r.text_opt(&c)?,
-                    b"ModifyDate" => f_modify_date = r.text_opt(&c)?,
-                    b"PercentComplete" => f_percent_complete = r.text_opt(&c)?,
-                    b"IsOfflineSecondary" => f_is_offline_secondary = r.text_opt(&c)?,
-                    b"IsTerminationAllowed" => f_is_termination_allowed = r.text_opt(&c)?,
+                    b"IsInterlinkConnected" => {
+                        r.text_opt_into(&c, &mut f_is_interlink_connected)?
+                    }
+
+                    b"StartDate" => r.text_opt_into(&c, &mut f_start_date)?,
+                    b"ModifyDate" => r.text_opt_into(&c, &mut f_modify_date)?,
+                    b"PercentComplete" => r.text_opt_into(&c, &mut f_percent_complete)?,
+                    b"IsOfflineSecondary" => {
+                        r.text_opt_into(&c, &mut f_is_offline_secondary)?
+                    }
+
+                    b"IsTerminationAllowed" => {
+                        r.text_opt_into(&c, &mut f_is_termination_allowed)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3336,10 +3379,13 @@ impl FromXml for CreateDatabaseCopyInput {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"PartnerServer" => f_partner_server = r.text_req(&c)?,
-                    b"PartnerDatabase" => f_partner_database = r.text_req(&c)?,
-                    b"IsContinuous" => f_is_continuous = r.text_req(&c)?,
-                    b"IsOfflineSecondary" => f_is_offline_secondary = r.text_opt(&c)?,
+                    b"PartnerServer" => r.text_req_into(&c, &mut f_partner_server)?,
+                    b"PartnerDatabase" => r.text_req_into(&c, &mut f_partner_database)?,
+                    b"IsContinuous" => r.text_req_into(&c, &mut f_is_continuous)?,
+                    b"IsOfflineSecondary" => {
+                        r.text_opt_into(&c, &mut f_is_offline_secondary)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3384,7 +3430,10 @@ impl FromXml for UpdateDatabaseCopyInput {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"IsForcedTerminate" => f_is_forced_terminate = r.text_opt(&c)?,
+                    b"IsForcedTerminate" => {
+                        r.text_opt_into(&c, &mut f_is_forced_terminate)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3540,22 +3589,25 @@ impl FromXml for DatabaseOperation {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"Type" => f_resource_type = r.text_opt(&c)?,
-                    b"State" => f_state = r.text_opt(&c)?,
-                    b"SelfLink" => f_self_link = r.text_opt(&c)?,
-                    b"ParentLink" => f_parent_link = r.text_opt(&c)?,
-                    b"Id" => f_id = r.text_opt(&c)?,
-                    b"StateId" => f_state_id = r.text_opt(&c)?,
-                    b"SessionActivityId" => f_session_activity_id = r.text_opt(&c)?,
-                    b"DatabaseName" => f_database_name = r.text_opt(&c)?,
-                    b"PercentComplete" => f_percent_complete = r.text_opt(&c)?,
-                    b"ErrorCode" => f_error_code = r.text_opt(&c)?,
-                    b"Error" => f_error = r.text_opt(&c)?,
-                    b"ErrorSeverity" => f_error_severity = r.text_opt(&c)?,
-                    b"ErrorState" => f_error_state = r.text_opt(&c)?,
-                    b"StartTime" => f_start_time = r.text_opt(&c)?,
-                    b"LastModifyTime" => f_last_modify_time = r.text_opt(&c)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
+                    b"State" => r.text_opt_into(&c, &mut f_state)?,
+                    b"SelfLink" => r.text_opt_into(&c, &mut f_self_link)?,
+                    b"ParentLink" => r.text_opt_into(&c, &mut f_parent_link)?,
+                    b"Id" => r.text_opt_into(&c, &mut f_id)?,
+                    b"StateId" => r.text_opt_into(&c, &mut f_state_id)?,
+                    b"SessionActivityId" => {
+                        r.text_opt_into(&c, &mut f_session_activity_id)?
+                    }
+
+                    b"DatabaseName" => r.text_opt_into(&c, &mut f_database_name)?,
+                    b"PercentComplete" => r.text_opt_into(&c, &mut f_percent_complete)?,
+                    b"ErrorCode" => r.text_opt_into(&c, &mut f_error_code)?,
+                    b"Error" => r.text_opt_into(&c, &mut f_error)?,
+                    b"ErrorSeverity" => r.text_opt_into(&c, &mut f_error_severity)?,
+                    b"ErrorState" => r.text_opt_into(&c, &mut f_error_state)?,
+                    b"StartTime" => r.text_opt_into(&c, &mut f_start_time)?,
+                    b"LastModifyTime" => r.text_opt_into(&c, &mut f_last_modify_time)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -3727,16 +3779,16 @@ impl FromXml for RecoverableDatabase {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"Type" => f_resource_type = r.text_opt(&c)?,
-                    b"State" => f_state = r.text_opt(&c)?,
-                    b"SelfLink" => f_self_link = r.text_opt(&c)?,
-                    b"ParentLink" => f_parent_link = r.text_opt(&c)?,
-                    b"EntityId" => f_entity_id = r.text_opt(&c)?,
-                    b"ServerName" => f_server_name = r.text_opt(&c)?,
-                    b"Edition" => f_edition = r.text_opt(&c)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
+                    b"State" => r.text_opt_into(&c, &mut f_state)?,
+                    b"SelfLink" => r.text_opt_into(&c, &mut f_self_link)?,
+                    b"ParentLink" => r.text_opt_into(&c, &mut f_parent_link)?,
+                    b"EntityId" => r.text_opt_into(&c, &mut f_entity_id)?,
+                    b"ServerName" => r.text_opt_into(&c, &mut f_server_name)?,
+                    b"Edition" => r.text_opt_into(&c, &mut f_edition)?,
                     b"LastAvailableBackupDate" => {
-                        f_last_available_backup_date = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_last_available_backup_date)?
                     }
 
                     _ => r.skip(&c)?,
@@ -3921,19 +3973,19 @@ impl FromXml for RestorableDroppedDatabase {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"Type" => f_resource_type = r.text_opt(&c)?,
-                    b"State" => f_state = r.text_opt(&c)?,
-                    b"SelfLink" => f_self_link = r.text_opt(&c)?,
-                    b"ParentLink" => f_parent_link = r.text_opt(&c)?,
-                    b"EntityId" => f_entity_id = r.text_opt(&c)?,
-                    b"ServerName" => f_server_name = r.text_opt(&c)?,
-                    b"Edition" => f_edition = r.text_opt(&c)?,
-                    b"MaxSizeBytes" => f_max_size_bytes = r.text_opt(&c)?,
-                    b"CreationDate" => f_creation_date = r.text_opt(&c)?,
-                    b"DeletionDate" => f_deletion_date = r.text_opt(&c)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
+                    b"State" => r.text_opt_into(&c, &mut f_state)?,
+                    b"SelfLink" => r.text_opt_into(&c, &mut f_self_link)?,
+                    b"ParentLink" => r.text_opt_into(&c, &mut f_parent_link)?,
+                    b"EntityId" => r.text_opt_into(&c, &mut f_entity_id)?,
+                    b"ServerName" => r.text_opt_into(&c, &mut f_server_name)?,
+                    b"Edition" => r.text_opt_into(&c, &mut f_edition)?,
+                    b"MaxSizeBytes" => r.text_opt_into(&c, &mut f_max_size_bytes)?,
+                    b"CreationDate" => r.text_opt_into(&c, &mut f_creation_date)?,
+                    b"DeletionDate" => r.text_opt_into(&c, &mut f_deletion_date)?,
                     b"RecoveryPeriodStartDate" => {
-                        f_recovery_period_start_date = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_recovery_period_start_date)?
                     }
 
                     _ => r.skip(&c)?,
@@ -4047,9 +4099,18 @@ impl FromXml for RecoverDatabaseInput {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"SourceDatabaseName" => f_source_database_name = r.text_req(&c)?,
-                    b"TargetServerName" => f_target_server_name = r.text_opt(&c)?,
-                    b"TargetDatabaseName" => f_target_database_name = r.text_opt(&c)?,
+                    b"SourceDatabaseName" => {
+                        r.text_req_into(&c, &mut f_source_database_name)?
+                    }
+
+                    b"TargetServerName" => {
+                        r.text_opt_into(&c, &mut f_target_server_name)?
+                    }
+
+                    b"TargetDatabaseName" => {
+                        r.text_opt_into(&c, &mut f_target_database_name)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -4161,15 +4222,24 @@ impl FromXml for RecoverDatabaseOperation {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"Type" => f_resource_type = r.text_opt(&c)?,
-                    b"State" => f_state = r.text_opt(&c)?,
-                    b"SelfLink" => f_self_link = r.text_opt(&c)?,
-                    b"ParentLink" => f_parent_link = r.text_opt(&c)?,
-                    b"RequestID" => f_request_id = r.text_opt(&c)?,
-                    b"SourceDatabaseName" => f_source_database_name = r.text_opt(&c)?,
-                    b"TargetServerName" => f_target_server_name = r.text_opt(&c)?,
-                    b"TargetDatabaseName" => f_target_database_name = r.text_opt(&c)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
+                    b"State" => r.text_opt_into(&c, &mut f_state)?,
+                    b"SelfLink" => r.text_opt_into(&c, &mut f_self_link)?,
+                    b"ParentLink" => r.text_opt_into(&c, &mut f_parent_link)?,
+                    b"RequestID" => r.text_opt_into(&c, &mut f_request_id)?,
+                    b"SourceDatabaseName" => {
+                        r.text_opt_into(&c, &mut f_source_database_name)?
+                    }
+
+                    b"TargetServerName" => {
+                        r.text_opt_into(&c, &mut f_target_server_name)?
+                    }
+
+                    b"TargetDatabaseName" => {
+                        r.text_opt_into(&c, &mut f_target_database_name)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -4257,15 +4327,24 @@ impl FromXml for RestoreDatabaseInput {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"SourceDatabaseName" => f_source_database_name = r.text_req(&c)?,
-                    b"SourceDatabaseDeletionDate" => {
-                        f_source_database_deletion_date = r.text_opt(&c)?;
+                    b"SourceDatabaseName" => {
+                        r.text_req_into(&c, &mut f_source_database_name)?
                     }
 
-                    b"TargetServerName" => f_target_server_name = r.text_opt(&c)?,
-                    b"TargetDatabaseName" => f_target_database_name = r.text_req(&c)?,
+                    b"SourceDatabaseDeletionDate" => {
+                        r.text_opt_into(&c, &mut f_source_database_deletion_date)?
+                    }
+
+                    b"TargetServerName" => {
+                        r.text_opt_into(&c, &mut f_target_server_name)?
+                    }
+
+                    b"TargetDatabaseName" => {
+                        r.text_req_into(&c, &mut f_target_database_name)?
+                    }
+
                     b"TargetUtcPointInTime" => {
-                        f_target_utc_point_in_time = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_target_utc_point_in_time)?
                     }
 
                     _ => r.skip(&c)?,
@@ -4358,16 +4437,25 @@ impl FromXml for RestoreDatabaseOperation {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"RequestID" => f_request_id = r.text_opt(&c)?,
-                    b"SourceDatabaseName" => f_source_database_name = r.text_opt(&c)?,
-                    b"SourceDatabaseDeletionDate" => {
-                        f_source_database_deletion_date = r.text_opt(&c)?;
+                    b"RequestID" => r.text_opt_into(&c, &mut f_request_id)?,
+                    b"SourceDatabaseName" => {
+                        r.text_opt_into(&c, &mut f_source_database_name)?
                     }
 
-                    b"TargetServerName" => f_target_server_name = r.text_opt(&c)?,
-                    b"TargetDatabaseName" => f_target_database_name = r.text_opt(&c)?,
+                    b"SourceDatabaseDeletionDate" => {
+                        r.text_opt_into(&c, &mut f_source_database_deletion_date)?
+                    }
+
+                    b"TargetServerName" => {
+                        r.text_opt_into(&c, &mut f_target_server_name)?
+                    }
+
+                    b"TargetDatabaseName" => {
+                        r.text_opt_into(&c, &mut f_target_database_name)?
+                    }
+
                     b"TargetUtcPointInTime" => {
-                        f_target_utc_point_in_time = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_target_utc_point_in_time)?
                     }
 
                     _ => r.skip(&c)?,
@@ -4463,12 +4551,12 @@ impl FromXml for ServerQuota {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"Type" => f_resource_type = r.text_opt(&c)?,
-                    b"State" => f_state = r.text_opt(&c)?,
-                    b"SelfLink" => f_self_link = r.text_opt(&c)?,
-                    b"ParentLink" => f_parent_link = r.text_opt(&c)?,
-                    b"Value" => f_value = r.text_opt(&c)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
+                    b"State" => r.text_opt_into(&c, &mut f_state)?,
+                    b"SelfLink" => r.text_opt_into(&c, &mut f_self_link)?,
+                    b"ParentLink" => r.text_opt_into(&c, &mut f_parent_link)?,
+                    b"Value" => r.text_opt_into(&c, &mut f_value)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -4632,16 +4720,16 @@ impl FromXml for ServiceObjective {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"Type" => f_resource_type = r.text_opt(&c)?,
-                    b"State" => f_state = r.text_opt(&c)?,
-                    b"SelfLink" => f_self_link = r.text_opt(&c)?,
-                    b"ParentLink" => f_parent_link = r.text_opt(&c)?,
-                    b"Id" => f_id = r.text_opt(&c)?,
-                    b"IsDefault" => f_is_default = r.text_opt(&c)?,
-                    b"IsSystem" => f_is_system = r.text_opt(&c)?,
-                    b"Description" => f_description = r.text_opt(&c)?,
-                    b"Enabled" => f_enabled = r.text_opt(&c)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
+                    b"State" => r.text_opt_into(&c, &mut f_state)?,
+                    b"SelfLink" => r.text_opt_into(&c, &mut f_self_link)?,
+                    b"ParentLink" => r.text_opt_into(&c, &mut f_parent_link)?,
+                    b"Id" => r.text_opt_into(&c, &mut f_id)?,
+                    b"IsDefault" => r.text_opt_into(&c, &mut f_is_default)?,
+                    b"IsSystem" => r.text_opt_into(&c, &mut f_is_system)?,
+                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
+                    b"Enabled" => r.text_opt_into(&c, &mut f_enabled)?,
                     b"DimensionSettings" => {
                         r.elem_list(&c, b"ServiceResource", &mut f_dimension_settings)?
                     }
@@ -4773,15 +4861,15 @@ impl FromXml for DimensionSetting {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"Type" => f_resource_type = r.text_opt(&c)?,
-                    b"State" => f_state = r.text_opt(&c)?,
-                    b"SelfLink" => f_self_link = r.text_opt(&c)?,
-                    b"ParentLink" => f_parent_link = r.text_opt(&c)?,
-                    b"Id" => f_id = r.text_opt(&c)?,
-                    b"Description" => f_description = r.text_opt(&c)?,
-                    b"Ordinal" => f_ordinal = r.text_opt(&c)?,
-                    b"IsDefault" => f_is_default = r.text_opt(&c)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
+                    b"State" => r.text_opt_into(&c, &mut f_state)?,
+                    b"SelfLink" => r.text_opt_into(&c, &mut f_self_link)?,
+                    b"ParentLink" => r.text_opt_into(&c, &mut f_parent_link)?,
+                    b"Id" => r.text_opt_into(&c, &mut f_id)?,
+                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
+                    b"Ordinal" => r.text_opt_into(&c, &mut f_ordinal)?,
+                    b"IsDefault" => r.text_opt_into(&c, &mut f_is_default)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -4950,10 +5038,13 @@ impl FromXml for ImportInput {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"AzureEdition" => f_azure_edition = r.text_opt(&c)?,
+                    b"AzureEdition" => r.text_opt_into(&c, &mut f_azure_edition)?,
                     b"BlobCredentials" => f_blob_credentials = r.elem(&c)?,
                     b"ConnectionInfo" => f_connection_info = r.elem(&c)?,
-                    b"DatabaseSizeInGB" => f_database_size_in_gb = r.text_opt(&c)?,
+                    b"DatabaseSizeInGB" => {
+                        r.text_opt_into(&c, &mut f_database_size_in_gb)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5016,8 +5107,11 @@ impl FromXml for BlobCredentials {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Uri" => f_uri = r.text_req(&c)?,
-                    b"StorageAccessKey" => f_storage_access_key = r.text_req(&c)?,
+                    b"Uri" => r.text_req_into(&c, &mut f_uri)?,
+                    b"StorageAccessKey" => {
+                        r.text_req_into(&c, &mut f_storage_access_key)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5085,10 +5179,10 @@ impl FromXml for ConnectionInfo {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"DatabaseName" => f_database_name = r.text_req(&c)?,
-                    b"Password" => f_password = r.text_req(&c)?,
-                    b"ServerName" => f_server_name = r.text_req(&c)?,
-                    b"UserName" => f_user_name = r.text_req(&c)?,
+                    b"DatabaseName" => r.text_req_into(&c, &mut f_database_name)?,
+                    b"Password" => r.text_req_into(&c, &mut f_password)?,
+                    b"ServerName" => r.text_req_into(&c, &mut f_server_name)?,
+                    b"UserName" => r.text_req_into(&c, &mut f_user_name)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -5162,10 +5256,10 @@ impl FromXml for StatusInput {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Password" => f_password = r.text_req(&c)?,
-                    b"RequestId" => f_request_id = r.text_req(&c)?,
-                    b"ServerName" => f_server_name = r.text_req(&c)?,
-                    b"UserName" => f_user_name = r.text_req(&c)?,
+                    b"Password" => r.text_req_into(&c, &mut f_password)?,
+                    b"RequestId" => r.text_req_into(&c, &mut f_request_id)?,
+                    b"ServerName" => r.text_req_into(&c, &mut f_server_name)?,
+                    b"UserName" => r.text_req_into(&c, &mut f_user_name)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -5308,15 +5402,18 @@ impl FromXml for StatusInfo {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"BlobUri" => f_blob_uri = r.text_opt(&c)?,
-                    b"DatabaseName" => f_database_name = r.text_opt(&c)?,
-                    b"ErrorMessage" => f_error_message = r.text_opt(&c)?,
-                    b"LastModifiedTime" => f_last_modified_time = r.text_opt(&c)?,
-                    b"QueuedTime" => f_queued_time = r.text_opt(&c)?,
-                    b"RequestId" => f_request_id = r.text_opt(&c)?,
-                    b"RequestType" => f_request_type = r.text_opt(&c)?,
-                    b"ServerName" => f_server_name = r.text_opt(&c)?,
-                    b"Status" => f_status = r.text_opt(&c)?,
+                    b"BlobUri" => r.text_opt_into(&c, &mut f_blob_uri)?,
+                    b"DatabaseName" => r.text_opt_into(&c, &mut f_database_name)?,
+                    b"ErrorMessage" => r.text_opt_into(&c, &mut f_error_message)?,
+                    b"LastModifiedTime" => {
+                        r.text_opt_into(&c, &mut f_last_modified_time)?
+                    }
+
+                    b"QueuedTime" => r.text_opt_into(&c, &mut f_queued_time)?,
+                    b"RequestId" => r.text_opt_into(&c, &mut f_request_id)?,
+                    b"RequestType" => r.text_opt_into(&c, &mut f_request_type)?,
+                    b"ServerName" => r.text_opt_into(&c, &mut f_server_name)?,
+                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
                     _ => r.skip(&c)?,
                 }
             }

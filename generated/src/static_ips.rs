@@ -87,7 +87,7 @@ impl FromXml for AddressAvailabilityResponse {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"IsAvailable" => f_is_available = r.text_req(&c)?,
+                    b"IsAvailable" => r.text_req_into(&c, &mut f_is_available)?,
                     b"AvailableAddresses" => {
                         r.text_list(&c, b"AvailableAddress", &mut f_available_addresses)?
                     }

@@ -644,8 +644,8 @@ impl FromXml for StorageService {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Url" => f_url = r.text_req(&c)?,
-                    b"ServiceName" => f_service_name = r.text_opt(&c)?,
+                    b"Url" => r.text_req_into(&c, &mut f_url)?,
+                    b"ServiceName" => r.text_opt_into(&c, &mut f_service_name)?,
                     b"StorageServiceProperties" => {
                         f_storage_service_properties = r.elem(&c)?;
                     }
@@ -659,7 +659,7 @@ impl FromXml for StorageService {
                         r.text_list(&c, b"Capability", &mut f_capabilities)?
                     }
 
-                    b"MigrationState" => f_migration_state = r.text_opt(&c)?,
+                    b"MigrationState" => r.text_opt_into(&c, &mut f_migration_state)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -835,32 +835,47 @@ impl FromXml for StorageServiceProperties {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Description" => f_description = r.text_opt(&c)?,
-                    b"AffinityGroup" => f_affinity_group = r.text_opt(&c)?,
-                    b"Location" => f_location = r.text_opt(&c)?,
+                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
+                    b"AffinityGroup" => r.text_opt_into(&c, &mut f_affinity_group)?,
+                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
                     b"Label" => f_label = r.label_req(&c)?,
-                    b"Status" => f_status = r.text_opt(&c)?,
+                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
                     b"Endpoints" => r.text_list(&c, b"Endpoint", &mut f_endpoints)?,
                     b"GeoReplicationEnabled" => {
-                        f_geo_replication_enabled = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_geo_replication_enabled)?
                     }
 
-                    b"GeoPrimaryRegion" => f_geo_primary_region = r.text_opt(&c)?,
-                    b"StatusOfPrimary" => f_status_of_primary = r.text_opt(&c)?,
-                    b"GeoSecondaryRegion" => f_geo_secondary_region = r.text_opt(&c)?,
-                    b"StatusOfSecondary" => f_status_of_secondary = r.text_opt(&c)?,
-                    b"LastGeoFailoverTime" => f_last_geo_failover_time = r.text_opt(&c)?,
-                    b"CreationTime" => f_creation_time = r.text_opt(&c)?,
+                    b"GeoPrimaryRegion" => {
+                        r.text_opt_into(&c, &mut f_geo_primary_region)?
+                    }
+
+                    b"StatusOfPrimary" => r.text_opt_into(&c, &mut f_status_of_primary)?,
+                    b"GeoSecondaryRegion" => {
+                        r.text_opt_into(&c, &mut f_geo_secondary_region)?
+                    }
+
+                    b"StatusOfSecondary" => {
+                        r.text_opt_into(&c, &mut f_status_of_secondary)?
+                    }
+
+                    b"LastGeoFailoverTime" => {
+                        r.text_opt_into(&c, &mut f_last_geo_failover_time)?
+                    }
+
+                    b"CreationTime" => r.text_opt_into(&c, &mut f_creation_time)?,
                     b"CustomDomains" => {
                         r.elem_list(&c, b"CustomDomain", &mut f_custom_domains)?
                     }
 
-                    b"SecondaryReadEnabled" => f_secondary_read_enabled = r.text_opt(&c)?,
+                    b"SecondaryReadEnabled" => {
+                        r.text_opt_into(&c, &mut f_secondary_read_enabled)?
+                    }
+
                     b"SecondaryEndpoints" => {
                         r.text_list(&c, b"Endpoint", &mut f_secondary_endpoints)?
                     }
 
-                    b"AccountType" => f_account_type = r.text_opt(&c)?,
+                    b"AccountType" => r.text_opt_into(&c, &mut f_account_type)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -937,8 +952,11 @@ impl FromXml for CustomDomain {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"UseSubDomainName" => f_use_sub_domain_name = r.text_opt(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"UseSubDomainName" => {
+                        r.text_opt_into(&c, &mut f_use_sub_domain_name)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1001,8 +1019,8 @@ impl FromXml for StorageServiceKeys {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Primary" => f_primary = r.text_opt(&c)?,
-                    b"Secondary" => f_secondary = r.text_opt(&c)?,
+                    b"Primary" => r.text_opt_into(&c, &mut f_primary)?,
+                    b"Secondary" => r.text_opt_into(&c, &mut f_secondary)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1104,21 +1122,24 @@ impl FromXml for CreateStorageServiceInput {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"ServiceName" => f_service_name = r.text_req(&c)?,
-                    b"Description" => f_description = r.text_opt(&c)?,
+                    b"ServiceName" => r.text_req_into(&c, &mut f_service_name)?,
+                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
                     b"Label" => f_label = r.label_req(&c)?,
-                    b"AffinityGroup" => f_affinity_group = r.text_opt(&c)?,
-                    b"Location" => f_location = r.text_opt(&c)?,
+                    b"AffinityGroup" => r.text_opt_into(&c, &mut f_affinity_group)?,
+                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
                     b"GeoReplicationEnabled" => {
-                        f_geo_replication_enabled = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_geo_replication_enabled)?
                     }
 
                     b"ExtendedProperties" => {
                         r.elem_list(&c, b"ExtendedProperty", &mut f_extended_properties)?
                     }
 
-                    b"SecondaryReadEnabled" => f_secondary_read_enabled = r.text_opt(&c)?,
-                    b"AccountType" => f_account_type = r.text_opt(&c)?,
+                    b"SecondaryReadEnabled" => {
+                        r.text_opt_into(&c, &mut f_secondary_read_enabled)?
+                    }
+
+                    b"AccountType" => r.text_opt_into(&c, &mut f_account_type)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1241,10 +1262,10 @@ impl FromXml for UpdateStorageServiceInput {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Description" => f_description = r.text_opt(&c)?,
+                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
                     b"Label" => f_label = r.label_opt(&c)?,
                     b"GeoReplicationEnabled" => {
-                        f_geo_replication_enabled = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_geo_replication_enabled)?
                     }
 
                     b"ExtendedProperties" => {
@@ -1255,8 +1276,11 @@ impl FromXml for UpdateStorageServiceInput {
                         r.elem_list(&c, b"CustomDomain", &mut f_custom_domains)?
                     }
 
-                    b"SecondaryReadEnabled" => f_secondary_read_enabled = r.text_opt(&c)?,
-                    b"AccountType" => f_account_type = r.text_opt(&c)?,
+                    b"SecondaryReadEnabled" => {
+                        r.text_opt_into(&c, &mut f_secondary_read_enabled)?
+                    }
+
+                    b"AccountType" => r.text_opt_into(&c, &mut f_account_type)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1320,7 +1344,7 @@ impl FromXml for RegenerateKeys {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"KeyType" => f_key_type = r.text_req(&c)?,
+                    b"KeyType" => r.text_req_into(&c, &mut f_key_type)?,
                     _ => r.skip(&c)?,
                 }
             }

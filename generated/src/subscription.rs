@@ -571,68 +571,89 @@ impl FromXml for Subscription {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"SubscriptionID" => f_subscription_id = r.text_req(&c)?,
-                    b"SubscriptionName" => f_subscription_name = r.text_opt(&c)?,
-                    b"SubscriptionStatus" => f_subscription_status = r.text_opt(&c)?,
+                    b"SubscriptionID" => r.text_req_into(&c, &mut f_subscription_id)?,
+                    b"SubscriptionName" => r.text_opt_into(&c, &mut f_subscription_name)?,
+                    b"SubscriptionStatus" => {
+                        r.text_opt_into(&c, &mut f_subscription_status)?
+                    }
+
                     b"AccountAdminLiveEmailId" => {
-                        f_account_admin_live_email_id = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_account_admin_live_email_id)?
                     }
 
                     b"ServiceAdminLiveEmailId" => {
-                        f_service_admin_live_email_id = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_service_admin_live_email_id)?
                     }
 
-                    b"MaxCoreCount" => f_max_core_count = r.text_opt(&c)?,
-                    b"MaxStorageAccounts" => f_max_storage_accounts = r.text_opt(&c)?,
-                    b"MaxHostedServices" => f_max_hosted_services = r.text_opt(&c)?,
-                    b"CurrentCoreCount" => f_current_core_count = r.text_opt(&c)?,
+                    b"MaxCoreCount" => r.text_opt_into(&c, &mut f_max_core_count)?,
+                    b"MaxStorageAccounts" => {
+                        r.text_opt_into(&c, &mut f_max_storage_accounts)?
+                    }
+
+                    b"MaxHostedServices" => {
+                        r.text_opt_into(&c, &mut f_max_hosted_services)?
+                    }
+
+                    b"CurrentCoreCount" => {
+                        r.text_opt_into(&c, &mut f_current_core_count)?
+                    }
+
                     b"CurrentHostedServices" => {
-                        f_current_hosted_services = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_current_hosted_services)?
                     }
 
                     b"CurrentStorageAccounts" => {
-                        f_current_storage_accounts = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_current_storage_accounts)?
                     }
 
                     b"MaxVirtualNetworkSites" => {
-                        f_max_virtual_network_sites = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_max_virtual_network_sites)?
                     }
 
                     b"CurrentVirtualNetworkSites" => {
-                        f_current_virtual_network_sites = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_current_virtual_network_sites)?
                     }
 
                     b"MaxLocalNetworkSites" => {
-                        f_max_local_network_sites = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_max_local_network_sites)?
                     }
 
                     b"CurrentLocalNetworkSites" => {
-                        f_current_local_network_sites = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_current_local_network_sites)?
                     }
 
-                    b"MaxDnsServers" => f_max_dns_servers = r.text_opt(&c)?,
-                    b"CurrentDnsServers" => f_current_dns_servers = r.text_opt(&c)?,
-                    b"OfferCategories" => f_offer_categories = r.text_opt(&c)?,
-                    b"AADTenantID" => f_aad_tenant_id = r.text_opt(&c)?,
-                    b"CreatedTime" => f_created_time = r.text_opt(&c)?,
-                    b"MaxReservedIPs" => f_max_reserved_ips = r.text_opt(&c)?,
-                    b"CurrentReservedIPs" => f_current_reserved_ips = r.text_opt(&c)?,
-                    b"MaxPublicIPCount" => f_max_public_ip_count = r.text_opt(&c)?,
+                    b"MaxDnsServers" => r.text_opt_into(&c, &mut f_max_dns_servers)?,
+                    b"CurrentDnsServers" => {
+                        r.text_opt_into(&c, &mut f_current_dns_servers)?
+                    }
+
+                    b"OfferCategories" => r.text_opt_into(&c, &mut f_offer_categories)?,
+                    b"AADTenantID" => r.text_opt_into(&c, &mut f_aad_tenant_id)?,
+                    b"CreatedTime" => r.text_opt_into(&c, &mut f_created_time)?,
+                    b"MaxReservedIPs" => r.text_opt_into(&c, &mut f_max_reserved_ips)?,
+                    b"CurrentReservedIPs" => {
+                        r.text_opt_into(&c, &mut f_current_reserved_ips)?
+                    }
+
+                    b"MaxPublicIPCount" => {
+                        r.text_opt_into(&c, &mut f_max_public_ip_count)?
+                    }
+
                     b"CurrentNetworkSecurityGroups" => {
-                        f_current_network_security_groups = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_current_network_security_groups)?
                     }
 
                     b"MaxNetworkSecurityGroups" => {
-                        f_max_network_security_groups = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_max_network_security_groups)?
                     }
 
                     b"MaxNetworkSecurityRulesPerGroup" => {
-                        f_max_network_security_rules_per_group = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_max_network_security_rules_per_group)?
                     }
 
-                    b"MaxRouteTables" => f_max_route_tables = r.text_opt(&c)?,
+                    b"MaxRouteTables" => r.text_opt_into(&c, &mut f_max_route_tables)?,
                     b"MaxRoutesPerRouteTable" => {
-                        f_max_routes_per_route_table = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_max_routes_per_route_table)?
                     }
 
                     _ => r.skip(&c)?,
@@ -752,9 +773,9 @@ impl FromXml for Operation {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"ID" => f_id = r.text_req(&c)?,
-                    b"Status" => f_status = r.text_req(&c)?,
-                    b"HttpStatusCode" => f_http_status_code = r.text_opt(&c)?,
+                    b"ID" => r.text_req_into(&c, &mut f_id)?,
+                    b"Status" => r.text_req_into(&c, &mut f_status)?,
+                    b"HttpStatusCode" => r.text_opt_into(&c, &mut f_http_status_code)?,
                     b"Error" => f_error = r.elem(&c)?,
                     _ => r.skip(&c)?,
                 }
@@ -807,8 +828,8 @@ impl FromXml for OperationError {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Code" => f_code = r.text_opt(&c)?,
-                    b"Message" => f_message = r.text_opt(&c)?,
+                    b"Code" => r.text_opt_into(&c, &mut f_code)?,
+                    b"Message" => r.text_opt_into(&c, &mut f_message)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -861,7 +882,10 @@ impl FromXml for SubscriptionOperationCollection {
                         )?
                     }
 
-                    b"ContinuationToken" => f_continuation_token = r.text_opt(&c)?,
+                    b"ContinuationToken" => {
+                        r.text_opt_into(&c, &mut f_continuation_token)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -963,9 +987,12 @@ impl FromXml for SubscriptionOperation {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"OperationId" => f_operation_id = r.text_req(&c)?,
-                    b"OperationObjectId" => f_operation_object_id = r.text_opt(&c)?,
-                    b"OperationName" => f_operation_name = r.text_opt(&c)?,
+                    b"OperationId" => r.text_req_into(&c, &mut f_operation_id)?,
+                    b"OperationObjectId" => {
+                        r.text_opt_into(&c, &mut f_operation_object_id)?
+                    }
+
+                    b"OperationName" => r.text_opt_into(&c, &mut f_operation_name)?,
                     b"OperationParameters" => {
                         r.elem_list(
                             &c,
@@ -976,12 +1003,15 @@ impl FromXml for SubscriptionOperation {
 
                     b"OperationCaller" => f_operation_caller = r.elem(&c)?,
                     b"OperationStatus" => f_operation_status = r.elem(&c)?,
-                    b"OperationStartedTime" => f_operation_started_time = r.text_opt(&c)?,
-                    b"OperationCompletedTime" => {
-                        f_operation_completed_time = r.text_opt(&c)?;
+                    b"OperationStartedTime" => {
+                        r.text_opt_into(&c, &mut f_operation_started_time)?
                     }
 
-                    b"OperationKind" => f_operation_kind = r.text_opt(&c)?,
+                    b"OperationCompletedTime" => {
+                        r.text_opt_into(&c, &mut f_operation_completed_time)?
+                    }
+
+                    b"OperationKind" => r.text_opt_into(&c, &mut f_operation_kind)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1048,8 +1078,8 @@ impl FromXml for OperationParameter {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"Value" => f_value = r.text_opt(&c)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"Value" => r.text_opt_into(&c, &mut f_value)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1139,15 +1169,18 @@ impl FromXml for OperationCaller {
             while let Some(c) = r.next_child()? {
                 match c.name() {
                     b"UsedServiceManagementApi" => {
-                        f_used_service_management_api = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_used_service_management_api)?
                     }
 
-                    b"UserEmailAddress" => f_user_email_address = r.text_opt(&c)?,
+                    b"UserEmailAddress" => {
+                        r.text_opt_into(&c, &mut f_user_email_address)?
+                    }
+
                     b"SubscriptionCertificateThumbprint" => {
-                        f_subscription_certificate_thumbprint = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_subscription_certificate_thumbprint)?
                     }
 
-                    b"ClientIP" => f_client_ip = r.text_opt(&c)?,
+                    b"ClientIP" => r.text_opt_into(&c, &mut f_client_ip)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1453,69 +1486,93 @@ impl FromXml for SubscriptionListEntry {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"SubscriptionID" => f_subscription_id = r.text_req(&c)?,
-                    b"SubscriptionName" => f_subscription_name = r.text_opt(&c)?,
-                    b"SubscriptionStatus" => f_subscription_status = r.text_opt(&c)?,
+                    b"SubscriptionID" => r.text_req_into(&c, &mut f_subscription_id)?,
+                    b"SubscriptionName" => r.text_opt_into(&c, &mut f_subscription_name)?,
+                    b"SubscriptionStatus" => {
+                        r.text_opt_into(&c, &mut f_subscription_status)?
+                    }
+
                     b"AccountAdminLiveEmailId" => {
-                        f_account_admin_live_email_id = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_account_admin_live_email_id)?
                     }
 
                     b"ServiceAdminLiveEmailId" => {
-                        f_service_admin_live_email_id = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_service_admin_live_email_id)?
                     }
 
-                    b"MaxCoreCount" => f_max_core_count = r.text_opt(&c)?,
-                    b"MaxStorageAccounts" => f_max_storage_accounts = r.text_opt(&c)?,
-                    b"MaxHostedServices" => f_max_hosted_services = r.text_opt(&c)?,
-                    b"CurrentCoreCount" => f_current_core_count = r.text_opt(&c)?,
+                    b"MaxCoreCount" => r.text_opt_into(&c, &mut f_max_core_count)?,
+                    b"MaxStorageAccounts" => {
+                        r.text_opt_into(&c, &mut f_max_storage_accounts)?
+                    }
+
+                    b"MaxHostedServices" => {
+                        r.text_opt_into(&c, &mut f_max_hosted_services)?
+                    }
+
+                    b"CurrentCoreCount" => {
+                        r.text_opt_into(&c, &mut f_current_core_count)?
+                    }
+
                     b"CurrentHostedServices" => {
-                        f_current_hosted_services = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_current_hosted_services)?
                     }
 
                     b"CurrentStorageAccounts" => {
-                        f_current_storage_accounts = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_current_storage_accounts)?
                     }
 
                     b"MaxVirtualNetworkSites" => {
-                        f_max_virtual_network_sites = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_max_virtual_network_sites)?
                     }
 
                     b"CurrentVirtualNetworkSites" => {
-                        f_current_virtual_network_sites = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_current_virtual_network_sites)?
                     }
 
                     b"MaxLocalNetworkSites" => {
-                        f_max_local_network_sites = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_max_local_network_sites)?
                     }
 
                     b"CurrentLocalNetworkSites" => {
-                        f_current_local_network_sites = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_current_local_network_sites)?
                     }
 
-                    b"MaxDnsServers" => f_max_dns_servers = r.text_opt(&c)?,
-                    b"CurrentDnsServers" => f_current_dns_servers = r.text_opt(&c)?,
-                    b"OfferCategories" => f_offer_categories = r.text_opt(&c)?,
-                    b"MaxExtraVIPCount" => f_max_extra_vip_count = r.text_opt(&c)?,
-                    b"AADTenantID" => f_aad_tenant_id = r.text_opt(&c)?,
-                    b"CreatedTime" => f_created_time = r.text_opt(&c)?,
-                    b"MaxReservedIPs" => f_max_reserved_ips = r.text_opt(&c)?,
-                    b"CurrentReservedIPs" => f_current_reserved_ips = r.text_opt(&c)?,
-                    b"MaxPublicIPCount" => f_max_public_ip_count = r.text_opt(&c)?,
+                    b"MaxDnsServers" => r.text_opt_into(&c, &mut f_max_dns_servers)?,
+                    b"CurrentDnsServers" => {
+                        r.text_opt_into(&c, &mut f_current_dns_servers)?
+                    }
+
+                    b"OfferCategories" => r.text_opt_into(&c, &mut f_offer_categories)?,
+                    b"MaxExtraVIPCount" => {
+                        r.text_opt_into(&c, &mut f_max_extra_vip_count)?
+                    }
+
+                    b"AADTenantID" => r.text_opt_into(&c, &mut f_aad_tenant_id)?,
+                    b"CreatedTime" => r.text_opt_into(&c, &mut f_created_time)?,
+                    b"MaxReservedIPs" => r.text_opt_into(&c, &mut f_max_reserved_ips)?,
+                    b"CurrentReservedIPs" => {
+                        r.text_opt_into(&c, &mut f_current_reserved_ips)?
+                    }
+
+                    b"MaxPublicIPCount" => {
+                        r.text_opt_into(&c, &mut f_max_public_ip_count)?
+                    }
+
                     b"CurrentNetworkSecurityGroups" => {
-                        f_current_network_security_groups = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_current_network_security_groups)?
                     }
 
                     b"MaxNetworkSecurityGroups" => {
-                        f_max_network_security_groups = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_max_network_security_groups)?
                     }
 
                     b"MaxNetworkSecurityRulesPerGroup" => {
-                        f_max_network_security_rules_per_group = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_max_network_security_rules_per_group)?
                     }
 
-                    b"MaxRouteTables" => f_max_route_tables = r.text_opt(&c)?,
+                    b"MaxRouteTables" => r.text_opt_into(&c, &mut f_max_route_tables)?,
                     b"MaxRoutesPerRouteTable" => {
-                        f_max_routes_per_route_table = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_max_routes_per_route_table)?
                     }
 
                     _ => r.skip(&c)?,

@@ -382,8 +382,8 @@ impl FromXml for CreateProfileParameters {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"DomainName" => f_domain_name = r.text_req(&c)?,
-                    b"Name" => f_name = r.text_req(&c)?,
+                    b"DomainName" => r.text_req_into(&c, &mut f_domain_name)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -442,7 +442,7 @@ impl FromXml for UpdateProfileParameters {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Status" => f_status = r.text_req(&c)?,
+                    b"Status" => r.text_req_into(&c, &mut f_status)?,
                     b"StatusDetails" => f_status_details = r.elem(&c)?,
                     _ => r.skip(&c)?,
                 }
@@ -509,9 +509,9 @@ impl FromXml for TrafficManagerProfile {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"DomainName" => f_domain_name = r.text_req(&c)?,
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"Status" => f_status = r.text_opt(&c)?,
+                    b"DomainName" => r.text_req_into(&c, &mut f_domain_name)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
                     b"StatusDetails" => f_status_details = r.elem(&c)?,
                     b"Definitions" => r.elem_list(&c, b"Definition", &mut f_definitions)?,
                     _ => r.skip(&c)?,
@@ -591,7 +591,7 @@ impl FromXml for TrafficManagerStatusDetails {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"EnabledVersion" => f_enabled_version = r.text_req(&c)?,
+                    b"EnabledVersion" => r.text_req_into(&c, &mut f_enabled_version)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -635,8 +635,8 @@ impl FromXml for TrafficManagerDefinitionStatus {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Status" => f_status = r.text_opt(&c)?,
-                    b"Version" => f_version = r.text_opt(&c)?,
+                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
+                    b"Version" => r.text_opt_into(&c, &mut f_version)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -750,14 +750,20 @@ impl FromXml for CreateDefinitionMonitor {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"IntervalInSeconds" => f_interval_in_seconds = r.text_req(&c)?,
-                    b"TimeoutInSeconds" => f_timeout_in_seconds = r.text_req(&c)?,
-                    b"ToleratedNumberOfFailures" => {
-                        f_tolerated_number_of_failures = r.text_req(&c)?;
+                    b"IntervalInSeconds" => {
+                        r.text_req_into(&c, &mut f_interval_in_seconds)?
                     }
 
-                    b"Protocol" => f_protocol = r.text_req(&c)?,
-                    b"Port" => f_port = r.text_req(&c)?,
+                    b"TimeoutInSeconds" => {
+                        r.text_req_into(&c, &mut f_timeout_in_seconds)?
+                    }
+
+                    b"ToleratedNumberOfFailures" => {
+                        r.text_req_into(&c, &mut f_tolerated_number_of_failures)?
+                    }
+
+                    b"Protocol" => r.text_req_into(&c, &mut f_protocol)?,
+                    b"Port" => r.text_req_into(&c, &mut f_port)?,
                     b"HttpOptions" => f_http_options = r.elem(&c)?,
                     _ => r.skip(&c)?,
                 }
@@ -810,7 +816,7 @@ impl FromXml for CreateDefinitionHttpOptions {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"RelativePath" => f_relative_path = r.text_opt(&c)?,
+                    b"RelativePath" => r.text_opt_into(&c, &mut f_relative_path)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -856,7 +862,10 @@ impl FromXml for CreateDefinitionPolicy {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"LoadBalancingMethod" => f_load_balancing_method = r.text_req(&c)?,
+                    b"LoadBalancingMethod" => {
+                        r.text_req_into(&c, &mut f_load_balancing_method)?
+                    }
+
                     b"Endpoints" => r.elem_list(&c, b"Endpoint", &mut f_endpoints)?,
                     _ => r.skip(&c)?,
                 }
@@ -938,12 +947,15 @@ impl FromXml for CreateDefinitionEndpoint {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"DomainName" => f_domain_name = r.text_req(&c)?,
-                    b"Status" => f_status = r.text_req(&c)?,
-                    b"Type" => f_type_ = r.text_opt(&c)?,
-                    b"Location" => f_location = r.text_opt(&c)?,
-                    b"Weight" => f_weight = r.text_opt(&c)?,
-                    b"MinChildEndpoints" => f_min_child_endpoints = r.text_opt(&c)?,
+                    b"DomainName" => r.text_req_into(&c, &mut f_domain_name)?,
+                    b"Status" => r.text_req_into(&c, &mut f_status)?,
+                    b"Type" => r.text_opt_into(&c, &mut f_type_)?,
+                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
+                    b"Weight" => r.text_opt_into(&c, &mut f_weight)?,
+                    b"MinChildEndpoints" => {
+                        r.text_opt_into(&c, &mut f_min_child_endpoints)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -989,7 +1001,10 @@ impl FromXml for TrafficManagerDnsOptions {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"TimeToLiveInSeconds" => f_time_to_live_in_seconds = r.text_req(&c)?,
+                    b"TimeToLiveInSeconds" => {
+                        r.text_req_into(&c, &mut f_time_to_live_in_seconds)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1056,8 +1071,8 @@ impl FromXml for TrafficManagerDefinition {
             while let Some(c) = r.next_child()? {
                 match c.name() {
                     b"DnsOptions" => f_dns_options = r.elem(&c)?,
-                    b"Status" => f_status = r.text_opt(&c)?,
-                    b"Version" => f_version = r.text_req(&c)?,
+                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
+                    b"Version" => r.text_req_into(&c, &mut f_version)?,
                     b"Monitors" => r.elem_list(&c, b"Monitor", &mut f_monitors)?,
                     b"Policy" => f_policy = r.elem(&c)?,
                     _ => r.skip(&c)?,
@@ -1184,14 +1199,20 @@ impl FromXml for TrafficManagerMonitor {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"IntervalInSeconds" => f_interval_in_seconds = r.text_opt(&c)?,
-                    b"TimeoutInSeconds" => f_timeout_in_seconds = r.text_opt(&c)?,
-                    b"ToleratedNumberOfFailures" => {
-                        f_tolerated_number_of_failures = r.text_opt(&c)?;
+                    b"IntervalInSeconds" => {
+                        r.text_opt_into(&c, &mut f_interval_in_seconds)?
                     }
 
-                    b"Protocol" => f_protocol = r.text_opt(&c)?,
-                    b"Port" => f_port = r.text_opt(&c)?,
+                    b"TimeoutInSeconds" => {
+                        r.text_opt_into(&c, &mut f_timeout_in_seconds)?
+                    }
+
+                    b"ToleratedNumberOfFailures" => {
+                        r.text_opt_into(&c, &mut f_tolerated_number_of_failures)?
+                    }
+
+                    b"Protocol" => r.text_opt_into(&c, &mut f_protocol)?,
+                    b"Port" => r.text_opt_into(&c, &mut f_port)?,
                     b"HttpOptions" => f_http_options = r.elem(&c)?,
                     _ => r.skip(&c)?,
                 }
@@ -1259,9 +1280,12 @@ impl FromXml for TrafficManagerHttpOptions {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Verb" => f_verb = r.text_opt(&c)?,
-                    b"RelativePath" => f_relative_path = r.text_opt(&c)?,
-                    b"ExpectedStatusCode" => f_expected_status_code = r.text_opt(&c)?,
+                    b"Verb" => r.text_opt_into(&c, &mut f_verb)?,
+                    b"RelativePath" => r.text_opt_into(&c, &mut f_relative_path)?,
+                    b"ExpectedStatusCode" => {
+                        r.text_opt_into(&c, &mut f_expected_status_code)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1317,9 +1341,12 @@ impl FromXml for TrafficManagerPolicy {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"LoadBalancingMethod" => f_load_balancing_method = r.text_opt(&c)?,
+                    b"LoadBalancingMethod" => {
+                        r.text_opt_into(&c, &mut f_load_balancing_method)?
+                    }
+
                     b"Endpoints" => r.elem_list(&c, b"Endpoint", &mut f_endpoints)?,
-                    b"MonitorStatus" => f_monitor_status = r.text_opt(&c)?,
+                    b"MonitorStatus" => r.text_opt_into(&c, &mut f_monitor_status)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1409,13 +1436,16 @@ impl FromXml for TrafficManagerEndpoint {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"DomainName" => f_domain_name = r.text_req(&c)?,
-                    b"Status" => f_status = r.text_opt(&c)?,
-                    b"Type" => f_type_ = r.text_opt(&c)?,
-                    b"Location" => f_location = r.text_opt(&c)?,
-                    b"MonitorStatus" => f_monitor_status = r.text_opt(&c)?,
-                    b"Weight" => f_weight = r.text_opt(&c)?,
-                    b"MinChildEndpoints" => f_min_child_endpoints = r.text_opt(&c)?,
+                    b"DomainName" => r.text_req_into(&c, &mut f_domain_name)?,
+                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
+                    b"Type" => r.text_opt_into(&c, &mut f_type_)?,
+                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
+                    b"MonitorStatus" => r.text_opt_into(&c, &mut f_monitor_status)?,
+                    b"Weight" => r.text_opt_into(&c, &mut f_weight)?,
+                    b"MinChildEndpoints" => {
+                        r.text_opt_into(&c, &mut f_min_child_endpoints)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }

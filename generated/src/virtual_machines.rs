@@ -1104,7 +1104,10 @@ impl FromXml for ShutdownRoleOperation {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"PostShutdownAction" => f_post_shutdown_action = r.text_opt(&c)?,
+                    b"PostShutdownAction" => {
+                        r.text_opt_into(&c, &mut f_post_shutdown_action)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1217,13 +1220,16 @@ impl FromXml for CreateVirtualMachineDeploymentInput {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"DeploymentSlot" => f_deployment_slot = r.text_req(&c)?,
-                    b"Label" => f_label = r.text_req(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"DeploymentSlot" => r.text_req_into(&c, &mut f_deployment_slot)?,
+                    b"Label" => r.text_req_into(&c, &mut f_label)?,
                     b"RoleList" => r.elem_list(&c, b"Role", &mut f_role_list)?,
-                    b"VirtualNetworkName" => f_virtual_network_name = r.text_opt(&c)?,
+                    b"VirtualNetworkName" => {
+                        r.text_opt_into(&c, &mut f_virtual_network_name)?
+                    }
+
                     b"Dns" => f_dns = r.elem(&c)?,
-                    b"ReservedIPName" => f_reserved_ip_name = r.text_opt(&c)?,
+                    b"ReservedIPName" => r.text_opt_into(&c, &mut f_reserved_ip_name)?,
                     b"LoadBalancers" => {
                         r.elem_list(&c, b"LoadBalancer", &mut f_load_balancers)?
                     }
@@ -1313,13 +1319,19 @@ impl FromXml for CaptureRoleOperation {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"PostCaptureAction" => f_post_capture_action = r.text_req(&c)?,
+                    b"PostCaptureAction" => {
+                        r.text_req_into(&c, &mut f_post_capture_action)?
+                    }
+
                     b"ProvisioningConfiguration" => {
                         f_provisioning_configuration = r.elem(&c)?;
                     }
 
-                    b"TargetImageLabel" => f_target_image_label = r.text_req(&c)?,
-                    b"TargetImageName" => f_target_image_name = r.text_req(&c)?,
+                    b"TargetImageLabel" => {
+                        r.text_req_into(&c, &mut f_target_image_label)?
+                    }
+
+                    b"TargetImageName" => r.text_req_into(&c, &mut f_target_image_name)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1394,9 +1406,9 @@ impl FromXml for CaptureRoleAsVMImageOperation {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"OSState" => f_os_state = r.text_opt(&c)?,
-                    b"VMImageName" => f_vm_image_name = r.text_opt(&c)?,
-                    b"VMImageLabel" => f_vm_image_label = r.text_opt(&c)?,
+                    b"OSState" => r.text_opt_into(&c, &mut f_os_state)?,
+                    b"VMImageName" => r.text_opt_into(&c, &mut f_vm_image_name)?,
+                    b"VMImageLabel" => r.text_opt_into(&c, &mut f_vm_image_label)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1536,7 +1548,10 @@ impl FromXml for ShutdownRolesOperation {
             while let Some(c) = r.next_child()? {
                 match c.name() {
                     b"Roles" => r.text_list(&c, b"Name", &mut f_roles)?,
-                    b"PostShutdownAction" => f_post_shutdown_action = r.text_opt(&c)?,
+                    b"PostShutdownAction" => {
+                        r.text_opt_into(&c, &mut f_post_shutdown_action)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1706,30 +1721,33 @@ impl FromXml for LoadBalancedEndpoint {
             while let Some(c) = r.next_child()? {
                 match c.name() {
                     b"LoadBalancedEndpointSetName" => {
-                        f_load_balanced_endpoint_set_name = r.text_req(&c)?;
+                        r.text_req_into(&c, &mut f_load_balanced_endpoint_set_name)?
                     }
 
-                    b"LocalPort" => f_local_port = r.text_opt(&c)?,
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"Port" => f_port = r.text_opt(&c)?,
+                    b"LocalPort" => r.text_opt_into(&c, &mut f_local_port)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"Port" => r.text_opt_into(&c, &mut f_port)?,
                     b"LoadBalancerProbe" => f_load_balancer_probe = r.elem(&c)?,
-                    b"Protocol" => f_protocol = r.text_opt(&c)?,
-                    b"Vip" => f_vip = r.text_opt(&c)?,
+                    b"Protocol" => r.text_opt_into(&c, &mut f_protocol)?,
+                    b"Vip" => r.text_opt_into(&c, &mut f_vip)?,
                     b"EnableDirectServerReturn" => {
-                        f_enable_direct_server_return = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_enable_direct_server_return)?
                     }
 
                     b"EndpointAcl" => f_endpoint_acl = r.elem(&c)?,
-                    b"LoadBalancerName" => f_load_balancer_name = r.text_opt(&c)?,
+                    b"LoadBalancerName" => {
+                        r.text_opt_into(&c, &mut f_load_balancer_name)?
+                    }
+
                     b"IdleTimeoutInMinutes" => {
-                        f_idle_timeout_in_minutes = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_idle_timeout_in_minutes)?
                     }
 
                     b"LoadBalancerDistribution" => {
-                        f_load_balancer_distribution = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_load_balancer_distribution)?
                     }
 
-                    b"VirtualIPName" => f_virtual_ip_name = r.text_opt(&c)?,
+                    b"VirtualIPName" => r.text_opt_into(&c, &mut f_virtual_ip_name)?,
                     _ => r.skip(&c)?,
                 }
             }

@@ -614,7 +614,7 @@ impl FromXml for SetIPForwardingParameters {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"State" => f_state = r.text_req(&c)?,
+                    b"State" => r.text_req_into(&c, &mut f_state)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -653,7 +653,7 @@ impl FromXml for IPForwarding {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"State" => f_state = r.text_opt(&c)?,
+                    b"State" => r.text_opt_into(&c, &mut f_state)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -900,7 +900,10 @@ impl FromXml for NetcfgLocalNetworkSite {
             while let Some(c) = r.next_child()? {
                 match c.name() {
                     b"AddressSpace" => f_address_space = r.elem(&c)?,
-                    b"VPNGatewayAddress" => f_vpn_gateway_address = r.text_opt(&c)?,
+                    b"VPNGatewayAddress" => {
+                        r.text_opt_into(&c, &mut f_vpn_gateway_address)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1087,7 +1090,7 @@ impl FromXml for NetcfgSubnet {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"AddressPrefix" => f_address_prefix = r.text_req(&c)?,
+                    b"AddressPrefix" => r.text_req_into(&c, &mut f_address_prefix)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1441,18 +1444,18 @@ impl FromXml for VirtualNetworkSite {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"Label" => f_label = r.text_opt(&c)?,
-                    b"Id" => f_id = r.text_req(&c)?,
-                    b"AffinityGroup" => f_affinity_group = r.text_opt(&c)?,
-                    b"State" => f_state = r.text_req(&c)?,
-                    b"InUse" => f_in_use = r.text_opt(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
+                    b"Id" => r.text_req_into(&c, &mut f_id)?,
+                    b"AffinityGroup" => r.text_opt_into(&c, &mut f_affinity_group)?,
+                    b"State" => r.text_req_into(&c, &mut f_state)?,
+                    b"InUse" => r.text_opt_into(&c, &mut f_in_use)?,
                     b"AddressSpace" => f_address_space = r.elem(&c)?,
                     b"Subnets" => r.elem_list(&c, b"Subnet", &mut f_subnets)?,
                     b"Dns" => f_dns = r.elem(&c)?,
                     b"Gateway" => f_gateway = r.elem(&c)?,
-                    b"Location" => f_location = r.text_opt(&c)?,
-                    b"MigrationState" => f_migration_state = r.text_opt(&c)?,
+                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
+                    b"MigrationState" => r.text_opt_into(&c, &mut f_migration_state)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1571,10 +1574,13 @@ impl FromXml for Subnet {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"AddressPrefix" => f_address_prefix = r.text_req(&c)?,
-                    b"NetworkSecurityGroup" => f_network_security_group = r.text_opt(&c)?,
-                    b"RouteTableName" => f_route_table_name = r.text_opt(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"AddressPrefix" => r.text_req_into(&c, &mut f_address_prefix)?,
+                    b"NetworkSecurityGroup" => {
+                        r.text_opt_into(&c, &mut f_network_security_group)?
+                    }
+
+                    b"RouteTableName" => r.text_opt_into(&c, &mut f_route_table_name)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1640,7 +1646,7 @@ impl FromXml for VirtualNetworkSiteGateway {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Profile" => f_profile = r.text_opt(&c)?,
+                    b"Profile" => r.text_opt_into(&c, &mut f_profile)?,
                     b"Sites" => r.elem_list(&c, b"LocalNetworkSite", &mut f_sites)?,
                     b"VPNClientAddressPool" => f_vpn_client_address_pool = r.elem(&c)?,
                     b"VnetNames" => r.text_list(&c, b"string", &mut f_vnet_names)?,
@@ -1705,9 +1711,12 @@ impl FromXml for LocalNetworkSite {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"AddressSpace" => f_address_space = r.elem(&c)?,
-                    b"VpnGatewayAddress" => f_vpn_gateway_address = r.text_opt(&c)?,
+                    b"VpnGatewayAddress" => {
+                        r.text_opt_into(&c, &mut f_vpn_gateway_address)?
+                    }
+
                     b"Connections" => r.elem_list(&c, b"Connection", &mut f_connections)?,
                     _ => r.skip(&c)?,
                 }
@@ -1751,7 +1760,7 @@ impl FromXml for LocalNetworkConnection {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Type" => f_type_ = r.text_opt(&c)?,
+                    b"Type" => r.text_opt_into(&c, &mut f_type_)?,
                     _ => r.skip(&c)?,
                 }
             }

@@ -584,10 +584,10 @@ impl FromXml for AddDiskInput {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"OS" => f_os = r.text_opt(&c)?,
-                    b"Label" => f_label = r.text_req(&c)?,
-                    b"MediaLink" => f_media_link = r.text_req(&c)?,
-                    b"Name" => f_name = r.text_req(&c)?,
+                    b"OS" => r.text_opt_into(&c, &mut f_os)?,
+                    b"Label" => r.text_req_into(&c, &mut f_label)?,
+                    b"MediaLink" => r.text_req_into(&c, &mut f_media_link)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -755,19 +755,22 @@ impl FromXml for Disk {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"AffinityGroup" => f_affinity_group = r.text_opt(&c)?,
+                    b"AffinityGroup" => r.text_opt_into(&c, &mut f_affinity_group)?,
                     b"AttachedTo" => f_attached_to = r.elem(&c)?,
-                    b"OS" => f_os = r.text_opt(&c)?,
-                    b"Location" => f_location = r.text_opt(&c)?,
-                    b"Label" => f_label = r.text_opt(&c)?,
-                    b"LogicalDiskSizeInGB" => f_logical_disk_size_in_gb = r.text_opt(&c)?,
-                    b"MediaLink" => f_media_link = r.text_opt(&c)?,
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"SourceImageName" => f_source_image_name = r.text_opt(&c)?,
-                    b"IsCorrupted" => f_is_corrupted = r.text_opt(&c)?,
-                    b"IsPremium" => f_is_premium = r.text_opt(&c)?,
-                    b"CreatedTime" => f_created_time = r.text_opt(&c)?,
-                    b"IOType" => f_io_type = r.text_opt(&c)?,
+                    b"OS" => r.text_opt_into(&c, &mut f_os)?,
+                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
+                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
+                    b"LogicalDiskSizeInGB" => {
+                        r.text_opt_into(&c, &mut f_logical_disk_size_in_gb)?
+                    }
+
+                    b"MediaLink" => r.text_opt_into(&c, &mut f_media_link)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"SourceImageName" => r.text_opt_into(&c, &mut f_source_image_name)?,
+                    b"IsCorrupted" => r.text_opt_into(&c, &mut f_is_corrupted)?,
+                    b"IsPremium" => r.text_opt_into(&c, &mut f_is_premium)?,
+                    b"CreatedTime" => r.text_opt_into(&c, &mut f_created_time)?,
+                    b"IOType" => r.text_opt_into(&c, &mut f_io_type)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -842,9 +845,12 @@ impl FromXml for AttachedTo {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"DeploymentName" => f_deployment_name = r.text_opt(&c)?,
-                    b"HostedServiceName" => f_hosted_service_name = r.text_opt(&c)?,
-                    b"RoleName" => f_role_name = r.text_opt(&c)?,
+                    b"DeploymentName" => r.text_opt_into(&c, &mut f_deployment_name)?,
+                    b"HostedServiceName" => {
+                        r.text_opt_into(&c, &mut f_hosted_service_name)?
+                    }
+
+                    b"RoleName" => r.text_opt_into(&c, &mut f_role_name)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -918,12 +924,15 @@ impl FromXml for UpdateDiskInput {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"HasOperatingSystem" => f_has_operating_system = r.text_opt(&c)?,
-                    b"OS" => f_os = r.text_opt(&c)?,
-                    b"Label" => f_label = r.text_req(&c)?,
-                    b"MediaLink" => f_media_link = r.text_opt(&c)?,
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"ResizedSizeInGB" => f_resized_size_in_gb = r.text_opt(&c)?,
+                    b"HasOperatingSystem" => {
+                        r.text_opt_into(&c, &mut f_has_operating_system)?
+                    }
+
+                    b"OS" => r.text_opt_into(&c, &mut f_os)?,
+                    b"Label" => r.text_req_into(&c, &mut f_label)?,
+                    b"MediaLink" => r.text_opt_into(&c, &mut f_media_link)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"ResizedSizeInGB" => r.text_opt_into(&c, &mut f_resized_size_in_gb)?,
                     _ => r.skip(&c)?,
                 }
             }

@@ -518,9 +518,9 @@ impl FromXml for CreateVMImageInput {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"Label" => f_label = r.text_req(&c)?,
-                    b"Description" => f_description = r.text_opt(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Label" => r.text_req_into(&c, &mut f_label)?,
+                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
                     b"OSDiskConfiguration" => f_os_disk_configuration = r.elem(&c)?,
                     b"DataDiskConfigurations" => {
                         r.elem_list(
@@ -530,15 +530,18 @@ impl FromXml for CreateVMImageInput {
                         )?
                     }
 
-                    b"Language" => f_language = r.text_opt(&c)?,
-                    b"ImageFamily" => f_image_family = r.text_opt(&c)?,
-                    b"RecommendedVMSize" => f_recommended_vm_size = r.text_opt(&c)?,
-                    b"Eula" => f_eula = r.text_opt(&c)?,
-                    b"IconUri" => f_icon_uri = r.text_opt(&c)?,
-                    b"SmallIconUri" => f_small_icon_uri = r.text_opt(&c)?,
-                    b"PrivacyUri" => f_privacy_uri = r.text_opt(&c)?,
-                    b"PublishedDate" => f_published_date = r.text_opt(&c)?,
-                    b"ShowInGui" => f_show_in_gui = r.text_opt(&c)?,
+                    b"Language" => r.text_opt_into(&c, &mut f_language)?,
+                    b"ImageFamily" => r.text_opt_into(&c, &mut f_image_family)?,
+                    b"RecommendedVMSize" => {
+                        r.text_opt_into(&c, &mut f_recommended_vm_size)?
+                    }
+
+                    b"Eula" => r.text_opt_into(&c, &mut f_eula)?,
+                    b"IconUri" => r.text_opt_into(&c, &mut f_icon_uri)?,
+                    b"SmallIconUri" => r.text_opt_into(&c, &mut f_small_icon_uri)?,
+                    b"PrivacyUri" => r.text_opt_into(&c, &mut f_privacy_uri)?,
+                    b"PublishedDate" => r.text_opt_into(&c, &mut f_published_date)?,
+                    b"ShowInGui" => r.text_opt_into(&c, &mut f_show_in_gui)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -639,10 +642,10 @@ impl FromXml for VMImageOSDiskInput {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"HostCaching" => f_host_caching = r.text_opt(&c)?,
-                    b"OSState" => f_os_state = r.text_req(&c)?,
-                    b"OS" => f_os = r.text_req(&c)?,
-                    b"MediaLink" => f_media_link = r.text_req(&c)?,
+                    b"HostCaching" => r.text_opt_into(&c, &mut f_host_caching)?,
+                    b"OSState" => r.text_req_into(&c, &mut f_os_state)?,
+                    b"OS" => r.text_req_into(&c, &mut f_os)?,
+                    b"MediaLink" => r.text_req_into(&c, &mut f_media_link)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -700,9 +703,9 @@ impl FromXml for VMImageDataDiskInput {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"HostCaching" => f_host_caching = r.text_opt(&c)?,
-                    b"Lun" => f_lun = r.text_opt(&c)?,
-                    b"MediaLink" => f_media_link = r.text_req(&c)?,
+                    b"HostCaching" => r.text_opt_into(&c, &mut f_host_caching)?,
+                    b"Lun" => r.text_opt_into(&c, &mut f_lun)?,
+                    b"MediaLink" => r.text_req_into(&c, &mut f_media_link)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -832,7 +835,7 @@ impl FromXml for UpdateVMImageInput {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Label" => f_label = r.text_req(&c)?,
+                    b"Label" => r.text_req_into(&c, &mut f_label)?,
                     b"OSDiskConfiguration" => f_os_disk_configuration = r.elem(&c)?,
                     b"DataDiskConfigurations" => {
                         r.elem_list(
@@ -842,16 +845,19 @@ impl FromXml for UpdateVMImageInput {
                         )?
                     }
 
-                    b"Description" => f_description = r.text_opt(&c)?,
-                    b"Language" => f_language = r.text_opt(&c)?,
-                    b"ImageFamily" => f_image_family = r.text_opt(&c)?,
-                    b"RecommendedVMSize" => f_recommended_vm_size = r.text_opt(&c)?,
-                    b"Eula" => f_eula = r.text_opt(&c)?,
-                    b"IconUri" => f_icon_uri = r.text_opt(&c)?,
-                    b"SmallIconUri" => f_small_icon_uri = r.text_opt(&c)?,
-                    b"PrivacyUri" => f_privacy_uri = r.text_opt(&c)?,
-                    b"PublishedDate" => f_published_date = r.text_opt(&c)?,
-                    b"ShowInGui" => f_show_in_gui = r.text_opt(&c)?,
+                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
+                    b"Language" => r.text_opt_into(&c, &mut f_language)?,
+                    b"ImageFamily" => r.text_opt_into(&c, &mut f_image_family)?,
+                    b"RecommendedVMSize" => {
+                        r.text_opt_into(&c, &mut f_recommended_vm_size)?
+                    }
+
+                    b"Eula" => r.text_opt_into(&c, &mut f_eula)?,
+                    b"IconUri" => r.text_opt_into(&c, &mut f_icon_uri)?,
+                    b"SmallIconUri" => r.text_opt_into(&c, &mut f_small_icon_uri)?,
+                    b"PrivacyUri" => r.text_opt_into(&c, &mut f_privacy_uri)?,
+                    b"PublishedDate" => r.text_opt_into(&c, &mut f_published_date)?,
+                    b"ShowInGui" => r.text_opt_into(&c, &mut f_show_in_gui)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -931,7 +937,7 @@ impl FromXml for VMImageOSDiskUpdate {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"HostCaching" => f_host_caching = r.text_opt(&c)?,
+                    b"HostCaching" => r.text_opt_into(&c, &mut f_host_caching)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -983,9 +989,9 @@ impl FromXml for VMImageDataDiskUpdate {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"HostCaching" => f_host_caching = r.text_opt(&c)?,
-                    b"Lun" => f_lun = r.text_opt(&c)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"HostCaching" => r.text_opt_into(&c, &mut f_host_caching)?,
+                    b"Lun" => r.text_opt_into(&c, &mut f_lun)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1264,10 +1270,10 @@ impl FromXml for VMImage {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"Label" => f_label = r.text_opt(&c)?,
-                    b"Category" => f_category = r.text_opt(&c)?,
-                    b"Description" => f_description = r.text_opt(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
+                    b"Category" => r.text_opt_into(&c, &mut f_category)?,
+                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
                     b"OSDiskConfiguration" => f_os_disk_configuration = r.elem(&c)?,
                     b"DataDiskConfigurations" => {
                         r.elem_list(
@@ -1277,28 +1283,40 @@ impl FromXml for VMImage {
                         )?
                     }
 
-                    b"ServiceName" => f_service_name = r.text_opt(&c)?,
-                    b"DeploymentName" => f_deployment_name = r.text_opt(&c)?,
-                    b"RoleName" => f_role_name = r.text_opt(&c)?,
-                    b"AffinityGroup" => f_affinity_group = r.text_opt(&c)?,
-                    b"Location" => f_location = r.text_opt(&c)?,
-                    b"CreatedTime" => f_created_time = r.text_opt(&c)?,
-                    b"ModifiedTime" => f_modified_time = r.text_opt(&c)?,
-                    b"Language" => f_language = r.text_opt(&c)?,
-                    b"ImageFamily" => f_image_family = r.text_opt(&c)?,
-                    b"RecommendedVMSize" => f_recommended_vm_size = r.text_opt(&c)?,
-                    b"IsPremium" => f_is_premium = r.text_opt(&c)?,
-                    b"Eula" => f_eula = r.text_opt(&c)?,
-                    b"IconUri" => f_icon_uri = r.text_opt(&c)?,
-                    b"SmallIconUri" => f_small_icon_uri = r.text_opt(&c)?,
-                    b"PrivacyUri" => f_privacy_uri = r.text_opt(&c)?,
-                    b"PublisherName" => f_publisher_name = r.text_opt(&c)?,
-                    b"PublishedDate" => f_published_date = r.text_opt(&c)?,
-                    b"ShowInGui" => f_show_in_gui = r.text_opt(&c)?,
-                    b"PricingDetailLink" => f_pricing_detail_link = r.text_opt(&c)?,
-                    b"VMImageState" => f_vm_image_state = r.text_opt(&c)?,
-                    b"RoleStateOnCapture" => f_role_state_on_capture = r.text_opt(&c)?,
-                    b"RoleSizeOnCapture" => f_role_size_on_capture = r.text_opt(&c)?,
+                    b"ServiceName" => r.text_opt_into(&c, &mut f_service_name)?,
+                    b"DeploymentName" => r.text_opt_into(&c, &mut f_deployment_name)?,
+                    b"RoleName" => r.text_opt_into(&c, &mut f_role_name)?,
+                    b"AffinityGroup" => r.text_opt_into(&c, &mut f_affinity_group)?,
+                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
+                    b"CreatedTime" => r.text_opt_into(&c, &mut f_created_time)?,
+                    b"ModifiedTime" => r.text_opt_into(&c, &mut f_modified_time)?,
+                    b"Language" => r.text_opt_into(&c, &mut f_language)?,
+                    b"ImageFamily" => r.text_opt_into(&c, &mut f_image_family)?,
+                    b"RecommendedVMSize" => {
+                        r.text_opt_into(&c, &mut f_recommended_vm_size)?
+                    }
+
+                    b"IsPremium" => r.text_opt_into(&c, &mut f_is_premium)?,
+                    b"Eula" => r.text_opt_into(&c, &mut f_eula)?,
+                    b"IconUri" => r.text_opt_into(&c, &mut f_icon_uri)?,
+                    b"SmallIconUri" => r.text_opt_into(&c, &mut f_small_icon_uri)?,
+                    b"PrivacyUri" => r.text_opt_into(&c, &mut f_privacy_uri)?,
+                    b"PublisherName" => r.text_opt_into(&c, &mut f_publisher_name)?,
+                    b"PublishedDate" => r.text_opt_into(&c, &mut f_published_date)?,
+                    b"ShowInGui" => r.text_opt_into(&c, &mut f_show_in_gui)?,
+                    b"PricingDetailLink" => {
+                        r.text_opt_into(&c, &mut f_pricing_detail_link)?
+                    }
+
+                    b"VMImageState" => r.text_opt_into(&c, &mut f_vm_image_state)?,
+                    b"RoleStateOnCapture" => {
+                        r.text_opt_into(&c, &mut f_role_state_on_capture)?
+                    }
+
+                    b"RoleSizeOnCapture" => {
+                        r.text_opt_into(&c, &mut f_role_size_on_capture)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1589,10 +1607,10 @@ impl FromXml for VMImageFields {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"Label" => f_label = r.text_opt(&c)?,
-                    b"Category" => f_category = r.text_opt(&c)?,
-                    b"Description" => f_description = r.text_opt(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
+                    b"Category" => r.text_opt_into(&c, &mut f_category)?,
+                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
                     b"OSDiskConfiguration" => f_os_disk_configuration = r.elem(&c)?,
                     b"DataDiskConfigurations" => {
                         r.elem_list(
@@ -1602,28 +1620,40 @@ impl FromXml for VMImageFields {
                         )?
                     }
 
-                    b"ServiceName" => f_service_name = r.text_opt(&c)?,
-                    b"DeploymentName" => f_deployment_name = r.text_opt(&c)?,
-                    b"RoleName" => f_role_name = r.text_opt(&c)?,
-                    b"AffinityGroup" => f_affinity_group = r.text_opt(&c)?,
-                    b"Location" => f_location = r.text_opt(&c)?,
-                    b"CreatedTime" => f_created_time = r.text_opt(&c)?,
-                    b"ModifiedTime" => f_modified_time = r.text_opt(&c)?,
-                    b"Language" => f_language = r.text_opt(&c)?,
-                    b"ImageFamily" => f_image_family = r.text_opt(&c)?,
-                    b"RecommendedVMSize" => f_recommended_vm_size = r.text_opt(&c)?,
-                    b"IsPremium" => f_is_premium = r.text_opt(&c)?,
-                    b"Eula" => f_eula = r.text_opt(&c)?,
-                    b"IconUri" => f_icon_uri = r.text_opt(&c)?,
-                    b"SmallIconUri" => f_small_icon_uri = r.text_opt(&c)?,
-                    b"PrivacyUri" => f_privacy_uri = r.text_opt(&c)?,
-                    b"PublisherName" => f_publisher_name = r.text_opt(&c)?,
-                    b"PublishedDate" => f_published_date = r.text_opt(&c)?,
-                    b"ShowInGui" => f_show_in_gui = r.text_opt(&c)?,
-                    b"PricingDetailLink" => f_pricing_detail_link = r.text_opt(&c)?,
-                    b"VMImageState" => f_vm_image_state = r.text_opt(&c)?,
-                    b"RoleStateOnCapture" => f_role_state_on_capture = r.text_opt(&c)?,
-                    b"RoleSizeOnCapture" => f_role_size_on_capture = r.text_opt(&c)?,
+                    b"ServiceName" => r.text_opt_into(&c, &mut f_service_name)?,
+                    b"DeploymentName" => r.text_opt_into(&c, &mut f_deployment_name)?,
+                    b"RoleName" => r.text_opt_into(&c, &mut f_role_name)?,
+                    b"AffinityGroup" => r.text_opt_into(&c, &mut f_affinity_group)?,
+                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
+                    b"CreatedTime" => r.text_opt_into(&c, &mut f_created_time)?,
+                    b"ModifiedTime" => r.text_opt_into(&c, &mut f_modified_time)?,
+                    b"Language" => r.text_opt_into(&c, &mut f_language)?,
+                    b"ImageFamily" => r.text_opt_into(&c, &mut f_image_family)?,
+                    b"RecommendedVMSize" => {
+                        r.text_opt_into(&c, &mut f_recommended_vm_size)?
+                    }
+
+                    b"IsPremium" => r.text_opt_into(&c, &mut f_is_premium)?,
+                    b"Eula" => r.text_opt_into(&c, &mut f_eula)?,
+                    b"IconUri" => r.text_opt_into(&c, &mut f_icon_uri)?,
+                    b"SmallIconUri" => r.text_opt_into(&c, &mut f_small_icon_uri)?,
+                    b"PrivacyUri" => r.text_opt_into(&c, &mut f_privacy_uri)?,
+                    b"PublisherName" => r.text_opt_into(&c, &mut f_publisher_name)?,
+                    b"PublishedDate" => r.text_opt_into(&c, &mut f_published_date)?,
+                    b"ShowInGui" => r.text_opt_into(&c, &mut f_show_in_gui)?,
+                    b"PricingDetailLink" => {
+                        r.text_opt_into(&c, &mut f_pricing_detail_link)?
+                    }
+
+                    b"VMImageState" => r.text_opt_into(&c, &mut f_vm_image_state)?,
+                    b"RoleStateOnCapture" => {
+                        r.text_opt_into(&c, &mut f_role_state_on_capture)?
+                    }
+
+                    b"RoleSizeOnCapture" => {
+                        r.text_opt_into(&c, &mut f_role_size_on_capture)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1761,13 +1791,16 @@ impl FromXml for VMImageOSDisk {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"HostCaching" => f_host_caching = r.text_opt(&c)?,
-                    b"OSState" => f_os_state = r.text_opt(&c)?,
-                    b"OS" => f_os = r.text_opt(&c)?,
-                    b"MediaLink" => f_media_link = r.text_opt(&c)?,
-                    b"LogicalDiskSizeInGB" => f_logical_disk_size_in_gb = r.text_opt(&c)?,
-                    b"IOType" => f_io_type = r.text_opt(&c)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"HostCaching" => r.text_opt_into(&c, &mut f_host_caching)?,
+                    b"OSState" => r.text_opt_into(&c, &mut f_os_state)?,
+                    b"OS" => r.text_opt_into(&c, &mut f_os)?,
+                    b"MediaLink" => r.text_opt_into(&c, &mut f_media_link)?,
+                    b"LogicalDiskSizeInGB" => {
+                        r.text_opt_into(&c, &mut f_logical_disk_size_in_gb)?
+                    }
+
+                    b"IOType" => r.text_opt_into(&c, &mut f_io_type)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -1851,12 +1884,15 @@ impl FromXml for VMImageDataDisk {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"HostCaching" => f_host_caching = r.text_opt(&c)?,
-                    b"Lun" => f_lun = r.text_opt(&c)?,
-                    b"MediaLink" => f_media_link = r.text_opt(&c)?,
-                    b"LogicalDiskSizeInGB" => f_logical_disk_size_in_gb = r.text_opt(&c)?,
-                    b"IOType" => f_io_type = r.text_opt(&c)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"HostCaching" => r.text_opt_into(&c, &mut f_host_caching)?,
+                    b"Lun" => r.text_opt_into(&c, &mut f_lun)?,
+                    b"MediaLink" => r.text_opt_into(&c, &mut f_media_link)?,
+                    b"LogicalDiskSizeInGB" => {
+                        r.text_opt_into(&c, &mut f_logical_disk_size_in_gb)?
+                    }
+
+                    b"IOType" => r.text_opt_into(&c, &mut f_io_type)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -2144,10 +2180,10 @@ impl FromXml for VMImageDetails {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"Label" => f_label = r.text_opt(&c)?,
-                    b"Category" => f_category = r.text_opt(&c)?,
-                    b"Description" => f_description = r.text_opt(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
+                    b"Category" => r.text_opt_into(&c, &mut f_category)?,
+                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
                     b"OSDiskConfiguration" => f_os_disk_configuration = r.elem(&c)?,
                     b"DataDiskConfigurations" => {
                         r.elem_list(
@@ -2157,31 +2193,43 @@ impl FromXml for VMImageDetails {
                         )?
                     }
 
-                    b"ServiceName" => f_service_name = r.text_opt(&c)?,
-                    b"DeploymentName" => f_deployment_name = r.text_opt(&c)?,
-                    b"RoleName" => f_role_name = r.text_opt(&c)?,
-                    b"AffinityGroup" => f_affinity_group = r.text_opt(&c)?,
-                    b"Location" => f_location = r.text_opt(&c)?,
-                    b"CreatedTime" => f_created_time = r.text_opt(&c)?,
-                    b"ModifiedTime" => f_modified_time = r.text_opt(&c)?,
-                    b"Language" => f_language = r.text_opt(&c)?,
-                    b"ImageFamily" => f_image_family = r.text_opt(&c)?,
-                    b"RecommendedVMSize" => f_recommended_vm_size = r.text_opt(&c)?,
-                    b"IsPremium" => f_is_premium = r.text_opt(&c)?,
-                    b"Eula" => f_eula = r.text_opt(&c)?,
-                    b"IconUri" => f_icon_uri = r.text_opt(&c)?,
-                    b"SmallIconUri" => f_small_icon_uri = r.text_opt(&c)?,
-                    b"PrivacyUri" => f_privacy_uri = r.text_opt(&c)?,
-                    b"PublisherName" => f_publisher_name = r.text_opt(&c)?,
-                    b"PublishedDate" => f_published_date = r.text_opt(&c)?,
-                    b"ShowInGui" => f_show_in_gui = r.text_opt(&c)?,
-                    b"PricingDetailLink" => f_pricing_detail_link = r.text_opt(&c)?,
-                    b"VMImageState" => f_vm_image_state = r.text_opt(&c)?,
-                    b"RoleStateOnCapture" => f_role_state_on_capture = r.text_opt(&c)?,
-                    b"RoleSizeOnCapture" => f_role_size_on_capture = r.text_opt(&c)?,
-                    b"IsCorrupted" => f_is_corrupted = r.text_opt(&c)?,
-                    b"PublishedName" => f_published_name = r.text_opt(&c)?,
-                    b"SharingStatus" => f_sharing_status = r.text_opt(&c)?,
+                    b"ServiceName" => r.text_opt_into(&c, &mut f_service_name)?,
+                    b"DeploymentName" => r.text_opt_into(&c, &mut f_deployment_name)?,
+                    b"RoleName" => r.text_opt_into(&c, &mut f_role_name)?,
+                    b"AffinityGroup" => r.text_opt_into(&c, &mut f_affinity_group)?,
+                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
+                    b"CreatedTime" => r.text_opt_into(&c, &mut f_created_time)?,
+                    b"ModifiedTime" => r.text_opt_into(&c, &mut f_modified_time)?,
+                    b"Language" => r.text_opt_into(&c, &mut f_language)?,
+                    b"ImageFamily" => r.text_opt_into(&c, &mut f_image_family)?,
+                    b"RecommendedVMSize" => {
+                        r.text_opt_into(&c, &mut f_recommended_vm_size)?
+                    }
+
+                    b"IsPremium" => r.text_opt_into(&c, &mut f_is_premium)?,
+                    b"Eula" => r.text_opt_into(&c, &mut f_eula)?,
+                    b"IconUri" => r.text_opt_into(&c, &mut f_icon_uri)?,
+                    b"SmallIconUri" => r.text_opt_into(&c, &mut f_small_icon_uri)?,
+                    b"PrivacyUri" => r.text_opt_into(&c, &mut f_privacy_uri)?,
+                    b"PublisherName" => r.text_opt_into(&c, &mut f_publisher_name)?,
+                    b"PublishedDate" => r.text_opt_into(&c, &mut f_published_date)?,
+                    b"ShowInGui" => r.text_opt_into(&c, &mut f_show_in_gui)?,
+                    b"PricingDetailLink" => {
+                        r.text_opt_into(&c, &mut f_pricing_detail_link)?
+                    }
+
+                    b"VMImageState" => r.text_opt_into(&c, &mut f_vm_image_state)?,
+                    b"RoleStateOnCapture" => {
+                        r.text_opt_into(&c, &mut f_role_state_on_capture)?
+                    }
+
+                    b"RoleSizeOnCapture" => {
+                        r.text_opt_into(&c, &mut f_role_size_on_capture)?
+                    }
+
+                    b"IsCorrupted" => r.text_opt_into(&c, &mut f_is_corrupted)?,
+                    b"PublishedName" => r.text_opt_into(&c, &mut f_published_name)?,
+                    b"SharingStatus" => r.text_opt_into(&c, &mut f_sharing_status)?,
                     b"ReplicationProgress" => {
                         r.elem_list(
                             &c,

@@ -2383,10 +2383,10 @@ impl FromXml for GeoRegion {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Description" => f_description = r.text_opt(&c)?,
-                    b"DisplayName" => f_display_name = r.text_opt(&c)?,
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"SortOrder" => f_sort_order = r.text_opt(&c)?,
+                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
+                    b"DisplayName" => r.text_opt_into(&c, &mut f_display_name)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"SortOrder" => r.text_opt_into(&c, &mut f_sort_order)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -2561,23 +2561,32 @@ impl FromXml for WebSpace {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"AvailabilityState" => f_availability_state = r.text_opt(&c)?,
-                    b"ComputeMode" => f_compute_mode = r.text_opt(&c)?,
-                    b"CurrentNumberOfWorkers" => {
-                        f_current_number_of_workers = r.text_opt(&c)?;
+                    b"AvailabilityState" => {
+                        r.text_opt_into(&c, &mut f_availability_state)?
                     }
 
-                    b"CurrentWorkerSize" => f_current_worker_size = r.text_opt(&c)?,
-                    b"GeoLocation" => f_geo_location = r.text_opt(&c)?,
-                    b"GeoRegion" => f_geo_region = r.text_opt(&c)?,
-                    b"HostingEnvironment" => f_hosting_environment = r.text_opt(&c)?,
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"NumberOfWorkers" => f_number_of_workers = r.text_opt(&c)?,
-                    b"Plan" => f_plan = r.text_opt(&c)?,
-                    b"ResourceGroup" => f_resource_group = r.text_opt(&c)?,
-                    b"Status" => f_status = r.text_opt(&c)?,
-                    b"Subscription" => f_subscription = r.text_opt(&c)?,
-                    b"WorkerSize" => f_worker_size = r.text_opt(&c)?,
+                    b"ComputeMode" => r.text_opt_into(&c, &mut f_compute_mode)?,
+                    b"CurrentNumberOfWorkers" => {
+                        r.text_opt_into(&c, &mut f_current_number_of_workers)?
+                    }
+
+                    b"CurrentWorkerSize" => {
+                        r.text_opt_into(&c, &mut f_current_worker_size)?
+                    }
+
+                    b"GeoLocation" => r.text_opt_into(&c, &mut f_geo_location)?,
+                    b"GeoRegion" => r.text_opt_into(&c, &mut f_geo_region)?,
+                    b"HostingEnvironment" => {
+                        r.text_opt_into(&c, &mut f_hosting_environment)?
+                    }
+
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"NumberOfWorkers" => r.text_opt_into(&c, &mut f_number_of_workers)?,
+                    b"Plan" => r.text_opt_into(&c, &mut f_plan)?,
+                    b"ResourceGroup" => r.text_opt_into(&c, &mut f_resource_group)?,
+                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
+                    b"Subscription" => r.text_opt_into(&c, &mut f_subscription)?,
+                    b"WorkerSize" => r.text_opt_into(&c, &mut f_worker_size)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -3078,36 +3087,42 @@ impl FromXml for Site {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"AdminEnabled" => f_admin_enabled = r.text_opt(&c)?,
-                    b"AvailabilityState" => f_availability_state = r.text_opt(&c)?,
-                    b"ClientAffinityEnabled" => {
-                        f_client_affinity_enabled = r.text_opt(&c)?;
+                    b"AdminEnabled" => r.text_opt_into(&c, &mut f_admin_enabled)?,
+                    b"AvailabilityState" => {
+                        r.text_opt_into(&c, &mut f_availability_state)?
                     }
 
-                    b"ClientCertEnabled" => f_client_cert_enabled = r.text_opt(&c)?,
-                    b"ComputeMode" => f_compute_mode = r.text_opt(&c)?,
-                    b"ContainerSize" => f_container_size = r.text_opt(&c)?,
+                    b"ClientAffinityEnabled" => {
+                        r.text_opt_into(&c, &mut f_client_affinity_enabled)?
+                    }
+
+                    b"ClientCertEnabled" => {
+                        r.text_opt_into(&c, &mut f_client_cert_enabled)?
+                    }
+
+                    b"ComputeMode" => r.text_opt_into(&c, &mut f_compute_mode)?,
+                    b"ContainerSize" => r.text_opt_into(&c, &mut f_container_size)?,
                     b"ContentAvailabilityState" => {
-                        f_content_availability_state = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_content_availability_state)?
                     }
 
                     b"DailyMemoryTimeQuota" => {
-                        f_daily_memory_time_quota = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_daily_memory_time_quota)?
                     }
 
-                    b"DefaultHostName" => f_default_host_name = r.text_opt(&c)?,
-                    b"DeploymentId" => f_deployment_id = r.text_opt(&c)?,
+                    b"DefaultHostName" => r.text_opt_into(&c, &mut f_default_host_name)?,
+                    b"DeploymentId" => r.text_opt_into(&c, &mut f_deployment_id)?,
                     b"DomainVerificationIdentifiers" => {
-                        f_domain_verification_identifiers = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_domain_verification_identifiers)?
                     }
 
-                    b"Enabled" => f_enabled = r.text_opt(&c)?,
+                    b"Enabled" => r.text_opt_into(&c, &mut f_enabled)?,
                     b"EnabledHostNames" => {
                         r.text_list(&c, b"string", &mut f_enabled_host_names)?
                     }
 
-                    b"GatewaySiteName" => f_gateway_site_name = r.text_opt(&c)?,
-                    b"HomeStamp" => f_home_stamp = r.text_opt(&c)?,
+                    b"GatewaySiteName" => r.text_opt_into(&c, &mut f_gateway_site_name)?,
+                    b"HomeStamp" => r.text_opt_into(&c, &mut f_home_stamp)?,
                     b"HostNameSslStates" => {
                         r.elem_list(
                             &c,
@@ -3117,50 +3132,80 @@ impl FromXml for Site {
                     }
 
                     b"HostNames" => r.text_list(&c, b"string", &mut f_host_names)?,
-                    b"HostNamesDisabled" => f_host_names_disabled = r.text_opt(&c)?,
-                    b"HostingEnvironment" => f_hosting_environment = r.text_opt(&c)?,
-                    b"HostingEnvironmentId" => f_hosting_environment_id = r.text_opt(&c)?,
+                    b"HostNamesDisabled" => {
+                        r.text_opt_into(&c, &mut f_host_names_disabled)?
+                    }
+
+                    b"HostingEnvironment" => {
+                        r.text_opt_into(&c, &mut f_hosting_environment)?
+                    }
+
+                    b"HostingEnvironmentId" => {
+                        r.text_opt_into(&c, &mut f_hosting_environment_id)?
+                    }
+
                     b"HostingEnvironmentProfile" => {
                         f_hosting_environment_profile = r.elem(&c)?;
                     }
 
-                    b"Kind" => f_kind = r.text_opt(&c)?,
-                    b"LastModifiedTimeUtc" => f_last_modified_time_utc = r.text_opt(&c)?,
-                    b"MaxNumberOfWorkers" => f_max_number_of_workers = r.text_opt(&c)?,
-                    b"MicroService" => f_micro_service = r.text_opt(&c)?,
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"OutboundIpAddresses" => f_outbound_ip_addresses = r.text_opt(&c)?,
-                    b"Owner" => f_owner = r.text_opt(&c)?,
-                    b"PremiumAppDeployed" => f_premium_app_deployed = r.text_opt(&c)?,
-                    b"RepositorySiteName" => f_repository_site_name = r.text_opt(&c)?,
-                    b"Reserved" => f_reserved = r.text_opt(&c)?,
-                    b"ResourceGroup" => f_resource_group = r.text_opt(&c)?,
+                    b"Kind" => r.text_opt_into(&c, &mut f_kind)?,
+                    b"LastModifiedTimeUtc" => {
+                        r.text_opt_into(&c, &mut f_last_modified_time_utc)?
+                    }
+
+                    b"MaxNumberOfWorkers" => {
+                        r.text_opt_into(&c, &mut f_max_number_of_workers)?
+                    }
+
+                    b"MicroService" => r.text_opt_into(&c, &mut f_micro_service)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"OutboundIpAddresses" => {
+                        r.text_opt_into(&c, &mut f_outbound_ip_addresses)?
+                    }
+
+                    b"Owner" => r.text_opt_into(&c, &mut f_owner)?,
+                    b"PremiumAppDeployed" => {
+                        r.text_opt_into(&c, &mut f_premium_app_deployed)?
+                    }
+
+                    b"RepositorySiteName" => {
+                        r.text_opt_into(&c, &mut f_repository_site_name)?
+                    }
+
+                    b"Reserved" => r.text_opt_into(&c, &mut f_reserved)?,
+                    b"ResourceGroup" => r.text_opt_into(&c, &mut f_resource_group)?,
                     b"RuntimeAvailabilityState" => {
-                        f_runtime_availability_state = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_runtime_availability_state)?
                     }
 
-                    b"SKU" => f_sku = r.text_opt(&c)?,
-                    b"ScmSiteAlsoStopped" => f_scm_site_also_stopped = r.text_opt(&c)?,
-                    b"SelfLink" => f_self_link = r.text_opt(&c)?,
-                    b"ServerFarm" => f_server_farm = r.text_opt(&c)?,
-                    b"ServerFarmId" => f_server_farm_id = r.text_opt(&c)?,
-                    b"SiteDisabledReason" => f_site_disabled_reason = r.text_opt(&c)?,
-                    b"SiteMode" => f_site_mode = r.text_opt(&c)?,
+                    b"SKU" => r.text_opt_into(&c, &mut f_sku)?,
+                    b"ScmSiteAlsoStopped" => {
+                        r.text_opt_into(&c, &mut f_scm_site_also_stopped)?
+                    }
+
+                    b"SelfLink" => r.text_opt_into(&c, &mut f_self_link)?,
+                    b"ServerFarm" => r.text_opt_into(&c, &mut f_server_farm)?,
+                    b"ServerFarmId" => r.text_opt_into(&c, &mut f_server_farm_id)?,
+                    b"SiteDisabledReason" => {
+                        r.text_opt_into(&c, &mut f_site_disabled_reason)?
+                    }
+
+                    b"SiteMode" => r.text_opt_into(&c, &mut f_site_mode)?,
                     b"SiteProperties" => f_site_properties = r.elem(&c)?,
-                    b"State" => f_state = r.text_opt(&c)?,
+                    b"State" => r.text_opt_into(&c, &mut f_state)?,
                     b"StorageRecoveryDefaultState" => {
-                        f_storage_recovery_default_state = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_storage_recovery_default_state)?
                     }
 
-                    b"SuspendedTill" => f_suspended_till = r.text_opt(&c)?,
-                    b"TargetSwapSlot" => f_target_swap_slot = r.text_opt(&c)?,
+                    b"SuspendedTill" => r.text_opt_into(&c, &mut f_suspended_till)?,
+                    b"TargetSwapSlot" => r.text_opt_into(&c, &mut f_target_swap_slot)?,
                     b"TrafficManagerHostNames" => {
                         r.text_list(&c, b"string", &mut f_traffic_manager_host_names)?
                     }
 
-                    b"UsageState" => f_usage_state = r.text_opt(&c)?,
-                    b"WebHostingPlan" => f_web_hosting_plan = r.text_opt(&c)?,
-                    b"WebSpace" => f_web_space = r.text_opt(&c)?,
+                    b"UsageState" => r.text_opt_into(&c, &mut f_usage_state)?,
+                    b"WebHostingPlan" => r.text_opt_into(&c, &mut f_web_hosting_plan)?,
+                    b"WebSpace" => r.text_opt_into(&c, &mut f_web_space)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -3400,15 +3445,21 @@ impl FromXml for HostNameSslState {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"HostType" => f_host_type = r.text_opt(&c)?,
-                    b"IPBasedSslState" => f_ip_based_ssl_state = r.text_opt(&c)?,
-                    b"IpBasedSslResult" => f_ip_based_ssl_result = r.text_opt(&c)?,
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"SslState" => f_ssl_state = r.text_opt(&c)?,
-                    b"Thumbprint" => f_thumbprint = r.text_opt(&c)?,
-                    b"ToUpdate" => f_to_update = r.text_opt(&c)?,
-                    b"ToUpdateIpBasedSsl" => f_to_update_ip_based_ssl = r.text_opt(&c)?,
-                    b"VirtualIP" => f_virtual_ip = r.text_opt(&c)?,
+                    b"HostType" => r.text_opt_into(&c, &mut f_host_type)?,
+                    b"IPBasedSslState" => r.text_opt_into(&c, &mut f_ip_based_ssl_state)?,
+                    b"IpBasedSslResult" => {
+                        r.text_opt_into(&c, &mut f_ip_based_ssl_result)?
+                    }
+
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"SslState" => r.text_opt_into(&c, &mut f_ssl_state)?,
+                    b"Thumbprint" => r.text_opt_into(&c, &mut f_thumbprint)?,
+                    b"ToUpdate" => r.text_opt_into(&c, &mut f_to_update)?,
+                    b"ToUpdateIpBasedSsl" => {
+                        r.text_opt_into(&c, &mut f_to_update_ip_based_ssl)?
+                    }
+
+                    b"VirtualIP" => r.text_opt_into(&c, &mut f_virtual_ip)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -3475,9 +3526,9 @@ impl FromXml for HostingEnvironmentProfile {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Id" => f_id = r.text_opt(&c)?,
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"Type" => f_type_ = r.text_opt(&c)?,
+                    b"Id" => r.text_opt_into(&c, &mut f_id)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"Type" => r.text_opt_into(&c, &mut f_type_)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -3593,8 +3644,8 @@ impl FromXml for NameValuePair {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"Value" => f_value = r.text_opt(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Value" => r.text_opt_into(&c, &mut f_value)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -3664,9 +3715,9 @@ impl FromXml for CreateSiteInput {
             while let Some(c) = r.next_child()? {
                 match c.name() {
                     b"HostNames" => r.text_list(&c, b"string", &mut f_host_names)?,
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"ComputeMode" => f_compute_mode = r.text_opt(&c)?,
-                    b"ServerFarm" => f_server_farm = r.text_opt(&c)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"ComputeMode" => r.text_opt_into(&c, &mut f_compute_mode)?,
+                    b"ServerFarm" => r.text_opt_into(&c, &mut f_server_farm)?,
                     b"WebSpaceToCreate" => f_web_space_to_create = r.elem(&c)?,
                     _ => r.skip(&c)?,
                 }
@@ -3740,9 +3791,9 @@ impl FromXml for WebSpaceToCreate {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"GeoRegion" => f_geo_region = r.text_req(&c)?,
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"Plan" => f_plan = r.text_opt(&c)?,
+                    b"GeoRegion" => r.text_req_into(&c, &mut f_geo_region)?,
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Plan" => r.text_opt_into(&c, &mut f_plan)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -3811,9 +3862,15 @@ impl FromXml for PublishingUser {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"PublishingPassword" => f_publishing_password = r.text_opt(&c)?,
-                    b"PublishingUserName" => f_publishing_user_name = r.text_opt(&c)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"PublishingPassword" => {
+                        r.text_opt_into(&c, &mut f_publishing_password)?
+                    }
+
+                    b"PublishingUserName" => {
+                        r.text_opt_into(&c, &mut f_publishing_user_name)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3904,17 +3961,17 @@ impl FromXml for WebSiteOperation {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"CreatedTime" => f_created_time = r.text_opt(&c)?,
+                    b"CreatedTime" => r.text_opt_into(&c, &mut f_created_time)?,
                     b"Errors" => r.elem_list(&c, b"Error", &mut f_errors)?,
-                    b"ExpirationTime" => f_expiration_time = r.text_opt(&c)?,
+                    b"ExpirationTime" => r.text_opt_into(&c, &mut f_expiration_time)?,
                     b"GeoMasterOperationId" => {
-                        f_geo_master_operation_id = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_geo_master_operation_id)?
                     }
 
-                    b"ID" => f_id = r.text_opt(&c)?,
-                    b"ModifiedTime" => f_modified_time = r.text_opt(&c)?,
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"Status" => f_status = r.text_opt(&c)?,
+                    b"ID" => r.text_opt_into(&c, &mut f_id)?,
+                    b"ModifiedTime" => r.text_opt_into(&c, &mut f_modified_time)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -3997,12 +4054,12 @@ impl FromXml for WebSiteOperationError {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Code" => f_code = r.text_opt(&c)?,
-                    b"Message" => f_message = r.text_opt(&c)?,
-                    b"ExtendedCode" => f_extended_code = r.text_opt(&c)?,
-                    b"MessageTemplate" => f_message_template = r.text_opt(&c)?,
+                    b"Code" => r.text_opt_into(&c, &mut f_code)?,
+                    b"Message" => r.text_opt_into(&c, &mut f_message)?,
+                    b"ExtendedCode" => r.text_opt_into(&c, &mut f_extended_code)?,
+                    b"MessageTemplate" => r.text_opt_into(&c, &mut f_message_template)?,
                     b"Parameters" => r.text_list(&c, b"string", &mut f_parameters)?,
-                    b"InnerErrors" => f_inner_errors = r.text_opt(&c)?,
+                    b"InnerErrors" => r.text_opt_into(&c, &mut f_inner_errors)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -4803,15 +4860,15 @@ impl FromXml for WebSiteUsage {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"ComputeMode" => f_compute_mode = r.text_opt(&c)?,
-                    b"CurrentValue" => f_current_value = r.text_opt(&c)?,
-                    b"DisplayName" => f_display_name = r.text_opt(&c)?,
-                    b"Limit" => f_limit = r.text_opt(&c)?,
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"NextResetTime" => f_next_reset_time = r.text_opt(&c)?,
-                    b"ResourceName" => f_resource_name = r.text_opt(&c)?,
-                    b"SiteMode" => f_site_mode = r.text_opt(&c)?,
-                    b"Unit" => f_unit = r.text_opt(&c)?,
+                    b"ComputeMode" => r.text_opt_into(&c, &mut f_compute_mode)?,
+                    b"CurrentValue" => r.text_opt_into(&c, &mut f_current_value)?,
+                    b"DisplayName" => r.text_opt_into(&c, &mut f_display_name)?,
+                    b"Limit" => r.text_opt_into(&c, &mut f_limit)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"NextResetTime" => r.text_opt_into(&c, &mut f_next_reset_time)?,
+                    b"ResourceName" => r.text_opt_into(&c, &mut f_resource_name)?,
+                    b"SiteMode" => r.text_opt_into(&c, &mut f_site_mode)?,
+                    b"Unit" => r.text_opt_into(&c, &mut f_unit)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -4916,9 +4973,9 @@ impl FromXml for WebMetricResponse {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Code" => f_code = r.text_opt(&c)?,
+                    b"Code" => r.text_opt_into(&c, &mut f_code)?,
                     b"Data" => f_data = r.elem(&c)?,
-                    b"Message" => f_message = r.text_opt(&c)?,
+                    b"Message" => r.text_opt_into(&c, &mut f_message)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -5007,16 +5064,16 @@ impl FromXml for WebMetricSet {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"DisplayName" => f_display_name = r.text_opt(&c)?,
-                    b"EndTime" => f_end_time = r.text_opt(&c)?,
-                    b"Name" => f_name = r.text_opt(&c)?,
+                    b"DisplayName" => r.text_opt_into(&c, &mut f_display_name)?,
+                    b"EndTime" => r.text_opt_into(&c, &mut f_end_time)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
                     b"PrimaryAggregationType" => {
-                        f_primary_aggregation_type = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_primary_aggregation_type)?
                     }
 
-                    b"StartTime" => f_start_time = r.text_opt(&c)?,
-                    b"TimeGrain" => f_time_grain = r.text_opt(&c)?,
-                    b"Unit" => f_unit = r.text_opt(&c)?,
+                    b"StartTime" => r.text_opt_into(&c, &mut f_start_time)?,
+                    b"TimeGrain" => r.text_opt_into(&c, &mut f_time_grain)?,
+                    b"Unit" => r.text_opt_into(&c, &mut f_unit)?,
                     b"Values" => r.elem_list(&c, b"MetricSample", &mut f_values)?,
                     _ => r.skip(&c)?,
                 }
@@ -5103,12 +5160,12 @@ impl FromXml for WebMetricSample {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Count" => f_count = r.text_opt(&c)?,
-                    b"Maximum" => f_maximum = r.text_opt(&c)?,
-                    b"Minimum" => f_minimum = r.text_opt(&c)?,
-                    b"TimeCreated" => f_time_created = r.text_opt(&c)?,
-                    b"Total" => f_total = r.text_opt(&c)?,
-                    b"InstanceName" => f_instance_name = r.text_opt(&c)?,
+                    b"Count" => r.text_opt_into(&c, &mut f_count)?,
+                    b"Maximum" => r.text_opt_into(&c, &mut f_maximum)?,
+                    b"Minimum" => r.text_opt_into(&c, &mut f_minimum)?,
+                    b"TimeCreated" => r.text_opt_into(&c, &mut f_time_created)?,
+                    b"Total" => r.text_opt_into(&c, &mut f_total)?,
+                    b"InstanceName" => r.text_opt_into(&c, &mut f_instance_name)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -5213,10 +5270,10 @@ impl FromXml for WebMetricDefinition {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"Unit" => f_unit = r.text_opt(&c)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"Unit" => r.text_opt_into(&c, &mut f_unit)?,
                     b"PrimaryAggregationType" => {
-                        f_primary_aggregation_type = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_primary_aggregation_type)?
                     }
 
                     b"MetricAvailabilities" => {
@@ -5281,8 +5338,8 @@ impl FromXml for WebMetricAvailability {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"TimeGrain" => f_time_grain = r.text_opt(&c)?,
-                    b"Retention" => f_retention = r.text_opt(&c)?,
+                    b"TimeGrain" => r.text_opt_into(&c, &mut f_time_grain)?,
+                    b"Retention" => r.text_opt_into(&c, &mut f_retention)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -5385,11 +5442,11 @@ impl FromXml for ServerFarmInput {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"NumberOfWorkers" => f_number_of_workers = r.text_opt(&c)?,
-                    b"SKU" => f_sku = r.text_opt(&c)?,
-                    b"WorkerSize" => f_worker_size = r.text_opt(&c)?,
-                    b"AdminSiteName" => f_admin_site_name = r.text_opt(&c)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"NumberOfWorkers" => r.text_opt_into(&c, &mut f_number_of_workers)?,
+                    b"SKU" => r.text_opt_into(&c, &mut f_sku)?,
+                    b"WorkerSize" => r.text_opt_into(&c, &mut f_worker_size)?,
+                    b"AdminSiteName" => r.text_opt_into(&c, &mut f_admin_site_name)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -5587,37 +5644,52 @@ impl FromXml for ServerFarm {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"AdminSiteName" => f_admin_site_name = r.text_opt(&c)?,
+                    b"AdminSiteName" => r.text_opt_into(&c, &mut f_admin_site_name)?,
                     b"CurrentNumberOfWorkers" => {
-                        f_current_number_of_workers = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_current_number_of_workers)?
                     }
 
-                    b"CurrentWorkerSize" => f_current_worker_size = r.text_opt(&c)?,
-                    b"CurrentWorkerSizeId" => f_current_worker_size_id = r.text_opt(&c)?,
-                    b"HostingEnvironment" => f_hosting_environment = r.text_opt(&c)?,
-                    b"HostingEnvironmentId" => f_hosting_environment_id = r.text_opt(&c)?,
+                    b"CurrentWorkerSize" => {
+                        r.text_opt_into(&c, &mut f_current_worker_size)?
+                    }
+
+                    b"CurrentWorkerSizeId" => {
+                        r.text_opt_into(&c, &mut f_current_worker_size_id)?
+                    }
+
+                    b"HostingEnvironment" => {
+                        r.text_opt_into(&c, &mut f_hosting_environment)?
+                    }
+
+                    b"HostingEnvironmentId" => {
+                        r.text_opt_into(&c, &mut f_hosting_environment_id)?
+                    }
+
                     b"HostingEnvironmentProfile" => {
                         f_hosting_environment_profile = r.elem(&c)?;
                     }
 
-                    b"LastModifiedTimeUtc" => f_last_modified_time_utc = r.text_opt(&c)?,
-                    b"MaximumNumberOfWorkers" => {
-                        f_maximum_number_of_workers = r.text_opt(&c)?;
+                    b"LastModifiedTimeUtc" => {
+                        r.text_opt_into(&c, &mut f_last_modified_time_utc)?
                     }
 
-                    b"Name" => f_name = r.text_req(&c)?,
-                    b"NumberOfSites" => f_number_of_sites = r.text_opt(&c)?,
-                    b"NumberOfWorkers" => f_number_of_workers = r.text_opt(&c)?,
-                    b"PerSiteScaling" => f_per_site_scaling = r.text_opt(&c)?,
-                    b"PlanName" => f_plan_name = r.text_opt(&c)?,
-                    b"Reserved" => f_reserved = r.text_opt(&c)?,
-                    b"SKU" => f_sku = r.text_opt(&c)?,
-                    b"Status" => f_status = r.text_opt(&c)?,
-                    b"Subscription" => f_subscription = r.text_opt(&c)?,
-                    b"WebSpace" => f_web_space = r.text_opt(&c)?,
-                    b"WorkerSize" => f_worker_size = r.text_opt(&c)?,
-                    b"WorkerSizeId" => f_worker_size_id = r.text_opt(&c)?,
-                    b"WorkerTierName" => f_worker_tier_name = r.text_opt(&c)?,
+                    b"MaximumNumberOfWorkers" => {
+                        r.text_opt_into(&c, &mut f_maximum_number_of_workers)?
+                    }
+
+                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"NumberOfSites" => r.text_opt_into(&c, &mut f_number_of_sites)?,
+                    b"NumberOfWorkers" => r.text_opt_into(&c, &mut f_number_of_workers)?,
+                    b"PerSiteScaling" => r.text_opt_into(&c, &mut f_per_site_scaling)?,
+                    b"PlanName" => r.text_opt_into(&c, &mut f_plan_name)?,
+                    b"Reserved" => r.text_opt_into(&c, &mut f_reserved)?,
+                    b"SKU" => r.text_opt_into(&c, &mut f_sku)?,
+                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
+                    b"Subscription" => r.text_opt_into(&c, &mut f_subscription)?,
+                    b"WebSpace" => r.text_opt_into(&c, &mut f_web_space)?,
+                    b"WorkerSize" => r.text_opt_into(&c, &mut f_worker_size)?,
+                    b"WorkerSizeId" => r.text_opt_into(&c, &mut f_worker_size_id)?,
+                    b"WorkerTierName" => r.text_opt_into(&c, &mut f_worker_tier_name)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -5744,9 +5816,12 @@ impl FromXml for BackupRequest {
                         r.elem_list(&c, b"DatabaseBackupSetting", &mut f_databases)?
                     }
 
-                    b"Enabled" => f_enabled = r.text_opt(&c)?,
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"StorageAccountUrl" => f_storage_account_url = r.text_opt(&c)?,
+                    b"Enabled" => r.text_opt_into(&c, &mut f_enabled)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"StorageAccountUrl" => {
+                        r.text_opt_into(&c, &mut f_storage_account_url)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5826,18 +5901,24 @@ impl FromXml for BackupSchedule {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"FrequencyInterval" => f_frequency_interval = r.text_opt(&c)?,
-                    b"FrequencyUnit" => f_frequency_unit = r.text_opt(&c)?,
+                    b"FrequencyInterval" => {
+                        r.text_opt_into(&c, &mut f_frequency_interval)?
+                    }
+
+                    b"FrequencyUnit" => r.text_opt_into(&c, &mut f_frequency_unit)?,
                     b"KeepAtLeastOneBackup" => {
-                        f_keep_at_least_one_backup = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_keep_at_least_one_backup)?
                     }
 
-                    b"LastExecutionTime" => f_last_execution_time = r.text_opt(&c)?,
+                    b"LastExecutionTime" => {
+                        r.text_opt_into(&c, &mut f_last_execution_time)?
+                    }
+
                     b"RetentionPeriodInDays" => {
-                        f_retention_period_in_days = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_retention_period_in_days)?
                     }
 
-                    b"StartTime" => f_start_time = r.text_opt(&c)?,
+                    b"StartTime" => r.text_opt_into(&c, &mut f_start_time)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -5922,10 +6003,13 @@ impl FromXml for DatabaseBackupSetting {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"ConnectionString" => f_connection_string = r.text_opt(&c)?,
-                    b"ConnectionStringName" => f_connection_string_name = r.text_opt(&c)?,
-                    b"DatabaseType" => f_database_type = r.text_opt(&c)?,
-                    b"Name" => f_name = r.text_opt(&c)?,
+                    b"ConnectionString" => r.text_opt_into(&c, &mut f_connection_string)?,
+                    b"ConnectionStringName" => {
+                        r.text_opt_into(&c, &mut f_connection_string_name)?
+                    }
+
+                    b"DatabaseType" => r.text_opt_into(&c, &mut f_database_type)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -6099,24 +6183,30 @@ impl FromXml for BackupItem {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"StorageAccountUrl" => f_storage_account_url = r.text_opt(&c)?,
-                    b"BlobName" => f_blob_name = r.text_opt(&c)?,
-                    b"Name" => f_name = r.text_opt(&c)?,
-                    b"Status" => f_status = r.text_opt(&c)?,
-                    b"SizeInBytes" => f_size_in_bytes = r.text_opt(&c)?,
-                    b"Created" => f_created = r.text_opt(&c)?,
-                    b"Log" => f_log = r.text_opt(&c)?,
+                    b"StorageAccountUrl" => {
+                        r.text_opt_into(&c, &mut f_storage_account_url)?
+                    }
+
+                    b"BlobName" => r.text_opt_into(&c, &mut f_blob_name)?,
+                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
+                    b"SizeInBytes" => r.text_opt_into(&c, &mut f_size_in_bytes)?,
+                    b"Created" => r.text_opt_into(&c, &mut f_created)?,
+                    b"Log" => r.text_opt_into(&c, &mut f_log)?,
                     b"Databases" => {
                         r.elem_list(&c, b"DatabaseBackupSetting", &mut f_databases)?
                     }
 
-                    b"Scheduled" => f_scheduled = r.text_opt(&c)?,
+                    b"Scheduled" => r.text_opt_into(&c, &mut f_scheduled)?,
                     b"LastRestoreTimeStamp" => {
-                        f_last_restore_time_stamp = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_last_restore_time_stamp)?
                     }
 
-                    b"FinishedTimeStamp" => f_finished_time_stamp = r.text_opt(&c)?,
-                    b"CorrelationId" => f_correlation_id = r.text_opt(&c)?,
+                    b"FinishedTimeStamp" => {
+                        r.text_opt_into(&c, &mut f_finished_time_stamp)?
+                    }
+
+                    b"CorrelationId" => r.text_opt_into(&c, &mut f_correlation_id)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -6231,20 +6321,23 @@ impl FromXml for RestoreRequest {
             while let Some(c) = r.next_child()? {
                 match c.name() {
                     b"AdjustConnectionStrings" => {
-                        f_adjust_connection_strings = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_adjust_connection_strings)?
                     }
 
-                    b"BlobName" => f_blob_name = r.text_opt(&c)?,
+                    b"BlobName" => r.text_opt_into(&c, &mut f_blob_name)?,
                     b"Databases" => {
                         r.elem_list(&c, b"DatabaseBackupSetting", &mut f_databases)?
                     }
 
                     b"IgnoreConflictingHostNames" => {
-                        f_ignore_conflicting_host_names = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_ignore_conflicting_host_names)?
                     }
 
-                    b"Overwrite" => f_overwrite = r.text_opt(&c)?,
-                    b"StorageAccountUrl" => f_storage_account_url = r.text_opt(&c)?,
+                    b"Overwrite" => r.text_opt_into(&c, &mut f_overwrite)?,
+                    b"StorageAccountUrl" => {
+                        r.text_opt_into(&c, &mut f_storage_account_url)?
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -6291,7 +6384,7 @@ impl FromXml for RestoreResponse {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"OperationId" => f_operation_id = r.text_opt(&c)?,
+                    b"OperationId" => r.text_opt_into(&c, &mut f_operation_id)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -6420,19 +6513,19 @@ impl FromXml for RelayServiceConnectionInput {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"BiztalkUri" => f_biztalk_uri = r.text_req(&c)?,
+                    b"BiztalkUri" => r.text_req_into(&c, &mut f_biztalk_uri)?,
                     b"EntityConnectionString" => {
-                        f_entity_connection_string = r.text_req(&c)?;
+                        r.text_req_into(&c, &mut f_entity_connection_string)?
                     }
 
-                    b"EntityName" => f_entity_name = r.text_req(&c)?,
-                    b"Hostname" => f_hostname = r.text_req(&c)?,
-                    b"Port" => f_port = r.text_req(&c)?,
+                    b"EntityName" => r.text_req_into(&c, &mut f_entity_name)?,
+                    b"Hostname" => r.text_req_into(&c, &mut f_hostname)?,
+                    b"Port" => r.text_req_into(&c, &mut f_port)?,
                     b"ResourceConnectionString" => {
-                        f_resource_connection_string = r.text_req(&c)?;
+                        r.text_req_into(&c, &mut f_resource_connection_string)?
                     }
 
-                    b"ResourceType" => f_resource_type = r.text_req(&c)?,
+                    b"ResourceType" => r.text_req_into(&c, &mut f_resource_type)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -6554,19 +6647,19 @@ impl FromXml for RelayServiceConnectionUpdate {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"BiztalkUri" => f_biztalk_uri = r.text_opt(&c)?,
+                    b"BiztalkUri" => r.text_opt_into(&c, &mut f_biztalk_uri)?,
                     b"EntityConnectionString" => {
-                        f_entity_connection_string = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_entity_connection_string)?
                     }
 
-                    b"EntityName" => f_entity_name = r.text_req(&c)?,
-                    b"Hostname" => f_hostname = r.text_opt(&c)?,
-                    b"Port" => f_port = r.text_opt(&c)?,
+                    b"EntityName" => r.text_req_into(&c, &mut f_entity_name)?,
+                    b"Hostname" => r.text_opt_into(&c, &mut f_hostname)?,
+                    b"Port" => r.text_opt_into(&c, &mut f_port)?,
                     b"ResourceConnectionString" => {
-                        f_resource_connection_string = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_resource_connection_string)?
                     }
 
-                    b"ResourceType" => f_resource_type = r.text_opt(&c)?,
+                    b"ResourceType" => r.text_opt_into(&c, &mut f_resource_type)?,
                     _ => r.skip(&c)?,
                 }
             }
@@ -6685,19 +6778,19 @@ impl FromXml for RelayServiceConnectionEntity {
         if !el.is_empty() {
             while let Some(c) = r.next_child()? {
                 match c.name() {
-                    b"EntityName" => f_entity_name = r.text_opt(&c)?,
+                    b"EntityName" => r.text_opt_into(&c, &mut f_entity_name)?,
                     b"EntityConnectionString" => {
-                        f_entity_connection_string = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_entity_connection_string)?
                     }
 
-                    b"ResourceType" => f_resource_type = r.text_opt(&c)?,
+                    b"ResourceType" => r.text_opt_into(&c, &mut f_resource_type)?,
                     b"ResourceConnectionString" => {
-                        f_resource_connection_string = r.text_opt(&c)?;
+                        r.text_opt_into(&c, &mut f_resource_connection_string)?
                     }
 
-                    b"Hostname" => f_hostname = r.text_opt(&c)?,
-                    b"Port" => f_port = r.text_opt(&c)?,
-                    b"BiztalkUri" => f_biztalk_uri = r.text_opt(&c)?,
+                    b"Hostname" => r.text_opt_into(&c, &mut f_hostname)?,
+                    b"Port" => r.text_opt_into(&c, &mut f_port)?,
+                    b"BiztalkUri" => r.text_opt_into(&c, &mut f_biztalk_uri)?,
                     _ => r.skip(&c)?,
                 }
             }
