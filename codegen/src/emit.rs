@@ -754,7 +754,8 @@ fn xml_impls(ctx: &Ctx<'_>, s: &Struct, my_ns: &str) -> TokenStream {
             #(#attr_reads)*
             #(#locals)*
             if !el.is_empty() {
-                while let Some(c) = r.next_child()? {
+                let mut c = Child::default();
+                while r.read_child(&mut c)? {
                     match c.name() {
                         #(#arms)*
                         _ => r.skip(&c)?,

@@ -212,7 +212,8 @@ impl FromXml for AffinityGroups {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_affinity_group = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"AffinityGroup" => r.elem_push(&c, &mut f_affinity_group)?,
                     _ => r.skip(&c)?,
@@ -312,7 +313,8 @@ impl FromXml for AffinityGroup {
         let mut f_created_time = None;
         let mut f_compute_capabilities = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"Label" => f_label = r.label_req(&c)?,
@@ -411,7 +413,8 @@ impl FromXml for CreateAffinityGroup {
         let mut f_description = None;
         let mut f_location = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"Label" => f_label = r.label_req(&c)?,
@@ -479,7 +482,8 @@ impl FromXml for UpdateAffinityGroup {
         let mut f_label = None;
         let mut f_description = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Label" => f_label = r.label_req(&c)?,
                     b"Description" => r.text_opt_into(&c, &mut f_description)?,

@@ -1855,7 +1855,8 @@ impl FromXml for Deployment {
         let mut f_load_balancers = Vec::new();
         let mut f_virtual_network_id = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"DeploymentSlot" => r.text_req_into(&c, &mut f_deployment_slot)?,
@@ -2024,7 +2025,8 @@ impl FromXml for UpgradeStatus {
         let mut f_current_upgrade_domain_state = None;
         let mut f_current_upgrade_domain = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"UpgradeType" => r.text_opt_into(&c, &mut f_upgrade_type)?,
                     b"CurrentUpgradeDomainState" => {
@@ -2070,7 +2072,8 @@ impl FromXml for DnsSettings {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_dns_servers = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"DnsServers" => r.elem_list(&c, b"DnsServer", &mut f_dns_servers)?,
                     _ => r.skip(&c)?,
@@ -2111,7 +2114,8 @@ impl FromXml for DnsServer {
         let mut f_name = None;
         let mut f_address = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"Address" => r.text_opt_into(&c, &mut f_address)?,
@@ -2167,7 +2171,8 @@ impl FromXml for PersistentVMDowntime {
         let mut f_end_time = None;
         let mut f_status = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"StartTime" => r.text_opt_into(&c, &mut f_start_time)?,
                     b"EndTime" => r.text_opt_into(&c, &mut f_end_time)?,
@@ -2215,7 +2220,8 @@ impl FromXml for ExtensionConfiguration {
         let mut f_all_roles = Vec::new();
         let mut f_named_roles = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"AllRoles" => r.elem_list(&c, b"Extension", &mut f_all_roles)?,
                     b"NamedRoles" => r.elem_list(&c, b"Role", &mut f_named_roles)?,
@@ -2263,7 +2269,8 @@ impl FromXml for DeploymentExtension {
         let mut f_id = None;
         let mut f_state = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Id" => r.text_req_into(&c, &mut f_id)?,
                     b"State" => r.text_opt_into(&c, &mut f_state)?,
@@ -2304,7 +2311,8 @@ impl FromXml for NamedRoleExtensions {
         let mut f_role_name = None;
         let mut f_extensions = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"RoleName" => r.text_req_into(&c, &mut f_role_name)?,
                     b"Extensions" => r.elem_list(&c, b"Extension", &mut f_extensions)?,
@@ -2381,7 +2389,8 @@ impl FromXml for VirtualIP {
         let mut f_reserved_ip_name = None;
         let mut f_type_ = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Address" => r.text_opt_into(&c, &mut f_address)?,
                     b"IsDnsProgrammed" => r.text_opt_into(&c, &mut f_is_dns_programmed)?,
@@ -2440,7 +2449,8 @@ impl FromXml for LoadBalancer {
         let mut f_name = None;
         let mut f_frontend_ip_configuration = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"FrontendIpConfiguration" => {
@@ -2502,7 +2512,8 @@ impl FromXml for FrontendIpConfiguration {
         let mut f_subnet_name = None;
         let mut f_static_virtual_network_ip_address = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Type" => r.text_opt_into(&c, &mut f_type_)?,
                     b"SubnetName" => r.text_opt_into(&c, &mut f_subnet_name)?,
@@ -2667,7 +2678,8 @@ impl FromXml for RoleInstance {
         let mut f_network_interfaces = Vec::new();
         let mut f_maintenance_status = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"RoleName" => r.text_req_into(&c, &mut f_role_name)?,
                     b"InstanceName" => r.text_req_into(&c, &mut f_instance_name)?,
@@ -2837,7 +2849,8 @@ impl FromXml for InstanceEndpoint {
         let mut f_protocol = None;
         let mut f_idle_timeout_in_minutes = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"Vip" => r.text_opt_into(&c, &mut f_vip)?,
@@ -2936,7 +2949,8 @@ impl FromXml for GuestAgentStatus {
         let mut f_message = None;
         let mut f_formatted_message = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ProtocolVersion" => r.text_opt_into(&c, &mut f_protocol_version)?,
                     b"Timestamp" => r.text_opt_into(&c, &mut f_timestamp)?,
@@ -2998,7 +3012,8 @@ impl FromXml for GuestAgentMessage {
         let mut f_message_resource_id = None;
         let mut f_param_list = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"MessageResourceId" => {
                         r.text_opt_into(&c, &mut f_message_resource_id)?
@@ -3048,7 +3063,8 @@ impl FromXml for GuestAgentFormattedMessage {
         let mut f_language = None;
         let mut f_message = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Language" => r.text_opt_into(&c, &mut f_language)?,
                     b"Message" => r.text_opt_into(&c, &mut f_message)?,
@@ -3129,7 +3145,8 @@ impl FromXml for ResourceExtensionStatus {
         let mut f_formatted_message = None;
         let mut f_extension_setting_status = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"HandlerName" => r.text_req_into(&c, &mut f_handler_name)?,
                     b"Version" => r.text_opt_into(&c, &mut f_version)?,
@@ -3242,7 +3259,8 @@ impl FromXml for ExtensionSettingStatus {
         let mut f_formatted_message = None;
         let mut f_sub_status_list = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Timestamp" => r.text_opt_into(&c, &mut f_timestamp)?,
                     b"ConfigurationAppliedTime" => {
@@ -3337,7 +3355,8 @@ impl FromXml for SubStatus {
         let mut f_message = None;
         let mut f_formatted_message = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_opt_into(&c, &mut f_name)?,
                     b"Status" => r.text_opt_into(&c, &mut f_status)?,
@@ -3412,7 +3431,8 @@ impl FromXml for PublicIP {
         let mut f_domain_name_label = None;
         let mut f_fqdns = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"Address" => r.text_opt_into(&c, &mut f_address)?,
@@ -3488,7 +3508,8 @@ impl FromXml for NetworkInterface {
         let mut f_network_security_group = None;
         let mut f_ip_forwarding = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"MacAddress" => r.text_opt_into(&c, &mut f_mac_address)?,
@@ -3569,7 +3590,8 @@ impl FromXml for IPConfiguration {
         let mut f_address = None;
         let mut f_static_virtual_network_ip_address = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"SubnetName" => r.text_opt_into(&c, &mut f_subnet_name)?,
                     b"Address" => r.text_opt_into(&c, &mut f_address)?,
@@ -3688,7 +3710,8 @@ impl FromXml for MaintenanceStatus {
         let mut f_last_operation_result_string = None;
         let mut f_last_operation_message = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"IsCustomerInitiatedMaintenanceAllowed" => {
                         r.text_opt_into(
@@ -3895,7 +3918,8 @@ impl FromXml for Role {
         let mut f_license_type = None;
         let mut f_migration_state = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"RoleName" => r.text_req_into(&c, &mut f_role_name)?,
                     b"OsVersion" => r.text_opt_into(&c, &mut f_os_version)?,
@@ -4243,7 +4267,8 @@ impl FromXml for ConfigurationSet {
         let mut f_ssh = None;
         let mut f_custom_data = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ConfigurationSetType" => {
                         r.text_req_into(&c, &mut f_configuration_set_type)?
@@ -4528,7 +4553,8 @@ impl FromXml for InputEndpoint {
         let mut f_load_balancer_distribution = None;
         let mut f_virtual_ip_name = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"LoadBalancedEndpointSetName" => {
                         r.text_opt_into(&c, &mut f_load_balanced_endpoint_set_name)?
@@ -4648,7 +4674,8 @@ impl FromXml for LoadBalancerProbe {
         let mut f_interval_in_seconds = None;
         let mut f_timeout_in_seconds = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Path" => r.text_opt_into(&c, &mut f_path)?,
                     b"Port" => r.text_opt_into(&c, &mut f_port)?,
@@ -4700,7 +4727,8 @@ impl FromXml for EndpointAcl {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_rules = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Rules" => r.elem_list(&c, b"Rule", &mut f_rules)?,
                     _ => r.skip(&c)?,
@@ -4762,7 +4790,8 @@ impl FromXml for AclRule {
         let mut f_remote_subnet = None;
         let mut f_description = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Order" => r.text_opt_into(&c, &mut f_order)?,
                     b"Action" => r.text_opt_into(&c, &mut f_action)?,
@@ -4833,7 +4862,8 @@ impl FromXml for DomainJoin {
         let mut f_machine_object_ou = None;
         let mut f_provisioning = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Credentials" => f_credentials = r.elem(&c)?,
                     b"JoinDomain" => r.text_opt_into(&c, &mut f_join_domain)?,
@@ -4907,7 +4937,8 @@ impl FromXml for DomainJoinCredentials {
         let mut f_username = None;
         let mut f_password = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Domain" => r.text_opt_into(&c, &mut f_domain)?,
                     b"Username" => r.text_opt_into(&c, &mut f_username)?,
@@ -4962,7 +4993,8 @@ impl FromXml for DomainJoinProvisioning {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_account_data = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"AccountData" => r.text_opt_into(&c, &mut f_account_data)?,
                     _ => r.skip(&c)?,
@@ -5017,7 +5049,8 @@ impl FromXml for CertificateSetting {
         let mut f_store_name = None;
         let mut f_thumbprint = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"StoreLocation" => r.text_opt_into(&c, &mut f_store_location)?,
                     b"StoreName" => r.text_opt_into(&c, &mut f_store_name)?,
@@ -5057,7 +5090,8 @@ impl FromXml for WinRM {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_listeners = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Listeners" => r.elem_list(&c, b"Listener", &mut f_listeners)?,
                     _ => r.skip(&c)?,
@@ -5103,7 +5137,8 @@ impl FromXml for WinRmListener {
         let mut f_protocol = None;
         let mut f_certificate_thumbprint = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Protocol" => r.text_opt_into(&c, &mut f_protocol)?,
                     b"CertificateThumbprint" => {
@@ -5143,7 +5178,8 @@ impl FromXml for AdditionalUnattendContent {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_passes = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Passes" => r.elem_list(&c, b"UnattendPass", &mut f_passes)?,
                     _ => r.skip(&c)?,
@@ -5184,7 +5220,8 @@ impl FromXml for UnattendPass {
         let mut f_pass_name = None;
         let mut f_components = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"PassName" => r.text_opt_into(&c, &mut f_pass_name)?,
                     b"Components" => {
@@ -5233,7 +5270,8 @@ impl FromXml for UnattendComponent {
         let mut f_component_name = None;
         let mut f_component_settings = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ComponentName" => r.text_opt_into(&c, &mut f_component_name)?,
                     b"ComponentSettings" => {
@@ -5296,7 +5334,8 @@ impl FromXml for ComponentSetting {
         let mut f_setting_name = None;
         let mut f_content = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"SettingName" => r.text_opt_into(&c, &mut f_setting_name)?,
                     b"Content" => r.text_opt_into(&c, &mut f_content)?,
@@ -5337,7 +5376,8 @@ impl FromXml for SshSettings {
         let mut f_public_keys = Vec::new();
         let mut f_key_pairs = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"PublicKeys" => r.elem_list(&c, b"PublicKey", &mut f_public_keys)?,
                     b"KeyPairs" => r.elem_list(&c, b"KeyPair", &mut f_key_pairs)?,
@@ -5386,7 +5426,8 @@ impl FromXml for SshPublicKey {
         let mut f_fingerprint = None;
         let mut f_path = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Fingerprint" => r.text_opt_into(&c, &mut f_fingerprint)?,
                     b"Path" => r.text_opt_into(&c, &mut f_path)?,
@@ -5435,7 +5476,8 @@ impl FromXml for SshKeyPair {
         let mut f_fingerprint = None;
         let mut f_path = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Fingerprint" => r.text_opt_into(&c, &mut f_fingerprint)?,
                     b"Path" => r.text_opt_into(&c, &mut f_path)?,
@@ -5517,7 +5559,8 @@ impl FromXml for ResourceExtensionReference {
         let mut f_state = None;
         let mut f_force_update = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ReferenceName" => r.text_opt_into(&c, &mut f_reference_name)?,
                     b"Publisher" => r.text_opt_into(&c, &mut f_publisher)?,
@@ -5616,7 +5659,8 @@ impl FromXml for ResourceExtensionParameterValue {
         let mut f_value = None;
         let mut f_type_ = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Key" => r.text_opt_into(&c, &mut f_key)?,
                     b"Value" => r.text_opt_into(&c, &mut f_value)?,
@@ -5714,7 +5758,8 @@ impl FromXml for DataVirtualHardDisk {
         let mut f_source_media_link = None;
         let mut f_io_type = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"HostCaching" => r.text_opt_into(&c, &mut f_host_caching)?,
                     b"DiskLabel" => r.text_opt_into(&c, &mut f_disk_label)?,
@@ -5839,7 +5884,8 @@ impl FromXml for OSVirtualHardDisk {
         let mut f_io_type = None;
         let mut f_resized_size_in_gb = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"HostCaching" => r.text_opt_into(&c, &mut f_host_caching)?,
                     b"DiskLabel" => r.text_opt_into(&c, &mut f_disk_label)?,
@@ -5907,7 +5953,8 @@ impl FromXml for VMImageInput {
         let mut f_os_disk_configuration = None;
         let mut f_data_disk_configurations = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"OSDiskConfiguration" => f_os_disk_configuration = r.elem(&c)?,
                     b"DataDiskConfigurations" => {
@@ -5959,7 +6006,8 @@ impl FromXml for OSDiskConfigurationInput {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_resized_size_in_gb = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ResizedSizeInGB" => r.text_opt_into(&c, &mut f_resized_size_in_gb)?,
                     _ => r.skip(&c)?,
@@ -6003,7 +6051,8 @@ impl FromXml for DataDiskConfigurationInput {
         let mut f_name = None;
         let mut f_resized_size_in_gb = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_opt_into(&c, &mut f_name)?,
                     b"ResizedSizeInGB" => r.text_opt_into(&c, &mut f_resized_size_in_gb)?,
@@ -6060,7 +6109,8 @@ impl FromXml for DebugSettings {
         let mut f_console_screenshot_blob_uri = None;
         let mut f_serial_output_blob_uri = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"BootDiagnosticsEnabled" => {
                         r.text_opt_into(&c, &mut f_boot_diagnostics_enabled)?
@@ -6158,7 +6208,8 @@ impl FromXml for CreateDeployment {
         let mut f_extended_properties = Vec::new();
         let mut f_extension_configuration = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"PackageUrl" => r.text_req_into(&c, &mut f_package_url)?,
@@ -6245,7 +6296,8 @@ impl FromXml for Swap {
         let mut f_production = None;
         let mut f_source_deployment = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Production" => r.text_opt_into(&c, &mut f_production)?,
                     b"SourceDeployment" => r.text_req_into(&c, &mut f_source_deployment)?,
@@ -6311,7 +6363,8 @@ impl FromXml for ChangeConfiguration {
         let mut f_extended_properties = Vec::new();
         let mut f_extension_configuration = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Configuration" => f_configuration = r.label_req(&c)?,
                     b"TreatWarningsAsError" => {
@@ -6370,7 +6423,8 @@ impl FromXml for UpdateDeploymentStatus {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_status = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Status" => r.text_req_into(&c, &mut f_status)?,
                     _ => r.skip(&c)?,
@@ -6450,7 +6504,8 @@ impl FromXml for UpgradeDeployment {
         let mut f_extended_properties = Vec::new();
         let mut f_extension_configuration = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Mode" => r.text_req_into(&c, &mut f_mode)?,
                     b"PackageUrl" => r.text_req_into(&c, &mut f_package_url)?,
@@ -6525,7 +6580,8 @@ impl FromXml for WalkUpgradeDomain {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_upgrade_domain = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"UpgradeDomain" => r.text_req_into(&c, &mut f_upgrade_domain)?,
                     _ => r.skip(&c)?,
@@ -6580,7 +6636,8 @@ impl FromXml for RollbackUpdateOrUpgrade {
         let mut f_mode = None;
         let mut f_force = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Mode" => r.text_req_into(&c, &mut f_mode)?,
                     b"Force" => r.text_opt_into(&c, &mut f_force)?,
@@ -6624,7 +6681,8 @@ impl FromXml for DeploymentEventCollection {
         let mut f_reboot_events = Vec::new();
         let mut f_continuation_token = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"RebootEvents" => {
                         r.elem_list(&c, b"RebootEvent", &mut f_reboot_events)?
@@ -6691,7 +6749,8 @@ impl FromXml for RebootEvent {
         let mut f_reboot_reason = None;
         let mut f_reboot_start_time = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"RoleName" => r.text_opt_into(&c, &mut f_role_name)?,
                     b"InstanceName" => r.text_opt_into(&c, &mut f_instance_name)?,
@@ -6757,7 +6816,8 @@ impl FromXml for DeploymentNetworkResource {
         let mut f_sub_net_name = None;
         let mut f_destination_virtual_network = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ResourceGroupName" => {
                         r.text_opt_into(&c, &mut f_resource_group_name)?

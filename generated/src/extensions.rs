@@ -670,7 +670,8 @@ impl FromXml for AddExtensionInput {
         let mut f_private_configuration = None;
         let mut f_version = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ProviderNameSpace" => {
                         r.text_opt_into(&c, &mut f_provider_name_space)?
@@ -741,7 +742,8 @@ impl FromXml for HostedServiceExtensions {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_extension = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Extension" => r.elem_push(&c, &mut f_extension)?,
                     _ => r.skip(&c)?,
@@ -819,7 +821,8 @@ impl FromXml for HostedServiceExtension {
         let mut f_thumbprint_algorithm = None;
         let mut f_public_configuration = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ProviderNameSpace" => {
                         r.text_opt_into(&c, &mut f_provider_name_space)?
@@ -877,7 +880,8 @@ impl FromXml for ExtensionImages {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_extension_image = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ExtensionImage" => r.elem_push(&c, &mut f_extension_image)?,
                     _ => r.skip(&c)?,
@@ -1110,7 +1114,8 @@ impl FromXml for ExtensionImage {
         let mut f_company_name = None;
         let mut f_regions = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ProviderNameSpace" => {
                         r.text_req_into(&c, &mut f_provider_name_space)?
@@ -1440,7 +1445,8 @@ impl FromXml for ExtensionImageInput {
         let mut f_company_name = None;
         let mut f_regions = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ProviderNameSpace" => {
                         r.text_req_into(&c, &mut f_provider_name_space)?
@@ -1771,7 +1777,8 @@ impl FromXml for ExtensionImageFields {
         let mut f_company_name = None;
         let mut f_regions = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ProviderNameSpace" => {
                         r.text_req_into(&c, &mut f_provider_name_space)?
@@ -1927,7 +1934,8 @@ impl FromXml for ExtensionCertificate {
         let mut f_thumbprint_required = None;
         let mut f_thumbprint_algorithm = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"StoreLocation" => r.text_req_into(&c, &mut f_store_location)?,
                     b"StoreName" => r.text_opt_into(&c, &mut f_store_name)?,
@@ -1984,7 +1992,8 @@ impl FromXml for ExtensionEndpoints {
         let mut f_internal_endpoints = Vec::new();
         let mut f_instance_input_endpoints = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"InputEndpoints" => {
                         r.elem_list(&c, b"InputEndpoint", &mut f_input_endpoints)?
@@ -2059,7 +2068,8 @@ impl FromXml for ExtensionInputEndpoint {
         let mut f_port = None;
         let mut f_local_port = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"Protocol" => r.text_req_into(&c, &mut f_protocol)?,
@@ -2110,7 +2120,8 @@ impl FromXml for ExtensionInternalEndpoint {
         let mut f_protocol = None;
         let mut f_port = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"Protocol" => r.text_req_into(&c, &mut f_protocol)?,
@@ -2166,7 +2177,8 @@ impl FromXml for ExtensionInstanceInputEndpoint {
         let mut f_fixed_port_min = None;
         let mut f_fixed_port_max = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"Protocol" => r.text_req_into(&c, &mut f_protocol)?,
@@ -2219,7 +2231,8 @@ impl FromXml for ExtensionLocalResource {
         let mut f_name = None;
         let mut f_size_in_mb = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"SizeInMB" => r.text_opt_into(&c, &mut f_size_in_mb)?,
@@ -2256,7 +2269,8 @@ impl FromXml for ResourceExtensions {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_resource_extension = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ResourceExtension" => r.elem_push(&c, &mut f_resource_extension)?,
                     _ => r.skip(&c)?,
@@ -2437,7 +2451,8 @@ impl FromXml for ResourceExtension {
         let mut f_published_date = None;
         let mut f_regions = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Publisher" => r.text_req_into(&c, &mut f_publisher)?,
                     b"Name" => r.text_req_into(&c, &mut f_name)?,

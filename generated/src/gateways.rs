@@ -3775,7 +3775,8 @@ impl FromXml for CreateGatewayParameters {
         let mut f_gateway_size = None;
         let mut f_gateway_type = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"GatewaySize" => r.text_opt_into(&c, &mut f_gateway_size)?,
                     b"gatewayType" => r.text_opt_into(&c, &mut f_gateway_type)?,
@@ -3814,7 +3815,8 @@ impl FromXml for GatewayOperationAsyncResponse {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_id = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ID" => r.text_req_into(&c, &mut f_id)?,
                     _ => r.skip(&c)?,
@@ -3911,7 +3913,8 @@ impl FromXml for GatewayOperation {
         let mut f_operation_started_time = None;
         let mut f_status = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Data" => r.text_opt_into(&c, &mut f_data)?,
                     b"Error" => f_error = r.elem(&c)?,
@@ -4022,7 +4025,8 @@ impl FromXml for Gateway {
         let mut f_state = None;
         let mut f_vip_address = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"DefaultSites" => r.text_list(&c, b"string", &mut f_default_sites)?,
                     b"GatewaySize" => r.text_opt_into(&c, &mut f_gateway_size)?,
@@ -4099,7 +4103,8 @@ impl FromXml for GatewayEvent {
         let mut f_message = None;
         let mut f_timestamp = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Data" => r.text_opt_into(&c, &mut f_data)?,
                     b"Id" => r.text_opt_into(&c, &mut f_id)?,
@@ -4178,7 +4183,8 @@ impl FromXml for UpdateGatewayParameters {
         let mut f_gateway_size = None;
         let mut f_operation = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"GatewaySize" => r.text_opt_into(&c, &mut f_gateway_size)?,
                     b"Operation" => r.text_req_into(&c, &mut f_operation)?,
@@ -4224,7 +4230,8 @@ impl FromXml for UpdateConnection {
         let mut f_operation = None;
         let mut f_ip_address = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Operation" => r.text_req_into(&c, &mut f_operation)?,
                     b"IPAddress" => r.text_opt_into(&c, &mut f_ip_address)?,
@@ -4261,7 +4268,8 @@ impl FromXml for Connections {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_connection = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Connection" => r.elem_push(&c, &mut f_connection)?,
                     _ => r.skip(&c)?,
@@ -4369,7 +4377,8 @@ impl FromXml for GatewayConnectionStatus {
         let mut f_last_event = None;
         let mut f_local_network_site_name = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"AllocatedIPAddresses" => {
                         r.text_list(&c, b"string", &mut f_allocated_ip_addresses)?
@@ -4471,7 +4480,8 @@ impl FromXml for SharedKey {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_value = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Value" => r.text_opt_into(&c, &mut f_value)?,
                     _ => r.skip(&c)?,
@@ -4514,7 +4524,8 @@ impl FromXml for ResetSharedKey {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_key_length = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"KeyLength" => r.text_req_into(&c, &mut f_key_length)?,
                     _ => r.skip(&c)?,
@@ -4599,7 +4610,8 @@ impl FromXml for IPsecParameters {
         let mut f_sa_lifetime_seconds = None;
         let mut f_hash_algorithm = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"EncryptionType" => r.text_opt_into(&c, &mut f_encryption_type)?,
                     b"PfsGroup" => r.text_opt_into(&c, &mut f_pfs_group)?,
@@ -4730,7 +4742,8 @@ impl FromXml for UpdateGatewayPublicDiagnostics {
         let mut f_customer_storage_name = None;
         let mut f_operation = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"CaptureDurationInSeconds" => {
                         r.text_opt_into(&c, &mut f_capture_duration_in_seconds)?
@@ -4806,7 +4819,8 @@ impl FromXml for GatewayPublicDiagnosticsStatus {
         let mut f_public_diagnostics_url = None;
         let mut f_state = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"PublicDiagnosticsUrl" => {
                         r.text_opt_into(&c, &mut f_public_diagnostics_url)?
@@ -4846,7 +4860,8 @@ impl FromXml for VpnClientParameters {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_processor_architecture = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ProcessorArchitecture" => {
                         r.text_req_into(&c, &mut f_processor_architecture)?
@@ -4886,7 +4901,8 @@ impl FromXml for ClientRootCertificates {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_client_root_certificate = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ClientRootCertificate" => {
                         r.elem_push(&c, &mut f_client_root_certificate)?
@@ -4943,7 +4959,8 @@ impl FromXml for ClientRootCertificate {
         let mut f_subject = None;
         let mut f_thumbprint = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ExpirationTime" => r.text_opt_into(&c, &mut f_expiration_time)?,
                     b"Subject" => r.text_opt_into(&c, &mut f_subject)?,
@@ -4985,7 +5002,8 @@ impl FromXml for DefaultSiteList {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_default_site = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"string" => r.text_req_into(&c, &mut f_default_site)?,
                     _ => r.skip(&c)?,
@@ -5026,7 +5044,8 @@ impl FromXml for VpnDeviceList {
         let f_version = el.attr_opt("version")?;
         let mut f_vendor = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Vendor" => r.elem_push(&c, &mut f_vendor)?,
                     _ => r.skip(&c)?,
@@ -5076,7 +5095,8 @@ impl FromXml for VpnDeviceVendor {
         let f_name = el.attr_req("name")?;
         let mut f_platform = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Platform" => r.elem_push(&c, &mut f_platform)?,
                     _ => r.skip(&c)?,
@@ -5121,7 +5141,8 @@ impl FromXml for VpnDevicePlatform {
         let f_name = el.attr_req("name")?;
         let mut f_os_families = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"OSFamily" => r.elem_push(&c, &mut f_os_families)?,
                     _ => r.skip(&c)?,
@@ -5240,7 +5261,8 @@ impl FromXml for CreateVirtualNetworkGatewayParameters {
         let mut f_vnet_id = None;
         let mut f_bgp_settings = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"GatewayName" => r.text_req_into(&c, &mut f_gateway_name)?,
                     b"GatewaySize" => r.text_opt_into(&c, &mut f_gateway_size)?,
@@ -5319,7 +5341,8 @@ impl FromXml for BgpSettings {
         let mut f_bgp_peering_address = None;
         let mut f_peer_weight = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Asn" => r.text_opt_into(&c, &mut f_asn)?,
                     b"BgpPeeringAddress" => {
@@ -5371,7 +5394,8 @@ impl FromXml for VirtualNetworkGateways {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_virtual_network_gateway = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"VirtualNetworkGateway" => {
                         r.elem_push(&c, &mut f_virtual_network_gateway)?
@@ -5505,7 +5529,8 @@ impl FromXml for VirtualNetworkGateway {
         let mut f_vip_address = None;
         let mut f_vnet_id = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"BgpSettings" => f_bgp_settings = r.elem(&c)?,
                     b"DefaultSites" => r.text_list(&c, b"string", &mut f_default_sites)?,
@@ -5587,7 +5612,8 @@ impl FromXml for LocalNetworkAddressSpace {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_address_prefixes = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"string" => r.text_push(&c, &mut f_address_prefixes)?,
                     _ => r.skip(&c)?,
@@ -5650,7 +5676,8 @@ impl FromXml for CreateLocalNetworkGatewayParameters {
         let mut f_ip_address = None;
         let mut f_bgp_settings = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"AddressSpace" => f_address_space = r.elem(&c)?,
                     b"GatewayName" => r.text_req_into(&c, &mut f_gateway_name)?,
@@ -5719,7 +5746,8 @@ impl FromXml for UpdateLocalNetworkGatewayParameters {
         let mut f_address_space = None;
         let mut f_bgp_settings = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"AddressSpace" => f_address_space = r.elem(&c)?,
                     b"BgpSettings" => f_bgp_settings = r.elem(&c)?,
@@ -5772,7 +5800,8 @@ impl FromXml for LocalNetworkGateways {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_local_network_gateway = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"LocalNetworkGateway" => {
                         r.elem_push(&c, &mut f_local_network_gateway)?
@@ -5853,7 +5882,8 @@ impl FromXml for LocalNetworkGateway {
         let mut f_id = None;
         let mut f_ip_address = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"AddressSpace" => f_address_space = r.elem(&c)?,
                     b"BgpSettings" => f_bgp_settings = r.elem(&c)?,
@@ -5979,7 +6009,8 @@ impl FromXml for CreateGatewayConnectionParameters {
         let mut f_shared_key = None;
         let mut f_enable_bgp = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ConnectedEntityId" => {
                         r.text_req_into(&c, &mut f_connected_entity_id)?
@@ -6077,7 +6108,8 @@ impl FromXml for UpdateGatewayConnectionParameters {
         let mut f_shared_key = None;
         let mut f_enable_bgp = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"RoutingWeight" => r.text_req_into(&c, &mut f_routing_weight)?,
                     b"SharedKey" => r.text_opt_into(&c, &mut f_shared_key)?,
@@ -6117,7 +6149,8 @@ impl FromXml for GatewayConnections {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_gateway_connection = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"GatewayConnection" => r.elem_push(&c, &mut f_gateway_connection)?,
                     _ => r.skip(&c)?,
@@ -6219,7 +6252,8 @@ impl FromXml for GatewayConnection {
         let mut f_shared_key = None;
         let mut f_virtual_network_gateway_id = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ConnectedEntityId" => {
                         r.text_opt_into(&c, &mut f_connected_entity_id)?
@@ -6322,7 +6356,8 @@ impl FromXml for CreateApplicationGatewayParameters {
         let mut f_subnets = Vec::new();
         let mut f_vnet_name = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Description" => r.text_opt_into(&c, &mut f_description)?,
                     b"GatewaySize" => r.text_opt_into(&c, &mut f_gateway_size)?,
@@ -6412,7 +6447,8 @@ impl FromXml for UpdateApplicationGatewayParameters {
         let mut f_subnets = Vec::new();
         let mut f_vnet_name = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Description" => r.text_opt_into(&c, &mut f_description)?,
                     b"GatewaySize" => r.text_opt_into(&c, &mut f_gateway_size)?,
@@ -6471,7 +6507,8 @@ impl FromXml for ApplicationGateways {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_application_gateway = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ApplicationGateway" => r.elem_push(&c, &mut f_application_gateway)?,
                     _ => r.skip(&c)?,
@@ -6561,7 +6598,8 @@ impl FromXml for ApplicationGateway {
         let mut f_virtual_ips = Vec::new();
         let mut f_vnet_name = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Description" => r.text_opt_into(&c, &mut f_description)?,
                     b"DnsName" => r.text_opt_into(&c, &mut f_dns_name)?,
@@ -6619,7 +6657,8 @@ impl FromXml for ApplicationGatewayOperation {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_operation_type = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"OperationType" => r.text_req_into(&c, &mut f_operation_type)?,
                     _ => r.skip(&c)?,
@@ -6677,7 +6716,8 @@ impl FromXml for ApplicationGatewayConfiguration {
         let mut f_http_listeners = Vec::new();
         let mut f_http_load_balancing_rules = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"FrontendIPConfigurations" => {
                         r.elem_list(
@@ -6814,7 +6854,8 @@ impl FromXml for FrontendIPConfiguration {
         let mut f_type_ = None;
         let mut f_static_ip_address = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"Type" => r.text_opt_into(&c, &mut f_type_)?,
@@ -6858,7 +6899,8 @@ impl FromXml for FrontendPort {
         let mut f_name = None;
         let mut f_port = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"Port" => r.text_req_into(&c, &mut f_port)?,
@@ -6957,7 +6999,8 @@ impl FromXml for ApplicationGatewayProbe {
         let mut f_timeout = None;
         let mut f_unhealthy_threshold = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"Protocol" => r.text_opt_into(&c, &mut f_protocol)?,
@@ -7016,7 +7059,8 @@ impl FromXml for BackendAddressPool {
         let mut f_name = None;
         let mut f_ip_addresses = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"IPAddresses" => r.text_list(&c, b"IPAddress", &mut f_ip_addresses)?,
@@ -7091,7 +7135,8 @@ impl FromXml for BackendHttpSettings {
         let mut f_request_timeout = None;
         let mut f_probe = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"Port" => r.text_req_into(&c, &mut f_port)?,
@@ -7187,7 +7232,8 @@ impl FromXml for HttpListener {
         let mut f_protocol = None;
         let mut f_ssl_cert = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"FrontendIP" => r.text_opt_into(&c, &mut f_frontend_ip)?,
@@ -7269,7 +7315,8 @@ impl FromXml for HttpLoadBalancingRule {
         let mut f_listener = None;
         let mut f_backend_address_pool = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"Type" => r.text_opt_into(&c, &mut f_type_)?,
@@ -7359,7 +7406,8 @@ impl FromXml for ApplicationGatewayCertificateFile {
         let mut f_certificate_format = None;
         let mut f_password = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Data" => r.text_req_into(&c, &mut f_data)?,
                     b"CertificateFormat" => {
@@ -7402,7 +7450,8 @@ impl FromXml for ApplicationGatewayCertificates {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_application_gateway_certificate = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ApplicationGatewayCertificate" => {
                         r.elem_push(&c, &mut f_application_gateway_certificate)?
@@ -7462,7 +7511,8 @@ impl FromXml for ApplicationGatewayCertificate {
         let mut f_name = None;
         let mut f_state = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Data" => r.text_opt_into(&c, &mut f_data)?,
                     b"Name" => r.text_opt_into(&c, &mut f_name)?,

@@ -321,7 +321,8 @@ impl FromXml for ExtendedProperty {
         let mut f_name = None;
         let mut f_value = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"Value" => r.text_opt_into(&c, &mut f_value)?,
@@ -369,7 +370,8 @@ impl FromXml for AvailabilityResponse {
         let mut f_result = None;
         let mut f_reason = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Result" => r.text_req_into(&c, &mut f_result)?,
                     b"Reason" => r.text_opt_into(&c, &mut f_reason)?,
@@ -406,7 +408,8 @@ impl FromXml for HostedServices {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_hosted_service = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"HostedService" => r.elem_push(&c, &mut f_hosted_service)?,
                     _ => r.skip(&c)?,
@@ -500,7 +503,8 @@ impl FromXml for HostedService {
         let mut f_default_win_rm_certificate_thumbprint = None;
         let mut f_compute_capabilities = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Url" => r.text_req_into(&c, &mut f_url)?,
                     b"ServiceName" => r.text_req_into(&c, &mut f_service_name)?,
@@ -648,7 +652,8 @@ impl FromXml for HostedServiceProperties {
         let mut f_reverse_dns_fqdn = None;
         let mut f_guest_agent_type = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Description" => r.text_opt_into(&c, &mut f_description)?,
                     b"AffinityGroup" => r.text_opt_into(&c, &mut f_affinity_group)?,
@@ -768,7 +773,8 @@ impl FromXml for CreateHostedService {
         let mut f_extended_properties = Vec::new();
         let mut f_reverse_dns_fqdn = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ServiceName" => r.text_req_into(&c, &mut f_service_name)?,
                     b"Label" => f_label = r.label_req(&c)?,
@@ -872,7 +878,8 @@ impl FromXml for UpdateHostedService {
         let mut f_extended_properties = Vec::new();
         let mut f_reverse_dns_fqdn = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Label" => f_label = r.label_opt(&c)?,
                     b"Description" => r.text_opt_into(&c, &mut f_description)?,

@@ -67,7 +67,8 @@ impl FromXml for Locations {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_location = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Location" => r.elem_push(&c, &mut f_location)?,
                     _ => r.skip(&c)?,
@@ -136,7 +137,8 @@ impl FromXml for Location {
         let mut f_compute_capabilities = None;
         let mut f_storage_capabilities = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"DisplayName" => r.text_opt_into(&c, &mut f_display_name)?,
@@ -198,7 +200,8 @@ impl FromXml for ComputeCapabilities {
         let mut f_web_worker_role_sizes = Vec::new();
         let mut f_virtual_machines_role_sizes = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"WebWorkerRoleSizes" => {
                         r.text_list(&c, b"RoleSize", &mut f_web_worker_role_sizes)?
@@ -251,7 +254,8 @@ impl FromXml for StorageCapabilities {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_storage_account_types = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"StorageAccountTypes" => {
                         r.text_list(

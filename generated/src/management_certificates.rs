@@ -182,7 +182,8 @@ impl FromXml for SubscriptionCertificates {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_subscription_certificate = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"SubscriptionCertificate" => {
                         r.elem_push(&c, &mut f_subscription_certificate)?
@@ -256,7 +257,8 @@ impl FromXml for SubscriptionCertificate {
         let mut f_subscription_certificate_data = None;
         let mut f_created = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"SubscriptionCertificatePublicKey" => {
                         r.text_req_into(&c, &mut f_subscription_certificate_public_key)?

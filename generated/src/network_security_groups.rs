@@ -1158,7 +1158,8 @@ impl FromXml for CreateNetworkSecurityGroupParameters {
         let mut f_label = None;
         let mut f_location = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"Label" => r.text_opt_into(&c, &mut f_label)?,
@@ -1231,7 +1232,8 @@ impl FromXml for NetworkSecurityGroup {
         let mut f_state = None;
         let mut f_rules = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"Label" => r.text_opt_into(&c, &mut f_label)?,
@@ -1277,7 +1279,8 @@ impl FromXml for NetworkSecurityGroups {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_network_security_group = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"NetworkSecurityGroup" => {
                         r.elem_push(&c, &mut f_network_security_group)?
@@ -1409,7 +1412,8 @@ impl FromXml for NetworkSecurityRule {
         let mut f_state = None;
         let mut f_is_default = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"Type" => r.text_opt_into(&c, &mut f_type_)?,
@@ -1525,7 +1529,8 @@ impl FromXml for SetNetworkSecurityRuleParameters {
         let mut f_destination_port_range = None;
         let mut f_protocol = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Type" => r.text_req_into(&c, &mut f_type_)?,
                     b"Priority" => r.text_req_into(&c, &mut f_priority)?,
@@ -1600,7 +1605,8 @@ impl FromXml for NetworkSecurityGroupRef {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_name = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     _ => r.skip(&c)?,
@@ -1645,7 +1651,8 @@ impl FromXml for NetworkSecurityGroupAssociation {
         let mut f_name = None;
         let mut f_state = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"State" => r.text_opt_into(&c, &mut f_state)?,
@@ -1682,7 +1689,8 @@ impl FromXml for ValidationMessages {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_validation_message = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ValidationMessage" => r.elem_push(&c, &mut f_validation_message)?,
                     _ => r.skip(&c)?,
@@ -1757,7 +1765,8 @@ impl FromXml for ValidationMessage {
         let mut f_message = None;
         let mut f_virtual_machine = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ResourceType" => r.text_opt_into(&c, &mut f_resource_type)?,
                     b"ResourceName" => r.text_opt_into(&c, &mut f_resource_name)?,

@@ -106,7 +106,8 @@ impl FromXml for OperatingSystems {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_operating_system = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"OperatingSystem" => r.elem_push(&c, &mut f_operating_system)?,
                     _ => r.skip(&c)?,
@@ -186,7 +187,8 @@ impl FromXml for OperatingSystem {
         let mut f_family = None;
         let mut f_family_label = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Version" => r.text_req_into(&c, &mut f_version)?,
                     b"Label" => f_label = r.label_opt(&c)?,
@@ -235,7 +237,8 @@ impl FromXml for OperatingSystemFamilies {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_operating_system_family = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"OperatingSystemFamily" => {
                         r.elem_push(&c, &mut f_operating_system_family)?
@@ -287,7 +290,8 @@ impl FromXml for OperatingSystemFamily {
         let mut f_label = None;
         let mut f_operating_systems = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"Label" => f_label = r.label_opt(&c)?,
@@ -356,7 +360,8 @@ impl FromXml for OperatingSystemFamilyVersion {
         let mut f_is_default = None;
         let mut f_is_active = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Version" => r.text_req_into(&c, &mut f_version)?,
                     b"Label" => f_label = r.label_opt(&c)?,

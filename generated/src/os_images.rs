@@ -545,7 +545,8 @@ impl FromXml for AddOSImageInput {
         let mut f_small_icon_uri = None;
         let mut f_language = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Label" => r.text_req_into(&c, &mut f_label)?,
                     b"MediaLink" => r.text_req_into(&c, &mut f_media_link)?,
@@ -718,7 +719,8 @@ impl FromXml for UpdateOSImageInput {
         let mut f_small_icon_uri = None;
         let mut f_language = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Label" => r.text_req_into(&c, &mut f_label)?,
                     b"Eula" => r.text_opt_into(&c, &mut f_eula)?,
@@ -798,7 +800,8 @@ impl FromXml for Images {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_os_image = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"OSImage" => r.elem_push(&c, &mut f_os_image)?,
                     _ => r.skip(&c)?,
@@ -1003,7 +1006,8 @@ impl FromXml for OSImage {
         let mut f_language = None;
         let mut f_io_type = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"AffinityGroup" => r.text_opt_into(&c, &mut f_affinity_group)?,
                     b"Category" => r.text_opt_into(&c, &mut f_category)?,
@@ -1280,7 +1284,8 @@ impl FromXml for OSImageFields {
         let mut f_language = None;
         let mut f_io_type = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"AffinityGroup" => r.text_opt_into(&c, &mut f_affinity_group)?,
                     b"Category" => r.text_opt_into(&c, &mut f_category)?,
@@ -1600,7 +1605,8 @@ impl FromXml for OSImageDetails {
         let mut f_compute_image_attributes = None;
         let mut f_marketplace_image_attributes = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"AffinityGroup" => r.text_opt_into(&c, &mut f_affinity_group)?,
                     b"Category" => r.text_opt_into(&c, &mut f_category)?,
@@ -1748,7 +1754,8 @@ impl FromXml for ReplicationProgressElement {
         let mut f_location = None;
         let mut f_progress = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Location" => r.text_opt_into(&c, &mut f_location)?,
                     b"Progress" => r.text_opt_into(&c, &mut f_progress)?,
@@ -1793,7 +1800,8 @@ impl FromXml for ComputeImageAttributes {
         let mut f_sku = None;
         let mut f_version = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Offer" => r.text_req_into(&c, &mut f_offer)?,
                     b"Sku" => r.text_req_into(&c, &mut f_sku)?,
@@ -1837,7 +1845,8 @@ impl FromXml for MarketplaceImageAttributes {
         let mut f_publisher_id = None;
         let mut f_plan = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"PublisherId" => r.text_req_into(&c, &mut f_publisher_id)?,
                     b"Plan" => f_plan = r.elem(&c)?,
@@ -1882,7 +1891,8 @@ impl FromXml for MarketplacePlan {
         let mut f_publisher = None;
         let mut f_product = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"Publisher" => r.text_req_into(&c, &mut f_publisher)?,
@@ -1938,7 +1948,8 @@ impl FromXml for ReplicationInput {
         let mut f_compute_image_attributes = None;
         let mut f_marketplace_image_attributes = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"TargetLocations" => {
                         r.text_list(&c, b"Region", &mut f_target_locations)?

@@ -1108,7 +1108,8 @@ impl FromXml for StoreItemInput {
         let mut f_plan = None;
         let mut f_promotion_code = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Type" => r.text_req_into(&c, &mut f_type_)?,
                     b"Plan" => r.text_req_into(&c, &mut f_plan)?,
@@ -1788,7 +1789,8 @@ impl FromXml for HDInsightCloudServiceList {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_cloud_service = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"CloudService" => r.elem_push(&c, &mut f_cloud_service)?,
                     _ => r.skip(&c)?,
@@ -1852,7 +1854,8 @@ impl FromXml for HDInsightCloudService {
         let mut f_geo_region = None;
         let mut f_resources = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_opt_into(&c, &mut f_name)?,
                     b"Label" => r.text_opt_into(&c, &mut f_label)?,
@@ -1978,7 +1981,8 @@ impl FromXml for HDInsightResource {
         let mut f_cluster_operation_status = None;
         let mut f_label = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ResourceProviderNamespace" => {
                         r.text_opt_into(&c, &mut f_resource_provider_namespace)?
@@ -2051,7 +2055,8 @@ impl FromXml for HDInsightIntrinsicSettings {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_array_of_output_item = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ArrayOfOutputItem" => {
                         r.elem_list(&c, b"OutputItem", &mut f_array_of_output_item)?
@@ -2103,7 +2108,8 @@ impl FromXml for HDInsightClusterResponse {
         let mut f_data = None;
         let mut f_error = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Data" => f_data = r.elem(&c)?,
                     b"Error" => r.text_opt_into(&c, &mut f_error)?,
@@ -2203,7 +2209,8 @@ impl FromXml for HDInsightClusterDetails {
         let mut f_state = None;
         let mut f_updated_time = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"DnsName" => r.text_opt_into(&c, &mut f_dns_name)?,
                     b"Location" => r.text_opt_into(&c, &mut f_location)?,
@@ -2296,7 +2303,8 @@ impl FromXml for ClusterRole {
         let mut f_remote_desktop_settings = None;
         let mut f_vm_size = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"FriendlyName" => r.text_opt_into(&c, &mut f_friendly_name)?,
                     b"InstanceCount" => r.text_opt_into(&c, &mut f_instance_count)?,
@@ -2359,7 +2367,8 @@ impl FromXml for RemoteDesktopSettings {
         let mut f_is_enabled = None;
         let mut f_remote_access_expiry = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"AuthenticationCredential" => {
                         f_authentication_credential = r.elem(&c)?;
@@ -2428,7 +2437,8 @@ impl FromXml for HDInsightCredential {
         let mut f_password = None;
         let mut f_username = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Password" => r.text_opt_into(&c, &mut f_password)?,
                     b"Username" => r.text_opt_into(&c, &mut f_username)?,
@@ -2517,7 +2527,8 @@ impl FromXml for HDInsightComponents {
         let mut f_zookeeper = None;
         let mut f_dashboard = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Yarn" => f_yarn = r.elem(&c)?,
                     b"Gateway" => f_gateway = r.elem(&c)?,
@@ -2606,7 +2617,8 @@ impl FromXml for YarnComponent {
         let mut f_node_manager_role = None;
         let mut f_resource_manager_role = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Applications" => f_applications = r.elem(&c)?,
                     b"CapacitySchedulerConfiguration" => {
@@ -2664,7 +2676,8 @@ impl FromXml for YarnApplications {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_yarn_application = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"YarnApplication" => f_yarn_application = r.elem(&c)?,
                     _ => r.skip(&c)?,
@@ -2734,7 +2747,8 @@ impl FromXml for YarnApplication {
         let mut f_default_storage_account_and_container = None;
         let mut f_map_red_site_xml_properties = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"AdditionalStorageContainers" => {
                         r.text_opt_into(&c, &mut f_additional_storage_containers)?
@@ -2826,7 +2840,8 @@ impl FromXml for StorageAccountAndContainer {
         let mut f_blob_container_name = None;
         let mut f_key = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"AccountDnsName" => r.text_opt_into(&c, &mut f_account_dns_name)?,
                     b"BlobContainerName" => {
@@ -2886,7 +2901,8 @@ impl FromXml for GatewayComponent {
         let mut f_rest_auth_credential = None;
         let mut f_rest_uri = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"IsEnabled" => r.text_opt_into(&c, &mut f_is_enabled)?,
                     b"RestAuthCredential" => f_rest_auth_credential = r.elem(&c)?,
@@ -2938,7 +2954,8 @@ impl FromXml for OozieComponent {
         let mut f_configuration = None;
         let mut f_head_node_role = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Configuration" => r.text_opt_into(&c, &mut f_configuration)?,
                     b"HeadNodeRole" => r.text_opt_into(&c, &mut f_head_node_role)?,
@@ -2985,7 +3002,8 @@ impl FromXml for HiveComponent {
         let mut f_head_node_role = None;
         let mut f_hive_site_xml_properties = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"HeadNodeRole" => r.text_opt_into(&c, &mut f_head_node_role)?,
                     b"HiveSiteXmlProperties" => {
@@ -3042,7 +3060,8 @@ impl FromXml for HdfsComponent {
         let mut f_head_node_role = None;
         let mut f_worker_node_role = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"HdfsSiteXmlProperties" => {
                         r.text_opt_into(&c, &mut f_hdfs_site_xml_properties)?
@@ -3088,7 +3107,8 @@ impl FromXml for HadoopCoreComponent {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_core_site_xml_properties = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"CoreSiteXmlProperties" => {
                         r.text_opt_into(&c, &mut f_core_site_xml_properties)?
@@ -3128,7 +3148,8 @@ impl FromXml for ZookeeperComponent {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_zookeeper_role = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ZookeeperRole" => r.text_opt_into(&c, &mut f_zookeeper_role)?,
                     _ => r.skip(&c)?,
@@ -3175,7 +3196,8 @@ impl FromXml for DashboardComponent {
         let mut f_authentication_credential = None;
         let mut f_uri = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"AuthenticationCredential" => {
                         f_authentication_credential = r.elem(&c)?;
@@ -3225,7 +3247,8 @@ impl FromXml for HDInsightIaasClusterResponse {
         let mut f_data = None;
         let mut f_error = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Data" => f_data = r.elem(&c)?,
                     b"Error" => r.text_opt_into(&c, &mut f_error)?,
@@ -3333,7 +3356,8 @@ impl FromXml for HDInsightIaasClusterDetails {
         let mut f_user_subscription_id = None;
         let mut f_user_tags = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ApiVersion" => r.text_opt_into(&c, &mut f_api_version)?,
                     b"ConnectivityEndpoints" => {
@@ -3458,7 +3482,8 @@ impl FromXml for ConnectivityEndpoint {
         let mut f_protocol = None;
         let mut f_credentials = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Location" => r.text_opt_into(&c, &mut f_location)?,
                     b"Name" => r.text_opt_into(&c, &mut f_name)?,
@@ -3510,7 +3535,8 @@ impl FromXml for ConnectivityCredentials {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_web_connectivity_credential = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"WebConnectivityCredential" => {
                         f_web_connectivity_credential = r.elem(&c)?;
@@ -3578,7 +3604,8 @@ impl FromXml for WebConnectivityCredential {
         let mut f_password = None;
         let mut f_username = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Type" => r.text_opt_into(&c, &mut f_type_)?,
                     b"Password" => r.text_opt_into(&c, &mut f_password)?,
@@ -3628,7 +3655,8 @@ impl FromXml for HDInsightKeyValue {
         let mut f_key = None;
         let mut f_value = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Key" => r.text_opt_into(&c, &mut f_key)?,
                     b"Value" => r.text_opt_into(&c, &mut f_value)?,

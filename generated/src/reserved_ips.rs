@@ -588,7 +588,8 @@ impl FromXml for CreateReservedIPInput {
         let mut f_location = None;
         let mut f_virtual_ip_name = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"Label" => r.text_opt_into(&c, &mut f_label)?,
@@ -724,7 +725,8 @@ impl FromXml for ReservedIP {
         let mut f_location = None;
         let mut f_virtual_ip_name = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"Address" => r.text_opt_into(&c, &mut f_address)?,
@@ -785,7 +787,8 @@ impl FromXml for ReservedIPs {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_reserved_ip = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ReservedIP" => r.elem_push(&c, &mut f_reserved_ip)?,
                     _ => r.skip(&c)?,
@@ -832,7 +835,8 @@ impl FromXml for ReservedIPAssociation {
         let mut f_deployment_name = None;
         let mut f_virtual_ip_name = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ServiceName" => r.text_req_into(&c, &mut f_service_name)?,
                     b"DeploymentName" => r.text_req_into(&c, &mut f_deployment_name)?,

@@ -67,7 +67,8 @@ impl FromXml for RoleSizes {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_role_size = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"RoleSize" => r.elem_push(&c, &mut f_role_size)?,
                     _ => r.skip(&c)?,
@@ -177,7 +178,8 @@ impl FromXml for RoleSize {
         let mut f_web_worker_resource_disk_size_in_mb = None;
         let mut f_virtual_machine_resource_disk_size_in_mb = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"Label" => r.text_opt_into(&c, &mut f_label)?,

@@ -862,7 +862,8 @@ impl FromXml for CreateRouteTableParameters {
         let mut f_label = None;
         let mut f_location = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_opt_into(&c, &mut f_name)?,
                     b"Label" => r.text_opt_into(&c, &mut f_label)?,
@@ -938,7 +939,8 @@ impl FromXml for RouteTable {
         let mut f_route_table_state = None;
         let mut f_route_list = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"Label" => r.text_opt_into(&c, &mut f_label)?,
@@ -991,7 +993,8 @@ impl FromXml for RouteTables {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_route_table = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"RouteTable" => r.elem_push(&c, &mut f_route_table)?,
                     _ => r.skip(&c)?,
@@ -1061,7 +1064,8 @@ impl FromXml for Route {
         let mut f_metric = None;
         let mut f_route_state = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"AddressPrefix" => r.text_opt_into(&c, &mut f_address_prefix)?,
@@ -1119,7 +1123,8 @@ impl FromXml for RouteNextHop {
         let mut f_type_ = None;
         let mut f_ip_address = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Type" => r.text_opt_into(&c, &mut f_type_)?,
                     b"IpAddress" => r.text_opt_into(&c, &mut f_ip_address)?,
@@ -1179,7 +1184,8 @@ impl FromXml for SetRouteParameters {
         let mut f_address_prefix = None;
         let mut f_next_hop_type = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_opt_into(&c, &mut f_name)?,
                     b"AddressPrefix" => r.text_opt_into(&c, &mut f_address_prefix)?,
@@ -1224,7 +1230,8 @@ impl FromXml for RouteTableAssociation {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_route_table_name = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"RouteTableName" => r.text_opt_into(&c, &mut f_route_table_name)?,
                     _ => r.skip(&c)?,
@@ -1258,7 +1265,8 @@ impl FromXml for EffectiveRouteTable {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_effective_route_list = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"EffectiveRouteList" => {
                         r.elem_list(&c, b"EffectiveRoute", &mut f_effective_route_list)?
@@ -1338,7 +1346,8 @@ impl FromXml for EffectiveRoute {
         let mut f_address_prefixes = Vec::new();
         let mut f_effective_next_hop = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_opt_into(&c, &mut f_name)?,
                     b"Source" => r.text_opt_into(&c, &mut f_source)?,
@@ -1398,7 +1407,8 @@ impl FromXml for EffectiveNextHop {
         let mut f_type_ = None;
         let mut f_ip_addresses = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Type" => r.text_opt_into(&c, &mut f_type_)?,
                     b"IpAddresses" => r.text_list(&c, b"IPAddress", &mut f_ip_addresses)?,

@@ -1042,7 +1042,8 @@ impl FromXml for CreateCloudServiceInput {
         let mut f_geo_region = None;
         let mut f_email = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Label" => r.text_req_into(&c, &mut f_label)?,
                     b"Description" => r.text_opt_into(&c, &mut f_description)?,
@@ -1139,7 +1140,8 @@ impl FromXml for CloudService {
         let mut f_geo_location = None;
         let mut f_resources = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_opt_into(&c, &mut f_name)?,
                     b"Label" => r.text_opt_into(&c, &mut f_label)?,
@@ -1188,7 +1190,8 @@ impl FromXml for CloudServiceList {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_cloud_service = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"CloudService" => r.elem_push(&c, &mut f_cloud_service)?,
                     _ => r.skip(&c)?,
@@ -1305,7 +1308,8 @@ impl FromXml for CloudServiceResource {
         let mut f_usage_meters = Vec::new();
         let mut f_operation_status = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ResourceProviderNamespace" => {
                         r.text_opt_into(&c, &mut f_resource_provider_namespace)?
@@ -1391,7 +1395,8 @@ impl FromXml for OutputItem {
         let mut f_key = None;
         let mut f_value = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Key" => r.text_opt_into(&c, &mut f_key)?,
                     b"Value" => r.text_opt_into(&c, &mut f_value)?,
@@ -1449,7 +1454,8 @@ impl FromXml for UsageMeter {
         let mut f_included = None;
         let mut f_used = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_opt_into(&c, &mut f_name)?,
                     b"Unit" => r.text_opt_into(&c, &mut f_unit)?,
@@ -1502,7 +1508,8 @@ impl FromXml for CloudServiceResourceOperationStatus {
         let mut f_type_ = None;
         let mut f_result = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Type" => r.text_opt_into(&c, &mut f_type_)?,
                     b"Result" => r.text_opt_into(&c, &mut f_result)?,
@@ -1551,7 +1558,8 @@ impl FromXml for EntitleResource {
         let mut f_type_ = None;
         let mut f_registration_date = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ResourceProviderNameSpace" => {
                         r.text_req_into(&c, &mut f_resource_provider_name_space)?
@@ -1597,7 +1605,8 @@ impl FromXml for ResourceProviderProperties {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_resource_provider_property = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ResourceProviderProperty" => {
                         r.elem_push(&c, &mut f_resource_provider_property)?
@@ -1646,7 +1655,8 @@ impl FromXml for ResourceProviderProperty {
         let mut f_key = None;
         let mut f_value = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Key" => r.text_opt_into(&c, &mut f_key)?,
                     b"Value" => r.text_opt_into(&c, &mut f_value)?,
@@ -1683,7 +1693,8 @@ impl FromXml for ResourceNameAvailabilityResponse {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_is_available = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"IsAvailable" => r.text_opt_into(&c, &mut f_is_available)?,
                     _ => r.skip(&c)?,
@@ -1734,7 +1745,8 @@ impl FromXml for CreateJobCollectionInput {
         let mut f_intrinsic_settings = None;
         let mut f_label = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"SchemaVersion" => r.text_opt_into(&c, &mut f_schema_version)?,
                     b"IntrinsicSettings" => f_intrinsic_settings = r.elem(&c)?,
@@ -1809,7 +1821,8 @@ impl FromXml for UpdateJobCollectionInput {
         let mut f_intrinsic_settings = None;
         let mut f_label = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"SchemaVersion" => r.text_opt_into(&c, &mut f_schema_version)?,
                     b"ETag" => r.text_opt_into(&c, &mut f_etag)?,
@@ -1917,7 +1930,8 @@ impl FromXml for JobCollection {
         let mut f_label = None;
         let mut f_operation_status = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_opt_into(&c, &mut f_name)?,
                     b"ETag" => r.text_opt_into(&c, &mut f_etag)?,
@@ -1982,7 +1996,8 @@ impl FromXml for JobCollectionIntrinsicSettings {
         let mut f_plan = None;
         let mut f_quota = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Plan" => r.text_opt_into(&c, &mut f_plan)?,
                     b"Quota" => f_quota = r.elem(&c)?,
@@ -2038,7 +2053,8 @@ impl FromXml for JobCollectionQuota {
         let mut f_max_job_occurrence = None;
         let mut f_max_recurrence = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"MaxJobCount" => r.text_opt_into(&c, &mut f_max_job_count)?,
                     b"MaxJobOccurrence" => {
@@ -2085,7 +2101,8 @@ impl FromXml for JobCollectionMaxRecurrence {
         let mut f_frequency = None;
         let mut f_interval = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Frequency" => r.text_req_into(&c, &mut f_frequency)?,
                     b"Interval" => r.text_req_into(&c, &mut f_interval)?,
@@ -2132,7 +2149,8 @@ impl FromXml for JobCollectionOperationStatus {
         let mut f_error = None;
         let mut f_result = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Error" => f_error = r.elem(&c)?,
                     b"Result" => r.text_opt_into(&c, &mut f_result)?,
@@ -2179,7 +2197,8 @@ impl FromXml for JobCollectionOperationError {
         let mut f_http_code = None;
         let mut f_message = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"HttpCode" => r.text_opt_into(&c, &mut f_http_code)?,
                     b"Message" => r.text_opt_into(&c, &mut f_message)?,

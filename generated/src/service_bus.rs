@@ -1932,7 +1932,8 @@ impl FromXml for NamespaceDescription {
         let mut f_create_acs_namespace = None;
         let mut f_namespace_type = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_opt_into(&c, &mut f_name)?,
                     b"Region" => r.text_req_into(&c, &mut f_region)?,
@@ -2022,7 +2023,8 @@ impl FromXml for NamespaceAvailability {
         let mut f_result = None;
         let mut f_reason_detail = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Result" => r.text_req_into(&c, &mut f_result)?,
                     b"ReasonDetail" => r.text_opt_into(&c, &mut f_reason_detail)?,
@@ -2068,7 +2070,8 @@ impl FromXml for RegionCodeDescription {
         let mut f_code = None;
         let mut f_full_name = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Code" => r.text_req_into(&c, &mut f_code)?,
                     b"FullName" => r.text_opt_into(&c, &mut f_full_name)?,
@@ -2185,7 +2188,8 @@ impl FromXml for SharedAccessAuthorizationRule {
         let mut f_primary_key = None;
         let mut f_secondary_key = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ClaimType" => r.text_opt_into(&c, &mut f_claim_type)?,
                     b"ClaimValue" => r.text_opt_into(&c, &mut f_claim_value)?,
@@ -2318,7 +2322,8 @@ impl FromXml for AuthorizationRule {
         let mut f_primary_key = None;
         let mut f_secondary_key = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ClaimType" => r.text_opt_into(&c, &mut f_claim_type)?,
                     b"ClaimValue" => r.text_opt_into(&c, &mut f_claim_value)?,
@@ -2407,7 +2412,8 @@ impl FromXml for MessageCountDetails {
         let mut f_transfer_dead_letter_message_count = None;
         let mut f_transfer_message_count = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ActiveMessageCount" => {
                         r.text_opt_into(&c, &mut f_active_message_count)?
@@ -2670,7 +2676,8 @@ impl FromXml for QueueDescription {
         let mut f_auto_delete_on_idle = None;
         let mut f_entity_availability_status = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"LockDuration" => r.text_opt_into(&c, &mut f_lock_duration)?,
                     b"MaxSizeInMegabytes" => {
@@ -2954,7 +2961,8 @@ impl FromXml for TopicDescription {
         let mut f_auto_delete_on_idle = None;
         let mut f_entity_availability_status = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"DefaultMessageTimeToLive" => {
                         r.text_opt_into(&c, &mut f_default_message_time_to_live)?
@@ -3099,7 +3107,8 @@ impl FromXml for NotificationHubDescription {
         let mut f_registration_ttl = None;
         let mut f_authorization_rules = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"RegistrationTtl" => r.text_opt_into(&c, &mut f_registration_ttl)?,
                     b"AuthorizationRules" => {
@@ -3179,7 +3188,8 @@ impl FromXml for RelayDescription {
         let mut f_created_at = None;
         let mut f_updated_at = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Path" => r.text_opt_into(&c, &mut f_path)?,
                     b"ListenerType" => r.text_opt_into(&c, &mut f_listener_type)?,
@@ -3278,7 +3288,8 @@ impl FromXml for ConnectionDetail {
         let mut f_rights = Vec::new();
         let mut f_secondary_connection_string = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"KeyName" => r.text_opt_into(&c, &mut f_key_name)?,
                     b"ConnectionString" => r.text_opt_into(&c, &mut f_connection_string)?,
@@ -3359,7 +3370,8 @@ impl FromXml for MetricProperties {
         let mut f_unit = None;
         let mut f_display_name = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_opt_into(&c, &mut f_name)?,
                     b"PrimaryAggregation" => {
@@ -3450,7 +3462,8 @@ impl FromXml for MetricRollups {
         let mut f_time_grain = None;
         let mut f_retention = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"TimeGrain" => r.text_opt_into(&c, &mut f_time_grain)?,
                     b"Retention" => r.text_opt_into(&c, &mut f_retention)?,
@@ -3533,7 +3546,8 @@ impl FromXml for MetricValues {
         let mut f_average = None;
         let mut f_total = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Timestamp" => r.text_opt_into(&c, &mut f_timestamp)?,
                     b"Min" => r.text_opt_into(&c, &mut f_min)?,

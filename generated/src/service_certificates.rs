@@ -268,7 +268,8 @@ impl FromXml for CertificateFile {
         let mut f_certificate_format = None;
         let mut f_password = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Data" => r.text_req_into(&c, &mut f_data)?,
                     b"CertificateFormat" => {
@@ -311,7 +312,8 @@ impl FromXml for Certificates {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_certificate = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Certificate" => r.elem_push(&c, &mut f_certificate)?,
                     _ => r.skip(&c)?,
@@ -381,7 +383,8 @@ impl FromXml for Certificate {
         let mut f_thumbprint_algorithm = None;
         let mut f_data = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"CertificateUrl" => r.text_opt_into(&c, &mut f_certificate_url)?,
                     b"Thumbprint" => r.text_opt_into(&c, &mut f_thumbprint)?,

@@ -1671,7 +1671,8 @@ impl FromXml for SqlServers {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_server = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Server" => r.elem_push(&c, &mut f_server)?,
                     _ => r.skip(&c)?,
@@ -1750,7 +1751,8 @@ impl FromXml for SqlServer {
         let mut f_version = None;
         let mut f_state = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"AdministratorLogin" => {
@@ -1848,7 +1850,8 @@ impl FromXml for CreateServerInput {
         let mut f_location = None;
         let mut f_version = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"AdministratorLogin" => {
                         r.text_req_into(&c, &mut f_administrator_login)?
@@ -1941,7 +1944,8 @@ impl FromXml for SqlResourceHeader {
         let mut f_self_link = None;
         let mut f_parent_link = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_opt_into(&c, &mut f_name)?,
                     b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
@@ -2046,7 +2050,8 @@ impl FromXml for FirewallRule {
         let mut f_start_ip_address = None;
         let mut f_end_ip_address = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_opt_into(&c, &mut f_name)?,
                     b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
@@ -2098,7 +2103,8 @@ impl FromXml for FirewallRules {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_service_resource = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ServiceResource" => r.elem_push(&c, &mut f_service_resource)?,
                     _ => r.skip(&c)?,
@@ -2148,7 +2154,8 @@ impl FromXml for FirewallRuleInput {
         let mut f_start_ip_address = None;
         let mut f_end_ip_address = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"StartIPAddress" => r.text_req_into(&c, &mut f_start_ip_address)?,
@@ -2405,7 +2412,8 @@ impl FromXml for Database {
         let mut f_recovery_period_start_date = None;
         let mut f_is_suspended = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_opt_into(&c, &mut f_name)?,
                     b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
@@ -2559,7 +2567,8 @@ impl FromXml for Databases {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_service_resource = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ServiceResource" => r.elem_push(&c, &mut f_service_resource)?,
                     _ => r.skip(&c)?,
@@ -2643,7 +2652,8 @@ impl FromXml for CreateDatabaseInput {
         let mut f_max_size_bytes = None;
         let mut f_service_objective_id = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"Edition" => r.text_opt_into(&c, &mut f_edition)?,
@@ -2733,7 +2743,8 @@ impl FromXml for UpdateDatabaseInput {
         let mut f_max_size_bytes = None;
         let mut f_service_objective_id = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_opt_into(&c, &mut f_name)?,
                     b"Edition" => r.text_req_into(&c, &mut f_edition)?,
@@ -2913,7 +2924,8 @@ impl FromXml for DatabaseEvent {
         let mut f_description = None;
         let mut f_additional_data = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_opt_into(&c, &mut f_name)?,
                     b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
@@ -2998,7 +3010,8 @@ impl FromXml for DatabaseEvents {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_service_resource = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ServiceResource" => r.elem_push(&c, &mut f_service_resource)?,
                     _ => r.skip(&c)?,
@@ -3197,7 +3210,8 @@ impl FromXml for DatabaseCopy {
         let mut f_is_offline_secondary = None;
         let mut f_is_termination_allowed = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_opt_into(&c, &mut f_name)?,
                     b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
@@ -3318,7 +3332,8 @@ impl FromXml for DatabaseCopies {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_service_resource = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ServiceResource" => r.elem_push(&c, &mut f_service_resource)?,
                     _ => r.skip(&c)?,
@@ -3377,7 +3392,8 @@ impl FromXml for CreateDatabaseCopyInput {
         let mut f_is_continuous = None;
         let mut f_is_offline_secondary = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"PartnerServer" => r.text_req_into(&c, &mut f_partner_server)?,
                     b"PartnerDatabase" => r.text_req_into(&c, &mut f_partner_database)?,
@@ -3428,7 +3444,8 @@ impl FromXml for UpdateDatabaseCopyInput {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_is_forced_terminate = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"IsForcedTerminate" => {
                         r.text_opt_into(&c, &mut f_is_forced_terminate)?
@@ -3587,7 +3604,8 @@ impl FromXml for DatabaseOperation {
         let mut f_start_time = None;
         let mut f_last_modify_time = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_opt_into(&c, &mut f_name)?,
                     b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
@@ -3669,7 +3687,8 @@ impl FromXml for DatabaseOperations {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_service_resource = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ServiceResource" => r.elem_push(&c, &mut f_service_resource)?,
                     _ => r.skip(&c)?,
@@ -3777,7 +3796,8 @@ impl FromXml for RecoverableDatabase {
         let mut f_edition = None;
         let mut f_last_available_backup_date = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_opt_into(&c, &mut f_name)?,
                     b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
@@ -3838,7 +3858,8 @@ impl FromXml for RecoverableDatabases {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_service_resource = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ServiceResource" => r.elem_push(&c, &mut f_service_resource)?,
                     _ => r.skip(&c)?,
@@ -3971,7 +3992,8 @@ impl FromXml for RestorableDroppedDatabase {
         let mut f_deletion_date = None;
         let mut f_recovery_period_start_date = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_opt_into(&c, &mut f_name)?,
                     b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
@@ -4041,7 +4063,8 @@ impl FromXml for RestorableDroppedDatabases {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_service_resource = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ServiceResource" => r.elem_push(&c, &mut f_service_resource)?,
                     _ => r.skip(&c)?,
@@ -4097,7 +4120,8 @@ impl FromXml for RecoverDatabaseInput {
         let mut f_target_server_name = None;
         let mut f_target_database_name = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"SourceDatabaseName" => {
                         r.text_req_into(&c, &mut f_source_database_name)?
@@ -4220,7 +4244,8 @@ impl FromXml for RecoverDatabaseOperation {
         let mut f_target_server_name = None;
         let mut f_target_database_name = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_opt_into(&c, &mut f_name)?,
                     b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
@@ -4325,7 +4350,8 @@ impl FromXml for RestoreDatabaseInput {
         let mut f_target_database_name = None;
         let mut f_target_utc_point_in_time = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"SourceDatabaseName" => {
                         r.text_req_into(&c, &mut f_source_database_name)?
@@ -4435,7 +4461,8 @@ impl FromXml for RestoreDatabaseOperation {
         let mut f_target_database_name = None;
         let mut f_target_utc_point_in_time = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"RequestID" => r.text_opt_into(&c, &mut f_request_id)?,
                     b"SourceDatabaseName" => {
@@ -4549,7 +4576,8 @@ impl FromXml for ServerQuota {
         let mut f_parent_link = None;
         let mut f_value = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_opt_into(&c, &mut f_name)?,
                     b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
@@ -4598,7 +4626,8 @@ impl FromXml for ServerQuotas {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_service_resource = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ServiceResource" => r.elem_push(&c, &mut f_service_resource)?,
                     _ => r.skip(&c)?,
@@ -4718,7 +4747,8 @@ impl FromXml for ServiceObjective {
         let mut f_enabled = None;
         let mut f_dimension_settings = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_opt_into(&c, &mut f_name)?,
                     b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
@@ -4859,7 +4889,8 @@ impl FromXml for DimensionSetting {
         let mut f_ordinal = None;
         let mut f_is_default = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_opt_into(&c, &mut f_name)?,
                     b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
@@ -4917,7 +4948,8 @@ impl FromXml for ServiceObjectives {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_service_resource = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ServiceResource" => r.elem_push(&c, &mut f_service_resource)?,
                     _ => r.skip(&c)?,
@@ -4967,7 +4999,8 @@ impl FromXml for ExportInput {
         let mut f_blob_credentials = None;
         let mut f_connection_info = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"BlobCredentials" => f_blob_credentials = r.elem(&c)?,
                     b"ConnectionInfo" => f_connection_info = r.elem(&c)?,
@@ -5036,7 +5069,8 @@ impl FromXml for ImportInput {
         let mut f_connection_info = None;
         let mut f_database_size_in_gb = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"AzureEdition" => r.text_opt_into(&c, &mut f_azure_edition)?,
                     b"BlobCredentials" => f_blob_credentials = r.elem(&c)?,
@@ -5105,7 +5139,8 @@ impl FromXml for BlobCredentials {
         let mut f_uri = None;
         let mut f_storage_access_key = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Uri" => r.text_req_into(&c, &mut f_uri)?,
                     b"StorageAccessKey" => {
@@ -5177,7 +5212,8 @@ impl FromXml for ConnectionInfo {
         let mut f_server_name = None;
         let mut f_user_name = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"DatabaseName" => r.text_req_into(&c, &mut f_database_name)?,
                     b"Password" => r.text_req_into(&c, &mut f_password)?,
@@ -5254,7 +5290,8 @@ impl FromXml for StatusInput {
         let mut f_server_name = None;
         let mut f_user_name = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Password" => r.text_req_into(&c, &mut f_password)?,
                     b"RequestId" => r.text_req_into(&c, &mut f_request_id)?,
@@ -5297,7 +5334,8 @@ impl FromXml for ArrayOfStatusInfo {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_status_info = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"StatusInfo" => r.elem_push(&c, &mut f_status_info)?,
                     _ => r.skip(&c)?,
@@ -5400,7 +5438,8 @@ impl FromXml for StatusInfo {
         let mut f_server_name = None;
         let mut f_status = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"BlobUri" => r.text_opt_into(&c, &mut f_blob_uri)?,
                     b"DatabaseName" => r.text_opt_into(&c, &mut f_database_name)?,

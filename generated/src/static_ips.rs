@@ -85,7 +85,8 @@ impl FromXml for AddressAvailabilityResponse {
         let mut f_is_available = None;
         let mut f_available_addresses = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"IsAvailable" => r.text_req_into(&c, &mut f_is_available)?,
                     b"AvailableAddresses" => {

@@ -557,7 +557,8 @@ impl FromXml for StorageServices {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_storage_service = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"StorageService" => r.elem_push(&c, &mut f_storage_service)?,
                     _ => r.skip(&c)?,
@@ -642,7 +643,8 @@ impl FromXml for StorageService {
         let mut f_capabilities = Vec::new();
         let mut f_migration_state = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Url" => r.text_req_into(&c, &mut f_url)?,
                     b"ServiceName" => r.text_opt_into(&c, &mut f_service_name)?,
@@ -833,7 +835,8 @@ impl FromXml for StorageServiceProperties {
         let mut f_secondary_endpoints = Vec::new();
         let mut f_account_type = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Description" => r.text_opt_into(&c, &mut f_description)?,
                     b"AffinityGroup" => r.text_opt_into(&c, &mut f_affinity_group)?,
@@ -950,7 +953,8 @@ impl FromXml for CustomDomain {
         let mut f_name = None;
         let mut f_use_sub_domain_name = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"UseSubDomainName" => {
@@ -1017,7 +1021,8 @@ impl FromXml for StorageServiceKeys {
         let mut f_primary = None;
         let mut f_secondary = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Primary" => r.text_opt_into(&c, &mut f_primary)?,
                     b"Secondary" => r.text_opt_into(&c, &mut f_secondary)?,
@@ -1120,7 +1125,8 @@ impl FromXml for CreateStorageServiceInput {
         let mut f_secondary_read_enabled = None;
         let mut f_account_type = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ServiceName" => r.text_req_into(&c, &mut f_service_name)?,
                     b"Description" => r.text_opt_into(&c, &mut f_description)?,
@@ -1260,7 +1266,8 @@ impl FromXml for UpdateStorageServiceInput {
         let mut f_secondary_read_enabled = None;
         let mut f_account_type = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Description" => r.text_opt_into(&c, &mut f_description)?,
                     b"Label" => f_label = r.label_opt(&c)?,
@@ -1342,7 +1349,8 @@ impl FromXml for RegenerateKeys {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_key_type = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"KeyType" => r.text_req_into(&c, &mut f_key_type)?,
                     _ => r.skip(&c)?,

@@ -569,7 +569,8 @@ impl FromXml for Subscription {
         let mut f_max_route_tables = None;
         let mut f_max_routes_per_route_table = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"SubscriptionID" => r.text_req_into(&c, &mut f_subscription_id)?,
                     b"SubscriptionName" => r.text_opt_into(&c, &mut f_subscription_name)?,
@@ -771,7 +772,8 @@ impl FromXml for Operation {
         let mut f_http_status_code = None;
         let mut f_error = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ID" => r.text_req_into(&c, &mut f_id)?,
                     b"Status" => r.text_req_into(&c, &mut f_status)?,
@@ -826,7 +828,8 @@ impl FromXml for OperationError {
         let mut f_code = None;
         let mut f_message = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Code" => r.text_opt_into(&c, &mut f_code)?,
                     b"Message" => r.text_opt_into(&c, &mut f_message)?,
@@ -872,7 +875,8 @@ impl FromXml for SubscriptionOperationCollection {
         let mut f_subscription_operations = Vec::new();
         let mut f_continuation_token = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"SubscriptionOperations" => {
                         r.elem_list(
@@ -985,7 +989,8 @@ impl FromXml for SubscriptionOperation {
         let mut f_operation_completed_time = None;
         let mut f_operation_kind = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"OperationId" => r.text_req_into(&c, &mut f_operation_id)?,
                     b"OperationObjectId" => {
@@ -1076,7 +1081,8 @@ impl FromXml for OperationParameter {
         let mut f_name = None;
         let mut f_value = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_opt_into(&c, &mut f_name)?,
                     b"Value" => r.text_opt_into(&c, &mut f_value)?,
@@ -1166,7 +1172,8 @@ impl FromXml for OperationCaller {
         let mut f_subscription_certificate_thumbprint = None;
         let mut f_client_ip = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"UsedServiceManagementApi" => {
                         r.text_opt_into(&c, &mut f_used_service_management_api)?
@@ -1221,7 +1228,8 @@ impl FromXml for Subscriptions {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_subscription = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Subscription" => r.elem_push(&c, &mut f_subscription)?,
                     _ => r.skip(&c)?,
@@ -1484,7 +1492,8 @@ impl FromXml for SubscriptionListEntry {
         let mut f_max_route_tables = None;
         let mut f_max_routes_per_route_table = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"SubscriptionID" => r.text_req_into(&c, &mut f_subscription_id)?,
                     b"SubscriptionName" => r.text_opt_into(&c, &mut f_subscription_name)?,

@@ -380,7 +380,8 @@ impl FromXml for CreateProfileParameters {
         let mut f_domain_name = None;
         let mut f_name = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"DomainName" => r.text_req_into(&c, &mut f_domain_name)?,
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
@@ -440,7 +441,8 @@ impl FromXml for UpdateProfileParameters {
         let mut f_status = None;
         let mut f_status_details = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Status" => r.text_req_into(&c, &mut f_status)?,
                     b"StatusDetails" => f_status_details = r.elem(&c)?,
@@ -507,7 +509,8 @@ impl FromXml for TrafficManagerProfile {
         let mut f_status_details = None;
         let mut f_definitions = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"DomainName" => r.text_req_into(&c, &mut f_domain_name)?,
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
@@ -553,7 +556,8 @@ impl FromXml for TrafficManagerProfiles {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_profile = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Profile" => r.elem_push(&c, &mut f_profile)?,
                     _ => r.skip(&c)?,
@@ -589,7 +593,8 @@ impl FromXml for TrafficManagerStatusDetails {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_enabled_version = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"EnabledVersion" => r.text_req_into(&c, &mut f_enabled_version)?,
                     _ => r.skip(&c)?,
@@ -633,7 +638,8 @@ impl FromXml for TrafficManagerDefinitionStatus {
         let mut f_status = None;
         let mut f_version = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Status" => r.text_opt_into(&c, &mut f_status)?,
                     b"Version" => r.text_opt_into(&c, &mut f_version)?,
@@ -680,7 +686,8 @@ impl FromXml for CreateDefinitionParameters {
         let mut f_monitors = Vec::new();
         let mut f_policy = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"DnsOptions" => f_dns_options = r.elem(&c)?,
                     b"Monitors" => r.elem_list(&c, b"Monitor", &mut f_monitors)?,
@@ -748,7 +755,8 @@ impl FromXml for CreateDefinitionMonitor {
         let mut f_port = None;
         let mut f_http_options = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"IntervalInSeconds" => {
                         r.text_req_into(&c, &mut f_interval_in_seconds)?
@@ -814,7 +822,8 @@ impl FromXml for CreateDefinitionHttpOptions {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_relative_path = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"RelativePath" => r.text_opt_into(&c, &mut f_relative_path)?,
                     _ => r.skip(&c)?,
@@ -860,7 +869,8 @@ impl FromXml for CreateDefinitionPolicy {
         let mut f_load_balancing_method = None;
         let mut f_endpoints = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"LoadBalancingMethod" => {
                         r.text_req_into(&c, &mut f_load_balancing_method)?
@@ -945,7 +955,8 @@ impl FromXml for CreateDefinitionEndpoint {
         let mut f_weight = None;
         let mut f_min_child_endpoints = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"DomainName" => r.text_req_into(&c, &mut f_domain_name)?,
                     b"Status" => r.text_req_into(&c, &mut f_status)?,
@@ -999,7 +1010,8 @@ impl FromXml for TrafficManagerDnsOptions {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_time_to_live_in_seconds = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"TimeToLiveInSeconds" => {
                         r.text_req_into(&c, &mut f_time_to_live_in_seconds)?
@@ -1068,7 +1080,8 @@ impl FromXml for TrafficManagerDefinition {
         let mut f_monitors = Vec::new();
         let mut f_policy = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"DnsOptions" => f_dns_options = r.elem(&c)?,
                     b"Status" => r.text_opt_into(&c, &mut f_status)?,
@@ -1114,7 +1127,8 @@ impl FromXml for TrafficManagerDefinitions {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_definition = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Definition" => r.elem_push(&c, &mut f_definition)?,
                     _ => r.skip(&c)?,
@@ -1197,7 +1211,8 @@ impl FromXml for TrafficManagerMonitor {
         let mut f_port = None;
         let mut f_http_options = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"IntervalInSeconds" => {
                         r.text_opt_into(&c, &mut f_interval_in_seconds)?
@@ -1278,7 +1293,8 @@ impl FromXml for TrafficManagerHttpOptions {
         let mut f_relative_path = None;
         let mut f_expected_status_code = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Verb" => r.text_opt_into(&c, &mut f_verb)?,
                     b"RelativePath" => r.text_opt_into(&c, &mut f_relative_path)?,
@@ -1339,7 +1355,8 @@ impl FromXml for TrafficManagerPolicy {
         let mut f_endpoints = Vec::new();
         let mut f_monitor_status = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"LoadBalancingMethod" => {
                         r.text_opt_into(&c, &mut f_load_balancing_method)?
@@ -1434,7 +1451,8 @@ impl FromXml for TrafficManagerEndpoint {
         let mut f_weight = None;
         let mut f_min_child_endpoints = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"DomainName" => r.text_req_into(&c, &mut f_domain_name)?,
                     b"Status" => r.text_opt_into(&c, &mut f_status)?,

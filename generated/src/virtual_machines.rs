@@ -1102,7 +1102,8 @@ impl FromXml for ShutdownRoleOperation {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_post_shutdown_action = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"PostShutdownAction" => {
                         r.text_opt_into(&c, &mut f_post_shutdown_action)?
@@ -1218,7 +1219,8 @@ impl FromXml for CreateVirtualMachineDeploymentInput {
         let mut f_reserved_ip_name = None;
         let mut f_load_balancers = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"DeploymentSlot" => r.text_req_into(&c, &mut f_deployment_slot)?,
@@ -1317,7 +1319,8 @@ impl FromXml for CaptureRoleOperation {
         let mut f_target_image_label = None;
         let mut f_target_image_name = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"PostCaptureAction" => {
                         r.text_req_into(&c, &mut f_post_capture_action)?
@@ -1404,7 +1407,8 @@ impl FromXml for CaptureRoleAsVMImageOperation {
         let mut f_vm_image_name = None;
         let mut f_vm_image_label = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"OSState" => r.text_opt_into(&c, &mut f_os_state)?,
                     b"VMImageName" => r.text_opt_into(&c, &mut f_vm_image_name)?,
@@ -1499,7 +1503,8 @@ impl FromXml for StartRolesOperation {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_roles = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Roles" => r.text_list(&c, b"Name", &mut f_roles)?,
                     _ => r.skip(&c)?,
@@ -1545,7 +1550,8 @@ impl FromXml for ShutdownRolesOperation {
         let mut f_roles = Vec::new();
         let mut f_post_shutdown_action = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Roles" => r.text_list(&c, b"Name", &mut f_roles)?,
                     b"PostShutdownAction" => {
@@ -1588,7 +1594,8 @@ impl FromXml for LoadBalancedEndpointList {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_input_endpoint = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"InputEndpoint" => r.elem_push(&c, &mut f_input_endpoint)?,
                     _ => r.skip(&c)?,
@@ -1718,7 +1725,8 @@ impl FromXml for LoadBalancedEndpoint {
         let mut f_load_balancer_distribution = None;
         let mut f_virtual_ip_name = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"LoadBalancedEndpointSetName" => {
                         r.text_req_into(&c, &mut f_load_balanced_endpoint_set_name)?

@@ -612,7 +612,8 @@ impl FromXml for SetIPForwardingParameters {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_state = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"State" => r.text_req_into(&c, &mut f_state)?,
                     _ => r.skip(&c)?,
@@ -651,7 +652,8 @@ impl FromXml for IPForwarding {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_state = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"State" => r.text_opt_into(&c, &mut f_state)?,
                     _ => r.skip(&c)?,
@@ -683,7 +685,8 @@ impl FromXml for NetworkConfiguration {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_virtual_network_configuration = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"VirtualNetworkConfiguration" => {
                         f_virtual_network_configuration = r.elem(&c)?;
@@ -745,7 +748,8 @@ impl FromXml for VirtualNetworkConfiguration {
         let mut f_local_network_sites = Vec::new();
         let mut f_virtual_network_sites = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Dns" => f_dns = r.elem(&c)?,
                     b"LocalNetworkSites" => {
@@ -805,7 +809,8 @@ impl FromXml for NetcfgDns {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_dns_servers = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"DnsServers" => r.elem_list(&c, b"DnsServer", &mut f_dns_servers)?,
                     _ => r.skip(&c)?,
@@ -897,7 +902,8 @@ impl FromXml for NetcfgLocalNetworkSite {
         let mut f_address_space = None;
         let mut f_vpn_gateway_address = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"AddressSpace" => f_address_space = r.elem(&c)?,
                     b"VPNGatewayAddress" => {
@@ -944,7 +950,8 @@ impl FromXml for NetcfgAddressSpace {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_address_prefix = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"AddressPrefix" => r.text_push(&c, &mut f_address_prefix)?,
                     _ => r.skip(&c)?,
@@ -1025,7 +1032,8 @@ impl FromXml for NetcfgVirtualNetworkSite {
         let mut f_dns_servers_ref = Vec::new();
         let mut f_gateway = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"AddressSpace" => f_address_space = r.elem(&c)?,
                     b"Subnets" => r.elem_list(&c, b"Subnet", &mut f_subnets)?,
@@ -1088,7 +1096,8 @@ impl FromXml for NetcfgSubnet {
         let f_name = el.attr_req("name")?;
         let mut f_address_prefix = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"AddressPrefix" => r.text_req_into(&c, &mut f_address_prefix)?,
                     _ => r.skip(&c)?,
@@ -1180,7 +1189,8 @@ impl FromXml for NetcfgGateway {
         let mut f_vpn_client_address_pool = None;
         let mut f_connections_to_local_network = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"VPNClientAddressPool" => f_vpn_client_address_pool = r.elem(&c)?,
                     b"ConnectionsToLocalNetwork" => {
@@ -1243,7 +1253,8 @@ impl FromXml for LocalNetworkSiteRef {
         let f_name = el.attr_req("name")?;
         let mut f_connection = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Connection" => f_connection = r.elem(&c)?,
                     _ => r.skip(&c)?,
@@ -1315,7 +1326,8 @@ impl FromXml for VirtualNetworkSites {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_virtual_network_site = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"VirtualNetworkSite" => {
                         r.elem_push(&c, &mut f_virtual_network_site)?
@@ -1442,7 +1454,8 @@ impl FromXml for VirtualNetworkSite {
         let mut f_location = None;
         let mut f_migration_state = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"Label" => r.text_opt_into(&c, &mut f_label)?,
@@ -1511,7 +1524,8 @@ impl FromXml for AddressSpace {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_address_prefixes = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"AddressPrefixes" => {
                         r.text_list(&c, b"AddressPrefix", &mut f_address_prefixes)?
@@ -1572,7 +1586,8 @@ impl FromXml for Subnet {
         let mut f_network_security_group = None;
         let mut f_route_table_name = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"AddressPrefix" => r.text_req_into(&c, &mut f_address_prefix)?,
@@ -1644,7 +1659,8 @@ impl FromXml for VirtualNetworkSiteGateway {
         let mut f_vpn_client_address_pool = None;
         let mut f_vnet_names = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Profile" => r.text_opt_into(&c, &mut f_profile)?,
                     b"Sites" => r.elem_list(&c, b"LocalNetworkSite", &mut f_sites)?,
@@ -1709,7 +1725,8 @@ impl FromXml for LocalNetworkSite {
         let mut f_vpn_gateway_address = None;
         let mut f_connections = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"AddressSpace" => f_address_space = r.elem(&c)?,
@@ -1758,7 +1775,8 @@ impl FromXml for LocalNetworkConnection {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_type_ = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Type" => r.text_opt_into(&c, &mut f_type_)?,
                     _ => r.skip(&c)?,

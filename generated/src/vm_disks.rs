@@ -582,7 +582,8 @@ impl FromXml for AddDiskInput {
         let mut f_media_link = None;
         let mut f_name = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"OS" => r.text_opt_into(&c, &mut f_os)?,
                     b"Label" => r.text_req_into(&c, &mut f_label)?,
@@ -625,7 +626,8 @@ impl FromXml for Disks {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_disk = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Disk" => r.elem_push(&c, &mut f_disk)?,
                     _ => r.skip(&c)?,
@@ -753,7 +755,8 @@ impl FromXml for Disk {
         let mut f_created_time = None;
         let mut f_io_type = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"AffinityGroup" => r.text_opt_into(&c, &mut f_affinity_group)?,
                     b"AttachedTo" => f_attached_to = r.elem(&c)?,
@@ -843,7 +846,8 @@ impl FromXml for AttachedTo {
         let mut f_hosted_service_name = None;
         let mut f_role_name = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"DeploymentName" => r.text_opt_into(&c, &mut f_deployment_name)?,
                     b"HostedServiceName" => {
@@ -922,7 +926,8 @@ impl FromXml for UpdateDiskInput {
         let mut f_name = None;
         let mut f_resized_size_in_gb = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"HasOperatingSystem" => {
                         r.text_opt_into(&c, &mut f_has_operating_system)?

@@ -516,7 +516,8 @@ impl FromXml for CreateVMImageInput {
         let mut f_published_date = None;
         let mut f_show_in_gui = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"Label" => r.text_req_into(&c, &mut f_label)?,
@@ -640,7 +641,8 @@ impl FromXml for VMImageOSDiskInput {
         let mut f_os = None;
         let mut f_media_link = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"HostCaching" => r.text_opt_into(&c, &mut f_host_caching)?,
                     b"OSState" => r.text_req_into(&c, &mut f_os_state)?,
@@ -701,7 +703,8 @@ impl FromXml for VMImageDataDiskInput {
         let mut f_lun = None;
         let mut f_media_link = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"HostCaching" => r.text_opt_into(&c, &mut f_host_caching)?,
                     b"Lun" => r.text_opt_into(&c, &mut f_lun)?,
@@ -833,7 +836,8 @@ impl FromXml for UpdateVMImageInput {
         let mut f_published_date = None;
         let mut f_show_in_gui = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Label" => r.text_req_into(&c, &mut f_label)?,
                     b"OSDiskConfiguration" => f_os_disk_configuration = r.elem(&c)?,
@@ -935,7 +939,8 @@ impl FromXml for VMImageOSDiskUpdate {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_host_caching = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"HostCaching" => r.text_opt_into(&c, &mut f_host_caching)?,
                     _ => r.skip(&c)?,
@@ -987,7 +992,8 @@ impl FromXml for VMImageDataDiskUpdate {
         let mut f_host_caching = None;
         let mut f_lun = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_opt_into(&c, &mut f_name)?,
                     b"HostCaching" => r.text_opt_into(&c, &mut f_host_caching)?,
@@ -1036,7 +1042,8 @@ impl FromXml for VMImages {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_vm_image = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"VMImage" => r.elem_push(&c, &mut f_vm_image)?,
                     _ => r.skip(&c)?,
@@ -1268,7 +1275,8 @@ impl FromXml for VMImage {
         let mut f_role_state_on_capture = None;
         let mut f_role_size_on_capture = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"Label" => r.text_opt_into(&c, &mut f_label)?,
@@ -1605,7 +1613,8 @@ impl FromXml for VMImageFields {
         let mut f_role_state_on_capture = None;
         let mut f_role_size_on_capture = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"Label" => r.text_opt_into(&c, &mut f_label)?,
@@ -1789,7 +1798,8 @@ impl FromXml for VMImageOSDisk {
         let mut f_logical_disk_size_in_gb = None;
         let mut f_io_type = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_opt_into(&c, &mut f_name)?,
                     b"HostCaching" => r.text_opt_into(&c, &mut f_host_caching)?,
@@ -1882,7 +1892,8 @@ impl FromXml for VMImageDataDisk {
         let mut f_logical_disk_size_in_gb = None;
         let mut f_io_type = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_opt_into(&c, &mut f_name)?,
                     b"HostCaching" => r.text_opt_into(&c, &mut f_host_caching)?,
@@ -2178,7 +2189,8 @@ impl FromXml for VMImageDetails {
         let mut f_compute_image_attributes = None;
         let mut f_marketplace_image_attributes = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"Label" => r.text_opt_into(&c, &mut f_label)?,

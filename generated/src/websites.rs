@@ -2320,7 +2320,8 @@ impl FromXml for GeoRegions {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_geo_region = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"GeoRegion" => r.elem_push(&c, &mut f_geo_region)?,
                     _ => r.skip(&c)?,
@@ -2381,7 +2382,8 @@ impl FromXml for GeoRegion {
         let mut f_name = None;
         let mut f_sort_order = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Description" => r.text_opt_into(&c, &mut f_description)?,
                     b"DisplayName" => r.text_opt_into(&c, &mut f_display_name)?,
@@ -2424,7 +2426,8 @@ impl FromXml for WebSpaces {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_web_space = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"WebSpace" => r.elem_push(&c, &mut f_web_space)?,
                     _ => r.skip(&c)?,
@@ -2559,7 +2562,8 @@ impl FromXml for WebSpace {
         let mut f_subscription = None;
         let mut f_worker_size = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"AvailabilityState" => {
                         r.text_opt_into(&c, &mut f_availability_state)?
@@ -2646,7 +2650,8 @@ impl FromXml for ArrayOfstring {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_ids = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"string" => r.text_push(&c, &mut f_ids)?,
                     _ => r.skip(&c)?,
@@ -2680,7 +2685,8 @@ impl FromXml for Sites {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_site = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Site" => r.elem_push(&c, &mut f_site)?,
                     _ => r.skip(&c)?,
@@ -3085,7 +3091,8 @@ impl FromXml for Site {
         let mut f_web_hosting_plan = None;
         let mut f_web_space = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"AdminEnabled" => r.text_opt_into(&c, &mut f_admin_enabled)?,
                     b"AvailabilityState" => {
@@ -3443,7 +3450,8 @@ impl FromXml for HostNameSslState {
         let mut f_to_update_ip_based_ssl = None;
         let mut f_virtual_ip = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"HostType" => r.text_opt_into(&c, &mut f_host_type)?,
                     b"IPBasedSslState" => r.text_opt_into(&c, &mut f_ip_based_ssl_state)?,
@@ -3524,7 +3532,8 @@ impl FromXml for HostingEnvironmentProfile {
         let mut f_name = None;
         let mut f_type_ = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Id" => r.text_opt_into(&c, &mut f_id)?,
                     b"Name" => r.text_opt_into(&c, &mut f_name)?,
@@ -3576,7 +3585,8 @@ impl FromXml for SiteProperties {
         let mut f_metadata = Vec::new();
         let mut f_properties = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"AppSettings" => {
                         r.elem_list(&c, b"NameValuePair", &mut f_app_settings)?
@@ -3642,7 +3652,8 @@ impl FromXml for NameValuePair {
         let mut f_name = None;
         let mut f_value = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
                     b"Value" => r.text_opt_into(&c, &mut f_value)?,
@@ -3712,7 +3723,8 @@ impl FromXml for CreateSiteInput {
         let mut f_server_farm = None;
         let mut f_web_space_to_create = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"HostNames" => r.text_list(&c, b"string", &mut f_host_names)?,
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
@@ -3789,7 +3801,8 @@ impl FromXml for WebSpaceToCreate {
         let mut f_name = None;
         let mut f_plan = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"GeoRegion" => r.text_req_into(&c, &mut f_geo_region)?,
                     b"Name" => r.text_req_into(&c, &mut f_name)?,
@@ -3860,7 +3873,8 @@ impl FromXml for PublishingUser {
         let mut f_publishing_password = None;
         let mut f_publishing_user_name = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_opt_into(&c, &mut f_name)?,
                     b"PublishingPassword" => {
@@ -3959,7 +3973,8 @@ impl FromXml for WebSiteOperation {
         let mut f_name = None;
         let mut f_status = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"CreatedTime" => r.text_opt_into(&c, &mut f_created_time)?,
                     b"Errors" => r.elem_list(&c, b"Error", &mut f_errors)?,
@@ -4052,7 +4067,8 @@ impl FromXml for WebSiteOperationError {
         let mut f_parameters = Vec::new();
         let mut f_inner_errors = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Code" => r.text_opt_into(&c, &mut f_code)?,
                     b"Message" => r.text_opt_into(&c, &mut f_message)?,
@@ -4450,7 +4466,8 @@ impl FromXml for PublishData {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_profiles = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"publishProfile" => r.elem_push(&c, &mut f_profiles)?,
                     _ => r.skip(&c)?,
@@ -4620,7 +4637,8 @@ impl FromXml for PublishProfile {
         let f_web_system = el.attr_opt("webSystem")?;
         let mut f_databases = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"databases" => r.elem_list(&c, b"add", &mut f_databases)?,
                     _ => r.skip(&c)?,
@@ -4761,7 +4779,8 @@ impl FromXml for WebSiteUsages {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_usage = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Usage" => r.elem_push(&c, &mut f_usage)?,
                     _ => r.skip(&c)?,
@@ -4858,7 +4877,8 @@ impl FromXml for WebSiteUsage {
         let mut f_site_mode = None;
         let mut f_unit = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ComputeMode" => r.text_opt_into(&c, &mut f_compute_mode)?,
                     b"CurrentValue" => r.text_opt_into(&c, &mut f_current_value)?,
@@ -4916,7 +4936,8 @@ impl FromXml for WebMetricResponses {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_metric_response = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"MetricResponse" => r.elem_push(&c, &mut f_metric_response)?,
                     _ => r.skip(&c)?,
@@ -4971,7 +4992,8 @@ impl FromXml for WebMetricResponse {
         let mut f_data = None;
         let mut f_message = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Code" => r.text_opt_into(&c, &mut f_code)?,
                     b"Data" => f_data = r.elem(&c)?,
@@ -5062,7 +5084,8 @@ impl FromXml for WebMetricSet {
         let mut f_unit = None;
         let mut f_values = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"DisplayName" => r.text_opt_into(&c, &mut f_display_name)?,
                     b"EndTime" => r.text_opt_into(&c, &mut f_end_time)?,
@@ -5158,7 +5181,8 @@ impl FromXml for WebMetricSample {
         let mut f_total = None;
         let mut f_instance_name = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Count" => r.text_opt_into(&c, &mut f_count)?,
                     b"Maximum" => r.text_opt_into(&c, &mut f_maximum)?,
@@ -5207,7 +5231,8 @@ impl FromXml for WebMetricDefinitions {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_metric_definition = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"MetricDefinition" => r.elem_push(&c, &mut f_metric_definition)?,
                     _ => r.skip(&c)?,
@@ -5268,7 +5293,8 @@ impl FromXml for WebMetricDefinition {
         let mut f_primary_aggregation_type = None;
         let mut f_metric_availabilities = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_opt_into(&c, &mut f_name)?,
                     b"Unit" => r.text_opt_into(&c, &mut f_unit)?,
@@ -5336,7 +5362,8 @@ impl FromXml for WebMetricAvailability {
         let mut f_time_grain = None;
         let mut f_retention = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"TimeGrain" => r.text_opt_into(&c, &mut f_time_grain)?,
                     b"Retention" => r.text_opt_into(&c, &mut f_retention)?,
@@ -5373,7 +5400,8 @@ impl FromXml for ServerFarms {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_server_farm = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ServerFarm" => r.elem_push(&c, &mut f_server_farm)?,
                     _ => r.skip(&c)?,
@@ -5440,7 +5468,8 @@ impl FromXml for ServerFarmInput {
         let mut f_worker_size = None;
         let mut f_admin_site_name = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"Name" => r.text_opt_into(&c, &mut f_name)?,
                     b"NumberOfWorkers" => r.text_opt_into(&c, &mut f_number_of_workers)?,
@@ -5642,7 +5671,8 @@ impl FromXml for ServerFarm {
         let mut f_worker_size_id = None;
         let mut f_worker_tier_name = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"AdminSiteName" => r.text_opt_into(&c, &mut f_admin_site_name)?,
                     b"CurrentNumberOfWorkers" => {
@@ -5809,7 +5839,8 @@ impl FromXml for BackupRequest {
         let mut f_name = None;
         let mut f_storage_account_url = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"BackupSchedule" => f_backup_schedule = r.elem(&c)?,
                     b"Databases" => {
@@ -5899,7 +5930,8 @@ impl FromXml for BackupSchedule {
         let mut f_retention_period_in_days = None;
         let mut f_start_time = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"FrequencyInterval" => {
                         r.text_opt_into(&c, &mut f_frequency_interval)?
@@ -6001,7 +6033,8 @@ impl FromXml for DatabaseBackupSetting {
         let mut f_database_type = None;
         let mut f_name = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"ConnectionString" => r.text_opt_into(&c, &mut f_connection_string)?,
                     b"ConnectionStringName" => {
@@ -6047,7 +6080,8 @@ impl FromXml for BackupItems {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_backup_item = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"BackupItem" => r.elem_push(&c, &mut f_backup_item)?,
                     _ => r.skip(&c)?,
@@ -6181,7 +6215,8 @@ impl FromXml for BackupItem {
         let mut f_finished_time_stamp = None;
         let mut f_correlation_id = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"StorageAccountUrl" => {
                         r.text_opt_into(&c, &mut f_storage_account_url)?
@@ -6318,7 +6353,8 @@ impl FromXml for RestoreRequest {
         let mut f_overwrite = None;
         let mut f_storage_account_url = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"AdjustConnectionStrings" => {
                         r.text_opt_into(&c, &mut f_adjust_connection_strings)?
@@ -6382,7 +6418,8 @@ impl FromXml for RestoreResponse {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_operation_id = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"OperationId" => r.text_opt_into(&c, &mut f_operation_id)?,
                     _ => r.skip(&c)?,
@@ -6416,7 +6453,8 @@ impl FromXml for ArrayOfRelayServiceConnectionEntity {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_relay_service_connection_entity = Vec::new();
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"RelayServiceConnectionEntity" => {
                         r.elem_push(&c, &mut f_relay_service_connection_entity)?
@@ -6511,7 +6549,8 @@ impl FromXml for RelayServiceConnectionInput {
         let mut f_resource_connection_string = None;
         let mut f_resource_type = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"BiztalkUri" => r.text_req_into(&c, &mut f_biztalk_uri)?,
                     b"EntityConnectionString" => {
@@ -6645,7 +6684,8 @@ impl FromXml for RelayServiceConnectionUpdate {
         let mut f_resource_connection_string = None;
         let mut f_resource_type = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"BiztalkUri" => r.text_opt_into(&c, &mut f_biztalk_uri)?,
                     b"EntityConnectionString" => {
@@ -6776,7 +6816,8 @@ impl FromXml for RelayServiceConnectionEntity {
         let mut f_port = None;
         let mut f_biztalk_uri = None;
         if !el.is_empty() {
-            while let Some(c) = r.next_child()? {
+            let mut c = Child::default();
+            while r.read_child(&mut c)? {
                 match c.name() {
                     b"EntityName" => r.text_opt_into(&c, &mut f_entity_name)?,
                     b"EntityConnectionString" => {

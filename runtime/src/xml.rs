@@ -153,8 +153,9 @@ pub trait XmlRoot: FromXml + ToXml {
     }
 }
 
-/// A child element just opened by [`XmlReader::next_child`].
-#[derive(Debug)]
+/// A child element just opened by [`XmlReader::next_child`] (or read into
+/// by [`XmlReader::read_child`]).
+#[derive(Debug, Default)]
 pub struct Child<'a> {
     /// The local name, a slice of the input.
     local: &'a [u8],
@@ -549,7 +550,7 @@ impl<'a> XmlReader<'a> {
     }
 
     /// The [`Child`] for a start tag just read.
-    #[inline]
+    /// The child element whose start tag was just read.
     fn child(
         &self,
         tag: &'a [u8],
@@ -557,6 +558,22 @@ impl<'a> XmlReader<'a> {
         local_at: usize,
         empty: bool,
     ) -> Result<Child<'a>, DecodeError> {
+        let mut child = Child::default();
+        self.fill_child(&mut child, tag, name_len, local_at, empty)?;
+        Ok(child)
+    }
+
+    /// Sets `child` to the element whose start tag was just read, field by
+    /// field.
+    #[inline]
+    fn fill_child(
+        &self,
+        child: &mut Child<'a>,
+        tag: &'a [u8],
+        name_len: usize,
+        local_at: usize,
+        empty: bool,
+    ) -> Result<(), DecodeError> {
         // `local_at` is 0 or just after a `:` within the name.
         let local = tag
             .get(local_at.min(name_len)..name_len)
@@ -566,14 +583,14 @@ impl<'a> XmlReader<'a> {
         }
         // Attributes are looked at only when the tag has any.
         if tag.len() == name_len {
-            return Ok(Child {
-                local,
-                attrs: None,
-                name_len,
-                flags: if empty { EMPTY } else { 0 },
-            });
+            child.local = local;
+            child.attrs = None;
+            child.name_len = name_len;
+            child.flags = if empty { EMPTY } else { 0 };
+        } else {
+            *child = self.child_with_attributes(tag, name_len, local, empty)?;
         }
-        self.child_with_attributes(tag, name_len, local, empty)
+        Ok(())
     }
 
     #[inline(never)]
@@ -606,11 +623,13 @@ impl<'a> XmlReader<'a> {
         })
     }
 
-    /// The next child element of the element being read, or `None` at its
-    /// end tag. Must not be called for an element that [`Child::is_empty`].
-    /// Every child returned must be consumed (read or [`skip`](Self::skip)ped).
+    /// [`next_child`](Self::next_child) into `child` (the generated readers'
+    /// one `Child` per struct): `true` with `child` set to the next child
+    /// element, `false` at the end tag. The caller reads the fields in place
+    /// rather than copying a returned `Child`, whose copy (wide loads of
+    /// words just stored) stalled the CPU in every generated reader (`perf`).
     #[inline]
-    pub fn next_child(&mut self) -> Result<Option<Child<'a>>, DecodeError> {
+    pub fn read_child(&mut self, child: &mut Child<'a>) -> Result<bool, DecodeError> {
         loop {
             match self.token()? {
                 Token::Start {
@@ -618,14 +637,26 @@ impl<'a> XmlReader<'a> {
                     name_len,
                     local_at,
                     empty,
-                } => return self.child(tag, name_len, local_at, empty).map(Some),
-                Token::End => return Ok(None),
+                } => {
+                    self.fill_child(child, tag, name_len, local_at, empty)?;
+                    return Ok(true);
+                }
+                Token::End => return Ok(false),
                 Token::Eof => return Err(DecodeError::new(DecodeErrorKind::Truncated)),
                 Token::DocType => return Err(DecodeError::new(DecodeErrorKind::DocType)),
                 // Mixed content between elements is ignored, like white space.
                 Token::Text(_) | Token::CData(_) | Token::Comment | Token::Pi | Token::Decl => {}
             }
         }
+    }
+
+    /// The next child element of the element being read, or `None` at its
+    /// end tag. Must not be called for an element that [`Child::is_empty`].
+    /// Every child returned must be consumed (read or [`skip`](Self::skip)ped).
+    #[inline]
+    pub fn next_child(&mut self) -> Result<Option<Child<'a>>, DecodeError> {
+        let mut child = Child::default();
+        Ok(self.read_child(&mut child)?.then_some(child))
     }
 
     /// Skips `child` and everything inside it.
@@ -856,7 +887,8 @@ impl<'a> XmlReader<'a> {
         if wrapper.is_empty() {
             return Ok(());
         }
-        while let Some(child) = self.next_child()? {
+        let mut child = Child::default();
+        while self.read_child(&mut child)? {
             if eq_bytes(child.name(), item) {
                 read(self, &child).map_err(|e| e.within_child(wrapper))?;
             } else {
