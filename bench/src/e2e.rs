@@ -41,6 +41,10 @@ pub struct E2eRow {
     pub rps: f64,
     pub p50_ms: f64,
     pub p99_ms: f64,
+    /// CPU time (user + system) per request of this process (the clients)
+    /// and of the emulator's, in µs, where `/proc` tells (Linux).
+    pub client_cpu_us: Option<f64>,
+    pub emulator_cpu_us: Option<f64>,
 }
 
 /// Part 3 figures, or why they are missing.
@@ -150,18 +154,24 @@ fn url_of(server: &Server, op: &str, request_id: &str) -> String {
     format!("{}{path}", server.endpoint)
 }
 
+/// A generated client of the emulator (a connection pool of its own).
+fn new_client(emulator: &Server) -> Result<Client, String> {
+    let credentials = Credentials::from_pem(&emulator.client_pem).map_err(|e| e.to_string())?;
+    Client::builder()
+        .subscription_id(&emulator.subscription_id)
+        .credentials(credentials)
+        .endpoint(&emulator.endpoint)
+        .add_root_certificate_pem(&emulator.ca_pem)
+        .and_then(|b| b.no_proxy().build())
+        .map_err(|e| e.to_string())
+}
+
 /// The generated client, a bare reqwest client with the same TLS setup, and
 /// an operation id to poll (one asynchronous CreateStorageAccount).
 async fn clients(emulator: &Server) -> Result<(Client, reqwest::Client, String), String> {
     let credentials = Credentials::from_pem(&emulator.client_pem).map_err(|e| e.to_string())?;
     let ca = emulator.ca_pem.clone();
-    let client: Client = Client::builder()
-        .subscription_id(&emulator.subscription_id)
-        .credentials(credentials.clone())
-        .endpoint(&emulator.endpoint)
-        .add_root_certificate_pem(&ca)
-        .and_then(|b| b.no_proxy().build())
-        .map_err(|e| e.to_string())?;
+    let client = new_client(emulator)?;
     let op = client
         .create_storage_account(&CreateStorageServiceInput {
             service_name: format!("bench{}", std::process::id() % 100_000).into(),
@@ -300,6 +310,10 @@ fn run_inner(opts: &Opts) -> Result<E2eReport, String> {
 #[derive(Clone)]
 enum Caller {
     Rust(Client),
+    /// The generated client's pipeline (URL, headers, retries, tracing,
+    /// body cap) without decoding the body: splits the client's overhead
+    /// over bare reqwest into sending and decoding.
+    RustNoDecode(Client),
     Bare {
         http: reqwest::Client,
         url: Arc<str>,
@@ -321,6 +335,28 @@ impl Caller {
                     .map(|l| drop(std::hint::black_box(l)))
                     .map_err(|e| e.to_string()),
             },
+            Caller::RustNoDecode(client) => {
+                let core = client.core();
+                let mut req = asm_runtime::Request::new(match op {
+                    "GetOperationStatus" => &azure_asm::GET_OPERATION_STATUS,
+                    _ => &azure_asm::LIST_LOCATIONS,
+                });
+                // The path the generated methods build.
+                req.path = core.subscription_path().map_err(|e| e.to_string())?;
+                match op {
+                    "GetOperationStatus" => {
+                        req.path.push_str("/operations/");
+                        req.path.push_str(request_id);
+                    }
+                    _ => req.path.push_str("/locations"),
+                }
+                let resp = core.send(&req).await.map_err(|e| e.to_string())?;
+                if resp.body.is_empty() {
+                    return Err(format!("{op}: empty body"));
+                }
+                std::hint::black_box(resp);
+                Ok(())
+            }
             Caller::Bare { http, url } => {
                 let resp = http
                     .get(&**url)
@@ -342,6 +378,7 @@ impl Caller {
 
 async fn measure_all(opts: &Opts, emulator: &Server) -> Result<E2eReport, String> {
     let (client, bare_http, request_id) = clients(emulator).await?;
+    let no_decode = new_client(emulator)?;
 
     let seconds = if opts.quick { 1.5 } else { 5.0 };
     let mut report = E2eReport::default();
@@ -371,11 +408,18 @@ async fn measure_all(opts: &Opts, emulator: &Server) -> Result<E2eReport, String
             url: Arc::from(url),
         };
         for conc in CONCURRENCY {
-            for (name, caller) in [
+            // Each caller has a connection pool of its own, so that each
+            // window of `measure` starts on connections that were idle
+            // during the windows of the others, for every caller alike.
+            let callers = [
                 ("rust", Caller::Rust(client.clone())),
+                ("rust, no decode", Caller::RustNoDecode(no_decode.clone())),
                 ("bare reqwest", bare.clone()),
-            ] {
-                let row = measure(op, name, conc, seconds, &caller, &request_id).await?;
+            ];
+            let rounds = if opts.quick { 3 } else { 6 };
+            let pid = emulator.child.id();
+            for row in measure(op, conc, seconds, rounds, &callers, &request_id, pid).await? {
+                log(&row);
                 report.rows.push(row);
             }
             if let Some(py) = &python {
@@ -570,62 +614,120 @@ async fn decode_cost(http: &reqwest::Client, url: &str, op: &str) -> Option<Stri
     ))
 }
 
+/// Requests/s and latency of each caller with `conc` concurrent requests,
+/// `seconds` each, measured in `rounds` interleaved windows (caller 1,
+/// caller 2, caller 3, then caller 2, caller 3, caller 1, ...) so that a
+/// slow spell of the shared machine falls on all of them rather than on one.
 async fn measure(
     op: &str,
-    name: &str,
     conc: usize,
     seconds: f64,
-    caller: &Caller,
+    rounds: usize,
+    callers: &[(&str, Caller)],
     request_id: &str,
-) -> Result<E2eRow, String> {
+    emulator_pid: u32,
+) -> Result<Vec<E2eRow>, String> {
     // Warm up: open the connections.
-    let mut warm = Vec::new();
-    for _ in 0..conc {
-        let c = caller.clone();
-        let (op, id) = (op.to_owned(), request_id.to_owned());
-        warm.push(tokio::spawn(async move { c.call(&op, &id).await }));
+    for (_, caller) in callers {
+        let mut warm = Vec::new();
+        for _ in 0..conc {
+            let c = caller.clone();
+            let (op, id) = (op.to_owned(), request_id.to_owned());
+            warm.push(tokio::spawn(async move { c.call(&op, &id).await }));
+        }
+        for w in warm {
+            w.await.map_err(|e| e.to_string())??;
+        }
     }
-    for w in warm {
-        w.await.map_err(|e| e.to_string())??;
-    }
-    let started = Instant::now();
-    let deadline = started + Duration::from_secs_f64(seconds);
-    let mut tasks = Vec::new();
-    for _ in 0..conc {
-        let c = caller.clone();
-        let (op, id) = (op.to_owned(), request_id.to_owned());
-        tasks.push(tokio::spawn(async move {
-            let mut lat = Vec::new();
-            while Instant::now() < deadline {
-                let t = Instant::now();
-                c.call(&op, &id).await?;
-                lat.push(t.elapsed().as_secs_f64());
+    let window = seconds / rounds as f64;
+    let mut lat: Vec<Vec<f64>> = vec![Vec::new(); callers.len()];
+    let mut elapsed = vec![0.0; callers.len()];
+    // CPU seconds of (this process, the emulator) per caller.
+    let mut cpu = vec![Some((0.0, 0.0)); callers.len()];
+    for round in 0..rounds {
+        // Each round starts with the next caller: over `callers.len()`
+        // rounds, each caller runs once in each position (which matters:
+        // the first window after another caller's measured up to 15% apart).
+        for k in 0..callers.len() {
+            let i = (round + k) % callers.len();
+            let caller = &callers[i].1;
+            let cpu_before = cpu_seconds(None).zip(cpu_seconds(Some(emulator_pid)));
+            let started = Instant::now();
+            let deadline = started + Duration::from_secs_f64(window);
+            let mut tasks = Vec::new();
+            for _ in 0..conc {
+                let c = caller.clone();
+                let (op, id) = (op.to_owned(), request_id.to_owned());
+                tasks.push(tokio::spawn(async move {
+                    let mut lat = Vec::new();
+                    while Instant::now() < deadline {
+                        let t = Instant::now();
+                        c.call(&op, &id).await?;
+                        lat.push(t.elapsed().as_secs_f64());
+                    }
+                    Ok::<_, String>(lat)
+                }));
             }
-            Ok::<_, String>(lat)
-        }));
+            for t in tasks {
+                lat[i].extend(t.await.map_err(|e| e.to_string())??);
+            }
+            elapsed[i] += started.elapsed().as_secs_f64();
+            let cpu_after = cpu_seconds(None).zip(cpu_seconds(Some(emulator_pid)));
+            cpu[i] = match (cpu[i], cpu_before, cpu_after) {
+                (Some((c, e)), Some((c0, e0)), Some((c1, e1))) => Some((c + c1 - c0, e + e1 - e0)),
+                _ => None,
+            };
+        }
     }
-    let mut all = Vec::new();
-    for t in tasks {
-        all.extend(t.await.map_err(|e| e.to_string())??);
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    let row = E2eRow {
-        operation: op.into(),
-        client: name.into(),
-        concurrency: conc,
-        requests: all.len(),
-        rps: all.len() as f64 / elapsed,
-        p50_ms: percentile(&all, 0.5) * 1e3,
-        p99_ms: percentile(&all, 0.99) * 1e3,
+    Ok(callers
+        .iter()
+        .zip(lat.iter().zip(&elapsed).zip(&cpu))
+        .map(|((name, _), ((all, &secs), cpu))| {
+            let per_request = |s: f64| s / all.len().max(1) as f64 * 1e6;
+            E2eRow {
+                operation: op.into(),
+                client: (*name).into(),
+                concurrency: conc,
+                requests: all.len(),
+                rps: all.len() as f64 / secs,
+                p50_ms: percentile(all, 0.5) * 1e3,
+                p99_ms: percentile(all, 0.99) * 1e3,
+                client_cpu_us: cpu.map(|(c, _)| per_request(c)),
+                emulator_cpu_us: cpu.map(|(_, e)| per_request(e)),
+            }
+        })
+        .collect())
+}
+
+/// CPU time (user + system) of this process (`None`) or of process `pid`
+/// so far, in seconds, from `/proc/PID/stat` (Linux; `None` elsewhere).
+/// Its unit is the kernel's clock tick, 1/100 s.
+fn cpu_seconds(pid: Option<u32>) -> Option<f64> {
+    let path = match pid {
+        Some(pid) => format!("/proc/{pid}/stat"),
+        None => "/proc/self/stat".to_owned(),
     };
-    log(&row);
-    Ok(row)
+    let stat = std::fs::read_to_string(path).ok()?;
+    // Fields after the command name (which may hold spaces, in brackets):
+    // state is field 3, utime 14 and stime 15.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
+    Some((ticks(11)? + ticks(12)?) / 100.0)
 }
 
 fn log(r: &E2eRow) {
+    let us = |v: Option<f64>| v.map_or_else(|| "n/a".into(), |v| format!("{v:.0} µs"));
     eprintln!(
-        "e2e: {:<19} {:<13} x{:<3} {:>8} req {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms",
-        r.operation, r.client, r.concurrency, r.requests, r.rps, r.p50_ms, r.p99_ms
+        "e2e: {:<19} {:<15} x{:<3} {:>8} req {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  CPU/req: clients {}, emulator {}",
+        r.operation,
+        r.client,
+        r.concurrency,
+        r.requests,
+        r.rps,
+        r.p50_ms,
+        r.p99_ms,
+        us(r.client_cpu_us),
+        us(r.emulator_cpu_us)
     );
 }
 
@@ -670,6 +772,8 @@ async fn python_e2e(
         rps: requests as f64 / secs,
         p50_ms: v["p50_ms"].as_f64().unwrap_or(f64::NAN),
         p99_ms: v["p99_ms"].as_f64().unwrap_or(f64::NAN),
+        client_cpu_us: None,
+        emulator_cpu_us: None,
     };
     log(&row);
     Ok(row)

@@ -561,14 +561,23 @@ impl Summary {
         } else {
             let _ = writeln!(
                 s,
-                "| operation | client | concurrent requests | requests | requests/s | p50 | p99 |"
+                "| operation | client | concurrent requests | requests | requests/s | p50 | p99 | CPU per request: this process (clients) | CPU per request: emulator |"
             );
-            let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---:|");
+            let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---:|---:|---:|");
+            let us = |v: Option<f64>| v.map_or_else(|| "n/a".into(), |v| format!("{v:.0} µs"));
             for r in &self.e2e.rows {
                 let _ = writeln!(
                     s,
-                    "| {} | {} | {} | {} | {:.0} | {:.2} ms | {:.2} ms |",
-                    r.operation, r.client, r.concurrency, r.requests, r.rps, r.p50_ms, r.p99_ms
+                    "| {} | {} | {} | {} | {:.0} | {:.2} ms | {:.2} ms | {} | {} |",
+                    r.operation,
+                    r.client,
+                    r.concurrency,
+                    r.requests,
+                    r.rps,
+                    r.p50_ms,
+                    r.p99_ms,
+                    us(r.client_cpu_us),
+                    us(r.emulator_cpu_us)
                 );
             }
         }
