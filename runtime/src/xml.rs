@@ -47,8 +47,7 @@ pub trait XmlText: Sized {
     /// Appends the value of `text` to `out` (a text list being read);
     /// `tail` starts with `text` and may go on (the rest of the document).
     #[inline]
-    fn push_parsed(out: &mut Vec<Self>, text: &str, tail: &str) -> Result<(), &'static str> {
-        let _ = tail;
+    fn push_parsed(out: &mut Vec<Self>, text: &str, _tail: &str) -> Result<(), &'static str> {
         out.push(Self::parse_text(text)?);
         Ok(())
     }
@@ -823,17 +822,7 @@ impl<'a> XmlReader<'a> {
         child: &Child<'_>,
         field: &mut Option<T>,
     ) -> Result<(), DecodeError> {
-        if child.is_nil() {
-            *field = None;
-            return self.skip(child);
-        }
-        let text = self.text(child).map_err(|e| e.within_child(child))?;
-        if is_blank(&text) {
-            *field = None;
-            return Ok(());
-        }
-        T::parse_into(field, text)
-            .map_err(|expected| DecodeError::invalid(expected).within_child(child))
+        self.text_into(child, field, true)
     }
 
     /// [`text_req`](Self::text_req) stored in `field` (the generated code's
@@ -844,11 +833,27 @@ impl<'a> XmlReader<'a> {
         child: &Child<'_>,
         field: &mut Option<T>,
     ) -> Result<(), DecodeError> {
+        self.text_into(child, field, false)
+    }
+
+    /// The text of `child` parsed into `field`; `None` for `i:nil`, and for
+    /// empty or white-space-only text when `blank_is_none`.
+    #[inline(always)]
+    fn text_into<T: XmlText>(
+        &mut self,
+        child: &Child<'_>,
+        field: &mut Option<T>,
+        blank_is_none: bool,
+    ) -> Result<(), DecodeError> {
         if child.is_nil() {
             *field = None;
             return self.skip(child);
         }
         let text = self.text(child).map_err(|e| e.within_child(child))?;
+        if blank_is_none && is_blank(&text) {
+            *field = None;
+            return Ok(());
+        }
         T::parse_into(field, text)
             .map_err(|expected| DecodeError::invalid(expected).within_child(child))
     }
