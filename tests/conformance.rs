@@ -168,6 +168,19 @@ fn query_pairs(q: &str) -> Vec<(String, String)> {
     v
 }
 
+/// The operation of the spec whose route matches the recorded request.
+fn operation_of(i: &Interaction) -> Option<&'static asm_runtime::OperationSpec> {
+    let (route, _, _) = routing::find(
+        ROUTES,
+        &i.method,
+        &i.path,
+        &i.query,
+        i.request_body.as_deref().map(str::as_bytes),
+    )
+    .ok()?;
+    Some(ROUTES[route].spec)
+}
+
 fn check_response(op: &asm_runtime::OperationSpec, i: &Interaction) -> Result<(), String> {
     let body = i.response_body.as_deref().unwrap_or("");
     if op.is_success(i.status) {
@@ -310,13 +323,7 @@ async fn conformance_replay() {
             serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         for (idx, i) in rec.interactions.iter().enumerate() {
             n += 1;
-            let Ok((route, _, _)) = routing::find(
-                ROUTES,
-                &i.method,
-                &i.path,
-                &i.query,
-                i.request_body.as_deref().map(str::as_bytes),
-            ) else {
+            let Some(op) = operation_of(i) else {
                 unrouted.push(format!(
                     "{} {} {}{}",
                     i.status,
@@ -330,7 +337,6 @@ async fn conformance_replay() {
                 ));
                 continue;
             };
-            let op = ROUTES[route].spec;
             m += 1;
             *per_op.entry(op.name).or_default() += 1;
             let mut result = check_response(op, i);
@@ -386,8 +392,7 @@ async fn replay_detects_differences() {
         response_headers: BTreeMap::new(),
         response_body: None,
     };
-    let (route, _, _) = routing::find(ROUTES, &base.method, &base.path, &base.query, None).unwrap();
-    let op = ROUTES[route].spec;
+    let op = operation_of(&base).unwrap();
     assert_eq!(check_request(&base, op, &mock).await, Ok(true));
 
     // The decoder is order-tolerant, so a swapped recording decodes; the
@@ -418,8 +423,7 @@ async fn replay_detects_differences() {
         response_body: Some("<AffinityGroup xmlns=\"http://schemas.microsoft.com/windowsazure\"><Name>g</Name><Label>not base64!</Label><Location>West US</Location></AffinityGroup>".into()),
         ..base.clone()
     };
-    let (route, _, _) = routing::find(ROUTES, &get.method, &get.path, &get.query, None).unwrap();
-    let err = check_response(ROUTES[route].spec, &get).unwrap_err();
+    let err = check_response(operation_of(&get).unwrap(), &get).unwrap_err();
     assert!(err.contains("/AffinityGroup/Label"), "{err}");
 }
 
@@ -486,16 +490,9 @@ fn in_place_and_general_reading_agree_on_the_recordings() {
         let rec: Recording = serde_json::from_str(&text).unwrap();
         for i in &rec.interactions {
             let body = i.response_body.as_deref().unwrap_or("");
-            let Ok((route, _, _)) = routing::find(
-                ROUTES,
-                &i.method,
-                &i.path,
-                &i.query,
-                i.request_body.as_deref().map(str::as_bytes),
-            ) else {
+            let Some(op) = operation_of(i) else {
                 continue;
             };
-            let op = ROUTES[route].spec;
             if !op.is_success(i.status) || !body.trim_start().starts_with('<') {
                 continue;
             }

@@ -715,8 +715,13 @@ fn cpu_seconds(pid: Option<u32>) -> Option<f64> {
     Some((ticks(11)? + ticks(12)?) / 100.0)
 }
 
+/// A CPU time per request for the log and the report: `12 µs`, or `n/a`.
+pub fn cpu_micros(v: Option<f64>) -> String {
+    v.map_or_else(|| "n/a".into(), |v| format!("{v:.0} µs"))
+}
+
 fn log(r: &E2eRow) {
-    let us = |v: Option<f64>| v.map_or_else(|| "n/a".into(), |v| format!("{v:.0} µs"));
+    let us = cpu_micros;
     eprintln!(
         "e2e: {:<19} {:<15} x{:<3} {:>8} req {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  CPU/req: clients {}, emulator {}",
         r.operation,

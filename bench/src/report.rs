@@ -564,7 +564,7 @@ impl Summary {
                 "| operation | client | concurrent requests | requests | requests/s | p50 | p99 | CPU per request: this process (clients) | CPU per request: emulator |"
             );
             let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---:|---:|---:|");
-            let us = |v: Option<f64>| v.map_or_else(|| "n/a".into(), |v| format!("{v:.0} µs"));
+            let us = crate::e2e::cpu_micros;
             for r in &self.e2e.rows {
                 let _ = writeln!(
                     s,
