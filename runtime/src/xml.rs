@@ -1212,16 +1212,21 @@ fn is_end_tag(bytes: &[u8], at: usize, name: &[u8]) -> bool {
     }
 }
 
-/// `a == b` for the short byte strings of element names: two word
-/// compares for up to 16 bytes, no call to `memcmp`.
+/// `a == b` for the short byte strings of element names and enum values:
+/// two (overlapping) word compares for up to 32 bytes, no call to `memcmp`.
 #[inline(always)]
 pub fn eq_bytes(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
     if n != b.len() {
         return false;
     }
-    if n > 16 {
+    if n > 32 {
         return a == b;
+    }
+    if n >= 16 {
+        let w =
+            |s: &[u8], i: usize| u128::from_le_bytes(s[i..i + 16].try_into().unwrap_or([0; 16]));
+        return w(a, 0) == w(b, 0) && w(a, n - 16) == w(b, n - 16);
     }
     if n >= 8 {
         let w = |s: &[u8], i: usize| u64::from_le_bytes(s[i..i + 8].try_into().unwrap_or([0; 8]));
