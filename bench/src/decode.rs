@@ -482,12 +482,13 @@ pub fn profile(root: &str, seconds: f64) {
             Box::new(move |b| drop(black_box(decode(root, b).ok()))),
         )
     } else {
-        // The real document of that root (as `--count-decode` does).
-        real = crate::real::real_docs(&crate::workspace_root()).unwrap_or_default();
-        let Some(doc) = real.iter().find(|d| d.root == root) else {
-            eprintln!("no synthetic or real document with root {root}");
+        // The real document of that root, or OPERATION=FILE (as
+        // `--count-decode` does).
+        let Some(doc) = real_doc(root) else {
             return;
         };
+        real = doc;
+        let doc = &real;
         let op = doc.operation;
         (
             &doc.bytes,
@@ -530,11 +531,11 @@ pub fn count(root: &str, n: usize) {
     eprintln!("{root}: {n} decodes and scans of {} bytes", doc.bytes.len());
 }
 
-/// `--count-decode` of the real document whose root element is `root`.
+/// `--count-decode` of the real document whose root element is `root`, or
+/// of a response body in a file: `OPERATION=FILE` (as the e2e part saves
+/// them with `ASM_BENCH_SAVE_BODIES=DIR`).
 fn count_real(root: &str, n: usize) {
-    let docs = crate::real::real_docs(&crate::workspace_root()).unwrap_or_default();
-    let Some(doc) = docs.iter().find(|d| d.root == root) else {
-        eprintln!("no synthetic or real document with root {root}");
+    let Some(doc) = real_doc(root) else {
         return;
     };
     for _ in 0..n {
@@ -550,6 +551,28 @@ fn count_real(root: &str, n: usize) {
         doc.name,
         doc.bytes.len()
     );
+}
+
+/// The real document whose root element is `root`, or a response body in
+/// a file: `OPERATION=FILE`; `None` (and why, on stderr) if there is none.
+fn real_doc(root: &str) -> Option<crate::real::RealDoc> {
+    let doc = match root.split_once('=') {
+        Some((operation, file)) => match std::fs::read(file) {
+            Ok(bytes) => Some(crate::real::RealDoc::from_file(operation, file, bytes)),
+            Err(e) => {
+                eprintln!("cannot read {file}: {e}");
+                return None;
+            }
+        },
+        None => crate::real::real_docs(&crate::workspace_root())
+            .unwrap_or_default()
+            .into_iter()
+            .find(|d| d.root == root),
+    };
+    if doc.is_none() {
+        eprintln!("no synthetic or real document with root {root}");
+    }
+    doc
 }
 
 #[inline(never)]

@@ -11,8 +11,19 @@
 //! - `python`: the Python peer's ServiceManagementService (bench/python/e2e.py).
 //!
 //! The emulator runs in a process of its own (this binary re-executed with
-//! `--serve-emulator`), so its work is not scheduled on the clients' runtime;
-//! the clients and it still share the machine's cores.
+//! `--serve-emulator`), so its work is not scheduled on the clients' runtime.
+//! Where the process may use two CPUs or more, each figure is measured twice:
+//!
+//! - on **separate cores** (the primary figures): the clients on half of
+//!   them, the emulator on the other half, as against the real service,
+//!   whose work never takes CPU from its clients nor theirs from it;
+//! - on **shared cores**: all of them for both, where every microsecond a
+//!   client spends is taken from the emulator when the machine is busy.
+//!
+//! The clients run in interleaved windows (see [`measure`]); a cell's
+//! overhead is the median over rounds of the Rust client's requests/s
+//! against the bare request's in the same round, which a slow spell of the
+//! machine moves far less than the pooled totals.
 //!
 //! Also the emulator's own throughput: reads (GetAffinityGroupProperties)
 //! and writes (UpdateAffinityGroup, each durable — fsynced — before the
@@ -29,7 +40,7 @@ use azure_asm::{Client, CreateStorageServiceInput, Credentials};
 use serde::Serialize;
 
 use crate::stats::percentile;
-use crate::{python, Opts};
+use crate::{cores, python, Opts};
 
 /// One (operation, client, concurrency) measurement.
 #[derive(Debug, Clone, Serialize)]
@@ -45,6 +56,11 @@ pub struct E2eRow {
     /// and of the emulator's, in µs, where `/proc` tells (Linux).
     pub client_cpu_us: Option<f64>,
     pub emulator_cpu_us: Option<f64>,
+    /// `separate` (clients and emulator on cores of their own) or `shared`.
+    pub cores: String,
+    /// Requests/s of each round's window, in round order (the windows of
+    /// the callers of one cell alternate: round k of each is adjacent).
+    pub window_rps: Vec<f64>,
 }
 
 /// Part 3 figures, or why they are missing.
@@ -54,6 +70,10 @@ pub struct E2eReport {
     pub notes: Vec<String>,
     /// The emulator's own reads and writes per second, 64 concurrent.
     pub emulator: Option<EmulatorThroughput>,
+    /// The CPUs of the clients and of the emulator in the `separate`
+    /// measurement (`0` and `1`), if there was one.
+    pub client_cpus: Option<String>,
+    pub emulator_cpus: Option<String>,
 }
 
 /// The emulator's throughput with 64 concurrent requests (bare reqwest).
@@ -67,9 +87,19 @@ pub struct EmulatorThroughput {
     pub write_p99_ms: f64,
 }
 
-/// `--serve-emulator`: runs an ephemeral emulator, prints its announcement
-/// line on stdout and serves until stdin closes (the parent ended).
-pub fn serve_emulator() -> std::process::ExitCode {
+/// `--serve-emulator [--cpus LIST]`: runs an ephemeral emulator (on those
+/// CPUs), prints its announcement line on stdout and serves until stdin
+/// closes (the parent ended).
+pub fn serve_emulator(cpus: Option<&str>) -> std::process::ExitCode {
+    if let Some(list) = cpus {
+        let pinned = cores::parse(list)
+            .ok_or_else(|| format!("bad CPU list {list:?}"))
+            .and_then(|c| cores::pin(&c));
+        if let Err(e) = pinned {
+            eprintln!("serve-emulator: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    }
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("emulator")
@@ -108,7 +138,7 @@ pub fn serve_emulator() -> std::process::ExitCode {
 /// start-up).
 pub fn count_e2e(client_kind: &str, op: &str, n: usize) -> std::process::ExitCode {
     let run = || -> Result<(), String> {
-        let server = Server::spawn()?;
+        let server = Server::spawn(None)?;
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -205,7 +235,8 @@ struct Server {
 }
 
 impl Server {
-    fn spawn() -> Result<Self, String> {
+    /// The emulator process, on `cpus` if given (else where this thread runs).
+    fn spawn(cpus: Option<&[usize]>) -> Result<Self, String> {
         let exe = std::env::current_exe().map_err(|e| e.to_string())?;
         // ASM_BENCH_EMULATOR_WRAPPER="valgrind --tool=callgrind" profiles
         // the emulator process itself (see bench/NOTES.md).
@@ -219,8 +250,11 @@ impl Server {
             }
             None => Command::new(exe),
         };
+        command.arg("--serve-emulator");
+        if let Some(cpus) = cpus {
+            command.args(["--cpus", &cores::format(cpus)]);
+        }
         let mut child = command
-            .arg("--serve-emulator")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -286,24 +320,75 @@ pub fn run(opts: &Opts) -> E2eReport {
         Err(e) => {
             eprintln!("e2e: not measured: {e}");
             E2eReport {
-                rows: Vec::new(),
                 notes: vec![format!("not measured: {e}")],
-                emulator: None,
+                ..E2eReport::default()
             }
         }
     }
 }
 
 /// The emulator runs in its own process; the Rust clients on the default
-/// multi-threaded runtime an application would use.
+/// multi-threaded runtime an application would use (started on the CPUs of
+/// the clients, so its worker threads stay there). First on separate cores
+/// (with the Python peer), then on shared cores (with the emulator's own
+/// throughput); only the second where there is one CPU.
 fn run_inner(opts: &Opts) -> Result<E2eReport, String> {
-    let server = Server::spawn()?;
-    let client_rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_name("client")
-        .build()
-        .map_err(|e| format!("cannot start a Tokio runtime: {e}"))?;
-    client_rt.block_on(measure_all(opts, &server))
+    let allowed = cores::allowed();
+    let mut report = E2eReport::default();
+    let mut placements = Vec::new();
+    match cores::split(&allowed) {
+        Some((clients, emulator)) => {
+            report.client_cpus = Some(cores::format(&clients));
+            report.emulator_cpus = Some(cores::format(&emulator));
+            placements.push(("separate", Some((clients, emulator))));
+        }
+        None => report.notes.push(format!(
+            "Only shared-core figures: this process may use {} CPU(s).",
+            allowed.len()
+        )),
+    }
+    placements.push(("shared", None));
+    let primary = placements[0].0;
+    for (placement, split) in placements {
+        let (clients, emulator) = match &split {
+            Some((c, e)) => (c.as_slice(), Some(e.as_slice())),
+            None => (allowed.as_slice(), None),
+        };
+        if !clients.is_empty() {
+            cores::pin(clients)?;
+        }
+        eprintln!(
+            "e2e: {placement} cores (clients on CPUs {}, the emulator on {})",
+            cores::format(clients),
+            emulator.map_or_else(|| "the same".into(), cores::format)
+        );
+        let server = Server::spawn(emulator)?;
+        let client_rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .thread_name("client")
+            .build()
+            .map_err(|e| format!("cannot start a Tokio runtime: {e}"))?;
+        let run = Run {
+            cores: placement,
+            python: placement == primary,
+            emulator_throughput: placement == "shared",
+        };
+        client_rt.block_on(measure_all(opts, &server, &run, &mut report))?;
+    }
+    if !allowed.is_empty() {
+        cores::pin(&allowed)?;
+    }
+    Ok(report)
+}
+
+/// What one placement measures.
+struct Run {
+    /// `separate` or `shared`.
+    cores: &'static str,
+    /// Also the Python peer.
+    python: bool,
+    /// Also the emulator's own throughput.
+    emulator_throughput: bool,
 }
 
 /// How one client sends one request.
@@ -376,13 +461,19 @@ impl Caller {
     }
 }
 
-async fn measure_all(opts: &Opts, emulator: &Server) -> Result<E2eReport, String> {
+async fn measure_all(
+    opts: &Opts,
+    emulator: &Server,
+    run: &Run,
+    report: &mut E2eReport,
+) -> Result<(), String> {
     let (client, bare_http, request_id) = clients(emulator).await?;
     let no_decode = new_client(emulator)?;
 
     let seconds = if opts.quick { 1.5 } else { 5.0 };
-    let mut report = E2eReport::default();
-    let python = if opts.python {
+    let python = if !run.python {
+        None
+    } else if opts.python {
         match python::ensure_venv(opts) {
             Ok(py) => Some(py),
             Err(e) => {
@@ -399,9 +490,11 @@ async fn measure_all(opts: &Opts, emulator: &Server) -> Result<E2eReport, String
 
     for op in OPERATIONS {
         let url = url_of(emulator, op, &request_id);
-        if let Some(note) = decode_cost(&bare_http, &url, op).await {
-            eprintln!("e2e: {note}");
-            report.notes.push(note);
+        if run.python {
+            if let Some(note) = decode_cost(&bare_http, &url, op).await {
+                eprintln!("e2e: {note}");
+                report.notes.push(note);
+            }
         }
         let bare = Caller::Bare {
             http: bare_http.clone(),
@@ -416,15 +509,19 @@ async fn measure_all(opts: &Opts, emulator: &Server) -> Result<E2eReport, String
                 ("rust, no decode", Caller::RustNoDecode(no_decode.clone())),
                 ("bare reqwest", bare.clone()),
             ];
-            let rounds = if opts.quick { 3 } else { 6 };
+            let rounds = if opts.quick { 6 } else { 10 };
             let pid = emulator.child.id();
-            for row in measure(op, conc, seconds, rounds, &callers, &request_id, pid).await? {
+            for mut row in measure(op, conc, seconds, rounds, &callers, &request_id, pid).await? {
+                row.cores = run.cores.into();
                 log(&row);
                 report.rows.push(row);
             }
             if let Some(py) = &python {
                 match python_e2e(opts, py, emulator, op, conc, seconds, &request_id).await {
-                    Ok(row) => report.rows.push(row),
+                    Ok(mut row) => {
+                        row.cores = run.cores.into();
+                        report.rows.push(row)
+                    }
                     Err(e) => {
                         eprintln!("e2e: python {op} x{conc}: {e}");
                         report
@@ -435,16 +532,18 @@ async fn measure_all(opts: &Opts, emulator: &Server) -> Result<E2eReport, String
             }
         }
     }
-    match emulator_throughput(&bare_http, emulator, seconds).await {
-        Ok(t) => report.emulator = Some(t),
-        Err(e) => {
-            eprintln!("e2e: emulator throughput not measured: {e}");
-            report
-                .notes
-                .push(format!("emulator throughput not measured: {e}"));
+    if run.emulator_throughput {
+        match emulator_throughput(&bare_http, emulator, seconds).await {
+            Ok(t) => report.emulator = Some(t),
+            Err(e) => {
+                eprintln!("e2e: emulator throughput not measured: {e}");
+                report
+                    .notes
+                    .push(format!("emulator throughput not measured: {e}"));
+            }
         }
     }
-    Ok(report)
+    Ok(())
 }
 
 /// Reads and durable writes per second of one affinity group, 64 concurrent.
@@ -602,6 +701,14 @@ async fn decode_cost(http: &reqwest::Client, url: &str, op: &str) -> Option<Stri
             .map(|v| drop(std::hint::black_box(v))),
     };
     decode(&body).ok()?;
+    // ASM_BENCH_SAVE_BODIES=DIR keeps the body, for `--count-decode
+    // OPERATION=FILE` (bench/NOTES.md: instruction counts).
+    if let Some(dir) = std::env::var_os("ASM_BENCH_SAVE_BODIES") {
+        let path = std::path::Path::new(&dir).join(format!("{op}.xml"));
+        if let Err(e) = std::fs::write(&path, &body) {
+            eprintln!("e2e: cannot write {}: {e}", path.display());
+        }
+    }
     let n = 2000;
     let t = Instant::now();
     for _ in 0..n {
@@ -641,6 +748,7 @@ async fn measure(
     }
     let window = seconds / rounds as f64;
     let mut lat: Vec<Vec<f64>> = vec![Vec::new(); callers.len()];
+    let mut windows: Vec<Vec<f64>> = vec![Vec::new(); callers.len()];
     let mut elapsed = vec![0.0; callers.len()];
     // CPU seconds of (this process, the emulator) per caller.
     let mut cpu = vec![Some((0.0, 0.0)); callers.len()];
@@ -668,10 +776,13 @@ async fn measure(
                     Ok::<_, String>(lat)
                 }));
             }
+            let before = lat[i].len();
             for t in tasks {
                 lat[i].extend(t.await.map_err(|e| e.to_string())??);
             }
-            elapsed[i] += started.elapsed().as_secs_f64();
+            let secs = started.elapsed().as_secs_f64();
+            elapsed[i] += secs;
+            windows[i].push((lat[i].len() - before) as f64 / secs);
             let cpu_after = cpu_seconds(None).zip(cpu_seconds(Some(emulator_pid)));
             cpu[i] = match (cpu[i], cpu_before, cpu_after) {
                 (Some((c, e)), Some((c0, e0)), Some((c1, e1))) => Some((c + c1 - c0, e + e1 - e0)),
@@ -681,8 +792,8 @@ async fn measure(
     }
     Ok(callers
         .iter()
-        .zip(lat.iter().zip(&elapsed).zip(&cpu))
-        .map(|((name, _), ((all, &secs), cpu))| {
+        .zip(lat.iter().zip(&elapsed).zip(&cpu).zip(windows))
+        .map(|((name, _), (((all, &secs), cpu), window_rps))| {
             let per_request = |s: f64| s / all.len().max(1) as f64 * 1e6;
             E2eRow {
                 operation: op.into(),
@@ -694,6 +805,8 @@ async fn measure(
                 p99_ms: percentile(all, 0.99) * 1e3,
                 client_cpu_us: cpu.map(|(c, _)| per_request(c)),
                 emulator_cpu_us: cpu.map(|(_, e)| per_request(e)),
+                cores: String::new(),
+                window_rps,
             }
         })
         .collect())
@@ -723,7 +836,8 @@ pub fn cpu_micros(v: Option<f64>) -> String {
 fn log(r: &E2eRow) {
     let us = cpu_micros;
     eprintln!(
-        "e2e: {:<19} {:<15} x{:<3} {:>8} req {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  CPU/req: clients {}, emulator {}",
+        "e2e: {:<8} {:<19} {:<15} x{:<3} {:>8} req {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  CPU/req: clients {}, emulator {}",
+        r.cores,
         r.operation,
         r.client,
         r.concurrency,
@@ -779,6 +893,8 @@ async fn python_e2e(
         p99_ms: v["p99_ms"].as_f64().unwrap_or(f64::NAN),
         client_cpu_us: None,
         emulator_cpu_us: None,
+        cores: String::new(),
+        window_rps: Vec::new(),
     };
     log(&row);
     Ok(row)

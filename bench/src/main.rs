@@ -21,6 +21,7 @@
 
 mod alloc;
 mod buildcost;
+mod cores;
 mod decode;
 mod docs;
 mod e2e;
@@ -76,7 +77,11 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let has = |f: &str| args.iter().any(|a| a == f);
     if has("--serve-emulator") {
-        return e2e::serve_emulator();
+        let cpus = args
+            .iter()
+            .position(|a| a == "--cpus")
+            .and_then(|i| args.get(i + 1));
+        return e2e::serve_emulator(cpus.map(String::as_str));
     }
     if let Some(i) = args.iter().position(|a| a == "--count-e2e") {
         // N calls of one client (rust|bare) against an emulator process.

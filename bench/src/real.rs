@@ -30,6 +30,22 @@ pub struct RealDoc {
     pub bytes: Vec<u8>,
 }
 
+impl RealDoc {
+    /// A response body of `operation` read from `file` (`--count-decode
+    /// OPERATION=FILE`).
+    pub fn from_file(operation: &str, file: &str, bytes: Vec<u8>) -> Self {
+        // Once per process: the name lives as long as the process anyway.
+        let operation: &'static str = Box::leak(operation.to_owned().into_boxed_str());
+        Self {
+            name: format!("{file} ({operation})"),
+            source: file.to_owned(),
+            operation,
+            root: String::new(),
+            bytes,
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct Recording {
     interactions: Vec<Interaction>,
