@@ -509,7 +509,7 @@ async fn measure_all(
                 ("rust, no decode", Caller::RustNoDecode(no_decode.clone())),
                 ("bare reqwest", bare.clone()),
             ];
-            let rounds = if opts.quick { 6 } else { 10 };
+            let rounds = if opts.quick { 10 } else { 20 };
             let pid = emulator.child.id();
             for mut row in measure(op, conc, seconds, rounds, &callers, &request_id, pid).await? {
                 row.cores = run.cores.into();
@@ -520,6 +520,7 @@ async fn measure_all(
                 match python_e2e(opts, py, emulator, op, conc, seconds, &request_id).await {
                     Ok(mut row) => {
                         row.cores = run.cores.into();
+                        log(&row);
                         report.rows.push(row)
                     }
                     Err(e) => {
@@ -896,6 +897,5 @@ async fn python_e2e(
         cores: String::new(),
         window_rps: Vec::new(),
     };
-    log(&row);
     Ok(row)
 }
