@@ -933,70 +933,99 @@ impl<'a> XmlReader<'a> {
         // (or the wrapper's end tag) hands over to the general reader, which
         // also reports a value that is not a `T`, with its path.
         if let Some(doc) = self.input_str {
-            const BATCH: usize = 16;
-            let n = item.len();
-            let mut spans = [(0usize, 0usize); BATCH];
-            'batches: loop {
-                let mut found = 0;
-                let mut at = self.pos;
-                while found < BATCH {
-                    let Some(span) = self.simple_text_span(at, item) else {
-                        break;
-                    };
-                    spans[found] = span;
-                    found += 1;
-                    at = span.1 + n + 3;
-                }
-                if found == 0 {
-                    break;
-                }
-                if out.is_empty() && found < BATCH {
-                    out.reserve_exact(found);
-                } else {
-                    out.reserve(found);
-                }
-                for &(start, end) in &spans[..found] {
-                    let value = doc
-                        .get(start..end)
-                        .zip(doc.get(start..))
-                        .map(|(text, tail)| T::push_parsed(out, text, tail));
-                    if value != Some(Ok(())) {
-                        break 'batches;
-                    }
-                    self.pos = end + n + 3;
-                }
-                if found < BATCH {
-                    break;
-                }
-            }
+            self.text_items_in_place(doc, item, out);
         }
         self.each_item(wrapper, item, |r, child| r.text_push(child, out))
     }
 
-    /// `<item>text</item>` at `at`, after white space only, with no
-    /// attribute and no reference or CDATA in the text: the text's span (the
-    /// element ends `item.len() + 3` bytes after it). `None` for anything
-    /// else (or the wrapper's end tag).
+    /// The items of a text list that have the usual shape, read in place
+    /// from `self.pos` on, up to the first that has another (or the
+    /// wrapper's end tag), which is left to the general reader.
+    ///
+    /// Up to `BATCH` items are found first, so that `out` grows once per
+    /// batch (a list of up to `BATCH` items is allocated at its size), then
+    /// their values are appended. Item names of up to 29 bytes (all of the
+    /// spec's) are compared as whole tags; longer ones go the general way.
     #[inline(always)]
-    fn simple_text_span(&self, mut at: usize, item: &[u8]) -> Option<(usize, usize)> {
+    fn text_items_in_place<T: XmlText>(&mut self, doc: &str, item: &[u8], out: &mut Vec<T>) {
+        const BATCH: usize = 16;
+        // `</item>`; the start tag is `<` and `item>`, its tail.
+        let mut tag = [0u8; 32];
+        let close_len = item.len() + 3;
+        let Some(name) = tag.get_mut(2..close_len - 1) else {
+            return;
+        };
+        name.copy_from_slice(item);
+        tag[0] = b'<';
+        tag[1] = b'/';
+        tag[close_len - 1] = b'>';
+        let close = &tag[..close_len];
+        let open_tail = &close[2..];
         let input = self.input;
-        while let Some(b' ' | b'\t' | b'\r' | b'\n') = input.get(at) {
-            at += 1;
+        let mut spans = [(0usize, 0usize); BATCH];
+        loop {
+            let mut found = 0;
+            let mut at = self.pos;
+            while found < BATCH {
+                let Some(span) = simple_item(input, at, open_tail, close) else {
+                    break;
+                };
+                spans[found] = span;
+                found += 1;
+                at = span.1 + close_len;
+            }
+            if found == 0 {
+                return;
+            }
+            if out.is_empty() && found < BATCH {
+                out.reserve_exact(found);
+            } else {
+                out.reserve(found);
+            }
+            for &(start, end) in &spans[..found] {
+                let Some(tail) = doc.get(start..) else {
+                    return;
+                };
+                let Some(text) = tail.get(..end - start) else {
+                    return;
+                };
+                if T::push_parsed(out, text, tail).is_err() {
+                    return;
+                }
+                self.pos = end + close_len;
+            }
+            if found < BATCH {
+                return;
+            }
         }
-        let n = item.len();
-        let rest = input.get(at..)?;
-        match rest.get(..n + 2)? {
-            [b'<', name @ .., b'>'] if eq_bytes(name, item) => {}
-            _ => return None,
-        }
-        let body = &rest[n + 2..];
-        let len = find_lt_amp(body)?;
-        if !is_end_tag(body, len, item) {
-            return None;
-        }
-        let start = at + n + 2;
-        Some((start, start + len))
     }
+}
+
+/// `<item>text</item>` at `at` in `input`, after white space only, with no
+/// attribute and no reference or CDATA in the text (`open_tail` is `item>`,
+/// `close` is `</item>`): the text's span. `None` for anything else (or
+/// the wrapper's end tag).
+#[inline(always)]
+fn simple_item(
+    input: &[u8],
+    mut at: usize,
+    open_tail: &[u8],
+    close: &[u8],
+) -> Option<(usize, usize)> {
+    while let Some(b' ' | b'\t' | b'\r' | b'\n') = input.get(at) {
+        at += 1;
+    }
+    let start = at + 1 + open_tail.len();
+    let open = input.get(at..start)?;
+    if open[0] != b'<' || !eq_bytes(&open[1..], open_tail) {
+        return None;
+    }
+    let body = &input[start..];
+    let len = find_lt_amp(body)?;
+    if !eq_bytes(body.get(len..len + close.len())?, close) {
+        return None;
+    }
+    Some((start, start + len))
 }
 
 impl<'a> XmlReader<'a> {
