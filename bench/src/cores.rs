@@ -25,7 +25,7 @@ pub fn format(cpus: &[usize]) -> String {
         .join(",")
 }
 
-/// The inverse of [`format`]; `None` for anything else.
+/// The inverse of [`format()`]; `None` for anything else.
 pub fn parse(list: &str) -> Option<Vec<usize>> {
     let cpus: Option<Vec<usize>> = list.split(',').map(|c| c.trim().parse().ok()).collect();
     cpus.filter(|c| !c.is_empty())
