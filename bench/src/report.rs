@@ -791,3 +791,94 @@ impl Summary {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::e2e::E2eRow;
+
+    fn row(cores: &str, op: &str, client: &str, conc: usize, rps: f64, windows: &[f64]) -> E2eRow {
+        E2eRow {
+            operation: op.into(),
+            client: client.into(),
+            concurrency: conc,
+            requests: 0,
+            rps,
+            p50_ms: 0.2,
+            p99_ms: 0.4,
+            client_cpu_us: None,
+            emulator_cpu_us: None,
+            cores: cores.into(),
+            window_rps: windows.to_vec(),
+        }
+    }
+
+    fn summary(rows: Vec<E2eRow>) -> Summary {
+        let opts = Opts {
+            quick: true,
+            python: false,
+            e2e: true,
+            build: false,
+            write: false,
+            root: ".".into(),
+        };
+        let mut s = Summary::new(&opts);
+        s.e2e.rows = rows;
+        s
+    }
+
+    /// Every cell of one placement: the Rust client at `rust` of the bare
+    /// request's requests/s in each window, except ListLocations × 1.
+    fn cells(cores: &str, ll1: &[f64]) -> Vec<E2eRow> {
+        let mut rows = Vec::new();
+        for op in ["GetOperationStatus", "ListLocations"] {
+            for conc in [1, 64] {
+                let bare = [100.0; 5];
+                let rust: Vec<f64> = if op == "ListLocations" && conc == 1 {
+                    ll1.to_vec()
+                } else {
+                    vec![99.0; 5]
+                };
+                rows.push(row(
+                    cores,
+                    op,
+                    "rust",
+                    conc,
+                    rust.iter().sum::<f64>() / 5.0,
+                    &rust,
+                ));
+                rows.push(row(cores, op, "bare reqwest", conc, 100.0, &bare));
+            }
+        }
+        rows
+    }
+
+    #[test]
+    fn overhead_is_the_median_of_paired_windows_of_the_separate_placement() {
+        // One slow window of the Rust client (a spell of the machine) moves
+        // the pooled figure, not the median of the rounds.
+        let mut rows = cells("separate", &[95.0, 94.0, 20.0, 96.0, 95.0]);
+        rows.extend(cells("shared", &[80.0; 5]));
+        let s = summary(rows);
+        let max = s.client_overhead_vs_bare_max().unwrap();
+        assert!((max - 0.05).abs() < 1e-9, "{max}");
+        let cells = s.client_overheads("separate").unwrap();
+        let ll1 = cells
+            .iter()
+            .find(|c| c.0 == "ListLocations" && c.1 == 1)
+            .unwrap();
+        assert!((ll1.3 - 0.2).abs() < 1e-9, "pooled {}", ll1.3);
+        let shared = s.client_overhead_vs_bare_max_shared_cores().unwrap();
+        assert!((shared - 0.2).abs() < 1e-9, "{shared}");
+        assert_eq!(s.json()["client_overhead_cores"], "separate");
+    }
+
+    #[test]
+    fn without_a_separate_placement_the_shared_one_is_the_figure() {
+        let s = summary(cells("shared", &[90.0; 5]));
+        let max = s.client_overhead_vs_bare_max().unwrap();
+        assert!((max - 0.1).abs() < 1e-9, "{max}");
+        assert_eq!(s.json()["client_overhead_cores"], "shared");
+        assert!(s.client_overheads("separate").is_none());
+    }
+}
