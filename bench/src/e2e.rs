@@ -348,21 +348,44 @@ fn run_inner(opts: &Opts) -> Result<E2eReport, String> {
         )),
     }
     placements.push(("shared", None));
-    let primary = placements[0].0;
+    // The first placement that starts makes the primary figures (and
+    // measures the Python peer); a separate-core placement that cannot
+    // start (no permission to set affinity, say) leaves the shared one.
+    let mut primary = None;
     for (placement, split) in placements {
         let (clients, emulator) = match &split {
             Some((c, e)) => (c.as_slice(), Some(e.as_slice())),
             None => (allowed.as_slice(), None),
         };
-        if !clients.is_empty() {
-            cores::pin(clients)?;
-        }
+        let pinned = match (clients.is_empty(), split.is_some()) {
+            (true, _) => Ok(()),
+            (false, true) => cores::pin(clients),
+            // Back to every CPU; should that fail, the clients stay where
+            // they are, which is no reason to measure nothing.
+            (false, false) => {
+                let _ = cores::pin(clients);
+                Ok(())
+            }
+        };
+        let started = pinned.and_then(|()| Server::spawn(emulator));
+        let server = match started {
+            Ok(server) => server,
+            Err(e) if split.is_some() => {
+                eprintln!("e2e: not measured on separate cores: {e}");
+                report.notes.push(format!(
+                    "Not measured on separate cores ({e}): only shared-core figures."
+                ));
+                report.client_cpus = None;
+                report.emulator_cpus = None;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         eprintln!(
             "e2e: {placement} cores (clients on CPUs {}, the emulator on {})",
             cores::format(clients),
             emulator.map_or_else(|| "the same".into(), cores::format)
         );
-        let server = Server::spawn(emulator)?;
         let client_rt = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .thread_name("client")
@@ -370,13 +393,15 @@ fn run_inner(opts: &Opts) -> Result<E2eReport, String> {
             .map_err(|e| format!("cannot start a Tokio runtime: {e}"))?;
         let run = Run {
             cores: placement,
-            python: placement == primary,
+            python: *primary.get_or_insert(placement) == placement,
             emulator_throughput: placement == "shared",
         };
         client_rt.block_on(measure_all(opts, &server, &run, &mut report))?;
     }
     if !allowed.is_empty() {
-        cores::pin(&allowed)?;
+        // Back to every CPU for the rest of the run (a failure only
+        // leaves this thread where the shared placement put it: all).
+        let _ = cores::pin(&allowed);
     }
     Ok(report)
 }
