@@ -651,14 +651,17 @@ impl Summary {
         let separate = self.client_overheads("separate");
         let shared = self.client_overheads("shared");
         if separate.is_some() || shared.is_some() {
+            let placement = match (&self.e2e.client_cpus, &self.e2e.emulator_cpus) {
+                (Some(c), Some(e)) => {
+                    format!("Separate cores: the clients on CPU {c}, the emulator on CPU {e}")
+                }
+                _ => "Separate cores: not measured (see below)".to_owned(),
+            };
             let _ = writeln!(
                 s,
                 "\nThe Rust client's overhead over the bare request (1 − its requests/s ÷ the bare \
                  request's): the median over rounds of the two windows of each round, and from the \
-                 pooled totals in brackets. Separate cores: the clients on CPU {}, the emulator on \
-                 CPU {}; shared: all of them for both.\n",
-                self.e2e.client_cpus.as_deref().unwrap_or("n/a"),
-                self.e2e.emulator_cpus.as_deref().unwrap_or("n/a")
+                 pooled totals in brackets. {placement}; shared: all of them for both.\n"
             );
             let _ = writeln!(
                 s,
