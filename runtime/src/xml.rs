@@ -551,7 +551,6 @@ impl<'a> XmlReader<'a> {
     }
 
     /// The [`Child`] for a start tag just read.
-    /// The child element whose start tag was just read.
     fn child(
         &self,
         tag: &'a [u8],
@@ -926,12 +925,9 @@ impl<'a> XmlReader<'a> {
         if wrapper.is_empty() {
             return Ok(());
         }
-        // Items of the usual shape are read in place, up to `BATCH` at a
-        // time: their spans are found first, so that `out` grows once per
-        // batch (a list of up to `BATCH` items is allocated at its size),
-        // then their values are appended. The first item of another shape
-        // (or the wrapper's end tag) hands over to the general reader, which
-        // also reports a value that is not a `T`, with its path.
+        // Items of the usual shape are read in place; the first of another
+        // shape (or the wrapper's end tag) hands over to the general reader,
+        // which also reports a value that is not a `T`, with its path.
         if let Some(doc) = self.input_str {
             self.text_items_in_place(doc, item, out);
         }
