@@ -558,7 +558,13 @@ fn count_real(root: &str, n: usize) {
 fn real_doc(root: &str) -> Option<crate::real::RealDoc> {
     let doc = match root.split_once('=') {
         Some((operation, file)) => match std::fs::read(file) {
-            Ok(bytes) => Some(crate::real::RealDoc::from_file(operation, file, bytes)),
+            Ok(bytes) => {
+                let doc = crate::real::RealDoc::from_file(operation, file, bytes);
+                if doc.is_none() {
+                    eprintln!("no operation {operation} in the spec");
+                }
+                return doc;
+            }
             Err(e) => {
                 eprintln!("cannot read {file}: {e}");
                 return None;

@@ -393,7 +393,7 @@ fn run_inner(opts: &Opts) -> Result<E2eReport, String> {
             .map_err(|e| format!("cannot start a Tokio runtime: {e}"))?;
         let run = Run {
             cores: placement,
-            python: *primary.get_or_insert(placement) == placement,
+            primary: *primary.get_or_insert(placement) == placement,
             emulator_throughput: placement == "shared",
         };
         client_rt.block_on(measure_all(opts, &server, &run, &mut report))?;
@@ -410,8 +410,9 @@ fn run_inner(opts: &Opts) -> Result<E2eReport, String> {
 struct Run {
     /// `separate` or `shared`.
     cores: &'static str,
-    /// Also the Python peer.
-    python: bool,
+    /// The primary placement: also the Python peer and the decode-cost
+    /// notes (measured once per run).
+    primary: bool,
     /// Also the emulator's own throughput.
     emulator_throughput: bool,
 }
@@ -496,7 +497,7 @@ async fn measure_all(
     let no_decode = new_client(emulator)?;
 
     let seconds = if opts.quick { 1.5 } else { 5.0 };
-    let python = if !run.python {
+    let python = if !run.primary {
         None
     } else if opts.python {
         match python::ensure_venv(opts) {
@@ -515,7 +516,7 @@ async fn measure_all(
 
     for op in OPERATIONS {
         let url = url_of(emulator, op, &request_id);
-        if run.python {
+        if run.primary {
             if let Some(note) = decode_cost(&bare_http, &url, op).await {
                 eprintln!("e2e: {note}");
                 report.notes.push(note);

@@ -31,18 +31,21 @@ pub struct RealDoc {
 }
 
 impl RealDoc {
-    /// A response body of `operation` read from `file` (`--count-decode
-    /// OPERATION=FILE`).
-    pub fn from_file(operation: &str, file: &str, bytes: Vec<u8>) -> Self {
-        // Once per process: the name lives as long as the process anyway.
-        let operation: &'static str = Box::leak(operation.to_owned().into_boxed_str());
-        Self {
+    /// A response body of `operation` (its spec name) read from `file`
+    /// (`--count-decode OPERATION=FILE`); `None` for a name the spec does
+    /// not have.
+    pub fn from_file(operation: &str, file: &str, bytes: Vec<u8>) -> Option<Self> {
+        let operation = azure_asm::OPERATIONS
+            .iter()
+            .find(|o| o.name == operation)?
+            .name;
+        Some(Self {
             name: format!("{file} ({operation})"),
             source: file.to_owned(),
             operation,
             root: String::new(),
             bytes,
-        }
+        })
     }
 }
 
