@@ -242,11 +242,10 @@ impl Child<'_> {
     /// The value of the namespace declaration `xmlns` (the element's default
     /// namespace), when the element declares one.
     pub fn default_namespace(&self) -> Option<Cow<'_, [u8]>> {
-        self.attributes()?
-            .with_checks(false)
-            .flatten()
-            .find(|a| a.key.as_ref() == b"xmlns")
-            .map(|a| a.value)
+        let tag = self.attrs.as_deref()?.as_bytes();
+        raw_attributes(tag.get(self.name_len..)?)
+            .find(|(name, _)| *name == b"xmlns")
+            .map(|(_, value)| Cow::Borrowed(value))
     }
 
     /// An optional attribute parsed as `T` (absent or empty: `None`).
@@ -386,7 +385,7 @@ impl<'a> XmlReader<'a> {
                 // `body` starts with the `?` of `<?`: the closing `?>` is
                 // searched after it (`<?>` is not closed).
                 let body = input.get(after + 1..).unwrap_or_default();
-                let Some(end) = memchr::memmem::find(body, b"?>") else {
+                let Some(end) = find_pi_end(body) else {
                     return Err(syntax("processing instruction not closed"));
                 };
                 let content = body.get(..end).unwrap_or_default();
@@ -1226,6 +1225,41 @@ fn find_short(
     }
     let tail = bytes.get(i..).unwrap_or_default();
     tail.iter().position(|&c| is(c)).map(|j| j + i)
+}
+
+/// Where `?>` starts in `bytes`: each `>` is found with `memchr` and the
+/// byte before it checked (a `memmem` search builds a searcher first, which
+/// cost more than the rest of reading a small document's root).
+fn find_pi_end(bytes: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    loop {
+        let gt = from + memchr::memchr(b'>', bytes.get(from..)?)?;
+        if gt > 0 && bytes[gt - 1] == b'?' {
+            return Some(gt - 1);
+        }
+        from = gt + 1;
+    }
+}
+
+/// The attributes of a start tag's content after its name, as raw (not
+/// unescaped) name and value pairs, up to the first that is not well
+/// formed. For the declarations the reader looks at itself (the default
+/// namespace); [`Child::attr`] goes through quick-xml, which unescapes.
+fn raw_attributes(mut rest: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
+    std::iter::from_fn(move || {
+        let start = rest.iter().position(|b| !b.is_ascii_whitespace())?;
+        let after = &rest[start..];
+        let eq = memchr::memchr(b'=', after)?;
+        let name = trim_end_ascii_ws(&after[..eq]);
+        let value = after[eq + 1..].trim_ascii_start();
+        let quote = *value.first().filter(|q| matches!(q, b'"' | b'\''))?;
+        let len = memchr::memchr(quote, &value[1..])?;
+        if name.is_empty() || name.iter().any(|b| b.is_ascii_whitespace()) {
+            return None;
+        }
+        rest = &value[len + 2..];
+        Some((name, &value[1..len + 1]))
+    })
 }
 
 /// Whether `bytes` holds, at `at`, the end tag `</name>`.
@@ -2354,6 +2388,30 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err.kind(), DecodeErrorKind::Namespace(_)));
+    }
+
+    /// The default namespace is found among other attributes, however they
+    /// are quoted and spaced; a declaration that is not well formed is not
+    /// taken for one.
+    #[test]
+    fn default_namespace_forms() {
+        let ns = |body: &str| {
+            let mut r = XmlReader::new(body.as_bytes());
+            r.root_any_namespace("R")
+                .map(|c| c.default_namespace().map(|v| v.into_owned()))
+        };
+        let want = Some(b"urn:x".to_vec());
+        assert_eq!(ns("<R xmlns='urn:x'/>").unwrap(), want);
+        assert_eq!(ns("<R a=\"1\"\n xmlns = \"urn:x\" b='2'/>").unwrap(), want);
+        assert_eq!(ns("<R xmlns:i=\"urn:i\" xmlns=\"urn:x\">").unwrap(), want);
+        assert_eq!(ns("<R xmlns:i=\"urn:x\">").unwrap(), None);
+        assert_eq!(ns("<R a=\"x>y\" xmlns=\"urn:x\">").unwrap(), want);
+        assert_eq!(ns("<R a xmlns=\"urn:x\">").unwrap(), None);
+        assert_eq!(ns("<R xmlns=\"urn:x>").ok().flatten(), None);
+        // `?>` ends a processing instruction; `<?>` does not.
+        assert!(ns("<?xml version='1.0'?><R xmlns='urn:x'/>").is_ok());
+        assert!(ns("<?a >x?><R/>").is_ok());
+        assert!(ns("<?><R/>").is_err());
     }
 
     /// The reader's own tokenizer: the shapes the fast path does not take,
