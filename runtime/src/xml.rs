@@ -929,8 +929,32 @@ impl<'a> XmlReader<'a> {
         // which also reports a value that is not a `T`, with its path.
         if let Some(doc) = self.input_str {
             self.text_items_in_place(doc, item, out);
+            if self.end_here() {
+                return Ok(());
+            }
         }
         self.each_item(wrapper, item, |r, child| r.text_push(child, out))
+    }
+
+    /// Reads the end tag of the innermost open element when it is next
+    /// (after white space only): what [`read_child`](Self::read_child)
+    /// does there, without a token's general checks.
+    #[inline]
+    fn end_here(&mut self) -> bool {
+        let input = self.input;
+        let mut at = self.pos;
+        while let Some(b' ' | b'\t' | b'\r' | b'\n') = input.get(at) {
+            at += 1;
+        }
+        let Some(&(start, len)) = self.open.last() else {
+            return false;
+        };
+        if !is_end_tag(input, at, &input[start..start + len]) {
+            return false;
+        }
+        self.open.pop();
+        self.pos = at + len + 3;
+        true
     }
 
     /// The items of a text list that have the usual shape, read in place
