@@ -173,6 +173,165 @@ pub fn count_e2e(client_kind: &str, op: &str, n: usize) -> std::process::ExitCod
     }
 }
 
+/// `--split-e2e OPERATION N` (GetOperationStatus or ListLocations): where a
+/// call's time goes on one connection, with the clients and the emulator on
+/// separate cores where there are two or more. Four callers run in windows
+/// of N calls, the order rotating each round: the generated client, its
+/// pipeline without decoding, the pipeline followed by the generated reader
+/// called here (timed on its own, with the value's drop), and the bare
+/// request. For each: the median time per call over the windows and this
+/// thread's CPU time per call (`/proc/thread-self/schedstat`), which shows
+/// how much a decode costs the calls around it beyond its own time.
+pub fn split_e2e(op: &str, n: usize) -> std::process::ExitCode {
+    let run = || -> Result<(), String> {
+        let split = cores::split(&cores::allowed());
+        if let Some((mine, _)) = &split {
+            cores::pin(mine)?;
+        }
+        let server = Server::spawn(split.as_ref().map(|(_, theirs)| theirs.as_slice()))?;
+        eprintln!(
+            "split-e2e: {}",
+            match &split {
+                Some((mine, theirs)) => format!(
+                    "clients on CPUs {}, the emulator on {}",
+                    cores::format(mine),
+                    cores::format(theirs)
+                ),
+                None => "one CPU: clients and emulator share it".into(),
+            }
+        );
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        rt.block_on(split_calls(&server, op, n.max(1)))
+    };
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("split-e2e: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn split_calls(server: &Server, op: &str, n: usize) -> Result<(), String> {
+    const ROUNDS: usize = 24;
+    const WARM_UP: usize = 4;
+    let (client, bare_http, request_id) = clients(server).await?;
+    let names = [
+        "rust",
+        "rust, no decode",
+        "send + reader here",
+        "bare reqwest",
+    ];
+    let rust = Caller::Rust(client.clone());
+    let no_decode = Caller::RustNoDecode(client.clone());
+    let bare = Caller::Bare {
+        http: bare_http,
+        url: Arc::from(url_of(server, op, &request_id)),
+    };
+    let thread_cpu_ns = || {
+        std::fs::read_to_string("/proc/thread-self/schedstat")
+            .ok()
+            .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+    };
+    let mut per_call = vec![Vec::new(); names.len()];
+    let mut cpu = vec![Some(0.0); names.len()];
+    let mut decode_us = Vec::new();
+    for round in 0..ROUNDS {
+        for k in 0..names.len() {
+            let i = (round + k) % names.len();
+            let cpu_before = thread_cpu_ns();
+            let started = Instant::now();
+            for _ in 0..n {
+                match i {
+                    0 => rust.call(op, &request_id).await?,
+                    1 => no_decode.call(op, &request_id).await?,
+                    2 => decode_us.push(send_and_decode(&client, op, &request_id).await?),
+                    _ => bare.call(op, &request_id).await?,
+                }
+            }
+            if round >= WARM_UP {
+                per_call[i].push(started.elapsed().as_secs_f64() * 1e6 / n as f64);
+                cpu[i] = cpu[i]
+                    .zip(cpu_before.zip(thread_cpu_ns()))
+                    .map(|(sum, (a, b))| sum + (b - a) / 1e3 / n as f64);
+            }
+        }
+    }
+    let windows = (ROUNDS - WARM_UP) as f64;
+    let median = |v: &[f64]| {
+        let mut v = v.to_vec();
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+    };
+    println!("| {op}, one connection, windows of {n} calls | µs per call (median) | thread CPU µs per call |");
+    println!("|---|---:|---:|");
+    for (i, name) in names.iter().enumerate() {
+        println!(
+            "| {name} | {:.1} | {} |",
+            median(&per_call[i]),
+            cpu[i].map_or("n/a".into(), |c| format!("{:.1}", c / windows))
+        );
+    }
+    let paired: Vec<f64> = per_call[0]
+        .iter()
+        .zip(&per_call[3])
+        .map(|(rust, bare)| 1.0 - bare / rust)
+        .collect();
+    println!(
+        "\nthe reader alone (with the drop), timed in place: {:.1} µs (median of {} calls)",
+        median(&decode_us),
+        decode_us.len()
+    );
+    println!(
+        "overhead of the client over the bare request (median of paired windows): {:.1}%",
+        100.0 * median(&paired)
+    );
+    Ok(())
+}
+
+/// The generated client's pipeline, then the generated reader on the body
+/// (and the value dropped): the reader's time, in µs.
+async fn send_and_decode(client: &Client, op: &str, request_id: &str) -> Result<f64, String> {
+    let core = client.core();
+    let mut req = asm_runtime::Request::new(match op {
+        "GetOperationStatus" => &azure_asm::GET_OPERATION_STATUS,
+        _ => &azure_asm::LIST_LOCATIONS,
+    });
+    req.path = core.subscription_path().map_err(|e| e.to_string())?;
+    match op {
+        "GetOperationStatus" => {
+            req.path.push_str("/operations/");
+            req.path.push_str(request_id);
+        }
+        _ => req.path.push_str("/locations"),
+    }
+    let resp = core.send(&req).await.map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let ok = match op {
+        "GetOperationStatus" => std::hint::black_box(asm_runtime::xml::from_document_ns::<
+            azure_asm::Operation,
+        >("Operation", NS, &resp.body))
+        .is_ok(),
+        _ => std::hint::black_box(asm_runtime::xml::from_document_ns::<azure_asm::Locations>(
+            "Locations",
+            NS,
+            &resp.body,
+        ))
+        .is_ok(),
+    };
+    let us = started.elapsed().as_secs_f64() * 1e6;
+    if !ok {
+        return Err(format!("{op}: the body did not decode"));
+    }
+    Ok(us)
+}
+
+/// The service's XML namespace.
+const NS: &str = "http://schemas.microsoft.com/windowsazure";
+
 fn url_of(server: &Server, op: &str, request_id: &str) -> String {
     let path = match op {
         "GetOperationStatus" => format!("/{}/operations/{request_id}", server.subscription_id),

@@ -15,7 +15,8 @@
 //! `--only decode|encode|e2e|build|synthetic`, `--no-write` (print only),
 //! `--write-fuzz-seeds DIR`; `--profile-decode ROOT SECS` and
 //! `--count-decode ROOT N` (bench/NOTES.md: instruction counts) decode one
-//! document over and over for a profiler. `--only synthetic` prints its section and
+//! document over and over for a profiler; `--split-e2e OPERATION N` splits
+//! one connection's call time between pipeline, decode and its knock-on. `--only synthetic` prints its section and
 //! writes `target/bench/synthetic.json`, leaving docs/BENCHMARKS.md and
 //! summary.json alone.
 
@@ -89,6 +90,12 @@ fn main() -> ExitCode {
         let op = args.get(i + 2).map_or("ListLocations", String::as_str);
         let n: usize = args.get(i + 3).and_then(|s| s.parse().ok()).unwrap_or(100);
         return e2e::count_e2e(kind, op, n);
+    }
+    if let Some(i) = args.iter().position(|a| a == "--split-e2e") {
+        // Where one connection's call time goes (bench/NOTES.md).
+        let op = args.get(i + 1).map_or("ListLocations", String::as_str);
+        let n: usize = args.get(i + 2).and_then(|s| s.parse().ok()).unwrap_or(300);
+        return e2e::split_e2e(op, n);
     }
     if let Some(i) = args.iter().position(|a| a == "--write-fuzz-seeds") {
         let Some(dir) = args.get(i + 1) else {
