@@ -655,7 +655,7 @@ async fn measure_all(
     let (client, bare_http, request_id) = clients(emulator).await?;
     let no_decode = new_client(emulator)?;
 
-    let seconds = if opts.quick { 1.5 } else { 5.0 };
+    let seconds = if opts.quick { 3.0 } else { 5.0 };
     let python = if !run.primary {
         None
     } else if opts.python {
@@ -694,7 +694,7 @@ async fn measure_all(
                 ("rust, no decode", Caller::RustNoDecode(no_decode.clone())),
                 ("bare reqwest", bare.clone()),
             ];
-            let rounds = if opts.quick { 10 } else { 20 };
+            let rounds = 20;
             let pid = emulator.child.id();
             for mut row in measure(op, conc, seconds, rounds, &callers, &request_id, pid).await? {
                 row.cores = run.cores.into();
