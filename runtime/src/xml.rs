@@ -942,10 +942,7 @@ impl<'a> XmlReader<'a> {
     #[inline]
     fn end_here(&mut self) -> bool {
         let input = self.input;
-        let mut at = self.pos;
-        while let Some(b' ' | b'\t' | b'\r' | b'\n') = input.get(at) {
-            at += 1;
-        }
+        let at = skip_space(input, self.pos);
         let Some(&(start, len)) = self.open.last() else {
             return false;
         };
@@ -1020,20 +1017,22 @@ impl<'a> XmlReader<'a> {
     }
 }
 
+/// The first position at or after `at` that is not XML white space.
+#[inline(always)]
+fn skip_space(input: &[u8], mut at: usize) -> usize {
+    while let Some(b' ' | b'\t' | b'\r' | b'\n') = input.get(at) {
+        at += 1;
+    }
+    at
+}
+
 /// `<item>text</item>` at `at` in `input`, after white space only, with no
 /// attribute and no reference or CDATA in the text (`open_tail` is `item>`,
 /// `close` is `</item>`): the text's span. `None` for anything else (or
 /// the wrapper's end tag).
 #[inline(always)]
-fn simple_item(
-    input: &[u8],
-    mut at: usize,
-    open_tail: &[u8],
-    close: &[u8],
-) -> Option<(usize, usize)> {
-    while let Some(b' ' | b'\t' | b'\r' | b'\n') = input.get(at) {
-        at += 1;
-    }
+fn simple_item(input: &[u8], at: usize, open_tail: &[u8], close: &[u8]) -> Option<(usize, usize)> {
+    let at = skip_space(input, at);
     let start = at + 1 + open_tail.len();
     let open = input.get(at..start)?;
     if open[0] != b'<' || !eq_bytes(&open[1..], open_tail) {
@@ -1271,8 +1270,7 @@ fn find_pi_end(bytes: &[u8]) -> Option<usize> {
 /// namespace); [`Child::attr`] goes through quick-xml, which unescapes.
 fn raw_attributes(mut rest: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
     std::iter::from_fn(move || {
-        let start = rest.iter().position(|b| !b.is_ascii_whitespace())?;
-        let after = &rest[start..];
+        let after = rest.trim_ascii_start();
         let eq = memchr::memchr(b'=', after)?;
         let name = trim_end_ascii_ws(&after[..eq]);
         let value = after[eq + 1..].trim_ascii_start();
