@@ -36,10 +36,11 @@ use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
 
 use asm_emulator::{Config, Emulator};
+use asm_runtime::xml::NAMESPACE;
 use azure_asm::{Client, CreateStorageServiceInput, Credentials};
 use serde::Serialize;
 
-use crate::stats::percentile;
+use crate::stats::{median, percentile};
 use crate::{cores, python, Opts};
 
 /// One (operation, client, concurrency) measurement.
@@ -261,11 +262,6 @@ async fn split_calls(server: &Server, op: &str, n: usize) -> Result<(), String> 
         }
     }
     let windows = (ROUNDS - WARM_UP) as f64;
-    let median = |v: &[f64]| {
-        let mut v = v.to_vec();
-        v.sort_by(f64::total_cmp);
-        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
-    };
     println!("| {op}, one connection, windows of {n} calls | µs per call (median) | thread CPU µs per call |");
     println!("|---|---:|---:|");
     for (i, name) in names.iter().enumerate() {
@@ -295,29 +291,17 @@ async fn split_calls(server: &Server, op: &str, n: usize) -> Result<(), String> 
 /// The generated client's pipeline, then the generated reader on the body
 /// (and the value dropped): the reader's time, in µs.
 async fn send_and_decode(client: &Client, op: &str, request_id: &str) -> Result<f64, String> {
-    let core = client.core();
-    let mut req = asm_runtime::Request::new(match op {
-        "GetOperationStatus" => &azure_asm::GET_OPERATION_STATUS,
-        _ => &azure_asm::LIST_LOCATIONS,
-    });
-    req.path = core.subscription_path().map_err(|e| e.to_string())?;
-    match op {
-        "GetOperationStatus" => {
-            req.path.push_str("/operations/");
-            req.path.push_str(request_id);
-        }
-        _ => req.path.push_str("/locations"),
-    }
-    let resp = core.send(&req).await.map_err(|e| e.to_string())?;
+    let req = pipeline_request(client, op, request_id)?;
+    let resp = client.core().send(&req).await.map_err(|e| e.to_string())?;
     let started = Instant::now();
     let ok = match op {
         "GetOperationStatus" => std::hint::black_box(asm_runtime::xml::from_document_ns::<
             azure_asm::Operation,
-        >("Operation", NS, &resp.body))
+        >("Operation", NAMESPACE, &resp.body))
         .is_ok(),
         _ => std::hint::black_box(asm_runtime::xml::from_document_ns::<azure_asm::Locations>(
             "Locations",
-            NS,
+            NAMESPACE,
             &resp.body,
         ))
         .is_ok(),
@@ -329,8 +313,31 @@ async fn send_and_decode(client: &Client, op: &str, request_id: &str) -> Result<
     Ok(us)
 }
 
-/// The service's XML namespace.
-const NS: &str = "http://schemas.microsoft.com/windowsazure";
+/// The request the generated method of `op` builds (GetOperationStatus
+/// of `request_id`, or ListLocations), for sending through the pipeline
+/// without the generated decode.
+fn pipeline_request(
+    client: &Client,
+    op: &str,
+    request_id: &str,
+) -> Result<asm_runtime::Request, String> {
+    let mut req = asm_runtime::Request::new(match op {
+        "GetOperationStatus" => &azure_asm::GET_OPERATION_STATUS,
+        _ => &azure_asm::LIST_LOCATIONS,
+    });
+    req.path = client
+        .core()
+        .subscription_path()
+        .map_err(|e| e.to_string())?;
+    match op {
+        "GetOperationStatus" => {
+            req.path.push_str("/operations/");
+            req.path.push_str(request_id);
+        }
+        _ => req.path.push_str("/locations"),
+    }
+    Ok(req)
+}
 
 fn url_of(server: &Server, op: &str, request_id: &str) -> String {
     let path = match op {
@@ -606,21 +613,8 @@ impl Caller {
                     .map_err(|e| e.to_string()),
             },
             Caller::RustNoDecode(client) => {
-                let core = client.core();
-                let mut req = asm_runtime::Request::new(match op {
-                    "GetOperationStatus" => &azure_asm::GET_OPERATION_STATUS,
-                    _ => &azure_asm::LIST_LOCATIONS,
-                });
-                // The path the generated methods build.
-                req.path = core.subscription_path().map_err(|e| e.to_string())?;
-                match op {
-                    "GetOperationStatus" => {
-                        req.path.push_str("/operations/");
-                        req.path.push_str(request_id);
-                    }
-                    _ => req.path.push_str("/locations"),
-                }
-                let resp = core.send(&req).await.map_err(|e| e.to_string())?;
+                let req = pipeline_request(client, op, request_id)?;
+                let resp = client.core().send(&req).await.map_err(|e| e.to_string())?;
                 if resp.body.is_empty() {
                     return Err(format!("{op}: empty body"));
                 }
