@@ -16,8 +16,9 @@
 //! `--write-fuzz-seeds DIR`; `--profile-decode ROOT SECS` and
 //! `--count-decode ROOT N` (bench/NOTES.md: instruction counts) decode one
 //! document over and over for a profiler; `--split-e2e OPERATION N` splits
-//! one connection's call time between pipeline, decode and its knock-on. `--only synthetic` prints its section and
-//! writes `target/bench/synthetic.json`, leaving docs/BENCHMARKS.md and
+//! one connection's call time between pipeline, decode and its knock-on.
+//! `--only synthetic` prints its section and writes
+//! `target/bench/synthetic.json`, leaving docs/BENCHMARKS.md and
 //! summary.json alone.
 
 mod alloc;
