@@ -176,13 +176,17 @@ pub fn count_e2e(client_kind: &str, op: &str, n: usize) -> std::process::ExitCod
 
 /// `--split-e2e OPERATION N` (GetOperationStatus or ListLocations): where a
 /// call's time goes on one connection, with the clients and the emulator on
-/// separate cores where there are two or more. Four callers run in windows
+/// separate cores where there are two or more. Five callers run in windows
 /// of N calls, the order rotating each round: the generated client, its
 /// pipeline without decoding, the pipeline followed by the generated reader
-/// called here (timed on its own, with the value's drop), and the bare
-/// request. For each: the median time per call over the windows and this
-/// thread's CPU time per call (`/proc/thread-self/schedstat`), which shows
-/// how much a decode costs the calls around it beyond its own time.
+/// called here (timed on its own, with the value's drop, then once more at
+/// once), the bare request, and the bare request followed by a busy wait as
+/// long as the reader takes in place. For each: the median time per call
+/// over the windows and this thread's CPU time per call
+/// (`/proc/thread-self/schedstat`), which shows how much a decode costs the
+/// calls around it beyond its own time. The busy wait tells whether that
+/// cost is the decode's own (caches) or only the delay before the next
+/// request (the emulator's CPU going idle in between).
 pub fn split_e2e(op: &str, n: usize) -> std::process::ExitCode {
     let run = || -> Result<(), String> {
         let split = cores::split(&cores::allowed());
@@ -225,6 +229,7 @@ async fn split_calls(server: &Server, op: &str, n: usize) -> Result<(), String> 
         "rust, no decode",
         "send + reader here",
         "bare reqwest",
+        "bare reqwest + busy wait as long as the reader",
     ];
     let rust = Caller::Rust(client.clone());
     let no_decode = Caller::RustNoDecode(client.clone());
@@ -240,6 +245,14 @@ async fn split_calls(server: &Server, op: &str, n: usize) -> Result<(), String> 
     let mut per_call = vec![Vec::new(); names.len()];
     let mut cpu = vec![Some(0.0); names.len()];
     let mut decode_us = Vec::new();
+    let mut again_us = Vec::new();
+    // The reader's time in place, for the busy wait: the median of a few
+    // calls before the windows.
+    let mut first = Vec::new();
+    for _ in 0..64 {
+        first.push(send_and_decode(&client, op, &request_id).await?.0);
+    }
+    let wait = Duration::from_secs_f64(median(&first) / 1e6);
     for round in 0..ROUNDS {
         for k in 0..names.len() {
             let i = (round + k) % names.len();
@@ -249,8 +262,19 @@ async fn split_calls(server: &Server, op: &str, n: usize) -> Result<(), String> 
                 match i {
                     0 => rust.call(op, &request_id).await?,
                     1 => no_decode.call(op, &request_id).await?,
-                    2 => decode_us.push(send_and_decode(&client, op, &request_id).await?),
-                    _ => bare.call(op, &request_id).await?,
+                    2 => {
+                        let (once, again) = send_and_decode(&client, op, &request_id).await?;
+                        decode_us.push(once);
+                        again_us.push(again);
+                    }
+                    3 => bare.call(op, &request_id).await?,
+                    _ => {
+                        bare.call(op, &request_id).await?;
+                        let waited = Instant::now();
+                        while waited.elapsed() < wait {
+                            std::hint::spin_loop();
+                        }
+                    }
                 }
             }
             if round >= WARM_UP {
@@ -277,9 +301,12 @@ async fn split_calls(server: &Server, op: &str, n: usize) -> Result<(), String> 
         .map(|(rust, bare)| 1.0 - bare / rust)
         .collect();
     println!(
-        "\nthe reader alone (with the drop), timed in place: {:.1} µs (median of {} calls)",
+        "\nthe reader alone (with the drop), timed in place: {:.1} µs (median of {} calls); \
+         the reader again at once on the same body: {:.1} µs; the busy wait: {:.1} µs",
         median(&decode_us),
-        decode_us.len()
+        decode_us.len(),
+        median(&again_us),
+        wait.as_secs_f64() * 1e6
     );
     println!(
         "overhead of the client over the bare request (median of paired windows): {:.1}%",
@@ -289,28 +316,39 @@ async fn split_calls(server: &Server, op: &str, n: usize) -> Result<(), String> 
 }
 
 /// The generated client's pipeline, then the generated reader on the body
-/// (and the value dropped): the reader's time, in µs.
-async fn send_and_decode(client: &Client, op: &str, request_id: &str) -> Result<f64, String> {
+/// (and the value dropped), twice: the reader's time where the client runs
+/// it, and again at once (warm), in µs.
+async fn send_and_decode(
+    client: &Client,
+    op: &str,
+    request_id: &str,
+) -> Result<(f64, f64), String> {
     let req = pipeline_request(client, op, request_id)?;
     let resp = client.core().send(&req).await.map_err(|e| e.to_string())?;
-    let started = Instant::now();
-    let ok = match op {
-        "GetOperationStatus" => std::hint::black_box(asm_runtime::xml::from_document_ns::<
-            azure_asm::Operation,
-        >("Operation", NAMESPACE, &resp.body))
-        .is_ok(),
-        _ => std::hint::black_box(asm_runtime::xml::from_document_ns::<azure_asm::Locations>(
-            "Locations",
-            NAMESPACE,
-            &resp.body,
-        ))
-        .is_ok(),
+    let read = || {
+        let started = Instant::now();
+        let ok = match op {
+            "GetOperationStatus" => std::hint::black_box(asm_runtime::xml::from_document_ns::<
+                azure_asm::Operation,
+            >(
+                "Operation", NAMESPACE, &resp.body
+            ))
+            .is_ok(),
+            _ => std::hint::black_box(asm_runtime::xml::from_document_ns::<azure_asm::Locations>(
+                "Locations",
+                NAMESPACE,
+                &resp.body,
+            ))
+            .is_ok(),
+        };
+        let us = started.elapsed().as_secs_f64() * 1e6;
+        if ok {
+            Ok(us)
+        } else {
+            Err(format!("{op}: the body did not decode"))
+        }
     };
-    let us = started.elapsed().as_secs_f64() * 1e6;
-    if !ok {
-        return Err(format!("{op}: the body did not decode"));
-    }
-    Ok(us)
+    Ok((read()?, read()?))
 }
 
 /// The request the generated method of `op` builds (GetOperationStatus
