@@ -21,6 +21,11 @@ pub struct Machine {
     pub os: String,
     pub rustc: String,
     pub date: String,
+    /// How an idle CPU waits (the cpuidle driver, and a virtual machine's
+    /// guest halt polling): it sets how long a request that arrives at an
+    /// idle CPU waits for it, and so the loopback round trip the end-to-end
+    /// figures are shares of (see the notes).
+    pub idle: String,
 }
 
 impl Machine {
@@ -48,7 +53,27 @@ impl Machine {
             os,
             rustc,
             date: now_utc(),
+            idle: cpu_idle(),
         }
+    }
+}
+
+/// The cpuidle driver and, for `haltpoll`, the most a guest CPU polls
+/// before it halts: e.g. `cpuidle haltpoll, guest halt polling up to 0 ns`.
+fn cpu_idle() -> String {
+    let read = |path: &str| {
+        std::fs::read_to_string(path)
+            .ok()
+            .map(|s| s.trim().to_owned())
+    };
+    let Some(driver) = read("/sys/devices/system/cpu/cpuidle/current_driver") else {
+        return "cpuidle unknown".into();
+    };
+    match read("/sys/module/haltpoll/parameters/guest_halt_poll_ns") {
+        Some(ns) if driver == "haltpoll" => {
+            format!("cpuidle {driver}, guest halt polling up to {ns} ns")
+        }
+        _ => format!("cpuidle {driver}"),
     }
 }
 
@@ -505,14 +530,15 @@ impl Summary {
         let _ = writeln!(s, "# Benchmarks\n");
         let _ = writeln!(
             s,
-            "Written by `cargo xtask bench{}` on {} — {} logical cores ({}), {:.1} GiB memory, {}, {}. \
-             Whole run: {:.0} s.\n",
+            "Written by `cargo xtask bench{}` on {} — {} logical cores ({}), {:.1} GiB memory, {} \
+             ({}), {}. Whole run: {:.0} s.\n",
             if self.mode == "quick" { " --quick" } else { "" },
             m.date,
             m.cores,
             m.cpu,
             m.memory_gib,
             m.os,
+            m.idle,
             m.rustc,
             self.total_seconds
         );
