@@ -9,71 +9,16 @@
 
 use std::time::Duration;
 
-use asm_emulator::{Config, Emulator, RunningEmulator};
+use asm_emulator::RunningEmulator;
+use asm_tests::emulated::{assert_service_error, cloud_service, done, fast_poll, start_with};
 use azure_asm::*;
 
-fn fast_poll() -> PollOptions {
-    PollOptions {
-        initial_delay: Duration::from_millis(10),
-        max_delay: Duration::from_millis(40),
-        timeout: Duration::from_secs(20),
-    }
-}
-
 async fn start() -> (RunningEmulator, Client) {
-    let config = Config {
-        async_delay: Duration::from_millis(30),
-        ..Config::ephemeral().unwrap()
-    };
-    let emu = Emulator::start(config).await.expect("emulator");
-    let client = Client::builder()
-        .subscription_id(emu.subscription_id())
-        .credentials(Credentials::from_pem(&emu.client_pem()).expect("credentials"))
-        .endpoint(emu.endpoint())
-        .add_root_certificate_pem(&emu.ca_pem())
-        .expect("ca")
-        .poll_options(fast_poll())
-        .build()
-        .expect("client");
-    (emu, client)
-}
-
-#[track_caller]
-fn assert_service_error<T: std::fmt::Debug>(
-    r: Result<T, Error>,
-    status: u16,
-    code: &str,
-) -> String {
-    match r {
-        Ok(v) => panic!("expected {status} {code}, got Ok({v:?})"),
-        Err(e) => {
-            let s = e
-                .service_error()
-                .unwrap_or_else(|| panic!("not a service error: {e}"));
-            assert_eq!(
-                (s.status, s.code.as_deref()),
-                (status, Some(code)),
-                "unexpected error: {e}"
-            );
-            s.message.clone()
-        }
-    }
-}
-
-async fn done(op: Result<AsyncOperation, Error>) {
-    let op = op.expect("accepted");
-    op.wait().await.expect("operation succeeds");
-}
-
-async fn cloud_service(c: &Client, name: &str) {
-    c.create_hosted_service(&CreateHostedService {
-        service_name: name.into(),
-        label: name.into(),
-        location: Some("West US".into()),
-        ..Default::default()
-    })
+    start_with(
+        |config| config.async_delay = Duration::from_millis(30),
+        |client| client.poll_options(fast_poll()),
+    )
     .await
-    .unwrap();
 }
 
 /// A service configuration with `web` WebRole instances and one WorkerRole.
@@ -1396,20 +1341,11 @@ async fn vm_operations_disks_and_history() {
 /// and the deployment reads Locked meanwhile.
 #[tokio::test]
 async fn a_deployment_is_locked_while_an_operation_runs() {
-    let slow = Config {
-        async_delay: Duration::from_millis(1500),
-        ..Config::ephemeral().unwrap()
-    };
-    let emu = Emulator::start(slow).await.expect("emulator");
-    let c = Client::builder()
-        .subscription_id(emu.subscription_id())
-        .credentials(Credentials::from_pem(&emu.client_pem()).expect("credentials"))
-        .endpoint(emu.endpoint())
-        .add_root_certificate_pem(&emu.ca_pem())
-        .expect("ca")
-        .poll_options(fast_poll())
-        .build()
-        .expect("client");
+    let (emu, c) = start_with(
+        |config| config.async_delay = Duration::from_millis(1500),
+        |client| client.poll_options(fast_poll()),
+    )
+    .await;
     let svc = "lock-svc";
     cloud_service(&c, svc).await;
     let op = c

@@ -4,26 +4,14 @@
 
 use std::time::Duration;
 
-use asm_emulator::{Config, Emulator, RunningEmulator};
+use asm_emulator::RunningEmulator;
+use asm_tests::emulated::start_with;
 use azure_asm::*;
 use futures_util::StreamExt as _;
 
 async fn start() -> (RunningEmulator, Client) {
-    let config = Config {
-        // Several pages for a handful of operations.
-        page_size: 2,
-        ..Config::ephemeral().expect("config")
-    };
-    let emu = Emulator::start(config).await.expect("emulator");
-    let client = Client::builder()
-        .subscription_id(emu.subscription_id())
-        .credentials(Credentials::from_pem(&emu.client_pem()).expect("credentials"))
-        .endpoint(emu.endpoint())
-        .add_root_certificate_pem(&emu.ca_pem())
-        .expect("ca")
-        .build()
-        .expect("client");
-    (emu, client)
+    // Several pages for a handful of operations.
+    start_with(|config| config.page_size = 2, |client| client).await
 }
 
 /// Creates `n` affinity groups: `n` entries in the operation history.

@@ -6,28 +6,16 @@ use std::time::Duration;
 
 use asm_emulator::{Config, Emulator, RunningEmulator};
 use asm_runtime::credentials::{client_tls_config, parse_ca_pem};
+use asm_tests::emulated::{client_builder_as, fast_poll};
 use azure_asm::*;
 use futures_util::TryStreamExt as _;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 fn client(emu: &RunningEmulator, subscription: &str, pem: &[u8]) -> Client {
-    Client::builder()
-        .subscription_id(subscription)
-        .credentials(Credentials::from_pem(pem).expect("credentials"))
-        .endpoint(emu.endpoint())
-        .add_root_certificate_pem(&emu.ca_pem())
-        .expect("ca")
+    client_builder_as(emu, subscription, pem)
         .poll_options(fast_poll())
         .build()
         .expect("client")
-}
-
-fn fast_poll() -> PollOptions {
-    PollOptions {
-        initial_delay: Duration::from_millis(10),
-        max_delay: Duration::from_millis(40),
-        timeout: Duration::from_secs(20),
-    }
 }
 
 async fn start(config: Config) -> (RunningEmulator, Client) {

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use asm_emulator::{Config, Emulator};
+use asm_tests::emulated::client_builder;
 use azure_asm::*;
 use futures_util::TryStreamExt as _;
 
@@ -231,12 +232,7 @@ async fn sixty_four_clients_two_hundred_ops_each() {
     };
     let emu = Emulator::start(config).await.expect("emulator");
     let make_client = || {
-        Client::builder()
-            .subscription_id(emu.subscription_id())
-            .credentials(Credentials::from_pem(&emu.client_pem()).expect("credentials"))
-            .endpoint(emu.endpoint())
-            .add_root_certificate_pem(&emu.ca_pem())
-            .expect("ca")
+        client_builder(&emu)
             .retry_policy(RetryPolicy::none())
             .build()
             .expect("client")

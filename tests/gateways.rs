@@ -6,55 +6,24 @@
 
 use std::time::Duration;
 
-use asm_emulator::{Config, Emulator, RunningEmulator};
+use asm_emulator::RunningEmulator;
+use asm_tests::emulated::{assert_service_error, fast_poll, start_with};
 use azure_asm::*;
 
-fn fast_poll() -> PollOptions {
+/// [`fast_poll`] with 30 s in all: gateway operations take longer.
+fn poll() -> PollOptions {
     PollOptions {
-        initial_delay: Duration::from_millis(10),
-        max_delay: Duration::from_millis(40),
         timeout: Duration::from_secs(30),
+        ..fast_poll()
     }
 }
 
 async fn start() -> (RunningEmulator, Client) {
-    let config = Config {
-        async_delay: Duration::from_millis(400),
-        ..Config::ephemeral().unwrap()
-    };
-    let emu = Emulator::start(config).await.expect("emulator");
-    let client = Client::builder()
-        .subscription_id(emu.subscription_id())
-        .credentials(Credentials::from_pem(&emu.client_pem()).expect("credentials"))
-        .endpoint(emu.endpoint())
-        .add_root_certificate_pem(&emu.ca_pem())
-        .expect("ca")
-        .poll_options(fast_poll())
-        .build()
-        .expect("client");
-    (emu, client)
-}
-
-#[track_caller]
-fn assert_service_error<T: std::fmt::Debug>(
-    r: Result<T, Error>,
-    status: u16,
-    code: &str,
-) -> String {
-    match r {
-        Ok(v) => panic!("expected {status} {code}, got Ok({v:?})"),
-        Err(e) => {
-            let s = e
-                .service_error()
-                .unwrap_or_else(|| panic!("not a service error: {e}"));
-            assert_eq!(
-                (s.status, s.code.as_deref()),
-                (status, Some(code)),
-                "unexpected error: {e}"
-            );
-            s.message.clone()
-        }
-    }
+    start_with(
+        |config| config.async_delay = Duration::from_millis(400),
+        |client| client.poll_options(poll()),
+    )
+    .await
 }
 
 /// Waits for a started networking operation; returns its final status.
@@ -187,7 +156,7 @@ async fn classic_gateway_lifecycle() {
         "ConflictError",
     );
     let mut states = Vec::new();
-    op.wait_with(fast_poll(), |p| states.push(p.state.clone()))
+    op.wait_with(poll(), |p| states.push(p.state.clone()))
         .await
         .unwrap();
     assert_eq!(states.first(), Some(&OperationState::InProgress));

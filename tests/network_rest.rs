@@ -7,48 +7,16 @@
 
 use std::time::Duration;
 
-use asm_emulator::{Config, Emulator, RunningEmulator};
+use asm_emulator::RunningEmulator;
+use asm_tests::emulated::{assert_service_error, cloud_service, done, fast_poll, start_with};
 use azure_asm::*;
 
 async fn start() -> (RunningEmulator, Client) {
-    let config = Config {
-        async_delay: Duration::from_millis(30),
-        ..Config::ephemeral().unwrap()
-    };
-    let emu = Emulator::start(config).await.expect("emulator");
-    let client = Client::builder()
-        .subscription_id(emu.subscription_id())
-        .credentials(Credentials::from_pem(&emu.client_pem()).expect("credentials"))
-        .endpoint(emu.endpoint())
-        .add_root_certificate_pem(&emu.ca_pem())
-        .expect("ca")
-        .poll_options(PollOptions {
-            initial_delay: Duration::from_millis(10),
-            max_delay: Duration::from_millis(40),
-            timeout: Duration::from_secs(20),
-        })
-        .build()
-        .expect("client");
-    (emu, client)
-}
-
-/// The service error of `r`: its status and code checked, its message returned.
-#[track_caller]
-fn service_error<T: std::fmt::Debug>(r: Result<T, Error>, status: u16, code: &str) -> String {
-    match r {
-        Ok(v) => panic!("expected {status} {code}, got Ok({v:?})"),
-        Err(e) => {
-            let s = e
-                .service_error()
-                .unwrap_or_else(|| panic!("not a service error: {e}"));
-            assert_eq!(
-                (s.status, s.code.as_deref()),
-                (status, Some(code)),
-                "unexpected error: {e}"
-            );
-            s.message.clone()
-        }
-    }
+    start_with(
+        |config| config.async_delay = Duration::from_millis(30),
+        |client| client.poll_options(fast_poll()),
+    )
+    .await
 }
 
 /// A virtual network site: name, address spaces, `(subnet, prefix)`s.
@@ -100,21 +68,6 @@ async fn set_config(c: &Client, text: &str) -> Result<(), Error> {
         .await
 }
 
-async fn done(op: Result<AsyncOperation, Error>) {
-    op.expect("accepted").wait().await.expect("completed");
-}
-
-async fn create_service(c: &Client, name: &str) {
-    c.create_hosted_service(&CreateHostedService {
-        service_name: name.into(),
-        label: name.into(),
-        location: Some("West US".into()),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-}
-
 fn full() -> GetNetworkSecurityGroupOptions {
     GetNetworkSecurityGroupOptions {
         detail_level: Some("Full".into()),
@@ -155,14 +108,14 @@ async fn network_configuration_round_trip_and_validation() {
         ("vnet-a", &["10.0.0.0/16"], &[]),
         ("vnet-c", &["10.0.128.0/17"], &[]),
     ]);
-    let m = service_error(set_config(&c, &overlapping).await, 400, "BadRequest");
+    let m = assert_service_error(set_config(&c, &overlapping).await, 400, "BadRequest");
     assert!(
         m.contains("overlaps") && m.contains("vnet-c") && m.contains("vnet-a"),
         "{m}"
     );
     // A subnet outside its network's address space.
     let outside = netcfg(&[("vnet-a", &["10.0.0.0/16"], &[("far", "10.9.0.0/24")])]);
-    let m = service_error(set_config(&c, &outside).await, 400, "BadRequest");
+    let m = assert_service_error(set_config(&c, &outside).await, 400, "BadRequest");
     assert!(
         m.contains("Subnet 'far' is not valid in virtual network 'vnet-a'"),
         "{m}"
@@ -173,18 +126,18 @@ async fn network_configuration_round_trip_and_validation() {
         &["10.0.0.0/16"],
         &[("one", "10.0.0.0/24"), ("two", "10.0.0.128/25")],
     )]);
-    let m = service_error(set_config(&c, &subnets).await, 400, "BadRequest");
+    let m = assert_service_error(set_config(&c, &subnets).await, 400, "BadRequest");
     assert!(m.contains("overlaps with subnet 'one'"), "{m}");
     // The same site twice (any case).
     let twice = netcfg(&[
         ("vnet-a", &["10.0.0.0/16"], &[]),
         ("VNET-A", &["10.2.0.0/16"], &[]),
     ]);
-    let m = service_error(set_config(&c, &twice).await, 400, "BadRequest");
+    let m = assert_service_error(set_config(&c, &twice).await, 400, "BadRequest");
     assert!(m.contains("defined twice"), "{m}");
     // Not CIDR.
     let bad_prefix = netcfg(&[("vnet-a", &["10.0.0.0/40"], &[])]);
-    let m = service_error(set_config(&c, &bad_prefix).await, 400, "BadRequest");
+    let m = assert_service_error(set_config(&c, &bad_prefix).await, 400, "BadRequest");
     assert!(m.contains("10.0.0.0/40"), "{m}");
 
     // Nothing of the refused documents was kept.
@@ -245,7 +198,7 @@ async fn network_security_group_rules_and_subnet_association() {
         .await,
     )
     .await;
-    let m = service_error(
+    let m = assert_service_error(
         c.set_network_security_rule(
             "web-nsg",
             "other",
@@ -280,7 +233,7 @@ async fn network_security_group_rules_and_subnet_association() {
     )
     .await;
     for bad in [99, 4097, -1] {
-        let m = service_error(
+        let m = assert_service_error(
             c.set_network_security_rule(
                 "web-nsg",
                 "low",
@@ -292,7 +245,7 @@ async fn network_security_group_rules_and_subnet_association() {
         );
         assert!(m.contains("Allowed values are from 100 to 4096"), "{m}");
     }
-    service_error(
+    assert_service_error(
         c.set_network_security_rule(
             "web-nsg",
             "deny all inbound",
@@ -322,7 +275,7 @@ async fn network_security_group_rules_and_subnet_association() {
     assert_eq!(got.rules[0].is_default, None);
 
     // Associated with a subnet of the configuration.
-    service_error(
+    assert_service_error(
         c.get_network_security_group_for_subnet("vnet-a", "front")
             .await,
         404,
@@ -352,19 +305,19 @@ async fn network_security_group_rules_and_subnet_association() {
     );
     assert_eq!(sites[0].subnets[1].network_security_group, None);
     // Subnets and groups that do not exist.
-    service_error(
+    assert_service_error(
         c.add_network_security_group_to_subnet("vnet-a", "nowhere", &nsg_ref)
             .await,
         404,
         "ResourceNotFound",
     );
-    service_error(
+    assert_service_error(
         c.add_network_security_group_to_subnet("vnet-x", "front", &nsg_ref)
             .await,
         404,
         "ResourceNotFound",
     );
-    service_error(
+    assert_service_error(
         c.add_network_security_group_to_subnet(
             "vnet-a",
             "back",
@@ -386,7 +339,7 @@ async fn network_security_group_rules_and_subnet_association() {
         .await,
     )
     .await;
-    service_error(
+    assert_service_error(
         c.add_network_security_group_to_subnet(
             "vnet-a",
             "front",
@@ -399,7 +352,7 @@ async fn network_security_group_rules_and_subnet_association() {
         "ConflictError",
     );
     // An associated group cannot be deleted.
-    let m = service_error(
+    let m = assert_service_error(
         c.delete_network_security_group("web-nsg").await,
         400,
         "BadRequest",
@@ -407,13 +360,13 @@ async fn network_security_group_rules_and_subnet_association() {
     assert!(m.contains("front"), "{m}");
 
     // Roles and network interfaces, kept by name (the cloud service must exist).
-    service_error(
+    assert_service_error(
         c.add_network_security_group_to_role("nosvc", "dep", "web1", &nsg_ref)
             .await,
         404,
         "ResourceNotFound",
     );
-    create_service(&c, "netrest-svc").await;
+    cloud_service(&c, "netrest-svc").await;
     done(
         c.add_network_security_group_to_role("netrest-svc", "dep", "web1", &nsg_ref)
             .await,
@@ -446,13 +399,13 @@ async fn network_security_group_rules_and_subnet_association() {
             .name,
         "db-nsg"
     );
-    service_error(
+    assert_service_error(
         c.get_network_security_group_for_role("netrest-svc", "dep", "web2")
             .await,
         404,
         "ResourceNotFound",
     );
-    service_error(
+    assert_service_error(
         c.remove_network_security_group_from_role("netrest-svc", "dep", "web1", "db-nsg")
             .await,
         404,
@@ -481,7 +434,7 @@ async fn network_security_group_rules_and_subnet_association() {
             .await,
     )
     .await;
-    service_error(
+    assert_service_error(
         c.get_network_security_group_for_subnet("vnet-a", "front")
             .await,
         404,
@@ -527,7 +480,7 @@ async fn route_table_attached_to_a_subnet() {
     let assoc = RouteTableAssociation {
         route_table_name: Some("rt1".into()),
     };
-    service_error(
+    assert_service_error(
         c.get_route_table_for_subnet("vnet-b", "app").await,
         404,
         "ResourceNotFound",
@@ -547,7 +500,7 @@ async fn route_table_attached_to_a_subnet() {
         .unwrap()
         .virtual_network_site;
     assert_eq!(sites[1].subnets[0].route_table_name.as_deref(), Some("rt1"));
-    service_error(
+    assert_service_error(
         c.add_route_table_to_subnet(
             "vnet-b",
             "app",
@@ -559,14 +512,14 @@ async fn route_table_attached_to_a_subnet() {
         404,
         "ResourceNotFound",
     );
-    service_error(
+    assert_service_error(
         c.add_route_table_to_subnet("vnet-b", "gone", &assoc).await,
         404,
         "ResourceNotFound",
     );
-    service_error(c.delete_route_table("rt1").await, 400, "BadRequest");
+    assert_service_error(c.delete_route_table("rt1").await, 400, "BadRequest");
     done(c.remove_route_table_from_subnet("vnet-b", "app").await).await;
-    service_error(
+    assert_service_error(
         c.remove_route_table_from_subnet("vnet-b", "app").await,
         404,
         "ResourceNotFound",
@@ -578,13 +531,13 @@ async fn route_table_attached_to_a_subnet() {
 #[tokio::test]
 async fn ip_forwarding_on_roles_and_interfaces() {
     let (emu, c) = start().await;
-    service_error(
+    assert_service_error(
         c.get_ip_forwarding_for_role("nosvc", "dep", "appliance")
             .await,
         404,
         "ResourceNotFound",
     );
-    create_service(&c, "netrest-fwd").await;
+    cloud_service(&c, "netrest-fwd").await;
     let state = |s: IPForwarding| s.state;
     assert_eq!(
         state(
@@ -645,7 +598,7 @@ async fn ip_forwarding_on_roles_and_interfaces() {
         Some(IPForwardingState::Enabled)
     );
     // An unknown state is sent as given and refused by the service.
-    service_error(
+    assert_service_error(
         c.set_ip_forwarding_on_role(
             "netrest-fwd",
             "dep",
@@ -680,13 +633,13 @@ async fn ip_forwarding_on_roles_and_interfaces() {
     );
     // A cloud service deleted and created again starts afresh.
     c.delete_hosted_service("netrest-fwd").await.unwrap();
-    service_error(
+    assert_service_error(
         c.get_ip_forwarding_for_network_interface("netrest-fwd", "dep", "appliance", "nic1")
             .await,
         404,
         "ResourceNotFound",
     );
-    create_service(&c, "netrest-fwd").await;
+    cloud_service(&c, "netrest-fwd").await;
     assert_eq!(
         state(
             c.get_ip_forwarding_for_network_interface("netrest-fwd", "dep", "appliance", "nic1")
@@ -702,7 +655,7 @@ async fn ip_forwarding_on_roles_and_interfaces() {
 async fn virtual_network_migration_state_machine() {
     let (emu, c) = start().await;
     // The recorded answer for a network that does not exist.
-    let m = service_error(
+    let m = assert_service_error(
         c.prepare_virtual_network_migration("123").await,
         400,
         "BadRequest",
@@ -718,12 +671,12 @@ async fn virtual_network_migration_state_machine() {
         .unwrap();
     assert!(messages.validation_message.is_empty());
     // Commit and abort need a prepared network.
-    service_error(
+    assert_service_error(
         c.commit_virtual_network_migration("vnet-a").await,
         400,
         "BadRequest",
     );
-    service_error(
+    assert_service_error(
         c.abort_virtual_network_migration("vnet-a").await,
         400,
         "BadRequest",
@@ -736,7 +689,7 @@ async fn virtual_network_migration_state_machine() {
         .virtual_network_site;
     assert_eq!(sites[0].migration_state.as_deref(), Some("Prepared"));
     assert_eq!(sites[1].migration_state, None);
-    service_error(
+    assert_service_error(
         c.prepare_virtual_network_migration("vnet-a").await,
         400,
         "BadRequest",
@@ -750,7 +703,7 @@ async fn virtual_network_migration_state_machine() {
             &[("app", "10.1.0.0/24")],
         ),
     ]);
-    let m = service_error(set_config(&c, &changed).await, 400, "BadRequest");
+    let m = assert_service_error(set_config(&c, &changed).await, 400, "BadRequest");
     assert!(m.contains("prepared for migration"), "{m}");
     // Abort: back to where it was.
     done(c.abort_virtual_network_migration("vnet-a").await).await;
@@ -783,7 +736,7 @@ async fn virtual_network_migration_state_machine() {
             .len(),
         1
     );
-    service_error(
+    assert_service_error(
         c.abort_virtual_network_migration("vnet-a").await,
         400,
         "BadRequest",
@@ -799,7 +752,7 @@ async fn virtual_network_migration_state_machine() {
         .await,
     )
     .await;
-    service_error(
+    assert_service_error(
         c.commit_network_security_group_migration("mig-nsg").await,
         400,
         "BadRequest",
@@ -814,13 +767,13 @@ async fn virtual_network_migration_state_machine() {
     )
     .await;
     done(c.prepare_network_security_group_migration("mig-nsg").await).await;
-    service_error(
+    assert_service_error(
         c.delete_network_security_group("mig-nsg").await,
         400,
         "BadRequest",
     );
     // Its rules are frozen while it is prepared.
-    let m = service_error(
+    let m = assert_service_error(
         c.set_network_security_rule(
             "mig-nsg",
             "ssh",
@@ -831,13 +784,13 @@ async fn virtual_network_migration_state_machine() {
         "BadRequest",
     );
     assert!(m.contains("prepared for migration"), "{m}");
-    service_error(
+    assert_service_error(
         c.delete_network_security_rule("mig-nsg", "web").await,
         400,
         "BadRequest",
     );
     done(c.commit_network_security_group_migration("mig-nsg").await).await;
-    service_error(
+    assert_service_error(
         c.get_network_security_group("mig-nsg", &Default::default())
             .await,
         404,
@@ -869,14 +822,14 @@ async fn virtual_network_migration_state_machine() {
             ip_address: None,
         }),
     };
-    service_error(
+    assert_service_error(
         c.set_route("mig-rt", "all", &route).await,
         400,
         "BadRequest",
     );
     done(c.abort_route_table_migration("mig-rt").await).await;
     done(c.set_route("mig-rt", "all", &route).await).await;
-    service_error(
+    assert_service_error(
         c.prepare_route_table_migration("nope").await,
         404,
         "ResourceNotFound",
@@ -901,7 +854,7 @@ async fn traffic_manager_profile_with_a_definition() {
             .unwrap()
             .result
     );
-    service_error(c.get_definition("tm1").await, 404, "ResourceNotFound");
+    assert_service_error(c.get_definition("tm1").await, 404, "ResourceNotFound");
     assert!(c
         .list_definitions("tm1")
         .await
@@ -913,7 +866,7 @@ async fn traffic_manager_profile_with_a_definition() {
         status_details: TrafficManagerStatusDetails { enabled_version: 1 },
     };
     // Nothing to enable yet.
-    service_error(c.update_profile("tm1", &enable).await, 400, "BadRequest");
+    assert_service_error(c.update_profile("tm1", &enable).await, 400, "BadRequest");
 
     let definition = CreateDefinitionParameters {
         dns_options: TrafficManagerDnsOptions {
@@ -947,7 +900,7 @@ async fn traffic_manager_profile_with_a_definition() {
             ],
         },
     };
-    service_error(
+    assert_service_error(
         c.create_definition(
             "tm1",
             &CreateDefinitionParameters {
@@ -961,7 +914,7 @@ async fn traffic_manager_profile_with_a_definition() {
         400,
         "BadRequest",
     );
-    service_error(
+    assert_service_error(
         c.create_definition("nope", &definition).await,
         404,
         "ResourceNotFound",
@@ -1023,7 +976,7 @@ async fn traffic_manager_profile_with_a_definition() {
         policy.endpoints[0].monitor_status.as_deref(),
         Some("CheckingEndpoint")
     );
-    service_error(
+    assert_service_error(
         c.update_profile(
             "tm1",
             &UpdateProfileParameters {
@@ -1041,7 +994,7 @@ async fn traffic_manager_profile_with_a_definition() {
     assert_eq!(profiles.profile[0].definitions.len(), 1);
 
     c.delete_profile("tm1").await.unwrap();
-    service_error(c.get_definition("tm1").await, 404, "ResourceNotFound");
+    assert_service_error(c.get_definition("tm1").await, 404, "ResourceNotFound");
     assert!(
         c.check_dns_prefix_availability("netrest")
             .await

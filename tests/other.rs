@@ -3,7 +3,8 @@
 //! realistic JSON and XML bodies are checked against a scripted server; the
 //! emulator's behaviour (emulator/src/platform.rs) is in platform_rest.rs.
 
-use asm_emulator::{Config, Emulator, RunningEmulator};
+use asm_emulator::RunningEmulator;
+use asm_tests::emulated::{assert_service_error, start_with};
 use asm_tests::mock::{MockServer, Reply};
 use azure_asm::*;
 use std::time::Duration;
@@ -11,26 +12,11 @@ use std::time::Duration;
 const SUB: &str = "00000000-0000-0000-0000-000000000001";
 
 async fn start() -> (RunningEmulator, Client) {
-    let config = Config::ephemeral().expect("config");
-    let emu = Emulator::start(config).await.expect("emulator");
-    let c = Client::builder()
-        .subscription_id(emu.subscription_id())
-        .credentials(Credentials::from_pem(&emu.client_pem()).expect("credentials"))
-        .endpoint(emu.endpoint())
-        .add_root_certificate_pem(&emu.ca_pem())
-        .expect("ca")
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .expect("client");
-    (emu, c)
+    start_with(|_| {}, |client| client.retry_policy(RetryPolicy::none())).await
 }
 
 fn mock_client(mock: &MockServer) -> Client {
-    Client::builder()
-        .subscription_id(SUB)
-        .endpoint(&mock.endpoint)
-        .no_proxy()
-        .retry_policy(RetryPolicy::none())
+    mock.client_builder(SUB)
         .poll_options(PollOptions {
             initial_delay: Duration::from_millis(1),
             max_delay: Duration::from_millis(5),
@@ -38,17 +24,6 @@ fn mock_client(mock: &MockServer) -> Client {
         })
         .build()
         .expect("client")
-}
-
-#[track_caller]
-fn assert_status<T: std::fmt::Debug>(r: Result<T, Error>, status: u16, code: &str) {
-    match r {
-        Ok(v) => panic!("expected {status} {code}, got Ok({v:?})"),
-        Err(e) => {
-            let s = e.service_error().expect("a service error");
-            assert_eq!((s.status, s.code.as_deref()), (status, Some(code)), "{e}");
-        }
-    }
 }
 
 fn json_reply(body: &str) -> Reply {
@@ -72,12 +47,12 @@ async fn a_missing_autoscale_setting_or_cluster_is_404() {
     let (_emu, c) = start().await;
     // Monitoring and HDInsight are served (emulator/src/platform.rs;
     // tests/platform_rest.rs).
-    assert_status(
+    assert_service_error(
         c.get_autoscale_setting("/hostedservices/svc").await,
         404,
         "ResourceNotFound",
     );
-    assert_status(
+    assert_service_error(
         c.get_hd_insight_cluster("cs", "hdi").await,
         404,
         "ResourceNotFound",

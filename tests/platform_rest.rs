@@ -9,25 +9,16 @@
 
 use std::time::Duration;
 
-use asm_emulator::{Config, Emulator, RunningEmulator};
+use asm_emulator::RunningEmulator;
+use asm_tests::emulated::{assert_service_error, cloud_service_input, start_with};
 use azure_asm::*;
 
 async fn start() -> (RunningEmulator, Client) {
-    let config = Config {
-        async_delay: Duration::from_millis(300),
-        ..Config::ephemeral().expect("config")
-    };
-    let emu = Emulator::start(config).await.expect("emulator");
-    let c = Client::builder()
-        .subscription_id(emu.subscription_id())
-        .credentials(Credentials::from_pem(&emu.client_pem()).expect("credentials"))
-        .endpoint(emu.endpoint())
-        .add_root_certificate_pem(&emu.ca_pem())
-        .expect("ca")
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .expect("client");
-    (emu, c)
+    start_with(
+        |config| config.async_delay = Duration::from_millis(300),
+        |client| client.retry_policy(RetryPolicy::none()),
+    )
+    .await
 }
 
 fn fast() -> PollOptions {
@@ -35,18 +26,6 @@ fn fast() -> PollOptions {
         initial_delay: Duration::from_millis(50),
         max_delay: Duration::from_millis(100),
         ..Default::default()
-    }
-}
-
-#[track_caller]
-fn assert_status<T: std::fmt::Debug>(r: Result<T, Error>, status: u16, code: &str) -> String {
-    match r {
-        Ok(v) => panic!("expected {status} {code}, got Ok({v:?})"),
-        Err(e) => {
-            let s = e.service_error().expect("a service error");
-            assert_eq!((s.status, s.code.as_deref()), (status, Some(code)), "{e}");
-            s.message.clone()
-        }
     }
 }
 
@@ -98,7 +77,7 @@ async fn swapping_slots_exchanges_their_content_and_is_polled_on_the_site() {
     assert_eq!(first.status, Some(WebSiteOperationStatus::InProgress));
     assert_eq!(first.name.as_deref(), Some("SwapWebSiteSlots"));
     // Another site does not know the operation.
-    assert_status(
+    assert_service_error(
         c.get_web_site_operation(ws, "other", &id).await,
         404,
         "ResourceNotFound",
@@ -128,12 +107,12 @@ async fn swapping_slots_exchanges_their_content_and_is_polled_on_the_site() {
     assert!(prod.hosting_environment_profile.is_none(), "{prod:?}");
 
     // A missing slot is a 404; a slot swapped with itself a 400.
-    assert_status(
+    assert_service_error(
         c.swap_web_site_slots(ws, "app", "nope", "production").await,
         404,
         "ResourceNotFound",
     );
-    assert_status(
+    assert_service_error(
         c.swap_web_site_slots(ws, "app", "staging", "staging").await,
         400,
         "BadRequest",
@@ -143,15 +122,6 @@ async fn swapping_slots_exchanges_their_content_and_is_polled_on_the_site() {
 // ---------------------------------------------------------------------------
 // Store add-ons
 // ---------------------------------------------------------------------------
-
-fn cloud_service() -> CreateCloudServiceInput {
-    CreateCloudServiceInput {
-        label: "label".into(),
-        description: Some("description".into()),
-        geo_region: "West Europe".into(),
-        ..Default::default()
-    }
-}
 
 fn addon(plan: &str) -> StoreItemInput {
     StoreItemInput {
@@ -189,13 +159,13 @@ async fn addons(c: &Client, cs: &str) -> Vec<[String; 7]> {
 async fn a_store_add_on_is_created_updated_and_deleted_in_its_cloud_service() {
     let (_emu, c) = start().await;
     // No cloud service: 404.
-    assert_status(
+    assert_service_error(
         c.create_store_item("cs1", "sendgrid_azure", "sendgrid", "mail", &addon("free"))
             .await,
         404,
         "ResourceNotFound",
     );
-    c.create_cloud_service("cs1", &cloud_service())
+    c.create_cloud_service("cs1", &cloud_service_input())
         .await
         .unwrap()
         .wait_with(fast(), |_| {})
@@ -221,7 +191,7 @@ async fn a_store_add_on_is_created_updated_and_deleted_in_its_cloud_service() {
         ])
     );
     // An operation in progress refuses another.
-    assert_status(
+    assert_service_error(
         c.update_store_item(
             "cs1",
             "sendgrid_azure",
@@ -248,7 +218,7 @@ async fn a_store_add_on_is_created_updated_and_deleted_in_its_cloud_service() {
     );
 
     // The body's Type must be the URI's resource type.
-    assert_status(
+    assert_service_error(
         c.create_store_item("cs1", "other_ns", "sendgrid", "mail2", &addon("free"))
             .await,
         400,
@@ -305,7 +275,7 @@ async fn a_store_add_on_is_created_updated_and_deleted_in_its_cloud_service() {
     assert_eq!(addons(&c, "cs1").await[0][4], "Deleting");
     del.wait_with(fast(), |_| {}).await.unwrap();
     assert!(addons(&c, "cs1").await.is_empty());
-    assert_status(
+    assert_service_error(
         c.delete_store_item("cs1", "sendgrid_azure", "sendgrid", "mail")
             .await,
         404,
@@ -325,7 +295,7 @@ async fn a_store_add_on_is_created_updated_and_deleted_in_its_cloud_service() {
         .wait_with(fast(), |_| {})
         .await
         .unwrap();
-    c.create_cloud_service("cs1", &cloud_service())
+    c.create_cloud_service("cs1", &cloud_service_input())
         .await
         .unwrap()
         .wait_with(fast(), |_| {})
@@ -370,7 +340,7 @@ async fn metric_definitions_settings_and_values() {
         .await
         .unwrap();
     assert_eq!(some.value.len(), 2);
-    assert_status(
+    assert_service_error(
         c.list_metric_definitions("", &Default::default()).await,
         400,
         "BadRequest",
@@ -455,8 +425,8 @@ async fn metric_definitions_settings_and_values() {
     assert_eq!(read("PT15M").await.unwrap().value[1].metric_values.len(), 4);
 
     // Bad input: a grain that is not a duration, an empty window, no names.
-    assert_status(read("5 minutes").await, 400, "BadRequest");
-    assert_status(
+    assert_service_error(read("5 minutes").await, 400, "BadRequest");
+    assert_service_error(
         c.list_metric_values(
             ROLE,
             "Percentage CPU",
@@ -469,7 +439,7 @@ async fn metric_definitions_settings_and_values() {
         400,
         "BadRequest",
     );
-    assert_status(
+    assert_service_error(
         c.list_metric_values(ROLE, ",", "PT5M", start, end, &Default::default())
             .await,
         400,
@@ -484,7 +454,7 @@ async fn metric_definitions_settings_and_values() {
 #[tokio::test]
 async fn scheduler_jobs_are_created_read_listed_and_deleted() {
     let (_emu, c) = start().await;
-    c.create_cloud_service("cs", &cloud_service())
+    c.create_cloud_service("cs", &cloud_service_input())
         .await
         .unwrap()
         .wait_with(fast(), |_| {})
@@ -504,7 +474,7 @@ async fn scheduler_jobs_are_created_read_listed_and_deleted() {
         recurrence: None,
     };
     // No job collection: 404.
-    assert_status(
+    assert_service_error(
         c.create_or_update_job("cs", "jobs", "ping", &job).await,
         404,
         "ResourceNotFound",
@@ -561,7 +531,7 @@ async fn scheduler_jobs_are_created_read_listed_and_deleted() {
     assert_eq!(enabled.len(), 1);
     assert_eq!(enabled[0].id.as_deref(), Some(auto_id.as_str()));
     c.delete_job("cs", "jobs", "ping").await.unwrap();
-    assert_status(
+    assert_service_error(
         c.get_job("cs", "jobs", "ping").await,
         404,
         "ResourceNotFound",
@@ -574,7 +544,7 @@ async fn scheduler_jobs_are_created_read_listed_and_deleted() {
         },
         ..job.clone()
     };
-    assert_status(
+    assert_service_error(
         c.create_or_update_job("cs", "jobs", "bad", &bad).await,
         400,
         "BadRequest",
@@ -604,12 +574,12 @@ async fn hdinsight_clusters_are_created_read_listed_and_deleted() {
     let d = running.data.unwrap();
     assert_eq!(d.state.as_deref(), Some("Running"));
     assert_eq!(d.location.as_deref(), Some("West Europe"));
-    assert_status(
+    assert_service_error(
         c.create_hd_insight_cluster("hdics", "hdi1", PAYLOAD).await,
         409,
         "ConflictError",
     );
-    assert_status(
+    assert_service_error(
         c.create_hd_insight_cluster("hdics", "hdi2", "not xml")
             .await,
         400,
@@ -627,7 +597,7 @@ async fn hdinsight_clusters_are_created_read_listed_and_deleted() {
         .wait_with(fast(), |_| {})
         .await
         .unwrap();
-    assert_status(
+    assert_service_error(
         c.get_hd_insight_cluster("hdics", "hdi1").await,
         404,
         "ResourceNotFound",
@@ -706,26 +676,26 @@ async fn alert_rules_and_autoscale_settings_are_kept() {
         .unwrap()
         .value
         .is_empty());
-    assert_status(c.get_alert_incident("i1").await, 404, "ResourceNotFound");
+    assert_service_error(c.get_alert_incident("i1").await, 404, "ResourceNotFound");
     // Bad input and missing rules.
     let mut nameless = rule("x");
     nameless.name = None;
-    assert_status(
+    assert_service_error(
         c.create_or_update_alert_rule("r2", &nameless).await,
         400,
         "BadRequest",
     );
     let mut other_id = rule("x");
     other_id.id = Some("r9".into());
-    assert_status(
+    assert_service_error(
         c.create_or_update_alert_rule("r2", &other_id).await,
         400,
         "BadRequest",
     );
     c.delete_alert_rule("r1").await.unwrap();
-    assert_status(c.get_alert_rule("r1").await, 404, "ResourceNotFound");
-    assert_status(c.delete_alert_rule("r1").await, 404, "ResourceNotFound");
-    assert_status(
+    assert_service_error(c.get_alert_rule("r1").await, 404, "ResourceNotFound");
+    assert_service_error(c.delete_alert_rule("r1").await, 404, "ResourceNotFound");
+    assert_service_error(
         c.list_alert_incidents_for_rule("r1", &Default::default())
             .await,
         404,
@@ -745,18 +715,18 @@ async fn alert_rules_and_autoscale_settings_are_kept() {
         }],
         enabled: Some(true),
     };
-    assert_status(c.get_autoscale_setting(ROLE).await, 404, "ResourceNotFound");
+    assert_service_error(c.get_autoscale_setting(ROLE).await, 404, "ResourceNotFound");
     c.create_or_update_autoscale_setting(ROLE, &setting("1", "4"))
         .await
         .unwrap();
     let got = c.get_autoscale_setting(ROLE).await.unwrap();
     assert_eq!(got, setting("1", "4"));
-    assert_status(
+    assert_service_error(
         c.create_or_update_autoscale_setting(ROLE, &setting("5", "4"))
             .await,
         400,
         "BadRequest",
     );
     c.delete_autoscale_setting(ROLE).await.unwrap();
-    assert_status(c.get_autoscale_setting(ROLE).await, 404, "ResourceNotFound");
+    assert_service_error(c.get_autoscale_setting(ROLE).await, 404, "ResourceNotFound");
 }

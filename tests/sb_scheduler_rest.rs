@@ -9,50 +9,16 @@
 
 use std::time::Duration;
 
-use asm_emulator::{Config, Emulator, RunningEmulator};
+use asm_emulator::RunningEmulator;
+use asm_tests::emulated::{assert_service_error, namespace, start_with};
 use azure_asm::*;
 
 async fn start() -> (RunningEmulator, Client) {
-    let config = Config {
-        async_delay: Duration::from_millis(50),
-        ..Config::ephemeral().unwrap()
-    };
-    let emu = Emulator::start(config).await.expect("emulator");
-    let client = Client::builder()
-        .subscription_id(emu.subscription_id())
-        .credentials(Credentials::from_pem(&emu.client_pem()).expect("credentials"))
-        .endpoint(emu.endpoint())
-        .add_root_certificate_pem(&emu.ca_pem())
-        .expect("ca")
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .expect("client");
-    (emu, client)
-}
-
-#[track_caller]
-fn assert_service_error<T: std::fmt::Debug>(r: Result<T, Error>, status: u16, code: &str) {
-    match r {
-        Ok(v) => panic!("expected {status} {code}, got Ok({v:?})"),
-        Err(e) => {
-            let s = e
-                .service_error()
-                .unwrap_or_else(|| panic!("not a service error: {e}"));
-            assert_eq!(
-                (s.status, s.code.as_deref()),
-                (status, Some(code)),
-                "unexpected error: {e}"
-            );
-        }
-    }
-}
-
-async fn namespace(c: &Client, name: &str) {
-    let body = NamespaceDescription {
-        region: "West US".into(),
-        ..Default::default()
-    };
-    c.create_namespace(name, &body).await.unwrap();
+    start_with(
+        |config| config.async_delay = Duration::from_millis(50),
+        |client| client.retry_policy(RetryPolicy::none()),
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------

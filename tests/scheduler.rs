@@ -7,43 +7,12 @@
 //! the same request), name availability, collections going with their cloud
 //! service. Jobs (JSON) are served by emulator/src/platform.rs.
 
-use asm_emulator::{Config, Emulator, RunningEmulator};
+use asm_emulator::RunningEmulator;
+use asm_tests::emulated::{assert_service_error, cloud_service_input, start_with};
 use azure_asm::*;
 
 async fn start() -> (RunningEmulator, Client) {
-    let config = Config::ephemeral().expect("config");
-    let emu = Emulator::start(config).await.expect("emulator");
-    let c = Client::builder()
-        .subscription_id(emu.subscription_id())
-        .credentials(Credentials::from_pem(&emu.client_pem()).expect("credentials"))
-        .endpoint(emu.endpoint())
-        .add_root_certificate_pem(&emu.ca_pem())
-        .expect("ca")
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .expect("client");
-    (emu, c)
-}
-
-#[track_caller]
-fn assert_status<T: std::fmt::Debug>(r: Result<T, Error>, status: u16, code: &str) -> String {
-    match r {
-        Ok(v) => panic!("expected {status} {code}, got Ok({v:?})"),
-        Err(e) => {
-            let s = e.service_error().expect("a service error");
-            assert_eq!((s.status, s.code.as_deref()), (status, Some(code)), "{e}");
-            s.message.clone()
-        }
-    }
-}
-
-fn cloud_service() -> CreateCloudServiceInput {
-    CreateCloudServiceInput {
-        label: "label".into(),
-        description: Some("description".into()),
-        geo_region: "West Europe".into(),
-        ..Default::default()
-    }
+    start_with(|_| {}, |client| client.retry_policy(RetryPolicy::none())).await
 }
 
 fn collection(plan: JobCollectionPlan, max_jobs: i32) -> CreateJobCollectionInput {
@@ -74,7 +43,7 @@ async fn cloud_services_are_created_listed_and_deleted() {
         .cloud_service
         .is_empty());
 
-    c.create_cloud_service("cs1", &cloud_service())
+    c.create_cloud_service("cs1", &cloud_service_input())
         .await
         .unwrap()
         .wait()
@@ -88,12 +57,12 @@ async fn cloud_services_are_created_listed_and_deleted() {
     assert!(cs.resources.is_empty());
 
     // The name is taken; a missing one is 404.
-    assert_status(
-        c.create_cloud_service("CS1", &cloud_service()).await,
+    assert_service_error(
+        c.create_cloud_service("CS1", &cloud_service_input()).await,
         409,
         "ConflictError",
     );
-    assert_status(c.get_cloud_service("nope").await, 404, "ResourceNotFound");
+    assert_service_error(c.get_cloud_service("nope").await, 404, "ResourceNotFound");
 
     let all = c.list_cloud_services().await.unwrap().cloud_service;
     assert_eq!(all.len(), 1, "{all:?}");
@@ -105,21 +74,21 @@ async fn cloud_services_are_created_listed_and_deleted() {
         .wait()
         .await
         .unwrap();
-    assert_status(c.get_cloud_service("cs1").await, 404, "ResourceNotFound");
-    assert_status(c.delete_cloud_service("cs1").await, 404, "ResourceNotFound");
+    assert_service_error(c.get_cloud_service("cs1").await, 404, "ResourceNotFound");
+    assert_service_error(c.delete_cloud_service("cs1").await, 404, "ResourceNotFound");
 }
 
 #[tokio::test]
 async fn job_collections_live_in_their_cloud_service() {
     let (_emu, c) = start().await;
     // No cloud service yet: 404.
-    assert_status(
+    assert_service_error(
         c.create_job_collection("cs", "jobs", &collection(JobCollectionPlan::Standard, 50))
             .await,
         404,
         "ResourceNotFound",
     );
-    c.create_cloud_service("cs", &cloud_service())
+    c.create_cloud_service("cs", &cloud_service_input())
         .await
         .unwrap()
         .wait()
@@ -183,12 +152,12 @@ async fn job_collections_live_in_their_cloud_service() {
     assert_eq!(settings.quota.and_then(|q| q.max_job_count), Some(5));
 
     // Missing collection, missing cloud service.
-    assert_status(
+    assert_service_error(
         c.get_job_collection("cs", "other").await,
         404,
         "ResourceNotFound",
     );
-    assert_status(
+    assert_service_error(
         c.get_job_collection("nope", "jobs").await,
         404,
         "ResourceNotFound",
@@ -200,7 +169,7 @@ async fn job_collections_live_in_their_cloud_service() {
         .wait()
         .await
         .unwrap();
-    assert_status(
+    assert_service_error(
         c.get_job_collection("cs", "jobs").await,
         404,
         "ResourceNotFound",
@@ -216,7 +185,7 @@ async fn job_collections_live_in_their_cloud_service() {
 #[tokio::test]
 async fn collections_go_with_their_cloud_service() {
     let (_emu, c) = start().await;
-    c.create_cloud_service("cs", &cloud_service())
+    c.create_cloud_service("cs", &cloud_service_input())
         .await
         .unwrap()
         .wait()
@@ -234,13 +203,13 @@ async fn collections_go_with_their_cloud_service() {
         .wait()
         .await
         .unwrap();
-    c.create_cloud_service("cs", &cloud_service())
+    c.create_cloud_service("cs", &cloud_service_input())
         .await
         .unwrap()
         .wait()
         .await
         .unwrap();
-    assert_status(
+    assert_service_error(
         c.get_job_collection("cs", "jobs").await,
         404,
         "ResourceNotFound",
@@ -253,7 +222,7 @@ async fn collections_go_with_their_cloud_service() {
 async fn jobs_of_a_missing_collection_are_404() {
     let (_emu, c) = start().await;
     let e = c.list_jobs("cs", "jobs", &Default::default()).await;
-    assert_status(e, 404, "ResourceNotFound");
+    assert_service_error(e, 404, "ResourceNotFound");
 }
 
 /// A long-running operation keeps the response headers of the call that

@@ -4,34 +4,12 @@
 //! spec's `resource` declarations — 404 for a missing server or child, 409
 //! for a taken name, children going with their server.
 
-use asm_emulator::{Config, Emulator, RunningEmulator};
+use asm_emulator::RunningEmulator;
+use asm_tests::emulated::{assert_service_error, start_with};
 use azure_asm::*;
 
 async fn start() -> (RunningEmulator, Client) {
-    let config = Config::ephemeral().expect("config");
-    let emu = Emulator::start(config).await.expect("emulator");
-    let c = Client::builder()
-        .subscription_id(emu.subscription_id())
-        .credentials(Credentials::from_pem(&emu.client_pem()).expect("credentials"))
-        .endpoint(emu.endpoint())
-        .add_root_certificate_pem(&emu.ca_pem())
-        .expect("ca")
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .expect("client");
-    (emu, c)
-}
-
-#[track_caller]
-fn assert_status<T: std::fmt::Debug>(r: Result<T, Error>, status: u16, code: &str) -> String {
-    match r {
-        Ok(v) => panic!("expected {status} {code}, got Ok({v:?})"),
-        Err(e) => {
-            let s = e.service_error().expect("a service error");
-            assert_eq!((s.status, s.code.as_deref()), (status, Some(code)), "{e}");
-            s.message.clone()
-        }
-    }
+    start_with(|_| {}, |client| client.retry_policy(RetryPolicy::none())).await
 }
 
 fn server_input() -> CreateServerInput {
@@ -83,7 +61,7 @@ async fn servers_have_generated_names_and_are_listed() {
     c.set_server_administrator_password(&a, "N3w-pa$$")
         .await
         .unwrap();
-    assert_status(
+    assert_service_error(
         c.set_server_administrator_password("nosuchserver", "x")
             .await,
         404,
@@ -91,7 +69,7 @@ async fn servers_have_generated_names_and_are_listed() {
     );
 
     c.delete_server(&b).await.unwrap();
-    assert_status(c.delete_server(&b).await, 404, "ResourceNotFound");
+    assert_service_error(c.delete_server(&b).await, 404, "ResourceNotFound");
     let servers = c.list_servers().await.unwrap().server;
     assert_eq!(servers.len(), 1);
     assert_eq!(servers[0].name, a);
@@ -103,13 +81,13 @@ async fn firewall_rules_under_a_server() {
     let server = c.create_server(&server_input()).await.unwrap();
 
     // The parent must exist.
-    assert_status(
+    assert_service_error(
         c.create_firewall_rule("nosuchserver", &rule("r1", "10.0.0.1", "10.0.0.9"))
             .await,
         404,
         "ResourceNotFound",
     );
-    assert_status(
+    assert_service_error(
         c.list_firewall_rules("nosuchserver").await,
         404,
         "ResourceNotFound",
@@ -156,7 +134,7 @@ async fn firewall_rules_under_a_server() {
     );
 
     // A taken name (names compare ignoring case).
-    let msg = assert_status(
+    let msg = assert_service_error(
         c.create_firewall_rule(&server, &rule("R1", "10.0.0.1", "10.0.0.2"))
             .await,
         409,
@@ -180,7 +158,7 @@ async fn firewall_rules_under_a_server() {
             .as_deref(),
         Some("10.0.0.5")
     );
-    assert_status(
+    assert_service_error(
         c.update_firewall_rule(&server, "nope", &rule("nope", "1.1.1.1", "1.1.1.1"))
             .await,
         404,
@@ -205,12 +183,12 @@ async fn firewall_rules_under_a_server() {
 
     // Delete, then 404.
     c.delete_firewall_rule(&server, "r1").await.unwrap();
-    assert_status(
+    assert_service_error(
         c.get_firewall_rule(&server, "r1").await,
         404,
         "ResourceNotFound",
     );
-    assert_status(
+    assert_service_error(
         c.delete_firewall_rule(&server, "r1").await,
         404,
         "ResourceNotFound",
@@ -218,7 +196,7 @@ async fn firewall_rules_under_a_server() {
 
     // The rules go with their server.
     c.delete_server(&server).await.unwrap();
-    assert_status(
+    assert_service_error(
         c.list_firewall_rules(&server).await,
         404,
         "ResourceNotFound",
@@ -236,7 +214,7 @@ async fn databases_under_a_server() {
         ..Default::default()
     };
 
-    assert_status(
+    assert_service_error(
         c.create_database("nosuchserver", &input).await,
         404,
         "ResourceNotFound",
@@ -249,7 +227,7 @@ async fn databases_under_a_server() {
         Some("Microsoft.SqlAzure.Database")
     );
     assert!(created.creation_date.is_some());
-    assert_status(
+    assert_service_error(
         c.create_database(&server, &input).await,
         409,
         "ConflictError",
@@ -277,7 +255,7 @@ async fn databases_under_a_server() {
         got.service_objective_id.as_deref(),
         Some("dd6d99bb-f193-4ec1-86f2-43d3bccbc49c")
     );
-    assert_status(
+    assert_service_error(
         c.get_database(&server, "nope").await,
         404,
         "ResourceNotFound",
@@ -304,7 +282,7 @@ async fn databases_under_a_server() {
     assert_eq!(names, ["db1", "db2"]);
 
     c.delete_database(&server, "db1").await.unwrap();
-    assert_status(
+    assert_service_error(
         c.delete_database(&server, "db1").await,
         404,
         "ResourceNotFound",
@@ -320,7 +298,7 @@ async fn databases_under_a_server() {
 
     // The databases go with their server; a new server starts empty.
     c.delete_server(&server).await.unwrap();
-    assert_status(
+    assert_service_error(
         c.get_database(&server, "db2").await,
         404,
         "ResourceNotFound",

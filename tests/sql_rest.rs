@@ -7,7 +7,8 @@
 
 use std::time::Duration;
 
-use asm_emulator::{Config, Emulator, RunningEmulator};
+use asm_emulator::RunningEmulator;
+use asm_tests::emulated::{assert_service_error, start_with};
 use azure_asm::*;
 
 /// How long the emulator's asynchronous work takes (operations, seeding,
@@ -15,38 +16,16 @@ use azure_asm::*;
 const DELAY: Duration = Duration::from_millis(1500);
 
 async fn start() -> (RunningEmulator, Client) {
-    let config = Config {
-        async_delay: DELAY,
-        ..Config::ephemeral().expect("config")
-    };
-    let emu = Emulator::start(config).await.expect("emulator");
-    let c = Client::builder()
-        .subscription_id(emu.subscription_id())
-        .credentials(Credentials::from_pem(&emu.client_pem()).expect("credentials"))
-        .endpoint(emu.endpoint())
-        .add_root_certificate_pem(&emu.ca_pem())
-        .expect("ca")
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .expect("client");
-    (emu, c)
-}
-
-#[track_caller]
-fn assert_status<T: std::fmt::Debug>(r: Result<T, Error>, status: u16, code: &str) -> String {
-    match r {
-        Ok(v) => panic!("expected {status} {code}, got Ok({v:?})"),
-        Err(e) => {
-            let s = e.service_error().expect("a service error");
-            assert_eq!((s.status, s.code.as_deref()), (status, Some(code)), "{e}");
-            s.message.clone()
-        }
-    }
+    start_with(
+        |config| config.async_delay = DELAY,
+        |client| client.retry_policy(RetryPolicy::none()),
+    )
+    .await
 }
 
 #[track_caller]
 fn not_found<T: std::fmt::Debug>(r: Result<T, Error>) {
-    assert_status(r, 404, "ResourceNotFound");
+    assert_service_error(r, 404, "ResourceNotFound");
 }
 
 async fn server(c: &Client) -> String {
@@ -279,7 +258,7 @@ async fn server_quotas_and_service_objectives() {
             },
         )
         .await;
-    assert_status(bad, 400, "BadRequest");
+    assert_service_error(bad, 400, "BadRequest");
 }
 
 #[tokio::test]
@@ -408,7 +387,7 @@ async fn database_operations_and_event_logs() {
         c.get_server_event_logs("nosuchserver", before, 60, &Default::default())
             .await,
     );
-    assert_status(
+    assert_service_error(
         c.get_server_event_logs(&s, before, 0, &Default::default())
             .await,
         400,
@@ -461,7 +440,7 @@ async fn database_copies() {
     assert_eq!(from_dst.name.as_deref(), Some(link.as_str()));
 
     // A taken name, a missing partner, a missing source.
-    assert_status(
+    assert_service_error(
         c.create_database_copy(&a, "src", &one_off).await,
         409,
         "ConflictError",
@@ -705,7 +684,7 @@ async fn restorable_dropped_and_recoverable_databases() {
     .unwrap();
     c.get_database(&b, "live-copy").await.unwrap();
     let future = DateTime(DateTime::now().0 + Duration::from_secs(86_400));
-    assert_status(
+    assert_service_error(
         c.restore_database(
             &a,
             &RestoreDatabaseInput {
@@ -720,7 +699,7 @@ async fn restorable_dropped_and_recoverable_databases() {
         "BadRequest",
     );
     // The target name must be free.
-    assert_status(
+    assert_service_error(
         c.restore_database(
             &a,
             &RestoreDatabaseInput {
@@ -764,7 +743,7 @@ async fn restorable_dropped_and_recoverable_databases() {
         Some(DatabaseEdition::Standard)
     );
     // Same server, same name: taken.
-    assert_status(
+    assert_service_error(
         c.recover_database(
             &a,
             &RecoverDatabaseInput {
@@ -961,7 +940,7 @@ async fn import_and_export() {
     );
     let mut wrong_login = conn("db1");
     wrong_login.user_name = "intruder".into();
-    assert_status(
+    assert_service_error(
         c.export_database(
             &s,
             &ExportInput {

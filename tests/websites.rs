@@ -6,48 +6,12 @@
 //! merged into the site, the fields the service fills on create, lists per
 //! web space. Operations the emulator does not serve answer 501.
 
-use asm_emulator::{Config, Emulator, RunningEmulator};
+use asm_emulator::RunningEmulator;
+use asm_tests::emulated::{assert_service_error, new_site, start_with};
 use azure_asm::*;
 
 async fn start() -> (RunningEmulator, Client) {
-    let config = Config::ephemeral().expect("config");
-    let emu = Emulator::start(config).await.expect("emulator");
-    let c = Client::builder()
-        .subscription_id(emu.subscription_id())
-        .credentials(Credentials::from_pem(&emu.client_pem()).expect("credentials"))
-        .endpoint(emu.endpoint())
-        .add_root_certificate_pem(&emu.ca_pem())
-        .expect("ca")
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .expect("client");
-    (emu, c)
-}
-
-#[track_caller]
-fn assert_status<T: std::fmt::Debug>(r: Result<T, Error>, status: u16, code: &str) -> String {
-    match r {
-        Ok(v) => panic!("expected {status} {code}, got Ok({v:?})"),
-        Err(e) => {
-            let s = e.service_error().expect("a service error");
-            assert_eq!((s.status, s.code.as_deref()), (status, Some(code)), "{e}");
-            s.message.clone()
-        }
-    }
-}
-
-fn new_site(name: &str) -> CreateSiteInput {
-    CreateSiteInput {
-        host_names: vec![format!("{name}.azurewebsites.net").into()],
-        name: name.into(),
-        compute_mode: Some(WebComputeMode::Shared),
-        web_space_to_create: Some(WebSpaceToCreate {
-            geo_region: "West US".into(),
-            name: "westuswebspace".into(),
-            plan: Some("VirtualDedicatedPlan".into()),
-        }),
-        ..Default::default()
-    }
+    start_with(|_| {}, |client| client.retry_policy(RetryPolicy::none())).await
 }
 
 #[tokio::test]
@@ -74,12 +38,12 @@ async fn sites_are_created_read_updated_listed_and_deleted() {
     assert!(site.last_modified_time_utc.is_some());
 
     // The name is taken (whatever its case); a missing site is 404.
-    assert_status(
+    assert_service_error(
         c.create_web_site(ws, &new_site("SITE1")).await,
         409,
         "ConflictError",
     );
-    assert_status(
+    assert_service_error(
         c.get_web_site(ws, "nope", &Default::default()).await,
         404,
         "ResourceNotFound",
@@ -105,7 +69,7 @@ async fn sites_are_created_read_updated_listed_and_deleted() {
         .unwrap();
     assert_eq!(got.state, Some(WebSiteState::Stopped));
     assert_eq!(got.compute_mode, Some(WebComputeMode::Shared));
-    assert_status(
+    assert_service_error(
         c.update_web_site(
             ws,
             "nope",
@@ -137,7 +101,7 @@ async fn sites_are_created_read_updated_listed_and_deleted() {
         .site;
     assert_eq!(east.len(), 1, "{east:?}");
     assert_eq!(east[0].web_space.as_deref(), Some("eastuswebspace"));
-    assert_status(
+    assert_service_error(
         c.get_web_site("eastuswebspace", "site1", &Default::default())
             .await,
         404,
@@ -155,12 +119,12 @@ async fn sites_are_created_read_updated_listed_and_deleted() {
     )
     .await
     .unwrap();
-    assert_status(
+    assert_service_error(
         c.get_web_site(ws, "site1", &Default::default()).await,
         404,
         "ResourceNotFound",
     );
-    assert_status(
+    assert_service_error(
         c.delete_web_site(ws, "site1", &Default::default()).await,
         404,
         "ResourceNotFound",
@@ -190,7 +154,7 @@ async fn web_hosting_plans_are_created_updated_and_deleted() {
     assert_eq!(plan.sku, Some(WebSiteSku::Standard));
     assert_eq!(plan.subscription.as_deref(), Some(emu.subscription_id()));
 
-    assert_status(
+    assert_service_error(
         c.create_web_hosting_plan(
             ws,
             &ServerFarmInput {
@@ -236,18 +200,18 @@ async fn web_hosting_plans_are_created_updated_and_deleted() {
         .is_empty());
 
     c.delete_web_hosting_plan(ws, "Default1").await.unwrap();
-    assert_status(
+    assert_service_error(
         c.get_web_hosting_plan(ws, "Default1").await,
         404,
         "ResourceNotFound",
     );
-    assert_status(
+    assert_service_error(
         c.update_web_hosting_plan(ws, "Default1", &ServerFarmInput::default())
             .await,
         404,
         "ResourceNotFound",
     );
-    assert_status(
+    assert_service_error(
         c.delete_web_hosting_plan(ws, "Default1").await,
         404,
         "ResourceNotFound",
@@ -262,7 +226,7 @@ async fn restart_and_configuration_of_a_missing_site_are_404() {
         .unwrap();
     // Restart is served (emulator/src/platform.rs); a missing site is a 404.
     c.restart_web_site("westuswebspace", "site1").await.unwrap();
-    assert_status(
+    assert_service_error(
         c.restart_web_site("westuswebspace", "nosuchsite").await,
         404,
         "ResourceNotFound",
@@ -273,7 +237,7 @@ async fn restart_and_configuration_of_a_missing_site_are_404() {
         .get_web_site_configuration("westuswebspace", "site1")
         .await
         .is_ok());
-    assert_status(
+    assert_service_error(
         c.get_web_site_configuration("westuswebspace", "nosuchsite")
             .await,
         404,

@@ -6,55 +6,18 @@
 //! connections; 404 for a missing site, 409 and 400 where the service gave
 //! them; secrets never in an error.
 
-use asm_emulator::{Config, Emulator, RunningEmulator};
+use asm_emulator::RunningEmulator;
+use asm_tests::emulated::{assert_service_error, new_site, start_with};
 use azure_asm::*;
 
 const WS: &str = "westuswebspace";
 
 async fn start() -> (RunningEmulator, Client) {
-    let config = Config::ephemeral().expect("config");
-    let emu = Emulator::start(config).await.expect("emulator");
-    let c = Client::builder()
-        .subscription_id(emu.subscription_id())
-        .credentials(Credentials::from_pem(&emu.client_pem()).expect("credentials"))
-        .endpoint(emu.endpoint())
-        .add_root_certificate_pem(&emu.ca_pem())
-        .expect("ca")
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .expect("client");
-    (emu, c)
-}
-
-#[track_caller]
-fn assert_status<T: std::fmt::Debug>(r: Result<T, Error>, status: u16, code: &str) -> String {
-    match r {
-        Ok(v) => panic!("expected {status} {code}, got Ok({v:?})"),
-        Err(e) => {
-            let s = e.service_error().expect("a service error");
-            assert_eq!((s.status, s.code.as_deref()), (status, Some(code)), "{e}");
-            s.message.clone()
-        }
-    }
+    start_with(|_| {}, |client| client.retry_policy(RetryPolicy::none())).await
 }
 
 async fn site(c: &Client, name: &str) {
-    c.create_web_site(
-        WS,
-        &CreateSiteInput {
-            host_names: vec![format!("{name}.azurewebsites.net").into()],
-            name: name.into(),
-            compute_mode: Some(WebComputeMode::Shared),
-            web_space_to_create: Some(WebSpaceToCreate {
-                geo_region: "West US".into(),
-                name: WS.into(),
-                plan: Some("VirtualDedicatedPlan".into()),
-            }),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    c.create_web_site(WS, &new_site(name)).await.unwrap();
 }
 
 fn config_of(bytes: &[u8]) -> SiteConfig {
@@ -71,7 +34,7 @@ fn setting(name: &str, value: &str) -> NameValue {
 #[tokio::test]
 async fn web_space_registration_publishing_users_and_host_names() {
     let (_emu, c) = start().await;
-    assert_status(c.get_web_space(WS).await, 404, "ResourceNotFound");
+    assert_service_error(c.get_web_space(WS).await, 404, "ResourceNotFound");
     site(&c, "hosta").await;
     let ws = c.get_web_space(WS).await.unwrap();
     assert_eq!(ws.name, WS);
@@ -94,7 +57,7 @@ async fn web_space_registration_publishing_users_and_host_names() {
         .wait()
         .await
         .unwrap();
-    assert_status(
+    assert_service_error(
         c.register_web_sites_subscription().await,
         409,
         "ConflictError",
@@ -105,7 +68,7 @@ async fn web_space_registration_publishing_users_and_host_names() {
         .wait()
         .await
         .unwrap();
-    assert_status(
+    assert_service_error(
         c.unregister_web_sites_subscription().await,
         409,
         "ConflictError",
@@ -128,7 +91,7 @@ async fn web_space_registration_publishing_users_and_host_names() {
         c.list_publishing_users().await.unwrap().ids,
         vec!["deployer1".to_owned()]
     );
-    let msg = assert_status(
+    let msg = assert_service_error(
         c.create_publishing_user(&PublishingUser {
             name: None,
             publishing_password: Some("short".into()),
@@ -240,7 +203,7 @@ async fn configuration_is_merged_and_shown_by_the_site() {
     );
 
     // Bad input is a 400 that does not echo secrets; a missing site is 404.
-    let msg = assert_status(
+    let msg = assert_service_error(
         c.update_web_site_configuration(
             WS,
             "cfg1",
@@ -258,7 +221,7 @@ async fn configuration_is_merged_and_shown_by_the_site() {
         "BadRequest",
     );
     assert!(!msg.contains("TopSecret42"));
-    assert_status(
+    assert_service_error(
         c.update_web_site_configuration(
             WS,
             "cfg1",
@@ -271,7 +234,7 @@ async fn configuration_is_merged_and_shown_by_the_site() {
         400,
         "BadRequest",
     );
-    assert_status(
+    assert_service_error(
         c.get_web_site_configuration(WS, "nosite").await,
         404,
         "ResourceNotFound",
@@ -288,7 +251,7 @@ async fn configuration_is_merged_and_shown_by_the_site() {
         profile.profiles[0].user_pwd.as_deref(),
         Some(new_password.as_str())
     );
-    assert_status(
+    assert_service_error(
         c.generate_publishing_password(WS, "nosite").await,
         404,
         "ResourceNotFound",
@@ -350,7 +313,7 @@ async fn slot_configuration_is_applied_and_reset() {
     assert_eq!(value(&cfg, "ENV").as_deref(), Some("stage"));
     assert_eq!(value(&cfg, "SHARED").as_deref(), Some("slotty"));
     // Another slot while one is applied is a conflict; a missing slot 404.
-    assert_status(
+    assert_service_error(
         c.apply_slot_configuration(WS, "slotty", "missing").await,
         404,
         "ResourceNotFound",
@@ -358,12 +321,12 @@ async fn slot_configuration_is_applied_and_reset() {
     c.reset_slot_configuration(WS, "slotty").await.unwrap();
     let cfg = config_of(&c.get_web_site_configuration(WS, "slotty").await.unwrap());
     assert_eq!(value(&cfg, "ENV").as_deref(), Some("prod"));
-    assert_status(
+    assert_service_error(
         c.reset_slot_configuration(WS, "nosite").await,
         404,
         "ResourceNotFound",
     );
-    assert_status(
+    assert_service_error(
         c.get_slot_config_names(WS, "nosite").await,
         404,
         "ResourceNotFound",
@@ -410,7 +373,7 @@ async fn metrics_are_deterministic_within_the_window() {
         .await
         .unwrap();
     assert_eq!(m, again);
-    assert_status(
+    assert_service_error(
         c.get_web_site_historical_usage_metrics(
             WS,
             "metr",
@@ -424,7 +387,7 @@ async fn metrics_are_deterministic_within_the_window() {
         400,
         "BadRequest",
     );
-    assert_status(
+    assert_service_error(
         c.get_web_site_historical_usage_metrics(WS, "nosite", &Default::default())
             .await,
         404,
@@ -461,7 +424,7 @@ async fn metrics_are_deterministic_within_the_window() {
         .await
         .unwrap();
     assert_eq!(pm.metric_response[0].data.as_ref().unwrap().values.len(), 3);
-    assert_status(
+    assert_service_error(
         c.get_web_hosting_plan_historical_usage_metrics(WS, "noplan", &Default::default())
             .await,
         404,
@@ -473,8 +436,8 @@ async fn metrics_are_deterministic_within_the_window() {
 async fn repository_backups_and_hybrid_connections() {
     let (_emu, c) = start().await;
     site(&c, "repo1").await;
-    assert_status(c.get_repository(WS, "repo1").await, 404, "ResourceNotFound");
-    assert_status(
+    assert_service_error(c.get_repository(WS, "repo1").await, 404, "ResourceNotFound");
+    assert_service_error(
         c.sync_repository(WS, "repo1").await,
         404,
         "ResourceNotFound",
@@ -484,7 +447,7 @@ async fn repository_backups_and_hybrid_connections() {
     assert_eq!(uri, "https://repo1.scm.azurewebsites.net/");
     c.sync_repository(WS, "repo1").await.unwrap();
     assert_eq!(c.delete_repository(WS, "repo1").await.unwrap(), uri);
-    assert_status(
+    assert_service_error(
         c.delete_repository(WS, "repo1").await,
         404,
         "ResourceNotFound",
@@ -492,7 +455,7 @@ async fn repository_backups_and_hybrid_connections() {
 
     // Backups.
     let sas = "https://acct.blob.core.windows.net/backups?sig=SECRETSIG";
-    assert_status(
+    assert_service_error(
         c.get_backup_configuration(WS, "repo1").await,
         404,
         "ResourceNotFound",
@@ -518,7 +481,7 @@ async fn repository_backups_and_hybrid_connections() {
     let bc = c.get_backup_configuration(WS, "repo1").await.unwrap();
     assert_eq!(bc.enabled, Some(true));
     assert_eq!(bc.backup_schedule.unwrap().frequency_interval, Some(1));
-    let msg = assert_status(
+    let msg = assert_service_error(
         c.update_backup_configuration(
             WS,
             "repo1",
@@ -567,7 +530,7 @@ async fn repository_backups_and_hybrid_connections() {
     let listed = c.list_backups(WS, "repo1").await.unwrap().backup_item;
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].name.as_deref(), Some("b1"));
-    assert_status(
+    assert_service_error(
         c.backup_web_site(
             WS,
             "repo1",
@@ -581,7 +544,7 @@ async fn repository_backups_and_hybrid_connections() {
         409,
         "ConflictError",
     );
-    assert_status(
+    assert_service_error(
         c.backup_web_site(WS, "repo1", &BackupRequest::default())
             .await,
         400,
@@ -614,7 +577,7 @@ async fn repository_backups_and_hybrid_connections() {
     assert!(c.list_backups(WS, "repo1").await.unwrap().backup_item[0]
         .last_restore_time_stamp
         .is_some());
-    assert_status(
+    assert_service_error(
         c.restore_web_site(
             WS,
             "repo1",
@@ -631,12 +594,12 @@ async fn repository_backups_and_hybrid_connections() {
         blob_name: Some("nope.zip".into()),
         ..restore.clone()
     };
-    assert_status(
+    assert_service_error(
         c.restore_web_site(WS, "repo1", &missing).await,
         404,
         "ResourceNotFound",
     );
-    assert_status(
+    assert_service_error(
         c.discover_backup(WS, "repo1", &missing).await,
         404,
         "ResourceNotFound",
@@ -663,12 +626,12 @@ async fn repository_backups_and_hybrid_connections() {
         .await
         .unwrap();
     assert_eq!(h.port, Some(1433));
-    assert_status(
+    assert_service_error(
         c.create_hybrid_connection(WS, "repo1", &input).await,
         409,
         "ConflictError",
     );
-    let msg = assert_status(
+    let msg = assert_service_error(
         c.create_hybrid_connection(
             WS,
             "repo1",
@@ -712,7 +675,7 @@ async fn repository_backups_and_hybrid_connections() {
             .len(),
         1
     );
-    assert_status(
+    assert_service_error(
         c.update_hybrid_connection(
             WS,
             "repo1",
@@ -728,17 +691,17 @@ async fn repository_backups_and_hybrid_connections() {
     c.delete_hybrid_connection(WS, "repo1", "onprem")
         .await
         .unwrap();
-    assert_status(
+    assert_service_error(
         c.get_hybrid_connection(WS, "repo1", "onprem").await,
         404,
         "ResourceNotFound",
     );
-    assert_status(
+    assert_service_error(
         c.delete_hybrid_connection(WS, "repo1", "onprem").await,
         404,
         "ResourceNotFound",
     );
-    assert_status(
+    assert_service_error(
         c.list_hybrid_connections(WS, "nosite").await,
         404,
         "ResourceNotFound",

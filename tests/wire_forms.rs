@@ -16,56 +16,25 @@
 
 use std::time::Duration;
 
-use asm_emulator::{Config, Emulator, RunningEmulator};
+use asm_emulator::RunningEmulator;
+use asm_tests::emulated::{assert_service_error, fast_poll, start_with};
 use asm_tests::mock::{MockServer, Reply};
 use azure_asm::server::{route, ServerRequest};
 use azure_asm::*;
 
-fn fast_poll() -> PollOptions {
-    PollOptions {
-        initial_delay: Duration::from_millis(10),
-        max_delay: Duration::from_millis(40),
-        timeout: Duration::from_secs(20),
-    }
-}
-
 async fn start() -> (RunningEmulator, Client) {
-    let mut config = Config::ephemeral().expect("config");
-    config.async_delay = Duration::from_millis(150);
-    let emu = Emulator::start(config).await.expect("emulator");
-    let c = Client::builder()
-        .subscription_id(emu.subscription_id())
-        .credentials(Credentials::from_pem(&emu.client_pem()).expect("credentials"))
-        .endpoint(emu.endpoint())
-        .add_root_certificate_pem(&emu.ca_pem())
-        .expect("ca")
-        .poll_options(fast_poll())
-        .build()
-        .expect("client");
-    (emu, c)
+    start_with(
+        |config| config.async_delay = Duration::from_millis(150),
+        |client| client.poll_options(fast_poll()),
+    )
+    .await
 }
 
 fn mock_client(mock: &MockServer) -> Client {
-    Client::builder()
-        .subscription_id("00000000-0000-0000-0000-000000000000")
-        .endpoint(mock.endpoint.clone())
-        .retry_policy(RetryPolicy::none())
+    mock.client_builder("00000000-0000-0000-0000-000000000000")
         .poll_options(fast_poll())
-        .no_proxy()
         .build()
         .expect("client")
-}
-
-#[track_caller]
-fn assert_status<T: std::fmt::Debug>(r: Result<T, Error>, status: u16, code: &str) -> String {
-    match r {
-        Ok(v) => panic!("expected {status} {code}, got Ok({v:?})"),
-        Err(e) => {
-            let s = e.service_error().expect("a service error");
-            assert_eq!((s.status, s.code.as_deref()), (status, Some(code)), "{e}");
-            s.message.clone()
-        }
-    }
 }
 
 const NETCFG: &str = "\u{feff}<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n\
@@ -91,7 +60,7 @@ const NETCFG: &str = "\u{feff}<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n\
 #[tokio::test]
 async fn network_configuration_raw_and_typed() {
     let (_emu, c) = start().await;
-    assert_status(c.get_network_configuration().await, 404, "ResourceNotFound");
+    assert_service_error(c.get_network_configuration().await, 404, "ResourceNotFound");
 
     let op = c
         .set_network_configuration(&TextDocument::from_text(NETCFG))
@@ -154,13 +123,13 @@ async fn network_configuration_raw_and_typed() {
     let bad = c
         .set_network_configuration(&TextDocument::from_text("<NetworkConfiguration"))
         .await;
-    assert_status(bad, 400, "BadRequest");
+    assert_service_error(bad, 400, "BadRequest");
     let wrong_root = c
         .set_network_configuration(&TextDocument::from_text(
             "<Other xmlns=\"http://schemas.microsoft.com/ServiceHosting/2011/07/NetworkConfiguration\"/>",
         ))
         .await;
-    assert_status(wrong_root, 400, "BadRequest");
+    assert_service_error(wrong_root, 400, "BadRequest");
     assert_eq!(
         c.list_virtual_network_sites()
             .await
@@ -181,7 +150,7 @@ async fn gateway_polled_to_successful() {
         gateway_size: Some(GatewaySize::Default),
         gateway_type: Some(GatewayType::DynamicRouting),
     };
-    assert_status(
+    assert_service_error(
         c.create_virtual_network_gateway("vnet-a", &params).await,
         404,
         "ResourceNotFound",
@@ -230,7 +199,7 @@ async fn gateway_polled_to_successful() {
     assert_eq!(status.status, GatewayOperationStatus::Successful);
     assert_eq!(status.http_status_code.as_deref(), Some("OK"));
     // A second gateway on the same network conflicts.
-    assert_status(
+    assert_service_error(
         c.create_virtual_network_gateway("VNET-A", &params).await,
         409,
         "ConflictError",
@@ -321,13 +290,13 @@ async fn service_bus_namespaces_in_atom() {
     let taken = c.check_namespace_availability(name).await.unwrap();
     assert!(!taken.result);
     assert!(taken.reason_detail.is_some());
-    assert_status(c.create_namespace(name, &body).await, 409, "ConflictError");
-    assert_status(
+    assert_service_error(c.create_namespace(name, &body).await, 409, "ConflictError");
+    assert_service_error(
         c.get_namespace("asm-missing").await,
         404,
         "ResourceNotFound",
     );
-    assert_status(c.create_namespace("1bad", &body).await, 400, "BadRequest");
+    assert_service_error(c.create_namespace("1bad", &body).await, 400, "BadRequest");
 
     // On the wire: an Atom entry wrapping the description, the fixed headers.
     let mock = MockServer::start().await;
@@ -396,7 +365,7 @@ async fn scalar_roots_and_fixed_queries() {
     let regions = c.list_geo_regions().await.unwrap();
     assert!(regions.geo_region.iter().any(|r| r.name == "West US"));
     assert!(c.list_web_spaces().await.unwrap().web_space.is_empty());
-    assert_status(
+    assert_service_error(
         c.get_web_site_instance_ids("nowhere", "site").await,
         404,
         "ResourceNotFound",
@@ -436,7 +405,7 @@ async fn role_operations_by_body_root() {
     })
     .await
     .unwrap();
-    let msg = assert_status(
+    let msg = assert_service_error(
         c.start_role(
             "wire-forms-svc",
             "dep",
@@ -448,7 +417,7 @@ async fn role_operations_by_body_root() {
         "ResourceNotFound",
     );
     assert_eq!(msg, "The deployment name 'dep' does not exist.");
-    let msg = assert_status(
+    let msg = assert_service_error(
         c.shutdown_role(
             "wire-forms-svc",
             "dep",
@@ -462,7 +431,7 @@ async fn role_operations_by_body_root() {
         "ResourceNotFound",
     );
     assert_eq!(msg, "The deployment name 'dep' does not exist.");
-    let msg = assert_status(
+    let msg = assert_service_error(
         c.restart_role(
             "wire-forms-svc",
             "dep",

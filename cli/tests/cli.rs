@@ -1,41 +1,10 @@
 //! End-to-end tests of the `asm` binary against its embedded emulator.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-/// The environment variables `asm` reads, removed so tests are hermetic.
-const ENV: &[&str] = &[
-    "RUST_LOG",
-    "AZURE_SUBSCRIPTION_ID",
-    "AZURE_CERT_PATH",
-    "AZURE_PUBLISH_SETTINGS_FILE",
-];
+use std::process::Output;
 
-fn asm_command() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_asm"));
-    for var in ENV {
-        c.env_remove(var);
-    }
-    c
-}
-
-fn asm(args: &[&str]) -> Output {
-    asm_command().args(args).output().expect("run asm")
-}
-
-fn asm_in(dir: &Path, args: &[&str]) -> Output {
-    let mut all = vec!["--emulator-data", dir.to_str().expect("utf-8 temp path")];
-    all.extend_from_slice(args);
-    asm(&all)
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{asm, asm_in, stderr, stdout};
 
 /// Words that look like a storage key (long base64).
 fn long_base64_words(text: &str) -> Vec<&str> {

@@ -3,42 +3,13 @@
 //! here from the spec files and `azure_asm::OPERATIONS`, not from the
 //! generated command table, so a missing command fails.
 
+mod common;
+
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-const ENV: &[&str] = &[
-    "RUST_LOG",
-    "AZURE_SUBSCRIPTION_ID",
-    "AZURE_CERT_PATH",
-    "AZURE_PUBLISH_SETTINGS_FILE",
-];
-
-fn asm_command() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_asm"));
-    for var in ENV {
-        c.env_remove(var);
-    }
-    c
-}
-
-fn asm(args: &[&str]) -> Output {
-    asm_command().args(args).output().expect("run asm")
-}
-
-fn asm_in(dir: &Path, args: &[&str]) -> Output {
-    let mut all = vec!["--emulator-data", dir.to_str().expect("utf-8 temp path")];
-    all.extend_from_slice(args);
-    asm(&all)
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{asm, asm_command, asm_in, stderr, stdout};
 
 fn ok(o: &Output) -> String {
     assert!(

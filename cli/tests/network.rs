@@ -1,28 +1,15 @@
 //! `asm network set-config FILE` / `asm network show-config` against the
 //! embedded emulator (a data directory shared by the processes).
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
+
+use common::text;
 
 fn asm_in(dir: &Path, args: &[&str]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_asm"));
-    for var in [
-        "RUST_LOG",
-        "AZURE_SUBSCRIPTION_ID",
-        "AZURE_CERT_PATH",
-        "AZURE_PUBLISH_SETTINGS_FILE",
-    ] {
-        c.env_remove(var);
-    }
-    c.arg("--emulator-data")
-        .arg(dir.join("emulator"))
-        .args(args)
-        .output()
-        .expect("run asm")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    common::asm_in(&dir.join("emulator"), args)
 }
 
 fn netcfg(sites: &str) -> String {

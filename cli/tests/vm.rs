@@ -3,25 +3,20 @@
 //! service, a Windows VM added to it as a second role, bad input refused
 //! before anything is created, and the password never printed.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
+use std::path::Path;
+use std::process::Output;
+
+use common::text;
 use serde_json::Value;
 
 const LINUX_PASSWORD: &str = "Lx-Pa55word-7f3q";
 const WINDOWS_PASSWORD: &str = "Wn-Pa55word-9k2z";
 
 fn asm_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_asm"));
-    for var in [
-        "RUST_LOG",
-        "AZURE_SUBSCRIPTION_ID",
-        "AZURE_CERT_PATH",
-        "AZURE_PUBLISH_SETTINGS_FILE",
-        "ASM_VM_PASSWORD",
-    ] {
-        c.env_remove(var);
-    }
+    let mut c = common::asm_command();
+    c.env_remove("ASM_VM_PASSWORD");
     for (k, v) in env {
         c.env(k, v);
     }
@@ -34,10 +29,6 @@ fn asm_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
 
 fn asm_in(dir: &Path, args: &[&str]) -> Output {
     asm_env(dir, args, &[])
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[track_caller]

@@ -30,7 +30,7 @@ fn available(program: &str) -> bool {
 /// `npm install`s `tests/node/package.json` into a directory under the
 /// target directory; returns its `node_modules`.
 fn install_clients() -> PathBuf {
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/node/package.json");
+    let source = common::peer_script("node/package.json");
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("node-peer");
     std::fs::create_dir_all(&dir).unwrap();
     let wanted = std::fs::read(&source).expect("tests/node/package.json");
@@ -119,7 +119,7 @@ fn node_peer_network_scenario() {
     std::fs::write(&cert_path, cert).unwrap();
     std::fs::write(&key_path, key).unwrap();
 
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/node/network_scenario.js");
+    let script = common::peer_script("node/network_scenario.js");
     let started = std::time::Instant::now();
     let out = Command::new("node")
         .arg(&script)
@@ -137,14 +137,7 @@ fn node_peer_network_scenario() {
         .env("NO_PROXY", "127.0.0.1,localhost")
         .output()
         .expect("run node");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    println!("{stdout}");
-    assert!(
-        out.status.success(),
-        "the Node.js peer scenario failed:\n{stdout}\n{stderr}"
-    );
-    assert!(stdout.contains("checks passed"), "{stdout}");
+    common::assert_peer_passed(&out, "Node.js peer scenario");
     println!("scenario took {:?}", started.elapsed());
     assert!(emu.terminate().success());
 }

@@ -11,49 +11,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
 use base64::Engine as _;
-
-const PEER: &str = "azure-servicemanagement-legacy==0.20.8";
-
-fn venv_python() -> PathBuf {
-    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("py-peer-venv");
-    let python = venv.join("bin").join("python");
-    let installed = python.exists()
-        && Command::new(&python)
-            .args(["-c", "import azure.servicemanagement, requests"])
-            .status()
-            .is_ok_and(|s| s.success());
-    if installed {
-        return python;
-    }
-    let status = Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .status()
-        .expect("python3 must be installed to run the Python peer test");
-    assert!(status.success(), "python3 -m venv failed: {status:?}");
-    let out = Command::new(&python)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--disable-pip-version-check",
-            "-q",
-            PEER,
-        ])
-        .output()
-        .expect("run pip");
-    assert!(
-        out.status.success(),
-        "pip install {PEER} failed (the registry must be reachable):\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    python
-}
 
 /// A self-signed certificate with its key as a PFX: (pfx, certificate DER).
 fn pfx(password: &str) -> (Vec<u8>, Vec<u8>) {
@@ -81,29 +39,18 @@ fn pfx(password: &str) -> (Vec<u8>, Vec<u8>) {
 
 #[test]
 fn python_peer_compute() {
-    let python = venv_python();
+    let python = common::python_peer_venv("py-peer-venv");
     let dir = tempfile::tempdir().unwrap();
     let emu = common::spawn(dir.path(), &["--async-delay-ms", "100"]);
     let password = "Py-Pfx-Passw0rd";
     let (pfx, der) = pfx(password);
     let b64 = &base64::engine::general_purpose::STANDARD;
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/python/peer_compute.py");
-    let out = Command::new(&python)
-        .arg(&script)
-        .env("ASM_EMULATOR", &emu.line)
+    let out = common::python_peer_command(&python, "peer_compute.py", &emu)
         .env("PFX_B64", b64.encode(&pfx))
         .env("PFX_PASSWORD", password)
         .env("PFX_THUMBPRINT", asm_emulator::thumbprint(&der))
-        .env("PYTHONDONTWRITEBYTECODE", "1")
         .output()
         .expect("run the scenario");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    println!("{stdout}");
-    assert!(
-        out.status.success(),
-        "the Python peer compute scenario failed:\n{stdout}\n{stderr}"
-    );
-    assert!(stdout.contains("checks passed"), "{stdout}");
+    common::assert_peer_passed(&out, "Python peer compute scenario");
     assert!(emu.terminate().success());
 }

@@ -9,67 +9,14 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-const PEER: &str = "azure-servicemanagement-legacy==0.20.8";
-
-fn venv_python() -> PathBuf {
-    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("py-peer-images-venv");
-    let python = venv.join("bin").join("python");
-    let installed = python.exists()
-        && Command::new(&python)
-            .args(["-c", "import azure.servicemanagement, requests"])
-            .status()
-            .is_ok_and(|s| s.success());
-    if installed {
-        return python;
-    }
-    let status = Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .status()
-        .expect("python3 must be installed to run the Python peer test");
-    assert!(status.success(), "python3 -m venv failed: {status:?}");
-    let out = Command::new(&python)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--disable-pip-version-check",
-            "-q",
-            PEER,
-        ])
-        .output()
-        .expect("run pip");
-    assert!(
-        out.status.success(),
-        "pip install {PEER} failed (the registry must be reachable):\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    python
-}
-
 #[test]
 fn python_peer_images() {
-    let python = venv_python();
+    let python = common::python_peer_venv("py-peer-images-venv");
     let dir = tempfile::tempdir().unwrap();
     let emu = common::spawn(dir.path(), &["--async-delay-ms", "100"]);
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/python/peer_images.py");
-    let out = Command::new(&python)
-        .arg(&script)
-        .env("ASM_EMULATOR", &emu.line)
-        .env("PYTHONDONTWRITEBYTECODE", "1")
+    let out = common::python_peer_command(&python, "peer_images.py", &emu)
         .output()
         .expect("run the script");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    println!("{stdout}");
-    assert!(
-        out.status.success(),
-        "the Python peer images script failed:\n{stdout}\n{stderr}"
-    );
-    assert!(stdout.contains("checks passed"), "{stdout}");
+    common::assert_peer_passed(&out, "Python peer images script");
     assert!(emu.terminate().success());
 }

@@ -12,13 +12,8 @@ Exits non-zero on the first failed check.
 """
 
 import base64
-import json
 import os
-import sys
-import uuid
 
-import requests
-from azure.common import AzureHttpError
 from azure.servicemanagement import (
     ConfigurationSet,
     ConfigurationSetInputEndpoint,
@@ -27,49 +22,10 @@ from azure.servicemanagement import (
     ServiceManagementService,
 )
 
-INFO = json.loads(os.environ["ASM_EMULATOR"])
-HOST = INFO["endpoint"][len("https://"):]
-SUB = INFO["subscription_id"]
-RUN = uuid.uuid4().hex[:8]
+import peer_common
+from peer_common import RUN, check, client, expect_error, wait
 
-checks = 0
-
-
-def check(cond, what):
-    global checks
-    checks += 1
-    if not cond:
-        print("FAILED: " + what, file=sys.stderr)
-        sys.exit(1)
-
-
-def service():
-    s = requests.Session()
-    # The machine exports REQUESTS_CA_BUNDLE; trust only the emulator's CA.
-    s.trust_env = False
-    s.verify = INFO["ca"]
-    s.cert = INFO["client_cert"]
-    return ServiceManagementService(SUB, request_session=s, host=HOST)
-
-
-def wait(sms, result):
-    status = sms.wait_for_operation_status(
-        result.request_id, timeout=20, sleep_interval=0.05,
-        progress_callback=None, success_callback=None, failure_callback=None)
-    check(status.status == "Succeeded", "operation %s succeeded" % result.request_id)
-    return status
-
-
-def expect_error(status, fn, *args, **kwargs):
-    try:
-        fn(*args, **kwargs)
-    except AzureHttpError as e:
-        check(e.status_code == status, "%s: expected %d, got %d (%s)" % (fn.__name__, status, e.status_code, e))
-        return e
-    check(False, "%s: expected an error %d, got success" % (fn.__name__, status))
-
-
-sms = service()
+sms = client(ServiceManagementService)
 paas = "pypaas" + RUN
 iaas = "pyiaas" + RUN
 sms.create_hosted_service(paas, "paas", location="West US")
@@ -85,7 +41,7 @@ config_b64 = base64.b64encode(config.encode("utf-8")).decode("ascii")
 result = sms.create_deployment(
     paas, "staging", "v1", "https://acct.blob.core.windows.net/pkgs/app.cspkg",
     u"Version 1 \u00fc", config_b64, start_deployment=True)
-wait(sms, result)
+wait(sms, result.request_id)
 d = sms.get_deployment_by_name(paas, "v1")
 check(d.name == "v1", "deployment name")
 check(d.deployment_slot == "Staging", "deployment slot: %r" % d.deployment_slot)
@@ -115,7 +71,7 @@ os_disk = OSVirtualHardDisk(
 result = sms.create_virtual_machine_deployment(
     iaas, "vmdep", "production", "vms", "vm1", linux, os_disk,
     network_config=network, role_size="Small")
-wait(sms, result)
+wait(sms, result.request_id)
 d = sms.get_deployment_by_name(iaas, "vmdep")
 check(d.deployment_slot == "Production", "VM deployment slot")
 check([r.role_name for r in d.role_list] == ["vm1"], "VM role")
@@ -130,7 +86,7 @@ result = sms.add_data_disk(
     iaas, "vmdep", "vm1", 1, host_caching="ReadOnly",
     media_link="https://acct.blob.core.windows.net/vhds/%s-data1.vhd" % iaas,
     disk_label="data", logical_disk_size_in_gb=10)
-wait(sms, result)
+wait(sms, result.request_id)
 dd = sms.get_data_disk(iaas, "vmdep", "vm1", 1)
 check(int(dd.lun) == 1, "data disk LUN")
 check(int(dd.logical_disk_size_in_gb) == 10, "data disk size")
@@ -143,7 +99,7 @@ expect_error(400, sms.delete_disk, dd.disk_name)
 
 # --- Service certificates ---------------------------------------------------
 result = sms.add_service_certificate(paas, os.environ["PFX_B64"], "pfx", os.environ["PFX_PASSWORD"])
-wait(sms, result)
+wait(sms, result.request_id)
 certs = list(sms.list_service_certificates(paas))
 check(len(certs) == 1, "one certificate")
 check(certs[0].thumbprint == os.environ["PFX_THUMBPRINT"], "thumbprint computed from the PFX: %r" % certs[0].thumbprint)
@@ -153,9 +109,9 @@ check(got.data == certs[0].data and len(got.data) > 100, "certificate data")
 expect_error(400, sms.add_service_certificate, paas, os.environ["PFX_B64"], "pfx", "wrong-password")
 
 # --- Deletes ----------------------------------------------------------------
-wait(sms, sms.delete_deployment(paas, "v1"))
+wait(sms, sms.delete_deployment(paas, "v1").request_id)
 expect_error(404, sms.get_deployment_by_name, paas, "v1")
-wait(sms, sms.delete_deployment(iaas, "vmdep"))
+wait(sms, sms.delete_deployment(iaas, "vmdep").request_id)
 expect_error(404, sms.get_deployment_by_name, iaas, "vmdep")
 left = [x for x in sms.list_disks() if x.name in [y.name for y in disks]]
 check(len(left) == 2 and all(x.attached_to is None for x in left), "disks released with the deployment")
@@ -165,4 +121,4 @@ check(not [x for x in sms.list_disks() if x.name in [y.name for y in disks]], "d
 sms.delete_hosted_service(paas)
 sms.delete_hosted_service(iaas)
 
-print("%d checks passed" % checks)
+print("%d checks passed" % peer_common.checks)

@@ -7,58 +7,12 @@ Input (environment): ASM_EMULATOR, the JSON line the asm-emulator binary
 printed. Exits non-zero on the first failed check.
 """
 
-import json
-import os
-import sys
-import uuid
-
-import requests
-from azure.common import AzureHttpError
 from azure.servicemanagement import ServiceManagementService
 
-INFO = json.loads(os.environ["ASM_EMULATOR"])
-HOST = INFO["endpoint"][len("https://"):]
-SUB = INFO["subscription_id"]
-RUN = uuid.uuid4().hex[:8]
+import peer_common
+from peer_common import RUN, check, client, expect_error, wait
 
-checks = 0
-
-
-def check(cond, what):
-    global checks
-    checks += 1
-    if not cond:
-        print("FAILED: " + what, file=sys.stderr)
-        sys.exit(1)
-
-
-def session(cert):
-    s = requests.Session()
-    # The machine exports REQUESTS_CA_BUNDLE; trust only the emulator's CA.
-    s.trust_env = False
-    s.verify = INFO["ca"]
-    s.cert = cert
-    return s
-
-
-def expect_error(status, fn, *args, **kwargs):
-    try:
-        fn(*args, **kwargs)
-    except AzureHttpError as e:
-        check(e.status_code == status, "%s: expected %d, got %d (%s)" % (fn.__name__, status, e.status_code, e))
-        return e
-    check(False, "%s: expected an error %d, got success" % (fn.__name__, status))
-
-
-def wait(sms, request_id):
-    status = sms.wait_for_operation_status(
-        request_id, timeout=20, sleep_interval=0.05,
-        progress_callback=None, success_callback=None, failure_callback=None)
-    check(status.status == "Succeeded", "operation %s: %s" % (request_id, status.status))
-    return status
-
-
-sms = ServiceManagementService(SUB, request_session=session(INFO["client_cert"]), host=HOST)
+sms = client(ServiceManagementService)
 
 # --- OS images -----------------------------------------------------------
 images = sms.list_os_images()
@@ -133,4 +87,4 @@ wait(sms, result.request_id)
 expect_error(404, sms.get_reserved_ip_address, ip)
 check(ip not in [r.name for r in sms.list_reserved_ip_addresses()], "reserved ip gone")
 
-print("python peer images: %d checks passed" % checks)
+print("python peer images: %d checks passed" % peer_common.checks)

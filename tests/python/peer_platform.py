@@ -9,14 +9,8 @@ Inputs (environment):
 Exits non-zero on the first failed check.
 """
 
-import json
-import os
-import sys
 import time
-import uuid
 
-import requests
-from azure.common import AzureHttpError
 from azure.servicemanagement import (
     SchedulerManagementService,
     ServiceBusManagementService,
@@ -25,44 +19,8 @@ from azure.servicemanagement import (
     WebsiteManagementService,
 )
 
-INFO = json.loads(os.environ["ASM_EMULATOR"])
-HOST = INFO["endpoint"][len("https://"):]
-SUB = INFO["subscription_id"]
-RUN = uuid.uuid4().hex[:8]
-
-checks = 0
-
-
-def check(cond, what):
-    global checks
-    checks += 1
-    if not cond:
-        print("FAILED: " + what, file=sys.stderr)
-        sys.exit(1)
-
-
-def session():
-    s = requests.Session()
-    # The machine exports REQUESTS_CA_BUNDLE; trust only the emulator's CA.
-    s.trust_env = False
-    s.verify = INFO["ca"]
-    s.cert = INFO["client_cert"]
-    return s
-
-
-def client(cls):
-    return cls(SUB, request_session=session(), host=HOST)
-
-
-def expect_error(status, fn, *args, **kwargs):
-    try:
-        fn(*args, **kwargs)
-    except AzureHttpError as e:
-        check(e.status_code == status,
-              "%s: expected %d, got %d (%s)" % (fn.__name__, status, e.status_code, e))
-        return e
-    check(False, "%s: expected an error %d, got success" % (fn.__name__, status))
-
+import peer_common
+from peer_common import RUN, SUB, check, client, expect_error
 
 sms = client(ServiceManagementService)
 
@@ -70,11 +28,7 @@ sms = client(ServiceManagementService)
 def wait(result):
     """Waits for an asynchronous operation the peer started."""
     check(result is not None and result.request_id, "an asynchronous request id")
-    status = sms.wait_for_operation_status(
-        result.request_id, timeout=20, sleep_interval=0.05,
-        progress_callback=None, success_callback=None, failure_callback=None)
-    check(status.status == "Succeeded", "operation %s succeeded: %s" % (result.request_id, status.status))
-    return status
+    return peer_common.wait(sms, result.request_id)
 
 
 # --- SQL Database ----------------------------------------------------------
@@ -209,4 +163,4 @@ expect_error(404, sch.get_job_collection, cs, "jobs")
 wait(sch.delete_cloud_service(cs))
 expect_error(404, sch.get_cloud_service, cs)
 
-print("%d checks passed" % checks)
+print("%d checks passed" % peer_common.checks)

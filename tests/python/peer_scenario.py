@@ -12,45 +12,15 @@ Exits non-zero on the first failed check.
 """
 
 import datetime
-import json
 import os
-import sys
-import uuid
 
-import requests
-from azure.common import AzureHttpError
 from azure.servicemanagement import ServiceManagementService
 
-INFO = json.loads(os.environ["ASM_EMULATOR"])
-HOST = INFO["endpoint"][len("https://"):]
-SUB = INFO["subscription_id"]
-RUN = uuid.uuid4().hex[:8]
+import peer_common
+from peer_common import RUN, SUB, check, client, operation_status
 
-checks = 0
 mutations = 0
 failed_mutations = 0
-
-
-def check(cond, what):
-    global checks
-    checks += 1
-    if not cond:
-        print("FAILED: " + what, file=sys.stderr)
-        sys.exit(1)
-
-
-def session(cert):
-    s = requests.Session()
-    # The machine exports REQUESTS_CA_BUNDLE; trust only the emulator's CA.
-    s.trust_env = False
-    s.verify = INFO["ca"]
-    if cert:
-        s.cert = cert
-    return s
-
-
-def service(cert):
-    return ServiceManagementService(SUB, request_session=session(cert), host=HOST)
 
 
 def mutate(fn, *args, **kwargs):
@@ -64,21 +34,10 @@ def expect_error(status, fn, *args, mutating=False, **kwargs):
     if mutating:
         mutations += 1
         failed_mutations += 1
-    try:
-        fn(*args, **kwargs)
-    except AzureHttpError as e:
-        check(e.status_code == status, "%s: expected %d, got %d (%s)" % (fn.__name__, status, e.status_code, e))
-        return e
-    check(False, "%s: expected an error %d, got success" % (fn.__name__, status))
+    return peer_common.expect_error(status, fn, *args, **kwargs)
 
 
-def wait(sms, request_id):
-    return sms.wait_for_operation_status(
-        request_id, timeout=20, sleep_interval=0.05,
-        progress_callback=None, success_callback=None, failure_callback=None)
-
-
-sms = service(INFO["client_cert"])
+sms = client(ServiceManagementService)
 start = datetime.datetime.utcnow() - datetime.timedelta(minutes=5)
 
 # --- Locations and subscription ------------------------------------------
@@ -139,7 +98,7 @@ expect_error(400, sms.create_hosted_service, "py-nowhere-" + RUN, "x", location=
 expect_error(400, sms.delete_affinity_group, ag, mutating=True)
 check(sms.get_subscription().current_hosted_services == 1, "counter counts the service")
 result = mutate(sms.delete_hosted_service, svc)
-check(wait(sms, result.request_id).status == "Succeeded", "delete is done")
+check(operation_status(sms, result.request_id).status == "Succeeded", "delete is done")
 expect_error(404, sms.get_hosted_service_properties, svc)
 expect_error(404, sms.delete_hosted_service, svc, mutating=True)
 
@@ -148,7 +107,7 @@ mutate(sms.create_hosted_service, svc2, "second", location="East US")
 check(sms.get_hosted_service_properties(svc2).hosted_service_properties.location == "East US", "location")
 result = mutate(sms.delete_hosted_service, svc2, complete=True)
 check(len(result.request_id) == 32, "async request id")
-status = wait(sms, result.request_id)
+status = operation_status(sms, result.request_id)
 check(status.status == "Succeeded", "delete with contents succeeded: %s" % status.status)
 expect_error(404, sms.get_hosted_service_properties, svc2)
 
@@ -161,7 +120,7 @@ first = sms.get_operation_status(result.request_id)
 check(first.status in ("InProgress", "Succeeded"), "operation status %s" % first.status)
 creating = sms.get_storage_account_properties(acct).storage_service_properties.status
 check(creating in ("Creating", "Created"), "account status %s" % creating)
-check(wait(sms, result.request_id).status == "Succeeded", "create account succeeded")
+check(operation_status(sms, result.request_id).status == "Succeeded", "create account succeeded")
 check(not sms.check_storage_account_name_availability(acct).result, "account name taken")
 got = sms.get_storage_account_properties(acct)
 p = got.storage_service_properties
@@ -188,7 +147,7 @@ check(sms.get_subscription().current_storage_accounts == 1, "counter counts the 
 premium = "pypr" + RUN
 result = mutate(sms.create_storage_account, premium, "d", "premium",
                 location="Central US", account_type="Premium_LRS")
-status = wait(sms, result.request_id)
+status = operation_status(sms, result.request_id)
 check(status.status == "Failed", "late failure: %s" % status.status)
 check(status.error.code == "BadRequest", "late failure code %r" % status.error.code)
 expect_error(404, sms.get_storage_account_properties, premium)
@@ -203,7 +162,7 @@ expect_error(404, sms.get_affinity_group_properties, ag)
 extra = os.environ["EXTRA_CERT_THUMBPRINT"]
 listed = [c.subscription_certificate_thumbprint for c in sms.list_management_certificates()]
 check(len(listed) == 1 and extra not in listed, "one certificate: %r" % listed)
-outsider = service(os.environ["EXTRA_CERT_PEM"])
+outsider = client(ServiceManagementService, os.environ["EXTRA_CERT_PEM"])
 expect_error(403, outsider.get_subscription)
 mutate(sms.add_management_certificate, os.environ["EXTRA_CERT_SPKI_B64"], extra,
        os.environ["EXTRA_CERT_DER_B64"])
@@ -215,7 +174,7 @@ check(outsider.get_subscription().subscription_id == SUB, "added certificate aut
 mutate(outsider.delete_management_certificate, extra)
 expect_error(403, outsider.get_subscription)
 expect_error(404, sms.get_management_certificate, extra)
-anonymous = service(None)
+anonymous = client(ServiceManagementService, None)
 err = expect_error(403, anonymous.list_locations)
 check("ForbiddenError" in str(err) or "Forbidden" in str(err), "forbidden: %s" % err)
 
@@ -257,4 +216,4 @@ on_svc, _ = history(object_id_filter="/%s/services/hostedservices/%s" % (SUB, sv
 check(len(on_svc) == 5, "operations on the service: %r" % [o.operation_name for o in on_svc])
 check(sms.get_operation_status(first.operation_id).status == "Succeeded", "status by operation id")
 
-print("python peer: %d checks passed, %d mutating calls, %d history pages" % (checks, mutations, pages))
+print("python peer: %d checks passed, %d mutating calls, %d history pages" % (peer_common.checks, mutations, pages))

@@ -1,5 +1,7 @@
 //! Helpers shared by the workspace's integration tests.
 
+pub mod emulated;
+
 /// Prints a line that scripts read from the test run's output. The test
 /// harness captures `println!`; this writes to the process's stdout directly,
 /// so the line shows in `cargo test` output whether the test passes or not.
@@ -17,6 +19,7 @@ pub mod mock {
     use std::convert::Infallible;
     use std::sync::{Arc, Mutex, MutexGuard};
 
+    use azure_asm::{Client, ClientBuilder, RetryPolicy};
     use bytes::Bytes;
     use http_body_util::{BodyExt, Full};
     use hyper::body::Incoming;
@@ -149,6 +152,16 @@ pub mod mock {
         /// The requests seen so far.
         pub fn captured(&self) -> Vec<Captured> {
             self.lock().captured.clone()
+        }
+
+        /// A client builder for `subscription` that sends to this server
+        /// directly (no proxy) and never retries.
+        pub fn client_builder(&self, subscription: &str) -> ClientBuilder<Client> {
+            Client::builder()
+                .subscription_id(subscription)
+                .endpoint(&self.endpoint)
+                .no_proxy()
+                .retry_policy(RetryPolicy::none())
         }
     }
 

@@ -1,10 +1,11 @@
-//! Spawning the `asm-emulator` binary the way an outside script does.
+//! Spawning the `asm-emulator` binary the way an outside script does, and
+//! running the peer clients' scripts (`tests/python`, `tests/node`) against it.
 
 #![allow(dead_code)]
 
 use std::io::{BufRead as _, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
 /// A spawned emulator and the JSON line it printed.
@@ -107,4 +108,81 @@ impl Drop for Spawned {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The Python peer client the `python_*` tests drive, from PyPI.
+pub const PYTHON_PEER: &str = "azure-servicemanagement-legacy==0.20.8";
+
+/// The `python` of the virtual environment `name` under the target
+/// directory, with [`PYTHON_PEER`] installed: made and installed on first
+/// use, kept between runs. Fails the test if it cannot be installed.
+pub fn python_peer_venv(name: &str) -> PathBuf {
+    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let python = venv.join("bin").join("python");
+    let installed = python.exists()
+        && Command::new(&python)
+            .args(["-c", "import azure.servicemanagement, requests"])
+            .status()
+            .is_ok_and(|s| s.success());
+    if installed {
+        return python;
+    }
+    let status = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status()
+        .expect("python3 must be installed to run the Python peer test");
+    assert!(status.success(), "python3 -m venv failed: {status:?}");
+    let out = Command::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--disable-pip-version-check",
+            "-q",
+            PYTHON_PEER,
+        ])
+        .output()
+        .expect("run pip");
+    assert!(
+        out.status.success(),
+        "pip install {PYTHON_PEER} failed (the registry must be reachable):\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    python
+}
+
+/// A file of the peer clients' scripts under the workspace's `tests/`, e.g.
+/// `python/peer_images.py` or `node/package.json`.
+pub fn peer_script(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests")
+        .join(path)
+}
+
+/// `python` running the peer script `tests/python/{script}` against `emu`
+/// (its JSON line in `ASM_EMULATOR`), without writing bytecode; the caller
+/// adds the script's other inputs and runs it.
+pub fn python_peer_command(python: &Path, script: &str, emu: &Spawned) -> Command {
+    let mut command = Command::new(python);
+    command
+        .arg(peer_script(&format!("python/{script}")))
+        .env("ASM_EMULATOR", &emu.line)
+        .env("PYTHONDONTWRITEBYTECODE", "1");
+    command
+}
+
+/// Checks the output of a peer script (`what` names it in a failure): it
+/// exited 0 and printed "checks passed". Prints its stdout.
+#[track_caller]
+pub fn assert_peer_passed(out: &Output, what: &str) {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}");
+    assert!(
+        out.status.success(),
+        "the {what} failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains("checks passed"), "{stdout}");
 }
