@@ -103,38 +103,51 @@ async fn run(args: Args, data_dir: PathBuf) -> Result<(), asm_emulator::Error> {
         max_body_bytes: args.max_body_bytes,
         ..asm_emulator::Config::new(data_dir)
     };
+    // The handlers are in place before the announcement: a supervisor (or
+    // a test) that sends SIGTERM as soon as it reads it gets a clean
+    // shutdown, not the default action of the signal.
+    let stop = stop_signal();
     let emulator = asm_emulator::Emulator::start(config).await?;
     {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{}", emulator.announcement());
         let _ = out.flush();
     }
-    wait_for_signal().await;
+    stop.await;
     tracing::info!("signal received, shutting down");
     emulator.shutdown().await;
     Ok(())
 }
 
+/// SIGTERM or SIGINT: the handlers are installed when this is called, and
+/// the future it returns ends at the first of the signals.
 #[cfg(unix)]
-async fn wait_for_signal() {
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     use tokio::signal::unix::{signal, SignalKind};
-    match (
+    let handlers = (
         signal(SignalKind::terminate()),
         signal(SignalKind::interrupt()),
-    ) {
-        (Ok(mut term), Ok(mut int)) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
+    );
+    async move {
+        match handlers {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                }
             }
-        }
-        _ => {
-            let _ = tokio::signal::ctrl_c().await;
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
         }
     }
 }
 
+/// Ctrl-C.
 #[cfg(not(unix))]
-async fn wait_for_signal() {
-    let _ = tokio::signal::ctrl_c().await;
+fn stop_signal() -> impl std::future::Future<Output = ()> {
+    let ctrl_c = tokio::signal::ctrl_c();
+    async move {
+        let _ = ctrl_c.await;
+    }
 }
