@@ -403,8 +403,6 @@ fn new_client(emulator: &Server) -> Result<Client, String> {
 /// The generated client, a bare reqwest client with the same TLS setup, and
 /// an operation id to poll (one asynchronous CreateStorageAccount).
 async fn clients(emulator: &Server) -> Result<(Client, reqwest::Client, String), String> {
-    let credentials = Credentials::from_pem(&emulator.client_pem).map_err(|e| e.to_string())?;
-    let ca = emulator.ca_pem.clone();
     let client = new_client(emulator)?;
     let op = client
         .create_storage_account(&CreateStorageServiceInput {
@@ -416,16 +414,23 @@ async fn clients(emulator: &Server) -> Result<(Client, reqwest::Client, String),
         .await
         .map_err(|e| format!("CreateStorageAccount: {e}"))?;
     let request_id = op.request_id().to_owned();
-    let roots = asm_runtime::credentials::parse_ca_pem(&ca).map_err(|e| e.to_string())?;
+    Ok((client, bare_client(emulator)?, request_id))
+}
+
+/// A bare reqwest client of the emulator with the generated client's TLS
+/// setup (a connection pool of its own).
+fn bare_client(emulator: &Server) -> Result<reqwest::Client, String> {
+    let credentials = Credentials::from_pem(&emulator.client_pem).map_err(|e| e.to_string())?;
+    let roots =
+        asm_runtime::credentials::parse_ca_pem(&emulator.ca_pem).map_err(|e| e.to_string())?;
     let tls = asm_runtime::credentials::client_tls_config(Some(&credentials), &roots)
         .map_err(|e| e.to_string())?;
-    let bare = reqwest::Client::builder()
+    reqwest::Client::builder()
         .use_preconfigured_tls(tls)
         .no_proxy()
         .pool_idle_timeout(Duration::from_secs(60))
         .build()
-        .map_err(|e| e.to_string())?;
-    Ok((client, bare, request_id))
+        .map_err(|e| e.to_string())
 }
 
 /// The emulator child process; killed when dropped.
@@ -516,6 +521,8 @@ impl Drop for Server {
 }
 
 const OPERATIONS: [&str; 2] = ["GetOperationStatus", "ListLocations"];
+/// The bare request again, from a second connection pool: the A/A row.
+pub const BARE_AGAIN: &str = "bare reqwest, second pool";
 const CONCURRENCY: [usize; 2] = [1, 64];
 
 pub fn run(opts: &Opts) -> E2eReport {
@@ -686,6 +693,9 @@ async fn measure_all(
 ) -> Result<(), String> {
     let (client, bare_http, request_id) = clients(emulator).await?;
     let no_decode = new_client(emulator)?;
+    // The same bare request from a second pool: its "overhead" over the
+    // first is the measurement's own error (an A/A comparison).
+    let bare_again_http = bare_client(emulator)?;
 
     let seconds = if opts.quick { 3.0 } else { 5.0 };
     let python = if !run.primary {
@@ -713,9 +723,14 @@ async fn measure_all(
                 report.notes.push(note);
             }
         }
+        let url: Arc<str> = Arc::from(url);
         let bare = Caller::Bare {
             http: bare_http.clone(),
-            url: Arc::from(url),
+            url: url.clone(),
+        };
+        let bare_again = Caller::Bare {
+            http: bare_again_http.clone(),
+            url,
         };
         for conc in CONCURRENCY {
             // Each caller has a connection pool of its own, so that each
@@ -725,8 +740,15 @@ async fn measure_all(
                 ("rust", Caller::Rust(client.clone())),
                 ("rust, no decode", Caller::RustNoDecode(no_decode.clone())),
                 ("bare reqwest", bare.clone()),
+                (BARE_AGAIN, bare_again.clone()),
             ];
-            let rounds = 20;
+            // One connection: windows of about 10 ms (50-60 calls), so
+            // that the machine's slow spells, which last longer, fall on
+            // every caller alike. (Windows of 150-250 ms gave a cell whose
+            // true overhead is 1-2% anywhere from -3% to 11% run to run;
+            // see bench/NOTES.md.) With 64 connections a window must be
+            // long enough for its 64 tasks to start and finish.
+            let rounds = if conc == 1 { 300 } else { 20 };
             let pid = emulator.child.id();
             for mut row in measure(op, conc, seconds, rounds, &callers, &request_id, pid).await? {
                 row.cores = run.cores.into();
