@@ -934,6 +934,42 @@ mod tests {
         assert_eq!(s.json()["client_overhead_cores"], "separate");
     }
 
+    /// The A/A row (the bare request from a second pool) gives the
+    /// measurement's own error: the largest either way, from the primary
+    /// placement; it is not counted as the client's overhead.
+    #[test]
+    fn noise_is_the_largest_a_a_figure_either_way() {
+        let mut rows = cells("separate", &[90.0; 5]);
+        let again = |op: &str, conc: usize, w: &[f64]| {
+            row(
+                "separate",
+                op,
+                crate::e2e::BARE_AGAIN,
+                conc,
+                w.iter().sum::<f64>() / 5.0,
+                w,
+            )
+        };
+        rows.push(again("GetOperationStatus", 1, &[101.0; 5]));
+        rows.push(again("GetOperationStatus", 64, &[99.5; 5]));
+        rows.push(again(
+            "ListLocations",
+            1,
+            &[103.0, 102.0, 103.0, 50.0, 103.0],
+        ));
+        rows.push(again("ListLocations", 64, &[100.0; 5]));
+        let s = summary(rows);
+        let noise = s.client_overhead_noise_max().unwrap();
+        assert!((noise - 0.03).abs() < 1e-9, "{noise}");
+        assert!((s.client_overhead_vs_bare_max().unwrap() - 0.1).abs() < 1e-9);
+        let json = s.json();
+        assert!((json["client_overhead_noise_max"].as_f64().unwrap() - 0.03).abs() < 1e-9);
+        // Without the A/A rows there is no figure (an older run).
+        assert!(summary(cells("separate", &[90.0; 5]))
+            .client_overhead_noise_max()
+            .is_none());
+    }
+
     #[test]
     fn without_a_separate_placement_the_shared_one_is_the_figure() {
         let s = summary(cells("shared", &[90.0; 5]));
