@@ -359,12 +359,8 @@ impl<'a> XmlReader<'a> {
             Some(b'/') => {
                 // `</name>`, optionally with white space before `>`; the
                 // name must be the one of the innermost open element.
-                if let Some(&(start, name_len)) = self.open.last() {
-                    if is_end_tag(input, self.pos, &input[start..start + name_len]) {
-                        self.open.pop();
-                        self.pos += name_len + 3;
-                        return Ok(Token::End);
-                    }
+                if self.close_innermost_at(self.pos) {
+                    return Ok(Token::End);
                 }
                 let Some(len) = tag_end(&input[after..]) else {
                     return Err(syntax("end tag not closed"));
@@ -941,8 +937,15 @@ impl<'a> XmlReader<'a> {
     /// does there, without a token's general checks.
     #[inline]
     fn end_here(&mut self) -> bool {
+        self.close_innermost_at(skip_space(self.input, self.pos))
+    }
+
+    /// Reads `</name>` at `at` when `name` is the innermost open element's
+    /// (the end tag's usual form; any other is left to the caller, which
+    /// reports or reads it the general way).
+    #[inline(always)]
+    fn close_innermost_at(&mut self, at: usize) -> bool {
         let input = self.input;
-        let at = skip_space(input, self.pos);
         let Some(&(start, len)) = self.open.last() else {
             return false;
         };
