@@ -36,7 +36,6 @@ use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
 
 use asm_emulator::{Config, Emulator};
-use asm_runtime::xml::NAMESPACE;
 use azure_asm::{Client, CreateStorageServiceInput, Credentials};
 use serde::Serialize;
 
@@ -327,28 +326,23 @@ async fn send_and_decode(
     let resp = client.core().send(&req).await.map_err(|e| e.to_string())?;
     let read = || {
         let started = Instant::now();
-        let ok = match op {
-            "GetOperationStatus" => std::hint::black_box(asm_runtime::xml::from_document_ns::<
-                azure_asm::Operation,
-            >(
-                "Operation", NAMESPACE, &resp.body
-            ))
-            .is_ok(),
-            _ => std::hint::black_box(asm_runtime::xml::from_document_ns::<azure_asm::Locations>(
-                "Locations",
-                NAMESPACE,
-                &resp.body,
-            ))
-            .is_ok(),
-        };
-        let us = started.elapsed().as_secs_f64() * 1e6;
-        if ok {
-            Ok(us)
-        } else {
-            Err(format!("{op}: the body did not decode"))
-        }
+        decode_body(op, &resp.body).map_err(|e| format!("{op}: the body did not decode: {e}"))?;
+        Ok::<_, String>(started.elapsed().as_secs_f64() * 1e6)
     };
     Ok((read()?, read()?))
+}
+
+/// The generated reader of `op`'s response (GetOperationStatus, else
+/// ListLocations) on `body`, the value then dropped: what the generated
+/// method does after the pipeline.
+fn decode_body(op: &str, body: &[u8]) -> Result<(), asm_runtime::DecodeError> {
+    use asm_runtime::xml::from_document;
+    match op {
+        "GetOperationStatus" => from_document::<azure_asm::Operation>("Operation", body)
+            .map(|v| drop(std::hint::black_box(v))),
+        _ => from_document::<azure_asm::Locations>("Locations", body)
+            .map(|v| drop(std::hint::black_box(v))),
+    }
 }
 
 /// The request the generated method of `op` builds (GetOperationStatus
@@ -742,7 +736,7 @@ async fn measure_all(
                 ("bare reqwest", bare.clone()),
                 (BARE_AGAIN, bare_again.clone()),
             ];
-            // One connection: windows of about 10 ms (50-60 calls), so
+            // One connection: windows of 10 ms (--quick) or 17 ms, so
             // that the machine's slow spells, which last longer, fall on
             // every caller alike. (Windows of 150-250 ms gave a cell whose
             // true overhead is 1-2% anywhere from -3% to 11% run to run;
@@ -932,15 +926,7 @@ async fn decode_cost(http: &reqwest::Client, url: &str, op: &str) -> Option<Stri
         .bytes()
         .await
         .ok()?;
-    let decode = |b: &[u8]| match op {
-        "GetOperationStatus" => {
-            asm_runtime::xml::from_document::<azure_asm::Operation>("Operation", b)
-                .map(|v| drop(std::hint::black_box(v)))
-        }
-        _ => asm_runtime::xml::from_document::<azure_asm::Locations>("Locations", b)
-            .map(|v| drop(std::hint::black_box(v))),
-    };
-    decode(&body).ok()?;
+    decode_body(op, &body).ok()?;
     // ASM_BENCH_SAVE_BODIES=DIR keeps the body, for `--count-decode
     // OPERATION=FILE` (bench/NOTES.md: instruction counts).
     if let Some(dir) = std::env::var_os("ASM_BENCH_SAVE_BODIES") {
@@ -952,7 +938,7 @@ async fn decode_cost(http: &reqwest::Client, url: &str, op: &str) -> Option<Stri
     let n = 2000;
     let t = Instant::now();
     for _ in 0..n {
-        let _ = decode(std::hint::black_box(&body));
+        let _ = decode_body(op, std::hint::black_box(&body));
     }
     let us = t.elapsed().as_secs_f64() / n as f64 * 1e6;
     Some(format!(

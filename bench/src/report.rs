@@ -717,7 +717,7 @@ impl Summary {
                  pooled totals in brackets. {placement}; shared: all of them for both. The A/A \
                  columns are the same figure for the bare request from a second connection pool \
                  against the first: what the measurement itself is off by. One connection is \
-                 measured in windows of about 10 ms, 64 in windows of 150–250 ms.\n"
+                 measured in windows of 10 ms (`--quick`) or 17 ms, 64 in windows of 150 or 250 ms.\n"
             );
             let _ = writeln!(
                 s,
