@@ -50,23 +50,18 @@ fn install_clients() -> PathBuf {
         return modules;
     }
     std::fs::write(dir.join("package.json"), &wanted).unwrap();
-    let out = Command::new("npm")
-        .args([
-            "install",
-            "--no-audit",
-            "--no-fund",
-            "--no-package-lock",
-            "--loglevel",
-            "error",
-        ])
-        .current_dir(&dir)
-        .output()
-        .expect("run npm");
-    assert!(
-        out.status.success(),
-        "npm install failed (the npm registry must be reachable):\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    common::install(
+        Command::new("npm")
+            .args([
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--no-package-lock",
+                "--loglevel",
+                "error",
+            ])
+            .current_dir(&dir),
+        "npm install",
     );
     assert!(loads(&modules), "the installed clients do not load");
     modules

@@ -133,24 +133,33 @@ pub fn python_peer_venv(name: &str) -> PathBuf {
         .status()
         .expect("python3 must be installed to run the Python peer test");
     assert!(status.success(), "python3 -m venv failed: {status:?}");
-    let out = Command::new(&python)
-        .args([
+    install(
+        Command::new(&python).args([
             "-m",
             "pip",
             "install",
             "--disable-pip-version-check",
             "-q",
             PYTHON_PEER,
-        ])
+        ]),
+        &format!("pip install {PYTHON_PEER}"),
+    );
+    python
+}
+
+/// Runs a package installer (`what` names it in a failure); fails the test,
+/// with the installer's output, if it does not succeed.
+#[track_caller]
+pub fn install(command: &mut Command, what: &str) {
+    let out = command
         .output()
-        .expect("run pip");
+        .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
     assert!(
         out.status.success(),
-        "pip install {PYTHON_PEER} failed (the registry must be reachable):\n{}\n{}",
+        "{what} failed (the package registry must be reachable):\n{}\n{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    python
 }
 
 /// A file of the peer clients' scripts under the workspace's `tests/`, e.g.
