@@ -131,13 +131,19 @@ pub fn serve_emulator(cpus: Option<&str>) -> std::process::ExitCode {
     std::process::ExitCode::SUCCESS
 }
 
-/// `--count-e2e rust|bare OPERATION N`: N sequential calls of one client
-/// against an emulator process, nothing else — for instruction counts of
+/// `--count-e2e rust|no-decode|bare OPERATION N`: N sequential calls of one
+/// client (`no-decode`: the generated client's pipeline without decoding
+/// the body) against an emulator process, nothing else — for counts of
 /// the client side (`valgrind --tool=callgrind` without
 /// `--trace-children`; two values of N give the cost per call without the
 /// start-up).
 pub fn count_e2e(client_kind: &str, op: &str, n: usize) -> std::process::ExitCode {
     let run = || -> Result<(), String> {
+        if !matches!(client_kind, "rust" | "no-decode" | "bare") {
+            return Err(format!(
+                "unknown client {client_kind:?} (rust, no-decode or bare)"
+            ));
+        }
         let server = Server::spawn(None)?;
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -150,10 +156,16 @@ pub fn count_e2e(client_kind: &str, op: &str, n: usize) -> std::process::ExitCod
             }
             let caller = match client_kind {
                 "rust" => Caller::Rust(client),
-                _ => Caller::Bare {
+                "no-decode" => Caller::RustNoDecode(client),
+                "bare" => Caller::Bare {
                     http: bare,
                     url: Arc::from(url_of(&server, op, &request_id)),
                 },
+                other => {
+                    return Err(format!(
+                        "unknown client {other:?} (rust, no-decode or bare)"
+                    ))
+                }
             };
             for _ in 0..n {
                 caller.call(op, &request_id).await?;

@@ -86,7 +86,7 @@ fn main() -> ExitCode {
         return e2e::serve_emulator(cpus.map(String::as_str));
     }
     if let Some(i) = args.iter().position(|a| a == "--count-e2e") {
-        // N calls of one client (rust|bare) against an emulator process.
+        // N calls of one client (rust|no-decode|bare) against an emulator process.
         let kind = args.get(i + 1).map_or("rust", String::as_str);
         let op = args.get(i + 2).map_or("ListLocations", String::as_str);
         let n: usize = args.get(i + 3).and_then(|s| s.parse().ok()).unwrap_or(100);
