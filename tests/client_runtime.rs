@@ -360,6 +360,44 @@ async fn path_segments_never_change_the_uri_shape() {
     }
 }
 
+/// The subscription id is a path segment like any other (encoded once, when
+/// the client is built); one that cannot be a segment fails each call with
+/// a validation error and sends nothing.
+#[tokio::test]
+async fn the_subscription_id_is_one_encoded_segment() {
+    let mock = MockServer::start().await;
+    mock.set_fallback(Reply::new(200, format!("<Locations xmlns=\"{NS}\"/>")));
+    let with = |id: &str| {
+        Client::builder()
+            .subscription_id(id)
+            .endpoint(&mock.endpoint)
+            .no_proxy()
+            .build()
+            .unwrap()
+    };
+    for id in [SUB, "a/b", "sub scription", "ünï"] {
+        mock.reset();
+        with(id).list_locations().await.unwrap();
+        let req = &mock.captured()[0];
+        let segs: Vec<&str> = req.path.split('/').collect();
+        assert_eq!(segs.len(), 3, "{id}: {}", req.path);
+        assert_eq!(
+            asm_runtime::path::decode_segment(segs[1]).as_deref(),
+            Some(id)
+        );
+        assert_eq!(segs[2], "locations");
+    }
+    mock.reset();
+    for id in ["", ".", ".."] {
+        let c = with(id);
+        for _ in 0..2 {
+            let err = c.list_locations().await.unwrap_err();
+            assert!(matches!(err, Error::InvalidInput(_)), "{id:?}: {err}");
+        }
+    }
+    assert!(mock.captured().is_empty(), "nothing was sent");
+}
+
 #[tokio::test]
 async fn explicit_proxy_is_used() {
     let proxy = MockServer::start().await;

@@ -131,6 +131,8 @@ struct Inner {
     http: reqwest::Client,
     endpoint: String,
     subscription_id: String,
+    /// `/{subscriptionId}`, encoded once (or why it cannot be).
+    subscription_path: Result<String, crate::error::ValidationError>,
     default_version: String,
     retry: RetryPolicy,
     poll: PollOptions,
@@ -182,10 +184,15 @@ impl Core {
 
     /// The path prefix `/{subscriptionId}`, encoded.
     pub fn subscription_path(&self) -> Result<String, Error> {
-        let mut path = String::with_capacity(96);
-        path.push('/');
-        crate::path::push_segment(&mut path, "subscriptionId", &self.inner.subscription_id)?;
-        Ok(path)
+        match &self.inner.subscription_path {
+            Ok(prefix) => {
+                // Room for the rest of the usual path.
+                let mut path = String::with_capacity(prefix.len() + 64);
+                path.push_str(prefix);
+                Ok(path)
+            }
+            Err(e) => Err(e.clone().into()),
+        }
     }
 
     fn version_for(&self, spec: &OperationSpec) -> &str {
@@ -612,11 +619,16 @@ impl<C: From<Core>> ClientBuilder<C> {
                 "the endpoint must be an http(s) URL, got {endpoint:?}"
             )));
         }
+        let mut subscription_path = String::from("/");
+        let subscription_path =
+            crate::path::push_segment(&mut subscription_path, "subscriptionId", &subscription_id)
+                .map(|()| subscription_path);
         Ok(C::from(Core {
             inner: Arc::new(Inner {
                 http,
                 endpoint,
                 subscription_id,
+                subscription_path,
                 default_version: self.version,
                 retry: self.retry,
                 poll: self.poll,
