@@ -398,6 +398,65 @@ async fn the_subscription_id_is_one_encoded_segment() {
     assert!(mock.captured().is_empty(), "nothing was sent");
 }
 
+/// The endpoint is parsed once; each call sets the path (after the
+/// endpoint's own, if it has one) and the query.
+#[tokio::test]
+async fn endpoint_paths_and_queries_compose() {
+    let mock = MockServer::start().await;
+    mock.set_fallback(Reply::new(200, format!("<Locations xmlns=\"{NS}\"/>")));
+    for (endpoint, prefix) in [
+        (mock.endpoint.clone(), ""),
+        (format!("{}/", mock.endpoint), ""),
+        (format!("{}/asm/v1", mock.endpoint), "/asm/v1"),
+        (format!("{}/asm/v1/", mock.endpoint), "/asm/v1"),
+    ] {
+        let c = Client::builder()
+            .subscription_id(SUB)
+            .endpoint(&endpoint)
+            .no_proxy()
+            .build()
+            .unwrap();
+        mock.reset();
+        c.list_locations().await.unwrap();
+        let start = DateTime::parse("2026-01-01T00:00:00Z").unwrap();
+        let end = DateTime::parse("2026-01-02T00:00:00Z").unwrap();
+        mock.set_fallback(Reply::new(
+            200,
+            format!("<SubscriptionOperationCollection xmlns=\"{NS}\"><SubscriptionOperations/></SubscriptionOperationCollection>"),
+        ));
+        c.list_subscription_operations(start, end, &Default::default())
+            .await
+            .unwrap();
+        mock.set_fallback(Reply::new(200, format!("<Locations xmlns=\"{NS}\"/>")));
+        let reqs = mock.captured();
+        assert_eq!(
+            reqs[0].path,
+            format!("{prefix}/{SUB}/locations"),
+            "{endpoint}"
+        );
+        assert_eq!(reqs[0].query, "", "{endpoint}");
+        assert_eq!(
+            reqs[1].path,
+            format!("{prefix}/{SUB}/operations"),
+            "{endpoint}"
+        );
+        assert!(
+            reqs[1].query.starts_with("StartTime=2026-01-01T00"),
+            "{}",
+            reqs[1].query
+        );
+        assert!(
+            reqs[1].query.contains("&EndTime=2026-01-02T00"),
+            "{}",
+            reqs[1].query
+        );
+    }
+    for bad in ["http://h/x?a=1", "http://h/#f", "http://[::1"] {
+        let built = Client::builder().subscription_id(SUB).endpoint(bad).build();
+        assert!(matches!(built, Err(Error::Config(_))), "{bad}");
+    }
+}
+
 #[tokio::test]
 async fn explicit_proxy_is_used() {
     let proxy = MockServer::start().await;

