@@ -451,6 +451,18 @@ async fn endpoint_paths_and_queries_compose() {
             reqs[1].query
         );
     }
+    // A hand-built request whose path carries a query is sent as written.
+    let c = client(&mock);
+    mock.reset();
+    let mut req = asm_runtime::Request::new(&azure_asm::LIST_LOCATIONS);
+    req.path = format!("/{SUB}/locations?x=1");
+    req.query.push(("y", "2".to_owned()));
+    c.core().send(&req).await.unwrap();
+    let sent = &mock.captured()[0];
+    assert_eq!(
+        (sent.path.as_str(), sent.query.as_str()),
+        (format!("/{SUB}/locations").as_str(), "x=1?y=2")
+    );
     for bad in ["http://h/x?a=1", "http://h/#f", "http://[::1"] {
         let built = Client::builder().subscription_id(SUB).endpoint(bad).build();
         assert!(matches!(built, Err(Error::Config(_))), "{bad}");

@@ -68,7 +68,8 @@ impl OperationSpec {
 pub struct Request {
     /// What it is.
     pub spec: &'static OperationSpec,
-    /// The path, already percent-encoded, starting with `/`.
+    /// The path, already percent-encoded, starting with `/` (query
+    /// parameters go in `query`).
     pub path: String,
     /// Query parameters (not yet encoded), in order.
     pub query: Vec<(&'static str, String)>,
@@ -272,14 +273,26 @@ impl Core {
 
     async fn send_once(&self, request: &Request) -> Result<RawResponse, Error> {
         let spec = request.spec;
-        let mut url = self.inner.base_url.clone();
-        if self.inner.base_path.is_empty() {
-            url.set_path(&request.path);
-        } else {
-            url.set_path(&format!("{}{}", self.inner.base_path, request.path));
-        }
         let query = request.query_string();
-        url.set_query((!query.is_empty()).then_some(query.as_str()));
+        let url = if request.path.contains(['?', '#']) {
+            // Not a path alone (a hand-built `Request`): the whole URL is
+            // parsed, as it is written.
+            let mut url = format!("{}{}", self.inner.endpoint, request.path);
+            if !query.is_empty() {
+                url.push('?');
+                url.push_str(&query);
+            }
+            reqwest::Url::parse(&url).map_err(|e| Error::Config(format!("bad URL {url:?}: {e}")))?
+        } else {
+            let mut url = self.inner.base_url.clone();
+            if self.inner.base_path.is_empty() {
+                url.set_path(&request.path);
+            } else {
+                url.set_path(&format!("{}{}", self.inner.base_path, request.path));
+            }
+            url.set_query((!query.is_empty()).then_some(query.as_str()));
+            url
+        };
         let method = http::Method::from_bytes(spec.method.as_bytes())
             .map_err(|_| Error::Config(format!("bad method {}", spec.method)))?;
         let mut builder = self
