@@ -585,7 +585,17 @@ fn xml_impls(ctx: &Ctx<'_>, s: &Struct, my_ns: &str) -> TokenStream {
             Card::Repeated | Card::List { .. } => quote!(let mut #l = Vec::new();),
         }
     });
-    let arms = read_elems.iter().map(|f| {
+    // The start tag of each element field, in wire order: the reader
+    // checks for the next one in place before scanning a tag
+    // (`XmlReader::read_child_expecting`).
+    let expected = read_elems
+        .iter()
+        .map(|f| Literal::byte_string(format!("<{}>", f.element).as_bytes()));
+    let n_expected = read_elems.len();
+    let arms = read_elems.iter().enumerate().map(|(k, f)| {
+        // After a repeated element another is likely; after any other, the
+        // next field's.
+        let after = if f.card == Card::Repeated { k } else { k + 1 };
         let l = format_ident!("f_{}", f.rust);
         let el = Literal::byte_string(f.element.as_bytes());
         let codec = ctx.codec(&f.ty);
@@ -616,7 +626,10 @@ fn xml_impls(ctx: &Ctx<'_>, s: &Struct, my_ns: &str) -> TokenStream {
                 }
             }
         };
-        quote!(#el => #read,)
+        quote!(#el => {
+            #read;
+            next = #after;
+        })
     });
     let inits = s.fields.iter().filter(|f| f.fixed.is_none()).map(|f| {
         let fname = ident(&f.rust);
@@ -754,8 +767,10 @@ fn xml_impls(ctx: &Ctx<'_>, s: &Struct, my_ns: &str) -> TokenStream {
             #(#attr_reads)*
             #(#locals)*
             if !el.is_empty() {
+                const EXPECTED: [&[u8]; #n_expected] = [#(#expected),*];
+                let mut next = 0usize;
                 let mut c = Child::default();
-                while r.read_child(&mut c)? {
+                while r.read_child_expecting(&mut c, EXPECTED.get(next).copied().unwrap_or_default())? {
                     match c.name() {
                         #(#arms)*
                         _ => r.skip(&c)?,

@@ -212,10 +212,21 @@ impl FromXml for AffinityGroups {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_affinity_group = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<AffinityGroup>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"AffinityGroup" => r.elem_push(&c, &mut f_affinity_group)?,
+                    b"AffinityGroup" => {
+                        r.elem_push(&c, &mut f_affinity_group)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -313,27 +324,71 @@ impl FromXml for AffinityGroup {
         let mut f_created_time = None;
         let mut f_compute_capabilities = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 9usize] = [
+                b"<Name>",
+                b"<Label>",
+                b"<Description>",
+                b"<Location>",
+                b"<HostedServices>",
+                b"<StorageServices>",
+                b"<Capabilities>",
+                b"<CreatedTime>",
+                b"<ComputeCapabilities>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Label" => f_label = r.label_req(&c)?,
-                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
-                    b"Location" => r.text_req_into(&c, &mut f_location)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Label" => {
+                        f_label = r.label_req(&c)?;
+                        next = 2usize;
+                    }
+
+                    b"Description" => {
+                        r.text_opt_into(&c, &mut f_description)?;
+                        next = 3usize;
+                    }
+
+                    b"Location" => {
+                        r.text_req_into(&c, &mut f_location)?;
+                        next = 4usize;
+                    }
+
                     b"HostedServices" => {
-                        r.elem_list(&c, b"HostedService", &mut f_hosted_services)?
+                        r.elem_list(&c, b"HostedService", &mut f_hosted_services)?;
+                        next = 5usize;
                     }
 
                     b"StorageServices" => {
-                        r.elem_list(&c, b"StorageService", &mut f_storage_services)?
+                        r.elem_list(&c, b"StorageService", &mut f_storage_services)?;
+                        next = 6usize;
                     }
 
                     b"Capabilities" => {
-                        r.text_list(&c, b"Capability", &mut f_capabilities)?
+                        r.text_list(&c, b"Capability", &mut f_capabilities)?;
+                        next = 7usize;
                     }
 
-                    b"CreatedTime" => r.text_opt_into(&c, &mut f_created_time)?,
-                    b"ComputeCapabilities" => f_compute_capabilities = r.elem(&c)?,
+                    b"CreatedTime" => {
+                        r.text_opt_into(&c, &mut f_created_time)?;
+                        next = 8usize;
+                    }
+
+                    b"ComputeCapabilities" => {
+                        f_compute_capabilities = r.elem(&c)?;
+                        next = 9usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -413,13 +468,41 @@ impl FromXml for CreateAffinityGroup {
         let mut f_description = None;
         let mut f_location = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<Name>",
+                b"<Label>",
+                b"<Description>",
+                b"<Location>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Label" => f_label = r.label_req(&c)?,
-                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
-                    b"Location" => r.text_req_into(&c, &mut f_location)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Label" => {
+                        f_label = r.label_req(&c)?;
+                        next = 2usize;
+                    }
+
+                    b"Description" => {
+                        r.text_opt_into(&c, &mut f_description)?;
+                        next = 3usize;
+                    }
+
+                    b"Location" => {
+                        r.text_req_into(&c, &mut f_location)?;
+                        next = 4usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -482,11 +565,26 @@ impl FromXml for UpdateAffinityGroup {
         let mut f_label = None;
         let mut f_description = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Label>", b"<Description>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Label" => f_label = r.label_req(&c)?,
-                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
+                    b"Label" => {
+                        f_label = r.label_req(&c)?;
+                        next = 1usize;
+                    }
+
+                    b"Description" => {
+                        r.text_opt_into(&c, &mut f_description)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }

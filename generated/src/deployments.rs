@@ -1855,57 +1855,175 @@ impl FromXml for Deployment {
         let mut f_load_balancers = Vec::new();
         let mut f_virtual_network_id = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 26usize] = [
+                b"<Name>",
+                b"<DeploymentSlot>",
+                b"<PrivateID>",
+                b"<Status>",
+                b"<Label>",
+                b"<Url>",
+                b"<Configuration>",
+                b"<RoleInstanceList>",
+                b"<UpgradeStatus>",
+                b"<UpgradeDomainCount>",
+                b"<RoleList>",
+                b"<SdkVersion>",
+                b"<Locked>",
+                b"<RollbackAllowed>",
+                b"<VirtualNetworkName>",
+                b"<CreatedTime>",
+                b"<LastModifiedTime>",
+                b"<ExtendedProperties>",
+                b"<Dns>",
+                b"<PersistentVMDowntime>",
+                b"<ExtensionConfiguration>",
+                b"<VirtualIPs>",
+                b"<ReservedIPName>",
+                b"<InternalDnsSuffix>",
+                b"<LoadBalancers>",
+                b"<VirtualNetworkId>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"DeploymentSlot" => r.text_req_into(&c, &mut f_deployment_slot)?,
-                    b"PrivateID" => r.text_req_into(&c, &mut f_private_id)?,
-                    b"Status" => r.text_req_into(&c, &mut f_status)?,
-                    b"Label" => f_label = r.label_req(&c)?,
-                    b"Url" => r.text_opt_into(&c, &mut f_url)?,
-                    b"Configuration" => r.text_opt_into(&c, &mut f_configuration)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"DeploymentSlot" => {
+                        r.text_req_into(&c, &mut f_deployment_slot)?;
+                        next = 2usize;
+                    }
+
+                    b"PrivateID" => {
+                        r.text_req_into(&c, &mut f_private_id)?;
+                        next = 3usize;
+                    }
+
+                    b"Status" => {
+                        r.text_req_into(&c, &mut f_status)?;
+                        next = 4usize;
+                    }
+
+                    b"Label" => {
+                        f_label = r.label_req(&c)?;
+                        next = 5usize;
+                    }
+
+                    b"Url" => {
+                        r.text_opt_into(&c, &mut f_url)?;
+                        next = 6usize;
+                    }
+
+                    b"Configuration" => {
+                        r.text_opt_into(&c, &mut f_configuration)?;
+                        next = 7usize;
+                    }
+
                     b"RoleInstanceList" => {
-                        r.elem_list(&c, b"RoleInstance", &mut f_role_instance_list)?
+                        r.elem_list(&c, b"RoleInstance", &mut f_role_instance_list)?;
+                        next = 8usize;
                     }
 
-                    b"UpgradeStatus" => f_upgrade_status = r.elem(&c)?,
+                    b"UpgradeStatus" => {
+                        f_upgrade_status = r.elem(&c)?;
+                        next = 9usize;
+                    }
+
                     b"UpgradeDomainCount" => {
-                        r.text_opt_into(&c, &mut f_upgrade_domain_count)?
+                        r.text_opt_into(&c, &mut f_upgrade_domain_count)?;
+                        next = 10usize;
                     }
 
-                    b"RoleList" => r.elem_list(&c, b"Role", &mut f_role_list)?,
-                    b"SdkVersion" => r.text_opt_into(&c, &mut f_sdk_version)?,
-                    b"Locked" => r.text_opt_into(&c, &mut f_locked)?,
-                    b"RollbackAllowed" => r.text_opt_into(&c, &mut f_rollback_allowed)?,
+                    b"RoleList" => {
+                        r.elem_list(&c, b"Role", &mut f_role_list)?;
+                        next = 11usize;
+                    }
+
+                    b"SdkVersion" => {
+                        r.text_opt_into(&c, &mut f_sdk_version)?;
+                        next = 12usize;
+                    }
+
+                    b"Locked" => {
+                        r.text_opt_into(&c, &mut f_locked)?;
+                        next = 13usize;
+                    }
+
+                    b"RollbackAllowed" => {
+                        r.text_opt_into(&c, &mut f_rollback_allowed)?;
+                        next = 14usize;
+                    }
+
                     b"VirtualNetworkName" => {
-                        r.text_opt_into(&c, &mut f_virtual_network_name)?
+                        r.text_opt_into(&c, &mut f_virtual_network_name)?;
+                        next = 15usize;
                     }
 
-                    b"CreatedTime" => r.text_opt_into(&c, &mut f_created_time)?,
+                    b"CreatedTime" => {
+                        r.text_opt_into(&c, &mut f_created_time)?;
+                        next = 16usize;
+                    }
+
                     b"LastModifiedTime" => {
-                        r.text_opt_into(&c, &mut f_last_modified_time)?
+                        r.text_opt_into(&c, &mut f_last_modified_time)?;
+                        next = 17usize;
                     }
 
                     b"ExtendedProperties" => {
-                        r.elem_list(&c, b"ExtendedProperty", &mut f_extended_properties)?
+                        r.elem_list(
+                            &c,
+                            b"ExtendedProperty",
+                            &mut f_extended_properties,
+                        )?;
+                        next = 18usize;
                     }
 
-                    b"Dns" => f_dns = r.elem(&c)?,
-                    b"PersistentVMDowntime" => f_persistent_vm_downtime = r.elem(&c)?,
-                    b"ExtensionConfiguration" => f_extension_configuration = r.elem(&c)?,
-                    b"VirtualIPs" => r.elem_list(&c, b"VirtualIP", &mut f_virtual_ips)?,
-                    b"ReservedIPName" => r.text_opt_into(&c, &mut f_reserved_ip_name)?,
+                    b"Dns" => {
+                        f_dns = r.elem(&c)?;
+                        next = 19usize;
+                    }
+
+                    b"PersistentVMDowntime" => {
+                        f_persistent_vm_downtime = r.elem(&c)?;
+                        next = 20usize;
+                    }
+
+                    b"ExtensionConfiguration" => {
+                        f_extension_configuration = r.elem(&c)?;
+                        next = 21usize;
+                    }
+
+                    b"VirtualIPs" => {
+                        r.elem_list(&c, b"VirtualIP", &mut f_virtual_ips)?;
+                        next = 22usize;
+                    }
+
+                    b"ReservedIPName" => {
+                        r.text_opt_into(&c, &mut f_reserved_ip_name)?;
+                        next = 23usize;
+                    }
+
                     b"InternalDnsSuffix" => {
-                        r.text_opt_into(&c, &mut f_internal_dns_suffix)?
+                        r.text_opt_into(&c, &mut f_internal_dns_suffix)?;
+                        next = 24usize;
                     }
 
                     b"LoadBalancers" => {
-                        r.elem_list(&c, b"LoadBalancer", &mut f_load_balancers)?
+                        r.elem_list(&c, b"LoadBalancer", &mut f_load_balancers)?;
+                        next = 25usize;
                     }
 
                     b"VirtualNetworkId" => {
-                        r.text_opt_into(&c, &mut f_virtual_network_id)?
+                        r.text_opt_into(&c, &mut f_virtual_network_id)?;
+                        next = 26usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -2025,16 +2143,33 @@ impl FromXml for UpgradeStatus {
         let mut f_current_upgrade_domain_state = None;
         let mut f_current_upgrade_domain = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<UpgradeType>",
+                b"<CurrentUpgradeDomainState>",
+                b"<CurrentUpgradeDomain>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"UpgradeType" => r.text_opt_into(&c, &mut f_upgrade_type)?,
+                    b"UpgradeType" => {
+                        r.text_opt_into(&c, &mut f_upgrade_type)?;
+                        next = 1usize;
+                    }
+
                     b"CurrentUpgradeDomainState" => {
-                        r.text_opt_into(&c, &mut f_current_upgrade_domain_state)?
+                        r.text_opt_into(&c, &mut f_current_upgrade_domain_state)?;
+                        next = 2usize;
                     }
 
                     b"CurrentUpgradeDomain" => {
-                        r.text_opt_into(&c, &mut f_current_upgrade_domain)?
+                        r.text_opt_into(&c, &mut f_current_upgrade_domain)?;
+                        next = 3usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -2072,10 +2207,21 @@ impl FromXml for DnsSettings {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_dns_servers = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<DnsServers>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"DnsServers" => r.elem_list(&c, b"DnsServer", &mut f_dns_servers)?,
+                    b"DnsServers" => {
+                        r.elem_list(&c, b"DnsServer", &mut f_dns_servers)?;
+                        next = 1usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2114,11 +2260,26 @@ impl FromXml for DnsServer {
         let mut f_name = None;
         let mut f_address = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Name>", b"<Address>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Address" => r.text_opt_into(&c, &mut f_address)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Address" => {
+                        r.text_opt_into(&c, &mut f_address)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2171,12 +2332,35 @@ impl FromXml for PersistentVMDowntime {
         let mut f_end_time = None;
         let mut f_status = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<StartTime>",
+                b"<EndTime>",
+                b"<Status>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"StartTime" => r.text_opt_into(&c, &mut f_start_time)?,
-                    b"EndTime" => r.text_opt_into(&c, &mut f_end_time)?,
-                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
+                    b"StartTime" => {
+                        r.text_opt_into(&c, &mut f_start_time)?;
+                        next = 1usize;
+                    }
+
+                    b"EndTime" => {
+                        r.text_opt_into(&c, &mut f_end_time)?;
+                        next = 2usize;
+                    }
+
+                    b"Status" => {
+                        r.text_opt_into(&c, &mut f_status)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2220,11 +2404,26 @@ impl FromXml for ExtensionConfiguration {
         let mut f_all_roles = Vec::new();
         let mut f_named_roles = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<AllRoles>", b"<NamedRoles>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"AllRoles" => r.elem_list(&c, b"Extension", &mut f_all_roles)?,
-                    b"NamedRoles" => r.elem_list(&c, b"Role", &mut f_named_roles)?,
+                    b"AllRoles" => {
+                        r.elem_list(&c, b"Extension", &mut f_all_roles)?;
+                        next = 1usize;
+                    }
+
+                    b"NamedRoles" => {
+                        r.elem_list(&c, b"Role", &mut f_named_roles)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2269,11 +2468,26 @@ impl FromXml for DeploymentExtension {
         let mut f_id = None;
         let mut f_state = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Id>", b"<State>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Id" => r.text_req_into(&c, &mut f_id)?,
-                    b"State" => r.text_opt_into(&c, &mut f_state)?,
+                    b"Id" => {
+                        r.text_req_into(&c, &mut f_id)?;
+                        next = 1usize;
+                    }
+
+                    b"State" => {
+                        r.text_opt_into(&c, &mut f_state)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2311,11 +2525,26 @@ impl FromXml for NamedRoleExtensions {
         let mut f_role_name = None;
         let mut f_extensions = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<RoleName>", b"<Extensions>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"RoleName" => r.text_req_into(&c, &mut f_role_name)?,
-                    b"Extensions" => r.elem_list(&c, b"Extension", &mut f_extensions)?,
+                    b"RoleName" => {
+                        r.text_req_into(&c, &mut f_role_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Extensions" => {
+                        r.elem_list(&c, b"Extension", &mut f_extensions)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2389,15 +2618,53 @@ impl FromXml for VirtualIP {
         let mut f_reserved_ip_name = None;
         let mut f_type_ = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 6usize] = [
+                b"<Address>",
+                b"<IsDnsProgrammed>",
+                b"<Name>",
+                b"<IsReserved>",
+                b"<ReservedIPName>",
+                b"<Type>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Address" => r.text_opt_into(&c, &mut f_address)?,
-                    b"IsDnsProgrammed" => r.text_opt_into(&c, &mut f_is_dns_programmed)?,
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"IsReserved" => r.text_opt_into(&c, &mut f_is_reserved)?,
-                    b"ReservedIPName" => r.text_opt_into(&c, &mut f_reserved_ip_name)?,
-                    b"Type" => r.text_opt_into(&c, &mut f_type_)?,
+                    b"Address" => {
+                        r.text_opt_into(&c, &mut f_address)?;
+                        next = 1usize;
+                    }
+
+                    b"IsDnsProgrammed" => {
+                        r.text_opt_into(&c, &mut f_is_dns_programmed)?;
+                        next = 2usize;
+                    }
+
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 3usize;
+                    }
+
+                    b"IsReserved" => {
+                        r.text_opt_into(&c, &mut f_is_reserved)?;
+                        next = 4usize;
+                    }
+
+                    b"ReservedIPName" => {
+                        r.text_opt_into(&c, &mut f_reserved_ip_name)?;
+                        next = 5usize;
+                    }
+
+                    b"Type" => {
+                        r.text_opt_into(&c, &mut f_type_)?;
+                        next = 6usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2449,12 +2716,24 @@ impl FromXml for LoadBalancer {
         let mut f_name = None;
         let mut f_frontend_ip_configuration = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Name>", b"<FrontendIpConfiguration>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
                     b"FrontendIpConfiguration" => {
                         f_frontend_ip_configuration = r.elem(&c)?;
+                        next = 2usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -2512,13 +2791,33 @@ impl FromXml for FrontendIpConfiguration {
         let mut f_subnet_name = None;
         let mut f_static_virtual_network_ip_address = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<Type>",
+                b"<SubnetName>",
+                b"<StaticVirtualNetworkIPAddress>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Type" => r.text_opt_into(&c, &mut f_type_)?,
-                    b"SubnetName" => r.text_opt_into(&c, &mut f_subnet_name)?,
+                    b"Type" => {
+                        r.text_opt_into(&c, &mut f_type_)?;
+                        next = 1usize;
+                    }
+
+                    b"SubnetName" => {
+                        r.text_opt_into(&c, &mut f_subnet_name)?;
+                        next = 2usize;
+                    }
+
                     b"StaticVirtualNetworkIPAddress" => {
-                        r.text_opt_into(&c, &mut f_static_virtual_network_ip_address)?
+                        r.text_opt_into(&c, &mut f_static_virtual_network_ip_address)?;
+                        next = 3usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -2678,55 +2977,132 @@ impl FromXml for RoleInstance {
         let mut f_network_interfaces = Vec::new();
         let mut f_maintenance_status = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 18usize] = [
+                b"<RoleName>",
+                b"<InstanceName>",
+                b"<InstanceStatus>",
+                b"<InstanceUpgradeDomain>",
+                b"<InstanceFaultDomain>",
+                b"<InstanceSize>",
+                b"<InstanceStateDetails>",
+                b"<InstanceErrorCode>",
+                b"<IpAddress>",
+                b"<InstanceEndpoints>",
+                b"<PowerState>",
+                b"<HostName>",
+                b"<RemoteAccessCertificateThumbprint>",
+                b"<GuestAgentStatus>",
+                b"<ResourceExtensionStatusList>",
+                b"<PublicIPs>",
+                b"<NetworkInterfaces>",
+                b"<MaintenanceStatus>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"RoleName" => r.text_req_into(&c, &mut f_role_name)?,
-                    b"InstanceName" => r.text_req_into(&c, &mut f_instance_name)?,
-                    b"InstanceStatus" => r.text_opt_into(&c, &mut f_instance_status)?,
+                    b"RoleName" => {
+                        r.text_req_into(&c, &mut f_role_name)?;
+                        next = 1usize;
+                    }
+
+                    b"InstanceName" => {
+                        r.text_req_into(&c, &mut f_instance_name)?;
+                        next = 2usize;
+                    }
+
+                    b"InstanceStatus" => {
+                        r.text_opt_into(&c, &mut f_instance_status)?;
+                        next = 3usize;
+                    }
+
                     b"InstanceUpgradeDomain" => {
-                        r.text_opt_into(&c, &mut f_instance_upgrade_domain)?
+                        r.text_opt_into(&c, &mut f_instance_upgrade_domain)?;
+                        next = 4usize;
                     }
 
                     b"InstanceFaultDomain" => {
-                        r.text_opt_into(&c, &mut f_instance_fault_domain)?
+                        r.text_opt_into(&c, &mut f_instance_fault_domain)?;
+                        next = 5usize;
                     }
 
-                    b"InstanceSize" => r.text_opt_into(&c, &mut f_instance_size)?,
+                    b"InstanceSize" => {
+                        r.text_opt_into(&c, &mut f_instance_size)?;
+                        next = 6usize;
+                    }
+
                     b"InstanceStateDetails" => {
-                        r.text_opt_into(&c, &mut f_instance_state_details)?
+                        r.text_opt_into(&c, &mut f_instance_state_details)?;
+                        next = 7usize;
                     }
 
                     b"InstanceErrorCode" => {
-                        r.text_opt_into(&c, &mut f_instance_error_code)?
+                        r.text_opt_into(&c, &mut f_instance_error_code)?;
+                        next = 8usize;
                     }
 
-                    b"IpAddress" => r.text_opt_into(&c, &mut f_ip_address)?,
+                    b"IpAddress" => {
+                        r.text_opt_into(&c, &mut f_ip_address)?;
+                        next = 9usize;
+                    }
+
                     b"InstanceEndpoints" => {
-                        r.elem_list(&c, b"InstanceEndpoint", &mut f_instance_endpoints)?
+                        r.elem_list(&c, b"InstanceEndpoint", &mut f_instance_endpoints)?;
+                        next = 10usize;
                     }
 
-                    b"PowerState" => r.text_opt_into(&c, &mut f_power_state)?,
-                    b"HostName" => r.text_opt_into(&c, &mut f_host_name)?,
+                    b"PowerState" => {
+                        r.text_opt_into(&c, &mut f_power_state)?;
+                        next = 11usize;
+                    }
+
+                    b"HostName" => {
+                        r.text_opt_into(&c, &mut f_host_name)?;
+                        next = 12usize;
+                    }
+
                     b"RemoteAccessCertificateThumbprint" => {
-                        r.text_opt_into(&c, &mut f_remote_access_certificate_thumbprint)?
+                        r.text_opt_into(
+                            &c,
+                            &mut f_remote_access_certificate_thumbprint,
+                        )?;
+                        next = 13usize;
                     }
 
-                    b"GuestAgentStatus" => f_guest_agent_status = r.elem(&c)?,
+                    b"GuestAgentStatus" => {
+                        f_guest_agent_status = r.elem(&c)?;
+                        next = 14usize;
+                    }
+
                     b"ResourceExtensionStatusList" => {
                         r.elem_list(
                             &c,
                             b"ResourceExtensionStatus",
                             &mut f_resource_extension_status_list,
-                        )?
+                        )?;
+                        next = 15usize;
                     }
 
-                    b"PublicIPs" => r.elem_list(&c, b"PublicIP", &mut f_public_ips)?,
+                    b"PublicIPs" => {
+                        r.elem_list(&c, b"PublicIP", &mut f_public_ips)?;
+                        next = 16usize;
+                    }
+
                     b"NetworkInterfaces" => {
-                        r.elem_list(&c, b"NetworkInterface", &mut f_network_interfaces)?
+                        r.elem_list(&c, b"NetworkInterface", &mut f_network_interfaces)?;
+                        next = 17usize;
                     }
 
-                    b"MaintenanceStatus" => f_maintenance_status = r.elem(&c)?,
+                    b"MaintenanceStatus" => {
+                        f_maintenance_status = r.elem(&c)?;
+                        next = 18usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2849,16 +3225,51 @@ impl FromXml for InstanceEndpoint {
         let mut f_protocol = None;
         let mut f_idle_timeout_in_minutes = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 6usize] = [
+                b"<Name>",
+                b"<Vip>",
+                b"<PublicPort>",
+                b"<LocalPort>",
+                b"<Protocol>",
+                b"<IdleTimeoutInMinutes>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Vip" => r.text_opt_into(&c, &mut f_vip)?,
-                    b"PublicPort" => r.text_opt_into(&c, &mut f_public_port)?,
-                    b"LocalPort" => r.text_opt_into(&c, &mut f_local_port)?,
-                    b"Protocol" => r.text_opt_into(&c, &mut f_protocol)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Vip" => {
+                        r.text_opt_into(&c, &mut f_vip)?;
+                        next = 2usize;
+                    }
+
+                    b"PublicPort" => {
+                        r.text_opt_into(&c, &mut f_public_port)?;
+                        next = 3usize;
+                    }
+
+                    b"LocalPort" => {
+                        r.text_opt_into(&c, &mut f_local_port)?;
+                        next = 4usize;
+                    }
+
+                    b"Protocol" => {
+                        r.text_opt_into(&c, &mut f_protocol)?;
+                        next = 5usize;
+                    }
+
                     b"IdleTimeoutInMinutes" => {
-                        r.text_opt_into(&c, &mut f_idle_timeout_in_minutes)?
+                        r.text_opt_into(&c, &mut f_idle_timeout_in_minutes)?;
+                        next = 6usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -2949,19 +3360,59 @@ impl FromXml for GuestAgentStatus {
         let mut f_message = None;
         let mut f_formatted_message = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 7usize] = [
+                b"<ProtocolVersion>",
+                b"<Timestamp>",
+                b"<GuestAgentVersion>",
+                b"<Status>",
+                b"<Code>",
+                b"<Message>",
+                b"<FormattedMessage>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"ProtocolVersion" => r.text_opt_into(&c, &mut f_protocol_version)?,
-                    b"Timestamp" => r.text_opt_into(&c, &mut f_timestamp)?,
-                    b"GuestAgentVersion" => {
-                        r.text_opt_into(&c, &mut f_guest_agent_version)?
+                    b"ProtocolVersion" => {
+                        r.text_opt_into(&c, &mut f_protocol_version)?;
+                        next = 1usize;
                     }
 
-                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
-                    b"Code" => r.text_opt_into(&c, &mut f_code)?,
-                    b"Message" => f_message = r.elem(&c)?,
-                    b"FormattedMessage" => f_formatted_message = r.elem(&c)?,
+                    b"Timestamp" => {
+                        r.text_opt_into(&c, &mut f_timestamp)?;
+                        next = 2usize;
+                    }
+
+                    b"GuestAgentVersion" => {
+                        r.text_opt_into(&c, &mut f_guest_agent_version)?;
+                        next = 3usize;
+                    }
+
+                    b"Status" => {
+                        r.text_opt_into(&c, &mut f_status)?;
+                        next = 4usize;
+                    }
+
+                    b"Code" => {
+                        r.text_opt_into(&c, &mut f_code)?;
+                        next = 5usize;
+                    }
+
+                    b"Message" => {
+                        f_message = r.elem(&c)?;
+                        next = 6usize;
+                    }
+
+                    b"FormattedMessage" => {
+                        f_formatted_message = r.elem(&c)?;
+                        next = 7usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3012,14 +3463,26 @@ impl FromXml for GuestAgentMessage {
         let mut f_message_resource_id = None;
         let mut f_param_list = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<MessageResourceId>", b"<ParamList>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"MessageResourceId" => {
-                        r.text_opt_into(&c, &mut f_message_resource_id)?
+                        r.text_opt_into(&c, &mut f_message_resource_id)?;
+                        next = 1usize;
                     }
 
-                    b"ParamList" => r.text_list(&c, b"Param", &mut f_param_list)?,
+                    b"ParamList" => {
+                        r.text_list(&c, b"Param", &mut f_param_list)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3063,11 +3526,26 @@ impl FromXml for GuestAgentFormattedMessage {
         let mut f_language = None;
         let mut f_message = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Language>", b"<Message>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Language" => r.text_opt_into(&c, &mut f_language)?,
-                    b"Message" => r.text_opt_into(&c, &mut f_message)?,
+                    b"Language" => {
+                        r.text_opt_into(&c, &mut f_language)?;
+                        next = 1usize;
+                    }
+
+                    b"Message" => {
+                        r.text_opt_into(&c, &mut f_message)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3145,16 +3623,59 @@ impl FromXml for ResourceExtensionStatus {
         let mut f_formatted_message = None;
         let mut f_extension_setting_status = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 7usize] = [
+                b"<HandlerName>",
+                b"<Version>",
+                b"<Status>",
+                b"<Code>",
+                b"<Message>",
+                b"<FormattedMessage>",
+                b"<ExtensionSettingStatus>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"HandlerName" => r.text_req_into(&c, &mut f_handler_name)?,
-                    b"Version" => r.text_opt_into(&c, &mut f_version)?,
-                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
-                    b"Code" => r.text_opt_into(&c, &mut f_code)?,
-                    b"Message" => f_message = r.elem(&c)?,
-                    b"FormattedMessage" => f_formatted_message = r.elem(&c)?,
-                    b"ExtensionSettingStatus" => f_extension_setting_status = r.elem(&c)?,
+                    b"HandlerName" => {
+                        r.text_req_into(&c, &mut f_handler_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Version" => {
+                        r.text_opt_into(&c, &mut f_version)?;
+                        next = 2usize;
+                    }
+
+                    b"Status" => {
+                        r.text_opt_into(&c, &mut f_status)?;
+                        next = 3usize;
+                    }
+
+                    b"Code" => {
+                        r.text_opt_into(&c, &mut f_code)?;
+                        next = 4usize;
+                    }
+
+                    b"Message" => {
+                        f_message = r.elem(&c)?;
+                        next = 5usize;
+                    }
+
+                    b"FormattedMessage" => {
+                        f_formatted_message = r.elem(&c)?;
+                        next = 6usize;
+                    }
+
+                    b"ExtensionSettingStatus" => {
+                        f_extension_setting_status = r.elem(&c)?;
+                        next = 7usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3259,22 +3780,69 @@ impl FromXml for ExtensionSettingStatus {
         let mut f_formatted_message = None;
         let mut f_sub_status_list = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 9usize] = [
+                b"<Timestamp>",
+                b"<ConfigurationAppliedTime>",
+                b"<Name>",
+                b"<Operation>",
+                b"<Status>",
+                b"<Code>",
+                b"<Message>",
+                b"<FormattedMessage>",
+                b"<SubStatusList>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Timestamp" => r.text_opt_into(&c, &mut f_timestamp)?,
-                    b"ConfigurationAppliedTime" => {
-                        r.text_opt_into(&c, &mut f_configuration_applied_time)?
+                    b"Timestamp" => {
+                        r.text_opt_into(&c, &mut f_timestamp)?;
+                        next = 1usize;
                     }
 
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"Operation" => r.text_opt_into(&c, &mut f_operation)?,
-                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
-                    b"Code" => r.text_opt_into(&c, &mut f_code)?,
-                    b"Message" => f_message = r.elem(&c)?,
-                    b"FormattedMessage" => f_formatted_message = r.elem(&c)?,
+                    b"ConfigurationAppliedTime" => {
+                        r.text_opt_into(&c, &mut f_configuration_applied_time)?;
+                        next = 2usize;
+                    }
+
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 3usize;
+                    }
+
+                    b"Operation" => {
+                        r.text_opt_into(&c, &mut f_operation)?;
+                        next = 4usize;
+                    }
+
+                    b"Status" => {
+                        r.text_opt_into(&c, &mut f_status)?;
+                        next = 5usize;
+                    }
+
+                    b"Code" => {
+                        r.text_opt_into(&c, &mut f_code)?;
+                        next = 6usize;
+                    }
+
+                    b"Message" => {
+                        f_message = r.elem(&c)?;
+                        next = 7usize;
+                    }
+
+                    b"FormattedMessage" => {
+                        f_formatted_message = r.elem(&c)?;
+                        next = 8usize;
+                    }
+
                     b"SubStatusList" => {
-                        r.elem_list(&c, b"SubStatus", &mut f_sub_status_list)?
+                        r.elem_list(&c, b"SubStatus", &mut f_sub_status_list)?;
+                        next = 9usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -3355,14 +3923,47 @@ impl FromXml for SubStatus {
         let mut f_message = None;
         let mut f_formatted_message = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 5usize] = [
+                b"<Name>",
+                b"<Status>",
+                b"<Code>",
+                b"<Message>",
+                b"<FormattedMessage>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
-                    b"Code" => r.text_opt_into(&c, &mut f_code)?,
-                    b"Message" => f_message = r.elem(&c)?,
-                    b"FormattedMessage" => f_formatted_message = r.elem(&c)?,
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Status" => {
+                        r.text_opt_into(&c, &mut f_status)?;
+                        next = 2usize;
+                    }
+
+                    b"Code" => {
+                        r.text_opt_into(&c, &mut f_code)?;
+                        next = 3usize;
+                    }
+
+                    b"Message" => {
+                        f_message = r.elem(&c)?;
+                        next = 4usize;
+                    }
+
+                    b"FormattedMessage" => {
+                        f_formatted_message = r.elem(&c)?;
+                        next = 5usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3431,17 +4032,47 @@ impl FromXml for PublicIP {
         let mut f_domain_name_label = None;
         let mut f_fqdns = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 5usize] = [
+                b"<Name>",
+                b"<Address>",
+                b"<IdleTimeoutInMinutes>",
+                b"<DomainNameLabel>",
+                b"<Fqdns>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Address" => r.text_opt_into(&c, &mut f_address)?,
-                    b"IdleTimeoutInMinutes" => {
-                        r.text_opt_into(&c, &mut f_idle_timeout_in_minutes)?
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
                     }
 
-                    b"DomainNameLabel" => r.text_opt_into(&c, &mut f_domain_name_label)?,
-                    b"Fqdns" => r.text_list(&c, b"Fqdn", &mut f_fqdns)?,
+                    b"Address" => {
+                        r.text_opt_into(&c, &mut f_address)?;
+                        next = 2usize;
+                    }
+
+                    b"IdleTimeoutInMinutes" => {
+                        r.text_opt_into(&c, &mut f_idle_timeout_in_minutes)?;
+                        next = 3usize;
+                    }
+
+                    b"DomainNameLabel" => {
+                        r.text_opt_into(&c, &mut f_domain_name_label)?;
+                        next = 4usize;
+                    }
+
+                    b"Fqdns" => {
+                        r.text_list(&c, b"Fqdn", &mut f_fqdns)?;
+                        next = 5usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3508,20 +4139,47 @@ impl FromXml for NetworkInterface {
         let mut f_network_security_group = None;
         let mut f_ip_forwarding = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 5usize] = [
+                b"<Name>",
+                b"<MacAddress>",
+                b"<IPConfigurations>",
+                b"<NetworkSecurityGroup>",
+                b"<IPForwarding>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"MacAddress" => r.text_opt_into(&c, &mut f_mac_address)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"MacAddress" => {
+                        r.text_opt_into(&c, &mut f_mac_address)?;
+                        next = 2usize;
+                    }
+
                     b"IPConfigurations" => {
-                        r.elem_list(&c, b"IPConfiguration", &mut f_ip_configurations)?
+                        r.elem_list(&c, b"IPConfiguration", &mut f_ip_configurations)?;
+                        next = 3usize;
                     }
 
                     b"NetworkSecurityGroup" => {
-                        r.text_opt_into(&c, &mut f_network_security_group)?
+                        r.text_opt_into(&c, &mut f_network_security_group)?;
+                        next = 4usize;
                     }
 
-                    b"IPForwarding" => r.text_opt_into(&c, &mut f_ip_forwarding)?,
+                    b"IPForwarding" => {
+                        r.text_opt_into(&c, &mut f_ip_forwarding)?;
+                        next = 5usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3590,13 +4248,33 @@ impl FromXml for IPConfiguration {
         let mut f_address = None;
         let mut f_static_virtual_network_ip_address = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<SubnetName>",
+                b"<Address>",
+                b"<StaticVirtualNetworkIPAddress>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"SubnetName" => r.text_opt_into(&c, &mut f_subnet_name)?,
-                    b"Address" => r.text_opt_into(&c, &mut f_address)?,
+                    b"SubnetName" => {
+                        r.text_opt_into(&c, &mut f_subnet_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Address" => {
+                        r.text_opt_into(&c, &mut f_address)?;
+                        next = 2usize;
+                    }
+
                     b"StaticVirtualNetworkIPAddress" => {
-                        r.text_opt_into(&c, &mut f_static_virtual_network_ip_address)?
+                        r.text_opt_into(&c, &mut f_static_virtual_network_ip_address)?;
+                        next = 3usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -3710,42 +4388,66 @@ impl FromXml for MaintenanceStatus {
         let mut f_last_operation_result_string = None;
         let mut f_last_operation_message = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 8usize] = [
+                b"<IsCustomerInitiatedMaintenanceAllowed>",
+                b"<PreMaintenanceWindowStartTime>",
+                b"<PreMaintenanceWindowEndTime>",
+                b"<MaintenanceWindowStartTime>",
+                b"<MaintenanceWindowEndTime>",
+                b"<LastOperationResultCode>",
+                b"<LastOperationResultString>",
+                b"<LastOperationMessage>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"IsCustomerInitiatedMaintenanceAllowed" => {
                         r.text_opt_into(
                             &c,
                             &mut f_is_customer_initiated_maintenance_allowed,
-                        )?
+                        )?;
+                        next = 1usize;
                     }
 
                     b"PreMaintenanceWindowStartTime" => {
-                        r.text_opt_into(&c, &mut f_pre_maintenance_window_start_time)?
+                        r.text_opt_into(&c, &mut f_pre_maintenance_window_start_time)?;
+                        next = 2usize;
                     }
 
                     b"PreMaintenanceWindowEndTime" => {
-                        r.text_opt_into(&c, &mut f_pre_maintenance_window_end_time)?
+                        r.text_opt_into(&c, &mut f_pre_maintenance_window_end_time)?;
+                        next = 3usize;
                     }
 
                     b"MaintenanceWindowStartTime" => {
-                        r.text_opt_into(&c, &mut f_maintenance_window_start_time)?
+                        r.text_opt_into(&c, &mut f_maintenance_window_start_time)?;
+                        next = 4usize;
                     }
 
                     b"MaintenanceWindowEndTime" => {
-                        r.text_opt_into(&c, &mut f_maintenance_window_end_time)?
+                        r.text_opt_into(&c, &mut f_maintenance_window_end_time)?;
+                        next = 5usize;
                     }
 
                     b"LastOperationResultCode" => {
-                        r.text_opt_into(&c, &mut f_last_operation_result_code)?
+                        r.text_opt_into(&c, &mut f_last_operation_result_code)?;
+                        next = 6usize;
                     }
 
                     b"LastOperationResultString" => {
-                        r.text_opt_into(&c, &mut f_last_operation_result_string)?
+                        r.text_opt_into(&c, &mut f_last_operation_result_string)?;
+                        next = 7usize;
                     }
 
                     b"LastOperationMessage" => {
-                        r.text_opt_into(&c, &mut f_last_operation_message)?
+                        r.text_opt_into(&c, &mut f_last_operation_message)?;
+                        next = 8usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -3918,14 +4620,53 @@ impl FromXml for Role {
         let mut f_license_type = None;
         let mut f_migration_state = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 18usize] = [
+                b"<RoleName>",
+                b"<OsVersion>",
+                b"<RoleType>",
+                b"<ConfigurationSets>",
+                b"<ResourceExtensionReferences>",
+                b"<VMImageName>",
+                b"<MediaLocation>",
+                b"<AvailabilitySetName>",
+                b"<DataVirtualHardDisks>",
+                b"<Label>",
+                b"<OSVirtualHardDisk>",
+                b"<RoleSize>",
+                b"<DefaultWinRmCertificateThumbprint>",
+                b"<ProvisionGuestAgent>",
+                b"<VMImageInput>",
+                b"<DebugSettings>",
+                b"<LicenseType>",
+                b"<MigrationState>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"RoleName" => r.text_req_into(&c, &mut f_role_name)?,
-                    b"OsVersion" => r.text_opt_into(&c, &mut f_os_version)?,
-                    b"RoleType" => r.text_opt_into(&c, &mut f_role_type)?,
+                    b"RoleName" => {
+                        r.text_req_into(&c, &mut f_role_name)?;
+                        next = 1usize;
+                    }
+
+                    b"OsVersion" => {
+                        r.text_opt_into(&c, &mut f_os_version)?;
+                        next = 2usize;
+                    }
+
+                    b"RoleType" => {
+                        r.text_opt_into(&c, &mut f_role_type)?;
+                        next = 3usize;
+                    }
+
                     b"ConfigurationSets" => {
-                        r.elem_list(&c, b"ConfigurationSet", &mut f_configuration_sets)?
+                        r.elem_list(&c, b"ConfigurationSet", &mut f_configuration_sets)?;
+                        next = 4usize;
                     }
 
                     b"ResourceExtensionReferences" => {
@@ -3933,13 +4674,23 @@ impl FromXml for Role {
                             &c,
                             b"ResourceExtensionReference",
                             &mut f_resource_extension_references,
-                        )?
+                        )?;
+                        next = 5usize;
                     }
 
-                    b"VMImageName" => r.text_opt_into(&c, &mut f_vm_image_name)?,
-                    b"MediaLocation" => r.text_opt_into(&c, &mut f_media_location)?,
+                    b"VMImageName" => {
+                        r.text_opt_into(&c, &mut f_vm_image_name)?;
+                        next = 6usize;
+                    }
+
+                    b"MediaLocation" => {
+                        r.text_opt_into(&c, &mut f_media_location)?;
+                        next = 7usize;
+                    }
+
                     b"AvailabilitySetName" => {
-                        r.text_opt_into(&c, &mut f_availability_set_name)?
+                        r.text_opt_into(&c, &mut f_availability_set_name)?;
+                        next = 8usize;
                     }
 
                     b"DataVirtualHardDisks" => {
@@ -3947,27 +4698,58 @@ impl FromXml for Role {
                             &c,
                             b"DataVirtualHardDisk",
                             &mut f_data_virtual_hard_disks,
-                        )?
+                        )?;
+                        next = 9usize;
                     }
 
-                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
-                    b"OSVirtualHardDisk" => f_os_virtual_hard_disk = r.elem(&c)?,
-                    b"RoleSize" => r.text_opt_into(&c, &mut f_role_size)?,
+                    b"Label" => {
+                        r.text_opt_into(&c, &mut f_label)?;
+                        next = 10usize;
+                    }
+
+                    b"OSVirtualHardDisk" => {
+                        f_os_virtual_hard_disk = r.elem(&c)?;
+                        next = 11usize;
+                    }
+
+                    b"RoleSize" => {
+                        r.text_opt_into(&c, &mut f_role_size)?;
+                        next = 12usize;
+                    }
+
                     b"DefaultWinRmCertificateThumbprint" => {
                         r.text_opt_into(
                             &c,
                             &mut f_default_win_rm_certificate_thumbprint,
-                        )?
+                        )?;
+                        next = 13usize;
                     }
 
                     b"ProvisionGuestAgent" => {
-                        r.text_opt_into(&c, &mut f_provision_guest_agent)?
+                        r.text_opt_into(&c, &mut f_provision_guest_agent)?;
+                        next = 14usize;
                     }
 
-                    b"VMImageInput" => f_vm_image_input = r.elem(&c)?,
-                    b"DebugSettings" => f_debug_settings = r.elem(&c)?,
-                    b"LicenseType" => r.text_opt_into(&c, &mut f_license_type)?,
-                    b"MigrationState" => r.text_opt_into(&c, &mut f_migration_state)?,
+                    b"VMImageInput" => {
+                        f_vm_image_input = r.elem(&c)?;
+                        next = 15usize;
+                    }
+
+                    b"DebugSettings" => {
+                        f_debug_settings = r.elem(&c)?;
+                        next = 16usize;
+                    }
+
+                    b"LicenseType" => {
+                        r.text_opt_into(&c, &mut f_license_type)?;
+                        next = 17usize;
+                    }
+
+                    b"MigrationState" => {
+                        r.text_opt_into(&c, &mut f_migration_state)?;
+                        next = 18usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -4267,70 +5049,165 @@ impl FromXml for ConfigurationSet {
         let mut f_ssh = None;
         let mut f_custom_data = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 24usize] = [
+                b"<ConfigurationSetType>",
+                b"<InputEndpoints>",
+                b"<SubnetNames>",
+                b"<StaticVirtualNetworkIPAddress>",
+                b"<PublicIPs>",
+                b"<NetworkInterfaces>",
+                b"<NetworkSecurityGroup>",
+                b"<IPForwarding>",
+                b"<ComputerName>",
+                b"<AdminPassword>",
+                b"<ResetPasswordOnFirstLogon>",
+                b"<EnableAutomaticUpdates>",
+                b"<TimeZone>",
+                b"<DomainJoin>",
+                b"<StoredCertificateSettings>",
+                b"<WinRM>",
+                b"<AdminUsername>",
+                b"<AdditionalUnattendContent>",
+                b"<HostName>",
+                b"<UserName>",
+                b"<UserPassword>",
+                b"<DisableSshPasswordAuthentication>",
+                b"<SSH>",
+                b"<CustomData>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"ConfigurationSetType" => {
-                        r.text_req_into(&c, &mut f_configuration_set_type)?
+                        r.text_req_into(&c, &mut f_configuration_set_type)?;
+                        next = 1usize;
                     }
 
                     b"InputEndpoints" => {
-                        r.elem_list(&c, b"InputEndpoint", &mut f_input_endpoints)?
+                        r.elem_list(&c, b"InputEndpoint", &mut f_input_endpoints)?;
+                        next = 2usize;
                     }
 
                     b"SubnetNames" => {
-                        r.text_list(&c, b"SubnetName", &mut f_subnet_names)?
+                        r.text_list(&c, b"SubnetName", &mut f_subnet_names)?;
+                        next = 3usize;
                     }
 
                     b"StaticVirtualNetworkIPAddress" => {
-                        r.text_opt_into(&c, &mut f_static_virtual_network_ip_address)?
+                        r.text_opt_into(&c, &mut f_static_virtual_network_ip_address)?;
+                        next = 4usize;
                     }
 
-                    b"PublicIPs" => r.elem_list(&c, b"PublicIP", &mut f_public_ips)?,
+                    b"PublicIPs" => {
+                        r.elem_list(&c, b"PublicIP", &mut f_public_ips)?;
+                        next = 5usize;
+                    }
+
                     b"NetworkInterfaces" => {
-                        r.elem_list(&c, b"NetworkInterface", &mut f_network_interfaces)?
+                        r.elem_list(&c, b"NetworkInterface", &mut f_network_interfaces)?;
+                        next = 6usize;
                     }
 
                     b"NetworkSecurityGroup" => {
-                        r.text_opt_into(&c, &mut f_network_security_group)?
+                        r.text_opt_into(&c, &mut f_network_security_group)?;
+                        next = 7usize;
                     }
 
-                    b"IPForwarding" => r.text_opt_into(&c, &mut f_ip_forwarding)?,
-                    b"ComputerName" => r.text_opt_into(&c, &mut f_computer_name)?,
-                    b"AdminPassword" => r.text_opt_into(&c, &mut f_admin_password)?,
+                    b"IPForwarding" => {
+                        r.text_opt_into(&c, &mut f_ip_forwarding)?;
+                        next = 8usize;
+                    }
+
+                    b"ComputerName" => {
+                        r.text_opt_into(&c, &mut f_computer_name)?;
+                        next = 9usize;
+                    }
+
+                    b"AdminPassword" => {
+                        r.text_opt_into(&c, &mut f_admin_password)?;
+                        next = 10usize;
+                    }
+
                     b"ResetPasswordOnFirstLogon" => {
-                        r.text_opt_into(&c, &mut f_reset_password_on_first_logon)?
+                        r.text_opt_into(&c, &mut f_reset_password_on_first_logon)?;
+                        next = 11usize;
                     }
 
                     b"EnableAutomaticUpdates" => {
-                        r.text_opt_into(&c, &mut f_enable_automatic_updates)?
+                        r.text_opt_into(&c, &mut f_enable_automatic_updates)?;
+                        next = 12usize;
                     }
 
-                    b"TimeZone" => r.text_opt_into(&c, &mut f_time_zone)?,
-                    b"DomainJoin" => f_domain_join = r.elem(&c)?,
+                    b"TimeZone" => {
+                        r.text_opt_into(&c, &mut f_time_zone)?;
+                        next = 13usize;
+                    }
+
+                    b"DomainJoin" => {
+                        f_domain_join = r.elem(&c)?;
+                        next = 14usize;
+                    }
+
                     b"StoredCertificateSettings" => {
                         r.elem_list(
                             &c,
                             b"CertificateSetting",
                             &mut f_stored_certificate_settings,
-                        )?
+                        )?;
+                        next = 15usize;
                     }
 
-                    b"WinRM" => f_win_rm = r.elem(&c)?,
-                    b"AdminUsername" => r.text_opt_into(&c, &mut f_admin_username)?,
+                    b"WinRM" => {
+                        f_win_rm = r.elem(&c)?;
+                        next = 16usize;
+                    }
+
+                    b"AdminUsername" => {
+                        r.text_opt_into(&c, &mut f_admin_username)?;
+                        next = 17usize;
+                    }
+
                     b"AdditionalUnattendContent" => {
                         f_additional_unattend_content = r.elem(&c)?;
+                        next = 18usize;
                     }
 
-                    b"HostName" => r.text_opt_into(&c, &mut f_host_name)?,
-                    b"UserName" => r.text_opt_into(&c, &mut f_user_name)?,
-                    b"UserPassword" => r.text_opt_into(&c, &mut f_user_password)?,
+                    b"HostName" => {
+                        r.text_opt_into(&c, &mut f_host_name)?;
+                        next = 19usize;
+                    }
+
+                    b"UserName" => {
+                        r.text_opt_into(&c, &mut f_user_name)?;
+                        next = 20usize;
+                    }
+
+                    b"UserPassword" => {
+                        r.text_opt_into(&c, &mut f_user_password)?;
+                        next = 21usize;
+                    }
+
                     b"DisableSshPasswordAuthentication" => {
-                        r.text_opt_into(&c, &mut f_disable_ssh_password_authentication)?
+                        r.text_opt_into(&c, &mut f_disable_ssh_password_authentication)?;
+                        next = 22usize;
                     }
 
-                    b"SSH" => f_ssh = r.elem(&c)?,
-                    b"CustomData" => r.text_opt_into(&c, &mut f_custom_data)?,
+                    b"SSH" => {
+                        f_ssh = r.elem(&c)?;
+                        next = 23usize;
+                    }
+
+                    b"CustomData" => {
+                        r.text_opt_into(&c, &mut f_custom_data)?;
+                        next = 24usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -4553,37 +5430,95 @@ impl FromXml for InputEndpoint {
         let mut f_load_balancer_distribution = None;
         let mut f_virtual_ip_name = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 13usize] = [
+                b"<LoadBalancedEndpointSetName>",
+                b"<LocalPort>",
+                b"<Name>",
+                b"<Port>",
+                b"<LoadBalancerProbe>",
+                b"<Protocol>",
+                b"<Vip>",
+                b"<EnableDirectServerReturn>",
+                b"<LoadBalancerName>",
+                b"<EndpointAcl>",
+                b"<IdleTimeoutInMinutes>",
+                b"<LoadBalancerDistribution>",
+                b"<VirtualIPName>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"LoadBalancedEndpointSetName" => {
-                        r.text_opt_into(&c, &mut f_load_balanced_endpoint_set_name)?
+                        r.text_opt_into(&c, &mut f_load_balanced_endpoint_set_name)?;
+                        next = 1usize;
                     }
 
-                    b"LocalPort" => r.text_opt_into(&c, &mut f_local_port)?,
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"Port" => r.text_opt_into(&c, &mut f_port)?,
-                    b"LoadBalancerProbe" => f_load_balancer_probe = r.elem(&c)?,
-                    b"Protocol" => r.text_opt_into(&c, &mut f_protocol)?,
-                    b"Vip" => r.text_opt_into(&c, &mut f_vip)?,
+                    b"LocalPort" => {
+                        r.text_opt_into(&c, &mut f_local_port)?;
+                        next = 2usize;
+                    }
+
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 3usize;
+                    }
+
+                    b"Port" => {
+                        r.text_opt_into(&c, &mut f_port)?;
+                        next = 4usize;
+                    }
+
+                    b"LoadBalancerProbe" => {
+                        f_load_balancer_probe = r.elem(&c)?;
+                        next = 5usize;
+                    }
+
+                    b"Protocol" => {
+                        r.text_opt_into(&c, &mut f_protocol)?;
+                        next = 6usize;
+                    }
+
+                    b"Vip" => {
+                        r.text_opt_into(&c, &mut f_vip)?;
+                        next = 7usize;
+                    }
+
                     b"EnableDirectServerReturn" => {
-                        r.text_opt_into(&c, &mut f_enable_direct_server_return)?
+                        r.text_opt_into(&c, &mut f_enable_direct_server_return)?;
+                        next = 8usize;
                     }
 
                     b"LoadBalancerName" => {
-                        r.text_opt_into(&c, &mut f_load_balancer_name)?
+                        r.text_opt_into(&c, &mut f_load_balancer_name)?;
+                        next = 9usize;
                     }
 
-                    b"EndpointAcl" => f_endpoint_acl = r.elem(&c)?,
+                    b"EndpointAcl" => {
+                        f_endpoint_acl = r.elem(&c)?;
+                        next = 10usize;
+                    }
+
                     b"IdleTimeoutInMinutes" => {
-                        r.text_opt_into(&c, &mut f_idle_timeout_in_minutes)?
+                        r.text_opt_into(&c, &mut f_idle_timeout_in_minutes)?;
+                        next = 11usize;
                     }
 
                     b"LoadBalancerDistribution" => {
-                        r.text_opt_into(&c, &mut f_load_balancer_distribution)?
+                        r.text_opt_into(&c, &mut f_load_balancer_distribution)?;
+                        next = 12usize;
                     }
 
-                    b"VirtualIPName" => r.text_opt_into(&c, &mut f_virtual_ip_name)?,
+                    b"VirtualIPName" => {
+                        r.text_opt_into(&c, &mut f_virtual_ip_name)?;
+                        next = 13usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -4674,18 +5609,45 @@ impl FromXml for LoadBalancerProbe {
         let mut f_interval_in_seconds = None;
         let mut f_timeout_in_seconds = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 5usize] = [
+                b"<Path>",
+                b"<Port>",
+                b"<Protocol>",
+                b"<IntervalInSeconds>",
+                b"<TimeoutInSeconds>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Path" => r.text_opt_into(&c, &mut f_path)?,
-                    b"Port" => r.text_opt_into(&c, &mut f_port)?,
-                    b"Protocol" => r.text_opt_into(&c, &mut f_protocol)?,
+                    b"Path" => {
+                        r.text_opt_into(&c, &mut f_path)?;
+                        next = 1usize;
+                    }
+
+                    b"Port" => {
+                        r.text_opt_into(&c, &mut f_port)?;
+                        next = 2usize;
+                    }
+
+                    b"Protocol" => {
+                        r.text_opt_into(&c, &mut f_protocol)?;
+                        next = 3usize;
+                    }
+
                     b"IntervalInSeconds" => {
-                        r.text_opt_into(&c, &mut f_interval_in_seconds)?
+                        r.text_opt_into(&c, &mut f_interval_in_seconds)?;
+                        next = 4usize;
                     }
 
                     b"TimeoutInSeconds" => {
-                        r.text_opt_into(&c, &mut f_timeout_in_seconds)?
+                        r.text_opt_into(&c, &mut f_timeout_in_seconds)?;
+                        next = 5usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -4727,10 +5689,21 @@ impl FromXml for EndpointAcl {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_rules = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<Rules>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Rules" => r.elem_list(&c, b"Rule", &mut f_rules)?,
+                    b"Rules" => {
+                        r.elem_list(&c, b"Rule", &mut f_rules)?;
+                        next = 1usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -4790,13 +5763,41 @@ impl FromXml for AclRule {
         let mut f_remote_subnet = None;
         let mut f_description = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<Order>",
+                b"<Action>",
+                b"<RemoteSubnet>",
+                b"<Description>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Order" => r.text_opt_into(&c, &mut f_order)?,
-                    b"Action" => r.text_opt_into(&c, &mut f_action)?,
-                    b"RemoteSubnet" => r.text_opt_into(&c, &mut f_remote_subnet)?,
-                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
+                    b"Order" => {
+                        r.text_opt_into(&c, &mut f_order)?;
+                        next = 1usize;
+                    }
+
+                    b"Action" => {
+                        r.text_opt_into(&c, &mut f_action)?;
+                        next = 2usize;
+                    }
+
+                    b"RemoteSubnet" => {
+                        r.text_opt_into(&c, &mut f_remote_subnet)?;
+                        next = 3usize;
+                    }
+
+                    b"Description" => {
+                        r.text_opt_into(&c, &mut f_description)?;
+                        next = 4usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -4862,13 +5863,41 @@ impl FromXml for DomainJoin {
         let mut f_machine_object_ou = None;
         let mut f_provisioning = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<Credentials>",
+                b"<JoinDomain>",
+                b"<MachineObjectOU>",
+                b"<Provisioning>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Credentials" => f_credentials = r.elem(&c)?,
-                    b"JoinDomain" => r.text_opt_into(&c, &mut f_join_domain)?,
-                    b"MachineObjectOU" => r.text_opt_into(&c, &mut f_machine_object_ou)?,
-                    b"Provisioning" => f_provisioning = r.elem(&c)?,
+                    b"Credentials" => {
+                        f_credentials = r.elem(&c)?;
+                        next = 1usize;
+                    }
+
+                    b"JoinDomain" => {
+                        r.text_opt_into(&c, &mut f_join_domain)?;
+                        next = 2usize;
+                    }
+
+                    b"MachineObjectOU" => {
+                        r.text_opt_into(&c, &mut f_machine_object_ou)?;
+                        next = 3usize;
+                    }
+
+                    b"Provisioning" => {
+                        f_provisioning = r.elem(&c)?;
+                        next = 4usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -4937,12 +5966,35 @@ impl FromXml for DomainJoinCredentials {
         let mut f_username = None;
         let mut f_password = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<Domain>",
+                b"<Username>",
+                b"<Password>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Domain" => r.text_opt_into(&c, &mut f_domain)?,
-                    b"Username" => r.text_opt_into(&c, &mut f_username)?,
-                    b"Password" => r.text_opt_into(&c, &mut f_password)?,
+                    b"Domain" => {
+                        r.text_opt_into(&c, &mut f_domain)?;
+                        next = 1usize;
+                    }
+
+                    b"Username" => {
+                        r.text_opt_into(&c, &mut f_username)?;
+                        next = 2usize;
+                    }
+
+                    b"Password" => {
+                        r.text_opt_into(&c, &mut f_password)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -4993,10 +6045,21 @@ impl FromXml for DomainJoinProvisioning {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_account_data = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<AccountData>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"AccountData" => r.text_opt_into(&c, &mut f_account_data)?,
+                    b"AccountData" => {
+                        r.text_opt_into(&c, &mut f_account_data)?;
+                        next = 1usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5049,12 +6112,35 @@ impl FromXml for CertificateSetting {
         let mut f_store_name = None;
         let mut f_thumbprint = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<StoreLocation>",
+                b"<StoreName>",
+                b"<Thumbprint>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"StoreLocation" => r.text_opt_into(&c, &mut f_store_location)?,
-                    b"StoreName" => r.text_opt_into(&c, &mut f_store_name)?,
-                    b"Thumbprint" => r.text_opt_into(&c, &mut f_thumbprint)?,
+                    b"StoreLocation" => {
+                        r.text_opt_into(&c, &mut f_store_location)?;
+                        next = 1usize;
+                    }
+
+                    b"StoreName" => {
+                        r.text_opt_into(&c, &mut f_store_name)?;
+                        next = 2usize;
+                    }
+
+                    b"Thumbprint" => {
+                        r.text_opt_into(&c, &mut f_thumbprint)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5090,10 +6176,21 @@ impl FromXml for WinRM {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_listeners = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<Listeners>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Listeners" => r.elem_list(&c, b"Listener", &mut f_listeners)?,
+                    b"Listeners" => {
+                        r.elem_list(&c, b"Listener", &mut f_listeners)?;
+                        next = 1usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5137,12 +6234,27 @@ impl FromXml for WinRmListener {
         let mut f_protocol = None;
         let mut f_certificate_thumbprint = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [
+                b"<Protocol>",
+                b"<CertificateThumbprint>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Protocol" => r.text_opt_into(&c, &mut f_protocol)?,
+                    b"Protocol" => {
+                        r.text_opt_into(&c, &mut f_protocol)?;
+                        next = 1usize;
+                    }
+
                     b"CertificateThumbprint" => {
-                        r.text_opt_into(&c, &mut f_certificate_thumbprint)?
+                        r.text_opt_into(&c, &mut f_certificate_thumbprint)?;
+                        next = 2usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -5178,10 +6290,21 @@ impl FromXml for AdditionalUnattendContent {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_passes = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<Passes>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Passes" => r.elem_list(&c, b"UnattendPass", &mut f_passes)?,
+                    b"Passes" => {
+                        r.elem_list(&c, b"UnattendPass", &mut f_passes)?;
+                        next = 1usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5220,12 +6343,24 @@ impl FromXml for UnattendPass {
         let mut f_pass_name = None;
         let mut f_components = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<PassName>", b"<Components>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"PassName" => r.text_opt_into(&c, &mut f_pass_name)?,
+                    b"PassName" => {
+                        r.text_opt_into(&c, &mut f_pass_name)?;
+                        next = 1usize;
+                    }
+
                     b"Components" => {
-                        r.elem_list(&c, b"UnattendComponent", &mut f_components)?
+                        r.elem_list(&c, b"UnattendComponent", &mut f_components)?;
+                        next = 2usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -5270,12 +6405,27 @@ impl FromXml for UnattendComponent {
         let mut f_component_name = None;
         let mut f_component_settings = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [
+                b"<ComponentName>",
+                b"<ComponentSettings>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"ComponentName" => r.text_opt_into(&c, &mut f_component_name)?,
+                    b"ComponentName" => {
+                        r.text_opt_into(&c, &mut f_component_name)?;
+                        next = 1usize;
+                    }
+
                     b"ComponentSettings" => {
-                        r.elem_list(&c, b"ComponentSetting", &mut f_component_settings)?
+                        r.elem_list(&c, b"ComponentSetting", &mut f_component_settings)?;
+                        next = 2usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -5334,11 +6484,26 @@ impl FromXml for ComponentSetting {
         let mut f_setting_name = None;
         let mut f_content = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<SettingName>", b"<Content>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"SettingName" => r.text_opt_into(&c, &mut f_setting_name)?,
-                    b"Content" => r.text_opt_into(&c, &mut f_content)?,
+                    b"SettingName" => {
+                        r.text_opt_into(&c, &mut f_setting_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Content" => {
+                        r.text_opt_into(&c, &mut f_content)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5376,11 +6541,26 @@ impl FromXml for SshSettings {
         let mut f_public_keys = Vec::new();
         let mut f_key_pairs = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<PublicKeys>", b"<KeyPairs>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"PublicKeys" => r.elem_list(&c, b"PublicKey", &mut f_public_keys)?,
-                    b"KeyPairs" => r.elem_list(&c, b"KeyPair", &mut f_key_pairs)?,
+                    b"PublicKeys" => {
+                        r.elem_list(&c, b"PublicKey", &mut f_public_keys)?;
+                        next = 1usize;
+                    }
+
+                    b"KeyPairs" => {
+                        r.elem_list(&c, b"KeyPair", &mut f_key_pairs)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5426,11 +6606,26 @@ impl FromXml for SshPublicKey {
         let mut f_fingerprint = None;
         let mut f_path = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Fingerprint>", b"<Path>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Fingerprint" => r.text_opt_into(&c, &mut f_fingerprint)?,
-                    b"Path" => r.text_opt_into(&c, &mut f_path)?,
+                    b"Fingerprint" => {
+                        r.text_opt_into(&c, &mut f_fingerprint)?;
+                        next = 1usize;
+                    }
+
+                    b"Path" => {
+                        r.text_opt_into(&c, &mut f_path)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5476,11 +6671,26 @@ impl FromXml for SshKeyPair {
         let mut f_fingerprint = None;
         let mut f_path = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Fingerprint>", b"<Path>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Fingerprint" => r.text_opt_into(&c, &mut f_fingerprint)?,
-                    b"Path" => r.text_opt_into(&c, &mut f_path)?,
+                    b"Fingerprint" => {
+                        r.text_opt_into(&c, &mut f_fingerprint)?;
+                        next = 1usize;
+                    }
+
+                    b"Path" => {
+                        r.text_opt_into(&c, &mut f_path)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5559,23 +6769,63 @@ impl FromXml for ResourceExtensionReference {
         let mut f_state = None;
         let mut f_force_update = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 7usize] = [
+                b"<ReferenceName>",
+                b"<Publisher>",
+                b"<Name>",
+                b"<Version>",
+                b"<ResourceExtensionParameterValues>",
+                b"<State>",
+                b"<ForceUpdate>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"ReferenceName" => r.text_opt_into(&c, &mut f_reference_name)?,
-                    b"Publisher" => r.text_opt_into(&c, &mut f_publisher)?,
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Version" => r.text_opt_into(&c, &mut f_version)?,
+                    b"ReferenceName" => {
+                        r.text_opt_into(&c, &mut f_reference_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Publisher" => {
+                        r.text_opt_into(&c, &mut f_publisher)?;
+                        next = 2usize;
+                    }
+
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 3usize;
+                    }
+
+                    b"Version" => {
+                        r.text_opt_into(&c, &mut f_version)?;
+                        next = 4usize;
+                    }
+
                     b"ResourceExtensionParameterValues" => {
                         r.elem_list(
                             &c,
                             b"ResourceExtensionParameterValue",
                             &mut f_resource_extension_parameter_values,
-                        )?
+                        )?;
+                        next = 5usize;
                     }
 
-                    b"State" => r.text_opt_into(&c, &mut f_state)?,
-                    b"ForceUpdate" => r.text_opt_into(&c, &mut f_force_update)?,
+                    b"State" => {
+                        r.text_opt_into(&c, &mut f_state)?;
+                        next = 6usize;
+                    }
+
+                    b"ForceUpdate" => {
+                        r.text_opt_into(&c, &mut f_force_update)?;
+                        next = 7usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5659,12 +6909,31 @@ impl FromXml for ResourceExtensionParameterValue {
         let mut f_value = None;
         let mut f_type_ = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [b"<Key>", b"<Value>", b"<Type>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Key" => r.text_opt_into(&c, &mut f_key)?,
-                    b"Value" => r.text_opt_into(&c, &mut f_value)?,
-                    b"Type" => r.text_opt_into(&c, &mut f_type_)?,
+                    b"Key" => {
+                        r.text_opt_into(&c, &mut f_key)?;
+                        next = 1usize;
+                    }
+
+                    b"Value" => {
+                        r.text_opt_into(&c, &mut f_value)?;
+                        next = 2usize;
+                    }
+
+                    b"Type" => {
+                        r.text_opt_into(&c, &mut f_type_)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5758,20 +7027,65 @@ impl FromXml for DataVirtualHardDisk {
         let mut f_source_media_link = None;
         let mut f_io_type = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 8usize] = [
+                b"<HostCaching>",
+                b"<DiskLabel>",
+                b"<DiskName>",
+                b"<Lun>",
+                b"<LogicalDiskSizeInGB>",
+                b"<MediaLink>",
+                b"<SourceMediaLink>",
+                b"<IOType>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"HostCaching" => r.text_opt_into(&c, &mut f_host_caching)?,
-                    b"DiskLabel" => r.text_opt_into(&c, &mut f_disk_label)?,
-                    b"DiskName" => r.text_opt_into(&c, &mut f_disk_name)?,
-                    b"Lun" => r.text_opt_into(&c, &mut f_lun)?,
-                    b"LogicalDiskSizeInGB" => {
-                        r.text_opt_into(&c, &mut f_logical_disk_size_in_gb)?
+                    b"HostCaching" => {
+                        r.text_opt_into(&c, &mut f_host_caching)?;
+                        next = 1usize;
                     }
 
-                    b"MediaLink" => r.text_opt_into(&c, &mut f_media_link)?,
-                    b"SourceMediaLink" => r.text_opt_into(&c, &mut f_source_media_link)?,
-                    b"IOType" => r.text_opt_into(&c, &mut f_io_type)?,
+                    b"DiskLabel" => {
+                        r.text_opt_into(&c, &mut f_disk_label)?;
+                        next = 2usize;
+                    }
+
+                    b"DiskName" => {
+                        r.text_opt_into(&c, &mut f_disk_name)?;
+                        next = 3usize;
+                    }
+
+                    b"Lun" => {
+                        r.text_opt_into(&c, &mut f_lun)?;
+                        next = 4usize;
+                    }
+
+                    b"LogicalDiskSizeInGB" => {
+                        r.text_opt_into(&c, &mut f_logical_disk_size_in_gb)?;
+                        next = 5usize;
+                    }
+
+                    b"MediaLink" => {
+                        r.text_opt_into(&c, &mut f_media_link)?;
+                        next = 6usize;
+                    }
+
+                    b"SourceMediaLink" => {
+                        r.text_opt_into(&c, &mut f_source_media_link)?;
+                        next = 7usize;
+                    }
+
+                    b"IOType" => {
+                        r.text_opt_into(&c, &mut f_io_type)?;
+                        next = 8usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5884,21 +7198,71 @@ impl FromXml for OSVirtualHardDisk {
         let mut f_io_type = None;
         let mut f_resized_size_in_gb = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 9usize] = [
+                b"<HostCaching>",
+                b"<DiskLabel>",
+                b"<DiskName>",
+                b"<MediaLink>",
+                b"<SourceImageName>",
+                b"<OS>",
+                b"<RemoteSourceImageLink>",
+                b"<IOType>",
+                b"<ResizedSizeInGB>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"HostCaching" => r.text_opt_into(&c, &mut f_host_caching)?,
-                    b"DiskLabel" => r.text_opt_into(&c, &mut f_disk_label)?,
-                    b"DiskName" => r.text_opt_into(&c, &mut f_disk_name)?,
-                    b"MediaLink" => r.text_opt_into(&c, &mut f_media_link)?,
-                    b"SourceImageName" => r.text_opt_into(&c, &mut f_source_image_name)?,
-                    b"OS" => r.text_opt_into(&c, &mut f_os)?,
-                    b"RemoteSourceImageLink" => {
-                        r.text_opt_into(&c, &mut f_remote_source_image_link)?
+                    b"HostCaching" => {
+                        r.text_opt_into(&c, &mut f_host_caching)?;
+                        next = 1usize;
                     }
 
-                    b"IOType" => r.text_opt_into(&c, &mut f_io_type)?,
-                    b"ResizedSizeInGB" => r.text_opt_into(&c, &mut f_resized_size_in_gb)?,
+                    b"DiskLabel" => {
+                        r.text_opt_into(&c, &mut f_disk_label)?;
+                        next = 2usize;
+                    }
+
+                    b"DiskName" => {
+                        r.text_opt_into(&c, &mut f_disk_name)?;
+                        next = 3usize;
+                    }
+
+                    b"MediaLink" => {
+                        r.text_opt_into(&c, &mut f_media_link)?;
+                        next = 4usize;
+                    }
+
+                    b"SourceImageName" => {
+                        r.text_opt_into(&c, &mut f_source_image_name)?;
+                        next = 5usize;
+                    }
+
+                    b"OS" => {
+                        r.text_opt_into(&c, &mut f_os)?;
+                        next = 6usize;
+                    }
+
+                    b"RemoteSourceImageLink" => {
+                        r.text_opt_into(&c, &mut f_remote_source_image_link)?;
+                        next = 7usize;
+                    }
+
+                    b"IOType" => {
+                        r.text_opt_into(&c, &mut f_io_type)?;
+                        next = 8usize;
+                    }
+
+                    b"ResizedSizeInGB" => {
+                        r.text_opt_into(&c, &mut f_resized_size_in_gb)?;
+                        next = 9usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5953,16 +7317,31 @@ impl FromXml for VMImageInput {
         let mut f_os_disk_configuration = None;
         let mut f_data_disk_configurations = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [
+                b"<OSDiskConfiguration>",
+                b"<DataDiskConfigurations>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"OSDiskConfiguration" => f_os_disk_configuration = r.elem(&c)?,
+                    b"OSDiskConfiguration" => {
+                        f_os_disk_configuration = r.elem(&c)?;
+                        next = 1usize;
+                    }
+
                     b"DataDiskConfigurations" => {
                         r.elem_list(
                             &c,
                             b"DataDiskConfiguration",
                             &mut f_data_disk_configurations,
-                        )?
+                        )?;
+                        next = 2usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -6006,10 +7385,21 @@ impl FromXml for OSDiskConfigurationInput {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_resized_size_in_gb = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<ResizedSizeInGB>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"ResizedSizeInGB" => r.text_opt_into(&c, &mut f_resized_size_in_gb)?,
+                    b"ResizedSizeInGB" => {
+                        r.text_opt_into(&c, &mut f_resized_size_in_gb)?;
+                        next = 1usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -6051,11 +7441,26 @@ impl FromXml for DataDiskConfigurationInput {
         let mut f_name = None;
         let mut f_resized_size_in_gb = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Name>", b"<ResizedSizeInGB>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"ResizedSizeInGB" => r.text_opt_into(&c, &mut f_resized_size_in_gb)?,
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"ResizedSizeInGB" => {
+                        r.text_opt_into(&c, &mut f_resized_size_in_gb)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -6109,19 +7514,33 @@ impl FromXml for DebugSettings {
         let mut f_console_screenshot_blob_uri = None;
         let mut f_serial_output_blob_uri = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<BootDiagnosticsEnabled>",
+                b"<ConsoleScreenshotBlobUri>",
+                b"<SerialOutputBlobUri>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"BootDiagnosticsEnabled" => {
-                        r.text_opt_into(&c, &mut f_boot_diagnostics_enabled)?
+                        r.text_opt_into(&c, &mut f_boot_diagnostics_enabled)?;
+                        next = 1usize;
                     }
 
                     b"ConsoleScreenshotBlobUri" => {
-                        r.text_opt_into(&c, &mut f_console_screenshot_blob_uri)?
+                        r.text_opt_into(&c, &mut f_console_screenshot_blob_uri)?;
+                        next = 2usize;
                     }
 
                     b"SerialOutputBlobUri" => {
-                        r.text_opt_into(&c, &mut f_serial_output_blob_uri)?
+                        r.text_opt_into(&c, &mut f_serial_output_blob_uri)?;
+                        next = 3usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -6208,23 +7627,69 @@ impl FromXml for CreateDeployment {
         let mut f_extended_properties = Vec::new();
         let mut f_extension_configuration = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 8usize] = [
+                b"<Name>",
+                b"<PackageUrl>",
+                b"<Label>",
+                b"<Configuration>",
+                b"<StartDeployment>",
+                b"<TreatWarningsAsError>",
+                b"<ExtendedProperties>",
+                b"<ExtensionConfiguration>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"PackageUrl" => r.text_req_into(&c, &mut f_package_url)?,
-                    b"Label" => f_label = r.label_req(&c)?,
-                    b"Configuration" => f_configuration = r.label_req(&c)?,
-                    b"StartDeployment" => r.text_opt_into(&c, &mut f_start_deployment)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"PackageUrl" => {
+                        r.text_req_into(&c, &mut f_package_url)?;
+                        next = 2usize;
+                    }
+
+                    b"Label" => {
+                        f_label = r.label_req(&c)?;
+                        next = 3usize;
+                    }
+
+                    b"Configuration" => {
+                        f_configuration = r.label_req(&c)?;
+                        next = 4usize;
+                    }
+
+                    b"StartDeployment" => {
+                        r.text_opt_into(&c, &mut f_start_deployment)?;
+                        next = 5usize;
+                    }
+
                     b"TreatWarningsAsError" => {
-                        r.text_opt_into(&c, &mut f_treat_warnings_as_error)?
+                        r.text_opt_into(&c, &mut f_treat_warnings_as_error)?;
+                        next = 6usize;
                     }
 
                     b"ExtendedProperties" => {
-                        r.elem_list(&c, b"ExtendedProperty", &mut f_extended_properties)?
+                        r.elem_list(
+                            &c,
+                            b"ExtendedProperty",
+                            &mut f_extended_properties,
+                        )?;
+                        next = 7usize;
                     }
 
-                    b"ExtensionConfiguration" => f_extension_configuration = r.elem(&c)?,
+                    b"ExtensionConfiguration" => {
+                        f_extension_configuration = r.elem(&c)?;
+                        next = 8usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -6296,11 +7761,26 @@ impl FromXml for Swap {
         let mut f_production = None;
         let mut f_source_deployment = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Production>", b"<SourceDeployment>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Production" => r.text_opt_into(&c, &mut f_production)?,
-                    b"SourceDeployment" => r.text_req_into(&c, &mut f_source_deployment)?,
+                    b"Production" => {
+                        r.text_opt_into(&c, &mut f_production)?;
+                        next = 1usize;
+                    }
+
+                    b"SourceDeployment" => {
+                        r.text_req_into(&c, &mut f_source_deployment)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -6363,20 +7843,51 @@ impl FromXml for ChangeConfiguration {
         let mut f_extended_properties = Vec::new();
         let mut f_extension_configuration = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 5usize] = [
+                b"<Configuration>",
+                b"<TreatWarningsAsError>",
+                b"<Mode>",
+                b"<ExtendedProperties>",
+                b"<ExtensionConfiguration>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Configuration" => f_configuration = r.label_req(&c)?,
+                    b"Configuration" => {
+                        f_configuration = r.label_req(&c)?;
+                        next = 1usize;
+                    }
+
                     b"TreatWarningsAsError" => {
-                        r.text_opt_into(&c, &mut f_treat_warnings_as_error)?
+                        r.text_opt_into(&c, &mut f_treat_warnings_as_error)?;
+                        next = 2usize;
                     }
 
-                    b"Mode" => r.text_opt_into(&c, &mut f_mode)?,
+                    b"Mode" => {
+                        r.text_opt_into(&c, &mut f_mode)?;
+                        next = 3usize;
+                    }
+
                     b"ExtendedProperties" => {
-                        r.elem_list(&c, b"ExtendedProperty", &mut f_extended_properties)?
+                        r.elem_list(
+                            &c,
+                            b"ExtendedProperty",
+                            &mut f_extended_properties,
+                        )?;
+                        next = 4usize;
                     }
 
-                    b"ExtensionConfiguration" => f_extension_configuration = r.elem(&c)?,
+                    b"ExtensionConfiguration" => {
+                        f_extension_configuration = r.elem(&c)?;
+                        next = 5usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -6423,10 +7934,21 @@ impl FromXml for UpdateDeploymentStatus {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_status = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<Status>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Status" => r.text_req_into(&c, &mut f_status)?,
+                    b"Status" => {
+                        r.text_req_into(&c, &mut f_status)?;
+                        next = 1usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -6504,20 +8026,69 @@ impl FromXml for UpgradeDeployment {
         let mut f_extended_properties = Vec::new();
         let mut f_extension_configuration = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 8usize] = [
+                b"<Mode>",
+                b"<PackageUrl>",
+                b"<Configuration>",
+                b"<Label>",
+                b"<RoleToUpgrade>",
+                b"<Force>",
+                b"<ExtendedProperties>",
+                b"<ExtensionConfiguration>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Mode" => r.text_req_into(&c, &mut f_mode)?,
-                    b"PackageUrl" => r.text_req_into(&c, &mut f_package_url)?,
-                    b"Configuration" => f_configuration = r.label_req(&c)?,
-                    b"Label" => f_label = r.label_req(&c)?,
-                    b"RoleToUpgrade" => r.text_opt_into(&c, &mut f_role_to_upgrade)?,
-                    b"Force" => r.text_req_into(&c, &mut f_force)?,
-                    b"ExtendedProperties" => {
-                        r.elem_list(&c, b"ExtendedProperty", &mut f_extended_properties)?
+                    b"Mode" => {
+                        r.text_req_into(&c, &mut f_mode)?;
+                        next = 1usize;
                     }
 
-                    b"ExtensionConfiguration" => f_extension_configuration = r.elem(&c)?,
+                    b"PackageUrl" => {
+                        r.text_req_into(&c, &mut f_package_url)?;
+                        next = 2usize;
+                    }
+
+                    b"Configuration" => {
+                        f_configuration = r.label_req(&c)?;
+                        next = 3usize;
+                    }
+
+                    b"Label" => {
+                        f_label = r.label_req(&c)?;
+                        next = 4usize;
+                    }
+
+                    b"RoleToUpgrade" => {
+                        r.text_opt_into(&c, &mut f_role_to_upgrade)?;
+                        next = 5usize;
+                    }
+
+                    b"Force" => {
+                        r.text_req_into(&c, &mut f_force)?;
+                        next = 6usize;
+                    }
+
+                    b"ExtendedProperties" => {
+                        r.elem_list(
+                            &c,
+                            b"ExtendedProperty",
+                            &mut f_extended_properties,
+                        )?;
+                        next = 7usize;
+                    }
+
+                    b"ExtensionConfiguration" => {
+                        f_extension_configuration = r.elem(&c)?;
+                        next = 8usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -6580,10 +8151,21 @@ impl FromXml for WalkUpgradeDomain {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_upgrade_domain = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<UpgradeDomain>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"UpgradeDomain" => r.text_req_into(&c, &mut f_upgrade_domain)?,
+                    b"UpgradeDomain" => {
+                        r.text_req_into(&c, &mut f_upgrade_domain)?;
+                        next = 1usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -6636,11 +8218,26 @@ impl FromXml for RollbackUpdateOrUpgrade {
         let mut f_mode = None;
         let mut f_force = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Mode>", b"<Force>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Mode" => r.text_req_into(&c, &mut f_mode)?,
-                    b"Force" => r.text_opt_into(&c, &mut f_force)?,
+                    b"Mode" => {
+                        r.text_req_into(&c, &mut f_mode)?;
+                        next = 1usize;
+                    }
+
+                    b"Force" => {
+                        r.text_opt_into(&c, &mut f_force)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -6681,15 +8278,27 @@ impl FromXml for DeploymentEventCollection {
         let mut f_reboot_events = Vec::new();
         let mut f_continuation_token = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [
+                b"<RebootEvents>",
+                b"<ContinuationToken>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"RebootEvents" => {
-                        r.elem_list(&c, b"RebootEvent", &mut f_reboot_events)?
+                        r.elem_list(&c, b"RebootEvent", &mut f_reboot_events)?;
+                        next = 1usize;
                     }
 
                     b"ContinuationToken" => {
-                        r.text_opt_into(&c, &mut f_continuation_token)?
+                        r.text_opt_into(&c, &mut f_continuation_token)?;
+                        next = 2usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -6749,13 +8358,41 @@ impl FromXml for RebootEvent {
         let mut f_reboot_reason = None;
         let mut f_reboot_start_time = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<RoleName>",
+                b"<InstanceName>",
+                b"<RebootReason>",
+                b"<RebootStartTime>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"RoleName" => r.text_opt_into(&c, &mut f_role_name)?,
-                    b"InstanceName" => r.text_opt_into(&c, &mut f_instance_name)?,
-                    b"RebootReason" => r.text_opt_into(&c, &mut f_reboot_reason)?,
-                    b"RebootStartTime" => r.text_opt_into(&c, &mut f_reboot_start_time)?,
+                    b"RoleName" => {
+                        r.text_opt_into(&c, &mut f_role_name)?;
+                        next = 1usize;
+                    }
+
+                    b"InstanceName" => {
+                        r.text_opt_into(&c, &mut f_instance_name)?;
+                        next = 2usize;
+                    }
+
+                    b"RebootReason" => {
+                        r.text_opt_into(&c, &mut f_reboot_reason)?;
+                        next = 3usize;
+                    }
+
+                    b"RebootStartTime" => {
+                        r.text_opt_into(&c, &mut f_reboot_start_time)?;
+                        next = 4usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -6816,20 +8453,39 @@ impl FromXml for DeploymentNetworkResource {
         let mut f_sub_net_name = None;
         let mut f_destination_virtual_network = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<ResourceGroupName>",
+                b"<VirtualNetworkName>",
+                b"<SubNetName>",
+                b"<DestinationVirtualNetwork>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"ResourceGroupName" => {
-                        r.text_opt_into(&c, &mut f_resource_group_name)?
+                        r.text_opt_into(&c, &mut f_resource_group_name)?;
+                        next = 1usize;
                     }
 
                     b"VirtualNetworkName" => {
-                        r.text_opt_into(&c, &mut f_virtual_network_name)?
+                        r.text_opt_into(&c, &mut f_virtual_network_name)?;
+                        next = 2usize;
                     }
 
-                    b"SubNetName" => r.text_opt_into(&c, &mut f_sub_net_name)?,
+                    b"SubNetName" => {
+                        r.text_opt_into(&c, &mut f_sub_net_name)?;
+                        next = 3usize;
+                    }
+
                     b"DestinationVirtualNetwork" => {
-                        r.text_req_into(&c, &mut f_destination_virtual_network)?
+                        r.text_req_into(&c, &mut f_destination_virtual_network)?;
+                        next = 4usize;
                     }
 
                     _ => r.skip(&c)?,

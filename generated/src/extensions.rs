@@ -670,23 +670,65 @@ impl FromXml for AddExtensionInput {
         let mut f_private_configuration = None;
         let mut f_version = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 8usize] = [
+                b"<ProviderNameSpace>",
+                b"<Type>",
+                b"<Id>",
+                b"<Thumbprint>",
+                b"<ThumbprintAlgorithm>",
+                b"<PublicConfiguration>",
+                b"<PrivateConfiguration>",
+                b"<Version>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"ProviderNameSpace" => {
-                        r.text_opt_into(&c, &mut f_provider_name_space)?
+                        r.text_opt_into(&c, &mut f_provider_name_space)?;
+                        next = 1usize;
                     }
 
-                    b"Type" => r.text_req_into(&c, &mut f_type_)?,
-                    b"Id" => r.text_req_into(&c, &mut f_id)?,
-                    b"Thumbprint" => r.text_opt_into(&c, &mut f_thumbprint)?,
+                    b"Type" => {
+                        r.text_req_into(&c, &mut f_type_)?;
+                        next = 2usize;
+                    }
+
+                    b"Id" => {
+                        r.text_req_into(&c, &mut f_id)?;
+                        next = 3usize;
+                    }
+
+                    b"Thumbprint" => {
+                        r.text_opt_into(&c, &mut f_thumbprint)?;
+                        next = 4usize;
+                    }
+
                     b"ThumbprintAlgorithm" => {
-                        r.text_opt_into(&c, &mut f_thumbprint_algorithm)?
+                        r.text_opt_into(&c, &mut f_thumbprint_algorithm)?;
+                        next = 5usize;
                     }
 
-                    b"PublicConfiguration" => f_public_configuration = r.label_opt(&c)?,
-                    b"PrivateConfiguration" => f_private_configuration = r.label_opt(&c)?,
-                    b"Version" => r.text_opt_into(&c, &mut f_version)?,
+                    b"PublicConfiguration" => {
+                        f_public_configuration = r.label_opt(&c)?;
+                        next = 6usize;
+                    }
+
+                    b"PrivateConfiguration" => {
+                        f_private_configuration = r.label_opt(&c)?;
+                        next = 7usize;
+                    }
+
+                    b"Version" => {
+                        r.text_opt_into(&c, &mut f_version)?;
+                        next = 8usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -742,10 +784,21 @@ impl FromXml for HostedServiceExtensions {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_extension = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<Extension>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Extension" => r.elem_push(&c, &mut f_extension)?,
+                    b"Extension" => {
+                        r.elem_push(&c, &mut f_extension)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -821,22 +874,59 @@ impl FromXml for HostedServiceExtension {
         let mut f_thumbprint_algorithm = None;
         let mut f_public_configuration = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 7usize] = [
+                b"<ProviderNameSpace>",
+                b"<Type>",
+                b"<Id>",
+                b"<Version>",
+                b"<Thumbprint>",
+                b"<ThumbprintAlgorithm>",
+                b"<PublicConfiguration>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"ProviderNameSpace" => {
-                        r.text_opt_into(&c, &mut f_provider_name_space)?
+                        r.text_opt_into(&c, &mut f_provider_name_space)?;
+                        next = 1usize;
                     }
 
-                    b"Type" => r.text_opt_into(&c, &mut f_type_)?,
-                    b"Id" => r.text_req_into(&c, &mut f_id)?,
-                    b"Version" => r.text_opt_into(&c, &mut f_version)?,
-                    b"Thumbprint" => r.text_opt_into(&c, &mut f_thumbprint)?,
+                    b"Type" => {
+                        r.text_opt_into(&c, &mut f_type_)?;
+                        next = 2usize;
+                    }
+
+                    b"Id" => {
+                        r.text_req_into(&c, &mut f_id)?;
+                        next = 3usize;
+                    }
+
+                    b"Version" => {
+                        r.text_opt_into(&c, &mut f_version)?;
+                        next = 4usize;
+                    }
+
+                    b"Thumbprint" => {
+                        r.text_opt_into(&c, &mut f_thumbprint)?;
+                        next = 5usize;
+                    }
+
                     b"ThumbprintAlgorithm" => {
-                        r.text_opt_into(&c, &mut f_thumbprint_algorithm)?
+                        r.text_opt_into(&c, &mut f_thumbprint_algorithm)?;
+                        next = 6usize;
                     }
 
-                    b"PublicConfiguration" => f_public_configuration = r.label_opt(&c)?,
+                    b"PublicConfiguration" => {
+                        f_public_configuration = r.label_opt(&c)?;
+                        next = 7usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -880,10 +970,21 @@ impl FromXml for ExtensionImages {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_extension_image = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<ExtensionImage>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"ExtensionImage" => r.elem_push(&c, &mut f_extension_image)?,
+                    b"ExtensionImage" => {
+                        r.elem_push(&c, &mut f_extension_image)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1114,59 +1215,173 @@ impl FromXml for ExtensionImage {
         let mut f_company_name = None;
         let mut f_regions = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 26usize] = [
+                b"<ProviderNameSpace>",
+                b"<Type>",
+                b"<Version>",
+                b"<Label>",
+                b"<HostingResources>",
+                b"<MediaLink>",
+                b"<Certificate>",
+                b"<Endpoints>",
+                b"<PublicConfigurationSchema>",
+                b"<PrivateConfigurationSchema>",
+                b"<Description>",
+                b"<PublisherName>",
+                b"<PublishedDate>",
+                b"<LocalResources>",
+                b"<BlockRoleUponFailure>",
+                b"<IsInternalExtension>",
+                b"<SampleConfig>",
+                b"<ReplicationCompleted>",
+                b"<Eula>",
+                b"<PrivacyUri>",
+                b"<HomepageUri>",
+                b"<IsJsonExtension>",
+                b"<DisallowMajorVersionUpgrade>",
+                b"<SupportedOS>",
+                b"<CompanyName>",
+                b"<Regions>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"ProviderNameSpace" => {
-                        r.text_req_into(&c, &mut f_provider_name_space)?
+                        r.text_req_into(&c, &mut f_provider_name_space)?;
+                        next = 1usize;
                     }
 
-                    b"Type" => r.text_req_into(&c, &mut f_type_)?,
-                    b"Version" => r.text_req_into(&c, &mut f_version)?,
-                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
-                    b"HostingResources" => r.text_opt_into(&c, &mut f_hosting_resources)?,
-                    b"MediaLink" => r.text_opt_into(&c, &mut f_media_link)?,
-                    b"Certificate" => f_certificate = r.elem(&c)?,
-                    b"Endpoints" => f_endpoints = r.elem(&c)?,
+                    b"Type" => {
+                        r.text_req_into(&c, &mut f_type_)?;
+                        next = 2usize;
+                    }
+
+                    b"Version" => {
+                        r.text_req_into(&c, &mut f_version)?;
+                        next = 3usize;
+                    }
+
+                    b"Label" => {
+                        r.text_opt_into(&c, &mut f_label)?;
+                        next = 4usize;
+                    }
+
+                    b"HostingResources" => {
+                        r.text_opt_into(&c, &mut f_hosting_resources)?;
+                        next = 5usize;
+                    }
+
+                    b"MediaLink" => {
+                        r.text_opt_into(&c, &mut f_media_link)?;
+                        next = 6usize;
+                    }
+
+                    b"Certificate" => {
+                        f_certificate = r.elem(&c)?;
+                        next = 7usize;
+                    }
+
+                    b"Endpoints" => {
+                        f_endpoints = r.elem(&c)?;
+                        next = 8usize;
+                    }
+
                     b"PublicConfigurationSchema" => {
                         f_public_configuration_schema = r.label_opt(&c)?;
+                        next = 9usize;
                     }
 
                     b"PrivateConfigurationSchema" => {
                         f_private_configuration_schema = r.label_opt(&c)?;
+                        next = 10usize;
                     }
 
-                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
-                    b"PublisherName" => r.text_opt_into(&c, &mut f_publisher_name)?,
-                    b"PublishedDate" => r.text_opt_into(&c, &mut f_published_date)?,
+                    b"Description" => {
+                        r.text_opt_into(&c, &mut f_description)?;
+                        next = 11usize;
+                    }
+
+                    b"PublisherName" => {
+                        r.text_opt_into(&c, &mut f_publisher_name)?;
+                        next = 12usize;
+                    }
+
+                    b"PublishedDate" => {
+                        r.text_opt_into(&c, &mut f_published_date)?;
+                        next = 13usize;
+                    }
+
                     b"LocalResources" => {
-                        r.elem_list(&c, b"LocalResource", &mut f_local_resources)?
+                        r.elem_list(&c, b"LocalResource", &mut f_local_resources)?;
+                        next = 14usize;
                     }
 
                     b"BlockRoleUponFailure" => {
-                        r.text_opt_into(&c, &mut f_block_role_upon_failure)?
+                        r.text_opt_into(&c, &mut f_block_role_upon_failure)?;
+                        next = 15usize;
                     }
 
                     b"IsInternalExtension" => {
-                        r.text_opt_into(&c, &mut f_is_internal_extension)?
+                        r.text_opt_into(&c, &mut f_is_internal_extension)?;
+                        next = 16usize;
                     }
 
-                    b"SampleConfig" => f_sample_config = r.label_opt(&c)?,
+                    b"SampleConfig" => {
+                        f_sample_config = r.label_opt(&c)?;
+                        next = 17usize;
+                    }
+
                     b"ReplicationCompleted" => {
-                        r.text_opt_into(&c, &mut f_replication_completed)?
+                        r.text_opt_into(&c, &mut f_replication_completed)?;
+                        next = 18usize;
                     }
 
-                    b"Eula" => r.text_opt_into(&c, &mut f_eula)?,
-                    b"PrivacyUri" => r.text_opt_into(&c, &mut f_privacy_uri)?,
-                    b"HomepageUri" => r.text_opt_into(&c, &mut f_homepage_uri)?,
-                    b"IsJsonExtension" => r.text_opt_into(&c, &mut f_is_json_extension)?,
+                    b"Eula" => {
+                        r.text_opt_into(&c, &mut f_eula)?;
+                        next = 19usize;
+                    }
+
+                    b"PrivacyUri" => {
+                        r.text_opt_into(&c, &mut f_privacy_uri)?;
+                        next = 20usize;
+                    }
+
+                    b"HomepageUri" => {
+                        r.text_opt_into(&c, &mut f_homepage_uri)?;
+                        next = 21usize;
+                    }
+
+                    b"IsJsonExtension" => {
+                        r.text_opt_into(&c, &mut f_is_json_extension)?;
+                        next = 22usize;
+                    }
+
                     b"DisallowMajorVersionUpgrade" => {
-                        r.text_opt_into(&c, &mut f_disallow_major_version_upgrade)?
+                        r.text_opt_into(&c, &mut f_disallow_major_version_upgrade)?;
+                        next = 23usize;
                     }
 
-                    b"SupportedOS" => r.text_opt_into(&c, &mut f_supported_os)?,
-                    b"CompanyName" => r.text_opt_into(&c, &mut f_company_name)?,
-                    b"Regions" => r.text_opt_into(&c, &mut f_regions)?,
+                    b"SupportedOS" => {
+                        r.text_opt_into(&c, &mut f_supported_os)?;
+                        next = 24usize;
+                    }
+
+                    b"CompanyName" => {
+                        r.text_opt_into(&c, &mut f_company_name)?;
+                        next = 25usize;
+                    }
+
+                    b"Regions" => {
+                        r.text_opt_into(&c, &mut f_regions)?;
+                        next = 26usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1445,59 +1660,173 @@ impl FromXml for ExtensionImageInput {
         let mut f_company_name = None;
         let mut f_regions = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 26usize] = [
+                b"<ProviderNameSpace>",
+                b"<Type>",
+                b"<Version>",
+                b"<Label>",
+                b"<HostingResources>",
+                b"<MediaLink>",
+                b"<Certificate>",
+                b"<Endpoints>",
+                b"<PublicConfigurationSchema>",
+                b"<PrivateConfigurationSchema>",
+                b"<Description>",
+                b"<PublisherName>",
+                b"<PublishedDate>",
+                b"<LocalResources>",
+                b"<BlockRoleUponFailure>",
+                b"<IsInternalExtension>",
+                b"<SampleConfig>",
+                b"<ReplicationCompleted>",
+                b"<Eula>",
+                b"<PrivacyUri>",
+                b"<HomepageUri>",
+                b"<IsJsonExtension>",
+                b"<DisallowMajorVersionUpgrade>",
+                b"<SupportedOS>",
+                b"<CompanyName>",
+                b"<Regions>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"ProviderNameSpace" => {
-                        r.text_req_into(&c, &mut f_provider_name_space)?
+                        r.text_req_into(&c, &mut f_provider_name_space)?;
+                        next = 1usize;
                     }
 
-                    b"Type" => r.text_req_into(&c, &mut f_type_)?,
-                    b"Version" => r.text_req_into(&c, &mut f_version)?,
-                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
-                    b"HostingResources" => r.text_opt_into(&c, &mut f_hosting_resources)?,
-                    b"MediaLink" => r.text_opt_into(&c, &mut f_media_link)?,
-                    b"Certificate" => f_certificate = r.elem(&c)?,
-                    b"Endpoints" => f_endpoints = r.elem(&c)?,
+                    b"Type" => {
+                        r.text_req_into(&c, &mut f_type_)?;
+                        next = 2usize;
+                    }
+
+                    b"Version" => {
+                        r.text_req_into(&c, &mut f_version)?;
+                        next = 3usize;
+                    }
+
+                    b"Label" => {
+                        r.text_opt_into(&c, &mut f_label)?;
+                        next = 4usize;
+                    }
+
+                    b"HostingResources" => {
+                        r.text_opt_into(&c, &mut f_hosting_resources)?;
+                        next = 5usize;
+                    }
+
+                    b"MediaLink" => {
+                        r.text_opt_into(&c, &mut f_media_link)?;
+                        next = 6usize;
+                    }
+
+                    b"Certificate" => {
+                        f_certificate = r.elem(&c)?;
+                        next = 7usize;
+                    }
+
+                    b"Endpoints" => {
+                        f_endpoints = r.elem(&c)?;
+                        next = 8usize;
+                    }
+
                     b"PublicConfigurationSchema" => {
                         f_public_configuration_schema = r.label_opt(&c)?;
+                        next = 9usize;
                     }
 
                     b"PrivateConfigurationSchema" => {
                         f_private_configuration_schema = r.label_opt(&c)?;
+                        next = 10usize;
                     }
 
-                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
-                    b"PublisherName" => r.text_opt_into(&c, &mut f_publisher_name)?,
-                    b"PublishedDate" => r.text_opt_into(&c, &mut f_published_date)?,
+                    b"Description" => {
+                        r.text_opt_into(&c, &mut f_description)?;
+                        next = 11usize;
+                    }
+
+                    b"PublisherName" => {
+                        r.text_opt_into(&c, &mut f_publisher_name)?;
+                        next = 12usize;
+                    }
+
+                    b"PublishedDate" => {
+                        r.text_opt_into(&c, &mut f_published_date)?;
+                        next = 13usize;
+                    }
+
                     b"LocalResources" => {
-                        r.elem_list(&c, b"LocalResource", &mut f_local_resources)?
+                        r.elem_list(&c, b"LocalResource", &mut f_local_resources)?;
+                        next = 14usize;
                     }
 
                     b"BlockRoleUponFailure" => {
-                        r.text_opt_into(&c, &mut f_block_role_upon_failure)?
+                        r.text_opt_into(&c, &mut f_block_role_upon_failure)?;
+                        next = 15usize;
                     }
 
                     b"IsInternalExtension" => {
-                        r.text_opt_into(&c, &mut f_is_internal_extension)?
+                        r.text_opt_into(&c, &mut f_is_internal_extension)?;
+                        next = 16usize;
                     }
 
-                    b"SampleConfig" => f_sample_config = r.label_opt(&c)?,
+                    b"SampleConfig" => {
+                        f_sample_config = r.label_opt(&c)?;
+                        next = 17usize;
+                    }
+
                     b"ReplicationCompleted" => {
-                        r.text_opt_into(&c, &mut f_replication_completed)?
+                        r.text_opt_into(&c, &mut f_replication_completed)?;
+                        next = 18usize;
                     }
 
-                    b"Eula" => r.text_opt_into(&c, &mut f_eula)?,
-                    b"PrivacyUri" => r.text_opt_into(&c, &mut f_privacy_uri)?,
-                    b"HomepageUri" => r.text_opt_into(&c, &mut f_homepage_uri)?,
-                    b"IsJsonExtension" => r.text_opt_into(&c, &mut f_is_json_extension)?,
+                    b"Eula" => {
+                        r.text_opt_into(&c, &mut f_eula)?;
+                        next = 19usize;
+                    }
+
+                    b"PrivacyUri" => {
+                        r.text_opt_into(&c, &mut f_privacy_uri)?;
+                        next = 20usize;
+                    }
+
+                    b"HomepageUri" => {
+                        r.text_opt_into(&c, &mut f_homepage_uri)?;
+                        next = 21usize;
+                    }
+
+                    b"IsJsonExtension" => {
+                        r.text_opt_into(&c, &mut f_is_json_extension)?;
+                        next = 22usize;
+                    }
+
                     b"DisallowMajorVersionUpgrade" => {
-                        r.text_opt_into(&c, &mut f_disallow_major_version_upgrade)?
+                        r.text_opt_into(&c, &mut f_disallow_major_version_upgrade)?;
+                        next = 23usize;
                     }
 
-                    b"SupportedOS" => r.text_opt_into(&c, &mut f_supported_os)?,
-                    b"CompanyName" => r.text_opt_into(&c, &mut f_company_name)?,
-                    b"Regions" => r.text_opt_into(&c, &mut f_regions)?,
+                    b"SupportedOS" => {
+                        r.text_opt_into(&c, &mut f_supported_os)?;
+                        next = 24usize;
+                    }
+
+                    b"CompanyName" => {
+                        r.text_opt_into(&c, &mut f_company_name)?;
+                        next = 25usize;
+                    }
+
+                    b"Regions" => {
+                        r.text_opt_into(&c, &mut f_regions)?;
+                        next = 26usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1777,59 +2106,173 @@ impl FromXml for ExtensionImageFields {
         let mut f_company_name = None;
         let mut f_regions = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 26usize] = [
+                b"<ProviderNameSpace>",
+                b"<Type>",
+                b"<Version>",
+                b"<Label>",
+                b"<HostingResources>",
+                b"<MediaLink>",
+                b"<Certificate>",
+                b"<Endpoints>",
+                b"<PublicConfigurationSchema>",
+                b"<PrivateConfigurationSchema>",
+                b"<Description>",
+                b"<PublisherName>",
+                b"<PublishedDate>",
+                b"<LocalResources>",
+                b"<BlockRoleUponFailure>",
+                b"<IsInternalExtension>",
+                b"<SampleConfig>",
+                b"<ReplicationCompleted>",
+                b"<Eula>",
+                b"<PrivacyUri>",
+                b"<HomepageUri>",
+                b"<IsJsonExtension>",
+                b"<DisallowMajorVersionUpgrade>",
+                b"<SupportedOS>",
+                b"<CompanyName>",
+                b"<Regions>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"ProviderNameSpace" => {
-                        r.text_req_into(&c, &mut f_provider_name_space)?
+                        r.text_req_into(&c, &mut f_provider_name_space)?;
+                        next = 1usize;
                     }
 
-                    b"Type" => r.text_req_into(&c, &mut f_type_)?,
-                    b"Version" => r.text_req_into(&c, &mut f_version)?,
-                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
-                    b"HostingResources" => r.text_opt_into(&c, &mut f_hosting_resources)?,
-                    b"MediaLink" => r.text_opt_into(&c, &mut f_media_link)?,
-                    b"Certificate" => f_certificate = r.elem(&c)?,
-                    b"Endpoints" => f_endpoints = r.elem(&c)?,
+                    b"Type" => {
+                        r.text_req_into(&c, &mut f_type_)?;
+                        next = 2usize;
+                    }
+
+                    b"Version" => {
+                        r.text_req_into(&c, &mut f_version)?;
+                        next = 3usize;
+                    }
+
+                    b"Label" => {
+                        r.text_opt_into(&c, &mut f_label)?;
+                        next = 4usize;
+                    }
+
+                    b"HostingResources" => {
+                        r.text_opt_into(&c, &mut f_hosting_resources)?;
+                        next = 5usize;
+                    }
+
+                    b"MediaLink" => {
+                        r.text_opt_into(&c, &mut f_media_link)?;
+                        next = 6usize;
+                    }
+
+                    b"Certificate" => {
+                        f_certificate = r.elem(&c)?;
+                        next = 7usize;
+                    }
+
+                    b"Endpoints" => {
+                        f_endpoints = r.elem(&c)?;
+                        next = 8usize;
+                    }
+
                     b"PublicConfigurationSchema" => {
                         f_public_configuration_schema = r.label_opt(&c)?;
+                        next = 9usize;
                     }
 
                     b"PrivateConfigurationSchema" => {
                         f_private_configuration_schema = r.label_opt(&c)?;
+                        next = 10usize;
                     }
 
-                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
-                    b"PublisherName" => r.text_opt_into(&c, &mut f_publisher_name)?,
-                    b"PublishedDate" => r.text_opt_into(&c, &mut f_published_date)?,
+                    b"Description" => {
+                        r.text_opt_into(&c, &mut f_description)?;
+                        next = 11usize;
+                    }
+
+                    b"PublisherName" => {
+                        r.text_opt_into(&c, &mut f_publisher_name)?;
+                        next = 12usize;
+                    }
+
+                    b"PublishedDate" => {
+                        r.text_opt_into(&c, &mut f_published_date)?;
+                        next = 13usize;
+                    }
+
                     b"LocalResources" => {
-                        r.elem_list(&c, b"LocalResource", &mut f_local_resources)?
+                        r.elem_list(&c, b"LocalResource", &mut f_local_resources)?;
+                        next = 14usize;
                     }
 
                     b"BlockRoleUponFailure" => {
-                        r.text_opt_into(&c, &mut f_block_role_upon_failure)?
+                        r.text_opt_into(&c, &mut f_block_role_upon_failure)?;
+                        next = 15usize;
                     }
 
                     b"IsInternalExtension" => {
-                        r.text_opt_into(&c, &mut f_is_internal_extension)?
+                        r.text_opt_into(&c, &mut f_is_internal_extension)?;
+                        next = 16usize;
                     }
 
-                    b"SampleConfig" => f_sample_config = r.label_opt(&c)?,
+                    b"SampleConfig" => {
+                        f_sample_config = r.label_opt(&c)?;
+                        next = 17usize;
+                    }
+
                     b"ReplicationCompleted" => {
-                        r.text_opt_into(&c, &mut f_replication_completed)?
+                        r.text_opt_into(&c, &mut f_replication_completed)?;
+                        next = 18usize;
                     }
 
-                    b"Eula" => r.text_opt_into(&c, &mut f_eula)?,
-                    b"PrivacyUri" => r.text_opt_into(&c, &mut f_privacy_uri)?,
-                    b"HomepageUri" => r.text_opt_into(&c, &mut f_homepage_uri)?,
-                    b"IsJsonExtension" => r.text_opt_into(&c, &mut f_is_json_extension)?,
+                    b"Eula" => {
+                        r.text_opt_into(&c, &mut f_eula)?;
+                        next = 19usize;
+                    }
+
+                    b"PrivacyUri" => {
+                        r.text_opt_into(&c, &mut f_privacy_uri)?;
+                        next = 20usize;
+                    }
+
+                    b"HomepageUri" => {
+                        r.text_opt_into(&c, &mut f_homepage_uri)?;
+                        next = 21usize;
+                    }
+
+                    b"IsJsonExtension" => {
+                        r.text_opt_into(&c, &mut f_is_json_extension)?;
+                        next = 22usize;
+                    }
+
                     b"DisallowMajorVersionUpgrade" => {
-                        r.text_opt_into(&c, &mut f_disallow_major_version_upgrade)?
+                        r.text_opt_into(&c, &mut f_disallow_major_version_upgrade)?;
+                        next = 23usize;
                     }
 
-                    b"SupportedOS" => r.text_opt_into(&c, &mut f_supported_os)?,
-                    b"CompanyName" => r.text_opt_into(&c, &mut f_company_name)?,
-                    b"Regions" => r.text_opt_into(&c, &mut f_regions)?,
+                    b"SupportedOS" => {
+                        r.text_opt_into(&c, &mut f_supported_os)?;
+                        next = 24usize;
+                    }
+
+                    b"CompanyName" => {
+                        r.text_opt_into(&c, &mut f_company_name)?;
+                        next = 25usize;
+                    }
+
+                    b"Regions" => {
+                        r.text_opt_into(&c, &mut f_regions)?;
+                        next = 26usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1934,17 +2377,39 @@ impl FromXml for ExtensionCertificate {
         let mut f_thumbprint_required = None;
         let mut f_thumbprint_algorithm = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<StoreLocation>",
+                b"<StoreName>",
+                b"<ThumbprintRequired>",
+                b"<ThumbprintAlgorithm>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"StoreLocation" => r.text_req_into(&c, &mut f_store_location)?,
-                    b"StoreName" => r.text_opt_into(&c, &mut f_store_name)?,
+                    b"StoreLocation" => {
+                        r.text_req_into(&c, &mut f_store_location)?;
+                        next = 1usize;
+                    }
+
+                    b"StoreName" => {
+                        r.text_opt_into(&c, &mut f_store_name)?;
+                        next = 2usize;
+                    }
+
                     b"ThumbprintRequired" => {
-                        r.text_opt_into(&c, &mut f_thumbprint_required)?
+                        r.text_opt_into(&c, &mut f_thumbprint_required)?;
+                        next = 3usize;
                     }
 
                     b"ThumbprintAlgorithm" => {
-                        r.text_opt_into(&c, &mut f_thumbprint_algorithm)?
+                        r.text_opt_into(&c, &mut f_thumbprint_algorithm)?;
+                        next = 4usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -1992,15 +2457,28 @@ impl FromXml for ExtensionEndpoints {
         let mut f_internal_endpoints = Vec::new();
         let mut f_instance_input_endpoints = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<InputEndpoints>",
+                b"<InternalEndpoints>",
+                b"<InstanceInputEndpoints>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"InputEndpoints" => {
-                        r.elem_list(&c, b"InputEndpoint", &mut f_input_endpoints)?
+                        r.elem_list(&c, b"InputEndpoint", &mut f_input_endpoints)?;
+                        next = 1usize;
                     }
 
                     b"InternalEndpoints" => {
-                        r.elem_list(&c, b"InternalEndpoint", &mut f_internal_endpoints)?
+                        r.elem_list(&c, b"InternalEndpoint", &mut f_internal_endpoints)?;
+                        next = 2usize;
                     }
 
                     b"InstanceInputEndpoints" => {
@@ -2008,7 +2486,8 @@ impl FromXml for ExtensionEndpoints {
                             &c,
                             b"InstanceInputEndpoint",
                             &mut f_instance_input_endpoints,
-                        )?
+                        )?;
+                        next = 3usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -2068,13 +2547,41 @@ impl FromXml for ExtensionInputEndpoint {
         let mut f_port = None;
         let mut f_local_port = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<Name>",
+                b"<Protocol>",
+                b"<Port>",
+                b"<LocalPort>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Protocol" => r.text_req_into(&c, &mut f_protocol)?,
-                    b"Port" => r.text_req_into(&c, &mut f_port)?,
-                    b"LocalPort" => r.text_req_into(&c, &mut f_local_port)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Protocol" => {
+                        r.text_req_into(&c, &mut f_protocol)?;
+                        next = 2usize;
+                    }
+
+                    b"Port" => {
+                        r.text_req_into(&c, &mut f_port)?;
+                        next = 3usize;
+                    }
+
+                    b"LocalPort" => {
+                        r.text_req_into(&c, &mut f_local_port)?;
+                        next = 4usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2120,12 +2627,31 @@ impl FromXml for ExtensionInternalEndpoint {
         let mut f_protocol = None;
         let mut f_port = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [b"<Name>", b"<Protocol>", b"<Port>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Protocol" => r.text_req_into(&c, &mut f_protocol)?,
-                    b"Port" => r.text_req_into(&c, &mut f_port)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Protocol" => {
+                        r.text_req_into(&c, &mut f_protocol)?;
+                        next = 2usize;
+                    }
+
+                    b"Port" => {
+                        r.text_req_into(&c, &mut f_port)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2177,14 +2703,47 @@ impl FromXml for ExtensionInstanceInputEndpoint {
         let mut f_fixed_port_min = None;
         let mut f_fixed_port_max = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 5usize] = [
+                b"<Name>",
+                b"<Protocol>",
+                b"<LocalPort>",
+                b"<FixedPortMin>",
+                b"<FixedPortMax>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Protocol" => r.text_req_into(&c, &mut f_protocol)?,
-                    b"LocalPort" => r.text_req_into(&c, &mut f_local_port)?,
-                    b"FixedPortMin" => r.text_req_into(&c, &mut f_fixed_port_min)?,
-                    b"FixedPortMax" => r.text_req_into(&c, &mut f_fixed_port_max)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Protocol" => {
+                        r.text_req_into(&c, &mut f_protocol)?;
+                        next = 2usize;
+                    }
+
+                    b"LocalPort" => {
+                        r.text_req_into(&c, &mut f_local_port)?;
+                        next = 3usize;
+                    }
+
+                    b"FixedPortMin" => {
+                        r.text_req_into(&c, &mut f_fixed_port_min)?;
+                        next = 4usize;
+                    }
+
+                    b"FixedPortMax" => {
+                        r.text_req_into(&c, &mut f_fixed_port_max)?;
+                        next = 5usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2231,11 +2790,26 @@ impl FromXml for ExtensionLocalResource {
         let mut f_name = None;
         let mut f_size_in_mb = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Name>", b"<SizeInMB>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"SizeInMB" => r.text_opt_into(&c, &mut f_size_in_mb)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"SizeInMB" => {
+                        r.text_opt_into(&c, &mut f_size_in_mb)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2269,10 +2843,21 @@ impl FromXml for ResourceExtensions {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_resource_extension = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<ResourceExtension>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"ResourceExtension" => r.elem_push(&c, &mut f_resource_extension)?,
+                    b"ResourceExtension" => {
+                        r.elem_push(&c, &mut f_resource_extension)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2451,43 +3036,131 @@ impl FromXml for ResourceExtension {
         let mut f_published_date = None;
         let mut f_regions = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 19usize] = [
+                b"<Publisher>",
+                b"<Name>",
+                b"<Version>",
+                b"<Label>",
+                b"<Description>",
+                b"<PublicConfigurationSchema>",
+                b"<PrivateConfigurationSchema>",
+                b"<SampleConfig>",
+                b"<ReplicationCompleted>",
+                b"<Eula>",
+                b"<PrivacyUri>",
+                b"<HomepageUri>",
+                b"<IsJsonExtension>",
+                b"<IsInternalExtension>",
+                b"<DisallowMajorVersionUpgrade>",
+                b"<SupportedOS>",
+                b"<CompanyName>",
+                b"<PublishedDate>",
+                b"<Regions>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Publisher" => r.text_req_into(&c, &mut f_publisher)?,
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Version" => r.text_req_into(&c, &mut f_version)?,
-                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
-                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
+                    b"Publisher" => {
+                        r.text_req_into(&c, &mut f_publisher)?;
+                        next = 1usize;
+                    }
+
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 2usize;
+                    }
+
+                    b"Version" => {
+                        r.text_req_into(&c, &mut f_version)?;
+                        next = 3usize;
+                    }
+
+                    b"Label" => {
+                        r.text_opt_into(&c, &mut f_label)?;
+                        next = 4usize;
+                    }
+
+                    b"Description" => {
+                        r.text_opt_into(&c, &mut f_description)?;
+                        next = 5usize;
+                    }
+
                     b"PublicConfigurationSchema" => {
                         f_public_configuration_schema = r.label_opt(&c)?;
+                        next = 6usize;
                     }
 
                     b"PrivateConfigurationSchema" => {
                         f_private_configuration_schema = r.label_opt(&c)?;
+                        next = 7usize;
                     }
 
-                    b"SampleConfig" => f_sample_config = r.label_opt(&c)?,
+                    b"SampleConfig" => {
+                        f_sample_config = r.label_opt(&c)?;
+                        next = 8usize;
+                    }
+
                     b"ReplicationCompleted" => {
-                        r.text_opt_into(&c, &mut f_replication_completed)?
+                        r.text_opt_into(&c, &mut f_replication_completed)?;
+                        next = 9usize;
                     }
 
-                    b"Eula" => r.text_opt_into(&c, &mut f_eula)?,
-                    b"PrivacyUri" => r.text_opt_into(&c, &mut f_privacy_uri)?,
-                    b"HomepageUri" => r.text_opt_into(&c, &mut f_homepage_uri)?,
-                    b"IsJsonExtension" => r.text_opt_into(&c, &mut f_is_json_extension)?,
+                    b"Eula" => {
+                        r.text_opt_into(&c, &mut f_eula)?;
+                        next = 10usize;
+                    }
+
+                    b"PrivacyUri" => {
+                        r.text_opt_into(&c, &mut f_privacy_uri)?;
+                        next = 11usize;
+                    }
+
+                    b"HomepageUri" => {
+                        r.text_opt_into(&c, &mut f_homepage_uri)?;
+                        next = 12usize;
+                    }
+
+                    b"IsJsonExtension" => {
+                        r.text_opt_into(&c, &mut f_is_json_extension)?;
+                        next = 13usize;
+                    }
+
                     b"IsInternalExtension" => {
-                        r.text_opt_into(&c, &mut f_is_internal_extension)?
+                        r.text_opt_into(&c, &mut f_is_internal_extension)?;
+                        next = 14usize;
                     }
 
                     b"DisallowMajorVersionUpgrade" => {
-                        r.text_opt_into(&c, &mut f_disallow_major_version_upgrade)?
+                        r.text_opt_into(&c, &mut f_disallow_major_version_upgrade)?;
+                        next = 15usize;
                     }
 
-                    b"SupportedOS" => r.text_opt_into(&c, &mut f_supported_os)?,
-                    b"CompanyName" => r.text_opt_into(&c, &mut f_company_name)?,
-                    b"PublishedDate" => r.text_opt_into(&c, &mut f_published_date)?,
-                    b"Regions" => r.text_opt_into(&c, &mut f_regions)?,
+                    b"SupportedOS" => {
+                        r.text_opt_into(&c, &mut f_supported_os)?;
+                        next = 16usize;
+                    }
+
+                    b"CompanyName" => {
+                        r.text_opt_into(&c, &mut f_company_name)?;
+                        next = 17usize;
+                    }
+
+                    b"PublishedDate" => {
+                        r.text_opt_into(&c, &mut f_published_date)?;
+                        next = 18usize;
+                    }
+
+                    b"Regions" => {
+                        r.text_opt_into(&c, &mut f_regions)?;
+                        next = 19usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }

@@ -3775,11 +3775,26 @@ impl FromXml for CreateGatewayParameters {
         let mut f_gateway_size = None;
         let mut f_gateway_type = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<GatewaySize>", b"<gatewayType>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"GatewaySize" => r.text_opt_into(&c, &mut f_gateway_size)?,
-                    b"gatewayType" => r.text_opt_into(&c, &mut f_gateway_type)?,
+                    b"GatewaySize" => {
+                        r.text_opt_into(&c, &mut f_gateway_size)?;
+                        next = 1usize;
+                    }
+
+                    b"gatewayType" => {
+                        r.text_opt_into(&c, &mut f_gateway_type)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3815,10 +3830,21 @@ impl FromXml for GatewayOperationAsyncResponse {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_id = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<ID>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"ID" => r.text_req_into(&c, &mut f_id)?,
+                    b"ID" => {
+                        r.text_req_into(&c, &mut f_id)?;
+                        next = 1usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3913,24 +3939,71 @@ impl FromXml for GatewayOperation {
         let mut f_operation_started_time = None;
         let mut f_status = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 9usize] = [
+                b"<Data>",
+                b"<Error>",
+                b"<HealthStatus>",
+                b"<HttpStatusCode>",
+                b"<ID>",
+                b"<OperationCompletedTime>",
+                b"<OperationName>",
+                b"<OperationStartedTime>",
+                b"<Status>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Data" => r.text_opt_into(&c, &mut f_data)?,
-                    b"Error" => f_error = r.elem(&c)?,
-                    b"HealthStatus" => r.text_opt_into(&c, &mut f_health_status)?,
-                    b"HttpStatusCode" => r.text_opt_into(&c, &mut f_http_status_code)?,
-                    b"ID" => r.text_req_into(&c, &mut f_id)?,
+                    b"Data" => {
+                        r.text_opt_into(&c, &mut f_data)?;
+                        next = 1usize;
+                    }
+
+                    b"Error" => {
+                        f_error = r.elem(&c)?;
+                        next = 2usize;
+                    }
+
+                    b"HealthStatus" => {
+                        r.text_opt_into(&c, &mut f_health_status)?;
+                        next = 3usize;
+                    }
+
+                    b"HttpStatusCode" => {
+                        r.text_opt_into(&c, &mut f_http_status_code)?;
+                        next = 4usize;
+                    }
+
+                    b"ID" => {
+                        r.text_req_into(&c, &mut f_id)?;
+                        next = 5usize;
+                    }
+
                     b"OperationCompletedTime" => {
-                        r.text_opt_into(&c, &mut f_operation_completed_time)?
+                        r.text_opt_into(&c, &mut f_operation_completed_time)?;
+                        next = 6usize;
                     }
 
-                    b"OperationName" => r.text_opt_into(&c, &mut f_operation_name)?,
+                    b"OperationName" => {
+                        r.text_opt_into(&c, &mut f_operation_name)?;
+                        next = 7usize;
+                    }
+
                     b"OperationStartedTime" => {
-                        r.text_opt_into(&c, &mut f_operation_started_time)?
+                        r.text_opt_into(&c, &mut f_operation_started_time)?;
+                        next = 8usize;
                     }
 
-                    b"Status" => r.text_req_into(&c, &mut f_status)?,
+                    b"Status" => {
+                        r.text_req_into(&c, &mut f_status)?;
+                        next = 9usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -4025,15 +4098,53 @@ impl FromXml for Gateway {
         let mut f_state = None;
         let mut f_vip_address = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 6usize] = [
+                b"<DefaultSites>",
+                b"<GatewaySize>",
+                b"<GatewayType>",
+                b"<LastEvent>",
+                b"<State>",
+                b"<VIPAddress>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"DefaultSites" => r.text_list(&c, b"string", &mut f_default_sites)?,
-                    b"GatewaySize" => r.text_opt_into(&c, &mut f_gateway_size)?,
-                    b"GatewayType" => r.text_opt_into(&c, &mut f_gateway_type)?,
-                    b"LastEvent" => f_last_event = r.elem(&c)?,
-                    b"State" => r.text_opt_into(&c, &mut f_state)?,
-                    b"VIPAddress" => r.text_opt_into(&c, &mut f_vip_address)?,
+                    b"DefaultSites" => {
+                        r.text_list(&c, b"string", &mut f_default_sites)?;
+                        next = 1usize;
+                    }
+
+                    b"GatewaySize" => {
+                        r.text_opt_into(&c, &mut f_gateway_size)?;
+                        next = 2usize;
+                    }
+
+                    b"GatewayType" => {
+                        r.text_opt_into(&c, &mut f_gateway_type)?;
+                        next = 3usize;
+                    }
+
+                    b"LastEvent" => {
+                        f_last_event = r.elem(&c)?;
+                        next = 4usize;
+                    }
+
+                    b"State" => {
+                        r.text_opt_into(&c, &mut f_state)?;
+                        next = 5usize;
+                    }
+
+                    b"VIPAddress" => {
+                        r.text_opt_into(&c, &mut f_vip_address)?;
+                        next = 6usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -4103,13 +4214,41 @@ impl FromXml for GatewayEvent {
         let mut f_message = None;
         let mut f_timestamp = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<Data>",
+                b"<Id>",
+                b"<Message>",
+                b"<Timestamp>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Data" => r.text_opt_into(&c, &mut f_data)?,
-                    b"Id" => r.text_opt_into(&c, &mut f_id)?,
-                    b"Message" => r.text_opt_into(&c, &mut f_message)?,
-                    b"Timestamp" => r.text_opt_into(&c, &mut f_timestamp)?,
+                    b"Data" => {
+                        r.text_opt_into(&c, &mut f_data)?;
+                        next = 1usize;
+                    }
+
+                    b"Id" => {
+                        r.text_opt_into(&c, &mut f_id)?;
+                        next = 2usize;
+                    }
+
+                    b"Message" => {
+                        r.text_opt_into(&c, &mut f_message)?;
+                        next = 3usize;
+                    }
+
+                    b"Timestamp" => {
+                        r.text_opt_into(&c, &mut f_timestamp)?;
+                        next = 4usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -4183,11 +4322,26 @@ impl FromXml for UpdateGatewayParameters {
         let mut f_gateway_size = None;
         let mut f_operation = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<GatewaySize>", b"<Operation>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"GatewaySize" => r.text_opt_into(&c, &mut f_gateway_size)?,
-                    b"Operation" => r.text_req_into(&c, &mut f_operation)?,
+                    b"GatewaySize" => {
+                        r.text_opt_into(&c, &mut f_gateway_size)?;
+                        next = 1usize;
+                    }
+
+                    b"Operation" => {
+                        r.text_req_into(&c, &mut f_operation)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -4230,11 +4384,26 @@ impl FromXml for UpdateConnection {
         let mut f_operation = None;
         let mut f_ip_address = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Operation>", b"<IPAddress>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Operation" => r.text_req_into(&c, &mut f_operation)?,
-                    b"IPAddress" => r.text_opt_into(&c, &mut f_ip_address)?,
+                    b"Operation" => {
+                        r.text_req_into(&c, &mut f_operation)?;
+                        next = 1usize;
+                    }
+
+                    b"IPAddress" => {
+                        r.text_opt_into(&c, &mut f_ip_address)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -4268,10 +4437,21 @@ impl FromXml for Connections {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_connection = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<Connection>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Connection" => r.elem_push(&c, &mut f_connection)?,
+                    b"Connection" => {
+                        r.elem_push(&c, &mut f_connection)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -4377,40 +4557,69 @@ impl FromXml for GatewayConnectionStatus {
         let mut f_last_event = None;
         let mut f_local_network_site_name = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 9usize] = [
+                b"<AllocatedIPAddresses>",
+                b"<ConnectivityState>",
+                b"<EgressBytesTransferred>",
+                b"<EgressPacketsTransferred>",
+                b"<IngressBytesTransferred>",
+                b"<IngressPacketsTransferred>",
+                b"<LastConnectionEstablished>",
+                b"<LastEvent>",
+                b"<LocalNetworkSiteName>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"AllocatedIPAddresses" => {
-                        r.text_list(&c, b"string", &mut f_allocated_ip_addresses)?
+                        r.text_list(&c, b"string", &mut f_allocated_ip_addresses)?;
+                        next = 1usize;
                     }
 
                     b"ConnectivityState" => {
-                        r.text_opt_into(&c, &mut f_connectivity_state)?
+                        r.text_opt_into(&c, &mut f_connectivity_state)?;
+                        next = 2usize;
                     }
 
                     b"EgressBytesTransferred" => {
-                        r.text_opt_into(&c, &mut f_egress_bytes_transferred)?
+                        r.text_opt_into(&c, &mut f_egress_bytes_transferred)?;
+                        next = 3usize;
                     }
 
                     b"EgressPacketsTransferred" => {
-                        r.text_opt_into(&c, &mut f_egress_packets_transferred)?
+                        r.text_opt_into(&c, &mut f_egress_packets_transferred)?;
+                        next = 4usize;
                     }
 
                     b"IngressBytesTransferred" => {
-                        r.text_opt_into(&c, &mut f_ingress_bytes_transferred)?
+                        r.text_opt_into(&c, &mut f_ingress_bytes_transferred)?;
+                        next = 5usize;
                     }
 
                     b"IngressPacketsTransferred" => {
-                        r.text_opt_into(&c, &mut f_ingress_packets_transferred)?
+                        r.text_opt_into(&c, &mut f_ingress_packets_transferred)?;
+                        next = 6usize;
                     }
 
                     b"LastConnectionEstablished" => {
-                        r.text_opt_into(&c, &mut f_last_connection_established)?
+                        r.text_opt_into(&c, &mut f_last_connection_established)?;
+                        next = 7usize;
                     }
 
-                    b"LastEvent" => f_last_event = r.elem(&c)?,
+                    b"LastEvent" => {
+                        f_last_event = r.elem(&c)?;
+                        next = 8usize;
+                    }
+
                     b"LocalNetworkSiteName" => {
-                        r.text_opt_into(&c, &mut f_local_network_site_name)?
+                        r.text_opt_into(&c, &mut f_local_network_site_name)?;
+                        next = 9usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -4480,10 +4689,21 @@ impl FromXml for SharedKey {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_value = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<Value>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Value" => r.text_opt_into(&c, &mut f_value)?,
+                    b"Value" => {
+                        r.text_opt_into(&c, &mut f_value)?;
+                        next = 1usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -4524,10 +4744,21 @@ impl FromXml for ResetSharedKey {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_key_length = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<KeyLength>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"KeyLength" => r.text_req_into(&c, &mut f_key_length)?,
+                    b"KeyLength" => {
+                        r.text_req_into(&c, &mut f_key_length)?;
+                        next = 1usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -4610,20 +4841,47 @@ impl FromXml for IPsecParameters {
         let mut f_sa_lifetime_seconds = None;
         let mut f_hash_algorithm = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 5usize] = [
+                b"<EncryptionType>",
+                b"<PfsGroup>",
+                b"<SADataSizeKilobytes>",
+                b"<SALifeTimeSeconds>",
+                b"<HashAlgorithm>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"EncryptionType" => r.text_opt_into(&c, &mut f_encryption_type)?,
-                    b"PfsGroup" => r.text_opt_into(&c, &mut f_pfs_group)?,
+                    b"EncryptionType" => {
+                        r.text_opt_into(&c, &mut f_encryption_type)?;
+                        next = 1usize;
+                    }
+
+                    b"PfsGroup" => {
+                        r.text_opt_into(&c, &mut f_pfs_group)?;
+                        next = 2usize;
+                    }
+
                     b"SADataSizeKilobytes" => {
-                        r.text_opt_into(&c, &mut f_sa_data_size_kilobytes)?
+                        r.text_opt_into(&c, &mut f_sa_data_size_kilobytes)?;
+                        next = 3usize;
                     }
 
                     b"SALifeTimeSeconds" => {
-                        r.text_opt_into(&c, &mut f_sa_lifetime_seconds)?
+                        r.text_opt_into(&c, &mut f_sa_lifetime_seconds)?;
+                        next = 4usize;
                     }
 
-                    b"HashAlgorithm" => r.text_opt_into(&c, &mut f_hash_algorithm)?,
+                    b"HashAlgorithm" => {
+                        r.text_opt_into(&c, &mut f_hash_algorithm)?;
+                        next = 5usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -4742,23 +5000,47 @@ impl FromXml for UpdateGatewayPublicDiagnostics {
         let mut f_customer_storage_name = None;
         let mut f_operation = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 5usize] = [
+                b"<CaptureDurationInSeconds>",
+                b"<ContainerName>",
+                b"<CustomerStorageKey>",
+                b"<CustomerStorageName>",
+                b"<Operation>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"CaptureDurationInSeconds" => {
-                        r.text_opt_into(&c, &mut f_capture_duration_in_seconds)?
+                        r.text_opt_into(&c, &mut f_capture_duration_in_seconds)?;
+                        next = 1usize;
                     }
 
-                    b"ContainerName" => r.text_opt_into(&c, &mut f_container_name)?,
+                    b"ContainerName" => {
+                        r.text_opt_into(&c, &mut f_container_name)?;
+                        next = 2usize;
+                    }
+
                     b"CustomerStorageKey" => {
-                        r.text_opt_into(&c, &mut f_customer_storage_key)?
+                        r.text_opt_into(&c, &mut f_customer_storage_key)?;
+                        next = 3usize;
                     }
 
                     b"CustomerStorageName" => {
-                        r.text_opt_into(&c, &mut f_customer_storage_name)?
+                        r.text_opt_into(&c, &mut f_customer_storage_name)?;
+                        next = 4usize;
                     }
 
-                    b"Operation" => r.text_req_into(&c, &mut f_operation)?,
+                    b"Operation" => {
+                        r.text_req_into(&c, &mut f_operation)?;
+                        next = 5usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -4819,14 +5101,26 @@ impl FromXml for GatewayPublicDiagnosticsStatus {
         let mut f_public_diagnostics_url = None;
         let mut f_state = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<PublicDiagnosticsUrl>", b"<State>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"PublicDiagnosticsUrl" => {
-                        r.text_opt_into(&c, &mut f_public_diagnostics_url)?
+                        r.text_opt_into(&c, &mut f_public_diagnostics_url)?;
+                        next = 1usize;
                     }
 
-                    b"State" => r.text_opt_into(&c, &mut f_state)?,
+                    b"State" => {
+                        r.text_opt_into(&c, &mut f_state)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -4860,11 +5154,19 @@ impl FromXml for VpnClientParameters {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_processor_architecture = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<ProcessorArchitecture>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"ProcessorArchitecture" => {
-                        r.text_req_into(&c, &mut f_processor_architecture)?
+                        r.text_req_into(&c, &mut f_processor_architecture)?;
+                        next = 1usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -4901,11 +5203,19 @@ impl FromXml for ClientRootCertificates {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_client_root_certificate = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<ClientRootCertificate>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"ClientRootCertificate" => {
-                        r.elem_push(&c, &mut f_client_root_certificate)?
+                        r.elem_push(&c, &mut f_client_root_certificate)?;
+                        next = 0usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -4959,12 +5269,35 @@ impl FromXml for ClientRootCertificate {
         let mut f_subject = None;
         let mut f_thumbprint = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<ExpirationTime>",
+                b"<Subject>",
+                b"<Thumbprint>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"ExpirationTime" => r.text_opt_into(&c, &mut f_expiration_time)?,
-                    b"Subject" => r.text_opt_into(&c, &mut f_subject)?,
-                    b"Thumbprint" => r.text_req_into(&c, &mut f_thumbprint)?,
+                    b"ExpirationTime" => {
+                        r.text_opt_into(&c, &mut f_expiration_time)?;
+                        next = 1usize;
+                    }
+
+                    b"Subject" => {
+                        r.text_opt_into(&c, &mut f_subject)?;
+                        next = 2usize;
+                    }
+
+                    b"Thumbprint" => {
+                        r.text_req_into(&c, &mut f_thumbprint)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5002,10 +5335,21 @@ impl FromXml for DefaultSiteList {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_default_site = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<string>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"string" => r.text_req_into(&c, &mut f_default_site)?,
+                    b"string" => {
+                        r.text_req_into(&c, &mut f_default_site)?;
+                        next = 1usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5044,10 +5388,21 @@ impl FromXml for VpnDeviceList {
         let f_version = el.attr_opt("version")?;
         let mut f_vendor = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<Vendor>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Vendor" => r.elem_push(&c, &mut f_vendor)?,
+                    b"Vendor" => {
+                        r.elem_push(&c, &mut f_vendor)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5095,10 +5450,21 @@ impl FromXml for VpnDeviceVendor {
         let f_name = el.attr_req("name")?;
         let mut f_platform = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<Platform>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Platform" => r.elem_push(&c, &mut f_platform)?,
+                    b"Platform" => {
+                        r.elem_push(&c, &mut f_platform)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5141,10 +5507,21 @@ impl FromXml for VpnDevicePlatform {
         let f_name = el.attr_req("name")?;
         let mut f_os_families = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<OSFamily>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"OSFamily" => r.elem_push(&c, &mut f_os_families)?,
+                    b"OSFamily" => {
+                        r.elem_push(&c, &mut f_os_families)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5261,15 +5638,53 @@ impl FromXml for CreateVirtualNetworkGatewayParameters {
         let mut f_vnet_id = None;
         let mut f_bgp_settings = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 6usize] = [
+                b"<GatewayName>",
+                b"<GatewaySize>",
+                b"<GatewayType>",
+                b"<Location>",
+                b"<VnetId>",
+                b"<BgpSettings>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"GatewayName" => r.text_req_into(&c, &mut f_gateway_name)?,
-                    b"GatewaySize" => r.text_opt_into(&c, &mut f_gateway_size)?,
-                    b"GatewayType" => r.text_opt_into(&c, &mut f_gateway_type)?,
-                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
-                    b"VnetId" => r.text_opt_into(&c, &mut f_vnet_id)?,
-                    b"BgpSettings" => f_bgp_settings = r.elem(&c)?,
+                    b"GatewayName" => {
+                        r.text_req_into(&c, &mut f_gateway_name)?;
+                        next = 1usize;
+                    }
+
+                    b"GatewaySize" => {
+                        r.text_opt_into(&c, &mut f_gateway_size)?;
+                        next = 2usize;
+                    }
+
+                    b"GatewayType" => {
+                        r.text_opt_into(&c, &mut f_gateway_type)?;
+                        next = 3usize;
+                    }
+
+                    b"Location" => {
+                        r.text_opt_into(&c, &mut f_location)?;
+                        next = 4usize;
+                    }
+
+                    b"VnetId" => {
+                        r.text_opt_into(&c, &mut f_vnet_id)?;
+                        next = 5usize;
+                    }
+
+                    b"BgpSettings" => {
+                        f_bgp_settings = r.elem(&c)?;
+                        next = 6usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5341,15 +5756,35 @@ impl FromXml for BgpSettings {
         let mut f_bgp_peering_address = None;
         let mut f_peer_weight = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<Asn>",
+                b"<BgpPeeringAddress>",
+                b"<PeerWeight>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Asn" => r.text_opt_into(&c, &mut f_asn)?,
-                    b"BgpPeeringAddress" => {
-                        r.text_opt_into(&c, &mut f_bgp_peering_address)?
+                    b"Asn" => {
+                        r.text_opt_into(&c, &mut f_asn)?;
+                        next = 1usize;
                     }
 
-                    b"PeerWeight" => r.text_opt_into(&c, &mut f_peer_weight)?,
+                    b"BgpPeeringAddress" => {
+                        r.text_opt_into(&c, &mut f_bgp_peering_address)?;
+                        next = 2usize;
+                    }
+
+                    b"PeerWeight" => {
+                        r.text_opt_into(&c, &mut f_peer_weight)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5394,11 +5829,19 @@ impl FromXml for VirtualNetworkGateways {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_virtual_network_gateway = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<VirtualNetworkGateway>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"VirtualNetworkGateway" => {
-                        r.elem_push(&c, &mut f_virtual_network_gateway)?
+                        r.elem_push(&c, &mut f_virtual_network_gateway)?;
+                        next = 0usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -5529,22 +5972,95 @@ impl FromXml for VirtualNetworkGateway {
         let mut f_vip_address = None;
         let mut f_vnet_id = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 13usize] = [
+                b"<BgpSettings>",
+                b"<DefaultSites>",
+                b"<EnableBgp>",
+                b"<GatewayId>",
+                b"<GatewayName>",
+                b"<GatewaySize>",
+                b"<GatewayType>",
+                b"<LastEvent>",
+                b"<Location>",
+                b"<State>",
+                b"<SubnetId>",
+                b"<VIPAddress>",
+                b"<VnetId>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"BgpSettings" => f_bgp_settings = r.elem(&c)?,
-                    b"DefaultSites" => r.text_list(&c, b"string", &mut f_default_sites)?,
-                    b"EnableBgp" => r.text_opt_into(&c, &mut f_enable_bgp)?,
-                    b"GatewayId" => r.text_opt_into(&c, &mut f_gateway_id)?,
-                    b"GatewayName" => r.text_opt_into(&c, &mut f_gateway_name)?,
-                    b"GatewaySize" => r.text_opt_into(&c, &mut f_gateway_size)?,
-                    b"GatewayType" => r.text_opt_into(&c, &mut f_gateway_type)?,
-                    b"LastEvent" => f_last_event = r.elem(&c)?,
-                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
-                    b"State" => r.text_opt_into(&c, &mut f_state)?,
-                    b"SubnetId" => r.text_opt_into(&c, &mut f_subnet_id)?,
-                    b"VIPAddress" => r.text_opt_into(&c, &mut f_vip_address)?,
-                    b"VnetId" => r.text_opt_into(&c, &mut f_vnet_id)?,
+                    b"BgpSettings" => {
+                        f_bgp_settings = r.elem(&c)?;
+                        next = 1usize;
+                    }
+
+                    b"DefaultSites" => {
+                        r.text_list(&c, b"string", &mut f_default_sites)?;
+                        next = 2usize;
+                    }
+
+                    b"EnableBgp" => {
+                        r.text_opt_into(&c, &mut f_enable_bgp)?;
+                        next = 3usize;
+                    }
+
+                    b"GatewayId" => {
+                        r.text_opt_into(&c, &mut f_gateway_id)?;
+                        next = 4usize;
+                    }
+
+                    b"GatewayName" => {
+                        r.text_opt_into(&c, &mut f_gateway_name)?;
+                        next = 5usize;
+                    }
+
+                    b"GatewaySize" => {
+                        r.text_opt_into(&c, &mut f_gateway_size)?;
+                        next = 6usize;
+                    }
+
+                    b"GatewayType" => {
+                        r.text_opt_into(&c, &mut f_gateway_type)?;
+                        next = 7usize;
+                    }
+
+                    b"LastEvent" => {
+                        f_last_event = r.elem(&c)?;
+                        next = 8usize;
+                    }
+
+                    b"Location" => {
+                        r.text_opt_into(&c, &mut f_location)?;
+                        next = 9usize;
+                    }
+
+                    b"State" => {
+                        r.text_opt_into(&c, &mut f_state)?;
+                        next = 10usize;
+                    }
+
+                    b"SubnetId" => {
+                        r.text_opt_into(&c, &mut f_subnet_id)?;
+                        next = 11usize;
+                    }
+
+                    b"VIPAddress" => {
+                        r.text_opt_into(&c, &mut f_vip_address)?;
+                        next = 12usize;
+                    }
+
+                    b"VnetId" => {
+                        r.text_opt_into(&c, &mut f_vnet_id)?;
+                        next = 13usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5612,10 +6128,21 @@ impl FromXml for LocalNetworkAddressSpace {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_address_prefixes = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<string>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"string" => r.text_push(&c, &mut f_address_prefixes)?,
+                    b"string" => {
+                        r.text_push(&c, &mut f_address_prefixes)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5676,13 +6203,41 @@ impl FromXml for CreateLocalNetworkGatewayParameters {
         let mut f_ip_address = None;
         let mut f_bgp_settings = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<AddressSpace>",
+                b"<GatewayName>",
+                b"<IpAddress>",
+                b"<BgpSettings>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"AddressSpace" => f_address_space = r.elem(&c)?,
-                    b"GatewayName" => r.text_req_into(&c, &mut f_gateway_name)?,
-                    b"IpAddress" => r.text_opt_into(&c, &mut f_ip_address)?,
-                    b"BgpSettings" => f_bgp_settings = r.elem(&c)?,
+                    b"AddressSpace" => {
+                        f_address_space = r.elem(&c)?;
+                        next = 1usize;
+                    }
+
+                    b"GatewayName" => {
+                        r.text_req_into(&c, &mut f_gateway_name)?;
+                        next = 2usize;
+                    }
+
+                    b"IpAddress" => {
+                        r.text_opt_into(&c, &mut f_ip_address)?;
+                        next = 3usize;
+                    }
+
+                    b"BgpSettings" => {
+                        f_bgp_settings = r.elem(&c)?;
+                        next = 4usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5746,11 +6301,26 @@ impl FromXml for UpdateLocalNetworkGatewayParameters {
         let mut f_address_space = None;
         let mut f_bgp_settings = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<AddressSpace>", b"<BgpSettings>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"AddressSpace" => f_address_space = r.elem(&c)?,
-                    b"BgpSettings" => f_bgp_settings = r.elem(&c)?,
+                    b"AddressSpace" => {
+                        f_address_space = r.elem(&c)?;
+                        next = 1usize;
+                    }
+
+                    b"BgpSettings" => {
+                        f_bgp_settings = r.elem(&c)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5800,11 +6370,19 @@ impl FromXml for LocalNetworkGateways {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_local_network_gateway = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<LocalNetworkGateway>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"LocalNetworkGateway" => {
-                        r.elem_push(&c, &mut f_local_network_gateway)?
+                        r.elem_push(&c, &mut f_local_network_gateway)?;
+                        next = 0usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -5882,14 +6460,47 @@ impl FromXml for LocalNetworkGateway {
         let mut f_id = None;
         let mut f_ip_address = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 5usize] = [
+                b"<AddressSpace>",
+                b"<BgpSettings>",
+                b"<GatewayName>",
+                b"<Id>",
+                b"<IpAddress>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"AddressSpace" => f_address_space = r.elem(&c)?,
-                    b"BgpSettings" => f_bgp_settings = r.elem(&c)?,
-                    b"GatewayName" => r.text_opt_into(&c, &mut f_gateway_name)?,
-                    b"Id" => r.text_opt_into(&c, &mut f_id)?,
-                    b"IpAddress" => r.text_opt_into(&c, &mut f_ip_address)?,
+                    b"AddressSpace" => {
+                        f_address_space = r.elem(&c)?;
+                        next = 1usize;
+                    }
+
+                    b"BgpSettings" => {
+                        f_bgp_settings = r.elem(&c)?;
+                        next = 2usize;
+                    }
+
+                    b"GatewayName" => {
+                        r.text_opt_into(&c, &mut f_gateway_name)?;
+                        next = 3usize;
+                    }
+
+                    b"Id" => {
+                        r.text_opt_into(&c, &mut f_id)?;
+                        next = 4usize;
+                    }
+
+                    b"IpAddress" => {
+                        r.text_opt_into(&c, &mut f_ip_address)?;
+                        next = 5usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -6009,28 +6620,59 @@ impl FromXml for CreateGatewayConnectionParameters {
         let mut f_shared_key = None;
         let mut f_enable_bgp = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 7usize] = [
+                b"<ConnectedEntityId>",
+                b"<GatewayConnectionName>",
+                b"<GatewayConnectionType>",
+                b"<VirtualNetworkGatewayId>",
+                b"<RoutingWeight>",
+                b"<SharedKey>",
+                b"<EnableBgp>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"ConnectedEntityId" => {
-                        r.text_req_into(&c, &mut f_connected_entity_id)?
+                        r.text_req_into(&c, &mut f_connected_entity_id)?;
+                        next = 1usize;
                     }
 
                     b"GatewayConnectionName" => {
-                        r.text_req_into(&c, &mut f_gateway_connection_name)?
+                        r.text_req_into(&c, &mut f_gateway_connection_name)?;
+                        next = 2usize;
                     }
 
                     b"GatewayConnectionType" => {
-                        r.text_opt_into(&c, &mut f_gateway_connection_type)?
+                        r.text_opt_into(&c, &mut f_gateway_connection_type)?;
+                        next = 3usize;
                     }
 
                     b"VirtualNetworkGatewayId" => {
-                        r.text_req_into(&c, &mut f_virtual_network_gateway_id)?
+                        r.text_req_into(&c, &mut f_virtual_network_gateway_id)?;
+                        next = 4usize;
                     }
 
-                    b"RoutingWeight" => r.text_opt_into(&c, &mut f_routing_weight)?,
-                    b"SharedKey" => r.text_opt_into(&c, &mut f_shared_key)?,
-                    b"EnableBgp" => r.text_opt_into(&c, &mut f_enable_bgp)?,
+                    b"RoutingWeight" => {
+                        r.text_opt_into(&c, &mut f_routing_weight)?;
+                        next = 5usize;
+                    }
+
+                    b"SharedKey" => {
+                        r.text_opt_into(&c, &mut f_shared_key)?;
+                        next = 6usize;
+                    }
+
+                    b"EnableBgp" => {
+                        r.text_opt_into(&c, &mut f_enable_bgp)?;
+                        next = 7usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -6108,12 +6750,35 @@ impl FromXml for UpdateGatewayConnectionParameters {
         let mut f_shared_key = None;
         let mut f_enable_bgp = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<RoutingWeight>",
+                b"<SharedKey>",
+                b"<EnableBgp>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"RoutingWeight" => r.text_req_into(&c, &mut f_routing_weight)?,
-                    b"SharedKey" => r.text_opt_into(&c, &mut f_shared_key)?,
-                    b"EnableBgp" => r.text_opt_into(&c, &mut f_enable_bgp)?,
+                    b"RoutingWeight" => {
+                        r.text_req_into(&c, &mut f_routing_weight)?;
+                        next = 1usize;
+                    }
+
+                    b"SharedKey" => {
+                        r.text_opt_into(&c, &mut f_shared_key)?;
+                        next = 2usize;
+                    }
+
+                    b"EnableBgp" => {
+                        r.text_opt_into(&c, &mut f_enable_bgp)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -6149,10 +6814,21 @@ impl FromXml for GatewayConnections {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_gateway_connection = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<GatewayConnection>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"GatewayConnection" => r.elem_push(&c, &mut f_gateway_connection)?,
+                    b"GatewayConnection" => {
+                        r.elem_push(&c, &mut f_gateway_connection)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -6252,26 +6928,57 @@ impl FromXml for GatewayConnection {
         let mut f_shared_key = None;
         let mut f_virtual_network_gateway_id = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 7usize] = [
+                b"<ConnectedEntityId>",
+                b"<EnableBgp>",
+                b"<GatewayConnectionName>",
+                b"<GatewayConnectionType>",
+                b"<RoutingWeight>",
+                b"<SharedKey>",
+                b"<VirtualNetworkGatewayId>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"ConnectedEntityId" => {
-                        r.text_opt_into(&c, &mut f_connected_entity_id)?
+                        r.text_opt_into(&c, &mut f_connected_entity_id)?;
+                        next = 1usize;
                     }
 
-                    b"EnableBgp" => r.text_opt_into(&c, &mut f_enable_bgp)?,
+                    b"EnableBgp" => {
+                        r.text_opt_into(&c, &mut f_enable_bgp)?;
+                        next = 2usize;
+                    }
+
                     b"GatewayConnectionName" => {
-                        r.text_opt_into(&c, &mut f_gateway_connection_name)?
+                        r.text_opt_into(&c, &mut f_gateway_connection_name)?;
+                        next = 3usize;
                     }
 
                     b"GatewayConnectionType" => {
-                        r.text_opt_into(&c, &mut f_gateway_connection_type)?
+                        r.text_opt_into(&c, &mut f_gateway_connection_type)?;
+                        next = 4usize;
                     }
 
-                    b"RoutingWeight" => r.text_opt_into(&c, &mut f_routing_weight)?,
-                    b"SharedKey" => r.text_opt_into(&c, &mut f_shared_key)?,
+                    b"RoutingWeight" => {
+                        r.text_opt_into(&c, &mut f_routing_weight)?;
+                        next = 5usize;
+                    }
+
+                    b"SharedKey" => {
+                        r.text_opt_into(&c, &mut f_shared_key)?;
+                        next = 6usize;
+                    }
+
                     b"VirtualNetworkGatewayId" => {
-                        r.text_opt_into(&c, &mut f_virtual_network_gateway_id)?
+                        r.text_opt_into(&c, &mut f_virtual_network_gateway_id)?;
+                        next = 7usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -6356,15 +7063,53 @@ impl FromXml for CreateApplicationGatewayParameters {
         let mut f_subnets = Vec::new();
         let mut f_vnet_name = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 6usize] = [
+                b"<Description>",
+                b"<GatewaySize>",
+                b"<InstanceCount>",
+                b"<Name>",
+                b"<Subnets>",
+                b"<VnetName>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
-                    b"GatewaySize" => r.text_opt_into(&c, &mut f_gateway_size)?,
-                    b"InstanceCount" => r.text_opt_into(&c, &mut f_instance_count)?,
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Subnets" => r.text_list(&c, b"Subnet", &mut f_subnets)?,
-                    b"VnetName" => r.text_req_into(&c, &mut f_vnet_name)?,
+                    b"Description" => {
+                        r.text_opt_into(&c, &mut f_description)?;
+                        next = 1usize;
+                    }
+
+                    b"GatewaySize" => {
+                        r.text_opt_into(&c, &mut f_gateway_size)?;
+                        next = 2usize;
+                    }
+
+                    b"InstanceCount" => {
+                        r.text_opt_into(&c, &mut f_instance_count)?;
+                        next = 3usize;
+                    }
+
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 4usize;
+                    }
+
+                    b"Subnets" => {
+                        r.text_list(&c, b"Subnet", &mut f_subnets)?;
+                        next = 5usize;
+                    }
+
+                    b"VnetName" => {
+                        r.text_req_into(&c, &mut f_vnet_name)?;
+                        next = 6usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -6447,14 +7192,47 @@ impl FromXml for UpdateApplicationGatewayParameters {
         let mut f_subnets = Vec::new();
         let mut f_vnet_name = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 5usize] = [
+                b"<Description>",
+                b"<GatewaySize>",
+                b"<InstanceCount>",
+                b"<Subnets>",
+                b"<VnetName>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
-                    b"GatewaySize" => r.text_opt_into(&c, &mut f_gateway_size)?,
-                    b"InstanceCount" => r.text_opt_into(&c, &mut f_instance_count)?,
-                    b"Subnets" => r.text_list(&c, b"Subnet", &mut f_subnets)?,
-                    b"VnetName" => r.text_opt_into(&c, &mut f_vnet_name)?,
+                    b"Description" => {
+                        r.text_opt_into(&c, &mut f_description)?;
+                        next = 1usize;
+                    }
+
+                    b"GatewaySize" => {
+                        r.text_opt_into(&c, &mut f_gateway_size)?;
+                        next = 2usize;
+                    }
+
+                    b"InstanceCount" => {
+                        r.text_opt_into(&c, &mut f_instance_count)?;
+                        next = 3usize;
+                    }
+
+                    b"Subnets" => {
+                        r.text_list(&c, b"Subnet", &mut f_subnets)?;
+                        next = 4usize;
+                    }
+
+                    b"VnetName" => {
+                        r.text_opt_into(&c, &mut f_vnet_name)?;
+                        next = 5usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -6507,10 +7285,21 @@ impl FromXml for ApplicationGateways {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_application_gateway = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<ApplicationGateway>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"ApplicationGateway" => r.elem_push(&c, &mut f_application_gateway)?,
+                    b"ApplicationGateway" => {
+                        r.elem_push(&c, &mut f_application_gateway)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -6598,18 +7387,71 @@ impl FromXml for ApplicationGateway {
         let mut f_virtual_ips = Vec::new();
         let mut f_vnet_name = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 9usize] = [
+                b"<Description>",
+                b"<DnsName>",
+                b"<GatewaySize>",
+                b"<InstanceCount>",
+                b"<Name>",
+                b"<State>",
+                b"<Subnets>",
+                b"<VirtualIPs>",
+                b"<VnetName>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
-                    b"DnsName" => r.text_opt_into(&c, &mut f_dns_name)?,
-                    b"GatewaySize" => r.text_opt_into(&c, &mut f_gateway_size)?,
-                    b"InstanceCount" => r.text_opt_into(&c, &mut f_instance_count)?,
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"State" => r.text_opt_into(&c, &mut f_state)?,
-                    b"Subnets" => r.text_list(&c, b"Subnet", &mut f_subnets)?,
-                    b"VirtualIPs" => r.text_list(&c, b"VirtualIP", &mut f_virtual_ips)?,
-                    b"VnetName" => r.text_opt_into(&c, &mut f_vnet_name)?,
+                    b"Description" => {
+                        r.text_opt_into(&c, &mut f_description)?;
+                        next = 1usize;
+                    }
+
+                    b"DnsName" => {
+                        r.text_opt_into(&c, &mut f_dns_name)?;
+                        next = 2usize;
+                    }
+
+                    b"GatewaySize" => {
+                        r.text_opt_into(&c, &mut f_gateway_size)?;
+                        next = 3usize;
+                    }
+
+                    b"InstanceCount" => {
+                        r.text_opt_into(&c, &mut f_instance_count)?;
+                        next = 4usize;
+                    }
+
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 5usize;
+                    }
+
+                    b"State" => {
+                        r.text_opt_into(&c, &mut f_state)?;
+                        next = 6usize;
+                    }
+
+                    b"Subnets" => {
+                        r.text_list(&c, b"Subnet", &mut f_subnets)?;
+                        next = 7usize;
+                    }
+
+                    b"VirtualIPs" => {
+                        r.text_list(&c, b"VirtualIP", &mut f_virtual_ips)?;
+                        next = 8usize;
+                    }
+
+                    b"VnetName" => {
+                        r.text_opt_into(&c, &mut f_vnet_name)?;
+                        next = 9usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -6657,10 +7499,21 @@ impl FromXml for ApplicationGatewayOperation {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_operation_type = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<OperationType>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"OperationType" => r.text_req_into(&c, &mut f_operation_type)?,
+                    b"OperationType" => {
+                        r.text_req_into(&c, &mut f_operation_type)?;
+                        next = 1usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -6716,28 +7569,50 @@ impl FromXml for ApplicationGatewayConfiguration {
         let mut f_http_listeners = Vec::new();
         let mut f_http_load_balancing_rules = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 7usize] = [
+                b"<FrontendIPConfigurations>",
+                b"<FrontendPorts>",
+                b"<Probes>",
+                b"<BackendAddressPools>",
+                b"<BackendHttpSettingsList>",
+                b"<HttpListeners>",
+                b"<HttpLoadBalancingRules>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"FrontendIPConfigurations" => {
                         r.elem_list(
                             &c,
                             b"FrontendIPConfiguration",
                             &mut f_frontend_ip_configurations,
-                        )?
+                        )?;
+                        next = 1usize;
                     }
 
                     b"FrontendPorts" => {
-                        r.elem_list(&c, b"FrontendPort", &mut f_frontend_ports)?
+                        r.elem_list(&c, b"FrontendPort", &mut f_frontend_ports)?;
+                        next = 2usize;
                     }
 
-                    b"Probes" => r.elem_list(&c, b"Probe", &mut f_probes)?,
+                    b"Probes" => {
+                        r.elem_list(&c, b"Probe", &mut f_probes)?;
+                        next = 3usize;
+                    }
+
                     b"BackendAddressPools" => {
                         r.elem_list(
                             &c,
                             b"BackendAddressPool",
                             &mut f_backend_address_pools,
-                        )?
+                        )?;
+                        next = 4usize;
                     }
 
                     b"BackendHttpSettingsList" => {
@@ -6745,11 +7620,13 @@ impl FromXml for ApplicationGatewayConfiguration {
                             &c,
                             b"BackendHttpSettings",
                             &mut f_backend_http_settings_list,
-                        )?
+                        )?;
+                        next = 5usize;
                     }
 
                     b"HttpListeners" => {
-                        r.elem_list(&c, b"HttpListener", &mut f_http_listeners)?
+                        r.elem_list(&c, b"HttpListener", &mut f_http_listeners)?;
+                        next = 6usize;
                     }
 
                     b"HttpLoadBalancingRules" => {
@@ -6757,7 +7634,8 @@ impl FromXml for ApplicationGatewayConfiguration {
                             &c,
                             b"HttpLoadBalancingRule",
                             &mut f_http_load_balancing_rules,
-                        )?
+                        )?;
+                        next = 7usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -6854,12 +7732,35 @@ impl FromXml for FrontendIPConfiguration {
         let mut f_type_ = None;
         let mut f_static_ip_address = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<Name>",
+                b"<Type>",
+                b"<StaticIPAddress>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Type" => r.text_opt_into(&c, &mut f_type_)?,
-                    b"StaticIPAddress" => r.text_opt_into(&c, &mut f_static_ip_address)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Type" => {
+                        r.text_opt_into(&c, &mut f_type_)?;
+                        next = 2usize;
+                    }
+
+                    b"StaticIPAddress" => {
+                        r.text_opt_into(&c, &mut f_static_ip_address)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -6899,11 +7800,26 @@ impl FromXml for FrontendPort {
         let mut f_name = None;
         let mut f_port = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Name>", b"<Port>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Port" => r.text_req_into(&c, &mut f_port)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Port" => {
+                        r.text_req_into(&c, &mut f_port)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -6999,17 +7915,57 @@ impl FromXml for ApplicationGatewayProbe {
         let mut f_timeout = None;
         let mut f_unhealthy_threshold = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 7usize] = [
+                b"<Name>",
+                b"<Protocol>",
+                b"<Host>",
+                b"<Path>",
+                b"<Interval>",
+                b"<Timeout>",
+                b"<UnhealthyThreshold>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Protocol" => r.text_opt_into(&c, &mut f_protocol)?,
-                    b"Host" => r.text_opt_into(&c, &mut f_host)?,
-                    b"Path" => r.text_opt_into(&c, &mut f_path)?,
-                    b"Interval" => r.text_opt_into(&c, &mut f_interval)?,
-                    b"Timeout" => r.text_opt_into(&c, &mut f_timeout)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Protocol" => {
+                        r.text_opt_into(&c, &mut f_protocol)?;
+                        next = 2usize;
+                    }
+
+                    b"Host" => {
+                        r.text_opt_into(&c, &mut f_host)?;
+                        next = 3usize;
+                    }
+
+                    b"Path" => {
+                        r.text_opt_into(&c, &mut f_path)?;
+                        next = 4usize;
+                    }
+
+                    b"Interval" => {
+                        r.text_opt_into(&c, &mut f_interval)?;
+                        next = 5usize;
+                    }
+
+                    b"Timeout" => {
+                        r.text_opt_into(&c, &mut f_timeout)?;
+                        next = 6usize;
+                    }
+
                     b"UnhealthyThreshold" => {
-                        r.text_opt_into(&c, &mut f_unhealthy_threshold)?
+                        r.text_opt_into(&c, &mut f_unhealthy_threshold)?;
+                        next = 7usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -7059,11 +8015,26 @@ impl FromXml for BackendAddressPool {
         let mut f_name = None;
         let mut f_ip_addresses = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Name>", b"<IPAddresses>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"IPAddresses" => r.text_list(&c, b"IPAddress", &mut f_ip_addresses)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"IPAddresses" => {
+                        r.text_list(&c, b"IPAddress", &mut f_ip_addresses)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -7135,18 +8106,53 @@ impl FromXml for BackendHttpSettings {
         let mut f_request_timeout = None;
         let mut f_probe = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 6usize] = [
+                b"<Name>",
+                b"<Port>",
+                b"<Protocol>",
+                b"<CookieBasedAffinity>",
+                b"<RequestTimeout>",
+                b"<Probe>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Port" => r.text_req_into(&c, &mut f_port)?,
-                    b"Protocol" => r.text_opt_into(&c, &mut f_protocol)?,
-                    b"CookieBasedAffinity" => {
-                        r.text_opt_into(&c, &mut f_cookie_based_affinity)?
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
                     }
 
-                    b"RequestTimeout" => r.text_opt_into(&c, &mut f_request_timeout)?,
-                    b"Probe" => r.text_opt_into(&c, &mut f_probe)?,
+                    b"Port" => {
+                        r.text_req_into(&c, &mut f_port)?;
+                        next = 2usize;
+                    }
+
+                    b"Protocol" => {
+                        r.text_opt_into(&c, &mut f_protocol)?;
+                        next = 3usize;
+                    }
+
+                    b"CookieBasedAffinity" => {
+                        r.text_opt_into(&c, &mut f_cookie_based_affinity)?;
+                        next = 4usize;
+                    }
+
+                    b"RequestTimeout" => {
+                        r.text_opt_into(&c, &mut f_request_timeout)?;
+                        next = 5usize;
+                    }
+
+                    b"Probe" => {
+                        r.text_opt_into(&c, &mut f_probe)?;
+                        next = 6usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -7232,14 +8238,47 @@ impl FromXml for HttpListener {
         let mut f_protocol = None;
         let mut f_ssl_cert = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 5usize] = [
+                b"<Name>",
+                b"<FrontendIP>",
+                b"<FrontendPort>",
+                b"<Protocol>",
+                b"<SslCert>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"FrontendIP" => r.text_opt_into(&c, &mut f_frontend_ip)?,
-                    b"FrontendPort" => r.text_opt_into(&c, &mut f_frontend_port)?,
-                    b"Protocol" => r.text_opt_into(&c, &mut f_protocol)?,
-                    b"SslCert" => r.text_opt_into(&c, &mut f_ssl_cert)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"FrontendIP" => {
+                        r.text_opt_into(&c, &mut f_frontend_ip)?;
+                        next = 2usize;
+                    }
+
+                    b"FrontendPort" => {
+                        r.text_opt_into(&c, &mut f_frontend_port)?;
+                        next = 3usize;
+                    }
+
+                    b"Protocol" => {
+                        r.text_opt_into(&c, &mut f_protocol)?;
+                        next = 4usize;
+                    }
+
+                    b"SslCert" => {
+                        r.text_opt_into(&c, &mut f_ssl_cert)?;
+                        next = 5usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -7315,18 +8354,45 @@ impl FromXml for HttpLoadBalancingRule {
         let mut f_listener = None;
         let mut f_backend_address_pool = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 5usize] = [
+                b"<Name>",
+                b"<Type>",
+                b"<BackendHttpSettings>",
+                b"<Listener>",
+                b"<BackendAddressPool>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Type" => r.text_opt_into(&c, &mut f_type_)?,
-                    b"BackendHttpSettings" => {
-                        r.text_opt_into(&c, &mut f_backend_http_settings)?
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
                     }
 
-                    b"Listener" => r.text_opt_into(&c, &mut f_listener)?,
+                    b"Type" => {
+                        r.text_opt_into(&c, &mut f_type_)?;
+                        next = 2usize;
+                    }
+
+                    b"BackendHttpSettings" => {
+                        r.text_opt_into(&c, &mut f_backend_http_settings)?;
+                        next = 3usize;
+                    }
+
+                    b"Listener" => {
+                        r.text_opt_into(&c, &mut f_listener)?;
+                        next = 4usize;
+                    }
+
                     b"BackendAddressPool" => {
-                        r.text_opt_into(&c, &mut f_backend_address_pool)?
+                        r.text_opt_into(&c, &mut f_backend_address_pool)?;
+                        next = 5usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -7406,15 +8472,35 @@ impl FromXml for ApplicationGatewayCertificateFile {
         let mut f_certificate_format = None;
         let mut f_password = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<Data>",
+                b"<CertificateFormat>",
+                b"<Password>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Data" => r.text_req_into(&c, &mut f_data)?,
-                    b"CertificateFormat" => {
-                        r.text_opt_into(&c, &mut f_certificate_format)?
+                    b"Data" => {
+                        r.text_req_into(&c, &mut f_data)?;
+                        next = 1usize;
                     }
 
-                    b"Password" => r.text_opt_into(&c, &mut f_password)?,
+                    b"CertificateFormat" => {
+                        r.text_opt_into(&c, &mut f_certificate_format)?;
+                        next = 2usize;
+                    }
+
+                    b"Password" => {
+                        r.text_opt_into(&c, &mut f_password)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -7450,11 +8536,19 @@ impl FromXml for ApplicationGatewayCertificates {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_application_gateway_certificate = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<ApplicationGatewayCertificate>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"ApplicationGatewayCertificate" => {
-                        r.elem_push(&c, &mut f_application_gateway_certificate)?
+                        r.elem_push(&c, &mut f_application_gateway_certificate)?;
+                        next = 0usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -7511,12 +8605,31 @@ impl FromXml for ApplicationGatewayCertificate {
         let mut f_name = None;
         let mut f_state = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [b"<Data>", b"<Name>", b"<State>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Data" => r.text_opt_into(&c, &mut f_data)?,
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"State" => r.text_opt_into(&c, &mut f_state)?,
+                    b"Data" => {
+                        r.text_opt_into(&c, &mut f_data)?;
+                        next = 1usize;
+                    }
+
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 2usize;
+                    }
+
+                    b"State" => {
+                        r.text_opt_into(&c, &mut f_state)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }

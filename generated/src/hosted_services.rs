@@ -321,11 +321,26 @@ impl FromXml for ExtendedProperty {
         let mut f_name = None;
         let mut f_value = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Name>", b"<Value>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Value" => r.text_opt_into(&c, &mut f_value)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Value" => {
+                        r.text_opt_into(&c, &mut f_value)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -370,11 +385,26 @@ impl FromXml for AvailabilityResponse {
         let mut f_result = None;
         let mut f_reason = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Result>", b"<Reason>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Result" => r.text_req_into(&c, &mut f_result)?,
-                    b"Reason" => r.text_opt_into(&c, &mut f_reason)?,
+                    b"Result" => {
+                        r.text_req_into(&c, &mut f_result)?;
+                        next = 1usize;
+                    }
+
+                    b"Reason" => {
+                        r.text_opt_into(&c, &mut f_reason)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -408,10 +438,21 @@ impl FromXml for HostedServices {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_hosted_service = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<HostedService>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"HostedService" => r.elem_push(&c, &mut f_hosted_service)?,
+                    b"HostedService" => {
+                        r.elem_push(&c, &mut f_hosted_service)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -503,29 +544,61 @@ impl FromXml for HostedService {
         let mut f_default_win_rm_certificate_thumbprint = None;
         let mut f_compute_capabilities = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 6usize] = [
+                b"<Url>",
+                b"<ServiceName>",
+                b"<HostedServiceProperties>",
+                b"<Deployments>",
+                b"<DefaultWinRmCertificateThumbprint>",
+                b"<ComputeCapabilities>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Url" => r.text_req_into(&c, &mut f_url)?,
-                    b"ServiceName" => r.text_req_into(&c, &mut f_service_name)?,
+                    b"Url" => {
+                        r.text_req_into(&c, &mut f_url)?;
+                        next = 1usize;
+                    }
+
+                    b"ServiceName" => {
+                        r.text_req_into(&c, &mut f_service_name)?;
+                        next = 2usize;
+                    }
+
                     b"HostedServiceProperties" => {
                         f_hosted_service_properties = r.elem(&c)?;
+                        next = 3usize;
                     }
 
                     b"Deployments" => {
-                        let mut items = Vec::new();
-                        r.elem_list(&c, b"Deployment", &mut items)?;
-                        f_deployments = Some(items);
+                        {
+                            let mut items = Vec::new();
+                            r.elem_list(&c, b"Deployment", &mut items)?;
+                            f_deployments = Some(items);
+                        };
+
+                        next = 4usize;
                     }
 
                     b"DefaultWinRmCertificateThumbprint" => {
                         r.text_opt_into(
                             &c,
                             &mut f_default_win_rm_certificate_thumbprint,
-                        )?
+                        )?;
+                        next = 5usize;
                     }
 
-                    b"ComputeCapabilities" => f_compute_capabilities = r.elem(&c)?,
+                    b"ComputeCapabilities" => {
+                        f_compute_capabilities = r.elem(&c)?;
+                        next = 6usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -652,25 +725,81 @@ impl FromXml for HostedServiceProperties {
         let mut f_reverse_dns_fqdn = None;
         let mut f_guest_agent_type = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 10usize] = [
+                b"<Description>",
+                b"<AffinityGroup>",
+                b"<Location>",
+                b"<Label>",
+                b"<Status>",
+                b"<DateCreated>",
+                b"<DateLastModified>",
+                b"<ExtendedProperties>",
+                b"<ReverseDnsFqdn>",
+                b"<GuestAgentType>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
-                    b"AffinityGroup" => r.text_opt_into(&c, &mut f_affinity_group)?,
-                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
-                    b"Label" => f_label = r.label_req(&c)?,
-                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
-                    b"DateCreated" => r.text_opt_into(&c, &mut f_date_created)?,
+                    b"Description" => {
+                        r.text_opt_into(&c, &mut f_description)?;
+                        next = 1usize;
+                    }
+
+                    b"AffinityGroup" => {
+                        r.text_opt_into(&c, &mut f_affinity_group)?;
+                        next = 2usize;
+                    }
+
+                    b"Location" => {
+                        r.text_opt_into(&c, &mut f_location)?;
+                        next = 3usize;
+                    }
+
+                    b"Label" => {
+                        f_label = r.label_req(&c)?;
+                        next = 4usize;
+                    }
+
+                    b"Status" => {
+                        r.text_opt_into(&c, &mut f_status)?;
+                        next = 5usize;
+                    }
+
+                    b"DateCreated" => {
+                        r.text_opt_into(&c, &mut f_date_created)?;
+                        next = 6usize;
+                    }
+
                     b"DateLastModified" => {
-                        r.text_opt_into(&c, &mut f_date_last_modified)?
+                        r.text_opt_into(&c, &mut f_date_last_modified)?;
+                        next = 7usize;
                     }
 
                     b"ExtendedProperties" => {
-                        r.elem_list(&c, b"ExtendedProperty", &mut f_extended_properties)?
+                        r.elem_list(
+                            &c,
+                            b"ExtendedProperty",
+                            &mut f_extended_properties,
+                        )?;
+                        next = 8usize;
                     }
 
-                    b"ReverseDnsFqdn" => r.text_opt_into(&c, &mut f_reverse_dns_fqdn)?,
-                    b"GuestAgentType" => r.text_opt_into(&c, &mut f_guest_agent_type)?,
+                    b"ReverseDnsFqdn" => {
+                        r.text_opt_into(&c, &mut f_reverse_dns_fqdn)?;
+                        next = 9usize;
+                    }
+
+                    b"GuestAgentType" => {
+                        r.text_opt_into(&c, &mut f_guest_agent_type)?;
+                        next = 10usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -773,19 +902,63 @@ impl FromXml for CreateHostedService {
         let mut f_extended_properties = Vec::new();
         let mut f_reverse_dns_fqdn = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 7usize] = [
+                b"<ServiceName>",
+                b"<Label>",
+                b"<Description>",
+                b"<Location>",
+                b"<AffinityGroup>",
+                b"<ExtendedProperties>",
+                b"<ReverseDnsFqdn>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"ServiceName" => r.text_req_into(&c, &mut f_service_name)?,
-                    b"Label" => f_label = r.label_req(&c)?,
-                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
-                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
-                    b"AffinityGroup" => r.text_opt_into(&c, &mut f_affinity_group)?,
-                    b"ExtendedProperties" => {
-                        r.elem_list(&c, b"ExtendedProperty", &mut f_extended_properties)?
+                    b"ServiceName" => {
+                        r.text_req_into(&c, &mut f_service_name)?;
+                        next = 1usize;
                     }
 
-                    b"ReverseDnsFqdn" => r.text_opt_into(&c, &mut f_reverse_dns_fqdn)?,
+                    b"Label" => {
+                        f_label = r.label_req(&c)?;
+                        next = 2usize;
+                    }
+
+                    b"Description" => {
+                        r.text_opt_into(&c, &mut f_description)?;
+                        next = 3usize;
+                    }
+
+                    b"Location" => {
+                        r.text_opt_into(&c, &mut f_location)?;
+                        next = 4usize;
+                    }
+
+                    b"AffinityGroup" => {
+                        r.text_opt_into(&c, &mut f_affinity_group)?;
+                        next = 5usize;
+                    }
+
+                    b"ExtendedProperties" => {
+                        r.elem_list(
+                            &c,
+                            b"ExtendedProperty",
+                            &mut f_extended_properties,
+                        )?;
+                        next = 6usize;
+                    }
+
+                    b"ReverseDnsFqdn" => {
+                        r.text_opt_into(&c, &mut f_reverse_dns_fqdn)?;
+                        next = 7usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -878,16 +1051,45 @@ impl FromXml for UpdateHostedService {
         let mut f_extended_properties = Vec::new();
         let mut f_reverse_dns_fqdn = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<Label>",
+                b"<Description>",
+                b"<ExtendedProperties>",
+                b"<ReverseDnsFqdn>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Label" => f_label = r.label_opt(&c)?,
-                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
-                    b"ExtendedProperties" => {
-                        r.elem_list(&c, b"ExtendedProperty", &mut f_extended_properties)?
+                    b"Label" => {
+                        f_label = r.label_opt(&c)?;
+                        next = 1usize;
                     }
 
-                    b"ReverseDnsFqdn" => r.text_opt_into(&c, &mut f_reverse_dns_fqdn)?,
+                    b"Description" => {
+                        r.text_opt_into(&c, &mut f_description)?;
+                        next = 2usize;
+                    }
+
+                    b"ExtendedProperties" => {
+                        r.elem_list(
+                            &c,
+                            b"ExtendedProperty",
+                            &mut f_extended_properties,
+                        )?;
+                        next = 3usize;
+                    }
+
+                    b"ReverseDnsFqdn" => {
+                        r.text_opt_into(&c, &mut f_reverse_dns_fqdn)?;
+                        next = 4usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }

@@ -67,10 +67,21 @@ impl FromXml for Locations {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_location = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<Location>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Location" => r.elem_push(&c, &mut f_location)?,
+                    b"Location" => {
+                        r.elem_push(&c, &mut f_location)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -137,17 +148,47 @@ impl FromXml for Location {
         let mut f_compute_capabilities = None;
         let mut f_storage_capabilities = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 5usize] = [
+                b"<Name>",
+                b"<DisplayName>",
+                b"<AvailableServices>",
+                b"<ComputeCapabilities>",
+                b"<StorageCapabilities>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"DisplayName" => r.text_opt_into(&c, &mut f_display_name)?,
-                    b"AvailableServices" => {
-                        r.text_list(&c, b"AvailableService", &mut f_available_services)?
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
                     }
 
-                    b"ComputeCapabilities" => f_compute_capabilities = r.elem(&c)?,
-                    b"StorageCapabilities" => f_storage_capabilities = r.elem(&c)?,
+                    b"DisplayName" => {
+                        r.text_opt_into(&c, &mut f_display_name)?;
+                        next = 2usize;
+                    }
+
+                    b"AvailableServices" => {
+                        r.text_list(&c, b"AvailableService", &mut f_available_services)?;
+                        next = 3usize;
+                    }
+
+                    b"ComputeCapabilities" => {
+                        f_compute_capabilities = r.elem(&c)?;
+                        next = 4usize;
+                    }
+
+                    b"StorageCapabilities" => {
+                        f_storage_capabilities = r.elem(&c)?;
+                        next = 5usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -200,15 +241,31 @@ impl FromXml for ComputeCapabilities {
         let mut f_web_worker_role_sizes = Vec::new();
         let mut f_virtual_machines_role_sizes = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [
+                b"<WebWorkerRoleSizes>",
+                b"<VirtualMachinesRoleSizes>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"WebWorkerRoleSizes" => {
-                        r.text_list(&c, b"RoleSize", &mut f_web_worker_role_sizes)?
+                        r.text_list(&c, b"RoleSize", &mut f_web_worker_role_sizes)?;
+                        next = 1usize;
                     }
 
                     b"VirtualMachinesRoleSizes" => {
-                        r.text_list(&c, b"RoleSize", &mut f_virtual_machines_role_sizes)?
+                        r.text_list(
+                            &c,
+                            b"RoleSize",
+                            &mut f_virtual_machines_role_sizes,
+                        )?;
+                        next = 2usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -254,15 +311,23 @@ impl FromXml for StorageCapabilities {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_storage_account_types = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<StorageAccountTypes>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"StorageAccountTypes" => {
                         r.text_list(
                             &c,
                             b"StorageAccountType",
                             &mut f_storage_account_types,
-                        )?
+                        )?;
+                        next = 1usize;
                     }
 
                     _ => r.skip(&c)?,

@@ -182,11 +182,19 @@ impl FromXml for SubscriptionCertificates {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_subscription_certificate = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<SubscriptionCertificate>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"SubscriptionCertificate" => {
-                        r.elem_push(&c, &mut f_subscription_certificate)?
+                        r.elem_push(&c, &mut f_subscription_certificate)?;
+                        next = 0usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -257,22 +265,41 @@ impl FromXml for SubscriptionCertificate {
         let mut f_subscription_certificate_data = None;
         let mut f_created = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<SubscriptionCertificatePublicKey>",
+                b"<SubscriptionCertificateThumbprint>",
+                b"<SubscriptionCertificateData>",
+                b"<Created>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"SubscriptionCertificatePublicKey" => {
-                        r.text_req_into(&c, &mut f_subscription_certificate_public_key)?
+                        r.text_req_into(&c, &mut f_subscription_certificate_public_key)?;
+                        next = 1usize;
                     }
 
                     b"SubscriptionCertificateThumbprint" => {
-                        r.text_req_into(&c, &mut f_subscription_certificate_thumbprint)?
+                        r.text_req_into(&c, &mut f_subscription_certificate_thumbprint)?;
+                        next = 2usize;
                     }
 
                     b"SubscriptionCertificateData" => {
-                        r.text_req_into(&c, &mut f_subscription_certificate_data)?
+                        r.text_req_into(&c, &mut f_subscription_certificate_data)?;
+                        next = 3usize;
                     }
 
-                    b"Created" => r.text_opt_into(&c, &mut f_created)?,
+                    b"Created" => {
+                        r.text_opt_into(&c, &mut f_created)?;
+                        next = 4usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }

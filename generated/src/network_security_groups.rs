@@ -1158,12 +1158,31 @@ impl FromXml for CreateNetworkSecurityGroupParameters {
         let mut f_label = None;
         let mut f_location = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [b"<Name>", b"<Label>", b"<Location>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
-                    b"Location" => r.text_req_into(&c, &mut f_location)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Label" => {
+                        r.text_opt_into(&c, &mut f_label)?;
+                        next = 2usize;
+                    }
+
+                    b"Location" => {
+                        r.text_req_into(&c, &mut f_location)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1232,14 +1251,47 @@ impl FromXml for NetworkSecurityGroup {
         let mut f_state = None;
         let mut f_rules = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 5usize] = [
+                b"<Name>",
+                b"<Label>",
+                b"<Location>",
+                b"<State>",
+                b"<Rules>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
-                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
-                    b"State" => r.text_opt_into(&c, &mut f_state)?,
-                    b"Rules" => r.elem_list(&c, b"Rule", &mut f_rules)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Label" => {
+                        r.text_opt_into(&c, &mut f_label)?;
+                        next = 2usize;
+                    }
+
+                    b"Location" => {
+                        r.text_opt_into(&c, &mut f_location)?;
+                        next = 3usize;
+                    }
+
+                    b"State" => {
+                        r.text_opt_into(&c, &mut f_state)?;
+                        next = 4usize;
+                    }
+
+                    b"Rules" => {
+                        r.elem_list(&c, b"Rule", &mut f_rules)?;
+                        next = 5usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1279,11 +1331,19 @@ impl FromXml for NetworkSecurityGroups {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_network_security_group = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<NetworkSecurityGroup>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"NetworkSecurityGroup" => {
-                        r.elem_push(&c, &mut f_network_security_group)?
+                        r.elem_push(&c, &mut f_network_security_group)?;
+                        next = 0usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -1412,29 +1472,83 @@ impl FromXml for NetworkSecurityRule {
         let mut f_state = None;
         let mut f_is_default = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 11usize] = [
+                b"<Name>",
+                b"<Type>",
+                b"<Priority>",
+                b"<Action>",
+                b"<SourceAddressPrefix>",
+                b"<SourcePortRange>",
+                b"<DestinationAddressPrefix>",
+                b"<DestinationPortRange>",
+                b"<Protocol>",
+                b"<State>",
+                b"<IsDefault>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Type" => r.text_opt_into(&c, &mut f_type_)?,
-                    b"Priority" => r.text_opt_into(&c, &mut f_priority)?,
-                    b"Action" => r.text_opt_into(&c, &mut f_action)?,
-                    b"SourceAddressPrefix" => {
-                        r.text_opt_into(&c, &mut f_source_address_prefix)?
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
                     }
 
-                    b"SourcePortRange" => r.text_opt_into(&c, &mut f_source_port_range)?,
+                    b"Type" => {
+                        r.text_opt_into(&c, &mut f_type_)?;
+                        next = 2usize;
+                    }
+
+                    b"Priority" => {
+                        r.text_opt_into(&c, &mut f_priority)?;
+                        next = 3usize;
+                    }
+
+                    b"Action" => {
+                        r.text_opt_into(&c, &mut f_action)?;
+                        next = 4usize;
+                    }
+
+                    b"SourceAddressPrefix" => {
+                        r.text_opt_into(&c, &mut f_source_address_prefix)?;
+                        next = 5usize;
+                    }
+
+                    b"SourcePortRange" => {
+                        r.text_opt_into(&c, &mut f_source_port_range)?;
+                        next = 6usize;
+                    }
+
                     b"DestinationAddressPrefix" => {
-                        r.text_opt_into(&c, &mut f_destination_address_prefix)?
+                        r.text_opt_into(&c, &mut f_destination_address_prefix)?;
+                        next = 7usize;
                     }
 
                     b"DestinationPortRange" => {
-                        r.text_opt_into(&c, &mut f_destination_port_range)?
+                        r.text_opt_into(&c, &mut f_destination_port_range)?;
+                        next = 8usize;
                     }
 
-                    b"Protocol" => r.text_opt_into(&c, &mut f_protocol)?,
-                    b"State" => r.text_opt_into(&c, &mut f_state)?,
-                    b"IsDefault" => r.text_opt_into(&c, &mut f_is_default)?,
+                    b"Protocol" => {
+                        r.text_opt_into(&c, &mut f_protocol)?;
+                        next = 9usize;
+                    }
+
+                    b"State" => {
+                        r.text_opt_into(&c, &mut f_state)?;
+                        next = 10usize;
+                    }
+
+                    b"IsDefault" => {
+                        r.text_opt_into(&c, &mut f_is_default)?;
+                        next = 11usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1529,26 +1643,65 @@ impl FromXml for SetNetworkSecurityRuleParameters {
         let mut f_destination_port_range = None;
         let mut f_protocol = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 8usize] = [
+                b"<Type>",
+                b"<Priority>",
+                b"<Action>",
+                b"<SourceAddressPrefix>",
+                b"<SourcePortRange>",
+                b"<DestinationAddressPrefix>",
+                b"<DestinationPortRange>",
+                b"<Protocol>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Type" => r.text_req_into(&c, &mut f_type_)?,
-                    b"Priority" => r.text_req_into(&c, &mut f_priority)?,
-                    b"Action" => r.text_req_into(&c, &mut f_action)?,
-                    b"SourceAddressPrefix" => {
-                        r.text_req_into(&c, &mut f_source_address_prefix)?
+                    b"Type" => {
+                        r.text_req_into(&c, &mut f_type_)?;
+                        next = 1usize;
                     }
 
-                    b"SourcePortRange" => r.text_req_into(&c, &mut f_source_port_range)?,
+                    b"Priority" => {
+                        r.text_req_into(&c, &mut f_priority)?;
+                        next = 2usize;
+                    }
+
+                    b"Action" => {
+                        r.text_req_into(&c, &mut f_action)?;
+                        next = 3usize;
+                    }
+
+                    b"SourceAddressPrefix" => {
+                        r.text_req_into(&c, &mut f_source_address_prefix)?;
+                        next = 4usize;
+                    }
+
+                    b"SourcePortRange" => {
+                        r.text_req_into(&c, &mut f_source_port_range)?;
+                        next = 5usize;
+                    }
+
                     b"DestinationAddressPrefix" => {
-                        r.text_req_into(&c, &mut f_destination_address_prefix)?
+                        r.text_req_into(&c, &mut f_destination_address_prefix)?;
+                        next = 6usize;
                     }
 
                     b"DestinationPortRange" => {
-                        r.text_req_into(&c, &mut f_destination_port_range)?
+                        r.text_req_into(&c, &mut f_destination_port_range)?;
+                        next = 7usize;
                     }
 
-                    b"Protocol" => r.text_req_into(&c, &mut f_protocol)?,
+                    b"Protocol" => {
+                        r.text_req_into(&c, &mut f_protocol)?;
+                        next = 8usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1605,10 +1758,21 @@ impl FromXml for NetworkSecurityGroupRef {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_name = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<Name>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1651,11 +1815,26 @@ impl FromXml for NetworkSecurityGroupAssociation {
         let mut f_name = None;
         let mut f_state = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Name>", b"<State>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"State" => r.text_opt_into(&c, &mut f_state)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"State" => {
+                        r.text_opt_into(&c, &mut f_state)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1689,10 +1868,21 @@ impl FromXml for ValidationMessages {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_validation_message = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<ValidationMessage>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"ValidationMessage" => r.elem_push(&c, &mut f_validation_message)?,
+                    b"ValidationMessage" => {
+                        r.elem_push(&c, &mut f_validation_message)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1765,14 +1955,47 @@ impl FromXml for ValidationMessage {
         let mut f_message = None;
         let mut f_virtual_machine = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 5usize] = [
+                b"<ResourceType>",
+                b"<ResourceName>",
+                b"<Category>",
+                b"<Message>",
+                b"<VirtualMachine>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"ResourceType" => r.text_opt_into(&c, &mut f_resource_type)?,
-                    b"ResourceName" => r.text_opt_into(&c, &mut f_resource_name)?,
-                    b"Category" => r.text_opt_into(&c, &mut f_category)?,
-                    b"Message" => r.text_opt_into(&c, &mut f_message)?,
-                    b"VirtualMachine" => r.text_opt_into(&c, &mut f_virtual_machine)?,
+                    b"ResourceType" => {
+                        r.text_opt_into(&c, &mut f_resource_type)?;
+                        next = 1usize;
+                    }
+
+                    b"ResourceName" => {
+                        r.text_opt_into(&c, &mut f_resource_name)?;
+                        next = 2usize;
+                    }
+
+                    b"Category" => {
+                        r.text_opt_into(&c, &mut f_category)?;
+                        next = 3usize;
+                    }
+
+                    b"Message" => {
+                        r.text_opt_into(&c, &mut f_message)?;
+                        next = 4usize;
+                    }
+
+                    b"VirtualMachine" => {
+                        r.text_opt_into(&c, &mut f_virtual_machine)?;
+                        next = 5usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }

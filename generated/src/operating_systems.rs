@@ -106,10 +106,21 @@ impl FromXml for OperatingSystems {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_operating_system = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<OperatingSystem>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"OperatingSystem" => r.elem_push(&c, &mut f_operating_system)?,
+                    b"OperatingSystem" => {
+                        r.elem_push(&c, &mut f_operating_system)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -187,15 +198,53 @@ impl FromXml for OperatingSystem {
         let mut f_family = None;
         let mut f_family_label = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 6usize] = [
+                b"<Version>",
+                b"<Label>",
+                b"<IsDefault>",
+                b"<IsActive>",
+                b"<Family>",
+                b"<FamilyLabel>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Version" => r.text_req_into(&c, &mut f_version)?,
-                    b"Label" => f_label = r.label_opt(&c)?,
-                    b"IsDefault" => r.text_opt_into(&c, &mut f_is_default)?,
-                    b"IsActive" => r.text_opt_into(&c, &mut f_is_active)?,
-                    b"Family" => r.text_opt_into(&c, &mut f_family)?,
-                    b"FamilyLabel" => f_family_label = r.label_opt(&c)?,
+                    b"Version" => {
+                        r.text_req_into(&c, &mut f_version)?;
+                        next = 1usize;
+                    }
+
+                    b"Label" => {
+                        f_label = r.label_opt(&c)?;
+                        next = 2usize;
+                    }
+
+                    b"IsDefault" => {
+                        r.text_opt_into(&c, &mut f_is_default)?;
+                        next = 3usize;
+                    }
+
+                    b"IsActive" => {
+                        r.text_opt_into(&c, &mut f_is_active)?;
+                        next = 4usize;
+                    }
+
+                    b"Family" => {
+                        r.text_opt_into(&c, &mut f_family)?;
+                        next = 5usize;
+                    }
+
+                    b"FamilyLabel" => {
+                        f_family_label = r.label_opt(&c)?;
+                        next = 6usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -237,11 +286,19 @@ impl FromXml for OperatingSystemFamilies {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_operating_system_family = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<OperatingSystemFamily>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"OperatingSystemFamily" => {
-                        r.elem_push(&c, &mut f_operating_system_family)?
+                        r.elem_push(&c, &mut f_operating_system_family)?;
+                        next = 0usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -290,13 +347,33 @@ impl FromXml for OperatingSystemFamily {
         let mut f_label = None;
         let mut f_operating_systems = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<Name>",
+                b"<Label>",
+                b"<OperatingSystems>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Label" => f_label = r.label_opt(&c)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Label" => {
+                        f_label = r.label_opt(&c)?;
+                        next = 2usize;
+                    }
+
                     b"OperatingSystems" => {
-                        r.elem_list(&c, b"OperatingSystem", &mut f_operating_systems)?
+                        r.elem_list(&c, b"OperatingSystem", &mut f_operating_systems)?;
+                        next = 3usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -360,13 +437,41 @@ impl FromXml for OperatingSystemFamilyVersion {
         let mut f_is_default = None;
         let mut f_is_active = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<Version>",
+                b"<Label>",
+                b"<IsDefault>",
+                b"<IsActive>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Version" => r.text_req_into(&c, &mut f_version)?,
-                    b"Label" => f_label = r.label_opt(&c)?,
-                    b"IsDefault" => r.text_opt_into(&c, &mut f_is_default)?,
-                    b"IsActive" => r.text_opt_into(&c, &mut f_is_active)?,
+                    b"Version" => {
+                        r.text_req_into(&c, &mut f_version)?;
+                        next = 1usize;
+                    }
+
+                    b"Label" => {
+                        f_label = r.label_opt(&c)?;
+                        next = 2usize;
+                    }
+
+                    b"IsDefault" => {
+                        r.text_opt_into(&c, &mut f_is_default)?;
+                        next = 3usize;
+                    }
+
+                    b"IsActive" => {
+                        r.text_opt_into(&c, &mut f_is_active)?;
+                        next = 4usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }

@@ -545,27 +545,107 @@ impl FromXml for AddOSImageInput {
         let mut f_small_icon_uri = None;
         let mut f_language = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 15usize] = [
+                b"<Label>",
+                b"<MediaLink>",
+                b"<Name>",
+                b"<OS>",
+                b"<Eula>",
+                b"<Description>",
+                b"<ImageFamily>",
+                b"<PublishedDate>",
+                b"<IsPremium>",
+                b"<ShowInGui>",
+                b"<PrivacyUri>",
+                b"<IconUri>",
+                b"<RecommendedVMSize>",
+                b"<SmallIconUri>",
+                b"<Language>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Label" => r.text_req_into(&c, &mut f_label)?,
-                    b"MediaLink" => r.text_req_into(&c, &mut f_media_link)?,
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"OS" => r.text_req_into(&c, &mut f_os)?,
-                    b"Eula" => r.text_opt_into(&c, &mut f_eula)?,
-                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
-                    b"ImageFamily" => r.text_opt_into(&c, &mut f_image_family)?,
-                    b"PublishedDate" => r.text_opt_into(&c, &mut f_published_date)?,
-                    b"IsPremium" => r.text_opt_into(&c, &mut f_is_premium)?,
-                    b"ShowInGui" => r.text_opt_into(&c, &mut f_show_in_gui)?,
-                    b"PrivacyUri" => r.text_opt_into(&c, &mut f_privacy_uri)?,
-                    b"IconUri" => r.text_opt_into(&c, &mut f_icon_uri)?,
-                    b"RecommendedVMSize" => {
-                        r.text_opt_into(&c, &mut f_recommended_vm_size)?
+                    b"Label" => {
+                        r.text_req_into(&c, &mut f_label)?;
+                        next = 1usize;
                     }
 
-                    b"SmallIconUri" => r.text_opt_into(&c, &mut f_small_icon_uri)?,
-                    b"Language" => r.text_opt_into(&c, &mut f_language)?,
+                    b"MediaLink" => {
+                        r.text_req_into(&c, &mut f_media_link)?;
+                        next = 2usize;
+                    }
+
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 3usize;
+                    }
+
+                    b"OS" => {
+                        r.text_req_into(&c, &mut f_os)?;
+                        next = 4usize;
+                    }
+
+                    b"Eula" => {
+                        r.text_opt_into(&c, &mut f_eula)?;
+                        next = 5usize;
+                    }
+
+                    b"Description" => {
+                        r.text_opt_into(&c, &mut f_description)?;
+                        next = 6usize;
+                    }
+
+                    b"ImageFamily" => {
+                        r.text_opt_into(&c, &mut f_image_family)?;
+                        next = 7usize;
+                    }
+
+                    b"PublishedDate" => {
+                        r.text_opt_into(&c, &mut f_published_date)?;
+                        next = 8usize;
+                    }
+
+                    b"IsPremium" => {
+                        r.text_opt_into(&c, &mut f_is_premium)?;
+                        next = 9usize;
+                    }
+
+                    b"ShowInGui" => {
+                        r.text_opt_into(&c, &mut f_show_in_gui)?;
+                        next = 10usize;
+                    }
+
+                    b"PrivacyUri" => {
+                        r.text_opt_into(&c, &mut f_privacy_uri)?;
+                        next = 11usize;
+                    }
+
+                    b"IconUri" => {
+                        r.text_opt_into(&c, &mut f_icon_uri)?;
+                        next = 12usize;
+                    }
+
+                    b"RecommendedVMSize" => {
+                        r.text_opt_into(&c, &mut f_recommended_vm_size)?;
+                        next = 13usize;
+                    }
+
+                    b"SmallIconUri" => {
+                        r.text_opt_into(&c, &mut f_small_icon_uri)?;
+                        next = 14usize;
+                    }
+
+                    b"Language" => {
+                        r.text_opt_into(&c, &mut f_language)?;
+                        next = 15usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -719,24 +799,89 @@ impl FromXml for UpdateOSImageInput {
         let mut f_small_icon_uri = None;
         let mut f_language = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 12usize] = [
+                b"<Label>",
+                b"<Eula>",
+                b"<Description>",
+                b"<ImageFamily>",
+                b"<ShowInGui>",
+                b"<PublishedDate>",
+                b"<IsPremium>",
+                b"<PrivacyUri>",
+                b"<IconUri>",
+                b"<RecommendedVMSize>",
+                b"<SmallIconUri>",
+                b"<Language>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Label" => r.text_req_into(&c, &mut f_label)?,
-                    b"Eula" => r.text_opt_into(&c, &mut f_eula)?,
-                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
-                    b"ImageFamily" => r.text_opt_into(&c, &mut f_image_family)?,
-                    b"ShowInGui" => r.text_opt_into(&c, &mut f_show_in_gui)?,
-                    b"PublishedDate" => r.text_opt_into(&c, &mut f_published_date)?,
-                    b"IsPremium" => r.text_opt_into(&c, &mut f_is_premium)?,
-                    b"PrivacyUri" => r.text_opt_into(&c, &mut f_privacy_uri)?,
-                    b"IconUri" => r.text_opt_into(&c, &mut f_icon_uri)?,
-                    b"RecommendedVMSize" => {
-                        r.text_opt_into(&c, &mut f_recommended_vm_size)?
+                    b"Label" => {
+                        r.text_req_into(&c, &mut f_label)?;
+                        next = 1usize;
                     }
 
-                    b"SmallIconUri" => r.text_opt_into(&c, &mut f_small_icon_uri)?,
-                    b"Language" => r.text_opt_into(&c, &mut f_language)?,
+                    b"Eula" => {
+                        r.text_opt_into(&c, &mut f_eula)?;
+                        next = 2usize;
+                    }
+
+                    b"Description" => {
+                        r.text_opt_into(&c, &mut f_description)?;
+                        next = 3usize;
+                    }
+
+                    b"ImageFamily" => {
+                        r.text_opt_into(&c, &mut f_image_family)?;
+                        next = 4usize;
+                    }
+
+                    b"ShowInGui" => {
+                        r.text_opt_into(&c, &mut f_show_in_gui)?;
+                        next = 5usize;
+                    }
+
+                    b"PublishedDate" => {
+                        r.text_opt_into(&c, &mut f_published_date)?;
+                        next = 6usize;
+                    }
+
+                    b"IsPremium" => {
+                        r.text_opt_into(&c, &mut f_is_premium)?;
+                        next = 7usize;
+                    }
+
+                    b"PrivacyUri" => {
+                        r.text_opt_into(&c, &mut f_privacy_uri)?;
+                        next = 8usize;
+                    }
+
+                    b"IconUri" => {
+                        r.text_opt_into(&c, &mut f_icon_uri)?;
+                        next = 9usize;
+                    }
+
+                    b"RecommendedVMSize" => {
+                        r.text_opt_into(&c, &mut f_recommended_vm_size)?;
+                        next = 10usize;
+                    }
+
+                    b"SmallIconUri" => {
+                        r.text_opt_into(&c, &mut f_small_icon_uri)?;
+                        next = 11usize;
+                    }
+
+                    b"Language" => {
+                        r.text_opt_into(&c, &mut f_language)?;
+                        next = 12usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -800,10 +945,21 @@ impl FromXml for Images {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_os_image = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<OSImage>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"OSImage" => r.elem_push(&c, &mut f_os_image)?,
+                    b"OSImage" => {
+                        r.elem_push(&c, &mut f_os_image)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1006,38 +1162,155 @@ impl FromXml for OSImage {
         let mut f_language = None;
         let mut f_io_type = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 23usize] = [
+                b"<AffinityGroup>",
+                b"<Category>",
+                b"<Label>",
+                b"<Location>",
+                b"<LogicalSizeInGB>",
+                b"<MediaLink>",
+                b"<Name>",
+                b"<OS>",
+                b"<Eula>",
+                b"<Description>",
+                b"<ImageFamily>",
+                b"<ShowInGui>",
+                b"<PublishedDate>",
+                b"<IsPremium>",
+                b"<OSState>",
+                b"<IconUri>",
+                b"<PrivacyUri>",
+                b"<RecommendedVMSize>",
+                b"<PublisherName>",
+                b"<PricingDetailLink>",
+                b"<SmallIconUri>",
+                b"<Language>",
+                b"<IOType>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"AffinityGroup" => r.text_opt_into(&c, &mut f_affinity_group)?,
-                    b"Category" => r.text_opt_into(&c, &mut f_category)?,
-                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
-                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
-                    b"LogicalSizeInGB" => r.text_opt_into(&c, &mut f_logical_size_in_gb)?,
-                    b"MediaLink" => r.text_opt_into(&c, &mut f_media_link)?,
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"OS" => r.text_opt_into(&c, &mut f_os)?,
-                    b"Eula" => r.text_opt_into(&c, &mut f_eula)?,
-                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
-                    b"ImageFamily" => r.text_opt_into(&c, &mut f_image_family)?,
-                    b"ShowInGui" => r.text_opt_into(&c, &mut f_show_in_gui)?,
-                    b"PublishedDate" => r.text_opt_into(&c, &mut f_published_date)?,
-                    b"IsPremium" => r.text_opt_into(&c, &mut f_is_premium)?,
-                    b"OSState" => r.text_opt_into(&c, &mut f_os_state)?,
-                    b"IconUri" => r.text_opt_into(&c, &mut f_icon_uri)?,
-                    b"PrivacyUri" => r.text_opt_into(&c, &mut f_privacy_uri)?,
+                    b"AffinityGroup" => {
+                        r.text_opt_into(&c, &mut f_affinity_group)?;
+                        next = 1usize;
+                    }
+
+                    b"Category" => {
+                        r.text_opt_into(&c, &mut f_category)?;
+                        next = 2usize;
+                    }
+
+                    b"Label" => {
+                        r.text_opt_into(&c, &mut f_label)?;
+                        next = 3usize;
+                    }
+
+                    b"Location" => {
+                        r.text_opt_into(&c, &mut f_location)?;
+                        next = 4usize;
+                    }
+
+                    b"LogicalSizeInGB" => {
+                        r.text_opt_into(&c, &mut f_logical_size_in_gb)?;
+                        next = 5usize;
+                    }
+
+                    b"MediaLink" => {
+                        r.text_opt_into(&c, &mut f_media_link)?;
+                        next = 6usize;
+                    }
+
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 7usize;
+                    }
+
+                    b"OS" => {
+                        r.text_opt_into(&c, &mut f_os)?;
+                        next = 8usize;
+                    }
+
+                    b"Eula" => {
+                        r.text_opt_into(&c, &mut f_eula)?;
+                        next = 9usize;
+                    }
+
+                    b"Description" => {
+                        r.text_opt_into(&c, &mut f_description)?;
+                        next = 10usize;
+                    }
+
+                    b"ImageFamily" => {
+                        r.text_opt_into(&c, &mut f_image_family)?;
+                        next = 11usize;
+                    }
+
+                    b"ShowInGui" => {
+                        r.text_opt_into(&c, &mut f_show_in_gui)?;
+                        next = 12usize;
+                    }
+
+                    b"PublishedDate" => {
+                        r.text_opt_into(&c, &mut f_published_date)?;
+                        next = 13usize;
+                    }
+
+                    b"IsPremium" => {
+                        r.text_opt_into(&c, &mut f_is_premium)?;
+                        next = 14usize;
+                    }
+
+                    b"OSState" => {
+                        r.text_opt_into(&c, &mut f_os_state)?;
+                        next = 15usize;
+                    }
+
+                    b"IconUri" => {
+                        r.text_opt_into(&c, &mut f_icon_uri)?;
+                        next = 16usize;
+                    }
+
+                    b"PrivacyUri" => {
+                        r.text_opt_into(&c, &mut f_privacy_uri)?;
+                        next = 17usize;
+                    }
+
                     b"RecommendedVMSize" => {
-                        r.text_opt_into(&c, &mut f_recommended_vm_size)?
+                        r.text_opt_into(&c, &mut f_recommended_vm_size)?;
+                        next = 18usize;
                     }
 
-                    b"PublisherName" => r.text_opt_into(&c, &mut f_publisher_name)?,
+                    b"PublisherName" => {
+                        r.text_opt_into(&c, &mut f_publisher_name)?;
+                        next = 19usize;
+                    }
+
                     b"PricingDetailLink" => {
-                        r.text_opt_into(&c, &mut f_pricing_detail_link)?
+                        r.text_opt_into(&c, &mut f_pricing_detail_link)?;
+                        next = 20usize;
                     }
 
-                    b"SmallIconUri" => r.text_opt_into(&c, &mut f_small_icon_uri)?,
-                    b"Language" => r.text_opt_into(&c, &mut f_language)?,
-                    b"IOType" => r.text_opt_into(&c, &mut f_io_type)?,
+                    b"SmallIconUri" => {
+                        r.text_opt_into(&c, &mut f_small_icon_uri)?;
+                        next = 21usize;
+                    }
+
+                    b"Language" => {
+                        r.text_opt_into(&c, &mut f_language)?;
+                        next = 22usize;
+                    }
+
+                    b"IOType" => {
+                        r.text_opt_into(&c, &mut f_io_type)?;
+                        next = 23usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1284,38 +1557,155 @@ impl FromXml for OSImageFields {
         let mut f_language = None;
         let mut f_io_type = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 23usize] = [
+                b"<AffinityGroup>",
+                b"<Category>",
+                b"<Label>",
+                b"<Location>",
+                b"<LogicalSizeInGB>",
+                b"<MediaLink>",
+                b"<Name>",
+                b"<OS>",
+                b"<Eula>",
+                b"<Description>",
+                b"<ImageFamily>",
+                b"<ShowInGui>",
+                b"<PublishedDate>",
+                b"<IsPremium>",
+                b"<OSState>",
+                b"<IconUri>",
+                b"<PrivacyUri>",
+                b"<RecommendedVMSize>",
+                b"<PublisherName>",
+                b"<PricingDetailLink>",
+                b"<SmallIconUri>",
+                b"<Language>",
+                b"<IOType>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"AffinityGroup" => r.text_opt_into(&c, &mut f_affinity_group)?,
-                    b"Category" => r.text_opt_into(&c, &mut f_category)?,
-                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
-                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
-                    b"LogicalSizeInGB" => r.text_opt_into(&c, &mut f_logical_size_in_gb)?,
-                    b"MediaLink" => r.text_opt_into(&c, &mut f_media_link)?,
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"OS" => r.text_opt_into(&c, &mut f_os)?,
-                    b"Eula" => r.text_opt_into(&c, &mut f_eula)?,
-                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
-                    b"ImageFamily" => r.text_opt_into(&c, &mut f_image_family)?,
-                    b"ShowInGui" => r.text_opt_into(&c, &mut f_show_in_gui)?,
-                    b"PublishedDate" => r.text_opt_into(&c, &mut f_published_date)?,
-                    b"IsPremium" => r.text_opt_into(&c, &mut f_is_premium)?,
-                    b"OSState" => r.text_opt_into(&c, &mut f_os_state)?,
-                    b"IconUri" => r.text_opt_into(&c, &mut f_icon_uri)?,
-                    b"PrivacyUri" => r.text_opt_into(&c, &mut f_privacy_uri)?,
+                    b"AffinityGroup" => {
+                        r.text_opt_into(&c, &mut f_affinity_group)?;
+                        next = 1usize;
+                    }
+
+                    b"Category" => {
+                        r.text_opt_into(&c, &mut f_category)?;
+                        next = 2usize;
+                    }
+
+                    b"Label" => {
+                        r.text_opt_into(&c, &mut f_label)?;
+                        next = 3usize;
+                    }
+
+                    b"Location" => {
+                        r.text_opt_into(&c, &mut f_location)?;
+                        next = 4usize;
+                    }
+
+                    b"LogicalSizeInGB" => {
+                        r.text_opt_into(&c, &mut f_logical_size_in_gb)?;
+                        next = 5usize;
+                    }
+
+                    b"MediaLink" => {
+                        r.text_opt_into(&c, &mut f_media_link)?;
+                        next = 6usize;
+                    }
+
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 7usize;
+                    }
+
+                    b"OS" => {
+                        r.text_opt_into(&c, &mut f_os)?;
+                        next = 8usize;
+                    }
+
+                    b"Eula" => {
+                        r.text_opt_into(&c, &mut f_eula)?;
+                        next = 9usize;
+                    }
+
+                    b"Description" => {
+                        r.text_opt_into(&c, &mut f_description)?;
+                        next = 10usize;
+                    }
+
+                    b"ImageFamily" => {
+                        r.text_opt_into(&c, &mut f_image_family)?;
+                        next = 11usize;
+                    }
+
+                    b"ShowInGui" => {
+                        r.text_opt_into(&c, &mut f_show_in_gui)?;
+                        next = 12usize;
+                    }
+
+                    b"PublishedDate" => {
+                        r.text_opt_into(&c, &mut f_published_date)?;
+                        next = 13usize;
+                    }
+
+                    b"IsPremium" => {
+                        r.text_opt_into(&c, &mut f_is_premium)?;
+                        next = 14usize;
+                    }
+
+                    b"OSState" => {
+                        r.text_opt_into(&c, &mut f_os_state)?;
+                        next = 15usize;
+                    }
+
+                    b"IconUri" => {
+                        r.text_opt_into(&c, &mut f_icon_uri)?;
+                        next = 16usize;
+                    }
+
+                    b"PrivacyUri" => {
+                        r.text_opt_into(&c, &mut f_privacy_uri)?;
+                        next = 17usize;
+                    }
+
                     b"RecommendedVMSize" => {
-                        r.text_opt_into(&c, &mut f_recommended_vm_size)?
+                        r.text_opt_into(&c, &mut f_recommended_vm_size)?;
+                        next = 18usize;
                     }
 
-                    b"PublisherName" => r.text_opt_into(&c, &mut f_publisher_name)?,
+                    b"PublisherName" => {
+                        r.text_opt_into(&c, &mut f_publisher_name)?;
+                        next = 19usize;
+                    }
+
                     b"PricingDetailLink" => {
-                        r.text_opt_into(&c, &mut f_pricing_detail_link)?
+                        r.text_opt_into(&c, &mut f_pricing_detail_link)?;
+                        next = 20usize;
                     }
 
-                    b"SmallIconUri" => r.text_opt_into(&c, &mut f_small_icon_uri)?,
-                    b"Language" => r.text_opt_into(&c, &mut f_language)?,
-                    b"IOType" => r.text_opt_into(&c, &mut f_io_type)?,
+                    b"SmallIconUri" => {
+                        r.text_opt_into(&c, &mut f_small_icon_uri)?;
+                        next = 21usize;
+                    }
+
+                    b"Language" => {
+                        r.text_opt_into(&c, &mut f_language)?;
+                        next = 22usize;
+                    }
+
+                    b"IOType" => {
+                        r.text_opt_into(&c, &mut f_io_type)?;
+                        next = 23usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1605,51 +1995,187 @@ impl FromXml for OSImageDetails {
         let mut f_compute_image_attributes = None;
         let mut f_marketplace_image_attributes = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 28usize] = [
+                b"<AffinityGroup>",
+                b"<Category>",
+                b"<Label>",
+                b"<Location>",
+                b"<LogicalSizeInGB>",
+                b"<MediaLink>",
+                b"<Name>",
+                b"<OS>",
+                b"<Eula>",
+                b"<Description>",
+                b"<ImageFamily>",
+                b"<ShowInGui>",
+                b"<PublishedDate>",
+                b"<IsPremium>",
+                b"<OSState>",
+                b"<IconUri>",
+                b"<PrivacyUri>",
+                b"<RecommendedVMSize>",
+                b"<PublisherName>",
+                b"<PricingDetailLink>",
+                b"<SmallIconUri>",
+                b"<Language>",
+                b"<IOType>",
+                b"<IsCorrupted>",
+                b"<ReplicationProgress>",
+                b"<SharingStatus>",
+                b"<ComputeImageAttributes>",
+                b"<MarketplaceImageAttributes>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"AffinityGroup" => r.text_opt_into(&c, &mut f_affinity_group)?,
-                    b"Category" => r.text_opt_into(&c, &mut f_category)?,
-                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
-                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
-                    b"LogicalSizeInGB" => r.text_opt_into(&c, &mut f_logical_size_in_gb)?,
-                    b"MediaLink" => r.text_opt_into(&c, &mut f_media_link)?,
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"OS" => r.text_opt_into(&c, &mut f_os)?,
-                    b"Eula" => r.text_opt_into(&c, &mut f_eula)?,
-                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
-                    b"ImageFamily" => r.text_opt_into(&c, &mut f_image_family)?,
-                    b"ShowInGui" => r.text_opt_into(&c, &mut f_show_in_gui)?,
-                    b"PublishedDate" => r.text_opt_into(&c, &mut f_published_date)?,
-                    b"IsPremium" => r.text_opt_into(&c, &mut f_is_premium)?,
-                    b"OSState" => r.text_opt_into(&c, &mut f_os_state)?,
-                    b"IconUri" => r.text_opt_into(&c, &mut f_icon_uri)?,
-                    b"PrivacyUri" => r.text_opt_into(&c, &mut f_privacy_uri)?,
+                    b"AffinityGroup" => {
+                        r.text_opt_into(&c, &mut f_affinity_group)?;
+                        next = 1usize;
+                    }
+
+                    b"Category" => {
+                        r.text_opt_into(&c, &mut f_category)?;
+                        next = 2usize;
+                    }
+
+                    b"Label" => {
+                        r.text_opt_into(&c, &mut f_label)?;
+                        next = 3usize;
+                    }
+
+                    b"Location" => {
+                        r.text_opt_into(&c, &mut f_location)?;
+                        next = 4usize;
+                    }
+
+                    b"LogicalSizeInGB" => {
+                        r.text_opt_into(&c, &mut f_logical_size_in_gb)?;
+                        next = 5usize;
+                    }
+
+                    b"MediaLink" => {
+                        r.text_opt_into(&c, &mut f_media_link)?;
+                        next = 6usize;
+                    }
+
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 7usize;
+                    }
+
+                    b"OS" => {
+                        r.text_opt_into(&c, &mut f_os)?;
+                        next = 8usize;
+                    }
+
+                    b"Eula" => {
+                        r.text_opt_into(&c, &mut f_eula)?;
+                        next = 9usize;
+                    }
+
+                    b"Description" => {
+                        r.text_opt_into(&c, &mut f_description)?;
+                        next = 10usize;
+                    }
+
+                    b"ImageFamily" => {
+                        r.text_opt_into(&c, &mut f_image_family)?;
+                        next = 11usize;
+                    }
+
+                    b"ShowInGui" => {
+                        r.text_opt_into(&c, &mut f_show_in_gui)?;
+                        next = 12usize;
+                    }
+
+                    b"PublishedDate" => {
+                        r.text_opt_into(&c, &mut f_published_date)?;
+                        next = 13usize;
+                    }
+
+                    b"IsPremium" => {
+                        r.text_opt_into(&c, &mut f_is_premium)?;
+                        next = 14usize;
+                    }
+
+                    b"OSState" => {
+                        r.text_opt_into(&c, &mut f_os_state)?;
+                        next = 15usize;
+                    }
+
+                    b"IconUri" => {
+                        r.text_opt_into(&c, &mut f_icon_uri)?;
+                        next = 16usize;
+                    }
+
+                    b"PrivacyUri" => {
+                        r.text_opt_into(&c, &mut f_privacy_uri)?;
+                        next = 17usize;
+                    }
+
                     b"RecommendedVMSize" => {
-                        r.text_opt_into(&c, &mut f_recommended_vm_size)?
+                        r.text_opt_into(&c, &mut f_recommended_vm_size)?;
+                        next = 18usize;
                     }
 
-                    b"PublisherName" => r.text_opt_into(&c, &mut f_publisher_name)?,
+                    b"PublisherName" => {
+                        r.text_opt_into(&c, &mut f_publisher_name)?;
+                        next = 19usize;
+                    }
+
                     b"PricingDetailLink" => {
-                        r.text_opt_into(&c, &mut f_pricing_detail_link)?
+                        r.text_opt_into(&c, &mut f_pricing_detail_link)?;
+                        next = 20usize;
                     }
 
-                    b"SmallIconUri" => r.text_opt_into(&c, &mut f_small_icon_uri)?,
-                    b"Language" => r.text_opt_into(&c, &mut f_language)?,
-                    b"IOType" => r.text_opt_into(&c, &mut f_io_type)?,
-                    b"IsCorrupted" => r.text_opt_into(&c, &mut f_is_corrupted)?,
+                    b"SmallIconUri" => {
+                        r.text_opt_into(&c, &mut f_small_icon_uri)?;
+                        next = 21usize;
+                    }
+
+                    b"Language" => {
+                        r.text_opt_into(&c, &mut f_language)?;
+                        next = 22usize;
+                    }
+
+                    b"IOType" => {
+                        r.text_opt_into(&c, &mut f_io_type)?;
+                        next = 23usize;
+                    }
+
+                    b"IsCorrupted" => {
+                        r.text_opt_into(&c, &mut f_is_corrupted)?;
+                        next = 24usize;
+                    }
+
                     b"ReplicationProgress" => {
                         r.elem_list(
                             &c,
                             b"ReplicationProgressElement",
                             &mut f_replication_progress,
-                        )?
+                        )?;
+                        next = 25usize;
                     }
 
-                    b"SharingStatus" => r.text_opt_into(&c, &mut f_sharing_status)?,
-                    b"ComputeImageAttributes" => f_compute_image_attributes = r.elem(&c)?,
+                    b"SharingStatus" => {
+                        r.text_opt_into(&c, &mut f_sharing_status)?;
+                        next = 26usize;
+                    }
+
+                    b"ComputeImageAttributes" => {
+                        f_compute_image_attributes = r.elem(&c)?;
+                        next = 27usize;
+                    }
+
                     b"MarketplaceImageAttributes" => {
                         f_marketplace_image_attributes = r.elem(&c)?;
+                        next = 28usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -1754,11 +2280,26 @@ impl FromXml for ReplicationProgressElement {
         let mut f_location = None;
         let mut f_progress = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Location>", b"<Progress>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
-                    b"Progress" => r.text_opt_into(&c, &mut f_progress)?,
+                    b"Location" => {
+                        r.text_opt_into(&c, &mut f_location)?;
+                        next = 1usize;
+                    }
+
+                    b"Progress" => {
+                        r.text_opt_into(&c, &mut f_progress)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1800,12 +2341,31 @@ impl FromXml for ComputeImageAttributes {
         let mut f_sku = None;
         let mut f_version = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [b"<Offer>", b"<Sku>", b"<Version>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Offer" => r.text_req_into(&c, &mut f_offer)?,
-                    b"Sku" => r.text_req_into(&c, &mut f_sku)?,
-                    b"Version" => r.text_req_into(&c, &mut f_version)?,
+                    b"Offer" => {
+                        r.text_req_into(&c, &mut f_offer)?;
+                        next = 1usize;
+                    }
+
+                    b"Sku" => {
+                        r.text_req_into(&c, &mut f_sku)?;
+                        next = 2usize;
+                    }
+
+                    b"Version" => {
+                        r.text_req_into(&c, &mut f_version)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1845,11 +2405,26 @@ impl FromXml for MarketplaceImageAttributes {
         let mut f_publisher_id = None;
         let mut f_plan = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<PublisherId>", b"<Plan>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"PublisherId" => r.text_req_into(&c, &mut f_publisher_id)?,
-                    b"Plan" => f_plan = r.elem(&c)?,
+                    b"PublisherId" => {
+                        r.text_req_into(&c, &mut f_publisher_id)?;
+                        next = 1usize;
+                    }
+
+                    b"Plan" => {
+                        f_plan = r.elem(&c)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1891,12 +2466,31 @@ impl FromXml for MarketplacePlan {
         let mut f_publisher = None;
         let mut f_product = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [b"<Name>", b"<Publisher>", b"<Product>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Publisher" => r.text_req_into(&c, &mut f_publisher)?,
-                    b"Product" => r.text_req_into(&c, &mut f_product)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Publisher" => {
+                        r.text_req_into(&c, &mut f_publisher)?;
+                        next = 2usize;
+                    }
+
+                    b"Product" => {
+                        r.text_req_into(&c, &mut f_product)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1948,16 +2542,33 @@ impl FromXml for ReplicationInput {
         let mut f_compute_image_attributes = None;
         let mut f_marketplace_image_attributes = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<TargetLocations>",
+                b"<ComputeImageAttributes>",
+                b"<MarketplaceImageAttributes>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"TargetLocations" => {
-                        r.text_list(&c, b"Region", &mut f_target_locations)?
+                        r.text_list(&c, b"Region", &mut f_target_locations)?;
+                        next = 1usize;
                     }
 
-                    b"ComputeImageAttributes" => f_compute_image_attributes = r.elem(&c)?,
+                    b"ComputeImageAttributes" => {
+                        f_compute_image_attributes = r.elem(&c)?;
+                        next = 2usize;
+                    }
+
                     b"MarketplaceImageAttributes" => {
                         f_marketplace_image_attributes = r.elem(&c)?;
+                        next = 3usize;
                     }
 
                     _ => r.skip(&c)?,

@@ -1108,12 +1108,31 @@ impl FromXml for StoreItemInput {
         let mut f_plan = None;
         let mut f_promotion_code = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [b"<Type>", b"<Plan>", b"<PromotionCode>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Type" => r.text_req_into(&c, &mut f_type_)?,
-                    b"Plan" => r.text_req_into(&c, &mut f_plan)?,
-                    b"PromotionCode" => r.text_opt_into(&c, &mut f_promotion_code)?,
+                    b"Type" => {
+                        r.text_req_into(&c, &mut f_type_)?;
+                        next = 1usize;
+                    }
+
+                    b"Plan" => {
+                        r.text_req_into(&c, &mut f_plan)?;
+                        next = 2usize;
+                    }
+
+                    b"PromotionCode" => {
+                        r.text_opt_into(&c, &mut f_promotion_code)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1789,10 +1808,21 @@ impl FromXml for HDInsightCloudServiceList {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_cloud_service = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<CloudService>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"CloudService" => r.elem_push(&c, &mut f_cloud_service)?,
+                    b"CloudService" => {
+                        r.elem_push(&c, &mut f_cloud_service)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1854,14 +1884,47 @@ impl FromXml for HDInsightCloudService {
         let mut f_geo_region = None;
         let mut f_resources = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 5usize] = [
+                b"<Name>",
+                b"<Label>",
+                b"<Description>",
+                b"<GeoRegion>",
+                b"<Resources>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
-                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
-                    b"GeoRegion" => r.text_opt_into(&c, &mut f_geo_region)?,
-                    b"Resources" => r.elem_list(&c, b"Resource", &mut f_resources)?,
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Label" => {
+                        r.text_opt_into(&c, &mut f_label)?;
+                        next = 2usize;
+                    }
+
+                    b"Description" => {
+                        r.text_opt_into(&c, &mut f_description)?;
+                        next = 3usize;
+                    }
+
+                    b"GeoRegion" => {
+                        r.text_opt_into(&c, &mut f_geo_region)?;
+                        next = 4usize;
+                    }
+
+                    b"Resources" => {
+                        r.elem_list(&c, b"Resource", &mut f_resources)?;
+                        next = 5usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1981,27 +2044,89 @@ impl FromXml for HDInsightResource {
         let mut f_cluster_operation_status = None;
         let mut f_label = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 12usize] = [
+                b"<ResourceProviderNamespace>",
+                b"<Type>",
+                b"<Name>",
+                b"<Plan>",
+                b"<SchemaVersion>",
+                b"<ETag>",
+                b"<State>",
+                b"<SubState>",
+                b"<IntrinsicSettings>",
+                b"<OutputItems>",
+                b"<ClusterOperationStatus>",
+                b"<Label>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"ResourceProviderNamespace" => {
-                        r.text_opt_into(&c, &mut f_resource_provider_namespace)?
+                        r.text_opt_into(&c, &mut f_resource_provider_namespace)?;
+                        next = 1usize;
                     }
 
-                    b"Type" => r.text_opt_into(&c, &mut f_type_)?,
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"Plan" => r.text_opt_into(&c, &mut f_plan)?,
-                    b"SchemaVersion" => r.text_opt_into(&c, &mut f_schema_version)?,
-                    b"ETag" => r.text_opt_into(&c, &mut f_etag)?,
-                    b"State" => r.text_opt_into(&c, &mut f_state)?,
-                    b"SubState" => r.text_opt_into(&c, &mut f_sub_state)?,
-                    b"IntrinsicSettings" => f_intrinsic_settings = r.elem(&c)?,
+                    b"Type" => {
+                        r.text_opt_into(&c, &mut f_type_)?;
+                        next = 2usize;
+                    }
+
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 3usize;
+                    }
+
+                    b"Plan" => {
+                        r.text_opt_into(&c, &mut f_plan)?;
+                        next = 4usize;
+                    }
+
+                    b"SchemaVersion" => {
+                        r.text_opt_into(&c, &mut f_schema_version)?;
+                        next = 5usize;
+                    }
+
+                    b"ETag" => {
+                        r.text_opt_into(&c, &mut f_etag)?;
+                        next = 6usize;
+                    }
+
+                    b"State" => {
+                        r.text_opt_into(&c, &mut f_state)?;
+                        next = 7usize;
+                    }
+
+                    b"SubState" => {
+                        r.text_opt_into(&c, &mut f_sub_state)?;
+                        next = 8usize;
+                    }
+
+                    b"IntrinsicSettings" => {
+                        f_intrinsic_settings = r.elem(&c)?;
+                        next = 9usize;
+                    }
+
                     b"OutputItems" => {
-                        r.elem_list(&c, b"OutputItem", &mut f_output_items)?
+                        r.elem_list(&c, b"OutputItem", &mut f_output_items)?;
+                        next = 10usize;
                     }
 
-                    b"ClusterOperationStatus" => f_cluster_operation_status = r.elem(&c)?,
-                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
+                    b"ClusterOperationStatus" => {
+                        f_cluster_operation_status = r.elem(&c)?;
+                        next = 11usize;
+                    }
+
+                    b"Label" => {
+                        r.text_opt_into(&c, &mut f_label)?;
+                        next = 12usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2055,11 +2180,19 @@ impl FromXml for HDInsightIntrinsicSettings {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_array_of_output_item = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<ArrayOfOutputItem>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"ArrayOfOutputItem" => {
-                        r.elem_list(&c, b"OutputItem", &mut f_array_of_output_item)?
+                        r.elem_list(&c, b"OutputItem", &mut f_array_of_output_item)?;
+                        next = 1usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -2108,11 +2241,26 @@ impl FromXml for HDInsightClusterResponse {
         let mut f_data = None;
         let mut f_error = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Data>", b"<Error>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Data" => f_data = r.elem(&c)?,
-                    b"Error" => r.text_opt_into(&c, &mut f_error)?,
+                    b"Data" => {
+                        f_data = r.elem(&c)?;
+                        next = 1usize;
+                    }
+
+                    b"Error" => {
+                        r.text_opt_into(&c, &mut f_error)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2209,24 +2357,71 @@ impl FromXml for HDInsightClusterDetails {
         let mut f_state = None;
         let mut f_updated_time = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 9usize] = [
+                b"<DnsName>",
+                b"<Location>",
+                b"<Version>",
+                b"<ClusterRoleCollection>",
+                b"<Components>",
+                b"<CreatedTime>",
+                b"<FullyQualifiedDnsName>",
+                b"<State>",
+                b"<UpdatedTime>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"DnsName" => r.text_opt_into(&c, &mut f_dns_name)?,
-                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
-                    b"Version" => r.text_opt_into(&c, &mut f_version)?,
+                    b"DnsName" => {
+                        r.text_opt_into(&c, &mut f_dns_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Location" => {
+                        r.text_opt_into(&c, &mut f_location)?;
+                        next = 2usize;
+                    }
+
+                    b"Version" => {
+                        r.text_opt_into(&c, &mut f_version)?;
+                        next = 3usize;
+                    }
+
                     b"ClusterRoleCollection" => {
-                        r.elem_list(&c, b"ClusterRole", &mut f_cluster_role_collection)?
+                        r.elem_list(&c, b"ClusterRole", &mut f_cluster_role_collection)?;
+                        next = 4usize;
                     }
 
-                    b"Components" => f_components = r.elem(&c)?,
-                    b"CreatedTime" => r.text_opt_into(&c, &mut f_created_time)?,
+                    b"Components" => {
+                        f_components = r.elem(&c)?;
+                        next = 5usize;
+                    }
+
+                    b"CreatedTime" => {
+                        r.text_opt_into(&c, &mut f_created_time)?;
+                        next = 6usize;
+                    }
+
                     b"FullyQualifiedDnsName" => {
-                        r.text_opt_into(&c, &mut f_fully_qualified_dns_name)?
+                        r.text_opt_into(&c, &mut f_fully_qualified_dns_name)?;
+                        next = 7usize;
                     }
 
-                    b"State" => r.text_opt_into(&c, &mut f_state)?,
-                    b"UpdatedTime" => r.text_opt_into(&c, &mut f_updated_time)?,
+                    b"State" => {
+                        r.text_opt_into(&c, &mut f_state)?;
+                        next = 8usize;
+                    }
+
+                    b"UpdatedTime" => {
+                        r.text_opt_into(&c, &mut f_updated_time)?;
+                        next = 9usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2303,13 +2498,41 @@ impl FromXml for ClusterRole {
         let mut f_remote_desktop_settings = None;
         let mut f_vm_size = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<FriendlyName>",
+                b"<InstanceCount>",
+                b"<RemoteDesktopSettings>",
+                b"<VMSize>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"FriendlyName" => r.text_opt_into(&c, &mut f_friendly_name)?,
-                    b"InstanceCount" => r.text_opt_into(&c, &mut f_instance_count)?,
-                    b"RemoteDesktopSettings" => f_remote_desktop_settings = r.elem(&c)?,
-                    b"VMSize" => r.text_opt_into(&c, &mut f_vm_size)?,
+                    b"FriendlyName" => {
+                        r.text_opt_into(&c, &mut f_friendly_name)?;
+                        next = 1usize;
+                    }
+
+                    b"InstanceCount" => {
+                        r.text_opt_into(&c, &mut f_instance_count)?;
+                        next = 2usize;
+                    }
+
+                    b"RemoteDesktopSettings" => {
+                        f_remote_desktop_settings = r.elem(&c)?;
+                        next = 3usize;
+                    }
+
+                    b"VMSize" => {
+                        r.text_opt_into(&c, &mut f_vm_size)?;
+                        next = 4usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2367,16 +2590,33 @@ impl FromXml for RemoteDesktopSettings {
         let mut f_is_enabled = None;
         let mut f_remote_access_expiry = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<AuthenticationCredential>",
+                b"<IsEnabled>",
+                b"<RemoteAccessExpiry>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"AuthenticationCredential" => {
                         f_authentication_credential = r.elem(&c)?;
+                        next = 1usize;
                     }
 
-                    b"IsEnabled" => r.text_opt_into(&c, &mut f_is_enabled)?,
+                    b"IsEnabled" => {
+                        r.text_opt_into(&c, &mut f_is_enabled)?;
+                        next = 2usize;
+                    }
+
                     b"RemoteAccessExpiry" => {
-                        r.text_opt_into(&c, &mut f_remote_access_expiry)?
+                        r.text_opt_into(&c, &mut f_remote_access_expiry)?;
+                        next = 3usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -2437,11 +2677,26 @@ impl FromXml for HDInsightCredential {
         let mut f_password = None;
         let mut f_username = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Password>", b"<Username>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Password" => r.text_opt_into(&c, &mut f_password)?,
-                    b"Username" => r.text_opt_into(&c, &mut f_username)?,
+                    b"Password" => {
+                        r.text_opt_into(&c, &mut f_password)?;
+                        next = 1usize;
+                    }
+
+                    b"Username" => {
+                        r.text_opt_into(&c, &mut f_username)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2527,17 +2782,65 @@ impl FromXml for HDInsightComponents {
         let mut f_zookeeper = None;
         let mut f_dashboard = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 8usize] = [
+                b"<Yarn>",
+                b"<Gateway>",
+                b"<Oozie>",
+                b"<Hive>",
+                b"<Hdfs>",
+                b"<Hadoopcore>",
+                b"<Zookeeper>",
+                b"<Dashboard>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Yarn" => f_yarn = r.elem(&c)?,
-                    b"Gateway" => f_gateway = r.elem(&c)?,
-                    b"Oozie" => f_oozie = r.elem(&c)?,
-                    b"Hive" => f_hive = r.elem(&c)?,
-                    b"Hdfs" => f_hdfs = r.elem(&c)?,
-                    b"Hadoopcore" => f_hadoopcore = r.elem(&c)?,
-                    b"Zookeeper" => f_zookeeper = r.elem(&c)?,
-                    b"Dashboard" => f_dashboard = r.elem(&c)?,
+                    b"Yarn" => {
+                        f_yarn = r.elem(&c)?;
+                        next = 1usize;
+                    }
+
+                    b"Gateway" => {
+                        f_gateway = r.elem(&c)?;
+                        next = 2usize;
+                    }
+
+                    b"Oozie" => {
+                        f_oozie = r.elem(&c)?;
+                        next = 3usize;
+                    }
+
+                    b"Hive" => {
+                        f_hive = r.elem(&c)?;
+                        next = 4usize;
+                    }
+
+                    b"Hdfs" => {
+                        f_hdfs = r.elem(&c)?;
+                        next = 5usize;
+                    }
+
+                    b"Hadoopcore" => {
+                        f_hadoopcore = r.elem(&c)?;
+                        next = 6usize;
+                    }
+
+                    b"Zookeeper" => {
+                        f_zookeeper = r.elem(&c)?;
+                        next = 7usize;
+                    }
+
+                    b"Dashboard" => {
+                        f_dashboard = r.elem(&c)?;
+                        next = 8usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2617,18 +2920,45 @@ impl FromXml for YarnComponent {
         let mut f_node_manager_role = None;
         let mut f_resource_manager_role = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 5usize] = [
+                b"<Applications>",
+                b"<CapacitySchedulerConfiguration>",
+                b"<Configuration>",
+                b"<NodeManagerRole>",
+                b"<ResourceManagerRole>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Applications" => f_applications = r.elem(&c)?,
-                    b"CapacitySchedulerConfiguration" => {
-                        r.text_opt_into(&c, &mut f_capacity_scheduler_configuration)?
+                    b"Applications" => {
+                        f_applications = r.elem(&c)?;
+                        next = 1usize;
                     }
 
-                    b"Configuration" => r.text_opt_into(&c, &mut f_configuration)?,
-                    b"NodeManagerRole" => r.text_opt_into(&c, &mut f_node_manager_role)?,
+                    b"CapacitySchedulerConfiguration" => {
+                        r.text_opt_into(&c, &mut f_capacity_scheduler_configuration)?;
+                        next = 2usize;
+                    }
+
+                    b"Configuration" => {
+                        r.text_opt_into(&c, &mut f_configuration)?;
+                        next = 3usize;
+                    }
+
+                    b"NodeManagerRole" => {
+                        r.text_opt_into(&c, &mut f_node_manager_role)?;
+                        next = 4usize;
+                    }
+
                     b"ResourceManagerRole" => {
-                        r.text_opt_into(&c, &mut f_resource_manager_role)?
+                        r.text_opt_into(&c, &mut f_resource_manager_role)?;
+                        next = 5usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -2676,10 +3006,21 @@ impl FromXml for YarnApplications {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_yarn_application = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<YarnApplication>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"YarnApplication" => f_yarn_application = r.elem(&c)?,
+                    b"YarnApplication" => {
+                        f_yarn_application = r.elem(&c)?;
+                        next = 1usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2747,23 +3088,39 @@ impl FromXml for YarnApplication {
         let mut f_default_storage_account_and_container = None;
         let mut f_map_red_site_xml_properties = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<AdditionalStorageContainers>",
+                b"<CapacitySchedulerConfiguration>",
+                b"<DefaultStorageAccountAndContainer>",
+                b"<MapRedSiteXmlProperties>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"AdditionalStorageContainers" => {
-                        r.text_opt_into(&c, &mut f_additional_storage_containers)?
+                        r.text_opt_into(&c, &mut f_additional_storage_containers)?;
+                        next = 1usize;
                     }
 
                     b"CapacitySchedulerConfiguration" => {
-                        r.text_opt_into(&c, &mut f_capacity_scheduler_configuration)?
+                        r.text_opt_into(&c, &mut f_capacity_scheduler_configuration)?;
+                        next = 2usize;
                     }
 
                     b"DefaultStorageAccountAndContainer" => {
                         f_default_storage_account_and_container = r.elem(&c)?;
+                        next = 3usize;
                     }
 
                     b"MapRedSiteXmlProperties" => {
-                        r.text_opt_into(&c, &mut f_map_red_site_xml_properties)?
+                        r.text_opt_into(&c, &mut f_map_red_site_xml_properties)?;
+                        next = 4usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -2840,15 +3197,35 @@ impl FromXml for StorageAccountAndContainer {
         let mut f_blob_container_name = None;
         let mut f_key = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<AccountDnsName>",
+                b"<BlobContainerName>",
+                b"<Key>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"AccountDnsName" => r.text_opt_into(&c, &mut f_account_dns_name)?,
-                    b"BlobContainerName" => {
-                        r.text_opt_into(&c, &mut f_blob_container_name)?
+                    b"AccountDnsName" => {
+                        r.text_opt_into(&c, &mut f_account_dns_name)?;
+                        next = 1usize;
                     }
 
-                    b"Key" => r.text_opt_into(&c, &mut f_key)?,
+                    b"BlobContainerName" => {
+                        r.text_opt_into(&c, &mut f_blob_container_name)?;
+                        next = 2usize;
+                    }
+
+                    b"Key" => {
+                        r.text_opt_into(&c, &mut f_key)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2901,12 +3278,35 @@ impl FromXml for GatewayComponent {
         let mut f_rest_auth_credential = None;
         let mut f_rest_uri = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<IsEnabled>",
+                b"<RestAuthCredential>",
+                b"<RestUri>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"IsEnabled" => r.text_opt_into(&c, &mut f_is_enabled)?,
-                    b"RestAuthCredential" => f_rest_auth_credential = r.elem(&c)?,
-                    b"RestUri" => r.text_opt_into(&c, &mut f_rest_uri)?,
+                    b"IsEnabled" => {
+                        r.text_opt_into(&c, &mut f_is_enabled)?;
+                        next = 1usize;
+                    }
+
+                    b"RestAuthCredential" => {
+                        f_rest_auth_credential = r.elem(&c)?;
+                        next = 2usize;
+                    }
+
+                    b"RestUri" => {
+                        r.text_opt_into(&c, &mut f_rest_uri)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2954,11 +3354,26 @@ impl FromXml for OozieComponent {
         let mut f_configuration = None;
         let mut f_head_node_role = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Configuration>", b"<HeadNodeRole>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Configuration" => r.text_opt_into(&c, &mut f_configuration)?,
-                    b"HeadNodeRole" => r.text_opt_into(&c, &mut f_head_node_role)?,
+                    b"Configuration" => {
+                        r.text_opt_into(&c, &mut f_configuration)?;
+                        next = 1usize;
+                    }
+
+                    b"HeadNodeRole" => {
+                        r.text_opt_into(&c, &mut f_head_node_role)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3002,12 +3417,27 @@ impl FromXml for HiveComponent {
         let mut f_head_node_role = None;
         let mut f_hive_site_xml_properties = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [
+                b"<HeadNodeRole>",
+                b"<HiveSiteXmlProperties>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"HeadNodeRole" => r.text_opt_into(&c, &mut f_head_node_role)?,
+                    b"HeadNodeRole" => {
+                        r.text_opt_into(&c, &mut f_head_node_role)?;
+                        next = 1usize;
+                    }
+
                     b"HiveSiteXmlProperties" => {
-                        r.text_opt_into(&c, &mut f_hive_site_xml_properties)?
+                        r.text_opt_into(&c, &mut f_hive_site_xml_properties)?;
+                        next = 2usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -3060,15 +3490,35 @@ impl FromXml for HdfsComponent {
         let mut f_head_node_role = None;
         let mut f_worker_node_role = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<HdfsSiteXmlProperties>",
+                b"<HeadNodeRole>",
+                b"<WorkerNodeRole>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"HdfsSiteXmlProperties" => {
-                        r.text_opt_into(&c, &mut f_hdfs_site_xml_properties)?
+                        r.text_opt_into(&c, &mut f_hdfs_site_xml_properties)?;
+                        next = 1usize;
                     }
 
-                    b"HeadNodeRole" => r.text_opt_into(&c, &mut f_head_node_role)?,
-                    b"WorkerNodeRole" => r.text_opt_into(&c, &mut f_worker_node_role)?,
+                    b"HeadNodeRole" => {
+                        r.text_opt_into(&c, &mut f_head_node_role)?;
+                        next = 2usize;
+                    }
+
+                    b"WorkerNodeRole" => {
+                        r.text_opt_into(&c, &mut f_worker_node_role)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3107,11 +3557,19 @@ impl FromXml for HadoopCoreComponent {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_core_site_xml_properties = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<CoreSiteXmlProperties>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"CoreSiteXmlProperties" => {
-                        r.text_opt_into(&c, &mut f_core_site_xml_properties)?
+                        r.text_opt_into(&c, &mut f_core_site_xml_properties)?;
+                        next = 1usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -3148,10 +3606,21 @@ impl FromXml for ZookeeperComponent {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_zookeeper_role = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<ZookeeperRole>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"ZookeeperRole" => r.text_opt_into(&c, &mut f_zookeeper_role)?,
+                    b"ZookeeperRole" => {
+                        r.text_opt_into(&c, &mut f_zookeeper_role)?;
+                        next = 1usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3196,14 +3665,26 @@ impl FromXml for DashboardComponent {
         let mut f_authentication_credential = None;
         let mut f_uri = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<AuthenticationCredential>", b"<Uri>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"AuthenticationCredential" => {
                         f_authentication_credential = r.elem(&c)?;
+                        next = 1usize;
                     }
 
-                    b"Uri" => r.text_opt_into(&c, &mut f_uri)?,
+                    b"Uri" => {
+                        r.text_opt_into(&c, &mut f_uri)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3247,11 +3728,26 @@ impl FromXml for HDInsightIaasClusterResponse {
         let mut f_data = None;
         let mut f_error = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Data>", b"<Error>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Data" => f_data = r.elem(&c)?,
-                    b"Error" => r.text_opt_into(&c, &mut f_error)?,
+                    b"Data" => {
+                        f_data = r.elem(&c)?;
+                        next = 1usize;
+                    }
+
+                    b"Error" => {
+                        r.text_opt_into(&c, &mut f_error)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3356,38 +3852,89 @@ impl FromXml for HDInsightIaasClusterDetails {
         let mut f_user_subscription_id = None;
         let mut f_user_tags = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 11usize] = [
+                b"<ApiVersion>",
+                b"<ConnectivityEndpoints>",
+                b"<CreatedDate>",
+                b"<DeploymentDocuments>",
+                b"<HdiVersion>",
+                b"<Id>",
+                b"<Location>",
+                b"<State>",
+                b"<TenantId>",
+                b"<UserSubscriptionId>",
+                b"<UserTags>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"ApiVersion" => r.text_opt_into(&c, &mut f_api_version)?,
+                    b"ApiVersion" => {
+                        r.text_opt_into(&c, &mut f_api_version)?;
+                        next = 1usize;
+                    }
+
                     b"ConnectivityEndpoints" => {
                         r.elem_list(
                             &c,
                             b"ConnectivityEndpoint",
                             &mut f_connectivity_endpoints,
-                        )?
+                        )?;
+                        next = 2usize;
                     }
 
-                    b"CreatedDate" => r.text_opt_into(&c, &mut f_created_date)?,
+                    b"CreatedDate" => {
+                        r.text_opt_into(&c, &mut f_created_date)?;
+                        next = 3usize;
+                    }
+
                     b"DeploymentDocuments" => {
                         r.elem_list(
                             &c,
                             b"KeyValueOfstringstring",
                             &mut f_deployment_documents,
-                        )?
+                        )?;
+                        next = 4usize;
                     }
 
-                    b"HdiVersion" => r.text_opt_into(&c, &mut f_hdi_version)?,
-                    b"Id" => r.text_opt_into(&c, &mut f_id)?,
-                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
-                    b"State" => r.text_opt_into(&c, &mut f_state)?,
-                    b"TenantId" => r.text_opt_into(&c, &mut f_tenant_id)?,
+                    b"HdiVersion" => {
+                        r.text_opt_into(&c, &mut f_hdi_version)?;
+                        next = 5usize;
+                    }
+
+                    b"Id" => {
+                        r.text_opt_into(&c, &mut f_id)?;
+                        next = 6usize;
+                    }
+
+                    b"Location" => {
+                        r.text_opt_into(&c, &mut f_location)?;
+                        next = 7usize;
+                    }
+
+                    b"State" => {
+                        r.text_opt_into(&c, &mut f_state)?;
+                        next = 8usize;
+                    }
+
+                    b"TenantId" => {
+                        r.text_opt_into(&c, &mut f_tenant_id)?;
+                        next = 9usize;
+                    }
+
                     b"UserSubscriptionId" => {
-                        r.text_opt_into(&c, &mut f_user_subscription_id)?
+                        r.text_opt_into(&c, &mut f_user_subscription_id)?;
+                        next = 10usize;
                     }
 
                     b"UserTags" => {
-                        r.elem_list(&c, b"KeyValueOfstringstring", &mut f_user_tags)?
+                        r.elem_list(&c, b"KeyValueOfstringstring", &mut f_user_tags)?;
+                        next = 11usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -3482,14 +4029,47 @@ impl FromXml for ConnectivityEndpoint {
         let mut f_protocol = None;
         let mut f_credentials = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 5usize] = [
+                b"<Location>",
+                b"<Name>",
+                b"<Port>",
+                b"<Protocol>",
+                b"<Credentials>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"Port" => r.text_opt_into(&c, &mut f_port)?,
-                    b"Protocol" => r.text_opt_into(&c, &mut f_protocol)?,
-                    b"Credentials" => f_credentials = r.elem(&c)?,
+                    b"Location" => {
+                        r.text_opt_into(&c, &mut f_location)?;
+                        next = 1usize;
+                    }
+
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 2usize;
+                    }
+
+                    b"Port" => {
+                        r.text_opt_into(&c, &mut f_port)?;
+                        next = 3usize;
+                    }
+
+                    b"Protocol" => {
+                        r.text_opt_into(&c, &mut f_protocol)?;
+                        next = 4usize;
+                    }
+
+                    b"Credentials" => {
+                        f_credentials = r.elem(&c)?;
+                        next = 5usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3535,11 +4115,19 @@ impl FromXml for ConnectivityCredentials {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_web_connectivity_credential = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<WebConnectivityCredential>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"WebConnectivityCredential" => {
                         f_web_connectivity_credential = r.elem(&c)?;
+                        next = 1usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -3604,12 +4192,31 @@ impl FromXml for WebConnectivityCredential {
         let mut f_password = None;
         let mut f_username = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [b"<Type>", b"<Password>", b"<Username>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Type" => r.text_opt_into(&c, &mut f_type_)?,
-                    b"Password" => r.text_opt_into(&c, &mut f_password)?,
-                    b"Username" => r.text_opt_into(&c, &mut f_username)?,
+                    b"Type" => {
+                        r.text_opt_into(&c, &mut f_type_)?;
+                        next = 1usize;
+                    }
+
+                    b"Password" => {
+                        r.text_opt_into(&c, &mut f_password)?;
+                        next = 2usize;
+                    }
+
+                    b"Username" => {
+                        r.text_opt_into(&c, &mut f_username)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3655,11 +4262,26 @@ impl FromXml for HDInsightKeyValue {
         let mut f_key = None;
         let mut f_value = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Key>", b"<Value>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Key" => r.text_opt_into(&c, &mut f_key)?,
-                    b"Value" => r.text_opt_into(&c, &mut f_value)?,
+                    b"Key" => {
+                        r.text_opt_into(&c, &mut f_key)?;
+                        next = 1usize;
+                    }
+
+                    b"Value" => {
+                        r.text_opt_into(&c, &mut f_value)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }

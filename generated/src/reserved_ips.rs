@@ -588,15 +588,53 @@ impl FromXml for CreateReservedIPInput {
         let mut f_location = None;
         let mut f_virtual_ip_name = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 6usize] = [
+                b"<Name>",
+                b"<Label>",
+                b"<ServiceName>",
+                b"<DeploymentName>",
+                b"<Location>",
+                b"<VirtualIPName>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
-                    b"ServiceName" => r.text_opt_into(&c, &mut f_service_name)?,
-                    b"DeploymentName" => r.text_opt_into(&c, &mut f_deployment_name)?,
-                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
-                    b"VirtualIPName" => r.text_opt_into(&c, &mut f_virtual_ip_name)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Label" => {
+                        r.text_opt_into(&c, &mut f_label)?;
+                        next = 2usize;
+                    }
+
+                    b"ServiceName" => {
+                        r.text_opt_into(&c, &mut f_service_name)?;
+                        next = 3usize;
+                    }
+
+                    b"DeploymentName" => {
+                        r.text_opt_into(&c, &mut f_deployment_name)?;
+                        next = 4usize;
+                    }
+
+                    b"Location" => {
+                        r.text_opt_into(&c, &mut f_location)?;
+                        next = 5usize;
+                    }
+
+                    b"VirtualIPName" => {
+                        r.text_opt_into(&c, &mut f_virtual_ip_name)?;
+                        next = 6usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -725,19 +763,77 @@ impl FromXml for ReservedIP {
         let mut f_location = None;
         let mut f_virtual_ip_name = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 10usize] = [
+                b"<Name>",
+                b"<Address>",
+                b"<Id>",
+                b"<Label>",
+                b"<State>",
+                b"<InUse>",
+                b"<ServiceName>",
+                b"<DeploymentName>",
+                b"<Location>",
+                b"<VirtualIPName>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Address" => r.text_opt_into(&c, &mut f_address)?,
-                    b"Id" => r.text_opt_into(&c, &mut f_id)?,
-                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
-                    b"State" => r.text_opt_into(&c, &mut f_state)?,
-                    b"InUse" => r.text_opt_into(&c, &mut f_in_use)?,
-                    b"ServiceName" => r.text_opt_into(&c, &mut f_service_name)?,
-                    b"DeploymentName" => r.text_opt_into(&c, &mut f_deployment_name)?,
-                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
-                    b"VirtualIPName" => r.text_opt_into(&c, &mut f_virtual_ip_name)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Address" => {
+                        r.text_opt_into(&c, &mut f_address)?;
+                        next = 2usize;
+                    }
+
+                    b"Id" => {
+                        r.text_opt_into(&c, &mut f_id)?;
+                        next = 3usize;
+                    }
+
+                    b"Label" => {
+                        r.text_opt_into(&c, &mut f_label)?;
+                        next = 4usize;
+                    }
+
+                    b"State" => {
+                        r.text_opt_into(&c, &mut f_state)?;
+                        next = 5usize;
+                    }
+
+                    b"InUse" => {
+                        r.text_opt_into(&c, &mut f_in_use)?;
+                        next = 6usize;
+                    }
+
+                    b"ServiceName" => {
+                        r.text_opt_into(&c, &mut f_service_name)?;
+                        next = 7usize;
+                    }
+
+                    b"DeploymentName" => {
+                        r.text_opt_into(&c, &mut f_deployment_name)?;
+                        next = 8usize;
+                    }
+
+                    b"Location" => {
+                        r.text_opt_into(&c, &mut f_location)?;
+                        next = 9usize;
+                    }
+
+                    b"VirtualIPName" => {
+                        r.text_opt_into(&c, &mut f_virtual_ip_name)?;
+                        next = 10usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -787,10 +883,21 @@ impl FromXml for ReservedIPs {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_reserved_ip = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<ReservedIP>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"ReservedIP" => r.elem_push(&c, &mut f_reserved_ip)?,
+                    b"ReservedIP" => {
+                        r.elem_push(&c, &mut f_reserved_ip)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -835,12 +942,35 @@ impl FromXml for ReservedIPAssociation {
         let mut f_deployment_name = None;
         let mut f_virtual_ip_name = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<ServiceName>",
+                b"<DeploymentName>",
+                b"<VirtualIPName>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"ServiceName" => r.text_req_into(&c, &mut f_service_name)?,
-                    b"DeploymentName" => r.text_req_into(&c, &mut f_deployment_name)?,
-                    b"VirtualIPName" => r.text_opt_into(&c, &mut f_virtual_ip_name)?,
+                    b"ServiceName" => {
+                        r.text_req_into(&c, &mut f_service_name)?;
+                        next = 1usize;
+                    }
+
+                    b"DeploymentName" => {
+                        r.text_req_into(&c, &mut f_deployment_name)?;
+                        next = 2usize;
+                    }
+
+                    b"VirtualIPName" => {
+                        r.text_opt_into(&c, &mut f_virtual_ip_name)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }

@@ -545,10 +545,21 @@ impl FromXml for RoleInstances {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_name = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<Name>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_push(&c, &mut f_name)?,
+                    b"Name" => {
+                        r.text_push(&c, &mut f_name)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }

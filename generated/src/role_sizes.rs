@@ -67,10 +67,21 @@ impl FromXml for RoleSizes {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_role_size = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<RoleSize>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"RoleSize" => r.elem_push(&c, &mut f_role_size)?,
+                    b"RoleSize" => {
+                        r.elem_push(&c, &mut f_role_size)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -178,34 +189,72 @@ impl FromXml for RoleSize {
         let mut f_web_worker_resource_disk_size_in_mb = None;
         let mut f_virtual_machine_resource_disk_size_in_mb = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 9usize] = [
+                b"<Name>",
+                b"<Label>",
+                b"<Cores>",
+                b"<MemoryInMb>",
+                b"<SupportedByWebWorkerRoles>",
+                b"<SupportedByVirtualMachines>",
+                b"<MaxDataDiskCount>",
+                b"<WebWorkerResourceDiskSizeInMb>",
+                b"<VirtualMachineResourceDiskSizeInMb>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
-                    b"Cores" => r.text_opt_into(&c, &mut f_cores)?,
-                    b"MemoryInMb" => r.text_opt_into(&c, &mut f_memory_in_mb)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Label" => {
+                        r.text_opt_into(&c, &mut f_label)?;
+                        next = 2usize;
+                    }
+
+                    b"Cores" => {
+                        r.text_opt_into(&c, &mut f_cores)?;
+                        next = 3usize;
+                    }
+
+                    b"MemoryInMb" => {
+                        r.text_opt_into(&c, &mut f_memory_in_mb)?;
+                        next = 4usize;
+                    }
+
                     b"SupportedByWebWorkerRoles" => {
-                        r.text_opt_into(&c, &mut f_supported_by_web_worker_roles)?
+                        r.text_opt_into(&c, &mut f_supported_by_web_worker_roles)?;
+                        next = 5usize;
                     }
 
                     b"SupportedByVirtualMachines" => {
-                        r.text_opt_into(&c, &mut f_supported_by_virtual_machines)?
+                        r.text_opt_into(&c, &mut f_supported_by_virtual_machines)?;
+                        next = 6usize;
                     }
 
                     b"MaxDataDiskCount" => {
-                        r.text_opt_into(&c, &mut f_max_data_disk_count)?
+                        r.text_opt_into(&c, &mut f_max_data_disk_count)?;
+                        next = 7usize;
                     }
 
                     b"WebWorkerResourceDiskSizeInMb" => {
-                        r.text_opt_into(&c, &mut f_web_worker_resource_disk_size_in_mb)?
+                        r.text_opt_into(&c, &mut f_web_worker_resource_disk_size_in_mb)?;
+                        next = 8usize;
                     }
 
                     b"VirtualMachineResourceDiskSizeInMb" => {
                         r.text_opt_into(
                             &c,
                             &mut f_virtual_machine_resource_disk_size_in_mb,
-                        )?
+                        )?;
+                        next = 9usize;
                     }
 
                     _ => r.skip(&c)?,

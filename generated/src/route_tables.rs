@@ -862,12 +862,31 @@ impl FromXml for CreateRouteTableParameters {
         let mut f_label = None;
         let mut f_location = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [b"<Name>", b"<Label>", b"<Location>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
-                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Label" => {
+                        r.text_opt_into(&c, &mut f_label)?;
+                        next = 2usize;
+                    }
+
+                    b"Location" => {
+                        r.text_opt_into(&c, &mut f_location)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -939,17 +958,50 @@ impl FromXml for RouteTable {
         let mut f_route_table_state = None;
         let mut f_route_list = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 5usize] = [
+                b"<Name>",
+                b"<Label>",
+                b"<Location>",
+                b"<RouteTableState>",
+                b"<RouteList>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
-                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
-                    b"RouteTableState" => r.text_opt_into(&c, &mut f_route_table_state)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Label" => {
+                        r.text_opt_into(&c, &mut f_label)?;
+                        next = 2usize;
+                    }
+
+                    b"Location" => {
+                        r.text_opt_into(&c, &mut f_location)?;
+                        next = 3usize;
+                    }
+
+                    b"RouteTableState" => {
+                        r.text_opt_into(&c, &mut f_route_table_state)?;
+                        next = 4usize;
+                    }
+
                     b"RouteList" => {
-                        let mut items = Vec::new();
-                        r.elem_list(&c, b"Route", &mut items)?;
-                        f_route_list = Some(items);
+                        {
+                            let mut items = Vec::new();
+                            r.elem_list(&c, b"Route", &mut items)?;
+                            f_route_list = Some(items);
+                        };
+
+                        next = 5usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -993,10 +1045,21 @@ impl FromXml for RouteTables {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_route_table = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<RouteTable>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"RouteTable" => r.elem_push(&c, &mut f_route_table)?,
+                    b"RouteTable" => {
+                        r.elem_push(&c, &mut f_route_table)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1064,14 +1127,47 @@ impl FromXml for Route {
         let mut f_metric = None;
         let mut f_route_state = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 5usize] = [
+                b"<Name>",
+                b"<AddressPrefix>",
+                b"<NextHopType>",
+                b"<Metric>",
+                b"<RouteState>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"AddressPrefix" => r.text_opt_into(&c, &mut f_address_prefix)?,
-                    b"NextHopType" => f_next_hop_type = r.elem(&c)?,
-                    b"Metric" => r.text_opt_into(&c, &mut f_metric)?,
-                    b"RouteState" => r.text_opt_into(&c, &mut f_route_state)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"AddressPrefix" => {
+                        r.text_opt_into(&c, &mut f_address_prefix)?;
+                        next = 2usize;
+                    }
+
+                    b"NextHopType" => {
+                        f_next_hop_type = r.elem(&c)?;
+                        next = 3usize;
+                    }
+
+                    b"Metric" => {
+                        r.text_opt_into(&c, &mut f_metric)?;
+                        next = 4usize;
+                    }
+
+                    b"RouteState" => {
+                        r.text_opt_into(&c, &mut f_route_state)?;
+                        next = 5usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1123,11 +1219,26 @@ impl FromXml for RouteNextHop {
         let mut f_type_ = None;
         let mut f_ip_address = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Type>", b"<IpAddress>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Type" => r.text_opt_into(&c, &mut f_type_)?,
-                    b"IpAddress" => r.text_opt_into(&c, &mut f_ip_address)?,
+                    b"Type" => {
+                        r.text_opt_into(&c, &mut f_type_)?;
+                        next = 1usize;
+                    }
+
+                    b"IpAddress" => {
+                        r.text_opt_into(&c, &mut f_ip_address)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1184,12 +1295,35 @@ impl FromXml for SetRouteParameters {
         let mut f_address_prefix = None;
         let mut f_next_hop_type = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<Name>",
+                b"<AddressPrefix>",
+                b"<NextHopType>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"AddressPrefix" => r.text_opt_into(&c, &mut f_address_prefix)?,
-                    b"NextHopType" => f_next_hop_type = r.elem(&c)?,
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"AddressPrefix" => {
+                        r.text_opt_into(&c, &mut f_address_prefix)?;
+                        next = 2usize;
+                    }
+
+                    b"NextHopType" => {
+                        f_next_hop_type = r.elem(&c)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1230,10 +1364,21 @@ impl FromXml for RouteTableAssociation {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_route_table_name = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<RouteTableName>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"RouteTableName" => r.text_opt_into(&c, &mut f_route_table_name)?,
+                    b"RouteTableName" => {
+                        r.text_opt_into(&c, &mut f_route_table_name)?;
+                        next = 1usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1265,11 +1410,19 @@ impl FromXml for EffectiveRouteTable {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_effective_route_list = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<EffectiveRouteList>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"EffectiveRouteList" => {
-                        r.elem_list(&c, b"EffectiveRoute", &mut f_effective_route_list)?
+                        r.elem_list(&c, b"EffectiveRoute", &mut f_effective_route_list)?;
+                        next = 1usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -1346,17 +1499,47 @@ impl FromXml for EffectiveRoute {
         let mut f_address_prefixes = Vec::new();
         let mut f_effective_next_hop = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 5usize] = [
+                b"<Name>",
+                b"<Source>",
+                b"<Status>",
+                b"<AddressPrefixes>",
+                b"<EffectiveNextHop>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"Source" => r.text_opt_into(&c, &mut f_source)?,
-                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
-                    b"AddressPrefixes" => {
-                        r.text_list(&c, b"AddressPrefix", &mut f_address_prefixes)?
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 1usize;
                     }
 
-                    b"EffectiveNextHop" => f_effective_next_hop = r.elem(&c)?,
+                    b"Source" => {
+                        r.text_opt_into(&c, &mut f_source)?;
+                        next = 2usize;
+                    }
+
+                    b"Status" => {
+                        r.text_opt_into(&c, &mut f_status)?;
+                        next = 3usize;
+                    }
+
+                    b"AddressPrefixes" => {
+                        r.text_list(&c, b"AddressPrefix", &mut f_address_prefixes)?;
+                        next = 4usize;
+                    }
+
+                    b"EffectiveNextHop" => {
+                        f_effective_next_hop = r.elem(&c)?;
+                        next = 5usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1407,11 +1590,26 @@ impl FromXml for EffectiveNextHop {
         let mut f_type_ = None;
         let mut f_ip_addresses = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Type>", b"<IpAddresses>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Type" => r.text_opt_into(&c, &mut f_type_)?,
-                    b"IpAddresses" => r.text_list(&c, b"IPAddress", &mut f_ip_addresses)?,
+                    b"Type" => {
+                        r.text_opt_into(&c, &mut f_type_)?;
+                        next = 1usize;
+                    }
+
+                    b"IpAddresses" => {
+                        r.text_list(&c, b"IPAddress", &mut f_ip_addresses)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }

@@ -1042,13 +1042,41 @@ impl FromXml for CreateCloudServiceInput {
         let mut f_geo_region = None;
         let mut f_email = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<Label>",
+                b"<Description>",
+                b"<GeoRegion>",
+                b"<Email>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Label" => r.text_req_into(&c, &mut f_label)?,
-                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
-                    b"GeoRegion" => r.text_req_into(&c, &mut f_geo_region)?,
-                    b"Email" => r.text_opt_into(&c, &mut f_email)?,
+                    b"Label" => {
+                        r.text_req_into(&c, &mut f_label)?;
+                        next = 1usize;
+                    }
+
+                    b"Description" => {
+                        r.text_opt_into(&c, &mut f_description)?;
+                        next = 2usize;
+                    }
+
+                    b"GeoRegion" => {
+                        r.text_req_into(&c, &mut f_geo_region)?;
+                        next = 3usize;
+                    }
+
+                    b"Email" => {
+                        r.text_opt_into(&c, &mut f_email)?;
+                        next = 4usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1140,15 +1168,53 @@ impl FromXml for CloudService {
         let mut f_geo_location = None;
         let mut f_resources = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 6usize] = [
+                b"<Name>",
+                b"<Label>",
+                b"<Description>",
+                b"<GeoRegion>",
+                b"<GeoLocation>",
+                b"<Resources>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
-                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
-                    b"GeoRegion" => r.text_opt_into(&c, &mut f_geo_region)?,
-                    b"GeoLocation" => r.text_opt_into(&c, &mut f_geo_location)?,
-                    b"Resources" => r.elem_list(&c, b"Resource", &mut f_resources)?,
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Label" => {
+                        r.text_opt_into(&c, &mut f_label)?;
+                        next = 2usize;
+                    }
+
+                    b"Description" => {
+                        r.text_opt_into(&c, &mut f_description)?;
+                        next = 3usize;
+                    }
+
+                    b"GeoRegion" => {
+                        r.text_opt_into(&c, &mut f_geo_region)?;
+                        next = 4usize;
+                    }
+
+                    b"GeoLocation" => {
+                        r.text_opt_into(&c, &mut f_geo_location)?;
+                        next = 5usize;
+                    }
+
+                    b"Resources" => {
+                        r.elem_list(&c, b"Resource", &mut f_resources)?;
+                        next = 6usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1190,10 +1256,21 @@ impl FromXml for CloudServiceList {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_cloud_service = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<CloudService>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"CloudService" => r.elem_push(&c, &mut f_cloud_service)?,
+                    b"CloudService" => {
+                        r.elem_push(&c, &mut f_cloud_service)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1308,30 +1385,89 @@ impl FromXml for CloudServiceResource {
         let mut f_usage_meters = Vec::new();
         let mut f_operation_status = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 12usize] = [
+                b"<ResourceProviderNamespace>",
+                b"<Type>",
+                b"<ETag>",
+                b"<SchemaVersion>",
+                b"<Name>",
+                b"<Plan>",
+                b"<OutputItems>",
+                b"<State>",
+                b"<SubState>",
+                b"<Label>",
+                b"<UsageMeters>",
+                b"<OperationStatus>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"ResourceProviderNamespace" => {
-                        r.text_opt_into(&c, &mut f_resource_provider_namespace)?
+                        r.text_opt_into(&c, &mut f_resource_provider_namespace)?;
+                        next = 1usize;
                     }
 
-                    b"Type" => r.text_opt_into(&c, &mut f_type_)?,
-                    b"ETag" => r.text_opt_into(&c, &mut f_etag)?,
-                    b"SchemaVersion" => r.text_opt_into(&c, &mut f_schema_version)?,
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"Plan" => r.text_opt_into(&c, &mut f_plan)?,
+                    b"Type" => {
+                        r.text_opt_into(&c, &mut f_type_)?;
+                        next = 2usize;
+                    }
+
+                    b"ETag" => {
+                        r.text_opt_into(&c, &mut f_etag)?;
+                        next = 3usize;
+                    }
+
+                    b"SchemaVersion" => {
+                        r.text_opt_into(&c, &mut f_schema_version)?;
+                        next = 4usize;
+                    }
+
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 5usize;
+                    }
+
+                    b"Plan" => {
+                        r.text_opt_into(&c, &mut f_plan)?;
+                        next = 6usize;
+                    }
+
                     b"OutputItems" => {
-                        r.elem_list(&c, b"OutputItem", &mut f_output_items)?
+                        r.elem_list(&c, b"OutputItem", &mut f_output_items)?;
+                        next = 7usize;
                     }
 
-                    b"State" => r.text_opt_into(&c, &mut f_state)?,
-                    b"SubState" => r.text_opt_into(&c, &mut f_sub_state)?,
-                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
+                    b"State" => {
+                        r.text_opt_into(&c, &mut f_state)?;
+                        next = 8usize;
+                    }
+
+                    b"SubState" => {
+                        r.text_opt_into(&c, &mut f_sub_state)?;
+                        next = 9usize;
+                    }
+
+                    b"Label" => {
+                        r.text_opt_into(&c, &mut f_label)?;
+                        next = 10usize;
+                    }
+
                     b"UsageMeters" => {
-                        r.elem_list(&c, b"UsageMeter", &mut f_usage_meters)?
+                        r.elem_list(&c, b"UsageMeter", &mut f_usage_meters)?;
+                        next = 11usize;
                     }
 
-                    b"OperationStatus" => f_operation_status = r.elem(&c)?,
+                    b"OperationStatus" => {
+                        f_operation_status = r.elem(&c)?;
+                        next = 12usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1395,11 +1531,26 @@ impl FromXml for OutputItem {
         let mut f_key = None;
         let mut f_value = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Key>", b"<Value>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Key" => r.text_opt_into(&c, &mut f_key)?,
-                    b"Value" => r.text_opt_into(&c, &mut f_value)?,
+                    b"Key" => {
+                        r.text_opt_into(&c, &mut f_key)?;
+                        next = 1usize;
+                    }
+
+                    b"Value" => {
+                        r.text_opt_into(&c, &mut f_value)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1454,13 +1605,41 @@ impl FromXml for UsageMeter {
         let mut f_included = None;
         let mut f_used = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<Name>",
+                b"<Unit>",
+                b"<Included>",
+                b"<Used>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"Unit" => r.text_opt_into(&c, &mut f_unit)?,
-                    b"Included" => r.text_opt_into(&c, &mut f_included)?,
-                    b"Used" => r.text_opt_into(&c, &mut f_used)?,
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Unit" => {
+                        r.text_opt_into(&c, &mut f_unit)?;
+                        next = 2usize;
+                    }
+
+                    b"Included" => {
+                        r.text_opt_into(&c, &mut f_included)?;
+                        next = 3usize;
+                    }
+
+                    b"Used" => {
+                        r.text_opt_into(&c, &mut f_used)?;
+                        next = 4usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1508,11 +1687,26 @@ impl FromXml for CloudServiceResourceOperationStatus {
         let mut f_type_ = None;
         let mut f_result = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Type>", b"<Result>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Type" => r.text_opt_into(&c, &mut f_type_)?,
-                    b"Result" => r.text_opt_into(&c, &mut f_result)?,
+                    b"Type" => {
+                        r.text_opt_into(&c, &mut f_type_)?;
+                        next = 1usize;
+                    }
+
+                    b"Result" => {
+                        r.text_opt_into(&c, &mut f_result)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1558,15 +1752,35 @@ impl FromXml for EntitleResource {
         let mut f_type_ = None;
         let mut f_registration_date = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<ResourceProviderNameSpace>",
+                b"<Type>",
+                b"<RegistrationDate>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"ResourceProviderNameSpace" => {
-                        r.text_req_into(&c, &mut f_resource_provider_name_space)?
+                        r.text_req_into(&c, &mut f_resource_provider_name_space)?;
+                        next = 1usize;
                     }
 
-                    b"Type" => r.text_req_into(&c, &mut f_type_)?,
-                    b"RegistrationDate" => r.text_req_into(&c, &mut f_registration_date)?,
+                    b"Type" => {
+                        r.text_req_into(&c, &mut f_type_)?;
+                        next = 2usize;
+                    }
+
+                    b"RegistrationDate" => {
+                        r.text_req_into(&c, &mut f_registration_date)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1605,11 +1819,19 @@ impl FromXml for ResourceProviderProperties {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_resource_provider_property = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<ResourceProviderProperty>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"ResourceProviderProperty" => {
-                        r.elem_push(&c, &mut f_resource_provider_property)?
+                        r.elem_push(&c, &mut f_resource_provider_property)?;
+                        next = 0usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -1655,11 +1877,26 @@ impl FromXml for ResourceProviderProperty {
         let mut f_key = None;
         let mut f_value = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Key>", b"<Value>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Key" => r.text_opt_into(&c, &mut f_key)?,
-                    b"Value" => r.text_opt_into(&c, &mut f_value)?,
+                    b"Key" => {
+                        r.text_opt_into(&c, &mut f_key)?;
+                        next = 1usize;
+                    }
+
+                    b"Value" => {
+                        r.text_opt_into(&c, &mut f_value)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1693,10 +1930,21 @@ impl FromXml for ResourceNameAvailabilityResponse {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_is_available = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<IsAvailable>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"IsAvailable" => r.text_opt_into(&c, &mut f_is_available)?,
+                    b"IsAvailable" => {
+                        r.text_opt_into(&c, &mut f_is_available)?;
+                        next = 1usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1745,12 +1993,35 @@ impl FromXml for CreateJobCollectionInput {
         let mut f_intrinsic_settings = None;
         let mut f_label = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<SchemaVersion>",
+                b"<IntrinsicSettings>",
+                b"<Label>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"SchemaVersion" => r.text_opt_into(&c, &mut f_schema_version)?,
-                    b"IntrinsicSettings" => f_intrinsic_settings = r.elem(&c)?,
-                    b"Label" => f_label = r.label_opt(&c)?,
+                    b"SchemaVersion" => {
+                        r.text_opt_into(&c, &mut f_schema_version)?;
+                        next = 1usize;
+                    }
+
+                    b"IntrinsicSettings" => {
+                        f_intrinsic_settings = r.elem(&c)?;
+                        next = 2usize;
+                    }
+
+                    b"Label" => {
+                        f_label = r.label_opt(&c)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1821,13 +2092,41 @@ impl FromXml for UpdateJobCollectionInput {
         let mut f_intrinsic_settings = None;
         let mut f_label = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<SchemaVersion>",
+                b"<ETag>",
+                b"<IntrinsicSettings>",
+                b"<Label>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"SchemaVersion" => r.text_opt_into(&c, &mut f_schema_version)?,
-                    b"ETag" => r.text_opt_into(&c, &mut f_etag)?,
-                    b"IntrinsicSettings" => f_intrinsic_settings = r.elem(&c)?,
-                    b"Label" => f_label = r.label_opt(&c)?,
+                    b"SchemaVersion" => {
+                        r.text_opt_into(&c, &mut f_schema_version)?;
+                        next = 1usize;
+                    }
+
+                    b"ETag" => {
+                        r.text_opt_into(&c, &mut f_etag)?;
+                        next = 2usize;
+                    }
+
+                    b"IntrinsicSettings" => {
+                        f_intrinsic_settings = r.elem(&c)?;
+                        next = 3usize;
+                    }
+
+                    b"Label" => {
+                        f_label = r.label_opt(&c)?;
+                        next = 4usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1930,17 +2229,65 @@ impl FromXml for JobCollection {
         let mut f_label = None;
         let mut f_operation_status = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 8usize] = [
+                b"<Name>",
+                b"<ETag>",
+                b"<State>",
+                b"<SchemaVersion>",
+                b"<PromotionCode>",
+                b"<IntrinsicSettings>",
+                b"<Label>",
+                b"<OperationStatus>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"ETag" => r.text_opt_into(&c, &mut f_etag)?,
-                    b"State" => r.text_opt_into(&c, &mut f_state)?,
-                    b"SchemaVersion" => r.text_opt_into(&c, &mut f_schema_version)?,
-                    b"PromotionCode" => r.text_opt_into(&c, &mut f_promotion_code)?,
-                    b"IntrinsicSettings" => f_intrinsic_settings = r.elem(&c)?,
-                    b"Label" => f_label = r.label_opt(&c)?,
-                    b"OperationStatus" => f_operation_status = r.elem(&c)?,
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"ETag" => {
+                        r.text_opt_into(&c, &mut f_etag)?;
+                        next = 2usize;
+                    }
+
+                    b"State" => {
+                        r.text_opt_into(&c, &mut f_state)?;
+                        next = 3usize;
+                    }
+
+                    b"SchemaVersion" => {
+                        r.text_opt_into(&c, &mut f_schema_version)?;
+                        next = 4usize;
+                    }
+
+                    b"PromotionCode" => {
+                        r.text_opt_into(&c, &mut f_promotion_code)?;
+                        next = 5usize;
+                    }
+
+                    b"IntrinsicSettings" => {
+                        f_intrinsic_settings = r.elem(&c)?;
+                        next = 6usize;
+                    }
+
+                    b"Label" => {
+                        f_label = r.label_opt(&c)?;
+                        next = 7usize;
+                    }
+
+                    b"OperationStatus" => {
+                        f_operation_status = r.elem(&c)?;
+                        next = 8usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1996,11 +2343,26 @@ impl FromXml for JobCollectionIntrinsicSettings {
         let mut f_plan = None;
         let mut f_quota = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Plan>", b"<Quota>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Plan" => r.text_opt_into(&c, &mut f_plan)?,
-                    b"Quota" => f_quota = r.elem(&c)?,
+                    b"Plan" => {
+                        r.text_opt_into(&c, &mut f_plan)?;
+                        next = 1usize;
+                    }
+
+                    b"Quota" => {
+                        f_quota = r.elem(&c)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2053,15 +2415,35 @@ impl FromXml for JobCollectionQuota {
         let mut f_max_job_occurrence = None;
         let mut f_max_recurrence = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<MaxJobCount>",
+                b"<MaxJobOccurrence>",
+                b"<MaxRecurrence>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"MaxJobCount" => r.text_opt_into(&c, &mut f_max_job_count)?,
-                    b"MaxJobOccurrence" => {
-                        r.text_opt_into(&c, &mut f_max_job_occurrence)?
+                    b"MaxJobCount" => {
+                        r.text_opt_into(&c, &mut f_max_job_count)?;
+                        next = 1usize;
                     }
 
-                    b"MaxRecurrence" => f_max_recurrence = r.elem(&c)?,
+                    b"MaxJobOccurrence" => {
+                        r.text_opt_into(&c, &mut f_max_job_occurrence)?;
+                        next = 2usize;
+                    }
+
+                    b"MaxRecurrence" => {
+                        f_max_recurrence = r.elem(&c)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2101,11 +2483,26 @@ impl FromXml for JobCollectionMaxRecurrence {
         let mut f_frequency = None;
         let mut f_interval = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Frequency>", b"<Interval>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Frequency" => r.text_req_into(&c, &mut f_frequency)?,
-                    b"Interval" => r.text_req_into(&c, &mut f_interval)?,
+                    b"Frequency" => {
+                        r.text_req_into(&c, &mut f_frequency)?;
+                        next = 1usize;
+                    }
+
+                    b"Interval" => {
+                        r.text_req_into(&c, &mut f_interval)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2149,11 +2546,26 @@ impl FromXml for JobCollectionOperationStatus {
         let mut f_error = None;
         let mut f_result = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Error>", b"<Result>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Error" => f_error = r.elem(&c)?,
-                    b"Result" => r.text_opt_into(&c, &mut f_result)?,
+                    b"Error" => {
+                        f_error = r.elem(&c)?;
+                        next = 1usize;
+                    }
+
+                    b"Result" => {
+                        r.text_opt_into(&c, &mut f_result)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2197,11 +2609,26 @@ impl FromXml for JobCollectionOperationError {
         let mut f_http_code = None;
         let mut f_message = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<HttpCode>", b"<Message>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"HttpCode" => r.text_opt_into(&c, &mut f_http_code)?,
-                    b"Message" => r.text_opt_into(&c, &mut f_message)?,
+                    b"HttpCode" => {
+                        r.text_opt_into(&c, &mut f_http_code)?;
+                        next = 1usize;
+                    }
+
+                    b"Message" => {
+                        r.text_opt_into(&c, &mut f_message)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }

@@ -1932,31 +1932,95 @@ impl FromXml for NamespaceDescription {
         let mut f_create_acs_namespace = None;
         let mut f_namespace_type = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 13usize] = [
+                b"<Name>",
+                b"<Region>",
+                b"<DefaultKey>",
+                b"<Status>",
+                b"<CreatedAt>",
+                b"<AcsManagementEndpoint>",
+                b"<ServiceBusEndpoint>",
+                b"<ConnectionString>",
+                b"<SubscriptionId>",
+                b"<Enabled>",
+                b"<Critical>",
+                b"<CreateACSNamespace>",
+                b"<NamespaceType>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"Region" => r.text_req_into(&c, &mut f_region)?,
-                    b"DefaultKey" => r.text_opt_into(&c, &mut f_default_key)?,
-                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
-                    b"CreatedAt" => r.text_opt_into(&c, &mut f_created_at)?,
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Region" => {
+                        r.text_req_into(&c, &mut f_region)?;
+                        next = 2usize;
+                    }
+
+                    b"DefaultKey" => {
+                        r.text_opt_into(&c, &mut f_default_key)?;
+                        next = 3usize;
+                    }
+
+                    b"Status" => {
+                        r.text_opt_into(&c, &mut f_status)?;
+                        next = 4usize;
+                    }
+
+                    b"CreatedAt" => {
+                        r.text_opt_into(&c, &mut f_created_at)?;
+                        next = 5usize;
+                    }
+
                     b"AcsManagementEndpoint" => {
-                        r.text_opt_into(&c, &mut f_acs_management_endpoint)?
+                        r.text_opt_into(&c, &mut f_acs_management_endpoint)?;
+                        next = 6usize;
                     }
 
                     b"ServiceBusEndpoint" => {
-                        r.text_opt_into(&c, &mut f_service_bus_endpoint)?
+                        r.text_opt_into(&c, &mut f_service_bus_endpoint)?;
+                        next = 7usize;
                     }
 
-                    b"ConnectionString" => r.text_opt_into(&c, &mut f_connection_string)?,
-                    b"SubscriptionId" => r.text_opt_into(&c, &mut f_subscription_id)?,
-                    b"Enabled" => r.text_opt_into(&c, &mut f_enabled)?,
-                    b"Critical" => r.text_opt_into(&c, &mut f_critical)?,
+                    b"ConnectionString" => {
+                        r.text_opt_into(&c, &mut f_connection_string)?;
+                        next = 8usize;
+                    }
+
+                    b"SubscriptionId" => {
+                        r.text_opt_into(&c, &mut f_subscription_id)?;
+                        next = 9usize;
+                    }
+
+                    b"Enabled" => {
+                        r.text_opt_into(&c, &mut f_enabled)?;
+                        next = 10usize;
+                    }
+
+                    b"Critical" => {
+                        r.text_opt_into(&c, &mut f_critical)?;
+                        next = 11usize;
+                    }
+
                     b"CreateACSNamespace" => {
-                        r.text_opt_into(&c, &mut f_create_acs_namespace)?
+                        r.text_opt_into(&c, &mut f_create_acs_namespace)?;
+                        next = 12usize;
                     }
 
-                    b"NamespaceType" => r.text_opt_into(&c, &mut f_namespace_type)?,
+                    b"NamespaceType" => {
+                        r.text_opt_into(&c, &mut f_namespace_type)?;
+                        next = 13usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2023,11 +2087,26 @@ impl FromXml for NamespaceAvailability {
         let mut f_result = None;
         let mut f_reason_detail = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Result>", b"<ReasonDetail>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Result" => r.text_req_into(&c, &mut f_result)?,
-                    b"ReasonDetail" => r.text_opt_into(&c, &mut f_reason_detail)?,
+                    b"Result" => {
+                        r.text_req_into(&c, &mut f_result)?;
+                        next = 1usize;
+                    }
+
+                    b"ReasonDetail" => {
+                        r.text_opt_into(&c, &mut f_reason_detail)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2070,11 +2149,26 @@ impl FromXml for RegionCodeDescription {
         let mut f_code = None;
         let mut f_full_name = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Code>", b"<FullName>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Code" => r.text_req_into(&c, &mut f_code)?,
-                    b"FullName" => r.text_opt_into(&c, &mut f_full_name)?,
+                    b"Code" => {
+                        r.text_req_into(&c, &mut f_code)?;
+                        next = 1usize;
+                    }
+
+                    b"FullName" => {
+                        r.text_opt_into(&c, &mut f_full_name)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2188,18 +2282,71 @@ impl FromXml for SharedAccessAuthorizationRule {
         let mut f_primary_key = None;
         let mut f_secondary_key = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 9usize] = [
+                b"<ClaimType>",
+                b"<ClaimValue>",
+                b"<Rights>",
+                b"<CreatedTime>",
+                b"<ModifiedTime>",
+                b"<Revision>",
+                b"<KeyName>",
+                b"<PrimaryKey>",
+                b"<SecondaryKey>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"ClaimType" => r.text_opt_into(&c, &mut f_claim_type)?,
-                    b"ClaimValue" => r.text_opt_into(&c, &mut f_claim_value)?,
-                    b"Rights" => r.text_list(&c, b"AccessRights", &mut f_rights)?,
-                    b"CreatedTime" => r.text_opt_into(&c, &mut f_created_time)?,
-                    b"ModifiedTime" => r.text_opt_into(&c, &mut f_modified_time)?,
-                    b"Revision" => r.text_opt_into(&c, &mut f_revision)?,
-                    b"KeyName" => r.text_req_into(&c, &mut f_key_name)?,
-                    b"PrimaryKey" => r.text_opt_into(&c, &mut f_primary_key)?,
-                    b"SecondaryKey" => r.text_opt_into(&c, &mut f_secondary_key)?,
+                    b"ClaimType" => {
+                        r.text_opt_into(&c, &mut f_claim_type)?;
+                        next = 1usize;
+                    }
+
+                    b"ClaimValue" => {
+                        r.text_opt_into(&c, &mut f_claim_value)?;
+                        next = 2usize;
+                    }
+
+                    b"Rights" => {
+                        r.text_list(&c, b"AccessRights", &mut f_rights)?;
+                        next = 3usize;
+                    }
+
+                    b"CreatedTime" => {
+                        r.text_opt_into(&c, &mut f_created_time)?;
+                        next = 4usize;
+                    }
+
+                    b"ModifiedTime" => {
+                        r.text_opt_into(&c, &mut f_modified_time)?;
+                        next = 5usize;
+                    }
+
+                    b"Revision" => {
+                        r.text_opt_into(&c, &mut f_revision)?;
+                        next = 6usize;
+                    }
+
+                    b"KeyName" => {
+                        r.text_req_into(&c, &mut f_key_name)?;
+                        next = 7usize;
+                    }
+
+                    b"PrimaryKey" => {
+                        r.text_opt_into(&c, &mut f_primary_key)?;
+                        next = 8usize;
+                    }
+
+                    b"SecondaryKey" => {
+                        r.text_opt_into(&c, &mut f_secondary_key)?;
+                        next = 9usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2322,17 +2469,65 @@ impl FromXml for AuthorizationRule {
         let mut f_primary_key = None;
         let mut f_secondary_key = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 8usize] = [
+                b"<ClaimType>",
+                b"<ClaimValue>",
+                b"<Rights>",
+                b"<CreatedTime>",
+                b"<KeyName>",
+                b"<ModifiedTime>",
+                b"<PrimaryKey>",
+                b"<SecondaryKey>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"ClaimType" => r.text_opt_into(&c, &mut f_claim_type)?,
-                    b"ClaimValue" => r.text_opt_into(&c, &mut f_claim_value)?,
-                    b"Rights" => r.text_list(&c, b"AccessRights", &mut f_rights)?,
-                    b"CreatedTime" => r.text_opt_into(&c, &mut f_created_time)?,
-                    b"KeyName" => r.text_opt_into(&c, &mut f_key_name)?,
-                    b"ModifiedTime" => r.text_opt_into(&c, &mut f_modified_time)?,
-                    b"PrimaryKey" => r.text_opt_into(&c, &mut f_primary_key)?,
-                    b"SecondaryKey" => r.text_opt_into(&c, &mut f_secondary_key)?,
+                    b"ClaimType" => {
+                        r.text_opt_into(&c, &mut f_claim_type)?;
+                        next = 1usize;
+                    }
+
+                    b"ClaimValue" => {
+                        r.text_opt_into(&c, &mut f_claim_value)?;
+                        next = 2usize;
+                    }
+
+                    b"Rights" => {
+                        r.text_list(&c, b"AccessRights", &mut f_rights)?;
+                        next = 3usize;
+                    }
+
+                    b"CreatedTime" => {
+                        r.text_opt_into(&c, &mut f_created_time)?;
+                        next = 4usize;
+                    }
+
+                    b"KeyName" => {
+                        r.text_opt_into(&c, &mut f_key_name)?;
+                        next = 5usize;
+                    }
+
+                    b"ModifiedTime" => {
+                        r.text_opt_into(&c, &mut f_modified_time)?;
+                        next = 6usize;
+                    }
+
+                    b"PrimaryKey" => {
+                        r.text_opt_into(&c, &mut f_primary_key)?;
+                        next = 7usize;
+                    }
+
+                    b"SecondaryKey" => {
+                        r.text_opt_into(&c, &mut f_secondary_key)?;
+                        next = 8usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2412,27 +2607,45 @@ impl FromXml for MessageCountDetails {
         let mut f_transfer_dead_letter_message_count = None;
         let mut f_transfer_message_count = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 5usize] = [
+                b"<ActiveMessageCount>",
+                b"<DeadLetterMessageCount>",
+                b"<ScheduledMessageCount>",
+                b"<TransferDeadLetterMessageCount>",
+                b"<TransferMessageCount>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"ActiveMessageCount" => {
-                        r.text_opt_into(&c, &mut f_active_message_count)?
+                        r.text_opt_into(&c, &mut f_active_message_count)?;
+                        next = 1usize;
                     }
 
                     b"DeadLetterMessageCount" => {
-                        r.text_opt_into(&c, &mut f_dead_letter_message_count)?
+                        r.text_opt_into(&c, &mut f_dead_letter_message_count)?;
+                        next = 2usize;
                     }
 
                     b"ScheduledMessageCount" => {
-                        r.text_opt_into(&c, &mut f_scheduled_message_count)?
+                        r.text_opt_into(&c, &mut f_scheduled_message_count)?;
+                        next = 3usize;
                     }
 
                     b"TransferDeadLetterMessageCount" => {
-                        r.text_opt_into(&c, &mut f_transfer_dead_letter_message_count)?
+                        r.text_opt_into(&c, &mut f_transfer_dead_letter_message_count)?;
+                        next = 4usize;
                     }
 
                     b"TransferMessageCount" => {
-                        r.text_opt_into(&c, &mut f_transfer_message_count)?
+                        r.text_opt_into(&c, &mut f_transfer_message_count)?;
+                        next = 5usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -2676,46 +2889,102 @@ impl FromXml for QueueDescription {
         let mut f_auto_delete_on_idle = None;
         let mut f_entity_availability_status = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 21usize] = [
+                b"<LockDuration>",
+                b"<MaxSizeInMegabytes>",
+                b"<RequiresDuplicateDetection>",
+                b"<RequiresSession>",
+                b"<DefaultMessageTimeToLive>",
+                b"<DeadLetteringOnMessageExpiration>",
+                b"<DuplicateDetectionHistoryTimeWindow>",
+                b"<MaxDeliveryCount>",
+                b"<EnableBatchedOperations>",
+                b"<SizeInBytes>",
+                b"<MessageCount>",
+                b"<IsAnonymousAccessible>",
+                b"<AuthorizationRules>",
+                b"<Status>",
+                b"<CreatedAt>",
+                b"<UpdatedAt>",
+                b"<AccessedAt>",
+                b"<SupportOrdering>",
+                b"<CountDetails>",
+                b"<AutoDeleteOnIdle>",
+                b"<EntityAvailabilityStatus>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"LockDuration" => r.text_opt_into(&c, &mut f_lock_duration)?,
+                    b"LockDuration" => {
+                        r.text_opt_into(&c, &mut f_lock_duration)?;
+                        next = 1usize;
+                    }
+
                     b"MaxSizeInMegabytes" => {
-                        r.text_opt_into(&c, &mut f_max_size_in_megabytes)?
+                        r.text_opt_into(&c, &mut f_max_size_in_megabytes)?;
+                        next = 2usize;
                     }
 
                     b"RequiresDuplicateDetection" => {
-                        r.text_opt_into(&c, &mut f_requires_duplicate_detection)?
+                        r.text_opt_into(&c, &mut f_requires_duplicate_detection)?;
+                        next = 3usize;
                     }
 
-                    b"RequiresSession" => r.text_opt_into(&c, &mut f_requires_session)?,
+                    b"RequiresSession" => {
+                        r.text_opt_into(&c, &mut f_requires_session)?;
+                        next = 4usize;
+                    }
+
                     b"DefaultMessageTimeToLive" => {
-                        r.text_opt_into(&c, &mut f_default_message_time_to_live)?
+                        r.text_opt_into(&c, &mut f_default_message_time_to_live)?;
+                        next = 5usize;
                     }
 
                     b"DeadLetteringOnMessageExpiration" => {
-                        r.text_opt_into(&c, &mut f_dead_lettering_on_message_expiration)?
+                        r.text_opt_into(
+                            &c,
+                            &mut f_dead_lettering_on_message_expiration,
+                        )?;
+                        next = 6usize;
                     }
 
                     b"DuplicateDetectionHistoryTimeWindow" => {
                         r.text_opt_into(
                             &c,
                             &mut f_duplicate_detection_history_time_window,
-                        )?
+                        )?;
+                        next = 7usize;
                     }
 
                     b"MaxDeliveryCount" => {
-                        r.text_opt_into(&c, &mut f_max_delivery_count)?
+                        r.text_opt_into(&c, &mut f_max_delivery_count)?;
+                        next = 8usize;
                     }
 
                     b"EnableBatchedOperations" => {
-                        r.text_opt_into(&c, &mut f_enable_batched_operations)?
+                        r.text_opt_into(&c, &mut f_enable_batched_operations)?;
+                        next = 9usize;
                     }
 
-                    b"SizeInBytes" => r.text_opt_into(&c, &mut f_size_in_bytes)?,
-                    b"MessageCount" => r.text_opt_into(&c, &mut f_message_count)?,
+                    b"SizeInBytes" => {
+                        r.text_opt_into(&c, &mut f_size_in_bytes)?;
+                        next = 10usize;
+                    }
+
+                    b"MessageCount" => {
+                        r.text_opt_into(&c, &mut f_message_count)?;
+                        next = 11usize;
+                    }
+
                     b"IsAnonymousAccessible" => {
-                        r.text_opt_into(&c, &mut f_is_anonymous_accessible)?
+                        r.text_opt_into(&c, &mut f_is_anonymous_accessible)?;
+                        next = 12usize;
                     }
 
                     b"AuthorizationRules" => {
@@ -2723,21 +2992,48 @@ impl FromXml for QueueDescription {
                             &c,
                             b"AuthorizationRule",
                             &mut f_authorization_rules,
-                        )?
+                        )?;
+                        next = 13usize;
                     }
 
-                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
-                    b"CreatedAt" => r.text_opt_into(&c, &mut f_created_at)?,
-                    b"UpdatedAt" => r.text_opt_into(&c, &mut f_updated_at)?,
-                    b"AccessedAt" => r.text_opt_into(&c, &mut f_accessed_at)?,
-                    b"SupportOrdering" => r.text_opt_into(&c, &mut f_support_ordering)?,
-                    b"CountDetails" => f_count_details = r.elem(&c)?,
+                    b"Status" => {
+                        r.text_opt_into(&c, &mut f_status)?;
+                        next = 14usize;
+                    }
+
+                    b"CreatedAt" => {
+                        r.text_opt_into(&c, &mut f_created_at)?;
+                        next = 15usize;
+                    }
+
+                    b"UpdatedAt" => {
+                        r.text_opt_into(&c, &mut f_updated_at)?;
+                        next = 16usize;
+                    }
+
+                    b"AccessedAt" => {
+                        r.text_opt_into(&c, &mut f_accessed_at)?;
+                        next = 17usize;
+                    }
+
+                    b"SupportOrdering" => {
+                        r.text_opt_into(&c, &mut f_support_ordering)?;
+                        next = 18usize;
+                    }
+
+                    b"CountDetails" => {
+                        f_count_details = r.elem(&c)?;
+                        next = 19usize;
+                    }
+
                     b"AutoDeleteOnIdle" => {
-                        r.text_opt_into(&c, &mut f_auto_delete_on_idle)?
+                        r.text_opt_into(&c, &mut f_auto_delete_on_idle)?;
+                        next = 20usize;
                     }
 
                     b"EntityAvailabilityStatus" => {
-                        r.text_opt_into(&c, &mut f_entity_availability_status)?
+                        r.text_opt_into(&c, &mut f_entity_availability_status)?;
+                        next = 21usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -2961,39 +3257,79 @@ impl FromXml for TopicDescription {
         let mut f_auto_delete_on_idle = None;
         let mut f_entity_availability_status = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 18usize] = [
+                b"<DefaultMessageTimeToLive>",
+                b"<MaxSizeInMegabytes>",
+                b"<RequiresDuplicateDetection>",
+                b"<DuplicateDetectionHistoryTimeWindow>",
+                b"<EnableBatchedOperations>",
+                b"<SizeInBytes>",
+                b"<FilteringMessagesBeforePublishing>",
+                b"<IsAnonymousAccessible>",
+                b"<AuthorizationRules>",
+                b"<Status>",
+                b"<CreatedAt>",
+                b"<UpdatedAt>",
+                b"<AccessedAt>",
+                b"<SupportOrdering>",
+                b"<CountDetails>",
+                b"<SubscriptionCount>",
+                b"<AutoDeleteOnIdle>",
+                b"<EntityAvailabilityStatus>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"DefaultMessageTimeToLive" => {
-                        r.text_opt_into(&c, &mut f_default_message_time_to_live)?
+                        r.text_opt_into(&c, &mut f_default_message_time_to_live)?;
+                        next = 1usize;
                     }
 
                     b"MaxSizeInMegabytes" => {
-                        r.text_opt_into(&c, &mut f_max_size_in_megabytes)?
+                        r.text_opt_into(&c, &mut f_max_size_in_megabytes)?;
+                        next = 2usize;
                     }
 
                     b"RequiresDuplicateDetection" => {
-                        r.text_opt_into(&c, &mut f_requires_duplicate_detection)?
+                        r.text_opt_into(&c, &mut f_requires_duplicate_detection)?;
+                        next = 3usize;
                     }
 
                     b"DuplicateDetectionHistoryTimeWindow" => {
                         r.text_opt_into(
                             &c,
                             &mut f_duplicate_detection_history_time_window,
-                        )?
+                        )?;
+                        next = 4usize;
                     }
 
                     b"EnableBatchedOperations" => {
-                        r.text_opt_into(&c, &mut f_enable_batched_operations)?
+                        r.text_opt_into(&c, &mut f_enable_batched_operations)?;
+                        next = 5usize;
                     }
 
-                    b"SizeInBytes" => r.text_opt_into(&c, &mut f_size_in_bytes)?,
+                    b"SizeInBytes" => {
+                        r.text_opt_into(&c, &mut f_size_in_bytes)?;
+                        next = 6usize;
+                    }
+
                     b"FilteringMessagesBeforePublishing" => {
-                        r.text_opt_into(&c, &mut f_filtering_messages_before_publishing)?
+                        r.text_opt_into(
+                            &c,
+                            &mut f_filtering_messages_before_publishing,
+                        )?;
+                        next = 7usize;
                     }
 
                     b"IsAnonymousAccessible" => {
-                        r.text_opt_into(&c, &mut f_is_anonymous_accessible)?
+                        r.text_opt_into(&c, &mut f_is_anonymous_accessible)?;
+                        next = 8usize;
                     }
 
                     b"AuthorizationRules" => {
@@ -3001,25 +3337,53 @@ impl FromXml for TopicDescription {
                             &c,
                             b"AuthorizationRule",
                             &mut f_authorization_rules,
-                        )?
+                        )?;
+                        next = 9usize;
                     }
 
-                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
-                    b"CreatedAt" => r.text_opt_into(&c, &mut f_created_at)?,
-                    b"UpdatedAt" => r.text_opt_into(&c, &mut f_updated_at)?,
-                    b"AccessedAt" => r.text_opt_into(&c, &mut f_accessed_at)?,
-                    b"SupportOrdering" => r.text_opt_into(&c, &mut f_support_ordering)?,
-                    b"CountDetails" => f_count_details = r.elem(&c)?,
+                    b"Status" => {
+                        r.text_opt_into(&c, &mut f_status)?;
+                        next = 10usize;
+                    }
+
+                    b"CreatedAt" => {
+                        r.text_opt_into(&c, &mut f_created_at)?;
+                        next = 11usize;
+                    }
+
+                    b"UpdatedAt" => {
+                        r.text_opt_into(&c, &mut f_updated_at)?;
+                        next = 12usize;
+                    }
+
+                    b"AccessedAt" => {
+                        r.text_opt_into(&c, &mut f_accessed_at)?;
+                        next = 13usize;
+                    }
+
+                    b"SupportOrdering" => {
+                        r.text_opt_into(&c, &mut f_support_ordering)?;
+                        next = 14usize;
+                    }
+
+                    b"CountDetails" => {
+                        f_count_details = r.elem(&c)?;
+                        next = 15usize;
+                    }
+
                     b"SubscriptionCount" => {
-                        r.text_opt_into(&c, &mut f_subscription_count)?
+                        r.text_opt_into(&c, &mut f_subscription_count)?;
+                        next = 16usize;
                     }
 
                     b"AutoDeleteOnIdle" => {
-                        r.text_opt_into(&c, &mut f_auto_delete_on_idle)?
+                        r.text_opt_into(&c, &mut f_auto_delete_on_idle)?;
+                        next = 17usize;
                     }
 
                     b"EntityAvailabilityStatus" => {
-                        r.text_opt_into(&c, &mut f_entity_availability_status)?
+                        r.text_opt_into(&c, &mut f_entity_availability_status)?;
+                        next = 18usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -3107,16 +3471,31 @@ impl FromXml for NotificationHubDescription {
         let mut f_registration_ttl = None;
         let mut f_authorization_rules = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [
+                b"<RegistrationTtl>",
+                b"<AuthorizationRules>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"RegistrationTtl" => r.text_opt_into(&c, &mut f_registration_ttl)?,
+                    b"RegistrationTtl" => {
+                        r.text_opt_into(&c, &mut f_registration_ttl)?;
+                        next = 1usize;
+                    }
+
                     b"AuthorizationRules" => {
                         r.elem_list(
                             &c,
                             b"AuthorizationRule",
                             &mut f_authorization_rules,
-                        )?
+                        )?;
+                        next = 2usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -3188,14 +3567,47 @@ impl FromXml for RelayDescription {
         let mut f_created_at = None;
         let mut f_updated_at = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 5usize] = [
+                b"<Path>",
+                b"<ListenerType>",
+                b"<ListenerCount>",
+                b"<CreatedAt>",
+                b"<UpdatedAt>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Path" => r.text_opt_into(&c, &mut f_path)?,
-                    b"ListenerType" => r.text_opt_into(&c, &mut f_listener_type)?,
-                    b"ListenerCount" => r.text_opt_into(&c, &mut f_listener_count)?,
-                    b"CreatedAt" => r.text_opt_into(&c, &mut f_created_at)?,
-                    b"UpdatedAt" => r.text_opt_into(&c, &mut f_updated_at)?,
+                    b"Path" => {
+                        r.text_opt_into(&c, &mut f_path)?;
+                        next = 1usize;
+                    }
+
+                    b"ListenerType" => {
+                        r.text_opt_into(&c, &mut f_listener_type)?;
+                        next = 2usize;
+                    }
+
+                    b"ListenerCount" => {
+                        r.text_opt_into(&c, &mut f_listener_count)?;
+                        next = 3usize;
+                    }
+
+                    b"CreatedAt" => {
+                        r.text_opt_into(&c, &mut f_created_at)?;
+                        next = 4usize;
+                    }
+
+                    b"UpdatedAt" => {
+                        r.text_opt_into(&c, &mut f_updated_at)?;
+                        next = 5usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3288,18 +3700,45 @@ impl FromXml for ConnectionDetail {
         let mut f_rights = Vec::new();
         let mut f_secondary_connection_string = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 5usize] = [
+                b"<KeyName>",
+                b"<ConnectionString>",
+                b"<AuthorizationType>",
+                b"<Rights>",
+                b"<SecondaryConnectionString>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"KeyName" => r.text_opt_into(&c, &mut f_key_name)?,
-                    b"ConnectionString" => r.text_opt_into(&c, &mut f_connection_string)?,
-                    b"AuthorizationType" => {
-                        r.text_opt_into(&c, &mut f_authorization_type)?
+                    b"KeyName" => {
+                        r.text_opt_into(&c, &mut f_key_name)?;
+                        next = 1usize;
                     }
 
-                    b"Rights" => r.text_list(&c, b"AccessRights", &mut f_rights)?,
+                    b"ConnectionString" => {
+                        r.text_opt_into(&c, &mut f_connection_string)?;
+                        next = 2usize;
+                    }
+
+                    b"AuthorizationType" => {
+                        r.text_opt_into(&c, &mut f_authorization_type)?;
+                        next = 3usize;
+                    }
+
+                    b"Rights" => {
+                        r.text_list(&c, b"AccessRights", &mut f_rights)?;
+                        next = 4usize;
+                    }
+
                     b"SecondaryConnectionString" => {
-                        r.text_opt_into(&c, &mut f_secondary_connection_string)?
+                        r.text_opt_into(&c, &mut f_secondary_connection_string)?;
+                        next = 5usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -3370,16 +3809,41 @@ impl FromXml for MetricProperties {
         let mut f_unit = None;
         let mut f_display_name = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<Name>",
+                b"<PrimaryAggregation>",
+                b"<Unit>",
+                b"<DisplayName>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"PrimaryAggregation" => {
-                        r.text_opt_into(&c, &mut f_primary_aggregation)?
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 1usize;
                     }
 
-                    b"Unit" => r.text_opt_into(&c, &mut f_unit)?,
-                    b"DisplayName" => r.text_opt_into(&c, &mut f_display_name)?,
+                    b"PrimaryAggregation" => {
+                        r.text_opt_into(&c, &mut f_primary_aggregation)?;
+                        next = 2usize;
+                    }
+
+                    b"Unit" => {
+                        r.text_opt_into(&c, &mut f_unit)?;
+                        next = 3usize;
+                    }
+
+                    b"DisplayName" => {
+                        r.text_opt_into(&c, &mut f_display_name)?;
+                        next = 4usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3462,11 +3926,26 @@ impl FromXml for MetricRollups {
         let mut f_time_grain = None;
         let mut f_retention = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<TimeGrain>", b"<Retention>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"TimeGrain" => r.text_opt_into(&c, &mut f_time_grain)?,
-                    b"Retention" => r.text_opt_into(&c, &mut f_retention)?,
+                    b"TimeGrain" => {
+                        r.text_opt_into(&c, &mut f_time_grain)?;
+                        next = 1usize;
+                    }
+
+                    b"Retention" => {
+                        r.text_opt_into(&c, &mut f_retention)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3546,14 +4025,47 @@ impl FromXml for MetricValues {
         let mut f_average = None;
         let mut f_total = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 5usize] = [
+                b"<Timestamp>",
+                b"<Min>",
+                b"<Max>",
+                b"<Average>",
+                b"<Total>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Timestamp" => r.text_opt_into(&c, &mut f_timestamp)?,
-                    b"Min" => r.text_opt_into(&c, &mut f_min)?,
-                    b"Max" => r.text_opt_into(&c, &mut f_max)?,
-                    b"Average" => r.text_opt_into(&c, &mut f_average)?,
-                    b"Total" => r.text_opt_into(&c, &mut f_total)?,
+                    b"Timestamp" => {
+                        r.text_opt_into(&c, &mut f_timestamp)?;
+                        next = 1usize;
+                    }
+
+                    b"Min" => {
+                        r.text_opt_into(&c, &mut f_min)?;
+                        next = 2usize;
+                    }
+
+                    b"Max" => {
+                        r.text_opt_into(&c, &mut f_max)?;
+                        next = 3usize;
+                    }
+
+                    b"Average" => {
+                        r.text_opt_into(&c, &mut f_average)?;
+                        next = 4usize;
+                    }
+
+                    b"Total" => {
+                        r.text_opt_into(&c, &mut f_total)?;
+                        next = 5usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }

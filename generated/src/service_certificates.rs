@@ -268,15 +268,35 @@ impl FromXml for CertificateFile {
         let mut f_certificate_format = None;
         let mut f_password = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<Data>",
+                b"<CertificateFormat>",
+                b"<Password>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Data" => r.text_req_into(&c, &mut f_data)?,
-                    b"CertificateFormat" => {
-                        r.text_req_into(&c, &mut f_certificate_format)?
+                    b"Data" => {
+                        r.text_req_into(&c, &mut f_data)?;
+                        next = 1usize;
                     }
 
-                    b"Password" => r.text_opt_into(&c, &mut f_password)?,
+                    b"CertificateFormat" => {
+                        r.text_req_into(&c, &mut f_certificate_format)?;
+                        next = 2usize;
+                    }
+
+                    b"Password" => {
+                        r.text_opt_into(&c, &mut f_password)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -312,10 +332,21 @@ impl FromXml for Certificates {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_certificate = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<Certificate>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Certificate" => r.elem_push(&c, &mut f_certificate)?,
+                    b"Certificate" => {
+                        r.elem_push(&c, &mut f_certificate)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -383,16 +414,41 @@ impl FromXml for Certificate {
         let mut f_thumbprint_algorithm = None;
         let mut f_data = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<CertificateUrl>",
+                b"<Thumbprint>",
+                b"<ThumbprintAlgorithm>",
+                b"<Data>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"CertificateUrl" => r.text_opt_into(&c, &mut f_certificate_url)?,
-                    b"Thumbprint" => r.text_opt_into(&c, &mut f_thumbprint)?,
-                    b"ThumbprintAlgorithm" => {
-                        r.text_opt_into(&c, &mut f_thumbprint_algorithm)?
+                    b"CertificateUrl" => {
+                        r.text_opt_into(&c, &mut f_certificate_url)?;
+                        next = 1usize;
                     }
 
-                    b"Data" => r.text_opt_into(&c, &mut f_data)?,
+                    b"Thumbprint" => {
+                        r.text_opt_into(&c, &mut f_thumbprint)?;
+                        next = 2usize;
+                    }
+
+                    b"ThumbprintAlgorithm" => {
+                        r.text_opt_into(&c, &mut f_thumbprint_algorithm)?;
+                        next = 3usize;
+                    }
+
+                    b"Data" => {
+                        r.text_opt_into(&c, &mut f_data)?;
+                        next = 4usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }

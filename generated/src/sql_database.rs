@@ -1671,10 +1671,21 @@ impl FromXml for SqlServers {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_server = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<Server>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Server" => r.elem_push(&c, &mut f_server)?,
+                    b"Server" => {
+                        r.elem_push(&c, &mut f_server)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1751,21 +1762,53 @@ impl FromXml for SqlServer {
         let mut f_version = None;
         let mut f_state = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 6usize] = [
+                b"<Name>",
+                b"<AdministratorLogin>",
+                b"<Location>",
+                b"<FullyQualifiedDomainName>",
+                b"<Version>",
+                b"<State>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
                     b"AdministratorLogin" => {
-                        r.text_req_into(&c, &mut f_administrator_login)?
+                        r.text_req_into(&c, &mut f_administrator_login)?;
+                        next = 2usize;
                     }
 
-                    b"Location" => r.text_req_into(&c, &mut f_location)?,
+                    b"Location" => {
+                        r.text_req_into(&c, &mut f_location)?;
+                        next = 3usize;
+                    }
+
                     b"FullyQualifiedDomainName" => {
-                        r.text_opt_into(&c, &mut f_fully_qualified_domain_name)?
+                        r.text_opt_into(&c, &mut f_fully_qualified_domain_name)?;
+                        next = 4usize;
                     }
 
-                    b"Version" => r.text_opt_into(&c, &mut f_version)?,
-                    b"State" => r.text_opt_into(&c, &mut f_state)?,
+                    b"Version" => {
+                        r.text_opt_into(&c, &mut f_version)?;
+                        next = 5usize;
+                    }
+
+                    b"State" => {
+                        r.text_opt_into(&c, &mut f_state)?;
+                        next = 6usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1850,19 +1893,41 @@ impl FromXml for CreateServerInput {
         let mut f_location = None;
         let mut f_version = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<AdministratorLogin>",
+                b"<AdministratorLoginPassword>",
+                b"<Location>",
+                b"<Version>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"AdministratorLogin" => {
-                        r.text_req_into(&c, &mut f_administrator_login)?
+                        r.text_req_into(&c, &mut f_administrator_login)?;
+                        next = 1usize;
                     }
 
                     b"AdministratorLoginPassword" => {
-                        r.text_req_into(&c, &mut f_administrator_login_password)?
+                        r.text_req_into(&c, &mut f_administrator_login_password)?;
+                        next = 2usize;
                     }
 
-                    b"Location" => r.text_req_into(&c, &mut f_location)?,
-                    b"Version" => r.text_opt_into(&c, &mut f_version)?,
+                    b"Location" => {
+                        r.text_req_into(&c, &mut f_location)?;
+                        next = 3usize;
+                    }
+
+                    b"Version" => {
+                        r.text_opt_into(&c, &mut f_version)?;
+                        next = 4usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1944,14 +2009,47 @@ impl FromXml for SqlResourceHeader {
         let mut f_self_link = None;
         let mut f_parent_link = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 5usize] = [
+                b"<Name>",
+                b"<Type>",
+                b"<State>",
+                b"<SelfLink>",
+                b"<ParentLink>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
-                    b"State" => r.text_opt_into(&c, &mut f_state)?,
-                    b"SelfLink" => r.text_opt_into(&c, &mut f_self_link)?,
-                    b"ParentLink" => r.text_opt_into(&c, &mut f_parent_link)?,
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Type" => {
+                        r.text_opt_into(&c, &mut f_resource_type)?;
+                        next = 2usize;
+                    }
+
+                    b"State" => {
+                        r.text_opt_into(&c, &mut f_state)?;
+                        next = 3usize;
+                    }
+
+                    b"SelfLink" => {
+                        r.text_opt_into(&c, &mut f_self_link)?;
+                        next = 4usize;
+                    }
+
+                    b"ParentLink" => {
+                        r.text_opt_into(&c, &mut f_parent_link)?;
+                        next = 5usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2050,16 +2148,59 @@ impl FromXml for FirewallRule {
         let mut f_start_ip_address = None;
         let mut f_end_ip_address = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 7usize] = [
+                b"<Name>",
+                b"<Type>",
+                b"<State>",
+                b"<SelfLink>",
+                b"<ParentLink>",
+                b"<StartIPAddress>",
+                b"<EndIPAddress>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
-                    b"State" => r.text_opt_into(&c, &mut f_state)?,
-                    b"SelfLink" => r.text_opt_into(&c, &mut f_self_link)?,
-                    b"ParentLink" => r.text_opt_into(&c, &mut f_parent_link)?,
-                    b"StartIPAddress" => r.text_opt_into(&c, &mut f_start_ip_address)?,
-                    b"EndIPAddress" => r.text_opt_into(&c, &mut f_end_ip_address)?,
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Type" => {
+                        r.text_opt_into(&c, &mut f_resource_type)?;
+                        next = 2usize;
+                    }
+
+                    b"State" => {
+                        r.text_opt_into(&c, &mut f_state)?;
+                        next = 3usize;
+                    }
+
+                    b"SelfLink" => {
+                        r.text_opt_into(&c, &mut f_self_link)?;
+                        next = 4usize;
+                    }
+
+                    b"ParentLink" => {
+                        r.text_opt_into(&c, &mut f_parent_link)?;
+                        next = 5usize;
+                    }
+
+                    b"StartIPAddress" => {
+                        r.text_opt_into(&c, &mut f_start_ip_address)?;
+                        next = 6usize;
+                    }
+
+                    b"EndIPAddress" => {
+                        r.text_opt_into(&c, &mut f_end_ip_address)?;
+                        next = 7usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2103,10 +2244,21 @@ impl FromXml for FirewallRules {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_service_resource = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<ServiceResource>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"ServiceResource" => r.elem_push(&c, &mut f_service_resource)?,
+                    b"ServiceResource" => {
+                        r.elem_push(&c, &mut f_service_resource)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2154,12 +2306,35 @@ impl FromXml for FirewallRuleInput {
         let mut f_start_ip_address = None;
         let mut f_end_ip_address = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<Name>",
+                b"<StartIPAddress>",
+                b"<EndIPAddress>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"StartIPAddress" => r.text_req_into(&c, &mut f_start_ip_address)?,
-                    b"EndIPAddress" => r.text_req_into(&c, &mut f_end_ip_address)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"StartIPAddress" => {
+                        r.text_req_into(&c, &mut f_start_ip_address)?;
+                        next = 2usize;
+                    }
+
+                    b"EndIPAddress" => {
+                        r.text_req_into(&c, &mut f_end_ip_address)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2412,71 +2587,167 @@ impl FromXml for Database {
         let mut f_recovery_period_start_date = None;
         let mut f_is_suspended = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 23usize] = [
+                b"<Name>",
+                b"<Type>",
+                b"<State>",
+                b"<SelfLink>",
+                b"<ParentLink>",
+                b"<Id>",
+                b"<Edition>",
+                b"<MaxSizeGB>",
+                b"<CollationName>",
+                b"<CreationDate>",
+                b"<IsFederationRoot>",
+                b"<IsSystemObject>",
+                b"<SizeMB>",
+                b"<MaxSizeBytes>",
+                b"<ServiceObjectiveId>",
+                b"<AssignedServiceObjectiveId>",
+                b"<ServiceObjectiveAssignmentState>",
+                b"<ServiceObjectiveAssignmentStateDescription>",
+                b"<ServiceObjectiveAssignmentErrorCode>",
+                b"<ServiceObjectiveAssignmentErrorDescription>",
+                b"<ServiceObjectiveAssignmentSuccessDate>",
+                b"<RecoveryPeriodStartDate>",
+                b"<IsSuspended>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
-                    b"State" => r.text_opt_into(&c, &mut f_state)?,
-                    b"SelfLink" => r.text_opt_into(&c, &mut f_self_link)?,
-                    b"ParentLink" => r.text_opt_into(&c, &mut f_parent_link)?,
-                    b"Id" => r.text_opt_into(&c, &mut f_id)?,
-                    b"Edition" => r.text_opt_into(&c, &mut f_edition)?,
-                    b"MaxSizeGB" => r.text_opt_into(&c, &mut f_max_size_gb)?,
-                    b"CollationName" => r.text_opt_into(&c, &mut f_collation_name)?,
-                    b"CreationDate" => r.text_opt_into(&c, &mut f_creation_date)?,
-                    b"IsFederationRoot" => {
-                        r.text_opt_into(&c, &mut f_is_federation_root)?
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 1usize;
                     }
 
-                    b"IsSystemObject" => r.text_opt_into(&c, &mut f_is_system_object)?,
-                    b"SizeMB" => r.text_opt_into(&c, &mut f_size_mb)?,
-                    b"MaxSizeBytes" => r.text_opt_into(&c, &mut f_max_size_bytes)?,
+                    b"Type" => {
+                        r.text_opt_into(&c, &mut f_resource_type)?;
+                        next = 2usize;
+                    }
+
+                    b"State" => {
+                        r.text_opt_into(&c, &mut f_state)?;
+                        next = 3usize;
+                    }
+
+                    b"SelfLink" => {
+                        r.text_opt_into(&c, &mut f_self_link)?;
+                        next = 4usize;
+                    }
+
+                    b"ParentLink" => {
+                        r.text_opt_into(&c, &mut f_parent_link)?;
+                        next = 5usize;
+                    }
+
+                    b"Id" => {
+                        r.text_opt_into(&c, &mut f_id)?;
+                        next = 6usize;
+                    }
+
+                    b"Edition" => {
+                        r.text_opt_into(&c, &mut f_edition)?;
+                        next = 7usize;
+                    }
+
+                    b"MaxSizeGB" => {
+                        r.text_opt_into(&c, &mut f_max_size_gb)?;
+                        next = 8usize;
+                    }
+
+                    b"CollationName" => {
+                        r.text_opt_into(&c, &mut f_collation_name)?;
+                        next = 9usize;
+                    }
+
+                    b"CreationDate" => {
+                        r.text_opt_into(&c, &mut f_creation_date)?;
+                        next = 10usize;
+                    }
+
+                    b"IsFederationRoot" => {
+                        r.text_opt_into(&c, &mut f_is_federation_root)?;
+                        next = 11usize;
+                    }
+
+                    b"IsSystemObject" => {
+                        r.text_opt_into(&c, &mut f_is_system_object)?;
+                        next = 12usize;
+                    }
+
+                    b"SizeMB" => {
+                        r.text_opt_into(&c, &mut f_size_mb)?;
+                        next = 13usize;
+                    }
+
+                    b"MaxSizeBytes" => {
+                        r.text_opt_into(&c, &mut f_max_size_bytes)?;
+                        next = 14usize;
+                    }
+
                     b"ServiceObjectiveId" => {
-                        r.text_opt_into(&c, &mut f_service_objective_id)?
+                        r.text_opt_into(&c, &mut f_service_objective_id)?;
+                        next = 15usize;
                     }
 
                     b"AssignedServiceObjectiveId" => {
-                        r.text_opt_into(&c, &mut f_assigned_service_objective_id)?
+                        r.text_opt_into(&c, &mut f_assigned_service_objective_id)?;
+                        next = 16usize;
                     }
 
                     b"ServiceObjectiveAssignmentState" => {
-                        r.text_opt_into(&c, &mut f_service_objective_assignment_state)?
+                        r.text_opt_into(&c, &mut f_service_objective_assignment_state)?;
+                        next = 17usize;
                     }
 
                     b"ServiceObjectiveAssignmentStateDescription" => {
                         r.text_opt_into(
                             &c,
                             &mut f_service_objective_assignment_state_description,
-                        )?
+                        )?;
+                        next = 18usize;
                     }
 
                     b"ServiceObjectiveAssignmentErrorCode" => {
                         r.text_opt_into(
                             &c,
                             &mut f_service_objective_assignment_error_code,
-                        )?
+                        )?;
+                        next = 19usize;
                     }
 
                     b"ServiceObjectiveAssignmentErrorDescription" => {
                         r.text_opt_into(
                             &c,
                             &mut f_service_objective_assignment_error_description,
-                        )?
+                        )?;
+                        next = 20usize;
                     }
 
                     b"ServiceObjectiveAssignmentSuccessDate" => {
                         r.text_opt_into(
                             &c,
                             &mut f_service_objective_assignment_success_date,
-                        )?
+                        )?;
+                        next = 21usize;
                     }
 
                     b"RecoveryPeriodStartDate" => {
-                        r.text_opt_into(&c, &mut f_recovery_period_start_date)?
+                        r.text_opt_into(&c, &mut f_recovery_period_start_date)?;
+                        next = 22usize;
                     }
 
-                    b"IsSuspended" => r.text_opt_into(&c, &mut f_is_suspended)?,
+                    b"IsSuspended" => {
+                        r.text_opt_into(&c, &mut f_is_suspended)?;
+                        next = 23usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2567,10 +2838,21 @@ impl FromXml for Databases {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_service_resource = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<ServiceResource>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"ServiceResource" => r.elem_push(&c, &mut f_service_resource)?,
+                    b"ServiceResource" => {
+                        r.elem_push(&c, &mut f_service_resource)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2652,16 +2934,51 @@ impl FromXml for CreateDatabaseInput {
         let mut f_max_size_bytes = None;
         let mut f_service_objective_id = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 6usize] = [
+                b"<Name>",
+                b"<Edition>",
+                b"<MaxSizeGB>",
+                b"<CollationName>",
+                b"<MaxSizeBytes>",
+                b"<ServiceObjectiveId>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Edition" => r.text_opt_into(&c, &mut f_edition)?,
-                    b"MaxSizeGB" => r.text_opt_into(&c, &mut f_max_size_gb)?,
-                    b"CollationName" => r.text_opt_into(&c, &mut f_collation_name)?,
-                    b"MaxSizeBytes" => r.text_opt_into(&c, &mut f_max_size_bytes)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Edition" => {
+                        r.text_opt_into(&c, &mut f_edition)?;
+                        next = 2usize;
+                    }
+
+                    b"MaxSizeGB" => {
+                        r.text_opt_into(&c, &mut f_max_size_gb)?;
+                        next = 3usize;
+                    }
+
+                    b"CollationName" => {
+                        r.text_opt_into(&c, &mut f_collation_name)?;
+                        next = 4usize;
+                    }
+
+                    b"MaxSizeBytes" => {
+                        r.text_opt_into(&c, &mut f_max_size_bytes)?;
+                        next = 5usize;
+                    }
+
                     b"ServiceObjectiveId" => {
-                        r.text_opt_into(&c, &mut f_service_objective_id)?
+                        r.text_opt_into(&c, &mut f_service_objective_id)?;
+                        next = 6usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -2743,15 +3060,45 @@ impl FromXml for UpdateDatabaseInput {
         let mut f_max_size_bytes = None;
         let mut f_service_objective_id = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 5usize] = [
+                b"<Name>",
+                b"<Edition>",
+                b"<MaxSizeGB>",
+                b"<MaxSizeBytes>",
+                b"<ServiceObjectiveId>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"Edition" => r.text_req_into(&c, &mut f_edition)?,
-                    b"MaxSizeGB" => r.text_opt_into(&c, &mut f_max_size_gb)?,
-                    b"MaxSizeBytes" => r.text_opt_into(&c, &mut f_max_size_bytes)?,
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Edition" => {
+                        r.text_req_into(&c, &mut f_edition)?;
+                        next = 2usize;
+                    }
+
+                    b"MaxSizeGB" => {
+                        r.text_opt_into(&c, &mut f_max_size_gb)?;
+                        next = 3usize;
+                    }
+
+                    b"MaxSizeBytes" => {
+                        r.text_opt_into(&c, &mut f_max_size_bytes)?;
+                        next = 4usize;
+                    }
+
                     b"ServiceObjectiveId" => {
-                        r.text_opt_into(&c, &mut f_service_objective_id)?
+                        r.text_opt_into(&c, &mut f_service_objective_id)?;
+                        next = 5usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -2924,31 +3271,113 @@ impl FromXml for DatabaseEvent {
         let mut f_description = None;
         let mut f_additional_data = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 16usize] = [
+                b"<Name>",
+                b"<Type>",
+                b"<State>",
+                b"<SelfLink>",
+                b"<ParentLink>",
+                b"<DatabaseName>",
+                b"<StartTimeUtc>",
+                b"<IntervalSizeInMinutes>",
+                b"<EventCategory>",
+                b"<EventType>",
+                b"<EventSubtype>",
+                b"<EventSubtypeDescription>",
+                b"<NumberOfEvents>",
+                b"<Severity>",
+                b"<Description>",
+                b"<AdditionalData>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
-                    b"State" => r.text_opt_into(&c, &mut f_state)?,
-                    b"SelfLink" => r.text_opt_into(&c, &mut f_self_link)?,
-                    b"ParentLink" => r.text_opt_into(&c, &mut f_parent_link)?,
-                    b"DatabaseName" => r.text_opt_into(&c, &mut f_database_name)?,
-                    b"StartTimeUtc" => r.text_opt_into(&c, &mut f_start_time_utc)?,
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Type" => {
+                        r.text_opt_into(&c, &mut f_resource_type)?;
+                        next = 2usize;
+                    }
+
+                    b"State" => {
+                        r.text_opt_into(&c, &mut f_state)?;
+                        next = 3usize;
+                    }
+
+                    b"SelfLink" => {
+                        r.text_opt_into(&c, &mut f_self_link)?;
+                        next = 4usize;
+                    }
+
+                    b"ParentLink" => {
+                        r.text_opt_into(&c, &mut f_parent_link)?;
+                        next = 5usize;
+                    }
+
+                    b"DatabaseName" => {
+                        r.text_opt_into(&c, &mut f_database_name)?;
+                        next = 6usize;
+                    }
+
+                    b"StartTimeUtc" => {
+                        r.text_opt_into(&c, &mut f_start_time_utc)?;
+                        next = 7usize;
+                    }
+
                     b"IntervalSizeInMinutes" => {
-                        r.text_opt_into(&c, &mut f_interval_size_in_minutes)?
+                        r.text_opt_into(&c, &mut f_interval_size_in_minutes)?;
+                        next = 8usize;
                     }
 
-                    b"EventCategory" => r.text_opt_into(&c, &mut f_event_category)?,
-                    b"EventType" => r.text_opt_into(&c, &mut f_event_type)?,
-                    b"EventSubtype" => r.text_opt_into(&c, &mut f_event_subtype)?,
+                    b"EventCategory" => {
+                        r.text_opt_into(&c, &mut f_event_category)?;
+                        next = 9usize;
+                    }
+
+                    b"EventType" => {
+                        r.text_opt_into(&c, &mut f_event_type)?;
+                        next = 10usize;
+                    }
+
+                    b"EventSubtype" => {
+                        r.text_opt_into(&c, &mut f_event_subtype)?;
+                        next = 11usize;
+                    }
+
                     b"EventSubtypeDescription" => {
-                        r.text_opt_into(&c, &mut f_event_subtype_description)?
+                        r.text_opt_into(&c, &mut f_event_subtype_description)?;
+                        next = 12usize;
                     }
 
-                    b"NumberOfEvents" => r.text_opt_into(&c, &mut f_number_of_events)?,
-                    b"Severity" => r.text_opt_into(&c, &mut f_severity)?,
-                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
-                    b"AdditionalData" => r.text_opt_into(&c, &mut f_additional_data)?,
+                    b"NumberOfEvents" => {
+                        r.text_opt_into(&c, &mut f_number_of_events)?;
+                        next = 13usize;
+                    }
+
+                    b"Severity" => {
+                        r.text_opt_into(&c, &mut f_severity)?;
+                        next = 14usize;
+                    }
+
+                    b"Description" => {
+                        r.text_opt_into(&c, &mut f_description)?;
+                        next = 15usize;
+                    }
+
+                    b"AdditionalData" => {
+                        r.text_opt_into(&c, &mut f_additional_data)?;
+                        next = 16usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3010,10 +3439,21 @@ impl FromXml for DatabaseEvents {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_service_resource = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<ServiceResource>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"ServiceResource" => r.elem_push(&c, &mut f_service_resource)?,
+                    b"ServiceResource" => {
+                        r.elem_push(&c, &mut f_service_resource)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3210,54 +3650,138 @@ impl FromXml for DatabaseCopy {
         let mut f_is_offline_secondary = None;
         let mut f_is_termination_allowed = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 20usize] = [
+                b"<Name>",
+                b"<Type>",
+                b"<State>",
+                b"<SelfLink>",
+                b"<ParentLink>",
+                b"<SourceServerName>",
+                b"<SourceDatabaseName>",
+                b"<DestinationServerName>",
+                b"<DestinationDatabaseName>",
+                b"<IsContinuous>",
+                b"<ReplicationState>",
+                b"<ReplicationStateDescription>",
+                b"<LocalDatabaseId>",
+                b"<IsLocalDatabaseReplicationTarget>",
+                b"<IsInterlinkConnected>",
+                b"<StartDate>",
+                b"<ModifyDate>",
+                b"<PercentComplete>",
+                b"<IsOfflineSecondary>",
+                b"<IsTerminationAllowed>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
-                    b"State" => r.text_opt_into(&c, &mut f_state)?,
-                    b"SelfLink" => r.text_opt_into(&c, &mut f_self_link)?,
-                    b"ParentLink" => r.text_opt_into(&c, &mut f_parent_link)?,
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Type" => {
+                        r.text_opt_into(&c, &mut f_resource_type)?;
+                        next = 2usize;
+                    }
+
+                    b"State" => {
+                        r.text_opt_into(&c, &mut f_state)?;
+                        next = 3usize;
+                    }
+
+                    b"SelfLink" => {
+                        r.text_opt_into(&c, &mut f_self_link)?;
+                        next = 4usize;
+                    }
+
+                    b"ParentLink" => {
+                        r.text_opt_into(&c, &mut f_parent_link)?;
+                        next = 5usize;
+                    }
+
                     b"SourceServerName" => {
-                        r.text_opt_into(&c, &mut f_source_server_name)?
+                        r.text_opt_into(&c, &mut f_source_server_name)?;
+                        next = 6usize;
                     }
 
                     b"SourceDatabaseName" => {
-                        r.text_opt_into(&c, &mut f_source_database_name)?
+                        r.text_opt_into(&c, &mut f_source_database_name)?;
+                        next = 7usize;
                     }
 
                     b"DestinationServerName" => {
-                        r.text_opt_into(&c, &mut f_destination_server_name)?
+                        r.text_opt_into(&c, &mut f_destination_server_name)?;
+                        next = 8usize;
                     }
 
                     b"DestinationDatabaseName" => {
-                        r.text_opt_into(&c, &mut f_destination_database_name)?
+                        r.text_opt_into(&c, &mut f_destination_database_name)?;
+                        next = 9usize;
                     }
 
-                    b"IsContinuous" => r.text_opt_into(&c, &mut f_is_continuous)?,
-                    b"ReplicationState" => r.text_opt_into(&c, &mut f_replication_state)?,
+                    b"IsContinuous" => {
+                        r.text_opt_into(&c, &mut f_is_continuous)?;
+                        next = 10usize;
+                    }
+
+                    b"ReplicationState" => {
+                        r.text_opt_into(&c, &mut f_replication_state)?;
+                        next = 11usize;
+                    }
+
                     b"ReplicationStateDescription" => {
-                        r.text_opt_into(&c, &mut f_replication_state_description)?
+                        r.text_opt_into(&c, &mut f_replication_state_description)?;
+                        next = 12usize;
                     }
 
-                    b"LocalDatabaseId" => r.text_opt_into(&c, &mut f_local_database_id)?,
+                    b"LocalDatabaseId" => {
+                        r.text_opt_into(&c, &mut f_local_database_id)?;
+                        next = 13usize;
+                    }
+
                     b"IsLocalDatabaseReplicationTarget" => {
-                        r.text_opt_into(&c, &mut f_is_local_database_replication_target)?
+                        r.text_opt_into(
+                            &c,
+                            &mut f_is_local_database_replication_target,
+                        )?;
+                        next = 14usize;
                     }
 
                     b"IsInterlinkConnected" => {
-                        r.text_opt_into(&c, &mut f_is_interlink_connected)?
+                        r.text_opt_into(&c, &mut f_is_interlink_connected)?;
+                        next = 15usize;
                     }
 
-                    b"StartDate" => r.text_opt_into(&c, &mut f_start_date)?,
-                    b"ModifyDate" => r.text_opt_into(&c, &mut f_modify_date)?,
-                    b"PercentComplete" => r.text_opt_into(&c, &mut f_percent_complete)?,
+                    b"StartDate" => {
+                        r.text_opt_into(&c, &mut f_start_date)?;
+                        next = 16usize;
+                    }
+
+                    b"ModifyDate" => {
+                        r.text_opt_into(&c, &mut f_modify_date)?;
+                        next = 17usize;
+                    }
+
+                    b"PercentComplete" => {
+                        r.text_opt_into(&c, &mut f_percent_complete)?;
+                        next = 18usize;
+                    }
+
                     b"IsOfflineSecondary" => {
-                        r.text_opt_into(&c, &mut f_is_offline_secondary)?
+                        r.text_opt_into(&c, &mut f_is_offline_secondary)?;
+                        next = 19usize;
                     }
 
                     b"IsTerminationAllowed" => {
-                        r.text_opt_into(&c, &mut f_is_termination_allowed)?
+                        r.text_opt_into(&c, &mut f_is_termination_allowed)?;
+                        next = 20usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -3332,10 +3856,21 @@ impl FromXml for DatabaseCopies {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_service_resource = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<ServiceResource>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"ServiceResource" => r.elem_push(&c, &mut f_service_resource)?,
+                    b"ServiceResource" => {
+                        r.elem_push(&c, &mut f_service_resource)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3392,14 +3927,39 @@ impl FromXml for CreateDatabaseCopyInput {
         let mut f_is_continuous = None;
         let mut f_is_offline_secondary = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<PartnerServer>",
+                b"<PartnerDatabase>",
+                b"<IsContinuous>",
+                b"<IsOfflineSecondary>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"PartnerServer" => r.text_req_into(&c, &mut f_partner_server)?,
-                    b"PartnerDatabase" => r.text_req_into(&c, &mut f_partner_database)?,
-                    b"IsContinuous" => r.text_req_into(&c, &mut f_is_continuous)?,
+                    b"PartnerServer" => {
+                        r.text_req_into(&c, &mut f_partner_server)?;
+                        next = 1usize;
+                    }
+
+                    b"PartnerDatabase" => {
+                        r.text_req_into(&c, &mut f_partner_database)?;
+                        next = 2usize;
+                    }
+
+                    b"IsContinuous" => {
+                        r.text_req_into(&c, &mut f_is_continuous)?;
+                        next = 3usize;
+                    }
+
                     b"IsOfflineSecondary" => {
-                        r.text_opt_into(&c, &mut f_is_offline_secondary)?
+                        r.text_opt_into(&c, &mut f_is_offline_secondary)?;
+                        next = 4usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -3444,11 +4004,19 @@ impl FromXml for UpdateDatabaseCopyInput {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_is_forced_terminate = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<IsForcedTerminate>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"IsForcedTerminate" => {
-                        r.text_opt_into(&c, &mut f_is_forced_terminate)?
+                        r.text_opt_into(&c, &mut f_is_forced_terminate)?;
+                        next = 1usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -3604,28 +4172,113 @@ impl FromXml for DatabaseOperation {
         let mut f_start_time = None;
         let mut f_last_modify_time = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 16usize] = [
+                b"<Name>",
+                b"<Type>",
+                b"<State>",
+                b"<SelfLink>",
+                b"<ParentLink>",
+                b"<Id>",
+                b"<StateId>",
+                b"<SessionActivityId>",
+                b"<DatabaseName>",
+                b"<PercentComplete>",
+                b"<ErrorCode>",
+                b"<Error>",
+                b"<ErrorSeverity>",
+                b"<ErrorState>",
+                b"<StartTime>",
+                b"<LastModifyTime>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
-                    b"State" => r.text_opt_into(&c, &mut f_state)?,
-                    b"SelfLink" => r.text_opt_into(&c, &mut f_self_link)?,
-                    b"ParentLink" => r.text_opt_into(&c, &mut f_parent_link)?,
-                    b"Id" => r.text_opt_into(&c, &mut f_id)?,
-                    b"StateId" => r.text_opt_into(&c, &mut f_state_id)?,
-                    b"SessionActivityId" => {
-                        r.text_opt_into(&c, &mut f_session_activity_id)?
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 1usize;
                     }
 
-                    b"DatabaseName" => r.text_opt_into(&c, &mut f_database_name)?,
-                    b"PercentComplete" => r.text_opt_into(&c, &mut f_percent_complete)?,
-                    b"ErrorCode" => r.text_opt_into(&c, &mut f_error_code)?,
-                    b"Error" => r.text_opt_into(&c, &mut f_error)?,
-                    b"ErrorSeverity" => r.text_opt_into(&c, &mut f_error_severity)?,
-                    b"ErrorState" => r.text_opt_into(&c, &mut f_error_state)?,
-                    b"StartTime" => r.text_opt_into(&c, &mut f_start_time)?,
-                    b"LastModifyTime" => r.text_opt_into(&c, &mut f_last_modify_time)?,
+                    b"Type" => {
+                        r.text_opt_into(&c, &mut f_resource_type)?;
+                        next = 2usize;
+                    }
+
+                    b"State" => {
+                        r.text_opt_into(&c, &mut f_state)?;
+                        next = 3usize;
+                    }
+
+                    b"SelfLink" => {
+                        r.text_opt_into(&c, &mut f_self_link)?;
+                        next = 4usize;
+                    }
+
+                    b"ParentLink" => {
+                        r.text_opt_into(&c, &mut f_parent_link)?;
+                        next = 5usize;
+                    }
+
+                    b"Id" => {
+                        r.text_opt_into(&c, &mut f_id)?;
+                        next = 6usize;
+                    }
+
+                    b"StateId" => {
+                        r.text_opt_into(&c, &mut f_state_id)?;
+                        next = 7usize;
+                    }
+
+                    b"SessionActivityId" => {
+                        r.text_opt_into(&c, &mut f_session_activity_id)?;
+                        next = 8usize;
+                    }
+
+                    b"DatabaseName" => {
+                        r.text_opt_into(&c, &mut f_database_name)?;
+                        next = 9usize;
+                    }
+
+                    b"PercentComplete" => {
+                        r.text_opt_into(&c, &mut f_percent_complete)?;
+                        next = 10usize;
+                    }
+
+                    b"ErrorCode" => {
+                        r.text_opt_into(&c, &mut f_error_code)?;
+                        next = 11usize;
+                    }
+
+                    b"Error" => {
+                        r.text_opt_into(&c, &mut f_error)?;
+                        next = 12usize;
+                    }
+
+                    b"ErrorSeverity" => {
+                        r.text_opt_into(&c, &mut f_error_severity)?;
+                        next = 13usize;
+                    }
+
+                    b"ErrorState" => {
+                        r.text_opt_into(&c, &mut f_error_state)?;
+                        next = 14usize;
+                    }
+
+                    b"StartTime" => {
+                        r.text_opt_into(&c, &mut f_start_time)?;
+                        next = 15usize;
+                    }
+
+                    b"LastModifyTime" => {
+                        r.text_opt_into(&c, &mut f_last_modify_time)?;
+                        next = 16usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3687,10 +4340,21 @@ impl FromXml for DatabaseOperations {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_service_resource = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<ServiceResource>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"ServiceResource" => r.elem_push(&c, &mut f_service_resource)?,
+                    b"ServiceResource" => {
+                        r.elem_push(&c, &mut f_service_resource)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3796,19 +4460,69 @@ impl FromXml for RecoverableDatabase {
         let mut f_edition = None;
         let mut f_last_available_backup_date = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 9usize] = [
+                b"<Name>",
+                b"<Type>",
+                b"<State>",
+                b"<SelfLink>",
+                b"<ParentLink>",
+                b"<EntityId>",
+                b"<ServerName>",
+                b"<Edition>",
+                b"<LastAvailableBackupDate>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
-                    b"State" => r.text_opt_into(&c, &mut f_state)?,
-                    b"SelfLink" => r.text_opt_into(&c, &mut f_self_link)?,
-                    b"ParentLink" => r.text_opt_into(&c, &mut f_parent_link)?,
-                    b"EntityId" => r.text_opt_into(&c, &mut f_entity_id)?,
-                    b"ServerName" => r.text_opt_into(&c, &mut f_server_name)?,
-                    b"Edition" => r.text_opt_into(&c, &mut f_edition)?,
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Type" => {
+                        r.text_opt_into(&c, &mut f_resource_type)?;
+                        next = 2usize;
+                    }
+
+                    b"State" => {
+                        r.text_opt_into(&c, &mut f_state)?;
+                        next = 3usize;
+                    }
+
+                    b"SelfLink" => {
+                        r.text_opt_into(&c, &mut f_self_link)?;
+                        next = 4usize;
+                    }
+
+                    b"ParentLink" => {
+                        r.text_opt_into(&c, &mut f_parent_link)?;
+                        next = 5usize;
+                    }
+
+                    b"EntityId" => {
+                        r.text_opt_into(&c, &mut f_entity_id)?;
+                        next = 6usize;
+                    }
+
+                    b"ServerName" => {
+                        r.text_opt_into(&c, &mut f_server_name)?;
+                        next = 7usize;
+                    }
+
+                    b"Edition" => {
+                        r.text_opt_into(&c, &mut f_edition)?;
+                        next = 8usize;
+                    }
+
                     b"LastAvailableBackupDate" => {
-                        r.text_opt_into(&c, &mut f_last_available_backup_date)?
+                        r.text_opt_into(&c, &mut f_last_available_backup_date)?;
+                        next = 9usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -3858,10 +4572,21 @@ impl FromXml for RecoverableDatabases {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_service_resource = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<ServiceResource>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"ServiceResource" => r.elem_push(&c, &mut f_service_resource)?,
+                    b"ServiceResource" => {
+                        r.elem_push(&c, &mut f_service_resource)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3992,22 +4717,87 @@ impl FromXml for RestorableDroppedDatabase {
         let mut f_deletion_date = None;
         let mut f_recovery_period_start_date = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 12usize] = [
+                b"<Name>",
+                b"<Type>",
+                b"<State>",
+                b"<SelfLink>",
+                b"<ParentLink>",
+                b"<EntityId>",
+                b"<ServerName>",
+                b"<Edition>",
+                b"<MaxSizeBytes>",
+                b"<CreationDate>",
+                b"<DeletionDate>",
+                b"<RecoveryPeriodStartDate>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
-                    b"State" => r.text_opt_into(&c, &mut f_state)?,
-                    b"SelfLink" => r.text_opt_into(&c, &mut f_self_link)?,
-                    b"ParentLink" => r.text_opt_into(&c, &mut f_parent_link)?,
-                    b"EntityId" => r.text_opt_into(&c, &mut f_entity_id)?,
-                    b"ServerName" => r.text_opt_into(&c, &mut f_server_name)?,
-                    b"Edition" => r.text_opt_into(&c, &mut f_edition)?,
-                    b"MaxSizeBytes" => r.text_opt_into(&c, &mut f_max_size_bytes)?,
-                    b"CreationDate" => r.text_opt_into(&c, &mut f_creation_date)?,
-                    b"DeletionDate" => r.text_opt_into(&c, &mut f_deletion_date)?,
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Type" => {
+                        r.text_opt_into(&c, &mut f_resource_type)?;
+                        next = 2usize;
+                    }
+
+                    b"State" => {
+                        r.text_opt_into(&c, &mut f_state)?;
+                        next = 3usize;
+                    }
+
+                    b"SelfLink" => {
+                        r.text_opt_into(&c, &mut f_self_link)?;
+                        next = 4usize;
+                    }
+
+                    b"ParentLink" => {
+                        r.text_opt_into(&c, &mut f_parent_link)?;
+                        next = 5usize;
+                    }
+
+                    b"EntityId" => {
+                        r.text_opt_into(&c, &mut f_entity_id)?;
+                        next = 6usize;
+                    }
+
+                    b"ServerName" => {
+                        r.text_opt_into(&c, &mut f_server_name)?;
+                        next = 7usize;
+                    }
+
+                    b"Edition" => {
+                        r.text_opt_into(&c, &mut f_edition)?;
+                        next = 8usize;
+                    }
+
+                    b"MaxSizeBytes" => {
+                        r.text_opt_into(&c, &mut f_max_size_bytes)?;
+                        next = 9usize;
+                    }
+
+                    b"CreationDate" => {
+                        r.text_opt_into(&c, &mut f_creation_date)?;
+                        next = 10usize;
+                    }
+
+                    b"DeletionDate" => {
+                        r.text_opt_into(&c, &mut f_deletion_date)?;
+                        next = 11usize;
+                    }
+
                     b"RecoveryPeriodStartDate" => {
-                        r.text_opt_into(&c, &mut f_recovery_period_start_date)?
+                        r.text_opt_into(&c, &mut f_recovery_period_start_date)?;
+                        next = 12usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -4063,10 +4853,21 @@ impl FromXml for RestorableDroppedDatabases {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_service_resource = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<ServiceResource>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"ServiceResource" => r.elem_push(&c, &mut f_service_resource)?,
+                    b"ServiceResource" => {
+                        r.elem_push(&c, &mut f_service_resource)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -4120,19 +4921,33 @@ impl FromXml for RecoverDatabaseInput {
         let mut f_target_server_name = None;
         let mut f_target_database_name = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<SourceDatabaseName>",
+                b"<TargetServerName>",
+                b"<TargetDatabaseName>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"SourceDatabaseName" => {
-                        r.text_req_into(&c, &mut f_source_database_name)?
+                        r.text_req_into(&c, &mut f_source_database_name)?;
+                        next = 1usize;
                     }
 
                     b"TargetServerName" => {
-                        r.text_opt_into(&c, &mut f_target_server_name)?
+                        r.text_opt_into(&c, &mut f_target_server_name)?;
+                        next = 2usize;
                     }
 
                     b"TargetDatabaseName" => {
-                        r.text_opt_into(&c, &mut f_target_database_name)?
+                        r.text_opt_into(&c, &mut f_target_database_name)?;
+                        next = 3usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -4244,25 +5059,69 @@ impl FromXml for RecoverDatabaseOperation {
         let mut f_target_server_name = None;
         let mut f_target_database_name = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 9usize] = [
+                b"<Name>",
+                b"<Type>",
+                b"<State>",
+                b"<SelfLink>",
+                b"<ParentLink>",
+                b"<RequestID>",
+                b"<SourceDatabaseName>",
+                b"<TargetServerName>",
+                b"<TargetDatabaseName>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
-                    b"State" => r.text_opt_into(&c, &mut f_state)?,
-                    b"SelfLink" => r.text_opt_into(&c, &mut f_self_link)?,
-                    b"ParentLink" => r.text_opt_into(&c, &mut f_parent_link)?,
-                    b"RequestID" => r.text_opt_into(&c, &mut f_request_id)?,
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Type" => {
+                        r.text_opt_into(&c, &mut f_resource_type)?;
+                        next = 2usize;
+                    }
+
+                    b"State" => {
+                        r.text_opt_into(&c, &mut f_state)?;
+                        next = 3usize;
+                    }
+
+                    b"SelfLink" => {
+                        r.text_opt_into(&c, &mut f_self_link)?;
+                        next = 4usize;
+                    }
+
+                    b"ParentLink" => {
+                        r.text_opt_into(&c, &mut f_parent_link)?;
+                        next = 5usize;
+                    }
+
+                    b"RequestID" => {
+                        r.text_opt_into(&c, &mut f_request_id)?;
+                        next = 6usize;
+                    }
+
                     b"SourceDatabaseName" => {
-                        r.text_opt_into(&c, &mut f_source_database_name)?
+                        r.text_opt_into(&c, &mut f_source_database_name)?;
+                        next = 7usize;
                     }
 
                     b"TargetServerName" => {
-                        r.text_opt_into(&c, &mut f_target_server_name)?
+                        r.text_opt_into(&c, &mut f_target_server_name)?;
+                        next = 8usize;
                     }
 
                     b"TargetDatabaseName" => {
-                        r.text_opt_into(&c, &mut f_target_database_name)?
+                        r.text_opt_into(&c, &mut f_target_database_name)?;
+                        next = 9usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -4350,27 +5209,45 @@ impl FromXml for RestoreDatabaseInput {
         let mut f_target_database_name = None;
         let mut f_target_utc_point_in_time = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 5usize] = [
+                b"<SourceDatabaseName>",
+                b"<SourceDatabaseDeletionDate>",
+                b"<TargetServerName>",
+                b"<TargetDatabaseName>",
+                b"<TargetUtcPointInTime>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"SourceDatabaseName" => {
-                        r.text_req_into(&c, &mut f_source_database_name)?
+                        r.text_req_into(&c, &mut f_source_database_name)?;
+                        next = 1usize;
                     }
 
                     b"SourceDatabaseDeletionDate" => {
-                        r.text_opt_into(&c, &mut f_source_database_deletion_date)?
+                        r.text_opt_into(&c, &mut f_source_database_deletion_date)?;
+                        next = 2usize;
                     }
 
                     b"TargetServerName" => {
-                        r.text_opt_into(&c, &mut f_target_server_name)?
+                        r.text_opt_into(&c, &mut f_target_server_name)?;
+                        next = 3usize;
                     }
 
                     b"TargetDatabaseName" => {
-                        r.text_req_into(&c, &mut f_target_database_name)?
+                        r.text_req_into(&c, &mut f_target_database_name)?;
+                        next = 4usize;
                     }
 
                     b"TargetUtcPointInTime" => {
-                        r.text_opt_into(&c, &mut f_target_utc_point_in_time)?
+                        r.text_opt_into(&c, &mut f_target_utc_point_in_time)?;
+                        next = 5usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -4461,28 +5338,51 @@ impl FromXml for RestoreDatabaseOperation {
         let mut f_target_database_name = None;
         let mut f_target_utc_point_in_time = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 6usize] = [
+                b"<RequestID>",
+                b"<SourceDatabaseName>",
+                b"<SourceDatabaseDeletionDate>",
+                b"<TargetServerName>",
+                b"<TargetDatabaseName>",
+                b"<TargetUtcPointInTime>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"RequestID" => r.text_opt_into(&c, &mut f_request_id)?,
+                    b"RequestID" => {
+                        r.text_opt_into(&c, &mut f_request_id)?;
+                        next = 1usize;
+                    }
+
                     b"SourceDatabaseName" => {
-                        r.text_opt_into(&c, &mut f_source_database_name)?
+                        r.text_opt_into(&c, &mut f_source_database_name)?;
+                        next = 2usize;
                     }
 
                     b"SourceDatabaseDeletionDate" => {
-                        r.text_opt_into(&c, &mut f_source_database_deletion_date)?
+                        r.text_opt_into(&c, &mut f_source_database_deletion_date)?;
+                        next = 3usize;
                     }
 
                     b"TargetServerName" => {
-                        r.text_opt_into(&c, &mut f_target_server_name)?
+                        r.text_opt_into(&c, &mut f_target_server_name)?;
+                        next = 4usize;
                     }
 
                     b"TargetDatabaseName" => {
-                        r.text_opt_into(&c, &mut f_target_database_name)?
+                        r.text_opt_into(&c, &mut f_target_database_name)?;
+                        next = 5usize;
                     }
 
                     b"TargetUtcPointInTime" => {
-                        r.text_opt_into(&c, &mut f_target_utc_point_in_time)?
+                        r.text_opt_into(&c, &mut f_target_utc_point_in_time)?;
+                        next = 6usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -4576,15 +5476,53 @@ impl FromXml for ServerQuota {
         let mut f_parent_link = None;
         let mut f_value = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 6usize] = [
+                b"<Name>",
+                b"<Type>",
+                b"<State>",
+                b"<SelfLink>",
+                b"<ParentLink>",
+                b"<Value>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
-                    b"State" => r.text_opt_into(&c, &mut f_state)?,
-                    b"SelfLink" => r.text_opt_into(&c, &mut f_self_link)?,
-                    b"ParentLink" => r.text_opt_into(&c, &mut f_parent_link)?,
-                    b"Value" => r.text_opt_into(&c, &mut f_value)?,
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Type" => {
+                        r.text_opt_into(&c, &mut f_resource_type)?;
+                        next = 2usize;
+                    }
+
+                    b"State" => {
+                        r.text_opt_into(&c, &mut f_state)?;
+                        next = 3usize;
+                    }
+
+                    b"SelfLink" => {
+                        r.text_opt_into(&c, &mut f_self_link)?;
+                        next = 4usize;
+                    }
+
+                    b"ParentLink" => {
+                        r.text_opt_into(&c, &mut f_parent_link)?;
+                        next = 5usize;
+                    }
+
+                    b"Value" => {
+                        r.text_opt_into(&c, &mut f_value)?;
+                        next = 6usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -4626,10 +5564,21 @@ impl FromXml for ServerQuotas {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_service_resource = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<ServiceResource>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"ServiceResource" => r.elem_push(&c, &mut f_service_resource)?,
+                    b"ServiceResource" => {
+                        r.elem_push(&c, &mut f_service_resource)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -4747,21 +5696,81 @@ impl FromXml for ServiceObjective {
         let mut f_enabled = None;
         let mut f_dimension_settings = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 11usize] = [
+                b"<Name>",
+                b"<Type>",
+                b"<State>",
+                b"<SelfLink>",
+                b"<ParentLink>",
+                b"<Id>",
+                b"<IsDefault>",
+                b"<IsSystem>",
+                b"<Description>",
+                b"<Enabled>",
+                b"<DimensionSettings>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
-                    b"State" => r.text_opt_into(&c, &mut f_state)?,
-                    b"SelfLink" => r.text_opt_into(&c, &mut f_self_link)?,
-                    b"ParentLink" => r.text_opt_into(&c, &mut f_parent_link)?,
-                    b"Id" => r.text_opt_into(&c, &mut f_id)?,
-                    b"IsDefault" => r.text_opt_into(&c, &mut f_is_default)?,
-                    b"IsSystem" => r.text_opt_into(&c, &mut f_is_system)?,
-                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
-                    b"Enabled" => r.text_opt_into(&c, &mut f_enabled)?,
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Type" => {
+                        r.text_opt_into(&c, &mut f_resource_type)?;
+                        next = 2usize;
+                    }
+
+                    b"State" => {
+                        r.text_opt_into(&c, &mut f_state)?;
+                        next = 3usize;
+                    }
+
+                    b"SelfLink" => {
+                        r.text_opt_into(&c, &mut f_self_link)?;
+                        next = 4usize;
+                    }
+
+                    b"ParentLink" => {
+                        r.text_opt_into(&c, &mut f_parent_link)?;
+                        next = 5usize;
+                    }
+
+                    b"Id" => {
+                        r.text_opt_into(&c, &mut f_id)?;
+                        next = 6usize;
+                    }
+
+                    b"IsDefault" => {
+                        r.text_opt_into(&c, &mut f_is_default)?;
+                        next = 7usize;
+                    }
+
+                    b"IsSystem" => {
+                        r.text_opt_into(&c, &mut f_is_system)?;
+                        next = 8usize;
+                    }
+
+                    b"Description" => {
+                        r.text_opt_into(&c, &mut f_description)?;
+                        next = 9usize;
+                    }
+
+                    b"Enabled" => {
+                        r.text_opt_into(&c, &mut f_enabled)?;
+                        next = 10usize;
+                    }
+
                     b"DimensionSettings" => {
-                        r.elem_list(&c, b"ServiceResource", &mut f_dimension_settings)?
+                        r.elem_list(&c, b"ServiceResource", &mut f_dimension_settings)?;
+                        next = 11usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -4889,18 +5898,71 @@ impl FromXml for DimensionSetting {
         let mut f_ordinal = None;
         let mut f_is_default = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 9usize] = [
+                b"<Name>",
+                b"<Type>",
+                b"<State>",
+                b"<SelfLink>",
+                b"<ParentLink>",
+                b"<Id>",
+                b"<Description>",
+                b"<Ordinal>",
+                b"<IsDefault>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"Type" => r.text_opt_into(&c, &mut f_resource_type)?,
-                    b"State" => r.text_opt_into(&c, &mut f_state)?,
-                    b"SelfLink" => r.text_opt_into(&c, &mut f_self_link)?,
-                    b"ParentLink" => r.text_opt_into(&c, &mut f_parent_link)?,
-                    b"Id" => r.text_opt_into(&c, &mut f_id)?,
-                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
-                    b"Ordinal" => r.text_opt_into(&c, &mut f_ordinal)?,
-                    b"IsDefault" => r.text_opt_into(&c, &mut f_is_default)?,
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Type" => {
+                        r.text_opt_into(&c, &mut f_resource_type)?;
+                        next = 2usize;
+                    }
+
+                    b"State" => {
+                        r.text_opt_into(&c, &mut f_state)?;
+                        next = 3usize;
+                    }
+
+                    b"SelfLink" => {
+                        r.text_opt_into(&c, &mut f_self_link)?;
+                        next = 4usize;
+                    }
+
+                    b"ParentLink" => {
+                        r.text_opt_into(&c, &mut f_parent_link)?;
+                        next = 5usize;
+                    }
+
+                    b"Id" => {
+                        r.text_opt_into(&c, &mut f_id)?;
+                        next = 6usize;
+                    }
+
+                    b"Description" => {
+                        r.text_opt_into(&c, &mut f_description)?;
+                        next = 7usize;
+                    }
+
+                    b"Ordinal" => {
+                        r.text_opt_into(&c, &mut f_ordinal)?;
+                        next = 8usize;
+                    }
+
+                    b"IsDefault" => {
+                        r.text_opt_into(&c, &mut f_is_default)?;
+                        next = 9usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -4948,10 +6010,21 @@ impl FromXml for ServiceObjectives {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_service_resource = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<ServiceResource>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"ServiceResource" => r.elem_push(&c, &mut f_service_resource)?,
+                    b"ServiceResource" => {
+                        r.elem_push(&c, &mut f_service_resource)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -4999,11 +6072,29 @@ impl FromXml for ExportInput {
         let mut f_blob_credentials = None;
         let mut f_connection_info = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [
+                b"<BlobCredentials>",
+                b"<ConnectionInfo>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"BlobCredentials" => f_blob_credentials = r.elem(&c)?,
-                    b"ConnectionInfo" => f_connection_info = r.elem(&c)?,
+                    b"BlobCredentials" => {
+                        f_blob_credentials = r.elem(&c)?;
+                        next = 1usize;
+                    }
+
+                    b"ConnectionInfo" => {
+                        f_connection_info = r.elem(&c)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5069,14 +6160,39 @@ impl FromXml for ImportInput {
         let mut f_connection_info = None;
         let mut f_database_size_in_gb = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<AzureEdition>",
+                b"<BlobCredentials>",
+                b"<ConnectionInfo>",
+                b"<DatabaseSizeInGB>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"AzureEdition" => r.text_opt_into(&c, &mut f_azure_edition)?,
-                    b"BlobCredentials" => f_blob_credentials = r.elem(&c)?,
-                    b"ConnectionInfo" => f_connection_info = r.elem(&c)?,
+                    b"AzureEdition" => {
+                        r.text_opt_into(&c, &mut f_azure_edition)?;
+                        next = 1usize;
+                    }
+
+                    b"BlobCredentials" => {
+                        f_blob_credentials = r.elem(&c)?;
+                        next = 2usize;
+                    }
+
+                    b"ConnectionInfo" => {
+                        f_connection_info = r.elem(&c)?;
+                        next = 3usize;
+                    }
+
                     b"DatabaseSizeInGB" => {
-                        r.text_opt_into(&c, &mut f_database_size_in_gb)?
+                        r.text_opt_into(&c, &mut f_database_size_in_gb)?;
+                        next = 4usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -5139,12 +6255,24 @@ impl FromXml for BlobCredentials {
         let mut f_uri = None;
         let mut f_storage_access_key = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Uri>", b"<StorageAccessKey>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Uri" => r.text_req_into(&c, &mut f_uri)?,
+                    b"Uri" => {
+                        r.text_req_into(&c, &mut f_uri)?;
+                        next = 1usize;
+                    }
+
                     b"StorageAccessKey" => {
-                        r.text_req_into(&c, &mut f_storage_access_key)?
+                        r.text_req_into(&c, &mut f_storage_access_key)?;
+                        next = 2usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -5212,13 +6340,41 @@ impl FromXml for ConnectionInfo {
         let mut f_server_name = None;
         let mut f_user_name = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<DatabaseName>",
+                b"<Password>",
+                b"<ServerName>",
+                b"<UserName>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"DatabaseName" => r.text_req_into(&c, &mut f_database_name)?,
-                    b"Password" => r.text_req_into(&c, &mut f_password)?,
-                    b"ServerName" => r.text_req_into(&c, &mut f_server_name)?,
-                    b"UserName" => r.text_req_into(&c, &mut f_user_name)?,
+                    b"DatabaseName" => {
+                        r.text_req_into(&c, &mut f_database_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Password" => {
+                        r.text_req_into(&c, &mut f_password)?;
+                        next = 2usize;
+                    }
+
+                    b"ServerName" => {
+                        r.text_req_into(&c, &mut f_server_name)?;
+                        next = 3usize;
+                    }
+
+                    b"UserName" => {
+                        r.text_req_into(&c, &mut f_user_name)?;
+                        next = 4usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5290,13 +6446,41 @@ impl FromXml for StatusInput {
         let mut f_server_name = None;
         let mut f_user_name = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<Password>",
+                b"<RequestId>",
+                b"<ServerName>",
+                b"<UserName>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Password" => r.text_req_into(&c, &mut f_password)?,
-                    b"RequestId" => r.text_req_into(&c, &mut f_request_id)?,
-                    b"ServerName" => r.text_req_into(&c, &mut f_server_name)?,
-                    b"UserName" => r.text_req_into(&c, &mut f_user_name)?,
+                    b"Password" => {
+                        r.text_req_into(&c, &mut f_password)?;
+                        next = 1usize;
+                    }
+
+                    b"RequestId" => {
+                        r.text_req_into(&c, &mut f_request_id)?;
+                        next = 2usize;
+                    }
+
+                    b"ServerName" => {
+                        r.text_req_into(&c, &mut f_server_name)?;
+                        next = 3usize;
+                    }
+
+                    b"UserName" => {
+                        r.text_req_into(&c, &mut f_user_name)?;
+                        next = 4usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5334,10 +6518,21 @@ impl FromXml for ArrayOfStatusInfo {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_status_info = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<StatusInfo>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"StatusInfo" => r.elem_push(&c, &mut f_status_info)?,
+                    b"StatusInfo" => {
+                        r.elem_push(&c, &mut f_status_info)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5438,21 +6633,71 @@ impl FromXml for StatusInfo {
         let mut f_server_name = None;
         let mut f_status = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 9usize] = [
+                b"<BlobUri>",
+                b"<DatabaseName>",
+                b"<ErrorMessage>",
+                b"<LastModifiedTime>",
+                b"<QueuedTime>",
+                b"<RequestId>",
+                b"<RequestType>",
+                b"<ServerName>",
+                b"<Status>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"BlobUri" => r.text_opt_into(&c, &mut f_blob_uri)?,
-                    b"DatabaseName" => r.text_opt_into(&c, &mut f_database_name)?,
-                    b"ErrorMessage" => r.text_opt_into(&c, &mut f_error_message)?,
-                    b"LastModifiedTime" => {
-                        r.text_opt_into(&c, &mut f_last_modified_time)?
+                    b"BlobUri" => {
+                        r.text_opt_into(&c, &mut f_blob_uri)?;
+                        next = 1usize;
                     }
 
-                    b"QueuedTime" => r.text_opt_into(&c, &mut f_queued_time)?,
-                    b"RequestId" => r.text_opt_into(&c, &mut f_request_id)?,
-                    b"RequestType" => r.text_opt_into(&c, &mut f_request_type)?,
-                    b"ServerName" => r.text_opt_into(&c, &mut f_server_name)?,
-                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
+                    b"DatabaseName" => {
+                        r.text_opt_into(&c, &mut f_database_name)?;
+                        next = 2usize;
+                    }
+
+                    b"ErrorMessage" => {
+                        r.text_opt_into(&c, &mut f_error_message)?;
+                        next = 3usize;
+                    }
+
+                    b"LastModifiedTime" => {
+                        r.text_opt_into(&c, &mut f_last_modified_time)?;
+                        next = 4usize;
+                    }
+
+                    b"QueuedTime" => {
+                        r.text_opt_into(&c, &mut f_queued_time)?;
+                        next = 5usize;
+                    }
+
+                    b"RequestId" => {
+                        r.text_opt_into(&c, &mut f_request_id)?;
+                        next = 6usize;
+                    }
+
+                    b"RequestType" => {
+                        r.text_opt_into(&c, &mut f_request_type)?;
+                        next = 7usize;
+                    }
+
+                    b"ServerName" => {
+                        r.text_opt_into(&c, &mut f_server_name)?;
+                        next = 8usize;
+                    }
+
+                    b"Status" => {
+                        r.text_opt_into(&c, &mut f_status)?;
+                        next = 9usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }

@@ -85,12 +85,31 @@ impl FromXml for AddressAvailabilityResponse {
         let mut f_is_available = None;
         let mut f_available_addresses = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [
+                b"<IsAvailable>",
+                b"<AvailableAddresses>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"IsAvailable" => r.text_req_into(&c, &mut f_is_available)?,
+                    b"IsAvailable" => {
+                        r.text_req_into(&c, &mut f_is_available)?;
+                        next = 1usize;
+                    }
+
                     b"AvailableAddresses" => {
-                        r.text_list(&c, b"AvailableAddress", &mut f_available_addresses)?
+                        r.text_list(
+                            &c,
+                            b"AvailableAddress",
+                            &mut f_available_addresses,
+                        )?;
+                        next = 2usize;
                     }
 
                     _ => r.skip(&c)?,

@@ -557,10 +557,21 @@ impl FromXml for StorageServices {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_storage_service = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<StorageService>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"StorageService" => r.elem_push(&c, &mut f_storage_service)?,
+                    b"StorageService" => {
+                        r.elem_push(&c, &mut f_storage_service)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -643,25 +654,63 @@ impl FromXml for StorageService {
         let mut f_capabilities = Vec::new();
         let mut f_migration_state = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 7usize] = [
+                b"<Url>",
+                b"<ServiceName>",
+                b"<StorageServiceProperties>",
+                b"<StorageServiceKeys>",
+                b"<ExtendedProperties>",
+                b"<Capabilities>",
+                b"<MigrationState>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Url" => r.text_req_into(&c, &mut f_url)?,
-                    b"ServiceName" => r.text_opt_into(&c, &mut f_service_name)?,
-                    b"StorageServiceProperties" => {
-                        f_storage_service_properties = r.elem(&c)?;
+                    b"Url" => {
+                        r.text_req_into(&c, &mut f_url)?;
+                        next = 1usize;
                     }
 
-                    b"StorageServiceKeys" => f_storage_service_keys = r.elem(&c)?,
+                    b"ServiceName" => {
+                        r.text_opt_into(&c, &mut f_service_name)?;
+                        next = 2usize;
+                    }
+
+                    b"StorageServiceProperties" => {
+                        f_storage_service_properties = r.elem(&c)?;
+                        next = 3usize;
+                    }
+
+                    b"StorageServiceKeys" => {
+                        f_storage_service_keys = r.elem(&c)?;
+                        next = 4usize;
+                    }
+
                     b"ExtendedProperties" => {
-                        r.elem_list(&c, b"ExtendedProperty", &mut f_extended_properties)?
+                        r.elem_list(
+                            &c,
+                            b"ExtendedProperty",
+                            &mut f_extended_properties,
+                        )?;
+                        next = 5usize;
                     }
 
                     b"Capabilities" => {
-                        r.text_list(&c, b"Capability", &mut f_capabilities)?
+                        r.text_list(&c, b"Capability", &mut f_capabilities)?;
+                        next = 6usize;
                     }
 
-                    b"MigrationState" => r.text_opt_into(&c, &mut f_migration_state)?,
+                    b"MigrationState" => {
+                        r.text_opt_into(&c, &mut f_migration_state)?;
+                        next = 7usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -835,50 +884,119 @@ impl FromXml for StorageServiceProperties {
         let mut f_secondary_endpoints = Vec::new();
         let mut f_account_type = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 17usize] = [
+                b"<Description>",
+                b"<AffinityGroup>",
+                b"<Location>",
+                b"<Label>",
+                b"<Status>",
+                b"<Endpoints>",
+                b"<GeoReplicationEnabled>",
+                b"<GeoPrimaryRegion>",
+                b"<StatusOfPrimary>",
+                b"<GeoSecondaryRegion>",
+                b"<StatusOfSecondary>",
+                b"<LastGeoFailoverTime>",
+                b"<CreationTime>",
+                b"<CustomDomains>",
+                b"<SecondaryReadEnabled>",
+                b"<SecondaryEndpoints>",
+                b"<AccountType>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
-                    b"AffinityGroup" => r.text_opt_into(&c, &mut f_affinity_group)?,
-                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
-                    b"Label" => f_label = r.label_req(&c)?,
-                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
-                    b"Endpoints" => r.text_list(&c, b"Endpoint", &mut f_endpoints)?,
+                    b"Description" => {
+                        r.text_opt_into(&c, &mut f_description)?;
+                        next = 1usize;
+                    }
+
+                    b"AffinityGroup" => {
+                        r.text_opt_into(&c, &mut f_affinity_group)?;
+                        next = 2usize;
+                    }
+
+                    b"Location" => {
+                        r.text_opt_into(&c, &mut f_location)?;
+                        next = 3usize;
+                    }
+
+                    b"Label" => {
+                        f_label = r.label_req(&c)?;
+                        next = 4usize;
+                    }
+
+                    b"Status" => {
+                        r.text_opt_into(&c, &mut f_status)?;
+                        next = 5usize;
+                    }
+
+                    b"Endpoints" => {
+                        r.text_list(&c, b"Endpoint", &mut f_endpoints)?;
+                        next = 6usize;
+                    }
+
                     b"GeoReplicationEnabled" => {
-                        r.text_opt_into(&c, &mut f_geo_replication_enabled)?
+                        r.text_opt_into(&c, &mut f_geo_replication_enabled)?;
+                        next = 7usize;
                     }
 
                     b"GeoPrimaryRegion" => {
-                        r.text_opt_into(&c, &mut f_geo_primary_region)?
+                        r.text_opt_into(&c, &mut f_geo_primary_region)?;
+                        next = 8usize;
                     }
 
-                    b"StatusOfPrimary" => r.text_opt_into(&c, &mut f_status_of_primary)?,
+                    b"StatusOfPrimary" => {
+                        r.text_opt_into(&c, &mut f_status_of_primary)?;
+                        next = 9usize;
+                    }
+
                     b"GeoSecondaryRegion" => {
-                        r.text_opt_into(&c, &mut f_geo_secondary_region)?
+                        r.text_opt_into(&c, &mut f_geo_secondary_region)?;
+                        next = 10usize;
                     }
 
                     b"StatusOfSecondary" => {
-                        r.text_opt_into(&c, &mut f_status_of_secondary)?
+                        r.text_opt_into(&c, &mut f_status_of_secondary)?;
+                        next = 11usize;
                     }
 
                     b"LastGeoFailoverTime" => {
-                        r.text_opt_into(&c, &mut f_last_geo_failover_time)?
+                        r.text_opt_into(&c, &mut f_last_geo_failover_time)?;
+                        next = 12usize;
                     }
 
-                    b"CreationTime" => r.text_opt_into(&c, &mut f_creation_time)?,
+                    b"CreationTime" => {
+                        r.text_opt_into(&c, &mut f_creation_time)?;
+                        next = 13usize;
+                    }
+
                     b"CustomDomains" => {
-                        r.elem_list(&c, b"CustomDomain", &mut f_custom_domains)?
+                        r.elem_list(&c, b"CustomDomain", &mut f_custom_domains)?;
+                        next = 14usize;
                     }
 
                     b"SecondaryReadEnabled" => {
-                        r.text_opt_into(&c, &mut f_secondary_read_enabled)?
+                        r.text_opt_into(&c, &mut f_secondary_read_enabled)?;
+                        next = 15usize;
                     }
 
                     b"SecondaryEndpoints" => {
-                        r.text_list(&c, b"Endpoint", &mut f_secondary_endpoints)?
+                        r.text_list(&c, b"Endpoint", &mut f_secondary_endpoints)?;
+                        next = 16usize;
                     }
 
-                    b"AccountType" => r.text_opt_into(&c, &mut f_account_type)?,
+                    b"AccountType" => {
+                        r.text_opt_into(&c, &mut f_account_type)?;
+                        next = 17usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -953,12 +1071,24 @@ impl FromXml for CustomDomain {
         let mut f_name = None;
         let mut f_use_sub_domain_name = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Name>", b"<UseSubDomainName>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
                     b"UseSubDomainName" => {
-                        r.text_opt_into(&c, &mut f_use_sub_domain_name)?
+                        r.text_opt_into(&c, &mut f_use_sub_domain_name)?;
+                        next = 2usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -1021,11 +1151,26 @@ impl FromXml for StorageServiceKeys {
         let mut f_primary = None;
         let mut f_secondary = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Primary>", b"<Secondary>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Primary" => r.text_opt_into(&c, &mut f_primary)?,
-                    b"Secondary" => r.text_opt_into(&c, &mut f_secondary)?,
+                    b"Primary" => {
+                        r.text_opt_into(&c, &mut f_primary)?;
+                        next = 1usize;
+                    }
+
+                    b"Secondary" => {
+                        r.text_opt_into(&c, &mut f_secondary)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1125,27 +1270,75 @@ impl FromXml for CreateStorageServiceInput {
         let mut f_secondary_read_enabled = None;
         let mut f_account_type = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 9usize] = [
+                b"<ServiceName>",
+                b"<Description>",
+                b"<Label>",
+                b"<AffinityGroup>",
+                b"<Location>",
+                b"<GeoReplicationEnabled>",
+                b"<ExtendedProperties>",
+                b"<SecondaryReadEnabled>",
+                b"<AccountType>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"ServiceName" => r.text_req_into(&c, &mut f_service_name)?,
-                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
-                    b"Label" => f_label = r.label_req(&c)?,
-                    b"AffinityGroup" => r.text_opt_into(&c, &mut f_affinity_group)?,
-                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
+                    b"ServiceName" => {
+                        r.text_req_into(&c, &mut f_service_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Description" => {
+                        r.text_opt_into(&c, &mut f_description)?;
+                        next = 2usize;
+                    }
+
+                    b"Label" => {
+                        f_label = r.label_req(&c)?;
+                        next = 3usize;
+                    }
+
+                    b"AffinityGroup" => {
+                        r.text_opt_into(&c, &mut f_affinity_group)?;
+                        next = 4usize;
+                    }
+
+                    b"Location" => {
+                        r.text_opt_into(&c, &mut f_location)?;
+                        next = 5usize;
+                    }
+
                     b"GeoReplicationEnabled" => {
-                        r.text_opt_into(&c, &mut f_geo_replication_enabled)?
+                        r.text_opt_into(&c, &mut f_geo_replication_enabled)?;
+                        next = 6usize;
                     }
 
                     b"ExtendedProperties" => {
-                        r.elem_list(&c, b"ExtendedProperty", &mut f_extended_properties)?
+                        r.elem_list(
+                            &c,
+                            b"ExtendedProperty",
+                            &mut f_extended_properties,
+                        )?;
+                        next = 7usize;
                     }
 
                     b"SecondaryReadEnabled" => {
-                        r.text_opt_into(&c, &mut f_secondary_read_enabled)?
+                        r.text_opt_into(&c, &mut f_secondary_read_enabled)?;
+                        next = 8usize;
                     }
 
-                    b"AccountType" => r.text_opt_into(&c, &mut f_account_type)?,
+                    b"AccountType" => {
+                        r.text_opt_into(&c, &mut f_account_type)?;
+                        next = 9usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1266,28 +1459,63 @@ impl FromXml for UpdateStorageServiceInput {
         let mut f_secondary_read_enabled = None;
         let mut f_account_type = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 7usize] = [
+                b"<Description>",
+                b"<Label>",
+                b"<GeoReplicationEnabled>",
+                b"<ExtendedProperties>",
+                b"<CustomDomains>",
+                b"<SecondaryReadEnabled>",
+                b"<AccountType>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
-                    b"Label" => f_label = r.label_opt(&c)?,
+                    b"Description" => {
+                        r.text_opt_into(&c, &mut f_description)?;
+                        next = 1usize;
+                    }
+
+                    b"Label" => {
+                        f_label = r.label_opt(&c)?;
+                        next = 2usize;
+                    }
+
                     b"GeoReplicationEnabled" => {
-                        r.text_opt_into(&c, &mut f_geo_replication_enabled)?
+                        r.text_opt_into(&c, &mut f_geo_replication_enabled)?;
+                        next = 3usize;
                     }
 
                     b"ExtendedProperties" => {
-                        r.elem_list(&c, b"ExtendedProperty", &mut f_extended_properties)?
+                        r.elem_list(
+                            &c,
+                            b"ExtendedProperty",
+                            &mut f_extended_properties,
+                        )?;
+                        next = 4usize;
                     }
 
                     b"CustomDomains" => {
-                        r.elem_list(&c, b"CustomDomain", &mut f_custom_domains)?
+                        r.elem_list(&c, b"CustomDomain", &mut f_custom_domains)?;
+                        next = 5usize;
                     }
 
                     b"SecondaryReadEnabled" => {
-                        r.text_opt_into(&c, &mut f_secondary_read_enabled)?
+                        r.text_opt_into(&c, &mut f_secondary_read_enabled)?;
+                        next = 6usize;
                     }
 
-                    b"AccountType" => r.text_opt_into(&c, &mut f_account_type)?,
+                    b"AccountType" => {
+                        r.text_opt_into(&c, &mut f_account_type)?;
+                        next = 7usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1349,10 +1577,21 @@ impl FromXml for RegenerateKeys {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_key_type = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<KeyType>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"KeyType" => r.text_req_into(&c, &mut f_key_type)?,
+                    b"KeyType" => {
+                        r.text_req_into(&c, &mut f_key_type)?;
+                        next = 1usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }

@@ -569,92 +569,186 @@ impl FromXml for Subscription {
         let mut f_max_route_tables = None;
         let mut f_max_routes_per_route_table = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 28usize] = [
+                b"<SubscriptionID>",
+                b"<SubscriptionName>",
+                b"<SubscriptionStatus>",
+                b"<AccountAdminLiveEmailId>",
+                b"<ServiceAdminLiveEmailId>",
+                b"<MaxCoreCount>",
+                b"<MaxStorageAccounts>",
+                b"<MaxHostedServices>",
+                b"<CurrentCoreCount>",
+                b"<CurrentHostedServices>",
+                b"<CurrentStorageAccounts>",
+                b"<MaxVirtualNetworkSites>",
+                b"<CurrentVirtualNetworkSites>",
+                b"<MaxLocalNetworkSites>",
+                b"<CurrentLocalNetworkSites>",
+                b"<MaxDnsServers>",
+                b"<CurrentDnsServers>",
+                b"<OfferCategories>",
+                b"<AADTenantID>",
+                b"<CreatedTime>",
+                b"<MaxReservedIPs>",
+                b"<CurrentReservedIPs>",
+                b"<MaxPublicIPCount>",
+                b"<CurrentNetworkSecurityGroups>",
+                b"<MaxNetworkSecurityGroups>",
+                b"<MaxNetworkSecurityRulesPerGroup>",
+                b"<MaxRouteTables>",
+                b"<MaxRoutesPerRouteTable>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"SubscriptionID" => r.text_req_into(&c, &mut f_subscription_id)?,
-                    b"SubscriptionName" => r.text_opt_into(&c, &mut f_subscription_name)?,
+                    b"SubscriptionID" => {
+                        r.text_req_into(&c, &mut f_subscription_id)?;
+                        next = 1usize;
+                    }
+
+                    b"SubscriptionName" => {
+                        r.text_opt_into(&c, &mut f_subscription_name)?;
+                        next = 2usize;
+                    }
+
                     b"SubscriptionStatus" => {
-                        r.text_opt_into(&c, &mut f_subscription_status)?
+                        r.text_opt_into(&c, &mut f_subscription_status)?;
+                        next = 3usize;
                     }
 
                     b"AccountAdminLiveEmailId" => {
-                        r.text_opt_into(&c, &mut f_account_admin_live_email_id)?
+                        r.text_opt_into(&c, &mut f_account_admin_live_email_id)?;
+                        next = 4usize;
                     }
 
                     b"ServiceAdminLiveEmailId" => {
-                        r.text_opt_into(&c, &mut f_service_admin_live_email_id)?
+                        r.text_opt_into(&c, &mut f_service_admin_live_email_id)?;
+                        next = 5usize;
                     }
 
-                    b"MaxCoreCount" => r.text_opt_into(&c, &mut f_max_core_count)?,
+                    b"MaxCoreCount" => {
+                        r.text_opt_into(&c, &mut f_max_core_count)?;
+                        next = 6usize;
+                    }
+
                     b"MaxStorageAccounts" => {
-                        r.text_opt_into(&c, &mut f_max_storage_accounts)?
+                        r.text_opt_into(&c, &mut f_max_storage_accounts)?;
+                        next = 7usize;
                     }
 
                     b"MaxHostedServices" => {
-                        r.text_opt_into(&c, &mut f_max_hosted_services)?
+                        r.text_opt_into(&c, &mut f_max_hosted_services)?;
+                        next = 8usize;
                     }
 
                     b"CurrentCoreCount" => {
-                        r.text_opt_into(&c, &mut f_current_core_count)?
+                        r.text_opt_into(&c, &mut f_current_core_count)?;
+                        next = 9usize;
                     }
 
                     b"CurrentHostedServices" => {
-                        r.text_opt_into(&c, &mut f_current_hosted_services)?
+                        r.text_opt_into(&c, &mut f_current_hosted_services)?;
+                        next = 10usize;
                     }
 
                     b"CurrentStorageAccounts" => {
-                        r.text_opt_into(&c, &mut f_current_storage_accounts)?
+                        r.text_opt_into(&c, &mut f_current_storage_accounts)?;
+                        next = 11usize;
                     }
 
                     b"MaxVirtualNetworkSites" => {
-                        r.text_opt_into(&c, &mut f_max_virtual_network_sites)?
+                        r.text_opt_into(&c, &mut f_max_virtual_network_sites)?;
+                        next = 12usize;
                     }
 
                     b"CurrentVirtualNetworkSites" => {
-                        r.text_opt_into(&c, &mut f_current_virtual_network_sites)?
+                        r.text_opt_into(&c, &mut f_current_virtual_network_sites)?;
+                        next = 13usize;
                     }
 
                     b"MaxLocalNetworkSites" => {
-                        r.text_opt_into(&c, &mut f_max_local_network_sites)?
+                        r.text_opt_into(&c, &mut f_max_local_network_sites)?;
+                        next = 14usize;
                     }
 
                     b"CurrentLocalNetworkSites" => {
-                        r.text_opt_into(&c, &mut f_current_local_network_sites)?
+                        r.text_opt_into(&c, &mut f_current_local_network_sites)?;
+                        next = 15usize;
                     }
 
-                    b"MaxDnsServers" => r.text_opt_into(&c, &mut f_max_dns_servers)?,
+                    b"MaxDnsServers" => {
+                        r.text_opt_into(&c, &mut f_max_dns_servers)?;
+                        next = 16usize;
+                    }
+
                     b"CurrentDnsServers" => {
-                        r.text_opt_into(&c, &mut f_current_dns_servers)?
+                        r.text_opt_into(&c, &mut f_current_dns_servers)?;
+                        next = 17usize;
                     }
 
-                    b"OfferCategories" => r.text_opt_into(&c, &mut f_offer_categories)?,
-                    b"AADTenantID" => r.text_opt_into(&c, &mut f_aad_tenant_id)?,
-                    b"CreatedTime" => r.text_opt_into(&c, &mut f_created_time)?,
-                    b"MaxReservedIPs" => r.text_opt_into(&c, &mut f_max_reserved_ips)?,
+                    b"OfferCategories" => {
+                        r.text_opt_into(&c, &mut f_offer_categories)?;
+                        next = 18usize;
+                    }
+
+                    b"AADTenantID" => {
+                        r.text_opt_into(&c, &mut f_aad_tenant_id)?;
+                        next = 19usize;
+                    }
+
+                    b"CreatedTime" => {
+                        r.text_opt_into(&c, &mut f_created_time)?;
+                        next = 20usize;
+                    }
+
+                    b"MaxReservedIPs" => {
+                        r.text_opt_into(&c, &mut f_max_reserved_ips)?;
+                        next = 21usize;
+                    }
+
                     b"CurrentReservedIPs" => {
-                        r.text_opt_into(&c, &mut f_current_reserved_ips)?
+                        r.text_opt_into(&c, &mut f_current_reserved_ips)?;
+                        next = 22usize;
                     }
 
                     b"MaxPublicIPCount" => {
-                        r.text_opt_into(&c, &mut f_max_public_ip_count)?
+                        r.text_opt_into(&c, &mut f_max_public_ip_count)?;
+                        next = 23usize;
                     }
 
                     b"CurrentNetworkSecurityGroups" => {
-                        r.text_opt_into(&c, &mut f_current_network_security_groups)?
+                        r.text_opt_into(&c, &mut f_current_network_security_groups)?;
+                        next = 24usize;
                     }
 
                     b"MaxNetworkSecurityGroups" => {
-                        r.text_opt_into(&c, &mut f_max_network_security_groups)?
+                        r.text_opt_into(&c, &mut f_max_network_security_groups)?;
+                        next = 25usize;
                     }
 
                     b"MaxNetworkSecurityRulesPerGroup" => {
-                        r.text_opt_into(&c, &mut f_max_network_security_rules_per_group)?
+                        r.text_opt_into(
+                            &c,
+                            &mut f_max_network_security_rules_per_group,
+                        )?;
+                        next = 26usize;
                     }
 
-                    b"MaxRouteTables" => r.text_opt_into(&c, &mut f_max_route_tables)?,
+                    b"MaxRouteTables" => {
+                        r.text_opt_into(&c, &mut f_max_route_tables)?;
+                        next = 27usize;
+                    }
+
                     b"MaxRoutesPerRouteTable" => {
-                        r.text_opt_into(&c, &mut f_max_routes_per_route_table)?
+                        r.text_opt_into(&c, &mut f_max_routes_per_route_table)?;
+                        next = 28usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -772,13 +866,41 @@ impl FromXml for Operation {
         let mut f_http_status_code = None;
         let mut f_error = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<ID>",
+                b"<Status>",
+                b"<HttpStatusCode>",
+                b"<Error>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"ID" => r.text_req_into(&c, &mut f_id)?,
-                    b"Status" => r.text_req_into(&c, &mut f_status)?,
-                    b"HttpStatusCode" => r.text_opt_into(&c, &mut f_http_status_code)?,
-                    b"Error" => f_error = r.elem(&c)?,
+                    b"ID" => {
+                        r.text_req_into(&c, &mut f_id)?;
+                        next = 1usize;
+                    }
+
+                    b"Status" => {
+                        r.text_req_into(&c, &mut f_status)?;
+                        next = 2usize;
+                    }
+
+                    b"HttpStatusCode" => {
+                        r.text_opt_into(&c, &mut f_http_status_code)?;
+                        next = 3usize;
+                    }
+
+                    b"Error" => {
+                        f_error = r.elem(&c)?;
+                        next = 4usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -828,11 +950,26 @@ impl FromXml for OperationError {
         let mut f_code = None;
         let mut f_message = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Code>", b"<Message>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Code" => r.text_opt_into(&c, &mut f_code)?,
-                    b"Message" => r.text_opt_into(&c, &mut f_message)?,
+                    b"Code" => {
+                        r.text_opt_into(&c, &mut f_code)?;
+                        next = 1usize;
+                    }
+
+                    b"Message" => {
+                        r.text_opt_into(&c, &mut f_message)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -875,19 +1012,31 @@ impl FromXml for SubscriptionOperationCollection {
         let mut f_subscription_operations = Vec::new();
         let mut f_continuation_token = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [
+                b"<SubscriptionOperations>",
+                b"<ContinuationToken>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"SubscriptionOperations" => {
                         r.elem_list(
                             &c,
                             b"SubscriptionOperation",
                             &mut f_subscription_operations,
-                        )?
+                        )?;
+                        next = 1usize;
                     }
 
                     b"ContinuationToken" => {
-                        r.text_opt_into(&c, &mut f_continuation_token)?
+                        r.text_opt_into(&c, &mut f_continuation_token)?;
+                        next = 2usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -989,34 +1138,75 @@ impl FromXml for SubscriptionOperation {
         let mut f_operation_completed_time = None;
         let mut f_operation_kind = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 9usize] = [
+                b"<OperationId>",
+                b"<OperationObjectId>",
+                b"<OperationName>",
+                b"<OperationParameters>",
+                b"<OperationCaller>",
+                b"<OperationStatus>",
+                b"<OperationStartedTime>",
+                b"<OperationCompletedTime>",
+                b"<OperationKind>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"OperationId" => r.text_req_into(&c, &mut f_operation_id)?,
-                    b"OperationObjectId" => {
-                        r.text_opt_into(&c, &mut f_operation_object_id)?
+                    b"OperationId" => {
+                        r.text_req_into(&c, &mut f_operation_id)?;
+                        next = 1usize;
                     }
 
-                    b"OperationName" => r.text_opt_into(&c, &mut f_operation_name)?,
+                    b"OperationObjectId" => {
+                        r.text_opt_into(&c, &mut f_operation_object_id)?;
+                        next = 2usize;
+                    }
+
+                    b"OperationName" => {
+                        r.text_opt_into(&c, &mut f_operation_name)?;
+                        next = 3usize;
+                    }
+
                     b"OperationParameters" => {
                         r.elem_list(
                             &c,
                             b"OperationParameter",
                             &mut f_operation_parameters,
-                        )?
+                        )?;
+                        next = 4usize;
                     }
 
-                    b"OperationCaller" => f_operation_caller = r.elem(&c)?,
-                    b"OperationStatus" => f_operation_status = r.elem(&c)?,
+                    b"OperationCaller" => {
+                        f_operation_caller = r.elem(&c)?;
+                        next = 5usize;
+                    }
+
+                    b"OperationStatus" => {
+                        f_operation_status = r.elem(&c)?;
+                        next = 6usize;
+                    }
+
                     b"OperationStartedTime" => {
-                        r.text_opt_into(&c, &mut f_operation_started_time)?
+                        r.text_opt_into(&c, &mut f_operation_started_time)?;
+                        next = 7usize;
                     }
 
                     b"OperationCompletedTime" => {
-                        r.text_opt_into(&c, &mut f_operation_completed_time)?
+                        r.text_opt_into(&c, &mut f_operation_completed_time)?;
+                        next = 8usize;
                     }
 
-                    b"OperationKind" => r.text_opt_into(&c, &mut f_operation_kind)?,
+                    b"OperationKind" => {
+                        r.text_opt_into(&c, &mut f_operation_kind)?;
+                        next = 9usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1081,11 +1271,26 @@ impl FromXml for OperationParameter {
         let mut f_name = None;
         let mut f_value = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Name>", b"<Value>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"Value" => r.text_opt_into(&c, &mut f_value)?,
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Value" => {
+                        r.text_opt_into(&c, &mut f_value)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1172,22 +1377,41 @@ impl FromXml for OperationCaller {
         let mut f_subscription_certificate_thumbprint = None;
         let mut f_client_ip = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<UsedServiceManagementApi>",
+                b"<UserEmailAddress>",
+                b"<SubscriptionCertificateThumbprint>",
+                b"<ClientIP>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"UsedServiceManagementApi" => {
-                        r.text_opt_into(&c, &mut f_used_service_management_api)?
+                        r.text_opt_into(&c, &mut f_used_service_management_api)?;
+                        next = 1usize;
                     }
 
                     b"UserEmailAddress" => {
-                        r.text_opt_into(&c, &mut f_user_email_address)?
+                        r.text_opt_into(&c, &mut f_user_email_address)?;
+                        next = 2usize;
                     }
 
                     b"SubscriptionCertificateThumbprint" => {
-                        r.text_opt_into(&c, &mut f_subscription_certificate_thumbprint)?
+                        r.text_opt_into(&c, &mut f_subscription_certificate_thumbprint)?;
+                        next = 3usize;
                     }
 
-                    b"ClientIP" => r.text_opt_into(&c, &mut f_client_ip)?,
+                    b"ClientIP" => {
+                        r.text_opt_into(&c, &mut f_client_ip)?;
+                        next = 4usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1228,10 +1452,21 @@ impl FromXml for Subscriptions {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_subscription = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<Subscription>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Subscription" => r.elem_push(&c, &mut f_subscription)?,
+                    b"Subscription" => {
+                        r.elem_push(&c, &mut f_subscription)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1492,96 +1727,192 @@ impl FromXml for SubscriptionListEntry {
         let mut f_max_route_tables = None;
         let mut f_max_routes_per_route_table = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 29usize] = [
+                b"<SubscriptionID>",
+                b"<SubscriptionName>",
+                b"<SubscriptionStatus>",
+                b"<AccountAdminLiveEmailId>",
+                b"<ServiceAdminLiveEmailId>",
+                b"<MaxCoreCount>",
+                b"<MaxStorageAccounts>",
+                b"<MaxHostedServices>",
+                b"<CurrentCoreCount>",
+                b"<CurrentHostedServices>",
+                b"<CurrentStorageAccounts>",
+                b"<MaxVirtualNetworkSites>",
+                b"<CurrentVirtualNetworkSites>",
+                b"<MaxLocalNetworkSites>",
+                b"<CurrentLocalNetworkSites>",
+                b"<MaxDnsServers>",
+                b"<CurrentDnsServers>",
+                b"<OfferCategories>",
+                b"<MaxExtraVIPCount>",
+                b"<AADTenantID>",
+                b"<CreatedTime>",
+                b"<MaxReservedIPs>",
+                b"<CurrentReservedIPs>",
+                b"<MaxPublicIPCount>",
+                b"<CurrentNetworkSecurityGroups>",
+                b"<MaxNetworkSecurityGroups>",
+                b"<MaxNetworkSecurityRulesPerGroup>",
+                b"<MaxRouteTables>",
+                b"<MaxRoutesPerRouteTable>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"SubscriptionID" => r.text_req_into(&c, &mut f_subscription_id)?,
-                    b"SubscriptionName" => r.text_opt_into(&c, &mut f_subscription_name)?,
+                    b"SubscriptionID" => {
+                        r.text_req_into(&c, &mut f_subscription_id)?;
+                        next = 1usize;
+                    }
+
+                    b"SubscriptionName" => {
+                        r.text_opt_into(&c, &mut f_subscription_name)?;
+                        next = 2usize;
+                    }
+
                     b"SubscriptionStatus" => {
-                        r.text_opt_into(&c, &mut f_subscription_status)?
+                        r.text_opt_into(&c, &mut f_subscription_status)?;
+                        next = 3usize;
                     }
 
                     b"AccountAdminLiveEmailId" => {
-                        r.text_opt_into(&c, &mut f_account_admin_live_email_id)?
+                        r.text_opt_into(&c, &mut f_account_admin_live_email_id)?;
+                        next = 4usize;
                     }
 
                     b"ServiceAdminLiveEmailId" => {
-                        r.text_opt_into(&c, &mut f_service_admin_live_email_id)?
+                        r.text_opt_into(&c, &mut f_service_admin_live_email_id)?;
+                        next = 5usize;
                     }
 
-                    b"MaxCoreCount" => r.text_opt_into(&c, &mut f_max_core_count)?,
+                    b"MaxCoreCount" => {
+                        r.text_opt_into(&c, &mut f_max_core_count)?;
+                        next = 6usize;
+                    }
+
                     b"MaxStorageAccounts" => {
-                        r.text_opt_into(&c, &mut f_max_storage_accounts)?
+                        r.text_opt_into(&c, &mut f_max_storage_accounts)?;
+                        next = 7usize;
                     }
 
                     b"MaxHostedServices" => {
-                        r.text_opt_into(&c, &mut f_max_hosted_services)?
+                        r.text_opt_into(&c, &mut f_max_hosted_services)?;
+                        next = 8usize;
                     }
 
                     b"CurrentCoreCount" => {
-                        r.text_opt_into(&c, &mut f_current_core_count)?
+                        r.text_opt_into(&c, &mut f_current_core_count)?;
+                        next = 9usize;
                     }
 
                     b"CurrentHostedServices" => {
-                        r.text_opt_into(&c, &mut f_current_hosted_services)?
+                        r.text_opt_into(&c, &mut f_current_hosted_services)?;
+                        next = 10usize;
                     }
 
                     b"CurrentStorageAccounts" => {
-                        r.text_opt_into(&c, &mut f_current_storage_accounts)?
+                        r.text_opt_into(&c, &mut f_current_storage_accounts)?;
+                        next = 11usize;
                     }
 
                     b"MaxVirtualNetworkSites" => {
-                        r.text_opt_into(&c, &mut f_max_virtual_network_sites)?
+                        r.text_opt_into(&c, &mut f_max_virtual_network_sites)?;
+                        next = 12usize;
                     }
 
                     b"CurrentVirtualNetworkSites" => {
-                        r.text_opt_into(&c, &mut f_current_virtual_network_sites)?
+                        r.text_opt_into(&c, &mut f_current_virtual_network_sites)?;
+                        next = 13usize;
                     }
 
                     b"MaxLocalNetworkSites" => {
-                        r.text_opt_into(&c, &mut f_max_local_network_sites)?
+                        r.text_opt_into(&c, &mut f_max_local_network_sites)?;
+                        next = 14usize;
                     }
 
                     b"CurrentLocalNetworkSites" => {
-                        r.text_opt_into(&c, &mut f_current_local_network_sites)?
+                        r.text_opt_into(&c, &mut f_current_local_network_sites)?;
+                        next = 15usize;
                     }
 
-                    b"MaxDnsServers" => r.text_opt_into(&c, &mut f_max_dns_servers)?,
+                    b"MaxDnsServers" => {
+                        r.text_opt_into(&c, &mut f_max_dns_servers)?;
+                        next = 16usize;
+                    }
+
                     b"CurrentDnsServers" => {
-                        r.text_opt_into(&c, &mut f_current_dns_servers)?
+                        r.text_opt_into(&c, &mut f_current_dns_servers)?;
+                        next = 17usize;
                     }
 
-                    b"OfferCategories" => r.text_opt_into(&c, &mut f_offer_categories)?,
+                    b"OfferCategories" => {
+                        r.text_opt_into(&c, &mut f_offer_categories)?;
+                        next = 18usize;
+                    }
+
                     b"MaxExtraVIPCount" => {
-                        r.text_opt_into(&c, &mut f_max_extra_vip_count)?
+                        r.text_opt_into(&c, &mut f_max_extra_vip_count)?;
+                        next = 19usize;
                     }
 
-                    b"AADTenantID" => r.text_opt_into(&c, &mut f_aad_tenant_id)?,
-                    b"CreatedTime" => r.text_opt_into(&c, &mut f_created_time)?,
-                    b"MaxReservedIPs" => r.text_opt_into(&c, &mut f_max_reserved_ips)?,
+                    b"AADTenantID" => {
+                        r.text_opt_into(&c, &mut f_aad_tenant_id)?;
+                        next = 20usize;
+                    }
+
+                    b"CreatedTime" => {
+                        r.text_opt_into(&c, &mut f_created_time)?;
+                        next = 21usize;
+                    }
+
+                    b"MaxReservedIPs" => {
+                        r.text_opt_into(&c, &mut f_max_reserved_ips)?;
+                        next = 22usize;
+                    }
+
                     b"CurrentReservedIPs" => {
-                        r.text_opt_into(&c, &mut f_current_reserved_ips)?
+                        r.text_opt_into(&c, &mut f_current_reserved_ips)?;
+                        next = 23usize;
                     }
 
                     b"MaxPublicIPCount" => {
-                        r.text_opt_into(&c, &mut f_max_public_ip_count)?
+                        r.text_opt_into(&c, &mut f_max_public_ip_count)?;
+                        next = 24usize;
                     }
 
                     b"CurrentNetworkSecurityGroups" => {
-                        r.text_opt_into(&c, &mut f_current_network_security_groups)?
+                        r.text_opt_into(&c, &mut f_current_network_security_groups)?;
+                        next = 25usize;
                     }
 
                     b"MaxNetworkSecurityGroups" => {
-                        r.text_opt_into(&c, &mut f_max_network_security_groups)?
+                        r.text_opt_into(&c, &mut f_max_network_security_groups)?;
+                        next = 26usize;
                     }
 
                     b"MaxNetworkSecurityRulesPerGroup" => {
-                        r.text_opt_into(&c, &mut f_max_network_security_rules_per_group)?
+                        r.text_opt_into(
+                            &c,
+                            &mut f_max_network_security_rules_per_group,
+                        )?;
+                        next = 27usize;
                     }
 
-                    b"MaxRouteTables" => r.text_opt_into(&c, &mut f_max_route_tables)?,
+                    b"MaxRouteTables" => {
+                        r.text_opt_into(&c, &mut f_max_route_tables)?;
+                        next = 28usize;
+                    }
+
                     b"MaxRoutesPerRouteTable" => {
-                        r.text_opt_into(&c, &mut f_max_routes_per_route_table)?
+                        r.text_opt_into(&c, &mut f_max_routes_per_route_table)?;
+                        next = 29usize;
                     }
 
                     _ => r.skip(&c)?,

@@ -380,11 +380,26 @@ impl FromXml for CreateProfileParameters {
         let mut f_domain_name = None;
         let mut f_name = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<DomainName>", b"<Name>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"DomainName" => r.text_req_into(&c, &mut f_domain_name)?,
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"DomainName" => {
+                        r.text_req_into(&c, &mut f_domain_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -441,11 +456,26 @@ impl FromXml for UpdateProfileParameters {
         let mut f_status = None;
         let mut f_status_details = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Status>", b"<StatusDetails>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Status" => r.text_req_into(&c, &mut f_status)?,
-                    b"StatusDetails" => f_status_details = r.elem(&c)?,
+                    b"Status" => {
+                        r.text_req_into(&c, &mut f_status)?;
+                        next = 1usize;
+                    }
+
+                    b"StatusDetails" => {
+                        f_status_details = r.elem(&c)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -509,14 +539,47 @@ impl FromXml for TrafficManagerProfile {
         let mut f_status_details = None;
         let mut f_definitions = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 5usize] = [
+                b"<DomainName>",
+                b"<Name>",
+                b"<Status>",
+                b"<StatusDetails>",
+                b"<Definitions>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"DomainName" => r.text_req_into(&c, &mut f_domain_name)?,
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
-                    b"StatusDetails" => f_status_details = r.elem(&c)?,
-                    b"Definitions" => r.elem_list(&c, b"Definition", &mut f_definitions)?,
+                    b"DomainName" => {
+                        r.text_req_into(&c, &mut f_domain_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 2usize;
+                    }
+
+                    b"Status" => {
+                        r.text_opt_into(&c, &mut f_status)?;
+                        next = 3usize;
+                    }
+
+                    b"StatusDetails" => {
+                        f_status_details = r.elem(&c)?;
+                        next = 4usize;
+                    }
+
+                    b"Definitions" => {
+                        r.elem_list(&c, b"Definition", &mut f_definitions)?;
+                        next = 5usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -556,10 +619,21 @@ impl FromXml for TrafficManagerProfiles {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_profile = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<Profile>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Profile" => r.elem_push(&c, &mut f_profile)?,
+                    b"Profile" => {
+                        r.elem_push(&c, &mut f_profile)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -593,10 +667,21 @@ impl FromXml for TrafficManagerStatusDetails {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_enabled_version = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<EnabledVersion>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"EnabledVersion" => r.text_req_into(&c, &mut f_enabled_version)?,
+                    b"EnabledVersion" => {
+                        r.text_req_into(&c, &mut f_enabled_version)?;
+                        next = 1usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -638,11 +723,26 @@ impl FromXml for TrafficManagerDefinitionStatus {
         let mut f_status = None;
         let mut f_version = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Status>", b"<Version>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
-                    b"Version" => r.text_opt_into(&c, &mut f_version)?,
+                    b"Status" => {
+                        r.text_opt_into(&c, &mut f_status)?;
+                        next = 1usize;
+                    }
+
+                    b"Version" => {
+                        r.text_opt_into(&c, &mut f_version)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -686,12 +786,35 @@ impl FromXml for CreateDefinitionParameters {
         let mut f_monitors = Vec::new();
         let mut f_policy = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<DnsOptions>",
+                b"<Monitors>",
+                b"<Policy>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"DnsOptions" => f_dns_options = r.elem(&c)?,
-                    b"Monitors" => r.elem_list(&c, b"Monitor", &mut f_monitors)?,
-                    b"Policy" => f_policy = r.elem(&c)?,
+                    b"DnsOptions" => {
+                        f_dns_options = r.elem(&c)?;
+                        next = 1usize;
+                    }
+
+                    b"Monitors" => {
+                        r.elem_list(&c, b"Monitor", &mut f_monitors)?;
+                        next = 2usize;
+                    }
+
+                    b"Policy" => {
+                        f_policy = r.elem(&c)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -755,24 +878,53 @@ impl FromXml for CreateDefinitionMonitor {
         let mut f_port = None;
         let mut f_http_options = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 6usize] = [
+                b"<IntervalInSeconds>",
+                b"<TimeoutInSeconds>",
+                b"<ToleratedNumberOfFailures>",
+                b"<Protocol>",
+                b"<Port>",
+                b"<HttpOptions>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"IntervalInSeconds" => {
-                        r.text_req_into(&c, &mut f_interval_in_seconds)?
+                        r.text_req_into(&c, &mut f_interval_in_seconds)?;
+                        next = 1usize;
                     }
 
                     b"TimeoutInSeconds" => {
-                        r.text_req_into(&c, &mut f_timeout_in_seconds)?
+                        r.text_req_into(&c, &mut f_timeout_in_seconds)?;
+                        next = 2usize;
                     }
 
                     b"ToleratedNumberOfFailures" => {
-                        r.text_req_into(&c, &mut f_tolerated_number_of_failures)?
+                        r.text_req_into(&c, &mut f_tolerated_number_of_failures)?;
+                        next = 3usize;
                     }
 
-                    b"Protocol" => r.text_req_into(&c, &mut f_protocol)?,
-                    b"Port" => r.text_req_into(&c, &mut f_port)?,
-                    b"HttpOptions" => f_http_options = r.elem(&c)?,
+                    b"Protocol" => {
+                        r.text_req_into(&c, &mut f_protocol)?;
+                        next = 4usize;
+                    }
+
+                    b"Port" => {
+                        r.text_req_into(&c, &mut f_port)?;
+                        next = 5usize;
+                    }
+
+                    b"HttpOptions" => {
+                        f_http_options = r.elem(&c)?;
+                        next = 6usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -822,10 +974,21 @@ impl FromXml for CreateDefinitionHttpOptions {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_relative_path = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<RelativePath>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"RelativePath" => r.text_opt_into(&c, &mut f_relative_path)?,
+                    b"RelativePath" => {
+                        r.text_opt_into(&c, &mut f_relative_path)?;
+                        next = 1usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -869,14 +1032,26 @@ impl FromXml for CreateDefinitionPolicy {
         let mut f_load_balancing_method = None;
         let mut f_endpoints = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<LoadBalancingMethod>", b"<Endpoints>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"LoadBalancingMethod" => {
-                        r.text_req_into(&c, &mut f_load_balancing_method)?
+                        r.text_req_into(&c, &mut f_load_balancing_method)?;
+                        next = 1usize;
                     }
 
-                    b"Endpoints" => r.elem_list(&c, b"Endpoint", &mut f_endpoints)?,
+                    b"Endpoints" => {
+                        r.elem_list(&c, b"Endpoint", &mut f_endpoints)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -955,16 +1130,51 @@ impl FromXml for CreateDefinitionEndpoint {
         let mut f_weight = None;
         let mut f_min_child_endpoints = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 6usize] = [
+                b"<DomainName>",
+                b"<Status>",
+                b"<Type>",
+                b"<Location>",
+                b"<Weight>",
+                b"<MinChildEndpoints>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"DomainName" => r.text_req_into(&c, &mut f_domain_name)?,
-                    b"Status" => r.text_req_into(&c, &mut f_status)?,
-                    b"Type" => r.text_opt_into(&c, &mut f_type_)?,
-                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
-                    b"Weight" => r.text_opt_into(&c, &mut f_weight)?,
+                    b"DomainName" => {
+                        r.text_req_into(&c, &mut f_domain_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Status" => {
+                        r.text_req_into(&c, &mut f_status)?;
+                        next = 2usize;
+                    }
+
+                    b"Type" => {
+                        r.text_opt_into(&c, &mut f_type_)?;
+                        next = 3usize;
+                    }
+
+                    b"Location" => {
+                        r.text_opt_into(&c, &mut f_location)?;
+                        next = 4usize;
+                    }
+
+                    b"Weight" => {
+                        r.text_opt_into(&c, &mut f_weight)?;
+                        next = 5usize;
+                    }
+
                     b"MinChildEndpoints" => {
-                        r.text_opt_into(&c, &mut f_min_child_endpoints)?
+                        r.text_opt_into(&c, &mut f_min_child_endpoints)?;
+                        next = 6usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -1010,11 +1220,19 @@ impl FromXml for TrafficManagerDnsOptions {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_time_to_live_in_seconds = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<TimeToLiveInSeconds>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"TimeToLiveInSeconds" => {
-                        r.text_req_into(&c, &mut f_time_to_live_in_seconds)?
+                        r.text_req_into(&c, &mut f_time_to_live_in_seconds)?;
+                        next = 1usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -1080,14 +1298,47 @@ impl FromXml for TrafficManagerDefinition {
         let mut f_monitors = Vec::new();
         let mut f_policy = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 5usize] = [
+                b"<DnsOptions>",
+                b"<Status>",
+                b"<Version>",
+                b"<Monitors>",
+                b"<Policy>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"DnsOptions" => f_dns_options = r.elem(&c)?,
-                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
-                    b"Version" => r.text_req_into(&c, &mut f_version)?,
-                    b"Monitors" => r.elem_list(&c, b"Monitor", &mut f_monitors)?,
-                    b"Policy" => f_policy = r.elem(&c)?,
+                    b"DnsOptions" => {
+                        f_dns_options = r.elem(&c)?;
+                        next = 1usize;
+                    }
+
+                    b"Status" => {
+                        r.text_opt_into(&c, &mut f_status)?;
+                        next = 2usize;
+                    }
+
+                    b"Version" => {
+                        r.text_req_into(&c, &mut f_version)?;
+                        next = 3usize;
+                    }
+
+                    b"Monitors" => {
+                        r.elem_list(&c, b"Monitor", &mut f_monitors)?;
+                        next = 4usize;
+                    }
+
+                    b"Policy" => {
+                        f_policy = r.elem(&c)?;
+                        next = 5usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1127,10 +1378,21 @@ impl FromXml for TrafficManagerDefinitions {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_definition = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<Definition>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Definition" => r.elem_push(&c, &mut f_definition)?,
+                    b"Definition" => {
+                        r.elem_push(&c, &mut f_definition)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1211,24 +1473,53 @@ impl FromXml for TrafficManagerMonitor {
         let mut f_port = None;
         let mut f_http_options = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 6usize] = [
+                b"<IntervalInSeconds>",
+                b"<TimeoutInSeconds>",
+                b"<ToleratedNumberOfFailures>",
+                b"<Protocol>",
+                b"<Port>",
+                b"<HttpOptions>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"IntervalInSeconds" => {
-                        r.text_opt_into(&c, &mut f_interval_in_seconds)?
+                        r.text_opt_into(&c, &mut f_interval_in_seconds)?;
+                        next = 1usize;
                     }
 
                     b"TimeoutInSeconds" => {
-                        r.text_opt_into(&c, &mut f_timeout_in_seconds)?
+                        r.text_opt_into(&c, &mut f_timeout_in_seconds)?;
+                        next = 2usize;
                     }
 
                     b"ToleratedNumberOfFailures" => {
-                        r.text_opt_into(&c, &mut f_tolerated_number_of_failures)?
+                        r.text_opt_into(&c, &mut f_tolerated_number_of_failures)?;
+                        next = 3usize;
                     }
 
-                    b"Protocol" => r.text_opt_into(&c, &mut f_protocol)?,
-                    b"Port" => r.text_opt_into(&c, &mut f_port)?,
-                    b"HttpOptions" => f_http_options = r.elem(&c)?,
+                    b"Protocol" => {
+                        r.text_opt_into(&c, &mut f_protocol)?;
+                        next = 4usize;
+                    }
+
+                    b"Port" => {
+                        r.text_opt_into(&c, &mut f_port)?;
+                        next = 5usize;
+                    }
+
+                    b"HttpOptions" => {
+                        f_http_options = r.elem(&c)?;
+                        next = 6usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1293,13 +1584,33 @@ impl FromXml for TrafficManagerHttpOptions {
         let mut f_relative_path = None;
         let mut f_expected_status_code = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<Verb>",
+                b"<RelativePath>",
+                b"<ExpectedStatusCode>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Verb" => r.text_opt_into(&c, &mut f_verb)?,
-                    b"RelativePath" => r.text_opt_into(&c, &mut f_relative_path)?,
+                    b"Verb" => {
+                        r.text_opt_into(&c, &mut f_verb)?;
+                        next = 1usize;
+                    }
+
+                    b"RelativePath" => {
+                        r.text_opt_into(&c, &mut f_relative_path)?;
+                        next = 2usize;
+                    }
+
                     b"ExpectedStatusCode" => {
-                        r.text_opt_into(&c, &mut f_expected_status_code)?
+                        r.text_opt_into(&c, &mut f_expected_status_code)?;
+                        next = 3usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -1355,15 +1666,35 @@ impl FromXml for TrafficManagerPolicy {
         let mut f_endpoints = Vec::new();
         let mut f_monitor_status = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<LoadBalancingMethod>",
+                b"<Endpoints>",
+                b"<MonitorStatus>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"LoadBalancingMethod" => {
-                        r.text_opt_into(&c, &mut f_load_balancing_method)?
+                        r.text_opt_into(&c, &mut f_load_balancing_method)?;
+                        next = 1usize;
                     }
 
-                    b"Endpoints" => r.elem_list(&c, b"Endpoint", &mut f_endpoints)?,
-                    b"MonitorStatus" => r.text_opt_into(&c, &mut f_monitor_status)?,
+                    b"Endpoints" => {
+                        r.elem_list(&c, b"Endpoint", &mut f_endpoints)?;
+                        next = 2usize;
+                    }
+
+                    b"MonitorStatus" => {
+                        r.text_opt_into(&c, &mut f_monitor_status)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1451,17 +1782,57 @@ impl FromXml for TrafficManagerEndpoint {
         let mut f_weight = None;
         let mut f_min_child_endpoints = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 7usize] = [
+                b"<DomainName>",
+                b"<Status>",
+                b"<Type>",
+                b"<Location>",
+                b"<MonitorStatus>",
+                b"<Weight>",
+                b"<MinChildEndpoints>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"DomainName" => r.text_req_into(&c, &mut f_domain_name)?,
-                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
-                    b"Type" => r.text_opt_into(&c, &mut f_type_)?,
-                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
-                    b"MonitorStatus" => r.text_opt_into(&c, &mut f_monitor_status)?,
-                    b"Weight" => r.text_opt_into(&c, &mut f_weight)?,
+                    b"DomainName" => {
+                        r.text_req_into(&c, &mut f_domain_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Status" => {
+                        r.text_opt_into(&c, &mut f_status)?;
+                        next = 2usize;
+                    }
+
+                    b"Type" => {
+                        r.text_opt_into(&c, &mut f_type_)?;
+                        next = 3usize;
+                    }
+
+                    b"Location" => {
+                        r.text_opt_into(&c, &mut f_location)?;
+                        next = 4usize;
+                    }
+
+                    b"MonitorStatus" => {
+                        r.text_opt_into(&c, &mut f_monitor_status)?;
+                        next = 5usize;
+                    }
+
+                    b"Weight" => {
+                        r.text_opt_into(&c, &mut f_weight)?;
+                        next = 6usize;
+                    }
+
                     b"MinChildEndpoints" => {
-                        r.text_opt_into(&c, &mut f_min_child_endpoints)?
+                        r.text_opt_into(&c, &mut f_min_child_endpoints)?;
+                        next = 7usize;
                     }
 
                     _ => r.skip(&c)?,

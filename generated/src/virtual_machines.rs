@@ -1102,11 +1102,19 @@ impl FromXml for ShutdownRoleOperation {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_post_shutdown_action = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<PostShutdownAction>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"PostShutdownAction" => {
-                        r.text_opt_into(&c, &mut f_post_shutdown_action)?
+                        r.text_opt_into(&c, &mut f_post_shutdown_action)?;
+                        next = 1usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -1219,21 +1227,63 @@ impl FromXml for CreateVirtualMachineDeploymentInput {
         let mut f_reserved_ip_name = None;
         let mut f_load_balancers = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 8usize] = [
+                b"<Name>",
+                b"<DeploymentSlot>",
+                b"<Label>",
+                b"<RoleList>",
+                b"<VirtualNetworkName>",
+                b"<Dns>",
+                b"<ReservedIPName>",
+                b"<LoadBalancers>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"DeploymentSlot" => r.text_req_into(&c, &mut f_deployment_slot)?,
-                    b"Label" => r.text_req_into(&c, &mut f_label)?,
-                    b"RoleList" => r.elem_list(&c, b"Role", &mut f_role_list)?,
-                    b"VirtualNetworkName" => {
-                        r.text_opt_into(&c, &mut f_virtual_network_name)?
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
                     }
 
-                    b"Dns" => f_dns = r.elem(&c)?,
-                    b"ReservedIPName" => r.text_opt_into(&c, &mut f_reserved_ip_name)?,
+                    b"DeploymentSlot" => {
+                        r.text_req_into(&c, &mut f_deployment_slot)?;
+                        next = 2usize;
+                    }
+
+                    b"Label" => {
+                        r.text_req_into(&c, &mut f_label)?;
+                        next = 3usize;
+                    }
+
+                    b"RoleList" => {
+                        r.elem_list(&c, b"Role", &mut f_role_list)?;
+                        next = 4usize;
+                    }
+
+                    b"VirtualNetworkName" => {
+                        r.text_opt_into(&c, &mut f_virtual_network_name)?;
+                        next = 5usize;
+                    }
+
+                    b"Dns" => {
+                        f_dns = r.elem(&c)?;
+                        next = 6usize;
+                    }
+
+                    b"ReservedIPName" => {
+                        r.text_opt_into(&c, &mut f_reserved_ip_name)?;
+                        next = 7usize;
+                    }
+
                     b"LoadBalancers" => {
-                        r.elem_list(&c, b"LoadBalancer", &mut f_load_balancers)?
+                        r.elem_list(&c, b"LoadBalancer", &mut f_load_balancers)?;
+                        next = 8usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -1319,22 +1369,41 @@ impl FromXml for CaptureRoleOperation {
         let mut f_target_image_label = None;
         let mut f_target_image_name = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<PostCaptureAction>",
+                b"<ProvisioningConfiguration>",
+                b"<TargetImageLabel>",
+                b"<TargetImageName>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"PostCaptureAction" => {
-                        r.text_req_into(&c, &mut f_post_capture_action)?
+                        r.text_req_into(&c, &mut f_post_capture_action)?;
+                        next = 1usize;
                     }
 
                     b"ProvisioningConfiguration" => {
                         f_provisioning_configuration = r.elem(&c)?;
+                        next = 2usize;
                     }
 
                     b"TargetImageLabel" => {
-                        r.text_req_into(&c, &mut f_target_image_label)?
+                        r.text_req_into(&c, &mut f_target_image_label)?;
+                        next = 3usize;
                     }
 
-                    b"TargetImageName" => r.text_req_into(&c, &mut f_target_image_name)?,
+                    b"TargetImageName" => {
+                        r.text_req_into(&c, &mut f_target_image_name)?;
+                        next = 4usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1407,12 +1476,35 @@ impl FromXml for CaptureRoleAsVMImageOperation {
         let mut f_vm_image_name = None;
         let mut f_vm_image_label = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<OSState>",
+                b"<VMImageName>",
+                b"<VMImageLabel>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"OSState" => r.text_opt_into(&c, &mut f_os_state)?,
-                    b"VMImageName" => r.text_opt_into(&c, &mut f_vm_image_name)?,
-                    b"VMImageLabel" => r.text_opt_into(&c, &mut f_vm_image_label)?,
+                    b"OSState" => {
+                        r.text_opt_into(&c, &mut f_os_state)?;
+                        next = 1usize;
+                    }
+
+                    b"VMImageName" => {
+                        r.text_opt_into(&c, &mut f_vm_image_name)?;
+                        next = 2usize;
+                    }
+
+                    b"VMImageLabel" => {
+                        r.text_opt_into(&c, &mut f_vm_image_label)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1503,10 +1595,21 @@ impl FromXml for StartRolesOperation {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_roles = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<Roles>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Roles" => r.text_list(&c, b"Name", &mut f_roles)?,
+                    b"Roles" => {
+                        r.text_list(&c, b"Name", &mut f_roles)?;
+                        next = 1usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1550,12 +1653,24 @@ impl FromXml for ShutdownRolesOperation {
         let mut f_roles = Vec::new();
         let mut f_post_shutdown_action = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Roles>", b"<PostShutdownAction>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Roles" => r.text_list(&c, b"Name", &mut f_roles)?,
+                    b"Roles" => {
+                        r.text_list(&c, b"Name", &mut f_roles)?;
+                        next = 1usize;
+                    }
+
                     b"PostShutdownAction" => {
-                        r.text_opt_into(&c, &mut f_post_shutdown_action)?
+                        r.text_opt_into(&c, &mut f_post_shutdown_action)?;
+                        next = 2usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -1594,10 +1709,21 @@ impl FromXml for LoadBalancedEndpointList {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_input_endpoint = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<InputEndpoint>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"InputEndpoint" => r.elem_push(&c, &mut f_input_endpoint)?,
+                    b"InputEndpoint" => {
+                        r.elem_push(&c, &mut f_input_endpoint)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1725,37 +1851,95 @@ impl FromXml for LoadBalancedEndpoint {
         let mut f_load_balancer_distribution = None;
         let mut f_virtual_ip_name = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 13usize] = [
+                b"<LoadBalancedEndpointSetName>",
+                b"<LocalPort>",
+                b"<Name>",
+                b"<Port>",
+                b"<LoadBalancerProbe>",
+                b"<Protocol>",
+                b"<Vip>",
+                b"<EnableDirectServerReturn>",
+                b"<EndpointAcl>",
+                b"<LoadBalancerName>",
+                b"<IdleTimeoutInMinutes>",
+                b"<LoadBalancerDistribution>",
+                b"<VirtualIPName>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"LoadBalancedEndpointSetName" => {
-                        r.text_req_into(&c, &mut f_load_balanced_endpoint_set_name)?
+                        r.text_req_into(&c, &mut f_load_balanced_endpoint_set_name)?;
+                        next = 1usize;
                     }
 
-                    b"LocalPort" => r.text_opt_into(&c, &mut f_local_port)?,
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"Port" => r.text_opt_into(&c, &mut f_port)?,
-                    b"LoadBalancerProbe" => f_load_balancer_probe = r.elem(&c)?,
-                    b"Protocol" => r.text_opt_into(&c, &mut f_protocol)?,
-                    b"Vip" => r.text_opt_into(&c, &mut f_vip)?,
+                    b"LocalPort" => {
+                        r.text_opt_into(&c, &mut f_local_port)?;
+                        next = 2usize;
+                    }
+
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 3usize;
+                    }
+
+                    b"Port" => {
+                        r.text_opt_into(&c, &mut f_port)?;
+                        next = 4usize;
+                    }
+
+                    b"LoadBalancerProbe" => {
+                        f_load_balancer_probe = r.elem(&c)?;
+                        next = 5usize;
+                    }
+
+                    b"Protocol" => {
+                        r.text_opt_into(&c, &mut f_protocol)?;
+                        next = 6usize;
+                    }
+
+                    b"Vip" => {
+                        r.text_opt_into(&c, &mut f_vip)?;
+                        next = 7usize;
+                    }
+
                     b"EnableDirectServerReturn" => {
-                        r.text_opt_into(&c, &mut f_enable_direct_server_return)?
+                        r.text_opt_into(&c, &mut f_enable_direct_server_return)?;
+                        next = 8usize;
                     }
 
-                    b"EndpointAcl" => f_endpoint_acl = r.elem(&c)?,
+                    b"EndpointAcl" => {
+                        f_endpoint_acl = r.elem(&c)?;
+                        next = 9usize;
+                    }
+
                     b"LoadBalancerName" => {
-                        r.text_opt_into(&c, &mut f_load_balancer_name)?
+                        r.text_opt_into(&c, &mut f_load_balancer_name)?;
+                        next = 10usize;
                     }
 
                     b"IdleTimeoutInMinutes" => {
-                        r.text_opt_into(&c, &mut f_idle_timeout_in_minutes)?
+                        r.text_opt_into(&c, &mut f_idle_timeout_in_minutes)?;
+                        next = 11usize;
                     }
 
                     b"LoadBalancerDistribution" => {
-                        r.text_opt_into(&c, &mut f_load_balancer_distribution)?
+                        r.text_opt_into(&c, &mut f_load_balancer_distribution)?;
+                        next = 12usize;
                     }
 
-                    b"VirtualIPName" => r.text_opt_into(&c, &mut f_virtual_ip_name)?,
+                    b"VirtualIPName" => {
+                        r.text_opt_into(&c, &mut f_virtual_ip_name)?;
+                        next = 13usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }

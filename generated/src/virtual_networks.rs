@@ -612,10 +612,21 @@ impl FromXml for SetIPForwardingParameters {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_state = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<State>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"State" => r.text_req_into(&c, &mut f_state)?,
+                    b"State" => {
+                        r.text_req_into(&c, &mut f_state)?;
+                        next = 1usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -652,10 +663,21 @@ impl FromXml for IPForwarding {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_state = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<State>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"State" => r.text_opt_into(&c, &mut f_state)?,
+                    b"State" => {
+                        r.text_opt_into(&c, &mut f_state)?;
+                        next = 1usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -685,11 +707,19 @@ impl FromXml for NetworkConfiguration {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_virtual_network_configuration = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<VirtualNetworkConfiguration>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"VirtualNetworkConfiguration" => {
                         f_virtual_network_configuration = r.elem(&c)?;
+                        next = 1usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -748,12 +778,32 @@ impl FromXml for VirtualNetworkConfiguration {
         let mut f_local_network_sites = Vec::new();
         let mut f_virtual_network_sites = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<Dns>",
+                b"<LocalNetworkSites>",
+                b"<VirtualNetworkSites>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Dns" => f_dns = r.elem(&c)?,
+                    b"Dns" => {
+                        f_dns = r.elem(&c)?;
+                        next = 1usize;
+                    }
+
                     b"LocalNetworkSites" => {
-                        r.elem_list(&c, b"LocalNetworkSite", &mut f_local_network_sites)?
+                        r.elem_list(
+                            &c,
+                            b"LocalNetworkSite",
+                            &mut f_local_network_sites,
+                        )?;
+                        next = 2usize;
                     }
 
                     b"VirtualNetworkSites" => {
@@ -761,7 +811,8 @@ impl FromXml for VirtualNetworkConfiguration {
                             &c,
                             b"VirtualNetworkSite",
                             &mut f_virtual_network_sites,
-                        )?
+                        )?;
+                        next = 3usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -809,10 +860,21 @@ impl FromXml for NetcfgDns {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_dns_servers = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<DnsServers>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"DnsServers" => r.elem_list(&c, b"DnsServer", &mut f_dns_servers)?,
+                    b"DnsServers" => {
+                        r.elem_list(&c, b"DnsServer", &mut f_dns_servers)?;
+                        next = 1usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -902,12 +964,27 @@ impl FromXml for NetcfgLocalNetworkSite {
         let mut f_address_space = None;
         let mut f_vpn_gateway_address = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [
+                b"<AddressSpace>",
+                b"<VPNGatewayAddress>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"AddressSpace" => f_address_space = r.elem(&c)?,
+                    b"AddressSpace" => {
+                        f_address_space = r.elem(&c)?;
+                        next = 1usize;
+                    }
+
                     b"VPNGatewayAddress" => {
-                        r.text_opt_into(&c, &mut f_vpn_gateway_address)?
+                        r.text_opt_into(&c, &mut f_vpn_gateway_address)?;
+                        next = 2usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -950,10 +1027,21 @@ impl FromXml for NetcfgAddressSpace {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_address_prefix = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<AddressPrefix>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"AddressPrefix" => r.text_push(&c, &mut f_address_prefix)?,
+                    b"AddressPrefix" => {
+                        r.text_push(&c, &mut f_address_prefix)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1032,16 +1120,41 @@ impl FromXml for NetcfgVirtualNetworkSite {
         let mut f_dns_servers_ref = Vec::new();
         let mut f_gateway = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<AddressSpace>",
+                b"<Subnets>",
+                b"<DnsServersRef>",
+                b"<Gateway>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"AddressSpace" => f_address_space = r.elem(&c)?,
-                    b"Subnets" => r.elem_list(&c, b"Subnet", &mut f_subnets)?,
-                    b"DnsServersRef" => {
-                        r.elem_list(&c, b"DnsServerRef", &mut f_dns_servers_ref)?
+                    b"AddressSpace" => {
+                        f_address_space = r.elem(&c)?;
+                        next = 1usize;
                     }
 
-                    b"Gateway" => f_gateway = r.elem(&c)?,
+                    b"Subnets" => {
+                        r.elem_list(&c, b"Subnet", &mut f_subnets)?;
+                        next = 2usize;
+                    }
+
+                    b"DnsServersRef" => {
+                        r.elem_list(&c, b"DnsServerRef", &mut f_dns_servers_ref)?;
+                        next = 3usize;
+                    }
+
+                    b"Gateway" => {
+                        f_gateway = r.elem(&c)?;
+                        next = 4usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1096,10 +1209,21 @@ impl FromXml for NetcfgSubnet {
         let f_name = el.attr_req("name")?;
         let mut f_address_prefix = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<AddressPrefix>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"AddressPrefix" => r.text_req_into(&c, &mut f_address_prefix)?,
+                    b"AddressPrefix" => {
+                        r.text_req_into(&c, &mut f_address_prefix)?;
+                        next = 1usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1189,16 +1313,31 @@ impl FromXml for NetcfgGateway {
         let mut f_vpn_client_address_pool = None;
         let mut f_connections_to_local_network = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [
+                b"<VPNClientAddressPool>",
+                b"<ConnectionsToLocalNetwork>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"VPNClientAddressPool" => f_vpn_client_address_pool = r.elem(&c)?,
+                    b"VPNClientAddressPool" => {
+                        f_vpn_client_address_pool = r.elem(&c)?;
+                        next = 1usize;
+                    }
+
                     b"ConnectionsToLocalNetwork" => {
                         r.elem_list(
                             &c,
                             b"LocalNetworkSiteRef",
                             &mut f_connections_to_local_network,
-                        )?
+                        )?;
+                        next = 2usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -1253,10 +1392,21 @@ impl FromXml for LocalNetworkSiteRef {
         let f_name = el.attr_req("name")?;
         let mut f_connection = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<Connection>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Connection" => f_connection = r.elem(&c)?,
+                    b"Connection" => {
+                        f_connection = r.elem(&c)?;
+                        next = 1usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1326,11 +1476,19 @@ impl FromXml for VirtualNetworkSites {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_virtual_network_site = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<VirtualNetworkSite>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"VirtualNetworkSite" => {
-                        r.elem_push(&c, &mut f_virtual_network_site)?
+                        r.elem_push(&c, &mut f_virtual_network_site)?;
+                        next = 0usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -1454,21 +1612,89 @@ impl FromXml for VirtualNetworkSite {
         let mut f_location = None;
         let mut f_migration_state = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 12usize] = [
+                b"<Name>",
+                b"<Label>",
+                b"<Id>",
+                b"<AffinityGroup>",
+                b"<State>",
+                b"<InUse>",
+                b"<AddressSpace>",
+                b"<Subnets>",
+                b"<Dns>",
+                b"<Gateway>",
+                b"<Location>",
+                b"<MigrationState>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
-                    b"Id" => r.text_req_into(&c, &mut f_id)?,
-                    b"AffinityGroup" => r.text_opt_into(&c, &mut f_affinity_group)?,
-                    b"State" => r.text_req_into(&c, &mut f_state)?,
-                    b"InUse" => r.text_opt_into(&c, &mut f_in_use)?,
-                    b"AddressSpace" => f_address_space = r.elem(&c)?,
-                    b"Subnets" => r.elem_list(&c, b"Subnet", &mut f_subnets)?,
-                    b"Dns" => f_dns = r.elem(&c)?,
-                    b"Gateway" => f_gateway = r.elem(&c)?,
-                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
-                    b"MigrationState" => r.text_opt_into(&c, &mut f_migration_state)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Label" => {
+                        r.text_opt_into(&c, &mut f_label)?;
+                        next = 2usize;
+                    }
+
+                    b"Id" => {
+                        r.text_req_into(&c, &mut f_id)?;
+                        next = 3usize;
+                    }
+
+                    b"AffinityGroup" => {
+                        r.text_opt_into(&c, &mut f_affinity_group)?;
+                        next = 4usize;
+                    }
+
+                    b"State" => {
+                        r.text_req_into(&c, &mut f_state)?;
+                        next = 5usize;
+                    }
+
+                    b"InUse" => {
+                        r.text_opt_into(&c, &mut f_in_use)?;
+                        next = 6usize;
+                    }
+
+                    b"AddressSpace" => {
+                        f_address_space = r.elem(&c)?;
+                        next = 7usize;
+                    }
+
+                    b"Subnets" => {
+                        r.elem_list(&c, b"Subnet", &mut f_subnets)?;
+                        next = 8usize;
+                    }
+
+                    b"Dns" => {
+                        f_dns = r.elem(&c)?;
+                        next = 9usize;
+                    }
+
+                    b"Gateway" => {
+                        f_gateway = r.elem(&c)?;
+                        next = 10usize;
+                    }
+
+                    b"Location" => {
+                        r.text_opt_into(&c, &mut f_location)?;
+                        next = 11usize;
+                    }
+
+                    b"MigrationState" => {
+                        r.text_opt_into(&c, &mut f_migration_state)?;
+                        next = 12usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1524,11 +1750,19 @@ impl FromXml for AddressSpace {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_address_prefixes = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<AddressPrefixes>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"AddressPrefixes" => {
-                        r.text_list(&c, b"AddressPrefix", &mut f_address_prefixes)?
+                        r.text_list(&c, b"AddressPrefix", &mut f_address_prefixes)?;
+                        next = 1usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -1586,16 +1820,41 @@ impl FromXml for Subnet {
         let mut f_network_security_group = None;
         let mut f_route_table_name = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<Name>",
+                b"<AddressPrefix>",
+                b"<NetworkSecurityGroup>",
+                b"<RouteTableName>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"AddressPrefix" => r.text_req_into(&c, &mut f_address_prefix)?,
-                    b"NetworkSecurityGroup" => {
-                        r.text_opt_into(&c, &mut f_network_security_group)?
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
                     }
 
-                    b"RouteTableName" => r.text_opt_into(&c, &mut f_route_table_name)?,
+                    b"AddressPrefix" => {
+                        r.text_req_into(&c, &mut f_address_prefix)?;
+                        next = 2usize;
+                    }
+
+                    b"NetworkSecurityGroup" => {
+                        r.text_opt_into(&c, &mut f_network_security_group)?;
+                        next = 3usize;
+                    }
+
+                    b"RouteTableName" => {
+                        r.text_opt_into(&c, &mut f_route_table_name)?;
+                        next = 4usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1659,13 +1918,41 @@ impl FromXml for VirtualNetworkSiteGateway {
         let mut f_vpn_client_address_pool = None;
         let mut f_vnet_names = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<Profile>",
+                b"<Sites>",
+                b"<VPNClientAddressPool>",
+                b"<VnetNames>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Profile" => r.text_opt_into(&c, &mut f_profile)?,
-                    b"Sites" => r.elem_list(&c, b"LocalNetworkSite", &mut f_sites)?,
-                    b"VPNClientAddressPool" => f_vpn_client_address_pool = r.elem(&c)?,
-                    b"VnetNames" => r.text_list(&c, b"string", &mut f_vnet_names)?,
+                    b"Profile" => {
+                        r.text_opt_into(&c, &mut f_profile)?;
+                        next = 1usize;
+                    }
+
+                    b"Sites" => {
+                        r.elem_list(&c, b"LocalNetworkSite", &mut f_sites)?;
+                        next = 2usize;
+                    }
+
+                    b"VPNClientAddressPool" => {
+                        f_vpn_client_address_pool = r.elem(&c)?;
+                        next = 3usize;
+                    }
+
+                    b"VnetNames" => {
+                        r.text_list(&c, b"string", &mut f_vnet_names)?;
+                        next = 4usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1725,16 +2012,41 @@ impl FromXml for LocalNetworkSite {
         let mut f_vpn_gateway_address = None;
         let mut f_connections = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<Name>",
+                b"<AddressSpace>",
+                b"<VpnGatewayAddress>",
+                b"<Connections>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"AddressSpace" => f_address_space = r.elem(&c)?,
-                    b"VpnGatewayAddress" => {
-                        r.text_opt_into(&c, &mut f_vpn_gateway_address)?
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
                     }
 
-                    b"Connections" => r.elem_list(&c, b"Connection", &mut f_connections)?,
+                    b"AddressSpace" => {
+                        f_address_space = r.elem(&c)?;
+                        next = 2usize;
+                    }
+
+                    b"VpnGatewayAddress" => {
+                        r.text_opt_into(&c, &mut f_vpn_gateway_address)?;
+                        next = 3usize;
+                    }
+
+                    b"Connections" => {
+                        r.elem_list(&c, b"Connection", &mut f_connections)?;
+                        next = 4usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1775,10 +2087,21 @@ impl FromXml for LocalNetworkConnection {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_type_ = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<Type>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Type" => r.text_opt_into(&c, &mut f_type_)?,
+                    b"Type" => {
+                        r.text_opt_into(&c, &mut f_type_)?;
+                        next = 1usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }

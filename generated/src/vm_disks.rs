@@ -582,13 +582,41 @@ impl FromXml for AddDiskInput {
         let mut f_media_link = None;
         let mut f_name = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<OS>",
+                b"<Label>",
+                b"<MediaLink>",
+                b"<Name>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"OS" => r.text_opt_into(&c, &mut f_os)?,
-                    b"Label" => r.text_req_into(&c, &mut f_label)?,
-                    b"MediaLink" => r.text_req_into(&c, &mut f_media_link)?,
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"OS" => {
+                        r.text_opt_into(&c, &mut f_os)?;
+                        next = 1usize;
+                    }
+
+                    b"Label" => {
+                        r.text_req_into(&c, &mut f_label)?;
+                        next = 2usize;
+                    }
+
+                    b"MediaLink" => {
+                        r.text_req_into(&c, &mut f_media_link)?;
+                        next = 3usize;
+                    }
+
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 4usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -626,10 +654,21 @@ impl FromXml for Disks {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_disk = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<Disk>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Disk" => r.elem_push(&c, &mut f_disk)?,
+                    b"Disk" => {
+                        r.elem_push(&c, &mut f_disk)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -755,25 +794,95 @@ impl FromXml for Disk {
         let mut f_created_time = None;
         let mut f_io_type = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 13usize] = [
+                b"<AffinityGroup>",
+                b"<AttachedTo>",
+                b"<OS>",
+                b"<Location>",
+                b"<Label>",
+                b"<LogicalDiskSizeInGB>",
+                b"<MediaLink>",
+                b"<Name>",
+                b"<SourceImageName>",
+                b"<IsCorrupted>",
+                b"<IsPremium>",
+                b"<CreatedTime>",
+                b"<IOType>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"AffinityGroup" => r.text_opt_into(&c, &mut f_affinity_group)?,
-                    b"AttachedTo" => f_attached_to = r.elem(&c)?,
-                    b"OS" => r.text_opt_into(&c, &mut f_os)?,
-                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
-                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
-                    b"LogicalDiskSizeInGB" => {
-                        r.text_opt_into(&c, &mut f_logical_disk_size_in_gb)?
+                    b"AffinityGroup" => {
+                        r.text_opt_into(&c, &mut f_affinity_group)?;
+                        next = 1usize;
                     }
 
-                    b"MediaLink" => r.text_opt_into(&c, &mut f_media_link)?,
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"SourceImageName" => r.text_opt_into(&c, &mut f_source_image_name)?,
-                    b"IsCorrupted" => r.text_opt_into(&c, &mut f_is_corrupted)?,
-                    b"IsPremium" => r.text_opt_into(&c, &mut f_is_premium)?,
-                    b"CreatedTime" => r.text_opt_into(&c, &mut f_created_time)?,
-                    b"IOType" => r.text_opt_into(&c, &mut f_io_type)?,
+                    b"AttachedTo" => {
+                        f_attached_to = r.elem(&c)?;
+                        next = 2usize;
+                    }
+
+                    b"OS" => {
+                        r.text_opt_into(&c, &mut f_os)?;
+                        next = 3usize;
+                    }
+
+                    b"Location" => {
+                        r.text_opt_into(&c, &mut f_location)?;
+                        next = 4usize;
+                    }
+
+                    b"Label" => {
+                        r.text_opt_into(&c, &mut f_label)?;
+                        next = 5usize;
+                    }
+
+                    b"LogicalDiskSizeInGB" => {
+                        r.text_opt_into(&c, &mut f_logical_disk_size_in_gb)?;
+                        next = 6usize;
+                    }
+
+                    b"MediaLink" => {
+                        r.text_opt_into(&c, &mut f_media_link)?;
+                        next = 7usize;
+                    }
+
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 8usize;
+                    }
+
+                    b"SourceImageName" => {
+                        r.text_opt_into(&c, &mut f_source_image_name)?;
+                        next = 9usize;
+                    }
+
+                    b"IsCorrupted" => {
+                        r.text_opt_into(&c, &mut f_is_corrupted)?;
+                        next = 10usize;
+                    }
+
+                    b"IsPremium" => {
+                        r.text_opt_into(&c, &mut f_is_premium)?;
+                        next = 11usize;
+                    }
+
+                    b"CreatedTime" => {
+                        r.text_opt_into(&c, &mut f_created_time)?;
+                        next = 12usize;
+                    }
+
+                    b"IOType" => {
+                        r.text_opt_into(&c, &mut f_io_type)?;
+                        next = 13usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -846,15 +955,35 @@ impl FromXml for AttachedTo {
         let mut f_hosted_service_name = None;
         let mut f_role_name = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<DeploymentName>",
+                b"<HostedServiceName>",
+                b"<RoleName>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"DeploymentName" => r.text_opt_into(&c, &mut f_deployment_name)?,
-                    b"HostedServiceName" => {
-                        r.text_opt_into(&c, &mut f_hosted_service_name)?
+                    b"DeploymentName" => {
+                        r.text_opt_into(&c, &mut f_deployment_name)?;
+                        next = 1usize;
                     }
 
-                    b"RoleName" => r.text_opt_into(&c, &mut f_role_name)?,
+                    b"HostedServiceName" => {
+                        r.text_opt_into(&c, &mut f_hosted_service_name)?;
+                        next = 2usize;
+                    }
+
+                    b"RoleName" => {
+                        r.text_opt_into(&c, &mut f_role_name)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -926,18 +1055,53 @@ impl FromXml for UpdateDiskInput {
         let mut f_name = None;
         let mut f_resized_size_in_gb = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 6usize] = [
+                b"<HasOperatingSystem>",
+                b"<OS>",
+                b"<Label>",
+                b"<MediaLink>",
+                b"<Name>",
+                b"<ResizedSizeInGB>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"HasOperatingSystem" => {
-                        r.text_opt_into(&c, &mut f_has_operating_system)?
+                        r.text_opt_into(&c, &mut f_has_operating_system)?;
+                        next = 1usize;
                     }
 
-                    b"OS" => r.text_opt_into(&c, &mut f_os)?,
-                    b"Label" => r.text_req_into(&c, &mut f_label)?,
-                    b"MediaLink" => r.text_opt_into(&c, &mut f_media_link)?,
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"ResizedSizeInGB" => r.text_opt_into(&c, &mut f_resized_size_in_gb)?,
+                    b"OS" => {
+                        r.text_opt_into(&c, &mut f_os)?;
+                        next = 2usize;
+                    }
+
+                    b"Label" => {
+                        r.text_req_into(&c, &mut f_label)?;
+                        next = 3usize;
+                    }
+
+                    b"MediaLink" => {
+                        r.text_opt_into(&c, &mut f_media_link)?;
+                        next = 4usize;
+                    }
+
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 5usize;
+                    }
+
+                    b"ResizedSizeInGB" => {
+                        r.text_opt_into(&c, &mut f_resized_size_in_gb)?;
+                        next = 6usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }

@@ -516,33 +516,105 @@ impl FromXml for CreateVMImageInput {
         let mut f_published_date = None;
         let mut f_show_in_gui = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 14usize] = [
+                b"<Name>",
+                b"<Label>",
+                b"<Description>",
+                b"<OSDiskConfiguration>",
+                b"<DataDiskConfigurations>",
+                b"<Language>",
+                b"<ImageFamily>",
+                b"<RecommendedVMSize>",
+                b"<Eula>",
+                b"<IconUri>",
+                b"<SmallIconUri>",
+                b"<PrivacyUri>",
+                b"<PublishedDate>",
+                b"<ShowInGui>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Label" => r.text_req_into(&c, &mut f_label)?,
-                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
-                    b"OSDiskConfiguration" => f_os_disk_configuration = r.elem(&c)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Label" => {
+                        r.text_req_into(&c, &mut f_label)?;
+                        next = 2usize;
+                    }
+
+                    b"Description" => {
+                        r.text_opt_into(&c, &mut f_description)?;
+                        next = 3usize;
+                    }
+
+                    b"OSDiskConfiguration" => {
+                        f_os_disk_configuration = r.elem(&c)?;
+                        next = 4usize;
+                    }
+
                     b"DataDiskConfigurations" => {
                         r.elem_list(
                             &c,
                             b"DataDiskConfiguration",
                             &mut f_data_disk_configurations,
-                        )?
+                        )?;
+                        next = 5usize;
                     }
 
-                    b"Language" => r.text_opt_into(&c, &mut f_language)?,
-                    b"ImageFamily" => r.text_opt_into(&c, &mut f_image_family)?,
+                    b"Language" => {
+                        r.text_opt_into(&c, &mut f_language)?;
+                        next = 6usize;
+                    }
+
+                    b"ImageFamily" => {
+                        r.text_opt_into(&c, &mut f_image_family)?;
+                        next = 7usize;
+                    }
+
                     b"RecommendedVMSize" => {
-                        r.text_opt_into(&c, &mut f_recommended_vm_size)?
+                        r.text_opt_into(&c, &mut f_recommended_vm_size)?;
+                        next = 8usize;
                     }
 
-                    b"Eula" => r.text_opt_into(&c, &mut f_eula)?,
-                    b"IconUri" => r.text_opt_into(&c, &mut f_icon_uri)?,
-                    b"SmallIconUri" => r.text_opt_into(&c, &mut f_small_icon_uri)?,
-                    b"PrivacyUri" => r.text_opt_into(&c, &mut f_privacy_uri)?,
-                    b"PublishedDate" => r.text_opt_into(&c, &mut f_published_date)?,
-                    b"ShowInGui" => r.text_opt_into(&c, &mut f_show_in_gui)?,
+                    b"Eula" => {
+                        r.text_opt_into(&c, &mut f_eula)?;
+                        next = 9usize;
+                    }
+
+                    b"IconUri" => {
+                        r.text_opt_into(&c, &mut f_icon_uri)?;
+                        next = 10usize;
+                    }
+
+                    b"SmallIconUri" => {
+                        r.text_opt_into(&c, &mut f_small_icon_uri)?;
+                        next = 11usize;
+                    }
+
+                    b"PrivacyUri" => {
+                        r.text_opt_into(&c, &mut f_privacy_uri)?;
+                        next = 12usize;
+                    }
+
+                    b"PublishedDate" => {
+                        r.text_opt_into(&c, &mut f_published_date)?;
+                        next = 13usize;
+                    }
+
+                    b"ShowInGui" => {
+                        r.text_opt_into(&c, &mut f_show_in_gui)?;
+                        next = 14usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -641,13 +713,41 @@ impl FromXml for VMImageOSDiskInput {
         let mut f_os = None;
         let mut f_media_link = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<HostCaching>",
+                b"<OSState>",
+                b"<OS>",
+                b"<MediaLink>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"HostCaching" => r.text_opt_into(&c, &mut f_host_caching)?,
-                    b"OSState" => r.text_req_into(&c, &mut f_os_state)?,
-                    b"OS" => r.text_req_into(&c, &mut f_os)?,
-                    b"MediaLink" => r.text_req_into(&c, &mut f_media_link)?,
+                    b"HostCaching" => {
+                        r.text_opt_into(&c, &mut f_host_caching)?;
+                        next = 1usize;
+                    }
+
+                    b"OSState" => {
+                        r.text_req_into(&c, &mut f_os_state)?;
+                        next = 2usize;
+                    }
+
+                    b"OS" => {
+                        r.text_req_into(&c, &mut f_os)?;
+                        next = 3usize;
+                    }
+
+                    b"MediaLink" => {
+                        r.text_req_into(&c, &mut f_media_link)?;
+                        next = 4usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -703,12 +803,35 @@ impl FromXml for VMImageDataDiskInput {
         let mut f_lun = None;
         let mut f_media_link = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<HostCaching>",
+                b"<Lun>",
+                b"<MediaLink>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"HostCaching" => r.text_opt_into(&c, &mut f_host_caching)?,
-                    b"Lun" => r.text_opt_into(&c, &mut f_lun)?,
-                    b"MediaLink" => r.text_req_into(&c, &mut f_media_link)?,
+                    b"HostCaching" => {
+                        r.text_opt_into(&c, &mut f_host_caching)?;
+                        next = 1usize;
+                    }
+
+                    b"Lun" => {
+                        r.text_opt_into(&c, &mut f_lun)?;
+                        next = 2usize;
+                    }
+
+                    b"MediaLink" => {
+                        r.text_req_into(&c, &mut f_media_link)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -836,32 +959,99 @@ impl FromXml for UpdateVMImageInput {
         let mut f_published_date = None;
         let mut f_show_in_gui = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 13usize] = [
+                b"<Label>",
+                b"<OSDiskConfiguration>",
+                b"<DataDiskConfigurations>",
+                b"<Description>",
+                b"<Language>",
+                b"<ImageFamily>",
+                b"<RecommendedVMSize>",
+                b"<Eula>",
+                b"<IconUri>",
+                b"<SmallIconUri>",
+                b"<PrivacyUri>",
+                b"<PublishedDate>",
+                b"<ShowInGui>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Label" => r.text_req_into(&c, &mut f_label)?,
-                    b"OSDiskConfiguration" => f_os_disk_configuration = r.elem(&c)?,
+                    b"Label" => {
+                        r.text_req_into(&c, &mut f_label)?;
+                        next = 1usize;
+                    }
+
+                    b"OSDiskConfiguration" => {
+                        f_os_disk_configuration = r.elem(&c)?;
+                        next = 2usize;
+                    }
+
                     b"DataDiskConfigurations" => {
                         r.elem_list(
                             &c,
                             b"DataDiskConfiguration",
                             &mut f_data_disk_configurations,
-                        )?
+                        )?;
+                        next = 3usize;
                     }
 
-                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
-                    b"Language" => r.text_opt_into(&c, &mut f_language)?,
-                    b"ImageFamily" => r.text_opt_into(&c, &mut f_image_family)?,
+                    b"Description" => {
+                        r.text_opt_into(&c, &mut f_description)?;
+                        next = 4usize;
+                    }
+
+                    b"Language" => {
+                        r.text_opt_into(&c, &mut f_language)?;
+                        next = 5usize;
+                    }
+
+                    b"ImageFamily" => {
+                        r.text_opt_into(&c, &mut f_image_family)?;
+                        next = 6usize;
+                    }
+
                     b"RecommendedVMSize" => {
-                        r.text_opt_into(&c, &mut f_recommended_vm_size)?
+                        r.text_opt_into(&c, &mut f_recommended_vm_size)?;
+                        next = 7usize;
                     }
 
-                    b"Eula" => r.text_opt_into(&c, &mut f_eula)?,
-                    b"IconUri" => r.text_opt_into(&c, &mut f_icon_uri)?,
-                    b"SmallIconUri" => r.text_opt_into(&c, &mut f_small_icon_uri)?,
-                    b"PrivacyUri" => r.text_opt_into(&c, &mut f_privacy_uri)?,
-                    b"PublishedDate" => r.text_opt_into(&c, &mut f_published_date)?,
-                    b"ShowInGui" => r.text_opt_into(&c, &mut f_show_in_gui)?,
+                    b"Eula" => {
+                        r.text_opt_into(&c, &mut f_eula)?;
+                        next = 8usize;
+                    }
+
+                    b"IconUri" => {
+                        r.text_opt_into(&c, &mut f_icon_uri)?;
+                        next = 9usize;
+                    }
+
+                    b"SmallIconUri" => {
+                        r.text_opt_into(&c, &mut f_small_icon_uri)?;
+                        next = 10usize;
+                    }
+
+                    b"PrivacyUri" => {
+                        r.text_opt_into(&c, &mut f_privacy_uri)?;
+                        next = 11usize;
+                    }
+
+                    b"PublishedDate" => {
+                        r.text_opt_into(&c, &mut f_published_date)?;
+                        next = 12usize;
+                    }
+
+                    b"ShowInGui" => {
+                        r.text_opt_into(&c, &mut f_show_in_gui)?;
+                        next = 13usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -939,10 +1129,21 @@ impl FromXml for VMImageOSDiskUpdate {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_host_caching = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<HostCaching>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"HostCaching" => r.text_opt_into(&c, &mut f_host_caching)?,
+                    b"HostCaching" => {
+                        r.text_opt_into(&c, &mut f_host_caching)?;
+                        next = 1usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -992,12 +1193,31 @@ impl FromXml for VMImageDataDiskUpdate {
         let mut f_host_caching = None;
         let mut f_lun = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [b"<Name>", b"<HostCaching>", b"<Lun>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"HostCaching" => r.text_opt_into(&c, &mut f_host_caching)?,
-                    b"Lun" => r.text_opt_into(&c, &mut f_lun)?,
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"HostCaching" => {
+                        r.text_opt_into(&c, &mut f_host_caching)?;
+                        next = 2usize;
+                    }
+
+                    b"Lun" => {
+                        r.text_opt_into(&c, &mut f_lun)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1042,10 +1262,21 @@ impl FromXml for VMImages {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_vm_image = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<VMImage>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"VMImage" => r.elem_push(&c, &mut f_vm_image)?,
+                    b"VMImage" => {
+                        r.elem_push(&c, &mut f_vm_image)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1275,54 +1506,187 @@ impl FromXml for VMImage {
         let mut f_role_state_on_capture = None;
         let mut f_role_size_on_capture = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 28usize] = [
+                b"<Name>",
+                b"<Label>",
+                b"<Category>",
+                b"<Description>",
+                b"<OSDiskConfiguration>",
+                b"<DataDiskConfigurations>",
+                b"<ServiceName>",
+                b"<DeploymentName>",
+                b"<RoleName>",
+                b"<AffinityGroup>",
+                b"<Location>",
+                b"<CreatedTime>",
+                b"<ModifiedTime>",
+                b"<Language>",
+                b"<ImageFamily>",
+                b"<RecommendedVMSize>",
+                b"<IsPremium>",
+                b"<Eula>",
+                b"<IconUri>",
+                b"<SmallIconUri>",
+                b"<PrivacyUri>",
+                b"<PublisherName>",
+                b"<PublishedDate>",
+                b"<ShowInGui>",
+                b"<PricingDetailLink>",
+                b"<VMImageState>",
+                b"<RoleStateOnCapture>",
+                b"<RoleSizeOnCapture>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
-                    b"Category" => r.text_opt_into(&c, &mut f_category)?,
-                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
-                    b"OSDiskConfiguration" => f_os_disk_configuration = r.elem(&c)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Label" => {
+                        r.text_opt_into(&c, &mut f_label)?;
+                        next = 2usize;
+                    }
+
+                    b"Category" => {
+                        r.text_opt_into(&c, &mut f_category)?;
+                        next = 3usize;
+                    }
+
+                    b"Description" => {
+                        r.text_opt_into(&c, &mut f_description)?;
+                        next = 4usize;
+                    }
+
+                    b"OSDiskConfiguration" => {
+                        f_os_disk_configuration = r.elem(&c)?;
+                        next = 5usize;
+                    }
+
                     b"DataDiskConfigurations" => {
                         r.elem_list(
                             &c,
                             b"DataDiskConfiguration",
                             &mut f_data_disk_configurations,
-                        )?
+                        )?;
+                        next = 6usize;
                     }
 
-                    b"ServiceName" => r.text_opt_into(&c, &mut f_service_name)?,
-                    b"DeploymentName" => r.text_opt_into(&c, &mut f_deployment_name)?,
-                    b"RoleName" => r.text_opt_into(&c, &mut f_role_name)?,
-                    b"AffinityGroup" => r.text_opt_into(&c, &mut f_affinity_group)?,
-                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
-                    b"CreatedTime" => r.text_opt_into(&c, &mut f_created_time)?,
-                    b"ModifiedTime" => r.text_opt_into(&c, &mut f_modified_time)?,
-                    b"Language" => r.text_opt_into(&c, &mut f_language)?,
-                    b"ImageFamily" => r.text_opt_into(&c, &mut f_image_family)?,
+                    b"ServiceName" => {
+                        r.text_opt_into(&c, &mut f_service_name)?;
+                        next = 7usize;
+                    }
+
+                    b"DeploymentName" => {
+                        r.text_opt_into(&c, &mut f_deployment_name)?;
+                        next = 8usize;
+                    }
+
+                    b"RoleName" => {
+                        r.text_opt_into(&c, &mut f_role_name)?;
+                        next = 9usize;
+                    }
+
+                    b"AffinityGroup" => {
+                        r.text_opt_into(&c, &mut f_affinity_group)?;
+                        next = 10usize;
+                    }
+
+                    b"Location" => {
+                        r.text_opt_into(&c, &mut f_location)?;
+                        next = 11usize;
+                    }
+
+                    b"CreatedTime" => {
+                        r.text_opt_into(&c, &mut f_created_time)?;
+                        next = 12usize;
+                    }
+
+                    b"ModifiedTime" => {
+                        r.text_opt_into(&c, &mut f_modified_time)?;
+                        next = 13usize;
+                    }
+
+                    b"Language" => {
+                        r.text_opt_into(&c, &mut f_language)?;
+                        next = 14usize;
+                    }
+
+                    b"ImageFamily" => {
+                        r.text_opt_into(&c, &mut f_image_family)?;
+                        next = 15usize;
+                    }
+
                     b"RecommendedVMSize" => {
-                        r.text_opt_into(&c, &mut f_recommended_vm_size)?
+                        r.text_opt_into(&c, &mut f_recommended_vm_size)?;
+                        next = 16usize;
                     }
 
-                    b"IsPremium" => r.text_opt_into(&c, &mut f_is_premium)?,
-                    b"Eula" => r.text_opt_into(&c, &mut f_eula)?,
-                    b"IconUri" => r.text_opt_into(&c, &mut f_icon_uri)?,
-                    b"SmallIconUri" => r.text_opt_into(&c, &mut f_small_icon_uri)?,
-                    b"PrivacyUri" => r.text_opt_into(&c, &mut f_privacy_uri)?,
-                    b"PublisherName" => r.text_opt_into(&c, &mut f_publisher_name)?,
-                    b"PublishedDate" => r.text_opt_into(&c, &mut f_published_date)?,
-                    b"ShowInGui" => r.text_opt_into(&c, &mut f_show_in_gui)?,
+                    b"IsPremium" => {
+                        r.text_opt_into(&c, &mut f_is_premium)?;
+                        next = 17usize;
+                    }
+
+                    b"Eula" => {
+                        r.text_opt_into(&c, &mut f_eula)?;
+                        next = 18usize;
+                    }
+
+                    b"IconUri" => {
+                        r.text_opt_into(&c, &mut f_icon_uri)?;
+                        next = 19usize;
+                    }
+
+                    b"SmallIconUri" => {
+                        r.text_opt_into(&c, &mut f_small_icon_uri)?;
+                        next = 20usize;
+                    }
+
+                    b"PrivacyUri" => {
+                        r.text_opt_into(&c, &mut f_privacy_uri)?;
+                        next = 21usize;
+                    }
+
+                    b"PublisherName" => {
+                        r.text_opt_into(&c, &mut f_publisher_name)?;
+                        next = 22usize;
+                    }
+
+                    b"PublishedDate" => {
+                        r.text_opt_into(&c, &mut f_published_date)?;
+                        next = 23usize;
+                    }
+
+                    b"ShowInGui" => {
+                        r.text_opt_into(&c, &mut f_show_in_gui)?;
+                        next = 24usize;
+                    }
+
                     b"PricingDetailLink" => {
-                        r.text_opt_into(&c, &mut f_pricing_detail_link)?
+                        r.text_opt_into(&c, &mut f_pricing_detail_link)?;
+                        next = 25usize;
                     }
 
-                    b"VMImageState" => r.text_opt_into(&c, &mut f_vm_image_state)?,
+                    b"VMImageState" => {
+                        r.text_opt_into(&c, &mut f_vm_image_state)?;
+                        next = 26usize;
+                    }
+
                     b"RoleStateOnCapture" => {
-                        r.text_opt_into(&c, &mut f_role_state_on_capture)?
+                        r.text_opt_into(&c, &mut f_role_state_on_capture)?;
+                        next = 27usize;
                     }
 
                     b"RoleSizeOnCapture" => {
-                        r.text_opt_into(&c, &mut f_role_size_on_capture)?
+                        r.text_opt_into(&c, &mut f_role_size_on_capture)?;
+                        next = 28usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -1613,54 +1977,187 @@ impl FromXml for VMImageFields {
         let mut f_role_state_on_capture = None;
         let mut f_role_size_on_capture = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 28usize] = [
+                b"<Name>",
+                b"<Label>",
+                b"<Category>",
+                b"<Description>",
+                b"<OSDiskConfiguration>",
+                b"<DataDiskConfigurations>",
+                b"<ServiceName>",
+                b"<DeploymentName>",
+                b"<RoleName>",
+                b"<AffinityGroup>",
+                b"<Location>",
+                b"<CreatedTime>",
+                b"<ModifiedTime>",
+                b"<Language>",
+                b"<ImageFamily>",
+                b"<RecommendedVMSize>",
+                b"<IsPremium>",
+                b"<Eula>",
+                b"<IconUri>",
+                b"<SmallIconUri>",
+                b"<PrivacyUri>",
+                b"<PublisherName>",
+                b"<PublishedDate>",
+                b"<ShowInGui>",
+                b"<PricingDetailLink>",
+                b"<VMImageState>",
+                b"<RoleStateOnCapture>",
+                b"<RoleSizeOnCapture>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
-                    b"Category" => r.text_opt_into(&c, &mut f_category)?,
-                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
-                    b"OSDiskConfiguration" => f_os_disk_configuration = r.elem(&c)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Label" => {
+                        r.text_opt_into(&c, &mut f_label)?;
+                        next = 2usize;
+                    }
+
+                    b"Category" => {
+                        r.text_opt_into(&c, &mut f_category)?;
+                        next = 3usize;
+                    }
+
+                    b"Description" => {
+                        r.text_opt_into(&c, &mut f_description)?;
+                        next = 4usize;
+                    }
+
+                    b"OSDiskConfiguration" => {
+                        f_os_disk_configuration = r.elem(&c)?;
+                        next = 5usize;
+                    }
+
                     b"DataDiskConfigurations" => {
                         r.elem_list(
                             &c,
                             b"DataDiskConfiguration",
                             &mut f_data_disk_configurations,
-                        )?
+                        )?;
+                        next = 6usize;
                     }
 
-                    b"ServiceName" => r.text_opt_into(&c, &mut f_service_name)?,
-                    b"DeploymentName" => r.text_opt_into(&c, &mut f_deployment_name)?,
-                    b"RoleName" => r.text_opt_into(&c, &mut f_role_name)?,
-                    b"AffinityGroup" => r.text_opt_into(&c, &mut f_affinity_group)?,
-                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
-                    b"CreatedTime" => r.text_opt_into(&c, &mut f_created_time)?,
-                    b"ModifiedTime" => r.text_opt_into(&c, &mut f_modified_time)?,
-                    b"Language" => r.text_opt_into(&c, &mut f_language)?,
-                    b"ImageFamily" => r.text_opt_into(&c, &mut f_image_family)?,
+                    b"ServiceName" => {
+                        r.text_opt_into(&c, &mut f_service_name)?;
+                        next = 7usize;
+                    }
+
+                    b"DeploymentName" => {
+                        r.text_opt_into(&c, &mut f_deployment_name)?;
+                        next = 8usize;
+                    }
+
+                    b"RoleName" => {
+                        r.text_opt_into(&c, &mut f_role_name)?;
+                        next = 9usize;
+                    }
+
+                    b"AffinityGroup" => {
+                        r.text_opt_into(&c, &mut f_affinity_group)?;
+                        next = 10usize;
+                    }
+
+                    b"Location" => {
+                        r.text_opt_into(&c, &mut f_location)?;
+                        next = 11usize;
+                    }
+
+                    b"CreatedTime" => {
+                        r.text_opt_into(&c, &mut f_created_time)?;
+                        next = 12usize;
+                    }
+
+                    b"ModifiedTime" => {
+                        r.text_opt_into(&c, &mut f_modified_time)?;
+                        next = 13usize;
+                    }
+
+                    b"Language" => {
+                        r.text_opt_into(&c, &mut f_language)?;
+                        next = 14usize;
+                    }
+
+                    b"ImageFamily" => {
+                        r.text_opt_into(&c, &mut f_image_family)?;
+                        next = 15usize;
+                    }
+
                     b"RecommendedVMSize" => {
-                        r.text_opt_into(&c, &mut f_recommended_vm_size)?
+                        r.text_opt_into(&c, &mut f_recommended_vm_size)?;
+                        next = 16usize;
                     }
 
-                    b"IsPremium" => r.text_opt_into(&c, &mut f_is_premium)?,
-                    b"Eula" => r.text_opt_into(&c, &mut f_eula)?,
-                    b"IconUri" => r.text_opt_into(&c, &mut f_icon_uri)?,
-                    b"SmallIconUri" => r.text_opt_into(&c, &mut f_small_icon_uri)?,
-                    b"PrivacyUri" => r.text_opt_into(&c, &mut f_privacy_uri)?,
-                    b"PublisherName" => r.text_opt_into(&c, &mut f_publisher_name)?,
-                    b"PublishedDate" => r.text_opt_into(&c, &mut f_published_date)?,
-                    b"ShowInGui" => r.text_opt_into(&c, &mut f_show_in_gui)?,
+                    b"IsPremium" => {
+                        r.text_opt_into(&c, &mut f_is_premium)?;
+                        next = 17usize;
+                    }
+
+                    b"Eula" => {
+                        r.text_opt_into(&c, &mut f_eula)?;
+                        next = 18usize;
+                    }
+
+                    b"IconUri" => {
+                        r.text_opt_into(&c, &mut f_icon_uri)?;
+                        next = 19usize;
+                    }
+
+                    b"SmallIconUri" => {
+                        r.text_opt_into(&c, &mut f_small_icon_uri)?;
+                        next = 20usize;
+                    }
+
+                    b"PrivacyUri" => {
+                        r.text_opt_into(&c, &mut f_privacy_uri)?;
+                        next = 21usize;
+                    }
+
+                    b"PublisherName" => {
+                        r.text_opt_into(&c, &mut f_publisher_name)?;
+                        next = 22usize;
+                    }
+
+                    b"PublishedDate" => {
+                        r.text_opt_into(&c, &mut f_published_date)?;
+                        next = 23usize;
+                    }
+
+                    b"ShowInGui" => {
+                        r.text_opt_into(&c, &mut f_show_in_gui)?;
+                        next = 24usize;
+                    }
+
                     b"PricingDetailLink" => {
-                        r.text_opt_into(&c, &mut f_pricing_detail_link)?
+                        r.text_opt_into(&c, &mut f_pricing_detail_link)?;
+                        next = 25usize;
                     }
 
-                    b"VMImageState" => r.text_opt_into(&c, &mut f_vm_image_state)?,
+                    b"VMImageState" => {
+                        r.text_opt_into(&c, &mut f_vm_image_state)?;
+                        next = 26usize;
+                    }
+
                     b"RoleStateOnCapture" => {
-                        r.text_opt_into(&c, &mut f_role_state_on_capture)?
+                        r.text_opt_into(&c, &mut f_role_state_on_capture)?;
+                        next = 27usize;
                     }
 
                     b"RoleSizeOnCapture" => {
-                        r.text_opt_into(&c, &mut f_role_size_on_capture)?
+                        r.text_opt_into(&c, &mut f_role_size_on_capture)?;
+                        next = 28usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -1798,19 +2295,59 @@ impl FromXml for VMImageOSDisk {
         let mut f_logical_disk_size_in_gb = None;
         let mut f_io_type = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 7usize] = [
+                b"<Name>",
+                b"<HostCaching>",
+                b"<OSState>",
+                b"<OS>",
+                b"<MediaLink>",
+                b"<LogicalDiskSizeInGB>",
+                b"<IOType>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"HostCaching" => r.text_opt_into(&c, &mut f_host_caching)?,
-                    b"OSState" => r.text_opt_into(&c, &mut f_os_state)?,
-                    b"OS" => r.text_opt_into(&c, &mut f_os)?,
-                    b"MediaLink" => r.text_opt_into(&c, &mut f_media_link)?,
-                    b"LogicalDiskSizeInGB" => {
-                        r.text_opt_into(&c, &mut f_logical_disk_size_in_gb)?
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 1usize;
                     }
 
-                    b"IOType" => r.text_opt_into(&c, &mut f_io_type)?,
+                    b"HostCaching" => {
+                        r.text_opt_into(&c, &mut f_host_caching)?;
+                        next = 2usize;
+                    }
+
+                    b"OSState" => {
+                        r.text_opt_into(&c, &mut f_os_state)?;
+                        next = 3usize;
+                    }
+
+                    b"OS" => {
+                        r.text_opt_into(&c, &mut f_os)?;
+                        next = 4usize;
+                    }
+
+                    b"MediaLink" => {
+                        r.text_opt_into(&c, &mut f_media_link)?;
+                        next = 5usize;
+                    }
+
+                    b"LogicalDiskSizeInGB" => {
+                        r.text_opt_into(&c, &mut f_logical_disk_size_in_gb)?;
+                        next = 6usize;
+                    }
+
+                    b"IOType" => {
+                        r.text_opt_into(&c, &mut f_io_type)?;
+                        next = 7usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -1892,18 +2429,53 @@ impl FromXml for VMImageDataDisk {
         let mut f_logical_disk_size_in_gb = None;
         let mut f_io_type = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 6usize] = [
+                b"<Name>",
+                b"<HostCaching>",
+                b"<Lun>",
+                b"<MediaLink>",
+                b"<LogicalDiskSizeInGB>",
+                b"<IOType>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"HostCaching" => r.text_opt_into(&c, &mut f_host_caching)?,
-                    b"Lun" => r.text_opt_into(&c, &mut f_lun)?,
-                    b"MediaLink" => r.text_opt_into(&c, &mut f_media_link)?,
-                    b"LogicalDiskSizeInGB" => {
-                        r.text_opt_into(&c, &mut f_logical_disk_size_in_gb)?
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 1usize;
                     }
 
-                    b"IOType" => r.text_opt_into(&c, &mut f_io_type)?,
+                    b"HostCaching" => {
+                        r.text_opt_into(&c, &mut f_host_caching)?;
+                        next = 2usize;
+                    }
+
+                    b"Lun" => {
+                        r.text_opt_into(&c, &mut f_lun)?;
+                        next = 3usize;
+                    }
+
+                    b"MediaLink" => {
+                        r.text_opt_into(&c, &mut f_media_link)?;
+                        next = 4usize;
+                    }
+
+                    b"LogicalDiskSizeInGB" => {
+                        r.text_opt_into(&c, &mut f_logical_disk_size_in_gb)?;
+                        next = 5usize;
+                    }
+
+                    b"IOType" => {
+                        r.text_opt_into(&c, &mut f_io_type)?;
+                        next = 6usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2189,70 +2761,227 @@ impl FromXml for VMImageDetails {
         let mut f_compute_image_attributes = None;
         let mut f_marketplace_image_attributes = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 34usize] = [
+                b"<Name>",
+                b"<Label>",
+                b"<Category>",
+                b"<Description>",
+                b"<OSDiskConfiguration>",
+                b"<DataDiskConfigurations>",
+                b"<ServiceName>",
+                b"<DeploymentName>",
+                b"<RoleName>",
+                b"<AffinityGroup>",
+                b"<Location>",
+                b"<CreatedTime>",
+                b"<ModifiedTime>",
+                b"<Language>",
+                b"<ImageFamily>",
+                b"<RecommendedVMSize>",
+                b"<IsPremium>",
+                b"<Eula>",
+                b"<IconUri>",
+                b"<SmallIconUri>",
+                b"<PrivacyUri>",
+                b"<PublisherName>",
+                b"<PublishedDate>",
+                b"<ShowInGui>",
+                b"<PricingDetailLink>",
+                b"<VMImageState>",
+                b"<RoleStateOnCapture>",
+                b"<RoleSizeOnCapture>",
+                b"<IsCorrupted>",
+                b"<PublishedName>",
+                b"<SharingStatus>",
+                b"<ReplicationProgress>",
+                b"<ComputeImageAttributes>",
+                b"<MarketplaceImageAttributes>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Label" => r.text_opt_into(&c, &mut f_label)?,
-                    b"Category" => r.text_opt_into(&c, &mut f_category)?,
-                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
-                    b"OSDiskConfiguration" => f_os_disk_configuration = r.elem(&c)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Label" => {
+                        r.text_opt_into(&c, &mut f_label)?;
+                        next = 2usize;
+                    }
+
+                    b"Category" => {
+                        r.text_opt_into(&c, &mut f_category)?;
+                        next = 3usize;
+                    }
+
+                    b"Description" => {
+                        r.text_opt_into(&c, &mut f_description)?;
+                        next = 4usize;
+                    }
+
+                    b"OSDiskConfiguration" => {
+                        f_os_disk_configuration = r.elem(&c)?;
+                        next = 5usize;
+                    }
+
                     b"DataDiskConfigurations" => {
                         r.elem_list(
                             &c,
                             b"DataDiskConfiguration",
                             &mut f_data_disk_configurations,
-                        )?
+                        )?;
+                        next = 6usize;
                     }
 
-                    b"ServiceName" => r.text_opt_into(&c, &mut f_service_name)?,
-                    b"DeploymentName" => r.text_opt_into(&c, &mut f_deployment_name)?,
-                    b"RoleName" => r.text_opt_into(&c, &mut f_role_name)?,
-                    b"AffinityGroup" => r.text_opt_into(&c, &mut f_affinity_group)?,
-                    b"Location" => r.text_opt_into(&c, &mut f_location)?,
-                    b"CreatedTime" => r.text_opt_into(&c, &mut f_created_time)?,
-                    b"ModifiedTime" => r.text_opt_into(&c, &mut f_modified_time)?,
-                    b"Language" => r.text_opt_into(&c, &mut f_language)?,
-                    b"ImageFamily" => r.text_opt_into(&c, &mut f_image_family)?,
+                    b"ServiceName" => {
+                        r.text_opt_into(&c, &mut f_service_name)?;
+                        next = 7usize;
+                    }
+
+                    b"DeploymentName" => {
+                        r.text_opt_into(&c, &mut f_deployment_name)?;
+                        next = 8usize;
+                    }
+
+                    b"RoleName" => {
+                        r.text_opt_into(&c, &mut f_role_name)?;
+                        next = 9usize;
+                    }
+
+                    b"AffinityGroup" => {
+                        r.text_opt_into(&c, &mut f_affinity_group)?;
+                        next = 10usize;
+                    }
+
+                    b"Location" => {
+                        r.text_opt_into(&c, &mut f_location)?;
+                        next = 11usize;
+                    }
+
+                    b"CreatedTime" => {
+                        r.text_opt_into(&c, &mut f_created_time)?;
+                        next = 12usize;
+                    }
+
+                    b"ModifiedTime" => {
+                        r.text_opt_into(&c, &mut f_modified_time)?;
+                        next = 13usize;
+                    }
+
+                    b"Language" => {
+                        r.text_opt_into(&c, &mut f_language)?;
+                        next = 14usize;
+                    }
+
+                    b"ImageFamily" => {
+                        r.text_opt_into(&c, &mut f_image_family)?;
+                        next = 15usize;
+                    }
+
                     b"RecommendedVMSize" => {
-                        r.text_opt_into(&c, &mut f_recommended_vm_size)?
+                        r.text_opt_into(&c, &mut f_recommended_vm_size)?;
+                        next = 16usize;
                     }
 
-                    b"IsPremium" => r.text_opt_into(&c, &mut f_is_premium)?,
-                    b"Eula" => r.text_opt_into(&c, &mut f_eula)?,
-                    b"IconUri" => r.text_opt_into(&c, &mut f_icon_uri)?,
-                    b"SmallIconUri" => r.text_opt_into(&c, &mut f_small_icon_uri)?,
-                    b"PrivacyUri" => r.text_opt_into(&c, &mut f_privacy_uri)?,
-                    b"PublisherName" => r.text_opt_into(&c, &mut f_publisher_name)?,
-                    b"PublishedDate" => r.text_opt_into(&c, &mut f_published_date)?,
-                    b"ShowInGui" => r.text_opt_into(&c, &mut f_show_in_gui)?,
+                    b"IsPremium" => {
+                        r.text_opt_into(&c, &mut f_is_premium)?;
+                        next = 17usize;
+                    }
+
+                    b"Eula" => {
+                        r.text_opt_into(&c, &mut f_eula)?;
+                        next = 18usize;
+                    }
+
+                    b"IconUri" => {
+                        r.text_opt_into(&c, &mut f_icon_uri)?;
+                        next = 19usize;
+                    }
+
+                    b"SmallIconUri" => {
+                        r.text_opt_into(&c, &mut f_small_icon_uri)?;
+                        next = 20usize;
+                    }
+
+                    b"PrivacyUri" => {
+                        r.text_opt_into(&c, &mut f_privacy_uri)?;
+                        next = 21usize;
+                    }
+
+                    b"PublisherName" => {
+                        r.text_opt_into(&c, &mut f_publisher_name)?;
+                        next = 22usize;
+                    }
+
+                    b"PublishedDate" => {
+                        r.text_opt_into(&c, &mut f_published_date)?;
+                        next = 23usize;
+                    }
+
+                    b"ShowInGui" => {
+                        r.text_opt_into(&c, &mut f_show_in_gui)?;
+                        next = 24usize;
+                    }
+
                     b"PricingDetailLink" => {
-                        r.text_opt_into(&c, &mut f_pricing_detail_link)?
+                        r.text_opt_into(&c, &mut f_pricing_detail_link)?;
+                        next = 25usize;
                     }
 
-                    b"VMImageState" => r.text_opt_into(&c, &mut f_vm_image_state)?,
+                    b"VMImageState" => {
+                        r.text_opt_into(&c, &mut f_vm_image_state)?;
+                        next = 26usize;
+                    }
+
                     b"RoleStateOnCapture" => {
-                        r.text_opt_into(&c, &mut f_role_state_on_capture)?
+                        r.text_opt_into(&c, &mut f_role_state_on_capture)?;
+                        next = 27usize;
                     }
 
                     b"RoleSizeOnCapture" => {
-                        r.text_opt_into(&c, &mut f_role_size_on_capture)?
+                        r.text_opt_into(&c, &mut f_role_size_on_capture)?;
+                        next = 28usize;
                     }
 
-                    b"IsCorrupted" => r.text_opt_into(&c, &mut f_is_corrupted)?,
-                    b"PublishedName" => r.text_opt_into(&c, &mut f_published_name)?,
-                    b"SharingStatus" => r.text_opt_into(&c, &mut f_sharing_status)?,
+                    b"IsCorrupted" => {
+                        r.text_opt_into(&c, &mut f_is_corrupted)?;
+                        next = 29usize;
+                    }
+
+                    b"PublishedName" => {
+                        r.text_opt_into(&c, &mut f_published_name)?;
+                        next = 30usize;
+                    }
+
+                    b"SharingStatus" => {
+                        r.text_opt_into(&c, &mut f_sharing_status)?;
+                        next = 31usize;
+                    }
+
                     b"ReplicationProgress" => {
                         r.elem_list(
                             &c,
                             b"ReplicationProgressElement",
                             &mut f_replication_progress,
-                        )?
+                        )?;
+                        next = 32usize;
                     }
 
-                    b"ComputeImageAttributes" => f_compute_image_attributes = r.elem(&c)?,
+                    b"ComputeImageAttributes" => {
+                        f_compute_image_attributes = r.elem(&c)?;
+                        next = 33usize;
+                    }
+
                     b"MarketplaceImageAttributes" => {
                         f_marketplace_image_attributes = r.elem(&c)?;
+                        next = 34usize;
                     }
 
                     _ => r.skip(&c)?,

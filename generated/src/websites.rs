@@ -2320,10 +2320,21 @@ impl FromXml for GeoRegions {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_geo_region = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<GeoRegion>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"GeoRegion" => r.elem_push(&c, &mut f_geo_region)?,
+                    b"GeoRegion" => {
+                        r.elem_push(&c, &mut f_geo_region)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2382,13 +2393,41 @@ impl FromXml for GeoRegion {
         let mut f_name = None;
         let mut f_sort_order = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<Description>",
+                b"<DisplayName>",
+                b"<Name>",
+                b"<SortOrder>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Description" => r.text_opt_into(&c, &mut f_description)?,
-                    b"DisplayName" => r.text_opt_into(&c, &mut f_display_name)?,
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"SortOrder" => r.text_opt_into(&c, &mut f_sort_order)?,
+                    b"Description" => {
+                        r.text_opt_into(&c, &mut f_description)?;
+                        next = 1usize;
+                    }
+
+                    b"DisplayName" => {
+                        r.text_opt_into(&c, &mut f_display_name)?;
+                        next = 2usize;
+                    }
+
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 3usize;
+                    }
+
+                    b"SortOrder" => {
+                        r.text_opt_into(&c, &mut f_sort_order)?;
+                        next = 4usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2426,10 +2465,21 @@ impl FromXml for WebSpaces {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_web_space = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<WebSpace>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"WebSpace" => r.elem_push(&c, &mut f_web_space)?,
+                    b"WebSpace" => {
+                        r.elem_push(&c, &mut f_web_space)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2562,35 +2612,101 @@ impl FromXml for WebSpace {
         let mut f_subscription = None;
         let mut f_worker_size = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 14usize] = [
+                b"<AvailabilityState>",
+                b"<ComputeMode>",
+                b"<CurrentNumberOfWorkers>",
+                b"<CurrentWorkerSize>",
+                b"<GeoLocation>",
+                b"<GeoRegion>",
+                b"<HostingEnvironment>",
+                b"<Name>",
+                b"<NumberOfWorkers>",
+                b"<Plan>",
+                b"<ResourceGroup>",
+                b"<Status>",
+                b"<Subscription>",
+                b"<WorkerSize>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"AvailabilityState" => {
-                        r.text_opt_into(&c, &mut f_availability_state)?
+                        r.text_opt_into(&c, &mut f_availability_state)?;
+                        next = 1usize;
                     }
 
-                    b"ComputeMode" => r.text_opt_into(&c, &mut f_compute_mode)?,
+                    b"ComputeMode" => {
+                        r.text_opt_into(&c, &mut f_compute_mode)?;
+                        next = 2usize;
+                    }
+
                     b"CurrentNumberOfWorkers" => {
-                        r.text_opt_into(&c, &mut f_current_number_of_workers)?
+                        r.text_opt_into(&c, &mut f_current_number_of_workers)?;
+                        next = 3usize;
                     }
 
                     b"CurrentWorkerSize" => {
-                        r.text_opt_into(&c, &mut f_current_worker_size)?
+                        r.text_opt_into(&c, &mut f_current_worker_size)?;
+                        next = 4usize;
                     }
 
-                    b"GeoLocation" => r.text_opt_into(&c, &mut f_geo_location)?,
-                    b"GeoRegion" => r.text_opt_into(&c, &mut f_geo_region)?,
+                    b"GeoLocation" => {
+                        r.text_opt_into(&c, &mut f_geo_location)?;
+                        next = 5usize;
+                    }
+
+                    b"GeoRegion" => {
+                        r.text_opt_into(&c, &mut f_geo_region)?;
+                        next = 6usize;
+                    }
+
                     b"HostingEnvironment" => {
-                        r.text_opt_into(&c, &mut f_hosting_environment)?
+                        r.text_opt_into(&c, &mut f_hosting_environment)?;
+                        next = 7usize;
                     }
 
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"NumberOfWorkers" => r.text_opt_into(&c, &mut f_number_of_workers)?,
-                    b"Plan" => r.text_opt_into(&c, &mut f_plan)?,
-                    b"ResourceGroup" => r.text_opt_into(&c, &mut f_resource_group)?,
-                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
-                    b"Subscription" => r.text_opt_into(&c, &mut f_subscription)?,
-                    b"WorkerSize" => r.text_opt_into(&c, &mut f_worker_size)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 8usize;
+                    }
+
+                    b"NumberOfWorkers" => {
+                        r.text_opt_into(&c, &mut f_number_of_workers)?;
+                        next = 9usize;
+                    }
+
+                    b"Plan" => {
+                        r.text_opt_into(&c, &mut f_plan)?;
+                        next = 10usize;
+                    }
+
+                    b"ResourceGroup" => {
+                        r.text_opt_into(&c, &mut f_resource_group)?;
+                        next = 11usize;
+                    }
+
+                    b"Status" => {
+                        r.text_opt_into(&c, &mut f_status)?;
+                        next = 12usize;
+                    }
+
+                    b"Subscription" => {
+                        r.text_opt_into(&c, &mut f_subscription)?;
+                        next = 13usize;
+                    }
+
+                    b"WorkerSize" => {
+                        r.text_opt_into(&c, &mut f_worker_size)?;
+                        next = 14usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2650,10 +2766,21 @@ impl FromXml for ArrayOfstring {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_ids = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<string>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"string" => r.text_push(&c, &mut f_ids)?,
+                    b"string" => {
+                        r.text_push(&c, &mut f_ids)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -2685,10 +2812,21 @@ impl FromXml for Sites {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_site = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<Site>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Site" => r.elem_push(&c, &mut f_site)?,
+                    b"Site" => {
+                        r.elem_push(&c, &mut f_site)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3091,128 +3229,315 @@ impl FromXml for Site {
         let mut f_web_hosting_plan = None;
         let mut f_web_space = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 49usize] = [
+                b"<AdminEnabled>",
+                b"<AvailabilityState>",
+                b"<ClientAffinityEnabled>",
+                b"<ClientCertEnabled>",
+                b"<ComputeMode>",
+                b"<ContainerSize>",
+                b"<ContentAvailabilityState>",
+                b"<DailyMemoryTimeQuota>",
+                b"<DefaultHostName>",
+                b"<DeploymentId>",
+                b"<DomainVerificationIdentifiers>",
+                b"<Enabled>",
+                b"<EnabledHostNames>",
+                b"<GatewaySiteName>",
+                b"<HomeStamp>",
+                b"<HostNameSslStates>",
+                b"<HostNames>",
+                b"<HostNamesDisabled>",
+                b"<HostingEnvironment>",
+                b"<HostingEnvironmentId>",
+                b"<HostingEnvironmentProfile>",
+                b"<Kind>",
+                b"<LastModifiedTimeUtc>",
+                b"<MaxNumberOfWorkers>",
+                b"<MicroService>",
+                b"<Name>",
+                b"<OutboundIpAddresses>",
+                b"<Owner>",
+                b"<PremiumAppDeployed>",
+                b"<RepositorySiteName>",
+                b"<Reserved>",
+                b"<ResourceGroup>",
+                b"<RuntimeAvailabilityState>",
+                b"<SKU>",
+                b"<ScmSiteAlsoStopped>",
+                b"<SelfLink>",
+                b"<ServerFarm>",
+                b"<ServerFarmId>",
+                b"<SiteDisabledReason>",
+                b"<SiteMode>",
+                b"<SiteProperties>",
+                b"<State>",
+                b"<StorageRecoveryDefaultState>",
+                b"<SuspendedTill>",
+                b"<TargetSwapSlot>",
+                b"<TrafficManagerHostNames>",
+                b"<UsageState>",
+                b"<WebHostingPlan>",
+                b"<WebSpace>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"AdminEnabled" => r.text_opt_into(&c, &mut f_admin_enabled)?,
+                    b"AdminEnabled" => {
+                        r.text_opt_into(&c, &mut f_admin_enabled)?;
+                        next = 1usize;
+                    }
+
                     b"AvailabilityState" => {
-                        r.text_opt_into(&c, &mut f_availability_state)?
+                        r.text_opt_into(&c, &mut f_availability_state)?;
+                        next = 2usize;
                     }
 
                     b"ClientAffinityEnabled" => {
-                        r.text_opt_into(&c, &mut f_client_affinity_enabled)?
+                        r.text_opt_into(&c, &mut f_client_affinity_enabled)?;
+                        next = 3usize;
                     }
 
                     b"ClientCertEnabled" => {
-                        r.text_opt_into(&c, &mut f_client_cert_enabled)?
+                        r.text_opt_into(&c, &mut f_client_cert_enabled)?;
+                        next = 4usize;
                     }
 
-                    b"ComputeMode" => r.text_opt_into(&c, &mut f_compute_mode)?,
-                    b"ContainerSize" => r.text_opt_into(&c, &mut f_container_size)?,
+                    b"ComputeMode" => {
+                        r.text_opt_into(&c, &mut f_compute_mode)?;
+                        next = 5usize;
+                    }
+
+                    b"ContainerSize" => {
+                        r.text_opt_into(&c, &mut f_container_size)?;
+                        next = 6usize;
+                    }
+
                     b"ContentAvailabilityState" => {
-                        r.text_opt_into(&c, &mut f_content_availability_state)?
+                        r.text_opt_into(&c, &mut f_content_availability_state)?;
+                        next = 7usize;
                     }
 
                     b"DailyMemoryTimeQuota" => {
-                        r.text_opt_into(&c, &mut f_daily_memory_time_quota)?
+                        r.text_opt_into(&c, &mut f_daily_memory_time_quota)?;
+                        next = 8usize;
                     }
 
-                    b"DefaultHostName" => r.text_opt_into(&c, &mut f_default_host_name)?,
-                    b"DeploymentId" => r.text_opt_into(&c, &mut f_deployment_id)?,
+                    b"DefaultHostName" => {
+                        r.text_opt_into(&c, &mut f_default_host_name)?;
+                        next = 9usize;
+                    }
+
+                    b"DeploymentId" => {
+                        r.text_opt_into(&c, &mut f_deployment_id)?;
+                        next = 10usize;
+                    }
+
                     b"DomainVerificationIdentifiers" => {
-                        r.text_opt_into(&c, &mut f_domain_verification_identifiers)?
+                        r.text_opt_into(&c, &mut f_domain_verification_identifiers)?;
+                        next = 11usize;
                     }
 
-                    b"Enabled" => r.text_opt_into(&c, &mut f_enabled)?,
+                    b"Enabled" => {
+                        r.text_opt_into(&c, &mut f_enabled)?;
+                        next = 12usize;
+                    }
+
                     b"EnabledHostNames" => {
-                        r.text_list(&c, b"string", &mut f_enabled_host_names)?
+                        r.text_list(&c, b"string", &mut f_enabled_host_names)?;
+                        next = 13usize;
                     }
 
-                    b"GatewaySiteName" => r.text_opt_into(&c, &mut f_gateway_site_name)?,
-                    b"HomeStamp" => r.text_opt_into(&c, &mut f_home_stamp)?,
+                    b"GatewaySiteName" => {
+                        r.text_opt_into(&c, &mut f_gateway_site_name)?;
+                        next = 14usize;
+                    }
+
+                    b"HomeStamp" => {
+                        r.text_opt_into(&c, &mut f_home_stamp)?;
+                        next = 15usize;
+                    }
+
                     b"HostNameSslStates" => {
                         r.elem_list(
                             &c,
                             b"HostNameSslState",
                             &mut f_host_name_ssl_states,
-                        )?
+                        )?;
+                        next = 16usize;
                     }
 
-                    b"HostNames" => r.text_list(&c, b"string", &mut f_host_names)?,
+                    b"HostNames" => {
+                        r.text_list(&c, b"string", &mut f_host_names)?;
+                        next = 17usize;
+                    }
+
                     b"HostNamesDisabled" => {
-                        r.text_opt_into(&c, &mut f_host_names_disabled)?
+                        r.text_opt_into(&c, &mut f_host_names_disabled)?;
+                        next = 18usize;
                     }
 
                     b"HostingEnvironment" => {
-                        r.text_opt_into(&c, &mut f_hosting_environment)?
+                        r.text_opt_into(&c, &mut f_hosting_environment)?;
+                        next = 19usize;
                     }
 
                     b"HostingEnvironmentId" => {
-                        r.text_opt_into(&c, &mut f_hosting_environment_id)?
+                        r.text_opt_into(&c, &mut f_hosting_environment_id)?;
+                        next = 20usize;
                     }
 
                     b"HostingEnvironmentProfile" => {
                         f_hosting_environment_profile = r.elem(&c)?;
+                        next = 21usize;
                     }
 
-                    b"Kind" => r.text_opt_into(&c, &mut f_kind)?,
+                    b"Kind" => {
+                        r.text_opt_into(&c, &mut f_kind)?;
+                        next = 22usize;
+                    }
+
                     b"LastModifiedTimeUtc" => {
-                        r.text_opt_into(&c, &mut f_last_modified_time_utc)?
+                        r.text_opt_into(&c, &mut f_last_modified_time_utc)?;
+                        next = 23usize;
                     }
 
                     b"MaxNumberOfWorkers" => {
-                        r.text_opt_into(&c, &mut f_max_number_of_workers)?
+                        r.text_opt_into(&c, &mut f_max_number_of_workers)?;
+                        next = 24usize;
                     }
 
-                    b"MicroService" => r.text_opt_into(&c, &mut f_micro_service)?,
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
+                    b"MicroService" => {
+                        r.text_opt_into(&c, &mut f_micro_service)?;
+                        next = 25usize;
+                    }
+
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 26usize;
+                    }
+
                     b"OutboundIpAddresses" => {
-                        r.text_opt_into(&c, &mut f_outbound_ip_addresses)?
+                        r.text_opt_into(&c, &mut f_outbound_ip_addresses)?;
+                        next = 27usize;
                     }
 
-                    b"Owner" => r.text_opt_into(&c, &mut f_owner)?,
+                    b"Owner" => {
+                        r.text_opt_into(&c, &mut f_owner)?;
+                        next = 28usize;
+                    }
+
                     b"PremiumAppDeployed" => {
-                        r.text_opt_into(&c, &mut f_premium_app_deployed)?
+                        r.text_opt_into(&c, &mut f_premium_app_deployed)?;
+                        next = 29usize;
                     }
 
                     b"RepositorySiteName" => {
-                        r.text_opt_into(&c, &mut f_repository_site_name)?
+                        r.text_opt_into(&c, &mut f_repository_site_name)?;
+                        next = 30usize;
                     }
 
-                    b"Reserved" => r.text_opt_into(&c, &mut f_reserved)?,
-                    b"ResourceGroup" => r.text_opt_into(&c, &mut f_resource_group)?,
+                    b"Reserved" => {
+                        r.text_opt_into(&c, &mut f_reserved)?;
+                        next = 31usize;
+                    }
+
+                    b"ResourceGroup" => {
+                        r.text_opt_into(&c, &mut f_resource_group)?;
+                        next = 32usize;
+                    }
+
                     b"RuntimeAvailabilityState" => {
-                        r.text_opt_into(&c, &mut f_runtime_availability_state)?
+                        r.text_opt_into(&c, &mut f_runtime_availability_state)?;
+                        next = 33usize;
                     }
 
-                    b"SKU" => r.text_opt_into(&c, &mut f_sku)?,
+                    b"SKU" => {
+                        r.text_opt_into(&c, &mut f_sku)?;
+                        next = 34usize;
+                    }
+
                     b"ScmSiteAlsoStopped" => {
-                        r.text_opt_into(&c, &mut f_scm_site_also_stopped)?
+                        r.text_opt_into(&c, &mut f_scm_site_also_stopped)?;
+                        next = 35usize;
                     }
 
-                    b"SelfLink" => r.text_opt_into(&c, &mut f_self_link)?,
-                    b"ServerFarm" => r.text_opt_into(&c, &mut f_server_farm)?,
-                    b"ServerFarmId" => r.text_opt_into(&c, &mut f_server_farm_id)?,
+                    b"SelfLink" => {
+                        r.text_opt_into(&c, &mut f_self_link)?;
+                        next = 36usize;
+                    }
+
+                    b"ServerFarm" => {
+                        r.text_opt_into(&c, &mut f_server_farm)?;
+                        next = 37usize;
+                    }
+
+                    b"ServerFarmId" => {
+                        r.text_opt_into(&c, &mut f_server_farm_id)?;
+                        next = 38usize;
+                    }
+
                     b"SiteDisabledReason" => {
-                        r.text_opt_into(&c, &mut f_site_disabled_reason)?
+                        r.text_opt_into(&c, &mut f_site_disabled_reason)?;
+                        next = 39usize;
                     }
 
-                    b"SiteMode" => r.text_opt_into(&c, &mut f_site_mode)?,
-                    b"SiteProperties" => f_site_properties = r.elem(&c)?,
-                    b"State" => r.text_opt_into(&c, &mut f_state)?,
+                    b"SiteMode" => {
+                        r.text_opt_into(&c, &mut f_site_mode)?;
+                        next = 40usize;
+                    }
+
+                    b"SiteProperties" => {
+                        f_site_properties = r.elem(&c)?;
+                        next = 41usize;
+                    }
+
+                    b"State" => {
+                        r.text_opt_into(&c, &mut f_state)?;
+                        next = 42usize;
+                    }
+
                     b"StorageRecoveryDefaultState" => {
-                        r.text_opt_into(&c, &mut f_storage_recovery_default_state)?
+                        r.text_opt_into(&c, &mut f_storage_recovery_default_state)?;
+                        next = 43usize;
                     }
 
-                    b"SuspendedTill" => r.text_opt_into(&c, &mut f_suspended_till)?,
-                    b"TargetSwapSlot" => r.text_opt_into(&c, &mut f_target_swap_slot)?,
+                    b"SuspendedTill" => {
+                        r.text_opt_into(&c, &mut f_suspended_till)?;
+                        next = 44usize;
+                    }
+
+                    b"TargetSwapSlot" => {
+                        r.text_opt_into(&c, &mut f_target_swap_slot)?;
+                        next = 45usize;
+                    }
+
                     b"TrafficManagerHostNames" => {
-                        r.text_list(&c, b"string", &mut f_traffic_manager_host_names)?
+                        r.text_list(&c, b"string", &mut f_traffic_manager_host_names)?;
+                        next = 46usize;
                     }
 
-                    b"UsageState" => r.text_opt_into(&c, &mut f_usage_state)?,
-                    b"WebHostingPlan" => r.text_opt_into(&c, &mut f_web_hosting_plan)?,
-                    b"WebSpace" => r.text_opt_into(&c, &mut f_web_space)?,
+                    b"UsageState" => {
+                        r.text_opt_into(&c, &mut f_usage_state)?;
+                        next = 47usize;
+                    }
+
+                    b"WebHostingPlan" => {
+                        r.text_opt_into(&c, &mut f_web_hosting_plan)?;
+                        next = 48usize;
+                    }
+
+                    b"WebSpace" => {
+                        r.text_opt_into(&c, &mut f_web_space)?;
+                        next = 49usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3450,24 +3775,71 @@ impl FromXml for HostNameSslState {
         let mut f_to_update_ip_based_ssl = None;
         let mut f_virtual_ip = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 9usize] = [
+                b"<HostType>",
+                b"<IPBasedSslState>",
+                b"<IpBasedSslResult>",
+                b"<Name>",
+                b"<SslState>",
+                b"<Thumbprint>",
+                b"<ToUpdate>",
+                b"<ToUpdateIpBasedSsl>",
+                b"<VirtualIP>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"HostType" => r.text_opt_into(&c, &mut f_host_type)?,
-                    b"IPBasedSslState" => r.text_opt_into(&c, &mut f_ip_based_ssl_state)?,
+                    b"HostType" => {
+                        r.text_opt_into(&c, &mut f_host_type)?;
+                        next = 1usize;
+                    }
+
+                    b"IPBasedSslState" => {
+                        r.text_opt_into(&c, &mut f_ip_based_ssl_state)?;
+                        next = 2usize;
+                    }
+
                     b"IpBasedSslResult" => {
-                        r.text_opt_into(&c, &mut f_ip_based_ssl_result)?
+                        r.text_opt_into(&c, &mut f_ip_based_ssl_result)?;
+                        next = 3usize;
                     }
 
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"SslState" => r.text_opt_into(&c, &mut f_ssl_state)?,
-                    b"Thumbprint" => r.text_opt_into(&c, &mut f_thumbprint)?,
-                    b"ToUpdate" => r.text_opt_into(&c, &mut f_to_update)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 4usize;
+                    }
+
+                    b"SslState" => {
+                        r.text_opt_into(&c, &mut f_ssl_state)?;
+                        next = 5usize;
+                    }
+
+                    b"Thumbprint" => {
+                        r.text_opt_into(&c, &mut f_thumbprint)?;
+                        next = 6usize;
+                    }
+
+                    b"ToUpdate" => {
+                        r.text_opt_into(&c, &mut f_to_update)?;
+                        next = 7usize;
+                    }
+
                     b"ToUpdateIpBasedSsl" => {
-                        r.text_opt_into(&c, &mut f_to_update_ip_based_ssl)?
+                        r.text_opt_into(&c, &mut f_to_update_ip_based_ssl)?;
+                        next = 8usize;
                     }
 
-                    b"VirtualIP" => r.text_opt_into(&c, &mut f_virtual_ip)?,
+                    b"VirtualIP" => {
+                        r.text_opt_into(&c, &mut f_virtual_ip)?;
+                        next = 9usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3532,12 +3904,31 @@ impl FromXml for HostingEnvironmentProfile {
         let mut f_name = None;
         let mut f_type_ = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [b"<Id>", b"<Name>", b"<Type>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Id" => r.text_opt_into(&c, &mut f_id)?,
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"Type" => r.text_opt_into(&c, &mut f_type_)?,
+                    b"Id" => {
+                        r.text_opt_into(&c, &mut f_id)?;
+                        next = 1usize;
+                    }
+
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 2usize;
+                    }
+
+                    b"Type" => {
+                        r.text_opt_into(&c, &mut f_type_)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3585,16 +3976,33 @@ impl FromXml for SiteProperties {
         let mut f_metadata = Vec::new();
         let mut f_properties = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<AppSettings>",
+                b"<Metadata>",
+                b"<Properties>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"AppSettings" => {
-                        r.elem_list(&c, b"NameValuePair", &mut f_app_settings)?
+                        r.elem_list(&c, b"NameValuePair", &mut f_app_settings)?;
+                        next = 1usize;
                     }
 
-                    b"Metadata" => r.elem_list(&c, b"NameValuePair", &mut f_metadata)?,
+                    b"Metadata" => {
+                        r.elem_list(&c, b"NameValuePair", &mut f_metadata)?;
+                        next = 2usize;
+                    }
+
                     b"Properties" => {
-                        r.elem_list(&c, b"NameValuePair", &mut f_properties)?
+                        r.elem_list(&c, b"NameValuePair", &mut f_properties)?;
+                        next = 3usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -3652,11 +4060,26 @@ impl FromXml for NameValuePair {
         let mut f_name = None;
         let mut f_value = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<Name>", b"<Value>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Value" => r.text_opt_into(&c, &mut f_value)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Value" => {
+                        r.text_opt_into(&c, &mut f_value)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3723,14 +4146,47 @@ impl FromXml for CreateSiteInput {
         let mut f_server_farm = None;
         let mut f_web_space_to_create = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 5usize] = [
+                b"<HostNames>",
+                b"<Name>",
+                b"<ComputeMode>",
+                b"<ServerFarm>",
+                b"<WebSpaceToCreate>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"HostNames" => r.text_list(&c, b"string", &mut f_host_names)?,
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"ComputeMode" => r.text_opt_into(&c, &mut f_compute_mode)?,
-                    b"ServerFarm" => r.text_opt_into(&c, &mut f_server_farm)?,
-                    b"WebSpaceToCreate" => f_web_space_to_create = r.elem(&c)?,
+                    b"HostNames" => {
+                        r.text_list(&c, b"string", &mut f_host_names)?;
+                        next = 1usize;
+                    }
+
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 2usize;
+                    }
+
+                    b"ComputeMode" => {
+                        r.text_opt_into(&c, &mut f_compute_mode)?;
+                        next = 3usize;
+                    }
+
+                    b"ServerFarm" => {
+                        r.text_opt_into(&c, &mut f_server_farm)?;
+                        next = 4usize;
+                    }
+
+                    b"WebSpaceToCreate" => {
+                        f_web_space_to_create = r.elem(&c)?;
+                        next = 5usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3801,12 +4257,31 @@ impl FromXml for WebSpaceToCreate {
         let mut f_name = None;
         let mut f_plan = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [b"<GeoRegion>", b"<Name>", b"<Plan>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"GeoRegion" => r.text_req_into(&c, &mut f_geo_region)?,
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"Plan" => r.text_opt_into(&c, &mut f_plan)?,
+                    b"GeoRegion" => {
+                        r.text_req_into(&c, &mut f_geo_region)?;
+                        next = 1usize;
+                    }
+
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 2usize;
+                    }
+
+                    b"Plan" => {
+                        r.text_opt_into(&c, &mut f_plan)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -3873,16 +4348,33 @@ impl FromXml for PublishingUser {
         let mut f_publishing_password = None;
         let mut f_publishing_user_name = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [
+                b"<Name>",
+                b"<PublishingPassword>",
+                b"<PublishingUserName>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
                     b"PublishingPassword" => {
-                        r.text_opt_into(&c, &mut f_publishing_password)?
+                        r.text_opt_into(&c, &mut f_publishing_password)?;
+                        next = 2usize;
                     }
 
                     b"PublishingUserName" => {
-                        r.text_opt_into(&c, &mut f_publishing_user_name)?
+                        r.text_opt_into(&c, &mut f_publishing_user_name)?;
+                        next = 3usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -3973,20 +4465,65 @@ impl FromXml for WebSiteOperation {
         let mut f_name = None;
         let mut f_status = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 8usize] = [
+                b"<CreatedTime>",
+                b"<Errors>",
+                b"<ExpirationTime>",
+                b"<GeoMasterOperationId>",
+                b"<ID>",
+                b"<ModifiedTime>",
+                b"<Name>",
+                b"<Status>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"CreatedTime" => r.text_opt_into(&c, &mut f_created_time)?,
-                    b"Errors" => r.elem_list(&c, b"Error", &mut f_errors)?,
-                    b"ExpirationTime" => r.text_opt_into(&c, &mut f_expiration_time)?,
-                    b"GeoMasterOperationId" => {
-                        r.text_opt_into(&c, &mut f_geo_master_operation_id)?
+                    b"CreatedTime" => {
+                        r.text_opt_into(&c, &mut f_created_time)?;
+                        next = 1usize;
                     }
 
-                    b"ID" => r.text_opt_into(&c, &mut f_id)?,
-                    b"ModifiedTime" => r.text_opt_into(&c, &mut f_modified_time)?,
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
+                    b"Errors" => {
+                        r.elem_list(&c, b"Error", &mut f_errors)?;
+                        next = 2usize;
+                    }
+
+                    b"ExpirationTime" => {
+                        r.text_opt_into(&c, &mut f_expiration_time)?;
+                        next = 3usize;
+                    }
+
+                    b"GeoMasterOperationId" => {
+                        r.text_opt_into(&c, &mut f_geo_master_operation_id)?;
+                        next = 4usize;
+                    }
+
+                    b"ID" => {
+                        r.text_opt_into(&c, &mut f_id)?;
+                        next = 5usize;
+                    }
+
+                    b"ModifiedTime" => {
+                        r.text_opt_into(&c, &mut f_modified_time)?;
+                        next = 6usize;
+                    }
+
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 7usize;
+                    }
+
+                    b"Status" => {
+                        r.text_opt_into(&c, &mut f_status)?;
+                        next = 8usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -4067,15 +4604,53 @@ impl FromXml for WebSiteOperationError {
         let mut f_parameters = Vec::new();
         let mut f_inner_errors = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 6usize] = [
+                b"<Code>",
+                b"<Message>",
+                b"<ExtendedCode>",
+                b"<MessageTemplate>",
+                b"<Parameters>",
+                b"<InnerErrors>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Code" => r.text_opt_into(&c, &mut f_code)?,
-                    b"Message" => r.text_opt_into(&c, &mut f_message)?,
-                    b"ExtendedCode" => r.text_opt_into(&c, &mut f_extended_code)?,
-                    b"MessageTemplate" => r.text_opt_into(&c, &mut f_message_template)?,
-                    b"Parameters" => r.text_list(&c, b"string", &mut f_parameters)?,
-                    b"InnerErrors" => r.text_opt_into(&c, &mut f_inner_errors)?,
+                    b"Code" => {
+                        r.text_opt_into(&c, &mut f_code)?;
+                        next = 1usize;
+                    }
+
+                    b"Message" => {
+                        r.text_opt_into(&c, &mut f_message)?;
+                        next = 2usize;
+                    }
+
+                    b"ExtendedCode" => {
+                        r.text_opt_into(&c, &mut f_extended_code)?;
+                        next = 3usize;
+                    }
+
+                    b"MessageTemplate" => {
+                        r.text_opt_into(&c, &mut f_message_template)?;
+                        next = 4usize;
+                    }
+
+                    b"Parameters" => {
+                        r.text_list(&c, b"string", &mut f_parameters)?;
+                        next = 5usize;
+                    }
+
+                    b"InnerErrors" => {
+                        r.text_opt_into(&c, &mut f_inner_errors)?;
+                        next = 6usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -4466,10 +5041,21 @@ impl FromXml for PublishData {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_profiles = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<publishProfile>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"publishProfile" => r.elem_push(&c, &mut f_profiles)?,
+                    b"publishProfile" => {
+                        r.elem_push(&c, &mut f_profiles)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -4637,10 +5223,21 @@ impl FromXml for PublishProfile {
         let f_web_system = el.attr_opt("webSystem")?;
         let mut f_databases = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<databases>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"databases" => r.elem_list(&c, b"add", &mut f_databases)?,
+                    b"databases" => {
+                        r.elem_list(&c, b"add", &mut f_databases)?;
+                        next = 1usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -4779,10 +5376,21 @@ impl FromXml for WebSiteUsages {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_usage = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<Usage>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Usage" => r.elem_push(&c, &mut f_usage)?,
+                    b"Usage" => {
+                        r.elem_push(&c, &mut f_usage)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -4877,18 +5485,71 @@ impl FromXml for WebSiteUsage {
         let mut f_site_mode = None;
         let mut f_unit = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 9usize] = [
+                b"<ComputeMode>",
+                b"<CurrentValue>",
+                b"<DisplayName>",
+                b"<Limit>",
+                b"<Name>",
+                b"<NextResetTime>",
+                b"<ResourceName>",
+                b"<SiteMode>",
+                b"<Unit>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"ComputeMode" => r.text_opt_into(&c, &mut f_compute_mode)?,
-                    b"CurrentValue" => r.text_opt_into(&c, &mut f_current_value)?,
-                    b"DisplayName" => r.text_opt_into(&c, &mut f_display_name)?,
-                    b"Limit" => r.text_opt_into(&c, &mut f_limit)?,
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"NextResetTime" => r.text_opt_into(&c, &mut f_next_reset_time)?,
-                    b"ResourceName" => r.text_opt_into(&c, &mut f_resource_name)?,
-                    b"SiteMode" => r.text_opt_into(&c, &mut f_site_mode)?,
-                    b"Unit" => r.text_opt_into(&c, &mut f_unit)?,
+                    b"ComputeMode" => {
+                        r.text_opt_into(&c, &mut f_compute_mode)?;
+                        next = 1usize;
+                    }
+
+                    b"CurrentValue" => {
+                        r.text_opt_into(&c, &mut f_current_value)?;
+                        next = 2usize;
+                    }
+
+                    b"DisplayName" => {
+                        r.text_opt_into(&c, &mut f_display_name)?;
+                        next = 3usize;
+                    }
+
+                    b"Limit" => {
+                        r.text_opt_into(&c, &mut f_limit)?;
+                        next = 4usize;
+                    }
+
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 5usize;
+                    }
+
+                    b"NextResetTime" => {
+                        r.text_opt_into(&c, &mut f_next_reset_time)?;
+                        next = 6usize;
+                    }
+
+                    b"ResourceName" => {
+                        r.text_opt_into(&c, &mut f_resource_name)?;
+                        next = 7usize;
+                    }
+
+                    b"SiteMode" => {
+                        r.text_opt_into(&c, &mut f_site_mode)?;
+                        next = 8usize;
+                    }
+
+                    b"Unit" => {
+                        r.text_opt_into(&c, &mut f_unit)?;
+                        next = 9usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -4936,10 +5597,21 @@ impl FromXml for WebMetricResponses {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_metric_response = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<MetricResponse>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"MetricResponse" => r.elem_push(&c, &mut f_metric_response)?,
+                    b"MetricResponse" => {
+                        r.elem_push(&c, &mut f_metric_response)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -4992,12 +5664,31 @@ impl FromXml for WebMetricResponse {
         let mut f_data = None;
         let mut f_message = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 3usize] = [b"<Code>", b"<Data>", b"<Message>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Code" => r.text_opt_into(&c, &mut f_code)?,
-                    b"Data" => f_data = r.elem(&c)?,
-                    b"Message" => r.text_opt_into(&c, &mut f_message)?,
+                    b"Code" => {
+                        r.text_opt_into(&c, &mut f_code)?;
+                        next = 1usize;
+                    }
+
+                    b"Data" => {
+                        f_data = r.elem(&c)?;
+                        next = 2usize;
+                    }
+
+                    b"Message" => {
+                        r.text_opt_into(&c, &mut f_message)?;
+                        next = 3usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5084,20 +5775,65 @@ impl FromXml for WebMetricSet {
         let mut f_unit = None;
         let mut f_values = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 8usize] = [
+                b"<DisplayName>",
+                b"<EndTime>",
+                b"<Name>",
+                b"<PrimaryAggregationType>",
+                b"<StartTime>",
+                b"<TimeGrain>",
+                b"<Unit>",
+                b"<Values>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"DisplayName" => r.text_opt_into(&c, &mut f_display_name)?,
-                    b"EndTime" => r.text_opt_into(&c, &mut f_end_time)?,
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"PrimaryAggregationType" => {
-                        r.text_opt_into(&c, &mut f_primary_aggregation_type)?
+                    b"DisplayName" => {
+                        r.text_opt_into(&c, &mut f_display_name)?;
+                        next = 1usize;
                     }
 
-                    b"StartTime" => r.text_opt_into(&c, &mut f_start_time)?,
-                    b"TimeGrain" => r.text_opt_into(&c, &mut f_time_grain)?,
-                    b"Unit" => r.text_opt_into(&c, &mut f_unit)?,
-                    b"Values" => r.elem_list(&c, b"MetricSample", &mut f_values)?,
+                    b"EndTime" => {
+                        r.text_opt_into(&c, &mut f_end_time)?;
+                        next = 2usize;
+                    }
+
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 3usize;
+                    }
+
+                    b"PrimaryAggregationType" => {
+                        r.text_opt_into(&c, &mut f_primary_aggregation_type)?;
+                        next = 4usize;
+                    }
+
+                    b"StartTime" => {
+                        r.text_opt_into(&c, &mut f_start_time)?;
+                        next = 5usize;
+                    }
+
+                    b"TimeGrain" => {
+                        r.text_opt_into(&c, &mut f_time_grain)?;
+                        next = 6usize;
+                    }
+
+                    b"Unit" => {
+                        r.text_opt_into(&c, &mut f_unit)?;
+                        next = 7usize;
+                    }
+
+                    b"Values" => {
+                        r.elem_list(&c, b"MetricSample", &mut f_values)?;
+                        next = 8usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5181,15 +5917,53 @@ impl FromXml for WebMetricSample {
         let mut f_total = None;
         let mut f_instance_name = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 6usize] = [
+                b"<Count>",
+                b"<Maximum>",
+                b"<Minimum>",
+                b"<TimeCreated>",
+                b"<Total>",
+                b"<InstanceName>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Count" => r.text_opt_into(&c, &mut f_count)?,
-                    b"Maximum" => r.text_opt_into(&c, &mut f_maximum)?,
-                    b"Minimum" => r.text_opt_into(&c, &mut f_minimum)?,
-                    b"TimeCreated" => r.text_opt_into(&c, &mut f_time_created)?,
-                    b"Total" => r.text_opt_into(&c, &mut f_total)?,
-                    b"InstanceName" => r.text_opt_into(&c, &mut f_instance_name)?,
+                    b"Count" => {
+                        r.text_opt_into(&c, &mut f_count)?;
+                        next = 1usize;
+                    }
+
+                    b"Maximum" => {
+                        r.text_opt_into(&c, &mut f_maximum)?;
+                        next = 2usize;
+                    }
+
+                    b"Minimum" => {
+                        r.text_opt_into(&c, &mut f_minimum)?;
+                        next = 3usize;
+                    }
+
+                    b"TimeCreated" => {
+                        r.text_opt_into(&c, &mut f_time_created)?;
+                        next = 4usize;
+                    }
+
+                    b"Total" => {
+                        r.text_opt_into(&c, &mut f_total)?;
+                        next = 5usize;
+                    }
+
+                    b"InstanceName" => {
+                        r.text_opt_into(&c, &mut f_instance_name)?;
+                        next = 6usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5231,10 +6005,21 @@ impl FromXml for WebMetricDefinitions {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_metric_definition = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<MetricDefinition>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"MetricDefinition" => r.elem_push(&c, &mut f_metric_definition)?,
+                    b"MetricDefinition" => {
+                        r.elem_push(&c, &mut f_metric_definition)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5293,13 +6078,34 @@ impl FromXml for WebMetricDefinition {
         let mut f_primary_aggregation_type = None;
         let mut f_metric_availabilities = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<Name>",
+                b"<Unit>",
+                b"<PrimaryAggregationType>",
+                b"<MetricAvailabilities>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"Unit" => r.text_opt_into(&c, &mut f_unit)?,
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"Unit" => {
+                        r.text_opt_into(&c, &mut f_unit)?;
+                        next = 2usize;
+                    }
+
                     b"PrimaryAggregationType" => {
-                        r.text_opt_into(&c, &mut f_primary_aggregation_type)?
+                        r.text_opt_into(&c, &mut f_primary_aggregation_type)?;
+                        next = 3usize;
                     }
 
                     b"MetricAvailabilities" => {
@@ -5307,7 +6113,8 @@ impl FromXml for WebMetricDefinition {
                             &c,
                             b"MetricAvailability",
                             &mut f_metric_availabilities,
-                        )?
+                        )?;
+                        next = 4usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -5362,11 +6169,26 @@ impl FromXml for WebMetricAvailability {
         let mut f_time_grain = None;
         let mut f_retention = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 2usize] = [b"<TimeGrain>", b"<Retention>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"TimeGrain" => r.text_opt_into(&c, &mut f_time_grain)?,
-                    b"Retention" => r.text_opt_into(&c, &mut f_retention)?,
+                    b"TimeGrain" => {
+                        r.text_opt_into(&c, &mut f_time_grain)?;
+                        next = 1usize;
+                    }
+
+                    b"Retention" => {
+                        r.text_opt_into(&c, &mut f_retention)?;
+                        next = 2usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5400,10 +6222,21 @@ impl FromXml for ServerFarms {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_server_farm = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<ServerFarm>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"ServerFarm" => r.elem_push(&c, &mut f_server_farm)?,
+                    b"ServerFarm" => {
+                        r.elem_push(&c, &mut f_server_farm)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5468,14 +6301,47 @@ impl FromXml for ServerFarmInput {
         let mut f_worker_size = None;
         let mut f_admin_site_name = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 5usize] = [
+                b"<Name>",
+                b"<NumberOfWorkers>",
+                b"<SKU>",
+                b"<WorkerSize>",
+                b"<AdminSiteName>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"NumberOfWorkers" => r.text_opt_into(&c, &mut f_number_of_workers)?,
-                    b"SKU" => r.text_opt_into(&c, &mut f_sku)?,
-                    b"WorkerSize" => r.text_opt_into(&c, &mut f_worker_size)?,
-                    b"AdminSiteName" => r.text_opt_into(&c, &mut f_admin_site_name)?,
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 1usize;
+                    }
+
+                    b"NumberOfWorkers" => {
+                        r.text_opt_into(&c, &mut f_number_of_workers)?;
+                        next = 2usize;
+                    }
+
+                    b"SKU" => {
+                        r.text_opt_into(&c, &mut f_sku)?;
+                        next = 3usize;
+                    }
+
+                    b"WorkerSize" => {
+                        r.text_opt_into(&c, &mut f_worker_size)?;
+                        next = 4usize;
+                    }
+
+                    b"AdminSiteName" => {
+                        r.text_opt_into(&c, &mut f_admin_site_name)?;
+                        next = 5usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5671,55 +6537,149 @@ impl FromXml for ServerFarm {
         let mut f_worker_size_id = None;
         let mut f_worker_tier_name = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 22usize] = [
+                b"<AdminSiteName>",
+                b"<CurrentNumberOfWorkers>",
+                b"<CurrentWorkerSize>",
+                b"<CurrentWorkerSizeId>",
+                b"<HostingEnvironment>",
+                b"<HostingEnvironmentId>",
+                b"<HostingEnvironmentProfile>",
+                b"<LastModifiedTimeUtc>",
+                b"<MaximumNumberOfWorkers>",
+                b"<Name>",
+                b"<NumberOfSites>",
+                b"<NumberOfWorkers>",
+                b"<PerSiteScaling>",
+                b"<PlanName>",
+                b"<Reserved>",
+                b"<SKU>",
+                b"<Status>",
+                b"<Subscription>",
+                b"<WebSpace>",
+                b"<WorkerSize>",
+                b"<WorkerSizeId>",
+                b"<WorkerTierName>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"AdminSiteName" => r.text_opt_into(&c, &mut f_admin_site_name)?,
+                    b"AdminSiteName" => {
+                        r.text_opt_into(&c, &mut f_admin_site_name)?;
+                        next = 1usize;
+                    }
+
                     b"CurrentNumberOfWorkers" => {
-                        r.text_opt_into(&c, &mut f_current_number_of_workers)?
+                        r.text_opt_into(&c, &mut f_current_number_of_workers)?;
+                        next = 2usize;
                     }
 
                     b"CurrentWorkerSize" => {
-                        r.text_opt_into(&c, &mut f_current_worker_size)?
+                        r.text_opt_into(&c, &mut f_current_worker_size)?;
+                        next = 3usize;
                     }
 
                     b"CurrentWorkerSizeId" => {
-                        r.text_opt_into(&c, &mut f_current_worker_size_id)?
+                        r.text_opt_into(&c, &mut f_current_worker_size_id)?;
+                        next = 4usize;
                     }
 
                     b"HostingEnvironment" => {
-                        r.text_opt_into(&c, &mut f_hosting_environment)?
+                        r.text_opt_into(&c, &mut f_hosting_environment)?;
+                        next = 5usize;
                     }
 
                     b"HostingEnvironmentId" => {
-                        r.text_opt_into(&c, &mut f_hosting_environment_id)?
+                        r.text_opt_into(&c, &mut f_hosting_environment_id)?;
+                        next = 6usize;
                     }
 
                     b"HostingEnvironmentProfile" => {
                         f_hosting_environment_profile = r.elem(&c)?;
+                        next = 7usize;
                     }
 
                     b"LastModifiedTimeUtc" => {
-                        r.text_opt_into(&c, &mut f_last_modified_time_utc)?
+                        r.text_opt_into(&c, &mut f_last_modified_time_utc)?;
+                        next = 8usize;
                     }
 
                     b"MaximumNumberOfWorkers" => {
-                        r.text_opt_into(&c, &mut f_maximum_number_of_workers)?
+                        r.text_opt_into(&c, &mut f_maximum_number_of_workers)?;
+                        next = 9usize;
                     }
 
-                    b"Name" => r.text_req_into(&c, &mut f_name)?,
-                    b"NumberOfSites" => r.text_opt_into(&c, &mut f_number_of_sites)?,
-                    b"NumberOfWorkers" => r.text_opt_into(&c, &mut f_number_of_workers)?,
-                    b"PerSiteScaling" => r.text_opt_into(&c, &mut f_per_site_scaling)?,
-                    b"PlanName" => r.text_opt_into(&c, &mut f_plan_name)?,
-                    b"Reserved" => r.text_opt_into(&c, &mut f_reserved)?,
-                    b"SKU" => r.text_opt_into(&c, &mut f_sku)?,
-                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
-                    b"Subscription" => r.text_opt_into(&c, &mut f_subscription)?,
-                    b"WebSpace" => r.text_opt_into(&c, &mut f_web_space)?,
-                    b"WorkerSize" => r.text_opt_into(&c, &mut f_worker_size)?,
-                    b"WorkerSizeId" => r.text_opt_into(&c, &mut f_worker_size_id)?,
-                    b"WorkerTierName" => r.text_opt_into(&c, &mut f_worker_tier_name)?,
+                    b"Name" => {
+                        r.text_req_into(&c, &mut f_name)?;
+                        next = 10usize;
+                    }
+
+                    b"NumberOfSites" => {
+                        r.text_opt_into(&c, &mut f_number_of_sites)?;
+                        next = 11usize;
+                    }
+
+                    b"NumberOfWorkers" => {
+                        r.text_opt_into(&c, &mut f_number_of_workers)?;
+                        next = 12usize;
+                    }
+
+                    b"PerSiteScaling" => {
+                        r.text_opt_into(&c, &mut f_per_site_scaling)?;
+                        next = 13usize;
+                    }
+
+                    b"PlanName" => {
+                        r.text_opt_into(&c, &mut f_plan_name)?;
+                        next = 14usize;
+                    }
+
+                    b"Reserved" => {
+                        r.text_opt_into(&c, &mut f_reserved)?;
+                        next = 15usize;
+                    }
+
+                    b"SKU" => {
+                        r.text_opt_into(&c, &mut f_sku)?;
+                        next = 16usize;
+                    }
+
+                    b"Status" => {
+                        r.text_opt_into(&c, &mut f_status)?;
+                        next = 17usize;
+                    }
+
+                    b"Subscription" => {
+                        r.text_opt_into(&c, &mut f_subscription)?;
+                        next = 18usize;
+                    }
+
+                    b"WebSpace" => {
+                        r.text_opt_into(&c, &mut f_web_space)?;
+                        next = 19usize;
+                    }
+
+                    b"WorkerSize" => {
+                        r.text_opt_into(&c, &mut f_worker_size)?;
+                        next = 20usize;
+                    }
+
+                    b"WorkerSizeId" => {
+                        r.text_opt_into(&c, &mut f_worker_size_id)?;
+                        next = 21usize;
+                    }
+
+                    b"WorkerTierName" => {
+                        r.text_opt_into(&c, &mut f_worker_tier_name)?;
+                        next = 22usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -5839,18 +6799,45 @@ impl FromXml for BackupRequest {
         let mut f_name = None;
         let mut f_storage_account_url = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 5usize] = [
+                b"<BackupSchedule>",
+                b"<Databases>",
+                b"<Enabled>",
+                b"<Name>",
+                b"<StorageAccountUrl>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"BackupSchedule" => f_backup_schedule = r.elem(&c)?,
-                    b"Databases" => {
-                        r.elem_list(&c, b"DatabaseBackupSetting", &mut f_databases)?
+                    b"BackupSchedule" => {
+                        f_backup_schedule = r.elem(&c)?;
+                        next = 1usize;
                     }
 
-                    b"Enabled" => r.text_opt_into(&c, &mut f_enabled)?,
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"Databases" => {
+                        r.elem_list(&c, b"DatabaseBackupSetting", &mut f_databases)?;
+                        next = 2usize;
+                    }
+
+                    b"Enabled" => {
+                        r.text_opt_into(&c, &mut f_enabled)?;
+                        next = 3usize;
+                    }
+
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 4usize;
+                    }
+
                     b"StorageAccountUrl" => {
-                        r.text_opt_into(&c, &mut f_storage_account_url)?
+                        r.text_opt_into(&c, &mut f_storage_account_url)?;
+                        next = 5usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -5930,27 +6917,53 @@ impl FromXml for BackupSchedule {
         let mut f_retention_period_in_days = None;
         let mut f_start_time = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 6usize] = [
+                b"<FrequencyInterval>",
+                b"<FrequencyUnit>",
+                b"<KeepAtLeastOneBackup>",
+                b"<LastExecutionTime>",
+                b"<RetentionPeriodInDays>",
+                b"<StartTime>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"FrequencyInterval" => {
-                        r.text_opt_into(&c, &mut f_frequency_interval)?
+                        r.text_opt_into(&c, &mut f_frequency_interval)?;
+                        next = 1usize;
                     }
 
-                    b"FrequencyUnit" => r.text_opt_into(&c, &mut f_frequency_unit)?,
+                    b"FrequencyUnit" => {
+                        r.text_opt_into(&c, &mut f_frequency_unit)?;
+                        next = 2usize;
+                    }
+
                     b"KeepAtLeastOneBackup" => {
-                        r.text_opt_into(&c, &mut f_keep_at_least_one_backup)?
+                        r.text_opt_into(&c, &mut f_keep_at_least_one_backup)?;
+                        next = 3usize;
                     }
 
                     b"LastExecutionTime" => {
-                        r.text_opt_into(&c, &mut f_last_execution_time)?
+                        r.text_opt_into(&c, &mut f_last_execution_time)?;
+                        next = 4usize;
                     }
 
                     b"RetentionPeriodInDays" => {
-                        r.text_opt_into(&c, &mut f_retention_period_in_days)?
+                        r.text_opt_into(&c, &mut f_retention_period_in_days)?;
+                        next = 5usize;
                     }
 
-                    b"StartTime" => r.text_opt_into(&c, &mut f_start_time)?,
+                    b"StartTime" => {
+                        r.text_opt_into(&c, &mut f_start_time)?;
+                        next = 6usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -6033,16 +7046,41 @@ impl FromXml for DatabaseBackupSetting {
         let mut f_database_type = None;
         let mut f_name = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 4usize] = [
+                b"<ConnectionString>",
+                b"<ConnectionStringName>",
+                b"<DatabaseType>",
+                b"<Name>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"ConnectionString" => r.text_opt_into(&c, &mut f_connection_string)?,
-                    b"ConnectionStringName" => {
-                        r.text_opt_into(&c, &mut f_connection_string_name)?
+                    b"ConnectionString" => {
+                        r.text_opt_into(&c, &mut f_connection_string)?;
+                        next = 1usize;
                     }
 
-                    b"DatabaseType" => r.text_opt_into(&c, &mut f_database_type)?,
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
+                    b"ConnectionStringName" => {
+                        r.text_opt_into(&c, &mut f_connection_string_name)?;
+                        next = 2usize;
+                    }
+
+                    b"DatabaseType" => {
+                        r.text_opt_into(&c, &mut f_database_type)?;
+                        next = 3usize;
+                    }
+
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 4usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -6080,10 +7118,21 @@ impl FromXml for BackupItems {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_backup_item = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<BackupItem>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"BackupItem" => r.elem_push(&c, &mut f_backup_item)?,
+                    b"BackupItem" => {
+                        r.elem_push(&c, &mut f_backup_item)?;
+                        next = 0usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -6215,33 +7264,89 @@ impl FromXml for BackupItem {
         let mut f_finished_time_stamp = None;
         let mut f_correlation_id = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 12usize] = [
+                b"<StorageAccountUrl>",
+                b"<BlobName>",
+                b"<Name>",
+                b"<Status>",
+                b"<SizeInBytes>",
+                b"<Created>",
+                b"<Log>",
+                b"<Databases>",
+                b"<Scheduled>",
+                b"<LastRestoreTimeStamp>",
+                b"<FinishedTimeStamp>",
+                b"<CorrelationId>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"StorageAccountUrl" => {
-                        r.text_opt_into(&c, &mut f_storage_account_url)?
+                        r.text_opt_into(&c, &mut f_storage_account_url)?;
+                        next = 1usize;
                     }
 
-                    b"BlobName" => r.text_opt_into(&c, &mut f_blob_name)?,
-                    b"Name" => r.text_opt_into(&c, &mut f_name)?,
-                    b"Status" => r.text_opt_into(&c, &mut f_status)?,
-                    b"SizeInBytes" => r.text_opt_into(&c, &mut f_size_in_bytes)?,
-                    b"Created" => r.text_opt_into(&c, &mut f_created)?,
-                    b"Log" => r.text_opt_into(&c, &mut f_log)?,
+                    b"BlobName" => {
+                        r.text_opt_into(&c, &mut f_blob_name)?;
+                        next = 2usize;
+                    }
+
+                    b"Name" => {
+                        r.text_opt_into(&c, &mut f_name)?;
+                        next = 3usize;
+                    }
+
+                    b"Status" => {
+                        r.text_opt_into(&c, &mut f_status)?;
+                        next = 4usize;
+                    }
+
+                    b"SizeInBytes" => {
+                        r.text_opt_into(&c, &mut f_size_in_bytes)?;
+                        next = 5usize;
+                    }
+
+                    b"Created" => {
+                        r.text_opt_into(&c, &mut f_created)?;
+                        next = 6usize;
+                    }
+
+                    b"Log" => {
+                        r.text_opt_into(&c, &mut f_log)?;
+                        next = 7usize;
+                    }
+
                     b"Databases" => {
-                        r.elem_list(&c, b"DatabaseBackupSetting", &mut f_databases)?
+                        r.elem_list(&c, b"DatabaseBackupSetting", &mut f_databases)?;
+                        next = 8usize;
                     }
 
-                    b"Scheduled" => r.text_opt_into(&c, &mut f_scheduled)?,
+                    b"Scheduled" => {
+                        r.text_opt_into(&c, &mut f_scheduled)?;
+                        next = 9usize;
+                    }
+
                     b"LastRestoreTimeStamp" => {
-                        r.text_opt_into(&c, &mut f_last_restore_time_stamp)?
+                        r.text_opt_into(&c, &mut f_last_restore_time_stamp)?;
+                        next = 10usize;
                     }
 
                     b"FinishedTimeStamp" => {
-                        r.text_opt_into(&c, &mut f_finished_time_stamp)?
+                        r.text_opt_into(&c, &mut f_finished_time_stamp)?;
+                        next = 11usize;
                     }
 
-                    b"CorrelationId" => r.text_opt_into(&c, &mut f_correlation_id)?,
+                    b"CorrelationId" => {
+                        r.text_opt_into(&c, &mut f_correlation_id)?;
+                        next = 12usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -6353,25 +7458,51 @@ impl FromXml for RestoreRequest {
         let mut f_overwrite = None;
         let mut f_storage_account_url = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 6usize] = [
+                b"<AdjustConnectionStrings>",
+                b"<BlobName>",
+                b"<Databases>",
+                b"<IgnoreConflictingHostNames>",
+                b"<Overwrite>",
+                b"<StorageAccountUrl>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"AdjustConnectionStrings" => {
-                        r.text_opt_into(&c, &mut f_adjust_connection_strings)?
+                        r.text_opt_into(&c, &mut f_adjust_connection_strings)?;
+                        next = 1usize;
                     }
 
-                    b"BlobName" => r.text_opt_into(&c, &mut f_blob_name)?,
+                    b"BlobName" => {
+                        r.text_opt_into(&c, &mut f_blob_name)?;
+                        next = 2usize;
+                    }
+
                     b"Databases" => {
-                        r.elem_list(&c, b"DatabaseBackupSetting", &mut f_databases)?
+                        r.elem_list(&c, b"DatabaseBackupSetting", &mut f_databases)?;
+                        next = 3usize;
                     }
 
                     b"IgnoreConflictingHostNames" => {
-                        r.text_opt_into(&c, &mut f_ignore_conflicting_host_names)?
+                        r.text_opt_into(&c, &mut f_ignore_conflicting_host_names)?;
+                        next = 4usize;
                     }
 
-                    b"Overwrite" => r.text_opt_into(&c, &mut f_overwrite)?,
+                    b"Overwrite" => {
+                        r.text_opt_into(&c, &mut f_overwrite)?;
+                        next = 5usize;
+                    }
+
                     b"StorageAccountUrl" => {
-                        r.text_opt_into(&c, &mut f_storage_account_url)?
+                        r.text_opt_into(&c, &mut f_storage_account_url)?;
+                        next = 6usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -6418,10 +7549,21 @@ impl FromXml for RestoreResponse {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_operation_id = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<OperationId>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"OperationId" => r.text_opt_into(&c, &mut f_operation_id)?,
+                    b"OperationId" => {
+                        r.text_opt_into(&c, &mut f_operation_id)?;
+                        next = 1usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -6453,11 +7595,19 @@ impl FromXml for ArrayOfRelayServiceConnectionEntity {
     fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
         let mut f_relay_service_connection_entity = Vec::new();
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 1usize] = [b"<RelayServiceConnectionEntity>"];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
                     b"RelayServiceConnectionEntity" => {
-                        r.elem_push(&c, &mut f_relay_service_connection_entity)?
+                        r.elem_push(&c, &mut f_relay_service_connection_entity)?;
+                        next = 0usize;
                     }
 
                     _ => r.skip(&c)?,
@@ -6549,22 +7699,59 @@ impl FromXml for RelayServiceConnectionInput {
         let mut f_resource_connection_string = None;
         let mut f_resource_type = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 7usize] = [
+                b"<BiztalkUri>",
+                b"<EntityConnectionString>",
+                b"<EntityName>",
+                b"<Hostname>",
+                b"<Port>",
+                b"<ResourceConnectionString>",
+                b"<ResourceType>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"BiztalkUri" => r.text_req_into(&c, &mut f_biztalk_uri)?,
+                    b"BiztalkUri" => {
+                        r.text_req_into(&c, &mut f_biztalk_uri)?;
+                        next = 1usize;
+                    }
+
                     b"EntityConnectionString" => {
-                        r.text_req_into(&c, &mut f_entity_connection_string)?
+                        r.text_req_into(&c, &mut f_entity_connection_string)?;
+                        next = 2usize;
                     }
 
-                    b"EntityName" => r.text_req_into(&c, &mut f_entity_name)?,
-                    b"Hostname" => r.text_req_into(&c, &mut f_hostname)?,
-                    b"Port" => r.text_req_into(&c, &mut f_port)?,
+                    b"EntityName" => {
+                        r.text_req_into(&c, &mut f_entity_name)?;
+                        next = 3usize;
+                    }
+
+                    b"Hostname" => {
+                        r.text_req_into(&c, &mut f_hostname)?;
+                        next = 4usize;
+                    }
+
+                    b"Port" => {
+                        r.text_req_into(&c, &mut f_port)?;
+                        next = 5usize;
+                    }
+
                     b"ResourceConnectionString" => {
-                        r.text_req_into(&c, &mut f_resource_connection_string)?
+                        r.text_req_into(&c, &mut f_resource_connection_string)?;
+                        next = 6usize;
                     }
 
-                    b"ResourceType" => r.text_req_into(&c, &mut f_resource_type)?,
+                    b"ResourceType" => {
+                        r.text_req_into(&c, &mut f_resource_type)?;
+                        next = 7usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -6684,22 +7871,59 @@ impl FromXml for RelayServiceConnectionUpdate {
         let mut f_resource_connection_string = None;
         let mut f_resource_type = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 7usize] = [
+                b"<BiztalkUri>",
+                b"<EntityConnectionString>",
+                b"<EntityName>",
+                b"<Hostname>",
+                b"<Port>",
+                b"<ResourceConnectionString>",
+                b"<ResourceType>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"BiztalkUri" => r.text_opt_into(&c, &mut f_biztalk_uri)?,
+                    b"BiztalkUri" => {
+                        r.text_opt_into(&c, &mut f_biztalk_uri)?;
+                        next = 1usize;
+                    }
+
                     b"EntityConnectionString" => {
-                        r.text_opt_into(&c, &mut f_entity_connection_string)?
+                        r.text_opt_into(&c, &mut f_entity_connection_string)?;
+                        next = 2usize;
                     }
 
-                    b"EntityName" => r.text_req_into(&c, &mut f_entity_name)?,
-                    b"Hostname" => r.text_opt_into(&c, &mut f_hostname)?,
-                    b"Port" => r.text_opt_into(&c, &mut f_port)?,
+                    b"EntityName" => {
+                        r.text_req_into(&c, &mut f_entity_name)?;
+                        next = 3usize;
+                    }
+
+                    b"Hostname" => {
+                        r.text_opt_into(&c, &mut f_hostname)?;
+                        next = 4usize;
+                    }
+
+                    b"Port" => {
+                        r.text_opt_into(&c, &mut f_port)?;
+                        next = 5usize;
+                    }
+
                     b"ResourceConnectionString" => {
-                        r.text_opt_into(&c, &mut f_resource_connection_string)?
+                        r.text_opt_into(&c, &mut f_resource_connection_string)?;
+                        next = 6usize;
                     }
 
-                    b"ResourceType" => r.text_opt_into(&c, &mut f_resource_type)?,
+                    b"ResourceType" => {
+                        r.text_opt_into(&c, &mut f_resource_type)?;
+                        next = 7usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }
@@ -6816,22 +8040,59 @@ impl FromXml for RelayServiceConnectionEntity {
         let mut f_port = None;
         let mut f_biztalk_uri = None;
         if !el.is_empty() {
+            const EXPECTED: [&[u8]; 7usize] = [
+                b"<EntityName>",
+                b"<EntityConnectionString>",
+                b"<ResourceType>",
+                b"<ResourceConnectionString>",
+                b"<Hostname>",
+                b"<Port>",
+                b"<BiztalkUri>",
+            ];
+            let mut next = 0usize;
             let mut c = Child::default();
-            while r.read_child(&mut c)? {
+            while r
+                .read_child_expecting(
+                    &mut c,
+                    EXPECTED.get(next).copied().unwrap_or_default(),
+                )?
+            {
                 match c.name() {
-                    b"EntityName" => r.text_opt_into(&c, &mut f_entity_name)?,
+                    b"EntityName" => {
+                        r.text_opt_into(&c, &mut f_entity_name)?;
+                        next = 1usize;
+                    }
+
                     b"EntityConnectionString" => {
-                        r.text_opt_into(&c, &mut f_entity_connection_string)?
+                        r.text_opt_into(&c, &mut f_entity_connection_string)?;
+                        next = 2usize;
                     }
 
-                    b"ResourceType" => r.text_opt_into(&c, &mut f_resource_type)?,
+                    b"ResourceType" => {
+                        r.text_opt_into(&c, &mut f_resource_type)?;
+                        next = 3usize;
+                    }
+
                     b"ResourceConnectionString" => {
-                        r.text_opt_into(&c, &mut f_resource_connection_string)?
+                        r.text_opt_into(&c, &mut f_resource_connection_string)?;
+                        next = 4usize;
                     }
 
-                    b"Hostname" => r.text_opt_into(&c, &mut f_hostname)?,
-                    b"Port" => r.text_opt_into(&c, &mut f_port)?,
-                    b"BiztalkUri" => r.text_opt_into(&c, &mut f_biztalk_uri)?,
+                    b"Hostname" => {
+                        r.text_opt_into(&c, &mut f_hostname)?;
+                        next = 5usize;
+                    }
+
+                    b"Port" => {
+                        r.text_opt_into(&c, &mut f_port)?;
+                        next = 6usize;
+                    }
+
+                    b"BiztalkUri" => {
+                        r.text_opt_into(&c, &mut f_biztalk_uri)?;
+                        next = 7usize;
+                    }
+
                     _ => r.skip(&c)?,
                 }
             }

@@ -645,6 +645,38 @@ impl<'a> XmlReader<'a> {
         }
     }
 
+    /// [`read_child`](Self::read_child) when the next child is likely to
+    /// be `expected` (`<name>`, from the generated reader's list of its
+    /// fields in wire order): a start tag equal to it, after white space
+    /// only, is read in place, without a tag scan; anything else (another
+    /// element, attributes, a prefix, an empty element, the end tag, an
+    /// `expected` that is not `<name>`) is read by `read_child`.
+    #[inline]
+    pub fn read_child_expecting(
+        &mut self,
+        child: &mut Child<'a>,
+        expected: &[u8],
+    ) -> Result<bool, DecodeError> {
+        let input = self.input;
+        let at = skip_space(input, self.pos);
+        let len = expected.len();
+        if let Some(found) = input.get(at..at.saturating_add(len)) {
+            let shaped = len >= 3 && expected[0] == b'<' && expected[len - 1] == b'>';
+            if shaped && eq_bytes(found, expected) {
+                let name_at = at + 1;
+                let name_len = len - 2;
+                child.local = &input[name_at..name_at + name_len];
+                child.attrs = None;
+                child.name_len = name_len;
+                child.flags = 0;
+                self.open.push((name_at, name_len));
+                self.pos = at + len;
+                return Ok(true);
+            }
+        }
+        self.read_child(child)
+    }
+
     /// The next child element of the element being read, or `None` at its
     /// end tag. Must not be called for an element that [`Child::is_empty`].
     /// Every child returned must be consumed (read or [`skip`](Self::skip)ped).
@@ -2283,6 +2315,71 @@ mod tests {
                 }
             }
             Ok(v)
+        }
+    }
+
+    /// Reading a child in place when it is the expected one gives what the
+    /// general `read_child` gives, whatever comes next: the expected
+    /// element, another, one with attributes, a prefix or no content, text,
+    /// white space, the end tag, a truncated tag.
+    #[test]
+    fn expected_children_read_as_the_general_reader_reads_them() {
+        let walk = |doc: &str, expect: &[&[u8]]| -> Result<Vec<String>, DecodeError> {
+            let mut r = XmlReader::new(doc.as_bytes());
+            let root = r.root_any_namespace("R")?;
+            let mut seen = Vec::new();
+            if root.is_empty() {
+                return Ok(seen);
+            }
+            let mut c = Child::default();
+            let mut k = 0;
+            loop {
+                let more = if expect.is_empty() {
+                    r.read_child(&mut c)?
+                } else {
+                    r.read_child_expecting(&mut c, expect[k % expect.len()])?
+                };
+                if !more {
+                    break;
+                }
+                k += 1;
+                let name = String::from_utf8_lossy(c.name()).into_owned();
+                let flags = (c.is_empty(), c.is_nil(), c.attrs.is_some());
+                let text = if c.is_empty() {
+                    String::new()
+                } else {
+                    r.text(&c)?.into_owned()
+                };
+                seen.push(format!("{name} {flags:?} {text:?} at {}", r.pos));
+            }
+            r.finish()?;
+            Ok(seen)
+        };
+        let docs = [
+            "<R><A>1</A><B>2</B><C>3</C></R>",
+            "<R>\n  <A>1</A>\n  <B>2</B>\n</R>",
+            "<R><B>2</B><A>1</A><A>1b</A></R>",
+            "<R><A x=\"1\">1</A><A/><A></A><p:A xmlns:p=\"u\">2</p:A></R>",
+            "<R><A i:nil=\"true\" xmlns:i=\"http://www.w3.org/2001/XMLSchema-instance\"/><AB>3</AB><A >4</A></R>",
+            "<R><!-- c --><A>&amp;</A><A><![CDATA[x]]></A></R>",
+            "<R/>",
+            "<R></R>",
+            "<R><A>1</A><A",
+            "<R><A>1</B></R>",
+            "<R><A>1</A>",
+        ];
+        let expects: [&[&[u8]]; 5] = [
+            &[b"<A>", b"<B>", b"<C>"],
+            &[b"<A>"],
+            &[b"<B>", b"<A>"],
+            &[b"", b"<", b"<>", b"A>", b"<A"],
+            &[b"<AB>", b"<A>"],
+        ];
+        for doc in docs {
+            let general = walk(doc, &[]);
+            for expect in expects {
+                assert_eq!(walk(doc, expect), general, "{doc} expecting {expect:?}");
+            }
         }
     }
 
