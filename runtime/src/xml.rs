@@ -175,6 +175,18 @@ const EMPTY: usize = 1;
 /// [`Child::flags`]: `i:nil="true"`.
 const NIL: usize = 2;
 
+impl<'a> Child<'a> {
+    /// Sets the child to an element with no attributes: `local` is its
+    /// name's local part, `name_len` the length of its qualified name.
+    #[inline(always)]
+    fn set_plain(&mut self, local: &'a [u8], name_len: usize, empty: bool) {
+        self.local = local;
+        self.attrs = None;
+        self.name_len = name_len;
+        self.flags = if empty { EMPTY } else { 0 };
+    }
+}
+
 impl Child<'_> {
     /// The element's local name (any prefix removed).
     #[inline]
@@ -578,10 +590,7 @@ impl<'a> XmlReader<'a> {
         }
         // Attributes are looked at only when the tag has any.
         if tag.len() == name_len {
-            child.local = local;
-            child.attrs = None;
-            child.name_len = name_len;
-            child.flags = if empty { EMPTY } else { 0 };
+            child.set_plain(local, name_len, empty);
         } else {
             *child = self.child_with_attributes(tag, name_len, local, empty)?;
         }
@@ -663,12 +672,11 @@ impl<'a> XmlReader<'a> {
         if let Some(found) = input.get(at..at.saturating_add(len)) {
             let shaped = len >= 3 && expected[0] == b'<' && expected[len - 1] == b'>';
             if shaped && eq_bytes(found, expected) {
+                // What `markup` and `fill_child` do for a tag without
+                // attributes or prefix.
                 let name_at = at + 1;
                 let name_len = len - 2;
-                child.local = &input[name_at..name_at + name_len];
-                child.attrs = None;
-                child.name_len = name_len;
-                child.flags = 0;
+                child.set_plain(&input[name_at..name_at + name_len], name_len, false);
                 self.open.push((name_at, name_len));
                 self.pos = at + len;
                 return Ok(true);
