@@ -20,6 +20,9 @@ use quick_xml::events::attributes::Attributes;
 
 use crate::error::{DecodeError, DecodeErrorKind};
 
+mod memo;
+use memo::{Found, ListMemo, MAX_ITEM_NAME};
+
 /// The service's XML namespace.
 pub const NAMESPACE: &str = "http://schemas.microsoft.com/windowsazure";
 /// XMLSchema-instance, for `i:nil`.
@@ -326,6 +329,8 @@ pub struct XmlReader<'a> {
     input_str: Option<&'a str>,
     /// The open elements: offset and length of each qualified name.
     open: Vec<(usize, usize)>,
+    /// Text lists read so far, for lists that repeat.
+    lists: ListMemo,
 }
 
 impl<'a> XmlReader<'a> {
@@ -341,6 +346,7 @@ impl<'a> XmlReader<'a> {
             // says the same as `std::str::from_utf8`, which it falls back to).
             input_str: simdutf8::basic::from_utf8(input).ok(),
             open: Vec::with_capacity(16),
+            lists: ListMemo::default(),
         }
     }
 
@@ -951,7 +957,11 @@ impl<'a> XmlReader<'a> {
     }
 
     /// A wrapped list of text items.
-    pub fn text_list<T: XmlText>(
+    ///
+    /// A list whose bytes (up to the wrapper's end tag) are those of a list
+    /// read before in the document, under a wrapper of the same name, is
+    /// that list's value, cloned (see `memo`).
+    pub fn text_list<T: XmlText + Clone + 'static>(
         &mut self,
         wrapper: &Child<'_>,
         item: &[u8],
@@ -960,6 +970,39 @@ impl<'a> XmlReader<'a> {
         if wrapper.is_empty() {
             return Ok(());
         }
+        let name = match self.open.last() {
+            Some(&name) if item.len() <= MAX_ITEM_NAME => name,
+            _ => return self.text_list_items(wrapper, item, out),
+        };
+        let start = self.pos;
+        let place = match self.lists.find::<T>(self.input, start, name, item) {
+            Found::Same(items, len) => {
+                if out.is_empty() {
+                    out.reserve_exact(items.len());
+                }
+                out.extend_from_slice(items);
+                self.open.pop();
+                self.pos = start + len;
+                return Ok(());
+            }
+            Found::Off => return self.text_list_items(wrapper, item, out),
+            Found::Read(place) => place,
+        };
+        let before = out.len();
+        self.text_list_items(wrapper, item, out)?;
+        let items = out.get(before..).unwrap_or_default();
+        self.lists
+            .record(place, (start, self.pos), name, item, items);
+        Ok(())
+    }
+
+    /// [`text_list`](Self::text_list) item by item.
+    fn text_list_items<T: XmlText>(
+        &mut self,
+        wrapper: &Child<'_>,
+        item: &[u8],
+        out: &mut Vec<T>,
+    ) -> Result<(), DecodeError> {
         // Items of the usual shape are read in place; the first of another
         // shape (or the wrapper's end tag) hands over to the general reader,
         // which also reports a value that is not a `T`, with its path.
@@ -2453,6 +2496,207 @@ mod tests {
         let err = from_document::<Lists>("L", b"<L><Tags><Tag>a</Tag><Tag>\xff</Tag></Tags></L>")
             .unwrap_err();
         assert!(matches!(err.kind(), DecodeErrorKind::InvalidUtf8), "{err}");
+    }
+
+    /// One kind of element for the list memo's tests: four text lists
+    /// (three value types), two of them with the same item name, and a
+    /// field after them.
+    #[derive(Debug, Default, PartialEq)]
+    struct Memoed {
+        a: Vec<CompactString>,
+        b: Vec<CompactString>,
+        n: Vec<i64>,
+        s: Vec<String>,
+        tail: Option<CompactString>,
+    }
+
+    impl FromXml for Memoed {
+        fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+            let mut v = Memoed::default();
+            if !el.is_empty() {
+                let mut c = Child::default();
+                while r.read_child(&mut c)? {
+                    match c.name() {
+                        b"A" => r.text_list(&c, b"I", &mut v.a)?,
+                        b"B" => r.text_list(&c, b"I", &mut v.b)?,
+                        b"N" => r.text_list(&c, b"I", &mut v.n)?,
+                        b"S" => r.text_list(&c, b"J", &mut v.s)?,
+                        b"T" => r.text_opt_into(&c, &mut v.tail)?,
+                        _ => r.skip(&c)?,
+                    }
+                }
+            }
+            Ok(v)
+        }
+    }
+
+    /// The same lists as strings, `N` read as text: another type under the
+    /// same wrapper and item names.
+    #[derive(Debug, Default, PartialEq)]
+    struct AsText {
+        n: Vec<CompactString>,
+    }
+
+    impl FromXml for AsText {
+        fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+            let mut v = AsText::default();
+            if !el.is_empty() {
+                let mut c = Child::default();
+                while r.read_child(&mut c)? {
+                    match c.name() {
+                        b"N" => r.text_list(&c, b"I", &mut v.n)?,
+                        _ => r.skip(&c)?,
+                    }
+                }
+            }
+            Ok(v)
+        }
+    }
+
+    #[derive(Debug, Default, PartialEq)]
+    struct MemoRoot {
+        e: Vec<Memoed>,
+        f: Vec<AsText>,
+    }
+
+    impl FromXml for MemoRoot {
+        fn from_xml(r: &mut XmlReader<'_>, el: &Child<'_>) -> Result<Self, DecodeError> {
+            let mut v = MemoRoot::default();
+            if !el.is_empty() {
+                let mut c = Child::default();
+                while r.read_child(&mut c)? {
+                    match c.name() {
+                        b"E" => r.elem_push(&c, &mut v.e)?,
+                        b"F" => r.elem_push(&c, &mut v.f)?,
+                        _ => r.skip(&c)?,
+                    }
+                }
+            }
+            Ok(v)
+        }
+    }
+
+    /// Text lists whose bytes repeat are cloned from the first (the memo):
+    /// random documents of repeating lists of every shape (references,
+    /// CDATA, comments, attributes, nil and empty items, white space,
+    /// a wrapper twice, errors) decode as they do when every list is made
+    /// unique by a comment before its end tag, which the memo never matches.
+    #[test]
+    fn repeated_text_lists_decode_as_unique_ones() {
+        const NIL: &str = "xmlns:i=\"http://www.w3.org/2001/XMLSchema-instance\" i:nil=\"true\"";
+        let contents = [
+            "<I>Small</I><I>ExtraLarge</I><I>A5</I>".to_string(),
+            "<I>Small</I><I>ExtraLarge</I><I>A6</I>".to_string(),
+            "<I>Small</I><I>ExtraLarge</I>".to_string(),
+            "\n  <I>a&amp;b</I>\n  <I><![CDATA[<c>]]></I>\n".to_string(),
+            "<I>1</I><!-- c --><I x=\"y\">2</I><I/><I></I>".to_string(),
+            format!("<I {NIL}/><I>3</I>"),
+            "<Other>o</Other><I>5</I>".to_string(),
+            "<I>éé日本</I><I>0123456789012345678901234</I>".to_string(),
+            String::new(),
+        ];
+        let numbers = [
+            "<I>12</I><I>-4</I>".to_string(),
+            format!("\n<I {NIL}/><I>3</I><!-- c --><I> 5 </I>"),
+            "<I>1</I><I>2</I><I>3</I>".to_string(),
+            "<I>12</I><I>x</I>".to_string(),
+        ];
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let (mut checked, mut hits) = (0, 0);
+        for _ in 0..400 {
+            let ns = "xmlns=\"http://schemas.microsoft.com/windowsazure\"";
+            let (mut memo_doc, mut unique_doc) = (format!("<R {ns}>"), format!("<R {ns}>"));
+            let mut unique = 0;
+            for _ in 0..1 + next(8) {
+                let kind = if next(5) == 0 { "F" } else { "E" };
+                memo_doc.push_str(&format!("<{kind}>"));
+                unique_doc.push_str(&format!("<{kind}>"));
+                for _ in 0..next(6) {
+                    let wrapper = ["A", "B", "N", "S", "A"][next(5)];
+                    // Mostly the first three, which repeat.
+                    let pick = if next(3) > 0 {
+                        next(3)
+                    } else {
+                        next(contents.len())
+                    };
+                    let mut body = contents[pick].clone();
+                    if wrapper == "N" {
+                        // Numbers, now and then one that is not.
+                        body = numbers[if next(20) > 0 { next(3) } else { 3 }].clone();
+                    }
+                    if wrapper == "S" {
+                        body = body.replace("<I", "<J").replace("</I>", "</J>");
+                    }
+                    if body.is_empty() && next(2) == 0 {
+                        memo_doc.push_str(&format!("<{wrapper}/>"));
+                        unique_doc.push_str(&format!("<{wrapper}/>"));
+                        continue;
+                    }
+                    unique += 1;
+                    memo_doc.push_str(&format!("<{wrapper}>{body}</{wrapper}>"));
+                    unique_doc.push_str(&format!("<{wrapper}>{body}<!--{unique}--></{wrapper}>"));
+                }
+                let tail = format!("<T>t{}</T></{kind}>", next(3));
+                memo_doc.push_str(&tail);
+                unique_doc.push_str(&tail);
+            }
+            memo_doc.push_str("</R>");
+            unique_doc.push_str("</R>");
+            let mut r = XmlReader::new(memo_doc.as_bytes());
+            let got = r
+                .root("R")
+                .and_then(|root| MemoRoot::from_xml(&mut r, &root))
+                .and_then(|v| r.finish().map(|()| v))
+                .map_err(|e| e.within("R"));
+            hits += r.lists.hits();
+            let want = from_document::<MemoRoot>("R", unique_doc.as_bytes());
+            match (&got, &want) {
+                (Ok(g), Ok(w)) => {
+                    assert_eq!(g, w, "{memo_doc}");
+                    checked +=
+                        g.e.iter()
+                            .map(|e| e.a.len() + e.b.len() + e.n.len())
+                            .sum::<usize>();
+                }
+                (Err(g), Err(w)) => assert_eq!(g.to_string(), w.to_string(), "{memo_doc}"),
+                _ => panic!("{memo_doc}: {got:?} against {want:?}"),
+            }
+        }
+        assert!(
+            checked > 1000 && hits > 300,
+            "{checked} values, {hits} lists cloned"
+        );
+        // The same bytes under another wrapper: its own end tag decides.
+        let err =
+            from_document::<MemoRoot>("R", b"<R><E><A><I>x</I></A></E><E><B><I>x</I></A></E></R>")
+                .unwrap_err();
+        assert!(matches!(err.kind(), DecodeErrorKind::Syntax(_)), "{err}");
+        // The same bytes, another type.
+        let got = from_document::<MemoRoot>(
+            "R",
+            b"<R><E><N><I>7</I></N></E><F><N><I>7</I></N></F><E><N><I>7</I></N></E></R>",
+        )
+        .unwrap();
+        assert_eq!(got.e[1].n, vec![7]);
+        assert_eq!(got.f[0].n, vec![CompactString::from("7")]);
+        // A cloned list is allocated at its size, and appended to what the
+        // field holds.
+        let got = from_document::<MemoRoot>(
+            "R",
+            b"<R><E><A><I>p</I></A></E><E><A><I>p</I></A><A><I>p</I></A></E></R>",
+        )
+        .unwrap();
+        assert_eq!(got.e[1].a, vec![CompactString::from("p"); 2]);
+        let got =
+            from_document::<MemoRoot>("R", b"<R><E><A><I>p</I></A></E><E><A><I>p</I></A></E></R>")
+                .unwrap();
+        assert_eq!((got.e[1].a.len(), got.e[1].a.capacity()), (1, 1));
     }
 
     /// Short values of text lists are built in place from a window of the
