@@ -509,6 +509,58 @@ pub fn profile(root: &str, seconds: f64) {
     );
 }
 
+/// `--cold-decode OPERATION=FILE N`: the decode of one real document when
+/// its code and data are no longer in the core's caches, as in a call that
+/// follows a wait for the network (another vCPU's work, the kernel and the
+/// TLS stack run in between). Before each of N timed decodes, the other
+/// recorded documents are decoded (other code) and 8 MB are swept (the
+/// core's L2 holds 2 MB); prints the median time of the timed decode, and
+/// of the same decode repeated at once (warm).
+pub fn cold(root: &str, n: usize) {
+    let Some(target) = real_doc(root) else {
+        return;
+    };
+    let others: Vec<_> = crate::real::real_docs(&crate::workspace_root())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|d| d.operation != target.operation && d.bytes.len() < 200_000)
+        .collect();
+    let mut sweep = vec![0u64; 1 << 20];
+    let (mut cold, mut warm) = (Vec::new(), Vec::new());
+    for round in 0..n {
+        for doc in &others {
+            drop(black_box(counted_decode_real(doc.operation, &doc.bytes)));
+        }
+        for (i, w) in sweep.iter_mut().enumerate() {
+            *w = w.wrapping_add(i as u64 ^ round as u64);
+        }
+        black_box(&sweep);
+        let started = std::time::Instant::now();
+        drop(black_box(counted_decode_real(
+            target.operation,
+            black_box(&target.bytes),
+        )));
+        let first = started.elapsed().as_secs_f64() * 1e6;
+        let started = std::time::Instant::now();
+        drop(black_box(counted_decode_real(
+            target.operation,
+            black_box(&target.bytes),
+        )));
+        let again = started.elapsed().as_secs_f64() * 1e6;
+        if round > 0 {
+            cold.push(first);
+            warm.push(again);
+        }
+    }
+    eprintln!(
+        "{root}: decode after other work {:.1} µs, again at once {:.1} µs (medians of {}; {} other documents)",
+        crate::stats::median(&cold),
+        crate::stats::median(&warm),
+        cold.len(),
+        others.len()
+    );
+}
+
 /// `--count-decode ROOT N`: N decodes, then N raw scans, of the document
 /// with that root. Under `valgrind --tool=callgrind`, the inclusive costs of
 /// `counted_decode` and `counted_scan` are the instructions of each (the

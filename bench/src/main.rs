@@ -121,6 +121,13 @@ fn main() -> ExitCode {
         decode::profile(root, secs);
         return ExitCode::SUCCESS;
     }
+    if let Some(i) = args.iter().position(|a| a == "--cold-decode") {
+        // One decode after other work has taken the caches (bench/NOTES.md).
+        let root = args.get(i + 1).map_or("Locations", String::as_str);
+        let n: usize = args.get(i + 2).and_then(|s| s.parse().ok()).unwrap_or(200);
+        decode::cold(root, n);
+        return ExitCode::SUCCESS;
+    }
     if let Some(i) = args.iter().position(|a| a == "--count-decode") {
         // N decodes and N raw scans of one document, each in a function of
         // its own, for instruction counts (`valgrind --tool=callgrind`).

@@ -94,6 +94,13 @@ pub(super) enum Place {
     NewContent(usize),
 }
 
+/// What [`ListMemo::search`] found, before the type is looked at.
+enum Searched<'m> {
+    Same(&'m dyn Any, usize),
+    Read(Place),
+    Off,
+}
+
 impl ListMemo {
     /// How many lists were cloned.
     #[cfg(test)]
@@ -102,16 +109,15 @@ impl ListMemo {
     }
 
     /// The slot for this kind of list: wrapper `wrapper` (its name's
-    /// offset and length in `input`), item `item`, type `T`.
-    #[inline]
-    fn slot<T: 'static>(
+    /// offset and length in `input`), item `item`, value type `type_id`.
+    fn slot(
         &self,
+        type_id: TypeId,
         input: &[u8],
         wrapper: (usize, usize),
         item: &[u8],
     ) -> Option<usize> {
         let name = input.get(wrapper.0..wrapper.0 + wrapper.1)?;
-        let type_id = TypeId::of::<Vec<T>>();
         self.slots.iter().position(|s| {
             s.item_len == item.len()
                 && s.type_id == type_id
@@ -137,16 +143,37 @@ impl ListMemo {
         if self.slots.is_empty() {
             return Found::Read(Place::NewSlot);
         }
-        let Some(index) = self.slot::<T>(input, wrapper, item) else {
-            return Found::Read(Place::NewSlot);
+        match self.search(TypeId::of::<Vec<T>>(), input, at, wrapper, item) {
+            Searched::Same(items, len) => match items.downcast_ref::<Vec<T>>() {
+                Some(items) => Found::Same(items, len),
+                None => Found::Off,
+            },
+            Searched::Read(place) => Found::Read(place),
+            Searched::Off => Found::Off,
+        }
+    }
+
+    /// [`find`](Self::find) for the type `type_id` (one copy of the code
+    /// for every type).
+    #[inline(never)]
+    fn search(
+        &mut self,
+        type_id: TypeId,
+        input: &[u8],
+        at: usize,
+        wrapper: (usize, usize),
+        item: &[u8],
+    ) -> Searched<'_> {
+        let Some(index) = self.slot(type_id, input, wrapper, item) else {
+            return Searched::Read(Place::NewSlot);
         };
         self.clock += 1;
         let clock = self.clock;
         let Some(slot) = self.slots.get_mut(index) else {
-            return Found::Read(Place::NewSlot);
+            return Searched::Read(Place::NewSlot);
         };
         if slot.given_up() {
-            return Found::Off;
+            return Searched::Off;
         }
         let same = slot.variants.iter().position(|v| {
             let len = v.span.1 - v.span.0;
@@ -154,18 +181,14 @@ impl ListMemo {
         });
         let Some(variant) = same.and_then(|i| slot.variants.get_mut(i)) else {
             slot.misses += 1;
-            return Found::Read(Place::NewContent(index));
+            return Searched::Read(Place::NewContent(index));
         };
         slot.hits += 1;
         variant.used = clock;
         let len = variant.span.1 - variant.span.0;
-        match variant
-            .items
-            .as_ref()
-            .and_then(|i| i.downcast_ref::<Vec<T>>())
-        {
-            Some(items) => Found::Same(items, len),
-            None => Found::Off,
+        match &variant.items {
+            Some(items) => Searched::Same(&**items, len),
+            None => Searched::Off,
         }
     }
 
@@ -180,59 +203,70 @@ impl ListMemo {
         item: &[u8],
         items: &[T],
     ) {
-        if items.len() > MAX_ITEMS || span.1.saturating_sub(span.0) > MAX_BYTES {
+        if items.len() > MAX_ITEMS {
             return;
+        }
+        let type_id = TypeId::of::<Vec<T>>();
+        let Some(kept) = self.place(place, type_id, span, wrapper, item) else {
+            return;
+        };
+        match kept.as_mut().and_then(|b| b.downcast_mut::<Vec<T>>()) {
+            Some(kept) => {
+                kept.clear();
+                kept.extend_from_slice(items);
+            }
+            None => *kept = Some(Box::new(items.to_vec())),
+        }
+    }
+
+    /// [`record`](Self::record) but for the items themselves (one copy of
+    /// the code for every type): the place for them, its `Vec` to reuse if
+    /// any, or `None` when the list is not recorded.
+    #[inline(never)]
+    fn place(
+        &mut self,
+        place: Place,
+        type_id: TypeId,
+        span: (usize, usize),
+        wrapper: (usize, usize),
+        item: &[u8],
+    ) -> Option<&mut Option<Box<dyn Any>>> {
+        if span.1.saturating_sub(span.0) > MAX_BYTES {
+            return None;
         }
         self.clock += 1;
         let clock = self.clock;
-        match place {
+        let variant = match place {
             Place::NewSlot => {
                 let mut name = [0; MAX_ITEM_NAME];
-                let Some(to) = name.get_mut(..item.len()) else {
-                    return;
-                };
+                name.get_mut(..item.len())?.copy_from_slice(item);
                 if self.slots.len() >= MAX_SLOTS {
-                    return;
+                    return None;
                 }
-                to.copy_from_slice(item);
                 if self.slots.is_empty() {
                     self.slots.reserve_exact(4);
                 }
-                let first = Variant {
-                    span,
-                    items: Some(Box::new(items.to_vec())),
-                    used: clock,
-                };
                 self.slots.push(Slot {
-                    type_id: TypeId::of::<Vec<T>>(),
+                    type_id,
                     item: name,
                     item_len: item.len(),
                     wrapper,
-                    variants: [first, Variant::default()],
+                    variants: Default::default(),
                     hits: 0,
                     misses: 0,
                 });
+                self.slots.last_mut()?.variants.first_mut()?
             }
-            Place::NewContent(index) => {
-                // The content used longest ago gives way; its `Vec` is
-                // reused.
-                let oldest = self
-                    .slots
-                    .get_mut(index)
-                    .and_then(|s| s.variants.iter_mut().min_by_key(|v| v.used));
-                let Some(v) = oldest else {
-                    return;
-                };
-                v.span = span;
-                v.used = clock;
-                match v.items.as_mut().and_then(|b| b.downcast_mut::<Vec<T>>()) {
-                    Some(kept) => {
-                        kept.clear();
-                        kept.extend_from_slice(items);
-                    }
-                    None => v.items = Some(Box::new(items.to_vec())),
-                }
-            }
-        }
+            // The content used longest ago gives way; its `Vec` is reused.
+            Place::NewContent(index) => self
+                .slots
+                .get_mut(index)?
+                .variants
+                .iter_mut()
+                .min_by_key(|v| v.used)?,
+        };
+        variant.span = span;
+        variant.used = clock;
+        Some(&mut variant.items)
     }
 }
