@@ -526,6 +526,15 @@ pub fn cold(root: &str, n: usize) {
         .filter(|d| d.operation != target.operation && d.bytes.len() < 200_000)
         .collect();
     let mut sweep = vec![0u64; 1 << 20];
+    // One decode of the target, in µs.
+    let time_decode = || {
+        let started = std::time::Instant::now();
+        drop(black_box(counted_decode_real(
+            target.operation,
+            black_box(&target.bytes),
+        )));
+        started.elapsed().as_secs_f64() * 1e6
+    };
     let (mut cold, mut warm) = (Vec::new(), Vec::new());
     for round in 0..n {
         for doc in &others {
@@ -535,18 +544,8 @@ pub fn cold(root: &str, n: usize) {
             *w = w.wrapping_add(i as u64 ^ round as u64);
         }
         black_box(&sweep);
-        let started = std::time::Instant::now();
-        drop(black_box(counted_decode_real(
-            target.operation,
-            black_box(&target.bytes),
-        )));
-        let first = started.elapsed().as_secs_f64() * 1e6;
-        let started = std::time::Instant::now();
-        drop(black_box(counted_decode_real(
-            target.operation,
-            black_box(&target.bytes),
-        )));
-        let again = started.elapsed().as_secs_f64() * 1e6;
+        let first = time_decode();
+        let again = time_decode();
         if round > 0 {
             cold.push(first);
             warm.push(again);

@@ -73,11 +73,12 @@ impl Slot {
     }
 }
 
-/// What [`ListMemo::find`] found for a list about to be read.
-pub(super) enum Found<'m, T> {
+/// What [`ListMemo::find`] found for a list about to be read (`S` is its
+/// items, `[T]`; `dyn Any` inside the memo, before the type is looked at).
+pub(super) enum Found<'m, S: ?Sized> {
     /// A list recorded before with the same bytes: its items, and the
     /// length of its bytes.
-    Same(&'m [T], usize),
+    Same(&'m S, usize),
     /// None: the list is read, then given to [`ListMemo::record`] with
     /// this.
     Read(Place),
@@ -92,13 +93,6 @@ pub(super) enum Place {
     /// A kind already recorded (this slot), whose lists so far differ from
     /// this one.
     NewContent(usize),
-}
-
-/// What [`ListMemo::search`] found, before the type is looked at.
-enum Searched<'m> {
-    Same(&'m dyn Any, usize),
-    Read(Place),
-    Off,
 }
 
 impl ListMemo {
@@ -139,17 +133,17 @@ impl ListMemo {
         at: usize,
         wrapper: (usize, usize),
         item: &[u8],
-    ) -> Found<'_, T> {
+    ) -> Found<'_, [T]> {
         if self.slots.is_empty() {
             return Found::Read(Place::NewSlot);
         }
         match self.search(TypeId::of::<Vec<T>>(), input, at, wrapper, item) {
-            Searched::Same(items, len) => match items.downcast_ref::<Vec<T>>() {
+            Found::Same(items, len) => match items.downcast_ref::<Vec<T>>() {
                 Some(items) => Found::Same(items, len),
                 None => Found::Off,
             },
-            Searched::Read(place) => Found::Read(place),
-            Searched::Off => Found::Off,
+            Found::Read(place) => Found::Read(place),
+            Found::Off => Found::Off,
         }
     }
 
@@ -163,17 +157,17 @@ impl ListMemo {
         at: usize,
         wrapper: (usize, usize),
         item: &[u8],
-    ) -> Searched<'_> {
+    ) -> Found<'_, dyn Any> {
         let Some(index) = self.slot(type_id, input, wrapper, item) else {
-            return Searched::Read(Place::NewSlot);
+            return Found::Read(Place::NewSlot);
         };
         self.clock += 1;
         let clock = self.clock;
         let Some(slot) = self.slots.get_mut(index) else {
-            return Searched::Read(Place::NewSlot);
+            return Found::Read(Place::NewSlot);
         };
         if slot.given_up() {
-            return Searched::Off;
+            return Found::Off;
         }
         let same = slot.variants.iter().position(|v| {
             let len = v.span.1 - v.span.0;
@@ -181,14 +175,14 @@ impl ListMemo {
         });
         let Some(variant) = same.and_then(|i| slot.variants.get_mut(i)) else {
             slot.misses += 1;
-            return Searched::Read(Place::NewContent(index));
+            return Found::Read(Place::NewContent(index));
         };
         slot.hits += 1;
         variant.used = clock;
         let len = variant.span.1 - variant.span.0;
         match &variant.items {
-            Some(items) => Searched::Same(&**items, len),
-            None => Searched::Off,
+            Some(items) => Found::Same(&**items, len),
+            None => Found::Off,
         }
     }
 
@@ -203,11 +197,8 @@ impl ListMemo {
         item: &[u8],
         items: &[T],
     ) {
-        if items.len() > MAX_ITEMS {
-            return;
-        }
         let type_id = TypeId::of::<Vec<T>>();
-        let Some(kept) = self.place(place, type_id, span, wrapper, item) else {
+        let Some(kept) = self.place(place, type_id, span, items.len(), wrapper, item) else {
             return;
         };
         match kept.as_mut().and_then(|b| b.downcast_mut::<Vec<T>>()) {
@@ -220,18 +211,19 @@ impl ListMemo {
     }
 
     /// [`record`](Self::record) but for the items themselves (one copy of
-    /// the code for every type): the place for them, its `Vec` to reuse if
-    /// any, or `None` when the list is not recorded.
+    /// the code for every type; `count` is how many): the place for them,
+    /// its `Vec` to reuse if any, or `None` when the list is not recorded.
     #[inline(never)]
     fn place(
         &mut self,
         place: Place,
         type_id: TypeId,
         span: (usize, usize),
+        count: usize,
         wrapper: (usize, usize),
         item: &[u8],
     ) -> Option<&mut Option<Box<dyn Any>>> {
-        if span.1.saturating_sub(span.0) > MAX_BYTES {
+        if count > MAX_ITEMS || span.1.saturating_sub(span.0) > MAX_BYTES {
             return None;
         }
         self.clock += 1;
