@@ -1,11 +1,11 @@
 //! The workspace's integration tests, linked into one binary: each file
-//! beside this one is a module (one area or concern per file). Run one file's
-//! tests with `cargo test -p asm-tests --test suite compute::`.
+//! beside this one is a module (one area or concern per file), but for
+//! `conformance.rs`, which is a binary of its own. Run one file's tests with
+//! `cargo test -p asm-tests --test suite compute::`.
 
 mod client_runtime;
 mod codegen;
 mod compute;
-mod conformance;
 mod downstream;
 mod emulator_e2e;
 mod emulator_load;
