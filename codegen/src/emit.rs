@@ -586,18 +586,21 @@ fn xml_impls(ctx: &Ctx<'_>, s: &Struct, my_ns: &str) -> TokenStream {
         }
     });
     // The start tag of each element field, in wire order: the reader
-    // checks for the next one in place before scanning a tag
-    // (`XmlReader::read_child_expecting`).
+    // checks for the next one in place before scanning a tag, and names
+    // the field by its index here (`XmlReader::read_field`).
     let expected = read_elems
         .iter()
         .map(|f| Literal::byte_string(format!("<{}>", f.element).as_bytes()));
     let n_expected = read_elems.len();
+    let by_name = read_elems.iter().enumerate().map(|(k, f)| {
+        let el = Literal::byte_string(f.element.as_bytes());
+        quote!(#el => #k,)
+    });
     let arms = read_elems.iter().enumerate().map(|(k, f)| {
         // After a repeated element another is likely; after any other, the
         // next field's.
         let after = if f.card == Card::Repeated { k } else { k + 1 };
         let l = format_ident!("f_{}", f.rust);
-        let el = Literal::byte_string(f.element.as_bytes());
         let codec = ctx.codec(&f.ty);
         let read = match (f.card, codec) {
             (Card::Required, Codec::Text) => quote!(r.text_req_into(&c, &mut #l)?),
@@ -626,7 +629,7 @@ fn xml_impls(ctx: &Ctx<'_>, s: &Struct, my_ns: &str) -> TokenStream {
                 }
             }
         };
-        quote!(#el => {
+        quote!(#k => {
             #read;
             next = #after;
         })
@@ -770,8 +773,14 @@ fn xml_impls(ctx: &Ctx<'_>, s: &Struct, my_ns: &str) -> TokenStream {
                 const EXPECTED: [&[u8]; #n_expected] = [#(#expected),*];
                 let mut next = 0usize;
                 let mut c = Child::default();
-                while r.read_child_expecting(&mut c, EXPECTED.get(next).copied().unwrap_or_default())? {
-                    match c.name() {
+                while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                    if field == usize::MAX {
+                        field = match c.name() {
+                            #(#by_name)*
+                            _ => usize::MAX,
+                        };
+                    }
+                    match field {
                         #(#arms)*
                         _ => r.skip(&c)?,
                     }

@@ -215,14 +215,16 @@ impl FromXml for AffinityGroups {
             const EXPECTED: [&[u8]; 1usize] = [b"<AffinityGroup>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"AffinityGroup" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"AffinityGroup" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_affinity_group)?;
                         next = 0usize;
                     }
@@ -337,54 +339,64 @@ impl FromXml for AffinityGroup {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Label" => 1usize,
+                        b"Description" => 2usize,
+                        b"Location" => 3usize,
+                        b"HostedServices" => 4usize,
+                        b"StorageServices" => 5usize,
+                        b"Capabilities" => 6usize,
+                        b"CreatedTime" => 7usize,
+                        b"ComputeCapabilities" => 8usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Label" => {
+                    1usize => {
                         f_label = r.label_req(&c)?;
                         next = 2usize;
                     }
 
-                    b"Description" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_description)?;
                         next = 3usize;
                     }
 
-                    b"Location" => {
+                    3usize => {
                         r.text_req_into(&c, &mut f_location)?;
                         next = 4usize;
                     }
 
-                    b"HostedServices" => {
+                    4usize => {
                         r.elem_list(&c, b"HostedService", &mut f_hosted_services)?;
                         next = 5usize;
                     }
 
-                    b"StorageServices" => {
+                    5usize => {
                         r.elem_list(&c, b"StorageService", &mut f_storage_services)?;
                         next = 6usize;
                     }
 
-                    b"Capabilities" => {
+                    6usize => {
                         r.text_list(&c, b"Capability", &mut f_capabilities)?;
                         next = 7usize;
                     }
 
-                    b"CreatedTime" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_created_time)?;
                         next = 8usize;
                     }
 
-                    b"ComputeCapabilities" => {
+                    8usize => {
                         f_compute_capabilities = r.elem(&c)?;
                         next = 9usize;
                     }
@@ -476,29 +488,34 @@ impl FromXml for CreateAffinityGroup {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Label" => 1usize,
+                        b"Description" => 2usize,
+                        b"Location" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Label" => {
+                    1usize => {
                         f_label = r.label_req(&c)?;
                         next = 2usize;
                     }
 
-                    b"Description" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_description)?;
                         next = 3usize;
                     }
 
-                    b"Location" => {
+                    3usize => {
                         r.text_req_into(&c, &mut f_location)?;
                         next = 4usize;
                     }
@@ -568,19 +585,22 @@ impl FromXml for UpdateAffinityGroup {
             const EXPECTED: [&[u8]; 2usize] = [b"<Label>", b"<Description>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Label" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Label" => 0usize,
+                        b"Description" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         f_label = r.label_req(&c)?;
                         next = 1usize;
                     }
 
-                    b"Description" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_description)?;
                         next = 2usize;
                     }

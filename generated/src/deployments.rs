@@ -1885,99 +1885,126 @@ impl FromXml for Deployment {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"DeploymentSlot" => 1usize,
+                        b"PrivateID" => 2usize,
+                        b"Status" => 3usize,
+                        b"Label" => 4usize,
+                        b"Url" => 5usize,
+                        b"Configuration" => 6usize,
+                        b"RoleInstanceList" => 7usize,
+                        b"UpgradeStatus" => 8usize,
+                        b"UpgradeDomainCount" => 9usize,
+                        b"RoleList" => 10usize,
+                        b"SdkVersion" => 11usize,
+                        b"Locked" => 12usize,
+                        b"RollbackAllowed" => 13usize,
+                        b"VirtualNetworkName" => 14usize,
+                        b"CreatedTime" => 15usize,
+                        b"LastModifiedTime" => 16usize,
+                        b"ExtendedProperties" => 17usize,
+                        b"Dns" => 18usize,
+                        b"PersistentVMDowntime" => 19usize,
+                        b"ExtensionConfiguration" => 20usize,
+                        b"VirtualIPs" => 21usize,
+                        b"ReservedIPName" => 22usize,
+                        b"InternalDnsSuffix" => 23usize,
+                        b"LoadBalancers" => 24usize,
+                        b"VirtualNetworkId" => 25usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"DeploymentSlot" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_deployment_slot)?;
                         next = 2usize;
                     }
 
-                    b"PrivateID" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_private_id)?;
                         next = 3usize;
                     }
 
-                    b"Status" => {
+                    3usize => {
                         r.text_req_into(&c, &mut f_status)?;
                         next = 4usize;
                     }
 
-                    b"Label" => {
+                    4usize => {
                         f_label = r.label_req(&c)?;
                         next = 5usize;
                     }
 
-                    b"Url" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_url)?;
                         next = 6usize;
                     }
 
-                    b"Configuration" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_configuration)?;
                         next = 7usize;
                     }
 
-                    b"RoleInstanceList" => {
+                    7usize => {
                         r.elem_list(&c, b"RoleInstance", &mut f_role_instance_list)?;
                         next = 8usize;
                     }
 
-                    b"UpgradeStatus" => {
+                    8usize => {
                         f_upgrade_status = r.elem(&c)?;
                         next = 9usize;
                     }
 
-                    b"UpgradeDomainCount" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_upgrade_domain_count)?;
                         next = 10usize;
                     }
 
-                    b"RoleList" => {
+                    10usize => {
                         r.elem_list(&c, b"Role", &mut f_role_list)?;
                         next = 11usize;
                     }
 
-                    b"SdkVersion" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_sdk_version)?;
                         next = 12usize;
                     }
 
-                    b"Locked" => {
+                    12usize => {
                         r.text_opt_into(&c, &mut f_locked)?;
                         next = 13usize;
                     }
 
-                    b"RollbackAllowed" => {
+                    13usize => {
                         r.text_opt_into(&c, &mut f_rollback_allowed)?;
                         next = 14usize;
                     }
 
-                    b"VirtualNetworkName" => {
+                    14usize => {
                         r.text_opt_into(&c, &mut f_virtual_network_name)?;
                         next = 15usize;
                     }
 
-                    b"CreatedTime" => {
+                    15usize => {
                         r.text_opt_into(&c, &mut f_created_time)?;
                         next = 16usize;
                     }
 
-                    b"LastModifiedTime" => {
+                    16usize => {
                         r.text_opt_into(&c, &mut f_last_modified_time)?;
                         next = 17usize;
                     }
 
-                    b"ExtendedProperties" => {
+                    17usize => {
                         r.elem_list(
                             &c,
                             b"ExtendedProperty",
@@ -1986,42 +2013,42 @@ impl FromXml for Deployment {
                         next = 18usize;
                     }
 
-                    b"Dns" => {
+                    18usize => {
                         f_dns = r.elem(&c)?;
                         next = 19usize;
                     }
 
-                    b"PersistentVMDowntime" => {
+                    19usize => {
                         f_persistent_vm_downtime = r.elem(&c)?;
                         next = 20usize;
                     }
 
-                    b"ExtensionConfiguration" => {
+                    20usize => {
                         f_extension_configuration = r.elem(&c)?;
                         next = 21usize;
                     }
 
-                    b"VirtualIPs" => {
+                    21usize => {
                         r.elem_list(&c, b"VirtualIP", &mut f_virtual_ips)?;
                         next = 22usize;
                     }
 
-                    b"ReservedIPName" => {
+                    22usize => {
                         r.text_opt_into(&c, &mut f_reserved_ip_name)?;
                         next = 23usize;
                     }
 
-                    b"InternalDnsSuffix" => {
+                    23usize => {
                         r.text_opt_into(&c, &mut f_internal_dns_suffix)?;
                         next = 24usize;
                     }
 
-                    b"LoadBalancers" => {
+                    24usize => {
                         r.elem_list(&c, b"LoadBalancer", &mut f_load_balancers)?;
                         next = 25usize;
                     }
 
-                    b"VirtualNetworkId" => {
+                    25usize => {
                         r.text_opt_into(&c, &mut f_virtual_network_id)?;
                         next = 26usize;
                     }
@@ -2150,24 +2177,28 @@ impl FromXml for UpgradeStatus {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"UpgradeType" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"UpgradeType" => 0usize,
+                        b"CurrentUpgradeDomainState" => 1usize,
+                        b"CurrentUpgradeDomain" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_upgrade_type)?;
                         next = 1usize;
                     }
 
-                    b"CurrentUpgradeDomainState" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_current_upgrade_domain_state)?;
                         next = 2usize;
                     }
 
-                    b"CurrentUpgradeDomain" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_current_upgrade_domain)?;
                         next = 3usize;
                     }
@@ -2210,14 +2241,16 @@ impl FromXml for DnsSettings {
             const EXPECTED: [&[u8]; 1usize] = [b"<DnsServers>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"DnsServers" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"DnsServers" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_list(&c, b"DnsServer", &mut f_dns_servers)?;
                         next = 1usize;
                     }
@@ -2263,19 +2296,22 @@ impl FromXml for DnsServer {
             const EXPECTED: [&[u8]; 2usize] = [b"<Name>", b"<Address>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Address" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Address" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_address)?;
                         next = 2usize;
                     }
@@ -2339,24 +2375,28 @@ impl FromXml for PersistentVMDowntime {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"StartTime" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"StartTime" => 0usize,
+                        b"EndTime" => 1usize,
+                        b"Status" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_start_time)?;
                         next = 1usize;
                     }
 
-                    b"EndTime" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_end_time)?;
                         next = 2usize;
                     }
 
-                    b"Status" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_status)?;
                         next = 3usize;
                     }
@@ -2407,19 +2447,22 @@ impl FromXml for ExtensionConfiguration {
             const EXPECTED: [&[u8]; 2usize] = [b"<AllRoles>", b"<NamedRoles>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"AllRoles" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"AllRoles" => 0usize,
+                        b"NamedRoles" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_list(&c, b"Extension", &mut f_all_roles)?;
                         next = 1usize;
                     }
 
-                    b"NamedRoles" => {
+                    1usize => {
                         r.elem_list(&c, b"Role", &mut f_named_roles)?;
                         next = 2usize;
                     }
@@ -2471,19 +2514,22 @@ impl FromXml for DeploymentExtension {
             const EXPECTED: [&[u8]; 2usize] = [b"<Id>", b"<State>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Id" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Id" => 0usize,
+                        b"State" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_id)?;
                         next = 1usize;
                     }
 
-                    b"State" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_state)?;
                         next = 2usize;
                     }
@@ -2528,19 +2574,22 @@ impl FromXml for NamedRoleExtensions {
             const EXPECTED: [&[u8]; 2usize] = [b"<RoleName>", b"<Extensions>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"RoleName" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"RoleName" => 0usize,
+                        b"Extensions" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_role_name)?;
                         next = 1usize;
                     }
 
-                    b"Extensions" => {
+                    1usize => {
                         r.elem_list(&c, b"Extension", &mut f_extensions)?;
                         next = 2usize;
                     }
@@ -2628,39 +2677,46 @@ impl FromXml for VirtualIP {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Address" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Address" => 0usize,
+                        b"IsDnsProgrammed" => 1usize,
+                        b"Name" => 2usize,
+                        b"IsReserved" => 3usize,
+                        b"ReservedIPName" => 4usize,
+                        b"Type" => 5usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_address)?;
                         next = 1usize;
                     }
 
-                    b"IsDnsProgrammed" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_is_dns_programmed)?;
                         next = 2usize;
                     }
 
-                    b"Name" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 3usize;
                     }
 
-                    b"IsReserved" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_is_reserved)?;
                         next = 4usize;
                     }
 
-                    b"ReservedIPName" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_reserved_ip_name)?;
                         next = 5usize;
                     }
 
-                    b"Type" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_type_)?;
                         next = 6usize;
                     }
@@ -2719,19 +2775,22 @@ impl FromXml for LoadBalancer {
             const EXPECTED: [&[u8]; 2usize] = [b"<Name>", b"<FrontendIpConfiguration>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"FrontendIpConfiguration" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"FrontendIpConfiguration" => {
+                    1usize => {
                         f_frontend_ip_configuration = r.elem(&c)?;
                         next = 2usize;
                     }
@@ -2798,24 +2857,28 @@ impl FromXml for FrontendIpConfiguration {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Type" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Type" => 0usize,
+                        b"SubnetName" => 1usize,
+                        b"StaticVirtualNetworkIPAddress" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_type_)?;
                         next = 1usize;
                     }
 
-                    b"SubnetName" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_subnet_name)?;
                         next = 2usize;
                     }
 
-                    b"StaticVirtualNetworkIPAddress" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_static_virtual_network_ip_address)?;
                         next = 3usize;
                     }
@@ -2999,74 +3062,93 @@ impl FromXml for RoleInstance {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"RoleName" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"RoleName" => 0usize,
+                        b"InstanceName" => 1usize,
+                        b"InstanceStatus" => 2usize,
+                        b"InstanceUpgradeDomain" => 3usize,
+                        b"InstanceFaultDomain" => 4usize,
+                        b"InstanceSize" => 5usize,
+                        b"InstanceStateDetails" => 6usize,
+                        b"InstanceErrorCode" => 7usize,
+                        b"IpAddress" => 8usize,
+                        b"InstanceEndpoints" => 9usize,
+                        b"PowerState" => 10usize,
+                        b"HostName" => 11usize,
+                        b"RemoteAccessCertificateThumbprint" => 12usize,
+                        b"GuestAgentStatus" => 13usize,
+                        b"ResourceExtensionStatusList" => 14usize,
+                        b"PublicIPs" => 15usize,
+                        b"NetworkInterfaces" => 16usize,
+                        b"MaintenanceStatus" => 17usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_role_name)?;
                         next = 1usize;
                     }
 
-                    b"InstanceName" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_instance_name)?;
                         next = 2usize;
                     }
 
-                    b"InstanceStatus" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_instance_status)?;
                         next = 3usize;
                     }
 
-                    b"InstanceUpgradeDomain" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_instance_upgrade_domain)?;
                         next = 4usize;
                     }
 
-                    b"InstanceFaultDomain" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_instance_fault_domain)?;
                         next = 5usize;
                     }
 
-                    b"InstanceSize" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_instance_size)?;
                         next = 6usize;
                     }
 
-                    b"InstanceStateDetails" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_instance_state_details)?;
                         next = 7usize;
                     }
 
-                    b"InstanceErrorCode" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_instance_error_code)?;
                         next = 8usize;
                     }
 
-                    b"IpAddress" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_ip_address)?;
                         next = 9usize;
                     }
 
-                    b"InstanceEndpoints" => {
+                    9usize => {
                         r.elem_list(&c, b"InstanceEndpoint", &mut f_instance_endpoints)?;
                         next = 10usize;
                     }
 
-                    b"PowerState" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_power_state)?;
                         next = 11usize;
                     }
 
-                    b"HostName" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_host_name)?;
                         next = 12usize;
                     }
 
-                    b"RemoteAccessCertificateThumbprint" => {
+                    12usize => {
                         r.text_opt_into(
                             &c,
                             &mut f_remote_access_certificate_thumbprint,
@@ -3074,12 +3156,12 @@ impl FromXml for RoleInstance {
                         next = 13usize;
                     }
 
-                    b"GuestAgentStatus" => {
+                    13usize => {
                         f_guest_agent_status = r.elem(&c)?;
                         next = 14usize;
                     }
 
-                    b"ResourceExtensionStatusList" => {
+                    14usize => {
                         r.elem_list(
                             &c,
                             b"ResourceExtensionStatus",
@@ -3088,17 +3170,17 @@ impl FromXml for RoleInstance {
                         next = 15usize;
                     }
 
-                    b"PublicIPs" => {
+                    15usize => {
                         r.elem_list(&c, b"PublicIP", &mut f_public_ips)?;
                         next = 16usize;
                     }
 
-                    b"NetworkInterfaces" => {
+                    16usize => {
                         r.elem_list(&c, b"NetworkInterface", &mut f_network_interfaces)?;
                         next = 17usize;
                     }
 
-                    b"MaintenanceStatus" => {
+                    17usize => {
                         f_maintenance_status = r.elem(&c)?;
                         next = 18usize;
                     }
@@ -3235,39 +3317,46 @@ impl FromXml for InstanceEndpoint {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Vip" => 1usize,
+                        b"PublicPort" => 2usize,
+                        b"LocalPort" => 3usize,
+                        b"Protocol" => 4usize,
+                        b"IdleTimeoutInMinutes" => 5usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Vip" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_vip)?;
                         next = 2usize;
                     }
 
-                    b"PublicPort" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_public_port)?;
                         next = 3usize;
                     }
 
-                    b"LocalPort" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_local_port)?;
                         next = 4usize;
                     }
 
-                    b"Protocol" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_protocol)?;
                         next = 5usize;
                     }
 
-                    b"IdleTimeoutInMinutes" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_idle_timeout_in_minutes)?;
                         next = 6usize;
                     }
@@ -3371,44 +3460,52 @@ impl FromXml for GuestAgentStatus {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ProtocolVersion" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ProtocolVersion" => 0usize,
+                        b"Timestamp" => 1usize,
+                        b"GuestAgentVersion" => 2usize,
+                        b"Status" => 3usize,
+                        b"Code" => 4usize,
+                        b"Message" => 5usize,
+                        b"FormattedMessage" => 6usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_protocol_version)?;
                         next = 1usize;
                     }
 
-                    b"Timestamp" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_timestamp)?;
                         next = 2usize;
                     }
 
-                    b"GuestAgentVersion" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_guest_agent_version)?;
                         next = 3usize;
                     }
 
-                    b"Status" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_status)?;
                         next = 4usize;
                     }
 
-                    b"Code" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_code)?;
                         next = 5usize;
                     }
 
-                    b"Message" => {
+                    5usize => {
                         f_message = r.elem(&c)?;
                         next = 6usize;
                     }
 
-                    b"FormattedMessage" => {
+                    6usize => {
                         f_formatted_message = r.elem(&c)?;
                         next = 7usize;
                     }
@@ -3466,19 +3563,22 @@ impl FromXml for GuestAgentMessage {
             const EXPECTED: [&[u8]; 2usize] = [b"<MessageResourceId>", b"<ParamList>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"MessageResourceId" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"MessageResourceId" => 0usize,
+                        b"ParamList" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_message_resource_id)?;
                         next = 1usize;
                     }
 
-                    b"ParamList" => {
+                    1usize => {
                         r.text_list(&c, b"Param", &mut f_param_list)?;
                         next = 2usize;
                     }
@@ -3529,19 +3629,22 @@ impl FromXml for GuestAgentFormattedMessage {
             const EXPECTED: [&[u8]; 2usize] = [b"<Language>", b"<Message>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Language" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Language" => 0usize,
+                        b"Message" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_language)?;
                         next = 1usize;
                     }
 
-                    b"Message" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_message)?;
                         next = 2usize;
                     }
@@ -3634,44 +3737,52 @@ impl FromXml for ResourceExtensionStatus {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"HandlerName" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"HandlerName" => 0usize,
+                        b"Version" => 1usize,
+                        b"Status" => 2usize,
+                        b"Code" => 3usize,
+                        b"Message" => 4usize,
+                        b"FormattedMessage" => 5usize,
+                        b"ExtensionSettingStatus" => 6usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_handler_name)?;
                         next = 1usize;
                     }
 
-                    b"Version" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_version)?;
                         next = 2usize;
                     }
 
-                    b"Status" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_status)?;
                         next = 3usize;
                     }
 
-                    b"Code" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_code)?;
                         next = 4usize;
                     }
 
-                    b"Message" => {
+                    4usize => {
                         f_message = r.elem(&c)?;
                         next = 5usize;
                     }
 
-                    b"FormattedMessage" => {
+                    5usize => {
                         f_formatted_message = r.elem(&c)?;
                         next = 6usize;
                     }
 
-                    b"ExtensionSettingStatus" => {
+                    6usize => {
                         f_extension_setting_status = r.elem(&c)?;
                         next = 7usize;
                     }
@@ -3793,54 +3904,64 @@ impl FromXml for ExtensionSettingStatus {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Timestamp" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Timestamp" => 0usize,
+                        b"ConfigurationAppliedTime" => 1usize,
+                        b"Name" => 2usize,
+                        b"Operation" => 3usize,
+                        b"Status" => 4usize,
+                        b"Code" => 5usize,
+                        b"Message" => 6usize,
+                        b"FormattedMessage" => 7usize,
+                        b"SubStatusList" => 8usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_timestamp)?;
                         next = 1usize;
                     }
 
-                    b"ConfigurationAppliedTime" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_configuration_applied_time)?;
                         next = 2usize;
                     }
 
-                    b"Name" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 3usize;
                     }
 
-                    b"Operation" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_operation)?;
                         next = 4usize;
                     }
 
-                    b"Status" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_status)?;
                         next = 5usize;
                     }
 
-                    b"Code" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_code)?;
                         next = 6usize;
                     }
 
-                    b"Message" => {
+                    6usize => {
                         f_message = r.elem(&c)?;
                         next = 7usize;
                     }
 
-                    b"FormattedMessage" => {
+                    7usize => {
                         f_formatted_message = r.elem(&c)?;
                         next = 8usize;
                     }
 
-                    b"SubStatusList" => {
+                    8usize => {
                         r.elem_list(&c, b"SubStatus", &mut f_sub_status_list)?;
                         next = 9usize;
                     }
@@ -3932,34 +4053,40 @@ impl FromXml for SubStatus {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Status" => 1usize,
+                        b"Code" => 2usize,
+                        b"Message" => 3usize,
+                        b"FormattedMessage" => 4usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Status" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_status)?;
                         next = 2usize;
                     }
 
-                    b"Code" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_code)?;
                         next = 3usize;
                     }
 
-                    b"Message" => {
+                    3usize => {
                         f_message = r.elem(&c)?;
                         next = 4usize;
                     }
 
-                    b"FormattedMessage" => {
+                    4usize => {
                         f_formatted_message = r.elem(&c)?;
                         next = 5usize;
                     }
@@ -4041,34 +4168,40 @@ impl FromXml for PublicIP {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Address" => 1usize,
+                        b"IdleTimeoutInMinutes" => 2usize,
+                        b"DomainNameLabel" => 3usize,
+                        b"Fqdns" => 4usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Address" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_address)?;
                         next = 2usize;
                     }
 
-                    b"IdleTimeoutInMinutes" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_idle_timeout_in_minutes)?;
                         next = 3usize;
                     }
 
-                    b"DomainNameLabel" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_domain_name_label)?;
                         next = 4usize;
                     }
 
-                    b"Fqdns" => {
+                    4usize => {
                         r.text_list(&c, b"Fqdn", &mut f_fqdns)?;
                         next = 5usize;
                     }
@@ -4148,34 +4281,40 @@ impl FromXml for NetworkInterface {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"MacAddress" => 1usize,
+                        b"IPConfigurations" => 2usize,
+                        b"NetworkSecurityGroup" => 3usize,
+                        b"IPForwarding" => 4usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"MacAddress" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_mac_address)?;
                         next = 2usize;
                     }
 
-                    b"IPConfigurations" => {
+                    2usize => {
                         r.elem_list(&c, b"IPConfiguration", &mut f_ip_configurations)?;
                         next = 3usize;
                     }
 
-                    b"NetworkSecurityGroup" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_network_security_group)?;
                         next = 4usize;
                     }
 
-                    b"IPForwarding" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_ip_forwarding)?;
                         next = 5usize;
                     }
@@ -4255,24 +4394,28 @@ impl FromXml for IPConfiguration {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"SubnetName" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"SubnetName" => 0usize,
+                        b"Address" => 1usize,
+                        b"StaticVirtualNetworkIPAddress" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_subnet_name)?;
                         next = 1usize;
                     }
 
-                    b"Address" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_address)?;
                         next = 2usize;
                     }
 
-                    b"StaticVirtualNetworkIPAddress" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_static_virtual_network_ip_address)?;
                         next = 3usize;
                     }
@@ -4400,14 +4543,23 @@ impl FromXml for MaintenanceStatus {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"IsCustomerInitiatedMaintenanceAllowed" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"IsCustomerInitiatedMaintenanceAllowed" => 0usize,
+                        b"PreMaintenanceWindowStartTime" => 1usize,
+                        b"PreMaintenanceWindowEndTime" => 2usize,
+                        b"MaintenanceWindowStartTime" => 3usize,
+                        b"MaintenanceWindowEndTime" => 4usize,
+                        b"LastOperationResultCode" => 5usize,
+                        b"LastOperationResultString" => 6usize,
+                        b"LastOperationMessage" => 7usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(
                             &c,
                             &mut f_is_customer_initiated_maintenance_allowed,
@@ -4415,37 +4567,37 @@ impl FromXml for MaintenanceStatus {
                         next = 1usize;
                     }
 
-                    b"PreMaintenanceWindowStartTime" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_pre_maintenance_window_start_time)?;
                         next = 2usize;
                     }
 
-                    b"PreMaintenanceWindowEndTime" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_pre_maintenance_window_end_time)?;
                         next = 3usize;
                     }
 
-                    b"MaintenanceWindowStartTime" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_maintenance_window_start_time)?;
                         next = 4usize;
                     }
 
-                    b"MaintenanceWindowEndTime" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_maintenance_window_end_time)?;
                         next = 5usize;
                     }
 
-                    b"LastOperationResultCode" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_last_operation_result_code)?;
                         next = 6usize;
                     }
 
-                    b"LastOperationResultString" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_last_operation_result_string)?;
                         next = 7usize;
                     }
 
-                    b"LastOperationMessage" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_last_operation_message)?;
                         next = 8usize;
                     }
@@ -4642,34 +4794,53 @@ impl FromXml for Role {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"RoleName" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"RoleName" => 0usize,
+                        b"OsVersion" => 1usize,
+                        b"RoleType" => 2usize,
+                        b"ConfigurationSets" => 3usize,
+                        b"ResourceExtensionReferences" => 4usize,
+                        b"VMImageName" => 5usize,
+                        b"MediaLocation" => 6usize,
+                        b"AvailabilitySetName" => 7usize,
+                        b"DataVirtualHardDisks" => 8usize,
+                        b"Label" => 9usize,
+                        b"OSVirtualHardDisk" => 10usize,
+                        b"RoleSize" => 11usize,
+                        b"DefaultWinRmCertificateThumbprint" => 12usize,
+                        b"ProvisionGuestAgent" => 13usize,
+                        b"VMImageInput" => 14usize,
+                        b"DebugSettings" => 15usize,
+                        b"LicenseType" => 16usize,
+                        b"MigrationState" => 17usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_role_name)?;
                         next = 1usize;
                     }
 
-                    b"OsVersion" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_os_version)?;
                         next = 2usize;
                     }
 
-                    b"RoleType" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_role_type)?;
                         next = 3usize;
                     }
 
-                    b"ConfigurationSets" => {
+                    3usize => {
                         r.elem_list(&c, b"ConfigurationSet", &mut f_configuration_sets)?;
                         next = 4usize;
                     }
 
-                    b"ResourceExtensionReferences" => {
+                    4usize => {
                         r.elem_list(
                             &c,
                             b"ResourceExtensionReference",
@@ -4678,22 +4849,22 @@ impl FromXml for Role {
                         next = 5usize;
                     }
 
-                    b"VMImageName" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_vm_image_name)?;
                         next = 6usize;
                     }
 
-                    b"MediaLocation" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_media_location)?;
                         next = 7usize;
                     }
 
-                    b"AvailabilitySetName" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_availability_set_name)?;
                         next = 8usize;
                     }
 
-                    b"DataVirtualHardDisks" => {
+                    8usize => {
                         r.elem_list(
                             &c,
                             b"DataVirtualHardDisk",
@@ -4702,22 +4873,22 @@ impl FromXml for Role {
                         next = 9usize;
                     }
 
-                    b"Label" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_label)?;
                         next = 10usize;
                     }
 
-                    b"OSVirtualHardDisk" => {
+                    10usize => {
                         f_os_virtual_hard_disk = r.elem(&c)?;
                         next = 11usize;
                     }
 
-                    b"RoleSize" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_role_size)?;
                         next = 12usize;
                     }
 
-                    b"DefaultWinRmCertificateThumbprint" => {
+                    12usize => {
                         r.text_opt_into(
                             &c,
                             &mut f_default_win_rm_certificate_thumbprint,
@@ -4725,27 +4896,27 @@ impl FromXml for Role {
                         next = 13usize;
                     }
 
-                    b"ProvisionGuestAgent" => {
+                    13usize => {
                         r.text_opt_into(&c, &mut f_provision_guest_agent)?;
                         next = 14usize;
                     }
 
-                    b"VMImageInput" => {
+                    14usize => {
                         f_vm_image_input = r.elem(&c)?;
                         next = 15usize;
                     }
 
-                    b"DebugSettings" => {
+                    15usize => {
                         f_debug_settings = r.elem(&c)?;
                         next = 16usize;
                     }
 
-                    b"LicenseType" => {
+                    16usize => {
                         r.text_opt_into(&c, &mut f_license_type)?;
                         next = 17usize;
                     }
 
-                    b"MigrationState" => {
+                    17usize => {
                         r.text_opt_into(&c, &mut f_migration_state)?;
                         next = 18usize;
                     }
@@ -5077,84 +5248,109 @@ impl FromXml for ConfigurationSet {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ConfigurationSetType" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ConfigurationSetType" => 0usize,
+                        b"InputEndpoints" => 1usize,
+                        b"SubnetNames" => 2usize,
+                        b"StaticVirtualNetworkIPAddress" => 3usize,
+                        b"PublicIPs" => 4usize,
+                        b"NetworkInterfaces" => 5usize,
+                        b"NetworkSecurityGroup" => 6usize,
+                        b"IPForwarding" => 7usize,
+                        b"ComputerName" => 8usize,
+                        b"AdminPassword" => 9usize,
+                        b"ResetPasswordOnFirstLogon" => 10usize,
+                        b"EnableAutomaticUpdates" => 11usize,
+                        b"TimeZone" => 12usize,
+                        b"DomainJoin" => 13usize,
+                        b"StoredCertificateSettings" => 14usize,
+                        b"WinRM" => 15usize,
+                        b"AdminUsername" => 16usize,
+                        b"AdditionalUnattendContent" => 17usize,
+                        b"HostName" => 18usize,
+                        b"UserName" => 19usize,
+                        b"UserPassword" => 20usize,
+                        b"DisableSshPasswordAuthentication" => 21usize,
+                        b"SSH" => 22usize,
+                        b"CustomData" => 23usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_configuration_set_type)?;
                         next = 1usize;
                     }
 
-                    b"InputEndpoints" => {
+                    1usize => {
                         r.elem_list(&c, b"InputEndpoint", &mut f_input_endpoints)?;
                         next = 2usize;
                     }
 
-                    b"SubnetNames" => {
+                    2usize => {
                         r.text_list(&c, b"SubnetName", &mut f_subnet_names)?;
                         next = 3usize;
                     }
 
-                    b"StaticVirtualNetworkIPAddress" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_static_virtual_network_ip_address)?;
                         next = 4usize;
                     }
 
-                    b"PublicIPs" => {
+                    4usize => {
                         r.elem_list(&c, b"PublicIP", &mut f_public_ips)?;
                         next = 5usize;
                     }
 
-                    b"NetworkInterfaces" => {
+                    5usize => {
                         r.elem_list(&c, b"NetworkInterface", &mut f_network_interfaces)?;
                         next = 6usize;
                     }
 
-                    b"NetworkSecurityGroup" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_network_security_group)?;
                         next = 7usize;
                     }
 
-                    b"IPForwarding" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_ip_forwarding)?;
                         next = 8usize;
                     }
 
-                    b"ComputerName" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_computer_name)?;
                         next = 9usize;
                     }
 
-                    b"AdminPassword" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_admin_password)?;
                         next = 10usize;
                     }
 
-                    b"ResetPasswordOnFirstLogon" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_reset_password_on_first_logon)?;
                         next = 11usize;
                     }
 
-                    b"EnableAutomaticUpdates" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_enable_automatic_updates)?;
                         next = 12usize;
                     }
 
-                    b"TimeZone" => {
+                    12usize => {
                         r.text_opt_into(&c, &mut f_time_zone)?;
                         next = 13usize;
                     }
 
-                    b"DomainJoin" => {
+                    13usize => {
                         f_domain_join = r.elem(&c)?;
                         next = 14usize;
                     }
 
-                    b"StoredCertificateSettings" => {
+                    14usize => {
                         r.elem_list(
                             &c,
                             b"CertificateSetting",
@@ -5163,47 +5359,47 @@ impl FromXml for ConfigurationSet {
                         next = 15usize;
                     }
 
-                    b"WinRM" => {
+                    15usize => {
                         f_win_rm = r.elem(&c)?;
                         next = 16usize;
                     }
 
-                    b"AdminUsername" => {
+                    16usize => {
                         r.text_opt_into(&c, &mut f_admin_username)?;
                         next = 17usize;
                     }
 
-                    b"AdditionalUnattendContent" => {
+                    17usize => {
                         f_additional_unattend_content = r.elem(&c)?;
                         next = 18usize;
                     }
 
-                    b"HostName" => {
+                    18usize => {
                         r.text_opt_into(&c, &mut f_host_name)?;
                         next = 19usize;
                     }
 
-                    b"UserName" => {
+                    19usize => {
                         r.text_opt_into(&c, &mut f_user_name)?;
                         next = 20usize;
                     }
 
-                    b"UserPassword" => {
+                    20usize => {
                         r.text_opt_into(&c, &mut f_user_password)?;
                         next = 21usize;
                     }
 
-                    b"DisableSshPasswordAuthentication" => {
+                    21usize => {
                         r.text_opt_into(&c, &mut f_disable_ssh_password_authentication)?;
                         next = 22usize;
                     }
 
-                    b"SSH" => {
+                    22usize => {
                         f_ssh = r.elem(&c)?;
                         next = 23usize;
                     }
 
-                    b"CustomData" => {
+                    23usize => {
                         r.text_opt_into(&c, &mut f_custom_data)?;
                         next = 24usize;
                     }
@@ -5447,74 +5643,88 @@ impl FromXml for InputEndpoint {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"LoadBalancedEndpointSetName" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"LoadBalancedEndpointSetName" => 0usize,
+                        b"LocalPort" => 1usize,
+                        b"Name" => 2usize,
+                        b"Port" => 3usize,
+                        b"LoadBalancerProbe" => 4usize,
+                        b"Protocol" => 5usize,
+                        b"Vip" => 6usize,
+                        b"EnableDirectServerReturn" => 7usize,
+                        b"LoadBalancerName" => 8usize,
+                        b"EndpointAcl" => 9usize,
+                        b"IdleTimeoutInMinutes" => 10usize,
+                        b"LoadBalancerDistribution" => 11usize,
+                        b"VirtualIPName" => 12usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_load_balanced_endpoint_set_name)?;
                         next = 1usize;
                     }
 
-                    b"LocalPort" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_local_port)?;
                         next = 2usize;
                     }
 
-                    b"Name" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 3usize;
                     }
 
-                    b"Port" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_port)?;
                         next = 4usize;
                     }
 
-                    b"LoadBalancerProbe" => {
+                    4usize => {
                         f_load_balancer_probe = r.elem(&c)?;
                         next = 5usize;
                     }
 
-                    b"Protocol" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_protocol)?;
                         next = 6usize;
                     }
 
-                    b"Vip" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_vip)?;
                         next = 7usize;
                     }
 
-                    b"EnableDirectServerReturn" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_enable_direct_server_return)?;
                         next = 8usize;
                     }
 
-                    b"LoadBalancerName" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_load_balancer_name)?;
                         next = 9usize;
                     }
 
-                    b"EndpointAcl" => {
+                    9usize => {
                         f_endpoint_acl = r.elem(&c)?;
                         next = 10usize;
                     }
 
-                    b"IdleTimeoutInMinutes" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_idle_timeout_in_minutes)?;
                         next = 11usize;
                     }
 
-                    b"LoadBalancerDistribution" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_load_balancer_distribution)?;
                         next = 12usize;
                     }
 
-                    b"VirtualIPName" => {
+                    12usize => {
                         r.text_opt_into(&c, &mut f_virtual_ip_name)?;
                         next = 13usize;
                     }
@@ -5618,34 +5828,40 @@ impl FromXml for LoadBalancerProbe {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Path" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Path" => 0usize,
+                        b"Port" => 1usize,
+                        b"Protocol" => 2usize,
+                        b"IntervalInSeconds" => 3usize,
+                        b"TimeoutInSeconds" => 4usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_path)?;
                         next = 1usize;
                     }
 
-                    b"Port" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_port)?;
                         next = 2usize;
                     }
 
-                    b"Protocol" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_protocol)?;
                         next = 3usize;
                     }
 
-                    b"IntervalInSeconds" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_interval_in_seconds)?;
                         next = 4usize;
                     }
 
-                    b"TimeoutInSeconds" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_timeout_in_seconds)?;
                         next = 5usize;
                     }
@@ -5692,14 +5908,16 @@ impl FromXml for EndpointAcl {
             const EXPECTED: [&[u8]; 1usize] = [b"<Rules>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Rules" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Rules" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_list(&c, b"Rule", &mut f_rules)?;
                         next = 1usize;
                     }
@@ -5771,29 +5989,34 @@ impl FromXml for AclRule {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Order" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Order" => 0usize,
+                        b"Action" => 1usize,
+                        b"RemoteSubnet" => 2usize,
+                        b"Description" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_order)?;
                         next = 1usize;
                     }
 
-                    b"Action" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_action)?;
                         next = 2usize;
                     }
 
-                    b"RemoteSubnet" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_remote_subnet)?;
                         next = 3usize;
                     }
 
-                    b"Description" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_description)?;
                         next = 4usize;
                     }
@@ -5871,29 +6094,34 @@ impl FromXml for DomainJoin {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Credentials" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Credentials" => 0usize,
+                        b"JoinDomain" => 1usize,
+                        b"MachineObjectOU" => 2usize,
+                        b"Provisioning" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         f_credentials = r.elem(&c)?;
                         next = 1usize;
                     }
 
-                    b"JoinDomain" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_join_domain)?;
                         next = 2usize;
                     }
 
-                    b"MachineObjectOU" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_machine_object_ou)?;
                         next = 3usize;
                     }
 
-                    b"Provisioning" => {
+                    3usize => {
                         f_provisioning = r.elem(&c)?;
                         next = 4usize;
                     }
@@ -5973,24 +6201,28 @@ impl FromXml for DomainJoinCredentials {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Domain" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Domain" => 0usize,
+                        b"Username" => 1usize,
+                        b"Password" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_domain)?;
                         next = 1usize;
                     }
 
-                    b"Username" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_username)?;
                         next = 2usize;
                     }
 
-                    b"Password" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_password)?;
                         next = 3usize;
                     }
@@ -6048,14 +6280,16 @@ impl FromXml for DomainJoinProvisioning {
             const EXPECTED: [&[u8]; 1usize] = [b"<AccountData>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"AccountData" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"AccountData" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_account_data)?;
                         next = 1usize;
                     }
@@ -6119,24 +6353,28 @@ impl FromXml for CertificateSetting {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"StoreLocation" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"StoreLocation" => 0usize,
+                        b"StoreName" => 1usize,
+                        b"Thumbprint" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_store_location)?;
                         next = 1usize;
                     }
 
-                    b"StoreName" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_store_name)?;
                         next = 2usize;
                     }
 
-                    b"Thumbprint" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_thumbprint)?;
                         next = 3usize;
                     }
@@ -6179,14 +6417,16 @@ impl FromXml for WinRM {
             const EXPECTED: [&[u8]; 1usize] = [b"<Listeners>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Listeners" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Listeners" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_list(&c, b"Listener", &mut f_listeners)?;
                         next = 1usize;
                     }
@@ -6240,19 +6480,22 @@ impl FromXml for WinRmListener {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Protocol" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Protocol" => 0usize,
+                        b"CertificateThumbprint" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_protocol)?;
                         next = 1usize;
                     }
 
-                    b"CertificateThumbprint" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_certificate_thumbprint)?;
                         next = 2usize;
                     }
@@ -6293,14 +6536,16 @@ impl FromXml for AdditionalUnattendContent {
             const EXPECTED: [&[u8]; 1usize] = [b"<Passes>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Passes" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Passes" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_list(&c, b"UnattendPass", &mut f_passes)?;
                         next = 1usize;
                     }
@@ -6346,19 +6591,22 @@ impl FromXml for UnattendPass {
             const EXPECTED: [&[u8]; 2usize] = [b"<PassName>", b"<Components>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"PassName" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"PassName" => 0usize,
+                        b"Components" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_pass_name)?;
                         next = 1usize;
                     }
 
-                    b"Components" => {
+                    1usize => {
                         r.elem_list(&c, b"UnattendComponent", &mut f_components)?;
                         next = 2usize;
                     }
@@ -6411,19 +6659,22 @@ impl FromXml for UnattendComponent {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ComponentName" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ComponentName" => 0usize,
+                        b"ComponentSettings" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_component_name)?;
                         next = 1usize;
                     }
 
-                    b"ComponentSettings" => {
+                    1usize => {
                         r.elem_list(&c, b"ComponentSetting", &mut f_component_settings)?;
                         next = 2usize;
                     }
@@ -6487,19 +6738,22 @@ impl FromXml for ComponentSetting {
             const EXPECTED: [&[u8]; 2usize] = [b"<SettingName>", b"<Content>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"SettingName" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"SettingName" => 0usize,
+                        b"Content" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_setting_name)?;
                         next = 1usize;
                     }
 
-                    b"Content" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_content)?;
                         next = 2usize;
                     }
@@ -6544,19 +6798,22 @@ impl FromXml for SshSettings {
             const EXPECTED: [&[u8]; 2usize] = [b"<PublicKeys>", b"<KeyPairs>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"PublicKeys" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"PublicKeys" => 0usize,
+                        b"KeyPairs" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_list(&c, b"PublicKey", &mut f_public_keys)?;
                         next = 1usize;
                     }
 
-                    b"KeyPairs" => {
+                    1usize => {
                         r.elem_list(&c, b"KeyPair", &mut f_key_pairs)?;
                         next = 2usize;
                     }
@@ -6609,19 +6866,22 @@ impl FromXml for SshPublicKey {
             const EXPECTED: [&[u8]; 2usize] = [b"<Fingerprint>", b"<Path>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Fingerprint" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Fingerprint" => 0usize,
+                        b"Path" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_fingerprint)?;
                         next = 1usize;
                     }
 
-                    b"Path" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_path)?;
                         next = 2usize;
                     }
@@ -6674,19 +6934,22 @@ impl FromXml for SshKeyPair {
             const EXPECTED: [&[u8]; 2usize] = [b"<Fingerprint>", b"<Path>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Fingerprint" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Fingerprint" => 0usize,
+                        b"Path" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_fingerprint)?;
                         next = 1usize;
                     }
 
-                    b"Path" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_path)?;
                         next = 2usize;
                     }
@@ -6780,34 +7043,42 @@ impl FromXml for ResourceExtensionReference {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ReferenceName" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ReferenceName" => 0usize,
+                        b"Publisher" => 1usize,
+                        b"Name" => 2usize,
+                        b"Version" => 3usize,
+                        b"ResourceExtensionParameterValues" => 4usize,
+                        b"State" => 5usize,
+                        b"ForceUpdate" => 6usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_reference_name)?;
                         next = 1usize;
                     }
 
-                    b"Publisher" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_publisher)?;
                         next = 2usize;
                     }
 
-                    b"Name" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 3usize;
                     }
 
-                    b"Version" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_version)?;
                         next = 4usize;
                     }
 
-                    b"ResourceExtensionParameterValues" => {
+                    4usize => {
                         r.elem_list(
                             &c,
                             b"ResourceExtensionParameterValue",
@@ -6816,12 +7087,12 @@ impl FromXml for ResourceExtensionReference {
                         next = 5usize;
                     }
 
-                    b"State" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_state)?;
                         next = 6usize;
                     }
 
-                    b"ForceUpdate" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_force_update)?;
                         next = 7usize;
                     }
@@ -6912,24 +7183,28 @@ impl FromXml for ResourceExtensionParameterValue {
             const EXPECTED: [&[u8]; 3usize] = [b"<Key>", b"<Value>", b"<Type>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Key" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Key" => 0usize,
+                        b"Value" => 1usize,
+                        b"Type" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_key)?;
                         next = 1usize;
                     }
 
-                    b"Value" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_value)?;
                         next = 2usize;
                     }
 
-                    b"Type" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_type_)?;
                         next = 3usize;
                     }
@@ -7039,49 +7314,58 @@ impl FromXml for DataVirtualHardDisk {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"HostCaching" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"HostCaching" => 0usize,
+                        b"DiskLabel" => 1usize,
+                        b"DiskName" => 2usize,
+                        b"Lun" => 3usize,
+                        b"LogicalDiskSizeInGB" => 4usize,
+                        b"MediaLink" => 5usize,
+                        b"SourceMediaLink" => 6usize,
+                        b"IOType" => 7usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_host_caching)?;
                         next = 1usize;
                     }
 
-                    b"DiskLabel" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_disk_label)?;
                         next = 2usize;
                     }
 
-                    b"DiskName" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_disk_name)?;
                         next = 3usize;
                     }
 
-                    b"Lun" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_lun)?;
                         next = 4usize;
                     }
 
-                    b"LogicalDiskSizeInGB" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_logical_disk_size_in_gb)?;
                         next = 5usize;
                     }
 
-                    b"MediaLink" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_media_link)?;
                         next = 6usize;
                     }
 
-                    b"SourceMediaLink" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_source_media_link)?;
                         next = 7usize;
                     }
 
-                    b"IOType" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_io_type)?;
                         next = 8usize;
                     }
@@ -7211,54 +7495,64 @@ impl FromXml for OSVirtualHardDisk {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"HostCaching" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"HostCaching" => 0usize,
+                        b"DiskLabel" => 1usize,
+                        b"DiskName" => 2usize,
+                        b"MediaLink" => 3usize,
+                        b"SourceImageName" => 4usize,
+                        b"OS" => 5usize,
+                        b"RemoteSourceImageLink" => 6usize,
+                        b"IOType" => 7usize,
+                        b"ResizedSizeInGB" => 8usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_host_caching)?;
                         next = 1usize;
                     }
 
-                    b"DiskLabel" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_disk_label)?;
                         next = 2usize;
                     }
 
-                    b"DiskName" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_disk_name)?;
                         next = 3usize;
                     }
 
-                    b"MediaLink" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_media_link)?;
                         next = 4usize;
                     }
 
-                    b"SourceImageName" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_source_image_name)?;
                         next = 5usize;
                     }
 
-                    b"OS" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_os)?;
                         next = 6usize;
                     }
 
-                    b"RemoteSourceImageLink" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_remote_source_image_link)?;
                         next = 7usize;
                     }
 
-                    b"IOType" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_io_type)?;
                         next = 8usize;
                     }
 
-                    b"ResizedSizeInGB" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_resized_size_in_gb)?;
                         next = 9usize;
                     }
@@ -7323,19 +7617,22 @@ impl FromXml for VMImageInput {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"OSDiskConfiguration" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"OSDiskConfiguration" => 0usize,
+                        b"DataDiskConfigurations" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         f_os_disk_configuration = r.elem(&c)?;
                         next = 1usize;
                     }
 
-                    b"DataDiskConfigurations" => {
+                    1usize => {
                         r.elem_list(
                             &c,
                             b"DataDiskConfiguration",
@@ -7388,14 +7685,16 @@ impl FromXml for OSDiskConfigurationInput {
             const EXPECTED: [&[u8]; 1usize] = [b"<ResizedSizeInGB>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ResizedSizeInGB" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ResizedSizeInGB" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_resized_size_in_gb)?;
                         next = 1usize;
                     }
@@ -7444,19 +7743,22 @@ impl FromXml for DataDiskConfigurationInput {
             const EXPECTED: [&[u8]; 2usize] = [b"<Name>", b"<ResizedSizeInGB>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"ResizedSizeInGB" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"ResizedSizeInGB" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_resized_size_in_gb)?;
                         next = 2usize;
                     }
@@ -7521,24 +7823,28 @@ impl FromXml for DebugSettings {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"BootDiagnosticsEnabled" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"BootDiagnosticsEnabled" => 0usize,
+                        b"ConsoleScreenshotBlobUri" => 1usize,
+                        b"SerialOutputBlobUri" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_boot_diagnostics_enabled)?;
                         next = 1usize;
                     }
 
-                    b"ConsoleScreenshotBlobUri" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_console_screenshot_blob_uri)?;
                         next = 2usize;
                     }
 
-                    b"SerialOutputBlobUri" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_serial_output_blob_uri)?;
                         next = 3usize;
                     }
@@ -7639,44 +7945,53 @@ impl FromXml for CreateDeployment {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"PackageUrl" => 1usize,
+                        b"Label" => 2usize,
+                        b"Configuration" => 3usize,
+                        b"StartDeployment" => 4usize,
+                        b"TreatWarningsAsError" => 5usize,
+                        b"ExtendedProperties" => 6usize,
+                        b"ExtensionConfiguration" => 7usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"PackageUrl" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_package_url)?;
                         next = 2usize;
                     }
 
-                    b"Label" => {
+                    2usize => {
                         f_label = r.label_req(&c)?;
                         next = 3usize;
                     }
 
-                    b"Configuration" => {
+                    3usize => {
                         f_configuration = r.label_req(&c)?;
                         next = 4usize;
                     }
 
-                    b"StartDeployment" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_start_deployment)?;
                         next = 5usize;
                     }
 
-                    b"TreatWarningsAsError" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_treat_warnings_as_error)?;
                         next = 6usize;
                     }
 
-                    b"ExtendedProperties" => {
+                    6usize => {
                         r.elem_list(
                             &c,
                             b"ExtendedProperty",
@@ -7685,7 +8000,7 @@ impl FromXml for CreateDeployment {
                         next = 7usize;
                     }
 
-                    b"ExtensionConfiguration" => {
+                    7usize => {
                         f_extension_configuration = r.elem(&c)?;
                         next = 8usize;
                     }
@@ -7764,19 +8079,22 @@ impl FromXml for Swap {
             const EXPECTED: [&[u8]; 2usize] = [b"<Production>", b"<SourceDeployment>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Production" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Production" => 0usize,
+                        b"SourceDeployment" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_production)?;
                         next = 1usize;
                     }
 
-                    b"SourceDeployment" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_source_deployment)?;
                         next = 2usize;
                     }
@@ -7852,29 +8170,35 @@ impl FromXml for ChangeConfiguration {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Configuration" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Configuration" => 0usize,
+                        b"TreatWarningsAsError" => 1usize,
+                        b"Mode" => 2usize,
+                        b"ExtendedProperties" => 3usize,
+                        b"ExtensionConfiguration" => 4usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         f_configuration = r.label_req(&c)?;
                         next = 1usize;
                     }
 
-                    b"TreatWarningsAsError" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_treat_warnings_as_error)?;
                         next = 2usize;
                     }
 
-                    b"Mode" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_mode)?;
                         next = 3usize;
                     }
 
-                    b"ExtendedProperties" => {
+                    3usize => {
                         r.elem_list(
                             &c,
                             b"ExtendedProperty",
@@ -7883,7 +8207,7 @@ impl FromXml for ChangeConfiguration {
                         next = 4usize;
                     }
 
-                    b"ExtensionConfiguration" => {
+                    4usize => {
                         f_extension_configuration = r.elem(&c)?;
                         next = 5usize;
                     }
@@ -7937,14 +8261,16 @@ impl FromXml for UpdateDeploymentStatus {
             const EXPECTED: [&[u8]; 1usize] = [b"<Status>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Status" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Status" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_status)?;
                         next = 1usize;
                     }
@@ -8038,44 +8364,53 @@ impl FromXml for UpgradeDeployment {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Mode" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Mode" => 0usize,
+                        b"PackageUrl" => 1usize,
+                        b"Configuration" => 2usize,
+                        b"Label" => 3usize,
+                        b"RoleToUpgrade" => 4usize,
+                        b"Force" => 5usize,
+                        b"ExtendedProperties" => 6usize,
+                        b"ExtensionConfiguration" => 7usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_mode)?;
                         next = 1usize;
                     }
 
-                    b"PackageUrl" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_package_url)?;
                         next = 2usize;
                     }
 
-                    b"Configuration" => {
+                    2usize => {
                         f_configuration = r.label_req(&c)?;
                         next = 3usize;
                     }
 
-                    b"Label" => {
+                    3usize => {
                         f_label = r.label_req(&c)?;
                         next = 4usize;
                     }
 
-                    b"RoleToUpgrade" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_role_to_upgrade)?;
                         next = 5usize;
                     }
 
-                    b"Force" => {
+                    5usize => {
                         r.text_req_into(&c, &mut f_force)?;
                         next = 6usize;
                     }
 
-                    b"ExtendedProperties" => {
+                    6usize => {
                         r.elem_list(
                             &c,
                             b"ExtendedProperty",
@@ -8084,7 +8419,7 @@ impl FromXml for UpgradeDeployment {
                         next = 7usize;
                     }
 
-                    b"ExtensionConfiguration" => {
+                    7usize => {
                         f_extension_configuration = r.elem(&c)?;
                         next = 8usize;
                     }
@@ -8154,14 +8489,16 @@ impl FromXml for WalkUpgradeDomain {
             const EXPECTED: [&[u8]; 1usize] = [b"<UpgradeDomain>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"UpgradeDomain" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"UpgradeDomain" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_upgrade_domain)?;
                         next = 1usize;
                     }
@@ -8221,19 +8558,22 @@ impl FromXml for RollbackUpdateOrUpgrade {
             const EXPECTED: [&[u8]; 2usize] = [b"<Mode>", b"<Force>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Mode" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Mode" => 0usize,
+                        b"Force" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_mode)?;
                         next = 1usize;
                     }
 
-                    b"Force" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_force)?;
                         next = 2usize;
                     }
@@ -8284,19 +8624,22 @@ impl FromXml for DeploymentEventCollection {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"RebootEvents" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"RebootEvents" => 0usize,
+                        b"ContinuationToken" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_list(&c, b"RebootEvent", &mut f_reboot_events)?;
                         next = 1usize;
                     }
 
-                    b"ContinuationToken" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_continuation_token)?;
                         next = 2usize;
                     }
@@ -8366,29 +8709,34 @@ impl FromXml for RebootEvent {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"RoleName" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"RoleName" => 0usize,
+                        b"InstanceName" => 1usize,
+                        b"RebootReason" => 2usize,
+                        b"RebootStartTime" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_role_name)?;
                         next = 1usize;
                     }
 
-                    b"InstanceName" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_instance_name)?;
                         next = 2usize;
                     }
 
-                    b"RebootReason" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_reboot_reason)?;
                         next = 3usize;
                     }
 
-                    b"RebootStartTime" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_reboot_start_time)?;
                         next = 4usize;
                     }
@@ -8461,29 +8809,34 @@ impl FromXml for DeploymentNetworkResource {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ResourceGroupName" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ResourceGroupName" => 0usize,
+                        b"VirtualNetworkName" => 1usize,
+                        b"SubNetName" => 2usize,
+                        b"DestinationVirtualNetwork" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_resource_group_name)?;
                         next = 1usize;
                     }
 
-                    b"VirtualNetworkName" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_virtual_network_name)?;
                         next = 2usize;
                     }
 
-                    b"SubNetName" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_sub_net_name)?;
                         next = 3usize;
                     }
 
-                    b"DestinationVirtualNetwork" => {
+                    3usize => {
                         r.text_req_into(&c, &mut f_destination_virtual_network)?;
                         next = 4usize;
                     }

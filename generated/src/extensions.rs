@@ -682,49 +682,58 @@ impl FromXml for AddExtensionInput {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ProviderNameSpace" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ProviderNameSpace" => 0usize,
+                        b"Type" => 1usize,
+                        b"Id" => 2usize,
+                        b"Thumbprint" => 3usize,
+                        b"ThumbprintAlgorithm" => 4usize,
+                        b"PublicConfiguration" => 5usize,
+                        b"PrivateConfiguration" => 6usize,
+                        b"Version" => 7usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_provider_name_space)?;
                         next = 1usize;
                     }
 
-                    b"Type" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_type_)?;
                         next = 2usize;
                     }
 
-                    b"Id" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_id)?;
                         next = 3usize;
                     }
 
-                    b"Thumbprint" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_thumbprint)?;
                         next = 4usize;
                     }
 
-                    b"ThumbprintAlgorithm" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_thumbprint_algorithm)?;
                         next = 5usize;
                     }
 
-                    b"PublicConfiguration" => {
+                    5usize => {
                         f_public_configuration = r.label_opt(&c)?;
                         next = 6usize;
                     }
 
-                    b"PrivateConfiguration" => {
+                    6usize => {
                         f_private_configuration = r.label_opt(&c)?;
                         next = 7usize;
                     }
 
-                    b"Version" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_version)?;
                         next = 8usize;
                     }
@@ -787,14 +796,16 @@ impl FromXml for HostedServiceExtensions {
             const EXPECTED: [&[u8]; 1usize] = [b"<Extension>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Extension" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Extension" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_extension)?;
                         next = 0usize;
                     }
@@ -885,44 +896,52 @@ impl FromXml for HostedServiceExtension {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ProviderNameSpace" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ProviderNameSpace" => 0usize,
+                        b"Type" => 1usize,
+                        b"Id" => 2usize,
+                        b"Version" => 3usize,
+                        b"Thumbprint" => 4usize,
+                        b"ThumbprintAlgorithm" => 5usize,
+                        b"PublicConfiguration" => 6usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_provider_name_space)?;
                         next = 1usize;
                     }
 
-                    b"Type" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_type_)?;
                         next = 2usize;
                     }
 
-                    b"Id" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_id)?;
                         next = 3usize;
                     }
 
-                    b"Version" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_version)?;
                         next = 4usize;
                     }
 
-                    b"Thumbprint" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_thumbprint)?;
                         next = 5usize;
                     }
 
-                    b"ThumbprintAlgorithm" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_thumbprint_algorithm)?;
                         next = 6usize;
                     }
 
-                    b"PublicConfiguration" => {
+                    6usize => {
                         f_public_configuration = r.label_opt(&c)?;
                         next = 7usize;
                     }
@@ -973,14 +992,16 @@ impl FromXml for ExtensionImages {
             const EXPECTED: [&[u8]; 1usize] = [b"<ExtensionImage>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ExtensionImage" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ExtensionImage" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_extension_image)?;
                         next = 0usize;
                     }
@@ -1245,139 +1266,166 @@ impl FromXml for ExtensionImage {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ProviderNameSpace" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ProviderNameSpace" => 0usize,
+                        b"Type" => 1usize,
+                        b"Version" => 2usize,
+                        b"Label" => 3usize,
+                        b"HostingResources" => 4usize,
+                        b"MediaLink" => 5usize,
+                        b"Certificate" => 6usize,
+                        b"Endpoints" => 7usize,
+                        b"PublicConfigurationSchema" => 8usize,
+                        b"PrivateConfigurationSchema" => 9usize,
+                        b"Description" => 10usize,
+                        b"PublisherName" => 11usize,
+                        b"PublishedDate" => 12usize,
+                        b"LocalResources" => 13usize,
+                        b"BlockRoleUponFailure" => 14usize,
+                        b"IsInternalExtension" => 15usize,
+                        b"SampleConfig" => 16usize,
+                        b"ReplicationCompleted" => 17usize,
+                        b"Eula" => 18usize,
+                        b"PrivacyUri" => 19usize,
+                        b"HomepageUri" => 20usize,
+                        b"IsJsonExtension" => 21usize,
+                        b"DisallowMajorVersionUpgrade" => 22usize,
+                        b"SupportedOS" => 23usize,
+                        b"CompanyName" => 24usize,
+                        b"Regions" => 25usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_provider_name_space)?;
                         next = 1usize;
                     }
 
-                    b"Type" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_type_)?;
                         next = 2usize;
                     }
 
-                    b"Version" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_version)?;
                         next = 3usize;
                     }
 
-                    b"Label" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_label)?;
                         next = 4usize;
                     }
 
-                    b"HostingResources" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_hosting_resources)?;
                         next = 5usize;
                     }
 
-                    b"MediaLink" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_media_link)?;
                         next = 6usize;
                     }
 
-                    b"Certificate" => {
+                    6usize => {
                         f_certificate = r.elem(&c)?;
                         next = 7usize;
                     }
 
-                    b"Endpoints" => {
+                    7usize => {
                         f_endpoints = r.elem(&c)?;
                         next = 8usize;
                     }
 
-                    b"PublicConfigurationSchema" => {
+                    8usize => {
                         f_public_configuration_schema = r.label_opt(&c)?;
                         next = 9usize;
                     }
 
-                    b"PrivateConfigurationSchema" => {
+                    9usize => {
                         f_private_configuration_schema = r.label_opt(&c)?;
                         next = 10usize;
                     }
 
-                    b"Description" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_description)?;
                         next = 11usize;
                     }
 
-                    b"PublisherName" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_publisher_name)?;
                         next = 12usize;
                     }
 
-                    b"PublishedDate" => {
+                    12usize => {
                         r.text_opt_into(&c, &mut f_published_date)?;
                         next = 13usize;
                     }
 
-                    b"LocalResources" => {
+                    13usize => {
                         r.elem_list(&c, b"LocalResource", &mut f_local_resources)?;
                         next = 14usize;
                     }
 
-                    b"BlockRoleUponFailure" => {
+                    14usize => {
                         r.text_opt_into(&c, &mut f_block_role_upon_failure)?;
                         next = 15usize;
                     }
 
-                    b"IsInternalExtension" => {
+                    15usize => {
                         r.text_opt_into(&c, &mut f_is_internal_extension)?;
                         next = 16usize;
                     }
 
-                    b"SampleConfig" => {
+                    16usize => {
                         f_sample_config = r.label_opt(&c)?;
                         next = 17usize;
                     }
 
-                    b"ReplicationCompleted" => {
+                    17usize => {
                         r.text_opt_into(&c, &mut f_replication_completed)?;
                         next = 18usize;
                     }
 
-                    b"Eula" => {
+                    18usize => {
                         r.text_opt_into(&c, &mut f_eula)?;
                         next = 19usize;
                     }
 
-                    b"PrivacyUri" => {
+                    19usize => {
                         r.text_opt_into(&c, &mut f_privacy_uri)?;
                         next = 20usize;
                     }
 
-                    b"HomepageUri" => {
+                    20usize => {
                         r.text_opt_into(&c, &mut f_homepage_uri)?;
                         next = 21usize;
                     }
 
-                    b"IsJsonExtension" => {
+                    21usize => {
                         r.text_opt_into(&c, &mut f_is_json_extension)?;
                         next = 22usize;
                     }
 
-                    b"DisallowMajorVersionUpgrade" => {
+                    22usize => {
                         r.text_opt_into(&c, &mut f_disallow_major_version_upgrade)?;
                         next = 23usize;
                     }
 
-                    b"SupportedOS" => {
+                    23usize => {
                         r.text_opt_into(&c, &mut f_supported_os)?;
                         next = 24usize;
                     }
 
-                    b"CompanyName" => {
+                    24usize => {
                         r.text_opt_into(&c, &mut f_company_name)?;
                         next = 25usize;
                     }
 
-                    b"Regions" => {
+                    25usize => {
                         r.text_opt_into(&c, &mut f_regions)?;
                         next = 26usize;
                     }
@@ -1690,139 +1738,166 @@ impl FromXml for ExtensionImageInput {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ProviderNameSpace" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ProviderNameSpace" => 0usize,
+                        b"Type" => 1usize,
+                        b"Version" => 2usize,
+                        b"Label" => 3usize,
+                        b"HostingResources" => 4usize,
+                        b"MediaLink" => 5usize,
+                        b"Certificate" => 6usize,
+                        b"Endpoints" => 7usize,
+                        b"PublicConfigurationSchema" => 8usize,
+                        b"PrivateConfigurationSchema" => 9usize,
+                        b"Description" => 10usize,
+                        b"PublisherName" => 11usize,
+                        b"PublishedDate" => 12usize,
+                        b"LocalResources" => 13usize,
+                        b"BlockRoleUponFailure" => 14usize,
+                        b"IsInternalExtension" => 15usize,
+                        b"SampleConfig" => 16usize,
+                        b"ReplicationCompleted" => 17usize,
+                        b"Eula" => 18usize,
+                        b"PrivacyUri" => 19usize,
+                        b"HomepageUri" => 20usize,
+                        b"IsJsonExtension" => 21usize,
+                        b"DisallowMajorVersionUpgrade" => 22usize,
+                        b"SupportedOS" => 23usize,
+                        b"CompanyName" => 24usize,
+                        b"Regions" => 25usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_provider_name_space)?;
                         next = 1usize;
                     }
 
-                    b"Type" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_type_)?;
                         next = 2usize;
                     }
 
-                    b"Version" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_version)?;
                         next = 3usize;
                     }
 
-                    b"Label" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_label)?;
                         next = 4usize;
                     }
 
-                    b"HostingResources" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_hosting_resources)?;
                         next = 5usize;
                     }
 
-                    b"MediaLink" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_media_link)?;
                         next = 6usize;
                     }
 
-                    b"Certificate" => {
+                    6usize => {
                         f_certificate = r.elem(&c)?;
                         next = 7usize;
                     }
 
-                    b"Endpoints" => {
+                    7usize => {
                         f_endpoints = r.elem(&c)?;
                         next = 8usize;
                     }
 
-                    b"PublicConfigurationSchema" => {
+                    8usize => {
                         f_public_configuration_schema = r.label_opt(&c)?;
                         next = 9usize;
                     }
 
-                    b"PrivateConfigurationSchema" => {
+                    9usize => {
                         f_private_configuration_schema = r.label_opt(&c)?;
                         next = 10usize;
                     }
 
-                    b"Description" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_description)?;
                         next = 11usize;
                     }
 
-                    b"PublisherName" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_publisher_name)?;
                         next = 12usize;
                     }
 
-                    b"PublishedDate" => {
+                    12usize => {
                         r.text_opt_into(&c, &mut f_published_date)?;
                         next = 13usize;
                     }
 
-                    b"LocalResources" => {
+                    13usize => {
                         r.elem_list(&c, b"LocalResource", &mut f_local_resources)?;
                         next = 14usize;
                     }
 
-                    b"BlockRoleUponFailure" => {
+                    14usize => {
                         r.text_opt_into(&c, &mut f_block_role_upon_failure)?;
                         next = 15usize;
                     }
 
-                    b"IsInternalExtension" => {
+                    15usize => {
                         r.text_opt_into(&c, &mut f_is_internal_extension)?;
                         next = 16usize;
                     }
 
-                    b"SampleConfig" => {
+                    16usize => {
                         f_sample_config = r.label_opt(&c)?;
                         next = 17usize;
                     }
 
-                    b"ReplicationCompleted" => {
+                    17usize => {
                         r.text_opt_into(&c, &mut f_replication_completed)?;
                         next = 18usize;
                     }
 
-                    b"Eula" => {
+                    18usize => {
                         r.text_opt_into(&c, &mut f_eula)?;
                         next = 19usize;
                     }
 
-                    b"PrivacyUri" => {
+                    19usize => {
                         r.text_opt_into(&c, &mut f_privacy_uri)?;
                         next = 20usize;
                     }
 
-                    b"HomepageUri" => {
+                    20usize => {
                         r.text_opt_into(&c, &mut f_homepage_uri)?;
                         next = 21usize;
                     }
 
-                    b"IsJsonExtension" => {
+                    21usize => {
                         r.text_opt_into(&c, &mut f_is_json_extension)?;
                         next = 22usize;
                     }
 
-                    b"DisallowMajorVersionUpgrade" => {
+                    22usize => {
                         r.text_opt_into(&c, &mut f_disallow_major_version_upgrade)?;
                         next = 23usize;
                     }
 
-                    b"SupportedOS" => {
+                    23usize => {
                         r.text_opt_into(&c, &mut f_supported_os)?;
                         next = 24usize;
                     }
 
-                    b"CompanyName" => {
+                    24usize => {
                         r.text_opt_into(&c, &mut f_company_name)?;
                         next = 25usize;
                     }
 
-                    b"Regions" => {
+                    25usize => {
                         r.text_opt_into(&c, &mut f_regions)?;
                         next = 26usize;
                     }
@@ -2136,139 +2211,166 @@ impl FromXml for ExtensionImageFields {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ProviderNameSpace" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ProviderNameSpace" => 0usize,
+                        b"Type" => 1usize,
+                        b"Version" => 2usize,
+                        b"Label" => 3usize,
+                        b"HostingResources" => 4usize,
+                        b"MediaLink" => 5usize,
+                        b"Certificate" => 6usize,
+                        b"Endpoints" => 7usize,
+                        b"PublicConfigurationSchema" => 8usize,
+                        b"PrivateConfigurationSchema" => 9usize,
+                        b"Description" => 10usize,
+                        b"PublisherName" => 11usize,
+                        b"PublishedDate" => 12usize,
+                        b"LocalResources" => 13usize,
+                        b"BlockRoleUponFailure" => 14usize,
+                        b"IsInternalExtension" => 15usize,
+                        b"SampleConfig" => 16usize,
+                        b"ReplicationCompleted" => 17usize,
+                        b"Eula" => 18usize,
+                        b"PrivacyUri" => 19usize,
+                        b"HomepageUri" => 20usize,
+                        b"IsJsonExtension" => 21usize,
+                        b"DisallowMajorVersionUpgrade" => 22usize,
+                        b"SupportedOS" => 23usize,
+                        b"CompanyName" => 24usize,
+                        b"Regions" => 25usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_provider_name_space)?;
                         next = 1usize;
                     }
 
-                    b"Type" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_type_)?;
                         next = 2usize;
                     }
 
-                    b"Version" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_version)?;
                         next = 3usize;
                     }
 
-                    b"Label" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_label)?;
                         next = 4usize;
                     }
 
-                    b"HostingResources" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_hosting_resources)?;
                         next = 5usize;
                     }
 
-                    b"MediaLink" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_media_link)?;
                         next = 6usize;
                     }
 
-                    b"Certificate" => {
+                    6usize => {
                         f_certificate = r.elem(&c)?;
                         next = 7usize;
                     }
 
-                    b"Endpoints" => {
+                    7usize => {
                         f_endpoints = r.elem(&c)?;
                         next = 8usize;
                     }
 
-                    b"PublicConfigurationSchema" => {
+                    8usize => {
                         f_public_configuration_schema = r.label_opt(&c)?;
                         next = 9usize;
                     }
 
-                    b"PrivateConfigurationSchema" => {
+                    9usize => {
                         f_private_configuration_schema = r.label_opt(&c)?;
                         next = 10usize;
                     }
 
-                    b"Description" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_description)?;
                         next = 11usize;
                     }
 
-                    b"PublisherName" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_publisher_name)?;
                         next = 12usize;
                     }
 
-                    b"PublishedDate" => {
+                    12usize => {
                         r.text_opt_into(&c, &mut f_published_date)?;
                         next = 13usize;
                     }
 
-                    b"LocalResources" => {
+                    13usize => {
                         r.elem_list(&c, b"LocalResource", &mut f_local_resources)?;
                         next = 14usize;
                     }
 
-                    b"BlockRoleUponFailure" => {
+                    14usize => {
                         r.text_opt_into(&c, &mut f_block_role_upon_failure)?;
                         next = 15usize;
                     }
 
-                    b"IsInternalExtension" => {
+                    15usize => {
                         r.text_opt_into(&c, &mut f_is_internal_extension)?;
                         next = 16usize;
                     }
 
-                    b"SampleConfig" => {
+                    16usize => {
                         f_sample_config = r.label_opt(&c)?;
                         next = 17usize;
                     }
 
-                    b"ReplicationCompleted" => {
+                    17usize => {
                         r.text_opt_into(&c, &mut f_replication_completed)?;
                         next = 18usize;
                     }
 
-                    b"Eula" => {
+                    18usize => {
                         r.text_opt_into(&c, &mut f_eula)?;
                         next = 19usize;
                     }
 
-                    b"PrivacyUri" => {
+                    19usize => {
                         r.text_opt_into(&c, &mut f_privacy_uri)?;
                         next = 20usize;
                     }
 
-                    b"HomepageUri" => {
+                    20usize => {
                         r.text_opt_into(&c, &mut f_homepage_uri)?;
                         next = 21usize;
                     }
 
-                    b"IsJsonExtension" => {
+                    21usize => {
                         r.text_opt_into(&c, &mut f_is_json_extension)?;
                         next = 22usize;
                     }
 
-                    b"DisallowMajorVersionUpgrade" => {
+                    22usize => {
                         r.text_opt_into(&c, &mut f_disallow_major_version_upgrade)?;
                         next = 23usize;
                     }
 
-                    b"SupportedOS" => {
+                    23usize => {
                         r.text_opt_into(&c, &mut f_supported_os)?;
                         next = 24usize;
                     }
 
-                    b"CompanyName" => {
+                    24usize => {
                         r.text_opt_into(&c, &mut f_company_name)?;
                         next = 25usize;
                     }
 
-                    b"Regions" => {
+                    25usize => {
                         r.text_opt_into(&c, &mut f_regions)?;
                         next = 26usize;
                     }
@@ -2385,29 +2487,34 @@ impl FromXml for ExtensionCertificate {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"StoreLocation" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"StoreLocation" => 0usize,
+                        b"StoreName" => 1usize,
+                        b"ThumbprintRequired" => 2usize,
+                        b"ThumbprintAlgorithm" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_store_location)?;
                         next = 1usize;
                     }
 
-                    b"StoreName" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_store_name)?;
                         next = 2usize;
                     }
 
-                    b"ThumbprintRequired" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_thumbprint_required)?;
                         next = 3usize;
                     }
 
-                    b"ThumbprintAlgorithm" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_thumbprint_algorithm)?;
                         next = 4usize;
                     }
@@ -2464,24 +2571,28 @@ impl FromXml for ExtensionEndpoints {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"InputEndpoints" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"InputEndpoints" => 0usize,
+                        b"InternalEndpoints" => 1usize,
+                        b"InstanceInputEndpoints" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_list(&c, b"InputEndpoint", &mut f_input_endpoints)?;
                         next = 1usize;
                     }
 
-                    b"InternalEndpoints" => {
+                    1usize => {
                         r.elem_list(&c, b"InternalEndpoint", &mut f_internal_endpoints)?;
                         next = 2usize;
                     }
 
-                    b"InstanceInputEndpoints" => {
+                    2usize => {
                         r.elem_list(
                             &c,
                             b"InstanceInputEndpoint",
@@ -2555,29 +2666,34 @@ impl FromXml for ExtensionInputEndpoint {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Protocol" => 1usize,
+                        b"Port" => 2usize,
+                        b"LocalPort" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Protocol" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_protocol)?;
                         next = 2usize;
                     }
 
-                    b"Port" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_port)?;
                         next = 3usize;
                     }
 
-                    b"LocalPort" => {
+                    3usize => {
                         r.text_req_into(&c, &mut f_local_port)?;
                         next = 4usize;
                     }
@@ -2630,24 +2746,28 @@ impl FromXml for ExtensionInternalEndpoint {
             const EXPECTED: [&[u8]; 3usize] = [b"<Name>", b"<Protocol>", b"<Port>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Protocol" => 1usize,
+                        b"Port" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Protocol" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_protocol)?;
                         next = 2usize;
                     }
 
-                    b"Port" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_port)?;
                         next = 3usize;
                     }
@@ -2712,34 +2832,40 @@ impl FromXml for ExtensionInstanceInputEndpoint {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Protocol" => 1usize,
+                        b"LocalPort" => 2usize,
+                        b"FixedPortMin" => 3usize,
+                        b"FixedPortMax" => 4usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Protocol" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_protocol)?;
                         next = 2usize;
                     }
 
-                    b"LocalPort" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_local_port)?;
                         next = 3usize;
                     }
 
-                    b"FixedPortMin" => {
+                    3usize => {
                         r.text_req_into(&c, &mut f_fixed_port_min)?;
                         next = 4usize;
                     }
 
-                    b"FixedPortMax" => {
+                    4usize => {
                         r.text_req_into(&c, &mut f_fixed_port_max)?;
                         next = 5usize;
                     }
@@ -2793,19 +2919,22 @@ impl FromXml for ExtensionLocalResource {
             const EXPECTED: [&[u8]; 2usize] = [b"<Name>", b"<SizeInMB>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"SizeInMB" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"SizeInMB" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_size_in_mb)?;
                         next = 2usize;
                     }
@@ -2846,14 +2975,16 @@ impl FromXml for ResourceExtensions {
             const EXPECTED: [&[u8]; 1usize] = [b"<ResourceExtension>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ResourceExtension" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ResourceExtension" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_resource_extension)?;
                         next = 0usize;
                     }
@@ -3059,104 +3190,124 @@ impl FromXml for ResourceExtension {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Publisher" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Publisher" => 0usize,
+                        b"Name" => 1usize,
+                        b"Version" => 2usize,
+                        b"Label" => 3usize,
+                        b"Description" => 4usize,
+                        b"PublicConfigurationSchema" => 5usize,
+                        b"PrivateConfigurationSchema" => 6usize,
+                        b"SampleConfig" => 7usize,
+                        b"ReplicationCompleted" => 8usize,
+                        b"Eula" => 9usize,
+                        b"PrivacyUri" => 10usize,
+                        b"HomepageUri" => 11usize,
+                        b"IsJsonExtension" => 12usize,
+                        b"IsInternalExtension" => 13usize,
+                        b"DisallowMajorVersionUpgrade" => 14usize,
+                        b"SupportedOS" => 15usize,
+                        b"CompanyName" => 16usize,
+                        b"PublishedDate" => 17usize,
+                        b"Regions" => 18usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_publisher)?;
                         next = 1usize;
                     }
 
-                    b"Name" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 2usize;
                     }
 
-                    b"Version" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_version)?;
                         next = 3usize;
                     }
 
-                    b"Label" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_label)?;
                         next = 4usize;
                     }
 
-                    b"Description" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_description)?;
                         next = 5usize;
                     }
 
-                    b"PublicConfigurationSchema" => {
+                    5usize => {
                         f_public_configuration_schema = r.label_opt(&c)?;
                         next = 6usize;
                     }
 
-                    b"PrivateConfigurationSchema" => {
+                    6usize => {
                         f_private_configuration_schema = r.label_opt(&c)?;
                         next = 7usize;
                     }
 
-                    b"SampleConfig" => {
+                    7usize => {
                         f_sample_config = r.label_opt(&c)?;
                         next = 8usize;
                     }
 
-                    b"ReplicationCompleted" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_replication_completed)?;
                         next = 9usize;
                     }
 
-                    b"Eula" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_eula)?;
                         next = 10usize;
                     }
 
-                    b"PrivacyUri" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_privacy_uri)?;
                         next = 11usize;
                     }
 
-                    b"HomepageUri" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_homepage_uri)?;
                         next = 12usize;
                     }
 
-                    b"IsJsonExtension" => {
+                    12usize => {
                         r.text_opt_into(&c, &mut f_is_json_extension)?;
                         next = 13usize;
                     }
 
-                    b"IsInternalExtension" => {
+                    13usize => {
                         r.text_opt_into(&c, &mut f_is_internal_extension)?;
                         next = 14usize;
                     }
 
-                    b"DisallowMajorVersionUpgrade" => {
+                    14usize => {
                         r.text_opt_into(&c, &mut f_disallow_major_version_upgrade)?;
                         next = 15usize;
                     }
 
-                    b"SupportedOS" => {
+                    15usize => {
                         r.text_opt_into(&c, &mut f_supported_os)?;
                         next = 16usize;
                     }
 
-                    b"CompanyName" => {
+                    16usize => {
                         r.text_opt_into(&c, &mut f_company_name)?;
                         next = 17usize;
                     }
 
-                    b"PublishedDate" => {
+                    17usize => {
                         r.text_opt_into(&c, &mut f_published_date)?;
                         next = 18usize;
                     }
 
-                    b"Regions" => {
+                    18usize => {
                         r.text_opt_into(&c, &mut f_regions)?;
                         next = 19usize;
                     }

@@ -3778,19 +3778,22 @@ impl FromXml for CreateGatewayParameters {
             const EXPECTED: [&[u8]; 2usize] = [b"<GatewaySize>", b"<gatewayType>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"GatewaySize" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"GatewaySize" => 0usize,
+                        b"gatewayType" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_gateway_size)?;
                         next = 1usize;
                     }
 
-                    b"gatewayType" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_gateway_type)?;
                         next = 2usize;
                     }
@@ -3833,14 +3836,16 @@ impl FromXml for GatewayOperationAsyncResponse {
             const EXPECTED: [&[u8]; 1usize] = [b"<ID>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ID" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ID" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_id)?;
                         next = 1usize;
                     }
@@ -3952,54 +3957,64 @@ impl FromXml for GatewayOperation {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Data" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Data" => 0usize,
+                        b"Error" => 1usize,
+                        b"HealthStatus" => 2usize,
+                        b"HttpStatusCode" => 3usize,
+                        b"ID" => 4usize,
+                        b"OperationCompletedTime" => 5usize,
+                        b"OperationName" => 6usize,
+                        b"OperationStartedTime" => 7usize,
+                        b"Status" => 8usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_data)?;
                         next = 1usize;
                     }
 
-                    b"Error" => {
+                    1usize => {
                         f_error = r.elem(&c)?;
                         next = 2usize;
                     }
 
-                    b"HealthStatus" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_health_status)?;
                         next = 3usize;
                     }
 
-                    b"HttpStatusCode" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_http_status_code)?;
                         next = 4usize;
                     }
 
-                    b"ID" => {
+                    4usize => {
                         r.text_req_into(&c, &mut f_id)?;
                         next = 5usize;
                     }
 
-                    b"OperationCompletedTime" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_operation_completed_time)?;
                         next = 6usize;
                     }
 
-                    b"OperationName" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_operation_name)?;
                         next = 7usize;
                     }
 
-                    b"OperationStartedTime" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_operation_started_time)?;
                         next = 8usize;
                     }
 
-                    b"Status" => {
+                    8usize => {
                         r.text_req_into(&c, &mut f_status)?;
                         next = 9usize;
                     }
@@ -4108,39 +4123,46 @@ impl FromXml for Gateway {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"DefaultSites" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"DefaultSites" => 0usize,
+                        b"GatewaySize" => 1usize,
+                        b"GatewayType" => 2usize,
+                        b"LastEvent" => 3usize,
+                        b"State" => 4usize,
+                        b"VIPAddress" => 5usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_list(&c, b"string", &mut f_default_sites)?;
                         next = 1usize;
                     }
 
-                    b"GatewaySize" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_gateway_size)?;
                         next = 2usize;
                     }
 
-                    b"GatewayType" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_gateway_type)?;
                         next = 3usize;
                     }
 
-                    b"LastEvent" => {
+                    3usize => {
                         f_last_event = r.elem(&c)?;
                         next = 4usize;
                     }
 
-                    b"State" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_state)?;
                         next = 5usize;
                     }
 
-                    b"VIPAddress" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_vip_address)?;
                         next = 6usize;
                     }
@@ -4222,29 +4244,34 @@ impl FromXml for GatewayEvent {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Data" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Data" => 0usize,
+                        b"Id" => 1usize,
+                        b"Message" => 2usize,
+                        b"Timestamp" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_data)?;
                         next = 1usize;
                     }
 
-                    b"Id" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_id)?;
                         next = 2usize;
                     }
 
-                    b"Message" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_message)?;
                         next = 3usize;
                     }
 
-                    b"Timestamp" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_timestamp)?;
                         next = 4usize;
                     }
@@ -4325,19 +4352,22 @@ impl FromXml for UpdateGatewayParameters {
             const EXPECTED: [&[u8]; 2usize] = [b"<GatewaySize>", b"<Operation>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"GatewaySize" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"GatewaySize" => 0usize,
+                        b"Operation" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_gateway_size)?;
                         next = 1usize;
                     }
 
-                    b"Operation" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_operation)?;
                         next = 2usize;
                     }
@@ -4387,19 +4417,22 @@ impl FromXml for UpdateConnection {
             const EXPECTED: [&[u8]; 2usize] = [b"<Operation>", b"<IPAddress>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Operation" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Operation" => 0usize,
+                        b"IPAddress" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_operation)?;
                         next = 1usize;
                     }
 
-                    b"IPAddress" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_ip_address)?;
                         next = 2usize;
                     }
@@ -4440,14 +4473,16 @@ impl FromXml for Connections {
             const EXPECTED: [&[u8]; 1usize] = [b"<Connection>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Connection" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Connection" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_connection)?;
                         next = 0usize;
                     }
@@ -4570,54 +4605,64 @@ impl FromXml for GatewayConnectionStatus {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"AllocatedIPAddresses" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"AllocatedIPAddresses" => 0usize,
+                        b"ConnectivityState" => 1usize,
+                        b"EgressBytesTransferred" => 2usize,
+                        b"EgressPacketsTransferred" => 3usize,
+                        b"IngressBytesTransferred" => 4usize,
+                        b"IngressPacketsTransferred" => 5usize,
+                        b"LastConnectionEstablished" => 6usize,
+                        b"LastEvent" => 7usize,
+                        b"LocalNetworkSiteName" => 8usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_list(&c, b"string", &mut f_allocated_ip_addresses)?;
                         next = 1usize;
                     }
 
-                    b"ConnectivityState" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_connectivity_state)?;
                         next = 2usize;
                     }
 
-                    b"EgressBytesTransferred" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_egress_bytes_transferred)?;
                         next = 3usize;
                     }
 
-                    b"EgressPacketsTransferred" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_egress_packets_transferred)?;
                         next = 4usize;
                     }
 
-                    b"IngressBytesTransferred" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_ingress_bytes_transferred)?;
                         next = 5usize;
                     }
 
-                    b"IngressPacketsTransferred" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_ingress_packets_transferred)?;
                         next = 6usize;
                     }
 
-                    b"LastConnectionEstablished" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_last_connection_established)?;
                         next = 7usize;
                     }
 
-                    b"LastEvent" => {
+                    7usize => {
                         f_last_event = r.elem(&c)?;
                         next = 8usize;
                     }
 
-                    b"LocalNetworkSiteName" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_local_network_site_name)?;
                         next = 9usize;
                     }
@@ -4692,14 +4737,16 @@ impl FromXml for SharedKey {
             const EXPECTED: [&[u8]; 1usize] = [b"<Value>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Value" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Value" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_value)?;
                         next = 1usize;
                     }
@@ -4747,14 +4794,16 @@ impl FromXml for ResetSharedKey {
             const EXPECTED: [&[u8]; 1usize] = [b"<KeyLength>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"KeyLength" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"KeyLength" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_key_length)?;
                         next = 1usize;
                     }
@@ -4850,34 +4899,40 @@ impl FromXml for IPsecParameters {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"EncryptionType" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"EncryptionType" => 0usize,
+                        b"PfsGroup" => 1usize,
+                        b"SADataSizeKilobytes" => 2usize,
+                        b"SALifeTimeSeconds" => 3usize,
+                        b"HashAlgorithm" => 4usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_encryption_type)?;
                         next = 1usize;
                     }
 
-                    b"PfsGroup" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_pfs_group)?;
                         next = 2usize;
                     }
 
-                    b"SADataSizeKilobytes" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_sa_data_size_kilobytes)?;
                         next = 3usize;
                     }
 
-                    b"SALifeTimeSeconds" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_sa_lifetime_seconds)?;
                         next = 4usize;
                     }
 
-                    b"HashAlgorithm" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_hash_algorithm)?;
                         next = 5usize;
                     }
@@ -5009,34 +5064,40 @@ impl FromXml for UpdateGatewayPublicDiagnostics {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"CaptureDurationInSeconds" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"CaptureDurationInSeconds" => 0usize,
+                        b"ContainerName" => 1usize,
+                        b"CustomerStorageKey" => 2usize,
+                        b"CustomerStorageName" => 3usize,
+                        b"Operation" => 4usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_capture_duration_in_seconds)?;
                         next = 1usize;
                     }
 
-                    b"ContainerName" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_container_name)?;
                         next = 2usize;
                     }
 
-                    b"CustomerStorageKey" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_customer_storage_key)?;
                         next = 3usize;
                     }
 
-                    b"CustomerStorageName" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_customer_storage_name)?;
                         next = 4usize;
                     }
 
-                    b"Operation" => {
+                    4usize => {
                         r.text_req_into(&c, &mut f_operation)?;
                         next = 5usize;
                     }
@@ -5104,19 +5165,22 @@ impl FromXml for GatewayPublicDiagnosticsStatus {
             const EXPECTED: [&[u8]; 2usize] = [b"<PublicDiagnosticsUrl>", b"<State>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"PublicDiagnosticsUrl" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"PublicDiagnosticsUrl" => 0usize,
+                        b"State" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_public_diagnostics_url)?;
                         next = 1usize;
                     }
 
-                    b"State" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_state)?;
                         next = 2usize;
                     }
@@ -5157,14 +5221,16 @@ impl FromXml for VpnClientParameters {
             const EXPECTED: [&[u8]; 1usize] = [b"<ProcessorArchitecture>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ProcessorArchitecture" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ProcessorArchitecture" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_processor_architecture)?;
                         next = 1usize;
                     }
@@ -5206,14 +5272,16 @@ impl FromXml for ClientRootCertificates {
             const EXPECTED: [&[u8]; 1usize] = [b"<ClientRootCertificate>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ClientRootCertificate" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ClientRootCertificate" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_client_root_certificate)?;
                         next = 0usize;
                     }
@@ -5276,24 +5344,28 @@ impl FromXml for ClientRootCertificate {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ExpirationTime" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ExpirationTime" => 0usize,
+                        b"Subject" => 1usize,
+                        b"Thumbprint" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_expiration_time)?;
                         next = 1usize;
                     }
 
-                    b"Subject" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_subject)?;
                         next = 2usize;
                     }
 
-                    b"Thumbprint" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_thumbprint)?;
                         next = 3usize;
                     }
@@ -5338,14 +5410,16 @@ impl FromXml for DefaultSiteList {
             const EXPECTED: [&[u8]; 1usize] = [b"<string>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"string" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"string" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_default_site)?;
                         next = 1usize;
                     }
@@ -5391,14 +5465,16 @@ impl FromXml for VpnDeviceList {
             const EXPECTED: [&[u8]; 1usize] = [b"<Vendor>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Vendor" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Vendor" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_vendor)?;
                         next = 0usize;
                     }
@@ -5453,14 +5529,16 @@ impl FromXml for VpnDeviceVendor {
             const EXPECTED: [&[u8]; 1usize] = [b"<Platform>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Platform" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Platform" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_platform)?;
                         next = 0usize;
                     }
@@ -5510,14 +5588,16 @@ impl FromXml for VpnDevicePlatform {
             const EXPECTED: [&[u8]; 1usize] = [b"<OSFamily>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"OSFamily" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"OSFamily" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_os_families)?;
                         next = 0usize;
                     }
@@ -5648,39 +5728,46 @@ impl FromXml for CreateVirtualNetworkGatewayParameters {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"GatewayName" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"GatewayName" => 0usize,
+                        b"GatewaySize" => 1usize,
+                        b"GatewayType" => 2usize,
+                        b"Location" => 3usize,
+                        b"VnetId" => 4usize,
+                        b"BgpSettings" => 5usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_gateway_name)?;
                         next = 1usize;
                     }
 
-                    b"GatewaySize" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_gateway_size)?;
                         next = 2usize;
                     }
 
-                    b"GatewayType" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_gateway_type)?;
                         next = 3usize;
                     }
 
-                    b"Location" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_location)?;
                         next = 4usize;
                     }
 
-                    b"VnetId" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_vnet_id)?;
                         next = 5usize;
                     }
 
-                    b"BgpSettings" => {
+                    5usize => {
                         f_bgp_settings = r.elem(&c)?;
                         next = 6usize;
                     }
@@ -5763,24 +5850,28 @@ impl FromXml for BgpSettings {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Asn" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Asn" => 0usize,
+                        b"BgpPeeringAddress" => 1usize,
+                        b"PeerWeight" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_asn)?;
                         next = 1usize;
                     }
 
-                    b"BgpPeeringAddress" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_bgp_peering_address)?;
                         next = 2usize;
                     }
 
-                    b"PeerWeight" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_peer_weight)?;
                         next = 3usize;
                     }
@@ -5832,14 +5923,16 @@ impl FromXml for VirtualNetworkGateways {
             const EXPECTED: [&[u8]; 1usize] = [b"<VirtualNetworkGateway>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"VirtualNetworkGateway" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"VirtualNetworkGateway" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_virtual_network_gateway)?;
                         next = 0usize;
                     }
@@ -5989,74 +6082,88 @@ impl FromXml for VirtualNetworkGateway {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"BgpSettings" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"BgpSettings" => 0usize,
+                        b"DefaultSites" => 1usize,
+                        b"EnableBgp" => 2usize,
+                        b"GatewayId" => 3usize,
+                        b"GatewayName" => 4usize,
+                        b"GatewaySize" => 5usize,
+                        b"GatewayType" => 6usize,
+                        b"LastEvent" => 7usize,
+                        b"Location" => 8usize,
+                        b"State" => 9usize,
+                        b"SubnetId" => 10usize,
+                        b"VIPAddress" => 11usize,
+                        b"VnetId" => 12usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         f_bgp_settings = r.elem(&c)?;
                         next = 1usize;
                     }
 
-                    b"DefaultSites" => {
+                    1usize => {
                         r.text_list(&c, b"string", &mut f_default_sites)?;
                         next = 2usize;
                     }
 
-                    b"EnableBgp" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_enable_bgp)?;
                         next = 3usize;
                     }
 
-                    b"GatewayId" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_gateway_id)?;
                         next = 4usize;
                     }
 
-                    b"GatewayName" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_gateway_name)?;
                         next = 5usize;
                     }
 
-                    b"GatewaySize" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_gateway_size)?;
                         next = 6usize;
                     }
 
-                    b"GatewayType" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_gateway_type)?;
                         next = 7usize;
                     }
 
-                    b"LastEvent" => {
+                    7usize => {
                         f_last_event = r.elem(&c)?;
                         next = 8usize;
                     }
 
-                    b"Location" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_location)?;
                         next = 9usize;
                     }
 
-                    b"State" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_state)?;
                         next = 10usize;
                     }
 
-                    b"SubnetId" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_subnet_id)?;
                         next = 11usize;
                     }
 
-                    b"VIPAddress" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_vip_address)?;
                         next = 12usize;
                     }
 
-                    b"VnetId" => {
+                    12usize => {
                         r.text_opt_into(&c, &mut f_vnet_id)?;
                         next = 13usize;
                     }
@@ -6131,14 +6238,16 @@ impl FromXml for LocalNetworkAddressSpace {
             const EXPECTED: [&[u8]; 1usize] = [b"<string>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"string" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"string" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_push(&c, &mut f_address_prefixes)?;
                         next = 0usize;
                     }
@@ -6211,29 +6320,34 @@ impl FromXml for CreateLocalNetworkGatewayParameters {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"AddressSpace" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"AddressSpace" => 0usize,
+                        b"GatewayName" => 1usize,
+                        b"IpAddress" => 2usize,
+                        b"BgpSettings" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         f_address_space = r.elem(&c)?;
                         next = 1usize;
                     }
 
-                    b"GatewayName" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_gateway_name)?;
                         next = 2usize;
                     }
 
-                    b"IpAddress" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_ip_address)?;
                         next = 3usize;
                     }
 
-                    b"BgpSettings" => {
+                    3usize => {
                         f_bgp_settings = r.elem(&c)?;
                         next = 4usize;
                     }
@@ -6304,19 +6418,22 @@ impl FromXml for UpdateLocalNetworkGatewayParameters {
             const EXPECTED: [&[u8]; 2usize] = [b"<AddressSpace>", b"<BgpSettings>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"AddressSpace" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"AddressSpace" => 0usize,
+                        b"BgpSettings" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         f_address_space = r.elem(&c)?;
                         next = 1usize;
                     }
 
-                    b"BgpSettings" => {
+                    1usize => {
                         f_bgp_settings = r.elem(&c)?;
                         next = 2usize;
                     }
@@ -6373,14 +6490,16 @@ impl FromXml for LocalNetworkGateways {
             const EXPECTED: [&[u8]; 1usize] = [b"<LocalNetworkGateway>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"LocalNetworkGateway" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"LocalNetworkGateway" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_local_network_gateway)?;
                         next = 0usize;
                     }
@@ -6469,34 +6588,40 @@ impl FromXml for LocalNetworkGateway {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"AddressSpace" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"AddressSpace" => 0usize,
+                        b"BgpSettings" => 1usize,
+                        b"GatewayName" => 2usize,
+                        b"Id" => 3usize,
+                        b"IpAddress" => 4usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         f_address_space = r.elem(&c)?;
                         next = 1usize;
                     }
 
-                    b"BgpSettings" => {
+                    1usize => {
                         f_bgp_settings = r.elem(&c)?;
                         next = 2usize;
                     }
 
-                    b"GatewayName" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_gateway_name)?;
                         next = 3usize;
                     }
 
-                    b"Id" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_id)?;
                         next = 4usize;
                     }
 
-                    b"IpAddress" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_ip_address)?;
                         next = 5usize;
                     }
@@ -6631,44 +6756,52 @@ impl FromXml for CreateGatewayConnectionParameters {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ConnectedEntityId" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ConnectedEntityId" => 0usize,
+                        b"GatewayConnectionName" => 1usize,
+                        b"GatewayConnectionType" => 2usize,
+                        b"VirtualNetworkGatewayId" => 3usize,
+                        b"RoutingWeight" => 4usize,
+                        b"SharedKey" => 5usize,
+                        b"EnableBgp" => 6usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_connected_entity_id)?;
                         next = 1usize;
                     }
 
-                    b"GatewayConnectionName" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_gateway_connection_name)?;
                         next = 2usize;
                     }
 
-                    b"GatewayConnectionType" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_gateway_connection_type)?;
                         next = 3usize;
                     }
 
-                    b"VirtualNetworkGatewayId" => {
+                    3usize => {
                         r.text_req_into(&c, &mut f_virtual_network_gateway_id)?;
                         next = 4usize;
                     }
 
-                    b"RoutingWeight" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_routing_weight)?;
                         next = 5usize;
                     }
 
-                    b"SharedKey" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_shared_key)?;
                         next = 6usize;
                     }
 
-                    b"EnableBgp" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_enable_bgp)?;
                         next = 7usize;
                     }
@@ -6757,24 +6890,28 @@ impl FromXml for UpdateGatewayConnectionParameters {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"RoutingWeight" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"RoutingWeight" => 0usize,
+                        b"SharedKey" => 1usize,
+                        b"EnableBgp" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_routing_weight)?;
                         next = 1usize;
                     }
 
-                    b"SharedKey" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_shared_key)?;
                         next = 2usize;
                     }
 
-                    b"EnableBgp" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_enable_bgp)?;
                         next = 3usize;
                     }
@@ -6817,14 +6954,16 @@ impl FromXml for GatewayConnections {
             const EXPECTED: [&[u8]; 1usize] = [b"<GatewayConnection>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"GatewayConnection" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"GatewayConnection" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_gateway_connection)?;
                         next = 0usize;
                     }
@@ -6939,44 +7078,52 @@ impl FromXml for GatewayConnection {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ConnectedEntityId" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ConnectedEntityId" => 0usize,
+                        b"EnableBgp" => 1usize,
+                        b"GatewayConnectionName" => 2usize,
+                        b"GatewayConnectionType" => 3usize,
+                        b"RoutingWeight" => 4usize,
+                        b"SharedKey" => 5usize,
+                        b"VirtualNetworkGatewayId" => 6usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_connected_entity_id)?;
                         next = 1usize;
                     }
 
-                    b"EnableBgp" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_enable_bgp)?;
                         next = 2usize;
                     }
 
-                    b"GatewayConnectionName" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_gateway_connection_name)?;
                         next = 3usize;
                     }
 
-                    b"GatewayConnectionType" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_gateway_connection_type)?;
                         next = 4usize;
                     }
 
-                    b"RoutingWeight" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_routing_weight)?;
                         next = 5usize;
                     }
 
-                    b"SharedKey" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_shared_key)?;
                         next = 6usize;
                     }
 
-                    b"VirtualNetworkGatewayId" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_virtual_network_gateway_id)?;
                         next = 7usize;
                     }
@@ -7073,39 +7220,46 @@ impl FromXml for CreateApplicationGatewayParameters {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Description" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Description" => 0usize,
+                        b"GatewaySize" => 1usize,
+                        b"InstanceCount" => 2usize,
+                        b"Name" => 3usize,
+                        b"Subnets" => 4usize,
+                        b"VnetName" => 5usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_description)?;
                         next = 1usize;
                     }
 
-                    b"GatewaySize" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_gateway_size)?;
                         next = 2usize;
                     }
 
-                    b"InstanceCount" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_instance_count)?;
                         next = 3usize;
                     }
 
-                    b"Name" => {
+                    3usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 4usize;
                     }
 
-                    b"Subnets" => {
+                    4usize => {
                         r.text_list(&c, b"Subnet", &mut f_subnets)?;
                         next = 5usize;
                     }
 
-                    b"VnetName" => {
+                    5usize => {
                         r.text_req_into(&c, &mut f_vnet_name)?;
                         next = 6usize;
                     }
@@ -7201,34 +7355,40 @@ impl FromXml for UpdateApplicationGatewayParameters {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Description" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Description" => 0usize,
+                        b"GatewaySize" => 1usize,
+                        b"InstanceCount" => 2usize,
+                        b"Subnets" => 3usize,
+                        b"VnetName" => 4usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_description)?;
                         next = 1usize;
                     }
 
-                    b"GatewaySize" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_gateway_size)?;
                         next = 2usize;
                     }
 
-                    b"InstanceCount" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_instance_count)?;
                         next = 3usize;
                     }
 
-                    b"Subnets" => {
+                    3usize => {
                         r.text_list(&c, b"Subnet", &mut f_subnets)?;
                         next = 4usize;
                     }
 
-                    b"VnetName" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_vnet_name)?;
                         next = 5usize;
                     }
@@ -7288,14 +7448,16 @@ impl FromXml for ApplicationGateways {
             const EXPECTED: [&[u8]; 1usize] = [b"<ApplicationGateway>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ApplicationGateway" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ApplicationGateway" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_application_gateway)?;
                         next = 0usize;
                     }
@@ -7400,54 +7562,64 @@ impl FromXml for ApplicationGateway {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Description" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Description" => 0usize,
+                        b"DnsName" => 1usize,
+                        b"GatewaySize" => 2usize,
+                        b"InstanceCount" => 3usize,
+                        b"Name" => 4usize,
+                        b"State" => 5usize,
+                        b"Subnets" => 6usize,
+                        b"VirtualIPs" => 7usize,
+                        b"VnetName" => 8usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_description)?;
                         next = 1usize;
                     }
 
-                    b"DnsName" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_dns_name)?;
                         next = 2usize;
                     }
 
-                    b"GatewaySize" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_gateway_size)?;
                         next = 3usize;
                     }
 
-                    b"InstanceCount" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_instance_count)?;
                         next = 4usize;
                     }
 
-                    b"Name" => {
+                    4usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 5usize;
                     }
 
-                    b"State" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_state)?;
                         next = 6usize;
                     }
 
-                    b"Subnets" => {
+                    6usize => {
                         r.text_list(&c, b"Subnet", &mut f_subnets)?;
                         next = 7usize;
                     }
 
-                    b"VirtualIPs" => {
+                    7usize => {
                         r.text_list(&c, b"VirtualIP", &mut f_virtual_ips)?;
                         next = 8usize;
                     }
 
-                    b"VnetName" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_vnet_name)?;
                         next = 9usize;
                     }
@@ -7502,14 +7674,16 @@ impl FromXml for ApplicationGatewayOperation {
             const EXPECTED: [&[u8]; 1usize] = [b"<OperationType>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"OperationType" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"OperationType" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_operation_type)?;
                         next = 1usize;
                     }
@@ -7580,14 +7754,22 @@ impl FromXml for ApplicationGatewayConfiguration {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"FrontendIPConfigurations" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"FrontendIPConfigurations" => 0usize,
+                        b"FrontendPorts" => 1usize,
+                        b"Probes" => 2usize,
+                        b"BackendAddressPools" => 3usize,
+                        b"BackendHttpSettingsList" => 4usize,
+                        b"HttpListeners" => 5usize,
+                        b"HttpLoadBalancingRules" => 6usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_list(
                             &c,
                             b"FrontendIPConfiguration",
@@ -7596,17 +7778,17 @@ impl FromXml for ApplicationGatewayConfiguration {
                         next = 1usize;
                     }
 
-                    b"FrontendPorts" => {
+                    1usize => {
                         r.elem_list(&c, b"FrontendPort", &mut f_frontend_ports)?;
                         next = 2usize;
                     }
 
-                    b"Probes" => {
+                    2usize => {
                         r.elem_list(&c, b"Probe", &mut f_probes)?;
                         next = 3usize;
                     }
 
-                    b"BackendAddressPools" => {
+                    3usize => {
                         r.elem_list(
                             &c,
                             b"BackendAddressPool",
@@ -7615,7 +7797,7 @@ impl FromXml for ApplicationGatewayConfiguration {
                         next = 4usize;
                     }
 
-                    b"BackendHttpSettingsList" => {
+                    4usize => {
                         r.elem_list(
                             &c,
                             b"BackendHttpSettings",
@@ -7624,12 +7806,12 @@ impl FromXml for ApplicationGatewayConfiguration {
                         next = 5usize;
                     }
 
-                    b"HttpListeners" => {
+                    5usize => {
                         r.elem_list(&c, b"HttpListener", &mut f_http_listeners)?;
                         next = 6usize;
                     }
 
-                    b"HttpLoadBalancingRules" => {
+                    6usize => {
                         r.elem_list(
                             &c,
                             b"HttpLoadBalancingRule",
@@ -7739,24 +7921,28 @@ impl FromXml for FrontendIPConfiguration {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Type" => 1usize,
+                        b"StaticIPAddress" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Type" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_type_)?;
                         next = 2usize;
                     }
 
-                    b"StaticIPAddress" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_static_ip_address)?;
                         next = 3usize;
                     }
@@ -7803,19 +7989,22 @@ impl FromXml for FrontendPort {
             const EXPECTED: [&[u8]; 2usize] = [b"<Name>", b"<Port>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Port" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Port" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_port)?;
                         next = 2usize;
                     }
@@ -7926,44 +8115,52 @@ impl FromXml for ApplicationGatewayProbe {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Protocol" => 1usize,
+                        b"Host" => 2usize,
+                        b"Path" => 3usize,
+                        b"Interval" => 4usize,
+                        b"Timeout" => 5usize,
+                        b"UnhealthyThreshold" => 6usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Protocol" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_protocol)?;
                         next = 2usize;
                     }
 
-                    b"Host" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_host)?;
                         next = 3usize;
                     }
 
-                    b"Path" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_path)?;
                         next = 4usize;
                     }
 
-                    b"Interval" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_interval)?;
                         next = 5usize;
                     }
 
-                    b"Timeout" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_timeout)?;
                         next = 6usize;
                     }
 
-                    b"UnhealthyThreshold" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_unhealthy_threshold)?;
                         next = 7usize;
                     }
@@ -8018,19 +8215,22 @@ impl FromXml for BackendAddressPool {
             const EXPECTED: [&[u8]; 2usize] = [b"<Name>", b"<IPAddresses>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"IPAddresses" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"IPAddresses" => {
+                    1usize => {
                         r.text_list(&c, b"IPAddress", &mut f_ip_addresses)?;
                         next = 2usize;
                     }
@@ -8116,39 +8316,46 @@ impl FromXml for BackendHttpSettings {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Port" => 1usize,
+                        b"Protocol" => 2usize,
+                        b"CookieBasedAffinity" => 3usize,
+                        b"RequestTimeout" => 4usize,
+                        b"Probe" => 5usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Port" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_port)?;
                         next = 2usize;
                     }
 
-                    b"Protocol" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_protocol)?;
                         next = 3usize;
                     }
 
-                    b"CookieBasedAffinity" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_cookie_based_affinity)?;
                         next = 4usize;
                     }
 
-                    b"RequestTimeout" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_request_timeout)?;
                         next = 5usize;
                     }
 
-                    b"Probe" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_probe)?;
                         next = 6usize;
                     }
@@ -8247,34 +8454,40 @@ impl FromXml for HttpListener {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"FrontendIP" => 1usize,
+                        b"FrontendPort" => 2usize,
+                        b"Protocol" => 3usize,
+                        b"SslCert" => 4usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"FrontendIP" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_frontend_ip)?;
                         next = 2usize;
                     }
 
-                    b"FrontendPort" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_frontend_port)?;
                         next = 3usize;
                     }
 
-                    b"Protocol" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_protocol)?;
                         next = 4usize;
                     }
 
-                    b"SslCert" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_ssl_cert)?;
                         next = 5usize;
                     }
@@ -8363,34 +8576,40 @@ impl FromXml for HttpLoadBalancingRule {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Type" => 1usize,
+                        b"BackendHttpSettings" => 2usize,
+                        b"Listener" => 3usize,
+                        b"BackendAddressPool" => 4usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Type" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_type_)?;
                         next = 2usize;
                     }
 
-                    b"BackendHttpSettings" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_backend_http_settings)?;
                         next = 3usize;
                     }
 
-                    b"Listener" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_listener)?;
                         next = 4usize;
                     }
 
-                    b"BackendAddressPool" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_backend_address_pool)?;
                         next = 5usize;
                     }
@@ -8479,24 +8698,28 @@ impl FromXml for ApplicationGatewayCertificateFile {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Data" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Data" => 0usize,
+                        b"CertificateFormat" => 1usize,
+                        b"Password" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_data)?;
                         next = 1usize;
                     }
 
-                    b"CertificateFormat" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_certificate_format)?;
                         next = 2usize;
                     }
 
-                    b"Password" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_password)?;
                         next = 3usize;
                     }
@@ -8539,14 +8762,16 @@ impl FromXml for ApplicationGatewayCertificates {
             const EXPECTED: [&[u8]; 1usize] = [b"<ApplicationGatewayCertificate>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ApplicationGatewayCertificate" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ApplicationGatewayCertificate" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_application_gateway_certificate)?;
                         next = 0usize;
                     }
@@ -8608,24 +8833,28 @@ impl FromXml for ApplicationGatewayCertificate {
             const EXPECTED: [&[u8]; 3usize] = [b"<Data>", b"<Name>", b"<State>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Data" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Data" => 0usize,
+                        b"Name" => 1usize,
+                        b"State" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_data)?;
                         next = 1usize;
                     }
 
-                    b"Name" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 2usize;
                     }
 
-                    b"State" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_state)?;
                         next = 3usize;
                     }

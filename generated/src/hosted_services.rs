@@ -324,19 +324,22 @@ impl FromXml for ExtendedProperty {
             const EXPECTED: [&[u8]; 2usize] = [b"<Name>", b"<Value>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Value" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Value" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_value)?;
                         next = 2usize;
                     }
@@ -388,19 +391,22 @@ impl FromXml for AvailabilityResponse {
             const EXPECTED: [&[u8]; 2usize] = [b"<Result>", b"<Reason>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Result" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Result" => 0usize,
+                        b"Reason" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_result)?;
                         next = 1usize;
                     }
 
-                    b"Reason" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_reason)?;
                         next = 2usize;
                     }
@@ -441,14 +447,16 @@ impl FromXml for HostedServices {
             const EXPECTED: [&[u8]; 1usize] = [b"<HostedService>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"HostedService" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"HostedService" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_hosted_service)?;
                         next = 0usize;
                     }
@@ -554,29 +562,36 @@ impl FromXml for HostedService {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Url" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Url" => 0usize,
+                        b"ServiceName" => 1usize,
+                        b"HostedServiceProperties" => 2usize,
+                        b"Deployments" => 3usize,
+                        b"DefaultWinRmCertificateThumbprint" => 4usize,
+                        b"ComputeCapabilities" => 5usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_url)?;
                         next = 1usize;
                     }
 
-                    b"ServiceName" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_service_name)?;
                         next = 2usize;
                     }
 
-                    b"HostedServiceProperties" => {
+                    2usize => {
                         f_hosted_service_properties = r.elem(&c)?;
                         next = 3usize;
                     }
 
-                    b"Deployments" => {
+                    3usize => {
                         {
                             let mut items = Vec::new();
                             r.elem_list(&c, b"Deployment", &mut items)?;
@@ -586,7 +601,7 @@ impl FromXml for HostedService {
                         next = 4usize;
                     }
 
-                    b"DefaultWinRmCertificateThumbprint" => {
+                    4usize => {
                         r.text_opt_into(
                             &c,
                             &mut f_default_win_rm_certificate_thumbprint,
@@ -594,7 +609,7 @@ impl FromXml for HostedService {
                         next = 5usize;
                     }
 
-                    b"ComputeCapabilities" => {
+                    5usize => {
                         f_compute_capabilities = r.elem(&c)?;
                         next = 6usize;
                     }
@@ -739,49 +754,60 @@ impl FromXml for HostedServiceProperties {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Description" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Description" => 0usize,
+                        b"AffinityGroup" => 1usize,
+                        b"Location" => 2usize,
+                        b"Label" => 3usize,
+                        b"Status" => 4usize,
+                        b"DateCreated" => 5usize,
+                        b"DateLastModified" => 6usize,
+                        b"ExtendedProperties" => 7usize,
+                        b"ReverseDnsFqdn" => 8usize,
+                        b"GuestAgentType" => 9usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_description)?;
                         next = 1usize;
                     }
 
-                    b"AffinityGroup" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_affinity_group)?;
                         next = 2usize;
                     }
 
-                    b"Location" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_location)?;
                         next = 3usize;
                     }
 
-                    b"Label" => {
+                    3usize => {
                         f_label = r.label_req(&c)?;
                         next = 4usize;
                     }
 
-                    b"Status" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_status)?;
                         next = 5usize;
                     }
 
-                    b"DateCreated" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_date_created)?;
                         next = 6usize;
                     }
 
-                    b"DateLastModified" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_date_last_modified)?;
                         next = 7usize;
                     }
 
-                    b"ExtendedProperties" => {
+                    7usize => {
                         r.elem_list(
                             &c,
                             b"ExtendedProperty",
@@ -790,12 +816,12 @@ impl FromXml for HostedServiceProperties {
                         next = 8usize;
                     }
 
-                    b"ReverseDnsFqdn" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_reverse_dns_fqdn)?;
                         next = 9usize;
                     }
 
-                    b"GuestAgentType" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_guest_agent_type)?;
                         next = 10usize;
                     }
@@ -913,39 +939,47 @@ impl FromXml for CreateHostedService {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ServiceName" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ServiceName" => 0usize,
+                        b"Label" => 1usize,
+                        b"Description" => 2usize,
+                        b"Location" => 3usize,
+                        b"AffinityGroup" => 4usize,
+                        b"ExtendedProperties" => 5usize,
+                        b"ReverseDnsFqdn" => 6usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_service_name)?;
                         next = 1usize;
                     }
 
-                    b"Label" => {
+                    1usize => {
                         f_label = r.label_req(&c)?;
                         next = 2usize;
                     }
 
-                    b"Description" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_description)?;
                         next = 3usize;
                     }
 
-                    b"Location" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_location)?;
                         next = 4usize;
                     }
 
-                    b"AffinityGroup" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_affinity_group)?;
                         next = 5usize;
                     }
 
-                    b"ExtendedProperties" => {
+                    5usize => {
                         r.elem_list(
                             &c,
                             b"ExtendedProperty",
@@ -954,7 +988,7 @@ impl FromXml for CreateHostedService {
                         next = 6usize;
                     }
 
-                    b"ReverseDnsFqdn" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_reverse_dns_fqdn)?;
                         next = 7usize;
                     }
@@ -1059,24 +1093,29 @@ impl FromXml for UpdateHostedService {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Label" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Label" => 0usize,
+                        b"Description" => 1usize,
+                        b"ExtendedProperties" => 2usize,
+                        b"ReverseDnsFqdn" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         f_label = r.label_opt(&c)?;
                         next = 1usize;
                     }
 
-                    b"Description" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_description)?;
                         next = 2usize;
                     }
 
-                    b"ExtendedProperties" => {
+                    2usize => {
                         r.elem_list(
                             &c,
                             b"ExtendedProperty",
@@ -1085,7 +1124,7 @@ impl FromXml for UpdateHostedService {
                         next = 3usize;
                     }
 
-                    b"ReverseDnsFqdn" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_reverse_dns_fqdn)?;
                         next = 4usize;
                     }

@@ -70,14 +70,16 @@ impl FromXml for Locations {
             const EXPECTED: [&[u8]; 1usize] = [b"<Location>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Location" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Location" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_location)?;
                         next = 0usize;
                     }
@@ -157,34 +159,40 @@ impl FromXml for Location {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"DisplayName" => 1usize,
+                        b"AvailableServices" => 2usize,
+                        b"ComputeCapabilities" => 3usize,
+                        b"StorageCapabilities" => 4usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"DisplayName" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_display_name)?;
                         next = 2usize;
                     }
 
-                    b"AvailableServices" => {
+                    2usize => {
                         r.text_list(&c, b"AvailableService", &mut f_available_services)?;
                         next = 3usize;
                     }
 
-                    b"ComputeCapabilities" => {
+                    3usize => {
                         f_compute_capabilities = r.elem(&c)?;
                         next = 4usize;
                     }
 
-                    b"StorageCapabilities" => {
+                    4usize => {
                         f_storage_capabilities = r.elem(&c)?;
                         next = 5usize;
                     }
@@ -247,19 +255,22 @@ impl FromXml for ComputeCapabilities {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"WebWorkerRoleSizes" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"WebWorkerRoleSizes" => 0usize,
+                        b"VirtualMachinesRoleSizes" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_list(&c, b"RoleSize", &mut f_web_worker_role_sizes)?;
                         next = 1usize;
                     }
 
-                    b"VirtualMachinesRoleSizes" => {
+                    1usize => {
                         r.text_list(
                             &c,
                             b"RoleSize",
@@ -314,14 +325,16 @@ impl FromXml for StorageCapabilities {
             const EXPECTED: [&[u8]; 1usize] = [b"<StorageAccountTypes>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"StorageAccountTypes" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"StorageAccountTypes" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_list(
                             &c,
                             b"StorageAccountType",

@@ -185,14 +185,16 @@ impl FromXml for SubscriptionCertificates {
             const EXPECTED: [&[u8]; 1usize] = [b"<SubscriptionCertificate>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"SubscriptionCertificate" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"SubscriptionCertificate" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_subscription_certificate)?;
                         next = 0usize;
                     }
@@ -273,29 +275,34 @@ impl FromXml for SubscriptionCertificate {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"SubscriptionCertificatePublicKey" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"SubscriptionCertificatePublicKey" => 0usize,
+                        b"SubscriptionCertificateThumbprint" => 1usize,
+                        b"SubscriptionCertificateData" => 2usize,
+                        b"Created" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_subscription_certificate_public_key)?;
                         next = 1usize;
                     }
 
-                    b"SubscriptionCertificateThumbprint" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_subscription_certificate_thumbprint)?;
                         next = 2usize;
                     }
 
-                    b"SubscriptionCertificateData" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_subscription_certificate_data)?;
                         next = 3usize;
                     }
 
-                    b"Created" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_created)?;
                         next = 4usize;
                     }

@@ -1161,24 +1161,28 @@ impl FromXml for CreateNetworkSecurityGroupParameters {
             const EXPECTED: [&[u8]; 3usize] = [b"<Name>", b"<Label>", b"<Location>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Label" => 1usize,
+                        b"Location" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Label" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_label)?;
                         next = 2usize;
                     }
 
-                    b"Location" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_location)?;
                         next = 3usize;
                     }
@@ -1260,34 +1264,40 @@ impl FromXml for NetworkSecurityGroup {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Label" => 1usize,
+                        b"Location" => 2usize,
+                        b"State" => 3usize,
+                        b"Rules" => 4usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Label" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_label)?;
                         next = 2usize;
                     }
 
-                    b"Location" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_location)?;
                         next = 3usize;
                     }
 
-                    b"State" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_state)?;
                         next = 4usize;
                     }
 
-                    b"Rules" => {
+                    4usize => {
                         r.elem_list(&c, b"Rule", &mut f_rules)?;
                         next = 5usize;
                     }
@@ -1334,14 +1344,16 @@ impl FromXml for NetworkSecurityGroups {
             const EXPECTED: [&[u8]; 1usize] = [b"<NetworkSecurityGroup>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"NetworkSecurityGroup" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"NetworkSecurityGroup" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_network_security_group)?;
                         next = 0usize;
                     }
@@ -1487,64 +1499,76 @@ impl FromXml for NetworkSecurityRule {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Type" => 1usize,
+                        b"Priority" => 2usize,
+                        b"Action" => 3usize,
+                        b"SourceAddressPrefix" => 4usize,
+                        b"SourcePortRange" => 5usize,
+                        b"DestinationAddressPrefix" => 6usize,
+                        b"DestinationPortRange" => 7usize,
+                        b"Protocol" => 8usize,
+                        b"State" => 9usize,
+                        b"IsDefault" => 10usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Type" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_type_)?;
                         next = 2usize;
                     }
 
-                    b"Priority" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_priority)?;
                         next = 3usize;
                     }
 
-                    b"Action" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_action)?;
                         next = 4usize;
                     }
 
-                    b"SourceAddressPrefix" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_source_address_prefix)?;
                         next = 5usize;
                     }
 
-                    b"SourcePortRange" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_source_port_range)?;
                         next = 6usize;
                     }
 
-                    b"DestinationAddressPrefix" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_destination_address_prefix)?;
                         next = 7usize;
                     }
 
-                    b"DestinationPortRange" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_destination_port_range)?;
                         next = 8usize;
                     }
 
-                    b"Protocol" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_protocol)?;
                         next = 9usize;
                     }
 
-                    b"State" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_state)?;
                         next = 10usize;
                     }
 
-                    b"IsDefault" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_is_default)?;
                         next = 11usize;
                     }
@@ -1655,49 +1679,58 @@ impl FromXml for SetNetworkSecurityRuleParameters {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Type" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Type" => 0usize,
+                        b"Priority" => 1usize,
+                        b"Action" => 2usize,
+                        b"SourceAddressPrefix" => 3usize,
+                        b"SourcePortRange" => 4usize,
+                        b"DestinationAddressPrefix" => 5usize,
+                        b"DestinationPortRange" => 6usize,
+                        b"Protocol" => 7usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_type_)?;
                         next = 1usize;
                     }
 
-                    b"Priority" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_priority)?;
                         next = 2usize;
                     }
 
-                    b"Action" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_action)?;
                         next = 3usize;
                     }
 
-                    b"SourceAddressPrefix" => {
+                    3usize => {
                         r.text_req_into(&c, &mut f_source_address_prefix)?;
                         next = 4usize;
                     }
 
-                    b"SourcePortRange" => {
+                    4usize => {
                         r.text_req_into(&c, &mut f_source_port_range)?;
                         next = 5usize;
                     }
 
-                    b"DestinationAddressPrefix" => {
+                    5usize => {
                         r.text_req_into(&c, &mut f_destination_address_prefix)?;
                         next = 6usize;
                     }
 
-                    b"DestinationPortRange" => {
+                    6usize => {
                         r.text_req_into(&c, &mut f_destination_port_range)?;
                         next = 7usize;
                     }
 
-                    b"Protocol" => {
+                    7usize => {
                         r.text_req_into(&c, &mut f_protocol)?;
                         next = 8usize;
                     }
@@ -1761,14 +1794,16 @@ impl FromXml for NetworkSecurityGroupRef {
             const EXPECTED: [&[u8]; 1usize] = [b"<Name>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
@@ -1818,19 +1853,22 @@ impl FromXml for NetworkSecurityGroupAssociation {
             const EXPECTED: [&[u8]; 2usize] = [b"<Name>", b"<State>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"State" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"State" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_state)?;
                         next = 2usize;
                     }
@@ -1871,14 +1909,16 @@ impl FromXml for ValidationMessages {
             const EXPECTED: [&[u8]; 1usize] = [b"<ValidationMessage>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ValidationMessage" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ValidationMessage" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_validation_message)?;
                         next = 0usize;
                     }
@@ -1964,34 +2004,40 @@ impl FromXml for ValidationMessage {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ResourceType" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ResourceType" => 0usize,
+                        b"ResourceName" => 1usize,
+                        b"Category" => 2usize,
+                        b"Message" => 3usize,
+                        b"VirtualMachine" => 4usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_resource_type)?;
                         next = 1usize;
                     }
 
-                    b"ResourceName" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_resource_name)?;
                         next = 2usize;
                     }
 
-                    b"Category" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_category)?;
                         next = 3usize;
                     }
 
-                    b"Message" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_message)?;
                         next = 4usize;
                     }
 
-                    b"VirtualMachine" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_virtual_machine)?;
                         next = 5usize;
                     }

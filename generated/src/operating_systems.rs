@@ -109,14 +109,16 @@ impl FromXml for OperatingSystems {
             const EXPECTED: [&[u8]; 1usize] = [b"<OperatingSystem>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"OperatingSystem" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"OperatingSystem" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_operating_system)?;
                         next = 0usize;
                     }
@@ -208,39 +210,46 @@ impl FromXml for OperatingSystem {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Version" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Version" => 0usize,
+                        b"Label" => 1usize,
+                        b"IsDefault" => 2usize,
+                        b"IsActive" => 3usize,
+                        b"Family" => 4usize,
+                        b"FamilyLabel" => 5usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_version)?;
                         next = 1usize;
                     }
 
-                    b"Label" => {
+                    1usize => {
                         f_label = r.label_opt(&c)?;
                         next = 2usize;
                     }
 
-                    b"IsDefault" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_is_default)?;
                         next = 3usize;
                     }
 
-                    b"IsActive" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_is_active)?;
                         next = 4usize;
                     }
 
-                    b"Family" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_family)?;
                         next = 5usize;
                     }
 
-                    b"FamilyLabel" => {
+                    5usize => {
                         f_family_label = r.label_opt(&c)?;
                         next = 6usize;
                     }
@@ -289,14 +298,16 @@ impl FromXml for OperatingSystemFamilies {
             const EXPECTED: [&[u8]; 1usize] = [b"<OperatingSystemFamily>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"OperatingSystemFamily" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"OperatingSystemFamily" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_operating_system_family)?;
                         next = 0usize;
                     }
@@ -354,24 +365,28 @@ impl FromXml for OperatingSystemFamily {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Label" => 1usize,
+                        b"OperatingSystems" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Label" => {
+                    1usize => {
                         f_label = r.label_opt(&c)?;
                         next = 2usize;
                     }
 
-                    b"OperatingSystems" => {
+                    2usize => {
                         r.elem_list(&c, b"OperatingSystem", &mut f_operating_systems)?;
                         next = 3usize;
                     }
@@ -445,29 +460,34 @@ impl FromXml for OperatingSystemFamilyVersion {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Version" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Version" => 0usize,
+                        b"Label" => 1usize,
+                        b"IsDefault" => 2usize,
+                        b"IsActive" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_version)?;
                         next = 1usize;
                     }
 
-                    b"Label" => {
+                    1usize => {
                         f_label = r.label_opt(&c)?;
                         next = 2usize;
                     }
 
-                    b"IsDefault" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_is_default)?;
                         next = 3usize;
                     }
 
-                    b"IsActive" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_is_active)?;
                         next = 4usize;
                     }

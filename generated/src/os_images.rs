@@ -564,84 +564,100 @@ impl FromXml for AddOSImageInput {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Label" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Label" => 0usize,
+                        b"MediaLink" => 1usize,
+                        b"Name" => 2usize,
+                        b"OS" => 3usize,
+                        b"Eula" => 4usize,
+                        b"Description" => 5usize,
+                        b"ImageFamily" => 6usize,
+                        b"PublishedDate" => 7usize,
+                        b"IsPremium" => 8usize,
+                        b"ShowInGui" => 9usize,
+                        b"PrivacyUri" => 10usize,
+                        b"IconUri" => 11usize,
+                        b"RecommendedVMSize" => 12usize,
+                        b"SmallIconUri" => 13usize,
+                        b"Language" => 14usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_label)?;
                         next = 1usize;
                     }
 
-                    b"MediaLink" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_media_link)?;
                         next = 2usize;
                     }
 
-                    b"Name" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 3usize;
                     }
 
-                    b"OS" => {
+                    3usize => {
                         r.text_req_into(&c, &mut f_os)?;
                         next = 4usize;
                     }
 
-                    b"Eula" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_eula)?;
                         next = 5usize;
                     }
 
-                    b"Description" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_description)?;
                         next = 6usize;
                     }
 
-                    b"ImageFamily" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_image_family)?;
                         next = 7usize;
                     }
 
-                    b"PublishedDate" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_published_date)?;
                         next = 8usize;
                     }
 
-                    b"IsPremium" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_is_premium)?;
                         next = 9usize;
                     }
 
-                    b"ShowInGui" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_show_in_gui)?;
                         next = 10usize;
                     }
 
-                    b"PrivacyUri" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_privacy_uri)?;
                         next = 11usize;
                     }
 
-                    b"IconUri" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_icon_uri)?;
                         next = 12usize;
                     }
 
-                    b"RecommendedVMSize" => {
+                    12usize => {
                         r.text_opt_into(&c, &mut f_recommended_vm_size)?;
                         next = 13usize;
                     }
 
-                    b"SmallIconUri" => {
+                    13usize => {
                         r.text_opt_into(&c, &mut f_small_icon_uri)?;
                         next = 14usize;
                     }
 
-                    b"Language" => {
+                    14usize => {
                         r.text_opt_into(&c, &mut f_language)?;
                         next = 15usize;
                     }
@@ -815,69 +831,82 @@ impl FromXml for UpdateOSImageInput {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Label" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Label" => 0usize,
+                        b"Eula" => 1usize,
+                        b"Description" => 2usize,
+                        b"ImageFamily" => 3usize,
+                        b"ShowInGui" => 4usize,
+                        b"PublishedDate" => 5usize,
+                        b"IsPremium" => 6usize,
+                        b"PrivacyUri" => 7usize,
+                        b"IconUri" => 8usize,
+                        b"RecommendedVMSize" => 9usize,
+                        b"SmallIconUri" => 10usize,
+                        b"Language" => 11usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_label)?;
                         next = 1usize;
                     }
 
-                    b"Eula" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_eula)?;
                         next = 2usize;
                     }
 
-                    b"Description" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_description)?;
                         next = 3usize;
                     }
 
-                    b"ImageFamily" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_image_family)?;
                         next = 4usize;
                     }
 
-                    b"ShowInGui" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_show_in_gui)?;
                         next = 5usize;
                     }
 
-                    b"PublishedDate" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_published_date)?;
                         next = 6usize;
                     }
 
-                    b"IsPremium" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_is_premium)?;
                         next = 7usize;
                     }
 
-                    b"PrivacyUri" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_privacy_uri)?;
                         next = 8usize;
                     }
 
-                    b"IconUri" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_icon_uri)?;
                         next = 9usize;
                     }
 
-                    b"RecommendedVMSize" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_recommended_vm_size)?;
                         next = 10usize;
                     }
 
-                    b"SmallIconUri" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_small_icon_uri)?;
                         next = 11usize;
                     }
 
-                    b"Language" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_language)?;
                         next = 12usize;
                     }
@@ -948,14 +977,16 @@ impl FromXml for Images {
             const EXPECTED: [&[u8]; 1usize] = [b"<OSImage>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"OSImage" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"OSImage" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_os_image)?;
                         next = 0usize;
                     }
@@ -1189,124 +1220,148 @@ impl FromXml for OSImage {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"AffinityGroup" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"AffinityGroup" => 0usize,
+                        b"Category" => 1usize,
+                        b"Label" => 2usize,
+                        b"Location" => 3usize,
+                        b"LogicalSizeInGB" => 4usize,
+                        b"MediaLink" => 5usize,
+                        b"Name" => 6usize,
+                        b"OS" => 7usize,
+                        b"Eula" => 8usize,
+                        b"Description" => 9usize,
+                        b"ImageFamily" => 10usize,
+                        b"ShowInGui" => 11usize,
+                        b"PublishedDate" => 12usize,
+                        b"IsPremium" => 13usize,
+                        b"OSState" => 14usize,
+                        b"IconUri" => 15usize,
+                        b"PrivacyUri" => 16usize,
+                        b"RecommendedVMSize" => 17usize,
+                        b"PublisherName" => 18usize,
+                        b"PricingDetailLink" => 19usize,
+                        b"SmallIconUri" => 20usize,
+                        b"Language" => 21usize,
+                        b"IOType" => 22usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_affinity_group)?;
                         next = 1usize;
                     }
 
-                    b"Category" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_category)?;
                         next = 2usize;
                     }
 
-                    b"Label" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_label)?;
                         next = 3usize;
                     }
 
-                    b"Location" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_location)?;
                         next = 4usize;
                     }
 
-                    b"LogicalSizeInGB" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_logical_size_in_gb)?;
                         next = 5usize;
                     }
 
-                    b"MediaLink" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_media_link)?;
                         next = 6usize;
                     }
 
-                    b"Name" => {
+                    6usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 7usize;
                     }
 
-                    b"OS" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_os)?;
                         next = 8usize;
                     }
 
-                    b"Eula" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_eula)?;
                         next = 9usize;
                     }
 
-                    b"Description" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_description)?;
                         next = 10usize;
                     }
 
-                    b"ImageFamily" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_image_family)?;
                         next = 11usize;
                     }
 
-                    b"ShowInGui" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_show_in_gui)?;
                         next = 12usize;
                     }
 
-                    b"PublishedDate" => {
+                    12usize => {
                         r.text_opt_into(&c, &mut f_published_date)?;
                         next = 13usize;
                     }
 
-                    b"IsPremium" => {
+                    13usize => {
                         r.text_opt_into(&c, &mut f_is_premium)?;
                         next = 14usize;
                     }
 
-                    b"OSState" => {
+                    14usize => {
                         r.text_opt_into(&c, &mut f_os_state)?;
                         next = 15usize;
                     }
 
-                    b"IconUri" => {
+                    15usize => {
                         r.text_opt_into(&c, &mut f_icon_uri)?;
                         next = 16usize;
                     }
 
-                    b"PrivacyUri" => {
+                    16usize => {
                         r.text_opt_into(&c, &mut f_privacy_uri)?;
                         next = 17usize;
                     }
 
-                    b"RecommendedVMSize" => {
+                    17usize => {
                         r.text_opt_into(&c, &mut f_recommended_vm_size)?;
                         next = 18usize;
                     }
 
-                    b"PublisherName" => {
+                    18usize => {
                         r.text_opt_into(&c, &mut f_publisher_name)?;
                         next = 19usize;
                     }
 
-                    b"PricingDetailLink" => {
+                    19usize => {
                         r.text_opt_into(&c, &mut f_pricing_detail_link)?;
                         next = 20usize;
                     }
 
-                    b"SmallIconUri" => {
+                    20usize => {
                         r.text_opt_into(&c, &mut f_small_icon_uri)?;
                         next = 21usize;
                     }
 
-                    b"Language" => {
+                    21usize => {
                         r.text_opt_into(&c, &mut f_language)?;
                         next = 22usize;
                     }
 
-                    b"IOType" => {
+                    22usize => {
                         r.text_opt_into(&c, &mut f_io_type)?;
                         next = 23usize;
                     }
@@ -1584,124 +1639,148 @@ impl FromXml for OSImageFields {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"AffinityGroup" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"AffinityGroup" => 0usize,
+                        b"Category" => 1usize,
+                        b"Label" => 2usize,
+                        b"Location" => 3usize,
+                        b"LogicalSizeInGB" => 4usize,
+                        b"MediaLink" => 5usize,
+                        b"Name" => 6usize,
+                        b"OS" => 7usize,
+                        b"Eula" => 8usize,
+                        b"Description" => 9usize,
+                        b"ImageFamily" => 10usize,
+                        b"ShowInGui" => 11usize,
+                        b"PublishedDate" => 12usize,
+                        b"IsPremium" => 13usize,
+                        b"OSState" => 14usize,
+                        b"IconUri" => 15usize,
+                        b"PrivacyUri" => 16usize,
+                        b"RecommendedVMSize" => 17usize,
+                        b"PublisherName" => 18usize,
+                        b"PricingDetailLink" => 19usize,
+                        b"SmallIconUri" => 20usize,
+                        b"Language" => 21usize,
+                        b"IOType" => 22usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_affinity_group)?;
                         next = 1usize;
                     }
 
-                    b"Category" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_category)?;
                         next = 2usize;
                     }
 
-                    b"Label" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_label)?;
                         next = 3usize;
                     }
 
-                    b"Location" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_location)?;
                         next = 4usize;
                     }
 
-                    b"LogicalSizeInGB" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_logical_size_in_gb)?;
                         next = 5usize;
                     }
 
-                    b"MediaLink" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_media_link)?;
                         next = 6usize;
                     }
 
-                    b"Name" => {
+                    6usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 7usize;
                     }
 
-                    b"OS" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_os)?;
                         next = 8usize;
                     }
 
-                    b"Eula" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_eula)?;
                         next = 9usize;
                     }
 
-                    b"Description" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_description)?;
                         next = 10usize;
                     }
 
-                    b"ImageFamily" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_image_family)?;
                         next = 11usize;
                     }
 
-                    b"ShowInGui" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_show_in_gui)?;
                         next = 12usize;
                     }
 
-                    b"PublishedDate" => {
+                    12usize => {
                         r.text_opt_into(&c, &mut f_published_date)?;
                         next = 13usize;
                     }
 
-                    b"IsPremium" => {
+                    13usize => {
                         r.text_opt_into(&c, &mut f_is_premium)?;
                         next = 14usize;
                     }
 
-                    b"OSState" => {
+                    14usize => {
                         r.text_opt_into(&c, &mut f_os_state)?;
                         next = 15usize;
                     }
 
-                    b"IconUri" => {
+                    15usize => {
                         r.text_opt_into(&c, &mut f_icon_uri)?;
                         next = 16usize;
                     }
 
-                    b"PrivacyUri" => {
+                    16usize => {
                         r.text_opt_into(&c, &mut f_privacy_uri)?;
                         next = 17usize;
                     }
 
-                    b"RecommendedVMSize" => {
+                    17usize => {
                         r.text_opt_into(&c, &mut f_recommended_vm_size)?;
                         next = 18usize;
                     }
 
-                    b"PublisherName" => {
+                    18usize => {
                         r.text_opt_into(&c, &mut f_publisher_name)?;
                         next = 19usize;
                     }
 
-                    b"PricingDetailLink" => {
+                    19usize => {
                         r.text_opt_into(&c, &mut f_pricing_detail_link)?;
                         next = 20usize;
                     }
 
-                    b"SmallIconUri" => {
+                    20usize => {
                         r.text_opt_into(&c, &mut f_small_icon_uri)?;
                         next = 21usize;
                     }
 
-                    b"Language" => {
+                    21usize => {
                         r.text_opt_into(&c, &mut f_language)?;
                         next = 22usize;
                     }
 
-                    b"IOType" => {
+                    22usize => {
                         r.text_opt_into(&c, &mut f_io_type)?;
                         next = 23usize;
                     }
@@ -2027,134 +2106,163 @@ impl FromXml for OSImageDetails {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"AffinityGroup" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"AffinityGroup" => 0usize,
+                        b"Category" => 1usize,
+                        b"Label" => 2usize,
+                        b"Location" => 3usize,
+                        b"LogicalSizeInGB" => 4usize,
+                        b"MediaLink" => 5usize,
+                        b"Name" => 6usize,
+                        b"OS" => 7usize,
+                        b"Eula" => 8usize,
+                        b"Description" => 9usize,
+                        b"ImageFamily" => 10usize,
+                        b"ShowInGui" => 11usize,
+                        b"PublishedDate" => 12usize,
+                        b"IsPremium" => 13usize,
+                        b"OSState" => 14usize,
+                        b"IconUri" => 15usize,
+                        b"PrivacyUri" => 16usize,
+                        b"RecommendedVMSize" => 17usize,
+                        b"PublisherName" => 18usize,
+                        b"PricingDetailLink" => 19usize,
+                        b"SmallIconUri" => 20usize,
+                        b"Language" => 21usize,
+                        b"IOType" => 22usize,
+                        b"IsCorrupted" => 23usize,
+                        b"ReplicationProgress" => 24usize,
+                        b"SharingStatus" => 25usize,
+                        b"ComputeImageAttributes" => 26usize,
+                        b"MarketplaceImageAttributes" => 27usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_affinity_group)?;
                         next = 1usize;
                     }
 
-                    b"Category" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_category)?;
                         next = 2usize;
                     }
 
-                    b"Label" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_label)?;
                         next = 3usize;
                     }
 
-                    b"Location" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_location)?;
                         next = 4usize;
                     }
 
-                    b"LogicalSizeInGB" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_logical_size_in_gb)?;
                         next = 5usize;
                     }
 
-                    b"MediaLink" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_media_link)?;
                         next = 6usize;
                     }
 
-                    b"Name" => {
+                    6usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 7usize;
                     }
 
-                    b"OS" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_os)?;
                         next = 8usize;
                     }
 
-                    b"Eula" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_eula)?;
                         next = 9usize;
                     }
 
-                    b"Description" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_description)?;
                         next = 10usize;
                     }
 
-                    b"ImageFamily" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_image_family)?;
                         next = 11usize;
                     }
 
-                    b"ShowInGui" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_show_in_gui)?;
                         next = 12usize;
                     }
 
-                    b"PublishedDate" => {
+                    12usize => {
                         r.text_opt_into(&c, &mut f_published_date)?;
                         next = 13usize;
                     }
 
-                    b"IsPremium" => {
+                    13usize => {
                         r.text_opt_into(&c, &mut f_is_premium)?;
                         next = 14usize;
                     }
 
-                    b"OSState" => {
+                    14usize => {
                         r.text_opt_into(&c, &mut f_os_state)?;
                         next = 15usize;
                     }
 
-                    b"IconUri" => {
+                    15usize => {
                         r.text_opt_into(&c, &mut f_icon_uri)?;
                         next = 16usize;
                     }
 
-                    b"PrivacyUri" => {
+                    16usize => {
                         r.text_opt_into(&c, &mut f_privacy_uri)?;
                         next = 17usize;
                     }
 
-                    b"RecommendedVMSize" => {
+                    17usize => {
                         r.text_opt_into(&c, &mut f_recommended_vm_size)?;
                         next = 18usize;
                     }
 
-                    b"PublisherName" => {
+                    18usize => {
                         r.text_opt_into(&c, &mut f_publisher_name)?;
                         next = 19usize;
                     }
 
-                    b"PricingDetailLink" => {
+                    19usize => {
                         r.text_opt_into(&c, &mut f_pricing_detail_link)?;
                         next = 20usize;
                     }
 
-                    b"SmallIconUri" => {
+                    20usize => {
                         r.text_opt_into(&c, &mut f_small_icon_uri)?;
                         next = 21usize;
                     }
 
-                    b"Language" => {
+                    21usize => {
                         r.text_opt_into(&c, &mut f_language)?;
                         next = 22usize;
                     }
 
-                    b"IOType" => {
+                    22usize => {
                         r.text_opt_into(&c, &mut f_io_type)?;
                         next = 23usize;
                     }
 
-                    b"IsCorrupted" => {
+                    23usize => {
                         r.text_opt_into(&c, &mut f_is_corrupted)?;
                         next = 24usize;
                     }
 
-                    b"ReplicationProgress" => {
+                    24usize => {
                         r.elem_list(
                             &c,
                             b"ReplicationProgressElement",
@@ -2163,17 +2271,17 @@ impl FromXml for OSImageDetails {
                         next = 25usize;
                     }
 
-                    b"SharingStatus" => {
+                    25usize => {
                         r.text_opt_into(&c, &mut f_sharing_status)?;
                         next = 26usize;
                     }
 
-                    b"ComputeImageAttributes" => {
+                    26usize => {
                         f_compute_image_attributes = r.elem(&c)?;
                         next = 27usize;
                     }
 
-                    b"MarketplaceImageAttributes" => {
+                    27usize => {
                         f_marketplace_image_attributes = r.elem(&c)?;
                         next = 28usize;
                     }
@@ -2283,19 +2391,22 @@ impl FromXml for ReplicationProgressElement {
             const EXPECTED: [&[u8]; 2usize] = [b"<Location>", b"<Progress>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Location" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Location" => 0usize,
+                        b"Progress" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_location)?;
                         next = 1usize;
                     }
 
-                    b"Progress" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_progress)?;
                         next = 2usize;
                     }
@@ -2344,24 +2455,28 @@ impl FromXml for ComputeImageAttributes {
             const EXPECTED: [&[u8]; 3usize] = [b"<Offer>", b"<Sku>", b"<Version>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Offer" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Offer" => 0usize,
+                        b"Sku" => 1usize,
+                        b"Version" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_offer)?;
                         next = 1usize;
                     }
 
-                    b"Sku" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_sku)?;
                         next = 2usize;
                     }
 
-                    b"Version" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_version)?;
                         next = 3usize;
                     }
@@ -2408,19 +2523,22 @@ impl FromXml for MarketplaceImageAttributes {
             const EXPECTED: [&[u8]; 2usize] = [b"<PublisherId>", b"<Plan>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"PublisherId" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"PublisherId" => 0usize,
+                        b"Plan" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_publisher_id)?;
                         next = 1usize;
                     }
 
-                    b"Plan" => {
+                    1usize => {
                         f_plan = r.elem(&c)?;
                         next = 2usize;
                     }
@@ -2469,24 +2587,28 @@ impl FromXml for MarketplacePlan {
             const EXPECTED: [&[u8]; 3usize] = [b"<Name>", b"<Publisher>", b"<Product>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Publisher" => 1usize,
+                        b"Product" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Publisher" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_publisher)?;
                         next = 2usize;
                     }
 
-                    b"Product" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_product)?;
                         next = 3usize;
                     }
@@ -2549,24 +2671,28 @@ impl FromXml for ReplicationInput {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"TargetLocations" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"TargetLocations" => 0usize,
+                        b"ComputeImageAttributes" => 1usize,
+                        b"MarketplaceImageAttributes" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_list(&c, b"Region", &mut f_target_locations)?;
                         next = 1usize;
                     }
 
-                    b"ComputeImageAttributes" => {
+                    1usize => {
                         f_compute_image_attributes = r.elem(&c)?;
                         next = 2usize;
                     }
 
-                    b"MarketplaceImageAttributes" => {
+                    2usize => {
                         f_marketplace_image_attributes = r.elem(&c)?;
                         next = 3usize;
                     }

@@ -1111,24 +1111,28 @@ impl FromXml for StoreItemInput {
             const EXPECTED: [&[u8]; 3usize] = [b"<Type>", b"<Plan>", b"<PromotionCode>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Type" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Type" => 0usize,
+                        b"Plan" => 1usize,
+                        b"PromotionCode" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_type_)?;
                         next = 1usize;
                     }
 
-                    b"Plan" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_plan)?;
                         next = 2usize;
                     }
 
-                    b"PromotionCode" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_promotion_code)?;
                         next = 3usize;
                     }
@@ -1811,14 +1815,16 @@ impl FromXml for HDInsightCloudServiceList {
             const EXPECTED: [&[u8]; 1usize] = [b"<CloudService>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"CloudService" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"CloudService" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_cloud_service)?;
                         next = 0usize;
                     }
@@ -1893,34 +1899,40 @@ impl FromXml for HDInsightCloudService {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Label" => 1usize,
+                        b"Description" => 2usize,
+                        b"GeoRegion" => 3usize,
+                        b"Resources" => 4usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Label" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_label)?;
                         next = 2usize;
                     }
 
-                    b"Description" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_description)?;
                         next = 3usize;
                     }
 
-                    b"GeoRegion" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_geo_region)?;
                         next = 4usize;
                     }
 
-                    b"Resources" => {
+                    4usize => {
                         r.elem_list(&c, b"Resource", &mut f_resources)?;
                         next = 5usize;
                     }
@@ -2060,69 +2072,82 @@ impl FromXml for HDInsightResource {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ResourceProviderNamespace" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ResourceProviderNamespace" => 0usize,
+                        b"Type" => 1usize,
+                        b"Name" => 2usize,
+                        b"Plan" => 3usize,
+                        b"SchemaVersion" => 4usize,
+                        b"ETag" => 5usize,
+                        b"State" => 6usize,
+                        b"SubState" => 7usize,
+                        b"IntrinsicSettings" => 8usize,
+                        b"OutputItems" => 9usize,
+                        b"ClusterOperationStatus" => 10usize,
+                        b"Label" => 11usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_resource_provider_namespace)?;
                         next = 1usize;
                     }
 
-                    b"Type" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_type_)?;
                         next = 2usize;
                     }
 
-                    b"Name" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 3usize;
                     }
 
-                    b"Plan" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_plan)?;
                         next = 4usize;
                     }
 
-                    b"SchemaVersion" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_schema_version)?;
                         next = 5usize;
                     }
 
-                    b"ETag" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_etag)?;
                         next = 6usize;
                     }
 
-                    b"State" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_state)?;
                         next = 7usize;
                     }
 
-                    b"SubState" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_sub_state)?;
                         next = 8usize;
                     }
 
-                    b"IntrinsicSettings" => {
+                    8usize => {
                         f_intrinsic_settings = r.elem(&c)?;
                         next = 9usize;
                     }
 
-                    b"OutputItems" => {
+                    9usize => {
                         r.elem_list(&c, b"OutputItem", &mut f_output_items)?;
                         next = 10usize;
                     }
 
-                    b"ClusterOperationStatus" => {
+                    10usize => {
                         f_cluster_operation_status = r.elem(&c)?;
                         next = 11usize;
                     }
 
-                    b"Label" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_label)?;
                         next = 12usize;
                     }
@@ -2183,14 +2208,16 @@ impl FromXml for HDInsightIntrinsicSettings {
             const EXPECTED: [&[u8]; 1usize] = [b"<ArrayOfOutputItem>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ArrayOfOutputItem" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ArrayOfOutputItem" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_list(&c, b"OutputItem", &mut f_array_of_output_item)?;
                         next = 1usize;
                     }
@@ -2244,19 +2271,22 @@ impl FromXml for HDInsightClusterResponse {
             const EXPECTED: [&[u8]; 2usize] = [b"<Data>", b"<Error>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Data" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Data" => 0usize,
+                        b"Error" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         f_data = r.elem(&c)?;
                         next = 1usize;
                     }
 
-                    b"Error" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_error)?;
                         next = 2usize;
                     }
@@ -2370,54 +2400,64 @@ impl FromXml for HDInsightClusterDetails {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"DnsName" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"DnsName" => 0usize,
+                        b"Location" => 1usize,
+                        b"Version" => 2usize,
+                        b"ClusterRoleCollection" => 3usize,
+                        b"Components" => 4usize,
+                        b"CreatedTime" => 5usize,
+                        b"FullyQualifiedDnsName" => 6usize,
+                        b"State" => 7usize,
+                        b"UpdatedTime" => 8usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_dns_name)?;
                         next = 1usize;
                     }
 
-                    b"Location" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_location)?;
                         next = 2usize;
                     }
 
-                    b"Version" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_version)?;
                         next = 3usize;
                     }
 
-                    b"ClusterRoleCollection" => {
+                    3usize => {
                         r.elem_list(&c, b"ClusterRole", &mut f_cluster_role_collection)?;
                         next = 4usize;
                     }
 
-                    b"Components" => {
+                    4usize => {
                         f_components = r.elem(&c)?;
                         next = 5usize;
                     }
 
-                    b"CreatedTime" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_created_time)?;
                         next = 6usize;
                     }
 
-                    b"FullyQualifiedDnsName" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_fully_qualified_dns_name)?;
                         next = 7usize;
                     }
 
-                    b"State" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_state)?;
                         next = 8usize;
                     }
 
-                    b"UpdatedTime" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_updated_time)?;
                         next = 9usize;
                     }
@@ -2506,29 +2546,34 @@ impl FromXml for ClusterRole {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"FriendlyName" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"FriendlyName" => 0usize,
+                        b"InstanceCount" => 1usize,
+                        b"RemoteDesktopSettings" => 2usize,
+                        b"VMSize" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_friendly_name)?;
                         next = 1usize;
                     }
 
-                    b"InstanceCount" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_instance_count)?;
                         next = 2usize;
                     }
 
-                    b"RemoteDesktopSettings" => {
+                    2usize => {
                         f_remote_desktop_settings = r.elem(&c)?;
                         next = 3usize;
                     }
 
-                    b"VMSize" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_vm_size)?;
                         next = 4usize;
                     }
@@ -2597,24 +2642,28 @@ impl FromXml for RemoteDesktopSettings {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"AuthenticationCredential" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"AuthenticationCredential" => 0usize,
+                        b"IsEnabled" => 1usize,
+                        b"RemoteAccessExpiry" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         f_authentication_credential = r.elem(&c)?;
                         next = 1usize;
                     }
 
-                    b"IsEnabled" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_is_enabled)?;
                         next = 2usize;
                     }
 
-                    b"RemoteAccessExpiry" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_remote_access_expiry)?;
                         next = 3usize;
                     }
@@ -2680,19 +2729,22 @@ impl FromXml for HDInsightCredential {
             const EXPECTED: [&[u8]; 2usize] = [b"<Password>", b"<Username>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Password" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Password" => 0usize,
+                        b"Username" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_password)?;
                         next = 1usize;
                     }
 
-                    b"Username" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_username)?;
                         next = 2usize;
                     }
@@ -2794,49 +2846,58 @@ impl FromXml for HDInsightComponents {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Yarn" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Yarn" => 0usize,
+                        b"Gateway" => 1usize,
+                        b"Oozie" => 2usize,
+                        b"Hive" => 3usize,
+                        b"Hdfs" => 4usize,
+                        b"Hadoopcore" => 5usize,
+                        b"Zookeeper" => 6usize,
+                        b"Dashboard" => 7usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         f_yarn = r.elem(&c)?;
                         next = 1usize;
                     }
 
-                    b"Gateway" => {
+                    1usize => {
                         f_gateway = r.elem(&c)?;
                         next = 2usize;
                     }
 
-                    b"Oozie" => {
+                    2usize => {
                         f_oozie = r.elem(&c)?;
                         next = 3usize;
                     }
 
-                    b"Hive" => {
+                    3usize => {
                         f_hive = r.elem(&c)?;
                         next = 4usize;
                     }
 
-                    b"Hdfs" => {
+                    4usize => {
                         f_hdfs = r.elem(&c)?;
                         next = 5usize;
                     }
 
-                    b"Hadoopcore" => {
+                    5usize => {
                         f_hadoopcore = r.elem(&c)?;
                         next = 6usize;
                     }
 
-                    b"Zookeeper" => {
+                    6usize => {
                         f_zookeeper = r.elem(&c)?;
                         next = 7usize;
                     }
 
-                    b"Dashboard" => {
+                    7usize => {
                         f_dashboard = r.elem(&c)?;
                         next = 8usize;
                     }
@@ -2929,34 +2990,40 @@ impl FromXml for YarnComponent {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Applications" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Applications" => 0usize,
+                        b"CapacitySchedulerConfiguration" => 1usize,
+                        b"Configuration" => 2usize,
+                        b"NodeManagerRole" => 3usize,
+                        b"ResourceManagerRole" => 4usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         f_applications = r.elem(&c)?;
                         next = 1usize;
                     }
 
-                    b"CapacitySchedulerConfiguration" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_capacity_scheduler_configuration)?;
                         next = 2usize;
                     }
 
-                    b"Configuration" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_configuration)?;
                         next = 3usize;
                     }
 
-                    b"NodeManagerRole" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_node_manager_role)?;
                         next = 4usize;
                     }
 
-                    b"ResourceManagerRole" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_resource_manager_role)?;
                         next = 5usize;
                     }
@@ -3009,14 +3076,16 @@ impl FromXml for YarnApplications {
             const EXPECTED: [&[u8]; 1usize] = [b"<YarnApplication>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"YarnApplication" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"YarnApplication" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         f_yarn_application = r.elem(&c)?;
                         next = 1usize;
                     }
@@ -3096,29 +3165,34 @@ impl FromXml for YarnApplication {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"AdditionalStorageContainers" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"AdditionalStorageContainers" => 0usize,
+                        b"CapacitySchedulerConfiguration" => 1usize,
+                        b"DefaultStorageAccountAndContainer" => 2usize,
+                        b"MapRedSiteXmlProperties" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_additional_storage_containers)?;
                         next = 1usize;
                     }
 
-                    b"CapacitySchedulerConfiguration" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_capacity_scheduler_configuration)?;
                         next = 2usize;
                     }
 
-                    b"DefaultStorageAccountAndContainer" => {
+                    2usize => {
                         f_default_storage_account_and_container = r.elem(&c)?;
                         next = 3usize;
                     }
 
-                    b"MapRedSiteXmlProperties" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_map_red_site_xml_properties)?;
                         next = 4usize;
                     }
@@ -3204,24 +3278,28 @@ impl FromXml for StorageAccountAndContainer {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"AccountDnsName" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"AccountDnsName" => 0usize,
+                        b"BlobContainerName" => 1usize,
+                        b"Key" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_account_dns_name)?;
                         next = 1usize;
                     }
 
-                    b"BlobContainerName" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_blob_container_name)?;
                         next = 2usize;
                     }
 
-                    b"Key" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_key)?;
                         next = 3usize;
                     }
@@ -3285,24 +3363,28 @@ impl FromXml for GatewayComponent {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"IsEnabled" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"IsEnabled" => 0usize,
+                        b"RestAuthCredential" => 1usize,
+                        b"RestUri" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_is_enabled)?;
                         next = 1usize;
                     }
 
-                    b"RestAuthCredential" => {
+                    1usize => {
                         f_rest_auth_credential = r.elem(&c)?;
                         next = 2usize;
                     }
 
-                    b"RestUri" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_rest_uri)?;
                         next = 3usize;
                     }
@@ -3357,19 +3439,22 @@ impl FromXml for OozieComponent {
             const EXPECTED: [&[u8]; 2usize] = [b"<Configuration>", b"<HeadNodeRole>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Configuration" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Configuration" => 0usize,
+                        b"HeadNodeRole" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_configuration)?;
                         next = 1usize;
                     }
 
-                    b"HeadNodeRole" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_head_node_role)?;
                         next = 2usize;
                     }
@@ -3423,19 +3508,22 @@ impl FromXml for HiveComponent {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"HeadNodeRole" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"HeadNodeRole" => 0usize,
+                        b"HiveSiteXmlProperties" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_head_node_role)?;
                         next = 1usize;
                     }
 
-                    b"HiveSiteXmlProperties" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_hive_site_xml_properties)?;
                         next = 2usize;
                     }
@@ -3497,24 +3585,28 @@ impl FromXml for HdfsComponent {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"HdfsSiteXmlProperties" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"HdfsSiteXmlProperties" => 0usize,
+                        b"HeadNodeRole" => 1usize,
+                        b"WorkerNodeRole" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_hdfs_site_xml_properties)?;
                         next = 1usize;
                     }
 
-                    b"HeadNodeRole" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_head_node_role)?;
                         next = 2usize;
                     }
 
-                    b"WorkerNodeRole" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_worker_node_role)?;
                         next = 3usize;
                     }
@@ -3560,14 +3652,16 @@ impl FromXml for HadoopCoreComponent {
             const EXPECTED: [&[u8]; 1usize] = [b"<CoreSiteXmlProperties>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"CoreSiteXmlProperties" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"CoreSiteXmlProperties" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_core_site_xml_properties)?;
                         next = 1usize;
                     }
@@ -3609,14 +3703,16 @@ impl FromXml for ZookeeperComponent {
             const EXPECTED: [&[u8]; 1usize] = [b"<ZookeeperRole>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ZookeeperRole" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ZookeeperRole" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_zookeeper_role)?;
                         next = 1usize;
                     }
@@ -3668,19 +3764,22 @@ impl FromXml for DashboardComponent {
             const EXPECTED: [&[u8]; 2usize] = [b"<AuthenticationCredential>", b"<Uri>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"AuthenticationCredential" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"AuthenticationCredential" => 0usize,
+                        b"Uri" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         f_authentication_credential = r.elem(&c)?;
                         next = 1usize;
                     }
 
-                    b"Uri" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_uri)?;
                         next = 2usize;
                     }
@@ -3731,19 +3830,22 @@ impl FromXml for HDInsightIaasClusterResponse {
             const EXPECTED: [&[u8]; 2usize] = [b"<Data>", b"<Error>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Data" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Data" => 0usize,
+                        b"Error" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         f_data = r.elem(&c)?;
                         next = 1usize;
                     }
 
-                    b"Error" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_error)?;
                         next = 2usize;
                     }
@@ -3867,19 +3969,31 @@ impl FromXml for HDInsightIaasClusterDetails {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ApiVersion" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ApiVersion" => 0usize,
+                        b"ConnectivityEndpoints" => 1usize,
+                        b"CreatedDate" => 2usize,
+                        b"DeploymentDocuments" => 3usize,
+                        b"HdiVersion" => 4usize,
+                        b"Id" => 5usize,
+                        b"Location" => 6usize,
+                        b"State" => 7usize,
+                        b"TenantId" => 8usize,
+                        b"UserSubscriptionId" => 9usize,
+                        b"UserTags" => 10usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_api_version)?;
                         next = 1usize;
                     }
 
-                    b"ConnectivityEndpoints" => {
+                    1usize => {
                         r.elem_list(
                             &c,
                             b"ConnectivityEndpoint",
@@ -3888,12 +4002,12 @@ impl FromXml for HDInsightIaasClusterDetails {
                         next = 2usize;
                     }
 
-                    b"CreatedDate" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_created_date)?;
                         next = 3usize;
                     }
 
-                    b"DeploymentDocuments" => {
+                    3usize => {
                         r.elem_list(
                             &c,
                             b"KeyValueOfstringstring",
@@ -3902,37 +4016,37 @@ impl FromXml for HDInsightIaasClusterDetails {
                         next = 4usize;
                     }
 
-                    b"HdiVersion" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_hdi_version)?;
                         next = 5usize;
                     }
 
-                    b"Id" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_id)?;
                         next = 6usize;
                     }
 
-                    b"Location" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_location)?;
                         next = 7usize;
                     }
 
-                    b"State" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_state)?;
                         next = 8usize;
                     }
 
-                    b"TenantId" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_tenant_id)?;
                         next = 9usize;
                     }
 
-                    b"UserSubscriptionId" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_user_subscription_id)?;
                         next = 10usize;
                     }
 
-                    b"UserTags" => {
+                    10usize => {
                         r.elem_list(&c, b"KeyValueOfstringstring", &mut f_user_tags)?;
                         next = 11usize;
                     }
@@ -4038,34 +4152,40 @@ impl FromXml for ConnectivityEndpoint {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Location" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Location" => 0usize,
+                        b"Name" => 1usize,
+                        b"Port" => 2usize,
+                        b"Protocol" => 3usize,
+                        b"Credentials" => 4usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_location)?;
                         next = 1usize;
                     }
 
-                    b"Name" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 2usize;
                     }
 
-                    b"Port" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_port)?;
                         next = 3usize;
                     }
 
-                    b"Protocol" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_protocol)?;
                         next = 4usize;
                     }
 
-                    b"Credentials" => {
+                    4usize => {
                         f_credentials = r.elem(&c)?;
                         next = 5usize;
                     }
@@ -4118,14 +4238,16 @@ impl FromXml for ConnectivityCredentials {
             const EXPECTED: [&[u8]; 1usize] = [b"<WebConnectivityCredential>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"WebConnectivityCredential" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"WebConnectivityCredential" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         f_web_connectivity_credential = r.elem(&c)?;
                         next = 1usize;
                     }
@@ -4195,24 +4317,28 @@ impl FromXml for WebConnectivityCredential {
             const EXPECTED: [&[u8]; 3usize] = [b"<Type>", b"<Password>", b"<Username>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Type" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Type" => 0usize,
+                        b"Password" => 1usize,
+                        b"Username" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_type_)?;
                         next = 1usize;
                     }
 
-                    b"Password" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_password)?;
                         next = 2usize;
                     }
 
-                    b"Username" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_username)?;
                         next = 3usize;
                     }
@@ -4265,19 +4391,22 @@ impl FromXml for HDInsightKeyValue {
             const EXPECTED: [&[u8]; 2usize] = [b"<Key>", b"<Value>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Key" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Key" => 0usize,
+                        b"Value" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_key)?;
                         next = 1usize;
                     }
 
-                    b"Value" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_value)?;
                         next = 2usize;
                     }

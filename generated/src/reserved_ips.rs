@@ -598,39 +598,46 @@ impl FromXml for CreateReservedIPInput {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Label" => 1usize,
+                        b"ServiceName" => 2usize,
+                        b"DeploymentName" => 3usize,
+                        b"Location" => 4usize,
+                        b"VirtualIPName" => 5usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Label" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_label)?;
                         next = 2usize;
                     }
 
-                    b"ServiceName" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_service_name)?;
                         next = 3usize;
                     }
 
-                    b"DeploymentName" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_deployment_name)?;
                         next = 4usize;
                     }
 
-                    b"Location" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_location)?;
                         next = 5usize;
                     }
 
-                    b"VirtualIPName" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_virtual_ip_name)?;
                         next = 6usize;
                     }
@@ -777,59 +784,70 @@ impl FromXml for ReservedIP {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Address" => 1usize,
+                        b"Id" => 2usize,
+                        b"Label" => 3usize,
+                        b"State" => 4usize,
+                        b"InUse" => 5usize,
+                        b"ServiceName" => 6usize,
+                        b"DeploymentName" => 7usize,
+                        b"Location" => 8usize,
+                        b"VirtualIPName" => 9usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Address" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_address)?;
                         next = 2usize;
                     }
 
-                    b"Id" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_id)?;
                         next = 3usize;
                     }
 
-                    b"Label" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_label)?;
                         next = 4usize;
                     }
 
-                    b"State" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_state)?;
                         next = 5usize;
                     }
 
-                    b"InUse" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_in_use)?;
                         next = 6usize;
                     }
 
-                    b"ServiceName" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_service_name)?;
                         next = 7usize;
                     }
 
-                    b"DeploymentName" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_deployment_name)?;
                         next = 8usize;
                     }
 
-                    b"Location" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_location)?;
                         next = 9usize;
                     }
 
-                    b"VirtualIPName" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_virtual_ip_name)?;
                         next = 10usize;
                     }
@@ -886,14 +904,16 @@ impl FromXml for ReservedIPs {
             const EXPECTED: [&[u8]; 1usize] = [b"<ReservedIP>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ReservedIP" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ReservedIP" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_reserved_ip)?;
                         next = 0usize;
                     }
@@ -949,24 +969,28 @@ impl FromXml for ReservedIPAssociation {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ServiceName" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ServiceName" => 0usize,
+                        b"DeploymentName" => 1usize,
+                        b"VirtualIPName" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_service_name)?;
                         next = 1usize;
                     }
 
-                    b"DeploymentName" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_deployment_name)?;
                         next = 2usize;
                     }
 
-                    b"VirtualIPName" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_virtual_ip_name)?;
                         next = 3usize;
                     }

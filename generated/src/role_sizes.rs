@@ -70,14 +70,16 @@ impl FromXml for RoleSizes {
             const EXPECTED: [&[u8]; 1usize] = [b"<RoleSize>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"RoleSize" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"RoleSize" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_role_size)?;
                         next = 0usize;
                     }
@@ -202,54 +204,64 @@ impl FromXml for RoleSize {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Label" => 1usize,
+                        b"Cores" => 2usize,
+                        b"MemoryInMb" => 3usize,
+                        b"SupportedByWebWorkerRoles" => 4usize,
+                        b"SupportedByVirtualMachines" => 5usize,
+                        b"MaxDataDiskCount" => 6usize,
+                        b"WebWorkerResourceDiskSizeInMb" => 7usize,
+                        b"VirtualMachineResourceDiskSizeInMb" => 8usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Label" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_label)?;
                         next = 2usize;
                     }
 
-                    b"Cores" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_cores)?;
                         next = 3usize;
                     }
 
-                    b"MemoryInMb" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_memory_in_mb)?;
                         next = 4usize;
                     }
 
-                    b"SupportedByWebWorkerRoles" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_supported_by_web_worker_roles)?;
                         next = 5usize;
                     }
 
-                    b"SupportedByVirtualMachines" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_supported_by_virtual_machines)?;
                         next = 6usize;
                     }
 
-                    b"MaxDataDiskCount" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_max_data_disk_count)?;
                         next = 7usize;
                     }
 
-                    b"WebWorkerResourceDiskSizeInMb" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_web_worker_resource_disk_size_in_mb)?;
                         next = 8usize;
                     }
 
-                    b"VirtualMachineResourceDiskSizeInMb" => {
+                    8usize => {
                         r.text_opt_into(
                             &c,
                             &mut f_virtual_machine_resource_disk_size_in_mb,

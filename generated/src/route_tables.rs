@@ -865,24 +865,28 @@ impl FromXml for CreateRouteTableParameters {
             const EXPECTED: [&[u8]; 3usize] = [b"<Name>", b"<Label>", b"<Location>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Label" => 1usize,
+                        b"Location" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Label" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_label)?;
                         next = 2usize;
                     }
 
-                    b"Location" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_location)?;
                         next = 3usize;
                     }
@@ -967,34 +971,40 @@ impl FromXml for RouteTable {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Label" => 1usize,
+                        b"Location" => 2usize,
+                        b"RouteTableState" => 3usize,
+                        b"RouteList" => 4usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Label" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_label)?;
                         next = 2usize;
                     }
 
-                    b"Location" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_location)?;
                         next = 3usize;
                     }
 
-                    b"RouteTableState" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_route_table_state)?;
                         next = 4usize;
                     }
 
-                    b"RouteList" => {
+                    4usize => {
                         {
                             let mut items = Vec::new();
                             r.elem_list(&c, b"Route", &mut items)?;
@@ -1048,14 +1058,16 @@ impl FromXml for RouteTables {
             const EXPECTED: [&[u8]; 1usize] = [b"<RouteTable>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"RouteTable" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"RouteTable" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_route_table)?;
                         next = 0usize;
                     }
@@ -1136,34 +1148,40 @@ impl FromXml for Route {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"AddressPrefix" => 1usize,
+                        b"NextHopType" => 2usize,
+                        b"Metric" => 3usize,
+                        b"RouteState" => 4usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"AddressPrefix" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_address_prefix)?;
                         next = 2usize;
                     }
 
-                    b"NextHopType" => {
+                    2usize => {
                         f_next_hop_type = r.elem(&c)?;
                         next = 3usize;
                     }
 
-                    b"Metric" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_metric)?;
                         next = 4usize;
                     }
 
-                    b"RouteState" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_route_state)?;
                         next = 5usize;
                     }
@@ -1222,19 +1240,22 @@ impl FromXml for RouteNextHop {
             const EXPECTED: [&[u8]; 2usize] = [b"<Type>", b"<IpAddress>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Type" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Type" => 0usize,
+                        b"IpAddress" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_type_)?;
                         next = 1usize;
                     }
 
-                    b"IpAddress" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_ip_address)?;
                         next = 2usize;
                     }
@@ -1302,24 +1323,28 @@ impl FromXml for SetRouteParameters {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"AddressPrefix" => 1usize,
+                        b"NextHopType" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"AddressPrefix" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_address_prefix)?;
                         next = 2usize;
                     }
 
-                    b"NextHopType" => {
+                    2usize => {
                         f_next_hop_type = r.elem(&c)?;
                         next = 3usize;
                     }
@@ -1367,14 +1392,16 @@ impl FromXml for RouteTableAssociation {
             const EXPECTED: [&[u8]; 1usize] = [b"<RouteTableName>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"RouteTableName" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"RouteTableName" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_route_table_name)?;
                         next = 1usize;
                     }
@@ -1413,14 +1440,16 @@ impl FromXml for EffectiveRouteTable {
             const EXPECTED: [&[u8]; 1usize] = [b"<EffectiveRouteList>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"EffectiveRouteList" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"EffectiveRouteList" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_list(&c, b"EffectiveRoute", &mut f_effective_route_list)?;
                         next = 1usize;
                     }
@@ -1508,34 +1537,40 @@ impl FromXml for EffectiveRoute {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Source" => 1usize,
+                        b"Status" => 2usize,
+                        b"AddressPrefixes" => 3usize,
+                        b"EffectiveNextHop" => 4usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Source" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_source)?;
                         next = 2usize;
                     }
 
-                    b"Status" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_status)?;
                         next = 3usize;
                     }
 
-                    b"AddressPrefixes" => {
+                    3usize => {
                         r.text_list(&c, b"AddressPrefix", &mut f_address_prefixes)?;
                         next = 4usize;
                     }
 
-                    b"EffectiveNextHop" => {
+                    4usize => {
                         f_effective_next_hop = r.elem(&c)?;
                         next = 5usize;
                     }
@@ -1593,19 +1628,22 @@ impl FromXml for EffectiveNextHop {
             const EXPECTED: [&[u8]; 2usize] = [b"<Type>", b"<IpAddresses>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Type" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Type" => 0usize,
+                        b"IpAddresses" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_type_)?;
                         next = 1usize;
                     }
 
-                    b"IpAddresses" => {
+                    1usize => {
                         r.text_list(&c, b"IPAddress", &mut f_ip_addresses)?;
                         next = 2usize;
                     }

@@ -1050,29 +1050,34 @@ impl FromXml for CreateCloudServiceInput {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Label" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Label" => 0usize,
+                        b"Description" => 1usize,
+                        b"GeoRegion" => 2usize,
+                        b"Email" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_label)?;
                         next = 1usize;
                     }
 
-                    b"Description" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_description)?;
                         next = 2usize;
                     }
 
-                    b"GeoRegion" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_geo_region)?;
                         next = 3usize;
                     }
 
-                    b"Email" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_email)?;
                         next = 4usize;
                     }
@@ -1178,39 +1183,46 @@ impl FromXml for CloudService {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Label" => 1usize,
+                        b"Description" => 2usize,
+                        b"GeoRegion" => 3usize,
+                        b"GeoLocation" => 4usize,
+                        b"Resources" => 5usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Label" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_label)?;
                         next = 2usize;
                     }
 
-                    b"Description" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_description)?;
                         next = 3usize;
                     }
 
-                    b"GeoRegion" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_geo_region)?;
                         next = 4usize;
                     }
 
-                    b"GeoLocation" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_geo_location)?;
                         next = 5usize;
                     }
 
-                    b"Resources" => {
+                    5usize => {
                         r.elem_list(&c, b"Resource", &mut f_resources)?;
                         next = 6usize;
                     }
@@ -1259,14 +1271,16 @@ impl FromXml for CloudServiceList {
             const EXPECTED: [&[u8]; 1usize] = [b"<CloudService>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"CloudService" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"CloudService" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_cloud_service)?;
                         next = 0usize;
                     }
@@ -1401,69 +1415,82 @@ impl FromXml for CloudServiceResource {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ResourceProviderNamespace" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ResourceProviderNamespace" => 0usize,
+                        b"Type" => 1usize,
+                        b"ETag" => 2usize,
+                        b"SchemaVersion" => 3usize,
+                        b"Name" => 4usize,
+                        b"Plan" => 5usize,
+                        b"OutputItems" => 6usize,
+                        b"State" => 7usize,
+                        b"SubState" => 8usize,
+                        b"Label" => 9usize,
+                        b"UsageMeters" => 10usize,
+                        b"OperationStatus" => 11usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_resource_provider_namespace)?;
                         next = 1usize;
                     }
 
-                    b"Type" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_type_)?;
                         next = 2usize;
                     }
 
-                    b"ETag" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_etag)?;
                         next = 3usize;
                     }
 
-                    b"SchemaVersion" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_schema_version)?;
                         next = 4usize;
                     }
 
-                    b"Name" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 5usize;
                     }
 
-                    b"Plan" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_plan)?;
                         next = 6usize;
                     }
 
-                    b"OutputItems" => {
+                    6usize => {
                         r.elem_list(&c, b"OutputItem", &mut f_output_items)?;
                         next = 7usize;
                     }
 
-                    b"State" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_state)?;
                         next = 8usize;
                     }
 
-                    b"SubState" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_sub_state)?;
                         next = 9usize;
                     }
 
-                    b"Label" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_label)?;
                         next = 10usize;
                     }
 
-                    b"UsageMeters" => {
+                    10usize => {
                         r.elem_list(&c, b"UsageMeter", &mut f_usage_meters)?;
                         next = 11usize;
                     }
 
-                    b"OperationStatus" => {
+                    11usize => {
                         f_operation_status = r.elem(&c)?;
                         next = 12usize;
                     }
@@ -1534,19 +1561,22 @@ impl FromXml for OutputItem {
             const EXPECTED: [&[u8]; 2usize] = [b"<Key>", b"<Value>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Key" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Key" => 0usize,
+                        b"Value" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_key)?;
                         next = 1usize;
                     }
 
-                    b"Value" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_value)?;
                         next = 2usize;
                     }
@@ -1613,29 +1643,34 @@ impl FromXml for UsageMeter {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Unit" => 1usize,
+                        b"Included" => 2usize,
+                        b"Used" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Unit" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_unit)?;
                         next = 2usize;
                     }
 
-                    b"Included" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_included)?;
                         next = 3usize;
                     }
 
-                    b"Used" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_used)?;
                         next = 4usize;
                     }
@@ -1690,19 +1725,22 @@ impl FromXml for CloudServiceResourceOperationStatus {
             const EXPECTED: [&[u8]; 2usize] = [b"<Type>", b"<Result>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Type" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Type" => 0usize,
+                        b"Result" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_type_)?;
                         next = 1usize;
                     }
 
-                    b"Result" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_result)?;
                         next = 2usize;
                     }
@@ -1759,24 +1797,28 @@ impl FromXml for EntitleResource {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ResourceProviderNameSpace" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ResourceProviderNameSpace" => 0usize,
+                        b"Type" => 1usize,
+                        b"RegistrationDate" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_resource_provider_name_space)?;
                         next = 1usize;
                     }
 
-                    b"Type" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_type_)?;
                         next = 2usize;
                     }
 
-                    b"RegistrationDate" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_registration_date)?;
                         next = 3usize;
                     }
@@ -1822,14 +1864,16 @@ impl FromXml for ResourceProviderProperties {
             const EXPECTED: [&[u8]; 1usize] = [b"<ResourceProviderProperty>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ResourceProviderProperty" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ResourceProviderProperty" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_resource_provider_property)?;
                         next = 0usize;
                     }
@@ -1880,19 +1924,22 @@ impl FromXml for ResourceProviderProperty {
             const EXPECTED: [&[u8]; 2usize] = [b"<Key>", b"<Value>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Key" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Key" => 0usize,
+                        b"Value" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_key)?;
                         next = 1usize;
                     }
 
-                    b"Value" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_value)?;
                         next = 2usize;
                     }
@@ -1933,14 +1980,16 @@ impl FromXml for ResourceNameAvailabilityResponse {
             const EXPECTED: [&[u8]; 1usize] = [b"<IsAvailable>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"IsAvailable" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"IsAvailable" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_is_available)?;
                         next = 1usize;
                     }
@@ -2000,24 +2049,28 @@ impl FromXml for CreateJobCollectionInput {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"SchemaVersion" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"SchemaVersion" => 0usize,
+                        b"IntrinsicSettings" => 1usize,
+                        b"Label" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_schema_version)?;
                         next = 1usize;
                     }
 
-                    b"IntrinsicSettings" => {
+                    1usize => {
                         f_intrinsic_settings = r.elem(&c)?;
                         next = 2usize;
                     }
 
-                    b"Label" => {
+                    2usize => {
                         f_label = r.label_opt(&c)?;
                         next = 3usize;
                     }
@@ -2100,29 +2153,34 @@ impl FromXml for UpdateJobCollectionInput {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"SchemaVersion" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"SchemaVersion" => 0usize,
+                        b"ETag" => 1usize,
+                        b"IntrinsicSettings" => 2usize,
+                        b"Label" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_schema_version)?;
                         next = 1usize;
                     }
 
-                    b"ETag" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_etag)?;
                         next = 2usize;
                     }
 
-                    b"IntrinsicSettings" => {
+                    2usize => {
                         f_intrinsic_settings = r.elem(&c)?;
                         next = 3usize;
                     }
 
-                    b"Label" => {
+                    3usize => {
                         f_label = r.label_opt(&c)?;
                         next = 4usize;
                     }
@@ -2241,49 +2299,58 @@ impl FromXml for JobCollection {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"ETag" => 1usize,
+                        b"State" => 2usize,
+                        b"SchemaVersion" => 3usize,
+                        b"PromotionCode" => 4usize,
+                        b"IntrinsicSettings" => 5usize,
+                        b"Label" => 6usize,
+                        b"OperationStatus" => 7usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"ETag" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_etag)?;
                         next = 2usize;
                     }
 
-                    b"State" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_state)?;
                         next = 3usize;
                     }
 
-                    b"SchemaVersion" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_schema_version)?;
                         next = 4usize;
                     }
 
-                    b"PromotionCode" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_promotion_code)?;
                         next = 5usize;
                     }
 
-                    b"IntrinsicSettings" => {
+                    5usize => {
                         f_intrinsic_settings = r.elem(&c)?;
                         next = 6usize;
                     }
 
-                    b"Label" => {
+                    6usize => {
                         f_label = r.label_opt(&c)?;
                         next = 7usize;
                     }
 
-                    b"OperationStatus" => {
+                    7usize => {
                         f_operation_status = r.elem(&c)?;
                         next = 8usize;
                     }
@@ -2346,19 +2413,22 @@ impl FromXml for JobCollectionIntrinsicSettings {
             const EXPECTED: [&[u8]; 2usize] = [b"<Plan>", b"<Quota>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Plan" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Plan" => 0usize,
+                        b"Quota" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_plan)?;
                         next = 1usize;
                     }
 
-                    b"Quota" => {
+                    1usize => {
                         f_quota = r.elem(&c)?;
                         next = 2usize;
                     }
@@ -2422,24 +2492,28 @@ impl FromXml for JobCollectionQuota {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"MaxJobCount" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"MaxJobCount" => 0usize,
+                        b"MaxJobOccurrence" => 1usize,
+                        b"MaxRecurrence" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_max_job_count)?;
                         next = 1usize;
                     }
 
-                    b"MaxJobOccurrence" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_max_job_occurrence)?;
                         next = 2usize;
                     }
 
-                    b"MaxRecurrence" => {
+                    2usize => {
                         f_max_recurrence = r.elem(&c)?;
                         next = 3usize;
                     }
@@ -2486,19 +2560,22 @@ impl FromXml for JobCollectionMaxRecurrence {
             const EXPECTED: [&[u8]; 2usize] = [b"<Frequency>", b"<Interval>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Frequency" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Frequency" => 0usize,
+                        b"Interval" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_frequency)?;
                         next = 1usize;
                     }
 
-                    b"Interval" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_interval)?;
                         next = 2usize;
                     }
@@ -2549,19 +2626,22 @@ impl FromXml for JobCollectionOperationStatus {
             const EXPECTED: [&[u8]; 2usize] = [b"<Error>", b"<Result>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Error" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Error" => 0usize,
+                        b"Result" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         f_error = r.elem(&c)?;
                         next = 1usize;
                     }
 
-                    b"Result" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_result)?;
                         next = 2usize;
                     }
@@ -2612,19 +2692,22 @@ impl FromXml for JobCollectionOperationError {
             const EXPECTED: [&[u8]; 2usize] = [b"<HttpCode>", b"<Message>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"HttpCode" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"HttpCode" => 0usize,
+                        b"Message" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_http_code)?;
                         next = 1usize;
                     }
 
-                    b"Message" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_message)?;
                         next = 2usize;
                     }

@@ -1949,74 +1949,88 @@ impl FromXml for NamespaceDescription {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Region" => 1usize,
+                        b"DefaultKey" => 2usize,
+                        b"Status" => 3usize,
+                        b"CreatedAt" => 4usize,
+                        b"AcsManagementEndpoint" => 5usize,
+                        b"ServiceBusEndpoint" => 6usize,
+                        b"ConnectionString" => 7usize,
+                        b"SubscriptionId" => 8usize,
+                        b"Enabled" => 9usize,
+                        b"Critical" => 10usize,
+                        b"CreateACSNamespace" => 11usize,
+                        b"NamespaceType" => 12usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Region" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_region)?;
                         next = 2usize;
                     }
 
-                    b"DefaultKey" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_default_key)?;
                         next = 3usize;
                     }
 
-                    b"Status" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_status)?;
                         next = 4usize;
                     }
 
-                    b"CreatedAt" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_created_at)?;
                         next = 5usize;
                     }
 
-                    b"AcsManagementEndpoint" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_acs_management_endpoint)?;
                         next = 6usize;
                     }
 
-                    b"ServiceBusEndpoint" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_service_bus_endpoint)?;
                         next = 7usize;
                     }
 
-                    b"ConnectionString" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_connection_string)?;
                         next = 8usize;
                     }
 
-                    b"SubscriptionId" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_subscription_id)?;
                         next = 9usize;
                     }
 
-                    b"Enabled" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_enabled)?;
                         next = 10usize;
                     }
 
-                    b"Critical" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_critical)?;
                         next = 11usize;
                     }
 
-                    b"CreateACSNamespace" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_create_acs_namespace)?;
                         next = 12usize;
                     }
 
-                    b"NamespaceType" => {
+                    12usize => {
                         r.text_opt_into(&c, &mut f_namespace_type)?;
                         next = 13usize;
                     }
@@ -2090,19 +2104,22 @@ impl FromXml for NamespaceAvailability {
             const EXPECTED: [&[u8]; 2usize] = [b"<Result>", b"<ReasonDetail>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Result" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Result" => 0usize,
+                        b"ReasonDetail" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_result)?;
                         next = 1usize;
                     }
 
-                    b"ReasonDetail" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_reason_detail)?;
                         next = 2usize;
                     }
@@ -2152,19 +2169,22 @@ impl FromXml for RegionCodeDescription {
             const EXPECTED: [&[u8]; 2usize] = [b"<Code>", b"<FullName>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Code" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Code" => 0usize,
+                        b"FullName" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_code)?;
                         next = 1usize;
                     }
 
-                    b"FullName" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_full_name)?;
                         next = 2usize;
                     }
@@ -2295,54 +2315,64 @@ impl FromXml for SharedAccessAuthorizationRule {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ClaimType" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ClaimType" => 0usize,
+                        b"ClaimValue" => 1usize,
+                        b"Rights" => 2usize,
+                        b"CreatedTime" => 3usize,
+                        b"ModifiedTime" => 4usize,
+                        b"Revision" => 5usize,
+                        b"KeyName" => 6usize,
+                        b"PrimaryKey" => 7usize,
+                        b"SecondaryKey" => 8usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_claim_type)?;
                         next = 1usize;
                     }
 
-                    b"ClaimValue" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_claim_value)?;
                         next = 2usize;
                     }
 
-                    b"Rights" => {
+                    2usize => {
                         r.text_list(&c, b"AccessRights", &mut f_rights)?;
                         next = 3usize;
                     }
 
-                    b"CreatedTime" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_created_time)?;
                         next = 4usize;
                     }
 
-                    b"ModifiedTime" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_modified_time)?;
                         next = 5usize;
                     }
 
-                    b"Revision" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_revision)?;
                         next = 6usize;
                     }
 
-                    b"KeyName" => {
+                    6usize => {
                         r.text_req_into(&c, &mut f_key_name)?;
                         next = 7usize;
                     }
 
-                    b"PrimaryKey" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_primary_key)?;
                         next = 8usize;
                     }
 
-                    b"SecondaryKey" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_secondary_key)?;
                         next = 9usize;
                     }
@@ -2481,49 +2511,58 @@ impl FromXml for AuthorizationRule {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ClaimType" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ClaimType" => 0usize,
+                        b"ClaimValue" => 1usize,
+                        b"Rights" => 2usize,
+                        b"CreatedTime" => 3usize,
+                        b"KeyName" => 4usize,
+                        b"ModifiedTime" => 5usize,
+                        b"PrimaryKey" => 6usize,
+                        b"SecondaryKey" => 7usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_claim_type)?;
                         next = 1usize;
                     }
 
-                    b"ClaimValue" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_claim_value)?;
                         next = 2usize;
                     }
 
-                    b"Rights" => {
+                    2usize => {
                         r.text_list(&c, b"AccessRights", &mut f_rights)?;
                         next = 3usize;
                     }
 
-                    b"CreatedTime" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_created_time)?;
                         next = 4usize;
                     }
 
-                    b"KeyName" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_key_name)?;
                         next = 5usize;
                     }
 
-                    b"ModifiedTime" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_modified_time)?;
                         next = 6usize;
                     }
 
-                    b"PrimaryKey" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_primary_key)?;
                         next = 7usize;
                     }
 
-                    b"SecondaryKey" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_secondary_key)?;
                         next = 8usize;
                     }
@@ -2616,34 +2655,40 @@ impl FromXml for MessageCountDetails {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ActiveMessageCount" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ActiveMessageCount" => 0usize,
+                        b"DeadLetterMessageCount" => 1usize,
+                        b"ScheduledMessageCount" => 2usize,
+                        b"TransferDeadLetterMessageCount" => 3usize,
+                        b"TransferMessageCount" => 4usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_active_message_count)?;
                         next = 1usize;
                     }
 
-                    b"DeadLetterMessageCount" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_dead_letter_message_count)?;
                         next = 2usize;
                     }
 
-                    b"ScheduledMessageCount" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_scheduled_message_count)?;
                         next = 3usize;
                     }
 
-                    b"TransferDeadLetterMessageCount" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_transfer_dead_letter_message_count)?;
                         next = 4usize;
                     }
 
-                    b"TransferMessageCount" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_transfer_message_count)?;
                         next = 5usize;
                     }
@@ -2914,39 +2959,61 @@ impl FromXml for QueueDescription {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"LockDuration" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"LockDuration" => 0usize,
+                        b"MaxSizeInMegabytes" => 1usize,
+                        b"RequiresDuplicateDetection" => 2usize,
+                        b"RequiresSession" => 3usize,
+                        b"DefaultMessageTimeToLive" => 4usize,
+                        b"DeadLetteringOnMessageExpiration" => 5usize,
+                        b"DuplicateDetectionHistoryTimeWindow" => 6usize,
+                        b"MaxDeliveryCount" => 7usize,
+                        b"EnableBatchedOperations" => 8usize,
+                        b"SizeInBytes" => 9usize,
+                        b"MessageCount" => 10usize,
+                        b"IsAnonymousAccessible" => 11usize,
+                        b"AuthorizationRules" => 12usize,
+                        b"Status" => 13usize,
+                        b"CreatedAt" => 14usize,
+                        b"UpdatedAt" => 15usize,
+                        b"AccessedAt" => 16usize,
+                        b"SupportOrdering" => 17usize,
+                        b"CountDetails" => 18usize,
+                        b"AutoDeleteOnIdle" => 19usize,
+                        b"EntityAvailabilityStatus" => 20usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_lock_duration)?;
                         next = 1usize;
                     }
 
-                    b"MaxSizeInMegabytes" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_max_size_in_megabytes)?;
                         next = 2usize;
                     }
 
-                    b"RequiresDuplicateDetection" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_requires_duplicate_detection)?;
                         next = 3usize;
                     }
 
-                    b"RequiresSession" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_requires_session)?;
                         next = 4usize;
                     }
 
-                    b"DefaultMessageTimeToLive" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_default_message_time_to_live)?;
                         next = 5usize;
                     }
 
-                    b"DeadLetteringOnMessageExpiration" => {
+                    5usize => {
                         r.text_opt_into(
                             &c,
                             &mut f_dead_lettering_on_message_expiration,
@@ -2954,7 +3021,7 @@ impl FromXml for QueueDescription {
                         next = 6usize;
                     }
 
-                    b"DuplicateDetectionHistoryTimeWindow" => {
+                    6usize => {
                         r.text_opt_into(
                             &c,
                             &mut f_duplicate_detection_history_time_window,
@@ -2962,32 +3029,32 @@ impl FromXml for QueueDescription {
                         next = 7usize;
                     }
 
-                    b"MaxDeliveryCount" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_max_delivery_count)?;
                         next = 8usize;
                     }
 
-                    b"EnableBatchedOperations" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_enable_batched_operations)?;
                         next = 9usize;
                     }
 
-                    b"SizeInBytes" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_size_in_bytes)?;
                         next = 10usize;
                     }
 
-                    b"MessageCount" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_message_count)?;
                         next = 11usize;
                     }
 
-                    b"IsAnonymousAccessible" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_is_anonymous_accessible)?;
                         next = 12usize;
                     }
 
-                    b"AuthorizationRules" => {
+                    12usize => {
                         r.elem_list(
                             &c,
                             b"AuthorizationRule",
@@ -2996,42 +3063,42 @@ impl FromXml for QueueDescription {
                         next = 13usize;
                     }
 
-                    b"Status" => {
+                    13usize => {
                         r.text_opt_into(&c, &mut f_status)?;
                         next = 14usize;
                     }
 
-                    b"CreatedAt" => {
+                    14usize => {
                         r.text_opt_into(&c, &mut f_created_at)?;
                         next = 15usize;
                     }
 
-                    b"UpdatedAt" => {
+                    15usize => {
                         r.text_opt_into(&c, &mut f_updated_at)?;
                         next = 16usize;
                     }
 
-                    b"AccessedAt" => {
+                    16usize => {
                         r.text_opt_into(&c, &mut f_accessed_at)?;
                         next = 17usize;
                     }
 
-                    b"SupportOrdering" => {
+                    17usize => {
                         r.text_opt_into(&c, &mut f_support_ordering)?;
                         next = 18usize;
                     }
 
-                    b"CountDetails" => {
+                    18usize => {
                         f_count_details = r.elem(&c)?;
                         next = 19usize;
                     }
 
-                    b"AutoDeleteOnIdle" => {
+                    19usize => {
                         r.text_opt_into(&c, &mut f_auto_delete_on_idle)?;
                         next = 20usize;
                     }
 
-                    b"EntityAvailabilityStatus" => {
+                    20usize => {
                         r.text_opt_into(&c, &mut f_entity_availability_status)?;
                         next = 21usize;
                     }
@@ -3279,29 +3346,48 @@ impl FromXml for TopicDescription {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"DefaultMessageTimeToLive" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"DefaultMessageTimeToLive" => 0usize,
+                        b"MaxSizeInMegabytes" => 1usize,
+                        b"RequiresDuplicateDetection" => 2usize,
+                        b"DuplicateDetectionHistoryTimeWindow" => 3usize,
+                        b"EnableBatchedOperations" => 4usize,
+                        b"SizeInBytes" => 5usize,
+                        b"FilteringMessagesBeforePublishing" => 6usize,
+                        b"IsAnonymousAccessible" => 7usize,
+                        b"AuthorizationRules" => 8usize,
+                        b"Status" => 9usize,
+                        b"CreatedAt" => 10usize,
+                        b"UpdatedAt" => 11usize,
+                        b"AccessedAt" => 12usize,
+                        b"SupportOrdering" => 13usize,
+                        b"CountDetails" => 14usize,
+                        b"SubscriptionCount" => 15usize,
+                        b"AutoDeleteOnIdle" => 16usize,
+                        b"EntityAvailabilityStatus" => 17usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_default_message_time_to_live)?;
                         next = 1usize;
                     }
 
-                    b"MaxSizeInMegabytes" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_max_size_in_megabytes)?;
                         next = 2usize;
                     }
 
-                    b"RequiresDuplicateDetection" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_requires_duplicate_detection)?;
                         next = 3usize;
                     }
 
-                    b"DuplicateDetectionHistoryTimeWindow" => {
+                    3usize => {
                         r.text_opt_into(
                             &c,
                             &mut f_duplicate_detection_history_time_window,
@@ -3309,17 +3395,17 @@ impl FromXml for TopicDescription {
                         next = 4usize;
                     }
 
-                    b"EnableBatchedOperations" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_enable_batched_operations)?;
                         next = 5usize;
                     }
 
-                    b"SizeInBytes" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_size_in_bytes)?;
                         next = 6usize;
                     }
 
-                    b"FilteringMessagesBeforePublishing" => {
+                    6usize => {
                         r.text_opt_into(
                             &c,
                             &mut f_filtering_messages_before_publishing,
@@ -3327,12 +3413,12 @@ impl FromXml for TopicDescription {
                         next = 7usize;
                     }
 
-                    b"IsAnonymousAccessible" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_is_anonymous_accessible)?;
                         next = 8usize;
                     }
 
-                    b"AuthorizationRules" => {
+                    8usize => {
                         r.elem_list(
                             &c,
                             b"AuthorizationRule",
@@ -3341,47 +3427,47 @@ impl FromXml for TopicDescription {
                         next = 9usize;
                     }
 
-                    b"Status" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_status)?;
                         next = 10usize;
                     }
 
-                    b"CreatedAt" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_created_at)?;
                         next = 11usize;
                     }
 
-                    b"UpdatedAt" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_updated_at)?;
                         next = 12usize;
                     }
 
-                    b"AccessedAt" => {
+                    12usize => {
                         r.text_opt_into(&c, &mut f_accessed_at)?;
                         next = 13usize;
                     }
 
-                    b"SupportOrdering" => {
+                    13usize => {
                         r.text_opt_into(&c, &mut f_support_ordering)?;
                         next = 14usize;
                     }
 
-                    b"CountDetails" => {
+                    14usize => {
                         f_count_details = r.elem(&c)?;
                         next = 15usize;
                     }
 
-                    b"SubscriptionCount" => {
+                    15usize => {
                         r.text_opt_into(&c, &mut f_subscription_count)?;
                         next = 16usize;
                     }
 
-                    b"AutoDeleteOnIdle" => {
+                    16usize => {
                         r.text_opt_into(&c, &mut f_auto_delete_on_idle)?;
                         next = 17usize;
                     }
 
-                    b"EntityAvailabilityStatus" => {
+                    17usize => {
                         r.text_opt_into(&c, &mut f_entity_availability_status)?;
                         next = 18usize;
                     }
@@ -3477,19 +3563,22 @@ impl FromXml for NotificationHubDescription {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"RegistrationTtl" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"RegistrationTtl" => 0usize,
+                        b"AuthorizationRules" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_registration_ttl)?;
                         next = 1usize;
                     }
 
-                    b"AuthorizationRules" => {
+                    1usize => {
                         r.elem_list(
                             &c,
                             b"AuthorizationRule",
@@ -3576,34 +3665,40 @@ impl FromXml for RelayDescription {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Path" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Path" => 0usize,
+                        b"ListenerType" => 1usize,
+                        b"ListenerCount" => 2usize,
+                        b"CreatedAt" => 3usize,
+                        b"UpdatedAt" => 4usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_path)?;
                         next = 1usize;
                     }
 
-                    b"ListenerType" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_listener_type)?;
                         next = 2usize;
                     }
 
-                    b"ListenerCount" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_listener_count)?;
                         next = 3usize;
                     }
 
-                    b"CreatedAt" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_created_at)?;
                         next = 4usize;
                     }
 
-                    b"UpdatedAt" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_updated_at)?;
                         next = 5usize;
                     }
@@ -3709,34 +3804,40 @@ impl FromXml for ConnectionDetail {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"KeyName" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"KeyName" => 0usize,
+                        b"ConnectionString" => 1usize,
+                        b"AuthorizationType" => 2usize,
+                        b"Rights" => 3usize,
+                        b"SecondaryConnectionString" => 4usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_key_name)?;
                         next = 1usize;
                     }
 
-                    b"ConnectionString" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_connection_string)?;
                         next = 2usize;
                     }
 
-                    b"AuthorizationType" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_authorization_type)?;
                         next = 3usize;
                     }
 
-                    b"Rights" => {
+                    3usize => {
                         r.text_list(&c, b"AccessRights", &mut f_rights)?;
                         next = 4usize;
                     }
 
-                    b"SecondaryConnectionString" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_secondary_connection_string)?;
                         next = 5usize;
                     }
@@ -3817,29 +3918,34 @@ impl FromXml for MetricProperties {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"PrimaryAggregation" => 1usize,
+                        b"Unit" => 2usize,
+                        b"DisplayName" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"PrimaryAggregation" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_primary_aggregation)?;
                         next = 2usize;
                     }
 
-                    b"Unit" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_unit)?;
                         next = 3usize;
                     }
 
-                    b"DisplayName" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_display_name)?;
                         next = 4usize;
                     }
@@ -3929,19 +4035,22 @@ impl FromXml for MetricRollups {
             const EXPECTED: [&[u8]; 2usize] = [b"<TimeGrain>", b"<Retention>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"TimeGrain" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"TimeGrain" => 0usize,
+                        b"Retention" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_time_grain)?;
                         next = 1usize;
                     }
 
-                    b"Retention" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_retention)?;
                         next = 2usize;
                     }
@@ -4034,34 +4143,40 @@ impl FromXml for MetricValues {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Timestamp" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Timestamp" => 0usize,
+                        b"Min" => 1usize,
+                        b"Max" => 2usize,
+                        b"Average" => 3usize,
+                        b"Total" => 4usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_timestamp)?;
                         next = 1usize;
                     }
 
-                    b"Min" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_min)?;
                         next = 2usize;
                     }
 
-                    b"Max" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_max)?;
                         next = 3usize;
                     }
 
-                    b"Average" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_average)?;
                         next = 4usize;
                     }
 
-                    b"Total" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_total)?;
                         next = 5usize;
                     }

@@ -275,24 +275,28 @@ impl FromXml for CertificateFile {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Data" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Data" => 0usize,
+                        b"CertificateFormat" => 1usize,
+                        b"Password" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_data)?;
                         next = 1usize;
                     }
 
-                    b"CertificateFormat" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_certificate_format)?;
                         next = 2usize;
                     }
 
-                    b"Password" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_password)?;
                         next = 3usize;
                     }
@@ -335,14 +339,16 @@ impl FromXml for Certificates {
             const EXPECTED: [&[u8]; 1usize] = [b"<Certificate>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Certificate" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Certificate" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_certificate)?;
                         next = 0usize;
                     }
@@ -422,29 +428,34 @@ impl FromXml for Certificate {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"CertificateUrl" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"CertificateUrl" => 0usize,
+                        b"Thumbprint" => 1usize,
+                        b"ThumbprintAlgorithm" => 2usize,
+                        b"Data" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_certificate_url)?;
                         next = 1usize;
                     }
 
-                    b"Thumbprint" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_thumbprint)?;
                         next = 2usize;
                     }
 
-                    b"ThumbprintAlgorithm" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_thumbprint_algorithm)?;
                         next = 3usize;
                     }
 
-                    b"Data" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_data)?;
                         next = 4usize;
                     }

@@ -1674,14 +1674,16 @@ impl FromXml for SqlServers {
             const EXPECTED: [&[u8]; 1usize] = [b"<Server>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Server" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Server" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_server)?;
                         next = 0usize;
                     }
@@ -1772,39 +1774,46 @@ impl FromXml for SqlServer {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"AdministratorLogin" => 1usize,
+                        b"Location" => 2usize,
+                        b"FullyQualifiedDomainName" => 3usize,
+                        b"Version" => 4usize,
+                        b"State" => 5usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"AdministratorLogin" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_administrator_login)?;
                         next = 2usize;
                     }
 
-                    b"Location" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_location)?;
                         next = 3usize;
                     }
 
-                    b"FullyQualifiedDomainName" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_fully_qualified_domain_name)?;
                         next = 4usize;
                     }
 
-                    b"Version" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_version)?;
                         next = 5usize;
                     }
 
-                    b"State" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_state)?;
                         next = 6usize;
                     }
@@ -1901,29 +1910,34 @@ impl FromXml for CreateServerInput {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"AdministratorLogin" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"AdministratorLogin" => 0usize,
+                        b"AdministratorLoginPassword" => 1usize,
+                        b"Location" => 2usize,
+                        b"Version" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_administrator_login)?;
                         next = 1usize;
                     }
 
-                    b"AdministratorLoginPassword" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_administrator_login_password)?;
                         next = 2usize;
                     }
 
-                    b"Location" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_location)?;
                         next = 3usize;
                     }
 
-                    b"Version" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_version)?;
                         next = 4usize;
                     }
@@ -2018,34 +2032,40 @@ impl FromXml for SqlResourceHeader {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Type" => 1usize,
+                        b"State" => 2usize,
+                        b"SelfLink" => 3usize,
+                        b"ParentLink" => 4usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Type" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_resource_type)?;
                         next = 2usize;
                     }
 
-                    b"State" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_state)?;
                         next = 3usize;
                     }
 
-                    b"SelfLink" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_self_link)?;
                         next = 4usize;
                     }
 
-                    b"ParentLink" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_parent_link)?;
                         next = 5usize;
                     }
@@ -2159,44 +2179,52 @@ impl FromXml for FirewallRule {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Type" => 1usize,
+                        b"State" => 2usize,
+                        b"SelfLink" => 3usize,
+                        b"ParentLink" => 4usize,
+                        b"StartIPAddress" => 5usize,
+                        b"EndIPAddress" => 6usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Type" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_resource_type)?;
                         next = 2usize;
                     }
 
-                    b"State" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_state)?;
                         next = 3usize;
                     }
 
-                    b"SelfLink" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_self_link)?;
                         next = 4usize;
                     }
 
-                    b"ParentLink" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_parent_link)?;
                         next = 5usize;
                     }
 
-                    b"StartIPAddress" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_start_ip_address)?;
                         next = 6usize;
                     }
 
-                    b"EndIPAddress" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_end_ip_address)?;
                         next = 7usize;
                     }
@@ -2247,14 +2275,16 @@ impl FromXml for FirewallRules {
             const EXPECTED: [&[u8]; 1usize] = [b"<ServiceResource>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ServiceResource" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ServiceResource" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_service_resource)?;
                         next = 0usize;
                     }
@@ -2313,24 +2343,28 @@ impl FromXml for FirewallRuleInput {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"StartIPAddress" => 1usize,
+                        b"EndIPAddress" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"StartIPAddress" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_start_ip_address)?;
                         next = 2usize;
                     }
 
-                    b"EndIPAddress" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_end_ip_address)?;
                         next = 3usize;
                     }
@@ -2614,99 +2648,123 @@ impl FromXml for Database {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Type" => 1usize,
+                        b"State" => 2usize,
+                        b"SelfLink" => 3usize,
+                        b"ParentLink" => 4usize,
+                        b"Id" => 5usize,
+                        b"Edition" => 6usize,
+                        b"MaxSizeGB" => 7usize,
+                        b"CollationName" => 8usize,
+                        b"CreationDate" => 9usize,
+                        b"IsFederationRoot" => 10usize,
+                        b"IsSystemObject" => 11usize,
+                        b"SizeMB" => 12usize,
+                        b"MaxSizeBytes" => 13usize,
+                        b"ServiceObjectiveId" => 14usize,
+                        b"AssignedServiceObjectiveId" => 15usize,
+                        b"ServiceObjectiveAssignmentState" => 16usize,
+                        b"ServiceObjectiveAssignmentStateDescription" => 17usize,
+                        b"ServiceObjectiveAssignmentErrorCode" => 18usize,
+                        b"ServiceObjectiveAssignmentErrorDescription" => 19usize,
+                        b"ServiceObjectiveAssignmentSuccessDate" => 20usize,
+                        b"RecoveryPeriodStartDate" => 21usize,
+                        b"IsSuspended" => 22usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Type" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_resource_type)?;
                         next = 2usize;
                     }
 
-                    b"State" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_state)?;
                         next = 3usize;
                     }
 
-                    b"SelfLink" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_self_link)?;
                         next = 4usize;
                     }
 
-                    b"ParentLink" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_parent_link)?;
                         next = 5usize;
                     }
 
-                    b"Id" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_id)?;
                         next = 6usize;
                     }
 
-                    b"Edition" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_edition)?;
                         next = 7usize;
                     }
 
-                    b"MaxSizeGB" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_max_size_gb)?;
                         next = 8usize;
                     }
 
-                    b"CollationName" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_collation_name)?;
                         next = 9usize;
                     }
 
-                    b"CreationDate" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_creation_date)?;
                         next = 10usize;
                     }
 
-                    b"IsFederationRoot" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_is_federation_root)?;
                         next = 11usize;
                     }
 
-                    b"IsSystemObject" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_is_system_object)?;
                         next = 12usize;
                     }
 
-                    b"SizeMB" => {
+                    12usize => {
                         r.text_opt_into(&c, &mut f_size_mb)?;
                         next = 13usize;
                     }
 
-                    b"MaxSizeBytes" => {
+                    13usize => {
                         r.text_opt_into(&c, &mut f_max_size_bytes)?;
                         next = 14usize;
                     }
 
-                    b"ServiceObjectiveId" => {
+                    14usize => {
                         r.text_opt_into(&c, &mut f_service_objective_id)?;
                         next = 15usize;
                     }
 
-                    b"AssignedServiceObjectiveId" => {
+                    15usize => {
                         r.text_opt_into(&c, &mut f_assigned_service_objective_id)?;
                         next = 16usize;
                     }
 
-                    b"ServiceObjectiveAssignmentState" => {
+                    16usize => {
                         r.text_opt_into(&c, &mut f_service_objective_assignment_state)?;
                         next = 17usize;
                     }
 
-                    b"ServiceObjectiveAssignmentStateDescription" => {
+                    17usize => {
                         r.text_opt_into(
                             &c,
                             &mut f_service_objective_assignment_state_description,
@@ -2714,7 +2772,7 @@ impl FromXml for Database {
                         next = 18usize;
                     }
 
-                    b"ServiceObjectiveAssignmentErrorCode" => {
+                    18usize => {
                         r.text_opt_into(
                             &c,
                             &mut f_service_objective_assignment_error_code,
@@ -2722,7 +2780,7 @@ impl FromXml for Database {
                         next = 19usize;
                     }
 
-                    b"ServiceObjectiveAssignmentErrorDescription" => {
+                    19usize => {
                         r.text_opt_into(
                             &c,
                             &mut f_service_objective_assignment_error_description,
@@ -2730,7 +2788,7 @@ impl FromXml for Database {
                         next = 20usize;
                     }
 
-                    b"ServiceObjectiveAssignmentSuccessDate" => {
+                    20usize => {
                         r.text_opt_into(
                             &c,
                             &mut f_service_objective_assignment_success_date,
@@ -2738,12 +2796,12 @@ impl FromXml for Database {
                         next = 21usize;
                     }
 
-                    b"RecoveryPeriodStartDate" => {
+                    21usize => {
                         r.text_opt_into(&c, &mut f_recovery_period_start_date)?;
                         next = 22usize;
                     }
 
-                    b"IsSuspended" => {
+                    22usize => {
                         r.text_opt_into(&c, &mut f_is_suspended)?;
                         next = 23usize;
                     }
@@ -2841,14 +2899,16 @@ impl FromXml for Databases {
             const EXPECTED: [&[u8]; 1usize] = [b"<ServiceResource>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ServiceResource" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ServiceResource" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_service_resource)?;
                         next = 0usize;
                     }
@@ -2944,39 +3004,46 @@ impl FromXml for CreateDatabaseInput {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Edition" => 1usize,
+                        b"MaxSizeGB" => 2usize,
+                        b"CollationName" => 3usize,
+                        b"MaxSizeBytes" => 4usize,
+                        b"ServiceObjectiveId" => 5usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Edition" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_edition)?;
                         next = 2usize;
                     }
 
-                    b"MaxSizeGB" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_max_size_gb)?;
                         next = 3usize;
                     }
 
-                    b"CollationName" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_collation_name)?;
                         next = 4usize;
                     }
 
-                    b"MaxSizeBytes" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_max_size_bytes)?;
                         next = 5usize;
                     }
 
-                    b"ServiceObjectiveId" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_service_objective_id)?;
                         next = 6usize;
                     }
@@ -3069,34 +3136,40 @@ impl FromXml for UpdateDatabaseInput {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Edition" => 1usize,
+                        b"MaxSizeGB" => 2usize,
+                        b"MaxSizeBytes" => 3usize,
+                        b"ServiceObjectiveId" => 4usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Edition" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_edition)?;
                         next = 2usize;
                     }
 
-                    b"MaxSizeGB" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_max_size_gb)?;
                         next = 3usize;
                     }
 
-                    b"MaxSizeBytes" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_max_size_bytes)?;
                         next = 4usize;
                     }
 
-                    b"ServiceObjectiveId" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_service_objective_id)?;
                         next = 5usize;
                     }
@@ -3291,89 +3364,106 @@ impl FromXml for DatabaseEvent {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Type" => 1usize,
+                        b"State" => 2usize,
+                        b"SelfLink" => 3usize,
+                        b"ParentLink" => 4usize,
+                        b"DatabaseName" => 5usize,
+                        b"StartTimeUtc" => 6usize,
+                        b"IntervalSizeInMinutes" => 7usize,
+                        b"EventCategory" => 8usize,
+                        b"EventType" => 9usize,
+                        b"EventSubtype" => 10usize,
+                        b"EventSubtypeDescription" => 11usize,
+                        b"NumberOfEvents" => 12usize,
+                        b"Severity" => 13usize,
+                        b"Description" => 14usize,
+                        b"AdditionalData" => 15usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Type" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_resource_type)?;
                         next = 2usize;
                     }
 
-                    b"State" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_state)?;
                         next = 3usize;
                     }
 
-                    b"SelfLink" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_self_link)?;
                         next = 4usize;
                     }
 
-                    b"ParentLink" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_parent_link)?;
                         next = 5usize;
                     }
 
-                    b"DatabaseName" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_database_name)?;
                         next = 6usize;
                     }
 
-                    b"StartTimeUtc" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_start_time_utc)?;
                         next = 7usize;
                     }
 
-                    b"IntervalSizeInMinutes" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_interval_size_in_minutes)?;
                         next = 8usize;
                     }
 
-                    b"EventCategory" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_event_category)?;
                         next = 9usize;
                     }
 
-                    b"EventType" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_event_type)?;
                         next = 10usize;
                     }
 
-                    b"EventSubtype" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_event_subtype)?;
                         next = 11usize;
                     }
 
-                    b"EventSubtypeDescription" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_event_subtype_description)?;
                         next = 12usize;
                     }
 
-                    b"NumberOfEvents" => {
+                    12usize => {
                         r.text_opt_into(&c, &mut f_number_of_events)?;
                         next = 13usize;
                     }
 
-                    b"Severity" => {
+                    13usize => {
                         r.text_opt_into(&c, &mut f_severity)?;
                         next = 14usize;
                     }
 
-                    b"Description" => {
+                    14usize => {
                         r.text_opt_into(&c, &mut f_description)?;
                         next = 15usize;
                     }
 
-                    b"AdditionalData" => {
+                    15usize => {
                         r.text_opt_into(&c, &mut f_additional_data)?;
                         next = 16usize;
                     }
@@ -3442,14 +3532,16 @@ impl FromXml for DatabaseEvents {
             const EXPECTED: [&[u8]; 1usize] = [b"<ServiceResource>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ServiceResource" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ServiceResource" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_service_resource)?;
                         next = 0usize;
                     }
@@ -3674,79 +3766,100 @@ impl FromXml for DatabaseCopy {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Type" => 1usize,
+                        b"State" => 2usize,
+                        b"SelfLink" => 3usize,
+                        b"ParentLink" => 4usize,
+                        b"SourceServerName" => 5usize,
+                        b"SourceDatabaseName" => 6usize,
+                        b"DestinationServerName" => 7usize,
+                        b"DestinationDatabaseName" => 8usize,
+                        b"IsContinuous" => 9usize,
+                        b"ReplicationState" => 10usize,
+                        b"ReplicationStateDescription" => 11usize,
+                        b"LocalDatabaseId" => 12usize,
+                        b"IsLocalDatabaseReplicationTarget" => 13usize,
+                        b"IsInterlinkConnected" => 14usize,
+                        b"StartDate" => 15usize,
+                        b"ModifyDate" => 16usize,
+                        b"PercentComplete" => 17usize,
+                        b"IsOfflineSecondary" => 18usize,
+                        b"IsTerminationAllowed" => 19usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Type" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_resource_type)?;
                         next = 2usize;
                     }
 
-                    b"State" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_state)?;
                         next = 3usize;
                     }
 
-                    b"SelfLink" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_self_link)?;
                         next = 4usize;
                     }
 
-                    b"ParentLink" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_parent_link)?;
                         next = 5usize;
                     }
 
-                    b"SourceServerName" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_source_server_name)?;
                         next = 6usize;
                     }
 
-                    b"SourceDatabaseName" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_source_database_name)?;
                         next = 7usize;
                     }
 
-                    b"DestinationServerName" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_destination_server_name)?;
                         next = 8usize;
                     }
 
-                    b"DestinationDatabaseName" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_destination_database_name)?;
                         next = 9usize;
                     }
 
-                    b"IsContinuous" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_is_continuous)?;
                         next = 10usize;
                     }
 
-                    b"ReplicationState" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_replication_state)?;
                         next = 11usize;
                     }
 
-                    b"ReplicationStateDescription" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_replication_state_description)?;
                         next = 12usize;
                     }
 
-                    b"LocalDatabaseId" => {
+                    12usize => {
                         r.text_opt_into(&c, &mut f_local_database_id)?;
                         next = 13usize;
                     }
 
-                    b"IsLocalDatabaseReplicationTarget" => {
+                    13usize => {
                         r.text_opt_into(
                             &c,
                             &mut f_is_local_database_replication_target,
@@ -3754,32 +3867,32 @@ impl FromXml for DatabaseCopy {
                         next = 14usize;
                     }
 
-                    b"IsInterlinkConnected" => {
+                    14usize => {
                         r.text_opt_into(&c, &mut f_is_interlink_connected)?;
                         next = 15usize;
                     }
 
-                    b"StartDate" => {
+                    15usize => {
                         r.text_opt_into(&c, &mut f_start_date)?;
                         next = 16usize;
                     }
 
-                    b"ModifyDate" => {
+                    16usize => {
                         r.text_opt_into(&c, &mut f_modify_date)?;
                         next = 17usize;
                     }
 
-                    b"PercentComplete" => {
+                    17usize => {
                         r.text_opt_into(&c, &mut f_percent_complete)?;
                         next = 18usize;
                     }
 
-                    b"IsOfflineSecondary" => {
+                    18usize => {
                         r.text_opt_into(&c, &mut f_is_offline_secondary)?;
                         next = 19usize;
                     }
 
-                    b"IsTerminationAllowed" => {
+                    19usize => {
                         r.text_opt_into(&c, &mut f_is_termination_allowed)?;
                         next = 20usize;
                     }
@@ -3859,14 +3972,16 @@ impl FromXml for DatabaseCopies {
             const EXPECTED: [&[u8]; 1usize] = [b"<ServiceResource>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ServiceResource" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ServiceResource" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_service_resource)?;
                         next = 0usize;
                     }
@@ -3935,29 +4050,34 @@ impl FromXml for CreateDatabaseCopyInput {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"PartnerServer" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"PartnerServer" => 0usize,
+                        b"PartnerDatabase" => 1usize,
+                        b"IsContinuous" => 2usize,
+                        b"IsOfflineSecondary" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_partner_server)?;
                         next = 1usize;
                     }
 
-                    b"PartnerDatabase" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_partner_database)?;
                         next = 2usize;
                     }
 
-                    b"IsContinuous" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_is_continuous)?;
                         next = 3usize;
                     }
 
-                    b"IsOfflineSecondary" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_is_offline_secondary)?;
                         next = 4usize;
                     }
@@ -4007,14 +4127,16 @@ impl FromXml for UpdateDatabaseCopyInput {
             const EXPECTED: [&[u8]; 1usize] = [b"<IsForcedTerminate>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"IsForcedTerminate" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"IsForcedTerminate" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_is_forced_terminate)?;
                         next = 1usize;
                     }
@@ -4192,89 +4314,106 @@ impl FromXml for DatabaseOperation {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Type" => 1usize,
+                        b"State" => 2usize,
+                        b"SelfLink" => 3usize,
+                        b"ParentLink" => 4usize,
+                        b"Id" => 5usize,
+                        b"StateId" => 6usize,
+                        b"SessionActivityId" => 7usize,
+                        b"DatabaseName" => 8usize,
+                        b"PercentComplete" => 9usize,
+                        b"ErrorCode" => 10usize,
+                        b"Error" => 11usize,
+                        b"ErrorSeverity" => 12usize,
+                        b"ErrorState" => 13usize,
+                        b"StartTime" => 14usize,
+                        b"LastModifyTime" => 15usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Type" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_resource_type)?;
                         next = 2usize;
                     }
 
-                    b"State" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_state)?;
                         next = 3usize;
                     }
 
-                    b"SelfLink" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_self_link)?;
                         next = 4usize;
                     }
 
-                    b"ParentLink" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_parent_link)?;
                         next = 5usize;
                     }
 
-                    b"Id" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_id)?;
                         next = 6usize;
                     }
 
-                    b"StateId" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_state_id)?;
                         next = 7usize;
                     }
 
-                    b"SessionActivityId" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_session_activity_id)?;
                         next = 8usize;
                     }
 
-                    b"DatabaseName" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_database_name)?;
                         next = 9usize;
                     }
 
-                    b"PercentComplete" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_percent_complete)?;
                         next = 10usize;
                     }
 
-                    b"ErrorCode" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_error_code)?;
                         next = 11usize;
                     }
 
-                    b"Error" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_error)?;
                         next = 12usize;
                     }
 
-                    b"ErrorSeverity" => {
+                    12usize => {
                         r.text_opt_into(&c, &mut f_error_severity)?;
                         next = 13usize;
                     }
 
-                    b"ErrorState" => {
+                    13usize => {
                         r.text_opt_into(&c, &mut f_error_state)?;
                         next = 14usize;
                     }
 
-                    b"StartTime" => {
+                    14usize => {
                         r.text_opt_into(&c, &mut f_start_time)?;
                         next = 15usize;
                     }
 
-                    b"LastModifyTime" => {
+                    15usize => {
                         r.text_opt_into(&c, &mut f_last_modify_time)?;
                         next = 16usize;
                     }
@@ -4343,14 +4482,16 @@ impl FromXml for DatabaseOperations {
             const EXPECTED: [&[u8]; 1usize] = [b"<ServiceResource>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ServiceResource" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ServiceResource" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_service_resource)?;
                         next = 0usize;
                     }
@@ -4473,54 +4614,64 @@ impl FromXml for RecoverableDatabase {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Type" => 1usize,
+                        b"State" => 2usize,
+                        b"SelfLink" => 3usize,
+                        b"ParentLink" => 4usize,
+                        b"EntityId" => 5usize,
+                        b"ServerName" => 6usize,
+                        b"Edition" => 7usize,
+                        b"LastAvailableBackupDate" => 8usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Type" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_resource_type)?;
                         next = 2usize;
                     }
 
-                    b"State" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_state)?;
                         next = 3usize;
                     }
 
-                    b"SelfLink" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_self_link)?;
                         next = 4usize;
                     }
 
-                    b"ParentLink" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_parent_link)?;
                         next = 5usize;
                     }
 
-                    b"EntityId" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_entity_id)?;
                         next = 6usize;
                     }
 
-                    b"ServerName" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_server_name)?;
                         next = 7usize;
                     }
 
-                    b"Edition" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_edition)?;
                         next = 8usize;
                     }
 
-                    b"LastAvailableBackupDate" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_last_available_backup_date)?;
                         next = 9usize;
                     }
@@ -4575,14 +4726,16 @@ impl FromXml for RecoverableDatabases {
             const EXPECTED: [&[u8]; 1usize] = [b"<ServiceResource>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ServiceResource" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ServiceResource" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_service_resource)?;
                         next = 0usize;
                     }
@@ -4733,69 +4886,82 @@ impl FromXml for RestorableDroppedDatabase {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Type" => 1usize,
+                        b"State" => 2usize,
+                        b"SelfLink" => 3usize,
+                        b"ParentLink" => 4usize,
+                        b"EntityId" => 5usize,
+                        b"ServerName" => 6usize,
+                        b"Edition" => 7usize,
+                        b"MaxSizeBytes" => 8usize,
+                        b"CreationDate" => 9usize,
+                        b"DeletionDate" => 10usize,
+                        b"RecoveryPeriodStartDate" => 11usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Type" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_resource_type)?;
                         next = 2usize;
                     }
 
-                    b"State" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_state)?;
                         next = 3usize;
                     }
 
-                    b"SelfLink" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_self_link)?;
                         next = 4usize;
                     }
 
-                    b"ParentLink" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_parent_link)?;
                         next = 5usize;
                     }
 
-                    b"EntityId" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_entity_id)?;
                         next = 6usize;
                     }
 
-                    b"ServerName" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_server_name)?;
                         next = 7usize;
                     }
 
-                    b"Edition" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_edition)?;
                         next = 8usize;
                     }
 
-                    b"MaxSizeBytes" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_max_size_bytes)?;
                         next = 9usize;
                     }
 
-                    b"CreationDate" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_creation_date)?;
                         next = 10usize;
                     }
 
-                    b"DeletionDate" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_deletion_date)?;
                         next = 11usize;
                     }
 
-                    b"RecoveryPeriodStartDate" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_recovery_period_start_date)?;
                         next = 12usize;
                     }
@@ -4856,14 +5022,16 @@ impl FromXml for RestorableDroppedDatabases {
             const EXPECTED: [&[u8]; 1usize] = [b"<ServiceResource>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ServiceResource" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ServiceResource" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_service_resource)?;
                         next = 0usize;
                     }
@@ -4928,24 +5096,28 @@ impl FromXml for RecoverDatabaseInput {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"SourceDatabaseName" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"SourceDatabaseName" => 0usize,
+                        b"TargetServerName" => 1usize,
+                        b"TargetDatabaseName" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_source_database_name)?;
                         next = 1usize;
                     }
 
-                    b"TargetServerName" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_target_server_name)?;
                         next = 2usize;
                     }
 
-                    b"TargetDatabaseName" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_target_database_name)?;
                         next = 3usize;
                     }
@@ -5072,54 +5244,64 @@ impl FromXml for RecoverDatabaseOperation {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Type" => 1usize,
+                        b"State" => 2usize,
+                        b"SelfLink" => 3usize,
+                        b"ParentLink" => 4usize,
+                        b"RequestID" => 5usize,
+                        b"SourceDatabaseName" => 6usize,
+                        b"TargetServerName" => 7usize,
+                        b"TargetDatabaseName" => 8usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Type" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_resource_type)?;
                         next = 2usize;
                     }
 
-                    b"State" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_state)?;
                         next = 3usize;
                     }
 
-                    b"SelfLink" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_self_link)?;
                         next = 4usize;
                     }
 
-                    b"ParentLink" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_parent_link)?;
                         next = 5usize;
                     }
 
-                    b"RequestID" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_request_id)?;
                         next = 6usize;
                     }
 
-                    b"SourceDatabaseName" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_source_database_name)?;
                         next = 7usize;
                     }
 
-                    b"TargetServerName" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_target_server_name)?;
                         next = 8usize;
                     }
 
-                    b"TargetDatabaseName" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_target_database_name)?;
                         next = 9usize;
                     }
@@ -5218,34 +5400,40 @@ impl FromXml for RestoreDatabaseInput {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"SourceDatabaseName" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"SourceDatabaseName" => 0usize,
+                        b"SourceDatabaseDeletionDate" => 1usize,
+                        b"TargetServerName" => 2usize,
+                        b"TargetDatabaseName" => 3usize,
+                        b"TargetUtcPointInTime" => 4usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_source_database_name)?;
                         next = 1usize;
                     }
 
-                    b"SourceDatabaseDeletionDate" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_source_database_deletion_date)?;
                         next = 2usize;
                     }
 
-                    b"TargetServerName" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_target_server_name)?;
                         next = 3usize;
                     }
 
-                    b"TargetDatabaseName" => {
+                    3usize => {
                         r.text_req_into(&c, &mut f_target_database_name)?;
                         next = 4usize;
                     }
 
-                    b"TargetUtcPointInTime" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_target_utc_point_in_time)?;
                         next = 5usize;
                     }
@@ -5348,39 +5536,46 @@ impl FromXml for RestoreDatabaseOperation {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"RequestID" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"RequestID" => 0usize,
+                        b"SourceDatabaseName" => 1usize,
+                        b"SourceDatabaseDeletionDate" => 2usize,
+                        b"TargetServerName" => 3usize,
+                        b"TargetDatabaseName" => 4usize,
+                        b"TargetUtcPointInTime" => 5usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_request_id)?;
                         next = 1usize;
                     }
 
-                    b"SourceDatabaseName" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_source_database_name)?;
                         next = 2usize;
                     }
 
-                    b"SourceDatabaseDeletionDate" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_source_database_deletion_date)?;
                         next = 3usize;
                     }
 
-                    b"TargetServerName" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_target_server_name)?;
                         next = 4usize;
                     }
 
-                    b"TargetDatabaseName" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_target_database_name)?;
                         next = 5usize;
                     }
 
-                    b"TargetUtcPointInTime" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_target_utc_point_in_time)?;
                         next = 6usize;
                     }
@@ -5486,39 +5681,46 @@ impl FromXml for ServerQuota {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Type" => 1usize,
+                        b"State" => 2usize,
+                        b"SelfLink" => 3usize,
+                        b"ParentLink" => 4usize,
+                        b"Value" => 5usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Type" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_resource_type)?;
                         next = 2usize;
                     }
 
-                    b"State" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_state)?;
                         next = 3usize;
                     }
 
-                    b"SelfLink" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_self_link)?;
                         next = 4usize;
                     }
 
-                    b"ParentLink" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_parent_link)?;
                         next = 5usize;
                     }
 
-                    b"Value" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_value)?;
                         next = 6usize;
                     }
@@ -5567,14 +5769,16 @@ impl FromXml for ServerQuotas {
             const EXPECTED: [&[u8]; 1usize] = [b"<ServiceResource>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ServiceResource" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ServiceResource" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_service_resource)?;
                         next = 0usize;
                     }
@@ -5711,64 +5915,76 @@ impl FromXml for ServiceObjective {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Type" => 1usize,
+                        b"State" => 2usize,
+                        b"SelfLink" => 3usize,
+                        b"ParentLink" => 4usize,
+                        b"Id" => 5usize,
+                        b"IsDefault" => 6usize,
+                        b"IsSystem" => 7usize,
+                        b"Description" => 8usize,
+                        b"Enabled" => 9usize,
+                        b"DimensionSettings" => 10usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Type" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_resource_type)?;
                         next = 2usize;
                     }
 
-                    b"State" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_state)?;
                         next = 3usize;
                     }
 
-                    b"SelfLink" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_self_link)?;
                         next = 4usize;
                     }
 
-                    b"ParentLink" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_parent_link)?;
                         next = 5usize;
                     }
 
-                    b"Id" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_id)?;
                         next = 6usize;
                     }
 
-                    b"IsDefault" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_is_default)?;
                         next = 7usize;
                     }
 
-                    b"IsSystem" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_is_system)?;
                         next = 8usize;
                     }
 
-                    b"Description" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_description)?;
                         next = 9usize;
                     }
 
-                    b"Enabled" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_enabled)?;
                         next = 10usize;
                     }
 
-                    b"DimensionSettings" => {
+                    10usize => {
                         r.elem_list(&c, b"ServiceResource", &mut f_dimension_settings)?;
                         next = 11usize;
                     }
@@ -5911,54 +6127,64 @@ impl FromXml for DimensionSetting {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Type" => 1usize,
+                        b"State" => 2usize,
+                        b"SelfLink" => 3usize,
+                        b"ParentLink" => 4usize,
+                        b"Id" => 5usize,
+                        b"Description" => 6usize,
+                        b"Ordinal" => 7usize,
+                        b"IsDefault" => 8usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Type" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_resource_type)?;
                         next = 2usize;
                     }
 
-                    b"State" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_state)?;
                         next = 3usize;
                     }
 
-                    b"SelfLink" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_self_link)?;
                         next = 4usize;
                     }
 
-                    b"ParentLink" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_parent_link)?;
                         next = 5usize;
                     }
 
-                    b"Id" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_id)?;
                         next = 6usize;
                     }
 
-                    b"Description" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_description)?;
                         next = 7usize;
                     }
 
-                    b"Ordinal" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_ordinal)?;
                         next = 8usize;
                     }
 
-                    b"IsDefault" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_is_default)?;
                         next = 9usize;
                     }
@@ -6013,14 +6239,16 @@ impl FromXml for ServiceObjectives {
             const EXPECTED: [&[u8]; 1usize] = [b"<ServiceResource>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ServiceResource" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ServiceResource" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_service_resource)?;
                         next = 0usize;
                     }
@@ -6078,19 +6306,22 @@ impl FromXml for ExportInput {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"BlobCredentials" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"BlobCredentials" => 0usize,
+                        b"ConnectionInfo" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         f_blob_credentials = r.elem(&c)?;
                         next = 1usize;
                     }
 
-                    b"ConnectionInfo" => {
+                    1usize => {
                         f_connection_info = r.elem(&c)?;
                         next = 2usize;
                     }
@@ -6168,29 +6399,34 @@ impl FromXml for ImportInput {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"AzureEdition" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"AzureEdition" => 0usize,
+                        b"BlobCredentials" => 1usize,
+                        b"ConnectionInfo" => 2usize,
+                        b"DatabaseSizeInGB" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_azure_edition)?;
                         next = 1usize;
                     }
 
-                    b"BlobCredentials" => {
+                    1usize => {
                         f_blob_credentials = r.elem(&c)?;
                         next = 2usize;
                     }
 
-                    b"ConnectionInfo" => {
+                    2usize => {
                         f_connection_info = r.elem(&c)?;
                         next = 3usize;
                     }
 
-                    b"DatabaseSizeInGB" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_database_size_in_gb)?;
                         next = 4usize;
                     }
@@ -6258,19 +6494,22 @@ impl FromXml for BlobCredentials {
             const EXPECTED: [&[u8]; 2usize] = [b"<Uri>", b"<StorageAccessKey>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Uri" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Uri" => 0usize,
+                        b"StorageAccessKey" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_uri)?;
                         next = 1usize;
                     }
 
-                    b"StorageAccessKey" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_storage_access_key)?;
                         next = 2usize;
                     }
@@ -6348,29 +6587,34 @@ impl FromXml for ConnectionInfo {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"DatabaseName" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"DatabaseName" => 0usize,
+                        b"Password" => 1usize,
+                        b"ServerName" => 2usize,
+                        b"UserName" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_database_name)?;
                         next = 1usize;
                     }
 
-                    b"Password" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_password)?;
                         next = 2usize;
                     }
 
-                    b"ServerName" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_server_name)?;
                         next = 3usize;
                     }
 
-                    b"UserName" => {
+                    3usize => {
                         r.text_req_into(&c, &mut f_user_name)?;
                         next = 4usize;
                     }
@@ -6454,29 +6698,34 @@ impl FromXml for StatusInput {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Password" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Password" => 0usize,
+                        b"RequestId" => 1usize,
+                        b"ServerName" => 2usize,
+                        b"UserName" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_password)?;
                         next = 1usize;
                     }
 
-                    b"RequestId" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_request_id)?;
                         next = 2usize;
                     }
 
-                    b"ServerName" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_server_name)?;
                         next = 3usize;
                     }
 
-                    b"UserName" => {
+                    3usize => {
                         r.text_req_into(&c, &mut f_user_name)?;
                         next = 4usize;
                     }
@@ -6521,14 +6770,16 @@ impl FromXml for ArrayOfStatusInfo {
             const EXPECTED: [&[u8]; 1usize] = [b"<StatusInfo>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"StatusInfo" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"StatusInfo" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_status_info)?;
                         next = 0usize;
                     }
@@ -6646,54 +6897,64 @@ impl FromXml for StatusInfo {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"BlobUri" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"BlobUri" => 0usize,
+                        b"DatabaseName" => 1usize,
+                        b"ErrorMessage" => 2usize,
+                        b"LastModifiedTime" => 3usize,
+                        b"QueuedTime" => 4usize,
+                        b"RequestId" => 5usize,
+                        b"RequestType" => 6usize,
+                        b"ServerName" => 7usize,
+                        b"Status" => 8usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_blob_uri)?;
                         next = 1usize;
                     }
 
-                    b"DatabaseName" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_database_name)?;
                         next = 2usize;
                     }
 
-                    b"ErrorMessage" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_error_message)?;
                         next = 3usize;
                     }
 
-                    b"LastModifiedTime" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_last_modified_time)?;
                         next = 4usize;
                     }
 
-                    b"QueuedTime" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_queued_time)?;
                         next = 5usize;
                     }
 
-                    b"RequestId" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_request_id)?;
                         next = 6usize;
                     }
 
-                    b"RequestType" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_request_type)?;
                         next = 7usize;
                     }
 
-                    b"ServerName" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_server_name)?;
                         next = 8usize;
                     }
 
-                    b"Status" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_status)?;
                         next = 9usize;
                     }

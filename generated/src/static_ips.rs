@@ -91,19 +91,22 @@ impl FromXml for AddressAvailabilityResponse {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"IsAvailable" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"IsAvailable" => 0usize,
+                        b"AvailableAddresses" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_is_available)?;
                         next = 1usize;
                     }
 
-                    b"AvailableAddresses" => {
+                    1usize => {
                         r.text_list(
                             &c,
                             b"AvailableAddress",

@@ -560,14 +560,16 @@ impl FromXml for StorageServices {
             const EXPECTED: [&[u8]; 1usize] = [b"<StorageService>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"StorageService" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"StorageService" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_storage_service)?;
                         next = 0usize;
                     }
@@ -665,34 +667,42 @@ impl FromXml for StorageService {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Url" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Url" => 0usize,
+                        b"ServiceName" => 1usize,
+                        b"StorageServiceProperties" => 2usize,
+                        b"StorageServiceKeys" => 3usize,
+                        b"ExtendedProperties" => 4usize,
+                        b"Capabilities" => 5usize,
+                        b"MigrationState" => 6usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_url)?;
                         next = 1usize;
                     }
 
-                    b"ServiceName" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_service_name)?;
                         next = 2usize;
                     }
 
-                    b"StorageServiceProperties" => {
+                    2usize => {
                         f_storage_service_properties = r.elem(&c)?;
                         next = 3usize;
                     }
 
-                    b"StorageServiceKeys" => {
+                    3usize => {
                         f_storage_service_keys = r.elem(&c)?;
                         next = 4usize;
                     }
 
-                    b"ExtendedProperties" => {
+                    4usize => {
                         r.elem_list(
                             &c,
                             b"ExtendedProperty",
@@ -701,12 +711,12 @@ impl FromXml for StorageService {
                         next = 5usize;
                     }
 
-                    b"Capabilities" => {
+                    5usize => {
                         r.text_list(&c, b"Capability", &mut f_capabilities)?;
                         next = 6usize;
                     }
 
-                    b"MigrationState" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_migration_state)?;
                         next = 7usize;
                     }
@@ -905,94 +915,112 @@ impl FromXml for StorageServiceProperties {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Description" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Description" => 0usize,
+                        b"AffinityGroup" => 1usize,
+                        b"Location" => 2usize,
+                        b"Label" => 3usize,
+                        b"Status" => 4usize,
+                        b"Endpoints" => 5usize,
+                        b"GeoReplicationEnabled" => 6usize,
+                        b"GeoPrimaryRegion" => 7usize,
+                        b"StatusOfPrimary" => 8usize,
+                        b"GeoSecondaryRegion" => 9usize,
+                        b"StatusOfSecondary" => 10usize,
+                        b"LastGeoFailoverTime" => 11usize,
+                        b"CreationTime" => 12usize,
+                        b"CustomDomains" => 13usize,
+                        b"SecondaryReadEnabled" => 14usize,
+                        b"SecondaryEndpoints" => 15usize,
+                        b"AccountType" => 16usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_description)?;
                         next = 1usize;
                     }
 
-                    b"AffinityGroup" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_affinity_group)?;
                         next = 2usize;
                     }
 
-                    b"Location" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_location)?;
                         next = 3usize;
                     }
 
-                    b"Label" => {
+                    3usize => {
                         f_label = r.label_req(&c)?;
                         next = 4usize;
                     }
 
-                    b"Status" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_status)?;
                         next = 5usize;
                     }
 
-                    b"Endpoints" => {
+                    5usize => {
                         r.text_list(&c, b"Endpoint", &mut f_endpoints)?;
                         next = 6usize;
                     }
 
-                    b"GeoReplicationEnabled" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_geo_replication_enabled)?;
                         next = 7usize;
                     }
 
-                    b"GeoPrimaryRegion" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_geo_primary_region)?;
                         next = 8usize;
                     }
 
-                    b"StatusOfPrimary" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_status_of_primary)?;
                         next = 9usize;
                     }
 
-                    b"GeoSecondaryRegion" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_geo_secondary_region)?;
                         next = 10usize;
                     }
 
-                    b"StatusOfSecondary" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_status_of_secondary)?;
                         next = 11usize;
                     }
 
-                    b"LastGeoFailoverTime" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_last_geo_failover_time)?;
                         next = 12usize;
                     }
 
-                    b"CreationTime" => {
+                    12usize => {
                         r.text_opt_into(&c, &mut f_creation_time)?;
                         next = 13usize;
                     }
 
-                    b"CustomDomains" => {
+                    13usize => {
                         r.elem_list(&c, b"CustomDomain", &mut f_custom_domains)?;
                         next = 14usize;
                     }
 
-                    b"SecondaryReadEnabled" => {
+                    14usize => {
                         r.text_opt_into(&c, &mut f_secondary_read_enabled)?;
                         next = 15usize;
                     }
 
-                    b"SecondaryEndpoints" => {
+                    15usize => {
                         r.text_list(&c, b"Endpoint", &mut f_secondary_endpoints)?;
                         next = 16usize;
                     }
 
-                    b"AccountType" => {
+                    16usize => {
                         r.text_opt_into(&c, &mut f_account_type)?;
                         next = 17usize;
                     }
@@ -1074,19 +1102,22 @@ impl FromXml for CustomDomain {
             const EXPECTED: [&[u8]; 2usize] = [b"<Name>", b"<UseSubDomainName>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"UseSubDomainName" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"UseSubDomainName" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_use_sub_domain_name)?;
                         next = 2usize;
                     }
@@ -1154,19 +1185,22 @@ impl FromXml for StorageServiceKeys {
             const EXPECTED: [&[u8]; 2usize] = [b"<Primary>", b"<Secondary>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Primary" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Primary" => 0usize,
+                        b"Secondary" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_primary)?;
                         next = 1usize;
                     }
 
-                    b"Secondary" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_secondary)?;
                         next = 2usize;
                     }
@@ -1283,44 +1317,54 @@ impl FromXml for CreateStorageServiceInput {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ServiceName" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ServiceName" => 0usize,
+                        b"Description" => 1usize,
+                        b"Label" => 2usize,
+                        b"AffinityGroup" => 3usize,
+                        b"Location" => 4usize,
+                        b"GeoReplicationEnabled" => 5usize,
+                        b"ExtendedProperties" => 6usize,
+                        b"SecondaryReadEnabled" => 7usize,
+                        b"AccountType" => 8usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_service_name)?;
                         next = 1usize;
                     }
 
-                    b"Description" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_description)?;
                         next = 2usize;
                     }
 
-                    b"Label" => {
+                    2usize => {
                         f_label = r.label_req(&c)?;
                         next = 3usize;
                     }
 
-                    b"AffinityGroup" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_affinity_group)?;
                         next = 4usize;
                     }
 
-                    b"Location" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_location)?;
                         next = 5usize;
                     }
 
-                    b"GeoReplicationEnabled" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_geo_replication_enabled)?;
                         next = 6usize;
                     }
 
-                    b"ExtendedProperties" => {
+                    6usize => {
                         r.elem_list(
                             &c,
                             b"ExtendedProperty",
@@ -1329,12 +1373,12 @@ impl FromXml for CreateStorageServiceInput {
                         next = 7usize;
                     }
 
-                    b"SecondaryReadEnabled" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_secondary_read_enabled)?;
                         next = 8usize;
                     }
 
-                    b"AccountType" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_account_type)?;
                         next = 9usize;
                     }
@@ -1470,29 +1514,37 @@ impl FromXml for UpdateStorageServiceInput {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Description" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Description" => 0usize,
+                        b"Label" => 1usize,
+                        b"GeoReplicationEnabled" => 2usize,
+                        b"ExtendedProperties" => 3usize,
+                        b"CustomDomains" => 4usize,
+                        b"SecondaryReadEnabled" => 5usize,
+                        b"AccountType" => 6usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_description)?;
                         next = 1usize;
                     }
 
-                    b"Label" => {
+                    1usize => {
                         f_label = r.label_opt(&c)?;
                         next = 2usize;
                     }
 
-                    b"GeoReplicationEnabled" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_geo_replication_enabled)?;
                         next = 3usize;
                     }
 
-                    b"ExtendedProperties" => {
+                    3usize => {
                         r.elem_list(
                             &c,
                             b"ExtendedProperty",
@@ -1501,17 +1553,17 @@ impl FromXml for UpdateStorageServiceInput {
                         next = 4usize;
                     }
 
-                    b"CustomDomains" => {
+                    4usize => {
                         r.elem_list(&c, b"CustomDomain", &mut f_custom_domains)?;
                         next = 5usize;
                     }
 
-                    b"SecondaryReadEnabled" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_secondary_read_enabled)?;
                         next = 6usize;
                     }
 
-                    b"AccountType" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_account_type)?;
                         next = 7usize;
                     }
@@ -1580,14 +1632,16 @@ impl FromXml for RegenerateKeys {
             const EXPECTED: [&[u8]; 1usize] = [b"<KeyType>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"KeyType" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"KeyType" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_key_type)?;
                         next = 1usize;
                     }

@@ -601,139 +601,168 @@ impl FromXml for Subscription {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"SubscriptionID" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"SubscriptionID" => 0usize,
+                        b"SubscriptionName" => 1usize,
+                        b"SubscriptionStatus" => 2usize,
+                        b"AccountAdminLiveEmailId" => 3usize,
+                        b"ServiceAdminLiveEmailId" => 4usize,
+                        b"MaxCoreCount" => 5usize,
+                        b"MaxStorageAccounts" => 6usize,
+                        b"MaxHostedServices" => 7usize,
+                        b"CurrentCoreCount" => 8usize,
+                        b"CurrentHostedServices" => 9usize,
+                        b"CurrentStorageAccounts" => 10usize,
+                        b"MaxVirtualNetworkSites" => 11usize,
+                        b"CurrentVirtualNetworkSites" => 12usize,
+                        b"MaxLocalNetworkSites" => 13usize,
+                        b"CurrentLocalNetworkSites" => 14usize,
+                        b"MaxDnsServers" => 15usize,
+                        b"CurrentDnsServers" => 16usize,
+                        b"OfferCategories" => 17usize,
+                        b"AADTenantID" => 18usize,
+                        b"CreatedTime" => 19usize,
+                        b"MaxReservedIPs" => 20usize,
+                        b"CurrentReservedIPs" => 21usize,
+                        b"MaxPublicIPCount" => 22usize,
+                        b"CurrentNetworkSecurityGroups" => 23usize,
+                        b"MaxNetworkSecurityGroups" => 24usize,
+                        b"MaxNetworkSecurityRulesPerGroup" => 25usize,
+                        b"MaxRouteTables" => 26usize,
+                        b"MaxRoutesPerRouteTable" => 27usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_subscription_id)?;
                         next = 1usize;
                     }
 
-                    b"SubscriptionName" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_subscription_name)?;
                         next = 2usize;
                     }
 
-                    b"SubscriptionStatus" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_subscription_status)?;
                         next = 3usize;
                     }
 
-                    b"AccountAdminLiveEmailId" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_account_admin_live_email_id)?;
                         next = 4usize;
                     }
 
-                    b"ServiceAdminLiveEmailId" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_service_admin_live_email_id)?;
                         next = 5usize;
                     }
 
-                    b"MaxCoreCount" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_max_core_count)?;
                         next = 6usize;
                     }
 
-                    b"MaxStorageAccounts" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_max_storage_accounts)?;
                         next = 7usize;
                     }
 
-                    b"MaxHostedServices" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_max_hosted_services)?;
                         next = 8usize;
                     }
 
-                    b"CurrentCoreCount" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_current_core_count)?;
                         next = 9usize;
                     }
 
-                    b"CurrentHostedServices" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_current_hosted_services)?;
                         next = 10usize;
                     }
 
-                    b"CurrentStorageAccounts" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_current_storage_accounts)?;
                         next = 11usize;
                     }
 
-                    b"MaxVirtualNetworkSites" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_max_virtual_network_sites)?;
                         next = 12usize;
                     }
 
-                    b"CurrentVirtualNetworkSites" => {
+                    12usize => {
                         r.text_opt_into(&c, &mut f_current_virtual_network_sites)?;
                         next = 13usize;
                     }
 
-                    b"MaxLocalNetworkSites" => {
+                    13usize => {
                         r.text_opt_into(&c, &mut f_max_local_network_sites)?;
                         next = 14usize;
                     }
 
-                    b"CurrentLocalNetworkSites" => {
+                    14usize => {
                         r.text_opt_into(&c, &mut f_current_local_network_sites)?;
                         next = 15usize;
                     }
 
-                    b"MaxDnsServers" => {
+                    15usize => {
                         r.text_opt_into(&c, &mut f_max_dns_servers)?;
                         next = 16usize;
                     }
 
-                    b"CurrentDnsServers" => {
+                    16usize => {
                         r.text_opt_into(&c, &mut f_current_dns_servers)?;
                         next = 17usize;
                     }
 
-                    b"OfferCategories" => {
+                    17usize => {
                         r.text_opt_into(&c, &mut f_offer_categories)?;
                         next = 18usize;
                     }
 
-                    b"AADTenantID" => {
+                    18usize => {
                         r.text_opt_into(&c, &mut f_aad_tenant_id)?;
                         next = 19usize;
                     }
 
-                    b"CreatedTime" => {
+                    19usize => {
                         r.text_opt_into(&c, &mut f_created_time)?;
                         next = 20usize;
                     }
 
-                    b"MaxReservedIPs" => {
+                    20usize => {
                         r.text_opt_into(&c, &mut f_max_reserved_ips)?;
                         next = 21usize;
                     }
 
-                    b"CurrentReservedIPs" => {
+                    21usize => {
                         r.text_opt_into(&c, &mut f_current_reserved_ips)?;
                         next = 22usize;
                     }
 
-                    b"MaxPublicIPCount" => {
+                    22usize => {
                         r.text_opt_into(&c, &mut f_max_public_ip_count)?;
                         next = 23usize;
                     }
 
-                    b"CurrentNetworkSecurityGroups" => {
+                    23usize => {
                         r.text_opt_into(&c, &mut f_current_network_security_groups)?;
                         next = 24usize;
                     }
 
-                    b"MaxNetworkSecurityGroups" => {
+                    24usize => {
                         r.text_opt_into(&c, &mut f_max_network_security_groups)?;
                         next = 25usize;
                     }
 
-                    b"MaxNetworkSecurityRulesPerGroup" => {
+                    25usize => {
                         r.text_opt_into(
                             &c,
                             &mut f_max_network_security_rules_per_group,
@@ -741,12 +770,12 @@ impl FromXml for Subscription {
                         next = 26usize;
                     }
 
-                    b"MaxRouteTables" => {
+                    26usize => {
                         r.text_opt_into(&c, &mut f_max_route_tables)?;
                         next = 27usize;
                     }
 
-                    b"MaxRoutesPerRouteTable" => {
+                    27usize => {
                         r.text_opt_into(&c, &mut f_max_routes_per_route_table)?;
                         next = 28usize;
                     }
@@ -874,29 +903,34 @@ impl FromXml for Operation {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ID" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ID" => 0usize,
+                        b"Status" => 1usize,
+                        b"HttpStatusCode" => 2usize,
+                        b"Error" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_id)?;
                         next = 1usize;
                     }
 
-                    b"Status" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_status)?;
                         next = 2usize;
                     }
 
-                    b"HttpStatusCode" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_http_status_code)?;
                         next = 3usize;
                     }
 
-                    b"Error" => {
+                    3usize => {
                         f_error = r.elem(&c)?;
                         next = 4usize;
                     }
@@ -953,19 +987,22 @@ impl FromXml for OperationError {
             const EXPECTED: [&[u8]; 2usize] = [b"<Code>", b"<Message>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Code" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Code" => 0usize,
+                        b"Message" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_code)?;
                         next = 1usize;
                     }
 
-                    b"Message" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_message)?;
                         next = 2usize;
                     }
@@ -1018,14 +1055,17 @@ impl FromXml for SubscriptionOperationCollection {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"SubscriptionOperations" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"SubscriptionOperations" => 0usize,
+                        b"ContinuationToken" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_list(
                             &c,
                             b"SubscriptionOperation",
@@ -1034,7 +1074,7 @@ impl FromXml for SubscriptionOperationCollection {
                         next = 1usize;
                     }
 
-                    b"ContinuationToken" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_continuation_token)?;
                         next = 2usize;
                     }
@@ -1151,29 +1191,39 @@ impl FromXml for SubscriptionOperation {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"OperationId" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"OperationId" => 0usize,
+                        b"OperationObjectId" => 1usize,
+                        b"OperationName" => 2usize,
+                        b"OperationParameters" => 3usize,
+                        b"OperationCaller" => 4usize,
+                        b"OperationStatus" => 5usize,
+                        b"OperationStartedTime" => 6usize,
+                        b"OperationCompletedTime" => 7usize,
+                        b"OperationKind" => 8usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_operation_id)?;
                         next = 1usize;
                     }
 
-                    b"OperationObjectId" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_operation_object_id)?;
                         next = 2usize;
                     }
 
-                    b"OperationName" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_operation_name)?;
                         next = 3usize;
                     }
 
-                    b"OperationParameters" => {
+                    3usize => {
                         r.elem_list(
                             &c,
                             b"OperationParameter",
@@ -1182,27 +1232,27 @@ impl FromXml for SubscriptionOperation {
                         next = 4usize;
                     }
 
-                    b"OperationCaller" => {
+                    4usize => {
                         f_operation_caller = r.elem(&c)?;
                         next = 5usize;
                     }
 
-                    b"OperationStatus" => {
+                    5usize => {
                         f_operation_status = r.elem(&c)?;
                         next = 6usize;
                     }
 
-                    b"OperationStartedTime" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_operation_started_time)?;
                         next = 7usize;
                     }
 
-                    b"OperationCompletedTime" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_operation_completed_time)?;
                         next = 8usize;
                     }
 
-                    b"OperationKind" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_operation_kind)?;
                         next = 9usize;
                     }
@@ -1274,19 +1324,22 @@ impl FromXml for OperationParameter {
             const EXPECTED: [&[u8]; 2usize] = [b"<Name>", b"<Value>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Value" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Value" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_value)?;
                         next = 2usize;
                     }
@@ -1385,29 +1438,34 @@ impl FromXml for OperationCaller {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"UsedServiceManagementApi" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"UsedServiceManagementApi" => 0usize,
+                        b"UserEmailAddress" => 1usize,
+                        b"SubscriptionCertificateThumbprint" => 2usize,
+                        b"ClientIP" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_used_service_management_api)?;
                         next = 1usize;
                     }
 
-                    b"UserEmailAddress" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_user_email_address)?;
                         next = 2usize;
                     }
 
-                    b"SubscriptionCertificateThumbprint" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_subscription_certificate_thumbprint)?;
                         next = 3usize;
                     }
 
-                    b"ClientIP" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_client_ip)?;
                         next = 4usize;
                     }
@@ -1455,14 +1513,16 @@ impl FromXml for Subscriptions {
             const EXPECTED: [&[u8]; 1usize] = [b"<Subscription>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Subscription" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Subscription" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_subscription)?;
                         next = 0usize;
                     }
@@ -1760,144 +1820,174 @@ impl FromXml for SubscriptionListEntry {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"SubscriptionID" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"SubscriptionID" => 0usize,
+                        b"SubscriptionName" => 1usize,
+                        b"SubscriptionStatus" => 2usize,
+                        b"AccountAdminLiveEmailId" => 3usize,
+                        b"ServiceAdminLiveEmailId" => 4usize,
+                        b"MaxCoreCount" => 5usize,
+                        b"MaxStorageAccounts" => 6usize,
+                        b"MaxHostedServices" => 7usize,
+                        b"CurrentCoreCount" => 8usize,
+                        b"CurrentHostedServices" => 9usize,
+                        b"CurrentStorageAccounts" => 10usize,
+                        b"MaxVirtualNetworkSites" => 11usize,
+                        b"CurrentVirtualNetworkSites" => 12usize,
+                        b"MaxLocalNetworkSites" => 13usize,
+                        b"CurrentLocalNetworkSites" => 14usize,
+                        b"MaxDnsServers" => 15usize,
+                        b"CurrentDnsServers" => 16usize,
+                        b"OfferCategories" => 17usize,
+                        b"MaxExtraVIPCount" => 18usize,
+                        b"AADTenantID" => 19usize,
+                        b"CreatedTime" => 20usize,
+                        b"MaxReservedIPs" => 21usize,
+                        b"CurrentReservedIPs" => 22usize,
+                        b"MaxPublicIPCount" => 23usize,
+                        b"CurrentNetworkSecurityGroups" => 24usize,
+                        b"MaxNetworkSecurityGroups" => 25usize,
+                        b"MaxNetworkSecurityRulesPerGroup" => 26usize,
+                        b"MaxRouteTables" => 27usize,
+                        b"MaxRoutesPerRouteTable" => 28usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_subscription_id)?;
                         next = 1usize;
                     }
 
-                    b"SubscriptionName" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_subscription_name)?;
                         next = 2usize;
                     }
 
-                    b"SubscriptionStatus" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_subscription_status)?;
                         next = 3usize;
                     }
 
-                    b"AccountAdminLiveEmailId" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_account_admin_live_email_id)?;
                         next = 4usize;
                     }
 
-                    b"ServiceAdminLiveEmailId" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_service_admin_live_email_id)?;
                         next = 5usize;
                     }
 
-                    b"MaxCoreCount" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_max_core_count)?;
                         next = 6usize;
                     }
 
-                    b"MaxStorageAccounts" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_max_storage_accounts)?;
                         next = 7usize;
                     }
 
-                    b"MaxHostedServices" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_max_hosted_services)?;
                         next = 8usize;
                     }
 
-                    b"CurrentCoreCount" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_current_core_count)?;
                         next = 9usize;
                     }
 
-                    b"CurrentHostedServices" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_current_hosted_services)?;
                         next = 10usize;
                     }
 
-                    b"CurrentStorageAccounts" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_current_storage_accounts)?;
                         next = 11usize;
                     }
 
-                    b"MaxVirtualNetworkSites" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_max_virtual_network_sites)?;
                         next = 12usize;
                     }
 
-                    b"CurrentVirtualNetworkSites" => {
+                    12usize => {
                         r.text_opt_into(&c, &mut f_current_virtual_network_sites)?;
                         next = 13usize;
                     }
 
-                    b"MaxLocalNetworkSites" => {
+                    13usize => {
                         r.text_opt_into(&c, &mut f_max_local_network_sites)?;
                         next = 14usize;
                     }
 
-                    b"CurrentLocalNetworkSites" => {
+                    14usize => {
                         r.text_opt_into(&c, &mut f_current_local_network_sites)?;
                         next = 15usize;
                     }
 
-                    b"MaxDnsServers" => {
+                    15usize => {
                         r.text_opt_into(&c, &mut f_max_dns_servers)?;
                         next = 16usize;
                     }
 
-                    b"CurrentDnsServers" => {
+                    16usize => {
                         r.text_opt_into(&c, &mut f_current_dns_servers)?;
                         next = 17usize;
                     }
 
-                    b"OfferCategories" => {
+                    17usize => {
                         r.text_opt_into(&c, &mut f_offer_categories)?;
                         next = 18usize;
                     }
 
-                    b"MaxExtraVIPCount" => {
+                    18usize => {
                         r.text_opt_into(&c, &mut f_max_extra_vip_count)?;
                         next = 19usize;
                     }
 
-                    b"AADTenantID" => {
+                    19usize => {
                         r.text_opt_into(&c, &mut f_aad_tenant_id)?;
                         next = 20usize;
                     }
 
-                    b"CreatedTime" => {
+                    20usize => {
                         r.text_opt_into(&c, &mut f_created_time)?;
                         next = 21usize;
                     }
 
-                    b"MaxReservedIPs" => {
+                    21usize => {
                         r.text_opt_into(&c, &mut f_max_reserved_ips)?;
                         next = 22usize;
                     }
 
-                    b"CurrentReservedIPs" => {
+                    22usize => {
                         r.text_opt_into(&c, &mut f_current_reserved_ips)?;
                         next = 23usize;
                     }
 
-                    b"MaxPublicIPCount" => {
+                    23usize => {
                         r.text_opt_into(&c, &mut f_max_public_ip_count)?;
                         next = 24usize;
                     }
 
-                    b"CurrentNetworkSecurityGroups" => {
+                    24usize => {
                         r.text_opt_into(&c, &mut f_current_network_security_groups)?;
                         next = 25usize;
                     }
 
-                    b"MaxNetworkSecurityGroups" => {
+                    25usize => {
                         r.text_opt_into(&c, &mut f_max_network_security_groups)?;
                         next = 26usize;
                     }
 
-                    b"MaxNetworkSecurityRulesPerGroup" => {
+                    26usize => {
                         r.text_opt_into(
                             &c,
                             &mut f_max_network_security_rules_per_group,
@@ -1905,12 +1995,12 @@ impl FromXml for SubscriptionListEntry {
                         next = 27usize;
                     }
 
-                    b"MaxRouteTables" => {
+                    27usize => {
                         r.text_opt_into(&c, &mut f_max_route_tables)?;
                         next = 28usize;
                     }
 
-                    b"MaxRoutesPerRouteTable" => {
+                    28usize => {
                         r.text_opt_into(&c, &mut f_max_routes_per_route_table)?;
                         next = 29usize;
                     }

@@ -383,19 +383,22 @@ impl FromXml for CreateProfileParameters {
             const EXPECTED: [&[u8]; 2usize] = [b"<DomainName>", b"<Name>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"DomainName" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"DomainName" => 0usize,
+                        b"Name" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_domain_name)?;
                         next = 1usize;
                     }
 
-                    b"Name" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 2usize;
                     }
@@ -459,19 +462,22 @@ impl FromXml for UpdateProfileParameters {
             const EXPECTED: [&[u8]; 2usize] = [b"<Status>", b"<StatusDetails>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Status" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Status" => 0usize,
+                        b"StatusDetails" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_status)?;
                         next = 1usize;
                     }
 
-                    b"StatusDetails" => {
+                    1usize => {
                         f_status_details = r.elem(&c)?;
                         next = 2usize;
                     }
@@ -548,34 +554,40 @@ impl FromXml for TrafficManagerProfile {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"DomainName" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"DomainName" => 0usize,
+                        b"Name" => 1usize,
+                        b"Status" => 2usize,
+                        b"StatusDetails" => 3usize,
+                        b"Definitions" => 4usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_domain_name)?;
                         next = 1usize;
                     }
 
-                    b"Name" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 2usize;
                     }
 
-                    b"Status" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_status)?;
                         next = 3usize;
                     }
 
-                    b"StatusDetails" => {
+                    3usize => {
                         f_status_details = r.elem(&c)?;
                         next = 4usize;
                     }
 
-                    b"Definitions" => {
+                    4usize => {
                         r.elem_list(&c, b"Definition", &mut f_definitions)?;
                         next = 5usize;
                     }
@@ -622,14 +634,16 @@ impl FromXml for TrafficManagerProfiles {
             const EXPECTED: [&[u8]; 1usize] = [b"<Profile>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Profile" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Profile" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_profile)?;
                         next = 0usize;
                     }
@@ -670,14 +684,16 @@ impl FromXml for TrafficManagerStatusDetails {
             const EXPECTED: [&[u8]; 1usize] = [b"<EnabledVersion>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"EnabledVersion" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"EnabledVersion" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_enabled_version)?;
                         next = 1usize;
                     }
@@ -726,19 +742,22 @@ impl FromXml for TrafficManagerDefinitionStatus {
             const EXPECTED: [&[u8]; 2usize] = [b"<Status>", b"<Version>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Status" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Status" => 0usize,
+                        b"Version" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_status)?;
                         next = 1usize;
                     }
 
-                    b"Version" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_version)?;
                         next = 2usize;
                     }
@@ -793,24 +812,28 @@ impl FromXml for CreateDefinitionParameters {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"DnsOptions" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"DnsOptions" => 0usize,
+                        b"Monitors" => 1usize,
+                        b"Policy" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         f_dns_options = r.elem(&c)?;
                         next = 1usize;
                     }
 
-                    b"Monitors" => {
+                    1usize => {
                         r.elem_list(&c, b"Monitor", &mut f_monitors)?;
                         next = 2usize;
                     }
 
-                    b"Policy" => {
+                    2usize => {
                         f_policy = r.elem(&c)?;
                         next = 3usize;
                     }
@@ -888,39 +911,46 @@ impl FromXml for CreateDefinitionMonitor {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"IntervalInSeconds" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"IntervalInSeconds" => 0usize,
+                        b"TimeoutInSeconds" => 1usize,
+                        b"ToleratedNumberOfFailures" => 2usize,
+                        b"Protocol" => 3usize,
+                        b"Port" => 4usize,
+                        b"HttpOptions" => 5usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_interval_in_seconds)?;
                         next = 1usize;
                     }
 
-                    b"TimeoutInSeconds" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_timeout_in_seconds)?;
                         next = 2usize;
                     }
 
-                    b"ToleratedNumberOfFailures" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_tolerated_number_of_failures)?;
                         next = 3usize;
                     }
 
-                    b"Protocol" => {
+                    3usize => {
                         r.text_req_into(&c, &mut f_protocol)?;
                         next = 4usize;
                     }
 
-                    b"Port" => {
+                    4usize => {
                         r.text_req_into(&c, &mut f_port)?;
                         next = 5usize;
                     }
 
-                    b"HttpOptions" => {
+                    5usize => {
                         f_http_options = r.elem(&c)?;
                         next = 6usize;
                     }
@@ -977,14 +1007,16 @@ impl FromXml for CreateDefinitionHttpOptions {
             const EXPECTED: [&[u8]; 1usize] = [b"<RelativePath>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"RelativePath" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"RelativePath" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_relative_path)?;
                         next = 1usize;
                     }
@@ -1035,19 +1067,22 @@ impl FromXml for CreateDefinitionPolicy {
             const EXPECTED: [&[u8]; 2usize] = [b"<LoadBalancingMethod>", b"<Endpoints>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"LoadBalancingMethod" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"LoadBalancingMethod" => 0usize,
+                        b"Endpoints" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_load_balancing_method)?;
                         next = 1usize;
                     }
 
-                    b"Endpoints" => {
+                    1usize => {
                         r.elem_list(&c, b"Endpoint", &mut f_endpoints)?;
                         next = 2usize;
                     }
@@ -1140,39 +1175,46 @@ impl FromXml for CreateDefinitionEndpoint {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"DomainName" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"DomainName" => 0usize,
+                        b"Status" => 1usize,
+                        b"Type" => 2usize,
+                        b"Location" => 3usize,
+                        b"Weight" => 4usize,
+                        b"MinChildEndpoints" => 5usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_domain_name)?;
                         next = 1usize;
                     }
 
-                    b"Status" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_status)?;
                         next = 2usize;
                     }
 
-                    b"Type" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_type_)?;
                         next = 3usize;
                     }
 
-                    b"Location" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_location)?;
                         next = 4usize;
                     }
 
-                    b"Weight" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_weight)?;
                         next = 5usize;
                     }
 
-                    b"MinChildEndpoints" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_min_child_endpoints)?;
                         next = 6usize;
                     }
@@ -1223,14 +1265,16 @@ impl FromXml for TrafficManagerDnsOptions {
             const EXPECTED: [&[u8]; 1usize] = [b"<TimeToLiveInSeconds>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"TimeToLiveInSeconds" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"TimeToLiveInSeconds" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_time_to_live_in_seconds)?;
                         next = 1usize;
                     }
@@ -1307,34 +1351,40 @@ impl FromXml for TrafficManagerDefinition {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"DnsOptions" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"DnsOptions" => 0usize,
+                        b"Status" => 1usize,
+                        b"Version" => 2usize,
+                        b"Monitors" => 3usize,
+                        b"Policy" => 4usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         f_dns_options = r.elem(&c)?;
                         next = 1usize;
                     }
 
-                    b"Status" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_status)?;
                         next = 2usize;
                     }
 
-                    b"Version" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_version)?;
                         next = 3usize;
                     }
 
-                    b"Monitors" => {
+                    3usize => {
                         r.elem_list(&c, b"Monitor", &mut f_monitors)?;
                         next = 4usize;
                     }
 
-                    b"Policy" => {
+                    4usize => {
                         f_policy = r.elem(&c)?;
                         next = 5usize;
                     }
@@ -1381,14 +1431,16 @@ impl FromXml for TrafficManagerDefinitions {
             const EXPECTED: [&[u8]; 1usize] = [b"<Definition>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Definition" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Definition" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_definition)?;
                         next = 0usize;
                     }
@@ -1483,39 +1535,46 @@ impl FromXml for TrafficManagerMonitor {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"IntervalInSeconds" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"IntervalInSeconds" => 0usize,
+                        b"TimeoutInSeconds" => 1usize,
+                        b"ToleratedNumberOfFailures" => 2usize,
+                        b"Protocol" => 3usize,
+                        b"Port" => 4usize,
+                        b"HttpOptions" => 5usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_interval_in_seconds)?;
                         next = 1usize;
                     }
 
-                    b"TimeoutInSeconds" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_timeout_in_seconds)?;
                         next = 2usize;
                     }
 
-                    b"ToleratedNumberOfFailures" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_tolerated_number_of_failures)?;
                         next = 3usize;
                     }
 
-                    b"Protocol" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_protocol)?;
                         next = 4usize;
                     }
 
-                    b"Port" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_port)?;
                         next = 5usize;
                     }
 
-                    b"HttpOptions" => {
+                    5usize => {
                         f_http_options = r.elem(&c)?;
                         next = 6usize;
                     }
@@ -1591,24 +1650,28 @@ impl FromXml for TrafficManagerHttpOptions {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Verb" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Verb" => 0usize,
+                        b"RelativePath" => 1usize,
+                        b"ExpectedStatusCode" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_verb)?;
                         next = 1usize;
                     }
 
-                    b"RelativePath" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_relative_path)?;
                         next = 2usize;
                     }
 
-                    b"ExpectedStatusCode" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_expected_status_code)?;
                         next = 3usize;
                     }
@@ -1673,24 +1736,28 @@ impl FromXml for TrafficManagerPolicy {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"LoadBalancingMethod" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"LoadBalancingMethod" => 0usize,
+                        b"Endpoints" => 1usize,
+                        b"MonitorStatus" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_load_balancing_method)?;
                         next = 1usize;
                     }
 
-                    b"Endpoints" => {
+                    1usize => {
                         r.elem_list(&c, b"Endpoint", &mut f_endpoints)?;
                         next = 2usize;
                     }
 
-                    b"MonitorStatus" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_monitor_status)?;
                         next = 3usize;
                     }
@@ -1793,44 +1860,52 @@ impl FromXml for TrafficManagerEndpoint {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"DomainName" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"DomainName" => 0usize,
+                        b"Status" => 1usize,
+                        b"Type" => 2usize,
+                        b"Location" => 3usize,
+                        b"MonitorStatus" => 4usize,
+                        b"Weight" => 5usize,
+                        b"MinChildEndpoints" => 6usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_domain_name)?;
                         next = 1usize;
                     }
 
-                    b"Status" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_status)?;
                         next = 2usize;
                     }
 
-                    b"Type" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_type_)?;
                         next = 3usize;
                     }
 
-                    b"Location" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_location)?;
                         next = 4usize;
                     }
 
-                    b"MonitorStatus" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_monitor_status)?;
                         next = 5usize;
                     }
 
-                    b"Weight" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_weight)?;
                         next = 6usize;
                     }
 
-                    b"MinChildEndpoints" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_min_child_endpoints)?;
                         next = 7usize;
                     }

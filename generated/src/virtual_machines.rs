@@ -1105,14 +1105,16 @@ impl FromXml for ShutdownRoleOperation {
             const EXPECTED: [&[u8]; 1usize] = [b"<PostShutdownAction>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"PostShutdownAction" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"PostShutdownAction" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_post_shutdown_action)?;
                         next = 1usize;
                     }
@@ -1239,49 +1241,58 @@ impl FromXml for CreateVirtualMachineDeploymentInput {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"DeploymentSlot" => 1usize,
+                        b"Label" => 2usize,
+                        b"RoleList" => 3usize,
+                        b"VirtualNetworkName" => 4usize,
+                        b"Dns" => 5usize,
+                        b"ReservedIPName" => 6usize,
+                        b"LoadBalancers" => 7usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"DeploymentSlot" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_deployment_slot)?;
                         next = 2usize;
                     }
 
-                    b"Label" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_label)?;
                         next = 3usize;
                     }
 
-                    b"RoleList" => {
+                    3usize => {
                         r.elem_list(&c, b"Role", &mut f_role_list)?;
                         next = 4usize;
                     }
 
-                    b"VirtualNetworkName" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_virtual_network_name)?;
                         next = 5usize;
                     }
 
-                    b"Dns" => {
+                    5usize => {
                         f_dns = r.elem(&c)?;
                         next = 6usize;
                     }
 
-                    b"ReservedIPName" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_reserved_ip_name)?;
                         next = 7usize;
                     }
 
-                    b"LoadBalancers" => {
+                    7usize => {
                         r.elem_list(&c, b"LoadBalancer", &mut f_load_balancers)?;
                         next = 8usize;
                     }
@@ -1377,29 +1388,34 @@ impl FromXml for CaptureRoleOperation {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"PostCaptureAction" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"PostCaptureAction" => 0usize,
+                        b"ProvisioningConfiguration" => 1usize,
+                        b"TargetImageLabel" => 2usize,
+                        b"TargetImageName" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_post_capture_action)?;
                         next = 1usize;
                     }
 
-                    b"ProvisioningConfiguration" => {
+                    1usize => {
                         f_provisioning_configuration = r.elem(&c)?;
                         next = 2usize;
                     }
 
-                    b"TargetImageLabel" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_target_image_label)?;
                         next = 3usize;
                     }
 
-                    b"TargetImageName" => {
+                    3usize => {
                         r.text_req_into(&c, &mut f_target_image_name)?;
                         next = 4usize;
                     }
@@ -1483,24 +1499,28 @@ impl FromXml for CaptureRoleAsVMImageOperation {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"OSState" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"OSState" => 0usize,
+                        b"VMImageName" => 1usize,
+                        b"VMImageLabel" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_os_state)?;
                         next = 1usize;
                     }
 
-                    b"VMImageName" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_vm_image_name)?;
                         next = 2usize;
                     }
 
-                    b"VMImageLabel" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_vm_image_label)?;
                         next = 3usize;
                     }
@@ -1598,14 +1618,16 @@ impl FromXml for StartRolesOperation {
             const EXPECTED: [&[u8]; 1usize] = [b"<Roles>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Roles" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Roles" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_list(&c, b"Name", &mut f_roles)?;
                         next = 1usize;
                     }
@@ -1656,19 +1678,22 @@ impl FromXml for ShutdownRolesOperation {
             const EXPECTED: [&[u8]; 2usize] = [b"<Roles>", b"<PostShutdownAction>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Roles" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Roles" => 0usize,
+                        b"PostShutdownAction" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_list(&c, b"Name", &mut f_roles)?;
                         next = 1usize;
                     }
 
-                    b"PostShutdownAction" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_post_shutdown_action)?;
                         next = 2usize;
                     }
@@ -1712,14 +1737,16 @@ impl FromXml for LoadBalancedEndpointList {
             const EXPECTED: [&[u8]; 1usize] = [b"<InputEndpoint>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"InputEndpoint" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"InputEndpoint" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_input_endpoint)?;
                         next = 0usize;
                     }
@@ -1868,74 +1895,88 @@ impl FromXml for LoadBalancedEndpoint {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"LoadBalancedEndpointSetName" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"LoadBalancedEndpointSetName" => 0usize,
+                        b"LocalPort" => 1usize,
+                        b"Name" => 2usize,
+                        b"Port" => 3usize,
+                        b"LoadBalancerProbe" => 4usize,
+                        b"Protocol" => 5usize,
+                        b"Vip" => 6usize,
+                        b"EnableDirectServerReturn" => 7usize,
+                        b"EndpointAcl" => 8usize,
+                        b"LoadBalancerName" => 9usize,
+                        b"IdleTimeoutInMinutes" => 10usize,
+                        b"LoadBalancerDistribution" => 11usize,
+                        b"VirtualIPName" => 12usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_load_balanced_endpoint_set_name)?;
                         next = 1usize;
                     }
 
-                    b"LocalPort" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_local_port)?;
                         next = 2usize;
                     }
 
-                    b"Name" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 3usize;
                     }
 
-                    b"Port" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_port)?;
                         next = 4usize;
                     }
 
-                    b"LoadBalancerProbe" => {
+                    4usize => {
                         f_load_balancer_probe = r.elem(&c)?;
                         next = 5usize;
                     }
 
-                    b"Protocol" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_protocol)?;
                         next = 6usize;
                     }
 
-                    b"Vip" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_vip)?;
                         next = 7usize;
                     }
 
-                    b"EnableDirectServerReturn" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_enable_direct_server_return)?;
                         next = 8usize;
                     }
 
-                    b"EndpointAcl" => {
+                    8usize => {
                         f_endpoint_acl = r.elem(&c)?;
                         next = 9usize;
                     }
 
-                    b"LoadBalancerName" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_load_balancer_name)?;
                         next = 10usize;
                     }
 
-                    b"IdleTimeoutInMinutes" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_idle_timeout_in_minutes)?;
                         next = 11usize;
                     }
 
-                    b"LoadBalancerDistribution" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_load_balancer_distribution)?;
                         next = 12usize;
                     }
 
-                    b"VirtualIPName" => {
+                    12usize => {
                         r.text_opt_into(&c, &mut f_virtual_ip_name)?;
                         next = 13usize;
                     }

@@ -615,14 +615,16 @@ impl FromXml for SetIPForwardingParameters {
             const EXPECTED: [&[u8]; 1usize] = [b"<State>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"State" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"State" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_state)?;
                         next = 1usize;
                     }
@@ -666,14 +668,16 @@ impl FromXml for IPForwarding {
             const EXPECTED: [&[u8]; 1usize] = [b"<State>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"State" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"State" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_state)?;
                         next = 1usize;
                     }
@@ -710,14 +714,16 @@ impl FromXml for NetworkConfiguration {
             const EXPECTED: [&[u8]; 1usize] = [b"<VirtualNetworkConfiguration>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"VirtualNetworkConfiguration" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"VirtualNetworkConfiguration" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         f_virtual_network_configuration = r.elem(&c)?;
                         next = 1usize;
                     }
@@ -785,19 +791,23 @@ impl FromXml for VirtualNetworkConfiguration {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Dns" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Dns" => 0usize,
+                        b"LocalNetworkSites" => 1usize,
+                        b"VirtualNetworkSites" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         f_dns = r.elem(&c)?;
                         next = 1usize;
                     }
 
-                    b"LocalNetworkSites" => {
+                    1usize => {
                         r.elem_list(
                             &c,
                             b"LocalNetworkSite",
@@ -806,7 +816,7 @@ impl FromXml for VirtualNetworkConfiguration {
                         next = 2usize;
                     }
 
-                    b"VirtualNetworkSites" => {
+                    2usize => {
                         r.elem_list(
                             &c,
                             b"VirtualNetworkSite",
@@ -863,14 +873,16 @@ impl FromXml for NetcfgDns {
             const EXPECTED: [&[u8]; 1usize] = [b"<DnsServers>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"DnsServers" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"DnsServers" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_list(&c, b"DnsServer", &mut f_dns_servers)?;
                         next = 1usize;
                     }
@@ -970,19 +982,22 @@ impl FromXml for NetcfgLocalNetworkSite {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"AddressSpace" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"AddressSpace" => 0usize,
+                        b"VPNGatewayAddress" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         f_address_space = r.elem(&c)?;
                         next = 1usize;
                     }
 
-                    b"VPNGatewayAddress" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_vpn_gateway_address)?;
                         next = 2usize;
                     }
@@ -1030,14 +1045,16 @@ impl FromXml for NetcfgAddressSpace {
             const EXPECTED: [&[u8]; 1usize] = [b"<AddressPrefix>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"AddressPrefix" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"AddressPrefix" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_push(&c, &mut f_address_prefix)?;
                         next = 0usize;
                     }
@@ -1128,29 +1145,34 @@ impl FromXml for NetcfgVirtualNetworkSite {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"AddressSpace" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"AddressSpace" => 0usize,
+                        b"Subnets" => 1usize,
+                        b"DnsServersRef" => 2usize,
+                        b"Gateway" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         f_address_space = r.elem(&c)?;
                         next = 1usize;
                     }
 
-                    b"Subnets" => {
+                    1usize => {
                         r.elem_list(&c, b"Subnet", &mut f_subnets)?;
                         next = 2usize;
                     }
 
-                    b"DnsServersRef" => {
+                    2usize => {
                         r.elem_list(&c, b"DnsServerRef", &mut f_dns_servers_ref)?;
                         next = 3usize;
                     }
 
-                    b"Gateway" => {
+                    3usize => {
                         f_gateway = r.elem(&c)?;
                         next = 4usize;
                     }
@@ -1212,14 +1234,16 @@ impl FromXml for NetcfgSubnet {
             const EXPECTED: [&[u8]; 1usize] = [b"<AddressPrefix>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"AddressPrefix" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"AddressPrefix" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_address_prefix)?;
                         next = 1usize;
                     }
@@ -1319,19 +1343,22 @@ impl FromXml for NetcfgGateway {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"VPNClientAddressPool" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"VPNClientAddressPool" => 0usize,
+                        b"ConnectionsToLocalNetwork" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         f_vpn_client_address_pool = r.elem(&c)?;
                         next = 1usize;
                     }
 
-                    b"ConnectionsToLocalNetwork" => {
+                    1usize => {
                         r.elem_list(
                             &c,
                             b"LocalNetworkSiteRef",
@@ -1395,14 +1422,16 @@ impl FromXml for LocalNetworkSiteRef {
             const EXPECTED: [&[u8]; 1usize] = [b"<Connection>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Connection" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Connection" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         f_connection = r.elem(&c)?;
                         next = 1usize;
                     }
@@ -1479,14 +1508,16 @@ impl FromXml for VirtualNetworkSites {
             const EXPECTED: [&[u8]; 1usize] = [b"<VirtualNetworkSite>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"VirtualNetworkSite" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"VirtualNetworkSite" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_virtual_network_site)?;
                         next = 0usize;
                     }
@@ -1628,69 +1659,82 @@ impl FromXml for VirtualNetworkSite {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Label" => 1usize,
+                        b"Id" => 2usize,
+                        b"AffinityGroup" => 3usize,
+                        b"State" => 4usize,
+                        b"InUse" => 5usize,
+                        b"AddressSpace" => 6usize,
+                        b"Subnets" => 7usize,
+                        b"Dns" => 8usize,
+                        b"Gateway" => 9usize,
+                        b"Location" => 10usize,
+                        b"MigrationState" => 11usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Label" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_label)?;
                         next = 2usize;
                     }
 
-                    b"Id" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_id)?;
                         next = 3usize;
                     }
 
-                    b"AffinityGroup" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_affinity_group)?;
                         next = 4usize;
                     }
 
-                    b"State" => {
+                    4usize => {
                         r.text_req_into(&c, &mut f_state)?;
                         next = 5usize;
                     }
 
-                    b"InUse" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_in_use)?;
                         next = 6usize;
                     }
 
-                    b"AddressSpace" => {
+                    6usize => {
                         f_address_space = r.elem(&c)?;
                         next = 7usize;
                     }
 
-                    b"Subnets" => {
+                    7usize => {
                         r.elem_list(&c, b"Subnet", &mut f_subnets)?;
                         next = 8usize;
                     }
 
-                    b"Dns" => {
+                    8usize => {
                         f_dns = r.elem(&c)?;
                         next = 9usize;
                     }
 
-                    b"Gateway" => {
+                    9usize => {
                         f_gateway = r.elem(&c)?;
                         next = 10usize;
                     }
 
-                    b"Location" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_location)?;
                         next = 11usize;
                     }
 
-                    b"MigrationState" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_migration_state)?;
                         next = 12usize;
                     }
@@ -1753,14 +1797,16 @@ impl FromXml for AddressSpace {
             const EXPECTED: [&[u8]; 1usize] = [b"<AddressPrefixes>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"AddressPrefixes" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"AddressPrefixes" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_list(&c, b"AddressPrefix", &mut f_address_prefixes)?;
                         next = 1usize;
                     }
@@ -1828,29 +1874,34 @@ impl FromXml for Subnet {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"AddressPrefix" => 1usize,
+                        b"NetworkSecurityGroup" => 2usize,
+                        b"RouteTableName" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"AddressPrefix" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_address_prefix)?;
                         next = 2usize;
                     }
 
-                    b"NetworkSecurityGroup" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_network_security_group)?;
                         next = 3usize;
                     }
 
-                    b"RouteTableName" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_route_table_name)?;
                         next = 4usize;
                     }
@@ -1926,29 +1977,34 @@ impl FromXml for VirtualNetworkSiteGateway {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Profile" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Profile" => 0usize,
+                        b"Sites" => 1usize,
+                        b"VPNClientAddressPool" => 2usize,
+                        b"VnetNames" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_profile)?;
                         next = 1usize;
                     }
 
-                    b"Sites" => {
+                    1usize => {
                         r.elem_list(&c, b"LocalNetworkSite", &mut f_sites)?;
                         next = 2usize;
                     }
 
-                    b"VPNClientAddressPool" => {
+                    2usize => {
                         f_vpn_client_address_pool = r.elem(&c)?;
                         next = 3usize;
                     }
 
-                    b"VnetNames" => {
+                    3usize => {
                         r.text_list(&c, b"string", &mut f_vnet_names)?;
                         next = 4usize;
                     }
@@ -2020,29 +2076,34 @@ impl FromXml for LocalNetworkSite {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"AddressSpace" => 1usize,
+                        b"VpnGatewayAddress" => 2usize,
+                        b"Connections" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"AddressSpace" => {
+                    1usize => {
                         f_address_space = r.elem(&c)?;
                         next = 2usize;
                     }
 
-                    b"VpnGatewayAddress" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_vpn_gateway_address)?;
                         next = 3usize;
                     }
 
-                    b"Connections" => {
+                    3usize => {
                         r.elem_list(&c, b"Connection", &mut f_connections)?;
                         next = 4usize;
                     }
@@ -2090,14 +2151,16 @@ impl FromXml for LocalNetworkConnection {
             const EXPECTED: [&[u8]; 1usize] = [b"<Type>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Type" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Type" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_type_)?;
                         next = 1usize;
                     }

@@ -590,29 +590,34 @@ impl FromXml for AddDiskInput {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"OS" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"OS" => 0usize,
+                        b"Label" => 1usize,
+                        b"MediaLink" => 2usize,
+                        b"Name" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_os)?;
                         next = 1usize;
                     }
 
-                    b"Label" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_label)?;
                         next = 2usize;
                     }
 
-                    b"MediaLink" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_media_link)?;
                         next = 3usize;
                     }
 
-                    b"Name" => {
+                    3usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 4usize;
                     }
@@ -657,14 +662,16 @@ impl FromXml for Disks {
             const EXPECTED: [&[u8]; 1usize] = [b"<Disk>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Disk" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Disk" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_disk)?;
                         next = 0usize;
                     }
@@ -811,74 +818,88 @@ impl FromXml for Disk {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"AffinityGroup" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"AffinityGroup" => 0usize,
+                        b"AttachedTo" => 1usize,
+                        b"OS" => 2usize,
+                        b"Location" => 3usize,
+                        b"Label" => 4usize,
+                        b"LogicalDiskSizeInGB" => 5usize,
+                        b"MediaLink" => 6usize,
+                        b"Name" => 7usize,
+                        b"SourceImageName" => 8usize,
+                        b"IsCorrupted" => 9usize,
+                        b"IsPremium" => 10usize,
+                        b"CreatedTime" => 11usize,
+                        b"IOType" => 12usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_affinity_group)?;
                         next = 1usize;
                     }
 
-                    b"AttachedTo" => {
+                    1usize => {
                         f_attached_to = r.elem(&c)?;
                         next = 2usize;
                     }
 
-                    b"OS" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_os)?;
                         next = 3usize;
                     }
 
-                    b"Location" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_location)?;
                         next = 4usize;
                     }
 
-                    b"Label" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_label)?;
                         next = 5usize;
                     }
 
-                    b"LogicalDiskSizeInGB" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_logical_disk_size_in_gb)?;
                         next = 6usize;
                     }
 
-                    b"MediaLink" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_media_link)?;
                         next = 7usize;
                     }
 
-                    b"Name" => {
+                    7usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 8usize;
                     }
 
-                    b"SourceImageName" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_source_image_name)?;
                         next = 9usize;
                     }
 
-                    b"IsCorrupted" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_is_corrupted)?;
                         next = 10usize;
                     }
 
-                    b"IsPremium" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_is_premium)?;
                         next = 11usize;
                     }
 
-                    b"CreatedTime" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_created_time)?;
                         next = 12usize;
                     }
 
-                    b"IOType" => {
+                    12usize => {
                         r.text_opt_into(&c, &mut f_io_type)?;
                         next = 13usize;
                     }
@@ -962,24 +983,28 @@ impl FromXml for AttachedTo {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"DeploymentName" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"DeploymentName" => 0usize,
+                        b"HostedServiceName" => 1usize,
+                        b"RoleName" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_deployment_name)?;
                         next = 1usize;
                     }
 
-                    b"HostedServiceName" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_hosted_service_name)?;
                         next = 2usize;
                     }
 
-                    b"RoleName" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_role_name)?;
                         next = 3usize;
                     }
@@ -1065,39 +1090,46 @@ impl FromXml for UpdateDiskInput {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"HasOperatingSystem" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"HasOperatingSystem" => 0usize,
+                        b"OS" => 1usize,
+                        b"Label" => 2usize,
+                        b"MediaLink" => 3usize,
+                        b"Name" => 4usize,
+                        b"ResizedSizeInGB" => 5usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_has_operating_system)?;
                         next = 1usize;
                     }
 
-                    b"OS" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_os)?;
                         next = 2usize;
                     }
 
-                    b"Label" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_label)?;
                         next = 3usize;
                     }
 
-                    b"MediaLink" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_media_link)?;
                         next = 4usize;
                     }
 
-                    b"Name" => {
+                    4usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 5usize;
                     }
 
-                    b"ResizedSizeInGB" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_resized_size_in_gb)?;
                         next = 6usize;
                     }

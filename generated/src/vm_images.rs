@@ -534,34 +534,49 @@ impl FromXml for CreateVMImageInput {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Label" => 1usize,
+                        b"Description" => 2usize,
+                        b"OSDiskConfiguration" => 3usize,
+                        b"DataDiskConfigurations" => 4usize,
+                        b"Language" => 5usize,
+                        b"ImageFamily" => 6usize,
+                        b"RecommendedVMSize" => 7usize,
+                        b"Eula" => 8usize,
+                        b"IconUri" => 9usize,
+                        b"SmallIconUri" => 10usize,
+                        b"PrivacyUri" => 11usize,
+                        b"PublishedDate" => 12usize,
+                        b"ShowInGui" => 13usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Label" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_label)?;
                         next = 2usize;
                     }
 
-                    b"Description" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_description)?;
                         next = 3usize;
                     }
 
-                    b"OSDiskConfiguration" => {
+                    3usize => {
                         f_os_disk_configuration = r.elem(&c)?;
                         next = 4usize;
                     }
 
-                    b"DataDiskConfigurations" => {
+                    4usize => {
                         r.elem_list(
                             &c,
                             b"DataDiskConfiguration",
@@ -570,47 +585,47 @@ impl FromXml for CreateVMImageInput {
                         next = 5usize;
                     }
 
-                    b"Language" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_language)?;
                         next = 6usize;
                     }
 
-                    b"ImageFamily" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_image_family)?;
                         next = 7usize;
                     }
 
-                    b"RecommendedVMSize" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_recommended_vm_size)?;
                         next = 8usize;
                     }
 
-                    b"Eula" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_eula)?;
                         next = 9usize;
                     }
 
-                    b"IconUri" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_icon_uri)?;
                         next = 10usize;
                     }
 
-                    b"SmallIconUri" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_small_icon_uri)?;
                         next = 11usize;
                     }
 
-                    b"PrivacyUri" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_privacy_uri)?;
                         next = 12usize;
                     }
 
-                    b"PublishedDate" => {
+                    12usize => {
                         r.text_opt_into(&c, &mut f_published_date)?;
                         next = 13usize;
                     }
 
-                    b"ShowInGui" => {
+                    13usize => {
                         r.text_opt_into(&c, &mut f_show_in_gui)?;
                         next = 14usize;
                     }
@@ -721,29 +736,34 @@ impl FromXml for VMImageOSDiskInput {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"HostCaching" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"HostCaching" => 0usize,
+                        b"OSState" => 1usize,
+                        b"OS" => 2usize,
+                        b"MediaLink" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_host_caching)?;
                         next = 1usize;
                     }
 
-                    b"OSState" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_os_state)?;
                         next = 2usize;
                     }
 
-                    b"OS" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_os)?;
                         next = 3usize;
                     }
 
-                    b"MediaLink" => {
+                    3usize => {
                         r.text_req_into(&c, &mut f_media_link)?;
                         next = 4usize;
                     }
@@ -810,24 +830,28 @@ impl FromXml for VMImageDataDiskInput {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"HostCaching" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"HostCaching" => 0usize,
+                        b"Lun" => 1usize,
+                        b"MediaLink" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_host_caching)?;
                         next = 1usize;
                     }
 
-                    b"Lun" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_lun)?;
                         next = 2usize;
                     }
 
-                    b"MediaLink" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_media_link)?;
                         next = 3usize;
                     }
@@ -976,24 +1000,38 @@ impl FromXml for UpdateVMImageInput {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Label" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Label" => 0usize,
+                        b"OSDiskConfiguration" => 1usize,
+                        b"DataDiskConfigurations" => 2usize,
+                        b"Description" => 3usize,
+                        b"Language" => 4usize,
+                        b"ImageFamily" => 5usize,
+                        b"RecommendedVMSize" => 6usize,
+                        b"Eula" => 7usize,
+                        b"IconUri" => 8usize,
+                        b"SmallIconUri" => 9usize,
+                        b"PrivacyUri" => 10usize,
+                        b"PublishedDate" => 11usize,
+                        b"ShowInGui" => 12usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_label)?;
                         next = 1usize;
                     }
 
-                    b"OSDiskConfiguration" => {
+                    1usize => {
                         f_os_disk_configuration = r.elem(&c)?;
                         next = 2usize;
                     }
 
-                    b"DataDiskConfigurations" => {
+                    2usize => {
                         r.elem_list(
                             &c,
                             b"DataDiskConfiguration",
@@ -1002,52 +1040,52 @@ impl FromXml for UpdateVMImageInput {
                         next = 3usize;
                     }
 
-                    b"Description" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_description)?;
                         next = 4usize;
                     }
 
-                    b"Language" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_language)?;
                         next = 5usize;
                     }
 
-                    b"ImageFamily" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_image_family)?;
                         next = 6usize;
                     }
 
-                    b"RecommendedVMSize" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_recommended_vm_size)?;
                         next = 7usize;
                     }
 
-                    b"Eula" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_eula)?;
                         next = 8usize;
                     }
 
-                    b"IconUri" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_icon_uri)?;
                         next = 9usize;
                     }
 
-                    b"SmallIconUri" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_small_icon_uri)?;
                         next = 10usize;
                     }
 
-                    b"PrivacyUri" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_privacy_uri)?;
                         next = 11usize;
                     }
 
-                    b"PublishedDate" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_published_date)?;
                         next = 12usize;
                     }
 
-                    b"ShowInGui" => {
+                    12usize => {
                         r.text_opt_into(&c, &mut f_show_in_gui)?;
                         next = 13usize;
                     }
@@ -1132,14 +1170,16 @@ impl FromXml for VMImageOSDiskUpdate {
             const EXPECTED: [&[u8]; 1usize] = [b"<HostCaching>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"HostCaching" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"HostCaching" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_host_caching)?;
                         next = 1usize;
                     }
@@ -1196,24 +1236,28 @@ impl FromXml for VMImageDataDiskUpdate {
             const EXPECTED: [&[u8]; 3usize] = [b"<Name>", b"<HostCaching>", b"<Lun>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"HostCaching" => 1usize,
+                        b"Lun" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"HostCaching" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_host_caching)?;
                         next = 2usize;
                     }
 
-                    b"Lun" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_lun)?;
                         next = 3usize;
                     }
@@ -1265,14 +1309,16 @@ impl FromXml for VMImages {
             const EXPECTED: [&[u8]; 1usize] = [b"<VMImage>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"VMImage" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"VMImage" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_vm_image)?;
                         next = 0usize;
                     }
@@ -1538,39 +1584,68 @@ impl FromXml for VMImage {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Label" => 1usize,
+                        b"Category" => 2usize,
+                        b"Description" => 3usize,
+                        b"OSDiskConfiguration" => 4usize,
+                        b"DataDiskConfigurations" => 5usize,
+                        b"ServiceName" => 6usize,
+                        b"DeploymentName" => 7usize,
+                        b"RoleName" => 8usize,
+                        b"AffinityGroup" => 9usize,
+                        b"Location" => 10usize,
+                        b"CreatedTime" => 11usize,
+                        b"ModifiedTime" => 12usize,
+                        b"Language" => 13usize,
+                        b"ImageFamily" => 14usize,
+                        b"RecommendedVMSize" => 15usize,
+                        b"IsPremium" => 16usize,
+                        b"Eula" => 17usize,
+                        b"IconUri" => 18usize,
+                        b"SmallIconUri" => 19usize,
+                        b"PrivacyUri" => 20usize,
+                        b"PublisherName" => 21usize,
+                        b"PublishedDate" => 22usize,
+                        b"ShowInGui" => 23usize,
+                        b"PricingDetailLink" => 24usize,
+                        b"VMImageState" => 25usize,
+                        b"RoleStateOnCapture" => 26usize,
+                        b"RoleSizeOnCapture" => 27usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Label" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_label)?;
                         next = 2usize;
                     }
 
-                    b"Category" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_category)?;
                         next = 3usize;
                     }
 
-                    b"Description" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_description)?;
                         next = 4usize;
                     }
 
-                    b"OSDiskConfiguration" => {
+                    4usize => {
                         f_os_disk_configuration = r.elem(&c)?;
                         next = 5usize;
                     }
 
-                    b"DataDiskConfigurations" => {
+                    5usize => {
                         r.elem_list(
                             &c,
                             b"DataDiskConfiguration",
@@ -1579,112 +1654,112 @@ impl FromXml for VMImage {
                         next = 6usize;
                     }
 
-                    b"ServiceName" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_service_name)?;
                         next = 7usize;
                     }
 
-                    b"DeploymentName" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_deployment_name)?;
                         next = 8usize;
                     }
 
-                    b"RoleName" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_role_name)?;
                         next = 9usize;
                     }
 
-                    b"AffinityGroup" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_affinity_group)?;
                         next = 10usize;
                     }
 
-                    b"Location" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_location)?;
                         next = 11usize;
                     }
 
-                    b"CreatedTime" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_created_time)?;
                         next = 12usize;
                     }
 
-                    b"ModifiedTime" => {
+                    12usize => {
                         r.text_opt_into(&c, &mut f_modified_time)?;
                         next = 13usize;
                     }
 
-                    b"Language" => {
+                    13usize => {
                         r.text_opt_into(&c, &mut f_language)?;
                         next = 14usize;
                     }
 
-                    b"ImageFamily" => {
+                    14usize => {
                         r.text_opt_into(&c, &mut f_image_family)?;
                         next = 15usize;
                     }
 
-                    b"RecommendedVMSize" => {
+                    15usize => {
                         r.text_opt_into(&c, &mut f_recommended_vm_size)?;
                         next = 16usize;
                     }
 
-                    b"IsPremium" => {
+                    16usize => {
                         r.text_opt_into(&c, &mut f_is_premium)?;
                         next = 17usize;
                     }
 
-                    b"Eula" => {
+                    17usize => {
                         r.text_opt_into(&c, &mut f_eula)?;
                         next = 18usize;
                     }
 
-                    b"IconUri" => {
+                    18usize => {
                         r.text_opt_into(&c, &mut f_icon_uri)?;
                         next = 19usize;
                     }
 
-                    b"SmallIconUri" => {
+                    19usize => {
                         r.text_opt_into(&c, &mut f_small_icon_uri)?;
                         next = 20usize;
                     }
 
-                    b"PrivacyUri" => {
+                    20usize => {
                         r.text_opt_into(&c, &mut f_privacy_uri)?;
                         next = 21usize;
                     }
 
-                    b"PublisherName" => {
+                    21usize => {
                         r.text_opt_into(&c, &mut f_publisher_name)?;
                         next = 22usize;
                     }
 
-                    b"PublishedDate" => {
+                    22usize => {
                         r.text_opt_into(&c, &mut f_published_date)?;
                         next = 23usize;
                     }
 
-                    b"ShowInGui" => {
+                    23usize => {
                         r.text_opt_into(&c, &mut f_show_in_gui)?;
                         next = 24usize;
                     }
 
-                    b"PricingDetailLink" => {
+                    24usize => {
                         r.text_opt_into(&c, &mut f_pricing_detail_link)?;
                         next = 25usize;
                     }
 
-                    b"VMImageState" => {
+                    25usize => {
                         r.text_opt_into(&c, &mut f_vm_image_state)?;
                         next = 26usize;
                     }
 
-                    b"RoleStateOnCapture" => {
+                    26usize => {
                         r.text_opt_into(&c, &mut f_role_state_on_capture)?;
                         next = 27usize;
                     }
 
-                    b"RoleSizeOnCapture" => {
+                    27usize => {
                         r.text_opt_into(&c, &mut f_role_size_on_capture)?;
                         next = 28usize;
                     }
@@ -2009,39 +2084,68 @@ impl FromXml for VMImageFields {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Label" => 1usize,
+                        b"Category" => 2usize,
+                        b"Description" => 3usize,
+                        b"OSDiskConfiguration" => 4usize,
+                        b"DataDiskConfigurations" => 5usize,
+                        b"ServiceName" => 6usize,
+                        b"DeploymentName" => 7usize,
+                        b"RoleName" => 8usize,
+                        b"AffinityGroup" => 9usize,
+                        b"Location" => 10usize,
+                        b"CreatedTime" => 11usize,
+                        b"ModifiedTime" => 12usize,
+                        b"Language" => 13usize,
+                        b"ImageFamily" => 14usize,
+                        b"RecommendedVMSize" => 15usize,
+                        b"IsPremium" => 16usize,
+                        b"Eula" => 17usize,
+                        b"IconUri" => 18usize,
+                        b"SmallIconUri" => 19usize,
+                        b"PrivacyUri" => 20usize,
+                        b"PublisherName" => 21usize,
+                        b"PublishedDate" => 22usize,
+                        b"ShowInGui" => 23usize,
+                        b"PricingDetailLink" => 24usize,
+                        b"VMImageState" => 25usize,
+                        b"RoleStateOnCapture" => 26usize,
+                        b"RoleSizeOnCapture" => 27usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Label" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_label)?;
                         next = 2usize;
                     }
 
-                    b"Category" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_category)?;
                         next = 3usize;
                     }
 
-                    b"Description" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_description)?;
                         next = 4usize;
                     }
 
-                    b"OSDiskConfiguration" => {
+                    4usize => {
                         f_os_disk_configuration = r.elem(&c)?;
                         next = 5usize;
                     }
 
-                    b"DataDiskConfigurations" => {
+                    5usize => {
                         r.elem_list(
                             &c,
                             b"DataDiskConfiguration",
@@ -2050,112 +2154,112 @@ impl FromXml for VMImageFields {
                         next = 6usize;
                     }
 
-                    b"ServiceName" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_service_name)?;
                         next = 7usize;
                     }
 
-                    b"DeploymentName" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_deployment_name)?;
                         next = 8usize;
                     }
 
-                    b"RoleName" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_role_name)?;
                         next = 9usize;
                     }
 
-                    b"AffinityGroup" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_affinity_group)?;
                         next = 10usize;
                     }
 
-                    b"Location" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_location)?;
                         next = 11usize;
                     }
 
-                    b"CreatedTime" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_created_time)?;
                         next = 12usize;
                     }
 
-                    b"ModifiedTime" => {
+                    12usize => {
                         r.text_opt_into(&c, &mut f_modified_time)?;
                         next = 13usize;
                     }
 
-                    b"Language" => {
+                    13usize => {
                         r.text_opt_into(&c, &mut f_language)?;
                         next = 14usize;
                     }
 
-                    b"ImageFamily" => {
+                    14usize => {
                         r.text_opt_into(&c, &mut f_image_family)?;
                         next = 15usize;
                     }
 
-                    b"RecommendedVMSize" => {
+                    15usize => {
                         r.text_opt_into(&c, &mut f_recommended_vm_size)?;
                         next = 16usize;
                     }
 
-                    b"IsPremium" => {
+                    16usize => {
                         r.text_opt_into(&c, &mut f_is_premium)?;
                         next = 17usize;
                     }
 
-                    b"Eula" => {
+                    17usize => {
                         r.text_opt_into(&c, &mut f_eula)?;
                         next = 18usize;
                     }
 
-                    b"IconUri" => {
+                    18usize => {
                         r.text_opt_into(&c, &mut f_icon_uri)?;
                         next = 19usize;
                     }
 
-                    b"SmallIconUri" => {
+                    19usize => {
                         r.text_opt_into(&c, &mut f_small_icon_uri)?;
                         next = 20usize;
                     }
 
-                    b"PrivacyUri" => {
+                    20usize => {
                         r.text_opt_into(&c, &mut f_privacy_uri)?;
                         next = 21usize;
                     }
 
-                    b"PublisherName" => {
+                    21usize => {
                         r.text_opt_into(&c, &mut f_publisher_name)?;
                         next = 22usize;
                     }
 
-                    b"PublishedDate" => {
+                    22usize => {
                         r.text_opt_into(&c, &mut f_published_date)?;
                         next = 23usize;
                     }
 
-                    b"ShowInGui" => {
+                    23usize => {
                         r.text_opt_into(&c, &mut f_show_in_gui)?;
                         next = 24usize;
                     }
 
-                    b"PricingDetailLink" => {
+                    24usize => {
                         r.text_opt_into(&c, &mut f_pricing_detail_link)?;
                         next = 25usize;
                     }
 
-                    b"VMImageState" => {
+                    25usize => {
                         r.text_opt_into(&c, &mut f_vm_image_state)?;
                         next = 26usize;
                     }
 
-                    b"RoleStateOnCapture" => {
+                    26usize => {
                         r.text_opt_into(&c, &mut f_role_state_on_capture)?;
                         next = 27usize;
                     }
 
-                    b"RoleSizeOnCapture" => {
+                    27usize => {
                         r.text_opt_into(&c, &mut f_role_size_on_capture)?;
                         next = 28usize;
                     }
@@ -2306,44 +2410,52 @@ impl FromXml for VMImageOSDisk {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"HostCaching" => 1usize,
+                        b"OSState" => 2usize,
+                        b"OS" => 3usize,
+                        b"MediaLink" => 4usize,
+                        b"LogicalDiskSizeInGB" => 5usize,
+                        b"IOType" => 6usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"HostCaching" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_host_caching)?;
                         next = 2usize;
                     }
 
-                    b"OSState" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_os_state)?;
                         next = 3usize;
                     }
 
-                    b"OS" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_os)?;
                         next = 4usize;
                     }
 
-                    b"MediaLink" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_media_link)?;
                         next = 5usize;
                     }
 
-                    b"LogicalDiskSizeInGB" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_logical_disk_size_in_gb)?;
                         next = 6usize;
                     }
 
-                    b"IOType" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_io_type)?;
                         next = 7usize;
                     }
@@ -2439,39 +2551,46 @@ impl FromXml for VMImageDataDisk {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"HostCaching" => 1usize,
+                        b"Lun" => 2usize,
+                        b"MediaLink" => 3usize,
+                        b"LogicalDiskSizeInGB" => 4usize,
+                        b"IOType" => 5usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"HostCaching" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_host_caching)?;
                         next = 2usize;
                     }
 
-                    b"Lun" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_lun)?;
                         next = 3usize;
                     }
 
-                    b"MediaLink" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_media_link)?;
                         next = 4usize;
                     }
 
-                    b"LogicalDiskSizeInGB" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_logical_disk_size_in_gb)?;
                         next = 5usize;
                     }
 
-                    b"IOType" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_io_type)?;
                         next = 6usize;
                     }
@@ -2799,39 +2918,74 @@ impl FromXml for VMImageDetails {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Label" => 1usize,
+                        b"Category" => 2usize,
+                        b"Description" => 3usize,
+                        b"OSDiskConfiguration" => 4usize,
+                        b"DataDiskConfigurations" => 5usize,
+                        b"ServiceName" => 6usize,
+                        b"DeploymentName" => 7usize,
+                        b"RoleName" => 8usize,
+                        b"AffinityGroup" => 9usize,
+                        b"Location" => 10usize,
+                        b"CreatedTime" => 11usize,
+                        b"ModifiedTime" => 12usize,
+                        b"Language" => 13usize,
+                        b"ImageFamily" => 14usize,
+                        b"RecommendedVMSize" => 15usize,
+                        b"IsPremium" => 16usize,
+                        b"Eula" => 17usize,
+                        b"IconUri" => 18usize,
+                        b"SmallIconUri" => 19usize,
+                        b"PrivacyUri" => 20usize,
+                        b"PublisherName" => 21usize,
+                        b"PublishedDate" => 22usize,
+                        b"ShowInGui" => 23usize,
+                        b"PricingDetailLink" => 24usize,
+                        b"VMImageState" => 25usize,
+                        b"RoleStateOnCapture" => 26usize,
+                        b"RoleSizeOnCapture" => 27usize,
+                        b"IsCorrupted" => 28usize,
+                        b"PublishedName" => 29usize,
+                        b"SharingStatus" => 30usize,
+                        b"ReplicationProgress" => 31usize,
+                        b"ComputeImageAttributes" => 32usize,
+                        b"MarketplaceImageAttributes" => 33usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Label" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_label)?;
                         next = 2usize;
                     }
 
-                    b"Category" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_category)?;
                         next = 3usize;
                     }
 
-                    b"Description" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_description)?;
                         next = 4usize;
                     }
 
-                    b"OSDiskConfiguration" => {
+                    4usize => {
                         f_os_disk_configuration = r.elem(&c)?;
                         next = 5usize;
                     }
 
-                    b"DataDiskConfigurations" => {
+                    5usize => {
                         r.elem_list(
                             &c,
                             b"DataDiskConfiguration",
@@ -2840,132 +2994,132 @@ impl FromXml for VMImageDetails {
                         next = 6usize;
                     }
 
-                    b"ServiceName" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_service_name)?;
                         next = 7usize;
                     }
 
-                    b"DeploymentName" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_deployment_name)?;
                         next = 8usize;
                     }
 
-                    b"RoleName" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_role_name)?;
                         next = 9usize;
                     }
 
-                    b"AffinityGroup" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_affinity_group)?;
                         next = 10usize;
                     }
 
-                    b"Location" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_location)?;
                         next = 11usize;
                     }
 
-                    b"CreatedTime" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_created_time)?;
                         next = 12usize;
                     }
 
-                    b"ModifiedTime" => {
+                    12usize => {
                         r.text_opt_into(&c, &mut f_modified_time)?;
                         next = 13usize;
                     }
 
-                    b"Language" => {
+                    13usize => {
                         r.text_opt_into(&c, &mut f_language)?;
                         next = 14usize;
                     }
 
-                    b"ImageFamily" => {
+                    14usize => {
                         r.text_opt_into(&c, &mut f_image_family)?;
                         next = 15usize;
                     }
 
-                    b"RecommendedVMSize" => {
+                    15usize => {
                         r.text_opt_into(&c, &mut f_recommended_vm_size)?;
                         next = 16usize;
                     }
 
-                    b"IsPremium" => {
+                    16usize => {
                         r.text_opt_into(&c, &mut f_is_premium)?;
                         next = 17usize;
                     }
 
-                    b"Eula" => {
+                    17usize => {
                         r.text_opt_into(&c, &mut f_eula)?;
                         next = 18usize;
                     }
 
-                    b"IconUri" => {
+                    18usize => {
                         r.text_opt_into(&c, &mut f_icon_uri)?;
                         next = 19usize;
                     }
 
-                    b"SmallIconUri" => {
+                    19usize => {
                         r.text_opt_into(&c, &mut f_small_icon_uri)?;
                         next = 20usize;
                     }
 
-                    b"PrivacyUri" => {
+                    20usize => {
                         r.text_opt_into(&c, &mut f_privacy_uri)?;
                         next = 21usize;
                     }
 
-                    b"PublisherName" => {
+                    21usize => {
                         r.text_opt_into(&c, &mut f_publisher_name)?;
                         next = 22usize;
                     }
 
-                    b"PublishedDate" => {
+                    22usize => {
                         r.text_opt_into(&c, &mut f_published_date)?;
                         next = 23usize;
                     }
 
-                    b"ShowInGui" => {
+                    23usize => {
                         r.text_opt_into(&c, &mut f_show_in_gui)?;
                         next = 24usize;
                     }
 
-                    b"PricingDetailLink" => {
+                    24usize => {
                         r.text_opt_into(&c, &mut f_pricing_detail_link)?;
                         next = 25usize;
                     }
 
-                    b"VMImageState" => {
+                    25usize => {
                         r.text_opt_into(&c, &mut f_vm_image_state)?;
                         next = 26usize;
                     }
 
-                    b"RoleStateOnCapture" => {
+                    26usize => {
                         r.text_opt_into(&c, &mut f_role_state_on_capture)?;
                         next = 27usize;
                     }
 
-                    b"RoleSizeOnCapture" => {
+                    27usize => {
                         r.text_opt_into(&c, &mut f_role_size_on_capture)?;
                         next = 28usize;
                     }
 
-                    b"IsCorrupted" => {
+                    28usize => {
                         r.text_opt_into(&c, &mut f_is_corrupted)?;
                         next = 29usize;
                     }
 
-                    b"PublishedName" => {
+                    29usize => {
                         r.text_opt_into(&c, &mut f_published_name)?;
                         next = 30usize;
                     }
 
-                    b"SharingStatus" => {
+                    30usize => {
                         r.text_opt_into(&c, &mut f_sharing_status)?;
                         next = 31usize;
                     }
 
-                    b"ReplicationProgress" => {
+                    31usize => {
                         r.elem_list(
                             &c,
                             b"ReplicationProgressElement",
@@ -2974,12 +3128,12 @@ impl FromXml for VMImageDetails {
                         next = 32usize;
                     }
 
-                    b"ComputeImageAttributes" => {
+                    32usize => {
                         f_compute_image_attributes = r.elem(&c)?;
                         next = 33usize;
                     }
 
-                    b"MarketplaceImageAttributes" => {
+                    33usize => {
                         f_marketplace_image_attributes = r.elem(&c)?;
                         next = 34usize;
                     }

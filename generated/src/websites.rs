@@ -2323,14 +2323,16 @@ impl FromXml for GeoRegions {
             const EXPECTED: [&[u8]; 1usize] = [b"<GeoRegion>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"GeoRegion" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"GeoRegion" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_geo_region)?;
                         next = 0usize;
                     }
@@ -2401,29 +2403,34 @@ impl FromXml for GeoRegion {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Description" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Description" => 0usize,
+                        b"DisplayName" => 1usize,
+                        b"Name" => 2usize,
+                        b"SortOrder" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_description)?;
                         next = 1usize;
                     }
 
-                    b"DisplayName" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_display_name)?;
                         next = 2usize;
                     }
 
-                    b"Name" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 3usize;
                     }
 
-                    b"SortOrder" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_sort_order)?;
                         next = 4usize;
                     }
@@ -2468,14 +2475,16 @@ impl FromXml for WebSpaces {
             const EXPECTED: [&[u8]; 1usize] = [b"<WebSpace>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"WebSpace" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"WebSpace" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_web_space)?;
                         next = 0usize;
                     }
@@ -2630,79 +2639,94 @@ impl FromXml for WebSpace {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"AvailabilityState" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"AvailabilityState" => 0usize,
+                        b"ComputeMode" => 1usize,
+                        b"CurrentNumberOfWorkers" => 2usize,
+                        b"CurrentWorkerSize" => 3usize,
+                        b"GeoLocation" => 4usize,
+                        b"GeoRegion" => 5usize,
+                        b"HostingEnvironment" => 6usize,
+                        b"Name" => 7usize,
+                        b"NumberOfWorkers" => 8usize,
+                        b"Plan" => 9usize,
+                        b"ResourceGroup" => 10usize,
+                        b"Status" => 11usize,
+                        b"Subscription" => 12usize,
+                        b"WorkerSize" => 13usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_availability_state)?;
                         next = 1usize;
                     }
 
-                    b"ComputeMode" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_compute_mode)?;
                         next = 2usize;
                     }
 
-                    b"CurrentNumberOfWorkers" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_current_number_of_workers)?;
                         next = 3usize;
                     }
 
-                    b"CurrentWorkerSize" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_current_worker_size)?;
                         next = 4usize;
                     }
 
-                    b"GeoLocation" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_geo_location)?;
                         next = 5usize;
                     }
 
-                    b"GeoRegion" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_geo_region)?;
                         next = 6usize;
                     }
 
-                    b"HostingEnvironment" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_hosting_environment)?;
                         next = 7usize;
                     }
 
-                    b"Name" => {
+                    7usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 8usize;
                     }
 
-                    b"NumberOfWorkers" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_number_of_workers)?;
                         next = 9usize;
                     }
 
-                    b"Plan" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_plan)?;
                         next = 10usize;
                     }
 
-                    b"ResourceGroup" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_resource_group)?;
                         next = 11usize;
                     }
 
-                    b"Status" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_status)?;
                         next = 12usize;
                     }
 
-                    b"Subscription" => {
+                    12usize => {
                         r.text_opt_into(&c, &mut f_subscription)?;
                         next = 13usize;
                     }
 
-                    b"WorkerSize" => {
+                    13usize => {
                         r.text_opt_into(&c, &mut f_worker_size)?;
                         next = 14usize;
                     }
@@ -2769,14 +2793,16 @@ impl FromXml for ArrayOfstring {
             const EXPECTED: [&[u8]; 1usize] = [b"<string>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"string" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"string" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_push(&c, &mut f_ids)?;
                         next = 0usize;
                     }
@@ -2815,14 +2841,16 @@ impl FromXml for Sites {
             const EXPECTED: [&[u8]; 1usize] = [b"<Site>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Site" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Site" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_site)?;
                         next = 0usize;
                     }
@@ -3282,89 +3310,139 @@ impl FromXml for Site {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"AdminEnabled" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"AdminEnabled" => 0usize,
+                        b"AvailabilityState" => 1usize,
+                        b"ClientAffinityEnabled" => 2usize,
+                        b"ClientCertEnabled" => 3usize,
+                        b"ComputeMode" => 4usize,
+                        b"ContainerSize" => 5usize,
+                        b"ContentAvailabilityState" => 6usize,
+                        b"DailyMemoryTimeQuota" => 7usize,
+                        b"DefaultHostName" => 8usize,
+                        b"DeploymentId" => 9usize,
+                        b"DomainVerificationIdentifiers" => 10usize,
+                        b"Enabled" => 11usize,
+                        b"EnabledHostNames" => 12usize,
+                        b"GatewaySiteName" => 13usize,
+                        b"HomeStamp" => 14usize,
+                        b"HostNameSslStates" => 15usize,
+                        b"HostNames" => 16usize,
+                        b"HostNamesDisabled" => 17usize,
+                        b"HostingEnvironment" => 18usize,
+                        b"HostingEnvironmentId" => 19usize,
+                        b"HostingEnvironmentProfile" => 20usize,
+                        b"Kind" => 21usize,
+                        b"LastModifiedTimeUtc" => 22usize,
+                        b"MaxNumberOfWorkers" => 23usize,
+                        b"MicroService" => 24usize,
+                        b"Name" => 25usize,
+                        b"OutboundIpAddresses" => 26usize,
+                        b"Owner" => 27usize,
+                        b"PremiumAppDeployed" => 28usize,
+                        b"RepositorySiteName" => 29usize,
+                        b"Reserved" => 30usize,
+                        b"ResourceGroup" => 31usize,
+                        b"RuntimeAvailabilityState" => 32usize,
+                        b"SKU" => 33usize,
+                        b"ScmSiteAlsoStopped" => 34usize,
+                        b"SelfLink" => 35usize,
+                        b"ServerFarm" => 36usize,
+                        b"ServerFarmId" => 37usize,
+                        b"SiteDisabledReason" => 38usize,
+                        b"SiteMode" => 39usize,
+                        b"SiteProperties" => 40usize,
+                        b"State" => 41usize,
+                        b"StorageRecoveryDefaultState" => 42usize,
+                        b"SuspendedTill" => 43usize,
+                        b"TargetSwapSlot" => 44usize,
+                        b"TrafficManagerHostNames" => 45usize,
+                        b"UsageState" => 46usize,
+                        b"WebHostingPlan" => 47usize,
+                        b"WebSpace" => 48usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_admin_enabled)?;
                         next = 1usize;
                     }
 
-                    b"AvailabilityState" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_availability_state)?;
                         next = 2usize;
                     }
 
-                    b"ClientAffinityEnabled" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_client_affinity_enabled)?;
                         next = 3usize;
                     }
 
-                    b"ClientCertEnabled" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_client_cert_enabled)?;
                         next = 4usize;
                     }
 
-                    b"ComputeMode" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_compute_mode)?;
                         next = 5usize;
                     }
 
-                    b"ContainerSize" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_container_size)?;
                         next = 6usize;
                     }
 
-                    b"ContentAvailabilityState" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_content_availability_state)?;
                         next = 7usize;
                     }
 
-                    b"DailyMemoryTimeQuota" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_daily_memory_time_quota)?;
                         next = 8usize;
                     }
 
-                    b"DefaultHostName" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_default_host_name)?;
                         next = 9usize;
                     }
 
-                    b"DeploymentId" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_deployment_id)?;
                         next = 10usize;
                     }
 
-                    b"DomainVerificationIdentifiers" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_domain_verification_identifiers)?;
                         next = 11usize;
                     }
 
-                    b"Enabled" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_enabled)?;
                         next = 12usize;
                     }
 
-                    b"EnabledHostNames" => {
+                    12usize => {
                         r.text_list(&c, b"string", &mut f_enabled_host_names)?;
                         next = 13usize;
                     }
 
-                    b"GatewaySiteName" => {
+                    13usize => {
                         r.text_opt_into(&c, &mut f_gateway_site_name)?;
                         next = 14usize;
                     }
 
-                    b"HomeStamp" => {
+                    14usize => {
                         r.text_opt_into(&c, &mut f_home_stamp)?;
                         next = 15usize;
                     }
 
-                    b"HostNameSslStates" => {
+                    15usize => {
                         r.elem_list(
                             &c,
                             b"HostNameSslState",
@@ -3373,167 +3451,167 @@ impl FromXml for Site {
                         next = 16usize;
                     }
 
-                    b"HostNames" => {
+                    16usize => {
                         r.text_list(&c, b"string", &mut f_host_names)?;
                         next = 17usize;
                     }
 
-                    b"HostNamesDisabled" => {
+                    17usize => {
                         r.text_opt_into(&c, &mut f_host_names_disabled)?;
                         next = 18usize;
                     }
 
-                    b"HostingEnvironment" => {
+                    18usize => {
                         r.text_opt_into(&c, &mut f_hosting_environment)?;
                         next = 19usize;
                     }
 
-                    b"HostingEnvironmentId" => {
+                    19usize => {
                         r.text_opt_into(&c, &mut f_hosting_environment_id)?;
                         next = 20usize;
                     }
 
-                    b"HostingEnvironmentProfile" => {
+                    20usize => {
                         f_hosting_environment_profile = r.elem(&c)?;
                         next = 21usize;
                     }
 
-                    b"Kind" => {
+                    21usize => {
                         r.text_opt_into(&c, &mut f_kind)?;
                         next = 22usize;
                     }
 
-                    b"LastModifiedTimeUtc" => {
+                    22usize => {
                         r.text_opt_into(&c, &mut f_last_modified_time_utc)?;
                         next = 23usize;
                     }
 
-                    b"MaxNumberOfWorkers" => {
+                    23usize => {
                         r.text_opt_into(&c, &mut f_max_number_of_workers)?;
                         next = 24usize;
                     }
 
-                    b"MicroService" => {
+                    24usize => {
                         r.text_opt_into(&c, &mut f_micro_service)?;
                         next = 25usize;
                     }
 
-                    b"Name" => {
+                    25usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 26usize;
                     }
 
-                    b"OutboundIpAddresses" => {
+                    26usize => {
                         r.text_opt_into(&c, &mut f_outbound_ip_addresses)?;
                         next = 27usize;
                     }
 
-                    b"Owner" => {
+                    27usize => {
                         r.text_opt_into(&c, &mut f_owner)?;
                         next = 28usize;
                     }
 
-                    b"PremiumAppDeployed" => {
+                    28usize => {
                         r.text_opt_into(&c, &mut f_premium_app_deployed)?;
                         next = 29usize;
                     }
 
-                    b"RepositorySiteName" => {
+                    29usize => {
                         r.text_opt_into(&c, &mut f_repository_site_name)?;
                         next = 30usize;
                     }
 
-                    b"Reserved" => {
+                    30usize => {
                         r.text_opt_into(&c, &mut f_reserved)?;
                         next = 31usize;
                     }
 
-                    b"ResourceGroup" => {
+                    31usize => {
                         r.text_opt_into(&c, &mut f_resource_group)?;
                         next = 32usize;
                     }
 
-                    b"RuntimeAvailabilityState" => {
+                    32usize => {
                         r.text_opt_into(&c, &mut f_runtime_availability_state)?;
                         next = 33usize;
                     }
 
-                    b"SKU" => {
+                    33usize => {
                         r.text_opt_into(&c, &mut f_sku)?;
                         next = 34usize;
                     }
 
-                    b"ScmSiteAlsoStopped" => {
+                    34usize => {
                         r.text_opt_into(&c, &mut f_scm_site_also_stopped)?;
                         next = 35usize;
                     }
 
-                    b"SelfLink" => {
+                    35usize => {
                         r.text_opt_into(&c, &mut f_self_link)?;
                         next = 36usize;
                     }
 
-                    b"ServerFarm" => {
+                    36usize => {
                         r.text_opt_into(&c, &mut f_server_farm)?;
                         next = 37usize;
                     }
 
-                    b"ServerFarmId" => {
+                    37usize => {
                         r.text_opt_into(&c, &mut f_server_farm_id)?;
                         next = 38usize;
                     }
 
-                    b"SiteDisabledReason" => {
+                    38usize => {
                         r.text_opt_into(&c, &mut f_site_disabled_reason)?;
                         next = 39usize;
                     }
 
-                    b"SiteMode" => {
+                    39usize => {
                         r.text_opt_into(&c, &mut f_site_mode)?;
                         next = 40usize;
                     }
 
-                    b"SiteProperties" => {
+                    40usize => {
                         f_site_properties = r.elem(&c)?;
                         next = 41usize;
                     }
 
-                    b"State" => {
+                    41usize => {
                         r.text_opt_into(&c, &mut f_state)?;
                         next = 42usize;
                     }
 
-                    b"StorageRecoveryDefaultState" => {
+                    42usize => {
                         r.text_opt_into(&c, &mut f_storage_recovery_default_state)?;
                         next = 43usize;
                     }
 
-                    b"SuspendedTill" => {
+                    43usize => {
                         r.text_opt_into(&c, &mut f_suspended_till)?;
                         next = 44usize;
                     }
 
-                    b"TargetSwapSlot" => {
+                    44usize => {
                         r.text_opt_into(&c, &mut f_target_swap_slot)?;
                         next = 45usize;
                     }
 
-                    b"TrafficManagerHostNames" => {
+                    45usize => {
                         r.text_list(&c, b"string", &mut f_traffic_manager_host_names)?;
                         next = 46usize;
                     }
 
-                    b"UsageState" => {
+                    46usize => {
                         r.text_opt_into(&c, &mut f_usage_state)?;
                         next = 47usize;
                     }
 
-                    b"WebHostingPlan" => {
+                    47usize => {
                         r.text_opt_into(&c, &mut f_web_hosting_plan)?;
                         next = 48usize;
                     }
 
-                    b"WebSpace" => {
+                    48usize => {
                         r.text_opt_into(&c, &mut f_web_space)?;
                         next = 49usize;
                     }
@@ -3788,54 +3866,64 @@ impl FromXml for HostNameSslState {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"HostType" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"HostType" => 0usize,
+                        b"IPBasedSslState" => 1usize,
+                        b"IpBasedSslResult" => 2usize,
+                        b"Name" => 3usize,
+                        b"SslState" => 4usize,
+                        b"Thumbprint" => 5usize,
+                        b"ToUpdate" => 6usize,
+                        b"ToUpdateIpBasedSsl" => 7usize,
+                        b"VirtualIP" => 8usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_host_type)?;
                         next = 1usize;
                     }
 
-                    b"IPBasedSslState" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_ip_based_ssl_state)?;
                         next = 2usize;
                     }
 
-                    b"IpBasedSslResult" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_ip_based_ssl_result)?;
                         next = 3usize;
                     }
 
-                    b"Name" => {
+                    3usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 4usize;
                     }
 
-                    b"SslState" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_ssl_state)?;
                         next = 5usize;
                     }
 
-                    b"Thumbprint" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_thumbprint)?;
                         next = 6usize;
                     }
 
-                    b"ToUpdate" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_to_update)?;
                         next = 7usize;
                     }
 
-                    b"ToUpdateIpBasedSsl" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_to_update_ip_based_ssl)?;
                         next = 8usize;
                     }
 
-                    b"VirtualIP" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_virtual_ip)?;
                         next = 9usize;
                     }
@@ -3907,24 +3995,28 @@ impl FromXml for HostingEnvironmentProfile {
             const EXPECTED: [&[u8]; 3usize] = [b"<Id>", b"<Name>", b"<Type>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Id" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Id" => 0usize,
+                        b"Name" => 1usize,
+                        b"Type" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_id)?;
                         next = 1usize;
                     }
 
-                    b"Name" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 2usize;
                     }
 
-                    b"Type" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_type_)?;
                         next = 3usize;
                     }
@@ -3983,24 +4075,28 @@ impl FromXml for SiteProperties {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"AppSettings" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"AppSettings" => 0usize,
+                        b"Metadata" => 1usize,
+                        b"Properties" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_list(&c, b"NameValuePair", &mut f_app_settings)?;
                         next = 1usize;
                     }
 
-                    b"Metadata" => {
+                    1usize => {
                         r.elem_list(&c, b"NameValuePair", &mut f_metadata)?;
                         next = 2usize;
                     }
 
-                    b"Properties" => {
+                    2usize => {
                         r.elem_list(&c, b"NameValuePair", &mut f_properties)?;
                         next = 3usize;
                     }
@@ -4063,19 +4159,22 @@ impl FromXml for NameValuePair {
             const EXPECTED: [&[u8]; 2usize] = [b"<Name>", b"<Value>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Value" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Value" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_value)?;
                         next = 2usize;
                     }
@@ -4155,34 +4254,40 @@ impl FromXml for CreateSiteInput {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"HostNames" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"HostNames" => 0usize,
+                        b"Name" => 1usize,
+                        b"ComputeMode" => 2usize,
+                        b"ServerFarm" => 3usize,
+                        b"WebSpaceToCreate" => 4usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_list(&c, b"string", &mut f_host_names)?;
                         next = 1usize;
                     }
 
-                    b"Name" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 2usize;
                     }
 
-                    b"ComputeMode" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_compute_mode)?;
                         next = 3usize;
                     }
 
-                    b"ServerFarm" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_server_farm)?;
                         next = 4usize;
                     }
 
-                    b"WebSpaceToCreate" => {
+                    4usize => {
                         f_web_space_to_create = r.elem(&c)?;
                         next = 5usize;
                     }
@@ -4260,24 +4365,28 @@ impl FromXml for WebSpaceToCreate {
             const EXPECTED: [&[u8]; 3usize] = [b"<GeoRegion>", b"<Name>", b"<Plan>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"GeoRegion" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"GeoRegion" => 0usize,
+                        b"Name" => 1usize,
+                        b"Plan" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_geo_region)?;
                         next = 1usize;
                     }
 
-                    b"Name" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 2usize;
                     }
 
-                    b"Plan" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_plan)?;
                         next = 3usize;
                     }
@@ -4355,24 +4464,28 @@ impl FromXml for PublishingUser {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"PublishingPassword" => 1usize,
+                        b"PublishingUserName" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"PublishingPassword" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_publishing_password)?;
                         next = 2usize;
                     }
 
-                    b"PublishingUserName" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_publishing_user_name)?;
                         next = 3usize;
                     }
@@ -4477,49 +4590,58 @@ impl FromXml for WebSiteOperation {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"CreatedTime" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"CreatedTime" => 0usize,
+                        b"Errors" => 1usize,
+                        b"ExpirationTime" => 2usize,
+                        b"GeoMasterOperationId" => 3usize,
+                        b"ID" => 4usize,
+                        b"ModifiedTime" => 5usize,
+                        b"Name" => 6usize,
+                        b"Status" => 7usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_created_time)?;
                         next = 1usize;
                     }
 
-                    b"Errors" => {
+                    1usize => {
                         r.elem_list(&c, b"Error", &mut f_errors)?;
                         next = 2usize;
                     }
 
-                    b"ExpirationTime" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_expiration_time)?;
                         next = 3usize;
                     }
 
-                    b"GeoMasterOperationId" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_geo_master_operation_id)?;
                         next = 4usize;
                     }
 
-                    b"ID" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_id)?;
                         next = 5usize;
                     }
 
-                    b"ModifiedTime" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_modified_time)?;
                         next = 6usize;
                     }
 
-                    b"Name" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 7usize;
                     }
 
-                    b"Status" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_status)?;
                         next = 8usize;
                     }
@@ -4614,39 +4736,46 @@ impl FromXml for WebSiteOperationError {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Code" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Code" => 0usize,
+                        b"Message" => 1usize,
+                        b"ExtendedCode" => 2usize,
+                        b"MessageTemplate" => 3usize,
+                        b"Parameters" => 4usize,
+                        b"InnerErrors" => 5usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_code)?;
                         next = 1usize;
                     }
 
-                    b"Message" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_message)?;
                         next = 2usize;
                     }
 
-                    b"ExtendedCode" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_extended_code)?;
                         next = 3usize;
                     }
 
-                    b"MessageTemplate" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_message_template)?;
                         next = 4usize;
                     }
 
-                    b"Parameters" => {
+                    4usize => {
                         r.text_list(&c, b"string", &mut f_parameters)?;
                         next = 5usize;
                     }
 
-                    b"InnerErrors" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_inner_errors)?;
                         next = 6usize;
                     }
@@ -5044,14 +5173,16 @@ impl FromXml for PublishData {
             const EXPECTED: [&[u8]; 1usize] = [b"<publishProfile>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"publishProfile" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"publishProfile" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_profiles)?;
                         next = 0usize;
                     }
@@ -5226,14 +5357,16 @@ impl FromXml for PublishProfile {
             const EXPECTED: [&[u8]; 1usize] = [b"<databases>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"databases" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"databases" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_list(&c, b"add", &mut f_databases)?;
                         next = 1usize;
                     }
@@ -5379,14 +5512,16 @@ impl FromXml for WebSiteUsages {
             const EXPECTED: [&[u8]; 1usize] = [b"<Usage>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Usage" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Usage" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_usage)?;
                         next = 0usize;
                     }
@@ -5498,54 +5633,64 @@ impl FromXml for WebSiteUsage {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ComputeMode" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ComputeMode" => 0usize,
+                        b"CurrentValue" => 1usize,
+                        b"DisplayName" => 2usize,
+                        b"Limit" => 3usize,
+                        b"Name" => 4usize,
+                        b"NextResetTime" => 5usize,
+                        b"ResourceName" => 6usize,
+                        b"SiteMode" => 7usize,
+                        b"Unit" => 8usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_compute_mode)?;
                         next = 1usize;
                     }
 
-                    b"CurrentValue" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_current_value)?;
                         next = 2usize;
                     }
 
-                    b"DisplayName" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_display_name)?;
                         next = 3usize;
                     }
 
-                    b"Limit" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_limit)?;
                         next = 4usize;
                     }
 
-                    b"Name" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 5usize;
                     }
 
-                    b"NextResetTime" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_next_reset_time)?;
                         next = 6usize;
                     }
 
-                    b"ResourceName" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_resource_name)?;
                         next = 7usize;
                     }
 
-                    b"SiteMode" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_site_mode)?;
                         next = 8usize;
                     }
 
-                    b"Unit" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_unit)?;
                         next = 9usize;
                     }
@@ -5600,14 +5745,16 @@ impl FromXml for WebMetricResponses {
             const EXPECTED: [&[u8]; 1usize] = [b"<MetricResponse>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"MetricResponse" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"MetricResponse" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_metric_response)?;
                         next = 0usize;
                     }
@@ -5667,24 +5814,28 @@ impl FromXml for WebMetricResponse {
             const EXPECTED: [&[u8]; 3usize] = [b"<Code>", b"<Data>", b"<Message>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Code" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Code" => 0usize,
+                        b"Data" => 1usize,
+                        b"Message" => 2usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_code)?;
                         next = 1usize;
                     }
 
-                    b"Data" => {
+                    1usize => {
                         f_data = r.elem(&c)?;
                         next = 2usize;
                     }
 
-                    b"Message" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_message)?;
                         next = 3usize;
                     }
@@ -5787,49 +5938,58 @@ impl FromXml for WebMetricSet {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"DisplayName" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"DisplayName" => 0usize,
+                        b"EndTime" => 1usize,
+                        b"Name" => 2usize,
+                        b"PrimaryAggregationType" => 3usize,
+                        b"StartTime" => 4usize,
+                        b"TimeGrain" => 5usize,
+                        b"Unit" => 6usize,
+                        b"Values" => 7usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_display_name)?;
                         next = 1usize;
                     }
 
-                    b"EndTime" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_end_time)?;
                         next = 2usize;
                     }
 
-                    b"Name" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 3usize;
                     }
 
-                    b"PrimaryAggregationType" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_primary_aggregation_type)?;
                         next = 4usize;
                     }
 
-                    b"StartTime" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_start_time)?;
                         next = 5usize;
                     }
 
-                    b"TimeGrain" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_time_grain)?;
                         next = 6usize;
                     }
 
-                    b"Unit" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_unit)?;
                         next = 7usize;
                     }
 
-                    b"Values" => {
+                    7usize => {
                         r.elem_list(&c, b"MetricSample", &mut f_values)?;
                         next = 8usize;
                     }
@@ -5927,39 +6087,46 @@ impl FromXml for WebMetricSample {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Count" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Count" => 0usize,
+                        b"Maximum" => 1usize,
+                        b"Minimum" => 2usize,
+                        b"TimeCreated" => 3usize,
+                        b"Total" => 4usize,
+                        b"InstanceName" => 5usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_count)?;
                         next = 1usize;
                     }
 
-                    b"Maximum" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_maximum)?;
                         next = 2usize;
                     }
 
-                    b"Minimum" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_minimum)?;
                         next = 3usize;
                     }
 
-                    b"TimeCreated" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_time_created)?;
                         next = 4usize;
                     }
 
-                    b"Total" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_total)?;
                         next = 5usize;
                     }
 
-                    b"InstanceName" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_instance_name)?;
                         next = 6usize;
                     }
@@ -6008,14 +6175,16 @@ impl FromXml for WebMetricDefinitions {
             const EXPECTED: [&[u8]; 1usize] = [b"<MetricDefinition>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"MetricDefinition" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"MetricDefinition" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_metric_definition)?;
                         next = 0usize;
                     }
@@ -6086,29 +6255,34 @@ impl FromXml for WebMetricDefinition {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"Unit" => 1usize,
+                        b"PrimaryAggregationType" => 2usize,
+                        b"MetricAvailabilities" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"Unit" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_unit)?;
                         next = 2usize;
                     }
 
-                    b"PrimaryAggregationType" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_primary_aggregation_type)?;
                         next = 3usize;
                     }
 
-                    b"MetricAvailabilities" => {
+                    3usize => {
                         r.elem_list(
                             &c,
                             b"MetricAvailability",
@@ -6172,19 +6346,22 @@ impl FromXml for WebMetricAvailability {
             const EXPECTED: [&[u8]; 2usize] = [b"<TimeGrain>", b"<Retention>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"TimeGrain" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"TimeGrain" => 0usize,
+                        b"Retention" => 1usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_time_grain)?;
                         next = 1usize;
                     }
 
-                    b"Retention" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_retention)?;
                         next = 2usize;
                     }
@@ -6225,14 +6402,16 @@ impl FromXml for ServerFarms {
             const EXPECTED: [&[u8]; 1usize] = [b"<ServerFarm>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ServerFarm" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ServerFarm" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_server_farm)?;
                         next = 0usize;
                     }
@@ -6310,34 +6489,40 @@ impl FromXml for ServerFarmInput {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"Name" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"Name" => 0usize,
+                        b"NumberOfWorkers" => 1usize,
+                        b"SKU" => 2usize,
+                        b"WorkerSize" => 3usize,
+                        b"AdminSiteName" => 4usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 1usize;
                     }
 
-                    b"NumberOfWorkers" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_number_of_workers)?;
                         next = 2usize;
                     }
 
-                    b"SKU" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_sku)?;
                         next = 3usize;
                     }
 
-                    b"WorkerSize" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_worker_size)?;
                         next = 4usize;
                     }
 
-                    b"AdminSiteName" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_admin_site_name)?;
                         next = 5usize;
                     }
@@ -6563,119 +6748,142 @@ impl FromXml for ServerFarm {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"AdminSiteName" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"AdminSiteName" => 0usize,
+                        b"CurrentNumberOfWorkers" => 1usize,
+                        b"CurrentWorkerSize" => 2usize,
+                        b"CurrentWorkerSizeId" => 3usize,
+                        b"HostingEnvironment" => 4usize,
+                        b"HostingEnvironmentId" => 5usize,
+                        b"HostingEnvironmentProfile" => 6usize,
+                        b"LastModifiedTimeUtc" => 7usize,
+                        b"MaximumNumberOfWorkers" => 8usize,
+                        b"Name" => 9usize,
+                        b"NumberOfSites" => 10usize,
+                        b"NumberOfWorkers" => 11usize,
+                        b"PerSiteScaling" => 12usize,
+                        b"PlanName" => 13usize,
+                        b"Reserved" => 14usize,
+                        b"SKU" => 15usize,
+                        b"Status" => 16usize,
+                        b"Subscription" => 17usize,
+                        b"WebSpace" => 18usize,
+                        b"WorkerSize" => 19usize,
+                        b"WorkerSizeId" => 20usize,
+                        b"WorkerTierName" => 21usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_admin_site_name)?;
                         next = 1usize;
                     }
 
-                    b"CurrentNumberOfWorkers" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_current_number_of_workers)?;
                         next = 2usize;
                     }
 
-                    b"CurrentWorkerSize" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_current_worker_size)?;
                         next = 3usize;
                     }
 
-                    b"CurrentWorkerSizeId" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_current_worker_size_id)?;
                         next = 4usize;
                     }
 
-                    b"HostingEnvironment" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_hosting_environment)?;
                         next = 5usize;
                     }
 
-                    b"HostingEnvironmentId" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_hosting_environment_id)?;
                         next = 6usize;
                     }
 
-                    b"HostingEnvironmentProfile" => {
+                    6usize => {
                         f_hosting_environment_profile = r.elem(&c)?;
                         next = 7usize;
                     }
 
-                    b"LastModifiedTimeUtc" => {
+                    7usize => {
                         r.text_opt_into(&c, &mut f_last_modified_time_utc)?;
                         next = 8usize;
                     }
 
-                    b"MaximumNumberOfWorkers" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_maximum_number_of_workers)?;
                         next = 9usize;
                     }
 
-                    b"Name" => {
+                    9usize => {
                         r.text_req_into(&c, &mut f_name)?;
                         next = 10usize;
                     }
 
-                    b"NumberOfSites" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_number_of_sites)?;
                         next = 11usize;
                     }
 
-                    b"NumberOfWorkers" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_number_of_workers)?;
                         next = 12usize;
                     }
 
-                    b"PerSiteScaling" => {
+                    12usize => {
                         r.text_opt_into(&c, &mut f_per_site_scaling)?;
                         next = 13usize;
                     }
 
-                    b"PlanName" => {
+                    13usize => {
                         r.text_opt_into(&c, &mut f_plan_name)?;
                         next = 14usize;
                     }
 
-                    b"Reserved" => {
+                    14usize => {
                         r.text_opt_into(&c, &mut f_reserved)?;
                         next = 15usize;
                     }
 
-                    b"SKU" => {
+                    15usize => {
                         r.text_opt_into(&c, &mut f_sku)?;
                         next = 16usize;
                     }
 
-                    b"Status" => {
+                    16usize => {
                         r.text_opt_into(&c, &mut f_status)?;
                         next = 17usize;
                     }
 
-                    b"Subscription" => {
+                    17usize => {
                         r.text_opt_into(&c, &mut f_subscription)?;
                         next = 18usize;
                     }
 
-                    b"WebSpace" => {
+                    18usize => {
                         r.text_opt_into(&c, &mut f_web_space)?;
                         next = 19usize;
                     }
 
-                    b"WorkerSize" => {
+                    19usize => {
                         r.text_opt_into(&c, &mut f_worker_size)?;
                         next = 20usize;
                     }
 
-                    b"WorkerSizeId" => {
+                    20usize => {
                         r.text_opt_into(&c, &mut f_worker_size_id)?;
                         next = 21usize;
                     }
 
-                    b"WorkerTierName" => {
+                    21usize => {
                         r.text_opt_into(&c, &mut f_worker_tier_name)?;
                         next = 22usize;
                     }
@@ -6808,34 +7016,40 @@ impl FromXml for BackupRequest {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"BackupSchedule" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"BackupSchedule" => 0usize,
+                        b"Databases" => 1usize,
+                        b"Enabled" => 2usize,
+                        b"Name" => 3usize,
+                        b"StorageAccountUrl" => 4usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         f_backup_schedule = r.elem(&c)?;
                         next = 1usize;
                     }
 
-                    b"Databases" => {
+                    1usize => {
                         r.elem_list(&c, b"DatabaseBackupSetting", &mut f_databases)?;
                         next = 2usize;
                     }
 
-                    b"Enabled" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_enabled)?;
                         next = 3usize;
                     }
 
-                    b"Name" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 4usize;
                     }
 
-                    b"StorageAccountUrl" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_storage_account_url)?;
                         next = 5usize;
                     }
@@ -6927,39 +7141,46 @@ impl FromXml for BackupSchedule {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"FrequencyInterval" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"FrequencyInterval" => 0usize,
+                        b"FrequencyUnit" => 1usize,
+                        b"KeepAtLeastOneBackup" => 2usize,
+                        b"LastExecutionTime" => 3usize,
+                        b"RetentionPeriodInDays" => 4usize,
+                        b"StartTime" => 5usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_frequency_interval)?;
                         next = 1usize;
                     }
 
-                    b"FrequencyUnit" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_frequency_unit)?;
                         next = 2usize;
                     }
 
-                    b"KeepAtLeastOneBackup" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_keep_at_least_one_backup)?;
                         next = 3usize;
                     }
 
-                    b"LastExecutionTime" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_last_execution_time)?;
                         next = 4usize;
                     }
 
-                    b"RetentionPeriodInDays" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_retention_period_in_days)?;
                         next = 5usize;
                     }
 
-                    b"StartTime" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_start_time)?;
                         next = 6usize;
                     }
@@ -7054,29 +7275,34 @@ impl FromXml for DatabaseBackupSetting {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"ConnectionString" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"ConnectionString" => 0usize,
+                        b"ConnectionStringName" => 1usize,
+                        b"DatabaseType" => 2usize,
+                        b"Name" => 3usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_connection_string)?;
                         next = 1usize;
                     }
 
-                    b"ConnectionStringName" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_connection_string_name)?;
                         next = 2usize;
                     }
 
-                    b"DatabaseType" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_database_type)?;
                         next = 3usize;
                     }
 
-                    b"Name" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 4usize;
                     }
@@ -7121,14 +7347,16 @@ impl FromXml for BackupItems {
             const EXPECTED: [&[u8]; 1usize] = [b"<BackupItem>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"BackupItem" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"BackupItem" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_backup_item)?;
                         next = 0usize;
                     }
@@ -7280,69 +7508,82 @@ impl FromXml for BackupItem {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"StorageAccountUrl" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"StorageAccountUrl" => 0usize,
+                        b"BlobName" => 1usize,
+                        b"Name" => 2usize,
+                        b"Status" => 3usize,
+                        b"SizeInBytes" => 4usize,
+                        b"Created" => 5usize,
+                        b"Log" => 6usize,
+                        b"Databases" => 7usize,
+                        b"Scheduled" => 8usize,
+                        b"LastRestoreTimeStamp" => 9usize,
+                        b"FinishedTimeStamp" => 10usize,
+                        b"CorrelationId" => 11usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_storage_account_url)?;
                         next = 1usize;
                     }
 
-                    b"BlobName" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_blob_name)?;
                         next = 2usize;
                     }
 
-                    b"Name" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_name)?;
                         next = 3usize;
                     }
 
-                    b"Status" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_status)?;
                         next = 4usize;
                     }
 
-                    b"SizeInBytes" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_size_in_bytes)?;
                         next = 5usize;
                     }
 
-                    b"Created" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_created)?;
                         next = 6usize;
                     }
 
-                    b"Log" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_log)?;
                         next = 7usize;
                     }
 
-                    b"Databases" => {
+                    7usize => {
                         r.elem_list(&c, b"DatabaseBackupSetting", &mut f_databases)?;
                         next = 8usize;
                     }
 
-                    b"Scheduled" => {
+                    8usize => {
                         r.text_opt_into(&c, &mut f_scheduled)?;
                         next = 9usize;
                     }
 
-                    b"LastRestoreTimeStamp" => {
+                    9usize => {
                         r.text_opt_into(&c, &mut f_last_restore_time_stamp)?;
                         next = 10usize;
                     }
 
-                    b"FinishedTimeStamp" => {
+                    10usize => {
                         r.text_opt_into(&c, &mut f_finished_time_stamp)?;
                         next = 11usize;
                     }
 
-                    b"CorrelationId" => {
+                    11usize => {
                         r.text_opt_into(&c, &mut f_correlation_id)?;
                         next = 12usize;
                     }
@@ -7468,39 +7709,46 @@ impl FromXml for RestoreRequest {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"AdjustConnectionStrings" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"AdjustConnectionStrings" => 0usize,
+                        b"BlobName" => 1usize,
+                        b"Databases" => 2usize,
+                        b"IgnoreConflictingHostNames" => 3usize,
+                        b"Overwrite" => 4usize,
+                        b"StorageAccountUrl" => 5usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_adjust_connection_strings)?;
                         next = 1usize;
                     }
 
-                    b"BlobName" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_blob_name)?;
                         next = 2usize;
                     }
 
-                    b"Databases" => {
+                    2usize => {
                         r.elem_list(&c, b"DatabaseBackupSetting", &mut f_databases)?;
                         next = 3usize;
                     }
 
-                    b"IgnoreConflictingHostNames" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_ignore_conflicting_host_names)?;
                         next = 4usize;
                     }
 
-                    b"Overwrite" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_overwrite)?;
                         next = 5usize;
                     }
 
-                    b"StorageAccountUrl" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_storage_account_url)?;
                         next = 6usize;
                     }
@@ -7552,14 +7800,16 @@ impl FromXml for RestoreResponse {
             const EXPECTED: [&[u8]; 1usize] = [b"<OperationId>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"OperationId" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"OperationId" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_operation_id)?;
                         next = 1usize;
                     }
@@ -7598,14 +7848,16 @@ impl FromXml for ArrayOfRelayServiceConnectionEntity {
             const EXPECTED: [&[u8]; 1usize] = [b"<RelayServiceConnectionEntity>"];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"RelayServiceConnectionEntity" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"RelayServiceConnectionEntity" => 0usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.elem_push(&c, &mut f_relay_service_connection_entity)?;
                         next = 0usize;
                     }
@@ -7710,44 +7962,52 @@ impl FromXml for RelayServiceConnectionInput {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"BiztalkUri" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"BiztalkUri" => 0usize,
+                        b"EntityConnectionString" => 1usize,
+                        b"EntityName" => 2usize,
+                        b"Hostname" => 3usize,
+                        b"Port" => 4usize,
+                        b"ResourceConnectionString" => 5usize,
+                        b"ResourceType" => 6usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_req_into(&c, &mut f_biztalk_uri)?;
                         next = 1usize;
                     }
 
-                    b"EntityConnectionString" => {
+                    1usize => {
                         r.text_req_into(&c, &mut f_entity_connection_string)?;
                         next = 2usize;
                     }
 
-                    b"EntityName" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_entity_name)?;
                         next = 3usize;
                     }
 
-                    b"Hostname" => {
+                    3usize => {
                         r.text_req_into(&c, &mut f_hostname)?;
                         next = 4usize;
                     }
 
-                    b"Port" => {
+                    4usize => {
                         r.text_req_into(&c, &mut f_port)?;
                         next = 5usize;
                     }
 
-                    b"ResourceConnectionString" => {
+                    5usize => {
                         r.text_req_into(&c, &mut f_resource_connection_string)?;
                         next = 6usize;
                     }
 
-                    b"ResourceType" => {
+                    6usize => {
                         r.text_req_into(&c, &mut f_resource_type)?;
                         next = 7usize;
                     }
@@ -7882,44 +8142,52 @@ impl FromXml for RelayServiceConnectionUpdate {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"BiztalkUri" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"BiztalkUri" => 0usize,
+                        b"EntityConnectionString" => 1usize,
+                        b"EntityName" => 2usize,
+                        b"Hostname" => 3usize,
+                        b"Port" => 4usize,
+                        b"ResourceConnectionString" => 5usize,
+                        b"ResourceType" => 6usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_biztalk_uri)?;
                         next = 1usize;
                     }
 
-                    b"EntityConnectionString" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_entity_connection_string)?;
                         next = 2usize;
                     }
 
-                    b"EntityName" => {
+                    2usize => {
                         r.text_req_into(&c, &mut f_entity_name)?;
                         next = 3usize;
                     }
 
-                    b"Hostname" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_hostname)?;
                         next = 4usize;
                     }
 
-                    b"Port" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_port)?;
                         next = 5usize;
                     }
 
-                    b"ResourceConnectionString" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_resource_connection_string)?;
                         next = 6usize;
                     }
 
-                    b"ResourceType" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_resource_type)?;
                         next = 7usize;
                     }
@@ -8051,44 +8319,52 @@ impl FromXml for RelayServiceConnectionEntity {
             ];
             let mut next = 0usize;
             let mut c = Child::default();
-            while r
-                .read_child_expecting(
-                    &mut c,
-                    EXPECTED.get(next).copied().unwrap_or_default(),
-                )?
-            {
-                match c.name() {
-                    b"EntityName" => {
+            while let Some(mut field) = r.read_field(&mut c, &EXPECTED, next)? {
+                if field == usize::MAX {
+                    field = match c.name() {
+                        b"EntityName" => 0usize,
+                        b"EntityConnectionString" => 1usize,
+                        b"ResourceType" => 2usize,
+                        b"ResourceConnectionString" => 3usize,
+                        b"Hostname" => 4usize,
+                        b"Port" => 5usize,
+                        b"BiztalkUri" => 6usize,
+                        _ => usize::MAX,
+                    };
+                }
+
+                match field {
+                    0usize => {
                         r.text_opt_into(&c, &mut f_entity_name)?;
                         next = 1usize;
                     }
 
-                    b"EntityConnectionString" => {
+                    1usize => {
                         r.text_opt_into(&c, &mut f_entity_connection_string)?;
                         next = 2usize;
                     }
 
-                    b"ResourceType" => {
+                    2usize => {
                         r.text_opt_into(&c, &mut f_resource_type)?;
                         next = 3usize;
                     }
 
-                    b"ResourceConnectionString" => {
+                    3usize => {
                         r.text_opt_into(&c, &mut f_resource_connection_string)?;
                         next = 4usize;
                     }
 
-                    b"Hostname" => {
+                    4usize => {
                         r.text_opt_into(&c, &mut f_hostname)?;
                         next = 5usize;
                     }
 
-                    b"Port" => {
+                    5usize => {
                         r.text_opt_into(&c, &mut f_port)?;
                         next = 6usize;
                     }
 
-                    b"BiztalkUri" => {
+                    6usize => {
                         r.text_opt_into(&c, &mut f_biztalk_uri)?;
                         next = 7usize;
                     }

@@ -661,34 +661,59 @@ impl<'a> XmlReader<'a> {
     }
 
     /// [`read_child`](Self::read_child) when the next child is likely to
-    /// be `expected` (`<name>`, from the generated reader's list of its
-    /// fields in wire order): a start tag equal to it, after white space
-    /// only, is read in place, without a tag scan; anything else (another
-    /// element, attributes, a prefix, an empty element, the end tag, an
-    /// `expected` that is not `<name>`) is read by `read_child`.
+    /// be `expected` (`<name>`): [`read_field`](Self::read_field) with one
+    /// field.
     #[inline]
     pub fn read_child_expecting(
         &mut self,
         child: &mut Child<'a>,
         expected: &[u8],
     ) -> Result<bool, DecodeError> {
+        Ok(self
+            .read_field(child, std::slice::from_ref(&expected), 0)?
+            .is_some())
+    }
+
+    /// The next child of a generated reader's element: `fields` are the
+    /// start tags of the element's fields in wire order (`<name>`), `next`
+    /// the one likely to come. `Some(next)` when the child is that field,
+    /// `Some(usize::MAX)` for any other child (the caller looks its name
+    /// up), with `child` set to it; `None` at the element's end tag.
+    ///
+    /// The likely field's start tag, after white space only, is read in
+    /// place, without a tag scan, and so is the element's own end tag
+    /// (`</name>`, where every element ends); anything else (another
+    /// element, attributes, a prefix, an empty element, a field that is
+    /// not `<name>`) is read by `read_child`.
+    #[inline]
+    pub fn read_field(
+        &mut self,
+        child: &mut Child<'a>,
+        fields: &[&[u8]],
+        next: usize,
+    ) -> Result<Option<usize>, DecodeError> {
         let input = self.input;
         let at = skip_space(input, self.pos);
-        let len = expected.len();
-        if let Some(found) = input.get(at..at.saturating_add(len)) {
-            let shaped = len >= 3 && expected[0] == b'<' && expected[len - 1] == b'>';
-            if shaped && eq_bytes(found, expected) {
-                // What `markup` and `fill_child` do for a tag without
-                // attributes or prefix.
-                let name_at = at + 1;
-                let name_len = len - 2;
-                child.set_plain(&input[name_at..name_at + name_len], name_len, false);
-                self.open.push((name_at, name_len));
-                self.pos = at + len;
-                return Ok(true);
+        if let Some(&expected) = fields.get(next) {
+            let len = expected.len();
+            if let Some(found) = input.get(at..at.saturating_add(len)) {
+                let shaped = len >= 3 && expected[0] == b'<' && expected[len - 1] == b'>';
+                if shaped && eq_bytes(found, expected) {
+                    // What `markup` and `fill_child` do for a tag without
+                    // attributes or prefix.
+                    let name_at = at + 1;
+                    let name_len = len - 2;
+                    child.set_plain(&input[name_at..name_at + name_len], name_len, false);
+                    self.open.push((name_at, name_len));
+                    self.pos = at + len;
+                    return Ok(Some(next));
+                }
             }
         }
-        self.read_child(child)
+        if self.close_innermost_at(at) {
+            return Ok(None);
+        }
+        Ok(self.read_child(child)?.then_some(usize::MAX))
     }
 
     /// The next child element of the element being read, or `None` at its
@@ -2432,6 +2457,57 @@ mod tests {
                 assert_eq!(walk(doc, expect), general, "{doc} expecting {expect:?}");
             }
         }
+    }
+
+    /// `read_field` names the field it read in place by its index, hands
+    /// any other child to the caller's lookup (`usize::MAX`), and reads the
+    /// element's end tag in place or the general way alike.
+    #[test]
+    fn fields_by_index() {
+        const OTHER: usize = usize::MAX;
+        let fields: [&[u8]; 2] = [b"<A>", b"<B>"];
+        let run = |doc: &str, next: usize| -> Result<Vec<(usize, String)>, DecodeError> {
+            let mut r = XmlReader::new(doc.as_bytes());
+            let root = r.root_any_namespace("R")?;
+            let mut seen = Vec::new();
+            if !root.is_empty() {
+                let mut c = Child::default();
+                while let Some(k) = r.read_field(&mut c, &fields, next)? {
+                    seen.push((k, String::from_utf8_lossy(c.name()).into_owned()));
+                    r.skip(&c)?;
+                }
+            }
+            r.finish()?;
+            Ok(seen)
+        };
+        let seen = |v: &[(usize, &str)]| -> Vec<(usize, String)> {
+            v.iter().map(|&(k, n)| (k, n.to_owned())).collect()
+        };
+        let doc = "<R><A>1</A><B>2</B></R>";
+        assert_eq!(run(doc, 0).unwrap(), seen(&[(0, "A"), (OTHER, "B")]));
+        assert_eq!(run(doc, 1).unwrap(), seen(&[(OTHER, "A"), (1, "B")]));
+        assert_eq!(run(doc, 2).unwrap(), seen(&[(OTHER, "A"), (OTHER, "B")]));
+        // Not in place: an empty element, attributes, a prefix.
+        let doc = "<R><A/><A x=\"1\">1</A><p:A xmlns:p=\"u\">2</p:A></R>";
+        let want = seen(&[(OTHER, "A"), (OTHER, "A"), (OTHER, "A")]);
+        assert_eq!(run(doc, 0).unwrap(), want);
+        // The end tag after white space, with white space inside it, or
+        // after a comment; a wrong or missing one is an error.
+        for doc in [
+            "<R>\n  <A>1</A>\n</R>",
+            "<R><A>1</A></R >",
+            "<R><A>1</A><!-- c --></R>",
+        ] {
+            assert_eq!(run(doc, 0).unwrap(), seen(&[(0, "A")]), "{doc}");
+        }
+        assert!(matches!(
+            run("<R><A>1</A></Q>", 0).unwrap_err().kind(),
+            DecodeErrorKind::Syntax(_)
+        ));
+        assert!(matches!(
+            run("<R><A>1</A>", 0).unwrap_err().kind(),
+            DecodeErrorKind::Truncated
+        ));
     }
 
     /// Text lists: items of the usual shape are read in place (in batches of
