@@ -136,7 +136,8 @@ pub fn serve_emulator(cpus: Option<&str>) -> std::process::ExitCode {
 /// the body) against an emulator process, nothing else — for counts of
 /// the client side (`valgrind --tool=callgrind` without
 /// `--trace-children`; two values of N give the cost per call without the
-/// start-up).
+/// start-up). On one thread, or on the multi-threaded runtime with
+/// `ASM_BENCH_RT=multi` (see [`on_diagnostic_runtime`]).
 pub fn count_e2e(client_kind: &str, op: &str, n: usize) -> std::process::ExitCode {
     let run = || -> Result<(), String> {
         if !matches!(client_kind, "rust" | "no-decode" | "bare") {
@@ -144,12 +145,10 @@ pub fn count_e2e(client_kind: &str, op: &str, n: usize) -> std::process::ExitCod
                 "unknown client {client_kind:?} (rust, no-decode or bare)"
             ));
         }
-        let server = Server::spawn(None)?;
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| e.to_string())?;
-        rt.block_on(async {
+        let server = Arc::new(Server::spawn(None)?);
+        let (op, client_kind) = (op.to_owned(), client_kind.to_owned());
+        on_diagnostic_runtime(async move {
+            let (op, client_kind) = (op.as_str(), client_kind.as_str());
             let (client, bare, request_id) = clients(&server).await?;
             if op == "GetAffinityGroupProperties" {
                 create_group(&bare, &server).await?;
@@ -193,7 +192,8 @@ pub fn count_e2e(client_kind: &str, op: &str, n: usize) -> std::process::ExitCod
 /// (`/proc/thread-self/schedstat`), which shows how much a decode costs the
 /// calls around it beyond its own time. The busy wait tells whether that
 /// cost is the decode's own (caches) or only the delay before the next
-/// request (the emulator's CPU going idle in between).
+/// request (the emulator's CPU going idle in between). `ASM_BENCH_RT=multi`
+/// runs it on the multi-threaded runtime, as the benchmark's e2e part does.
 pub fn split_e2e(op: &str, n: usize) -> std::process::ExitCode {
     let run = || -> Result<(), String> {
         let split = cores::split(&cores::allowed());
@@ -212,11 +212,8 @@ pub fn split_e2e(op: &str, n: usize) -> std::process::ExitCode {
                 None => "one CPU: clients and emulator share it".into(),
             }
         );
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| e.to_string())?;
-        rt.block_on(split_calls(&server, op, n.max(1)))
+        let (op, server) = (op.to_owned(), Arc::new(server));
+        on_diagnostic_runtime(async move { split_calls(&server, &op, n.max(1)).await })
     };
     match run() {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -225,6 +222,21 @@ pub fn split_e2e(op: &str, n: usize) -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// Runs `calls` as a task of the diagnostics' Tokio runtime: one thread
+/// (`current_thread`), or with `ASM_BENCH_RT=multi` the default
+/// multi-threaded runtime, which the benchmark's own e2e part uses.
+fn on_diagnostic_runtime<F>(calls: F) -> Result<(), String>
+where
+    F: std::future::Future<Output = Result<(), String>> + Send + 'static,
+{
+    let mut builder = match std::env::var("ASM_BENCH_RT").as_deref() {
+        Ok("multi") => tokio::runtime::Builder::new_multi_thread(),
+        _ => tokio::runtime::Builder::new_current_thread(),
+    };
+    let rt = builder.enable_all().build().map_err(|e| e.to_string())?;
+    rt.block_on(async move { tokio::spawn(calls).await.map_err(|e| e.to_string())? })
 }
 
 async fn split_calls(server: &Server, op: &str, n: usize) -> Result<(), String> {

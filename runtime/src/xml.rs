@@ -889,6 +889,11 @@ impl<'a> XmlReader<'a> {
 
     /// The text of `child` parsed into `field`; `None` for `i:nil`, and for
     /// empty or white-space-only text when `blank_is_none`.
+    ///
+    /// Only the parse is built for each field: the text is read by
+    /// [`field_text`](Self::field_text), one copy for every type and field
+    /// (the generated readers' size, and so the crate's build time, grows
+    /// with what is inlined into each of their fields).
     #[inline(always)]
     fn text_into<T: XmlText>(
         &mut self,
@@ -896,17 +901,33 @@ impl<'a> XmlReader<'a> {
         field: &mut Option<T>,
         blank_is_none: bool,
     ) -> Result<(), DecodeError> {
+        match self.field_text(child, blank_is_none)? {
+            None => {
+                *field = None;
+                Ok(())
+            }
+            Some(text) => T::parse_into(field, text)
+                .map_err(|expected| DecodeError::invalid(expected).within_child(child)),
+        }
+    }
+
+    /// The text of a field's element, consumed: `None` for `i:nil`, and for
+    /// empty or white-space-only text when `blank_is_none`.
+    #[inline(never)]
+    fn field_text(
+        &mut self,
+        child: &Child<'_>,
+        blank_is_none: bool,
+    ) -> Result<Option<Cow<'a, str>>, DecodeError> {
         if child.is_nil() {
-            *field = None;
-            return self.skip(child);
+            self.skip(child)?;
+            return Ok(None);
         }
         let text = self.text(child).map_err(|e| e.within_child(child))?;
         if blank_is_none && is_blank(&text) {
-            *field = None;
-            return Ok(());
+            return Ok(None);
         }
-        T::parse_into(field, text)
-            .map_err(|expected| DecodeError::invalid(expected).within_child(child))
+        Ok(Some(text))
     }
 
     /// A structured value; `None` only for `i:nil`.
@@ -936,6 +957,7 @@ impl<'a> XmlReader<'a> {
 
     /// Calls `read` for each `item` child of `wrapper` (other children are
     /// skipped); errors get the wrapper added to their path.
+    #[inline]
     fn each_item(
         &mut self,
         wrapper: &Child<'_>,
@@ -946,14 +968,24 @@ impl<'a> XmlReader<'a> {
             return Ok(());
         }
         let mut child = Child::default();
-        while self.read_child(&mut child)? {
-            if eq_bytes(child.name(), item) {
-                read(self, &child).map_err(|e| e.within_child(wrapper))?;
-            } else {
-                self.skip(&child)?;
-            }
+        while self.next_item(item, &mut child)? {
+            read(self, &child).map_err(|e| e.within_child(wrapper))?;
         }
         Ok(())
+    }
+
+    /// The next `item` child of the element being read into `child`, other
+    /// children skipped; `false` at the element's end tag. One copy for
+    /// every list: each list's own code is only what it does with an item.
+    #[inline(never)]
+    fn next_item(&mut self, item: &[u8], child: &mut Child<'a>) -> Result<bool, DecodeError> {
+        while self.read_child(child)? {
+            if eq_bytes(child.name(), item) {
+                return Ok(true);
+            }
+            self.skip(child)?;
+        }
+        Ok(false)
     }
 
     /// A wrapped list of structured items (`<Wrapper><Item/>...</Wrapper>`),
