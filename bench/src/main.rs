@@ -16,7 +16,9 @@
 //! `--write-fuzz-seeds DIR`; `--profile-decode ROOT SECS` and
 //! `--count-decode ROOT N` (bench/NOTES.md: instruction counts) decode one
 //! document over and over for a profiler; `--split-e2e OPERATION N` splits
-//! one connection's call time between pipeline, decode and its knock-on.
+//! one connection's call time between pipeline, decode and its knock-on;
+//! it and `--count-e2e` run on one thread, or with `ASM_BENCH_RT=multi` on
+//! the multi-threaded runtime of the e2e part.
 //! `--only synthetic` prints its section and writes
 //! `target/bench/synthetic.json`, leaving docs/BENCHMARKS.md and
 //! summary.json alone.
