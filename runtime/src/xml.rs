@@ -616,15 +616,18 @@ impl<'a> XmlReader<'a> {
             None => String::from_utf8_lossy(tag),
         };
         // The attributes are parsed only when `nil` appears in the tag at all
-        // (namespace declarations are the usual attributes, and carry none).
-        let nil = mentions_nil(&tag[name_len..])
-            && Attributes::new(&text, name_len)
-                .with_checks(false)
-                .flatten()
-                .any(|a| {
-                    local_part(a.key.as_ref()) == b"nil"
-                        && a.value.as_ref().eq_ignore_ascii_case(b"true")
-                });
+        // (namespace declarations are the usual attributes, and carry none),
+        // and not for the usual form of nil, ` i:nil="true"` alone.
+        let attrs = &tag[name_len..];
+        let nil = attrs == NIL_ATTR
+            || mentions_nil(attrs)
+                && Attributes::new(&text, name_len)
+                    .with_checks(false)
+                    .flatten()
+                    .any(|a| {
+                        local_part(a.key.as_ref()) == b"nil"
+                            && a.value.as_ref().eq_ignore_ascii_case(b"true")
+                    });
         Ok(Child {
             local,
             attrs: Some(text),
@@ -694,12 +697,52 @@ impl<'a> XmlReader<'a> {
                     self.pos = at + len;
                     return Ok(Some(next));
                 }
+                // `<name ` : the likely field with attributes, of which the
+                // usual one is nil (`<name i:nil="true"/>`).
+                if shaped
+                    && found[len - 1] == b' '
+                    && eq_bytes(&found[..len - 1], &expected[..len - 1])
+                    && self.nil_in_place(child, at + 1, len - 2)
+                {
+                    return Ok(Some(next));
+                }
             }
         }
         if self.close_innermost_at(at) {
             return Ok(None);
         }
         Ok(self.read_child(child)?.then_some(usize::MAX))
+    }
+
+    /// `<name i:nil="true"/>` at `name_at - 1` (its usual form, as the
+    /// service writes it), with the name's length: `child` set to it, as
+    /// `markup` and `fill_child` would (an empty element, nil, the tag kept
+    /// as its attributes), and `true`; `false` for any other form, left to
+    /// the general way.
+    #[inline(never)]
+    fn nil_in_place(&mut self, child: &mut Child<'a>, name_at: usize, name_len: usize) -> bool {
+        let tag_end = name_at + name_len + NIL_ATTR.len();
+        let (Some(doc), Some(after)) = (self.input_str, self.input.get(tag_end..tag_end + 2))
+        else {
+            return false;
+        };
+        if after != b"/>" || self.input.get(name_at + name_len..tag_end) != Some(NIL_ATTR) {
+            return false;
+        }
+        let (Some(local), Some(tag)) = (
+            self.input.get(name_at..name_at + name_len),
+            doc.get(name_at..tag_end),
+        ) else {
+            return false;
+        };
+        *child = Child {
+            local,
+            attrs: Some(Cow::Borrowed(tag)),
+            name_len,
+            flags: EMPTY | NIL,
+        };
+        self.pos = tag_end + 2;
+        true
     }
 
     /// The next child element of the element being read, or `None` at its
@@ -1487,6 +1530,10 @@ fn tag_end(from: &[u8]) -> Option<usize> {
         }
     }
 }
+
+/// The attributes of a nil element in the form the service writes:
+/// `<Name i:nil="true"/>`.
+const NIL_ATTR: &[u8] = b" i:nil=\"true\"";
 
 /// Whether `nil` occurs in `bytes`.
 fn mentions_nil(mut bytes: &[u8]) -> bool {
@@ -2857,6 +2904,79 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err.kind(), DecodeErrorKind::Namespace(_)));
+    }
+
+    /// A likely field read by `read_field` (in place where it has the usual
+    /// nil form) is the child `read_child` reads, with the same reader state
+    /// after it, for nil and near-nil forms, other names and truncations.
+    #[test]
+    fn nil_field_in_place_agrees_with_the_general_reader() {
+        let cases: &[&[u8]] = &[
+            b"<A i:nil=\"true\"/>",
+            b"<A i:nil=\"true\"/><B>1</B>",
+            b"<A i:nil=\"true\" />",
+            b"<A i:nil=\"true\"></A>",
+            b"<A i:nil=\"false\"/>",
+            b"<A i:nil='true'/>",
+            b"<A  i:nil=\"true\"/>",
+            b"<A i:nil=\"TRUE\"/>",
+            b"<A x:nil=\"true\"/>",
+            b"<A i:nil=\"true\" x=\"1\"/>",
+            b"<A i:nil=\"true\">x</A>",
+            b"<AB i:nil=\"true\"/>",
+            b"<A i:nil=\"true\"/",
+            b"<A i:nil=\"true\"",
+            b"<A i:nil=\"tru",
+            b"<A i:nil=\"true\"/><B>\xFF</B>",
+        ];
+        let fields: &[&[u8]] = &[b"<A>"];
+        for case in cases {
+            let mut doc = b"<R>".to_vec();
+            doc.extend_from_slice(case);
+            doc.extend_from_slice(b"</R>");
+            let label = String::from_utf8_lossy(&doc).into_owned();
+            let (mut fast, mut general) = (XmlReader::new(&doc), XmlReader::new(&doc));
+            fast.root_any_namespace("R").unwrap();
+            general.root_any_namespace("R").unwrap();
+            let (mut a, mut b) = (Child::default(), Child::default());
+            let got = fast.read_field(&mut a, fields, 0);
+            let want = general.read_child(&mut b);
+            match (got, want) {
+                (Ok(got), Ok(want)) => {
+                    // In place: the likely field's index; the general way:
+                    // `usize::MAX`, the caller looking the name up.
+                    let in_place = got == Some(0);
+                    assert!(!in_place || b.name() == b"A", "{label}");
+                    assert!(in_place || got == want.then_some(usize::MAX), "{label}");
+                    // The service's form is read in place (in a document
+                    // that is UTF-8 throughout).
+                    let usual = case.starts_with(b"<A i:nil=\"true\"/>");
+                    assert_eq!(in_place, usual && doc.is_ascii(), "{label}");
+                    assert_eq!(
+                        (a.local, &a.attrs, a.name_len, a.flags),
+                        (b.local, &b.attrs, b.name_len, b.flags),
+                        "{label}"
+                    );
+                    assert_eq!(
+                        (fast.pos, &fast.open),
+                        (general.pos, &general.open),
+                        "{label}"
+                    );
+                }
+                (Err(got), Err(want)) => assert_eq!(got.to_string(), want.to_string(), "{label}"),
+                (got, want) => panic!("{label}: {got:?} against {want:?}"),
+            }
+        }
+        // The usual form is nil and empty; its attribute reads as the
+        // general reader's does.
+        let doc = b"<R><A i:nil=\"true\"/></R>";
+        let mut r = XmlReader::new(doc);
+        r.root_any_namespace("R").unwrap();
+        let mut c = Child::default();
+        assert_eq!(r.read_field(&mut c, fields, 0).unwrap(), Some(0));
+        assert!(c.is_nil() && c.is_empty());
+        assert_eq!(c.attr(b"nil").unwrap().as_deref(), Some("true"));
+        assert_eq!(r.read_field(&mut c, fields, 0).unwrap(), None);
     }
 
     /// The default namespace is found among other attributes, however they
