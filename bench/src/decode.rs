@@ -640,6 +640,51 @@ fn real_doc(root: &str) -> Option<crate::real::RealDoc> {
     doc
 }
 
+/// `--survey-decode [MIN_BYTES]`: the decode against the raw scan for the
+/// largest recorded body of every response type of at least `min_bytes`
+/// (default 2,048), worst first: where the benchmark's documents do not
+/// reach, the types whose decode falls behind the scan.
+pub fn survey(min_bytes: usize) -> std::process::ExitCode {
+    let docs = match crate::real::real_docs_of(&crate::workspace_root(), min_bytes) {
+        Ok(docs) => docs,
+        Err(e) => {
+            eprintln!("survey-decode: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let budget = Budget::new(5, 5000, 0.3);
+    let mut rows: Vec<(f64, &crate::real::RealDoc, f64)> = docs
+        .iter()
+        .map(|doc| {
+            let bytes = &doc.bytes[..];
+            let decode = |b: &[u8]| azure_asm::server::decode_response(doc.operation, b);
+            let (rust, scan) = time_paired(
+                budget,
+                || decode(black_box(bytes)),
+                || raw_scan(black_box(bytes)),
+            );
+            let rust_mb_s = mb_per_s(bytes.len(), median(&rust));
+            (
+                rust_mb_s / mb_per_s(bytes.len(), median(&scan)),
+                doc,
+                rust_mb_s,
+            )
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+    println!("| document | bytes | decode MB/s | decode / scan | source |");
+    println!("|---|---:|---:|---:|---|");
+    for (ratio, doc, mb_s) in rows {
+        println!(
+            "| {} | {} | {mb_s:.1} | {ratio:.2}× | `{}` |",
+            doc.name,
+            doc.bytes.len(),
+            doc.source
+        );
+    }
+    std::process::ExitCode::SUCCESS
+}
+
 #[inline(never)]
 fn counted_decode_real(operation: &str, bytes: &[u8]) -> Option<Box<dyn Any>> {
     azure_asm::server::decode_response(operation, bytes)?.ok()

@@ -15,7 +15,8 @@
 //! `--only decode|encode|e2e|build|synthetic`, `--no-write` (print only),
 //! `--write-fuzz-seeds DIR`; `--profile-decode ROOT SECS` and
 //! `--count-decode ROOT N` (bench/NOTES.md: instruction counts) decode one
-//! document over and over for a profiler; `--split-e2e OPERATION N` splits
+//! document over and over for a profiler; `--survey-decode [MIN_BYTES]`
+//! sets every recorded response type's largest body against the raw scan; `--split-e2e OPERATION N` splits
 //! one connection's call time between pipeline, decode and its knock-on;
 //! it and `--count-e2e` run on one thread, or with `ASM_BENCH_RT=multi` on
 //! the multi-threaded runtime of the e2e part.
@@ -129,6 +130,11 @@ fn main() -> ExitCode {
         let n: usize = args.get(i + 2).and_then(|s| s.parse().ok()).unwrap_or(200);
         decode::cold(root, n);
         return ExitCode::SUCCESS;
+    }
+    if let Some(i) = args.iter().position(|a| a == "--survey-decode") {
+        // Every recorded response type's largest body against the raw scan.
+        let min: usize = args.get(i + 1).and_then(|s| s.parse().ok()).unwrap_or(2048);
+        return decode::survey(min);
     }
     if let Some(i) = args.iter().position(|a| a == "--count-decode") {
         // N decodes and N raw scans of one document, each in a function of

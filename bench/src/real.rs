@@ -128,11 +128,16 @@ fn load_body(dir: &Path, file: &str, idx: usize) -> Result<Option<String>, Strin
 /// The largest body of each response root whose operation is in the spec and
 /// decodes, largest first.
 pub fn real_docs(root: &Path) -> Result<Vec<RealDoc>, String> {
+    real_docs_of(root, MIN_BYTES)
+}
+
+/// [`real_docs`] of at least `min_bytes` bytes.
+pub fn real_docs_of(root: &Path, min_bytes: usize) -> Result<Vec<RealDoc>, String> {
     let dir = corpus_dir(root);
     // root element -> the largest row
     let mut best: BTreeMap<String, Row> = BTreeMap::new();
     for row in routed_rows(&dir)? {
-        if row.size < MIN_BYTES || row.root_el.starts_with(['-', '(']) {
+        if row.size < min_bytes || row.root_el.starts_with(['-', '(']) {
             continue;
         }
         if best.get(&row.root_el).is_none_or(|b| b.size < row.size) {
