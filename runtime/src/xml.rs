@@ -2046,15 +2046,18 @@ fn has_ascii_space(b: &[u8]) -> bool {
 impl XmlText for Base64 {
     fn parse_text(text: &str) -> Result<Self, &'static str> {
         let trimmed = text.trim();
-        let decoded = if has_ascii_space(trimmed.as_bytes()) {
+        // White space inside (line breaks) is rare: it is looked for only
+        // when the text does not decode as it is.
+        let decoded = decode_base64(trimmed.as_bytes()).or_else(|| {
+            if !has_ascii_space(trimmed.as_bytes()) {
+                return None;
+            }
             let compact: String = trimmed
                 .chars()
                 .filter(|c| !c.is_ascii_whitespace())
                 .collect();
             decode_base64(compact.as_bytes())
-        } else {
-            decode_base64(trimmed.as_bytes())
-        };
+        });
         decoded.map(Base64).ok_or("base64")
     }
     fn to_text(&self) -> Cow<'_, str> {
@@ -2380,6 +2383,23 @@ mod tests {
                 check(&t[..t.len() - cut]);
             }
         }
+        // Line breaks and spaces inside are dropped; bad text stays bad.
+        let bytes: Vec<u8> = (0..300).map(|_| next() as u8).collect();
+        let text = engine.encode(&bytes);
+        let lines: Vec<&str> = text
+            .as_bytes()
+            .chunks(76)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect();
+        for sep in ["\n", "\r\n", " ", "\t"] {
+            let spaced = format!("\n  {}\n", lines.join(sep));
+            assert_eq!(Vec::<u8>::parse_text(&spaced), Ok(bytes.clone()), "{sep:?}");
+            let bad = spaced.replacen(|c: char| c.is_ascii_alphanumeric(), "-", 1);
+            assert_eq!(Vec::<u8>::parse_text(&bad), Err("base64"), "{sep:?}");
+        }
+        assert_eq!(Vec::<u8>::parse_text("Z g\n=="), Ok(b"f".to_vec()));
+        assert_eq!(Vec::<u8>::parse_text("Z g\n="), Err("base64"));
+        assert_eq!(Vec::<u8>::parse_text("Zh =="), Err("base64"));
         for text in [
             "=", "==", "===", "====", "A===", "AA==", "AB==", "AAA=", "AAB=", "Zg", "Zg=", "Zm8",
         ] {
