@@ -13,7 +13,7 @@
 //! `--skip-e2e`, `--skip-build`, `--skip-synthetic` (or
 //! `ASM_SKIP_SYNTHETIC=1`: reports the last measured figures),
 //! `--only decode|encode|e2e|build|synthetic`, `--no-write` (print only),
-//! `--write-fuzz-seeds DIR`; `--profile-decode ROOT SECS` and
+//! `--write-fuzz-seeds DIR`, `--help`; `--profile-decode ROOT SECS` and
 //! `--count-decode ROOT N` (bench/NOTES.md: instruction counts) decode one
 //! document over and over for a profiler; `--survey-decode [MIN_BYTES]`
 //! sets every recorded response type's largest body against the raw scan; `--split-e2e OPERATION N` splits
@@ -78,9 +78,75 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
+/// What `--help` prints.
+const USAGE: &str = "\
+usage: asm-bench [--quick] [--skip-python] [--skip-e2e] [--skip-build] [--skip-synthetic]
+                 [--only decode|encode|e2e|build|synthetic] [--no-write]
+       asm-bench --survey-decode [MIN_BYTES]
+       asm-bench --count-decode ROOT|OPERATION=FILE N
+       asm-bench --profile-decode ROOT SECS
+       asm-bench --cold-decode ROOT|OPERATION=FILE N
+       asm-bench --split-e2e OPERATION N
+       asm-bench --count-e2e rust|no-decode|bare OPERATION N
+       asm-bench --write-fuzz-seeds DIR
+       asm-bench --serve-emulator [--cpus LIST]
+Without a diagnostic option it runs the benchmark, prints the table and
+writes docs/BENCHMARKS.md and target/bench/summary.json (bench/NOTES.md
+says what each figure measures).";
+
+/// Options that take no value, and those followed by values (which are
+/// not checked here).
+const FLAGS: &[&str] = &[
+    "--quick",
+    "--skip-python",
+    "--skip-e2e",
+    "--skip-build",
+    "--skip-synthetic",
+    "--no-write",
+    "--serve-emulator",
+    "--cpus",
+    "--count-e2e",
+    "--split-e2e",
+    "--write-fuzz-seeds",
+    "--profile-decode",
+    "--cold-decode",
+    "--survey-decode",
+    "--count-decode",
+    "--only",
+];
+
+/// The parts `--only` selects.
+const PARTS: &[&str] = &["decode", "encode", "e2e", "build", "synthetic"];
+
+/// An unknown option or `--only` part, said before anything runs: a typo
+/// must not start a quarter-hour run that rewrites docs/BENCHMARKS.md.
+fn check_args(args: &[String]) -> Result<(), String> {
+    for (i, a) in args.iter().enumerate() {
+        if a.starts_with('-') && !FLAGS.contains(&a.as_str()) {
+            return Err(format!("unknown option {a}"));
+        }
+        if a == "--only" {
+            match args.get(i + 1) {
+                Some(part) if PARTS.contains(&part.as_str()) => {}
+                Some(part) => return Err(format!("--only takes one of {PARTS:?}, not {part}")),
+                None => return Err(format!("--only takes one of {PARTS:?}")),
+            }
+        }
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let has = |f: &str| args.iter().any(|a| a == f);
+    if has("--help") || has("-h") {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    if let Err(e) = check_args(&args) {
+        eprintln!("asm-bench: {e}\n{USAGE}");
+        return ExitCode::from(2);
+    }
     if has("--serve-emulator") {
         let cpus = args
             .iter()
@@ -217,4 +283,25 @@ fn main() -> ExitCode {
         started.elapsed().as_secs_f64()
     );
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_args;
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn known_options_pass_and_typos_are_refused_before_anything_runs() {
+        assert!(check_args(&args(&[])).is_ok());
+        assert!(check_args(&args(&["--quick", "--only", "e2e", "--no-write"])).is_ok());
+        assert!(check_args(&args(&["--count-decode", "Locations=/tmp/x.xml", "20"])).is_ok());
+        assert!(check_args(&args(&["--survey-decode", "4096"])).is_ok());
+        let err = check_args(&args(&["--quik"])).unwrap_err();
+        assert!(err.contains("--quik"), "{err}");
+        assert!(check_args(&args(&["--only", "decoder"])).is_err());
+        assert!(check_args(&args(&["--only"])).is_err());
+    }
 }
