@@ -169,6 +169,17 @@ fn op(inner: &str) -> String {
     format!("<Operation {NS}>{inner}</Operation>")
 }
 
+/// Two subscription operations, `a` and `b`, with other elements before,
+/// between (and `between`) them; `in_second` is added to `b`.
+fn two_ops_among_others(between: &str, in_second: &str) -> String {
+    format!(
+        "<SubscriptionOperationCollection {NS}><SubscriptionOperations><Other><X/>t</Other>\
+         <SubscriptionOperation><OperationId>a</OperationId></SubscriptionOperation><Noise a=\"1\"/>{between}\
+         <SubscriptionOperation><OperationId>b</OperationId>{in_second}</SubscriptionOperation>\
+         </SubscriptionOperations></SubscriptionOperationCollection>"
+    )
+}
+
 fn rows() -> Vec<Row> {
     use Expect::{Err as E, Ok as O};
     let billion_laughs = format!(
@@ -221,8 +232,8 @@ fn rows() -> Vec<Row> {
         // ----- unknown elements and values -----
         row("unknown elements at every level", Ty::HostedService, hs(&format!("<Future>1</Future>{HS_OK}<HostedServiceProperties><Label>bGFiZWw=</Label><NewThing><Deep a=\"1\"><Deeper/></Deep></NewThing></HostedServiceProperties><Extra/>")), O(&["label: \"label\""])),
         row("unknown enum value", Ty::HostedService, props("<Status>Exploding</Status>"), O(&["Unknown(\"Exploding\")"])),
-        row("unknown children between list items are skipped", Ty::Operations, format!("<SubscriptionOperationCollection {NS}><SubscriptionOperations><Other><X/>t</Other><SubscriptionOperation><OperationId>a</OperationId></SubscriptionOperation><Noise a=\"1\"/>{}<SubscriptionOperation><OperationId>b</OperationId>{}</SubscriptionOperation></SubscriptionOperations></SubscriptionOperationCollection>", "<Noise>n</Noise>", ""), O(&["operation_id: \"a\"", "operation_id: \"b\""])),
-        row("an item's index counts items only, not the children skipped", Ty::Operations, format!("<SubscriptionOperationCollection {NS}><SubscriptionOperations><Other><X/>t</Other><SubscriptionOperation><OperationId>a</OperationId></SubscriptionOperation><Noise a=\"1\"/>{}<SubscriptionOperation><OperationId>b</OperationId>{}</SubscriptionOperation></SubscriptionOperations></SubscriptionOperationCollection>", "", "<OperationStartedTime>yesterday</OperationStartedTime>"), E(K::Invalid("an ISO 8601 date and time"), Some("/SubscriptionOperationCollection/SubscriptionOperations/SubscriptionOperation[1]/OperationStartedTime"))),
+        row("unknown children between list items are skipped", Ty::Operations, two_ops_among_others("<Noise>n</Noise>", ""), O(&["operation_id: \"a\"", "operation_id: \"b\""])),
+        row("an item's index counts items only, not the children skipped", Ty::Operations, two_ops_among_others("", "<OperationStartedTime>yesterday</OperationStartedTime>"), E(K::Invalid("an ISO 8601 date and time"), Some("/SubscriptionOperationCollection/SubscriptionOperations/SubscriptionOperation[1]/OperationStartedTime"))),
         row("unknown value of a required enum", Ty::Operation, op("<ID>1</ID><Status>Paused</Status>"), O(&["Unknown(\"Paused\")"])),
         row("mixed content between elements is ignored", Ty::Operation, op("stray text<ID>1</ID><!-- c --><?pi x?>more<Status>Succeeded</Status>"), O(&["status: Succeeded"])),
         row("element where text is expected", Ty::HostedService, hs("<Url><a>b</a></Url><ServiceName>s</ServiceName>"), E(K::UnexpectedElement, Some("/HostedService/Url"))),
