@@ -304,4 +304,23 @@ mod tests {
         assert!(check_args(&args(&["--only", "decoder"])).is_err());
         assert!(check_args(&args(&["--only"])).is_err());
     }
+
+    /// Every option `main` looks for is one `check_args` lets through (the
+    /// list and the parsing are kept apart; this holds them together).
+    #[test]
+    fn every_option_main_reads_is_known() {
+        let source = include_str!("main.rs");
+        let code = source.split("#[cfg(test)]").next().unwrap_or(source);
+        let mut seen = 0;
+        for piece in code.split('"').skip(1).step_by(2) {
+            if piece.starts_with("--") && piece.len() > 2 && !piece.contains([' ', '\n']) {
+                seen += 1;
+                assert!(
+                    piece == "--help" || super::FLAGS.contains(&piece),
+                    "{piece} is read by main but refused by check_args"
+                );
+            }
+        }
+        assert!(seen > super::FLAGS.len(), "only {seen} options found");
+    }
 }
