@@ -1,9 +1,10 @@
 //! A counting global allocator: while tracking is on, it keeps the bytes
-//! currently allocated and their peak. Off (the default), it costs one
-//! relaxed load per call, so the throughput runs are not skewed.
+//! currently allocated and their peak, and counts the calls of each kind.
+//! Off (the default), it costs one relaxed load per call, so the
+//! throughput runs are not skewed.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering::Relaxed};
 
 /// The allocator; installed in main.rs.
 pub struct Counting;
@@ -11,8 +12,12 @@ pub struct Counting;
 static ON: AtomicBool = AtomicBool::new(false);
 static CURRENT: AtomicIsize = AtomicIsize::new(0);
 static PEAK: AtomicIsize = AtomicIsize::new(0);
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+static REALLOCS: AtomicUsize = AtomicUsize::new(0);
+static FREES: AtomicUsize = AtomicUsize::new(0);
 
 fn grow(by: usize) {
+    ALLOCS.fetch_add(1, Relaxed);
     let now = CURRENT.fetch_add(by as isize, Relaxed) + by as isize;
     PEAK.fetch_max(now, Relaxed);
 }
@@ -38,6 +43,7 @@ unsafe impl GlobalAlloc for Counting {
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         if ON.load(Relaxed) {
+            FREES.fetch_add(1, Relaxed);
             CURRENT.fetch_sub(layout.size() as isize, Relaxed);
         }
         // SAFETY: same contract as the caller's.
@@ -49,6 +55,8 @@ unsafe impl GlobalAlloc for Counting {
             // Counted as "new block, then free the old one": a moving
             // realloc holds both for a moment (an upper bound otherwise).
             grow(new_size);
+            ALLOCS.fetch_sub(1, Relaxed);
+            REALLOCS.fetch_add(1, Relaxed);
             CURRENT.fetch_sub(layout.size() as isize, Relaxed);
         }
         // SAFETY: same contract as the caller's.
@@ -67,4 +75,52 @@ pub fn peak_during<T>(f: impl FnOnce() -> T) -> (T, usize) {
     ON.store(false, Relaxed);
     let peak = PEAK.load(Relaxed).max(0) as usize;
     (value, peak)
+}
+
+/// Allocator calls made while tracking was on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Calls {
+    pub allocs: usize,
+    pub reallocs: usize,
+    pub frees: usize,
+}
+
+/// Runs `f` with tracking on and returns its result and the allocator
+/// calls it made (the result is still alive: what freeing it costs is
+/// not counted).
+pub fn calls_during<T>(f: impl FnOnce() -> T) -> (T, Calls) {
+    ALLOCS.store(0, Relaxed);
+    REALLOCS.store(0, Relaxed);
+    FREES.store(0, Relaxed);
+    ON.store(true, Relaxed);
+    let value = f();
+    ON.store(false, Relaxed);
+    let calls = Calls {
+        allocs: ALLOCS.load(Relaxed),
+        reallocs: REALLOCS.load(Relaxed),
+        frees: FREES.load(Relaxed),
+    };
+    (value, calls)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calls_are_counted_by_kind() {
+        let (kept, calls) = calls_during(|| {
+            let temporary = std::hint::black_box(vec![1u8; 40]);
+            drop(temporary);
+            let mut kept: Vec<u64> = Vec::with_capacity(1);
+            kept.extend(std::hint::black_box([1, 2, 3]));
+            kept
+        });
+        // The test harness's own threads may allocate at the same time,
+        // so these are lower bounds.
+        assert!(calls.allocs >= 2, "{calls:?}");
+        assert!(calls.reallocs >= 1, "{calls:?}");
+        assert!(calls.frees >= 1, "{calls:?}");
+        assert_eq!(kept, [1, 2, 3]);
+    }
 }

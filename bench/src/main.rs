@@ -15,7 +15,8 @@
 //! `--only decode|encode|e2e|build|synthetic`, `--no-write` (print only),
 //! `--write-fuzz-seeds DIR`, `--help`; `--profile-decode ROOT SECS` and
 //! `--count-decode ROOT N` (bench/NOTES.md: instruction counts) decode one
-//! document over and over for a profiler; `--survey-decode [MIN_BYTES]`
+//! document over and over for a profiler (the latter also prints one
+//! decode's allocator calls); `--survey-decode [MIN_BYTES]`
 //! sets every recorded response type's largest body against the raw scan; `--split-e2e OPERATION N` splits
 //! one connection's call time between pipeline, decode and its knock-on;
 //! it and `--count-e2e` run on one thread, or with `ASM_BENCH_RT=multi` on
