@@ -17,7 +17,6 @@ static REALLOCS: AtomicUsize = AtomicUsize::new(0);
 static FREES: AtomicUsize = AtomicUsize::new(0);
 
 fn grow(by: usize) {
-    ALLOCS.fetch_add(1, Relaxed);
     let now = CURRENT.fetch_add(by as isize, Relaxed) + by as isize;
     PEAK.fetch_max(now, Relaxed);
 }
@@ -27,6 +26,7 @@ fn grow(by: usize) {
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if ON.load(Relaxed) {
+            ALLOCS.fetch_add(1, Relaxed);
             grow(layout.size());
         }
         // SAFETY: same contract as the caller's.
@@ -35,6 +35,7 @@ unsafe impl GlobalAlloc for Counting {
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         if ON.load(Relaxed) {
+            ALLOCS.fetch_add(1, Relaxed);
             grow(layout.size());
         }
         // SAFETY: same contract as the caller's.
@@ -54,9 +55,8 @@ unsafe impl GlobalAlloc for Counting {
         if ON.load(Relaxed) {
             // Counted as "new block, then free the old one": a moving
             // realloc holds both for a moment (an upper bound otherwise).
-            grow(new_size);
-            ALLOCS.fetch_sub(1, Relaxed);
             REALLOCS.fetch_add(1, Relaxed);
+            grow(new_size);
             CURRENT.fetch_sub(layout.size() as isize, Relaxed);
         }
         // SAFETY: same contract as the caller's.

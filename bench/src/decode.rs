@@ -11,7 +11,7 @@ use quick_xml::events::Event;
 use quick_xml::Reader;
 use serde::Serialize;
 
-use crate::alloc::{calls_during, peak_during, Calls};
+use crate::alloc::{calls_during, peak_during};
 use crate::docs::{self, Doc, Scale};
 use crate::stats::{mb_per_s, median, time_paired, time_runs, Budget};
 use crate::{python, Opts};
@@ -588,14 +588,14 @@ pub fn count(root: &str, n: usize) {
         black_box(counted_scan(black_box(&doc.bytes)));
     }
     eprintln!("{root}: {n} decodes and scans of {} bytes", doc.bytes.len());
-    let (v, calls) = calls_during(|| counted_decode(decode, doc.root, black_box(&doc.bytes)));
-    report_calls(calls, v);
+    report_calls(|| counted_decode(decode, doc.root, black_box(&doc.bytes)));
 }
 
-/// Prints the allocator calls of one more decode (outside the counted
-/// loops, so the instruction counts are not changed), and of freeing its
-/// value.
-fn report_calls(calls: Calls, value: Option<Box<dyn Any>>) {
+/// Prints the allocator calls of one more decode, `decode` (outside the
+/// counted loops, so the instruction counts are not changed), and of
+/// freeing its value.
+fn report_calls(decode: impl FnOnce() -> Option<Box<dyn Any>>) {
+    let (value, calls) = calls_during(decode);
     let (_, dropped) = calls_during(|| drop(value));
     eprintln!(
         "allocator calls of one decode: {} allocations, {} reallocations, {} frees \
@@ -625,8 +625,7 @@ fn count_real(root: &str, n: usize) {
         doc.name,
         doc.bytes.len()
     );
-    let (v, calls) = calls_during(|| counted_decode_real(doc.operation, black_box(&doc.bytes)));
-    report_calls(calls, v);
+    report_calls(|| counted_decode_real(doc.operation, black_box(&doc.bytes)));
 }
 
 /// The real document whose root element is `root`, or a response body in
