@@ -433,7 +433,8 @@ impl Api {
 
     /// Runs a mutating call in one write transaction, records it in the
     /// operation history (in the same transaction when it succeeds, in a
-    /// new one when it fails) and commits durably before answering.
+    /// new one when it fails) and commits durably before answering (with
+    /// the other requests committed meanwhile: one fsync for the group).
     fn mutate(
         &self,
         inc: &Incoming,
@@ -443,7 +444,7 @@ impl Api {
         f: impl FnOnce(&Self, &WriteTransaction) -> Result<Outcome, ApiError>,
     ) -> Reply {
         let attempt = (|| -> Result<Result<Reply, ApiError>, ApiError> {
-            let tx = self.store.write()?;
+            let tx = self.store.write_grouped()?;
             match f(self, &tx) {
                 Ok(outcome) => {
                     let (http_status, error, until) = match &outcome.completion {
@@ -464,7 +465,7 @@ impl Api {
                         error,
                         until,
                     )?;
-                    tx.commit()?;
+                    self.store.commit_durably(tx)?;
                     Ok(Ok(outcome.reply))
                 }
                 Err(e) => {
@@ -477,7 +478,7 @@ impl Api {
             Ok(Ok(reply)) => reply,
             Ok(Err(e)) => {
                 let logged = (|| -> Result<(), ApiError> {
-                    let tx = self.store.write()?;
+                    let tx = self.store.write_grouped()?;
                     self.append_operation(
                         &tx,
                         inc,
@@ -488,7 +489,7 @@ impl Api {
                         Some(e.failure()),
                         None,
                     )?;
-                    tx.commit()?;
+                    self.store.commit_durably(tx)?;
                     Ok(())
                 })();
                 match logged {

@@ -179,6 +179,30 @@ pub(crate) struct OperationRec {
 /// The database.
 pub(crate) struct Store {
     pub db: Database,
+    flush: GroupCommit,
+}
+
+/// Group commit: a request's transaction is committed on its own (atomic
+/// and visible at once, not yet on disk), and the request is answered when
+/// a durable commit made after it has finished. One fsync then covers every
+/// request that committed while the previous one was running, instead of
+/// one fsync each.
+#[derive(Default)]
+struct GroupCommit {
+    state: std::sync::Mutex<FlushState>,
+    done: std::sync::Condvar,
+}
+
+#[derive(Default)]
+struct FlushState {
+    /// Commits counted so far (each one's ticket).
+    committed: u64,
+    /// Every commit up to this ticket is on disk.
+    durable: u64,
+    /// A durable commit is under way.
+    flushing: bool,
+    /// Durable commits made for groups (for tests and diagnostics).
+    flushes: u64,
 }
 
 impl Store {
@@ -190,7 +214,10 @@ impl Store {
                 .map_err(|e| Error::Store(e.to_string()))?;
         }
         tx.commit().map_err(|e| Error::Store(e.to_string()))?;
-        Ok(Self { db })
+        Ok(Self {
+            db,
+            flush: GroupCommit::default(),
+        })
     }
 
     /// A write transaction that is durable once committed.
@@ -198,6 +225,68 @@ impl Store {
         let mut tx = self.db.begin_write()?;
         tx.set_durability(Durability::Immediate);
         Ok(tx)
+    }
+
+    /// A write transaction for [`Store::commit_durably`].
+    pub fn write_grouped(&self) -> Result<WriteTransaction, StoreError> {
+        let mut tx = self.db.begin_write()?;
+        tx.set_durability(Durability::None);
+        Ok(tx)
+    }
+
+    /// Commits `tx` (from [`Store::write_grouped`]) and returns once it is
+    /// on disk: after a durable commit that began after it, made by this
+    /// thread or by another request's (group commit).
+    pub fn commit_durably(&self, tx: WriteTransaction) -> Result<(), StoreError> {
+        tx.commit()?;
+        let ticket = {
+            let mut state = self.flush.state.lock().unwrap_or_else(|e| e.into_inner());
+            state.committed += 1;
+            state.committed
+        };
+        self.wait_durable(ticket)
+    }
+
+    fn wait_durable(&self, ticket: u64) -> Result<(), StoreError> {
+        let lock = || self.flush.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = lock();
+        loop {
+            if state.durable >= ticket {
+                return Ok(());
+            }
+            if state.flushing {
+                state = self
+                    .flush
+                    .done
+                    .wait(state)
+                    .unwrap_or_else(|e| e.into_inner());
+                continue;
+            }
+            // Lead a durable commit for every commit counted so far. An
+            // empty transaction committed durably makes the non-durable
+            // commits before it durable too (redb's `Durability::None`).
+            state.flushing = true;
+            let target = state.committed;
+            drop(state);
+            let flushed = self
+                .db
+                .begin_write()
+                .map_err(StoreError::from)
+                .and_then(|mut tx| {
+                    tx.set_durability(Durability::Immediate);
+                    tx.commit().map_err(StoreError::from)
+                });
+            state = lock();
+            state.flushing = false;
+            if flushed.is_ok() {
+                state.durable = state.durable.max(target);
+                state.flushes += 1;
+            }
+            self.flush.done.notify_all();
+            // On failure, this request fails; the others waiting lead a
+            // flush of their own and fail or succeed with it.
+            flushed?;
+        }
     }
 }
 
@@ -310,4 +399,64 @@ pub(crate) fn put<T: Serialize>(
     let bytes = serde_json::to_vec(value)?;
     table.insert(key, bytes.as_slice())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write_one(store: &Store, key: &str) -> Result<(), StoreError> {
+        let tx = store.write_grouped()?;
+        {
+            let mut meta = tx.open_table(META)?;
+            put(&mut meta, key, &key)?;
+        }
+        store.commit_durably(tx)
+    }
+
+    /// Requests that commit while a durable commit is under way are made
+    /// durable together by the next one: one flush for the group.
+    #[test]
+    fn commits_made_during_a_flush_share_the_next_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.redb");
+        let store = Store::open(&path).unwrap();
+        // Stand in for a leader whose flush is running.
+        store.flush.state.lock().unwrap().flushing = true;
+        std::thread::scope(|scope| {
+            let writers: Vec<_> = (0..8)
+                .map(|i| {
+                    let store = &store;
+                    scope.spawn(move || write_one(store, &format!("k{i}")))
+                })
+                .collect();
+            // All eight have committed (not yet durably) and wait.
+            while store.flush.state.lock().unwrap().committed < 8 {
+                std::thread::yield_now();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            assert!(writers.iter().all(|w| !w.is_finished()));
+            // The stand-in leader finishes without covering them.
+            store.flush.state.lock().unwrap().flushing = false;
+            store.flush.done.notify_all();
+            for w in writers {
+                w.join().unwrap().unwrap();
+            }
+        });
+        let state = store.flush.state.lock().unwrap();
+        assert_eq!((state.committed, state.durable), (8, 8));
+        assert_eq!(state.flushes, 1, "one durable commit for the group");
+        drop(state);
+        // A write with nothing else around makes its own flush.
+        write_one(&store, "alone").unwrap();
+        assert_eq!(store.flush.state.lock().unwrap().flushes, 2);
+        // And everything is there after reopening.
+        drop(store);
+        let store = Store::open(&path).unwrap();
+        let tx = store.db.begin_read().unwrap();
+        let meta = tx.open_table(META).unwrap();
+        for key in ["k0", "k7", "alone"] {
+            assert_eq!(get::<String>(&meta, key).unwrap().as_deref(), Some(key));
+        }
+    }
 }

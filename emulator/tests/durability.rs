@@ -168,6 +168,47 @@ async fn acknowledged_writes_survive_kill_9() {
     assert!(third.terminate().success());
 }
 
+/// Many writes at once (their fsyncs grouped): every acknowledged one is
+/// there after `kill -9` and a restart.
+#[tokio::test]
+async fn concurrent_acknowledged_writes_survive_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = common::spawn(dir.path(), &[]);
+    let c = first.client();
+    let writes = (0..48).map(|i| {
+        let c = c.clone();
+        async move {
+            c.create_affinity_group(&CreateAffinityGroup {
+                name: format!("group{i}").into(),
+                label: format!("Group {i}").into(),
+                description: Some(format!("written {i}").into()),
+                location: "West Europe".into(),
+            })
+            .await
+        }
+    });
+    for result in futures_util::future::join_all(writes).await {
+        result.unwrap();
+    }
+    first.kill9();
+
+    let second = common::spawn(dir.path(), &[]);
+    let c = second.client();
+    let groups = c.list_affinity_groups().await.unwrap();
+    let mut names: Vec<_> = groups
+        .affinity_group
+        .iter()
+        .map(|g| g.name.to_string())
+        .collect();
+    names.sort();
+    let mut expected: Vec<_> = (0..48).map(|i| format!("group{i}")).collect();
+    expected.sort();
+    assert_eq!(names, expected);
+    let g = c.get_affinity_group_properties("group47").await.unwrap();
+    assert_eq!(g.description.as_deref(), Some("written 47"));
+    assert!(second.terminate().success());
+}
+
 /// SIGTERM while requests are in flight: every request that was sent gets
 /// its answer, and every acknowledged write is there after a restart.
 #[tokio::test]
