@@ -14,8 +14,19 @@ use asm_tests::emulated::{assert_service_error, cloud_service_input, start_with}
 use azure_asm::*;
 
 async fn start() -> (RunningEmulator, Client) {
+    start_with_delay(Duration::from_millis(300)).await
+}
+
+/// For tests that look at an operation while it is in progress: a window
+/// wide enough for a loaded machine (a CI run once took more than 300 ms
+/// from the 202 to the next request).
+async fn start_slow() -> (RunningEmulator, Client) {
+    start_with_delay(Duration::from_millis(1000)).await
+}
+
+async fn start_with_delay(delay: Duration) -> (RunningEmulator, Client) {
     start_with(
-        |config| config.async_delay = Duration::from_millis(300),
+        |config| config.async_delay = delay,
         |client| client.retry_policy(RetryPolicy::none()),
     )
     .await
@@ -45,7 +56,7 @@ fn site(name: &str, farm: &str) -> CreateSiteInput {
 
 #[tokio::test]
 async fn swapping_slots_exchanges_their_content_and_is_polled_on_the_site() {
-    let (_emu, c) = start().await;
+    let (_emu, c) = start_slow().await;
     let ws = "westuswebspace";
     c.create_web_site(ws, &site("app", "farm-prod"))
         .await
@@ -157,7 +168,7 @@ async fn addons(c: &Client, cs: &str) -> Vec<[String; 7]> {
 
 #[tokio::test]
 async fn a_store_add_on_is_created_updated_and_deleted_in_its_cloud_service() {
-    let (_emu, c) = start().await;
+    let (_emu, c) = start_slow().await;
     // No cloud service: 404.
     assert_service_error(
         c.create_store_item("cs1", "sendgrid_azure", "sendgrid", "mail", &addon("free"))
