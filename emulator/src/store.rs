@@ -262,23 +262,27 @@ impl Store {
                     .unwrap_or_else(|e| e.into_inner());
                 continue;
             }
-            // Lead a durable commit for every commit counted so far. An
-            // empty transaction committed durably makes the non-durable
-            // commits before it durable too (redb's `Durability::None`).
+            // Lead a durable commit. An empty transaction committed
+            // durably makes the non-durable commits before it durable too
+            // (redb's `Durability::None`).
             state.flushing = true;
-            let target = state.committed;
             drop(state);
             let flushed = self
                 .db
                 .begin_write()
                 .map_err(StoreError::from)
                 .and_then(|mut tx| {
+                    // Counted with redb's write lock held: every commit
+                    // counted by now has finished, so this one covers it,
+                    // including those made while this thread waited for
+                    // the lock. (A commit counted later waits for the next.)
+                    let target = lock().committed;
                     tx.set_durability(Durability::Immediate);
-                    tx.commit().map_err(StoreError::from)
+                    tx.commit().map_err(StoreError::from).map(|()| target)
                 });
             state = lock();
             state.flushing = false;
-            if flushed.is_ok() {
+            if let Ok(target) = flushed {
                 state.durable = state.durable.max(target);
                 state.flushes += 1;
             }
