@@ -187,6 +187,12 @@ pub(crate) struct Store {
 /// a durable commit made after it has finished. One fsync then covers every
 /// request that committed while the previous one was running, instead of
 /// one fsync each.
+///
+/// A write is visible to readers from its own commit, up to one fsync
+/// before it is on disk. If the durable commit fails (a full disk, an I/O
+/// error), the requests waiting for it are answered with an error although
+/// their changes stay visible, and may reach the disk with a later flush:
+/// a committed redb transaction cannot be taken back.
 #[derive(Default)]
 struct GroupCommit {
     state: std::sync::Mutex<FlushState>,
