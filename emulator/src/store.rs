@@ -273,30 +273,47 @@ impl Store {
             // (redb's `Durability::None`).
             state.flushing = true;
             drop(state);
-            let flushed = self
-                .db
-                .begin_write()
-                .map_err(StoreError::from)
-                .and_then(|mut tx| {
-                    // Counted with redb's write lock held: every commit
-                    // counted by now has finished, so this one covers it,
-                    // including those made while this thread waited for
-                    // the lock. (A commit counted later waits for the next.)
-                    let target = lock().committed;
-                    tx.set_durability(Durability::Immediate);
-                    tx.commit().map_err(StoreError::from).map(|()| target)
-                });
+            let flushed = {
+                // Ends the flush however it ends, a panic included, so
+                // that the others do not wait for it forever.
+                let _leading = Leading(&self.flush);
+                let flushed = self
+                    .db
+                    .begin_write()
+                    .map_err(StoreError::from)
+                    .and_then(|mut tx| {
+                        // Counted with redb's write lock held: every commit
+                        // counted by now has finished, so this one covers
+                        // it, including those made while this thread waited
+                        // for the lock. (A commit counted later waits for
+                        // the next.)
+                        let target = lock().committed;
+                        tx.set_durability(Durability::Immediate);
+                        tx.commit().map_err(StoreError::from).map(|()| target)
+                    });
+                if let Ok(target) = &flushed {
+                    let mut state = lock();
+                    state.durable = state.durable.max(*target);
+                    state.flushes += 1;
+                }
+                flushed
+            };
             state = lock();
-            state.flushing = false;
-            if let Ok(target) = flushed {
-                state.durable = state.durable.max(target);
-                state.flushes += 1;
-            }
-            self.flush.done.notify_all();
             // On failure, this request fails; the others waiting lead a
             // flush of their own and fail or succeed with it.
             flushed?;
         }
+    }
+}
+
+/// The flush under way, ended (and its waiters woken) when dropped.
+struct Leading<'a>(&'a GroupCommit);
+
+impl Drop for Leading<'_> {
+    fn drop(&mut self) {
+        let mut state = self.0.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.flushing = false;
+        self.0.done.notify_all();
     }
 }
 
@@ -468,5 +485,40 @@ mod tests {
         for key in ["k0", "k7", "alone"] {
             assert_eq!(get::<String>(&meta, key).unwrap().as_deref(), Some(key));
         }
+    }
+
+    /// A flush that panics still ends: the requests waiting for it lead
+    /// one of their own instead of waiting forever.
+    #[test]
+    fn a_flush_that_panics_does_not_leave_the_others_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("state.redb")).unwrap();
+        store.flush.state.lock().unwrap().flushing = true;
+        let (sent, done) = std::sync::mpsc::channel();
+        std::thread::scope(|scope| {
+            let store = &store;
+            scope.spawn(move || sent.send(write_one(store, "waits")).unwrap());
+            while store.flush.state.lock().unwrap().committed < 1 {
+                std::thread::yield_now();
+            }
+            // The flush under way panics.
+            let leader = scope.spawn(|| {
+                let _leading = Leading(&store.flush);
+                panic!("the flush failed");
+            });
+            assert!(leader.join().is_err());
+            let result = done.recv_timeout(std::time::Duration::from_secs(10));
+            if result.is_err() {
+                // Let it go, so that the scope ends and the test fails.
+                store.flush.state.lock().unwrap().flushing = false;
+                store.flush.done.notify_all();
+            }
+            result.expect("the waiting write was left waiting").unwrap();
+        });
+        let state = store.flush.state.lock().unwrap();
+        assert_eq!(
+            (state.durable, state.flushes, state.flushing),
+            (1, 1, false)
+        );
     }
 }
