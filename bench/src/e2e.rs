@@ -112,7 +112,9 @@ pub fn serve_emulator(cpus: Option<&str>) -> std::process::ExitCode {
         }
     };
     let started = rt.block_on(async {
-        let config = Config::ephemeral().map_err(|e| e.to_string())?;
+        let mut config = Config::ephemeral().map_err(|e| e.to_string())?;
+        // The write figures are of durable writes, as a kept emulator makes.
+        config.sync_writes = true;
         Emulator::start(config).await.map_err(|e| e.to_string())
     });
     let emulator = match started {

@@ -156,6 +156,12 @@ pub struct Config {
     /// Keeps a temporary data directory alive for as long as the emulator
     /// runs (set by [`Config::ephemeral`]); it is deleted afterwards.
     pub temp_dir: Option<Arc<tempfile::TempDir>>,
+    /// Whether a write is on disk (fsync) before it is answered. Default
+    /// true. [`Config::ephemeral`] turns it off, since its state is deleted
+    /// with it: writes still reach the file (the operating system's cache),
+    /// so they survive a restart on the same config and a killed process,
+    /// not a crash of the machine.
+    pub sync_writes: bool,
 }
 
 impl Config {
@@ -173,11 +179,14 @@ impl Config {
             seed: None,
             spec_dir: None,
             temp_dir: None,
+            sync_writes: true,
         }
     }
 
     /// The defaults, with state in a new temporary directory that is
-    /// deleted when the emulator (and every clone of this config) is gone.
+    /// deleted when the emulator (and every clone of this config) is gone,
+    /// and writes answered without waiting for the disk
+    /// ([`Config::sync_writes`] off).
     pub fn ephemeral() -> Result<Self, Error> {
         let dir = tempfile::Builder::new()
             .prefix("asm-emulator-")
@@ -185,6 +194,7 @@ impl Config {
             .map_err(|e| Error::io(Path::new("temporary directory"), e))?;
         let mut config = Self::new(dir.path());
         config.temp_dir = Some(Arc::new(dir));
+        config.sync_writes = false;
         Ok(config)
     }
 }
@@ -275,7 +285,7 @@ pub struct RunningEmulator {
 /// The state of a data directory whose emulator is not running, as
 /// [`RunningEmulator::dump`] gives it.
 pub fn dump_data_dir(data_dir: &Path) -> Result<serde_json::Value, Error> {
-    let store = store::Store::open(&data_dir.join("state.redb"))?;
+    let store = store::Store::open(&data_dir.join("state.redb"), true)?;
     store::dump(&store.db).map_err(|e| Error::Store(e.to_string()))
 }
 
@@ -395,7 +405,7 @@ fn prepare(config: &Config) -> Result<Prepared, Error> {
     }
     let tls = tls::server_config(chain, key)?;
 
-    let store = store::Store::open(&dir.join("state.redb"))?;
+    let store = store::Store::open(&dir.join("state.redb"), config.sync_writes)?;
     if let Some(seed) = &config.seed {
         let text = std::fs::read_to_string(seed).map_err(|e| Error::io(seed, e))?;
         let value: serde_json::Value = serde_json::from_str(&text)

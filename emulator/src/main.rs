@@ -39,6 +39,11 @@ struct Args {
     /// Largest request body accepted, in bytes.
     #[arg(long, default_value_t = 1 << 20)]
     max_body_bytes: usize,
+    /// Answer writes without waiting for the disk (no fsync), for state that
+    /// is thrown away: they survive a restart and a killed process, not a
+    /// crash of the machine.
+    #[arg(long)]
+    no_sync: bool,
 }
 
 #[derive(clap::Subcommand, Debug)]
@@ -101,6 +106,7 @@ async fn run(args: Args, data_dir: PathBuf) -> Result<(), asm_emulator::Error> {
         async_delay: Duration::from_millis(args.async_delay_ms),
         page_size: args.page_size,
         max_body_bytes: args.max_body_bytes,
+        sync_writes: !args.no_sync,
         ..asm_emulator::Config::new(data_dir)
     };
     // The handlers are in place before the announcement: a supervisor (or

@@ -4,8 +4,10 @@
 
 use std::path::Path;
 
+use redb::backends::FileBackend;
 use redb::{
-    Database, Durability, ReadableTable, TableDefinition, TableHandle as _, WriteTransaction,
+    Database, Durability, ReadableTable, StorageBackend, TableDefinition, TableHandle as _,
+    WriteTransaction,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -212,8 +214,24 @@ struct FlushState {
 }
 
 impl Store {
-    pub fn open(path: &Path) -> Result<Self, Error> {
-        let db = Database::create(path).map_err(|e| Error::Store(e.to_string()))?;
+    /// Opens (or creates) the database at `path`. With `sync` off, commits
+    /// write to the file without waiting for the disk (no fsync).
+    pub fn open(path: &Path, sync: bool) -> Result<Self, Error> {
+        let db = if sync {
+            Database::create(path).map_err(|e| Error::Store(e.to_string()))?
+        } else {
+            let file = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(path)
+                .map_err(|e| Error::io(path, e))?;
+            let backend = FileBackend::new(file).map_err(|e| Error::Store(e.to_string()))?;
+            Database::builder()
+                .create_with_backend(NoSync(backend))
+                .map_err(|e| Error::Store(e.to_string()))?
+        };
         let tx = db.begin_write().map_err(|e| Error::Store(e.to_string()))?;
         for def in ALL {
             tx.open_table(def)
@@ -303,6 +321,33 @@ impl Store {
             // flush of their own and fail or succeed with it.
             flushed?;
         }
+    }
+}
+
+/// redb's file backend without the fsync: for state that is thrown away
+/// with the emulator ([`crate::Config::sync_writes`] off).
+#[derive(Debug)]
+struct NoSync(FileBackend);
+
+impl StorageBackend for NoSync {
+    fn len(&self) -> std::io::Result<u64> {
+        self.0.len()
+    }
+
+    fn read(&self, offset: u64, len: usize) -> std::io::Result<Vec<u8>> {
+        self.0.read(offset, len)
+    }
+
+    fn set_len(&self, len: u64) -> std::io::Result<()> {
+        self.0.set_len(len)
+    }
+
+    fn sync_data(&self, _eventual: bool) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    fn write(&self, offset: u64, data: &[u8]) -> std::io::Result<()> {
+        self.0.write(offset, data)
     }
 }
 
@@ -447,7 +492,7 @@ mod tests {
     fn commits_made_during_a_flush_share_the_next_one() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.redb");
-        let store = Store::open(&path).unwrap();
+        let store = Store::open(&path, true).unwrap();
         // Stand in for a leader whose flush is running.
         store.flush.state.lock().unwrap().flushing = true;
         std::thread::scope(|scope| {
@@ -479,7 +524,7 @@ mod tests {
         assert_eq!(store.flush.state.lock().unwrap().flushes, 2);
         // And everything is there after reopening.
         drop(store);
-        let store = Store::open(&path).unwrap();
+        let store = Store::open(&path, true).unwrap();
         let tx = store.db.begin_read().unwrap();
         let meta = tx.open_table(META).unwrap();
         for key in ["k0", "k7", "alone"] {
@@ -492,7 +537,7 @@ mod tests {
     #[test]
     fn a_flush_that_panics_does_not_leave_the_others_waiting() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("state.redb")).unwrap();
+        let store = Store::open(&dir.path().join("state.redb"), true).unwrap();
         store.flush.state.lock().unwrap().flushing = true;
         let (sent, done) = std::sync::mpsc::channel();
         std::thread::scope(|scope| {
@@ -520,5 +565,24 @@ mod tests {
             (state.durable, state.flushes, state.flushing),
             (1, 1, false)
         );
+    }
+
+    /// Without fsync the writes still reach the file: they are there when
+    /// it is opened again (an ephemeral emulator restarted on its config).
+    #[test]
+    fn writes_without_sync_are_in_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.redb");
+        let store = Store::open(&path, false).unwrap();
+        for key in ["a", "b", "c"] {
+            write_one(&store, key).unwrap();
+        }
+        drop(store);
+        let store = Store::open(&path, false).unwrap();
+        let tx = store.db.begin_read().unwrap();
+        let meta = tx.open_table(META).unwrap();
+        for key in ["a", "b", "c"] {
+            assert_eq!(get::<String>(&meta, key).unwrap().as_deref(), Some(key));
+        }
     }
 }

@@ -209,6 +209,31 @@ async fn concurrent_acknowledged_writes_survive_kill_9() {
     assert!(second.terminate().success());
 }
 
+/// `--no-sync` answers without waiting for the disk, but the writes are in
+/// the file: a killed process loses nothing.
+#[tokio::test]
+async fn writes_without_sync_survive_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = common::spawn(dir.path(), &["--no-sync"]);
+    let c = first.client();
+    for i in 0..5 {
+        c.create_affinity_group(&CreateAffinityGroup {
+            name: format!("nosync{i}").into(),
+            label: "No sync".into(),
+            description: None,
+            location: "West Europe".into(),
+        })
+        .await
+        .unwrap();
+    }
+    first.kill9();
+
+    let second = common::spawn(dir.path(), &["--no-sync"]);
+    let groups = second.client().list_affinity_groups().await.unwrap();
+    assert_eq!(groups.affinity_group.len(), 5, "{groups:?}");
+    assert!(second.terminate().success());
+}
+
 /// SIGTERM while requests are in flight: every request that was sent gets
 /// its answer, and every acknowledged write is there after a restart.
 #[tokio::test]
