@@ -486,6 +486,17 @@ mod tests {
         store.commit_durably(tx)
     }
 
+    /// The database at `path`, opened again, has each of `keys` (written by
+    /// [`write_one`]).
+    fn assert_reopened_holds(path: &Path, sync: bool, keys: &[&str]) {
+        let store = Store::open(path, sync).unwrap();
+        let tx = store.db.begin_read().unwrap();
+        let meta = tx.open_table(META).unwrap();
+        for &key in keys {
+            assert_eq!(get::<String>(&meta, key).unwrap().as_deref(), Some(key));
+        }
+    }
+
     /// Requests that commit while a durable commit is under way are made
     /// durable together by the next one: one flush for the group.
     #[test]
@@ -524,12 +535,7 @@ mod tests {
         assert_eq!(store.flush.state.lock().unwrap().flushes, 2);
         // And everything is there after reopening.
         drop(store);
-        let store = Store::open(&path, true).unwrap();
-        let tx = store.db.begin_read().unwrap();
-        let meta = tx.open_table(META).unwrap();
-        for key in ["k0", "k7", "alone"] {
-            assert_eq!(get::<String>(&meta, key).unwrap().as_deref(), Some(key));
-        }
+        assert_reopened_holds(&path, true, &["k0", "k7", "alone"]);
     }
 
     /// A flush that panics still ends: the requests waiting for it lead
@@ -578,11 +584,6 @@ mod tests {
             write_one(&store, key).unwrap();
         }
         drop(store);
-        let store = Store::open(&path, false).unwrap();
-        let tx = store.db.begin_read().unwrap();
-        let meta = tx.open_table(META).unwrap();
-        for key in ["a", "b", "c"] {
-            assert_eq!(get::<String>(&meta, key).unwrap().as_deref(), Some(key));
-        }
+        assert_reopened_holds(&path, false, &["a", "b", "c"]);
     }
 }
