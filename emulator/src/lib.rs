@@ -7,7 +7,8 @@
 //! the subscription in its path. Every operation of `spec/` has real
 //! semantics over state kept in a [redb](https://docs.rs/redb) database under
 //! the data directory; every mutating request is committed durably before it
-//! is answered. Requests that commit while a durable commit is running share
+//! is answered (unless [`Config::sync_writes`] is off, as it is for
+//! [`Config::ephemeral`]: then on its way to the disk). Requests that commit while a durable commit is running share
 //! the next one (group commit: one fsync for the group). A committed write is
 //! visible to readers at once, before its fsync; a crash in between loses it
 //! with its answer unsent.
