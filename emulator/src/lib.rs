@@ -8,10 +8,10 @@
 //! semantics over state kept in a [redb](https://docs.rs/redb) database under
 //! the data directory; every mutating request is committed durably before it
 //! is answered (unless [`Config::sync_writes`] is off, as it is for
-//! [`Config::ephemeral`]: then on its way to the disk). Requests that commit while a durable commit is running share
-//! the next one (group commit: one fsync for the group). A committed write is
-//! visible to readers at once, before its fsync; a crash in between loses it
-//! with its answer unsent.
+//! [`Config::ephemeral`]: then on its way to the disk). Requests that commit
+//! while a durable commit is running share the next one (group commit: one
+//! fsync for the group). A committed write is visible to readers at once,
+//! before its fsync; a crash in between loses it with its answer unsent.
 //!
 //! Routing, request decoding and response encoding come from the generated
 //! server side ([`azure_asm::server`]); only the behaviour is written here.
