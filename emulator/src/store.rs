@@ -181,6 +181,9 @@ pub(crate) struct OperationRec {
 /// The database.
 pub(crate) struct Store {
     pub db: Database,
+    /// Whether commits wait for the disk; without it there is no fsync to
+    /// share, and a write commits durably on its own.
+    sync: bool,
     flush: GroupCommit,
 }
 
@@ -213,6 +216,14 @@ struct FlushState {
     flushes: u64,
 }
 
+impl GroupCommit {
+    /// The state (a panic elsewhere while it was held does not matter: every
+    /// change to it is a single assignment).
+    fn lock(&self) -> std::sync::MutexGuard<'_, FlushState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 impl Store {
     /// Opens (or creates) the database at `path`. With `sync` off, commits
     /// write to the file without waiting for the disk (no fsync).
@@ -240,6 +251,7 @@ impl Store {
         tx.commit().map_err(|e| Error::Store(e.to_string()))?;
         Ok(Self {
             db,
+            sync,
             flush: GroupCommit::default(),
         })
     }
@@ -251,8 +263,12 @@ impl Store {
         Ok(tx)
     }
 
-    /// A write transaction for [`Store::commit_durably`].
+    /// A write transaction for [`Store::commit_durably`] (without sync, one
+    /// that commits durably on its own).
     pub fn write_grouped(&self) -> Result<WriteTransaction, StoreError> {
+        if !self.sync {
+            return self.write();
+        }
         let mut tx = self.db.begin_write()?;
         tx.set_durability(Durability::None);
         Ok(tx)
@@ -260,11 +276,16 @@ impl Store {
 
     /// Commits `tx` (from [`Store::write_grouped`]) and returns once it is
     /// on disk: after a durable commit that began after it, made by this
-    /// thread or by another request's (group commit).
+    /// thread or by another request's (group commit). Without sync, once it
+    /// is committed.
     pub fn commit_durably(&self, tx: WriteTransaction) -> Result<(), StoreError> {
         tx.commit()?;
+        if !self.sync {
+            // Committed durably already (no fsync to wait for).
+            return Ok(());
+        }
         let ticket = {
-            let mut state = self.flush.state.lock().unwrap_or_else(|e| e.into_inner());
+            let mut state = self.flush.lock();
             state.committed += 1;
             state.committed
         };
@@ -272,8 +293,7 @@ impl Store {
     }
 
     fn wait_durable(&self, ticket: u64) -> Result<(), StoreError> {
-        let lock = || self.flush.state.lock().unwrap_or_else(|e| e.into_inner());
-        let mut state = lock();
+        let mut state = self.flush.lock();
         loop {
             if state.durable >= ticket {
                 return Ok(());
@@ -305,18 +325,18 @@ impl Store {
                         // it, including those made while this thread waited
                         // for the lock. (A commit counted later waits for
                         // the next.)
-                        let target = lock().committed;
+                        let target = self.flush.lock().committed;
                         tx.set_durability(Durability::Immediate);
                         tx.commit().map_err(StoreError::from).map(|()| target)
                     });
                 if let Ok(target) = &flushed {
-                    let mut state = lock();
+                    let mut state = self.flush.lock();
                     state.durable = state.durable.max(*target);
                     state.flushes += 1;
                 }
                 flushed
             };
-            state = lock();
+            state = self.flush.lock();
             // On failure, this request fails; the others waiting lead a
             // flush of their own and fail or succeed with it.
             flushed?;
@@ -356,7 +376,7 @@ struct Leading<'a>(&'a GroupCommit);
 
 impl Drop for Leading<'_> {
     fn drop(&mut self) {
-        let mut state = self.0.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = self.0.lock();
         state.flushing = false;
         self.0.done.notify_all();
     }
