@@ -382,11 +382,10 @@ impl Api {
             until_ms: until,
             error,
         };
-        put(
-            &mut tx.open_table(PLATFORM)?,
-            &format!("SqlOperation/{sub}/{}/{now:016}-{id}", lc(server)),
-            &rec,
-        )?;
+        // Listed in the order they were made, even within one millisecond.
+        let mut table = tx.open_table(PLATFORM)?;
+        let key = history_key(&table, &format!("SqlOperation/{sub}/{}/", lc(server)), now)?;
+        put(&mut table, &format!("{key}-{id}"), &rec)?;
         Ok(id)
     }
 

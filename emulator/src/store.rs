@@ -483,6 +483,33 @@ pub(crate) fn scan_values<T: DeserializeOwned>(
     Ok(scan(table, prefix)?.into_iter().map(|(_, v)| v).collect())
 }
 
+/// A key under `prefix` (which ends with `/`) for a record of a history
+/// listed in key order: `{prefix}{t:016}`, where `t` is `now` in
+/// milliseconds, or one more than the time of the last key under `prefix`
+/// when that is not earlier. So records made within one millisecond (or
+/// while the clock steps back) still list in the order they were made;
+/// the caller appends what makes the key unique (`-{id}`).
+pub(crate) fn history_key(
+    table: &impl ReadableTable<&'static str, &'static [u8]>,
+    prefix: &str,
+    now: Millis,
+) -> Result<String, StoreError> {
+    // Every key under `prefix` sorts before `prefix` with its final `/`
+    // raised to `0`, the next character.
+    let end = format!("{}0", prefix.strip_suffix('/').unwrap_or(prefix));
+    let last = match table.range::<&str>(prefix..end.as_str())?.next_back() {
+        Some(item) => {
+            let (key, _) = item?;
+            key.value()
+                .get(prefix.len()..prefix.len() + 16)
+                .and_then(|t| t.parse::<Millis>().ok())
+        }
+        None => None,
+    };
+    let t = last.map_or(now, |last| now.max(last + 1));
+    Ok(format!("{prefix}{t:016}"))
+}
+
 pub(crate) fn put<T: Serialize>(
     table: &mut redb::Table<'_, &'static str, &'static [u8]>,
     key: &str,
@@ -515,6 +542,44 @@ mod tests {
         for &key in keys {
             assert_eq!(get::<String>(&meta, key).unwrap().as_deref(), Some(key));
         }
+    }
+
+    /// Records made in the same millisecond list in the order they were
+    /// made, after any already there, whatever their ids.
+    #[test]
+    fn history_keys_keep_the_order_records_were_made_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("state.redb"), false).unwrap();
+        let tx = store.db.begin_write().unwrap();
+        {
+            let mut table = tx.open_table(PLATFORM).unwrap();
+            // Beside the history: keys of other prefixes, before and after.
+            put(&mut table, "Log/a", &"other").unwrap();
+            put(&mut table, "Log/b0", &"other").unwrap();
+            // Ids that sort against the order of making.
+            for (i, id) in ["f", "e", "d", "c", "b", "a"].iter().enumerate() {
+                let now = if i < 4 { 1_000 } else { 999 };
+                let key = history_key(&table, "Log/b/", now).unwrap();
+                put(&mut table, &format!("{key}-{id}"), &i).unwrap();
+            }
+            let later = history_key(&table, "Log/b/", 5_000).unwrap();
+            assert_eq!(later, "Log/b/0000000000005000");
+            put(&mut table, &format!("{later}-z"), &6).unwrap();
+            let order: Vec<usize> = scan_values(&table, "Log/b/").unwrap();
+            assert_eq!(order, [0, 1, 2, 3, 4, 5, 6]);
+            let keys: Vec<String> = scan::<usize>(&table, "Log/b/")
+                .unwrap()
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect();
+            assert_eq!(keys[0], "Log/b/0000000000001000-f");
+            assert_eq!(keys[5], "Log/b/0000000000001005-a");
+            assert_eq!(
+                history_key(&table, "Log/c/", 7).unwrap(),
+                "Log/c/0000000000000007"
+            );
+        }
+        tx.commit().unwrap();
     }
 
     /// Requests that commit while a durable commit is under way are made
