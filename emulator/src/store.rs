@@ -311,31 +311,27 @@ impl Store {
             // (redb's `Durability::None`).
             state.flushing = true;
             drop(state);
-            let flushed = {
-                // Ends the flush however it ends, a panic included, so
-                // that the others do not wait for it forever.
-                let _leading = Leading(&self.flush);
-                let flushed = self
-                    .db
-                    .begin_write()
-                    .map_err(StoreError::from)
-                    .and_then(|mut tx| {
-                        // Counted with redb's write lock held: every commit
-                        // counted by now has finished, so this one covers
-                        // it, including those made while this thread waited
-                        // for the lock. (A commit counted later waits for
-                        // the next.)
-                        let target = self.flush.lock().committed;
-                        tx.set_durability(Durability::Immediate);
-                        tx.commit().map_err(StoreError::from).map(|()| target)
-                    });
-                if let Ok(target) = &flushed {
-                    let mut state = self.flush.lock();
-                    state.durable = state.durable.max(*target);
-                    state.flushes += 1;
-                }
-                flushed
+            // Ends the flush however it ends, a panic included, so that the
+            // others do not wait for it forever.
+            let mut leading = Leading {
+                flush: &self.flush,
+                covered: None,
             };
+            let flushed = self
+                .db
+                .begin_write()
+                .map_err(StoreError::from)
+                .and_then(|mut tx| {
+                    // Counted with redb's write lock held: every commit
+                    // counted by now has finished, so this one covers it,
+                    // including those made while this thread waited for the
+                    // lock. (A commit counted later waits for the next.)
+                    let target = self.flush.lock().committed;
+                    tx.set_durability(Durability::Immediate);
+                    tx.commit().map_err(StoreError::from).map(|()| target)
+                });
+            leading.covered = flushed.as_ref().ok().copied();
+            drop(leading);
             state = self.flush.lock();
             // On failure, this request fails; the others waiting lead a
             // flush of their own and fail or succeed with it.
@@ -371,14 +367,24 @@ impl StorageBackend for NoSync {
     }
 }
 
-/// The flush under way, ended (and its waiters woken) when dropped.
-struct Leading<'a>(&'a GroupCommit);
+/// The flush under way, ended (and its waiters woken) when dropped: the
+/// commits it made durable are counted if it succeeded (`covered`).
+struct Leading<'a> {
+    flush: &'a GroupCommit,
+    /// Set once the durable commit has succeeded: the commits counted
+    /// before it.
+    covered: Option<u64>,
+}
 
 impl Drop for Leading<'_> {
     fn drop(&mut self) {
-        let mut state = self.0.lock();
+        let mut state = self.flush.lock();
+        if let Some(covered) = self.covered {
+            state.durable = state.durable.max(covered);
+            state.flushes += 1;
+        }
         state.flushing = false;
-        self.0.done.notify_all();
+        self.flush.done.notify_all();
     }
 }
 
@@ -639,7 +645,10 @@ mod tests {
             }
             // The flush under way panics.
             let leader = scope.spawn(|| {
-                let _leading = Leading(&store.flush);
+                let _leading = Leading {
+                    flush: &store.flush,
+                    covered: None,
+                };
                 panic!("the flush failed");
             });
             assert!(leader.join().is_err());
