@@ -32,6 +32,7 @@ mod client;
 pub mod paging;
 pub mod poll;
 mod retry;
+mod transport;
 
 /// The string type of the generated types' text fields: a `String` that
 /// keeps values of up to 24 bytes inline (`.into()` from `&str` and
