@@ -133,18 +133,18 @@ pub fn serve_emulator(cpus: Option<&str>) -> std::process::ExitCode {
     std::process::ExitCode::SUCCESS
 }
 
-/// `--count-e2e rust|no-decode|bare OPERATION N`: N sequential calls of one
-/// client (`no-decode`: the generated client's pipeline without decoding
-/// the body) against an emulator process, nothing else — for counts of
+/// `--count-e2e rust|no-decode|bare|hyper OPERATION N`: N sequential calls
+/// of one client (`no-decode`: the generated client's pipeline without
+/// decoding the body; `hyper`: [`BARE_HYPER`]) against an emulator process, nothing else — for counts of
 /// the client side (`valgrind --tool=callgrind` without
 /// `--trace-children`; two values of N give the cost per call without the
 /// start-up). On one thread, or on the multi-threaded runtime with
 /// `ASM_BENCH_RT=multi` (see [`on_diagnostic_runtime`]).
 pub fn count_e2e(client_kind: &str, op: &str, n: usize) -> std::process::ExitCode {
     let run = || -> Result<(), String> {
-        if !matches!(client_kind, "rust" | "no-decode" | "bare") {
+        if !matches!(client_kind, "rust" | "no-decode" | "bare" | "hyper") {
             return Err(format!(
-                "unknown client {client_kind:?} (rust, no-decode or bare)"
+                "unknown client {client_kind:?} (rust, no-decode, bare or hyper)"
             ));
         }
         let server = Arc::new(Server::spawn(None)?);
@@ -158,6 +158,12 @@ pub fn count_e2e(client_kind: &str, op: &str, n: usize) -> std::process::ExitCod
             let caller = match client_kind {
                 "rust" => Caller::Rust(client),
                 "no-decode" => Caller::RustNoDecode(client),
+                "hyper" => Caller::BareHyper {
+                    http: bare_hyper_client(&server)?,
+                    url: url_of(&server, op, &request_id)
+                        .parse()
+                        .map_err(|e| format!("{e}"))?,
+                },
                 // `bare`, the only other kind let through above.
                 _ => Caller::Bare {
                     http: bare,
@@ -184,12 +190,13 @@ pub fn count_e2e(client_kind: &str, op: &str, n: usize) -> std::process::ExitCod
 
 /// `--split-e2e OPERATION N` (GetOperationStatus or ListLocations): where a
 /// call's time goes on one connection, with the clients and the emulator on
-/// separate cores where there are two or more. Five callers run in windows
+/// separate cores where there are two or more. Six callers run in windows
 /// of N calls, the order rotating each round: the generated client, its
 /// pipeline without decoding, the pipeline followed by the generated reader
 /// called here (timed on its own, with the value's drop, then once more at
-/// once), the bare request, and the bare request followed by a busy wait as
-/// long as the reader takes in place. For each: the median time per call
+/// once), the bare request, the bare request followed by a busy wait as
+/// long as the reader takes in place, and hyper-util's client bare
+/// ([`BARE_HYPER`]). For each: the median time per call
 /// over the windows and this thread's CPU time per call
 /// (`/proc/thread-self/schedstat`), which shows how much a decode costs the
 /// calls around it beyond its own time. The busy wait tells whether that
@@ -251,12 +258,19 @@ async fn split_calls(server: &Server, op: &str, n: usize) -> Result<(), String> 
         "send + reader here",
         "bare reqwest",
         "bare reqwest + busy wait as long as the reader",
+        BARE_HYPER,
     ];
     let rust = Caller::Rust(client.clone());
     let no_decode = Caller::RustNoDecode(client.clone());
     let bare = Caller::Bare {
         http: bare_http,
         url: Arc::from(url_of(server, op, &request_id)),
+    };
+    let bare_hyper = Caller::BareHyper {
+        http: bare_hyper_client(server)?,
+        url: url_of(server, op, &request_id)
+            .parse()
+            .map_err(|e| format!("{e}"))?,
     };
     let thread_cpu_ns = || {
         std::fs::read_to_string("/proc/thread-self/schedstat")
@@ -289,6 +303,7 @@ async fn split_calls(server: &Server, op: &str, n: usize) -> Result<(), String> 
                         again_us.push(again);
                     }
                     3 => bare.call(op, &request_id).await?,
+                    5 => bare_hyper.call(op, &request_id).await?,
                     _ => {
                         bare.call(op, &request_id).await?;
                         let waited = Instant::now();
@@ -539,6 +554,10 @@ impl Drop for Server {
 const OPERATIONS: [&str; 2] = ["GetOperationStatus", "ListLocations"];
 /// The bare request again, from a second connection pool: the A/A row.
 pub const BARE_AGAIN: &str = "bare reqwest, second pool";
+/// hyper's own pooled client (which reqwest is built on, and which the
+/// runtime's transport uses directly), bare: what the HTTP exchange itself
+/// costs without reqwest's layers.
+pub const BARE_HYPER: &str = "bare hyper-util";
 const CONCURRENCY: [usize; 2] = [1, 64];
 
 pub fn run(opts: &Opts) -> E2eReport {
@@ -656,6 +675,39 @@ enum Caller {
         http: reqwest::Client,
         url: Arc<str>,
     },
+    /// hyper-util's pooled client with the same TLS set-up ([`BARE_HYPER`]).
+    BareHyper {
+        http: Arc<HyperClient>,
+        url: http::Uri,
+    },
+}
+
+type HyperClient = hyper_util::client::legacy::Client<
+    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+    http_body_util::Empty<bytes::Bytes>,
+>;
+
+/// A bare hyper-util client of the emulator with the generated client's TLS
+/// set-up (a connection pool of its own). hyper-rustls sets ALPN itself, so
+/// the configuration's (`http/1.1`) is left out: the same protocol.
+fn bare_hyper_client(emulator: &Server) -> Result<Arc<HyperClient>, String> {
+    let credentials = Credentials::from_pem(&emulator.client_pem).map_err(|e| e.to_string())?;
+    let roots =
+        asm_runtime::credentials::parse_ca_pem(&emulator.ca_pem).map_err(|e| e.to_string())?;
+    let mut tls = asm_runtime::credentials::client_tls_config(Some(&credentials), &roots)
+        .map_err(|e| e.to_string())?;
+    tls.alpn_protocols.clear();
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_only()
+        .enable_http1()
+        .build();
+    Ok(Arc::new(
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(60))
+            .pool_timer(hyper_util::rt::TokioTimer::new())
+            .build(https),
+    ))
 }
 
 impl Caller {
@@ -697,6 +749,26 @@ impl Caller {
                 std::hint::black_box(body);
                 Ok(())
             }
+            Caller::BareHyper { http, url } => {
+                use http_body_util::BodyExt as _;
+                let req = http::Request::get(url.clone())
+                    .header("x-ms-version", "2014-10-01")
+                    .body(http_body_util::Empty::new())
+                    .map_err(|e| e.to_string())?;
+                let resp = http.request(req).await.map_err(|e| e.to_string())?;
+                let status = resp.status();
+                let body = resp
+                    .into_body()
+                    .collect()
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .to_bytes();
+                if !status.is_success() || body.is_empty() {
+                    return Err(format!("status {status}"));
+                }
+                std::hint::black_box(body);
+                Ok(())
+            }
         }
     }
 }
@@ -712,6 +784,7 @@ async fn measure_all(
     // The same bare request from a second pool: its "overhead" over the
     // first is the measurement's own error (an A/A comparison).
     let bare_again_http = bare_client(emulator)?;
+    let hyper_http = bare_hyper_client(emulator)?;
 
     let seconds = if opts.quick { 3.0 } else { 5.0 };
     let python = if !run.primary {
@@ -739,6 +812,10 @@ async fn measure_all(
                 report.notes.push(note);
             }
         }
+        let bare_hyper = Caller::BareHyper {
+            http: hyper_http.clone(),
+            url: url.parse().map_err(|e| format!("{url}: {e}"))?,
+        };
         let url: Arc<str> = Arc::from(url);
         let bare = Caller::Bare {
             http: bare_http.clone(),
@@ -757,6 +834,7 @@ async fn measure_all(
                 ("rust, no decode", Caller::RustNoDecode(no_decode.clone())),
                 ("bare reqwest", bare.clone()),
                 (BARE_AGAIN, bare_again.clone()),
+                (BARE_HYPER, bare_hyper.clone()),
             ];
             // One connection: windows of 10 ms (--quick) or 17 ms, so
             // that the machine's slow spells, which last longer, fall on

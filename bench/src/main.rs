@@ -88,7 +88,7 @@ usage: asm-bench [--quick] [--skip-python] [--skip-e2e] [--skip-build] [--skip-s
        asm-bench --profile-decode ROOT SECS
        asm-bench --cold-decode ROOT|OPERATION=FILE N
        asm-bench --split-e2e OPERATION N
-       asm-bench --count-e2e rust|no-decode|bare OPERATION N
+       asm-bench --count-e2e rust|no-decode|bare|hyper OPERATION N
        asm-bench --write-fuzz-seeds DIR
        asm-bench --serve-emulator [--cpus LIST]
 Without a diagnostic option it runs the benchmark, prints the table and
@@ -156,7 +156,7 @@ fn main() -> ExitCode {
         return e2e::serve_emulator(cpus.map(String::as_str));
     }
     if let Some(i) = args.iter().position(|a| a == "--count-e2e") {
-        // N calls of one client (rust|no-decode|bare) against an emulator process.
+        // N calls of one client (rust|no-decode|bare|hyper) against an emulator process.
         let kind = args.get(i + 1).map_or("rust", String::as_str);
         let op = args.get(i + 2).map_or("ListLocations", String::as_str);
         let n: usize = args.get(i + 3).and_then(|s| s.parse().ok()).unwrap_or(100);

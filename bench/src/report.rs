@@ -185,7 +185,29 @@ impl Summary {
         max_of(cells.into_iter().map(|c| c.2.abs()))
     }
 
+    /// The Rust client against hyper-util's client bare (the exchange
+    /// without reqwest's layers): the client's own cost, shown beside the
+    /// target's figure.
+    pub fn client_overheads_vs_hyper(&self, cores: &str) -> Option<Vec<(String, usize, f64, f64)>> {
+        self.overheads_against(cores, "rust", crate::e2e::BARE_HYPER)
+    }
+
+    /// Worst of the four cells against bare hyper-util, primary placement.
+    pub fn client_overhead_vs_bare_hyper_max(&self) -> Option<f64> {
+        let cells = self.client_overheads_vs_hyper(self.e2e_cores())?;
+        max_of(cells.into_iter().map(|c| c.2))
+    }
+
     fn overheads_of(&self, cores: &str, client: &str) -> Option<Vec<(String, usize, f64, f64)>> {
+        self.overheads_against(cores, client, "bare reqwest")
+    }
+
+    fn overheads_against(
+        &self,
+        cores: &str,
+        client: &str,
+        baseline: &str,
+    ) -> Option<Vec<(String, usize, f64, f64)>> {
         let mut cells = Vec::new();
         for op in self.e2e_ops() {
             for conc in [1, 64] {
@@ -197,7 +219,7 @@ impl Summary {
                             && r.concurrency == conc
                     })
                 };
-                let (rust, bare) = (row(client)?, row("bare reqwest")?);
+                let (rust, bare) = (row(client)?, row(baseline)?);
                 let pooled = 1.0 - rust.rps / bare.rps;
                 let (rw, bw) = (&rust.window_rps, &bare.window_rps);
                 let paired = if !rw.is_empty() && rw.len() == bw.len() {
@@ -324,6 +346,7 @@ impl Summary {
             "client_overhead_cores": self.e2e_cores(),
             "client_overhead_vs_bare_max_shared_cores": self.client_overhead_vs_bare_max_shared_cores(),
             "client_overhead_noise_max": self.client_overhead_noise_max(),
+            "client_overhead_vs_bare_hyper_max": self.client_overhead_vs_bare_hyper_max(),
             "emulator_reads_per_s_64conn": self.e2e.emulator.as_ref().map(|e| e.reads_per_s),
             "emulator_writes_per_s_64conn": self.e2e.emulator.as_ref().map(|e| e.writes_per_s),
             "e2e_rps_vs_python_1conn": self.e2e_rps_vs_python_1conn(),
@@ -703,6 +726,7 @@ impl Summary {
             self.noise_overheads("separate"),
             self.noise_overheads("shared"),
         );
+        let vs_hyper = self.client_overheads_vs_hyper(self.e2e_cores());
         if separate.is_some() || shared.is_some() {
             let placement = match (&self.e2e.client_cpus, &self.e2e.emulator_cpus) {
                 (Some(c), Some(e)) => {
@@ -716,14 +740,17 @@ impl Summary {
                  request's): the median over rounds of the two windows of each round, and from the \
                  pooled totals in brackets. {placement}; shared: all of them for both. The A/A \
                  columns are the same figure for the bare request from a second connection pool \
-                 against the first: what the measurement itself is off by. One connection is \
-                 measured in windows of 10 ms (`--quick`) or 17 ms, 64 in windows of 150 or 250 ms.\n"
+                 against the first: what the measurement itself is off by. The last column is \
+                 the client against hyper-util's pooled client bare ({} cores; the runtime's transport \
+                 is that client, without reqwest's layers): the client's own cost. One connection is \
+                 measured in windows of 10 ms (`--quick`) or 17 ms, 64 in windows of 150 or 250 ms.\n",
+                self.e2e_cores()
             );
             let _ = writeln!(
                 s,
-                "| operation | connections | separate cores | shared cores | A/A, separate | A/A, shared |"
+                "| operation | connections | separate cores | shared cores | A/A, separate | A/A, shared | vs bare hyper-util |"
             );
-            let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|");
+            let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|");
             let cell = |cells: &Option<Vec<(String, usize, f64, f64)>>, i: usize| {
                 cells.as_ref().and_then(|c| c.get(i)).map_or_else(
                     || "n/a".to_owned(),
@@ -738,11 +765,12 @@ impl Summary {
             for (i, (op, conc, _, _)) in names.iter().enumerate() {
                 let _ = writeln!(
                     s,
-                    "| {op} | {conc} | {} | {} | {} | {} |",
+                    "| {op} | {conc} | {} | {} | {} | {} | {} |",
                     cell(&separate, i),
                     cell(&shared, i),
                     cell(&noise.0, i),
-                    cell(&noise.1, i)
+                    cell(&noise.1, i),
+                    cell(&vs_hyper, i)
                 );
             }
         }
