@@ -337,7 +337,7 @@ impl Core {
         let mut builder = http::Request::builder()
             .method(method)
             .uri(uri)
-            .header("x-ms-version", self.version_for(spec));
+            .header(X_MS_VERSION, self.version_for(spec));
         if let Some(auth) = proxy_auth {
             builder = builder.header(http::header::PROXY_AUTHORIZATION, auth);
         }
@@ -482,6 +482,9 @@ fn url_for(base_url: &url::Url, base_path: &str, path: &str, query: &str) -> url
     url
 }
 
+/// The header every request carries (a name parsed once).
+const X_MS_VERSION: http::HeaderName = http::HeaderName::from_static("x-ms-version");
+
 /// The URI [`url_for`] would give, made directly (about 4,000 instructions
 /// fewer a call), when the path and query are already in the form the URL
 /// standard would write: every byte one a URI path (or query) may hold as
@@ -495,26 +498,52 @@ fn plain_uri(
     path: &str,
     query: &str,
 ) -> Option<http::Uri> {
-    fn plain(s: &str, query: bool) -> bool {
-        s.bytes().all(|b| {
-            b.is_ascii_alphanumeric()
-                || b"-._~%!$&()*+,;=:@/".contains(&b)
-                || (b == b'\'' && !query)
-                || (b == b'?' && query)
-        })
+    /// Bytes the URL standard keeps as they are in a path (`PATH`) and,
+    /// besides, in a query (`QUERY`: `'` is escaped there, `?` is not).
+    const PATH: u8 = 1;
+    const QUERY: u8 = 2;
+    const KEPT: [u8; 256] = {
+        let mut t = [0u8; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            if c.is_ascii_alphanumeric() {
+                t[b] = PATH | QUERY;
+            }
+            b += 1;
+        }
+        let both = b"-._~%!$&()*+,;=:@/";
+        let mut i = 0;
+        while i < both.len() {
+            t[both[i] as usize] = PATH | QUERY;
+            i += 1;
+        }
+        t[b'\'' as usize] = PATH;
+        t[b'?' as usize] = QUERY;
+        t
+    };
+    fn plain(s: &str, class: u8) -> bool {
+        s.bytes().all(|b| KEPT[b as usize] & class != 0)
     }
+    /// `.` or `..`, either dot possibly written `%2e` (`%2E`).
     fn dot_segment(segment: &str) -> bool {
-        segment.len() <= 6
-            && matches!(
-                segment.to_ascii_lowercase().replace("%2e", ".").as_str(),
-                "." | ".."
-            )
+        let mut rest = segment.as_bytes();
+        let mut dots = 0;
+        while !rest.is_empty() {
+            rest = match rest {
+                [b'.', tail @ ..] => tail,
+                [b'%', b'2', b'e' | b'E', tail @ ..] => tail,
+                _ => return false,
+            };
+            dots += 1;
+        }
+        matches!(dots, 1 | 2)
     }
     let whole = [base_path, path];
     if !path.starts_with('/')
-        || !whole.iter().all(|p| plain(p, false))
+        || !whole.iter().all(|p| plain(p, PATH))
         || whole.iter().any(|p| p.split('/').any(dot_segment))
-        || !plain(query, true)
+        || !plain(query, QUERY)
     {
         return None;
     }
@@ -876,6 +905,9 @@ mod tests {
                 ("/sub/a\\b", ""),
                 ("/sub/../x", ""),
                 ("/sub/%2E%2e/x", ""),
+                ("/sub/.%2E/x", ""),
+                ("/sub/%2e./x", ""),
+                ("/sub/x/%2E", ""),
                 ("/sub/./x", ""),
                 ("/sub/x/.", ""),
                 ("/sub/é", ""),
