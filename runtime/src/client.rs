@@ -498,28 +498,24 @@ fn plain_uri(
     path: &str,
     query: &str,
 ) -> Option<http::Uri> {
-    /// Bytes the URL standard keeps as they are in a path (`PATH`) and,
-    /// besides, in a query (`QUERY`: `'` is escaped there, `?` is not).
+    /// The bytes the URL standard keeps as they are: in a path (`PATH`), in
+    /// a query (`QUERY`). `'` is kept only in a path, `?` only in a query.
     const PATH: u8 = 1;
     const QUERY: u8 = 2;
     const KEPT: [u8; 256] = {
         let mut t = [0u8; 256];
-        let mut b = 0;
-        while b < 256 {
-            let c = b as u8;
-            if c.is_ascii_alphanumeric() {
-                t[b] = PATH | QUERY;
-            }
+        let mut b = 0u8;
+        while b < 128 {
+            t[b as usize] = match b {
+                b'0'..=b'9' | b'A'..=b'Z' | b'a'..=b'z' => PATH | QUERY,
+                b'-' | b'.' | b'_' | b'~' | b'%' | b'!' | b'$' | b'&' | b'(' | b')' => PATH | QUERY,
+                b'*' | b'+' | b',' | b';' | b'=' | b':' | b'@' | b'/' => PATH | QUERY,
+                b'\'' => PATH,
+                b'?' => QUERY,
+                _ => 0,
+            };
             b += 1;
         }
-        let both = b"-._~%!$&()*+,;=:@/";
-        let mut i = 0;
-        while i < both.len() {
-            t[both[i] as usize] = PATH | QUERY;
-            i += 1;
-        }
-        t[b'\'' as usize] = PATH;
-        t[b'?' as usize] = QUERY;
         t
     };
     fn plain(s: &str, class: u8) -> bool {
